@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Install everything voicechat needs on a Debian/Ubuntu machine, idempotently:
+#   - Debian packages: PortAudio (sounddevice has none on Linux), a PulseAudio daemon with the
+#     ALSA plugin (virtual mic/speaker for tests), espeak-ng + sox (test speech), tmux (TUI tests)
+#   - a virtualenv in .venv with voicechat installed editable, plus the dev tools
+# Safe to run again; it only installs what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins espeak-ng sox tmux)
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  echo "setup: installing Debian packages: ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  echo "setup: creating .venv"
+  "$PYTHON" -m venv .venv
+  .venv/bin/pip install -q -U pip
+fi
+stamp=.venv/.voicechat-installed
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  echo "setup: installing voicechat and its dependencies into .venv"
+  .venv/bin/pip install -q -e '.[dev]'
+  touch "$stamp"
+fi

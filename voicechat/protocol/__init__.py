@@ -1,0 +1,9 @@
+"""Sans-IO knowledge of the Realtime wire protocol: dialects, event names, mapping, validation, errors.
+
+Nothing in this package performs I/O, reads a clock or imports an async framework; the client, the
+local server and the doctor all build on it.
+"""
+
+from voicechat.protocol.dialect import Dialect, Flavor
+
+__all__ = ["Dialect", "Flavor"]

@@ -1,0 +1,33 @@
+"""The two dialects of the Realtime API and the Azure variants of each.
+
+The core speaks GA ("canonical") names only; beta and Azure are translated at the edge by
+:mod:`voicechat.protocol.mapping`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Dialect(str, Enum):
+    """Which shape of the protocol an endpoint speaks."""
+
+    GA = "ga"
+    BETA = "beta"
+
+    @property
+    def other(self) -> Dialect:
+        return Dialect.BETA if self is Dialect.GA else Dialect.GA
+
+
+@dataclass(frozen=True)
+class Flavor:
+    """A dialect plus the provider variant (Azure accepts deployment names where OpenAI takes models)."""
+
+    dialect: Dialect = Dialect.GA
+    azure: bool = False
+
+    def describe(self) -> str:
+        provider = "Azure OpenAI" if self.azure else "OpenAI"
+        return f"{provider} {self.dialect.value}"

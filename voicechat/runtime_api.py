@@ -1,0 +1,93 @@
+"""What the UI may ask of a running conversation: the seam between ``ui/`` and ``runtime.py``.
+
+The TUI (and ``voicechat replay``) codes against :class:`ConversationHandle` only. The real
+implementation is :class:`voicechat.runtime.Runtime`; replay and the snapshot tests provide
+their own. Keeping the seam this narrow is what lets the UI import neither audio nor transport.
+
+Every event that crosses the wire or happens locally reaches subscribers as a :class:`LogRecord`
+— exactly the record the event log stores (see ARCHITECTURE.md, "Event log format") — so the
+event-flow pane, the recorder and ``--no-ui`` all see the same stream.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+Direction = Literal["in", "out", "local"]
+
+
+@dataclass(frozen=True)
+class LogRecord:
+    """One event as the log stores it: ``t`` seconds since start, ``ts`` UTC wall clock."""
+
+    t: float
+    ts: str
+    dir: Direction
+    event: dict[str, Any]
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {"t": round(self.t, 6), "ts": self.ts, "dir": self.dir, "event": self.event}
+
+
+@dataclass(frozen=True)
+class ConnectionInfo:
+    """What the status bar shows about where we are connected."""
+
+    transport: str = "webrtc"  # webrtc | websocket
+    server: str = "local"  # local | openai | azure | a URL (never with credentials)
+    model: str = ""
+    dialect: str = "ga"  # ga | beta
+    state: str = "new"  # new | connecting | connected | reconnecting | closed | failed
+    detail: str = ""
+
+
+@dataclass
+class Subscribers:
+    """A tiny fan-out list; callbacks run on the event loop thread and must not block."""
+
+    callbacks: list[Callable[[LogRecord], None]] = field(default_factory=list)
+
+    def add(self, callback: Callable[[LogRecord], None]) -> Callable[[], None]:
+        self.callbacks.append(callback)
+        return lambda: self.callbacks.remove(callback) if callback in self.callbacks else None
+
+    def emit(self, record: LogRecord) -> None:
+        for callback in list(self.callbacks):
+            callback(record)
+
+
+class ConversationHandle(Protocol):
+    """A live (or replayed) conversation as the UI sees it."""
+
+    @property
+    def connection(self) -> ConnectionInfo: ...
+
+    @property
+    def view(self) -> Any:
+        """The session core's read-only view (``voicechat.core`` ``SessionView``)."""
+
+    @property
+    def input_level(self) -> float:
+        """Mic level 0..1 (RMS, smoothed); read by the UI at its own pace, never pushed per frame."""
+
+    def subscribe(self, callback: Callable[[LogRecord], None]) -> Callable[[], None]:
+        """Call ``callback`` for every record from now on; returns an unsubscribe function."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    # user commands (keys in the TUI); each is safe to call at any time
+    def talk_pressed(self) -> None: ...
+
+    def talk_released(self) -> None: ...
+
+    def toggle_mute(self) -> None: ...
+
+    def toggle_barge_in(self) -> None: ...
+
+    def cancel(self) -> None: ...
+
+    def send_text(self, text: str) -> None: ...
