@@ -90,7 +90,10 @@ def test_help_is_fast_and_imports_nothing_heavy() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
     help_out = subprocess.run(
-        [sys.executable, "-m", "voicechat.cli", "--help"], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "voicechat.cli", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     for command in ("serve", "validate", "doctor", "replay", "devices"):
         assert command in help_out.stdout

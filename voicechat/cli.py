@@ -7,7 +7,7 @@ the function body. A test asserts that ``--help`` does not import textual, aiort
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -26,23 +26,23 @@ app = typer.Typer(
 )
 
 
-class DialectChoice(str, Enum):
+class DialectChoice(StrEnum):
     ga = "ga"
     beta = "beta"
 
 
-class TransportChoice(str, Enum):
+class TransportChoice(StrEnum):
     webrtc = "webrtc"
     websocket = "websocket"
 
 
-class ModeChoice(str, Enum):
+class ModeChoice(StrEnum):
     vad = "vad"
     ptt = "ptt"
     transcribe = "transcribe"
 
 
-class VoiceChoice(str, Enum):
+class VoiceChoice(StrEnum):
     espeak = "espeak"
     tone = "tone"
 
@@ -116,30 +116,44 @@ def main_job(
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option(help="Address to bind. Anything but loopback needs --api-key.")] = "127.0.0.1",
+    host: Annotated[
+        str, typer.Option(help="Address to bind. Anything but loopback needs --api-key.")
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8765,
-    voice: Annotated[VoiceChoice, typer.Option(help="espeak: real speech; tone: deterministic beeps.")] = VoiceChoice.espeak,
+    voice: Annotated[
+        VoiceChoice, typer.Option(help="espeak: real speech; tone: deterministic beeps.")
+    ] = VoiceChoice.espeak,
     responder: Annotated[
         str, typer.Option(help="echo | script:FILE | chat:URL (OpenAI-compatible chat endpoint).")
     ] = "echo",
     api_key: Annotated[
         str | None,
-        typer.Option(envvar="VOICECHAT_SERVER_KEY", help="Key clients must present (required off loopback)."),
+        typer.Option(
+            envvar="VOICECHAT_SERVER_KEY", help="Key clients must present (required off loopback)."
+        ),
     ] = None,
 ) -> None:
     """Run the local Realtime-compatible server (WebRTC + WebSocket, GA + beta)."""
     from voicechat.commands import serve as serve_command
 
     raise typer.Exit(
-        serve_command.run(host=host, port=port, voice=voice.value, responder=responder, api_key=api_key)
+        serve_command.run(
+            host=host, port=port, voice=voice.value, responder=responder, api_key=api_key
+        )
     )
 
 
 @app.command()
 def validate(
-    file: Annotated[Path, typer.Argument(help="JSON file: a client event or a bare session object.")],
-    dialect: Annotated[DialectChoice, typer.Option(help="Dialect to validate against.")] = DialectChoice.ga,
-    azure: Annotated[bool, typer.Option("--azure", help="Azure OpenAI variant (deployment names).")] = False,
+    file: Annotated[
+        Path, typer.Argument(help="JSON file: a client event or a bare session object.")
+    ],
+    dialect: Annotated[
+        DialectChoice, typer.Option(help="Dialect to validate against.")
+    ] = DialectChoice.ga,
+    azure: Annotated[
+        bool, typer.Option("--azure", help="Azure OpenAI variant (deployment names).")
+    ] = False,
 ) -> None:
     """Lint a session config or client event with the server's own error wording."""
     from voicechat.commands import validate as validate_command
@@ -149,7 +163,9 @@ def validate(
 
 @app.command()
 def doctor(
-    log: Annotated[Path, typer.Argument(help="Event log: ours (JSONL), a JSON array, or any text log.")],
+    log: Annotated[
+        Path, typer.Argument(help="Event log: ours (JSONL), a JSON array, or any text log.")
+    ],
     json_output: Annotated[bool, typer.Option("--json", help="Print findings as JSON.")] = False,
 ) -> None:
     """Diagnose an event log for the known Realtime failure modes."""

@@ -70,7 +70,7 @@ class ConversationHandle(Protocol):
 
     @property
     def input_level(self) -> float:
-        """Mic level 0..1 (RMS, smoothed); read by the UI at its own pace, never pushed per frame."""
+        """Mic level 0..1 (RMS, smoothed); polled by the UI, never pushed per audio frame."""
 
     def subscribe(self, callback: Callable[[LogRecord], None]) -> Callable[[], None]:
         """Call ``callback`` for every record from now on; returns an unsubscribe function."""

@@ -1,4 +1,6 @@
-"""Sans-IO knowledge of the Realtime wire protocol: dialects, event names, mapping, validation, errors.
+"""Sans-IO knowledge of the Realtime wire protocol.
+
+Dialects, event names, beta/GA mapping, validation and the server's error wording.
 
 Nothing in this package performs I/O, reads a clock or imports an async framework; the client, the
 local server and the doctor all build on it.

@@ -7,10 +7,10 @@ The core speaks GA ("canonical") names only; beta and Azure are translated at th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class Dialect(str, Enum):
+class Dialect(StrEnum):
     """Which shape of the protocol an endpoint speaks."""
 
     GA = "ga"
@@ -23,7 +23,10 @@ class Dialect(str, Enum):
 
 @dataclass(frozen=True)
 class Flavor:
-    """A dialect plus the provider variant (Azure accepts deployment names where OpenAI takes models)."""
+    """A dialect plus the provider variant.
+
+    Azure accepts deployment names where OpenAI takes model names.
+    """
 
     dialect: Dialect = Dialect.GA
     azure: bool = False

@@ -24,7 +24,9 @@ class ProtocolError:
     param: str | None = None
     type: str = INVALID_REQUEST
 
-    def to_event(self, client_event_id: str | None = None, event_id: str | None = None) -> dict[str, Any]:
+    def to_event(
+        self, client_event_id: str | None = None, event_id: str | None = None
+    ) -> dict[str, Any]:
         """The ``error`` server event carrying this error (echoing the client's ``event_id``)."""
         event: dict[str, Any] = {
             "type": "error",
@@ -53,7 +55,9 @@ def missing_required_parameter(path: str) -> ProtocolError:
 
 def invalid_type(path: str, expected: str, got: str) -> ProtocolError:
     return ProtocolError(
-        "invalid_type", f"Invalid type for '{path}': expected {expected}, but got {got} instead.", path
+        "invalid_type",
+        f"Invalid type for '{path}': expected {expected}, but got {got} instead.",
+        path,
     )
 
 
@@ -127,14 +131,14 @@ def session_expired(minutes: int = 60) -> ProtocolError:
 
 
 def transcription_failed(item_id: str) -> ProtocolError:
-    return ProtocolError(None, f"Input transcription failed for item '{item_id}'.", type=SERVER_ERROR)
+    return ProtocolError(
+        None, f"Input transcription failed for item '{item_id}'.", type=SERVER_ERROR
+    )
 
 
 def item_not_found(path: str, item_id: str) -> ProtocolError:
     """Wording for an unknown item id (observed shape, exact text not verified)."""
-    return ProtocolError(
-        "item_not_found", f"Item with item_id not found: {item_id}", path
-    )
+    return ProtocolError("item_not_found", f"Item with item_id not found: {item_id}", path)
 
 
 def truncate_out_of_range(audio_end_ms: int, audio_ms: int) -> ProtocolError:
@@ -173,3 +177,45 @@ def join_choices(values: list[Any]) -> str:
     if len(quoted) == 2:
         return f"{quoted[0]} and {quoted[1]}"
     return ", ".join(quoted[:-1]) + f", and {quoted[-1]}"
+
+
+# --- added for the local server (wording not observed from the real server; general pattern) ---
+
+
+def realtime_update_on_transcription() -> ProtocolError:
+    """Mirror of :func:`transcription_update_on_realtime` for the opposite mismatch."""
+    return ProtocolError(
+        "invalid_value",
+        "Passing a realtime session update event to a transcription session is not allowed.",
+        "session.type",
+    )
+
+
+def invalid_audio_base64() -> ProtocolError:
+    return ProtocolError(
+        "invalid_value",
+        "Invalid 'audio': the value is not valid base64-encoded audio.",
+        "audio",
+    )
+
+
+def duplicate_item_id(item_id: str) -> ProtocolError:
+    return ProtocolError(
+        "invalid_value", f"Item with id '{item_id}' already exists in the conversation.", "item.id"
+    )
+
+
+def truncate_not_audio(item_id: str) -> ProtocolError:
+    return ProtocolError(
+        "invalid_value",
+        f"Only assistant messages with audio can be truncated; item '{item_id}' has no audio.",
+        "item_id",
+    )
+
+
+def response_in_transcription_session() -> ProtocolError:
+    return ProtocolError(
+        "invalid_value",
+        "Transcription sessions do not create responses; 'response.create' is not allowed.",
+        "type",
+    )

@@ -1,0 +1,173 @@
+"""``voicechat validate`` end to end through the real Typer app: output, hints and exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from voicechat.cli import app
+
+runner = CliRunner()
+
+
+def invoke(path: Path, *args: str) -> Any:
+    return runner.invoke(app, ["validate", str(path), *args])
+
+
+def write(tmp_path: Path, payload: Any, name: str = "payload.json") -> Path:
+    path = tmp_path / name
+    path.write_text(json.dumps(payload), encoding="utf-8")
+    return path
+
+
+def test_valid_event_prints_ok(tmp_path: Path) -> None:
+    path = write(tmp_path, {"type": "session.update", "session": {"type": "realtime"}})
+    result = invoke(path)
+    assert result.exit_code == 0
+    assert result.stdout.strip() == "ok"
+
+
+def test_invalid_beta_event_prints_error_code_and_param(tmp_path: Path) -> None:
+    event = {"type": "session.update", "session": {"turn_detection": {"max_speech_ms": 100}}}
+    result = invoke(write(tmp_path, event), "--dialect", "beta")
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[0] == "error: Unknown parameter: 'session.turn_detection.max_speech_ms'."
+    assert lines[1] == "  code: unknown_parameter  param: session.turn_detection.max_speech_ms"
+
+
+def test_beta_payload_checked_as_ga_hints_at_dialect_switch(tmp_path: Path) -> None:
+    event = {"type": "session.update", "session": {"voice": "alloy", "modalities": ["text"]}}
+    result = invoke(write(tmp_path, event))
+    assert result.exit_code == 1
+    assert "error: Missing required parameter: 'session.type'." in result.stdout
+    assert (
+        "hint: this event is valid in the beta dialect; if your endpoint speaks beta, "
+        "use --dialect beta" in result.stdout
+    )
+    # and the same file passes where the hint points
+    assert invoke(write(tmp_path, event), "--dialect", "beta").exit_code == 0
+
+
+def test_ga_payload_checked_as_beta_hints_at_ga(tmp_path: Path) -> None:
+    event = {
+        "type": "session.update",
+        "session": {"type": "realtime", "output_modalities": ["text"]},
+    }
+    result = invoke(write(tmp_path, event), "--dialect", "beta")
+    assert result.exit_code == 1
+    assert "error: Unknown parameter: 'session.type'." in result.stdout
+    assert "use --dialect ga" in result.stdout
+    assert "beta sessions have no 'type'" in result.stdout
+
+
+def test_rename_hint_names_the_ga_path(tmp_path: Path) -> None:
+    session = {"type": "realtime", "output_audio_format": "pcm16"}
+    result = invoke(write(tmp_path, session))
+    assert result.exit_code == 1
+    assert "error: Unknown parameter: 'session.output_audio_format'." in result.stdout
+    assert (
+        "hint: 'output_audio_format' is the beta name; in GA it is 'session.audio.output.format'"
+        in result.stdout
+    )
+
+
+def test_rename_hint_names_the_beta_keys(tmp_path: Path) -> None:
+    session = {"audio": {"output": {"voice": "alloy"}}, "instructions": 5}
+    result = invoke(write(tmp_path, session), "--dialect", "beta")
+    assert result.exit_code == 1
+    assert "error: Unknown parameter: 'session.audio'." in result.stdout
+    assert "'voice' (GA audio.output.voice)" in result.stdout
+    assert "'output_audio_format' (GA audio.output.format)" in result.stdout
+
+
+def test_spelling_hint(tmp_path: Path) -> None:
+    session = {"turn_detection": {"type": "server_vad", "silence_duraton_ms": 300}}
+    result = invoke(write(tmp_path, session), "--dialect", "beta")
+    assert result.exit_code == 1
+    assert "hint: did you mean 'silence_duration_ms'?" in result.stdout
+
+
+def test_enum_spelling_hint(tmp_path: Path) -> None:
+    session = {"type": "realtime", "audio": {"input": {"turn_detection": {"type": "server-vad"}}}}
+    result = invoke(write(tmp_path, session))
+    assert result.exit_code == 1
+    assert "hint: did you mean 'server_vad'?" in result.stdout
+
+
+def test_bare_ga_session_without_type(tmp_path: Path) -> None:
+    result = invoke(write(tmp_path, {"output_modalities": ["text"], "instructions": "hi"}))
+    assert result.exit_code == 1
+    out = result.stdout
+    assert out.startswith("error: Missing required parameter: 'session.type'.\n")
+    assert 'GA sessions need "type": "realtime"' in out
+    assert 'with "type": "realtime" added, the rest of this session is valid GA' in out
+
+
+def test_bare_ga_session_without_type_reports_next_problem(tmp_path: Path) -> None:
+    result = invoke(write(tmp_path, {"output_modalities": ["text"], "voice": "alloy"}))
+    assert result.exit_code == 1
+    assert "the next problem is: Unknown parameter: 'session.voice'." in result.stdout
+
+
+def test_read_only_field_hint(tmp_path: Path) -> None:
+    result = invoke(write(tmp_path, {"type": "realtime", "id": "sess_1"}))
+    assert result.exit_code == 1
+    assert "hint: 'session.id' is read-only" in result.stdout
+
+
+def test_bare_beta_transcription_session_is_ok(tmp_path: Path) -> None:
+    session = {"input_audio_transcription": {"model": "whisper-1"}, "include": []}
+    result = invoke(write(tmp_path, session), "--dialect", "beta")
+    assert result.exit_code == 0, result.stdout
+    assert result.stdout.strip() == "ok"
+
+
+def test_azure_flag(tmp_path: Path) -> None:
+    path = write(tmp_path, {"type": "session.close"})
+    assert invoke(path, "--azure").exit_code == 0
+    assert invoke(path).exit_code == 1
+
+
+def test_secrets_are_not_echoed(tmp_path: Path) -> None:
+    event = {
+        "type": "session.update",
+        "session": {"type": "realtime", "tracing": "ek_abc123SECRET"},
+    }
+    result = invoke(write(tmp_path, event))
+    assert result.exit_code == 1
+    assert "ek_abc123SECRET" not in result.output
+    assert "[redacted]" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (None, "no such file"),
+        ("{not json", "not valid JSON"),
+        ("[1, 2]", "holds an array; expected a JSON object"),
+        ('"text"', "holds a string; expected a JSON object"),
+        ("", "not valid JSON"),
+    ],
+)
+def test_unusable_files_exit_2_with_message_on_stderr(
+    tmp_path: Path, content: str | None, expected: str
+) -> None:
+    path = tmp_path / "input.json"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    result = invoke(path)
+    assert result.exit_code == 2
+    assert expected in result.stderr
+    assert str(path) in result.stderr
+    assert result.stdout == ""
+
+
+def test_directory_is_unusable(tmp_path: Path) -> None:
+    result = invoke(tmp_path)
+    assert result.exit_code == 2
+    assert "is a directory" in result.stderr
