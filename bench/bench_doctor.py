@@ -1,0 +1,156 @@
+"""Benchmark: ``voicechat doctor`` on a 100 MB event log — speed and memory.
+
+Generates healthy GA WebSocket conversations in our JSONL format (appends, audio and transcript
+deltas, transcription, rate limits: the mix a real recording has) into a temporary directory,
+then runs ``voicechat doctor --json`` in a child process on a 10 MB and a 100 MB log and prints
+events/s and the child's peak RSS. Bounded memory shows as the same peak RSS for both sizes.
+
+    .venv/bin/python bench/bench_doctor.py [--mb 100]
+
+Figures are printed, never asserted: wall-clock numbers on a shared machine are noise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TextIO
+
+ROOT = Path(__file__).resolve().parents[1]
+START = datetime(2026, 11, 21, 10, 0, 0, tzinfo=UTC)
+WORDS = ("It", "will", "be", "sunny", "with", "a", "light", "breeze", "in", "the", "afternoon")
+
+
+class Writer:
+    def __init__(self, out: TextIO, text: bool = False) -> None:
+        self.out = out
+        self.text = text
+        self.t = 0.0
+        self.events = 0
+        self.n = 0
+
+    def emit(self, direction: str, event: dict[str, Any], dt: float = 0.01) -> None:
+        self.t += dt
+        stamp = START + timedelta(seconds=self.t)
+        ts = stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
+        if direction == "in":
+            self.n += 1
+            event = {**event, "event_id": f"event_{self.n:09d}"}
+        if self.text:  # an Android logcat line with the event inline
+            clock = stamp.strftime("%m-%d %H:%M:%S.") + f"{stamp.microsecond // 1000:03d}"
+            arrow = "<<" if direction == "in" else ">>"
+            self.out.write(f"{clock}  4321  4390 D RealtimeClient: {arrow} "
+                           f"{json.dumps(event, separators=(',', ':'))}\n")
+        else:
+            self.out.write(json.dumps({"t": round(self.t, 6), "ts": ts, "dir": direction,
+                                       "event": event}, separators=(",", ":")) + "\n")
+        self.events += 1
+
+    def session(self) -> None:
+        session = {"type": "realtime", "object": "realtime.session", "model": "gpt-realtime",
+                   "audio": {"input": {"format": {"type": "audio/pcm", "rate": 24000},
+                                       "transcription": {"model": "gpt-4o-mini-transcribe"},
+                                       "turn_detection": {"type": "server_vad", "threshold": 0.5,
+                                                          "prefix_padding_ms": 300,
+                                                          "silence_duration_ms": 500}},
+                             "output": {"voice": "alloy"}}}
+        self.emit("in", {"type": "session.created", "session": session})
+        self.emit("out", {"type": "session.update", "session": {
+            "type": "realtime", "audio": session["audio"]}})
+        self.emit("in", {"type": "session.updated", "session": session})
+
+    def turn(self, k: int) -> None:
+        user, assistant, rid = f"item_U{k}", f"item_A{k}", f"resp_{k}"
+        start_ms = int(self.t * 1000)
+        for _ in range(20):
+            self.emit("out", {"type": "input_audio_buffer.append", "audio": {"bytes": 4800}},
+                      0.1)
+        self.emit("in", {"type": "input_audio_buffer.speech_started",
+                         "audio_start_ms": start_ms, "item_id": user})
+        self.emit("in", {"type": "input_audio_buffer.speech_stopped",
+                         "audio_end_ms": start_ms + 1800, "item_id": user})
+        self.emit("in", {"type": "input_audio_buffer.committed", "item_id": user})
+        item = {"id": user, "type": "message", "role": "user",
+                "content": [{"type": "input_audio", "transcript": None}]}
+        self.emit("in", {"type": "conversation.item.added", "item": item})
+        self.emit("in", {"type": "conversation.item.done", "item": item})
+        self.emit("in", {"type": "response.created", "response": {"id": rid,
+                                                                   "status": "in_progress"}})
+        self.emit("in", {"type": "conversation.item.input_audio_transcription.completed",
+                         "item_id": user, "content_index": 0,
+                         "transcript": "What is the weather like tomorrow?"})
+        for word in WORDS:
+            self.emit("in", {"type": "response.output_audio_transcript.delta",
+                             "response_id": rid, "item_id": assistant, "delta": word + " "})
+            self.emit("in", {"type": "response.output_audio.delta", "response_id": rid,
+                             "item_id": assistant, "delta": {"bytes": 9600}})
+        self.emit("in", {"type": "response.output_audio.done", "response_id": rid,
+                         "item_id": assistant})
+        self.emit("in", {"type": "response.output_audio_transcript.done", "response_id": rid,
+                         "item_id": assistant, "transcript": "It will be sunny."})
+        self.emit("in", {"type": "response.done", "response": {"id": rid, "status": "completed"}})
+        self.emit("in", {"type": "rate_limits.updated", "rate_limits": [
+            {"name": "tokens", "limit": 40000, "remaining": 39000, "reset_seconds": 1.5}]})
+
+
+def generate(path: Path, megabytes: int, text: bool = False) -> int:
+    limit = megabytes * 1024 * 1024
+    with open(path, "w", encoding="utf-8") as out:
+        writer = Writer(out, text)
+        writer.session()
+        k = 0
+        while out.tell() < limit:
+            k += 1
+            writer.turn(k)
+    return writer.events
+
+
+def run_doctor(path: Path) -> tuple[float, dict[str, Any]]:
+    start = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "voicechat.cli", "doctor", str(path), "--json"],
+        capture_output=True, text=True, cwd=ROOT, check=False,
+    )
+    elapsed = time.perf_counter() - start
+    if result.returncode not in (0, 1):
+        raise SystemExit(f"doctor failed ({result.returncode}): {result.stderr}")
+    return elapsed, json.loads(result.stdout)
+
+
+def child_peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # Linux: KiB
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mb", type=int, default=100, help="size of the big log (MB)")
+    parser.add_argument("--no-text", action="store_true", help="skip the text-log run")
+    args = parser.parse_args()
+    runs = [(size, False) for size in sorted({min(10, args.mb), args.mb})]
+    if not args.no_text:
+        runs.append((args.mb, True))
+    with tempfile.TemporaryDirectory(prefix="bench-doctor-") as tmp:
+        for size, text in runs:
+            path = Path(tmp) / f"log-{size}mb.{'txt' if text else 'jsonl'}"
+            t0 = time.perf_counter()
+            events = generate(path, size, text)
+            gen_s = time.perf_counter() - t0
+            elapsed, report = run_doctor(path)
+            rss = child_peak_rss_mb()  # max over children so far: sizes run small → big
+            kind = "logcat text" if text else "voicechat JSONL"
+            print(f"{size:>4} MB {kind} log: {events:,} events (generated in {gen_s:.1f} s); "
+                  f"doctor read {report['events']:,} events in {elapsed:.1f} s = "
+                  f"{report['events'] / elapsed:,.0f} events/s, "
+                  f"{path.stat().st_size / 1048576 / elapsed:.1f} MB/s; "
+                  f"findings: {len(report['findings'])}; peak RSS of doctor so far: {rss:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

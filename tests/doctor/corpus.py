@@ -1,0 +1,817 @@
+"""The doctor's test corpus: realistic Realtime logs with known problems, and how they were made.
+
+Each log is built from the event orderings of ``shared/reference/realtime-protocol.md`` §7
+(normal turn, WebRTC playback, barge-in, push-to-talk) in the GA or beta dialect, then written in
+one of the formats the doctor reads. ``EXPECTED`` is the exact set of rule ids each log must
+trigger. The files in ``logs/`` are committed; regenerate them with
+``.venv/bin/python tests/doctor/corpus.py`` after changing a builder here.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from voicechat.protocol.mapping import GA_TO_BETA_SERVER_NAMES  # noqa: E402
+from voicechat.recording import redact_event  # noqa: E402
+
+LOGS = Path(__file__).resolve().parent / "logs"
+START = datetime(2026, 11, 21, 10, 0, 0, tzinfo=UTC)
+AUDIO_CHUNK = base64.b64encode(bytes(480)).decode()  # 10 ms of 24 kHz pcm16 silence
+
+Event = dict[str, Any]
+
+
+class Log:
+    """Builds one session's events with times, in either dialect."""
+
+    def __init__(self, dialect: str = "ga", webrtc: bool = False) -> None:
+        self.dialect = dialect
+        self.webrtc = webrtc
+        self.t = 0.0
+        self.records: list[tuple[float, str, Event]] = []
+        self._server_n = 0
+        self._client_n = 0
+
+    # --- primitives -----------------------------------------------------------------------
+
+    def wait(self, seconds: float) -> Log:
+        self.t += seconds
+        return self
+
+    def server(self, kind: str, **fields: Any) -> Event:
+        if self.dialect == "beta" and kind in GA_TO_BETA_SERVER_NAMES and kind != "session.updated":
+            kind = GA_TO_BETA_SERVER_NAMES[kind]
+        self._server_n += 1
+        event = {"type": kind, "event_id": f"event_S{self._server_n:04d}", **fields}
+        self.records.append((self.t, "in", event))
+        self.t += 0.005
+        return event
+
+    def client(self, kind: str, **fields: Any) -> Event:
+        self._client_n += 1
+        event = {"type": kind, "event_id": f"evt_c{self._client_n:04d}", **fields}
+        self.records.append((self.t, "out", event))
+        self.t += 0.002
+        return event
+
+    def local(self, kind: str, **fields: Any) -> Event:
+        event = {"type": kind, **fields}
+        self.records.append((self.t, "local", event))
+        return event
+
+    def error(self, code: str | None, message: str, param: str | None = None,
+              answers: Event | None = None, kind: str = "invalid_request_error") -> Event:
+        return self.server("error", error={
+            "type": kind, "code": code, "message": message, "param": param,
+            "event_id": answers["event_id"] if answers else None})
+
+    # --- sessions -------------------------------------------------------------------------
+
+    def session_object(self, transcription: str | None = "gpt-4o-mini-transcribe",
+                       vad: dict[str, Any] | None = None) -> Event:
+        td = {"type": "server_vad", "threshold": 0.5, "prefix_padding_ms": 300,
+              "silence_duration_ms": 200, "create_response": True, "interrupt_response": True}
+        if vad is not None:
+            td = {**td, **vad}
+        if self.dialect == "beta":
+            return {
+                "id": "sess_B1", "object": "realtime.session",
+                "model": "gpt-4o-realtime-preview-2024-12-17", "modalities": ["text", "audio"],
+                "instructions": "Be brief.", "voice": "alloy", "input_audio_format": "pcm16",
+                "output_audio_format": "pcm16",
+                "input_audio_transcription": {"model": transcription} if transcription else None,
+                "turn_detection": td, "tools": [], "tool_choice": "auto", "temperature": 0.8,
+                "max_response_output_tokens": "inf",
+            }
+        td["idle_timeout_ms"] = None
+        return {
+            "type": "realtime", "object": "realtime.session", "id": "sess_G1",
+            "model": "gpt-realtime", "output_modalities": ["audio"], "instructions": "Be brief.",
+            "tools": [], "tool_choice": "auto", "max_output_tokens": "inf", "tracing": None,
+            "truncation": "auto", "prompt": None, "expires_at": 1795255200,
+            "audio": {
+                "input": {"format": {"type": "audio/pcm", "rate": 24000},
+                          "transcription": {"model": transcription} if transcription else None,
+                          "noise_reduction": None, "turn_detection": td},
+                "output": {"format": {"type": "audio/pcm", "rate": 24000}, "voice": "alloy",
+                           "speed": 1.0},
+            },
+            "include": None,
+        }
+
+    def session_update_body(self, transcription: str | None, vad: dict[str, Any] | None) -> Event:
+        full = self.session_object(transcription, vad)
+        if self.dialect == "beta":
+            return {k: full[k] for k in ("instructions", "voice", "input_audio_transcription",
+                                         "turn_detection")}
+        return {"type": "realtime", "instructions": "Be brief.", "audio": {
+            "input": {k: full["audio"]["input"][k] for k in ("transcription", "turn_detection")}}}
+
+    def connect(self, transcription: str | None = "gpt-4o-mini-transcribe",
+                vad: dict[str, Any] | None = None, update: bool = True) -> Log:
+        self.server("session.created", session=self.session_object(None, None))
+        if self.dialect == "beta":
+            self.server("conversation.created",
+                        conversation={"id": "conv_1", "object": "realtime.conversation"})
+        self.wait(0.05)
+        if update:
+            self.client("session.update", session=self.session_update_body(transcription, vad))
+            self.wait(0.08)
+            self.server("session.updated", session=self.session_object(transcription, vad))
+        return self
+
+    # --- turns ----------------------------------------------------------------------------
+
+    def user_speech(self, item: str, start_ms: int, end_ms: int, previous: str | None = None,
+                    transcript: str | None = "Hello there.", appends: int = 0) -> Log:
+        for _ in range(appends):
+            self.client("input_audio_buffer.append", audio=AUDIO_CHUNK)
+        self.server("input_audio_buffer.speech_started", audio_start_ms=start_ms, item_id=item)
+        self.wait((end_ms - start_ms) / 1000)
+        self.server("input_audio_buffer.speech_stopped", audio_end_ms=end_ms, item_id=item)
+        self.wait(0.02)
+        self.commit_events(item, previous)
+        if transcript is not None:
+            self.wait(0.3)
+            self.server("conversation.item.input_audio_transcription.completed", item_id=item,
+                        content_index=0, transcript=transcript,
+                        usage={"type": "duration", "seconds": 2})
+        return self
+
+    def commit_events(self, item: str, previous: str | None) -> None:
+        self.server("input_audio_buffer.committed", previous_item_id=previous, item_id=item)
+        user_item = {"id": item, "type": "message", "status": "completed", "role": "user",
+                     "content": [{"type": "input_audio", "transcript": None}]}
+        if self.dialect == "beta":
+            user_item["object"] = "realtime.item"
+            self.server("conversation.item.created", previous_item_id=previous, item=user_item)
+        else:
+            self.server("conversation.item.added", previous_item_id=previous, item=user_item)
+            self.server("conversation.item.done", previous_item_id=previous, item=user_item)
+
+    def response(self, rid: str, item: str, text: str = "Hi! How can I help you today?",
+                 previous: str | None = None, deltas: int | None = None,
+                 playback_s: float = 2.0, status: str = "completed", reason: str | None = None,
+                 stop_playback: bool = True, details: dict[str, Any] | None = None) -> Log:
+        """A voice response (§7.1), with the WebRTC output buffer lifecycle (§7.7) if WebRTC."""
+        self.response_start(rid, item, previous)
+        words = text.split(" ")
+        count = len(words) if deltas is None else deltas
+        for i in range(count):
+            self.server("response.output_audio_transcript.delta", response_id=rid, item_id=item,
+                        output_index=0, content_index=0,
+                        delta=(words[i] if i < len(words) else "") + " ")
+            if not self.webrtc:
+                self.server("response.output_audio.delta", response_id=rid, item_id=item,
+                            output_index=0, content_index=0, delta=AUDIO_CHUNK)
+            self.wait(0.04)
+        return self.response_end(rid, item, text, playback_s=playback_s, status=status,
+                                 reason=reason, stop_playback=stop_playback, details=details)
+
+    def response_start(self, rid: str, item: str, previous: str | None = None) -> None:
+        self.server("response.created", response={
+            "id": rid, "object": "realtime.response", "status": "in_progress",
+            "status_details": None, "output": [], "conversation_id": "conv_1", "usage": None,
+            "metadata": None})
+        assistant = {"id": item, "type": "message", "status": "in_progress", "role": "assistant",
+                     "content": []}
+        self.server("response.output_item.added", response_id=rid, output_index=0,
+                    item=assistant)
+        if self.dialect == "beta":
+            self.server("conversation.item.created", previous_item_id=previous, item=assistant)
+        else:
+            self.server("conversation.item.added", previous_item_id=previous, item=assistant)
+        self.server("response.content_part.added", response_id=rid, item_id=item,
+                    output_index=0, content_index=0, part={"type": "audio", "transcript": ""})
+        if self.webrtc:
+            self.server("output_audio_buffer.started", response_id=rid)
+
+    def response_end(self, rid: str, item: str, text: str, playback_s: float = 2.0,
+                     status: str = "completed", reason: str | None = None,
+                     stop_playback: bool = True, details: dict[str, Any] | None = None) -> Log:
+        part_type = "audio" if self.dialect == "beta" else "output_audio"
+        if status == "completed":
+            if not self.webrtc:
+                self.server("response.output_audio.done", response_id=rid, item_id=item,
+                            output_index=0, content_index=0)
+            self.server("response.output_audio_transcript.done", response_id=rid, item_id=item,
+                        output_index=0, content_index=0, transcript=text)
+            self.server("response.content_part.done", response_id=rid, item_id=item,
+                        output_index=0, content_index=0,
+                        part={"type": "audio", "transcript": text})
+        done_item = {"id": item, "type": "message",
+                     "status": "completed" if status == "completed" else "incomplete",
+                     "role": "assistant", "content": [{"type": part_type, "transcript": text}]}
+        self.server("response.output_item.done", response_id=rid, output_index=0,
+                    item=done_item)
+        if self.dialect == "ga":
+            self.server("conversation.item.done", item=done_item)
+        status_details = details
+        if reason is not None:
+            status_details = {"type": status, "reason": reason}
+        self.server("response.done", response={
+            "id": rid, "object": "realtime.response", "status": status,
+            "status_details": status_details, "output": [done_item],
+            "conversation_id": "conv_1",
+            "usage": {"total_tokens": 120, "input_tokens": 80, "output_tokens": 40}})
+        self.server("rate_limits.updated", rate_limits=[
+            {"name": "requests", "limit": 1000, "remaining": 999, "reset_seconds": 0.06},
+            {"name": "tokens", "limit": 40000, "remaining": 39880, "reset_seconds": 0.18}])
+        if self.webrtc and stop_playback and status == "completed":
+            self.wait(playback_s)
+            self.server("output_audio_buffer.stopped", response_id=rid)
+        return self
+
+    # --- writers --------------------------------------------------------------------------
+
+    def write_ours(self, path: Path, torn: bool = False) -> None:
+        lines = []
+        for t, direction, event in self.records:
+            ts = START + timedelta(seconds=t)
+            stamp = ts.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ts.microsecond // 1000:03d}Z"
+            lines.append(json.dumps({"t": round(t, 6), "ts": stamp, "dir": direction,
+                                     "event": redact_event(event)}, separators=(",", ":")))
+        text = "\n".join(lines) + "\n"
+        if torn:
+            text += lines[-1][: len(lines[-1]) // 2]
+        path.write_text(text)
+
+    def write_bare(self, path: Path) -> None:
+        path.write_text("".join(json.dumps(e) + "\n" for _, _, e in self.records))
+
+    def write_array(self, path: Path) -> None:
+        path.write_text(json.dumps([e for _, _, e in self.records], indent=1) + "\n")
+
+    def write_logcat(self, path: Path) -> None:
+        out = ["--------- beginning of main",
+               "11-21 09:59:59.870  4321  4321 I ActivityManager: Start proc 4321:com.example"]
+        for t, direction, event in self.records:
+            ts = START + timedelta(seconds=t)
+            stamp = ts.strftime("%m-%d %H:%M:%S.") + f"{ts.microsecond // 1000:03d}"
+            arrow = "<<" if direction == "in" else ">>"
+            out.append(f"{stamp}  4321  4390 D RealtimeClient: {arrow} {json.dumps(event)}")
+            if event["type"] == "response.done":
+                out.append(f"{stamp}  4321  4391 I AudioTrack: flush pending frames")
+        path.write_text("\n".join(out) + "\n")
+
+    def write_console(self, path: Path, pretty_every: int = 5) -> None:
+        out = ["Navigated to http://localhost:5173/", "[vite] connected."]
+        for n, (t, direction, event) in enumerate(self.records):
+            ts = START + timedelta(seconds=t)
+            stamp = ts.strftime("%H:%M:%S.") + f"{ts.microsecond // 1000:03d}"
+            verb = "received" if direction == "in" else "sent"
+            if n % pretty_every == 0:
+                out.append(f"[{stamp}] realtime.js:88 {verb} {json.dumps(event, indent=2)}")
+            else:
+                out.append(f"[{stamp}] realtime.js:88 {verb} {json.dumps(event)}")
+        out.append("realtime.js:120 peer connection closed")
+        path.write_text("\n".join(out) + "\n")
+
+    def write_prefixed(self, path: Path) -> None:
+        out = []
+        for t, direction, event in self.records:
+            ts = START + timedelta(seconds=t)
+            stamp = ts.strftime("%Y-%m-%d %H:%M:%S,") + f"{ts.microsecond // 1000:03d}"
+            verb = "recv" if direction == "in" else "send"
+            out.append(f"{stamp} INFO realtime.client: {verb} {json.dumps(event)}")
+            if event["type"] == "session.created":
+                out.append(f"{stamp} DEBUG urllib3: Starting new HTTPS connection (1): "
+                           "api.example.com:443")
+        path.write_text("\n".join(out) + "\n")
+
+
+# --- the corpus -------------------------------------------------------------------------------
+
+
+def _two_turns(log: Log, webrtc_gap: float = 1.5) -> Log:
+    log.wait(1.0).user_speech("item_U1", 1200, 2900, previous=None, transcript="What time is it?")
+    log.response("resp_1", "item_A1", "It is ten in the morning.", previous="item_U1")
+    log.wait(webrtc_gap).user_speech("item_U2", 6800, 8400, previous="item_A1",
+                                     transcript="Thanks, bye.")
+    log.response("resp_2", "item_A2", "You are welcome. Goodbye!", previous="item_U2")
+    return log
+
+
+def clean_ga_ws_ours(path: Path) -> Log:
+    log = Log("ga")
+    log.local("local.transport.state", state="connecting")
+    log.connect()
+    log.local("local.transport.state", state="connected")
+    log.wait(0.5)
+    log.user_speech("item_U1", 900, 2500, appends=3, transcript="What is the weather?")
+    log.response("resp_1", "item_A1", "I cannot check the weather, sorry.", previous="item_U1")
+    log.local("local.playback.started")
+    log.local("local.mic.muted", reason="playback")
+    log.wait(1.8)
+    log.local("local.playback.drained")
+    log.wait(0.4)
+    log.local("local.mic.unmuted")
+    log.wait(2.0)
+    log.user_speech("item_U2", 6100, 7300, previous="item_A1", appends=3, transcript="Okay.")
+    log.response("resp_2", "item_A2", "Anything else?", previous="item_U2")
+    log.local("local.playback.started")
+    log.local("local.mic.muted", reason="playback")
+    log.wait(1.0)
+    log.local("local.playback.drained")
+    log.wait(0.4)
+    log.local("local.mic.unmuted")
+    log.wait(1.0)
+    log.local("local.key", action="quit")
+    log.local("local.transport.state", state="closed")
+    log.write_ours(path)
+    return log
+
+
+def clean_beta_ws_bare(path: Path) -> Log:
+    log = Log("beta")
+    log.connect(transcription="whisper-1")
+    _two_turns(log)
+    log.write_bare(path)
+    return log
+
+
+def clean_ga_webrtc_logcat(path: Path) -> Log:
+    log = Log("ga", webrtc=True)
+    log.connect()
+    log.wait(1.0).user_speech("item_U1", 1000, 2600, transcript="Tell me a long story.")
+    # a real barge-in, 3 s into playback (§7.5): not an echo
+    log.response_start("resp_1", "item_A1", previous="item_U1")
+    for word in ["Once", "upon", "a", "time", "there", "was", "a", "small", "fox", "who", "lived"]:
+        log.server("response.output_audio_transcript.delta", response_id="resp_1",
+                   item_id="item_A1", output_index=0, content_index=0, delta=word + " ")
+        log.wait(0.05)
+    log.response_end("resp_1", "item_A1", "Once upon a time there was a small fox who lived",
+                     stop_playback=False)
+    log.wait(2.4)
+    log.server("input_audio_buffer.speech_started", audio_start_ms=6900, item_id="item_U2")
+    log.server("output_audio_buffer.cleared", response_id="resp_1")
+    log.server("conversation.item.truncated", item_id="item_A1", content_index=0,
+               audio_end_ms=3100)
+    log.wait(1.2)
+    log.server("input_audio_buffer.speech_stopped", audio_end_ms=8100, item_id="item_U2")
+    log.commit_events("item_U2", "item_A1")
+    log.server("conversation.item.input_audio_transcription.completed", item_id="item_U2",
+               content_index=0, transcript="Stop, a shorter one please.",
+               usage={"type": "duration", "seconds": 1})
+    log.response("resp_2", "item_A2", "A fox found a hat. The end.", previous="item_U2")
+    log.write_logcat(path)
+    return log
+
+
+def clean_beta_ptt_array(path: Path) -> Log:
+    log = Log("beta")
+    log.connect(update=False)
+    log.client("session.update", session={"turn_detection": None,
+                                          "input_audio_transcription": {"model": "whisper-1"}})
+    session = log.session_object("whisper-1")
+    session["turn_detection"] = None
+    log.server("session.updated", session=session)
+    log.wait(1.0)
+    log.client("input_audio_buffer.clear")
+    log.server("input_audio_buffer.cleared")
+    for _ in range(5):
+        log.client("input_audio_buffer.append", audio=AUDIO_CHUNK)
+        log.wait(0.2)
+    commit = log.client("input_audio_buffer.commit")
+    del commit
+    log.commit_events("item_U1", None)
+    log.client("response.create")
+    log.response("resp_1", "item_A1", "Push to talk works.", previous="item_U1")
+    log.server("conversation.item.input_audio_transcription.completed", item_id="item_U1",
+               content_index=0, transcript="Testing push to talk.",
+               usage={"type": "duration", "seconds": 1})
+    log.write_array(path)
+    return log
+
+
+def clean_ga_text_console(path: Path) -> Log:
+    log = Log("ga", webrtc=True)
+    log.connect()
+    log.wait(2.0)
+    item = {"type": "message", "role": "user",
+            "content": [{"type": "input_text", "text": "Say {hi} in \"quotes\"."}]}
+    log.client("conversation.item.create", item=item)
+    log.server("conversation.item.added", previous_item_id=None,
+               item={**item, "id": "item_T1", "status": "completed"})
+    log.server("conversation.item.done", previous_item_id=None,
+               item={**item, "id": "item_T1", "status": "completed"})
+    log.client("response.create")
+    log.response("resp_1", "item_A1", "\"Hi\" {in braces}.", previous="item_T1")
+    log.wait(2.0)
+    log.user_speech("item_U2", 9000, 10400, previous="item_A1", transcript="Nice.")
+    log.response("resp_2", "item_A2", "Thank you!", previous="item_U2")
+    log.write_console(path)
+    return log
+
+
+def invalid_param_ga_ours(path: Path) -> Log:
+    log = Log("ga")
+    log.server("session.created", session=log.session_object(None))
+    bad = log.client("session.update", session={
+        "type": "realtime",
+        "audio": {"input": {"turn_detection": {"type": "server_vad", "threshold": 0.6,
+                                               "max_speech_ms": 1200}}}})
+    log.error("unknown_parameter",
+              "Unknown parameter: 'session.audio.input.turn_detection.max_speech_ms'.",
+              "session.audio.input.turn_detection.max_speech_ms", answers=bad)
+    bad2 = log.client("session.update", session={"type": "realtime",
+                                                 "audio": {"input": {"format": "pcm16"}}})
+    log.error("invalid_type", "Invalid type for 'session.audio.input.format': expected an object,"
+              " but got a string instead.", "session.audio.input.format", answers=bad2)
+    log.client("session.update", session=log.session_update_body("gpt-4o-mini-transcribe", None))
+    log.server("session.updated", session=log.session_object("gpt-4o-mini-transcribe"))
+    _two_turns(log)
+    log.write_ours(path)
+    return log
+
+
+def dialect_beta_client_ga_server_prefixed(path: Path) -> Log:
+    log = Log("ga")
+    log.server("session.created", session=log.session_object(None))
+    beta = Log("beta")
+    body = beta.session_update_body("whisper-1", None)
+    body["modalities"] = ["text", "audio"]
+    update = log.client("session.update", session=body)
+    log.error("missing_required_parameter", "Missing required parameter: 'session.type'.",
+              "session.type", answers=update)
+    update2 = log.client("session.update", session={"type": "realtime", **body})
+    log.error("unknown_parameter", "Unknown parameter: 'session.modalities'.",
+              "session.modalities", answers=update2)
+    log.write_prefixed(path)
+    return log
+
+
+def dialect_ga_client_beta_server_array(path: Path) -> Log:
+    log = Log("beta")
+    log.server("session.created", session=log.session_object(None))
+    log.server("conversation.created",
+               conversation={"id": "conv_1", "object": "realtime.conversation"})
+    ga = Log("ga")
+    update = log.client("session.update", session=ga.session_update_body("whisper-1", None))
+    log.error("unknown_parameter", "Unknown parameter: 'session.type'.", "session.type",
+              answers=update)
+    log.write_array(path)
+    return log
+
+
+def mic_stuck_webrtc_ours(path: Path) -> Log:
+    log = Log("ga", webrtc=True)
+    log.connect()
+    log.wait(1.0).user_speech("item_U1", 1000, 2400, transcript="Hi.")
+    log.response_start("resp_1", "item_A1", previous="item_U1")
+    log.local("local.mic.muted", reason="playback")
+    for word in ["Hello!", "What", "can", "I", "do", "for", "you?"]:
+        log.server("response.output_audio_transcript.delta", response_id="resp_1",
+                   item_id="item_A1", output_index=0, content_index=0, delta=word + " ")
+        log.wait(0.05)
+    log.response_end("resp_1", "item_A1", "Hello! What can I do for you?", playback_s=1.6)
+    # the client waited for output_audio_buffer.cleared, which never comes after a full playback
+    log.wait(8.0)
+    log.local("local.key", action="talk")
+    log.wait(6.0)
+    log.local("local.notice", level="warning", message="no speech detected")
+    log.wait(6.0)
+    log.local("local.transport.state", state="closed")
+    log.write_ours(path)
+    return log
+
+
+def mic_stuck_webrtc_console(path: Path) -> Log:
+    log = Log("ga", webrtc=True)
+    log.connect()
+    _two_turns(log)
+    log.wait(24.0)
+    item = {"type": "message", "role": "user",
+            "content": [{"type": "input_text", "text": "hello? can you hear me?"}]}
+    log.client("conversation.item.create", item=item)
+    log.server("conversation.item.added", previous_item_id="item_A2",
+               item={**item, "id": "item_T3", "status": "completed"})
+    log.client("response.create")
+    log.response("resp_3", "item_A3", "Yes, I can read you.", previous="item_T3")
+    log.write_console(path, pretty_every=7)
+    return log
+
+
+def short_segments_ga_bare(path: Path) -> Log:
+    log = Log("ga")
+    log.connect(vad={"threshold": 0.3, "silence_duration_ms": 120})
+    log.wait(1.0)
+    previous = None
+    for n, (start, end) in enumerate([(1000, 1180), (1900, 2120), (2600, 2860)], start=1):
+        log.user_speech(f"item_U{n}", start, end, previous=previous, transcript="")
+        previous = f"item_U{n}"
+        log.wait(0.3)
+    log.user_speech("item_U4", 4000, 5600, previous=previous, transcript="What did I say?")
+    log.response("resp_1", "item_A1", "I only heard short noises.", previous="item_U4")
+    log.write_bare(path)
+    return log
+
+
+def transcription_off_beta_prefixed(path: Path) -> Log:
+    log = Log("beta")
+    log.connect(transcription=None)
+    log.wait(1.0).user_speech("item_U1", 1000, 2600, transcript=None)
+    log.response("resp_1", "item_A1", "Sure, here it is.", previous="item_U1")
+    log.wait(1.0).user_speech("item_U2", 6000, 7400, previous="item_A1", transcript=None)
+    log.response("resp_2", "item_A2", "Done.", previous="item_U2")
+    log.write_prefixed(path)
+    return log
+
+
+def transcription_failed_ga_ours(path: Path) -> Log:
+    log = Log("ga")
+    log.connect(transcription="my-transcribe-deployment")
+    for n, (start, end) in enumerate([(1000, 2600), (6000, 7600)], start=1):
+        log.wait(1.0).user_speech(f"item_U{n}", start, end, transcript=None)
+        log.server("conversation.item.input_audio_transcription.failed", item_id=f"item_U{n}",
+                   content_index=0, error={
+                       "type": "server_error", "code": None, "param": None,
+                       "message": f"Input transcription failed for item 'item_U{n}'."})
+        log.response(f"resp_{n}", f"item_A{n}", "Okay, noted.", previous=f"item_U{n}")
+    log.write_ours(path)
+    return log
+
+
+def client_cancel_ga_ours(path: Path) -> Log:
+    log = Log("ga")
+    log.connect()
+    log.wait(1.0).user_speech("item_U1", 1000, 2600, transcript="Tell me a joke.")
+    log.response_start("resp_1", "item_A1", previous="item_U1")
+    log.wait(0.03)
+    log.client("response.cancel")
+    log.response_end("resp_1", "item_A1", "", status="cancelled", reason="client_cancelled")
+    log.wait(1.5)
+    log.client("response.create")
+    log.response_start("resp_2", "item_A2", previous="item_U1")
+    log.wait(0.02)
+    log.client("session.update", session={"type": "realtime", "instructions": "Be funny."})
+    log.server("session.updated", session=log.session_object("gpt-4o-mini-transcribe"))
+    log.response_end("resp_2", "item_A2", "", status="cancelled", reason="client_cancelled")
+    log.write_ours(path)
+    return log
+
+
+def self_interrupt_webrtc_logcat(path: Path) -> Log:
+    log = Log("ga", webrtc=True)
+    log.connect(vad={"threshold": 0.4})
+    previous = None
+    for n in (1, 2):
+        log.wait(1.0).user_speech(f"item_U{n}", n * 10000, n * 10000 + 1500, previous=previous,
+                                  transcript="Tell me about the weather.")
+        log.response_start(f"resp_{n}", f"item_A{n}", previous=f"item_U{n}")
+        for word in ["The", "weather", "today"]:
+            log.server("response.output_audio_transcript.delta", response_id=f"resp_{n}",
+                       item_id=f"item_A{n}", output_index=0, content_index=0, delta=word + " ")
+            log.wait(0.05)
+        log.wait(0.15)
+        echo = f"item_E{n}"
+        log.server("input_audio_buffer.speech_started", audio_start_ms=n * 10000 + 2100,
+                   item_id=echo)
+        log.server("output_audio_buffer.cleared", response_id=f"resp_{n}")
+        log.response_end(f"resp_{n}", f"item_A{n}", "The weather today", status="cancelled",
+                         reason="turn_detected")
+        log.wait(0.9)
+        log.server("input_audio_buffer.speech_stopped", audio_end_ms=n * 10000 + 3000,
+                   item_id=echo)
+        log.commit_events(echo, f"item_A{n}")
+        log.server("conversation.item.input_audio_transcription.completed", item_id=echo,
+                   content_index=0, transcript="The weather today",
+                   usage={"type": "duration", "seconds": 1})
+        log.response(f"resp_{n}b", f"item_B{n}", "Sorry, go on.", previous=echo)
+        previous = f"item_B{n}"
+    log.write_logcat(path)
+    return log
+
+
+def concurrent_beta_bare(path: Path) -> Log:
+    log = Log("beta")
+    log.connect(transcription="whisper-1")
+    log.wait(1.0).user_speech("item_U1", 1000, 2600, transcript="What's new?")
+    log.response_start("resp_1", "item_A1", previous="item_U1")
+    create = log.client("response.create")  # the client also creates one after speech_stopped
+    log.error("conversation_already_has_active_response",
+              "Conversation already has an active response in progress: resp_1. Wait until the "
+              "response is finished before creating a new one.", answers=create)
+    for word in ["Not", "much,", "and", "you?"]:
+        log.server("response.output_audio_transcript.delta", response_id="resp_1",
+                   item_id="item_A1", output_index=0, content_index=0, delta=word + " ")
+        log.server("response.output_audio.delta", response_id="resp_1", item_id="item_A1",
+                   output_index=0, content_index=0, delta=AUDIO_CHUNK)
+    log.response_end("resp_1", "item_A1", "Not much, and you?")
+    log.write_bare(path)
+    return log
+
+
+def cancel_without_response_ga_ours(path: Path) -> Log:
+    log = Log("ga")
+    log.connect()
+    log.wait(1.0).user_speech("item_U1", 1000, 2600, transcript="Read me the news.")
+    log.response("resp_1", "item_A1", "Here are today's top stories in brief.",
+                 previous="item_U1")
+    log.local("local.playback.started")
+    log.wait(2.5)
+    log.server("input_audio_buffer.speech_started", audio_start_ms=6000, item_id="item_U2")
+    log.local("local.playback.drained")
+    cancel = log.client("response.cancel")
+    log.error("response_cancel_not_active", "Cancellation failed: no active response found",
+              answers=cancel)
+    log.client("conversation.item.truncate", item_id="item_A1", content_index=0,
+               audio_end_ms=2400)
+    log.server("conversation.item.truncated", item_id="item_A1", content_index=0,
+               audio_end_ms=2400)
+    log.wait(1.0)
+    log.server("input_audio_buffer.speech_stopped", audio_end_ms=7200, item_id="item_U2")
+    log.commit_events("item_U2", "item_A1")
+    log.server("conversation.item.input_audio_transcription.completed", item_id="item_U2",
+               content_index=0, transcript="Stop.", usage={"type": "duration", "seconds": 1})
+    log.response("resp_2", "item_A2", "Okay.", previous="item_U2")
+    log.write_ours(path)
+    return log
+
+
+def commit_small_beta_array(path: Path) -> Log:
+    log = Log("beta")
+    log.connect(update=False)
+    log.client("session.update", session={"turn_detection": None,
+                                          "input_audio_transcription": {"model": "whisper-1"}})
+    session = log.session_object("whisper-1")
+    session["turn_detection"] = None
+    log.server("session.updated", session=session)
+    log.wait(1.0)
+    log.client("input_audio_buffer.clear")
+    log.server("input_audio_buffer.cleared")
+    log.client("input_audio_buffer.append", audio=base64.b64encode(bytes(1920)).decode())
+    commit = log.client("input_audio_buffer.commit")
+    log.error("input_audio_buffer_commit_empty",
+              "Error committing input audio buffer: buffer too small. Expected at least 100ms of "
+              "audio, but buffer only has 40.00ms of audio.", answers=commit)
+    log.write_array(path)
+    return log
+
+
+def truncate_range_ga_console(path: Path) -> Log:
+    log = Log("ga")
+    log.connect()
+    log.wait(1.0).user_speech("item_U1", 1000, 2600, transcript="Count to five.")
+    log.response("resp_1", "item_A1", "One, two, three, four, five.", previous="item_U1")
+    log.wait(4.0)
+    log.server("input_audio_buffer.speech_started", audio_start_ms=9000, item_id="item_U2")
+    truncate = log.client("conversation.item.truncate", item_id="item_A1", content_index=0,
+                          audio_end_ms=5200)
+    log.error("invalid_value", "Audio content of 3200ms is already shorter than 5200ms",
+              "audio_end_ms", answers=truncate)
+    log.wait(1.0)
+    log.server("input_audio_buffer.speech_stopped", audio_end_ms=10400, item_id="item_U2")
+    log.commit_events("item_U2", "item_A1")
+    log.server("conversation.item.input_audio_transcription.completed", item_id="item_U2",
+               content_index=0, transcript="Again.", usage={"type": "duration", "seconds": 1})
+    log.response("resp_2", "item_A2", "One, two.", previous="item_U2")
+    log.write_console(path)
+    return log
+
+
+def session_expired_ga_ours(path: Path) -> Log:
+    log = Log("ga")
+    log.connect()
+    _two_turns(log)
+    n = 2
+    while log.t < 3570:  # an hour-long session, a question every ten minutes
+        n += 1
+        log.wait(min(600.0, 3575 - log.t))
+        start = int(log.t * 1000)
+        log.user_speech(f"item_U{n}", start, start + 1500, previous=f"item_A{n - 1}",
+                        transcript="And then?")
+        log.response(f"resp_{n}", f"item_A{n}", "Then the story goes on.",
+                     previous=f"item_U{n}")
+    log.wait(3600.0 - log.t)
+    log.error("session_expired", "Your session hit the maximum duration of 60 minutes.")
+    log.local("local.transport.state", state="closed")
+    log.write_ours(path)
+    return log
+
+
+def rate_limited_ga_bare(path: Path) -> Log:
+    log = Log("ga")
+    log.connect()
+    log.wait(1.0).user_speech("item_U1", 1000, 2600, transcript="Hello?")
+    log.server("rate_limits.updated", rate_limits=[
+        {"name": "requests", "limit": 100, "remaining": 0, "reset_seconds": 12.5},
+        {"name": "tokens", "limit": 40000, "remaining": 0, "reset_seconds": 30.0}])
+    log.response_start("resp_1", "item_A1", previous="item_U1")
+    log.response_end("resp_1", "item_A1", "", status="failed", details={
+        "type": "failed", "error": {"type": "rate_limit_error", "code": "rate_limit_exceeded"}})
+    log.write_bare(path)
+    return log
+
+
+def several_problems_beta_ours(path: Path) -> Log:
+    log = Log("beta")
+    log.connect(transcription="whisper-1")
+    log.wait(1.0).user_speech("item_U1", 1000, 2600, transcript="Hi.")
+    log.response_start("resp_1", "item_A1", previous="item_U1")
+    create = log.client("response.create")
+    log.error("conversation_already_has_active_response",
+              "Conversation already has an active response in progress: resp_1. Wait until the "
+              "response is finished before creating a new one.", answers=create)
+    for word in ["Hello,", "nice", "to", "meet", "you."]:
+        log.server("response.output_audio_transcript.delta", response_id="resp_1",
+                   item_id="item_A1", output_index=0, content_index=0, delta=word + " ")
+        log.server("response.output_audio.delta", response_id="resp_1", item_id="item_A1",
+                   output_index=0, content_index=0, delta=AUDIO_CHUNK)
+        log.wait(0.05)
+    log.response_end("resp_1", "item_A1", "Hello, nice to meet you.")
+    log.wait(3.0)
+    cancel = log.client("response.cancel")
+    log.error("response_cancel_not_active", "Cancellation failed: no active response found",
+              answers=cancel)
+    log.client("input_audio_buffer.append", audio=base64.b64encode(bytes(2400)).decode())
+    commit = log.client("input_audio_buffer.commit")
+    log.error("input_audio_buffer_commit_empty",
+              "Error committing input audio buffer: buffer too small. Expected at least 100ms of "
+              "audio, but buffer only has 50.00ms of audio.", answers=commit)
+    log.write_ours(path)
+    return log
+
+
+def torn_clean_ours(path: Path) -> Log:
+    log = Log("ga")
+    log.connect()
+    _two_turns(log)
+    log.write_ours(path, torn=True)
+    return log
+
+
+BUILDERS: dict[str, Callable[[Path], Log]] = {
+    "clean_ga_websocket.jsonl": clean_ga_ws_ours,
+    "clean_beta_websocket_bare.jsonl": clean_beta_ws_bare,
+    "clean_ga_webrtc_logcat.txt": clean_ga_webrtc_logcat,
+    "clean_beta_push_to_talk.json": clean_beta_ptt_array,
+    "clean_ga_text_console.log": clean_ga_text_console,
+    "clean_torn_last_line.jsonl": torn_clean_ours,
+    "invalid_param_ga.jsonl": invalid_param_ga_ours,
+    "dialect_beta_client_ga_server.log": dialect_beta_client_ga_server_prefixed,
+    "dialect_ga_client_beta_server.json": dialect_ga_client_beta_server_array,
+    "mic_stuck_webrtc.jsonl": mic_stuck_webrtc_ours,
+    "mic_stuck_webrtc_console.log": mic_stuck_webrtc_console,
+    "short_segments_ga_bare.jsonl": short_segments_ga_bare,
+    "transcription_off_beta.log": transcription_off_beta_prefixed,
+    "transcription_failed_ga.jsonl": transcription_failed_ga_ours,
+    "client_cancel_ga.jsonl": client_cancel_ga_ours,
+    "self_interruption_webrtc_logcat.txt": self_interrupt_webrtc_logcat,
+    "concurrent_response_beta_bare.jsonl": concurrent_beta_bare,
+    "cancel_without_response_ga.jsonl": cancel_without_response_ga_ours,
+    "commit_too_small_beta_ptt.json": commit_small_beta_array,
+    "truncate_out_of_range_ga_console.log": truncate_range_ga_console,
+    "session_expired_ga.jsonl": session_expired_ga_ours,
+    "rate_limited_ga_bare.jsonl": rate_limited_ga_bare,
+    "several_problems_beta.jsonl": several_problems_beta_ours,
+}
+
+EXPECTED: dict[str, set[str]] = {
+    "clean_ga_websocket.jsonl": set(),
+    "clean_beta_websocket_bare.jsonl": set(),
+    "clean_ga_webrtc_logcat.txt": set(),
+    "clean_beta_push_to_talk.json": set(),
+    "clean_ga_text_console.log": set(),
+    "clean_torn_last_line.jsonl": set(),
+    "invalid_param_ga.jsonl": {"invalid-session-param"},
+    "dialect_beta_client_ga_server.log": {"dialect-mismatch"},
+    "dialect_ga_client_beta_server.json": {"dialect-mismatch"},
+    "mic_stuck_webrtc.jsonl": {"mic-not-resumed"},
+    "mic_stuck_webrtc_console.log": {"mic-not-resumed"},
+    "short_segments_ga_bare.jsonl": {"short-speech-segments", "transcription-off-or-empty"},
+    "transcription_off_beta.log": {"transcription-off-or-empty"},
+    "transcription_failed_ga.jsonl": {"transcription-failed"},
+    "client_cancel_ga.jsonl": {"client-cancelled-response"},
+    "self_interruption_webrtc_logcat.txt": {"self-interruption"},
+    "concurrent_response_beta_bare.jsonl": {"concurrent-response"},
+    "cancel_without_response_ga.jsonl": {"cancel-without-response"},
+    "commit_too_small_beta_ptt.json": {"commit-too-small"},
+    "truncate_out_of_range_ga_console.log": {"truncate-out-of-range"},
+    "session_expired_ga.jsonl": {"session-expired"},
+    "rate_limited_ga_bare.jsonl": {"rate-limited"},
+    "several_problems_beta.jsonl": {"concurrent-response", "cancel-without-response",
+                                    "commit-too-small"},
+}
+
+
+def main() -> None:
+    LOGS.mkdir(exist_ok=True)
+    for name, build in BUILDERS.items():
+        build(LOGS / name)
+    (LOGS / "not_a_log.txt").write_text("hello\nthis file has no events {not json}\n")
+    print(f"wrote {len(BUILDERS) + 1} logs to {LOGS}")
+
+
+if __name__ == "__main__":
+    main()

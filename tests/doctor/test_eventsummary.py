@@ -1,0 +1,52 @@
+"""One-line summaries of events, both dialects."""
+
+from __future__ import annotations
+
+from voicechat.eventsummary import arrow, is_delta, is_error, summarize, summary_line
+
+
+def test_summaries_name_the_fields_that_matter() -> None:
+    started = {"type": "input_audio_buffer.speech_started", "audio_start_ms": 1200,
+               "item_id": "item_U1"}
+    assert summarize(started) == "input_audio_buffer.speech_started item_U1 at 1200 ms"
+    assert summarize({"type": "response.done", "response": {
+        "id": "resp_1", "status": "cancelled",
+        "status_details": {"type": "cancelled", "reason": "turn_detected"}}}) == (
+        "response.done resp_1 cancelled (turn_detected)")
+    assert summarize({"type": "error", "error": {
+        "code": "unknown_parameter", "message": "Unknown parameter: 'session.x'."}}) == (
+        "error unknown_parameter: Unknown parameter: 'session.x'.")
+    assert summarize({"type": "response.audio.delta", "response_id": "r", "item_id": "i",
+                      "delta": {"bytes": 960}}) == "response.audio.delta r i 960 bytes"
+    assert summarize({"type": "local.mic.muted", "reason": "playback"}) == (
+        "local.mic.muted reason=playback")
+    assert summarize({"type": "made.up"}) == "made.up"
+
+
+def test_session_summary_in_both_dialects() -> None:
+    ga = {"type": "session.updated", "session": {"type": "realtime", "audio": {
+        "input": {"transcription": None, "turn_detection": {
+            "type": "server_vad", "threshold": 0.5, "prefix_padding_ms": 300,
+            "silence_duration_ms": 200}}, "output": {"voice": "marin"}}}}
+    assert summarize(ga) == ("session.updated realtime, server_vad 0.5/300/200, transcription "
+                             "off, voice marin")
+    beta = {"type": "session.update", "session": {
+        "turn_detection": None, "input_audio_transcription": {"model": "whisper-1"}}}
+    assert summarize(beta) == "session.update vad off, transcription whisper-1"
+
+
+def test_long_text_is_clipped_to_one_line() -> None:
+    line = summarize({"type": "conversation.item.input_audio_transcription.completed",
+                      "item_id": "i", "transcript": "word\nword " * 50})
+    assert "\n" not in line and len(line) < 140 and line.endswith('…"')
+
+
+def test_classifiers_and_line() -> None:
+    assert is_delta("response.output_audio_transcript.delta") and is_delta(
+        "input_audio_buffer.append")
+    assert not is_delta("response.done")
+    assert is_error({"type": "conversation.item.input_audio_transcription.failed"})
+    assert is_error({"type": "response.done", "response": {"status": "failed"}})
+    assert not is_error({"type": "response.done", "response": {"status": "completed"}})
+    assert (arrow("in"), arrow("out"), arrow("local")) == ("←", "→", "·")
+    assert summary_line(1.5, "out", {"type": "response.create"}) == "   1.500 → response.create"

@@ -1,0 +1,150 @@
+"""Rule thresholds on small hand-written logs: what must fire, and what must stay quiet."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from voicechat.doctor import diagnose
+
+GA_SESSION = {"type": "realtime", "object": "realtime.session", "audio": {"input": {
+    "transcription": {"model": "whisper-1"},
+    "turn_detection": {"type": "server_vad", "threshold": 0.5, "prefix_padding_ms": 300,
+                       "silence_duration_ms": 200}}}}
+
+
+def rules_for(tmp_path: Path, rows: list[tuple[float, str, dict[str, Any]]]) -> set[str]:
+    path = tmp_path / "log.jsonl"
+    path.write_text("".join(json.dumps({"t": t, "ts": "", "dir": d, "event": e}) + "\n"
+                            for t, d, e in rows))
+    return {f.rule for f in diagnose(path).findings}
+
+
+def start() -> list[tuple[float, str, dict[str, Any]]]:
+    return [(0.0, "in", {"type": "session.created", "session": GA_SESSION})]
+
+
+def speech(t: float, item: str, start_ms: int, end_ms: int) -> list[tuple[float, str, dict]]:
+    return [
+        (t, "in", {"type": "input_audio_buffer.speech_started", "item_id": item,
+                   "audio_start_ms": start_ms}),
+        (t + (end_ms - start_ms) / 1000, "in", {"type": "input_audio_buffer.speech_stopped",
+                                                "item_id": item, "audio_end_ms": end_ms}),
+        (t + 0.1, "in", {"type": "input_audio_buffer.committed", "item_id": item}),
+        (t + 0.3, "in", {"type": "conversation.item.input_audio_transcription.completed",
+                         "item_id": item, "transcript": "hello"}),
+    ]
+
+
+def webrtc_response(t: float, rid: str, cut_at: float | None = None) -> list[tuple]:
+    rows: list[tuple] = [
+        (t, "in", {"type": "response.created", "response": {"id": rid}}),
+        (t + 0.1, "in", {"type": "output_audio_buffer.started", "response_id": rid}),
+    ]
+    if cut_at is None:
+        rows += [(t + 0.5, "in", {"type": "response.done",
+                                  "response": {"id": rid, "status": "completed"}}),
+                 (t + 2.0, "in", {"type": "output_audio_buffer.stopped", "response_id": rid})]
+    else:
+        rows += [(t + 0.1 + cut_at, "in", {"type": "input_audio_buffer.speech_started",
+                                           "item_id": f"{rid}_u", "audio_start_ms": 0}),
+                 (t + 0.15 + cut_at, "in", {"type": "output_audio_buffer.cleared",
+                                            "response_id": rid})]
+    return rows
+
+
+def test_idle_user_after_playback_is_not_a_stuck_mic(tmp_path: Path) -> None:
+    rows = start() + speech(1.0, "u1", 1000, 2500) + webrtc_response(3.0, "r1")
+    rows.append((15.0, "in", {"type": "rate_limits.updated", "rate_limits": []}))
+    assert rules_for(tmp_path, rows) == set()  # 10 s of silence, then the user left
+    rows.append((45.0, "in", {"type": "rate_limits.updated", "rate_limits": []}))
+    assert rules_for(tmp_path, rows) == {"mic-not-resumed"}  # 40 s open, no user audio
+
+
+def test_our_log_unmuted_quickly_is_fine_late_unmute_is_not(tmp_path: Path) -> None:
+    base = start() + speech(1.0, "u1", 1000, 2500) + webrtc_response(3.0, "r1")
+    base.insert(-2, (3.1, "local", {"type": "local.mic.muted", "reason": "playback"}))
+    quick = [*base, (5.4, "local", {"type": "local.mic.unmuted"}),
+             (40.0, "local", {"type": "local.transport.state", "state": "closed"})]
+    assert rules_for(tmp_path, quick) == set()
+    late = [*base, (12.0, "local", {"type": "local.mic.unmuted", "reason": "user"}),
+            *speech(13.0, "u2", 12000, 13500)]
+    assert rules_for(tmp_path, late) == {"mic-not-resumed"}
+
+
+def test_barge_in_after_real_playback_is_not_self_interruption(tmp_path: Path) -> None:
+    rows = start() + speech(1.0, "u1", 1000, 2500) + webrtc_response(3.0, "r1", cut_at=2.5)
+    rows += speech(5.7, "u2", 5000, 6500)[1:]
+    assert rules_for(tmp_path, rows) == set()
+    echo = start() + speech(1.0, "u1", 1000, 2500) + webrtc_response(3.0, "r1", cut_at=0.4)
+    echo += speech(3.6, "u2", 5000, 6500)[1:]
+    assert rules_for(tmp_path, echo) == {"self-interruption"}
+
+
+def test_one_short_blip_among_normal_turns_is_fine(tmp_path: Path) -> None:
+    rows = start()
+    for n, (a, b) in enumerate([(0, 1500), (3000, 3200), (5000, 7000), (9000, 11000)]):
+        rows += speech(1.0 + n * 3, f"u{n}", a, b)
+    assert rules_for(tmp_path, rows) == set()
+    rows += speech(20.0, "u9", 20000, 20150)
+    assert rules_for(tmp_path, rows) == {"short-speech-segments"}
+
+
+def test_late_transcript_of_the_last_turn_is_not_reported(tmp_path: Path) -> None:
+    rows = start() + speech(1.0, "u1", 1000, 2500)
+    rows += speech(5.0, "u2", 5000, 6500)[:3]  # log ends before u2's transcript arrives
+    assert rules_for(tmp_path, rows) == set()
+    rows += speech(9.0, "u3", 9000, 10500)
+    assert rules_for(tmp_path, rows) == {"transcription-off-or-empty"}  # u2 never got one
+
+
+def test_cancel_after_the_assistant_spoke_is_a_normal_interruption(tmp_path: Path) -> None:
+    def cancelled(after: float, deltas: int) -> list[tuple]:
+        rows: list[tuple] = [(1.0, "in", {"type": "response.created", "response": {"id": "r"}})]
+        rows += [(1.0 + 0.01 * i, "in", {"type": "response.output_audio_transcript.delta",
+                                          "response_id": "r", "delta": "w"})
+                 for i in range(deltas)]
+        rows += [(1.0 + after, "out", {"type": "response.cancel"}),
+                 (1.05 + after, "in", {"type": "response.done", "response": {
+                     "id": "r", "status": "cancelled",
+                     "status_details": {"type": "cancelled", "reason": "client_cancelled"}}})]
+        return rows
+
+    assert rules_for(tmp_path, start() + cancelled(2.5, 30)) == set()
+    assert rules_for(tmp_path, start() + cancelled(0.2, 0)) == {"client-cancelled-response"}
+
+
+def test_beta_event_sent_to_a_ga_server_is_a_dialect_mismatch(tmp_path: Path) -> None:
+    rows = [*start(),
+            (0.5, "out", {"type": "transcription_session.update", "event_id": "evt_1",
+                          "session": {"input_audio_transcription": {"model": "whisper-1"}}}),
+            (0.6, "in", {"type": "error", "error": {
+                "type": "invalid_request_error", "code": "invalid_value", "param": "type",
+                "event_id": "evt_1",
+                "message": "Invalid value: 'transcription_session.update'. Supported values "
+                           "are: 'session.update', 'response.create'."}})]
+    assert rules_for(tmp_path, rows) == {"dialect-mismatch"}
+
+
+def test_mismatch_fix_names_the_ga_replacement(tmp_path: Path) -> None:
+    rows = [*start(), (0.5, "out", {"type": "transcription_session.update", "session": {
+        "input_audio_transcription": {"model": "whisper-1"}}})]
+    path = tmp_path / "log.jsonl"
+    path.write_text("".join(json.dumps({"t": t, "ts": "", "dir": d, "event": e}) + "\n"
+                            for t, d, e in rows))
+    [finding] = diagnose(path).findings
+    assert "transcription_session.update in the beta shape" in finding.evidence[0].detail
+    assert 'session.update with "type": "transcription"' in finding.fix
+
+
+def test_typed_only_session_with_spoken_replies_is_not_a_stuck_mic(tmp_path: Path) -> None:
+    rows = start()
+    for n in range(3):
+        t = 1.0 + n * 20
+        rows.append((t, "out", {"type": "conversation.item.create", "item": {
+            "type": "message", "role": "user",
+            "content": [{"type": "input_text", "text": "hi"}]}}))
+        rows.append((t + 0.1, "out", {"type": "response.create"}))
+        rows += webrtc_response(t + 0.2, f"r{n}")
+    assert rules_for(tmp_path, rows) == set()

@@ -1,0 +1,123 @@
+"""What every rule needs to know about the session so far, kept up to date as events stream.
+
+Rules read the effective session config (for concrete fixes: "raise threshold from 0.3 to
+0.5"), the server's dialect (to write the fix in the shape the server accepts), and recent
+client events (to point at what the client did just before a failure). All of it is bounded.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict, deque
+from typing import Any
+
+from voicechat.doctor.model import Entry
+from voicechat.protocol.dialect import Dialect
+
+_MAX_CLIENT_IDS = 2000
+
+
+def dig(obj: Any, *path: str) -> Any:
+    """``obj[path[0]][path[1]]…`` or ``None`` when any step is missing."""
+    for key in path:
+        if not isinstance(obj, dict):
+            return None
+        obj = obj.get(key)
+    return obj
+
+
+class Context:
+    """Session state derived from the events seen so far."""
+
+    def __init__(self) -> None:
+        self.session: dict[str, Any] | None = None  # effective config, GA shape
+        self.session_from_server = False
+        self.dialect: Dialect | None = None
+        self.first: Entry | None = None
+        self.last: Entry | None = None
+        self.recent_out: deque[Entry] = deque(maxlen=8)
+        self.client_by_id: OrderedDict[str, Entry] = OrderedDict()
+        self.webrtc = False  # output_audio_buffer.* seen: the server manages playback
+        self.ours = False  # local.* events seen: a voicechat log with mic state
+        self.active_response: str | None = None
+
+    # --- session config -------------------------------------------------------------------
+
+    @property
+    def turn_detection(self) -> dict[str, Any] | None:
+        value = dig(self.session, "audio", "input", "turn_detection")
+        return value if isinstance(value, dict) else None
+
+    @property
+    def transcription_known(self) -> bool:
+        audio_input = dig(self.session, "audio", "input")
+        return isinstance(audio_input, dict) and "transcription" in audio_input
+
+    @property
+    def transcription(self) -> dict[str, Any] | None:
+        value = dig(self.session, "audio", "input", "transcription")
+        return value if isinstance(value, dict) else None
+
+    @property
+    def dialect_name(self) -> str:
+        return self.dialect.value if self.dialect else "ga"
+
+    # --- updates --------------------------------------------------------------------------
+
+    def update(self, entry: Entry) -> None:
+        if self.first is None:
+            self.first = entry
+        self.last = entry
+        kind = entry.type
+        event = entry.canonical
+        if entry.dir == "local":
+            self.ours = True
+            return
+        if entry.dir == "out":
+            if kind != "input_audio_buffer.append":
+                self.recent_out.append(entry)
+            event_id = entry.event.get("event_id")
+            if isinstance(event_id, str):
+                self.client_by_id[event_id] = entry
+                if len(self.client_by_id) > _MAX_CLIENT_IDS:
+                    self.client_by_id.popitem(last=False)
+            if kind == "session.update" and not self.session_from_server:
+                self._merge(event.get("session"))
+            return
+        if kind in ("session.created", "session.updated"):
+            session = event.get("session")
+            if isinstance(session, dict):
+                self.session = session
+                self.session_from_server = True
+        elif kind.startswith("output_audio_buffer."):
+            self.webrtc = True
+        elif kind == "response.created":
+            self.active_response = dig(event, "response", "id")
+        elif kind == "response.done":
+            self.active_response = None
+
+    def _merge(self, update: Any) -> None:
+        if not isinstance(update, dict):
+            return
+        merged: dict[str, Any] = dict(self.session or {})
+        _deep_merge(merged, update)
+        self.session = merged
+
+    def client_event_for(self, error_entry: Entry, *types: str) -> Entry | None:
+        """The client event an error answers: by ``error.event_id``, else the latest ``types``."""
+        event_id = dig(error_entry.canonical, "error", "event_id")
+        if isinstance(event_id, str) and event_id in self.client_by_id:
+            return self.client_by_id[event_id]
+        for entry in reversed(self.recent_out):
+            if not types or entry.type in types:
+                return entry
+        return None
+
+
+def _deep_merge(target: dict[str, Any], update: dict[str, Any]) -> None:
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            child = dict(target[key])
+            _deep_merge(child, value)
+            target[key] = child
+        else:
+            target[key] = value

@@ -1,0 +1,35 @@
+"""Render a doctor :class:`Report` as text for people or JSON for CI."""
+
+from __future__ import annotations
+
+import json
+
+from voicechat.doctor.model import Report
+
+
+def render_json(report: Report) -> str:
+    return json.dumps(report.to_json(), indent=2, ensure_ascii=False)
+
+
+def render_text(report: Report) -> str:
+    lines = [
+        f"{report.source}: {report.format}, dialect {report.dialect}",
+        f"read {report.events} events from {report.lines} lines; skipped {report.skipped_lines} "
+        "lines that were not events" + (" (the last line was torn: the writer was killed "
+                                        "mid-line)" if report.torn_last_line else ""),
+    ]
+    if not report.findings:
+        lines.append("No problems found.")
+        return "\n".join(lines)
+    lines.append(f"{len(report.findings)} problem(s) found:")
+    for finding in report.findings:
+        lines.append("")
+        lines.append(f"[{finding.rule}] {finding.title} ({finding.count}×)")
+        for evidence in finding.evidence:
+            lines.append(f"  - {evidence.detail}")
+        if finding.count > len(finding.evidence):
+            lines.append(f"  … and {finding.count - len(finding.evidence)} more")
+        fix_lines = finding.fix.splitlines()
+        lines.append(f"  fix: {fix_lines[0]}")
+        lines.extend(f"       {line}" for line in fix_lines[1:])
+    return "\n".join(lines)

@@ -1,0 +1,41 @@
+"""Every doctor rule, in report order. Ids are public (CI configs match on them): never rename."""
+
+from __future__ import annotations
+
+from voicechat.doctor.rules.base import Rule
+from voicechat.doctor.rules.mic import MicNotResumed
+from voicechat.doctor.rules.params import DialectMismatch, InvalidSessionParam
+from voicechat.doctor.rules.responses import (
+    CancelWithoutResponse,
+    ClientCancelledResponse,
+    ConcurrentResponse,
+)
+from voicechat.doctor.rules.server_errors import (
+    CommitTooSmall,
+    RateLimited,
+    SessionExpired,
+    TruncateOutOfRange,
+)
+from voicechat.doctor.rules.transcription import TranscriptionFailed, TranscriptionOffOrEmpty
+from voicechat.doctor.rules.vad import SelfInterruption, ShortSpeechSegments
+
+RULES: tuple[type[Rule], ...] = (
+    InvalidSessionParam,
+    DialectMismatch,
+    MicNotResumed,
+    ShortSpeechSegments,
+    TranscriptionOffOrEmpty,
+    ClientCancelledResponse,
+    SelfInterruption,
+    ConcurrentResponse,
+    CancelWithoutResponse,
+    CommitTooSmall,
+    TruncateOutOfRange,
+    TranscriptionFailed,
+    SessionExpired,
+    RateLimited,
+)
+
+RULE_IDS: tuple[str, ...] = tuple(rule.id for rule in RULES)
+
+__all__ = ["RULES", "RULE_IDS", "Rule"]

@@ -1,0 +1,80 @@
+"""The shape every doctor rule has: a small streaming state machine.
+
+A rule sees each entry once (``feed``) with the session context already updated, and gives its
+verdict at the end (``finish``). Rules keep only what they need (open responses, the last
+playback end), never the whole log, so a 100 MB log costs what a 1 MB one does.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from voicechat.doctor.context import Context, dig
+from voicechat.doctor.model import MAX_EVIDENCE, Entry, Evidence, Finding
+
+
+class Rule:
+    """Base class: subclasses set ``id``/``title`` and implement ``feed`` and ``fix``."""
+
+    id: ClassVar[str]
+    title: ClassVar[str]
+
+    def __init__(self) -> None:
+        self.evidence: list[Evidence] = []
+        self.count = 0
+
+    def feed(self, entry: Entry, ctx: Context) -> None:
+        raise NotImplementedError
+
+    def conclude(self, ctx: Context) -> None:
+        """Hook for rules that can only decide at the end of the log."""
+
+    def fix(self, ctx: Context) -> str:
+        raise NotImplementedError
+
+    def add(self, entry: Entry, detail: str) -> None:
+        self.count += 1
+        if len(self.evidence) < MAX_EVIDENCE:
+            self.evidence.append(Evidence(entry.t, entry.line, f"{entry.where()} {detail}"))
+
+    def finish(self, ctx: Context) -> Finding | None:
+        self.conclude(ctx)
+        if not self.count:
+            return None
+        return Finding(self.id, self.title, self.fix(ctx), list(self.evidence), self.count)
+
+
+def error_of(entry: Entry) -> dict[str, Any] | None:
+    """The ``error`` object of an ``error`` server event."""
+    if entry.dir != "in" or entry.type != "error":
+        return None
+    error = entry.canonical.get("error")
+    return error if isinstance(error, dict) else None
+
+
+def error_text(error: dict[str, Any]) -> str:
+    code = error.get("code")
+    message = error.get("message")
+    param = error.get("param")
+    parts = [f"error {code}" if code else f"error ({error.get('type')})"]
+    if param:
+        parts.append(f"param={param}")
+    if message:
+        parts.append(f'"{message}"')
+    return " ".join(parts)
+
+
+def since(a: Entry | None, b: Entry) -> float | None:
+    """Seconds from ``a`` to ``b`` when both have times."""
+    if a is None or a.t is None or b.t is None:
+        return None
+    return b.t - a.t
+
+
+def ms(seconds: float | None) -> str:
+    return "?" if seconds is None else f"{seconds * 1000:.0f} ms"
+
+
+def response_id(entry: Entry) -> str | None:
+    value = entry.canonical.get("response_id") or dig(entry.canonical, "response", "id")
+    return value if isinstance(value, str) else None

@@ -1,0 +1,156 @@
+"""``mic-not-resumed``: the assistant stopped talking and the user's audio never came back.
+
+The classic cause is a client that mutes its mic on ``output_audio_buffer.started`` and unmutes
+only on ``output_audio_buffer.cleared``, which is sent only when playback is *interrupted*; a
+turn that plays to the end ends with ``.stopped`` instead, so the mic stays muted for ever.
+
+Evidence differs by log: our logs record the mic state (``local.mic.muted``/``unmuted``), so the
+rule is exact; foreign logs only show that no user audio (appends, ``speech_started``,
+``committed``) reached the server after playback ended while the session visibly stayed open
+(the user typed, pressed keys, changed the session, the server's idle timeout fired, or it
+ran on for a long while).
+"""
+
+from __future__ import annotations
+
+from voicechat.doctor.context import Context
+from voicechat.doctor.model import Entry
+from voicechat.doctor.rules.base import Rule, response_id, since
+
+#: Our logs: a mic still muted this long after playback ended is stuck (settle is 0.4 s,
+#: the response.done fallback 0.6 s).
+STUCK_AFTER_S = 5.0
+#: Foreign logs without other signs of life: the session must run on at least this long.
+IDLE_OPEN_S = 30.0
+
+_USER_AUDIO = frozenset(
+    {"input_audio_buffer.speech_started", "input_audio_buffer.committed",
+     "conversation.item.input_audio_transcription.delta",
+     "conversation.item.input_audio_transcription.completed"}
+)
+_ASSISTANT_AUDIO = frozenset(
+    {"response.output_audio.delta", "response.output_audio_transcript.delta"}
+)
+_PRESENCE_OUT = frozenset(
+    {"conversation.item.create", "response.create", "session.update", "input_audio_buffer.commit",
+     "input_audio_buffer.clear"}
+)
+
+
+class MicNotResumed(Rule):
+    id = "mic-not-resumed"
+    title = "The mic never came back after the assistant finished speaking"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.end: Entry | None = None  # last playback end with no user audio since
+        self.presence: Entry | None = None
+        self.muted: Entry | None = None  # our logs: the open local.mic.muted
+        self.mic_known = False
+        self.local_playback = False
+        self.last: Entry | None = None
+        self.spoke: set[str] = set()  # responses that produced audio (WebSocket end detection)
+        self.heard_user = False  # user audio reached the server at least once (the mic worked)
+
+    def feed(self, entry: Entry, ctx: Context) -> None:
+        self.last = entry
+        kind = entry.type
+        if kind == "local.mic.muted":
+            self.mic_known = True
+            self.muted = entry
+            return
+        if kind == "local.mic.unmuted":
+            self.mic_known = True
+            if self.end is not None and self.muted is not None:
+                gap = since(self.end, entry)
+                if gap is not None and gap > STUCK_AFTER_S:
+                    self._occurrence(entry, f"mic unmuted only {gap:.1f} s after playback "
+                                            f"ended ({self.end.type} at {self.end.where()})")
+            self.muted = None
+            self._resume()
+            return
+        if kind.startswith("local.playback."):
+            self.local_playback = True
+            if kind == "local.playback.drained":
+                self._ended(entry)
+            return
+        if entry.dir == "in" and kind in ("output_audio_buffer.stopped",
+                                          "output_audio_buffer.cleared"):
+            self._ended(entry)
+            return
+        if entry.dir == "in" and kind in _ASSISTANT_AUDIO:
+            rid = response_id(entry)
+            if rid and len(self.spoke) < 64:
+                self.spoke.add(rid)
+        if (entry.dir == "in" and kind == "response.done" and not ctx.webrtc
+                and not self.local_playback):
+            rid = response_id(entry)
+            if rid in self.spoke:  # a response that never spoke ends no playback
+                self.spoke.discard(rid)
+                self._ended(entry)
+            return
+        if self._is_user_audio(entry):
+            self.heard_user = True
+            self._resume()
+            return
+        if self.end is not None and self.presence is None and self._is_presence(entry):
+            self.presence = entry
+
+    def _is_user_audio(self, entry: Entry) -> bool:
+        if entry.dir == "in" and entry.type in _USER_AUDIO:
+            return True
+        # appends count unless our own log says the mic was muted (then they are silence)
+        return (entry.dir == "out" and entry.type == "input_audio_buffer.append"
+                and self.muted is None)
+
+    @staticmethod
+    def _is_presence(entry: Entry) -> bool:
+        if entry.dir == "out" and entry.type in _PRESENCE_OUT:
+            return True
+        return entry.type in ("local.key", "input_audio_buffer.timeout_triggered")
+
+    def _ended(self, entry: Entry) -> None:
+        if self.end is None:
+            self.end = entry
+            self.presence = None
+
+    def _resume(self) -> None:
+        self.end = None
+        self.presence = None
+
+    def _occurrence(self, entry: Entry, detail: str) -> None:
+        self.add(entry, detail)
+
+    def conclude(self, ctx: Context) -> None:
+        end, last = self.end, self.last
+        if end is None or last is None:
+            return
+        open_for = since(end, last)
+        open_text = f"{open_for:.1f} s" if open_for is not None else "the rest of the log"
+        if self.mic_known:
+            if self.muted is None:
+                return
+            if (open_for is not None and open_for > STUCK_AFTER_S) or self.presence is not None:
+                self._occurrence(end, f"playback ended ({end.type}) but the mic stayed muted "
+                                      f"(local.mic.muted at {self.muted.where()}, reason "
+                                      f"{self.muted.event.get('reason', '?')}) for {open_text} "
+                                      "until the log ends")
+            return
+        if not self.heard_user:
+            return  # a typed-only session: the mic was never in use, so it cannot be "stuck"
+        if self.presence is not None or (open_for is not None and open_for >= IDLE_OPEN_S):
+            detail = (f"playback ended ({end.type}) and no user audio reached the server for "
+                      f"{open_text} while the session stayed open")
+            if self.presence is not None:
+                detail += f" (the client was still active: {self.presence.type} at " \
+                          f"{self.presence.where()})"
+            self._occurrence(end, detail)
+
+    def fix(self, ctx: Context) -> str:
+        return (
+            "Unmute the mic when output_audio_buffer.stopped arrives (the normal end of playback), "
+            "not only on output_audio_buffer.cleared (sent only when playback is interrupted), "
+            "after a short settle delay (~400 ms); add a fallback that unmutes ~600 ms after "
+            "response.done when no audio follows. On WebSocket there are no output_audio_buffer "
+            "events: unmute when your local playback queue drains."
+        )

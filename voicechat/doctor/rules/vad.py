@@ -1,0 +1,195 @@
+"""Rules about server VAD turns: ``short-speech-segments`` and ``self-interruption``.
+
+Both are tuning problems with the same knobs (VAD threshold, silence duration, echo), so the
+fixes quote the session's actual turn_detection settings and propose concrete new values in the
+dialect the server speaks.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from voicechat.doctor.context import Context, dig
+from voicechat.doctor.model import Entry
+from voicechat.doctor.rules.base import Rule, ms, response_id, since
+from voicechat.protocol.dialect import Dialect
+
+#: A speech segment shorter than this (prefix padding included) carries ~200 ms of speech or
+#: less: too short to transcribe or answer sensibly.
+SHORT_SEGMENT_MS = 500
+#: User "speech" this soon after the assistant starts playing is most likely its own echo.
+SELF_INTERRUPT_S = 1.0
+#: Without times: at most this many output deltas before the cut counts as "moments".
+SELF_INTERRUPT_DELTAS = 3
+
+_OUTPUT_DELTAS = frozenset({"response.output_audio.delta", "response.output_audio_transcript.delta",
+                            "response.output_text.delta"})
+
+
+def vad_settings(ctx: Context) -> dict[str, Any]:
+    td = ctx.turn_detection or {}
+    return {
+        "type": td.get("type", "server_vad"),
+        "threshold": td.get("threshold", 0.5),
+        "prefix_padding_ms": td.get("prefix_padding_ms", 300),
+        "silence_duration_ms": td.get("silence_duration_ms", 200),
+    }
+
+
+def describe_vad(ctx: Context) -> str:
+    if ctx.turn_detection is None:
+        if ctx.session is not None and dig(ctx.session, "audio", "input") is not None:
+            return "turn_detection is null (push-to-talk)"
+        return "the log has no session config; server defaults are server_vad 0.5/300/200"
+    s = vad_settings(ctx)
+    if s["type"] == "semantic_vad":
+        return f"semantic_vad eagerness {ctx.turn_detection.get('eagerness', 'auto')}"
+    return (f"server_vad threshold {s['threshold']}, prefix_padding_ms {s['prefix_padding_ms']}, "
+            f"silence_duration_ms {s['silence_duration_ms']}")
+
+
+def session_snippet(ctx: Context, turn_detection: dict[str, Any]) -> str:
+    """A session.update body carrying ``turn_detection`` in the server's dialect."""
+    if ctx.dialect is Dialect.BETA:
+        body: dict[str, Any] = {"type": "session.update",
+                                "session": {"turn_detection": turn_detection}}
+    else:
+        body = {"type": "session.update", "session": {
+            "type": "realtime", "audio": {"input": {"turn_detection": turn_detection}}}}
+    return json.dumps(body)
+
+
+class ShortSpeechSegments(Rule):
+    id = "short-speech-segments"
+    title = "Server VAD cut speech into segments too short to transcribe"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.starts: dict[str, int] = {}
+        self.total = 0
+        self.shortest: list[int] = []
+
+    def feed(self, entry: Entry, ctx: Context) -> None:
+        if entry.dir != "in":
+            return
+        event = entry.canonical
+        if entry.type == "input_audio_buffer.speech_started":
+            item, start = event.get("item_id"), event.get("audio_start_ms")
+            if isinstance(item, str) and isinstance(start, int | float):
+                self.starts[item] = int(start)
+                if len(self.starts) > 64:
+                    self.starts.pop(next(iter(self.starts)))
+        elif entry.type == "input_audio_buffer.speech_stopped":
+            item, end = event.get("item_id"), event.get("audio_end_ms")
+            start = self.starts.pop(item, None) if isinstance(item, str) else None
+            if start is None or not isinstance(end, int | float):
+                return
+            self.total += 1
+            duration = int(end) - start
+            if duration < SHORT_SEGMENT_MS:
+                self.add(entry, f"{item}: {duration} ms of audio (speech_started at {start} ms "
+                                f"→ speech_stopped at {int(end)} ms)")
+                if len(self.shortest) < 50:
+                    self.shortest.append(duration)
+
+    def conclude(self, ctx: Context) -> None:
+        # One blip (a cough, a click) is normal; a pattern is a tuning problem.
+        if self.count < 2 and not (self.count == 1 and self.total <= 3):
+            self.count = 0
+            self.evidence.clear()
+
+    def fix(self, ctx: Context) -> str:
+        s = vad_settings(ctx)
+        threshold = round(min(0.9, max(float(s["threshold"]) + 0.1, 0.6)), 2)
+        silence = max(500, int(s["silence_duration_ms"]) * 2)
+        td = {"type": "server_vad", "threshold": threshold,
+              "prefix_padding_ms": s["prefix_padding_ms"], "silence_duration_ms": silence}
+        return (f"{self.count} of {self.total} speech segments were under {SHORT_SEGMENT_MS} ms "
+                f"with {describe_vad(ctx)}. Noise, clicks or echo are triggering VAD and short "
+                f"pauses end the turn: raise threshold to {threshold} and silence_duration_ms to "
+                f"{silence}, e.g. {session_snippet(ctx, td)} — or try semantic_vad "
+                "(eagerness \"low\"), which waits for the end of a thought.")
+
+
+class SelfInterruption(Rule):
+    id = "self-interruption"
+    title = "The assistant was interrupted by its own voice (echo)"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.playing: Entry | None = None  # start of the current playback
+        self.playing_id: str | None = None
+        self.deltas = 0
+        self.suspect: tuple[Entry, Entry, int] | None = None  # (start, speech_started, deltas)
+
+    def feed(self, entry: Entry, ctx: Context) -> None:
+        kind = entry.type
+        if entry.dir == "in" and kind == "output_audio_buffer.started":
+            self._start(entry, response_id(entry))
+        elif kind == "local.playback.started" and not ctx.webrtc:
+            self._start(entry, None)
+        elif entry.dir == "in" and kind in _OUTPUT_DELTAS:
+            rid = response_id(entry)
+            if self.playing is None and kind == "response.output_audio.delta" and not ctx.webrtc \
+                    and not ctx.ours:
+                self._start(entry, rid)
+            if self.playing is not None and (self.playing_id in (None, rid)):
+                self.deltas += 1
+        elif entry.dir == "in" and kind == "input_audio_buffer.speech_started":
+            if self.playing is not None and self.suspect is None and self._soon(entry):
+                self.suspect = (self.playing, entry, self.deltas)
+        elif self._is_cut(entry):
+            if self.suspect is not None:
+                start, speech, deltas = self.suspect
+                gap = since(start, speech)
+                when = f"+{ms(gap)}" if gap is not None else f"after {deltas} output deltas"
+                rid = self.playing_id or "?"
+                self.add(speech, f"{rid}: playback started {start.where()} ({start.type}), user "
+                                 f"speech_started {when} ({speech.canonical.get('item_id')}), "
+                                 f"playback cut {entry.where()} ({entry.type})")
+            self._stop()
+        elif kind in ("output_audio_buffer.stopped", "local.playback.drained") or (
+            kind == "response.created" and not ctx.webrtc and not ctx.ours
+        ):
+            self._stop()
+
+    def _soon(self, speech: Entry) -> bool:
+        gap = since(self.playing, speech)
+        if gap is not None:
+            return gap < SELF_INTERRUPT_S
+        return self.deltas <= SELF_INTERRUPT_DELTAS
+
+    @staticmethod
+    def _is_cut(entry: Entry) -> bool:
+        kind = entry.type
+        if entry.dir == "in" and kind == "output_audio_buffer.cleared":
+            return True
+        if entry.dir == "in" and kind == "response.done":
+            return bool(dig(entry.canonical, "response", "status") == "cancelled")
+        if entry.dir == "local" and kind == "local.playback.drained":
+            return False
+        return entry.dir == "out" and kind in ("conversation.item.truncate", "response.cancel",
+                                               "output_audio_buffer.clear")
+
+    def _start(self, entry: Entry, rid: str | None) -> None:
+        self.playing = entry
+        self.playing_id = rid
+        self.deltas = 0
+        self.suspect = None
+
+    def _stop(self) -> None:
+        self.playing = None
+        self.playing_id = None
+        self.suspect = None
+
+    def fix(self, ctx: Context) -> str:
+        s = vad_settings(ctx)
+        threshold = round(min(0.9, max(float(s["threshold"]) + 0.2, 0.7)), 2)
+        return (
+            "The mic hears the assistant: mute it during playback (voicechat's default, "
+            "--no-barge-in), use headphones or echo cancellation (e.g. a WebRTC/OS AEC), and "
+            f"only count a barge-in after ≥800 ms of assistant speech and ≥300 ms of user "
+            f"speech. With {describe_vad(ctx)}, also raise the VAD threshold to {threshold} or set "
+            "interrupt_response: false and interrupt from the client after those minimums."
+        )

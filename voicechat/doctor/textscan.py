@@ -1,0 +1,195 @@
+"""Find Realtime event JSON inside arbitrary text logs, one line at a time.
+
+Android logcat, browser console dumps and home-made loggers print events inline after a
+timestamp and a tag, sometimes pretty-printed over several lines. The scanner finds balanced
+``{...}`` spans (string-aware, so braces inside transcripts do not confuse it), parses them, and
+carries an unfinished object over to the next lines up to a cap, so memory stays bounded
+whatever the file size.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+_TOKENS = re.compile(r'[{}"\\]')
+
+#: An object still open after this many lines or characters was not JSON after all.
+MAX_PENDING_LINES = 400
+MAX_PENDING_CHARS = 2_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A JSON object found in the text, with the line it started on and the text before it."""
+
+    obj: dict[str, Any]
+    line: int
+    prefix: str
+
+
+def _scan_object(text: str, start: int) -> int:
+    """Index just past the object opening at ``start``, or -1 when the text ends first."""
+    depth = 0
+    in_string = False
+    skip = -1  # position of a character escaped by a backslash
+    for match in _TOKENS.finditer(text, start):
+        pos = match.start()
+        if pos == skip:
+            continue
+        ch = match.group()
+        if in_string:
+            if ch == "\\":
+                skip = pos + 1
+            elif ch == '"':
+                in_string = False
+            continue
+        if ch == '"':
+            in_string = True
+        elif ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth == 0:
+                return pos + 1
+    return -1
+
+
+def find_objects(text: str) -> tuple[list[tuple[int, dict[str, Any]]], int | None]:
+    """Top-level JSON objects in ``text`` as ``(offset, obj)``, and where the first unfinished
+    one starts. Objects after an unfinished start are still reported: the start may have been a
+    stray brace, and callers decide whether to wait for more lines."""
+    found: list[tuple[int, dict[str, Any]]] = []
+    pending: int | None = None
+    pos = text.find("{")
+    while pos != -1:
+        end = _scan_object(text, pos)
+        if end == -1:
+            if pending is None:
+                pending = pos
+            pos = text.find("{", pos + 1)
+            continue
+        try:
+            obj = json.loads(text[pos:end])
+        except ValueError:
+            pos = text.find("{", pos + 1)
+            continue
+        if isinstance(obj, dict):
+            found.append((pos, obj))
+        pos = text.find("{", end)
+    return found, pending
+
+
+def _continues(line: str) -> bool:
+    """Whether ``line`` can continue a pretty-printed object (indented, or a closing brace)."""
+    return bool(line) and line[0] in " \t}]\"\r\n"
+
+
+class InlineScanner:
+    """Feed lines; get the objects that completed on them (multi-line objects included)."""
+
+    def __init__(self) -> None:
+        self._pending: list[str] = []
+        self._pending_line = 0
+        self._pending_chars = 0
+        self._pending_prefix = ""
+        self.abandoned_lines = 0
+
+    def feed(self, line: str, number: int) -> list[Found]:
+        if self._pending and not _continues(line):
+            # a new log line: the open "{" was a stray brace, not a multi-line object
+            self.abandoned_lines += len(self._pending)
+            self._reset()
+        if self._pending:
+            self._pending.append(line)
+            self._pending_chars += len(line)
+            text = "".join(self._pending)
+            found, pending = find_objects(text)
+            if found and found[0][0] == 0:  # the carried-over object is complete
+                start_line = self._pending_line
+                self._reset()
+                result = [Found(found[0][1], start_line, self._pending_prefix)]
+                rest = [Found(obj, number, text[:off].rsplit("\n", 1)[-1])
+                        for off, obj in found[1:]]
+                if pending is not None:
+                    self._start_pending(text[pending:], number)
+                    self._pending_prefix = ""
+                return result + rest
+            if (len(self._pending) > MAX_PENDING_LINES
+                    or self._pending_chars > MAX_PENDING_CHARS):
+                self.abandoned_lines += len(self._pending)
+                self._reset()
+            return []
+        if "{" not in line:
+            return []
+        found, pending = find_objects(line)
+        result = [Found(obj, number, line[:off]) for off, obj in found]
+        if pending is not None and (not found or pending > found[-1][0]):
+            self._start_pending(line[pending:], number)
+            self._pending_prefix = line[:pending]
+        return result
+
+    def _start_pending(self, text: str, number: int) -> None:
+        self._pending = [text]
+        self._pending_line = number
+        self._pending_chars = len(text)
+
+    def _reset(self) -> None:
+        self._pending = []
+        self._pending_chars = 0
+
+    @property
+    def pending_lines(self) -> int:
+        return len(self._pending)
+
+    @property
+    def has_pending(self) -> bool:
+        return bool(self._pending)
+
+
+# --- timestamps -------------------------------------------------------------------------------
+
+_ISO = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?"
+)
+_LOGCAT = re.compile(r"(?<!\d)(\d{2})-(\d{2})\s+(\d{2}):(\d{2}):(\d{2})\.(\d{1,6})")
+_CLOCK = re.compile(r"(?<![\d:])(\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,6}))?(?![\d])")
+
+
+def _fraction(digits: str | None) -> float:
+    return float("0." + digits) if digits else 0.0
+
+
+def parse_timestamp(prefix: str) -> tuple[float, str | None] | None:
+    """Seconds (on some fixed scale) and, for dated forms, a UTC ISO string; ``None`` if absent.
+
+    Recognises ISO 8601 (``2026-11-21T10:00:00.123Z``, ``2026-11-21 10:00:00,123``), logcat
+    (``11-21 10:00:00.123``) and bare clock times (``[10:00:00.123]``). Only differences
+    between timestamps matter to the doctor.
+    """
+    m = _ISO.search(prefix)
+    if m:
+        year, month, day, hour, minute, second = (int(g) for g in m.groups()[:6])
+        zone = m.group(8)
+        stamp = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+        seconds = stamp.timestamp() + _fraction(m.group(7))
+        if zone and zone != "Z":
+            sign = 1 if zone[0] == "+" else -1
+            digits = zone[1:].replace(":", "")
+            seconds -= sign * (int(digits[:2]) * 3600 + int(digits[2:]) * 60)
+        iso = datetime.fromtimestamp(seconds, UTC)
+        return seconds, iso.strftime("%Y-%m-%dT%H:%M:%S.") + f"{iso.microsecond // 1000:03d}Z"
+    m = _LOGCAT.search(prefix)
+    if m:
+        month, day, hour, minute, second = (int(g) for g in m.groups()[:5])
+        stamp = datetime(2000, month, day, hour, minute, second, tzinfo=UTC)
+        return stamp.timestamp() + _fraction(m.group(6)), None
+    m = _CLOCK.search(prefix)
+    if m:
+        hour, minute, second = (int(g) for g in m.groups()[:3])
+        if hour < 24 and minute < 60 and second < 61:
+            return hour * 3600 + minute * 60 + second + _fraction(m.group(4)), None
+    return None

@@ -1,0 +1,381 @@
+"""The event-flow pane: every Realtime event as one line, for developers watching a session.
+
+API (used by the main TUI and by ``voicechat replay``):
+
+- ``EventFlow(max_lines=2000)`` — a focusable line-API widget;
+- ``add_record(record)`` — append a :class:`~voicechat.runtime_api.LogRecord` (``dir`` in / out /
+  local); deltas are folded per response into one line that counts them
+  (``response.output_audio_transcript.delta ×37``), mic appends per speech segment;
+- ``set_filter("all" | "no_deltas" | "errors")`` — what is shown (everything stays stored);
+- ``EventFlow.Selected`` — posted when the cursor moves to a line (keys ↑/↓/PgUp/PgDn/Home/End,
+  Enter, or a click), carrying the record (for folds: the latest one) and the fold count;
+- :class:`EventDetail` — a small companion widget that shows a record's JSON.
+
+Why a line-API ``ScrollView`` and not ``RichLog``: folded lines change after they are written
+(their count grows) and the cursor must highlight a line, neither of which RichLog can do; a
+line-API widget renders only the visible rows, so its cost does not grow with history
+(``shared/reference/textual-and-style.md`` A2). ``max_lines`` bounds memory.
+
+Colours come from component classes with built-in theme variables, so the widget works in any
+app; an app that defines ``$vc-event-in`` / ``$vc-event-out`` / ``$vc-event-error`` can restyle
+``EventFlow > .event-flow--in`` etc. in its own CSS.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widgets import Static
+
+from voicechat.eventsummary import arrow, detail, format_time, is_delta, is_error
+from voicechat.runtime_api import LogRecord
+
+FilterMode = Literal["all", "no_deltas", "errors"]
+FILTERS: tuple[FilterMode, ...] = ("all", "no_deltas", "errors")
+
+_MAX_OPEN_FOLDS = 64
+_FOLD_RESETS = frozenset({"input_audio_buffer.committed", "input_audio_buffer.cleared",
+                          "input_audio_buffer.commit", "input_audio_buffer.clear",
+                          "input_audio_buffer.speech_started"})
+
+
+@dataclass(slots=True)
+class Row:
+    """One displayed line: an event, or a fold of many deltas of one kind."""
+
+    record: LogRecord
+    kind: str
+    text: str
+    count: int = 1
+    error: bool = False
+    delta: bool = False
+
+    def shown_in(self, mode: FilterMode) -> bool:
+        if mode == "errors":
+            return self.error
+        if mode == "no_deltas":
+            return not self.delta
+        return True
+
+
+class EventFlow(ScrollView, can_focus=True):
+    """Scrollable, filterable list of events, one line each, with a selectable cursor."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "event-flow--time",
+        "event-flow--in",
+        "event-flow--out",
+        "event-flow--local",
+        "event-flow--error",
+        "event-flow--cursor",
+    }
+
+    DEFAULT_CSS = """
+    EventFlow {
+        height: 1fr;
+        background: $surface;
+        color: $foreground;
+        overflow-x: hidden;
+    }
+    EventFlow > .event-flow--time { color: $text-muted; }
+    EventFlow > .event-flow--in { color: $success; }
+    EventFlow > .event-flow--out { color: $accent; }
+    EventFlow > .event-flow--local { color: $text-muted; }
+    EventFlow > .event-flow--error { color: $error; text-style: bold; }
+    EventFlow > .event-flow--cursor { background: $primary 30%; }
+    EventFlow:focus > .event-flow--cursor { background: $primary 60%; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "cursor(-1)", "Up", show=False),
+        Binding("down", "cursor(1)", "Down", show=False),
+        Binding("pageup", "cursor(-10)", "Page up", show=False),
+        Binding("pagedown", "cursor(10)", "Page down", show=False),
+        Binding("home", "first", "First", show=False),
+        Binding("end", "last", "Follow", show=False),
+        Binding("enter", "select", "Show JSON", show=False),
+    ]
+
+    class Selected(Message):
+        """The cursor is on a line: ``record`` (for a fold, its latest event) and ``count``."""
+
+        def __init__(self, flow: EventFlow, record: LogRecord, count: int) -> None:
+            super().__init__()
+            self.flow = flow
+            self.record = record
+            self.count = count
+
+        @property
+        def control(self) -> EventFlow:
+            return self.flow
+
+    def __init__(
+        self,
+        max_lines: int = 2000,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.max_lines = max(10, max_lines)
+        self._rows: list[Row] = []
+        self._visible: list[Row] = []
+        self._folds: dict[tuple[str, str], Row] = {}
+        self._append_segment = 0
+        self._filter: FilterMode = "all"
+        self._cursor: int | None = None  # index into the visible rows; None = following
+        self._follow_pending = False
+        self.records_added = 0
+
+    # --- public API -----------------------------------------------------------------------
+
+    @property
+    def filter(self) -> FilterMode:
+        return self._filter
+
+    @property
+    def rows(self) -> list[Row]:
+        """The rows shown under the current filter (oldest first)."""
+        return list(self._visible)
+
+    @property
+    def cursor(self) -> int | None:
+        return self._cursor
+
+    def add_record(self, record: LogRecord) -> None:
+        """Append one event; folds deltas into the open line for their response."""
+        self.records_added += 1
+        event = record.event
+        kind = str(event.get("type", "?"))
+        if kind in _FOLD_RESETS:
+            self._append_segment += 1
+        if kind == "response.done":
+            response = event.get("response")
+            rid = response.get("id") if isinstance(response, dict) else None
+            for key in [k for k in self._folds if k[1] == rid]:
+                del self._folds[key]
+        if is_delta(kind):
+            key = (kind, self._fold_id(event) or self._fold_key_for_append())
+            row = self._folds.get(key)
+            if row is not None:
+                row.count += 1
+                row.record = record
+                row.text = detail(event)
+                self._refresh_row(row)
+                return
+            row = Row(record, kind, detail(event), delta=True)
+            self._folds[key] = row
+            if len(self._folds) > _MAX_OPEN_FOLDS:
+                del self._folds[next(iter(self._folds))]
+        else:
+            row = Row(record, kind, detail(event), error=is_error(event))
+        self._rows.append(row)
+        if row.shown_in(self._filter):
+            self._visible.append(row)
+        if len(self._rows) > self.max_lines + max(10, self.max_lines // 10):
+            self._trim()
+        self._update_size()
+        self._follow()
+        self.refresh()
+
+    def set_filter(self, mode: FilterMode) -> None:
+        """Show ``all`` events, everything but deltas (``no_deltas``), or only ``errors``."""
+        if mode not in FILTERS:
+            raise ValueError(f"unknown filter {mode!r}; use one of {', '.join(FILTERS)}")
+        selected = self._selected_row()
+        self._filter = mode
+        self._visible = [row for row in self._rows if row.shown_in(mode)]
+        if selected is not None and selected in self._visible:
+            self._cursor = self._visible.index(selected)
+        else:
+            self._cursor = None
+        self._update_size()
+        if self._cursor is None:
+            self._follow()
+        else:
+            self._scroll_to_cursor()
+        self.refresh()
+
+    def cycle_filter(self) -> FilterMode:
+        """Switch to the next filter mode and return it (for a single "filter" key)."""
+        mode = FILTERS[(FILTERS.index(self._filter) + 1) % len(FILTERS)]
+        self.set_filter(mode)
+        return mode
+
+    def clear(self) -> None:
+        self._rows.clear()
+        self._visible.clear()
+        self._folds.clear()
+        self._cursor = None
+        self._update_size()
+        self.refresh()
+
+    # --- cursor ---------------------------------------------------------------------------
+
+    def action_cursor(self, step: int) -> None:
+        if not self._visible:
+            return
+        current = len(self._visible) - 1 if self._cursor is None else self._cursor
+        if self._cursor is None and step < 0:
+            step += 1  # the first "up" selects the newest line
+        self._move_to(max(0, min(len(self._visible) - 1, current + step)))
+
+    def action_first(self) -> None:
+        if self._visible:
+            self._move_to(0)
+
+    def action_last(self) -> None:
+        """Jump to the newest line and follow new events again."""
+        self._cursor = None
+        self.scroll_end(animate=False, x_axis=False)
+        self.refresh()
+
+    def action_select(self) -> None:
+        row = self._selected_row()
+        if row is not None:
+            self.post_message(self.Selected(self, row.record, row.count))
+
+    def on_click(self, event: events.Click) -> None:
+        index = int(self.scroll_offset.y) + event.y
+        if 0 <= index < len(self._visible):
+            self._move_to(index)
+
+    def _move_to(self, index: int) -> None:
+        self._cursor = index
+        self._scroll_to_cursor()
+        self.refresh()
+        self.action_select()
+
+    def _scroll_to_cursor(self) -> None:
+        if self._cursor is None:
+            return
+        top = int(self.scroll_offset.y)
+        height = max(1, self.scrollable_content_region.height)
+        if self._cursor < top:
+            self.scroll_to(y=self._cursor, animate=False)
+        elif self._cursor >= top + height:
+            self.scroll_to(y=self._cursor - height + 1, animate=False)
+
+    def _selected_row(self) -> Row | None:
+        if self._cursor is None or not (0 <= self._cursor < len(self._visible)):
+            return None
+        return self._visible[self._cursor]
+
+    # --- rendering ------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        index = scroll_y + y
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        if index >= len(self._visible):
+            return Strip.blank(width, base)
+        row = self._visible[index]
+        strip = Strip(self._segments(row, base)).crop_extend(scroll_x, scroll_x + width, base)
+        if index == self._cursor:
+            strip = strip.apply_style(self.get_component_rich_style("event-flow--cursor"))
+        return strip
+
+    def _segments(self, row: Row, base: Style) -> list[Segment]:
+        record = row.record
+        time_style = base + self.get_component_rich_style("event-flow--time")
+        if row.error:
+            kind_style = base + self.get_component_rich_style("event-flow--error")
+        else:
+            kind_style = base + self.get_component_rich_style(f"event-flow--{record.dir}")
+        label = row.kind if row.count == 1 else f"{row.kind} ×{row.count}"
+        segments = [
+            Segment(format_time(record.t), time_style),
+            Segment(f" {arrow(record.dir)} ", kind_style),
+            Segment(label, kind_style),
+        ]
+        if row.text:
+            segments.append(Segment(" " + row.text, base))
+        return segments
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self.refresh()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._update_size()
+
+    # --- internals ------------------------------------------------------------------------
+
+    @staticmethod
+    def _fold_id(event: dict[str, Any]) -> str:
+        for key in ("response_id", "item_id"):
+            value = event.get(key)
+            if isinstance(value, str):
+                return value
+        return ""
+
+    def _follow(self) -> None:
+        """Keep the newest line in view (unless a line is selected): once per refresh, not per
+        event, so a flood of events schedules one scroll."""
+        if self._cursor is None and not self._follow_pending:
+            self._follow_pending = True
+            self.call_after_refresh(self._scroll_to_end)
+
+    def _scroll_to_end(self) -> None:
+        self._follow_pending = False
+        if self._cursor is None:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
+
+    def _fold_key_for_append(self) -> str:
+        return f"segment-{self._append_segment}"
+
+    def _refresh_row(self, row: Row) -> None:
+        if row.shown_in(self._filter):
+            self.refresh()
+
+    def _trim(self) -> None:
+        drop = len(self._rows) - self.max_lines
+        dropped = self._rows[:drop]
+        del self._rows[:drop]
+        gone = {id(row) for row in dropped}
+        self._folds = {k: v for k, v in self._folds.items() if id(v) not in gone}
+        selected = self._selected_row()
+        self._visible = [row for row in self._rows if row.shown_in(self._filter)]
+        if selected is not None:
+            self._cursor = self._visible.index(selected) if selected in self._visible else 0
+
+    def _update_size(self) -> None:
+        # lines are cropped to the width (no horizontal scrolling): width 0 never overflows
+        self.virtual_size = Size(0, len(self._visible))
+
+
+class EventDetail(Static):
+    """Shows one record's full JSON (as logged: audio and secrets already redacted)."""
+
+    DEFAULT_CSS = """
+    EventDetail {
+        height: auto;
+        max-height: 50%;
+        overflow-y: auto;
+        background: $panel;
+        padding: 0 1;
+    }
+    """
+
+    def show_record(self, record: LogRecord | None, count: int = 1) -> None:
+        if record is None:
+            self.update("")
+            return
+        head = f"t={record.t:.3f}  dir={record.dir}  ts={record.ts}"
+        if count > 1:
+            head += f"  (latest of {count} folded events)"
+        body = json.dumps(record.event, indent=2, ensure_ascii=False)
+        self.update(Text(head + "\n" + body))

@@ -1,0 +1,268 @@
+"""``voicechat replay``: play an event log back into the event-flow pane and a transcript.
+
+The log is consumed lazily (an iterator with one record of look-ahead), so replaying a huge log
+costs no more memory than the panes' own limits. Timing follows the log's ``t`` values divided
+by the speed factor; idle gaps longer than :data:`MAX_GAP_S` (after scaling) are shortened so a
+one-hour session with long pauses stays watchable, and the status line says so. Logs without
+times arrive here already paced evenly by the caller.
+
+Keys: space pause/resume, n or → step one event, + / - speed, f cycle the event filter, q quit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Iterator
+from typing import Any, ClassVar
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer, RichLog, Static
+
+from voicechat.runtime_api import LogRecord
+from voicechat.ui.event_flow import EventDetail, EventFlow
+from voicechat.ui.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, load_themes
+
+MAX_GAP_S = 3.0
+SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
+
+_ASSISTANT_DELTAS = frozenset({"response.output_audio_transcript.delta",
+                               "response.audio_transcript.delta", "response.output_text.delta",
+                               "response.text.delta"})
+_ASSISTANT_DONE = {"response.output_audio_transcript.done": "transcript",
+                   "response.audio_transcript.done": "transcript",
+                   "response.output_text.done": "text", "response.text.done": "text"}
+_ITEM_EVENTS = frozenset({"conversation.item.added", "conversation.item.created",
+                          "conversation.item.done"})
+
+
+class TranscriptView(Vertical):
+    """Finished turns in a RichLog, the assistant's streaming turn in a small live line."""
+
+    DEFAULT_CSS = """
+    TranscriptView { width: 1fr; }
+    TranscriptView > RichLog { height: 1fr; background: $surface; }
+    TranscriptView > #live { height: auto; min-height: 1; color: $text-muted; padding: 0 1; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.lines: list[str] = []  # what was written, for tests and copy-out
+        self._live: dict[str, str] = {}
+        self._seen_items: set[str] = set()
+
+    def compose(self) -> ComposeResult:
+        yield RichLog(wrap=True, markup=False, max_lines=5000, id="turns")
+        yield Static("", id="live")
+
+    def apply(self, record: LogRecord) -> None:
+        """Update the transcript from one event (GA or beta names)."""
+        event = record.event
+        kind = str(event.get("type", ""))
+        if record.dir != "in":
+            return
+        if kind == "conversation.item.input_audio_transcription.completed":
+            self._write("You", str(event.get("transcript") or "…"))
+        elif kind in _ITEM_EVENTS:
+            self._typed_user_item(event.get("item"))
+        elif kind in _ASSISTANT_DELTAS:
+            item = str(event.get("item_id", ""))
+            delta = event.get("delta")
+            if isinstance(delta, str):
+                self._live[item] = self._live.get(item, "") + delta
+                self._show_live()
+        elif kind in _ASSISTANT_DONE:
+            item = str(event.get("item_id", ""))
+            text = event.get(_ASSISTANT_DONE[kind])
+            self._live.pop(item, None)
+            self._write("Assistant", str(text) if text else "…")
+            self._show_live()
+        elif kind == "conversation.item.truncated":
+            self._write("", f"(assistant cut off at {event.get('audio_end_ms')} ms)")
+        elif kind == "response.done":
+            response = event.get("response")
+            status = response.get("status") if isinstance(response, dict) else None
+            if status in ("cancelled", "failed", "incomplete"):
+                for item, text in list(self._live.items()):
+                    self._write("Assistant", f"{text.strip()} [{status}]")
+                    del self._live[item]
+                self._show_live()
+
+    def _typed_user_item(self, item: Any) -> None:
+        if not isinstance(item, dict) or item.get("role") != "user":
+            return
+        item_id = str(item.get("id", ""))
+        if item_id in self._seen_items:
+            return
+        for part in item.get("content") or []:
+            if isinstance(part, dict) and part.get("type") == "input_text" and part.get("text"):
+                self._seen_items.add(item_id)
+                self._write("You", str(part["text"]))
+                return
+
+    def _write(self, who: str, text: str) -> None:
+        line = f"{who}: {text.strip()}" if who else text
+        self.lines.append(line)
+        self.query_one("#turns", RichLog).write(line)
+
+    def _show_live(self) -> None:
+        text = " | ".join(t.strip() for t in self._live.values() if t.strip())
+        self.query_one("#live", Static).update(f"Assistant: {text}" if text else "")
+
+
+class ReplayApp(App[int]):
+    """Replays records into an :class:`EventFlow`, a :class:`TranscriptView` and a status line."""
+
+    TITLE = "voicechat replay"
+    CSS = """
+    #panes { height: 1fr; }
+    #events { width: 3fr; }
+    TranscriptView { width: 2fr; border-right: solid $panel; }
+    #status { height: 1; background: $panel; color: $foreground; padding: 0 1; }
+    EventFlow > .event-flow--in { color: $vc-event-in; }
+    EventFlow > .event-flow--out { color: $vc-event-out; }
+    EventFlow > .event-flow--error { color: $vc-event-error; text-style: bold; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "toggle_pause", "Pause/resume"),
+        Binding("n", "step", "Step"),
+        Binding("right", "step", "Step", show=False),
+        Binding("plus,equals_sign", "faster", "Faster"),
+        Binding("minus", "slower", "Slower"),
+        Binding("f", "filter", "Filter"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(self, records: Iterable[LogRecord], *, speed: float = 1.0, source: str = "",
+                 paused: bool = False, max_lines: int = 5000) -> None:
+        super().__init__()
+        self._source: Iterator[LogRecord] = iter(records)
+        self._next: LogRecord | None = None
+        self._exhausted = False
+        self.speed = speed
+        self.paused = paused
+        self.finished = False
+        self.replayed = 0
+        self.source = source
+        self._last_t: float | None = None
+        self._wake = asyncio.Event()
+        self._max_lines = max_lines
+        self._note = ""
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="panes"):
+            yield TranscriptView(id="transcript")
+            with Vertical(id="events"):
+                yield EventFlow(max_lines=self._max_lines, id="flow")
+                yield EventDetail(id="detail")
+        yield Static("", id="status")
+        yield Footer()
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return dict(VARIABLE_DEFAULTS)
+
+    def on_mount(self) -> None:
+        themes, _problems = load_themes()  # a broken theme file never stops a replay
+        for theme in themes.values():
+            self.register_theme(theme)
+        if DEFAULT_THEME in themes:
+            self.theme = DEFAULT_THEME
+        self.query_one("#flow", EventFlow).focus()  # arrows move its cursor, Enter shows JSON
+        self._update_status()
+        self.run_worker(self._play(), exclusive=True, name="replay")
+
+    # --- playback -------------------------------------------------------------------------
+
+    def _peek(self) -> LogRecord | None:
+        if self._next is None and not self._exhausted:
+            self._next = next(self._source, None)
+            self._exhausted = self._next is None
+        return self._next
+
+    async def _play(self) -> None:
+        while True:
+            record = self._peek()
+            if record is None:
+                break
+            if self.paused:
+                await self._wake.wait()
+                self._wake.clear()
+                continue
+            delay = 0.0
+            if self._last_t is not None:
+                delay = max(0.0, record.t - self._last_t) / self.speed
+            self._note = ""
+            if delay > MAX_GAP_S:
+                self._note = f"skipping {delay * self.speed:.0f} s of idle log"
+                self._update_status()
+                delay = MAX_GAP_S
+            if delay > 0:
+                try:
+                    await asyncio.wait_for(self._wake.wait(), timeout=delay)
+                    self._wake.clear()
+                    continue  # paused, stepped or re-timed: decide again
+                except TimeoutError:
+                    pass
+            self._emit_next()
+        self.finished = True
+        self._update_status()
+
+    def _emit_next(self) -> bool:
+        record = self._peek()
+        if record is None:
+            return False
+        self._next = None
+        self._last_t = record.t
+        self.replayed += 1
+        self.query_one("#flow", EventFlow).add_record(record)
+        self.query_one("#transcript", TranscriptView).apply(record)
+        self._update_status()
+        return True
+
+    def _update_status(self) -> None:
+        if self.finished:
+            state = "■ end of log"
+        elif self.paused:
+            state = "⏸ paused"
+        else:
+            state = "▶ playing"
+        t = f"t={self._last_t:.2f}s" if self._last_t is not None else "t=–"
+        flow_filter = self.query_one("#flow", EventFlow).filter
+        parts = [state, f"{self.speed:g}×", f"{self.replayed} events", t, f"filter {flow_filter}"]
+        if self._note:
+            parts.append(self._note)
+        if self.source:
+            parts.append(self.source)
+        self.query_one("#status", Static).update("  │  ".join(parts))
+
+    # --- actions --------------------------------------------------------------------------
+
+    def action_toggle_pause(self) -> None:
+        self.paused = not self.paused
+        self._wake.set()
+        self._update_status()
+
+    def action_step(self) -> None:
+        """Show the next event now (works while paused, and skips the wait while playing)."""
+        if self._emit_next() or not self.finished:
+            self._wake.set()
+
+    def action_faster(self) -> None:
+        self._set_speed(next((s for s in SPEEDS if s > self.speed), self.speed))
+
+    def action_slower(self) -> None:
+        self._set_speed(next((s for s in reversed(SPEEDS) if s < self.speed), self.speed))
+
+    def action_filter(self) -> None:
+        self.query_one("#flow", EventFlow).cycle_filter()
+        self._update_status()
+
+    def _set_speed(self, speed: float) -> None:
+        self.speed = speed
+        self._wake.set()
+        self._update_status()
+
+    def on_event_flow_selected(self, message: EventFlow.Selected) -> None:
+        self.query_one("#detail", EventDetail).show_record(message.record, message.count)
