@@ -1,0 +1,152 @@
+"""Plain-function tests of the server's building blocks: the paced track, sessions, auth, buffer."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import numpy as np
+import pytest
+
+from voicechat.audio import tracks
+from voicechat.audio.tracks import FRAME_SAMPLES, PacedAudioTrack
+from voicechat.protocol.dialect import Dialect
+from voicechat.server import sessions
+from voicechat.server.auth import TokenStore, credential_from, ttl_from
+from voicechat.server.input_buffer import InputBuffer
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def no_sleep(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Record the delays the track asks for instead of sleeping."""
+    delays: list[float] = []
+
+    async def fake_sleep(delay: float) -> None:
+        delays.append(delay)
+
+    monkeypatch.setattr(tracks.asyncio, "sleep", fake_sleep)
+    return delays
+
+
+async def test_track_frames_pacing_and_counters(no_sleep: list[float]) -> None:
+    clock = FakeClock()
+    track = PacedAudioTrack(clock=clock)
+    tone = (np.arange(FRAME_SAMPLES * 2 + 100) % 100).astype(np.int16) + 1
+    track.push(tone)
+    assert track.buffered_samples == tone.size
+    played = track.wait_played()
+
+    frames = [await track.recv() for _ in range(3)]
+    # frame N is due at start + N * 20 ms: with the clock standing still, the track waits
+    assert no_sleep == pytest.approx([0.02, 0.04])
+    assert [f.pts for f in frames] == [0, FRAME_SAMPLES, 2 * FRAME_SAMPLES]
+    stereo = frames[0].to_ndarray().reshape(-1, 2)
+    assert frames[0].sample_rate == 48000 and stereo.shape == (FRAME_SAMPLES, 2)
+    assert np.array_equal(stereo[:, 0], tone[:FRAME_SAMPLES])
+    assert np.array_equal(stereo[:, 0], stereo[:, 1])  # duplicated, not upmixed (-3 dB)
+    third = frames[2].to_ndarray().reshape(-1, 2)[:, 0]
+    assert np.array_equal(third[:100], tone[-100:]) and not third[100:].any()  # silence pad
+    assert track.played_total == tone.size and track.buffered_samples == 0
+    assert await played is True
+
+    # a frame that leaves late is counted as an underrun
+    clock.now += 0.5
+    await track.recv()
+    assert track.late_frames == 1 and track.max_lateness_ms == pytest.approx(440.0)
+
+
+async def test_track_clear_resolves_waiters_as_not_played(no_sleep: list[float]) -> None:
+    track = PacedAudioTrack(clock=FakeClock())
+    track.push(np.ones(FRAME_SAMPLES * 5, np.int16))
+    await track.recv()
+    waiter = track.wait_played()
+    assert track.clear() == FRAME_SAMPLES * 4
+    assert await waiter is False
+    assert track.queued_total == track.played_total == FRAME_SAMPLES
+    assert await track.wait_played() is True  # nothing queued: resolves at once
+
+
+def test_session_update_semantics() -> None:
+    base = sessions.default_session("gpt-realtime")
+    td = base["audio"]["input"]["turn_detection"]
+    assert (td["threshold"], td["prefix_padding_ms"], td["silence_duration_ms"]) == (0.5, 300, 200)
+    updated = sessions.apply_update(
+        base,
+        {
+            "type": "realtime",
+            "instructions": "",
+            "audio": {"input": {"turn_detection": {"type": "server_vad", "threshold": 0.8}}},
+        },
+    )
+    td = updated["audio"]["input"]["turn_detection"]
+    assert td["threshold"] == 0.8 and td["silence_duration_ms"] == 200  # other fields kept
+    assert updated["instructions"] == "" and updated["id"] == base["id"]
+    assert base["audio"]["input"]["turn_detection"]["threshold"] == 0.5  # input not mutated
+    semantic = sessions.apply_update(
+        updated, {"audio": {"input": {"turn_detection": {"type": "semantic_vad"}}}}
+    )
+    assert semantic["audio"]["input"]["turn_detection"] == {
+        "type": "semantic_vad",
+        "eagerness": "auto",
+        "create_response": True,
+        "interrupt_response": True,
+    }
+    cleared = sessions.apply_update(semantic, {"audio": {"input": {"turn_detection": None}}})
+    assert cleared["audio"]["input"]["turn_detection"] is None
+    assert sessions.apply_update(base, {"model": "other"})["model"] == "gpt-realtime"
+
+
+def test_token_store_rules() -> None:
+    clock = FakeClock()
+    demo = TokenStore(clock=clock)
+    token, expires_at = demo.mint({"type": "realtime"}, Dialect.GA, 60)
+    assert token.startswith("ek_") and expires_at == 160
+    assert demo.check(token).ok and demo.check(token).grant is not None
+    assert demo.check("anything").ok and demo.check(None).ok  # loopback demo takes any key
+    clock.now += 61
+    expired = demo.check(token)
+    assert not expired.ok and "expired" in expired.reason
+
+    keyed = TokenStore(api_key="sk-right", clock=clock)
+    assert keyed.check("sk-right").ok
+    assert not keyed.check("sk-wrong").ok and not keyed.check(None).ok
+    assert not keyed.check("ek_unknown").ok
+    assert not keyed.check_key("ek_whatever").ok  # minting needs the real key
+
+
+def test_credential_sources() -> None:
+    assert credential_from({"Authorization": "Bearer abc"}, {}) == "abc"
+    assert credential_from({"api-key": "az"}, {}) == "az"
+    assert credential_from({}, {}, ["realtime", "openai-insecure-api-key.sk-1"]) == "sk-1"
+    assert credential_from({}, {"api-key": "q"}) == "q"
+    assert credential_from({}, {}) is None
+    assert ttl_from({"expires_after": {"anchor": "created_at", "seconds": 30}}, 600) == 30
+    assert ttl_from({}, 600) == 600
+    assert isinstance(ttl_from({"expires_after": {"seconds": 9}}, 600), str)
+    assert ttl_from({"client_secret": {"expires_after": {"seconds": 120}}}, 60) == 120
+
+
+def test_input_buffer_slices_by_stream_time() -> None:
+    buf = InputBuffer()
+    audio: Any = np.arange(16000, dtype=np.int16)  # 1 s at 16 kHz
+    buf.append(audio[:8000])
+    buf.append(audio[8000:])
+    assert buf.stream_ms == 1000 and buf.buffered_ms == 1000
+    segment = buf.take_range_ms(250, 500)
+    assert np.array_equal(segment, audio[4000:8000])
+    assert buf.buffered_ms == 500  # everything before the segment's end is gone
+    assert np.array_equal(buf.take_all(), audio[8000:])
+    assert buf.buffered_ms == 0 and buf.stream_ms == 1000
+
+
+async def test_wait_played_needs_a_loop() -> None:
+    track = PacedAudioTrack()
+    assert isinstance(track.wait_played(), asyncio.Future)

@@ -1,0 +1,64 @@
+"""``voicechat serve``: run the local Realtime-compatible server until interrupted.
+
+Prints the URLs a client needs (REST base, the SDK's ``websocket_base_url``), keeps a log line per
+session on stderr, and turns configuration mistakes into one clear sentence and exit code 2.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+
+
+def run(*, host: str, port: int, voice: str, responder: str, api_key: str | None) -> int:
+    from voicechat.server.app import LocalServer, ServerConfig, ServerConfigError
+    from voicechat.server.voice.responders import ResponderError
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S", stream=sys.stderr
+    )
+    config = ServerConfig(
+        host=host, port=port, voice=voice, responder=responder, api_key=api_key, asr_workers=1
+    )
+
+    async def serve() -> int:
+        server = LocalServer(config)
+        try:
+            await server.start()
+        except (ServerConfigError, ResponderError) as exc:
+            print(f"voicechat serve: {exc}", file=sys.stderr)
+            return 2
+        except OSError as exc:
+            print(
+                f"voicechat serve: cannot listen on {host}:{port}: {exc.strerror or exc}. "
+                "Pick another --port (0 = any free port).",
+                file=sys.stderr,
+            )
+            return 2
+        print(f"voicechat server ready: {server.base_url}")
+        print(f"  WebRTC (GA):  POST {server.base_url}/v1/realtime/calls")
+        print(f"  WebSocket:    {server.ws_url}/realtime?model=gpt-realtime")
+        print(
+            f"  openai SDK:   AsyncOpenAI(base_url='{server.base_url}/v1', "
+            f"websocket_base_url='{server.ws_url}')"
+        )
+        print("  auth:         " + ("API key required" if api_key else "any key (loopback demo)"))
+        sys.stdout.flush()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
+        try:
+            await stop.wait()
+        finally:
+            await server.stop()
+        return 0
+
+    try:
+        return asyncio.run(serve())
+    except KeyboardInterrupt:
+        return 0

@@ -1,0 +1,166 @@
+"""Where a response's audio goes: ``response.output_audio.delta`` events, or the RTP track.
+
+The two transports differ in more than framing. Over WebSocket the server streams encoded deltas
+(faster than real time, as the real server does) and the *client* owns playback. Over WebRTC the
+server owns a playback buffer: audio leaves in real time on the track, the server announces
+``output_audio_buffer.started``, and ``.stopped`` only once that buffer has really drained, or
+``.cleared`` when it was cut. Keeping both behind one small interface lets the engine stay
+transport-agnostic.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from voicechat.audio import dsp
+from voicechat.audio.tracks import SAMPLE_RATE as TRACK_RATE
+from voicechat.audio.tracks import PacedAudioTrack
+
+TTS_RATE = 24000
+Emit = Callable[[dict[str, Any]], None]
+
+
+@dataclass
+class Cut:
+    """What a clear interrupted: the response and item that were playing and how much was heard."""
+
+    response_id: str | None
+    item_id: str | None
+    played_ms: int | None
+
+
+class AudioSink(Protocol):
+    webrtc: bool
+
+    async def write(
+        self, response_id: str, item_id: str, pcm24k: np.ndarray, fmt: Mapping[str, Any]
+    ) -> None: ...
+
+    def response_finished(self, response_id: str) -> None: ...
+
+    def clear(self) -> Cut: ...
+
+    def close(self) -> None: ...
+
+
+def encode_for_format(pcm24k: np.ndarray, fmt: Mapping[str, Any]) -> bytes:
+    """pcm 24 kHz int16 → bytes in the session's output format (pcm16 24 k, µ-law, A-law 8 k)."""
+    kind = fmt.get("type", "audio/pcm")
+    if kind == "audio/pcmu":
+        return dsp.ulaw_encode(dsp.resample(pcm24k, TTS_RATE, 8000))
+    if kind == "audio/pcma":
+        return dsp.alaw_encode(dsp.resample(pcm24k, TTS_RATE, 8000))
+    return np.asarray(pcm24k, dtype="<i2").tobytes()
+
+
+class DeltaSink:
+    """WebSocket: audio as base64 delta events, ~200 ms each, at most ``speedup``× real time."""
+
+    webrtc = False
+    CHUNK_MS = 200
+
+    def __init__(self, emit: Emit, *, speedup: float = 4.0) -> None:
+        self._emit = emit
+        self._speedup = speedup
+
+    async def write(
+        self, response_id: str, item_id: str, pcm24k: np.ndarray, fmt: Mapping[str, Any]
+    ) -> None:
+        import base64
+
+        step = TTS_RATE * self.CHUNK_MS // 1000
+        for start in range(0, pcm24k.size, step):
+            chunk = pcm24k[start : start + step]
+            self._emit(
+                {
+                    "type": "response.output_audio.delta",
+                    "response_id": response_id,
+                    "item_id": item_id,
+                    "output_index": 0,
+                    "content_index": 0,
+                    "delta": base64.b64encode(encode_for_format(chunk, fmt)).decode("ascii"),
+                }
+            )
+            await asyncio.sleep(chunk.size / TTS_RATE / self._speedup if self._speedup else 0)
+
+    def response_finished(self, response_id: str) -> None:
+        return None
+
+    def clear(self) -> Cut:
+        return Cut(None, None, None)
+
+    def close(self) -> None:
+        return None
+
+
+class TrackSink:
+    """WebRTC: audio on a :class:`PacedAudioTrack`, with the ``output_audio_buffer.*`` lifecycle."""
+
+    webrtc = True
+
+    def __init__(self, emit: Emit, track: PacedAudioTrack) -> None:
+        self._emit = emit
+        self.track = track
+        self._started: set[str] = set()
+        self._playing: str | None = None  # response whose audio is in the buffer
+        self._item: str | None = None
+        self._item_span: tuple[int, int] = (0, 0)  # track sample counters of that item's audio
+        self._watchers: set[asyncio.Task[None]] = set()
+
+    async def write(
+        self, response_id: str, item_id: str, pcm24k: np.ndarray, fmt: Mapping[str, Any]
+    ) -> None:
+        if response_id not in self._started:
+            self._started.add(response_id)
+            self._playing = response_id
+            self._emit({"type": "output_audio_buffer.started", "response_id": response_id})
+        if self._item != item_id:
+            self._item = item_id
+            self._item_span = (self.track.queued_total, self.track.queued_total)
+        self.track.push(dsp.resample(pcm24k, TTS_RATE, TRACK_RATE))
+        self._item_span = (self._item_span[0], self.track.queued_total)
+        await asyncio.sleep(0)
+
+    def response_finished(self, response_id: str) -> None:
+        if response_id not in self._started:
+            return
+        waiter = self.track.wait_played()
+
+        async def watch() -> None:
+            played = await waiter
+            if played and self._playing == response_id:
+                self._playing = None
+                self._emit({"type": "output_audio_buffer.stopped", "response_id": response_id})
+
+        task = asyncio.ensure_future(watch())
+        self._watchers.add(task)
+        task.add_done_callback(self._watchers.discard)
+
+    def played_ms(self, item_id: str) -> int | None:
+        if item_id != self._item:
+            return None
+        start, end = self._item_span
+        played = min(max(self.track.played_total, start), end) - start
+        return int(played * 1000 / TRACK_RATE)
+
+    def clear(self) -> Cut:
+        """Drop unplayed audio; reports what was playing (``response_id`` None if nothing)."""
+        playing = self._playing if self.track.buffered_samples > 0 else None
+        item = self._item if playing else None
+        played = self.played_ms(item) if item else None
+        self.track.clear()
+        self._playing = None
+        return Cut(playing, item, played)
+
+    @property
+    def is_playing(self) -> bool:
+        return self._playing is not None and self.track.buffered_samples > 0
+
+    def close(self) -> None:
+        for task in list(self._watchers):
+            task.cancel()

@@ -1,0 +1,187 @@
+"""The WebRTC transport: SDP over HTTP, the ``oai-events`` data channel, Opus audio both ways.
+
+One :class:`RtcCall` per ``POST /v1/realtime/calls`` (GA; beta ``POST /v1/realtime?model=``;
+Azure variants). Model audio goes out on a :class:`PacedAudioTrack` in real time — never on the
+data channel — and the engine's :class:`TrackSink` turns that buffer into the
+``output_audio_buffer.started/stopped/cleared`` lifecycle. Incoming Opus (48 kHz stereo) is
+folded to mono and fed to the engine, which resamples to 16 kHz for VAD and ASR. The engine
+starts when the client's data channel opens (any label: OpenAI uses ``oai-events``, an Azure
+sample ``realtime-channel``), so ``session.created`` is always its first message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+
+from voicechat.audio.tracks import PacedAudioTrack, cancel_task, start_pump
+from voicechat.protocol.dialect import Dialect
+from voicechat.server.audio_out import TrackSink
+from voicechat.server.bridge import EventBridge
+from voicechat.server.engine import Engine, EngineOptions
+from voicechat.server.ids import new_id
+from voicechat.server.voicekit import VoiceKit
+
+log = logging.getLogger("voicechat.server")
+
+
+class RtcCall:
+    """One WebRTC session: peer connection, data channel, tracks and its engine."""
+
+    def __init__(
+        self,
+        *,
+        dialect: Dialect,
+        azure: bool,
+        session: dict[str, Any],
+        kit: VoiceKit,
+        options: EngineOptions,
+        on_closed: Callable[[RtcCall], None],
+    ) -> None:
+        self.id = new_id("rtc")
+        self.dialect = dialect
+        self.bridge = EventBridge(dialect, azure=azure)
+        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        self.track = PacedAudioTrack()
+        self.channel: Any = None
+        self._pending: list[str] = []
+        self._listeners: list[Callable[[dict[str, Any]], None]] = []
+        self._inbox: asyncio.Queue[str | None] = asyncio.Queue()
+        self._consumer: asyncio.Task[None] | None = None
+        self._pump: asyncio.Task[None] | None = None
+        self._starter: asyncio.Task[None] | None = None
+        self._closer: asyncio.Task[None] | None = None
+        self._on_closed = on_closed
+        self._closing = False
+        self.started = False
+        self.opened_at = time.monotonic()
+        self.engine = Engine(
+            emit=self._send,
+            dialect=dialect,
+            session=session,
+            kit=kit,
+            sink=TrackSink(self._send, self.track),
+            options=options,
+            on_expired=self._expired,
+        )
+        self.pc.addTrack(self.track)
+        self.pc.on("datachannel", self._on_datachannel)
+        self.pc.on("track", self._on_track)
+        self.pc.on("connectionstatechange", self._on_state)
+
+    # --- signalling ---------------------------------------------------------------------------
+
+    async def answer(self, offer_sdp: str) -> str:
+        """Apply the client's offer and return our answer SDP (candidates included, no trickle)."""
+        await self.pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
+        # the client's audio m-line arrived with the offer; our track answers on that transceiver
+        await self.pc.setLocalDescription(await self.pc.createAnswer())
+        return str(self.pc.localDescription.sdp)
+
+    # --- events out ---------------------------------------------------------------------------
+
+    def _send(self, event: dict[str, Any]) -> None:
+        for listener in list(self._listeners):
+            listener(event)
+        text = self.bridge.outgoing(event)
+        if text is None:
+            return
+        if self.channel is not None and self.channel.readyState == "open":
+            with contextlib.suppress(Exception):
+                self.channel.send(text)
+        elif not self._closing:
+            self._pending.append(text)
+
+    def add_listener(self, listener: Callable[[dict[str, Any]], None]) -> Callable[[], None]:
+        """Sideband observers (``GET /v1/realtime?call_id=``) see every canonical event."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    # --- peer callbacks -----------------------------------------------------------------------
+
+    def _on_datachannel(self, channel: Any) -> None:
+        if self.channel is not None:
+            return  # one event channel per call; extra channels are ignored
+        self.channel = channel
+        channel.on("message", self._on_message)
+        channel.on("close", self._on_state_closed)
+        self._consumer = asyncio.ensure_future(self._consume())
+        self._starter = asyncio.ensure_future(self._start())
+
+    async def _start(self) -> None:
+        await self.engine.start()
+        self.started = True
+        pending, self._pending = self._pending, []
+        for text in pending:
+            with contextlib.suppress(Exception):
+                self.channel.send(text)
+
+    def _on_message(self, message: Any) -> None:
+        if isinstance(message, bytes):
+            message = message.decode("utf-8", errors="replace")
+        self._inbox.put_nowait(message)
+
+    async def _consume(self) -> None:
+        while True:
+            text = await self._inbox.get()
+            if text is None:
+                return
+            try:
+                await self.bridge.incoming(text, self.engine)
+            except Exception:
+                log.exception("event handling failed")
+
+    def _on_track(self, track: Any) -> None:
+        if track.kind != "audio" or self._pump is not None:
+            return
+
+        async def on_audio(pcm: np.ndarray, rate: int) -> None:
+            if self.started:
+                await self.engine.feed_audio(pcm, rate)
+
+        self._pump = start_pump(track, on_audio)
+
+    def _on_state_closed(self) -> None:
+        if self._closer is None:
+            self._closer = asyncio.ensure_future(self.close())
+
+    def _on_state(self) -> None:
+        if self.pc.connectionState in ("failed", "closed") and self._closer is None:
+            self._closer = asyncio.ensure_future(self.close())
+
+    # --- teardown -----------------------------------------------------------------------------
+
+    async def _expired(self) -> None:
+        await asyncio.sleep(0.2)  # let the session_expired error leave on the data channel
+        await self.close()
+
+    async def close(self) -> None:
+        """Hang up: stop the engine and every task, close the peer connection (idempotent)."""
+        if self._closing:
+            return
+        self._closing = True
+        await self.engine.close()
+        self._inbox.put_nowait(None)
+        await cancel_task(self._starter)
+        await cancel_task(self._consumer)
+        await cancel_task(self._pump)
+        self.track.stop()
+        with contextlib.suppress(Exception):
+            await self.pc.close()
+        self._on_closed(self)
+        log.info(
+            "session %s closed after %.1fs (call %s): responses=%d commits=%d errors=%d",
+            self.engine.session.get("id"),
+            time.monotonic() - self.opened_at,
+            self.id,
+            self.engine.counters["responses"],
+            self.engine.counters["commits"],
+            self.engine.counters["errors"],
+        )

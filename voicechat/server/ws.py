@@ -1,0 +1,164 @@
+"""The WebSocket transport: ``GET /v1/realtime`` (and the Azure paths), GA or beta.
+
+Dialect comes from the ``OpenAI-Beta: realtime=v1`` header or the ``openai-beta.realtime-v1``
+subprotocol (Azure's preview path ``/openai/realtime`` is beta too); auth from the header,
+``api-key`` or the ``openai-insecure-api-key.*`` subprotocol; the ``realtime`` subprotocol is
+selected when offered, because browsers refuse a handshake that answers none of theirs when
+they sent one the server could have picked. Events go out through a queue drained by one writer
+task, so the engine never blocks on a slow socket and a vanished client ends the session cleanly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import WSMsgType, web
+
+from voicechat.protocol import errors
+from voicechat.protocol.dialect import Dialect
+from voicechat.server import sessions
+from voicechat.server.audio_out import DeltaSink
+from voicechat.server.auth import BETA_SUBPROTOCOL, credential_from, offered_subprotocols
+from voicechat.server.bridge import EventBridge
+from voicechat.server.engine import Engine
+from voicechat.server.http_util import auth_error
+
+if TYPE_CHECKING:
+    from voicechat.server.app import LocalServer
+
+log = logging.getLogger("voicechat.server")
+
+#: The real API rejects client events over 15 MiB; a bigger frame closes the socket (1009).
+MAX_MESSAGE_BYTES = 15 * 1024 * 1024
+_CLOSE = object()
+
+
+def is_beta(request: web.Request, offered: list[str]) -> bool:
+    if "realtime=v1" in request.headers.get("OpenAI-Beta", ""):
+        return True
+    if BETA_SUBPROTOCOL in offered:
+        return True
+    return request.path.rstrip("/") == "/openai/realtime"
+
+
+async def websocket_handler(request: web.Request, server: LocalServer) -> web.StreamResponse:
+    offered = offered_subprotocols(request.headers)
+    grant_check = server.tokens.check(credential_from(request.headers, request.query, offered))
+    if not grant_check.ok:
+        return auth_error(grant_check.reason)
+    dialect = Dialect.BETA if is_beta(request, offered) else Dialect.GA
+    azure = request.path.startswith("/openai/")
+
+    call_id = request.query.get("call_id")
+    if call_id:
+        return await server.attach_sideband(request, call_id, offered)
+
+    transcription = request.query.get("intent") == "transcription"
+    model = request.query.get("model") or request.query.get("deployment") or server.config.model
+    if grant_check.grant is not None:
+        session = sessions.session_from_request(model, grant_check.grant.session)
+        if transcription and session.get("type") != "transcription":
+            session = sessions.default_session(model, transcription=True)
+    else:
+        session = sessions.default_session(model, transcription=transcription)
+
+    ws = web.WebSocketResponse(
+        protocols=("realtime",),
+        max_msg_size=MAX_MESSAGE_BYTES,
+        autoping=True,
+        heartbeat=None,
+    )
+    await ws.prepare(request)
+
+    bridge = EventBridge(dialect, azure=azure)
+    queue: asyncio.Queue[Any] = asyncio.Queue()
+
+    def send(event: dict[str, Any]) -> None:
+        text = bridge.outgoing(event)
+        if text is not None:
+            queue.put_nowait(text)
+
+    def expire() -> None:
+        queue.put_nowait(_CLOSE)
+
+    engine = Engine(
+        emit=send,
+        dialect=dialect,
+        session=session,
+        kit=server.kit,
+        sink=DeltaSink(send, speedup=server.config.ws_audio_speedup),
+        options=server.engine_options(),
+        on_expired=expire,
+    )
+
+    async def writer() -> None:
+        while True:
+            item = await queue.get()
+            if item is _CLOSE:
+                await ws.close(code=1001, message=b"session expired")
+                return
+            await ws.send_str(item)
+
+    writer_task = asyncio.ensure_future(writer())
+    server.track_session(engine)
+    started = time.monotonic()
+    peer = request.remote or "?"
+    log.info(
+        "session %s opened: websocket %s%s model=%s peer=%s",
+        engine.session.get("id"),
+        dialect.value,
+        " azure" if azure else "",
+        model,
+        peer,
+    )
+    close_reason = "client closed"
+    try:
+        await engine.start()
+        async for msg in ws:
+            if writer_task.done():
+                close_reason = "send failed"
+                break
+            if msg.type == WSMsgType.TEXT:
+                await bridge.incoming(msg.data, engine)
+            elif msg.type == WSMsgType.BINARY:
+                engine.error(errors.invalid_json("binary frames are not supported; send JSON text"))
+            elif msg.type == WSMsgType.ERROR:
+                close_reason = f"transport error: {ws.exception()}"
+                break
+    except ConnectionResetError:
+        close_reason = "connection lost"
+    except asyncio.CancelledError:
+        close_reason = "server shutting down"
+        raise
+    finally:
+        await engine.close()
+        server.untrack_session(engine)
+        if not writer_task.done():
+            # let queued events (e.g. the session_expired error) go out before closing
+            with contextlib.suppress(asyncio.TimeoutError, Exception):
+                await asyncio.wait_for(_drain(queue), timeout=1.0)
+            writer_task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await writer_task
+        if not ws.closed:
+            with contextlib.suppress(Exception):
+                await ws.close()
+        log.info(
+            "session %s closed after %.1fs (%s): responses=%d commits=%d errors=%d",
+            engine.session.get("id"),
+            time.monotonic() - started,
+            close_reason,
+            engine.counters["responses"],
+            engine.counters["commits"],
+            engine.counters["errors"],
+        )
+    return ws
+
+
+async def _drain(queue: asyncio.Queue[Any]) -> None:
+    while not queue.empty():
+        await asyncio.sleep(0.01)
