@@ -1,0 +1,239 @@
+"""Barge-in: confirmed by evidence (never a timer), guarded, truncating to what was played."""
+
+from __future__ import annotations
+
+import base64
+
+from tests.core.harness import (
+    Harness,
+    flushed,
+    notices,
+    response_done,
+    response_starts,
+    sends,
+    sent_types,
+)
+from voicechat.core import (
+    MicAudio,
+    PlaybackDrained,
+    PlaybackProgress,
+    PlaybackStarted,
+    SetBargeIn,
+)
+
+
+def playing_webrtc(h: Harness, played_ms: float = 1500) -> None:
+    response_starts(h, "resp_1", "item_a1", "item_u0")
+    h.ev("output_audio_buffer.started", response_id="resp_1")
+    h.advance(played_ms / 1000)
+    h.do(PlaybackProgress("item_a1", played_ms))
+
+
+def test_vad_session_asks_the_server_not_to_interrupt() -> None:
+    """The client applies the guards, so the server must not cancel or clear on its own."""
+    h = Harness(barge_in=True)
+    [update] = sends(h.start())
+    detection = update["session"]["audio"]["input"]["turn_detection"]
+    assert detection == {"type": "server_vad", "create_response": True, "interrupt_response": False}
+
+
+def test_confirmed_by_mic_audio_while_the_response_is_active() -> None:
+    h = Harness(barge_in=True, min_user_speech_ms=300)
+    h.start()
+    playing_webrtc(h, 1500)
+    assert h.ev("input_audio_buffer.speech_started", audio_start_ms=9000, item_id="item_u2") == []
+    # 300 ms of user speech plus the 200 ms the server VAD waits before reporting a stop
+    assert h.do(MicAudio(300)) == []
+    assert h.do(MicAudio(190)) == []
+    out = h.do(MicAudio(10))
+    assert flushed(out)
+    events = sends(out)
+    assert [e["type"] for e in events] == [
+        "response.cancel",
+        "output_audio_buffer.clear",
+        "conversation.item.truncate",
+    ]
+    assert events[0]["response_id"] == "resp_1"
+    assert {k: events[2][k] for k in ("item_id", "content_index", "audio_end_ms")} == {
+        "item_id": "item_a1",
+        "content_index": 0,
+        "audio_end_ms": 1500,
+    }
+    assert h.view.entries[-1].truncated
+    assert h.view.vad_segments[-1].barge_in
+    assert h.view.playback_spans[-1].end_reason == "interrupted"
+    assert h.do(MicAudio(500)) == []  # confirmed once only
+
+
+def test_confirmed_at_speech_stopped_by_segment_length() -> None:
+    h = Harness(barge_in=True, min_user_speech_ms=300)
+    h.start()
+    playing_webrtc(h)
+    h.ev("input_audio_buffer.speech_started", audio_start_ms=9000, item_id="item_u2")
+    out = h.ev("input_audio_buffer.speech_stopped", audio_end_ms=9400, item_id="item_u2")
+    assert "response.cancel" in sent_types(out)
+
+
+def test_user_guard_ignores_a_short_blip() -> None:
+    h = Harness(barge_in=True, min_user_speech_ms=300)
+    h.start()
+    playing_webrtc(h)
+    h.ev("input_audio_buffer.speech_started", audio_start_ms=9000, item_id="item_u2")
+    h.do(MicAudio(100))
+    out = h.ev("input_audio_buffer.speech_stopped", audio_end_ms=9200, item_id="item_u2")
+    assert sent_types(out) == [] and not flushed(out)
+    assert "below min_user_speech_ms" in notices(out, "info")[0]
+    h.advance(5.0)  # no timer ever turns the blip into a cancel
+    assert "response.cancel" not in sent_types(h.actions)
+
+
+def test_assistant_guard_ignores_speech_right_after_playback_starts() -> None:
+    h = Harness(barge_in=True, min_assistant_speech_ms=500)
+    h.start()
+    playing_webrtc(h, 200)
+    out = h.ev("input_audio_buffer.speech_started", audio_start_ms=9000, item_id="item_u2")
+    assert "self-interruption guard" in notices(out, "info")[0]
+    out = h.do(MicAudio(2000))
+    assert sent_types(out) == [] and not flushed(out)
+
+
+def test_no_cancel_when_generation_already_finished() -> None:
+    """WebSocket: the answer is fully generated but still playing; truncate only."""
+    h = Harness(barge_in=True, transport="websocket")
+    h.start()
+    response_starts(h, "resp_1", "item_a1", None)
+    chunk = base64.b64encode(bytes(48 * 500)).decode()  # 500 ms of pcm16 at 24 kHz
+    for _ in range(4):
+        h.ev(
+            "response.output_audio.delta",
+            response_id="resp_1",
+            item_id="item_a1",
+            output_index=0,
+            content_index=0,
+            delta=chunk,
+        )
+    response_done(h, "resp_1", "item_a1", "a two second answer")
+    h.do(PlaybackStarted("item_a1"))
+    h.advance(1.2)
+    h.do(PlaybackProgress("item_a1", 1234.6))
+    h.ev("input_audio_buffer.speech_started", audio_start_ms=100, item_id="item_u2")
+    out = h.do(MicAudio(600))
+    assert flushed(out)
+    events = sends(out)
+    assert [e["type"] for e in events] == ["conversation.item.truncate"]
+    assert events[0]["audio_end_ms"] == 1234
+
+
+def test_truncate_never_exceeds_the_audio_received() -> None:
+    h = Harness(barge_in=True, transport="websocket")
+    h.start()
+    response_starts(h, "resp_1", "item_a1", None)
+    chunk = base64.b64encode(bytes(48 * 300)).decode()  # 300 ms
+    h.ev(
+        "response.output_audio.delta",
+        response_id="resp_1",
+        item_id="item_a1",
+        output_index=0,
+        content_index=0,
+        delta=chunk,
+    )
+    h.do(PlaybackStarted("item_a1"))
+    h.advance(1.0)
+    h.do(PlaybackProgress("item_a1", 900))  # a runtime over-reporting must not leak through
+    h.ev("input_audio_buffer.speech_started", audio_start_ms=100, item_id="item_u2")
+    out = h.do(MicAudio(600))
+    [truncate] = [e for e in sends(out) if e["type"] == "conversation.item.truncate"]
+    assert truncate["audio_end_ms"] == 300
+
+
+def test_g711_audio_is_measured_at_8_bytes_per_ms() -> None:
+    h = Harness(barge_in=True, transport="websocket")
+    h.start()
+    h.ev(
+        "session.updated",
+        session={"type": "realtime", "audio": {"output": {"format": {"type": "audio/pcmu"}}}},
+    )
+    response_starts(h, "resp_1", "item_a1", None)
+    h.ev(
+        "response.output_audio.delta",
+        response_id="resp_1",
+        item_id="item_a1",
+        delta=base64.b64encode(bytes(8 * 250)).decode(),
+    )
+    h.do(PlaybackStarted("item_a1"))
+    h.advance(1.0)
+    h.do(PlaybackProgress("item_a1", 1000))
+    h.ev("input_audio_buffer.speech_started", audio_start_ms=100, item_id="item_u2")
+    out = h.do(MicAudio(600))
+    [truncate] = [e for e in sends(out) if e["type"] == "conversation.item.truncate"]
+    assert truncate["audio_end_ms"] == 250
+
+
+def test_barge_in_off_never_interrupts() -> None:
+    h = Harness(barge_in=False)
+    h.start()
+    playing_webrtc(h)
+    h.ev("input_audio_buffer.speech_started", audio_start_ms=9000, item_id="item_u2")
+    out = h.do(MicAudio(3000))
+    out += h.ev("input_audio_buffer.speech_stopped", audio_end_ms=12000, item_id="item_u2")
+    assert sent_types(out) == [] and not flushed(out)
+
+
+def test_turning_barge_in_off_drops_a_pending_barge_in() -> None:
+    h = Harness(barge_in=True)
+    h.start()
+    playing_webrtc(h)
+    h.ev("input_audio_buffer.speech_started", audio_start_ms=9000, item_id="item_u2")
+    h.do(SetBargeIn(False))
+    out = h.do(MicAudio(3000))
+    assert sent_types(out) == []
+
+
+def test_speech_while_generating_before_playback_cancels_without_clear() -> None:
+    h = Harness(barge_in=True)
+    h.start()
+    response_starts(h, "resp_1", "item_a1", None)
+    h.ev("input_audio_buffer.speech_started", audio_start_ms=100, item_id="item_u2")
+    out = h.do(MicAudio(600))
+    events = sends(out)
+    assert [e["type"] for e in events] == ["response.cancel", "conversation.item.truncate"]
+    assert events[1]["audio_end_ms"] == 0  # nothing was heard
+
+
+def test_drained_playback_with_no_response_cancels_nothing() -> None:
+    h = Harness(barge_in=True, transport="websocket")
+    h.start()
+    h.do(PlaybackStarted("item_a1"))
+    h.do(PlaybackDrained())
+    out = h.ev("input_audio_buffer.speech_started", audio_start_ms=100, item_id="item_u2")
+    out += h.do(MicAudio(1000))
+    assert sent_types(out) == [] and not flushed(out)
+
+
+def test_guards_follow_the_session_vad_settings() -> None:
+    """Longer server silence means more mic audio before confirming; padding is not speech."""
+    h = Harness(barge_in=True, min_user_speech_ms=300)
+    h.start()
+    h.ev(
+        "session.updated",
+        session={
+            "type": "realtime",
+            "audio": {
+                "input": {
+                    "turn_detection": {
+                        "type": "server_vad",
+                        "silence_duration_ms": 700,
+                        "prefix_padding_ms": 300,
+                    }
+                }
+            },
+        },
+    )
+    playing_webrtc(h)
+    h.ev("input_audio_buffer.speech_started", audio_start_ms=9000, item_id="item_u2")
+    assert sent_types(h.do(MicAudio(900))) == []
+    out = h.ev("input_audio_buffer.speech_stopped", audio_end_ms=9500, item_id="item_u2")
+    assert sent_types(out) == []  # 500 ms segment, 300 of them padding: 200 ms of speech
+    h.ev("input_audio_buffer.speech_started", audio_start_ms=9600, item_id="item_u3")
+    assert sent_types(h.do(MicAudio(990))) == []
+    assert "response.cancel" in sent_types(h.do(MicAudio(10)))

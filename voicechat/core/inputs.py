@@ -1,0 +1,111 @@
+"""Inputs the session core accepts besides server events: user commands and local facts.
+
+User commands come from keys in the TUI (or ``--no-ui`` stdin); local facts come from the
+runtime, which alone knows what really reached the speaker and the server. Timing is never part
+of an input: the caller passes ``now`` to :meth:`voicechat.core.session.Session.handle`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# --- user commands ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TalkPressed:
+    """The talk key went down (toggle style: flips push-to-talk open/closed)."""
+
+
+@dataclass(frozen=True)
+class TalkReleased:
+    """The talk key came up (release style only; terminals without key-up never send it)."""
+
+
+@dataclass(frozen=True)
+class ToggleMute:
+    """The user's own mute key; it wins over every other reason to open the mic."""
+
+
+@dataclass(frozen=True)
+class SetBargeIn:
+    """Turn barge-in (speech interrupts the assistant) on or off."""
+
+    enabled: bool
+
+
+@dataclass(frozen=True)
+class CancelRequested:
+    """The user asked to stop the assistant: cancel the response and cut playback."""
+
+
+@dataclass(frozen=True)
+class SendText:
+    """A typed user message: becomes a user item, then a (gated) response."""
+
+    text: str
+
+
+# --- local facts from the runtime ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlaybackStarted:
+    """Assistant audio for ``item_id`` began to reach the speaker (``None`` when unknown)."""
+
+    item_id: str | None = None
+
+
+@dataclass(frozen=True)
+class PlaybackProgress:
+    """``played_ms`` of ``item_id``'s audio have really been played so far (cumulative).
+
+    Report it on both transports while assistant audio is audible (every 100-250 ms is plenty):
+    it sizes ``conversation.item.truncate`` on barge-in, and on WebRTC it is the evidence that
+    keeps the mic muted while a long answer still plays after ``response.done``.
+    """
+
+    item_id: str
+    played_ms: float
+
+
+@dataclass(frozen=True)
+class PlaybackDrained:
+    """The local playback queue ran empty (the WebSocket stand-in for ``.stopped``)."""
+
+
+@dataclass(frozen=True)
+class MicAudio:
+    """``ms`` of mic audio were sent to the server since the last report."""
+
+    ms: float
+
+
+@dataclass(frozen=True)
+class TransportState:
+    """The link changed: ``connecting``, ``connected``, ``reconnecting``, ``closed``, ``failed``."""
+
+    state: str
+
+
+@dataclass(frozen=True)
+class SetMicAvailable:
+    """Whether a capture device exists (``False`` shows "no device" and keeps the mic shut)."""
+
+    available: bool
+
+
+Input = (
+    TalkPressed
+    | TalkReleased
+    | ToggleMute
+    | SetBargeIn
+    | CancelRequested
+    | SendText
+    | PlaybackStarted
+    | PlaybackProgress
+    | PlaybackDrained
+    | MicAudio
+    | TransportState
+    | SetMicAvailable
+)

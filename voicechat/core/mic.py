@@ -1,0 +1,174 @@
+"""The microphone gate: whether mic audio may reach the server right now, and why not.
+
+Several independent reasons can close the mic (no device, the user's mute key, assistant
+playback with barge-in off, an idle push-to-talk key). They are kept apart and combined by a
+fixed priority, so that lifting one reason can never reopen a mic another reason still holds
+shut — in particular the user's own mute always wins.
+
+The playback reason is the delicate one. It is set when assistant audio starts and lifted:
+
+* ``settle_s`` after playback ends (``output_audio_buffer.stopped`` / ``.cleared`` on WebRTC,
+  ``PlaybackDrained`` on WebSocket), so the room's echo tail dies away first; and
+* as a fallback, ``fallback_s`` after ``response.done`` when no audio evidence follows, because
+  a server that never sends ``stopped`` (or a client that waits only for ``cleared``) would
+  otherwise leave the mic muted for ever.
+
+"Audio evidence" is anything showing assistant audio is still flowing: playback starting,
+``PlaybackProgress`` that moved forward, or an audio delta. Each one pushes the fallback out, so a
+long answer still playing after ``response.done`` keeps the mic shut for as long as it plays.
+Both deadlines only ever *open* the mic; no deadline creates or cancels a response.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class MicState(StrEnum):
+    """Whether mic audio is being sent."""
+
+    LIVE = "live"
+    MUTED = "muted"
+
+
+class MicReason(StrEnum):
+    """Why the mic is muted (or, for ``PTT_OPEN``, why it is live in push-to-talk mode)."""
+
+    NO_DEVICE = "no_device"
+    USER = "user"
+    PLAYBACK = "playback"
+    PTT_IDLE = "ptt_idle"
+    PTT_OPEN = "ptt_open"
+
+
+#: Mute reasons from strongest to weakest; the first that holds is the one reported.
+PRIORITY: tuple[MicReason, ...] = (
+    MicReason.NO_DEVICE,
+    MicReason.USER,
+    MicReason.PLAYBACK,
+    MicReason.PTT_IDLE,
+)
+
+MIC_LABELS: dict[tuple[MicState, MicReason | None], str] = {
+    (MicState.LIVE, None): "live",
+    (MicState.LIVE, MicReason.PTT_OPEN): "ptt open",
+    (MicState.MUTED, MicReason.PLAYBACK): "muted for playback",
+    (MicState.MUTED, MicReason.USER): "muted by user",
+    (MicState.MUTED, MicReason.PTT_IDLE): "ptt closed",
+    (MicState.MUTED, MicReason.NO_DEVICE): "no device",
+}
+
+
+class MicGate:
+    """Mutable gate state owned by :class:`voicechat.core.session.Session`."""
+
+    def __init__(self, *, settle_s: float, fallback_s: float, ptt: bool, mute_for_playback: bool):
+        self.settle_s = settle_s
+        self.fallback_s = fallback_s
+        self.ptt = ptt
+        self.mute_for_playback = mute_for_playback
+        self.available = True
+        self.user_muted = False
+        self.ptt_open = False
+        self.playing = False
+        self.playback_muted = False
+        self.settle_deadline: float | None = None
+        self.response_done_at: float | None = None
+        self.last_audio_at: float | None = None
+
+    # --- playback --------------------------------------------------------------------------
+
+    def playback_started(self, now: float) -> None:
+        self.playing = True
+        self.settle_deadline = None
+        self.last_audio_at = now
+        if self.mute_for_playback:
+            self.playback_muted = True
+
+    def audio_evidence(self, now: float) -> None:
+        self.last_audio_at = now
+
+    def playback_ended(self, now: float) -> None:
+        """Playback stopped (or was flushed): lift the playback mute once the echo settles.
+
+        A repeated end signal keeps the first deadline: only real playback restarts the wait.
+        """
+        was_playing, self.playing = self.playing, False
+        if not self.playback_muted:
+            self.settle_deadline = None
+        elif was_playing or self.settle_deadline is None:
+            self.settle_deadline = now + self.settle_s
+
+    def response_active(self) -> None:
+        self.response_done_at = None
+
+    def response_done(self, now: float) -> None:
+        self.response_done_at = now
+
+    def set_mute_for_playback(self, enabled: bool) -> None:
+        self.mute_for_playback = enabled
+        if not enabled:
+            self.playback_muted = False
+            self.settle_deadline = None
+        elif self.playing:
+            self.playback_muted = True
+
+    def reset_playback(self) -> None:
+        """Forget all playback state (transport closed: nothing can be playing any more)."""
+        self.playing = False
+        self.playback_muted = False
+        self.settle_deadline = None
+        self.response_done_at = None
+        self.last_audio_at = None
+
+    # --- deadlines -------------------------------------------------------------------------
+
+    def fallback_deadline(self) -> float | None:
+        if not self.playback_muted or self.response_done_at is None:
+            return None
+        since = self.response_done_at
+        if self.last_audio_at is not None and self.last_audio_at > since:
+            since = self.last_audio_at
+        return since + self.fallback_s
+
+    def next_deadline(self) -> float | None:
+        if not self.playback_muted:
+            return None
+        fallback = self.fallback_deadline()
+        if self.settle_deadline is None:
+            return fallback
+        if fallback is None:
+            return self.settle_deadline
+        return min(self.settle_deadline, fallback)
+
+    def on_timer(self, now: float) -> str | None:
+        """Apply expired deadlines; returns ``"settled"`` or ``"fallback"`` when the mute lifted."""
+        if not self.playback_muted:
+            return None
+        if self.settle_deadline is not None and now >= self.settle_deadline and not self.playing:
+            self.playback_muted = False
+            self.settle_deadline = None
+            return "settled"
+        fallback = self.fallback_deadline()
+        if fallback is not None and now >= fallback:
+            self.playing = False
+            self.playback_muted = False
+            self.settle_deadline = None
+            return "fallback"
+        return None
+
+    # --- the verdict -----------------------------------------------------------------------
+
+    def state(self) -> tuple[MicState, MicReason | None]:
+        """The strongest reason that holds (in ``PRIORITY`` order), or live. Runs once per event."""
+        if not self.available:
+            return MicState.MUTED, MicReason.NO_DEVICE
+        if self.user_muted:
+            return MicState.MUTED, MicReason.USER
+        if self.playback_muted:
+            return MicState.MUTED, MicReason.PLAYBACK
+        if self.ptt:
+            if not self.ptt_open:
+                return MicState.MUTED, MicReason.PTT_IDLE
+            return MicState.LIVE, MicReason.PTT_OPEN
+        return MicState.LIVE, None

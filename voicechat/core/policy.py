@@ -1,0 +1,113 @@
+"""How a session should behave, and the ``session.update`` that asks the server for it.
+
+The policy is plain, frozen configuration assembled by the CLI from flags and the config file.
+The initial ``session.update`` is built here in the canonical (GA) shape; the outbox renders it
+for the endpoint's dialect and validates it before anything is sent.
+
+Decision — ``interrupt_response: false`` in VAD mode, whatever the barge-in setting. With
+barge-in off the mic is muted during playback, so the assistant must never be cut off by the
+server either. With barge-in on the *client* decides, because only the client knows how long the
+assistant has really been audible and can apply the self-interruption guards (minimum assistant
+and user speech). The server then never cancels or clears on its own, and toggling barge-in at
+run time needs no ``session.update``. ``create_response`` stays true: the server starts the reply
+when its VAD commits a turn. ``session_overrides`` from the config win over all of this.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from voicechat.protocol.dialect import Dialect
+
+Mode = Literal["vad", "ptt", "transcribe"]
+TransportKind = Literal["webrtc", "websocket"]
+PttStyle = Literal["toggle", "release"]
+
+DEFAULT_TRANSCRIPTION_MODEL = "gpt-4o-mini-transcribe"
+
+
+@dataclass(frozen=True)
+class SessionPolicy:
+    """Everything the session core needs to know about how to run a conversation.
+
+    Times are milliseconds. ``short_segment_ms`` marks VAD segments too short to transcribe
+    (server durations include the ~300 ms prefix padding). ``transcription_model=None`` turns
+    input transcription off (not allowed in ``transcribe`` mode, which then uses the default).
+    """
+
+    dialect: Dialect = Dialect.GA
+    transport: TransportKind = "webrtc"
+    mode: Mode = "vad"
+    barge_in: bool = False
+    ptt_style: PttStyle = "toggle"
+    settle_ms: float = 400.0
+    done_fallback_ms: float = 600.0
+    ptt_min_audio_ms: float = 900.0
+    min_assistant_speech_ms: float = 500.0
+    min_user_speech_ms: float = 300.0
+    short_segment_ms: float = 400.0
+    azure: bool = False
+    voice: str | None = None
+    instructions: str | None = None
+    transcription_model: str | None = DEFAULT_TRANSCRIPTION_MODEL
+    session_overrides: Mapping[str, Any] = field(default_factory=dict, hash=False)
+
+    def __post_init__(self) -> None:
+        # Accept plain strings from config files ("beta") as well as the enum.
+        object.__setattr__(self, "dialect", Dialect(self.dialect))
+        if self.mode not in ("vad", "ptt", "transcribe"):
+            raise ValueError(f"mode must be vad, ptt or transcribe, not {self.mode!r}")
+        if self.transport not in ("webrtc", "websocket"):
+            raise ValueError(f"transport must be webrtc or websocket, not {self.transport!r}")
+        if self.ptt_style not in ("toggle", "release"):
+            raise ValueError(f"ptt_style must be toggle or release, not {self.ptt_style!r}")
+
+    @property
+    def webrtc(self) -> bool:
+        return self.transport == "webrtc"
+
+
+def initial_session(policy: SessionPolicy) -> dict[str, Any]:
+    """The canonical (GA) ``session`` object for the first ``session.update`` of ``policy.mode``."""
+    audio_input: dict[str, Any] = {}
+    session: dict[str, Any] = {}
+    if policy.mode == "transcribe":
+        session["type"] = "transcription"
+        audio_input["transcription"] = {
+            "model": policy.transcription_model or DEFAULT_TRANSCRIPTION_MODEL
+        }
+        audio_input["turn_detection"] = {"type": "server_vad"}
+    else:
+        session["type"] = "realtime"
+        if policy.instructions is not None:
+            session["instructions"] = policy.instructions
+        if policy.transcription_model is not None:
+            audio_input["transcription"] = {"model": policy.transcription_model}
+        if policy.mode == "ptt":
+            audio_input["turn_detection"] = None
+        else:
+            audio_input["turn_detection"] = {
+                "type": "server_vad",
+                "create_response": True,
+                "interrupt_response": False,
+            }
+    audio: dict[str, Any] = {"input": audio_input}
+    if policy.voice is not None and policy.mode != "transcribe":
+        audio["output"] = {"voice": policy.voice}
+    session["audio"] = audio
+    return deep_merge(session, policy.session_overrides)
+
+
+def deep_merge(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` with ``overrides`` laid over it; nested objects merge, anything else replaces."""
+    out = copy.deepcopy(dict(base))
+    for key, value in overrides.items():
+        current = out.get(key)
+        if isinstance(current, Mapping) and isinstance(value, Mapping):
+            out[key] = deep_merge(current, value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out

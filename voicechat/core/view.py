@@ -1,0 +1,105 @@
+"""Immutable snapshots of the session for the UI (and for ``voicechat replay`` and tests).
+
+The UI reads :attr:`voicechat.core.session.Session.view` at its own pace; the session rebuilds a
+snapshot only when something changed since the last read, and unchanged transcript entries are
+reused object-for-object, so a read between two deltas costs almost nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from voicechat.core.actions import Notice
+from voicechat.core.mic import MIC_LABELS, MicReason, MicState
+
+EntryStatus = Literal["pending", "streaming", "done", "failed", "incomplete", "untranscribed"]
+ResponseStatus = Literal[
+    "requested", "in_progress", "completed", "cancelled", "failed", "incomplete"
+]
+
+
+@dataclass(frozen=True)
+class TranscriptEntry:
+    """One conversation item as text.
+
+    ``status``: ``pending`` (user audio waiting for its transcript), ``streaming``, ``done``,
+    ``failed`` (transcription failed; ``error`` says why), ``incomplete`` (the response was cut
+    off), ``untranscribed`` (input transcription is off). ``truncated`` marks assistant text the
+    user did not fully hear.
+    """
+
+    id: str
+    role: str
+    text: str
+    status: EntryStatus
+    truncated: bool = False
+    error: str | None = None
+    response_id: str | None = None
+
+
+@dataclass(frozen=True)
+class VadSegment:
+    """One stretch of user speech as the server's VAD saw it (audio ms) and when (local ``now``)."""
+
+    item_id: str | None
+    start_audio_ms: float | None
+    started_at: float
+    end_audio_ms: float | None = None
+    ended_at: float | None = None
+    too_short: bool = False
+    barge_in: bool = False
+
+
+@dataclass(frozen=True)
+class PlaybackSpan:
+    """One stretch of assistant audio playing; ``end_reason`` says how it ended."""
+
+    response_id: str | None
+    item_id: str | None
+    started_at: float
+    ended_at: float | None = None
+    end_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class ResponseInfo:
+    """The current (or last) response: who asked for it, its status, and why it stopped."""
+
+    id: str | None
+    status: ResponseStatus
+    reason: str | None = None
+    origin: Literal["client", "server"] = "server"
+
+
+@dataclass(frozen=True)
+class SessionView:
+    """Everything the UI shows about the session, frozen at one moment."""
+
+    mode: str
+    transport: str
+    dialect: str
+    transport_state: str
+    mic: MicState
+    mic_reason: MicReason | None
+    barge_in: bool
+    ptt_style: str
+    ptt_open: bool
+    ptt_captured_ms: float
+    playing: bool
+    response: ResponseInfo | None
+    response_queued: bool
+    entries: tuple[TranscriptEntry, ...]
+    vad_segments: tuple[VadSegment, ...]
+    playback_spans: tuple[PlaybackSpan, ...]
+    notices: tuple[Notice, ...]
+    version: int
+
+    @property
+    def mic_label(self) -> str:
+        """What the status bar says: ``live``, ``muted for playback``, ``ptt closed``, …"""
+        return MIC_LABELS.get((self.mic, self.mic_reason), self.mic.value)
+
+    @property
+    def response_active(self) -> bool:
+        return self.response is not None and self.response.status in ("requested", "in_progress")
