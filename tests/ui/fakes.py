@@ -1,0 +1,292 @@
+"""A scripted ConversationHandle for UI tests: the real session core, a scripted server.
+
+Only OpenAI's side is fake. Server events (GA names, in the orderings of realtime-protocol.md
+§7) go into the real ``voicechat.core.Session`` with a test clock, so the view the app reads is
+the real one; the session's actions are carried out the way the runtime would (``Send`` is
+logged as an ``out`` record and answered by a tiny scripted server, mic and notice actions become
+``local.*`` records). Nothing here touches audio, sockets or the wall clock.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from voicechat.core.actions import FlushPlayback, MuteMic, Notice, Send, UnmuteMic
+from voicechat.core.inputs import (
+    CancelRequested,
+    MicAudio,
+    SendText,
+    SetBargeIn,
+    TalkPressed,
+    TalkReleased,
+    ToggleMute,
+)
+from voicechat.core.policy import SessionPolicy
+from voicechat.core.session import Session
+from voicechat.runtime_api import ConnectionInfo, Direction, LogRecord, Subscribers
+
+
+class ScriptedHandle:
+    """Implements ``voicechat.runtime_api.ConversationHandle`` for tests (see module doc)."""
+
+    def __init__(
+        self,
+        *,
+        mode: str = "vad",
+        transport: str = "webrtc",
+        barge_in: bool = False,
+        level: float = 0.0,
+        start_error: BaseException | None = None,
+        reply: str = "Sure, here it is.",
+        clock: float = 100.0,
+    ) -> None:
+        self.session = Session(SessionPolicy(mode=mode, transport=transport,  # type: ignore[arg-type]
+                                             barge_in=barge_in))
+        self.connection_info = ConnectionInfo(transport, "local", "gpt-realtime", "ga", "new")
+        self.clock = clock
+        self._t0 = clock
+        self.level = level
+        self.start_error = start_error
+        self.reply = reply
+        self.calls: list[str] = []
+        self.sent: list[dict[str, Any]] = []
+        self.records: list[LogRecord] = []
+        self.started = False
+        self.stopped = False
+        self._subs = Subscribers()
+        self._ids = itertools.count(1)
+
+    # --- ConversationHandle ----------------------------------------------------------------
+
+    @property
+    def connection(self) -> ConnectionInfo:
+        return self.connection_info
+
+    @property
+    def view(self) -> Any:
+        return self.session.view
+
+    @property
+    def input_level(self) -> float:
+        return self.level
+
+    def subscribe(self, callback: Callable[[LogRecord], None]) -> Callable[[], None]:
+        return self._subs.add(callback)
+
+    async def start(self) -> None:
+        self.calls.append("start")
+        if self.start_error is not None:
+            raise self.start_error
+        self.started = True
+        self.connection_info = ConnectionInfo(self.connection_info.transport, "local",
+                                              "gpt-realtime", "ga", "connected")
+        self.server({"type": "session.created", "event_id": "event_0",
+                     "session": {"type": "realtime", "model": "gpt-realtime"}})
+        self._apply(self.session.start(self.clock))
+
+    async def stop(self) -> None:
+        self.calls.append("stop")
+        self.stopped = True
+
+    def talk_pressed(self) -> None:
+        self.calls.append("talk_pressed")
+        self._apply(self.session.handle(TalkPressed(), self.clock))
+
+    def talk_released(self) -> None:
+        self.calls.append("talk_released")
+        self._apply(self.session.handle(TalkReleased(), self.clock))
+
+    def toggle_mute(self) -> None:
+        self.calls.append("toggle_mute")
+        self._apply(self.session.handle(ToggleMute(), self.clock))
+
+    def toggle_barge_in(self) -> None:
+        self.calls.append("toggle_barge_in")
+        enabled = not self.session.view.barge_in
+        self._apply(self.session.handle(SetBargeIn(enabled), self.clock))
+
+    def cancel(self) -> None:
+        self.calls.append("cancel")
+        self._apply(self.session.handle(CancelRequested(), self.clock))
+
+    def send_text(self, text: str) -> None:
+        self.calls.append(f"send_text:{text}")
+        self._apply(self.session.handle(SendText(text), self.clock))
+
+    # --- scripting -------------------------------------------------------------------------
+
+    def advance(self, seconds: float, *, mic_ms: float | None = None) -> None:
+        """Let time pass: fire the core's deadlines; report mic audio while the mic is live."""
+        target = self.clock + seconds
+        while True:
+            deadline = self.session.next_deadline()
+            if deadline is None or deadline > target:
+                break
+            self.clock = max(self.clock, deadline)
+            self._apply(self.session.handle_timer(self.clock))
+        sent_ms = seconds * 1000 if mic_ms is None else mic_ms
+        self.clock = target
+        if self.session.view.mic.value == "live" and sent_ms > 0:
+            self._apply(self.session.handle(MicAudio(sent_ms), self.clock))
+
+    def server(self, event: dict[str, Any]) -> None:
+        """One server event (GA canonical) into the core, logged as ``in``."""
+        self._emit("in", event)
+        self._apply(self.session.receive(event, self.clock))
+
+    def run(self, events: Iterable[dict[str, Any]], step: float = 0.05) -> None:
+        for event in events:
+            self.server(event)
+            self.advance(step, mic_ms=0)
+
+    # --- carrying out actions (what the runtime does) -------------------------------------
+
+    def _emit(self, direction: Direction, event: dict[str, Any]) -> None:
+        record = LogRecord(self.clock - self._t0, "2026-11-21T06:00:00.000Z", direction, event)
+        self.records.append(record)
+        self._subs.emit(record)
+
+    def _apply(self, actions: list[Any]) -> None:
+        for action in actions:
+            if isinstance(action, Send):
+                self.sent.append(action.event)
+                self._emit("out", action.event)
+                self._answer(action.event)
+            elif isinstance(action, MuteMic):
+                self._emit("local", {"type": "local.mic.muted",
+                                     "reason": getattr(action.reason, "value", action.reason)})
+            elif isinstance(action, UnmuteMic):
+                self._emit("local", {"type": "local.mic.unmuted"})
+            elif isinstance(action, FlushPlayback):
+                self._emit("local", {"type": "local.playback.flushed"})
+            elif isinstance(action, Notice):
+                self._emit("local", {"type": "local.notice", "level": action.level,
+                                     "message": action.message})
+
+    def _answer(self, event: dict[str, Any]) -> None:
+        """The scripted server's replies to what the client sent."""
+        etype = event.get("type")
+        if etype == "session.update":
+            self.server({"type": "session.updated", "session": event.get("session", {})})
+        elif etype == "conversation.item.create":
+            item = dict(event["item"])
+            item.setdefault("id", f"item_t{next(self._ids)}")
+            self.server({"type": "conversation.item.added",
+                         "previous_item_id": event.get("previous_item_id"), "item": item})
+            self.server({"type": "conversation.item.done", "item": item})
+        elif etype == "input_audio_buffer.commit":
+            item = f"item_p{next(self._ids)}"
+            self.server({"type": "input_audio_buffer.committed", "previous_item_id": None,
+                         "item_id": item})
+            self.server({"type": "conversation.item.added", "item": {
+                "id": item, "type": "message", "status": "completed", "role": "user",
+                "content": [{"type": "input_audio", "transcript": None}]}})
+            self.server({"type": "conversation.item.input_audio_transcription.completed",
+                         "item_id": item, "content_index": 0, "transcript": "spoken words"})
+        elif etype == "input_audio_buffer.clear":
+            self.server({"type": "input_audio_buffer.cleared"})
+        elif etype == "response.create":
+            n = next(self._ids)
+            resp, item = f"resp_s{n}", f"item_s{n}"
+            words = [w + " " for w in self.reply.split()]
+            self.run(response_start(resp, item) + deltas(resp, item, words)
+                     + finish_turn(resp, item, self.reply), step=0)
+        elif etype == "response.cancel":
+            view = self.session.view
+            if view.response is not None and view.response.status == "in_progress":
+                self.run(cancelled_tail(view.response.id, view.entries), step=0)
+            else:
+                self.server({"type": "error", "error": {
+                    "type": "invalid_request_error", "code": "response_cancel_not_active",
+                    "message": "Cancellation failed: no active response found"}})
+
+
+# --- real event shapes (realtime-protocol.md §7, GA) -------------------------------------------
+
+
+def user_speech(user_item: str, start_ms: int = 1000, end_ms: int = 2600) -> list[dict[str, Any]]:
+    """speech_started → speech_stopped → committed → item added (§7.1)."""
+    return [
+        {"type": "input_audio_buffer.speech_started", "audio_start_ms": start_ms,
+         "item_id": user_item},
+        {"type": "input_audio_buffer.speech_stopped", "audio_end_ms": end_ms,
+         "item_id": user_item},
+        {"type": "input_audio_buffer.committed", "previous_item_id": None, "item_id": user_item},
+        {"type": "conversation.item.added", "item": {
+            "id": user_item, "type": "message", "status": "completed", "role": "user",
+            "content": [{"type": "input_audio", "transcript": None}]}},
+    ]
+
+
+def response_start(resp: str, item: str, previous: str | None = None) -> list[dict[str, Any]]:
+    """response.created → output_item.added → item added → content part → playback started."""
+    return [
+        {"type": "response.created", "response": {"id": resp, "object": "realtime.response",
+                                                  "status": "in_progress", "output": []}},
+        {"type": "response.output_item.added", "response_id": resp, "output_index": 0,
+         "item": {"id": item, "type": "message", "status": "in_progress", "role": "assistant",
+                  "content": []}},
+        {"type": "conversation.item.added", "previous_item_id": previous,
+         "item": {"id": item, "type": "message", "status": "in_progress", "role": "assistant",
+                  "content": []}},
+        {"type": "response.content_part.added", "response_id": resp, "item_id": item,
+         "output_index": 0, "content_index": 0, "part": {"type": "audio", "transcript": ""}},
+        {"type": "output_audio_buffer.started", "response_id": resp},
+    ]
+
+
+def deltas(resp: str, item: str, words: list[str]) -> list[dict[str, Any]]:
+    return [{"type": "response.output_audio_transcript.delta", "response_id": resp,
+             "item_id": item, "output_index": 0, "content_index": 0, "delta": w} for w in words]
+
+
+def user_transcript(user_item: str, text: str) -> dict[str, Any]:
+    return {"type": "conversation.item.input_audio_transcription.completed",
+            "item_id": user_item, "content_index": 0, "transcript": text}
+
+
+def response_done(resp: str, status: str = "completed",
+                  reason: str | None = None) -> dict[str, Any]:
+    details = {"type": status, "reason": reason} if reason else None
+    return {"type": "response.done", "response": {"id": resp, "object": "realtime.response",
+                                                  "status": status, "status_details": details,
+                                                  "output": []}}
+
+
+def cancelled_tail(resp: str, entries: Any) -> list[dict[str, Any]]:
+    """What the server sends when a response is cancelled mid-answer (§7.4, §7.6)."""
+    events: list[dict[str, Any]] = []
+    for entry in entries:
+        if entry.role == "assistant" and entry.status == "streaming":
+            events.append({"type": "response.output_item.done", "response_id": resp,
+                           "output_index": 0, "item": {
+                               "id": entry.id, "type": "message", "status": "incomplete",
+                               "role": "assistant",
+                               "content": [{"type": "output_audio",
+                                            "transcript": entry.text}]}})
+    events.append(response_done(resp, "cancelled", "client_cancelled"))
+    return events
+
+
+def finish_turn(resp: str, item: str, text: str) -> list[dict[str, Any]]:
+    """The end of a turn: transcript done, item done, response.done, then playback stops."""
+    return [
+        {"type": "response.output_audio_transcript.done", "response_id": resp, "item_id": item,
+         "output_index": 0, "content_index": 0, "transcript": text},
+        {"type": "response.content_part.done", "response_id": resp, "item_id": item,
+         "output_index": 0, "content_index": 0, "part": {"type": "audio", "transcript": text}},
+        {"type": "response.output_item.done", "response_id": resp, "output_index": 0,
+         "item": {"id": item, "type": "message", "status": "completed", "role": "assistant",
+                  "content": [{"type": "output_audio", "transcript": text}]}},
+        response_done(resp),
+        {"type": "output_audio_buffer.stopped", "response_id": resp},
+    ]
+
+
+def voice_turn(user_item: str, resp: str, item: str, words: list[str],
+               transcript: str) -> list[dict[str, Any]]:
+    """A voice turn up to mid-answer, with the user transcript arriving late (§7.1 async)."""
+    return (user_speech(user_item) + response_start(resp, item, user_item)
+            + deltas(resp, item, words) + [user_transcript(user_item, transcript)])

@@ -1,0 +1,38 @@
+"""Write the README's screenshots: the main screen in each shipped theme, and transcribe mode.
+
+    .venv/bin/python -m tests.ui.screenshots          # writes docs/screenshots/*.svg
+
+The pictures come from the same scripted conversation as the snapshot tests (the real session
+core fed with GA events, a fixed clock), so they are reproducible and show every pane filled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from tests.ui.conftest import SIZE
+from tests.ui.test_snapshots import scripted_app
+
+OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+async def shoot(theme: str, mode: str, name: str) -> Path:
+    app, run_before = scripted_app(theme, mode=mode)
+    async with app.run_test(size=SIZE) as pilot:
+        await run_before(pilot)
+        await pilot.pause()
+        path = OUT / name
+        app.save_screenshot(filename=name, path=str(OUT))
+    return path
+
+
+async def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    for theme in ("dark", "light", "high-contrast"):
+        print(await shoot(theme, "vad", f"main-{theme}.svg"))
+    print(await shoot("dark", "transcribe", "transcribe-dark.svg"))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,36 @@
+"""Remappable keys: binding ids, validation of the config's [keys] table, footer display."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.ui.conftest import SIZE, make_app
+from tests.ui.fakes import ScriptedHandle
+from voicechat.ui.keys import BINDING_IDS, KeymapError, validate_keymap
+
+
+def test_every_documented_action_has_an_id() -> None:
+    assert {"talk", "barge_in", "cancel", "mute", "type", "filter", "theme",
+                           "quit"} == BINDING_IDS
+
+
+def test_validate_keymap_names_the_bad_entry() -> None:
+    assert validate_keymap({"talk": " ctrl+t , f5 "}) == {"talk": "ctrl+t,f5"}
+    with pytest.raises(KeymapError, match="'tlak' is not a key binding; valid ids: barge_in"):
+        validate_keymap({"tlak": "x"})
+    with pytest.raises(KeymapError, match="talk must be a key name"):
+        validate_keymap({"talk": ""})
+
+
+async def test_remapped_key_works_and_old_one_does_not() -> None:
+    handle = ScriptedHandle()
+    app = make_app(handle, keymap={"mute": "k", "talk": "ctrl+t"})
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("m")
+        assert "toggle_mute" not in handle.calls
+        await pilot.press("k")
+        assert handle.calls.count("toggle_mute") == 1
+        await pilot.press("ctrl+t")
+        assert "talk_pressed" in handle.calls
+        footer_keys = {k for k, b in app.active_bindings.items() if b.binding.id == "mute"}
+        assert footer_keys == {"k"}

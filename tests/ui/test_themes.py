@@ -1,0 +1,93 @@
+"""Themes as data files: every shipped theme parses, user themes load and override, errors are
+reported rather than raised, and every ``$vc-*`` variable used in the app's CSS has a default."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from textual.color import Color
+
+from tests.ui.conftest import SIZE, make_app
+from tests.ui.fakes import ScriptedHandle
+from voicechat.ui import app as app_module
+from voicechat.ui.themes import (
+    VARIABLE_DEFAULTS,
+    load_theme_file,
+    load_themes,
+    shipped_theme_dir,
+    user_theme_dir,
+)
+from voicechat.ui.widgets import status_bar, transcript, vad_timeline
+
+SHIPPED = ["dark", "high-contrast", "light"]
+
+
+def test_shipped_themes_parse_with_every_variable() -> None:
+    themes, problems = load_themes([shipped_theme_dir()])
+    assert problems == []
+    assert sorted(themes) == SHIPPED
+    for theme in themes.values():
+        assert set(VARIABLE_DEFAULTS) <= set(theme.variables), theme.name
+        for value in theme.variables.values():
+            Color.parse(value)
+    assert themes["light"].dark is False and themes["dark"].dark is True
+
+
+def test_every_css_variable_has_a_default() -> None:
+    css = "".join(m.DEFAULT_CSS for m in (transcript.Transcript, status_bar.StatusBar,
+                                          vad_timeline.VadTimeline))
+    css += app_module.VoiceChatApp.CSS
+    used = set(re.findall(r"\$(vc-[a-z-]+)", css))
+    assert used and used <= set(VARIABLE_DEFAULTS)
+
+
+def test_user_theme_overrides_and_bad_files_are_reported(tmp_path: Path) -> None:
+    user = tmp_path / "user"
+    user.mkdir()
+    (user / "dark.toml").write_text('primary = "#FF0000"\n[variables]\nvc-user = "#00FF00"\n')
+    (user / "broken.toml").write_text('primary = "not a colour"\n')
+    (user / "typo.toml").write_text('primry = "#FF0000"\n')
+    (user / "garbage.toml").write_text("this is = = not toml")
+    themes, problems = load_themes([shipped_theme_dir(), user])
+    assert themes["dark"].primary == "#FF0000"
+    assert themes["dark"].variables["vc-user"] == "#00FF00"
+    messages = {p.path.name: p.message for p in problems}
+    assert "not a colour" in messages["broken.toml"]
+    assert "primry" in messages["typo.toml"]
+    assert "not valid TOML" in messages["garbage.toml"]
+
+
+def test_user_dir_follows_xdg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    assert user_theme_dir() == tmp_path / "voicechat" / "themes"
+
+
+def test_name_defaults_to_file_stem(tmp_path: Path) -> None:
+    path = tmp_path / "solar-flare.toml"
+    path.write_text('primary = "#FFAA00"\n')
+    assert load_theme_file(path).name == "solar-flare"
+
+
+async def test_theme_flag_key_and_user_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    themes_dir = tmp_path / "xdg" / "voicechat" / "themes"
+    themes_dir.mkdir(parents=True)
+    (themes_dir / "mine.toml").write_text('primary = "#123456"\ndark = true\n')
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    app = make_app(ScriptedHandle(), theme="light", theme_dirs=None)
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.theme == "light"
+        assert app.theme_cycle == [*SHIPPED, "mine"]
+        await pilot.press("t")
+        assert app.theme == "mine"
+        await pilot.press("t")
+        assert app.theme == "dark"
+
+
+async def test_unknown_theme_falls_back_with_a_visible_warning() -> None:
+    app = make_app(ScriptedHandle(), theme="no-such-theme")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.theme == "dark"
+        assert any("no-such-theme" in str(n.message) for n in app._notifications)

@@ -1,0 +1,126 @@
+"""End to end: the installed ``voicechat`` command in a real terminal (tmux), as a user runs it.
+
+No API key, so it starts the embedded local server; a WAV file is the mic. The test reads the
+screen with ``capture-pane`` and presses every key in the footer with ``send-keys``. It needs the
+runtime and tmux; if either is missing it fails and says so (a skipped end-to-end test would
+hide exactly the breakage it exists to catch).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.speech import TEST_PHRASES, speech_wav
+
+pytestmark = pytest.mark.slow
+
+VOICECHAT = Path(sys.executable).parent / "voicechat"
+
+
+class Tmux:
+    """One tmux server of our own (``-L``), so nothing touches anyone else's sessions."""
+
+    def __init__(self, socket: str) -> None:
+        self.base = ["tmux", "-L", socket]
+
+    def run(self, *args: str) -> str:
+        return subprocess.run([*self.base, *args], capture_output=True, text=True,
+                              check=False, timeout=10).stdout
+
+    def screen(self) -> str:
+        return self.run("capture-pane", "-p", "-t", "vc")
+
+    def keys(self, *keys: str) -> None:
+        self.run("send-keys", "-t", "vc", *keys)
+
+    def wait(self, predicate: Callable[[str], bool], what: str, timeout: float = 45.0) -> str:
+        end = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < end:
+            screen = self.screen()
+            if predicate(screen):
+                return screen
+            time.sleep(0.2)
+        raise AssertionError(f"timed out waiting for {what}; the screen was:\n{screen}")
+
+
+@pytest.fixture
+def tmux(tmp_path: Path) -> Iterator[Tmux]:
+    missing = [name for name, ok in (
+        ("tmux (apt-get install tmux)", shutil.which("tmux") is not None),
+        (f"the installed command {VOICECHAT} (pip install -e .)", VOICECHAT.exists()),
+        ("voicechat.runtime (the client runtime, issue #5)",
+         importlib.util.find_spec("voicechat.runtime") is not None),
+    ) if not ok]
+    if missing:
+        pytest.fail("the end-to-end test cannot run without: " + "; ".join(missing))
+    mux = Tmux(f"vc-ui-e2e-{os.getpid()}")
+    yield mux
+    mux.run("kill-server")
+
+
+def test_installed_voicechat_in_tmux(tmux: Tmux, tmp_path: Path) -> None:
+    wav = speech_wav(tmp_path / "question.wav", TEST_PHRASES[:1], tail_s=2.0)
+    config = tmp_path / "config.toml"
+    phrases = ", ".join(f'"{p}"' for p in TEST_PHRASES)
+    config.write_text(f'local_voice = "tone"\nlocal_asr_phrases = [{phrases}]\n',
+                      encoding="utf-8")
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("OPENAI_", "AZURE_OPENAI_", "VOICECHAT_"))}
+    env.update(HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path / "xdg"), TERM="xterm-256color")
+    env.pop("NO_COLOR", None)
+    command = (f"{VOICECHAT} --config {config} --mic {wav} --speaker none; "
+               "echo VOICECHAT-EXITED-$?; sleep 60")
+    subprocess.run([*tmux.base, "new-session", "-d", "-s", "vc", "-x", "120", "-y", "36",
+                    command], check=True, env=env, cwd=tmp_path, timeout=10)
+
+    question = TEST_PHRASES[0].lower().rstrip(".")
+    mic_states: list[str] = []
+
+    def turn_done(screen: str) -> bool:
+        for label in ("mic live", "mic muted for playback"):
+            if label in screen and (not mic_states or mic_states[-1] != label):
+                mic_states.append(label)
+        low = screen.lower()
+        return (f"you: {question}" in low and "assistant:" in low and "completed" in low
+                and "mic live" in screen)
+
+    screen = tmux.wait(turn_done, "the spoken question, the answer and the mic reopening")
+    assert "connected" in screen and "webrtc" in screen and "local" in screen
+    assert mic_states[:3] == ["mic live", "mic muted for playback", "mic live"]
+    assert "response.done" in screen  # the event flow
+    assert "you " in screen and "bot " in screen and "now" in screen  # the VAD timeline
+    assert "Talk (toggle)" in screen and "Quit" in screen  # the footer
+
+    tmux.keys("m")
+    tmux.wait(lambda s: "mic muted by you" in s, "mute")
+    tmux.keys("m")
+    tmux.wait(lambda s: "mic live" in s, "unmute")
+    tmux.keys("b")
+    tmux.wait(lambda s: "barge-in on" in s, "barge-in on")
+    tmux.keys("f")
+    tmux.wait(lambda s: "event filter: no deltas" in s, "the filter toast")
+    tmux.keys("t")
+    tmux.wait(lambda s: "theme: high-contrast" in s, "the theme toast")
+    tmux.keys("c")  # nothing to cancel: the app must stay up
+    tmux.keys("Space")  # talk in VAD mode: the core explains, nothing breaks
+    tmux.keys("/")
+    tmux.wait(lambda s: "Type a message and press Enter" in s, "the message box")
+    tmux.keys("-l", "hello there")
+    tmux.keys("Enter")
+    tmux.wait(lambda s: "You: hello there" in s, "the typed message")
+    tmux.wait(lambda s: s.count("Assistant:") >= 2 or "resp_" in s, "an answer to it")
+    screen = tmux.screen()
+    assert "Traceback" not in screen
+    tmux.keys("q")
+    screen = tmux.wait(lambda s: "VOICECHAT-EXITED-" in s, "the app to exit")
+    assert "VOICECHAT-EXITED-0" in screen

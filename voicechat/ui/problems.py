@@ -1,0 +1,102 @@
+"""Turning failures into short messages the app shows in place, never as tracebacks.
+
+The user of a terminal voice app cannot act on a stack trace; they can act on "no audio input
+device — use --mic FILE" or "the server at … refused the connection — is `voicechat serve`
+running?". This module maps what can go wrong (an exception from start-up, a server ``error``
+event, a ``local.notice``, a failed transport) to a :class:`Problem` with the fix, and strips
+anything that looks like a secret first: keys must never reach the screen.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+_SECRET_PATTERNS = [
+    re.compile(r"\bek_[A-Za-z0-9_\-]{6,}"),
+    re.compile(r"\bsk-[A-Za-z0-9_\-]{6,}"),
+    re.compile(r"(?i)(authorization|api[-_]?key)(['\"]?\s*[:=]\s*['\"]?)(bearer\s+)?[^\s'\",}]+"),
+    re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._\-]{8,}"),
+]
+
+
+def redact(text: str) -> str:
+    """Replace anything that looks like an API key, ephemeral token or auth header value."""
+    for pattern in _SECRET_PATTERNS:
+        if pattern.groups >= 2:
+            text = pattern.sub(lambda m: f"{m.group(1)}{m.group(2)}[redacted]", text)
+        else:
+            text = pattern.sub("[redacted]", text)
+    return text
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something the user should know about, with what to do about it."""
+
+    title: str
+    detail: str = ""
+    fix: str = ""
+    level: str = "error"  # error: stays on screen; warning: a toast
+
+    def __str__(self) -> str:
+        parts = [self.title]
+        if self.detail:
+            parts.append(self.detail)
+        if self.fix:
+            parts.append(f"Fix: {self.fix}")
+        return " — ".join(parts)
+
+
+def problem_from_exception(exc: BaseException) -> Problem:
+    """Classify a start-up failure (see the module docstring for the categories)."""
+    text = redact(str(exc) or type(exc).__name__)
+    low = text.lower()
+    name = type(exc).__name__
+    if "portaudio" in low or "no audio" in low or ("device" in low and "input" in low):
+        return Problem("No audio device", text,
+                       "install libportaudio2, pick a device with --mic (voicechat devices), "
+                       "or use --mic FILE.wav")
+    if name == "AuthError" or any(w in low for w in ("401", "expired", "invalid_api_key",
+                                                      "unauthorized")):
+        return Problem("The API key was rejected or has expired", text,
+                       "set a valid OPENAI_API_KEY / AZURE_OPENAI_API_KEY, or use --server local")
+    if any(w in low for w in ("unknown parameter", "invalid value", "invalid type",
+                              "missing required", "config")):
+        return Problem("The session configuration was rejected", text,
+                       "fix the named field in your config file (voicechat validate FILE)")
+    if (name == "ConnectError" or isinstance(exc, ConnectionError | OSError | TimeoutError)
+            or "connect" in low or "cannot reach" in low):
+        return Problem("The server is unreachable", text,
+                       "check --server and your network, or use --server local for the "
+                       "embedded offline server")
+    return Problem(f"Could not start the conversation ({name})", text,
+                   "run with --no-ui to see the full log, or report a bug")
+
+
+def problem_from_event(direction: str, event: dict[str, Any]) -> Problem | None:
+    """A Problem for an event the user must see (server errors, error notices, failures)."""
+    etype = event.get("type", "")
+    if etype == "error" and direction == "in":
+        error = event.get("error") or {}
+        code = error.get("code") or error.get("type") or "error"
+        message = redact(str(error.get("message", "")))
+        if code == "session_expired":
+            return Problem("The session expired", message, "press q and start a new session")
+        if code in {"invalid_api_key", "unauthorized"}:
+            return Problem("The API key was rejected or has expired", message,
+                           "set a valid key, or use --server local")
+        if code == "response_cancel_not_active":
+            return None  # benign: the response finished before our cancel arrived
+        return Problem(f"Server error: {code}", message)
+    if etype == "local.notice" and event.get("level") == "error":
+        return Problem("Error", redact(str(event.get("message", ""))))
+    if etype == "local.transport.state" and event.get("state") == "failed":
+        detail = redact(str(event.get("detail") or event.get("message") or ""))
+        return Problem("The connection failed", detail,
+                       "check that the server is running; the client reconnects on its own "
+                       "when it can")
+    # transcription failures are not banner material: the transcript shows the placeholder
+    # and the session core raises its own notice
+    return None

@@ -1,0 +1,171 @@
+"""The one place that reads the session core's ``SessionView`` into plain UI values.
+
+Widgets take these plain values instead of core objects, so they can be tested with plain data
+and a change in the core's view is a one-file change here. ``ViewReader`` adds the caching the
+20 Hz poll needs on a long conversation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+FINAL_STATUSES = frozenset({"done", "completed", "failed", "incomplete", "untranscribed"})
+"""Transcript entry statuses after which the text no longer streams (see core.view)."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One transcript entry (a user or assistant turn, or a caption segment)."""
+
+    id: str
+    role: str  # user | assistant
+    text: str
+    status: str  # pending | streaming | done | failed | incomplete | untranscribed
+    truncated: bool = False
+    error: str = ""
+
+    @property
+    def final(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A span on the VAD timeline, in the core's clock (seconds)."""
+
+    kind: str  # user | assistant
+    start: float
+    end: float | None
+    short: bool = False
+
+    def duration(self, now: float) -> float:
+        return max(0.0, (self.end if self.end is not None else now) - self.start)
+
+
+@dataclass(frozen=True)
+class Notice:
+    level: str  # info | warning | error
+    message: str
+
+
+@dataclass(frozen=True)
+class UiState:
+    """Everything the status bar, transcript and timeline show, as plain values."""
+
+    mic_state: str = "unknown"
+    mic_reason: str = ""
+    response_id: str | None = None
+    response_status: str = ""
+    response_reason: str = ""
+    barge_in: bool = False
+    mode: str = "vad"
+    ptt_style: str = "toggle"
+    transport_state: str = ""
+    entries: tuple[Entry, ...] = ()
+    segments: tuple[Segment, ...] = ()
+    notices: tuple[Notice, ...] = ()
+
+
+def name_of(value: Any) -> str:
+    """Enum or string to a lowercase name (``MicState.LIVE`` -> ``"live"``)."""
+    if value is None:
+        return ""
+    if isinstance(value, Enum):
+        raw = value.value if isinstance(value.value, str) else value.name
+        return str(raw).lower()
+    return str(value).lower()
+
+
+def read_entry(raw: Any) -> Entry:
+    """A ``core.view.TranscriptEntry`` as an :class:`Entry`."""
+    return Entry(id=raw.id, role=raw.role, text=raw.text or "", status=raw.status,
+                 truncated=bool(raw.truncated), error=raw.error or "")
+
+
+def read_segments(vad: Any, playback: Any) -> tuple[Segment, ...]:
+    """User VAD segments and assistant playback spans on one time axis, by start time."""
+    segments = [Segment("user", s.started_at, s.ended_at, bool(s.too_short)) for s in vad]
+    segments += [Segment("assistant", p.started_at, p.ended_at) for p in playback]
+    segments.sort(key=lambda s: s.start)
+    return tuple(segments)
+
+
+def read_view(view: Any, entries: tuple[Entry, ...] | None = None,
+              segments: tuple[Segment, ...] | None = None) -> UiState:
+    """Translate a ``core.view.SessionView`` into :class:`UiState`.
+
+    ``entries``/``segments`` let a caller that already converted them (ViewReader) skip that.
+    """
+    if view is None:
+        return UiState()
+    if entries is None:
+        entries = tuple(read_entry(e) for e in view.entries)
+    if segments is None:
+        segments = read_segments(view.vad_segments, view.playback_spans)
+    response = view.response
+    return UiState(
+        mic_state=name_of(view.mic),
+        mic_reason=name_of(view.mic_reason),
+        response_id=response.id if response is not None else None,
+        response_status=response.status if response is not None else "",
+        response_reason=(response.reason or "") if response is not None else "",
+        barge_in=bool(view.barge_in),
+        mode=name_of(view.mode),
+        ptt_style=name_of(view.ptt_style),
+        transport_state=name_of(view.transport_state),
+        entries=entries,
+        segments=segments,
+        notices=tuple(Notice(name_of(n.level), str(n.message)) for n in view.notices),
+    )
+
+
+class ViewReader:
+    """``read_view`` with caches, for the 20 Hz poll on long conversations.
+
+    With thousands of turns, re-translating every transcript entry 20 times a second would cost
+    more than drawing. Entries are converted once per core object (the core keeps unchanged
+    entries as the same objects) and the whole tuple is reused while the core's tuple is the
+    same object; the same goes for the timeline segments.
+    """
+
+    def __init__(self) -> None:
+        self._last_view: Any = None
+        self._last_state = UiState()
+        self._entry_cache: dict[int, tuple[Any, Entry]] = {}
+        self._last_entries_raw: Any = None
+        self._last_entries: tuple[Entry, ...] = ()
+        self._last_segments_raw: tuple[Any, Any] = (None, None)
+        self._last_segments: tuple[Segment, ...] = ()
+
+    def read(self, view: Any) -> UiState:
+        if view is None:
+            return UiState()
+        if view is self._last_view:
+            return self._last_state
+        entries = self._read_entries(view.entries)
+        raw_segments = (view.vad_segments, view.playback_spans)
+        if (raw_segments[0] is not self._last_segments_raw[0]
+                or raw_segments[1] is not self._last_segments_raw[1]):
+            self._last_segments = read_segments(*raw_segments)
+            self._last_segments_raw = raw_segments
+        state = read_view(view, entries, self._last_segments)
+        self._last_view, self._last_state = view, state
+        return state
+
+    def _read_entries(self, raw_entries: Any) -> tuple[Entry, ...]:
+        if raw_entries is self._last_entries_raw:
+            return self._last_entries
+        cache: dict[int, tuple[Any, Entry]] = {}
+        out: list[Entry] = []
+        for raw in raw_entries:
+            hit = self._entry_cache.get(id(raw))
+            entry = hit[1] if hit is not None and hit[0] is raw else read_entry(raw)
+            cache[id(raw)] = (raw, entry)
+            out.append(entry)
+        self._entry_cache = cache
+        self._last_entries_raw = raw_entries
+        self._last_entries = tuple(out)
+        return self._last_entries
+
