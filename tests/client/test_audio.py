@@ -1,0 +1,154 @@
+"""File sources and sinks, the playback buffer, the level meter, and the no-PortAudio error."""
+
+from __future__ import annotations
+
+import builtins
+import wave
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from voicechat.audio import devices
+from voicechat.audio.files import FRAME, AudioFileError, WavFileSink, WavFileSource, write_wav
+from voicechat.audio.meter import LevelMeter
+from voicechat.audio.playback import RATE, PlaybackBuffer
+
+
+def tone(seconds: float, rate: int = RATE, freq: float = 440.0, amp: int = 8000) -> np.ndarray:
+    t = np.arange(int(seconds * rate)) / rate
+    return (amp * np.sin(2 * np.pi * freq * t)).astype(np.int16)
+
+
+def test_playback_buffer_counts_played_ms_per_item_and_zero_fills() -> None:
+    buf = PlaybackBuffer()
+    buf.push(np.full(RATE // 10, 100, np.int16), "a")  # 100 ms of item a
+    buf.push(np.full(RATE // 20, 200, np.int16), "b")  # 50 ms of item b
+    assert buf.queued_ms == 150
+    first = buf.read(FRAME * 4)  # 80 ms
+    assert (first == 100).all()
+    assert buf.played_ms("a") == 80 and buf.played_ms("b") == 0
+    second = buf.read(FRAME * 4)  # 20 ms of a, 50 ms of b, 10 ms of silence
+    assert (second[:FRAME] == 100).all()
+    assert (second[FRAME : FRAME + RATE // 20] == 200).all()
+    assert (second[-RATE // 100 :] == 0).all()
+    assert buf.played_ms("a") == 100 and buf.played_ms("b") == 50
+    snap = buf.snapshot()
+    assert snap.playing and snap.item_id == "b"
+    buf.read(FRAME)
+    assert not buf.snapshot().playing
+
+
+def test_flush_drops_queued_audio_and_keeps_played_position() -> None:
+    buf = PlaybackBuffer()
+    buf.push(np.ones(RATE, np.int16), "a")
+    buf.read(FRAME)
+    dropped = buf.flush()
+    assert dropped == RATE - FRAME
+    assert buf.played_ms("a") == 20
+    assert not buf.read(FRAME).any()
+
+
+def test_wav_source_resamples_to_48k_frames_and_ends(tmp_path: Path) -> None:
+    path = tmp_path / "in.wav"
+    write_wav(path, tone(0.1, rate=16000), rate=16000)
+    source = WavFileSource(path)
+    assert abs(source.samples.size - RATE // 10) <= 2
+
+    async def collect() -> list[np.ndarray]:
+        return [frame async for frame in source.frames()]
+
+    import asyncio
+
+    frames = asyncio.run(collect())
+    assert len(frames) == 5 and all(f.size == FRAME for f in frames)
+    assert source.ended
+    # the tone survives resampling: dominant frequency still 440 Hz
+    joined = np.concatenate(frames)
+    spectrum = np.abs(np.fft.rfft(joined.astype(np.float64)))
+    assert abs(np.argmax(spectrum) * RATE / joined.size - 440) < 15
+
+
+def test_wav_source_errors_name_the_file(tmp_path: Path) -> None:
+    with pytest.raises(AudioFileError, match="no such file"):
+        WavFileSource(tmp_path / "nope.wav")
+    bad = tmp_path / "bad.wav"
+    bad.write_bytes(b"not a wav at all")
+    with pytest.raises(AudioFileError, match=r"bad\.wav"):
+        WavFileSource(bad)
+    eight = tmp_path / "eight.wav"
+    with wave.open(str(eight), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(1)
+        wav.setframerate(8000)
+        wav.writeframes(b"\x80" * 800)
+    with pytest.raises(AudioFileError, match="16-bit"):
+        WavFileSource(eight)
+
+
+async def test_wav_sink_records_what_was_played(tmp_path: Path) -> None:
+    import asyncio
+
+    buf = PlaybackBuffer()
+    out = tmp_path / "out.wav"
+    sink = WavFileSink(buf, out)
+    audio = tone(0.2)
+    buf.push(audio, "item")
+    await sink.start()
+    while buf.snapshot().queued_ms > 0 or buf.snapshot().playing:
+        await asyncio.sleep(0.02)
+    await sink.stop()
+    with wave.open(str(out), "rb") as wav:
+        assert wav.getframerate() == RATE
+        data = np.frombuffer(wav.readframes(wav.getnframes()), dtype=np.int16)
+    start = int(np.flatnonzero(data)[0]) - 1  # the tone's first sample is 0
+    assert np.array_equal(data[start : start + audio.size], audio)
+    assert buf.played_ms("item") == 200
+
+
+def test_level_meter_rises_fast_and_falls_slowly() -> None:
+    meter = LevelMeter()
+    assert meter.update(np.zeros(FRAME, np.int16)) == 0.0
+    loud = meter.update(tone(0.02, amp=20000))
+    assert loud > 0.8
+    after = meter.update(np.zeros(FRAME, np.int16))
+    assert 0.5 < after < loud
+
+
+def test_missing_portaudio_becomes_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    real_import = builtins.__import__
+
+    def fake_import(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name == "sounddevice":
+            raise OSError("PortAudio library not found")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", fake_import)
+    with pytest.raises(devices.AudioUnavailable) as info:
+        devices.load_sounddevice()
+    message = str(info.value)
+    assert "libportaudio2" in message and "--mic FILE" in message
+
+
+def test_devices_command_explains_when_audio_is_missing(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from voicechat.commands import devices as command
+
+    def broken() -> list[Any]:
+        raise devices.AudioUnavailable("PortAudio library not found: " + devices.FIX)
+
+    monkeypatch.setattr(devices, "list_devices", broken)
+    assert command.run() == 1
+    assert "libportaudio2" in capsys.readouterr().err
+
+
+@pytest.mark.audio
+def test_devices_lists_the_pulse_devices(pulse: None, capsys: pytest.CaptureFixture[str]) -> None:
+    from voicechat.commands import devices as command
+
+    assert command.run() == 0
+    out = capsys.readouterr().out
+    assert "pulse" in out or "default" in out
+    assert "<in" in out and "<out" in out

@@ -1,0 +1,76 @@
+"""Real devices: the two-turn conversation through sounddevice and the private PulseAudio daemon.
+
+The WAV is played into the virtual mic (``paplay --device=micfeed``), the app captures it from the
+default source through PortAudio → ALSA ``pulse`` plugin, and whatever the app plays on the default
+sink is recorded from ``speaker.monitor`` with ``parecord``. Skips only when ``pactl info`` fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.client.test_headless import audible_ms
+from tests.speech import TEST_PHRASES
+from voicechat.config import Settings
+from voicechat.runtime import Runtime
+from voicechat.runtime_api import LogRecord
+from voicechat.server.app import LocalServer, ServerConfig
+
+pytestmark = [pytest.mark.audio, pytest.mark.slow]
+
+
+async def test_two_turns_through_sound_devices(
+    pulse: None, two_questions_wav: Path, tmp_path: Path
+) -> None:
+    from voicechat.audio.devices import DeviceSink, DeviceSource
+    from voicechat.server.voice.tts import make_voice
+
+    recorded = tmp_path / "speaker.wav"
+    recorder = subprocess.Popen(
+        ["parecord", "--device=speaker.monitor", "--rate=48000", "--channels=1",
+         "--format=s16le", "--file-format=wav", str(recorded)]
+    )
+    records: list[LogRecord] = []
+    config = ServerConfig(voice="tone", asr_phrases=TEST_PHRASES)
+    try:
+        async with LocalServer(config) as srv:
+            settings = Settings(server="local", turns=2, local_voice="tone")
+            runtime = Runtime(settings, local_server=srv)
+            runtime.subscribe(records.append)
+            await runtime.start()
+            try:
+                assert isinstance(runtime.mic, DeviceSource)
+                assert isinstance(runtime.speaker, DeviceSink)
+                await asyncio.sleep(0.3)  # the input stream is running before the WAV starts
+                feeder = await asyncio.create_subprocess_exec(
+                    "paplay", "--device=micfeed", str(two_questions_wav)
+                )
+                await asyncio.wait_for(runtime.finished.wait(), timeout=60)
+                await feeder.wait()
+            finally:
+                await runtime.stop()
+    finally:
+        recorder.terminate()
+        recorder.wait(timeout=10)
+    kinds = [r.event["type"] for r in records]
+    done = [r.event for r in records if r.event["type"] == "response.done"]
+    assert [e["response"]["status"] for e in done] == ["completed", "completed"], kinds[-30:]
+    transcripts = [r.event["transcript"] for r in records
+                   if r.event["type"] == "conversation.item.input_audio_transcription.completed"]
+    assert [t.lower().rstrip(".?") for t in transcripts] == [
+        p.lower().rstrip(".?") for p in TEST_PHRASES[:2]
+    ]
+    replies = [r.event["transcript"] for r in records
+               if r.event["type"] == "response.output_audio_transcript.done"]
+    voice = make_voice("tone")
+    expected = sum(audible_ms(voice.synthesize(t), voice.sample_rate) for t in replies)
+    with wave.open(str(recorded), "rb") as wav:
+        heard_pcm = np.frombuffer(wav.readframes(wav.getnframes()), dtype=np.int16)
+        heard = audible_ms(heard_pcm, wav.getframerate())
+    assert 0.8 * expected <= heard <= 1.25 * expected, (heard, expected)

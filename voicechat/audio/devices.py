@@ -1,0 +1,241 @@
+"""Real sound devices through sounddevice (PortAudio), with the audio thread kept hands-off.
+
+PortAudio calls our callbacks on its own thread. They must never block and must never wait on the
+event loop (``call_from_thread`` would), so:
+
+* capture: the callback copies the block into a bounded ``deque`` (drops the oldest when the loop
+  falls behind, and counts it) and pokes the loop with ``call_soon_threadsafe`` (non-blocking);
+* playback: the callback takes what it needs from :class:`PlaybackBuffer` (short lock, zero-fill
+  on underrun); the loop learns about progress by polling the buffer.
+
+``sounddevice`` is imported lazily: importing it without PortAudio raises ``OSError``, and a
+machine with no sound card must still run with ``--mic FILE`` and text input. Every failure becomes
+:class:`AudioUnavailable` with the fix in its message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import deque
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from voicechat.audio import dsp
+from voicechat.audio.playback import RATE, Int16Array, PlaybackBuffer
+
+FRAME = 960  # 20 ms at 48 kHz
+FIX = (
+    "install PortAudio (`sudo apt-get install libportaudio2` on Debian/Ubuntu), "
+    "or run without a sound card: --mic FILE.wav and --speaker FILE.wav|none"
+)
+
+
+class AudioUnavailable(Exception):
+    """No usable audio device or no PortAudio; the message says what to do instead."""
+
+
+def load_sounddevice() -> ModuleType:
+    """Import sounddevice, turning 'PortAudio library not found' into a clear error."""
+    try:
+        import sounddevice
+    except OSError as exc:
+        raise AudioUnavailable(f"PortAudio library not found: {FIX}") from exc
+    module: ModuleType = sounddevice
+    return module
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    index: int
+    name: str
+    hostapi: str
+    inputs: int
+    outputs: int
+    default_rate: float
+    is_default_input: bool
+    is_default_output: bool
+
+
+def list_devices() -> list[DeviceInfo]:
+    sd = load_sounddevice()
+    try:
+        devices = sd.query_devices()
+        hostapis = sd.query_hostapis()
+        default_in, default_out = sd.default.device
+    except Exception as exc:  # PortAudioError and friends
+        raise AudioUnavailable(f"cannot list audio devices ({exc}): {FIX}") from exc
+    result = []
+    for dev in devices:
+        result.append(
+            DeviceInfo(
+                index=int(dev["index"]),
+                name=str(dev["name"]),
+                hostapi=str(hostapis[dev["hostapi"]]["name"]),
+                inputs=int(dev["max_input_channels"]),
+                outputs=int(dev["max_output_channels"]),
+                default_rate=float(dev["default_samplerate"]),
+                is_default_input=int(dev["index"]) == default_in,
+                is_default_output=int(dev["index"]) == default_out,
+            )
+        )
+    return result
+
+
+def resolve_device(spec: str | None, kind: str) -> int | None:
+    """``None`` = the default device; a number = that index; text = first name containing it."""
+    devices = list_devices()
+    channels = "inputs" if kind == "input" else "outputs"
+    usable = [d for d in devices if getattr(d, channels) > 0]
+    if not usable:
+        raise AudioUnavailable(f"no audio {kind} device found: {FIX}")
+    if spec is None or spec == "default":
+        return None
+    if spec.isdigit():
+        index = int(spec)
+        if not any(d.index == index for d in usable):
+            raise AudioUnavailable(
+                f"no {kind} device with index {index}; `voicechat devices` lists them"
+            )
+        return index
+    for dev in usable:
+        if spec.lower() in dev.name.lower():
+            return dev.index
+    raise AudioUnavailable(f"no {kind} device matching {spec!r}; `voicechat devices` lists them")
+
+
+def _pick_rate(sd: ModuleType, device: int | None, kind: str) -> int:
+    """48 kHz when the device takes it (no resampling), else its default rate."""
+    check = sd.check_input_settings if kind == "input" else sd.check_output_settings
+    try:
+        check(device=device, samplerate=RATE, channels=1, dtype="int16")
+        return RATE
+    except Exception:
+        info: Any = sd.query_devices(device, kind)
+        return int(info["default_samplerate"])
+
+
+class DeviceSource:
+    """The microphone: 20 ms frames of 48 kHz mono int16, delivered to the event loop."""
+
+    kind = "device"
+
+    def __init__(self, device: str | None = None, max_backlog_frames: int = 50) -> None:
+        self._sd = load_sounddevice()
+        self.device = resolve_device(device, "input")
+        self.rate = _pick_rate(self._sd, self.device, "input")
+        self._blocks: deque[Int16Array] = deque(maxlen=max_backlog_frames)
+        self.overruns = 0  # blocks dropped because the loop fell behind
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wakeup: asyncio.Event | None = None
+        self._stream: Any = None
+        self._closed = False
+        self.ended = False
+
+    def describe(self) -> str:
+        name = "default input" if self.device is None else f"input #{self.device}"
+        return f"{name} @ {self.rate} Hz"
+
+    def _callback(self, indata: Any, frames: int, time_info: Any, status: Any) -> None:
+        # PortAudio thread: copy, append, poke the loop. Nothing here can block.
+        if len(self._blocks) == self._blocks.maxlen:
+            self.overruns += 1
+        self._blocks.append(indata[:, 0].copy())
+        loop, wakeup = self._loop, self._wakeup
+        if loop is not None and wakeup is not None:
+            with contextlib.suppress(RuntimeError):  # loop closed while the stream winds down
+                loop.call_soon_threadsafe(wakeup.set)
+
+    def open(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._wakeup = asyncio.Event()
+        blocksize = self.rate // 50
+        try:
+            self._stream = self._sd.InputStream(
+                samplerate=self.rate, blocksize=blocksize, device=self.device, channels=1,
+                dtype="int16", callback=self._callback,
+            )
+            self._stream.start()
+        except Exception as exc:
+            raise AudioUnavailable(f"cannot open the microphone ({exc}): {FIX}") from exc
+
+    async def frames(self) -> AsyncIterator[Int16Array]:
+        if self._stream is None:
+            self.open()
+        assert self._wakeup is not None
+        resampler = dsp.StreamResampler(self.rate, RATE) if self.rate != RATE else None
+        pending = np.zeros(0, dtype=np.int16)
+        while not self._closed:
+            await self._wakeup.wait()
+            self._wakeup.clear()
+            while self._blocks:
+                block = self._blocks.popleft()
+                if resampler is not None:
+                    block = resampler.process(block)
+                pending = np.concatenate([pending, block]) if pending.size else block
+                while pending.size >= FRAME:
+                    frame, pending = pending[:FRAME], pending[FRAME:]
+                    yield frame
+        self.ended = True
+
+    def close(self) -> None:
+        self._closed = True
+        if self._wakeup is not None:
+            self._wakeup.set()
+        if self._stream is not None:
+            try:
+                self._stream.stop()
+                self._stream.close()
+            except Exception:
+                pass
+            self._stream = None
+
+
+class DeviceSink:
+    """The speaker: a PortAudio output stream pulling from :class:`PlaybackBuffer`."""
+
+    kind = "device"
+
+    def __init__(self, buffer: PlaybackBuffer, device: str | None = None) -> None:
+        self._sd = load_sounddevice()
+        self.buffer = buffer
+        self.device = resolve_device(device, "output")
+        rate = _pick_rate(self._sd, self.device, "output")
+        if rate != RATE:
+            raise AudioUnavailable(
+                f"the output device does not take 48000 Hz (default {rate} Hz); pick another with "
+                "--speaker (see `voicechat devices`) or use --speaker FILE.wav"
+            )
+        self._stream: Any = None
+        self.underruns = 0
+
+    def describe(self) -> str:
+        return "default output" if self.device is None else f"output #{self.device}"
+
+    def _callback(self, outdata: Any, frames: int, time_info: Any, status: Any) -> None:
+        if status.output_underflow:
+            self.underruns += 1
+        outdata[:, 0] = self.buffer.read(frames)
+
+    async def start(self) -> None:
+        try:
+            self._stream = self._sd.OutputStream(
+                samplerate=RATE, blocksize=FRAME, device=self.device, channels=1, dtype="int16",
+                callback=self._callback,
+            )
+            self._stream.start()
+        except Exception as exc:
+            raise AudioUnavailable(f"cannot open the speaker ({exc}): {FIX}") from exc
+
+    async def stop(self) -> None:
+        if self._stream is not None:
+            try:
+                self._stream.stop()
+                self._stream.close()
+            except Exception:
+                pass
+            self._stream = None

@@ -1,0 +1,169 @@
+"""File and null stand-ins for the mic and the speaker (``--mic FILE``, ``--speaker FILE|none``).
+
+They keep real time on purpose: a WAV "microphone" delivers 20 ms every 20 ms, and a WAV or null
+"speaker" consumes 20 ms every 20 ms, exactly like a sound card would. Everything downstream (the
+mic gate, server VAD, ``output_audio_buffer`` timing, played-ms for truncate) then behaves as it
+does with real devices, which is what makes headless runs and tests honest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import wave
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import numpy as np
+
+from voicechat.audio import dsp
+from voicechat.audio.playback import RATE, Int16Array, PlaybackBuffer
+
+FRAME = 960  # 20 ms at 48 kHz
+
+
+class AudioFileError(Exception):
+    """A WAV file could not be read or written; the message names the file and the problem."""
+
+
+def read_wav(path: Path) -> tuple[Int16Array, int]:
+    """Mono int16 samples and the rate of a 16-bit PCM WAV (stereo is mixed down)."""
+    try:
+        with wave.open(str(path), "rb") as wav:
+            if wav.getsampwidth() != 2:
+                raise AudioFileError(
+                    f"{path}: only 16-bit PCM WAV is supported (this one has "
+                    f"{8 * wav.getsampwidth()}-bit samples); convert it with "
+                    f"`sox {path} -b 16 out.wav`"
+                )
+            channels = wav.getnchannels()
+            rate = wav.getframerate()
+            data = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2").astype(np.int16)
+    except FileNotFoundError as exc:
+        raise AudioFileError(f"{path}: no such file") from exc
+    except (wave.Error, EOFError) as exc:
+        raise AudioFileError(f"{path}: not a readable WAV file ({exc})") from exc
+    if channels > 1:
+        data = data.reshape(-1, channels).mean(axis=1).astype(np.int16)
+    return data, rate
+
+
+def write_wav(path: Path, pcm: Int16Array, rate: int = RATE) -> None:
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(pcm.astype("<i2").tobytes())
+
+
+class WavFileSource:
+    """A WAV file played as the microphone, one 20 ms frame every 20 ms (48 kHz mono int16)."""
+
+    kind = "file"
+
+    def __init__(self, path: Path, *, tail_silence_s: float = 0.0) -> None:
+        self.path = Path(path)
+        pcm, rate = read_wav(self.path)
+        self.samples = dsp.resample(pcm, rate, RATE) if rate != RATE else pcm
+        if tail_silence_s > 0:
+            pad = np.zeros(int(RATE * tail_silence_s), dtype=np.int16)
+            self.samples = np.concatenate([self.samples, pad])
+        self.duration_s = self.samples.size / RATE
+        self.ended = False
+        self._closed = False
+
+    def describe(self) -> str:
+        return f"file {self.path.name} ({self.duration_s:.1f} s)"
+
+    async def frames(self) -> AsyncIterator[Int16Array]:
+        """Yield frames paced against the monotonic clock (no drift over long files)."""
+        start = time.monotonic()
+        for index, offset in enumerate(range(0, self.samples.size, FRAME)):
+            if self._closed:
+                break
+            due = start + index * FRAME / RATE
+            delay = due - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            frame = self.samples[offset : offset + FRAME]
+            if frame.size < FRAME:
+                frame = np.concatenate([frame, np.zeros(FRAME - frame.size, dtype=np.int16)])
+            yield frame
+        self.ended = True
+
+    def close(self) -> None:
+        self._closed = True
+
+
+class PacedSink:
+    """A speaker consuming the playback buffer in real time, each frame handed to ``write``."""
+
+    kind = "null"
+
+    def __init__(self, buffer: PlaybackBuffer) -> None:
+        self.buffer = buffer
+        self._task: asyncio.Task[None] | None = None
+
+    def describe(self) -> str:
+        return "no speaker (audio discarded)"
+
+    async def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="paced-sink")
+
+    async def _run(self) -> None:
+        start = time.monotonic()
+        index = 0
+        while True:
+            index += 1
+            delay = start + index * FRAME / RATE - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            self.write(self.buffer.read(FRAME))
+
+    def write(self, frame: Int16Array) -> None:
+        """Discard (the null speaker); subclasses keep it."""
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        self.close()
+
+    def close(self) -> None:
+        """Release resources (nothing for the null speaker)."""
+
+
+class WavFileSink(PacedSink):
+    """Records what the speaker would play, silence included, as a 48 kHz mono WAV.
+
+    Frames go straight to the open file (the wave module patches the header on close), so memory
+    stays flat however long the conversation runs.
+    """
+
+    kind = "file"
+
+    def __init__(self, buffer: PlaybackBuffer, path: Path) -> None:
+        super().__init__(buffer)
+        self.path = Path(path)
+        try:
+            self._wav: wave.Wave_write | None = wave.open(str(self.path), "wb")  # noqa: SIM115 - open for the session
+        except OSError as exc:
+            raise AudioFileError(f"{self.path}: cannot write ({exc.strerror})") from exc
+        self._wav.setnchannels(1)
+        self._wav.setsampwidth(2)
+        self._wav.setframerate(RATE)
+
+    def describe(self) -> str:
+        return f"file {self.path.name}"
+
+    def write(self, frame: Int16Array) -> None:
+        if self._wav is not None:
+            self._wav.writeframes(frame.astype("<i2").tobytes())
+
+    def close(self) -> None:
+        if self._wav is not None:
+            self._wav.close()
+            self._wav = None

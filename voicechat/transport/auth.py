@@ -1,0 +1,248 @@
+"""Where to connect and with which credential, for the four targets of issue #5.
+
+- OpenAI GA: key ``POST /v1/realtime/client_secrets`` (``value``); SDP ``POST /v1/realtime/calls``;
+  WebSocket ``/v1/realtime?model=M``.
+- OpenAI beta: key ``POST /v1/realtime/sessions`` (``client_secret.value``); SDP
+  ``POST /v1/realtime?model=M``; WebSocket the same path with ``OpenAI-Beta: realtime=v1``.
+- Azure GA (``api-key`` header): key ``POST /openai/v1/realtime/client_secrets``; SDP
+  ``POST /openai/v1/realtime/calls``; WebSocket ``/openai/v1/realtime?model=DEPLOYMENT``.
+- Azure preview: key ``POST /openai/realtimeapi/sessions?api-version=V``; SDP
+  ``POST https://REGION.realtimeapi-preview.ai.azure.com/v1/realtimertc?model=DEPLOYMENT``;
+  WebSocket ``/openai/realtime?api-version=V&deployment=DEPLOYMENT``.
+
+Keys are minted *just before* connecting because beta keys live one minute. WebSocket connections
+use the long-lived key directly (what the official SDK does server-side); WebRTC always uses an
+ephemeral key, as the browser flow does. No function here logs, formats or raises with a key in it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+
+from voicechat.config import OPENAI_BASE, Settings
+
+
+class AuthError(Exception):
+    """The key was refused or minting failed; the message says what to check (never the key)."""
+
+
+class ConnectError(Exception):
+    """The server could not be reached or answered with something unusable."""
+
+
+class Unauthorized(ConnectError):
+    """HTTP 401 while connecting (the ephemeral key expired or was refused)."""
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One Realtime endpoint: provider, dialect, base URL, model/deployment."""
+
+    provider: str  # openai | azure | local
+    dialect: str  # ga | beta
+    base_url: str  # http(s)://host[:port] with no trailing slash
+    model: str
+    api_key: str | None = field(default=None, repr=False)
+    azure_api_version: str = "2025-04-01-preview"
+    azure_webrtc_url: str | None = None  # preview only: https://<region>.realtimeapi-preview.ai.azure.com
+    transcription: bool = False  # a transcription-only session (--mode transcribe)
+
+    @property
+    def azure(self) -> bool:
+        return self.provider == "azure"
+
+    # --- URLs -----------------------------------------------------------------------------------
+
+    def secret_url(self) -> str:
+        if self.azure and self.dialect == "ga":
+            return f"{self.base_url}/openai/v1/realtime/client_secrets"
+        if self.azure:
+            query = urlencode({"api-version": self.azure_api_version})
+            return f"{self.base_url}/openai/realtimeapi/sessions?{query}"
+        if self.dialect == "ga":
+            return f"{self.base_url}/v1/realtime/client_secrets"
+        if self.transcription:
+            return f"{self.base_url}/v1/realtime/transcription_sessions"
+        return f"{self.base_url}/v1/realtime/sessions"
+
+    def sdp_url(self) -> str:
+        if self.azure and self.dialect == "ga":
+            return f"{self.base_url}/openai/v1/realtime/calls"
+        if self.azure:
+            rtc_base = self.azure_webrtc_url or self.base_url
+            return f"{rtc_base.rstrip('/')}/v1/realtimertc?{urlencode({'model': self.model})}"
+        if self.dialect == "ga":
+            return f"{self.base_url}/v1/realtime/calls"
+        return f"{self.base_url}/v1/realtime?{urlencode({'model': self.model})}"
+
+    def ws_url(self) -> str:
+        ws_base = "ws" + self.base_url[len("http"):] if self.base_url.startswith("http") else (
+            self.base_url
+        )
+        intent = {"intent": "transcription"} if self.transcription else {}
+        if self.azure and self.dialect == "ga":
+            return f"{ws_base}/openai/v1/realtime?{urlencode({'model': self.model, **intent})}"
+        if self.azure:
+            query = urlencode(
+                {"api-version": self.azure_api_version, "deployment": self.model, **intent}
+            )
+            return f"{ws_base}/openai/realtime?{query}"
+        return f"{ws_base}/v1/realtime?{urlencode({'model': self.model, **intent})}"
+
+    # --- headers --------------------------------------------------------------------------------
+
+    def key_headers(self) -> dict[str, str]:
+        """Headers carrying the long-lived key (minting, and WebSocket connections)."""
+        headers: dict[str, str] = {}
+        key = self.api_key or "local-demo"
+        if self.azure:
+            headers["api-key"] = key
+        else:
+            headers["Authorization"] = f"Bearer {key}"
+        if self.dialect == "beta" and not self.azure:
+            headers["OpenAI-Beta"] = "realtime=v1"
+        return headers
+
+    def secret_body(self, session: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The JSON body of the mint request: GA wraps a typed session, beta is flat.
+
+        A transcription session's type is fixed when it is created (the server refuses to turn a
+        realtime session into one later), so ``--mode transcribe`` asks for it here.
+        """
+        if self.transcription:
+            return {"session": {"type": "transcription"}} if self.dialect == "ga" else {}
+        if self.dialect == "ga":
+            body_session: dict[str, Any] = {"type": "realtime", "model": self.model}
+            if session:
+                body_session.update(session)
+            return {"session": body_session}
+        body: dict[str, Any] = {"model": self.model}
+        if session:
+            body.update(session)
+        return body
+
+
+def endpoint_for(settings: Settings, local_base_url: str | None = None) -> Endpoint:
+    """The endpoint the settings point at (``local_base_url`` = the embedded server's URL)."""
+    transcription = settings.mode == "transcribe"
+    if settings.server == "local":
+        if local_base_url is None:
+            raise ValueError("the embedded server's URL is needed for --server local")
+        return Endpoint("local", settings.dialect, local_base_url.rstrip("/"), settings.model,
+                        transcription=transcription)
+    if settings.server == "azure":
+        assert settings.azure_endpoint is not None
+        webrtc = settings.azure_webrtc_url
+        if webrtc is None and settings.azure_region:
+            webrtc = f"https://{settings.azure_region}.realtimeapi-preview.ai.azure.com"
+        return Endpoint(
+            "azure",
+            settings.dialect,
+            settings.azure_endpoint.rstrip("/"),
+            settings.model,
+            api_key=settings.api_key,
+            azure_api_version=settings.azure_api_version,
+            azure_webrtc_url=webrtc,
+            transcription=transcription,
+        )
+    base = OPENAI_BASE if settings.server == "openai" else settings.server.rstrip("/")
+    if base.endswith("/v1"):
+        base = base[: -len("/v1")]
+    return Endpoint("openai", settings.dialect, base, settings.model, api_key=settings.api_key,
+                    transcription=transcription)
+
+
+def extract_secret(payload: Any, dialect: str) -> str:
+    """The ephemeral key in a mint response (GA ``value``; beta ``client_secret.value``)."""
+    if isinstance(payload, dict):
+        if isinstance(payload.get("value"), str):
+            return str(payload["value"])
+        secret = payload.get("client_secret")
+        if isinstance(secret, dict) and isinstance(secret.get("value"), str):
+            return str(secret["value"])
+        if isinstance(secret, str):
+            return secret
+    raise ConnectError(
+        f"the {dialect} key-minting endpoint answered without a client secret; "
+        "is --dialect right for this server?"
+    )
+
+
+async def mint_ephemeral_key(
+    http: aiohttp.ClientSession, endpoint: Endpoint, session: dict[str, Any] | None = None
+) -> str:
+    """Ask the server for a short-lived client key (returned, never logged)."""
+    url = endpoint.secret_url()
+    headers = {**endpoint.key_headers(), "Content-Type": "application/json"}
+    try:
+        async with http.post(url, data=json.dumps(endpoint.secret_body(session)),
+                             headers=headers) as resp:
+            text = await resp.text()
+            if resp.status == 401:
+                what = "AZURE_OPENAI_API_KEY" if endpoint.azure else "OPENAI_API_KEY"
+                raise AuthError(
+                    f"the server refused the API key (401) when minting a session key; "
+                    f"check {what}"
+                )
+            if resp.status >= 400:
+                raise ConnectError(
+                    f"minting a session key failed: HTTP {resp.status} from {redact_url(url)}: "
+                    f"{server_message(text)}"
+                )
+    except aiohttp.ClientError as exc:
+        raise ConnectError(f"cannot reach {redact_url(url)}: {exc}") from exc
+    try:
+        payload = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConnectError(f"minting a session key: {redact_url(url)} did not answer JSON") from exc
+    return extract_secret(payload, endpoint.dialect)
+
+
+def server_message(body: str) -> str:
+    """The ``error.message`` of an OpenAI-style error body, else a short excerpt."""
+    try:
+        data = json.loads(body)
+    except json.JSONDecodeError:
+        return body.strip()[:200] or "(empty body)"
+    if isinstance(data, dict) and isinstance(data.get("error"), dict):
+        return str(data["error"].get("message", ""))[:300]
+    return body.strip()[:200]
+
+
+def redact_url(url: str) -> str:
+    """URLs we build never carry keys, but strip any query value named like one anyway."""
+    if "key" not in url.lower():
+        return url
+    base, _, query = url.partition("?")
+    parts = [p if "key" not in p.split("=")[0].lower() else p.split("=")[0] + "=***"
+             for p in query.split("&")]
+    return base + "?" + "&".join(parts)
+
+
+async def connect_with_fresh_key(
+    mint: Any, connect: Any, notice: Any
+) -> Any:
+    """Mint a key, connect with it; on 401 mint once more (and say so), then give up clearly.
+
+    ``mint()`` returns a key, ``connect(key)`` raises :class:`Unauthorized` on 401, ``notice(level,
+    message)`` reports what happened. Kept generic so WebRTC and WebSocket share the rule.
+    """
+    key = await mint()
+    try:
+        return await connect(key)
+    except Unauthorized:
+        notice("warning", "the server refused the session key (401); minting a new one and "
+                          "retrying once")
+    key = await mint()
+    try:
+        return await connect(key)
+    except Unauthorized as exc:
+        raise AuthError(
+            "the server refused a freshly minted session key twice (401); check the API key, "
+            "the model/deployment name and the system clock"
+        ) from exc

@@ -1,0 +1,175 @@
+"""WebRTC with aiortc: SDP over HTTP, the ``oai-events`` data channel, audio on RTP both ways.
+
+The flow is the documented browser one: mint an ephemeral key, create the offer (aiortc waits for
+ICE gathering, so the offer carries its candidates and no trickle is needed), POST it as
+``application/sdp``, apply the answer, wait for the data channel to open. The microphone goes out
+on :class:`~voicechat.audio.tracks.PacedAudioTrack` (stereo frames, paced in real time, silence
+while muted); the model's track is pumped for its whole life (aiortc buffers it without bound
+otherwise) and handed to the runtime as 48 kHz mono.
+
+Connection loss shows up three ways — the data channel closes, ICE/DTLS fails, or the peer
+connection closes — and all three become ``on_state("closed" | "failed", why)`` exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from typing import Any
+
+import aiohttp
+import numpy as np
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamTrack
+
+from voicechat.audio import dsp
+from voicechat.audio.tracks import PacedAudioTrack, cancel_task, start_pump
+from voicechat.transport.auth import (
+    ConnectError,
+    Endpoint,
+    Unauthorized,
+    connect_with_fresh_key,
+    mint_ephemeral_key,
+    redact_url,
+    server_message,
+)
+from voicechat.transport.base import Int16Array, TransportCallbacks
+
+OPEN_TIMEOUT_S = 15.0
+
+
+class WebRtcTransport:
+    kind = "webrtc"
+
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        callbacks: TransportCallbacks,
+        *,
+        loopback: bool = False,
+        channel_label: str = "oai-events",
+    ) -> None:
+        self.endpoint = endpoint
+        self.callbacks = callbacks
+        self.loopback = loopback
+        self.channel_label = channel_label
+        self.pc: RTCPeerConnection | None = None
+        self.mic_track = PacedAudioTrack()
+        self.call_id: str | None = None
+        self._channel: Any = None
+        self._pump: asyncio.Task[None] | None = None
+        self._ended = False
+        self._closing = False
+        self.remote_frames = 0
+
+    async def connect(self) -> None:
+        if self.loopback:
+            from voicechat.rtc_loopback import use_loopback_ice
+
+            use_loopback_ice()
+        self.callbacks.on_state("connecting", f"WebRTC to {redact_url(self.endpoint.sdp_url())}")
+        config = RTCConfiguration(iceServers=[]) if self.loopback else None
+        pc = RTCPeerConnection(configuration=config)
+        self.pc = pc
+        pc.addTrack(self.mic_track)
+        channel = pc.createDataChannel(self.channel_label)
+        self._channel = channel
+        opened = asyncio.get_running_loop().create_future()
+
+        @channel.on("open")
+        def _on_open() -> None:
+            if not opened.done():
+                opened.set_result(True)
+
+        @channel.on("message")
+        def _on_message(message: Any) -> None:
+            if isinstance(message, bytes):
+                message = message.decode("utf-8", errors="replace")
+            self.callbacks.on_event(message)
+
+        @channel.on("close")
+        def _on_close() -> None:
+            self._end("closed", "data channel closed")
+
+        @pc.on("track")
+        def _on_track(track: MediaStreamTrack) -> None:
+            if track.kind == "audio":
+                self._pump = start_pump(track, self._on_remote_audio)
+
+        @pc.on("connectionstatechange")
+        async def _on_state() -> None:
+            if pc.connectionState == "failed":
+                self._end("failed", "ICE/DTLS connection failed")
+            elif pc.connectionState == "closed":
+                self._end("closed", "peer connection closed")
+
+        await pc.setLocalDescription(await pc.createOffer())
+        offer_sdp = pc.localDescription.sdp
+        async with aiohttp.ClientSession() as http:
+            answer = await connect_with_fresh_key(
+                lambda: mint_ephemeral_key(http, self.endpoint),
+                lambda key: self._post_offer(http, offer_sdp, key),
+                self.callbacks.on_notice,
+            )
+        await pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
+        try:
+            await asyncio.wait_for(opened, OPEN_TIMEOUT_S)
+        except TimeoutError as exc:
+            await self.close()
+            raise ConnectError(
+                f"the WebRTC data channel did not open within {OPEN_TIMEOUT_S:.0f} s "
+                "(ICE could not connect; a firewall blocking UDP? try --transport websocket)"
+            ) from exc
+        self.callbacks.on_state("connected", f"WebRTC call {self.call_id or ''}".strip())
+
+    async def _post_offer(self, http: aiohttp.ClientSession, sdp: str, key: str) -> str:
+        url = self.endpoint.sdp_url()
+        headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/sdp"}
+        try:
+            async with http.post(url, data=sdp, headers=headers) as resp:
+                text = await resp.text()
+                if resp.status == 401:
+                    raise Unauthorized("401 on the SDP offer")
+                if resp.status >= 400:
+                    raise ConnectError(
+                        f"the SDP offer was refused: HTTP {resp.status} from {redact_url(url)}: "
+                        f"{server_message(text)}"
+                    )
+                location = resp.headers.get("Location")
+                if location:
+                    self.call_id = location.rstrip("/").rsplit("/", 1)[-1]
+                return text
+        except aiohttp.ClientError as exc:
+            raise ConnectError(f"cannot reach {redact_url(url)}: {exc}") from exc
+
+    def _on_remote_audio(self, pcm: np.ndarray, rate: int) -> None:
+        self.remote_frames += 1
+        if rate != 48000:
+            pcm = dsp.resample(pcm, rate, 48000)
+        self.callbacks.on_audio(pcm, None)
+
+    def _end(self, state: str, why: str) -> None:
+        if self._ended:
+            return
+        self._ended = True
+        if not self._closing:
+            self.callbacks.on_state(state, why)
+
+    def send_event(self, event: dict[str, Any]) -> None:
+        if self._channel is None or self._channel.readyState != "open":
+            raise ConnectError("not connected: the data channel is not open")
+        self._channel.send(json.dumps(event))
+
+    def send_mic(self, pcm48: Int16Array) -> dict[str, Any] | None:
+        self.mic_track.push(pcm48)
+        return None
+
+    async def close(self) -> None:
+        self._closing = True
+        self.mic_track.stop()
+        if self.pc is not None:
+            with contextlib.suppress(Exception):
+                await self.pc.close()
+        await cancel_task(self._pump)
+        self._pump = None

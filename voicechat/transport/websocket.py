@@ -1,0 +1,151 @@
+"""WebSocket transport: events and audio both as JSON text frames.
+
+Mic audio goes up as ``input_audio_buffer.append`` with pcm16 at 24 kHz (the session format we ask
+for), batched to 100 ms per event so the log and the wire are not flooded with 50 tiny events a
+second. Model audio comes down in ``response.output_audio.delta`` (GA) / ``response.audio.delta``
+(beta); it is decoded here, resampled to 48 kHz with a streaming resampler per item (no clicks at
+chunk edges) and handed to the runtime tagged with its item id, and the event itself is passed on
+(the runtime redacts the payload before logging; the core counts the audio for truncate bounds).
+
+The long-lived key is sent in the handshake headers, as the official SDK does; a 401 there is an
+:class:`~voicechat.transport.auth.AuthError` that names the variable to check.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from typing import Any
+
+import aiohttp
+import numpy as np
+
+from voicechat.audio import dsp
+from voicechat.transport.auth import AuthError, ConnectError, Endpoint, redact_url
+from voicechat.transport.base import Int16Array, TransportCallbacks
+
+AUDIO_DELTAS = frozenset({"response.output_audio.delta", "response.audio.delta"})
+APPEND_SAMPLES_24K = 2400  # 100 ms
+
+
+class WebSocketTransport:
+    kind = "websocket"
+
+    def __init__(self, endpoint: Endpoint, callbacks: TransportCallbacks) -> None:
+        self.endpoint = endpoint
+        self.callbacks = callbacks
+        self._http: aiohttp.ClientSession | None = None
+        self._ws: aiohttp.ClientWebSocketResponse | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._up = dsp.StreamResampler(48000, 24000)
+        self._pending = np.zeros(0, dtype=np.int16)
+        self._down_item: str | None = None
+        self._down = dsp.StreamResampler(24000, 48000)
+        self._closing = False
+        self._outbox: asyncio.Queue[str] = asyncio.Queue()
+        self._writer: asyncio.Task[None] | None = None
+
+    async def connect(self) -> None:
+        url = self.endpoint.ws_url()
+        self.callbacks.on_state("connecting", f"WebSocket to {redact_url(url)}")
+        self._http = aiohttp.ClientSession()
+        try:
+            self._ws = await self._http.ws_connect(
+                url, headers=self.endpoint.key_headers(), max_msg_size=16 * 1024 * 1024,
+                autoping=True,
+            )
+        except aiohttp.WSServerHandshakeError as exc:
+            await self._http.close()
+            if exc.status == 401:
+                what = "AZURE_OPENAI_API_KEY" if self.endpoint.azure else "OPENAI_API_KEY"
+                raise AuthError(f"the server refused the API key (401); check {what}") from exc
+            raise ConnectError(
+                f"WebSocket handshake with {redact_url(url)} failed: HTTP {exc.status}"
+            ) from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            await self._http.close()
+            raise ConnectError(f"cannot reach {redact_url(url)}: {exc}") from exc
+        loop = asyncio.get_running_loop()
+        self._reader = loop.create_task(self._read(), name="ws-reader")
+        self._writer = loop.create_task(self._write(), name="ws-writer")
+        self.callbacks.on_state("connected", "WebSocket")
+
+    async def _read(self) -> None:
+        assert self._ws is not None
+        why = "socket closed by the server"
+        try:
+            async for message in self._ws:
+                if message.type == aiohttp.WSMsgType.TEXT:
+                    self._on_text(message.data)
+                elif message.type == aiohttp.WSMsgType.ERROR:
+                    why = f"socket error: {self._ws.exception()}"
+                    break
+        except Exception as exc:  # any reader failure is a lost connection
+            why = f"socket error: {exc}"
+        if not self._closing:
+            code = self._ws.close_code
+            self.callbacks.on_state("closed", f"{why} (code {code})" if code else why)
+
+    def _on_text(self, text: str) -> None:
+        if '"delta"' in text and "audio" in text:
+            try:
+                event = json.loads(text)
+            except json.JSONDecodeError:
+                event = None
+            if isinstance(event, dict) and event.get("type") in AUDIO_DELTAS:
+                self._on_audio_delta(event)
+        self.callbacks.on_event(text)
+
+    def _on_audio_delta(self, event: dict[str, Any]) -> None:
+        delta = event.get("delta")
+        if not isinstance(delta, str):
+            return
+        item_id = event.get("item_id") if isinstance(event.get("item_id"), str) else None
+        if item_id != self._down_item:
+            self._down = dsp.StreamResampler(24000, 48000)
+            self._down_item = item_id
+        pcm24 = dsp.b64_to_pcm16(delta)
+        self.callbacks.on_audio(self._down.process(pcm24), item_id)
+
+    def send_event(self, event: dict[str, Any]) -> None:
+        if self._ws is None or self._ws.closed:
+            raise ConnectError("not connected: the WebSocket is closed")
+        self._outbox.put_nowait(json.dumps(event))
+
+    async def _write(self) -> None:
+        """One writer keeps frames in the order they were sent."""
+        assert self._ws is not None
+        while True:
+            text = await self._outbox.get()
+            try:
+                await self._ws.send_str(text)
+            except (ConnectionError, RuntimeError, aiohttp.ClientError):
+                return  # the reader reports the loss
+
+    def send_mic(self, pcm48: Int16Array) -> dict[str, Any] | None:
+        pcm24 = self._up.process(pcm48)
+        self._pending = np.concatenate([self._pending, pcm24]) if self._pending.size else pcm24
+        if self._pending.size < APPEND_SAMPLES_24K:
+            return None
+        chunk, self._pending = self._pending, np.zeros(0, dtype=np.int16)
+        event = {"type": "input_audio_buffer.append", "audio": dsp.pcm16_to_b64(chunk)}
+        self.send_event(event)
+        return event
+
+    def drop_pending_mic(self) -> None:
+        """Forget mic audio not yet sent (the mic was just muted)."""
+        self._pending = np.zeros(0, dtype=np.int16)
+
+    async def close(self) -> None:
+        self._closing = True
+        if self._ws is not None:
+            with contextlib.suppress(Exception):
+                await self._ws.close()
+        for task in (self._reader, self._writer):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+        if self._http is not None:
+            await self._http.close()
