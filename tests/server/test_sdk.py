@@ -47,6 +47,7 @@ async def test_ga_text_turn(server: LocalServer) -> None:
     assert types.index("session.updated") < types.index("response.created")
     assert types[types.index("response.created") :] == [
         "response.created",
+        "rate_limits.updated",
         "response.output_item.added",
         "conversation.item.added",
         "response.content_part.added",
@@ -63,6 +64,9 @@ async def test_ga_text_turn(server: LocalServer) -> None:
     assert done.status == "completed"
     assert done.output[0].content[0].text == text
     assert events[types.index("session.updated")].session.output_modalities == ["text"]
+    limits = events[types.index("rate_limits.updated")].rate_limits  # parsed by the SDK's model
+    assert [(x.name, x.limit) for x in limits] == [("requests", 1000), ("tokens", 40000)]
+    assert limits[0].remaining == 999 and 0 < limits[0].reset_seconds < 1
 
 
 async def test_beta_text_turn(server: LocalServer) -> None:
@@ -85,6 +89,9 @@ async def test_beta_text_turn(server: LocalServer) -> None:
     assert updated.modalities == ["text"] and updated.instructions == "Be short."
     text = "".join(e.delta for e in events if e.type == "response.text.delta")
     assert text == "You said: hi"
+    created = types.index("response.created")
+    assert types[created + 1] == "rate_limits.updated"
+    assert [x.name for x in events[created + 1].rate_limits] == ["requests", "tokens"]
     assert events[-1].response.output[0].content[0].type == "text"
 
 

@@ -97,7 +97,8 @@ def test_installed_voicechat_in_tmux(tmux: Tmux, tmp_path: Path) -> None:
     screen = tmux.wait(turn_done, "the spoken question, the answer and the mic reopening")
     assert "connected" in screen and "webrtc" in screen and "local" in screen
     assert mic_states[:3] == ["mic live", "mic muted for playback", "mic live"]
-    assert "response.done" in screen  # the event flow
+    # the event flow: at 120 columns the pane is narrow, so types are in their short form
+    assert "resp.done" in screen and "in_buf.speech_started" in screen
     assert "you " in screen and "bot " in screen and "now" in screen  # the VAD timeline
     assert "Talk (toggle)" in screen and "Quit" in screen  # the footer
 

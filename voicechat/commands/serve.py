@@ -20,6 +20,10 @@ def run(*, host: str, port: int, voice: str, responder: str, api_key: str | None
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S", stream=sys.stderr
     )
+    from voicechat.server.redact import SecretFilter
+
+    for handler in logging.getLogger().handlers:  # every library's lines, not only ours
+        handler.addFilter(SecretFilter([api_key or ""]))
     config = ServerConfig(
         host=host, port=port, voice=voice, responder=responder, api_key=api_key, asr_workers=1
     )

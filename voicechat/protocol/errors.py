@@ -219,3 +219,16 @@ def response_in_transcription_session() -> ProtocolError:
         "Transcription sessions do not create responses; 'response.create' is not allowed.",
         "type",
     )
+
+
+def cannot_update_voice() -> ProtocolError:
+    """``session.update`` changing the voice after assistant audio went out.
+
+    Unverified against the live API by this project: the code and wording are as quoted in a
+    user's report (openai/openai-python#2607, ``param`` null there); the server sends it as an
+    ``error`` event and leaves the session unchanged.
+    """
+    return ProtocolError(
+        "cannot_update_voice",
+        "Cannot update a conversation's voice if assistant audio is present.",
+    )

@@ -40,14 +40,14 @@ import contextlib
 import ipaddress
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
 from voicechat.protocol.dialect import Dialect
 from voicechat.protocol.mapping import session_to_beta, session_to_ga
-from voicechat.server import sessions
+from voicechat.server import redact, sessions
 from voicechat.server.auth import (
     BETA_TTL_S,
     GA_DEFAULT_TTL_S,
@@ -58,6 +58,7 @@ from voicechat.server.auth import (
 from voicechat.server.bridge import EventBridge
 from voicechat.server.engine import Engine, EngineOptions
 from voicechat.server.http_util import auth_error, cors_middleware, error_response
+from voicechat.server.rate_limits import RateLimits
 from voicechat.server.rtc import RtcCall
 from voicechat.server.voicekit import VoiceKit
 from voicechat.server.ws import MAX_MESSAGE_BYTES, websocket_handler
@@ -75,7 +76,7 @@ class ServerConfig:
     port: int = 0
     voice: str = "espeak"  # espeak | tone
     responder: str = "echo"  # echo | script:FILE | chat:URL
-    api_key: str | None = None
+    api_key: str | None = field(default=None, repr=False)  # never in a repr or a log line
     asr_phrases: list[str] | None = None  # exact transcripts (pocketsphinx JSGF grammar)
     session_max_s: float = 3600.0  # the real API's 60 minutes; tests shorten it
     model: str = "gpt-realtime"  # reported when the client names none
@@ -112,6 +113,9 @@ class LocalServer:
         self.engines: set[Engine] = set()
         self.audio_stats: dict[str, float] = {"frames": 0, "late_frames": 0, "max_lateness_ms": 0.0}
         self._runner: web.AppRunner | None = None
+        self._log_filter: redact.SecretFilter | None = None
+        #: one set of limits for every session, as the real limits are per project
+        self.rate_limits = RateLimits()
         self.port = self.config.port
 
     # --- lifecycle ----------------------------------------------------------------------------
@@ -140,6 +144,8 @@ class LocalServer:
             raise ServerConfigError(
                 f"Unknown voice {self.config.voice!r}: choose 'espeak' (speech) or 'tone' (beeps)."
             )
+        if self._log_filter is None:
+            self._log_filter = redact.install([self.config.api_key or ""])
         self.kit.check()
         self.kit.start_pool()
         if self.config.warm_up:
@@ -171,6 +177,9 @@ class LocalServer:
             await self._runner.cleanup()
             self._runner = None
         self.kit.stop_pool()
+        if self._log_filter is not None:
+            redact.uninstall(self._log_filter)
+            self._log_filter = None
 
     async def __aenter__(self) -> LocalServer:
         await self.start()
@@ -184,6 +193,7 @@ class LocalServer:
             session_max_s=self.config.session_max_s,
             text_delta_interval_s=self.config.text_delta_interval_s,
             ws_audio_speedup=self.config.ws_audio_speedup,
+            rate_limits=self.rate_limits,
         )
 
     def track_session(self, engine: Engine) -> None:

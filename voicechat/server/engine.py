@@ -35,6 +35,7 @@ from voicechat.server import sessions
 from voicechat.server.audio_out import AudioSink
 from voicechat.server.ids import event_id, new_id
 from voicechat.server.input_buffer import InputBuffer
+from voicechat.server.rate_limits import RateLimits
 from voicechat.server.responses import ResponseRun, ResponsesMixin, part_text
 from voicechat.server.voicekit import VoiceKit
 
@@ -55,6 +56,8 @@ class EngineOptions:
     text_delta_interval_s: float = 0.02
     #: WebSocket audio deltas go out at most this many times faster than real time.
     ws_audio_speedup: float = 4.0
+    #: Buckets behind ``rate_limits.updated``; the server shares one across its sessions.
+    rate_limits: RateLimits | None = None
 
 
 class Engine(ResponsesMixin):
@@ -82,6 +85,8 @@ class Engine(ResponsesMixin):
         self.items: list[JSON] = []
         self._audio_ms: dict[str, int] = {}
         self._transcripts: dict[str, asyncio.Task[str]] = {}
+        #: what the "model" heard of items whose transcription failed (their transcript is null)
+        self._heard: dict[str, str] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._buffer = InputBuffer()
         self._vad: Any = None
@@ -90,8 +95,11 @@ class Engine(ResponsesMixin):
         self._speech: tuple[str, int] | None = None  # (item_id, audio_start_ms) while speaking
         self._resamplers: dict[int, Any] = {}
         self.response: ResponseRun | None = None
+        self.side_responses: dict[str, ResponseRun] = {}  # out-of-band, by id
         self._responder: Any = None
         self._last_audio_response: str | None = None
+        self.audio_sent = False  # any assistant audio yet? (then the voice is fixed)
+        self.rate_limits = self.options.rate_limits or RateLimits()
         self.closed = False
         self.started_at = time.monotonic()
         self.counters: dict[str, int] = {"responses": 0, "commits": 0, "errors": 0}
@@ -183,8 +191,25 @@ class Engine(ResponsesMixin):
                 eid,
             )
             return
+        if self.audio_sent and self._changes_voice(update):
+            # rejected whole, like every invalid session.update: nothing else applies either
+            self.error(errors.cannot_update_voice(), eid)
+            return
         self.session = sessions.apply_update(self.session, update)  # VAD follows lazily
         self.emit({"type": "session.updated", "session": copy.deepcopy(self.session)})
+
+    def _changes_voice(self, update: Mapping[str, Any]) -> bool:
+        """Does ``update`` ask for a voice other than the session's?
+
+        Decision: re-sending the *same* voice is allowed (clients such as agent frameworks
+        resend their whole config); only an actual change is refused after audio went out.
+        """
+        audio = update.get("audio")
+        output = audio.get("output") if isinstance(audio, Mapping) else None
+        if not isinstance(output, Mapping) or "voice" not in output:
+            return False
+        current = sessions.output_section(self.session).get("voice", "alloy")
+        return bool(output["voice"] != current)
 
     async def _append(self, event: Mapping[str, Any], eid: str | None) -> None:
         audio = event.get("audio")
@@ -281,6 +306,7 @@ class Engine(ResponsesMixin):
             return
         del self.items[index]
         self._audio_ms.pop(item_id, None)
+        self._heard.pop(item_id, None)
         self.emit({"type": "conversation.item.deleted", "item_id": item_id})
 
     async def _item_retrieve(self, event: Mapping[str, Any], eid: str | None) -> None:
@@ -343,19 +369,50 @@ class Engine(ResponsesMixin):
             return
         params = event.get("response") if isinstance(event.get("response"), Mapping) else {}
         assert isinstance(params, Mapping)
+        # out-of-band (``conversation: "none"``) responses run beside the default one
         in_conversation = params.get("conversation", "auto") != "none"
         if in_conversation and self.response is not None:
             self.error(errors.active_response(self.response.id), eid)
             return
-        self.start_response(params)
+        context = self._response_input(params.get("input"))
+        if isinstance(context, ProtocolError):
+            self.error(context, eid)
+            return
+        self.start_response(params, context)
+
+    def _response_input(self, raw: Any) -> list[JSON] | ProtocolError | None:
+        """``response.input`` as the items the response sees (``None``: the conversation).
+
+        ``item_reference`` entries are looked up in the conversation; inline items are used as
+        given. None of them is added to the conversation.
+        """
+        if not isinstance(raw, list):
+            return None
+        items: list[JSON] = []
+        for index, entry in enumerate(raw):
+            if not isinstance(entry, Mapping):
+                continue
+            if entry.get("type") == "item_reference":
+                found = self._find(entry.get("id"))
+                if found is None:
+                    path = f"response.input[{index}].id"
+                    return errors.item_not_found(path, str(entry.get("id")))
+                items.append(copy.deepcopy(self.items[found]))
+            else:
+                item = copy.deepcopy(dict(entry))
+                item.setdefault("id", new_id("item"))
+                items.append(item)
+        return items
 
     async def _response_cancel(self, event: Mapping[str, Any], eid: str | None) -> None:
         run = self.response
         wanted = event.get("response_id")
+        if isinstance(wanted, str) and wanted in self.side_responses:
+            run = self.side_responses[wanted]  # an out-of-band response, named by its id
         if run is None or (isinstance(wanted, str) and wanted and wanted != run.id):
             self.error(errors.cancel_not_active(), eid)
             return
-        await self.cancel_response("client_cancelled")
+        await self.cancel_response("client_cancelled", run)
 
     # --- conversation helpers -----------------------------------------------------------------
 
@@ -376,16 +433,18 @@ class Engine(ResponsesMixin):
             {"type": "conversation.item.done", "previous_item_id": previous, "item": snapshot}
         )
 
-    def history(self) -> list[dict[str, str]]:
-        """The conversation as chat messages, for the responder (instructions first)."""
+    def history(self, items: list[JSON] | None = None) -> list[dict[str, str]]:
+        """The conversation (or ``items``) as chat messages for the responder, instructions
+        first."""
         out: list[dict[str, str]] = []
         instructions = self.session.get("instructions")
         if isinstance(instructions, str) and instructions:
             out.append({"role": "system", "content": instructions})
-        for item in self.items:
+        for item in self.items if items is None else items:
             if item.get("type") != "message":
                 continue
             text = " ".join(t for t in (part_text(p) for p in item.get("content") or []) if t)
+            text = text or self._heard.get(str(item.get("id")), "")
             out.append({"role": str(item.get("role")), "content": text})
         return out
 
@@ -527,29 +586,54 @@ class Engine(ResponsesMixin):
     def _transcription_on(self) -> bool:
         return sessions.input_section(self.session).get("transcription") is not None
 
+    def _transcription_model(self) -> str | None:
+        transcription = sessions.input_section(self.session).get("transcription")
+        model = transcription.get("model") if isinstance(transcription, Mapping) else None
+        return model if isinstance(model, str) else None
+
+    def _transcription_failed(self, item_id: str) -> None:
+        """``…input_audio_transcription.failed`` in the real wording; the item keeps
+        ``transcript: null`` and the session goes on."""
+        if not self._transcription_on():
+            return
+        err = errors.transcription_failed(item_id)
+        self.emit(
+            {
+                "type": "conversation.item.input_audio_transcription.failed",
+                "item_id": item_id,
+                "content_index": 0,
+                "error": {
+                    "type": err.type,
+                    "code": err.code,
+                    "message": err.message,
+                    "param": err.param,
+                },
+            }
+        )
+
     async def _transcribe(self, item_id: str, audio16k: np.ndarray) -> str:
+        """Recognise one committed item: the transcription events, and the text the responder
+        hears (the model hears the audio even when the transcription model fails)."""
         try:
             text = await self.kit.transcribe_async(audio16k)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a broken recogniser must not break the session
-            log.warning("input transcription failed: %s", exc)
-            if self._transcription_on():
-                err = errors.transcription_failed(item_id)
-                self.emit(
-                    {
-                        "type": "conversation.item.input_audio_transcription.failed",
-                        "item_id": item_id,
-                        "content_index": 0,
-                        "error": {
-                            "type": err.type,
-                            "code": err.code,
-                            "message": err.message,
-                            "param": None,
-                        },
-                    }
-                )
+            log.warning("input transcription failed for %s: %s", item_id, exc)
+            self._transcription_failed(item_id)
             return ""
+        model = self._transcription_model()
+        if self._transcription_on() and not serves_transcription_model(model):
+            log.warning(
+                "input transcription failed for %s: no transcription model %r here; this "
+                "server answers to OpenAI's names (whisper-1, gpt-4o-transcribe, ...) and "
+                "Azure deployment names that contain 'transcribe' or 'whisper'",
+                item_id,
+                model,
+            )
+            self._transcription_failed(item_id)
+            self._heard[item_id] = text
+            return text
         index = self._find(item_id)
         if index is not None:
             for part in self.items[index].get("content") or []:
@@ -575,6 +659,22 @@ class Engine(ResponsesMixin):
                 }
             )
         return text
+
+
+def serves_transcription_model(model: str | None) -> bool:
+    """Whether this server transcribes for ``model`` (one local recogniser serves them all).
+
+    The validator accepts any string (Azure uses deployment names), so a name nothing serves
+    only shows up when audio arrives: Azure then answers every item with
+    ``conversation.item.input_audio_transcription.failed`` (openai-agents-js#297), and so does
+    this server. Served: OpenAI's transcription models and any name mentioning ``transcribe`` or
+    ``whisper`` (``whisper-1``, ``gpt-4o-mini-transcribe``, ``gpt-realtime-whisper``, an Azure
+    deployment ``my-gpt-4o-transcribe``).
+    """
+    if model is None:
+        return True
+    name = model.lower()
+    return "transcribe" in name or "whisper" in name
 
 
 def _b64decode(data: str) -> bytes:

@@ -14,6 +14,7 @@ import contextlib
 import copy
 import logging
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from voicechat.server import sessions
 from voicechat.server.audio_out import TrackSink
 from voicechat.server.ids import new_id
+from voicechat.server.rate_limits import RateLimits, estimate_tokens
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -47,6 +49,9 @@ class ResponseRun:
     metadata: Any
     instructions: str
     max_output_tokens: Any
+    #: ``response.input`` resolved to items: a fresh context instead of the conversation
+    input_items: list[JSON] | None = None
+    input_tokens: int = 0
     item_id: str = field(default_factory=lambda: new_id("item"))
     text: str = ""
     audio_samples: int = 0
@@ -70,22 +75,30 @@ class ResponsesMixin:
     kit: VoiceKit
     options: EngineOptions
     response: ResponseRun | None
+    side_responses: dict[str, ResponseRun]
     conversation_id: str
     counters: dict[str, int]
     closed: bool
     emit: Callable[[JSON], None]
     _audio_ms: dict[str, int]
     _transcripts: dict[str, asyncio.Task[str]]
+    _heard: dict[str, str]
     _tasks: set[asyncio.Task[Any]]
     _responder: Any
     _last_audio_response: str | None
+    audio_sent: bool
+    rate_limits: RateLimits
     _find: Callable[[Any], int | None]
     _apply_truncate: Callable[[JSON, int, int], None]
-    history: Callable[[], list[dict[str, str]]]
+    history: Callable[..., list[dict[str, str]]]
     _arm_idle_timeout: Callable[[float], None]
     _cancel_idle_timeout: Callable[[], None]
 
-    def start_response(self, params: Mapping[str, Any]) -> ResponseRun:
+    def start_response(
+        self, params: Mapping[str, Any], input_items: list[JSON] | None = None
+    ) -> ResponseRun:
+        """Begin a response; ``input_items`` (from ``response.input``) replace the conversation
+        as its context. Emits ``response.created`` then ``rate_limits.updated``."""
         out_section = sessions.output_section(self.session)
         audio_params = params.get("audio") if isinstance(params.get("audio"), Mapping) else {}
         assert isinstance(audio_params, Mapping)
@@ -105,6 +118,10 @@ class ResponsesMixin:
             max_output_tokens=params.get(
                 "max_output_tokens", self.session.get("max_output_tokens")
             ),
+            input_items=input_items,
+        )
+        run.input_tokens = estimate_tokens(
+            [run.instructions] + [m["content"] for m in self.history(input_items)]
         )
         self.counters["responses"] += 1
         self._cancel_idle_timeout()
@@ -117,14 +134,23 @@ class ResponsesMixin:
                 "response": self._response_object(run, "in_progress", None, []),
             }
         )
+        # the real server books every response against the project's limits and says so
+        self.emit(
+            {
+                "type": "rate_limits.updated",
+                "rate_limits": self.rate_limits.charge(time.monotonic(), run.input_tokens),
+            }
+        )
         run.task = asyncio.ensure_future(self._run_response(run))
         if not run.in_conversation:
+            self.side_responses[run.id] = run
             self._tasks.add(run.task)
             run.task.add_done_callback(self._tasks.discard)
         return run
 
-    async def cancel_response(self, reason: str) -> None:
-        run = self.response
+    async def cancel_response(self, reason: str, run: ResponseRun | None = None) -> None:
+        """Cancel ``run`` (default: the conversation's active response) and wait for its end."""
+        run = run or self.response
         if run is None or run.task is None:
             return
         run.cancel_reason = reason
@@ -158,6 +184,7 @@ class ResponsesMixin:
         self, run: ResponseRun, status: str, details: Any, output: list[JSON]
     ) -> JSON:
         words = len(run.text.split())
+        inp = run.input_tokens
         return {
             "id": run.id,
             "object": "realtime.response",
@@ -171,10 +198,10 @@ class ResponsesMixin:
             "usage": None
             if status == "in_progress"
             else {
-                "total_tokens": words + 10,
-                "input_tokens": 10,
+                "total_tokens": words + inp,
+                "input_tokens": inp,
                 "output_tokens": words,
-                "input_token_details": {"text_tokens": 10, "audio_tokens": 0, "cached_tokens": 0},
+                "input_token_details": {"text_tokens": inp, "audio_tokens": 0, "cached_tokens": 0},
                 "output_token_details": {
                     "text_tokens": words,
                     "audio_tokens": run.audio_samples // 480,
@@ -239,8 +266,8 @@ class ResponsesMixin:
         part = {"type": "audio", "transcript": ""} if run.audio else {"type": "text", "text": ""}
         self.emit({"type": "response.content_part.added", **self._where(run), "part": part})
         run.part_added = True
-        user_text = await self._last_user_text()
-        history = self.history()
+        user_text = await self._last_user_text(run.input_items)
+        history = self.history(run.input_items)
         if run.instructions and history and history[0]["role"] == "system":
             history[0]["content"] = run.instructions
         if self._responder is None:
@@ -275,17 +302,20 @@ class ResponsesMixin:
         run.audio_samples += int(pcm.size)
         self._audio_ms[run.item_id] = run.audio_samples * 1000 // 24000
         self._last_audio_response = run.id
+        self.audio_sent = True  # from now on the voice is fixed (``cannot_update_voice``)
         await self.sink.write(run.id, run.item_id, pcm, run.fmt)
 
-    async def _last_user_text(self) -> str:
-        for item in reversed(self.items):
+    async def _last_user_text(self, items: list[JSON] | None = None) -> str:
+        """The last user message of the context (waiting for its transcript if pending)."""
+        for item in reversed(self.items if items is None else items):
             if item.get("role") != "user":
                 continue
             task = self._transcripts.get(item["id"])
             if task is not None:
                 with contextlib.suppress(Exception):
                     return await asyncio.shield(task)
-            return " ".join(t for t in (part_text(p) for p in item.get("content") or []) if t)
+            text = " ".join(t for t in (part_text(p) for p in item.get("content") or []) if t)
+            return text or self._heard.get(item["id"], "")
         return ""
 
     def _where(self, run: ResponseRun) -> JSON:
@@ -336,6 +366,7 @@ class ResponsesMixin:
                 )
         if self.response is run:
             self.response = None
+        self.side_responses.pop(run.id, None)
         self.emit(
             {
                 "type": "response.done",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import concurrent.futures.process
 import multiprocessing
 import threading
 from collections.abc import Mapping
@@ -58,9 +59,22 @@ class VoiceKit:
             self._pool = None
 
     async def transcribe_async(self, pcm16k: np.ndarray) -> str:
+        """Recognise 16 kHz speech off the event loop.
+
+        A recogniser worker that dies (killed, out of memory) breaks its pool for good; the
+        utterance in flight fails (the caller reports a failed transcription) and a fresh pool
+        takes the next one, so one crash does not end transcription for the server's lifetime.
+        """
         loop = asyncio.get_running_loop()
-        if self._pool is not None:
-            return str(await loop.run_in_executor(self._pool, _worker_transcribe, pcm16k))
+        pool = self._pool
+        if pool is not None:
+            try:
+                return str(await loop.run_in_executor(pool, _worker_transcribe, pcm16k))
+            except concurrent.futures.process.BrokenProcessPool:
+                if self._pool is pool:  # the first caller to notice replaces it
+                    self.stop_pool()
+                    self.start_pool()
+                raise
         return await loop.run_in_executor(None, self.transcribe, pcm16k)
 
     def check(self) -> None:

@@ -82,7 +82,7 @@ class VoiceChatApp(App[int]):
     Screen { layout: vertical; }
     #body { height: 1fr; }
     #left { width: 3fr; }
-    #right { width: 2fr; border-left: tall $panel; }
+    #right { width: 2fr; min-width: 34; border-left: tall $panel; }  /* event names need ~22 */
     #event-detail { display: none; }
     #event-detail.-shown { display: block; }
     #events > .event-flow--in { color: $vc-event-in; }

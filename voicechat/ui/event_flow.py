@@ -32,22 +32,35 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Static
 
-from voicechat.eventsummary import arrow, detail, format_time, is_delta, is_error
+from voicechat.eventsummary import arrow, detail, is_delta, is_error
 from voicechat.runtime_api import LogRecord
+from voicechat.ui.event_line import fit_line, time_text, time_width
 
 FilterMode = Literal["all", "no_deltas", "errors"]
 FILTERS: tuple[FilterMode, ...] = ("all", "no_deltas", "errors")
 
 _MAX_OPEN_FOLDS = 64
+_STRIP_CACHE_SIZE = 512  # a few screens of lines; a hit skips layout and styling entirely
 _FOLD_RESETS = frozenset({"input_audio_buffer.committed", "input_audio_buffer.cleared",
                           "input_audio_buffer.commit", "input_audio_buffer.clear",
                           "input_audio_buffer.speech_started"})
+
+
+@dataclass(frozen=True, slots=True)
+class LineStyles:
+    """The resolved styles of one paint; built once per style change, not once per line."""
+
+    base: Style
+    time: Style
+    kinds: dict[str, Style]  # in / out / local / error, each combined with ``base``
+    cursor: Style
 
 
 @dataclass(slots=True)
@@ -60,6 +73,7 @@ class Row:
     count: int = 1
     error: bool = False
     delta: bool = False
+    serial: int = 0  # unique per widget: with ``count`` it keys the rendered-line cache
 
     def shown_in(self, mode: FilterMode) -> bool:
         if mode == "errors":
@@ -138,6 +152,11 @@ class EventFlow(ScrollView, can_focus=True):
         self._cursor: int | None = None  # index into the visible rows; None = following
         self._follow_pending = False
         self.records_added = 0
+        self._serial = 0
+        self._time_width = time_width(0.0)
+        self._styles: LineStyles | None = None
+        self._strips: LRUCache[tuple[int, int, int, int, bool], Strip] = LRUCache(
+            _STRIP_CACHE_SIZE)
 
     # --- public API -----------------------------------------------------------------------
 
@@ -157,6 +176,11 @@ class EventFlow(ScrollView, can_focus=True):
     def add_record(self, record: LogRecord) -> None:
         """Append one event; folds deltas into the open line for their response."""
         self.records_added += 1
+        self._serial += 1
+        width = time_width(record.t)
+        if width > self._time_width:
+            self._time_width = width
+            self._strips.clear()
         event = record.event
         kind = str(event.get("type", "?"))
         if kind in _FOLD_RESETS:
@@ -175,12 +199,12 @@ class EventFlow(ScrollView, can_focus=True):
                 row.text = detail(event)
                 self._refresh_row(row)
                 return
-            row = Row(record, kind, detail(event), delta=True)
+            row = Row(record, kind, detail(event), delta=True, serial=self._serial)
             self._folds[key] = row
             if len(self._folds) > _MAX_OPEN_FOLDS:
                 del self._folds[next(iter(self._folds))]
         else:
-            row = Row(record, kind, detail(event), error=is_error(event))
+            row = Row(record, kind, detail(event), error=is_error(event), serial=self._serial)
         self._rows.append(row)
         if row.shown_in(self._filter):
             self._visible.append(row)
@@ -219,6 +243,8 @@ class EventFlow(ScrollView, can_focus=True):
         self._visible.clear()
         self._folds.clear()
         self._cursor = None
+        self._strips.clear()
+        self._time_width = time_width(0.0)
         self._update_size()
         self.refresh()
 
@@ -279,34 +305,70 @@ class EventFlow(ScrollView, can_focus=True):
         scroll_x, scroll_y = self.scroll_offset
         index = scroll_y + y
         width = self.scrollable_content_region.width
-        base = self.rich_style
+        styles = self.line_styles
         if index >= len(self._visible):
-            return Strip.blank(width, base)
+            return Strip.blank(width, styles.base)
         row = self._visible[index]
-        strip = Strip(self._segments(row, base)).crop_extend(scroll_x, scroll_x + width, base)
-        if index == self._cursor:
-            strip = strip.apply_style(self.get_component_rich_style("event-flow--cursor"))
+        selected = index == self._cursor
+        # a folded row changes only with its count, so (serial, count) names its content
+        key = (row.serial, row.count, width, scroll_x, selected)
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = Strip(self._segments(row, styles, width))
+            strip = strip.crop_extend(scroll_x, scroll_x + width, styles.base)
+            if selected:
+                strip = strip.apply_style(styles.cursor)
+            self._strips[key] = strip
         return strip
 
-    def _segments(self, row: Row, base: Style) -> list[Segment]:
+    @property
+    def line_styles(self) -> LineStyles:
+        """Styles for every line of a paint, resolved once per style change.
+
+        ``rich_style`` walks the widget's ancestors and merges their CSS on every call; called
+        per line it cost more than drawing the line. Textual calls ``notify_style_update``
+        whenever this widget's styles change (theme switch, focus, CSS reload), which drops
+        the cache."""
+        if self._styles is None:
+            base = self.rich_style
+            kinds = {name: base + self.get_component_rich_style(f"event-flow--{name}")
+                     for name in ("in", "out", "local", "error")}
+            self._styles = LineStyles(
+                base=base,
+                time=base + self.get_component_rich_style("event-flow--time"),
+                kinds=kinds,
+                cursor=self.get_component_rich_style("event-flow--cursor"),
+            )
+        return self._styles
+
+    def _segments(self, row: Row, styles: LineStyles, width: int) -> list[Segment]:
+        """Time, arrow, type and summary, fitted to ``width``.
+
+        Each gap is the trailing space of the text before it, so no coloured run starts with
+        a blank (some SVG renderers drop leading blanks, which glued the columns together in
+        the screenshots); the time's padding is a separate, unstyled run."""
         record = row.record
-        time_style = base + self.get_component_rich_style("event-flow--time")
-        if row.error:
-            kind_style = base + self.get_component_rich_style("event-flow--error")
-        else:
-            kind_style = base + self.get_component_rich_style(f"event-flow--{record.dir}")
-        label = row.kind if row.count == 1 else f"{row.kind} ×{row.count}"
-        segments = [
-            Segment(format_time(record.t), time_style),
-            Segment(f" {arrow(record.dir)} ", kind_style),
-            Segment(label, kind_style),
+        kinds = styles.kinds
+        kind_style = kinds["error"] if row.error else kinds.get(record.dir, kinds["local"])
+        stamp = time_text(record.t, self._time_width)
+        parts = fit_line(stamp, arrow(record.dir), row.kind, row.count, row.text, width)
+        digits = parts.time.lstrip(" ")
+        pad = len(parts.time) - len(digits)
+        segments = [Segment(" " * pad, styles.base)] if pad else []
+        segments += [
+            Segment(digits + " ", styles.time),
+            Segment(f"{parts.arrow} ", kind_style),
+            Segment(parts.label, kind_style),
         ]
-        if row.text:
-            segments.append(Segment(" " + row.text, base))
+        if parts.summary:
+            segments[-1] = Segment(parts.label + " ", kind_style)
+            segments.append(Segment(parts.summary, styles.base))
         return segments
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
+        self._styles = None
+        self._strips.clear()
         self.refresh()
 
     def on_resize(self, event: events.Resize) -> None:

@@ -6,6 +6,7 @@ changed (the level meter is quantised to its cells, so a steady level costs noth
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -18,6 +19,10 @@ from voicechat.runtime_api import ConnectionInfo
 from voicechat.ui.viewstate import UiState
 
 METER_CELLS = 12
+Field = list[tuple[str, Style]]
+"""One group of the status bar: (text, style) runs, shown together or not at all."""
+
+SEPARATOR = "│ "  # after a plain space, so it reads " │ "
 _BLOCKS = " ▏▎▍▌▋▊▉█"
 
 MIC_REASONS = {
@@ -75,7 +80,11 @@ class _Shown:
 
 
 class StatusBar(Widget):
-    """Two lines: where we are connected and mic/level; then response, barge-in and mode."""
+    """Two lines: where we are connected and mic/level; then response, barge-in and mode.
+
+    Groups are separated by a dim ``│`` and each value has its label ("mic", "barge-in",
+    "mode"). The bar never wraps: on a narrow terminal it drops the least useful detail first
+    (connection detail, dialect, model, half the meter, ...) and uses shorter wording."""
 
     DEFAULT_CSS = """
     StatusBar { height: 2; background: $panel; padding: 0 1; }
@@ -113,38 +122,87 @@ class StatusBar(Widget):
         return self.get_component_rich_style(name, partial=True)
 
     def render(self) -> RenderableType:
+        width = self.content_size.width or 1000
+        dim = self._s("status--dim")
+        line1 = first_fitting(self._line1_variants(), width, dim)
+        line2 = first_fitting(self._line2_variants(), width, dim)
+        text = Text("\n").join([line1, line2])
+        text.no_wrap = True  # a wrapped first line would push the second out of the bar
+        text.overflow = "ellipsis"
+        return text
+
+    def _line1_variants(self) -> Iterator[list[Field]]:
+        """Connection, where, mic and meter; dropping the least useful detail first."""
         conn, state = self._shown.connection, self._shown.state
         dim = self._s("status--dim")
-        line1 = Text()
-        conn_style = {"connected": "status--good", "failed": "status--bad",
+        tone_style = {"connected": "status--good", "failed": "status--bad",
                       "closed": "status--bad"}.get(conn.state, "status--active")
-        line1.append("● ", self._s(conn_style))
-        line1.append(conn.state, self._s(conn_style))
-        where = " · ".join(p for p in (conn.transport, conn.server, conn.model, conn.dialect) if p)
-        line1.append(f"  {where}", dim)
-        if conn.detail:
-            line1.append(f"  {conn.detail}", dim)
-        line1.append("   mic ", dim)
+        connection: Field = [("● " + conn.state, self._s(tone_style))]
         label, tone = mic_label(state)
-        line1.append(label, self._s(f"status--{tone}"))
-        line1.append("  ")
-        line1.append(self._shown.meter, self._s(f"status--{tone}"))
-        line1.append("▏", dim)
+        mic: Field = [("mic ", dim), (label, self._s(f"status--{tone}"))]
+        places = [p for p in (conn.transport, conn.server, conn.model, conn.dialect) if p]
+        wheres = [" · ".join(places[:n]) for n in range(len(places), 0, -1)]
+        if conn.detail and wheres:
+            wheres.insert(0, f"{wheres[0]} · {conn.detail}")
+        cells = (METER_CELLS, METER_CELLS // 2)
+        for meter_cells in cells:
+            for where in wheres:
+                yield [connection, [(where, dim)], [*mic, *self._meter(meter_cells, tone)]]
+        yield [connection, [(wheres[-1], dim)] if wheres else [], mic]
+        yield [connection, mic]
 
-        line2 = Text()
-        line2.append("response ", dim)
+    def _meter(self, cells: int, tone: str) -> Field:
+        bar = self._shown.meter[:cells] if cells < METER_CELLS else self._shown.meter
+        return [("  ", Style()), (bar, self._s(f"status--{tone}")),
+                ("▏", self._s("status--dim"))]
+
+    def _line2_variants(self) -> Iterator[list[Field]]:
+        """Response, barge-in and mode; shorter wording when the terminal is narrow."""
+        state = self._shown.state
+        dim = self._s("status--dim")
         active = state.response_status == "in_progress"
         bad = state.response_status in {"failed", "cancelled", "incomplete"}
-        resp_style = "status--active" if active else ("status--bad" if bad else "status--dim")
-        line2.append(response_label(state), self._s(resp_style) if active or bad else Style())
-        line2.append("   barge-in ", dim)
-        line2.append("on" if state.barge_in else "off",
-                     self._s("status--good") if state.barge_in else Style())
-        line2.append("   mode ", dim)
-        if state.mode == "ptt":
-            line2.append(f"push-to-talk ({state.ptt_style})")
-        elif state.mode == "transcribe":
-            line2.append("transcribe (captions)")
-        else:
-            line2.append("VAD (hands-free)")
-        return Text("\n").join([line1, line2])
+        resp_style = self._s("status--active") if active else (
+            self._s("status--bad") if bad else Style())
+        response = response_label(state)
+        barge: Field = [("barge-in ", dim), ("on" if state.barge_in else "off",
+                                             self._s("status--good") if state.barge_in
+                                             else Style())]
+        for labelled, short in ((True, False), (True, True), (False, True)):
+            head: Field = [("response ", dim)] if labelled else []
+            yield [[*head, (response, resp_style)], barge,
+                   [("mode ", dim), (mode_label(state, short=short), Style())]]
+
+
+
+def fields_text(fields: list[Field], separator: Style) -> Text:
+    """Join groups with a dim ``│``; the space before it ends the previous run.
+
+    No styled run starts with a blank: some SVG renderers (librsvg) drop leading blanks of
+    a run, which glued "connected" to "webrtc" in the screenshots."""
+    text = Text()
+    for i, field in enumerate(f for f in fields if f):
+        if i:
+            text.append(" ")
+            text.append(SEPARATOR, separator)
+        for chunk, style in field:
+            text.append(chunk, style)
+    return text
+
+
+def first_fitting(variants: Iterator[list[Field]], width: int, separator: Style) -> Text:
+    """The first variant that fits in ``width`` cells, else the last one (cropped on display)."""
+    text = Text()
+    for fields in variants:
+        text = fields_text(fields, separator)
+        if text.cell_len <= width:
+            return text
+    return text
+
+
+def mode_label(state: UiState, *, short: bool = False) -> str:
+    if state.mode == "ptt":
+        return f"PTT {state.ptt_style}" if short else f"push-to-talk ({state.ptt_style})"
+    if state.mode == "transcribe":
+        return "captions" if short else "transcribe (captions)"
+    return "VAD" if short else "VAD (hands-free)"

@@ -106,7 +106,11 @@ class VadTimeline(Widget):
         pad = width - len(left) - len(mid) - len(right)
         half = max(1, pad // 2)
         line = left + " " * half + mid + " " * max(1, pad - half) + right
-        return Text(" " * LABEL_WIDTH + line, self._style("vad--label"))
+        # the indent is unstyled: a styled run that starts with blanks loses them in some SVG
+        # renderers (librsvg), which shifted the axis labels left of the tracks
+        text = Text(" " * LABEL_WIDTH)
+        text.append(line, self._style("vad--label"))
+        return text
 
     def _recent(self, rows: int) -> list[Text]:
         if rows <= 0:
@@ -124,7 +128,9 @@ class VadTimeline(Widget):
                 label += " (too short)"
             parts.append(Text(label, self._style(style)))
         if not parts:
-            return [Text(" " * LABEL_WIDTH + "no speech yet", self._style("vad--label"))]
+            empty = Text(" " * LABEL_WIDTH)
+            empty.append("no speech yet", self._style("vad--label"))
+            return [empty]
         width = max(10, self.content_size.width)
         lines: list[Text] = []
         line = Text(" " * LABEL_WIDTH)
@@ -135,7 +141,8 @@ class VadTimeline(Widget):
                     return lines
                 line = Text(" " * LABEL_WIDTH)
             if line.cell_len > LABEL_WIDTH:
-                line.append(" · ", self._style("vad--label"))
+                line.append(" ")
+                line.append("· ", self._style("vad--label"))
             line.append_text(part)
         lines.append(line)
         return lines[:rows]
