@@ -15,6 +15,8 @@ it exactly like this)::
 worker process: pocketsphinx's open-vocabulary decoder holds the GIL (~230 ms per 2 s utterance),
 which an in-process embedding (the client's ``--server local``) feels as audio stalls.
 ``GET /healthz`` reports sessions and outgoing-audio pacing (frames, late frames, max lateness).
+While running, the server's loggers scrub keys and ``ek_`` tokens from every line
+(:mod:`voicechat.server.redact`); ``ServerConfig``'s repr leaves the key out.
 
 Binding anything but loopback without ``api_key``
 raises :class:`ServerConfigError`: an open Realtime endpoint on a LAN would let anyone use the

@@ -4,7 +4,11 @@ A response streams the responder's text as deltas (``response.output_text.delta`
 transcript), speaks it sentence by sentence through the session's :class:`AudioSink`, and always
 closes every part it opened — also when cancelled (``client_cancelled``, ``turn_detected``) or
 failed — so clients see the same well-formed sequence as from the real server
-(``realtime-protocol.md`` §7.1, §7.4). Mixed into :class:`voicechat.server.engine.Engine`.
+(``realtime-protocol.md`` §7.1, §7.4). Each ``response.created`` is followed by
+``rate_limits.updated`` (:mod:`voicechat.server.rate_limits`). Out-of-band responses
+(``conversation: "none"``) run beside the conversation's one, see only their ``input`` items when
+given, add nothing to the conversation and can be cancelled by id. Mixed into
+:class:`voicechat.server.engine.Engine`.
 """
 
 from __future__ import annotations

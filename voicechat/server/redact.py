@@ -1,0 +1,77 @@
+"""Keep secrets out of the server's log lines.
+
+The server handles three kinds of secret: its own API key (``--api-key``), the ``ek_`` tokens it
+mints, and whatever keys clients present (``Authorization``, ``api-key`` headers or query, the
+``openai-insecure-api-key.*`` subprotocol). No log line is meant to contain one, but log lines
+quote client-chosen strings (a model name, a close reason, an exception), so a filter scrubs
+every record as a last line of defence: an operator pasting ``voicechat serve`` output into a
+bug report must never paste a key.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+
+REDACTED = "***"
+
+_PATTERNS = (
+    re.compile(r"\bek_[A-Za-z0-9_-]{6,}"),  # ephemeral tokens
+    re.compile(r"\bsk-[A-Za-z0-9_-]{6,}"),  # OpenAI-style keys
+    re.compile(r"(?i)(bearer\s+)[^\s,;\"']+"),
+    re.compile(r"(?i)(api[-_]key[=:]\s*)[^\s&,;\"']+"),
+    re.compile(r"(openai-insecure-api-key\.)[^\s,;\"']+"),
+    re.compile(r"(://[^/\s:@]+:)[^/\s@]+(?=@)"),  # user:password@ in URLs
+)
+
+
+def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    """``text`` with every known secret shape and every string in ``secrets`` masked."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, REDACTED)
+    for pattern in _PATTERNS:
+        text = pattern.sub(lambda m: (m.group(1) if m.groups() else "") + REDACTED, text)
+    return text
+
+
+class SecretFilter(logging.Filter):
+    """A logging filter that rewrites each record (message, arguments, traceback) redacted."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__()
+        self.secrets = [s for s in secrets if s]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        record.msg = redact(message, self.secrets)
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text, self.secrets)
+        return True
+
+
+#: Loggers the server and its voice pipeline write to.
+SERVER_LOGGERS = (
+    "voicechat.server",
+    "voicechat.server.voice.vad",
+    "voicechat.server.voice.tts",
+    "voicechat.server.voice.asr",
+    "voicechat.server.voice.responders",
+)
+
+
+def install(secrets: Iterable[str] = ()) -> SecretFilter:
+    """Attach one :class:`SecretFilter` to the server's loggers; :func:`uninstall` removes it."""
+    flt = SecretFilter(secrets)
+    for name in SERVER_LOGGERS:
+        logging.getLogger(name).addFilter(flt)
+    return flt
+
+
+def uninstall(flt: SecretFilter) -> None:
+    for name in SERVER_LOGGERS:
+        logging.getLogger(name).removeFilter(flt)
