@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import require_or_skip
+
 _PULSE_DIR = os.environ.get("VOICECHAT_PULSE_DIR", f"/tmp/voicechat-pulse-{os.getuid()}")
 # PortAudio reads these when sounddevice is first imported, so set them before any test runs.
 os.environ.setdefault("XDG_RUNTIME_DIR", _PULSE_DIR)
@@ -33,10 +35,10 @@ def pulse_running() -> bool:
 
 @pytest.fixture
 def pulse() -> None:
-    if not pulse_running():
-        pytest.skip(
-            "PulseAudio is not running (`pactl info` failed): run `. scripts/start-pulse.sh`"
-        )
+    require_or_skip(
+        pulse_running(),
+        "PulseAudio is not running (`pactl info` failed): run `. scripts/start-pulse.sh`",
+    )
 
 
 @pytest.fixture(scope="session")

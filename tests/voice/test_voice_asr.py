@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.conftest import require_or_skip
 from tests.speech import TEST_PHRASES, speech_pcm, speech_wav
 from voicechat.audio.dsp import mono_to_stereo, resample, rms_level
 from voicechat.server.voice.asr import Recognizer, normalize
@@ -47,9 +48,9 @@ def test_grammar_mode_is_exact_after_resampling_from_48k(grammar: Recognizer, ph
     assert grammar.transcribe(padded(resample(at48, 48000, 16000))) == phrase
 
 
-@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="Debian espeak-ng not installed")
 @pytest.mark.parametrize("phrase", TEST_PHRASES[:3])
 def test_grammar_mode_is_exact_on_debian_espeak_audio(grammar: Recognizer, phrase: str) -> None:
+    require_or_skip(shutil.which("espeak-ng") is not None, "Debian espeak-ng not installed")
     pcm, rate = _espeak_cli(phrase)
     assert grammar.transcribe(padded(resample(pcm, rate, 16000))) == phrase
 

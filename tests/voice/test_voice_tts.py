@@ -9,6 +9,7 @@ import sys
 import numpy as np
 import pytest
 
+from tests.conftest import require_or_skip
 from tests.speech import TEST_PHRASES
 from voicechat.server.voice import tts
 from voicechat.server.voice.tts import make_voice
@@ -49,8 +50,7 @@ def test_longer_text_takes_longer_to_say() -> None:
 def test_espeak_cli_fallback_speaks_when_the_library_is_missing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    if tts.shutil.which("espeak-ng") is None:
-        pytest.skip("Debian espeak-ng not installed")
+    require_or_skip(tts.shutil.which("espeak-ng") is not None, "Debian espeak-ng not installed")
     monkeypatch.setattr(tts, "_espeak_library", lambda: None)
     voice = tts.EspeakVoice()
     pcm = voice.synthesize(TEST_PHRASES[0])

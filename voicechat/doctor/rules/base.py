@@ -7,13 +7,14 @@ playback end), never the whole log, so a 100 MB log costs what a 1 MB one does.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
 from voicechat.doctor.context import Context, dig
 from voicechat.doctor.model import MAX_EVIDENCE, Entry, Evidence, Finding
 
 
-class Rule:
+class Rule(ABC):
     """Base class: subclasses set ``id``/``title`` and implement ``feed`` and ``fix``."""
 
     id: ClassVar[str]
@@ -23,14 +24,16 @@ class Rule:
         self.evidence: list[Evidence] = []
         self.count = 0
 
+    @abstractmethod
     def feed(self, entry: Entry, ctx: Context) -> None:
-        raise NotImplementedError
+        """Look at one entry (the context already includes it)."""
 
-    def conclude(self, ctx: Context) -> None:
+    def conclude(self, ctx: Context) -> None:  # noqa: B027 - optional hook, empty by design
         """Hook for rules that can only decide at the end of the log."""
 
+    @abstractmethod
     def fix(self, ctx: Context) -> str:
-        raise NotImplementedError
+        """The advice, concrete to the values this log showed."""
 
     def add(self, entry: Entry, detail: str) -> None:
         self.count += 1
