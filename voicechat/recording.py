@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -26,9 +25,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from voicechat.protocol.secrets import REDACTED, redact_text
 from voicechat.runtime_api import Direction, LogRecord
-
-REDACTED = "[redacted]"
 
 #: Event types whose ``delta`` is base64 audio (both dialects).
 AUDIO_DELTA_TYPES = frozenset({"response.output_audio.delta", "response.audio.delta"})
@@ -39,26 +37,10 @@ SECRET_KEYS = frozenset(
      "client_secret", "secret", "password", "token", "access_token", "ephemeral_key"}
 )
 
-# Credentials embedded in strings: OpenAI keys (sk-..., sk-proj-...), ephemeral tokens (ek_...),
-# bearer headers, and the browser subprotocol form "openai-insecure-api-key.<key>".
-_SECRET_PATTERN = re.compile(
-    r"(?:\bsk-[A-Za-z0-9_\-]{8,}|\bek_[A-Za-z0-9_\-]{4,}|(?i:bearer)\s+[A-Za-z0-9._\-~+/=]{8,}"
-    r"|(?i:openai-insecure-api-key\.)[A-Za-z0-9._\-]+|(?i:api[-_]key[\"']?\s*[:=]\s*[\"']?)"
-    r"[A-Za-z0-9._\-]{8,})"
-)
-
-
 def _b64_size(data: str) -> int:
     """Decoded size of a base64 string without decoding it."""
     stripped = data.rstrip("=")
     return len(stripped) * 3 // 4
-
-
-def redact_text(text: str) -> str:
-    """Replace every credential-looking substring of ``text``."""
-    if not _SECRET_PATTERN.search(text):
-        return text
-    return _SECRET_PATTERN.sub(REDACTED, text)
 
 
 def redact_event(event: dict[str, Any]) -> dict[str, Any]:

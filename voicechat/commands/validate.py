@@ -11,7 +11,6 @@ Exit codes: 0 valid, 1 invalid (the error on stdout), 2 the file could not be us
 from __future__ import annotations
 
 import json
-import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 from voicechat.protocol.dialect import Dialect
 from voicechat.protocol.errors import ProtocolError
 from voicechat.protocol.hints import hints_for
+from voicechat.protocol.secrets import redact_text
 from voicechat.protocol.validation import validate_client_event, validate_session
 
 EXIT_OK = 0
@@ -29,7 +29,6 @@ EXIT_UNUSABLE = 2
 _SESSION_TYPES = frozenset({"realtime", "transcription"})
 
 #: API keys and ephemeral tokens must never be echoed back, even inside a quoted bad value.
-_SECRET = re.compile(r"\b(?:sk-|ek_)[A-Za-z0-9_\-]{6,}")
 
 
 def run(file: Path, *, dialect: str, azure: bool) -> int:
@@ -109,4 +108,4 @@ def _unusable(message: str) -> None:
 
 
 def _redact(text: str) -> str:
-    return _SECRET.sub("[redacted]", text)
+    return redact_text(text)

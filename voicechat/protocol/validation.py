@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -33,6 +32,7 @@ from voicechat.protocol._schema_overlay import apply_overlay
 from voicechat.protocol.dialect import Dialect
 from voicechat.protocol.errors import ProtocolError, quote
 from voicechat.protocol.names import client_events
+from voicechat.protocol.secrets import redact_text
 
 __all__ = [
     "known_property_names",
@@ -383,8 +383,6 @@ class _Picker:
 # --- wording helpers ----------------------------------------------------------------------------
 
 
-#: Credentials that must never be echoed back (API keys, ephemeral ``ek_`` tokens).
-_SECRET = re.compile(r"(?:sk-|ek_)[A-Za-z0-9_\-]{6,}")
 _MAX_ECHO = 200
 
 
@@ -396,7 +394,7 @@ def _safe(value: Any) -> Any:
     """
     if not isinstance(value, str):
         return value
-    value = _SECRET.sub("[redacted]", value)
+    value = redact_text(value)
     if len(value) > _MAX_ECHO:
         value = value[:_MAX_ECHO] + "…"
     return value

@@ -11,29 +11,14 @@ bug report must never paste a key.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterable
 
-REDACTED = "***"
-
-_PATTERNS = (
-    re.compile(r"\bek_[A-Za-z0-9_-]{6,}"),  # ephemeral tokens
-    re.compile(r"\bsk-[A-Za-z0-9_-]{6,}"),  # OpenAI-style keys
-    re.compile(r"(?i)(bearer\s+)[^\s,;\"']+"),
-    re.compile(r"(?i)(api[-_]key[=:]\s*)[^\s&,;\"']+"),
-    re.compile(r"(openai-insecure-api-key\.)[^\s,;\"']+"),
-    re.compile(r"(://[^/\s:@]+:)[^/\s@]+(?=@)"),  # user:password@ in URLs
-)
+from voicechat.protocol.secrets import redact_text
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
     """``text`` with every known secret shape and every string in ``secrets`` masked."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, REDACTED)
-    for pattern in _PATTERNS:
-        text = pattern.sub(lambda m: (m.group(1) if m.groups() else "") + REDACTED, text)
-    return text
+    return redact_text(text, secrets)
 
 
 class SecretFilter(logging.Filter):

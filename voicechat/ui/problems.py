@@ -9,26 +9,15 @@ anything that looks like a secret first: keys must never reach the screen.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
-_SECRET_PATTERNS = [
-    re.compile(r"\bek_[A-Za-z0-9_\-]{6,}"),
-    re.compile(r"\bsk-[A-Za-z0-9_\-]{6,}"),
-    re.compile(r"(?i)(authorization|api[-_]?key)(['\"]?\s*[:=]\s*['\"]?)(bearer\s+)?[^\s'\",}]+"),
-    re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._\-]{8,}"),
-]
+from voicechat.protocol.secrets import redact_text
 
 
 def redact(text: str) -> str:
     """Replace anything that looks like an API key, ephemeral token or auth header value."""
-    for pattern in _SECRET_PATTERNS:
-        if pattern.groups >= 2:
-            text = pattern.sub(lambda m: f"{m.group(1)}{m.group(2)}[redacted]", text)
-        else:
-            text = pattern.sub("[redacted]", text)
-    return text
+    return redact_text(text)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Protocol
 
+from voicechat.protocol.secrets import redact_text
 from voicechat.server.voice.sse import SseParser
 
 _CHUNK = re.compile(r"\S+\s*")
@@ -216,7 +217,7 @@ def _delta_text(data: str, url: str) -> str:
 
 
 def _redact(text: str, secret: str | None) -> str:
-    return text.replace(secret, "***") if secret else text
+    return redact_text(text, [secret] if secret else [])
 
 
 def make_responder(spec: str) -> Responder:
