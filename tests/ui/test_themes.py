@@ -91,3 +91,35 @@ async def test_unknown_theme_falls_back_with_a_visible_warning() -> None:
         await pilot.pause()
         assert app.theme == "dark"
         assert any("no-such-theme" in str(n.message) for n in app._notifications)
+
+
+def _luminance(color: Color) -> float:
+    def channel(value: int) -> float:
+        v = value / 255
+        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * channel(color.r) + 0.7152 * channel(color.g) + 0.0722 * channel(color.b)
+
+
+def contrast(a: Color, b: Color) -> float:
+    """WCAG 2 contrast ratio of two opaque colours (1 to 21)."""
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_text_colour_is_readable_on_every_background(name: str) -> None:
+    """WCAG AA (4.5:1) for each colour text is drawn in, on each background it is drawn on:
+    the status bar sits on ``panel``, the panes on ``surface``, the screen on ``background``.
+    ``vc-vad-silence`` is the empty timeline track, a decoration and not text."""
+    theme = load_themes([shipped_theme_dir()])[0][name]
+    backgrounds = {key: Color.parse(getattr(theme, key)) for key in
+                   ("background", "surface", "panel")}
+    texts = {key: Color.parse(value) for key, value in theme.variables.items()
+             if key.startswith("vc-") and key != "vc-vad-silence"}
+    texts.update({key: Color.parse(getattr(theme, key)) for key in
+                  ("foreground", "primary", "accent", "success", "warning", "error")})
+    poor = [f"{text} on {bg}: {contrast(fg, bgc):.1f}"
+            for text, fg in texts.items() for bg, bgc in backgrounds.items()
+            if contrast(fg, bgc) < 4.5]
+    assert poor == []

@@ -88,6 +88,8 @@ class VoiceChatApp(App[int]):
     #events > .event-flow--in { color: $vc-event-in; }
     #events > .event-flow--out { color: $vc-event-out; }
     #events > .event-flow--error { color: $vc-event-error; text-style: bold; }
+    #events > .event-flow--time { color: $vc-dim; }
+    #events > .event-flow--local { color: $vc-dim; }
     #message { dock: bottom; margin-bottom: 1; border: tall $panel; display: none; }
     #message.-shown { display: block; }
     #message:focus { border: tall $primary; }

@@ -16,6 +16,11 @@ Why a line-API ``ScrollView`` and not ``RichLog``: folded lines change after the
 line-API widget renders only the visible rows, so its cost does not grow with history
 (``shared/reference/textual-and-style.md`` A2). ``max_lines`` bounds memory.
 
+Each line is fitted to the pane's width by :mod:`voicechat.ui.event_line` (short event names
+in a narrow pane, the time and arrow always kept). Painting is cheap while deltas stream: styles
+are resolved once per style change, rendered lines are cached by (row, fold count, width), a
+growing fold repaints only its own line, and a new line does not relayout the screen.
+
 Colours come from component classes with built-in theme variables, so the widget works in any
 app; an app that defines ``$vc-event-in`` / ``$vc-event-out`` / ``$vc-event-error`` can restyle
 ``EventFlow > .event-flow--in`` etc. in its own CSS.
@@ -400,8 +405,17 @@ class EventFlow(ScrollView, can_focus=True):
         return f"segment-{self._append_segment}"
 
     def _refresh_row(self, row: Row) -> None:
-        if row.shown_in(self._filter):
-            self.refresh()
+        """Repaint a fold whose count grew: only its own line, and only if it is on screen.
+
+        While a response streams nearly every event is a delta folded into one line; a
+        whole-widget refresh per batch repainted every visible row for one changed number."""
+        if not row.shown_in(self._filter):
+            return
+        top = int(self.scroll_offset.y)
+        for index in range(top, min(len(self._visible), top + self.size.height)):
+            if self._visible[index] is row:
+                self.refresh_line(index)
+                return
 
     def _trim(self) -> None:
         drop = len(self._rows) - self.max_lines
@@ -415,8 +429,26 @@ class EventFlow(ScrollView, can_focus=True):
             self._cursor = self._visible.index(selected) if selected in self._visible else 0
 
     def _update_size(self) -> None:
+        """Tell the scroll machinery how many lines there are, without a screen relayout.
+
+        Assigning ``virtual_size`` schedules a layout of the whole screen (the reactive is
+        declared ``layout=True``), and a new line arrives with nearly every event: profiling the
+        streaming benchmark showed those relayouts, each followed by a full-screen composite, as
+        the pane's largest cost. The pane's box is fixed by CSS, so only its scrollbar depends
+        on the line count. This is the path Textual itself takes in ``Widget._size_updated``
+        when no layout is wanted (``set_reactive`` + ``_scroll_update``, textual 8.2.8, pinned);
+        a scrollbar that appears or disappears still schedules the layout it needs.
+        """
         # lines are cropped to the width (no horizontal scrolling): width 0 never overflows
-        self.virtual_size = Size(0, len(self._visible))
+        size = Size(0, len(self._visible))
+        if size == self.virtual_size:
+            return
+        if not self.is_mounted or not self.container_size:
+            self.virtual_size = size  # not laid out yet: let Textual do the first layout
+            return
+        self.set_reactive(EventFlow.virtual_size, size)
+        self._scroll_update(size)
+        self.refresh()
 
 
 class EventDetail(Static):

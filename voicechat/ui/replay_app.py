@@ -123,6 +123,8 @@ class ReplayApp(App[int]):
     EventFlow > .event-flow--in { color: $vc-event-in; }
     EventFlow > .event-flow--out { color: $vc-event-out; }
     EventFlow > .event-flow--error { color: $vc-event-error; text-style: bold; }
+    EventFlow > .event-flow--time { color: $vc-dim; }
+    EventFlow > .event-flow--local { color: $vc-dim; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [

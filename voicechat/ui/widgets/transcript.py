@@ -21,7 +21,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
-from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
@@ -35,6 +34,10 @@ from voicechat.ui.viewstate import Entry
 MAX_LIVE_ENTRIES = 6
 """Entries kept in the live area at most; older ones are committed even if not final, so one
 transcription that never resolves cannot make the live widget grow without bound."""
+
+LIVE_STEP = 3
+"""The live area grows by this many lines at a time while a turn streams (see
+``_commit_and_show_live``): fewer relayouts, at the cost of up to two blank lines below it."""
 
 ROLE_LABELS = {"user": "You", "assistant": "Assistant", "system": "System", "caption": ""}
 
@@ -68,6 +71,7 @@ class Transcript(Vertical):
         self._committed: list[Entry] = []
         self._live_key: tuple[Entry, ...] = ()
         self._live_height = -1
+        self._live_start = -1
         self._styles: dict[str, Style] = {}
         self._last_width = 0
         self._resize_timer: Timer | None = None
@@ -135,16 +139,23 @@ class Transcript(Vertical):
             widget = self.live
             widget.set_class(not live, "-empty")
             text = Text("\n").join(self._render_entry(e, live=True) for e in live)
-            # A relayout per delta is what makes streaming expensive (A2); the live area only
-            # needs one when its height changes, i.e. when the wrapped line count changes.
-            height = self._estimate_height(text)
-            widget.update(text, layout=height != self._live_height)
-            self._live_height = height
+            # A relayout per delta is what makes streaming expensive (A2), and a relayout is
+            # of the whole screen. So the live area has a height of its own, reserved in steps
+            # of LIVE_STEP lines while one turn streams (a new line of text every few deltas
+            # would otherwise relayout each time), and set afresh when entries are committed.
+            height = self._wrapped_height(text)
+            if end != self._live_start or height > self._live_height:
+                self._live_start = end
+                self._live_height = -(-height // LIVE_STEP) * LIVE_STEP
+                widget.styles.height = max(1, self._live_height)  # schedules the layout
+            widget.update(text, layout=False)
 
-    def _estimate_height(self, text: Text) -> int:
+    def _wrapped_height(self, text: Text) -> int:
+        """Lines ``text`` takes in the live area, wrapped as the Static will wrap it."""
+        if not text.plain:
+            return 0
         width = max(1, self.live.content_region.width or self.size.width - 2)
-        lines = text.plain.split("\n") if text.plain else []
-        return sum(max(1, -(-cell_len(line) // width)) for line in lines)
+        return len(text.wrap(self.app.console, width))
 
     def _style(self, name: str) -> Style:
         style = self._styles.get(name)
@@ -176,7 +187,9 @@ class Transcript(Vertical):
         else:
             if live and status in {"streaming", "pending"}:
                 text.append(entry.text, Style(italic=self.captions))
-                text.append(" ▍", self._style("transcript--status"))
+                if not entry.text.endswith(" "):
+                    text.append(" ")  # unstyled: a styled run must not start with a blank
+                text.append("▍", self._style("transcript--status"))
             else:
                 text.append(entry.text)
             if entry.truncated or status == "incomplete":

@@ -1,0 +1,138 @@
+"""The screen at 80 and 120 columns: separated status fields, readable event lines, and the
+event pane's style cache (one lookup per style change, refreshed on a theme switch)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from rich.text import Text
+from textual.strip import Strip
+
+from tests.ui.conftest import make_app
+from tests.ui.fakes import ScriptedHandle
+from tests.ui.test_snapshots import conversation
+from voicechat.ui.app import VoiceChatApp
+from voicechat.ui.event_flow import EventFlow
+from voicechat.ui.widgets.status_bar import StatusBar
+
+
+def status_lines(app: VoiceChatApp) -> tuple[Text, list[str], int]:
+    bar = app.query_one(StatusBar)
+    text = bar.render()
+    assert isinstance(text, Text)
+    return text, text.plain.split("\n"), bar.content_size.width
+
+
+def flow_strips(flow: EventFlow) -> list[Strip]:
+    return [flow.render_line(y) for y in range(flow.size.height)]
+
+
+def assert_no_run_starts_blank(strip_or_text: Strip | Text) -> None:
+    """Only all-blank runs may start with a blank (see status_bar.fields_text)."""
+    if isinstance(strip_or_text, Text):
+        plain = strip_or_text.plain
+        runs = [plain[span.start:span.end] for span in strip_or_text.spans]
+    else:
+        runs = [segment.text for segment in strip_or_text]
+    for run in runs:
+        assert not run.startswith(" ") or not run.strip(), repr(run)
+
+
+def conversation_app() -> tuple[ScriptedHandle, VoiceChatApp]:
+    handle = ScriptedHandle(level=0.35)
+    return handle, make_app(handle, clock=lambda: handle.clock, poll_hz=5)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)])
+async def test_status_bar_fields_are_separated_and_never_wrap(size: tuple[int, int]) -> None:
+    handle, app = conversation_app()
+    async with app.run_test(size=size) as pilot:
+        await app.workers.wait_for_complete()
+        conversation(handle)
+        app.sync()
+        await pilot.pause()
+        text, lines, width = status_lines(app)
+        assert len(lines) == 2 and all(len(line) <= width for line in lines)
+        where = "webrtc · local · gpt-realtime · ga" if size[0] >= 120 else "webrtc · local"
+        assert lines[0].startswith(f"● connected │ {where} │ mic muted for playback ")
+        assert lines[1] == "response resp_2 in progress │ barge-in off │ mode VAD (hands-free)"
+        assert_no_run_starts_blank(text)
+
+
+async def test_narrow_status_bar_uses_shorter_wording() -> None:
+    handle = ScriptedHandle(mode="ptt")
+    app = make_app(handle)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await app.workers.wait_for_complete()
+        handle.connection_info = replace(handle.connection_info,
+                                         detail="WebRTC call rtc_0123456789abcdef")
+        app.sync()
+        await pilot.pause()
+        _, lines, width = status_lines(app)
+        assert width == 58
+        assert lines[0].startswith("● connected │ ") and "│ mic push-to-talk closed" in lines[0]
+        assert "rtc_0123" not in lines[0]  # the connection detail goes first
+        assert lines[1] == "response no response yet │ barge-in off │ mode PTT toggle"
+    app = make_app(ScriptedHandle(mode="ptt"))
+    async with app.run_test(size=(120, 20)) as pilot:
+        await app.workers.wait_for_complete()
+        app.sync()
+        await pilot.pause()
+        assert status_lines(app)[1][1] == \
+            "response no response yet │ barge-in off │ mode push-to-talk (toggle)"
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)])
+async def test_event_lines_keep_time_arrow_and_a_gap_before_the_summary(
+    size: tuple[int, int],
+) -> None:
+    handle, app = conversation_app()
+    async with app.run_test(size=size) as pilot:
+        await app.workers.wait_for_complete()
+        conversation(handle)
+        app.sync()
+        await pilot.pause()
+        flow = app.event_flow
+        flow.action_first()  # the oldest lines: the first turn
+        await pilot.pause()
+        strips = flow_strips(flow)
+        width = flow.scrollable_content_region.width
+        lines = [strip.text.rstrip() for strip in strips if strip.text.strip()]
+        assert len(lines) > 10
+        for strip, line in zip(strips, lines, strict=False):
+            assert strip.cell_length == width
+            time, arrow, label = line.split()[:3]
+            assert float(time) >= 0 and arrow in "←→·" and label
+            assert_no_run_starts_blank(strip)
+        # short event names at these widths, each followed by one space and its summary
+        assert lines[0].split(maxsplit=2)[2].startswith("session.created realt")
+        assert any("← item.added item_u1" in line for line in lines)
+
+
+async def test_event_flow_resolves_styles_once_and_again_after_a_theme_change() -> None:
+    handle, app = conversation_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await app.workers.wait_for_complete()
+        conversation(handle)
+        app.sync()
+        await pilot.pause()
+        flow = app.event_flow
+        styles = flow.line_styles
+        flow_strips(flow)
+        assert flow.line_styles is styles  # painting did not re-resolve anything
+
+        def in_colour() -> str:
+            for strip in flow_strips(flow):
+                for segment in strip:
+                    if segment.text.startswith("← ") and segment.style is not None:
+                        color = segment.style.color
+                        assert color is not None and color.triplet is not None
+                        return color.triplet.hex
+            raise AssertionError("no server→client line on screen")
+
+        assert in_colour() == app.get_theme("dark").variables["vc-event-in"].lower()
+        app.theme = "light"
+        await pilot.pause()
+        assert flow.line_styles is not styles
+        assert in_colour() == app.get_theme("light").variables["vc-event-in"].lower()

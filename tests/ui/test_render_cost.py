@@ -1,0 +1,107 @@
+"""What keeps streaming cheap, asserted as behaviour (never as timings, which bench/bench_tui.py
+prints): new event lines and streaming text do not relayout the whole screen, a growing fold
+repaints only its own line, and the live transcript area grows in steps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from textual.geometry import Region
+from textual.screen import Screen
+
+from tests.ui.conftest import SIZE, make_app
+from tests.ui.fakes import ScriptedHandle, deltas, response_start, user_speech, user_transcript
+from voicechat.runtime_api import LogRecord
+from voicechat.ui.event_flow import EventFlow
+from voicechat.ui.widgets.transcript import LIVE_STEP
+
+
+def record(t: float, kind: str, **fields: Any) -> LogRecord:
+    return LogRecord(t=t, ts="", dir="in", event={"type": kind, **fields})
+
+
+@pytest.fixture
+def layouts(monkeypatch: pytest.MonkeyPatch) -> list[Screen[Any]]:
+    """Every whole-screen layout pass, as it happens."""
+    seen: list[Screen[Any]] = []
+    original = Screen._refresh_layout
+
+    def counting(self: Screen[Any], *args: Any, **kwargs: Any) -> None:
+        seen.append(self)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Screen, "_refresh_layout", counting)
+    return seen
+
+
+async def test_new_event_lines_scroll_without_relayouting_the_screen(
+    layouts: list[Screen[Any]],
+) -> None:
+    app = make_app(ScriptedHandle(), start_handle=False)
+    async with app.run_test(size=SIZE) as pilot:
+        flow = app.event_flow
+        for i in range(100):  # more than a screenful: the scrollbar is there
+            flow.add_record(record(i * 0.1, "input_audio_buffer.committed", item_id=f"item_{i}"))
+        await pilot.pause()
+        assert flow.show_vertical_scrollbar
+        layouts.clear()
+        for i in range(100, 130):
+            flow.add_record(record(i * 0.1, "input_audio_buffer.committed", item_id=f"item_{i}"))
+            await pilot.pause()
+        assert layouts == []
+        # ...and the pane still follows the newest line, with a scrollbar that knows the count
+        assert flow.virtual_size.height == 130
+        assert flow.scroll_offset.y == flow.max_scroll_y == 130 - flow.size.height
+        assert flow.vertical_scrollbar.window_virtual_size == 130
+        last = flow.render_line(flow.size.height - 1).text
+        assert "item_129" in last
+
+
+async def test_a_growing_fold_repaints_only_its_own_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    app = make_app(ScriptedHandle(), start_handle=False)
+    async with app.run_test(size=SIZE) as pilot:
+        flow = app.event_flow
+        flow.add_record(record(0.1, "response.created", response={"id": "resp_1"}))
+        delta = "response.output_audio_transcript.delta"
+        flow.add_record(record(0.2, delta, response_id="resp_1", delta="a"))
+        await pilot.pause()
+        regions: list[tuple[Region, ...]] = []
+        original = EventFlow.refresh
+
+        def spy(self: EventFlow, *args: Region, **kwargs: Any) -> EventFlow:
+            regions.append(args)
+            return original(self, *args, **kwargs)
+
+        monkeypatch.setattr(EventFlow, "refresh", spy)
+        flow.add_record(record(0.3, delta, response_id="resp_1", delta="b"))
+        assert regions == [(Region(0, 1, flow.size.width, 1),)]  # line 1: the fold
+        assert flow.rows[1].count == 2
+        assert "×2" in flow.render_line(1).text
+
+
+async def test_live_transcript_grows_in_steps(layouts: list[Screen[Any]]) -> None:
+    handle = ScriptedHandle()
+    app = make_app(handle)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()
+        handle.run([*user_speech("item_u1"), user_transcript("item_u1", "hi"),
+                    *response_start("resp_1", "item_a1", "item_u1")])
+        app.sync()
+        await pilot.pause()
+        live = app.transcript.live
+        heights: list[int] = []
+        layouts.clear()
+        for i in range(60):  # about six lines: below the live area's max-height
+            handle.run(deltas("resp_1", "item_a1", [f"word{i} "]))
+            app.sync()
+            await pilot.pause()
+            height = live.size.height
+            assert height % LIVE_STEP == 0
+            assert height >= len(live.render_lines(live.region.reset_offset)) > 0
+            if not heights or heights[-1] != height:
+                heights.append(height)
+        assert heights == sorted(heights) and len(heights) >= 3  # it did grow, in steps
+        assert len(layouts) <= 2 * len(heights)  # not one layout per new line of text
+        text = str(live.render())
+        assert text.startswith("Assistant: word0 ") and "word59" in text
