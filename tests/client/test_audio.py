@@ -152,3 +152,16 @@ def test_devices_lists_the_pulse_devices(pulse: None, capsys: pytest.CaptureFixt
     out = capsys.readouterr().out
     assert "pulse" in out or "default" in out
     assert "<in" in out and "<out" in out
+
+
+def test_no_device_with_portaudio_present_says_so_instead_of_asking_to_install_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # PortAudio loads but lists nothing: a machine without a sound card or sound server.
+    monkeypatch.setattr(devices, "list_devices", lambda: [])
+    with pytest.raises(devices.AudioUnavailable) as info:
+        devices.resolve_device(None, "input")
+    message = str(info.value)
+    assert "no audio input device found" in message
+    assert "libportaudio2" not in message
+    assert "--mic FILE" in message and "voicechat devices" in message

@@ -33,6 +33,12 @@ FIX = (
     "install PortAudio (`sudo apt-get install libportaudio2` on Debian/Ubuntu), "
     "or run without a sound card: --mic FILE.wav and --speaker FILE.wav|none"
 )
+#: PortAudio is there but lists no device: a machine without a sound card (or a sound server).
+NO_DEVICE_FIX = (
+    "PortAudio sees no sound card or sound server here. Plug one in or start PulseAudio/PipeWire "
+    "(`voicechat devices` lists what PortAudio sees), or run without one: --mic FILE.wav and "
+    "--speaker FILE.wav|none"
+)
 
 
 class AudioUnavailable(Exception):
@@ -92,7 +98,7 @@ def resolve_device(spec: str | None, kind: str) -> int | None:
     channels = "inputs" if kind == "input" else "outputs"
     usable = [d for d in devices if getattr(d, channels) > 0]
     if not usable:
-        raise AudioUnavailable(f"no audio {kind} device found: {FIX}")
+        raise AudioUnavailable(f"no audio {kind} device found: {NO_DEVICE_FIX}")
     if spec is None or spec == "default":
         return None
     if spec.isdigit():
