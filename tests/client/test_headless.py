@@ -152,4 +152,5 @@ def test_cli_reports_an_unreachable_server_clearly(tmp_path: Path) -> None:
     )
     assert proc.returncode == 1
     assert "cannot reach http://127.0.0.1:9" in proc.stderr
+    assert "fix: check --server and your network" in proc.stderr
     assert "sk-should-never" not in proc.stderr + proc.stdout

@@ -132,6 +132,11 @@ async def run_headless(settings: Settings, out: TextIO | None = None) -> int:
         await runtime.start()
     except (AuthError, ConnectError, AudioFileError, AudioUnavailable, ConfigError) as exc:
         print(f"voicechat: {exc}", file=sys.stderr)
+        if isinstance(exc, AuthError | ConnectError):
+            # The same advice the TUI shows in its problem banner.
+            from voicechat.ui.problems import problem_from_exception
+
+            print(f"  fix: {problem_from_exception(exc).fix}", file=sys.stderr)
         return 1
     except OSError as exc:  # e.g. --record into a missing directory
         print(f"voicechat: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
