@@ -165,3 +165,33 @@ def test_no_device_with_portaudio_present_says_so_instead_of_asking_to_install_i
     assert "no audio input device found" in message
     assert "libportaudio2" not in message
     assert "--mic FILE" in message and "voicechat devices" in message
+
+
+def test_speaker_resamples_for_a_device_that_refuses_48k() -> None:
+    # A 1 kHz tone at 48 kHz played through a 44.1 kHz device must come out as 1 kHz at 44.1 kHz,
+    # in the block sizes PortAudio asks for, with nothing lost or invented.
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from voicechat.audio import dsp
+    from voicechat.audio.playback import PlaybackBuffer
+
+    buffer = PlaybackBuffer()
+    t = np.arange(48000) / 48000
+    buffer.push((np.sin(2 * np.pi * 1000 * t) * 10000).astype(np.int16), item_id="a1")
+    sink = devices.DeviceSink.__new__(devices.DeviceSink)
+    sink.buffer, sink.rate, sink.underruns = buffer, 44100, 0
+    sink._resampler = dsp.StreamResampler(48000, 44100)
+    sink._fifo = np.zeros(0, dtype=np.int16)
+    status = SimpleNamespace(output_underflow=False)
+    blocks = []
+    for _ in range(40):  # 40 callbacks of 882 frames = 0.8 s at 44.1 kHz
+        out = np.zeros((882, 1), dtype=np.int16)
+        sink._callback(out, 882, None, status)
+        blocks.append(out[:, 0].copy())
+    played = np.concatenate(blocks)[2000:30000].astype(np.float64)
+    spectrum = np.abs(np.fft.rfft(played * np.hanning(played.size)))
+    peak_hz = np.argmax(spectrum) * 44100 / played.size
+    assert abs(peak_hz - 1000) < 5
+    assert 0.6 < np.sqrt(np.mean(played**2)) / (10000 / np.sqrt(2)) < 1.1

@@ -162,8 +162,12 @@ class DeviceSource:
         blocksize = self.rate // 50
         try:
             self._stream = self._sd.InputStream(
-                samplerate=self.rate, blocksize=blocksize, device=self.device, channels=1,
-                dtype="int16", callback=self._callback,
+                samplerate=self.rate,
+                blocksize=blocksize,
+                device=self.device,
+                channels=1,
+                dtype="int16",
+                callback=self._callback,
             )
             self._stream.start()
         except Exception as exc:
@@ -210,12 +214,12 @@ class DeviceSink:
         self._sd = load_sounddevice()
         self.buffer = buffer
         self.device = resolve_device(device, "output")
-        rate = _pick_rate(self._sd, self.device, "output")
-        if rate != RATE:
-            raise AudioUnavailable(
-                f"the output device does not take 48000 Hz (default {rate} Hz); pick another with "
-                "--speaker (see `voicechat devices`) or use --speaker FILE.wav"
-            )
+        self.rate = _pick_rate(self._sd, self.device, "output")
+        # Devices that refuse 48 kHz get the conversation's audio resampled in the callback:
+        # whole 20 ms blocks are resampled into a small FIFO, and each callback takes what it
+        # needs from there (at most one block is read ahead of the speaker).
+        self._resampler = dsp.StreamResampler(RATE, self.rate) if self.rate != RATE else None
+        self._fifo = np.zeros(0, dtype=np.int16)
         self._stream: Any = None
         self.underruns = 0
 
@@ -225,12 +229,23 @@ class DeviceSink:
     def _callback(self, outdata: Any, frames: int, time_info: Any, status: Any) -> None:
         if status.output_underflow:
             self.underruns += 1
-        outdata[:, 0] = self.buffer.read(frames)
+        if self._resampler is None:
+            outdata[:, 0] = self.buffer.read(frames)
+            return
+        while len(self._fifo) < frames:
+            block = self._resampler.process(self.buffer.read(FRAME))
+            self._fifo = np.concatenate([self._fifo, block])
+        outdata[:, 0] = self._fifo[:frames]
+        self._fifo = self._fifo[frames:]
 
     async def start(self) -> None:
         try:
             self._stream = self._sd.OutputStream(
-                samplerate=RATE, blocksize=FRAME, device=self.device, channels=1, dtype="int16",
+                samplerate=self.rate,
+                blocksize=self.rate // 50,
+                device=self.device,
+                channels=1,
+                dtype="int16",
                 callback=self._callback,
             )
             self._stream.start()
