@@ -4,10 +4,15 @@
 #     ALSA plugin (virtual mic/speaker for tests), espeak-ng + sox (test speech), tmux (TUI tests)
 #   - a virtualenv in .venv with voicechat installed editable, plus the dev tools
 # Safe to run again; it only installs what is missing.
+#   --with-test-tools  also install what only the test suite needs (headless Chromium for the
+#                      browser-client test); scripts/test.sh passes it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins espeak-ng sox tmux)
+if [ "${1:-}" = "--with-test-tools" ]; then
+  APT_PACKAGES+=(chromium)
+fi
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -3,7 +3,7 @@
 # PulseAudio daemon, then lint, type-check and pytest. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/setup.sh
+./scripts/setup.sh --with-test-tools
 # shellcheck source=/dev/null
 . scripts/start-pulse.sh
 unset NO_COLOR
