@@ -29,7 +29,7 @@ import contextlib
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,7 @@ from voicechat.core import (
     Session,
     SessionPolicy,
     SetBargeIn,
+    SetPttStyle,
     SetMicAvailable,
     TalkPressed,
     TalkReleased,
@@ -232,6 +233,14 @@ class Runtime:
 
     def talk_released(self) -> None:
         self._user("talk_released", TalkReleased())
+
+    def set_ptt_style(self, style: str) -> None:
+        """Toggle or release (hold) push-to-talk; the policy keeps it for a reconnect's session."""
+        if style == self.policy.ptt_style:
+            return
+        self._user(f"ptt_style_{style}", SetPttStyle(style))  # the core refuses a bad style
+        if style in ("toggle", "release"):
+            self.policy = replace(self.policy, ptt_style=style)  # type: ignore[arg-type]
 
     def toggle_mute(self) -> None:
         self._user("toggle_mute", ToggleMute())

@@ -84,6 +84,11 @@ class ConversationHandle(Protocol):
 
     def talk_released(self) -> None: ...
 
+    def set_ptt_style(self, style: str) -> None:
+        """Switch push-to-talk to ``"toggle"`` or ``"release"`` (hold); kept across reconnects.
+
+        The TUI calls it once it learns the terminal reports key releases."""
+
     def toggle_mute(self) -> None: ...
 
     def toggle_barge_in(self) -> None: ...

@@ -19,6 +19,7 @@ from voicechat.core.inputs import (
     MicAudio,
     SendText,
     SetBargeIn,
+    SetPttStyle,
     TalkPressed,
     TalkReleased,
     ToggleMute,
@@ -97,6 +98,10 @@ class ScriptedHandle:
     def talk_released(self) -> None:
         self.calls.append("talk_released")
         self._apply(self.session.handle(TalkReleased(), self.clock))
+
+    def set_ptt_style(self, style: str) -> None:
+        self.calls.append(f"set_ptt_style:{style}")
+        self._apply(self.session.handle(SetPttStyle(style), self.clock))
 
     def toggle_mute(self) -> None:
         self.calls.append("toggle_mute")

@@ -23,6 +23,17 @@ class TalkReleased:
 
 
 @dataclass(frozen=True)
+class SetPttStyle:
+    """Switch push-to-talk between ``toggle`` and ``release`` (hold) while running.
+
+    The UI learns only after start-up whether the terminal reports key releases (the kitty
+    keyboard protocol, see ``voicechat.ui.key_release``), so the style cannot be fixed up front.
+    """
+
+    style: str
+
+
+@dataclass(frozen=True)
 class ToggleMute:
     """The user's own mute key; it wins over every other reason to open the mic."""
 
@@ -98,6 +109,7 @@ class SetMicAvailable:
 Input = (
     TalkPressed
     | TalkReleased
+    | SetPttStyle
     | ToggleMute
     | SetBargeIn
     | CancelRequested

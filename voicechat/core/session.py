@@ -45,7 +45,8 @@ during playback (see :mod:`voicechat.core.mic`), so the user cannot interrupt by
 *Push-to-talk.* ``turn_detection: null``. Opening clears the input buffer and the mic gate's
 push-to-talk reason; closing commits and creates a response when enough audio was sent (counted
 from ``MicAudio``), otherwise clears the buffer and says the turn was too short. The toggle style
-flips on each press; the release style opens on press and closes on release.
+flips on each press; the release style opens on press and closes on release. ``SetPttStyle``
+switches style at run time (the TUI does when the terminal turns out to report key releases).
 
 *Robustness.* Malformed, unknown and out-of-order events become Notices; nothing from the wire can
 raise. ``strict=True`` (tests) re-raises handler bugs instead of hiding them in a Notice.
@@ -80,6 +81,7 @@ from voicechat.core.inputs import (
     SendText,
     SetBargeIn,
     SetMicAvailable,
+    SetPttStyle,
     TalkPressed,
     TalkReleased,
     ToggleMute,
@@ -87,7 +89,7 @@ from voicechat.core.inputs import (
 )
 from voicechat.core.mic import MicGate, MicReason, MicState
 from voicechat.core.outbox import Outbox
-from voicechat.core.policy import SessionPolicy, initial_session
+from voicechat.core.policy import PttStyle, SessionPolicy, initial_session
 from voicechat.core.responses import ResponseTracker, final_status
 from voicechat.core.transcript import Transcript
 from voicechat.core.view import (
@@ -113,6 +115,12 @@ class _PendingBargeIn:
     item_id: str | None
     audio_start_ms: float | None
     mic_ms: float = 0.0
+
+
+_PTT_STYLES = {
+    "toggle": "each press of the talk key opens or closes the mic",
+    "release": "the mic is open while the talk key is held",
+}
 
 
 class Session:
@@ -188,6 +196,7 @@ class Session:
         self._inputs: dict[type, Callable[[Any, float, list[Action]], None]] = {
             TalkPressed: self._talk_pressed,
             TalkReleased: self._talk_released,
+            SetPttStyle: self._set_ptt_style,
             ToggleMute: self._toggle_mute,
             SetBargeIn: self._set_barge_in,
             CancelRequested: self._cancel_requested,
@@ -705,6 +714,19 @@ class Session:
     def _talk_released(self, inp: TalkReleased, now: float, actions: list[Action]) -> None:
         if self._ptt and self.policy.ptt_style == "release" and self._gate.ptt_open:
             self._close_ptt(actions)
+
+    def _set_ptt_style(self, inp: SetPttStyle, now: float, actions: list[Action]) -> None:
+        """Change style in place; an open push-to-talk stays open and closes the new way."""
+        style = inp.style
+        if style == self.policy.ptt_style:
+            return
+        if style not in _PTT_STYLES:
+            self._notice(actions, "warning",
+                         f"ptt_style must be toggle or release, not {style!r}; unchanged")
+            return
+        new_style: PttStyle = "release" if style == "release" else "toggle"
+        self.policy = replace(self.policy, ptt_style=new_style)
+        self._notice(actions, "info", f"push-to-talk style: {style} ({_PTT_STYLES[style]})")
 
     def _open_ptt(self, now: float, actions: list[Action]) -> None:
         actions.extend(self._send({"type": "input_audio_buffer.clear"}))

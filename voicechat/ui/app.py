@@ -11,6 +11,8 @@ Data flow, and why:
 * Only the loop thread touches widgets.
 * Problems (no device, server unreachable, rejected config, expired key) become a banner with
   the fix, never a traceback; the app stays open so the user can read it and quit.
+* Push-to-talk is a toggle until the terminal proves it reports key releases (kitty keyboard
+  protocol, :mod:`voicechat.ui.key_release`); from then on it is hold-to-talk.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from textual import on, work
@@ -29,7 +31,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
 from voicechat.runtime_api import ConnectionInfo, ConversationHandle, LogRecord
-from voicechat.ui import keys
+from voicechat.ui import key_release, keys
 from voicechat.ui.event_flow import FILTERS, EventDetail, EventFlow, FilterMode
 from voicechat.ui.problems import Problem, problem_from_event, problem_from_exception, redact
 from voicechat.ui.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, ThemeProblem, load_themes
@@ -132,11 +134,16 @@ class VoiceChatApp(App[int]):
         self.state = UiState()
         self._poll_timer: Timer | None = None
         self._ticks = 0
+        self.hold_to_talk = False  # True once the terminal has shown it reports key releases
         themes, problems = load_themes(theme_dirs)
         self._file_themes = themes
         self._theme_problems: list[ThemeProblem] = problems
 
     # --- set-up ------------------------------------------------------------------------------
+
+    def get_driver_class(self) -> Any:
+        """On a real Linux/macOS terminal, Textual's driver plus kitty key-release reporting."""
+        return key_release.driver_for(super().get_driver_class())
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(VARIABLE_DEFAULTS)
@@ -318,14 +325,47 @@ class VoiceChatApp(App[int]):
     # --- actions (keys) ----------------------------------------------------------------------
 
     def action_talk(self) -> None:
-        """Toggle push-to-talk: terminals report no key release, so one press opens, the next
-        closes. In "release" style (a terminal that reports releases) the second press is
+        """Press of the talk key. Hold-to-talk: the core opens the mic (and ignores auto-repeat
+        presses while open); the release arrives as :class:`key_release.KeyReleased`.
+
+        Toggle (no key release from the terminal): one press opens, the next closes. With
+        ``ptt_style = "release"`` configured but no releases reported, the second press is
         delivered as the release."""
         state = self.state
-        if state.ptt_style == "release" and state.mic_state == "live":
+        if self.hold_to_talk:
+            self.handle.talk_pressed()
+        elif state.ptt_style == "release" and state.mic_state == "live":
             self.handle.talk_released()
         else:
             self.handle.talk_pressed()
+
+    def on_key_event_types_reported(self, message: key_release.KeyEventTypesReported) -> None:
+        """Arrives before the first repeat or release, so a held key never toggles."""
+
+    def on_key_released(self, message: key_release.KeyReleased) -> None:
+        """Releases of the talk key close the mic; every other release is swallowed here."""
+        if not key_release.is_release_of(message.key, self._talk_keys()):
+            return
+        self.use_hold_to_talk()
+        self.handle.talk_released()
+
+    def use_hold_to_talk(self) -> None:
+        """Switch push-to-talk to hold (core style "release") and say so in the footer."""
+        if self.hold_to_talk:
+            return
+        self.hold_to_talk = True
+        self.handle.set_ptt_style("release")
+        bindings = self._bindings.key_to_bindings
+        for key, key_bindings in bindings.items():
+            bindings[key] = [replace(b, description=keys.TALK_HOLD_LABEL) if b.id == keys.TALK
+                             else b for b in key_bindings]
+        self.refresh_bindings()
+        self.sync()
+
+    def _talk_keys(self) -> list[str]:
+        spec = self._user_keymap.get(keys.TALK) or ",".join(
+            b.key for b in keys.BINDINGS if b.id == keys.TALK)
+        return spec.split(",")
 
     def action_mute(self) -> None:
         self.handle.toggle_mute()

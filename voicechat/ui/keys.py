@@ -4,9 +4,11 @@ The ids are the public names users write in their config (``[keys]`` table, e.g.
 ``talk = "space"`` or ``cancel = "escape,c"``). Textual applies them through ``App.set_keymap``,
 so the footer always shows the key that really works.
 
-Terminals report no key release (Textual has no key-up event; see textual-and-style.md A1), so
-"talk" is a toggle by default: one press opens the mic, the next closes it. The footer and the
-status bar both say "toggle" so nobody holds the key and wonders why nothing happens.
+Most terminals report no key release (Textual has no key-up event; see textual-and-style.md A1),
+so "talk" is a toggle by default: one press opens the mic, the next closes it. The footer and the
+status bar both say "toggle" so nobody holds the key and wonders why nothing happens. A terminal
+that speaks the kitty keyboard protocol does report releases (``voicechat.ui.key_release``); the
+app then switches to hold-to-talk and both say "hold".
 """
 
 from __future__ import annotations
@@ -24,8 +26,11 @@ FILTER = "filter"
 THEME = "theme"
 QUIT = "quit"
 
+TALK_TOGGLE_LABEL = "Talk (toggle)"
+TALK_HOLD_LABEL = "Talk (hold)"
+
 BINDINGS: list[Binding] = [
-    Binding("space", "talk", "Talk (toggle)", id=TALK, priority=False),
+    Binding("space", "talk", TALK_TOGGLE_LABEL, id=TALK, priority=False),
     Binding("m", "mute", "Mute", id=MUTE),
     Binding("b", "barge_in", "Barge-in", id=BARGE_IN),
     Binding("c", "cancel", "Cancel", id=CANCEL),

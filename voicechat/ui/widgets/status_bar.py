@@ -202,7 +202,9 @@ def first_fitting(variants: Iterator[list[Field]], width: int, separator: Style)
 
 def mode_label(state: UiState, *, short: bool = False) -> str:
     if state.mode == "ptt":
-        return f"PTT {state.ptt_style}" if short else f"push-to-talk ({state.ptt_style})"
+        # the core's "release" style is what a user does: hold the key
+        style = "hold" if state.ptt_style == "release" else state.ptt_style
+        return f"PTT {style}" if short else f"push-to-talk ({style})"
     if state.mode == "transcribe":
         return "captions" if short else "transcribe (captions)"
     return "VAD" if short else "VAD (hands-free)"
