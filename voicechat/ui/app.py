@@ -341,6 +341,7 @@ class VoiceChatApp(App[int]):
 
     def on_key_event_types_reported(self, message: key_release.KeyEventTypesReported) -> None:
         """Arrives before the first repeat or release, so a held key never toggles."""
+        self.use_hold_to_talk()
 
     def on_key_released(self, message: key_release.KeyReleased) -> None:
         """Releases of the talk key close the mic; every other release is swallowed here."""
@@ -349,12 +350,20 @@ class VoiceChatApp(App[int]):
         self.use_hold_to_talk()
         self.handle.talk_released()
 
+    def on_app_blur(self) -> None:
+        """Hold-to-talk: a terminal that loses focus may never send the release; let go now
+        rather than leave the mic open."""
+        if self.hold_to_talk and getattr(self.handle.view, "ptt_open", False):
+            self.handle.talk_released()
+
     def use_hold_to_talk(self) -> None:
         """Switch push-to-talk to hold (core style "release") and say so in the footer."""
         if self.hold_to_talk:
             return
         self.hold_to_talk = True
         self.handle.set_ptt_style("release")
+        # Textual has no public call to relabel a binding; the app's own BindingsMap is where
+        # the footer (and set_keymap's remapping, which keeps descriptions) reads it from.
         bindings = self._bindings.key_to_bindings
         for key, key_bindings in bindings.items():
             bindings[key] = [replace(b, description=keys.TALK_HOLD_LABEL) if b.id == keys.TALK
