@@ -493,15 +493,25 @@ class Runtime:
         try:
             event = json.loads(text)
         except json.JSONDecodeError:
-            event = {"type": "local.unparsed", "text": text[:200]}
-        if isinstance(event, dict):
+            event = None
+        if isinstance(event, dict) and isinstance(event.get("type"), str):
             self._emit("in", event)
-            self._observe(event)
+            try:
+                canonical = server_event_to_canonical(event, Dialect(self.settings.dialect))
+            except Exception:  # an odd shape the mapping cannot take: let the core word it
+                self._apply(self.session.receive_wire(text, now))
+                return
+            # Decoded and mapped once, here; the core gets the canonical event directly.
+            self._observe(canonical)
+            self._apply(self.session.receive(canonical, now))
+            return
+        # Not an event at all: log what arrived, and let the core turn it into a notice.
+        self._emit("in", event if isinstance(event, dict) else {
+            "type": "local.unparsed", "text": text[:200]})
         self._apply(self.session.receive_wire(text, now))
 
-    def _observe(self, wire_event: dict[str, Any]) -> None:
+    def _observe(self, event: dict[str, Any]) -> None:
         """The few facts the runtime itself needs: turn count, which item is speaking."""
-        event = server_event_to_canonical(wire_event, Dialect(self.settings.dialect))
         kind = event.get("type")
         if kind == "response.created":
             response_id = (event.get("response") or {}).get("id")
