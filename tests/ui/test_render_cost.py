@@ -49,7 +49,9 @@ async def test_new_event_lines_scroll_without_relayouting_the_screen(
         for i in range(100, 130):
             flow.add_record(record(i * 0.1, "input_audio_buffer.committed", item_id=f"item_{i}"))
             await pilot.pause()
-        assert layouts == []
+        # Before the fix every new line relaid the screen out (30 here). The status bar's own
+        # 20 Hz refresh may cause one now and then, which says nothing about the pane.
+        assert len(layouts) <= 3, f"{len(layouts)} screen layouts for 30 new event lines"
         # ...and the pane still follows the newest line, with a scrollbar that knows the count
         assert flow.virtual_size.height == 130
         assert flow.scroll_offset.y == flow.max_scroll_y == 130 - flow.size.height
