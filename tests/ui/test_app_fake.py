@@ -359,3 +359,14 @@ async def test_no_device_and_lost_connection_are_visible() -> None:
         assert "mic no device" in status_text(app)
         banner = str(app.problems.render())
         assert "The connection failed" in banner and "ICE failed" in banner
+
+
+async def test_a_poll_tick_during_shutdown_does_nothing() -> None:
+    # The 20 Hz poll timer may fire once more while the app tears down, after its screens are
+    # gone; that must be a no-op, not a ScreenStackError traceback on the way out.
+    app = make_app(ScriptedHandle(), start_handle=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+    assert not app.screen_stack
+    app._tick()
+    app.sync()

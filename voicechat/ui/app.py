@@ -255,7 +255,9 @@ class VoiceChatApp(App[int]):
         self._sync(events=self._ticks % EVENT_PANE_EVERY == 0)
 
     def _sync(self, *, events: bool) -> None:
-        if self._stopping:
+        # The poll timer can still fire while the app shuts down (any exit path, not only the
+        # quit key); by then the screens are gone and there is nothing left to update.
+        if self._stopping or not self._has_screen():
             return
         records: list[LogRecord] = []
         if events:
@@ -275,6 +277,12 @@ class VoiceChatApp(App[int]):
         self.timeline.set_segments(state.segments, self._core_now(state))
         self.status_bar.show(self._connection(), state, self._level())
         self._show_notices(state.notices)
+
+    def _has_screen(self) -> bool:
+        try:
+            return bool(self.screen_stack)
+        except (KeyError, LookupError):  # no mode any more: shutting down
+            return False
 
     def _connection(self) -> ConnectionInfo:
         try:
