@@ -143,6 +143,8 @@ async def run_headless(settings: Settings, out: TextIO | None = None) -> int:
               file=sys.stderr)
         return 1
     loop = asyncio.get_running_loop()
+    # Loops without signal support (Windows) raise NotImplementedError: Ctrl+C then ends the run
+    # through KeyboardInterrupt instead.
     with contextlib.suppress(NotImplementedError, RuntimeError):
         loop.add_signal_handler(signal.SIGINT, runtime.finished.set)
         loop.add_signal_handler(signal.SIGTERM, runtime.finished.set)

@@ -54,6 +54,7 @@ def run(*, host: str, port: int, voice: str, responder: str, api_key: str | None
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
+            # no signal handlers on Windows loops: KeyboardInterrupt ends the server there
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
         try:

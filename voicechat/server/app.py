@@ -277,11 +277,15 @@ class LocalServer:
             return None
         return error_response(400, problem.message, code=problem.code, param=problem.param)
 
-    async def _client_secrets(self, request: web.Request) -> web.Response:
+    async def _mint_body(self, request: web.Request) -> dict[str, Any] | web.Response:
+        """The JSON body of a token-minting request, or the error response (401/400) to send."""
         denied = self._check_minter(request)
         if denied:
             return denied
-        body = await self._json_body(request)
+        return await self._json_body(request)
+
+    async def _client_secrets(self, request: web.Request) -> web.Response:
+        body = await self._mint_body(request)
         if isinstance(body, web.Response):
             return body
         ttl = ttl_from(body, GA_DEFAULT_TTL_S)
@@ -306,10 +310,7 @@ class LocalServer:
         return await self._beta_mint(request, transcription=True)
 
     async def _beta_mint(self, request: web.Request, *, transcription: bool) -> web.Response:
-        denied = self._check_minter(request)
-        if denied:
-            return denied
-        body = await self._json_body(request)
+        body = await self._mint_body(request)
         if isinstance(body, web.Response):
             return body
         ttl = ttl_from(body, BETA_TTL_S)
