@@ -58,7 +58,7 @@ async def conversation(base_url: str, wav: Path, turns: int, devices: bool) -> d
     import aiortc.rtcdtlstransport as dtls_mod
     import aiortc.rtcrtpreceiver as receiver_mod
 
-    import voicechat.audio.tracks as tracks_mod
+    import voicechat.rtc.tracks as tracks_mod
     from voicechat.config import Settings
     from voicechat.runtime import Runtime
 

@@ -39,8 +39,8 @@ import numpy as np
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
 from voicechat.audio import dsp
-from voicechat.audio.tracks import PacedAudioTrack, cancel_task, start_pump
-from voicechat.rtc_loopback import use_loopback_ice
+from voicechat.rtc.loopback import use_loopback_ice
+from voicechat.rtc.tracks import PacedAudioTrack, cancel_task, start_pump
 
 ROOT = Path(__file__).resolve().parent.parent
 PHRASES = ["Please turn on the kitchen lights.", "How far away is the moon?"]

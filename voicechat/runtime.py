@@ -61,10 +61,12 @@ from voicechat.core import (
     TransportState,
     UnmuteMic,
 )
+from voicechat.eventlog.record import Direction, LogRecord
+from voicechat.eventlog.recorder import Recorder, utc_timestamp
+from voicechat.eventlog.redact import redact_event
 from voicechat.protocol.dialect import Dialect
 from voicechat.protocol.mapping import client_event_from_canonical, server_event_to_canonical
-from voicechat.recording import Recorder, redact_event, utc_timestamp
-from voicechat.runtime_api import ConnectionInfo, Direction, LogRecord, Subscribers
+from voicechat.runtime_api import ConnectionInfo, Subscribers
 from voicechat.transport.auth import AuthError, ConnectError, endpoint_for
 from voicechat.transport.base import Int16Array, Transport, TransportCallbacks
 

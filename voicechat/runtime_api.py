@@ -13,22 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
-Direction = Literal["in", "out", "local"]
-
-
-@dataclass(frozen=True)
-class LogRecord:
-    """One event as the log stores it: ``t`` seconds since start, ``ts`` UTC wall clock."""
-
-    t: float
-    ts: str
-    dir: Direction
-    event: dict[str, Any]
-
-    def to_json_dict(self) -> dict[str, Any]:
-        return {"t": round(self.t, 6), "ts": self.ts, "dir": self.dir, "event": self.event}
+from voicechat.eventlog.record import LogRecord
 
 
 @dataclass(frozen=True)

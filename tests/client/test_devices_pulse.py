@@ -18,8 +18,8 @@ import pytest
 from tests.client.test_headless import audible_ms
 from tests.speech import TEST_PHRASES
 from voicechat.config import Settings
+from voicechat.eventlog.record import LogRecord
 from voicechat.runtime import Runtime
-from voicechat.runtime_api import LogRecord
 from voicechat.server.app import LocalServer, ServerConfig
 
 pytestmark = [pytest.mark.audio, pytest.mark.slow]

@@ -120,7 +120,7 @@ def test_two_turns_over_websocket(tmp_path: Path, two_questions_wav: Path) -> No
 
 def test_lines_skip_audio_and_delta_floods() -> None:
     from voicechat.commands.chat import format_record
-    from voicechat.runtime_api import LogRecord
+    from voicechat.eventlog.record import LogRecord
 
     def line(direction: str, event: dict[str, Any]) -> str | None:
         return format_record(LogRecord(t=1.5, ts="", dir=direction, event=event))  # type: ignore[arg-type]

@@ -16,8 +16,8 @@ import pytest
 
 from tests.speech import TEST_PHRASES, speech_wav
 from voicechat.config import Settings
+from voicechat.eventlog.record import LogRecord
 from voicechat.runtime import Runtime
-from voicechat.runtime_api import LogRecord
 from voicechat.server.app import LocalServer, ServerConfig
 
 LONG_REPLY = " ".join(["this answer keeps going for a good while"] * 4)  # ~6 s of tone audio

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from voicechat.config import Settings
+from voicechat.eventlog.record import LogRecord
 from voicechat.runtime import Runtime
-from voicechat.runtime_api import LogRecord
 from voicechat.server.app import LocalServer, ServerConfig
 
 pytestmark = pytest.mark.slow

@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from voicechat.eventlog.redact import redact_event  # noqa: E402
 from voicechat.protocol.mapping import GA_TO_BETA_SERVER_NAMES  # noqa: E402
-from voicechat.recording import redact_event  # noqa: E402
 
 LOGS = Path(__file__).resolve().parent / "logs"
 START = datetime(2026, 11, 21, 10, 0, 0, tzinfo=UTC)

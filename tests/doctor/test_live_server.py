@@ -21,7 +21,7 @@ import pytest
 
 from tests.speech import TEST_PHRASES, speech_pcm
 from voicechat.doctor import diagnose
-from voicechat.recording import Recorder
+from voicechat.eventlog.recorder import Recorder
 from voicechat.server.app import LocalServer, ServerConfig
 
 KEY = "sk-test-livecheck-0123456789abcdef"

@@ -7,8 +7,8 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from voicechat.doctor.textscan import InlineScanner
-from voicechat.recording import redact_event
+from voicechat.eventlog.redact import redact_event
+from voicechat.eventlog.textscan import InlineScanner
 
 # Log noise around the JSON: anything but braces (a stray "{" is tested separately).
 noise = st.text(alphabet=st.characters(blacklist_characters="{}\n\r",

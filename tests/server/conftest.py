@@ -19,8 +19,8 @@ import numpy as np
 import pytest
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
-from voicechat.audio.tracks import PacedAudioTrack, cancel_task, start_pump
-from voicechat.rtc_loopback import use_loopback_ice
+from voicechat.rtc.loopback import use_loopback_ice
+from voicechat.rtc.tracks import PacedAudioTrack, cancel_task, start_pump
 from voicechat.server.app import LocalServer, ServerConfig
 
 WAIT_S = 30.0

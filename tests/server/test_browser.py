@@ -153,7 +153,7 @@ async def chromium(
         "--use-fake-ui-for-media-stream",
         f"--use-file-for-fake-audio-capture={mic_wav}",
         "--autoplay-policy=no-user-gesture-required",
-        # The server offers only 127.0.0.1 ICE candidates (voicechat.rtc_loopback), which
+        # The server offers only 127.0.0.1 ICE candidates (voicechat.rtc.loopback), which
         # Chromium ignores unless told loopback is fine.
         "--allow-loopback-in-peer-connection",
         url,

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from voicechat.audio import tracks
-from voicechat.audio.tracks import FRAME_SAMPLES, PacedAudioTrack
 from voicechat.protocol.dialect import Dialect
+from voicechat.rtc.tracks import FRAME_SAMPLES, PacedAudioTrack
 from voicechat.server import sessions
 from voicechat.server.auth import TokenStore, credential_from, ttl_from
 from voicechat.server.input_buffer import InputBuffer

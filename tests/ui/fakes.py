@@ -26,7 +26,8 @@ from voicechat.core.inputs import (
 )
 from voicechat.core.policy import SessionPolicy
 from voicechat.core.session import Session
-from voicechat.runtime_api import ConnectionInfo, Direction, LogRecord, Subscribers
+from voicechat.eventlog.record import Direction, LogRecord
+from voicechat.runtime_api import ConnectionInfo, Subscribers
 
 
 class ScriptedHandle:

@@ -12,7 +12,7 @@ from textual.screen import Screen
 
 from tests.ui.conftest import SIZE, make_app
 from tests.ui.fakes import ScriptedHandle, deltas, response_start, user_speech, user_transcript
-from voicechat.runtime_api import LogRecord
+from voicechat.eventlog.record import LogRecord
 from voicechat.ui.event_flow import EventFlow
 from voicechat.ui.widgets.transcript import LIVE_STEP
 

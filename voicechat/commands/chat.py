@@ -77,7 +77,7 @@ def format_record(record: Any) -> str | None:
     if kind in QUIET_TYPES:
         return None
     try:
-        from voicechat.eventsummary import summarize
+        from voicechat.eventlog.summary import summarize
 
         text = summarize(event)
     except ImportError:

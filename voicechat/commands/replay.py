@@ -13,9 +13,9 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from voicechat.doctor.readers import LogReadError, ReadStats, read_entries
-from voicechat.eventsummary import summary_line
-from voicechat.runtime_api import LogRecord
+from voicechat.eventlog.reader import LogReadError, ReadStats, read_entries
+from voicechat.eventlog.record import LogRecord
+from voicechat.eventlog.summary import summary_line
 
 EVEN_STEP_S = 0.25
 MAX_GAP_S = 3.0

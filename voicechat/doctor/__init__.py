@@ -7,10 +7,11 @@ stream of :class:`Entry`), :data:`RULE_IDS`, and the renderers.
 from __future__ import annotations
 
 from voicechat.doctor.engine import diagnose, diagnose_entries
-from voicechat.doctor.model import Entry, Evidence, Finding, Report
-from voicechat.doctor.readers import LogReadError, ReadStats, read_entries
+from voicechat.doctor.model import Evidence, Finding, Report
 from voicechat.doctor.render import render_json, render_text
 from voicechat.doctor.rules import RULE_IDS
+from voicechat.eventlog.entry import Entry
+from voicechat.eventlog.reader import LogReadError, ReadStats, read_entries
 
 __all__ = [
     "RULE_IDS",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import OrderedDict, deque
 from typing import Any
 
-from voicechat.doctor.model import Entry
+from voicechat.eventlog.entry import Entry
 from voicechat.protocol.dialect import Dialect
 
 _MAX_CLIENT_IDS = 2000

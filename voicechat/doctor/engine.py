@@ -6,9 +6,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from voicechat.doctor.context import Context
-from voicechat.doctor.model import Entry, Report
-from voicechat.doctor.readers import ReadStats, read_entries
+from voicechat.doctor.model import Report
 from voicechat.doctor.rules import RULES
+from voicechat.eventlog.entry import Entry
+from voicechat.eventlog.reader import ReadStats, read_entries
 
 
 def diagnose_entries(entries: Iterable[Entry], stats: ReadStats, source: str) -> Report:

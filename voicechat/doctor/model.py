@@ -8,41 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from voicechat.runtime_api import Direction
-
 #: How many occurrences a finding lists; the count still covers all of them. Keeps the report
 #: (and the doctor's memory) bounded on a log with the same fault a million times.
 MAX_EVIDENCE = 12
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One event read from a log.
-
-    ``event`` is the event as logged (redacted); ``canonical`` is the same event in GA shape
-    (beta events mapped through :mod:`voicechat.protocol.mapping`), which is what rules read.
-    ``t`` is seconds since the first event when the log says (ours, or a timestamp prefix),
-    else ``None``.
-    """
-
-    index: int
-    line: int
-    t: float | None
-    ts: str | None
-    dir: Direction
-    event: dict[str, Any]
-    canonical: dict[str, Any]
-
-    @property
-    def type(self) -> str:
-        kind = self.canonical.get("type")
-        return kind if isinstance(kind, str) else ""
-
-    def where(self) -> str:
-        """``t=12.345s`` (or ``line 17`` for logs without times), for evidence lines."""
-        if self.t is not None:
-            return f"t={self.t:.3f}s"
-        return f"line {self.line}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -153,7 +153,7 @@ class LocalServer:
         if self.config.warm_up:
             await asyncio.get_running_loop().run_in_executor(None, self.kit.warm_up)
         if is_loopback(self.config.host):
-            from voicechat.rtc_loopback import use_loopback_ice
+            from voicechat.rtc.loopback import use_loopback_ice
 
             use_loopback_ice()
         app = web.Application(

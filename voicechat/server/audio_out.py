@@ -18,8 +18,8 @@ from typing import Any, Protocol
 import numpy as np
 
 from voicechat.audio import dsp
-from voicechat.audio.tracks import SAMPLE_RATE as TRACK_RATE
-from voicechat.audio.tracks import PacedAudioTrack
+from voicechat.rtc.tracks import SAMPLE_RATE as TRACK_RATE
+from voicechat.rtc.tracks import PacedAudioTrack
 
 TTS_RATE = 24000
 Emit = Callable[[dict[str, Any]], None]

@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
-from voicechat.audio.tracks import PacedAudioTrack, cancel_task, start_pump
 from voicechat.protocol.dialect import Dialect
+from voicechat.rtc.tracks import PacedAudioTrack, cancel_task, start_pump
 from voicechat.server.audio_out import TrackSink
 from voicechat.server.bridge import EventBridge
 from voicechat.server.engine import Engine, EngineOptions

@@ -3,7 +3,7 @@
 The flow is the documented browser one: mint an ephemeral key, create the offer (aiortc waits for
 ICE gathering, so the offer carries its candidates and no trickle is needed), POST it as
 ``application/sdp``, apply the answer, wait for the data channel to open. The microphone goes out
-on :class:`~voicechat.audio.tracks.PacedAudioTrack` (stereo frames, paced in real time, silence
+on :class:`~voicechat.rtc.tracks.PacedAudioTrack` (stereo frames, paced in real time, silence
 while muted); the model's track is pumped for its whole life (aiortc buffers it without bound
 otherwise) and handed to the runtime as 48 kHz mono.
 
@@ -24,7 +24,7 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
 from voicechat.audio import dsp
-from voicechat.audio.tracks import PacedAudioTrack, cancel_task, start_pump
+from voicechat.rtc.tracks import PacedAudioTrack, cancel_task, start_pump
 from voicechat.transport.auth import (
     ConnectError,
     Endpoint,
@@ -65,7 +65,7 @@ class WebRtcTransport:
 
     async def connect(self) -> None:
         if self.loopback:
-            from voicechat.rtc_loopback import use_loopback_ice
+            from voicechat.rtc.loopback import use_loopback_ice
 
             use_loopback_ice()
         self.callbacks.on_state("connecting", f"WebRTC to {redact_url(self.endpoint.sdp_url())}")

@@ -30,7 +30,8 @@ from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
-from voicechat.runtime_api import ConnectionInfo, ConversationHandle, LogRecord
+from voicechat.eventlog.record import LogRecord
+from voicechat.runtime_api import ConnectionInfo, ConversationHandle
 from voicechat.ui import key_release, keys
 from voicechat.ui.event_flow import FILTERS, EventDetail, EventFlow, FilterMode
 from voicechat.ui.problems import Problem, problem_from_event, problem_from_exception, redact

@@ -3,7 +3,7 @@
 API (used by the main TUI and by ``voicechat replay``):
 
 - ``EventFlow(max_lines=2000)`` — a focusable line-API widget;
-- ``add_record(record)`` — append a :class:`~voicechat.runtime_api.LogRecord` (``dir`` in / out /
+- ``add_record(record)`` — append a :class:`~voicechat.eventlog.LogRecord` (``dir`` in / out /
   local); deltas are folded per response into one line that counts them
   (``response.output_audio_transcript.delta ×37``), mic appends per speech segment;
 - ``set_filter("all" | "no_deltas" | "errors")`` — what is shown (everything stays stored);
@@ -44,8 +44,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Static
 
-from voicechat.eventsummary import arrow, detail, is_delta, is_error
-from voicechat.runtime_api import LogRecord
+from voicechat.eventlog.record import LogRecord
+from voicechat.eventlog.summary import arrow, detail, is_delta, is_error
 from voicechat.ui.event_line import fit_line, time_text, time_width
 
 FilterMode = Literal["all", "no_deltas", "errors"]

@@ -20,7 +20,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, RichLog, Static
 
-from voicechat.runtime_api import LogRecord
+from voicechat.eventlog.record import LogRecord
 from voicechat.ui.event_flow import EventDetail, EventFlow
 from voicechat.ui.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, load_themes
 

@@ -11,7 +11,8 @@ from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
 from voicechat.doctor.context import Context, dig
-from voicechat.doctor.model import MAX_EVIDENCE, Entry, Evidence, Finding
+from voicechat.doctor.model import MAX_EVIDENCE, Evidence, Finding
+from voicechat.eventlog.entry import Entry
 
 
 class Rule(ABC):

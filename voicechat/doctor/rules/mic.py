@@ -14,8 +14,8 @@ ran on for a long while).
 from __future__ import annotations
 
 from voicechat.doctor.context import Context
-from voicechat.doctor.model import Entry
 from voicechat.doctor.rules.base import Rule, response_id, since
+from voicechat.eventlog.entry import Entry
 
 #: Our logs: a mic still muted this long after playback ended is stuck (settle is 0.4 s,
 #: the response.done fallback 0.6 s).

@@ -14,13 +14,13 @@ import re
 from typing import Any
 
 from voicechat.doctor.context import Context
-from voicechat.doctor.dialects import (
+from voicechat.doctor.rules.base import Rule, error_of, error_text
+from voicechat.eventlog.dialects import (
     BETA_SESSION_KEYS,
     GA_SESSION_KEYS,
     client_event_dialect,
 )
-from voicechat.doctor.model import Entry
-from voicechat.doctor.rules.base import Rule, error_of, error_text
+from voicechat.eventlog.entry import Entry
 from voicechat.protocol.dialect import Dialect
 from voicechat.protocol.mapping import SESSION_RENAMES_BETA_TO_GA, SESSION_RENAMES_GA_TO_BETA
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 
 from voicechat.doctor.context import Context, dig
-from voicechat.doctor.model import Entry
 from voicechat.doctor.rules.base import Rule, error_of, ms, response_id, since
+from voicechat.eventlog.entry import Entry
 
 #: A client cancel this soon after response.created (or before any output) was not a barge-in.
 EARLY_CANCEL_S = 1.0

@@ -11,8 +11,8 @@ import re
 from typing import Any
 
 from voicechat.doctor.context import Context, dig
-from voicechat.doctor.model import Entry
 from voicechat.doctor.rules.base import Rule, error_of, since
+from voicechat.eventlog.entry import Entry
 
 
 class CommitTooSmall(Rule):

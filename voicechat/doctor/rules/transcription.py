@@ -13,8 +13,8 @@ from collections import OrderedDict
 from typing import Any
 
 from voicechat.doctor.context import Context, dig
-from voicechat.doctor.model import Entry
 from voicechat.doctor.rules.base import Rule, error_of
+from voicechat.eventlog.entry import Entry
 from voicechat.protocol.dialect import Dialect
 
 TRANSCRIPTION_MODELS = frozenset(

@@ -11,8 +11,8 @@ import json
 from typing import Any
 
 from voicechat.doctor.context import Context, dig
-from voicechat.doctor.model import Entry
 from voicechat.doctor.rules.base import Rule, ms, response_id, since
+from voicechat.eventlog.entry import Entry
 from voicechat.protocol.dialect import Dialect
 
 #: A speech segment shorter than this (prefix padding included) carries ~200 ms of speech or

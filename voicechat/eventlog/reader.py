@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from voicechat.doctor.dialects import DialectTracker, infer_direction
-from voicechat.doctor.model import Entry
-from voicechat.doctor.textscan import InlineScanner, parse_timestamp
-from voicechat.recording import redact_event
-from voicechat.runtime_api import Direction
+from voicechat.eventlog.dialects import DialectTracker, infer_direction
+from voicechat.eventlog.entry import Entry
+from voicechat.eventlog.record import Direction
+from voicechat.eventlog.redact import redact_event
+from voicechat.eventlog.textscan import InlineScanner, parse_timestamp
 
 _EVENT_TYPE = re.compile(
     r"^(?:error|(?:session|transcription_session|input_audio_buffer|output_audio_buffer"

@@ -11,7 +11,7 @@ from voicechat.commands.replay import records_from_log
 from voicechat.ui.event_flow import EventFlow
 from voicechat.ui.replay_app import ReplayApp, TranscriptView
 
-LOGS = Path(__file__).resolve().parent / "logs"
+LOGS = Path(__file__).resolve().parents[1] / "doctor" / "logs"
 
 
 async def test_paused_replay_steps_one_event_at_a_time() -> None:

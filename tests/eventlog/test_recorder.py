@@ -12,8 +12,11 @@ import sys
 import time
 from pathlib import Path
 
-from voicechat.recording import ReadStats, Recorder, read_log, redact_event, redact_text
-from voicechat.runtime_api import LogRecord
+from voicechat.eventlog.reader import ReadStats, read_entries
+from voicechat.eventlog.record import LogRecord
+from voicechat.eventlog.recorder import Recorder
+from voicechat.eventlog.redact import redact_event
+from voicechat.protocol.secrets import redact_text
 
 KEY = "sk-proj-abcdefghijklmnopqrstuvwxyz0123456789"
 EPHEMERAL = "ek_68af2c1b9e5c8190a1b2c3d4e5f6"
@@ -101,7 +104,7 @@ def test_each_record_is_on_disk_before_the_next(tmp_path: Path) -> None:
         stamped = rec.record("local", {"type": "local.mic.muted", "reason": "playback"})
         assert stamped.t >= 0 and stamped.ts.endswith("Z")
         assert len(path.read_text().splitlines()) == 2
-    records = list(read_log(path))
+    records = list(read_entries(path))
     assert [r.event["type"] for r in records] == ["session.created", "local.mic.muted"]
     assert records[1].dir == "local"
 
@@ -114,14 +117,14 @@ def test_reader_skips_a_torn_last_line_and_counts_it(tmp_path: Path) -> None:
     with open(path, "a") as handle:
         handle.write('{"t":1.0,"ts":"2026-11-21T10:00:01.000Z","dir":"in","event":{"type":"resp')
     stats = ReadStats()
-    records = list(read_log(path, stats))
+    records = list(read_entries(path, stats))
     assert len(records) == 3
-    assert stats.skipped == 1 and stats.torn_last_line
+    assert stats.skipped_lines == 1 and stats.torn_last_line
 
 
 _WRITER = """
 import sys
-from voicechat.recording import Recorder
+from voicechat.eventlog.recorder import Recorder
 rec = Recorder.open(sys.argv[1])
 n = 0
 print("ready", flush=True)
@@ -148,7 +151,7 @@ def test_log_survives_a_kill_mid_write(tmp_path: Path) -> None:
             proc.kill()
             proc.wait()
     stats = ReadStats()
-    records = list(read_log(path, stats))
+    records = list(read_entries(path, stats))
     assert len(records) > 100
     assert [r.event["n"] for r in records] == list(range(len(records)))  # no gaps, in order
-    assert stats.skipped <= 1  # at most the line being written when killed
+    assert stats.skipped_lines <= 1  # at most the line being written when killed

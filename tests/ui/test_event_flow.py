@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.app import App, ComposeResult
 
-from voicechat.runtime_api import LogRecord
+from voicechat.eventlog.record import LogRecord
 from voicechat.ui.event_flow import EventDetail, EventFlow
 
 

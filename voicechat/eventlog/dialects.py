@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from voicechat.eventlog.record import Direction
 from voicechat.protocol.dialect import Dialect
 from voicechat.protocol.mapping import (
     BETA_TO_GA_SERVER_NAMES,
@@ -20,7 +21,6 @@ from voicechat.protocol.mapping import (
     client_event_to_canonical,
     server_event_to_canonical,
 )
-from voicechat.runtime_api import Direction
 
 CLIENT_EVENTS = frozenset(
     {

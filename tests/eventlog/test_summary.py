@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from voicechat.eventsummary import arrow, is_delta, is_error, summarize, summary_line
+from voicechat.eventlog.summary import arrow, is_delta, is_error, summarize, summary_line
 
 
 def test_summaries_name_the_fields_that_matter() -> None:

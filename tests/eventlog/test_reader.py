@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from voicechat.doctor import readers
-from voicechat.doctor.readers import LogReadError, ReadStats, read_entries
-from voicechat.doctor.textscan import InlineScanner, find_objects, parse_timestamp
+from voicechat.eventlog import reader as readers
+from voicechat.eventlog.reader import LogReadError, ReadStats, read_entries
+from voicechat.eventlog.textscan import InlineScanner, find_objects, parse_timestamp
 
 
 def _read(path: Path) -> tuple[list, ReadStats]:

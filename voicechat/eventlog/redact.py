@@ -1,0 +1,67 @@
+"""Make an event safe to share: audio payloads become ``{"bytes": N}``, secrets disappear.
+
+Every event that is written to a log, shown from a foreign log, or replayed passes through
+:func:`redact_event`, so a log attached to a bug report carries neither the user's voice nor a key.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from voicechat.protocol.secrets import REDACTED, redact_text
+
+#: Event types whose ``delta`` is base64 audio (both dialects).
+AUDIO_DELTA_TYPES = frozenset({"response.output_audio.delta", "response.audio.delta"})
+
+#: Keys whose value is a credential whatever it looks like (compared lower-case, ``-``→``_``).
+SECRET_KEYS = frozenset(
+    {"authorization", "api_key", "apikey", "x_api_key", "openai_api_key", "azure_openai_api_key",
+     "client_secret", "secret", "password", "token", "access_token", "ephemeral_key"}
+)
+
+def _b64_size(data: str) -> int:
+    """Decoded size of a base64 string without decoding it."""
+    stripped = data.rstrip("=")
+    return len(stripped) * 3 // 4
+
+
+def redact_event(event: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``event`` with audio payloads as ``{"bytes": N}`` and secrets removed.
+
+    Idempotent: an already redacted event comes back equal, so logs can be re-recorded.
+    """
+    kind = event.get("type")
+    out = _redact_value(event)
+    assert isinstance(out, dict)
+    if kind in AUDIO_DELTA_TYPES and isinstance(event.get("delta"), str):
+        out["delta"] = {"bytes": _b64_size(event["delta"])}
+    return out
+
+
+def _redact_value(value: Any) -> Any:
+    if isinstance(value, dict):
+        result: dict[str, Any] = {}
+        for key, item in value.items():
+            norm = key.lower().replace("-", "_") if isinstance(key, str) else key
+            if norm in SECRET_KEYS and item is not None and not isinstance(item, bool):
+                result[key] = _redact_secret_container(item)
+            elif key == "audio" and isinstance(item, str):
+                result[key] = {"bytes": _b64_size(item)}
+            else:
+                result[key] = _redact_value(item)
+        return result
+    if isinstance(value, list):
+        return [_redact_value(item) for item in value]
+    if isinstance(value, str):
+        return redact_text(value)
+    return value
+
+
+def _redact_secret_container(value: Any) -> Any:
+    """Secrets may be objects (``client_secret: {value, expires_at}``): keep harmless metadata."""
+    if isinstance(value, dict):
+        return {
+            k: (v if k in ("expires_at", "expires_after", "anchor", "seconds") else REDACTED)
+            for k, v in value.items()
+        }
+    return REDACTED
