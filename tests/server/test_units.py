@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from voicechat.audio import tracks
 from voicechat.protocol.dialect import Dialect
+from voicechat.rtc import tracks
 from voicechat.rtc.tracks import FRAME_SAMPLES, PacedAudioTrack
 from voicechat.server import sessions
 from voicechat.server.auth import TokenStore, credential_from, ttl_from
