@@ -38,7 +38,7 @@ import aiohttp
 import numpy as np
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
-from voicechat.audio import dsp
+from voicechat.rtc import dsp
 from voicechat.rtc.loopback import use_loopback_ice
 from voicechat.rtc.tracks import PacedAudioTrack, cancel_task, start_pump
 

@@ -20,7 +20,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.speech import TEST_PHRASES, speech_pcm
-from voicechat.audio import dsp
+from voicechat.rtc import dsp
 from voicechat.server.voice.asr import Recognizer
 from voicechat.server.voice.tts import make_voice
 from voicechat.server.voice.vad import StreamingVad

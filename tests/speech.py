@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from voicechat.audio.dsp import resample
+from voicechat.rtc.dsp import resample
 from voicechat.server.voice.tts import make_voice
 
 TEST_PHRASES: list[str] = [

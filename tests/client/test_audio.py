@@ -174,8 +174,8 @@ def test_speaker_resamples_for_a_device_that_refuses_48k() -> None:
 
     import numpy as np
 
-    from voicechat.audio import dsp
     from voicechat.audio.playback import PlaybackBuffer
+    from voicechat.rtc import dsp
 
     buffer = PlaybackBuffer()
     t = np.arange(48000) / 48000

@@ -13,7 +13,7 @@ import pytest
 
 from tests.server.conftest import running, ws_peer
 from tests.speech import TEST_PHRASES, speech_pcm
-from voicechat.audio import dsp
+from voicechat.rtc import dsp
 from voicechat.server.app import LocalServer
 
 PTT = {"type": "realtime", "audio": {"input": {"turn_detection": None}}}

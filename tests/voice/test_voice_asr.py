@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import require_or_skip
 from tests.speech import TEST_PHRASES, speech_pcm, speech_wav
-from voicechat.audio.dsp import mono_to_stereo, resample, rms_level
+from voicechat.rtc.dsp import mono_to_stereo, resample, rms_level
 from voicechat.server.voice.asr import Recognizer, normalize
 from voicechat.server.voice.tts import _espeak_cli
 from voicechat.server.voice.vad import StreamingVad

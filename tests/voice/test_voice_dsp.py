@@ -1,4 +1,4 @@
-"""voicechat.audio.dsp: resampling quality, streaming exactness, G.711, base64, levels."""
+"""voicechat.rtc.dsp: resampling quality, streaming exactness, G.711, base64, levels."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from voicechat.audio import dsp
+from voicechat.rtc import dsp
 
 RATE_PAIRS = [
     (48000, 16000),

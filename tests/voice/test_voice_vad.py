@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from tests.speech import TEST_PHRASES, speech_pcm
-from voicechat.audio.dsp import resample
+from voicechat.rtc.dsp import resample
 from voicechat.server.voice import vad as vad_module
 from voicechat.server.voice.vad import StreamingVad, VadEvent
 

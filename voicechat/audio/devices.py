@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from voicechat.audio import dsp
 from voicechat.audio.playback import RATE, Int16Array, PlaybackBuffer
+from voicechat.rtc import dsp
 
 FRAME = 960  # 20 ms at 48 kHz
 FIX = (

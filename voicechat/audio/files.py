@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from voicechat.audio import dsp
 from voicechat.audio.playback import RATE, Int16Array, PlaybackBuffer
+from voicechat.rtc import dsp
 
 FRAME = 960  # 20 ms at 48 kHz
 

@@ -1,6 +1,11 @@
-"""aiortc code shared by the local server and the client's WebRTC transport.
+"""Real-time media code shared by the local server and the client.
 
-``loopback`` makes ICE work on 127.0.0.1 (aiortc skips loopback addresses), and ``tracks``
-holds the paced outgoing audio track (aiortc pulls frames as fast as it can unless the track
-paces itself).
+- ``dsp``: PCM16 and G.711 conversion, resampling, levels (numpy only; the Realtime audio
+  formats on one side, Opus's 48 kHz frames on the other);
+- ``loopback``: makes aiortc's ICE work on 127.0.0.1 (it skips loopback addresses);
+- ``tracks``: the paced outgoing audio track (aiortc pulls frames as fast as it can unless the
+  track paces itself).
+
+The server may import this package, :mod:`voicechat.protocol` and :mod:`voicechat.eventlog`,
+and nothing else of the client's.
 """

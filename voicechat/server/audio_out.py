@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from voicechat.audio import dsp
+from voicechat.rtc import dsp
 from voicechat.rtc.tracks import SAMPLE_RATE as TRACK_RATE
 from voicechat.rtc.tracks import PacedAudioTrack
 

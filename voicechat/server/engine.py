@@ -27,10 +27,10 @@ from typing import Any
 
 import numpy as np
 
-from voicechat.audio import dsp
 from voicechat.protocol import errors
 from voicechat.protocol.dialect import Dialect
 from voicechat.protocol.errors import ProtocolError
+from voicechat.rtc import dsp
 from voicechat.server import sessions
 from voicechat.server.audio_out import AudioSink
 from voicechat.server.ids import event_id, new_id

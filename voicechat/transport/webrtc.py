@@ -23,7 +23,7 @@ import numpy as np
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
-from voicechat.audio import dsp
+from voicechat.rtc import dsp
 from voicechat.rtc.tracks import PacedAudioTrack, cancel_task, start_pump
 from voicechat.transport.auth import (
     ConnectError,

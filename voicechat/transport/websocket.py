@@ -21,7 +21,7 @@ from typing import Any
 import aiohttp
 import numpy as np
 
-from voicechat.audio import dsp
+from voicechat.rtc import dsp
 from voicechat.transport.auth import AuthError, ConnectError, Endpoint, redact_url
 from voicechat.transport.base import Int16Array, TransportCallbacks
 

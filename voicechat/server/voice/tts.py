@@ -22,7 +22,7 @@ from typing import Any, Literal, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from voicechat.audio.dsp import resample
+from voicechat.rtc.dsp import resample
 
 log = logging.getLogger(__name__)
 

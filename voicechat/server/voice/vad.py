@@ -27,7 +27,7 @@ from typing import Any, Literal, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from voicechat.audio.dsp import StreamResampler
+from voicechat.rtc.dsp import StreamResampler
 
 log = logging.getLogger(__name__)
 
