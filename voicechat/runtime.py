@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -65,7 +64,8 @@ from voicechat.eventlog.record import Direction, LogRecord
 from voicechat.eventlog.recorder import Recorder, utc_timestamp
 from voicechat.eventlog.redact import redact_event
 from voicechat.protocol.dialect import Dialect
-from voicechat.protocol.mapping import client_event_from_canonical, server_event_to_canonical
+from voicechat.protocol.frames import decode_server_frame
+from voicechat.protocol.mapping import client_event_from_canonical
 from voicechat.runtime_api import ConnectionInfo, Subscribers
 from voicechat.transport.auth import AuthError, ConnectError, endpoint_for
 from voicechat.transport.base import Int16Array, Transport, TransportCallbacks
@@ -492,25 +492,13 @@ class Runtime:
     def _on_wire(self, text: str) -> None:
         now = self._now()
         self._last_server_event = now
-        try:
-            event = json.loads(text)
-        except json.JSONDecodeError:
-            event = None
-        if isinstance(event, dict) and isinstance(event.get("type"), str):
-            self._emit("in", event)
-            try:
-                canonical = server_event_to_canonical(event, Dialect(self.settings.dialect))
-            except Exception:  # an odd shape the mapping cannot take: let the core word it
-                self._apply(self.session.receive_wire(text, now))
-                return
-            # Decoded and mapped once, here; the core gets the canonical event directly.
-            self._observe(canonical)
-            self._apply(self.session.receive(canonical, now))
-            return
-        # Not an event at all: log what arrived, and let the core turn it into a notice.
-        self._emit("in", event if isinstance(event, dict) else {
+        frame = decode_server_frame(text, Dialect(self.settings.dialect))
+        # Log what arrived (or what it looked like), then hand the core the canonical event.
+        self._emit("in", frame.wire if frame.wire is not None else {
             "type": "local.unparsed", "text": text[:200]})
-        self._apply(self.session.receive_wire(text, now))
+        if frame.canonical is not None:
+            self._observe(frame.canonical)
+        self._apply(self.session.receive_frame(frame, now))
 
     def _observe(self, event: dict[str, Any]) -> None:
         """The few facts the runtime itself needs: turn count, which item is speaking."""

@@ -54,7 +54,6 @@ raise. ``strict=True`` (tests) re-raises handler bugs instead of hiding them in 
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -97,7 +96,7 @@ from voicechat.core.view import (
     SessionView,
     VadSegment,
 )
-from voicechat.protocol.mapping import server_event_to_canonical
+from voicechat.protocol.frames import ServerFrame, decode_server_frame
 from voicechat.protocol.names import SERVER_EVENTS
 
 MAX_NOTICES = 200
@@ -242,22 +241,15 @@ class Session:
         return actions
 
     def receive_wire(self, data: str | bytes, now: float) -> list[Action]:
-        """Parse one frame in the endpoint's dialect, map it to GA and :meth:`receive` it."""
-        try:
-            obj = json.loads(data)
-        except (ValueError, UnicodeDecodeError) as exc:
-            return self._reject(f"ignored a server message that is not JSON ({exc})")
-        if not isinstance(obj, dict):
-            return self._reject("ignored a server message that is not a JSON object")
-        if not isinstance(obj.get("type"), str):
-            return self._reject("ignored a server event without a 'type' string")
-        try:
-            event = server_event_to_canonical(obj, self.policy.dialect)
-        except Exception as exc:
-            if self._strict:
-                raise
-            return self._reject(f"could not map {obj['type'][:80]!r}: {exc!r}")
-        return self.receive(event, now)
+        """Parse one frame in the endpoint's dialect, map it to GA and take it in."""
+        frame = decode_server_frame(data, self.policy.dialect, strict=self._strict)
+        return self.receive_frame(frame, now)
+
+    def receive_frame(self, frame: ServerFrame, now: float) -> list[Action]:
+        """Take in a decoded frame: its canonical event, or a notice saying why there is none."""
+        if frame.canonical is None:
+            return self._reject(frame.problem or "ignored an unreadable server message")
+        return self.receive(frame.canonical, now)
 
     def handle(self, inp: Input, now: float) -> list[Action]:
         """Take in one user command or local fact (see :mod:`voicechat.core.inputs`)."""

@@ -1,0 +1,55 @@
+"""Turn one frame from the server into the canonical (GA-shaped) event, once.
+
+The client runtime logs the event as it arrived and hands the core its canonical form; the
+core's own ``receive_wire`` (used by tests and tools that have no runtime) does the same. Both
+go through :func:`decode_server_frame`, so a frame is decoded and mapped exactly once and a bad
+frame is worded the same way wherever it shows up.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from voicechat.protocol.dialect import Dialect
+from voicechat.protocol.mapping import server_event_to_canonical
+
+
+@dataclass(frozen=True, slots=True)
+class ServerFrame:
+    """What one server frame turned out to be.
+
+    ``wire`` is the event as it arrived (``None`` when the frame is not a JSON object with a
+    ``type``); ``canonical`` is its GA shape, or ``None`` with ``problem`` saying why not.
+    """
+
+    wire: dict[str, Any] | None
+    canonical: dict[str, Any] | None
+    problem: str | None = None
+
+
+def decode_server_frame(data: str | bytes, dialect: Dialect, *, strict: bool = False
+                        ) -> ServerFrame:
+    """Parse ``data`` in ``dialect`` and map it to GA.
+
+    Never raises on bad input unless ``strict`` (tests use it to surface mapping bugs): a frame
+    that is not JSON, not an object, has no ``type`` string, or cannot be mapped comes back
+    with ``problem`` set, worded for a notice.
+    """
+    try:
+        obj = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        return ServerFrame(None, None, f"ignored a server message that is not JSON ({exc})")
+    if not isinstance(obj, dict):
+        return ServerFrame(None, None, "ignored a server message that is not a JSON object")
+    kind = obj.get("type")
+    if not isinstance(kind, str):
+        return ServerFrame(None, None, "ignored a server event without a 'type' string")
+    try:
+        canonical = server_event_to_canonical(obj, dialect)
+    except Exception as exc:
+        if strict:
+            raise
+        return ServerFrame(obj, None, f"could not map {kind[:80]!r}: {exc!r}")
+    return ServerFrame(obj, canonical)
