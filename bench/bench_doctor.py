@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -124,6 +125,18 @@ def run_doctor(path: Path) -> tuple[float, dict[str, Any]]:
     return elapsed, json.loads(result.stdout)
 
 
+_BASELINE = ("import json, sys\n"
+             "for line in open(sys.argv[1], encoding='utf-8'):\n"
+             "    json.loads(line)\n")
+
+
+def run_baseline(path: Path) -> float:
+    """The same file through a bare stdlib ``json.loads`` loop in a child process: the floor."""
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", _BASELINE, str(path)], check=True, cwd=ROOT)
+    return time.perf_counter() - start
+
+
 def child_peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # Linux: KiB
 
@@ -144,12 +157,16 @@ def main() -> None:
             gen_s = time.perf_counter() - t0
             elapsed, report = run_doctor(path)
             rss = child_peak_rss_mb()  # max over children so far: sizes run small → big
+            ratio = elapsed / run_baseline(path)
+            baseline = "" if text else f"; {ratio:.2f}× a bare json.loads loop"
             kind = "logcat text" if text else "voicechat JSONL"
             print(f"{size:>4} MB {kind} log: {events:,} events (generated in {gen_s:.1f} s); "
                   f"doctor read {report['events']:,} events in {elapsed:.1f} s = "
                   f"{report['events'] / elapsed:,.0f} events/s, "
                   f"{path.stat().st_size / 1048576 / elapsed:.1f} MB/s; "
-                  f"findings: {len(report['findings'])}; peak RSS of doctor so far: {rss:.0f} MB")
+                  f"findings: {len(report['findings'])}; peak RSS of doctor so far: {rss:.0f} MB"
+                  f"{baseline}")
+    print(f"load average while running: {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

@@ -51,3 +51,36 @@ def test_no_secret_survives_redaction(secret: str, before: str, after: str, key:
         value = {"inner": [value]}
     event = {"type": "local.notice", "payload": value}
     assert secret not in json.dumps(redact_event(event))
+
+
+_TEXT = st.builds(
+    lambda head, marker, tail: head + marker + tail,
+    st.text(alphabet=st.sampled_from(list("abcdefghijklmnopqrstuvwxyz_-.:/@ 0123456789\"'\\")),
+            max_size=12),
+    st.sampled_from(["", "sk-proj12345678", "ek_abc123456789", "Bearer x", "api_key=v", "Key",
+                     "://u:p@h", "audio", "delta"]),
+    st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=12)
+    | st.text(max_size=6),
+)
+_JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers() | _TEXT,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_TEXT, inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(kind=st.sampled_from(["response.output_text.delta", "response.output_audio.delta",
+                             "input_audio_buffer.append", "session.update", "error"]),
+       body=st.dictionaries(_TEXT, _JSONISH, max_size=5))
+def test_the_reader_skips_redaction_only_where_redaction_changes_nothing(
+        kind: str, body: dict) -> None:
+    import json
+
+    from voicechat.eventlog.reader import needs_redaction
+
+    event = {**body, "type": kind}
+    for text in (json.dumps(event), json.dumps(event, ensure_ascii=False),
+                 json.dumps(event, separators=(",", ":"))):
+        if not needs_redaction(text, event):
+            assert redact_event(event) == event

@@ -180,3 +180,38 @@ def test_malformed_array_element_is_skipped_not_fatal(tmp_path: Path) -> None:
     entries, stats = _read(path)
     assert [e.type for e in entries] == ["response.cancel", "response.cancel"]
     assert stats.skipped_lines == 1 and not stats.torn_last_line
+
+
+# --- the fast path: orjson first, redaction only where something could need it -------------
+
+def test_a_line_only_the_stdlib_accepts_is_still_an_event(tmp_path: Path) -> None:
+    # orjson refuses NaN and integers past 64 bits; the stdlib takes both, so the line counts.
+    path = tmp_path / "odd.jsonl"
+    path.write_text('{"type": "rate_limits.updated", "x": NaN, "n": 123456789012345678901234}\n')
+    entries, stats = _read(path)
+    assert [e.type for e in entries] == ["rate_limits.updated"]
+    assert stats.skipped_lines == 0
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"type": "response.output_audio.delta", "delta": "AAAA"},
+        {"type": "input_audio_buffer.append", "audio": "AAAA"},
+        {"type": "session.update", "session": {"client_secret": {"value": "x"}}},
+        {"type": "response.output_text.delta", "delta": "my key is sk-abcdefghijkl"},
+        {"type": "response.output_text.delta", "delta": "use ek_abcdefgh1234"},
+        {"type": "response.output_text.delta", "delta": "Bearer abc.def"},
+    ],
+)
+def test_lines_that_carry_audio_or_secrets_take_the_redacting_path(event: dict) -> None:
+    text = json.dumps(event)
+    assert readers.needs_redaction(text, event)
+
+
+def test_an_escape_that_could_spell_a_secret_is_redacted(tmp_path: Path) -> None:
+    # "\u0073k-" is "sk-": a raw-text check must not be fooled by JSON escapes.
+    path = tmp_path / "escaped.jsonl"
+    path.write_text('{"type": "response.output_text.delta", "delta": "\\u0073k-abcdefghijkl"}\n')
+    entries, _ = _read(path)
+    assert "sk-abcdefghijkl" not in json.dumps(entries[0].event)

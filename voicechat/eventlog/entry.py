@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from voicechat.eventlog.record import Direction
@@ -15,7 +15,8 @@ class Entry:
     ``event`` is the event as logged (redacted); ``canonical`` is the same event in GA shape
     (beta events mapped through :mod:`voicechat.protocol.mapping`), which is what rules read.
     ``t`` is seconds since the first event when the log says (ours, or a timestamp prefix),
-    else ``None``.
+    else ``None``. ``type`` is the canonical event type, read once here because every rule
+    asks for it on every entry.
     """
 
     index: int
@@ -25,11 +26,11 @@ class Entry:
     dir: Direction
     event: dict[str, Any]
     canonical: dict[str, Any]
+    type: str = field(init=False)
 
-    @property
-    def type(self) -> str:
+    def __post_init__(self) -> None:
         kind = self.canonical.get("type")
-        return kind if isinstance(kind, str) else ""
+        object.__setattr__(self, "type", kind if isinstance(kind, str) else "")
 
     def where(self) -> str:
         """``t=12.345s`` (or ``line 17`` for logs without times), for evidence lines."""

@@ -14,12 +14,19 @@ from voicechat.doctor.context import Context, dig
 from voicechat.doctor.model import MAX_EVIDENCE, Evidence, Finding
 from voicechat.eventlog.entry import Entry
 
+#: Rules that read server ``error`` events include this in their ``feeds_on``.
+ERRORS = frozenset({"error"})
+
 
 class Rule(ABC):
     """Base class: subclasses set ``id``/``title`` and implement ``feed`` and ``fix``."""
 
     id: ClassVar[str]
     title: ClassVar[str]
+    #: The canonical event types this rule looks at; the engine feeds it nothing else, so a
+    #: log's thousands of audio appends and deltas cost nothing in rules that ignore them.
+    #: ``None`` means every entry.
+    feeds_on: ClassVar[frozenset[str] | None] = None
 
     def __init__(self) -> None:
         self.evidence: list[Evidence] = []

@@ -40,6 +40,14 @@ _PRESENCE_OUT = frozenset(
 class MicNotResumed(Rule):
     id = "mic-not-resumed"
     title = "The mic never came back after the assistant finished speaking"
+    feeds_on = (
+        frozenset({"local.mic.muted", "local.mic.unmuted", "local.playback.started",
+                   "local.playback.drained", "local.playback.flushed",
+                   "output_audio_buffer.stopped", "output_audio_buffer.cleared", "response.done",
+                   "input_audio_buffer.append", "local.key",
+                   "input_audio_buffer.timeout_triggered"})
+        | _USER_AUDIO | _ASSISTANT_AUDIO | _PRESENCE_OUT
+    )
 
     def __init__(self) -> None:
         super().__init__()
@@ -48,12 +56,10 @@ class MicNotResumed(Rule):
         self.muted: Entry | None = None  # our logs: the open local.mic.muted
         self.mic_known = False
         self.local_playback = False
-        self.last: Entry | None = None
         self.spoke: set[str] = set()  # responses that produced audio (WebSocket end detection)
         self.heard_user = False  # user audio reached the server at least once (the mic worked)
 
     def feed(self, entry: Entry, ctx: Context) -> None:
-        self.last = entry
         kind = entry.type
         if kind == "local.mic.muted":
             self.mic_known = True
@@ -122,7 +128,7 @@ class MicNotResumed(Rule):
         self.add(entry, detail)
 
     def conclude(self, ctx: Context) -> None:
-        end, last = self.end, self.last
+        end, last = self.end, ctx.last
         if end is None or last is None:
             return
         open_for = since(end, last)

@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from voicechat.doctor.context import Context
-from voicechat.doctor.rules.base import Rule, error_of, error_text
+from voicechat.doctor.rules.base import ERRORS, Rule, error_of, error_text
 from voicechat.eventlog.dialects import (
     BETA_SESSION_KEYS,
     GA_SESSION_KEYS,
@@ -126,6 +126,7 @@ def mismatch_of(error: dict[str, Any], client: Entry | None) -> Dialect | None:
 class InvalidSessionParam(Rule):
     id = "invalid-session-param"
     title = "The server rejected a parameter the client sent"
+    feeds_on = ERRORS
 
     def __init__(self) -> None:
         super().__init__()
@@ -190,6 +191,7 @@ def _param_fix(dialect: Dialect, param: str, code: str, message: str) -> str:
 class DialectMismatch(Rule):
     id = "dialect-mismatch"
     title = "The client speaks the other dialect (beta vs GA) than the server"
+    feeds_on = ERRORS | {"session.update", "transcription_session.update", "response.create"}
 
     def __init__(self) -> None:
         super().__init__()

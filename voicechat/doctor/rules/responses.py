@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 
 from voicechat.doctor.context import Context, dig
-from voicechat.doctor.rules.base import Rule, error_of, ms, response_id, since
+from voicechat.doctor.rules.base import ERRORS, Rule, error_of, ms, response_id, since
+from voicechat.eventlog.dialects import CLIENT_EVENTS
 from voicechat.eventlog.entry import Entry
 
 #: A client cancel this soon after response.created (or before any output) was not a barge-in.
@@ -23,6 +24,8 @@ _OUTPUT_DELTAS = frozenset({"response.output_audio.delta", "response.output_audi
 class ClientCancelledResponse(Rule):
     id = "client-cancelled-response"
     title = "Responses were cancelled by the client right after being created"
+    feeds_on = (CLIENT_EVENTS - {"input_audio_buffer.append"}) | _OUTPUT_DELTAS | {
+        "response.created", "response.done"}
 
     def __init__(self) -> None:
         super().__init__()
@@ -86,6 +89,7 @@ class ClientCancelledResponse(Rule):
 class ConcurrentResponse(Rule):
     id = "concurrent-response"
     title = "response.create was sent while a response was still active"
+    feeds_on = ERRORS
 
     def feed(self, entry: Entry, ctx: Context) -> None:
         error = error_of(entry)
@@ -117,6 +121,7 @@ class ConcurrentResponse(Rule):
 class CancelWithoutResponse(Rule):
     id = "cancel-without-response"
     title = "response.cancel was sent when no response was active"
+    feeds_on = ERRORS | {"response.done"}
 
     def __init__(self) -> None:
         super().__init__()

@@ -11,13 +11,14 @@ import re
 from typing import Any
 
 from voicechat.doctor.context import Context, dig
-from voicechat.doctor.rules.base import Rule, error_of, since
+from voicechat.doctor.rules.base import ERRORS, Rule, error_of, since
 from voicechat.eventlog.entry import Entry
 
 
 class CommitTooSmall(Rule):
     id = "commit-too-small"
     title = "input_audio_buffer.commit with less than 100 ms of audio"
+    feeds_on = ERRORS
 
     def __init__(self) -> None:
         super().__init__()
@@ -56,6 +57,7 @@ class CommitTooSmall(Rule):
 class TruncateOutOfRange(Rule):
     id = "truncate-out-of-range"
     title = "conversation.item.truncate asked for more audio than the item has"
+    feeds_on = ERRORS
 
     def __init__(self) -> None:
         super().__init__()
@@ -95,6 +97,7 @@ class TruncateOutOfRange(Rule):
 class SessionExpired(Rule):
     id = "session-expired"
     title = "The session hit the server's maximum duration"
+    feeds_on = ERRORS
 
     def feed(self, entry: Entry, ctx: Context) -> None:
         error = error_of(entry)
@@ -117,6 +120,7 @@ class SessionExpired(Rule):
 class RateLimited(Rule):
     id = "rate-limited"
     title = "Requests were rate limited"
+    feeds_on = ERRORS | {"rate_limits.updated", "response.done"}
 
     def __init__(self) -> None:
         super().__init__()

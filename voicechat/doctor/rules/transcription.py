@@ -47,6 +47,10 @@ def _user_audio_transcript(item: Any) -> tuple[bool, Any]:
 class TranscriptionOffOrEmpty(Rule):
     id = "transcription-off-or-empty"
     title = "User turns have no transcript"
+    feeds_on = frozenset({
+        "input_audio_buffer.committed", "conversation.item.input_audio_transcription.completed",
+        "conversation.item.input_audio_transcription.failed", "conversation.item.done",
+        "conversation.item.added", "conversation.item.created", "conversation.item.retrieved"})
 
     def __init__(self) -> None:
         super().__init__()
@@ -125,6 +129,7 @@ class TranscriptionOffOrEmpty(Rule):
 class TranscriptionFailed(Rule):
     id = "transcription-failed"
     title = "Input audio transcription failed"
+    feeds_on = frozenset({"conversation.item.input_audio_transcription.failed"})
 
     def __init__(self) -> None:
         super().__init__()

@@ -63,6 +63,7 @@ def session_snippet(ctx: Context, turn_detection: dict[str, Any]) -> str:
 class ShortSpeechSegments(Rule):
     id = "short-speech-segments"
     title = "Server VAD cut speech into segments too short to transcribe"
+    feeds_on = frozenset({"input_audio_buffer.speech_started", "input_audio_buffer.speech_stopped"})
 
     def __init__(self) -> None:
         super().__init__()
@@ -115,6 +116,12 @@ class ShortSpeechSegments(Rule):
 class SelfInterruption(Rule):
     id = "self-interruption"
     title = "The assistant was interrupted by its own voice (echo)"
+    feeds_on = _OUTPUT_DELTAS | {
+        "output_audio_buffer.started", "local.playback.started",
+        "input_audio_buffer.speech_started", "output_audio_buffer.stopped",
+        "local.playback.drained", "response.created",
+        "output_audio_buffer.cleared", "response.done", "conversation.item.truncate",
+        "response.cancel", "output_audio_buffer.clear"}
 
     def __init__(self) -> None:
         super().__init__()
