@@ -215,3 +215,70 @@ def test_an_escape_that_could_spell_a_secret_is_redacted(tmp_path: Path) -> None
     path.write_text('{"type": "response.output_text.delta", "delta": "\\u0073k-abcdefghijkl"}\n')
     entries, _ = _read(path)
     assert "sk-abcdefghijkl" not in json.dumps(entries[0].event)
+
+
+# --- formats people paste: Node's console.log, bracket-timestamped text ----------------------
+
+LOGS = Path(__file__).resolve().parent / "logs"
+
+
+def test_node_console_log_in_inspect_notation_is_read() -> None:
+    entries, stats = _read(LOGS / "node_console_inspect.log")
+    assert stats.format == "text"
+    assert [e.type for e in entries] == [
+        "session.created", "session.update", "session.updated",
+        "input_audio_buffer.speech_started", "input_audio_buffer.speech_stopped",
+        "response.created", "response.output_audio_transcript.delta", "response.done",
+    ]
+    assert [e.dir for e in entries][:2] == ["in", "out"]
+    created = entries[0].event
+    assert created["session"]["instructions"] == "You are a friendly assistant. Don't ramble."
+    assert created["session"]["audio"] == {"input": {}, "output": {}}  # elided by inspect
+    assert entries[6].event["delta"] == "It's sunny {today}"  # braces inside a string
+    assert entries[7].event["response"]["usage"]["total_tokens"] == 312
+    assert entries[7].event["response"]["metadata"] is None  # undefined
+
+
+def test_a_log_starting_with_a_bracketed_time_is_text_not_a_json_array() -> None:
+    entries, stats = _read(LOGS / "bracket_seconds.log")
+    assert stats.format == "text"
+    assert [e.type for e in entries] == [
+        "session.created", "session.update", "session.updated",
+        "input_audio_buffer.speech_started", "input_audio_buffer.speech_stopped",
+        "response.done",  # pretty-printed over four lines
+    ]
+    assert [round(e.t or 0, 3) for e in entries] == [0.0, 0.005, 0.088, 1.292, 2.7, 2.81]
+
+
+def test_a_log_starting_with_a_brace_that_is_not_json_is_read_as_text(tmp_path: Path) -> None:
+    path = tmp_path / "console.txt"
+    path.write_text("{ type: 'session.created', event_id: 'e1', session: { id: 's' } }\n"
+                    "some text\n"
+                    "{ type: 'response.created', response: { id: 'resp_1' } }\n")
+    entries, stats = _read(path)
+    assert [e.type for e in entries] == ["session.created", "response.created"]
+    assert stats.skipped_lines == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("{ type: 'x.y', a: <ref *1> { b: [Circular *1] } }", {"type": "x.y", "a": {"b": None}}),
+        ("{ type: 'x.y', items: [ 1, 2, ... 3 more items ] }", {"type": "x.y", "items": [1, 2]}),
+        ("{ type: 'x.y', f: [Function: onEvent], g: [Function (anonymous)] }",
+         {"type": "x.y", "f": None, "g": None}),
+        ("{ 'quoted-key': 'v', type: 'x.y' }", {"quoted-key": "v", "type": "x.y"}),
+        ("{ type: 'long ' +\n    'string' }", {"type": "long string"}),
+    ],
+)
+def test_inspect_only_tokens(text: str, expected: dict) -> None:
+    from voicechat.eventlog.jsliteral import parse_object_literal
+
+    assert parse_object_literal(text) == expected
+
+
+def test_text_that_is_neither_json_nor_a_literal_is_not_an_object() -> None:
+    from voicechat.eventlog.jsliteral import parse_object_literal
+
+    assert parse_object_literal("{ this is prose }") is None
+    assert parse_object_literal('{"type": "x"}') is None  # JSON is the JSON parser's job

@@ -230,7 +230,7 @@ def read_entries(path: Path | str, stats: ReadStats | None = None) -> Iterator[E
     with handle:
         first = _peek(handle)
         builder = _Builder(stats)
-        if first == "[":
+        if first == "[" and _opens_array_of_objects(handle):
             yield from _read_array(handle, stats, builder)
         else:
             yield from _read_lines(handle, stats, builder)
@@ -245,6 +245,17 @@ def _peek(handle: IO[str]) -> str:
         if not ch.isspace() and ch != "\ufeff":
             handle.seek(0)
             return ch
+
+
+def _opens_array_of_objects(handle: IO[str]) -> bool:
+    """A log that starts with ``[`` is a JSON array only if an object (or ``]``) comes next.
+
+    ``[   0.210] server: {...}`` and ``[10:00:00] ...`` start with ``[`` too: those are text.
+    """
+    head = handle.read(4096)
+    handle.seek(0)
+    after = head[head.index("[") + 1:].lstrip()
+    return not after or after[0] in "{]"
 
 
 def _read_lines(handle: IO[str], stats: ReadStats, builder: _Builder) -> Iterator[Entry]:

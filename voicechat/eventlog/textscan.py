@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-_TOKENS = re.compile(r'[{}"\\]')
+from voicechat.eventlog.jsliteral import parse_object_literal
+
+_TOKENS = re.compile(r"[{}\"'`\\]")
 
 #: An object still open after this many lines or characters was not JSON after all.
 MAX_PENDING_LINES = 400
@@ -34,21 +36,21 @@ class Found:
 def _scan_object(text: str, start: int) -> int:
     """Index just past the object opening at ``start``, or -1 when the text ends first."""
     depth = 0
-    in_string = False
+    quote = ""  # the delimiter of the string we are in: " (JSON), ' or ` (Node's inspect)
     skip = -1  # position of a character escaped by a backslash
     for match in _TOKENS.finditer(text, start):
         pos = match.start()
         if pos == skip:
             continue
         ch = match.group()
-        if in_string:
+        if quote:
             if ch == "\\":
                 skip = pos + 1
-            elif ch == '"':
-                in_string = False
+            elif ch == quote:
+                quote = ""
             continue
-        if ch == '"':
-            in_string = True
+        if ch in "\"'`":
+            quote = ch
         elif ch == "{":
             depth += 1
         elif ch == "}":
@@ -75,8 +77,10 @@ def find_objects(text: str) -> tuple[list[tuple[int, dict[str, Any]]], int | Non
         try:
             obj = json.loads(text[pos:end])
         except ValueError:
-            pos = text.find("{", pos + 1)
-            continue
+            obj = parse_object_literal(text[pos:end])
+            if obj is None:
+                pos = text.find("{", pos + 1)
+                continue
         if isinstance(obj, dict):
             found.append((pos, obj))
         pos = text.find("{", end)
@@ -156,6 +160,8 @@ _ISO = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?"
 )
 _LOGCAT = re.compile(r"(?<!\d)(\d{2})-(\d{2})\s+(\d{2}):(\d{2}):(\d{2})\.(\d{1,6})")
+#: ``[   0.210]``: seconds since the start, as test runners and many app loggers print them.
+_SECONDS = re.compile(r"^\s*\[\s*(\d+\.\d+)\s*\]")
 _CLOCK = re.compile(r"(?<![\d:])(\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,6}))?(?![\d])")
 
 
@@ -192,4 +198,7 @@ def parse_timestamp(prefix: str) -> tuple[float, str | None] | None:
         hour, minute, second = (int(g) for g in m.groups()[:3])
         if hour < 24 and minute < 60 and second < 61:
             return hour * 3600 + minute * 60 + second + _fraction(m.group(4)), None
+    m = _SECONDS.match(prefix)
+    if m:
+        return float(m.group(1)), None
     return None
