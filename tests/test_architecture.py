@@ -4,7 +4,8 @@ The layering itself is declared in ``pyproject.toml`` and checked by ``lint-impo
 (import-linter, run by scripts/test.sh). Three things are left to these tests:
 
 - what a fresh interpreter actually *loads*: a contract sees the imports written in our files,
-  not the ones a dependency makes on our behalf;
+  not the ones a dependency makes on our behalf (jsonschema, under protocol, starts threading;
+  the core alone must not);
 - import cycles between single modules, ``TYPE_CHECKING`` imports included. import-linter's
   ``acyclic_siblings`` contract squashes each package's children, so it misses a cycle that runs
   through a package's ``__init__`` (``pkg/__init__`` → ``pkg.a`` → ``pkg``);
@@ -40,10 +41,19 @@ def loaded_by(code: str, candidates: tuple[str, ...]) -> list[str]:
     return [name for name in out.stdout.strip().split(",") if name]
 
 
-def test_importing_the_core_and_protocol_loads_no_io_library() -> None:
+def test_importing_the_core_loads_no_event_loop_thread_or_io_library() -> None:
+    assert loaded_by("import voicechat.core", (*SANS_IO_MUST_NOT_LOAD, "threading")) == []
+
+
+def test_a_running_core_loads_no_event_loop_or_io_library() -> None:
+    """Starting a session validates its config (jsonschema, which may start threading)."""
+    code = "import voicechat.core as c\nc.Session(c.SessionPolicy()).start(0.0)\n"
+    assert loaded_by(code, SANS_IO_MUST_NOT_LOAD) == []
+
+
+def test_importing_every_protocol_module_loads_no_io_library() -> None:
     code = (
-        "import importlib, pkgutil\n"
-        "import voicechat.core, voicechat.protocol\n"
+        "import importlib, pkgutil, voicechat.protocol\n"
         "for info in pkgutil.iter_modules(voicechat.protocol.__path__):\n"
         "    importlib.import_module('voicechat.protocol.' + info.name)\n"
     )
