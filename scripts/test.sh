@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs what is missing, starts the private
-# PulseAudio daemon, then lint, type-check and pytest. Extra arguments go to pytest.
+# PulseAudio daemon, then lint, type-check, import contracts and pytest. Extra arguments go
+# to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh --with-test-tools
@@ -9,6 +10,7 @@ cd "$(dirname "$0")/.."
 unset NO_COLOR
 echo "== ruff";  .venv/bin/ruff check voicechat tests bench scripts
 echo "== mypy --strict (core, protocol)"; .venv/bin/mypy
+echo "== import contracts (pyproject.toml [tool.importlinter])"; .venv/bin/lint-imports
 echo "== pytest"
 set +e
 .venv/bin/python -m pytest -q -p no:cacheprovider "$@"

@@ -1,8 +1,21 @@
-"""Settings every test shares. Area-specific fixtures live in each tests/<area>/conftest.py."""
+"""Settings and fixtures every test shares; helpers to import live in tests/helpers.py.
+
+Area-specific fixtures live in each tests/<area>/conftest.py.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.helpers import local_server
+
+if TYPE_CHECKING:
+    from voicechat.server.app import LocalServer
 
 # Textual snapshots break under NO_COLOR, and CI must never wait on a terminal.
 os.environ.pop("NO_COLOR", None)
@@ -15,10 +28,27 @@ def require_or_skip(available: bool, why: str) -> None:
     CI installs every tool the suite needs (scripts/setup.sh), so a missing one there is a broken
     set-up that a skip would hide.
     """
-    import pytest
-
     if available:
         return
     if os.environ.get("CI"):
         pytest.fail(f"{why} (CI must provide it: see scripts/setup.sh)")
     pytest.skip(why)
+
+
+@pytest.fixture
+async def server(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[LocalServer]:
+    """The real local server on 127.0.0.1:0 that client, UI and server tests talk to.
+
+    The tone voice, the exact ASR grammar of :data:`tests.speech.TEST_PHRASES`, and the echo
+    responder; ``@pytest.mark.script(*lines)`` makes it reply with those lines instead.
+    """
+    from tests.speech import TEST_PHRASES
+
+    responder = "echo"
+    marker = request.node.get_closest_marker("script")
+    if marker is not None:
+        script = tmp_path / "script.txt"
+        script.write_text("\n".join(marker.args) + "\n", encoding="utf-8")
+        responder = f"script:{script}"
+    async with local_server(responder=responder, asr_phrases=TEST_PHRASES) as srv:
+        yield srv

@@ -5,7 +5,7 @@ implementation is :class:`voicechat.runtime.Runtime`; replay and the snapshot te
 their own. Keeping the seam this narrow is what lets the UI import neither audio nor transport.
 
 Every event that crosses the wire or happens locally reaches subscribers as a :class:`LogRecord`
-— exactly the record the event log stores (see ARCHITECTURE.md, "Event log format") — so the
+— exactly the record the event log stores (docs/architecture.md, "The event log") — so the
 event-flow pane, the recorder and ``--no-ui`` all see the same stream.
 """
 

@@ -64,7 +64,3 @@ def read_records(path: Path) -> list[dict[str, Any]]:
 
 def events(records: list[dict[str, Any]], direction: str | None = None) -> list[dict[str, Any]]:
     return [r["event"] for r in records if direction is None or r["dir"] == direction]
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "script(*lines): replies of the local server's responder")

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from tests.helpers import until
 from voicechat.audio import devices
 from voicechat.audio.files import FRAME, AudioFileError, WavFileSink, WavFileSource, write_wav
 from voicechat.audio.meter import LevelMeter
@@ -88,16 +89,14 @@ def test_wav_source_errors_name_the_file(tmp_path: Path) -> None:
 
 
 async def test_wav_sink_records_what_was_played(tmp_path: Path) -> None:
-    import asyncio
-
     buf = PlaybackBuffer()
     out = tmp_path / "out.wav"
     sink = WavFileSink(buf, out)
     audio = tone(0.2)
     buf.push(audio, "item")
     await sink.start()
-    while buf.snapshot().queued_ms > 0 or buf.snapshot().playing:
-        await asyncio.sleep(0.02)
+    await until(lambda: buf.snapshot().queued_ms == 0 and not buf.snapshot().playing,
+                "the sink to play the queue out")
     await sink.stop()
     with wave.open(str(out), "rb") as wav:
         assert wav.getframerate() == RATE

@@ -20,13 +20,13 @@ from tests.speech import TEST_PHRASES
 from voicechat.config import Settings
 from voicechat.eventlog.record import LogRecord
 from voicechat.runtime import Runtime
-from voicechat.server.app import LocalServer, ServerConfig
+from voicechat.server.app import LocalServer
 
 pytestmark = [pytest.mark.audio, pytest.mark.slow]
 
 
 async def test_two_turns_through_sound_devices(
-    pulse: None, two_questions_wav: Path, tmp_path: Path
+    pulse: None, server: LocalServer, two_questions_wav: Path, tmp_path: Path
 ) -> None:
     from voicechat.audio.devices import DeviceSink, DeviceSource
     from voicechat.server.voice.tts import make_voice
@@ -37,24 +37,22 @@ async def test_two_turns_through_sound_devices(
          "--format=s16le", "--file-format=wav", str(recorded)]
     )
     records: list[LogRecord] = []
-    config = ServerConfig(voice="tone", asr_phrases=TEST_PHRASES)
     try:
-        async with LocalServer(config) as srv:
-            settings = Settings(server="local", turns=2, local_voice="tone")
-            runtime = Runtime(settings, local_server=srv)
-            runtime.subscribe(records.append)
-            await runtime.start()
-            try:
-                assert isinstance(runtime.mic, DeviceSource)
-                assert isinstance(runtime.speaker, DeviceSink)
-                await asyncio.sleep(0.3)  # the input stream is running before the WAV starts
-                feeder = await asyncio.create_subprocess_exec(
-                    "paplay", "--device=micfeed", str(two_questions_wav)
-                )
-                await asyncio.wait_for(runtime.finished.wait(), timeout=60)
-                await feeder.wait()
-            finally:
-                await runtime.stop()
+        settings = Settings(server="local", turns=2, local_voice="tone")
+        runtime = Runtime(settings, local_server=server)
+        runtime.subscribe(records.append)
+        await runtime.start()
+        try:
+            assert isinstance(runtime.mic, DeviceSource)
+            assert isinstance(runtime.speaker, DeviceSink)
+            await asyncio.sleep(0.3)  # the input stream is running before the WAV starts
+            feeder = await asyncio.create_subprocess_exec(
+                "paplay", "--device=micfeed", str(two_questions_wav)
+            )
+            await asyncio.wait_for(runtime.finished.wait(), timeout=60)
+            await feeder.wait()
+        finally:
+            await runtime.stop()
     finally:
         recorder.terminate()
         recorder.wait(timeout=10)

@@ -7,18 +7,18 @@ records the JSONL log stores) and the session core's transcript show.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.helpers import WAIT_S, local_server, until
 from tests.speech import TEST_PHRASES, speech_wav
 from voicechat.config import Settings
 from voicechat.eventlog.record import LogRecord
 from voicechat.runtime import Runtime
-from voicechat.server.app import LocalServer, ServerConfig
+from voicechat.server.app import LocalServer
 
 LONG_REPLY = " ".join(["this answer keeps going for a good while"] * 4)  # ~6 s of tone audio
 
@@ -27,19 +27,6 @@ pytestmark = pytest.mark.slow
 
 def norm(text: str) -> str:
     return text.lower().strip().rstrip(".?!")
-
-
-@pytest.fixture
-async def server(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[LocalServer]:
-    responder = "echo"
-    marker = request.node.get_closest_marker("script")
-    if marker is not None:
-        script = tmp_path / "script.txt"
-        script.write_text("\n".join(marker.args) + "\n", encoding="utf-8")
-        responder = f"script:{script}"
-    config = ServerConfig(voice="tone", responder=responder, asr_phrases=TEST_PHRASES)
-    async with LocalServer(config) as srv:
-        yield srv
 
 
 class Conversation:
@@ -57,13 +44,9 @@ class Conversation:
         return [r.event for r in self.records
                 if r.event["type"] == kind and direction in (None, r.dir)]
 
-    async def until(self, predicate: Callable[[], bool], timeout: float = 40.0) -> None:
-        loop = asyncio.get_running_loop()
-        end = loop.time() + timeout
-        while not predicate():
-            if loop.time() > end:
-                raise AssertionError(f"timed out; last events: {self.kinds()[-25:]}")
-            await asyncio.sleep(0.05)
+    async def until(self, predicate: Callable[[], bool], timeout: float = WAIT_S) -> None:
+        await until(predicate, lambda: f"the conversation; last events: {self.kinds()[-25:]}",
+                    timeout=timeout)
 
 
 @pytest.fixture
@@ -227,8 +210,7 @@ async def test_no_sound_card_still_runs_with_text(
 
 
 async def test_websocket_closed_by_session_expiry_reconnects(tmp_path: Path) -> None:
-    config = ServerConfig(voice="tone", session_max_s=4.0)
-    async with LocalServer(config) as srv:
+    async with local_server(session_max_s=4.0) as srv:
         settings = Settings(server="local", transport="websocket", mic="none", speaker="none",
                             local_voice="tone")
         conv = Conversation(Runtime(settings, local_server=srv))

@@ -4,24 +4,17 @@ message and gets a completed spoken response back."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
+from tests.helpers import until
 from voicechat.config import Settings
 from voicechat.eventlog.record import LogRecord
 from voicechat.runtime import Runtime
-from voicechat.server.app import LocalServer, ServerConfig
+from voicechat.server.app import LocalServer
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[LocalServer]:
-    async with LocalServer(ServerConfig(voice="tone")) as srv:
-        yield srv
 
 
 @pytest.mark.parametrize("transport", ["webrtc", "websocket"])
@@ -50,11 +43,8 @@ async def test_text_turn_on_each_target(
     try:
         assert runtime.connection.state == "connected"
         runtime.send_text("hello there")
-        loop = asyncio.get_running_loop()
-        end = loop.time() + 30
-        while runtime.completed_responses < 1:
-            assert loop.time() < end, [r.event["type"] for r in records][-20:]
-            await asyncio.sleep(0.05)
+        await until(lambda: runtime.completed_responses >= 1,
+                    lambda: f"a response; last events: {[r.event['type'] for r in records][-20:]}")
     finally:
         await runtime.stop()
     kinds = [r.event["type"] for r in records if r.dir == "in"]

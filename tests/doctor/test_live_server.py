@@ -19,10 +19,11 @@ import aiohttp
 import numpy as np
 import pytest
 
+from tests.helpers import EventLog
 from tests.speech import TEST_PHRASES, speech_pcm
 from voicechat.doctor import diagnose
 from voicechat.eventlog.recorder import Recorder
-from voicechat.server.app import LocalServer, ServerConfig
+from voicechat.server.app import LocalServer
 
 KEY = "sk-test-livecheck-0123456789abcdef"
 WAIT_S = 60.0
@@ -31,23 +32,14 @@ pytestmark = pytest.mark.slow
 
 
 async def _conversation(srv: LocalServer, recorder: Recorder) -> list[dict[str, Any]]:
-    received: list[dict[str, Any]] = []
-    changed = asyncio.Event()
+    received = EventLog()
 
     async def send(ws: aiohttp.ClientWebSocketResponse, event: dict[str, Any]) -> None:
         recorder.record("out", event)
         await ws.send_str(json.dumps(event))
 
-    async def wait_for(kind: str, after: int) -> int:
-        async def scan() -> int:
-            while True:
-                for index in range(after, len(received)):
-                    if received[index]["type"] == kind:
-                        return index
-                changed.clear()
-                await changed.wait()
-
-        return await asyncio.wait_for(scan(), WAIT_S)
+    async def wait_for(kind: str, after: int) -> None:
+        await received.wait_for(kind, after=after, timeout=WAIT_S)
 
     url = srv.base_url.replace("http", "ws", 1) + "/v1/realtime?model=gpt-realtime"
     async with aiohttp.ClientSession() as http:
@@ -60,8 +52,7 @@ async def _conversation(srv: LocalServer, recorder: Recorder) -> list[dict[str, 
                 if msg.type == aiohttp.WSMsgType.TEXT:
                     event = json.loads(msg.data)
                     recorder.record("in", event)
-                    received.append(event)
-                    changed.set()
+                    received.add(event)
 
         task = asyncio.create_task(reader())
         try:
@@ -75,7 +66,7 @@ async def _conversation(srv: LocalServer, recorder: Recorder) -> list[dict[str, 
                                        "prefix_padding_ms": 300, "silence_duration_ms": 500}}}}})
             await wait_for("session.updated", 0)
             for phrase in TEST_PHRASES[:2]:
-                mark = len(received)
+                mark = len(received.events)
                 pcm = speech_pcm(phrase, 24000)
                 audio = np.concatenate([np.zeros(7200, np.int16), pcm, np.zeros(24000, np.int16)])
                 for i in range(0, audio.size, 2400):  # 100 ms appends
@@ -88,14 +79,15 @@ async def _conversation(srv: LocalServer, recorder: Recorder) -> list[dict[str, 
             await ws.close()
         finally:
             task.cancel()
-    return received
+    return received.events
 
 
-async def test_healthy_local_server_conversation_has_no_findings(tmp_path: Path) -> None:
+async def test_healthy_local_server_conversation_has_no_findings(
+    server: LocalServer, tmp_path: Path
+) -> None:
     path = tmp_path / "live.jsonl"
-    async with LocalServer(ServerConfig(voice="tone", asr_phrases=TEST_PHRASES)) as srv:
-        with Recorder.open(path) as recorder:
-            received = await _conversation(srv, recorder)
+    with Recorder.open(path) as recorder:
+        received = await _conversation(server, recorder)
     kinds = [e["type"] for e in received]
     assert kinds.count("response.done") == 2 and "input_audio_buffer.speech_started" in kinds
 

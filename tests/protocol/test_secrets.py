@@ -39,7 +39,8 @@ def test_explicit_secrets_are_masked_whatever_their_shape() -> None:
 
 
 def test_ordinary_text_is_untouched() -> None:
-    for text in ("GET /v1/realtime?model=gpt-realtime", "the keyboard is fine", "a@b"):
+    for text in ("GET /v1/realtime?model=gpt-realtime", "the keyboard is fine", "a@b",
+                 "Hello there, how are you?", "resp_123 item_abc event_XYZ", "risk-free"):
         assert redact_text(text) == text
 
 

@@ -1,4 +1,4 @@
-"""Fixtures for the local server tests: a real server on 127.0.0.1:0 and real peers.
+"""Peers for the local server tests; the server itself is tests/conftest.py's ``server``.
 
 The peers are genuine protocol clients (aiohttp WebSocket, aiortc WebRTC) written for tests:
 they send what a client would send and record everything the server says, so tests assert on
@@ -10,75 +10,21 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import aiohttp
 import numpy as np
-import pytest
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
+from tests.helpers import EventLog, local_server
 from voicechat.rtc.loopback import use_loopback_ice
 from voicechat.rtc.tracks import PacedAudioTrack, cancel_task, start_pump
-from voicechat.server.app import LocalServer, ServerConfig
+from voicechat.server.app import LocalServer
 
-WAIT_S = 30.0
-
-
-@asynccontextmanager
-async def running(**overrides: Any) -> AsyncIterator[LocalServer]:
-    """A server with the fast defaults tests want (tone voice unless asked otherwise)."""
-    overrides.setdefault("voice", "tone")
-    async with LocalServer(ServerConfig(**overrides)) as srv:
-        yield srv
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[LocalServer]:
-    async with running() as srv:
-        yield srv
-
-
-class EventLog:
-    """Everything a peer received, with waiting helpers."""
-
-    def __init__(self) -> None:
-        self.events: list[dict[str, Any]] = []
-        self._changed = asyncio.Event()
-
-    def add(self, event: dict[str, Any]) -> None:
-        self.events.append(event)
-        self._changed.set()
-
-    def types(self) -> list[str]:
-        return [e["type"] for e in self.events]
-
-    def of(self, kind: str) -> list[dict[str, Any]]:
-        return [e for e in self.events if e["type"] == kind]
-
-    async def wait_for(
-        self,
-        kind: str,
-        *,
-        where: Callable[[dict[str, Any]], bool] = lambda e: True,
-        after: int = 0,
-        timeout: float = WAIT_S,
-    ) -> dict[str, Any]:
-        """The first event of ``kind`` at index >= ``after`` matching ``where``."""
-
-        async def scan() -> dict[str, Any]:
-            while True:
-                for event in self.events[after:]:
-                    if event["type"] == kind and where(event):
-                        return event
-                self._changed.clear()
-                await self._changed.wait()
-
-        return await asyncio.wait_for(scan(), timeout)
-
-    def index(self, event: dict[str, Any]) -> int:
-        return next(i for i, e in enumerate(self.events) if e is event)
+# test_ws.py still says ``running``; the one local-server starter is tests.helpers.local_server.
+running = local_server
 
 
 class WsPeer:

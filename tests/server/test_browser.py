@@ -38,7 +38,7 @@ import aiohttp
 from aiohttp import web
 
 from tests.conftest import require_or_skip
-from tests.server.conftest import running
+from tests.helpers import local_server
 from tests.speech import TEST_PHRASES, speech_wav
 from voicechat.server.app import LocalServer
 
@@ -210,7 +210,7 @@ async def test_browser_on_another_origin_uses_ek_token_over_webrtc_and_websocket
     require_or_skip(binary is not None, "Chromium is not installed (apt-get install chromium)")
     assert binary is not None
     mic_wav = speech_wav(tmp_path / "mic.wav", [MIC_PHRASE], rate=48000, tail_s=1.5)
-    async with running(api_key=BACKEND_KEY, asr_phrases=TEST_PHRASES) as srv:
+    async with local_server(api_key=BACKEND_KEY, asr_phrases=TEST_PHRASES) as srv:
         minted: list[str] = []
         mint = srv.tokens.mint
 

@@ -13,7 +13,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from tests.server.conftest import mint_ga, rtc_peer, running, ws_peer
+from tests.helpers import local_server
+from tests.server.conftest import mint_ga, rtc_peer, ws_peer
 from voicechat.server.app import LocalServer, ServerConfig, ServerConfigError
 
 
@@ -23,7 +24,7 @@ async def test_refuses_non_loopback_without_key() -> None:
 
 
 async def test_client_secret_shape_and_expiry() -> None:
-    async with running() as srv, aiohttp.ClientSession() as http:
+    async with local_server() as srv, aiohttp.ClientSession() as http:
         resp = await http.post(
             f"{srv.base_url}/v1/realtime/client_secrets",
             json={
@@ -66,7 +67,7 @@ async def test_client_secret_shape_and_expiry() -> None:
 
 
 async def test_beta_token_lives_one_minute() -> None:
-    async with running() as srv, aiohttp.ClientSession() as http:
+    async with local_server() as srv, aiohttp.ClientSession() as http:
         for path in ("/v1/realtime/sessions", "/openai/realtimeapi/sessions"):
             resp = await http.post(
                 f"{srv.base_url}{path}", json={"model": "gpt-4o-realtime-preview", "voice": "verse"}
@@ -89,7 +90,7 @@ async def test_beta_token_lives_one_minute() -> None:
 
 
 async def test_server_key_is_enforced() -> None:
-    async with running(api_key="sk-right") as srv, aiohttp.ClientSession() as http:
+    async with local_server(api_key="sk-right") as srv, aiohttp.ClientSession() as http:
         wrong = {"Authorization": "Bearer sk-wrong"}
         resp = await http.post(f"{srv.base_url}/v1/realtime/client_secrets", json={}, headers=wrong)
         assert resp.status == 401

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.server.conftest import running, ws_peer
+from tests.helpers import local_server
+from tests.server.conftest import ws_peer
 from voicechat.server.rate_limits import RateLimits, estimate_tokens
 
 BETA = {"OpenAI-Beta": "realtime=v1", "Authorization": "Bearer sk-test"}
@@ -42,7 +43,7 @@ def text_turn(text: str) -> list[dict[str, Any]]:
 
 
 async def test_each_response_reports_limits_after_created_ga_and_beta() -> None:
-    async with running(text_delta_interval_s=0) as srv:
+    async with local_server(text_delta_interval_s=0) as srv:
         async with ws_peer(srv) as peer:
             for n in range(2):
                 for event in text_turn(f"turn {n}"):

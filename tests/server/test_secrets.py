@@ -11,7 +11,8 @@ import sys
 import aiohttp
 import pytest
 
-from tests.server.conftest import running, ws_peer
+from tests.helpers import local_server
+from tests.server.conftest import ws_peer
 from voicechat.server.app import ServerConfig
 from voicechat.server.redact import SecretFilter, redact
 
@@ -59,7 +60,7 @@ def test_filter_scrubs_arguments_and_tracebacks() -> None:
 
 async def test_running_server_scrubs_its_log_records(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="voicechat")
-    async with running(api_key=SERVER_KEY) as srv:
+    async with local_server(api_key=SERVER_KEY) as srv:
         # a client that puts its key where a model name belongs gets it echoed in the session
         # log line, which is what the filter is there for
         async with ws_peer(

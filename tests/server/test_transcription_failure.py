@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from tests.server.conftest import WsPeer, running, ws_peer
+from tests.helpers import local_server
+from tests.server.conftest import WsPeer, ws_peer
 from tests.speech import TEST_PHRASES, speech_pcm
 from voicechat.server.engine import serves_transcription_model
 
@@ -70,7 +71,7 @@ def test_which_models_are_served() -> None:
 
 
 async def test_unknown_transcription_model_fails_each_item_ga_and_beta() -> None:
-    async with running(asr_phrases=TEST_PHRASES, text_delta_interval_s=0) as srv:
+    async with local_server(asr_phrases=TEST_PHRASES, text_delta_interval_s=0) as srv:
         async with ws_peer(srv) as peer:
             await peer.send(ga_ptt("no-such-model"))
             await peer.log.wait_for("session.updated")
@@ -119,7 +120,7 @@ async def test_unknown_transcription_model_fails_each_item_ga_and_beta() -> None
 
 
 async def test_crashed_recogniser_worker_fails_the_item_then_recovers() -> None:
-    async with running(asr_phrases=TEST_PHRASES, asr_workers=1) as srv, ws_peer(srv) as peer:
+    async with local_server(asr_phrases=TEST_PHRASES, asr_workers=1) as srv, ws_peer(srv) as peer:
         await peer.send(ga_ptt("whisper-1"))
         await peer.log.wait_for("session.updated")
         pool: Any = srv.kit._pool

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.server.conftest import WsPeer, running, ws_peer
+from tests.helpers import local_server
+from tests.server.conftest import WsPeer, ws_peer
 from voicechat.server.app import LocalServer
 
 BETA = {"OpenAI-Beta": "realtime=v1", "Authorization": "Bearer sk-test"}
@@ -91,7 +92,7 @@ async def test_voice_fixed_after_first_audio_beta(server: LocalServer) -> None:
 
 async def test_out_of_band_response_runs_beside_the_default_one() -> None:
     long_words = " ".join(["word"] * 80)  # the echo keeps the default response busy a while
-    async with running(text_delta_interval_s=0.02) as srv, ws_peer(srv) as peer:
+    async with local_server(text_delta_interval_s=0.02) as srv, ws_peer(srv) as peer:
         await send_and_wait(peer, user_text(long_words, "item_user1"), "conversation.item.added")
         n_items = len(peer.log.of("conversation.item.added"))
         await peer.send({"type": "response.create", "response": {"output_modalities": ["text"]}})

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import aiohttp
 import numpy as np
 
-from tests.server.conftest import mint_ga, rtc_peer, running, ws_peer_raw
+from tests.helpers import local_server, until
+from tests.server.conftest import mint_ga, rtc_peer, ws_peer_raw
 from tests.speech import TEST_PHRASES, speech_pcm
 
 # several sentences: audio starts after the first one while the text is still streaming
@@ -28,7 +28,7 @@ def spoken(text: str, lead_s: float = 0.4, tail_s: float = 1.2) -> np.ndarray:
 
 async def test_ga_voice_turn_over_webrtc() -> None:
     """The acceptance flow: client secret → /v1/realtime/calls → speech in, speech out."""
-    async with running(asr_phrases=TEST_PHRASES) as srv, rtc_peer() as peer:
+    async with local_server(asr_phrases=TEST_PHRASES) as srv, rtc_peer() as peer:
         token = await mint_ga(
             srv,
             {"type": "realtime", "audio": {"input": {"transcription": {"model": "whisper-1"}}}},
@@ -72,7 +72,7 @@ async def test_ga_voice_turn_over_webrtc() -> None:
 async def test_server_barge_in_clears_playback_and_truncates(tmp_path: Path) -> None:
     script = tmp_path / "script.txt"
     script.write_text(LONG_REPLY + "\nSecond answer.\n")
-    async with running(responder=f"script:{script}") as srv, rtc_peer() as peer:
+    async with local_server(responder=f"script:{script}") as srv, rtc_peer() as peer:
         assert await peer.connect(f"{srv.base_url}/v1/realtime/calls", "sk-test") == 201
         await peer.log.wait_for("session.created")
         peer.speak(spoken(TEST_PHRASES[1]))
@@ -104,7 +104,7 @@ async def test_server_barge_in_clears_playback_and_truncates(tmp_path: Path) -> 
 async def test_client_clear_and_cancel(tmp_path: Path) -> None:
     script = tmp_path / "script.txt"
     script.write_text(LONG_REPLY + "\n")
-    async with running(responder=f"script:{script}") as srv, rtc_peer() as peer:
+    async with local_server(responder=f"script:{script}") as srv, rtc_peer() as peer:
         assert await peer.connect(f"{srv.base_url}/v1/realtime/calls", "sk-test") == 201
         await peer.log.wait_for("session.created")
         peer.send(
@@ -134,7 +134,7 @@ async def test_client_clear_and_cancel(tmp_path: Path) -> None:
 
 
 async def test_beta_sdp_endpoint_and_multipart_session() -> None:
-    async with running() as srv:
+    async with local_server() as srv:
         async with aiohttp.ClientSession() as http:
             resp = await http.post(
                 f"{srv.base_url}/v1/realtime/sessions",
@@ -174,7 +174,7 @@ async def test_beta_sdp_endpoint_and_multipart_session() -> None:
 
 async def test_sideband_socket_observes_and_drives_a_call() -> None:
     """``GET /v1/realtime?call_id=``: a server-side socket attached to a WebRTC call."""
-    async with running() as srv, rtc_peer() as peer:
+    async with local_server() as srv, rtc_peer() as peer:
         assert await peer.connect(f"{srv.base_url}/v1/realtime/calls", "sk-test") == 201
         await peer.log.wait_for("session.created")
         call_id = (peer.location or "").rsplit("/", 1)[-1]
@@ -201,15 +201,11 @@ async def test_sideband_socket_observes_and_drives_a_call() -> None:
 
 
 async def test_vanished_webrtc_client_is_cleaned_up() -> None:
-    async with running() as srv:
+    async with local_server() as srv:
         async with rtc_peer() as peer:
             assert await peer.connect(f"{srv.base_url}/v1/realtime/calls", "sk-test") == 201
             await peer.log.wait_for("session.created")
             peer.send({"type": "response.create"})  # mid-response when the peer goes away
             await peer.log.wait_for("response.created")
             assert len(srv.calls) == 1
-        for _ in range(200):
-            if not srv.calls:
-                break
-            await asyncio.sleep(0.05)
-        assert not srv.calls
+        await until(lambda: not srv.calls, "the server to drop the vanished call")

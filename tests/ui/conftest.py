@@ -13,10 +13,6 @@ from voicechat.ui.themes import shipped_theme_dir
 SIZE = (120, 36)
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "script(*lines): canned replies for the local server")
-
-
 @pytest.fixture(autouse=True)
 def _no_user_themes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A user's own ~/.config/voicechat/themes must not change what the tests see."""

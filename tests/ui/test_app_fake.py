@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.helpers import until
 from tests.ui.conftest import SIZE, make_app
 from tests.ui.fakes import (
     ScriptedHandle,
@@ -300,7 +301,8 @@ async def test_resize_rewraps_the_history() -> None:
         await settle(app, pilot)
         before = app.transcript.rebuilds
         await pilot.resize_terminal(80, 30)
-        await pilot.pause(0.4)
+        await until(lambda: app.transcript.rebuilds > before, "the transcript to re-wrap",
+                    sleep=pilot.pause)
         assert app.transcript.rebuilds == before + 1
         assert max(len(s.text.rstrip()) for s in app.transcript.history.lines) < 60
 

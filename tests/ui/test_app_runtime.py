@@ -8,19 +8,19 @@ except to wait for the audio to finish.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests import helpers
 from tests.speech import TEST_PHRASES, speech_wav
 from tests.ui.conftest import SIZE
 from tests.ui.test_app_fake import history_text, live_text, status_text
 from voicechat.config import Settings
 from voicechat.runtime import Runtime
-from voicechat.server.app import LocalServer, ServerConfig
+from voicechat.server.app import LocalServer
 from voicechat.ui.app import VoiceChatApp
 from voicechat.ui.themes import shipped_theme_dir
 
@@ -38,33 +38,15 @@ def question_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return speech_wav(tmp_path_factory.mktemp("wav") / "q.wav", TEST_PHRASES[:1], tail_s=1.5)
 
 
-@pytest.fixture
-async def server(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[LocalServer]:
-    responder = "echo"
-    marker = request.node.get_closest_marker("script")
-    if marker is not None:
-        script = tmp_path / "script.txt"
-        script.write_text("\n".join(marker.args) + "\n", encoding="utf-8")
-        responder = f"script:{script}"
-    config = ServerConfig(voice="tone", responder=responder, asr_phrases=TEST_PHRASES)
-    async with LocalServer(config) as srv:
-        yield srv
-
-
 def make(server: LocalServer, **settings: Any) -> tuple[VoiceChatApp, Runtime]:
     runtime = Runtime(Settings(server="local", speaker="none", local_voice="tone", **settings),
                       local_server=server)
     return VoiceChatApp(runtime, theme_dirs=[shipped_theme_dir()]), runtime
 
 
-async def until(pilot: Any, predicate: Callable[[], bool], what: str,
-                timeout: float = 40.0) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not predicate():
-        if loop.time() > end:
-            raise AssertionError(f"timed out waiting for {what}")
-        await pilot.pause(0.05)
+async def until(pilot: Any, predicate: Callable[[], bool], what: str) -> None:
+    """Poll between the app's own message processing (``pilot.pause``), not beside it."""
+    await helpers.until(predicate, what, sleep=pilot.pause)
 
 
 async def test_voice_turn_shows_transcript_deltas_markers_and_mic_gate(

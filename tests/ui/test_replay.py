@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import until
 from voicechat.commands import replay
 from voicechat.commands.replay import records_from_log
 from voicechat.ui.event_flow import EventFlow
@@ -45,11 +46,8 @@ async def test_replay_plays_to_the_end_with_events_and_transcript() -> None:
     records = records_from_log(LOGS / "clean_ga_websocket.jsonl")
     app = ReplayApp(records, speed=64.0, source="clean_ga_websocket.jsonl")
     async with app.run_test(size=(140, 40)) as pilot:
-        for _ in range(400):
-            if app.finished:
-                break
-            await pilot.pause(0.02)
-        assert app.finished and app.replayed == 71
+        await until(lambda: app.finished, "the replay to finish", sleep=pilot.pause)
+        assert app.replayed == 71
         transcript = app.query_one(TranscriptView).lines
         assert transcript == [
             "You: What is the weather?", "Assistant: I cannot check the weather, sorry.",
@@ -80,10 +78,7 @@ async def test_foreign_log_without_times_is_paced_evenly() -> None:
     assert [r.t for r in records] == [n * replay.EVEN_STEP_S for n in range(len(records))]
     app = ReplayApp(iter(records), speed=64.0)
     async with app.run_test(size=(120, 30)) as pilot:
-        for _ in range(200):
-            if app.finished:
-                break
-            await pilot.pause(0.02)
+        await until(lambda: app.finished, "the replay to finish", sleep=pilot.pause)
         assert app.replayed == 9
         flow = app.query_one(EventFlow)
         flow.set_filter("errors")

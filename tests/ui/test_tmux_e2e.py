@@ -13,12 +13,12 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.helpers import until_sync
 from tests.speech import TEST_PHRASES, speech_wav
 
 pytestmark = pytest.mark.slow
@@ -42,15 +42,14 @@ class Tmux:
     def keys(self, *keys: str) -> None:
         self.run("send-keys", "-t", "vc", *keys)
 
-    def wait(self, predicate: Callable[[str], bool], what: str, timeout: float = 45.0) -> str:
-        end = time.monotonic() + timeout
-        screen = ""
-        while time.monotonic() < end:
+    def wait(self, predicate: Callable[[str], bool], what: str) -> str:
+        """The screen, once ``predicate`` holds for it."""
+
+        def ready() -> str:
             screen = self.screen()
-            if predicate(screen):
-                return screen
-            time.sleep(0.2)
-        raise AssertionError(f"timed out waiting for {what}; the screen was:\n{screen}")
+            return screen if predicate(screen) else ""
+
+        return until_sync(ready, lambda: f"{what}; the screen was:\n{self.screen()}", timeout=45)
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """The session state machine: server events and user/local inputs in, actions out.
 
-Theory of operation (the rules live in ARCHITECTURE.md, "The session core"):
+Theory of operation (the rules: docs/architecture.md, "The session rules"):
 
 *Sans-IO.* :class:`Session` never reads a clock, sleeps or touches a socket. Every call takes
 ``now`` (monotonic seconds) and returns a list of actions; timers are deadlines the caller asks

@@ -1,0 +1,112 @@
+"""Redaction of logged events: audio becomes a byte count, and no API key or token survives."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from voicechat.eventlog.redact import redact_event
+
+KEY = "sk-proj-abcdefghijklmnopqrstuvwxyz0123456789"
+EPHEMERAL = "ek_68af2c1b9e5c8190a1b2c3d4e5f6"
+
+
+def test_audio_payloads_become_byte_counts() -> None:
+    pcm = bytes(4800)
+    b64 = base64.b64encode(pcm).decode()
+    append = redact_event({"type": "input_audio_buffer.append", "audio": b64})
+    assert append == {"type": "input_audio_buffer.append", "audio": {"bytes": 4800}}
+    for kind in ("response.output_audio.delta", "response.audio.delta"):
+        delta = redact_event({"type": kind, "response_id": "resp_1", "delta": b64})
+        assert delta["delta"] == {"bytes": 4800}
+        assert delta["response_id"] == "resp_1"
+    # transcript deltas are text, not audio: kept
+    text = redact_event({"type": "response.output_audio_transcript.delta", "delta": "Hi"})
+    assert text["delta"] == "Hi"
+    # audio inside an item (conversation.item.retrieved) too, wherever it is nested
+    item = redact_event({"type": "conversation.item.retrieved", "item": {
+        "content": [{"type": "input_audio", "audio": b64, "transcript": "yo"}]}})
+    assert item["item"]["content"][0] == {"type": "input_audio", "audio": {"bytes": 4800},
+                                          "transcript": "yo"}
+
+
+def test_redaction_is_idempotent_and_does_not_mutate() -> None:
+    event = {"type": "response.output_audio.delta", "delta": base64.b64encode(b"abcdef").decode()}
+    original = json.loads(json.dumps(event))
+    once = redact_event(event)
+    assert event == original
+    assert redact_event(once) == once
+
+
+def test_secrets_are_removed_everywhere() -> None:
+    event = {
+        "type": "local.notice",
+        "level": "error",
+        "message": f"401 from server with Authorization: Bearer {KEY} (key {KEY})",
+        "headers": {"Authorization": f"Bearer {EPHEMERAL}", "api-key": "0123456789abcdef",
+                    "OpenAI-Beta": "realtime=v1"},
+        "protocols": ["realtime", f"openai-insecure-api-key.{KEY}"],
+        "client_secret": {"value": EPHEMERAL, "expires_at": 1795255200},
+        "nested": [{"note": f"token {EPHEMERAL} expired"}],
+    }
+    out = redact_event(event)
+    text = json.dumps(out)
+    assert KEY not in text and EPHEMERAL not in text and "0123456789abcdef" not in text
+    assert out["headers"]["OpenAI-Beta"] == "realtime=v1"  # harmless values survive
+    assert out["client_secret"]["expires_at"] == 1795255200
+    assert out["protocols"][0] == "realtime"
+    assert "401 from server" in out["message"]
+
+
+
+secrets = st.one_of(
+    st.from_regex(r"sk-(proj-)?[A-Za-z0-9]{20,40}", fullmatch=True),
+    st.from_regex(r"ek_[A-Za-z0-9]{10,30}", fullmatch=True),
+)
+words = st.text(alphabet="abcdefghij ,.:", max_size=20)
+
+
+@settings(max_examples=150, deadline=None)
+@given(secret=secrets, before=words, after=words, key=st.sampled_from(
+    ["message", "note", "detail", "Authorization", "api-key", "token"]), depth=st.integers(0, 3))
+def test_no_secret_survives_redaction(secret: str, before: str, after: str, key: str,
+                                      depth: int) -> None:
+    value: object = {key: f"{before} {secret} {after}"}
+    for _ in range(depth):
+        value = {"inner": [value]}
+    event = {"type": "local.notice", "payload": value}
+    assert secret not in json.dumps(redact_event(event))
+
+
+_TEXT = st.builds(
+    lambda head, marker, tail: head + marker + tail,
+    st.text(alphabet=st.sampled_from(list("abcdefghijklmnopqrstuvwxyz_-.:/@ 0123456789\"'\\")),
+            max_size=12),
+    st.sampled_from(["", "sk-proj12345678", "ek_abc123456789", "Bearer x", "api_key=v", "Key",
+                     "://u:p@h", "audio", "delta"]),
+    st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=12)
+    | st.text(max_size=6),
+)
+_JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers() | _TEXT,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_TEXT, inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(kind=st.sampled_from(["response.output_text.delta", "response.output_audio.delta",
+                             "input_audio_buffer.append", "session.update", "error"]),
+       body=st.dictionaries(_TEXT, _JSONISH, max_size=5))
+def test_the_reader_skips_redaction_only_where_redaction_changes_nothing(
+        kind: str, body: dict) -> None:
+    from voicechat.eventlog.reader import needs_redaction
+
+    event = {**body, "type": kind}
+    for text in (json.dumps(event), json.dumps(event, ensure_ascii=False),
+                 json.dumps(event, separators=(",", ":"))):
+        if not needs_redaction(text, event):
+            assert redact_event(event) == event
