@@ -168,7 +168,7 @@ def test_a_broken_native_library_is_a_clear_error(monkeypatch: pytest.MonkeyPatc
         raise OSError(f"{name}: liblivekit_ffi.so: cannot open shared object file")
 
     monkeypatch.setattr(engine_module, "import_module", broken)
-    with pytest.raises(AecUnavailable, match="liblivekit_ffi.so"):
+    with pytest.raises(AecUnavailable, match=r"liblivekit_ffi\.so"):
         EchoCanceller()
 
 

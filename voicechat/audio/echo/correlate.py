@@ -3,12 +3,13 @@
 Both the stream-delay estimate (raw mic against the speaker feed) and the residual-echo check
 (AEC output against the speaker feed) ask the same question, so they share this class. Both
 signals are low-passed (a triangular, i.e. twice box-car, filter: cheap enough to run on every
-10 ms frame, and its -26 dB side lobes are plenty for locating a peak) and decimated to 8 kHz (0.125 ms resolution is plenty for a delay hint,
-and the FFTs stay small), kept in ring buffers of their last ``window + max_lag``, and compared
-by a phase-transform-weighted cross-correlation: the phase transform whitens speech, whose
-pitch would otherwise give a comb of near-equal peaks, so the true lag stands out. The strength
-reported at that lag is a plain Pearson coefficient (1.0: an exact delayed copy; around 0.0:
-unrelated, e.g. the user talking over silence), which is what the thresholds are set on.
+10 ms frame, and its -26 dB side lobes are plenty for locating a peak) and decimated to 8 kHz
+(0.125 ms resolution is plenty for a delay hint, and the FFTs stay small), kept in ring buffers
+of their last ``window + max_lag``, and compared by a phase-transform-weighted cross-correlation:
+the phase transform whitens speech, whose pitch would otherwise give a comb of near-equal peaks,
+so the true lag stands out. The strength reported at that lag is a plain Pearson coefficient
+(1.0: an exact delayed copy; around 0.0: unrelated, e.g. the user talking over silence), which
+is what the thresholds are set on.
 
 Feed it at equal paces: ``push_ref`` with every sample sent to the speaker (silence included)
 and ``push_sig`` with every sample captured, so that "now" is the same instant in both rings.

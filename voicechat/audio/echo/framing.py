@@ -27,8 +27,10 @@ def downmix(block: npt.ArrayLike, channels: int) -> Int16Array:
         return mono
     if flat.size % channels:
         raise ValueError(f"{flat.size} samples do not split into {channels} channels")
-    mean = flat.reshape(-1, channels).astype(np.int32).sum(axis=1) // channels
-    return mean.astype(np.int16)
+    mean: Int16Array = (flat.reshape(-1, channels).astype(np.int32).sum(axis=1) // channels).astype(
+        np.int16
+    )
+    return mean
 
 
 def upmix(mono: Int16Array, channels: int) -> Int16Array:
