@@ -45,8 +45,8 @@ def load_rtc() -> Any:
 class ApmEngine:
     """One WebRTC APM with echo cancellation on, fed 10 ms int16 mono frames at ``rate``.
 
-    Not thread-safe on its own: :class:`~voicechat.audio.echo.stage.EchoCanceller` serialises
-    the far (speaker thread) and near (mic) calls.
+    Not thread-safe on its own: :class:`~voicechat.audio.echo.stage.EchoCanceller` makes every
+    call from its mic side, under its lock (the speaker thread only queues reference frames).
     """
 
     def __init__(

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from voicechat.audio.echo.align import FarDelayLine
 from voicechat.audio.echo.delay import DelayEstimator
 from voicechat.audio.echo.engine import NATIVE_RATES, ApmEngine
 from voicechat.audio.echo.framing import Deframer, Reframer, downmix
@@ -39,7 +40,8 @@ class AecOptions:
     noise_suppression: bool = False
     high_pass_filter: bool = True
     initial_delay_ms: int = 0  # hint until the estimator is confident (0: let AEC3 find it)
-    max_delay_ms: int = 500
+    max_delay_ms: int = 700  # longest speaker-to-mic delay searched (sound servers buffer a lot)
+    align_far: bool = True  # hold the reference back by the estimated delay (see align.py)
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class AecMetrics:
     delay_strength: float | None  # Pearson coefficient of the last delay window
     echo_leaking: bool  # residual echo after cancellation (see ResidualEchoDetector)
     frames: int  # 10 ms mic frames processed
+    reference_lag_ms: int  # how long the reference is held back before the APM (align.py)
     added_latency_ms: float  # silence the stage had to insert to keep the mic's block size
 
 
@@ -112,9 +115,10 @@ class EchoCanceller:
         self._far_in = Reframer(far_rate, far_channels, rate)
         self._near_in = Reframer(near_rate, near_channels, rate)
         self._near_out = Deframer(near_rate, near_channels, rate)
-        self._delay = DelayEstimator(rate, max_delay_ms=self.options.max_delay_ms, hop_ms=500)
+        self._delay = DelayEstimator(rate, max_delay_ms=self.options.max_delay_ms)
         self._residual = ResidualEchoDetector(rate, max_delay_ms=self.options.max_delay_ms)
         self._erle = ErleMeter()
+        self._far_line = FarDelayLine(max_frames=self.options.max_delay_ms // 10 + 20)
         self._last_far = np.zeros(rate // 100, dtype=np.int16)
         self._frames = 0
         self._verdicts: list[ResidualVerdict] = []
@@ -124,10 +128,9 @@ class EchoCanceller:
         """Everything handed to the speaker, in the speaker's rate and channel layout."""
         with self._lock:
             for frame in self._far_in.push(block):
-                self._engine.far(frame)
+                self._far_line.push(frame)  # to the APM from process_near, on the mic's pace
                 self._delay.push_far(frame)
                 self._residual.push_far(frame)
-                self._last_far = frame
 
     def process_near(self, block: npt.ArrayLike) -> Int16Array:
         """One mic block -> the same number of samples (and channels) with the echo removed."""
@@ -136,8 +139,13 @@ class EchoCanceller:
         with self._lock:
             for frame in self._near_in.push(arr):
                 delay = self._delay.push_mic(frame)
+                if self.options.align_far:
+                    self._far_line.follow(delay)
+                for far in self._far_line.release():
+                    self._engine.far(far)
+                    self._last_far = far
                 hint = round(delay) if delay is not None else self.options.initial_delay_ms
-                out = self._engine.near(frame, hint)
+                out = self._engine.near(frame, max(0, hint - self._far_line.lag_ms))
                 self._erle.update(self._last_far, frame, out)
                 verdict = self._residual.update(out)
                 if verdict is not None:
@@ -162,6 +170,7 @@ class EchoCanceller:
             delay_strength=round(peak.strength, 3) if peak is not None else None,
             echo_leaking=self._residual.leaking,
             frames=self._frames,
+            reference_lag_ms=self._far_line.lag_ms,
             added_latency_ms=1000.0 * self._near_out.padding_samples / self.near_rate,
         )
 
