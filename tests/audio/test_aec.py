@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from tests.audio.echo_signals import RATE, EchoScene, db, scene
+from tests.audio.echo_signals import RATE, EchoScene, db, far_speech, room_response, scene
 from voicechat.audio.echo import AecOptions, AecUnavailable, EchoCanceller
 from voicechat.audio.echo import engine as engine_module
 from voicechat.rtc import dsp
@@ -86,6 +86,25 @@ def test_estimates_the_stream_delay(delay_ms: float) -> None:
     run(aec, sc)
     estimate = aec.metrics.delay_ms
     assert estimate is not None and abs(estimate - delay_ms) <= 2.0, estimate
+
+
+def test_follows_a_delay_jump_and_cancels_again() -> None:
+    """An underrun makes the sound server re-buffer: the echo suddenly arrives 100 ms later."""
+    far = far_speech(12.0)
+    f = far.astype(np.float64)
+    cut = 6 * RATE
+    echo = np.concatenate([np.convolve(f, room_response(50.0, -6.0))[:cut],
+                           np.convolve(f, room_response(150.0, -6.0))[cut : f.size]])
+    noise = np.random.default_rng(2).standard_normal(f.size) * 3.0
+    mic = np.clip(np.rint(echo + noise), -32768, 32767).astype(np.int16)
+    sc = EchoScene(far=far, echo=echo, near=np.zeros(f.size), mic=mic, rate=RATE)
+    aec = EchoCanceller()
+    out = run(aec, sc)
+    assert db(echo[4 * RATE : cut], out[4 * RATE : cut]) >= 30.0
+    assert db(echo[9 * RATE :], out[9 * RATE :]) >= 30.0  # re-aligned within about 3 s
+    m = aec.metrics
+    assert m.delay_ms is not None and abs(m.delay_ms - 150.0) <= 2.0, m
+    assert m.reference_lag_ms == 120  # the reference is held back by the delay minus 30 ms
 
 
 def test_speaker_at_44k1_stereo_and_odd_block_sizes(talk: EchoScene) -> None:
