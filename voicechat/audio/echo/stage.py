@@ -4,7 +4,9 @@ The runtime calls two methods and reads one property:
 
 * :meth:`EchoCanceller.process_far` with exactly what is handed to the speaker, every block,
   silence and underrun zero-fill included (the speaker's rate and channel count are given once
-  at construction; the stage downmixes and resamples). It may be called from the audio thread.
+  at construction; the stage downmixes and resamples). It is made for the audio callback: it
+  copies the block into a queue and returns, never waiting on a lock; all the work happens on
+  the mic side.
 * :meth:`EchoCanceller.process_near` with each mic block; it returns a block of the same shape
   with the echo removed.
 * :attr:`EchoCanceller.metrics` for the status bar and the event log: echo return loss
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import math
 import threading
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -122,13 +125,21 @@ class EchoCanceller:
         self._last_far = np.zeros(rate // 100, dtype=np.int16)
         self._frames = 0
         self._verdicts: list[ResidualVerdict] = []
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the mic side against readers of verdicts
+        # speaker blocks not yet taken in by the mic side (about 4 s of 20 ms blocks)
+        self._far_blocks: deque[Int16Array] = deque(maxlen=200)
 
     def process_far(self, block: npt.ArrayLike) -> None:
-        """Everything handed to the speaker, in the speaker's rate and channel layout."""
-        with self._lock:
-            for frame in self._far_in.push(block):
-                self._far_line.push(frame)  # to the APM from process_near, on the mic's pace
+        """Everything handed to the speaker, in the speaker's rate and channel layout.
+
+        Wait-free (a copy and a ``deque.append``), so it is safe in a PortAudio callback.
+        """
+        self._far_blocks.append(np.array(block, dtype=np.int16, copy=True))
+
+    def _take_far(self) -> None:
+        while self._far_blocks:
+            for frame in self._far_in.push(self._far_blocks.popleft()):
+                self._far_line.push(frame)  # released to the APM on the mic's pace
                 self._delay.push_far(frame)
                 self._residual.push_far(frame)
 
@@ -137,6 +148,7 @@ class EchoCanceller:
         arr = np.asarray(block)
         n = arr.shape[0] if arr.ndim == 2 else arr.size // self.near_channels
         with self._lock:
+            self._take_far()
             for frame in self._near_in.push(arr):
                 delay = self._delay.push_mic(frame)
                 if self.options.align_far:
