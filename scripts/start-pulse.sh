@@ -28,3 +28,8 @@ if pactl info >/dev/null 2>&1; then
 else
   echo "start-pulse: PulseAudio did not start; see $VOICECHAT_PULSE_DIR/pulse.log" >&2
 fi
+# Opt-in: the speaker echoing into the mic (laptop speakers), for echo-cancellation work.
+if [ "${VOICECHAT_PULSE_ECHO:-0}" = 1 ] && pactl info >/dev/null 2>&1; then
+  "$(dirname "${BASH_SOURCE[0]}")/pulse-echo.sh" on "${VOICECHAT_PULSE_ECHO_MS:-30}" \
+    "${VOICECHAT_PULSE_ECHO_DB:--6}"
+fi

@@ -1,0 +1,52 @@
+"""Fixtures for audio tests: the speaker echoing into the mic on the private PulseAudio daemon.
+
+``pulse_echo`` loads ``scripts/pulse-echo.sh on`` (a module-loopback from ``speaker.monitor``
+into ``micfeed``: 30 ms of latency, -6 dB) for one test and removes it afterwards, so no other
+test ever hears an echo. Tests using it are marked ``audio`` and skip (fail under CI) only when
+``pactl info`` fails.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.client.conftest import pulse_running  # also points PortAudio at the private daemon
+from tests.conftest import require_or_skip
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "pulse-echo.sh"
+
+
+@dataclass(frozen=True)
+class EchoLoop:
+    latency_ms: int
+    gain_db: float
+
+
+def _echo(*args: str) -> str:
+    result = subprocess.run(
+        [str(SCRIPT), *args], capture_output=True, text=True, timeout=30, env=os.environ.copy()
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"pulse-echo.sh {' '.join(args)} failed: {result.stderr.strip()}")
+    return result.stdout.strip()
+
+
+@pytest.fixture
+def pulse_echo() -> Iterator[EchoLoop]:
+    require_or_skip(
+        pulse_running(),
+        "PulseAudio is not running (`pactl info` failed): run `. scripts/start-pulse.sh`",
+    )
+    loop = EchoLoop(latency_ms=30, gain_db=-6.0)
+    _echo("on", str(loop.latency_ms), str(loop.gain_db))
+    try:
+        assert _echo("status").startswith("on ")
+        yield loop
+    finally:
+        _echo("off")

@@ -1,0 +1,95 @@
+"""Speech-like test signals and a synthetic room for echo cancellation (tests and bench).
+
+The far end is espeak-ng speech (TEST_PHRASES, as the assistant would say them); the "room" is
+a loudspeaker-to-mic path with a pure delay, an attenuation, a short decaying reverberant tail
+and a gentle low-pass smear, plus a faint noise floor at the mic, so that a canceller has to
+model a real impulse response rather than a scaled copy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import numpy.typing as npt
+
+from tests.speech import TEST_PHRASES, speech_pcm
+
+RATE = 48000
+Float = npt.NDArray[np.float64]
+Int16 = npt.NDArray[np.int16]
+
+#: A phrase for the user talking over the assistant (not one of the assistant's).
+NEAR_PHRASE = "Stop, stop, I have a question about that."
+
+
+@lru_cache(maxsize=4)
+def _far(seconds: float, rate: int) -> bytes:
+    parts: list[Int16] = []
+    total, i = 0, 0
+    while total < seconds * rate:
+        phrase = speech_pcm(TEST_PHRASES[i % len(TEST_PHRASES)], rate)
+        parts += [phrase, np.zeros(rate // 5, dtype=np.int16)]
+        total += phrase.size + rate // 5
+        i += 1
+    return np.concatenate(parts)[: int(seconds * rate)].tobytes()
+
+
+def far_speech(seconds: float, rate: int = RATE) -> Int16:
+    """``seconds`` of the assistant talking (phrases 0.2 s apart), int16 mono."""
+    return np.frombuffer(_far(seconds, rate), dtype=np.int16).copy()
+
+
+def room_response(delay_ms: float, gain_db: float, rate: int = RATE, seed: int = 1) -> Float:
+    """Impulse response: ``delay_ms`` of pure delay, then a 30 ms decaying tail, low-passed and
+    scaled to ``gain_db`` of total energy gain."""
+    rng = np.random.default_rng(seed)
+    d = round(delay_ms * rate / 1000)
+    tail = int(0.03 * rate)
+    ir = np.zeros(d + tail)
+    ir[d] = 1.0
+    ir[d:] += 0.3 * rng.standard_normal(tail) * np.exp(-np.arange(tail) / (0.008 * rate))
+    ir = np.convolve(ir, np.ones(4) / 4)
+    ir *= 10 ** (gain_db / 20) / np.sqrt(np.sum(ir**2))
+    return ir
+
+
+@dataclass
+class EchoScene:
+    """What reaches the mic: ``mic = echo + near + noise`` (all int16-clipped float arrays)."""
+
+    far: Int16
+    echo: Float
+    near: Float
+    mic: Int16
+    rate: int
+
+
+def scene(
+    seconds: float = 10.0,
+    *,
+    delay_ms: float = 50.0,
+    gain_db: float = -6.0,
+    near_at_s: float | None = None,
+    near_gain: float = 1.0,
+    rate: int = RATE,
+) -> EchoScene:
+    """The assistant talking for ``seconds`` through the room; the user talks from ``near_at_s``."""
+    far = far_speech(seconds, rate)
+    echo = np.convolve(far.astype(np.float64), room_response(delay_ms, gain_db, rate))[: far.size]
+    near = np.zeros(far.size)
+    if near_at_s is not None:
+        start = int(near_at_s * rate)
+        voice = speech_pcm(NEAR_PHRASE, rate).astype(np.float64) * near_gain
+        near[start : start + voice.size] = voice[: far.size - start]
+    noise = np.random.default_rng(2).standard_normal(far.size) * 3.0  # about -80 dBFS
+    mic = np.clip(np.rint(echo + near + noise), -32768, 32767).astype(np.int16)
+    return EchoScene(far=far, echo=echo, near=near, mic=mic, rate=rate)
+
+
+def db(num: npt.ArrayLike, den: npt.ArrayLike) -> float:
+    """Energy ratio in dB."""
+    a = np.asarray(num, dtype=np.float64)
+    b = np.asarray(den, dtype=np.float64)
+    return float(10 * np.log10(np.mean(a * a) / max(float(np.mean(b * b)), 1e-12)))

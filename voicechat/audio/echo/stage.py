@@ -1,0 +1,190 @@
+"""The echo-cancelling stage of the client's media path: speaker feed in, clean mic out.
+
+The runtime calls two methods and reads one property:
+
+* :meth:`EchoCanceller.process_far` with exactly what is handed to the speaker, every block,
+  silence and underrun zero-fill included (the speaker's rate and channel count are given once
+  at construction; the stage downmixes and resamples). It is made for the audio callback: it
+  copies the block into a queue and returns, never waiting on a lock; all the work happens on
+  the mic side.
+* :meth:`EchoCanceller.process_near` with each mic block; it returns a block of the same shape
+  with the echo removed.
+* :attr:`EchoCanceller.metrics` for the status bar and the event log: echo return loss
+  enhancement (how much quieter the mic got), the estimated stream delay, and whether echo
+  still leaks (see :mod:`voicechat.audio.echo.residual`).
+
+Construction raises :class:`~voicechat.audio.echo.engine.AecUnavailable` when the APM cannot
+load; the caller then runs without AEC (mic muted during playback) and shows the message.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from voicechat.audio.echo.align import FarDelayLine
+from voicechat.audio.echo.delay import DelayEstimator
+from voicechat.audio.echo.engine import NATIVE_RATES, ApmEngine
+from voicechat.audio.echo.framing import Deframer, Reframer, downmix
+from voicechat.audio.echo.residual import ResidualEchoDetector, ResidualVerdict
+
+Int16Array = npt.NDArray[np.int16]
+
+
+@dataclass(frozen=True)
+class AecOptions:
+    """What the user can switch (``noise_suppression``, ``high_pass_filter``) and tuning."""
+
+    noise_suppression: bool = False
+    high_pass_filter: bool = True
+    initial_delay_ms: int = 0  # hint until the estimator is confident (0: let AEC3 find it)
+    max_delay_ms: int = 700  # longest speaker-to-mic delay searched (sound servers buffer a lot)
+    align_far: bool = True  # hold the reference back by the estimated delay (see align.py)
+
+
+@dataclass(frozen=True)
+class AecMetrics:
+    """A snapshot for the UI and the log. ``None`` means "not measured yet"."""
+
+    erle_db: float | None  # echo return loss enhancement, smoothed over ~1 s of far-end audio
+    #: estimated speaker-to-mic delay, as the canceller sees it: when the speaker's blocks are
+    #: not whole 10 ms frames at the APM rate, re-blocking holds the reference back by up to
+    #: 10 ms, and the figure is that much smaller than the acoustic delay
+    delay_ms: float | None
+    delay_strength: float | None  # Pearson coefficient of the last delay window
+    echo_leaking: bool  # residual echo after cancellation (see ResidualEchoDetector)
+    frames: int  # 10 ms mic frames processed
+    reference_lag_ms: int  # how long the reference is held back before the APM (align.py)
+    added_latency_ms: float  # silence the stage had to insert to keep the mic's block size
+
+
+def _energy(pcm: Int16Array) -> float:
+    x = pcm.astype(np.float32)
+    return float(np.dot(x, x)) / max(1, x.size)
+
+
+class ErleMeter:
+    """Mic energy before vs after cancellation, only while the far end plays and echo is there.
+
+    Smoothed with a ~1 s time constant, so it is a live figure: it dips while the user talks
+    over the assistant (their voice is, rightly, not removed) and recovers after.
+    """
+
+    def __init__(self, alpha: float = 0.99, floor_dbfs: float = -60.0) -> None:
+        self.alpha = alpha
+        self._floor = (32768.0 * 10 ** (floor_dbfs / 20)) ** 2
+        self._e_in = 0.0
+        self._e_out = 0.0
+        self.erle_db: float | None = None
+
+    def update(self, far: Int16Array, near: Int16Array, out: Int16Array) -> None:
+        e_far, e_in = _energy(far), _energy(near)
+        if e_far < self._floor or e_in < self._floor:
+            return
+        e_out = _energy(out)
+        a = self.alpha
+        self._e_in = a * self._e_in + (1 - a) * e_in
+        self._e_out = a * self._e_out + (1 - a) * e_out
+        ratio = self._e_in / max(self._e_out, 1e-3)
+        self.erle_db = round(min(90.0, 10 * math.log10(max(ratio, 1e-9))), 1)
+
+
+class EchoCanceller:
+    """Acoustic echo cancellation between one speaker feed and one mic (see the module doc)."""
+
+    def __init__(
+        self,
+        *,
+        far_rate: int = 48000,
+        far_channels: int = 1,
+        near_rate: int = 48000,
+        near_channels: int = 1,
+        options: AecOptions | None = None,
+    ) -> None:
+        self.options = options or AecOptions()
+        self.near_rate, self.near_channels = near_rate, near_channels
+        rate = near_rate if near_rate in NATIVE_RATES else 48000
+        self.rate = rate
+        self._engine = ApmEngine(
+            rate,
+            noise_suppression=self.options.noise_suppression,
+            high_pass_filter=self.options.high_pass_filter,
+        )
+        self._far_in = Reframer(far_rate, far_channels, rate)
+        self._near_in = Reframer(near_rate, near_channels, rate)
+        self._near_out = Deframer(near_rate, near_channels, rate)
+        self._delay = DelayEstimator(rate, max_delay_ms=self.options.max_delay_ms)
+        self._residual = ResidualEchoDetector(rate, max_delay_ms=self.options.max_delay_ms)
+        self._erle = ErleMeter()
+        self._far_line = FarDelayLine(max_frames=self.options.max_delay_ms // 10 + 20)
+        self._last_far = np.zeros(rate // 100, dtype=np.int16)
+        self._frames = 0
+        self._verdicts: list[ResidualVerdict] = []
+        self._lock = threading.Lock()  # the mic side against readers of verdicts
+        # speaker blocks not yet taken in by the mic side (about 4 s of 20 ms blocks)
+        self._far_blocks: deque[Int16Array] = deque(maxlen=200)
+
+    def process_far(self, block: npt.ArrayLike) -> None:
+        """Everything handed to the speaker, in the speaker's rate and channel layout.
+
+        Wait-free (a copy and a ``deque.append``), so it is safe in a PortAudio callback.
+        """
+        self._far_blocks.append(np.array(block, dtype=np.int16, copy=True))
+
+    def _take_far(self) -> None:
+        while self._far_blocks:
+            for frame in self._far_in.push(self._far_blocks.popleft()):
+                self._far_line.push(frame)  # released to the APM on the mic's pace
+                self._delay.push_far(frame)
+                self._residual.push_far(frame)
+
+    def process_near(self, block: npt.ArrayLike) -> Int16Array:
+        """One mic block -> the same number of samples (and channels) with the echo removed."""
+        arr = np.asarray(block)
+        n = arr.shape[0] if arr.ndim == 2 else arr.size // self.near_channels
+        with self._lock:
+            self._take_far()
+            for frame in self._near_in.push(arr):
+                delay = self._delay.push_mic(frame)
+                if self.options.align_far:
+                    self._far_line.follow(delay)
+                for far in self._far_line.release():
+                    self._engine.far(far)
+                    self._last_far = far
+                hint = round(delay) if delay is not None else self.options.initial_delay_ms
+                out = self._engine.near(frame, max(0, hint - self._far_line.lag_ms))
+                self._erle.update(self._last_far, frame, out)
+                verdict = self._residual.update(out)
+                if verdict is not None:
+                    self._verdicts.append(verdict)
+                self._near_out.push(out)
+                self._frames += 1
+            out_block = self._near_out.pull(n)
+        return out_block.reshape(arr.shape) if arr.ndim == 2 else out_block
+
+    def take_verdicts(self) -> list[ResidualVerdict]:
+        """Residual-echo state changes since the last call (for notices and ``local.aec.*``)."""
+        with self._lock:
+            verdicts, self._verdicts = self._verdicts, []
+        return verdicts
+
+    @property
+    def metrics(self) -> AecMetrics:
+        peak = self._delay.last_peak
+        return AecMetrics(
+            erle_db=self._erle.erle_db,
+            delay_ms=self._delay.delay_ms,
+            delay_strength=round(peak.strength, 3) if peak is not None else None,
+            echo_leaking=self._residual.leaking,
+            frames=self._frames,
+            reference_lag_ms=self._far_line.lag_ms,
+            added_latency_ms=1000.0 * self._near_out.padding_samples / self.near_rate,
+        )
+
+
+__all__ = ["AecMetrics", "AecOptions", "EchoCanceller", "ErleMeter", "downmix"]
