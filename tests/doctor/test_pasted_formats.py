@@ -24,3 +24,36 @@ def test_doctor_reads_the_pasted_log(name: str, events: int) -> None:
     assert report["events"] == events
     assert report["format"] == "text log with inline events"
     assert report["dialect"] == "ga"
+
+
+def test_a_giant_one_line_log_costs_bounded_memory(tmp_path: Path) -> None:
+    # 64 MB on one line, then a real event: the doctor must neither load the line nor die.
+    path = tmp_path / "giant.jsonl"
+    with open(path, "w", encoding="utf-8") as out:
+        out.write('{"type":"response.output_text.delta","delta":"')
+        chunk = "x" * (1 << 20)
+        for _ in range(64):
+            out.write(chunk)
+        out.write('"}\n{"type":"response.done","response":{"id":"resp_1","status":"completed"}}\n')
+    probe = ("import resource, sys\n"
+             "from voicechat.doctor import diagnose\n"
+             "r = diagnose(sys.argv[1])\n"
+             "print(r.events, r.oversized_lines,"
+             " resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n")
+    result = subprocess.run([sys.executable, "-c", probe, str(path)], capture_output=True,
+                            text=True, check=True, timeout=120)
+    events, oversized, peak_mb = (int(x) for x in result.stdout.split())
+    assert (events, oversized) == (1, 1)
+    assert peak_mb < 200, f"peak RSS {peak_mb} MB for a 64 MB line"
+
+
+def test_doctor_says_unreadable_for_a_document_that_is_only_deep_nesting(tmp_path: Path) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 3000 + "]" * 3000)
+    result = subprocess.run(
+        [sys.executable, "-m", "voicechat.cli", "doctor", str(path)],
+        capture_output=True, text=True, check=False, timeout=60,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "no Realtime events found" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -282,3 +282,34 @@ def test_text_that_is_neither_json_nor_a_literal_is_not_an_object() -> None:
 
     assert parse_object_literal("{ this is prose }") is None
     assert parse_object_literal('{"type": "x"}') is None  # JSON is the JSON parser's job
+
+
+# --- hostile input: giant lines, deep nesting -----------------------------------------------
+
+def test_a_line_over_the_limit_is_skipped_unread_and_counted(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(readers, "MAX_LINE_CHARS", 1000)
+    path = tmp_path / "giant.jsonl"
+    path.write_text('{"type":"response.output_text.delta","delta":"' + "x" * 5000 + '"}\n'
+                    '{"type":"response.done","response":{"id":"resp_1"}}\n')
+    entries, stats = _read(path)
+    assert [e.type for e in entries] == ["response.done"]
+    assert stats.oversized_lines == 1 and stats.skipped_lines == 1
+    assert stats.lines == 2
+
+
+@pytest.mark.parametrize("layout", ["jsonl", "array", "text"])
+def test_json_nested_deeper_than_any_event_is_skipped_not_fatal(tmp_path: Path,
+                                                                layout: str) -> None:
+    deep = '{"type":"session.update","session":' + '{"a":' * 5000 + "1" + "}" * 5000 + "}"
+    done = '{"type":"response.done","response":{"id":"resp_1"}}'
+    path = tmp_path / "deep.log"
+    if layout == "jsonl":
+        path.write_text(f"{deep}\n{done}\n")
+    elif layout == "array":
+        path.write_text(f"[{deep},\n{done}]\n")
+    else:
+        path.write_text(f"10:00:00.000 sent {deep}\n10:00:01.000 got {done}\n")
+    entries, stats = _read(path)
+    assert [e.type for e in entries] == ["response.done"]
+    assert stats.skipped_lines >= 1

@@ -33,6 +33,7 @@ def diagnose_entries(entries: Iterable[Entry], stats: ReadStats, source: str) ->
         lines=stats.lines,
         skipped_lines=stats.skipped_lines,
         torn_last_line=stats.torn_last_line,
+        oversized_lines=stats.oversized_lines,
         findings=findings,
     )
 

@@ -53,6 +53,7 @@ class Report:
     skipped_lines: int
     torn_last_line: bool = False
     findings: list[Finding] = field(default_factory=list)
+    oversized_lines: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -63,5 +64,6 @@ class Report:
             "lines": self.lines,
             "skipped_lines": self.skipped_lines,
             "torn_last_line": self.torn_last_line,
+            "oversized_lines": self.oversized_lines,
             "findings": [f.to_json() for f in self.findings],
         }

@@ -16,7 +16,9 @@ def render_text(report: Report) -> str:
         f"{report.source}: {report.format}, dialect {report.dialect}",
         f"read {report.events} events from {report.lines} lines; skipped {report.skipped_lines} "
         "lines that were not events" + (" (the last line was torn: the writer was killed "
-                                        "mid-line)" if report.torn_last_line else ""),
+                                        "mid-line)" if report.torn_last_line else "")
+        + (f"; {report.oversized_lines} of them were over 16 MB and were not read"
+           if report.oversized_lines else ""),
     ]
     if not report.findings:
         lines.append("No problems found.")

@@ -39,6 +39,9 @@ _IN_WORDS = frozenset({"in", "recv", "received", "receive", "incoming", "server"
 _OUT_WORDS = frozenset({"out", "send", "sent", "outgoing", "client", "client_to_server", "c2s",
                         "tx", "outbound"})
 _CHUNK = 1 << 20
+#: A line longer than this is skipped without being held in memory: no Realtime event is that
+#: big (audio travels in chunks of a few KB), and a 200 MB one-line file must not cost 1 GB.
+MAX_LINE_CHARS = 16 << 20
 
 FORMAT_NAMES = {
     "voicechat": "voicechat JSONL event log",
@@ -61,6 +64,8 @@ class ReadStats:
     events: int = 0
     skipped_lines: int = 0
     torn_last_line: bool = False
+    #: Lines longer than :data:`MAX_LINE_CHARS`, skipped unread (also counted in skipped_lines).
+    oversized_lines: int = 0
     kinds: dict[str, int] = field(default_factory=dict)
     tracker: DialectTracker = field(default_factory=DialectTracker)
 
@@ -101,7 +106,10 @@ def _loads(text: str) -> Any:
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError:
-        return json.loads(text)
+        try:
+            return json.loads(text)
+        except RecursionError as exc:  # nested deeper than any event: not one of ours
+            raise ValueError("nested too deeply") from exc
 
 
 #: What in a raw line can make :func:`redact_event` change the event: an ``audio`` string, an
@@ -188,6 +196,14 @@ class _Builder:
         self.stats = stats
         self.first_stamp: float | None = None
 
+    def safe_entry(self, raw: _Raw, line: int, prefix: str | None, kind: str, *,
+                   redact: bool = True) -> Entry | None:
+        """:meth:`entry`, or ``None`` for an event nested too deeply to walk (not a real one)."""
+        try:
+            return self.entry(raw, line, prefix, kind, redact=redact)
+        except RecursionError:
+            return None
+
     def entry(self, raw: _Raw, line: int, prefix: str | None, kind: str, *,
               redact: bool = True) -> Entry:
         event = redact_event(raw.event) if redact else raw.event
@@ -258,9 +274,30 @@ def _opens_array_of_objects(handle: IO[str]) -> bool:
     return not after or after[0] in "{]"
 
 
+def _bounded_lines(handle: IO[str], stats: ReadStats) -> Iterator[tuple[int, str]]:
+    """``(number, line)`` like iterating the file, except that a line over
+    :data:`MAX_LINE_CHARS` is read past in chunks, counted, and never held whole."""
+    number = 0
+    while True:
+        line = handle.readline(MAX_LINE_CHARS)
+        if not line:
+            return
+        number += 1
+        if len(line) == MAX_LINE_CHARS and not line.endswith("\n"):
+            while True:
+                rest = handle.readline(_CHUNK)
+                if not rest or rest.endswith("\n"):
+                    break
+            stats.oversized_lines += 1
+            stats.skipped_lines += 1
+            stats.lines = number
+            continue
+        yield number, line
+
+
 def _read_lines(handle: IO[str], stats: ReadStats, builder: _Builder) -> Iterator[Entry]:
     scanner = InlineScanner()
-    for number, line in enumerate(handle, start=1):
+    for number, line in _bounded_lines(handle, stats):
         stats.lines = number
         stripped = line.strip()
         if not stripped:
@@ -272,18 +309,22 @@ def _read_lines(handle: IO[str], stats: ReadStats, builder: _Builder) -> Iterato
                 obj = None
             if isinstance(obj, dict):
                 raw = unwrap(obj)
-                if raw is not None:
-                    yield builder.entry(raw, number, None, "voicechat" if raw.ours else "jsonl",
-                                        redact=needs_redaction(stripped, raw.event))
+                entry = None if raw is None else builder.safe_entry(
+                    raw, number, None, "voicechat" if raw.ours else "jsonl",
+                    redact=needs_redaction(stripped, raw.event))
+                if entry is not None:
+                    yield entry
                     continue
             elif not line.endswith(("\n", "\r")):
                 stats.torn_last_line = True  # killed mid-write: the last line is incomplete
         produced = False
         for found in scanner.feed(line, number):
             raw = unwrap(found.obj)
-            if raw is not None:
+            entry = None if raw is None else builder.safe_entry(raw, found.line, found.prefix,
+                                                                "text")
+            if entry is not None:
                 produced = True
-                yield builder.entry(raw, found.line, found.prefix, "text")
+                yield entry
         if not produced and not scanner.has_pending:
             stats.skipped_lines += 1
     stats.skipped_lines += scanner.abandoned_lines + scanner.pending_lines
@@ -311,7 +352,7 @@ def _read_array(handle: IO[str], stats: ReadStats, builder: _Builder) -> Iterato
             break
         try:
             obj, end = decoder.raw_decode(buf, pos)
-        except ValueError:
+        except (ValueError, RecursionError):
             if not eof and len(buf) - pos < 16 * _CHUNK:
                 more = handle.read(_CHUNK)  # the element continues in the next chunk
                 eof = not more
@@ -336,10 +377,11 @@ def _read_array(handle: IO[str], stats: ReadStats, builder: _Builder) -> Iterato
         line += buf.count("\n", pos, end)
         pos = end
         raw = unwrap(obj) if isinstance(obj, dict) else None
-        if raw is None:
+        entry = None if raw is None else builder.safe_entry(raw, start_line, None, "json-array")
+        if entry is None:
             stats.skipped_lines += 1
         else:
-            yield builder.entry(raw, start_line, None, "json-array")
+            yield entry
         if pos > _CHUNK:
             buf = buf[pos:]
             pos = 0

@@ -76,7 +76,7 @@ def find_objects(text: str) -> tuple[list[tuple[int, dict[str, Any]]], int | Non
             continue
         try:
             obj = json.loads(text[pos:end])
-        except ValueError:
+        except (ValueError, RecursionError):
             obj = parse_object_literal(text[pos:end])
             if obj is None:
                 pos = text.find("{", pos + 1)
