@@ -15,7 +15,7 @@ import numpy as np
 from tests.helpers import local_server
 from tests.server.conftest import WsPeer, ws_peer
 from tests.speech import TEST_PHRASES, speech_pcm
-from voicechat.server.engine import serves_transcription_model
+from voicechat.server.transcription import serves_transcription_model
 
 FAILED = "conversation.item.input_audio_transcription.failed"
 COMPLETED = "conversation.item.input_audio_transcription.completed"

@@ -33,39 +33,39 @@ Endpoints (``realtime-protocol.md`` §2, §8, §10):
 * Azure: ``/openai/realtime?api-version&deployment`` (beta WS), ``/openai/v1/realtime?model=``
   (GA WS), ``/openai/v1/realtime/client_secrets`` and ``/calls``, ``/openai/realtimeapi/sessions``
   and ``/v1/realtimertc`` (preview WebRTC).
+
+The handlers live with their transport (:mod:`~voicechat.server.minting`,
+:mod:`~voicechat.server.calls`, :mod:`~voicechat.server.ws`) and see this server only through the
+small Protocols of :mod:`voicechat.server.host`; this module keeps configuration, lifecycle and
+the registry of sessions and calls.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import ipaddress
-import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
 from voicechat.protocol.dialect import Dialect
-from voicechat.protocol.mapping import session_to_beta, session_to_ga
-from voicechat.server import redact, sessions
-from voicechat.server.auth import (
-    BETA_TTL_S,
-    GA_DEFAULT_TTL_S,
-    TokenStore,
-    credential_from,
-    ttl_from,
-)
-from voicechat.server.bridge import EventBridge
-from voicechat.server.engine import Engine, EngineOptions
-from voicechat.server.http_util import auth_error, cors_middleware, error_response
+from voicechat.server import redact, ws
+from voicechat.server.audio_out import AudioSink
+from voicechat.server.auth import TokenStore
+from voicechat.server.calls import CallRoutes
+from voicechat.server.engine import Engine
+from voicechat.server.http_util import cors_middleware
+from voicechat.server.minting import MintingRoutes
+from voicechat.server.options import EngineOptions
 from voicechat.server.rate_limits import RateLimits
 from voicechat.server.rtc import RtcCall
 from voicechat.server.voicekit import VoiceKit
-from voicechat.server.ws import MAX_MESSAGE_BYTES, websocket_handler
 
 log = logging.getLogger("voicechat.server")
+JSON = dict[str, Any]
 
 
 class ServerConfigError(ValueError):
@@ -100,7 +100,10 @@ def is_loopback(host: str) -> bool:
 
 
 class LocalServer:
-    """An aiohttp + aiortc server speaking the Realtime protocol (see the module docstring)."""
+    """An aiohttp + aiortc server speaking the Realtime protocol (see the module docstring).
+
+    It is the host every handler module's Protocol describes (:mod:`voicechat.server.host`).
+    """
 
     def __init__(self, config: ServerConfig | None = None) -> None:
         self.config = config or ServerConfig()
@@ -157,17 +160,16 @@ class LocalServer:
 
             use_loopback_ice()
         app = web.Application(
-            middlewares=[cors_middleware], client_max_size=MAX_MESSAGE_BYTES + 1024 * 1024
+            middlewares=[cors_middleware], client_max_size=ws.MAX_MESSAGE_BYTES + 1024 * 1024
         )
         self._routes(app)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.config.host, self.config.port)
         await site.start()
-        server = site._server
-        sockets = getattr(server, "sockets", None) or []
-        if sockets:
-            self.port = int(sockets[0].getsockname()[1])
+        addresses = self._runner.addresses  # (host, port, ...) of every bound socket
+        if addresses:
+            self.port = int(addresses[0][1])
         log.info("voicechat server listening on %s", self.base_url)
 
     async def stop(self) -> None:
@@ -190,6 +192,16 @@ class LocalServer:
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
+    # --- the host the handlers see ------------------------------------------------------------
+
+    @property
+    def default_model(self) -> str:
+        return self.config.model
+
+    @property
+    def ws_audio_speedup(self) -> float:
+        return self.config.ws_audio_speedup
+
     def engine_options(self) -> EngineOptions:
         return EngineOptions(
             session_max_s=self.config.session_max_s,
@@ -198,33 +210,60 @@ class LocalServer:
             rate_limits=self.rate_limits,
         )
 
-    def track_session(self, engine: Engine) -> None:
+    def new_engine(
+        self,
+        *,
+        emit: Callable[[JSON], None],
+        dialect: Dialect,
+        session: JSON,
+        sink: AudioSink,
+        on_expired: Callable[[], Any],
+    ) -> Engine:
+        return Engine(
+            emit=emit,
+            dialect=dialect,
+            session=session,
+            kit=self.kit,
+            sink=sink,
+            options=self.engine_options(),
+            on_expired=on_expired,
+        )
+
+    def session_opened(self, engine: Engine) -> None:
         self.engines.add(engine)
 
-    def untrack_session(self, engine: Engine) -> None:
+    def session_closed(self, engine: Engine) -> None:
         self.engines.discard(engine)
+
+    def new_call(self, *, dialect: Dialect, azure: bool, session: JSON) -> RtcCall:
+        return RtcCall(
+            dialect=dialect,
+            azure=azure,
+            session=session,
+            kit=self.kit,
+            options=self.engine_options(),
+            on_closed=self._call_closed,
+        )
+
+    def add_call(self, call: RtcCall) -> None:
+        self.calls[call.id] = call
+
+    def find_call(self, call_id: str) -> RtcCall | None:
+        return self.calls.get(call_id)
+
+    def _call_closed(self, call: RtcCall) -> None:
+        self.calls.pop(call.id, None)
+        self.audio_stats = _add_track_stats(self.audio_stats, call.track)
 
     # --- routes -------------------------------------------------------------------------------
 
     def _routes(self, app: web.Application) -> None:
-        r = app.router
-        ws = self._ws
-        r.add_get("/v1/realtime", ws)
-        r.add_get("/openai/realtime", ws)
-        r.add_get("/openai/v1/realtime", ws)
-        r.add_post("/v1/realtime", self._beta_sdp)
-        r.add_post("/v1/realtimertc", self._beta_sdp)
-        r.add_post("/v1/realtime/calls", self._ga_calls)
-        r.add_post("/openai/v1/realtime/calls", self._ga_calls)
-        r.add_post("/v1/realtime/calls/{call_id}/hangup", self._hangup)
-        r.add_post("/openai/v1/realtime/calls/{call_id}/hangup", self._hangup)
-        r.add_post("/v1/realtime/client_secrets", self._client_secrets)
-        r.add_post("/openai/v1/realtime/client_secrets", self._client_secrets)
-        r.add_post("/v1/realtime/sessions", self._beta_sessions)
-        r.add_post("/openai/realtimeapi/sessions", self._beta_sessions)
-        r.add_post("/v1/realtime/transcription_sessions", self._beta_transcription_sessions)
-        r.add_get("/healthz", self._health)
-        r.add_route("OPTIONS", "/{tail:.*}", self._options)
+        router = app.router
+        ws.add_routes(router, self)
+        CallRoutes(self).add_to(router)
+        MintingRoutes(self).add_to(router)
+        router.add_get("/healthz", self._health)
+        router.add_route("OPTIONS", "/{tail:.*}", self._options)
 
     async def _options(self, request: web.Request) -> web.Response:
         return web.Response(status=204)  # the CORS middleware answers preflights
@@ -239,251 +278,6 @@ class LocalServer:
         for call in self.calls.values():
             stats = _add_track_stats(stats, call.track)
         return web.json_response({"status": "ok", "sessions": self.session_count, "audio": stats})
-
-    def _call_closed(self, call: RtcCall) -> None:
-        self.calls.pop(call.id, None)
-        self.audio_stats = _add_track_stats(self.audio_stats, call.track)
-
-    async def _ws(self, request: web.Request) -> web.StreamResponse:
-        return await websocket_handler(request, self)
-
-    # --- token minting ------------------------------------------------------------------------
-
-    async def _json_body(self, request: web.Request) -> dict[str, Any] | web.Response:
-        if not request.can_read_body:
-            return {}
-        try:
-            body = json.loads(await request.text() or "{}")
-        except ValueError as exc:
-            return error_response(
-                400,
-                f"We could not parse the JSON body of your request. ({exc})",
-                code="invalid_json",
-            )
-        if not isinstance(body, dict):
-            return error_response(400, "The request body must be a JSON object.")
-        return body
-
-    def _check_minter(self, request: web.Request) -> web.Response | None:
-        result = self.tokens.check_key(credential_from(request.headers, request.query))
-        return None if result.ok else auth_error(result.reason)
-
-    def _validate_session(
-        self, session: dict[str, Any], dialect: Dialect, *, azure: bool, transcription: bool = False
-    ) -> web.Response | None:
-        kind = "transcription_session.update" if transcription else "session.update"
-        problem = EventBridge(dialect, azure=azure).check({"type": kind, "session": session})
-        if problem is None:
-            return None
-        return error_response(400, problem.message, code=problem.code, param=problem.param)
-
-    async def _mint_body(self, request: web.Request) -> dict[str, Any] | web.Response:
-        """The JSON body of a token-minting request, or the error response (401/400) to send."""
-        denied = self._check_minter(request)
-        if denied:
-            return denied
-        return await self._json_body(request)
-
-    async def _client_secrets(self, request: web.Request) -> web.Response:
-        body = await self._mint_body(request)
-        if isinstance(body, web.Response):
-            return body
-        ttl = ttl_from(body, GA_DEFAULT_TTL_S)
-        if isinstance(ttl, str):
-            return error_response(400, ttl, param="expires_after.seconds")
-        requested = body.get("session") or {"type": "realtime"}
-        if not isinstance(requested, dict):
-            return error_response(400, "Invalid type for 'session': expected an object.")
-        azure = request.path.startswith("/openai/")
-        problem = self._validate_session(requested, Dialect.GA, azure=azure)
-        if problem:
-            return problem
-        session = sessions.session_from_request(self.config.model, requested)
-        token, expires_at = self.tokens.mint(session, Dialect.GA, ttl)
-        session["expires_at"] = expires_at
-        return web.json_response({"value": token, "expires_at": expires_at, "session": session})
-
-    async def _beta_sessions(self, request: web.Request) -> web.Response:
-        return await self._beta_mint(request, transcription=False)
-
-    async def _beta_transcription_sessions(self, request: web.Request) -> web.Response:
-        return await self._beta_mint(request, transcription=True)
-
-    async def _beta_mint(self, request: web.Request, *, transcription: bool) -> web.Response:
-        body = await self._mint_body(request)
-        if isinstance(body, web.Response):
-            return body
-        ttl = ttl_from(body, BETA_TTL_S)
-        if isinstance(ttl, str):
-            return error_response(400, ttl, param="client_secret.expires_after.seconds")
-        flat = {k: v for k, v in body.items() if k not in ("model", "client_secret", "include")}
-        azure = request.path.startswith("/openai/")
-        problem = self._validate_session(
-            flat, Dialect.BETA, azure=azure, transcription=transcription
-        )
-        if problem:
-            return problem
-        model = str(body.get("model") or self.config.model)
-        requested = session_to_ga(flat, transcription=transcription)
-        session = sessions.session_from_request(model, requested, transcription=transcription)
-        token, expires_at = self.tokens.mint(session, Dialect.BETA, ttl)
-        out = session_to_beta(session)
-        out.update(
-            {
-                "id": session["id"],
-                "object": session["object"],
-                "expires_at": expires_at,
-                "client_secret": {"value": token, "expires_at": expires_at},
-            }
-        )
-        if not transcription:
-            out["model"] = model
-            out.setdefault("temperature", 0.8)
-        return web.json_response(out)
-
-    # --- WebRTC -------------------------------------------------------------------------------
-
-    async def _read_offer(
-        self, request: web.Request
-    ) -> tuple[str, dict[str, Any] | None] | web.Response:
-        ctype = request.content_type
-        if ctype == "application/sdp":
-            return await request.text(), None
-        if ctype.startswith("multipart/"):
-            sdp: str | None = None
-            session: dict[str, Any] | None = None
-            reader = await request.multipart()
-            async for part in reader:
-                name = getattr(part, "name", None)
-                text = await part.text()  # type: ignore[union-attr]
-                if name == "sdp":
-                    sdp = text
-                elif name == "session":
-                    try:
-                        parsed = json.loads(text)
-                    except ValueError as exc:
-                        return error_response(
-                            400, f"The 'session' part is not valid JSON ({exc}).", param="session"
-                        )
-                    if not isinstance(parsed, dict):
-                        return error_response(400, "The 'session' part must be a JSON object.")
-                    session = parsed
-            if sdp is None:
-                return error_response(
-                    400, "Missing required parameter: 'sdp'.", code="missing_required_parameter"
-                )
-            return sdp, session
-        return error_response(
-            400,
-            f"Unsupported content type {ctype!r}: send the SDP offer as 'application/sdp' "
-            "(or multipart/form-data with 'sdp' and 'session' parts).",
-        )
-
-    async def _ga_calls(self, request: web.Request) -> web.Response:
-        return await self._sdp_exchange(request, Dialect.GA)
-
-    async def _beta_sdp(self, request: web.Request) -> web.Response:
-        return await self._sdp_exchange(request, Dialect.BETA)
-
-    async def _sdp_exchange(self, request: web.Request, dialect: Dialect) -> web.Response:
-        result = self.tokens.check(credential_from(request.headers, request.query))
-        if not result.ok:
-            return auth_error(result.reason)
-        offer = await self._read_offer(request)
-        if isinstance(offer, web.Response):
-            return offer
-        sdp, requested = offer
-        if "m=" not in sdp:
-            return error_response(400, "The body is not an SDP offer (no media sections).")
-        azure = request.path.startswith("/openai/") or request.path == "/v1/realtimertc"
-        model = request.query.get("model") or self.config.model
-        if requested is not None:
-            problem = self._validate_session(requested, Dialect.GA, azure=azure)
-            if problem:
-                return problem
-            session = sessions.session_from_request(model, requested)
-        elif result.grant is not None:
-            session = sessions.session_from_request(model, result.grant.session)
-        else:
-            session = sessions.default_session(model)
-        call = RtcCall(
-            dialect=dialect,
-            azure=azure,
-            session=session,
-            kit=self.kit,
-            options=self.engine_options(),
-            on_closed=self._call_closed,
-        )
-        try:
-            answer = await call.answer(sdp)
-        except Exception as exc:
-            await call.close()
-            return error_response(400, f"Could not use the SDP offer: {exc}")
-        self.calls[call.id] = call
-        log.info(
-            "session %s opened: webrtc %s%s model=%s call=%s peer=%s",
-            session.get("id"),
-            dialect.value,
-            " azure" if azure else "",
-            model,
-            call.id,
-            request.remote,
-        )
-        location = request.path.rstrip("/")
-        if not location.endswith("/calls"):
-            location = "/v1/realtime/calls"
-        return web.Response(
-            status=201,
-            text=answer,
-            content_type="application/sdp",
-            headers={"Location": f"{location}/{call.id}"},
-        )
-
-    async def _hangup(self, request: web.Request) -> web.Response:
-        result = self.tokens.check(credential_from(request.headers, request.query))
-        if not result.ok:
-            return auth_error(result.reason)
-        call = self.calls.get(request.match_info["call_id"])
-        if call is None:
-            return error_response(404, "No call with that id.", code="not_found", param="call_id")
-        await call.close()
-        return web.Response(status=200)
-
-    async def attach_sideband(
-        self, request: web.Request, call_id: str, offered: list[str]
-    ) -> web.StreamResponse:
-        """``GET /v1/realtime?call_id=``: a GA socket that sees and can drive a WebRTC call."""
-        call = self.calls.get(call_id)
-        if call is None:
-            return error_response(404, "No call with that id.", code="not_found", param="call_id")
-        ws = web.WebSocketResponse(protocols=("realtime",), max_msg_size=MAX_MESSAGE_BYTES)
-        await ws.prepare(request)
-        bridge = EventBridge(Dialect.GA)
-        queue: asyncio.Queue[str] = asyncio.Queue()
-
-        def listen(event: dict[str, Any]) -> None:
-            text = bridge.outgoing(event)
-            if text is not None:
-                queue.put_nowait(text)
-
-        async def writer() -> None:
-            while True:
-                await ws.send_str(await queue.get())
-
-        remove = call.add_listener(listen)
-        task = asyncio.ensure_future(writer())
-        try:
-            async for msg in ws:
-                if msg.type.name == "TEXT":
-                    await bridge.incoming(msg.data, call.engine)
-                elif msg.type.name == "ERROR":
-                    break
-        finally:
-            remove()
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        return ws
 
 
 def _add_track_stats(stats: dict[str, float], track: Any) -> dict[str, float]:

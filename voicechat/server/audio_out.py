@@ -45,6 +45,11 @@ class AudioSink(Protocol):
 
     def clear(self) -> Cut: ...
 
+    @property
+    def is_playing(self) -> bool:
+        """Is audio of a response still in the server's playback buffer (WebRTC only)?"""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -93,6 +98,10 @@ class DeltaSink:
 
     def clear(self) -> Cut:
         return Cut(None, None, None)
+
+    @property
+    def is_playing(self) -> bool:
+        return False  # the client plays WebSocket audio; the server holds none back
 
     def close(self) -> None:
         return None

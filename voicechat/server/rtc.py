@@ -25,8 +25,9 @@ from voicechat.protocol.dialect import Dialect
 from voicechat.rtc.tracks import PacedAudioTrack, cancel_task, start_pump
 from voicechat.server.audio_out import TrackSink
 from voicechat.server.bridge import EventBridge
-from voicechat.server.engine import Engine, EngineOptions
+from voicechat.server.engine import Engine
 from voicechat.server.ids import new_id
+from voicechat.server.options import EngineOptions
 from voicechat.server.voicekit import VoiceKit
 
 log = logging.getLogger("voicechat.server")

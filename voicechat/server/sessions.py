@@ -12,6 +12,8 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
+from voicechat.protocol import errors
+from voicechat.protocol.errors import ProtocolError
 from voicechat.server.ids import new_id
 
 JSON = dict[str, Any]
@@ -170,3 +172,62 @@ def output_section(session: Mapping[str, Any]) -> Mapping[str, Any]:
         out: Mapping[str, Any] = audio["output"]
         return out
     return {}
+
+
+class SessionState:
+    """The effective session of one engine, and the rules of ``session.update``.
+
+    The engine's parts read the session through this holder because an update replaces the
+    whole object: a part keeping the dict it was given would go on reading the old settings.
+    """
+
+    def __init__(self, current: JSON) -> None:
+        self.current = current
+
+    @property
+    def is_transcription(self) -> bool:
+        return self.current.get("type") == "transcription"
+
+    @property
+    def turn_detection(self) -> Mapping[str, Any] | None:
+        return turn_detection_of(self.current)
+
+    @property
+    def input(self) -> Mapping[str, Any]:
+        return input_section(self.current)
+
+    @property
+    def output(self) -> Mapping[str, Any]:
+        return output_section(self.current)
+
+    def check_update(self, update: Any, *, audio_sent: bool) -> ProtocolError | None:
+        """Why ``update`` must be refused whole, or ``None`` when it applies."""
+        if not isinstance(update, Mapping):
+            return errors.missing_required_parameter("session")
+        wanted = update.get("type", self.current.get("type"))
+        if wanted != self.current.get("type"):
+            if wanted == "transcription":
+                return errors.transcription_update_on_realtime()
+            return errors.realtime_update_on_transcription()
+        if audio_sent and self._changes_voice(update):
+            # rejected whole, like every invalid session.update: nothing else applies either
+            return errors.cannot_update_voice()
+        return None
+
+    def apply(self, update: Mapping[str, Any]) -> JSON:
+        """Apply a checked update; returns the new session (the engine's VAD follows lazily)."""
+        self.current = apply_update(self.current, update)
+        return self.current
+
+    def _changes_voice(self, update: Mapping[str, Any]) -> bool:
+        """Does ``update`` ask for a voice other than the session's?
+
+        Decision: re-sending the *same* voice is allowed (clients such as agent frameworks
+        resend their whole config); only an actual change is refused after audio went out.
+        """
+        audio = update.get("audio")
+        output = audio.get("output") if isinstance(audio, Mapping) else None
+        if not isinstance(output, Mapping) or "voice" not in output:
+            return False
+        current = self.output.get("voice", "alloy")
+        return bool(output["voice"] != current)

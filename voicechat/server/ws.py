@@ -1,4 +1,5 @@
-"""The WebSocket transport: ``GET /v1/realtime`` (and the Azure paths), GA or beta.
+"""The WebSocket transport: ``GET /v1/realtime`` (and the Azure paths), GA or beta, and the
+sideband (``GET /v1/realtime?call_id=``) that watches and drives a WebRTC call.
 
 Dialect comes from the ``OpenAI-Beta: realtime=v1`` header or the ``openai-beta.realtime-v1``
 subprotocol (Azure's preview path ``/openai/realtime`` is beta too); auth from the header,
@@ -6,6 +7,7 @@ subprotocol (Azure's preview path ``/openai/realtime`` is beta too); auth from t
 selected when offered, because browsers refuse a handshake that answers none of theirs when
 they sent one the server could have picked. Events go out through a queue drained by one writer
 task, so the engine never blocks on a slow socket and a vanished client ends the session cleanly.
+The handlers depend only on a :class:`SessionHost`.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import WSMsgType, web
 
@@ -24,11 +26,8 @@ from voicechat.server import sessions
 from voicechat.server.audio_out import DeltaSink
 from voicechat.server.auth import BETA_SUBPROTOCOL, credential_from, offered_subprotocols
 from voicechat.server.bridge import EventBridge
-from voicechat.server.engine import Engine
-from voicechat.server.http_util import auth_error
-
-if TYPE_CHECKING:
-    from voicechat.server.app import LocalServer
+from voicechat.server.host import SessionHost
+from voicechat.server.http_util import auth_error, error_response
 
 log = logging.getLogger("voicechat.server")
 
@@ -45,9 +44,19 @@ def is_beta(request: web.Request, offered: list[str]) -> bool:
     return request.path.rstrip("/") == "/openai/realtime"
 
 
-async def websocket_handler(request: web.Request, server: LocalServer) -> web.StreamResponse:
+def add_routes(router: web.UrlDispatcher, host: SessionHost) -> None:
+    """The WebSocket paths (GA, Azure beta, Azure GA), all served by :func:`websocket_handler`."""
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        return await websocket_handler(request, host)
+
+    for path in ("/v1/realtime", "/openai/realtime", "/openai/v1/realtime"):
+        router.add_get(path, handler)
+
+
+async def websocket_handler(request: web.Request, host: SessionHost) -> web.StreamResponse:
     offered = offered_subprotocols(request.headers)
-    grant_check = server.tokens.check(credential_from(request.headers, request.query, offered))
+    grant_check = host.tokens.check(credential_from(request.headers, request.query, offered))
     if not grant_check.ok:
         return auth_error(grant_check.reason)
     dialect = Dialect.BETA if is_beta(request, offered) else Dialect.GA
@@ -55,10 +64,10 @@ async def websocket_handler(request: web.Request, server: LocalServer) -> web.St
 
     call_id = request.query.get("call_id")
     if call_id:
-        return await server.attach_sideband(request, call_id, offered)
+        return await sideband_handler(request, host, call_id)
 
     transcription = request.query.get("intent") == "transcription"
-    model = request.query.get("model") or request.query.get("deployment") or server.config.model
+    model = request.query.get("model") or request.query.get("deployment") or host.default_model
     if grant_check.grant is not None:
         session = sessions.session_from_request(model, grant_check.grant.session)
         if transcription and session.get("type") != "transcription":
@@ -85,13 +94,11 @@ async def websocket_handler(request: web.Request, server: LocalServer) -> web.St
     def expire() -> None:
         queue.put_nowait(_CLOSE)
 
-    engine = Engine(
+    engine = host.new_engine(
         emit=send,
         dialect=dialect,
         session=session,
-        kit=server.kit,
-        sink=DeltaSink(send, speedup=server.config.ws_audio_speedup),
-        options=server.engine_options(),
+        sink=DeltaSink(send, speedup=host.ws_audio_speedup),
         on_expired=expire,
     )
 
@@ -104,7 +111,7 @@ async def websocket_handler(request: web.Request, server: LocalServer) -> web.St
             await ws.send_str(item)
 
     writer_task = asyncio.ensure_future(writer())
-    server.track_session(engine)
+    host.session_opened(engine)
     started = time.monotonic()
     peer = request.remote or "?"
     log.info(
@@ -136,7 +143,7 @@ async def websocket_handler(request: web.Request, server: LocalServer) -> web.St
         raise
     finally:
         await engine.close()
-        server.untrack_session(engine)
+        host.session_closed(engine)
         if not writer_task.done():
             # let queued events (e.g. the session_expired error) go out before closing
             with contextlib.suppress(asyncio.TimeoutError, Exception):
@@ -156,6 +163,43 @@ async def websocket_handler(request: web.Request, server: LocalServer) -> web.St
             engine.counters["commits"],
             engine.counters["errors"],
         )
+    return ws
+
+
+async def sideband_handler(
+    request: web.Request, host: SessionHost, call_id: str
+) -> web.StreamResponse:
+    """``GET /v1/realtime?call_id=``: a GA socket that sees and can drive a WebRTC call."""
+    call = host.find_call(call_id)
+    if call is None:
+        return error_response(404, "No call with that id.", code="not_found", param="call_id")
+    ws = web.WebSocketResponse(protocols=("realtime",), max_msg_size=MAX_MESSAGE_BYTES)
+    await ws.prepare(request)
+    bridge = EventBridge(Dialect.GA)
+    queue: asyncio.Queue[str] = asyncio.Queue()
+
+    def listen(event: dict[str, Any]) -> None:
+        text = bridge.outgoing(event)
+        if text is not None:
+            queue.put_nowait(text)
+
+    async def writer() -> None:
+        while True:
+            await ws.send_str(await queue.get())
+
+    remove = call.add_listener(listen)
+    task = asyncio.ensure_future(writer())
+    try:
+        async for msg in ws:
+            if msg.type.name == "TEXT":
+                await bridge.incoming(msg.data, call.engine)
+            elif msg.type.name == "ERROR":
+                break
+    finally:
+        remove()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
     return ws
 
 

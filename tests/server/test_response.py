@@ -1,0 +1,143 @@
+"""A response's event sequence with plain calls: every ending closes what it opened."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from voicechat.server import sessions
+from voicechat.server.conversation import Conversation
+from voicechat.server.response import ResponseEvents, ResponseRun, new_run, split_sentences
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.events: list[dict[str, Any]] = []
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        self.events.append(event)
+
+    def types(self) -> list[str]:
+        return [e["type"] for e in self.events]
+
+
+def setup(**params: Any) -> tuple[ResponseEvents, ResponseRun, Conversation, Recorder]:
+    out = Recorder()
+    conv = Conversation(out)
+    conv.create(
+        {
+            "item": {
+                "id": "u",
+                "type": "message",
+                "role": "user",
+                "content": [{"type": "input_text", "text": "hello there"}],
+            }
+        }
+    )
+    state = sessions.SessionState(sessions.default_session("gpt-realtime"))
+    run = new_run(params, state, conv, None)
+    out.events.clear()
+    return ResponseEvents(out, conv), run, conv, out
+
+
+def test_new_run_takes_the_session_defaults_unless_overridden() -> None:
+    _, run, _, _ = setup()
+    assert run.id.startswith("resp_") and run.audio and run.in_conversation
+    assert run.voice == "alloy" and dict(run.fmt) == sessions.PCM24
+    assert run.instructions == sessions.DEFAULT_INSTRUCTIONS and run.max_output_tokens == "inf"
+    assert run.input_tokens > 0
+    _, custom, _, _ = setup(
+        output_modalities=["text"],
+        conversation="none",
+        instructions="short",
+        max_output_tokens=50,
+        metadata={"k": "v"},
+        audio={"output": {"voice": "verse", "format": {"type": "audio/pcmu"}}},
+    )
+    assert not custom.audio and not custom.in_conversation
+    assert (custom.instructions, custom.max_output_tokens, custom.metadata) == (
+        "short",
+        50,
+        {"k": "v"},
+    )
+    assert custom.voice == "verse" and custom.fmt == {"type": "audio/pcmu"}
+
+
+def test_completed_audio_response_sequence() -> None:
+    events, run, conv, out = setup()
+    events.created(run, [{"name": "requests"}])
+    events.opened(run)
+    events.delta(run, "Hi ")
+    events.delta(run, "you.")
+    events.audio_written(run, 24000)
+    output = events.close_parts(run, "completed")
+    events.done(run, "completed", None, output)
+    assert out.types() == [
+        "response.created",
+        "rate_limits.updated",
+        "response.output_item.added",
+        "conversation.item.added",
+        "response.content_part.added",
+        "response.output_audio_transcript.delta",
+        "response.output_audio_transcript.delta",
+        "response.output_audio.done",
+        "response.output_audio_transcript.done",
+        "response.content_part.done",
+        "response.output_item.done",
+        "conversation.item.done",
+        "response.done",
+    ]
+    created, done = out.events[0]["response"], out.events[-1]["response"]
+    assert created["status"] == "in_progress" and created["usage"] is None
+    assert created["conversation_id"] == conv.id
+    assert done["status"] == "completed" and done["output"][0]["status"] == "completed"
+    assert done["output"][0]["content"] == [{"type": "output_audio", "transcript": "Hi you."}]
+    assert done["usage"]["output_token_details"]["audio_tokens"] == 50
+    assert out.events[5]["delta"] == "Hi " and out.events[5]["item_id"] == run.item_id
+    assert conv.items[-1]["id"] == run.item_id and conv.items[-1]["status"] == "completed"
+    assert conv.audio_ms(run.item_id) == 1000  # the bound of a later truncate
+
+
+def test_cancelled_before_output_closes_only_the_response() -> None:
+    events, run, conv, out = setup()
+    events.created(run, [])
+    output = events.close_parts(run, "cancelled")
+    details = {"type": "cancelled", "reason": "turn_detected"}
+    events.done(run, "cancelled", details, output)
+    assert out.types()[-1] == "response.done" and len(out.events) == 3
+    done = out.events[-1]["response"]
+    assert done["output"] == [] and done["status_details"] == details
+    assert len(conv.items) == 1  # no assistant item was started
+
+
+def test_cancelled_text_response_leaves_an_incomplete_item() -> None:
+    events, run, conv, out = setup(output_modalities=["text"])
+    events.opened(run)
+    events.delta(run, "partial")
+    output = events.close_parts(run, "cancelled")
+    assert out.types()[-4:] == [
+        "response.output_text.done",
+        "response.content_part.done",
+        "response.output_item.done",
+        "conversation.item.done",
+    ]
+    assert output[0]["status"] == "incomplete"
+    assert output[0]["content"] == [{"type": "output_text", "text": "partial"}]
+    assert conv.items[-1]["status"] == "incomplete"
+
+
+def test_out_of_band_response_adds_nothing_to_the_conversation() -> None:
+    events, run, conv, out = setup(conversation="none")
+    events.created(run, [])
+    events.opened(run)
+    output = events.close_parts(run, "completed")
+    events.done(run, "completed", None, output)
+    assert "conversation.item.added" not in out.types()
+    assert "conversation.item.done" not in out.types()
+    assert out.events[0]["response"]["conversation_id"] is None
+    assert [i["id"] for i in conv.items] == ["u"]
+
+
+def test_split_sentences_keeps_the_unfinished_rest() -> None:
+    assert split_sentences("One. Two! Thr") == (["One.", "Two!"], "Thr")
+    assert split_sentences("no end yet") == ([], "no end yet")
+    assert split_sentences("Done. ") == (["Done."], "")

@@ -1,0 +1,138 @@
+"""The WebRTC routes: the SDP offer/answer exchange and hang-up.
+
+GA ``POST /v1/realtime/calls`` (raw SDP or multipart ``sdp`` + ``session``; 201 + ``Location``
+naming the call), beta ``POST /v1/realtime?model=``, Azure's variants, and
+``POST …/calls/{id}/hangup``. A call is kept by the host only once its answer is made, so a bad
+offer leaves nothing behind. The handlers depend only on a :class:`CallHost`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from aiohttp import web
+
+from voicechat.protocol.dialect import Dialect
+from voicechat.server import sessions
+from voicechat.server.auth import credential_from
+from voicechat.server.host import CallHost
+from voicechat.server.http_util import auth_error, error_response
+from voicechat.server.minting import session_error
+
+log = logging.getLogger("voicechat.server")
+
+
+async def read_offer(request: web.Request) -> tuple[str, dict[str, Any] | None] | web.Response:
+    """The SDP offer and the optional ``session`` part, or the 400 to send."""
+    ctype = request.content_type
+    if ctype == "application/sdp":
+        return await request.text(), None
+    if ctype.startswith("multipart/"):
+        sdp: str | None = None
+        session: dict[str, Any] | None = None
+        reader = await request.multipart()
+        async for part in reader:
+            name = getattr(part, "name", None)
+            text = await part.text()  # type: ignore[union-attr]
+            if name == "sdp":
+                sdp = text
+            elif name == "session":
+                try:
+                    parsed = json.loads(text)
+                except ValueError as exc:
+                    return error_response(
+                        400, f"The 'session' part is not valid JSON ({exc}).", param="session"
+                    )
+                if not isinstance(parsed, dict):
+                    return error_response(400, "The 'session' part must be a JSON object.")
+                session = parsed
+        if sdp is None:
+            return error_response(
+                400, "Missing required parameter: 'sdp'.", code="missing_required_parameter"
+            )
+        return sdp, session
+    return error_response(
+        400,
+        f"Unsupported content type {ctype!r}: send the SDP offer as 'application/sdp' "
+        "(or multipart/form-data with 'sdp' and 'session' parts).",
+    )
+
+
+class CallRoutes:
+    """The WebRTC handlers of one host."""
+
+    def __init__(self, host: CallHost) -> None:
+        self._host = host
+
+    def add_to(self, router: web.UrlDispatcher) -> None:
+        router.add_post("/v1/realtime", self.beta_sdp)
+        router.add_post("/v1/realtimertc", self.beta_sdp)
+        router.add_post("/v1/realtime/calls", self.ga_calls)
+        router.add_post("/openai/v1/realtime/calls", self.ga_calls)
+        router.add_post("/v1/realtime/calls/{call_id}/hangup", self.hangup)
+        router.add_post("/openai/v1/realtime/calls/{call_id}/hangup", self.hangup)
+
+    async def ga_calls(self, request: web.Request) -> web.Response:
+        return await self._sdp_exchange(request, Dialect.GA)
+
+    async def beta_sdp(self, request: web.Request) -> web.Response:
+        return await self._sdp_exchange(request, Dialect.BETA)
+
+    async def _sdp_exchange(self, request: web.Request, dialect: Dialect) -> web.Response:
+        result = self._host.tokens.check(credential_from(request.headers, request.query))
+        if not result.ok:
+            return auth_error(result.reason)
+        offer = await read_offer(request)
+        if isinstance(offer, web.Response):
+            return offer
+        sdp, requested = offer
+        if "m=" not in sdp:
+            return error_response(400, "The body is not an SDP offer (no media sections).")
+        azure = request.path.startswith("/openai/") or request.path == "/v1/realtimertc"
+        model = request.query.get("model") or self._host.default_model
+        if requested is not None:
+            problem = session_error(requested, Dialect.GA, azure=azure)
+            if problem:
+                return problem
+            session = sessions.session_from_request(model, requested)
+        elif result.grant is not None:
+            session = sessions.session_from_request(model, result.grant.session)
+        else:
+            session = sessions.default_session(model)
+        call = self._host.new_call(dialect=dialect, azure=azure, session=session)
+        try:
+            answer = await call.answer(sdp)
+        except Exception as exc:
+            await call.close()
+            return error_response(400, f"Could not use the SDP offer: {exc}")
+        self._host.add_call(call)
+        log.info(
+            "session %s opened: webrtc %s%s model=%s call=%s peer=%s",
+            session.get("id"),
+            dialect.value,
+            " azure" if azure else "",
+            model,
+            call.id,
+            request.remote,
+        )
+        location = request.path.rstrip("/")
+        if not location.endswith("/calls"):
+            location = "/v1/realtime/calls"
+        return web.Response(
+            status=201,
+            text=answer,
+            content_type="application/sdp",
+            headers={"Location": f"{location}/{call.id}"},
+        )
+
+    async def hangup(self, request: web.Request) -> web.Response:
+        result = self._host.tokens.check(credential_from(request.headers, request.query))
+        if not result.ok:
+            return auth_error(result.reason)
+        call = self._host.find_call(request.match_info["call_id"])
+        if call is None:
+            return error_response(404, "No call with that id.", code="not_found", param="call_id")
+        await call.close()
+        return web.Response(status=200)

@@ -1,0 +1,62 @@
+"""What the HTTP and WebSocket handlers need from the server that hosts them.
+
+The handlers depend on these small Protocols rather than on :class:`LocalServer`, so a handler
+module imports neither the application nor its lifecycle, and a test or another host (a proxy,
+say) can serve the same routes by providing just these members.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from voicechat.protocol.dialect import Dialect
+from voicechat.server.audio_out import AudioSink
+from voicechat.server.auth import TokenStore
+from voicechat.server.engine import Engine
+from voicechat.server.rtc import RtcCall
+
+JSON = dict[str, Any]
+
+
+class TokenHost(Protocol):
+    """Enough to mint tokens: the credential store and the model reported by default."""
+
+    @property
+    def tokens(self) -> TokenStore: ...
+
+    @property
+    def default_model(self) -> str: ...
+
+
+class SessionHost(TokenHost, Protocol):
+    """The WebSocket transport: builds engines, counts sessions, finds calls for the sideband."""
+
+    @property
+    def ws_audio_speedup(self) -> float: ...
+
+    def new_engine(
+        self,
+        *,
+        emit: Callable[[JSON], None],
+        dialect: Dialect,
+        session: JSON,
+        sink: AudioSink,
+        on_expired: Callable[[], Any],
+    ) -> Engine: ...
+
+    def session_opened(self, engine: Engine) -> None: ...
+
+    def session_closed(self, engine: Engine) -> None: ...
+
+    def find_call(self, call_id: str) -> RtcCall | None: ...
+
+
+class CallHost(TokenHost, Protocol):
+    """The WebRTC routes: build calls, keep the answered ones, find them to hang up."""
+
+    def new_call(self, *, dialect: Dialect, azure: bool, session: JSON) -> RtcCall: ...
+
+    def add_call(self, call: RtcCall) -> None: ...
+
+    def find_call(self, call_id: str) -> RtcCall | None: ...

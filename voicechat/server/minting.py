@@ -1,0 +1,125 @@
+"""Token minting: ``POST /v1/realtime/client_secrets`` (GA) and the beta ``sessions`` endpoints.
+
+Minting needs the real key (never an ephemeral one), validates the requested session in the
+request's dialect exactly as a ``session.update`` would be, and answers in that dialect's shape.
+The handlers depend only on a :class:`TokenHost`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from voicechat.protocol.dialect import Dialect
+from voicechat.protocol.mapping import session_to_beta, session_to_ga
+from voicechat.server import sessions
+from voicechat.server.auth import BETA_TTL_S, GA_DEFAULT_TTL_S, credential_from, ttl_from
+from voicechat.server.bridge import EventBridge
+from voicechat.server.host import TokenHost
+from voicechat.server.http_util import auth_error, error_response
+
+
+def session_error(
+    session: dict[str, Any], dialect: Dialect, *, azure: bool, transcription: bool = False
+) -> web.Response | None:
+    """The 400 for a REST-supplied session the validator rejects (``None``: it is valid)."""
+    kind = "transcription_session.update" if transcription else "session.update"
+    problem = EventBridge(dialect, azure=azure).check({"type": kind, "session": session})
+    if problem is None:
+        return None
+    return error_response(400, problem.message, code=problem.code, param=problem.param)
+
+
+async def json_body(request: web.Request) -> dict[str, Any] | web.Response:
+    """The request's JSON object (``{}`` without a body), or the 400 to send."""
+    if not request.can_read_body:
+        return {}
+    try:
+        body = json.loads(await request.text() or "{}")
+    except ValueError as exc:
+        return error_response(
+            400,
+            f"We could not parse the JSON body of your request. ({exc})",
+            code="invalid_json",
+        )
+    if not isinstance(body, dict):
+        return error_response(400, "The request body must be a JSON object.")
+    return body
+
+
+class MintingRoutes:
+    """The token-minting handlers of one host."""
+
+    def __init__(self, host: TokenHost) -> None:
+        self._host = host
+
+    def add_to(self, router: web.UrlDispatcher) -> None:
+        router.add_post("/v1/realtime/client_secrets", self.client_secrets)
+        router.add_post("/openai/v1/realtime/client_secrets", self.client_secrets)
+        router.add_post("/v1/realtime/sessions", self.beta_sessions)
+        router.add_post("/openai/realtimeapi/sessions", self.beta_sessions)
+        router.add_post("/v1/realtime/transcription_sessions", self.beta_transcription_sessions)
+
+    async def _body(self, request: web.Request) -> dict[str, Any] | web.Response:
+        """The JSON body of a token-minting request, or the error response (401/400) to send."""
+        result = self._host.tokens.check_key(credential_from(request.headers, request.query))
+        if not result.ok:
+            return auth_error(result.reason)
+        return await json_body(request)
+
+    async def client_secrets(self, request: web.Request) -> web.Response:
+        body = await self._body(request)
+        if isinstance(body, web.Response):
+            return body
+        ttl = ttl_from(body, GA_DEFAULT_TTL_S)
+        if isinstance(ttl, str):
+            return error_response(400, ttl, param="expires_after.seconds")
+        requested = body.get("session") or {"type": "realtime"}
+        if not isinstance(requested, dict):
+            return error_response(400, "Invalid type for 'session': expected an object.")
+        azure = request.path.startswith("/openai/")
+        problem = session_error(requested, Dialect.GA, azure=azure)
+        if problem:
+            return problem
+        session = sessions.session_from_request(self._host.default_model, requested)
+        token, expires_at = self._host.tokens.mint(session, Dialect.GA, ttl)
+        session["expires_at"] = expires_at
+        return web.json_response({"value": token, "expires_at": expires_at, "session": session})
+
+    async def beta_sessions(self, request: web.Request) -> web.Response:
+        return await self._beta_mint(request, transcription=False)
+
+    async def beta_transcription_sessions(self, request: web.Request) -> web.Response:
+        return await self._beta_mint(request, transcription=True)
+
+    async def _beta_mint(self, request: web.Request, *, transcription: bool) -> web.Response:
+        body = await self._body(request)
+        if isinstance(body, web.Response):
+            return body
+        ttl = ttl_from(body, BETA_TTL_S)
+        if isinstance(ttl, str):
+            return error_response(400, ttl, param="client_secret.expires_after.seconds")
+        flat = {k: v for k, v in body.items() if k not in ("model", "client_secret", "include")}
+        azure = request.path.startswith("/openai/")
+        problem = session_error(flat, Dialect.BETA, azure=azure, transcription=transcription)
+        if problem:
+            return problem
+        model = str(body.get("model") or self._host.default_model)
+        requested = session_to_ga(flat, transcription=transcription)
+        session = sessions.session_from_request(model, requested, transcription=transcription)
+        token, expires_at = self._host.tokens.mint(session, Dialect.BETA, ttl)
+        out = session_to_beta(session)
+        out.update(
+            {
+                "id": session["id"],
+                "object": session["object"],
+                "expires_at": expires_at,
+                "client_secret": {"value": token, "expires_at": expires_at},
+            }
+        )
+        if not transcription:
+            out["model"] = model
+            out.setdefault("temperature", 0.8)
+        return web.json_response(out)
