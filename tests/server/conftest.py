@@ -18,13 +18,10 @@ import aiohttp
 import numpy as np
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
-from tests.helpers import EventLog, local_server
+from tests.helpers import EventLog
 from voicechat.rtc.loopback import use_loopback_ice
 from voicechat.rtc.tracks import PacedAudioTrack, cancel_task, start_pump
 from voicechat.server.app import LocalServer
-
-# test_ws.py still says ``running``; the one local-server starter is tests.helpers.local_server.
-running = local_server
 
 
 class WsPeer:

@@ -11,7 +11,8 @@ import aiohttp
 import numpy as np
 import pytest
 
-from tests.server.conftest import running, ws_peer
+from tests.helpers import local_server, until
+from tests.server.conftest import ws_peer
 from tests.speech import TEST_PHRASES, speech_pcm
 from voicechat.rtc import dsp
 from voicechat.server.app import LocalServer
@@ -44,7 +45,7 @@ def audio_bytes(events: list[dict[str, object]]) -> bytes:
 
 
 async def test_push_to_talk_turn_with_transcription() -> None:
-    async with running(asr_phrases=TEST_PHRASES) as srv, ws_peer(srv) as peer:
+    async with local_server(asr_phrases=TEST_PHRASES) as srv, ws_peer(srv) as peer:
         await peer.send(
             {
                 "type": "session.update",
@@ -101,7 +102,7 @@ async def test_commit_needs_100ms(server: LocalServer) -> None:
 
 
 async def test_g711_formats_both_ways() -> None:
-    async with running() as srv, ws_peer(srv) as peer:
+    async with local_server() as srv, ws_peer(srv) as peer:
         await peer.send(
             {
                 "type": "session.update",
@@ -151,7 +152,7 @@ async def test_g711_formats_both_ways() -> None:
 async def test_cancel_active_response(tmp_path: Path) -> None:
     script = tmp_path / "s.txt"
     script.write_text(LONG_REPLY + "\n")
-    async with running(responder=f"script:{script}") as srv, ws_peer(srv) as peer:
+    async with local_server(responder=f"script:{script}") as srv, ws_peer(srv) as peer:
         await peer.send(user_text("go on"))
         await peer.send({"type": "response.create", "response": {"output_modalities": ["text"]}})
         await peer.log.wait_for("response.output_text.delta")
@@ -273,13 +274,13 @@ async def test_oversized_message_closes_cleanly(server: LocalServer) -> None:
             await peer.ws.send_str('{"type":"input_audio_buffer.append","audio":"' + big + '"}')
         code, _ = await asyncio.wait_for(peer.closed, 20)
         assert code == 1009
-    await _until(lambda: server.session_count == 0)
+    await until(lambda: server.session_count == 0, "the server to close the session")
 
 
 async def test_vanishing_client_leaks_nothing(tmp_path: Path) -> None:
     script = tmp_path / "s.txt"
     script.write_text(LONG_REPLY + "\n")
-    async with running(responder=f"script:{script}") as srv:
+    async with local_server(responder=f"script:{script}") as srv:
         baseline = asyncio.all_tasks()
         async with ws_peer(srv) as peer:
             await peer.send(user_text("talk"))
@@ -287,7 +288,7 @@ async def test_vanishing_client_leaks_nothing(tmp_path: Path) -> None:
             await peer.log.wait_for("response.output_audio.delta")
             assert srv.session_count == 1
             engine = next(iter(srv.engines))
-        await _until(lambda: srv.session_count == 0)
+        await until(lambda: srv.session_count == 0, "the server to close the session")
         assert engine.closed
         for _ in range(200):  # every task the session started has ended
             leftover = asyncio.all_tasks() - baseline
@@ -298,7 +299,7 @@ async def test_vanishing_client_leaks_nothing(tmp_path: Path) -> None:
 
 
 async def test_session_expires_with_error_then_1001() -> None:
-    async with running(session_max_s=0.5) as srv, ws_peer(srv) as peer:
+    async with local_server(session_max_s=0.5) as srv, ws_peer(srv) as peer:
         err = await peer.log.wait_for("error")
         assert err["error"]["code"] == "session_expired"
         assert err["error"]["message"].startswith("Your session hit the maximum duration of")
@@ -309,7 +310,7 @@ async def test_session_expires_with_error_then_1001() -> None:
 async def test_server_vad_turn_and_barge_in(tmp_path: Path) -> None:
     script = tmp_path / "s.txt"
     script.write_text(LONG_REPLY + "\nShort one.\n")
-    async with running(responder=f"script:{script}") as srv, ws_peer(srv) as peer:
+    async with local_server(responder=f"script:{script}") as srv, ws_peer(srv) as peer:
         await peer.append_pcm(with_silence(speech_pcm(TEST_PHRASES[0], 24000), 24000))
         started = await peer.log.wait_for("input_audio_buffer.speech_started")
         stopped = await peer.log.wait_for("input_audio_buffer.speech_stopped")
@@ -330,7 +331,7 @@ async def test_server_vad_turn_and_barge_in(tmp_path: Path) -> None:
 
 
 async def test_transcription_only_session() -> None:
-    async with running(asr_phrases=TEST_PHRASES) as srv:
+    async with local_server(asr_phrases=TEST_PHRASES) as srv:
         path = "/v1/realtime?intent=transcription"
         async with ws_peer(srv, path) as peer:
             created = peer.log.events[0]
@@ -360,7 +361,7 @@ async def test_transcription_only_session() -> None:
 
 
 async def test_browser_subprotocols_select_realtime_and_authenticate() -> None:
-    async with running(api_key="sk-server") as srv:
+    async with local_server(api_key="sk-server") as srv:
         protocols = ("realtime", "openai-insecure-api-key.sk-server", "openai-beta.realtime-v1")
         async with ws_peer(srv, headers={}, protocols=protocols) as peer:
             assert peer.ws.protocol == "realtime"
@@ -370,16 +371,6 @@ async def test_browser_subprotocols_select_realtime_and_authenticate() -> None:
             with pytest.raises(aiohttp.WSServerHandshakeError) as info:
                 await http.ws_connect(url, protocols=("realtime", "openai-insecure-api-key.wrong"))
         assert info.value.status == 401
-
-
-async def _until(predicate: object, timeout: float = 10.0) -> None:
-    assert callable(predicate)
-
-    async def poll() -> None:
-        while not predicate():
-            await asyncio.sleep(0.05)
-
-    await asyncio.wait_for(poll(), timeout)
 
 
 async def test_many_sessions_at_once(server: LocalServer) -> None:
@@ -398,7 +389,7 @@ async def test_many_sessions_at_once(server: LocalServer) -> None:
 
     replies = await asyncio.gather(*(one(i) for i in range(12)))
     assert replies == [f"You said: number {i}" for i in range(12)]
-    await _until(lambda: server.session_count == 0)
+    await until(lambda: server.session_count == 0, "the server to close the session")
 
 
 async def test_idle_timeout_prompts_the_user(server: LocalServer) -> None:
@@ -432,7 +423,7 @@ async def test_idle_timeout_prompts_the_user(server: LocalServer) -> None:
 
 async def test_vad_without_auto_response() -> None:
     """``create_response: false``: VAD still commits turns, but only the client starts replies."""
-    async with running(asr_phrases=TEST_PHRASES) as srv, ws_peer(srv) as peer:
+    async with local_server(asr_phrases=TEST_PHRASES) as srv, ws_peer(srv) as peer:
         td = {"type": "server_vad", "create_response": False, "silence_duration_ms": 500}
         await peer.send(
             {
