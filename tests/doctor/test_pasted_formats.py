@@ -57,3 +57,19 @@ def test_doctor_says_unreadable_for_a_document_that_is_only_deep_nesting(tmp_pat
     assert result.returncode == 2, result.stderr
     assert "no Realtime events found" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_log_controlled_strings_cannot_drive_the_terminal(tmp_path: Path) -> None:
+    path = tmp_path / "hostile.jsonl"
+    path.write_text(
+        json.dumps({"type": "session.created", "session": {"type": "realtime"}}) + "\n"
+        + json.dumps({"type": "response.cancel", "event_id": "evt_\x1b[2J"}) + "\n"
+        + json.dumps({"type": "error", "error": {
+            "type": "invalid_request_error", "code": "response_cancel_not_active",
+            "message": "no active response\x1b]0;pwned\x07", "event_id": "evt_\x1b[2J"}}) + "\n"
+    )
+    for command in (["doctor", str(path)], ["replay", str(path), "--no-ui", "--speed", "100"]):
+        result = subprocess.run([sys.executable, "-m", "voicechat.cli", *command],
+                                capture_output=True, text=True, check=False, timeout=60)
+        assert "\x1b" not in result.stdout and "\x07" not in result.stdout, command
+        assert "\\x1b" in result.stdout, (command, result.stdout)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from voicechat.doctor.model import Report
+from voicechat.protocol.text import printable
 
 
 def render_json(report: Report) -> str:
@@ -12,6 +13,12 @@ def render_json(report: Report) -> str:
 
 
 def render_text(report: Report) -> str:
+    """The report for a terminal; everything taken from the log has its control characters
+    shown as escapes (the doctor reads other people's logs)."""
+    return printable(_render_text(report), keep_newlines=True)
+
+
+def _render_text(report: Report) -> str:
     lines = [
         f"{report.source}: {report.format}, dialect {report.dialect}",
         f"read {report.events} events from {report.lines} lines; skipped {report.skipped_lines} "
@@ -28,7 +35,7 @@ def render_text(report: Report) -> str:
         lines.append("")
         lines.append(f"[{finding.rule}] {finding.title} ({finding.count}×)")
         for evidence in finding.evidence:
-            lines.append(f"  - {evidence.detail}")
+            lines.append(f"  - {printable(evidence.detail)}")
         if finding.count > len(finding.evidence):
             lines.append(f"  … and {finding.count - len(finding.evidence)} more")
         fix_lines = finding.fix.splitlines()

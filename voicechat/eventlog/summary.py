@@ -12,6 +12,8 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from voicechat.protocol.text import printable
+
 ARROWS: Mapping[str, str] = {"in": "←", "out": "→", "local": "·"}
 MAX_TEXT = 60
 
@@ -216,5 +218,5 @@ def format_time(t: float | None) -> str:
 
 
 def summary_line(t: float | None, direction: str, event: Mapping[str, Any]) -> str:
-    """The full ``--no-ui`` line: time, arrow, summary."""
-    return f"{format_time(t)} {arrow(direction)} {summarize(event)}"
+    """The full ``--no-ui`` line: time, arrow, summary (control characters made visible)."""
+    return f"{format_time(t)} {arrow(direction)} {printable(summarize(event))}"

@@ -1,0 +1,34 @@
+"""Make text from the wire or from someone else's log safe to print on a terminal.
+
+A server, a proxied app or a pasted log controls the strings voicechat shows: event types,
+ids, transcripts, error messages. Printed raw, ``ESC]0;title BEL`` retitles the terminal,
+``ESC[2J`` clears it, and bidi overrides reorder what the reader sees. Every path that puts such
+text on a terminal (``--no-ui``, the doctor, replay, the TUI) passes it through
+:func:`printable`, which shows each control character as a visible escape instead.
+"""
+
+from __future__ import annotations
+
+import re
+
+# C0 controls but tab, DEL, C1 controls, line/paragraph separators, bidi overrides and isolates.
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e"
+                      "\u2066-\u2069]")
+_CONTROL_KEEP_NEWLINE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f"
+                                   "\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str, *, keep_newlines: bool = False) -> str:
+    """``text`` with every control character shown as ``\\xNN``/``\\uNNNN``.
+
+    Newlines are escaped too (one event, one line) unless ``keep_newlines``.
+    """
+    pattern = _CONTROL_KEEP_NEWLINE if keep_newlines else _CONTROL
+    if pattern.search(text) is None:
+        return text
+    return pattern.sub(_escape, text)
