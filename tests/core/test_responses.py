@@ -229,17 +229,6 @@ def test_other_server_errors_are_error_notices_naming_the_param() -> None:
     ]
 
 
-def test_invalid_create_config_is_not_sent() -> None:
-    h = Harness(dialect="ga")
-    h.start()
-    out = h.session._send({"type": "response.create", "response": {"modalities": ["text"]}})
-    assert sent_types(out) == []
-    assert notices(out, "error") == [
-        "Unknown parameter: 'response.modalities'. (param response.modalities; "
-        "response.create not sent)"
-    ]
-
-
 def test_repeated_or_stale_response_done_changes_nothing() -> None:
     h = Harness()
     h.start()

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from voicechat.protocol.dialect import Dialect
+from voicechat.protocol.session_audio import SHORT_SPEECH_SEGMENT_MS
 
 Mode = Literal["vad", "ptt", "transcribe"]
 TransportKind = Literal["webrtc", "websocket"]
@@ -48,7 +49,7 @@ class SessionPolicy:
     ptt_min_audio_ms: float = 900.0
     min_assistant_speech_ms: float = 500.0
     min_user_speech_ms: float = 300.0
-    short_segment_ms: float = 400.0
+    short_segment_ms: float = SHORT_SPEECH_SEGMENT_MS
     azure: bool = False
     voice: str | None = None
     instructions: str | None = None
