@@ -25,6 +25,7 @@ class Effects:
         self._outbox = outbox
         self._actions: list[Action] = []
         self._notices: History[Notice] = History(notice_limit)
+        self._said: set[str] = set()
 
     @property
     def notices(self) -> tuple[Notice, ...]:
@@ -45,6 +46,12 @@ class Effects:
         notice = Notice(level, message)
         self._actions.append(notice)
         self._notices.append(notice)
+
+    def notice_once(self, level: NoticeLevel, message: str) -> None:
+        """A notice the user needs to see only the first time (bounded by the messages' variety)."""
+        if message not in self._said:
+            self._said.add(message)
+            self.notice(level, message)
 
     def act(self, action: Action) -> None:
         """Queue a local action (flush playback, mute or unmute the mic)."""

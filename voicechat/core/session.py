@@ -70,7 +70,7 @@ from voicechat.core.transcript_feed import TranscriptFeed
 from voicechat.core.view import SessionView
 from voicechat.protocol.frames import ServerFrame, decode_server_frame
 from voicechat.protocol.names import SERVER_EVENTS
-from voicechat.protocol.session_audio import output_format, turn_detection
+from voicechat.protocol.session_audio import output_format, vad_timings
 
 _KNOWN_EVENTS = frozenset().union(*SERVER_EVENTS.values())
 _LOST_STATES = frozenset({"closed", "failed", "reconnecting"})
@@ -114,7 +114,6 @@ class Session:
         )
         self._feed = TranscriptFeed(self._transcript, self._out)
         self._transport_state = "new"
-        self._unknown_seen: set[str] = set()
         self._version = 0
         self._view: SessionView | None = None
         self._handlers: dict[str, Handler] = {
@@ -127,8 +126,8 @@ class Session:
             "input_audio_buffer.speech_stopped": self._on_speech_stopped,
             "response.created": self._on_response_created,
             "response.done": self._on_response_done,
-            "output_audio_buffer.stopped": self._on_buffer_ended,
-            "output_audio_buffer.cleared": self._on_buffer_ended,
+            "output_audio_buffer.stopped": lambda e, now: self._stop(now, "stopped", "server"),
+            "output_audio_buffer.cleared": lambda e, now: self._stop(now, "cleared", "server"),
         }
         self._inputs: dict[type, Callable[[Any, float], None]] = {
             TalkPressed: self._talk_pressed,
@@ -140,7 +139,7 @@ class Session:
             SendText: self._send_text,
             PlaybackStarted: lambda i, now: self._audio.start(now, "local", i.item_id, None),
             PlaybackProgress: lambda i, now: self._audio.progress(now, i.item_id, i.played_ms),
-            PlaybackDrained: lambda inp, now: self._stop_playback(now, "drained", "local"),
+            PlaybackDrained: lambda i, now: self._stop(now, "drained", "local"),
             MicAudio: self._mic_audio,
             TransportState: self._transport,
             SetMicAvailable: lambda i, now: self._gate.set_available(bool(i.available)),
@@ -163,7 +162,8 @@ class Session:
         if handler is None:
             if isinstance(kind, str) and kind in _KNOWN_EVENTS:
                 return []  # known, carries nothing the session keeps
-            self._unknown(kind)
+            name = kind[:80] if isinstance(kind, str) else repr(kind)[:80]
+            self._out.notice_once("info", f"ignored unknown server event type {name!r}")
         elif self._strict:
             self._run(handler, event, now)
         else:
@@ -258,12 +258,6 @@ class Session:
         self._out.notice("warning", message)
         return self._finish()
 
-    def _unknown(self, kind: Any) -> None:
-        name = kind[:80] if isinstance(kind, str) else repr(kind)[:80]
-        if name not in self._unknown_seen:
-            self._unknown_seen.add(name)
-            self._out.notice("info", f"ignored unknown server event type {name!r}")
-
     def _assistant_speaking(self) -> bool:
         return self._playback.playing or self._responses.busy
 
@@ -271,14 +265,9 @@ class Session:
 
     def _on_session(self, event: Event, now: float) -> None:
         session = event.get("session")
-        if not isinstance(session, Mapping):
-            return
-        detection = turn_detection(session)
-        if detection is not None:
-            self._barge_in.follow_vad(
-                _num(detection.get("silence_duration_ms")), _num(detection.get("prefix_padding_ms"))
-            )
-        self._audio.ledger.set_format(output_format(session))
+        if isinstance(session, Mapping):
+            self._barge_in.follow_vad(*vad_timings(session))
+            self._audio.ledger.set_format(output_format(session))
 
     def _on_response_created(self, event: Event, now: float) -> None:
         if self._responses.created(event):
@@ -304,13 +293,10 @@ class Session:
         duration = self._segments.stopped(now, item_id, end_ms)
         self._apply(now, self._barge_in.speech_stopped(duration, end_ms))
 
-    def _on_buffer_ended(self, event: Event, now: float) -> None:
-        reason = "cleared" if event.get("type") == "output_audio_buffer.cleared" else "stopped"
-        self._stop_playback(now, reason, "server")
-
     # === playback and barge-in ===================================================================
 
-    def _stop_playback(self, now: float, reason: str, source: Source) -> None:
+    def _stop(self, now: float, reason: str, source: Source) -> None:
+        """A source stopped playing; once none plays and no response runs, barge-in is moot."""
         if self._audio.stop(now, source, reason) is Stop.CONTINUES:
             return
         if not self._assistant_speaking():

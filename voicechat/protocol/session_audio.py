@@ -15,6 +15,7 @@ syllable: too little to transcribe or answer sensibly.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,6 +27,14 @@ DEFAULT_SILENCE_DURATION_MS = 200
 MIN_USEFUL_SPEECH_MS = 200
 #: A VAD segment (start to stop, padding included) shorter than this is "too short".
 SHORT_SPEECH_SEGMENT_MS = DEFAULT_PREFIX_PADDING_MS + MIN_USEFUL_SPEECH_MS
+
+
+def vad_timings(session: Mapping[str, Any]) -> tuple[float | None, float | None]:
+    """``(silence_duration_ms, prefix_padding_ms)`` of the session's VAD (``None``: not given)."""
+    detection = turn_detection(session)
+    if detection is None:
+        return None, None
+    return _ms(detection.get("silence_duration_ms")), _ms(detection.get("prefix_padding_ms"))
 
 
 def turn_detection(session: Mapping[str, Any]) -> Mapping[str, Any] | None:
@@ -41,3 +50,9 @@ def output_format(session: Mapping[str, Any]) -> Any:
     audio = session.get("audio")
     output = audio.get("output") if isinstance(audio, Mapping) else None
     return output.get("format") if isinstance(output, Mapping) else None
+
+
+def _ms(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
