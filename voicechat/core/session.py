@@ -10,13 +10,15 @@ ever reopen the mic — no timer creates or cancels a response.
 *Parts.* Each concern is a part with one job, and each keeps its own rules in its docstring:
 
 * :mod:`~voicechat.core.playback` — is assistant audio playing (two sources), which item;
+* :mod:`~voicechat.core.assistant_audio` — received/played audio per item
+  (:mod:`~voicechat.core.audio_ledger`), playback, and the mic gate told of both;
 * :mod:`~voicechat.core.barge_in` — does user speech over the assistant interrupt it (guards);
 * :mod:`~voicechat.core.mic` — the mic gate: mute reasons, settle and fallback deadlines;
 * :mod:`~voicechat.core.response_flow` — one active response, the queued create, cancels;
 * :mod:`~voicechat.core.ptt` — the push-to-talk key and the audio its turn captured;
 * :mod:`~voicechat.core.transcript_feed` and :mod:`~voicechat.core.transcript` — the text;
-* :mod:`~voicechat.core.segments` — VAD segments; :mod:`~voicechat.core.audio_ledger` — audio
-  received and played per item; :mod:`~voicechat.core.effects` — the actions of one call.
+* :mod:`~voicechat.core.segments` — the VAD segments the timeline draws;
+* :mod:`~voicechat.core.effects` — the actions of one call, in decision order.
 
 The session routes each event or input to the parts and wires their transitions together:
 playback starting mutes the mic (barge-in off) and arms the assistant guard; a confirmed barge-in
