@@ -123,7 +123,7 @@ class Session:
             **self._audio.handlers(),
             "session.created": self._on_session,
             "session.updated": self._on_session,
-            "error": lambda event, now: self._responses.error(event),
+            "error": lambda e, now: self._responses.error(e),
             "input_audio_buffer.speech_started": self._on_speech_started,
             "input_audio_buffer.speech_stopped": self._on_speech_stopped,
             "response.created": self._on_response_created,
@@ -133,7 +133,7 @@ class Session:
         }
         self._inputs: dict[type, Callable[[Any, float], None]] = {
             TalkPressed: self._talk_pressed,
-            TalkReleased: lambda inp, now: self._ptt.release(),
+            TalkReleased: lambda i, now: self._ptt.release(),
             SetPttStyle: self._set_ptt_style,
             ToggleMute: lambda i, now: self._gate.toggle_user_mute(),
             SetBargeIn: self._set_barge_in,
