@@ -35,8 +35,10 @@ class SessionPolicy:
     """Everything the session core needs to know about how to run a conversation.
 
     Times are milliseconds. ``short_segment_ms`` marks VAD segments too short to transcribe
-    (server durations include the ~300 ms prefix padding). ``transcription_model=None`` turns
-    input transcription off (not allowed in ``transcribe`` mode, which then uses the default).
+    (server durations include the ~300 ms prefix padding); its default is the doctor's too:
+    :data:`voicechat.protocol.session_audio.SHORT_SPEECH_SEGMENT_MS`.
+    ``transcription_model=None`` turns input transcription off (not allowed in ``transcribe``
+    mode, which then uses the default).
     """
 
     dialect: Dialect = Dialect.GA
