@@ -1,4 +1,7 @@
-"""Barge-in: confirmed by evidence (never a timer), guarded, truncating to what was played."""
+"""Barge-in: confirmed by evidence (never a timer), guarded, truncating to what was played.
+
+First through the session (what gets sent), then the machine on its own (its states and verdicts).
+"""
 
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ from voicechat.core import (
     PlaybackStarted,
     SetBargeIn,
 )
+from voicechat.core.barge_in import INTERRUPT, NOTHING, BargeIn, BargeInState
 
 
 def playing_webrtc(h: Harness, played_ms: float = 1500) -> None:
@@ -237,3 +241,91 @@ def test_guards_follow_the_session_vad_settings() -> None:
     h.ev("input_audio_buffer.speech_started", audio_start_ms=9600, item_id="item_u3")
     assert sent_types(h.do(MicAudio(990))) == []
     assert "response.cancel" in sent_types(h.do(MicAudio(10)))
+
+
+# --- the machine on its own ---------------------------------------------------------------------
+
+
+def machine(**kw: float | bool) -> BargeIn:
+    settings: dict[str, float | bool] = {
+        "enabled": True,
+        "vad": True,
+        "min_assistant_speech_ms": 500,
+        "min_user_speech_ms": 300,
+    }
+    settings.update(kw)
+    return BargeIn(**settings)  # type: ignore[arg-type]
+
+
+def speak(b: BargeIn, now: float = 10.0, *, since: float | None = 8.0, speaking: bool = True):
+    return b.speech_started(
+        now, "item_u1", 9000, assistant_speaking=speaking, playing_since=since
+    )
+
+
+def test_states_follow_the_switch_and_the_mode() -> None:
+    assert machine(enabled=False).state is BargeInState.OFF
+    assert machine(vad=False).state is BargeInState.OFF  # push-to-talk: the key interrupts
+    b = machine()
+    assert b.state is BargeInState.IDLE
+    assert speak(b) == NOTHING and b.state is BargeInState.PENDING
+    b.set_enabled(False)
+    assert b.state is BargeInState.OFF
+    b.set_enabled(True)
+    assert b.state is BargeInState.IDLE  # the pending one did not survive the switch
+
+
+def test_off_or_silent_assistant_never_pends() -> None:
+    for b in (machine(enabled=False), machine(vad=False)):
+        assert speak(b) == NOTHING and b.mic_audio(5000) == NOTHING
+    b = machine()
+    assert speak(b, speaking=False) == NOTHING and b.state is BargeInState.IDLE
+
+
+def test_assistant_guard_uses_the_time_passed_in() -> None:
+    b = machine(min_assistant_speech_ms=500)
+    verdict = speak(b, now=10.2, since=10.0)
+    assert not verdict.interrupt and verdict.ignored is not None
+    assert "played only 200 ms" in verdict.ignored and b.state is BargeInState.IDLE
+    assert speak(b, now=10.5, since=10.0) == NOTHING and b.state is BargeInState.PENDING
+    b.drop()
+    assert speak(b, since=None) == NOTHING  # generating, nothing played yet: no guard
+
+
+def test_mic_audio_confirms_after_user_speech_plus_vad_silence() -> None:
+    b = machine(min_user_speech_ms=300)
+    speak(b)
+    assert b.mic_audio(499) == NOTHING
+    assert b.mic_audio(1) == INTERRUPT  # 300 + the 200 ms server_vad default
+    assert b.state is BargeInState.IDLE and b.mic_audio(1000) == NOTHING  # once only
+
+
+def test_vad_timings_from_the_server_move_the_thresholds() -> None:
+    b = machine(min_user_speech_ms=300)
+    b.follow_vad(700, 300)
+    b.follow_vad(None, -5)  # not given or nonsense: unchanged
+    assert (b.silence_ms, b.padding_ms) == (700, 300)
+    speak(b)
+    assert b.mic_audio(999) == NOTHING and b.mic_audio(1) == INTERRUPT
+    speak(b)
+    verdict = b.speech_stopped(500, 9500)  # 500 ms segment, 300 of it padding
+    assert verdict.ignored == (
+        "speech ignored: 200 ms of speech is below min_user_speech_ms (self-interruption guard)"
+    )
+    speak(b)
+    assert b.speech_stopped(600, 9600) == INTERRUPT
+
+
+def test_speech_stopped_measures_from_the_pending_start_when_needed() -> None:
+    b = machine(min_user_speech_ms=300)
+    assert b.speech_stopped(1000, 10000) == NOTHING  # nothing pending
+    speak(b)  # started at audio 9000 ms
+    assert b.speech_stopped(None, 9400) == INTERRUPT
+    speak(b)
+    verdict = b.speech_stopped(None, None)
+    assert verdict.ignored is not None and "unmeasured speech" in verdict.ignored
+
+
+def test_no_user_minimum_interrupts_at_once() -> None:
+    b = machine(min_user_speech_ms=0)
+    assert speak(b) == INTERRUPT and b.state is BargeInState.IDLE

@@ -148,3 +148,27 @@ def test_typed_only_session_with_spoken_replies_is_not_a_stuck_mic(tmp_path: Pat
         rows.append((t + 0.1, "out", {"type": "response.create"}))
         rows += webrtc_response(t + 0.2, f"r{n}")
     assert rules_for(tmp_path, rows) == set()
+
+
+def test_short_segments_use_the_protocol_threshold_like_the_core(tmp_path: Path) -> None:
+    """One constant: the rule and the core's timeline call the same segments short."""
+    from tests.core.harness import Harness
+    from voicechat.protocol.session_audio import SHORT_SPEECH_SEGMENT_MS as SHORT
+
+    lengths = [SHORT - 1, SHORT - 100, SHORT, SHORT + 400]
+    rows = start()
+    h = Harness()
+    h.start()
+    for n, length in enumerate(lengths):
+        start_ms = 1000 + n * 3000
+        rows += speech(1.0 + n * 3, f"u{n}", start_ms, start_ms + length)
+        h.ev("input_audio_buffer.speech_started", audio_start_ms=start_ms, item_id=f"u{n}")
+        h.ev("input_audio_buffer.speech_stopped", audio_end_ms=start_ms + length, item_id=f"u{n}")
+    path = tmp_path / "log.jsonl"
+    path.write_text("".join(json.dumps({"t": t, "ts": "", "dir": d, "event": e}) + "\n"
+                            for t, d, e in rows))
+    [finding] = [f for f in diagnose(path).findings if f.rule == "short-speech-segments"]
+    flagged = {e.detail.split(":")[0].split()[-1] for e in finding.evidence}
+    assert flagged == {"u0", "u1"}
+    assert [s.too_short for s in h.view.vad_segments] == [True, True, False, False]
+    assert f"under {SHORT} ms" in finding.fix

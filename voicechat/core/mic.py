@@ -1,7 +1,7 @@
 """The microphone gate: whether mic audio may reach the server right now, and why not.
 
 Several independent reasons can close the mic (no device, the user's mute key, assistant
-playback with barge-in off, an idle push-to-talk key). They are kept apart and combined by a
+playback with barge-in off, a closed push-to-talk key). They are kept apart and combined by a
 fixed priority, so that lifting one reason can never reopen a mic another reason still holds
 shut — in particular the user's own mute always wins.
 
@@ -22,6 +22,7 @@ Both deadlines only ever *open* the mic; no deadline creates or cancels a respon
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
 
 
 class MicState(StrEnum):
@@ -60,26 +61,36 @@ MIC_LABELS: dict[tuple[MicState, MicReason | None], str] = {
 
 
 class MicGate:
-    """Mutable gate state owned by :class:`voicechat.core.session.Session`."""
+    """Mutable gate state owned by :class:`voicechat.core.session.Session`.
 
-    def __init__(self, *, settle_s: float, fallback_s: float, ptt: bool, mute_for_playback: bool):
+    Whether audio is playing is :class:`voicechat.core.playback.Playback`'s to say; the session
+    calls :meth:`playback_started` and :meth:`playback_ended` on its transitions.
+    """
+
+    def __init__(self, *, settle_s: float, fallback_s: float, mute_for_playback: bool) -> None:
         self.settle_s = settle_s
         self.fallback_s = fallback_s
-        self.ptt = ptt
         self.mute_for_playback = mute_for_playback
         self.available = True
         self.user_muted = False
-        self.ptt_open = False
-        self.playing = False
+        self.reported: MicReason | Literal["live"] | None = None
         self.playback_muted = False
         self.settle_deadline: float | None = None
         self.response_done_at: float | None = None
         self.last_audio_at: float | None = None
 
+    # --- the user and the device --------------------------------------------------------
+
+    def toggle_user_mute(self) -> None:
+        self.user_muted = not self.user_muted
+
+    def set_available(self, available: bool) -> None:
+        self.available = available
+
     # --- playback --------------------------------------------------------------------------
 
     def playback_started(self, now: float) -> None:
-        self.playing = True
+        """Assistant audio began (playback went from idle to playing)."""
         self.settle_deadline = None
         self.last_audio_at = now
         if self.mute_for_playback:
@@ -91,12 +102,12 @@ class MicGate:
     def playback_ended(self, now: float) -> None:
         """Playback stopped (or was flushed): lift the playback mute once the echo settles.
 
-        A repeated end signal keeps the first deadline: only real playback restarts the wait.
+        A repeated end signal keeps the first deadline: only real playback restarts the wait
+        (a start always clears the deadline, so while playing there is none to keep).
         """
-        was_playing, self.playing = self.playing, False
         if not self.playback_muted:
             self.settle_deadline = None
-        elif was_playing or self.settle_deadline is None:
+        elif self.settle_deadline is None:
             self.settle_deadline = now + self.settle_s
 
     def response_active(self) -> None:
@@ -105,17 +116,17 @@ class MicGate:
     def response_done(self, now: float) -> None:
         self.response_done_at = now
 
-    def set_mute_for_playback(self, enabled: bool) -> None:
+    def set_mute_for_playback(self, enabled: bool, *, playing: bool) -> None:
+        """Barge-in was switched: mute for playback (at once, if ``playing``) or never."""
         self.mute_for_playback = enabled
         if not enabled:
             self.playback_muted = False
             self.settle_deadline = None
-        elif self.playing:
+        elif playing:
             self.playback_muted = True
 
     def reset_playback(self) -> None:
         """Forget all playback state (transport closed: nothing can be playing any more)."""
-        self.playing = False
         self.playback_muted = False
         self.settle_deadline = None
         self.response_done_at = None
@@ -142,16 +153,18 @@ class MicGate:
         return min(self.settle_deadline, fallback)
 
     def on_timer(self, now: float) -> str | None:
-        """Apply expired deadlines; returns ``"settled"`` or ``"fallback"`` when the mute lifted."""
+        """Apply expired deadlines; returns ``"settled"`` or ``"fallback"`` when the mute lifted.
+
+        After ``"fallback"`` the caller ends playback: the answer is taken to be over.
+        """
         if not self.playback_muted:
             return None
-        if self.settle_deadline is not None and now >= self.settle_deadline and not self.playing:
+        if self.settle_deadline is not None and now >= self.settle_deadline:
             self.playback_muted = False
             self.settle_deadline = None
             return "settled"
         fallback = self.fallback_deadline()
         if fallback is not None and now >= fallback:
-            self.playing = False
             self.playback_muted = False
             self.settle_deadline = None
             return "fallback"
@@ -159,16 +172,30 @@ class MicGate:
 
     # --- the verdict -----------------------------------------------------------------------
 
-    def state(self) -> tuple[MicState, MicReason | None]:
-        """The strongest reason that holds (in ``PRIORITY`` order), or live. Runs once per event."""
+    def state(self, ptt_open: bool | None = None) -> tuple[MicState, MicReason | None]:
+        """The strongest reason that holds (in ``PRIORITY`` order), or live. Runs once per event.
+
+        ``ptt_open`` is the talk key's state in a push-to-talk session, ``None`` in any other.
+        """
         if not self.available:
             return MicState.MUTED, MicReason.NO_DEVICE
         if self.user_muted:
             return MicState.MUTED, MicReason.USER
         if self.playback_muted:
             return MicState.MUTED, MicReason.PLAYBACK
-        if self.ptt:
-            if not self.ptt_open:
+        if ptt_open is not None:
+            if not ptt_open:
                 return MicState.MUTED, MicReason.PTT_IDLE
             return MicState.LIVE, MicReason.PTT_OPEN
         return MicState.LIVE, None
+
+    def report(self, ptt_open: bool | None = None) -> MicReason | Literal["live"] | None:
+        """The verdict when it changed since the last report: ``"live"`` or the mute reason."""
+        mic, reason = self.state(ptt_open)
+        verdict: MicReason | Literal["live"] = (
+            reason if mic is MicState.MUTED and reason is not None else "live"
+        )
+        if verdict == self.reported:
+            return None
+        self.reported = verdict
+        return verdict

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from voicechat.protocol.dialect import Dialect
+from voicechat.protocol.session_audio import SHORT_SPEECH_SEGMENT_MS
 
 Mode = Literal["vad", "ptt", "transcribe"]
 TransportKind = Literal["webrtc", "websocket"]
@@ -34,8 +35,10 @@ class SessionPolicy:
     """Everything the session core needs to know about how to run a conversation.
 
     Times are milliseconds. ``short_segment_ms`` marks VAD segments too short to transcribe
-    (server durations include the ~300 ms prefix padding). ``transcription_model=None`` turns
-    input transcription off (not allowed in ``transcribe`` mode, which then uses the default).
+    (server durations include the ~300 ms prefix padding); its default is the doctor's too:
+    :data:`voicechat.protocol.session_audio.SHORT_SPEECH_SEGMENT_MS`.
+    ``transcription_model=None`` turns input transcription off (not allowed in ``transcribe``
+    mode, which then uses the default).
     """
 
     dialect: Dialect = Dialect.GA
@@ -48,7 +51,7 @@ class SessionPolicy:
     ptt_min_audio_ms: float = 900.0
     min_assistant_speech_ms: float = 500.0
     min_user_speech_ms: float = 300.0
-    short_segment_ms: float = 400.0
+    short_segment_ms: float = SHORT_SPEECH_SEGMENT_MS
     azure: bool = False
     voice: str | None = None
     instructions: str | None = None

@@ -14,10 +14,13 @@ from voicechat.doctor.context import Context, dig
 from voicechat.doctor.rules.base import Rule, ms, response_id, since
 from voicechat.eventlog.entry import Entry
 from voicechat.protocol.dialect import Dialect
+from voicechat.protocol.session_audio import (
+    DEFAULT_PREFIX_PADDING_MS,
+    DEFAULT_SILENCE_DURATION_MS,
+    DEFAULT_THRESHOLD,
+    SHORT_SPEECH_SEGMENT_MS,
+)
 
-#: A speech segment shorter than this (prefix padding included) carries ~200 ms of speech or
-#: less: too short to transcribe or answer sensibly.
-SHORT_SEGMENT_MS = 500
 #: User "speech" this soon after the assistant starts playing is most likely its own echo.
 SELF_INTERRUPT_S = 1.0
 #: Without times: at most this many output deltas before the cut counts as "moments".
@@ -31,9 +34,9 @@ def vad_settings(ctx: Context) -> dict[str, Any]:
     td = ctx.turn_detection or {}
     return {
         "type": td.get("type", "server_vad"),
-        "threshold": td.get("threshold", 0.5),
-        "prefix_padding_ms": td.get("prefix_padding_ms", 300),
-        "silence_duration_ms": td.get("silence_duration_ms", 200),
+        "threshold": td.get("threshold", DEFAULT_THRESHOLD),
+        "prefix_padding_ms": td.get("prefix_padding_ms", DEFAULT_PREFIX_PADDING_MS),
+        "silence_duration_ms": td.get("silence_duration_ms", DEFAULT_SILENCE_DURATION_MS),
     }
 
 
@@ -41,7 +44,8 @@ def describe_vad(ctx: Context) -> str:
     if ctx.turn_detection is None:
         if ctx.session is not None and dig(ctx.session, "audio", "input") is not None:
             return "turn_detection is null (push-to-talk)"
-        return "the log has no session config; server defaults are server_vad 0.5/300/200"
+        return ("the log has no session config; server defaults are server_vad "
+                f"{DEFAULT_THRESHOLD}/{DEFAULT_PREFIX_PADDING_MS}/{DEFAULT_SILENCE_DURATION_MS}")
     s = vad_settings(ctx)
     if s["type"] == "semantic_vad":
         return f"semantic_vad eagerness {ctx.turn_detection.get('eagerness', 'auto')}"
@@ -88,7 +92,7 @@ class ShortSpeechSegments(Rule):
                 return
             self.total += 1
             duration = int(end) - start
-            if duration < SHORT_SEGMENT_MS:
+            if duration < SHORT_SPEECH_SEGMENT_MS:
                 self.add(entry, f"{item}: {duration} ms of audio (speech_started at {start} ms "
                                 f"→ speech_stopped at {int(end)} ms)")
                 if len(self.shortest) < 50:
@@ -106,7 +110,8 @@ class ShortSpeechSegments(Rule):
         silence = max(500, int(s["silence_duration_ms"]) * 2)
         td = {"type": "server_vad", "threshold": threshold,
               "prefix_padding_ms": s["prefix_padding_ms"], "silence_duration_ms": silence}
-        return (f"{self.count} of {self.total} speech segments were under {SHORT_SEGMENT_MS} ms "
+        short = SHORT_SPEECH_SEGMENT_MS
+        return (f"{self.count} of {self.total} speech segments were under {short} ms "
                 f"with {describe_vad(ctx)}. Noise, clicks or echo are triggering VAD and short "
                 f"pauses end the turn: raise threshold to {threshold} and silence_duration_ms to "
                 f"{silence}, e.g. {session_snippet(ctx, td)} — or try semantic_vad "

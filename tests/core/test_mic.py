@@ -1,6 +1,11 @@
-"""Mic gate rules: mute during playback (barge-in off), reopen after settle or fallback."""
+"""Mic gate rules: mute during playback (barge-in off), reopen after settle or fallback.
+
+First through the session, then the gate on its own (its reasons, deadlines and reports).
+"""
 
 from __future__ import annotations
+
+import pytest
 
 from tests.core.harness import Harness, mic_actions, response_done, response_starts
 from voicechat.core import (
@@ -15,6 +20,7 @@ from voicechat.core import (
     ToggleMute,
     UnmuteMic,
 )
+from voicechat.core.mic import MicGate
 
 
 def webrtc_answer(h: Harness) -> None:
@@ -213,3 +219,72 @@ def test_repeated_end_signals_do_not_push_the_settle_deadline() -> None:
     h.advance(0.3)
     h.ev("output_audio_buffer.cleared", response_id="resp_1")
     assert h.session.next_deadline() == deadline
+
+
+# --- the gate on its own ------------------------------------------------------------------------
+
+
+def gate(mute_for_playback: bool = True) -> MicGate:
+    return MicGate(settle_s=0.4, fallback_s=0.6, mute_for_playback=mute_for_playback)
+
+
+def test_reasons_combine_by_priority() -> None:
+    g = gate()
+    assert g.state() == (MicState.LIVE, None)
+    assert g.state(ptt_open=False) == (MicState.MUTED, MicReason.PTT_IDLE)
+    assert g.state(ptt_open=True) == (MicState.LIVE, MicReason.PTT_OPEN)
+    g.playback_started(1.0)
+    assert g.state(ptt_open=True) == (MicState.MUTED, MicReason.PLAYBACK)
+    g.toggle_user_mute()
+    assert g.state() == (MicState.MUTED, MicReason.USER)
+    g.set_available(False)
+    assert g.state() == (MicState.MUTED, MicReason.NO_DEVICE)
+    g.set_available(True)
+    g.toggle_user_mute()
+    assert g.state() == (MicState.MUTED, MicReason.PLAYBACK)  # lifting one keeps the other
+
+
+def test_settle_deadline_after_the_end_keeps_the_first_end() -> None:
+    g = gate()
+    g.playback_started(1.0)
+    assert g.next_deadline() is None
+    g.playback_ended(2.0)
+    g.playback_ended(2.3)  # a repeated end signal does not push the settle out
+    assert g.next_deadline() == 2.4
+    assert g.on_timer(2.39) is None
+    assert g.on_timer(2.4) == "settled" and g.state() == (MicState.LIVE, None)
+
+
+def test_fallback_after_response_done_moves_with_audio_evidence() -> None:
+    g = gate()
+    g.playback_started(1.0)
+    g.response_done(2.0)
+    g.audio_evidence(2.5)  # still flowing after done
+    assert g.next_deadline() == pytest.approx(3.1)
+    assert g.on_timer(3.0) is None
+    assert g.on_timer(3.1) == "fallback" and g.next_deadline() is None
+    g.playback_started(4.0)
+    g.response_active()  # a new response: no fallback until its done
+    assert g.next_deadline() is None
+
+
+def test_switching_the_playback_mute() -> None:
+    g = gate(mute_for_playback=False)
+    g.playback_started(1.0)
+    assert g.state() == (MicState.LIVE, None)
+    g.set_mute_for_playback(True, playing=True)  # barge-in turned off mid-answer
+    assert g.state() == (MicState.MUTED, MicReason.PLAYBACK)
+    g.set_mute_for_playback(False, playing=True)
+    assert g.state() == (MicState.LIVE, None) and g.next_deadline() is None
+    g.set_mute_for_playback(True, playing=False)
+    assert g.state() == (MicState.LIVE, None)
+
+
+def test_report_says_only_changes() -> None:
+    g = gate()
+    assert g.report() == "live"
+    assert g.report() is None
+    g.playback_started(1.0)
+    assert g.report() is MicReason.PLAYBACK
+    g.reset_playback()
+    assert g.report() == "live" and g.next_deadline() is None

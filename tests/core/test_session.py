@@ -148,28 +148,6 @@ def test_unchanged_entries_are_reused_between_views() -> None:
     assert after[0] is before[0] and after[1] is not before[1]
 
 
-def test_vad_segments_mark_short_speech() -> None:
-    h = Harness(short_segment_ms=400)
-    h.start()
-    h.ev("input_audio_buffer.speech_started", audio_start_ms=1000, item_id="item_1")
-    h.advance(0.3)
-    h.ev("input_audio_buffer.speech_stopped", audio_end_ms=1300, item_id="item_1")
-    h.ev("input_audio_buffer.speech_started", audio_start_ms=2000, item_id="item_2")
-    h.ev("input_audio_buffer.speech_stopped", audio_end_ms=3500, item_id="item_2")
-    short, ok = h.view.vad_segments
-    assert (short.start_audio_ms, short.end_audio_ms, short.too_short) == (1000, 1300, True)
-    assert (short.started_at, short.ended_at) == (0.0, 0.3)
-    assert ok.too_short is False
-
-
-def test_stray_speech_stopped_still_records_a_segment() -> None:
-    h = Harness()
-    h.start()
-    h.ev("input_audio_buffer.speech_stopped", audio_end_ms=500, item_id="item_9")
-    [segment] = h.view.vad_segments
-    assert segment.end_audio_ms == 500 and segment.start_audio_ms is None
-
-
 def test_playback_spans_and_view_fields() -> None:
     h = Harness(transport="websocket", mode="ptt", ptt_style="release")
     h.start()
