@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests.speech import TEST_PHRASES, speech_wav
+from voicechat.commands.headless import Ending, RunEnd
 from voicechat.config import Settings
 from voicechat.eventlog.record import LogRecord
 from voicechat.runtime import Runtime
@@ -199,7 +200,9 @@ async def test_transcribe_mode_gives_captions_and_no_replies(
     done = conv.find("conversation.item.input_audio_transcription.completed", "in")[0]
     assert norm(done["transcript"]) == norm(TEST_PHRASES[0])
     assert conv.find("session.created", "in")[0]["session"]["type"] == "transcription"
-    await conv.until(lambda: rt.finished.is_set())  # end of the mic file, nothing more to say
+    end = RunEnd(rt, turns=None)
+    await conv.until(lambda: end.check() is not None)  # end of the mic file, nothing more to say
+    assert end.check() == Ending("info", "end of the mic file and of the reply")
     assert "response.created" not in conv.kinds("in")
     assert "error" not in conv.kinds("in")
 

@@ -156,6 +156,8 @@ class Session:
         self._vad_padding_ms = 0.0  # counted only once the server says it pads
         self._pending: _PendingBargeIn | None = None
         self._ptt_captured_ms = 0.0
+        self._assistant_item: str | None = None  # the message the latest response speaks
+        self._completed = 0  # responses done with status "completed"
         # history for the UI
         self._segments: History[VadSegment] = History(MAX_SEGMENTS)
         self._spans: History[PlaybackSpan] = History(MAX_SEGMENTS)
@@ -304,6 +306,9 @@ class Session:
                 playback_spans=self._spans.frozen(),
                 notices=self._notices.frozen(),
                 version=self._version,
+                assistant_item=self._assistant_item,
+                server_playing="server" in self._sources,
+                completed_responses=self._completed,
             )
         return self._view
 
@@ -401,6 +406,8 @@ class Session:
         if not self._responses.done(rid, status, reason):
             return
         self._gate.response_done(now)
+        if status == "completed":
+            self._completed += 1
         output = response.get("output")
         if isinstance(output, list):
             for item in output:
@@ -562,6 +569,8 @@ class Session:
     def _on_output_item(self, event: Event, now: float, actions: Out) -> None:
         item = event.get("item")
         if isinstance(item, Mapping):
+            if event.get("type") == "response.output_item.added" and item.get("type") == "message":
+                self._assistant_item = _str(item.get("id"))
             self._transcript.item(
                 item,
                 None,
