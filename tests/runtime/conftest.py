@@ -1,0 +1,64 @@
+"""Fixtures for the runtime tests: the real local server, a conversation factory, a spoken WAV.
+
+Each conversation runs against our local server over real WebRTC or WebSocket on 127.0.0.1 (tone
+voice, exact ASR grammar); ``@pytest.mark.script(...)`` gives the server's responder its replies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.runtime.conversation import Conversation
+from tests.speech import TEST_PHRASES, speech_wav
+from voicechat.config import Settings
+from voicechat.runtime import Runtime
+from voicechat.server.app import LocalServer, ServerConfig
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "script(*lines): replies of the local server's responder")
+
+
+def script_responder(tmp_path: Path, lines: tuple[str, ...]) -> str:
+    script = tmp_path / "script.txt"
+    script.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return f"script:{script}"
+
+
+@pytest.fixture
+async def server(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[LocalServer]:
+    responder = "echo"
+    marker = request.node.get_closest_marker("script")
+    if marker is not None:
+        responder = script_responder(tmp_path, marker.args)
+    config = ServerConfig(voice="tone", responder=responder, asr_phrases=TEST_PHRASES)
+    async with LocalServer(config) as srv:
+        yield srv
+
+
+@pytest.fixture
+async def conversation(server: LocalServer) -> AsyncIterator[Callable[..., Any]]:
+    started: list[Runtime] = []
+
+    async def start(**kwargs: Any) -> Conversation:
+        kwargs.setdefault("speaker", "none")
+        settings = Settings(server="local", local_voice="tone", **kwargs)
+        runtime = Runtime(settings, local_server=server)
+        conv = Conversation(runtime)
+        await runtime.start()
+        started.append(runtime)
+        return conv
+
+    yield start
+    for runtime in started:
+        await runtime.stop()
+
+
+@pytest.fixture(scope="session")
+def one_question_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return speech_wav(tmp_path_factory.mktemp("wav") / "one_question.wav", TEST_PHRASES[:1],
+                      tail_s=1.5)
