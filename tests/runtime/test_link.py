@@ -1,28 +1,150 @@
-"""The link against the real local server: connection loss, reconnect with backoff, seeding.
+"""The link: connection loss, reconnect with backoff, seeding, queued sends.
 
 The conversation must survive: the old session and its transcript stay until a new connection is
 up, and the new server session is seeded with every earlier turn, however many attempts it takes.
+The first tests script the server (:mod:`tests.runtime.fakes`); the slow ones run against the
+real local server, killed and restarted as a process.
 """
 
 from __future__ import annotations
 
+import asyncio
 import signal
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from tests.runtime.conversation import Conversation, norm
+from tests.runtime.fakes import FakeServer, Parts, assistant_text_item, user_text_item
 from tests.runtime.server_process import ServerProcess
 from tests.speech import TEST_PHRASES, speech_wav
 from voicechat.config import Settings
+from voicechat.core import SendText
+from voicechat.protocol.dialect import Dialect
 from voicechat.runtime import Runtime
+from voicechat.runtime.link import seed_item, transcript_for_seed
 from voicechat.server.app import LocalServer, ServerConfig
 
-pytestmark = pytest.mark.slow
+
+async def connected(parts: Parts) -> None:
+    """Connect, and have the server echo one earlier exchange into the transcript."""
+    await parts.link.connect()
+    parts.server.last.server_says({"type": "conversation.item.added", "previous_item_id": None,
+                                   "item": user_text_item("item_u1", "Remember banana.")})
+    parts.server.last.server_says({"type": "conversation.item.added",
+                                   "previous_item_id": "item_u1",
+                                   "item": assistant_text_item("item_a1", "Banana it is.")})
 
 
+async def until(predicate: Callable[[], bool]) -> None:
+    for _ in range(400):
+        if predicate():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("timed out")
+
+
+async def test_first_connect_starts_the_session_once_the_transport_is_up() -> None:
+    server = FakeServer(on_connect=[{"type": "session.created", "event_id": "e1",
+                                     "session": {"type": "realtime"}}])
+    parts = Parts(server)
+    await parts.link.connect()
+    assert parts.link.connected and parts.link.connection.state == "connected"
+    assert [e["type"] for e in server.last.sent] == ["session.update"]
+    # the frame that came during connect() was logged at once and fed after the session started
+    assert parts.kinds("in") == ["session.created"]
+    assert parts.driver.view.transport_state == "connected"
+
+
+async def test_failed_attempts_keep_the_conversation_and_every_attempt_seeds_it() -> None:
+    parts = Parts()
+    await connected(parts)
+    before = parts.shown()
+    assert before == [("user", "Remember banana."), ("assistant", "Banana it is.")]
+    old_session = parts.driver.session
+    # attempts 1 and 2 are refused, and the server even slips a frame in before refusing
+    parts.server.refusals = 2
+    parts.server.on_connect = [{"type": "conversation.item.added", "previous_item_id": None,
+                                "item": user_text_item("item_x", "from a dead attempt")}]
+    parts.server.last.die()
+    assert parts.lost == 1 and not parts.link.connected
+    parts.driver.user("send_text", SendText("Still there?"))  # typed while down: queued
+    await until(lambda: parts.link.reconnects == 1)
+    failures = [n for n in parts.notices() if n.startswith("reconnect attempt")]
+    assert failures == ["reconnect attempt 1 failed: connection refused",
+                        "reconnect attempt 2 failed: connection refused"]
+    assert len(parts.server.transports) == 4  # the first, two refused, the one that connected
+    assert all(t.closed for t in parts.server.transports[1:3])
+    # the old session was replaced only when the connection was up, and kept its transcript
+    assert parts.driver.session is not old_session
+    assert old_session.view.entries[0].text == "Remember banana."
+    assert "from a dead attempt" not in [e.text for e in old_session.view.entries]
+    sent = parts.server.last.sent
+    assert [e["type"] for e in sent][:3] == ["session.update", "conversation.item.create",
+                                             "conversation.item.create"]
+    seeded = [(e["item"]["role"], e["item"]["content"][0]["text"]) for e in sent[1:3]]
+    assert seeded == before
+    typed = [e for e in sent[3:] if e["type"] == "conversation.item.create"]
+    assert typed[0]["item"]["content"][0]["text"] == "Still there?"
+    assert any("seeded with 2 earlier message(s)" in n for n in parts.notices())
+
+
+async def test_sends_while_down_queue_except_audio_and_cuts() -> None:
+    parts = Parts()
+    await connected(parts)
+    parts.server.refusals = 1
+    parts.server.last.die()
+    parts.link.send({"type": "input_audio_buffer.append", "audio": ""})
+    parts.link.send({"type": "response.cancel"})
+    parts.link.send({"type": "conversation.item.create", "item": user_text_item("x", "hi")})
+    assert not parts.link.send_mic(np.zeros(960, dtype=np.int16))
+    await until(lambda: parts.link.reconnects == 1)
+    sent = parts.server.last.sent
+    assert [e["type"] for e in sent] == ["session.update"] + ["conversation.item.create"] * 3
+    assert sent[-1]["item"] == user_text_item("x", "hi")  # after the two seeded turns
+    assert parts.server.last.mic == []
+
+
+async def test_gives_up_after_the_last_attempt() -> None:
+    parts = Parts()
+    await connected(parts)
+    parts.server.refusals = 99
+    parts.server.last.die()
+    await until(lambda: parts.gave_up)
+    assert parts.link.connection.state == "failed"
+    assert "the connection is lost and could not be restored" in parts.notices()
+    assert parts.shown()[0] == ("user", "Remember banana.")  # nothing said is lost from view
+
+
+async def test_close_stops_reconnecting_and_ignores_the_dead_transport() -> None:
+    parts = Parts()
+    await connected(parts)
+    parts.server.refusals = 99
+    parts.server.last.die()
+    await parts.link.close()
+    transports = len(parts.server.transports)
+    await asyncio.sleep(0.05)
+    assert len(parts.server.transports) == transports
+    assert parts.link.connection.state == "closed"
+
+
+def test_seed_is_the_trimmed_text_turns_in_the_endpoints_dialect() -> None:
+    parts = Parts(dialect="beta")
+    parts.server_event({"type": "conversation.item.created", "previous_item_id": None,
+                        "item": user_text_item("u1", "  Hello  ")})
+    parts.server_event({"type": "conversation.item.created", "previous_item_id": "u1",
+                        "item": assistant_text_item("a1", "")})
+    assert transcript_for_seed(parts.driver.view) == (("user", "Hello"),)
+    beta = seed_item("assistant", "Hi", Dialect.BETA)
+    assert beta["item"]["content"] == [{"type": "text", "text": "Hi"}]
+    ga = seed_item("assistant", "Hi", Dialect.GA)
+    assert ga["item"]["content"] == [{"type": "output_text", "text": "Hi"}]
+
+
+@pytest.mark.slow
 async def test_connection_drop_reconnects_with_the_transcript(
     conversation: Callable[..., Any], server: LocalServer, tmp_path: Path
 ) -> None:
@@ -50,6 +172,7 @@ async def test_connection_drop_reconnects_with_the_transcript(
     assert any("reconnected" in e["message"] for e in conv.find("local.notice"))
 
 
+@pytest.mark.slow
 async def test_websocket_closed_by_session_expiry_reconnects(tmp_path: Path) -> None:
     config = ServerConfig(voice="tone", session_max_s=4.0)
     async with LocalServer(config) as srv:
@@ -85,6 +208,7 @@ def shown(rt: Runtime) -> list[tuple[str, str]]:
 LONG_STORY = " ".join(["and the story goes on for a good while"] * 6)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("transport", "how"),
     # A killed process drops the WebSocket at once. A WebRTC peer that vanishes without a word is

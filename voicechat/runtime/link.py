@@ -88,8 +88,12 @@ class Link:
         on_audio: Callable[[Int16Array, str | None], None],
         on_lost: Callable[[], object],
         on_gave_up: Callable[[], None],
+        make_transport: Callable[[TransportCallbacks], Transport] | None = None,
+        delays: tuple[float, ...] = RECONNECT_DELAYS_S,
     ) -> None:
         self._settings = settings
+        self._make = make_transport if make_transport is not None else self._transport_for
+        self._delays = delays
         self._driver = driver
         self._events = events
         self._base_url = base_url
@@ -155,13 +159,17 @@ class Link:
             self.send(event)
 
     def _make_transport(self, attempt: _Attempt) -> Transport:
-        endpoint = endpoint_for(self._settings, self._base_url())
-        callbacks = TransportCallbacks(
+        """A transport whose callbacks are tied to ``attempt`` (a stale one is ignored)."""
+        return self._make(TransportCallbacks(
             on_event=lambda text: self._on_event(attempt, text),
             on_audio=lambda pcm, item: self._on_transport_audio(attempt, pcm, item),
             on_state=lambda state, detail: self._on_state(attempt, state, detail),
             on_notice=self._events.notice,
-        )
+        ))
+
+    def _transport_for(self, callbacks: TransportCallbacks) -> Transport:
+        """The transport the settings ask for (WebSocket or WebRTC), to the current server."""
+        endpoint = endpoint_for(self._settings, self._base_url())
         if self._settings.transport == "websocket":
             from voicechat.transport.websocket import WebSocketTransport
 
@@ -253,7 +261,7 @@ class Link:
             # Read once: the old session stays until a new connection is up, so every attempt
             # seeds the same conversation (typed messages meanwhile are queued, not seeded).
             seed = transcript_for_seed(self._driver.view)
-            for attempt, delay in enumerate(RECONNECT_DELAYS_S, start=1):
+            for attempt, delay in enumerate(self._delays, start=1):
                 self.set_state("reconnecting", f"{why}; attempt {attempt} in {delay:g} s")
                 await asyncio.sleep(delay)
                 try:
@@ -264,7 +272,7 @@ class Link:
                 if self.connected:
                     self.reconnects += 1
                 return
-            self.set_state("failed", f"gave up after {len(RECONNECT_DELAYS_S)} attempts")
+            self.set_state("failed", f"gave up after {len(self._delays)} attempts")
             self._events.notice("error", "the connection is lost and could not be restored")
             self._on_gave_up()
         finally:
