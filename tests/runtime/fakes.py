@@ -54,9 +54,11 @@ class FakeTransport:
 
     async def connect(self) -> None:
         self.callbacks.on_state("connecting", "fake")
-        for event in self.server.on_connect:  # frames that arrive before connect() returns
+        refused = self.server.refusals > 0
+        # frames that arrive before connect() returns (or fails)
+        for event in self.server.on_refusal if refused else self.server.on_connect:
             self.callbacks.on_event(json.dumps(event))
-        if self.server.refusals > 0:
+        if refused:
             self.server.refusals -= 1
             raise ConnectError("connection refused")
         self.callbacks.on_state("connected", "fake")
@@ -89,6 +91,7 @@ class FakeServer:
 
     refusals: int = 0
     on_connect: list[dict[str, Any]] = field(default_factory=list)
+    on_refusal: list[dict[str, Any]] = field(default_factory=list)
     transports: list[FakeTransport] = field(default_factory=list)
 
     def make(self, callbacks: TransportCallbacks) -> FakeTransport:

@@ -25,6 +25,7 @@ from voicechat.config import Settings
 from voicechat.core import SendText
 from voicechat.protocol.dialect import Dialect
 from voicechat.runtime import Runtime
+from voicechat.runtime.driver import HOLD_TRANSCRIPT_S
 from voicechat.runtime.link import seed_item, transcript_for_seed
 from voicechat.server.app import LocalServer, ServerConfig
 
@@ -67,7 +68,7 @@ async def test_failed_attempts_keep_the_conversation_and_every_attempt_seeds_it(
     old_session = parts.driver.session
     # attempts 1 and 2 are refused, and the server even slips a frame in before refusing
     parts.server.refusals = 2
-    parts.server.on_connect = [{"type": "conversation.item.added", "previous_item_id": None,
+    parts.server.on_refusal = [{"type": "conversation.item.added", "previous_item_id": None,
                                 "item": user_text_item("item_x", "from a dead attempt")}]
     parts.server.last.die()
     assert parts.lost == 1 and not parts.link.connected
@@ -90,6 +91,27 @@ async def test_failed_attempts_keep_the_conversation_and_every_attempt_seeds_it(
     typed = [e for e in sent[3:] if e["type"] == "conversation.item.create"]
     assert typed[0]["item"]["content"][0]["text"] == "Still there?"
     assert any("seeded with 2 earlier message(s)" in n for n in parts.notices())
+    # until the new server echoes the seed, the screen keeps the old transcript...
+    assert parts.shown() == before
+    assert parts.driver.session.view.entries == ()
+    # ...and then shows the new session's own
+    server = parts.server.last
+    server.server_says({"type": "conversation.item.added", "previous_item_id": None,
+                        "item": user_text_item("item_n1", "Remember banana.")})
+    assert parts.shown() == before
+    server.server_says({"type": "conversation.item.added", "previous_item_id": "item_n1",
+                        "item": assistant_text_item("item_n2", "Banana it is.")})
+    assert [e.id for e in parts.driver.view.entries] == ["item_n1", "item_n2"]
+
+
+async def test_the_held_transcript_gives_way_when_the_echo_never_comes() -> None:
+    parts = Parts()
+    await connected(parts)
+    parts.server.last.die()
+    await until(lambda: parts.link.reconnects == 1)
+    assert parts.shown() == [("user", "Remember banana."), ("assistant", "Banana it is.")]
+    parts.clock.now += HOLD_TRANSCRIPT_S
+    assert parts.shown() == []  # the new session's own (empty) transcript
 
 
 async def test_sends_while_down_queue_except_audio_and_cuts() -> None:

@@ -10,7 +10,10 @@ session; everything else reads its :class:`~voicechat.core.view.SessionView`.
 
 The driver also owns the session's lifetime across reconnects: :meth:`Driver.renew` starts a
 fresh session (the old one describes a server session that no longer exists) and carries over
-what the user set — barge-in, their mute, no mic — and the count of completed responses.
+what the user set — barge-in, their mute, no mic — and the count of completed responses. The new
+session's transcript fills from the server's echo of the seeded turns; until it has them all (or
+for :data:`HOLD_TRANSCRIPT_S` at most) the view keeps showing the old transcript, so the screen
+never goes blank in between.
 """
 
 from __future__ import annotations
@@ -36,10 +39,22 @@ from voicechat.core import (
     SetMicAvailable,
     SetPttStyle,
     ToggleMute,
+    TranscriptEntry,
     UnmuteMic,
 )
 from voicechat.protocol.frames import ServerFrame, decode_server_frame
 from voicechat.runtime.fanout import EventFanout
+
+HOLD_TRANSCRIPT_S = 3.0
+
+
+@dataclass(frozen=True)
+class _HeldTranscript:
+    """The old session's transcript, shown until the new one has caught up with the seed."""
+
+    entries: tuple[TranscriptEntry, ...]
+    seeded: int
+    until: float
 
 
 @dataclass(frozen=True)
@@ -73,12 +88,21 @@ class Driver:
         self._mic_available = True
         self._mic_logged: str | None = None  # last mic state logged: "live" or a mute reason
         self._earlier_completed = 0  # completed responses of the sessions before this one
+        self._held: _HeldTranscript | None = None
 
     # --- reading ---------------------------------------------------------------------------------
 
     @property
     def view(self) -> SessionView:
-        return self.session.view
+        view = self.session.view
+        held = self._held
+        if held is None:
+            return view
+        caught_up = sum(1 for entry in view.entries if entry.text) >= held.seeded
+        if caught_up or self._clock() >= held.until:
+            self._held = None
+            return view
+        return replace(view, entries=held.entries)
 
     @property
     def completed_responses(self) -> int:
@@ -122,12 +146,15 @@ class Driver:
         self._mic_available = False
         self.handle(SetMicAvailable(False))
 
-    def renew(self) -> None:
-        """A fresh session for a new connection, keeping what the user set in the old one."""
-        old = self.session.view
+    def renew(self, *, seeded: int = 0) -> None:
+        """A fresh session for a new connection, keeping what the user set in the old one;
+        ``seeded`` turns of the old transcript are about to be sent to the new server."""
+        old = self.view
         self._earlier_completed += old.completed_responses
         self.session = Session(self.policy)
         now = self._clock()
+        held = _HeldTranscript(old.entries, seeded, now + HOLD_TRANSCRIPT_S)
+        self._held = held if seeded else None
         if not self._mic_available:
             self.session.handle(SetMicAvailable(False), now)
         if old.barge_in != self.policy.barge_in:

@@ -139,7 +139,7 @@ class Link:
         self.transport = transport
         self.connected = True
         if seed is not None:
-            driver.renew()
+            driver.renew(seeded=len(seed))
         driver.handle(TransportState(self.connection.state))
         driver.start()
         attempt.adopted = True
