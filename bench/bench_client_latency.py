@@ -59,6 +59,7 @@ async def conversation(base_url: str, wav: Path, turns: int, devices: bool) -> d
     import aiortc.rtcrtpreceiver as receiver_mod
 
     import voicechat.rtc.tracks as tracks_mod
+    from voicechat.commands.headless import RunEnd
     from voicechat.config import Settings
     from voicechat.runtime import Runtime
 
@@ -123,7 +124,7 @@ async def conversation(base_url: str, wav: Path, turns: int, devices: bool) -> d
     if devices:
         await asyncio.sleep(0.3)
         feeder = await asyncio.create_subprocess_exec("paplay", "--device=micfeed", str(wav))
-    await asyncio.wait_for(runtime.finished.wait(), timeout=120)
+    await asyncio.wait_for(RunEnd(runtime, turns).watch(), timeout=120)
     wall = time.perf_counter() - wall0
     usage1 = resource.getrusage(resource.RUSAGE_SELF)
     await runtime.stop()

@@ -50,14 +50,6 @@ def two_questions_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
                       gap_s=4.0, tail_s=1.0)
 
 
-@pytest.fixture(scope="session")
-def one_question_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from tests.speech import TEST_PHRASES, speech_wav
-
-    return speech_wav(tmp_path_factory.mktemp("wav") / "one_question.wav", TEST_PHRASES[:1],
-                      tail_s=1.5)
-
-
 def read_records(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 

@@ -17,6 +17,7 @@ import pytest
 
 from tests.client.test_headless import audible_ms
 from tests.speech import TEST_PHRASES
+from voicechat.commands.headless import RunEnd
 from voicechat.config import Settings
 from voicechat.eventlog.record import LogRecord
 from voicechat.runtime import Runtime
@@ -49,7 +50,7 @@ async def test_two_turns_through_sound_devices(
             feeder = await asyncio.create_subprocess_exec(
                 "paplay", "--device=micfeed", str(two_questions_wav)
             )
-            await asyncio.wait_for(runtime.finished.wait(), timeout=60)
+            await asyncio.wait_for(RunEnd(runtime, settings.turns).watch(), timeout=60)
             await feeder.wait()
         finally:
             await runtime.stop()

@@ -119,7 +119,7 @@ def test_two_turns_over_websocket(tmp_path: Path, two_questions_wav: Path) -> No
 
 
 def test_lines_skip_audio_and_delta_floods() -> None:
-    from voicechat.commands.chat import format_record
+    from voicechat.commands.headless import format_record
     from voicechat.eventlog.record import LogRecord
 
     def line(direction: str, event: dict[str, Any]) -> str | None:

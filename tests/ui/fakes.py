@@ -26,12 +26,14 @@ from voicechat.core.inputs import (
 )
 from voicechat.core.policy import SessionPolicy
 from voicechat.core.session import Session
+from voicechat.core.view import SessionView
 from voicechat.eventlog.record import Direction, LogRecord
-from voicechat.runtime_api import ConnectionInfo, Subscribers
+from voicechat.runtime.fanout import Subscribers
+from voicechat.ui.handle import ConnectionInfo
 
 
 class ScriptedHandle:
-    """Implements ``voicechat.runtime_api.ConversationHandle`` for tests (see module doc)."""
+    """Implements ``voicechat.ui.handle.ConversationHandle`` for tests (see module doc)."""
 
     def __init__(
         self,
@@ -67,7 +69,7 @@ class ScriptedHandle:
         return self.connection_info
 
     @property
-    def view(self) -> Any:
+    def view(self) -> SessionView:
         return self.session.view
 
     @property

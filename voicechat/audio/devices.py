@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from voicechat.audio.playback import RATE, Int16Array, PlaybackBuffer
+from voicechat.audio.ports import SinkKind, SourceKind
 from voicechat.rtc import dsp
 
 FRAME = 960  # 20 ms at 48 kHz
@@ -128,7 +129,7 @@ def _pick_rate(sd: ModuleType, device: int | None, kind: str) -> int:
 class DeviceSource:
     """The microphone: 20 ms frames of 48 kHz mono int16, delivered to the event loop."""
 
-    kind = "device"
+    kind: SourceKind = "device"
 
     def __init__(self, device: str | None = None, max_backlog_frames: int = 50) -> None:
         self._sd = load_sounddevice()
@@ -208,7 +209,7 @@ class DeviceSource:
 class DeviceSink:
     """The speaker: a PortAudio output stream pulling from :class:`PlaybackBuffer`."""
 
-    kind = "device"
+    kind: SinkKind = "device"
 
     def __init__(self, buffer: PlaybackBuffer, device: str | None = None) -> None:
         self._sd = load_sounddevice()

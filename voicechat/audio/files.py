@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from voicechat.audio.playback import RATE, Int16Array, PlaybackBuffer
+from voicechat.audio.ports import SinkKind, SourceKind
 from voicechat.rtc import dsp
 
 FRAME = 960  # 20 ms at 48 kHz
@@ -60,7 +61,7 @@ def write_wav(path: Path, pcm: Int16Array, rate: int = RATE) -> None:
 class WavFileSource:
     """A WAV file played as the microphone, one 20 ms frame every 20 ms (48 kHz mono int16)."""
 
-    kind = "file"
+    kind: SourceKind = "file"
 
     def __init__(self, path: Path, *, tail_silence_s: float = 0.0) -> None:
         self.path = Path(path)
@@ -99,7 +100,7 @@ class WavFileSource:
 class PacedSink:
     """A speaker consuming the playback buffer in real time, each frame handed to ``write``."""
 
-    kind = "null"
+    kind: SinkKind = "null"
 
     def __init__(self, buffer: PlaybackBuffer) -> None:
         self.buffer = buffer
@@ -143,7 +144,7 @@ class WavFileSink(PacedSink):
     stays flat however long the conversation runs.
     """
 
-    kind = "file"
+    kind: SinkKind = "file"
 
     def __init__(self, buffer: PlaybackBuffer, path: Path) -> None:
         super().__init__(buffer)

@@ -1,31 +1,16 @@
 """``voicechat`` (the main job): resolve settings, then the TUI or plain lines (``--no-ui``).
 
-``--no-ui`` prints the event flow as readable lines for scripts, CI and anyone without the TUI,
-and exits after ``--turns N`` completed responses, or at the end of ``--mic FILE`` plus the reply.
-Decision: audio payload events (``input_audio_buffer.append``, audio deltas) and streaming text
-deltas are not printed (dozens per second would drown the lines that matter); the finished
-transcripts are. Lines typed on a terminal's stdin are sent as text messages.
+The ``--no-ui`` run (printing, when it is finished) lives in :mod:`voicechat.commands.headless`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
-import signal
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
-from voicechat.config import ConfigError, Settings, resolve
-
-QUIET_TYPES = frozenset(
-    {"input_audio_buffer.append", "response.output_audio.delta", "response.audio.delta",
-     "response.output_audio_transcript.delta", "response.audio_transcript.delta",
-     "response.output_text.delta", "response.text.delta",
-     "conversation.item.input_audio_transcription.delta", "rate_limits.updated"}
-)
-ARROWS = {"in": "<-", "out": "->", "local": "::"}
+from voicechat.config import ConfigError, resolve
 
 
 def run(
@@ -55,6 +40,8 @@ def run(
         print(f"voicechat: {exc}", file=sys.stderr)
         return 2
     if settings.no_ui:
+        from voicechat.commands.headless import run_headless
+
         return asyncio.run(run_headless(settings))
     try:
         from voicechat.ui.app import run_app
@@ -68,107 +55,3 @@ def run(
     from voicechat.runtime import Runtime
 
     return run_app(Runtime(settings), theme=settings.theme, keymap=settings.keymap or None)
-
-
-def format_record(record: Any) -> str | None:
-    """One readable line per record, or ``None`` for the high-rate events we do not print."""
-    event = record.event
-    kind = str(event.get("type", "?"))
-    if kind in QUIET_TYPES:
-        return None
-    try:
-        from voicechat.eventlog.summary import summarize
-
-        text = summarize(event)
-    except ImportError:
-        text = _summary(event)
-    return f"{record.t:8.2f} {ARROWS.get(record.dir, '  ')} {text}"
-
-
-def _summary(event: dict[str, Any]) -> str:
-    kind = str(event.get("type", "?"))
-    details = []
-    for key in ("state", "reason", "level", "message", "action", "transcript", "text",
-                "item_id", "detail", "source", "sink"):
-        value = event.get(key)
-        if isinstance(value, str | int | float) and value != "":
-            details.append(f"{key}={value!r}" if key in ("transcript", "text", "message")
-                           else f"{key}={value}")
-    response = event.get("response")
-    if isinstance(response, dict) and response.get("status"):
-        details.append(f"status={response['status']}")
-    error = event.get("error")
-    if isinstance(error, dict):
-        details.append(f"error={error.get('code')}: {error.get('message')}")
-    return kind + (" " + " ".join(details) if details else "")
-
-
-async def run_headless(settings: Settings, out: TextIO | None = None) -> int:
-    """Run one conversation printing lines; returns the exit code."""
-    from voicechat.audio.devices import AudioUnavailable
-    from voicechat.audio.files import AudioFileError
-    from voicechat.runtime import Runtime
-    from voicechat.transport.auth import AuthError, ConnectError
-
-    stream = out if out is not None else sys.stdout
-    runtime = Runtime(settings)
-
-    def show(record: Any) -> None:
-        line = format_record(record)
-        if line is None:
-            return
-        try:
-            print(line, file=stream, flush=True)
-        except BrokenPipeError:
-            # the reader went away (`voicechat --no-ui | head`): stop quietly, like any filter
-            with contextlib.suppress(OSError):
-                os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
-            runtime.finished.set()
-            raise
-
-
-    runtime.subscribe(show)
-    try:
-        await runtime.start()
-    except (AuthError, ConnectError, AudioFileError, AudioUnavailable, ConfigError) as exc:
-        print(f"voicechat: {exc}", file=sys.stderr)
-        if isinstance(exc, AuthError | ConnectError):
-            # The same advice the TUI shows in its problem banner.
-            from voicechat.ui.problems import problem_from_exception
-
-            print(f"  fix: {problem_from_exception(exc).fix}", file=sys.stderr)
-        return 1
-    except OSError as exc:  # e.g. --record into a missing directory
-        print(f"voicechat: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
-              file=sys.stderr)
-        return 1
-    loop = asyncio.get_running_loop()
-    # Loops without signal support (Windows) raise NotImplementedError: Ctrl+C then ends the run
-    # through KeyboardInterrupt instead.
-    with contextlib.suppress(NotImplementedError, RuntimeError):
-        loop.add_signal_handler(signal.SIGINT, runtime.finished.set)
-        loop.add_signal_handler(signal.SIGTERM, runtime.finished.set)
-    reading = False
-    if sys.stdin is not None and sys.stdin.isatty():
-        # add_reader, not a thread: a thread blocked in readline() would hold up the exit
-        loop.add_reader(sys.stdin.fileno(), _typed_line, runtime)
-        reading = True
-    try:
-        await runtime.finished.wait()
-    finally:
-        if reading:
-            loop.remove_reader(sys.stdin.fileno())
-        await runtime.stop()
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.remove_signal_handler(signal.SIGINT)
-            loop.remove_signal_handler(signal.SIGTERM)
-    return runtime.exit_code
-
-
-def _typed_line(runtime: Any) -> None:
-    """A line typed on the terminal (line-buffered, so readline does not block) → a message."""
-    line = sys.stdin.readline()
-    if not line:
-        asyncio.get_running_loop().remove_reader(sys.stdin.fileno())
-        return
-    runtime.send_text(line.rstrip("\n"))

@@ -26,6 +26,8 @@ class ResponseFlow:
     def __init__(self, effects: Effects) -> None:
         self.tracker = ResponseTracker()
         self._out = effects
+        #: responses this session saw end with status ``completed`` (each counted once)
+        self.completed = 0
 
     @property
     def busy(self) -> bool:
@@ -102,6 +104,8 @@ class ResponseFlow:
         reason = status_reason(response.get("status_details"))
         if not self.tracker.done(rid, status, reason):
             return None
+        if status == "completed":
+            self.completed += 1
         if status == "failed":
             self._out.notice("error", f"response failed: {reason or 'no reason given'}")
         if self.tracker.take_queued():

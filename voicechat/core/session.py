@@ -229,6 +229,9 @@ class Session:
                 playback_spans=self._playback.spans,
                 notices=self._out.notices,
                 version=self._version,
+                assistant_item=self._feed.assistant_item,
+                server_playing="server" in self._playback.sources,
+                completed_responses=self._responses.completed,
             )
         return self._view
 

@@ -24,6 +24,8 @@ class TranscriptFeed:
     def __init__(self, transcript: Transcript, effects: Effects) -> None:
         self.transcript = transcript
         self._out = effects
+        #: the assistant message the latest response speaks (WebRTC audio carries no item id)
+        self.assistant_item: str | None = None
 
     def handlers(self) -> dict[str, Handler]:
         return {
@@ -110,6 +112,9 @@ class TranscriptFeed:
         item = event.get("item")
         if isinstance(item, Mapping):
             rid = event.get("response_id")
+            if event.get("type") == "response.output_item.added" and item.get("type") == "message":
+                item_id = item.get("id")
+                self.assistant_item = item_id if isinstance(item_id, str) else None
             self.transcript.item(
                 item,
                 None,

@@ -74,7 +74,14 @@ class ResponseInfo:
 
 @dataclass(frozen=True)
 class SessionView:
-    """Everything the UI shows about the session, frozen at one moment."""
+    """Everything the UI shows about the session, frozen at one moment.
+
+    The runtime reads it too, instead of keeping its own copy of what the core knows:
+    ``assistant_item`` names the assistant message the latest response speaks (WebRTC audio
+    arrives without an item id, so the speaker files it under this one), ``server_playing`` is
+    the server's ``output_audio_buffer`` saying it is streaming audio (WebRTC), and
+    ``completed_responses`` counts the responses this session finished with ``completed``.
+    """
 
     mode: str
     transport: str
@@ -94,11 +101,19 @@ class SessionView:
     playback_spans: tuple[PlaybackSpan, ...]
     notices: tuple[Notice, ...]
     version: int
+    assistant_item: str | None = None
+    server_playing: bool = False
+    completed_responses: int = 0
 
     @property
     def mic_label(self) -> str:
         """What the status bar says: ``live``, ``muted for playback``, ``ptt closed``, …"""
         return MIC_LABELS.get((self.mic, self.mic_reason), self.mic.value)
+
+    @property
+    def mic_open(self) -> bool:
+        """Mic audio may go to the server now (the gate is live, for whatever reason)."""
+        return self.mic is MicState.LIVE
 
     @property
     def response_active(self) -> bool:

@@ -39,4 +39,8 @@ class Transport(Protocol):
     def send_mic(self, pcm48: Int16Array) -> dict[str, Any] | None:
         """Send 20 ms of mic audio; returns the wire event when one was sent (WebSocket)."""
 
+    def drop_pending_mic(self) -> None:
+        """Forget mic audio held back for batching: the mic was just muted, and audio from
+        before the mute must not reach the server after it."""
+
     async def close(self) -> None: ...

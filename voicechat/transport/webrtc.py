@@ -165,6 +165,9 @@ class WebRtcTransport:
         self.mic_track.push(pcm48)
         return None
 
+    def drop_pending_mic(self) -> None:
+        """Nothing to drop: RTP carries each 20 ms frame as it comes, with no batching."""
+
     async def close(self) -> None:
         self._closing = True
         self.mic_track.stop()

@@ -1,4 +1,4 @@
-"""The voicechat TUI: one screen over a :class:`~voicechat.runtime_api.ConversationHandle`.
+"""The voicechat TUI: one screen over a :class:`~voicechat.ui.handle.ConversationHandle`.
 
 Data flow, and why:
 
@@ -31,9 +31,9 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
 from voicechat.eventlog.record import LogRecord
-from voicechat.runtime_api import ConnectionInfo, ConversationHandle
 from voicechat.ui import key_release, keys
 from voicechat.ui.event_flow import FILTERS, EventDetail, EventFlow, FilterMode
+from voicechat.ui.handle import ConnectionInfo, ConversationHandle
 from voicechat.ui.problems import Problem, problem_from_event, problem_from_exception, redact
 from voicechat.ui.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, ThemeProblem, load_themes
 from voicechat.ui.viewstate import Notice, UiState, ViewReader
@@ -362,7 +362,7 @@ class VoiceChatApp(App[int]):
     def on_app_blur(self) -> None:
         """Hold-to-talk: a terminal that loses focus may never send the release; let go now
         rather than leave the mic open."""
-        if self.hold_to_talk and getattr(self.handle.view, "ptt_open", False):
+        if self.hold_to_talk and self.handle.view.ptt_open:
             self.handle.talk_released()
 
     def use_hold_to_talk(self) -> None:

@@ -7,9 +7,11 @@ and a change in the core's view is a one-file change here. ``ViewReader`` adds t
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+
+from voicechat.core.view import PlaybackSpan, SessionView, TranscriptEntry, VadSegment
 
 FINAL_STATUSES = frozenset({"done", "completed", "failed", "incomplete", "untranscribed"})
 """Transcript entry statuses after which the text no longer streams (see core.view)."""
@@ -68,7 +70,7 @@ class UiState:
     notices: tuple[Notice, ...] = ()
 
 
-def name_of(value: Any) -> str:
+def name_of(value: object) -> str:
     """Enum or string to a lowercase name (``MicState.LIVE`` -> ``"live"``)."""
     if value is None:
         return ""
@@ -78,13 +80,15 @@ def name_of(value: Any) -> str:
     return str(value).lower()
 
 
-def read_entry(raw: Any) -> Entry:
+def read_entry(raw: TranscriptEntry) -> Entry:
     """A ``core.view.TranscriptEntry`` as an :class:`Entry`."""
     return Entry(id=raw.id, role=raw.role, text=raw.text or "", status=raw.status,
                  truncated=bool(raw.truncated), error=raw.error or "")
 
 
-def read_segments(vad: Any, playback: Any) -> tuple[Segment, ...]:
+def read_segments(
+    vad: Iterable[VadSegment], playback: Iterable[PlaybackSpan]
+) -> tuple[Segment, ...]:
     """User VAD segments and assistant playback spans on one time axis, by start time."""
     segments = [Segment("user", s.started_at, s.ended_at, bool(s.too_short)) for s in vad]
     segments += [Segment("assistant", p.started_at, p.ended_at) for p in playback]
@@ -92,7 +96,7 @@ def read_segments(vad: Any, playback: Any) -> tuple[Segment, ...]:
     return tuple(segments)
 
 
-def read_view(view: Any, entries: tuple[Entry, ...] | None = None,
+def read_view(view: SessionView | None, entries: tuple[Entry, ...] | None = None,
               segments: tuple[Segment, ...] | None = None) -> UiState:
     """Translate a ``core.view.SessionView`` into :class:`UiState`.
 
@@ -131,15 +135,15 @@ class ViewReader:
     """
 
     def __init__(self) -> None:
-        self._last_view: Any = None
+        self._last_view: SessionView | None = None
         self._last_state = UiState()
-        self._entry_cache: dict[int, tuple[Any, Entry]] = {}
-        self._last_entries_raw: Any = None
+        self._entry_cache: dict[int, tuple[TranscriptEntry, Entry]] = {}
+        self._last_entries_raw: tuple[TranscriptEntry, ...] | None = None
         self._last_entries: tuple[Entry, ...] = ()
-        self._last_segments_raw: tuple[Any, Any] = (None, None)
+        self._last_segments_raw: tuple[object, object] = (None, None)
         self._last_segments: tuple[Segment, ...] = ()
 
-    def read(self, view: Any) -> UiState:
+    def read(self, view: SessionView | None) -> UiState:
         if view is None:
             return UiState()
         if view is self._last_view:
@@ -154,10 +158,10 @@ class ViewReader:
         self._last_view, self._last_state = view, state
         return state
 
-    def _read_entries(self, raw_entries: Any) -> tuple[Entry, ...]:
+    def _read_entries(self, raw_entries: tuple[TranscriptEntry, ...]) -> tuple[Entry, ...]:
         if raw_entries is self._last_entries_raw:
             return self._last_entries
-        cache: dict[int, tuple[Any, Entry]] = {}
+        cache: dict[int, tuple[TranscriptEntry, Entry]] = {}
         out: list[Entry] = []
         for raw in raw_entries:
             hit = self._entry_cache.get(id(raw))

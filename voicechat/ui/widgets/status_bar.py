@@ -15,7 +15,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
-from voicechat.runtime_api import ConnectionInfo
+from voicechat.ui.handle import ConnectionInfo
 from voicechat.ui.viewstate import UiState
 
 METER_CELLS = 12

@@ -1,20 +1,22 @@
-"""What the UI may ask of a running conversation: the seam between ``ui/`` and ``runtime.py``.
+"""What the UI may ask of a running conversation: the interface the UI codes against.
 
-The TUI (and ``voicechat replay``) codes against :class:`ConversationHandle` only. The real
-implementation is :class:`voicechat.runtime.Runtime`; replay and the snapshot tests provide
-their own. Keeping the seam this narrow is what lets the UI import neither audio nor transport.
+The UI owns this seam: the TUI (and the UI tests' scripted handle) code against
+:class:`ConversationHandle` only, and :class:`voicechat.runtime.Runtime` implements it. The
+runtime imports the UI, never the other way round, so the UI imports neither audio nor transport
+and a change behind the seam cannot reach a widget.
 
-Every event that crosses the wire or happens locally reaches subscribers as a :class:`LogRecord`
-— exactly the record the event log stores (docs/architecture.md, "The event log") — so the
-event-flow pane, the recorder and ``--no-ui`` all see the same stream.
+Every event that crosses the wire or happens locally reaches subscribers as a
+:class:`~voicechat.eventlog.record.LogRecord`, exactly the record the event log stores, so the
+event-flow pane, the recorder and ``--no-ui`` all see one stream.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Protocol
 
+from voicechat.core.view import SessionView
 from voicechat.eventlog.record import LogRecord
 
 
@@ -30,30 +32,15 @@ class ConnectionInfo:
     detail: str = ""
 
 
-@dataclass
-class Subscribers:
-    """A tiny fan-out list; callbacks run on the event loop thread and must not block."""
-
-    callbacks: list[Callable[[LogRecord], None]] = field(default_factory=list)
-
-    def add(self, callback: Callable[[LogRecord], None]) -> Callable[[], None]:
-        self.callbacks.append(callback)
-        return lambda: self.callbacks.remove(callback) if callback in self.callbacks else None
-
-    def emit(self, record: LogRecord) -> None:
-        for callback in list(self.callbacks):
-            callback(record)
-
-
 class ConversationHandle(Protocol):
-    """A live (or replayed) conversation as the UI sees it."""
+    """A live conversation as the UI sees it."""
 
     @property
     def connection(self) -> ConnectionInfo: ...
 
     @property
-    def view(self) -> Any:
-        """The session core's read-only view (``voicechat.core`` ``SessionView``)."""
+    def view(self) -> SessionView:
+        """The session core's immutable snapshot of the conversation."""
 
     @property
     def input_level(self) -> float:

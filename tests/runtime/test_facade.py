@@ -1,4 +1,5 @@
-"""The runtime against the real local server: push-to-talk, barge-in, cancel, connection loss.
+"""The runtime through its facade, against the real local server: push-to-talk, barge-in,
+cancel, transcription, no sound card, a failing subscriber.
 
 Each test runs a real conversation (aiortc or WebSocket on 127.0.0.1, the server's VAD and exact
 ASR grammar, the tone voice) with a WAV as the mic, then checks what the event stream (the same
@@ -7,64 +8,20 @@ records the JSONL log stores) and the session core's transcript show.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.helpers import WAIT_S, local_server, until
+from tests.runtime.conversation import Conversation, norm
 from tests.speech import TEST_PHRASES, speech_wav
-from voicechat.config import Settings
+from voicechat.commands.headless import Ending, RunEnd
 from voicechat.eventlog.record import LogRecord
-from voicechat.runtime import Runtime
-from voicechat.server.app import LocalServer
 
 LONG_REPLY = " ".join(["this answer keeps going for a good while"] * 4)  # ~6 s of tone audio
 
 pytestmark = pytest.mark.slow
-
-
-def norm(text: str) -> str:
-    return text.lower().strip().rstrip(".?!")
-
-
-class Conversation:
-    """A runtime plus every record it emitted."""
-
-    def __init__(self, runtime: Runtime) -> None:
-        self.runtime = runtime
-        self.records: list[LogRecord] = []
-        runtime.subscribe(self.records.append)
-
-    def kinds(self, direction: str | None = None) -> list[str]:
-        return [r.event["type"] for r in self.records if direction in (None, r.dir)]
-
-    def find(self, kind: str, direction: str | None = None) -> list[dict[str, Any]]:
-        return [r.event for r in self.records
-                if r.event["type"] == kind and direction in (None, r.dir)]
-
-    async def until(self, predicate: Callable[[], bool], timeout: float = WAIT_S) -> None:
-        await until(predicate, lambda: f"the conversation; last events: {self.kinds()[-25:]}",
-                    timeout=timeout)
-
-
-@pytest.fixture
-async def conversation(server: LocalServer) -> AsyncIterator[Callable[..., Any]]:
-    started: list[Runtime] = []
-
-    async def start(**kwargs: Any) -> Conversation:
-        kwargs.setdefault("speaker", "none")
-        settings = Settings(server="local", local_voice="tone", **kwargs)
-        runtime = Runtime(settings, local_server=server)
-        conv = Conversation(runtime)
-        await runtime.start()
-        started.append(runtime)
-        return conv
-
-    yield start
-    for runtime in started:
-        await runtime.stop()
 
 
 async def test_push_to_talk_turn_and_a_too_short_press(
@@ -144,33 +101,6 @@ async def test_cancel_stops_the_answer_over_websocket(
     await conv.until(lambda: rt.view.mic_label == "live")  # the mic reopens after the cut
 
 
-async def test_connection_drop_reconnects_with_the_transcript(
-    conversation: Callable[..., Any], server: LocalServer, tmp_path: Path
-) -> None:
-    wav = speech_wav(tmp_path / "drop.wav", TEST_PHRASES[:2], gap_s=7.0, tail_s=1.5)
-    conv: Conversation = await conversation(mic=str(wav))
-    rt = conv.runtime
-    await conv.until(lambda: rt.completed_responses == 1 and rt.view.mic_label == "live")
-    before = [(e.role, e.text) for e in rt.view.entries if e.text]
-    assert len(before) == 2
-    call_id = rt.transport.call_id  # type: ignore[union-attr]
-    await server.calls[call_id].pc.close()  # kill the server's side of the peer connection
-    await conv.until(lambda: rt.reconnects == 1 and rt.connection.state == "connected")
-    states = [e["state"] for e in conv.find("local.transport.state")]
-    lost = states.index("reconnecting")
-    assert states[lost - 1] in ("closed", "failed")
-    assert states[lost + 1 :][-1] == "connected"
-    seeded = conv.find("conversation.item.create", "out")
-    assert [(e["item"]["role"], e["item"]["content"][0]["text"]) for e in seeded] == before
-    await conv.until(lambda: rt.completed_responses == 2, timeout=60)
-    await conv.until(lambda: len([e for e in rt.view.entries if e.text]) >= 4)
-    texts = [(e.role, norm(e.text)) for e in rt.view.entries if e.text]
-    assert texts[:2] == [(r, norm(t)) for r, t in before]
-    assert texts[2] == ("user", norm(TEST_PHRASES[1]))
-    assert texts[3][0] == "assistant" and norm(TEST_PHRASES[1]) in texts[3][1]
-    assert any("reconnected" in e["message"] for e in conv.find("local.notice"))
-
-
 async def test_transcribe_mode_gives_captions_and_no_replies(
     conversation: Callable[..., Any], one_question_wav: Path
 ) -> None:
@@ -182,7 +112,9 @@ async def test_transcribe_mode_gives_captions_and_no_replies(
     done = conv.find("conversation.item.input_audio_transcription.completed", "in")[0]
     assert norm(done["transcript"]) == norm(TEST_PHRASES[0])
     assert conv.find("session.created", "in")[0]["session"]["type"] == "transcription"
-    await conv.until(lambda: rt.finished.is_set())  # end of the mic file, nothing more to say
+    end = RunEnd(rt, turns=None)
+    await conv.until(lambda: end.check() is not None)  # end of the mic file, nothing more to say
+    assert end.check() == Ending("info", "end of the mic file and of the reply")
     assert "response.created" not in conv.kinds("in")
     assert "error" not in conv.kinds("in")
 
@@ -207,32 +139,6 @@ async def test_no_sound_card_still_runs_with_text(
     await conv.until(lambda: rt.completed_responses == 1)
     assert any(e.role == "assistant" and "can you hear me" in e.text.lower()
                for e in rt.view.entries)
-
-
-async def test_websocket_closed_by_session_expiry_reconnects(tmp_path: Path) -> None:
-    async with local_server(session_max_s=4.0) as srv:
-        settings = Settings(server="local", transport="websocket", mic="none", speaker="none",
-                            local_voice="tone")
-        conv = Conversation(Runtime(settings, local_server=srv))
-        rt = conv.runtime
-        await rt.start()
-        try:
-            rt.send_text("Remember the word banana.")
-            await conv.until(lambda: rt.completed_responses == 1)
-            await conv.until(lambda: rt.reconnects == 1 and rt.connection.state == "connected")
-            errors = [e["error"]["code"] for e in conv.find("error", "in")]
-            assert errors == ["session_expired"]
-            seeded = conv.find("conversation.item.create", "out")[1:]  # [0] is the typed text
-            assert [e["item"]["role"] for e in seeded] == ["user", "assistant"]
-            assert seeded[0]["item"]["content"][0]["text"] == "Remember the word banana."
-            rt.send_text("What was the word?")
-            await conv.until(lambda: rt.completed_responses == 2)
-            await conv.until(lambda: len(rt.view.entries) >= 4)
-            texts = [(e.role, e.text) for e in rt.view.entries]
-            assert texts[0] == ("user", "Remember the word banana.")
-            assert texts[2] == ("user", "What was the word?")
-        finally:
-            await rt.stop()
 
 
 async def test_a_failing_subscriber_does_not_stop_the_conversation(

@@ -1,0 +1,79 @@
+"""Media: which model audio reaches the speaker, and what the speaker reports back to the core."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tests.runtime.fakes import Parts
+from tests.runtime.test_driver import response_playing
+from voicechat.audio.playback import PlaybackBuffer
+from voicechat.runtime.media import RTC_DISCARD_S, PlaybackMonitor, RtcGate
+
+LOUD = np.full(960, 3000, dtype=np.int16)
+HISS = np.full(960, 8, dtype=np.int16)
+
+
+async def gate() -> tuple[Parts, PlaybackBuffer, RtcGate]:
+    parts = Parts()
+    await parts.link.connect()
+    playback = PlaybackBuffer()
+    return parts, playback, RtcGate(parts.driver, playback, parts.clock)
+
+
+async def test_tagged_audio_always_plays_under_its_item() -> None:
+    _, playback, rtc = await gate()
+    rtc.take(HISS, "item_ws")
+    assert playback.snapshot().queued_ms == 20
+    assert playback.queued_ms == 20
+
+
+async def test_rtp_outside_the_servers_playing_window_plays_only_when_audible() -> None:
+    _, playback, rtc = await gate()
+    rtc.take(HISS, None)  # comfort noise between answers
+    assert playback.queued_ms == 0
+    rtc.take(LOUD, None)  # the jitter buffer's tail of an answer
+    assert playback.queued_ms == 20
+
+
+async def test_rtp_in_the_playing_window_plays_under_the_assistant_item_pauses_included() -> None:
+    parts, playback, rtc = await gate()
+    response_playing(parts)
+    assert parts.driver.view.server_playing
+    rtc.take(HISS, None)
+    rtc.take(LOUD, None)
+    assert playback.queued_ms == 40
+    playback.read(960)
+    assert playback.played_ms("item_a1") == 20
+
+
+async def test_after_a_flush_the_cut_answers_backlog_is_dropped_for_a_moment() -> None:
+    parts, playback, rtc = await gate()
+    rtc.take(LOUD, None)
+    assert rtc.flush() == 960
+    rtc.take(LOUD, None)
+    assert playback.queued_ms == 0
+    parts.clock.now += RTC_DISCARD_S + 0.01
+    rtc.take(LOUD, None)
+    assert playback.queued_ms == 20
+
+
+async def test_the_monitor_reports_start_progress_and_drain() -> None:
+    parts, playback, rtc = await gate()
+    monitor = PlaybackMonitor(playback, parts.driver, parts.events, parts.clock)
+    response_playing(parts)
+    for _ in range(10):
+        rtc.take(LOUD, None)
+    playback.read(960)
+    monitor.poll()
+    assert "local.playback.started" in parts.kinds("local")
+    parts.clock.now += 1.0
+    playback.read(960 * 9)
+    monitor.poll()
+    playback.read(960)  # nothing left: the speaker went quiet
+    monitor.poll()
+    assert parts.kinds("local")[-1] == "local.playback.drained"
+    # the speaker is done but the server still streams: playback goes on until both ended
+    assert parts.driver.view.playing
+    parts.server_event({"type": "output_audio_buffer.stopped", "response_id": "resp_1"})
+    assert not parts.driver.view.playing
+    assert parts.driver.view.playback_spans[-1].end_reason == "stopped"

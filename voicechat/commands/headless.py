@@ -1,0 +1,222 @@
+"""``voicechat --no-ui``: the conversation as printed lines, and when such a run is finished.
+
+Lines: the event flow as readable lines for scripts, CI and anyone without the TUI. Decision:
+audio payload events (``input_audio_buffer.append``, audio deltas) and streaming text deltas are
+not printed (dozens per second would drown the lines that matter); the finished transcripts are.
+Lines typed on a terminal's stdin are sent as text messages.
+
+Finished: a headless run has no user to press quit, so :class:`RunEnd` decides: after ``--turns
+N`` completed responses once everything is quiet, or at the end of ``--mic FILE`` once the reply
+has played and the server has said nothing for a while. A TUI run ends when the user quits, so
+this is the headless command's business, not the runtime's: it reads the session view, the
+playback buffer and the event stream the runtime publishes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from voicechat.config import ConfigError, Settings
+from voicechat.core import MicReason
+from voicechat.eventlog.record import LogRecord
+from voicechat.runtime import Runtime
+
+QUIET_TYPES = frozenset(
+    {"input_audio_buffer.append", "response.output_audio.delta", "response.audio.delta",
+     "response.output_audio_transcript.delta", "response.audio_transcript.delta",
+     "response.output_text.delta", "response.text.delta",
+     "conversation.item.input_audio_transcription.delta", "rate_limits.updated"}
+)
+ARROWS = {"in": "<-", "out": "->", "local": "::"}
+QUIET_AFTER_MIC_END_S = 2.5
+CHECK_EVERY_S = 0.05
+
+
+@dataclass(frozen=True)
+class Ending:
+    """Why the run is over, said as a notice; ``exit_code`` 1 when it fell short."""
+
+    level: str
+    message: str
+    exit_code: int = 0
+
+
+class RunEnd:
+    """Decides when a headless run is finished (``--turns N``, or the end of ``--mic FILE``)."""
+
+    def __init__(
+        self, runtime: Runtime, turns: int | None, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._runtime = runtime
+        self._turns = turns
+        self._clock = clock
+        self._last_server_event = clock()
+        self.ending: Ending | None = None
+        runtime.subscribe(self._seen)
+
+    def _seen(self, record: LogRecord) -> None:
+        if record.dir == "in":
+            self._last_server_event = self._clock()
+
+    def idle(self) -> bool:
+        """Nothing is answering or playing, and the mic does not wait for playback to end."""
+        view = self._runtime.view
+        return (
+            not view.response_active
+            and not view.server_playing
+            and not self._runtime.playback.snapshot().playing
+            # the core has reopened the mic after playback (or keeps it shut for another
+            # reason: push-to-talk, the user's mute, no device)
+            and (view.mic_open or view.mic_reason is not MicReason.PLAYBACK)
+        )
+
+    def check(self) -> Ending | None:
+        """The ending if the run is over now, else ``None``."""
+        runtime, turns = self._runtime, self._turns
+        done = runtime.completed_responses
+        if turns is not None and done >= turns and self.idle():
+            return Ending("info", f"{done} response(s) completed")
+        mic = runtime.mic
+        if (
+            runtime.mic_ended
+            and mic is not None
+            and mic.kind == "file"
+            and self.idle()
+            and self._clock() - self._last_server_event > QUIET_AFTER_MIC_END_S
+        ):
+            if turns is not None and done < turns:
+                return Ending(
+                    "error", f"the mic file ended after {done} of {turns} completed response(s)", 1
+                )
+            return Ending("info", "end of the mic file and of the reply")
+        return None
+
+    async def watch(self) -> None:
+        """Poll until the run is over, say why, and mark the runtime finished."""
+        runtime = self._runtime
+        while not runtime.finished.is_set():
+            await asyncio.sleep(CHECK_EVERY_S)
+            ending = self.check()
+            if ending is not None and not runtime.finished.is_set():
+                self.ending = ending
+                runtime.notice(ending.level, ending.message)
+                runtime.finished.set()
+
+    @property
+    def exit_code(self) -> int:
+        return self.ending.exit_code if self.ending is not None else 0
+
+
+def format_record(record: Any) -> str | None:
+    """One readable line per record, or ``None`` for the high-rate events we do not print."""
+    event = record.event
+    kind = str(event.get("type", "?"))
+    if kind in QUIET_TYPES:
+        return None
+    try:
+        from voicechat.eventlog.summary import summarize
+
+        text = summarize(event)
+    except ImportError:
+        text = _summary(event)
+    return f"{record.t:8.2f} {ARROWS.get(record.dir, '  ')} {text}"
+
+
+def _summary(event: dict[str, Any]) -> str:
+    kind = str(event.get("type", "?"))
+    details = []
+    for key in ("state", "reason", "level", "message", "action", "transcript", "text",
+                "item_id", "detail", "source", "sink"):
+        value = event.get(key)
+        if isinstance(value, str | int | float) and value != "":
+            details.append(f"{key}={value!r}" if key in ("transcript", "text", "message")
+                           else f"{key}={value}")
+    response = event.get("response")
+    if isinstance(response, dict) and response.get("status"):
+        details.append(f"status={response['status']}")
+    error = event.get("error")
+    if isinstance(error, dict):
+        details.append(f"error={error.get('code')}: {error.get('message')}")
+    return kind + (" " + " ".join(details) if details else "")
+
+
+async def run_headless(settings: Settings, out: TextIO | None = None) -> int:
+    """Run one conversation printing lines; returns the exit code."""
+    from voicechat.audio.devices import AudioUnavailable
+    from voicechat.audio.files import AudioFileError
+    from voicechat.transport.auth import AuthError, ConnectError
+
+    stream = out if out is not None else sys.stdout
+    runtime = Runtime(settings)
+    end = RunEnd(runtime, settings.turns)
+
+    def show(record: LogRecord) -> None:
+        line = format_record(record)
+        if line is None:
+            return
+        try:
+            print(line, file=stream, flush=True)
+        except BrokenPipeError:
+            # the reader went away (`voicechat --no-ui | head`): stop quietly, like any filter
+            with contextlib.suppress(OSError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+            runtime.finished.set()
+            raise
+
+    runtime.subscribe(show)
+    try:
+        await runtime.start()
+    except (AuthError, ConnectError, AudioFileError, AudioUnavailable, ConfigError) as exc:
+        print(f"voicechat: {exc}", file=sys.stderr)
+        if isinstance(exc, AuthError | ConnectError):
+            # The same advice the TUI shows in its problem banner.
+            from voicechat.ui.problems import problem_from_exception
+
+            print(f"  fix: {problem_from_exception(exc).fix}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # e.g. --record into a missing directory
+        print(f"voicechat: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
+              file=sys.stderr)
+        return 1
+    loop = asyncio.get_running_loop()
+    # Loops without signal support (Windows) raise NotImplementedError: Ctrl+C then ends the run
+    # through KeyboardInterrupt instead.
+    with contextlib.suppress(NotImplementedError, RuntimeError):
+        loop.add_signal_handler(signal.SIGINT, runtime.finished.set)
+        loop.add_signal_handler(signal.SIGTERM, runtime.finished.set)
+    reading = False
+    if sys.stdin is not None and sys.stdin.isatty():
+        # add_reader, not a thread: a thread blocked in readline() would hold up the exit
+        loop.add_reader(sys.stdin.fileno(), _typed_line, runtime)
+        reading = True
+    watcher = loop.create_task(end.watch(), name="headless-end")
+    try:
+        await runtime.finished.wait()
+    finally:
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
+        if reading:
+            loop.remove_reader(sys.stdin.fileno())
+        await runtime.stop()
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.remove_signal_handler(signal.SIGINT)
+            loop.remove_signal_handler(signal.SIGTERM)
+    return max(runtime.exit_code, end.exit_code)
+
+
+def _typed_line(runtime: Runtime) -> None:
+    """A line typed on the terminal (line-buffered, so readline does not block) → a message."""
+    line = sys.stdin.readline()
+    if not line:
+        asyncio.get_running_loop().remove_reader(sys.stdin.fileno())
+        return
+    runtime.send_text(line.rstrip("\n"))

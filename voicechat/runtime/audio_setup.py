@@ -1,0 +1,67 @@
+"""Choosing the mic and the speaker, and falling back when a sound device is not there.
+
+``--mic FILE.wav`` and ``--speaker FILE.wav|none`` name files or nothing; otherwise the sound
+devices are tried. A missing device is never fatal: without a mic the conversation runs on typed
+messages (the core is told the mic is unavailable), without a speaker the audio is paced and
+discarded. Each fallback is a notice in the event stream saying what happened and what still works.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from voicechat.audio.files import PacedSink, WavFileSink, WavFileSource
+from voicechat.audio.playback import PlaybackBuffer
+from voicechat.audio.ports import MicSource, SpeakerSink
+from voicechat.config import Settings
+from voicechat.runtime.fanout import EventFanout
+
+
+def open_mic(settings: Settings, events: EventFanout) -> MicSource | None:
+    """The mic the settings ask for, opened now (a device fails here, not inside the pump);
+    ``None`` means text only, by choice (``--mic none``) or because no device could open."""
+    from voicechat.audio.devices import AudioUnavailable, DeviceSource
+
+    spec = settings.mic
+    if spec is not None and (spec.lower().endswith(".wav") or Path(spec).is_file()):
+        return WavFileSource(Path(spec))
+    if spec == "none":
+        return None
+    try:
+        source = DeviceSource(spec)
+        source.open()
+    except AudioUnavailable as exc:
+        events.notice("error", f"no microphone: {exc}. Typed messages still work.")
+        return None
+    return source
+
+
+def open_speaker(settings: Settings, playback: PlaybackBuffer, events: EventFanout) -> SpeakerSink:
+    """The speaker the settings ask for; the null speaker when no device can be had."""
+    from voicechat.audio.devices import AudioUnavailable, DeviceSink
+
+    spec = settings.speaker
+    if spec is not None and spec.lower() == "none":
+        return PacedSink(playback)
+    if spec is not None and spec.lower().endswith(".wav"):
+        return WavFileSink(playback, Path(spec))
+    try:
+        return DeviceSink(playback, spec)
+    except AudioUnavailable as exc:
+        events.notice("error", f"no speaker: {exc}. Audio is discarded.")
+        return PacedSink(playback)
+
+
+async def start_speaker(
+    speaker: SpeakerSink, playback: PlaybackBuffer, events: EventFanout
+) -> SpeakerSink:
+    """Start ``speaker``; a device that fails to open is replaced by the null speaker."""
+    from voicechat.audio.devices import AudioUnavailable
+
+    try:
+        await speaker.start()
+    except AudioUnavailable as exc:
+        events.notice("error", f"no speaker: {exc}. Audio is discarded.")
+        speaker = PacedSink(playback)
+        await speaker.start()
+    return speaker

@@ -1,0 +1,216 @@
+"""The driver: the one place where the sans-IO session core meets the event loop.
+
+The pattern is aioquic's ``transmit()``: every input (a decoded server frame, a user command, a
+local fact, a timer firing) is fed to the :class:`~voicechat.core.session.Session` with the
+current time, and the actions it returns are drained at once to where they go — ``Send`` to the
+link, a mute to the transport's pending mic audio, a flush to the speaker, notices and mic changes
+to the event stream — after which the one timer is re-armed at the core's
+:meth:`~voicechat.core.session.Session.next_deadline`. Nothing else in the runtime calls the
+session; everything else reads its :class:`~voicechat.core.view.SessionView`.
+
+The driver also owns the session's lifetime across reconnects: :meth:`Driver.renew` starts a
+fresh session (the old one describes a server session that no longer exists) and carries over
+what the user set — barge-in, their mute, no mic — and the count of completed responses. The new
+session's transcript fills from the server's echo of the seeded turns; until it has them all (or
+for :data:`HOLD_TRANSCRIPT_S` at most) the view keeps showing the old transcript, so the screen
+never goes blank in between.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from voicechat.audio.playback import RATE
+from voicechat.core import (
+    Action,
+    FlushPlayback,
+    Input,
+    MicReason,
+    MuteMic,
+    Notice,
+    Send,
+    Session,
+    SessionPolicy,
+    SessionView,
+    SetBargeIn,
+    SetMicAvailable,
+    SetPttStyle,
+    ToggleMute,
+    TranscriptEntry,
+    UnmuteMic,
+)
+from voicechat.protocol.frames import ServerFrame, decode_server_frame
+from voicechat.runtime.fanout import EventFanout
+
+HOLD_TRANSCRIPT_S = 3.0
+
+
+@dataclass(frozen=True)
+class _HeldTranscript:
+    """The old session's transcript, shown until the new one has caught up with the seed."""
+
+    entries: tuple[TranscriptEntry, ...]
+    seeded: int
+    until: float
+
+
+@dataclass(frozen=True)
+class Effects:
+    """Where the session's actions land (the link and the speaker side)."""
+
+    send: Callable[[dict[str, Any]], None]
+    drop_pending_mic: Callable[[], None]
+    flush_playback: Callable[[], int]  # returns the samples dropped
+
+
+class Driver:
+    """Owns the :class:`Session`, its timer, and carrying out what it asks for."""
+
+    def __init__(
+        self,
+        policy: SessionPolicy,
+        events: EventFanout,
+        effects: Effects,
+        *,
+        clock: Callable[[], float],
+    ) -> None:
+        self.policy = policy
+        self.session = Session(policy)
+        self._events = events
+        self._effects = effects
+        self._clock = clock
+        self._timer: asyncio.TimerHandle | None = None
+        self._armed: float | None = None
+        self._closed = False
+        self._mic_available = True
+        self._mic_logged: str | None = None  # last mic state logged: "live" or a mute reason
+        self._earlier_completed = 0  # completed responses of the sessions before this one
+        self._held: _HeldTranscript | None = None
+
+    # --- reading ---------------------------------------------------------------------------------
+
+    @property
+    def view(self) -> SessionView:
+        view = self.session.view
+        held = self._held
+        if held is None:
+            return view
+        caught_up = sum(1 for entry in view.entries if entry.text) >= held.seeded
+        if caught_up or self._clock() >= held.until:
+            self._held = None
+            return view
+        return replace(view, entries=held.entries)
+
+    @property
+    def completed_responses(self) -> int:
+        """Responses completed in this conversation, over every session a reconnect started."""
+        return self._earlier_completed + self.session.view.completed_responses
+
+    # --- feeding ---------------------------------------------------------------------------------
+
+    def decode(self, text: str) -> ServerFrame:
+        """Decode one server frame and log what arrived (or what it looked like)."""
+        frame = decode_server_frame(text, self.policy.dialect)
+        self._events.emit("in", frame.wire if frame.wire is not None else {
+            "type": "local.unparsed", "text": text[:200]})
+        return frame
+
+    def receive(self, frame: ServerFrame) -> None:
+        self._apply(self.session.receive_frame(frame, self._clock()))
+
+    def handle(self, inp: Input) -> None:
+        self._apply(self.session.handle(inp, self._clock()))
+
+    def user(self, action: str, inp: Input) -> None:
+        """A user command: logged as a key, then fed."""
+        self._events.local({"type": "local.key", "action": action})
+        self.handle(inp)
+
+    def start(self) -> None:
+        """The session's first ``session.update``, once a connection is up."""
+        self._apply(self.session.start(self._clock()))
+
+    def set_ptt_style(self, style: str) -> None:
+        """Switch push-to-talk style; the policy keeps it for a reconnect's session."""
+        if style == self.policy.ptt_style:
+            return
+        self.user(f"ptt_style_{style}", SetPttStyle(style))  # the core refuses a bad style
+        if style in ("toggle", "release"):
+            self.policy = replace(self.policy, ptt_style=style)  # type: ignore[arg-type]
+
+    def mic_unavailable(self) -> None:
+        """No mic at all (none asked for, or no device): the core mutes it for good."""
+        self._mic_available = False
+        self.handle(SetMicAvailable(False))
+
+    def renew(self, *, seeded: int = 0) -> None:
+        """A fresh session for a new connection, keeping what the user set in the old one;
+        ``seeded`` turns of the old transcript are about to be sent to the new server."""
+        old = self.view
+        self._earlier_completed += old.completed_responses
+        self.session = Session(self.policy)
+        now = self._clock()
+        held = _HeldTranscript(old.entries, seeded, now + HOLD_TRANSCRIPT_S)
+        self._held = held if seeded else None
+        if not self._mic_available:
+            self.session.handle(SetMicAvailable(False), now)
+        if old.barge_in != self.policy.barge_in:
+            self.session.handle(SetBargeIn(old.barge_in), now)
+        if old.mic_reason is MicReason.USER:
+            self.session.handle(ToggleMute(), now)
+
+    def close(self) -> None:
+        """No more timers: the conversation is ending."""
+        self._closed = True
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    # --- draining --------------------------------------------------------------------------------
+
+    def _apply(self, actions: list[Action]) -> None:
+        for action in actions:
+            if isinstance(action, Send):
+                self._effects.send(action.event)
+            elif isinstance(action, MuteMic):
+                self._effects.drop_pending_mic()
+                self._log_mic(str(action.reason.value))
+            elif isinstance(action, UnmuteMic):
+                self._log_mic("live")
+            elif isinstance(action, FlushPlayback):
+                dropped = self._effects.flush_playback()
+                self._events.local({"type": "local.playback.flushed",
+                                    "dropped_ms": dropped * 1000 // RATE})
+            elif isinstance(action, Notice):
+                self._events.notice(action.level, action.message)
+        self._arm_timer()
+
+    def _log_mic(self, state: str) -> None:
+        """Log a mic change once (a new session re-announces the state it starts in)."""
+        if self._mic_logged == state:
+            return
+        self._mic_logged = state
+        if state == "live":
+            self._events.local({"type": "local.mic.unmuted"})
+        else:
+            self._events.local({"type": "local.mic.muted", "reason": state})
+
+    def _arm_timer(self) -> None:
+        deadline = self.session.next_deadline()
+        if deadline == self._armed:
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._armed = deadline
+        if deadline is not None and not self._closed:
+            delay = max(0.0, deadline - self._clock())
+            self._timer = asyncio.get_running_loop().call_later(delay, self._on_timer)
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        self._armed = None
+        self._apply(self.session.handle_timer(self._clock()))

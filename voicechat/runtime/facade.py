@@ -1,0 +1,242 @@
+"""The runtime as the UI sees it: one conversation behind :class:`ConversationHandle`.
+
+:class:`Runtime` owns no session rules (those live in the sans-IO core) and little logic of its
+own: it builds the parts, starts and stops them in order, and turns the UI's method calls into
+inputs for the driver. The parts:
+
+* :mod:`~voicechat.runtime.driver` — the session, its timer, carrying out its actions;
+* :mod:`~voicechat.runtime.link` — the transport: connect, reconnect, seed, queued sends;
+* :mod:`~voicechat.runtime.media` — mic pump, RTC audio gate, playback monitor;
+* :mod:`~voicechat.runtime.audio_setup` — which mic and speaker, and the fallbacks;
+* :mod:`~voicechat.runtime.local_server` — the embedded server for ``--server local``;
+* :mod:`~voicechat.runtime.fanout` — every event as a log record to every subscriber.
+
+When a headless run is finished is not the runtime's business: ``voicechat --no-ui`` decides
+that (:mod:`voicechat.commands.headless`) from the view and the event stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable
+from typing import Any
+
+from voicechat.audio.meter import LevelMeter
+from voicechat.audio.playback import PlaybackBuffer
+from voicechat.audio.ports import MicSource, SpeakerSink
+from voicechat.config import Settings
+from voicechat.core import (
+    CancelRequested,
+    SendText,
+    Session,
+    SessionPolicy,
+    SessionView,
+    SetBargeIn,
+    TalkPressed,
+    TalkReleased,
+    ToggleMute,
+)
+from voicechat.eventlog.record import LogRecord
+from voicechat.eventlog.recorder import Recorder
+from voicechat.protocol.dialect import Dialect
+from voicechat.runtime.audio_setup import open_mic, open_speaker, start_speaker
+from voicechat.runtime.driver import Driver, Effects
+from voicechat.runtime.fanout import EventFanout
+from voicechat.runtime.link import Link
+from voicechat.runtime.local_server import EmbeddedServer, LocalServerLike
+from voicechat.runtime.media import MicPump, PlaybackMonitor, RtcGate
+from voicechat.transport.base import Transport
+from voicechat.ui.handle import ConnectionInfo
+
+STOP_TIMEOUT_S = 5.0
+
+
+def policy_for(settings: Settings) -> SessionPolicy:
+    """The session rules the settings ask for."""
+    return SessionPolicy(
+        dialect=Dialect(settings.dialect),
+        transport="websocket" if settings.transport == "websocket" else "webrtc",
+        mode=settings.mode,  # type: ignore[arg-type]
+        barge_in=settings.barge_in,
+        ptt_style=settings.ptt_style,  # type: ignore[arg-type]
+        azure=settings.is_azure,
+        voice=settings.voice,
+        instructions=settings.instructions,
+        session_overrides=settings.session_overrides,
+    )
+
+
+class Runtime:
+    """One conversation: embedded server (if local), transport, audio, core, recorder."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        local_server: LocalServerLike | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        on_rtp_handoff: Callable[[float], None] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.events = EventFanout(clock)
+        self.playback = PlaybackBuffer(on_handoff=on_rtp_handoff)
+        self.mic: MicSource | None = None
+        self.speaker: SpeakerSink | None = None
+        self._server = EmbeddedServer(settings, local_server)
+        self._recorder: Recorder | None = None
+        self._meter = LevelMeter()
+        effects = Effects(
+            send=lambda event: self.link.send(event),
+            drop_pending_mic=lambda: self.link.drop_pending_mic(),
+            flush_playback=lambda: self._rtc.flush(),
+        )
+        self.driver = Driver(policy_for(settings), self.events, effects, clock=clock)
+        self._rtc = RtcGate(self.driver, self.playback, clock)
+        self.link = Link(
+            settings, self.driver, self.events, base_url=lambda: self._server.base_url,
+            on_audio=self._rtc.take, on_lost=self.playback.flush, on_gave_up=self._gave_up,
+        )
+        self._monitor = PlaybackMonitor(self.playback, self.driver, self.events, clock)
+        self._pump: MicPump | None = None
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._stopping = False
+        self.finished = asyncio.Event()
+        self.exit_code = 0
+
+    # --- ConversationHandle ----------------------------------------------------------------------
+
+    @property
+    def connection(self) -> ConnectionInfo:
+        return self.link.connection
+
+    @property
+    def view(self) -> SessionView:
+        return self.driver.view
+
+    @property
+    def input_level(self) -> float:
+        return self._meter.level
+
+    def subscribe(self, callback: Callable[[LogRecord], None]) -> Callable[[], None]:
+        return self.events.subscribe(callback)
+
+    async def start(self) -> None:
+        """Start the embedded server (local), audio and the first connection.
+
+        Raises :class:`AuthError` / :class:`ConnectError` / audio file errors with clear text;
+        a missing sound device is not fatal (a notice, and the conversation runs without it).
+        """
+        if self.settings.record is not None:
+            self._recorder = Recorder.open(self.settings.record)
+            self.subscribe(self._recorder.write)
+        try:
+            await self._server.start(self.events)
+            self._open_audio()
+            assert self.speaker is not None
+            self.speaker = await start_speaker(self.speaker, self.playback, self.events)
+            await self.link.connect()
+        except BaseException:
+            await self.stop()
+            raise
+        loop = asyncio.get_running_loop()
+        self._tasks.append(loop.create_task(self._monitor.run(), name="runtime-monitor"))
+        if self.mic is not None:
+            self._pump = MicPump(self.mic, self.driver, self.link, self.events, self._meter)
+            self._tasks.append(loop.create_task(self._pump.run(), name="runtime-mic"))
+
+    async def stop(self) -> None:
+        if self._stopping:
+            return
+        self._stopping = True
+        try:
+            self.driver.close()
+            for task in self._tasks:
+                task.cancel()
+            for task in self._tasks:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+            self._tasks.clear()
+            if self.mic is not None:
+                self.mic.close()
+            # every step runs even if an earlier one fails, and none may hang the exit
+            await self.link.close()
+            if self.speaker is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(self.speaker.stop(), STOP_TIMEOUT_S)
+            await self._server.stop()
+        finally:
+            if self._recorder is not None:
+                self._recorder.close()
+            self.finished.set()
+
+    def talk_pressed(self) -> None:
+        self.driver.user("talk_pressed", TalkPressed())
+
+    def talk_released(self) -> None:
+        self.driver.user("talk_released", TalkReleased())
+
+    def set_ptt_style(self, style: str) -> None:
+        """Toggle or release (hold) push-to-talk; kept for a reconnect's session."""
+        self.driver.set_ptt_style(style)
+
+    def toggle_mute(self) -> None:
+        self.driver.user("toggle_mute", ToggleMute())
+
+    def toggle_barge_in(self) -> None:
+        self.driver.user("toggle_barge_in", SetBargeIn(not self.driver.view.barge_in))
+
+    def cancel(self) -> None:
+        self.driver.user("cancel", CancelRequested())
+
+    def send_text(self, text: str) -> None:
+        if text.strip():
+            self.driver.user("send_text", SendText(text))
+
+    # --- for commands, tests and the bench -------------------------------------------------------
+
+    @property
+    def session(self) -> Session:
+        return self.driver.session
+
+    @property
+    def policy(self) -> SessionPolicy:
+        return self.driver.policy
+
+    @property
+    def transport(self) -> Transport | None:
+        return self.link.transport
+
+    @property
+    def completed_responses(self) -> int:
+        """Responses completed over the whole conversation (reconnects included)."""
+        return self.driver.completed_responses
+
+    @property
+    def reconnects(self) -> int:
+        return self.link.reconnects
+
+    @property
+    def mic_ended(self) -> bool:
+        """The mic source has ended (a file played out, or a device that stopped)."""
+        return self._pump is not None and self._pump.ended
+
+    def notice(self, level: str, message: str) -> None:
+        """Put a notice into the event stream (and so the log and the UI)."""
+        self.events.notice(level, message)
+
+    # --- parts -----------------------------------------------------------------------------------
+
+    def _open_audio(self) -> None:
+        self.mic = open_mic(self.settings, self.events)
+        if self.mic is None:
+            self.driver.mic_unavailable()
+        self.speaker = open_speaker(self.settings, self.playback, self.events)
+        if self.mic is not None:
+            self.events.local({"type": "local.mic.source", "source": self.mic.describe()})
+        self.events.local({"type": "local.speaker.sink", "sink": self.speaker.describe()})
+
+    def _gave_up(self) -> None:
+        self.exit_code = 1
+        self.finished.set()

@@ -1,0 +1,295 @@
+"""The link: the connection to the server, kept up for the whole conversation.
+
+It makes the transport the settings ask for, connects, shows the connection's state, and when the
+connection is lost retries with backoff and seeds the new server session with the transcript so
+far as text items, so nothing said (and transcribed) or typed is lost. Events the session sends
+while the link is down are queued and sent after the seed, except those that only make sense on
+the connection they were meant for (audio appends, cancels, truncates).
+
+Decisions:
+
+* The old session and its transcript stay in place until a new connection is up: a failed
+  attempt changes nothing, and every attempt seeds from the same conversation. Only once
+  ``transport.connect()`` has returned does the driver start a fresh session (the old one
+  describes a server session that no longer exists: its item ids, response and buffers are gone).
+* An attempt's events reach the core only once the attempt is adopted: what its transport reports
+  while connecting is logged and shown at once, but the server frames are held and fed to the new
+  session right after it starts, so nothing from the new server lands in the old session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from voicechat.config import Settings
+from voicechat.core import SessionView, TransportState
+from voicechat.protocol.dialect import Dialect
+from voicechat.protocol.frames import ServerFrame
+from voicechat.protocol.mapping import client_event_from_canonical
+from voicechat.runtime.driver import Driver
+from voicechat.runtime.fanout import EventFanout
+from voicechat.transport.auth import AuthError, ConnectError, endpoint_for
+from voicechat.transport.base import Int16Array, Transport, TransportCallbacks
+from voicechat.ui.handle import ConnectionInfo
+
+STOP_TIMEOUT_S = 5.0
+RECONNECT_DELAYS_S = (0.5, 1.0, 2.0, 4.0, 8.0)
+DROPPABLE_WHILE_DOWN = frozenset(
+    {"input_audio_buffer.append", "input_audio_buffer.commit", "input_audio_buffer.clear",
+     "response.cancel", "output_audio_buffer.clear", "conversation.item.truncate"}
+)
+LOST = frozenset({"closed", "failed"})
+
+Seed = tuple[tuple[str, str], ...]
+
+
+def transcript_for_seed(view: SessionView) -> Seed:
+    """The (role, text) turns of a conversation worth carrying into a new server session."""
+    entries = []
+    for entry in view.entries:
+        text = (entry.text or "").strip()
+        if text and entry.role in ("user", "assistant"):
+            entries.append((entry.role, text))
+    return tuple(entries)
+
+
+def seed_item(role: str, text: str, dialect: Dialect) -> dict[str, Any]:
+    """One earlier turn as a ``conversation.item.create`` with a text part."""
+    part = "input_text" if role == "user" else "output_text"
+    event = {
+        "type": "conversation.item.create",
+        "item": {"type": "message", "role": role, "content": [{"type": part, "text": text}]},
+    }
+    return client_event_from_canonical(event, dialect)
+
+
+@dataclass
+class _Attempt:
+    """One transport being connected; adopted once its ``connect()`` returned."""
+
+    adopted: bool = False
+    held: list[ServerFrame] = field(default_factory=list)
+
+
+class Link:
+    """Makes, connects, reconnects and seeds the transport; queues sends while it is down."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        driver: Driver,
+        events: EventFanout,
+        *,
+        base_url: Callable[[], str | None],
+        on_audio: Callable[[Int16Array, str | None], None],
+        on_lost: Callable[[], object],
+        on_gave_up: Callable[[], None],
+        make_transport: Callable[[TransportCallbacks], Transport] | None = None,
+        delays: tuple[float, ...] = RECONNECT_DELAYS_S,
+    ) -> None:
+        self._settings = settings
+        self._make = make_transport if make_transport is not None else self._transport_for
+        self._delays = delays
+        self._driver = driver
+        self._events = events
+        self._base_url = base_url
+        self._on_audio = on_audio
+        self._on_lost = on_lost
+        self._on_gave_up = on_gave_up
+        self.transport: Transport | None = None
+        self.connected = False
+        self.reconnects = 0
+        self.connection = ConnectionInfo(
+            transport=settings.transport, server=settings.describe_server(), model=settings.model,
+            dialect=settings.dialect, state="new",
+        )
+        self._attempt: _Attempt | None = None
+        self._queued: list[dict[str, Any]] = []
+        self._reconnect_task: asyncio.Task[None] | None = None
+        self._closing = False
+
+    # --- connecting ------------------------------------------------------------------------------
+
+    async def connect(self) -> None:
+        """The first connection; raises :class:`AuthError` / :class:`ConnectError`."""
+        await self._open(seed=None)
+
+    async def _open(self, *, seed: Seed | None) -> None:
+        """One attempt; on success the new transport is adopted (and seeded if ``seed``)."""
+        attempt = _Attempt()
+        self._attempt = attempt
+        transport = self._make_transport(attempt)
+        try:
+            await transport.connect()
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(transport.close(), STOP_TIMEOUT_S)
+            raise
+        if self._closing or self._attempt is not attempt:
+            await transport.close()
+            return
+        self._adopt(attempt, transport, seed)
+
+    def _adopt(self, attempt: _Attempt, transport: Transport, seed: Seed | None) -> None:
+        driver = self._driver
+        self.transport = transport
+        self.connected = True
+        if seed is not None:
+            driver.renew(seeded=len(seed))
+        driver.handle(TransportState(self.connection.state))
+        driver.start()
+        attempt.adopted = True
+        held, attempt.held = attempt.held, []
+        for frame in held:
+            driver.receive(frame)
+        if seed:
+            dialect = Dialect(self._settings.dialect)
+            for role, text in seed:
+                self.send(seed_item(role, text, dialect))
+            self._events.notice(
+                "info", f"reconnected: new session seeded with {len(seed)} earlier message(s) "
+                "as text"
+            )
+        queued, self._queued = self._queued, []
+        for event in queued:
+            self.send(event)
+
+    def _make_transport(self, attempt: _Attempt) -> Transport:
+        """A transport whose callbacks are tied to ``attempt`` (a stale one is ignored)."""
+        return self._make(TransportCallbacks(
+            on_event=lambda text: self._on_event(attempt, text),
+            on_audio=lambda pcm, item: self._on_transport_audio(attempt, pcm, item),
+            on_state=lambda state, detail: self._on_state(attempt, state, detail),
+            on_notice=self._events.notice,
+        ))
+
+    def _transport_for(self, callbacks: TransportCallbacks) -> Transport:
+        """The transport the settings ask for (WebSocket or WebRTC), to the current server."""
+        endpoint = endpoint_for(self._settings, self._base_url())
+        if self._settings.transport == "websocket":
+            from voicechat.transport.websocket import WebSocketTransport
+
+            return WebSocketTransport(endpoint, callbacks)
+        from voicechat.transport.webrtc import WebRtcTransport
+
+        loopback = endpoint.base_url.startswith(("http://127.0.0.1", "http://localhost"))
+        return WebRtcTransport(endpoint, callbacks, loopback=loopback)
+
+    # --- sending ---------------------------------------------------------------------------------
+
+    def send(self, event: dict[str, Any]) -> None:
+        """Send now, or queue while the link is down (audio and cuts are dropped instead)."""
+        if not self.connected or self.transport is None:
+            if event.get("type") not in DROPPABLE_WHILE_DOWN:
+                self._queued.append(event)
+            return
+        try:
+            self.transport.send_event(event)
+        except ConnectError as exc:
+            self._events.notice("warning", f"not sent ({event.get('type')}): {exc}")
+            return
+        self._events.emit("out", event)
+
+    def send_mic(self, frame: Int16Array) -> bool:
+        """Send one mic frame if the link is up; ``True`` when it went out."""
+        if not self.connected or self.transport is None:
+            return False
+        try:
+            event = self.transport.send_mic(frame)
+        except ConnectError:
+            return False
+        if event is not None:
+            self._events.emit("out", event)
+        return True
+
+    def drop_pending_mic(self) -> None:
+        if self.transport is not None:
+            self.transport.drop_pending_mic()
+
+    # --- what the transport reports --------------------------------------------------------------
+
+    def _on_event(self, attempt: _Attempt, text: str) -> None:
+        if attempt is not self._attempt:
+            return  # a transport we gave up on
+        frame = self._driver.decode(text)
+        if attempt.adopted:
+            self._driver.receive(frame)
+        else:
+            attempt.held.append(frame)
+
+    def _on_transport_audio(self, attempt: _Attempt, pcm: Int16Array, item: str | None) -> None:
+        if attempt.adopted and attempt is self._attempt:
+            self._on_audio(pcm, item)
+
+    def _on_state(self, attempt: _Attempt, state: str, detail: str) -> None:
+        if attempt is not self._attempt:
+            return
+        self.set_state(state, detail)
+        if not attempt.adopted:
+            return  # shown; the core hears of it once the attempt is adopted
+        self._driver.handle(TransportState(state))
+        if state in LOST and self.connected and not self._closing:
+            self.connected = False
+            self._on_lost()
+            if self._reconnect_task is None:
+                self._reconnect_task = asyncio.get_running_loop().create_task(
+                    self._reconnect(detail), name="runtime-reconnect"
+                )
+
+    def set_state(self, state: str, detail: str = "") -> None:
+        info = self.connection
+        self.connection = ConnectionInfo(
+            transport=info.transport, server=info.server, model=info.model, dialect=info.dialect,
+            state=state, detail=detail,
+        )
+        event: dict[str, Any] = {"type": "local.transport.state", "state": state}
+        if detail:
+            event["detail"] = detail
+        self._events.local(event)
+
+    # --- reconnecting ----------------------------------------------------------------------------
+
+    async def _reconnect(self, why: str) -> None:
+        try:
+            if self.transport is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(self.transport.close(), STOP_TIMEOUT_S)
+            # Read once: the old session stays until a new connection is up, so every attempt
+            # seeds the same conversation (typed messages meanwhile are queued, not seeded).
+            seed = transcript_for_seed(self._driver.view)
+            for attempt, delay in enumerate(self._delays, start=1):
+                self.set_state("reconnecting", f"{why}; attempt {attempt} in {delay:g} s")
+                await asyncio.sleep(delay)
+                try:
+                    await self._open(seed=seed)
+                except (ConnectError, AuthError, OSError) as exc:
+                    self._events.notice("warning", f"reconnect attempt {attempt} failed: {exc}")
+                    continue
+                if self.connected:
+                    self.reconnects += 1
+                return
+            self.set_state("failed", f"gave up after {len(self._delays)} attempts")
+            self._events.notice("error", "the connection is lost and could not be restored")
+            self._on_gave_up()
+        finally:
+            self._reconnect_task = None
+
+    async def close(self) -> None:
+        """Stop reconnecting and close the transport; never hangs the exit."""
+        self._closing = True
+        task = self._reconnect_task
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._attempt = None
+        if self.transport is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.transport.close(), STOP_TIMEOUT_S)
+        if self.connection.state != "new":  # a transport was made, even if it never connected
+            self.set_state("closed", "stopped")
+        self.connected = False

@@ -1,0 +1,154 @@
+"""Media: mic audio to the link, model audio to the speaker, and what the speaker really did.
+
+Three parts, one job each:
+
+* :class:`MicPump` moves mic frames (a device or ``--mic FILE``) to the link while the core keeps
+  the mic open, tells the core how much audio went out (``MicAudio``, the barge-in evidence) and
+  feeds the level meter the UI polls;
+* :class:`RtcGate` decides which incoming audio reaches the :class:`PlaybackBuffer`: WebRTC's RTP
+  stream never stops and carries no item id, so outside the server's "playing" window only
+  audible frames count, and right after a flush the jitter buffer's backlog of the cut answer is
+  dropped;
+* :class:`PlaybackMonitor` polls the buffer (the audio thread never calls into the loop) and
+  reports real progress to the core: ``PlaybackStarted``/``Progress``/``Drained``, which is what
+  makes ``conversation.item.truncate`` honest and reopens the mic after an answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from voicechat.audio.files import FRAME
+from voicechat.audio.meter import LevelMeter
+from voicechat.audio.playback import RATE, Int16Array, PlaybackBuffer
+from voicechat.audio.ports import MicSource
+from voicechat.core import MicAudio, PlaybackDrained, PlaybackProgress, PlaybackStarted
+from voicechat.runtime.driver import Driver
+from voicechat.runtime.fanout import EventFanout
+from voicechat.runtime.link import Link
+
+MIC_REPORT_MS = 100.0
+MONITOR_S = 0.05
+PROGRESS_EVERY_S = 0.1
+SILENT_PEAK = 16
+RTC_DISCARD_S = 0.2  # after a flush, drop RTP audio this long (the jitter buffer's backlog)
+
+
+class MicPump:
+    """Mic frames to the link while the core keeps the mic open."""
+
+    def __init__(
+        self, source: MicSource, driver: Driver, link: Link, events: EventFanout,
+        meter: LevelMeter,
+    ) -> None:
+        self.source = source
+        self._driver = driver
+        self._link = link
+        self._events = events
+        self._meter = meter
+        self._unreported_ms = 0.0
+        self.ended = False
+
+    async def run(self) -> None:
+        from voicechat.audio.devices import AudioUnavailable
+
+        try:
+            async for frame in self.source.frames():
+                self._meter.update(frame)
+                if not self._driver.view.mic_open or not self._link.send_mic(frame):
+                    continue
+                self._unreported_ms += FRAME * 1000 / RATE
+                if self._unreported_ms >= MIC_REPORT_MS:
+                    ms, self._unreported_ms = self._unreported_ms, 0.0
+                    self._driver.handle(MicAudio(ms))
+        except AudioUnavailable as exc:
+            self._events.notice("error", f"microphone stopped: {exc}")
+        self.ended = True
+        self._meter.level = 0.0
+        self._events.local({"type": "local.mic.ended"})
+
+
+class RtcGate:
+    """Which incoming model audio is the assistant's, and under which item it plays."""
+
+    def __init__(
+        self, driver: Driver, playback: PlaybackBuffer, clock: Callable[[], float]
+    ) -> None:
+        self._driver = driver
+        self._playback = playback
+        self._clock = clock
+        self._discard_until = 0.0
+
+    def take(self, pcm: Int16Array, item_id: str | None) -> None:
+        """Audio from the transport: tagged (WebSocket) plays as is; untagged RTP is gated."""
+        if item_id is None:
+            view = self._driver.view
+            # Between output_audio_buffer.started and .stopped every frame counts (pauses
+            # included); outside it only audible frames (the jitter buffer's tail) do, and none
+            # for a moment after a flush.
+            if not view.server_playing and (
+                self._clock() < self._discard_until
+                or pcm.size == 0
+                or int(np.abs(pcm).max()) <= SILENT_PEAK
+            ):
+                return
+            item_id = view.assistant_item
+        self._playback.push(pcm, item_id)
+
+    def flush(self) -> int:
+        """Drop what waits to be played; what aiortc's jitter buffer still holds of the cut
+        answer must not play either. Returns the samples dropped."""
+        dropped = self._playback.flush()
+        self._discard_until = self._clock() + RTC_DISCARD_S
+        return dropped
+
+
+@dataclass
+class _Seen:
+    """What the speaker side last did, for change detection."""
+
+    playing: bool = False
+    last_progress: float = 0.0
+    last_played_ms: int = -1
+
+
+class PlaybackMonitor:
+    """Polls the playback buffer and reports the speaker's real progress to the core."""
+
+    def __init__(
+        self, playback: PlaybackBuffer, driver: Driver, events: EventFanout,
+        clock: Callable[[], float],
+    ) -> None:
+        self._playback = playback
+        self._driver = driver
+        self._events = events
+        self._clock = clock
+        self._seen = _Seen()
+
+    async def run(self) -> None:
+        while True:
+            await asyncio.sleep(MONITOR_S)
+            self.poll()
+
+    def poll(self) -> None:
+        snap = self._playback.snapshot()
+        now = self._clock()
+        seen = self._seen
+        if snap.playing and not seen.playing:
+            seen.playing = True
+            self._events.local({"type": "local.playback.started", "item_id": snap.item_id})
+            self._driver.handle(PlaybackStarted(snap.item_id))
+        if snap.item_id is not None and snap.played_ms != seen.last_played_ms and (
+            now - seen.last_progress >= PROGRESS_EVERY_S or not snap.playing
+        ):
+            seen.last_progress = now
+            seen.last_played_ms = snap.played_ms
+            self._driver.handle(PlaybackProgress(snap.item_id, snap.played_ms))
+        if seen.playing and not snap.playing:
+            seen.playing = False
+            self._events.local({"type": "local.playback.drained", "item_id": snap.item_id})
+            self._driver.handle(PlaybackDrained())
