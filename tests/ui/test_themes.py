@@ -123,3 +123,13 @@ def test_every_text_colour_is_readable_on_every_background(name: str) -> None:
             for text, fg in texts.items() for bg, bgc in backgrounds.items()
             if contrast(fg, bgc) < 4.5]
     assert poor == []
+
+
+def test_theme_folder_sits_next_to_the_config_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One base for both (platformdirs), so they agree on macOS and Windows too."""
+    from voicechat.paths import default_config_path
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    assert user_theme_dir().parent == default_config_path().parent

@@ -4,14 +4,14 @@ Themes are TOML rather than TCSS because Textual's Theme API is the runtime swit
 theme re-resolves variables without re-parsing stylesheets), and a data file is something a user
 can copy and edit without knowing Python. The schema is documented in ``themes/README.md``.
 
-Load order (later wins on a name clash): the shipped themes, then ``$XDG_CONFIG_HOME/voicechat/
-themes`` (default ``~/.config/voicechat/themes``). A broken file never stops the app: it is
+Load order (later wins on a name clash): the shipped themes, then the user's theme folder,
+``themes/`` next to the config file (both from platformdirs, see :mod:`voicechat.paths`;
+``voicechat config path`` prints it). A broken file never stops the app: it is
 skipped and reported as a :class:`ThemeProblem` so the UI can show it.
 """
 
 from __future__ import annotations
 
-import os
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
@@ -21,6 +21,8 @@ from typing import Any
 
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
+
+from voicechat import paths
 
 DEFAULT_THEME = "dark"
 """The theme used when neither ``--theme`` nor the config file names one."""
@@ -72,9 +74,8 @@ def shipped_theme_dir() -> Path:
 
 
 def user_theme_dir() -> Path:
-    """The per-user theme folder (XDG), whether or not it exists."""
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "voicechat" / "themes"
+    """The per-user theme folder, whether or not it exists (the same base as the config)."""
+    return paths.user_theme_dir()
 
 
 def theme_from_mapping(data: dict[str, Any], default_name: str) -> Theme:
