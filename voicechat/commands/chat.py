@@ -4,7 +4,8 @@
 and exits after ``--turns N`` completed responses, or at the end of ``--mic FILE`` plus the reply.
 Decision: audio payload events (``input_audio_buffer.append``, audio deltas) and streaming text
 deltas are not printed (dozens per second would drown the lines that matter); the finished
-transcripts are. Lines typed on a terminal's stdin are sent as text messages.
+transcripts are. Lines on stdin are sent as text messages (typed at a terminal, or piped, one per
+turn: :mod:`voicechat.commands.stdin_lines`). Notices are printed whole: their fix is at the end.
 """
 
 from __future__ import annotations
@@ -39,19 +40,23 @@ def run(
     record: Path | None = None,
     config: Path | None = None,
     no_ui: bool = False,
-    turns: int | None = None,
+    turns: int | str | None = None,
     barge_in: bool | None = None,
     theme: str | None = None,
     dialect: str | None = None,
+    voice: str | None = None,
+    verbose: int = 0,
+    log_level: str | None = None,
 ) -> int:
     flags: dict[str, Any] = {
         "server": server, "transport": transport, "model": model, "mode": mode, "mic": mic,
         "speaker": speaker, "record": record, "no_ui": no_ui, "turns": turns,
-        "barge_in": barge_in, "theme": theme, "dialect": dialect,
+        "barge_in": barge_in, "theme": theme, "dialect": dialect, "voice": voice,
     }
     try:
         settings = resolve(flags, config_path=config)
-    except ConfigError as exc:
+        log_file = _configure_logging(verbose, log_level, no_ui=settings.no_ui)
+    except (ConfigError, ValueError) as exc:
         print(f"voicechat: {exc}", file=sys.stderr)
         return 2
     if settings.no_ui:
@@ -67,7 +72,22 @@ def run(
         return 2
     from voicechat.runtime import Runtime
 
-    return run_app(Runtime(settings), theme=settings.theme, keymap=settings.keymap or None)
+    code = run_app(Runtime(settings), theme=settings.theme, keymap=settings.keymap or None)
+    if log_file is not None:
+        print(f"voicechat: log lines are in {log_file}", file=sys.stderr)
+    return code
+
+
+def _configure_logging(verbose: int, log_level: str | None, *, no_ui: bool) -> Path | None:
+    """Only when asked (``-v``, ``--log-level``): stderr with --no-ui, a file under the TUI."""
+    if not verbose and log_level is None:
+        return None
+    from voicechat.commands import logs
+
+    level = logs.level_for(verbose, log_level, "warning")
+    file = None if no_ui else logs.tui_log_file()
+    logs.configure(level, logs.library_level_for(level, verbose), file=file)
+    return file
 
 
 def format_record(record: Any) -> str | None:
@@ -76,6 +96,9 @@ def format_record(record: Any) -> str | None:
     kind = str(event.get("type", "?"))
     if kind in QUIET_TYPES:
         return None
+    if kind == "local.notice":  # whole: the fix is at the end of the message
+        text = f"notice {event.get('level', 'info')}: {event.get('message', '')}"
+        return f"{record.t:8.2f} {ARROWS.get(record.dir, '  ')} {text}"
     try:
         from voicechat.eventlog.summary import summarize
 
@@ -142,33 +165,22 @@ async def run_headless(settings: Settings, out: TextIO | None = None) -> int:
         print(f"voicechat: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
               file=sys.stderr)
         return 1
+    from voicechat.commands.stdin_lines import StdinLines
+
     loop = asyncio.get_running_loop()
     # Loops without signal support (Windows) raise NotImplementedError: Ctrl+C then ends the run
     # through KeyboardInterrupt instead.
     with contextlib.suppress(NotImplementedError, RuntimeError):
         loop.add_signal_handler(signal.SIGINT, runtime.finished.set)
         loop.add_signal_handler(signal.SIGTERM, runtime.finished.set)
-    reading = False
-    if sys.stdin is not None and sys.stdin.isatty():
-        # add_reader, not a thread: a thread blocked in readline() would hold up the exit
-        loop.add_reader(sys.stdin.fileno(), _typed_line, runtime)
-        reading = True
+    lines = StdinLines(runtime, turns=settings.turns)
+    lines.start()
     try:
         await runtime.finished.wait()
     finally:
-        if reading:
-            loop.remove_reader(sys.stdin.fileno())
+        lines.stop()
         await runtime.stop()
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.remove_signal_handler(signal.SIGINT)
             loop.remove_signal_handler(signal.SIGTERM)
-    return runtime.exit_code
-
-
-def _typed_line(runtime: Any) -> None:
-    """A line typed on the terminal (line-buffered, so readline does not block) → a message."""
-    line = sys.stdin.readline()
-    if not line:
-        asyncio.get_running_loop().remove_reader(sys.stdin.fileno())
-        return
-    runtime.send_text(line.rstrip("\n"))
+    return runtime.exit_code or lines.exit_code
