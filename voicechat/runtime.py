@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from voicechat.audio.files import FRAME, PacedSink, WavFileSink, WavFileSource
+from voicechat.audio.files import FRAME, PacedSink, WavFileSource, file_sink, is_audio_file
 from voicechat.audio.meter import LevelMeter
 from voicechat.audio.playback import RATE, PlaybackBuffer
 from voicechat.config import Settings
@@ -278,7 +278,7 @@ class Runtime:
         from voicechat.audio.devices import AudioUnavailable, DeviceSink, DeviceSource
 
         mic = self.settings.mic
-        if mic is not None and (mic.lower().endswith(".wav") or Path(mic).is_file()):
+        if mic is not None and is_audio_file(mic):
             self.mic = WavFileSource(Path(mic))
         elif mic != "none":
             try:
@@ -293,8 +293,8 @@ class Runtime:
         speaker = self.settings.speaker
         if speaker is not None and speaker.lower() == "none":
             self.speaker = PacedSink(self.playback)
-        elif speaker is not None and speaker.lower().endswith(".wav"):
-            self.speaker = WavFileSink(self.playback, Path(speaker))
+        elif speaker is not None and is_audio_file(speaker, output=True):
+            self.speaker = file_sink(self.playback, Path(speaker))
         else:
             try:
                 self.speaker = DeviceSink(self.playback, speaker)
