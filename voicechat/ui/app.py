@@ -36,6 +36,7 @@ from voicechat.ui import key_release, keys
 from voicechat.ui.event_flow import FILTERS, EventDetail, EventFlow, FilterMode
 from voicechat.ui.problems import Problem, problem_from_event, problem_from_exception, redact
 from voicechat.ui.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, ThemeProblem, load_themes
+from voicechat.ui.themes import install as install_themes
 from voicechat.ui.viewstate import Notice, UiState, ViewReader
 from voicechat.ui.widgets.status_bar import StatusBar
 from voicechat.ui.widgets.transcript import Transcript
@@ -171,15 +172,11 @@ class VoiceChatApp(App[int]):
             timeline=self.query_one("#timeline", VadTimeline),
             events=self.query_one("#events", EventFlow),
         )
-        for theme in self._file_themes.values():
-            self.register_theme(theme)
         name = self._requested_theme
-        if self.get_theme(name) is None:
+        if not install_themes(self, self._file_themes, name):
             self._report(Problem(f"Unknown theme {name!r}",
                                  f"available: {', '.join(self.theme_cycle)}",
                                  "use --theme with one of these names", level="warning"))
-            name = DEFAULT_THEME if self.get_theme(DEFAULT_THEME) else "textual-dark"
-        self.theme = name
         for problem in self._theme_problems:
             self._report(Problem("A theme file was skipped", str(problem),
                                  "fix it using themes/README.md", level="warning"))
@@ -231,7 +228,7 @@ class VoiceChatApp(App[int]):
     @property
     def theme_cycle(self) -> list[str]:
         """Themes the theme key cycles through: ours (shipped + user), in file order."""
-        return list(self._file_themes) or ["textual-dark", "textual-light"]
+        return list(self._file_themes) or list(self.available_themes)
 
     @property
     def event_filter(self) -> FilterMode:

@@ -19,8 +19,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from textual.app import App
 from textual.color import Color, ColorParseError
-from textual.theme import Theme
+from textual.theme import BUILTIN_THEMES, Theme
 
 from voicechat import paths
 
@@ -138,3 +139,28 @@ def load_themes(
                 continue
             themes[theme.name] = theme
     return themes, problems
+
+
+def install(app: App[Any], themes: dict[str, Theme], requested: str | None) -> bool:
+    """Make ``themes`` the app's only themes and activate ``requested`` (or the default).
+
+    Textual registers about twenty built-in themes; left in place they showed up in the command
+    palette and were accepted by ``--theme`` while the theme key cycled through ours and the
+    unknown-theme message listed ours. One list everywhere: ours (shipped, then the user's).
+    The built-ins stay only when no theme file could be loaded at all. Returns whether
+    ``requested`` was one of them (``None`` counts as found: nothing was asked for)."""
+    for theme in themes.values():
+        app.register_theme(theme)
+    found = requested is None or requested in themes
+    if themes:
+        if requested in themes:
+            app.theme = str(requested)
+        else:
+            app.theme = DEFAULT_THEME if DEFAULT_THEME in themes else next(iter(themes))
+        for name in BUILTIN_THEMES:
+            if name not in themes:
+                app.unregister_theme(name)
+    elif requested is not None and app.get_theme(requested) is not None:
+        app.theme = requested
+        found = True
+    return found
