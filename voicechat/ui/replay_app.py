@@ -205,8 +205,10 @@ class ReplayApp(App[int]):
                     continue  # paused, stepped or re-timed: decide again
                 except TimeoutError:
                     pass
+            self._note = ""  # the gap is over: the note would outlive it (even "end of log")
             self._emit_next()
         self.finished = True
+        self._note = ""
         self._update_status()
 
     def _emit_next(self) -> bool:
