@@ -164,3 +164,33 @@ def install(app: App[Any], themes: dict[str, Theme], requested: str | None) -> b
         app.theme = requested
         found = True
     return found
+
+
+class ThemeSwitch:
+    """The app's themes: loaded from the theme folders, installed once, cycled by the theme key.
+
+    Loading never fails: broken files come back as :attr:`problems`."""
+
+    def __init__(self, dirs: Iterable[Path] | None = None) -> None:
+        self.themes, self.problems = load_themes(dirs)
+
+    @property
+    def names(self) -> list[str]:
+        """Ours (shipped + user), in file order."""
+        return list(self.themes)
+
+    def install(self, app: App[Any], requested: str | None) -> list[str]:
+        """Install into ``app``; returns warnings (unknown theme, skipped files) for the user."""
+        warnings = []
+        if not install(app, self.themes, requested):
+            names = self.names or list(app.available_themes)
+            warnings.append(f"Unknown theme {requested!r} — available: {', '.join(names)} — "
+                            "Fix: use --theme with one of these names")
+        warnings += [f"A theme file was skipped — {p} — Fix: see themes/README.md"
+                     for p in self.problems]
+        return warnings
+
+    def after(self, current: str, names: list[str]) -> str:
+        """The theme after ``current`` in ``names`` (the first when it is not one of them)."""
+        index = names.index(current) + 1 if current in names else 0
+        return names[index % len(names)]
