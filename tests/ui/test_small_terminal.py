@@ -15,8 +15,7 @@ from textual.widgets._footer import FooterKey
 
 from tests.ui.conftest import make_app
 from tests.ui.fakes import ScriptedHandle
-from tests.ui.test_snapshots import conversation
-from voicechat.audio.devices import NO_DEVICE_FIX
+from tests.ui.test_snapshots import conversation, no_devices
 from voicechat.ui.app import VoiceChatApp
 from voicechat.ui.key_help import KeyHelp
 from voicechat.ui.widgets.status_bar import StatusBar
@@ -28,15 +27,6 @@ async def started(app: VoiceChatApp, pilot: Any) -> None:
     await app.workers.wait_for_complete()
     app.sync()
     await pilot.pause()
-
-
-def no_devices(handle: ScriptedHandle) -> None:
-    handle._emit("local", {"type": "local.notice", "level": "error", "message":
-                           f"no microphone: no audio input device found: {NO_DEVICE_FIX}. "
-                           "Typed messages still work."})
-    handle._emit("local", {"type": "local.notice", "level": "error", "message":
-                           f"no speaker: no audio output device found: {NO_DEVICE_FIX}. "
-                           "Audio is discarded."})
 
 
 def footer_keys(app: VoiceChatApp) -> dict[str, FooterKey]:

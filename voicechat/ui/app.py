@@ -75,6 +75,7 @@ Screen.-narrow #right { min-width: 0; }
 Screen.-transcribe #left { layout: horizontal; }
 Screen.-transcribe #captions { width: 2fr; }
 Screen.-transcribe VadTimeline { width: 1fr; height: 1fr; border-left: tall $panel; }
+Screen.-transcribe.-wide #left { width: 2fr; }  /* captions and timeline side by side */
 """
 
 
