@@ -148,3 +148,20 @@ def test_log_levels_keep_the_webrtc_libraries_quiet_unless_asked() -> None:
         logging.getLogger("aioice").setLevel(aioice)
         for name in logs.NOISY_LIBRARIES[1:]:
             logging.getLogger(name).setLevel(logging.NOTSET)
+
+
+def test_shell_completion_offers_the_choices() -> None:
+    import os
+    import subprocess
+    import sys
+
+    voicechat = Path(sys.executable).parent / "voicechat"
+    env = {**os.environ, "_VOICECHAT_COMPLETE": "complete_bash", "COMP_WORDS": "voicechat --mode ",
+           "COMP_CWORD": "2"}
+    out = subprocess.run([str(voicechat)], env=env, capture_output=True, text=True, timeout=60,
+                         check=True)
+    assert out.stdout.split() == ["vad", "ptt", "transcribe"]
+    env.update(COMP_WORDS="voicechat con", COMP_CWORD="1")
+    out = subprocess.run([str(voicechat)], env=env, capture_output=True, text=True, timeout=60,
+                         check=True)
+    assert out.stdout.split() == ["config"]
