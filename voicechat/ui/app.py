@@ -389,7 +389,9 @@ def run_app(
     try:
         app = VoiceChatApp(handle, theme=theme, keymap=keymap)
     except keys.KeymapError as exc:
-        print(f"voicechat: {exc}")
+        import sys
+
+        print(f"voicechat: {exc}", file=sys.stderr)
         return 2
     result = app.run()
     return int(result) if result is not None else app.exit_code
