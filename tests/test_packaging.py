@@ -32,3 +32,44 @@ def test_wheel_ships_themes_and_schemas(tmp_path: Path) -> None:
     for dialect in ("ga", "beta"):
         assert f"voicechat/protocol/schemas/{dialect}.json" in names
     assert any(name.endswith("entry_points.txt") for name in names)
+
+
+def _pyproject() -> dict[str, object]:
+    import tomllib
+
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def test_dependencies_are_ranges_except_textual_and_the_tests_are_pinned() -> None:
+    """Exact pins clash in shared environments; only Textual (private internals) is exact, and
+    constraints.txt pins every dependency for reproducible test runs."""
+    import re
+
+    project = _pyproject()["project"]
+    assert isinstance(project, dict)
+    deps = project["dependencies"]
+    exact = [d for d in deps if "==" in d]
+    assert exact == ["textual==8.2.8"]
+    pinned = {}
+    for line in (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            pinned[name.lower().replace("_", "-")] = version
+    for dep in deps:
+        name = re.split(r"[<>=!\[ ]", dep, maxsplit=1)[0].lower()
+        assert name in pinned, f"{name} is not pinned in constraints.txt"
+    assert pinned["textual"] == "8.2.8"
+    assert {"Homepage", "Changelog", "Issues"} <= set(project["urls"])
+    assert any(c.startswith("Programming Language :: Python :: 3.11")
+               for c in project["classifiers"])
+
+
+def test_sdist_does_not_depend_on_gitignore_matching() -> None:
+    """hatchling ignores .gitignore entirely when a rule matches the checkout's absolute path
+    (the old "/tmp/" rule under /tmp); the sdist therefore lists what it ships."""
+    sdist = _pyproject()["tool"]["hatch"]["build"]["targets"]["sdist"]  # type: ignore[index]
+    assert "/voicechat" in sdist["include"] and ".hypothesis" in sdist["exclude"]
+    rules = [line.strip().strip("/") for line in
+             (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
+             if line.strip() and not line.startswith("#")]
+    assert "tmp" not in rules

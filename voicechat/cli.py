@@ -3,15 +3,21 @@
 Startup must stay fast (``voicechat --help`` is the first thing a newcomer runs), so this module
 imports nothing heavy: each command imports its implementation from ``voicechat.commands`` inside
 the function body. A test asserts that ``--help`` does not import textual, aiortc or numpy.
+
+Options with a fixed set of values are plain strings checked by our own code, not enums: the
+parser's messages for enums carried a validation library's "Value error," prefix and sometimes
+dropped the bad value, and only our code knows whether a value came from a flag, an environment
+variable or the config file. Shell completion still offers the choices.
 """
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from voicechat import cli_options as opt
 
 app = typer.Typer(
     name="voicechat",
@@ -19,77 +25,41 @@ app = typer.Typer(
         "Talk to a realtime voice model from your terminal (OpenAI and Azure OpenAI Realtime, "
         "WebRTC or WebSocket). With no API key it runs against an embedded offline server."
     ),
+    epilog=opt.ENV_EPILOG,
     no_args_is_help=False,
-    add_completion=False,
+    add_completion=True,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
-
-
-class DialectChoice(StrEnum):
-    ga = "ga"
-    beta = "beta"
-
-
-class TransportChoice(StrEnum):
-    webrtc = "webrtc"
-    websocket = "websocket"
-
-
-class ModeChoice(StrEnum):
-    vad = "vad"
-    ptt = "ptt"
-    transcribe = "transcribe"
-
-
-class VoiceChoice(StrEnum):
-    espeak = "espeak"
-    tone = "tone"
+config_app = typer.Typer(
+    name="config",
+    help="Where the config file and the theme folder are, and what the settings resolve to.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(config_app)
 
 
 @app.callback(invoke_without_command=True)
 def main_job(
     ctx: typer.Context,
-    server: Annotated[
-        str | None,
-        typer.Option(
-            help="local | openai | azure | a base URL. Default: openai or azure when a key is "
-            "configured, else the embedded local server."
-        ),
-    ] = None,
-    transport: Annotated[TransportChoice | None, typer.Option(help="Media transport.")] = None,
-    model: Annotated[str | None, typer.Option(help="Model (OpenAI) or deployment (Azure).")] = None,
-    mode: Annotated[
-        ModeChoice | None,
-        typer.Option(help="vad: hands-free; ptt: push-to-talk; transcribe: live captions only."),
-    ] = None,
-    mic: Annotated[
-        str | None, typer.Option(help="Input device name/index, or a WAV file played as the mic.")
-    ] = None,
-    speaker: Annotated[
-        str | None, typer.Option(help="Output device name/index, a WAV file to record to, or none.")
-    ] = None,
-    record: Annotated[
-        Path | None, typer.Option(help="Write the JSONL event log here (mode 0600).")
-    ] = None,
-    config: Annotated[Path | None, typer.Option(help="TOML config file to read.")] = None,
-    no_ui: Annotated[
-        bool, typer.Option("--no-ui", help="Print the event flow as lines instead of the TUI.")
-    ] = False,
-    turns: Annotated[
-        int | None, typer.Option(help="With --no-ui: exit after this many completed responses.")
-    ] = None,
-    barge_in: Annotated[
-        bool | None,
-        typer.Option(
-            "--barge-in/--no-barge-in",
-            help="Let your speech interrupt the assistant (off by default: speakers echo).",
-        ),
-    ] = None,
-    theme: Annotated[str | None, typer.Option(help="TUI theme name.")] = None,
-    dialect: Annotated[
-        DialectChoice | None, typer.Option(help="Protocol dialect of the endpoint.")
-    ] = None,
+    server: opt.Server = None,
+    transport: opt.Transport = None,
+    model: opt.Model = None,
+    mode: opt.Mode = None,
+    mic: opt.Mic = None,
+    speaker: opt.Speaker = None,
+    record: opt.Record = None,
+    config: opt.Config = None,
+    no_ui: opt.NoUi = False,
+    turns: opt.Turns = None,
+    barge_in: opt.BargeIn = None,
+    theme: opt.Theme = None,
+    dialect: opt.Dialect = None,
+    voice: opt.Voice = None,
+    verbose: opt.Verbose = 0,
+    log_level: opt.LogLevel = None,
+    version: opt.Version = False,
 ) -> None:
     """Start a conversation (the TUI, or --no-ui for plain lines)."""
     if ctx.invoked_subcommand is not None:
@@ -97,60 +67,63 @@ def main_job(
     from voicechat.commands import chat
 
     code = chat.run(
-        server=server,
-        transport=transport.value if transport else None,
-        model=model,
-        mode=mode.value if mode else None,
-        mic=mic,
-        speaker=speaker,
-        record=record,
-        config=config,
-        no_ui=no_ui,
-        turns=turns,
-        barge_in=barge_in,
-        theme=theme,
-        dialect=dialect.value if dialect else None,
+        server=server, transport=transport, model=model, mode=mode, mic=mic, speaker=speaker,
+        record=record, config=config, no_ui=no_ui, turns=turns, barge_in=barge_in,
+        theme=theme, dialect=dialect, voice=voice, verbose=verbose, log_level=log_level,
     )
     raise typer.Exit(code)
 
 
-@app.command()
+@app.command(cls=opt.PlainUsage)
 def serve(
     host: Annotated[
-        str, typer.Option(help="Address to bind. Anything but loopback needs --api-key.")
+        str, typer.Option(metavar="ADDRESS",
+                          help="Address to bind. Anything but loopback needs --api-key.")
     ] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="TCP port.")] = 8765,
+    port: Annotated[str, typer.Option(metavar="PORT", help="TCP port (0 = any free port).")] = (
+        "8765"
+    ),
     voice: Annotated[
-        VoiceChoice, typer.Option(help="espeak: real speech; tone: deterministic beeps.")
-    ] = VoiceChoice.espeak,
+        str,
+        typer.Option(metavar="[espeak|tone]", autocompletion=opt.completer(opt.VOICES),
+                     help="espeak: real speech; tone: deterministic beeps."),
+    ] = "espeak",
     responder: Annotated[
-        str, typer.Option(help="echo | script:FILE | chat:URL (OpenAI-compatible chat endpoint).")
+        str, typer.Option(metavar="SPEC", help="echo | script:FILE | chat:URL "
+                          "(OpenAI-compatible chat endpoint).")
     ] = "echo",
     api_key: Annotated[
         str | None,
         typer.Option(
-            envvar="VOICECHAT_SERVER_KEY", help="Key clients must present (required off loopback)."
+            envvar="VOICECHAT_SERVER_KEY", show_envvar=True, metavar="KEY",
+            help="Key clients must present (required off loopback).",
         ),
     ] = None,
+    verbose: opt.ServeVerbose = 0,
+    log_level: opt.LogLevel = None,
 ) -> None:
     """Run the local Realtime-compatible server (WebRTC + WebSocket, GA + beta)."""
     from voicechat.commands import serve as serve_command
 
     raise typer.Exit(
         serve_command.run(
-            host=host, port=port, voice=voice.value, responder=responder, api_key=api_key
+            host=host, port=opt.port_number(port), voice=opt.choice("--voice", voice, opt.VOICES),
+            responder=responder, api_key=api_key, verbose=verbose, log_level=log_level,
         )
     )
 
 
-@app.command()
+@app.command(cls=opt.PlainUsage)
 def validate(
     file: Annotated[
-        Path, typer.Argument(help="JSON file: a client event or a bare session object.")
+        Path,
+        typer.Argument(metavar="FILE", help="JSON file: a client event or a bare session object."),
     ],
     dialect: Annotated[
-        DialectChoice, typer.Option(help="Dialect to validate against.")
-    ] = DialectChoice.ga,
+        str,
+        typer.Option(metavar="[ga|beta]", autocompletion=opt.completer(opt.DIALECTS),
+                     help="Dialect to validate against."),
+    ] = "ga",
     azure: Annotated[
         bool, typer.Option("--azure", help="Azure OpenAI variant (deployment names).")
     ] = False,
@@ -158,13 +131,16 @@ def validate(
     """Lint a session config or client event with the server's own error wording."""
     from voicechat.commands import validate as validate_command
 
-    raise typer.Exit(validate_command.run(file, dialect=dialect.value, azure=azure))
+    checked = opt.choice("--dialect", dialect, opt.DIALECTS)
+    raise typer.Exit(validate_command.run(file, dialect=checked, azure=azure))
 
 
-@app.command()
+@app.command(cls=opt.PlainUsage)
 def doctor(
     log: Annotated[
-        Path, typer.Argument(help="Event log: ours (JSONL), a JSON array, or any text log.")
+        Path,
+        typer.Argument(metavar="LOG",
+                       help="Event log: ours (JSONL), a JSON array, or any text log."),
     ],
     json_output: Annotated[bool, typer.Option("--json", help="Print findings as JSON.")] = False,
 ) -> None:
@@ -174,24 +150,42 @@ def doctor(
     raise typer.Exit(doctor_command.run(log, json_output=json_output))
 
 
-@app.command()
+@app.command(cls=opt.PlainUsage)
 def replay(
-    log: Annotated[Path, typer.Argument(help="Event log to replay.")],
-    speed: Annotated[float, typer.Option(help="Playback speed factor (2 = twice as fast).")] = 1.0,
+    log: Annotated[Path, typer.Argument(metavar="LOG", help="Event log to replay.")],
+    speed: Annotated[
+        str, typer.Option(metavar="FACTOR", help="Playback speed factor (2 = twice as fast).")
+    ] = "1",
     no_ui: Annotated[bool, typer.Option("--no-ui", help="Print lines instead of the TUI.")] = False,
 ) -> None:
     """Replay a recorded session in the TUI's panes."""
     from voicechat.commands import replay as replay_command
 
-    raise typer.Exit(replay_command.run(log, speed=speed, no_ui=no_ui))
+    raise typer.Exit(replay_command.run(log, speed=opt.speed_factor(speed), no_ui=no_ui))
 
 
-@app.command()
+@app.command(cls=opt.PlainUsage)
 def devices() -> None:
     """List audio input and output devices."""
     from voicechat.commands import devices as devices_command
 
     raise typer.Exit(devices_command.run())
+
+
+@config_app.command("path", cls=opt.PlainUsage)
+def config_path() -> None:
+    """Print where the config file and the user theme folder are (whether or not they exist)."""
+    from voicechat.commands import config as config_command
+
+    raise typer.Exit(config_command.run_path())
+
+
+@config_app.command("show", cls=opt.PlainUsage)
+def config_show(config: opt.Config = None) -> None:
+    """Check the config file and print every setting with where it came from (keys hidden)."""
+    from voicechat.commands import config as config_command
+
+    raise typer.Exit(config_command.run_show(config))
 
 
 def main() -> None:

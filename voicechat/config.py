@@ -12,11 +12,15 @@ Keys never leave this module in readable form: :class:`Settings` hides them from
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from voicechat.config_schema import SCHEMA, ConfigError, ConfigFile, load
+from voicechat.paths import default_config_path
+
+__all__ = ["ConfigError", "Settings", "default_config_path", "resolve"]
 
 SERVERS = ("local", "openai", "azure")
 TRANSPORTS = ("webrtc", "websocket")
@@ -27,10 +31,6 @@ DEFAULT_GA_MODEL = "gpt-realtime"
 DEFAULT_BETA_MODEL = "gpt-4o-realtime-preview"
 DEFAULT_AZURE_PREVIEW_API_VERSION = "2025-04-01-preview"
 OPENAI_BASE = "https://api.openai.com"
-
-
-class ConfigError(Exception):
-    """A setting is missing or wrong; the message names it and how to fix it."""
 
 
 @dataclass
@@ -63,6 +63,8 @@ class Settings:
     keymap: dict[str, str] = field(default_factory=dict)
     session_overrides: dict[str, Any] = field(default_factory=dict)
     config_path: Path | None = None
+    origins: dict[str, str] = field(default_factory=dict, repr=False)
+    """Where each setting that was given came from (a flag, a variable, a file key)."""
 
     @property
     def is_local(self) -> bool:
@@ -79,41 +81,76 @@ class Settings:
         return self.server
 
 
-def default_config_path() -> Path:
-    """``config.toml`` in the user config dir (``~/.config/voicechat`` on Linux)."""
-    import platformdirs
-
-    return Path(platformdirs.user_config_dir("voicechat")) / "config.toml"
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
 
 
-def load_toml(path: Path | None, *, explicit: bool) -> dict[str, Any]:
-    """Read the config file; a missing default file is fine, a missing ``--config`` file is not."""
-    target = path if path is not None else default_config_path()
-    if not target.exists():
-        if explicit:
-            raise ConfigError(f"config file not found: {target} (fix the --config path)")
-        return {}
-    try:
-        data = tomllib.loads(target.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"config file {target} is not valid TOML: {exc}") from exc
-    section = data.get("voicechat", data)
-    if not isinstance(section, dict):
-        raise ConfigError(f"config file {target}: [voicechat] must be a table")
-    return section
+class Layers:
+    """Flags over environment over the file, each value together with where it came from.
 
+    The origin goes into every error message ("--mode", "environment variable VOICECHAT_MODE",
+    "config file ~/.config/voicechat/config.toml, key mode"): a user who never typed ``--mode``
+    must not be told to fix it."""
 
-def _pick(*values: Any) -> Any:
-    for value in values:
-        if value is not None and value != "":
+    def __init__(self, flags: Mapping[str, Any], env: Mapping[str, str], file: ConfigFile) -> None:
+        self.flags = flags
+        self.env = env
+        self.file = file
+        self.origins: dict[str, str] = {}
+
+    def get(self, key: str, *, env: str | None = "schema", flag: bool = True) -> Any:
+        """The first value given for ``key`` (``None`` if none), remembering its origin."""
+        value, origin = self._lookup(key, env, flag)
+        if origin is not None:
+            self.origins[key] = origin
+        return value
+
+    def origin(self, key: str) -> str:
+        return self.origins.get(key, key)
+
+    def _lookup(self, key: str, env: str | None, flag: bool) -> tuple[Any, str | None]:
+        given = self.flags.get(key) if flag else None
+        if given is not None and given != "":
+            return given, "--" + key.replace("_", "-")
+        env_name = (SCHEMA[key].env if key in SCHEMA else None) if env == "schema" else env
+        if env_name and self.env.get(env_name):
+            return self.env[env_name], f"environment variable {env_name}"
+        if key in self.file.values:
+            return self.file.values[key], self.file.origin(key)
+        return None, None
+
+    def choice(self, key: str, default: str) -> str:
+        """A value from the key's declared choices; the error names where the bad one came from."""
+        value = self.get(key)
+        if value is None:
+            return default
+        allowed = SCHEMA[key].choices
+        if value not in allowed:
+            raise ConfigError(f"{self.origin(key)}: {value!r} is not one of {', '.join(allowed)}")
+        return str(value)
+
+    def boolean(self, key: str) -> bool | None:
+        """Flags and the file are typed already; an environment variable is parsed strictly."""
+        value = self.get(key)
+        if value is None or isinstance(value, bool):
             return value
-    return None
+        word = str(value).strip().lower()
+        if word in _TRUE | _FALSE:
+            return word in _TRUE
+        raise ConfigError(f"{self.origin(key)}: {value!r} is not a boolean; use 1/0, true/false, "
+                          "yes/no or on/off")
 
-
-def _choice(name: str, value: Any, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
-        raise ConfigError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
-    return str(value)
+    def positive_int(self, key: str) -> int | None:
+        value = self.get(key)
+        if value is None:
+            return None
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            number = 0
+        if isinstance(value, bool) or number < 1:
+            raise ConfigError(f"{self.origin(key)}: {value!r} is not a whole number of 1 or more")
+        return number
 
 
 def resolve(
@@ -123,17 +160,15 @@ def resolve(
 ) -> Settings:
     """Combine flags (``None`` = not given), environment and the TOML file."""
     env = os.environ if env is None else env
-    toml = load_toml(config_path, explicit=config_path is not None)
+    file = load(config_path if config_path is not None else default_config_path(),
+                explicit=config_path is not None)
+    layers = Layers(flags, env, file)
 
-    def setting(key: str, env_name: str | None = None) -> Any:
-        env_value = env.get(env_name) if env_name else None
-        return _pick(flags.get(key), env_value, toml.get(key))
+    openai_key = layers.get("openai_api_key", flag=False)
+    azure_key = layers.get("azure_api_key", flag=False)
+    azure_endpoint = layers.get("azure_endpoint", flag=False)
 
-    openai_key = _pick(env.get("OPENAI_API_KEY"), toml.get("openai_api_key"))
-    azure_key = _pick(env.get("AZURE_OPENAI_API_KEY"), toml.get("azure_api_key"))
-    azure_endpoint = _pick(env.get("AZURE_OPENAI_ENDPOINT"), toml.get("azure_endpoint"))
-
-    server = setting("server", "VOICECHAT_SERVER")
+    server = layers.get("server")
     if server is None:
         if openai_key:
             server = "openai"
@@ -143,15 +178,12 @@ def resolve(
             server = "local"
     server = str(server)
     if server not in SERVERS and not server.startswith(("http://", "https://")):
-        raise ConfigError(
-            f"--server must be local, openai, azure or an http(s) base URL, not {server!r}"
-        )
+        raise ConfigError(f"{layers.origin('server')}: {server!r} is not local, openai, azure "
+                          "or an http(s) base URL")
 
-    dialect = _choice("--dialect", setting("dialect", "VOICECHAT_DIALECT") or "ga", DIALECTS)
-    transport = _choice(
-        "--transport", setting("transport", "VOICECHAT_TRANSPORT") or "webrtc", TRANSPORTS
-    )
-    mode = _choice("--mode", setting("mode", "VOICECHAT_MODE") or "vad", MODES)
+    dialect = layers.choice("dialect", "ga")
+    transport = layers.choice("transport", "webrtc")
+    mode = layers.choice("mode", "vad")
 
     api_key: str | None
     if server == "azure":
@@ -163,7 +195,7 @@ def resolve(
             )
         if not api_key:
             raise ConfigError("Azure needs a key: set AZURE_OPENAI_API_KEY")
-        model = _pick(flags.get("model"), env.get("AZURE_OPENAI_DEPLOYMENT"), toml.get("model"))
+        model = layers.get("model", env="AZURE_OPENAI_DEPLOYMENT")
         if not model:
             raise ConfigError(
                 "Azure needs a deployment name: pass --model DEPLOYMENT or set "
@@ -176,21 +208,18 @@ def resolve(
                 "OpenAI needs a key: set OPENAI_API_KEY, or use --server local (offline server)"
             )
         default_model = DEFAULT_BETA_MODEL if dialect == "beta" else DEFAULT_GA_MODEL
-        model = setting("model", "VOICECHAT_MODEL") or default_model
+        model = layers.get("model") or default_model
 
-    turns = flags.get("turns")
-    if turns is not None and int(turns) < 1:
-        raise ConfigError("--turns must be 1 or more")
-    barge_in = _pick(flags.get("barge_in"), _env_bool(env.get("VOICECHAT_BARGE_IN")),
-                     toml.get("barge_in"))
-    record = setting("record")
-    overrides = toml.get("session", {})
-    if not isinstance(overrides, dict):
-        raise ConfigError("config file: [voicechat.session] must be a table of session fields")
-    keymap = toml.get("keys", {})
-    if not isinstance(keymap, dict):
-        raise ConfigError("config file: [voicechat.keys] must be a table of action = key")
-    ptt_style = _choice("ptt_style", toml.get("ptt_style", "toggle"), ("toggle", "release"))
+    turns = layers.positive_int("turns")
+    barge_in = layers.boolean("barge_in")
+    record = layers.get("record")
+    overrides = layers.get("session", flag=False) or {}
+    keymap = layers.get("keys", flag=False) or {}
+    for action, key_names in keymap.items():
+        if not isinstance(key_names, str):
+            raise ConfigError(f"{layers.origin('keys')}.{action}: expected a key name such as "
+                              f"\"space\" or \"ctrl+t\" (a string), got {key_names!r}")
+    ptt_style = layers.choice("ptt_style", "toggle")
 
     return Settings(
         server=server,
@@ -198,43 +227,31 @@ def resolve(
         model=str(model),
         mode=mode,
         dialect=dialect,
-        mic=_pick(flags.get("mic"), env.get("VOICECHAT_MIC"), toml.get("mic")),
-        speaker=_pick(flags.get("speaker"), env.get("VOICECHAT_SPEAKER"), toml.get("speaker")),
+        mic=_text(layers.get("mic")),
+        speaker=_text(layers.get("speaker")),
         record=Path(record) if record is not None else None,
         no_ui=bool(flags.get("no_ui", False)),
-        turns=int(turns) if turns is not None else None,
+        turns=turns,
         barge_in=bool(barge_in) if barge_in is not None else False,
-        theme=setting("theme", "VOICECHAT_THEME"),
-        voice=setting("voice", "VOICECHAT_VOICE"),
-        instructions=setting("instructions"),
+        theme=_text(layers.get("theme")),
+        voice=_text(layers.get("voice")),
+        instructions=_text(layers.get("instructions")),
         api_key=api_key,
         azure_endpoint=str(azure_endpoint).rstrip("/") if azure_endpoint else None,
-        azure_api_version=str(
-            _pick(env.get("AZURE_OPENAI_API_VERSION"), toml.get("azure_api_version"))
-            or DEFAULT_AZURE_PREVIEW_API_VERSION
-        ),
-        azure_webrtc_url=_pick(env.get("AZURE_OPENAI_WEBRTC_URL"), toml.get("azure_webrtc_url")),
-        azure_region=_pick(env.get("AZURE_OPENAI_REGION"), toml.get("azure_region")),
-        local_voice=str(toml.get("local_voice", "espeak")),
-        local_responder=str(toml.get("local_responder", "echo")),
-        local_asr_phrases=_phrases(toml.get("local_asr_phrases")),
+        azure_api_version=str(layers.get("azure_api_version", flag=False)
+                              or DEFAULT_AZURE_PREVIEW_API_VERSION),
+        azure_webrtc_url=_text(layers.get("azure_webrtc_url", flag=False)),
+        azure_region=_text(layers.get("azure_region", flag=False)),
+        local_voice=layers.choice("local_voice", "espeak"),
+        local_responder=str(layers.get("local_responder") or "echo"),
+        local_asr_phrases=layers.get("local_asr_phrases", flag=False),
         ptt_style=ptt_style,
         keymap={str(k): str(v) for k, v in keymap.items()},
         session_overrides=dict(overrides),
-        config_path=config_path,
+        config_path=file.path,
+        origins=dict(layers.origins),
     )
 
 
-def _env_bool(value: str | None) -> bool | None:
-    if value is None or value == "":
-        return None
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def _phrases(value: Any) -> list[str] | None:
-    """``local_asr_phrases``: the embedded server's recognition grammar (exact transcripts)."""
-    if value is None:
-        return None
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError("config file: local_asr_phrases must be a list of strings")
-    return list(value)
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)

@@ -85,3 +85,104 @@ def test_beta_dialect_defaults_to_a_preview_model(tmp_path: Path) -> None:
     settings = resolve({"dialect": "beta"}, env={}, config_path=write(tmp_path, ""))
     assert settings.model.startswith("gpt-4o-realtime-preview")
     assert isinstance(settings, Settings)
+
+
+# --- the typed schema (issue 14 item 11) and where a bad value came from (issue 13 item 6) --
+
+
+def test_unknown_key_is_an_error_naming_it_and_the_closest_known_one(tmp_path: Path) -> None:
+    cfg = write(tmp_path, 'sever = "openai"\n')
+    with pytest.raises(ConfigError) as err:
+        resolve({}, env={"OPENAI_API_KEY": "sk-x"}, config_path=cfg)
+    message = str(err.value)
+    assert "unknown key 'sever'" in message
+    assert "did you mean 'server'?" in message
+    assert str(cfg) in message
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "expected"),
+    [
+        ('barge_in = "false"\n', "barge_in", "a boolean"),
+        ('turns = "many"\n', "turns", "an integer"),
+        ('model = ["a"]\n', "model", "a string"),
+        ("record = 5\n", "record", "a string"),
+        ("local_asr_phrases = [1, 2]\n", "local_asr_phrases", "a list of strings"),
+        ('keys = "space"\n', "keys", "a table"),
+    ],
+)
+def test_wrong_types_name_the_file_the_key_and_the_type(
+    tmp_path: Path, text: str, key: str, expected: str
+) -> None:
+    cfg = write(tmp_path, text)
+    with pytest.raises(ConfigError) as err:
+        resolve({}, env={}, config_path=cfg)
+    message = str(err.value)
+    assert f"config file {cfg}, key {key}: expected {expected}" in message
+
+
+def test_booleans_are_booleans_and_device_indexes_are_accepted(tmp_path: Path) -> None:
+    settings = resolve({}, env={}, config_path=write(tmp_path, "barge_in = false\nmic = 5\n"
+                                                               'speaker = "none"\nturns = 2\n'))
+    assert settings.barge_in is False
+    assert settings.mic == "5"
+    assert settings.speaker == "none"
+    assert settings.turns == 2
+
+
+def test_environment_booleans_are_parsed_strictly(tmp_path: Path) -> None:
+    cfg = write(tmp_path, "barge_in = true\n")
+    assert resolve({}, env={"VOICECHAT_BARGE_IN": "off"}, config_path=cfg).barge_in is False
+    assert resolve({}, env={"VOICECHAT_BARGE_IN": "1"}, config_path=cfg).barge_in is True
+    with pytest.raises(ConfigError, match="environment variable VOICECHAT_BARGE_IN: 'maybe'"):
+        resolve({}, env={"VOICECHAT_BARGE_IN": "maybe"}, config_path=cfg)
+
+
+def test_a_bad_value_names_where_it_came_from(tmp_path: Path) -> None:
+    cfg = write(tmp_path, 'mode = "xx"\n')
+    with pytest.raises(ConfigError) as err:
+        resolve({}, env={}, config_path=cfg)
+    assert str(err.value) == f"config file {cfg}, key mode: 'xx' is not one of vad, ptt, transcribe"
+    assert "--mode" not in str(err.value)
+    with pytest.raises(ConfigError, match=r"^environment variable VOICECHAT_TRANSPORT: 'x'"):
+        resolve({}, env={"VOICECHAT_TRANSPORT": "x"}, config_path=write(tmp_path, ""))
+    with pytest.raises(ConfigError, match=r"^--mode: 'yy' is not one of"):
+        resolve({"mode": "yy"}, env={}, config_path=cfg)
+    with pytest.raises(ConfigError, match=r"^--turns: 'abc' is not a whole number"):
+        resolve({"turns": "abc"}, env={}, config_path=write(tmp_path, ""))
+
+
+def test_origins_are_recorded(tmp_path: Path) -> None:
+    cfg = write(tmp_path, 'transport = "websocket"\n')
+    settings = resolve({"mode": "ptt"}, env={"VOICECHAT_THEME": "light"}, config_path=cfg)
+    assert settings.origins["mode"] == "--mode"
+    assert settings.origins["theme"] == "environment variable VOICECHAT_THEME"
+    assert settings.origins["transport"] == f"config file {cfg}, key transport"
+    assert settings.config_path == cfg
+
+
+def test_keys_and_session_work_at_the_top_level_too(tmp_path: Path) -> None:
+    cfg = write(tmp_path, '[voicechat]\nmode = "ptt"\n[keys]\ntalk = "t"\n'
+                          '[session]\ninstructions = "hi"\n')
+    settings = resolve({}, env={}, config_path=cfg)
+    assert settings.mode == "ptt"
+    assert settings.keymap == {"talk": "t"}
+    assert settings.session_overrides == {"instructions": "hi"}
+    both = write(tmp_path, 'mode = "vad"\n[voicechat]\nmode = "ptt"\n')
+    with pytest.raises(ConfigError, match="both at the top level and under"):
+        resolve({}, env={}, config_path=both)
+
+
+def test_a_non_utf8_config_file_is_a_clear_error(tmp_path: Path) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_bytes(b'instructions = "caf\xe9"\n')
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        resolve({}, env={}, config_path=cfg)
+
+
+def test_every_schema_key_is_documented_in_the_readme() -> None:
+    from voicechat.config_schema import KEYS
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    missing = [key.name for key in KEYS if f"`{key.name}`" not in readme]
+    assert missing == []

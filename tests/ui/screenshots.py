@@ -1,4 +1,5 @@
-"""Write the README's screenshots: the main screen in each shipped theme, and transcribe mode.
+"""Write the README's screenshots: the main screen in each shipped theme (120×40), transcribe
+mode, and an 80×24 terminal on a machine without a sound card.
 
     .venv/bin/python -m tests.ui.screenshots          # writes docs/screenshots/*.svg
 
@@ -11,15 +12,15 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from tests.ui.conftest import SIZE
-from tests.ui.test_snapshots import scripted_app
+from tests.ui.test_snapshots import LARGE, SMALL, scripted_app
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
-async def shoot(theme: str, mode: str, name: str) -> Path:
-    app, run_before = scripted_app(theme, mode=mode)
-    async with app.run_test(size=SIZE) as pilot:
+async def shoot(theme: str, mode: str, name: str, *, size: tuple[int, int] = LARGE,
+                banners: bool = False) -> Path:
+    app, run_before = scripted_app(theme, mode=mode, banners=banners)
+    async with app.run_test(size=size) as pilot:
         await run_before(pilot)
         await pilot.pause()
         path = OUT / name
@@ -32,6 +33,7 @@ async def main() -> None:
     for theme in ("dark", "light", "high-contrast"):
         print(await shoot(theme, "vad", f"main-{theme}.svg"))
     print(await shoot("dark", "transcribe", "transcribe-dark.svg"))
+    print(await shoot("dark", "vad", "small-80x24.svg", size=SMALL, banners=True))
 
 
 if __name__ == "__main__":

@@ -35,6 +35,12 @@ def norm(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def question_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # a tail long enough to see the mic reopen after the reply while the file still plays
+    return speech_wav(tmp_path_factory.mktemp("wav") / "q.wav", TEST_PHRASES[:1], tail_s=6.0)
+
+
+@pytest.fixture(scope="module")
+def short_question_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return speech_wav(tmp_path_factory.mktemp("wav") / "q.wav", TEST_PHRASES[:1], tail_s=1.5)
 
 
@@ -84,6 +90,8 @@ async def test_voice_turn_shows_transcript_deltas_markers_and_mic_gate(
         assert "you " in str(app.timeline.render())
         assert app.event_flow.records_added > 20
         assert "connected" in status_text(app)
+        # once the file is over, "live" would be a lie: nobody is speaking any more
+        await until(pilot, lambda: "mic file ended" in status_text(app), "the file's end")
         await pilot.press("q")
 
 
@@ -116,8 +124,10 @@ async def test_cancel_key_stops_the_answer(server: LocalServer, question_wav: Pa
         await pilot.press("q")
 
 
-async def test_push_to_talk_completes_a_turn(server: LocalServer, question_wav: Path) -> None:
-    app, runtime = make(server, mic=str(question_wav), mode="ptt")
+async def test_push_to_talk_completes_a_turn(
+    server: LocalServer, short_question_wav: Path
+) -> None:
+    app, runtime = make(server, mic=str(short_question_wav), mode="ptt")
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: runtime.connection.state == "connected", "connection")
         app.sync()
@@ -131,7 +141,7 @@ async def test_push_to_talk_completes_a_turn(server: LocalServer, question_wav: 
                     "the answer")
         history = history_text(app).lower()
         assert f"you: {norm(TEST_PHRASES[0])}" in history
-        # the answer still plays (mic muted for playback, which wins), then the key is idle
+        # the answer still plays (mic muted for playback, which wins), then the file is over
         await until(pilot, lambda: (app.sync() or True)
-                    and "push-to-talk closed" in status_text(app), "the mic to settle")
+                    and "mic file ended" in status_text(app), "the mic to settle")
         await pilot.press("q")

@@ -106,3 +106,22 @@ async def test_history_is_bounded_by_max_lines() -> None:
         # following the newest line: the last line is on screen
         last = flow.scrollable_content_region.height - 1
         assert flow.render_line(last).text.lstrip().startswith("49.900 ← rate_limits.updated")
+
+
+async def test_folded_lines_keep_the_column_in_time_order() -> None:
+    """A fold shows when it began: later events above it never look older than it."""
+    app = FlowApp()
+    async with app.run_test(size=(80, 20)) as pilot:
+        flow = app.query_one(EventFlow)
+        flow.add_record(rec(10.0, "in", type="response.output_audio_transcript.delta",
+                            response_id="resp_1", delta="a"))
+        flow.add_record(rec(10.29, "in", type="output_audio_buffer.started",
+                            response_id="resp_1"))
+        flow.add_record(rec(10.37, "in", type="response.output_audio_transcript.delta",
+                            response_id="resp_1", delta="b"))
+        await pilot.pause()
+        lines = [flow.render_line(y).text for y in range(2)]
+        times = [float(line.split()[0]) for line in lines]
+        assert times == sorted(times) == [10.0, 10.29]
+        assert "×2" in lines[0]
+        assert flow.rows[0].record.t == 10.37  # the JSON view still shows the latest delta

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from voicechat.ui.event_line import (
-    FULL_NAMES_FROM,
+    FOLD_ROOM,
     SUMMARY_MIN,
     abbreviate,
     crop,
@@ -79,11 +79,20 @@ def test_wide_pane_shows_full_names_and_the_summary_after_a_gap() -> None:
     assert parts.text == "12.500 ← conversation.item.added item_u1 user"
 
 
-def test_narrow_pane_uses_one_spelling_for_every_line() -> None:
-    width = 6 + 3 + FULL_NAMES_FROM - 1
-    # short form even where the full name would fit: the column must read consistently
-    assert fit_line(TIME, "←", "response.done", 1, "", width).label == "resp.done"
-    parts = fit_line(TIME, "←", "conversation.item.added", 1, "item_u1 user", 43)
+def test_full_names_wherever_they_fit_one_spelling_per_type_and_width() -> None:
+    # 120 columns: the pane leaves ~37 cells for the type; these are written in full now
+    assert fit_line(TIME, "←", "output_audio_buffer.started", 1, "resp_2", 46).label == \
+        "output_audio_buffer.started"
+    assert fit_line(TIME, "←", "response.done", 1, "resp_1 completed", 46).label == \
+        "response.done"
+    # a name that does not fit with a fold count is short, whatever its summary or count
+    long_name = "response.output_audio_transcript.delta"
+    width = 9 + len(long_name) + FOLD_ROOM - 1
+    for count, summary in ((1, ""), (1, "resp_1"), (37, "")):
+        label = fit_line(TIME, "←", long_name, count, summary, width).label
+        assert label.split(" ×")[0] == "resp.transcript.delta"
+    assert fit_line(TIME, "←", long_name, 400, "", width + 1).label == f"{long_name} ×400"
+    parts = fit_line(TIME, "←", "conversation.item.added", 1, "item_u1 user", 32)
     assert parts.text == "12.500 ← item.added item_u1 user"
 
 

@@ -10,8 +10,8 @@ from voicechat.ui.keys import BINDING_IDS, KeymapError, validate_keymap
 
 
 def test_every_documented_action_has_an_id() -> None:
-    assert {"talk", "barge_in", "cancel", "mute", "type", "filter", "theme",
-                           "quit"} == BINDING_IDS
+    assert {"talk", "barge_in", "cancel", "mute", "type", "filter", "theme", "quit", "help",
+            "events", "dismiss"} == BINDING_IDS
 
 
 def test_validate_keymap_names_the_bad_entry() -> None:
@@ -23,7 +23,7 @@ def test_validate_keymap_names_the_bad_entry() -> None:
 
 
 async def test_remapped_key_works_and_old_one_does_not() -> None:
-    handle = ScriptedHandle()
+    handle = ScriptedHandle(mode="ptt")
     app = make_app(handle, keymap={"mute": "k", "talk": "ctrl+t"})
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("m")

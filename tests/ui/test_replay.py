@@ -100,3 +100,23 @@ def test_replay_errors_exit_2(target: str, speed: float,
                               capsys: pytest.CaptureFixture[str]) -> None:
     assert replay.run(LOGS / target, speed=speed, no_ui=True) == 2
     assert capsys.readouterr().err.startswith("voicechat replay: ")
+
+
+async def test_the_idle_note_does_not_outlive_the_gap() -> None:
+    from voicechat.eventlog.record import LogRecord
+
+    records = [LogRecord(t=0.0, ts="", dir="in", event={"type": "session.created"}),
+               LogRecord(t=40.0, ts="", dir="in", event={"type": "session.updated"})]
+    app_slow = ReplayApp(iter(records), speed=1.0)  # a 40 s gap is shortened to 3 s
+    async with app_slow.run_test(size=(140, 40)) as pilot:
+        for _ in range(100):
+            if "skipping" in str(app_slow.query_one("#status").render()):
+                break
+            await pilot.pause(0.05)
+        assert "skipping 40 s of idle log" in str(app_slow.query_one("#status").render())
+        for _ in range(200):
+            if app_slow.finished:
+                break
+            await pilot.pause(0.05)
+        status = str(app_slow.query_one("#status").render())
+        assert "end of log" in status and "skipping" not in status

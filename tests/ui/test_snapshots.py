@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from tests.ui.conftest import SIZE, make_app
+from tests.ui.conftest import make_app
 from tests.ui.fakes import (
     ScriptedHandle,
     deltas,
@@ -45,7 +45,22 @@ def conversation(handle: ScriptedHandle) -> None:
     handle.run(deltas("resp_2", "item_a2", ["And ", "its ", "population ", "is "]), step=0.3)
 
 
-def scripted_app(theme: str, mode: str = "vad") -> Any:
+LARGE = (120, 40)
+SMALL = (80, 24)
+
+
+def no_devices(handle: ScriptedHandle) -> None:
+    """The two banners a machine without a sound card shows (the runtime's wording)."""
+    from voicechat.audio.devices import NO_DEVICE_FIX
+
+    for what, kind, rest in (("microphone", "input", "Typed messages still work."),
+                             ("speaker", "output", "Audio is discarded.")):
+        handle._emit("local", {"type": "local.notice", "level": "error", "message":
+                               f"no {what}: no audio {kind} device found: {NO_DEVICE_FIX}. "
+                               f"{rest}"})
+
+
+def scripted_app(theme: str, mode: str = "vad", *, banners: bool = False) -> Any:
     handle = ScriptedHandle(mode=mode, level=0.35)
     app = make_app(handle, theme=theme, clock=lambda: handle.clock, poll_hz=5)
 
@@ -61,6 +76,8 @@ def scripted_app(theme: str, mode: str = "vad") -> Any:
                          "item_id": "item_u2", "content_index": 0, "delta": "Today we "}])
         else:
             conversation(handle)
+        if banners:
+            no_devices(handle)
         app.sync()
         await pilot.pause()
         app.clear_notifications()  # toasts time out; a snapshot shows the steady screen
@@ -72,9 +89,20 @@ def scripted_app(theme: str, mode: str = "vad") -> Any:
 @pytest.mark.parametrize("theme", ["dark", "light", "high-contrast"])
 def test_main_screen(theme: str, snap_compare: Any) -> None:
     app, run_before = scripted_app(theme)
-    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(app, terminal_size=LARGE, run_before=run_before)
 
 
 def test_transcribe_mode_captions(snap_compare: Any) -> None:
     app, run_before = scripted_app("dark", mode="transcribe")
-    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(app, terminal_size=LARGE, run_before=run_before)
+
+
+def test_80x24_with_no_sound_card(snap_compare: Any) -> None:
+    """One line per banner, the event pane hidden (e shows it), Keys and Quit in the footer."""
+    app, run_before = scripted_app("dark", banners=True)
+    assert snap_compare(app, terminal_size=SMALL, run_before=run_before)
+
+
+def test_120x40_with_no_sound_card(snap_compare: Any) -> None:
+    app, run_before = scripted_app("dark", banners=True)
+    assert snap_compare(app, terminal_size=LARGE, run_before=run_before)

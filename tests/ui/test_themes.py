@@ -93,6 +93,18 @@ async def test_unknown_theme_falls_back_with_a_visible_warning() -> None:
         assert any("no-such-theme" in str(n.message) for n in app._notifications)
 
 
+async def test_one_theme_list_everywhere() -> None:
+    """--theme, the theme key, the palette and the unknown-theme message share one list:
+    Textual's built-in themes (e.g. nord) are not offered next to ours."""
+    app = make_app(ScriptedHandle(), theme="nord")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.theme == "dark"  # nord is not one of ours: refused, with the list
+        warning = next(str(n.message) for n in app._notifications if "nord" in str(n.message))
+        assert f"available: {', '.join(SHIPPED)}" in warning
+        assert list(app.available_themes) == app.theme_cycle == list(SHIPPED)
+
+
 def _luminance(color: Color) -> float:
     def channel(value: int) -> float:
         v = value / 255
@@ -123,3 +135,13 @@ def test_every_text_colour_is_readable_on_every_background(name: str) -> None:
             for text, fg in texts.items() for bg, bgc in backgrounds.items()
             if contrast(fg, bgc) < 4.5]
     assert poor == []
+
+
+def test_theme_folder_sits_next_to_the_config_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One base for both (platformdirs), so they agree on macOS and Windows too."""
+    from voicechat.paths import default_config_path
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    assert user_theme_dir().parent == default_config_path().parent

@@ -1,5 +1,10 @@
 """File and null stand-ins for the mic and the speaker (``--mic FILE``, ``--speaker FILE|none``).
 
+Any audio file FFmpeg reads can be the mic (WAV directly; MP3, FLAC, Ogg/Opus, AAC... through
+PyAV, :mod:`voicechat.audio.codec`); the speaker writes WAV, MP3, FLAC, Ogg/Opus or M4A, chosen
+by the file's extension. A name with an audio extension is always a file, never a device name,
+so ``--speaker out.mp3`` writes a file or says which formats it can write.
+
 They keep real time on purpose: a WAV "microphone" delivers 20 ms every 20 ms, and a WAV or null
 "speaker" consumes 20 ms every 20 ms, exactly like a sound card would. Everything downstream (the
 mic gate, server VAD, ``output_audio_buffer`` timing, played-ms for truncate) then behaves as it
@@ -17,15 +22,55 @@ from pathlib import Path
 
 import numpy as np
 
+from voicechat.audio import codec
 from voicechat.audio.playback import RATE, Int16Array, PlaybackBuffer
 from voicechat.audio.ports import SinkKind, SourceKind
 from voicechat.rtc import dsp
 
 FRAME = 960  # 20 ms at 48 kHz
+WRITABLE = (".wav", *codec.ENCODERS)
+"""Extensions ``--speaker FILE`` can write."""
 
 
 class AudioFileError(Exception):
-    """A WAV file could not be read or written; the message names the file and the problem."""
+    """An audio file could not be read or written; the message names the file and the problem."""
+
+
+def is_audio_file(spec: str, *, output: bool = False) -> bool:
+    """Is this ``--mic``/``--speaker`` value a file rather than a device name or index?
+
+    An audio extension decides (so a missing file is reported as missing, not looked up as a
+    device); for the mic, any existing file does too."""
+    suffix = Path(spec).suffix.lower()
+    if suffix == ".wav" or suffix in codec.DECODABLE or suffix in codec.ENCODERS:
+        return True
+    return not output and Path(spec).is_file()
+
+
+def read_audio(path: Path) -> tuple[Int16Array, int]:
+    """Mono int16 samples and their rate: WAV read directly, other formats decoded by PyAV."""
+    if path.suffix.lower() == ".wav":
+        return read_wav(path)
+    if not path.is_file():
+        raise AudioFileError(f"{path}: no such file")
+    try:
+        return codec.decode_file(path, RATE), RATE
+    except codec.CodecError as exc:
+        raise AudioFileError(
+            f"{path}: cannot decode it as audio ({exc}); WAV, MP3, FLAC, Ogg/Opus, AAC and "
+            "anything else FFmpeg reads will do"
+        ) from exc
+
+
+def file_sink(buffer: PlaybackBuffer, path: Path) -> PacedSink:
+    """The speaker as a file: WAV written directly, MP3/FLAC/Ogg/M4A encoded by PyAV."""
+    suffix = path.suffix.lower()
+    if suffix == ".wav":
+        return WavFileSink(buffer, path)
+    if suffix in codec.ENCODERS:
+        return EncodedFileSink(buffer, path)
+    raise AudioFileError(f"{path}: cannot write {suffix} files; --speaker writes "
+                         f"{', '.join(WRITABLE)}")
 
 
 def read_wav(path: Path) -> tuple[Int16Array, int]:
@@ -59,13 +104,14 @@ def write_wav(path: Path, pcm: Int16Array, rate: int = RATE) -> None:
 
 
 class WavFileSource:
-    """A WAV file played as the microphone, one 20 ms frame every 20 ms (48 kHz mono int16)."""
+    """An audio file (WAV or any format PyAV decodes) played as the microphone, one 20 ms frame
+    every 20 ms (48 kHz mono int16)."""
 
     kind: SourceKind = "file"
 
     def __init__(self, path: Path, *, tail_silence_s: float = 0.0) -> None:
         self.path = Path(path)
-        pcm, rate = read_wav(self.path)
+        pcm, rate = read_audio(self.path)
         self.samples = dsp.resample(pcm, rate, RATE) if rate != RATE else pcm
         if tail_silence_s > 0:
             pad = np.zeros(int(RATE * tail_silence_s), dtype=np.int16)
@@ -168,3 +214,31 @@ class WavFileSink(PacedSink):
         if self._wav is not None:
             self._wav.close()
             self._wav = None
+
+
+class EncodedFileSink(PacedSink):
+    """Records what the speaker would play into a compressed file (MP3, FLAC, Ogg/Opus, M4A)."""
+
+    kind = "file"
+
+    def __init__(self, buffer: PlaybackBuffer, path: Path) -> None:
+        super().__init__(buffer)
+        self.path = Path(path)
+        if not self.path.parent.is_dir():
+            raise AudioFileError(f"{self.path}: cannot write (no such directory)")
+        try:
+            self._encoder: codec.Encoder | None = codec.Encoder(self.path, RATE)
+        except codec.CodecError as exc:
+            raise AudioFileError(f"{self.path}: cannot write ({exc})") from exc
+
+    def describe(self) -> str:
+        return f"file {self.path.name}"
+
+    def write(self, frame: Int16Array) -> None:
+        if self._encoder is not None:
+            self._encoder.write(frame)
+
+    def close(self) -> None:
+        if self._encoder is not None:
+            encoder, self._encoder = self._encoder, None
+            encoder.close()

@@ -1,6 +1,7 @@
 """``voicechat`` (the main job): resolve settings, then the TUI or plain lines (``--no-ui``).
 
-The ``--no-ui`` run (printing, when it is finished) lives in :mod:`voicechat.commands.headless`.
+The ``--no-ui`` run (printing, stdin lines, when it is finished) lives in
+:mod:`voicechat.commands.headless`.
 """
 
 from __future__ import annotations
@@ -24,19 +25,23 @@ def run(
     record: Path | None = None,
     config: Path | None = None,
     no_ui: bool = False,
-    turns: int | None = None,
+    turns: int | str | None = None,
     barge_in: bool | None = None,
     theme: str | None = None,
     dialect: str | None = None,
+    voice: str | None = None,
+    verbose: int = 0,
+    log_level: str | None = None,
 ) -> int:
     flags: dict[str, Any] = {
         "server": server, "transport": transport, "model": model, "mode": mode, "mic": mic,
         "speaker": speaker, "record": record, "no_ui": no_ui, "turns": turns,
-        "barge_in": barge_in, "theme": theme, "dialect": dialect,
+        "barge_in": barge_in, "theme": theme, "dialect": dialect, "voice": voice,
     }
     try:
         settings = resolve(flags, config_path=config)
-    except ConfigError as exc:
+        log_file = _configure_logging(verbose, log_level, no_ui=settings.no_ui)
+    except (ConfigError, ValueError) as exc:
         print(f"voicechat: {exc}", file=sys.stderr)
         return 2
     if settings.no_ui:
@@ -54,4 +59,19 @@ def run(
         return 2
     from voicechat.runtime import Runtime
 
-    return run_app(Runtime(settings), theme=settings.theme, keymap=settings.keymap or None)
+    code = run_app(Runtime(settings), theme=settings.theme, keymap=settings.keymap or None)
+    if log_file is not None:
+        print(f"voicechat: log lines are in {log_file}", file=sys.stderr)
+    return code
+
+
+def _configure_logging(verbose: int, log_level: str | None, *, no_ui: bool) -> Path | None:
+    """Only when asked (``-v``, ``--log-level``): stderr with --no-ui, a file under the TUI."""
+    if not verbose and log_level is None:
+        return None
+    from voicechat.commands import logs
+
+    level = logs.level_for(verbose, log_level, "warning")
+    file = None if no_ui else logs.tui_log_file()
+    logs.configure(level, logs.library_level_for(level, verbose), file=file)
+    return file

@@ -1,6 +1,8 @@
 """``voicechat devices``: list the sound devices sounddevice (PortAudio) can see.
 
-With no PortAudio or no devices it says so and how to carry on (file mic/speaker), exit code 1.
+With no PortAudio it says to install it; with PortAudio but no devices (no sound card, no sound
+server) it says that instead, since installing PortAudio again would not help. Either way it says
+how to carry on (file mic/speaker), exit code 1.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ import sys
 
 
 def run() -> int:
-    from voicechat.audio.devices import FIX, AudioUnavailable, list_devices
+    from voicechat.audio.devices import NO_DEVICE_FIX, AudioUnavailable, list_devices
 
     try:
         devices = list_devices()
@@ -17,7 +19,7 @@ def run() -> int:
         print(f"voicechat: {exc}", file=sys.stderr)
         return 1
     if not devices:
-        print(f"voicechat: no audio devices found: {FIX}", file=sys.stderr)
+        print(f"voicechat: no audio devices found. {NO_DEVICE_FIX}", file=sys.stderr)
         return 1
     print(f"{'#':>3}  {'in':>3} {'out':>3}  {'rate':>6}  name (host API)")
     for dev in devices:

@@ -3,7 +3,9 @@
 Lines: the event flow as readable lines for scripts, CI and anyone without the TUI. Decision:
 audio payload events (``input_audio_buffer.append``, audio deltas) and streaming text deltas are
 not printed (dozens per second would drown the lines that matter); the finished transcripts are.
-Lines typed on a terminal's stdin are sent as text messages.
+Notices are printed whole: their fix is at the end. Everything from the wire has its control
+characters shown as escapes. Lines on stdin are sent as text messages (typed at a terminal, or
+piped, one per turn: :mod:`voicechat.commands.stdin_lines`).
 
 Finished: a headless run has no user to press quit, so :class:`RunEnd` decides: after ``--turns
 N`` completed responses once everything is quiet, or at the end of ``--mic FILE`` once the reply
@@ -27,6 +29,7 @@ from typing import Any, TextIO
 from voicechat.config import ConfigError, Settings
 from voicechat.core import MicReason
 from voicechat.eventlog.record import LogRecord
+from voicechat.protocol.text import printable
 from voicechat.runtime import Runtime
 
 QUIET_TYPES = frozenset(
@@ -121,13 +124,16 @@ def format_record(record: Any) -> str | None:
     kind = str(event.get("type", "?"))
     if kind in QUIET_TYPES:
         return None
-    try:
-        from voicechat.eventlog.summary import summarize
+    if kind == "local.notice":  # whole: the fix is at the end of the message
+        text = f"notice {event.get('level', 'info')}: {event.get('message', '')}"
+    else:
+        try:
+            from voicechat.eventlog.summary import summarize
 
-        text = summarize(event)
-    except ImportError:
-        text = _summary(event)
-    return f"{record.t:8.2f} {ARROWS.get(record.dir, '  ')} {text}"
+            text = summarize(event)
+        except ImportError:
+            text = _summary(event)
+    return f"{record.t:8.2f} {ARROWS.get(record.dir, '  ')} {printable(text)}"
 
 
 def _summary(event: dict[str, Any]) -> str:
@@ -192,11 +198,10 @@ async def run_headless(settings: Settings, out: TextIO | None = None) -> int:
     with contextlib.suppress(NotImplementedError, RuntimeError):
         loop.add_signal_handler(signal.SIGINT, runtime.finished.set)
         loop.add_signal_handler(signal.SIGTERM, runtime.finished.set)
-    reading = False
-    if sys.stdin is not None and sys.stdin.isatty():
-        # add_reader, not a thread: a thread blocked in readline() would hold up the exit
-        loop.add_reader(sys.stdin.fileno(), _typed_line, runtime)
-        reading = True
+    from voicechat.commands.stdin_lines import StdinLines
+
+    lines = StdinLines(runtime, turns=settings.turns)
+    lines.start()
     watcher = loop.create_task(end.watch(), name="headless-end")
     try:
         await runtime.finished.wait()
@@ -204,19 +209,9 @@ async def run_headless(settings: Settings, out: TextIO | None = None) -> int:
         watcher.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await watcher
-        if reading:
-            loop.remove_reader(sys.stdin.fileno())
+        lines.stop()
         await runtime.stop()
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.remove_signal_handler(signal.SIGINT)
             loop.remove_signal_handler(signal.SIGTERM)
-    return max(runtime.exit_code, end.exit_code)
-
-
-def _typed_line(runtime: Runtime) -> None:
-    """A line typed on the terminal (line-buffered, so readline does not block) → a message."""
-    line = sys.stdin.readline()
-    if not line:
-        asyncio.get_running_loop().remove_reader(sys.stdin.fileno())
-        return
-    runtime.send_text(line.rstrip("\n"))
+    return max(runtime.exit_code, end.exit_code, lines.exit_code)

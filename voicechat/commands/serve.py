@@ -8,22 +8,29 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import signal
 import sys
 
+from voicechat.commands import logs
 
-def run(*, host: str, port: int, voice: str, responder: str, api_key: str | None) -> int:
+
+def run(
+    *, host: str, port: int, voice: str, responder: str, api_key: str | None, verbose: int = 0,
+    log_level: str | None = None,
+) -> int:
+    try:
+        level = logs.level_for(verbose, log_level, "info")
+    except ValueError as exc:
+        print(f"voicechat serve: {exc}", file=sys.stderr)
+        return 2
     from voicechat.server.app import LocalServer, ServerConfig, ServerConfigError
+    from voicechat.server.redact import SecretFilter
     from voicechat.server.voice.responders import ResponderError
 
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S", stream=sys.stderr
-    )
-    from voicechat.server.redact import SecretFilter
-
-    for handler in logging.getLogger().handlers:  # every library's lines, not only ours
-        handler.addFilter(SecretFilter([api_key or ""]))
+    # one line per session by default; aioice's ICE chatter only with -v
+    handler = logs.configure(level, logs.library_level_for(level, verbose), stream=sys.stderr,
+                             fmt="%(asctime)s %(message)s")
+    handler.addFilter(SecretFilter([api_key or ""]))  # every library's lines, not only ours
     config = ServerConfig(
         host=host, port=port, voice=voice, responder=responder, api_key=api_key, asr_workers=1
     )

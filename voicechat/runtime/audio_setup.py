@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from voicechat.audio.files import PacedSink, WavFileSink, WavFileSource
+from voicechat.audio.files import PacedSink, WavFileSource, file_sink, is_audio_file
 from voicechat.audio.playback import PlaybackBuffer
 from voicechat.audio.ports import MicSource, SpeakerSink
 from voicechat.config import Settings
@@ -23,7 +23,7 @@ def open_mic(settings: Settings, events: EventFanout) -> MicSource | None:
     from voicechat.audio.devices import AudioUnavailable, DeviceSource
 
     spec = settings.mic
-    if spec is not None and (spec.lower().endswith(".wav") or Path(spec).is_file()):
+    if spec is not None and is_audio_file(spec):
         return WavFileSource(Path(spec))
     if spec == "none":
         return None
@@ -43,8 +43,8 @@ def open_speaker(settings: Settings, playback: PlaybackBuffer, events: EventFano
     spec = settings.speaker
     if spec is not None and spec.lower() == "none":
         return PacedSink(playback)
-    if spec is not None and spec.lower().endswith(".wav"):
-        return WavFileSink(playback, Path(spec))
+    if spec is not None and is_audio_file(spec, output=True):
+        return file_sink(playback, Path(spec))
     try:
         return DeviceSink(playback, spec)
     except AudioUnavailable as exc:

@@ -7,10 +7,12 @@ Data flow, and why:
   as method calls on the handle. Nothing is pushed to the UI per audio frame.
 * LogRecords from ``handle.subscribe`` arrive on the loop thread (one per event); the callback
   only appends to a list, and the same poll hands the batch to the event-flow pane. That
-  coalesces a delta flood into one repaint per tick.
+  coalesces a delta flood into one repaint per tick (:mod:`voicechat.ui.screen_sync`).
 * Only the loop thread touches widgets.
 * Problems (no device, server unreachable, rejected config, expired key) become a banner with
-  the fix, never a traceback; the app stays open so the user can read it and quit.
+  the fix, one line each, never a traceback; the app stays open so the user can read it and quit.
+* It fits 80×24: on a narrow terminal the event pane starts hidden (``e`` shows it), the
+  footer keeps the keys that matter first, and ``?`` lists every key.
 * Push-to-talk is a toggle until the terminal proves it reports key releases (kitty keyboard
   protocol, :mod:`voicechat.ui.key_release`); from then on it is hold-to-talk.
 """
@@ -18,62 +20,63 @@ Data flow, and why:
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
 
-from textual import on, work
-from textual.app import App, ComposeResult
+from textual import events, on, work
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer
 
-from voicechat.eventlog.record import LogRecord
 from voicechat.ui import key_release, keys
-from voicechat.ui.event_flow import FILTERS, EventDetail, EventFlow, FilterMode
-from voicechat.ui.handle import ConnectionInfo, ConversationHandle
-from voicechat.ui.problems import Problem, problem_from_event, problem_from_exception, redact
-from voicechat.ui.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, ThemeProblem, load_themes
-from voicechat.ui.viewstate import Notice, UiState, ViewReader
+from voicechat.ui.banner import ProblemBanner
+from voicechat.ui.event_flow import EventFlow, FilterMode
+from voicechat.ui.handle import ConversationHandle
+from voicechat.ui.key_help import KeyHelp
+from voicechat.ui.palette import PaletteState, app_commands
+from voicechat.ui.pane_layout import PaneLayout
+from voicechat.ui.problems import Problem, problem_from_exception
+from voicechat.ui.recording_toggle import RecordingToggle
+from voicechat.ui.screen_sync import ScreenSync, Widgets
+from voicechat.ui.talk_key import TalkKey
+from voicechat.ui.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, ThemeSwitch
+from voicechat.ui.viewstate import UiState
+from voicechat.ui.widgets.event_pane import EventPane
+from voicechat.ui.widgets.message_box import MessageBox
 from voicechat.ui.widgets.status_bar import StatusBar
 from voicechat.ui.widgets.transcript import Transcript
 from voicechat.ui.widgets.vad_timeline import VadTimeline
 
 POLL_HZ = 20.0
 EVENT_PANE_EVERY = 2  # poll ticks per event-pane update (10 Hz)
-MAX_PROBLEMS = 3
 
-
-class ProblemBanner(Static):
-    """The most recent problems, each with its fix; hidden when there are none."""
-
-    DEFAULT_CSS = """
-    ProblemBanner { height: auto; max-height: 8; background: $error 20%; color: $text;
-                    border-left: thick $error; padding: 0 1; display: none; }
-    ProblemBanner.-shown { display: block; }
-    """
-
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__("", id=id, markup=False)
-        self.problems: list[Problem] = []
-
-    def add(self, problem: Problem) -> None:
-        if self.problems and self.problems[-1] == problem:
-            return
-        self.problems = [*self.problems, problem][-MAX_PROBLEMS:]
-        self.update("\n".join(f"⚠ {p}" for p in self.problems))
-        self.add_class("-shown")
-
-
-@dataclass
-class _Widgets:
-    status: StatusBar
-    problems: ProblemBanner
-    transcript: Transcript
-    timeline: VadTimeline
-    events: EventFlow
+APP_CSS = """
+Screen { layout: vertical; }
+#body { height: 1fr; }
+#left { width: 3fr; }
+#right { width: 2fr; min-width: 34; border-left: tall $panel; }  /* event names need ~22 */
+Screen.-wide #left, Screen.-wide #right { width: 1fr; }
+Screen.-narrow #left, Screen.-narrow #right { width: 1fr; }
+Screen.-narrow #right { min-width: 0; }
+#right.-hidden { display: none; }
+#event-detail { display: none; }
+#event-detail.-shown { display: block; }
+#events > .event-flow--in { color: $vc-event-in; }
+#events > .event-flow--out { color: $vc-event-out; }
+#events > .event-flow--error { color: $vc-event-error; text-style: bold; }
+#events > .event-flow--time { color: $vc-dim; }
+#events > .event-flow--local { color: $vc-dim; }
+#message { dock: bottom; margin-bottom: 1; border: tall $panel; display: none; }
+#message.-shown { display: block; }
+#message:focus { border: tall $primary; }
+Screen.-transcribe #left { layout: horizontal; }
+Screen.-transcribe #captions { width: 2fr; }
+Screen.-transcribe VadTimeline { width: 1fr; height: 1fr; border-left: tall $panel; }
+Screen.-transcribe.-wide #left { width: 2fr; }  /* captions and timeline side by side */
+"""
 
 
 class VoiceChatApp(App[int]):
@@ -81,26 +84,7 @@ class VoiceChatApp(App[int]):
 
     TITLE = "voicechat"
     AUTO_FOCUS = None  # letters are hotkeys: nothing that eats them is focused at start
-    CSS = """
-    Screen { layout: vertical; }
-    #body { height: 1fr; }
-    #left { width: 3fr; }
-    #right { width: 2fr; min-width: 34; border-left: tall $panel; }  /* event names need ~22 */
-    #event-detail { display: none; }
-    #event-detail.-shown { display: block; }
-    #events > .event-flow--in { color: $vc-event-in; }
-    #events > .event-flow--out { color: $vc-event-out; }
-    #events > .event-flow--error { color: $vc-event-error; text-style: bold; }
-    #events > .event-flow--time { color: $vc-dim; }
-    #events > .event-flow--local { color: $vc-dim; }
-    #message { dock: bottom; margin-bottom: 1; border: tall $panel; display: none; }
-    #message.-shown { display: block; }
-    #message:focus { border: tall $primary; }
-    Screen.-transcribe #left { layout: horizontal; }
-    Screen.-transcribe #captions { width: 2fr; }
-    Screen.-transcribe VadTimeline { width: 1fr; height: 1fr; border-left: tall $panel; }
-    """
-
+    CSS = APP_CSS
     BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = list(
         keys.BINDINGS
     )
@@ -122,23 +106,19 @@ class VoiceChatApp(App[int]):
         self._user_keymap = keys.validate_keymap(keymap)
         self._poll_interval = 1.0 / poll_hz
         self._start_handle = start_handle
-        self._pending: list[LogRecord] = []
         self._unsubscribe: Any = None
-        self._reader = ViewReader()
-        self._filter_index = 0
-        self._clock = clock
-        self._clock_skew: float | None = None
-        self._seen_notices = 0
         self._started = False
         self._stopping = False
         self.exit_code = 0
         self.state = UiState()
         self._poll_timer: Timer | None = None
         self._ticks = 0
-        self.hold_to_talk = False  # True once the terminal has shown it reports key releases
-        themes, problems = load_themes(theme_dirs)
-        self._file_themes = themes
-        self._theme_problems: list[ThemeProblem] = problems
+        self.talk_key = TalkKey(self, handle, self._user_keymap)
+        self.recording = RecordingToggle()
+        self.poll = ScreenSync(handle, report=self._report, warn=self._warn,
+                               mode_changed=self._mode_changed, clock=clock)
+        self.layout_choice = PaneLayout()
+        self.themes = ThemeSwitch(theme_dirs)
 
     # --- set-up ------------------------------------------------------------------------------
 
@@ -156,38 +136,26 @@ class VoiceChatApp(App[int]):
             with Vertical(id="left"):
                 yield Transcript(id="captions")
                 yield VadTimeline(id="timeline")
-            with Vertical(id="right"):
-                yield EventFlow(max_lines=5000, id="events")
-                yield EventDetail("", id="event-detail")
-        yield Input(placeholder="Type a message and press Enter (Esc to go back)",
-                    id="message", disabled=True)
+            yield EventPane(id="right")
+        yield MessageBox(id="message")
         yield Footer()
 
     def on_mount(self) -> None:
-        self._widgets = _Widgets(
+        self._widgets = Widgets(
             status=self.query_one("#status", StatusBar),
             problems=self.query_one("#problems", ProblemBanner),
             transcript=self.query_one("#captions", Transcript),
             timeline=self.query_one("#timeline", VadTimeline),
             events=self.query_one("#events", EventFlow),
         )
-        for theme in self._file_themes.values():
-            self.register_theme(theme)
-        name = self._requested_theme
-        if self.get_theme(name) is None:
-            self._report(Problem(f"Unknown theme {name!r}",
-                                 f"available: {', '.join(self.theme_cycle)}",
-                                 "use --theme with one of these names", level="warning"))
-            name = DEFAULT_THEME if self.get_theme(DEFAULT_THEME) else "textual-dark"
-        self.theme = name
-        for problem in self._theme_problems:
-            self._report(Problem("A theme file was skipped", str(problem),
-                                 "fix it using themes/README.md", level="warning"))
+        for warning in self.themes.install(self, self._requested_theme):
+            self._warn(warning)
         if self._user_keymap:
             self.set_keymap(self._user_keymap)
         self._unsubscribe = self.handle.subscribe(self._on_record)
         self.sync()
         self._poll_timer = self.set_interval(self._poll_interval, self._tick)
+        self._apply_layout()
         if self._start_handle:
             self._start()
         else:
@@ -198,15 +166,12 @@ class VoiceChatApp(App[int]):
         try:
             await self.handle.start()
         except Exception as exc:  # every start-up failure becomes a banner, not a traceback
-            self.problems.add(problem_from_exception(exc))
+            self._report(problem_from_exception(exc))
             self.exit_code = 1
             return
         self._started = True
 
-    # --- widgets -----------------------------------------------------------------------------
-
-    # Widgets are looked up once at mount: the poll runs 20 times a second, and a timer tick
-    # that lands while the app shuts down must not fail on a query.
+    # --- widgets (looked up once at mount) -----------------------------------------------------
 
     @property
     def problems(self) -> ProblemBanner:
@@ -231,27 +196,27 @@ class VoiceChatApp(App[int]):
     @property
     def theme_cycle(self) -> list[str]:
         """Themes the theme key cycles through: ours (shipped + user), in file order."""
-        return list(self._file_themes) or ["textual-dark", "textual-light"]
+        return self.themes.names or list(self.available_themes)
 
     @property
     def event_filter(self) -> FilterMode:
-        return FILTERS[self._filter_index]
+        return self.event_flow.filter
 
-    # --- the poll: the only path from the session to the widgets --------------------------
+    # --- the poll ------------------------------------------------------------------------------
 
-    def _on_record(self, record: LogRecord) -> None:
-        """Subscriber callback: runs on the loop thread, so it only queues."""
-        self._pending.append(record)
+    def _on_record(self, record: Any) -> None:
+        """Subscriber callback (loop thread): queue for the poll, and record if asked to."""
+        self.poll.on_record(record)
+        if self.recording.on and (failure := self.recording.write(record)) is not None:
+            self._warn(failure)
 
     def sync(self) -> None:
         """Bring every widget up to date with the handle (tests call it directly)."""
         self._sync(events=True)
 
     def _tick(self) -> None:
-        """The poll: transcript, timeline and status at 20 Hz, the event pane at half that.
-
-        The event pane repaints every visible row when lines arrive; at 10 Hz it still looks
-        live to a developer and costs half as much while deltas stream."""
+        """Transcript, timeline and status at 20 Hz, the event pane at half that: it repaints
+        every visible row when lines arrive, and at 10 Hz it still looks live."""
         self._ticks += 1
         self._sync(events=self._ticks % EVENT_PANE_EVERY == 0)
 
@@ -260,24 +225,7 @@ class VoiceChatApp(App[int]):
         # quit key); by then the screens are gone and there is nothing left to update.
         if self._stopping or not self._has_screen():
             return
-        records: list[LogRecord] = []
-        if events:
-            records, self._pending = self._pending, []
-        if records:
-            flow = self.event_flow
-            for record in records:
-                flow.add_record(record)
-                problem = problem_from_event(record.dir, record.event)
-                if problem is not None:
-                    self._report(problem)
-        state = self._reader.read(self.handle.view)
-        self.state = state
-        self.screen.set_class(state.mode == "transcribe", "-transcribe")
-        self.transcript.set_captions(state.mode == "transcribe")
-        self.transcript.update_entries(state.entries)
-        self.timeline.set_segments(state.segments, self._core_now(state))
-        self.status_bar.show(self._connection(), state, self._level())
-        self._show_notices(state.notices)
+        self.state = self.poll.sync(self._widgets, events=events)
 
     def _has_screen(self) -> bool:
         try:
@@ -285,130 +233,84 @@ class VoiceChatApp(App[int]):
         except (KeyError, LookupError):  # no mode any more: shutting down
             return False
 
-    def _connection(self) -> ConnectionInfo:
-        try:
-            return self.handle.connection
-        except Exception:  # a handle that failed to start may have none yet
-            return ConnectionInfo(state="failed")
-
-    def _level(self) -> float:
-        try:
-            return float(self.handle.input_level)
-        except Exception:
-            return 0.0
-
-    def _core_now(self, state: UiState) -> float:
-        """The core's clock, estimated from segment times (the handle does not expose it).
-
-        The smallest ``monotonic() - segment time`` seen is the offset between the clocks (zero
-        when the runtime uses ``time.monotonic``, as the core's deadlines suggest). Tests and
-        replays pass ``clock`` to the app instead.
-        """
-        if self._clock is not None:
-            return self._clock()
-        mono = time.monotonic()
-        for seg in state.segments[-2:]:
-            for t in (seg.start, seg.end):
-                if t is not None:
-                    skew = mono - t
-                    if self._clock_skew is None or skew < self._clock_skew:
-                        self._clock_skew = skew
-        return mono - (self._clock_skew or 0.0)
-
-    def _show_notices(self, notices: tuple[Notice, ...]) -> None:
-        if len(notices) < self._seen_notices:
-            self._seen_notices = 0
-        for notice in notices[self._seen_notices:]:
-            if notice.level == "error":
-                self._report(Problem(redact(notice.message)))
-            elif notice.level == "warning":
-                self.notify(redact(notice.message), severity="warning", timeout=4)
-        self._seen_notices = len(notices)
+    def _mode_changed(self, mode: str) -> None:
+        self.screen.set_class(mode == "transcribe", "-transcribe")
+        self.call_after_refresh(self.refresh_bindings)  # the footer offers what the mode uses
 
     def _report(self, problem: Problem) -> None:
-        if problem.level == "error":
-            self.problems.add(problem)
-        else:
+        if problem.level != "error":
             self.notify(str(problem), severity="warning", timeout=5)
+            return
+        shown = self.problems.shown
+        self.problems.add(problem)
+        if not shown:
+            self.refresh_bindings()  # "x Dismiss" joins the footer
 
-    # --- actions (keys) ----------------------------------------------------------------------
+    def _warn(self, message: str) -> None:
+        self.notify(message, severity="warning", timeout=4)
+
+    # --- actions (keys and palette) --------------------------------------------------------------
+
+    @property
+    def hold_to_talk(self) -> bool:
+        """True once the terminal has shown it reports key releases (see :mod:`talk_key`)."""
+        return self.talk_key.hold
 
     def action_talk(self) -> None:
-        """Press of the talk key. Hold-to-talk: the core opens the mic (and ignores auto-repeat
-        presses while open); the release arrives as :class:`key_release.KeyReleased`.
-
-        Toggle (no key release from the terminal): one press opens, the next closes. With
-        ``ptt_style = "release"`` configured but no releases reported, the second press is
-        delivered as the release."""
-        state = self.state
-        if self.hold_to_talk:
-            self.handle.talk_pressed()
-        elif state.ptt_style == "release" and state.mic_state == "live":
-            self.handle.talk_released()
-        else:
-            self.handle.talk_pressed()
+        self.talk_key.pressed(self.state.mic_state, self.state.ptt_style)
 
     def on_key_event_types_reported(self, message: key_release.KeyEventTypesReported) -> None:
         """Arrives before the first repeat or release, so a held key never toggles."""
         self.use_hold_to_talk()
 
     def on_key_released(self, message: key_release.KeyReleased) -> None:
-        """Releases of the talk key close the mic; every other release is swallowed here."""
-        if not key_release.is_release_of(message.key, self._talk_keys()):
-            return
-        self.use_hold_to_talk()
-        self.handle.talk_released()
+        if self.talk_key.released(message.key):
+            self.sync()
 
     def on_app_blur(self) -> None:
-        """Hold-to-talk: a terminal that loses focus may never send the release; let go now
-        rather than leave the mic open."""
-        if self.hold_to_talk and self.handle.view.ptt_open:
-            self.handle.talk_released()
+        """Hold-to-talk: a terminal that loses focus may never send the release; let go now."""
+        self.talk_key.blurred()
 
     def use_hold_to_talk(self) -> None:
-        """Switch push-to-talk to hold (core style "release") and say so in the footer."""
-        if self.hold_to_talk:
-            return
-        self.hold_to_talk = True
-        self.handle.set_ptt_style("release")
-        # Textual has no public call to relabel a binding; the app's own BindingsMap is where
-        # the footer (and set_keymap's remapping, which keeps descriptions) reads it from.
-        bindings = self._bindings.key_to_bindings
-        for key, key_bindings in bindings.items():
-            bindings[key] = [replace(b, description=keys.TALK_HOLD_LABEL) if b.id == keys.TALK
-                             else b for b in key_bindings]
-        self.refresh_bindings()
-        self.sync()
+        if self.talk_key.use_hold():
+            self.sync()
 
-    def _talk_keys(self) -> list[str]:
-        spec = self._user_keymap.get(keys.TALK) or ",".join(
-            b.key for b in keys.BINDINGS if b.id == keys.TALK)
-        return spec.split(",")
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide what the mode has no use for (footer and palette), and Dismiss with no banner."""
+        if action == "dismiss_problems":
+            return self.problems.shown
+        return keys.action_available(action, self.state.mode)
 
     def action_mute(self) -> None:
         self.handle.toggle_mute()
+        self.sync()
+        muted = self.state.mic_reason == "user"
+        self.notify("mic muted (m unmutes)" if muted else "mic unmuted", timeout=2)
 
     def action_barge_in(self) -> None:
         self.handle.toggle_barge_in()
+        self.sync()
+        self.notify(f"barge-in {'on' if self.state.barge_in else 'off'}", timeout=2)
 
     def action_cancel(self) -> None:
+        active = self.state.response_status == "in_progress" or any(
+            seg.kind == "assistant" and seg.end is None for seg in self.state.segments)
         self.handle.cancel()
+        self.notify("cancelling the response" if active else "nothing to cancel", timeout=2)
 
     def action_focus_input(self) -> None:
-        box = self.query_one("#message", Input)
-        box.disabled = False
-        box.add_class("-shown")
-        box.focus()
+        self.query_one("#message", MessageBox).open()
+
+    @on(MessageBox.Sent)
+    def _send_message(self, event: MessageBox.Sent) -> None:
+        self.handle.send_text(event.text)
 
     def action_cycle_filter(self) -> None:
-        self._filter_index = (self._filter_index + 1) % len(FILTERS)
-        self.event_flow.set_filter(self.event_filter)
-        self.notify(f"event filter: {self.event_filter.replace('_', ' ')}", timeout=2)
+        mode = self.query_one(EventPane).cycle_filter()
+        self.notify(f"event filter: {mode.replace('_', ' ')}", timeout=2)
 
     def action_cycle_theme(self) -> None:
-        names = self.theme_cycle
-        index = names.index(self.theme) + 1 if self.theme in names else 0
-        self.theme = names[index % len(names)]
+        self.theme = self.themes.after(self.theme, self.theme_cycle)
         self.notify(f"theme: {self.theme}", timeout=2)
 
     def watch_theme(self, theme: str) -> None:
@@ -417,37 +319,42 @@ class VoiceChatApp(App[int]):
         if widgets is not None:
             widgets.transcript.rebuild()
 
-    @on(EventFlow.Selected, "#events")
-    def _show_event(self, event: EventFlow.Selected) -> None:
-        detail = self.query_one("#event-detail", EventDetail)
-        detail.show_record(event.record, event.count)
-        detail.add_class("-shown")
+    def action_key_help(self) -> None:
+        if not isinstance(self.screen, KeyHelp):
+            self.push_screen(KeyHelp(self._user_keymap, self.state.mode or "vad"))
 
-    @on(Input.Submitted, "#message")
-    def _send_message(self, event: Input.Submitted) -> None:
-        text = event.value.strip()
-        event.input.value = ""
-        if text:
-            self.handle.send_text(text)
-        self._leave_input()
+    def action_toggle_events(self) -> None:
+        self.layout_choice.toggle(self.size.width)
+        self._apply_layout()
 
-    def on_key(self, event: Any) -> None:
-        if event.key != "escape":
-            return
-        if isinstance(self.focused, Input):
-            event.stop()
-            self._leave_input()
-        elif isinstance(self.focused, EventFlow):
-            event.stop()
-            self.query_one("#event-detail", EventDetail).remove_class("-shown")
-            self.focused.action_last()
-            self.set_focus(None)
+    def action_dismiss_problems(self) -> None:
+        self.problems.dismiss()
+        self.refresh_bindings()
 
-    def _leave_input(self) -> None:
-        box = self.query_one("#message", Input)
-        box.remove_class("-shown")
-        box.disabled = True
-        self.set_focus(None)
+    def action_problem_details(self) -> None:
+        self.problems.toggle_details()
+
+    def action_toggle_recording(self) -> None:
+        self.notify(self.recording.toggle(), timeout=4)
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        state = PaletteState(
+            mode=self.state.mode, muted=self.state.mic_reason == "user",
+            barge_in=self.state.barge_in, recording=self.recording.on,
+            problems=self.problems.shown,
+            events_shown=self.layout_choice.events_shown(self.size.width))
+        yield from app_commands(state, lambda action: lambda: self.run_action(action))
+
+    # --- layout --------------------------------------------------------------------------------
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._apply_layout()
+
+    def _apply_layout(self) -> None:
+        if self._has_screen() and hasattr(self, "_widgets"):
+            self.layout_choice.apply(self.screen, self.query_one("#right"),
+                                     self.query_one(Footer), self.size.width)
 
     async def action_quit(self) -> None:
         if self._stopping:
@@ -457,6 +364,7 @@ class VoiceChatApp(App[int]):
             self._poll_timer.stop()
         if self._unsubscribe is not None:
             self._unsubscribe()
+        self.recording.stop()
         if self._start_handle or self._started:
             # also after a failed or unfinished start: it may have half-opened things
             # (an embedded server, a device) that only stop() releases
@@ -481,7 +389,9 @@ def run_app(
     try:
         app = VoiceChatApp(handle, theme=theme, keymap=keymap)
     except keys.KeymapError as exc:
-        print(f"voicechat: {exc}")
+        import sys
+
+        print(f"voicechat: {exc}", file=sys.stderr)
         return 2
     result = app.run()
     return int(result) if result is not None else app.exit_code

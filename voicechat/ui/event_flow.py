@@ -5,7 +5,8 @@ API (used by the main TUI and by ``voicechat replay``):
 - ``EventFlow(max_lines=2000)`` — a focusable line-API widget;
 - ``add_record(record)`` — append a :class:`~voicechat.eventlog.LogRecord` (``dir`` in / out /
   local); deltas are folded per response into one line that counts them
-  (``response.output_audio_transcript.delta ×37``), mic appends per speech segment;
+  (``response.output_audio_transcript.delta ×37``), mic appends per speech segment; a fold
+  shows the time of its first delta, so the times down the column stay in order;
 - ``set_filter("all" | "no_deltas" | "errors")`` — what is shown (everything stays stored);
 - ``EventFlow.Selected`` — posted when the cursor moves to a line (keys ↑/↓/PgUp/PgDn/Home/End,
   Enter, or a click), carrying the record (for folds: the latest one) and the fold count;
@@ -75,6 +76,7 @@ class Row:
     record: LogRecord
     kind: str
     text: str
+    first_t: float | None = None  # a fold shows when it began, so the column stays in order
     count: int = 1
     error: bool = False
     delta: bool = False
@@ -204,12 +206,13 @@ class EventFlow(ScrollView, can_focus=True):
                 row.text = detail(event)
                 self._refresh_row(row)
                 return
-            row = Row(record, kind, detail(event), delta=True, serial=self._serial)
+            row = Row(record, kind, detail(event), record.t, delta=True, serial=self._serial)
             self._folds[key] = row
             if len(self._folds) > _MAX_OPEN_FOLDS:
                 del self._folds[next(iter(self._folds))]
         else:
-            row = Row(record, kind, detail(event), error=is_error(event), serial=self._serial)
+            row = Row(record, kind, detail(event), record.t, error=is_error(event),
+                      serial=self._serial)
         self._rows.append(row)
         if row.shown_in(self._filter):
             self._visible.append(row)
@@ -355,7 +358,7 @@ class EventFlow(ScrollView, can_focus=True):
         record = row.record
         kinds = styles.kinds
         kind_style = kinds["error"] if row.error else kinds.get(record.dir, kinds["local"])
-        stamp = time_text(record.t, self._time_width)
+        stamp = time_text(row.first_t, self._time_width)
         parts = fit_line(stamp, arrow(record.dir), row.kind, row.count, row.text, width)
         digits = parts.time.lstrip(" ")
         pad = len(parts.time) - len(digits)

@@ -6,9 +6,10 @@ characters). Cropping the line at the edge hid the part of the name that says wh
 (``.completed`` / ``.failed``), and the summary never showed. The rules here, pure and tested:
 
 * the time and the direction arrow are never dropped;
-* in a narrow pane every type is written in its well-known short form (``conversation.item.``
-  → ``item.``, ``input_audio_buffer.`` → ``in_buf.``), all lines alike, so one event has one
-  spelling down the column;
+* a type is written in full when it fits with room for a fold count, else in its well-known
+  short form (``conversation.item.`` → ``item.``, ``input_audio_buffer.`` → ``in_buf.``); the
+  choice depends only on the type and the pane's width (never on the summary or the count), so
+  one event type has one spelling down the column, and a wide pane reads like ``replay``;
 * the event type keeps priority over the summary: a type that still does not fit is shortened
   by cutting leading name parts to their initials; the last part (the verb: ``delta``,
   ``done``, ``failed``) is cut last, and only when nothing else is left;
@@ -26,8 +27,9 @@ SUMMARY_WANTED = 10
 """Width the summary gets before the type is shortened beyond its well-known short form."""
 SUMMARY_MIN = 6
 """Below this width a summary is not shown at all."""
-FULL_NAMES_FROM = 48
-"""Narrower than this (for type and summary), every type is written in its short form."""
+FOLD_ROOM = 5
+"""Cells kept free after a full type name for a fold count (`` ×999``), so a growing count
+never flips a line from the full name to the short form."""
 
 SHORT_PREFIXES: tuple[tuple[str, str], ...] = (
     ("conversation.item.input_audio_transcription.", "transcript."),
@@ -124,8 +126,8 @@ def fit_line(
     """Fit an event line into ``width`` cells (the time is already formatted and padded)."""
     suffix = f" ×{count}" if count > 1 else ""
     avail = width - len(time) - len(arrow) - 2  # the two gaps around the arrow
-    if avail < FULL_NAMES_FROM:
-        kind = short_form(kind)  # for every line alike: one event, one spelling in the column
+    if len(kind) + FOLD_ROOM > avail:
+        kind = short_form(kind)  # by type and width only: one type, one spelling in the column
     full = kind + suffix
     if len(full) <= avail - (1 + min(len(summary), SUMMARY_WANTED) if summary else 0):
         return _parts(time, arrow, full, summary, avail)

@@ -1,8 +1,8 @@
 """The app's key bindings, each with a stable id so the config file can remap it.
 
-The ids are the public names users write in their config (``[keys]`` table, e.g.
-``talk = "space"`` or ``cancel = "escape,c"``). Textual applies them through ``App.set_keymap``,
-so the footer always shows the key that really works.
+The ids are the public names users write in their config (``[keys]`` or ``[voicechat.keys]``,
+e.g. ``talk = "space"`` or ``cancel = "escape,c"``). Textual applies them through
+``App.set_keymap``, so the footer always shows the key that really works.
 
 Most terminals report no key release (Textual has no key-up event; see textual-and-style.md A1),
 so "talk" is a toggle by default: one press opens the mic, the next closes it. The footer and the
@@ -25,21 +25,70 @@ TYPE = "type"
 FILTER = "filter"
 THEME = "theme"
 QUIT = "quit"
+HELP = "help"
+EVENTS = "events"
+DISMISS = "dismiss"
 
 TALK_TOGGLE_LABEL = "Talk (toggle)"
 TALK_HOLD_LABEL = "Talk (hold)"
 
 BINDINGS: list[Binding] = [
+    Binding("x", "dismiss_problems", "Dismiss", id=DISMISS),
     Binding("space", "talk", TALK_TOGGLE_LABEL, id=TALK, priority=False),
     Binding("m", "mute", "Mute", id=MUTE),
     Binding("b", "barge_in", "Barge-in", id=BARGE_IN),
     Binding("c", "cancel", "Cancel", id=CANCEL),
     Binding("slash", "focus_input", "Type", id=TYPE),
+    Binding("question_mark", "key_help", "Keys", id=HELP),
+    Binding("q", "quit", "Quit", id=QUIT),
+    Binding("e", "toggle_events", "Events", id=EVENTS),
     Binding("f", "cycle_filter", "Filter", id=FILTER),
     Binding("t", "cycle_theme", "Theme", id=THEME),
-    Binding("q", "quit", "Quit", id=QUIT),
 ]
-"""Default keys. Letters rather than modifiers: they work in every terminal and over SSH."""
+"""Default keys. Letters rather than modifiers: they work in every terminal and over SSH.
+
+The order is the footer's: on a narrow terminal it is cut at the right, so what must stay
+visible (talk, mute, the key help and quit) comes first; the rest is in the ``?`` help and the
+command palette. "Dismiss" shows only while a problem banner is up, "Talk" only in push-to-talk
+mode, and the reply keys (barge-in, cancel, type) not in transcribe mode."""
+
+DESCRIPTIONS: dict[str, str] = {
+    DISMISS: "dismiss the problem banner (shown while there is one)",
+    TALK: "push-to-talk: a toggle; hold-to-talk where the terminal reports key releases",
+    MUTE: "mute / unmute the mic",
+    BARGE_IN: "barge-in on / off: your speech interrupts the assistant",
+    CANCEL: "cancel: stop the answer, clear playback, truncate to what you heard",
+    TYPE: "type a message (Enter sends, Esc goes back)",
+    HELP: "this key help",
+    QUIT: "quit",
+    EVENTS: "show / hide the event pane (hidden by default below 100 columns)",
+    FILTER: "event filter: all / no deltas / errors",
+    THEME: "next theme",
+}
+"""What each binding does, for the ``?`` help (the footer has room only for a word)."""
+
+MODE_ACTIONS: dict[str, frozenset[str]] = {
+    "talk": frozenset({"ptt"}),
+    "barge_in": frozenset({"vad", "ptt"}),
+    "cancel": frozenset({"vad", "ptt"}),
+    "focus_input": frozenset({"vad", "ptt"}),
+}
+"""Actions that only mean something in some modes (by action name); elsewhere they are hidden
+from the footer and the palette, and their key does nothing."""
+
+KEY_NAMES = {"space": "space", "slash": "/", "question_mark": "?", "escape": "Esc",
+             "enter": "Enter", "tab": "Tab"}
+
+
+def action_available(action: str, mode: str) -> bool:
+    """Does ``action`` mean anything in ``mode`` (vad | ptt | transcribe)?"""
+    modes = MODE_ACTIONS.get(action)
+    return modes is None or mode in modes
+
+
+def key_label(keys: str) -> str:
+    """``"question_mark,f1"`` → ``"? / f1"``: how the help screen writes a binding's keys."""
+    return " / ".join(KEY_NAMES.get(k, k) for k in keys.split(","))
 
 BINDING_IDS = frozenset(b.id for b in BINDINGS if b.id)
 

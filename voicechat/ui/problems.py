@@ -80,7 +80,11 @@ def problem_from_event(direction: str, event: dict[str, Any]) -> Problem | None:
             return None  # benign: the response finished before our cancel arrived
         return Problem(f"Server error: {code}", message)
     if etype == "local.notice" and event.get("level") == "error":
-        return Problem("Error", redact(str(event.get("message", ""))))
+        message = redact(str(event.get("message", "")))
+        head, sep, rest = message.partition(": ")
+        if sep and rest and len(head) <= 30:  # "no microphone: …": the head says what failed
+            return Problem(head[:1].upper() + head[1:], rest)
+        return Problem("Error", message)
     if etype == "local.transport.state" and event.get("state") == "failed":
         detail = redact(str(event.get("detail") or event.get("message") or ""))
         return Problem("The connection failed", detail,

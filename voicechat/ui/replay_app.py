@@ -22,7 +22,8 @@ from textual.widgets import Footer, RichLog, Static
 
 from voicechat.eventlog.record import LogRecord
 from voicechat.ui.event_flow import EventDetail, EventFlow
-from voicechat.ui.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, load_themes
+from voicechat.ui.themes import VARIABLE_DEFAULTS, load_themes
+from voicechat.ui.themes import install as install_themes
 
 MAX_GAP_S = 3.0
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
@@ -167,10 +168,7 @@ class ReplayApp(App[int]):
 
     def on_mount(self) -> None:
         themes, _problems = load_themes()  # a broken theme file never stops a replay
-        for theme in themes.values():
-            self.register_theme(theme)
-        if DEFAULT_THEME in themes:
-            self.theme = DEFAULT_THEME
+        install_themes(self, themes, None)
         self.query_one("#flow", EventFlow).focus()  # arrows move its cursor, Enter shows JSON
         self._update_status()
         self.run_worker(self._play(), exclusive=True, name="replay")
@@ -207,8 +205,10 @@ class ReplayApp(App[int]):
                     continue  # paused, stepped or re-timed: decide again
                 except TimeoutError:
                     pass
+            self._note = ""  # the gap is over: the note would outlive it (even "end of log")
             self._emit_next()
         self.finished = True
+        self._note = ""
         self._update_status()
 
     def _emit_next(self) -> bool:

@@ -4,14 +4,14 @@ Themes are TOML rather than TCSS because Textual's Theme API is the runtime swit
 theme re-resolves variables without re-parsing stylesheets), and a data file is something a user
 can copy and edit without knowing Python. The schema is documented in ``themes/README.md``.
 
-Load order (later wins on a name clash): the shipped themes, then ``$XDG_CONFIG_HOME/voicechat/
-themes`` (default ``~/.config/voicechat/themes``). A broken file never stops the app: it is
+Load order (later wins on a name clash): the shipped themes, then the user's theme folder,
+``themes/`` next to the config file (both from platformdirs, see :mod:`voicechat.paths`;
+``voicechat config path`` prints it). A broken file never stops the app: it is
 skipped and reported as a :class:`ThemeProblem` so the UI can show it.
 """
 
 from __future__ import annotations
 
-import os
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
@@ -19,8 +19,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from textual.app import App
 from textual.color import Color, ColorParseError
-from textual.theme import Theme
+from textual.theme import BUILTIN_THEMES, Theme
+
+from voicechat import paths
 
 DEFAULT_THEME = "dark"
 """The theme used when neither ``--theme`` nor the config file names one."""
@@ -72,9 +75,8 @@ def shipped_theme_dir() -> Path:
 
 
 def user_theme_dir() -> Path:
-    """The per-user theme folder (XDG), whether or not it exists."""
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "voicechat" / "themes"
+    """The per-user theme folder, whether or not it exists (the same base as the config)."""
+    return paths.user_theme_dir()
 
 
 def theme_from_mapping(data: dict[str, Any], default_name: str) -> Theme:
@@ -137,3 +139,58 @@ def load_themes(
                 continue
             themes[theme.name] = theme
     return themes, problems
+
+
+def install(app: App[Any], themes: dict[str, Theme], requested: str | None) -> bool:
+    """Make ``themes`` the app's only themes and activate ``requested`` (or the default).
+
+    Textual registers about twenty built-in themes; left in place they showed up in the command
+    palette and were accepted by ``--theme`` while the theme key cycled through ours and the
+    unknown-theme message listed ours. One list everywhere: ours (shipped, then the user's).
+    The built-ins stay only when no theme file could be loaded at all. Returns whether
+    ``requested`` was one of them (``None`` counts as found: nothing was asked for)."""
+    for theme in themes.values():
+        app.register_theme(theme)
+    found = requested is None or requested in themes
+    if themes:
+        if requested in themes:
+            app.theme = str(requested)
+        else:
+            app.theme = DEFAULT_THEME if DEFAULT_THEME in themes else next(iter(themes))
+        for name in BUILTIN_THEMES:
+            if name not in themes:
+                app.unregister_theme(name)
+    elif requested is not None and app.get_theme(requested) is not None:
+        app.theme = requested
+        found = True
+    return found
+
+
+class ThemeSwitch:
+    """The app's themes: loaded from the theme folders, installed once, cycled by the theme key.
+
+    Loading never fails: broken files come back as :attr:`problems`."""
+
+    def __init__(self, dirs: Iterable[Path] | None = None) -> None:
+        self.themes, self.problems = load_themes(dirs)
+
+    @property
+    def names(self) -> list[str]:
+        """Ours (shipped + user), in file order."""
+        return list(self.themes)
+
+    def install(self, app: App[Any], requested: str | None) -> list[str]:
+        """Install into ``app``; returns warnings (unknown theme, skipped files) for the user."""
+        warnings = []
+        if not install(app, self.themes, requested):
+            names = self.names or list(app.available_themes)
+            warnings.append(f"Unknown theme {requested!r} — available: {', '.join(names)} — "
+                            "Fix: use --theme with one of these names")
+        warnings += [f"A theme file was skipped — {p} — Fix: see themes/README.md"
+                     for p in self.problems]
+        return warnings
+
+    def after(self, current: str, names: list[str]) -> str:
+        """The theme after ``current`` in ``names`` (the first when it is not one of them)."""
+        index = names.index(current) + 1 if current in names else 0
+        return names[index % len(names)]

@@ -37,10 +37,17 @@ MIC_REASONS = {
 }
 
 
-def mic_label(state: UiState) -> tuple[str, str]:
-    """(text, tone) for the mic: tone is live | muted | ptt, which picks the colour."""
+def mic_label(state: UiState, *, connected: bool = True, ended: bool = False) -> tuple[str, str]:
+    """(text, tone) for the mic: tone is live | muted | ptt, which picks the colour.
+
+    "live" means the assistant hears you: not after the mic file ended, and not while there is
+    no connection, whatever the core's gate says."""
     mic, reason = state.mic_state, state.mic_reason
     ptt = state.mode == "ptt"
+    if ended:
+        return "file ended", "muted"
+    if mic in {"live", "open", "unmuted"} and not connected:
+        return "not connected", "muted"
     if mic in {"live", "open", "unmuted"}:
         return ("push-to-talk open" if ptt else "live"), ("ptt" if ptt else "live")
     if mic in {"no_device", "unavailable"} or reason == "no_device":
@@ -77,6 +84,7 @@ class _Shown:
     connection: ConnectionInfo
     state: UiState
     meter: str
+    mic_ended: bool = False
 
 
 class StatusBar(Widget):
@@ -110,10 +118,11 @@ class StatusBar(Widget):
     def state(self) -> UiState:
         return self._shown.state
 
-    def show(self, connection: ConnectionInfo, state: UiState, level: float) -> None:
+    def show(self, connection: ConnectionInfo, state: UiState, level: float, *,
+             mic_ended: bool = False) -> None:
         """Update the values; repaints only when the visible text would change."""
         state = UiState(**{**state.__dict__, "entries": (), "segments": (), "notices": ()})
-        shown = _Shown(connection, state, meter(level))
+        shown = _Shown(connection, state, meter(level), mic_ended)
         if shown != self._shown:
             self._shown = shown
             self.refresh()
@@ -138,7 +147,8 @@ class StatusBar(Widget):
         tone_style = {"connected": "status--good", "failed": "status--bad",
                       "closed": "status--bad"}.get(conn.state, "status--active")
         connection: Field = [("● " + conn.state, self._s(tone_style))]
-        label, tone = mic_label(state)
+        label, tone = mic_label(state, connected=conn.state == "connected",
+                                ended=self._shown.mic_ended)
         mic: Field = [("mic ", dim), (label, self._s(f"status--{tone}"))]
         places = [p for p in (conn.transport, conn.server, conn.model, conn.dialect) if p]
         wheres = [" · ".join(places[:n]) for n in range(len(places), 0, -1)]

@@ -42,7 +42,13 @@ class VadTimeline(Widget):
         self.window = window
         self.segments: tuple[Segment, ...] = ()
         self.now = 0.0
+        self.assistant_row = True  # off in transcribe mode: nobody answers there
         self._styles: dict[str, Style] = {}
+
+    def set_assistant_row(self, shown: bool) -> None:
+        if shown != self.assistant_row:
+            self.assistant_row = shown
+            self.refresh()
 
     def set_segments(self, segments: Sequence[Segment], now: float) -> None:
         """New data; repaints only if something visible changed."""
@@ -69,11 +75,10 @@ class VadTimeline(Widget):
         height = max(3, self.content_size.height)
         start = self.now - self.window
         per_cell = self.window / width
-        lines = [
-            self._track("you", "user", start, per_cell, width),
-            self._track("bot", "assistant", start, per_cell, width),
-            self._axis(width),
-        ]
+        lines = [self._track("you", "user", start, per_cell, width)]
+        if self.assistant_row:
+            lines.append(self._track("bot", "assistant", start, per_cell, width))
+        lines.append(self._axis(width))
         lines.extend(self._recent(height - len(lines)))
         return Text("\n").join(lines)
 

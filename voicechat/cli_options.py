@@ -1,0 +1,196 @@
+"""The main job's options, and the checks for option values, kept out of :mod:`voicechat.cli`.
+
+Each option's help names the environment variable that can set it, because ``--help`` is where
+people look; the variables themselves are read by :mod:`voicechat.config` (flags over environment
+over the config file), not by the parser, so that an error can say which of the three a bad value
+came from. Values are checked here with messages that repeat the bad value and exit with 2, the
+parser's own code for a usage error.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from typer.core import TyperCommand
+
+TRANSPORTS = ("webrtc", "websocket")
+MODES = ("vad", "ptt", "transcribe")
+DIALECTS = ("ga", "beta")
+VOICES = ("espeak", "tone")
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+ENV_EPILOG = (
+    "\b\nEnvironment variables (flags win over them, they win over the config file):\n"
+    "  OPENAI_API_KEY            use OpenAI (the default server when set)\n"
+    "  AZURE_OPENAI_API_KEY      with AZURE_OPENAI_ENDPOINT: use Azure OpenAI\n"
+    "  AZURE_OPENAI_ENDPOINT     https://<resource>.openai.azure.com\n"
+    "  AZURE_OPENAI_DEPLOYMENT   Azure deployment (like --model)\n"
+    "  AZURE_OPENAI_API_VERSION, AZURE_OPENAI_WEBRTC_URL, AZURE_OPENAI_REGION\n"
+    "  VOICECHAT_SERVER, _TRANSPORT, _MODE, _MODEL, _DIALECT, _MIC, _SPEAKER, _THEME,\n"
+    "  _VOICE, _BARGE_IN         like the options of the same name\n"
+    "  VOICECHAT_SERVER_KEY      voicechat serve --api-key\n"
+    "Config file and theme folder: voicechat config path"
+)
+
+
+class PlainUsage(TyperCommand):
+    """Usage lines write a required argument as ``LOG``, not typer's ``{LOG}`` (read as literal
+    braces by people who copy the line)."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces = super().collect_usage_pieces(ctx)
+        return [p[1:-1] if p.startswith("{") and p.endswith("}") else p for p in pieces]
+
+
+def env_help(text: str, variable: str) -> str:
+    """Option help ending in the environment variable that sets the same thing."""
+    return f"{text} [env var: {variable}]"
+
+
+def completer(choices: tuple[str, ...]) -> Callable[[str], list[str]]:
+    """Shell completion for an option whose value is one of ``choices``."""
+
+    def complete(incomplete: str) -> list[str]:
+        return [c for c in choices if c.startswith(incomplete)]
+
+    return complete
+
+
+def _version(value: bool) -> None:
+    if not value:
+        return
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        number = version("voicechat")
+    except PackageNotFoundError:  # pragma: no cover - running from a tree that is not installed
+        number = "unknown (not installed)"
+    print(f"voicechat {number}")
+    raise typer.Exit(0)
+
+
+def fail(message: str) -> NoReturn:
+    """A bad option value: one line on stderr naming it, exit code 2 (a usage error)."""
+    print(f"voicechat: {message}", file=sys.stderr)
+    raise typer.Exit(2)
+
+
+def choice(flag: str, value: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        fail(f"{flag}: {value!r} is not one of {', '.join(allowed)}")
+    return value
+
+
+def port_number(text: str) -> int:
+    if not text.strip().isdigit() or int(text) > 65535:
+        fail(f"--port: {text!r} is not a port number (0-65535; 0 picks a free port)")
+    return int(text)
+
+
+def speed_factor(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        fail(f"--speed: {text!r} is not a number (2 plays twice as fast)")
+
+
+Server = Annotated[
+    str | None,
+    typer.Option(metavar="NAME|URL", help=env_help(
+        "local | openai | azure | a base URL. Default: openai or azure when a key is configured, "
+        "else the embedded local server.", "VOICECHAT_SERVER")),
+]
+Transport = Annotated[
+    str | None,
+    typer.Option(metavar="[webrtc|websocket]", autocompletion=completer(TRANSPORTS),
+                 help=env_help("Media transport.", "VOICECHAT_TRANSPORT")),
+]
+Model = Annotated[
+    str | None,
+    typer.Option(metavar="NAME",
+                 help=env_help("Model (OpenAI) or deployment (Azure).", "VOICECHAT_MODEL")),
+]
+Mode = Annotated[
+    str | None,
+    typer.Option(metavar="[vad|ptt|transcribe]", autocompletion=completer(MODES),
+                 help=env_help("vad: hands-free; ptt: push-to-talk; transcribe: live captions "
+                               "only.", "VOICECHAT_MODE")),
+]
+Mic = Annotated[
+    str | None,
+    typer.Option(metavar="DEVICE|FILE", help=env_help(
+        "Input device name/index, none, or an audio file (WAV, MP3, FLAC, OGG, ...) played as "
+        "the mic.", "VOICECHAT_MIC")),
+]
+Speaker = Annotated[
+    str | None,
+    typer.Option(metavar="DEVICE|FILE", help=env_help(
+        "Output device name/index, none, or an audio file to write (.wav, .mp3, .flac, .ogg, "
+        "...).", "VOICECHAT_SPEAKER")),
+]
+Record = Annotated[
+    Path | None,
+    typer.Option(metavar="FILE", help="Write the JSONL event log here (mode 0600)."),
+]
+Config = Annotated[
+    Path | None,
+    typer.Option(metavar="FILE",
+                 help="TOML config file to read (default: see voicechat config path)."),
+]
+NoUi = Annotated[
+    bool,
+    typer.Option("--no-ui", help="Print the event flow as lines instead of the TUI; lines piped "
+                 "or typed on stdin are sent as messages."),
+]
+Turns = Annotated[
+    str | None,
+    typer.Option(metavar="N", help="With --no-ui: exit after this many completed responses."),
+]
+BargeIn = Annotated[
+    bool | None,
+    typer.Option(
+        "--barge-in/--no-barge-in",
+        help=env_help("Let your speech interrupt the assistant (off by default: speakers echo).",
+                      "VOICECHAT_BARGE_IN"),
+    ),
+]
+Theme = Annotated[
+    str | None,
+    typer.Option(metavar="NAME",
+                 help=env_help("TUI theme: dark, light, high-contrast, or one of yours.",
+                               "VOICECHAT_THEME")),
+]
+Dialect = Annotated[
+    str | None,
+    typer.Option(metavar="[ga|beta]", autocompletion=completer(DIALECTS),
+                 help=env_help("Protocol dialect of the endpoint.", "VOICECHAT_DIALECT")),
+]
+Voice = Annotated[
+    str | None,
+    typer.Option(metavar="NAME",
+                 help=env_help("The assistant's voice (e.g. marin, alloy).", "VOICECHAT_VOICE")),
+]
+Verbose = Annotated[
+    int,
+    typer.Option("--verbose", "-v", count=True, show_default=False,
+                 help="More log lines (-v: info, -vv: debug, libraries included)."),
+]
+ServeVerbose = Annotated[
+    int,
+    typer.Option("--verbose", "-v", count=True, show_default=False,
+                 help="More log lines (-v: the WebRTC libraries' ICE lines, -vv: debug)."),
+]
+LogLevel = Annotated[
+    str | None,
+    typer.Option(metavar="[debug|info|warning|error]", autocompletion=completer(LOG_LEVELS),
+                 help="Log level (overrides -v)."),
+]
+Version = Annotated[
+    bool,
+    typer.Option("--version", is_eager=True, callback=_version,
+                 help="Print the version and exit."),
+]

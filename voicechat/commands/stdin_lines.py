@@ -1,0 +1,139 @@
+"""Lines on stdin as typed messages for ``--no-ui``: from a terminal, a pipe or a file.
+
+A terminal's lines are sent as they are typed. Piped or redirected lines are a script driving a
+conversation (``printf 'hi\\nand?\\n' | voicechat --no-ui``), so they are sent one per turn: the
+next line goes out when the server has finished the response to the previous one
+(``response.done``, or an ``error``), instead of piling items up behind one queued response.
+
+End of input after at least one line ends the run once the last line is answered; with
+``--turns N`` the run also ends there, with exit code 1 and a notice if fewer than N responses
+completed (the same rule as a ``--mic FILE`` that ends early). An empty stdin (``/dev/null``, an
+idle CI job) changes nothing.
+
+Only the handle's public seam is used (``subscribe``, ``send_text``, ``finished``), so this
+works on any conversation handle.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import stat
+import sys
+from collections import deque
+from typing import Any, TextIO
+
+
+class StdinLines:
+    """Feeds stdin's lines to ``handle.send_text``; see the module docstring for the rules."""
+
+    def __init__(self, handle: Any, *, turns: int | None, stream: TextIO | None = None,
+                 err: TextIO | None = None) -> None:
+        self.handle = handle
+        self.turns = turns
+        self.stream = stream if stream is not None else sys.stdin
+        self.err = err if err is not None else sys.stderr
+        self.exit_code = 0
+        self.sent = 0
+        self.answered = 0
+        self._lines: deque[str] = deque()
+        self._awaiting = False
+        self._eof = False
+        self._reading = False
+        self._interactive = False
+        self._unsubscribe: Any = None
+
+    def start(self) -> None:
+        """Start reading (a no-op for stdin that is absent, a device such as /dev/null, ...)."""
+        stream = self.stream
+        if stream is None or stream.closed:
+            return
+        try:
+            fd = stream.fileno()
+            mode = os.fstat(fd).st_mode
+        except (OSError, ValueError):
+            return
+        loop = asyncio.get_running_loop()
+        self._interactive = stream.isatty()
+        self._unsubscribe = self.handle.subscribe(self._on_record)
+        if self._interactive or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
+            # add_reader, not a thread: a thread blocked in readline() would hold up the exit
+            loop.add_reader(fd, self._readable)
+            self._reading = True
+        elif stat.S_ISREG(mode):  # `voicechat --no-ui < script.txt`: epoll refuses files
+            for line in stream:
+                self._take(line)
+            self._at_eof()
+
+    def stop(self) -> None:
+        if self._reading:
+            with contextlib.suppress(ValueError, OSError):
+                asyncio.get_running_loop().remove_reader(self.stream.fileno())
+            self._reading = False
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+
+    # --- input ---------------------------------------------------------------------------
+
+    def _readable(self) -> None:
+        line = self.stream.readline()
+        if not line:
+            self.stop_reading()
+            self._at_eof()
+            return
+        self._take(line)
+
+    def stop_reading(self) -> None:
+        if self._reading:
+            asyncio.get_running_loop().remove_reader(self.stream.fileno())
+            self._reading = False
+
+    def _take(self, line: str) -> None:
+        text = line.rstrip("\r\n")
+        if not text.strip():
+            return
+        if self._interactive:
+            self._send(text)
+            return
+        self._lines.append(text)
+        self._next()
+
+    def _at_eof(self) -> None:
+        self._eof = True
+        self._maybe_finish()
+
+    # --- turns ---------------------------------------------------------------------------
+
+    def _send(self, text: str) -> None:
+        self.sent += 1
+        self.handle.send_text(text)
+
+    def _next(self) -> None:
+        if self._awaiting or not self._lines:
+            return
+        self._awaiting = True
+        self._send(self._lines.popleft())
+
+    def _on_record(self, record: Any) -> None:
+        if record.dir != "in":
+            return
+        kind = record.event.get("type")
+        if kind == "response.done":
+            self.answered += 1
+        if self._awaiting and kind in ("response.done", "error"):
+            self._awaiting = False
+            self._next()
+            self._maybe_finish()
+
+    def _maybe_finish(self) -> None:
+        if self._interactive:  # Ctrl+D at a terminal only stops reading, as before
+            return
+        if not self._eof or self.sent == 0 or self._awaiting or self._lines:
+            return
+        if self.turns is not None and self.answered < self.turns:
+            print(f"voicechat: stdin ended after {self.answered} of {self.turns} completed "
+                  "response(s)", file=self.err, flush=True)
+            self.exit_code = 1
+        self.handle.finished.set()

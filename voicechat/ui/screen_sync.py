@@ -1,0 +1,129 @@
+"""The poll's work: the only path from the conversation handle to the main screen's widgets.
+
+Records from ``handle.subscribe`` arrive one per event on the loop thread; they are only queued
+there, and each poll hands the batch to the event pane (one repaint per tick, however many deltas
+arrived). The session view is read at every tick and given to the transcript, the timeline and
+the status bar, which repaint only when what they show changed. Notices and error events become
+problems for the banner, warnings become toasts.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from voicechat.eventlog.record import LogRecord
+from voicechat.ui.banner import ProblemBanner
+from voicechat.ui.event_flow import EventFlow
+from voicechat.ui.handle import ConnectionInfo, ConversationHandle
+from voicechat.ui.problems import Problem, problem_from_event, redact
+from voicechat.ui.viewstate import Notice, UiState, ViewReader
+from voicechat.ui.widgets.status_bar import StatusBar
+from voicechat.ui.widgets.transcript import Transcript
+from voicechat.ui.widgets.vad_timeline import VadTimeline
+
+
+@dataclass
+class Widgets:
+    """The widgets the poll updates, looked up once at mount (a tick during shutdown must not
+    fail on a query)."""
+
+    status: StatusBar
+    problems: ProblemBanner
+    transcript: Transcript
+    timeline: VadTimeline
+    events: EventFlow
+
+
+class ScreenSync:
+    """Queues records and brings the widgets up to date (see the module docstring)."""
+
+    def __init__(
+        self,
+        handle: ConversationHandle,
+        *,
+        report: Callable[[Problem], None],
+        warn: Callable[[str], None],
+        mode_changed: Callable[[str], None],
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        self.handle = handle
+        self.report = report
+        self.warn = warn
+        self.mode_changed = mode_changed
+        self.pending: list[LogRecord] = []
+        self.mic_ended = False
+        self._reader = ViewReader()
+        self._mode = ""
+        self._clock = clock
+        self._clock_skew: float | None = None
+        self._seen_notices = 0
+
+    def on_record(self, record: LogRecord) -> None:
+        """Subscriber callback: runs on the loop thread, so it only queues."""
+        self.pending.append(record)
+        if record.event.get("type") == "local.mic.ended":
+            self.mic_ended = True  # "live" would be a lie from now on
+
+    def sync(self, widgets: Widgets, *, events: bool) -> UiState:
+        """Update every widget; the event pane only when ``events`` (it runs at half rate)."""
+        if events and self.pending:
+            records, self.pending = self.pending, []
+            for record in records:
+                widgets.events.add_record(record)
+                problem = problem_from_event(record.dir, record.event)
+                if problem is not None:
+                    self.report(problem)
+        state = self._reader.read(self.handle.view)
+        captions = state.mode == "transcribe"
+        widgets.transcript.set_captions(captions)
+        widgets.transcript.update_entries(state.entries)
+        widgets.timeline.set_segments(state.segments, self.core_now(state))
+        widgets.timeline.set_assistant_row(not captions)
+        widgets.status.show(self.connection(), state, self.level(), mic_ended=self.mic_ended)
+        if state.mode != self._mode:
+            self._mode = state.mode
+            self.mode_changed(state.mode)
+        self._show_notices(state.notices)
+        return state
+
+    def connection(self) -> ConnectionInfo:
+        try:
+            return self.handle.connection
+        except Exception:  # a handle that failed to start may have none yet
+            return ConnectionInfo(state="failed")
+
+    def level(self) -> float:
+        try:
+            return float(self.handle.input_level)
+        except Exception:
+            return 0.0
+
+    def core_now(self, state: UiState) -> float:
+        """The core's clock, estimated from segment times (the handle does not expose it).
+
+        The smallest ``monotonic() - segment time`` seen is the offset between the clocks (zero
+        when the runtime uses ``time.monotonic``, as the core's deadlines suggest). Tests and
+        replays pass ``clock`` instead.
+        """
+        if self._clock is not None:
+            return self._clock()
+        mono = time.monotonic()
+        for seg in state.segments[-2:]:
+            for t in (seg.start, seg.end):
+                if t is not None:
+                    skew = mono - t
+                    if self._clock_skew is None or skew < self._clock_skew:
+                        self._clock_skew = skew
+        return mono - (self._clock_skew or 0.0)
+
+    def _show_notices(self, notices: tuple[Notice, ...]) -> None:
+        if len(notices) < self._seen_notices:
+            self._seen_notices = 0
+        for notice in notices[self._seen_notices:]:
+            if notice.level == "error":
+                self.report(Problem(redact(notice.message)))
+            elif notice.level == "warning":
+                self.warn(redact(notice.message))
+        self._seen_notices = len(notices)

@@ -1,0 +1,73 @@
+"""The talk key: a toggle until the terminal proves it reports key releases, then hold-to-talk.
+
+Its own part of the app because it has its own state (toggle or hold) and its own rules: a press
+opens (or, as a toggle, closes) the mic; in hold mode the release arrives as
+:class:`voicechat.ui.key_release.KeyReleased` and closes it; a terminal that loses focus may never
+send the release, so the mic is let go then. The footer's label follows the mode.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from textual.app import App
+
+from voicechat.ui import key_release, keys
+from voicechat.ui.handle import ConversationHandle
+
+
+class TalkKey:
+    """Push-to-talk for one app and one handle (see the module docstring)."""
+
+    def __init__(self, app: App[Any], handle: ConversationHandle,
+                 user_keymap: dict[str, str]) -> None:
+        self.app = app
+        self.handle = handle
+        self.user_keymap = user_keymap
+        self.hold = False  # True once the terminal has shown it reports key releases
+
+    def pressed(self, mic_state: str, ptt_style: str) -> None:
+        """Hold-to-talk: the core opens the mic (and ignores auto-repeat presses while open).
+
+        Toggle (no key release from the terminal): one press opens, the next closes. With
+        ``ptt_style = "release"`` configured but no releases reported, the second press is
+        delivered as the release."""
+        if self.hold:
+            self.handle.talk_pressed()
+        elif ptt_style == "release" and mic_state == "live":
+            self.handle.talk_released()
+        else:
+            self.handle.talk_pressed()
+
+    def released(self, key: str) -> bool:
+        """Releases of the talk key close the mic (True); every other release is ignored."""
+        if not key_release.is_release_of(key, self.talk_keys()):
+            return False
+        self.use_hold()
+        self.handle.talk_released()
+        return True
+
+    def blurred(self) -> None:
+        if self.hold and self.handle.view.ptt_open:
+            self.handle.talk_released()
+
+    def use_hold(self) -> bool:
+        """Switch push-to-talk to hold (core style "release"); False if it already was."""
+        if self.hold:
+            return False
+        self.hold = True
+        self.handle.set_ptt_style("release")
+        # Textual has no public call to relabel a binding; the app's own BindingsMap is where
+        # the footer (and set_keymap's remapping, which keeps descriptions) reads it from.
+        bindings = self.app._bindings.key_to_bindings
+        for key, key_bindings in bindings.items():
+            bindings[key] = [replace(b, description=keys.TALK_HOLD_LABEL) if b.id == keys.TALK
+                             else b for b in key_bindings]
+        self.app.refresh_bindings()
+        return True
+
+    def talk_keys(self) -> list[str]:
+        spec = self.user_keymap.get(keys.TALK) or ",".join(
+            b.key for b in keys.BINDINGS if b.id == keys.TALK)
+        return spec.split(",")
