@@ -33,7 +33,8 @@ from textual.widgets import Footer
 
 from voicechat.ui import key_release, keys
 from voicechat.ui.banner import ProblemBanner
-from voicechat.ui.event_flow import EventFlow, FilterMode
+from voicechat.ui.event_flow import EventFlow
+from voicechat.ui.event_rows import FilterMode
 from voicechat.ui.handle import ConversationHandle
 from voicechat.ui.key_help import KeyHelp
 from voicechat.ui.palette import PaletteState, app_commands

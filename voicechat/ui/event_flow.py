@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -46,17 +46,12 @@ from textual.strip import Strip
 from textual.widgets import Static
 
 from voicechat.eventlog.record import LogRecord
-from voicechat.eventlog.summary import arrow, detail, is_delta, is_error
+from voicechat.eventlog.summary import arrow
+from voicechat.protocol.text import printable
 from voicechat.ui.event_line import fit_line, time_text, time_width
+from voicechat.ui.event_rows import EventRows, FilterMode, Row
 
-FilterMode = Literal["all", "no_deltas", "errors"]
-FILTERS: tuple[FilterMode, ...] = ("all", "no_deltas", "errors")
-
-_MAX_OPEN_FOLDS = 64
 _STRIP_CACHE_SIZE = 512  # a few screens of lines; a hit skips layout and styling entirely
-_FOLD_RESETS = frozenset({"input_audio_buffer.committed", "input_audio_buffer.cleared",
-                          "input_audio_buffer.commit", "input_audio_buffer.clear",
-                          "input_audio_buffer.speech_started"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,27 +62,6 @@ class LineStyles:
     time: Style
     kinds: dict[str, Style]  # in / out / local / error, each combined with ``base``
     cursor: Style
-
-
-@dataclass(slots=True)
-class Row:
-    """One displayed line: an event, or a fold of many deltas of one kind."""
-
-    record: LogRecord
-    kind: str
-    text: str
-    first_t: float | None = None  # a fold shows when it began, so the column stays in order
-    count: int = 1
-    error: bool = False
-    delta: bool = False
-    serial: int = 0  # unique per widget: with ``count`` it keys the rendered-line cache
-
-    def shown_in(self, mode: FilterMode) -> bool:
-        if mode == "errors":
-            return self.error
-        if mode == "no_deltas":
-            return not self.delta
-        return True
 
 
 class EventFlow(ScrollView, can_focus=True):
@@ -150,16 +124,10 @@ class EventFlow(ScrollView, can_focus=True):
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        self.max_lines = max(10, max_lines)
-        self._rows: list[Row] = []
-        self._visible: list[Row] = []
-        self._folds: dict[tuple[str, str], Row] = {}
-        self._append_segment = 0
-        self._filter: FilterMode = "all"
+        self._model = EventRows(max_lines)
         self._cursor: int | None = None  # index into the visible rows; None = following
         self._follow_pending = False
         self.records_added = 0
-        self._serial = 0
         self._time_width = time_width(0.0)
         self._styles: LineStyles | None = None
         self._strips: LRUCache[tuple[int, int, int, int, bool], Strip] = LRUCache(
@@ -168,13 +136,21 @@ class EventFlow(ScrollView, can_focus=True):
     # --- public API -----------------------------------------------------------------------
 
     @property
+    def max_lines(self) -> int:
+        return self._model.max_lines
+
+    @property
     def filter(self) -> FilterMode:
-        return self._filter
+        return self._model.filter
 
     @property
     def rows(self) -> list[Row]:
         """The rows shown under the current filter (oldest first)."""
-        return list(self._visible)
+        return list(self._model.visible)
+
+    @property
+    def _visible(self) -> list[Row]:
+        return self._model.visible
 
     @property
     def cursor(self) -> int | None:
@@ -183,52 +159,28 @@ class EventFlow(ScrollView, can_focus=True):
     def add_record(self, record: LogRecord) -> None:
         """Append one event; folds deltas into the open line for their response."""
         self.records_added += 1
-        self._serial += 1
         width = time_width(record.t)
         if width > self._time_width:
             self._time_width = width
             self._strips.clear()
-        event = record.event
-        kind = str(event.get("type", "?"))
-        if kind in _FOLD_RESETS:
-            self._append_segment += 1
-        if kind == "response.done":
-            response = event.get("response")
-            rid = response.get("id") if isinstance(response, dict) else None
-            for key in [k for k in self._folds if k[1] == rid]:
-                del self._folds[key]
-        if is_delta(kind):
-            key = (kind, self._fold_id(event) or self._fold_key_for_append())
-            row = self._folds.get(key)
-            if row is not None:
-                row.count += 1
-                row.record = record
-                row.text = detail(event)
-                self._refresh_row(row)
-                return
-            row = Row(record, kind, detail(event), record.t, delta=True, serial=self._serial)
-            self._folds[key] = row
-            if len(self._folds) > _MAX_OPEN_FOLDS:
-                del self._folds[next(iter(self._folds))]
-        else:
-            row = Row(record, kind, detail(event), record.t, error=is_error(event),
-                      serial=self._serial)
-        self._rows.append(row)
-        if row.shown_in(self._filter):
-            self._visible.append(row)
-        if len(self._rows) > self.max_lines + max(10, self.max_lines // 10):
-            self._trim()
+        row, new = self._model.add(record)
+        if not new:
+            self._refresh_row(row)
+            return
+        if self._model.over_limit():
+            selected = self._selected_row()
+            self._model.trim()
+            if selected is not None:
+                self._cursor = (self._visible.index(selected) if selected in self._visible
+                                else 0)
         self._update_size()
         self._follow()
         self.refresh()
 
     def set_filter(self, mode: FilterMode) -> None:
         """Show ``all`` events, everything but deltas (``no_deltas``), or only ``errors``."""
-        if mode not in FILTERS:
-            raise ValueError(f"unknown filter {mode!r}; use one of {', '.join(FILTERS)}")
         selected = self._selected_row()
-        self._filter = mode
-        self._visible = [row for row in self._rows if row.shown_in(mode)]
+        self._model.set_filter(mode)
         if selected is not None and selected in self._visible:
             self._cursor = self._visible.index(selected)
         else:
@@ -242,14 +194,12 @@ class EventFlow(ScrollView, can_focus=True):
 
     def cycle_filter(self) -> FilterMode:
         """Switch to the next filter mode and return it (for a single "filter" key)."""
-        mode = FILTERS[(FILTERS.index(self._filter) + 1) % len(FILTERS)]
+        mode = self._model.next_filter()
         self.set_filter(mode)
         return mode
 
     def clear(self) -> None:
-        self._rows.clear()
-        self._visible.clear()
-        self._folds.clear()
+        self._model.clear()
         self._cursor = None
         self._strips.clear()
         self._time_width = time_width(0.0)
@@ -384,14 +334,6 @@ class EventFlow(ScrollView, can_focus=True):
 
     # --- internals ------------------------------------------------------------------------
 
-    @staticmethod
-    def _fold_id(event: dict[str, Any]) -> str:
-        for key in ("response_id", "item_id"):
-            value = event.get(key)
-            if isinstance(value, str):
-                return value
-        return ""
-
     def _follow(self) -> None:
         """Keep the newest line in view (unless a line is selected): once per refresh, not per
         event, so a flood of events schedules one scroll."""
@@ -404,32 +346,18 @@ class EventFlow(ScrollView, can_focus=True):
         if self._cursor is None:
             self.scroll_end(animate=False, immediate=True, x_axis=False)
 
-    def _fold_key_for_append(self) -> str:
-        return f"segment-{self._append_segment}"
-
     def _refresh_row(self, row: Row) -> None:
         """Repaint a fold whose count grew: only its own line, and only if it is on screen.
 
         While a response streams nearly every event is a delta folded into one line; a
         whole-widget refresh per batch repainted every visible row for one changed number."""
-        if not row.shown_in(self._filter):
+        if not row.shown_in(self._model.filter):
             return
         top = int(self.scroll_offset.y)
         for index in range(top, min(len(self._visible), top + self.size.height)):
             if self._visible[index] is row:
                 self.refresh_line(index)
                 return
-
-    def _trim(self) -> None:
-        drop = len(self._rows) - self.max_lines
-        dropped = self._rows[:drop]
-        del self._rows[:drop]
-        gone = {id(row) for row in dropped}
-        self._folds = {k: v for k, v in self._folds.items() if id(v) not in gone}
-        selected = self._selected_row()
-        self._visible = [row for row in self._rows if row.shown_in(self._filter)]
-        if selected is not None:
-            self._cursor = self._visible.index(selected) if selected in self._visible else 0
 
     def _update_size(self) -> None:
         """Tell the scroll machinery how many lines there are, without a screen relayout.
@@ -475,4 +403,4 @@ class EventDetail(Static):
         if count > 1:
             head += f"  (latest of {count} folded events)"
         body = json.dumps(record.event, indent=2, ensure_ascii=False)
-        self.update(Text(head + "\n" + body))
+        self.update(Text(printable(head + "\n" + body, keep_newlines=True)))

@@ -12,7 +12,8 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 
-from voicechat.ui.event_flow import FILTERS, EventDetail, EventFlow, FilterMode
+from voicechat.ui.event_flow import EventDetail, EventFlow
+from voicechat.ui.event_rows import FILTERS, FilterMode
 
 
 class EventPane(Vertical):

@@ -1,0 +1,67 @@
+"""The event pane's rows as data: folding per response and per speech segment, filters, trim."""
+
+from __future__ import annotations
+
+import pytest
+
+from voicechat.eventlog.record import LogRecord
+from voicechat.ui.event_rows import EventRows
+
+
+def rec(t: float, event: dict, direction: str = "in") -> LogRecord:
+    return LogRecord(t=t, ts="", dir=direction, event=event)  # type: ignore[arg-type]
+
+
+def delta(t: float, rid: str, text: str = "x") -> LogRecord:
+    return rec(t, {"type": "response.output_audio_transcript.delta", "response_id": rid,
+                   "delta": text})
+
+
+def test_deltas_fold_per_response_and_keep_their_first_time() -> None:
+    rows = EventRows()
+    assert rows.add(delta(1.0, "resp_1"))[1] is True
+    row, new = rows.add(delta(1.1, "resp_1"))
+    assert new is False and row.count == 2 and row.first_t == 1.0
+    assert rows.add(delta(1.2, "resp_2"))[1] is True  # another response: its own line
+    rows.add(rec(1.3, {"type": "response.done", "response": {"id": "resp_1"}}))
+    assert rows.add(delta(1.4, "resp_1"))[1] is True  # a done response closes its fold
+    assert [r.count for r in rows.all] == [2, 1, 1, 1]
+
+
+def test_mic_appends_fold_per_speech_segment() -> None:
+    rows = EventRows()
+    append = {"type": "input_audio_buffer.append", "audio": {"bytes": 960}}
+    for t in (0.0, 0.02, 0.04):
+        rows.add(rec(t, append, "out"))
+    rows.add(rec(0.05, {"type": "input_audio_buffer.speech_started", "item_id": "i1"}))
+    rows.add(rec(0.06, append, "out"))
+    assert [(r.kind, r.count) for r in rows.all] == [
+        ("input_audio_buffer.append", 3), ("input_audio_buffer.speech_started", 1),
+        ("input_audio_buffer.append", 1)]
+
+
+def test_filters_keep_everything_stored() -> None:
+    rows = EventRows()
+    rows.add(delta(1.0, "resp_1"))
+    rows.add(rec(1.1, {"type": "error", "error": {"message": "bad"}}))
+    rows.add(rec(1.2, {"type": "response.created", "response": {"id": "resp_1"}}))
+    rows.set_filter("errors")
+    assert [r.kind for r in rows.visible] == ["error"]
+    rows.set_filter("no_deltas")
+    assert [r.kind for r in rows.visible] == ["error", "response.created"]
+    assert rows.next_filter() == "errors"
+    with pytest.raises(ValueError, match="unknown filter"):
+        rows.set_filter("some")  # type: ignore[arg-type]
+    assert len(rows.all) == 3
+
+
+def test_trim_is_batched_and_drops_the_oldest() -> None:
+    rows = EventRows(max_lines=10)
+    for n in range(20):
+        rows.add(rec(n, {"type": "response.created", "response": {"id": f"r{n}"}}))
+        if rows.over_limit():
+            rows.trim()
+    assert 10 <= len(rows.all) <= 20
+    assert rows.all[-1].record.t == 19
+    rows.trim()
+    assert [r.record.t for r in rows.all] == list(range(10, 20))
