@@ -52,3 +52,12 @@ async def server(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
         responder = f"script:{script}"
     async with local_server(responder=responder, asr_phrases=TEST_PHRASES) as srv:
         yield srv
+
+
+@pytest.fixture(scope="session")
+def one_question_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One of the grammar's phrases, spoken by espeak-ng, with 1.5 s of silence after it."""
+    from tests.speech import TEST_PHRASES, speech_wav
+
+    return speech_wav(tmp_path_factory.mktemp("wav") / "one_question.wav", TEST_PHRASES[:1],
+                      tail_s=1.5)

@@ -8,13 +8,11 @@ over real WebRTC or WebSocket on 127.0.0.1, tone voice, exact ASR grammar);
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.runtime.conversation import Conversation
-from tests.speech import TEST_PHRASES, speech_wav
 from voicechat.config import Settings
 from voicechat.runtime import Runtime
 from voicechat.server.app import LocalServer
@@ -36,9 +34,3 @@ async def conversation(server: LocalServer) -> AsyncIterator[Callable[..., Any]]
     yield start
     for runtime in started:
         await runtime.stop()
-
-
-@pytest.fixture(scope="session")
-def one_question_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return speech_wav(tmp_path_factory.mktemp("wav") / "one_question.wav", TEST_PHRASES[:1],
-                      tail_s=1.5)
