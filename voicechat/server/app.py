@@ -62,6 +62,7 @@ from voicechat.server.minting import MintingRoutes
 from voicechat.server.options import EngineOptions
 from voicechat.server.rate_limits import RateLimits
 from voicechat.server.rtc import RtcCall
+from voicechat.server.send_queue import DEFAULT_LIMIT_BYTES as DEFAULT_SEND_QUEUE_BYTES
 from voicechat.server.voicekit import VoiceKit
 
 log = logging.getLogger("voicechat.server")
@@ -88,6 +89,8 @@ class ServerConfig:
     #: open-vocabulary recogniser holds the GIL, so ``voicechat serve`` uses 1 to keep audio smooth.
     asr_workers: int = 0
     warm_up: bool = True  # load ASR/VAD/voice before serving (first turns then never stall)
+    #: bytes of events that may wait for one WebSocket client before it is closed as not reading
+    send_queue_bytes: int = DEFAULT_SEND_QUEUE_BYTES
 
 
 def is_loopback(host: str) -> bool:
@@ -121,6 +124,8 @@ class LocalServer:
         self._log_filter: redact.SecretFilter | None = None
         #: one set of limits for every session, as the real limits are per project
         self.rate_limits = RateLimits()
+        #: connections shed for not reading, calls reaped or refused (reported by ``/healthz``)
+        self.counters: dict[str, int] = {"slow_readers_closed": 0}
         self.port = self.config.port
 
     # --- lifecycle ----------------------------------------------------------------------------
@@ -202,6 +207,13 @@ class LocalServer:
     def ws_audio_speedup(self) -> float:
         return self.config.ws_audio_speedup
 
+    @property
+    def send_queue_bytes(self) -> int:
+        return self.config.send_queue_bytes
+
+    def slow_reader_closed(self) -> None:
+        self.counters["slow_readers_closed"] += 1
+
     def engine_options(self) -> EngineOptions:
         return EngineOptions(
             session_max_s=self.config.session_max_s,
@@ -277,7 +289,14 @@ class LocalServer:
         stats = dict(self.audio_stats)
         for call in self.calls.values():
             stats = _add_track_stats(stats, call.track)
-        return web.json_response({"status": "ok", "sessions": self.session_count, "audio": stats})
+        return web.json_response(
+            {
+                "status": "ok",
+                "sessions": self.session_count,
+                "audio": stats,
+                "counters": dict(self.counters),
+            }
+        )
 
 
 def _add_track_stats(stats: dict[str, float], track: Any) -> dict[str, float]:

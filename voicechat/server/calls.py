@@ -20,44 +20,93 @@ from voicechat.server.auth import credential_from
 from voicechat.server.host import CallHost
 from voicechat.server.http_util import auth_error, error_response
 from voicechat.server.minting import session_error
+from voicechat.server.nesting import nested_too_deeply, too_deep
 
 log = logging.getLogger("voicechat.server")
 
 
 async def read_offer(request: web.Request) -> tuple[str, dict[str, Any] | None] | web.Response:
-    """The SDP offer and the optional ``session`` part, or the 400 to send."""
+    """The SDP offer and the optional ``session`` part, or the 400 to send.
+
+    Every malformed body (bytes that are not UTF-8, a multipart body without its boundary, a
+    ``session`` part nested deeper than any real one) is a 400 in OpenAI's shape; only a body
+    over the size limit escapes as aiohttp's own 413.
+    """
     ctype = request.content_type
     if ctype == "application/sdp":
-        return await request.text(), None
+        return _utf8(await request.read(), "The SDP offer")
     if ctype.startswith("multipart/"):
-        sdp: str | None = None
-        session: dict[str, Any] | None = None
-        reader = await request.multipart()
-        async for part in reader:
-            name = getattr(part, "name", None)
-            text = await part.text()  # type: ignore[union-attr]
-            if name == "sdp":
-                sdp = text
-            elif name == "session":
-                try:
-                    parsed = json.loads(text)
-                except ValueError as exc:
-                    return error_response(
-                        400, f"The 'session' part is not valid JSON ({exc}).", param="session"
-                    )
-                if not isinstance(parsed, dict):
-                    return error_response(400, "The 'session' part must be a JSON object.")
-                session = parsed
-        if sdp is None:
+        try:
+            return await _read_multipart(request)
+        except web.HTTPException:
+            raise
+        except Exception as exc:  # aiohttp's multipart reader raises several kinds
+            reason = str(exc) or type(exc).__name__
             return error_response(
-                400, "Missing required parameter: 'sdp'.", code="missing_required_parameter"
+                400,
+                f"Could not read the multipart body ({reason}): send multipart/form-data with "
+                "a boundary and 'sdp' (and optionally 'session') parts.",
             )
-        return sdp, session
     return error_response(
         400,
         f"Unsupported content type {ctype!r}: send the SDP offer as 'application/sdp' "
         "(or multipart/form-data with 'sdp' and 'session' parts).",
     )
+
+
+def _utf8(raw: bytes, what: str, param: str | None = None) -> tuple[str, None] | web.Response:
+    try:
+        return raw.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        return error_response(
+            400, f"{what} is not valid UTF-8 text (byte {exc.start}).", param=param
+        )
+
+
+async def _read_multipart(
+    request: web.Request,
+) -> tuple[str, dict[str, Any] | None] | web.Response:
+    sdp: str | None = None
+    session: dict[str, Any] | None = None
+    reader = await request.multipart()
+    async for part in reader:
+        name = getattr(part, "name", None)
+        decoded = _utf8(await part.read(), f"The {name!r} part", name)  # type: ignore[union-attr]
+        if isinstance(decoded, web.Response):
+            return decoded
+        text = decoded[0]
+        if name == "sdp":
+            sdp = text
+        elif name == "session":
+            parsed = _session_part(text)
+            if isinstance(parsed, web.Response):
+                return parsed
+            session = parsed
+    if sdp is None:
+        return error_response(
+            400, "Missing required parameter: 'sdp'.", code="missing_required_parameter"
+        )
+    return sdp, session
+
+
+def _session_part(text: str) -> dict[str, Any] | web.Response:
+    try:
+        parsed = json.loads(text)
+    except RecursionError:
+        parsed = None
+        too_deep_part = True
+    except ValueError as exc:
+        return error_response(
+            400, f"The 'session' part is not valid JSON ({exc}).", param="session"
+        )
+    else:
+        too_deep_part = too_deep(parsed)
+    if too_deep_part:
+        problem = nested_too_deeply("The 'session' part")
+        return error_response(400, problem.message, code=problem.code, param="session")
+    if not isinstance(parsed, dict):
+        return error_response(400, "The 'session' part must be a JSON object.")
+    return parsed
 
 
 class CallRoutes:
@@ -106,7 +155,8 @@ class CallRoutes:
             answer = await call.answer(sdp)
         except Exception as exc:
             await call.close()
-            return error_response(400, f"Could not use the SDP offer: {exc}")
+            reason = str(exc) or f"{type(exc).__name__} while applying it"
+            return error_response(400, f"Could not use the SDP offer: {reason}.")
         self._host.add_call(call)
         log.info(
             "session %s opened: webrtc %s%s model=%s call=%s peer=%s",

@@ -35,6 +35,15 @@ class SessionHost(TokenHost, Protocol):
     @property
     def ws_audio_speedup(self) -> float: ...
 
+    @property
+    def send_queue_bytes(self) -> int:
+        """How many bytes of events may wait for one socket before its client is shed."""
+        ...
+
+    def slow_reader_closed(self) -> None:
+        """A socket was closed because its client stopped reading (counted for ``/healthz``)."""
+        ...
+
     def new_engine(
         self,
         *,

@@ -19,6 +19,7 @@ from voicechat.server.auth import BETA_TTL_S, GA_DEFAULT_TTL_S, credential_from,
 from voicechat.server.bridge import EventBridge
 from voicechat.server.host import TokenHost
 from voicechat.server.http_util import auth_error, error_response
+from voicechat.server.nesting import nested_too_deeply, too_deep
 
 
 def session_error(
@@ -38,7 +39,9 @@ async def json_body(request: web.Request) -> dict[str, Any] | web.Response:
         return {}
     try:
         body = json.loads(await request.text() or "{}")
-    except ValueError as exc:
+    except RecursionError:
+        return error_response(400, nested_too_deeply("The JSON body").message, code="invalid_json")
+    except ValueError as exc:  # UnicodeDecodeError included: the body is not UTF-8
         return error_response(
             400,
             f"We could not parse the JSON body of your request. ({exc})",
@@ -46,6 +49,9 @@ async def json_body(request: web.Request) -> dict[str, Any] | web.Response:
         )
     if not isinstance(body, dict):
         return error_response(400, "The request body must be a JSON object.")
+    if too_deep(body):
+        problem = nested_too_deeply("The JSON body")
+        return error_response(400, problem.message, code=problem.code)
     return body
 
 
