@@ -45,7 +45,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,9 +55,10 @@ from voicechat.protocol.dialect import Dialect
 from voicechat.server import redact, ws
 from voicechat.server.audio_out import AudioSink
 from voicechat.server.auth import TokenStore
+from voicechat.server.call_limits import CallLimits
 from voicechat.server.calls import CallRoutes
 from voicechat.server.engine import Engine
-from voicechat.server.http_util import cors_middleware
+from voicechat.server.http_util import cors_middleware, is_browser
 from voicechat.server.minting import MintingRoutes
 from voicechat.server.options import EngineOptions
 from voicechat.server.rate_limits import RateLimits
@@ -91,6 +92,11 @@ class ServerConfig:
     warm_up: bool = True  # load ASR/VAD/voice before serving (first turns then never stall)
     #: bytes of events that may wait for one WebSocket client before it is closed as not reading
     send_queue_bytes: int = DEFAULT_SEND_QUEUE_BYTES
+    #: web origins trusted like native clients (any key as configured, minting too); any other
+    #: request with an ``Origin`` header needs an ``ek_`` key minted here
+    allow_origins: list[str] = field(default_factory=list)
+    #: caps on WebRTC calls and the reaping of calls that never connect
+    call_limits: CallLimits = field(default_factory=CallLimits)
 
 
 def is_loopback(host: str) -> bool:
@@ -165,7 +171,8 @@ class LocalServer:
 
             use_loopback_ice()
         app = web.Application(
-            middlewares=[cors_middleware], client_max_size=ws.MAX_MESSAGE_BYTES + 1024 * 1024
+            middlewares=[cors_middleware(frozenset(self.config.allow_origins))],
+            client_max_size=ws.MAX_MESSAGE_BYTES + 1024 * 1024,
         )
         self._routes(app)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
@@ -202,6 +209,16 @@ class LocalServer:
     @property
     def default_model(self) -> str:
         return self.config.model
+
+    def is_browser(self, headers: Mapping[str, str]) -> bool:
+        return is_browser(headers, self.config.allow_origins)
+
+    @property
+    def call_limits(self) -> CallLimits:
+        return self.config.call_limits
+
+    def live_calls(self) -> Iterable[RtcCall]:
+        return self.calls.values()
 
     @property
     def ws_audio_speedup(self) -> float:
@@ -275,10 +292,6 @@ class LocalServer:
         CallRoutes(self).add_to(router)
         MintingRoutes(self).add_to(router)
         router.add_get("/healthz", self._health)
-        router.add_route("OPTIONS", "/{tail:.*}", self._options)
-
-    async def _options(self, request: web.Request) -> web.Response:
-        return web.Response(status=204)  # the CORS middleware answers preflights
 
     async def _health(self, request: web.Request) -> web.Response:
         """Liveness plus outgoing-audio pacing figures (the load benchmark reads them)."""

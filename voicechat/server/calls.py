@@ -8,6 +8,8 @@ offer leaves nothing behind. The handlers depend only on a :class:`CallHost`.
 
 from __future__ import annotations
 
+import asyncio
+import hmac
 import json
 import logging
 from typing import Any
@@ -16,11 +18,12 @@ from aiohttp import web
 
 from voicechat.protocol.dialect import Dialect
 from voicechat.server import sessions
-from voicechat.server.auth import credential_from
+from voicechat.server.auth import credential_from, key_identity
 from voicechat.server.host import CallHost
 from voicechat.server.http_util import auth_error, error_response
 from voicechat.server.minting import session_error
 from voicechat.server.nesting import nested_too_deeply, too_deep
+from voicechat.server.rtc import RtcCall
 
 log = logging.getLogger("voicechat.server")
 
@@ -130,9 +133,16 @@ class CallRoutes:
         return await self._sdp_exchange(request, Dialect.BETA)
 
     async def _sdp_exchange(self, request: web.Request, dialect: Dialect) -> web.Response:
-        result = self._host.tokens.check(credential_from(request.headers, request.query))
+        credential = credential_from(request.headers, request.query)
+        result = self._host.tokens.check(credential, browser=self._host.is_browser(request.headers))
         if not result.ok:
-            return auth_error(result.reason)
+            return auth_error(result.reason, result.status)
+        owner = result.grant.owner if result.grant is not None else key_identity(credential)
+        limits = self._host.call_limits
+        refusal = limits.refusal(self._host.live_calls(), owner)
+        if refusal is not None:
+            log.warning("refused a call from %s: %s", request.remote, refusal.text)
+            return refusal
         offer = await read_offer(request)
         if isinstance(offer, web.Response):
             return offer
@@ -157,7 +167,11 @@ class CallRoutes:
             await call.close()
             reason = str(exc) or f"{type(exc).__name__} while applying it"
             return error_response(400, f"Could not use the SDP offer: {reason}.")
+        if result.grant is not None and credential is not None:
+            call.token = credential  # that ek_ key may touch this call only
+        call.owner = owner
         self._host.add_call(call)
+        asyncio.get_running_loop().call_later(limits.connect_timeout_s, _reap_if_pending, call)
         log.info(
             "session %s opened: webrtc %s%s model=%s call=%s peer=%s",
             session.get("id"),
@@ -178,11 +192,33 @@ class CallRoutes:
         )
 
     async def hangup(self, request: web.Request) -> web.Response:
-        result = self._host.tokens.check(credential_from(request.headers, request.query))
+        credential = credential_from(request.headers, request.query)
+        result = self._host.tokens.check(credential, browser=self._host.is_browser(request.headers))
         if not result.ok:
-            return auth_error(result.reason)
+            return auth_error(result.reason, result.status)
         call = self._host.find_call(request.match_info["call_id"])
-        if call is None:
+        if call is None or not may_touch(call, credential):
             return error_response(404, "No call with that id.", code="not_found", param="call_id")
         await call.close()
         return web.Response(status=200)
+
+
+def may_touch(call: RtcCall, credential: str | None) -> bool:
+    """An ``ek_`` key reaches only the call it answered; the API key (or, in the keyless demo,
+    any non-ephemeral key of a native client) reaches every call."""
+    if credential is not None and credential.startswith("ek_"):
+        return call.token is not None and hmac.compare_digest(call.token, credential)
+    return True
+
+
+def _reap_if_pending(call: RtcCall) -> None:
+    """Hang up a call whose ICE and DTLS never came up (it holds a socket and an engine)."""
+    if call.connected or call.closed:
+        return
+    log.info("call %s never connected: hung up", call.id)
+    task = asyncio.ensure_future(call.close())
+    _reaping.add(task)  # the loop keeps only a weak reference to a task
+    task.add_done_callback(_reaping.discard)
+
+
+_reaping: set[asyncio.Task[None]] = set()

@@ -26,6 +26,7 @@ from voicechat.server import sessions
 from voicechat.server.audio_out import DeltaSink
 from voicechat.server.auth import BETA_SUBPROTOCOL, credential_from, offered_subprotocols
 from voicechat.server.bridge import EventBridge
+from voicechat.server.calls import may_touch
 from voicechat.server.host import SessionHost
 from voicechat.server.http_util import auth_error, error_response
 from voicechat.server.send_queue import SendQueue
@@ -56,15 +57,16 @@ def add_routes(router: web.UrlDispatcher, host: SessionHost) -> None:
 
 async def websocket_handler(request: web.Request, host: SessionHost) -> web.StreamResponse:
     offered = offered_subprotocols(request.headers)
-    grant_check = host.tokens.check(credential_from(request.headers, request.query, offered))
+    credential = credential_from(request.headers, request.query, offered)
+    grant_check = host.tokens.check(credential, browser=host.is_browser(request.headers))
     if not grant_check.ok:
-        return auth_error(grant_check.reason)
+        return auth_error(grant_check.reason, grant_check.status)
     dialect = Dialect.BETA if is_beta(request, offered) else Dialect.GA
     azure = request.path.startswith("/openai/")
 
     call_id = request.query.get("call_id")
     if call_id:
-        return await sideband_handler(request, host, call_id)
+        return await sideband_handler(request, host, call_id, credential)
 
     transcription = request.query.get("intent") == "transcription"
     model = request.query.get("model") or request.query.get("deployment") or host.default_model
@@ -156,11 +158,12 @@ async def websocket_handler(request: web.Request, host: SessionHost) -> web.Stre
 
 
 async def sideband_handler(
-    request: web.Request, host: SessionHost, call_id: str
+    request: web.Request, host: SessionHost, call_id: str, credential: str | None
 ) -> web.StreamResponse:
-    """``GET /v1/realtime?call_id=``: a GA socket that sees and can drive a WebRTC call."""
+    """``GET /v1/realtime?call_id=``: a GA socket that sees and can drive a WebRTC call (an
+    ``ek_`` key only the call it answered)."""
     call = host.find_call(call_id)
-    if call is None:
+    if call is None or not may_touch(call, credential):
         return error_response(404, "No call with that id.", code="not_found", param="call_id")
     ws = web.WebSocketResponse(protocols=("realtime",), max_msg_size=MAX_MESSAGE_BYTES)
     await ws.prepare(request)

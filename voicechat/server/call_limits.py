@@ -1,0 +1,55 @@
+"""Caps on WebRTC calls, so SDP offers that never connect cannot exhaust the server.
+
+Each answered call holds a UDP socket and an engine. Without caps, 200 offers that never
+connect got 201 each and held their sockets for about a minute (and under a low file limit
+the server stopped accepting connections). So a call counts as *pending* from its answer until
+ICE and DTLS come up, pending calls are capped per key and per server, all calls are capped per
+key and per server, and a call still not connected :attr:`CallLimits.connect_timeout_s` after
+its answer is hung up (reaped). An offer over a cap gets a 429 in OpenAI's rate-limit shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from voicechat.server.http_util import rate_limited
+from voicechat.server.rtc import RtcCall
+
+
+@dataclass(frozen=True)
+class CallLimits:
+    """The caps (a *key* is the credential the call was answered for; ``ek_`` tokens count
+    against the key that minted them)."""
+
+    max_calls: int = 64
+    max_calls_per_key: int = 16
+    max_pending: int = 16
+    max_pending_per_key: int = 4
+    connect_timeout_s: float = 20.0
+
+    def refusal(self, calls: Iterable[RtcCall], owner: str) -> web.Response | None:
+        """The 429 for one more call of ``owner`` (``None``: it may have one)."""
+        live = [c for c in calls if not c.closed]
+        pending = [c for c in live if not c.connected]
+        checks = (
+            (len(pending), self.max_pending, "calls waiting to connect on this server"),
+            (
+                sum(c.owner == owner for c in pending),
+                self.max_pending_per_key,
+                "calls waiting to connect for this key",
+            ),
+            (len(live), self.max_calls, "calls on this server"),
+            (sum(c.owner == owner for c in live), self.max_calls_per_key, "calls for this key"),
+        )
+        for count, cap, what in checks:
+            if count >= cap:
+                return rate_limited(
+                    f"Too many {what} ({count}, the limit is {cap}). Connect or hang up a "
+                    f"call first; unconnected calls are dropped after "
+                    f"{self.connect_timeout_s:g} s.",
+                    retry_after_s=self.connect_timeout_s,
+                )
+        return None
