@@ -129,7 +129,20 @@ def serve(
     api_key: Annotated[
         str | None,
         typer.Option(
-            envvar="VOICECHAT_SERVER_KEY", help="Key clients must present (required off loopback)."
+            envvar=["VOICECHAT_SERVER_API_KEY", "VOICECHAT_SERVER_KEY"],
+            help="Key clients must present (required off loopback). On the command line it is "
+            "visible in ps: prefer --api-key-file or VOICECHAT_SERVER_API_KEY.",
+        ),
+    ] = None,
+    api_key_file: Annotated[
+        Path | None, typer.Option(help="Read the server key from the first line of this file.")
+    ] = None,
+    allow_origin: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="ORIGIN",
+            help="Trust this web origin like a native client (repeatable). Other pages need an "
+            "ek_ key minted here."
         ),
     ] = None,
 ) -> None:
@@ -138,7 +151,13 @@ def serve(
 
     raise typer.Exit(
         serve_command.run(
-            host=host, port=port, voice=voice.value, responder=responder, api_key=api_key
+            host=host,
+            port=port,
+            voice=voice.value,
+            responder=responder,
+            api_key=api_key,
+            api_key_file=api_key_file,
+            allow_origins=allow_origin or [],
         )
     )
 

@@ -153,8 +153,8 @@ class LocalServer:
         if not is_loopback(self.config.host) and not self.config.api_key:
             raise ServerConfigError(
                 f"Refusing to listen on {self.config.host} without an API key: anyone who can "
-                "reach it could use this server. Pass --api-key KEY (or set "
-                "VOICECHAT_SERVER_KEY), or bind 127.0.0.1."
+                "reach it could use this server. Pass --api-key-file FILE (or set "
+                "VOICECHAT_SERVER_API_KEY), or bind 127.0.0.1."
             )
         if self.config.voice not in ("espeak", "tone"):
             raise ServerConfigError(

@@ -20,7 +20,7 @@ from voicechat.protocol.dialect import Dialect
 from voicechat.server import sessions
 from voicechat.server.auth import credential_from, key_identity
 from voicechat.server.host import CallHost
-from voicechat.server.http_util import auth_error, error_response
+from voicechat.server.http_util import auth_error, error_response, rate_limited
 from voicechat.server.minting import session_error
 from voicechat.server.nesting import nested_too_deeply, too_deep
 from voicechat.server.rtc import RtcCall
@@ -141,8 +141,8 @@ class CallRoutes:
         limits = self._host.call_limits
         refusal = limits.refusal(self._host.live_calls(), owner)
         if refusal is not None:
-            log.warning("refused a call from %s: %s", request.remote, refusal.text)
-            return refusal
+            log.warning("refused a call from %s: %s", request.remote, refusal)
+            return rate_limited(refusal, retry_after_s=limits.connect_timeout_s)
         offer = await read_offer(request)
         if isinstance(offer, web.Response):
             return offer
@@ -165,7 +165,9 @@ class CallRoutes:
             answer = await call.answer(sdp)
         except Exception as exc:
             await call.close()
-            reason = str(exc) or f"{type(exc).__name__} while applying it"
+            reason = str(exc) or (
+                f"it is not a well-formed SDP offer (the parser stopped with {type(exc).__name__})"
+            )
             return error_response(400, f"Could not use the SDP offer: {reason}.")
         if result.grant is not None and credential is not None:
             call.token = credential  # that ek_ key may touch this call only
