@@ -142,7 +142,7 @@ def serve(
         typer.Option(
             metavar="ORIGIN",
             help="Trust this web origin like a native client (repeatable). Other pages need an "
-            "ek_ key minted here."
+            "ek_ key minted here.",
         ),
     ] = None,
 ) -> None:

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import signal
+import subprocess
+import sys
+import urllib.error
 import urllib.parse
+import urllib.request
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -361,3 +368,58 @@ async def test_bad_sdp_offer_says_why_and_minting_without_a_key_says_what_to_do(
             assert resp.status == 401
             message = (await resp.json())["error"]["message"]
             assert "didn't provide an API key" in message and "incorrect" not in message
+
+
+# --- the server key off the command line ------------------------------------------------------
+
+
+def _mint_status(base: str, key: str | None) -> int:
+    request = urllib.request.Request(
+        f"{base}/v1/realtime/client_secrets", data=b"{}", method="POST"
+    )
+    request.add_header("Content-Type", "application/json")
+    if key:
+        request.add_header("Authorization", f"Bearer {key}")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as resp:
+            return int(resp.status)
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_serve_reads_the_key_from_a_file_and_keeps_it_out_of_ps(tmp_path: Path) -> None:
+    key = "sk-from-a-file-0123456789"
+    key_file = tmp_path / "key"
+    key_file.write_text(key + "\n")
+    serve = [sys.executable, "-m", "voicechat.cli", "serve", "--port", "0", "--voice", "tone"]
+    proc = subprocess.Popen(
+        [*serve, "--api-key-file", str(key_file)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        ready = proc.stdout.readline()
+        assert ready.startswith("voicechat server ready: "), ready
+        base = ready.split()[-1]
+        assert _mint_status(base, None) == 401
+        assert _mint_status(base, "sk-wrong") == 401
+        assert _mint_status(base, key) == 200
+        assert key not in Path(f"/proc/{proc.pid}/cmdline").read_text()
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    # the environment is read too: a key there plus a file is one key too many
+    env = {**os.environ, "VOICECHAT_SERVER_API_KEY": key}
+    twice = subprocess.run(
+        [*serve, "--api-key-file", str(key_file)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert twice.returncode == 2 and "give the key once" in twice.stderr

@@ -18,6 +18,14 @@ which an in-process embedding (the client's ``--server local``) feels as audio s
 While running, the server's loggers scrub keys and ``ek_`` tokens from every line
 (:mod:`voicechat.server.redact`); ``ServerConfig``'s repr leaves the key out.
 
+Bounded against abuse (issue 14): a WebSocket client that stops reading is closed once
+``send_queue_bytes`` of events wait for it (:mod:`~voicechat.server.send_queue`); WebRTC calls
+are capped and the ones that never connect reaped (``call_limits``,
+:mod:`~voicechat.server.call_limits`); the token store is bounded; client JSON nested deeper
+than any real event is refused before anything recursive touches it
+(:mod:`~voicechat.server.nesting`); a request with an ``Origin`` (a web page) needs an ``ek_``
+key minted here unless its origin is in ``allow_origins``. ``/healthz`` counts slow readers shed.
+
 Binding anything but loopback without ``api_key``
 raises :class:`ServerConfigError`: an open Realtime endpoint on a LAN would let anyone use the
 machine's voice pipeline (and, with a ``chat:`` responder, someone's model quota).

@@ -1,9 +1,12 @@
-"""HTTP details shared by the REST endpoints: OpenAI-shaped error bodies and CORS.
+"""HTTP details shared by the REST endpoints: OpenAI-shaped error bodies, CORS, 404/405.
 
 CORS mirrors what a browser needs against the real API: a page on another origin may POST its
-SDP offer with an ephemeral key (preflight answered, ``Location`` exposed so it can learn the
-call id) and hang up, but the minting endpoints get no CORS headers — a browser must never
-hold the real key, so it cannot mint tokens itself.
+SDP offer with an ephemeral key (preflight answered with the headers it asked for, ``Location``
+exposed so it can learn the call id) and hang up, but the minting endpoints get no CORS headers
+— a browser must never hold the real key, so it cannot mint tokens itself. Which credentials a
+browser may use is :mod:`voicechat.server.auth`'s business (:func:`is_browser` tells it);
+origins the operator trusts (``--allow-origin``) get CORS on every path. A wrong path is a JSON
+404 that lists the paths served, a wrong method a JSON 405 naming the right one.
 """
 
 from __future__ import annotations
