@@ -77,6 +77,8 @@ async def test_client_that_stops_reading_is_closed_with_an_error_not_buffered() 
         assert ws.close_code == 1008
         assert error is not None and error["code"] == "client_not_reading"
         assert retrieved < retrieves  # the rest was dropped, not queued without bound
+        await until(lambda: srv.counters["send_queue_peak_bytes"], "the queue's peak reported")
+        assert srv.counters["send_queue_peak_bytes"] <= limit
 
 
 def deep_tools_session(levels: int) -> str:

@@ -138,8 +138,8 @@ class LocalServer:
         self._log_filter: redact.SecretFilter | None = None
         #: one set of limits for every session, as the real limits are per project
         self.rate_limits = RateLimits()
-        #: connections shed for not reading, calls reaped or refused (reported by ``/healthz``)
-        self.counters: dict[str, int] = {"slow_readers_closed": 0}
+        #: WebSocket clients shed for not reading, the most bytes one queue held (``/healthz``)
+        self.counters: dict[str, int] = {"slow_readers_closed": 0, "send_queue_peak_bytes": 0}
         self.port = self.config.port
 
     # --- lifecycle ----------------------------------------------------------------------------
@@ -236,8 +236,11 @@ class LocalServer:
     def send_queue_bytes(self) -> int:
         return self.config.send_queue_bytes
 
-    def slow_reader_closed(self) -> None:
-        self.counters["slow_readers_closed"] += 1
+    def send_queue_report(self, *, peak_bytes: int, shed: bool) -> None:
+        self.counters["slow_readers_closed"] += shed
+        self.counters["send_queue_peak_bytes"] = max(
+            self.counters["send_queue_peak_bytes"], peak_bytes
+        )
 
     def engine_options(self) -> EngineOptions:
         return EngineOptions(

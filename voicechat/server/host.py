@@ -45,8 +45,9 @@ class SessionHost(TokenHost, Protocol):
         """How many bytes of events may wait for one socket before its client is shed."""
         ...
 
-    def slow_reader_closed(self) -> None:
-        """A socket was closed because its client stopped reading (counted for ``/healthz``)."""
+    def send_queue_report(self, *, peak_bytes: int, shed: bool) -> None:
+        """A socket's queue shed its client for not reading (``shed``) or stopped: the most it
+        held so far (both reported by ``/healthz``)."""
         ...
 
     def new_engine(

@@ -41,7 +41,8 @@ def slow_reader_error(limit: int) -> ProtocolError:
 class SendQueue:
     """The events waiting for one socket, the task writing them, and the shedding of a slow
     reader (``on_shed`` is told, with the bytes that were waiting; ``abort`` drops the TCP
-    connection of a client that does not even take the close frame)."""
+    connection of a client that does not even take the close frame; ``on_stop`` sees the queue
+    once it is done)."""
 
     def __init__(
         self,
@@ -50,11 +51,13 @@ class SendQueue:
         abort: Callable[[], None],
         limit_bytes: int = DEFAULT_LIMIT_BYTES,
         on_shed: Callable[[int], None] | None = None,
+        on_stop: Callable[[SendQueue], None] | None = None,
     ) -> None:
         self._ws = ws
         self._abort = abort
         self.limit_bytes = limit_bytes
         self._on_shed = on_shed
+        self._on_stop = on_stop
         self._items: deque[str | tuple[int, bytes]] = deque()
         self._ready = asyncio.Event()
         self.queued_bytes = 0  # waiting or being written
@@ -100,6 +103,8 @@ class SendQueue:
         self._writer.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await self._writer
+        if self._on_stop is not None:
+            self._on_stop(self)
 
     async def _write(self) -> None:
         while True:

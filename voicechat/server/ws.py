@@ -198,7 +198,7 @@ def _send_queue(ws: web.WebSocketResponse, request: web.Request, host: SessionHo
             request.transport.abort()
 
     def shed(wanted: int) -> None:
-        host.slow_reader_closed()
+        host.send_queue_report(peak_bytes=queue.max_queued_bytes, shed=True)
         log.warning(
             "closing a websocket from %s: the client is not reading (%d bytes of events "
             "waiting, limit %d)",
@@ -207,4 +207,10 @@ def _send_queue(ws: web.WebSocketResponse, request: web.Request, host: SessionHo
             host.send_queue_bytes,
         )
 
-    return SendQueue(ws, abort=abort, limit_bytes=host.send_queue_bytes, on_shed=shed)
+    def stopped(done: SendQueue) -> None:
+        host.send_queue_report(peak_bytes=done.max_queued_bytes, shed=False)
+
+    queue = SendQueue(
+        ws, abort=abort, limit_bytes=host.send_queue_bytes, on_shed=shed, on_stop=stopped
+    )
+    return queue
