@@ -104,13 +104,7 @@ def _cors_headers(request: web.Request) -> dict[str, str]:
 
 def not_found(request: web.Request) -> web.Response:
     """404 naming the paths this server serves (a wrong ``--server`` path says what is right)."""
-    paths = sorted(
-        {
-            str(resource.canonical)
-            for resource in request.app.router.resources()
-            if resource.canonical != "/{tail:.*}"
-        }
-    )
+    paths = sorted({str(resource.canonical) for resource in request.app.router.resources()})
     return error_response(
         404,
         f"Unknown path {request.path!r}. This server serves: {', '.join(paths)}.",
