@@ -3,7 +3,10 @@
 The engine must never block on a socket, so events go into a queue that one writer task drains.
 Unbounded, that queue let one client that stopped reading grow the server by the size of every
 event it provoked (a tiny ``conversation.item.retrieve`` of a large item queues megabytes). Here
-the bytes waiting are counted; past the limit the connection is shed: what is queued is
+the bytes waiting are counted. A burst may exceed the limit (one large ``conversation.item.create``
+echoes as ``.added`` and ``.done``, 2 × 15 MB, before the writer runs), so the connection is shed
+when an event would take the queue past the limit while the socket has taken nothing for
+:data:`STALL_S`, or past :data:`HARD_FACTOR` × the limit in any case: what is queued is
 dropped, an ``error`` event and a close frame (1008, policy violation) are written after what
 the socket already holds, and if the client does not take even those within
 :data:`CLOSE_TIMEOUT_S` the TCP connection is aborted. The real service's wording for this case
@@ -15,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from collections import deque
 from collections.abc import Callable
 
@@ -26,6 +30,10 @@ from voicechat.protocol.errors import ProtocolError
 #: still sent when nothing else is waiting, so the biggest legal item can be retrieved).
 DEFAULT_LIMIT_BYTES = 16 * 1024 * 1024
 CLOSE_TIMEOUT_S = 10.0
+#: the socket has been writing one frame this long: the client is not reading
+STALL_S = 2.0
+#: the queue never holds more than this many times the limit (plus one event into an empty one)
+HARD_FACTOR = 4
 SLOW_READER_CLOSE_CODE = 1008
 SLOW_READER_CODE = "client_not_reading"
 
@@ -63,6 +71,7 @@ class SendQueue:
         self.queued_bytes = 0  # waiting or being written
         self.max_queued_bytes = 0
         self.shed = False
+        self._writing_since: float | None = None  # the frame being written was started then
         self._writer = asyncio.ensure_future(self._write())
         self._shedder: asyncio.Task[None] | None = None
 
@@ -75,9 +84,14 @@ class SendQueue:
         if self.shed or self._writer.done():
             return
         size = len(text)  # json.dumps output is ASCII: characters are bytes
-        if self.queued_bytes and self.queued_bytes + size > self.limit_bytes:
-            self._shed(self.queued_bytes + size)
-            return
+        wanted = self.queued_bytes + size
+        if self.queued_bytes and wanted > self.limit_bytes:
+            stalled = (
+                self._writing_since is not None and time.monotonic() - self._writing_since > STALL_S
+            )
+            if stalled or wanted > HARD_FACTOR * self.limit_bytes:
+                self._shed(wanted)
+                return
         self._items.append(text)
         self.queued_bytes += size
         self.max_queued_bytes = max(self.max_queued_bytes, self.queued_bytes)
@@ -109,9 +123,11 @@ class SendQueue:
     async def _write(self) -> None:
         while True:
             while not self._items:
+                self._writing_since = None
                 self._ready.clear()
                 await self._ready.wait()
             item = self._items[0]
+            self._writing_since = time.monotonic()
             if isinstance(item, tuple):
                 await self._ws.close(code=item[0], message=item[1])
                 return
