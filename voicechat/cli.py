@@ -95,8 +95,22 @@ def serve(
     api_key: Annotated[
         str | None,
         typer.Option(
-            envvar="VOICECHAT_SERVER_KEY", show_envvar=True, metavar="KEY",
-            help="Key clients must present (required off loopback).",
+            envvar=["VOICECHAT_SERVER_API_KEY", "VOICECHAT_SERVER_KEY"], show_envvar=True,
+            metavar="KEY",
+            help="Key clients must present (required off loopback). On the command line it is "
+            "visible in ps: prefer --api-key-file or VOICECHAT_SERVER_API_KEY.",
+        ),
+    ] = None,
+    api_key_file: Annotated[
+        Path | None,
+        typer.Option(metavar="FILE", help="Read the server key from the first line of this file."),
+    ] = None,
+    allow_origin: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="ORIGIN",
+            help="Trust this web origin like a native client (repeatable). Other pages need an "
+            "ek_ key minted here.",
         ),
     ] = None,
     verbose: opt.ServeVerbose = 0,
@@ -108,7 +122,8 @@ def serve(
     raise typer.Exit(
         serve_command.run(
             host=host, port=opt.port_number(port), voice=opt.choice("--voice", voice, opt.VOICES),
-            responder=responder, api_key=api_key, verbose=verbose, log_level=log_level,
+            responder=responder, api_key=api_key, api_key_file=api_key_file,
+            allow_origins=allow_origin or [], verbose=verbose, log_level=log_level,
         )
     )
 

@@ -10,12 +10,42 @@ import asyncio
 import contextlib
 import signal
 import sys
+from collections.abc import Sequence
+from pathlib import Path
 
 from voicechat.commands import logs
 
 
+def read_api_key(api_key: str | None, api_key_file: Path | None) -> str | None:
+    """The server key from ``--api-key-file`` (first line) or ``--api-key``/the environment.
+
+    A file (or ``VOICECHAT_SERVER_API_KEY``) keeps the key out of the process list: anything on
+    the command line is readable by every local user through ``ps``.
+    """
+    if api_key_file is None:
+        return api_key
+    if api_key is not None:
+        raise ValueError("give the key once: --api-key (or its variable) or --api-key-file")
+    try:
+        lines = api_key_file.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"cannot read --api-key-file {api_key_file}: {exc}") from None
+    key = lines[0].strip() if lines else ""
+    if not key:
+        raise ValueError(f"--api-key-file {api_key_file} is empty: put the key on its first line")
+    return key
+
+
 def run(
-    *, host: str, port: int, voice: str, responder: str, api_key: str | None, verbose: int = 0,
+    *,
+    host: str,
+    port: int,
+    voice: str,
+    responder: str,
+    api_key: str | None,
+    api_key_file: Path | None = None,
+    allow_origins: Sequence[str] = (),
+    verbose: int = 0,
     log_level: str | None = None,
 ) -> int:
     try:
@@ -27,12 +57,23 @@ def run(
     from voicechat.server.redact import SecretFilter
     from voicechat.server.voice.responders import ResponderError
 
+    try:
+        api_key = read_api_key(api_key, api_key_file)
+    except ValueError as exc:
+        print(f"voicechat serve: {exc}", file=sys.stderr)
+        return 2
     # one line per session by default; aioice's ICE chatter only with -v
     handler = logs.configure(level, logs.library_level_for(level, verbose), stream=sys.stderr,
                              fmt="%(asctime)s %(message)s")
     handler.addFilter(SecretFilter([api_key or ""]))  # every library's lines, not only ours
     config = ServerConfig(
-        host=host, port=port, voice=voice, responder=responder, api_key=api_key, asr_workers=1
+        host=host,
+        port=port,
+        voice=voice,
+        responder=responder,
+        api_key=api_key,
+        asr_workers=1,
+        allow_origins=list(allow_origins),
     )
 
     async def serve() -> int:
@@ -57,6 +98,10 @@ def run(
             f"websocket_base_url='{server.ws_url}')"
         )
         print("  auth:         " + ("API key required" if api_key else "any key (loopback demo)"))
+        print(
+            "  browsers:     only with an ek_ key minted here"
+            + (f"; trusted origins: {', '.join(allow_origins)}" if allow_origins else "")
+        )
         sys.stdout.flush()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

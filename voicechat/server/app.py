@@ -18,6 +18,14 @@ which an in-process embedding (the client's ``--server local``) feels as audio s
 While running, the server's loggers scrub keys and ``ek_`` tokens from every line
 (:mod:`voicechat.server.redact`); ``ServerConfig``'s repr leaves the key out.
 
+Bounded against abuse (issue 14): a WebSocket client that stops reading is closed once
+``send_queue_bytes`` of events wait for it (:mod:`~voicechat.server.send_queue`); WebRTC calls
+are capped and the ones that never connect reaped (``call_limits``,
+:mod:`~voicechat.server.call_limits`); the token store is bounded; client JSON nested deeper
+than any real event is refused before anything recursive touches it
+(:mod:`~voicechat.server.nesting`); a request with an ``Origin`` (a web page) needs an ``ek_``
+key minted here unless its origin is in ``allow_origins``. ``/healthz`` counts slow readers shed.
+
 Binding anything but loopback without ``api_key``
 raises :class:`ServerConfigError`: an open Realtime endpoint on a LAN would let anyone use the
 machine's voice pipeline (and, with a ``chat:`` responder, someone's model quota).
@@ -45,7 +53,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,13 +63,15 @@ from voicechat.protocol.dialect import Dialect
 from voicechat.server import redact, ws
 from voicechat.server.audio_out import AudioSink
 from voicechat.server.auth import TokenStore
+from voicechat.server.call_limits import CallLimits
 from voicechat.server.calls import CallRoutes
 from voicechat.server.engine import Engine
-from voicechat.server.http_util import cors_middleware
+from voicechat.server.http_util import cors_middleware, is_browser
 from voicechat.server.minting import MintingRoutes
 from voicechat.server.options import EngineOptions
 from voicechat.server.rate_limits import RateLimits
 from voicechat.server.rtc import RtcCall
+from voicechat.server.send_queue import DEFAULT_LIMIT_BYTES as DEFAULT_SEND_QUEUE_BYTES
 from voicechat.server.voicekit import VoiceKit
 
 log = logging.getLogger("voicechat.server")
@@ -88,6 +98,13 @@ class ServerConfig:
     #: open-vocabulary recogniser holds the GIL, so ``voicechat serve`` uses 1 to keep audio smooth.
     asr_workers: int = 0
     warm_up: bool = True  # load ASR/VAD/voice before serving (first turns then never stall)
+    #: bytes of events that may wait for one WebSocket client before it is closed as not reading
+    send_queue_bytes: int = DEFAULT_SEND_QUEUE_BYTES
+    #: web origins trusted like native clients (any key as configured, minting too); any other
+    #: request with an ``Origin`` header needs an ``ek_`` key minted here
+    allow_origins: list[str] = field(default_factory=list)
+    #: caps on WebRTC calls and the reaping of calls that never connect
+    call_limits: CallLimits = field(default_factory=CallLimits)
 
 
 def is_loopback(host: str) -> bool:
@@ -121,6 +138,8 @@ class LocalServer:
         self._log_filter: redact.SecretFilter | None = None
         #: one set of limits for every session, as the real limits are per project
         self.rate_limits = RateLimits()
+        #: WebSocket clients shed for not reading, the most bytes one queue held (``/healthz``)
+        self.counters: dict[str, int] = {"slow_readers_closed": 0, "send_queue_peak_bytes": 0}
         self.port = self.config.port
 
     # --- lifecycle ----------------------------------------------------------------------------
@@ -142,8 +161,8 @@ class LocalServer:
         if not is_loopback(self.config.host) and not self.config.api_key:
             raise ServerConfigError(
                 f"Refusing to listen on {self.config.host} without an API key: anyone who can "
-                "reach it could use this server. Pass --api-key KEY (or set "
-                "VOICECHAT_SERVER_KEY), or bind 127.0.0.1."
+                "reach it could use this server. Pass --api-key-file FILE (or set "
+                "VOICECHAT_SERVER_API_KEY), or bind 127.0.0.1."
             )
         if self.config.voice not in ("espeak", "tone"):
             raise ServerConfigError(
@@ -160,7 +179,8 @@ class LocalServer:
 
             use_loopback_ice()
         app = web.Application(
-            middlewares=[cors_middleware], client_max_size=ws.MAX_MESSAGE_BYTES + 1024 * 1024
+            middlewares=[cors_middleware(frozenset(self.config.allow_origins))],
+            client_max_size=ws.MAX_MESSAGE_BYTES + 1024 * 1024,
         )
         self._routes(app)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
@@ -198,9 +218,29 @@ class LocalServer:
     def default_model(self) -> str:
         return self.config.model
 
+    def is_browser(self, headers: Mapping[str, str]) -> bool:
+        return is_browser(headers, self.config.allow_origins)
+
+    @property
+    def call_limits(self) -> CallLimits:
+        return self.config.call_limits
+
+    def live_calls(self) -> Iterable[RtcCall]:
+        return self.calls.values()
+
     @property
     def ws_audio_speedup(self) -> float:
         return self.config.ws_audio_speedup
+
+    @property
+    def send_queue_bytes(self) -> int:
+        return self.config.send_queue_bytes
+
+    def send_queue_report(self, *, peak_bytes: int, shed: bool) -> None:
+        self.counters["slow_readers_closed"] += shed
+        self.counters["send_queue_peak_bytes"] = max(
+            self.counters["send_queue_peak_bytes"], peak_bytes
+        )
 
     def engine_options(self) -> EngineOptions:
         return EngineOptions(
@@ -263,10 +303,6 @@ class LocalServer:
         CallRoutes(self).add_to(router)
         MintingRoutes(self).add_to(router)
         router.add_get("/healthz", self._health)
-        router.add_route("OPTIONS", "/{tail:.*}", self._options)
-
-    async def _options(self, request: web.Request) -> web.Response:
-        return web.Response(status=204)  # the CORS middleware answers preflights
 
     async def _health(self, request: web.Request) -> web.Response:
         """Liveness plus outgoing-audio pacing figures (the load benchmark reads them)."""
@@ -277,7 +313,14 @@ class LocalServer:
         stats = dict(self.audio_stats)
         for call in self.calls.values():
             stats = _add_track_stats(stats, call.track)
-        return web.json_response({"status": "ok", "sessions": self.session_count, "audio": stats})
+        return web.json_response(
+            {
+                "status": "ok",
+                "sessions": self.session_count,
+                "audio": stats,
+                "counters": dict(self.counters),
+            }
+        )
 
 
 def _add_track_stats(stats: dict[str, float], track: Any) -> dict[str, float]:

@@ -17,6 +17,7 @@ from voicechat.protocol.dialect import Dialect
 from voicechat.protocol.errors import ProtocolError
 from voicechat.protocol.mapping import client_event_to_canonical, server_event_from_canonical
 from voicechat.server.engine import Engine
+from voicechat.server.nesting import nested_too_deeply, too_deep
 
 Validator = Callable[..., ProtocolError | None]
 
@@ -61,6 +62,9 @@ class EventBridge:
             engine.error(errors.invalid_json("expected a JSON object"))
             return
         client_event_id = data.get("event_id") if isinstance(data.get("event_id"), str) else None
+        if too_deep(data):  # before validation and deepcopy, which recurse per level
+            engine.error(nested_too_deeply(), client_event_id)
+            return
         if not isinstance(data.get("type"), str):
             engine.error(errors.missing_event_type(), client_event_id)
             return

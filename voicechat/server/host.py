@@ -7,12 +7,13 @@ say) can serve the same routes by providing just these members.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
 from voicechat.protocol.dialect import Dialect
 from voicechat.server.audio_out import AudioSink
 from voicechat.server.auth import TokenStore
+from voicechat.server.call_limits import CallLimits
 from voicechat.server.engine import Engine
 from voicechat.server.rtc import RtcCall
 
@@ -28,12 +29,26 @@ class TokenHost(Protocol):
     @property
     def default_model(self) -> str: ...
 
+    def is_browser(self, headers: Mapping[str, str]) -> bool:
+        """Whether a request comes from a web page the operator did not trust (``Origin``)."""
+        ...
+
 
 class SessionHost(TokenHost, Protocol):
     """The WebSocket transport: builds engines, counts sessions, finds calls for the sideband."""
 
     @property
     def ws_audio_speedup(self) -> float: ...
+
+    @property
+    def send_queue_bytes(self) -> int:
+        """How many bytes of events may wait for one socket before its client is shed."""
+        ...
+
+    def send_queue_report(self, *, peak_bytes: int, shed: bool) -> None:
+        """A socket's queue shed its client for not reading (``shed``) or stopped: the most it
+        held so far (both reported by ``/healthz``)."""
+        ...
 
     def new_engine(
         self,
@@ -58,5 +73,10 @@ class CallHost(TokenHost, Protocol):
     def new_call(self, *, dialect: Dialect, azure: bool, session: JSON) -> RtcCall: ...
 
     def add_call(self, call: RtcCall) -> None: ...
+
+    @property
+    def call_limits(self) -> CallLimits: ...
+
+    def live_calls(self) -> Iterable[RtcCall]: ...
 
     def find_call(self, call_id: str) -> RtcCall | None: ...

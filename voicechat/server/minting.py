@@ -15,10 +15,18 @@ from aiohttp import web
 from voicechat.protocol.dialect import Dialect
 from voicechat.protocol.mapping import session_to_beta, session_to_ga
 from voicechat.server import sessions
-from voicechat.server.auth import BETA_TTL_S, GA_DEFAULT_TTL_S, credential_from, ttl_from
+from voicechat.server.auth import (
+    BETA_TTL_S,
+    GA_DEFAULT_TTL_S,
+    StoreFull,
+    credential_from,
+    key_identity,
+    ttl_from,
+)
 from voicechat.server.bridge import EventBridge
 from voicechat.server.host import TokenHost
-from voicechat.server.http_util import auth_error, error_response
+from voicechat.server.http_util import auth_error, error_response, rate_limited
+from voicechat.server.nesting import nested_too_deeply, too_deep
 
 
 def session_error(
@@ -38,7 +46,9 @@ async def json_body(request: web.Request) -> dict[str, Any] | web.Response:
         return {}
     try:
         body = json.loads(await request.text() or "{}")
-    except ValueError as exc:
+    except RecursionError:
+        return error_response(400, nested_too_deeply("The JSON body").message, code="invalid_json")
+    except ValueError as exc:  # UnicodeDecodeError included: the body is not UTF-8
         return error_response(
             400,
             f"We could not parse the JSON body of your request. ({exc})",
@@ -46,6 +56,9 @@ async def json_body(request: web.Request) -> dict[str, Any] | web.Response:
         )
     if not isinstance(body, dict):
         return error_response(400, "The request body must be a JSON object.")
+    if too_deep(body):
+        problem = nested_too_deeply("The JSON body")
+        return error_response(400, problem.message, code=problem.code)
     return body
 
 
@@ -63,11 +76,24 @@ class MintingRoutes:
         router.add_post("/v1/realtime/transcription_sessions", self.beta_transcription_sessions)
 
     async def _body(self, request: web.Request) -> dict[str, Any] | web.Response:
-        """The JSON body of a token-minting request, or the error response (401/400) to send."""
-        result = self._host.tokens.check_key(credential_from(request.headers, request.query))
+        """The JSON body of a token-minting request, or the error response (401/403/400)."""
+        result = self._host.tokens.check_key(
+            credential_from(request.headers, request.query),
+            browser=self._host.is_browser(request.headers),
+        )
         if not result.ok:
-            return auth_error(result.reason)
+            return auth_error(result.reason, result.status)
         return await json_body(request)
+
+    def _mint(
+        self, request: web.Request, session: dict[str, Any], dialect: Dialect, ttl: int
+    ) -> tuple[str, int] | web.Response:
+        """A token bound to the minting key's identity, or the 429 when the store is full."""
+        owner = key_identity(credential_from(request.headers, request.query))
+        try:
+            return self._host.tokens.mint(session, dialect, ttl, owner=owner)
+        except StoreFull as exc:
+            return rate_limited(str(exc), retry_after_s=60)
 
     async def client_secrets(self, request: web.Request) -> web.Response:
         body = await self._body(request)
@@ -84,7 +110,10 @@ class MintingRoutes:
         if problem:
             return problem
         session = sessions.session_from_request(self._host.default_model, requested)
-        token, expires_at = self._host.tokens.mint(session, Dialect.GA, ttl)
+        minted = self._mint(request, session, Dialect.GA, ttl)
+        if isinstance(minted, web.Response):
+            return minted
+        token, expires_at = minted
         session["expires_at"] = expires_at
         return web.json_response({"value": token, "expires_at": expires_at, "session": session})
 
@@ -109,7 +138,10 @@ class MintingRoutes:
         model = str(body.get("model") or self._host.default_model)
         requested = session_to_ga(flat, transcription=transcription)
         session = sessions.session_from_request(model, requested, transcription=transcription)
-        token, expires_at = self._host.tokens.mint(session, Dialect.BETA, ttl)
+        minted = self._mint(request, session, Dialect.BETA, ttl)
+        if isinstance(minted, web.Response):
+            return minted
+        token, expires_at = minted
         out = session_to_beta(session)
         out.update(
             {

@@ -11,6 +11,7 @@ bug report must never paste a key.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 
 from voicechat.protocol.secrets import redact_text
@@ -21,8 +22,18 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     return redact_text(text, secrets)
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with control characters written as ``\\xNN``: a newline a client smuggled into a
+    model name cannot forge a log line, nor an escape sequence drive the operator's terminal."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 class SecretFilter(logging.Filter):
-    """A logging filter that rewrites each record (message, arguments, traceback) redacted."""
+    """A logging filter that rewrites each record (message, arguments, traceback) redacted, its
+    message on one line with control characters escaped."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         super().__init__()
@@ -30,7 +41,7 @@ class SecretFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        record.msg = redact(message, self.secrets)
+        record.msg = escape_controls(redact(message, self.secrets))
         record.args = None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)

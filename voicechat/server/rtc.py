@@ -63,6 +63,12 @@ class RtcCall:
         self._closing = False
         self.started = False
         self.opened_at = time.monotonic()
+        #: ICE and DTLS came up: the call is no longer pending (see ``server/call_limits.py``)
+        self.connected = False
+        #: who answered for it: the ``ek_`` token (which may touch only this call) and the key
+        #: identity its caps count against; set by the call routes
+        self.token: str | None = None
+        self.owner = ""
         self.engine = Engine(
             emit=self._send,
             dialect=dialect,
@@ -153,7 +159,13 @@ class RtcCall:
         if self._closer is None:
             self._closer = asyncio.ensure_future(self.close())
 
+    @property
+    def closed(self) -> bool:
+        return self._closing
+
     def _on_state(self) -> None:
+        if self.pc.connectionState == "connected":
+            self.connected = True
         if self.pc.connectionState in ("failed", "closed") and self._closer is None:
             self._closer = asyncio.ensure_future(self.close())
 

@@ -26,14 +26,15 @@ from voicechat.server import sessions
 from voicechat.server.audio_out import DeltaSink
 from voicechat.server.auth import BETA_SUBPROTOCOL, credential_from, offered_subprotocols
 from voicechat.server.bridge import EventBridge
+from voicechat.server.calls import may_touch
 from voicechat.server.host import SessionHost
 from voicechat.server.http_util import auth_error, error_response
+from voicechat.server.send_queue import SendQueue
 
 log = logging.getLogger("voicechat.server")
 
 #: The real API rejects client events over 15 MiB; a bigger frame closes the socket (1009).
 MAX_MESSAGE_BYTES = 15 * 1024 * 1024
-_CLOSE = object()
 
 
 def is_beta(request: web.Request, offered: list[str]) -> bool:
@@ -56,15 +57,16 @@ def add_routes(router: web.UrlDispatcher, host: SessionHost) -> None:
 
 async def websocket_handler(request: web.Request, host: SessionHost) -> web.StreamResponse:
     offered = offered_subprotocols(request.headers)
-    grant_check = host.tokens.check(credential_from(request.headers, request.query, offered))
+    credential = credential_from(request.headers, request.query, offered)
+    grant_check = host.tokens.check(credential, browser=host.is_browser(request.headers))
     if not grant_check.ok:
-        return auth_error(grant_check.reason)
+        return auth_error(grant_check.reason, grant_check.status)
     dialect = Dialect.BETA if is_beta(request, offered) else Dialect.GA
     azure = request.path.startswith("/openai/")
 
     call_id = request.query.get("call_id")
     if call_id:
-        return await sideband_handler(request, host, call_id)
+        return await sideband_handler(request, host, call_id, credential)
 
     transcription = request.query.get("intent") == "transcription"
     model = request.query.get("model") or request.query.get("deployment") or host.default_model
@@ -84,15 +86,15 @@ async def websocket_handler(request: web.Request, host: SessionHost) -> web.Stre
     await ws.prepare(request)
 
     bridge = EventBridge(dialect, azure=azure)
-    queue: asyncio.Queue[Any] = asyncio.Queue()
+    queue = _send_queue(ws, request, host)
 
     def send(event: dict[str, Any]) -> None:
         text = bridge.outgoing(event)
         if text is not None:
-            queue.put_nowait(text)
+            queue.put(text)
 
     def expire() -> None:
-        queue.put_nowait(_CLOSE)
+        queue.put_close(1001, b"session expired")
 
     engine = host.new_engine(
         emit=send,
@@ -102,15 +104,6 @@ async def websocket_handler(request: web.Request, host: SessionHost) -> web.Stre
         on_expired=expire,
     )
 
-    async def writer() -> None:
-        while True:
-            item = await queue.get()
-            if item is _CLOSE:
-                await ws.close(code=1001, message=b"session expired")
-                return
-            await ws.send_str(item)
-
-    writer_task = asyncio.ensure_future(writer())
     host.session_opened(engine)
     started = time.monotonic()
     peer = request.remote or "?"
@@ -126,8 +119,8 @@ async def websocket_handler(request: web.Request, host: SessionHost) -> web.Stre
     try:
         await engine.start()
         async for msg in ws:
-            if writer_task.done():
-                close_reason = "send failed"
+            if queue.failed:
+                close_reason = "client not reading" if queue.shed else "send failed"
                 break
             if msg.type == WSMsgType.TEXT:
                 await bridge.incoming(msg.data, engine)
@@ -144,13 +137,11 @@ async def websocket_handler(request: web.Request, host: SessionHost) -> web.Stre
     finally:
         await engine.close()
         host.session_closed(engine)
-        if not writer_task.done():
-            # let queued events (e.g. the session_expired error) go out before closing
-            with contextlib.suppress(asyncio.TimeoutError, Exception):
-                await asyncio.wait_for(_drain(queue), timeout=1.0)
-            writer_task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await writer_task
+        if queue.shed:
+            close_reason = "client not reading"
+        else:  # let queued events (e.g. the session_expired error) go out before closing
+            await queue.drain(timeout=1.0)
+        await queue.stop()
         if not ws.closed:
             with contextlib.suppress(Exception):
                 await ws.close()
@@ -167,42 +158,59 @@ async def websocket_handler(request: web.Request, host: SessionHost) -> web.Stre
 
 
 async def sideband_handler(
-    request: web.Request, host: SessionHost, call_id: str
+    request: web.Request, host: SessionHost, call_id: str, credential: str | None
 ) -> web.StreamResponse:
-    """``GET /v1/realtime?call_id=``: a GA socket that sees and can drive a WebRTC call."""
+    """``GET /v1/realtime?call_id=``: a GA socket that sees and can drive a WebRTC call (an
+    ``ek_`` key only the call it answered)."""
     call = host.find_call(call_id)
-    if call is None:
+    if call is None or not may_touch(call, credential):
         return error_response(404, "No call with that id.", code="not_found", param="call_id")
     ws = web.WebSocketResponse(protocols=("realtime",), max_msg_size=MAX_MESSAGE_BYTES)
     await ws.prepare(request)
     bridge = EventBridge(Dialect.GA)
-    queue: asyncio.Queue[str] = asyncio.Queue()
+    queue = _send_queue(ws, request, host)
 
     def listen(event: dict[str, Any]) -> None:
         text = bridge.outgoing(event)
         if text is not None:
-            queue.put_nowait(text)
-
-    async def writer() -> None:
-        while True:
-            await ws.send_str(await queue.get())
+            queue.put(text)
 
     remove = call.add_listener(listen)
-    task = asyncio.ensure_future(writer())
     try:
         async for msg in ws:
-            if msg.type.name == "TEXT":
+            if queue.failed:
+                break
+            if msg.type == WSMsgType.TEXT:
                 await bridge.incoming(msg.data, call.engine)
-            elif msg.type.name == "ERROR":
+            elif msg.type == WSMsgType.ERROR:
                 break
     finally:
         remove()
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
+        await queue.stop()
     return ws
 
 
-async def _drain(queue: asyncio.Queue[Any]) -> None:
-    while not queue.empty():
-        await asyncio.sleep(0.01)
+def _send_queue(ws: web.WebSocketResponse, request: web.Request, host: SessionHost) -> SendQueue:
+    """The bounded outgoing queue of one socket; shedding a slow reader is logged and counted."""
+
+    def abort() -> None:
+        if request.transport is not None:
+            request.transport.abort()
+
+    def shed(wanted: int) -> None:
+        host.send_queue_report(peak_bytes=queue.max_queued_bytes, shed=True)
+        log.warning(
+            "closing a websocket from %s: the client is not reading (%d bytes of events "
+            "waiting, limit %d)",
+            request.remote or "?",
+            wanted,
+            host.send_queue_bytes,
+        )
+
+    def stopped(done: SendQueue) -> None:
+        host.send_queue_report(peak_bytes=done.max_queued_bytes, shed=False)
+
+    queue = SendQueue(
+        ws, abort=abort, limit_bytes=host.send_queue_bytes, on_shed=shed, on_stop=stopped
+    )
+    return queue
