@@ -82,6 +82,19 @@ def test_barge_in_after_real_playback_is_not_self_interruption(tmp_path: Path) -
     assert rules_for(tmp_path, echo) == {"self-interruption"}
 
 
+def test_a_cut_before_any_audio_was_heard_is_not_echo(tmp_path: Path) -> None:
+    """A real beta WebRTC log: speech_started right after playback began, but the server's
+    truncation says 0 ms had been played, so the user was talking, not the speaker."""
+    echo = start() + speech(1.0, "u1", 1000, 2500) + webrtc_response(3.0, "r1", cut_at=0.05)
+
+    def truncated(played_ms: int) -> tuple:
+        return (3.3, "in", {"type": "conversation.item.truncated", "item_id": "r1_item",
+                            "content_index": 0, "audio_end_ms": played_ms})
+
+    assert rules_for(tmp_path, [*echo, truncated(0)]) == set()
+    assert rules_for(tmp_path, [*echo, truncated(400)]) == {"self-interruption"}
+
+
 def test_one_short_blip_among_normal_turns_is_fine(tmp_path: Path) -> None:
     rows = start()
     for n, (a, b) in enumerate([(0, 1500), (3000, 3200), (5000, 7000), (9000, 11000)]):

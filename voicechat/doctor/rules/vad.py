@@ -22,6 +22,10 @@ SHORT_SEGMENT_MS = 500
 SELF_INTERRUPT_S = 1.0
 #: Without times: at most this many output deltas before the cut counts as "moments".
 SELF_INTERRUPT_DELTAS = 3
+#: A cut whose truncation says less assistant audio than this was played cannot have been
+#: triggered by its echo: there was nothing (or a click) to hear. Real beta WebRTC logs show
+#: such cuts (``audio_end_ms`` 0 and 20) when the user simply kept talking.
+ECHO_MIN_PLAYED_MS = 200
 
 _OUTPUT_DELTAS = frozenset({"response.output_audio.delta", "response.output_audio_transcript.delta",
                             "response.output_text.delta"})
@@ -121,7 +125,7 @@ class SelfInterruption(Rule):
         "input_audio_buffer.speech_started", "output_audio_buffer.stopped",
         "local.playback.drained", "response.created",
         "output_audio_buffer.cleared", "response.done", "conversation.item.truncate",
-        "response.cancel", "output_audio_buffer.clear"}
+        "conversation.item.truncated", "response.cancel", "output_audio_buffer.clear"}
 
     def __init__(self) -> None:
         super().__init__()
@@ -129,9 +133,13 @@ class SelfInterruption(Rule):
         self.playing_id: str | None = None
         self.deltas = 0
         self.suspect: tuple[Entry, Entry, int] | None = None  # (start, speech_started, deltas)
+        #: A cut that looked like echo, held until the truncation says how much was played.
+        self.pending: tuple[Entry, str] | None = None
 
     def feed(self, entry: Entry, ctx: Context) -> None:
         kind = entry.type
+        if kind in ("conversation.item.truncate", "conversation.item.truncated"):
+            self._judge_pending(entry)
         if entry.dir == "in" and kind == "output_audio_buffer.started":
             self._start(entry, response_id(entry))
         elif kind == "local.playback.started" and not ctx.webrtc:
@@ -152,9 +160,13 @@ class SelfInterruption(Rule):
                 gap = since(start, speech)
                 when = f"+{ms(gap)}" if gap is not None else f"after {deltas} output deltas"
                 rid = self.playing_id or "?"
-                self.add(speech, f"{rid}: playback started {start.where()} ({start.type}), user "
-                                 f"speech_started {when} ({speech.canonical.get('item_id')}), "
-                                 f"playback cut {entry.where()} ({entry.type})")
+                self._commit()
+                self.pending = (speech, f"{rid}: playback started {start.where()} ({start.type}), "
+                                        f"user speech_started {when} "
+                                        f"({speech.canonical.get('item_id')}), playback cut "
+                                        f"{entry.where()} ({entry.type})")
+                if kind == "conversation.item.truncate":
+                    self._judge_pending(entry)
             self._stop()
         elif kind in ("output_audio_buffer.stopped", "local.playback.drained") or (
             kind == "response.created" and not ctx.webrtc and not ctx.ours
@@ -179,7 +191,24 @@ class SelfInterruption(Rule):
         return entry.dir == "out" and kind in ("conversation.item.truncate", "response.cancel",
                                                "output_audio_buffer.clear")
 
+    def _judge_pending(self, truncation: Entry) -> None:
+        """Keep the held cut as echo unless the truncation shows almost nothing was played."""
+        played = truncation.canonical.get("audio_end_ms")
+        if self.pending is not None and isinstance(played, int | float) \
+                and played < ECHO_MIN_PLAYED_MS:
+            self.pending = None  # the user talked over a reply they had not heard yet
+        self._commit()
+
+    def _commit(self) -> None:
+        if self.pending is not None:
+            self.add(*self.pending)
+            self.pending = None
+
+    def conclude(self, ctx: Context) -> None:
+        self._commit()
+
     def _start(self, entry: Entry, rid: str | None) -> None:
+        self._commit()
         self.playing = entry
         self.playing_id = rid
         self.deltas = 0
