@@ -189,7 +189,7 @@ class _Builder:
         self.first_stamp: float | None = None
 
     def entry(self, raw: _Raw, line: int, prefix: str | None, kind: str, *,
-              redact: bool = True) -> Entry:
+              redact: bool = True, in_array: bool = False) -> Entry:
         event = redact_event(raw.event) if redact else raw.event
         kind_name = event["type"]
         direction = raw.dir or infer_direction(kind_name)
@@ -210,7 +210,7 @@ class _Builder:
         index = self.stats.events
         self.stats.events += 1
         return Entry(index=index, line=line, t=t, ts=stamp, dir=direction, event=event,
-                     canonical=canonical)
+                     canonical=canonical, in_array=in_array)
 
 
 def read_entries(path: Path | str, stats: ReadStats | None = None) -> Iterator[Entry]:
@@ -339,7 +339,7 @@ def _read_array(handle: IO[str], stats: ReadStats, builder: _Builder) -> Iterato
         if raw is None:
             stats.skipped_lines += 1
         else:
-            yield builder.entry(raw, start_line, None, "json-array")
+            yield builder.entry(raw, start_line, None, "json-array", in_array=True)
         if pos > _CHUNK:
             buf = buf[pos:]
             pos = 0

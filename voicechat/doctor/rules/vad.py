@@ -26,6 +26,11 @@ SELF_INTERRUPT_DELTAS = 3
 #: triggered by its echo: there was nothing (or a click) to hear. Real beta WebRTC logs show
 #: such cuts (``audio_end_ms`` 0 and 20) when the user simply kept talking.
 ECHO_MIN_PLAYED_MS = 200
+#: ... and one showing more than this was played came well after the first moments: the
+#: server truncates when VAD fires, at most ~0.5 s after speech began, so the speech began
+#: after ``SELF_INTERRUPT_S`` of playback. A real GA WebRTC capture's user interrupted at 1640 ms
+#: after 3 transcript deltas (WebRTC sends the text well ahead of the sound).
+ECHO_MAX_PLAYED_MS = int(SELF_INTERRUPT_S * 1000) + 500
 
 _OUTPUT_DELTAS = frozenset({"response.output_audio.delta", "response.output_audio_transcript.delta",
                             "response.output_text.delta"})
@@ -192,11 +197,12 @@ class SelfInterruption(Rule):
                                                "output_audio_buffer.clear")
 
     def _judge_pending(self, truncation: Entry) -> None:
-        """Keep the held cut as echo unless the truncation shows almost nothing was played."""
+        """Keep the held cut as echo unless the truncation shows how much was played was too
+        little to echo or too much for "moments after playback began"."""
         played = truncation.canonical.get("audio_end_ms")
         if self.pending is not None and isinstance(played, int | float) \
-                and played < ECHO_MIN_PLAYED_MS:
-            self.pending = None  # the user talked over a reply they had not heard yet
+                and not ECHO_MIN_PLAYED_MS <= played <= ECHO_MAX_PLAYED_MS:
+            self.pending = None  # the user talked over the reply: not its echo
         self._commit()
 
     def _commit(self) -> None:
