@@ -62,6 +62,22 @@ def test_idle_user_after_playback_is_not_a_stuck_mic(tmp_path: Path) -> None:
     assert rules_for(tmp_path, rows) == {"mic-not-resumed"}  # 40 s open, no user audio
 
 
+def test_a_commit_after_playback_shows_presence_only_without_vad(tmp_path: Path) -> None:
+    """With server VAD a client commit is teardown (a real GA WebRTC capture's Stop sends
+    commit + cancel + clear right after the last reply); in push-to-talk it is a user who
+    spoke into a mic that captured nothing."""
+    stop = [(5.0, "out", {"type": "input_audio_buffer.commit"}),
+            (5.3, "in", {"type": "error", "error": {
+                "type": "invalid_request_error", "code": "input_audio_buffer_commit_empty",
+                "message": "buffer only has 0.00ms of audio"}})]
+    vad = start() + speech(1.0, "u1", 1000, 2500) + webrtc_response(3.0, "r1") + stop
+    assert "mic-not-resumed" not in rules_for(tmp_path, vad)
+    ptt_session = {**GA_SESSION, "audio": {"input": {"transcription": None,
+                                                     "turn_detection": None}}}
+    ptt = [(0.0, "in", {"type": "session.created", "session": ptt_session}), *vad[1:]]
+    assert "mic-not-resumed" in rules_for(tmp_path, ptt)
+
+
 def test_our_log_unmuted_quickly_is_fine_late_unmute_is_not(tmp_path: Path) -> None:
     base = start() + speech(1.0, "u1", 1000, 2500) + webrtc_response(3.0, "r1")
     base.insert(-2, (3.1, "local", {"type": "local.mic.muted", "reason": "playback"}))
@@ -80,6 +96,21 @@ def test_barge_in_after_real_playback_is_not_self_interruption(tmp_path: Path) -
     echo = start() + speech(1.0, "u1", 1000, 2500) + webrtc_response(3.0, "r1", cut_at=0.4)
     echo += speech(3.6, "u2", 5000, 6500)[1:]
     assert rules_for(tmp_path, echo) == {"self-interruption"}
+
+
+def test_a_cut_whose_truncation_rules_out_echo_is_not_reported(tmp_path: Path) -> None:
+    """A real beta WebRTC log: speech_started right after playback began, but the server's
+    truncation says 0 ms had been played, so the user was talking, not the speaker."""
+    echo = start() + speech(1.0, "u1", 1000, 2500) + webrtc_response(3.0, "r1", cut_at=0.05)
+
+    def truncated(played_ms: int) -> tuple:
+        return (3.3, "in", {"type": "conversation.item.truncated", "item_id": "r1_item",
+                            "content_index": 0, "audio_end_ms": played_ms})
+
+    assert rules_for(tmp_path, [*echo, truncated(0)]) == set()
+    assert rules_for(tmp_path, [*echo, truncated(400)]) == {"self-interruption"}
+    # a real GA WebRTC log: 3 transcript deltas (sent ahead of the sound) but 1640 ms heard
+    assert rules_for(tmp_path, [*echo, truncated(1640)]) == set()
 
 
 def test_one_short_blip_among_normal_turns_is_fine(tmp_path: Path) -> None:

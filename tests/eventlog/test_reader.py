@@ -269,6 +269,11 @@ def test_a_log_starting_with_a_brace_that_is_not_json_is_read_as_text(tmp_path: 
          {"type": "x.y", "f": None, "g": None}),
         ("{ 'quoted-key': 'v', type: 'x.y' }", {"quoted-key": "v", "type": "x.y"}),
         ("{ type: 'long ' +\n    'string' }", {"type": "long string"}),
+        # a real response.text.done: Node switches to backticks when the text has a ' in it
+        ("{ type: 'x.y', text: '{\\n' +\n    `  \"a\": \"it's\"\\n` +\n    '}' }",
+         {"type": "x.y", "text": '{\n  "a": "it\'s"\n}'}),
+        ("{ type: 'x.y', delta: 'undefined', d: '[Object]', u: undefined }",
+         {"type": "x.y", "delta": "undefined", "d": "[Object]", "u": None}),
     ],
 )
 def test_inspect_only_tokens(text: str, expected: dict) -> None:

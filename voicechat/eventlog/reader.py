@@ -197,15 +197,15 @@ class _Builder:
         self.first_stamp: float | None = None
 
     def safe_entry(self, raw: _Raw, line: int, prefix: str | None, kind: str, *,
-                   redact: bool = True) -> Entry | None:
+                   redact: bool = True, in_array: bool = False) -> Entry | None:
         """:meth:`entry`, or ``None`` for an event nested too deeply to walk (not a real one)."""
         try:
-            return self.entry(raw, line, prefix, kind, redact=redact)
+            return self.entry(raw, line, prefix, kind, redact=redact, in_array=in_array)
         except RecursionError:
             return None
 
     def entry(self, raw: _Raw, line: int, prefix: str | None, kind: str, *,
-              redact: bool = True) -> Entry:
+              redact: bool = True, in_array: bool = False) -> Entry:
         event = redact_event(raw.event) if redact else raw.event
         kind_name = event["type"]
         direction = raw.dir or infer_direction(kind_name)
@@ -226,7 +226,7 @@ class _Builder:
         index = self.stats.events
         self.stats.events += 1
         return Entry(index=index, line=line, t=t, ts=stamp, dir=direction, event=event,
-                     canonical=canonical)
+                     canonical=canonical, in_array=in_array)
 
 
 def read_entries(path: Path | str, stats: ReadStats | None = None) -> Iterator[Entry]:
@@ -377,7 +377,8 @@ def _read_array(handle: IO[str], stats: ReadStats, builder: _Builder) -> Iterato
         line += buf.count("\n", pos, end)
         pos = end
         raw = unwrap(obj) if isinstance(obj, dict) else None
-        entry = None if raw is None else builder.safe_entry(raw, start_line, None, "json-array")
+        entry = None if raw is None else builder.safe_entry(raw, start_line, None, "json-array",
+                                                            in_array=True)
         if entry is None:
             stats.skipped_lines += 1
         else:

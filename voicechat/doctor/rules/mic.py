@@ -99,7 +99,7 @@ class MicNotResumed(Rule):
             self.heard_user = True
             self._resume()
             return
-        if self.end is not None and self.presence is None and self._is_presence(entry):
+        if self.end is not None and self.presence is None and self._is_presence(entry, ctx):
             self.presence = entry
 
     def _is_user_audio(self, entry: Entry) -> bool:
@@ -110,7 +110,14 @@ class MicNotResumed(Rule):
                 and self.muted is None)
 
     @staticmethod
-    def _is_presence(entry: Entry) -> bool:
+    def _is_presence(entry: Entry, ctx: Context) -> bool:
+        if entry.dir == "out" and entry.type == "input_audio_buffer.commit" \
+                and ctx.turn_detection is not None:
+            # With server/semantic VAD the server commits each turn itself; a client commit
+            # is a teardown or a nudge, not someone trying to talk. A real GA WebRTC capture
+            # ends with Stop = commit + response.cancel + output_audio_buffer.clear right
+            # after the last reply: no sign the session stayed open.
+            return False
         if entry.dir == "out" and entry.type in _PRESENCE_OUT:
             return True
         return entry.type in ("local.key", "input_audio_buffer.timeout_triggered")

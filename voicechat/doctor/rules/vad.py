@@ -25,6 +25,15 @@ from voicechat.protocol.session_audio import (
 SELF_INTERRUPT_S = 1.0
 #: Without times: at most this many output deltas before the cut counts as "moments".
 SELF_INTERRUPT_DELTAS = 3
+#: A cut whose truncation says less assistant audio than this was played cannot have been
+#: triggered by its echo: there was nothing (or a click) to hear. Real beta WebRTC logs show
+#: such cuts (``audio_end_ms`` 0 and 20) when the user simply kept talking.
+ECHO_MIN_PLAYED_MS = 200
+#: ... and one showing more than this was played came well after the first moments: the
+#: server truncates when VAD fires, at most ~0.5 s after speech began, so the speech began
+#: after ``SELF_INTERRUPT_S`` of playback. A real GA WebRTC capture's user interrupted at 1640 ms
+#: after 3 transcript deltas (WebRTC sends the text well ahead of the sound).
+ECHO_MAX_PLAYED_MS = int(SELF_INTERRUPT_S * 1000) + 500
 
 _OUTPUT_DELTAS = frozenset({"response.output_audio.delta", "response.output_audio_transcript.delta",
                             "response.output_text.delta"})
@@ -126,7 +135,7 @@ class SelfInterruption(Rule):
         "input_audio_buffer.speech_started", "output_audio_buffer.stopped",
         "local.playback.drained", "response.created",
         "output_audio_buffer.cleared", "response.done", "conversation.item.truncate",
-        "response.cancel", "output_audio_buffer.clear"}
+        "conversation.item.truncated", "response.cancel", "output_audio_buffer.clear"}
 
     def __init__(self) -> None:
         super().__init__()
@@ -134,9 +143,13 @@ class SelfInterruption(Rule):
         self.playing_id: str | None = None
         self.deltas = 0
         self.suspect: tuple[Entry, Entry, int] | None = None  # (start, speech_started, deltas)
+        #: A cut that looked like echo, held until the truncation says how much was played.
+        self.pending: tuple[Entry, str] | None = None
 
     def feed(self, entry: Entry, ctx: Context) -> None:
         kind = entry.type
+        if kind in ("conversation.item.truncate", "conversation.item.truncated"):
+            self._judge_pending(entry)
         if entry.dir == "in" and kind == "output_audio_buffer.started":
             self._start(entry, response_id(entry))
         elif kind == "local.playback.started" and not ctx.webrtc:
@@ -157,9 +170,13 @@ class SelfInterruption(Rule):
                 gap = since(start, speech)
                 when = f"+{ms(gap)}" if gap is not None else f"after {deltas} output deltas"
                 rid = self.playing_id or "?"
-                self.add(speech, f"{rid}: playback started {start.where()} ({start.type}), user "
-                                 f"speech_started {when} ({speech.canonical.get('item_id')}), "
-                                 f"playback cut {entry.where()} ({entry.type})")
+                self._commit()
+                self.pending = (speech, f"{rid}: playback started {start.where()} ({start.type}), "
+                                        f"user speech_started {when} "
+                                        f"({speech.canonical.get('item_id')}), playback cut "
+                                        f"{entry.where()} ({entry.type})")
+                if kind == "conversation.item.truncate":
+                    self._judge_pending(entry)
             self._stop()
         elif kind in ("output_audio_buffer.stopped", "local.playback.drained") or (
             kind == "response.created" and not ctx.webrtc and not ctx.ours
@@ -184,7 +201,25 @@ class SelfInterruption(Rule):
         return entry.dir == "out" and kind in ("conversation.item.truncate", "response.cancel",
                                                "output_audio_buffer.clear")
 
+    def _judge_pending(self, truncation: Entry) -> None:
+        """Keep the held cut as echo unless the truncation shows how much was played was too
+        little to echo or too much for "moments after playback began"."""
+        played = truncation.canonical.get("audio_end_ms")
+        if self.pending is not None and isinstance(played, int | float) \
+                and not ECHO_MIN_PLAYED_MS <= played <= ECHO_MAX_PLAYED_MS:
+            self.pending = None  # the user talked over the reply: not its echo
+        self._commit()
+
+    def _commit(self) -> None:
+        if self.pending is not None:
+            self.add(*self.pending)
+            self.pending = None
+
+    def conclude(self, ctx: Context) -> None:
+        self._commit()
+
     def _start(self, entry: Entry, rid: str | None) -> None:
+        self._commit()
         self.playing = entry
         self.playing_id = rid
         self.deltas = 0
