@@ -65,6 +65,16 @@ REAL_BUT_UNDECLARED: Mapping[tuple[Dialect, str, str], str] = {
     (Dialect.BETA, "session.updated", "session.object"): _BETA_SESSION,
     (Dialect.BETA, "session.updated", "session.expires_at"): _BETA_SESSION,
     (Dialect.BETA, "session.updated", "session.include"): _BETA_SESSION,
+    # beta transcription sessions: the SDK reuses the REST TranscriptionSession model, which
+    # lacks the session's identity and two settings transcription_session.update accepts
+    **{
+        (Dialect.BETA, "transcription_session.updated", f"session.{key}"): (
+            "beta transcription_session.update accepts input_audio_noise_reduction and include "
+            "(beta API reference, realtime-protocol.md §3.1); sessions carry id and object "
+            '"realtime.transcription_session" like every session object'
+        )
+        for key in ("object", "id", "include", "input_audio_noise_reduction")
+    },
     # beta usage: the real beta service sent the GA-era details too (the beta SDK model kept
     # its first shape); same object as GA's RealtimeResponseUsage
     (Dialect.BETA, "response.done", "response.usage.input_token_details.image_tokens"): (
@@ -75,12 +85,31 @@ REAL_BUT_UNDECLARED: Mapping[tuple[Dialect, str, str], str] = {
     ),
 }
 
+#: Fields an SDK model requires that a live session never sends, with why. Beta's
+#: ``transcription_session.updated`` reuses the REST ``TranscriptionSession`` model, whose
+#: ``client_secret`` exists only in the ``POST /v1/realtime/transcription_sessions`` answer;
+#: a session already connected has no secret to show (real beta transcription logs, e.g. a
+#: ``transcription_session.updated`` of ``{"id":…,"object":"realtime.transcription_session",
+#: "input_audio_transcription":{…}}``).
+REQUIRED_BUT_NEVER_SENT: Mapping[tuple[Dialect, str], tuple[str, str, Any]] = {
+    (Dialect.BETA, "transcription_session.updated"): (
+        "session",
+        "client_secret",
+        {"expires_at": 0, "value": "ek_placeholder"},
+    ),
+}
+
 _INDEX = re.compile(r"\[\d+\]")
 
 
 def problems(event: Mapping[str, Any], dialect: Dialect) -> list[str]:
     """What is wrong with ``event`` for the SDK's models of ``dialect`` (empty: nothing)."""
     kind = str(event.get("type"))
+    absent = REQUIRED_BUT_NEVER_SENT.get((dialect, kind))
+    if absent is not None and isinstance(event.get(absent[0]), Mapping):
+        parent, key, placeholder = absent
+        if key not in event[parent]:
+            event = {**event, parent: {**event[parent], key: placeholder}}
     try:
         model = ADAPTERS[dialect].validate_python(event)
     except ValidationError as exc:

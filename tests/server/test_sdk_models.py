@@ -247,20 +247,33 @@ def test_the_check_catches_what_the_sdk_lets_through() -> None:
     assert problems({**delta, "type": "response.text.delta"}, GA)  # a beta name on GA
 
 
-async def test_every_event_of_a_transcription_session_validates() -> None:
+@pytest.mark.parametrize("dialect", [GA, BETA], ids=["ga", "beta"])
+async def test_every_event_of_a_transcription_session_validates(dialect: Dialect) -> None:
+    path = "/v1/realtime?intent=transcription"
+    headers = BETA_HEADERS if dialect is BETA else None
+    if dialect is GA:
+        audio = {"input": {"transcription": {"model": "gpt-4o-mini-transcribe"}}}
+        update: dict[str, Any] = {
+            "type": "session.update",
+            "session": {"type": "transcription", "audio": audio},
+        }
+    else:
+        update = {
+            "type": "transcription_session.update",
+            "session": {"input_audio_transcription": {"model": "gpt-4o-mini-transcribe"}},
+        }
     async with (
         local_server(asr_phrases=TEST_PHRASES) as srv,
-        ws_peer(srv, "/v1/realtime?intent=transcription") as peer,
+        ws_peer(srv, path, headers=headers) as peer,
     ):
-        audio = {"input": {"transcription": {"model": "gpt-4o-mini-transcribe"}}}
-        await peer.send(
-            {"type": "session.update", "session": {"type": "transcription", "audio": audio}}
-        )
-        await peer.log.wait_for("session.updated")
+        await peer.send(update)
+        updated = "session.updated" if dialect is GA else "transcription_session.updated"
+        await peer.log.wait_for(updated)
         await peer.append_pcm(spoken(TEST_PHRASES[5], 24000))
         done = await peer.log.wait_for("conversation.item.input_audio_transcription.completed")
         events = list(peer.log.events)
     assert done["transcript"] == TEST_PHRASES[5]
-    assert done["usage"]["type"] == "tokens"
-    assert events[0]["session"]["type"] == "transcription"
-    assert_valid(events, GA)
+    assert done["usage"]["type"] == "tokens"  # a gpt-4o-*-transcribe model bills by tokens
+    assert events[0]["session"]["object"] == "realtime.transcription_session"
+    assert not {"rate_limits.updated", "response.created"} & {e["type"] for e in events}
+    assert_valid(events, dialect)

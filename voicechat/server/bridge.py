@@ -31,6 +31,7 @@ Validator = Callable[..., ProtocolError | None]
 BETA_DEFAULT_TEMPERATURE = 0.8
 #: Session keys only GA sessions have; a beta session never shows them.
 _GA_ONLY_SESSION_KEYS = ("truncation", "prompt")
+_SESSION_EVENTS = ("session.created", "session.updated", "transcription_session.updated")
 
 
 def _load_validator() -> Validator | None:
@@ -64,7 +65,7 @@ class EventBridge:
         """What the real beta service shows that the canonical (GA) event cannot carry."""
         session = event.get("session")
         kind = event.get("type")
-        if isinstance(session, dict) and kind in ("session.created", "session.updated"):
+        if isinstance(session, dict) and kind in _SESSION_EVENTS:
             if kind == "session.updated" and self._asked_temperature is not None:
                 self.temperature = self._asked_temperature
             for key in _GA_ONLY_SESSION_KEYS:

@@ -124,7 +124,9 @@ class Engine:
         transport (real GA recordings), although the GA SDK union still declares the event.
         """
         self.session["expires_at"] = int(time.time() + self.options.session_max_s)
-        if self.state.is_transcription:
+        if self.state.is_transcription and self.dialect is Dialect.BETA:
+            # GA transcription sessions expire like any other (a real GA session.created:
+            # "object":"realtime.transcription_session",…,"expires_at":1789728574)
             self.session.pop("expires_at", None)
         self.emit({"type": "session.created", "session": copy.deepcopy(self.session)})
         if self.dialect is Dialect.BETA and not self.sink.webrtc:
