@@ -279,3 +279,27 @@ def test_ga_dialect_is_identity() -> None:
     for event in GA_SERVER_EVENTS:
         assert mapping.server_event_to_canonical(event, GA) == event
         assert mapping.server_event_from_canonical(event, GA) == event
+
+
+def test_beta_response_objects_keep_max_output_tokens() -> None:
+    """Only ``response.create`` spells it ``max_response_output_tokens`` in beta; the response
+    object of ``response.created``/``.done`` is ``max_output_tokens`` (real beta logs)."""
+    response = {"id": "r", "object": "realtime.response", "max_output_tokens": "inf"}
+    created = mapping.server_event_from_canonical(
+        {"type": "response.created", "response": response}, BETA
+    )
+    assert created is not None and created["response"]["max_output_tokens"] == "inf"
+    assert "max_response_output_tokens" not in created["response"]
+    create = mapping.client_event_from_canonical(
+        {"type": "response.create", "response": {"max_output_tokens": 50}}, BETA
+    )
+    assert create["response"] == {"max_response_output_tokens": 50}
+
+
+def test_obfuscation_is_ga_only() -> None:
+    delta = {"type": "response.output_text.delta", "delta": "Hi", "obfuscation": "A5Nj2cC01aseXj"}
+    assert mapping.server_event_from_canonical(delta, GA) == delta
+    assert mapping.server_event_from_canonical(delta, BETA) == {
+        "type": "response.text.delta",
+        "delta": "Hi",
+    }

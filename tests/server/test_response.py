@@ -91,7 +91,24 @@ def test_completed_audio_response_sequence() -> None:
     assert created["conversation_id"] == conv.id
     assert done["status"] == "completed" and done["output"][0]["status"] == "completed"
     assert done["output"][0]["content"] == [{"type": "output_audio", "transcript": "Hi you."}]
-    assert done["usage"]["output_token_details"]["audio_tokens"] == 50
+    # one second of speech is 20 audio tokens; "Hi you." 2 text tokens; every real field is there
+    inp = run.input_tokens
+    assert done["usage"] == {
+        "total_tokens": inp + 22,
+        "input_tokens": inp,
+        "output_tokens": 22,
+        "input_token_details": {
+            "text_tokens": inp,
+            "audio_tokens": 0,
+            "image_tokens": 0,
+            "cached_tokens": 0,
+            "cached_tokens_details": {"text_tokens": 0, "audio_tokens": 0, "image_tokens": 0},
+        },
+        "output_token_details": {"text_tokens": 2, "audio_tokens": 20},
+    }
+    deltas = [e for e in out.events if e["type"] == "response.output_audio_transcript.delta"]
+    # the real GA padding: random characters up to a multiple of 16
+    assert [len(e["delta"] + e["obfuscation"]) for e in deltas] == [16, 16]
     assert out.events[5]["delta"] == "Hi " and out.events[5]["item_id"] == run.item_id
     assert conv.items[-1]["id"] == run.item_id and conv.items[-1]["status"] == "completed"
     assert conv.audio_ms(run.item_id) == 1000  # the bound of a later truncate

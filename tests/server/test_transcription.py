@@ -27,8 +27,23 @@ def test_recognised_sends_delta_and_completed_and_fills_the_item() -> None:
         "conversation.item.input_audio_transcription.completed",
     ]
     assert out[1]["transcript"] == "hello"
-    assert out[1]["usage"] == {"type": "duration", "seconds": 1.235}
+    assert out[1]["usage"] == {"type": "duration", "seconds": 1.235}  # whisper-1: by the second
+    assert len(out[0]["delta"] + out[0]["obfuscation"]) == 16
     assert conv.items[0]["content"][0]["transcript"] == "hello"
+
+
+def test_gpt_4o_transcribe_models_bill_by_tokens() -> None:
+    for model in ("gpt-4o-transcribe", "gpt-4o-mini-transcribe"):
+        events, _, out = make({"model": model})
+        events.recognised("u", "Hello from the gateway probe.", 1.63)
+        # the shape of a real GA gpt-4o-mini-transcribe completion (16 audio tokens for 1.63 s)
+        assert out[-1]["usage"] == {
+            "type": "tokens",
+            "total_tokens": 24,
+            "input_tokens": 16,
+            "input_token_details": {"text_tokens": 0, "audio_tokens": 16},
+            "output_tokens": 8,
+        }
 
 
 def test_empty_result_sends_only_completed() -> None:

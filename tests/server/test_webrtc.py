@@ -151,7 +151,10 @@ async def test_beta_sdp_endpoint_and_multipart_session() -> None:
             created = await peer.log.wait_for("session.created")
             assert created["session"]["modalities"] == ["text"]  # beta (flat) shape
             assert "audio" not in created["session"]
-            await peer.log.wait_for("conversation.created")
+            # real beta WebRTC sessions announce no conversation (only beta WebSocket ones do)
+            peer.send({"type": "response.create"})
+            await peer.log.wait_for("response.done")
+            assert "conversation.created" not in peer.log.types()
         async with rtc_peer() as peer:
             status = await peer.connect(
                 f"{srv.base_url}/v1/realtime/calls",

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from voicechat.protocol.dialect import Dialect
+from voicechat.protocol.names import SERVER_EVENTS
 
 JSON = dict[str, Any]
 
@@ -35,10 +36,17 @@ BETA_TO_GA_SERVER_NAMES: Mapping[str, str] = {
 }
 GA_TO_BETA_SERVER_NAMES: Mapping[str, str] = {v: k for k, v in BETA_TO_GA_SERVER_NAMES.items()}
 
-#: GA server events that have no beta counterpart; a beta peer never sees them.
-GA_ONLY_SERVER_EVENTS: frozenset[str] = frozenset(
-    {"conversation.item.done", "input_audio_buffer.timeout_triggered"}
+#: GA server events that have no beta counterpart; a beta peer never sees them. Derived, like
+#: the SDK's unions: every GA server event name that beta neither has nor gets by renaming
+#: (``conversation.item.done``, the idle timeout, DTMF, diarization segments, the MCP families).
+#: ``tests/protocol/test_names.py`` checks the name lists against the official SDK's unions.
+GA_ONLY_SERVER_EVENTS: frozenset[str] = (
+    SERVER_EVENTS[Dialect.GA] - SERVER_EVENTS[Dialect.BETA] - frozenset(GA_TO_BETA_SERVER_NAMES)
 )
+
+#: Fields the GA service adds to events that beta never had: ``obfuscation`` pads the streamed
+#: text deltas (real GA logs; the SDK's models do not declare it), so a beta peer never sees it.
+GA_ONLY_EVENT_FIELDS: frozenset[str] = frozenset({"obfuscation"})
 
 # --- audio formats ----------------------------------------------------------------------------
 
@@ -230,8 +238,13 @@ def response_to_ga(response: Any) -> Any:
     return out
 
 
-def response_to_beta(response: Any) -> Any:
-    """Map a GA response object (or ``response.create`` body) to the beta shape."""
+def response_to_beta(response: Any, *, server: bool = False) -> Any:
+    """Map a GA response object (or ``response.create`` body) to the beta shape.
+
+    ``server``: a response object as the server shows it (``response.created/done``), which in
+    beta too is named ``max_output_tokens``; only the client's ``response.create`` body spells it
+    ``max_response_output_tokens`` (real beta logs and the beta SDK's ``RealtimeResponse``).
+    """
     if not isinstance(response, Mapping):
         return copy.deepcopy(response)
     out: JSON = {}
@@ -245,7 +258,7 @@ def response_to_beta(response: Any) -> Any:
                     out["voice"] = copy.deepcopy(output["voice"])
                 if "format" in output:
                     out["output_audio_format"] = audio_format_to_beta(output["format"])
-        elif key == "max_output_tokens":
+        elif key == "max_output_tokens" and not server:
             out["max_response_output_tokens"] = copy.deepcopy(value)
         elif key in ("output", "input") and isinstance(value, list):
             out[key] = [item_to_beta(i) for i in value]
@@ -295,7 +308,7 @@ def server_event_from_canonical(event: Mapping[str, Any], dialect: Dialect) -> J
     kind = event.get("type")
     if kind in GA_ONLY_SERVER_EVENTS:
         return None
-    out = copy.deepcopy(dict(event))
+    out = copy.deepcopy({k: v for k, v in event.items() if k not in GA_ONLY_EVENT_FIELDS})
     if isinstance(kind, str) and kind in GA_TO_BETA_SERVER_NAMES and kind != "session.updated":
         out["type"] = GA_TO_BETA_SERVER_NAMES[kind]
     if kind in ("session.created", "session.updated"):
@@ -307,7 +320,7 @@ def server_event_from_canonical(event: Mapping[str, Any], dialect: Dialect) -> J
     if isinstance(out.get("item"), dict):
         out["item"] = item_to_beta(out["item"])
     if isinstance(out.get("response"), dict):
-        out["response"] = response_to_beta(out["response"])
+        out["response"] = response_to_beta(out["response"], server=True)
     return out
 
 

@@ -20,9 +20,16 @@ import numpy as np
 from voicechat.rtc import dsp
 from voicechat.rtc.tracks import SAMPLE_RATE as TRACK_RATE
 from voicechat.rtc.tracks import PacedAudioTrack
+from voicechat.server.ids import event_id
 
 TTS_RATE = 24000
 Emit = Callable[[dict[str, Any]], None]
+
+
+def _event(kind: str, **fields: Any) -> dict[str, Any]:
+    """A server event with its ``event_id``: the sinks emit straight to the transport, past the
+    engine that stamps every other event, and every real server event carries one."""
+    return {"type": kind, "event_id": event_id(), **fields}
 
 
 @dataclass
@@ -82,14 +89,14 @@ class DeltaSink:
         for start in range(0, pcm24k.size, step):
             chunk = pcm24k[start : start + step]
             self._emit(
-                {
-                    "type": "response.output_audio.delta",
-                    "response_id": response_id,
-                    "item_id": item_id,
-                    "output_index": 0,
-                    "content_index": 0,
-                    "delta": base64.b64encode(encode_for_format(chunk, fmt)).decode("ascii"),
-                }
+                _event(
+                    "response.output_audio.delta",
+                    response_id=response_id,
+                    item_id=item_id,
+                    output_index=0,
+                    content_index=0,
+                    delta=base64.b64encode(encode_for_format(chunk, fmt)).decode("ascii"),
+                )
             )
             await asyncio.sleep(chunk.size / TTS_RATE / self._speedup if self._speedup else 0)
 
@@ -127,7 +134,7 @@ class TrackSink:
         if response_id not in self._started:
             self._started.add(response_id)
             self._playing = response_id
-            self._emit({"type": "output_audio_buffer.started", "response_id": response_id})
+            self._emit(_event("output_audio_buffer.started", response_id=response_id))
         if self._item != item_id:
             self._item = item_id
             self._item_span = (self.track.queued_total, self.track.queued_total)
@@ -144,7 +151,7 @@ class TrackSink:
             played = await waiter
             if played and self._playing == response_id:
                 self._playing = None
-                self._emit({"type": "output_audio_buffer.stopped", "response_id": response_id})
+                self._emit(_event("output_audio_buffer.stopped", response_id=response_id))
 
         task = asyncio.ensure_future(watch())
         self._watchers.add(task)

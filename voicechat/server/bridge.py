@@ -4,12 +4,19 @@ Both transports carry the same JSON events, so parsing, the real server's errors
 (malformed JSON, a missing ``type``, an invalid event in the peer's own dialect) and the beta
 mapping live here once. Validation runs on the event *as the client sent it*, so error ``param``
 paths use the client's own field names (``session.turn_detection.…`` for beta).
+
+Beta's ``temperature`` has no GA place, so the canonical mapping drops it; the bridge keeps it
+for its beta peer (the value the client set, else the real default 0.8) and shows it where the
+real beta service did: in the session and in every response object (real beta logs:
+``"temperature":0.8,"max_output_tokens":"inf"`` in ``response.created``). It also takes out of
+beta sessions what only GA sessions have (``truncation``, ``prompt``, an unset
+``idle_timeout_ms``): real beta ``session.created`` events carry none of them.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from voicechat.protocol import errors
@@ -20,6 +27,12 @@ from voicechat.server.engine import Engine
 from voicechat.server.nesting import nested_too_deeply, too_deep
 
 Validator = Callable[..., ProtocolError | None]
+
+#: The beta session's default temperature (real beta ``session.created``, the beta API docs).
+BETA_DEFAULT_TEMPERATURE = 0.8
+#: Session keys only GA sessions have; a beta session never shows them.
+_GA_ONLY_SESSION_KEYS = ("truncation", "prompt")
+_SESSION_EVENTS = ("session.created", "session.updated", "transcription_session.updated")
 
 
 def _load_validator() -> Validator | None:
@@ -37,13 +50,45 @@ class EventBridge:
         self.dialect = dialect
         self.azure = azure
         self._validate = _load_validator()
+        self.temperature = BETA_DEFAULT_TEMPERATURE
+        self._asked_temperature: float | None = None  # by the update being handled
 
     def outgoing(self, event: dict[str, Any]) -> str | None:
         """A canonical server event as this peer's wire text (``None``: beta has no such event)."""
         mapped = server_event_from_canonical(event, self.dialect)
         if mapped is None:
             return None
+        if self.dialect is Dialect.BETA:
+            self._beta_only_fields(mapped)
         return json.dumps(mapped, separators=(",", ":"))
+
+    def _beta_only_fields(self, event: dict[str, Any]) -> None:
+        """What the real beta service shows that the canonical (GA) event cannot carry."""
+        session = event.get("session")
+        kind = event.get("type")
+        if isinstance(session, dict) and kind in _SESSION_EVENTS:
+            if kind == "session.updated" and self._asked_temperature is not None:
+                self.temperature = self._asked_temperature
+            for key in _GA_ONLY_SESSION_KEYS:
+                session.pop(key, None)
+            td = session.get("turn_detection")
+            if isinstance(td, dict) and td.get("idle_timeout_ms", 0) is None:
+                del td["idle_timeout_ms"]
+            if session.get("object") != "realtime.transcription_session":
+                session["temperature"] = self.temperature
+        response = event.get("response")
+        if isinstance(response, dict) and "temperature" not in response:
+            response["temperature"] = self.temperature
+
+    def _asked_for(self, data: Mapping[str, Any]) -> float | None:
+        """The ``temperature`` a beta ``session.update`` asks for; it becomes the session's
+        when the engine applies the update (a refused update changes nothing)."""
+        session = data.get("session")
+        if data.get("type") == "session.update" and isinstance(session, Mapping):
+            value = session.get("temperature")
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                return float(value)
+        return None
 
     def check(self, event: dict[str, Any]) -> ProtocolError | None:
         """Validate a parsed client event in this peer's dialect."""
@@ -72,4 +117,9 @@ class EventBridge:
         if problem is not None:
             engine.error(problem, client_event_id)
             return
-        await engine.handle(client_event_to_canonical(data, self.dialect))
+        if self.dialect is Dialect.BETA:
+            self._asked_temperature = self._asked_for(data)
+        try:
+            await engine.handle(client_event_to_canonical(data, self.dialect))
+        finally:
+            self._asked_temperature = None

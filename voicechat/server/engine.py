@@ -92,6 +92,7 @@ class Engine:
             options=self.options,
             rate_limits=self.options.rate_limits or RateLimits(),
             input_side=self.input,
+            dialect=dialect,
         )
         self.closed = False
         self.started_at = time.monotonic()
@@ -115,12 +116,20 @@ class Engine:
     # --- lifecycle ----------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Send ``session.created`` (beta: + ``conversation.created``); arm the max duration."""
+        """Send ``session.created`` (beta WebSocket: + ``conversation.created``); arm the max
+        duration.
+
+        Only beta WebSocket sessions announce their conversation: real beta WebRTC logs go from
+        ``session.created`` straight to the session's other events, and GA sends it on neither
+        transport (real GA recordings), although the GA SDK union still declares the event.
+        """
         self.session["expires_at"] = int(time.time() + self.options.session_max_s)
-        if self.state.is_transcription:
+        if self.state.is_transcription and self.dialect is Dialect.BETA:
+            # GA transcription sessions expire like any other (a real GA session.created:
+            # "object":"realtime.transcription_session",…,"expires_at":1789728574)
             self.session.pop("expires_at", None)
         self.emit({"type": "session.created", "session": copy.deepcopy(self.session)})
-        if self.dialect is Dialect.BETA:
+        if self.dialect is Dialect.BETA and not self.sink.webrtc:
             self.emit(
                 {
                     "type": "conversation.created",

@@ -1,11 +1,14 @@
 """The ``rate_limits.updated`` figures: a per-minute token bucket like OpenAI's rate limiter.
 
-The real server sends ``rate_limits.updated`` once per response with a ``requests`` and a
-``tokens`` entry. OpenAI's limits replenish continuously, so ``reset_seconds`` is the time until
-the bucket is full again (one request of 1000/min used → 0.06 s), not a fixed window; clients
-and the doctor read it that way, so the local server computes it the same way instead of
-sending constants. The buckets are shared by every session of one server, as the real limits
-are shared by every session of one project.
+The real server sends ``rate_limits.updated`` once per response. Beta sessions get a
+``requests`` and a ``tokens`` entry; GA sessions only the ``tokens`` one (real GA recordings:
+``[{"name":"tokens","limit":40000,"remaining":38490,"reset_seconds":2.265}]``, and users
+asking where ``requests`` went), so :func:`reported` picks the entries per dialect while both
+buckets are always charged. OpenAI's limits replenish continuously, so ``reset_seconds`` is the
+time until the bucket is full again (one request of 1000/min used → 0.06 s), not a fixed
+window; clients and the doctor read it that way, so the local server computes it the same
+way instead of sending constants. The buckets are shared by every session of one server, as
+the real limits are shared by every session of one project.
 
 The local server only *reports* the figures; it never refuses a response for exceeding them
 (an offline demo has no quota to protect). Time is passed in, so the arithmetic is testable.
@@ -17,6 +20,8 @@ import math
 import threading
 from dataclasses import dataclass, field
 from typing import Any
+
+from voicechat.protocol.dialect import Dialect
 
 #: Per-minute limits reported by default (the shape of a low usage tier).
 DEFAULT_REQUESTS_PER_MIN = 1000
@@ -72,3 +77,10 @@ def estimate_tokens(texts: list[str]) -> int:
     """Input tokens of a response, estimated the usual way (~4 characters per token)."""
     chars = sum(len(t) for t in texts)
     return max(1, math.ceil(chars / 4))
+
+
+def reported(limits: list[dict[str, Any]], dialect: Dialect) -> list[dict[str, Any]]:
+    """The entries of one booking that ``rate_limits.updated`` shows in ``dialect``."""
+    if dialect is Dialect.BETA:
+        return limits
+    return [entry for entry in limits if entry["name"] == "tokens"]

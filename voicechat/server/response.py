@@ -12,21 +12,53 @@ the steps in order (``tests/server/test_response.py``).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from voicechat.protocol.dialect import Dialect
 from voicechat.server import sessions
 from voicechat.server.conversation import Conversation
-from voicechat.server.ids import new_id
-from voicechat.server.rate_limits import estimate_tokens
+from voicechat.server.ids import new_id, obfuscation
+from voicechat.server.rate_limits import estimate_tokens, reported
 
 JSON = dict[str, Any]
 Emit = Callable[[JSON], None]
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+")
 #: samples per second of the synthesised voice (pcm16 24 kHz, the API's audio unit)
 VOICE_RATE = 24000
+#: Output audio is billed at about one token per 50 ms of speech (a real GA ``response.done``:
+#: 147 audio tokens for a seven-second answer).
+AUDIO_OUT_TOKENS_PER_S = 20
+
+
+def usage(run: ResponseRun) -> JSON:
+    """A complete ``response.done`` usage object, every field the real service sends.
+
+    Shape from real GA logs (``cached_tokens_details`` and ``image_tokens`` included) and the
+    SDK's ``RealtimeResponseUsage``; beta peers get the same object (their SDK model declares a
+    subset and the real beta service sent the rest too). Input tokens are the usual ~4
+    characters per token of the context's text; output text tokens likewise, and output audio
+    tokens follow the seconds spoken. Nothing is cached locally, so cached counts are 0.
+    """
+    text_out = math.ceil(len(run.text) / 4)
+    audio_out = run.audio_samples * AUDIO_OUT_TOKENS_PER_S // VOICE_RATE
+    inp = run.input_tokens
+    return {
+        "total_tokens": inp + text_out + audio_out,
+        "input_tokens": inp,
+        "output_tokens": text_out + audio_out,
+        "input_token_details": {
+            "text_tokens": inp,
+            "audio_tokens": 0,
+            "image_tokens": 0,
+            "cached_tokens": 0,
+            "cached_tokens_details": {"text_tokens": 0, "audio_tokens": 0, "image_tokens": 0},
+        },
+        "output_token_details": {"text_tokens": text_out, "audio_tokens": audio_out},
+    }
 
 
 def split_sentences(pending: str) -> tuple[list[str], str]:
@@ -122,17 +154,22 @@ def new_run(
 
 
 class ResponseEvents:
-    """Emits a response's events and keeps the conversation in step with them."""
+    """Emits a response's events and keeps the conversation in step with them.
 
-    def __init__(self, emit: Emit, conversation: Conversation) -> None:
+    Events are canonical (GA); ``dialect`` only decides what the real service puts in them
+    differently per dialect (``rate_limits.updated``'s entries).
+    """
+
+    def __init__(
+        self, emit: Emit, conversation: Conversation, dialect: Dialect = Dialect.GA
+    ) -> None:
         self._emit = emit
         self._conversation = conversation
+        self._dialect = dialect
 
     def response_object(
         self, run: ResponseRun, status: str, details: Any, output: list[JSON]
     ) -> JSON:
-        words = len(run.text.split())
-        inp = run.input_tokens
         return {
             "id": run.id,
             "object": "realtime.response",
@@ -143,18 +180,7 @@ class ResponseEvents:
             "output_modalities": run.modalities,
             "audio": {"output": {"format": dict(run.fmt), "voice": run.voice}},
             "max_output_tokens": run.max_output_tokens,
-            "usage": None
-            if status == "in_progress"
-            else {
-                "total_tokens": words + inp,
-                "input_tokens": inp,
-                "output_tokens": words,
-                "input_token_details": {"text_tokens": inp, "audio_tokens": 0, "cached_tokens": 0},
-                "output_token_details": {
-                    "text_tokens": words,
-                    "audio_tokens": run.audio_samples // 480,
-                },
-            },
+            "usage": None if status == "in_progress" else usage(run),
             "metadata": run.metadata,
         }
 
@@ -166,7 +192,8 @@ class ResponseEvents:
                 "response": self.response_object(run, "in_progress", None, []),
             }
         )
-        self._emit({"type": "rate_limits.updated", "rate_limits": rate_limits})
+        shown = reported(rate_limits, self._dialect)
+        self._emit({"type": "rate_limits.updated", "rate_limits": shown})
 
     def opened(self, run: ResponseRun) -> None:
         """The output item (also in the conversation) and its one content part."""
@@ -192,7 +219,7 @@ class ResponseEvents:
         kind = (
             "response.output_audio_transcript.delta" if run.audio else "response.output_text.delta"
         )
-        self._emit({"type": kind, **run.where, "delta": delta})
+        self._emit({"type": kind, **run.where, "delta": delta, "obfuscation": obfuscation(delta)})
 
     def audio_written(self, run: ResponseRun, samples: int) -> None:
         """Spoken audio grows the item's length (the bound of a later truncate)."""

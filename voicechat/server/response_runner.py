@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
+from voicechat.protocol.dialect import Dialect
 from voicechat.server.audio_out import AudioSink
 from voicechat.server.conversation import Conversation
 from voicechat.server.options import EngineOptions
@@ -61,6 +62,7 @@ class ResponseRunner:
         options: EngineOptions,
         rate_limits: RateLimits,
         input_side: InputSide,
+        dialect: Dialect = Dialect.GA,
     ) -> None:
         self._emit = emit
         self._session = session
@@ -70,7 +72,7 @@ class ResponseRunner:
         self._options = options
         self._rate_limits = rate_limits
         self._input = input_side
-        self.events = ResponseEvents(emit, conversation)
+        self.events = ResponseEvents(emit, conversation, dialect)
         self.active: ResponseRun | None = None  # the conversation's response
         self.side: dict[str, ResponseRun] = {}  # out-of-band responses, by id
         self._tasks: dict[str, asyncio.Task[None]] = {}

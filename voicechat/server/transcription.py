@@ -9,11 +9,13 @@ transcription model fails (the real model still hears the audio).
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from voicechat.protocol import errors
 from voicechat.server.conversation import Conversation
+from voicechat.server.ids import obfuscation
 from voicechat.server.sessions import SessionState
 
 log = logging.getLogger("voicechat.server")
@@ -36,6 +38,39 @@ def serves_transcription_model(model: str | None) -> bool:
         return True
     name = model.lower()
     return "transcribe" in name or "whisper" in name
+
+
+#: Input audio is billed at about one token per 100 ms (a real GA transcription: 1.63 s of
+#: speech, 16 audio tokens).
+AUDIO_IN_TOKENS_PER_S = 10
+
+
+def bills_by_duration(model: str | None) -> bool:
+    """``whisper-1`` is billed by the second; the gpt-4o-*-transcribe models by tokens.
+
+    Real GA recordings show ``{"type": "tokens", ...}`` for ``gpt-4o-mini-transcribe`` and the
+    SDK's completed event declares both usage shapes. Azure deployments named after whisper
+    count as whisper; the default (no model named) is ``gpt-4o-transcribe``'s.
+    """
+    if model is None:
+        return False
+    name = model.lower()
+    return "whisper" in name and "transcribe" not in name and "realtime" not in name
+
+
+def transcription_usage(model: str | None, text: str, seconds: float) -> JSON:
+    """The ``usage`` of ``conversation.item.input_audio_transcription.completed``."""
+    if bills_by_duration(model):
+        return {"type": "duration", "seconds": round(seconds, 3)}
+    audio = max(1, round(seconds * AUDIO_IN_TOKENS_PER_S))
+    output = math.ceil(len(text) / 4)
+    return {
+        "type": "tokens",
+        "total_tokens": audio + output,
+        "input_tokens": audio,
+        "input_token_details": {"text_tokens": 0, "audio_tokens": audio},
+        "output_tokens": output,
+    }
 
 
 class TranscriptionEvents:
@@ -79,6 +114,7 @@ class TranscriptionEvents:
                         "item_id": item_id,
                         "content_index": 0,
                         "delta": text,
+                        "obfuscation": obfuscation(text),
                     }
                 )
             self._emit(
@@ -87,7 +123,7 @@ class TranscriptionEvents:
                     "item_id": item_id,
                     "content_index": 0,
                     "transcript": text,
-                    "usage": {"type": "duration", "seconds": round(seconds, 3)},
+                    "usage": transcription_usage(model, text, seconds),
                 }
             )
         return text
