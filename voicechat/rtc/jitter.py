@@ -12,8 +12,9 @@ one plays each frame at a *playout time* that follows the measured jitter:
   loopback, growing at once with real jitter, and shrinking back at most ``shrink_ms_per_s``;
 * slot ``n`` plays at ``rtp_time(n) + offset``; ``offset - base`` is the delay actually applied.
   When it falls short of the target by more than half a frame a concealment frame is inserted
-  (``grow``); when it exceeds the target by a whole frame, one frame is dropped, at most one per
-  ``drop_hold_s`` (slow shrinking, so a passing burst does not cause a click a second);
+  (``grow``); when it exceeds the target by more than half a frame (plus a little hysteresis),
+  one frame is dropped, at most one per ``drop_hold_s`` (slow shrinking: a passing burst does not
+  cause a click a second);
 * a frame missing at its playout time is concealed: ``lost`` (a later packet is already here, so
   the slot is skipped) or ``late`` (nothing newer came: wait one more frame, the delay grows).
   After ``max_conceal`` concealments in a row with nothing buffered the stream has stopped: the
@@ -32,6 +33,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 SEQ_BITS = 16
+#: a drop needs the delay this far above half a frame over target, so that a target wobbling
+#: by a millisecond cannot make the buffer grow (insert) and drop (skip) in turn
+DROP_HYSTERESIS_S = 0.005
 TS_BITS = 32
 
 
@@ -55,8 +59,8 @@ class JitterConfig:
     late_quantile: float = 0.97  # of (transit - base) over the window: the "spread"
     window_s: float = 2.0
     max_ms: float = 240.0
-    shrink_ms_per_s: float = 8.0  # how fast the target may come back down
-    drop_hold_s: float = 0.5  # at most one frame dropped (delay -20 ms) per this long
+    shrink_ms_per_s: float = 5.0  # how fast the target may come back down
+    drop_hold_s: float = 1.0  # at most one frame dropped (delay -20 ms) per this long
     max_conceal: int = 5  # consecutive concealments with nothing buffered: go idle
     capacity: int = 64  # slots ahead of the playout point kept at most
 
@@ -344,12 +348,16 @@ class JitterBuffer:
         return self._offset - base if base is not None else self._target
 
     def _maybe_drop(self, now: float) -> None:
-        """Skip buffered frames while the delay is a whole frame above target (rate-limited)."""
+        """Skip buffered frames while the delay is over half a frame above target (rate-limited).
+
+        Growing starts half a frame below the target, so the delay settles within
+        ``target ± frame/2`` (20 ms steps cannot do better) instead of somewhere up to a whole
+        frame above it."""
         cfg = self.config
         frame_s = cfg.frame_s
         delay = self._delay()
         while (
-            delay - self._target >= frame_s - 1e-6
+            delay - self._target > frame_s / 2 + DROP_HYSTERESIS_S
             and self._next_seq in self._packets
             and self._next_seq + 1 in self._packets
             and (now - self._last_adjust >= cfg.drop_hold_s or delay > cfg.max_ms / 1000.0)

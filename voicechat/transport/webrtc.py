@@ -24,6 +24,7 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
 from voicechat.rtc import dsp
+from voicechat.rtc.aiortc_jitter import AdaptiveAudioReceive, install_jitter_buffer
 from voicechat.rtc.tracks import PacedAudioTrack, cancel_task, start_pump
 from voicechat.transport.auth import (
     ConnectError,
@@ -62,6 +63,7 @@ class WebRtcTransport:
         self._ended = False
         self._closing = False
         self.remote_frames = 0
+        self.jitter: AdaptiveAudioReceive | None = None  # the adaptive receive buffer
 
     async def connect(self) -> None:
         if self.loopback:
@@ -95,6 +97,7 @@ class WebRtcTransport:
         @pc.on("track")
         def _on_track(track: MediaStreamTrack) -> None:
             if track.kind == "audio":
+                self.jitter = install_jitter_buffer(pc, track)
                 self._pump = start_pump(track, self._on_remote_audio)
 
         @pc.on("connectionstatechange")
