@@ -20,6 +20,11 @@ FRAME_S = 0.02
 class Run:
     buffer: JitterBuffer
     decisions: list[tuple[float, Decision]] = field(default_factory=list)
+    targets: list[tuple[float, float]] = field(default_factory=list)  # (arrival, target ms)
+
+    def target_at(self, t: float) -> float:
+        """The target delay right after the last arrival at or before ``t``."""
+        return [ms for at, ms in self.targets if at <= t][-1]
 
     def plays(self, after: float = 0.0) -> list[tuple[float, Play]]:
         return [(t, d) for t, d in self.decisions if isinstance(d, Play) and t >= after]
@@ -56,6 +61,7 @@ def simulate(
             seq = (seq0 + i) % 65536
             ts = (ts0 + i * 960) % 2**32
             buffer.push(seq, ts, i.to_bytes(4, "big"), t)
+            run.targets.append((t, buffer.target_ms))
             run.decisions += [(t, d) for d in buffer.pop(t)]
         elif due is not None and due <= end:
             run.decisions += [(due, d) for d in buffer.pop(due)]

@@ -55,7 +55,7 @@ class JitterConfig:
     clock_rate: int = 48000
     frame_samples: int = 960
     floor_ms: float = 10.0  # loopback scheduling noise: the least delay ever applied
-    k: float = 3.0  # target = floor + max(k * J, spread)
+    k: float = 2.0  # target = floor + max(k * J, spread): J reacts first, the spread holds
     late_quantile: float = 0.97  # of (transit - base) over the window: the "spread"
     window_s: float = 2.0
     max_ms: float = 240.0
@@ -188,7 +188,7 @@ class JitterBuffer:
         self._target_at: float | None = None
         self._last_adjust = float("-inf")
         self._concealed_in_row = 0
-        self._waited_for: int | None = None
+        self._waited = 0  # slots concealed while waiting for the packet at the playout point
 
     # --- what the wiring and the tests read ------------------------------------------------
 
@@ -270,7 +270,7 @@ class JitterBuffer:
         self._offset = transit + self._target
         self._idle = False
         self._concealed_in_row = 0
-        self._waited_for = None
+        self._waited = 0
 
     def _update_target(self, now: float) -> None:
         cfg = self.config
@@ -313,16 +313,19 @@ class JitterBuffer:
             self._next_seq += 1
             self._next_ts = packet.timestamp + cfg.frame_samples
             self._concealed_in_row = 0
-            self._waited_for = None
+            self._waited = 0
             self.stats.played += 1
             return Play(seq, packet.timestamp, packet.payload, packet.arrival)
         newer = any(s > seq for s in self._packets)
-        if newer and self._waited_for == seq:
-            # this slot was already concealed while we waited: give it up and take back the
-            # frame of delay the wait added, so the next packet plays in this same slot
-            self._skip()
-            self._offset -= frame_s
-            self._waited_for = None
+        if newer and self._waited:
+            # the slots we concealed while waiting stand for the packets that never came: give
+            # those up and take back the delay the wait added, so that the next packet plays in
+            # this very slot (a loss costs one concealed frame, not two)
+            while self._waited and self._next_seq not in self._packets:
+                self._skip()
+                self._offset -= frame_s
+                self._waited -= 1
+            self._waited = 0
             return self._slot(now)
         self._concealed_in_row += 1
         if newer or delay + frame_s > cfg.max_ms / 1000.0:
@@ -331,7 +334,7 @@ class JitterBuffer:
             decision = Conceal(seq, "lost")
         else:
             self._offset += frame_s
-            self._waited_for = seq
+            self._waited += 1
             self.stats.concealed_late += 1
             decision = Conceal(seq, "late")
         if self._concealed_in_row >= cfg.max_conceal and not self._packets:
