@@ -57,9 +57,9 @@ class JitterConfig:
     floor_ms: float = 10.0  # loopback scheduling noise: the least delay ever applied
     k: float = 2.0  # target = floor + max(k * J, spread): J reacts first, the spread holds
     late_quantile: float = 0.97  # of (transit - base) over the window: the "spread"
-    window_s: float = 2.0
+    window_s: float = 10.0  # long: one stall of a few packets is not 3 % of it
     max_ms: float = 240.0
-    shrink_ms_per_s: float = 5.0  # how fast the target may come back down
+    shrink_ms_per_s: float = 10.0  # how fast the target may come back down
     drop_hold_s: float = 1.0  # at most one frame dropped (delay -20 ms) per this long
     max_conceal: int = 5  # consecutive concealments with nothing buffered: go idle
     capacity: int = 64  # slots ahead of the playout point kept at most
@@ -119,7 +119,7 @@ class JitterStats:
 class DelayEstimator:
     """RFC 3550 jitter plus the fastest transit and the spread over a sliding window."""
 
-    def __init__(self, window_s: float, quantile: float, max_samples: int = 512) -> None:
+    def __init__(self, window_s: float, quantile: float, max_samples: int = 1024) -> None:
         self.window_s = window_s
         self.quantile = quantile
         self._samples: deque[tuple[float, float]] = deque(maxlen=max_samples)
