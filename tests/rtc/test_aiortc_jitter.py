@@ -17,7 +17,7 @@ import pytest
 from aiortc import RTCPeerConnection
 from aiortc.codecs.opus import OpusDecoder, OpusEncoder
 from aiortc.jitterbuffer import JitterFrame
-from aiortc.rtcrtpreceiver import RTCRtpReceiver, decoder_worker
+from aiortc.rtcrtpreceiver import RemoteStreamTrack, RTCRtpReceiver, decoder_worker
 from av import AudioFrame
 
 from voicechat.rtc.aiortc_jitter import (
@@ -91,3 +91,20 @@ def test_opus_plc_packet_conceals_one_frame_that_continues_the_sound() -> None:
     tone_level = levels[8]
     assert levels[10] > tone_level / 4, "the concealed frame carries the tone on, not silence"
     assert levels[12] > tone_level / 2, "and real audio resumes after it"
+
+
+async def test_changed_internals_keep_aiortcs_own_buffer(monkeypatch: pytest.MonkeyPatch) -> None:
+    from aiortc.jitterbuffer import JitterBuffer
+
+    import voicechat.rtc.aiortc_jitter as wiring
+
+    monkeypatch.setattr(wiring, "AIORTC_VERSION", "0.0.0")
+    pc = RTCPeerConnection()
+    try:
+        pc.addTransceiver("audio")
+        receiver = pc.getReceivers()[0]
+        receiver._track = RemoteStreamTrack(kind="audio")  # what setRemoteDescription does
+        assert wiring.install_jitter_buffer(pc, receiver.track) is None
+        assert isinstance(vars(receiver)["_RTCRtpReceiver__jitter_buffer"], JitterBuffer)
+    finally:
+        await pc.close()

@@ -77,18 +77,16 @@ async def test_target_follows_jitter_and_nothing_is_concealed_once_adapted(
     link: ImpairedLink,
 ) -> None:
     heard = Heard()
+    link.set(jitter_ms=30.0)  # a bad link from the first packet
     async with call(link, heard) as transport:
         assert transport.jitter is not None, "the adaptive buffer was not installed"
         buffer = transport.jitter.buffer
-        await played_for(transport, 250)  # 5 s: past the call's start-up bursts
-        clean_target = buffer.target_ms
-
-        link.set(jitter_ms=30.0)
         await played_for(transport, 150)  # adapt
         jittery = await played_for(transport, 250)
         jitter_target = buffer.target_ms
         assert link.reordered > 0, "30 ms of jitter at 20 ms spacing must reorder packets"
-        assert jitter_target > clean_target, (clean_target, jitter_target)
+        # up from the 10 ms floor by about the jitter (machine load can only add to it)
+        assert jitter_target >= buffer.config.floor_ms + 20.0, jitter_target
         # no underrun once adapted; a stray late packet on a loaded machine is tolerated
         assert jittery.concealed <= 3, jittery
         assert jittery.played >= 247, jittery
@@ -103,9 +101,11 @@ async def test_target_follows_jitter_and_nothing_is_concealed_once_adapted(
         assert lossy.concealed <= lossy.skipped + 3, lossy
 
         link.set()
-        await played_for(transport, 400)  # 8 s of a clean link again
-        assert buffer.target_ms < jitter_target, "the target must come back down"
-        assert buffer.stats.dropped > 0, "the delay must shrink by dropping frames"
+        high = buffer.target_ms
+        dropped = buffer.stats.dropped
+        await until(lambda: buffer.target_ms < high - 15.0,
+                    lambda: f"the target coming down from {high:.0f} ms ({buffer.target_ms:.0f})")
+        await until(lambda: buffer.stats.dropped > dropped, "a frame dropped to shrink the delay")
 
         # every decision reached our code as a decoded 20 ms frame, PLC ones included
         total = buffer.stats.played + buffer.stats.concealed

@@ -27,6 +27,7 @@ Codecs other than Opus get no concealment frame (the slot stays silent downstrea
 from __future__ import annotations
 
 import asyncio
+import logging
 import queue
 from collections.abc import Callable
 from typing import Any
@@ -45,6 +46,8 @@ _JITTER = "_RTCRtpReceiver__jitter_buffer"
 _QUEUE = "_RTCRtpReceiver__decoder_queue"
 _CODECS = "_RTCRtpReceiver__codecs"
 _THREAD = "_RTCRtpReceiver__decoder_thread"
+
+logger = logging.getLogger(__name__)
 
 
 class AiortcInternalsChanged(RuntimeError):
@@ -166,13 +169,18 @@ def install_jitter_buffer(
     """Put an :class:`AdaptiveAudioReceive` into the receiver of remote audio ``track``.
 
     Call it from the peer connection's ``track`` event (before media flows). Returns ``None`` for
-    a track that is not audio or not one of ``pc``'s receivers.
+    a track that is not audio or not one of ``pc``'s receivers, and when aiortc's internals
+    changed: then aiortc's own buffer stays (a warning is logged; the tests fail loudly).
     """
     if track.kind != "audio":
         return None
     for receiver in pc.getReceivers():
         if receiver.track is track:
-            adaptive = AdaptiveAudioReceive(receiver, config)
+            try:
+                adaptive = AdaptiveAudioReceive(receiver, config)
+            except AiortcInternalsChanged as exc:
+                logger.warning("adaptive jitter buffer not installed, aiortc's kept: %s", exc)
+                return None
             setattr(receiver, _JITTER, adaptive)
             return adaptive
     return None
