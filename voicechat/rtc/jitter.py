@@ -9,7 +9,10 @@ one plays each frame at a *playout time* that follows the measured jitter:
   transit (``base``: when a frame could have arrived at best) and a high quantile of how much later
   than that packets really came (``spread``);
 * the target delay is ``floor + max(k·J, spread)``, clamped to ``max_ms``: a small floor on
-  loopback, growing at once with real jitter, and shrinking back at most ``shrink_ms_per_s``;
+  loopback, growing at once with real jitter, and shrinking back slowly (exponentially, time
+  constant ``shrink_tau_s``). The first ``settle_s`` of a stream set the target and are then
+  forgotten: call set-up (DTLS, SCTP, the server creating the session) delivers its first packets
+  in bursts that say nothing about the network, and a 10 s window would hold them for 10 s;
 * slot ``n`` plays at ``rtp_time(n) + offset``; ``offset - base`` is the delay actually applied.
   When it falls short of the target by more than half a frame a concealment frame is inserted
   (``grow``); when it exceeds the target by more than half a frame (plus a little hysteresis),
@@ -28,6 +31,7 @@ Time is passed in (seconds, any monotonic origin); nothing here reads a clock or
 from __future__ import annotations
 
 import bisect
+import math
 from collections import deque
 from dataclasses import dataclass
 from typing import Literal
@@ -59,7 +63,8 @@ class JitterConfig:
     late_quantile: float = 0.97  # of (transit - base) over the window: the "spread"
     window_s: float = 10.0  # long: one stall of a few packets is not 3 % of it
     max_ms: float = 240.0
-    shrink_ms_per_s: float = 10.0  # how fast the target may come back down
+    shrink_tau_s: float = 2.5  # the target comes back down with this time constant
+    settle_s: float = 2.0  # after this much of a stream, its start-up samples go
     drop_hold_s: float = 1.0  # at most one frame dropped (delay -20 ms) per this long
     max_conceal: int = 5  # consecutive concealments with nothing buffered: go idle
     capacity: int = 64  # slots ahead of the playout point kept at most
@@ -186,6 +191,7 @@ class JitterBuffer:
         self._idle = True
         self._target = cfg.floor_ms / 1000.0
         self._target_at: float | None = None
+        self._settle_at: float | None = None  # when the start-up samples are forgotten
         self._last_adjust = float("-inf")
         self._concealed_in_row = 0
         self._waited = 0  # slots concealed while waiting for the packet at the playout point
@@ -240,6 +246,9 @@ class JitterBuffer:
             self._highest_seq = ext_seq
             self._last_ts = ext_ts
         rel_ts = ext_ts - self._ts0
+        if self._settle_at is not None and arrival >= self._settle_at:
+            self._settle_at = None
+            self.estimator.reset_window()
         self.estimator.add(arrival, arrival - self._seconds(rel_ts))
         self._update_target(arrival)
         if self._idle:
@@ -262,6 +271,7 @@ class JitterBuffer:
     def _anchor(self, ext_seq: int, rel_ts: int, payload: bytes, arrival: float) -> None:
         self.stats.anchors += 1
         self.estimator.reset_window()
+        self._settle_at = arrival + self.config.settle_s
         transit = arrival - self._seconds(rel_ts)
         self.estimator.add(arrival, transit)
         self._packets[ext_seq] = _Packet(rel_ts, payload, arrival)
@@ -280,8 +290,8 @@ class JitterBuffer:
         if raw >= self._target or self._target_at is None:
             self._target = raw
         else:
-            decayed = self._target - cfg.shrink_ms_per_s / 1000.0 * (now - self._target_at)
-            self._target = max(raw, decayed)
+            keep = math.exp(-max(0.0, now - self._target_at) / cfg.shrink_tau_s)
+            self._target = raw + (self._target - raw) * keep
         self._target_at = now
 
     # --- output -----------------------------------------------------------------------------
