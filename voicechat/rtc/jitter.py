@@ -7,7 +7,8 @@ one plays each frame at a *playout time* that follows the measured jitter:
 * every packet's transit (arrival minus its RTP time) goes into :class:`DelayEstimator`: the
   RFC 3550 interarrival jitter ``J`` (gain 1/16) and, over the last ``window_s``, the fastest
   transit (``base``: when a frame could have arrived at best) and a high quantile of how much later
-  than that packets really came (``spread``);
+  than that packets really came (``spread``, the 97th percentile: a lone stall of a few packets
+  is under 3 % of a 10 s window, so it is concealed rather than bought with latency);
 * the target delay is ``floor + max(k·J, spread)``, clamped to ``max_ms``: a small floor on
   loopback, growing at once with real jitter, and shrinking back slowly (exponentially, time
   constant ``shrink_tau_s``). The first ``settle_s`` of a stream set the target and are then
@@ -19,7 +20,9 @@ one plays each frame at a *playout time* that follows the measured jitter:
   one frame is dropped, at most one per ``drop_hold_s`` (slow shrinking: a passing burst does not
   cause a click a second);
 * a frame missing at its playout time is concealed: ``lost`` (a later packet is already here, so
-  the slot is skipped) or ``late`` (nothing newer came: wait one more frame, the delay grows).
+  the slot is skipped) or ``late`` (nothing newer came: wait one more frame, the delay grows;
+  when a newer packet then comes, the slots already concealed stand for the missing packets and
+  the added delay is taken back, so a loss costs one concealed frame and no latency).
   After ``max_conceal`` concealments in a row with nothing buffered the stream has stopped: the
   buffer goes idle and re-anchors on the next packet instead of concealing silence forever.
 
