@@ -40,16 +40,16 @@ def _pyproject() -> dict[str, object]:
     return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 
 
-def test_dependencies_are_ranges_except_textual_and_the_tests_are_pinned() -> None:
-    """Exact pins clash in shared environments; only Textual (private internals) is exact, and
-    constraints.txt pins every dependency for reproducible test runs."""
+def test_dependencies_are_ranges_except_private_internals_and_the_tests_are_pinned() -> None:
+    """Exact pins clash in shared environments; only Textual and aiortc (whose private internals
+    we use) are exact, and constraints.txt pins every dependency for reproducible test runs."""
     import re
 
     project = _pyproject()["project"]
     assert isinstance(project, dict)
     deps = project["dependencies"]
     exact = [d for d in deps if "==" in d]
-    assert exact == ["textual==8.2.8"]
+    assert exact == ["textual==8.2.8", "aiortc==1.16.0"]
     pinned = {}
     for line in (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines():
         if line and not line.startswith("#"):

@@ -73,3 +73,21 @@ async def test_two_turns_through_sound_devices(
         heard_pcm = np.frombuffer(wav.readframes(wav.getnframes()), dtype=np.int16)
         heard = audible_ms(heard_pcm, wav.getframerate())
     assert 0.8 * expected <= heard <= 1.25 * expected, (heard, expected)
+
+
+async def test_speaker_opens_for_low_latency_by_default(pulse: None) -> None:
+    """The default speaker stream asks PortAudio for less buffering than sounddevice's default
+    ("high", 20 ms blocks: what the client opened before), and the old way stays available."""
+    from voicechat.audio.devices import DeviceSink
+    from voicechat.audio.playback import PlaybackBuffer
+
+    default = DeviceSink(PlaybackBuffer())
+    before = DeviceSink(PlaybackBuffer(), latency="high", block_ms=20)
+    try:
+        await default.start()
+        await before.start()
+        assert default.output_latency_ms is not None and before.output_latency_ms is not None
+        assert default.output_latency_ms < before.output_latency_ms
+    finally:
+        await default.stop()
+        await before.stop()

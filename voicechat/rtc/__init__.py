@@ -4,7 +4,9 @@
   formats on one side, Opus's 48 kHz frames on the other);
 - ``loopback``: makes aiortc's ICE work on 127.0.0.1 (it skips loopback addresses);
 - ``tracks``: the paced outgoing audio track (aiortc pulls frames as fast as it can unless the
-  track paces itself).
+  track paces itself);
+- ``jitter``: the adaptive receive jitter buffer, sans-IO (target delay follows measured jitter);
+- ``aiortc_jitter``: installs it in aiortc's audio receiver (aiortc 1.16.0 internals).
 
 The server may import this package, :mod:`voicechat.protocol` and :mod:`voicechat.eventlog`,
 and nothing else of the client's.

@@ -4,8 +4,9 @@ The flow is the documented browser one: mint an ephemeral key, create the offer 
 ICE gathering, so the offer carries its candidates and no trickle is needed), POST it as
 ``application/sdp``, apply the answer, wait for the data channel to open. The microphone goes out
 on :class:`~voicechat.rtc.tracks.PacedAudioTrack` (stereo frames, paced in real time, silence
-while muted); the model's track is pumped for its whole life (aiortc buffers it without bound
-otherwise) and handed to the runtime as 48 kHz mono.
+while muted); the model's track goes through our adaptive jitter buffer
+(:mod:`voicechat.rtc.aiortc_jitter`, in place of aiortc's fixed 80 ms one), is pumped for its
+whole life (aiortc buffers it without bound otherwise) and handed to the runtime as 48 kHz mono.
 
 Connection loss shows up three ways — the data channel closes, ICE/DTLS fails, or the peer
 connection closes — and all three become ``on_state("closed" | "failed", why)`` exactly once.
@@ -24,6 +25,7 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
 from voicechat.rtc import dsp
+from voicechat.rtc.aiortc_jitter import AdaptiveAudioReceive, install_jitter_buffer
 from voicechat.rtc.tracks import PacedAudioTrack, cancel_task, start_pump
 from voicechat.transport.auth import (
     ConnectError,
@@ -62,6 +64,7 @@ class WebRtcTransport:
         self._ended = False
         self._closing = False
         self.remote_frames = 0
+        self.jitter: AdaptiveAudioReceive | None = None  # the adaptive receive buffer
 
     async def connect(self) -> None:
         if self.loopback:
@@ -95,6 +98,7 @@ class WebRtcTransport:
         @pc.on("track")
         def _on_track(track: MediaStreamTrack) -> None:
             if track.kind == "audio":
+                self.jitter = install_jitter_buffer(pc, track)
                 self._pump = start_pump(track, self._on_remote_audio)
 
         @pc.on("connectionstatechange")
