@@ -27,6 +27,10 @@ DEFAULT_GA_MODEL = "gpt-realtime"
 DEFAULT_BETA_MODEL = "gpt-4o-realtime-preview"
 DEFAULT_AZURE_PREVIEW_API_VERSION = "2025-04-01-preview"
 OPENAI_BASE = "https://api.openai.com"
+# Faults (issue 14): how long a connection step may go unanswered, and how long a connected link
+# may stay silent (no RTP and no data-channel event; no WebSocket pong) before it counts as dead.
+DEFAULT_CONNECT_TIMEOUT_S = 10.0
+DEFAULT_LINK_TIMEOUT_S = 3.5
 
 
 class ConfigError(Exception):
@@ -63,6 +67,8 @@ class Settings:
     keymap: dict[str, str] = field(default_factory=dict)
     session_overrides: dict[str, Any] = field(default_factory=dict)
     config_path: Path | None = None
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT_S  # each HTTP/WebSocket step, seconds
+    link_timeout: float = DEFAULT_LINK_TIMEOUT_S  # silence that makes a connected link dead
 
     @property
     def is_local(self) -> bool:
@@ -222,7 +228,28 @@ def resolve(
         keymap={str(k): str(v) for k, v in keymap.items()},
         session_overrides=dict(overrides),
         config_path=config_path,
+        connect_timeout=_seconds(
+            "connect_timeout", setting("connect_timeout", "VOICECHAT_CONNECT_TIMEOUT"),
+            DEFAULT_CONNECT_TIMEOUT_S,
+        ),
+        link_timeout=_seconds(
+            "link_timeout", setting("link_timeout", "VOICECHAT_LINK_TIMEOUT"),
+            DEFAULT_LINK_TIMEOUT_S,
+        ),
     )
+
+
+def _seconds(name: str, value: Any, default: float) -> float:
+    """A positive number of seconds (flag, ``VOICECHAT_*`` variable or config key)."""
+    if value is None:
+        return default
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if isinstance(value, bool) or not 0 < seconds <= 3600:
+        raise ConfigError(f"{name} must be a number of seconds between 0 and 3600, not {value!r}")
+    return seconds
 
 
 def _env_bool(value: str | None) -> bool | None:

@@ -1,0 +1,151 @@
+"""Faults the client must notice and say (issue 14): a dead link, a server that never answers.
+
+Each test runs the real client against a real server on 127.0.0.1 and breaks it the way it breaks
+in the field: the server process is killed with SIGKILL (a WebRTC peer then simply goes quiet:
+UDP has nothing to close) or frozen with SIGSTOP (a WebSocket stays open in the kernel while
+nobody answers), or it is a black hole that accepts TCP and never says a word. Waits are bounded
+well below what the client did before the fixes (31 s to notice a dead WebRTC server; 300 s
+hanging on a black hole), never asserted as timings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.runtime.conversation import Conversation
+from tests.runtime.server_process import ServerProcess
+from voicechat.config import Settings
+from voicechat.runtime import Runtime
+from voicechat.transport.auth import ConnectError
+
+NOTICED_WITHIN_S = 15.0  # far below the 31 s a dead WebRTC server went unnoticed
+KEY = "sk-test-key-123456"
+
+
+def lost_notices(conv: Conversation) -> list[str]:
+    return [m for m in conv.notices() if m.startswith("connection lost")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("transport", "how"),
+    [("webrtc", signal.SIGKILL), ("websocket", signal.SIGSTOP)],
+    ids=["webrtc-killed", "websocket-frozen"],
+)
+async def test_a_dead_server_is_noticed_shown_and_reconnected(
+    tmp_path: Path, transport: str, how: signal.Signals
+) -> None:
+    """The server dies without a word mid-conversation: the link leaves "connected" with a
+    notice that names the silence, and the conversation carries on once the server is back."""
+    server = ServerProcess(tmp_path / "server.log", "--voice", "tone")
+    await server.start()
+    settings = Settings(server=server.base_url, transport=transport, api_key=KEY, mic="none",
+                        speaker="none")
+    rt = Runtime(settings)
+    conv = Conversation(rt)
+    try:
+        await rt.start()
+        rt.send_text("Remember the word banana.")
+        await conv.until(lambda: rt.completed_responses == 1)
+        assert rt.connection.state == "connected"
+        assert server.proc is not None
+        loop = asyncio.get_running_loop()
+        died = loop.time()
+        server.proc.send_signal(how)
+        await conv.until(lambda: rt.connection.state != "connected", timeout=NOTICED_WITHIN_S)
+        noticed = loop.time() - died
+        print(f"{transport}: dead link noticed after {noticed:.2f} s")  # for the bench notes
+        await conv.until(lambda: bool(lost_notices(conv)))
+        assert "the link is dead" in lost_notices(conv)[0]
+        states = [e for e in conv.find("local.transport.state")]
+        dead = [e for e in states if e["state"] in ("closed", "failed")]
+        assert dead and "the link is dead" in dead[0]["detail"]
+        if how == signal.SIGSTOP:
+            server.proc.send_signal(signal.SIGCONT)  # the same process answers again
+        else:
+            server.proc = None
+            await server.start()  # the same port
+        await conv.until(lambda: rt.reconnects == 1 and rt.connection.state == "connected",
+                         timeout=60)
+        rt.send_text("What was the word?")
+        await conv.until(lambda: rt.completed_responses == 2)
+        assert [e.text for e in rt.view.entries if e.role == "user"][-1] == "What was the word?"
+    finally:
+        await rt.stop()
+        if server.proc is not None and how == signal.SIGSTOP:
+            with contextlib.suppress(ProcessLookupError):
+                server.proc.send_signal(signal.SIGCONT)
+        await server.kill()
+
+
+@contextlib.asynccontextmanager
+async def black_hole() -> AsyncIterator[int]:
+    """A TCP server on 127.0.0.1 that accepts every connection and never sends a byte."""
+    held: list[asyncio.StreamWriter] = []
+
+    async def swallow(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)
+        with contextlib.suppress(ConnectionError):
+            while await reader.read(65536):
+                pass
+
+    srv = await asyncio.start_server(swallow, "127.0.0.1", 0)
+    try:
+        yield int(srv.sockets[0].getsockname()[1])
+    finally:
+        for writer in held:
+            writer.close()
+        srv.close()
+        await srv.wait_closed()
+
+
+@pytest.mark.parametrize("transport", ["webrtc", "websocket"])
+async def test_a_server_that_never_answers_fails_the_connect_with_the_reason(
+    transport: str,
+) -> None:
+    async with black_hole() as port:
+        settings = Settings(server=f"http://127.0.0.1:{port}", transport=transport, api_key=KEY,
+                            mic="none", speaker="none", connect_timeout=1.5)
+        rt = Runtime(settings)
+        with pytest.raises(ConnectError) as caught:
+            async with asyncio.timeout(30):  # aiohttp alone would wait 300 s
+                await rt.start()
+    scheme = "ws" if transport == "websocket" else "http"
+    step = "the WebSocket handshake" if transport == "websocket" else "minting a session key"
+    assert str(caught.value).startswith(
+        f"{step}: no answer from {scheme}://127.0.0.1:{port} within 1.5 s"
+    )
+    assert rt.connection.state != "connected"
+
+
+def test_the_connect_timeout_is_ten_seconds_unless_set() -> None:
+    from voicechat.config import resolve
+
+    assert resolve({}, env={}, config_path=None).connect_timeout == 10.0
+    env = {"VOICECHAT_CONNECT_TIMEOUT": "2.5", "VOICECHAT_LINK_TIMEOUT": "3"}
+    settings = resolve({}, env=env, config_path=None)
+    assert (settings.connect_timeout, settings.link_timeout) == (2.5, 3.0)
+
+
+async def test_headless_names_the_silent_server_and_exits_1() -> None:
+    """The whole command line: exit 1 and the reason on stderr, not a five-minute hang."""
+    async with black_hole() as port:
+        env = {**os.environ, "VOICECHAT_CONNECT_TIMEOUT": "1"}
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "voicechat.cli", "--no-ui", "--transport", "websocket",
+            "--server", f"http://127.0.0.1:{port}", "--mic", "none", "--speaker", "none",
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )
+        async with asyncio.timeout(60):
+            _, err = await proc.communicate()
+    assert proc.returncode == 1
+    assert f"no answer from ws://127.0.0.1:{port} within 1 s" in err.decode()
