@@ -1,4 +1,5 @@
-"""Faults the client must notice and say (issue 14): a dead link, a server that never answers.
+"""Faults the client must notice and say (issue 14): a dead link, a server that never answers, a
+``--record`` file that cannot be written.
 
 Each test runs the real client against a real server on 127.0.0.1 and breaks it the way it breaks
 in the field: the server process is killed with SIGKILL (a WebRTC peer then simply goes quiet:
@@ -25,6 +26,7 @@ from tests.runtime.conversation import Conversation
 from tests.runtime.server_process import ServerProcess
 from voicechat.config import Settings
 from voicechat.runtime import Runtime
+from voicechat.server.app import LocalServer
 from voicechat.transport.auth import ConnectError
 
 NOTICED_WITHIN_S = 15.0  # far below the 31 s a dead WebRTC server went unnoticed
@@ -149,3 +151,69 @@ async def test_headless_names_the_silent_server_and_exits_1() -> None:
             _, err = await proc.communicate()
     assert proc.returncode == 1
     assert f"no answer from ws://127.0.0.1:{port} within 1 s" in err.decode()
+
+
+# --- --record that cannot be written (item 6) ----------------------------------------------------
+
+
+# Root writes into any directory: the read-only case runs without the capabilities that let it,
+# as any user would.
+AS_A_USER = ["setpriv", "--bounding-set=-dac_override,-dac_read_search",
+             "--inh-caps=-dac_override,-dac_read_search"]
+
+
+def read_only_dir(base: Path) -> Path:
+    ro = base / "read-only"
+    ro.mkdir()
+    ro.chmod(0o555)
+    return ro / "log.jsonl"
+
+
+@pytest.mark.parametrize("where", ["full-disk", "missing-dir", "read-only-dir"])
+async def test_a_record_path_that_cannot_be_written_is_an_error_at_start(
+    tmp_path: Path, where: str
+) -> None:
+    path, reason = {
+        "full-disk": (Path("/dev/full"), "No space left on device"),
+        "missing-dir": (tmp_path / "nodir" / "log.jsonl", "No such file or directory"),
+        "read-only-dir": (read_only_dir(tmp_path), "Permission denied"),
+    }[where]
+    prefix = AS_A_USER if where == "read-only-dir" and os.geteuid() == 0 else []
+    proc = await asyncio.create_subprocess_exec(
+        *prefix, sys.executable, "-m", "voicechat.cli", "--no-ui", "--record", str(path),
+        "--server", "http://127.0.0.1:9", "--mic", "none", "--speaker", "none",
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "HOME": str(tmp_path)},
+    )
+    async with asyncio.timeout(60):
+        _, err = await proc.communicate()
+    assert proc.returncode == 1
+    assert f"voicechat: cannot record to {path}: {reason} (" in err.decode()
+    assert "cannot reach" not in err.decode()  # it failed before trying to connect
+
+
+async def test_a_recording_that_fails_mid_run_says_so_once_and_the_talk_goes_on(
+    tmp_path: Path, server: LocalServer
+) -> None:
+    fifo = tmp_path / "log.fifo"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # the log's reader, for now
+    settings = Settings(server="local", local_voice="tone", transport="websocket", mic="none",
+                        speaker="none", record=fifo)
+    rt = Runtime(settings, local_server=server)
+    conv = Conversation(rt)
+    await rt.start()
+    try:
+        await conv.until(lambda: rt.connection.state == "connected")
+        assert b'"local.transport.state"' in os.read(reader, 1 << 16)
+        os.close(reader)  # the reader goes away: every later write fails
+        rt.send_text("Hello there.")
+        await conv.until(lambda: rt.completed_responses == 1)
+        rt.send_text("And again.")
+        await conv.until(lambda: rt.completed_responses == 2)
+        said = [m for m in conv.notices() if "record" in m]
+        assert len(said) == 1
+        assert said[0].startswith(f"recording to {fifo} stopped after ")
+        assert "Broken pipe; later events are not in the log" in said[0]
+        assert rt.record_error == said[0] and rt.exit_code == 1
+    finally:
+        await rt.stop()
