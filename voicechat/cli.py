@@ -90,6 +90,11 @@ def main_job(
     dialect: Annotated[
         DialectChoice | None, typer.Option(help="Protocol dialect of the endpoint.")
     ] = None,
+    connect_timeout: Annotated[
+        float | None,
+        typer.Option(help="Seconds each connection step may go unanswered (default 10).",
+                     min=0.1, max=3600),
+    ] = None,
 ) -> None:
     """Start a conversation (the TUI, or --no-ui for plain lines)."""
     if ctx.invoked_subcommand is not None:
@@ -110,6 +115,7 @@ def main_job(
         barge_in=barge_in,
         theme=theme,
         dialect=dialect.value if dialect else None,
+        connect_timeout=connect_timeout,
     )
     raise typer.Exit(code)
 

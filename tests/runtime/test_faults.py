@@ -141,11 +141,10 @@ def test_the_connect_timeout_is_ten_seconds_unless_set() -> None:
 async def test_headless_names_the_silent_server_and_exits_1() -> None:
     """The whole command line: exit 1 and the reason on stderr, not a five-minute hang."""
     async with black_hole() as port:
-        env = {**os.environ, "VOICECHAT_CONNECT_TIMEOUT": "1"}
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "voicechat.cli", "--no-ui", "--transport", "websocket",
             "--server", f"http://127.0.0.1:{port}", "--mic", "none", "--speaker", "none",
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            "--connect-timeout", "1", stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )
         async with asyncio.timeout(60):
             _, err = await proc.communicate()

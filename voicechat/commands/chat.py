@@ -28,11 +28,13 @@ def run(
     barge_in: bool | None = None,
     theme: str | None = None,
     dialect: str | None = None,
+    connect_timeout: float | None = None,
 ) -> int:
     flags: dict[str, Any] = {
         "server": server, "transport": transport, "model": model, "mode": mode, "mic": mic,
         "speaker": speaker, "record": record, "no_ui": no_ui, "turns": turns,
         "barge_in": barge_in, "theme": theme, "dialect": dialect,
+        "connect_timeout": connect_timeout,
     }
     try:
         settings = resolve(flags, config_path=config)
