@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import os
 import signal
 import subprocess
@@ -22,8 +23,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import until
 from tests.runtime.conversation import Conversation
 from tests.runtime.server_process import ServerProcess
+from tests.speech import TEST_PHRASES, speech_wav
 from voicechat.config import Settings
 from voicechat.runtime import Runtime
 from voicechat.server.app import LocalServer
@@ -216,3 +219,39 @@ async def test_a_recording_that_fails_mid_run_says_so_once_and_the_talk_goes_on(
         assert rt.record_error == said[0] and rt.exit_code == 1
     finally:
         await rt.stop()
+
+
+@pytest.mark.slow
+async def test_headless_says_a_failed_recording_on_stderr_and_exits_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from voicechat.commands.headless import run_headless
+
+    fifo = tmp_path / "log.fifo"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+
+    async def read_a_little_then_leave() -> None:
+        await until(lambda: _read(reader), "the first records")
+        os.close(reader)
+
+    wav = speech_wav(tmp_path / "one.wav", TEST_PHRASES[:1], tail_s=1.5)
+    settings = Settings(server="local", transport="websocket", local_voice="tone",
+                        local_asr_phrases=list(TEST_PHRASES), mic=str(wav), speaker="none",
+                        record=fifo, no_ui=True, turns=1)
+    leaving = asyncio.get_running_loop().create_task(read_a_little_then_leave())
+    out = io.StringIO()
+    code = await run_headless(settings, out=out)
+    await leaving
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.count(f"voicechat: recording to {fifo} stopped after ") == 1
+    assert out.getvalue().count("local.notice level=error message=recording to ") == 1
+    assert "1 response(s) completed" in out.getvalue()  # the conversation itself went on
+
+
+def _read(fd: int) -> bytes:
+    try:
+        return os.read(fd, 1 << 16)
+    except BlockingIOError:
+        return b""
