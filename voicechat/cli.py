@@ -59,6 +59,7 @@ def main_job(
     voice: opt.Voice = None,
     verbose: opt.Verbose = 0,
     log_level: opt.LogLevel = None,
+    connect_timeout: opt.ConnectTimeout = None,
     version: opt.Version = False,
 ) -> None:
     """Start a conversation (the TUI, or --no-ui for plain lines)."""
@@ -70,6 +71,7 @@ def main_job(
         server=server, transport=transport, model=model, mode=mode, mic=mic, speaker=speaker,
         record=record, config=config, no_ui=no_ui, turns=turns, barge_in=barge_in,
         theme=theme, dialect=dialect, voice=voice, verbose=verbose, log_level=log_level,
+        connect_timeout=connect_timeout,
     )
     raise typer.Exit(code)
 

@@ -184,6 +184,12 @@ ServeVerbose = Annotated[
     typer.Option("--verbose", "-v", count=True, show_default=False,
                  help="More log lines (-v: the WebRTC libraries' ICE lines, -vv: debug)."),
 ]
+ConnectTimeout = Annotated[
+    float | None,
+    typer.Option(metavar="SECONDS", min=0.1, max=3600,
+                 help=env_help("Seconds each connection step may go unanswered (default 10).",
+                               "VOICECHAT_CONNECT_TIMEOUT")),
+]
 LogLevel = Annotated[
     str | None,
     typer.Option(metavar="[debug|info|warning|error]", autocompletion=completer(LOG_LEVELS),

@@ -31,6 +31,10 @@ DEFAULT_GA_MODEL = "gpt-realtime"
 DEFAULT_BETA_MODEL = "gpt-4o-realtime-preview"
 DEFAULT_AZURE_PREVIEW_API_VERSION = "2025-04-01-preview"
 OPENAI_BASE = "https://api.openai.com"
+# Faults (issue 14): how long a connection step may go unanswered, and how long a connected link
+# may stay silent (no RTP and no data-channel event; no WebSocket pong) before it counts as dead.
+DEFAULT_CONNECT_TIMEOUT_S = 10.0
+DEFAULT_LINK_TIMEOUT_S = 3.5
 
 
 @dataclass
@@ -65,6 +69,8 @@ class Settings:
     config_path: Path | None = None
     origins: dict[str, str] = field(default_factory=dict, repr=False)
     """Where each setting that was given came from (a flag, a variable, a file key)."""
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT_S  # each HTTP/WebSocket step, seconds
+    link_timeout: float = DEFAULT_LINK_TIMEOUT_S  # silence that makes a connected link dead
 
     @property
     def is_local(self) -> bool:
@@ -139,6 +145,20 @@ class Layers:
             return word in _TRUE
         raise ConfigError(f"{self.origin(key)}: {value!r} is not a boolean; use 1/0, true/false, "
                           "yes/no or on/off")
+
+    def seconds(self, key: str, default: float) -> float:
+        """A number of seconds above 0 and at most an hour."""
+        value = self.get(key)
+        if value is None:
+            return default
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = -1.0
+        if isinstance(value, bool) or not 0 < number <= 3600:
+            raise ConfigError(f"{self.origin(key)}: {value!r} is not a number of seconds above 0 "
+                              "and at most 3600")
+        return number
 
     def positive_int(self, key: str) -> int | None:
         value = self.get(key)
@@ -249,6 +269,8 @@ def resolve(
         keymap={str(k): str(v) for k, v in keymap.items()},
         session_overrides=dict(overrides),
         config_path=file.path,
+        connect_timeout=layers.seconds("connect_timeout", DEFAULT_CONNECT_TIMEOUT_S),
+        link_timeout=layers.seconds("link_timeout", DEFAULT_LINK_TIMEOUT_S),
         origins=dict(layers.origins),
     )
 

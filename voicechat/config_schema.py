@@ -24,6 +24,7 @@ from typing import Any
 STRING = "a string"
 BOOLEAN = "a boolean (true or false, without quotes)"
 INTEGER = "an integer"
+SECONDS = "a number of seconds"
 DEVICE = "a device name or index (a string or an integer)"
 STRINGS = "a list of strings"
 TABLE = "a table"
@@ -86,6 +87,11 @@ KEYS: tuple[ConfigKey, ...] = (
     ConfigKey("local_responder", STRING, "the embedded server's replies: echo | script:FILE | "
               "chat:URL"),
     ConfigKey("local_asr_phrases", STRINGS, "the embedded server's recognition grammar"),
+    ConfigKey("connect_timeout", SECONDS, "seconds each connection step may go unanswered "
+              "(default 10)", env="VOICECHAT_CONNECT_TIMEOUT"),
+    ConfigKey("link_timeout", SECONDS, "seconds of silence from the server (no RTP, no event, "
+              "no WebSocket pong) before the link counts as dead (default 3.5)",
+              env="VOICECHAT_LINK_TIMEOUT"),
     ConfigKey("keys", TABLE, "key remapping: action = \"key[,key]\""),
     ConfigKey("session", TABLE, "session fields sent with session.update"),
 )
@@ -167,6 +173,8 @@ def _has_type(value: Any, kind: str) -> bool:
         return isinstance(value, bool)
     if kind == INTEGER:
         return isinstance(value, int) and not isinstance(value, bool)
+    if kind == SECONDS:
+        return isinstance(value, int | float) and not isinstance(value, bool)
     if kind == DEVICE:
         return isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))
     if kind == STRINGS:

@@ -751,6 +751,48 @@ def torn_clean_ours(path: Path) -> Log:
     return log
 
 
+def server_silent_webrtc_ours(path: Path) -> Log:
+    """Issue 14: the WebRTC server is killed after the first answer; the client shows
+    "connected" with the mic live for 31 s, until ICE's consent checks fail."""
+    log = Log("ga", webrtc=True)
+    log.local("local.mic.source", source="default input device")
+    log.local("local.transport.state", state="connecting", detail="WebRTC to "
+              "http://127.0.0.1:8765/v1/realtime/calls")
+    log.connect()
+    log.local("local.transport.state", state="connected", detail="WebRTC call rtc_1")
+    log.wait(1.0).user_speech("item_U1", 1000, 2400, transcript="What time is it?")
+    log.response_start("resp_1", "item_A1", previous="item_U1")
+    log.local("local.mic.muted", reason="playback")
+    log.response_end("resp_1", "item_A1", "It is ten in the morning.", playback_s=1.8)
+    log.wait(0.4)
+    log.local("local.mic.unmuted")
+    log.wait(31.0)  # five questions asked into nothing
+    log.local("local.transport.state", state="failed", detail="ICE/DTLS connection failed")
+    log.local("local.transport.state", state="reconnecting",
+              detail="ICE/DTLS connection failed; attempt 1 in 0.5 s")
+    log.write_ours(path)
+    return log
+
+
+def server_silent_ws_ours(path: Path) -> Log:
+    """A WebSocket server that froze (the socket stays open): appends go out for 20 s with
+    nothing back, until TCP gives up."""
+    log = Log("ga")
+    log.local("local.transport.state", state="connecting")
+    log.connect()
+    log.local("local.transport.state", state="connected", detail="WebSocket")
+    log.wait(0.5)
+    log.user_speech("item_U1", 900, 2500, appends=3, transcript="Hello?")
+    log.response("resp_1", "item_A1", "Hello! How can I help?", previous="item_U1")
+    for _ in range(200):  # 20 s of mic audio, 100 ms per append
+        log.client("input_audio_buffer.append", audio=AUDIO_CHUNK)
+        log.wait(0.098)
+    log.local("local.transport.state", state="closed",
+              detail="socket error: Connection timed out (code 1006)")
+    log.write_ours(path)
+    return log
+
+
 BUILDERS: dict[str, Callable[[Path], Log]] = {
     "clean_ga_websocket.jsonl": clean_ga_ws_ours,
     "clean_beta_websocket_bare.jsonl": clean_beta_ws_bare,
@@ -775,6 +817,8 @@ BUILDERS: dict[str, Callable[[Path], Log]] = {
     "session_expired_ga.jsonl": session_expired_ga_ours,
     "rate_limited_ga_bare.jsonl": rate_limited_ga_bare,
     "several_problems_beta.jsonl": several_problems_beta_ours,
+    "server_silent_webrtc.jsonl": server_silent_webrtc_ours,
+    "server_silent_websocket.jsonl": server_silent_ws_ours,
 }
 
 EXPECTED: dict[str, set[str]] = {
@@ -802,6 +846,8 @@ EXPECTED: dict[str, set[str]] = {
     "rate_limited_ga_bare.jsonl": {"rate-limited"},
     "several_problems_beta.jsonl": {"concurrent-response", "cancel-without-response",
                                     "commit-too-small"},
+    "server_silent_webrtc.jsonl": {"server-silent"},
+    "server_silent_websocket.jsonl": {"server-silent"},
 }
 
 

@@ -203,3 +203,47 @@ def test_short_segments_use_the_protocol_threshold_like_the_core(tmp_path: Path)
     assert flagged == {"u0", "u1"}
     assert [s.too_short for s in h.view.vad_segments] == [True, True, False, False]
     assert f"under {SHORT} ms" in finding.fix
+
+
+def lost_after(silence: float, *, detail: str = "ICE/DTLS connection failed",
+               state: str = "failed", muted: bool = False) -> list[tuple]:
+    """Our WebRTC log: a turn, the mic open (or muted by the user), then ``silence`` seconds
+    with no server event before the transport reports ``state``."""
+    rows = [(0.0, "local", {"type": "local.mic.source", "source": "default"}),
+            *start(), *speech(1.0, "u1", 1000, 2500)]
+    if muted:
+        rows.append((2.0, "local", {"type": "local.mic.muted", "reason": "user"}))
+    last = rows[-1][0] if not muted else 1.3
+    rows.append((last + silence, "local", {"type": "local.transport.state", "state": state,
+                                           "detail": detail}))
+    return rows
+
+
+def test_a_long_server_silence_ended_by_a_lost_link_is_a_dead_link(tmp_path: Path) -> None:
+    assert rules_for(tmp_path, lost_after(12.0)) == {"server-silent"}
+    assert rules_for(tmp_path, lost_after(12.0, state="closed",
+                                          detail="peer connection closed")) == {"server-silent"}
+    assert rules_for(tmp_path, lost_after(6.0)) == set()  # noticed soon enough
+    # the user left, or muted the mic: nothing was sent into the silence
+    assert rules_for(tmp_path, lost_after(40.0, state="closed", detail="")) == set()
+    assert rules_for(tmp_path, lost_after(40.0, state="closed", detail="stopped")) == set()
+    assert rules_for(tmp_path, lost_after(40.0, muted=True)) == set()
+    # the client's own liveness check noticed: it waited seconds, however quiet the user was
+    assert rules_for(tmp_path, lost_after(40.0, detail="the server sent nothing (no audio, no "
+                                                       "events) for 3.5 s: the link is dead")) \
+        == set()
+
+
+def test_websocket_appends_must_run_up_to_the_lost_link(tmp_path: Path) -> None:
+    def rows(stop_sending_at: float) -> list[tuple]:
+        out = [*start(), *speech(1.0, "u1", 1000, 2500)]
+        t = 2.0
+        while t < stop_sending_at:
+            out.append((t, "out", {"type": "input_audio_buffer.append", "audio": {"bytes": 4800}}))
+            t += 0.1
+        out.append((20.0, "local", {"type": "local.transport.state", "state": "closed",
+                                    "detail": "socket closed by the server (code 1006)"}))
+        return out
+
+    assert rules_for(tmp_path, rows(19.9)) == {"server-silent"}
+    assert rules_for(tmp_path, rows(8.0)) == set()  # the client had stopped sending long before

@@ -10,10 +10,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import until_sync
 from voicechat.eventlog.reader import ReadStats, read_entries
 from voicechat.eventlog.record import LogRecord
-from voicechat.eventlog.recorder import Recorder
+from voicechat.eventlog.recorder import Recorder, RecordError
 
 
 def test_file_is_0600_from_creation_even_if_it_existed(tmp_path: Path) -> None:
@@ -95,3 +97,34 @@ def test_log_survives_a_kill_mid_write(tmp_path: Path) -> None:
     assert len(records) > 100
     assert [r.event["n"] for r in records] == list(range(len(records)))  # no gaps, in order
     assert stats.skipped_lines <= 1  # at most the line being written when killed
+
+
+def test_a_failing_write_stops_the_recording_once_and_says_why() -> None:
+    said: list[str] = []
+    rec = Recorder.open("/dev/full", on_error=said.append)
+    rec.record("local", {"type": "local.mic.source", "source": "none"})
+    rec.record("local", {"type": "local.speaker.sink", "sink": "none"})
+    assert rec.closed and rec.records_written == 0
+    assert said == [rec.error]
+    assert said[0] == ("cannot record to /dev/full: No space left on device "
+                       "(free some space or record elsewhere)")
+
+
+def test_a_path_that_cannot_be_opened_names_the_path_the_reason_and_the_fix(
+    tmp_path: Path,
+) -> None:
+    missing = tmp_path / "nodir" / "log.jsonl"
+    with pytest.raises(RecordError) as caught:
+        Recorder.open(missing)
+    assert str(caught.value) == (f"cannot record to {missing}: No such file or directory "
+                                 f"(create the directory {missing.parent} or choose another "
+                                 "--record path)")
+    with pytest.raises(RecordError, match="a file name, not a directory"):
+        Recorder.open(tmp_path)
+
+
+def test_recording_to_a_device_leaves_its_mode_alone() -> None:
+    before = stat.S_IMODE(os.stat("/dev/null").st_mode)
+    with Recorder.open("/dev/null") as rec:
+        rec.record("local", {"type": "local.mic.source", "source": "none"})
+    assert stat.S_IMODE(os.stat("/dev/null").st_mode) == before

@@ -32,11 +32,13 @@ def run(
     voice: str | None = None,
     verbose: int = 0,
     log_level: str | None = None,
+    connect_timeout: float | None = None,
 ) -> int:
     flags: dict[str, Any] = {
         "server": server, "transport": transport, "model": model, "mode": mode, "mic": mic,
         "speaker": speaker, "record": record, "no_ui": no_ui, "turns": turns,
         "barge_in": barge_in, "theme": theme, "dialect": dialect, "voice": voice,
+        "connect_timeout": connect_timeout,
     }
     try:
         settings = resolve(flags, config_path=config)

@@ -214,4 +214,6 @@ async def run_headless(settings: Settings, out: TextIO | None = None) -> int:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.remove_signal_handler(signal.SIGINT)
             loop.remove_signal_handler(signal.SIGTERM)
+    if runtime.record_error is not None:  # said as a notice too, but stdout may be a pipe
+        print(f"voicechat: {runtime.record_error}", file=sys.stderr)
     return max(runtime.exit_code, end.exit_code, lines.exit_code)

@@ -34,6 +34,7 @@ class Context:
         self.dialect: Dialect | None = None
         self.first: Entry | None = None
         self.last: Entry | None = None
+        self.last_in: Entry | None = None  # the server's latest event: is it still talking?
         self.recent_out: deque[Entry] = deque(maxlen=8)
         self.client_by_id: OrderedDict[str, Entry] = OrderedDict()
         self.webrtc = False  # output_audio_buffer.* seen: the server manages playback
@@ -67,6 +68,8 @@ class Context:
         if self.first is None:
             self.first = entry
         self.last = entry
+        if entry.dir == "in":
+            self.last_in = entry
         kind = entry.type
         event = entry.canonical
         if entry.dir == "local":

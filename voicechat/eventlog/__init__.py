@@ -10,7 +10,7 @@ from __future__ import annotations
 from voicechat.eventlog.entry import Entry
 from voicechat.eventlog.reader import FORMAT_NAMES, LogReadError, ReadStats, read_entries
 from voicechat.eventlog.record import Direction, LogRecord
-from voicechat.eventlog.recorder import Recorder, utc_timestamp
+from voicechat.eventlog.recorder import Recorder, RecordError, utc_timestamp
 from voicechat.eventlog.redact import redact_event
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "LogReadError",
     "LogRecord",
     "ReadStats",
+    "RecordError",
     "Recorder",
     "read_entries",
     "redact_event",

@@ -11,14 +11,22 @@ survive the crash it is meant to explain:
   record is written with one ``write`` call and flushed, so a kill mid-session leaves at most one
   torn last line, which :mod:`voicechat.eventlog.reader` skips and counts.
 
+A log that silently stops is worse than none (the bug report then "proves" events never
+happened), so a path that cannot be opened is a :class:`RecordError` naming the path, the OS's
+reason and the fix, and a write that fails mid-run (a full disk, a closed pipe) stops the
+recording once and says so through ``on_error`` rather than dropping lines one by one.
+
 The format is the contract in ``docs/architecture.md`` ("The event log").
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import stat
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,6 +41,30 @@ def utc_timestamp(when: datetime | None = None) -> str:
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
 
 
+class RecordError(OSError):
+    """``--record PATH`` cannot be written; the message names the path, the reason, the fix."""
+
+
+def record_error(path: Path, exc: OSError, *, written: int | None = None) -> str:
+    """The message for a log that cannot be written (at start, or after ``written`` records;
+    a log that failed on its first record failed at start)."""
+    why = exc.strerror or str(exc) or type(exc).__name__
+    if written:
+        return (f"recording to {path} stopped after {written} event(s): {why}; later events are "
+                "not in the log (free some space or record elsewhere)")
+    if exc.errno == errno.ENOENT:
+        fix = f"create the directory {path.parent} or choose another --record path"
+    elif exc.errno == errno.EISDIR:
+        fix = "--record takes a file name, not a directory"
+    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        fix = f"record into a directory you can write to (not {path.parent})"
+    elif exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        fix = "free some space or record elsewhere"
+    else:
+        fix = "choose another --record path"
+    return f"cannot record to {path}: {why} ({fix})"
+
+
 class Recorder:
     """Writes :class:`LogRecord` lines to a JSONL file; usable directly as a subscriber callback.
 
@@ -40,20 +72,39 @@ class Recorder:
     itself for callers that have no runtime clock; ``write(record)`` stores a ready record.
     """
 
-    def __init__(self, path: Path, fd: int) -> None:
+    def __init__(
+        self, path: Path, fd: int, on_error: Callable[[str], None] | None = None
+    ) -> None:
         self.path = path
         self._fd: int | None = fd
         self._start = time.monotonic()
+        self._on_error = on_error
         self.records_written = 0
+        self.error: str | None = None  # why recording stopped early, once it has
 
     @classmethod
-    def open(cls, path: Path | str) -> Recorder:
-        """Create (or truncate) ``path`` with mode 0600 from the first instant."""
+    def open(
+        cls, path: Path | str, *, on_error: Callable[[str], None] | None = None
+    ) -> Recorder:
+        """Create (or truncate) ``path`` with mode 0600 from the first instant.
+
+        Raises :class:`RecordError` when it cannot be; ``on_error(message)`` is called once if a
+        later write fails (the recorder is closed by then).
+        """
         path = Path(path)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
+        except OSError as exc:
+            raise RecordError(record_error(path, exc)) from exc
         # O_CREAT honours the umask only when creating; an existing file keeps its old mode.
-        os.fchmod(fd, 0o600)
-        return cls(path, fd)
+        # Only a regular file: `--record /dev/null` run as root must not chmod the device.
+        try:
+            if stat.S_ISREG(os.fstat(fd).st_mode):
+                os.fchmod(fd, 0o600)
+        except OSError as exc:
+            os.close(fd)
+            raise RecordError(record_error(path, exc)) from exc
+        return cls(path, fd, on_error)
 
     def __enter__(self) -> Recorder:
         return self
@@ -85,11 +136,31 @@ class Recorder:
         line = json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
         payload = line.encode("utf-8")
         written = 0
-        while written < len(payload):
-            written += os.write(self._fd, payload[written:])
+        try:
+            while written < len(payload):
+                written += os.write(self._fd, payload[written:])
+        except OSError as exc:
+            self._fail(exc)
+            return
         self.records_written += 1
 
+    def _fail(self, exc: OSError) -> None:
+        """Stop recording for good and say so once (a torn line is all the file may end with)."""
+        self.error = record_error(self.path, exc, written=self.records_written)
+        self.close()
+        if self._on_error is not None:
+            self._on_error(self.error)
+
     def close(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            try:
+                os.close(fd)
+            except OSError as exc:  # NFS and friends report a failed write only at close
+                if self.error is None:
+                    self._fail_at_close(exc)
+
+    def _fail_at_close(self, exc: OSError) -> None:
+        self.error = record_error(self.path, exc, written=self.records_written)
+        if self._on_error is not None:
+            self._on_error(self.error)

@@ -39,7 +39,7 @@ from voicechat.core import (
     ToggleMute,
 )
 from voicechat.eventlog.record import LogRecord
-from voicechat.eventlog.recorder import Recorder
+from voicechat.eventlog.recorder import Recorder, RecordError
 from voicechat.protocol.dialect import Dialect
 from voicechat.runtime.audio_setup import open_mic, open_speaker, start_speaker
 from voicechat.runtime.driver import Driver, Effects
@@ -104,6 +104,7 @@ class Runtime:
         self._stopping = False
         self.finished = asyncio.Event()
         self.exit_code = 0
+        self.record_error: str | None = None  # --record failed mid-run: why (exit code 1)
 
     # --- ConversationHandle ----------------------------------------------------------------------
 
@@ -129,11 +130,14 @@ class Runtime:
         a missing sound device is not fatal (a notice, and the conversation runs without it).
         """
         if self.settings.record is not None:
-            self._recorder = Recorder.open(self.settings.record)
+            # RecordError (an OSError) names the path, the reason and the fix
+            self._recorder = Recorder.open(self.settings.record, on_error=self._record_failed)
             self.subscribe(self._recorder.write)
         try:
             await self._server.start(self.events)
             self._open_audio()
+            if self.record_error is not None:  # the first records failed: fail before connecting
+                raise RecordError(self.record_error)
             assert self.speaker is not None
             self.speaker = await start_speaker(self.speaker, self.playback, self.events)
             await self.link.connect()
@@ -236,6 +240,12 @@ class Runtime:
         if self.mic is not None:
             self.events.local({"type": "local.mic.source", "source": self.mic.describe()})
         self.events.local({"type": "local.speaker.sink", "sink": self.speaker.describe()})
+
+    def _record_failed(self, message: str) -> None:
+        """``--record`` stopped working: say so once, keep talking, and exit 1 at the end."""
+        self.record_error = message
+        self.exit_code = 1
+        self.events.notice("error", message)
 
     def _gave_up(self) -> None:
         self.exit_code = 1

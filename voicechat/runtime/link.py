@@ -12,6 +12,9 @@ Decisions:
   attempt changes nothing, and every attempt seeds from the same conversation. Only once
   ``transport.connect()`` has returned does the driver start a fresh session (the old one
   describes a server session that no longer exists: its item ids, response and buffers are gone).
+* A lost link is said as a notice naming the reason (the transport's: the server closed it, or
+  it went silent — see :mod:`voicechat.transport.liveness`) as well as a state, so a headless
+  run and the log show why the conversation paused.
 * An attempt's events reach the core only once the attempt is adopted: what its transport reports
   while connecting is logged and shown at once, but the server frames are held and fed to the new
   session right after it starts, so nothing from the new server lands in the old session.
@@ -173,11 +176,12 @@ class Link:
         if self._settings.transport == "websocket":
             from voicechat.transport.websocket import WebSocketTransport
 
-            return WebSocketTransport(endpoint, callbacks)
+            return WebSocketTransport(endpoint, callbacks, dead_after=self._settings.link_timeout)
         from voicechat.transport.webrtc import WebRtcTransport
 
         loopback = endpoint.base_url.startswith(("http://127.0.0.1", "http://localhost"))
-        return WebRtcTransport(endpoint, callbacks, loopback=loopback)
+        return WebRtcTransport(endpoint, callbacks, loopback=loopback,
+                               dead_after=self._settings.link_timeout)
 
     # --- sending ---------------------------------------------------------------------------------
 
@@ -234,6 +238,7 @@ class Link:
         self._driver.handle(TransportState(state))
         if state in LOST and self.connected and not self._closing:
             self.connected = False
+            self._events.notice("warning", f"connection lost ({detail or state}); reconnecting")
             self._on_lost()
             if self._reconnect_task is None:
                 self._reconnect_task = asyncio.get_running_loop().create_task(

@@ -17,14 +17,17 @@ ephemeral key, as the browser flow does. No function here logs, formats or raise
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import aiohttp
 
-from voicechat.config import OPENAI_BASE, Settings
+from voicechat.config import DEFAULT_CONNECT_TIMEOUT_S, OPENAI_BASE, Settings
 
 
 class AuthError(Exception):
@@ -51,6 +54,7 @@ class Endpoint:
     azure_api_version: str = "2025-04-01-preview"
     azure_webrtc_url: str | None = None  # preview only: https://<region>.realtimeapi-preview.ai.azure.com
     transcription: bool = False  # a transcription-only session (--mode transcribe)
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT_S  # each connection step, seconds
 
     @property
     def azure(self) -> bool:
@@ -134,7 +138,7 @@ def endpoint_for(settings: Settings, local_base_url: str | None = None) -> Endpo
         if local_base_url is None:
             raise ValueError("the embedded server's URL is needed for --server local")
         return Endpoint("local", settings.dialect, local_base_url.rstrip("/"), settings.model,
-                        transcription=transcription)
+                        transcription=transcription, connect_timeout=settings.connect_timeout)
     if settings.server == "azure":
         assert settings.azure_endpoint is not None
         webrtc = settings.azure_webrtc_url
@@ -149,12 +153,13 @@ def endpoint_for(settings: Settings, local_base_url: str | None = None) -> Endpo
             azure_api_version=settings.azure_api_version,
             azure_webrtc_url=webrtc,
             transcription=transcription,
+            connect_timeout=settings.connect_timeout,
         )
     base = OPENAI_BASE if settings.server == "openai" else settings.server.rstrip("/")
     if base.endswith("/v1"):
         base = base[: -len("/v1")]
     return Endpoint("openai", settings.dialect, base, settings.model, api_key=settings.api_key,
-                    transcription=transcription)
+                    transcription=transcription, connect_timeout=settings.connect_timeout)
 
 
 def extract_secret(payload: Any, dialect: str) -> str:
@@ -180,8 +185,11 @@ async def mint_ephemeral_key(
     url = endpoint.secret_url()
     headers = {**endpoint.key_headers(), "Content-Type": "application/json"}
     try:
-        async with http.post(url, data=json.dumps(endpoint.secret_body(session)),
-                             headers=headers) as resp:
+        async with (
+            answered_within(url, endpoint.connect_timeout, "minting a session key"),
+            http.post(url, data=json.dumps(endpoint.secret_body(session)),
+                      headers=headers) as resp,
+        ):
             text = await resp.text()
             if resp.status == 401:
                 what = "AZURE_OPENAI_API_KEY" if endpoint.azure else "OPENAI_API_KEY"
@@ -195,12 +203,41 @@ async def mint_ephemeral_key(
                     f"{server_message(text)}"
                 )
     except aiohttp.ClientError as exc:
-        raise ConnectError(f"cannot reach {redact_url(url)}: {exc}") from exc
+        raise ConnectError(f"cannot reach {redact_url(url)}: {reason(exc)}") from exc
     try:
         payload = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConnectError(f"minting a session key: {redact_url(url)} did not answer JSON") from exc
     return extract_secret(payload, endpoint.dialect)
+
+
+def reason(exc: BaseException) -> str:
+    """An exception's message, or its kind when it has none (aiohttp's timeouts have none)."""
+    return str(exc).strip() or type(exc).__name__
+
+
+def origin(url: str) -> str:
+    """``scheme://host[:port]`` of ``url``: what a timeout names (never a path or a query)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}" if parts.netloc else url
+
+
+@contextlib.asynccontextmanager
+async def answered_within(url: str, seconds: float, what: str) -> AsyncIterator[None]:
+    """Bound one connection step (connect, send, read the answer) to ``seconds``.
+
+    aiohttp's own default is five minutes and its timeout error has an empty message, so a
+    server that accepts TCP and never answers would hang the client and then explain nothing:
+    the :class:`ConnectError` names the server, the wait and the step.
+    """
+    try:
+        async with asyncio.timeout(seconds):
+            yield
+    except TimeoutError as exc:
+        raise ConnectError(
+            f"{what}: no answer from {origin(url)} within {seconds:g} s (is it a Realtime server? "
+            "a slow one needs a longer connect_timeout)"
+        ) from exc
 
 
 def server_message(body: str) -> str:

@@ -8,8 +8,13 @@ while muted); the model's track goes through our adaptive jitter buffer
 (:mod:`voicechat.rtc.aiortc_jitter`, in place of aiortc's fixed 80 ms one), is pumped for its
 whole life (aiortc buffers it without bound otherwise) and handed to the runtime as 48 kHz mono.
 
-Connection loss shows up three ways — the data channel closes, ICE/DTLS fails, or the peer
-connection closes — and all three become ``on_state("closed" | "failed", why)`` exactly once.
+Connection loss shows up four ways — the data channel closes, ICE/DTLS fails, the peer
+connection closes, or the server goes silent — and all become ``on_state("closed" | "failed",
+why)`` exactly once. Silence is the one that matters: a server that dies without a word (killed,
+a laptop lid, a dropped route) closes nothing, and ICE's consent checks notice only after ~30 s.
+The server sends RTP for the whole call (its paced track sends silence between answers, as
+the real service does) and events on the data channel, so nothing at all from it for
+``dead_after`` seconds means the link is dead (:class:`Liveness`).
 """
 
 from __future__ import annotations
@@ -31,14 +36,15 @@ from voicechat.transport.auth import (
     ConnectError,
     Endpoint,
     Unauthorized,
+    answered_within,
     connect_with_fresh_key,
     mint_ephemeral_key,
+    reason,
     redact_url,
     server_message,
 )
 from voicechat.transport.base import Int16Array, TransportCallbacks
-
-OPEN_TIMEOUT_S = 15.0
+from voicechat.transport.liveness import Liveness
 
 
 class WebRtcTransport:
@@ -51,6 +57,7 @@ class WebRtcTransport:
         *,
         loopback: bool = False,
         channel_label: str = "oai-events",
+        dead_after: float | None = None,
     ) -> None:
         self.endpoint = endpoint
         self.callbacks = callbacks
@@ -65,6 +72,7 @@ class WebRtcTransport:
         self._closing = False
         self.remote_frames = 0
         self.jitter: AdaptiveAudioReceive | None = None  # the adaptive receive buffer
+        self.liveness = Liveness(dead_after, self._silent) if dead_after else None
 
     async def connect(self) -> None:
         if self.loopback:
@@ -87,6 +95,8 @@ class WebRtcTransport:
 
         @channel.on("message")
         def _on_message(message: Any) -> None:
+            if self.liveness is not None:
+                self.liveness.heard()
             if isinstance(message, bytes):
                 message = message.decode("utf-8", errors="replace")
             self.callbacks.on_event(message)
@@ -117,21 +127,31 @@ class WebRtcTransport:
                 self.callbacks.on_notice,
             )
         await pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
+        wait = self.endpoint.connect_timeout
         try:
-            await asyncio.wait_for(opened, OPEN_TIMEOUT_S)
+            await asyncio.wait_for(opened, wait)
         except TimeoutError as exc:
             await self.close()
             raise ConnectError(
-                f"the WebRTC data channel did not open within {OPEN_TIMEOUT_S:.0f} s "
+                f"the WebRTC data channel did not open within {wait:g} s "
                 "(ICE could not connect; a firewall blocking UDP? try --transport websocket)"
             ) from exc
         self.callbacks.on_state("connected", f"WebRTC call {self.call_id or ''}".strip())
+        if self.liveness is not None:
+            self.liveness.start()
+
+    def _silent(self, seconds: float) -> None:
+        self._end("failed", f"the server sent nothing (no audio, no events) for {seconds:.1f} s: "
+                            "the link is dead")
 
     async def _post_offer(self, http: aiohttp.ClientSession, sdp: str, key: str) -> str:
         url = self.endpoint.sdp_url()
         headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/sdp"}
         try:
-            async with http.post(url, data=sdp, headers=headers) as resp:
+            async with (
+                answered_within(url, self.endpoint.connect_timeout, "sending the SDP offer"),
+                http.post(url, data=sdp, headers=headers) as resp,
+            ):
                 text = await resp.text()
                 if resp.status == 401:
                     raise Unauthorized("401 on the SDP offer")
@@ -145,10 +165,12 @@ class WebRtcTransport:
                     self.call_id = location.rstrip("/").rsplit("/", 1)[-1]
                 return text
         except aiohttp.ClientError as exc:
-            raise ConnectError(f"cannot reach {redact_url(url)}: {exc}") from exc
+            raise ConnectError(f"cannot reach {redact_url(url)}: {reason(exc)}") from exc
 
     def _on_remote_audio(self, pcm: np.ndarray, rate: int) -> None:
         self.remote_frames += 1
+        if self.liveness is not None:
+            self.liveness.heard()
         if rate != 48000:
             pcm = dsp.resample(pcm, rate, 48000)
         self.callbacks.on_audio(pcm, None)
@@ -174,6 +196,8 @@ class WebRtcTransport:
 
     async def close(self) -> None:
         self._closing = True
+        if self.liveness is not None:
+            self.liveness.stop()
         self.mic_track.stop()
         if self.pc is not None:
             with contextlib.suppress(Exception):

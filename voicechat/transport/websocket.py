@@ -9,6 +9,12 @@ chunk edges) and handed to the runtime tagged with its item id, and the event it
 
 The long-lived key is sent in the handshake headers, as the official SDK does; a 401 there is an
 :class:`~voicechat.transport.auth.AuthError` that names the variable to check.
+
+Liveness: a server that stops answering without closing the socket (a frozen process, a dropped
+route) would otherwise leave the client "connected" for as long as TCP takes to give up. With
+``dead_after`` set, aiohttp pings after two thirds of it without a frame from the server and
+closes the socket when no pong comes in the remaining third; the reader reports that as a dead
+link.
 """
 
 from __future__ import annotations
@@ -22,7 +28,14 @@ import aiohttp
 import numpy as np
 
 from voicechat.rtc import dsp
-from voicechat.transport.auth import AuthError, ConnectError, Endpoint, redact_url
+from voicechat.transport.auth import (
+    AuthError,
+    ConnectError,
+    Endpoint,
+    answered_within,
+    reason,
+    redact_url,
+)
 from voicechat.transport.base import Int16Array, TransportCallbacks
 
 AUDIO_DELTAS = frozenset({"response.output_audio.delta", "response.audio.delta"})
@@ -32,9 +45,12 @@ APPEND_SAMPLES_24K = 2400  # 100 ms
 class WebSocketTransport:
     kind = "websocket"
 
-    def __init__(self, endpoint: Endpoint, callbacks: TransportCallbacks) -> None:
+    def __init__(
+        self, endpoint: Endpoint, callbacks: TransportCallbacks, *, dead_after: float | None = None
+    ) -> None:
         self.endpoint = endpoint
         self.callbacks = callbacks
+        self.dead_after = dead_after
         self._http: aiohttp.ClientSession | None = None
         self._ws: aiohttp.ClientWebSocketResponse | None = None
         self._reader: asyncio.Task[None] | None = None
@@ -50,11 +66,14 @@ class WebSocketTransport:
         url = self.endpoint.ws_url()
         self.callbacks.on_state("connecting", f"WebSocket to {redact_url(url)}")
         self._http = aiohttp.ClientSession()
+        heartbeat = self.dead_after * 2 / 3 if self.dead_after else None
         try:
-            self._ws = await self._http.ws_connect(
-                url, headers=self.endpoint.key_headers(), max_msg_size=16 * 1024 * 1024,
-                autoping=True,
-            )
+            async with answered_within(url, self.endpoint.connect_timeout,
+                                       "the WebSocket handshake"):
+                self._ws = await self._http.ws_connect(
+                    url, headers=self.endpoint.key_headers(), max_msg_size=16 * 1024 * 1024,
+                    autoping=True, heartbeat=heartbeat,
+                )
         except aiohttp.WSServerHandshakeError as exc:
             await self._http.close()
             if exc.status == 401:
@@ -63,9 +82,12 @@ class WebSocketTransport:
             raise ConnectError(
                 f"WebSocket handshake with {redact_url(url)} failed: HTTP {exc.status}"
             ) from exc
+        except ConnectError:
+            await self._http.close()
+            raise
         except (aiohttp.ClientError, OSError) as exc:
             await self._http.close()
-            raise ConnectError(f"cannot reach {redact_url(url)}: {exc}") from exc
+            raise ConnectError(f"cannot reach {redact_url(url)}: {reason(exc)}") from exc
         loop = asyncio.get_running_loop()
         self._reader = loop.create_task(self._read(), name="ws-reader")
         self._writer = loop.create_task(self._write(), name="ws-writer")
@@ -79,13 +101,21 @@ class WebSocketTransport:
                 if message.type == aiohttp.WSMsgType.TEXT:
                     self._on_text(message.data)
                 elif message.type == aiohttp.WSMsgType.ERROR:
-                    why = f"socket error: {self._ws.exception()}"
+                    why = self._error_reason(self._ws.exception())
                     break
         except Exception as exc:  # any reader failure is a lost connection
-            why = f"socket error: {exc}"
+            why = f"socket error: {reason(exc)}"
+        if isinstance(self._ws.exception(), aiohttp.ServerTimeoutError):
+            why = self._error_reason(self._ws.exception())  # the missing pong, however reported
         if not self._closing:
             code = self._ws.close_code
             self.callbacks.on_state("closed", f"{why} (code {code})" if code else why)
+
+    def _error_reason(self, exc: BaseException | None) -> str:
+        if isinstance(exc, aiohttp.ServerTimeoutError) and self.dead_after:
+            return (f"the server sent nothing and answered no ping for {self.dead_after:g} s: "
+                    "the link is dead")
+        return f"socket error: {reason(exc) if exc is not None else 'unknown'}"
 
     def _on_text(self, text: str) -> None:
         if '"delta"' in text and "audio" in text:

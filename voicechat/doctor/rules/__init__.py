@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from voicechat.doctor.rules.base import Rule
+from voicechat.doctor.rules.link import ServerSilent
 from voicechat.doctor.rules.mic import MicNotResumed
 from voicechat.doctor.rules.params import DialectMismatch, InvalidSessionParam
 from voicechat.doctor.rules.responses import (
@@ -34,6 +35,7 @@ RULES: tuple[type[Rule], ...] = (
     TranscriptionFailed,
     SessionExpired,
     RateLimited,
+    ServerSilent,
 )
 
 RULE_IDS: tuple[str, ...] = tuple(rule.id for rule in RULES)
