@@ -246,7 +246,7 @@ async def test_headless_says_a_failed_recording_on_stderr_and_exits_1(
     err = capsys.readouterr().err
     assert code == 1
     assert err.count(f"voicechat: recording to {fifo} stopped after ") == 1
-    assert out.getvalue().count("local.notice level=error message=recording to ") == 1
+    assert out.getvalue().count("notice error: recording to ") == 1
     assert "1 response(s) completed" in out.getvalue()  # the conversation itself went on
 
 
