@@ -63,6 +63,7 @@ class Settings:
     keymap: dict[str, str] = field(default_factory=dict)
     session_overrides: dict[str, Any] = field(default_factory=dict)
     config_path: Path | None = None
+    prices: dict[str, dict[str, float]] = field(default_factory=dict)  # [voicechat.prices]
 
     @property
     def is_local(self) -> bool:
@@ -222,6 +223,7 @@ def resolve(
         keymap={str(k): str(v) for k, v in keymap.items()},
         session_overrides=dict(overrides),
         config_path=config_path,
+        prices=_prices(toml.get("prices")),
     )
 
 
@@ -238,3 +240,27 @@ def _phrases(value: Any) -> list[str] | None:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError("config file: local_asr_phrases must be a list of strings")
     return list(value)
+
+
+def _prices(value: Any) -> dict[str, dict[str, float]]:
+    """``[voicechat.prices."MODEL"]``: USD per 1M tokens overriding the built-in estimates
+    (:mod:`voicechat.protocol.pricing`; fields ``text_input``, ``cached_text_input``, …)."""
+    from voicechat.protocol.pricing import PRICE_FIELDS
+
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigError("config file: [voicechat.prices] must be a table of model tables")
+    out: dict[str, dict[str, float]] = {}
+    for model, table in value.items():
+        if not isinstance(table, dict):
+            raise ConfigError(f'config file: [voicechat.prices."{model}"] must be a table')
+        for key, price in table.items():
+            if key not in PRICE_FIELDS:
+                raise ConfigError(f"config file: [voicechat.prices.\"{model}\"] {key} is not "
+                                  f"a price; use {', '.join(PRICE_FIELDS)}")
+            if isinstance(price, bool) or not isinstance(price, int | float) or price < 0:
+                raise ConfigError(f'config file: [voicechat.prices."{model}"] {key} must be '
+                                  "a non-negative number (USD per 1M tokens)")
+        out[str(model)] = {str(k): float(v) for k, v in table.items()}
+    return out

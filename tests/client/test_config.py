@@ -85,3 +85,18 @@ def test_beta_dialect_defaults_to_a_preview_model(tmp_path: Path) -> None:
     settings = resolve({"dialect": "beta"}, env={}, config_path=write(tmp_path, ""))
     assert settings.model.startswith("gpt-4o-realtime-preview")
     assert isinstance(settings, Settings)
+
+
+def test_prices_table_overrides_the_estimates(tmp_path: Path) -> None:
+    cfg = write(tmp_path, '[voicechat.prices."gpt-realtime"]\naudio_output = 50\n')
+    settings = resolve({}, env={}, config_path=cfg)
+    assert settings.prices == {"gpt-realtime": {"audio_output": 50.0}}
+    from voicechat.protocol.pricing import prices_for
+    from voicechat.runtime.facade import policy_for
+
+    policy = policy_for(settings)
+    assert prices_for("gpt-realtime-2025-08-28", policy.prices).audio_output == 50.0
+    with pytest.raises(ConfigError, match="audio_out is not a price"):
+        resolve({}, env={}, config_path=write(tmp_path, '[voicechat.prices.m]\naudio_out = 1\n'))
+    with pytest.raises(ConfigError, match="non-negative number"):
+        resolve({}, env={}, config_path=write(tmp_path, '[voicechat.prices.m]\ntext_input = "x"\n'))

@@ -279,3 +279,13 @@ def test_malformed_events_are_skipped_with_a_named_field(event: dict[str, Any], 
     h = Harness(strict=True)
     h.start()
     assert notices(h.session.receive(event, 0.0)) == [said]
+
+
+def test_usage_carries_over_to_the_next_session() -> None:
+    h = Harness(model="gpt-realtime")
+    h.start()
+    h.ev("response.done", response={"id": "r", "status": "completed", "usage": USAGE})
+    nxt = Harness(model="gpt-realtime")
+    nxt.session.carry_usage(h.view.usage)
+    nxt.ev("response.done", response={"id": "r2", "status": "completed", "usage": USAGE})
+    assert nxt.view.usage.responses == 2 and nxt.view.usage.total.total == 2 * 1372

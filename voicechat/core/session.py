@@ -70,7 +70,7 @@ from voicechat.core.segments import VadSegments
 from voicechat.core.service import ServiceWatch
 from voicechat.core.transcript import Transcript
 from voicechat.core.transcript_feed import TranscriptFeed
-from voicechat.core.usage import Usage
+from voicechat.core.usage import Usage, UsageView
 from voicechat.core.view import SessionView
 from voicechat.protocol.frames import ServerFrame, decode_server_frame
 from voicechat.protocol.names import SERVER_EVENTS
@@ -243,6 +243,11 @@ class Session:
                 server_session=self._service.reported,
             )
         return self._view
+
+    def carry_usage(self, earlier: UsageView) -> None:
+        """Continue the usage totals of an earlier session of this conversation (reconnect)."""
+        self._service.usage.carry(earlier)
+        self._view = None
 
     @property
     def response_active(self) -> bool:
