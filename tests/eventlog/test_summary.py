@@ -50,3 +50,17 @@ def test_classifiers_and_line() -> None:
     assert not is_error({"type": "response.done", "response": {"status": "completed"}})
     assert (arrow("in"), arrow("out"), arrow("local")) == ("←", "→", "·")
     assert summary_line(1.5, "out", {"type": "response.create"}) == "   1.500 → response.create"
+
+
+def test_response_done_shows_its_token_usage() -> None:
+    usage = {"input_tokens": 1120, "output_tokens": 252, "obfuscation": "x",
+             "input_token_details": {"text_tokens": 1000, "audio_tokens": 120,
+                                     "cached_tokens": 960},
+             "output_token_details": {"text_tokens": 52, "audio_tokens": 200}}
+    line = summarize({"type": "response.done",
+                      "response": {"id": "resp_1", "status": "completed", "usage": usage}})
+    assert line == ("response.done resp_1 completed · in 1120 (text 1000, audio 120, cached 960)"
+                    " · out 252 (text 52, audio 200)")
+    assert summarize({"type": "response.done", "response": "x"}) == "response.done"
+    assert summarize({"type": "response.done", "response": {"id": "r", "usage": 3}}) == (
+        "response.done r")

@@ -19,9 +19,11 @@ from typing import Any
 from voicechat.protocol.pricing import (
     ESTIMATE_LABEL,
     Tokens,
+    cost_text,
     estimate_usd,
     prices_for,
     tokens_from_usage,
+    tokens_line,
 )
 
 
@@ -121,13 +123,8 @@ class Usage:
 
 
 def describe(usage: ResponseUsage) -> str:
-    """One line for a response's usage: ``in 812 (text 120, audio 692, cached 64) · out …``."""
-    t = usage.tokens
-    cost = f" · ~${usage.cost_usd:.4f} (estimate)" if usage.cost_usd is not None else ""
-    return (
-        f"in {t.input_total} (text {t.input_text}, audio {t.input_audio}, cached {t.cached})"
-        f" · out {t.output_total} (text {t.output_text}, audio {t.output_audio}){cost}"
-    )
+    """One line for a response's usage: tokens by kind, and the estimated cost."""
+    return f"{tokens_line(usage.tokens)} · {cost_text(usage.cost_usd)}"
 
 
 def _num(value: Any) -> float | None:

@@ -144,6 +144,22 @@ def estimate_usd(tokens: Tokens, prices: Prices) -> float:
     return usd / 1_000_000
 
 
+def tokens_line(tokens: Tokens) -> str:
+    """``in 1120 (text 1000, audio 120, cached 960) · out 252 (text 52, audio 200)``."""
+    t = tokens
+    return (
+        f"in {t.input_total} (text {t.input_text}, audio {t.input_audio}, cached {t.cached})"
+        f" · out {t.output_total} (text {t.output_text}, audio {t.output_audio})"
+    )
+
+
+def cost_text(usd: float | None) -> str:
+    """``~$0.0123 (estimate)``, or ``no price for this model`` — never a bare dollar figure."""
+    if usd is None:
+        return "cost unknown (no price for this model)"
+    return f"~${usd:.4f} (estimate)"
+
+
 def _map(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
