@@ -57,13 +57,12 @@ class ServiceWatch:
         if not isinstance(session, Mapping):
             self._out.malformed(str(event.get("type")), "field 'session' is not an object")
             return None
-        was_interrupting = self.server_interrupts
         self.reported = read_reported(session)
         self.usage.model_reported(session.get("model"))
         if event.get("type") == "session.updated":
             for text in differences(self._requested, session):
                 self._out.notice_once("warning", text)
-            if self.server_interrupts and not was_interrupting:
+            if self.server_interrupts:
                 self._out.notice_once(
                     "warning",
                     "the server cancels the assistant itself when you speak "
