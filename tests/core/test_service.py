@@ -4,6 +4,7 @@ malformed events skipped with a notice naming the field."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -289,3 +290,28 @@ def test_usage_carries_over_to_the_next_session() -> None:
     nxt.session.carry_usage(h.view.usage)
     nxt.ev("response.done", response={"id": "r2", "status": "completed", "usage": USAGE})
     assert nxt.view.usage.responses == 2 and nxt.view.usage.total.total == 2 * 1372
+
+
+def test_beta_dialect_session_and_usage_read_alike() -> None:
+    """Beta names (``input_audio_transcription``, top-level ``turn_detection``) map to GA."""
+    h = Harness(dialect="beta", model="gpt-4o-realtime-preview")
+    h.start()
+    session = {"id": "sess", "object": "realtime.session",
+               "model": "gpt-4o-realtime-preview-2024-12-17", "modalities": ["text", "audio"],
+               "input_audio_format": "pcm16", "input_audio_transcription": None,
+               "turn_detection": {"type": "server_vad", "create_response": True,
+                                  "interrupt_response": True, "silence_duration_ms": 500}}
+    said = notices(h.wire(json.dumps({"type": "session.updated", "event_id": "e",
+                                      "session": session})))
+    assert any("input transcription is off" in s for s in said)
+    assert any("interrupt_response is true" in s for s in said)
+    h.wire(json.dumps({"type": "response.created", "event_id": "e1",
+                       "response": {"id": "r", "status": "in_progress"}}))
+    h.wire(json.dumps({"type": "response.done", "event_id": "e2", "response": {
+        "id": "r", "status": "completed", "output": [], "usage": {
+            "input_tokens": 80, "output_tokens": 20,
+            "input_token_details": {"cached_tokens": 0, "text_tokens": 60, "audio_tokens": 20},
+            "output_token_details": {"text_tokens": 5, "audio_tokens": 15}}}}))
+    usage = h.view.usage
+    assert usage.total.total == 100
+    assert usage.cost_usd == pytest.approx((60 * 5 + 20 * 40 + 5 * 20 + 15 * 80) / 1e6)
