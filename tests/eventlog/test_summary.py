@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from voicechat.eventlog.summary import arrow, is_delta, is_error, summarize, summary_line
 
 
@@ -64,3 +67,18 @@ def test_response_done_shows_its_token_usage() -> None:
     assert summarize({"type": "response.done", "response": "x"}) == "response.done"
     assert summarize({"type": "response.done", "response": {"id": "r", "usage": 3}}) == (
         "response.done r")
+
+_values = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=4),
+                       lambda c: st.lists(c, max_size=2)
+                       | st.dictionaries(st.text(max_size=10), c, max_size=3), max_leaves=6)
+
+
+@given(st.sampled_from(["response.done", "response.created", "session.updated",
+                        "rate_limits.updated", "response.output_audio.delta", "error",
+                        "conversation.item.added", "conversation.item.input_audio_transcription"
+                        ".segment"]),
+       st.dictionaries(st.sampled_from(["response", "session", "rate_limits", "delta", "error",
+                                        "item", "usage", "item_id"]), _values, max_size=3))
+def test_any_malformed_event_is_summarized_without_raising(kind: str, fields: dict) -> None:
+    """The TUI's event pane and --no-ui print every event: a bad one must not raise there."""
+    assert summarize({"type": kind, **fields}).startswith(kind)
