@@ -215,33 +215,7 @@ class Session:
     def view(self) -> SessionView:
         """An immutable snapshot; rebuilt only after something changed."""
         if self._view is None:
-            mic, reason = self._gate.state(self._ptt.key_open)
-            self._view = SessionView(
-                mode=self.policy.mode,
-                transport=self.policy.transport,
-                dialect=self.policy.dialect.value,
-                transport_state=self._transport_state,
-                mic=mic,
-                mic_reason=reason,
-                barge_in=self._barge_in.enabled,
-                ptt_style=self.policy.ptt_style,
-                ptt_open=self._ptt.is_open,
-                ptt_captured_ms=self._ptt.captured_ms,
-                playing=self._playback.playing,
-                response=self._responses.tracker.info,
-                response_queued=self._responses.tracker.queued,
-                entries=self._transcript.snapshot(),
-                vad_segments=self._segments.segments,
-                playback_spans=self._playback.spans,
-                notices=self._out.notices,
-                version=self._version,
-                assistant_item=self._feed.assistant_item,
-                server_playing="server" in self._playback.sources,
-                completed_responses=self._responses.completed,
-                usage=self._service.usage.view,
-                rate_limits=self._service.usage.rate_limits,
-                server_session=self._service.reported,
-            )
+            self._view = _snapshot(self)
         return self._view
 
     def carry_usage(self, earlier: UsageView) -> None:
@@ -404,6 +378,38 @@ class Session:
         self._audio.lost(now)
         self._responses.tracker.lost()
         self._barge_in.drop()
+
+
+
+def _snapshot(s: Session) -> SessionView:
+    """The view of ``s`` now: what each part reports, frozen (read by :attr:`Session.view`)."""
+    mic, reason = s._gate.state(s._ptt.key_open)
+    return SessionView(
+        mode=s.policy.mode,
+        transport=s.policy.transport,
+        dialect=s.policy.dialect.value,
+        transport_state=s._transport_state,
+        mic=mic,
+        mic_reason=reason,
+        barge_in=s._barge_in.enabled,
+        ptt_style=s.policy.ptt_style,
+        ptt_open=s._ptt.is_open,
+        ptt_captured_ms=s._ptt.captured_ms,
+        playing=s._playback.playing,
+        response=s._responses.tracker.info,
+        response_queued=s._responses.tracker.queued,
+        entries=s._transcript.snapshot(),
+        vad_segments=s._segments.segments,
+        playback_spans=s._playback.spans,
+        notices=s._out.notices,
+        version=s._version,
+        assistant_item=s._feed.assistant_item,
+        server_playing="server" in s._playback.sources,
+        completed_responses=s._responses.completed,
+        usage=s._service.usage.view,
+        rate_limits=s._service.usage.rate_limits,
+        server_session=s._service.reported,
+    )
 
 
 def _str(value: Any) -> str | None:
