@@ -71,6 +71,7 @@ class Settings:
     """Where each setting that was given came from (a flag, a variable, a file key)."""
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT_S  # each HTTP/WebSocket step, seconds
     link_timeout: float = DEFAULT_LINK_TIMEOUT_S  # silence that makes a connected link dead
+    prices: dict[str, dict[str, float]] = field(default_factory=dict)  # [voicechat.prices]
 
     @property
     def is_local(self) -> bool:
@@ -271,9 +272,34 @@ def resolve(
         config_path=file.path,
         connect_timeout=layers.seconds("connect_timeout", DEFAULT_CONNECT_TIMEOUT_S),
         link_timeout=layers.seconds("link_timeout", DEFAULT_LINK_TIMEOUT_S),
+        prices=_prices(layers.get("prices", flag=False), layers.origin("prices")),
         origins=dict(layers.origins),
     )
 
 
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
+
+
+def _prices(value: Any, where: str) -> dict[str, dict[str, float]]:
+    """``[voicechat.prices."MODEL"]``: USD per 1M tokens overriding the built-in estimates
+    (:mod:`voicechat.protocol.pricing`; fields ``text_input``, ``cached_text_input``, …)."""
+    from voicechat.protocol.pricing import PRICE_FIELDS
+
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: must be a table of model tables")
+    out: dict[str, dict[str, float]] = {}
+    for model, table in value.items():
+        if not isinstance(table, dict):
+            raise ConfigError(f'{where}."{model}": must be a table')
+        for key, price in table.items():
+            if key not in PRICE_FIELDS:
+                raise ConfigError(f"{where}.\"{model}\".{key}: {key} is not a price; use "
+                                  f"{', '.join(PRICE_FIELDS)}")
+            if isinstance(price, bool) or not isinstance(price, int | float) or price < 0:
+                raise ConfigError(f'{where}."{model}".{key}: must be a non-negative number '
+                                  "(USD per 1M tokens)")
+        out[str(model)] = {str(k): float(v) for k, v in table.items()}
+    return out

@@ -92,6 +92,8 @@ KEYS: tuple[ConfigKey, ...] = (
     ConfigKey("link_timeout", SECONDS, "seconds of silence from the server (no RTP, no event, "
               "no WebSocket pong) before the link counts as dead (default 3.5)",
               env="VOICECHAT_LINK_TIMEOUT"),
+    ConfigKey("prices", TABLE, "per model, USD per 1M tokens overriding the built-in cost "
+              "estimates: [prices.\"MODEL\"] text_input = 4.0, ..."),
     ConfigKey("keys", TABLE, "key remapping: action = \"key[,key]\""),
     ConfigKey("session", TABLE, "session fields sent with session.update"),
 )

@@ -186,3 +186,18 @@ def test_every_schema_key_is_documented_in_the_readme() -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     missing = [key.name for key in KEYS if f"`{key.name}`" not in readme]
     assert missing == []
+
+
+def test_prices_table_overrides_the_estimates(tmp_path: Path) -> None:
+    cfg = write(tmp_path, '[voicechat.prices."gpt-realtime"]\naudio_output = 50\n')
+    settings = resolve({}, env={}, config_path=cfg)
+    assert settings.prices == {"gpt-realtime": {"audio_output": 50.0}}
+    from voicechat.protocol.pricing import prices_for
+    from voicechat.runtime.facade import policy_for
+
+    policy = policy_for(settings)
+    assert prices_for("gpt-realtime-2025-08-28", policy.prices).audio_output == 50.0
+    with pytest.raises(ConfigError, match="audio_out is not a price"):
+        resolve({}, env={}, config_path=write(tmp_path, '[voicechat.prices.m]\naudio_out = 1\n'))
+    with pytest.raises(ConfigError, match="non-negative number"):
+        resolve({}, env={}, config_path=write(tmp_path, '[voicechat.prices.m]\ntext_input = "x"\n'))

@@ -89,6 +89,11 @@ def test_two_turns_over_webrtc(tmp_path: Path, two_questions_wav: Path) -> None:
     check_out_wav(tmp_path, replies)
     # readable lines on stdout, and no secrets or audio payloads anywhere
     assert "response.done" in proc.stdout
+    # a usage line after each response.done, and the session's usage at exit (issue 11)
+    usage_lines = [line for line in proc.stdout.splitlines() if ":: usage resp" in line]
+    assert len(usage_lines) == 2, proc.stdout[-2000:]
+    assert all("· out " in line and "(estimate)" in line for line in usage_lines)
+    assert proc.stdout.splitlines()[-1].startswith("session usage: 2 response(s) · in ")
     text = (tmp_path / "log.jsonl").read_text()
     assert "local-demo" not in text and "ek_" not in text
 

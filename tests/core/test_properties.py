@@ -67,6 +67,43 @@ def ev(kind: str, **fields: Any) -> dict[str, Any]:
 
 
 server_events = st.one_of(
+    # issue 11: the session the server reports, usage, limits, timeouts, segments
+    st.builds(
+        lambda tx, kind, interrupt: ev("session.updated", session={"audio": {"input": {
+            "transcription": {"model": "whisper-1"} if tx else None,
+            "turn_detection": None if kind is None else {
+                "type": kind, "interrupt_response": interrupt, "create_response": True}}}}),
+        st.booleans(),
+        st.sampled_from(["server_vad", "semantic_vad", None]),
+        st.booleans(),
+    ),
+    st.builds(
+        lambda r, s, n: ev("response.done", response={
+            "id": r, "status": s, "status_details": {"type": s, "reason": "max_output_tokens"},
+            "usage": {"input_tokens": n, "output_tokens": n,
+                      "input_token_details": {"text_tokens": n, "cached_tokens": n // 2},
+                      "output_token_details": {"audio_tokens": n}}}),
+        st.sampled_from(RIDS),
+        st.sampled_from(["completed", "incomplete"]),
+        st.integers(0, 5000),
+    ),
+    st.builds(
+        lambda n: ev("rate_limits.updated", rate_limits=[
+            {"name": "tokens", "limit": 40000, "remaining": n, "reset_seconds": 0.5}]),
+        st.integers(0, 40000),
+    ),
+    st.builds(
+        lambda u: ev("input_audio_buffer.timeout_triggered", item_id=u, audio_start_ms=0,
+                     audio_end_ms=5000),
+        st.sampled_from(UIDS),
+    ),
+    st.builds(
+        lambda u, who, t: ev("conversation.item.input_audio_transcription.segment", item_id=u,
+                             speaker=who, start=0.0, end=1.0, text=t, id="seg"),
+        st.sampled_from(UIDS),
+        st.sampled_from(["A", "B"]),
+        st.text(max_size=5),
+    ),
     st.builds(
         lambda r: ev("response.created", response={"id": r, "status": "in_progress"}),
         st.sampled_from(RIDS),
@@ -450,6 +487,7 @@ def test_random_sessions_keep_every_rule(
     model = Model(settle=0.4, fallback=0.6)
     model.check_actions(h.start(), h.now)
     version = h.view.version
+    tokens = 0
     flat: list[tuple[str, Any]] = []
     for kind, payload in script:
         flat += payload if kind == "macro" else [(kind, payload)]
@@ -470,6 +508,9 @@ def test_random_sessions_keep_every_rule(
         version = view.version
         ids = [entry.id for entry in view.entries]
         assert len(ids) == len(set(ids))
+        # usage only grows, and its estimate is never negative
+        assert view.usage.total.total >= tokens and (view.usage.cost_usd or 0.0) >= 0
+        tokens = view.usage.total.total
 
     # Wind down: playback ends (an end-of-playback signal, or only the response's end and
     # silence). Either way the mic must reopen within settle + fallback.

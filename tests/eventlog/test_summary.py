@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from voicechat.eventlog.summary import arrow, is_delta, is_error, summarize, summary_line
 
 
@@ -50,3 +53,32 @@ def test_classifiers_and_line() -> None:
     assert not is_error({"type": "response.done", "response": {"status": "completed"}})
     assert (arrow("in"), arrow("out"), arrow("local")) == ("←", "→", "·")
     assert summary_line(1.5, "out", {"type": "response.create"}) == "   1.500 → response.create"
+
+
+def test_response_done_shows_its_token_usage() -> None:
+    usage = {"input_tokens": 1120, "output_tokens": 252, "obfuscation": "x",
+             "input_token_details": {"text_tokens": 1000, "audio_tokens": 120,
+                                     "cached_tokens": 960},
+             "output_token_details": {"text_tokens": 52, "audio_tokens": 200}}
+    line = summarize({"type": "response.done",
+                      "response": {"id": "resp_1", "status": "completed", "usage": usage}})
+    assert line == ("response.done resp_1 completed · in 1120 (text 1000, audio 120, cached 960)"
+                    " · out 252 (text 52, audio 200)")
+    assert summarize({"type": "response.done", "response": "x"}) == "response.done"
+    assert summarize({"type": "response.done", "response": {"id": "r", "usage": 3}}) == (
+        "response.done r")
+
+_values = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=4),
+                       lambda c: st.lists(c, max_size=2)
+                       | st.dictionaries(st.text(max_size=10), c, max_size=3), max_leaves=6)
+
+
+@given(st.sampled_from(["response.done", "response.created", "session.updated",
+                        "rate_limits.updated", "response.output_audio.delta", "error",
+                        "conversation.item.added", "conversation.item.input_audio_transcription"
+                        ".segment"]),
+       st.dictionaries(st.sampled_from(["response", "session", "rate_limits", "delta", "error",
+                                        "item", "usage", "item_id"]), _values, max_size=3))
+def test_any_malformed_event_is_summarized_without_raising(kind: str, fields: dict) -> None:
+    """The TUI's event pane and --no-ui print every event: a bad one must not raise there."""
+    assert summarize({"type": kind, **fields}).startswith(kind)

@@ -142,3 +142,31 @@ async def test_event_flow_resolves_styles_once_and_again_after_a_theme_change() 
         await pilot.pause()
         assert flow.line_styles is not styles
         assert in_colour() == app.get_theme("light").variables["vc-event-in"].lower()
+
+
+async def test_status_bar_shows_usage_cost_and_rate_limits_when_wide() -> None:
+    handle = ScriptedHandle()
+    app = make_app(handle)
+    usage = {"input_tokens": 1120, "output_tokens": 252,
+             "input_token_details": {"text_tokens": 1000, "audio_tokens": 120,
+                                     "cached_tokens": 960},
+             "output_token_details": {"text_tokens": 52, "audio_tokens": 200}}
+    async with app.run_test(size=(160, 20)) as pilot:
+        await app.workers.wait_for_complete()
+        handle.server({"type": "response.created", "event_id": "e1",
+                       "response": {"id": "resp_9", "status": "in_progress"}})
+        handle.server({"type": "response.done", "event_id": "e2", "response": {
+            "id": "resp_9", "status": "completed", "output": [], "usage": usage}})
+        handle.server({"type": "rate_limits.updated", "event_id": "e3", "rate_limits": [
+            {"name": "tokens", "limit": 40000, "remaining": 39000, "reset_seconds": 1.5}]})
+        app.sync()
+        await pilot.pause()
+        _, lines, _ = status_lines(app)
+        assert lines[1].endswith(" │ usage 1.4k tok · ~$0.015 est. │ limits tokens 39k/40k ↻1.5s")
+    app = make_app(handle)
+    async with app.run_test(size=(80, 20)) as pilot:
+        await app.workers.wait_for_complete()
+        app.sync()
+        await pilot.pause()
+        _, lines, _ = status_lines(app)
+        assert "usage" not in lines[1] and lines[1].startswith("response resp_9 completed")

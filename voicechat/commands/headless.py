@@ -29,6 +29,7 @@ from typing import Any, TextIO
 from voicechat.config import ConfigError, Settings
 from voicechat.core import MicReason
 from voicechat.eventlog.record import LogRecord
+from voicechat.protocol.pricing import cost_text, tokens_line
 from voicechat.protocol.text import printable
 from voicechat.runtime import Runtime
 
@@ -136,6 +137,26 @@ def format_record(record: Any) -> str | None:
     return f"{record.t:8.2f} {ARROWS.get(record.dir, '  ')} {printable(text)}"
 
 
+def usage_line(runtime: Runtime, response_id: Any) -> str | None:
+    """After a ``response.done``: that response's tokens and cost, and the session's so far
+    (``None`` when that response reported no usage)."""
+    usage = runtime.view.usage
+    last = usage.last
+    if last is None or last.response_id != response_id:
+        return None
+    return (f"      :: usage {last.response_id or ''}: {tokens_line(last.tokens)} · "
+            f"{cost_text(last.cost_usd)}; session {cost_text(usage.cost_usd)}")
+
+
+def usage_summary(runtime: Runtime) -> str:
+    """The session's usage at exit: responses, tokens by kind, the estimated cost and its basis."""
+    usage = runtime.view.usage
+    cost = cost_text(usage.cost_usd)
+    basis = f" ({usage.label}, model {usage.model})" if usage.cost_usd is not None else ""
+    return (f"session usage: {usage.responses} response(s) · {tokens_line(usage.total)} · "
+            f"{cost}{basis}")
+
+
 def _summary(event: dict[str, Any]) -> str:
     kind = str(event.get("type", "?"))
     details = []
@@ -168,6 +189,20 @@ async def run_headless(settings: Settings, out: TextIO | None = None) -> int:
         line = format_record(record)
         if line is None:
             return
+        if record.dir == "in" and record.event.get("type") == "response.done":
+            # the core takes the event in right after this record: read its usage then
+            response = record.event.get("response")
+            rid = response.get("id") if isinstance(response, dict) else None
+            asyncio.get_running_loop().call_soon(say_usage, rid)
+        say(line)
+
+    def say_usage(rid: Any) -> None:
+        line = usage_line(runtime, rid)
+        if line is not None:
+            with contextlib.suppress(BrokenPipeError):
+                say(line)
+
+    def say(line: str) -> None:
         try:
             print(line, file=stream, flush=True)
         except BrokenPipeError:
@@ -214,6 +249,8 @@ async def run_headless(settings: Settings, out: TextIO | None = None) -> int:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.remove_signal_handler(signal.SIGINT)
             loop.remove_signal_handler(signal.SIGTERM)
+        with contextlib.suppress(OSError):
+            print(usage_summary(runtime), file=stream, flush=True)
     if runtime.record_error is not None:  # said as a notice too, but stdout may be a pipe
         print(f"voicechat: {runtime.record_error}", file=sys.stderr)
     return max(runtime.exit_code, end.exit_code, lines.exit_code)

@@ -49,8 +49,10 @@ class AssistantAudio:
 
     def _delta(self, event: Event, now: float) -> None:
         delta = event.get("delta")
-        if isinstance(delta, str):
-            self.ledger.received(_str(event.get("item_id")), _str(event.get("response_id")), delta)
+        if not isinstance(delta, str):
+            self._out.malformed("response.output_audio.delta", "field 'delta' is not a string")
+            return
+        self.ledger.received(_str(event.get("item_id")), _str(event.get("response_id")), delta)
         self._gate.audio_evidence(now)
 
     # --- playing ---------------------------------------------------------------------------

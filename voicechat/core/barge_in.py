@@ -8,7 +8,8 @@ generating), the barge-in is *pending*; it is confirmed only by evidence, never 
   than ``min_assistant_speech_ms``, the speech is most likely the first syllables echoing back and
   is ignored;
 * the user guard is met by mic audio sent after ``speech_started`` adding up to
-  ``min_user_speech_ms`` plus the server VAD's ``silence_duration_ms`` with no ``speech_stopped``
+  ``min_user_speech_ms`` plus the server VAD's ``silence_duration_ms`` (none for semantic VAD,
+  which reports no such figure) with no ``speech_stopped``
   yet (the server reports a stop only after that much silence, so by then the user has spoken for
   at least ``min_user_speech_ms``), or at ``speech_stopped`` when the server-measured segment,
   less its ``prefix_padding_ms``, is that long.
@@ -89,8 +90,21 @@ class BargeIn:
         if not enabled:
             self._pending = None
 
-    def follow_vad(self, silence_ms: float | None, padding_ms: float | None) -> None:
-        """The server's ``turn_detection`` timings (``None`` or negative: unchanged)."""
+    def follow_vad(
+        self, silence_ms: float | None, padding_ms: float | None, kind: str | None = None
+    ) -> None:
+        """The server's ``turn_detection`` timings (``None`` or negative: unchanged).
+
+        ``kind`` is the VAD type the server reports. ``semantic_vad`` has neither a silence
+        duration nor prefix padding (it ends a turn when the model thinks the user is done), so
+        the user guard then counts the user's own speech only, not an assumed 200 ms of silence;
+        ``server_vad`` without figures goes back to the service's defaults.
+        """
+        if kind == "semantic_vad":
+            self.silence_ms = 0.0
+            self.padding_ms = 0.0
+        elif kind == "server_vad" and silence_ms is None:
+            self.silence_ms = float(DEFAULT_SILENCE_DURATION_MS)
         if silence_ms is not None and silence_ms >= 0:
             self.silence_ms = silence_ms
         if padding_ms is not None and padding_ms >= 0:

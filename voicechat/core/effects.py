@@ -47,6 +47,10 @@ class Effects:
         self._actions.append(notice)
         self._notices.append(notice)
 
+    def malformed(self, event_type: str, problem: str) -> None:
+        """A server event with a field of the wrong shape: skipped, and said so by name."""
+        self.notice("warning", f"skipped a malformed {event_type[:80]}: {problem}")
+
     def notice_once(self, level: NoticeLevel, message: str) -> None:
         """A notice the user needs to see only the first time (bounded by the messages' variety)."""
         if message not in self._said:

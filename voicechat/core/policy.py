@@ -38,7 +38,9 @@ class SessionPolicy:
     (server durations include the ~300 ms prefix padding); its default is the doctor's too:
     :data:`voicechat.protocol.session_audio.SHORT_SPEECH_SEGMENT_MS`.
     ``transcription_model=None`` turns input transcription off (not allowed in ``transcribe``
-    mode, which then uses the default).
+    mode, which then uses the default). ``model`` is the model the client connects to (the
+    cost estimate's fallback until the server names its own); ``prices`` overrides
+    :data:`voicechat.protocol.pricing.PRICES` (the config's ``[voicechat.prices]``).
     """
 
     dialect: Dialect = Dialect.GA
@@ -57,6 +59,8 @@ class SessionPolicy:
     instructions: str | None = None
     transcription_model: str | None = DEFAULT_TRANSCRIPTION_MODEL
     session_overrides: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    model: str | None = None
+    prices: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
         # Accept plain strings from config files ("beta") as well as the enum.

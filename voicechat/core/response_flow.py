@@ -81,7 +81,9 @@ class ResponseFlow:
         response = event.get("response")
         rid = response.get("id") if isinstance(response, Mapping) else None
         if not isinstance(rid, str):
-            self._out.notice("warning", "ignored a response.created without a response id")
+            self._out.notice(
+                "warning", "skipped a malformed response.created: field 'response' has no 'id'"
+            )
             return False
         superseded, cancel_now = self.tracker.created(rid)
         if superseded is not None:
@@ -96,7 +98,9 @@ class ResponseFlow:
         """``response.done``: the response object when it ended the active response."""
         response = event.get("response")
         if not isinstance(response, Mapping):
-            self._out.notice("warning", "ignored a response.done without a response object")
+            self._out.notice(
+                "warning", "skipped a malformed response.done: field 'response' is not an object"
+            )
             return None
         rid = response.get("id")
         rid = rid if isinstance(rid, str) else None

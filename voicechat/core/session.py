@@ -67,8 +67,10 @@ from voicechat.core.policy import SessionPolicy, initial_session
 from voicechat.core.ptt import PushToTalk
 from voicechat.core.response_flow import ResponseFlow
 from voicechat.core.segments import VadSegments
+from voicechat.core.service import ServiceWatch
 from voicechat.core.transcript import Transcript
 from voicechat.core.transcript_feed import TranscriptFeed
+from voicechat.core.usage import Usage, UsageView
 from voicechat.core.view import SessionView
 from voicechat.protocol.frames import ServerFrame, decode_server_frame
 from voicechat.protocol.names import SERVER_EVENTS
@@ -115,12 +117,16 @@ class Session:
             transcription=policy.mode == "transcribe" or policy.transcription_model is not None
         )
         self._feed = TranscriptFeed(self._transcript, self._out)
+        self._requested = initial_session(policy)
+        self._service = ServiceWatch(self._out, self._requested,
+                                     Usage(policy.model, policy.prices))
         self._transport_state = "new"
         self._version = 0
         self._view: SessionView | None = None
         self._handlers: dict[str, Handler] = {
             **self._feed.handlers(),
             **self._audio.handlers(),
+            **self._service.handlers(),
             "session.created": self._on_session,
             "session.updated": self._on_session,
             "error": lambda e, now: self._responses.error(e),
@@ -151,7 +157,7 @@ class Session:
 
     def start(self, now: float) -> list[Action]:
         """The first ``session.update`` for the mode (validated) and the initial mic state."""
-        self._out.send({"type": "session.update", "session": initial_session(self.policy)})
+        self._out.send({"type": "session.update", "session": self._requested})
         self._gate.reported = None
         return self._finish()
 
@@ -172,7 +178,7 @@ class Session:
             try:
                 handler(event, now)
             except Exception as exc:  # a malformed event must never take the client down
-                self._out.notice("warning", f"could not process {kind}: {exc!r}")
+                self._out.malformed(str(kind), repr(exc))
         return self._finish()
 
     def receive_wire(self, data: str | bytes, now: float) -> list[Action]:
@@ -209,31 +215,13 @@ class Session:
     def view(self) -> SessionView:
         """An immutable snapshot; rebuilt only after something changed."""
         if self._view is None:
-            mic, reason = self._gate.state(self._ptt.key_open)
-            self._view = SessionView(
-                mode=self.policy.mode,
-                transport=self.policy.transport,
-                dialect=self.policy.dialect.value,
-                transport_state=self._transport_state,
-                mic=mic,
-                mic_reason=reason,
-                barge_in=self._barge_in.enabled,
-                ptt_style=self.policy.ptt_style,
-                ptt_open=self._ptt.is_open,
-                ptt_captured_ms=self._ptt.captured_ms,
-                playing=self._playback.playing,
-                response=self._responses.tracker.info,
-                response_queued=self._responses.tracker.queued,
-                entries=self._transcript.snapshot(),
-                vad_segments=self._segments.segments,
-                playback_spans=self._playback.spans,
-                notices=self._out.notices,
-                version=self._version,
-                assistant_item=self._feed.assistant_item,
-                server_playing="server" in self._playback.sources,
-                completed_responses=self._responses.completed,
-            )
+            self._view = _snapshot(self)
         return self._view
+
+    def carry_usage(self, earlier: UsageView) -> None:
+        """Continue the usage totals of an earlier session of this conversation (reconnect)."""
+        self._service.usage.carry(earlier)
+        self._view = None
 
     @property
     def response_active(self) -> bool:
@@ -269,10 +257,15 @@ class Session:
     # === server events ===========================================================================
 
     def _on_session(self, event: Event, now: float) -> None:
-        session = event.get("session")
-        if isinstance(session, Mapping):
-            self._barge_in.follow_vad(*vad_timings(session))
-            self._audio.ledger.set_format(output_format(session))
+        """Follow the session the server reports (VAD, transcription, format), not the request."""
+        got = self._service.session(event)
+        if got is None:
+            return
+        session, reported = got
+        self._barge_in.follow_vad(*vad_timings(session), reported.turn_detection)
+        if reported.transcription is not None:
+            self._transcript.set_transcription(reported.transcription)
+        self._audio.ledger.set_format(output_format(session))
 
     def _on_response_created(self, event: Event, now: float) -> None:
         if self._responses.created(event):
@@ -283,10 +276,14 @@ class Session:
         if response is not None:
             self._gate.response_done(now)
             self._feed.response_output(response)
+            self._service.response_done(response)
 
     def _on_speech_started(self, event: Event, now: float) -> None:
         item_id, start_ms = _str(event.get("item_id")), _num(event.get("audio_start_ms"))
         self._segments.started(now, item_id, start_ms)
+        if self._service.server_interrupts and self._assistant_speaking():
+            self._interrupt(now, cancel=False)  # the server cancels; the speaker must stop too
+            return
         self._apply(now, self._barge_in.speech_started(
             now, item_id, start_ms,
             assistant_speaking=self._assistant_speaking(),
@@ -314,12 +311,14 @@ class Session:
         elif verdict.ignored is not None:
             self._out.notice("info", verdict.ignored)
 
-    def _interrupt(self, now: float) -> None:
-        """Flush, cancel if active, clear (WebRTC), truncate to what was played."""
+    def _interrupt(self, now: float, *, cancel: bool = True) -> None:
+        """Flush, cancel if active (unless the server already does), clear (WebRTC), truncate
+        to what was played."""
         self._barge_in.drop()
         target = self._audio.truncate_target(self._responses.active_id)
         self._out.act(FlushPlayback())
-        self._responses.cancel_active()
+        if cancel:
+            self._responses.cancel_active()
         self._audio.cut(now, target)
         if target is not None:
             self._transcript.mark_truncated(target)
@@ -379,6 +378,38 @@ class Session:
         self._audio.lost(now)
         self._responses.tracker.lost()
         self._barge_in.drop()
+
+
+
+def _snapshot(s: Session) -> SessionView:
+    """The view of ``s`` now: what each part reports, frozen (read by :attr:`Session.view`)."""
+    mic, reason = s._gate.state(s._ptt.key_open)
+    return SessionView(
+        mode=s.policy.mode,
+        transport=s.policy.transport,
+        dialect=s.policy.dialect.value,
+        transport_state=s._transport_state,
+        mic=mic,
+        mic_reason=reason,
+        barge_in=s._barge_in.enabled,
+        ptt_style=s.policy.ptt_style,
+        ptt_open=s._ptt.is_open,
+        ptt_captured_ms=s._ptt.captured_ms,
+        playing=s._playback.playing,
+        response=s._responses.tracker.info,
+        response_queued=s._responses.tracker.queued,
+        entries=s._transcript.snapshot(),
+        vad_segments=s._segments.segments,
+        playback_spans=s._playback.spans,
+        notices=s._out.notices,
+        version=s._version,
+        assistant_item=s._feed.assistant_item,
+        server_playing="server" in s._playback.sources,
+        completed_responses=s._responses.completed,
+        usage=s._service.usage.view,
+        rate_limits=s._service.usage.rate_limits,
+        server_session=s._service.reported,
+    )
 
 
 def _str(value: Any) -> str | None:

@@ -106,6 +106,20 @@ class Transcript:
             entry.error = error
         self._touch(entry)
 
+    def set_transcription(self, on: bool) -> None:
+        """The server reported input transcription on or off; off settles waiting user turns.
+
+        A user turn waiting for a transcript that will never come would say "transcribing"
+        forever; with transcription off it says so instead (``untranscribed``).
+        """
+        self.transcription = on
+        if on:
+            return
+        for entry in self._by_id.values():
+            if entry.role == "user" and entry.status == "pending" and not entry.parts:
+                entry.status = "untranscribed"
+                self._touch(entry)
+
     def fail(self, item_id: str, error: str) -> None:
         entry = self._ensure(item_id, "user")
         entry.status = "failed"

@@ -26,6 +26,7 @@ class TranscriptFeed:
         self._out = effects
         #: the assistant message the latest response speaks (WebRTC audio carries no item id)
         self.assistant_item: str | None = None
+        self._segments: dict[str, list[str]] = {}  # user item -> its labelled segment lines
 
     def handlers(self) -> dict[str, Handler]:
         return {
@@ -38,6 +39,7 @@ class TranscriptFeed:
             "conversation.item.input_audio_transcription.delta": self.input_delta,
             "conversation.item.input_audio_transcription.completed": self.input_completed,
             "conversation.item.input_audio_transcription.failed": self.input_failed,
+            "conversation.item.input_audio_transcription.segment": self.input_segment,
             "response.output_item.added": self.output_item,
             "response.output_item.done": self.output_item,
             "response.output_audio_transcript.delta": self.output_delta,
@@ -62,8 +64,25 @@ class TranscriptFeed:
 
     def input_completed(self, event: Event, now: float) -> None:
         item_id, text = event.get("item_id"), event.get("transcript")
-        if isinstance(item_id, str) and isinstance(text, str):
+        if isinstance(item_id, str) and item_id in self._segments:
+            self.transcript.set_status(item_id, "done")  # keep the speaker-labelled lines
+        elif isinstance(item_id, str) and isinstance(text, str):
             self.transcript.set_text(item_id, text, "user", "done")
+
+    def input_segment(self, event: Event, now: float) -> None:
+        """A diarized segment: one ``speaker (start–end s): text`` line of the user turn."""
+        item_id, text = event.get("item_id"), event.get("text")
+        if not isinstance(item_id, str) or not isinstance(text, str):
+            bad = "item_id" if not isinstance(item_id, str) else "text"
+            self._out.malformed(str(event.get("type")), f"field {bad!r} is not a string")
+            return
+        speaker = event.get("speaker")
+        label = speaker if isinstance(speaker, str) and speaker else "speaker ?"
+        start, end = _seconds(event.get("start")), _seconds(event.get("end"))
+        when = f" ({start:.1f}–{end:.1f} s)" if start is not None and end is not None else ""
+        lines = self._segments.setdefault(item_id, [])
+        lines.append(f"{label}{when}: {text.strip()}")
+        self.transcript.set_text(item_id, "\n".join(lines), "user", "streaming")
 
     def input_failed(self, event: Event, now: float) -> None:
         item_id = event.get("item_id")
@@ -137,3 +156,9 @@ class TranscriptFeed:
         item_id, text = event.get("item_id"), event.get("text")
         if isinstance(item_id, str) and isinstance(text, str):
             self.transcript.set_text(item_id, text, "assistant", None)
+
+
+def _seconds(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+        return None
+    return float(value)

@@ -7,11 +7,13 @@ reused object-for-object, so a read between two deltas costs almost nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from voicechat.core.actions import Notice
 from voicechat.core.mic import MIC_LABELS, MicReason, MicState
+from voicechat.core.server_session import ReportedSession
+from voicechat.core.usage import RateLimit, UsageView
 
 EntryStatus = Literal["pending", "streaming", "done", "failed", "incomplete", "untranscribed"]
 ResponseStatus = Literal[
@@ -81,6 +83,8 @@ class SessionView:
     arrives without an item id, so the speaker files it under this one), ``server_playing`` is
     the server's ``output_audio_buffer`` saying it is streaming audio (WebRTC), and
     ``completed_responses`` counts the responses this session finished with ``completed``.
+    ``usage`` holds tokens and the estimated cost (per response and totals), ``rate_limits`` the
+    latest ``rate_limits.updated``, ``server_session`` what the server says it runs.
     """
 
     mode: str
@@ -104,6 +108,9 @@ class SessionView:
     assistant_item: str | None = None
     server_playing: bool = False
     completed_responses: int = 0
+    usage: UsageView = field(default_factory=UsageView)
+    rate_limits: tuple[RateLimit, ...] = ()
+    server_session: ReportedSession | None = None
 
     @property
     def mic_label(self) -> str:

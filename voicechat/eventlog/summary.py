@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from voicechat.protocol.pricing import tokens_from_usage, tokens_line
 from voicechat.protocol.text import printable
 
 ARROWS: Mapping[str, str] = {"in": "←", "out": "→", "local": "·"}
@@ -125,6 +126,9 @@ def _response(event: Mapping[str, Any]) -> str:
         parts.append(f"({reason})")
     if code:
         parts.append(f"({code})")
+    tokens = tokens_from_usage(response.get("usage"))
+    if tokens is not None:
+        parts.append(f"· {tokens_line(tokens)}")
     return " ".join(p for p in parts if p)
 
 

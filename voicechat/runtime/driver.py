@@ -152,6 +152,7 @@ class Driver:
         old = self.view
         self._earlier_completed += old.completed_responses
         self.session = Session(self.policy)
+        self.session.carry_usage(old.usage)
         now = self._clock()
         held = _HeldTranscript(old.entries, seeded, now + HOLD_TRANSCRIPT_S)
         self._held = held if seeded else None

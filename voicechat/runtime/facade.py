@@ -65,6 +65,8 @@ def policy_for(settings: Settings) -> SessionPolicy:
         voice=settings.voice,
         instructions=settings.instructions,
         session_overrides=settings.session_overrides,
+        model=settings.model,
+        prices=settings.prices,
     )
 
 

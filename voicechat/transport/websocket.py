@@ -118,19 +118,34 @@ class WebSocketTransport:
         return f"socket error: {reason(exc) if exc is not None else 'unknown'}"
 
     def _on_text(self, text: str) -> None:
+        """One frame: its audio to the speaker, the event to the runtime.
+
+        A malformed frame must never reach the reader's except clause — that would close the
+        socket, and the reconnect would meet the same event again — so a failure here becomes a
+        notice and the frame is skipped (the core words its own notice for bad fields).
+        """
         if '"delta"' in text and "audio" in text:
             try:
                 event = json.loads(text)
             except json.JSONDecodeError:
                 event = None
             if isinstance(event, dict) and event.get("type") in AUDIO_DELTAS:
-                self._on_audio_delta(event)
-        self.callbacks.on_event(text)
+                try:
+                    self._on_audio_delta(event)
+                except ValueError as exc:
+                    self.callbacks.on_notice(
+                        "warning", f"skipped the audio of a malformed {event['type']}: "
+                        f"field 'delta': {exc}"
+                    )
+        try:
+            self.callbacks.on_event(text)
+        except Exception as exc:
+            self.callbacks.on_notice("warning", f"skipped a server event that failed: {exc!r}")
 
     def _on_audio_delta(self, event: dict[str, Any]) -> None:
         delta = event.get("delta")
         if not isinstance(delta, str):
-            return
+            return  # the core names the field in its notice
         item_id = event.get("item_id") if isinstance(event.get("item_id"), str) else None
         if item_id != self._down_item:
             self._down = dsp.StreamResampler(24000, 48000)

@@ -68,6 +68,43 @@ class UiState:
     entries: tuple[Entry, ...] = ()
     segments: tuple[Segment, ...] = ()
     notices: tuple[Notice, ...] = ()
+    usage_text: str = ""  # session tokens and estimated cost; "" before the first response
+    limits_text: str = ""  # the latest rate limits (remaining/limit, reset)
+
+
+def compact(n: float) -> str:
+    """``950``, ``12.3k``, ``1.2M``: a count short enough for the status bar."""
+    if n >= 1_000_000:
+        return f"{n / 1_000_000:.1f}M"
+    if n >= 10_000:
+        return f"{n / 1000:.0f}k"
+    if n >= 1000:
+        return f"{n / 1000:.1f}k"
+    return f"{n:.0f}"
+
+
+def usage_text(view: SessionView) -> str:
+    """``1.4k tok · ~$0.021 est.`` for the session so far (the cost is always an estimate)."""
+    usage = view.usage
+    if not usage.total.total:
+        return ""  # no response yet, or a server that reports no usage
+    text = f"{compact(usage.total.total)} tok"
+    if usage.cost_usd is not None:
+        text += f" · ~${usage.cost_usd:.3f} est."
+    return text
+
+
+def limits_text(view: SessionView) -> str:
+    """``tokens 39k/40k ↻1.5s`` per reported limit (remaining of limit, reset in seconds)."""
+    parts = []
+    for limit in view.rate_limits:
+        text = f"{limit.name} {compact(limit.remaining or 0)}"
+        if limit.limit is not None:
+            text += f"/{compact(limit.limit)}"
+        if limit.reset_seconds is not None:
+            text += f" ↻{limit.reset_seconds:.3g}s"
+        parts.append(text)
+    return ", ".join(parts)
 
 
 def name_of(value: object) -> str:
@@ -122,6 +159,8 @@ def read_view(view: SessionView | None, entries: tuple[Entry, ...] | None = None
         entries=entries,
         segments=segments,
         notices=tuple(Notice(name_of(n.level), str(n.message)) for n in view.notices),
+        usage_text=usage_text(view),
+        limits_text=limits_text(view),
     )
 
 

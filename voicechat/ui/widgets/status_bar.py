@@ -178,10 +178,22 @@ class StatusBar(Widget):
         barge: Field = [("barge-in ", dim), ("on" if state.barge_in else "off",
                                              self._s("status--good") if state.barge_in
                                              else Style())]
-        for labelled, short in ((True, False), (True, True), (False, True)):
+        extras = self._usage_fields()  # only beside the full wording: they go first
+        for labelled, short, extra in ((True, False, extras), (True, False, []),
+                                       (True, True, []), (False, True, [])):
             head: Field = [("response ", dim)] if labelled else []
             yield [[*head, (response, resp_style)], barge,
-                   [("mode ", dim), (mode_label(state, short=short), Style())]]
+                   [("mode ", dim), (mode_label(state, short=short), Style())], *extra]
+
+    def _usage_fields(self) -> list[Field]:
+        """Session usage with its estimated cost, and rate limits (issue 11), when reported."""
+        state, dim = self._shown.state, self._s("status--dim")
+        fields: list[Field] = []
+        if state.usage_text:
+            fields.append([("usage ", dim), (state.usage_text, Style())])
+        if state.limits_text:
+            fields.append([("limits ", dim), (state.limits_text, Style())])
+        return fields
 
 
 

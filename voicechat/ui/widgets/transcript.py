@@ -178,7 +178,8 @@ class Transcript(Vertical):
         if status == "pending" and not entry.text:
             text.append("… transcribing", self._style("transcript--status"))
         elif status == "untranscribed" and not entry.text:
-            text.append("[speech — transcription is off]", self._style("transcript--status"))
+            text.append("[speech — transcription is off in this session]",
+                        self._style("transcript--status"))
         elif status == "failed":
             if entry.text:
                 text.append(entry.text + " ")

@@ -1,0 +1,103 @@
+"""The session the server reports, and where it differs from the one the client asked for.
+
+A server is free to ignore parts of a ``session.update`` (an older model, a proxy, a deployment
+without transcription, a server that forces ``interrupt_response``), and says what it really runs
+only in ``session.updated``. The client's own rules depend on some of it — barge-in assumes the
+server does *not* cancel on speech, the transcript waits for transcripts only when transcription
+is on — so the session follows what the server reports, and every difference from the request
+becomes a Notice once. Only ``session.updated`` is compared (``session.created`` predates the
+request); only what the request named is compared, and a key the server leaves out is not a
+difference (older servers omit defaults).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from voicechat.protocol.session_audio import turn_detection
+
+
+@dataclass(frozen=True)
+class ReportedSession:
+    """What the server says it runs (GA shape); ``None`` where it did not say."""
+
+    model: str | None = None
+    transcription_model: str | None = None
+    transcription: bool | None = None  # False: the server reported transcription off
+    turn_detection: str | None = None  # "server_vad", "semantic_vad", "none" (off)
+    interrupt_response: bool | None = None
+    create_response: bool | None = None
+
+
+def read_reported(session: Mapping[str, Any]) -> ReportedSession:
+    """The facts of a GA-shaped session object the client acts on."""
+    audio_in = _path(session, "audio", "input")
+    transcription: bool | None = None
+    model: str | None = None
+    if "transcription" in audio_in:
+        spec = audio_in.get("transcription")
+        transcription = isinstance(spec, Mapping)
+        model = _str(spec.get("model")) if isinstance(spec, Mapping) else None
+    detection = turn_detection(session)
+    kind: str | None = None
+    if detection is not None:
+        kind = _str(detection.get("type"))
+    elif "turn_detection" in audio_in:
+        kind = "none"
+    return ReportedSession(
+        model=_str(session.get("model")),
+        transcription_model=model,
+        transcription=transcription,
+        turn_detection=kind,
+        interrupt_response=_bool(detection.get("interrupt_response")) if detection else None,
+        create_response=_bool(detection.get("create_response")) if detection else None,
+    )
+
+
+def differences(requested: Mapping[str, Any], reported: Mapping[str, Any]) -> list[str]:
+    """What the server did not apply, one sentence each (empty: everything asked for holds)."""
+    asked, got = read_reported(requested), read_reported(reported)
+    out: list[str] = []
+    if asked.transcription and got.transcription is False:
+        out.append(f"input transcription is off (asked for {asked.transcription_model}): "
+                   "user turns will show no text")
+    elif (asked.transcription_model and got.transcription_model
+          and got.transcription_model != asked.transcription_model):
+        out.append(f"input transcription uses {got.transcription_model} "
+                   f"(asked for {asked.transcription_model})")
+    if asked.turn_detection and got.turn_detection and got.turn_detection != asked.turn_detection:
+        out.append(f"turn detection is {got.turn_detection} (asked for {asked.turn_detection})")
+    for key in ("interrupt_response", "create_response"):
+        want, have = getattr(asked, key), getattr(got, key)
+        if want is not None and have is not None and want != have:
+            out.append(f"{key} is {str(have).lower()} (asked for {str(want).lower()})")
+    if asked.model and got.model and not got.model.startswith(asked.model):
+        out.append(f"model is {got.model} (asked for {asked.model})")
+    for direction in ("input", "output"):
+        want_fmt = _path(requested, "audio", direction).get("format")
+        have_fmt = _path(reported, "audio", direction).get("format")
+        if isinstance(want_fmt, Mapping) and isinstance(have_fmt, Mapping):
+            wrong = [k for k, v in want_fmt.items() if k in have_fmt and have_fmt[k] != v]
+            if wrong:
+                out.append(f"audio {direction} format is {dict(have_fmt)} "
+                           f"(asked for {dict(want_fmt)})")
+    return [f"the server did not apply the requested session: {text}" for text in out]
+
+
+def _path(obj: Mapping[str, Any], *keys: str) -> Mapping[str, Any]:
+    for key in keys:
+        value = obj.get(key)
+        if not isinstance(value, Mapping):
+            return {}
+        obj = value
+    return obj
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _bool(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
