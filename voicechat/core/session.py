@@ -68,6 +68,7 @@ from voicechat.core.ptt import PushToTalk
 from voicechat.core.response_flow import ResponseFlow
 from voicechat.core.segments import VadSegments
 from voicechat.core.service import ServiceWatch
+from voicechat.core.side_responses import SideResponses
 from voicechat.core.transcript import Transcript
 from voicechat.core.transcript_feed import TranscriptFeed
 from voicechat.core.usage import Usage, UsageView
@@ -103,13 +104,9 @@ class Session:
             min_user_speech_ms=policy.min_user_speech_ms,
         )
         self._responses = ResponseFlow(self._out)
-        self._ptt = PushToTalk(
-            mode=policy.mode,
-            style=policy.ptt_style,
-            min_audio_ms=policy.ptt_min_audio_ms,
-            effects=self._out,
-            responses=self._responses,
-        )
+        self._ptt = PushToTalk(mode=policy.mode, style=policy.ptt_style,
+                               min_audio_ms=policy.ptt_min_audio_ms, effects=self._out,
+                               responses=self._responses)
         self._audio = AssistantAudio(self._gate, self._out, webrtc=policy.webrtc)
         self._playback = self._audio.playback
         self._segments = VadSegments(policy.short_segment_ms)
@@ -120,6 +117,7 @@ class Session:
         self._requested = initial_session(policy)
         self._service = ServiceWatch(self._out, self._requested,
                                      Usage(policy.model, policy.prices))
+        self._side = SideResponses()  # out-of-band responses: not part of this conversation
         self._transport_state = "new"
         self._version = 0
         self._view: SessionView | None = None
@@ -167,6 +165,8 @@ class Session:
             return self._reject("ignored a server event that is not a JSON object")
         kind = event.get("type")
         handler = self._handlers.get(kind) if isinstance(kind, str) else None
+        if self._side.claims(event):
+            return self._finish()
         if handler is None:
             if isinstance(kind, str) and kind in _KNOWN_EVENTS:
                 return []  # known, carries nothing the session keeps
