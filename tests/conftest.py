@@ -21,6 +21,12 @@ if TYPE_CHECKING:
 os.environ.pop("NO_COLOR", None)
 os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
 
+# The private PulseAudio daemon (scripts/start-pulse.sh; CI starts it). PortAudio reads these
+# when sounddevice is first imported, so they are set before any test runs.
+_PULSE_DIR = os.environ.get("VOICECHAT_PULSE_DIR", f"/tmp/voicechat-pulse-{os.getuid()}")
+os.environ.setdefault("XDG_RUNTIME_DIR", _PULSE_DIR)
+os.environ.setdefault("PULSE_SERVER", f"unix:{_PULSE_DIR}/pulse/native")
+
 
 def require_or_skip(available: bool, why: str) -> None:
     """Skip a test whose host tool is missing on a developer's machine, but fail under CI.
@@ -61,3 +67,35 @@ def one_question_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     return speech_wav(tmp_path_factory.mktemp("wav") / "one_question.wav", TEST_PHRASES[:1],
                       tail_s=1.5)
+
+
+def pulse_running() -> bool:
+    """Whether the private PulseAudio daemon answers (``pactl info``)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("pactl") is None:
+        return False
+    try:
+        result = subprocess.run(["pactl", "info"], capture_output=True, timeout=5, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return result.returncode == 0
+
+
+@pytest.fixture
+def pulse() -> None:
+    """Tests that play or record through the virtual devices: they need the daemon."""
+    require_or_skip(
+        pulse_running(),
+        "PulseAudio is not running (`pactl info` failed): run `. scripts/start-pulse.sh`",
+    )
+
+
+@pytest.fixture(scope="session")
+def two_questions_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two of the grammar's phrases, 4 s apart (room for the tone-voice reply in between)."""
+    from tests.speech import TEST_PHRASES, speech_wav
+
+    return speech_wav(tmp_path_factory.mktemp("wav") / "two_questions.wav", TEST_PHRASES[:2],
+                      gap_s=4.0, tail_s=1.0)

@@ -12,9 +12,11 @@ imported lazily so that collecting the sans-IO tests loads no aiohttp or aiortc.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
@@ -125,3 +127,13 @@ async def local_server(**overrides: Any) -> AsyncIterator[LocalServer]:
     overrides.setdefault("voice", "tone")
     async with LocalServer(ServerConfig(**overrides)) as srv:
         yield srv
+
+
+def read_records(path: Path) -> list[dict[str, Any]]:
+    """The records of one of our JSONL event logs, as plain dicts."""
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def events(records: list[dict[str, Any]], direction: str | None = None) -> list[dict[str, Any]]:
+    """The events of ``records`` (from :func:`read_records`), optionally of one direction."""
+    return [r["event"] for r in records if direction is None or r["dir"] == direction]

@@ -3,7 +3,7 @@
 ``TEST_PHRASES`` are sentences chosen because pocketsphinx, given them as a grammar, returns
 each one exactly from espeak-ng audio — from the bundled library and from Debian's espeak-ng
 program, at 16 kHz directly, after a trip through 48 kHz and through Opus (checked in
-tests/voice/test_voice_asr.py). Use them whenever a test needs to know what was said.
+tests/server/voice/test_asr.py). Use them whenever a test needs to know what was said.
 
     from tests.speech import TEST_PHRASES, speech_pcm, speech_wav
 

@@ -16,8 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.client.conftest import pulse_running  # also points PortAudio at the private daemon
-from tests.conftest import require_or_skip
+from tests.conftest import pulse_running, require_or_skip
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "pulse-echo.sh"
 

@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from tests.audio.conftest import EchoLoop
-from tests.client.conftest import read_records
+from tests.helpers import read_records
 from tests.speech import TEST_PHRASES, speech_wav
 
 pytestmark = [pytest.mark.audio, pytest.mark.slow]

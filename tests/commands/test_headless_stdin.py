@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tests.client.conftest import read_records
+from tests.helpers import read_records
 
 VOICECHAT = Path(sys.executable).parent / "voicechat"
 

@@ -183,7 +183,7 @@ def test_a_non_utf8_config_file_is_a_clear_error(tmp_path: Path) -> None:
 def test_every_schema_key_is_documented_in_the_readme() -> None:
     from voicechat.config_schema import KEYS
 
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     missing = [key.name for key in KEYS if f"`{key.name}`" not in readme]
     assert missing == []
 

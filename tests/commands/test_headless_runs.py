@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests.client.conftest import events, read_records
+from tests.helpers import events, read_records
 from tests.speech import TEST_PHRASES
 
 VOICECHAT = Path(sys.executable).parent / "voicechat"

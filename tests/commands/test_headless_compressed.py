@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tests.client.conftest import read_records
+from tests.helpers import read_records
 from tests.speech import TEST_PHRASES
 
 VOICECHAT = Path(sys.executable).parent / "voicechat"

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.client.test_headless import audible_ms
+from tests.commands.test_headless_runs import audible_ms
 from tests.speech import TEST_PHRASES
 from voicechat.commands.headless import RunEnd
 from voicechat.config import Settings

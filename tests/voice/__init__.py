@@ -1,1 +1,0 @@
-"""Tests of the offline voice pipeline and the audio DSP."""
