@@ -201,6 +201,11 @@ def resolve(
     if server not in SERVERS and not server.startswith(("http://", "https://")):
         raise ConfigError(f"{layers.origin('server')}: {server!r} is not local, openai, azure "
                           "or an http(s) base URL")
+    if "@" in server.split("//", 1)[-1].split("/", 1)[0]:
+        # never repeat the value: it holds a password
+        raise ConfigError(f"{layers.origin('server')}: the URL carries credentials (user:password@"
+                          "host); voicechat sends keys only in headers. Remove them from the URL "
+                          "and set OPENAI_API_KEY (or AZURE_OPENAI_API_KEY) instead")
 
     dialect = layers.choice("dialect", "ga")
     transport = layers.choice("transport", "webrtc")

@@ -196,9 +196,13 @@ class WavFileSink(PacedSink):
         super().__init__(buffer)
         self.path = Path(path)
         try:
-            self._wav: wave.Wave_write | None = wave.open(str(self.path), "wb")  # noqa: SIM115 - open for the session
+            # open the file ourselves: wave.open on a bad path leaves a half-built Wave_write
+            # whose __del__ prints a second traceback after our clear message
+            handle = open(self.path, "wb")  # noqa: SIM115 - open for the session
         except OSError as exc:
             raise AudioFileError(f"{self.path}: cannot write ({exc.strerror})") from exc
+        self._wav: wave.Wave_write | None = wave.open(handle, "wb")  # noqa: SIM115
+        self._handle = handle
         self._wav.setnchannels(1)
         self._wav.setsampwidth(2)
         self._wav.setframerate(RATE)
@@ -214,6 +218,7 @@ class WavFileSink(PacedSink):
         if self._wav is not None:
             self._wav.close()
             self._wav = None
+            self._handle.close()
 
 
 class EncodedFileSink(PacedSink):

@@ -92,6 +92,9 @@ def _read(file: Path) -> dict[str, Any] | None:
         return _unusable(
             f"{file}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
         )
+    except RecursionError:
+        return _unusable(f"{file}: nested deeper than any Realtime event; pass a client event "
+                         "or a session object")
     if not isinstance(payload, dict):
         kind = type(payload).__name__
         names = {"list": "an array", "str": "a string", "NoneType": "null"}

@@ -10,7 +10,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from voicechat.audio.files import PacedSink, WavFileSource, file_sink, is_audio_file
+from voicechat.audio.files import (
+    AudioFileError,
+    PacedSink,
+    WavFileSource,
+    file_sink,
+    is_audio_file,
+)
 from voicechat.audio.playback import PlaybackBuffer
 from voicechat.audio.ports import MicSource, SpeakerSink
 from voicechat.config import Settings
@@ -23,6 +29,7 @@ def open_mic(settings: Settings, events: EventFanout) -> MicSource | None:
     from voicechat.audio.devices import AudioUnavailable, DeviceSource
 
     spec = settings.mic
+    _refuse_directory("--mic", spec)
     if spec is not None and is_audio_file(spec):
         return WavFileSource(Path(spec))
     if spec == "none":
@@ -41,6 +48,7 @@ def open_speaker(settings: Settings, playback: PlaybackBuffer, events: EventFano
     from voicechat.audio.devices import AudioUnavailable, DeviceSink
 
     spec = settings.speaker
+    _refuse_directory("--speaker", spec)
     if spec is not None and spec.lower() == "none":
         return PacedSink(playback)
     if spec is not None and is_audio_file(spec, output=True):
@@ -65,3 +73,11 @@ async def start_speaker(
         speaker = PacedSink(playback)
         await speaker.start()
     return speaker
+
+
+def _refuse_directory(option: str, spec: str | None) -> None:
+    """A folder is neither a device name nor an audio file: say so instead of looking it up as
+    a device (which found nothing, and a ``--turns`` run then waited for ever)."""
+    if spec is not None and spec != "none" and Path(spec).is_dir():
+        raise AudioFileError(f"{option} {spec} is a directory: pass an audio file inside it, a "
+                             "device name or index (voicechat devices), or none")

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 from typing import Protocol
 
-from voicechat.config import Settings
+from voicechat.config import ConfigError, Settings
 from voicechat.runtime.fanout import EventFanout
 
 STOP_TIMEOUT_S = 5.0
@@ -47,14 +47,18 @@ class EmbeddedServer:
         settings = self._settings
         if not settings.is_local or self._server is not None:
             return
-        from voicechat.server.app import LocalServer, ServerConfig
+        from voicechat.server.app import LocalServer, ServerConfig, ServerConfigError
+        from voicechat.server.voice.responders import ResponderError
 
         config = ServerConfig(
             host="127.0.0.1", port=0, voice=settings.local_voice,
             responder=settings.local_responder, asr_phrases=settings.local_asr_phrases,
         )
         server = LocalServer(config)
-        await server.start()
+        try:
+            await server.start()
+        except (ServerConfigError, ResponderError) as exc:
+            raise ConfigError(f"the embedded local server cannot start: {exc}") from None
         self._server = server
         events.notice(
             "info", f"embedded local server on {server.base_url} (offline voice pipeline)"
