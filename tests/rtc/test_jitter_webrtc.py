@@ -92,8 +92,10 @@ async def test_target_follows_jitter_and_nothing_is_concealed_once_adapted(
         # where nothing arrived at all: loop stalls of this loaded machine, where server and
         # client share one event loop; the bench measures them with the server in its own
         # process. A buffer that did not adapt would conceal about half of the 250 slots.
-        assert jittery.concealed_lost + jittery.concealed_grow <= 2, jittery
-        assert jittery.concealed <= 15, jittery
+        # the bound separates adapted (0 on a quiet machine, 25 seen at load 8) from not adapted
+        # (about half the slots) without asserting a timing
+        assert jittery.concealed_lost + jittery.concealed_grow < 250 // 4, jittery
+        assert jittery.concealed < 250 // 3, jittery
 
         before = len(link.dropped)
         link.set(jitter_ms=30.0, drop=0.04)
