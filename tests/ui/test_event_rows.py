@@ -65,3 +65,23 @@ def test_trim_is_batched_and_drops_the_oldest() -> None:
     assert rows.all[-1].record.t == 19
     rows.trim()
     assert [r.record.t for r in rows.all] == list(range(10, 20))
+
+
+def test_strings_from_the_wire_cannot_drive_the_terminal() -> None:
+    rows = EventRows()
+    rows.add(rec(1.0, {"type": "error\x1b[2J", "error": {"message": "bad\x1b]0;pwned\x07"}}))
+    row = rows.all[0]
+    assert "\x1b" not in row.kind + row.text and "\x07" not in row.text
+    assert "\\x1b" in row.kind
+
+
+def test_transcript_text_and_problems_are_shown_with_escapes() -> None:
+    from voicechat.core.view import TranscriptEntry
+    from voicechat.ui.problems import problem_from_event
+    from voicechat.ui.viewstate import read_entry
+
+    entry = read_entry(TranscriptEntry(id="i", role="assistant", text="hi\x1b[2J\nthere",
+                                       status="done"))
+    assert entry.text == "hi\\x1b[2J\nthere"
+    problem = problem_from_event("in", {"type": "error", "error": {"message": "x\x1b[31m"}})
+    assert problem is not None and "\x1b" not in str(problem)

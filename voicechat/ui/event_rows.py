@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from voicechat.eventlog.record import LogRecord
 from voicechat.eventlog.summary import detail, is_delta, is_error
+from voicechat.protocol.text import printable
 
 FilterMode = Literal["all", "no_deltas", "errors"]
 FILTERS: tuple[FilterMode, ...] = ("all", "no_deltas", "errors")
@@ -73,15 +74,16 @@ class EventRows:
             if row is not None:
                 row.count += 1
                 row.record = record
-                row.text = detail(event)
+                row.text = printable(detail(event))
                 return row, False
-            row = Row(record, kind, detail(event), record.t, delta=True, serial=self._serial)
+            row = Row(record, printable(kind), printable(detail(event)), record.t, delta=True,
+                      serial=self._serial)
             self._folds[key] = row
             if len(self._folds) > _MAX_OPEN_FOLDS:
                 del self._folds[next(iter(self._folds))]
         else:
-            row = Row(record, kind, detail(event), record.t, error=is_error(event),
-                      serial=self._serial)
+            row = Row(record, printable(kind), printable(detail(event)), record.t,
+                      error=is_error(event), serial=self._serial)
         self.all.append(row)
         if row.shown_in(self.filter):
             self.visible.append(row)

@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from voicechat.protocol.secrets import redact_text
+from voicechat.protocol.text import printable
 
 
 def redact(text: str) -> str:
-    """Replace anything that looks like an API key, ephemeral token or auth header value."""
-    return redact_text(text)
+    """Replace anything that looks like an API key, ephemeral token or auth header value, and
+    show control characters as escapes (the text comes from the wire)."""
+    return printable(redact_text(text), keep_newlines=True)
 
 
 @dataclass(frozen=True)

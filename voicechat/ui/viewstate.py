@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from voicechat.core.view import PlaybackSpan, SessionView, TranscriptEntry, VadSegment
+from voicechat.protocol.text import printable
 
 FINAL_STATUSES = frozenset({"done", "completed", "failed", "incomplete", "untranscribed"})
 """Transcript entry statuses after which the text no longer streams (see core.view)."""
@@ -118,9 +119,11 @@ def name_of(value: object) -> str:
 
 
 def read_entry(raw: TranscriptEntry) -> Entry:
-    """A ``core.view.TranscriptEntry`` as an :class:`Entry`."""
-    return Entry(id=raw.id, role=raw.role, text=raw.text or "", status=raw.status,
-                 truncated=bool(raw.truncated), error=raw.error or "")
+    """A ``core.view.TranscriptEntry`` as an :class:`Entry`; what the server said is shown with
+    its control characters as escapes (a transcript must not drive the terminal)."""
+    return Entry(id=raw.id, role=raw.role, text=printable(raw.text or "", keep_newlines=True),
+                 status=raw.status, truncated=bool(raw.truncated),
+                 error=printable(raw.error or ""))
 
 
 def read_segments(
