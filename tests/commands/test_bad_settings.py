@@ -1,0 +1,56 @@
+"""Settings a clumsy user gives: each is one clear message and an exit code, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def voicechat(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "voicechat.cli", *args], capture_output=True,
+                          text=True, check=False, timeout=60, cwd=cwd)
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "words"),
+    [
+        (["--mic", "{tmp}", "--speaker", "none"], 1, "is a directory"),
+        (["--mic", "none", "--speaker", "{tmp}"], 1, "is a directory"),
+        (["--mic", "none", "--speaker", "/nodir/out.wav"], 1, "/nodir/out.wav: cannot write"),
+        (["--server", "http://user:hunter2@127.0.0.1:9/v1", "--mic", "none"], 2,
+         "carries credentials"),
+    ],
+)
+def test_bad_audio_and_server_settings(tmp_path: Path, args: list[str], code: int,
+                                       words: str) -> None:
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    result = voicechat("--no-ui", "--turns", "1", *argv, cwd=tmp_path)
+    assert result.returncode == code, result.stdout + result.stderr
+    assert words in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "hunter2" not in result.stdout + result.stderr
+
+
+def test_a_missing_responder_script_is_a_settings_error(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('local_responder = "script:/nonexistent/replies.txt"\n')
+    result = voicechat("--no-ui", "--config", str(config), "--mic", "none", "--speaker", "none",
+                       "--turns", "1", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "cannot read the responder script" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_validate_says_a_document_nests_too_deeply(tmp_path: Path) -> None:
+    deep = tmp_path / "deep.json"
+    deep.write_text('{"type": "session.update", "session": ' + '{"a": ' * 3000 + "1"
+                    + "}" * 3000 + "}")
+    result = voicechat("validate", str(deep), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "nested deeper than any Realtime event" in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    json.dumps(result.stdout)  # plain text
