@@ -137,3 +137,16 @@ def read_records(path: Path) -> list[dict[str, Any]]:
 def events(records: list[dict[str, Any]], direction: str | None = None) -> list[dict[str, Any]]:
     """The events of ``records`` (from :func:`read_records`), optionally of one direction."""
     return [r["event"] for r in records if direction is None or r["dir"] == direction]
+
+
+class Emitted:
+    """Collects what a sans-IO server part emits (it is the part's ``emit`` callback)."""
+
+    def __init__(self) -> None:
+        self.events: list[dict[str, Any]] = []
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        self.events.append(event)
+
+    def types(self) -> list[str]:
+        return [e["type"] for e in self.events]

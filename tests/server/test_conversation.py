@@ -6,19 +6,9 @@ from typing import Any
 
 import pytest
 
+from tests.helpers import Emitted as Recorder
 from voicechat.protocol.errors import ProtocolError
 from voicechat.server.conversation import Conversation, part_text
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.events: list[dict[str, Any]] = []
-
-    def __call__(self, event: dict[str, Any]) -> None:
-        self.events.append(event)
-
-    def types(self) -> list[str]:
-        return [e["type"] for e in self.events]
 
 
 @pytest.fixture

@@ -8,21 +8,11 @@ from typing import Any
 import numpy as np
 import pytest
 
+from tests.helpers import Emitted as Recorder
 from voicechat.protocol.errors import ProtocolError
 from voicechat.server import sessions
 from voicechat.server.conversation import Conversation
 from voicechat.server.input_audio import InputAudio, SpeechStarted, Turn, decode_append
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.events: list[dict[str, Any]] = []
-
-    def __call__(self, event: dict[str, Any]) -> None:
-        self.events.append(event)
-
-    def types(self) -> list[str]:
-        return [e["type"] for e in self.events]
 
 
 class FakeVad:

@@ -4,20 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.helpers import Emitted as Recorder
 from voicechat.server import sessions
 from voicechat.server.conversation import Conversation
 from voicechat.server.response import ResponseEvents, ResponseRun, new_run, split_sentences
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.events: list[dict[str, Any]] = []
-
-    def __call__(self, event: dict[str, Any]) -> None:
-        self.events.append(event)
-
-    def types(self) -> list[str]:
-        return [e["type"] for e in self.events]
 
 
 def setup(**params: Any) -> tuple[ResponseEvents, ResponseRun, Conversation, Recorder]:
