@@ -13,6 +13,12 @@ generating), the barge-in is *pending*; it is confirmed only by evidence, never 
   at least ``min_user_speech_ms``), or at ``speech_stopped`` when the server-measured segment,
   less its ``prefix_padding_ms``, is that long.
 
+A third guard is fed by the echo canceller (``EchoLeaking``): while the assistant's own voice
+still leaks into the mic after cancellation, speech that starts during its turn is taken for that
+echo and never pends, so the client cannot interrupt itself in a loop. The user is told once, by
+the session, with the fix (headphones, or ``--no-barge-in``); a barge-in already pending when the
+leak is found is dropped.
+
 States: ``OFF`` (barge-in disabled, or not a VAD session: speech never interrupts), ``IDLE`` and
 ``PENDING``. Inputs are the speech boundaries, mic audio, the VAD settings the server reports and
 the user's switch; each input returns a :class:`Verdict`: interrupt now, a guard's reason for
@@ -73,6 +79,7 @@ class BargeIn:
         self.min_user_speech_ms = min_user_speech_ms
         self.silence_ms = float(DEFAULT_SILENCE_DURATION_MS)  # until session.updated says
         self.padding_ms = 0.0  # counted only once the server says it pads
+        self.echo_leaking = False
         self._pending: _Pending | None = None
 
     @property
@@ -87,6 +94,12 @@ class BargeIn:
         """The user's switch; turning it off drops a pending barge-in."""
         self.enabled = enabled
         if not enabled:
+            self._pending = None
+
+    def set_echo_leaking(self, leaking: bool) -> None:
+        """The residual-echo verdict; a leak drops a pending barge-in (it was likely echo)."""
+        self.echo_leaking = leaking
+        if leaking:
             self._pending = None
 
     def follow_vad(self, silence_ms: float | None, padding_ms: float | None) -> None:
@@ -108,8 +121,8 @@ class BargeIn:
         playing_since: float | None,
     ) -> Verdict:
         """User speech began; ``playing_since``: when assistant audio started (``None``: silent)."""
-        if self.state is BargeInState.OFF or not assistant_speaking:
-            return NOTHING
+        if self.state is BargeInState.OFF or not assistant_speaking or self.echo_leaking:
+            return NOTHING  # leaking: the session has said why, once (see the module doc)
         if playing_since is not None:
             heard_ms = (now - playing_since) * 1000.0
             if heard_ms < self.min_assistant_speech_ms:

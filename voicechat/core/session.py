@@ -46,6 +46,7 @@ from voicechat.core.barge_in import BargeIn, Verdict
 from voicechat.core.effects import Effects
 from voicechat.core.inputs import (
     CancelRequested,
+    EchoLeaking,
     Input,
     MicAudio,
     PlaybackDrained,
@@ -75,6 +76,10 @@ from voicechat.protocol.names import SERVER_EVENTS
 from voicechat.protocol.session_audio import output_format, vad_timings
 
 _KNOWN_EVENTS = frozenset().union(*SERVER_EVENTS.values())
+ECHO_LEAK_NOTICE = (
+    "the assistant's voice is leaking into the mic (echo not cancelled): speech over it is not "
+    "taken as a barge-in while this lasts. Fix: use headphones, or run with --no-barge-in"
+)
 _LOST_STATES = frozenset({"closed", "failed", "reconnecting"})
 
 Event = Mapping[str, Any]
@@ -145,7 +150,9 @@ class Session:
             MicAudio: self._mic_audio,
             TransportState: self._transport,
             SetMicAvailable: lambda i, now: self._gate.set_available(bool(i.available)),
+            EchoLeaking: self._echo_leaking,
         }
+        self._leak_told = False
 
     # === public API ==============================================================================
 
@@ -371,6 +378,13 @@ class Session:
             return
         self._ptt.audio(ms)
         self._apply(now, self._barge_in.mic_audio(ms))
+
+    def _echo_leaking(self, inp: EchoLeaking, now: float) -> None:
+        leaking = bool(inp.leaking)
+        self._barge_in.set_echo_leaking(leaking)
+        if leaking and not self._leak_told:
+            self._leak_told = True
+            self._out.notice("warning", ECHO_LEAK_NOTICE)
 
     def _transport(self, inp: TransportState, now: float) -> None:
         self._transport_state = str(inp.state)
