@@ -83,7 +83,16 @@ def main_job(
         bool | None,
         typer.Option(
             "--barge-in/--no-barge-in",
-            help="Let your speech interrupt the assistant (off by default: speakers echo).",
+            help="Let your speech interrupt the assistant. Default: on when echo cancellation "
+            "runs, else off (the mic is muted while the assistant speaks).",
+        ),
+    ] = None,
+    aec: Annotated[
+        bool | None,
+        typer.Option(
+            "--aec/--no-aec",
+            help="Echo cancellation between speaker and mic (env VOICECHAT_AEC). Default: on "
+            "with sound devices, off with a file mic or speaker.",
         ),
     ] = None,
     theme: Annotated[str | None, typer.Option(help="TUI theme name.")] = None,
@@ -108,6 +117,7 @@ def main_job(
         no_ui=no_ui,
         turns=turns,
         barge_in=barge_in,
+        aec=aec,
         theme=theme,
         dialect=dialect.value if dialect else None,
     )

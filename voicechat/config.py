@@ -47,7 +47,8 @@ class Settings:
     record: Path | None = None
     no_ui: bool = False
     turns: int | None = None
-    barge_in: bool = False
+    barge_in: bool | None = None  # None: on when echo cancellation runs, else off
+    aec: bool | None = None  # None: on when the mic and the speaker are sound devices
     theme: str | None = None
     voice: str | None = None
     instructions: str | None = None
@@ -183,6 +184,7 @@ def resolve(
         raise ConfigError("--turns must be 1 or more")
     barge_in = _pick(flags.get("barge_in"), _env_bool(env.get("VOICECHAT_BARGE_IN")),
                      toml.get("barge_in"))
+    aec = _pick(flags.get("aec"), _env_bool(env.get("VOICECHAT_AEC")), toml.get("aec"))
     record = setting("record")
     overrides = toml.get("session", {})
     if not isinstance(overrides, dict):
@@ -203,7 +205,8 @@ def resolve(
         record=Path(record) if record is not None else None,
         no_ui=bool(flags.get("no_ui", False)),
         turns=int(turns) if turns is not None else None,
-        barge_in=bool(barge_in) if barge_in is not None else False,
+        barge_in=bool(barge_in) if barge_in is not None else None,
+        aec=bool(aec) if aec is not None else None,
         theme=setting("theme", "VOICECHAT_THEME"),
         voice=setting("voice", "VOICECHAT_VOICE"),
         instructions=setting("instructions"),

@@ -26,13 +26,14 @@ def run(
     no_ui: bool = False,
     turns: int | None = None,
     barge_in: bool | None = None,
+    aec: bool | None = None,
     theme: str | None = None,
     dialect: str | None = None,
 ) -> int:
     flags: dict[str, Any] = {
         "server": server, "transport": transport, "model": model, "mode": mode, "mic": mic,
         "speaker": speaker, "record": record, "no_ui": no_ui, "turns": turns,
-        "barge_in": barge_in, "theme": theme, "dialect": dialect,
+        "barge_in": barge_in, "aec": aec, "theme": theme, "dialect": dialect,
     }
     try:
         settings = resolve(flags, config_path=config)

@@ -33,7 +33,7 @@ from textual.widgets import Footer, Input, Static
 from voicechat.eventlog.record import LogRecord
 from voicechat.ui import key_release, keys
 from voicechat.ui.event_flow import FILTERS, EventDetail, EventFlow, FilterMode
-from voicechat.ui.handle import ConnectionInfo, ConversationHandle
+from voicechat.ui.handle import AecStatus, ConnectionInfo, ConversationHandle
 from voicechat.ui.problems import Problem, problem_from_event, problem_from_exception, redact
 from voicechat.ui.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, ThemeProblem, load_themes
 from voicechat.ui.viewstate import Notice, UiState, ViewReader
@@ -276,7 +276,7 @@ class VoiceChatApp(App[int]):
         self.transcript.set_captions(state.mode == "transcribe")
         self.transcript.update_entries(state.entries)
         self.timeline.set_segments(state.segments, self._core_now(state))
-        self.status_bar.show(self._connection(), state, self._level())
+        self.status_bar.show(self._connection(), state, self._level(), self._aec())
         self._show_notices(state.notices)
 
     def _has_screen(self) -> bool:
@@ -296,6 +296,12 @@ class VoiceChatApp(App[int]):
             return float(self.handle.input_level)
         except Exception:
             return 0.0
+
+    def _aec(self) -> AecStatus:
+        try:
+            return self.handle.aec
+        except Exception:  # a handle that failed to start (or an older one) has none
+            return AecStatus()
 
     def _core_now(self, state: UiState) -> float:
         """The core's clock, estimated from segment times (the handle does not expose it).
