@@ -78,10 +78,9 @@ class EchoControl:
             return False
         missing = self._no_acoustic_path(mic, speaker)
         if missing is not None:
-            reason, asked_for_devices = missing
-            self._off("off", reason)
-            if wanted or asked_for_devices:
-                self._events.notice("warning", f"echo cancellation off: {reason}; {NO_AEC_FIX}")
+            self._off("off", missing)
+            if wanted:  # asked for with --aec; otherwise the device notices have said it all
+                self._events.notice("warning", f"echo cancellation off: {missing}; {NO_AEC_FIX}")
             return False
         far_rate = int(getattr(speaker, "rate", 48000))
         far_channels = int(getattr(speaker, "channels", 1))
@@ -105,18 +104,19 @@ class EchoControl:
         self._events.local(event)
         return True
 
-    def _no_acoustic_path(
-        self, mic: MicSource | None, speaker: SpeakerSink
-    ) -> tuple[str, bool] | None:
-        """Why there is nothing to cancel, and whether devices were wanted (a fallback)."""
-        mic_wanted = not _is_file_or_none(self._settings.mic)
-        speaker_wanted = not _is_file_or_none(self._settings.speaker)
+    def _no_acoustic_path(self, mic: MicSource | None, speaker: SpeakerSink) -> str | None:
+        """Why there is no speaker-to-mic path to cancel (``None``: there is one).
+
+        A missing device has had its own notice with the fix (``audio_setup``); without a mic
+        nothing is sent, and without a speaker nothing is heard, so nothing can echo."""
         if mic is None or mic.kind != "device":
-            why = "no microphone device" if mic_wanted else "the mic is a file or none"
-            return why, mic_wanted and mic is None
+            if _is_file_or_none(self._settings.mic):
+                return "the mic is a file or none"
+            return "no microphone device"
         if speaker.kind != "device" or not hasattr(speaker, "tap"):
-            why = "no speaker device" if speaker_wanted else "the speaker is a file or none"
-            return why, speaker_wanted
+            if _is_file_or_none(self._settings.speaker):
+                return "the speaker is a file or none"
+            return "no speaker device"
         return None
 
     def _off(self, state: str, reason: str) -> None:
@@ -165,7 +165,7 @@ class EchoControl:
         m = stage.metrics
         delay = round(m.delay_ms) if m.delay_ms is not None else None
         shown = (m.erle_db, delay)
-        if m.frames == 0 or shown == self._last_metrics:
+        if m.erle_db is None or shown == self._last_metrics:  # nothing measured yet
             return
         self._last_metrics_at, self._last_metrics = now, shown
         self._events.local({"type": "local.aec.metrics", "erle_db": m.erle_db, "delay_ms": delay})
