@@ -143,6 +143,11 @@ class DeviceSource:
     """The microphone: 20 ms frames of 48 kHz mono int16, delivered to the event loop."""
 
     kind: SourceKind = "device"
+    #: Applied in the audio callback to each captured block (device rate and channels, same
+    #: shape out): the echo canceller's near end. Running it on PortAudio's thread, like the
+    #: speaker's :attr:`DeviceSink.tap`, keeps the two ends in step; on the event loop its
+    #: stalls shifted the reference and cost most of the cancellation.
+    clean: Callable[[Any], Any] | None = None
 
     def __init__(self, device: str | None = None, max_backlog_frames: int = 50) -> None:
         self._sd = load_sounddevice()
@@ -166,10 +171,12 @@ class DeviceSource:
         # PortAudio thread: copy, append, poke the loop. Nothing here can block.
         if len(self._blocks) == self._blocks.maxlen:
             self.overruns += 1
+        clean = self.clean
+        block = indata if clean is None else clean(indata)
         if self.channels == 1:
-            self._blocks.append(indata[:, 0].copy())
+            self._blocks.append(block[:, 0].copy())
         else:
-            self._blocks.append(indata.mean(axis=1).astype(np.int16))
+            self._blocks.append(block.mean(axis=1).astype(np.int16))
         loop, wakeup = self._loop, self._wakeup
         if loop is not None and wakeup is not None:
             with contextlib.suppress(RuntimeError):  # loop closed while the stream winds down

@@ -7,7 +7,8 @@ or ``--speaker FILE|none`` run has no acoustic path, so there is nothing to canc
 :class:`EchoControl` decides at start-up (``aec`` setting: on, off, or automatic = on when both
 ends are sound devices), builds the :class:`~voicechat.audio.echo.EchoCanceller` for the formats
 the devices actually opened with (a device that refuses 48 kHz or mono is resampled or mixed by
-the stage), taps the speaker callback for the far end, and cleans each mic frame. Every way it
+the stage), and hooks it into both devices' audio callbacks: the speaker's for the far end,
+the mic's to clean each captured block before anything else sees it. Every way it
 can fail — the package missing (``AecUnavailable``), no device, a stage that cannot start — is
 one notice with the fix, and the conversation goes on with AEC off, which keeps today's safe
 behaviour: the mic is muted while the assistant speaks unless barge-in was asked for.
@@ -23,7 +24,6 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from voicechat.audio.playback import Int16Array
 from voicechat.audio.ports import MicSource, SpeakerSink
 from voicechat.config import Settings
 from voicechat.runtime.driver import Driver
@@ -84,18 +84,22 @@ class EchoControl:
             return False
         far_rate = int(getattr(speaker, "rate", 48000))
         far_channels = int(getattr(speaker, "channels", 1))
+        near_rate = int(getattr(mic, "rate", 48000))
+        near_channels = int(getattr(mic, "channels", 1))
         try:
             from voicechat.audio.echo import AecUnavailable, EchoCanceller
         except ImportError as exc:  # numpy missing or broken: as good as unavailable
             return self._failed(f"echo cancellation unavailable ({exc})")
         try:
-            stage = EchoCanceller(far_rate=far_rate, far_channels=far_channels)
+            stage = EchoCanceller(far_rate=far_rate, far_channels=far_channels,
+                                  near_rate=near_rate, near_channels=near_channels)
         except AecUnavailable as exc:
             return self._failed(str(exc))
         except Exception as exc:  # a format the stage cannot take, the FFI refusing, ...
             return self._failed(f"echo cancellation could not start ({exc})")
         self._stage = stage
         speaker.tap = stage.process_far  # type: ignore[attr-defined]
+        mic.clean = stage.process_near  # type: ignore[union-attr]
         detail = _adapted(far_rate, far_channels)
         self._status = AecStatus(state="on", reason=detail)
         event: dict[str, Any] = {"type": "local.aec.state", "enabled": True}
@@ -109,7 +113,7 @@ class EchoControl:
 
         A missing device has had its own notice with the fix (``audio_setup``); without a mic
         nothing is sent, and without a speaker nothing is heard, so nothing can echo."""
-        if mic is None or mic.kind != "device":
+        if mic is None or mic.kind != "device" or not hasattr(mic, "clean"):
             if _is_file_or_none(self._settings.mic):
                 return "the mic is a file or none"
             return "no microphone device"
@@ -130,16 +134,6 @@ class EchoControl:
         else:
             self._events.notice("warning", f"{message}; {NO_AEC_FIX}")
         return False
-
-    # --- the mic path ----------------------------------------------------------------------------
-
-    def process(self, frame: Int16Array) -> Int16Array:
-        """One mic frame with the echo removed (as is when AEC is off)."""
-        stage = self._stage
-        if stage is None:
-            return frame
-        out: Int16Array = stage.process_near(frame)
-        return out
 
     # --- reporting -------------------------------------------------------------------------------
 

@@ -153,9 +153,7 @@ class Runtime:
         if self._echo.running:
             self._tasks.append(loop.create_task(self._echo.run(), name="runtime-aec"))
         if self.mic is not None:
-            clean = self._echo.process if self._echo.running else None
-            self._pump = MicPump(self.mic, self.driver, self.link, self.events, self._meter,
-                                 clean)
+            self._pump = MicPump(self.mic, self.driver, self.link, self.events, self._meter)
             self._tasks.append(loop.create_task(self._pump.run(), name="runtime-mic"))
 
     async def stop(self) -> None:

@@ -2,10 +2,9 @@
 
 Three parts, one job each:
 
-* :class:`MicPump` moves mic frames (a device or ``--mic FILE``) through the echo canceller (every
-  frame, so it keeps adapting while the mic is muted) to the link while the core keeps the mic
-  open, tells the core how much audio went out (``MicAudio``, the barge-in evidence) and feeds
-  the level meter the UI polls;
+* :class:`MicPump` moves mic frames (a device or ``--mic FILE``) to the link while the core keeps
+  the mic open, tells the core how much audio went out (``MicAudio``, the barge-in evidence) and
+  feeds the level meter the UI polls;
 * :class:`RtcGate` decides which incoming audio reaches the :class:`PlaybackBuffer`: WebRTC's RTP
   stream never stops and carries no item id, so outside the server's "playing" window only
   audible frames count, and right after a flush the jitter buffer's backlog of the cut answer is
@@ -44,10 +43,9 @@ class MicPump:
 
     def __init__(
         self, source: MicSource, driver: Driver, link: Link, events: EventFanout,
-        meter: LevelMeter, clean: Callable[[Int16Array], Int16Array] | None = None,
+        meter: LevelMeter,
     ) -> None:
         self.source = source
-        self._clean = clean
         self._driver = driver
         self._link = link
         self._events = events
@@ -59,8 +57,7 @@ class MicPump:
         from voicechat.audio.devices import AudioUnavailable
 
         try:
-            async for raw in self.source.frames():
-                frame = self._clean(raw) if self._clean is not None else raw
+            async for frame in self.source.frames():
                 self._meter.update(frame)
                 if not self._driver.view.mic_open or not self._link.send_mic(frame):
                     continue
