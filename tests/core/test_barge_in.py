@@ -10,6 +10,7 @@ import base64
 from tests.core.harness import (
     Harness,
     flushed,
+    mic_actions,
     notices,
     response_done,
     response_starts,
@@ -19,11 +20,13 @@ from tests.core.harness import (
 from voicechat.core import (
     EchoLeaking,
     MicAudio,
+    MicReason,
     PlaybackDrained,
     PlaybackProgress,
     PlaybackStarted,
     SetBargeIn,
 )
+from voicechat.core.actions import MuteMic, UnmuteMic
 from voicechat.core.barge_in import INTERRUPT, NOTHING, BargeIn, BargeInState
 
 
@@ -110,12 +113,15 @@ def test_leaking_echo_never_barges_in_and_is_told_once_with_the_fix() -> None:
     out = h.do(EchoLeaking(True))
     [warning] = notices(out, "warning")
     assert "headphones" in warning and "--no-barge-in" in warning
+    # the echo must not reach the server's VAD either: muted for playback while it leaks
+    assert mic_actions(out) == [MuteMic(MicReason.PLAYBACK)] and not h.view.mic_open
     for n in range(5):  # the echo keeps starting "speech"; none of it interrupts
         h.ev("input_audio_buffer.speech_started", audio_start_ms=9000 + n, item_id=f"u{n}")
         out = h.do(MicAudio(3000))
         out += h.ev("input_audio_buffer.speech_stopped", audio_end_ms=12000 + n, item_id=f"u{n}")
         assert sent_types(out) == [] and not flushed(out) and notices(out) == []
-    assert notices(h.do(EchoLeaking(False))) == []
+    out = h.do(EchoLeaking(False))
+    assert notices(out) == [] and mic_actions(out) == [UnmuteMic()]  # barge-in by voice again
     assert notices(h.do(EchoLeaking(True))) == []  # said once per session, not per episode
     h.do(EchoLeaking(False))
     # echo cancelled again: a real interruption works as before

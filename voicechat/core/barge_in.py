@@ -17,7 +17,8 @@ A third guard is fed by the echo canceller (``EchoLeaking``): while the assistan
 still leaks into the mic after cancellation, speech that starts during its turn is taken for that
 echo and never pends, so the client cannot interrupt itself in a loop. The user is told once, by
 the session, with the fix (headphones, or ``--no-barge-in``); a barge-in already pending when the
-leak is found is dropped.
+leak is found is dropped, and the session also mutes the mic for playback while it lasts (the
+server's VAD would otherwise take the echo for user turns and answer them).
 
 States: ``OFF`` (barge-in disabled, or not a VAD session: speech never interrupts), ``IDLE`` and
 ``PENDING``. Inputs are the speech boundaries, mic audio, the VAD settings the server reports and

@@ -77,8 +77,9 @@ from voicechat.protocol.session_audio import output_format, vad_timings
 
 _KNOWN_EVENTS = frozenset().union(*SERVER_EVENTS.values())
 ECHO_LEAK_NOTICE = (
-    "the assistant's voice is leaking into the mic (echo not cancelled): speech over it is not "
-    "taken as a barge-in while this lasts. Fix: use headphones, or run with --no-barge-in"
+    "the assistant's voice is leaking into the mic (echo not cancelled): while it does, the mic "
+    "is muted when the assistant speaks, so it cannot interrupt itself. Fix: use headphones, or "
+    "run with --no-barge-in"
 )
 _LOST_STATES = frozenset({"closed", "failed", "reconnecting"})
 
@@ -352,10 +353,7 @@ class Session:
 
     def _set_barge_in(self, inp: SetBargeIn, now: float) -> None:
         self._barge_in.set_enabled(bool(inp.enabled))
-        self._gate.set_mute_for_playback(
-            not self._barge_in.enabled and self.policy.mode != "transcribe",
-            playing=self._playback.playing,
-        )
+        self._sync_playback_mute()
 
     def _cancel_requested(self, inp: CancelRequested, now: float) -> None:
         self._responses.drop_queued()
@@ -382,9 +380,19 @@ class Session:
     def _echo_leaking(self, inp: EchoLeaking, now: float) -> None:
         leaking = bool(inp.leaking)
         self._barge_in.set_echo_leaking(leaking)
+        self._sync_playback_mute()
         if leaking and not self._leak_told:
             self._leak_told = True
             self._out.notice("warning", ECHO_LEAK_NOTICE)
+
+    def _sync_playback_mute(self) -> None:
+        """Mute for playback with barge-in off, or while echo leaks (the server's VAD would
+        take the assistant's own voice for user turns); never in transcribe mode."""
+        self._gate.set_mute_for_playback(
+            (not self._barge_in.enabled or self._barge_in.echo_leaking)
+            and self.policy.mode != "transcribe",
+            playing=self._playback.playing,
+        )
 
     def _transport(self, inp: TransportState, now: float) -> None:
         self._transport_state = str(inp.state)
