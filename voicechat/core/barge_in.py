@@ -32,6 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from voicechat.core.policy import SessionPolicy
 from voicechat.protocol.session_audio import DEFAULT_SILENCE_DURATION_MS
 
 
@@ -51,6 +52,13 @@ class Verdict:
     interrupt: bool = False
     ignored: str | None = None
 
+
+#: Said once per session, the first time the echo canceller finds echo leaking.
+ECHO_LEAK_NOTICE = (
+    "the assistant's voice is leaking into the mic (echo not cancelled): while it does, the mic "
+    "is muted when the assistant speaks, so it cannot interrupt itself. Fix: use headphones, or "
+    "run with --no-barge-in"
+)
 
 NOTHING = Verdict()
 INTERRUPT = Verdict(interrupt=True)
@@ -81,7 +89,17 @@ class BargeIn:
         self.silence_ms = float(DEFAULT_SILENCE_DURATION_MS)  # until session.updated says
         self.padding_ms = 0.0  # counted only once the server says it pads
         self.echo_leaking = False
+        self._leak_told = False
         self._pending: _Pending | None = None
+
+    @classmethod
+    def for_policy(cls, policy: SessionPolicy) -> BargeIn:
+        return cls(
+            enabled=policy.barge_in,
+            vad=policy.mode == "vad",
+            min_assistant_speech_ms=policy.min_assistant_speech_ms,
+            min_user_speech_ms=policy.min_user_speech_ms,
+        )
 
     @property
     def state(self) -> BargeInState:
@@ -91,17 +109,32 @@ class BargeIn:
 
     # --- settings --------------------------------------------------------------------------
 
-    def set_enabled(self, enabled: bool) -> None:
-        """The user's switch; turning it off drops a pending barge-in."""
+    def set_enabled(self, enabled: bool) -> str | None:
+        """The user's switch; turning it off drops a pending barge-in. Returns ``None``: nothing
+        to tell (unlike :meth:`set_echo_leaking`)."""
         self.enabled = enabled
         if not enabled:
             self._pending = None
+        return None
 
-    def set_echo_leaking(self, leaking: bool) -> None:
-        """The residual-echo verdict; a leak drops a pending barge-in (it was likely echo)."""
+    def set_echo_leaking(self, leaking: bool) -> str | None:
+        """The residual-echo verdict; a leak drops a pending barge-in (it was likely echo).
+
+        Returns the notice to show the first time echo leaks, else ``None``."""
         self.echo_leaking = leaking
-        if leaking:
-            self._pending = None
+        if not leaking:
+            return None
+        self._pending = None
+        if self._leak_told:
+            return None
+        self._leak_told = True
+        return ECHO_LEAK_NOTICE
+
+    @property
+    def mutes_playback(self) -> bool:
+        """Speech over playback cannot interrupt (barge-in off, or echo leaking): the session
+        then mutes the mic for playback, so the server's VAD never hears the assistant."""
+        return not self.enabled or self.echo_leaking
 
     def follow_vad(self, silence_ms: float | None, padding_ms: float | None) -> None:
         """The server's ``turn_detection`` timings (``None`` or negative: unchanged)."""

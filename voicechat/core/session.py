@@ -76,11 +76,6 @@ from voicechat.protocol.names import SERVER_EVENTS
 from voicechat.protocol.session_audio import output_format, vad_timings
 
 _KNOWN_EVENTS = frozenset().union(*SERVER_EVENTS.values())
-ECHO_LEAK_NOTICE = (
-    "the assistant's voice is leaking into the mic (echo not cancelled): while it does, the mic "
-    "is muted when the assistant speaks, so it cannot interrupt itself. Fix: use headphones, or "
-    "run with --no-barge-in"
-)
 _LOST_STATES = frozenset({"closed", "failed", "reconnecting"})
 
 Event = Mapping[str, Any]
@@ -100,12 +95,7 @@ class Session:
             fallback_s=policy.done_fallback_ms / 1000.0,
             mute_for_playback=not policy.barge_in and policy.mode != "transcribe",
         )
-        self._barge_in = BargeIn(
-            enabled=policy.barge_in,
-            vad=policy.mode == "vad",
-            min_assistant_speech_ms=policy.min_assistant_speech_ms,
-            min_user_speech_ms=policy.min_user_speech_ms,
-        )
+        self._barge_in = BargeIn.for_policy(policy)
         self._responses = ResponseFlow(self._out)
         self._ptt = PushToTalk(
             mode=policy.mode,
@@ -142,7 +132,8 @@ class Session:
             TalkReleased: lambda i, now: self._ptt.release(),
             SetPttStyle: self._set_ptt_style,
             ToggleMute: lambda i, now: self._gate.toggle_user_mute(),
-            SetBargeIn: self._set_barge_in,
+            SetBargeIn: lambda i, now: self._barge_in_changed(
+                self._barge_in.set_enabled(bool(i.enabled))),
             CancelRequested: self._cancel_requested,
             SendText: self._send_text,
             PlaybackStarted: lambda i, now: self._audio.start(now, "local", i.item_id, None),
@@ -151,9 +142,9 @@ class Session:
             MicAudio: self._mic_audio,
             TransportState: self._transport,
             SetMicAvailable: lambda i, now: self._gate.set_available(bool(i.available)),
-            EchoLeaking: self._echo_leaking,
+            EchoLeaking: lambda i, now: self._barge_in_changed(
+                self._barge_in.set_echo_leaking(bool(i.leaking))),
         }
-        self._leak_told = False
 
     # === public API ==============================================================================
 
@@ -351,9 +342,12 @@ class Session:
         if self._ptt.style != self.policy.ptt_style:
             self.policy = replace(self.policy, ptt_style=self._ptt.style)
 
-    def _set_barge_in(self, inp: SetBargeIn, now: float) -> None:
-        self._barge_in.set_enabled(bool(inp.enabled))
-        self._sync_playback_mute()
+    def _barge_in_changed(self, told: str | None) -> None:
+        """The switch or the echo verdict moved: the playback mute follows; say ``told``."""
+        mutes = self._barge_in.mutes_playback and self.policy.mode != "transcribe"
+        self._gate.set_mute_for_playback(mutes, playing=self._playback.playing)
+        if told is not None:
+            self._out.notice("warning", told)
 
     def _cancel_requested(self, inp: CancelRequested, now: float) -> None:
         self._responses.drop_queued()
@@ -376,23 +370,6 @@ class Session:
             return
         self._ptt.audio(ms)
         self._apply(now, self._barge_in.mic_audio(ms))
-
-    def _echo_leaking(self, inp: EchoLeaking, now: float) -> None:
-        leaking = bool(inp.leaking)
-        self._barge_in.set_echo_leaking(leaking)
-        self._sync_playback_mute()
-        if leaking and not self._leak_told:
-            self._leak_told = True
-            self._out.notice("warning", ECHO_LEAK_NOTICE)
-
-    def _sync_playback_mute(self) -> None:
-        """Mute for playback with barge-in off, or while echo leaks (the server's VAD would
-        take the assistant's own voice for user turns); never in transcribe mode."""
-        self._gate.set_mute_for_playback(
-            (not self._barge_in.enabled or self._barge_in.echo_leaking)
-            and self.policy.mode != "transcribe",
-            playing=self._playback.playing,
-        )
 
     def _transport(self, inp: TransportState, now: float) -> None:
         self._transport_state = str(inp.state)
