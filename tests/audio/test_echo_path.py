@@ -56,8 +56,13 @@ def test_without_aec_the_echo_makes_the_assistant_interrupt_itself(
             )
             started = next(r["t"] for r in records
                            if r["event"]["type"] == "local.playback.started")
-            # one long answer's worth of time, as if it had played uninterrupted
+            # one long answer's worth of time, as if it had played uninterrupted...
             time.sleep(answer_s)
+            # ...and, when the echo began so early that the assistant guard ignored it and the
+            # VAD then heard one unbroken "speech" to the end, the answers to those echo turns
+            wait_for(record, lambda rs: any(r["dir"] == "out" and r["event"]["type"]
+                                            in BARGE_IN_ACTIONS for r in rs),
+                     timeout=3 * answer_s + 30)
         finally:
             stop(client)
     records = read_records(record)
@@ -65,9 +70,11 @@ def test_without_aec_the_echo_makes_the_assistant_interrupt_itself(
     actions = [r["event"]["type"] for r in window
                if r["dir"] == "out" and r["event"]["type"] in BARGE_IN_ACTIONS]
     heard = sum(r["event"]["type"] == "input_audio_buffer.speech_started" for r in window)
+    later = [r for r in records if r["t"] > started + answer_s and r["dir"] == "out"
+             and r["event"]["type"] in BARGE_IN_ACTIONS]
     print(f"\nfalse barge-in actions in one long answer ({answer_s:.1f} s), echo "
           f"{pulse_echo.latency_ms} ms / {pulse_echo.gain_db} dB, no AEC: {len(actions)} "
           f"({', '.join(f'{a}={actions.count(a)}' for a in BARGE_IN_ACTIONS)}); "
-          f"speech_started from echo: {heard}")
+          f"speech_started from echo: {heard}; later, in answers to echo turns: {len(later)}")
     assert heard > 0, "the server never heard the echo: the loopback is not reaching the mic"
-    assert actions, "echo reached the mic but the client never barged in"
+    assert actions or later, "echo reached the mic but the client never barged in"
