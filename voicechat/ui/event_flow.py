@@ -17,7 +17,8 @@ Why a line-API ``ScrollView`` and not ``RichLog``: folded lines change after the
 line-API widget renders only the visible rows, so its cost does not grow with history
 (``shared/reference/textual-and-style.md`` A2). ``max_lines`` bounds memory.
 
-Each line is fitted to the pane's width by :mod:`voicechat.ui.event_line` (short event names
+Each line is painted by :mod:`voicechat.ui.event_paint` and fitted to the pane's width by
+:mod:`voicechat.ui.event_line` (short event names
 in a narrow pane, the time and arrow always kept). Painting is cheap while deltas stream: styles
 are resolved once per style change, rendered lines are cached by (row, fold count, width), a
 growing fold repaints only its own line, and a new line does not relayout the screen.
@@ -30,15 +31,11 @@ app; an app that defines ``$vc-event-in`` / ``$vc-event-out`` / ``$vc-event-erro
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import ClassVar
 
-from rich.segment import Segment
-from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -46,22 +43,9 @@ from textual.strip import Strip
 from textual.widgets import Static
 
 from voicechat.eventlog.record import LogRecord
-from voicechat.eventlog.summary import arrow
 from voicechat.protocol.text import printable
-from voicechat.ui.event_line import fit_line, time_text, time_width
+from voicechat.ui.event_paint import LineStyles, RowPainter
 from voicechat.ui.event_rows import EventRows, FilterMode, Row
-
-_STRIP_CACHE_SIZE = 512  # a few screens of lines; a hit skips layout and styling entirely
-
-
-@dataclass(frozen=True, slots=True)
-class LineStyles:
-    """The resolved styles of one paint; built once per style change, not once per line."""
-
-    base: Style
-    time: Style
-    kinds: dict[str, Style]  # in / out / local / error, each combined with ``base``
-    cursor: Style
 
 
 class EventFlow(ScrollView, can_focus=True):
@@ -128,10 +112,8 @@ class EventFlow(ScrollView, can_focus=True):
         self._cursor: int | None = None  # index into the visible rows; None = following
         self._follow_pending = False
         self.records_added = 0
-        self._time_width = time_width(0.0)
         self._styles: LineStyles | None = None
-        self._strips: LRUCache[tuple[int, int, int, int, bool], Strip] = LRUCache(
-            _STRIP_CACHE_SIZE)
+        self._painter = RowPainter()
 
     # --- public API -----------------------------------------------------------------------
 
@@ -159,10 +141,7 @@ class EventFlow(ScrollView, can_focus=True):
     def add_record(self, record: LogRecord) -> None:
         """Append one event; folds deltas into the open line for their response."""
         self.records_added += 1
-        width = time_width(record.t)
-        if width > self._time_width:
-            self._time_width = width
-            self._strips.clear()
+        self._painter.fit_time(record.t)
         row, new = self._model.add(record)
         if not new:
             self._refresh_row(row)
@@ -201,8 +180,7 @@ class EventFlow(ScrollView, can_focus=True):
     def clear(self) -> None:
         self._model.clear()
         self._cursor = None
-        self._strips.clear()
-        self._time_width = time_width(0.0)
+        self._painter.reset()
         self._update_size()
         self.refresh()
 
@@ -266,18 +244,8 @@ class EventFlow(ScrollView, can_focus=True):
         styles = self.line_styles
         if index >= len(self._visible):
             return Strip.blank(width, styles.base)
-        row = self._visible[index]
-        selected = index == self._cursor
-        # a folded row changes only with its count, so (serial, count) names its content
-        key = (row.serial, row.count, width, scroll_x, selected)
-        strip = self._strips.get(key)
-        if strip is None:
-            strip = Strip(self._segments(row, styles, width))
-            strip = strip.crop_extend(scroll_x, scroll_x + width, styles.base)
-            if selected:
-                strip = strip.apply_style(styles.cursor)
-            self._strips[key] = strip
-        return strip
+        return self._painter.strip(self._visible[index], styles, width, scroll_x,
+                                   index == self._cursor)
 
     @property
     def line_styles(self) -> LineStyles:
@@ -299,34 +267,10 @@ class EventFlow(ScrollView, can_focus=True):
             )
         return self._styles
 
-    def _segments(self, row: Row, styles: LineStyles, width: int) -> list[Segment]:
-        """Time, arrow, type and summary, fitted to ``width``.
-
-        Each gap is the trailing space of the text before it, so no coloured run starts with
-        a blank (some SVG renderers drop leading blanks, which glued the columns together in
-        the screenshots); the time's padding is a separate, unstyled run."""
-        record = row.record
-        kinds = styles.kinds
-        kind_style = kinds["error"] if row.error else kinds.get(record.dir, kinds["local"])
-        stamp = time_text(row.first_t, self._time_width)
-        parts = fit_line(stamp, arrow(record.dir), row.kind, row.count, row.text, width)
-        digits = parts.time.lstrip(" ")
-        pad = len(parts.time) - len(digits)
-        segments = [Segment(" " * pad, styles.base)] if pad else []
-        segments += [
-            Segment(digits + " ", styles.time),
-            Segment(f"{parts.arrow} ", kind_style),
-            Segment(parts.label, kind_style),
-        ]
-        if parts.summary:
-            segments[-1] = Segment(parts.label + " ", kind_style)
-            segments.append(Segment(parts.summary, styles.base))
-        return segments
-
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._styles = None
-        self._strips.clear()
+        self._painter.forget()
         self.refresh()
 
     def on_resize(self, event: events.Resize) -> None:
