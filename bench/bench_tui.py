@@ -2,8 +2,8 @@
 
 Runs the real app (``voicechat.ui.app.VoiceChatApp``) in a child process attached to a
 pseudo-terminal, so Textual really renders and writes escape codes (headless runs skip output
-and understate the cost, textual-and-style.md A6). The conversation comes from the scripted
-handle of the UI tests: the real session core fed with GA server events, no audio. Phases:
+and understate the cost, docs/reference-notes.md, "Measuring"). The conversation comes from the
+scripted handle of the UI tests: the real session core fed with GA server events, no audio. Phases:
 
 1. idle: nothing happens for ``--idle`` seconds (the 20 Hz poll still runs);
 2. stream: ``--rate`` transcript deltas per second for ``--duration`` seconds; every

@@ -1,6 +1,6 @@
 """The doctor's test corpus: realistic Realtime logs with known problems, and how they were made.
 
-Each log is built from the event orderings of ``shared/reference/realtime-protocol.md`` §7
+Each log is built from the event orderings of ``docs/reference-notes.md``, "Event ordering"
 (normal turn, WebRTC playback, barge-in, push-to-talk) in the GA or beta dialect, then written in
 one of the formats the doctor reads. ``EXPECTED`` is the exact set of rule ids each log must
 trigger. The files in ``logs/`` are committed; regenerate them with

@@ -1,7 +1,7 @@
 """The validator reports what the real server reports: the 18 outputs of reference §9 and more.
 
 Every expected message below is the server's wording as catalogued in
-``shared/reference/realtime-protocol.md`` (§6 observed messages, §9 exact validator outputs).
+``docs/reference-notes.md`` ("Error events" for the observed messages, "Validation").
 """
 
 from __future__ import annotations

@@ -27,12 +27,13 @@ ADAPTERS: Mapping[Dialect, TypeAdapter[Any]] = {
 
 _GA_CAPTURE = (
     "live GA WebSocket captures (gpt-realtime-mini, gpt-4o-mini-transcribe), quoted in "
-    "/work/shared/reference and in public repositories' probe notes"
+    "docs/reference-notes.md and in public repositories' probe notes"
 )
 _BETA_SESSION = (
     "real beta session.created (gpt-4o-realtime-preview-2024-12-17, June 2025): "
     '{"id":…,"object":"realtime.session","expires_at":1751010719,…,"client_secret":null,'
-    '"include":null,…}; Azure preview sessions likewise (realtime-protocol.md §3.1)'
+    '"include":null,…}; Azure preview sessions likewise (docs/reference-notes.md, '
+    '"Session defaults")'
 )
 
 _GA_SESSION = (
@@ -70,7 +71,8 @@ REAL_BUT_UNDECLARED: Mapping[tuple[Dialect, str, str], str] = {
     **{
         (Dialect.BETA, "transcription_session.updated", f"session.{key}"): (
             "beta transcription_session.update accepts input_audio_noise_reduction and include "
-            "(beta API reference, realtime-protocol.md §3.1); sessions carry id and object "
+            "(beta API reference, docs/reference-notes.md, 'Session defaults'); sessions carry "
+            "id and object "
             '"realtime.transcription_session" like every session object'
         )
         for key in ("object", "id", "include", "input_audio_noise_reduction")

@@ -1,6 +1,6 @@
 """A scripted ConversationHandle for UI tests: the real session core, a scripted server.
 
-Only OpenAI's side is fake. Server events (GA names, in the orderings of realtime-protocol.md
+Only OpenAI's side is fake. Server events (GA names, in the orderings of docs/reference-notes.md
 §7) go into the real ``voicechat.core.Session`` with a test clock, so the view the app reads is
 the real one; the session's actions are carried out the way the runtime would (``Send`` is
 logged as an ``out`` record and answered by a tiny scripted server, mic and notice actions become
@@ -216,7 +216,7 @@ class ScriptedHandle:
                     "message": "Cancellation failed: no active response found"}})
 
 
-# --- real event shapes (realtime-protocol.md §7, GA) -------------------------------------------
+# --- real event shapes (docs/reference-notes.md, "Event ordering", GA) ----------------------
 
 
 def user_speech(user_item: str, start_ms: int = 1000, end_ms: int = 2600) -> list[dict[str, Any]]:

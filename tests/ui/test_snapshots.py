@@ -1,10 +1,9 @@
 """SVG snapshots of the main screen, one per shipped theme, plus transcribe mode and a problem.
 
-Deliberately few (textual-and-style.md A4): behaviour is asserted in the Pilot tests; these catch
-layout and colour regressions. Each is driven by the scripted handle and a fixed clock, so the
-picture is the same on every run. Regenerate with
-``pytest tests/ui/test_snapshots.py --snapshot-update`` after an intended change, and look at the
-SVGs before committing them.
+Deliberately few (docs/reference-notes.md, "Tests"): behaviour is asserted in the Pilot tests;
+these catch layout and colour regressions. Each is driven by the scripted handle and a fixed clock,
+so the picture is the same on every run. Regenerate with ``pytest tests/ui/test_snapshots.py
+--snapshot-update`` after an intended change, and look at the SVGs before committing them.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Why an overlay instead of editing the generated files: the generated JSON stays 
 reproducible image of the pinned SDK (a test regenerates it), and every place where we know
 better than the SDK types is listed here, in reviewable code. Each rule exists because the SDK's
 TypedDicts, turned into JSON Schema, were measured to be wrong against the real server
-(``shared/reference/realtime-protocol.md`` §9):
+(``docs/reference-notes.md``, "Validation"):
 
 * TypedDicts ignore extra keys, but the server answers ``Unknown parameter`` → every object
   with declared properties becomes closed (``additionalProperties: false``).

@@ -2,7 +2,7 @@
 
 The local server sends these, the validator reports them, and the doctor recognises them in
 logs. Messages follow what the OpenAI Realtime API was observed to send (see
-``shared/reference/realtime-protocol.md`` §6); where the exact wording was never observed the
+``docs/reference-notes.md``, "Error events"); where the exact wording was never observed the
 general OpenAI API pattern is used and the docstring says so.
 """
 

@@ -4,7 +4,8 @@ Readers for the GA session object's ``audio.input.turn_detection`` and ``audio.o
 and the server VAD figures both depend on.
 
 The defaults are what the service reports in ``session.created`` for ``server_vad``
-(see ``realtime-protocol.md`` §3: threshold 0.5, prefix padding 300 ms, silence 200 ms).
+(see ``docs/reference-notes.md``, "Session defaults": threshold 0.5, prefix padding 300 ms,
+silence 200 ms).
 
 A *short speech segment* is measured the way both the core's VAD timeline and the doctor's
 ``short-speech-segments`` rule see it: ``speech_stopped.audio_end_ms`` minus

@@ -30,7 +30,7 @@ Binding anything but loopback without ``api_key``
 raises :class:`ServerConfigError`: an open Realtime endpoint on a LAN would let anyone use the
 machine's voice pipeline (and, with a ``chat:`` responder, someone's model quota).
 
-Endpoints (``realtime-protocol.md`` §2, §8, §10):
+Endpoints (``docs/reference-notes.md``, "Endpoints"):
 
 * GA: ``POST /v1/realtime/client_secrets``, ``POST /v1/realtime/calls`` (raw SDP or multipart
   ``sdp`` + ``session``; 201 + ``Location``), ``POST /v1/realtime/calls/{id}/hangup``.

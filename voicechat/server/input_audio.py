@@ -204,7 +204,8 @@ class InputAudio:
 
     def idle_delay_s(self, playback_s: float) -> float | None:
         """After a response, silence for ``idle_timeout_ms`` (counted from the end of its audio)
-        makes the server prompt the user (``realtime-protocol.md`` §7.8); ``None``: no timeout."""
+        makes the server prompt the user (``docs/reference-notes.md``, "Event ordering");
+        ``None``: no timeout."""
         td = self._session.turn_detection or {}
         idle_ms = td.get("idle_timeout_ms")
         if td.get("type") != "server_vad" or not isinstance(idle_ms, int):

@@ -1,13 +1,13 @@
 """One response's state and its event sequence, as plain calls (no asyncio).
 
 A response always emits the same well-formed sequence as the real server
-(``realtime-protocol.md`` §7.1, §7.4): ``response.created`` and ``rate_limits.updated``; the
-output item and its content part; deltas; and on every ending — completed, cancelled
-(``client_cancelled``, ``turn_detected``) or failed — every part it opened is closed before
-``response.done``. Out-of-band responses (``conversation: "none"``) add nothing to the
+(``docs/reference-notes.md``, "Event ordering"): ``response.created`` and
+``rate_limits.updated``; the output item and its content part; deltas; and on every ending —
+completed, cancelled (``client_cancelled``, ``turn_detected``) or failed — every part it opened is
+closed before ``response.done``. Out-of-band responses (``conversation: "none"``) add nothing to the
 conversation. The asyncio side (tasks, pacing, synthesis off the loop) is
-:mod:`voicechat.server.response_runner`; keeping the sequence here makes it testable by calling
-the steps in order (``tests/server/test_response.py``).
+:mod:`voicechat.server.response_runner`; keeping the sequence here makes it testable by calling the
+steps in order (``tests/server/test_response.py``).
 """
 
 from __future__ import annotations

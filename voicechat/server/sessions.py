@@ -2,8 +2,8 @@
 
 The engine always holds the *full effective* session in the GA (nested) shape, because that is
 what ``session.created`` / ``session.updated`` must show and what beta peers get after mapping.
-Defaults follow what the real server was observed to send (``realtime-protocol.md`` §3): server
-VAD 0.5 / 300 ms / 200 ms, pcm 24 kHz both ways, voice ``alloy``.
+Defaults follow what the real server was observed to send (``docs/reference-notes.md``,
+"Session defaults"): server VAD 0.5 / 300 ms / 200 ms, pcm 24 kHz both ways, voice ``alloy``.
 """
 
 from __future__ import annotations

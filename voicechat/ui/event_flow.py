@@ -15,7 +15,7 @@ API (used by the main TUI and by ``voicechat replay``):
 Why a line-API ``ScrollView`` and not ``RichLog``: folded lines change after they are written
 (their count grows) and the cursor must highlight a line, neither of which RichLog can do; a
 line-API widget renders only the visible rows, so its cost does not grow with history
-(``shared/reference/textual-and-style.md`` A2). ``max_lines`` bounds memory.
+(``docs/reference-notes.md``, "Streaming text"). ``max_lines`` bounds memory.
 
 Each line is painted by :mod:`voicechat.ui.event_paint` and fitted to the pane's width by
 :mod:`voicechat.ui.event_line` (short event names

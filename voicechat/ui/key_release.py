@@ -1,8 +1,8 @@
 """Real key-release push-to-talk on terminals that speak the kitty keyboard protocol.
 
-Why this exists: Textual 8.2.8 has no key-up event (textual-and-style.md A1). Its Linux driver
-turns the kitty keyboard protocol on with flags 1|8|16 but not flag 2 ("report event types"), and
-its parser raises ``ValueError`` on the ``CSI code;mods:type u`` sequences flag 2 produces. This
+Why this exists: Textual 8.2.8 has no key-up event (docs/reference-notes.md, "Keys"). Its Linux
+driver turns the kitty keyboard protocol on with flags 1|8|16 but not flag 2 ("report event types"),
+and its parser raises ``ValueError`` on the ``CSI code;mods:type u`` sequences flag 2 produces. This
 module adds the missing piece in three small parts, installed only on a real terminal:
 
 1. :class:`KeyReleaseDriver` (a ``LinuxDriver``) sets the flags Textual pushed plus flag 2 with

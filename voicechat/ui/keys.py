@@ -4,11 +4,11 @@ The ids are the public names users write in their config (``[keys]`` or ``[voice
 e.g. ``talk = "space"`` or ``cancel = "escape,c"``). Textual applies them through
 ``App.set_keymap``, so the footer always shows the key that really works.
 
-Most terminals report no key release (Textual has no key-up event; see textual-and-style.md A1),
-so "talk" is a toggle by default: one press opens the mic, the next closes it. The footer and the
-status bar both say "toggle" so nobody holds the key and wonders why nothing happens. A terminal
-that speaks the kitty keyboard protocol does report releases (``voicechat.ui.key_release``); the
-app then switches to hold-to-talk and both say "hold".
+Most terminals report no key release (Textual has no key-up event; see docs/reference-notes.md,
+"Keys"), so "talk" is a toggle by default: one press opens the mic, the next closes it. The footer
+and the status bar both say "toggle" so nobody holds the key and wonders why nothing happens. A
+terminal that speaks the kitty keyboard protocol does report releases
+(``voicechat.ui.key_release``); the app then switches to hold-to-talk and both say "hold".
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
 """The transcript pane: finished turns in a RichLog, turns still changing in one small live widget.
 
-Why the hybrid (measured in textual-and-style.md A2): re-rendering a growing widget per delta
-costs more with every turn, while RichLog's cost per written line stays flat however long the
-history is. So only the tail that can still change — the streaming assistant turn, a user turn
-whose transcription is pending, and anything after it — lives in a ``Static`` that the app
-refreshes at its poll rate (20 Hz at most), and an entry moves into the RichLog once it and every
-entry before it are final. Conversation order is therefore kept even when a user transcript
+Why the hybrid (measured in docs/reference-notes.md, "Streaming text"): re-rendering a growing
+widget per delta costs more with every turn, while RichLog's cost per written line stays flat
+however long the history is. So only the tail that can still change — the streaming assistant turn,
+a user turn whose transcription is pending, and anything after it — lives in a ``Static`` that the
+app refreshes at its poll rate (20 Hz at most), and an entry moves into the RichLog once it and
+every entry before it are final. Conversation order is therefore kept even when a user transcript
 arrives after the assistant has started answering.
 
 RichLog keeps the width lines had when written and an already-written entry may still change

@@ -1,8 +1,8 @@
 """The VAD timeline: your speech and the assistant's playback as segments on a time axis.
 
 Drawn with ``render()`` and repainted with ``refresh()`` (no relayout): at 20 Hz that costs a
-third of a ``Static.update`` per frame (textual-and-style.md A2). Segments shorter than the
-core's "too short to transcribe" threshold get their own colour so a clipped utterance is
+third of a ``Static.update`` per frame (docs/reference-notes.md, "Streaming text"). Segments shorter
+than the core's "too short to transcribe" threshold get their own colour so a clipped utterance is
 visible at a glance, and the list under the axis gives each recent segment's duration.
 """
 
