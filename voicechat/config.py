@@ -51,8 +51,7 @@ class Settings:
     record: Path | None = None
     no_ui: bool = False
     turns: int | None = None
-    barge_in: bool | None = None  # None: on when echo cancellation runs, else off
-    aec: bool | None = None  # None: on when the mic and the speaker are sound devices
+    barge_in: bool = False
     theme: str | None = None
     voice: str | None = None
     instructions: str | None = None
@@ -239,7 +238,6 @@ def resolve(
 
     turns = layers.positive_int("turns")
     barge_in = layers.boolean("barge_in")
-    aec = layers.boolean("aec")
     record = layers.get("record")
     overrides = layers.get("session", flag=False) or {}
     keymap = layers.get("keys", flag=False) or {}
@@ -260,8 +258,7 @@ def resolve(
         record=Path(record) if record is not None else None,
         no_ui=bool(flags.get("no_ui", False)),
         turns=turns,
-        barge_in=barge_in,
-        aec=aec,
+        barge_in=bool(barge_in) if barge_in is not None else False,
         theme=_text(layers.get("theme")),
         voice=_text(layers.get("voice")),
         instructions=_text(layers.get("instructions")),

@@ -39,9 +39,7 @@ async def test_two_turns_through_sound_devices(
     )
     records: list[LogRecord] = []
     try:
-        # Barge-in off: the second question may start while the first answer still plays (with
-        # echo cancellation running, barge-in would otherwise be on and cut that answer short).
-        settings = Settings(server="local", turns=2, local_voice="tone", barge_in=False)
+        settings = Settings(server="local", turns=2, local_voice="tone")
         runtime = Runtime(settings, local_server=server)
         runtime.subscribe(records.append)
         await runtime.start()
