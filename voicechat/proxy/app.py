@@ -58,6 +58,7 @@ class RealtimeProxy:
         self._open: dict[str, Tap] = {}
         self._watchers: set[asyncio.Task[None]] = set()
         self._ws_count = 0
+        self._calls_seen = 0
         self.port = port
 
     @property
@@ -112,9 +113,14 @@ class RealtimeProxy:
     def _closed(self, session: str) -> None:
         self._open.pop(session, None)
 
-    def say(self, message: str) -> None:
+    def say(self, message: str, level: str = "warning") -> None:
         """A line of the proxy's own, through the feed (redacted like every event)."""
-        notice(self._rest_tap(), redact_text(message), "warning")
+        notice(self._rest_tap(), redact_text(message), level)
+
+    @property
+    def sessions_seen(self) -> int:
+        """WebSocket sessions and watched calls so far (the closing summary counts them)."""
+        return self._ws_count + self._calls_seen
 
     def _rest_tap(self) -> Tap:
         tap = self._open.get(PROXY_SESSION)
@@ -179,6 +185,7 @@ class RealtimeProxy:
         finally:
             credentials.clear()  # the app's key lives no longer than the attach needs it
         session = f"call {call_id}"
+        self._calls_seen += 1
         tap = self._open_session(session, f"{session} (WebRTC, sideband)", "sideband")
         sideband = Sideband(ws, tap)
         try:
