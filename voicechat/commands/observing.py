@@ -32,11 +32,15 @@ class Clock:
 
 
 def tap_factory(feed: ObserverFeed, clock: Clock) -> Callable[[str], Tap]:
-    """Build a session's tap: redaction, the event record and the live doctor (SessionTap)."""
+    """Build a session's tap: redaction, the event record and the live doctor (SessionTap).
+
+    A session's times count from its own start (``t0``), as the event log's contract says: a
+    recorded session is a log like any other.
+    """
     from voicechat.observe.live import SessionTap
 
     def make(session: str) -> Tap:
-        return SessionTap(session, feed, clock)
+        return SessionTap(session, feed, clock, clock())
 
     return make
 

@@ -20,7 +20,6 @@ import aiohttp
 
 from voicechat.commands.observing import Clock, run_lines, run_ui, tap_factory
 from voicechat.eventlog.recorder import RecordError
-from voicechat.observe.feed import SessionOpened
 from voicechat.observe.recording import RecordingFeed, SessionRecordings
 from voicechat.observe.sideband import Sideband, SidebandError, attach, valid_call_id
 from voicechat.observe.tap import Tap, notice
@@ -110,9 +109,8 @@ def run(call_id: str, *, server: str, record: Path | None, no_ui: bool, allow_se
                     failed.append(f"cannot watch call {call_id} on {target.base}: {exc}")
                     return
                 tap = make_tap(session)
-                feed.publish(SessionOpened(session, f"{session} on {target.base} (sideband"
-                                           f"{', may send' if allow_send else ', read-only'})",
-                                           "sideband", clock()))
+                tap.open(f"{session} on {target.base} (sideband"
+                         f"{', may send' if allow_send else ', read-only'})", "sideband")
                 await _watch(Sideband(ws, tap), tap)
         finally:
             if recordings is not None:

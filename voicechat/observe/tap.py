@@ -9,11 +9,13 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from voicechat.eventlog.record import Direction
-from voicechat.observe.feed import ClosedBy
+from voicechat.observe.feed import ClosedBy, SessionKind
 
 
 class Tap(Protocol):
-    """One observed session: every event goes in, and it is closed once, by one side."""
+    """One observed session: opened once, every event goes in, closed once by one side."""
+
+    def open(self, label: str, kind: SessionKind) -> None: ...
 
     def event(self, direction: Direction, event: dict[str, Any]) -> object: ...
 

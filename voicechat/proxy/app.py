@@ -20,7 +20,7 @@ import aiohttp
 from aiohttp import web
 
 from voicechat.eventlog.record import Direction
-from voicechat.observe.feed import ClosedBy, ObserverFeed, SessionKind, SessionOpened
+from voicechat.observe.feed import ClosedBy, ObserverFeed, SessionKind
 from voicechat.observe.sideband import Sideband, SidebandError, attach, valid_call_id
 from voicechat.observe.tap import Tap, notice
 from voicechat.observe.upstream import Upstream
@@ -106,7 +106,7 @@ class RealtimeProxy:
 
     def _open_session(self, session: str, label: str, kind: SessionKind) -> Tap:
         tap = self._make_tap(session)
-        self._feed.publish(SessionOpened(session, label, kind, self._clock()))
+        tap.open(label, kind)
         self._open[session] = tap
         return tap
 
@@ -205,6 +205,9 @@ class _Closing:
     def __init__(self, tap: Tap, on_close: Callable[[], None]) -> None:
         self._tap = tap
         self._on_close = on_close
+
+    def open(self, label: str, kind: SessionKind) -> None:
+        self._tap.open(label, kind)
 
     def event(self, direction: Direction, event: dict[str, Any]) -> object:
         return self._tap.event(direction, event)
