@@ -18,7 +18,7 @@ from voicechat.commands.observing import Clock, run_lines, run_ui, say, tap_fact
 from voicechat.eventlog.recorder import RecordError
 from voicechat.observe.recording import RecordingFeed, SessionRecordings
 from voicechat.observe.upstream import UpstreamError, resolve_upstream
-from voicechat.proxy.app import RealtimeProxy
+from voicechat.proxy.app import PROXY_SESSION, RealtimeProxy
 from voicechat.proxy.listen import ListenError, parse_listen
 
 
@@ -39,7 +39,8 @@ def run(*, listen: str, upstream: str, record: Path | None, no_ui: bool,
 
     if record is not None:
         try:
-            recordings = SessionRecordings(record, on_notice=recording_notice)
+            recordings = SessionRecordings(record, on_notice=recording_notice,
+                                           side_sessions=frozenset({PROXY_SESSION}))
         except RecordError as exc:
             print(f"voicechat proxy: {exc}", file=sys.stderr)
             return 2

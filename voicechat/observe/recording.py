@@ -3,7 +3,8 @@
 The event log's contract (docs/architecture.md, "The event log") has no session field: one file
 is one session, which is what ``doctor`` and ``replay`` read. So the first session observed is
 recorded to ``FILE`` itself and each later one to ``FILE``'s stem + ``-`` + session id + suffix
-(``app.jsonl``, ``app-ws-2.jsonl``, ``app-call-rtc_123.jsonl``).
+(``app.jsonl``, ``app-ws-2.jsonl``, ``app-call-rtc_123.jsonl``); the proxy's own lines (REST
+calls, refusals) are a side session that never takes ``FILE`` (``app-proxy.jsonl``).
 
 The relay only appends to a bounded in-memory queue (:meth:`SessionRecordings.offer` never
 blocks); a writer task drains it in a worker thread, so a slow disk cannot slow the app. When the
@@ -40,8 +41,10 @@ class SessionRecordings:
     """Per-session recorders fed through one bounded queue and one writer task."""
 
     def __init__(self, base: Path, *, maxsize: int = 50_000,
-                 on_notice: Callable[[str], None] | None = None) -> None:
+                 on_notice: Callable[[str], None] | None = None,
+                 side_sessions: frozenset[str] = frozenset()) -> None:
         self.base = base
+        self._side = side_sessions  # never the base file (the proxy's own lines)
         self._waiting_notices: list[str] = []  # filled in the writer thread, said on the loop
         self._first: Recorder | None = Recorder.open(base, on_error=self._note)  # fail early
         self._recorders: dict[str, Recorder] = {}
@@ -117,7 +120,7 @@ class SessionRecordings:
         recorder = self._recorders.get(session)
         if recorder is not None:
             return None if recorder.closed and recorder.error else recorder
-        if self._first is not None:
+        if self._first is not None and session not in self._side:
             recorder, self._first = self._first, None
         else:
             path = session_path(self.base, session, first=False)
