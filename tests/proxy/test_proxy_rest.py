@@ -79,11 +79,11 @@ async def test_webrtc_offer_gets_location_sideband_attached_and_hangup_passes() 
 
 async def test_unknown_paths_get_a_404_naming_the_served_paths() -> None:
     async with local_server() as srv, running_proxy(srv.base_url) as proxy, \
-            aiohttp.ClientSession() as http:
-        async with http.post(f"{proxy.base}/v1/chat/completions?api-key=sk-leak",
-                             json={"model": "gpt-4o"}) as answer:
-            assert answer.status == 404
-            body = await answer.json()
+            aiohttp.ClientSession() as http, \
+            http.post(f"{proxy.base}/v1/chat/completions?api-key=sk-leak",
+                      json={"model": "gpt-4o"}) as answer:
+        assert answer.status == 404
+        body = await answer.json()
     message = body["error"]["message"]
     assert body["error"]["code"] == "not_found"
     assert "/v1/chat/completions" in message and "sk-leak" not in message
