@@ -97,3 +97,39 @@ async def test_a_webrtc_call_through_the_proxy_is_watched_automatically(
                 if e.get("type") == "local.proxy.http"]
     assert ("/v1/realtime/calls", 201) in statuses
     assert os.environ.get("OPENAI_API_KEY", "\0") not in repr(proxy.seen.items)
+
+
+@pytest.mark.parametrize("allow_send", [True, False])
+async def test_allow_send_sends_stdin_events_and_read_only_does_not(
+        server: LocalServer, allow_send: bool) -> None:
+    import aiohttp
+
+    from tests.proxy.test_proxy_rest import sdp_offer
+
+    pc, offer = await sdp_offer()
+    try:
+        async with aiohttp.ClientSession() as http, http.post(
+                f"{server.base_url}/v1/realtime/calls", data=offer,
+                headers={"Content-Type": "application/sdp"}) as answer:
+            assert answer.status == 201
+            call_id = answer.headers["Location"].rsplit("/", 1)[-1]
+        args = ["--allow-send"] if allow_send else []
+        watch = await asyncio.create_subprocess_exec(
+            str(VOICECHAT), "watch", call_id, "--server", server.base_url, "--no-ui", *args,
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE, env=clean_env())
+        assert watch.stdout is not None and watch.stdin is not None
+        out = Lines(watch.stdout)
+        await until(lambda: out.having(rf"session call {call_id} opened"), "watch to attach")
+        watch.stdin.write(b'{"type": "session.update", "session": {"type": "realtime", '
+                          b'"instructions": "be brief"}}\n')
+        await watch.stdin.drain()
+        expected = r"session\.updated" if allow_send else r"read-only: not sent"
+        await until(lambda: out.having(expected), lambda: f"{expected}; saw {out.lines}")
+        watch.stdin.close()
+        assert await asyncio.wait_for(watch.wait(), WAIT_S) == 0
+        await out.task
+        assert server.find_call(call_id) is not None  # leaving did not hang up
+        assert bool(out.having(r"session\.updated")) == allow_send
+    finally:
+        await pc.close()
