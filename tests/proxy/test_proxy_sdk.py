@@ -159,3 +159,33 @@ async def test_concurrent_sessions_are_numbered_apart() -> None:
         await proxy.closed("ws-2")
     assert proxy.seen.types("ws-1", "in").count("response.done") == 1
     assert proxy.seen.types("ws-2", "in").count("response.done") == 1
+
+
+@pytest.mark.parametrize("path", [
+    "/openai/realtime?api-version=2025-04-01-preview&deployment=gpt-4o-realtime-preview",
+    "/openai/v1/realtime?model=gpt-realtime",
+])
+async def test_azure_paths_with_the_api_key_header_are_relayed(path: str) -> None:
+    async with local_server(api_key=KEY) as srv, running_proxy(srv.base_url) as proxy, \
+            aiohttp.ClientSession() as http, \
+            http.ws_connect(f"{proxy.ws_base}{path}", headers={"api-key": KEY}) as ws:
+        assert (await ws.receive_json(timeout=30))["type"] == "session.created"
+        opened = await proxy.session_opened()
+    assert "Azure" in opened.label and KEY not in opened.label
+    assert ("beta" in opened.label) == path.startswith("/openai/realtime")
+
+
+def test_hop_by_hop_headers_stay_on_their_hop() -> None:
+    from multidict import CIMultiDict
+
+    from voicechat.proxy.headers import credentials_only, end_to_end
+
+    headers = CIMultiDict([("Connection", "keep-alive, X-Hop"), ("X-Hop", "1"),
+                           ("Keep-Alive", "timeout=5"), ("Host", "proxy"), ("Location", "/x"),
+                           ("Set-Cookie", "a=1"), ("Set-Cookie", "b=2"),
+                           ("Authorization", "Bearer k"), ("Sec-WebSocket-Key", "abc")])
+    passed = end_to_end(headers)
+    assert set(passed) == {"Location", "Set-Cookie", "Authorization", "Sec-WebSocket-Key"}
+    assert passed.getall("Set-Cookie") == ["a=1", "b=2"]
+    assert "Sec-WebSocket-Key" not in end_to_end(headers, websocket=True)
+    assert credentials_only(headers) == {"Authorization": "Bearer k"}

@@ -58,6 +58,8 @@ def run(*, listen: str, upstream: str, record: Path | None, no_ui: bool,
                           "--listen port (0 = any free port)")
             return
         writer = asyncio.create_task(recordings.run()) if recordings is not None else None
+        proxy.say(f"listening on {proxy.base_url}, forwarding to {target.base}; point your app's "
+                  f"base URL at {proxy.base_url}/v1", level="info")
         if no_ui:
             say(f"voicechat proxy ready: {proxy.base_url} → {target.base}")
             say(f"  openai SDK:  base_url='{proxy.base_url}/v1', "
