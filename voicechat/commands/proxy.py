@@ -74,7 +74,10 @@ def run(*, listen: str, upstream: str, record: Path | None, no_ui: bool,
 
     title = f"voicechat proxy {host}:{port} → {target.base}"
     if not no_ui:
-        run_ui(feed, title, produce)
+        if not run_ui(feed, title, produce):
+            print("voicechat proxy: the observer TUI is not available; use --no-ui",
+                  file=sys.stderr)
+            return 2
     else:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(run_lines(feed, produce, sys.stdout))

@@ -142,8 +142,9 @@ def run(call_id: str, *, server: str, record: Path | None, no_ui: bool, allow_se
     if no_ui:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(run_lines(feed, produce, sys.stdout))
-    else:
-        run_ui(feed, title, produce)
+    elif not run_ui(feed, title, produce):
+        print("voicechat watch: the observer TUI is not available; use --no-ui", file=sys.stderr)
+        return 2
     if failed:
         print(f"voicechat watch: {failed[0]}", file=sys.stderr)
         return 1
