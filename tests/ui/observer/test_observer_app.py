@@ -1,0 +1,189 @@
+"""The observer TUI driven through Textual's Pilot with recorded sessions from a fake producer.
+
+The producer publishes real recorded events (tests/fixtures/realtime) into a real
+:class:`ObserverFeed`; the assertions read what the panes draw.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import OptionList
+
+from tests.ui.observer.recorded import GA_WS, FakeProducer, events, two_sessions
+from voicechat.observe.feed import ObserverFeed, ProblemSeen, SessionClosed, SessionOpened
+from voicechat.ui.event_flow import EventFlow
+from voicechat.ui.observer.app import ObserverApp, StatusLine
+from voicechat.ui.observer.panes import ProblemsPane, ResponsePane, TranscriptPane, VadPane
+
+SIZE = (140, 44)
+
+
+def make(producer_items: list[Any], *, maxsize: int = 10_000,
+         fail: BaseException | None = None) -> tuple[ObserverApp, FakeProducer]:
+    feed = ObserverFeed(maxsize)
+    producer = FakeProducer(feed, producer_items, fail)
+    return ObserverApp(feed, title="voicechat watch", producer=producer, tick_s=0.01), producer
+
+
+async def until(pilot: Pilot[Any], check: Callable[[], bool], what: str) -> None:
+    for _ in range(500):
+        if check():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError(f"never happened: {what}")
+
+
+def shown(app: ObserverApp, pane: type[Any]) -> str:
+    return str(app.query_one(pane).render())
+
+
+def selector(app: ObserverApp) -> list[str]:
+    options = app.query_one("#sessions", OptionList)
+    return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+
+
+async def test_two_sessions_transcript_vad_responses_and_a_live_problem() -> None:
+    app, producer = make(two_sessions())
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: len(app.model.order) == 2 and app.model.events > 200,
+                    "both sessions read")
+        await pilot.pause()
+        labels = selector(app)
+        assert app.query_one("#sessions").display  # several sessions: the selector shows
+        assert labels[0].startswith("1. rtc_beta beta WebRTC")
+        assert "closed by app: hung up" in labels[0]
+        assert labels[1].startswith("2. rtc_ga GA WebRTC") and "closed" not in labels[1]
+
+        # The first session stays shown; its beta events became a GA-read transcript.
+        assert app.current == "rtc_beta"
+        transcript = shown(app, TranscriptPane)
+        assert "You: Hello!" in transcript
+        assert ("Assistant: Hi there! Thank you for calling. My name is Sarah. How can I assist "
+                "you with your billing today? [cut off at 1860 ms]") in transcript
+        assert "You: Bye." in transcript
+        vad = shown(app, VadPane)
+        assert "speech_started   3.700s @2900 ms" in vad
+        assert "speech_stopped   4.000s @3520 ms (0.62 s)" in vad
+        assert "resp_BaU77uJHI9v4UKjkUkgyG completed" in shown(app, ResponsePane)
+        problems = shown(app, ProblemsPane)
+        assert "[turn-detection-cuts-replies] Replies are cut off by server VAD" in problems
+        assert "evidence: conversation.item.truncated at 1860 ms" in problems
+        assert "fix: raise the VAD threshold" in problems
+        assert "closed by app" in str(app.query_one(StatusLine).render())
+        flow = app.query_one("#flows").query_one(f"#{app._flows['rtc_beta'].id}", EventFlow)
+        assert flow.records_added == 72
+
+        # Switch with n: the GA call (in and out events) shows, without the beta problem.
+        await pilot.press("n")
+        assert app.current == "rtc_ga"
+        transcript = shown(app, TranscriptPane)
+        assert "Assistant: Can I take your account number and the email address" in transcript
+        assert "speech_started   9.900s @23500 ms" in shown(app, VadPane)
+        assert not app.query_one(ProblemsPane).display or "turn-detection" not in \
+            shown(app, ProblemsPane)
+
+        # A problem the rule engine sees while this session is open appears at once.
+        producer.later = [ProblemSeen("rtc_ga", "never-truncated", "Playback is never truncated",
+                                      "barge-in at t=9.9s; no conversation.item.truncate",
+                                      "send conversation.item.truncate on barge-in", 10.0)]
+        producer.release.set()
+        await until(pilot, lambda: "never-truncated" in shown(app, ProblemsPane), "live problem")
+        assert app.query_one(ProblemsPane).display
+        assert "fix: send conversation.item.truncate on barge-in" in shown(app, ProblemsPane)
+
+        # 1 goes back to the first session; p cycles backwards.
+        await pilot.press("1")
+        assert app.current == "rtc_beta"
+        await pilot.press("p")
+        assert app.current == "rtc_ga"
+
+
+async def test_a_single_session_has_no_selector_and_shows_speech_in_progress() -> None:
+    items = [SessionOpened("ws-1", "ws-1 GA gpt-realtime from 127.0.0.1:50312", "websocket",
+                           0.0), *events("ws-1", GA_WS)]
+    app, _ = make(items)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.model.events == 12, "the excerpt read")
+        await pilot.pause()
+        assert not app.query_one("#sessions").display
+        assert "speech_stopped" in shown(app, VadPane)
+        assert "in progress" in shown(app, ResponsePane)
+        assert "Assistant: The …" in shown(app, TranscriptPane)  # one delta, still streaming
+
+
+async def test_feed_drops_are_shown_with_their_count() -> None:
+    items = [SessionOpened("ws-1", "ws-1", "websocket", 0.0), *events("ws-1", GA_WS)] * 3
+    app, _ = make(items, maxsize=10)  # the producer publishes 39 items at once: 29 dropped
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.model.dropped > 0, "the drop reported")
+        await pilot.pause()
+        assert app.model.dropped == 29
+        assert "⚠ 29 events dropped (the screen fell behind)" in \
+            str(app.query_one(StatusLine).render())
+        assert any("29 events dropped" in str(n.message) for n in app._notifications)
+
+
+async def test_a_producer_crash_is_a_redacted_problem_and_the_app_stays_open() -> None:
+    key = "sk-proj-" + "A1b2C3d4E5f6G7h8I9j0" * 2
+    app, producer = make([SessionOpened("ws-1", "ws-1", "websocket", 0.0)],
+                         fail=OSError(f"upstream refused Authorization: Bearer {key}"))
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.producer_state == "failed", "the crash noticed")
+        await pilot.pause()
+        problems = shown(app, ProblemsPane)
+        assert "voicechat watch stopped: OSError" in problems
+        assert "upstream refused Authorization" in problems
+        assert key not in problems and "A1b2C3d4" not in problems
+        assert app.query_one(ProblemsPane).display
+        assert "voicechat watch failed" in str(app.query_one(StatusLine).render())
+        assert app.is_running  # still open: the user reads the problem, then quits
+        await pilot.press("q")
+    assert not producer.cancelled
+
+
+async def test_q_cancels_the_producer_and_waits_for_it() -> None:
+    app, producer = make([SessionOpened("ws-1", "ws-1", "websocket", 0.0)])
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.model.order == ["ws-1"], "the session opened")
+        assert not producer.cancelled
+        await pilot.press("q")
+        assert producer.cancelled  # cancelled and awaited before the app exits
+        assert app._producer_task is not None and app._producer_task.done()
+
+
+async def test_a_producer_that_ends_is_reported() -> None:
+    feed = ObserverFeed()
+
+    async def once() -> None:
+        feed.publish(SessionOpened("ws-1", "ws-1", "websocket", 0.0))
+        feed.publish(SessionClosed("ws-1", "upstream", "server closed 1000", 1.0))
+        feed.close()
+
+    app = ObserverApp(feed, title="voicechat proxy", producer=once, tick_s=0.01)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.feed_closed and app.producer_state == "finished",
+                    "the end noticed")
+        await pilot.pause()
+        status = str(app.query_one(StatusLine).render())
+        assert "voicechat proxy finished" in status
+        assert "closed by upstream" in status
+        assert any("has finished" in str(n.message) for n in app._notifications)
+
+
+async def test_panes_toggle_and_the_event_filter_cycles() -> None:
+    app, _ = make(two_sessions())
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: len(app.model.order) == 2, "sessions")
+        await pilot.press("e")
+        assert not app.query_one("#events").display
+        await pilot.press("e", "v")
+        assert app.query_one("#events").display and not app.query_one("#vad-box").display
+        await pilot.press("x")
+        assert not app.query_one(ProblemsPane).display
+        await pilot.press("f")
+        assert app._flows["rtc_beta"].filter == "no_deltas"
+
+
