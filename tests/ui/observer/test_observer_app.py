@@ -14,7 +14,6 @@ from textual.widgets import OptionList
 
 from tests.ui.observer.recorded import GA_WS, FakeProducer, events, two_sessions
 from voicechat.observe.feed import ObserverFeed, ProblemSeen, SessionClosed, SessionOpened
-from voicechat.ui.event_flow import EventFlow
 from voicechat.ui.observer.app import ObserverApp, StatusLine
 from voicechat.ui.observer.panes import ProblemsPane, ResponsePane, TranscriptPane, VadPane
 
@@ -65,23 +64,24 @@ async def test_two_sessions_transcript_vad_responses_and_a_live_problem() -> Non
                 "you with your billing today? [cut off at 1860 ms]") in transcript
         assert "You: Bye." in transcript
         vad = shown(app, VadPane)
-        assert "speech_started   3.700s @2900 ms" in vad
-        assert "speech_stopped   4.000s @3520 ms (0.62 s)" in vad
+        assert "▶ 3.700s  ■ 4.000s  audio 2900–3520 ms (0.62 s)" in vad
         assert "resp_BaU77uJHI9v4UKjkUkgyG completed" in shown(app, ResponsePane)
         problems = shown(app, ProblemsPane)
         assert "[turn-detection-cuts-replies] Replies are cut off by server VAD" in problems
         assert "evidence: conversation.item.truncated at 1860 ms" in problems
         assert "fix: raise the VAD threshold" in problems
         assert "closed by app" in str(app.query_one(StatusLine).render())
-        flow = app.query_one("#flows").query_one(f"#{app._flows['rtc_beta'].id}", EventFlow)
-        assert flow.records_added == 72
+        flows = app._flows
+        assert flows["rtc_beta"].records_added == 72 and flows["rtc_beta"].display
+        assert flows["rtc_ga"].records_added == 162 and not flows["rtc_ga"].display
 
         # Switch with n: the GA call (in and out events) shows, without the beta problem.
         await pilot.press("n")
         assert app.current == "rtc_ga"
+        assert flows["rtc_ga"].display and not flows["rtc_beta"].display
         transcript = shown(app, TranscriptPane)
         assert "Assistant: Can I take your account number and the email address" in transcript
-        assert "speech_started   9.900s @23500 ms" in shown(app, VadPane)
+        assert "▶ 9.900s  ■ 10.000s  audio 23500–29020 ms (5.52 s)" in shown(app, VadPane)
         assert not app.query_one(ProblemsPane).display or "turn-detection" not in \
             shown(app, ProblemsPane)
 
@@ -109,7 +109,7 @@ async def test_a_single_session_has_no_selector_and_shows_speech_in_progress() -
         await until(pilot, lambda: app.model.events == 12, "the excerpt read")
         await pilot.pause()
         assert not app.query_one("#sessions").display
-        assert "speech_stopped" in shown(app, VadPane)
+        assert "▶ 0.200s  ■ 0.300s  audio 11956–14720 ms (2.76 s)" in shown(app, VadPane)
         assert "in progress" in shown(app, ResponsePane)
         assert "Assistant: The …" in shown(app, TranscriptPane)  # one delta, still streaming
 

@@ -208,6 +208,7 @@ class ObserverApp(App[None]):
 
     def _add_session(self, session: str) -> None:
         flow = EventFlow(id=f"flow-{len(self._flows)}")
+        flow.display = False  # ContentSwitcher hides only what it had when `current` was set
         self._flows[session] = flow
         self.query_one("#flows", ContentSwitcher).mount(flow)
         self.query_one("#sessions", OptionList).add_option(Option("", id=session))

@@ -79,29 +79,29 @@ class TranscriptPane(StatePane):
 
 
 class VadPane(StatePane):
-    """Speech started/stopped markers: session time, the audio position, the length."""
+    """Speech markers: ``▶`` speech_started and ``■`` speech_stopped at session times, then the
+    audio positions the server gave and the length."""
 
     DEFAULT_CSS = """
     VadPane { height: 5; padding: 0 1; background: $surface; }
     """
-    EMPTY = "VAD: no speech detected yet"
+    EMPTY = "no speech detected yet (▶ speech_started, ■ speech_stopped)"
 
     def lines(self, state: SessionState) -> list[Text]:
         out: list[Text] = []
         for seg in state.segments:
             line = Text("▶ ", style="green")
-            line.append(f"speech_started {seg.started_t:7.3f}s")
-            if seg.start_ms is not None:
-                line.append(f" @{seg.start_ms} ms", style="dim")
+            line.append(f"{seg.started_t:.3f}s")
             if seg.stopped_t is None:
                 line.append("  … speaking", style="yellow")
             else:
                 line.append("  ■ ", style="red")
-                line.append(f"speech_stopped {seg.stopped_t:7.3f}s")
+                line.append(f"{seg.stopped_t:.3f}s")
+            if seg.start_ms is not None:
+                end = "" if seg.end_ms is None else f"{seg.end_ms}"
+                line.append(f"  audio {seg.start_ms}–{end} ms", style="dim")
                 if seg.end_ms is not None:
-                    line.append(f" @{seg.end_ms} ms", style="dim")
-                    if seg.start_ms is not None:
-                        line.append(f" ({(seg.end_ms - seg.start_ms) / 1000:.2f} s)")
+                    line.append(f" ({(seg.end_ms - seg.start_ms) / 1000:.2f} s)")
             out.append(line)
         return out
 
