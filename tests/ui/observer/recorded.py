@@ -7,8 +7,9 @@ The events are the recorded ones, read by the one log reader; only the session i
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from voicechat.eventlog import read_entries
 from voicechat.eventlog.record import LogRecord
@@ -80,3 +81,38 @@ class FakeProducer:
             self.cancelled = True
             raise
 
+
+
+LIVE_PROBLEM = ProblemSeen(
+    "rtc_ga", "never-truncated", "Playback is never truncated after a barge-in",
+    "speech_started at t=9.900s during playback; no conversation.item.truncate followed",
+    "send conversation.item.truncate with audio_end_ms when the user interrupts", 10.0)
+
+
+def scene(second: bool = False) -> tuple[Any, Callable[[Any], Awaitable[None]]]:
+    """The observer with both recorded sessions read, for snapshots and the README pictures;
+    ``second`` shows the GA call with a problem that appeared while it was open."""
+    from voicechat.ui.observer.app import ObserverApp
+
+    feed = ObserverFeed()
+    producer = FakeProducer(feed, two_sessions())
+    producer.later = [LIVE_PROBLEM]
+    app = ObserverApp(feed, title="voicechat watch", producer=producer, tick_s=0.01)
+
+    async def run_before(pilot: Any) -> None:
+        for _ in range(500):
+            if app.model.events == 234:
+                break
+            await pilot.pause(0.02)
+        if second:
+            producer.release.set()
+            await pilot.press("n")
+            for _ in range(500):
+                if app.model.sessions["rtc_ga"].problems:
+                    break
+                await pilot.pause(0.02)
+        await pilot.pause(0.1)
+        app.clear_notifications()
+        await pilot.pause()
+
+    return app, run_before

@@ -36,7 +36,8 @@ async def until(pilot: Pilot[Any], check: Callable[[], bool], what: str) -> None
 
 
 def shown(app: ObserverApp, pane: type[Any]) -> str:
-    return str(app.query_one(pane).render())
+    """What ``pane`` draws, its wrapped rows joined back into lines of text."""
+    return " ".join(row.rstrip() for row in str(app.query_one(pane).render()).split("\n"))
 
 
 def selector(app: ObserverApp) -> list[str]:
@@ -65,7 +66,7 @@ async def test_two_sessions_transcript_vad_responses_and_a_live_problem() -> Non
         assert "You: Bye." in transcript
         vad = shown(app, VadPane)
         assert "▶ 3.700s  ■ 4.000s  audio 2900–3520 ms (0.62 s)" in vad
-        assert "resp_BaU77uJHI9v4UKjkUkgyG completed" in shown(app, ResponsePane)
+        assert "7.000s completed resp_BaU77uJHI9v4UKjkUkgyG" in shown(app, ResponsePane)
         problems = shown(app, ProblemsPane)
         assert "[turn-detection-cuts-replies] Replies are cut off by server VAD" in problems
         assert "evidence: conversation.item.truncated at 1860 ms" in problems
@@ -112,6 +113,19 @@ async def test_a_single_session_has_no_selector_and_shows_speech_in_progress() -
         assert "▶ 0.200s  ■ 0.300s  audio 11956–14720 ms (2.76 s)" in shown(app, VadPane)
         assert "in progress" in shown(app, ResponsePane)
         assert "Assistant: The …" in shown(app, TranscriptPane)  # one delta, still streaming
+
+
+async def test_a_long_transcript_shows_its_newest_turn_in_a_small_terminal() -> None:
+    app, _ = make(two_sessions())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: len(app.model.order) == 2, "sessions")
+        await pilot.press("n")
+        await pilot.pause()
+        pane = app.query_one(TranscriptPane)
+        rows = str(pane.render()).split("\n")
+        assert len(rows) == pane.content_size.height  # full: older turns scrolled off the top
+        assert shown(app, TranscriptPane).endswith("complete it.")  # the newest turn's end
+        assert "close my account" not in shown(app, TranscriptPane)
 
 
 async def test_feed_drops_are_shown_with_their_count() -> None:

@@ -66,7 +66,7 @@ class ObserverApp(App[None]):
 
     CSS = """
     #body { height: 1fr; }
-    #sessions { width: 36; display: none; border-right: solid $panel; }
+    #sessions { width: 30; display: none; border-right: solid $panel; }
     #sessions.-shown { display: block; }
     #conversation { width: 1fr; }
     #events { width: 1fr; border-left: solid $panel; }

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
-from rich.console import RenderableType
+from rich.console import Console, RenderableType
 from rich.text import Text
 from textual.widget import Widget
 
@@ -23,9 +23,17 @@ from voicechat.ui.observer.session_state import SessionState
 from voicechat.ui.problems import Problem, redact
 
 
-def _tail(lines: list[Text], height: int) -> Text:
-    shown = lines[-height:] if height > 0 else lines
-    return Text("\n").join(shown) if shown else Text("")
+def _tail(lines: list[Text], console: Console, width: int, height: int) -> Text:
+    """The newest ``height`` screen rows of ``lines`` wrapped at ``width``: a pane that only
+    drew from the top would crop the newest turn, the one being watched."""
+    rows: list[Text] = []
+    for line in reversed(lines):
+        wrapped = list(line.wrap(console, max(width, 1))) if width > 0 else [line]
+        rows[:0] = wrapped
+        if height > 0 and len(rows) >= height:
+            break
+    shown = rows[-height:] if height > 0 else rows
+    return Text("\n").join(shown)
 
 
 class StatePane(Widget):
@@ -50,7 +58,8 @@ class StatePane(Widget):
         lines = self.lines(self.state)
         if not lines:
             return Text(self.EMPTY, style="italic")
-        return _tail(lines, self.content_size.height)
+        size = self.content_size
+        return _tail(lines, self.app.console, size.width, size.height)
 
 
 class TranscriptPane(StatePane):
@@ -90,7 +99,7 @@ class VadPane(StatePane):
     def lines(self, state: SessionState) -> list[Text]:
         out: list[Text] = []
         for seg in state.segments:
-            line = Text("▶ ", style="green")
+            line = Text("▶ ", style="green", no_wrap=True, overflow="ellipsis")
             line.append(f"{seg.started_t:.3f}s")
             if seg.stopped_t is None:
                 line.append("  … speaking", style="yellow")
@@ -122,10 +131,11 @@ class ResponsePane(StatePane):
         out: list[Text] = []
         for resp in state.responses.values():
             status = resp.status.replace("_", " ")
-            line = Text(f"{resp.t:7.3f}s {resp.response_id} ")
+            line = Text(f"{resp.t:.3f}s ", no_wrap=True, overflow="ellipsis")
             line.append(status, style=STATUS_STYLES.get(resp.status, ""))
             if resp.reason:
                 line.append(f" ({resp.reason})")
+            line.append(f" {resp.response_id}", style="dim")
             out.append(line)
         return out
 
