@@ -182,6 +182,59 @@ def replay(
 
 
 @app.command(cls=opt.PlainUsage)
+def proxy(
+    listen: Annotated[
+        str, typer.Option(metavar="HOST:PORT",
+                          help="Where apps connect (0 = any free port). Loopback only unless "
+                          "--allow-remote.")
+    ] = "127.0.0.1:8766",
+    upstream: Annotated[
+        str, typer.Option(metavar="[openai|azure|URL]",
+                          help="Server to forward to; azure reads AZURE_OPENAI_ENDPOINT.")
+    ] = "openai",
+    record: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="Record each session's events (JSONL); "
+                                  "later sessions go to FILE-<session>.")
+    ] = None,
+    no_ui: Annotated[bool, typer.Option("--no-ui", help="Print lines instead of the TUI.")] = False,
+    allow_remote: Annotated[
+        bool, typer.Option("--allow-remote",
+                           help="Listen on a non-loopback address (it forwards your apps' keys).")
+    ] = False,
+) -> None:
+    """Proxy your app's Realtime traffic (change only its base URL) and watch it live."""
+    from voicechat.commands import proxy as proxy_command
+
+    raise typer.Exit(proxy_command.run(listen=listen, upstream=upstream, record=record,
+                                       no_ui=no_ui, allow_remote=allow_remote))
+
+
+@app.command(cls=opt.PlainUsage)
+def watch(
+    call_id: Annotated[str, typer.Argument(metavar="CALL_ID", help="The WebRTC call to watch "
+                                           "(the last part of the SDP answer's Location).")],
+    server: Annotated[
+        str, typer.Option(metavar="[openai|azure|URL]",
+                          help="The call's server; its key from OPENAI_API_KEY or "
+                          "AZURE_OPENAI_API_KEY.")
+    ] = "openai",
+    record: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="Record the call's events (JSONL).")
+    ] = None,
+    no_ui: Annotated[bool, typer.Option("--no-ui", help="Print lines instead of the TUI.")] = False,
+    allow_send: Annotated[
+        bool, typer.Option("--allow-send",
+                           help="Send JSON events read from stdin to the call (--no-ui).")
+    ] = False,
+) -> None:
+    """Watch a live WebRTC call through its sideband; leaving does not hang it up."""
+    from voicechat.commands import watch as watch_command
+
+    raise typer.Exit(watch_command.run(call_id, server=server, record=record, no_ui=no_ui,
+                                       allow_send=allow_send))
+
+
+@app.command(cls=opt.PlainUsage)
 def devices() -> None:
     """List audio input and output devices."""
     from voicechat.commands import devices as devices_command

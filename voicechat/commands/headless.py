@@ -29,16 +29,11 @@ from typing import Any, TextIO
 from voicechat.config import ConfigError, Settings
 from voicechat.core import MicReason
 from voicechat.eventlog.record import LogRecord
+from voicechat.eventlog.summary import QUIET_TYPES
 from voicechat.protocol.pricing import cost_text, tokens_line
 from voicechat.protocol.text import printable
 from voicechat.runtime import Runtime
 
-QUIET_TYPES = frozenset(
-    {"input_audio_buffer.append", "response.output_audio.delta", "response.audio.delta",
-     "response.output_audio_transcript.delta", "response.audio_transcript.delta",
-     "response.output_text.delta", "response.text.delta",
-     "conversation.item.input_audio_transcription.delta", "rate_limits.updated"}
-)
 ARROWS = {"in": "<-", "out": "->", "local": "::"}
 QUIET_AFTER_MIC_END_S = 2.5
 CHECK_EVERY_S = 0.05

@@ -1,40 +1,98 @@
-"""Run every rule over a log in one streaming pass and build the report."""
+"""The one streaming rule engine: ``doctor`` runs it over a file, ``proxy`` and ``watch`` live.
+
+Both paths go through :class:`RuleEngine`, so a problem has the same rule id, title, evidence
+wording and fix whether it was found in a log after the fact or the moment it happened.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from voicechat.doctor.context import Context
-from voicechat.doctor.model import Report
+from voicechat.doctor.model import Finding, Report
 from voicechat.doctor.rules import RULES, Rule
+from voicechat.eventlog.dialects import DialectTracker
 from voicechat.eventlog.entry import Entry
 from voicechat.eventlog.reader import ReadStats, read_entries
 
 
-def diagnose_entries(entries: Iterable[Entry], stats: ReadStats, source: str) -> Report:
-    """Feed ``entries`` (a stream) through the context and every rule."""
-    ctx = Context()
-    rules = [rule() for rule in RULES]
-    dispatch = _Dispatch(rules)
-    tracker = stats.tracker
-    for entry in entries:
-        ctx.dialect = tracker.server
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    """A rule's pattern just completed: what a live view shows at once."""
+
+    rule: str
+    title: str
+    detail: str  # the newest evidence line ("t=3.200s response.cancel with no active …")
+    fix: str
+    count: int  # occurrences of this rule so far, this one included
+
+
+class RuleEngine:
+    """Feeds entries through the session context and every rule, one entry at a time."""
+
+    def __init__(self, tracker: DialectTracker) -> None:
+        self.context = Context()
+        self.rules = [rule() for rule in RULES]
+        self._tracker = tracker
+        self._dispatch = _Dispatch(self.rules)
+
+    def feed(self, entry: Entry) -> list[Rule]:
+        """Look at one entry; the rules whose count rose on it (usually none)."""
+        ctx = self.context
+        ctx.dialect = self._tracker.server
         ctx.update(entry)
-        for rule in dispatch.rules_for(entry.type):
+        risen: list[Rule] = []
+        for rule in self._dispatch.rules_for(entry.type):
+            before = rule.count
             rule.feed(entry, ctx)
-    ctx.dialect = tracker.server
-    findings = [f for f in (rule.finish(ctx) for rule in rules) if f is not None]
+            if rule.count != before:
+                risen.append(rule)
+        return risen
+
+    def conclude(self) -> list[Rule]:
+        """Let end-of-stream rules decide; the rules whose count rose doing so."""
+        ctx = self.context
+        ctx.dialect = self._tracker.server
+        risen: list[Rule] = []
+        for rule in self.rules:
+            before = rule.count
+            rule.conclude(ctx)
+            if rule.count != before:
+                risen.append(rule)
+        return risen
+
+    def occurrence(self, rule: Rule, fallback: str) -> Occurrence:
+        """What to show for ``rule`` right after its count rose."""
+        # Evidence is capped (MAX_EVIDENCE); past the cap the occurrence still shows, with the
+        # fallback locating it.
+        detail = rule.evidence[-1].detail if len(rule.evidence) == rule.count else fallback
+        return Occurrence(rule.id, rule.title, detail, rule.fix(self.context), rule.count)
+
+    def findings(self) -> list[Finding]:
+        """Every rule's verdict, once the stream has ended and :meth:`conclude` ran."""
+        ctx = self.context
+        return [finding for finding in (rule.verdict(ctx) for rule in self.rules)
+                if finding is not None]
+
+
+def diagnose_entries(entries: Iterable[Entry], stats: ReadStats, source: str) -> Report:
+    """Feed ``entries`` (a stream) through the engine and build the report."""
+    engine = RuleEngine(stats.tracker)
+    for entry in entries:
+        engine.feed(entry)
+    engine.conclude()
     return Report(
         source=source,
         format=stats.format_name,
-        dialect=tracker.server.value if tracker.server else "unknown",
+        dialect=stats.tracker.server.value if stats.tracker.server else "unknown",
         events=stats.events,
         lines=stats.lines,
         skipped_lines=stats.skipped_lines,
         torn_last_line=stats.torn_last_line,
         oversized_lines=stats.oversized_lines,
-        findings=findings,
+        findings=engine.findings(),
     )
 
 

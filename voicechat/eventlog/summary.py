@@ -17,6 +17,13 @@ from voicechat.protocol.text import printable
 
 ARROWS: Mapping[str, str] = {"in": "←", "out": "→", "local": "·"}
 MAX_TEXT = 60
+#: Flood events (audio, deltas, rate limits) that line-per-event output leaves out.
+QUIET_TYPES = frozenset(
+    {"input_audio_buffer.append", "response.output_audio.delta", "response.audio.delta",
+     "response.output_audio_transcript.delta", "response.audio_transcript.delta",
+     "response.output_text.delta", "response.text.delta",
+     "conversation.item.input_audio_transcription.delta", "rate_limits.updated"}
+)
 
 
 def arrow(direction: str) -> str:

@@ -48,8 +48,8 @@ class Rule(ABC):
         if len(self.evidence) < MAX_EVIDENCE:
             self.evidence.append(Evidence(entry.t, entry.line, f"{entry.where()} {detail}"))
 
-    def finish(self, ctx: Context) -> Finding | None:
-        self.conclude(ctx)
+    def verdict(self, ctx: Context) -> Finding | None:
+        """The finding over everything seen so far (after :meth:`conclude`), or ``None``."""
         if not self.count:
             return None
         return Finding(self.id, self.title, self.fix(ctx), list(self.evidence), self.count)

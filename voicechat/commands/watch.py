@@ -1,0 +1,150 @@
+"""``voicechat watch CALL_ID``: attach to a live WebRTC call's sideband and watch it.
+
+Read-only unless ``--allow-send``: then each stdin line (``--no-ui``) is a JSON client event sent
+to the call (a ``session.update``, say). Ctrl-C, or the end of stdin in ``--no-ui``, detaches:
+only our socket closes, the call goes on. A call that does not exist (or already ended) is one
+clear sentence and exit 1; a bad ``--server`` or a missing key, exit 2.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import sys
+import threading
+from pathlib import Path
+
+import aiohttp
+
+from voicechat.commands.observing import Clock, run_lines, run_ui, tap_factory
+from voicechat.eventlog.recorder import RecordError
+from voicechat.observe.recording import RecordingFeed, SessionRecordings
+from voicechat.observe.sideband import Sideband, SidebandError, attach, valid_call_id
+from voicechat.observe.tap import Tap, notice
+from voicechat.observe.upstream import Upstream, UpstreamError, resolve_upstream
+
+
+def key_headers(target: Upstream, env: dict[str, str]) -> dict[str, str] | str:
+    """The server key as the server wants it, or why there is none."""
+    name = target.key_env or "OPENAI_API_KEY"
+    key = env.get(name, "").strip()
+    if not key:
+        if target.key_env is None:
+            return {}  # our local server in its keyless demo mode
+        return f"the sideband needs the server's key: set {name}"
+    return {"api-key": key} if target.azure else {"Authorization": f"Bearer {key}"}
+
+
+def stdin_lines(loop: asyncio.AbstractEventLoop) -> asyncio.Queue[str | None]:
+    """Lines of stdin as they come (``None`` at the end), read in a daemon thread so that a
+    blocked read never holds up leaving."""
+    queue: asyncio.Queue[str | None] = asyncio.Queue()
+
+    def read() -> None:
+        for line in sys.stdin:
+            loop.call_soon_threadsafe(queue.put_nowait, line)
+        loop.call_soon_threadsafe(queue.put_nowait, None)
+
+    threading.Thread(target=read, name="watch-stdin", daemon=True).start()
+    return queue
+
+
+async def _send_lines(lines: asyncio.Queue[str | None], sideband: Sideband, tap: Tap,
+                      allow_send: bool) -> None:
+    """Send each JSON line (``--allow-send``) until stdin ends."""
+    while (line := await lines.get()) is not None:
+        text = line.strip()
+        if not text:
+            continue
+        if not allow_send:
+            notice(tap, "read-only: not sent (start with --allow-send to send events)", "warning")
+            continue
+        try:
+            event = json.loads(text)
+        except ValueError as exc:
+            notice(tap, f"not sent: not JSON ({exc})", "warning")
+            continue
+        if not isinstance(event, dict) or not isinstance(event.get("type"), str):
+            notice(tap, "not sent: a client event is a JSON object with a \"type\"", "warning")
+            continue
+        await sideband.send(event)
+
+
+def run(call_id: str, *, server: str, record: Path | None, no_ui: bool, allow_send: bool) -> int:
+    if not valid_call_id(call_id):
+        print(f"voicechat watch: {call_id!r} is not a call id (letters, digits, _ and -, like "
+              "rtc_abc123)", file=sys.stderr)
+        return 2
+    try:
+        target = resolve_upstream(server, os.environ)
+    except UpstreamError as exc:
+        print(f"voicechat watch: {exc}", file=sys.stderr)
+        return 2
+    headers = key_headers(target, dict(os.environ))
+    if isinstance(headers, str):
+        print(f"voicechat watch: {headers}", file=sys.stderr)
+        return 2
+    recordings: SessionRecordings | None = None
+    if record is not None:
+        try:
+            recordings = SessionRecordings(record)
+        except RecordError as exc:
+            print(f"voicechat watch: {exc}", file=sys.stderr)
+            return 2
+    feed = RecordingFeed(recordings)
+    clock = Clock()
+    make_tap = tap_factory(feed, clock)
+    failed: list[str] = []
+    session = f"call {call_id}"
+
+    async def produce() -> None:
+        writer = asyncio.create_task(recordings.run()) if recordings is not None else None
+        try:
+            async with aiohttp.ClientSession() as http:
+                try:
+                    ws = await attach(http, target.ws_url(target.sideband_path(call_id)), headers)
+                except SidebandError as exc:
+                    failed.append(f"cannot watch call {call_id} on {target.base}: {exc}")
+                    return
+                tap = make_tap(session)
+                tap.open(f"{session} on {target.base} (sideband"
+                         f"{', may send' if allow_send else ', read-only'})", "sideband")
+                await _watch(Sideband(ws, tap), tap)
+        finally:
+            if recordings is not None:
+                await recordings.aclose(writer)
+
+    async def _watch(sideband: Sideband, tap: Tap) -> None:
+        follow = asyncio.create_task(sideband.follow())
+        waiting = {follow}
+        if no_ui:
+            sender = asyncio.create_task(_send_lines(stdin_lines(asyncio.get_running_loop()),
+                                                     sideband, tap, allow_send))
+            waiting.add(sender)
+        try:
+            await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in waiting:
+                task.cancel()
+            for task in waiting:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+            if follow.done() and not follow.cancelled() and follow.exception() is None:
+                by, reason = follow.result()
+                tap.close(by, reason)
+            else:
+                await sideband.detach()
+                tap.close("watcher", "detached; the call goes on")
+
+    title = f"voicechat watch {call_id} on {target.base}"
+    if no_ui:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(run_lines(feed, produce, sys.stdout))
+    else:
+        run_ui(feed, title, produce)
+    if failed:
+        print(f"voicechat watch: {failed[0]}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,50 @@
+"""The doctor on a live session: each event in, the problems it completes out, at once.
+
+``voicechat proxy`` and ``voicechat watch`` feed every event of a session they watch through
+one :class:`LiveDoctor`. It is the file doctor's :class:`~voicechat.doctor.engine.RuleEngine`
+fed one event at a time, so a developer sees ``problem response-cancel-without-response`` the
+moment the cancel comes back rejected, worded as ``voicechat doctor`` words it afterwards.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from voicechat.doctor.engine import Occurrence, RuleEngine
+from voicechat.doctor.model import Finding
+from voicechat.eventlog.dialects import DialectTracker
+from voicechat.eventlog.entry import Entry
+from voicechat.eventlog.record import Direction
+
+
+class LiveDoctor:
+    """One watched session's rule state; bounded like the file doctor's (rules keep little)."""
+
+    def __init__(self) -> None:
+        self._tracker = DialectTracker()
+        self._engine = RuleEngine(self._tracker)
+        self._count = 0
+
+    def feed(self, t: float | None, direction: Direction, event: dict[str, Any],
+             ts: str | None = None) -> list[Occurrence]:
+        """Look at one event (already redacted); the problems it completed, in rule order."""
+        if not isinstance(event.get("type"), str):
+            return []
+        self._count += 1
+        entry = Entry(index=self._count - 1, line=self._count, t=t, ts=ts, dir=direction,
+                      event=event, canonical=self._tracker.canonical(event, direction))
+        fallback = f"{entry.where()} {entry.type}"
+        return [self._engine.occurrence(rule, fallback) for rule in self._engine.feed(entry)]
+
+    def finish(self) -> list[Occurrence]:
+        """The session ended: the problems only its end can show (e.g. never answered)."""
+        return [self._engine.occurrence(rule, "at the end of the session")
+                for rule in self._engine.conclude()]
+
+    def findings(self) -> list[Finding]:
+        """Every problem so far, folded per rule as ``voicechat doctor`` reports them."""
+        return self._engine.findings()
+
+    @property
+    def events(self) -> int:
+        return self._count

@@ -1,0 +1,74 @@
+"""One watched session's tap: every event becomes a log record, a feed item and rule input.
+
+The proxy's relay loop and the sideband watcher call :meth:`SessionTap.event` for each event
+they pass on. It redacts the event (credentials and audio payloads never leave this point),
+publishes it, runs the doctor's rules on it and publishes any problem it completed — all
+without blocking, so the watched app never waits on us.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from voicechat.doctor.engine import Occurrence
+from voicechat.doctor.live import LiveDoctor
+from voicechat.eventlog.record import Direction, LogRecord
+from voicechat.eventlog.recorder import utc_timestamp
+from voicechat.eventlog.redact import redact_event
+from voicechat.observe.feed import (
+    ClosedBy,
+    ObservedEvent,
+    ObserverFeed,
+    ProblemSeen,
+    SessionClosed,
+    SessionKind,
+    SessionOpened,
+)
+
+RecordSink = Callable[[LogRecord], None]
+
+
+class SessionTap:
+    """Publishes one session's events and live problems into the feed (and to a recorder)."""
+
+    def __init__(self, session: str, feed: ObserverFeed, clock: Callable[[], float], t0: float,
+                 *, record: RecordSink | None = None) -> None:
+        self.session = session
+        self._feed = feed
+        self._clock = clock
+        self._t0 = t0
+        self._record = record
+        self.doctor = LiveDoctor()
+        self.closed = False
+
+    def _now(self) -> float:
+        return self._clock() - self._t0
+
+    def open(self, label: str, kind: SessionKind) -> None:
+        self._feed.publish(SessionOpened(self.session, label, kind, self._now()))
+
+    def event(self, direction: Direction, event: dict[str, Any]) -> LogRecord:
+        """Tap one event (as parsed from the wire); returns the redacted record."""
+        record = LogRecord(t=self._now(), ts=utc_timestamp(), dir=direction,
+                           event=redact_event(event))
+        self._feed.publish(ObservedEvent(self.session, record))
+        if self._record is not None:
+            self._record(record)
+        self._problems(self.doctor.feed(record.t, direction, record.event, record.ts),
+                       record.t)
+        return record
+
+    def close(self, by: ClosedBy, reason: str) -> None:
+        """The session ended: problems only its end shows, then who closed it. Idempotent."""
+        if self.closed:
+            return
+        self.closed = True
+        t = self._now()
+        self._problems(self.doctor.finish(), t)
+        self._feed.publish(SessionClosed(self.session, by, reason, t))
+
+    def _problems(self, found: list[Occurrence], t: float) -> None:
+        for occurrence in found:
+            self._feed.publish(ProblemSeen(self.session, occurrence.rule, occurrence.title,
+                                           occurrence.detail, occurrence.fix, t))

@@ -1,0 +1,74 @@
+"""``--no-ui`` output of ``proxy`` and ``watch``: one line per event, session and problem.
+
+Lines are grep-able by design: every problem line starts ``problem RULE_ID``, every session
+line ``session``; event lines are the chat's ``--no-ui`` summary prefixed with the session id
+so several apps' sessions can share one terminal. Everything from the wire goes through
+:func:`~voicechat.protocol.text.printable` (a watched app's text must not drive our terminal).
+"""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from voicechat.eventlog.summary import QUIET_TYPES, format_time, summary_line
+from voicechat.observe.feed import (
+    FeedDropped,
+    ObservedEvent,
+    ObservedItem,
+    ObserverFeed,
+    ProblemSeen,
+    SessionClosed,
+    SessionOpened,
+)
+from voicechat.protocol.text import printable
+
+
+def item_lines(item: ObservedItem, *, quiet: bool = True) -> list[str]:
+    """The lines for one feed item (none for flood events when ``quiet``)."""
+    if isinstance(item, ObservedEvent):
+        record = item.record
+        if quiet and record.event.get("type") in QUIET_TYPES:
+            return []
+        return [f"[{printable(item.session)}] "
+                + summary_line(record.t, record.dir, record.event).lstrip()]
+    if isinstance(item, ProblemSeen):
+        fix = item.fix.splitlines()
+        lines = [f"problem {item.rule_id} [{printable(item.session)}] {printable(item.title)}: "
+                 f"{printable(item.evidence)}", f"  fix: {printable(fix[0]) if fix else ''}"]
+        lines.extend(f"       {printable(line)}" for line in fix[1:])
+        return lines
+    if isinstance(item, SessionOpened):
+        return [f"session {printable(item.session)} opened at {format_time(item.t).strip()}s: "
+                f"{printable(item.label)}"]
+    if isinstance(item, SessionClosed):
+        return [f"session {printable(item.session)} closed by the {item.by} at "
+                f"{format_time(item.t).strip()}s: {printable(item.reason)}"]
+    assert isinstance(item, FeedDropped)
+    return [f"dropped {item.count} event(s): the output fell behind the traffic (the app's "
+            "traffic was not slowed)"]
+
+
+class FeedPrinter:
+    """Writes feed items to ``out``; a closed ``out`` stops printing, never the proxy."""
+
+    def __init__(self, out: TextIO, *, quiet: bool = True) -> None:
+        self._out = out
+        self._quiet = quiet
+        self.broken = False
+
+    def print_item(self, item: ObservedItem) -> None:
+        if self.broken:
+            return
+        try:
+            for line in item_lines(item, quiet=self._quiet):
+                self._out.write(line + "\n")
+            self._out.flush()
+        except (BrokenPipeError, ValueError, OSError):
+            self.broken = True  # `voicechat proxy --no-ui | head`: keep relaying, stop printing
+
+
+async def print_feed(feed: ObserverFeed, out: TextIO, *, quiet: bool = True) -> None:
+    """Print every item until the feed is closed and drained."""
+    printer = FeedPrinter(out, quiet=quiet)
+    while (item := await feed.get()) is not None:
+        printer.print_item(item)

@@ -1,0 +1,188 @@
+"""One proxied WebSocket session: the upstream handshake, then frames relayed both ways.
+
+The upstream handshake happens first, with the app's own headers and subprotocols (the
+``openai-insecure-api-key.`` and ephemeral-key subprotocols included), so the app sees the
+upstream's verdict: the subprotocol it chose, or its refusal status. Then each frame is
+forwarded as it arrives and *then* handed to the tap, which only publishes to the never-blocking
+feed: the app's traffic waits on nothing but the other socket.
+
+Close frames are relayed too (with ``autoclose`` off, so the code the app or the upstream sent is
+the one the other side gets), and the first side to close or drop is the one the session's
+:class:`~voicechat.observe.feed.SessionClosed` names.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+from aiohttp import WSMsgType, web
+
+from voicechat.eventlog.record import Direction
+from voicechat.observe.feed import ClosedBy
+from voicechat.observe.tap import Tap, notice
+from voicechat.observe.upstream import Upstream
+from voicechat.proxy.errors import error_response, why
+from voicechat.proxy.headers import end_to_end
+
+BETA_SUBPROTOCOL = "openai-beta.realtime-v1"
+INSECURE_KEY = "openai-insecure-api-key."
+EPHEMERAL_KEY = "openai-insecure-ephemeral-key."  # older browser SDKs
+
+OpenSession = Callable[[str], Tap]  # label → the new session's tap
+#: One line the proxy says about itself (never carrying a credential).
+Say = Callable[[str], None]
+
+
+def offered_subprotocols(request: web.Request) -> list[str]:
+    raw = request.headers.get("Sec-WebSocket-Protocol", "")
+    return [p.strip() for p in raw.split(",") if p.strip()]
+
+
+def describe(request: web.Request, offered: list[str]) -> str:
+    """What a person recognises about a session, with no credential in it."""
+    beta = ("realtime=v1" in request.headers.get("OpenAI-Beta", "")
+            or BETA_SUBPROTOCOL in offered or request.path.rstrip("/") == "/openai/realtime")
+    model = request.query.get("model") or request.query.get("deployment") or "default model"
+    if any(p.startswith((INSECURE_KEY, EPHEMERAL_KEY)) for p in offered):
+        auth = "key in subprotocol"
+    elif "Authorization" in request.headers or "api-key" in request.headers:
+        auth = "key in header"
+    elif "api-key" in request.query:
+        auth = "key in query"
+    else:
+        auth = "no key"
+    azure = " Azure" if request.path.startswith("/openai/") else ""
+    return f"{'beta' if beta else 'GA'}{azure} {model} from {request.remote or '?'} ({auth})"
+
+
+async def relay(request: web.Request, upstream: Upstream, http: aiohttp.ClientSession,
+                open_session: OpenSession, say: Say) -> web.StreamResponse:
+    """Serve one app WebSocket by relaying it to ``upstream``."""
+    offered = offered_subprotocols(request)
+    headers = end_to_end(request.headers, websocket=True)
+    label = describe(request, offered)
+    try:
+        up = await http.ws_connect(
+            upstream.ws_url(request.path_qs), headers=headers, protocols=offered,
+            autoclose=False, autoping=True, max_msg_size=0,
+            timeout=aiohttp.ClientWSTimeout(ws_close=5),
+        )
+    except aiohttp.WSServerHandshakeError as exc:
+        say(f"upstream refused a WebSocket ({label}): {exc.status} {exc.message}")
+        return error_response(
+            exc.status, f"The upstream server refused the WebSocket: {exc.status} {exc.message}.",
+            code="upstream_refused", kind="invalid_request_error" if exc.status < 500 else
+            "server_error",
+        )
+    except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+        reason = why(exc)
+        say(f"upstream unreachable for a WebSocket ({label}): {reason}")
+        return error_response(502, f"The proxy cannot reach the upstream server: {reason}.",
+                              code="upstream_unreachable", kind="server_error")
+    app_ws = web.WebSocketResponse(protocols=(up.protocol,) if up.protocol else (),
+                                   autoclose=False, max_msg_size=0)
+    try:
+        await app_ws.prepare(request)
+    except (ConnectionError, aiohttp.ClientError) as exc:
+        await up.close()
+        say(f"the app left during the handshake ({label}): {why(exc)}")
+        return app_ws
+    tap = open_session(label)
+    by, reason = await _pump_both(app_ws, up, tap)
+    tap.close(by, reason)
+    return app_ws
+
+
+class _Ending:
+    """Which side ended the session: the first pump to see a close or a drop says, before any
+    await, because closing one socket makes the other pump wake up with a close of its own."""
+
+    def __init__(self) -> None:
+        self.first: tuple[ClosedBy, str] | None = None
+
+    def mark(self, by: ClosedBy, reason: str) -> None:
+        if self.first is None:
+            self.first = (by, reason)
+
+
+async def _pump_both(app_ws: web.WebSocketResponse, up: aiohttp.ClientWebSocketResponse,
+                     tap: Tap) -> tuple[ClosedBy, str]:
+    """Relay until one side closes or drops; close the other; say who ended it."""
+    ending = _Ending()
+    to_upstream = asyncio.create_task(_pump(app_ws, up, "out", tap, ending))
+    to_app = asyncio.create_task(_pump(up, app_ws, "in", tap, ending))
+    try:
+        await asyncio.wait({to_upstream, to_app}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (to_upstream, to_app):
+            task.cancel()
+        for task in (to_upstream, to_app):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+    by, reason = ending.first or ("proxy", "the relay failed")
+    # the other side learns of the end: a relayed close code, or 1011 for a dropped peer
+    for ws in (up, app_ws):
+        if not ws.closed:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(ws.close(code=1011 if "dropped" in reason else 1000,
+                                                message=b"peer closed"), 5)
+    return by, reason
+
+
+WS = web.WebSocketResponse | aiohttp.ClientWebSocketResponse
+
+
+async def _pump(source: WS, sink: WS, direction: Direction, tap: Tap, ending: _Ending) -> None:
+    """Forward ``source``'s frames to ``sink`` until either side closes or drops."""
+    source_side: ClosedBy = "app" if direction == "out" else "upstream"
+    sink_side: ClosedBy = "upstream" if direction == "out" else "app"
+    while True:
+        msg = await source.receive()
+        try:
+            if msg.type == WSMsgType.TEXT:
+                await sink.send_str(msg.data)
+                _tap_text(tap, direction, msg.data)
+                continue
+            if msg.type == WSMsgType.BINARY:
+                await sink.send_bytes(msg.data)
+                notice(tap, f"relayed a binary frame of {len(msg.data)} bytes "
+                            f"({'app → server' if direction == 'out' else 'server → app'})")
+                continue
+        except (ConnectionError, aiohttp.ClientError, RuntimeError):
+            ending.mark(sink_side, "connection dropped")
+            return
+        if msg.type == WSMsgType.CLOSE:
+            code = int(msg.data) if isinstance(msg.data, int) else 1000
+            extra = f" ({msg.extra})" if msg.extra else ""
+            ending.mark(source_side, f"closed with code {code}{extra}")
+            with contextlib.suppress(Exception):
+                await sink.close(code=code, message=(msg.extra or "").encode()[:120])
+            with contextlib.suppress(Exception):
+                await source.close()
+            return
+        if msg.type in (WSMsgType.CLOSING, WSMsgType.CLOSED):
+            closed_code = source.close_code
+            dropped = closed_code is None or closed_code == 1006
+            ending.mark(source_side, "connection dropped" if dropped
+                        else f"closed with code {closed_code}")
+            return
+        if msg.type == WSMsgType.ERROR:
+            ending.mark(source_side, f"connection dropped: {why(source.exception())}")
+            return
+
+
+def _tap_text(tap: Tap, direction: Direction, text: str) -> None:
+    try:
+        event: Any = json.loads(text)
+    except ValueError:
+        event = None
+    if isinstance(event, dict):
+        tap.event(direction, event)
+    else:
+        notice(tap, f"relayed a text frame that is not a JSON object ({len(text)} chars)",
+               "warning")
