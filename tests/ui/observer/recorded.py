@@ -104,9 +104,9 @@ def scene(second: bool = False) -> tuple[Any, Callable[[Any], Awaitable[None]]]:
             if app.model.events == 234:
                 break
             await pilot.pause(0.02)
+        await pilot.press("2" if second else "1")
         if second:
             producer.release.set()
-            await pilot.press("n")
             for _ in range(500):
                 if app.model.sessions["rtc_ga"].problems:
                     break

@@ -57,7 +57,10 @@ async def test_two_sessions_transcript_vad_responses_and_a_live_problem() -> Non
         assert "closed by app: hung up" in labels[0]
         assert labels[1].startswith("2. rtc_ga GA WebRTC") and "closed" not in labels[1]
 
-        # The first session stays shown; its beta events became a GA-read transcript.
+        # The first session closed before the second opened, so the open one took the screen.
+        assert app.current == "rtc_ga"
+        await pilot.press("1")
+        # The beta call's events became a GA-read transcript.
         assert app.current == "rtc_beta"
         transcript = shown(app, TranscriptPane)
         assert "You: Hello!" in transcript
@@ -80,6 +83,10 @@ async def test_two_sessions_transcript_vad_responses_and_a_live_problem() -> Non
         await pilot.press("n")
         assert app.current == "rtc_ga"
         assert flows["rtc_ga"].display and not flows["rtc_beta"].display
+        await pilot.pause()
+        await pilot.pause()  # shown again: its newest event is in view
+        assert flows["rtc_ga"].max_scroll_y > 0
+        assert flows["rtc_ga"].scroll_y == flows["rtc_ga"].max_scroll_y
         transcript = shown(app, TranscriptPane)
         assert "Assistant: Can I take your account number and the email address" in transcript
         assert "▶ 9.900s  ■ 10.000s  audio 23500–29020 ms (5.52 s)" in shown(app, VadPane)
@@ -95,11 +102,13 @@ async def test_two_sessions_transcript_vad_responses_and_a_live_problem() -> Non
         assert app.query_one(ProblemsPane).display
         assert "fix: send conversation.item.truncate on barge-in" in shown(app, ProblemsPane)
 
-        # 1 goes back to the first session; p cycles backwards.
+        # 1 goes back to the first session; p cycles backwards; a click in the list selects.
         await pilot.press("1")
         assert app.current == "rtc_beta"
         await pilot.press("p")
         assert app.current == "rtc_ga"
+        await pilot.click("#sessions", offset=(3, 1))
+        assert app.current == "rtc_beta"
 
 
 async def test_a_single_session_has_no_selector_and_shows_speech_in_progress() -> None:
@@ -119,13 +128,29 @@ async def test_a_long_transcript_shows_its_newest_turn_in_a_small_terminal() -> 
     app, _ = make(two_sessions())
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: len(app.model.order) == 2, "sessions")
-        await pilot.press("n")
+        await pilot.press("2")
         await pilot.pause()
         pane = app.query_one(TranscriptPane)
         rows = str(pane.render()).split("\n")
         assert len(rows) == pane.content_size.height  # full: older turns scrolled off the top
         assert shown(app, TranscriptPane).endswith("complete it.")  # the newest turn's end
         assert "close my account" not in shown(app, TranscriptPane)
+
+
+async def test_a_new_conversation_replaces_the_proxy_log_until_the_user_picks() -> None:
+    ws = [SessionOpened("ws-1", "ws-1", "websocket", 1.0), *events("ws-1", GA_WS)]
+    app, producer = make([SessionOpened("proxy", "proxy http://127.0.0.1:8766", "rest", 0.0),
+                          *ws])
+    producer.later = [SessionOpened("ws-2", "ws-2", "websocket", 2.0)]
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.model.events == 12, "ws-1 read")
+        assert app.current == "ws-1"  # not the proxy's HTTP log that opened first
+        await pilot.press("p")  # the user picks the proxy log: it stays
+        assert app.current == "proxy"
+        producer.release.set()
+        await until(pilot, lambda: "ws-2" in app.model.order, "ws-2 opened")
+        await pilot.pause()
+        assert app.current == "proxy"
 
 
 async def test_feed_drops_are_shown_with_their_count() -> None:
@@ -198,6 +223,6 @@ async def test_panes_toggle_and_the_event_filter_cycles() -> None:
         await pilot.press("x")
         assert not app.query_one(ProblemsPane).display
         await pilot.press("f")
-        assert app._flows["rtc_beta"].filter == "no_deltas"
+        assert app.current is not None and app._flows[app.current].filter == "no_deltas"
 
 

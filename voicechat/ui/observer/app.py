@@ -23,6 +23,8 @@ from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
+from textual.events import Resize
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
@@ -59,6 +61,16 @@ class StatusLine(Widget):
 
     def render(self) -> Text:
         return self.text
+
+
+class SessionFlow(EventFlow):
+    """The chat's event pane, one per session; it keeps following its newest event when it
+    is shown again with a new size (it grows while hidden behind another session's)."""
+
+    def on_resize(self, event: Resize) -> None:
+        super().on_resize(event)
+        if self.cursor is None:
+            self.call_after_refresh(self.action_last)
 
 
 class ObserverApp(App[None]):
@@ -105,8 +117,9 @@ class ObserverApp(App[None]):
         self.batch = batch
         self.tick_s = tick_s
         self.feed_closed = False
-        self._flows: dict[str, EventFlow] = {}
+        self._flows: dict[str, SessionFlow] = {}
         self._problems_hidden = False
+        self._chosen = False  # the user picked a session: new ones no longer take the screen
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -182,7 +195,10 @@ class ObserverApp(App[None]):
                 if more is None:
                     break
                 batch.append(more)
-            self.apply(batch)
+            try:
+                self.apply(batch)
+            except NoMatches:
+                return  # the screen is being torn down: the app is leaving
             await asyncio.sleep(self.tick_s)
 
     def apply(self, batch: list[ObservedItem]) -> None:
@@ -207,13 +223,20 @@ class ObserverApp(App[None]):
         self._repaint(changed)
 
     def _add_session(self, session: str) -> None:
-        flow = EventFlow(id=f"flow-{len(self._flows)}")
+        flow = SessionFlow(id=f"flow-{len(self._flows)}")
         flow.display = False  # ContentSwitcher hides only what it had when `current` was set
         self._flows[session] = flow
         self.query_one("#flows", ContentSwitcher).mount(flow)
         self.query_one("#sessions", OptionList).add_option(Option("", id=session))
-        if self.current is None:
+        if self.current is None or (not self._chosen and self._worth_leaving(self.current)
+                                    and not self._worth_leaving(session)):
             self.select(session)
+
+    def _worth_leaving(self, session: str) -> bool:
+        """Until the user picks one, a new conversation replaces the proxy's own HTTP log
+        (kind ``rest``) or a closed session on screen: the new one is what they came to see."""
+        state = self.model.sessions[session]
+        return state.kind == "rest" or state.closed
 
     def _refresh_selector(self, changed: set[str]) -> None:
         selector = self.query_one("#sessions", OptionList)
@@ -228,7 +251,8 @@ class ObserverApp(App[None]):
         if session not in self._flows:
             return
         self.current = session
-        self.query_one("#flows", ContentSwitcher).current = self._flows[session].id
+        flow = self._flows[session]
+        self.query_one("#flows", ContentSwitcher).current = flow.id
         selector = self.query_one("#sessions", OptionList)
         index = self.model.order.index(session)
         if selector.highlighted != index:
@@ -263,17 +287,21 @@ class ObserverApp(App[None]):
                         style="bold yellow")
         return text
 
-    def on_option_list_option_highlighted(self, message: OptionList.OptionHighlighted) -> None:
-        if message.option.id is not None and message.option.id != self.current:
+    def on_option_list_option_selected(self, message: OptionList.OptionSelected) -> None:
+        """Enter or a click in the session list (select() only moves the highlight)."""
+        if message.option.id is not None:
+            self._chosen = True
             self.select(message.option.id)
 
     def action_next_session(self, step: int) -> None:
+        self._chosen = True
         order = self.model.order
         if not order or self.current is None:
             return
         self.select(order[(order.index(self.current) + step) % len(order)])
 
     def action_select_index(self, index: int) -> None:
+        self._chosen = True
         if index < len(self.model.order):
             self.select(self.model.order[index])
 
