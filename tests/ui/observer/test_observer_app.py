@@ -13,7 +13,14 @@ from textual.pilot import Pilot
 from textual.widgets import OptionList
 
 from tests.ui.observer.recorded import GA_WS, FakeProducer, events, two_sessions
-from voicechat.observe.feed import ObserverFeed, ProblemSeen, SessionClosed, SessionOpened
+from voicechat.eventlog.record import LogRecord
+from voicechat.observe.feed import (
+    ObservedEvent,
+    ObserverFeed,
+    ProblemSeen,
+    SessionClosed,
+    SessionOpened,
+)
 from voicechat.ui.observer.app import ObserverApp, StatusLine
 from voicechat.ui.observer.panes import ProblemsPane, ResponsePane, TranscriptPane, VadPane
 
@@ -151,6 +158,19 @@ async def test_a_new_conversation_replaces_the_proxy_log_until_the_user_picks() 
         await until(pilot, lambda: "ws-2" in app.model.order, "ws-2 opened")
         await pilot.pause()
         assert app.current == "proxy"
+
+
+async def test_the_observers_own_warnings_are_toasts() -> None:
+    notice = {"type": "local.notice", "level": "warning",
+              "message": "recording stopped: disk full (key sk-proj-abcdefghijklmnopqrstuvwx)"}
+    app, _ = make([SessionOpened("ws-1", "ws-1", "websocket", 0.0),
+                   ObservedEvent("ws-1", LogRecord(1.0, "", "local", notice))])
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.model.events == 1, "the notice read")
+        await pilot.pause()
+        toasts = [str(n.message) for n in app._notifications]
+        assert any(t.startswith("ws-1: recording stopped: disk full") for t in toasts), toasts
+        assert not any("abcdefghijklmnop" in t for t in toasts)
 
 
 async def test_feed_drops_are_shown_with_their_count() -> None:

@@ -216,11 +216,22 @@ class ObserverApp(App[None]):
                 self._add_session(session)
             if isinstance(item, ObservedEvent):
                 self._flows[session].add_record(item.record)
+                self._toast_notice(session, item)
         if dropped:
             self.notify(f"the screen fell behind: {dropped} events dropped",
                         severity="warning", timeout=5)
         self._refresh_selector(changed)
         self._repaint(changed)
+
+    def _toast_notice(self, session: str, item: ObservedEvent) -> None:
+        """The proxy's or watcher's own warnings (a recording that failed, a line not sent)
+        as toasts: they are about the observer, not the watched app, so not in Problems."""
+        event = item.record.event
+        level = event.get("level")
+        if (item.record.dir == "local" and event.get("type") == "local.notice"
+                and level in ("warning", "error")):
+            self.notify(f"{redact(session)}: {redact(str(event.get('message', '')))}",
+                        severity="error" if level == "error" else "warning", timeout=8)
 
     def _add_session(self, session: str) -> None:
         flow = SessionFlow(id=f"flow-{len(self._flows)}")
