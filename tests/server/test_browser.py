@@ -26,10 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import re
-import shutil
-import signal
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -37,6 +34,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from tests.browser.chromium import chromium, find_chromium
 from tests.conftest import require_or_skip
 from tests.helpers import local_server
 from tests.speech import TEST_PHRASES, speech_wav
@@ -49,14 +47,6 @@ MIC_PHRASE = TEST_PHRASES[0]  # what Chromium's fake mic says, over and over
 #: The page's ek_ tokens start with server VAD off, so the mic cannot start turns on its own.
 QUIET_SESSION = {"type": "realtime", "audio": {"input": {"turn_detection": None}}}
 RUN_TIMEOUT_S = 120.0
-
-
-def find_chromium() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
 
 
 class AppBackend:
@@ -129,54 +119,6 @@ async def app_backend(srv: LocalServer) -> AsyncIterator[AppBackend]:
         yield backend
     finally:
         await backend.stop()
-
-
-@contextlib.asynccontextmanager
-async def chromium(
-    binary: str, url: str, profile: Path, log: Path, mic_wav: Path
-) -> AsyncIterator[None]:
-    """Headless Chromium on ``url``, its mic looping ``mic_wav``; its process group dies on exit."""
-    args = [
-        binary,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-extensions",
-        "--mute-audio",
-        f"--user-data-dir={profile}",
-        "--use-fake-device-for-media-stream",
-        "--use-fake-ui-for-media-stream",
-        f"--use-file-for-fake-audio-capture={mic_wav}",
-        "--autoplay-policy=no-user-gesture-required",
-        # The server offers only 127.0.0.1 ICE candidates (voicechat.rtc.loopback), which
-        # Chromium ignores unless told loopback is fine.
-        "--allow-loopback-in-peer-connection",
-        url,
-    ]
-    with log.open("wb") as out:
-        proc = await asyncio.create_subprocess_exec(
-            *args,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=out,
-            stderr=out,
-            start_new_session=True,  # its own process group, so the renderers die with it
-        )
-    try:
-        yield None
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            await asyncio.wait_for(proc.wait(), 10)
-        except TimeoutError:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            await proc.wait()
 
 
 async def collect(backend: AppBackend, log: Path) -> dict[str, dict[str, Any]]:

@@ -1,5 +1,6 @@
 """Write the README's screenshots: the main screen in each shipped theme (120×40), transcribe
-mode, and an 80×24 terminal on a machine without a sound card.
+mode, an 80×24 terminal on a machine without a sound card, and the observer of ``voicechat
+watch``/``proxy`` with two sessions and a problem.
 
     .venv/bin/python -m tests.ui.screenshots          # writes docs/screenshots/*.svg
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from tests.ui.observer.recorded import scene
 from tests.ui.test_snapshots import LARGE, SMALL, scripted_app
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -28,12 +30,23 @@ async def shoot(theme: str, mode: str, name: str, *, size: tuple[int, int] = LAR
     return path
 
 
+async def shoot_observer(second: bool, name: str) -> Path:
+    """``voicechat watch`` with two recorded calls and a problem (tests/ui/observer)."""
+    app, run_before = scene(second)
+    async with app.run_test(size=LARGE) as pilot:
+        await run_before(pilot)
+        app.save_screenshot(filename=name, path=str(OUT))
+    return OUT / name
+
+
 async def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     for theme in ("dark", "light", "high-contrast"):
         print(await shoot(theme, "vad", f"main-{theme}.svg"))
     print(await shoot("dark", "transcribe", "transcribe-dark.svg"))
     print(await shoot("dark", "vad", "small-80x24.svg", size=SMALL, banners=True))
+    print(await shoot_observer(False, "observer-two-sessions.svg"))
+    print(await shoot_observer(True, "observer-live-problem.svg"))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,53 @@
+"""What one session's state makes of recorded events, without a terminal."""
+
+from __future__ import annotations
+
+from tests.ui.observer.recorded import FIXTURES, events
+from voicechat.eventlog.record import LogRecord
+from voicechat.ui.observer.model import ObserverModel
+from voicechat.ui.observer.session_state import MAX_TURNS, SessionState
+
+
+def state_of(name: str) -> SessionState:
+    state = SessionState("s", "s", "sideband", 0.0)
+    for item in events("s", FIXTURES / name):
+        state.add_record(item.record)
+    return state
+
+
+def test_cancelled_responses_keep_their_reason_and_cut_replies_their_position() -> None:
+    state = state_of("beta_webrtc_bill_negotiation_long.jsonl")  # 12 responses, 8 cancelled
+    statuses = [(r.status, r.reason) for r in state.responses.values()]
+    assert len(statuses) == 12
+    assert statuses.count(("cancelled", "turn_detected")) == 8
+    assert ("completed", "") in statuses
+    notes = [t.note for t in state.turns.values() if t.note.startswith("cut off")]
+    assert {"cut off at 4000 ms", "cut off at 0 ms", "cut off at 20 ms"} <= set(notes)
+    users = [t for t in state.turns.values() if t.role == "user" and t.text]
+    assert len(users) == 12 and all(t.final for t in users)  # typed "Hello!" + 11 spoken
+    assert len(state.segments) >= 11 and all(s.stopped_t is not None for s in state.segments)
+
+
+def test_wire_text_is_made_printable_and_state_stays_bounded() -> None:
+    state = SessionState("s", "s", "websocket", 0.0)
+    for i in range(MAX_TURNS + 20):
+        state.add_record(LogRecord(float(i), "", "in", {
+            "type": "response.output_text.delta", "response_id": "r", "item_id": f"item_{i}",
+            "delta": "\x1b[2Jred\x07"}))
+    assert len(state.turns) == MAX_TURNS
+    turn = next(iter(state.turns.values()))
+    assert turn.text == "\\x1b[2Jred\\x07" and "\x1b" not in turn.text
+
+
+def test_events_before_their_session_opened_are_kept_and_closing_is_recorded() -> None:
+    from voicechat.observe.feed import ObservedEvent, SessionClosed, SessionOpened
+
+    model = ObserverModel()
+    record = LogRecord(0.0, "", "in", {"type": "input_audio_buffer.speech_started",
+                                       "item_id": "item_1", "audio_start_ms": 100})
+    assert model.apply(ObservedEvent("ws-1", record)) == "ws-1"
+    model.apply(SessionOpened("ws-1", "ws-1 \x1b[31mGA", "websocket", 0.0))
+    model.apply(SessionClosed("ws-1", "upstream", "1011 server error", 2.0))
+    assert model.order == ["ws-1"] and len(model.sessions["ws-1"].segments) == 1
+    assert model.selector_label("ws-1") == (
+        "1. ws-1 \\x1b[31mGA  ✕ closed by upstream: 1011 server error")
