@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -54,13 +55,15 @@ async def test_watch_shows_another_clients_call_and_leaving_does_not_hang_up(
         call_id = calls[0]
         watch = await asyncio.create_subprocess_exec(
             str(VOICECHAT), "watch", call_id, "--server", server.base_url, "--no-ui",
-            "--record", str(tmp_path / "call.jsonl"), stdin=asyncio.subprocess.PIPE,
+            "--record", str(tmp_path / "call.jsonl"),
+            # stdin at its end at once (as under nohup): a read-only watch keeps watching
+            stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=clean_env())
-        assert watch.stdout is not None and watch.stdin is not None
+        assert watch.stdout is not None
         out = Lines(watch.stdout)
         await until(lambda: out.having(r"response\.done"),
                     lambda: f"the call's response.done in watch's output; saw {out.lines[-10:]}")
-        watch.stdin.close()  # leave
+        watch.send_signal(signal.SIGINT)  # leave
         assert await asyncio.wait_for(watch.wait(), WAIT_S) == 0
         await out.task
         assert out.having(rf"session call {call_id} closed by the watcher")
@@ -127,6 +130,10 @@ async def test_allow_send_sends_stdin_events_and_read_only_does_not(
         expected = r"session\.updated" if allow_send else r"read-only: not sent"
         await until(lambda: out.having(expected), lambda: f"{expected}; saw {out.lines}")
         watch.stdin.close()
+        if not allow_send:  # read-only: the end of stdin is not a reason to stop watching
+            await asyncio.sleep(1.0)
+            assert watch.returncode is None
+            watch.send_signal(signal.SIGINT)
         assert await asyncio.wait_for(watch.wait(), WAIT_S) == 0
         await out.task
         assert server.find_call(call_id) is not None  # leaving did not hang up

@@ -65,12 +65,13 @@ async def test_webrtc_offer_gets_location_sideband_attached_and_hangup_passes() 
             assert opened[0].session == f"call {call_id}"
             await oai.realtime.calls.hangup(call_id)
             await until(lambda: srv.find_call(call_id) is None, "the call to end upstream")
+            # the server closes a call's sideband sockets when it hangs up: the watcher sees
+            # the call end while the proxy still runs
+            closed = await until(lambda: proxy.seen.closed(f"call {call_id}"),
+                                 "the sideband to close with the call")
+            assert closed.by == "upstream"
         finally:
             await pc.close()
-    # our local server keeps a sideband socket open after the call ends; stopping the proxy
-    # detaches it (the real service closes it, which `watch` reports as closed by the upstream)
-    closed = proxy.seen.closed(f"call {call_id}")
-    assert closed is not None and closed.by in ("proxy", "upstream")
     statuses = [(e["path"], e["status"]) for e in proxy.seen.events("proxy")
                 if e.get("type") == "local.proxy.http"]
     assert statuses == [("/v1/realtime/calls", 201),

@@ -45,17 +45,12 @@ def tap_factory(feed: ObserverFeed, clock: Clock) -> Callable[[str], Tap]:
     return make
 
 
-def run_ui(feed: ObserverFeed, title: str, producer: Producer) -> bool:
-    """The observer TUI; it starts ``producer`` on mount and cancels it on exit. ``False``
-    when this build has no observer TUI (then ``--no-ui`` is the way)."""
-    try:
-        from voicechat.ui.observer.app import ObserverApp
-    except ModuleNotFoundError as exc:  # only its absence; a bug inside it still raises
-        if not (exc.name or "").startswith("voicechat.ui.observer"):
-            raise
-        return False
+def run_ui(feed: ObserverFeed, title: str, producer: Producer) -> None:
+    """The observer TUI; it starts ``producer`` on mount and cancels it on exit. A producer
+    that raises is shown in the app as a problem (redacted), and the app stays open."""
+    from voicechat.ui.observer.app import ObserverApp
+
     ObserverApp(feed, title=title, producer=producer).run()
-    return True
 
 
 async def run_lines(feed: ObserverFeed, producer: Producer, out: TextIO,

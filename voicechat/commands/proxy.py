@@ -56,6 +56,8 @@ def run(*, listen: str, upstream: str, record: Path | None, no_ui: bool,
         except OSError as exc:
             failed.append(f"cannot listen on {host}:{port}: {exc.strerror or exc}; pick another "
                           "--listen port (0 = any free port)")
+            if not no_ui:  # the observer shows a failed producer as a problem, on screen
+                raise RuntimeError(failed[-1]) from None
             return
         writer = asyncio.create_task(recordings.run()) if recordings is not None else None
         proxy.say(f"listening on {proxy.base_url}, forwarding to {target.base}; point your app's "
@@ -72,12 +74,11 @@ def run(*, listen: str, upstream: str, record: Path | None, no_ui: bool,
             if recordings is not None:
                 await recordings.aclose(writer)
 
-    title = f"voicechat proxy {host}:{port} → {target.base}"
+    # With port 0 the real port is known only once listening: the proxy's own pane says it.
+    title = f"voicechat proxy {host}:{port} → {target.base}" if port else \
+        f"voicechat proxy → {target.base}"
     if not no_ui:
-        if not run_ui(feed, title, produce):
-            print("voicechat proxy: the observer TUI is not available; use --no-ui",
-                  file=sys.stderr)
-            return 2
+        run_ui(feed, title, produce)
     else:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(run_lines(feed, produce, sys.stdout))

@@ -1,9 +1,11 @@
 """``voicechat watch CALL_ID``: attach to a live WebRTC call's sideband and watch it.
 
 Read-only unless ``--allow-send``: then each stdin line (``--no-ui``) is a JSON client event sent
-to the call (a ``session.update``, say). Ctrl-C, or the end of stdin in ``--no-ui``, detaches:
-only our socket closes, the call goes on. A call that does not exist (or already ended) is one
-clear sentence and exit 1; a bad ``--server`` or a missing key, exit 2.
+to the call (a ``session.update``, say), and the end of stdin detaches. Read-only, a line typed
+is answered with a notice and the end of stdin changes nothing (``watch < /dev/null`` or under
+``nohup`` keeps watching). Ctrl-C detaches: only our socket closes, the call goes on. A call
+that does not exist (or already ended) is one clear sentence and exit 1; a bad ``--server`` or
+a missing key, exit 2.
 """
 
 from __future__ import annotations
@@ -107,6 +109,8 @@ def run(call_id: str, *, server: str, record: Path | None, no_ui: bool, allow_se
                     ws = await attach(http, target.ws_url(target.sideband_path(call_id)), headers)
                 except SidebandError as exc:
                     failed.append(f"cannot watch call {call_id} on {target.base}: {exc}")
+                    if not no_ui:  # the observer shows a failed producer as a problem
+                        raise RuntimeError(failed[-1]) from None
                     return
                 tap = make_tap(session)
                 tap.open(f"{session} on {target.base} (sideband"
@@ -119,16 +123,19 @@ def run(call_id: str, *, server: str, record: Path | None, no_ui: bool, allow_se
     async def _watch(sideband: Sideband, tap: Tap) -> None:
         follow = asyncio.create_task(sideband.follow())
         waiting = {follow}
+        tasks = {follow}
         if no_ui:
             sender = asyncio.create_task(_send_lines(stdin_lines(asyncio.get_running_loop()),
                                                      sideband, tap, allow_send))
-            waiting.add(sender)
+            tasks.add(sender)
+            if allow_send:  # the end of what we were asked to send is the end of the watch
+                waiting.add(sender)
         try:
             await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for task in waiting:
+            for task in tasks:
                 task.cancel()
-            for task in waiting:
+            for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
             if follow.done() and not follow.cancelled() and follow.exception() is None:
@@ -142,9 +149,8 @@ def run(call_id: str, *, server: str, record: Path | None, no_ui: bool, allow_se
     if no_ui:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(run_lines(feed, produce, sys.stdout))
-    elif not run_ui(feed, title, produce):
-        print("voicechat watch: the observer TUI is not available; use --no-ui", file=sys.stderr)
-        return 2
+    else:
+        run_ui(feed, title, produce)
     if failed:
         print(f"voicechat watch: {failed[0]}", file=sys.stderr)
         return 1

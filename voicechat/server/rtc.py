@@ -61,6 +61,9 @@ class RtcCall:
         self._closer: asyncio.Task[None] | None = None
         self._on_closed = on_closed
         self._closing = False
+        #: set once the call is hung up: its sideband sockets close then, so a watcher sees
+        #: the call end instead of a socket that stays open on nothing
+        self.ended = asyncio.Event()
         self.started = False
         self.opened_at = time.monotonic()
         #: ICE and DTLS came up: the call is no longer pending (see ``server/call_limits.py``)
@@ -188,6 +191,7 @@ class RtcCall:
         self.track.stop()
         with contextlib.suppress(Exception):
             await self.pc.close()
+        self.ended.set()
         self._on_closed(self)
         log.info(
             "session %s closed after %.1fs (call %s): responses=%d commits=%d errors=%d",

@@ -18,7 +18,7 @@ import logging
 import time
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 from voicechat.protocol import errors
 from voicechat.protocol.dialect import Dialect
@@ -176,6 +176,13 @@ async def sideband_handler(
             queue.put(text)
 
     remove = call.add_listener(listen)
+
+    async def close_when_the_call_ends() -> None:
+        await call.ended.wait()
+        # What the call said last goes out before the close frame; the reader loop then ends.
+        queue.put_close(WSCloseCode.OK, b"the call ended")
+
+    closer = asyncio.ensure_future(close_when_the_call_ends())
     try:
         async for msg in ws:
             if queue.failed:
@@ -186,6 +193,9 @@ async def sideband_handler(
                 break
     finally:
         remove()
+        closer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await closer
         await queue.stop()
     return ws
 
