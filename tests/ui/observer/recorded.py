@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from voicechat.doctor.live import LiveDoctor
 from voicechat.eventlog import read_entries
 from voicechat.eventlog.record import LogRecord
 from voicechat.observe.feed import (
@@ -27,12 +28,6 @@ BETA_CALL = FIXTURES / "beta_webrtc_bill_negotiation_short.jsonl"  # typed "Hell
 GA_CALL = FIXTURES / "ga_webrtc_persona_hangs_up.json"  # GA WebRTC, in and out events
 GA_WS = FIXTURES / "ga_websocket_sip_gateway_excerpt.jsonl"  # speech, response in progress
 
-PROBLEM = ProblemSeen(
-    "rtc_beta", "turn-detection-cuts-replies", "Replies are cut off by server VAD",
-    "conversation.item.truncated at 1860 ms after speech_started", "raise the VAD threshold",
-    3.9)
-
-
 def events(session: str, path: Path) -> list[ObservedEvent]:
     out = []
     for i, entry in enumerate(read_entries(path)):
@@ -41,14 +36,38 @@ def events(session: str, path: Path) -> list[ObservedEvent]:
     return out
 
 
+def real_problems(session: str, path: Path) -> list[ProblemSeen]:
+    """What the doctor's rules find live in a recorded session (the real rules and wording)."""
+    doctor = LiveDoctor()
+    found = []
+    t = 0.0
+    for item in events(session, path):
+        record = item.record
+        t = record.t
+        found += [ProblemSeen(session, o.rule, o.title, o.detail, o.fix, t)
+                  for o in doctor.feed(t, record.dir, record.event)]
+    return found + [ProblemSeen(session, o.rule, o.title, o.detail, o.fix, t)
+                    for o in doctor.finish()]
+
+
+_GA_PROBLEMS = {p.rule_id: p for p in real_problems("rtc_ga", GA_CALL)}
+#: The GA call commits an empty buffer (found on the server's error).
+PROBLEM = _GA_PROBLEMS["commit-too-small"]
+#: The GA call cancels when no response is active (found on the next error); tests publish it
+#: later, to see a problem arrive while its session is on screen.
+LIVE_PROBLEM = _GA_PROBLEMS["cancel-without-response"]
+
+
 def two_sessions() -> list[ObservedItem]:
-    """A beta call (closed by the app) with a problem, then a GA call still open."""
+    """A beta call (closed by the app, no problem), then a GA call still open, with the problem
+    the doctor's rules found in it."""
     items: list[ObservedItem] = [
         SessionOpened("rtc_beta", "rtc_beta beta WebRTC from 127.0.0.1:50312", "sideband", 0.0)]
     items += events("rtc_beta", BETA_CALL)
-    items += [PROBLEM, SessionClosed("rtc_beta", "app", "hung up", 7.5),
+    items += [SessionClosed("rtc_beta", "app", "hung up", 7.5),
               SessionOpened("rtc_ga", "rtc_ga GA WebRTC from 127.0.0.1:50340", "sideband", 8.0)]
     items += events("rtc_ga", GA_CALL)
+    items.append(PROBLEM)
     return items
 
 
@@ -81,12 +100,6 @@ class FakeProducer:
             self.cancelled = True
             raise
 
-
-
-LIVE_PROBLEM = ProblemSeen(
-    "rtc_ga", "never-truncated", "Playback is never truncated after a barge-in",
-    "speech_started at t=9.900s during playback; no conversation.item.truncate followed",
-    "send conversation.item.truncate with audio_end_ms when the user interrupts", 10.0)
 
 
 def scene(second: bool = False) -> tuple[Any, Callable[[Any], Awaitable[None]]]:

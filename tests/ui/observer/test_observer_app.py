@@ -12,12 +12,18 @@ from typing import Any
 from textual.pilot import Pilot
 from textual.widgets import OptionList
 
-from tests.ui.observer.recorded import GA_WS, FakeProducer, events, two_sessions
+from tests.ui.observer.recorded import (
+    GA_WS,
+    LIVE_PROBLEM,
+    PROBLEM,
+    FakeProducer,
+    events,
+    two_sessions,
+)
 from voicechat.eventlog.record import LogRecord
 from voicechat.observe.feed import (
     ObservedEvent,
     ObserverFeed,
-    ProblemSeen,
     SessionClosed,
     SessionOpened,
 )
@@ -77,10 +83,9 @@ async def test_two_sessions_transcript_vad_responses_and_a_live_problem() -> Non
         vad = shown(app, VadPane)
         assert "▶ 3.700s  ■ 4.000s  audio 2900–3520 ms (0.62 s)" in vad
         assert "7.000s completed resp_BaU77uJHI9v4UKjkUkgyG" in shown(app, ResponsePane)
-        problems = shown(app, ProblemsPane)
-        assert "[turn-detection-cuts-replies] Replies are cut off by server VAD" in problems
-        assert "evidence: conversation.item.truncated at 1860 ms" in problems
-        assert "fix: raise the VAD threshold" in problems
+        # The beta call had no problem: none shows (the GA call's stays with the GA call).
+        assert not app.query_one(ProblemsPane).display or PROBLEM.rule_id not in \
+            shown(app, ProblemsPane)
         assert "closed by app" in str(app.query_one(StatusLine).render())
         flows = app._flows
         assert flows["rtc_beta"].records_added == 72 and flows["rtc_beta"].display
@@ -97,17 +102,19 @@ async def test_two_sessions_transcript_vad_responses_and_a_live_problem() -> Non
         transcript = shown(app, TranscriptPane)
         assert "Assistant: Can I take your account number and the email address" in transcript
         assert "▶ 9.900s  ■ 10.000s  audio 23500–29020 ms (5.52 s)" in shown(app, VadPane)
-        assert not app.query_one(ProblemsPane).display or "turn-detection" not in \
-            shown(app, ProblemsPane)
+        problems = shown(app, ProblemsPane)
+        assert PROBLEM.rule_id == "commit-too-small"  # the doctor's own rule, found live
+        assert f"[{PROBLEM.rule_id}] {PROBLEM.title}" in problems
+        assert f"evidence: {PROBLEM.evidence}" in problems
+        assert f"fix: {PROBLEM.fix.splitlines()[0]}" in problems
 
         # A problem the rule engine sees while this session is open appears at once.
-        producer.later = [ProblemSeen("rtc_ga", "never-truncated", "Playback is never truncated",
-                                      "barge-in at t=9.9s; no conversation.item.truncate",
-                                      "send conversation.item.truncate on barge-in", 10.0)]
+        producer.later = [LIVE_PROBLEM]
         producer.release.set()
-        await until(pilot, lambda: "never-truncated" in shown(app, ProblemsPane), "live problem")
+        await until(pilot, lambda: "cancel-without-response" in shown(app, ProblemsPane),
+                    "live problem")
         assert app.query_one(ProblemsPane).display
-        assert "fix: send conversation.item.truncate on barge-in" in shown(app, ProblemsPane)
+        assert f"fix: {LIVE_PROBLEM.fix.splitlines()[0]}" in shown(app, ProblemsPane)
 
         # 1 goes back to the first session; p cycles backwards; a click in the list selects.
         await pilot.press("1")
