@@ -87,7 +87,7 @@ class VoiceChatApp(App[int]):
     AUTO_FOCUS = None  # letters are hotkeys: nothing that eats them is focused at start
     CSS = APP_CSS
     BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = list(
-        keys.BINDINGS
+        keys.app_bindings()
     )
 
     def __init__(
@@ -152,7 +152,7 @@ class VoiceChatApp(App[int]):
         for warning in self.themes.install(self, self._requested_theme):
             self._warn(warning)
         if self._user_keymap:
-            self.set_keymap(self._user_keymap)
+            self.set_keymap(keys.app_keymap(self._user_keymap))
         self._unsubscribe = self.handle.subscribe(self._on_record)
         self.sync()
         self._poll_timer = self.set_interval(self._poll_interval, self._tick)
@@ -260,6 +260,10 @@ class VoiceChatApp(App[int]):
     def action_talk(self) -> None:
         self.talk_key.pressed(self.state.mic_state, self.state.ptt_style)
 
+    def action_talk_hold(self) -> None:
+        """The talk key once it is hold-to-talk (its own binding for the footer's label)."""
+        self.action_talk()
+
     def on_key_event_types_reported(self, message: key_release.KeyEventTypesReported) -> None:
         """Arrives before the first repeat or release, so a held key never toggles."""
         self.use_hold_to_talk()
@@ -280,7 +284,7 @@ class VoiceChatApp(App[int]):
         """Hide what the mode has no use for (footer and palette), and Dismiss with no banner."""
         if action == "dismiss_problems":
             return self.problems.shown
-        return keys.action_available(action, self.state.mode)
+        return self.talk_key.enabled(action) and keys.action_available(action, self.state.mode)
 
     def action_mute(self) -> None:
         self.handle.toggle_mute()

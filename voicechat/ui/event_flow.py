@@ -310,19 +310,29 @@ class EventFlow(ScrollView, can_focus=True):
         declared ``layout=True``), and a new line arrives with nearly every event: profiling the
         streaming benchmark showed those relayouts, each followed by a full-screen composite, as
         the pane's largest cost. The pane's box is fixed by CSS, so only its scrollbar depends
-        on the line count. This is the path Textual itself takes in ``Widget._size_updated``
-        when no layout is wanted (``set_reactive`` + ``_scroll_update``, textual 8.2.8, pinned);
-        a scrollbar that appears or disappears still schedules the layout it needs.
+        on the line count. So, with public means only: while the scrollbar neither appears nor
+        disappears, the size is stored with ``set_reactive`` (no layout) and the scrollbar is
+        told the new extent through its own reactives; a change that shows or hides the
+        scrollbar (once per session, typically) assigns ``virtual_size`` and gets its layout.
         """
         # lines are cropped to the width (no horizontal scrolling): width 0 never overflows
         size = Size(0, len(self._visible))
         if size == self.virtual_size:
             return
-        if not self.is_mounted or not self.container_size:
+        view_height = self.container_size.height
+        if not self.is_mounted or not view_height:
             self.virtual_size = size  # not laid out yet: let Textual do the first layout
             return
+        if (size.height > view_height) != self.show_vertical_scrollbar:
+            self.virtual_size = size  # the scrollbar comes or goes: that needs the layout
+            return
         self.set_reactive(EventFlow.virtual_size, size)
-        self._scroll_update(size)
+        if self.show_vertical_scrollbar:
+            bar = self.vertical_scrollbar
+            bar.window_virtual_size = size.height
+            bar.window_size = view_height
+        if self.scroll_y > self.max_scroll_y:  # fewer lines (a filter, a clear)
+            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
         self.refresh()
 
 
