@@ -108,7 +108,8 @@ async def test_live_transcript_grows_in_steps(layouts: list[Screen[Any]]) -> Non
         text = str(live.render())
         assert text.startswith("Assistant: word0 ") and "word59" in text
         # every delta, in order, in what is drawn (the wrapped lines, not only the text)
-        drawn = " ".join(strip.text.strip() for strip in live.render_lines(live.region.reset_offset))
+        lines = live.render_lines(live.region.reset_offset)
+        drawn = " ".join(strip.text.strip() for strip in lines)
         assert drawn.split()[1:61] == [f"word{i}" for i in range(60)]
 
 
