@@ -111,6 +111,7 @@ class EventFlow(ScrollView, can_focus=True):
         self._model = EventRows(max_lines)
         self._cursor: int | None = None  # index into the visible rows; None = following
         self._follow_pending = False
+        self._size_settled = False  # True when the scroll machinery knows the line count
         self.records_added = 0
         self._styles: LineStyles | None = None
         self._painter = RowPainter()
@@ -274,19 +275,31 @@ class EventFlow(ScrollView, can_focus=True):
         self.refresh()
 
     def on_resize(self, event: events.Resize) -> None:
+        self._size_settled = True  # laid out: container and virtual sizes agree again
         self._update_size()
 
     # --- internals ------------------------------------------------------------------------
 
     def _follow(self) -> None:
-        """Keep the newest line in view (unless a line is selected): once per refresh, not per
-        event, so a flood of events schedules one scroll."""
-        if self._cursor is None and not self._follow_pending:
+        """Keep the newest line in view (unless a line is selected).
+
+        When the line count is already known to the scroll machinery (no layout pending, see
+        ``_update_size``) the scroll happens now, in the same frame as the new lines; deferring
+        it past the refresh drew every batch twice, first unscrolled. After a layout-changing
+        update it waits for that refresh, once however many events arrive."""
+        if self._cursor is not None:
+            return
+        if self._size_settled:
+            if self.scroll_y != self.max_scroll_y:
+                self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+            return
+        if not self._follow_pending:
             self._follow_pending = True
             self.call_after_refresh(self._scroll_to_end)
 
     def _scroll_to_end(self) -> None:
         self._follow_pending = False
+        self._size_settled = True  # after the refresh: the layout it waited for is done
         if self._cursor is None:
             self.scroll_end(animate=False, immediate=True, x_axis=False)
 
@@ -320,12 +333,14 @@ class EventFlow(ScrollView, can_focus=True):
         if size == self.virtual_size:
             return
         view_height = self.container_size.height
+        self._size_settled = False  # until the layout this assignment schedules is done
         if not self.is_mounted or not view_height:
             self.virtual_size = size  # not laid out yet: let Textual do the first layout
             return
         if (size.height > view_height) != self.show_vertical_scrollbar:
             self.virtual_size = size  # the scrollbar comes or goes: that needs the layout
             return
+        self._size_settled = True
         self.set_reactive(EventFlow.virtual_size, size)
         if self.show_vertical_scrollbar:
             bar = self.vertical_scrollbar
