@@ -46,6 +46,7 @@ from voicechat.eventlog.record import LogRecord
 from voicechat.protocol.text import printable
 from voicechat.ui.event_paint import LineStyles, RowPainter
 from voicechat.ui.event_rows import EventRows, FilterMode, Row
+from voicechat.ui.fold_repaint import FoldRepaints
 
 
 class EventFlow(ScrollView, can_focus=True):
@@ -112,6 +113,7 @@ class EventFlow(ScrollView, can_focus=True):
         self._cursor: int | None = None  # index into the visible rows; None = following
         self._follow_pending = False
         self._size_settled = False  # True when the scroll machinery knows the line count
+        self._folds = FoldRepaints(self._repaint_row, self.set_timer)
         self.records_added = 0
         self._styles: LineStyles | None = None
         self._painter = RowPainter()
@@ -281,12 +283,9 @@ class EventFlow(ScrollView, can_focus=True):
     # --- internals ------------------------------------------------------------------------
 
     def _follow(self) -> None:
-        """Keep the newest line in view (unless a line is selected).
-
-        When the line count is already known to the scroll machinery (no layout pending, see
-        ``_update_size``) the scroll happens now, in the same frame as the new lines; deferring
-        it past the refresh drew every batch twice, first unscrolled. After a layout-changing
-        update it waits for that refresh, once however many events arrive."""
+        """Keep the newest line in view (unless a line is selected): in the same frame as the
+        new lines when no layout is pending (deferring it drew every batch twice), else after
+        that refresh, once however many events arrive."""
         if self._cursor is not None:
             return
         if self._size_settled:
@@ -304,12 +303,14 @@ class EventFlow(ScrollView, can_focus=True):
             self.scroll_end(animate=False, immediate=True, x_axis=False)
 
     def _refresh_row(self, row: Row) -> None:
-        """Repaint a fold whose count grew: only its own line, and only if it is on screen.
+        """A fold's count grew: repaint its line, at most every ``FOLD_REPAINT_S`` seconds
+        (:mod:`voicechat.ui.fold_repaint`). A whole-widget refresh per batch repainted every
+        visible row for one changed number."""
+        if row.shown_in(self._model.filter):
+            self._folds.grew(row)
 
-        While a response streams nearly every event is a delta folded into one line; a
-        whole-widget refresh per batch repainted every visible row for one changed number."""
-        if not row.shown_in(self._model.filter):
-            return
+    def _repaint_row(self, row: Row) -> None:
+        """Repaint one row if it is on screen."""
         top = int(self.scroll_offset.y)
         for index in range(top, min(len(self._visible), top + self.size.height)):
             if self._visible[index] is row:
@@ -319,14 +320,12 @@ class EventFlow(ScrollView, can_focus=True):
     def _update_size(self) -> None:
         """Tell the scroll machinery how many lines there are, without a screen relayout.
 
-        Assigning ``virtual_size`` schedules a layout of the whole screen (the reactive is
-        declared ``layout=True``), and a new line arrives with nearly every event: profiling the
-        streaming benchmark showed those relayouts, each followed by a full-screen composite, as
-        the pane's largest cost. The pane's box is fixed by CSS, so only its scrollbar depends
-        on the line count. So, with public means only: while the scrollbar neither appears nor
-        disappears, the size is stored with ``set_reactive`` (no layout) and the scrollbar is
-        told the new extent through its own reactives; a change that shows or hides the
-        scrollbar (once per session, typically) assigns ``virtual_size`` and gets its layout.
+        Assigning ``virtual_size`` lays out the whole screen (``layout=True`` reactive), once per
+        new line: profiling showed those relayouts, each with a full composite, as the pane's
+        largest cost. The pane's box is fixed by CSS; only its scrollbar depends on the count.
+        So (public means only) the size is stored with ``set_reactive`` and the scrollbar gets
+        the extent through its own reactives; only a scrollbar that comes or goes (about once
+        per session) assigns ``virtual_size`` and gets its layout.
         """
         # lines are cropped to the width (no horizontal scrolling): width 0 never overflows
         size = Size(0, len(self._visible))
