@@ -39,14 +39,18 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=float, default=120.0, help="streaming seconds (120)")
+    parser.add_argument("--duration", type=float, default=60.0, help="streaming seconds (60)")
     parser.add_argument("--idle", type=float, default=10.0, help="idle seconds (10)")
     parser.add_argument("--rate", type=float, default=50.0, help="deltas per second (50)")
     parser.add_argument("--turn-deltas", type=int, default=40, help="deltas per turn (40)")
     parser.add_argument("--size", default="120x36", help="terminal size COLSxROWS")
     parser.add_argument("--no-event-pane", action="store_true",
                         help="do not feed the event-flow pane (to attribute its share)")
+    parser.add_argument("--split", type=float, default=20.0,
+                        help="seconds of a third, profiled run that splits the cost (0: skip)")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--baseline", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--profile", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
@@ -60,31 +64,97 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+class Feeder:
+    """What the stream phase drives: the real app on the scripted handle, or the baseline."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.extra: dict[str, Any] = {}
+
+    def start_turn(self, turn: int) -> None:
+        raise NotImplementedError
+
+    def delta(self, turn: int, word: str) -> None:
+        raise NotImplementedError
+
+    def finish_turn(self, turn: int) -> None:
+        raise NotImplementedError
+
+
+class AppFeeder(Feeder):
+    """The real app (``VoiceChatApp``) with the real core behind the UI tests' scripted handle."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        super().__init__(args)
+        from tests.ui import fakes
+        from voicechat.ui.app import VoiceChatApp
+
+        self.fakes = fakes
+        self.handle = fakes.ScriptedHandle(level=0.3, clock=time.monotonic())
+        self.app: Any = VoiceChatApp(self.handle)
+        if args.no_event_pane:
+            from voicechat.ui.event_flow import EventFlow
+
+            EventFlow.add_record = lambda self, record: None  # type: ignore[method-assign]
+
+    def feed(self, events: list[dict[str, Any]]) -> None:
+        for event in events:
+            self.handle.clock = time.monotonic()
+            self.handle.server(event)
+        self.handle.advance(0, mic_ms=0)
+
+    def start_turn(self, turn: int) -> None:
+        f = self.fakes
+        previous = f"item_u{turn}"
+        self.feed([*f.user_speech(previous), f.user_transcript(previous, f"question {turn}"),
+                   *f.response_start(f"resp_{turn}", f"item_a{turn}", previous)])
+
+    def delta(self, turn: int, word: str) -> None:
+        self.feed(self.fakes.deltas(f"resp_{turn}", f"item_a{turn}", [word]))
+
+    def finish_turn(self, turn: int) -> None:
+        self.feed(self.fakes.finish_turn(f"resp_{turn}", f"item_a{turn}", "…"))
+        self.extra["entries"] = len(self.handle.view.entries)
+        self.extra["records"] = len(self.handle.records)
+
+
+class BaselineFeeder(Feeder):
+    """The same-run baseline: a minimal Textual app, one ``Static`` showing the streamed text,
+    updated on every delta (without relayout) on the same pty: what Textual itself costs to
+    repaint streaming text at this rate here, whatever the machine's load."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        super().__init__(args)
+        from textual.app import App, ComposeResult
+        from textual.widgets import Static
+
+        self.words: list[str] = []
+
+        class Minimal(App[None]):
+            CSS = "Static { height: 1fr; }"
+
+            def compose(self) -> ComposeResult:
+                yield Static("", id="text")
+
+        self.app = Minimal()
+        self.static_type = Static
+
+    def start_turn(self, turn: int) -> None:
+        self.words = []
+
+    def delta(self, turn: int, word: str) -> None:
+        self.words.append(word)
+        self.app.query_one("#text", self.static_type).update("".join(self.words), layout=False)
+
+    def finish_turn(self, turn: int) -> None:
+        pass
+
+
 def run_child(args: argparse.Namespace) -> None:
     sys.path.insert(0, str(ROOT))
-    from tests.ui.fakes import (
-        ScriptedHandle,
-        deltas,
-        finish_turn,
-        response_start,
-        user_speech,
-        user_transcript,
-    )
-    from voicechat.ui.app import VoiceChatApp
-
-    handle = ScriptedHandle(level=0.3, clock=time.monotonic())
-    app = VoiceChatApp(handle)
-    if args.no_event_pane:
-        from voicechat.ui.event_flow import EventFlow
-
-        EventFlow.add_record = lambda self, record: None  # type: ignore[method-assign]
+    feeder: Feeder = BaselineFeeder(args) if args.baseline else AppFeeder(args)
+    app = feeder.app
     result: dict[str, Any] = {}
-
-    def feed(events: list[dict[str, Any]]) -> None:
-        for event in events:
-            handle.clock = time.monotonic()
-            handle.server(event)
-        handle.advance(0, mic_ms=0)
 
     async def heartbeat(samples: list[float], stop: asyncio.Event) -> None:
         period = 0.02
@@ -111,12 +181,17 @@ def run_child(args: argparse.Namespace) -> None:
         lag: list[float] = []
         stop = asyncio.Event()
         beat = asyncio.create_task(heartbeat(lag, stop))
+        profile = None
+        if args.profile:
+            import cProfile
+
+            profile = cProfile.Profile()
+            profile.enable()
         cpu0, wall0 = time.process_time(), time.perf_counter()
         interval = 1.0 / args.rate
         total = int(args.duration * args.rate)
         turn, in_turn, sent, late = 0, 0, 0, 0
-        feed([*user_speech("item_u0"), user_transcript("item_u0", "question 0"),
-              *response_start("resp_0", "item_a0", "item_u0")])
+        feeder.start_turn(0)
         start = time.perf_counter()
         while sent < total:
             due = start + sent * interval
@@ -124,25 +199,31 @@ def run_child(args: argparse.Namespace) -> None:
             if wait > 0:
                 await asyncio.sleep(wait)
             else:
-                late += 1
-            feed(deltas(f"resp_{turn}", f"item_a{turn}", [f"word{sent} "]))
+                late += 1  # its time had passed before the loop got to it
+            feeder.delta(turn, f"word{sent} ")
             sent += 1
             in_turn += 1
             if in_turn >= args.turn_deltas:
-                feed(finish_turn(f"resp_{turn}", f"item_a{turn}", "…"))
+                feeder.finish_turn(turn)
                 turn += 1
                 in_turn = 0
-                feed([*user_speech(f"item_u{turn}"),
-                      user_transcript(f"item_u{turn}", f"question {turn}"),
-                      *response_start(f"resp_{turn}", f"item_a{turn}", f"item_u{turn}")])
+                feeder.start_turn(turn)
         wall = time.perf_counter() - wall0
         result["stream_cpu"] = 100 * (time.process_time() - cpu0) / wall
+        if profile is not None:
+            profile.disable()
+            from bench.tui_split import entry_points, own_top, split
+
+            result["split"] = split(profile)
+            if os.environ.get("BENCH_TUI_PROFILE"):  # for a closer look with pstats
+                profile.dump_stats(os.environ["BENCH_TUI_PROFILE"])
+            result["entry_points"] = entry_points(profile)
+            result["own_top"] = own_top(profile)
+        result.update(feeder.extra)
         result["stream_wall"] = wall
         result["deltas"] = sent
         result["turns"] = turn
         result["late_deltas"] = late
-        result["entries"] = len(handle.view.entries)
-        result["records"] = len(handle.records)
         stop.set()
         await beat
         result["lag"] = lag
@@ -159,7 +240,9 @@ def run_child(args: argparse.Namespace) -> None:
 # --- parent: a pty to host the child, then the report -----------------------------------------
 
 
-def run_parent(args: argparse.Namespace) -> int:
+def spawn(args: argparse.Namespace, flags: list[str], duration: float,
+          idle: float) -> tuple[dict[str, Any], int] | None:
+    """Run one child on a fresh pty; its result and the bytes it drew (None if it failed)."""
     cols, rows = (int(x) for x in args.size.split("x"))
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "result.json"
@@ -167,9 +250,9 @@ def run_parent(args: argparse.Namespace) -> int:
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
         env = {**os.environ, "TERM": "xterm-256color", "COLORTERM": "truecolor"}
         env.pop("NO_COLOR", None)
-        cmd = [sys.executable, __file__, "--child", str(out), "--duration", str(args.duration),
-               "--idle", str(args.idle), "--rate", str(args.rate),
-               "--turn-deltas", str(args.turn_deltas)]
+        cmd = [sys.executable, __file__, "--child", str(out), "--duration", str(duration),
+               "--idle", str(idle), "--rate", str(args.rate),
+               "--turn-deltas", str(args.turn_deltas), *flags]
         if args.no_event_pane:
             cmd.append("--no-event-pane")
         proc = subprocess.Popen(cmd, stdin=slave, stdout=slave, stderr=slave, env=env,
@@ -190,29 +273,63 @@ def run_parent(args: argparse.Namespace) -> int:
         reader = threading.Thread(target=drain, daemon=True)
         reader.start()
         try:
-            code = proc.wait(timeout=args.duration + args.idle + 60)
+            code = proc.wait(timeout=duration + idle + 60)
         except subprocess.TimeoutExpired:
             proc.kill()
             print("bench_tui: the app did not finish in time", file=sys.stderr)
-            return 1
+            return None
         finally:
             os.close(master)
         if code != 0 or not out.exists():
             print(f"bench_tui: the app exited with {code} and no result", file=sys.stderr)
-            return 1
-        result = json.loads(out.read_text())
+            return None
+        return json.loads(out.read_text()), written[0]
 
+
+def load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def lag_line(lag: list[float]) -> str:
+    return (f"p50 {statistics.median(lag):.1f} ms, p95 {percentile(lag, 0.95):.1f} ms, "
+            f"p99 {percentile(lag, 0.99):.1f} ms, max {max(lag):.1f} ms")
+
+
+def run_parent(args: argparse.Namespace) -> int:
+    print(f"load average before: {load()}")
+    base = spawn(args, ["--baseline"], args.duration, args.idle)
+    main = spawn(args, [], args.duration, args.idle)
+    if base is None or main is None:
+        return 1
+    (b, _), (result, written) = base, main
+    print(f"load average after the runs: {load()}")
     lag, idle_lag = result["lag"], result["idle_lag"]
-    print(f"terminal {cols}x{rows}, {args.rate:g} deltas/s for {result['stream_wall']:.0f} s, "
-          f"{result['turns']} turns ({result['entries']} transcript entries, "
-          f"{result['records']} events in the pane), {written[0] / 1e6:.1f} MB drawn")
+    print(f"terminal {args.size}, {args.rate:g} deltas/s for {result['stream_wall']:.0f} s, "
+          f"{result['turns']} turns ({result.get('entries', 0)} transcript entries, "
+          f"{result.get('records', 0)} events in the pane), {written / 1e6:.1f} MB drawn")
     print(f"idle CPU:            {result['idle_cpu']:5.1f} % of one core "
-          f"(heartbeat p99 {percentile(idle_lag, 0.99):.1f} ms)")
-    print(f"streaming CPU:       {result['stream_cpu']:5.1f} % of one core")
-    print(f"loop lag (20 ms hb): p50 {statistics.median(lag):.1f} ms, "
-          f"p95 {percentile(lag, 0.95):.1f} ms, p99 {percentile(lag, 0.99):.1f} ms, "
-          f"max {max(lag):.1f} ms over {len(lag)} beats")
-    print(f"deltas sent late:    {result['late_deltas']} of {result['deltas']}")
+          f"(baseline {b['idle_cpu']:.1f} %; heartbeat p99 {percentile(idle_lag, 0.99):.1f} ms)")
+    ratio = result["stream_cpu"] / b["stream_cpu"] if b["stream_cpu"] else float("nan")
+    print(f"streaming CPU:       {result['stream_cpu']:5.1f} % of one core "
+          f"(baseline {b['stream_cpu']:.1f} %: {ratio:.2f}x)")
+    print(f"loop lag (20 ms hb): {lag_line(lag)} over {len(lag)} beats")
+    print(f"  baseline lag:      {lag_line(b['lag'])}")
+    print(f"deltas sent late:    {result['late_deltas']} of {result['deltas']} "
+          f"(baseline {b['late_deltas']})")
+    if args.split > 0:
+        profiled = spawn(args, ["--profile"], args.split, 1.0)
+        if profiled is None:
+            return 1
+        split, top = profiled[0]["split"], profiled[0]["own_top"]
+        total = sum(split.values()) or 1.0
+        print(f"where the loop thread's time goes ({args.split:g} s under cProfile, which "
+              f"slows it; shares of {total:.1f} s):")
+        print("  " + ", ".join(f"{name} {100 * sec / total:.0f} %"
+                               for name, sec in sorted(split.items(), key=lambda kv: -kv[1])))
+        print("  under (cumulative, nested): " + ", ".join(
+            f"{name} {100 * sec / total:.0f} %"
+            for name, sec in sorted(profiled[0]["entry_points"].items(), key=lambda kv: -kv[1])))
+        print("  most own time: " + "; ".join(f"{name} {sec:.2f} s" for name, sec in top[:8]))
     return 0
 
 

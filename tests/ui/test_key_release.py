@@ -231,8 +231,9 @@ def status_text(app: VoiceChatApp) -> str:
 
 
 def footer_talk_label(app: VoiceChatApp) -> str:
+    """The talk key's label in the footer: exactly one of its two bindings is active."""
     [label] = [active.binding.description for active in app.screen.active_bindings.values()
-               if active.binding.id == keys.TALK]
+               if active.binding.id in {keys.TALK, keys.TALK_HOLD}]
     return label
 
 

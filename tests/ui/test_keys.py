@@ -34,3 +34,30 @@ async def test_remapped_key_works_and_old_one_does_not() -> None:
         assert "talk_pressed" in handle.calls
         footer_keys = {k for k, b in app.active_bindings.items() if b.binding.id == "mute"}
         assert footer_keys == {"k"}
+
+
+async def test_a_remapped_talk_key_keeps_working_and_relabelled_after_hold_to_talk() -> None:
+    """The talk key is bound twice (toggle and hold labels): a user's remap moves both, exactly
+    one is in the footer, and the key talks in either mode."""
+    handle = ScriptedHandle(mode="ptt")
+    app = make_app(handle, keymap={"talk": "k"})
+    async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()
+        app.sync()
+        await pilot.pause()
+
+        def footer() -> list[tuple[str, str | None]]:
+            return [(key, active.binding.description)
+                    for key, active in app.screen.active_bindings.items()
+                    if active.binding.id in {"talk", "talk_hold"}]
+
+        assert footer() == [("k", "Talk (toggle)")]
+        await pilot.press("k")
+        assert handle.calls.count("talk_pressed") == 1
+        app.use_hold_to_talk()
+        await pilot.pause()
+        assert footer() == [("k", "Talk (hold)")]
+        await pilot.press("k")
+        assert handle.calls.count("talk_pressed") == 2
+        await pilot.press("space")  # the default key is not bound any more
+        assert handle.calls.count("talk_pressed") == 2

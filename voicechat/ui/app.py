@@ -6,8 +6,12 @@ Data flow, and why:
   from the session core) and ``handle.input_level`` from a 20 Hz poll, and sends user commands
   as method calls on the handle. Nothing is pushed to the UI per audio frame.
 * LogRecords from ``handle.subscribe`` arrive on the loop thread (one per event); the callback
-  only appends to a list, and the same poll hands the batch to the event-flow pane. That
-  coalesces a delta flood into one repaint per tick (:mod:`voicechat.ui.screen_sync`).
+  only appends to a list, and the poll hands the batch to the event-flow pane. That coalesces
+  a delta flood into one repaint per frame (:mod:`voicechat.ui.screen_sync`).
+* Frames: the status bar (mic meter) is polled at 20 Hz and repaints only when it changed; the
+  transcript, timeline and event pane are brought up to date together at 10 Hz, so a streaming
+  answer costs one frame per 100 ms, not one per widget per tick (bench/bench_tui.py: every
+  frame re-composites the screen region spanning the changed widgets).
 * Only the loop thread touches widgets.
 * Problems (no device, server unreachable, rejected config, expired key) become a banner with
   the fix, one line each, never a traceback; the app stays open so the user can read it and quit.
@@ -52,7 +56,7 @@ from voicechat.ui.widgets.transcript import Transcript
 from voicechat.ui.widgets.vad_timeline import VadTimeline
 
 POLL_HZ = 20.0
-EVENT_PANE_EVERY = 2  # poll ticks per event-pane update (10 Hz)
+CONTENT_EVERY = 2  # poll ticks per transcript/timeline/event-pane update (10 Hz)
 
 APP_CSS = """
 Screen { layout: vertical; }
@@ -87,7 +91,7 @@ class VoiceChatApp(App[int]):
     AUTO_FOCUS = None  # letters are hotkeys: nothing that eats them is focused at start
     CSS = APP_CSS
     BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = list(
-        keys.BINDINGS
+        keys.app_bindings()
     )
 
     def __init__(
@@ -152,7 +156,7 @@ class VoiceChatApp(App[int]):
         for warning in self.themes.install(self, self._requested_theme):
             self._warn(warning)
         if self._user_keymap:
-            self.set_keymap(self._user_keymap)
+            self.set_keymap(keys.app_keymap(self._user_keymap))
         self._unsubscribe = self.handle.subscribe(self._on_record)
         self.sync()
         self._poll_timer = self.set_interval(self._poll_interval, self._tick)
@@ -213,20 +217,20 @@ class VoiceChatApp(App[int]):
 
     def sync(self) -> None:
         """Bring every widget up to date with the handle (tests call it directly)."""
-        self._sync(events=True)
+        self._sync(content=True)
 
     def _tick(self) -> None:
-        """Transcript, timeline and status at 20 Hz, the event pane at half that: it repaints
-        every visible row when lines arrive, and at 10 Hz it still looks live."""
+        """Status at 20 Hz; transcript, timeline and event pane at half that, in one frame:
+        streaming text at 10 Hz still reads as live, and each frame costs a composite."""
         self._ticks += 1
-        self._sync(events=self._ticks % EVENT_PANE_EVERY == 0)
+        self._sync(content=self._ticks % CONTENT_EVERY == 0)
 
-    def _sync(self, *, events: bool) -> None:
+    def _sync(self, *, content: bool) -> None:
         # The poll timer can still fire while the app shuts down (any exit path, not only the
         # quit key); by then the screens are gone and there is nothing left to update.
         if self._stopping or not self._has_screen():
             return
-        self.state = self.poll.sync(self._widgets, events=events)
+        self.state = self.poll.sync(self._widgets, content=content)
 
     def _has_screen(self) -> bool:
         try:
@@ -260,6 +264,10 @@ class VoiceChatApp(App[int]):
     def action_talk(self) -> None:
         self.talk_key.pressed(self.state.mic_state, self.state.ptt_style)
 
+    def action_talk_hold(self) -> None:
+        """The talk key once it is hold-to-talk (its own binding for the footer's label)."""
+        self.action_talk()
+
     def on_key_event_types_reported(self, message: key_release.KeyEventTypesReported) -> None:
         """Arrives before the first repeat or release, so a held key never toggles."""
         self.use_hold_to_talk()
@@ -280,7 +288,7 @@ class VoiceChatApp(App[int]):
         """Hide what the mode has no use for (footer and palette), and Dismiss with no banner."""
         if action == "dismiss_problems":
             return self.problems.shown
-        return keys.action_available(action, self.state.mode)
+        return self.talk_key.enabled(action) and keys.action_available(action, self.state.mode)
 
     def action_mute(self) -> None:
         self.handle.toggle_mute()

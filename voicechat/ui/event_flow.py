@@ -46,6 +46,7 @@ from voicechat.eventlog.record import LogRecord
 from voicechat.protocol.text import printable
 from voicechat.ui.event_paint import LineStyles, RowPainter
 from voicechat.ui.event_rows import EventRows, FilterMode, Row
+from voicechat.ui.fold_repaint import FoldRepaints
 
 
 class EventFlow(ScrollView, can_focus=True):
@@ -111,6 +112,8 @@ class EventFlow(ScrollView, can_focus=True):
         self._model = EventRows(max_lines)
         self._cursor: int | None = None  # index into the visible rows; None = following
         self._follow_pending = False
+        self._size_settled = False  # True when the scroll machinery knows the line count
+        self._folds = FoldRepaints(self._repaint_row, self.set_timer)
         self.records_added = 0
         self._styles: LineStyles | None = None
         self._painter = RowPainter()
@@ -274,29 +277,40 @@ class EventFlow(ScrollView, can_focus=True):
         self.refresh()
 
     def on_resize(self, event: events.Resize) -> None:
+        self._size_settled = True  # laid out: container and virtual sizes agree again
         self._update_size()
 
     # --- internals ------------------------------------------------------------------------
 
     def _follow(self) -> None:
-        """Keep the newest line in view (unless a line is selected): once per refresh, not per
-        event, so a flood of events schedules one scroll."""
-        if self._cursor is None and not self._follow_pending:
+        """Keep the newest line in view (unless a line is selected): in the same frame as the
+        new lines when no layout is pending (deferring it drew every batch twice), else after
+        that refresh, once however many events arrive."""
+        if self._cursor is not None:
+            return
+        if self._size_settled:
+            if self.scroll_y != self.max_scroll_y:
+                self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+            return
+        if not self._follow_pending:
             self._follow_pending = True
             self.call_after_refresh(self._scroll_to_end)
 
     def _scroll_to_end(self) -> None:
         self._follow_pending = False
+        self._size_settled = True  # after the refresh: the layout it waited for is done
         if self._cursor is None:
             self.scroll_end(animate=False, immediate=True, x_axis=False)
 
     def _refresh_row(self, row: Row) -> None:
-        """Repaint a fold whose count grew: only its own line, and only if it is on screen.
+        """A fold's count grew: repaint its line, at most every ``FOLD_REPAINT_S`` seconds
+        (:mod:`voicechat.ui.fold_repaint`). A whole-widget refresh per batch repainted every
+        visible row for one changed number."""
+        if row.shown_in(self._model.filter):
+            self._folds.grew(row)
 
-        While a response streams nearly every event is a delta folded into one line; a
-        whole-widget refresh per batch repainted every visible row for one changed number."""
-        if not row.shown_in(self._model.filter):
-            return
+    def _repaint_row(self, row: Row) -> None:
+        """Repaint one row if it is on screen."""
         top = int(self.scroll_offset.y)
         for index in range(top, min(len(self._visible), top + self.size.height)):
             if self._visible[index] is row:
@@ -306,23 +320,33 @@ class EventFlow(ScrollView, can_focus=True):
     def _update_size(self) -> None:
         """Tell the scroll machinery how many lines there are, without a screen relayout.
 
-        Assigning ``virtual_size`` schedules a layout of the whole screen (the reactive is
-        declared ``layout=True``), and a new line arrives with nearly every event: profiling the
-        streaming benchmark showed those relayouts, each followed by a full-screen composite, as
-        the pane's largest cost. The pane's box is fixed by CSS, so only its scrollbar depends
-        on the line count. This is the path Textual itself takes in ``Widget._size_updated``
-        when no layout is wanted (``set_reactive`` + ``_scroll_update``, textual 8.2.8, pinned);
-        a scrollbar that appears or disappears still schedules the layout it needs.
+        Assigning ``virtual_size`` lays out the whole screen (``layout=True`` reactive), once per
+        new line: profiling showed those relayouts, each with a full composite, as the pane's
+        largest cost. The pane's box is fixed by CSS; only its scrollbar depends on the count.
+        So (public means only) the size is stored with ``set_reactive`` and the scrollbar gets
+        the extent through its own reactives; only a scrollbar that comes or goes (about once
+        per session) assigns ``virtual_size`` and gets its layout.
         """
         # lines are cropped to the width (no horizontal scrolling): width 0 never overflows
         size = Size(0, len(self._visible))
         if size == self.virtual_size:
             return
-        if not self.is_mounted or not self.container_size:
+        view_height = self.container_size.height
+        self._size_settled = False  # until the layout this assignment schedules is done
+        if not self.is_mounted or not view_height:
             self.virtual_size = size  # not laid out yet: let Textual do the first layout
             return
+        if (size.height > view_height) != self.show_vertical_scrollbar:
+            self.virtual_size = size  # the scrollbar comes or goes: that needs the layout
+            return
+        self._size_settled = True
         self.set_reactive(EventFlow.virtual_size, size)
-        self._scroll_update(size)
+        if self.show_vertical_scrollbar:
+            bar = self.vertical_scrollbar
+            bar.window_virtual_size = size.height
+            bar.window_size = view_height
+        if self.scroll_y > self.max_scroll_y:  # fewer lines (a filter, a clear)
+            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
         self.refresh()
 
 

@@ -29,6 +29,7 @@ HELP = "help"
 EVENTS = "events"
 DISMISS = "dismiss"
 
+TALK_HOLD = "talk_hold"
 TALK_TOGGLE_LABEL = "Talk (toggle)"
 TALK_HOLD_LABEL = "Talk (hold)"
 
@@ -69,12 +70,39 @@ DESCRIPTIONS: dict[str, str] = {
 
 MODE_ACTIONS: dict[str, frozenset[str]] = {
     "talk": frozenset({"ptt"}),
+    "talk_hold": frozenset({"ptt"}),
     "barge_in": frozenset({"vad", "ptt"}),
     "cancel": frozenset({"vad", "ptt"}),
     "focus_input": frozenset({"vad", "ptt"}),
 }
 """Actions that only mean something in some modes (by action name); elsewhere they are hidden
 from the footer and the palette, and their key does nothing."""
+
+HOLD_BINDING = Binding("space", "talk_hold", TALK_HOLD_LABEL, id=TALK_HOLD, priority=False)
+"""The talk key once the terminal reports key releases: the same key and handler with the hold
+label. Textual has no public way to relabel a binding, so the app binds both, right after each
+other, and ``check_action`` enables exactly one (a disabled binding is hidden from the footer and
+its key falls through to the next binding). Not in :data:`BINDINGS`: the help and the keymap
+know one talk key; :func:`app_bindings` and :func:`app_keymap` add its twin."""
+
+
+def app_bindings() -> list[Binding]:
+    """The app's bindings: :data:`BINDINGS` with the hold twin right after the talk key."""
+    result: list[Binding] = []
+    for binding in BINDINGS:
+        result.append(binding)
+        if binding.id == TALK:
+            result.append(HOLD_BINDING)
+    return result
+
+
+def app_keymap(user_keymap: Mapping[str, str]) -> dict[str, str]:
+    """The user's keymap for ``App.set_keymap``: a remapped talk key remaps its hold twin too."""
+    keymap = dict(user_keymap)
+    if TALK in keymap:
+        keymap[TALK_HOLD] = keymap[TALK]
+    return keymap
+
 
 KEY_NAMES = {"space": "space", "slash": "/", "question_mark": "?", "escape": "Esc",
              "enter": "Enter", "tab": "Tab"}

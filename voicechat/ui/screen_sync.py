@@ -1,10 +1,11 @@
 """The poll's work: the only path from the conversation handle to the main screen's widgets.
 
 Records from ``handle.subscribe`` arrive one per event on the loop thread; they are only queued
-there, and each poll hands the batch to the event pane (one repaint per tick, however many deltas
-arrived). The session view is read at every tick and given to the transcript, the timeline and
-the status bar, which repaint only when what they show changed. Notices and error events become
-problems for the banner, warnings become toasts.
+there, and a content poll hands the batch to the event pane (one repaint per frame, however many
+deltas arrived). The session view is read at every tick and given to the status bar; a content
+poll (every other tick) also gives it to the transcript and the timeline, so the three content
+widgets change in the same frame. Each widget repaints only when what it shows changed. Notices
+and error events become problems for the banner, warnings become toasts.
 """
 
 from __future__ import annotations
@@ -66,9 +67,10 @@ class ScreenSync:
         if record.event.get("type") == "local.mic.ended":
             self.mic_ended = True  # "live" would be a lie from now on
 
-    def sync(self, widgets: Widgets, *, events: bool) -> UiState:
-        """Update every widget; the event pane only when ``events`` (it runs at half rate)."""
-        if events and self.pending:
+    def sync(self, widgets: Widgets, *, content: bool) -> UiState:
+        """Update the status bar; with ``content`` also the event pane, transcript and
+        timeline (they run at half rate, together)."""
+        if content and self.pending:
             records, self.pending = self.pending, []
             for record in records:
                 widgets.events.add_record(record)
@@ -76,11 +78,12 @@ class ScreenSync:
                 if problem is not None:
                     self.report(problem)
         state = self._reader.read(self.handle.view)
-        captions = state.mode == "transcribe"
-        widgets.transcript.set_captions(captions)
-        widgets.transcript.update_entries(state.entries)
-        widgets.timeline.set_segments(state.segments, self.core_now(state))
-        widgets.timeline.set_assistant_row(not captions)
+        if content:
+            captions = state.mode == "transcribe"
+            widgets.transcript.set_captions(captions)
+            widgets.transcript.update_entries(state.entries)
+            widgets.timeline.set_segments(state.segments, self.core_now(state))
+            widgets.timeline.set_assistant_row(not captions)
         widgets.status.show(self.connection(), state, self.level(), mic_ended=self.mic_ended)
         if state.mode != self._mode:
             self._mode = state.mode

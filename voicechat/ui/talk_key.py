@@ -3,12 +3,13 @@
 Its own part of the app because it has its own state (toggle or hold) and its own rules: a press
 opens (or, as a toggle, closes) the mic; in hold mode the release arrives as
 :class:`voicechat.ui.key_release.KeyReleased` and closes it; a terminal that loses focus may never
-send the release, so the mic is let go then. The footer's label follows the mode.
+send the release, so the mic is let go then. The footer's label follows the mode: the app binds
+the key twice (toggle and hold labels, :data:`voicechat.ui.keys.HOLD_BINDING`) and
+:meth:`TalkKey.enabled` tells ``check_action`` which of the two is live.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from textual.app import App
@@ -58,13 +59,16 @@ class TalkKey:
             return False
         self.hold = True
         self.handle.set_ptt_style("release")
-        # Textual has no public call to relabel a binding; the app's own BindingsMap is where
-        # the footer (and set_keymap's remapping, which keeps descriptions) reads it from.
-        bindings = self.app._bindings.key_to_bindings
-        for key, key_bindings in bindings.items():
-            bindings[key] = [replace(b, description=keys.TALK_HOLD_LABEL) if b.id == keys.TALK
-                             else b for b in key_bindings]
-        self.app.refresh_bindings()
+        self.app.refresh_bindings()  # the footer swaps "Talk (toggle)" for "Talk (hold)"
+        return True
+
+    def enabled(self, action: str) -> bool:
+        """Which of the two talk bindings is live: ``talk`` (toggle) until hold, then
+        ``talk_hold``. Any other action is not this part's business (True)."""
+        if action == "talk":
+            return not self.hold
+        if action == "talk_hold":
+            return self.hold
         return True
 
     def talk_keys(self) -> list[str]:

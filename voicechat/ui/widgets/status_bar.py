@@ -113,6 +113,8 @@ class StatusBar(Widget):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._shown = _Shown(ConnectionInfo(), UiState(), meter(0.0))
+        self._last_state: UiState | None = None
+        self._last_input: tuple[object, ...] = ()
 
     @property
     def state(self) -> UiState:
@@ -120,9 +122,18 @@ class StatusBar(Widget):
 
     def show(self, connection: ConnectionInfo, state: UiState, level: float, *,
              mic_ended: bool = False) -> None:
-        """Update the values; repaints only when the visible text would change."""
+        """Update the values; repaints only when the visible text would change.
+
+        Called at 20 Hz; the poll hands over the same state object while nothing happens, so
+        an idle tick is one tuple comparison (no copy of the state, no field-by-field compare).
+        """
+        bar = meter(level)
+        key = (connection, bar, mic_ended)
+        if state is self._last_state and key == self._last_input:
+            return
+        self._last_state, self._last_input = state, key
         state = UiState(**{**state.__dict__, "entries": (), "segments": (), "notices": ()})
-        shown = _Shown(connection, state, meter(level), mic_ended)
+        shown = _Shown(connection, state, bar, mic_ended)
         if shown != self._shown:
             self._shown = shown
             self.refresh()

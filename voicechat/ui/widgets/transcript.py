@@ -3,9 +3,10 @@
 Why the hybrid (measured in docs/reference-notes.md, "Streaming text"): re-rendering a growing
 widget per delta costs more with every turn, while RichLog's cost per written line stays flat
 however long the history is. So only the tail that can still change — the streaming assistant turn,
-a user turn whose transcription is pending, and anything after it — lives in a ``Static`` that the
-app refreshes at its poll rate (20 Hz at most), and an entry moves into the RichLog once it and
-every entry before it are final. Conversation order is therefore kept even when a user transcript
+a user turn whose transcription is pending, and anything after it — lives in a small line-API
+widget (:class:`~voicechat.ui.widgets.live_text.LiveText`, wrapped once per change) that the app
+refreshes at its poll rate (20 Hz at most), and an entry moves into the RichLog once it and every
+entry before it are final. Conversation order is therefore kept even when a user transcript
 arrives after the assistant has started answering.
 
 RichLog keeps the width lines had when written and an already-written entry may still change
@@ -27,9 +28,10 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.events import Resize
 from textual.timer import Timer
-from textual.widgets import RichLog, Static
+from textual.widgets import RichLog
 
 from voicechat.ui.viewstate import Entry
+from voicechat.ui.widgets.live_text import LiveText
 
 MAX_LIVE_ENTRIES = 6
 """Entries kept in the live area at most; older ones are committed even if not final, so one
@@ -81,15 +83,15 @@ class Transcript(Vertical):
     def compose(self) -> ComposeResult:
         yield RichLog(wrap=True, markup=False, highlight=False, auto_scroll=True, min_width=20,
                       id="history")
-        yield Static("", id="live", classes="-empty", markup=False)
+        yield LiveText(id="live", classes="-empty")
 
     @property
     def history(self) -> RichLog:
         return self.query_one("#history", RichLog)
 
     @property
-    def live(self) -> Static:
-        return self.query_one("#live", Static)
+    def live(self) -> LiveText:
+        return self.query_one("#live", LiveText)
 
     @property
     def committed_count(self) -> int:
@@ -143,19 +145,12 @@ class Transcript(Vertical):
             # of the whole screen. So the live area has a height of its own, reserved in steps
             # of LIVE_STEP lines while one turn streams (a new line of text every few deltas
             # would otherwise relayout each time), and set afresh when entries are committed.
-            height = self._wrapped_height(text)
+            width = widget.content_region.width or self.size.width - 2  # hidden: no region
+            height = widget.set_text(text, width)  # repaints, no relayout
             if end != self._live_start or height > self._live_height:
                 self._live_start = end
                 self._live_height = -(-height // LIVE_STEP) * LIVE_STEP
                 widget.styles.height = max(1, self._live_height)  # schedules the layout
-            widget.update(text, layout=False)
-
-    def _wrapped_height(self, text: Text) -> int:
-        """Lines ``text`` takes in the live area, wrapped as the Static will wrap it."""
-        if not text.plain:
-            return 0
-        width = max(1, self.live.content_region.width or self.size.width - 2)
-        return len(text.wrap(self.app.console, width))
 
     def _style(self, name: str) -> Style:
         style = self._styles.get(name)

@@ -1,9 +1,12 @@
 """The VAD timeline: your speech and the assistant's playback as segments on a time axis.
 
-Drawn with ``render()`` and repainted with ``refresh()`` (no relayout): at 20 Hz that costs a
-third of a ``Static.update`` per frame (docs/reference-notes.md, "Streaming text"). Segments shorter
-than the core's "too short to transcribe" threshold get their own colour so a clipped utterance is
-visible at a glance, and the list under the axis gives each recent segment's duration.
+A line-API widget (``render_line``): each update lays the lines out as runs of (text, style
+name), and the widget repaints only when those runs changed, so a moving clock with nothing new
+to show costs no frame. Drawn through ``render()``, the same six lines went through Rich text,
+Textual's content conversion and wrapping on every repaint; bench/bench_tui.py measured that as
+the single dearest widget while a transcript streamed. Segments shorter than the core's "too short
+to transcribe" threshold get their own colour so a clipped utterance is visible at a glance, and
+the list under the axis gives each recent segment's duration.
 """
 
 from __future__ import annotations
@@ -11,14 +14,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
-from rich.console import RenderableType
+from rich.cells import cell_len
+from rich.segment import Segment as RichSegment
 from rich.style import Style
 from rich.text import Text
+from textual.events import Resize
+from textual.strip import Strip
 from textual.widget import Widget
 
 from voicechat.ui.viewstate import Segment
 
 LABEL_WIDTH = 5
+
+Run = tuple[str, str | None]
+"""Some text and the component class that colours it (None: the widget's own style)."""
+Line = tuple[Run, ...]
 
 
 class VadTimeline(Widget):
@@ -43,34 +53,39 @@ class VadTimeline(Widget):
         self.segments: tuple[Segment, ...] = ()
         self.now = 0.0
         self.assistant_row = True  # off in transcribe mode: nobody answers there
-        self._styles: dict[str, Style] = {}
+        self.repaints = 0
+        """How many times the lines changed and were repainted (for tests and the bench)."""
+        self._lines: list[Line] = []
+        self._strips: dict[int, Strip] = {}
+        self._styles: dict[str | None, Style] | None = None
 
     def set_assistant_row(self, shown: bool) -> None:
         if shown != self.assistant_row:
             self.assistant_row = shown
-            self.refresh()
+            self._relayout_lines()
 
     def set_segments(self, segments: Sequence[Segment], now: float) -> None:
-        """New data; repaints only if something visible changed."""
+        """New data; repaints only if a visible cell or label changed."""
         segments = tuple(segments)
-        if segments == self.segments:
-            visible = any(s.end is None or s.end > now - self.window for s in segments)
-            # durations are shown to 0.1 s and the axis moves one cell per window/width
-            # seconds: repaint at 10 Hz while something is on screen, never when idle
-            if not visible or int(now * 10) == int(self.now * 10):
-                return
+        # durations are shown to 0.1 s: nothing visible can change within the same tenth
+        if segments == self.segments and int(now * 10) == int(self.now * 10):
+            return
         self.segments = segments
         self.now = now
-        self.refresh()
+        self._relayout_lines()
 
-    def _style(self, name: str) -> Style:
-        return self._styles[name]
+    def on_resize(self, event: Resize) -> None:
+        self._relayout_lines()
 
-    def render(self) -> RenderableType:
-        # Styles are looked up once per paint: get_component_rich_style is far dearer than
-        # building the text, and the tracks are drawn as runs of one style, not per cell.
-        self._styles = {name: self.get_component_rich_style(name, partial=True)
-                        for name in self.COMPONENT_CLASSES}
+    def _relayout_lines(self) -> None:
+        lines = self._layout()
+        if lines != self._lines:
+            self._lines = lines
+            self._strips = {}
+            self.repaints += 1
+            self.refresh()
+
+    def _layout(self) -> list[Line]:
         width = max(10, self.content_size.width - LABEL_WIDTH)
         height = max(3, self.content_size.height)
         start = self.now - self.window
@@ -80,9 +95,45 @@ class VadTimeline(Widget):
             lines.append(self._track("bot", "assistant", start, per_cell, width))
         lines.append(self._axis(width))
         lines.extend(self._recent(height - len(lines)))
-        return Text("\n").join(lines)
+        return lines
 
-    def _track(self, label: str, kind: str, start: float, per_cell: float, width: int) -> Text:
+    def render(self) -> Text:
+        """The lines as one text (what the widget shows, for tests and plain-text export)."""
+        text = Text()
+        for index, line in enumerate(self._lines or self._layout()):
+            if index:
+                text.append("\n")
+            for chunk, _name in line:
+                text.append(chunk)
+        return text
+
+    def render_line(self, y: int) -> Strip:
+        width = self.content_size.width
+        styles = self._line_styles()
+        strip = self._strips.get(y)
+        if strip is None:
+            line = self._lines[y] if y < len(self._lines) else ()
+            strip = Strip([RichSegment(chunk, styles[name]) for chunk, name in line])
+            strip = strip.adjust_cell_length(width, styles[None]).crop(0, width)
+            self._strips[y] = strip
+        return strip
+
+    def _line_styles(self) -> dict[str | None, Style]:
+        """Styles resolved once per style change: the lookup costs more than drawing a line."""
+        if self._styles is None:
+            base = self.rich_style
+            self._styles = {None: base}
+            for name in self.COMPONENT_CLASSES:
+                self._styles[name] = base + self.get_component_rich_style(name, partial=True)
+        return self._styles
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles = None  # theme, focus or CSS changed
+        self._strips = {}
+        self.refresh()
+
+    def _track(self, label: str, kind: str, start: float, per_cell: float, width: int) -> Line:
         cells: list[str] = ["vad--silence"] * width
         for seg in self.segments:
             if seg.kind != kind:
@@ -95,16 +146,16 @@ class VadTimeline(Widget):
             style = "vad--playback" if kind == "assistant" else (
                 "vad--short" if seg.short else "vad--speech")
             cells[first:last + 1] = [style] * (last + 1 - first)
-        text = Text(f"{label:<{LABEL_WIDTH}}", self._style("vad--label"))
+        runs: list[Run] = [(f"{label:<{LABEL_WIDTH}}", "vad--label")]
         run_start = 0
         for i in range(1, width + 1):
             if i == width or cells[i] != cells[run_start]:
                 glyph = "─" if cells[run_start] == "vad--silence" else "█"
-                text.append(glyph * (i - run_start), self._style(cells[run_start]))
+                runs.append((glyph * (i - run_start), cells[run_start]))
                 run_start = i
-        return text
+        return tuple(runs)
 
-    def _axis(self, width: int) -> Text:
+    def _axis(self, width: int) -> Line:
         left = f"-{self.window:.0f}s"
         mid = f"-{self.window / 2:.0f}s"
         right = "now"
@@ -113,14 +164,12 @@ class VadTimeline(Widget):
         line = left + " " * half + mid + " " * max(1, pad - half) + right
         # the indent is unstyled: a styled run that starts with blanks loses them in some SVG
         # renderers (librsvg), which shifted the axis labels left of the tracks
-        text = Text(" " * LABEL_WIDTH)
-        text.append(line, self._style("vad--label"))
-        return text
+        return ((" " * LABEL_WIDTH, None), (line, "vad--label"))
 
-    def _recent(self, rows: int) -> list[Text]:
+    def _recent(self, rows: int) -> list[Line]:
         if rows <= 0:
             return []
-        parts: list[Text] = []
+        parts: list[Run] = []
         for seg in reversed(self.segments):
             who = "you" if seg.kind == "user" else "bot"
             dur = seg.duration(self.now)
@@ -131,23 +180,25 @@ class VadTimeline(Widget):
                 label += "…"
             if seg.short:
                 label += " (too short)"
-            parts.append(Text(label, self._style(style)))
+            parts.append((label, style))
         if not parts:
-            empty = Text(" " * LABEL_WIDTH)
-            empty.append("no speech yet", self._style("vad--label"))
-            return [empty]
+            return [((" " * LABEL_WIDTH, None), ("no speech yet", "vad--label"))]
         width = max(10, self.content_size.width)
-        lines: list[Text] = []
-        line = Text(" " * LABEL_WIDTH)
+        lines: list[Line] = []
+        indent: Run = (" " * LABEL_WIDTH, None)
+        line: list[Run] = [indent]
+        used = LABEL_WIDTH
         for part in parts:
-            if line.cell_len + part.cell_len + 3 > width and line.cell_len > LABEL_WIDTH:
-                lines.append(line)
+            size = cell_len(part[0])
+            if used + size + 3 > width and used > LABEL_WIDTH:
+                lines.append(tuple(line))
                 if len(lines) >= rows:
                     return lines
-                line = Text(" " * LABEL_WIDTH)
-            if line.cell_len > LABEL_WIDTH:
-                line.append(" ")
-                line.append("· ", self._style("vad--label"))
-            line.append_text(part)
-        lines.append(line)
+                line, used = [indent], LABEL_WIDTH
+            if used > LABEL_WIDTH:
+                line += [(" ", None), ("· ", "vad--label")]
+                used += 3
+            line.append(part)
+            used += size
+        lines.append(tuple(line))
         return lines[:rows]
