@@ -6,16 +6,24 @@ is built from whole turns as the server sends them: VAD events, the committed us
 transcription deltas, a response with ~120 transcript deltas, output items and ``response.done``.
 The WebSocket mix adds base64 audio deltas (100 ms of pcm16 each, as the server sends them).
 
-Run: ``.venv/bin/python bench/bench_core.py`` (goal: >= 100,000 events/s on the WebRTC mix).
-Numbers are informational; no test asserts timings.
+Same-run baselines: a bare stdlib ``json.loads`` loop and a bare ``orjson.loads`` loop over the
+same frames, so the figure also reads as "N× the time of decoding alone" on a busy machine; the
+load average is printed with it.
+
+Run: ``.venv/bin/python bench/bench_core.py`` (goal, issue 15: >= 200,000 events/s on the WebRTC
+mix). Numbers are informational; no test asserts timings.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import os
 import time
+from collections.abc import Callable
 from typing import Any
+
+import orjson
 
 from voicechat.core import PlaybackProgress, Session, SessionPolicy
 from voicechat.protocol.dialect import Dialect
@@ -178,6 +186,19 @@ def frames(dialect: Dialect, turns: int, *, audio: bool) -> list[str]:
     return out
 
 
+def bare(decode: Callable[[str], Any], dialect: Dialect, transport: str, *, turns: int = 60,
+         repeat: int = 3) -> float:
+    """The baseline: events/s of nothing but ``decode`` over the same frames, best of ``repeat``."""
+    data = frames(dialect, turns, audio=transport == "websocket")
+    best = 0.0
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        for frame in data:
+            decode(frame)
+        best = max(best, len(data) / (time.perf_counter() - t0))
+    return best
+
+
 def run(dialect: Dialect, transport: str, *, turns: int = 60, repeat: int = 3) -> float:
     data = frames(dialect, turns, audio=transport == "websocket")
     best = 0.0
@@ -218,11 +239,18 @@ def view_cost(turns: int = 1000, reads: int = 2000) -> float:
 
 
 def main() -> None:
-    print("bench_core: JSON decode + dialect mapping + session core, events/s (best of 3)")
+    load = "/".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"bench_core: JSON decode + dialect mapping + session core, events/s (best of 3); "
+          f"load {load}")
+    print("  time per event as a multiple of a bare json.loads / orjson.loads loop, same frames")
     for transport in ("webrtc", "websocket"):
         for dialect in (Dialect.GA, Dialect.BETA):
+            stdlib = bare(json.loads, dialect, transport)
+            fast = bare(orjson.loads, dialect, transport)
             rate = run(dialect, transport)
-            print(f"  {transport:9} {dialect.value:4}  {rate:>10,.0f} events/s")
+            print(f"  {transport:9} {dialect.value:4}  {rate:>10,.0f} events/s   "
+                  f"{stdlib / rate:4.2f}x json.loads ({stdlib:,.0f}/s)   "
+                  f"{fast / rate:4.2f}x orjson.loads ({fast:,.0f}/s)")
     cost = view_cost()
     print(f"  view rebuild after a delta, 2,000 transcript entries: {cost:,.1f} us")
 

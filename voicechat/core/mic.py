@@ -191,10 +191,13 @@ class MicGate:
 
     def report(self, ptt_open: bool | None = None) -> MicReason | Literal["live"] | None:
         """The verdict when it changed since the last report: ``"live"`` or the mute reason."""
-        mic, reason = self.state(ptt_open)
-        verdict: MicReason | Literal["live"] = (
-            reason if mic is MicState.MUTED and reason is not None else "live"
-        )
+        verdict: MicReason | Literal["live"]
+        if (self.available and not self.user_muted and not self.playback_muted
+                and ptt_open is not False):
+            verdict = "live"  # the common case, once per event: no tuple, no priority walk
+        else:
+            mic, reason = self.state(ptt_open)
+            verdict = reason if mic is MicState.MUTED and reason is not None else "live"
         if verdict == self.reported:
             return None
         self.reported = verdict

@@ -30,6 +30,8 @@ class SideResponses:
         kind = event.get("type")
         if not isinstance(kind, str):
             return False
+        if not self._ids and not self._items and kind != "response.created":
+            return False  # the hot path: no side response in flight, so nothing else can be one
         if kind.startswith("conversation.item."):
             return self._names_side_item(event)
         if not kind.startswith("response."):
