@@ -12,7 +12,8 @@ pacing figures are read from ``/healthz``:
 * underrun frame: one that left more than 80 ms behind its schedule (audible); both are also
   given per session;
 * CPU per session: the server process's user+system CPU time over the window (read from
-  ``/proc/PID/stat``), minus the same server's idle CPU, divided by N.
+  ``/proc/PID/stat``), minus the same server's idle CPU, divided by N; its voice worker child
+  process (ASR, TTS: per utterance, not per frame) is given apart, per session.
 
 Same-run baseline: before the levels, a server with no session at all is measured over the same
 window (its idle CPU: the event loop, timers); each level's CPU per session is net of it, and the
@@ -119,6 +120,17 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def children_cpu_seconds(pid: int) -> float:
+    """CPU of the server's live child processes (its voice worker: ASR and TTS)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 async def start_server() -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "voicechat.cli", "serve", "--port", "0", "--voice", "tone"],
@@ -161,11 +173,13 @@ async def run_level(n: int, seconds: float, phrases: list[np.ndarray],
         await asyncio.gather(*(c.connect(base) for c in clients))
         await asyncio.sleep(3.0)  # let ICE/DTLS settle and first utterances start
         cpu0, t0 = cpu_seconds(proc.pid), time.monotonic()
+        kids0 = children_cpu_seconds(proc.pid)
         async with aiohttp.ClientSession() as http:
             before = (await (await http.get(f"{base}/healthz?reset_max=1")).json())["audio"]
             await asyncio.sleep(seconds)
             after = (await (await http.get(f"{base}/healthz")).json())["audio"]
         cpu1, t1 = cpu_seconds(proc.pid), time.monotonic()
+        kids1 = children_cpu_seconds(proc.pid)
     finally:
         for c in clients:
             await c.close()
@@ -185,6 +199,7 @@ async def run_level(n: int, seconds: float, phrases: list[np.ndarray],
         "cpu_per_session_pct": max(0.0, server_pct - idle_pct) / n,
         "gross_per_session_pct": server_pct / n,
         "server_cpu_pct": server_pct,
+        "worker_per_session_pct": 100 * (kids1 - kids0) / (t1 - t0) / n,
         "frames": frames,
         "late_per_session": late / n,
         "underruns_per_session": underruns / n,
@@ -210,8 +225,8 @@ async def main() -> None:
     print(f"load average before: {load} on {os.cpu_count()} CPUs")
     idle = await idle_cpu(args.seconds)
     print(f"baseline, same run: the server with no session uses {idle:.1f} % of a core")
-    print("sessions  server-CPU%  CPU%/session (gross)  frames  late/sess  underrun/sess  "
-          "max-late-ms  responses  heard-s")
+    print("sessions  server-CPU%  CPU%/session (gross)  worker%/sess  frames  late/sess  "
+          "underrun/sess  max-late-ms  responses  heard-s")
     for n in levels:
         if time.monotonic() - started + args.seconds + 5 > args.budget:
             print(f"(stopping: --budget {args.budget:.0f}s reached)")
@@ -219,7 +234,8 @@ async def main() -> None:
         r = await run_level(n, args.seconds, phrases, idle)
         print(
             f"{n:8d}  {r['server_cpu_pct']:10.1f}  {r['cpu_per_session_pct']:12.1f}"
-            f" ({r['gross_per_session_pct']:5.1f})  {r['frames']:6.0f}  "
+            f" ({r['gross_per_session_pct']:5.1f})  {r['worker_per_session_pct']:12.1f}"
+            f"  {r['frames']:6.0f}  "
             f"{r['late_per_session']:9.1f}  {r['underruns_per_session']:13.1f}  "
             f"{r['max_lateness_ms']:11.1f}  {r['responses']:9.0f}  {r['heard_s']:7.1f}",
             flush=True,
