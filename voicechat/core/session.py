@@ -165,7 +165,8 @@ class Session:
             return self._reject("ignored a server event that is not a JSON object")
         kind = event.get("type")
         handler = self._handlers.get(kind) if isinstance(kind, str) else None
-        if self._side.claims(event):
+        side = self._side
+        if (side.tracking or kind == "response.created") and side.claims(event):
             return self._finish()
         if handler is None:
             if isinstance(kind, str) and kind in _KNOWN_EVENTS:

@@ -64,6 +64,8 @@ def decode_server_frame(data: str | bytes, dialect: Dialect, *, strict: bool = F
     kind = obj.get("type")
     if not isinstance(kind, str):
         return ServerFrame(None, None, "ignored a server event without a 'type' string")
+    if dialect is Dialect.GA:  # already canonical: the copy server_event_to_canonical makes
+        return ServerFrame(obj, dict(obj))
     try:
         canonical = server_event_to_canonical(obj, dialect)
     except Exception as exc:
