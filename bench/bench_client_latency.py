@@ -8,7 +8,8 @@ run* (figures are ratios against that baseline; the machine's load is printed wi
    --devices), measured on the client:
 
    * mic frame → RTP packet: from the runtime handing a 20 ms mic frame to the paced track until
-     the RTP packet carrying it leaves for the network (pacing wait + Opus encode + SRTP);
+     the RTP packet carrying it leaves for the network (wait for the frame to be whole + Opus
+     encode in the track + SRTP; the mic track no longer waits for its own 20 ms tick);
    * RTP packet received → decoded frame: the receive path (jitter buffer + Opus decode), until
      the frame is handed to our code (``frame_to_mono`` in the track pump);
    * decoded frame → sound handed to the device: from the frame entering the playback buffer

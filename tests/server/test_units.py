@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -36,9 +37,16 @@ def no_sleep(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     return delays
 
 
+class RecordingEncoder:
+    """Hands back the frame the track would encode, with its RTP time."""
+
+    def encode(self, mono: np.ndarray, pts: int) -> tuple[np.ndarray, int]:
+        return mono.copy(), pts
+
+
 async def test_track_frames_pacing_and_counters(no_sleep: list[float]) -> None:
     clock = FakeClock()
-    track = PacedAudioTrack(clock=clock)
+    track = PacedAudioTrack(clock=clock, encoder=RecordingEncoder())
     tone = (np.arange(FRAME_SAMPLES * 2 + 100) % 100).astype(np.int16) + 1
     track.push(tone)
     assert track.buffered_samples == tone.size
@@ -47,20 +55,77 @@ async def test_track_frames_pacing_and_counters(no_sleep: list[float]) -> None:
     frames = [await track.recv() for _ in range(3)]
     # frame N is due at start + N * 20 ms: with the clock standing still, the track waits
     assert no_sleep == pytest.approx([0.02, 0.04])
-    assert [f.pts for f in frames] == [0, FRAME_SAMPLES, 2 * FRAME_SAMPLES]
-    stereo = frames[0].to_ndarray().reshape(-1, 2)
-    assert frames[0].sample_rate == 48000 and stereo.shape == (FRAME_SAMPLES, 2)
-    assert np.array_equal(stereo[:, 0], tone[:FRAME_SAMPLES])
-    assert np.array_equal(stereo[:, 0], stereo[:, 1])  # duplicated, not upmixed (-3 dB)
-    third = frames[2].to_ndarray().reshape(-1, 2)[:, 0]
+    assert [pts for _, pts in frames] == [0, FRAME_SAMPLES, 2 * FRAME_SAMPLES]
+    assert frames[0][0].shape == (FRAME_SAMPLES,)
+    assert np.array_equal(frames[0][0], tone[:FRAME_SAMPLES])
+    third = frames[2][0]
     assert np.array_equal(third[:100], tone[-100:]) and not third[100:].any()  # silence pad
     assert track.played_total == tone.size and track.buffered_samples == 0
     assert await played is True
 
-    # a frame that leaves late is counted as an underrun
+    # a frame that leaves late is counted as late, and past 80 ms as an underrun
     clock.now += 0.5
     await track.recv()
     assert track.late_frames == 1 and track.max_lateness_ms == pytest.approx(440.0)
+    assert track.underrun_frames == 1
+
+
+async def test_track_sends_real_opus_at_full_level_on_both_channels() -> None:
+    """The default encoder: packets any Opus decoder plays, mono on both channels, no -3 dB."""
+    from av import CodecContext
+
+    track = PacedAudioTrack()
+    t = np.arange(FRAME_SAMPLES * 10)
+    tone = (8000 * np.sin(2 * np.pi * 440 * t / 48000)).astype(np.int16)
+    track.push(tone)
+    decoder = CodecContext.create("libopus", "r")
+    decoder.format, decoder.layout, decoder.sample_rate = "s16", "stereo", 48000
+    out = []
+    for n in range(10):
+        packet = await track.recv()
+        assert packet.pts == n * FRAME_SAMPLES and packet.time_base == Fraction(1, 48000)
+        out += [f.to_ndarray().reshape(-1, 2) for f in decoder.decode(packet)]
+    pcm = np.concatenate(out)[FRAME_SAMPLES:].astype(np.float64)  # past the codec's ramp-up
+    assert np.array_equal(pcm[:, 0], pcm[:, 1])
+    rms_in = np.sqrt(np.mean(tone.astype(np.float64) ** 2))
+    assert 0.8 < np.sqrt(np.mean(pcm[:, 0] ** 2)) / rms_in < 1.2
+
+
+async def test_live_track_sends_a_whole_frame_as_it_arrives(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``early_ms``: a queued frame leaves at once within its window, not on the next tick."""
+    clock = FakeClock()
+    track = PacedAudioTrack(clock=clock, early_ms=20, encoder=RecordingEncoder())
+    track.push(np.ones(FRAME_SAMPLES, np.int16))
+    await track.recv()  # the first frame starts the clock
+    timers: list[float] = []
+
+    class Timer:
+        def cancel(self) -> None:
+            pass
+
+    loop = asyncio.get_running_loop()
+    monkeypatch.setattr(loop, "call_later", lambda delay, cb: timers.append(delay) or Timer())
+    pending = asyncio.ensure_future(track.recv())
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert not pending.done() and timers == pytest.approx([0.02])  # waits for data or its slot
+    clock.now += 0.004
+    track.push(np.full(FRAME_SAMPLES, 2, np.int16))
+    mono, pts = await pending  # released by the push (the slot's timer never fires here)
+    assert pts == FRAME_SAMPLES and mono[0] == 2
+
+    # the next slot is 36 ms away: with a frame queued it may leave 20 ms early, never sooner
+    delays: list[float] = []
+
+    async def fake_sleep(delay: float) -> None:
+        delays.append(delay)
+
+    monkeypatch.setattr(tracks.asyncio, "sleep", fake_sleep)
+    track.push(np.full(FRAME_SAMPLES, 3, np.int16))
+    mono, pts = await track.recv()
+    assert mono[0] == 3 and delays == pytest.approx([0.016])
 
 
 async def test_track_clear_resolves_waiters_as_not_played(no_sleep: list[float]) -> None:

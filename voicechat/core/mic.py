@@ -191,10 +191,18 @@ class MicGate:
 
     def report(self, ptt_open: bool | None = None) -> MicReason | Literal["live"] | None:
         """The verdict when it changed since the last report: ``"live"`` or the mute reason."""
-        mic, reason = self.state(ptt_open)
-        verdict: MicReason | Literal["live"] = (
-            reason if mic is MicState.MUTED and reason is not None else "live"
-        )
+        # what state() decides, in the same order, without building its tuple: once per event
+        verdict: MicReason | Literal["live"]
+        if not self.available:
+            verdict = MicReason.NO_DEVICE
+        elif self.user_muted:
+            verdict = MicReason.USER
+        elif self.playback_muted:
+            verdict = MicReason.PLAYBACK
+        elif ptt_open is False:
+            verdict = MicReason.PTT_IDLE
+        else:
+            verdict = "live"
         if verdict == self.reported:
             return None
         self.reported = verdict

@@ -161,11 +161,12 @@ class Session:
 
     def receive(self, event: Mapping[str, Any], now: float) -> list[Action]:
         """Take in one canonical (GA-shaped) server event."""
-        if not isinstance(event, Mapping):
+        if type(event) is not dict and not isinstance(event, Mapping):  # dict: skip the ABC
             return self._reject("ignored a server event that is not a JSON object")
         kind = event.get("type")
         handler = self._handlers.get(kind) if isinstance(kind, str) else None
-        if self._side.claims(event):
+        side = self._side
+        if (side.tracking or kind == "response.created") and side.claims(event):
             return self._finish()
         if handler is None:
             if isinstance(kind, str) and kind in _KNOWN_EVENTS:
@@ -184,7 +185,9 @@ class Session:
     def receive_wire(self, data: str | bytes, now: float) -> list[Action]:
         """Parse one frame in the endpoint's dialect, map it to GA and take it in."""
         frame = decode_server_frame(data, self.policy.dialect, strict=self._strict)
-        return self.receive_frame(frame, now)
+        if frame.canonical is None:
+            return self._reject(frame.problem or "ignored an unreadable server message")
+        return self.receive(frame.canonical, now)
 
     def receive_frame(self, frame: ServerFrame, now: float) -> list[Action]:
         """Take in a decoded frame: its canonical event, or a notice saying why there is none."""

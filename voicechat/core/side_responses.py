@@ -24,12 +24,23 @@ class SideResponses:
     def __init__(self) -> None:
         self._ids: set[str] = set()
         self._items: set[str] = set()
+        #: some out-of-band response or item is in flight; while not, only a
+        #: ``response.created`` can be claimed (the session's per-event check skips the call)
+        self.tracking = False
 
     def claims(self, event: Mapping[str, Any]) -> bool:
         """Whether ``event`` belongs to an out-of-band response (and so not to the session)."""
+        claimed = self._claims(event)
+        if claimed:  # the only case in which the sets change
+            self.tracking = bool(self._ids or self._items)
+        return claimed
+
+    def _claims(self, event: Mapping[str, Any]) -> bool:
         kind = event.get("type")
         if not isinstance(kind, str):
             return False
+        if not self.tracking and kind != "response.created":
+            return False  # the hot path: no side response in flight, so nothing else can be one
         if kind.startswith("conversation.item."):
             return self._names_side_item(event)
         if not kind.startswith("response."):

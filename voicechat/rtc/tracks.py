@@ -14,36 +14,55 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import fractions
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
-from av import AudioFrame
+
+from voicechat.rtc.opus import OpusFrameEncoder
 
 SAMPLE_RATE = 48000
 FRAME_SAMPLES = 960  # 20 ms, what Opus in aiortc encodes per packet
-TIME_BASE = fractions.Fraction(1, SAMPLE_RATE)
+FRAME_MS = FRAME_SAMPLES / SAMPLE_RATE * 1000.0
+#: a frame this late is an underrun for the peer: aiortc's stock receive buffer is ~80 ms deep
+UNDERRUN_MS = 80.0
+
+
+class FrameEncoder(Protocol):
+    """What turns one 20 ms frame into what aiortc sends (an ``av.Packet`` in production)."""
+
+    def encode(self, mono: np.ndarray, pts: int) -> Any: ...
 
 
 class PacedAudioTrack(MediaStreamTrack):
     """An outgoing audio track fed with int16 mono 48 kHz chunks, released in real time.
 
-    ``push()`` queues audio; ``recv()`` hands aiortc one 20 ms stereo frame per 20 ms of wall
-    time (stereo because aiortc's mono→stereo upmix costs 3 dB). Counters are in samples at
+    ``push()`` queues audio; ``recv()`` hands aiortc one 20 ms Opus packet per 20 ms of wall
+    time, encoded here (:mod:`voicechat.rtc.opus` says why). Counters are in samples at
     48 kHz: ``queued_total`` counts everything ever pushed, ``played_total`` everything sent out
     (cleared audio counts as neither played nor queued any more). ``lateness_ms`` records how
-    late each frame left compared with its schedule: the load benchmark's underrun measure.
+    late each frame left compared with its schedule: the load benchmark's underrun measure;
+    ``underrun_frames`` counts those later than :data:`UNDERRUN_MS`.
+
+    ``early_ms`` is for a live source (the client's mic), whose frames arrive in real time on
+    their own clock: a whole frame already queued may leave up to that much before its slot, so
+    it waits for the data rather than for the next 20 ms tick of an unrelated clock (a wait of
+    up to a frame, ~10 ms on average). The stream still never runs more than ``early_ms``
+    ahead of real time. The server's track (bursts of TTS) keeps the strict schedule: 0.
     """
 
     kind = "audio"
 
-    def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, *, clock: Callable[[], float] = time.monotonic, early_ms: float = 0.0,
+                 encoder: FrameEncoder | None = None) -> None:
         super().__init__()
         self._clock = clock
+        self._early_s = max(0.0, min(early_ms, FRAME_MS)) / 1000.0
+        self._arrived: asyncio.Event | None = None  # set by push() while recv() waits for data
+        self._encoder: FrameEncoder = encoder if encoder is not None else OpusFrameEncoder()
         self._chunks: deque[np.ndarray] = deque()
         self._buffered = 0
         self._start: float | None = None
@@ -53,6 +72,7 @@ class PacedAudioTrack(MediaStreamTrack):
         self._waiters: list[tuple[int, asyncio.Future[bool]]] = []
         self.max_lateness_ms = 0.0
         self.late_frames = 0  # frames sent more than one frame period behind schedule
+        self.underrun_frames = 0  # frames sent more than UNDERRUN_MS behind schedule
         self.frames_sent = 0
 
     # --- feeding ------------------------------------------------------------------------------
@@ -65,6 +85,8 @@ class PacedAudioTrack(MediaStreamTrack):
         self._chunks.append(chunk)
         self._buffered += chunk.size
         self.queued_total += chunk.size
+        if self._arrived is not None and self._buffered >= FRAME_SAMPLES:
+            self._arrived.set()
 
     @property
     def buffered_samples(self) -> int:
@@ -100,7 +122,7 @@ class PacedAudioTrack(MediaStreamTrack):
 
     # --- aiortc side --------------------------------------------------------------------------
 
-    async def recv(self) -> AudioFrame:
+    async def recv(self) -> Any:
         if self.readyState != "live":
             raise MediaStreamError
         now = self._clock()
@@ -110,21 +132,40 @@ class PacedAudioTrack(MediaStreamTrack):
             due = self._start + self._pts / SAMPLE_RATE
             delay = due - now
             if delay > 0:
-                await asyncio.sleep(delay)
+                await self._wait(due)
             else:
                 late_ms = -delay * 1000.0
                 self.max_lateness_ms = max(self.max_lateness_ms, late_ms)
-                if late_ms > FRAME_SAMPLES / SAMPLE_RATE * 1000.0:
+                if late_ms > FRAME_MS:
                     self.late_frames += 1
-        mono = self._take(FRAME_SAMPLES)
-        stereo = np.repeat(mono, 2).reshape(1, -1)
-        frame = AudioFrame.from_ndarray(stereo, format="s16", layout="stereo")
-        frame.sample_rate = SAMPLE_RATE
-        frame.pts = self._pts
-        frame.time_base = TIME_BASE
+                    if late_ms > UNDERRUN_MS:
+                        self.underrun_frames += 1
+        packet = self._encoder.encode(self._take(FRAME_SAMPLES), self._pts)
         self._pts += FRAME_SAMPLES
         self.frames_sent += 1
-        return frame
+        return packet
+
+    async def _wait(self, due: float) -> None:
+        """Sleep until the slot ``due``, or (``early_ms``) until a whole frame is queued for it."""
+        early = self._early_s
+        if early == 0.0:
+            await asyncio.sleep(due - self._clock())
+            return
+        while True:
+            now = self._clock()
+            if now >= due:
+                return  # the slot came with no whole frame: what there is goes, padded
+            if self._buffered >= FRAME_SAMPLES:
+                if due - now > early:
+                    await asyncio.sleep(due - now - early)
+                return
+            arrived = self._arrived = asyncio.Event()
+            timer = asyncio.get_running_loop().call_later(due - now, arrived.set)
+            try:
+                await arrived.wait()
+            finally:
+                timer.cancel()
+                self._arrived = None
 
     def _take(self, n: int) -> np.ndarray:
         out = np.zeros(n, dtype=np.int16)

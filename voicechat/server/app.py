@@ -133,7 +133,8 @@ class LocalServer:
         )
         self.calls: dict[str, RtcCall] = {}
         self.engines: set[Engine] = set()
-        self.audio_stats: dict[str, float] = {"frames": 0, "late_frames": 0, "max_lateness_ms": 0.0}
+        self.audio_stats: dict[str, float] = {"frames": 0, "late_frames": 0, "underrun_frames": 0,
+                                              "max_lateness_ms": 0.0}
         self._runner: web.AppRunner | None = None
         self._log_filter: redact.SecretFilter | None = None
         #: one set of limits for every session, as the real limits are per project
@@ -327,5 +328,6 @@ def _add_track_stats(stats: dict[str, float], track: Any) -> dict[str, float]:
     return {
         "frames": stats["frames"] + track.frames_sent,
         "late_frames": stats["late_frames"] + track.late_frames,
+        "underrun_frames": stats["underrun_frames"] + track.underrun_frames,
         "max_lateness_ms": round(max(stats["max_lateness_ms"], track.max_lateness_ms), 2),
     }

@@ -3,10 +3,11 @@
 The flow is the documented browser one: mint an ephemeral key, create the offer (aiortc waits for
 ICE gathering, so the offer carries its candidates and no trickle is needed), POST it as
 ``application/sdp``, apply the answer, wait for the data channel to open. The microphone goes out
-on :class:`~voicechat.rtc.tracks.PacedAudioTrack` (stereo frames, paced in real time, silence
-while muted); the model's track goes through our adaptive jitter buffer
-(:mod:`voicechat.rtc.aiortc_jitter`, in place of aiortc's fixed 80 ms one), is pumped for its
-whole life (aiortc buffers it without bound otherwise) and handed to the runtime as 48 kHz mono.
+on :class:`~voicechat.rtc.tracks.PacedAudioTrack` (Opus encoded in the track, each frame sent as
+it arrives, never more than a frame ahead of real time, silence while muted); the model's track
+goes through our adaptive jitter buffer (:mod:`voicechat.rtc.aiortc_jitter`, in place of
+aiortc's fixed 80 ms one), is pumped for its whole life (aiortc buffers it without bound
+otherwise) and handed to the runtime as 48 kHz mono.
 
 Connection loss shows up four ways — the data channel closes, ICE/DTLS fails, the peer
 connection closes, or the server goes silent — and all become ``on_state("closed" | "failed",
@@ -64,7 +65,9 @@ class WebRtcTransport:
         self.loopback = loopback
         self.channel_label = channel_label
         self.pc: RTCPeerConnection | None = None
-        self.mic_track = PacedAudioTrack()
+        # a live source: each 20 ms mic frame leaves as it arrives (at most one frame ahead of
+        # real time) instead of waiting for the track's own tick (issue 15: p95 29 ms -> ~frame)
+        self.mic_track = PacedAudioTrack(early_ms=20)
         self.call_id: str | None = None
         self._channel: Any = None
         self._pump: asyncio.Task[None] | None = None

@@ -33,6 +33,11 @@ log = logging.getLogger(__name__)
 
 Backend = Literal["auto", "silero", "webrtc"]
 HYSTERESIS = 0.15
+#: a window whose every sample is this close to zero (-84 dBFS) is digital silence, not speech:
+#: Opus decodes a silent sender to +-1, while silero still hears speech 46 dB down (peaks ~80)
+SILENT_PEAK = 2
+#: after this many silent windows (~1 s) the model's answer to more silence no longer changes
+SETTLE_WINDOWS = 32
 
 
 @dataclass(frozen=True)
@@ -201,6 +206,7 @@ class StreamingVad:
         self._done = 0  # samples classified, at the classifier rate
         self._in_speech = False
         self._speech_end_ms = 0
+        self._silent = 0  # windows of digital silence in a row
         self.last_probability = 0.0
 
     @property
@@ -225,7 +231,18 @@ class StreamingVad:
         events: list[VadEvent] = []
         n_full = len(chunk) // window * window
         for start in range(0, n_full, window):
-            prob = self._classifier.probability(chunk[start : start + window])
+            frame = chunk[start : start + window]
+            if frame.max() > SILENT_PEAK or frame.min() < -SILENT_PEAK:
+                self._silent = 0
+                prob = self._classifier.probability(frame)
+            elif self._silent < SETTLE_WINDOWS or self._in_speech:
+                self._silent += 1
+                prob = self._classifier.probability(frame)
+            else:
+                # a long run of digital silence (a muted or idle sender pads with zeros), the
+                # model long settled on "no speech": skip the model call, which is most of a
+                # session's VAD cost while nobody talks
+                prob = 0.0
             self.last_probability = prob
             begin_ms = self._done * 1000 // self._rate
             self._done += window

@@ -1,0 +1,76 @@
+"""The Opus encoder our paced tracks use, so aiortc sends ready packets instead of raw frames.
+
+Handed an ``av.AudioFrame``, aiortc's sender pays per 20 ms frame, on every call: an RFC 6465
+audio level computed in pure Python over every sample (about half a millisecond), a hop to a
+thread-pool worker and back for the encode, and a resampler pass that upmixes mono to stereo.
+Handed an ``av.Packet`` it only packetizes (``Encoder.pack``). :class:`OpusFrameEncoder` encodes
+in the track instead, synchronously: mono at voice settings (the SDP says ``opus/48000/2``, and
+every Opus decoder plays a mono stream on both channels at full level), a fraction of the cost
+of aiortc's path, and no thread handoff between a mic frame and its RTP packet. The RTP audio
+level header extension is not sent; nothing on either side of our calls reads it.
+
+Digital silence is most of what a paced track sends (the server between answers, a muted mic),
+and libopus spends as much on a frame of zeros as on speech. Once the encoder has seen
+:data:`SETTLE_FRAMES` silent frames in a row its output has settled, so later silent frames
+repeat that packet instead of being encoded: the decoder hears the same silence, and when sound
+resumes the encoder's state is the one the decoder last followed.
+"""
+
+from __future__ import annotations
+
+import fractions
+
+import numpy as np
+import numpy.typing as npt
+from av import AudioFrame, CodecContext, Packet
+
+SAMPLE_RATE = 48000
+TIME_BASE = fractions.Fraction(1, SAMPLE_RATE)
+#: voice at 48 kHz mono: plenty for ASR and for the ear; complexity 5 halves libopus's default cost
+BIT_RATE = 48000
+COMPLEXITY = 5
+#: silent frames encoded for real before the last one is repeated (the encoder's output settles)
+SETTLE_FRAMES = 5
+
+
+class OpusFrameEncoder:
+    """int16 mono 48 kHz frames of 20 ms in, one Opus packet each out, timestamped by the caller."""
+
+    def __init__(self) -> None:
+        codec = CodecContext.create("libopus", "w")
+        codec.bit_rate = BIT_RATE
+        codec.format = "s16"
+        codec.layout = "mono"
+        codec.sample_rate = SAMPLE_RATE
+        codec.time_base = TIME_BASE
+        codec.options = {"application": "voip", "compression_level": str(COMPLEXITY)}
+        self._codec = codec
+        self._silent_frames = 0  # all-zero frames in a row
+        self._silence = b""  # the settled encoding of a silent frame, once there is one
+        self.encoded = 0  # frames really encoded (the rest repeated the silence)
+
+    def encode(self, mono: npt.NDArray[np.int16], pts: int) -> Packet:
+        """The packet for ``mono`` (one 20 ms frame) with RTP time ``pts`` (samples at 48 kHz)."""
+        if mono.any():
+            self._silent_frames = 0
+            data = self._encode(mono, pts)
+        elif self._silent_frames >= SETTLE_FRAMES and self._silence:
+            data = self._silence
+        else:
+            self._silent_frames += 1
+            data = self._silence = self._encode(mono, pts)
+        packet = Packet(data)
+        packet.pts = pts
+        packet.time_base = TIME_BASE
+        return packet
+
+    def _encode(self, mono: npt.NDArray[np.int16], pts: int) -> bytes:
+        self.encoded += 1
+        frame = AudioFrame.from_ndarray(mono.reshape(1, -1), format="s16", layout="mono")
+        frame.sample_rate = SAMPLE_RATE
+        frame.pts = pts
+        frame.time_base = TIME_BASE
+        packets = self._codec.encode(frame)
+        # libopus answers every 20 ms frame with one packet (its look-ahead is hidden in the
+        # pre-skip the decoder drops); join defensively should a build ever split or hold one
+        return b"".join(bytes(p) for p in packets)
