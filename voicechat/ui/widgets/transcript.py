@@ -102,8 +102,15 @@ class Transcript(Vertical):
             self.captions = captions
             self.rebuild()
 
+    def _shown(self) -> bool:
+        """Attached with its panes: the app's poll timer can fire once more while the app shuts
+        down and its widgets are being removed, and then there is nothing to update."""
+        return self.is_attached and len(self.children) == 2
+
     def update_entries(self, entries: Sequence[Entry]) -> None:
         """Show ``entries`` (the whole transcript, in order). Cheap when little changed."""
+        if not self._shown():
+            return
         entries = tuple(entries)
         if entries is self._entries:
             return
@@ -117,6 +124,8 @@ class Transcript(Vertical):
 
     def rebuild(self) -> None:
         """Rewrite the history from the entries (after a resize, theme or committed change)."""
+        if not self._shown():
+            return
         self.rebuilds += 1
         self.history.clear()
         self._committed = []
