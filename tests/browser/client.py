@@ -11,9 +11,7 @@ tail of Chromium's log, so a browser that cannot do WebRTC here fails loudly, ne
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import json
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +21,7 @@ import aiohttp
 from aiohttp import web
 
 from tests.browser.chromium import WEBRTC_FLAGS, chromium, find_chromium
+from tests.browser.origin import PageOrigin
 from tests.conftest import require_or_skip
 
 PAGE = Path(__file__).parent / "quickstart.html"
@@ -61,45 +60,14 @@ class BrowserCall:
         return [str(e.get("type")) for e in self.events]
 
 
-class QuickstartBackend:
-    """The page's own origin: serves it, mints ``ek_`` keys at ``base``, collects reports."""
+def quickstart_origin(base: str, api_key: str, session: dict[str, Any], say: str,
+                      hang_up: bool, await_transcript: str | None) -> PageOrigin:
+    """The quickstart page's origin: it mints ``ek_`` keys at ``base`` with ``api_key``."""
 
-    def __init__(self, base: str, api_key: str, session: dict[str, Any], say: str,
-                 hang_up: bool, await_transcript: str | None) -> None:
-        self.base, self.api_key, self.session = base, api_key, session
-        self.say, self.hang_up, self.await_transcript = say, hang_up, await_transcript
-        self.reports: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-        self.origin = ""
-        self._runner: web.AppRunner | None = None
-
-    async def __aenter__(self) -> QuickstartBackend:
-        app = web.Application()
-        app.router.add_get("/", self._page)
-        app.router.add_get("/config", self._config)
-        app.router.add_post("/token", self._token)
-        app.router.add_post("/report", self._report)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
-        host, port = self._runner.addresses[0][:2]
-        self.origin = f"http://{host}:{port}"
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-
-    async def _page(self, request: web.Request) -> web.Response:
-        return web.Response(text=PAGE.read_text(), content_type="text/html")
-
-    async def _config(self, request: web.Request) -> web.Response:
-        return web.json_response({"base": self.base, "say": self.say, "hang_up": self.hang_up,
-                                  "await_transcript": self.await_transcript})
-
-    async def _token(self, request: web.Request) -> web.Response:
+    async def mint(request: web.Request) -> web.Response:
         async with aiohttp.ClientSession() as http, http.post(
-            f"{self.base}/v1/realtime/client_secrets", json={"session": self.session},
-            headers={"Authorization": f"Bearer {self.api_key}"},
+            f"{base}/v1/realtime/client_secrets", json={"session": session},
+            headers={"Authorization": f"Bearer {api_key}"},
         ) as resp:
             data = await resp.json(content_type=None)
             status = resp.status
@@ -107,35 +75,8 @@ class QuickstartBackend:
             return web.json_response({"error": data, "status": status}, status=502)
         return web.json_response({"value": data["value"]})
 
-    async def _report(self, request: web.Request) -> web.Response:
-        await self.reports.put(await request.json())
-        return web.Response(status=204)
-
-
-async def _collect(backend: QuickstartBackend, log: Path, timeout: float) -> dict[str, Any]:
-    steps: dict[str, dict[str, Any]] = {}
-
-    async def run() -> None:
-        while True:
-            report = await backend.reports.get()
-            steps[report["step"]] = report
-            if report["step"] == "failed":
-                raise AssertionError(
-                    f"the browser's WebRTC call failed: {report['error']}\n"
-                    f"its ICE candidates: {report.get('local_candidates')}\n"
-                    f"steps: {json.dumps(steps)[:3000]}\n"
-                    f"chromium said:\n{log.read_text(errors='replace')[-2000:]}")
-            if report["step"] == "done":
-                return
-
-    try:
-        await asyncio.wait_for(run(), timeout)
-    except TimeoutError:
-        raise AssertionError(
-            f"the browser did not finish its call in {timeout:.0f} s; steps so far: "
-            f"{json.dumps(steps)[:3000]}\nchromium said:\n"
-            f"{log.read_text(errors='replace')[-3000:]}") from None
-    return steps
+    config = {"base": base, "say": say, "hang_up": hang_up, "await_transcript": await_transcript}
+    return PageOrigin(PAGE, config, mint)
 
 
 @contextlib.asynccontextmanager
@@ -159,11 +100,11 @@ async def open_browser_call(
     assert binary is not None
     workdir.mkdir(parents=True, exist_ok=True)
     log = workdir / "chromium.log"
-    async with QuickstartBackend(base, api_key, session or QUIET_SESSION, say, hang_up,
-                                 await_transcript) as backend, \
-            chromium(binary, backend.origin + "/", workdir / "profile", log, mic_wav,
+    async with quickstart_origin(base, api_key, session or QUIET_SESSION, say, hang_up,
+                                 await_transcript) as origin, \
+            chromium(binary, origin.origin + "/", workdir / "profile", log, mic_wav,
                      flags=flags):
-        yield BrowserCall(await _collect(backend, log, timeout))
+        yield BrowserCall(await origin.collect(log, timeout))
 
 
 async def browser_call(base: str, **options: Any) -> BrowserCall:

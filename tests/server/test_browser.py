@@ -23,11 +23,8 @@ afterwards. A failure names the step the browser reached and what it saw.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +32,7 @@ import aiohttp
 from aiohttp import web
 
 from tests.browser.chromium import chromium, find_chromium
+from tests.browser.origin import PageOrigin
 from tests.conftest import require_or_skip
 from tests.helpers import local_server
 from tests.speech import TEST_PHRASES, speech_wav
@@ -49,46 +47,10 @@ QUIET_SESSION = {"type": "realtime", "audio": {"input": {"turn_detection": None}
 RUN_TIMEOUT_S = 120.0
 
 
-class AppBackend:
+def app_origin(srv: LocalServer) -> PageOrigin:
     """The page's own origin: serves the page, mints ek_ tokens with the key, collects reports."""
 
-    def __init__(self, srv: LocalServer) -> None:
-        self.srv = srv
-        self.reports: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-        self.origin = ""
-        self._runner: web.AppRunner | None = None
-
-    async def start(self) -> None:
-        app = web.Application()
-        app.router.add_get("/", self._page)
-        app.router.add_get("/config", self._config)
-        app.router.add_post("/token", self._token)
-        app.router.add_post("/report", self._report)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
-        host, port = self._runner.addresses[0][:2]
-        self.origin = f"http://{host}:{port}"
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-
-    async def _page(self, request: web.Request) -> web.Response:
-        return web.Response(text=PAGE.read_text(), content_type="text/html")
-
-    async def _config(self, request: web.Request) -> web.Response:
-        # The "leaked" key lets the page prove that CORS, not a missing key, stops it minting.
-        return web.json_response(
-            {
-                "server": self.srv.base_url,
-                "leaked_key": BACKEND_KEY,
-                "beta_model": BETA_MODEL,
-                "phrase": MIC_PHRASE,
-            }
-        )
-
-    async def _token(self, request: web.Request) -> web.Response:
+    async def mint(request: web.Request) -> web.Response:
         """``?dialect=ga`` mints at client_secrets, ``beta`` at the beta sessions endpoint."""
         beta = request.query.get("dialect") == "beta"
         path, body = (
@@ -98,7 +60,7 @@ class AppBackend:
         )
         async with aiohttp.ClientSession() as http:
             resp = await http.post(
-                f"{self.srv.base_url}{path}",
+                f"{srv.base_url}{path}",
                 json=body,
                 headers={"Authorization": f"Bearer {BACKEND_KEY}"},
             )
@@ -106,43 +68,10 @@ class AppBackend:
         value = data["client_secret"]["value"] if beta else data["value"]
         return web.json_response({"value": value}, status=resp.status)
 
-    async def _report(self, request: web.Request) -> web.Response:
-        await self.reports.put(await request.json())
-        return web.Response(status=204)
-
-
-@contextlib.asynccontextmanager
-async def app_backend(srv: LocalServer) -> AsyncIterator[AppBackend]:
-    backend = AppBackend(srv)
-    await backend.start()
-    try:
-        yield backend
-    finally:
-        await backend.stop()
-
-
-async def collect(backend: AppBackend, log: Path) -> dict[str, dict[str, Any]]:
-    """Every step's report until the page says ``done``; a ``failed`` report fails the test."""
-    steps: dict[str, dict[str, Any]] = {}
-
-    async def run() -> None:
-        while True:
-            report = await backend.reports.get()
-            steps[report["step"]] = report
-            if report["step"] == "failed":
-                raise AssertionError(f"the page failed: {report['error']}\nsteps: {steps}")
-            if report["step"] == "done":
-                return
-
-    try:
-        await asyncio.wait_for(run(), RUN_TIMEOUT_S)
-    except TimeoutError:
-        tail = log.read_text(errors="replace")[-3000:]
-        raise AssertionError(
-            f"the page did not finish in {RUN_TIMEOUT_S:.0f} s; steps so far: "
-            f"{json.dumps(steps)[:3000]}\nchromium said:\n{tail}"
-        ) from None
-    return steps
+    # The "leaked" key lets the page prove that CORS, not a missing key, stops it minting.
+    config = {"server": srv.base_url, "leaked_key": BACKEND_KEY, "beta_model": BETA_MODEL,
+              "phrase": MIC_PHRASE}
+    return PageOrigin(PAGE, config, mint)
 
 
 async def test_browser_on_another_origin_uses_ek_token_over_webrtc_and_websocket(
@@ -162,12 +91,12 @@ async def test_browser_on_another_origin_uses_ek_token_over_webrtc_and_websocket
             return token, expires
 
         srv.tokens.mint = counting_mint  # type: ignore[method-assign]
-        async with app_backend(srv) as backend:
+        async with app_origin(srv) as backend:
             assert backend.origin != srv.base_url  # another port: another origin
             log = tmp_path / "chromium.log"
             profile = tmp_path / "profile"
             async with chromium(binary, backend.origin + "/", profile, log, mic_wav):
-                steps = await collect(backend, log)
+                steps = await backend.collect(log, RUN_TIMEOUT_S)
         open_calls = set(srv.calls)
 
     # 1. The page could not mint, neither with a preflighted request nor a simple one.
