@@ -21,13 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-import orjson
-
 from voicechat.eventlog.dialects import DialectTracker, infer_direction
 from voicechat.eventlog.entry import Entry
 from voicechat.eventlog.record import Direction
 from voicechat.eventlog.redact import AUDIO_DELTA_TYPES, redact_event
 from voicechat.eventlog.textscan import InlineScanner, parse_timestamp
+from voicechat.protocol.frames import load_json
 
 _EVENT_TYPE = re.compile(
     r"^(?:error|(?:session|transcription_session|input_audio_buffer|output_audio_buffer"
@@ -95,21 +94,6 @@ def is_event(obj: Any) -> bool:
         if len(_EVENT_TYPE_SEEN) < 4096:
             _EVENT_TYPE_SEEN[kind] = known
     return known
-
-
-def _loads(text: str) -> Any:
-    """orjson when it takes the text (about 5× the stdlib's speed), else the stdlib's verdict.
-
-    The stdlib is the reference: orjson refuses a few things it accepts (NaN, integers past
-    64 bits), and a line is only "not JSON" when the stdlib says so too.
-    """
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        try:
-            return json.loads(text)
-        except RecursionError as exc:  # nested deeper than any event: not one of ours
-            raise ValueError("nested too deeply") from exc
 
 
 #: What in a raw line can make :func:`redact_event` change the event: an ``audio`` string, an
@@ -304,7 +288,7 @@ def _read_lines(handle: IO[str], stats: ReadStats, builder: _Builder) -> Iterato
             continue
         if stripped[0] == "{" and not scanner.has_pending:
             try:
-                obj = _loads(stripped)
+                obj = load_json(stripped)
             except ValueError:
                 obj = None
             if isinstance(obj, dict):
