@@ -39,7 +39,7 @@ from voicechat.ui import key_release, keys
 from voicechat.ui.banner import ProblemBanner
 from voicechat.ui.event_flow import EventFlow
 from voicechat.ui.event_rows import FilterMode
-from voicechat.ui.gc_pause import freeze_startup_objects
+from voicechat.ui.gc_pause import quieten_gc
 from voicechat.ui.handle import ConversationHandle
 from voicechat.ui.key_help import KeyHelp
 from voicechat.ui.palette import PaletteState, app_commands
@@ -167,7 +167,7 @@ class VoiceChatApp(App[int]):
         else:
             self._started = True
         if not self.is_headless:
-            self.call_after_refresh(freeze_startup_objects)  # short GC pauses (gc_pause.py)
+            self.call_after_refresh(quieten_gc)  # short GC pauses (gc_pause.py)
 
     @work(exclusive=True, group="handle")
     async def _start(self) -> None:
