@@ -326,7 +326,7 @@ class VoiceChatApp(App[int]):
         self.notify(f"theme: {self.theme}", timeout=2)
 
     def watch_theme(self, theme: str) -> None:
-        # RichLog lines keep the colours they were written with: rewrite them.
+        # transcript lines keep the colours they were drawn with: re-draw them.
         widgets = getattr(self, "_widgets", None)
         if widgets is not None:
             widgets.transcript.rebuild()
