@@ -325,12 +325,6 @@ class VoiceChatApp(App[int]):
         self.theme = self.themes.after(self.theme, self.theme_cycle)
         self.notify(f"theme: {self.theme}", timeout=2)
 
-    def watch_theme(self, theme: str) -> None:
-        # transcript lines keep the colours they were drawn with: re-draw them.
-        widgets = getattr(self, "_widgets", None)
-        if widgets is not None:
-            widgets.transcript.rebuild()
-
     def action_key_help(self) -> None:
         if not isinstance(self.screen, KeyHelp):
             self.push_screen(KeyHelp(self._user_keymap, self.state.mode or "vad"))

@@ -14,7 +14,7 @@ end): the tail after them can still change — the streaming assistant turn, a u
 transcription is pending, and anything after it — and is drawn with the streaming cursor. A
 committed entry that changes later (a finished answer becomes "cut off" after a barge-in) is just
 re-wrapped. A width change re-wraps everything once (after a short pause while the terminal is
-being resized), as does a theme change (strips keep the colours they were drawn with).
+being resized), as does a theme change that changes a colour the lines use.
 
 In transcribe mode the same widget shows live captions: no role labels, deltas in the live tail,
 final text per segment.
@@ -76,6 +76,7 @@ class Transcript(ScrollView, can_focus=True):
         self._last_width = 0
         self._resize_timer: Timer | None = None
         self._follow_pending = False
+        self._restyle_pending = False
         self.rebuilds = 0
         """How many times every line was re-wrapped (exposed for tests and the benchmark)."""
 
@@ -131,10 +132,22 @@ class Transcript(ScrollView, can_focus=True):
         return strip
 
     def notify_style_update(self) -> None:
-        # the theme or CSS changed: forget cached styles (the app rebuilds the lines)
-        self._styles = {}
-        self._base = None
+        """Styles were re-applied (a theme switch, a CSS change, focus): once they have all
+        been, re-draw the lines if a colour they use changed (strips keep the colours they
+        were drawn with). Resolved any earlier, a theme's styles are still the old ones."""
         super().notify_style_update()
+        if not self._restyle_pending:
+            self._restyle_pending = True
+            self.call_later(self._restyle)
+
+    def _restyle(self) -> None:
+        self._restyle_pending = False
+        old_base, old_styles = self._base, self._styles
+        self._base, self._styles = None, {}
+        changed = old_base is not None and self._base_style() != old_base
+        changed = changed or any(self._style(name) != style for name, style in old_styles.items())
+        if changed and self._entries:
+            self.rebuild()
 
     def on_resize(self, event: Resize) -> None:
         width = event.size.width
