@@ -92,7 +92,7 @@ ENTRY_POINTS = {
     "VadTimeline.render": ("voicechat/ui/widgets/vad_timeline.py", "render"),
     "ScreenSync.sync": ("voicechat/ui/screen_sync.py", "sync"),
     "core (Session.handle)": ("voicechat/core/session.py", "handle"),
-    "RichLog.write": ("textual/widgets/_rich_log.py", "write"),
+    "Transcript.render_line": ("voicechat/ui/widgets/transcript.py", "render_line"),
 }
 
 

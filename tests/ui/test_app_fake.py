@@ -24,11 +24,11 @@ from voicechat.ui.widgets.status_bar import StatusBar
 
 
 def live_text(app: VoiceChatApp) -> str:
-    return str(app.transcript.live.render())
+    return app.transcript.live_text()
 
 
 def history_text(app: VoiceChatApp) -> str:
-    return "\n".join(strip.text for strip in app.transcript.history.lines)
+    return "\n".join(app.transcript.history_lines())
 
 
 def status_text(app: VoiceChatApp) -> str:
@@ -304,7 +304,7 @@ async def test_resize_rewraps_the_history() -> None:
         await until(lambda: app.transcript.rebuilds > before, "the transcript to re-wrap",
                     sleep=pilot.pause)
         assert app.transcript.rebuilds == before + 1
-        assert max(len(s.text.rstrip()) for s in app.transcript.history.lines) < 60
+        assert max(len(line) for line in app.transcript.history_lines()) < 60
 
 
 async def test_transcribe_mode_is_captions_beside_the_timeline() -> None:
@@ -334,7 +334,7 @@ async def test_event_pane_selection_shows_json() -> None:
         handle.run(voice_turn("item_u1", "resp_1", "item_a1", ["Hi"], "hello"))
         await settle(app, pilot)
         await pilot.press("tab")
-        assert app.focused is app.transcript.history  # scroll the transcript with the arrows
+        assert app.focused is app.transcript  # scroll the transcript with the arrows
         await pilot.press("tab")
         assert app.focused is app.event_flow
         await pilot.press("up")

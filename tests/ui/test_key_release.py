@@ -279,7 +279,7 @@ async def test_first_release_switches_to_hold_then_hold_completes_a_turn(patched
         assert sent.count("input_audio_buffer.commit") == 1
         assert sent.index("input_audio_buffer.commit") < sent.index("response.create")
         assert "push-to-talk closed" in status_text(app)
-        history = "\n".join(strip.text for strip in app.transcript.history.lines)
+        history = "\n".join(app.transcript.history_lines())
         assert "Assistant: Here you go." in history
 
 

@@ -1,6 +1,6 @@
 """What keeps streaming cheap, asserted as behaviour (never as timings, which bench/bench_tui.py
 prints): new event lines and streaming text do not relayout the whole screen, a growing fold
-repaints only its own line, and the live transcript area grows in steps."""
+repaints only its own line, and a streaming delta repaints only the transcript lines it changed."""
 
 from __future__ import annotations
 
@@ -11,11 +11,18 @@ from textual.geometry import Region
 from textual.screen import Screen
 
 from tests.ui.conftest import SIZE, make_app
-from tests.ui.fakes import ScriptedHandle, deltas, response_start, user_speech, user_transcript
+from tests.ui.fakes import (
+    ScriptedHandle,
+    deltas,
+    finish_turn,
+    response_start,
+    user_speech,
+    user_transcript,
+)
 from voicechat.eventlog.record import LogRecord
 from voicechat.ui.event_flow import EventFlow
 from voicechat.ui.fold_repaint import FOLD_REPAINT_S
-from voicechat.ui.widgets.transcript import LIVE_STEP
+from voicechat.ui.widgets.transcript import Transcript
 
 
 def record(t: float, kind: str, **fields: Any) -> LogRecord:
@@ -83,7 +90,37 @@ async def test_a_growing_fold_repaints_only_its_own_line(monkeypatch: pytest.Mon
         assert "×2" in flow.render_line(1).text
 
 
-async def test_live_transcript_grows_in_steps(layouts: list[Screen[Any]]) -> None:
+def drawn_words(app: Any) -> list[str]:
+    """The words of every transcript line as drawn (wrapped strips, scrolled or not)."""
+    transcript = app.transcript
+    return " ".join(transcript.history_lines() + [
+        strip.text for strip in transcript_strips(transcript)[len(transcript.history_lines()):]
+    ]).split()
+
+
+def transcript_strips(transcript: Transcript) -> list[Any]:
+    """Every line of the transcript, drawn through the public line API at each scroll offset."""
+    lines = []
+    height = transcript.scrollable_content_region.height
+    total = transcript.virtual_size.height
+    saved = transcript.scroll_y
+    for top in range(0, max(1, total), height):
+        transcript.scroll_to(y=top, animate=False, immediate=True)
+        offset = int(transcript.scroll_offset.y)
+        for y in range(height):
+            if offset + y >= total:
+                break
+            if offset + y >= len(lines):
+                lines.append(transcript.render_line(y))
+    transcript.scroll_to(y=saved, animate=False, immediate=True)
+    return lines
+
+
+async def test_a_streaming_delta_repaints_only_the_lines_it_changed(
+    layouts: list[Screen[Any]], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """While a turn streams, the transcript neither relayouts the screen nor repaints lines
+    that did not change: a delta that keeps the line count repaints its own line only."""
     handle = ScriptedHandle()
     app = make_app(handle)
     async with app.run_test(size=SIZE) as pilot:
@@ -92,26 +129,101 @@ async def test_live_transcript_grows_in_steps(layouts: list[Screen[Any]]) -> Non
                     *response_start("resp_1", "item_a1", "item_u1")])
         app.sync()
         await pilot.pause()
-        live = app.transcript.live
-        heights: list[int] = []
+        transcript = app.transcript
+        calls: list[tuple[Region, ...]] = []
+        original = Transcript.refresh
+
+        def spy(self: Transcript, *regions: Region, **kwargs: Any) -> Transcript:
+            if self is transcript:
+                calls.append(regions)
+            return original(self, *regions, **kwargs)
+
+        monkeypatch.setattr(Transcript, "refresh", spy)
         layouts.clear()
-        for i in range(60):  # about six lines: below the live area's max-height
+        single_line = 0
+        wrapped = 0  # the width the lines were last wrapped to (less once the scrollbar shows)
+        for i in range(200):  # ~30 wrapped lines: more than the pane shows, so it scrolls too
+            before = transcript.virtual_size.height
+            width = transcript.scrollable_content_region.width
+            calls.clear()
+            handle.run(deltas("resp_1", "item_a1", [f"word{i} "]))
+            app.sync()
+            if (transcript.virtual_size.height, width) == (before, wrapped):
+                # same lines at the same width: only the last line changed
+                assert calls and all(len(r) == 1 and r[0].height == 1 for r in calls), calls
+                assert calls[-1][0].y == before - 1 - int(transcript.scroll_offset.y)
+                single_line += 1
+            wrapped = width
+            await pilot.pause()
+        assert single_line > 100  # most deltas fit on the line they extend
+        assert transcript.virtual_size.height > transcript.size.height  # it did scroll
+        assert len(layouts) <= 3, f"{len(layouts)} screen layouts while one turn streamed"
+        # the newest text is in view, and every delta is drawn, in order
+        last = transcript.render_line(transcript.scrollable_content_region.height - 1).text
+        assert "word199" in last and "▍" in last
+        words = drawn_words(app)
+        assert words[:4] == ["You:", "hi", "Assistant:", "word0"]
+        assert words[3:203] == [f"word{i}" for i in range(200)]
+
+
+async def test_the_transcript_keeps_every_turn_in_order_and_rewraps_at_resize() -> None:
+    handle = ScriptedHandle()
+    app = make_app(handle)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()
+        for n in range(1, 4):
+            handle.run([*user_speech(f"item_u{n}"), user_transcript(f"item_u{n}", f"q{n}"),
+                        *response_start(f"resp_{n}", f"item_a{n}", f"item_u{n}")])
+            for i in range(30):
+                handle.run(deltas(f"resp_{n}", f"item_a{n}", [f"t{n}w{i} "]))
+                if i % 7 == 0:
+                    app.sync()
+                    await pilot.pause()
+            if n < 3:
+                handle.run(finish_turn(f"resp_{n}", f"item_a{n}",
+                                       "".join(f"t{n}w{i} " for i in range(30)).strip()))
+        app.sync()
+        await pilot.pause()
+        expected: list[str] = []
+        for n in range(1, 4):
+            expected += ["You:", f"q{n}", "Assistant:", *[f"t{n}w{i}" for i in range(30)]]
+        expected.append("▍")  # the third turn still streams
+        assert drawn_words(app) == expected
+        wide = len(app.transcript.history_lines())
+        await pilot.resize_terminal(70, 30)
+        await pilot.pause(0.4)  # the re-wrap waits for the resize to settle
+        await pilot.pause()
+        assert drawn_words(app) == expected
+        width = app.transcript.scrollable_content_region.width
+        assert all(len(strip.text.rstrip()) <= width for strip in transcript_strips(app.transcript))
+        assert len(app.transcript.history_lines()) > wide  # narrower: more lines
+
+
+async def test_a_reader_scrolled_up_stays_put_while_text_streams() -> None:
+    handle = ScriptedHandle()
+    app = make_app(handle)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()
+        handle.run([*user_speech("item_u1"), user_transcript("item_u1", "hi"),
+                    *response_start("resp_1", "item_a1", "item_u1")])
+        handle.run(deltas("resp_1", "item_a1", [f"word{i} " for i in range(300)]))
+        app.sync()
+        await pilot.pause()
+        transcript = app.transcript
+        assert transcript.scroll_y == transcript.max_scroll_y > 0  # following
+        transcript.scroll_to(y=2, animate=False, immediate=True)
+        for i in range(300, 400):
             handle.run(deltas("resp_1", "item_a1", [f"word{i} "]))
             app.sync()
             await pilot.pause()
-            height = live.size.height
-            assert height % LIVE_STEP == 0
-            assert height >= len(live.render_lines(live.region.reset_offset)) > 0
-            if not heights or heights[-1] != height:
-                heights.append(height)
-        assert heights == sorted(heights) and len(heights) >= 3  # it did grow, in steps
-        assert len(layouts) <= 2 * len(heights)  # not one layout per new line of text
-        text = str(live.render())
-        assert text.startswith("Assistant: word0 ") and "word59" in text
-        # every delta, in order, in what is drawn (the wrapped lines, not only the text)
-        lines = live.render_lines(live.region.reset_offset)
-        drawn = " ".join(strip.text.strip() for strip in lines)
-        assert drawn.split()[1:61] == [f"word{i}" for i in range(60)]
+        assert transcript.scroll_y == 2
+        transcript.scroll_end(animate=False, immediate=True)
+        handle.run(deltas("resp_1", "item_a1", [f"word{i} " for i in range(400, 440)]))
+        app.sync()
+        await pilot.pause()
+        assert transcript.scroll_y == transcript.max_scroll_y  # following again
+        last = transcript.render_line(transcript.scrollable_content_region.height - 1).text
+        assert "word439" in last
 
 
 async def test_the_pane_follows_new_lines_and_stays_put_while_the_user_looks_back() -> None:

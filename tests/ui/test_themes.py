@@ -10,7 +10,7 @@ import pytest
 from textual.color import Color
 
 from tests.ui.conftest import SIZE, make_app
-from tests.ui.fakes import ScriptedHandle
+from tests.ui.fakes import ScriptedHandle, finish_turn, voice_turn
 from voicechat.ui import app as app_module
 from voicechat.ui.themes import (
     VARIABLE_DEFAULTS,
@@ -145,3 +145,27 @@ def test_theme_folder_sits_next_to_the_config_file(
 
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
     assert user_theme_dir().parent == default_config_path().parent
+
+
+async def test_a_theme_switch_recolours_the_transcript_lines() -> None:
+    """Transcript lines are drawn once and kept: a new theme must re-draw them in its colours
+    (background and role label), and the text stays the same."""
+    handle = ScriptedHandle()
+    app = make_app(handle)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()
+        handle.run(voice_turn("item_u1", "resp_1", "item_a1", ["Hi"], "hello")
+                   + finish_turn("resp_1", "item_a1", "Hi"))
+        app.sync()
+        await pilot.pause()
+        transcript = app.transcript
+        first = transcript.render_line(0)
+        app.theme = "light" if app.theme != "light" else "dark"
+        await pilot.pause()
+        await pilot.pause()
+        again = transcript.render_line(0)
+        assert again.text == first.text and again.text.startswith("You: hello")
+        label = next(seg.style for seg in again if seg.text.startswith("You"))
+        assert label is not None and label.bgcolor is not None
+        assert label.bgcolor.triplet == transcript.rich_style.bgcolor.triplet  # type: ignore[union-attr]
+        assert label != next(seg.style for seg in first if seg.text.startswith("You"))

@@ -39,6 +39,7 @@ from voicechat.ui import key_release, keys
 from voicechat.ui.banner import ProblemBanner
 from voicechat.ui.event_flow import EventFlow
 from voicechat.ui.event_rows import FilterMode
+from voicechat.ui.gc_pause import quieten_gc
 from voicechat.ui.handle import ConversationHandle
 from voicechat.ui.key_help import KeyHelp
 from voicechat.ui.palette import PaletteState, app_commands
@@ -165,6 +166,8 @@ class VoiceChatApp(App[int]):
             self._start()
         else:
             self._started = True
+        if not self.is_headless:
+            self.call_after_refresh(quieten_gc)  # short GC pauses (gc_pause.py)
 
     @work(exclusive=True, group="handle")
     async def _start(self) -> None:
@@ -321,12 +324,6 @@ class VoiceChatApp(App[int]):
     def action_cycle_theme(self) -> None:
         self.theme = self.themes.after(self.theme, self.theme_cycle)
         self.notify(f"theme: {self.theme}", timeout=2)
-
-    def watch_theme(self, theme: str) -> None:
-        # RichLog lines keep the colours they were written with: rewrite them.
-        widgets = getattr(self, "_widgets", None)
-        if widgets is not None:
-            widgets.transcript.rebuild()
 
     def action_key_help(self) -> None:
         if not isinstance(self.screen, KeyHelp):

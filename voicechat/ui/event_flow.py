@@ -47,6 +47,7 @@ from voicechat.protocol.text import printable
 from voicechat.ui.event_paint import LineStyles, RowPainter
 from voicechat.ui.event_rows import EventRows, FilterMode, Row
 from voicechat.ui.fold_repaint import FoldRepaints
+from voicechat.ui.scroll_size import set_line_count
 
 
 class EventFlow(ScrollView, can_focus=True):
@@ -318,36 +319,13 @@ class EventFlow(ScrollView, can_focus=True):
                 return
 
     def _update_size(self) -> None:
-        """Tell the scroll machinery how many lines there are, without a screen relayout.
-
-        Assigning ``virtual_size`` lays out the whole screen (``layout=True`` reactive), once per
-        new line: profiling showed those relayouts, each with a full composite, as the pane's
-        largest cost. The pane's box is fixed by CSS; only its scrollbar depends on the count.
-        So (public means only) the size is stored with ``set_reactive`` and the scrollbar gets
-        the extent through its own reactives; only a scrollbar that comes or goes (about once
-        per session) assigns ``virtual_size`` and gets its layout.
-        """
-        # lines are cropped to the width (no horizontal scrolling): width 0 never overflows
-        size = Size(0, len(self._visible))
-        if size == self.virtual_size:
+        """Tell the scroll machinery how many lines there are, without a screen relayout
+        (:mod:`voicechat.ui.scroll_size`)."""
+        if Size(0, len(self._visible)) == self.virtual_size:
             return
-        view_height = self.container_size.height
-        self._size_settled = False  # until the layout this assignment schedules is done
-        if not self.is_mounted or not view_height:
-            self.virtual_size = size  # not laid out yet: let Textual do the first layout
-            return
-        if (size.height > view_height) != self.show_vertical_scrollbar:
-            self.virtual_size = size  # the scrollbar comes or goes: that needs the layout
-            return
-        self._size_settled = True
-        self.set_reactive(EventFlow.virtual_size, size)
-        if self.show_vertical_scrollbar:
-            bar = self.vertical_scrollbar
-            bar.window_virtual_size = size.height
-            bar.window_size = view_height
-        if self.scroll_y > self.max_scroll_y:  # fewer lines (a filter, a clear)
-            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
-        self.refresh()
+        self._size_settled = set_line_count(self, len(self._visible))
+        if self._size_settled:
+            self.refresh()
 
 
 class EventDetail(Static):

@@ -1,20 +1,23 @@
-"""The transcript pane: finished turns in a RichLog, turns still changing in one small live widget.
+"""The transcript pane: every turn in conversation order, in one line-API scroll view.
 
-Why the hybrid (measured in docs/reference-notes.md, "Streaming text"): re-rendering a growing
-widget per delta costs more with every turn, while RichLog's cost per written line stays flat
-however long the history is. So only the tail that can still change — the streaming assistant turn,
-a user turn whose transcription is pending, and anything after it — lives in a small line-API
-widget (:class:`~voicechat.ui.widgets.live_text.LiveText`, wrapped once per change) that the app
-refreshes at its poll rate (20 Hz at most), and an entry moves into the RichLog once it and every
-entry before it are final. Conversation order is therefore kept even when a user transcript
-arrives after the assistant has started answering.
+Why one widget (measured with bench/bench_tui.py): finished turns used to sit in a RichLog and
+the turns still changing in a small live widget below it. Every commit grew the RichLog and
+every few deltas grew the live area, and each size change relaid the whole screen out, so most
+streaming frames re-drew the whole body. Here history and live text are one list of wrapped
+lines (:mod:`voicechat.ui.widgets.transcript_lines`): a delta re-wraps only the paragraphs that
+changed, only the lines whose strips differ are repainted, and a new line only tells the scroll
+machinery the count (:mod:`voicechat.ui.scroll_size`), with no relayout. While the view is at
+the bottom it follows new text; scrolled up, it stays where the user reads.
 
-RichLog keeps the width lines had when written and an already-written entry may still change
-(a finished answer becomes "cut off" after a barge-in), so the log is rebuilt from the entries
-on a width change and when a committed entry changes — both rare, both O(turns) once.
+"Committed" entries are the leading final ones (and any beyond :data:`MAX_LIVE_ENTRIES` from the
+end): the tail after them can still change — the streaming assistant turn, a user turn whose
+transcription is pending, and anything after it — and is drawn with the streaming cursor. A
+committed entry that changes later (a finished answer becomes "cut off" after a barge-in) is just
+re-wrapped. A width change re-wraps everything once (after a short pause while the terminal is
+being resized), as does a theme change that changes a colour the lines use.
 
-In transcribe mode the same widget shows live captions: no role labels, deltas in the live area,
-final text per segment in the log.
+In transcribe mode the same widget shows live captions: no role labels, deltas in the live tail,
+final text per segment.
 """
 
 from __future__ import annotations
@@ -24,35 +27,31 @@ from typing import ClassVar
 
 from rich.style import Style
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.containers import Vertical
 from textual.events import Resize
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 from textual.timer import Timer
-from textual.widgets import RichLog
 
+from voicechat.ui.scroll_size import set_line_count
 from voicechat.ui.viewstate import Entry
-from voicechat.ui.widgets.live_text import LiveText
+from voicechat.ui.widgets.transcript_lines import TranscriptLines
 
 MAX_LIVE_ENTRIES = 6
-"""Entries kept in the live area at most; older ones are committed even if not final, so one
-transcription that never resolves cannot make the live widget grow without bound."""
+"""Entries kept live at most; older ones count as committed even if not final, so one
+transcription that never resolves cannot keep the whole tail live."""
 
-LIVE_STEP = 3
-"""The live area grows by this many lines at a time while a turn streams (see
-``_commit_and_show_live``): fewer relayouts, at the cost of up to two blank lines below it."""
+MIN_WRAP = 20
+"""Narrowest wrap width: below it, lines are cut rather than wrapped one word per line."""
 
 ROLE_LABELS = {"user": "You", "assistant": "Assistant", "system": "System", "caption": ""}
 
 
-class Transcript(Vertical):
+class Transcript(ScrollView, can_focus=True):
     """User and assistant turns in conversation order; see the module docstring."""
 
     DEFAULT_CSS = """
-    Transcript { height: 1fr; }
-    Transcript > RichLog { height: 1fr; background: $surface; border: none; padding: 0 1;
-                           overflow-y: auto; scrollbar-size-vertical: 1; }
-    Transcript > #live { height: auto; max-height: 50%; padding: 0 1; background: $surface; }
-    Transcript > #live.-empty { display: none; }
+    Transcript { height: 1fr; background: $surface; padding: 0 1; overflow-x: hidden;
+                 overflow-y: auto; scrollbar-size-vertical: 1; }
     Transcript .transcript--user { color: $vc-user; }
     Transcript .transcript--assistant { color: $vc-assistant; }
     Transcript .transcript--status { color: $vc-dim; }
@@ -70,107 +69,160 @@ class Transcript(Vertical):
         super().__init__(id=id)
         self.captions = captions
         self._entries: tuple[Entry, ...] = ()
-        self._committed: list[Entry] = []
-        self._live_key: tuple[Entry, ...] = ()
-        self._live_height = -1
-        self._live_start = -1
+        self._committed = 0
+        self._lines = TranscriptLines()
         self._styles: dict[str, Style] = {}
+        self._base: Style | None = None
         self._last_width = 0
         self._resize_timer: Timer | None = None
+        self._follow_pending = False
+        self._restyle_pending = False
         self.rebuilds = 0
-        """How many times the history was rebuilt (exposed for tests and the benchmark)."""
+        """How many times every line was re-wrapped (exposed for tests and the benchmark)."""
 
-    def compose(self) -> ComposeResult:
-        yield RichLog(wrap=True, markup=False, highlight=False, auto_scroll=True, min_width=20,
-                      id="history")
-        yield LiveText(id="live", classes="-empty")
-
-    @property
-    def history(self) -> RichLog:
-        return self.query_one("#history", RichLog)
-
-    @property
-    def live(self) -> LiveText:
-        return self.query_one("#live", LiveText)
+    # --- public API -------------------------------------------------------------------------
 
     @property
     def committed_count(self) -> int:
-        return len(self._committed)
+        return self._committed
+
+    def history_lines(self) -> list[str]:
+        """The committed entries' lines as drawn (wrapped), for tests and plain-text export."""
+        end = self._lines.paragraph_start(self._committed)
+        return [strip.text.rstrip() for strip in self._lines.strips[:end]]
+
+    def live_text(self) -> str:
+        """The entries that can still change, unwrapped ("" when none)."""
+        live = self._entries[self._committed:]
+        return "\n".join(self._render_entry(e, live=True).plain for e in live)
 
     def set_captions(self, captions: bool) -> None:
         if captions != self.captions:
             self.captions = captions
             self.rebuild()
 
-    def _shown(self) -> bool:
-        """Attached with its panes: the app's poll timer can fire once more while the app shuts
-        down and its widgets are being removed, and then there is nothing to update."""
-        return self.is_attached and len(self.children) == 2
-
     def update_entries(self, entries: Sequence[Entry]) -> None:
         """Show ``entries`` (the whole transcript, in order). Cheap when little changed."""
-        if not self._shown():
-            return
         entries = tuple(entries)
         if entries is self._entries:
             return
         self._entries = entries
-        committed = self._committed
-        for index, old in enumerate(committed):
-            if index >= len(entries) or (entries[index] is not old and entries[index] != old):
-                self.rebuild()
-                return
-        self._commit_and_show_live()
+        self._show()
 
     def rebuild(self) -> None:
-        """Rewrite the history from the entries (after a resize, theme or committed change)."""
-        if not self._shown():
-            return
+        """Re-wrap every entry (after a width, theme or mode change)."""
         self.rebuilds += 1
-        self.history.clear()
-        self._committed = []
-        self._live_key = ()
-        self._commit_and_show_live()
+        self._styles = {}
+        self._base = None
+        self._lines.forget()
+        self._show()
 
-    def _commit_and_show_live(self) -> None:
+    # --- drawing ----------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        index = int(self.scroll_offset.y) + y
+        width = self.scrollable_content_region.width
+        strips = self._lines.strips
+        base = self._base_style()
+        if index >= len(strips):
+            return Strip.blank(width, base)
+        strip = strips[index]
+        if strip.cell_length != width:  # drawn before the re-wrap after a resize
+            strip = strip.adjust_cell_length(width, base).crop(0, width)
+        return strip
+
+    def notify_style_update(self) -> None:
+        """Styles were re-applied (a theme switch, a CSS change, focus): once they have all
+        been, re-draw the lines if a colour they use changed (strips keep the colours they
+        were drawn with). Resolved any earlier, a theme's styles are still the old ones."""
+        super().notify_style_update()
+        if not self._restyle_pending:
+            self._restyle_pending = True
+            self.call_later(self._restyle)
+
+    def _restyle(self) -> None:
+        self._restyle_pending = False
+        old_base, old_styles = self._base, self._styles
+        self._base, self._styles = None, {}
+        changed = old_base is not None and self._base_style() != old_base
+        changed = changed or any(self._style(name) != style for name, style in old_styles.items())
+        if changed and self._entries:
+            self.rebuild()
+
+    def on_resize(self, event: Resize) -> None:
+        width = event.size.width
+        if self._last_width and width != self._last_width and self._entries:
+            if self._resize_timer is not None:
+                self._resize_timer.stop()
+            self._resize_timer = self.set_timer(0.2, self.rebuild)
+        elif not self._last_width and self._entries:
+            self.rebuild()  # entries arrived before the first layout gave a width
+        self._last_width = width
+
+    # --- internals --------------------------------------------------------------------------
+
+    def _show(self) -> None:
         entries = self._entries
-        start = len(self._committed)
-        end = start
-        while end < len(entries) and entries[end].final:
-            end += 1
-        end = max(end, len(entries) - MAX_LIVE_ENTRIES)
-        if end > start:
-            log = self.history
-            for entry in entries[start:end]:
-                log.write(self._render_entry(entry, live=False))
-                self._committed.append(entry)
-        live = entries[end:]
-        if live != self._live_key:
-            self._live_key = live
-            widget = self.live
-            widget.set_class(not live, "-empty")
-            text = Text("\n").join(self._render_entry(e, live=True) for e in live)
-            # A relayout per delta is what makes streaming expensive (A2), and a relayout is
-            # of the whole screen. So the live area has a height of its own, reserved in steps
-            # of LIVE_STEP lines while one turn streams (a new line of text every few deltas
-            # would otherwise relayout each time), and set afresh when entries are committed.
-            width = widget.content_region.width or self.size.width - 2  # hidden: no region
-            height = widget.set_text(text, width)  # repaints, no relayout
-            if end != self._live_start or height > self._live_height:
-                self._live_start = end
-                self._live_height = -(-height // LIVE_STEP) * LIVE_STEP
-                widget.styles.height = max(1, self._live_height)  # schedules the layout
+        committed = 0
+        while committed < len(entries) and entries[committed].final:
+            committed += 1
+        self._committed = max(committed, len(entries) - MAX_LIVE_ENTRIES)
+        width = max(MIN_WRAP, self.scrollable_content_region.width or self.size.width - 2)
+        following = self.scroll_y >= self.max_scroll_y
+        old_count = len(self._lines.strips)
+        changed = self._lines.update(
+            [(e, index >= self._committed) for index, e in enumerate(entries)],
+            width, self._render_strips)
+        if changed is None:
+            return
+        count = len(self._lines.strips)
+        if count != old_count:
+            settled = set_line_count(self, count)
+            if following:
+                self._follow(settled)
+            if settled:
+                self.refresh()  # the lines moved up or the count changed: all of the view
+            return
+        first, last = changed
+        top = int(self.scroll_offset.y)
+        first, last = max(first, top), min(last, top + self.size.height)
+        if last > first:
+            self.refresh_lines(first, last - first)
+
+    def _follow(self, settled: bool) -> None:
+        """Keep the newest line in view: at once when the scroll machinery knows the count,
+        else after the layout the new count scheduled (once however many updates come)."""
+        if settled:
+            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+        elif not self._follow_pending:
+            self._follow_pending = True
+            self.call_after_refresh(self._scroll_to_end)
+
+    def _scroll_to_end(self) -> None:
+        self._follow_pending = False
+        self.scroll_end(animate=False, immediate=True, x_axis=False)
+
+    def _render_strips(self, entry: Entry, live: bool, width: int) -> list[Strip]:
+        """One entry wrapped to ``width``, as strips of exactly that many cells."""
+        base = self._base_style()
+        console = self.app.console
+        strips = []
+        for line in self._render_entry(entry, live=live).wrap(console, width):
+            strip = Strip(list(line.render(console, end="")))
+            strip = strip.apply_style(base).adjust_cell_length(width, base).crop(0, width)
+            strips.append(strip)
+        return strips
+
+    def _base_style(self) -> Style:
+        if self._base is None:
+            self._base = self.rich_style
+        return self._base
 
     def _style(self, name: str) -> Style:
         style = self._styles.get(name)
         if style is None:
             style = self._styles[name] = self.get_component_rich_style(name, partial=True)
         return style
-
-    def notify_style_update(self) -> None:
-        # the theme changed: forget cached styles (the app rebuilds the history)
-        self._styles = {}
-        super().notify_style_update()
 
     def _render_entry(self, entry: Entry, *, live: bool) -> Text:
         text = Text()
@@ -200,11 +252,3 @@ class Transcript(Vertical):
             if entry.truncated or status == "incomplete":
                 text.append(" — cut off", self._style("transcript--problem"))
         return text
-
-    def on_resize(self, event: Resize) -> None:
-        width = event.size.width
-        if self._last_width and width != self._last_width and self._committed:
-            if self._resize_timer is not None:
-                self._resize_timer.stop()
-            self._resize_timer = self.set_timer(0.2, self.rebuild)
-        self._last_width = width
