@@ -24,9 +24,16 @@ SMALL = (80, 24)
 
 
 async def started(app: VoiceChatApp, pilot: Any) -> None:
+    """Started, and the footer laid out: it is refreshed after the first frame, which on a
+    loaded machine can take more than one pause."""
     await app.workers.wait_for_complete()
     app.sync()
     await pilot.pause()
+    for _ in range(100):
+        keys = app.query_one(Footer).query(FooterKey)
+        if keys and all(key.region.width for key in keys):
+            return
+        await pilot.pause(0.05)
 
 
 def footer_keys(app: VoiceChatApp) -> dict[str, FooterKey]:
