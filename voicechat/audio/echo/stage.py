@@ -119,7 +119,13 @@ class EchoCanceller:
         self._near_in = Reframer(near_rate, near_channels, rate)
         self._near_out = Deframer(near_rate, near_channels, rate)
         self._delay = DelayEstimator(rate, max_delay_ms=self.options.max_delay_ms)
-        self._residual = ResidualEchoDetector(rate, max_delay_ms=self.options.max_delay_ms)
+        # Quicker to raise and slower to clear than the detector's defaults: in the client a
+        # leak means the assistant may interrupt itself, and on a busy machine the residual
+        # comes back with every jump of the echo delay (tuned on the PulseAudio echo path; a
+        # threshold of 0.2 took a user talking over the answer for echo: 0.25 was seen).
+        self._residual = ResidualEchoDetector(
+            rate, max_delay_ms=self.options.max_delay_ms, on_windows=2, off_windows=16,
+        )
         self._erle = ErleMeter()
         self._far_line = FarDelayLine(max_frames=self.options.max_delay_ms // 10 + 20)
         self._last_far = np.zeros(rate // 100, dtype=np.int16)
