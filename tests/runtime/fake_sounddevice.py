@@ -4,7 +4,7 @@ Devices that refuse 48 kHz or mono exist and are hard to come by on a test machi
 takes anything), so the device-format cases run against this: ``check_*_settings`` refuse what
 the device does not take, exactly as PortAudio would, and the streams call their callbacks from
 a thread in real time, like PortAudio. The mic hears the speaker: each output block comes back
-into the input ``echo_blocks`` blocks later at ``echo_gain`` (when both run at the same rate),
+into the input ``echo_blocks`` 20 ms blocks later at ``echo_gain`` (when both run at the same rate),
 a room in a few lines.
 """
 
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import deque
 from types import SimpleNamespace
 from typing import Any
 
@@ -34,9 +33,10 @@ class FakeSoundDevice:
         self.in_rates, self.out_rates = in_rates, out_rates
         self.in_channels, self.out_channels = in_channels, out_channels
         self.echo_gain = echo_gain
-        self._room: deque[np.ndarray[Any, Any]] = deque(
-            [np.zeros(0, dtype=np.int16)] * echo_blocks
-        )
+        # the room as a stream of samples (the speaker's and the mic's blocks differ in size:
+        # 10 ms out, 20 ms in), primed with ``echo_blocks`` 20 ms blocks of silence: the delay
+        self._room = np.zeros(echo_blocks * 960, dtype=np.int16)
+        self._room_lock = threading.Lock()
         self.default = SimpleNamespace(device=(0, 1))
         self.opened: list[dict[str, Any]] = []
         self.played: list[np.ndarray[Any, Any]] = []
@@ -88,13 +88,14 @@ class FakeSoundDevice:
         mono = block.mean(axis=1).astype(np.int16)
         self.played.append(mono)
         if self.echo_gain and rate in self.in_rates:
-            self._room.append((mono * self.echo_gain).astype(np.int16))
+            with self._room_lock:
+                self._room = np.concatenate([self._room, (mono * self.echo_gain).astype(np.int16)])
 
     def mic_block(self, frames: int) -> np.ndarray[Any, Any]:
         out = np.zeros(frames, dtype=np.int16)
-        if self._room:
-            echo = self._room.popleft()[:frames]
-            out[: echo.size] = echo
+        with self._room_lock:
+            echo, self._room = self._room[:frames], self._room[frames:]
+        out[: echo.size] = echo
         return out
 
 
@@ -103,6 +104,8 @@ class _Stream:
         self._sd, self._kw, self._output = sd, kw, output
         self._running = False
         self._thread: threading.Thread | None = None
+        # PortAudio reports the latency it settled on (seconds); the speaker reads it once open
+        self.latency = 2 * int(kw["blocksize"]) / int(kw["samplerate"])
 
     def start(self) -> None:
         self._running = True

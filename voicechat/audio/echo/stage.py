@@ -132,8 +132,10 @@ class EchoCanceller:
         self._frames = 0
         self._verdicts: list[ResidualVerdict] = []
         self._lock = threading.Lock()  # the mic side against readers of verdicts
-        # speaker blocks not yet taken in by the mic side (about 4 s of 20 ms blocks)
-        self._far_blocks: deque[Int16Array] = deque(maxlen=200)
+        # speaker blocks not yet taken in by the mic side: about 5 s of the speaker's 10 ms
+        # blocks, so a mic callback starved for seconds on a busy machine loses no reference
+        # (a lost block would shift the reference against the echo for good)
+        self._far_blocks: deque[Int16Array] = deque(maxlen=500)
 
     def process_far(self, block: npt.ArrayLike) -> None:
         """Everything handed to the speaker, in the speaker's rate and channel layout.
