@@ -63,8 +63,10 @@ def wall(record: dict[str, Any]) -> float:
     return dt.datetime.fromisoformat(record["ts"].replace("Z", "+00:00")).timestamp()
 
 
-def erle_seen(records: list[dict[str, Any]]) -> list[float]:
-    return [r["event"]["erle_db"] for r in kinds(records, "local.aec.metrics")]
+def erle_seen(records: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """(ERLE dB, delay ms, speaker underruns, mic overflows) from each ``local.aec.metrics``."""
+    return [(e["erle_db"], e["delay_ms"], e.get("underruns"), e.get("overflows"))
+            for e in (r["event"] for r in kinds(records, "local.aec.metrics"))]
 
 
 def started_client(
@@ -105,7 +107,8 @@ def test_with_aec_long_answers_complete_without_false_barge_ins(
     print(f"\nwith AEC, {len(QUESTIONS)} long answers ({answers_s:.0f} s of speech), echo "
           f"{pulse_echo.latency_ms} ms / {pulse_echo.gain_db} dB: false barge-in actions "
           f"{len(actions)}; user turns {turns} for {len(QUESTIONS)} questions; responses {done}; "
-          f"ERLE seen {erle_seen(records)} dB; leak verdicts {leaks}")
+          f"(ERLE dB, delay ms, underruns, overflows) seen {erle_seen(records)}; "
+          f"leak verdicts {leaks}")
     assert actions == [], "the assistant interrupted itself despite echo cancellation"
     assert done[: len(QUESTIONS)] == ["completed"] * len(QUESTIONS), done
     assert len(kinds(records, "output_audio_buffer.stopped")) >= len(QUESTIONS)
@@ -176,7 +179,8 @@ def test_with_aec_a_real_interruption_barges_in_and_truncates_to_what_was_played
           f"{(wall(speech_started[0]) - speech_at) * 1000 if speech_started else float('nan'):.0f}"
           f" ms); truncate audio_end_ms={audio_end_ms}; audible in the speaker recording "
           f"{heard_ms} ms vs {expected_ms} ms in the answer's audio up to audio_end_ms; "
-          f"ERLE seen {erle} dB; false barge-in actions before the speech: {false_cuts}")
+          f"(ERLE dB, delay ms, underruns, overflows) seen {erle}; "
+          f"false barge-in actions before the speech: {false_cuts}")
     assert false_cuts == [], "barged in before anyone spoke: the echo interrupted"
     assert truncate["event"]["item_id"] == first_answer_item(records)
     # the truncate says what was heard: within 10 % or 300 ms (20 ms blocks, the fade at the

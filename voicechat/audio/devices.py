@@ -156,6 +156,7 @@ class DeviceSource:
         self.rate = _pick_rate(self._sd, self.device, "input", self.channels)
         self._blocks: deque[Int16Array] = deque(maxlen=max_backlog_frames)
         self.overruns = 0  # blocks dropped because the loop fell behind
+        self.overflows = 0  # input PortAudio dropped because this callback came late
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wakeup: asyncio.Event | None = None
         self._stream: Any = None
@@ -169,6 +170,8 @@ class DeviceSource:
 
     def _callback(self, indata: Any, frames: int, time_info: Any, status: Any) -> None:
         # PortAudio thread: copy, append, poke the loop. Nothing here can block.
+        if status.input_overflow:
+            self.overflows += 1
         if len(self._blocks) == self._blocks.maxlen:
             self.overruns += 1
         clean = self.clean
@@ -237,6 +240,13 @@ class DeviceSource:
 #: callback only copies from the playback buffer, so the extra wake-ups cost next to nothing.
 OUTPUT_LATENCY = "low"
 OUTPUT_BLOCK_MS = 10
+#: With echo cancellation the speaker trades latency for steadiness. On a busy machine the
+#: low-latency speaker underran 30-150 times a minute (measured on the PulseAudio echo path, two
+#: cores, load ~6); each underrun makes the sound server re-buffer and the echo delay jump by
+#: 100-300 ms, and the canceller falls from 60 dB to single digits while it finds the echo
+#: again. 80 ms of device buffer in 20 ms blocks (the mic's block) keeps the far end flowing.
+AEC_OUTPUT_LATENCY = 0.08
+AEC_OUTPUT_BLOCK_MS = 20
 
 
 class DeviceSink:

@@ -50,6 +50,7 @@ class EchoControl:
         self._driver = driver
         self._clock = clock
         self._stage: Any = None  # an EchoCanceller once running
+        self._devices: tuple[Any, Any] = (None, None)  # (mic, speaker) it is wired into
         self._status = AecStatus()
         self._last_metrics_at: float | None = None
         self._last_metrics: tuple[Any, ...] | None = None
@@ -98,6 +99,7 @@ class EchoControl:
         except Exception as exc:  # a format the stage cannot take, the FFI refusing, ...
             return self._failed(f"echo cancellation could not start ({exc})")
         self._stage = stage
+        self._devices = (mic, speaker)
         speaker.tap = stage.process_far  # type: ignore[attr-defined]
         mic.clean = stage.process_near  # type: ignore[union-attr]
         detail = _adapted(far_rate, far_channels)
@@ -162,7 +164,11 @@ class EchoControl:
         if m.erle_db is None or shown == self._last_metrics:  # nothing measured yet
             return
         self._last_metrics_at, self._last_metrics = now, shown
-        self._events.local({"type": "local.aec.metrics", "erle_db": m.erle_db, "delay_ms": delay})
+        mic, speaker = self._devices
+        # late audio callbacks make the sound server re-buffer, which moves the echo delay
+        self._events.local({"type": "local.aec.metrics", "erle_db": m.erle_db, "delay_ms": delay,
+                            "underruns": int(getattr(speaker, "underruns", 0)),
+                            "overflows": int(getattr(mic, "overflows", 0))})
 
 
 def _is_file_or_none(spec: str | None) -> bool:

@@ -248,7 +248,10 @@ class Runtime:
         self.mic = open_mic(self.settings, self.events)
         if self.mic is None:
             self.driver.mic_unavailable()
-        self.speaker = open_speaker(self.settings, self.playback, self.events)
+        # echo cancellation can run only with a mic device (EchoControl decides once both open)
+        for_aec = (self.settings.aec is not False and self.mic is not None
+                   and self.mic.kind == "device")
+        self.speaker = open_speaker(self.settings, self.playback, self.events, for_aec=for_aec)
         if self.mic is not None:
             self.events.local({"type": "local.mic.source", "source": self.mic.describe()})
         self.events.local({"type": "local.speaker.sink", "sink": self.speaker.describe()})

@@ -118,7 +118,9 @@ class EchoCanceller:
         self._far_in = Reframer(far_rate, far_channels, rate)
         self._near_in = Reframer(near_rate, near_channels, rate)
         self._near_out = Deframer(near_rate, near_channels, rate)
-        self._delay = DelayEstimator(rate, max_delay_ms=self.options.max_delay_ms)
+        # half-second windows: a jump of the delay (the sound server re-buffering after an
+        # underrun) is followed within about 1 s and cancelled again within about 1.5-2 s
+        self._delay = DelayEstimator(rate, max_delay_ms=self.options.max_delay_ms, window_ms=500)
         # Quicker to raise and slower to clear than the detector's defaults: in the client a
         # leak means the assistant may interrupt itself, and on a busy machine the residual
         # comes back with every jump of the echo delay (tuned on the PulseAudio echo path; a
