@@ -30,7 +30,7 @@ from voicechat.runtime.driver import Driver
 from voicechat.runtime.fanout import EventFanout
 from voicechat.ui.handle import AecStatus
 
-POLL_S = 0.25
+POLL_S = 0.05  # a leak verdict must reach the core before the barge-in it should stop
 METRICS_EVERY_S = 5.0
 NO_AEC_FIX = (
     "the mic stays muted while the assistant speaks; to talk over it, use headphones and "
