@@ -147,7 +147,8 @@ class DeviceSource:
     #: shape out): the echo canceller's near end. Running it on PortAudio's thread, like the
     #: speaker's :attr:`DeviceSink.tap`, keeps the two ends in step; on the event loop its
     #: stalls shifted the reference and cost most of the cancellation.
-    clean: Callable[[Any], Any] | None = None
+    #: Called with the block and PortAudio's ``inputBufferAdcTime`` (None when not given).
+    clean: Callable[[Any, float | None], Any] | None = None
 
     def __init__(self, device: str | None = None, max_backlog_frames: int = 50) -> None:
         self._sd = load_sounddevice()
@@ -175,7 +176,7 @@ class DeviceSource:
         if len(self._blocks) == self._blocks.maxlen:
             self.overruns += 1
         clean = self.clean
-        block = indata if clean is None else clean(indata)
+        block = indata if clean is None else clean(indata, _stamp(time_info, "inputBufferAdcTime"))
         if self.channels == 1:
             self._blocks.append(block[:, 0].copy())
         else:
@@ -261,7 +262,8 @@ class DeviceSink:
     channels: int = 1
     #: Called in the audio callback with exactly what was written to the device (silence and
     #: underrun fill included): the echo canceller's far-end reference. It must not block.
-    tap: Callable[[Int16Array], None] | None = None
+    #: Called with the block and PortAudio's ``outputBufferDacTime`` (None when not given).
+    tap: Callable[[Int16Array, float | None], None] | None = None
 
     def __init__(
         self,
@@ -304,7 +306,7 @@ class DeviceSink:
         outdata[:] = mono[:, None]  # every channel the same sound
         tap = self.tap
         if tap is not None:
-            tap(outdata)
+            tap(outdata, _stamp(time_info, "outputBufferDacTime"))
 
     async def start(self) -> None:
         try:
@@ -330,3 +332,13 @@ class DeviceSink:
             except Exception:
                 pass
             self._stream = None
+
+
+def _stamp(time_info: Any, name: str) -> float | None:
+    """A callback timestamp (stream time, s), or None when the host API gives none (0)."""
+    value = getattr(time_info, name, None)
+    try:
+        stamp = float(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+    return stamp if stamp else None

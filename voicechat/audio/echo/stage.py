@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from voicechat.audio.echo.align import FarDelayLine
+from voicechat.audio.echo.align import FarTimeline, StreamClock
 from voicechat.audio.echo.delay import DelayEstimator
 from voicechat.audio.echo.engine import NATIVE_RATES, ApmEngine
 from voicechat.audio.echo.framing import Deframer, Reframer, downmix
@@ -61,6 +61,10 @@ class AecMetrics:
     frames: int  # 10 ms mic frames processed
     reference_lag_ms: int  # how long the reference is held back before the APM (align.py)
     added_latency_ms: float  # silence the stage had to insert to keep the mic's block size
+    #: the streams are lined up by PortAudio's timestamps (else by sample counts alone), and how
+    #: often those jumped (speaker underruns, mic overflows: followed, see align.py)
+    timestamped: bool = False
+    clock_jumps: int = 0
 
 
 def _energy(pcm: Int16Array) -> float:
@@ -132,7 +136,13 @@ class EchoCanceller:
             off_windows=32,
         )
         self._erle = ErleMeter()
-        self._far_line = FarDelayLine(max_frames=self.options.max_delay_ms // 10 + 20)
+        # the speaker's blocks reach the stage ahead of the DAC by its buffer (80-150 ms): room
+        # for that on top of the longest delay
+        self._far_line = FarTimeline(max_frames=self.options.max_delay_ms // 10 + 50)
+        self._far_clock = StreamClock(rate)
+        self._near_clock = StreamClock(rate)
+        self._far_frames_seen = 0
+        self._near_frames_seen = 0
         self._last_far = np.zeros(rate // 100, dtype=np.int16)
         self._frames = 0
         self._verdicts: list[ResidualVerdict] = []
@@ -140,33 +150,57 @@ class EchoCanceller:
         # speaker blocks not yet taken in by the mic side: about 5 s of the speaker's 10 ms
         # blocks, so a mic callback starved for seconds on a busy machine loses no reference
         # (a lost block would shift the reference against the echo for good)
-        self._far_blocks: deque[Int16Array] = deque(maxlen=500)
+        self._far_blocks: deque[tuple[Int16Array, float | None]] = deque(maxlen=500)
 
-    def process_far(self, block: npt.ArrayLike) -> None:
-        """Everything handed to the speaker, in the speaker's rate and channel layout.
+    def process_far(self, block: npt.ArrayLike, dac_time: float | None = None) -> None:
+        """Everything handed to the speaker, in the speaker's rate and channel layout;
+        ``dac_time``: when its first sample reaches the DAC (PortAudio's
+        ``outputBufferDacTime``), if the device says.
 
         Wait-free (a copy and a ``deque.append``), so it is safe in a PortAudio callback.
         """
-        self._far_blocks.append(np.array(block, dtype=np.int16, copy=True))
+        self._far_blocks.append((np.array(block, dtype=np.int16, copy=True), dac_time))
+
+    def _timed(
+        self, reframer: Reframer, clock: StreamClock, block: npt.ArrayLike, stamp: float | None,
+        seen: int,
+    ) -> list[tuple[float, Int16Array]]:
+        """One block -> its 10 ms frames, each with its stream time (see align.py)."""
+        before = reframer.pending_samples
+        frames = reframer.push(block)
+        clock.block(len(frames) * reframer.frame_samples + reframer.pending_samples - before,
+                    stamp)
+        fs = reframer.frame_samples
+        return [(clock.time_at((seen + j) * fs), f) for j, f in enumerate(frames)]
 
     def _take_far(self) -> None:
         while self._far_blocks:
-            for frame in self._far_in.push(self._far_blocks.popleft()):
-                self._far_line.push(frame)  # released to the APM on the mic's pace
-                self._delay.push_far(frame)
-                self._residual.push_far(frame)
+            block, stamp = self._far_blocks.popleft()
+            timed = self._timed(self._far_in, self._far_clock, block, stamp,
+                                self._far_frames_seen)
+            self._far_frames_seen += len(timed)
+            for t, frame in timed:
+                self._far_line.push(t, frame)  # released on the mic's time (align.py)
 
-    def process_near(self, block: npt.ArrayLike) -> Int16Array:
-        """One mic block -> the same number of samples (and channels) with the echo removed."""
+    def process_near(self, block: npt.ArrayLike, adc_time: float | None = None) -> Int16Array:
+        """One mic block -> the same number of samples (and channels) with the echo removed;
+        ``adc_time``: when its first sample was captured (PortAudio's ``inputBufferAdcTime``)."""
         arr = np.asarray(block)
         n = arr.shape[0] if arr.ndim == 2 else arr.size // self.near_channels
         with self._lock:
             self._take_far()
-            for frame in self._near_in.push(arr):
+            adc_time = self._near_stamp(adc_time)
+            timed = self._timed(self._near_in, self._near_clock, arr, adc_time,
+                                self._near_frames_seen)
+            self._near_frames_seen += len(timed)
+            for now, frame in timed:
+                for far in self._far_line.for_estimator(now):
+                    self._delay.push_far(far)
+                    self._residual.push_far(far)
                 delay = self._delay.push_mic(frame)
                 if self.options.align_far:
                     self._far_line.follow(delay)
-                for far in self._far_line.release():
+                for far in self._far_line.for_apm(now):
                     self._engine.far(far)
                     self._last_far = far
                 hint = round(delay) if delay is not None else self.options.initial_delay_ms
@@ -179,6 +213,17 @@ class EchoCanceller:
                 self._frames += 1
             out_block = self._near_out.pull(n)
         return out_block.reshape(arr.shape) if arr.ndim == 2 else out_block
+
+    def _near_stamp(self, adc_time: float | None) -> float | None:
+        """Both sides on timestamps, or both on counts, never one of each: a mic timestamp
+        counts once the speaker's do; a speaker with timestamps and a mic without gets the mic
+        placed a little before the newest speaker frame (the estimator finds the rest)."""
+        far = self._far_clock
+        if not far.stamped:
+            return None
+        if (adc_time is None or adc_time <= 0) and not self._near_clock.stamped:
+            return far.time_at(far.pos) - 0.2
+        return adc_time
 
     def take_verdicts(self) -> list[ResidualVerdict]:
         """Residual-echo state changes since the last call (for notices and ``local.aec.*``)."""
@@ -197,6 +242,8 @@ class EchoCanceller:
             frames=self._frames,
             reference_lag_ms=self._far_line.lag_ms,
             added_latency_ms=1000.0 * self._near_out.padding_samples / self.near_rate,
+            timestamped=self._far_clock.stamped and self._near_clock.stamped,
+            clock_jumps=self._far_clock.jumps + self._near_clock.jumps,
         )
 
 
