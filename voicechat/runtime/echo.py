@@ -153,6 +153,8 @@ class EchoControl:
             event: dict[str, Any] = {"type": "local.aec.leak", "leaking": verdict.leaking}
             if verdict.peak is not None:
                 event["strength"] = round(verdict.peak.strength, 2)
+            if verdict.low_erle_db is not None:  # found by a sustained low ERLE
+                event["erle_db"] = verdict.low_erle_db
             self._events.local(event)
             self._driver.echo_leaking(verdict.leaking)
         now = self._clock()

@@ -19,7 +19,6 @@ load; the caller then runs without AEC (mic muted during playback) and shows the
 
 from __future__ import annotations
 
-import math
 import threading
 from collections import deque
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ import numpy.typing as npt
 from voicechat.audio.echo.align import FarTimeline, StreamClock
 from voicechat.audio.echo.delay import DelayEstimator
 from voicechat.audio.echo.engine import NATIVE_RATES, ApmEngine
+from voicechat.audio.echo.erle import ErleMeter, LowErleGuard
 from voicechat.audio.echo.framing import Deframer, Reframer, downmix
 from voicechat.audio.echo.residual import ResidualEchoDetector, ResidualVerdict
 
@@ -65,37 +65,6 @@ class AecMetrics:
     #: often those jumped (speaker underruns, mic overflows: followed, see align.py)
     timestamped: bool = False
     clock_jumps: int = 0
-
-
-def _energy(pcm: Int16Array) -> float:
-    x = pcm.astype(np.float32)
-    return float(np.dot(x, x)) / max(1, x.size)
-
-
-class ErleMeter:
-    """Mic energy before vs after cancellation, only while the far end plays and echo is there.
-
-    Smoothed with a ~1 s time constant, so it is a live figure: it dips while the user talks
-    over the assistant (their voice is, rightly, not removed) and recovers after.
-    """
-
-    def __init__(self, alpha: float = 0.99, floor_dbfs: float = -60.0) -> None:
-        self.alpha = alpha
-        self._floor = (32768.0 * 10 ** (floor_dbfs / 20)) ** 2
-        self._e_in = 0.0
-        self._e_out = 0.0
-        self.erle_db: float | None = None
-
-    def update(self, far: Int16Array, near: Int16Array, out: Int16Array) -> None:
-        e_far, e_in = _energy(far), _energy(near)
-        if e_far < self._floor or e_in < self._floor:
-            return
-        e_out = _energy(out)
-        a = self.alpha
-        self._e_in = a * self._e_in + (1 - a) * e_in
-        self._e_out = a * self._e_out + (1 - a) * e_out
-        ratio = self._e_in / max(self._e_out, 1e-3)
-        self.erle_db = round(min(90.0, 10 * math.log10(max(ratio, 1e-9))), 1)
 
 
 class EchoCanceller:
@@ -136,6 +105,8 @@ class EchoCanceller:
             off_windows=32,
         )
         self._erle = ErleMeter()
+        self._low_erle = LowErleGuard()
+        self._leaking = False  # either judge says echo leaks
         # the speaker's blocks reach the stage ahead of the DAC by its buffer (80-150 ms): room
         # for that on top of the longest delay
         self._far_line = FarTimeline(max_frames=self.options.max_delay_ms // 10 + 50)
@@ -206,13 +177,23 @@ class EchoCanceller:
                 hint = round(delay) if delay is not None else self.options.initial_delay_ms
                 out = self._engine.near(frame, max(0, hint - self._far_line.lag_ms))
                 self._erle.update(self._last_far, frame, out)
-                verdict = self._residual.update(out)
-                if verdict is not None:
-                    self._verdicts.append(verdict)
+                self._judge(self._residual.update(out),
+                            self._low_erle.update(self._last_far, frame, out))
                 self._near_out.push(out)
                 self._frames += 1
             out_block = self._near_out.pull(n)
         return out_block.reshape(arr.shape) if arr.ndim == 2 else out_block
+
+    def _judge(self, verdict: ResidualVerdict | None, low_erle: bool | None) -> None:
+        """Echo leaks when either judge says so (correlation, or a sustained low ERLE)."""
+        leaking = self._residual.leaking or self._low_erle.leaking
+        if leaking == self._leaking:
+            return
+        self._leaking = leaking
+        peak = verdict.peak if verdict is not None else self._residual.last_peak
+        self._verdicts.append(ResidualVerdict(
+            leaking=leaking, peak=peak,
+            low_erle_db=self._low_erle.last_erle_db if self._low_erle.leaking else None))
 
     def _near_stamp(self, adc_time: float | None) -> float | None:
         """Both sides on timestamps, or both on counts, never one of each: a mic timestamp
@@ -238,7 +219,7 @@ class EchoCanceller:
             erle_db=self._erle.erle_db,
             delay_ms=self._delay.delay_ms,
             delay_strength=round(peak.strength, 3) if peak is not None else None,
-            echo_leaking=self._residual.leaking,
+            echo_leaking=self._leaking,
             frames=self._frames,
             reference_lag_ms=self._far_line.lag_ms,
             added_latency_ms=1000.0 * self._near_out.padding_samples / self.near_rate,
@@ -247,4 +228,4 @@ class EchoCanceller:
         )
 
 
-__all__ = ["AecMetrics", "AecOptions", "EchoCanceller", "ErleMeter", "downmix"]
+__all__ = ["AecMetrics", "AecOptions", "EchoCanceller", "downmix"]
