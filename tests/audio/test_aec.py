@@ -211,3 +211,31 @@ def test_an_apm_the_library_refuses_to_build_is_a_clear_error(
     monkeypatch.setattr(engine_module, "import_module", lambda name: FakeRtc)
     with pytest.raises(AecUnavailable, match="failed to create apm"):
         EchoCanceller()
+
+
+@pytest.mark.parametrize("stamped", [True, False])
+def test_bursty_speaker_callbacks_do_not_move_the_alignment(
+    talk: EchoScene, stamped: bool
+) -> None:
+    """The sound server asks for speaker blocks in bursts and in varying sizes: 20-120 ms ahead
+    of the mic, 10-40 ms at a time. The reference is lined up by stream time (PortAudio's
+    timestamps, with a little jitter, or sample counts alone), so where the callbacks fall
+    does not matter: the echo stays 30 dB down after convergence."""
+    rng = np.random.default_rng(7)
+    aec = EchoCanceller()
+    out = np.zeros(talk.far.size)
+    far_pos = 0
+    for i in range(0, talk.far.size - BLOCK + 1, BLOCK):
+        ahead = i + int(rng.uniform(0.02, 0.12) * RATE)  # how far the speaker runs ahead now
+        while far_pos < min(ahead, talk.far.size):
+            n = int(rng.choice([480, 960, 1920]))
+            dac = far_pos / RATE + rng.normal(0, 0.0005) if stamped else None
+            aec.process_far(talk.far[far_pos : far_pos + n], dac)
+            far_pos += n
+        adc = i / RATE + rng.normal(0, 0.0005) if stamped else None
+        out[i : i + BLOCK] = aec.process_near(talk.mic[i : i + BLOCK], adc)
+    settled = slice(4 * RATE, 10 * RATE)
+    assert db(talk.echo[settled], out[settled]) >= 30.0
+    m = aec.metrics
+    assert m.timestamped is stamped
+    assert m.delay_ms is not None and abs(m.delay_ms - 50.0) <= 3.0, m
