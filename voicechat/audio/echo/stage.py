@@ -4,14 +4,17 @@ The runtime calls two methods and reads one property:
 
 * :meth:`EchoCanceller.process_far` with exactly what is handed to the speaker, every block,
   silence and underrun zero-fill included (the speaker's rate and channel count are given once
-  at construction; the stage downmixes and resamples). It is made for the audio callback: it
-  copies the block into a queue and returns, never waiting on a lock; all the work happens on
-  the mic side.
-* :meth:`EchoCanceller.process_near` with each mic block; it returns a block of the same shape
-  with the echo removed.
+  at construction; the stage downmixes and resamples), and PortAudio's DAC time of the block
+  when there is one. It is made for the audio callback: it copies the block into a queue and
+  returns, never waiting on a lock; all the work happens on the mic side.
+* :meth:`EchoCanceller.process_near` with each mic block (and its ADC time); it returns a block
+  of the same shape with the echo removed. The two ends are lined up by those stream times
+  (or sample counts), never by when the callbacks ran: see :mod:`voicechat.audio.echo.align`.
 * :attr:`EchoCanceller.metrics` for the status bar and the event log: echo return loss
-  enhancement (how much quieter the mic got), the estimated stream delay, and whether echo
-  still leaks (see :mod:`voicechat.audio.echo.residual`).
+  enhancement (how much quieter the mic got), the estimated stream delay (from the speaker's
+  DAC to the mic's ADC when timestamped, else from handing a block over), and whether echo
+  still leaks: correlated with the far end (:mod:`voicechat.audio.echo.residual`) or a
+  sustained low ERLE (:mod:`voicechat.audio.echo.erle`).
 
 Construction raises :class:`~voicechat.audio.echo.engine.AecUnavailable` when the APM cannot
 load; the caller then runs without AEC (mic muted during playback) and shows the message.
@@ -52,12 +55,13 @@ class AecMetrics:
     """A snapshot for the UI and the log. ``None`` means "not measured yet"."""
 
     erle_db: float | None  # echo return loss enhancement, smoothed over ~1 s of far-end audio
-    #: estimated speaker-to-mic delay, as the canceller sees it: when the speaker's blocks are
-    #: not whole 10 ms frames at the APM rate, re-blocking holds the reference back by up to
-    #: 10 ms, and the figure is that much smaller than the acoustic delay
+    #: estimated speaker-to-mic delay, as the canceller sees it: from the speaker's DAC to the
+    #: mic's ADC when the devices give timestamps (the device buffers are then outside it), else
+    #: from handing a block to the speaker; when the speaker's blocks are not whole 10 ms frames
+    #: at the APM rate, re-blocking holds the reference back by up to 10 ms more
     delay_ms: float | None
     delay_strength: float | None  # Pearson coefficient of the last delay window
-    echo_leaking: bool  # residual echo after cancellation (see ResidualEchoDetector)
+    echo_leaking: bool  # residual echo after cancellation (correlated, or a long low ERLE)
     frames: int  # 10 ms mic frames processed
     reference_lag_ms: int  # how long the reference is held back before the APM (align.py)
     added_latency_ms: float  # silence the stage had to insert to keep the mic's block size
