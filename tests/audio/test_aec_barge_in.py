@@ -13,10 +13,11 @@ Load: the machine running these is shared, so every wait is on a positive event 
 timeout, and the barge-in latency is measured and printed, never asserted (a busy machine delays
 the client, which is not a wrong answer). The server runs as its own process, as a real service
 would: in the client's process its speech recognition and synthesis starve the audio callbacks.
-Still load-sensitive: at a load of 8-9 on 2 cores, audio underruns (10-40 a minute) make the echo
-delay jump by 100-300 ms again and again and cancellation falls from 40-70 dB to 2-15 dB; the
-residual-echo guard then mutes the mic during playback, but echo heard before it trips can still
-start a barge-in (the stage's own test_aec_pulse.py fails at that load too).
+Still load-sensitive: the reference is lined up by PortAudio's stream timestamps, so bursty
+callbacks no longer cost cancellation (40-60 dB over the answers on a quiet machine), but at a
+load of 5+ on 2 cores a speaker underrun can still move the echo delay by 10-15 ms that the
+timestamps do not show; cancellation dips to 18-20 dB for a few seconds and echo heard before
+the residual-echo guard trips (it took 1.1 s once) can start a barge-in.
 """
 
 from __future__ import annotations
