@@ -18,7 +18,8 @@ def write(tmp_path: Path, text: str) -> Path:
 def test_no_key_means_local_server_and_barge_in_off(tmp_path: Path) -> None:
     settings = resolve({}, env={}, config_path=write(tmp_path, ""))
     assert settings.server == "local"
-    assert settings.barge_in is False
+    assert settings.barge_in is None  # on only when echo cancellation runs
+    assert settings.aec is None  # on only with sound devices
     assert settings.transport == "webrtc"
     assert settings.mode == "vad"
     assert settings.api_key is None

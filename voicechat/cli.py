@@ -54,6 +54,7 @@ def main_job(
     no_ui: opt.NoUi = False,
     turns: opt.Turns = None,
     barge_in: opt.BargeIn = None,
+    aec: opt.Aec = None,
     theme: opt.Theme = None,
     dialect: opt.Dialect = None,
     voice: opt.Voice = None,
@@ -69,7 +70,7 @@ def main_job(
 
     code = chat.run(
         server=server, transport=transport, model=model, mode=mode, mic=mic, speaker=speaker,
-        record=record, config=config, no_ui=no_ui, turns=turns, barge_in=barge_in,
+        record=record, config=config, no_ui=no_ui, turns=turns, barge_in=barge_in, aec=aec,
         theme=theme, dialect=dialect, voice=voice, verbose=verbose, log_level=log_level,
         connect_timeout=connect_timeout,
     )

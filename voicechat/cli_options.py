@@ -154,8 +154,17 @@ BargeIn = Annotated[
     bool | None,
     typer.Option(
         "--barge-in/--no-barge-in",
-        help=env_help("Let your speech interrupt the assistant (off by default: speakers echo).",
-                      "VOICECHAT_BARGE_IN"),
+        help=env_help("Let your speech interrupt the assistant. Default: on when echo "
+                      "cancellation runs, else off (the mic is muted while the assistant "
+                      "speaks).", "VOICECHAT_BARGE_IN"),
+    ),
+]
+Aec = Annotated[
+    bool | None,
+    typer.Option(
+        "--aec/--no-aec",
+        help=env_help("Echo cancellation between speaker and mic. Default: on with sound "
+                      "devices, off with a file mic or speaker.", "VOICECHAT_AEC"),
     ),
 ]
 Theme = Annotated[

@@ -51,7 +51,8 @@ class Settings:
     record: Path | None = None
     no_ui: bool = False
     turns: int | None = None
-    barge_in: bool = False
+    barge_in: bool | None = None  # None: on when echo cancellation runs, else off
+    aec: bool | None = None  # None: on when the mic and the speaker are sound devices
     theme: str | None = None
     voice: str | None = None
     instructions: str | None = None
@@ -238,6 +239,7 @@ def resolve(
 
     turns = layers.positive_int("turns")
     barge_in = layers.boolean("barge_in")
+    aec = layers.boolean("aec")
     record = layers.get("record")
     overrides = layers.get("session", flag=False) or {}
     keymap = layers.get("keys", flag=False) or {}
@@ -258,7 +260,8 @@ def resolve(
         record=Path(record) if record is not None else None,
         no_ui=bool(flags.get("no_ui", False)),
         turns=turns,
-        barge_in=bool(barge_in) if barge_in is not None else False,
+        barge_in=barge_in,
+        aec=aec,
         theme=_text(layers.get("theme")),
         voice=_text(layers.get("voice")),
         instructions=_text(layers.get("instructions")),

@@ -62,8 +62,10 @@ KEYS: tuple[ConfigKey, ...] = (
               env="VOICECHAT_SPEAKER"),
     ConfigKey("record", STRING, "write the JSONL event log to this path"),
     ConfigKey("turns", INTEGER, "with --no-ui: exit after this many completed responses"),
-    ConfigKey("barge_in", BOOLEAN, "let your speech interrupt the assistant",
-              env="VOICECHAT_BARGE_IN"),
+    ConfigKey("barge_in", BOOLEAN, "let your speech interrupt the assistant (default: on when "
+              "echo cancellation runs)", env="VOICECHAT_BARGE_IN"),
+    ConfigKey("aec", BOOLEAN, "echo cancellation between speaker and mic (default: on with "
+              "sound devices)", env="VOICECHAT_AEC"),
     ConfigKey("theme", STRING,
               "TUI theme: dark, light, high-contrast, or a file in the theme folder",
               env="VOICECHAT_THEME"),

@@ -88,23 +88,30 @@ def test_estimates_the_stream_delay(delay_ms: float) -> None:
     assert estimate is not None and abs(estimate - delay_ms) <= 2.0, estimate
 
 
-def test_follows_a_delay_jump_and_cancels_again() -> None:
-    """An underrun makes the sound server re-buffer: the echo suddenly arrives 100 ms later."""
+@pytest.mark.parametrize(("before_ms", "after_ms"), [(50.0, 150.0), (50.0, 250.0), (250.0, 50.0)])
+def test_follows_a_delay_jump_and_cancels_again(before_ms: float, after_ms: float) -> None:
+    """An underrun makes the sound server re-buffer: the echo suddenly arrives 100-200 ms later
+    (or, once the buffer drains, earlier). Measured in audio time (deterministic): the estimate
+    moves within 0.75-1 s and the echo is 25 dB down again 1.5-2.25 s after the jump; asserted
+    with margin: 30 dB from 2.5 s after the jump on."""
     far = far_speech(12.0)
     f = far.astype(np.float64)
     cut = 6 * RATE
-    echo = np.concatenate([np.convolve(f, room_response(50.0, -6.0))[:cut],
-                           np.convolve(f, room_response(150.0, -6.0))[cut : f.size]])
+    echo = np.concatenate([np.convolve(f, room_response(before_ms, -6.0))[:cut],
+                           np.convolve(f, room_response(after_ms, -6.0))[cut : f.size]])
     noise = np.random.default_rng(2).standard_normal(f.size) * 3.0
     mic = np.clip(np.rint(echo + noise), -32768, 32767).astype(np.int16)
     sc = EchoScene(far=far, echo=echo, near=np.zeros(f.size), mic=mic, rate=RATE)
     aec = EchoCanceller()
     out = run(aec, sc)
     assert db(echo[4 * RATE : cut], out[4 * RATE : cut]) >= 30.0
-    assert db(echo[9 * RATE :], out[9 * RATE :]) >= 30.0  # re-aligned within about 3 s
+    recovered = cut + int(2.5 * RATE)
+    assert db(echo[recovered:], out[recovered:]) >= 30.0
     m = aec.metrics
-    assert m.delay_ms is not None and abs(m.delay_ms - 150.0) <= 2.0, m
-    assert m.reference_lag_ms == 120  # the reference is held back by the delay minus 30 ms
+    assert m.delay_ms is not None and abs(m.delay_ms - after_ms) <= 2.0, m
+    # the reference is held back by the delay minus 30 ms, in whole 10 ms frames (a move of one
+    # frame is left alone: each move makes AEC3 re-adapt), never by more than the delay
+    assert after_ms - 40 <= m.reference_lag_ms <= after_ms - 20, m
 
 
 def test_speaker_at_44k1_stereo_and_odd_block_sizes(talk: EchoScene) -> None:
@@ -204,3 +211,31 @@ def test_an_apm_the_library_refuses_to_build_is_a_clear_error(
     monkeypatch.setattr(engine_module, "import_module", lambda name: FakeRtc)
     with pytest.raises(AecUnavailable, match="failed to create apm"):
         EchoCanceller()
+
+
+@pytest.mark.parametrize("stamped", [True, False])
+def test_bursty_speaker_callbacks_do_not_move_the_alignment(
+    talk: EchoScene, stamped: bool
+) -> None:
+    """The sound server asks for speaker blocks in bursts and in varying sizes: 20-120 ms ahead
+    of the mic, 10-40 ms at a time. The reference is lined up by stream time (PortAudio's
+    timestamps, with a little jitter, or sample counts alone), so where the callbacks fall
+    does not matter: the echo stays 30 dB down after convergence."""
+    rng = np.random.default_rng(7)
+    aec = EchoCanceller()
+    out = np.zeros(talk.far.size)
+    far_pos = 0
+    for i in range(0, talk.far.size - BLOCK + 1, BLOCK):
+        ahead = i + int(rng.uniform(0.02, 0.12) * RATE)  # how far the speaker runs ahead now
+        while far_pos < min(ahead, talk.far.size):
+            n = int(rng.choice([480, 960, 1920]))
+            dac = far_pos / RATE + rng.normal(0, 0.0005) if stamped else None
+            aec.process_far(talk.far[far_pos : far_pos + n], dac)
+            far_pos += n
+        adc = i / RATE + rng.normal(0, 0.0005) if stamped else None
+        out[i : i + BLOCK] = aec.process_near(talk.mic[i : i + BLOCK], adc)
+    settled = slice(4 * RATE, 10 * RATE)
+    assert db(talk.echo[settled], out[settled]) >= 30.0
+    m = aec.metrics
+    assert m.timestamped is stamped
+    assert m.delay_ms is not None and abs(m.delay_ms - 50.0) <= 3.0, m

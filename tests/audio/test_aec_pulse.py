@@ -47,14 +47,14 @@ def test_the_stage_cancels_the_real_echo(pulse_echo: EchoLoop) -> None:
         block[: chunk.size] = chunk
         played += frames
         outdata[:, 0] = block
-        aec.process_far(block)
+        aec.process_far(block, time_info.outputBufferDacTime)
         if played >= far.size:
             done.set()
 
     def mic(indata: Any, frames: int, time_info: Any, status: Any) -> None:
         block = indata[:, 0].copy()
         raw.append(block)
-        cleaned.append(aec.process_near(block))
+        cleaned.append(aec.process_near(block, time_info.inputBufferAdcTime))
 
     common = {"samplerate": RATE, "blocksize": BLOCK, "channels": 1, "dtype": "int16"}
     with sd.InputStream(callback=mic, **common), sd.OutputStream(callback=speaker, **common):

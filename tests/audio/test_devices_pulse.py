@@ -39,7 +39,9 @@ async def test_two_turns_through_sound_devices(
     )
     records: list[LogRecord] = []
     try:
-        settings = Settings(server="local", turns=2, local_voice="tone")
+        # Barge-in off: the second question may start while the first answer still plays (with
+        # echo cancellation running, barge-in would otherwise be on and cut that answer short).
+        settings = Settings(server="local", turns=2, local_voice="tone", barge_in=False)
         runtime = Runtime(settings, local_server=server)
         runtime.subscribe(records.append)
         await runtime.start()

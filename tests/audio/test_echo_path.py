@@ -13,87 +13,32 @@ that is what proves the echo path is real, and it is the baseline the AEC tests 
 
 from __future__ import annotations
 
-import json
-import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.audio.conftest import EchoLoop
+from tests.audio.echo_run import (
+    BARGE_IN_ACTIONS,
+    LONG_REPLIES,
+    client_command,
+    spoken_seconds,
+    stop,
+    wait_for,
+    write_config,
+)
 from tests.helpers import read_records
 from tests.speech import TEST_PHRASES, speech_wav
 
 pytestmark = [pytest.mark.audio, pytest.mark.slow]
 
-BARGE_IN_ACTIONS = ("response.cancel", "output_audio_buffer.clear", "conversation.item.truncate")
-
-#: Long replies, one per turn: the echo of each one is heard as a new user turn, which gets the
-#: next line, so the script never runs dry before the measurement window ends.
-LONG_REPLIES = [
-    "Here is a long answer about the history of the moon landing. In nineteen sixty nine the "
-    "crew flew for three days to reach the moon, and two of them walked on the surface for a few "
-    "hours while the third stayed in orbit. They collected rocks, planted a flag, set up "
-    "experiments, and then flew back home to a splash down in the ocean.",
-    "Here is a second long answer, about gardens. A good garden needs sun, water and patience. "
-    "Plant tomatoes after the last frost, keep the soil moist but not wet, and pick the fruit "
-    "when it is red and slightly soft.",
-    "A third long answer, about trains. The first railways carried coal from the mines to the "
-    "rivers, and soon they carried people as well. Steam engines gave way to diesel and then to "
-    "electric trains.",
-] + [f"Answer number {n}, again a long one, about nothing in particular, to keep talking for a "
-     "while so that the echo has something to say." for n in range(4, 40)]
-
-
-def client_command(config: Path, record: Path) -> list[str]:
-    # When --aec/--no-aec lands, this baseline passes --no-aec.
-    return [sys.executable, "-m", "voicechat.cli", "--server", "local", "--config", str(config),
-            "--no-ui", "--barge-in", "--record", str(record)]
-
-
-def stop(proc: subprocess.Popen[Any]) -> None:
-    proc.send_signal(signal.SIGINT)
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
-def wait_for(record: Path, predicate: Any, timeout: float) -> list[dict[str, Any]]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        records = read_records(record) if record.exists() else []
-        if predicate(records):
-            return records
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout} s waiting on {record}")
-
-
-def spoken_seconds(text: str) -> float:
-    from voicechat.server.voice.tts import make_voice
-
-    voice = make_voice("espeak")
-    return len(voice.synthesize(text)) / voice.sample_rate
-
 
 def test_without_aec_the_echo_makes_the_assistant_interrupt_itself(
     pulse_echo: EchoLoop, tmp_path: Path
 ) -> None:
-    script = tmp_path / "replies.json"
-    script.write_text(json.dumps(LONG_REPLIES), encoding="utf-8")
-    config = tmp_path / "config.toml"
-    config.write_text(
-        "[voicechat]\n"
-        f"local_responder = {json.dumps('script:' + str(script))}\n"
-        'local_voice = "espeak"\n'
-        # a grammar keeps recognition fast, so the answers start on time even on a busy machine
-        f"local_asr_phrases = {json.dumps(TEST_PHRASES)}\n",
-        encoding="utf-8",
-    )
+    config = write_config(tmp_path)
     question = speech_wav(tmp_path / "q.wav", TEST_PHRASES[3:4], lead_s=0.3, tail_s=0.5)
     record = tmp_path / "events.jsonl"
     answer_s = spoken_seconds(LONG_REPLIES[0])

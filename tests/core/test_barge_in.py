@@ -10,6 +10,7 @@ import base64
 from tests.core.harness import (
     Harness,
     flushed,
+    mic_actions,
     notices,
     response_done,
     response_starts,
@@ -17,12 +18,15 @@ from tests.core.harness import (
     sent_types,
 )
 from voicechat.core import (
+    EchoLeaking,
     MicAudio,
+    MicReason,
     PlaybackDrained,
     PlaybackProgress,
     PlaybackStarted,
     SetBargeIn,
 )
+from voicechat.core.actions import MuteMic, UnmuteMic
 from voicechat.core.barge_in import INTERRUPT, NOTHING, BargeIn, BargeInState
 
 
@@ -98,6 +102,42 @@ def test_assistant_guard_ignores_speech_right_after_playback_starts() -> None:
     out = h.ev("input_audio_buffer.speech_started", audio_start_ms=9000, item_id="item_u2")
     assert "self-interruption guard" in notices(out, "info")[0]
     out = h.do(MicAudio(2000))
+    assert sent_types(out) == [] and not flushed(out)
+
+
+def test_leaking_echo_never_barges_in_and_is_told_once_with_the_fix() -> None:
+    """Residual echo: speech over the assistant is its own voice; no self-interruption loop."""
+    h = Harness(barge_in=True, min_user_speech_ms=300)
+    h.start()
+    playing_webrtc(h)
+    out = h.do(EchoLeaking(True))
+    [warning] = notices(out, "warning")
+    assert "headphones" in warning and "--no-barge-in" in warning
+    # the echo must not reach the server's VAD either: muted for playback while it leaks
+    assert mic_actions(out) == [MuteMic(MicReason.PLAYBACK)] and not h.view.mic_open
+    for n in range(5):  # the echo keeps starting "speech"; none of it interrupts
+        h.ev("input_audio_buffer.speech_started", audio_start_ms=9000 + n, item_id=f"u{n}")
+        out = h.do(MicAudio(3000))
+        out += h.ev("input_audio_buffer.speech_stopped", audio_end_ms=12000 + n, item_id=f"u{n}")
+        assert sent_types(out) == [] and not flushed(out) and notices(out) == []
+    out = h.do(EchoLeaking(False))
+    assert notices(out) == [] and mic_actions(out) == [UnmuteMic()]  # barge-in by voice again
+    assert notices(h.do(EchoLeaking(True))) == []  # said once per session, not per episode
+    h.do(EchoLeaking(False))
+    # echo cancelled again: a real interruption works as before
+    h.ev("input_audio_buffer.speech_started", audio_start_ms=20000, item_id="item_u9")
+    assert "response.cancel" in sent_types(h.do(MicAudio(500)))
+
+
+def test_a_leak_drops_the_barge_in_pending_on_echo() -> None:
+    h = Harness(barge_in=True, min_user_speech_ms=300)
+    h.start()
+    playing_webrtc(h)
+    h.ev("input_audio_buffer.speech_started", audio_start_ms=9000, item_id="item_u2")
+    h.do(MicAudio(300))
+    h.do(EchoLeaking(True))
+    out = h.do(MicAudio(1000))
+    out += h.ev("input_audio_buffer.speech_stopped", audio_end_ms=10400, item_id="item_u2")
     assert sent_types(out) == [] and not flushed(out)
 
 
@@ -280,6 +320,18 @@ def test_off_or_silent_assistant_never_pends() -> None:
         assert speak(b) == NOTHING and b.mic_audio(5000) == NOTHING
     b = machine()
     assert speak(b, speaking=False) == NOTHING and b.state is BargeInState.IDLE
+
+
+def test_residual_echo_guard_in_the_machine() -> None:
+    b = machine()
+    assert speak(b) == NOTHING and b.state is BargeInState.PENDING
+    b.set_echo_leaking(True)
+    assert b.state is BargeInState.IDLE  # the pending speech was most likely echo
+    assert speak(b) == NOTHING and b.state is BargeInState.IDLE
+    assert b.mic_audio(5000) == NOTHING and b.speech_stopped(5000, None) == NOTHING
+    b.set_echo_leaking(False)
+    assert speak(b) == NOTHING and b.state is BargeInState.PENDING
+    assert b.mic_audio(500) == INTERRUPT
 
 
 def test_assistant_guard_uses_the_time_passed_in() -> None:

@@ -29,7 +29,7 @@ from voicechat.core.session import Session
 from voicechat.core.view import SessionView
 from voicechat.eventlog.record import Direction, LogRecord
 from voicechat.runtime.fanout import Subscribers
-from voicechat.ui.handle import ConnectionInfo
+from voicechat.ui.handle import AecStatus, ConnectionInfo
 
 
 class ScriptedHandle:
@@ -52,6 +52,7 @@ class ScriptedHandle:
         self.clock = clock
         self._t0 = clock
         self.level = level
+        self.aec_status = AecStatus()
         self.start_error = start_error
         self.reply = reply
         self.calls: list[str] = []
@@ -75,6 +76,10 @@ class ScriptedHandle:
     @property
     def input_level(self) -> float:
         return self.level
+
+    @property
+    def aec(self) -> AecStatus:
+        return self.aec_status
 
     def subscribe(self, callback: Callable[[LogRecord], None]) -> Callable[[], None]:
         return self._subs.add(callback)

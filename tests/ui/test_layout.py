@@ -14,6 +14,7 @@ from tests.ui.fakes import ScriptedHandle
 from tests.ui.test_snapshots import conversation
 from voicechat.ui.app import VoiceChatApp
 from voicechat.ui.event_flow import EventFlow
+from voicechat.ui.handle import AecStatus
 from voicechat.ui.widgets.status_bar import StatusBar
 
 
@@ -56,7 +57,10 @@ async def test_status_bar_fields_are_separated_and_never_wrap(size: tuple[int, i
         assert len(lines) == 2 and all(len(line) <= width for line in lines)
         where = "webrtc · local · gpt-realtime · ga" if size[0] >= 120 else "webrtc · local"
         assert lines[0].startswith(f"● connected │ {where} │ mic muted for playback ")
-        assert lines[1] == "response resp_2 in progress │ barge-in off │ mode VAD (hands-free)"
+        echo = "AEC off" if size[0] >= 120 else "off"  # the echo wording shortens first
+        assert lines[1] == (
+            f"response resp_2 in progress │ barge-in off │ echo {echo} │ mode VAD (hands-free)"
+        )
         assert_no_run_starts_blank(text)
 
 
@@ -80,7 +84,24 @@ async def test_narrow_status_bar_uses_shorter_wording() -> None:
         app.sync()
         await pilot.pause()
         assert status_lines(app)[1][1] == \
-            "response no response yet │ barge-in off │ mode push-to-talk (toggle)"
+            "response no response yet │ barge-in off │ echo AEC off │ mode push-to-talk (toggle)"
+
+
+async def test_echo_cancellation_state_and_live_erle_in_the_status_bar() -> None:
+    handle = ScriptedHandle(barge_in=True)
+    app = make_app(handle)
+    async with app.run_test(size=(120, 20)) as pilot:
+        await app.workers.wait_for_complete()
+        shown = []
+        for status in (AecStatus(state="on"), AecStatus(state="on", erle_db=31.6, delay_ms=48),
+                       AecStatus(state="on", erle_db=4.0, leaking=True),
+                       AecStatus(state="unavailable", reason="no livekit")):
+            handle.aec_status = status
+            app.sync()
+            await pilot.pause()
+            shown.append(status_lines(app)[1][1].split(" │ ")[2])
+        assert shown == ["echo AEC on", "echo AEC on · 32 dB", "echo AEC on · echo leaking",
+                         "echo AEC unavailable"]
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 36)])

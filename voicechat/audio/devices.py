@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -115,28 +115,49 @@ def resolve_device(spec: str | None, kind: str) -> int | None:
     raise AudioUnavailable(f"no {kind} device matching {spec!r}; `voicechat devices` lists them")
 
 
-def _pick_rate(sd: ModuleType, device: int | None, kind: str) -> int:
+def _pick_rate(sd: ModuleType, device: int | None, kind: str, channels: int = 1) -> int:
     """48 kHz when the device takes it (no resampling), else its default rate."""
     check = sd.check_input_settings if kind == "input" else sd.check_output_settings
     try:
-        check(device=device, samplerate=RATE, channels=1, dtype="int16")
+        check(device=device, samplerate=RATE, channels=channels, dtype="int16")
         return RATE
     except Exception:
         info: Any = sd.query_devices(device, kind)
         return int(info["default_samplerate"])
 
 
+def _pick_channels(sd: ModuleType, device: int | None, kind: str) -> int:
+    """Mono when the device takes it; else stereo (some USB headsets and HDMI outputs refuse
+    mono): the mic is downmixed and the speaker gets the same sound on both channels."""
+    check = sd.check_input_settings if kind == "input" else sd.check_output_settings
+    for channels in (1, 2):
+        try:
+            check(device=device, channels=channels, dtype="int16")
+            return channels
+        except Exception:
+            continue
+    return 1  # let opening the stream say what is wrong
+
+
 class DeviceSource:
     """The microphone: 20 ms frames of 48 kHz mono int16, delivered to the event loop."""
 
     kind: SourceKind = "device"
+    #: Applied in the audio callback to each captured block (device rate and channels, same
+    #: shape out): the echo canceller's near end. Running it on PortAudio's thread, like the
+    #: speaker's :attr:`DeviceSink.tap`, keeps the two ends in step; on the event loop its
+    #: stalls shifted the reference and cost most of the cancellation.
+    #: Called with the block and PortAudio's ``inputBufferAdcTime`` (None when not given).
+    clean: Callable[[Any, float | None], Any] | None = None
 
     def __init__(self, device: str | None = None, max_backlog_frames: int = 50) -> None:
         self._sd = load_sounddevice()
         self.device = resolve_device(device, "input")
-        self.rate = _pick_rate(self._sd, self.device, "input")
+        self.channels = _pick_channels(self._sd, self.device, "input")
+        self.rate = _pick_rate(self._sd, self.device, "input", self.channels)
         self._blocks: deque[Int16Array] = deque(maxlen=max_backlog_frames)
         self.overruns = 0  # blocks dropped because the loop fell behind
+        self.overflows = 0  # input PortAudio dropped because this callback came late
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wakeup: asyncio.Event | None = None
         self._stream: Any = None
@@ -145,13 +166,21 @@ class DeviceSource:
 
     def describe(self) -> str:
         name = "default input" if self.device is None else f"input #{self.device}"
-        return f"{name} @ {self.rate} Hz"
+        layout = "" if self.channels == 1 else f", {self.channels} channels downmixed"
+        return f"{name} @ {self.rate} Hz{layout}"
 
     def _callback(self, indata: Any, frames: int, time_info: Any, status: Any) -> None:
         # PortAudio thread: copy, append, poke the loop. Nothing here can block.
+        if status.input_overflow:
+            self.overflows += 1
         if len(self._blocks) == self._blocks.maxlen:
             self.overruns += 1
-        self._blocks.append(indata[:, 0].copy())
+        clean = self.clean
+        block = indata if clean is None else clean(indata, _stamp(time_info, "inputBufferAdcTime"))
+        if self.channels == 1:
+            self._blocks.append(block[:, 0].copy())
+        else:
+            self._blocks.append(block.mean(axis=1).astype(np.int16))
         loop, wakeup = self._loop, self._wakeup
         if loop is not None and wakeup is not None:
             with contextlib.suppress(RuntimeError):  # loop closed while the stream winds down
@@ -166,7 +195,7 @@ class DeviceSource:
                 samplerate=self.rate,
                 blocksize=blocksize,
                 device=self.device,
-                channels=1,
+                channels=self.channels,
                 dtype="int16",
                 callback=self._callback,
             )
@@ -212,6 +241,13 @@ class DeviceSource:
 #: callback only copies from the playback buffer, so the extra wake-ups cost next to nothing.
 OUTPUT_LATENCY = "low"
 OUTPUT_BLOCK_MS = 10
+#: With echo cancellation the speaker trades latency for steadiness. On a busy machine the
+#: low-latency speaker underran 30-150 times a minute (measured on the PulseAudio echo path, two
+#: cores, load ~6); each underrun makes the sound server re-buffer and the echo delay jump by
+#: 100-300 ms, and the canceller falls from 60 dB to single digits while it finds the echo
+#: again. 80 ms of device buffer in 20 ms blocks (the mic's block) keeps the far end flowing.
+AEC_OUTPUT_LATENCY = 0.08
+AEC_OUTPUT_BLOCK_MS = 20
 
 
 class DeviceSink:
@@ -223,6 +259,11 @@ class DeviceSink:
     """
 
     kind: SinkKind = "device"
+    channels: int = 1
+    #: Called in the audio callback with exactly what was written to the device (silence and
+    #: underrun fill included): the echo canceller's far-end reference. It must not block.
+    #: Called with the block and PortAudio's ``outputBufferDacTime`` (None when not given).
+    tap: Callable[[Int16Array, float | None], None] | None = None
 
     def __init__(
         self,
@@ -238,7 +279,8 @@ class DeviceSink:
         self.block_ms = block_ms
         self.output_latency_ms: float | None = None
         self.device = resolve_device(device, "output")
-        self.rate = _pick_rate(self._sd, self.device, "output")
+        self.channels = _pick_channels(self._sd, self.device, "output")
+        self.rate = _pick_rate(self._sd, self.device, "output", self.channels)
         # Devices that refuse 48 kHz get the conversation's audio resampled in the callback:
         # whole 20 ms blocks are resampled into a small FIFO, and each callback takes what it
         # needs from there (at most one block is read ahead of the speaker).
@@ -248,19 +290,23 @@ class DeviceSink:
         self.underruns = 0
 
     def describe(self) -> str:
-        return "default output" if self.device is None else f"output #{self.device}"
+        name = "default output" if self.device is None else f"output #{self.device}"
+        return name if self.channels == 1 else f"{name}, {self.channels} channels"
 
     def _callback(self, outdata: Any, frames: int, time_info: Any, status: Any) -> None:
         if status.output_underflow:
             self.underruns += 1
         if self._resampler is None:
-            outdata[:, 0] = self.buffer.read(frames)
-            return
-        while len(self._fifo) < frames:
-            block = self._resampler.process(self.buffer.read(FRAME))
-            self._fifo = np.concatenate([self._fifo, block])
-        outdata[:, 0] = self._fifo[:frames]
-        self._fifo = self._fifo[frames:]
+            mono = self.buffer.read(frames)
+        else:
+            while len(self._fifo) < frames:
+                block = self._resampler.process(self.buffer.read(FRAME))
+                self._fifo = np.concatenate([self._fifo, block])
+            mono, self._fifo = self._fifo[:frames], self._fifo[frames:]
+        outdata[:] = mono[:, None]  # every channel the same sound
+        tap = self.tap
+        if tap is not None:
+            tap(outdata, _stamp(time_info, "outputBufferDacTime"))
 
     async def start(self) -> None:
         try:
@@ -268,7 +314,7 @@ class DeviceSink:
                 samplerate=self.rate,
                 blocksize=self.rate * self.block_ms // 1000,
                 device=self.device,
-                channels=1,
+                channels=self.channels,
                 dtype="int16",
                 latency=self.latency,
                 callback=self._callback,
@@ -286,3 +332,13 @@ class DeviceSink:
             except Exception:
                 pass
             self._stream = None
+
+
+def _stamp(time_info: Any, name: str) -> float | None:
+    """A callback timestamp (stream time, s), or None when the host API gives none (0)."""
+    value = getattr(time_info, name, None)
+    try:
+        stamp = float(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+    return stamp if stamp else None

@@ -27,6 +27,7 @@ def run(
     no_ui: bool = False,
     turns: int | str | None = None,
     barge_in: bool | None = None,
+    aec: bool | None = None,
     theme: str | None = None,
     dialect: str | None = None,
     voice: str | None = None,
@@ -37,7 +38,7 @@ def run(
     flags: dict[str, Any] = {
         "server": server, "transport": transport, "model": model, "mode": mode, "mic": mic,
         "speaker": speaker, "record": record, "no_ui": no_ui, "turns": turns,
-        "barge_in": barge_in, "theme": theme, "dialect": dialect, "voice": voice,
+        "barge_in": barge_in, "aec": aec, "theme": theme, "dialect": dialect, "voice": voice,
         "connect_timeout": connect_timeout,
     }
     try:

@@ -7,6 +7,7 @@ Imports only :mod:`voicechat.protocol` and the standard library and never reads 
 from voicechat.core.actions import Action, FlushPlayback, MuteMic, Notice, Send, UnmuteMic
 from voicechat.core.inputs import (
     CancelRequested,
+    EchoLeaking,
     Input,
     MicAudio,
     PlaybackDrained,
@@ -35,6 +36,7 @@ from voicechat.core.view import (
 __all__ = [
     "Action",
     "CancelRequested",
+    "EchoLeaking",
     "FlushPlayback",
     "Input",
     "MicAudio",

@@ -14,6 +14,13 @@ generating), the barge-in is *pending*; it is confirmed only by evidence, never 
   at least ``min_user_speech_ms``), or at ``speech_stopped`` when the server-measured segment,
   less its ``prefix_padding_ms``, is that long.
 
+A third guard is fed by the echo canceller (``EchoLeaking``): while the assistant's own voice
+still leaks into the mic after cancellation, speech that starts during its turn is taken for that
+echo and never pends, so the client cannot interrupt itself in a loop. The user is told once, by
+the session, with the fix (headphones, or ``--no-barge-in``); a barge-in already pending when the
+leak is found is dropped, and the session also mutes the mic for playback while it lasts (the
+server's VAD would otherwise take the echo for user turns and answer them).
+
 States: ``OFF`` (barge-in disabled, or not a VAD session: speech never interrupts), ``IDLE`` and
 ``PENDING``. Inputs are the speech boundaries, mic audio, the VAD settings the server reports and
 the user's switch; each input returns a :class:`Verdict`: interrupt now, a guard's reason for
@@ -26,6 +33,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from voicechat.core.policy import SessionPolicy
 from voicechat.protocol.session_audio import DEFAULT_SILENCE_DURATION_MS
 
 
@@ -45,6 +53,13 @@ class Verdict:
     interrupt: bool = False
     ignored: str | None = None
 
+
+#: Said once per session, the first time the echo canceller finds echo leaking.
+ECHO_LEAK_NOTICE = (
+    "the assistant's voice is leaking into the mic (echo not cancelled): while it does, the mic "
+    "is muted when the assistant speaks, so it cannot interrupt itself. Fix: use headphones, or "
+    "run with --no-barge-in"
+)
 
 NOTHING = Verdict()
 INTERRUPT = Verdict(interrupt=True)
@@ -74,7 +89,18 @@ class BargeIn:
         self.min_user_speech_ms = min_user_speech_ms
         self.silence_ms = float(DEFAULT_SILENCE_DURATION_MS)  # until session.updated says
         self.padding_ms = 0.0  # counted only once the server says it pads
+        self.echo_leaking = False
+        self._leak_told = False
         self._pending: _Pending | None = None
+
+    @classmethod
+    def for_policy(cls, policy: SessionPolicy) -> BargeIn:
+        return cls(
+            enabled=policy.barge_in,
+            vad=policy.mode == "vad",
+            min_assistant_speech_ms=policy.min_assistant_speech_ms,
+            min_user_speech_ms=policy.min_user_speech_ms,
+        )
 
     @property
     def state(self) -> BargeInState:
@@ -84,11 +110,32 @@ class BargeIn:
 
     # --- settings --------------------------------------------------------------------------
 
-    def set_enabled(self, enabled: bool) -> None:
-        """The user's switch; turning it off drops a pending barge-in."""
+    def set_enabled(self, enabled: bool) -> str | None:
+        """The user's switch; turning it off drops a pending barge-in. Returns ``None``: nothing
+        to tell (unlike :meth:`set_echo_leaking`)."""
         self.enabled = enabled
         if not enabled:
             self._pending = None
+        return None
+
+    def set_echo_leaking(self, leaking: bool) -> str | None:
+        """The residual-echo verdict; a leak drops a pending barge-in (it was likely echo).
+
+        Returns the notice to show the first time echo leaks, else ``None``."""
+        self.echo_leaking = leaking
+        if not leaking:
+            return None
+        self._pending = None
+        if self._leak_told:
+            return None
+        self._leak_told = True
+        return ECHO_LEAK_NOTICE
+
+    @property
+    def mutes_playback(self) -> bool:
+        """Speech over playback cannot interrupt (barge-in off, or echo leaking): the session
+        then mutes the mic for playback, so the server's VAD never hears the assistant."""
+        return not self.enabled or self.echo_leaking
 
     def follow_vad(
         self, silence_ms: float | None, padding_ms: float | None, kind: str | None = None
@@ -122,8 +169,8 @@ class BargeIn:
         playing_since: float | None,
     ) -> Verdict:
         """User speech began; ``playing_since``: when assistant audio started (``None``: silent)."""
-        if self.state is BargeInState.OFF or not assistant_speaking:
-            return NOTHING
+        if self.state is BargeInState.OFF or not assistant_speaking or self.echo_leaking:
+            return NOTHING  # leaking: the session has said why, once (see the module doc)
         if playing_since is not None:
             heard_ms = (now - playing_since) * 1000.0
             if heard_ms < self.min_assistant_speech_ms:

@@ -106,6 +106,17 @@ class SetMicAvailable:
     available: bool
 
 
+@dataclass(frozen=True)
+class EchoLeaking:
+    """The echo canceller's verdict changed: the assistant's voice ``leaking`` into the mic.
+
+    While it leaks, speech heard during the assistant's turn is most likely the assistant itself,
+    so it must not count as a barge-in (see :mod:`voicechat.core.barge_in`).
+    """
+
+    leaking: bool
+
+
 Input = (
     TalkPressed
     | TalkReleased
@@ -120,4 +131,5 @@ Input = (
     | MicAudio
     | TransportState
     | SetMicAvailable
+    | EchoLeaking
 )

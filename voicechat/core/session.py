@@ -46,6 +46,7 @@ from voicechat.core.barge_in import BargeIn, Verdict
 from voicechat.core.effects import Effects
 from voicechat.core.inputs import (
     CancelRequested,
+    EchoLeaking,
     Input,
     MicAudio,
     PlaybackDrained,
@@ -97,12 +98,7 @@ class Session:
             fallback_s=policy.done_fallback_ms / 1000.0,
             mute_for_playback=not policy.barge_in and policy.mode != "transcribe",
         )
-        self._barge_in = BargeIn(
-            enabled=policy.barge_in,
-            vad=policy.mode == "vad",
-            min_assistant_speech_ms=policy.min_assistant_speech_ms,
-            min_user_speech_ms=policy.min_user_speech_ms,
-        )
+        self._barge_in = BargeIn.for_policy(policy)
         self._responses = ResponseFlow(self._out)
         self._ptt = PushToTalk(mode=policy.mode, style=policy.ptt_style,
                                min_audio_ms=policy.ptt_min_audio_ms, effects=self._out,
@@ -140,7 +136,8 @@ class Session:
             TalkReleased: lambda i, now: self._ptt.release(),
             SetPttStyle: self._set_ptt_style,
             ToggleMute: lambda i, now: self._gate.toggle_user_mute(),
-            SetBargeIn: self._set_barge_in,
+            SetBargeIn: lambda i, now: self._barge_in_changed(
+                self._barge_in.set_enabled(bool(i.enabled))),
             CancelRequested: self._cancel_requested,
             SendText: self._send_text,
             PlaybackStarted: lambda i, now: self._audio.start(now, "local", i.item_id, None),
@@ -149,6 +146,8 @@ class Session:
             MicAudio: self._mic_audio,
             TransportState: self._transport,
             SetMicAvailable: lambda i, now: self._gate.set_available(bool(i.available)),
+            EchoLeaking: lambda i, now: self._barge_in_changed(
+                self._barge_in.set_echo_leaking(bool(i.leaking))),
         }
 
     # === public API ==============================================================================
@@ -345,12 +344,12 @@ class Session:
         if self._ptt.style != self.policy.ptt_style:
             self.policy = replace(self.policy, ptt_style=self._ptt.style)
 
-    def _set_barge_in(self, inp: SetBargeIn, now: float) -> None:
-        self._barge_in.set_enabled(bool(inp.enabled))
-        self._gate.set_mute_for_playback(
-            not self._barge_in.enabled and self.policy.mode != "transcribe",
-            playing=self._playback.playing,
-        )
+    def _barge_in_changed(self, told: str | None) -> None:
+        """The switch or the echo verdict moved: the playback mute follows; say ``told``."""
+        mutes = self._barge_in.mutes_playback and self.policy.mode != "transcribe"
+        self._gate.set_mute_for_playback(mutes, playing=self._playback.playing)
+        if told is not None:
+            self._out.notice("warning", told)
 
     def _cancel_requested(self, inp: CancelRequested, now: float) -> None:
         self._responses.drop_queued()

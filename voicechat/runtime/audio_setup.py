@@ -43,9 +43,20 @@ def open_mic(settings: Settings, events: EventFanout) -> MicSource | None:
     return source
 
 
-def open_speaker(settings: Settings, playback: PlaybackBuffer, events: EventFanout) -> SpeakerSink:
-    """The speaker the settings ask for; the null speaker when no device can be had."""
-    from voicechat.audio.devices import AudioUnavailable, DeviceSink
+def open_speaker(
+    settings: Settings, playback: PlaybackBuffer, events: EventFanout, *, for_aec: bool = False
+) -> SpeakerSink:
+    """The speaker the settings ask for; the null speaker when no device can be had.
+
+    ``for_aec``: echo cancellation will run against it, so it is opened with a deeper buffer
+    (:data:`~voicechat.audio.devices.AEC_OUTPUT_LATENCY`): every underrun makes the sound server
+    re-buffer and moves the echo delay, which the canceller then has to find again."""
+    from voicechat.audio.devices import (
+        AEC_OUTPUT_BLOCK_MS,
+        AEC_OUTPUT_LATENCY,
+        AudioUnavailable,
+        DeviceSink,
+    )
 
     spec = settings.speaker
     _refuse_directory("--speaker", spec)
@@ -54,6 +65,9 @@ def open_speaker(settings: Settings, playback: PlaybackBuffer, events: EventFano
     if spec is not None and is_audio_file(spec, output=True):
         return file_sink(playback, Path(spec))
     try:
+        if for_aec:
+            return DeviceSink(playback, spec, latency=AEC_OUTPUT_LATENCY,
+                              block_ms=AEC_OUTPUT_BLOCK_MS)
         return DeviceSink(playback, spec)
     except AudioUnavailable as exc:
         events.notice("error", f"no speaker: {exc}. Audio is discarded.")

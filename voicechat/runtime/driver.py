@@ -26,6 +26,7 @@ from typing import Any
 from voicechat.audio.playback import RATE
 from voicechat.core import (
     Action,
+    EchoLeaking,
     FlushPlayback,
     Input,
     MicReason,
@@ -89,6 +90,7 @@ class Driver:
         self._mic_logged: str | None = None  # last mic state logged: "live" or a mute reason
         self._earlier_completed = 0  # completed responses of the sessions before this one
         self._held: _HeldTranscript | None = None
+        self._echo_leaking = False
 
     # --- reading ---------------------------------------------------------------------------------
 
@@ -146,6 +148,16 @@ class Driver:
         self._mic_available = False
         self.handle(SetMicAvailable(False))
 
+    def echo_leaking(self, leaking: bool) -> None:
+        """The echo canceller's residual-echo verdict; kept for a reconnect's session."""
+        self._echo_leaking = leaking
+        self.handle(EchoLeaking(leaking))
+
+    def enable_barge_in(self) -> None:
+        """Barge-in on by default (echo cancellation runs); kept for a reconnect's session."""
+        self.policy = replace(self.policy, barge_in=True)
+        self.handle(SetBargeIn(True))
+
     def renew(self, *, seeded: int = 0) -> None:
         """A fresh session for a new connection, keeping what the user set in the old one;
         ``seeded`` turns of the old transcript are about to be sent to the new server."""
@@ -162,6 +174,8 @@ class Driver:
             self.session.handle(SetBargeIn(old.barge_in), now)
         if old.mic_reason is MicReason.USER:
             self.session.handle(ToggleMute(), now)
+        if self._echo_leaking:
+            self.session.handle(EchoLeaking(True), now)
 
     def close(self) -> None:
         """No more timers: the conversation is ending."""

@@ -8,6 +8,7 @@ inputs for the driver. The parts:
 * :mod:`~voicechat.runtime.link` — the transport: connect, reconnect, seed, queued sends;
 * :mod:`~voicechat.runtime.media` — mic pump, RTC audio gate, playback monitor;
 * :mod:`~voicechat.runtime.audio_setup` — which mic and speaker, and the fallbacks;
+* :mod:`~voicechat.runtime.echo` — echo cancellation between them (and barge-in by default);
 * :mod:`~voicechat.runtime.local_server` — the embedded server for ``--server local``;
 * :mod:`~voicechat.runtime.fanout` — every event as a log record to every subscriber.
 
@@ -43,12 +44,13 @@ from voicechat.eventlog.recorder import Recorder, RecordError
 from voicechat.protocol.dialect import Dialect
 from voicechat.runtime.audio_setup import open_mic, open_speaker, start_speaker
 from voicechat.runtime.driver import Driver, Effects
+from voicechat.runtime.echo import EchoControl
 from voicechat.runtime.fanout import EventFanout
 from voicechat.runtime.link import Link
 from voicechat.runtime.local_server import EmbeddedServer, LocalServerLike
 from voicechat.runtime.media import MicPump, PlaybackMonitor, RtcGate
 from voicechat.transport.base import Transport
-from voicechat.ui.handle import ConnectionInfo
+from voicechat.ui.handle import AecStatus, ConnectionInfo
 
 STOP_TIMEOUT_S = 5.0
 
@@ -59,7 +61,7 @@ def policy_for(settings: Settings) -> SessionPolicy:
         dialect=Dialect(settings.dialect),
         transport="websocket" if settings.transport == "websocket" else "webrtc",
         mode=settings.mode,  # type: ignore[arg-type]
-        barge_in=settings.barge_in,
+        barge_in=bool(settings.barge_in),  # None: on only once echo cancellation runs
         ptt_style=settings.ptt_style,  # type: ignore[arg-type]
         azure=settings.is_azure,
         voice=settings.voice,
@@ -101,6 +103,7 @@ class Runtime:
             on_audio=self._rtc.take, on_lost=self.playback.flush, on_gave_up=self._gave_up,
         )
         self._monitor = PlaybackMonitor(self.playback, self.driver, self.events, clock)
+        self._echo = EchoControl(settings, self.events, self.driver, clock)
         self._pump: MicPump | None = None
         self._tasks: list[asyncio.Task[Any]] = []
         self._stopping = False
@@ -122,6 +125,10 @@ class Runtime:
     def input_level(self) -> float:
         return self._meter.level
 
+    @property
+    def aec(self) -> AecStatus:
+        return self._echo.status
+
     def subscribe(self, callback: Callable[[LogRecord], None]) -> Callable[[], None]:
         return self.events.subscribe(callback)
 
@@ -142,12 +149,15 @@ class Runtime:
                 raise RecordError(self.record_error)
             assert self.speaker is not None
             self.speaker = await start_speaker(self.speaker, self.playback, self.events)
+            self._start_echo_control()
             await self.link.connect()
         except BaseException:
             await self.stop()
             raise
         loop = asyncio.get_running_loop()
         self._tasks.append(loop.create_task(self._monitor.run(), name="runtime-monitor"))
+        if self._echo.running:
+            self._tasks.append(loop.create_task(self._echo.run(), name="runtime-aec"))
         if self.mic is not None:
             self._pump = MicPump(self.mic, self.driver, self.link, self.events, self._meter)
             self._tasks.append(loop.create_task(self._pump.run(), name="runtime-mic"))
@@ -238,7 +248,10 @@ class Runtime:
         self.mic = open_mic(self.settings, self.events)
         if self.mic is None:
             self.driver.mic_unavailable()
-        self.speaker = open_speaker(self.settings, self.playback, self.events)
+        # echo cancellation can run only with a mic device (EchoControl decides once both open)
+        for_aec = (self.settings.aec is not False and self.mic is not None
+                   and self.mic.kind == "device")
+        self.speaker = open_speaker(self.settings, self.playback, self.events, for_aec=for_aec)
         if self.mic is not None:
             self.events.local({"type": "local.mic.source", "source": self.mic.describe()})
         self.events.local({"type": "local.speaker.sink", "sink": self.speaker.describe()})
@@ -248,6 +261,21 @@ class Runtime:
         self.record_error = message
         self.exit_code = 1
         self.events.notice("error", message)
+
+    def _start_echo_control(self) -> None:
+        """Echo cancellation between the opened devices; with it running, barge-in is on unless
+        the user said otherwise (without it the mic stays muted while the assistant speaks)."""
+        assert self.speaker is not None
+        if not self._echo.setup(self.mic, self.speaker):
+            return
+        if self.settings.barge_in is None and self.settings.mode == "vad":
+            self.driver.enable_barge_in()
+            self.events.notice(
+                "info", "echo cancellation on: speak any time to interrupt the assistant "
+                "(barge-in; --no-barge-in turns it off, --no-aec turns cancellation off)"
+            )
+        else:
+            self.events.notice("info", "echo cancellation on")
 
     def _gave_up(self) -> None:
         self.exit_code = 1

@@ -32,6 +32,9 @@ from voicechat.runtime.fanout import EventFanout
 from voicechat.runtime.link import Link
 
 MIC_REPORT_MS = 100.0
+#: While the assistant plays, a barge-in may be pending on mic audio (the user guard counts it):
+#: every frame is reported then, so the confirmation is not up to 80 ms late.
+MIC_REPORT_PLAYING_MS = 20.0
 MONITOR_S = 0.05
 PROGRESS_EVERY_S = 0.1
 SILENT_PEAK = 16
@@ -62,7 +65,8 @@ class MicPump:
                 if not self._driver.view.mic_open or not self._link.send_mic(frame):
                     continue
                 self._unreported_ms += FRAME * 1000 / RATE
-                if self._unreported_ms >= MIC_REPORT_MS:
+                every = MIC_REPORT_PLAYING_MS if self._driver.view.playing else MIC_REPORT_MS
+                if self._unreported_ms >= every:
                     ms, self._unreported_ms = self._unreported_ms, 0.0
                     self._driver.handle(MicAudio(ms))
         except AudioUnavailable as exc:

@@ -32,6 +32,23 @@ class ConnectionInfo:
     detail: str = ""
 
 
+@dataclass(frozen=True)
+class AecStatus:
+    """What the status bar shows about echo cancellation (polled, like the input level).
+
+    ``state``: ``on``, ``off`` (not wanted, or no acoustic path) or ``unavailable`` (wanted but
+    it could not start); ``reason`` says why it is off, or what was adapted when it is on.
+    ``erle_db`` is the live echo return loss enhancement (how much quieter the echo got),
+    ``delay_ms`` the speaker-to-mic delay; both ``None`` until measured.
+    """
+
+    state: str = "off"
+    reason: str = ""
+    erle_db: float | None = None
+    delay_ms: float | None = None
+    leaking: bool = False
+
+
 class ConversationHandle(Protocol):
     """A live conversation as the UI sees it."""
 
@@ -45,6 +62,10 @@ class ConversationHandle(Protocol):
     @property
     def input_level(self) -> float:
         """Mic level 0..1 (RMS, smoothed); polled by the UI, never pushed per audio frame."""
+
+    @property
+    def aec(self) -> AecStatus:
+        """Echo cancellation state and live figures; polled by the UI."""
 
     def subscribe(self, callback: Callable[[LogRecord], None]) -> Callable[[], None]:
         """Call ``callback`` for every record from now on; returns an unsubscribe function."""

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from voicechat.eventlog.record import LogRecord
 from voicechat.ui.banner import ProblemBanner
 from voicechat.ui.event_flow import EventFlow
-from voicechat.ui.handle import ConnectionInfo, ConversationHandle
+from voicechat.ui.handle import AecStatus, ConnectionInfo, ConversationHandle
 from voicechat.ui.problems import Problem, problem_from_event, redact
 from voicechat.ui.viewstate import Notice, UiState, ViewReader
 from voicechat.ui.widgets.status_bar import StatusBar
@@ -78,6 +78,7 @@ class ScreenSync:
                 if problem is not None:
                     self.report(problem)
         state = self._reader.read(self.handle.view)
+<<<<<<< HEAD
         if content:
             captions = state.mode == "transcribe"
             widgets.transcript.set_captions(captions)
@@ -85,6 +86,15 @@ class ScreenSync:
             widgets.timeline.set_segments(state.segments, self.core_now(state))
             widgets.timeline.set_assistant_row(not captions)
         widgets.status.show(self.connection(), state, self.level(), mic_ended=self.mic_ended)
+=======
+        captions = state.mode == "transcribe"
+        widgets.transcript.set_captions(captions)
+        widgets.transcript.update_entries(state.entries)
+        widgets.timeline.set_segments(state.segments, self.core_now(state))
+        widgets.timeline.set_assistant_row(not captions)
+        widgets.status.show(self.connection(), state, self.level(), mic_ended=self.mic_ended,
+                            aec=self.aec())
+>>>>>>> wip-aec3
         if state.mode != self._mode:
             self._mode = state.mode
             self.mode_changed(state.mode)
@@ -96,6 +106,12 @@ class ScreenSync:
             return self.handle.connection
         except Exception:  # a handle that failed to start may have none yet
             return ConnectionInfo(state="failed")
+
+    def aec(self) -> AecStatus:
+        try:
+            return self.handle.aec
+        except Exception:  # a handle that failed to start (or an older one) has none
+            return AecStatus()
 
     def level(self) -> float:
         try:

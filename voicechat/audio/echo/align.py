@@ -1,15 +1,26 @@
-"""Hold the far-end reference back by the bulk of the speaker-to-mic delay.
+"""Line the far-end reference up with the echo by stream time, not by when callbacks ran.
 
-Sound servers and PortAudio buffer a lot: through the ALSA ``pulse`` plugin we measured 290-400
-ms between handing a block to the speaker and hearing it in the mic, on top of the room's own
-30 ms. WebRTC's AEC3 searches only a limited delay range by itself and cancels little when the
-echo arrives that late. So the stage delays the reference it gives the APM by the estimated
-delay minus a safety margin (the echo must never arrive *before* its reference), and AEC3 only
-has the remaining few tens of milliseconds to find.
+Sound servers and PortAudio buffer a lot: through the ALSA ``pulse`` plugin we measured 150-400
+ms between handing a block to the speaker and hearing it in the mic. WebRTC's AEC3 searches only
+a limited delay range by itself and re-adapts whenever the alignment moves, so the stage holds the
+reference back by the estimated delay minus a safety margin (the echo must never arrive *before*
+its reference) and AEC3 only has the remaining few tens of milliseconds to find.
 
-Frames are counted, not timed: the far end and the mic both run in real time, so keeping
-``lag_frames`` 10 ms frames queued delays the reference by that many frames. The lag moves only
-when the estimate moves by more than ``hysteresis_frames`` (every change makes AEC3 re-adapt).
+How far "behind" is must not depend on when the audio callbacks happen to run. Counting how many
+speaker blocks had arrived when a mic block came in (what this module did first) moved the
+alignment by up to the speaker's whole buffer whenever the sound server asked for blocks in
+bursts, and AEC3 fell from 70 dB to single digits on a busy machine. So every 10 ms frame gets a
+*stream time*: the time its first sample reaches the DAC (speaker) or left the ADC (mic). A
+:class:`StreamClock` per side counts samples from the stream's start (smooth: 10 ms per frame)
+and anchors the count to PortAudio's callback timestamps (``outputBufferDacTime`` /
+``inputBufferAdcTime``), following them slowly for clock drift and at once when they jump (an
+underrun or an overflow: the device played silence or dropped input, and the count alone would
+be off by that much for good). Without timestamps (files, tests, a host API that gives none) the
+count alone is the clock, both streams starting at zero.
+
+:class:`FarTimeline` then releases far frames by time: to the delay estimator the frame that
+plays at the mic frame's own time ("now" is the same instant in both rings), to the APM the one
+``lag`` earlier.
 """
 
 from __future__ import annotations
@@ -22,15 +33,48 @@ import numpy.typing as npt
 Int16Array = npt.NDArray[np.int16]
 
 
-class FarDelayLine:
-    """A FIFO of 10 ms far frames that releases them ``lag_frames`` behind their arrival."""
+class StreamClock:
+    """Sample count -> stream time (s), anchored to callback timestamps when there are any."""
+
+    def __init__(self, rate: int, *, jump_s: float = 0.004, follow: float = 0.02) -> None:
+        self.rate = rate
+        self.jump_s = jump_s  # a timestamp this far off the count is a discontinuity
+        self.follow = follow  # share of a small error taken per block (clock drift)
+        self.t0 = 0.0
+        self.stamped = False  # anchored to timestamps (else the count is the clock)
+        self.pos = 0  # samples counted so far
+        self.jumps = 0  # discontinuities followed (underruns, overflows, re-buffering)
+
+    def time_at(self, pos: int) -> float:
+        return self.t0 + pos / self.rate
+
+    def block(self, samples: int, stamp: float | None) -> None:
+        """A block of ``samples`` starts now; ``stamp``: its first sample's stream time."""
+        if stamp is not None and stamp > 0:
+            if not self.stamped:
+                self.stamped = True
+                self.t0 = stamp - self.pos / self.rate
+            else:
+                error = stamp - self.time_at(self.pos)
+                if abs(error) > self.jump_s:
+                    self.t0 += error
+                    self.jumps += 1
+                else:
+                    self.t0 += self.follow * error
+        self.pos += samples
+
+
+class FarTimeline:
+    """Far frames with their stream times, released to the estimator and (``lag`` later) the APM."""
 
     def __init__(
-        self, *, margin_ms: int = 30, hysteresis_frames: int = 2, max_frames: int = 100
+        self, *, margin_ms: int = 30, hysteresis_frames: int = 2, max_frames: int = 300
     ) -> None:
         self.margin_ms = margin_ms
         self.hysteresis_frames = hysteresis_frames
-        self._queue: deque[Int16Array] = deque(maxlen=max_frames)
+        self.max_frames = max_frames
+        self._for_apm: deque[tuple[float, Int16Array]] = deque()
+        self._for_estimator: deque[tuple[float, Int16Array]] = deque()
         self.lag_frames = 0
         self.dropped = 0  # frames the mic never came for (queue full), never fed to the APM
 
@@ -40,20 +84,30 @@ class FarDelayLine:
             return
         target = max(0, int((delay_ms - self.margin_ms) // 10))
         if abs(target - self.lag_frames) >= self.hysteresis_frames:
-            self.lag_frames = min(target, (self._queue.maxlen or 1) - 1)
+            self.lag_frames = min(target, self.max_frames - 1)
 
     @property
     def lag_ms(self) -> int:
         return self.lag_frames * 10
 
-    def push(self, frame: Int16Array) -> None:
-        if len(self._queue) == self._queue.maxlen:
-            self.dropped += 1
-        self._queue.append(frame)
+    def push(self, t: float, frame: Int16Array) -> None:
+        for queue in (self._for_apm, self._for_estimator):
+            if len(queue) >= self.max_frames:
+                queue.popleft()
+                self.dropped += queue is self._for_apm
+            queue.append((t, frame))
 
-    def release(self) -> list[Int16Array]:
-        """The frames now due at the APM (oldest first)."""
+    @staticmethod
+    def _due(queue: deque[tuple[float, Int16Array]], until: float) -> list[Int16Array]:
         out = []
-        while len(self._queue) > self.lag_frames:
-            out.append(self._queue.popleft())
+        while queue and queue[0][0] <= until:
+            out.append(queue.popleft()[1])
         return out
+
+    def for_estimator(self, now: float) -> list[Int16Array]:
+        """Far frames that start playing at or before ``now`` (the mic frame's time)."""
+        return self._due(self._for_estimator, now + 1e-4)
+
+    def for_apm(self, now: float) -> list[Int16Array]:
+        """Far frames due at the APM for the mic frame at ``now``: ``lag`` behind it."""
+        return self._due(self._for_apm, now - self.lag_frames / 100 + 1e-4)

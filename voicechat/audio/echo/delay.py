@@ -34,8 +34,9 @@ class DelayEstimator:
         far_floor_dbfs: float = -50.0,
         keep: int = 5,
         jump_ms: float = 20.0,
+        window_ms: int = 1000,
     ) -> None:
-        self._corr = LagCorrelator(rate, max_lag_ms=max_delay_ms)
+        self._corr = LagCorrelator(rate, window_ms=window_ms, max_lag_ms=max_delay_ms)
         self._hop = rate * hop_ms // 1000
         self._since = 0
         self.min_strength = min_strength

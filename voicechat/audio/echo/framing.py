@@ -58,6 +58,11 @@ class Reframer:
         self._pending = pending[n * self.frame_samples :].copy()
         return frames
 
+    @property
+    def pending_samples(self) -> int:
+        """Samples (at ``out_rate``) waiting for the rest of their frame."""
+        return int(self._pending.size)
+
 
 class Deframer:
     """Processed 10 ms frames back to the caller's rate and channels, one block out per block in.

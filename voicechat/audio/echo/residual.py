@@ -32,6 +32,8 @@ class ResidualVerdict:
 
     leaking: bool
     peak: LagPeak | None
+    #: set when the low-ERLE guard (erle.py) is what found the leak: its last window's ERLE
+    low_erle_db: float | None = None
 
 
 class ResidualEchoDetector:

@@ -1,4 +1,5 @@
-"""The status bar: connection, mic state with its reason, input level, response, barge-in, mode.
+"""The status bar: connection, mic state with its reason, input level, response, barge-in, echo
+cancellation (state and live echo return loss enhancement), mode.
 
 Redrawn with ``render()``/``refresh()`` from the app's 20 Hz poll and only when a shown value
 changed (the level meter is quantised to its cells, so a steady level costs nothing).
@@ -7,7 +8,7 @@ changed (the level meter is quantised to its cells, so a steady level costs noth
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from rich.console import RenderableType
@@ -15,7 +16,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
-from voicechat.ui.handle import ConnectionInfo
+from voicechat.ui.handle import AecStatus, ConnectionInfo
 from voicechat.ui.viewstate import UiState
 
 METER_CELLS = 12
@@ -79,12 +80,36 @@ def meter(level: float, cells: int = METER_CELLS) -> str:
     return bar.ljust(cells)
 
 
+def aec_label(aec: AecStatus, *, short: bool = False) -> tuple[str, str]:
+    """(text, tone) for echo cancellation: tone is good | bad | dim.
+
+    On, it shows the live echo return loss enhancement: how many dB quieter the assistant's
+    voice is in the mic than it would be without cancellation (20 dB or more is working)."""
+    if aec.state == "on":
+        if aec.leaking:
+            return ("leaking" if short else "AEC on · echo leaking"), "bad"
+        erle = f"{aec.erle_db:.0f} dB" if aec.erle_db is not None else ""
+        if short:
+            return (erle or "on"), "good"
+        return (f"AEC on · {erle}" if erle else "AEC on"), "good"
+    if aec.state == "unavailable":
+        return ("n/a" if short else "AEC unavailable"), "bad"
+    return ("off" if short else "AEC off"), "dim"
+
+
+def _quantised(aec: AecStatus) -> AecStatus:
+    """Only what is shown (whole dB), so a steady figure costs no redraw."""
+    erle = round(aec.erle_db) if aec.erle_db is not None else None
+    return AecStatus(state=aec.state, erle_db=erle, leaking=aec.leaking)
+
+
 @dataclass(frozen=True)
 class _Shown:
     connection: ConnectionInfo
     state: UiState
     meter: str
     mic_ended: bool = False
+    aec: AecStatus = field(default_factory=AecStatus)
 
 
 class StatusBar(Widget):
@@ -121,19 +146,20 @@ class StatusBar(Widget):
         return self._shown.state
 
     def show(self, connection: ConnectionInfo, state: UiState, level: float, *,
-             mic_ended: bool = False) -> None:
+             mic_ended: bool = False, aec: AecStatus | None = None) -> None:
         """Update the values; repaints only when the visible text would change.
 
         Called at 20 Hz; the poll hands over the same state object while nothing happens, so
         an idle tick is one tuple comparison (no copy of the state, no field-by-field compare).
         """
         bar = meter(level)
-        key = (connection, bar, mic_ended)
+        echo = _quantised(aec or AecStatus())
+        key = (connection, bar, mic_ended, echo)
         if state is self._last_state and key == self._last_input:
             return
         self._last_state, self._last_input = state, key
         state = UiState(**{**state.__dict__, "entries": (), "segments": (), "notices": ()})
-        shown = _Shown(connection, state, bar, mic_ended)
+        shown = _Shown(connection, state, bar, mic_ended, echo)
         if shown != self._shown:
             self._shown = shown
             self.refresh()
@@ -178,7 +204,7 @@ class StatusBar(Widget):
                 ("▏", self._s("status--dim"))]
 
     def _line2_variants(self) -> Iterator[list[Field]]:
-        """Response, barge-in and mode; shorter wording when the terminal is narrow."""
+        """Response, barge-in, echo and mode; shorter wording when the terminal is narrow."""
         state = self._shown.state
         dim = self._s("status--dim")
         active = state.response_status == "in_progress"
@@ -189,12 +215,22 @@ class StatusBar(Widget):
         barge: Field = [("barge-in ", dim), ("on" if state.barge_in else "off",
                                              self._s("status--good") if state.barge_in
                                              else Style())]
+        tone_styles = {"good": self._s("status--good"), "bad": self._s("status--bad"),
+                       "dim": dim}
         extras = self._usage_fields()  # only beside the full wording: they go first
-        for labelled, short, extra in ((True, False, extras), (True, False, []),
-                                       (True, True, []), (False, True, [])):
+        # (response label, short echo, short mode, extras): the echo wording shortens first
+        variants = ((True, False, False, extras), (True, False, False, []),
+                    (True, True, False, []), (True, True, True, []), (False, True, True, []))
+        for labelled, short_echo, short, extra in variants:
             head: Field = [("response ", dim)] if labelled else []
-            yield [[*head, (response, resp_style)], barge,
+            text, tone = aec_label(self._shown.aec, short=short_echo)
+            echo: Field = [("echo ", dim), (text, tone_styles[tone])]
+            yield [[*head, (response, resp_style)], barge, echo,
                    [("mode ", dim), (mode_label(state, short=short), Style())], *extra]
+        for labelled in (True, False):  # too narrow for the echo field
+            head = [("response ", dim)] if labelled else []
+            yield [[*head, (response, resp_style)], barge,
+                   [("mode ", dim), (mode_label(state, short=True), Style())]]
 
     def _usage_fields(self) -> list[Field]:
         """Session usage with its estimated cost, and rate limits (issue 11), when reported."""
@@ -214,11 +250,11 @@ def fields_text(fields: list[Field], separator: Style) -> Text:
     No styled run starts with a blank: some SVG renderers (librsvg) drop leading blanks of
     a run, which glued "connected" to "webrtc" in the screenshots."""
     text = Text()
-    for i, field in enumerate(f for f in fields if f):
+    for i, group in enumerate(f for f in fields if f):
         if i:
             text.append(" ")
             text.append(SEPARATOR, separator)
-        for chunk, style in field:
+        for chunk, style in group:
             text.append(chunk, style)
     return text
 

@@ -1,0 +1,124 @@
+"""Running the real client against its embedded server, with the speaker echoing into the mic.
+
+Shared by the echo tests: long scripted replies, the command line (``voicechat --barge-in`` on the
+default devices of the private PulseAudio daemon), waiting on the event log, stopping the client.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from tests.helpers import read_records
+from tests.speech import TEST_PHRASES
+
+BARGE_IN_ACTIONS = ("response.cancel", "output_audio_buffer.clear", "conversation.item.truncate")
+
+#: Long replies, one per turn: the echo of each one is heard as a new user turn, which gets the
+#: next line, so the script never runs dry before the measurement window ends.
+LONG_REPLIES = [
+    "Here is a long answer about the history of the moon landing. In nineteen sixty nine the "
+    "crew flew for three days to reach the moon, and two of them walked on the surface for a few "
+    "hours while the third stayed in orbit. They collected rocks, planted a flag, set up "
+    "experiments, and then flew back home to a splash down in the ocean.",
+    "Here is a second long answer, about gardens. A good garden needs sun, water and patience. "
+    "Plant tomatoes after the last frost, keep the soil moist but not wet, and pick the fruit "
+    "when it is red and slightly soft.",
+    "A third long answer, about trains. The first railways carried coal from the mines to the "
+    "rivers, and soon they carried people as well. Steam engines gave way to diesel and then to "
+    "electric trains.",
+] + [f"Answer number {n}, again a long one, about nothing in particular, to keep talking for a "
+     "while so that the echo has something to say." for n in range(4, 40)]
+
+
+def client_command(
+    config: Path, record: Path, *, aec: bool = False, server: str = "local"
+) -> list[str]:
+    """``voicechat --barge-in`` on the default devices; the baseline runs with ``--no-aec``."""
+    return [sys.executable, "-m", "voicechat.cli", "--server", server, "--config", str(config),
+            "--no-ui", "--barge-in", "--aec" if aec else "--no-aec", "--record", str(record)]
+
+
+@contextlib.contextmanager
+def server_process(tmp_path: Path) -> Iterator[str]:
+    """``voicechat serve`` with the long replies in its own process; yields its base URL.
+
+    As with a real service, the client process then only does the client's work: the
+    embedded server's speech recognition and synthesis would share its interpreter and starve
+    its audio callbacks on a busy machine, and every underrun moves the echo delay."""
+    script = tmp_path / "replies.json"
+    script.write_text(json.dumps(LONG_REPLIES), encoding="utf-8")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    with (tmp_path / "server.out").open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "voicechat.cli", "serve", "--port", str(port), "--voice",
+             "espeak", "--responder", f"script:{script}"], stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError("voicechat serve did not start") from None
+                time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop(proc)
+
+
+def stop(proc: subprocess.Popen[Any]) -> None:
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def wait_for(record: Path, predicate: Any, timeout: float) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        records = read_records(record) if record.exists() else []
+        if predicate(records):
+            return records
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout} s waiting on {record}")
+
+
+def spoken_seconds(text: str) -> float:
+    from voicechat.server.voice.tts import make_voice
+
+    voice = make_voice("espeak")
+    return len(voice.synthesize(text)) / voice.sample_rate
+
+
+def write_config(tmp_path: Path) -> Path:
+    """The embedded server: espeak voice, the long replies, and the tests' ASR grammar."""
+    script = tmp_path / "replies.json"
+    script.write_text(json.dumps(LONG_REPLIES), encoding="utf-8")
+    config = tmp_path / "config.toml"
+    config.write_text(
+        "[voicechat]\n"
+        f"local_responder = {json.dumps('script:' + str(script))}\n"
+        'local_voice = "espeak"\n'
+        # a grammar keeps recognition fast, so the answers start on time even on a busy machine
+        f"local_asr_phrases = {json.dumps(TEST_PHRASES)}\n",
+        encoding="utf-8",
+    )
+    return config
+
+
+def kinds(records: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    return [r for r in records if r["event"]["type"] == kind]
