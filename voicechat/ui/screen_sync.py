@@ -78,23 +78,14 @@ class ScreenSync:
                 if problem is not None:
                     self.report(problem)
         state = self._reader.read(self.handle.view)
-<<<<<<< HEAD
         if content:
             captions = state.mode == "transcribe"
             widgets.transcript.set_captions(captions)
             widgets.transcript.update_entries(state.entries)
             widgets.timeline.set_segments(state.segments, self.core_now(state))
             widgets.timeline.set_assistant_row(not captions)
-        widgets.status.show(self.connection(), state, self.level(), mic_ended=self.mic_ended)
-=======
-        captions = state.mode == "transcribe"
-        widgets.transcript.set_captions(captions)
-        widgets.transcript.update_entries(state.entries)
-        widgets.timeline.set_segments(state.segments, self.core_now(state))
-        widgets.timeline.set_assistant_row(not captions)
         widgets.status.show(self.connection(), state, self.level(), mic_ended=self.mic_ended,
                             aec=self.aec())
->>>>>>> wip-aec3
         if state.mode != self._mode:
             self._mode = state.mode
             self.mode_changed(state.mode)
