@@ -86,9 +86,12 @@ async def test_packets_in_order_are_decoded_gaps_concealed_and_stragglers_droppe
         send(65536 + 2 + 100)  # a long pause: at most MAX_CONCEAL frames concealed
         assert len(got) == 9 + MAX_CONCEAL + 1
         assert {size for size, _ in got[1:]} == {320} and {rate for _, rate in got} == {16000}
+        inline.add(RtpPacket(payload_type=111, sequence_number=3 + 100, payload=b"\xff\xff\xff"))
+        assert inline.decode_errors == 1
+        assert len(got) == 9 + MAX_CONCEAL + 2, "a corrupt packet is concealed, not fatal"
         codecs[0] = RTCRtpCodecParameters(mimeType="audio/PCMU", clockRate=8000, payloadType=0)
         inline.add(RtpPacket(payload_type=0, sequence_number=5000, payload=b"\xff" * 160))
-        assert len(got) == 9 + MAX_CONCEAL + 1, "only Opus is decoded inline"
+        assert len(got) == 9 + MAX_CONCEAL + 2, "only Opus is decoded inline"
     finally:
         await pc.close()
 

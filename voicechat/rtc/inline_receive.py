@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+import av
 import numpy as np
 from aiortc.jitterbuffer import JitterFrame
 from aiortc.mediastreams import MediaStreamTrack
@@ -49,6 +50,7 @@ class InlineOpusReceive:
         self.decoder = OpusInputDecoder(rate)
         self._on_audio = on_audio
         self._last_seq: int | None = None
+        self.decode_errors = 0
         self.closed = False
 
     # aiortc's interface (RTCRtpReceiver._handle_rtp_packet calls this) ---------------------------
@@ -66,7 +68,14 @@ class InlineOpusReceive:
             for _ in range(min(step - 1, MAX_CONCEAL)):
                 self._on_audio(self.decoder.conceal(), rate)
         self._last_seq = seq
-        self._on_audio(self.decoder.decode(packet.payload), rate)
+        try:
+            pcm = self.decoder.decode(packet.payload)
+        except av.FFmpegError as exc:  # a corrupt packet: conceal it, as a lost one
+            self.decode_errors += 1
+            if self.decode_errors == 1:
+                logger.warning("undecodable Opus packet concealed: %s", exc)
+            pcm = self.decoder.conceal()
+        self._on_audio(pcm, rate)
         return False, None
 
     def close(self) -> None:
