@@ -25,7 +25,7 @@ import numpy as np
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
 from voicechat.protocol.dialect import Dialect
-from voicechat.rtc.inline_receive import install_inline_receive
+from voicechat.rtc.inline_receive import InlineOpusReceive, install_inline_receive
 from voicechat.rtc.tracks import PacedAudioTrack, cancel_task, start_pump
 from voicechat.server.audio_out import TrackSink
 from voicechat.server.bridge import EventBridge
@@ -63,6 +63,7 @@ class RtcCall:
         self._audio_in: asyncio.Queue[tuple[np.ndarray, int]] = asyncio.Queue()
         self._consumer: asyncio.Task[None] | None = None
         self._pump: asyncio.Task[None] | None = None
+        self._inline: InlineOpusReceive | None = None
         self._starter: asyncio.Task[None] | None = None
         self._closer: asyncio.Task[None] | None = None
         self._on_closed = on_closed
@@ -158,7 +159,8 @@ class RtcCall:
         if track.kind != "audio" or self._pump is not None:
             return
 
-        if install_inline_receive(self.pc, track, self._on_audio) is not None:
+        self._inline = install_inline_receive(self.pc, track, self._on_audio)
+        if self._inline is not None:
             self._pump = asyncio.ensure_future(self._feed_engine())
             return
 
@@ -214,6 +216,8 @@ class RtcCall:
         await cancel_task(self._starter)
         await cancel_task(self._consumer)
         await cancel_task(self._pump)
+        if self._inline is not None:
+            self._inline.close()  # no more decoding for a queue nobody reads
         self.track.stop()
         with contextlib.suppress(Exception):
             await self.pc.close()
