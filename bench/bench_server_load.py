@@ -18,7 +18,13 @@ pacing figures are read from ``/healthz``:
 Same-run baseline: before the levels, a server with no session at all is measured over the same
 window (its idle CPU: the event loop, timers); each level's CPU per session is net of it, and the
 gross figure is printed too. The server runs as a separate ``voicechat serve`` process and the
-clients in this one, so the server's CPU is its own.
+clients in ``--client-procs`` worker processes of their own (this script with ``--worker``), so
+the server's CPU is its own and the clients do not starve each other in one event loop; this
+process only measures. The server's CPU is also split by thread (``/proc/PID/task``): its event
+loop thread against the rest (aiortc's Opus decoder threads, executors).
+
+``--profile FILE`` runs the server of the last level under cProfile (its event loop thread) and
+writes the stats to FILE (read them with ``python -m pstats FILE``).
 
 Two verdicts per level: *strict* — no frame late at all (beyond one frame period); *no
 audible underrun* — no frame later than 80 ms, the depth of aiortc's receive jitter buffer,
@@ -28,6 +34,7 @@ machine's CPUs with the server, and figures on a shared machine are noisy: the r
 the load average next to them.
 
     .venv/bin/python bench/bench_server_load.py [--max 16] [--seconds 10] [--budget 240]
+        [--client-procs 2] [--levels 2,4,8] [--profile FILE]
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ import contextlib
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -115,9 +123,30 @@ class Client:
         await self.pc.close()
 
 
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+def _stat_cpu(stat: Path) -> float:
+    fields = stat.read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    return _stat_cpu(Path(f"/proc/{pid}/stat"))
+
+
+def thread_cpu_seconds(pid: int) -> tuple[float, float]:
+    """(the main thread's CPU, every other live thread's) of process ``pid``.
+
+    The main thread runs the event loop (RTP, SRTP, pacing, VAD framing, the engine); the others
+    are aiortc's Opus decoder threads (one per incoming track) and executor workers.
+    """
+    main = other = 0.0
+    for stat in Path(f"/proc/{pid}/task").glob("*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            cpu = _stat_cpu(stat)
+            if stat.parent.name == str(pid):
+                main += cpu
+            else:
+                other += cpu
+    return main, other
 
 
 def children_cpu_seconds(pid: int) -> float:
@@ -131,9 +160,30 @@ def children_cpu_seconds(pid: int) -> float:
     return total
 
 
-async def start_server() -> tuple[subprocess.Popen[str], str]:
+#: run ``voicechat serve`` under cProfile; the stats are written when it stops (SIGTERM)
+_PROFILED_SERVE = """
+import cProfile, sys
+from voicechat.cli import main
+profile = cProfile.Profile()
+out = sys.argv[1]
+sys.argv = ["voicechat"] + sys.argv[2:]
+profile.enable()
+try:
+    main()
+finally:
+    profile.disable()
+    profile.dump_stats(out)
+"""
+
+
+async def start_server(profile: str | None = None) -> tuple[subprocess.Popen[str], str]:
+    serve = ["serve", "--port", "0", "--voice", "tone"]
+    if profile:
+        argv = [sys.executable, "-c", _PROFILED_SERVE, profile, *serve]
+    else:
+        argv = [sys.executable, "-m", "voicechat.cli", *serve]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "voicechat.cli", "serve", "--port", "0", "--voice", "tone"],
+        argv,
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -149,6 +199,14 @@ async def start_server() -> tuple[subprocess.Popen[str], str]:
     return proc, match.group(1)
 
 
+def stop_server(proc: subprocess.Popen[str], profiled: bool = False) -> None:
+    proc.send_signal(signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(30 if profiled else 10)
+    if proc.poll() is None:
+        proc.kill()
+
+
 async def idle_cpu(seconds: float) -> float:
     """The baseline: % of a core a server with no session uses over ``seconds``."""
     proc, _ = await start_server()
@@ -158,47 +216,115 @@ async def idle_cpu(seconds: float) -> float:
         await asyncio.sleep(seconds)
         return 100 * (cpu_seconds(proc.pid) - cpu0) / (time.monotonic() - t0)
     finally:
-        proc.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(10)
-        if proc.poll() is None:
-            proc.kill()
+        stop_server(proc)
 
 
-async def run_level(n: int, seconds: float, phrases: list[np.ndarray],
-                    idle_pct: float) -> dict[str, float]:
-    proc, base = await start_server()
-    clients = [Client(phrases) for _ in range(n)]
+# --- the clients: in worker processes (--client-procs), or in this one (0) --------------------
+
+
+async def worker(base: str, count: int) -> None:
+    """``--worker``: run ``count`` clients against ``base`` until stdin closes, then report."""
+    use_loopback_ice()
+    phrases = speech()
+    clients = [Client(phrases) for _ in range(count)]
+    await asyncio.gather(*(c.connect(base) for c in clients))
+    print("ready", flush=True)
+    loop = asyncio.get_running_loop()
+    await loop.run_in_executor(None, sys.stdin.read)  # until the bench closes our stdin
+    for c in clients:
+        await c.close()
+    print(json.dumps({
+        "responses": sum(c.events.get("response.done", 0) for c in clients),
+        "heard": sum(c.heard for c in clients),
+    }), flush=True)
+
+
+class ClientGroup:
+    """N clients spread over ``procs`` worker processes (or run here when ``procs`` is 0)."""
+
+    def __init__(self, n: int, procs: int) -> None:
+        self.n = n
+        self.procs = min(procs, n)
+        self.local: list[Client] = []
+        self.workers: list[subprocess.Popen[str]] = []
+
+    async def connect(self, base: str) -> None:
+        if self.procs == 0:
+            phrases = speech()
+            self.local = [Client(phrases) for _ in range(self.n)]
+            await asyncio.gather(*(c.connect(base) for c in self.local))
+            return
+        shares = [self.n // self.procs + (i < self.n % self.procs) for i in range(self.procs)]
+        for share in shares:
+            self.workers.append(subprocess.Popen(
+                [sys.executable, __file__, "--worker", base, "--clients", str(share)],
+                cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL, text=True,
+            ))
+        loop = asyncio.get_running_loop()
+        for w in self.workers:
+            assert w.stdout is not None
+            line = await asyncio.wait_for(loop.run_in_executor(None, w.stdout.readline), 120)
+            if line.strip() != "ready":
+                raise RuntimeError(f"client worker failed to connect: {line!r}")
+
+    async def close(self) -> tuple[int, float]:
+        """Hang up every client: (responses heard in full, seconds of answer audio heard)."""
+        responses, heard = 0, 0
+        for c in self.local:
+            await c.close()
+            responses += c.events.get("response.done", 0)
+            heard += c.heard
+        loop = asyncio.get_running_loop()
+        for w in self.workers:
+            assert w.stdin is not None and w.stdout is not None
+            w.stdin.close()
+            with contextlib.suppress(Exception):
+                line = await asyncio.wait_for(loop.run_in_executor(None, w.stdout.readline), 30)
+                report = json.loads(line)
+                responses += report["responses"]
+                heard += report["heard"]
+            if w.poll() is None:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    w.wait(10)
+                if w.poll() is None:
+                    w.kill()
+        return responses, heard / 48000
+
+
+async def run_level(n: int, seconds: float, procs: int, idle_pct: float,
+                    profile: str | None = None) -> dict[str, float]:
+    proc, base = await start_server(profile)
+    group = ClientGroup(n, procs)
+    responses, heard_s = 0, 0.0
     try:
-        await asyncio.gather(*(c.connect(base) for c in clients))
+        await group.connect(base)
         await asyncio.sleep(3.0)  # let ICE/DTLS settle and first utterances start
         cpu0, t0 = cpu_seconds(proc.pid), time.monotonic()
+        main0, other0 = thread_cpu_seconds(proc.pid)
         kids0 = children_cpu_seconds(proc.pid)
         async with aiohttp.ClientSession() as http:
             before = (await (await http.get(f"{base}/healthz?reset_max=1")).json())["audio"]
             await asyncio.sleep(seconds)
             after = (await (await http.get(f"{base}/healthz")).json())["audio"]
         cpu1, t1 = cpu_seconds(proc.pid), time.monotonic()
+        main1, other1 = thread_cpu_seconds(proc.pid)
         kids1 = children_cpu_seconds(proc.pid)
     finally:
-        for c in clients:
-            await c.close()
-        proc.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(10)
-        if proc.poll() is None:
-            proc.kill()
+        responses, heard_s = await group.close()
+        stop_server(proc, profiled=profile is not None)
     frames = after["frames"] - before["frames"]
     late = after["late_frames"] - before["late_frames"]
     # (.get: the same bench can measure an older server, which did not count them)
     underruns = after.get("underrun_frames", 0) - before.get("underrun_frames", 0)
-    responses = sum(c.events.get("response.done", 0) for c in clients)
     server_pct = 100 * (cpu1 - cpu0) / (t1 - t0)
     return {
         "sessions": n,
         "cpu_per_session_pct": max(0.0, server_pct - idle_pct) / n,
         "gross_per_session_pct": server_pct / n,
         "server_cpu_pct": server_pct,
+        "loop_thread_pct": 100 * (main1 - main0) / (t1 - t0),
+        "other_threads_pct": 100 * (other1 - other0) / (t1 - t0),
         "worker_per_session_pct": 100 * (kids1 - kids0) / (t1 - t0) / n,
         "frames": frames,
         "late_per_session": late / n,
@@ -206,35 +332,54 @@ async def run_level(n: int, seconds: float, phrases: list[np.ndarray],
         "late_pct": 100 * late / frames if frames else 100.0,
         "max_lateness_ms": after["max_lateness_ms"],
         "responses": responses,
-        "heard_s": sum(c.heard for c in clients) / 48000,
+        "heard_s": heard_s,
     }
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--max", type=int, default=16, help="largest number of sessions")
+    parser.add_argument("--levels", default="", help="comma-separated session counts to run")
     parser.add_argument("--seconds", type=float, default=10.0, help="measuring window per level")
     parser.add_argument("--budget", type=float, default=240.0, help="stop after this many seconds")
+    parser.add_argument("--client-procs", type=int, default=2,
+                        help="worker processes the clients run in (0: in this process)")
+    parser.add_argument("--profile", default=None,
+                        help="cProfile the last level's server, stats written here")
+    parser.add_argument("--keep-going", action="store_true",
+                        help="run every level even after an underrun")
+    parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--clients", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.worker:
+        await worker(args.worker, args.clients)
+        return
     use_loopback_ice()
-    phrases = speech()
     started = time.monotonic()
-    levels = [n for n in (1, 2, 4, 8, 12, 16, 24, 32) if n <= args.max]
+    if args.levels:
+        levels = [int(x) for x in args.levels.split(",")]
+    else:
+        levels = [n for n in (1, 2, 4, 8, 12, 16, 24, 32) if n <= args.max]
     held = strict = 0
+    failed = False
     load = "/".join(f"{x:.2f}" for x in os.getloadavg())
-    print(f"load average before: {load} on {os.cpu_count()} CPUs")
+    print(f"load average before: {load} on {os.cpu_count()} CPUs; clients in "
+          f"{args.client_procs or 'this'} process(es)")
     idle = await idle_cpu(args.seconds)
     print(f"baseline, same run: the server with no session uses {idle:.1f} % of a core")
-    print("sessions  server-CPU%  CPU%/session (gross)  worker%/sess  frames  late/sess  "
-          "underrun/sess  max-late-ms  responses  heard-s")
+    print("sessions  server-CPU%  CPU%/session (gross)  loop/other-threads%  worker%/sess  "
+          "frames  late/sess  underrun/sess  max-late-ms  responses  heard-s")
     for n in levels:
         if time.monotonic() - started + args.seconds + 5 > args.budget:
             print(f"(stopping: --budget {args.budget:.0f}s reached)")
             break
-        r = await run_level(n, args.seconds, phrases, idle)
+        profile = args.profile if n == levels[-1] else None
+        r = await run_level(n, args.seconds, args.client_procs, idle, profile)
         print(
             f"{n:8d}  {r['server_cpu_pct']:10.1f}  {r['cpu_per_session_pct']:12.1f}"
-            f" ({r['gross_per_session_pct']:5.1f})  {r['worker_per_session_pct']:12.1f}"
+            f" ({r['gross_per_session_pct']:5.1f})"
+            f"  {r['loop_thread_pct']:10.1f}/{r['other_threads_pct']:<8.1f}"
+            f"  {r['worker_per_session_pct']:12.1f}"
             f"  {r['frames']:6.0f}  "
             f"{r['late_per_session']:9.1f}  {r['underruns_per_session']:13.1f}  "
             f"{r['max_lateness_ms']:11.1f}  {r['responses']:9.0f}  {r['heard_s']:7.1f}",
@@ -243,11 +388,16 @@ async def main() -> None:
         if r["late_pct"] == 0 and strict == held:
             strict = n
         if r["underruns_per_session"] > 0 or r["max_lateness_ms"] >= 80:
-            break
-        held = n
+            failed = True
+            if not args.keep_going:
+                break
+        elif not failed:
+            held = n
     print(f"load average after: {'/'.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"no audible underrun (no frame >80 ms late): up to {held} concurrent WebRTC sessions")
     print(f"strict (no frame late at all):              up to {strict} concurrent WebRTC sessions")
+    if args.profile:
+        print(f"profile of the {levels[-1]}-session server: {args.profile}")
 
 
 if __name__ == "__main__":

@@ -78,6 +78,28 @@ def test_stream_resampler_equals_one_shot_for_any_chunking(src: int, dst: int) -
     assert np.array_equal(np.concatenate(parts), whole)
 
 
+@pytest.mark.parametrize(("src", "dst"), RATE_PAIRS)
+def test_stream_resampler_answers_silence_without_the_filter_and_stays_exact(
+    src: int, dst: int
+) -> None:
+    # sound, long and short silences (the filter is skipped once its history is silent too)
+    rng = np.random.default_rng(src * 3 + dst)
+    pieces = []
+    for _ in range(12):
+        n = int(rng.integers(1, 3000))
+        loud = bool(rng.integers(0, 2))
+        pieces.append(rng.integers(-20000, 20000, n).astype(np.int16) if loud
+                      else np.zeros(n, np.int16))
+    x = np.concatenate(pieces)
+    stream = dsp.StreamResampler(src, dst)
+    skipped = []
+    filtered = stream._silence
+    stream._silence = lambda n: skipped.append(n) or filtered(n)  # type: ignore[method-assign]
+    parts = [stream.process(piece) for piece in pieces] + [stream.flush()]
+    assert np.array_equal(np.concatenate(parts), dsp.resample(x, src, dst))
+    assert skipped, "no silent chunk took the short way"
+
+
 def test_stream_resampler_has_no_clicks_at_20ms_chunk_edges() -> None:
     x = tone(440, 48000, 0.5)
     stream = dsp.StreamResampler(48000, 16000)

@@ -74,3 +74,71 @@ class OpusFrameEncoder:
         # libopus answers every 20 ms frame with one packet (its look-ahead is hidden in the
         # pre-skip the decoder drops); join defensively should a build ever split or hold one
         return b"".join(bytes(p) for p in packets)
+
+
+#: a decoded frame whose every sample is within this of zero is digital silence (Opus decodes a
+#: silent sender to +-1); it is passed on as exact zeros
+SILENT_PEAK = 2
+#: silent frames in a row after which the resampler's history holds only zeros, so more of the
+#: same silent packet can skip the decoder and the resampler: their output is known (zeros)
+_QUIET_RUN = 2
+
+
+class OpusInputDecoder:
+    """One incoming Opus stream decoded to int16 mono at ``rate`` (the server's VAD/ASR rate).
+
+    libopus, through PyAV, always decodes at 48 kHz (FFmpeg's wrapper fixes the rate), so the
+    frame is decoded mono (libopus downmixes; no stereo frame to fold) and resampled once per
+    frame. A sender's settled silence repeats one packet byte for byte (ours do, see
+    :class:`OpusFrameEncoder`); once it decoded to silence twice in a row, further copies
+    return the known zeros without decoding or resampling: most of an idle session's input.
+    """
+
+    def __init__(self, rate: int = 16000) -> None:
+        from voicechat.rtc.dsp import StreamResampler
+
+        codec = CodecContext.create("libopus", "r")
+        codec.format = "s16"
+        codec.layout = "mono"
+        codec.sample_rate = SAMPLE_RATE
+        self._codec = codec
+        self.rate = rate
+        self._resampler = StreamResampler(SAMPLE_RATE, rate) if rate != SAMPLE_RATE else None
+        self._quiet_packet = b""  # the packet that last decoded to silence
+        self._quiet_run = 0  # silent frames in a row
+        self._zeros: dict[int, npt.NDArray[np.int16]] = {}
+        self._last_size = 0
+        self.decoded = 0  # frames really decoded (the rest were known silence)
+
+    def decode(self, payload: bytes) -> npt.NDArray[np.int16]:
+        """One packet's audio (an empty or one-byte packet conceals a lost frame)."""
+        if payload == self._quiet_packet and self._quiet_run >= _QUIET_RUN:
+            return self._silence(self._last_size)
+        self.decoded += 1
+        frames = self._codec.decode(Packet(payload))
+        if len(frames) == 1:
+            pcm48 = frames[0].to_ndarray().reshape(-1)
+        else:
+            pcm48 = np.concatenate([f.to_ndarray().reshape(-1) for f in frames]) if frames \
+                else np.zeros(0, np.int16)
+        if pcm48.size and pcm48.max() <= SILENT_PEAK and pcm48.min() >= -SILENT_PEAK:
+            self._quiet_run += 1
+            self._quiet_packet = payload
+            pcm48 = np.zeros(pcm48.size, np.int16)
+        else:
+            self._quiet_run = 0
+            self._quiet_packet = b""
+        out = self._resampler.process(pcm48) if self._resampler is not None else pcm48
+        self._last_size = out.size
+        return out
+
+    def conceal(self) -> npt.NDArray[np.int16]:
+        """A lost frame: libopus conceals it (a one-byte packet means loss to libopus)."""
+        return self.decode(b"\xfc")
+
+    def _silence(self, size: int) -> npt.NDArray[np.int16]:
+        zeros = self._zeros.get(size)
+        if zeros is None:
+            zeros = self._zeros[size] = np.zeros(size, np.int16)
+            zeros.flags.writeable = False
+        return zeros

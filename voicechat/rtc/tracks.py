@@ -23,6 +23,7 @@ import numpy as np
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from voicechat.rtc.opus import OpusFrameEncoder
+from voicechat.rtc.pacer import Pacer, pacer_for
 
 SAMPLE_RATE = 48000
 FRAME_SAMPLES = 960  # 20 ms, what Opus in aiortc encodes per packet
@@ -51,7 +52,9 @@ class PacedAudioTrack(MediaStreamTrack):
     their own clock: a whole frame already queued may leave up to that much before its slot, so
     it waits for the data rather than for the next 20 ms tick of an unrelated clock (a wait of
     up to a frame, ~10 ms on average). The stream still never runs more than ``early_ms``
-    ahead of real time. The server's track (bursts of TTS) keeps the strict schedule: 0.
+    ahead of real time. The server's track (bursts of TTS) keeps the strict schedule: 0; on the
+    real clock its slots sit on the process-wide 20 ms grid of :mod:`voicechat.rtc.pacer`, so
+    all sessions' tracks wake together.
     """
 
     kind = "audio"
@@ -61,6 +64,11 @@ class PacedAudioTrack(MediaStreamTrack):
         super().__init__()
         self._clock = clock
         self._early_s = max(0.0, min(early_ms, FRAME_MS)) / 1000.0
+        #: the shared grid, for strictly paced tracks on the loop's own clock (set on first recv)
+        self._use_pacer = clock is time.monotonic and self._early_s == 0.0
+        self._pacer: Pacer | None = None
+        self._silence = np.zeros(FRAME_SAMPLES, dtype=np.int16)
+        self._silence.flags.writeable = False
         self._arrived: asyncio.Event | None = None  # set by push() while recv() waits for data
         self._encoder: FrameEncoder = encoder if encoder is not None else OpusFrameEncoder()
         self._chunks: deque[np.ndarray] = deque()
@@ -127,6 +135,9 @@ class PacedAudioTrack(MediaStreamTrack):
             raise MediaStreamError
         now = self._clock()
         if self._start is None:
+            if self._use_pacer:
+                self._pacer = pacer_for(asyncio.get_running_loop())
+                now = self._pacer.tick_at_or_before(now)
             self._start = now
         else:
             due = self._start + self._pts / SAMPLE_RATE
@@ -148,6 +159,9 @@ class PacedAudioTrack(MediaStreamTrack):
     async def _wait(self, due: float) -> None:
         """Sleep until the slot ``due``, or (``early_ms``) until a whole frame is queued for it."""
         early = self._early_s
+        if self._pacer is not None:
+            await self._pacer.wait(due)
+            return
         if early == 0.0:
             await asyncio.sleep(due - self._clock())
             return
@@ -168,6 +182,8 @@ class PacedAudioTrack(MediaStreamTrack):
                 self._arrived = None
 
     def _take(self, n: int) -> np.ndarray:
+        if not self._buffered and n == FRAME_SAMPLES:
+            return self._silence  # nothing to say (most frames): no new array
         out = np.zeros(n, dtype=np.int16)
         filled = 0
         while filled < n and self._chunks:

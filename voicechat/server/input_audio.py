@@ -95,6 +95,7 @@ class InputAudio:
         self._resamplers: dict[int, dsp.StreamResampler] = {}
         self.vad: Any = None
         self._vad_key: str | None = None
+        self._vad_td: Mapping[str, Any] | None = None  # the turn_detection _vad_key was made of
         self._vad_origin_ms = 0
         self.speech: tuple[str, int] | None = None  # (item_id, audio_start_ms) while speaking
         self.commits = 0
@@ -120,6 +121,9 @@ class InputAudio:
     def vad_change(self) -> VadChange | None:
         """The VAD to build when turn detection changed since the last call (else ``None``)."""
         td = self._session.turn_detection
+        if td is not None and td is self._vad_td:
+            return None  # the same object: unchanged (session.update replaces, never edits it)
+        self._vad_td = td
         key = repr(sorted(td.items())) if td else None
         if key == self._vad_key:
             return None

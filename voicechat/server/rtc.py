@@ -3,8 +3,11 @@
 One :class:`RtcCall` per ``POST /v1/realtime/calls`` (GA; beta ``POST /v1/realtime?model=``;
 Azure variants). Model audio goes out on a :class:`PacedAudioTrack` in real time — never on the
 data channel — and the engine's :class:`TrackSink` turns that buffer into the
-``output_audio_buffer.started/stopped/cleared`` lifecycle. Incoming Opus (48 kHz stereo) is
-folded to mono and fed to the engine, which resamples to 16 kHz for VAD and ASR. The engine
+``output_audio_buffer.started/stopped/cleared`` lifecycle. Incoming Opus is decoded as it
+arrives, in the event loop, to 16 kHz mono (what VAD and ASR want;
+:mod:`voicechat.rtc.inline_receive` says why not in aiortc's decoder thread) and fed to the
+engine in order by one task; should aiortc's internals have changed, its decoded track is
+read instead and the engine resamples. The engine
 starts when the client's data channel opens (any label: OpenAI uses ``oai-events``, an Azure
 sample ``realtime-channel``), so ``session.created`` is always its first message.
 """
@@ -22,6 +25,7 @@ import numpy as np
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
 from voicechat.protocol.dialect import Dialect
+from voicechat.rtc.inline_receive import InlineOpusReceive, install_inline_receive
 from voicechat.rtc.tracks import PacedAudioTrack, cancel_task, start_pump
 from voicechat.server.audio_out import TrackSink
 from voicechat.server.bridge import EventBridge
@@ -55,8 +59,11 @@ class RtcCall:
         self._pending: list[str] = []
         self._listeners: list[Callable[[dict[str, Any]], None]] = []
         self._inbox: asyncio.Queue[str | None] = asyncio.Queue()
+        #: decoded input audio waiting for the engine (filled in the RTP receive path)
+        self._audio_in: asyncio.Queue[tuple[np.ndarray, int]] = asyncio.Queue()
         self._consumer: asyncio.Task[None] | None = None
         self._pump: asyncio.Task[None] | None = None
+        self._inline: InlineOpusReceive | None = None
         self._starter: asyncio.Task[None] | None = None
         self._closer: asyncio.Task[None] | None = None
         self._on_closed = on_closed
@@ -152,11 +159,32 @@ class RtcCall:
         if track.kind != "audio" or self._pump is not None:
             return
 
+        self._inline = install_inline_receive(self.pc, track, self._on_audio)
+        if self._inline is not None:
+            self._pump = asyncio.ensure_future(self._feed_engine())
+            return
+
         async def on_audio(pcm: np.ndarray, rate: int) -> None:
             if self.started:
                 await self.engine.feed_audio(pcm, rate)
 
         self._pump = start_pump(track, on_audio)
+
+    def _on_audio(self, pcm: np.ndarray, rate: int) -> None:
+        self._audio_in.put_nowait((pcm, rate))
+
+    async def _feed_engine(self) -> None:
+        """Hand decoded input to the engine in order; frames queued meanwhile go in one call."""
+        queue = self._audio_in
+        while True:
+            pcm, rate = await queue.get()
+            if queue.qsize():
+                chunks = [pcm]
+                while queue.qsize():  # one decoder: always the same rate
+                    chunks.append(queue.get_nowait()[0])
+                pcm = np.concatenate(chunks)
+            if self.started:
+                await self.engine.feed_audio(pcm, rate)
 
     def _on_state_closed(self) -> None:
         if self._closer is None:
@@ -188,6 +216,8 @@ class RtcCall:
         await cancel_task(self._starter)
         await cancel_task(self._consumer)
         await cancel_task(self._pump)
+        if self._inline is not None:
+            self._inline.close()  # no more decoding for a queue nobody reads
         self.track.stop()
         with contextlib.suppress(Exception):
             await self.pc.close()

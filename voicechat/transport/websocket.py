@@ -56,6 +56,8 @@ class WebSocketTransport:
         self._reader: asyncio.Task[None] | None = None
         self._up = dsp.StreamResampler(48000, 24000)
         self._pending = np.zeros(0, dtype=np.int16)
+        #: chunk size -> (event, its JSON) of an all-silent append (see send_mic)
+        self._silent_appends: dict[int, tuple[dict[str, Any], str]] = {}
         self._down_item: str | None = None
         self._down = dsp.StreamResampler(24000, 48000)
         self._closing = False
@@ -174,9 +176,20 @@ class WebSocketTransport:
         if self._pending.size < APPEND_SAMPLES_24K:
             return None
         chunk, self._pending = self._pending, np.zeros(0, dtype=np.int16)
-        event = {"type": "input_audio_buffer.append", "audio": dsp.pcm16_to_b64(chunk)}
-        self.send_event(event)
-        return event
+        if chunk.any():
+            event = {"type": "input_audio_buffer.append", "audio": dsp.pcm16_to_b64(chunk)}
+            self.send_event(event)
+            return event
+        # silence (an idle or muted-at-the-source mic): the same event every time, so its JSON
+        # is built once per size instead of base64 + json.dumps every 100 ms
+        silent = self._silent_appends.get(chunk.size)
+        if silent is None:
+            event = {"type": "input_audio_buffer.append", "audio": dsp.pcm16_to_b64(chunk)}
+            silent = self._silent_appends[chunk.size] = (event, json.dumps(event))
+        if self._ws is None or self._ws.closed:
+            raise ConnectError("not connected: the WebSocket is closed")
+        self._outbox.put_nowait(silent[1])
+        return dict(silent[0])
 
     def drop_pending_mic(self) -> None:
         """Forget mic audio not yet sent (the mic was just muted)."""
