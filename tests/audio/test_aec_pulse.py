@@ -78,4 +78,8 @@ def test_the_stage_cancels_the_real_echo(pulse_echo: EchoLoop) -> None:
     # asserted.
     streaks = [min(per_second[i:i + 3]) for i in range(len(per_second) - 2)]
     assert max(streaks) >= 25.0, (per_second, m)
-    assert m.delay_ms is not None and m.delay_ms >= pulse_echo.latency_ms - 5, m
+    # The delay is DAC to ADC by the sound server's own timestamps; its loopback's latency is a
+    # target it steers around (15-35 ms seen for 30 ms), so the estimate must find an echo
+    # in that neighbourhood, not at zero lag and not a buffer's length away.
+    assert m.delay_ms is not None, m
+    assert pulse_echo.latency_ms / 2 <= m.delay_ms <= pulse_echo.latency_ms + 100, m
