@@ -230,8 +230,9 @@ class VoiceChatApp(App[int]):
 
     def _sync(self, *, content: bool) -> None:
         # The poll timer can still fire while the app shuts down (any exit path, not only the
-        # quit key); by then the screens are gone and there is nothing left to update.
-        if self._stopping or not self._has_screen():
+        # quit key, and `run_test` in the tests): Textual stops the app running before it prunes
+        # the screens, and a widget being pruned has lost its styles.
+        if self._stopping or not self.is_running or not self._has_screen():
             return
         self.state = self.poll.sync(self._widgets, content=content)
 

@@ -195,6 +195,8 @@ class ObserverApp(App[None]):
                 if more is None:
                     break
                 batch.append(more)
+            if not self.is_running:  # shutting down: Textual prunes the screens next
+                return
             try:
                 self.apply(batch)
             except NoMatches:
