@@ -157,7 +157,10 @@ async def test_a_streaming_delta_repaints_only_the_lines_it_changed(
             await pilot.pause()
         assert single_line > 100  # most deltas fit on the line they extend
         assert transcript.virtual_size.height > transcript.size.height  # it did scroll
-        assert len(layouts) <= 3, f"{len(layouts)} screen layouts while one turn streamed"
+        # The old transcript relaid the screen out each time its live area grew (every 3 of
+        # these ~30 wrapped lines: 10 or more); the scrollbar appearing takes one, and on a
+        # loaded machine other widgets' timers (status bar, footer) can add a few.
+        assert len(layouts) < 10, f"{len(layouts)} screen layouts while one turn streamed"
         # the newest text is in view, and every delta is drawn, in order
         last = transcript.render_line(transcript.scrollable_content_region.height - 1).text
         assert "word199" in last and "▍" in last
