@@ -50,6 +50,8 @@ class StatePane(Widget):
         self.refresh()
 
     def lines(self, state: SessionState) -> list[Text]:
+        """The pane's lines for ``state``; each pane (transcript, VAD, responses, problems)
+        says what it shows by overriding this."""
         raise NotImplementedError
 
     def render(self) -> RenderableType:
