@@ -5,13 +5,20 @@ pseudo-terminal, so Textual really renders and writes escape codes (headless run
 and understate the cost, docs/reference-notes.md, "Measuring"). The conversation comes from the
 scripted handle of the UI tests: the real session core fed with GA server events, no audio. Phases:
 
-1. idle: nothing happens for ``--idle`` seconds (the 20 Hz poll still runs);
-2. stream: ``--rate`` transcript deltas per second for ``--duration`` seconds; every
+1. idle: nothing happens for ``--idle`` seconds: only the app's own timers run (its poll, the
+   mic meter while the mic is live), not the bench's heartbeat, whose own wake-ups would count;
+2. idle with the heartbeat, ``--idle-lag`` seconds: the loop's lag when idle, and the CPU with
+   the heartbeat's 50 wake-ups a second on top (printed too, for comparison with earlier runs);
+3. stream: ``--rate`` transcript deltas per second for ``--duration`` seconds; every
    ``--turn-deltas`` deltas the turn ends and a new user turn + response begins, so the
    transcript history grows and the event-flow pane scrolls with every event.
 
 Figures: CPU % of one core (``process_time`` over wall time, all threads of the app process) and
-the lateness of a 20 ms heartbeat coroutine on the app's loop (what audio pacing would see).
+the lateness of a 20 ms heartbeat coroutine on the app's loop (what audio pacing would see). A
+delta is late when its send time had passed before the driver got to it; for each late one the
+bench notes how late, and whether the app's loop thread was busy over that gap (its thread CPU
+time covered most of it: the app's own lateness) or was not running (the process waited for a
+core: the machine's load, or another thread of the process holding the GIL).
 Printed, never asserted. Usage: ``.venv/bin/python bench/bench_tui.py [--duration 120]``.
 """
 
@@ -41,6 +48,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=60.0, help="streaming seconds (60)")
     parser.add_argument("--idle", type=float, default=10.0, help="idle seconds (10)")
+    parser.add_argument("--idle-lag", type=float, default=5.0,
+                        help="idle seconds with the heartbeat, for the idle lag (5)")
     parser.add_argument("--rate", type=float, default=50.0, help="deltas per second (50)")
     parser.add_argument("--turn-deltas", type=int, default=40, help="deltas per turn (40)")
     parser.add_argument("--size", default="120x36", help="terminal size COLSxROWS")
@@ -170,10 +179,11 @@ def run_child(args: argparse.Namespace) -> None:
 
     async def driver() -> None:
         await asyncio.sleep(1.0)  # let the first frames settle
+        result["idle_cpu"] = await phase_cpu(args.idle)  # the app's own wake-ups only
         idle_lag: list[float] = []
         stop = asyncio.Event()
         beat = asyncio.create_task(heartbeat(idle_lag, stop))
-        result["idle_cpu"] = await phase_cpu(args.idle)
+        result["idle_hb_cpu"] = await phase_cpu(args.idle_lag)
         stop.set()
         await beat
         result["idle_lag"] = idle_lag
@@ -191,15 +201,20 @@ def run_child(args: argparse.Namespace) -> None:
         interval = 1.0 / args.rate
         total = int(args.duration * args.rate)
         turn, in_turn, sent, late = 0, 0, 0, 0
+        late_gaps: list[tuple[float, float, float]] = []  # (late ms, gap ms, loop CPU ms)
         feeder.start_turn(0)
         start = time.perf_counter()
+        mark, mark_cpu = start, time.thread_time()  # the loop thread's CPU clock
         while sent < total:
-            due = start + sent * interval
-            wait = due - time.perf_counter()
+            due = start + (sent + 1) * interval  # the first one an interval after the start
+            now = time.perf_counter()
+            wait = due - now
             if wait > 0:
                 await asyncio.sleep(wait)
             else:
                 late += 1  # its time had passed before the loop got to it
+                late_gaps.append(((now - due) * 1000, (now - mark) * 1000,
+                                  (time.thread_time() - mark_cpu) * 1000))
             feeder.delta(turn, f"word{sent} ")
             sent += 1
             in_turn += 1
@@ -208,6 +223,7 @@ def run_child(args: argparse.Namespace) -> None:
                 turn += 1
                 in_turn = 0
                 feeder.start_turn(turn)
+            mark, mark_cpu = time.perf_counter(), time.thread_time()
         wall = time.perf_counter() - wall0
         result["stream_cpu"] = 100 * (time.process_time() - cpu0) / wall
         if profile is not None:
@@ -224,6 +240,7 @@ def run_child(args: argparse.Namespace) -> None:
         result["deltas"] = sent
         result["turns"] = turn
         result["late_deltas"] = late
+        result["late_gaps"] = late_gaps
         stop.set()
         await beat
         result["lag"] = lag
@@ -240,8 +257,8 @@ def run_child(args: argparse.Namespace) -> None:
 # --- parent: a pty to host the child, then the report -----------------------------------------
 
 
-def spawn(args: argparse.Namespace, flags: list[str], duration: float,
-          idle: float) -> tuple[dict[str, Any], int] | None:
+def spawn(args: argparse.Namespace, flags: list[str], duration: float, idle: float,
+          idle_lag: float) -> tuple[dict[str, Any], int] | None:
     """Run one child on a fresh pty; its result and the bytes it drew (None if it failed)."""
     cols, rows = (int(x) for x in args.size.split("x"))
     with tempfile.TemporaryDirectory() as tmp:
@@ -251,7 +268,7 @@ def spawn(args: argparse.Namespace, flags: list[str], duration: float,
         env = {**os.environ, "TERM": "xterm-256color", "COLORTERM": "truecolor"}
         env.pop("NO_COLOR", None)
         cmd = [sys.executable, __file__, "--child", str(out), "--duration", str(duration),
-               "--idle", str(idle), "--rate", str(args.rate),
+               "--idle", str(idle), "--idle-lag", str(idle_lag), "--rate", str(args.rate),
                "--turn-deltas", str(args.turn_deltas), *flags]
         if args.no_event_pane:
             cmd.append("--no-event-pane")
@@ -273,7 +290,7 @@ def spawn(args: argparse.Namespace, flags: list[str], duration: float,
         reader = threading.Thread(target=drain, daemon=True)
         reader.start()
         try:
-            code = proc.wait(timeout=duration + idle + 60)
+            code = proc.wait(timeout=duration + idle + idle_lag + 60)
         except subprocess.TimeoutExpired:
             proc.kill()
             print("bench_tui: the app did not finish in time", file=sys.stderr)
@@ -295,10 +312,22 @@ def lag_line(lag: list[float]) -> str:
             f"p99 {percentile(lag, 0.99):.1f} ms, max {max(lag):.1f} ms")
 
 
+def late_line(gaps: list[list[float]]) -> str:
+    """Who made the late deltas late: the loop thread busy over the gap since the previous
+    delta (the app's work: its frames, its sync), or not running (the process waited)."""
+    if not gaps:
+        return "none late"
+    busy = [g for g in gaps if g[2] >= 0.5 * g[1]]
+    worst = max(g[0] for g in gaps)
+    return (f"{len(busy)} while the loop thread was busy over the gap (the app's own), "
+            f"{len(gaps) - len(busy)} while it was not running (waiting for a core); "
+            f"latest {worst:.1f} ms late")
+
+
 def run_parent(args: argparse.Namespace) -> int:
     print(f"load average before: {load()}")
-    base = spawn(args, ["--baseline"], args.duration, args.idle)
-    main = spawn(args, [], args.duration, args.idle)
+    base = spawn(args, ["--baseline"], args.duration, args.idle, args.idle_lag)
+    main = spawn(args, [], args.duration, args.idle, args.idle_lag)
     if base is None or main is None:
         return 1
     (b, _), (result, written) = base, main
@@ -308,7 +337,9 @@ def run_parent(args: argparse.Namespace) -> int:
           f"{result['turns']} turns ({result.get('entries', 0)} transcript entries, "
           f"{result.get('records', 0)} events in the pane), {written / 1e6:.1f} MB drawn")
     print(f"idle CPU:            {result['idle_cpu']:5.1f} % of one core "
-          f"(baseline {b['idle_cpu']:.1f} %; heartbeat p99 {percentile(idle_lag, 0.99):.1f} ms)")
+          f"(baseline {b['idle_cpu']:.1f} %), the app's own timers only")
+    print(f"  with the heartbeat: {result['idle_hb_cpu']:.1f} % (baseline "
+          f"{b['idle_hb_cpu']:.1f} %); idle heartbeat p99 {percentile(idle_lag, 0.99):.1f} ms")
     ratio = result["stream_cpu"] / b["stream_cpu"] if b["stream_cpu"] else float("nan")
     print(f"streaming CPU:       {result['stream_cpu']:5.1f} % of one core "
           f"(baseline {b['stream_cpu']:.1f} %: {ratio:.2f}x)")
@@ -316,8 +347,10 @@ def run_parent(args: argparse.Namespace) -> int:
     print(f"  baseline lag:      {lag_line(b['lag'])}")
     print(f"deltas sent late:    {result['late_deltas']} of {result['deltas']} "
           f"(baseline {b['late_deltas']})")
+    print(f"  app:      {late_line(result['late_gaps'])}")
+    print(f"  baseline: {late_line(b['late_gaps'])}")
     if args.split > 0:
-        profiled = spawn(args, ["--profile"], args.split, 1.0)
+        profiled = spawn(args, ["--profile"], args.split, 1.0, 1.0)
         if profiled is None:
             return 1
         split, top = profiled[0]["split"], profiled[0]["own_top"]
