@@ -11,7 +11,10 @@ scripted handle of the UI tests: the real session core fed with GA server events
    the heartbeat's 50 wake-ups a second on top (printed too, for comparison with earlier runs);
 3. stream: ``--rate`` transcript deltas per second for ``--duration`` seconds; every
    ``--turn-deltas`` deltas the turn ends and a new user turn + response begins, so the
-   transcript history grows and the event-flow pane scrolls with every event.
+   transcript history grows and the event-flow pane scrolls with every event; with the
+   heartbeat (CPU, lag, late deltas);
+4. the same stream again without the heartbeat: the CPU the app spends on it, with none of the
+   heartbeat's 50 wake-ups a second (about 1 % of a core here) in it.
 
 Figures: CPU % of one core (``process_time`` over wall time, all threads of the app process) and
 the lateness of a 20 ms heartbeat coroutine on the app's loop (what audio pacing would see). A
@@ -177,32 +180,14 @@ def run_child(args: argparse.Namespace) -> None:
         await asyncio.sleep(seconds)
         return 100 * (time.process_time() - cpu0) / (time.perf_counter() - wall0)
 
-    async def driver() -> None:
-        await asyncio.sleep(1.0)  # let the first frames settle
-        result["idle_cpu"] = await phase_cpu(args.idle)  # the app's own wake-ups only
-        idle_lag: list[float] = []
-        stop = asyncio.Event()
-        beat = asyncio.create_task(heartbeat(idle_lag, stop))
-        result["idle_hb_cpu"] = await phase_cpu(args.idle_lag)
-        stop.set()
-        await beat
-        result["idle_lag"] = idle_lag
-
-        lag: list[float] = []
-        stop = asyncio.Event()
-        beat = asyncio.create_task(heartbeat(lag, stop))
-        profile = None
-        if args.profile:
-            import cProfile
-
-            profile = cProfile.Profile()
-            profile.enable()
+    async def stream(seconds: float, turn: int) -> dict[str, Any]:
+        """``args.rate`` deltas a second for ``seconds``, a new turn every ``turn_deltas``."""
         cpu0, wall0 = time.process_time(), time.perf_counter()
         interval = 1.0 / args.rate
-        total = int(args.duration * args.rate)
-        turn, in_turn, sent, late = 0, 0, 0, 0
+        total = int(seconds * args.rate)
+        in_turn, sent, late = 0, 0, 0
         late_gaps: list[tuple[float, float, float]] = []  # (late ms, gap ms, loop CPU ms)
-        feeder.start_turn(0)
+        feeder.start_turn(turn)
         start = time.perf_counter()
         mark, mark_cpu = start, time.thread_time()  # the loop thread's CPU clock
         while sent < total:
@@ -225,7 +210,32 @@ def run_child(args: argparse.Namespace) -> None:
                 feeder.start_turn(turn)
             mark, mark_cpu = time.perf_counter(), time.thread_time()
         wall = time.perf_counter() - wall0
-        result["stream_cpu"] = 100 * (time.process_time() - cpu0) / wall
+        cpu = 100 * (time.process_time() - cpu0) / wall
+        feeder.finish_turn(turn)  # the next phase starts a new turn
+        return {"stream_cpu": cpu, "stream_wall": wall, "deltas": sent, "turns": turn,
+                "late_deltas": late, "late_gaps": late_gaps}
+
+    async def driver() -> None:
+        await asyncio.sleep(1.0)  # let the first frames settle
+        result["idle_cpu"] = await phase_cpu(args.idle)  # the app's own wake-ups only
+        idle_lag: list[float] = []
+        stop = asyncio.Event()
+        beat = asyncio.create_task(heartbeat(idle_lag, stop))
+        result["idle_hb_cpu"] = await phase_cpu(args.idle_lag)
+        stop.set()
+        await beat
+        result["idle_lag"] = idle_lag
+
+        lag: list[float] = []
+        stop = asyncio.Event()
+        beat = asyncio.create_task(heartbeat(lag, stop))
+        profile = None
+        if args.profile:
+            import cProfile
+
+            profile = cProfile.Profile()
+            profile.enable()
+        first = await stream(args.duration, 0)
         if profile is not None:
             profile.disable()
             from bench.tui_split import entry_points, own_top, split
@@ -235,15 +245,15 @@ def run_child(args: argparse.Namespace) -> None:
                 profile.dump_stats(os.environ["BENCH_TUI_PROFILE"])
             result["entry_points"] = entry_points(profile)
             result["own_top"] = own_top(profile)
-        result.update(feeder.extra)
-        result["stream_wall"] = wall
-        result["deltas"] = sent
-        result["turns"] = turn
-        result["late_deltas"] = late
-        result["late_gaps"] = late_gaps
         stop.set()
         await beat
+        result.update(first)
         result["lag"] = lag
+        if not args.profile:  # the same again without the heartbeat: the CPU is all the app's
+            second = await stream(args.duration, first["turns"] + 1)
+            result["stream_nohb_cpu"] = second["stream_cpu"]
+            result["late_nohb"] = second["late_deltas"]
+        result.update(feeder.extra)
         args.child.write_text(json.dumps(result))
         app.exit(0)
 
@@ -290,7 +300,7 @@ def spawn(args: argparse.Namespace, flags: list[str], duration: float, idle: flo
         reader = threading.Thread(target=drain, daemon=True)
         reader.start()
         try:
-            code = proc.wait(timeout=duration + idle + idle_lag + 60)
+            code = proc.wait(timeout=2 * duration + idle + idle_lag + 60)
         except subprocess.TimeoutExpired:
             proc.kill()
             print("bench_tui: the app did not finish in time", file=sys.stderr)
@@ -343,6 +353,10 @@ def run_parent(args: argparse.Namespace) -> int:
     ratio = result["stream_cpu"] / b["stream_cpu"] if b["stream_cpu"] else float("nan")
     print(f"streaming CPU:       {result['stream_cpu']:5.1f} % of one core "
           f"(baseline {b['stream_cpu']:.1f} %: {ratio:.2f}x)")
+    nohb = result["stream_nohb_cpu"] / b["stream_nohb_cpu"] if b["stream_nohb_cpu"] else 0.0
+    print(f"  without the heartbeat, the same again: {result['stream_nohb_cpu']:.1f} % "
+          f"(baseline {b['stream_nohb_cpu']:.1f} %: {nohb:.2f}x); "
+          f"{result['late_nohb']} late (baseline {b['late_nohb']})")
     print(f"loop lag (20 ms hb): {lag_line(lag)} over {len(lag)} beats")
     print(f"  baseline lag:      {lag_line(b['lag'])}")
     print(f"deltas sent late:    {result['late_deltas']} of {result['deltas']} "
