@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from tests.ui.conftest import SIZE, make_app
 from tests.ui.fakes import ScriptedHandle, deltas, response_start, user_speech
@@ -83,7 +84,7 @@ def test_a_flood_of_records_costs_at_most_ten_content_frames_a_second() -> None:
     host.run_until(start + 1.2)
     assert frames and all(content for _, content in frames)
     assert frames[0][0] - start < 0.01  # the first one after a quiet spell at once
-    gaps = [b[0] - a[0] for a, b in zip(frames, frames[1:], strict=False)]
+    gaps = [b[0] - a[0] for a, b in pairwise(frames)]
     assert min(gaps) >= CONTENT_S - 1e-9
     assert 9 <= len(frames) <= 11
     host.run_until(host.now + 10)
