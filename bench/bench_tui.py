@@ -5,13 +5,23 @@ pseudo-terminal, so Textual really renders and writes escape codes (headless run
 and understate the cost, docs/reference-notes.md, "Measuring"). The conversation comes from the
 scripted handle of the UI tests: the real session core fed with GA server events, no audio. Phases:
 
-1. idle: nothing happens for ``--idle`` seconds (the 20 Hz poll still runs);
-2. stream: ``--rate`` transcript deltas per second for ``--duration`` seconds; every
+1. idle: nothing happens for ``--idle`` seconds: only the app's own timers run (its poll, the
+   mic meter while the mic is live), not the bench's heartbeat, whose own wake-ups would count;
+2. idle with the heartbeat, ``--idle-lag`` seconds: the loop's lag when idle, and the CPU with
+   the heartbeat's 50 wake-ups a second on top (printed too, for comparison with earlier runs);
+3. stream: ``--rate`` transcript deltas per second for ``--duration`` seconds; every
    ``--turn-deltas`` deltas the turn ends and a new user turn + response begins, so the
-   transcript history grows and the event-flow pane scrolls with every event.
+   transcript history grows and the event-flow pane scrolls with every event; with the
+   heartbeat (CPU, lag, late deltas);
+4. the same stream again without the heartbeat: the CPU the app spends on it, with none of the
+   heartbeat's 50 wake-ups a second (about 1 % of a core here) in it.
 
 Figures: CPU % of one core (``process_time`` over wall time, all threads of the app process) and
-the lateness of a 20 ms heartbeat coroutine on the app's loop (what audio pacing would see).
+the lateness of a 20 ms heartbeat coroutine on the app's loop (what audio pacing would see). A
+delta is late when its send time had passed before the driver got to it; for each late one the
+bench notes how late, and whether the app's loop thread was busy over that gap (its thread CPU
+time covered most of it: the app's own lateness) or was not running (the process waited for a
+core: the machine's load, or another thread of the process holding the GIL).
 Printed, never asserted. Usage: ``.venv/bin/python bench/bench_tui.py [--duration 120]``.
 """
 
@@ -41,6 +51,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=60.0, help="streaming seconds (60)")
     parser.add_argument("--idle", type=float, default=10.0, help="idle seconds (10)")
+    parser.add_argument("--idle-lag", type=float, default=5.0,
+                        help="idle seconds with the heartbeat, for the idle lag (5)")
     parser.add_argument("--rate", type=float, default=50.0, help="deltas per second (50)")
     parser.add_argument("--turn-deltas", type=int, default=40, help="deltas per turn (40)")
     parser.add_argument("--size", default="120x36", help="terminal size COLSxROWS")
@@ -168,12 +180,48 @@ def run_child(args: argparse.Namespace) -> None:
         await asyncio.sleep(seconds)
         return 100 * (time.process_time() - cpu0) / (time.perf_counter() - wall0)
 
+    async def stream(seconds: float, turn: int) -> dict[str, Any]:
+        """``args.rate`` deltas a second for ``seconds``, a new turn every ``turn_deltas``."""
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        interval = 1.0 / args.rate
+        total = int(seconds * args.rate)
+        in_turn, sent, late = 0, 0, 0
+        late_gaps: list[tuple[float, float, float]] = []  # (late ms, gap ms, loop CPU ms)
+        feeder.start_turn(turn)
+        start = time.perf_counter()
+        mark, mark_cpu = start, time.thread_time()  # the loop thread's CPU clock
+        while sent < total:
+            due = start + (sent + 1) * interval  # the first one an interval after the start
+            now = time.perf_counter()
+            wait = due - now
+            if wait > 0:
+                await asyncio.sleep(wait)
+            else:
+                late += 1  # its time had passed before the loop got to it
+                late_gaps.append(((now - due) * 1000, (now - mark) * 1000,
+                                  (time.thread_time() - mark_cpu) * 1000))
+            feeder.delta(turn, f"word{sent} ")
+            sent += 1
+            in_turn += 1
+            if in_turn >= args.turn_deltas:
+                feeder.finish_turn(turn)
+                turn += 1
+                in_turn = 0
+                feeder.start_turn(turn)
+            mark, mark_cpu = time.perf_counter(), time.thread_time()
+        wall = time.perf_counter() - wall0
+        cpu = 100 * (time.process_time() - cpu0) / wall
+        feeder.finish_turn(turn)  # the next phase starts a new turn
+        return {"stream_cpu": cpu, "stream_wall": wall, "deltas": sent, "turns": turn,
+                "late_deltas": late, "late_gaps": late_gaps}
+
     async def driver() -> None:
         await asyncio.sleep(1.0)  # let the first frames settle
+        result["idle_cpu"] = await phase_cpu(args.idle)  # the app's own wake-ups only
         idle_lag: list[float] = []
         stop = asyncio.Event()
         beat = asyncio.create_task(heartbeat(idle_lag, stop))
-        result["idle_cpu"] = await phase_cpu(args.idle)
+        result["idle_hb_cpu"] = await phase_cpu(args.idle_lag)
         stop.set()
         await beat
         result["idle_lag"] = idle_lag
@@ -187,29 +235,7 @@ def run_child(args: argparse.Namespace) -> None:
 
             profile = cProfile.Profile()
             profile.enable()
-        cpu0, wall0 = time.process_time(), time.perf_counter()
-        interval = 1.0 / args.rate
-        total = int(args.duration * args.rate)
-        turn, in_turn, sent, late = 0, 0, 0, 0
-        feeder.start_turn(0)
-        start = time.perf_counter()
-        while sent < total:
-            due = start + sent * interval
-            wait = due - time.perf_counter()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            else:
-                late += 1  # its time had passed before the loop got to it
-            feeder.delta(turn, f"word{sent} ")
-            sent += 1
-            in_turn += 1
-            if in_turn >= args.turn_deltas:
-                feeder.finish_turn(turn)
-                turn += 1
-                in_turn = 0
-                feeder.start_turn(turn)
-        wall = time.perf_counter() - wall0
-        result["stream_cpu"] = 100 * (time.process_time() - cpu0) / wall
+        first = await stream(args.duration, 0)
         if profile is not None:
             profile.disable()
             from bench.tui_split import entry_points, own_top, split
@@ -219,14 +245,15 @@ def run_child(args: argparse.Namespace) -> None:
                 profile.dump_stats(os.environ["BENCH_TUI_PROFILE"])
             result["entry_points"] = entry_points(profile)
             result["own_top"] = own_top(profile)
-        result.update(feeder.extra)
-        result["stream_wall"] = wall
-        result["deltas"] = sent
-        result["turns"] = turn
-        result["late_deltas"] = late
         stop.set()
         await beat
+        result.update(first)
         result["lag"] = lag
+        if not args.profile:  # the same again without the heartbeat: the CPU is all the app's
+            second = await stream(args.duration, first["turns"] + 1)
+            result["stream_nohb_cpu"] = second["stream_cpu"]
+            result["late_nohb"] = second["late_deltas"]
+        result.update(feeder.extra)
         args.child.write_text(json.dumps(result))
         app.exit(0)
 
@@ -240,8 +267,8 @@ def run_child(args: argparse.Namespace) -> None:
 # --- parent: a pty to host the child, then the report -----------------------------------------
 
 
-def spawn(args: argparse.Namespace, flags: list[str], duration: float,
-          idle: float) -> tuple[dict[str, Any], int] | None:
+def spawn(args: argparse.Namespace, flags: list[str], duration: float, idle: float,
+          idle_lag: float) -> tuple[dict[str, Any], int] | None:
     """Run one child on a fresh pty; its result and the bytes it drew (None if it failed)."""
     cols, rows = (int(x) for x in args.size.split("x"))
     with tempfile.TemporaryDirectory() as tmp:
@@ -251,7 +278,7 @@ def spawn(args: argparse.Namespace, flags: list[str], duration: float,
         env = {**os.environ, "TERM": "xterm-256color", "COLORTERM": "truecolor"}
         env.pop("NO_COLOR", None)
         cmd = [sys.executable, __file__, "--child", str(out), "--duration", str(duration),
-               "--idle", str(idle), "--rate", str(args.rate),
+               "--idle", str(idle), "--idle-lag", str(idle_lag), "--rate", str(args.rate),
                "--turn-deltas", str(args.turn_deltas), *flags]
         if args.no_event_pane:
             cmd.append("--no-event-pane")
@@ -273,7 +300,7 @@ def spawn(args: argparse.Namespace, flags: list[str], duration: float,
         reader = threading.Thread(target=drain, daemon=True)
         reader.start()
         try:
-            code = proc.wait(timeout=duration + idle + 60)
+            code = proc.wait(timeout=2 * duration + idle + idle_lag + 60)
         except subprocess.TimeoutExpired:
             proc.kill()
             print("bench_tui: the app did not finish in time", file=sys.stderr)
@@ -295,10 +322,22 @@ def lag_line(lag: list[float]) -> str:
             f"p99 {percentile(lag, 0.99):.1f} ms, max {max(lag):.1f} ms")
 
 
+def late_line(gaps: list[list[float]]) -> str:
+    """Who made the late deltas late: the loop thread busy over the gap since the previous
+    delta (the app's work: its frames, its sync), or not running (the process waited)."""
+    if not gaps:
+        return "none late"
+    busy = [g for g in gaps if g[2] >= 0.5 * g[1]]
+    worst = max(g[0] for g in gaps)
+    return (f"{len(busy)} while the loop thread was busy over the gap (the app's own), "
+            f"{len(gaps) - len(busy)} while it was not running (waiting for a core); "
+            f"latest {worst:.1f} ms late")
+
+
 def run_parent(args: argparse.Namespace) -> int:
     print(f"load average before: {load()}")
-    base = spawn(args, ["--baseline"], args.duration, args.idle)
-    main = spawn(args, [], args.duration, args.idle)
+    base = spawn(args, ["--baseline"], args.duration, args.idle, args.idle_lag)
+    main = spawn(args, [], args.duration, args.idle, args.idle_lag)
     if base is None or main is None:
         return 1
     (b, _), (result, written) = base, main
@@ -308,16 +347,24 @@ def run_parent(args: argparse.Namespace) -> int:
           f"{result['turns']} turns ({result.get('entries', 0)} transcript entries, "
           f"{result.get('records', 0)} events in the pane), {written / 1e6:.1f} MB drawn")
     print(f"idle CPU:            {result['idle_cpu']:5.1f} % of one core "
-          f"(baseline {b['idle_cpu']:.1f} %; heartbeat p99 {percentile(idle_lag, 0.99):.1f} ms)")
+          f"(baseline {b['idle_cpu']:.1f} %), the app's own timers only")
+    print(f"  with the heartbeat: {result['idle_hb_cpu']:.1f} % (baseline "
+          f"{b['idle_hb_cpu']:.1f} %); idle heartbeat p99 {percentile(idle_lag, 0.99):.1f} ms")
     ratio = result["stream_cpu"] / b["stream_cpu"] if b["stream_cpu"] else float("nan")
     print(f"streaming CPU:       {result['stream_cpu']:5.1f} % of one core "
           f"(baseline {b['stream_cpu']:.1f} %: {ratio:.2f}x)")
+    nohb = result["stream_nohb_cpu"] / b["stream_nohb_cpu"] if b["stream_nohb_cpu"] else 0.0
+    print(f"  without the heartbeat, the same again: {result['stream_nohb_cpu']:.1f} % "
+          f"(baseline {b['stream_nohb_cpu']:.1f} %: {nohb:.2f}x); "
+          f"{result['late_nohb']} late (baseline {b['late_nohb']})")
     print(f"loop lag (20 ms hb): {lag_line(lag)} over {len(lag)} beats")
     print(f"  baseline lag:      {lag_line(b['lag'])}")
     print(f"deltas sent late:    {result['late_deltas']} of {result['deltas']} "
           f"(baseline {b['late_deltas']})")
+    print(f"  app:      {late_line(result['late_gaps'])}")
+    print(f"  baseline: {late_line(b['late_gaps'])}")
     if args.split > 0:
-        profiled = spawn(args, ["--profile"], args.split, 1.0)
+        profiled = spawn(args, ["--profile"], args.split, 1.0, 1.0)
         if profiled is None:
             return 1
         split, top = profiled[0]["split"], profiled[0]["own_top"]

@@ -3,15 +3,16 @@
 Data flow, and why:
 
 * The app never runs audio or transport code; it reads ``handle.view`` (an immutable snapshot
-  from the session core) and ``handle.input_level`` from a 20 Hz poll, and sends user commands
-  as method calls on the handle. Nothing is pushed to the UI per audio frame.
+  from the session core) and ``handle.input_level`` when it draws, and sends user commands as
+  method calls on the handle. Nothing is pushed to the UI per audio frame.
 * LogRecords from ``handle.subscribe`` arrive on the loop thread (one per event); the callback
-  only appends to a list, and the poll hands the batch to the event-flow pane. That coalesces
-  a delta flood into one repaint per frame (:mod:`voicechat.ui.screen_sync`).
-* Frames: the status bar (mic meter) is polled at 20 Hz and repaints only when it changed; the
-  transcript, timeline and event pane are brought up to date together at 10 Hz, so a streaming
-  answer costs one frame per 100 ms, not one per widget per tick (bench/bench_tui.py: every
-  frame re-composites the screen region spanning the changed widgets).
+  only appends to a list and asks for a frame, which hands the batch to the event-flow pane.
+  That coalesces a delta flood into one repaint per frame (:mod:`voicechat.ui.screen_sync`).
+* Frames (:mod:`voicechat.ui.frame_pacer`): the transcript, timeline, event pane and status bar
+  are brought up to date together when records arrived, at most ten times a second, so a
+  streaming answer costs one frame per 100 ms, not one per widget per tick; the mic meter is
+  read twenty times a second only while the mic is live, the timeline redrawn on a clock only
+  while it moves with time. An idle app wakes for nothing (bench/bench_tui.py).
 * Only the loop thread touches widgets.
 * Problems (no device, server unreachable, rejected config, expired key) become a banner with
   the fix, one line each, never a traceback; the app stays open so the user can read it and quit.
@@ -32,13 +33,13 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Footer
 
 from voicechat.ui import key_release, keys
 from voicechat.ui.banner import ProblemBanner
 from voicechat.ui.event_flow import EventFlow
 from voicechat.ui.event_rows import FilterMode
+from voicechat.ui.frame_pacer import FramePacer
 from voicechat.ui.gc_pause import quieten_gc
 from voicechat.ui.handle import ConversationHandle
 from voicechat.ui.key_help import KeyHelp
@@ -57,7 +58,7 @@ from voicechat.ui.widgets.transcript import Transcript
 from voicechat.ui.widgets.vad_timeline import VadTimeline
 
 POLL_HZ = 20.0
-CONTENT_EVERY = 2  # poll ticks per transcript/timeline/event-pane update (10 Hz)
+"""How often the mic meter is read while the mic is live."""
 
 APP_CSS = """
 Screen { layout: vertical; }
@@ -110,15 +111,13 @@ class VoiceChatApp(App[int]):
         self.handle = handle
         self._requested_theme = theme or DEFAULT_THEME
         self._user_keymap = keys.validate_keymap(keymap)
-        self._poll_interval = 1.0 / poll_hz
         self._start_handle = start_handle
         self._unsubscribe: Any = None
         self._started = False
         self._stopping = False
         self.exit_code = 0
         self.state = UiState()
-        self._poll_timer: Timer | None = None
-        self._ticks = 0
+        self.pacer = FramePacer(self, self._frame, meter_hz=poll_hz)
         self.talk_key = TalkKey(self, handle, self._user_keymap)
         self.recording = RecordingToggle()
         self.poll = ScreenSync(handle, report=self._report, warn=self._warn,
@@ -160,7 +159,6 @@ class VoiceChatApp(App[int]):
             self.set_keymap(keys.app_keymap(self._user_keymap))
         self._unsubscribe = self.handle.subscribe(self._on_record)
         self.sync()
-        self._poll_timer = self.set_interval(self._poll_interval, self._tick)
         self._apply_layout()
         if self._start_handle:
             self._start()
@@ -210,31 +208,36 @@ class VoiceChatApp(App[int]):
     def event_filter(self) -> FilterMode:
         return self.event_flow.filter
 
-    # --- the poll ------------------------------------------------------------------------------
+    # --- frames --------------------------------------------------------------------------------
 
     def _on_record(self, record: Any) -> None:
-        """Subscriber callback (loop thread): queue for the poll, and record if asked to."""
+        """Subscriber callback (loop thread): queue it, ask for a frame, record if asked to."""
         self.poll.on_record(record)
+        self.pacer.request()
         if self.recording.on and (failure := self.recording.write(record)) is not None:
             self._warn(failure)
 
     def sync(self) -> None:
-        """Bring every widget up to date with the handle (tests call it directly)."""
-        self._sync(content=True)
+        """Bring every widget up to date with the handle now (keys, and tests, call it)."""
+        self._frame(True)
+        self.pacer.content_done()
 
     def _tick(self) -> None:
-        """Status at 20 Hz; transcript, timeline and event pane at half that, in one frame:
-        streaming text at 10 Hz still reads as live, and each frame costs a composite."""
-        self._ticks += 1
-        self._sync(content=self._ticks % CONTENT_EVERY == 0)
+        """One tick of the pacer's clock (the meter; content when due)."""
+        self.pacer.tick()
 
-    def _sync(self, *, content: bool) -> None:
-        # The poll timer can still fire while the app shuts down (any exit path, not only the
-        # quit key, and `run_test` in the tests): Textual stops the app running before it prunes
-        # the screens, and a widget being pruned has lost its styles.
+    def _frame(self, content: bool) -> None:
+        """The status bar, and with ``content`` the transcript, timeline and event pane too, in
+        one frame; then tell the pacer what still moves on its own."""
+        # A timer can still fire while the app shuts down (any exit path, not only the quit
+        # key, and `run_test` in the tests): Textual stops the app running before it prunes the
+        # screens, and a widget being pruned has lost its styles.
         if self._stopping or not self.is_running or not self._has_screen():
             return
         self.state = self.poll.sync(self._widgets, content=content)
+        self.pacer.keep(meter=self.poll.meter_live(self.state),
+                        moving=self.poll.timeline_moving(self._widgets),
+                        meter_moved=self.poll.meter_moved)
 
     def _has_screen(self) -> bool:
         try:
@@ -367,8 +370,7 @@ class VoiceChatApp(App[int]):
         if self._stopping:
             return
         self._stopping = True
-        if self._poll_timer is not None:
-            self._poll_timer.stop()
+        self.pacer.stop()
         if self._unsubscribe is not None:
             self._unsubscribe()
         self.recording.stop()

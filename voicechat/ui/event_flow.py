@@ -4,9 +4,10 @@ API (used by the main TUI and by ``voicechat replay``):
 
 - ``EventFlow(max_lines=2000)`` — a focusable line-API widget;
 - ``add_record(record)`` — append a :class:`~voicechat.eventlog.LogRecord` (``dir`` in / out /
-  local); deltas are folded per response into one line that counts them
-  (``response.output_audio_transcript.delta ×37``), mic appends per speech segment; a fold
-  shows the time of its first delta, so the times down the column stay in order;
+  local), or ``add_records(records)`` a batch of them with one repaint; deltas are folded per
+  response into one line that counts them (``response.output_audio_transcript.delta ×37``),
+  mic appends per speech segment; a fold shows the time of its first delta, so the times down
+  the column stay in order;
 - ``set_filter("all" | "no_deltas" | "errors")`` — what is shown (everything stays stored);
 - ``EventFlow.Selected`` — posted when the cursor moves to a line (keys ↑/↓/PgUp/PgDn/Home/End,
   Enter, or a click), carrying the record (for folds: the latest one) and the fold count;
@@ -31,6 +32,7 @@ app; an app that defines ``$vc-event-in`` / ``$vc-event-out`` / ``$vc-event-erro
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import ClassVar
 
 from rich.text import Text
@@ -144,12 +146,28 @@ class EventFlow(ScrollView, can_focus=True):
 
     def add_record(self, record: LogRecord) -> None:
         """Append one event; folds deltas into the open line for their response."""
+        if self._add(record):
+            self._lines_added()
+
+    def add_records(self, records: Iterable[LogRecord]) -> None:
+        """Append a frame's batch of events: one size update, scroll and repaint for all the
+        new lines, not one per line."""
+        added = False
+        for record in records:
+            added = self._add(record) or added
+        if added:
+            self._lines_added()
+
+    def _add(self, record: LogRecord) -> bool:
+        """Store one event; True if it made a new line (False: it grew a fold)."""
         self.records_added += 1
         self._painter.fit_time(record.t)
         row, new = self._model.add(record)
         if not new:
             self._refresh_row(row)
-            return
+        return new
+
+    def _lines_added(self) -> None:
         if self._model.over_limit():
             selected = self._selected_row()
             self._model.trim()

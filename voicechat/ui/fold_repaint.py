@@ -7,6 +7,12 @@ with a live mic fifty appends a second fold into another: repainting that line a
 a frame ten times a second for a count nobody reads that fast (bench/bench_tui_mic.py). The first
 growth after a quiet spell repaints at once; the rest wait for the interval; a new line repaints
 the whole pane anyway, folds included.
+
+While a fold keeps growing, its repaint rides on the frame that brings the growth (the app's
+content frames come every 100 ms): a growth within :data:`EARLY_S` of the due time repaints
+every stale fold then, and the timer, a little later than the due time, only catches the last
+growth after the folds stop. A timer of its own at the due time was a frame of its own, between
+two content frames, twice a second (bench/bench_tui.py).
 """
 
 from __future__ import annotations
@@ -19,6 +25,12 @@ from voicechat.ui.event_rows import Row
 
 FOLD_REPAINT_S = 0.5
 """A growing fold is repainted at most this often; new lines at once."""
+
+EARLY_S = 0.02
+"""A growth this close to the due time repaints at once (with the frame it came in)."""
+
+LATE_S = 0.05
+"""The catch-up timer waits this long past the due time, so a content frame due then wins."""
 
 
 class FoldRepaints:
@@ -35,14 +47,15 @@ class FoldRepaints:
     def grew(self, row: Row) -> None:
         now = time.monotonic()
         wait = self._painted_at + FOLD_REPAINT_S - now
-        if wait <= 0:
-            self._painted_at = now
-            self._repaint(row)
-            return
         if not any(stale is row for stale in self._stale):
             self._stale.append(row)
+        if wait <= EARLY_S:
+            if self._timer is not None:
+                self._timer.stop()
+            self._flush()
+            return
         if self._timer is None:
-            self._timer = self._set_timer(wait, self._flush)
+            self._timer = self._set_timer(wait + LATE_S, self._flush)
 
     def _flush(self) -> None:
         self._timer = None

@@ -1,11 +1,12 @@
-"""The poll's work: the only path from the conversation handle to the main screen's widgets.
+"""A frame's work: the only path from the conversation handle to the main screen's widgets.
 
 Records from ``handle.subscribe`` arrive one per event on the loop thread; they are only queued
-there, and a content poll hands the batch to the event pane (one repaint per frame, however many
-deltas arrived). The session view is read at every tick and given to the status bar; a content
-poll (every other tick) also gives it to the transcript and the timeline, so the three content
-widgets change in the same frame. Each widget repaints only when what it shows changed. Notices
-and error events become problems for the banner, warnings become toasts.
+there, and a content frame hands the batch to the event pane (one repaint per frame, however many
+deltas arrived). The session view is read at every frame and given to the status bar; a content
+frame also gives it to the transcript and the timeline, so the content widgets change in the same
+frame. Each widget repaints only the lines whose content changed. Notices and error events become
+problems for the banner, warnings become toasts. When frames happen is
+:mod:`voicechat.ui.frame_pacer`'s business; this part also tells it what moves on its own.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from voicechat.ui.event_flow import EventFlow
 from voicechat.ui.handle import AecStatus, ConnectionInfo, ConversationHandle
 from voicechat.ui.problems import Problem, problem_from_event, redact
 from voicechat.ui.viewstate import Notice, UiState, ViewReader
-from voicechat.ui.widgets.status_bar import StatusBar
+from voicechat.ui.widgets.status_bar import StatusBar, meter, mic_label
 from voicechat.ui.widgets.transcript import Transcript
 from voicechat.ui.widgets.vad_timeline import VadTimeline
 
@@ -60,6 +61,9 @@ class ScreenSync:
         self._clock = clock
         self._clock_skew: float | None = None
         self._seen_notices = 0
+        self._bar = ""
+        self.meter_moved = False
+        """Did the last frame see the level meter's bar change (it moves with the voice)?"""
 
     def on_record(self, record: LogRecord) -> None:
         """Subscriber callback: runs on the loop thread, so it only queues."""
@@ -69,11 +73,11 @@ class ScreenSync:
 
     def sync(self, widgets: Widgets, *, content: bool) -> UiState:
         """Update the status bar; with ``content`` also the event pane, transcript and
-        timeline (they run at half rate, together)."""
+        timeline, together."""
         if content and self.pending:
             records, self.pending = self.pending, []
+            widgets.events.add_records(records)
             for record in records:
-                widgets.events.add_record(record)
                 problem = problem_from_event(record.dir, record.event)
                 if problem is not None:
                     self.report(problem)
@@ -84,13 +88,26 @@ class ScreenSync:
             widgets.transcript.update_entries(state.entries)
             widgets.timeline.set_segments(state.segments, self.core_now(state))
             widgets.timeline.set_assistant_row(not captions)
-        widgets.status.show(self.connection(), state, self.level(), mic_ended=self.mic_ended,
+        level = self.level()
+        bar = meter(level)
+        self.meter_moved, self._bar = bar != self._bar, bar
+        widgets.status.show(self.connection(), state, level, mic_ended=self.mic_ended,
                             aec=self.aec())
         if state.mode != self._mode:
             self._mode = state.mode
             self.mode_changed(state.mode)
         self._show_notices(state.notices)
         return state
+
+    def meter_live(self, state: UiState) -> bool:
+        """Is the mic live (the assistant hears you)? Then its level meter moves on its own."""
+        label, tone = mic_label(state, connected=self.connection().state == "connected",
+                                ended=self.mic_ended)
+        return tone == "live" or label == "push-to-talk open"
+
+    def timeline_moving(self, widgets: Widgets) -> bool:
+        """Does the timeline change with time alone (an open segment, or one in its window)?"""
+        return widgets.timeline.moves_with_time()
 
     def connection(self) -> ConnectionInfo:
         try:

@@ -1,12 +1,13 @@
 """The VAD timeline: your speech and the assistant's playback as segments on a time axis.
 
 A line-API widget (``render_line``): each update lays the lines out as runs of (text, style
-name), and the widget repaints only when those runs changed, so a moving clock with nothing new
-to show costs no frame. Drawn through ``render()``, the same six lines went through Rich text,
-Textual's content conversion and wrapping on every repaint; bench/bench_tui.py measured that as
-the single dearest widget while a transcript streamed. Segments shorter than the core's "too short
-to transcribe" threshold get their own colour so a clipped utterance is visible at a glance, and
-the list under the axis gives each recent segment's duration.
+name), and the widget repaints only the lines whose runs changed, so a moving clock with nothing
+new to show costs no frame, and a ticking duration repaints its own line, not all six. Drawn
+through ``render()``, the same six lines went through Rich text, Textual's content conversion
+and wrapping on every repaint; bench/bench_tui.py measured that as the single dearest widget
+while a transcript streamed. Segments shorter than the core's "too short to transcribe"
+threshold get their own colour so a clipped utterance is visible at a glance, and the list under
+the axis gives each recent segment's duration.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from rich.segment import Segment as RichSegment
 from rich.style import Style
 from rich.text import Text
 from textual.events import Resize
+from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -74,16 +76,30 @@ class VadTimeline(Widget):
         self.now = now
         self._relayout_lines()
 
-    def on_resize(self, event: Resize) -> None:
-        self._relayout_lines()
+    def moves_with_time(self) -> bool:
+        """Would the drawing change with time alone? While a segment is open (its bar grows,
+        its duration ticks) or any is still inside the window (the bars slide left)."""
+        start = self.now - self.window
+        return any(seg.end is None or seg.end >= start for seg in self.segments)
 
-    def _relayout_lines(self) -> None:
+    def on_resize(self, event: Resize) -> None:
+        self._relayout_lines(everything=True)
+
+    def _relayout_lines(self, *, everything: bool = False) -> None:
         lines = self._layout()
-        if lines != self._lines:
-            self._lines = lines
+        if lines == self._lines and not everything:
+            return
+        old, self._lines = self._lines, lines
+        self.repaints += 1
+        if everything or len(old) != len(lines):
             self._strips = {}
-            self.repaints += 1
             self.refresh()
+            return
+        width = self.size.width
+        for y, (before, after) in enumerate(zip(old, lines, strict=True)):
+            if before != after:
+                self._strips.pop(y, None)
+                self.refresh(Region(0, y, width, 1))
 
     def _layout(self) -> list[Line]:
         width = max(10, self.content_size.width - LABEL_WIDTH)
