@@ -9,8 +9,8 @@ Data flow, and why:
   only appends to a list and asks for a frame, which hands the batch to the event-flow pane.
   That coalesces a delta flood into one repaint per frame (:mod:`voicechat.ui.screen_sync`).
 * Frames (:mod:`voicechat.ui.frame_pacer`): the transcript, timeline, event pane and status bar
-  are brought up to date together when records arrived, at most ten times a second, so a
-  streaming answer costs one frame per 100 ms, not one per widget per tick; the mic meter is
+  are brought up to date together when records arrived, at most about seven times a second, so a
+  streaming answer costs one frame per 150 ms, not one per widget per tick; the mic meter is
   read twenty times a second only while the mic is live, the timeline redrawn on a clock only
   while it moves with time. An idle app wakes for nothing (bench/bench_tui.py).
 * Only the loop thread touches widgets.

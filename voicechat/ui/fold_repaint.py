@@ -9,7 +9,7 @@ growth after a quiet spell repaints at once; the rest wait for the interval; a n
 the whole pane anyway, folds included.
 
 While a fold keeps growing, its repaint rides on the frame that brings the growth (the app's
-content frames come every 100 ms): a growth within :data:`EARLY_S` of the due time repaints
+content frames come every 150 ms): a growth within :data:`EARLY_S` of the due time repaints
 every stale fold then, and the timer, a little later than the due time, only catches the last
 growth after the folds stop. A timer of its own at the due time was a frame of its own, between
 two content frames, twice a second (bench/bench_tui.py).

@@ -8,11 +8,11 @@ of the idle CPU). Now:
 * every record from the handle (each event in, out or local: the runtime logs every change the
   screen shows) asks for a *content* frame, which brings the event pane, transcript, timeline and
   status bar up to date together: at once after a quiet spell, else :data:`CONTENT_S` after the
-  previous one, so a flood of deltas still costs at most ten frames a second;
+  previous one, so a flood of deltas still costs at most about seven frames a second;
 * the level meter moves with the voice, so it is read at the meter rate only while the mic is
   live (the assistant hears you) and its bar moved in the last :data:`STEADY_S`; a live mic
   whose bar stands still (a quiet room) is read at the content rate, which still catches the
-  first syllable within 100 ms; a mic that is not live is read by each content frame. Each
+  first syllable within 150 ms; a mic that is not live is read by each content frame. Each
   wake-up of the loop costs a few hundred microseconds on these machines whatever the callback
   does (the bench's idle phase with and without its heartbeat), so their number is the cost;
 * the VAD timeline moves with time while a segment is open or still inside its window, so then
@@ -28,9 +28,13 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
-CONTENT_S = 0.1
-"""Content frames (event pane, transcript, timeline) at most this often: streaming text at 10 Hz
-still reads as live, and each frame costs a composite of the changed lines."""
+CONTENT_S = 0.15
+"""Content frames (event pane, transcript, timeline) at most this often. Each frame composites
+the changed lines, and while an answer streams the transcript scrolls, so every frame repaints
+the whole pane: the frame rate is the cost (bench/bench_tui.py, 50 deltas/s: 10.3-13.8 % of a
+core at 100 ms, 8.7-9.4 % at 150 ms, same minutes). About seven updates a second still reads as
+live text (rich's ``Live`` refreshes four times a second by default), a timeline cell is 250 ms
+wide, and the meter keeps its own faster clock while the voice moves it."""
 
 STEADY_S = 1.0
 """A live meter whose bar has not moved for this long is read at the content rate."""
