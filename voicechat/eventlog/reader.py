@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
+import orjson
+
 from voicechat.eventlog.dialects import DialectTracker, infer_direction
 from voicechat.eventlog.entry import Entry, make_entry
 from voicechat.eventlog.record import Direction
@@ -28,6 +30,8 @@ from voicechat.eventlog.redact import AUDIO_DELTA_TYPES, redact_event
 from voicechat.eventlog.skip import Skipper
 from voicechat.eventlog.textscan import InlineScanner, parse_timestamp
 from voicechat.protocol.frames import load_json
+
+loads = orjson.loads  # load_json's first try, called directly: once per line
 
 _EVENT_TYPE = re.compile(
     r"^(?:error|(?:session|transcription_session|input_audio_buffer|output_audio_buffer"
@@ -353,16 +357,20 @@ def _bounded_lines(handle: IO[str], stats: ReadStats) -> Iterator[tuple[int, str
 def _read_lines(handle: IO[str], stats: ReadStats, builder: _Builder) -> Iterator[Entry]:
     scanner = InlineScanner()
     record = builder.record
+    pending = False  # scanner.has_pending, which only its feed below changes
     for number, line in _bounded_lines(handle, stats):
         stats.lines = number
         stripped = line.strip()
         if not stripped:
             continue
-        if stripped[0] == "{" and not scanner.has_pending:
+        if stripped[0] == "{" and not pending:
             try:
-                obj = load_json(stripped)
-            except ValueError:
-                obj = None
+                obj = loads(stripped)
+            except ValueError:  # orjson's error is one; the stdlib may still take the line
+                try:
+                    obj = load_json(stripped)
+                except ValueError:
+                    obj = None
             if isinstance(obj, dict):
                 entry = record(obj, number, stripped)
                 if entry is not None:
@@ -384,7 +392,8 @@ def _read_lines(handle: IO[str], stats: ReadStats, builder: _Builder) -> Iterato
             if entry is not None:
                 produced = True
                 yield entry
-        if not produced and not scanner.has_pending:
+        pending = scanner.has_pending
+        if not produced and not pending:
             stats.skipped_lines += 1
     stats.skipped_lines += scanner.abandoned_lines + scanner.pending_lines
 
