@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 from tests.doctor.logstrategy import events, logs
 from voicechat.eventlog import reader
 from voicechat.eventlog.entry import Entry, make_entry
+from voicechat.eventlog.redact import redact_event
 
 
 def _read(path: Path) -> tuple[list[Entry], tuple[Any, ...]]:
@@ -46,3 +48,29 @@ def test_make_entry_is_the_entry_the_constructor_builds(index: int, line: int, t
     assert built == Entry(index=index, line=line, t=t, ts=ts, dir=direction, event=event,
                           canonical=canonical, in_array=in_array)
     assert built.type == canonical["type"]
+
+
+_SECRETISH = st.sampled_from(["sk-abcdefgh1234", "ek_ABCDEFGH", "Bearer abcdefgh", "api-key: x1",
+                              "https://user:pw@host", "Authorization=abc", "token", "x"])
+_VALUE = st.one_of(st.text(max_size=12), _SECRETISH,
+                   st.builds(lambda a, b: a + b, st.text(max_size=4), _SECRETISH))
+
+
+@settings(max_examples=300)
+@given(events(), st.dictionaries(st.sampled_from(["detail", "api_key", "Audio", "audio", "note",
+                                                  "client_secret", "url"]), _VALUE, max_size=3),
+       st.booleans(), st.booleans())
+def test_a_line_the_pre_check_passes_needs_no_redaction(event: dict[str, Any],
+                                                        extra: dict[str, Any],
+                                                        ascii_only: bool,
+                                                        escaped_slashes: bool) -> None:
+    """The safety property of the shortcut: no false negative, whatever the line's spelling
+    (``\\uXXXX`` escapes, ``\\/`` for ``/``: both are JSON other loggers write)."""
+    event = {**event, **extra}
+    text = json.dumps({"t": 1.0, "ts": "x", "dir": "in", "event": event},
+                      ensure_ascii=ascii_only)
+    if escaped_slashes:
+        text = text.replace("/", "\\/")
+    assert json.loads(text)["event"] == event
+    if not reader.needs_redaction(text, event):
+        assert redact_event(event) == event

@@ -116,7 +116,9 @@ def needs_redaction(text: str, event: dict[str, Any]) -> bool:
     """
     if event.get("type") in AUDIO_DELTA_TYPES and isinstance(event.get("delta"), str):
         return True
-    if "\\u" in text or "\\/" in text or _AUDIO_PAYLOAD.search(text) is not None:
+    if "\\" in text and ("\\u" in text or "\\/" in text):
+        return True
+    if '"audio"' in text and _AUDIO_PAYLOAD.search(text) is not None:  # a scan is cheaper
         return True
     lowered = text.lower()
     # Four of the nine words contain a "k": one scan for it spares four on most lines.
