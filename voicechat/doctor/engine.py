@@ -133,7 +133,7 @@ def diagnose(path: Path | str) -> Report:
     """Read ``path`` (any supported format) and run every rule; raises ``LogReadError``."""
     stats = ReadStats()
     engine = RuleEngine(stats.tracker)
-    # Types nothing reads whole come through as stubs (a line of tests/doctor/test_skip.py
-    # checks the findings are the same either way).
+    # Types nothing reads whole come through as stubs (tests/doctor/test_skip.py checks the
+    # findings are the same either way, on the corpus and on generated logs).
     return diagnose_entries(read_entries(path, stats, wanted=engine.wants), stats, str(path),
                             engine)

@@ -31,7 +31,7 @@ from voicechat.eventlog.skip import Skipper
 from voicechat.eventlog.textscan import InlineScanner, parse_timestamp
 from voicechat.protocol.frames import load_json
 
-loads = orjson.loads  # load_json's first try, called directly: once per line
+_loads = orjson.loads  # load_json's first try, called directly: once per line
 
 _EVENT_TYPE = re.compile(
     r"^(?:error|(?:session|transcription_session|input_audio_buffer|output_audio_buffer"
@@ -159,9 +159,8 @@ def unwrap(obj: dict[str, Any]) -> _Raw | None:
     if "type" in obj and is_event(obj):
         return _Raw(obj, None, None, None, False)
     inner = obj.get("event")
-    if inner.__class__ is dict and is_event(inner):
+    if isinstance(inner, dict) and is_event(inner):
         # Our own record, the common case: what the loop below finds first, found directly.
-        assert isinstance(inner, dict)
         direction = _direction(obj["dir"] if "dir" in obj else obj.get("direction"))
         t = obj.get("t")
         stamp = obj.get("ts")
@@ -367,7 +366,7 @@ def _read_lines(handle: IO[str], stats: ReadStats, builder: _Builder) -> Iterato
             continue
         if stripped[0] == "{" and not pending:
             try:
-                obj = loads(stripped)
+                obj = _loads(stripped)
             except ValueError:  # orjson's error is one; the stdlib may still take the line
                 try:
                     obj = load_json(stripped)
