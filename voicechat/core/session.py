@@ -74,7 +74,7 @@ from voicechat.core.transcript import Transcript
 from voicechat.core.transcript_feed import TranscriptFeed
 from voicechat.core.usage import Usage, UsageView
 from voicechat.core.view import SessionView
-from voicechat.protocol.frames import ServerFrame, decode_server_frame
+from voicechat.protocol.frames import ServerFrame, canonical_event, decode_server_frame
 from voicechat.protocol.names import SERVER_EVENTS
 from voicechat.protocol.session_audio import output_format, vad_timings
 
@@ -183,6 +183,10 @@ class Session:
 
     def receive_wire(self, data: str | bytes, now: float) -> list[Action]:
         """Parse one frame in the endpoint's dialect, map it to GA and take it in."""
+        if not self._strict:
+            event = canonical_event(data, self.policy.dialect)
+            if event is not None:
+                return self.receive(event, now)
         frame = decode_server_frame(data, self.policy.dialect, strict=self._strict)
         if frame.canonical is None:
             return self._reject(frame.problem or "ignored an unreadable server message")

@@ -60,13 +60,29 @@ class Transcript:
         self._parent: dict[str, str] = {}  # item -> the item it said it follows
         self._children: dict[str, list[str]] = {}
         self._snapshot: tuple[TranscriptEntry, ...] | None = ()
+        # The last snapshot as a list, each id's place in it, and the entries changed since:
+        # a view read after a delta replaces one element instead of walking every entry.
+        # ``_reordered``: an entry came, went or moved; the next read rebuilds all of it.
+        self._snaps: list[TranscriptEntry] = []
+        self._place_of: dict[str, int] = {}
+        self._changed: list[_Entry] = []
+        self._reordered = False
 
     # --- reading ---------------------------------------------------------------------------
 
     def snapshot(self) -> tuple[TranscriptEntry, ...]:
         if self._snapshot is None:
-            by_id = self._by_id
-            self._snapshot = tuple(by_id[i].snapshot() for i in self._order)
+            if self._reordered:
+                by_id = self._by_id
+                self._snaps = [by_id[i].snapshot() for i in self._order]
+                self._place_of = {item_id: n for n, item_id in enumerate(self._order)}
+                self._reordered = False
+            else:
+                snaps, place_of = self._snaps, self._place_of
+                for entry in self._changed:
+                    snaps[place_of[entry.id]] = entry.snapshot()
+            self._changed.clear()
+            self._snapshot = tuple(self._snaps)
         return self._snapshot
 
     def get(self, item_id: str) -> TranscriptEntry | None:
@@ -86,7 +102,9 @@ class Transcript:
         elif entry.status == "pending":
             entry.status = "streaming"
         entry.parts.append(delta)
-        entry.snap = None
+        if entry.snap is not None:
+            entry.snap = None
+            self._changed.append(entry)
         self._snapshot = None
 
     def set_text(self, item_id: str, text: str, role: str, status: EntryStatus | None) -> None:
@@ -136,7 +154,7 @@ class Transcript:
     def remove(self, item_id: str) -> None:
         if self._by_id.pop(item_id, None) is not None:
             self._order.remove(item_id)
-            self._snapshot = None
+            self._reorder()
 
     # --- items -----------------------------------------------------------------------------
 
@@ -196,7 +214,7 @@ class Transcript:
         entry = _Entry(item_id, role, status)
         self._by_id[item_id] = entry
         self._order.append(item_id)
-        self._snapshot = None
+        self._reorder()
         if item_id in self._children:
             self._pull(item_id)
         return entry
@@ -208,7 +226,9 @@ class Transcript:
         return entry
 
     def _touch(self, entry: _Entry) -> None:
-        entry.snap = None
+        if entry.snap is not None:
+            entry.snap = None
+            self._changed.append(entry)
         self._snapshot = None
 
     def _place(self, item_id: str, previous: Any) -> None:
@@ -244,6 +264,10 @@ class Transcript:
             index = order.index(after) + 1
         assert index is not None
         order.insert(index, item_id)
+        self._reorder()
+
+    def _reorder(self) -> None:
+        self._reordered = True
         self._snapshot = None
 
 

@@ -28,6 +28,11 @@ def dig(obj: Any, *path: str) -> Any:
 class Context:
     """Session state derived from the events seen so far."""
 
+    #: The event types :meth:`update` reads more of than type, direction, place, time and a
+    #: client event's ``event_id``.
+    READS = frozenset({"session.update", "session.created", "session.updated",
+                       "response.created", "response.done"})
+
     def __init__(self) -> None:
         self.session: dict[str, Any] | None = None  # effective config, GA shape
         self.session_from_server = False

@@ -50,6 +50,11 @@ BETA_SESSION_KEYS = frozenset(
 GA_SESSION_KEYS = frozenset({"type", "audio", "output_modalities", "max_output_tokens",
                              "truncation", "prompt"})
 
+#: The event types whose dialect :class:`DialectTracker` reads from their content; for every
+#: other type the name alone decides (so a reader may hand it on as a stub of its type).
+READS_CONTENT = frozenset({"session.created", "session.updated", "transcription_session.updated",
+                           "session.update", "transcription_session.update", "response.create"})
+
 _BETA_SERVER_ONLY = frozenset(BETA_TO_GA_SERVER_NAMES)
 _GA_SERVER_ONLY = (frozenset(GA_TO_BETA_SERVER_NAMES) - {"session.updated"}) | GA_ONLY_SERVER_EVENTS
 

@@ -169,6 +169,16 @@ def _fraction(digits: str | None) -> float:
     return float("0." + digits) if digits else 0.0
 
 
+def _datetime(year: int, month: int, day: int, hour: int, minute: int,
+              second: int) -> datetime | None:
+    """The UTC time of these fields, or ``None`` when they name none (``10:00:60``, month 13):
+    such a stamp is read as no stamp of that form, never as a reason to stop reading."""
+    try:
+        return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+    except (ValueError, OverflowError):
+        return None
+
+
 def parse_timestamp(prefix: str) -> tuple[float, str | None] | None:
     """Seconds (on some fixed scale) and, for dated forms, a UTC ISO string; ``None`` if absent.
 
@@ -177,10 +187,9 @@ def parse_timestamp(prefix: str) -> tuple[float, str | None] | None:
     between timestamps matter to the doctor.
     """
     m = _ISO.search(prefix)
-    if m:
-        year, month, day, hour, minute, second = (int(g) for g in m.groups()[:6])
+    stamp = _datetime(*(int(g) for g in m.groups()[:6])) if m else None
+    if m and stamp is not None:
         zone = m.group(8)
-        stamp = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
         seconds = stamp.timestamp() + _fraction(m.group(7))
         if zone and zone != "Z":
             sign = 1 if zone[0] == "+" else -1
@@ -189,9 +198,8 @@ def parse_timestamp(prefix: str) -> tuple[float, str | None] | None:
         iso = datetime.fromtimestamp(seconds, UTC)
         return seconds, iso.strftime("%Y-%m-%dT%H:%M:%S.") + f"{iso.microsecond // 1000:03d}Z"
     m = _LOGCAT.search(prefix)
-    if m:
-        month, day, hour, minute, second = (int(g) for g in m.groups()[:5])
-        stamp = datetime(2000, month, day, hour, minute, second, tzinfo=UTC)
+    stamp = _datetime(2000, *(int(g) for g in m.groups()[:5])) if m else None
+    if m and stamp is not None:
         return stamp.timestamp() + _fraction(m.group(6)), None
     m = _CLOCK.search(prefix)
     if m:

@@ -13,7 +13,7 @@ is ever mutated in place.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from voicechat.protocol.dialect import Dialect
@@ -201,6 +201,23 @@ def item_to_beta(item: Any) -> Any:
     return _map_item_parts(item, _ASSISTANT_PART_TO_BETA)
 
 
+def _item_to_ga_shared(item: JSON) -> JSON:
+    """:func:`item_to_ga` for a server event's item, built anew only where it changes.
+
+    The receive path maps every beta item (each turn has several); the renamed parts and the
+    list holding them are new, everything else is shared with the input, which is never
+    mutated (the same contract as the GA path's shallow copy).
+    """
+    content = item.get("content")
+    if item.get("role") != "assistant" or not isinstance(content, list):
+        return dict(item)
+    table = _ASSISTANT_PART_TO_GA
+    parts = [{**part, "type": table[part["type"]]}
+             if isinstance(part, dict) and part.get("type") in table else part
+             for part in content]
+    return {**item, "content": parts}
+
+
 def _map_item_parts(item: Any, table: Mapping[str, str]) -> Any:
     item = copy.deepcopy(item)
     if not isinstance(item, dict) or item.get("role") != "assistant":
@@ -213,29 +230,41 @@ def _map_item_parts(item: Any, table: Mapping[str, str]) -> Any:
     return item
 
 
-def response_to_ga(response: Any) -> Any:
-    """Map a beta response object (or ``response.create`` body) to the GA shape."""
+def response_to_ga(response: Any, *, shared: bool = False) -> Any:
+    """Map a beta response object (or ``response.create`` body) to the GA shape.
+
+    ``shared``: for a server event on the receive path, values that need no change are shared
+    with the input instead of deep-copied (see :func:`_item_to_ga_shared`).
+    """
     if not isinstance(response, Mapping):
         return copy.deepcopy(response)
+    dup: Callable[[Any], Any] = _same if shared else copy.deepcopy
+    item: Callable[[Any], Any] = _item_to_ga_or_same if shared else item_to_ga
     out: JSON = {}
     for key, value in response.items():
         if key == "modalities":
             out["output_modalities"] = modalities_to_ga(value)
         elif key == "voice":
-            _set_path(out, ("audio", "output", "voice"), copy.deepcopy(value))
+            _set_path(out, ("audio", "output", "voice"), dup(value))
         elif key == "output_audio_format":
             _set_path(out, ("audio", "output", "format"), audio_format_to_ga(value))
         elif key == "max_response_output_tokens":
-            out["max_output_tokens"] = copy.deepcopy(value)
+            out["max_output_tokens"] = dup(value)
         elif key == "temperature":
             continue
-        elif key == "output" and isinstance(value, list):
-            out["output"] = [item_to_ga(i) for i in value]
-        elif key == "input" and isinstance(value, list):
-            out["input"] = [item_to_ga(i) for i in value]
+        elif key in ("output", "input") and isinstance(value, list):
+            out[key] = [item(i) for i in value]
         else:
-            out[key] = copy.deepcopy(value)
+            out[key] = dup(value)
     return out
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _item_to_ga_or_same(item: Any) -> Any:
+    return _item_to_ga_shared(item) if isinstance(item, dict) else item
 
 
 def response_to_beta(response: Any, *, server: bool = False) -> Any:
@@ -283,7 +312,10 @@ def server_event_to_canonical(event: Mapping[str, Any], dialect: Dialect) -> JSO
         if isinstance(name, str) and name in BETA_TO_GA_SERVER_NAMES:
             fast["type"] = BETA_TO_GA_SERVER_NAMES[name]
         return fast
-    out = copy.deepcopy(dict(event))
+    # A shallow copy, as on the GA path: the three members that change are rebuilt below (each
+    # mapper returns a new object and never mutates its input), the rest is shared read-only.
+    # Deep-copying the whole event first cost more than the rest of the receive path.
+    out = dict(event)
     kind = out.get("type")
     if isinstance(kind, str) and kind in BETA_TO_GA_SERVER_NAMES:
         out["type"] = BETA_TO_GA_SERVER_NAMES[kind]
@@ -294,9 +326,9 @@ def server_event_to_canonical(event: Mapping[str, Any], dialect: Dialect) -> JSO
                 session, transcription=kind == "transcription_session.updated"
             )
     if isinstance(out.get("item"), dict):
-        out["item"] = item_to_ga(out["item"])
+        out["item"] = _item_to_ga_shared(out["item"])
     if isinstance(out.get("response"), dict):
-        out["response"] = response_to_ga(out["response"])
+        out["response"] = response_to_ga(out["response"], shared=True)
     # content_part events keep their part types: even GA names them "audio" and "text".
     return out
 

@@ -25,7 +25,9 @@ class Rule(ABC):
     title: ClassVar[str]
     #: The canonical event types this rule looks at; the engine feeds it nothing else, so a
     #: log's thousands of audio appends and deltas cost nothing in rules that ignore them.
-    #: ``None`` means every entry.
+    #: ``None`` means every entry. The same sets tell ``doctor`` which types to read whole: an
+    #: entry of any other type may reach a rule only through the context (``ctx.last``,
+    #: ``ctx.last_in``, ``ctx.first``), as a stub of its type, direction, place and time.
     feeds_on: ClassVar[frozenset[str] | None] = None
 
     def __init__(self) -> None:

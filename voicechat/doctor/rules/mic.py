@@ -61,6 +61,11 @@ class MicNotResumed(Rule):
 
     def feed(self, entry: Entry, ctx: Context) -> None:
         kind = entry.type
+        if kind == "input_audio_buffer.append":  # a third of a log: decided first
+            if entry.dir == "out" and self.muted is None:  # what _is_user_audio says
+                self.heard_user = True
+                self._resume()
+            return  # an append is neither the end of playback nor a sign of presence
         if kind == "local.mic.muted":
             self.mic_known = True
             self.muted = entry
