@@ -32,7 +32,6 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Footer
 
 from voicechat.ui import key_release, keys
@@ -40,6 +39,7 @@ from voicechat.ui.banner import ProblemBanner
 from voicechat.ui.event_flow import EventFlow
 from voicechat.ui.event_rows import FilterMode
 from voicechat.ui.gc_pause import quieten_gc
+from voicechat.ui.grid_poll import GridPoll
 from voicechat.ui.handle import ConversationHandle
 from voicechat.ui.key_help import KeyHelp
 from voicechat.ui.palette import PaletteState, app_commands
@@ -110,14 +110,13 @@ class VoiceChatApp(App[int]):
         self.handle = handle
         self._requested_theme = theme or DEFAULT_THEME
         self._user_keymap = keys.validate_keymap(keymap)
-        self._poll_interval = 1.0 / poll_hz
         self._start_handle = start_handle
         self._unsubscribe: Any = None
         self._started = False
         self._stopping = False
         self.exit_code = 0
         self.state = UiState()
-        self._poll_timer: Timer | None = None
+        self._poll = GridPoll(poll_hz, self._tick, on_error=self._handle_exception)
         self._ticks = 0
         self.talk_key = TalkKey(self, handle, self._user_keymap)
         self.recording = RecordingToggle()
@@ -160,7 +159,7 @@ class VoiceChatApp(App[int]):
             self.set_keymap(keys.app_keymap(self._user_keymap))
         self._unsubscribe = self.handle.subscribe(self._on_record)
         self.sync()
-        self._poll_timer = self.set_interval(self._poll_interval, self._tick)
+        self._poll.start()  # on the media's 20 ms grid, not a timer of its own (grid_poll.py)
         self._apply_layout()
         if self._start_handle:
             self._start()
@@ -168,6 +167,9 @@ class VoiceChatApp(App[int]):
             self._started = True
         if not self.is_headless:
             self.call_after_refresh(quieten_gc)  # short GC pauses (gc_pause.py)
+
+    def on_unmount(self) -> None:
+        self._poll.stop()  # whatever the exit path; the quit action stops it first
 
     @work(exclusive=True, group="handle")
     async def _start(self) -> None:
@@ -367,8 +369,7 @@ class VoiceChatApp(App[int]):
         if self._stopping:
             return
         self._stopping = True
-        if self._poll_timer is not None:
-            self._poll_timer.stop()
+        self._poll.stop()
         if self._unsubscribe is not None:
             self._unsubscribe()
         self.recording.stop()
