@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import fcntl
+import json
 import os
 import pty
 import re
@@ -39,6 +40,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=30.0, help="measured seconds (30)")
     parser.add_argument("--warmup", type=float, default=8.0, help="seconds before measuring (8)")
     parser.add_argument("--size", default="120x36", help="terminal size COLSxROWS")
+    parser.add_argument("--wakeups", action="store_true",
+                        help="then run both clients again under bench/loop_wakeups.py and print "
+                        "event-loop wake-ups/s and the handles run most often")
     return parser.parse_args(argv)
 
 
@@ -74,8 +78,9 @@ def start_server(tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
 
 
 def measure_client(args: argparse.Namespace, url: str, mic: Path, ui: bool,
-                   home: Path) -> tuple[float, int]:
-    """CPU % of one core of the client over ``--seconds``, and the bytes it drew."""
+                   home: Path, wakeups: Path | None = None) -> tuple[float, int]:
+    """CPU % of one core of the client over ``--seconds``, and the bytes it drew; with
+    ``wakeups``, the client runs under the loop counter, which writes its figures there."""
     cols, rows = (int(x) for x in args.size.split("x"))
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
@@ -83,7 +88,10 @@ def measure_client(args: argparse.Namespace, url: str, mic: Path, ui: bool,
            if not k.startswith(("OPENAI_", "AZURE_OPENAI_", "VOICECHAT_"))}
     env.update(TERM="xterm-256color", COLORTERM="truecolor", HOME=str(home),
                XDG_CONFIG_HOME=str(home / ".config"))
-    cmd = [VOICECHAT, "--server", url, "--transport", "websocket", "--mic", str(mic),
+    prefix = [VOICECHAT] if wakeups is None else [
+        sys.executable, str(ROOT / "bench" / "loop_wakeups.py"), str(wakeups),
+        str(args.warmup), str(args.seconds), "--"]
+    cmd = [*prefix, "--server", url, "--transport", "websocket", "--mic", str(mic),
            "--speaker", "none"]
     if not ui:
         cmd.append("--no-ui")
@@ -108,7 +116,7 @@ def measure_client(args: argparse.Namespace, url: str, mic: Path, ui: bool,
         if proc.poll() is not None:
             raise SystemExit(f"bench_tui_mic: the client exited early ({proc.returncode})")
         cpu0, wall0, drawn0 = cpu_seconds(proc.pid), time.monotonic(), written[0]
-        time.sleep(args.seconds)
+        time.sleep(args.seconds if wakeups is None else args.seconds + 1)
         cpu = cpu_seconds(proc.pid) - cpu0
         wall = time.monotonic() - wall0
         return 100 * cpu / wall, written[0] - drawn0
@@ -134,6 +142,12 @@ def main() -> int:
         try:
             base, _ = measure_client(args, url, mic, ui=False, home=tmp / "home")
             tui, drawn = measure_client(args, url, mic, ui=True, home=tmp / "home")
+            counts = {}
+            if args.wakeups:
+                for name, ui in (("--no-ui", False), ("TUI", True)):
+                    out = tmp / f"wakeups-{ui}.json"
+                    measure_client(args, url, mic, ui=ui, home=tmp / "home", wakeups=out)
+                    counts[name] = json.loads(out.read_text())
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=10)
@@ -144,6 +158,13 @@ def main() -> int:
           "drawn")
     print(f"  --no-ui baseline: {base:5.1f} % of one core "
           f"(the TUI: {tui / base if base else float('nan'):.2f}x, +{tui - base:.1f} points)")
+    for name, count in counts.items():
+        per_s = count["seconds"]
+        print(f"  {name} under the loop counter: {count['wakeups'] / per_s:.0f} wake-ups/s "
+              f"(blocking selects), {count['selects'] / per_s:.0f} loop iterations/s; "
+              "handles run per second:")
+        for what, n in list(count["handles"].items())[:12]:
+            print(f"    {n / per_s:7.1f}  {what}")
     return 0
 
 

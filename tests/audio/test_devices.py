@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import builtins
 import wave
 from pathlib import Path
@@ -12,7 +13,14 @@ import pytest
 
 from tests.helpers import until
 from voicechat.audio import devices
-from voicechat.audio.files import FRAME, AudioFileError, WavFileSink, WavFileSource, write_wav
+from voicechat.audio.files import (
+    FRAME,
+    AudioFileError,
+    PacedSink,
+    WavFileSink,
+    WavFileSource,
+    write_wav,
+)
 from voicechat.audio.meter import LevelMeter
 from voicechat.audio.playback import RATE, PlaybackBuffer
 
@@ -194,3 +202,38 @@ def test_speaker_resamples_for_a_device_that_refuses_48k() -> None:
     peak_hz = np.argmax(spectrum) * 44100 / played.size
     assert abs(peak_hz - 1000) < 5
     assert 0.6 < np.sqrt(np.mean(played**2)) / (10000 / np.sqrt(2)) < 1.1
+
+
+class _CountingNullSink(PacedSink):
+    """The null speaker, counting the frames it is handed."""
+
+    def __init__(self, buffer: PlaybackBuffer) -> None:
+        super().__init__(buffer)
+        self.writes = 0
+
+    def write(self, frame: np.ndarray) -> None:
+        self.writes += 1
+
+
+async def test_the_null_speaker_plays_what_comes_and_sleeps_while_nothing_does() -> None:
+    buf = PlaybackBuffer()
+    sink = _CountingNullSink(buf)
+    await sink.start()
+    try:
+        await asyncio.sleep(0.1)
+        assert sink.writes == 0  # nothing queued: not a single tick
+        buf.push(np.full(FRAME * 5, 100, np.int16), "a")  # 100 ms
+        await until(lambda: buf.played_ms("a") == 100, "the null speaker to play the item")
+        await until(lambda: buf.idle, "the null speaker to see the buffer empty")
+        writes = sink.writes
+        assert writes >= 6  # five frames of audio, then the read that found nothing
+        await asyncio.sleep(0.1)
+        assert sink.writes == writes  # drained: it stopped ticking
+        buf.push(np.full(FRAME, 100, np.int16), "b")  # and wakes for the next audio
+        await until(lambda: buf.played_ms("b") == 20, "the null speaker to play again")
+    finally:
+        await sink.stop()
+
+
+def test_a_file_speaker_records_silence_too() -> None:
+    assert WavFileSink.ticks_when_silent and not PacedSink.ticks_when_silent

@@ -9,13 +9,18 @@ They keep real time on purpose: a WAV "microphone" delivers 20 ms every 20 ms, a
 "speaker" consumes 20 ms every 20 ms, exactly like a sound card would. Everything downstream (the
 mic gate, server VAD, ``output_audio_buffer`` timing, played-ms for truncate) then behaves as it
 does with real devices, which is what makes headless runs and tests honest.
+
+Both keep time on the process's one 20 ms grid (:mod:`voicechat.rtc.pacer`), not each on its
+own clock: a file mic and a file speaker then wake the event loop once per frame between them,
+not twice at different phases. The null speaker does not tick at all while nothing is queued
+(it drains what comes, reads once more to see the buffer empty, and waits for the next push):
+a wake-up every 20 ms to discard silence was a third of an idle client's loop wake-ups.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 import wave
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -26,8 +31,10 @@ from voicechat.audio import codec
 from voicechat.audio.playback import RATE, Int16Array, PlaybackBuffer
 from voicechat.audio.ports import SinkKind, SourceKind
 from voicechat.rtc import dsp
+from voicechat.rtc.pacer import TICK_S, pacer_for
 
 FRAME = 960  # 20 ms at 48 kHz
+assert FRAME / RATE == TICK_S  # one frame per tick of the shared grid
 WRITABLE = (".wav", *codec.ENCODERS)
 """Extensions ``--speaker FILE`` can write."""
 
@@ -124,15 +131,17 @@ class WavFileSource:
         return f"file {self.path.name} ({self.duration_s:.1f} s)"
 
     async def frames(self) -> AsyncIterator[Int16Array]:
-        """Yield frames paced against the monotonic clock (no drift over long files)."""
-        start = time.monotonic()
+        """Yield frames on the shared 20 ms grid (no drift over long files): the first at once,
+        on the tick just passed; after a stall the late ones go at once to catch up."""
+        loop = asyncio.get_running_loop()
+        pacer = pacer_for(loop)
+        start = pacer.tick_at_or_before(loop.time())
         for index, offset in enumerate(range(0, self.samples.size, FRAME)):
             if self._closed:
                 break
-            due = start + index * FRAME / RATE
-            delay = due - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
+            due = start + index * TICK_S
+            if due > loop.time():
+                await pacer.wait(due)
             frame = self.samples[offset : offset + FRAME]
             if frame.size < FRAME:
                 frame = np.concatenate([frame, np.zeros(FRAME - frame.size, dtype=np.int16)])
@@ -147,6 +156,8 @@ class PacedSink:
     """A speaker consuming the playback buffer in real time, each frame handed to ``write``."""
 
     kind: SinkKind = "null"
+    #: the null speaker stops ticking while nothing is queued; a file records silence too
+    ticks_when_silent = False
 
     def __init__(self, buffer: PlaybackBuffer) -> None:
         self.buffer = buffer
@@ -159,14 +170,21 @@ class PacedSink:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="paced-sink")
 
     async def _run(self) -> None:
-        start = time.monotonic()
-        index = 0
+        loop = asyncio.get_running_loop()
+        pacer = pacer_for(loop)
         while True:
-            index += 1
-            delay = start + index * FRAME / RATE - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            self.write(self.buffer.read(FRAME))
+            if not self.ticks_when_silent:
+                await self.buffer.wait_for_audio()
+            # from the tick just passed: the first read comes 0-20 ms after the audio did, as
+            # when the speaker ticked all along
+            due = pacer.tick_at_or_before(loop.time())
+            while True:
+                due += TICK_S
+                if due > loop.time():
+                    await pacer.wait(due)
+                self.write(self.buffer.read(FRAME))
+                if not self.ticks_when_silent and self.buffer.idle:
+                    break  # drained, and the read after it found nothing: nothing to tick for
 
     def write(self, frame: Int16Array) -> None:
         """Discard (the null speaker); subclasses keep it."""
@@ -191,6 +209,7 @@ class WavFileSink(PacedSink):
     """
 
     kind: SinkKind = "file"
+    ticks_when_silent = True
 
     def __init__(self, buffer: PlaybackBuffer, path: Path) -> None:
         super().__init__(buffer)
@@ -225,6 +244,7 @@ class EncodedFileSink(PacedSink):
     """Records what the speaker would play into a compressed file (MP3, FLAC, Ogg/Opus, M4A)."""
 
     kind = "file"
+    ticks_when_silent = True
 
     def __init__(self, buffer: PlaybackBuffer, path: Path) -> None:
         super().__init__(buffer)

@@ -10,6 +10,7 @@ own pace. ``played_ms`` per item is what the session core needs for an honest
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections import deque
@@ -47,6 +48,7 @@ class PlaybackBuffer:
         self._playing = False
         self._total = 0
         self._on_handoff = on_handoff  # benchmark hook: seconds from push to first read
+        self._audio_waiters: list[asyncio.Future[None]] = []  # see wait_for_audio
 
     def push(self, pcm: Int16Array, item_id: str | None = None) -> None:
         """Queue mono int16 audio at 48 kHz (called on the event loop)."""
@@ -55,6 +57,33 @@ class PlaybackBuffer:
         with self._lock:
             self._chunks.append((item_id, pcm, time.perf_counter()))
             self._queued += int(pcm.size)
+        if self._audio_waiters:
+            waiters, self._audio_waiters = self._audio_waiters, []
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_result(None)
+
+    async def wait_for_audio(self) -> None:
+        """Return once audio is queued (at once if some is); on the event loop, where
+        :meth:`push` runs. What polls or paces the buffer only for audio (the playback monitor,
+        the null speaker) waits here while there is none, so a silent speaker costs no event-loop
+        wake-ups."""
+        with self._lock:
+            if self._queued > 0:
+                return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._audio_waiters.append(waiter)
+        try:
+            await waiter
+        finally:
+            if waiter in self._audio_waiters:
+                self._audio_waiters.remove(waiter)
+
+    @property
+    def idle(self) -> bool:
+        """Nothing queued, and the last read found nothing either (the drain was seen)."""
+        with self._lock:
+            return not self._playing and self._queued == 0
 
     def read(self, n: int) -> Int16Array:
         """Take ``n`` samples for the device, zero-padded when the queue runs dry (audio thread)."""

@@ -32,6 +32,7 @@ from voicechat.eventlog.record import LogRecord
 from voicechat.eventlog.summary import QUIET_TYPES
 from voicechat.protocol.pricing import cost_text, tokens_line
 from voicechat.protocol.text import printable
+from voicechat.rtc.pacer import pacer_for
 from voicechat.runtime import Runtime
 
 ARROWS = {"in": "<-", "out": "->", "local": "::"}
@@ -101,8 +102,11 @@ class RunEnd:
     async def watch(self) -> None:
         """Poll until the run is over, say why, and mark the runtime finished."""
         runtime = self._runtime
+        loop = asyncio.get_running_loop()
+        pacer = pacer_for(loop)
         while not runtime.finished.is_set():
-            await asyncio.sleep(CHECK_EVERY_S)
+            # on the shared 20 ms grid, where a file mic or speaker already wakes the loop
+            await pacer.wait(loop.time() + CHECK_EVERY_S)
             ending = self.check()
             if ending is not None and not runtime.finished.is_set():
                 self.ending = ending

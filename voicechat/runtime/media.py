@@ -11,7 +11,8 @@ Three parts, one job each:
   dropped;
 * :class:`PlaybackMonitor` polls the buffer (the audio thread never calls into the loop) and
   reports real progress to the core: ``PlaybackStarted``/``Progress``/``Drained``, which is what
-  makes ``conversation.item.truncate`` honest and reopens the mic after an answer.
+  makes ``conversation.item.truncate`` honest and reopens the mic after an answer. It polls only
+  while something plays; in between it waits for the next push.
 """
 
 from __future__ import annotations
@@ -134,9 +135,15 @@ class PlaybackMonitor:
         self._seen = _Seen()
 
     async def run(self) -> None:
+        """Poll every :data:`MONITOR_S` while the speaker has something; otherwise wait for
+        audio (no wake-ups while nothing plays: after the drain is reported nothing can change
+        until the next push)."""
         while True:
-            await asyncio.sleep(MONITOR_S)
-            self.poll()
+            await self._playback.wait_for_audio()
+            self.poll()  # started: at once, not up to MONITOR_S later
+            while self._seen.playing:
+                await asyncio.sleep(MONITOR_S)
+                self.poll()
 
     def poll(self) -> None:
         snap = self._playback.snapshot()
