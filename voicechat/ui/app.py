@@ -167,9 +167,6 @@ class VoiceChatApp(App[int]):
         if not self.is_headless:
             self.call_after_refresh(quieten_gc)  # short GC pauses (gc_pause.py)
 
-    def on_unmount(self) -> None:
-        self._poll.stop()  # whatever the exit path; the quit action stops it first
-
     @work(exclusive=True, group="handle")
     async def _start(self) -> None:
         try:
