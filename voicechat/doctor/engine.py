@@ -16,6 +16,7 @@ from voicechat.doctor.rules import RULES, Rule
 from voicechat.eventlog.dialects import DialectTracker
 from voicechat.eventlog.entry import Entry
 from voicechat.eventlog.reader import ReadStats, read_entries
+from voicechat.eventlog.skip import Wants
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,10 +39,19 @@ class RuleEngine:
         self._tracker = tracker
         self._dispatch = _Dispatch(self.rules)
 
-    def wants(self, kind: str) -> bool:
-        """Whether an entry of canonical type ``kind`` is read beyond its type, place and time
-        (by a rule or the context): what :func:`diagnose` lets the reader stub out."""
-        return kind in Context.READS or bool(self._dispatch.rules_for(kind))
+    def wants(self, kind: str) -> Wants:
+        """What of an entry of canonical type ``kind`` is read beyond its type, direction,
+        place and time (by a rule or the context): ``True`` all of it, else the top-level
+        fields (``Rule.reads``). What :func:`diagnose` lets the reader stub out."""
+        if kind in Context.READS:
+            return True
+        fields: frozenset[str] = frozenset()
+        for rule in self._dispatch.rules_for(kind):
+            read = rule.reads.get(kind)
+            if read is None:
+                return True
+            fields |= read
+        return fields
 
     def feed(self, entry: Entry) -> list[Rule]:
         """Look at one entry; the rules whose count rose on it (usually none)."""
