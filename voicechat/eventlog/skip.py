@@ -38,6 +38,7 @@ Wants = bool | frozenset[str]
 
 _SCALARS = (int, float, bool)
 _NOT_SCALAR = object()
+_UNKNOWN: Any = object()
 _CACHE_MAX = 1024  # ids repeat (every delta of a response): their redaction checked once
 
 
@@ -78,7 +79,9 @@ class Skipper:
                 direction: Direction | None) -> dict[str, Any] | None:
         """What is kept of ``event`` (of raw type ``kind``), already redacted; ``None``: read
         it whole (its type is read whole, or a kept field holds more than a scalar)."""
-        fields = self.keeps(kind)
+        fields = self._keeps.get(kind, _UNKNOWN)  # once per line: the method only when new
+        if fields is _UNKNOWN:
+            fields = self.keeps(kind)
         if fields is None:
             return None
         stub: dict[str, Any] = {"type": event["type"]}
@@ -117,7 +120,7 @@ class Skipper:
     def _scalar(self, value: Any) -> Any:
         """``value`` as redaction leaves it if it is a scalar, else :data:`_NOT_SCALAR`."""
         if value.__class__ is str:
-            return self._redacted(value)
+            return self._clean.get(value) or self._redacted(value)
         if value is None or value.__class__ in _SCALARS:
             return value
         return _NOT_SCALAR
