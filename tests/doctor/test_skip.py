@@ -26,8 +26,9 @@ def test_corpus_reports_are_the_same_with_and_without_stubs(name: str) -> None:
     assert engine.diagnose(LOGS / name).to_json() == _unskipped(LOGS / name)
 
 
-def test_the_bulk_of_a_log_is_read_whole_and_unread_types_are_stubbed() -> None:
-    """What the stubs are for, and that the rules' own types still arrive whole."""
+def test_the_bulk_of_a_log_is_stubbed_and_what_rules_read_whole_arrives_whole() -> None:
+    """What the stubs are for: appends and deltas (a log's bulk) come as stubs of what rules
+    read of them, the types rules read whole still arrive whole."""
     stats = ReadStats()
     rules = engine.RuleEngine(stats.tracker)
     entries = list(read_entries(LOGS / "clean_ga_websocket.jsonl", stats, wanted=rules.wants))
@@ -35,10 +36,47 @@ def test_the_bulk_of_a_log_is_read_whole_and_unread_types_are_stubbed() -> None:
     assert [(e.index, e.line, e.t, e.dir, e.type) for e in entries] == [
         (e.index, e.line, e.t, e.dir, e.type) for e in whole]
     stubbed = [e for e, w in zip(entries, whole, strict=True) if e.event != w.event]
-    assert stubbed and all(not rules.wants(e.type) for e in stubbed)
-    assert all(e.event == {"type": e.event["type"]} for e in stubbed if e.dir == "in")
-    assert any(e.type == "input_audio_buffer.append" and e.event == w.event
-               for e, w in zip(entries, whole, strict=True))
+    assert stubbed and all(rules.wants(e.type) is not True for e in stubbed)
+    assert all(e.event == {"type": e.event["type"]} for e in stubbed
+               if e.dir == "in" and not rules.wants(e.type))
+    kinds = {e.type for e in stubbed}
+    assert {"response.output_audio.delta", "response.output_audio_transcript.delta"} <= kinds
+    assert all(e.event == w.event for e, w in zip(entries, whole, strict=True)
+               if rules.wants(e.type) is True)
+    deltas = [e for e in stubbed if e.type == "response.output_audio.delta"]
+    assert all(set(e.event) == {"type", "response_id"} for e in deltas)
+    assert any(e.type == "input_audio_buffer.append" for e in whole)
+
+
+def _assert_stubs_are_exact(text: str) -> None:
+    """Every stub holds exactly what its readers read, as the whole read gives it, and no
+    payload: a server event only its type and declared scalar fields; a client event (which
+    an error may name by id and a rule then read any field of) everything, redacted."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "log.jsonl"
+        path.write_text(text, encoding="utf-8")
+        stats = ReadStats()
+        rules = engine.RuleEngine(stats.tracker)
+        entries = list(read_entries(path, stats, wanted=rules.wants))
+        whole = list(read_entries(path))
+    assert len(entries) == len(whole)
+    for entry, full in zip(entries, whole, strict=True):
+        assert (entry.index, entry.line, entry.t, entry.ts, entry.dir, entry.type) == (
+            full.index, full.line, full.t, full.ts, full.dir, full.type)
+        wants = rules.wants(entry.type)
+        if wants is True or entry.event == full.event:
+            assert entry.event == full.event and entry.canonical == full.canonical
+            continue
+        assert "delta" not in entry.event
+        assert not isinstance(entry.event.get("audio"), str)
+        if entry.dir == "in":
+            fields = set(wants) | {"type", "event_id"}
+            assert set(entry.event) <= fields
+            assert set(entry.canonical) <= fields
+            for name in set(wants) | {"type"}:
+                assert entry.canonical.get(name) == full.canonical.get(name)
+        else:
+            assert entry.event == full.event and entry.canonical == full.canonical
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -68,3 +106,18 @@ def test_an_error_still_finds_the_stubbed_client_event_it_answers(tmp_path: Path
     report = engine.diagnose(path).to_json()
     assert report == _unskipped(path)
     assert "t=0.200s" in str(report["findings"])  # located by the stub's id
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(logs())
+def test_any_stub_holds_exactly_what_its_readers_read_and_no_payload(text: str) -> None:
+    _assert_stubs_are_exact(text)
+
+
+def test_a_client_append_stub_is_the_whole_redacted_append() -> None:
+    """An error may answer an append by id and name its ``audio`` param: the stub of an append
+    is what redaction makes of it (audio as its size, never the payload)."""
+    record = ('{"t":0.0,"ts":"2026-11-21T10:00:00.000Z","dir":"out","event":{'
+              '"type":"input_audio_buffer.append","event_id":"evt_1","audio":"%s"}}')
+    _assert_stubs_are_exact(record % ("QUJD" * 300) + "\n" + record.replace("evt_1", "evt_2")
+                            % "sk-abcdefghijklmnop" + "\n")

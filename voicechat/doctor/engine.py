@@ -16,6 +16,7 @@ from voicechat.doctor.rules import RULES, Rule
 from voicechat.eventlog.dialects import DialectTracker
 from voicechat.eventlog.entry import Entry
 from voicechat.eventlog.reader import ReadStats, read_entries
+from voicechat.eventlog.skip import Wants
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,11 +38,21 @@ class RuleEngine:
         self.rules = [rule() for rule in RULES]
         self._tracker = tracker
         self._dispatch = _Dispatch(self.rules)
+        self._by_type = self._dispatch.by_type
 
-    def wants(self, kind: str) -> bool:
-        """Whether an entry of canonical type ``kind`` is read beyond its type, place and time
-        (by a rule or the context): what :func:`diagnose` lets the reader stub out."""
-        return kind in Context.READS or bool(self._dispatch.rules_for(kind))
+    def wants(self, kind: str) -> Wants:
+        """What of an entry of canonical type ``kind`` is read beyond its type, direction,
+        place and time (by a rule or the context): ``True`` all of it, else the top-level
+        fields (``Rule.reads``). What :func:`diagnose` lets the reader stub out."""
+        if kind in Context.READS:
+            return True
+        fields: frozenset[str] = frozenset()
+        for rule in self._dispatch.rules_for(kind):
+            read = rule.reads.get(kind)
+            if read is None:
+                return True
+            fields |= read
+        return fields
 
     def feed(self, entry: Entry) -> list[Rule]:
         """Look at one entry; the rules whose count rose on it (usually none)."""
@@ -62,7 +73,11 @@ class RuleEngine:
         ctx = self.context
         ctx.dialect = self._tracker.server
         ctx.update(entry)
-        for rule in self._dispatch.rules_for(entry.type):
+        kind = entry.type
+        rules = self._by_type.get(kind)  # the dispatch's own table, read without a call
+        if rules is None:
+            rules = self._dispatch.rules_for(kind)
+        for rule in rules:
             rule.feed(entry, ctx)
 
     def conclude(self) -> list[Rule]:
@@ -118,14 +133,14 @@ class _Dispatch:
 
     def __init__(self, rules: list[Rule]) -> None:
         self._rules = rules
-        self._by_type: dict[str, tuple[Rule, ...]] = {}
+        self.by_type: dict[str, tuple[Rule, ...]] = {}
 
     def rules_for(self, kind: str) -> tuple[Rule, ...]:
-        found = self._by_type.get(kind)
+        found = self.by_type.get(kind)
         if found is None:
             found = tuple(rule for rule in self._rules
                           if rule.feeds_on is None or kind in rule.feeds_on)
-            self._by_type[kind] = found
+            self.by_type[kind] = found
         return found
 
 

@@ -27,7 +27,7 @@ from voicechat.eventlog.dialects import DialectTracker, infer_direction
 from voicechat.eventlog.entry import Entry, make_entry
 from voicechat.eventlog.record import Direction
 from voicechat.eventlog.redact import AUDIO_DELTA_TYPES, redact_event
-from voicechat.eventlog.skip import Skipper
+from voicechat.eventlog.skip import Skipper, Wants
 from voicechat.eventlog.textscan import InlineScanner, parse_timestamp
 from voicechat.protocol.frames import load_json
 
@@ -225,8 +225,9 @@ class _Builder:
             return None
         try:
             skipper = self.skipper
-            if skipper is not None and skipper.skips(kind):
-                event = skipper.stub(event, direction)
+            stub = None if skipper is None else skipper.stub_of(event, kind, direction)
+            if stub is not None:
+                event = stub  # what its reader needs of it, no payload: nothing to redact
             elif needs_redaction(text, event):
                 event = redact_event(event)
             stats = self.stats
@@ -254,8 +255,9 @@ class _Builder:
         audio or a secret skips the redaction walk; ``None`` always redacts."""
         event = raw.event
         skipper = self.skipper
-        if skipper is not None and skipper.skips(event["type"]):
-            event = skipper.stub(event, raw.dir)  # its reader needs no more than its type
+        stub = None if skipper is None else skipper.stub_of(event, event["type"], raw.dir)
+        if stub is not None:
+            event = stub  # its reader needs no more than its type and the declared fields
         elif text is None or needs_redaction(text, event):
             event = redact_event(event)
         kind_name = event["type"]
@@ -282,14 +284,17 @@ class _Builder:
 
 
 def read_entries(path: Path | str, stats: ReadStats | None = None, *,
-                 wanted: Callable[[str], bool] | None = None) -> Iterator[Entry]:
+                 wanted: Callable[[str], Wants] | None = None) -> Iterator[Entry]:
     """Stream the events of ``path``; raises :class:`LogReadError` if it cannot be opened.
 
-    ``wanted``: which canonical event types the caller reads beyond their place in the stream
-    (``None``: all). An event of any other type still comes out, numbered and timed as always,
-    but as a stub holding only its type (and a client event's ``event_id``): neither redacted
-    nor mapped whole. Only a caller that provably reads nothing else (the doctor) may pass it;
-    replay, summaries and the observer show events whole and pass nothing.
+    ``wanted``: what the caller reads of each canonical event type beyond its place in the
+    stream (``None``: everything): ``True`` the whole event, else the top-level fields it reads
+    (:data:`~voicechat.eventlog.skip.Wants`). An event of a type not read whole still comes
+    out, numbered and timed as always, but as a stub holding its type and those fields (a
+    client event's stub is the whole event, its audio as a size: see
+    :mod:`voicechat.eventlog.skip`), built without the redaction walk or the dialect mapping.
+    Only a caller that provably reads nothing else (the doctor) may pass it; replay, summaries
+    and the observer show events whole and pass nothing.
     """
     stats = stats if stats is not None else ReadStats()
     path = Path(path)

@@ -19,7 +19,7 @@ SECRET_KEYS = frozenset(
      "client_secret", "secret", "password", "token", "access_token", "ephemeral_key"}
 )
 
-def _b64_size(data: str) -> int:
+def b64_size(data: str) -> int:
     """Decoded size of a base64 string without decoding it."""
     stripped = data.rstrip("=")
     return len(stripped) * 3 // 4
@@ -34,7 +34,7 @@ def redact_event(event: dict[str, Any]) -> dict[str, Any]:
     out = _redact_value(event)
     assert isinstance(out, dict)
     if kind in AUDIO_DELTA_TYPES and isinstance(event.get("delta"), str):
-        out["delta"] = {"bytes": _b64_size(event["delta"])}
+        out["delta"] = {"bytes": b64_size(event["delta"])}
     return out
 
 
@@ -46,7 +46,7 @@ def _redact_value(value: Any) -> Any:
             if norm in SECRET_KEYS and item is not None and not isinstance(item, bool):
                 result[key] = _redact_secret_container(item)
             elif key == "audio" and isinstance(item, str):
-                result[key] = {"bytes": _b64_size(item)}
+                result[key] = {"bytes": b64_size(item)}
             else:
                 result[key] = _redact_value(item)
         return result

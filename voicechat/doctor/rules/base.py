@@ -8,6 +8,7 @@ playback end), never the whole log, so a 100 MB log costs what a 1 MB one does.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from voicechat.doctor.context import Context, dig
@@ -16,6 +17,8 @@ from voicechat.eventlog.entry import Entry
 
 #: Rules that read server ``error`` events include this in their ``feeds_on``.
 ERRORS = frozenset({"error"})
+#: What :func:`response_id` reads of an event.
+RESPONSE_ID = frozenset({"response_id", "response"})
 
 
 class Rule(ABC):
@@ -29,6 +32,12 @@ class Rule(ABC):
     #: entry of any other type may reach a rule only through the context (``ctx.last``,
     #: ``ctx.last_in``, ``ctx.first``), as a stub of its type, direction, place and time.
     feeds_on: ClassVar[frozenset[str] | None] = None
+    #: For types of ``feeds_on`` read only in part, the top-level fields of the canonical event
+    #: this rule reads beyond its type, direction, place and time (an empty set: none of them);
+    #: ``doctor`` then reads such an event as a stub of just that. A type not listed is read
+    #: whole. Keep each set exact: ``tests/doctor/test_skip.py`` compares every report with and
+    #: without stubs, on the corpus and on generated logs.
+    reads: ClassVar[Mapping[str, frozenset[str]]] = {}
 
     def __init__(self) -> None:
         self.evidence: list[Evidence] = []

@@ -14,6 +14,9 @@ user said nothing).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import ClassVar
+
 from voicechat.doctor.context import Context
 from voicechat.doctor.rules.base import Rule
 from voicechat.eventlog.entry import Entry
@@ -30,6 +33,9 @@ class ServerSilent(Rule):
     title = "The server sent nothing for a long while the client kept sending audio"
     feeds_on = frozenset({"local.transport.state", "local.mic.source", "local.mic.muted",
                           "local.mic.unmuted", "input_audio_buffer.append"})
+    #: An append: its time alone.
+    reads: ClassVar[Mapping[str, frozenset[str]]] = (
+        {"input_audio_buffer.append": frozenset()})
 
     def __init__(self) -> None:
         super().__init__()

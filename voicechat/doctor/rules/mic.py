@@ -13,8 +13,11 @@ ran on for a long while).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import ClassVar
+
 from voicechat.doctor.context import Context
-from voicechat.doctor.rules.base import Rule, response_id, since
+from voicechat.doctor.rules.base import RESPONSE_ID, Rule, response_id, since
 from voicechat.eventlog.entry import Entry
 
 #: Our logs: a mic still muted this long after playback ended is stuck (settle is 0.4 s,
@@ -48,6 +51,9 @@ class MicNotResumed(Rule):
                    "input_audio_buffer.timeout_triggered"})
         | _USER_AUDIO | _ASSISTANT_AUDIO | _PRESENCE_OUT
     )
+    #: An append by its direction; an assistant delta for its response id.
+    reads: ClassVar[Mapping[str, frozenset[str]]] = {
+        "input_audio_buffer.append": frozenset(), **dict.fromkeys(_ASSISTANT_AUDIO, RESPONSE_ID)}
 
     def __init__(self) -> None:
         super().__init__()

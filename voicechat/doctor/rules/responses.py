@@ -9,9 +9,19 @@ evidence points at the client events around each case, because that is where the
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import ClassVar
 
 from voicechat.doctor.context import Context, dig
-from voicechat.doctor.rules.base import ERRORS, Rule, error_of, ms, response_id, since
+from voicechat.doctor.rules.base import (
+    ERRORS,
+    RESPONSE_ID,
+    Rule,
+    error_of,
+    ms,
+    response_id,
+    since,
+)
 from voicechat.eventlog.dialects import CLIENT_EVENTS
 from voicechat.eventlog.entry import Entry
 
@@ -26,6 +36,9 @@ class ClientCancelledResponse(Rule):
     title = "Responses were cancelled by the client right after being created"
     feeds_on = (CLIENT_EVENTS - {"input_audio_buffer.append"}) | _OUTPUT_DELTAS | {
         "response.created", "response.done"}
+    #: Output deltas: counted per response.
+    reads: ClassVar[Mapping[str, frozenset[str]]] = (
+        dict.fromkeys(_OUTPUT_DELTAS, RESPONSE_ID))
 
     def __init__(self) -> None:
         super().__init__()

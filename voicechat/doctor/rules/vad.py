@@ -8,10 +8,11 @@ dialect the server speaks.
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from voicechat.doctor.context import Context, dig
-from voicechat.doctor.rules.base import Rule, ms, response_id, since
+from voicechat.doctor.rules.base import RESPONSE_ID, Rule, ms, response_id, since
 from voicechat.eventlog.entry import Entry
 from voicechat.protocol.dialect import Dialect
 from voicechat.protocol.session_audio import (
@@ -136,6 +137,9 @@ class SelfInterruption(Rule):
         "local.playback.drained", "response.created",
         "output_audio_buffer.cleared", "response.done", "conversation.item.truncate",
         "conversation.item.truncated", "response.cancel", "output_audio_buffer.clear"}
+    #: Output deltas: counted per playing response.
+    reads: ClassVar[Mapping[str, frozenset[str]]] = (
+        dict.fromkeys(_OUTPUT_DELTAS, RESPONSE_ID))
 
     def __init__(self) -> None:
         super().__init__()
