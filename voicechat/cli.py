@@ -12,7 +12,6 @@ variable or the config file. Shell completion still offers the choices.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -262,28 +261,7 @@ def config_show(config: opt.Config = None) -> None:
 
 def main() -> None:
     """Console-script entry point."""
-    code = _plain_doctor(sys.argv[1:])
-    if code is not None:
-        sys.exit(code)
     app()
-
-
-def _plain_doctor(args: list[str]) -> int | None:
-    """``voicechat doctor LOG [--json]`` run without the parser, else ``None``.
-
-    Why: building the command line (typer, and the pydantic adapters it makes for every option
-    of the main command) costs ~0.15 s, half of what a small log's whole doctor run takes, and
-    the doctor runs in scripts and CI over many logs. Only these two exact forms go this way;
-    they mean the same to the parser (the main command's options do nothing before a
-    subcommand), and anything else (``--help``, an option first, a bad flag) goes to it.
-    ``tests/cli`` compares both ways' output and exit codes.
-    """
-    if len(args) not in (2, 3) or args[0] != "doctor" or args[1].startswith("-") \
-            or args[2:] not in ([], ["--json"]):
-        return None
-    from voicechat.commands import doctor as doctor_command
-
-    return doctor_command.run(Path(args[1]), json_output=len(args) == 3)
 
 
 if __name__ == "__main__":

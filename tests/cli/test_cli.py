@@ -165,30 +165,3 @@ def test_shell_completion_offers_the_choices() -> None:
     out = subprocess.run([str(voicechat)], env=env, capture_output=True, text=True, timeout=60,
                          check=True)
     assert out.stdout.split() == ["config"]
-
-
-@pytest.mark.parametrize("args", [
-    ["doctor", "tests/doctor/logs/clean_ga_websocket.jsonl"],
-    ["doctor", "tests/doctor/logs/clean_ga_websocket.jsonl", "--json"],
-    ["doctor", "tests/doctor/logs/invalid_param_ga.jsonl", "--json"],
-    ["doctor", "no/such/log.jsonl"],
-    ["doctor", "tests/doctor/logs"],
-])
-def test_plain_doctor_runs_as_the_parser_would(args: list[str]) -> None:
-    """``voicechat doctor LOG [--json]`` skips the parser (start-up): same output, same exit."""
-    import subprocess
-    import sys
-
-    direct = subprocess.run([sys.executable, "-m", "voicechat.cli", *args], capture_output=True,
-                            text=True, timeout=60, check=False)
-    parsed = runner.invoke(app, args)
-    assert direct.returncode == parsed.exit_code
-    assert direct.stdout + direct.stderr == parsed.output
-
-
-@pytest.mark.parametrize("args", [["doctor", "--help"], ["doctor", "x.jsonl", "--jsn"],
-                                  ["doctor", "--json", "x.jsonl"], ["doctor"]])
-def test_any_other_doctor_command_line_goes_to_the_parser(args: list[str]) -> None:
-    from voicechat.cli import _plain_doctor
-
-    assert _plain_doctor(args) is None
