@@ -30,7 +30,7 @@ import asyncio
 import logging
 import queue
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from aiortc.jitterbuffer import JitterBuffer as AiortcJitterBuffer
 from aiortc.jitterbuffer import JitterFrame
@@ -163,17 +163,44 @@ class AdaptiveAudioReceive:
             self._timer = None
 
 
+ReplacementT = TypeVar("ReplacementT")
+
+
+def install_on_receiver(
+    pc: RTCPeerConnection, track: MediaStreamTrack, build: Callable[[RTCRtpReceiver], ReplacementT],
+    what: str,
+) -> ReplacementT | None:
+    """Put ``build(receiver)`` in place of aiortc's jitter buffer in the receiver of ``track``.
+
+    The one place that swaps the receiver's buffer, for the client's adaptive buffer and the
+    server's inline decoder alike. ``None`` for a track that is not audio or not one of ``pc``'s
+    receivers, and when aiortc's internals changed: then aiortc's own buffer stays (a warning
+    naming ``what`` is logged; the tests fail loudly).
+    """
+    if track.kind != "audio":
+        return None
+    for receiver in pc.getReceivers():
+        if receiver.track is track:
+            try:
+                replacement = build(receiver)
+            except AiortcInternalsChanged as exc:
+                logger.warning("%s not installed, aiortc's jitter buffer kept: %s", what, exc)
+                return None
+            setattr(receiver, _JITTER, replacement)
+            return replacement
+    return None
+
+
 def install_jitter_buffer(
     pc: RTCPeerConnection, track: MediaStreamTrack, config: JitterConfig | None = None
 ) -> AdaptiveAudioReceive | None:
     """Put an :class:`AdaptiveAudioReceive` into the receiver of remote audio ``track``.
 
-    Call it from the peer connection's ``track`` event (before media flows). Returns ``None`` for
-    a track that is not audio or not one of ``pc``'s receivers, and when aiortc's internals
-    changed: then aiortc's own buffer stays (a warning is logged; the tests fail loudly).
+    Call it from the peer connection's ``track`` event (before media flows); ``None`` as
+    :func:`install_on_receiver` says.
     """
-    if track.kind != "audio":
-        return None
+    return install_on_receiver(pc, track, lambda receiver: AdaptiveAudioReceive(receiver, config),
+                               "adaptive jitter buffer")
     for receiver in pc.getReceivers():
         if receiver.track is track:
             try:

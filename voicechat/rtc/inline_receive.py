@@ -30,7 +30,7 @@ from aiortc.rtcpeerconnection import RTCPeerConnection
 from aiortc.rtcrtpreceiver import RTCRtpReceiver
 from aiortc.rtp import RtpPacket
 
-from voicechat.rtc.aiortc_jitter import _CODECS, _JITTER, AiortcInternalsChanged, check_receiver
+from voicechat.rtc.aiortc_jitter import _CODECS, check_receiver, install_on_receiver
 from voicechat.rtc.opus import OpusInputDecoder
 
 #: a longer gap is not concealed (a sender that paused its stream): the input just resumes
@@ -91,15 +91,6 @@ def install_inline_receive(
     track that is not audio or not one of ``pc``'s receivers, and when aiortc's internals
     changed (a warning is logged): then the caller reads the track as usual.
     """
-    if track.kind != "audio":
-        return None
-    for receiver in pc.getReceivers():
-        if receiver.track is track:
-            try:
-                inline = InlineOpusReceive(receiver, on_audio, rate)
-            except AiortcInternalsChanged as exc:
-                logger.warning("inline decoding not installed, aiortc's decoder kept: %s", exc)
-                return None
-            setattr(receiver, _JITTER, inline)
-            return inline
-    return None
+    return install_on_receiver(pc, track,
+                               lambda receiver: InlineOpusReceive(receiver, on_audio, rate),
+                               "inline decoding")
