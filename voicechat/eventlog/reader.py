@@ -23,12 +23,18 @@ from typing import IO, Any, NamedTuple
 
 import orjson
 
-from voicechat.eventlog.dialects import DialectTracker, infer_direction
+from voicechat.eventlog.dialects import (
+    DialectTracker,
+    client_event_dialect,
+    infer_direction,
+    server_event_dialect,
+)
 from voicechat.eventlog.entry import Entry, make_entry
 from voicechat.eventlog.record import Direction
 from voicechat.eventlog.redact import AUDIO_DELTA_TYPES, redact_event
 from voicechat.eventlog.skip import Skipper, Wants
 from voicechat.eventlog.textscan import InlineScanner, parse_timestamp
+from voicechat.protocol.dialect import Dialect
 from voicechat.protocol.frames import load_json
 
 _loads = orjson.loads  # load_json's first try, called directly: once per line
@@ -193,6 +199,23 @@ def unwrap(obj: dict[str, Any]) -> _Raw | None:
     return None
 
 
+def _stub_is_canonical(stub: dict[str, Any], direction: Direction) -> bool:
+    """Whether :meth:`DialectTracker.canonical` returns ``stub`` itself and leaves the tracker
+    as it was, for every stub of this raw type and direction (the server's dialect aside: an
+    ``in`` stub also needs it not to be beta, which the caller checks per line).
+
+    A stub holds its type, top-level scalars and (a client event's) audio as a size; the
+    dialect of a client event is read from its type, a ``session`` or a ``response`` object,
+    the server's from its type or a ``session`` object (``session.created``/``updated``, never
+    stubbed: the context reads them whole). So for a stub the answer follows from its type.
+    """
+    if direction == "local":
+        return True
+    if direction == "out":
+        return client_event_dialect(stub) is not Dialect.BETA
+    return server_event_dialect(stub) is None
+
+
 class _Builder:
     """Turns raw finds into numbered, redacted, canonical entries with relative times."""
 
@@ -200,6 +223,8 @@ class _Builder:
         self.stats = stats
         self.first_stamp: float | None = None
         self.skipper = skipper
+        #: (raw type, direction) → whether a stub of it is its own canonical form.
+        self._plain: dict[tuple[str, Direction], bool] = {}
 
     def record(self, obj: dict[str, Any], line: int, text: str) -> Entry | None:
         """The entry for ``obj`` when it is plainly one of our records (``{"t": number,
@@ -223,15 +248,25 @@ class _Builder:
         if direction is None or (t.__class__ is not float and t.__class__ is not int) \
                 or stamp.__class__ is not str:
             return None
+        stats = self.stats
         try:
             skipper = self.skipper
             stub = None if skipper is None else skipper.stub_of(event, kind, direction)
             if stub is not None:
                 event = stub  # what its reader needs of it, no payload: nothing to redact
-            elif needs_redaction(text, event):
-                event = redact_event(event)
-            stats = self.stats
-            canonical = stats.tracker.canonical(event, direction)
+                # A stub's canonical form depends on its type, direction and the dialect
+                # decided so far only (see _stub_is_canonical): most are their own.
+                plain = self._plain.get((kind, direction))
+                if plain is None:
+                    plain = self._plain[(kind, direction)] = _stub_is_canonical(stub, direction)
+                if plain and (direction != "in" or stats.tracker.server is not Dialect.BETA):
+                    canonical = stub
+                else:
+                    canonical = stats.tracker.canonical(stub, direction)
+            else:
+                if needs_redaction(text, event):
+                    event = redact_event(event)
+                canonical = stats.tracker.canonical(event, direction)
         except RecursionError:
             return None  # the generic path meets it too, and skips the line as it always did
         kinds = stats.kinds
@@ -339,33 +374,28 @@ def _opens_array_of_objects(handle: IO[str]) -> bool:
     return not after or after[0] in "{]"
 
 
-def _bounded_lines(handle: IO[str], stats: ReadStats) -> Iterator[tuple[int, str]]:
-    """``(number, line)`` like iterating the file, except that a line over
-    :data:`MAX_LINE_CHARS` is read past in chunks, counted, and never held whole."""
+def _read_lines(handle: IO[str], stats: ReadStats, builder: _Builder) -> Iterator[Entry]:
+    scanner = InlineScanner()
+    record = builder.record
+    readline = handle.readline
+    pending = False  # scanner.has_pending, which only its feed below changes
     number = 0
+    # The lines are read here, not by a generator of their own: one layer less per line.
     while True:
-        line = handle.readline(MAX_LINE_CHARS)
+        line = readline(MAX_LINE_CHARS)
         if not line:
-            return
+            break
         number += 1
+        stats.lines = number
         if len(line) == MAX_LINE_CHARS and not line.endswith("\n"):
+            # A line over MAX_LINE_CHARS is read past in chunks, counted, never held whole.
             while True:
-                rest = handle.readline(_CHUNK)
+                rest = readline(_CHUNK)
                 if not rest or rest.endswith("\n"):
                     break
             stats.oversized_lines += 1
             stats.skipped_lines += 1
-            stats.lines = number
             continue
-        yield number, line
-
-
-def _read_lines(handle: IO[str], stats: ReadStats, builder: _Builder) -> Iterator[Entry]:
-    scanner = InlineScanner()
-    record = builder.record
-    pending = False  # scanner.has_pending, which only its feed below changes
-    for number, line in _bounded_lines(handle, stats):
-        stats.lines = number
         stripped = line.strip()
         if not stripped:
             continue
