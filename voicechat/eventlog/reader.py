@@ -199,21 +199,30 @@ def unwrap(obj: dict[str, Any]) -> _Raw | None:
     return None
 
 
-def _stub_is_canonical(stub: dict[str, Any], direction: Direction) -> bool:
-    """Whether :meth:`DialectTracker.canonical` returns ``stub`` itself and leaves the tracker
-    as it was, for every stub of this raw type and direction (the server's dialect aside: an
-    ``in`` stub also needs it not to be beta, which the caller checks per line).
+#: How :meth:`DialectTracker.canonical` treats every stub of one raw type and direction
+#: (:func:`_stub_mapping`): returns it as is; as is unless the server speaks beta; as is once
+#: the server's dialect is decided (a GA-only server type: it would decide it); or maps it.
+_OWN, _OWN_UNLESS_BETA, _OWN_ONCE_DECIDED, _MAPPED = "own", "own-unless-beta", "own-once", "map"
+
+
+def _stub_mapping(stub: dict[str, Any], direction: Direction) -> str:
+    """What :meth:`DialectTracker.canonical` does with every stub of this raw type and
+    direction, as one of :data:`_OWN` … :data:`_MAPPED`.
 
     A stub holds its type, top-level scalars and (a client event's) audio as a size; the
     dialect of a client event is read from its type, a ``session`` or a ``response`` object,
     the server's from its type or a ``session`` object (``session.created``/``updated``, never
-    stubbed: the context reads them whole). So for a stub the answer follows from its type.
+    stubbed: the context reads them whole). So for a stub the answer follows from its type,
+    its direction and (for a server event) the dialect decided so far.
     """
     if direction == "local":
-        return True
+        return _OWN
     if direction == "out":
-        return client_event_dialect(stub) is not Dialect.BETA
-    return server_event_dialect(stub) is None
+        return _OWN if client_event_dialect(stub) is not Dialect.BETA else _MAPPED
+    own = server_event_dialect(stub)
+    if own is None:
+        return _OWN_UNLESS_BETA
+    return _OWN_ONCE_DECIDED if own is Dialect.GA else _MAPPED
 
 
 class _Builder:
@@ -223,8 +232,8 @@ class _Builder:
         self.stats = stats
         self.first_stamp: float | None = None
         self.skipper = skipper
-        #: (raw type, direction) → whether a stub of it is its own canonical form.
-        self._plain: dict[tuple[str, Direction], bool] = {}
+        #: (raw type, direction) → what the dialect mapping does with a stub of it.
+        self._plain: dict[tuple[str, Direction], str] = {}
 
     def record(self, obj: dict[str, Any], line: int, text: str) -> Entry | None:
         """The entry for ``obj`` when it is plainly one of our records (``{"t": number,
@@ -255,11 +264,13 @@ class _Builder:
             if stub is not None:
                 event = stub  # what its reader needs of it, no payload: nothing to redact
                 # A stub's canonical form depends on its type, direction and the dialect
-                # decided so far only (see _stub_is_canonical): most are their own.
+                # decided so far only (see _stub_mapping): most are their own.
                 plain = self._plain.get((kind, direction))
                 if plain is None:
-                    plain = self._plain[(kind, direction)] = _stub_is_canonical(stub, direction)
-                if plain and (direction != "in" or stats.tracker.server is not Dialect.BETA):
+                    plain = self._plain[(kind, direction)] = _stub_mapping(stub, direction)
+                if plain is _OWN or (plain is _OWN_UNLESS_BETA
+                                     and stats.tracker.server is not Dialect.BETA) \
+                        or (plain is _OWN_ONCE_DECIDED and stats.tracker.server is not None):
                     canonical = stub
                 else:
                     canonical = stats.tracker.canonical(stub, direction)
