@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from tests.doctor.corpus import EXPECTED, LOGS
 from tests.doctor.logstrategy import logs
 from voicechat.doctor import engine
+from voicechat.eventlog.dialects import DialectTracker
 from voicechat.eventlog.reader import ReadStats, read_entries
 
 
@@ -60,6 +61,13 @@ def _assert_stubs_are_exact(text: str) -> None:
         entries = list(read_entries(path, stats, wanted=rules.wants))
         whole = list(read_entries(path))
     assert len(entries) == len(whole)
+    # A stub's canonical form (looked up by type and direction on the fast path) is what the
+    # dialect tracker's mapping gives, the stream replayed in order; the dialect decided too.
+    replay = DialectTracker()
+    for entry in entries:
+        assert entry.canonical == replay.canonical(entry.event, entry.dir)
+    assert (replay.server, replay.server_evidence) == (stats.tracker.server,
+                                                       stats.tracker.server_evidence)
     for entry, full in zip(entries, whole, strict=True):
         assert (entry.index, entry.line, entry.t, entry.ts, entry.dir, entry.type) == (
             full.index, full.line, full.t, full.ts, full.dir, full.type)

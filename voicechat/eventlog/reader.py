@@ -23,14 +23,33 @@ from typing import IO, Any, NamedTuple
 
 import orjson
 
-from voicechat.eventlog.dialects import DialectTracker, infer_direction
-from voicechat.eventlog.entry import Entry, make_entry
+from voicechat.eventlog.dialects import (
+    DialectTracker,
+    client_event_dialect,
+    infer_direction,
+    server_event_dialect,
+)
+from voicechat.eventlog.entry import (
+    _SET_ARRAY,
+    _SET_CANONICAL,
+    _SET_DIR,
+    _SET_EVENT,
+    _SET_INDEX,
+    _SET_LINE,
+    _SET_T,
+    _SET_TS,
+    _SET_TYPE,
+    Entry,
+    make_entry,
+)
 from voicechat.eventlog.record import Direction
 from voicechat.eventlog.redact import AUDIO_DELTA_TYPES, redact_event
 from voicechat.eventlog.skip import Skipper, Wants
 from voicechat.eventlog.textscan import InlineScanner, parse_timestamp
+from voicechat.protocol.dialect import Dialect
 from voicechat.protocol.frames import load_json
 
+_new_entry = object.__new__
 _loads = orjson.loads  # load_json's first try, called directly: once per line
 
 _EVENT_TYPE = re.compile(
@@ -193,6 +212,32 @@ def unwrap(obj: dict[str, Any]) -> _Raw | None:
     return None
 
 
+#: How :meth:`DialectTracker.canonical` treats every stub of one raw type and direction
+#: (:func:`_stub_mapping`): returns it as is; as is unless the server speaks beta; as is once
+#: the server's dialect is decided (a GA-only server type: it would decide it); or maps it.
+_OWN, _OWN_UNLESS_BETA, _OWN_ONCE_DECIDED, _MAPPED = "own", "own-unless-beta", "own-once", "map"
+
+
+def _stub_mapping(stub: dict[str, Any], direction: Direction) -> str:
+    """What :meth:`DialectTracker.canonical` does with every stub of this raw type and
+    direction, as one of :data:`_OWN` … :data:`_MAPPED`.
+
+    A stub holds its type, top-level scalars and (a client event's) audio as a size; the
+    dialect of a client event is read from its type, a ``session`` or a ``response`` object,
+    the server's from its type or a ``session`` object (``session.created``/``updated``, never
+    stubbed: the context reads them whole). So for a stub the answer follows from its type,
+    its direction and (for a server event) the dialect decided so far.
+    """
+    if direction == "local":
+        return _OWN
+    if direction == "out":
+        return _OWN if client_event_dialect(stub) is not Dialect.BETA else _MAPPED
+    own = server_event_dialect(stub)
+    if own is None:
+        return _OWN_UNLESS_BETA
+    return _OWN_ONCE_DECIDED if own is Dialect.GA else _MAPPED
+
+
 class _Builder:
     """Turns raw finds into numbered, redacted, canonical entries with relative times."""
 
@@ -200,6 +245,8 @@ class _Builder:
         self.stats = stats
         self.first_stamp: float | None = None
         self.skipper = skipper
+        #: (raw type, direction) → what the dialect mapping does with a stub of it.
+        self._plain: dict[tuple[str, Direction], str] = {}
 
     def record(self, obj: dict[str, Any], line: int, text: str) -> Entry | None:
         """The entry for ``obj`` when it is plainly one of our records (``{"t": number,
@@ -223,23 +270,48 @@ class _Builder:
         if direction is None or (t.__class__ is not float and t.__class__ is not int) \
                 or stamp.__class__ is not str:
             return None
+        stats = self.stats
         try:
             skipper = self.skipper
             stub = None if skipper is None else skipper.stub_of(event, kind, direction)
             if stub is not None:
                 event = stub  # what its reader needs of it, no payload: nothing to redact
-            elif needs_redaction(text, event):
-                event = redact_event(event)
-            stats = self.stats
-            canonical = stats.tracker.canonical(event, direction)
+                # A stub's canonical form depends on its type, direction and the dialect
+                # decided so far only (see _stub_mapping): most are their own.
+                plain = self._plain.get((kind, direction))
+                if plain is None:
+                    plain = self._plain[(kind, direction)] = _stub_mapping(stub, direction)
+                if plain is _OWN or (plain is _OWN_UNLESS_BETA
+                                     and stats.tracker.server is not Dialect.BETA) \
+                        or (plain is _OWN_ONCE_DECIDED and stats.tracker.server is not None):
+                    canonical = stub
+                else:
+                    canonical = stats.tracker.canonical(stub, direction)
+            else:
+                if needs_redaction(text, event):
+                    event = redact_event(event)
+                canonical = stats.tracker.canonical(event, direction)
         except RecursionError:
             return None  # the generic path meets it too, and skips the line as it always did
         kinds = stats.kinds
         kinds["voicechat"] = kinds.get("voicechat", 0) + 1
         index = stats.events
         stats.events = index + 1
-        return make_entry(index, line, float(t), stamp, direction, event,
-                          canonical, False)
+        if canonical is not event or kind.__class__ is not str:
+            return make_entry(index, line, float(t), stamp, direction, event, canonical, False)
+        # make_entry inlined for the bulk (an event that is its own canonical form, so its type
+        # is the string ``kind``): one call less per line, same value (tests/eventlog).
+        entry = _new_entry(Entry)
+        _SET_INDEX(entry, index)
+        _SET_LINE(entry, line)
+        _SET_T(entry, float(t))
+        _SET_TS(entry, stamp)
+        _SET_DIR(entry, direction)
+        _SET_EVENT(entry, event)
+        _SET_CANONICAL(entry, event)
+        _SET_ARRAY(entry, False)
+        _SET_TYPE(entry, kind)
+        return entry
 
     def safe_entry(self, raw: _Raw, line: int, prefix: str | None, kind: str, *,
                    text: str | None = None, in_array: bool = False) -> Entry | None:
@@ -339,33 +411,28 @@ def _opens_array_of_objects(handle: IO[str]) -> bool:
     return not after or after[0] in "{]"
 
 
-def _bounded_lines(handle: IO[str], stats: ReadStats) -> Iterator[tuple[int, str]]:
-    """``(number, line)`` like iterating the file, except that a line over
-    :data:`MAX_LINE_CHARS` is read past in chunks, counted, and never held whole."""
+def _read_lines(handle: IO[str], stats: ReadStats, builder: _Builder) -> Iterator[Entry]:
+    scanner = InlineScanner()
+    record = builder.record
+    readline = handle.readline
+    pending = False  # scanner.has_pending, which only its feed below changes
     number = 0
+    # The lines are read here, not by a generator of their own: one layer less per line.
     while True:
-        line = handle.readline(MAX_LINE_CHARS)
+        line = readline(MAX_LINE_CHARS)
         if not line:
-            return
+            break
         number += 1
+        stats.lines = number
         if len(line) == MAX_LINE_CHARS and not line.endswith("\n"):
+            # A line over MAX_LINE_CHARS is read past in chunks, counted, never held whole.
             while True:
-                rest = handle.readline(_CHUNK)
+                rest = readline(_CHUNK)
                 if not rest or rest.endswith("\n"):
                     break
             stats.oversized_lines += 1
             stats.skipped_lines += 1
-            stats.lines = number
             continue
-        yield number, line
-
-
-def _read_lines(handle: IO[str], stats: ReadStats, builder: _Builder) -> Iterator[Entry]:
-    scanner = InlineScanner()
-    record = builder.record
-    pending = False  # scanner.has_pending, which only its feed below changes
-    for number, line in _bounded_lines(handle, stats):
-        stats.lines = number
         stripped = line.strip()
         if not stripped:
             continue

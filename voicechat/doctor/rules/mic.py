@@ -70,8 +70,13 @@ class MicNotResumed(Rule):
         if kind == "input_audio_buffer.append":  # a third of a log: decided first
             if entry.dir == "out" and self.muted is None:  # what _is_user_audio says
                 self.heard_user = True
-                self._resume()
+                self.end = self.presence = None  # _resume, inlined: once per append
             return  # an append is neither the end of playback nor a sign of presence
+        if kind in _ASSISTANT_AUDIO and entry.dir == "in":  # the other bulk: decided next
+            rid = response_id(entry)
+            if rid and len(self.spoke) < 64:
+                self.spoke.add(rid)
+            return  # a server delta is neither user audio nor presence (_is_presence)
         if kind == "local.mic.muted":
             self.mic_known = True
             self.muted = entry
@@ -95,10 +100,6 @@ class MicNotResumed(Rule):
                                           "output_audio_buffer.cleared"):
             self._ended(entry)
             return
-        if entry.dir == "in" and kind in _ASSISTANT_AUDIO:
-            rid = response_id(entry)
-            if rid and len(self.spoke) < 64:
-                self.spoke.add(rid)
         if (entry.dir == "in" and kind == "response.done" and not ctx.webrtc
                 and not self.local_playback):
             rid = response_id(entry)
