@@ -67,18 +67,24 @@ class RuleEngine:
                 risen.append(rule)
         return risen
 
-    def observe(self, entry: Entry) -> None:
+    def feed_all(self, entries: Iterable[Entry]) -> None:
         """:meth:`feed` for a whole file, where no one watches the counts rise: the same work
-        without the per-entry bookkeeping (a log has hundreds of thousands of entries)."""
+        without the per-entry bookkeeping, in one loop with its lookups hoisted (a log has
+        hundreds of thousands of entries; each call saved per entry shows in the doctor's
+        time)."""
         ctx = self.context
-        ctx.dialect = self._tracker.server
-        ctx.update(entry)
-        kind = entry.type
-        rules = self._by_type.get(kind)  # the dispatch's own table, read without a call
-        if rules is None:
-            rules = self._dispatch.rules_for(kind)
-        for rule in rules:
-            rule.feed(entry, ctx)
+        update = ctx.update
+        tracker = self._tracker
+        by_type = self._by_type  # the dispatch's own table, read without a call
+        rules_for = self._dispatch.rules_for
+        for entry in entries:
+            ctx.dialect = tracker.server
+            update(entry)
+            rules = by_type.get(entry.type)
+            if rules is None:
+                rules = rules_for(entry.type)
+            for rule in rules:
+                rule.feed(entry, ctx)
 
     def conclude(self) -> list[Rule]:
         """Let end-of-stream rules decide; the rules whose count rose doing so."""
@@ -111,20 +117,7 @@ def diagnose_entries(entries: Iterable[Entry], stats: ReadStats, source: str,
     """Feed ``entries`` (a stream) through ``engine`` (a new one by default) and build the
     report."""
     engine = engine if engine is not None else RuleEngine(stats.tracker)
-    # RuleEngine.observe, inlined: a log has hundreds of thousands of entries, each a call less.
-    ctx = engine.context
-    update = ctx.update
-    tracker = engine._tracker
-    by_type = engine._by_type
-    rules_for = engine._dispatch.rules_for
-    for entry in entries:
-        ctx.dialect = tracker.server
-        update(entry)
-        rules = by_type.get(entry.type)
-        if rules is None:
-            rules = rules_for(entry.type)
-        for rule in rules:
-            rule.feed(entry, ctx)
+    engine.feed_all(entries)
     engine.conclude()
     return Report(
         source=source,

@@ -29,19 +29,7 @@ from voicechat.eventlog.dialects import (
     infer_direction,
     server_event_dialect,
 )
-from voicechat.eventlog.entry import (
-    _SET_ARRAY,
-    _SET_CANONICAL,
-    _SET_DIR,
-    _SET_EVENT,
-    _SET_INDEX,
-    _SET_LINE,
-    _SET_T,
-    _SET_TS,
-    _SET_TYPE,
-    Entry,
-    make_entry,
-)
+from voicechat.eventlog.entry import Entry, make_entry
 from voicechat.eventlog.record import Direction
 from voicechat.eventlog.redact import AUDIO_DELTA_TYPES, redact_event
 from voicechat.eventlog.skip import Skipper, Wants
@@ -49,7 +37,6 @@ from voicechat.eventlog.textscan import InlineScanner, parse_timestamp
 from voicechat.protocol.dialect import Dialect
 from voicechat.protocol.frames import load_json
 
-_new_entry = object.__new__
 _loads = orjson.loads  # load_json's first try, called directly: once per line
 
 _EVENT_TYPE = re.compile(
@@ -297,21 +284,7 @@ class _Builder:
         kinds["voicechat"] = kinds.get("voicechat", 0) + 1
         index = stats.events
         stats.events = index + 1
-        if canonical is not event or kind.__class__ is not str:
-            return make_entry(index, line, float(t), stamp, direction, event, canonical, False)
-        # make_entry inlined for the bulk (an event that is its own canonical form, so its type
-        # is the string ``kind``): one call less per line, same value (tests/eventlog).
-        entry = _new_entry(Entry)
-        _SET_INDEX(entry, index)
-        _SET_LINE(entry, line)
-        _SET_T(entry, float(t))
-        _SET_TS(entry, stamp)
-        _SET_DIR(entry, direction)
-        _SET_EVENT(entry, event)
-        _SET_CANONICAL(entry, event)
-        _SET_ARRAY(entry, False)
-        _SET_TYPE(entry, kind)
-        return entry
+        return make_entry(index, line, float(t), stamp, direction, event, canonical, False)
 
     def safe_entry(self, raw: _Raw, line: int, prefix: str | None, kind: str, *,
                    text: str | None = None, in_array: bool = False) -> Entry | None:
