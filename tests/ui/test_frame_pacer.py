@@ -94,6 +94,17 @@ def test_a_flood_of_records_costs_at_most_one_content_frame_per_interval() -> No
     assert host.live() == []
 
 
+def test_records_left_by_a_status_tick_are_drawn_when_the_clock_stops() -> None:
+    host = Host()
+    pacer, frames = pacer_on(host)
+    pacer.keep(meter=True, moving=False, meter_moved=True)  # the meter's fast clock
+    pacer.request()
+    host.run_until(host.now + 0.02)  # before the first tick: nothing drawn yet
+    pacer.keep(meter=False, moving=False)  # muted: the clock stops
+    host.run_until(host.now + 1.0)
+    assert any(content for _, content in frames)  # the record still reached the screen
+
+
 def test_a_live_mic_reads_the_meter_fast_while_it_moves_then_slower() -> None:
     host = Host()
     pacer, frames = pacer_on(host)

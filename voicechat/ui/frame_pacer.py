@@ -85,6 +85,9 @@ class FramePacer:
         self._pending = True
         if self._ticker is not None or self._once is not None or self._stopped:
             return  # the next tick or the frame already scheduled takes it
+        self._schedule_pending()
+
+    def _schedule_pending(self) -> None:
         # never zero (a Textual timer divides by it); a millisecond also gathers a burst
         delay = max(0.001, self._last_content + CONTENT_S - self._clock())
         self._once = self._host.set_timer(delay, self._scheduled)
@@ -114,6 +117,8 @@ class FramePacer:
                 self._once.stop()
                 self._once = None
             self._ticker = self._host.set_interval(period, self.tick)
+        elif self._pending and self._once is None:
+            self._schedule_pending()  # records a status-only tick left waiting
 
     def tick(self) -> None:
         """One tick of the clock: a content frame when one is wanted and due, else the status
