@@ -40,6 +40,7 @@ class FakeSoundDevice:
         self.default = SimpleNamespace(device=(0, 1))
         self.opened: list[dict[str, Any]] = []
         self.played: list[np.ndarray[Any, Any]] = []
+        self.underflows_to_report = 0  # the speaker's next callbacks say output_underflow
 
     # --- the query API the client uses -------------------------------------------------------
 
@@ -120,6 +121,9 @@ class _Stream:
         next_at = time.monotonic()
         while self._running:
             if self._output:
+                status.output_underflow = self._sd.underflows_to_report > 0
+                if status.output_underflow:
+                    self._sd.underflows_to_report -= 1
                 block = np.zeros((frames, channels), dtype=np.int16)
                 callback(block, frames, None, status)
                 self._sd.speaker_block(block, rate)

@@ -8,6 +8,7 @@ muted while the assistant speaks (unless they asked for barge-in).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -56,6 +57,25 @@ async def test_on_by_default_with_devices_and_barge_in_follows(
     metrics = conv.find("local.aec.metrics")[0]
     assert metrics["erle_db"] > 10  # the fake room is linear: cancelled almost entirely
     assert rt.aec.state == "on" and any(b.any() for b in fake.played)
+
+
+async def test_a_speaker_underrun_holds_the_echo_guard_for_a_while(
+    conversation: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = use(monkeypatch, FakeSoundDevice(echo_gain=0.5))
+    conv: Conversation = await conversation(mic=None, speaker=None)
+    await conv.until(lambda: bool(aec_states(conv)))
+    await asyncio.sleep(0.3)  # the first look at the count: what came before is history
+    fake.underflows_to_report = 2
+    await conv.until(lambda: any(e.get("cause") == "speaker underrun"
+                                 for e in conv.find("local.aec.leak")))
+    held = next(e for e in conv.find("local.aec.leak") if e.get("cause") == "speaker underrun")
+    assert held["leaking"] is True
+    assert conv.runtime.view.barge_in  # the switch stays on; the guard holds
+    await conv.until(lambda: any(e.get("cause") == "underrun hold over"
+                                 for e in conv.find("local.aec.leak")), timeout=6.0)
+    over = next(e for e in conv.find("local.aec.leak") if e.get("cause") == "underrun hold over")
+    assert over["leaking"] is False  # back to the canceller's own verdict (no leak here)
 
 
 async def test_no_aec_keeps_the_mic_muted_during_playback(

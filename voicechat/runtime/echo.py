@@ -24,6 +24,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+from voicechat.audio.echo.underrun import UnderrunHold
 from voicechat.audio.ports import MicSource, SpeakerSink
 from voicechat.config import Settings
 from voicechat.runtime.driver import Driver
@@ -54,6 +55,9 @@ class EchoControl:
         self._status = AecStatus()
         self._last_metrics_at: float | None = None
         self._last_metrics: tuple[Any, ...] | None = None
+        self._hold = UnderrunHold()  # the guard after a speaker underrun (echo/underrun.py)
+        self._held = False
+        self._stage_leaking = False  # the stage's own latest verdict
 
     @property
     def running(self) -> bool:
@@ -156,8 +160,11 @@ class EchoControl:
             if verdict.low_erle_db is not None:  # found by a sustained low ERLE
                 event["erle_db"] = verdict.low_erle_db
             self._events.local(event)
-            self._driver.echo_leaking(verdict.leaking)
+            self._stage_leaking = verdict.leaking
+            if not self._held:  # a hold keeps the guard up whatever the stage says
+                self._driver.echo_leaking(verdict.leaking)
         now = self._clock()
+        self._follow_underruns(now)
         if self._last_metrics_at is not None and now - self._last_metrics_at < METRICS_EVERY_S:
             return
         m = stage.metrics
@@ -171,6 +178,17 @@ class EchoControl:
         self._events.local({"type": "local.aec.metrics", "erle_db": m.erle_db, "delay_ms": delay,
                             "underruns": int(getattr(speaker, "underruns", 0)),
                             "overflows": int(getattr(mic, "overflows", 0))})
+
+
+    def _follow_underruns(self, now: float) -> None:
+        held = self._hold.update(int(getattr(self._devices[1], "underruns", 0)), now)
+        if held == self._held:
+            return
+        self._held = held
+        leaking = held or self._stage_leaking
+        self._events.local({"type": "local.aec.leak", "leaking": leaking,
+                            "cause": "speaker underrun" if held else "underrun hold over"})
+        self._driver.echo_leaking(leaking)
 
 
 def _is_file_or_none(spec: str | None) -> bool:
