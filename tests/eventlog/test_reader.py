@@ -10,6 +10,7 @@ import pytest
 
 from voicechat.eventlog import reader as readers
 from voicechat.eventlog.reader import LogReadError, ReadStats, read_entries
+from voicechat.eventlog.redact import needs_redaction
 from voicechat.eventlog.textscan import InlineScanner, find_objects, parse_timestamp
 
 
@@ -206,7 +207,7 @@ def test_a_line_only_the_stdlib_accepts_is_still_an_event(tmp_path: Path) -> Non
 )
 def test_lines_that_carry_audio_or_secrets_take_the_redacting_path(event: dict) -> None:
     text = json.dumps(event)
-    assert readers.needs_redaction(text, event)
+    assert needs_redaction(text, event)
 
 
 def test_an_escape_that_could_spell_a_secret_is_redacted(tmp_path: Path) -> None:

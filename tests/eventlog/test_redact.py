@@ -103,7 +103,7 @@ _JSONISH = st.recursive(
        body=st.dictionaries(_TEXT, _JSONISH, max_size=5))
 def test_the_reader_skips_redaction_only_where_redaction_changes_nothing(
         kind: str, body: dict) -> None:
-    from voicechat.eventlog.reader import needs_redaction
+    from voicechat.eventlog.redact import needs_redaction
 
     event = {**body, "type": kind}
     for text in (json.dumps(event), json.dumps(event, ensure_ascii=False),

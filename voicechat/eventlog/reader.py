@@ -31,7 +31,7 @@ from voicechat.eventlog.dialects import (
 )
 from voicechat.eventlog.entry import Entry, make_entry
 from voicechat.eventlog.record import Direction
-from voicechat.eventlog.redact import AUDIO_DELTA_TYPES, redact_event
+from voicechat.eventlog.redact import needs_redaction, redact_event
 from voicechat.eventlog.skip import Skipper, Wants
 from voicechat.eventlog.textscan import InlineScanner, parse_timestamp
 from voicechat.protocol.dialect import Dialect
@@ -105,33 +105,6 @@ def is_event(obj: Any) -> bool:
         if len(_EVENT_TYPE_SEEN) < 4096:
             _EVENT_TYPE_SEEN[kind] = known
     return known
-
-
-#: What in a raw line can make :func:`redact_event` change the event: an ``audio`` string, an
-#: audio delta's payload, or anything credential-shaped (checked lower-cased). A line with none
-#: of these, and no ``\u`` or ``\/`` escape that could spell one (``:\/\/`` decodes to ``://``),
-#: is already safe and skips the (costly) deep walk.
-_AUDIO_PAYLOAD = re.compile(r'"audio"\s*:\s*"')
-
-
-def needs_redaction(text: str, event: dict[str, Any]) -> bool:
-    """Whether ``event``, read from ``text``, may carry audio or a secret.
-
-    False positives only cost the walk; a false negative would leak, so anything unusual
-    (an escape, a credential-ish word anywhere in the line) answers yes.
-    """
-    if event.get("type") in AUDIO_DELTA_TYPES and isinstance(event.get("delta"), str):
-        return True
-    if "\\" in text and ("\\u" in text or "\\/" in text):
-        return True
-    if '"audio"' in text and _AUDIO_PAYLOAD.search(text) is not None:  # a scan is cheaper
-        return True
-    lowered = text.lower()
-    # Four of the nine words contain a "k": one scan for it spares four on most lines.
-    return (("k" in lowered and ("key" in lowered or "token" in lowered or "sk-" in lowered
-                                 or "ek_" in lowered))
-            or "secret" in lowered or "bearer" in lowered or "authorization" in lowered
-            or "password" in lowered or "://" in lowered)
 
 
 _DIRECTIONS: dict[str, Direction] = {"in": "in", "out": "out", "local": "local"}

@@ -6,6 +6,7 @@ Every event that is written to a log, shown from a foreign log, or replayed pass
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from voicechat.protocol.secrets import REDACTED, redact_text
@@ -65,3 +66,30 @@ def _redact_secret_container(value: Any) -> Any:
             for k, v in value.items()
         }
     return REDACTED
+
+
+#: What in a raw line can make :func:`redact_event` change the event: an ``audio`` string, an
+#: audio delta's payload, or anything credential-shaped (checked lower-cased). A line with none
+#: of these, and no ``\u`` or ``\/`` escape that could spell one (``:\/\/`` decodes to ``://``),
+#: is already safe and skips the (costly) deep walk.
+_AUDIO_PAYLOAD = re.compile(r'"audio"\s*:\s*"')
+
+
+def needs_redaction(text: str, event: dict[str, Any]) -> bool:
+    """Whether ``event``, read from ``text``, may carry audio or a secret.
+
+    False positives only cost the walk; a false negative would leak, so anything unusual
+    (an escape, a credential-ish word anywhere in the line) answers yes.
+    """
+    if event.get("type") in AUDIO_DELTA_TYPES and isinstance(event.get("delta"), str):
+        return True
+    if "\\" in text and ("\\u" in text or "\\/" in text):
+        return True
+    if '"audio"' in text and _AUDIO_PAYLOAD.search(text) is not None:  # a scan is cheaper
+        return True
+    lowered = text.lower()
+    # Four of the nine words contain a "k": one scan for it spares four on most lines.
+    return (("k" in lowered and ("key" in lowered or "token" in lowered or "sk-" in lowered
+                                 or "ek_" in lowered))
+            or "secret" in lowered or "bearer" in lowered or "authorization" in lowered
+            or "password" in lowered or "://" in lowered)
