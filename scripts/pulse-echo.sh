@@ -29,7 +29,7 @@ case "${1:-status}" in
     gain_db=${3:--6}
     "$0" off >/dev/null
     module=$(pactl load-module module-loopback source=speaker.monitor sink=micfeed \
-      latency_msec="$latency" source_dont_move=true sink_dont_move=true \
+      latency_msec="$latency" adjust_time=0 source_dont_move=true sink_dont_move=true \
       sink_input_properties=media.name=$TAG)
     linear=$(awk -v db="$gain_db" 'BEGIN {printf "%.4f", 10 ^ (db / 20)}')
     input=""
