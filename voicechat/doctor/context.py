@@ -8,6 +8,7 @@ client events (to point at what the client did just before a failure). All of it
 from __future__ import annotations
 
 from collections import OrderedDict, deque
+from collections.abc import Sequence
 from typing import Any
 
 from voicechat.eventlog.entry import Entry
@@ -102,6 +103,26 @@ class Context:
             self.active_response = dig(event, "response", "id")
         elif kind == "response.done":
             self.active_response = None
+
+    def update_run(self, run: Sequence[Entry]) -> None:
+        """:meth:`update` for each entry of a run (see ``Rule.feed_run``): consecutive entries
+        of one direction, ``in`` or ``out``, of types :meth:`update` reads nothing of but their
+        place (output deltas, appends), in one call."""
+        if self.first is None:
+            self.first = run[0]
+        last = self.last = run[-1]
+        if last.dir == "in":
+            self.last_in = last
+            return
+        recent_out, client_by_id = self.recent_out, self.client_by_id
+        for entry in run:
+            if entry.type != "input_audio_buffer.append":
+                recent_out.append(entry)
+            event_id = entry.event.get("event_id")
+            if isinstance(event_id, str):
+                client_by_id[event_id] = entry
+                if len(client_by_id) > _MAX_CLIENT_IDS:
+                    client_by_id.popitem(last=False)
 
     def _merge(self, update: Any) -> None:
         if not isinstance(update, dict):

@@ -13,6 +13,7 @@ from pathlib import Path
 from voicechat.doctor.context import Context
 from voicechat.doctor.model import Finding, Report
 from voicechat.doctor.rules import RULES, Rule
+from voicechat.doctor.rules.base import BULK_TYPES
 from voicechat.eventlog.dialects import DialectTracker
 from voicechat.eventlog.entry import Entry
 from voicechat.eventlog.reader import ReadStats, read_entries
@@ -69,22 +70,52 @@ class RuleEngine:
 
     def feed_all(self, entries: Iterable[Entry]) -> None:
         """:meth:`feed` for a whole file, where no one watches the counts rise: the same work
-        without the per-entry bookkeeping, in one loop with its lookups hoisted (a log has
-        hundreds of thousands of entries; each call saved per entry shows in the doctor's
-        time)."""
+        without the per-entry bookkeeping. A log is mostly runs of appends going out and
+        output deltas coming in (:data:`~voicechat.doctor.rules.base.BULK_TYPES`); such a run
+        is gathered and given to the context and to each rule that reads those types in one
+        call each (``Rule.feed_run``), and everything else entry by entry, lookups hoisted."""
         ctx = self.context
         update = ctx.update
         tracker = self._tracker
         by_type = self._by_type  # the dispatch's own table, read without a call
         rules_for = self._dispatch.rules_for
+        bulk_in, bulk_out = BULK_TYPES["in"], BULK_TYPES["out"]
+        run: list[Entry] = []
+        run_dir = ""
         for entry in entries:
+            kind = entry.type
+            direction = entry.dir
+            if (kind in bulk_in and direction == "in") or (kind in bulk_out
+                                                           and direction == "out"):
+                if direction == run_dir:
+                    run.append(entry)
+                    continue
+                if run:
+                    self._feed_run(run)
+                run = [entry]
+                run_dir = direction
+                continue
+            if run:
+                self._feed_run(run)
+                run = []
+                run_dir = ""
             ctx.dialect = tracker.server
             update(entry)
-            rules = by_type.get(entry.type)
+            rules = by_type.get(kind)
             if rules is None:
-                rules = rules_for(entry.type)
+                rules = rules_for(kind)
             for rule in rules:
                 rule.feed(entry, ctx)
+        if run:
+            self._feed_run(run)
+
+    def _feed_run(self, run: list[Entry]) -> None:
+        """One run of bulk entries (one direction) through the context and the rules."""
+        ctx = self.context
+        ctx.dialect = self._tracker.server  # read by no rule on a bulk type; kept in step
+        ctx.update_run(run)
+        for rule in self._dispatch.rules_for_run(run[0].dir):
+            rule.feed_run(run, ctx)
 
     def conclude(self) -> list[Rule]:
         """Let end-of-stream rules decide; the rules whose count rose doing so."""
@@ -138,6 +169,7 @@ class _Dispatch:
     def __init__(self, rules: list[Rule]) -> None:
         self._rules = rules
         self.by_type: dict[str, tuple[Rule, ...]] = {}
+        self._by_run: dict[str, tuple[Rule, ...]] = {}
 
     def rules_for(self, kind: str) -> tuple[Rule, ...]:
         found = self.by_type.get(kind)
@@ -145,6 +177,14 @@ class _Dispatch:
             found = tuple(rule for rule in self._rules
                           if rule.feeds_on is None or kind in rule.feeds_on)
             self.by_type[kind] = found
+        return found
+
+    def rules_for_run(self, direction: str) -> tuple[Rule, ...]:
+        """The rules that read any of the bulk types of ``direction`` (a run's), in order."""
+        found = self._by_run.get(direction)
+        if found is None:
+            wanted = {rule for kind in BULK_TYPES[direction] for rule in self.rules_for(kind)}
+            found = self._by_run[direction] = tuple(r for r in self._rules if r in wanted)
         return found
 
 

@@ -14,7 +14,7 @@ user said nothing).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
 from voicechat.doctor.context import Context
@@ -61,6 +61,25 @@ class ServerSilent(Rule):
             self.last_append = t
         elif kind == "local.transport.state":
             self._lost(entry, t, ctx)
+
+    def feed_run(self, run: Sequence[Entry], ctx: Context) -> None:
+        """:meth:`feed` on each append of ``run`` (a run of one direction: the server's last
+        event, ``ctx.last_in``, is the same for all of it), without a call per append."""
+        if run[0].dir == "in":
+            super().feed_run(run, ctx)  # an incoming run moves last_in as it goes
+            return
+        heard = ctx.last_in.t if ctx.last_in is not None else None
+        last = None
+        for entry in run:
+            t = entry.t
+            if t is None or entry.type != "input_audio_buffer.append":
+                continue
+            start = self.appends_from
+            if start is None or (heard is not None and start < heard):
+                self.appends_from = t
+            last = t
+        if last is not None:
+            self.last_append = last
 
     def _lost(self, entry: Entry, t: float, ctx: Context) -> None:
         state = str(entry.canonical.get("state") or "")

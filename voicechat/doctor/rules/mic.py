@@ -13,7 +13,7 @@ ran on for a long while).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
 from voicechat.doctor.context import Context
@@ -113,6 +113,25 @@ class MicNotResumed(Rule):
             return
         if self.end is not None and self.presence is None and self._is_presence(entry, ctx):
             self.presence = entry
+
+    def feed_run(self, run: Sequence[Entry], ctx: Context) -> None:
+        """:meth:`feed` on each of ``run`` (outgoing appends, or incoming output deltas), in
+        one call: the appends' effect is the same for one or many; a delta adds its response
+        to those that spoke."""
+        if run[0].dir == "out":
+            if self.muted is None and any(e.type == "input_audio_buffer.append" for e in run):
+                self.heard_user = True
+                self.end = self.presence = None
+            return
+        spoke = self.spoke
+        previous = None
+        for entry in run:
+            if entry.type not in _ASSISTANT_AUDIO:
+                continue
+            rid = response_id(entry)
+            if rid and rid != previous and len(spoke) < 64:
+                spoke.add(rid)
+            previous = rid
 
     def _is_user_audio(self, entry: Entry) -> bool:
         if entry.dir == "in" and entry.type in _USER_AUDIO:

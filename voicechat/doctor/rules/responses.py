@@ -9,7 +9,7 @@ evidence points at the client events around each case, because that is where the
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
 from voicechat.doctor.context import Context, dig
@@ -81,6 +81,20 @@ class ClientCancelledResponse(Rule):
             self.add(entry, f"{rid}: created {created.where()}, cancelled by the client "
                             f"{'+' + ms(gap) if gap is not None else ''} later after {deltas} "
                             f"output deltas; client events just before: {causes}")
+
+    def feed_run(self, run: Sequence[Entry], ctx: Context) -> None:
+        """:meth:`feed` on each of ``run``: incoming output deltas, counted per open response
+        in one call (outgoing runs are appends, which this rule does not read)."""
+        if run[0].dir != "in":
+            super().feed_run(run, ctx)
+            return
+        opened = self.open
+        for entry in run:
+            if entry.type in _OUTPUT_DELTAS:
+                rid = response_id(entry)
+                if rid in opened:
+                    created, deltas, outs = opened[rid]
+                    opened[rid] = (created, deltas + 1, outs)
 
     def fix(self, ctx: Context) -> str:
         lines = ["Find the code path that cancels a response it has just created:"]

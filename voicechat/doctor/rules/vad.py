@@ -8,7 +8,7 @@ dialect the server speaks.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from voicechat.doctor.context import Context, dig
@@ -186,6 +186,23 @@ class SelfInterruption(Rule):
             kind == "response.created" and not ctx.webrtc and not ctx.ours
         ):
             self._stop()
+
+    def feed_run(self, run: Sequence[Entry], ctx: Context) -> None:
+        """:meth:`feed` on each of ``run``: incoming output deltas counted against the playing
+        response in one call (outgoing runs are appends, which this rule does not read)."""
+        if run[0].dir != "in":
+            super().feed_run(run, ctx)
+            return
+        may_start = not ctx.webrtc and not ctx.ours  # neither moves during a run of deltas
+        for entry in run:
+            kind = entry.type
+            if kind not in _OUTPUT_DELTAS:
+                continue
+            rid = response_id(entry)
+            if self.playing is None and may_start and kind == "response.output_audio.delta":
+                self._start(entry, rid)
+            if self.playing is not None and (self.playing_id in (None, rid)):
+                self.deltas += 1
 
     def _soon(self, speech: Entry) -> bool:
         gap = since(self.playing, speech)
