@@ -20,23 +20,28 @@ from tests.doctor.logstrategy import lines
 from voicechat.doctor import engine
 from voicechat.doctor.rules.base import BULK_TYPES
 from voicechat.eventlog.entry import Entry
-from voicechat.eventlog.reader import ReadStats, read_entries
+from voicechat.eventlog.reader import ReadStats, read_stream
+from voicechat.eventlog.run import Run
 
 
 class _OneByOne(engine.RuleEngine):
     """The engine as the live views drive it: :meth:`feed`, one entry at a time."""
 
-    def feed_all(self, entries: Iterable[Entry]) -> None:
+    def feed_all(self, entries: Iterable[Entry | Run]) -> None:
         for entry in entries:
+            assert isinstance(entry, Entry)  # read without runs
             self.feed(entry)
 
 
-def _fed(path: Path, kind: type[engine.RuleEngine]) -> tuple[dict[str, Any], list[Any]]:
+def _fed(path: Path, one_by_one: bool) -> tuple[dict[str, Any], list[Any]]:
     """The report, and the context's and every rule's state before the end-of-log verdicts
-    (the state, not only the findings: most logs end without a finding)."""
+    (the state, not only the findings: most logs end without a finding). In runs: as
+    :func:`engine.diagnose` reads (runs gathered by the reader, and by the engine from
+    entries); else entry by entry through :meth:`RuleEngine.feed`."""
     stats = ReadStats()
-    rules = kind(stats.tracker)
-    rules.feed_all(read_entries(path, stats, wanted=rules.wants))
+    rules = _OneByOne(stats.tracker) if one_by_one else engine.RuleEngine(stats.tracker)
+    rules.feed_all(read_stream(path, stats, wanted=rules.wants,
+                               runs=None if one_by_one else BULK_TYPES))
     state = [vars(rules.context)] + [vars(rule) for rule in rules.rules]
     state = json.loads(json.dumps(state, default=_plain))  # a snapshot: conclude() moves it
     report = engine.diagnose_entries([], stats, str(path), rules).to_json()
@@ -48,7 +53,9 @@ def _plain(value: Any) -> Any:
 
 
 def _reports(path: Path) -> tuple[Any, Any]:
-    return _fed(path, engine.RuleEngine), _fed(path, _OneByOne)
+    runs = _fed(path, one_by_one=False)
+    assert runs[0] == engine.diagnose(path).to_json()
+    return runs, _fed(path, one_by_one=True)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -146,3 +153,41 @@ def test_a_server_silence_under_a_run_of_appends_is_found_either_way(tmp_path: P
     runs, by_entry = _reports(path)
     assert runs == by_entry
     assert [f["rule"] for f in runs[0]["findings"]] == ["server-silent"]
+
+
+def _flat(path: Path, runs: bool) -> tuple[list[Entry], tuple[Any, ...], int]:
+    stats = ReadStats()
+    wants = engine.RuleEngine(stats.tracker).wants
+    flat: list[Entry] = []
+    gathered = 0
+    for got in read_stream(path, stats, wanted=wants, runs=BULK_TYPES if runs else None):
+        if isinstance(got, Run):
+            gathered += 1
+            assert got.items and {e.dir for e in got.entries()} == {got.dir}
+            flat.extend(got.entries())
+        else:
+            flat.append(got)
+    return flat, (stats.lines, stats.events, stats.skipped_lines, stats.torn_last_line,
+                  stats.oversized_lines, stats.kinds, stats.tracker.server,
+                  stats.tracker.server_evidence), gathered
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_logs())
+def test_the_reader_s_runs_hold_exactly_the_entries_it_reads_one_by_one(data: bytes) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "log.jsonl"
+        path.write_bytes(data)
+        runs, runs_stats, _ = _flat(path, runs=True)
+        one, one_stats, gathered = _flat(path, runs=False)
+    assert gathered == 0
+    assert runs == one and runs_stats == one_stats
+
+
+def test_a_voicechat_log_s_appends_and_deltas_come_as_runs(tmp_path: Path) -> None:
+    """What the runs are for: in our own log the bulk arrives gathered, not entry by entry."""
+    path = tmp_path / "log.jsonl"
+    path.write_bytes((LOGS / "clean_ga_websocket.jsonl").read_bytes())
+    entries, _, gathered = _flat(path, runs=True)
+    assert gathered > 0
+    assert entries == _flat(path, runs=False)[0]

@@ -32,7 +32,7 @@ def test_any_log_reads_the_same_with_and_without_the_fast_path(text: str) -> Non
         path.write_text(text, encoding="utf-8")
         fast = _read(path)
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(reader._Builder, "record", lambda self, obj, line, text: None)
+            patch.setattr(reader.Builder, "record", lambda self, obj, line, text: None)
             assert _read(path) == fast
 
 

@@ -8,10 +8,10 @@ client events (to point at what the client did just before a failure). All of it
 from __future__ import annotations
 
 from collections import OrderedDict, deque
-from collections.abc import Sequence
 from typing import Any
 
 from voicechat.eventlog.entry import Entry
+from voicechat.eventlog.run import CANONICAL, EVENT, Run
 from voicechat.protocol.dialect import Dialect
 
 _MAX_CLIENT_IDS = 2000
@@ -104,23 +104,24 @@ class Context:
         elif kind == "response.done":
             self.active_response = None
 
-    def update_run(self, run: Sequence[Entry]) -> None:
-        """:meth:`update` for each entry of a run (see ``Rule.feed_run``): consecutive entries
+    def update_run(self, run: Run) -> None:
+        """:meth:`update` for each event of a run (see ``Rule.feed_run``): consecutive events
         of one direction, ``in`` or ``out``, of types :meth:`update` reads nothing of but their
-        place (output deltas, appends), in one call."""
+        place (output deltas, appends), in one call; an entry is built only for what it
+        keeps (the first, the last, a client event by its id)."""
         if self.first is None:
-            self.first = run[0]
-        last = self.last = run[-1]
-        if last.dir == "in":
+            self.first = run.entry(0)
+        last = self.last = run.entry(-1)
+        if run.dir == "in":
             self.last_in = last
             return
         recent_out, client_by_id = self.recent_out, self.client_by_id
-        for entry in run:
-            if entry.type != "input_audio_buffer.append":
-                recent_out.append(entry)
-            event_id = entry.event.get("event_id")
+        for position, item in enumerate(run.items):
+            if item[CANONICAL].get("type") != "input_audio_buffer.append":
+                recent_out.append(run.entry(position))
+            event_id = item[EVENT].get("event_id")
             if isinstance(event_id, str):
-                client_by_id[event_id] = entry
+                client_by_id[event_id] = run.entry(position)
                 if len(client_by_id) > _MAX_CLIENT_IDS:
                     client_by_id.popitem(last=False)
 

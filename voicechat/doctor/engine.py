@@ -16,7 +16,8 @@ from voicechat.doctor.rules import RULES, Rule
 from voicechat.doctor.rules.base import BULK_TYPES
 from voicechat.eventlog.dialects import DialectTracker
 from voicechat.eventlog.entry import Entry
-from voicechat.eventlog.reader import ReadStats, read_entries
+from voicechat.eventlog.reader import ReadStats, read_stream
+from voicechat.eventlog.run import Run
 from voicechat.eventlog.skip import Wants
 
 
@@ -68,12 +69,13 @@ class RuleEngine:
                 risen.append(rule)
         return risen
 
-    def feed_all(self, entries: Iterable[Entry]) -> None:
+    def feed_all(self, entries: Iterable[Entry | Run]) -> None:
         """:meth:`feed` for a whole file, where no one watches the counts rise: the same work
         without the per-entry bookkeeping. A log is mostly runs of appends going out and
         output deltas coming in (:data:`~voicechat.doctor.rules.base.BULK_TYPES`); such a run
-        is gathered and given to the context and to each rule that reads those types in one
-        call each (``Rule.feed_run``), and everything else entry by entry, lookups hoisted."""
+        is given to the context and to each rule that reads those types in one call each
+        (``Rule.feed_run``), as the reader gathered it (:func:`read_stream`) or gathered here
+        from entries, and everything else entry by entry, lookups hoisted."""
         ctx = self.context
         update = ctx.update
         tracker = self._tracker
@@ -82,7 +84,15 @@ class RuleEngine:
         bulk_in, bulk_out = BULK_TYPES["in"], BULK_TYPES["out"]
         run: list[Entry] = []
         run_dir = ""
+        feed_run = self._feed_run
         for entry in entries:
+            if isinstance(entry, Run):
+                if run:
+                    feed_run(Run.of_entries(run))
+                    run = []
+                    run_dir = ""
+                feed_run(entry)
+                continue
             kind = entry.type
             direction = entry.dir
             if (kind in bulk_in and direction == "in") or (kind in bulk_out
@@ -91,12 +101,12 @@ class RuleEngine:
                     run.append(entry)
                     continue
                 if run:
-                    self._feed_run(run)
+                    feed_run(Run.of_entries(run))
                 run = [entry]
                 run_dir = direction
                 continue
             if run:
-                self._feed_run(run)
+                feed_run(Run.of_entries(run))
                 run = []
                 run_dir = ""
             ctx.dialect = tracker.server
@@ -107,14 +117,14 @@ class RuleEngine:
             for rule in rules:
                 rule.feed(entry, ctx)
         if run:
-            self._feed_run(run)
+            feed_run(Run.of_entries(run))
 
-    def _feed_run(self, run: list[Entry]) -> None:
+    def _feed_run(self, run: Run) -> None:
         """One run of bulk entries (one direction) through the context and the rules."""
         ctx = self.context
         ctx.dialect = self._tracker.server  # read by no rule on a bulk type; kept in step
         ctx.update_run(run)
-        for rule in self._dispatch.rules_for_run(run[0].dir):
+        for rule in self._dispatch.rules_for_run(run.dir):
             rule.feed_run(run, ctx)
 
     def conclude(self) -> list[Rule]:
@@ -143,7 +153,7 @@ class RuleEngine:
                 if finding is not None]
 
 
-def diagnose_entries(entries: Iterable[Entry], stats: ReadStats, source: str,
+def diagnose_entries(entries: Iterable[Entry | Run], stats: ReadStats, source: str,
                      engine: RuleEngine | None = None) -> Report:
     """Feed ``entries`` (a stream) through ``engine`` (a new one by default) and build the
     report."""
@@ -194,5 +204,5 @@ def diagnose(path: Path | str) -> Report:
     engine = RuleEngine(stats.tracker)
     # Types nothing reads whole come through as stubs (tests/doctor/test_skip.py checks the
     # findings are the same either way, on the corpus and on generated logs).
-    return diagnose_entries(read_entries(path, stats, wanted=engine.wants), stats, str(path),
-                            engine)
+    stream = read_stream(path, stats, wanted=engine.wants, runs=BULK_TYPES)
+    return diagnose_entries(stream, stats, str(path), engine)

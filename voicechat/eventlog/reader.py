@@ -16,25 +16,23 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, NamedTuple
+from typing import IO, Any, cast
 
 import orjson
 
-from voicechat.eventlog.dialects import (
-    DialectTracker,
-    client_event_dialect,
-    infer_direction,
-    server_event_dialect,
-)
-from voicechat.eventlog.entry import Entry, make_entry
+from voicechat.eventlog.builder import DIRECTIONS as _DIRECTIONS
+from voicechat.eventlog.builder import EVENT_TYPE_SEEN as _EVENT_TYPE_SEEN
+from voicechat.eventlog.builder import Builder
+from voicechat.eventlog.builder import Raw as _Raw
+from voicechat.eventlog.dialects import DialectTracker
+from voicechat.eventlog.entry import Entry
 from voicechat.eventlog.record import Direction
-from voicechat.eventlog.redact import needs_redaction, redact_event
+from voicechat.eventlog.run import Run
 from voicechat.eventlog.skip import Skipper, Wants
-from voicechat.eventlog.textscan import InlineScanner, parse_timestamp
-from voicechat.protocol.dialect import Dialect
+from voicechat.eventlog.textscan import InlineScanner
 from voicechat.protocol.frames import load_json
 
 _loads = orjson.loads  # load_json's first try, called directly: once per line
@@ -90,9 +88,6 @@ class ReadStats:
         return FORMAT_NAMES[self.format]
 
 
-_EVENT_TYPE_SEEN: dict[str, bool] = {}
-
-
 def is_event(obj: Any) -> bool:
     if not isinstance(obj, dict):
         return False
@@ -105,9 +100,6 @@ def is_event(obj: Any) -> bool:
         if len(_EVENT_TYPE_SEEN) < 4096:
             _EVENT_TYPE_SEEN[kind] = known
     return known
-
-
-_DIRECTIONS: dict[str, Direction] = {"in": "in", "out": "out", "local": "local"}
 
 
 def _direction(value: Any) -> Direction | None:
@@ -123,14 +115,6 @@ def _direction(value: Any) -> Direction | None:
         if word in _OUT_WORDS:
             return "out"
     return None
-
-
-class _Raw(NamedTuple):  # a tuple: built once per line, a dataclass costs several times more
-    event: dict[str, Any]
-    dir: Direction | None
-    t: float | None
-    stamp: str | None
-    ours: bool
 
 
 def unwrap(obj: dict[str, Any]) -> _Raw | None:
@@ -172,135 +156,6 @@ def unwrap(obj: dict[str, Any]) -> _Raw | None:
     return None
 
 
-#: How :meth:`DialectTracker.canonical` treats every stub of one raw type and direction
-#: (:func:`_stub_mapping`): returns it as is; as is unless the server speaks beta; as is once
-#: the server's dialect is decided (a GA-only server type: it would decide it); or maps it.
-_OWN, _OWN_UNLESS_BETA, _OWN_ONCE_DECIDED, _MAPPED = "own", "own-unless-beta", "own-once", "map"
-
-
-def _stub_mapping(stub: dict[str, Any], direction: Direction) -> str:
-    """What :meth:`DialectTracker.canonical` does with every stub of this raw type and
-    direction, as one of :data:`_OWN` … :data:`_MAPPED`.
-
-    A stub holds its type, top-level scalars and (a client event's) audio as a size; the
-    dialect of a client event is read from its type, a ``session`` or a ``response`` object,
-    the server's from its type or a ``session`` object (``session.created``/``updated``, never
-    stubbed: the context reads them whole). So for a stub the answer follows from its type,
-    its direction and (for a server event) the dialect decided so far.
-    """
-    if direction == "local":
-        return _OWN
-    if direction == "out":
-        return _OWN if client_event_dialect(stub) is not Dialect.BETA else _MAPPED
-    own = server_event_dialect(stub)
-    if own is None:
-        return _OWN_UNLESS_BETA
-    return _OWN_ONCE_DECIDED if own is Dialect.GA else _MAPPED
-
-
-class _Builder:
-    """Turns raw finds into numbered, redacted, canonical entries with relative times."""
-
-    def __init__(self, stats: ReadStats, skipper: Skipper | None) -> None:
-        self.stats = stats
-        self.first_stamp: float | None = None
-        self.skipper = skipper
-        #: (raw type, direction) → what the dialect mapping does with a stub of it.
-        self._plain: dict[tuple[str, Direction], str] = {}
-
-    def record(self, obj: dict[str, Any], line: int, text: str) -> Entry | None:
-        """The entry for ``obj`` when it is plainly one of our records (``{"t": number,
-        "ts": str, "dir": "in"|"out"|"local", "event": {"type": …}}``), else ``None``.
-
-        The bulk of every log we write, so worth a path of its own: the same entry
-        :func:`unwrap` and :meth:`entry` build (``tests/eventlog`` compares them), without the
-        intermediate tuple and the generic wrapper search. Anything unusual (a ``type`` beside
-        the record's keys, a number-like ``t`` that is not a plain float or int, a missing
-        ``ts``, a nesting too deep to redact) goes the generic way.
-        """
-        event = obj.get("event")
-        if event.__class__ is not dict or "type" in obj:
-            return None
-        kind = event.get("type")
-        if kind.__class__ is not str or not _EVENT_TYPE_SEEN.get(kind):
-            return None  # not a string, or a type not seen before: the generic path learns it
-        direction = _DIRECTIONS.get(obj.get("dir"))  # type: ignore[arg-type]
-        t = obj.get("t")
-        stamp = obj.get("ts")
-        if direction is None or (t.__class__ is not float and t.__class__ is not int) \
-                or stamp.__class__ is not str:
-            return None
-        stats = self.stats
-        try:
-            skipper = self.skipper
-            stub = None if skipper is None else skipper.stub_of(event, kind, direction)
-            if stub is not None:
-                event = stub  # what its reader needs of it, no payload: nothing to redact
-                # A stub's canonical form depends on its type, direction and the dialect
-                # decided so far only (see _stub_mapping): most are their own.
-                plain = self._plain.get((kind, direction))
-                if plain is None:
-                    plain = self._plain[(kind, direction)] = _stub_mapping(stub, direction)
-                if plain is _OWN or (plain is _OWN_UNLESS_BETA
-                                     and stats.tracker.server is not Dialect.BETA) \
-                        or (plain is _OWN_ONCE_DECIDED and stats.tracker.server is not None):
-                    canonical = stub
-                else:
-                    canonical = stats.tracker.canonical(stub, direction)
-            else:
-                if needs_redaction(text, event):
-                    event = redact_event(event)
-                canonical = stats.tracker.canonical(event, direction)
-        except RecursionError:
-            return None  # the generic path meets it too, and skips the line as it always did
-        kinds = stats.kinds
-        kinds["voicechat"] = kinds.get("voicechat", 0) + 1
-        index = stats.events
-        stats.events = index + 1
-        return make_entry(index, line, float(t), stamp, direction, event, canonical, False)
-
-    def safe_entry(self, raw: _Raw, line: int, prefix: str | None, kind: str, *,
-                   text: str | None = None, in_array: bool = False) -> Entry | None:
-        """:meth:`entry`, or ``None`` for an event nested too deeply to walk (not a real one)."""
-        try:
-            return self.entry(raw, line, prefix, kind, text=text, in_array=in_array)
-        except RecursionError:
-            return None
-
-    def entry(self, raw: _Raw, line: int, prefix: str | None, kind: str, *,
-              text: str | None = None, in_array: bool = False) -> Entry:
-        """``text``: the line the event was read from whole, so a line that cannot carry
-        audio or a secret skips the redaction walk; ``None`` always redacts."""
-        event = raw.event
-        skipper = self.skipper
-        stub = None if skipper is None else skipper.stub_of(event, event["type"], raw.dir)
-        if stub is not None:
-            event = stub  # its reader needs no more than its type and the declared fields
-        elif text is None or needs_redaction(text, event):
-            event = redact_event(event)
-        kind_name = event["type"]
-        direction = raw.dir or infer_direction(kind_name)
-        t = raw.t
-        stamp = raw.stamp
-        if t is None:
-            parsed = parse_timestamp(stamp) if stamp else None
-            if parsed is None and prefix:
-                parsed = parse_timestamp(prefix)
-            if parsed is not None:
-                seconds, iso = parsed
-                if self.first_stamp is None:
-                    self.first_stamp = seconds
-                t = seconds - self.first_stamp
-                stamp = iso or stamp
-        stats = self.stats
-        canonical = stats.tracker.canonical(event, direction)
-        kinds = stats.kinds
-        kinds[kind] = kinds.get(kind, 0) + 1
-        index = stats.events
-        stats.events = index + 1
-        return make_entry(index, line, t, stamp, direction, event, canonical, in_array)
-
-
 def read_entries(path: Path | str, stats: ReadStats | None = None, *,
                  wanted: Callable[[str], Wants] | None = None) -> Iterator[Entry]:
     """Stream the events of ``path``; raises :class:`LogReadError` if it cannot be opened.
@@ -314,6 +169,17 @@ def read_entries(path: Path | str, stats: ReadStats | None = None, *,
     Only a caller that provably reads nothing else (the doctor) may pass it; replay, summaries
     and the observer show events whole and pass nothing.
     """
+    return cast(Iterator[Entry], read_stream(path, stats, wanted=wanted))
+
+
+def read_stream(path: Path | str, stats: ReadStats | None = None, *,
+                wanted: Callable[[str], Wants] | None = None,
+                runs: Mapping[str, frozenset[str]] | None = None) -> Iterator[Entry | Run]:
+    """:func:`read_entries`, where consecutive stubs of the raw types ``runs`` names for their
+    direction (``{"in": …, "out": …}``), each its own canonical form, may come as one
+    :class:`~voicechat.eventlog.run.Run` instead of an entry each (only with ``wanted``). The
+    doctor's way through a log: most of a log is such runs, and an entry per line costs as
+    much as decoding the line."""
     stats = stats if stats is not None else ReadStats()
     path = Path(path)
     try:
@@ -328,7 +194,7 @@ def read_entries(path: Path | str, stats: ReadStats | None = None, *,
         raise LogReadError(f"{path}: cannot open ({exc.strerror}).") from exc
     with handle:
         first = _peek(handle)
-        builder = _Builder(stats, Skipper(wanted) if wanted is not None else None)
+        builder = Builder(stats, Skipper(wanted) if wanted is not None else None, runs)
         if first == "[" and _opens_array_of_objects(handle):
             yield from _read_array(handle, stats, builder)
         else:
@@ -357,7 +223,8 @@ def _opens_array_of_objects(handle: IO[str]) -> bool:
     return not after or after[0] in "{]"
 
 
-def _read_lines(handle: IO[str], stats: ReadStats, builder: _Builder) -> Iterator[Entry]:
+def _read_lines(handle: IO[str], stats: ReadStats,
+                builder: Builder) -> Iterator[Entry | Run]:
     scanner = InlineScanner()
     record = builder.record
     readline = handle.readline
@@ -392,13 +259,21 @@ def _read_lines(handle: IO[str], stats: ReadStats, builder: _Builder) -> Iterato
                     obj = None
             if isinstance(obj, dict):
                 entry = record(obj, number, stripped)
+                if entry is True:  # gathered into a run
+                    if builder.ready is not None:
+                        yield builder.take_ready()  # the run before it, of the other direction
+                    continue
                 if entry is not None:
+                    if builder.run_dir is not None:
+                        yield builder.take_run()
                     yield entry
                     continue
                 raw = unwrap(obj)
                 entry = None if raw is None else builder.safe_entry(
                     raw, number, None, "voicechat" if raw.ours else "jsonl", text=stripped)
                 if entry is not None:
+                    if builder.run_dir is not None:
+                        yield builder.take_run()
                     yield entry
                     continue
             elif not line.endswith(("\n", "\r")):
@@ -410,14 +285,18 @@ def _read_lines(handle: IO[str], stats: ReadStats, builder: _Builder) -> Iterato
                                                                 "text")
             if entry is not None:
                 produced = True
+                if builder.run_dir is not None:
+                    yield builder.take_run()
                 yield entry
         pending = scanner.has_pending
         if not produced and not pending:
             stats.skipped_lines += 1
     stats.skipped_lines += scanner.abandoned_lines + scanner.pending_lines
+    if builder.run_dir is not None:
+        yield builder.take_run()
 
 
-def _read_array(handle: IO[str], stats: ReadStats, builder: _Builder) -> Iterator[Entry]:
+def _read_array(handle: IO[str], stats: ReadStats, builder: Builder) -> Iterator[Entry]:
     decoder = json.JSONDecoder()
     buf = handle.read(_CHUNK)
     pos = buf.index("[") + 1

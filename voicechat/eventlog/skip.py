@@ -84,6 +84,11 @@ class Skipper:
             fields = self.keeps(kind)
         if fields is None:
             return None
+        return self.stub_with(event, kind, direction, fields)
+
+    def stub_with(self, event: dict[str, Any], kind: str, direction: Direction | None,
+                  fields: frozenset[str]) -> dict[str, Any] | None:
+        """:meth:`stub_of` for a caller that already has ``keeps(kind)`` (not ``None``)."""
         stub: dict[str, Any] = {"type": event["type"]}
         if direction == "in":
             for name in fields:

@@ -8,12 +8,13 @@ playback end), never the whole log, so a 100 MB log costs what a 1 MB one does.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from voicechat.doctor.context import Context, dig
 from voicechat.doctor.model import MAX_EVIDENCE, Evidence, Finding
 from voicechat.eventlog.entry import Entry
+from voicechat.eventlog.run import CANONICAL, Run
 
 #: Rules that read server ``error`` events include this in their ``feeds_on``.
 ERRORS = frozenset({"error"})
@@ -53,22 +54,24 @@ class Rule(ABC):
     def feed(self, entry: Entry, ctx: Context) -> None:
         """Look at one entry (the context already includes it)."""
 
-    def feed_run(self, run: Sequence[Entry], ctx: Context) -> None:
-        """Look at a run of consecutive entries, all of one direction and of that direction's
+    def feed_run(self, run: Run, ctx: Context) -> None:
+        """Look at a run of consecutive events, all of one direction and of that direction's
         :data:`BULK_TYPES`, with the context already updated past the last of them: the same
         as :meth:`feed` on each one this rule feeds on, in order.
 
         Why a run: a log is mostly such runs (20 appends, 22 deltas a turn), and a rule that
-        overrides this does in one call what costs a call per entry otherwise. What may differ
+        overrides this does in one call, from the run's plain items, what costs an entry and a
+        call per event otherwise (an entry is built only for an item a rule keeps:
+        :meth:`Run.entry`). What may differ
         from feeding one by one is only the context during the run (``last``, ``last_in``,
         ``first``, the client ids): no rule reads those while it reads a bulk type, except
         ``last_in`` on an outgoing append, which an outgoing run does not move.
         ``tests/doctor/test_runs.py`` compares every report with feeding entry by entry.
         """
         feeds = self.feeds_on
-        for entry in run:
-            if feeds is None or entry.type in feeds:
-                self.feed(entry, ctx)
+        for position, item in enumerate(run.items):
+            if feeds is None or item[CANONICAL].get("type") in feeds:
+                self.feed(run.entry(position), ctx)
 
     def conclude(self, ctx: Context) -> None:  # noqa: B027 - optional hook, empty by design
         """Hook for rules that can only decide at the end of the log."""
@@ -121,5 +124,10 @@ def ms(seconds: float | None) -> str:
 
 
 def response_id(entry: Entry) -> str | None:
-    value = entry.canonical.get("response_id") or dig(entry.canonical, "response", "id")
+    return response_id_of(entry.canonical)
+
+
+def response_id_of(canonical: dict[str, Any]) -> str | None:
+    """:func:`response_id` of a canonical event (a run's item)."""
+    value = canonical.get("response_id") or dig(canonical, "response", "id")
     return value if isinstance(value, str) else None

@@ -14,12 +14,13 @@ user said nothing).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import ClassVar
 
 from voicechat.doctor.context import Context
 from voicechat.doctor.rules.base import Rule
 from voicechat.eventlog.entry import Entry
+from voicechat.eventlog.run import CANONICAL, Run, T
 
 #: This long with no server event while the client sent audio, then the link was lost.
 SILENT_S = 10.0
@@ -62,17 +63,17 @@ class ServerSilent(Rule):
         elif kind == "local.transport.state":
             self._lost(entry, t, ctx)
 
-    def feed_run(self, run: Sequence[Entry], ctx: Context) -> None:
+    def feed_run(self, run: Run, ctx: Context) -> None:
         """:meth:`feed` on each append of ``run`` (a run of one direction: the server's last
         event, ``ctx.last_in``, is the same for all of it), without a call per append."""
-        if run[0].dir == "in":
+        if run.dir == "in":
             super().feed_run(run, ctx)  # an incoming run moves last_in as it goes
             return
         heard = ctx.last_in.t if ctx.last_in is not None else None
         last = None
-        for entry in run:
-            t = entry.t
-            if t is None or entry.type != "input_audio_buffer.append":
+        for item in run.items:
+            t = item[T]
+            if t is None or item[CANONICAL].get("type") != "input_audio_buffer.append":
                 continue
             start = self.appends_from
             if start is None or (heard is not None and start < heard):

@@ -13,12 +13,13 @@ ran on for a long while).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import ClassVar
 
 from voicechat.doctor.context import Context
-from voicechat.doctor.rules.base import RESPONSE_ID, Rule, response_id, since
+from voicechat.doctor.rules.base import RESPONSE_ID, Rule, response_id, response_id_of, since
 from voicechat.eventlog.entry import Entry
+from voicechat.eventlog.run import CANONICAL, Run
 
 #: Our logs: a mic still muted this long after playback ended is stuck (settle is 0.4 s,
 #: the response.done fallback 0.6 s).
@@ -114,21 +115,23 @@ class MicNotResumed(Rule):
         if self.end is not None and self.presence is None and self._is_presence(entry, ctx):
             self.presence = entry
 
-    def feed_run(self, run: Sequence[Entry], ctx: Context) -> None:
+    def feed_run(self, run: Run, ctx: Context) -> None:
         """:meth:`feed` on each of ``run`` (outgoing appends, or incoming output deltas), in
         one call: the appends' effect is the same for one or many; a delta adds its response
         to those that spoke."""
-        if run[0].dir == "out":
-            if self.muted is None and any(e.type == "input_audio_buffer.append" for e in run):
+        if run.dir == "out":
+            if self.muted is None and any(item[CANONICAL].get("type") == "input_audio_buffer"
+                                          ".append" for item in run.items):
                 self.heard_user = True
                 self.end = self.presence = None
             return
         spoke = self.spoke
         previous = None
-        for entry in run:
-            if entry.type not in _ASSISTANT_AUDIO:
+        for item in run.items:
+            canonical = item[CANONICAL]
+            if canonical.get("type") not in _ASSISTANT_AUDIO:
                 continue
-            rid = response_id(entry)
+            rid = response_id_of(canonical)
             if rid and rid != previous and len(spoke) < 64:
                 spoke.add(rid)
             previous = rid

@@ -9,7 +9,7 @@ evidence points at the client events around each case, because that is where the
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import ClassVar
 
 from voicechat.doctor.context import Context, dig
@@ -20,10 +20,12 @@ from voicechat.doctor.rules.base import (
     error_of,
     ms,
     response_id,
+    response_id_of,
     since,
 )
 from voicechat.eventlog.dialects import CLIENT_EVENTS
 from voicechat.eventlog.entry import Entry
+from voicechat.eventlog.run import CANONICAL, Run
 
 #: A client cancel this soon after response.created (or before any output) was not a barge-in.
 EARLY_CANCEL_S = 1.0
@@ -82,16 +84,17 @@ class ClientCancelledResponse(Rule):
                             f"{'+' + ms(gap) if gap is not None else ''} later after {deltas} "
                             f"output deltas; client events just before: {causes}")
 
-    def feed_run(self, run: Sequence[Entry], ctx: Context) -> None:
+    def feed_run(self, run: Run, ctx: Context) -> None:
         """:meth:`feed` on each of ``run``: incoming output deltas, counted per open response
         in one call (outgoing runs are appends, which this rule does not read)."""
-        if run[0].dir != "in":
+        if run.dir != "in":
             super().feed_run(run, ctx)
             return
         opened = self.open
-        for entry in run:
-            if entry.type in _OUTPUT_DELTAS:
-                rid = response_id(entry)
+        for item in run.items:
+            canonical = item[CANONICAL]
+            if canonical.get("type") in _OUTPUT_DELTAS:
+                rid = response_id_of(canonical)
                 if rid in opened:
                     created, deltas, outs = opened[rid]
                     opened[rid] = (created, deltas + 1, outs)

@@ -8,12 +8,13 @@ dialect the server speaks.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from voicechat.doctor.context import Context, dig
-from voicechat.doctor.rules.base import RESPONSE_ID, Rule, ms, response_id, since
+from voicechat.doctor.rules.base import RESPONSE_ID, Rule, ms, response_id, response_id_of, since
 from voicechat.eventlog.entry import Entry
+from voicechat.eventlog.run import CANONICAL, Run
 from voicechat.protocol.dialect import Dialect
 from voicechat.protocol.session_audio import (
     DEFAULT_PREFIX_PADDING_MS,
@@ -187,20 +188,21 @@ class SelfInterruption(Rule):
         ):
             self._stop()
 
-    def feed_run(self, run: Sequence[Entry], ctx: Context) -> None:
+    def feed_run(self, run: Run, ctx: Context) -> None:
         """:meth:`feed` on each of ``run``: incoming output deltas counted against the playing
         response in one call (outgoing runs are appends, which this rule does not read)."""
-        if run[0].dir != "in":
+        if run.dir != "in":
             super().feed_run(run, ctx)
             return
         may_start = not ctx.webrtc and not ctx.ours  # neither moves during a run of deltas
-        for entry in run:
-            kind = entry.type
+        for position, item in enumerate(run.items):
+            canonical = item[CANONICAL]
+            kind = canonical.get("type")
             if kind not in _OUTPUT_DELTAS:
                 continue
-            rid = response_id(entry)
+            rid = response_id_of(canonical)
             if self.playing is None and may_start and kind == "response.output_audio.delta":
-                self._start(entry, rid)
+                self._start(run.entry(position), rid)
             if self.playing is not None and (self.playing_id in (None, rid)):
                 self.deltas += 1
 

@@ -1,0 +1,234 @@
+"""Turns what the reader finds into numbered, redacted, canonical entries (or runs of them).
+
+Split from :mod:`voicechat.eventlog.reader` (which finds events in a file's lines) because the
+building has a hot path of its own: :meth:`Builder.record`, our own record, the bulk of every
+log we write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+
+from voicechat.eventlog.dialects import client_event_dialect, infer_direction, server_event_dialect
+from voicechat.eventlog.entry import Entry, make_entry
+from voicechat.eventlog.record import Direction
+from voicechat.eventlog.redact import needs_redaction, redact_event
+from voicechat.eventlog.run import Item, Run
+from voicechat.eventlog.skip import Skipper
+from voicechat.eventlog.textscan import parse_timestamp
+from voicechat.protocol.dialect import Dialect
+
+if TYPE_CHECKING:
+    from voicechat.eventlog.reader import ReadStats
+
+#: Event types already matched against the reader's pattern (``is_event``): a log has a few
+#: dozen, each matched once.
+EVENT_TYPE_SEEN: dict[str, bool] = {}
+DIRECTIONS: dict[str, Direction] = {"in": "in", "out": "out", "local": "local"}
+
+
+class Raw(NamedTuple):  # a tuple: built once per line, a dataclass costs several times more
+    event: dict[str, Any]
+    dir: Direction | None
+    t: float | None
+    stamp: str | None
+    ours: bool
+
+
+#: How :meth:`DialectTracker.canonical` treats every stub of one raw type and direction
+#: (:func:`_stub_mapping`): returns it as is; as is unless the server speaks beta; as is once
+#: the server's dialect is decided (a GA-only server type: it would decide it); or maps it.
+_OWN, _OWN_UNLESS_BETA, _OWN_ONCE_DECIDED, _MAPPED = "own", "own-unless-beta", "own-once", "map"
+
+
+def _stub_mapping(stub: dict[str, Any], direction: Direction) -> str:
+    """What :meth:`DialectTracker.canonical` does with every stub of this raw type and
+    direction, as one of :data:`_OWN` … :data:`_MAPPED`.
+
+    A stub holds its type, top-level scalars and (a client event's) audio as a size; the
+    dialect of a client event is read from its type, a ``session`` or a ``response`` object,
+    the server's from its type or a ``session`` object (``session.created``/``updated``, never
+    stubbed: the context reads them whole). So for a stub the answer follows from its type,
+    its direction and (for a server event) the dialect decided so far.
+    """
+    if direction == "local":
+        return _OWN
+    if direction == "out":
+        return _OWN if client_event_dialect(stub) is not Dialect.BETA else _MAPPED
+    own = server_event_dialect(stub)
+    if own is None:
+        return _OWN_UNLESS_BETA
+    return _OWN_ONCE_DECIDED if own is Dialect.GA else _MAPPED
+
+
+#: What :meth:`Builder.record` knows of one raw type in one direction, worked out once: the
+#: direction, the fields a stub keeps (``None``: read it whole), what the dialect mapping does
+#: with such a stub (:func:`_stub_mapping`), and whether it may join a run.
+class _Plan(NamedTuple):
+    direction: Direction
+    keeps: frozenset[str] | None
+    mapping: str
+    bulk: bool
+
+
+class Builder:
+    """Turns raw finds into numbered, redacted, canonical entries with relative times.
+
+    ``runs``: the raw types per direction that :meth:`record` may gather into a :class:`Run`
+    instead of building an entry each (``None``: never). A gathered event is one whose stub is
+    its own canonical form, so a run item is exactly the entry's content.
+    """
+
+    def __init__(self, stats: ReadStats, skipper: Skipper | None,
+                 runs: Mapping[str, frozenset[str]] | None = None) -> None:
+        self.stats = stats
+        self.first_stamp: float | None = None
+        self.skipper = skipper
+        self._runs = runs if skipper is not None else None  # only stubs are gathered
+        #: raw type → raw direction → its plan.
+        self._plans: dict[str, dict[str, _Plan]] = {}
+        #: The run being gathered (its direction and items): see :meth:`take_run`.
+        self.run_dir: Direction | None = None
+        self.run_items: list[Item] = []
+        #: A finished run the caller must hand on before anything else (a new run began).
+        self.ready: Run | None = None
+
+    def _plan(self, kind: str, raw_dir: str) -> _Plan | None:
+        if not EVENT_TYPE_SEEN.get(kind):
+            return None  # a type not seen before: the generic path learns it
+        direction = DIRECTIONS.get(raw_dir)
+        if direction is None:
+            return None
+        keeps = None if self.skipper is None else self.skipper.keeps(kind)
+        # A stub holds no session or response object, so what the mapping does with it
+        # follows from its type and direction (see _stub_mapping).
+        mapping = _stub_mapping({"type": kind}, direction) if keeps is not None else _MAPPED
+        runs = self._runs
+        bulk = runs is not None and keeps is not None and kind in runs.get(direction, ())
+        plan = _Plan(direction, keeps, mapping, bulk)
+        if len(self._plans) < 4096:
+            self._plans.setdefault(kind, {})[raw_dir] = plan
+        return plan
+
+    def take_run(self) -> Run:
+        """The run gathered so far, handed on; the next starts empty."""
+        assert self.run_dir is not None
+        run = Run(self.run_dir, self.run_items)
+        self.run_dir = None
+        self.run_items = []
+        return run
+
+    def take_ready(self) -> Run:
+        """The finished run :meth:`record` set aside when a run of the other direction began."""
+        ready = self.ready
+        assert ready is not None
+        self.ready = None
+        return ready
+
+    def record(self, obj: dict[str, Any], line: int, text: str) -> Entry | Literal[True] | None:
+        """The entry for ``obj`` when it is plainly one of our records (``{"t": number,
+        "ts": str, "dir": "in"|"out"|"local", "event": {"type": …}}``), ``True`` when it went
+        into the run being gathered instead (:meth:`take_run`), else ``None``.
+
+        The bulk of every log we write, so worth a path of its own: the same entry
+        :func:`unwrap` and :meth:`entry` build (``tests/eventlog`` compares them), without the
+        intermediate tuple and the generic wrapper search. Anything unusual (a ``type`` beside
+        the record's keys, a number-like ``t`` that is not a plain float or int, a missing
+        ``ts``, a ``dir`` that is not one of ours, a nesting too deep to redact) goes the
+        generic way.
+        """
+        event = obj.get("event")
+        if event.__class__ is not dict or "type" in obj:
+            return None
+        kind = event.get("type")
+        raw_dir = obj.get("dir")
+        if kind.__class__ is not str or raw_dir.__class__ is not str:
+            return None
+        by_dir = self._plans.get(kind)
+        plan = by_dir.get(raw_dir) if by_dir is not None else None
+        if plan is None:
+            plan = self._plan(kind, raw_dir)
+            if plan is None:
+                return None
+        t = obj.get("t")
+        stamp = obj.get("ts")
+        if (t.__class__ is not float and t.__class__ is not int) or stamp.__class__ is not str:
+            return None
+        direction = plan.direction
+        stats = self.stats
+        try:
+            stub = None if plan.keeps is None else \
+                self.skipper.stub_with(event, kind, direction, plan.keeps)  # type: ignore[union-attr]
+            if stub is not None:
+                event = stub  # what its reader needs of it, no payload: nothing to redact
+                # A stub's canonical form depends on its type, direction and the dialect
+                # decided so far only (see _stub_mapping): most are their own.
+                mapping = plan.mapping
+                if mapping is _OWN or (mapping is _OWN_UNLESS_BETA
+                                       and stats.tracker.server is not Dialect.BETA) \
+                        or (mapping is _OWN_ONCE_DECIDED and stats.tracker.server is not None):
+                    canonical = stub
+                else:
+                    canonical = stats.tracker.canonical(stub, direction)
+            else:
+                if needs_redaction(text, event):
+                    event = redact_event(event)
+                canonical = stats.tracker.canonical(event, direction)
+        except RecursionError:
+            return None  # the generic path meets it too, and skips the line as it always did
+        kinds = stats.kinds
+        kinds["voicechat"] = kinds.get("voicechat", 0) + 1
+        index = stats.events
+        stats.events = index + 1
+        if plan.bulk and canonical is stub:
+            if direction != self.run_dir:
+                if self.run_dir is not None:
+                    self.ready = self.take_run()  # the caller hands it on before this one
+                self.run_dir = direction
+            self.run_items.append((index, line, float(t), stamp, stub, stub))
+            return True
+        return make_entry(index, line, float(t), stamp, direction, event, canonical, False)
+
+    def safe_entry(self, raw: Raw, line: int, prefix: str | None, kind: str, *,
+                   text: str | None = None, in_array: bool = False) -> Entry | None:
+        """:meth:`entry`, or ``None`` for an event nested too deeply to walk (not a real one)."""
+        try:
+            return self.entry(raw, line, prefix, kind, text=text, in_array=in_array)
+        except RecursionError:
+            return None
+
+    def entry(self, raw: Raw, line: int, prefix: str | None, kind: str, *,
+              text: str | None = None, in_array: bool = False) -> Entry:
+        """``text``: the line the event was read from whole, so a line that cannot carry
+        audio or a secret skips the redaction walk; ``None`` always redacts."""
+        event = raw.event
+        skipper = self.skipper
+        stub = None if skipper is None else skipper.stub_of(event, event["type"], raw.dir)
+        if stub is not None:
+            event = stub  # its reader needs no more than its type and the declared fields
+        elif text is None or needs_redaction(text, event):
+            event = redact_event(event)
+        kind_name = event["type"]
+        direction = raw.dir or infer_direction(kind_name)
+        t = raw.t
+        stamp = raw.stamp
+        if t is None:
+            parsed = parse_timestamp(stamp) if stamp else None
+            if parsed is None and prefix:
+                parsed = parse_timestamp(prefix)
+            if parsed is not None:
+                seconds, iso = parsed
+                if self.first_stamp is None:
+                    self.first_stamp = seconds
+                t = seconds - self.first_stamp
+                stamp = iso or stamp
+        stats = self.stats
+        canonical = stats.tracker.canonical(event, direction)
+        kinds = stats.kinds
+        kinds[kind] = kinds.get(kind, 0) + 1
+        index = stats.events
+        stats.events = index + 1
+        return make_entry(index, line, t, stamp, direction, event, canonical, in_array)
+
+
