@@ -8,10 +8,11 @@ with :class:`Recorder`, and the doctor, replay and the tests read any log format
 from __future__ import annotations
 
 from voicechat.eventlog.entry import Entry
-from voicechat.eventlog.reader import FORMAT_NAMES, LogReadError, ReadStats, read_entries
+from voicechat.eventlog.reader import LogReadError, read_entries
 from voicechat.eventlog.record import Direction, LogRecord
 from voicechat.eventlog.recorder import Recorder, RecordError, utc_timestamp
 from voicechat.eventlog.redact import redact_event
+from voicechat.eventlog.stats import FORMAT_NAMES, ReadStats
 
 __all__ = [
     "FORMAT_NAMES",

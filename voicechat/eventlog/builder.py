@@ -8,7 +8,7 @@ log we write.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from voicechat.eventlog.dialects import client_event_dialect, infer_direction, server_event_dialect
 from voicechat.eventlog.entry import Entry, make_entry
@@ -16,11 +16,9 @@ from voicechat.eventlog.record import Direction
 from voicechat.eventlog.redact import needs_redaction, redact_event
 from voicechat.eventlog.run import Item, Run
 from voicechat.eventlog.skip import Skipper
+from voicechat.eventlog.stats import ReadStats
 from voicechat.eventlog.textscan import parse_timestamp
 from voicechat.protocol.dialect import Dialect
-
-if TYPE_CHECKING:
-    from voicechat.eventlog.reader import ReadStats
 
 #: Event types already matched against the reader's pattern (``is_event``): a log has a few
 #: dozen, each matched once.

@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -27,11 +26,11 @@ from voicechat.eventlog.builder import DIRECTIONS as _DIRECTIONS
 from voicechat.eventlog.builder import EVENT_TYPE_SEEN as _EVENT_TYPE_SEEN
 from voicechat.eventlog.builder import Builder
 from voicechat.eventlog.builder import Raw as _Raw
-from voicechat.eventlog.dialects import DialectTracker
 from voicechat.eventlog.entry import Entry
 from voicechat.eventlog.record import Direction
 from voicechat.eventlog.run import Run
 from voicechat.eventlog.skip import Skipper, Wants
+from voicechat.eventlog.stats import ReadStats
 from voicechat.eventlog.textscan import InlineScanner
 from voicechat.protocol.frames import load_json
 
@@ -51,41 +50,9 @@ _CHUNK = 1 << 20
 #: big (audio travels in chunks of a few KB), and a 200 MB one-line file must not cost 1 GB.
 MAX_LINE_CHARS = 16 << 20
 
-FORMAT_NAMES = {
-    "voicechat": "voicechat JSONL event log",
-    "jsonl": "JSONL of events",
-    "json-array": "JSON array of events",
-    "text": "text log with inline events",
-    "empty": "no events found",
-}
-
-
 class LogReadError(Exception):
     """The input cannot be read at all (missing, a directory, permission denied)."""
 
-
-@dataclass
-class ReadStats:
-    """Counts for the report: how much of the file was events and how much was skipped."""
-
-    lines: int = 0
-    events: int = 0
-    skipped_lines: int = 0
-    torn_last_line: bool = False
-    #: Lines longer than :data:`MAX_LINE_CHARS`, skipped unread (also counted in skipped_lines).
-    oversized_lines: int = 0
-    kinds: dict[str, int] = field(default_factory=dict)
-    tracker: DialectTracker = field(default_factory=DialectTracker)
-
-    @property
-    def format(self) -> str:
-        if not self.kinds:
-            return "empty"
-        return max(self.kinds.items(), key=lambda kv: kv[1])[0]
-
-    @property
-    def format_name(self) -> str:
-        return FORMAT_NAMES[self.format]
 
 
 def is_event(obj: Any) -> bool:
