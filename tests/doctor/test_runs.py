@@ -110,15 +110,43 @@ def _burst(draw: st.DrawFn, t: float) -> list[bytes]:
 
 
 @st.composite
+def _anchor(draw: st.DrawFn, t: float) -> bytes:
+    """An event the bulk's readers key on: responses opening and closing, playback starting
+    and stopping, the mic muted, speech, the link lost."""
+    rid = draw(st.sampled_from(["resp_1", "resp_2"]))
+    event, direction = draw(st.sampled_from([
+        ({"type": "response.created", "response": {"id": rid}}, "in"),
+        ({"type": "response.done", "response": {"id": rid, "status": "completed"}}, "in"),
+        ({"type": "response.done", "response": {"id": rid, "status": "cancelled",
+                                                "status_details": {"reason": "client_cancelled"}}},
+         "in"),
+        ({"type": "output_audio_buffer.started", "response_id": rid}, "in"),
+        ({"type": "output_audio_buffer.stopped", "response_id": rid}, "in"),
+        ({"type": "input_audio_buffer.speech_started", "item_id": "item_1"}, "in"),
+        ({"type": "response.cancel"}, "out"),
+        ({"type": "local.mic.muted", "reason": "playback"}, "local"),
+        ({"type": "local.mic.unmuted"}, "local"),
+        ({"type": "local.playback.started"}, "local"),
+        ({"type": "local.playback.drained"}, "local"),
+        ({"type": "local.transport.state", "state": "failed", "detail": "ice"}, "local"),
+    ]))
+    return json.dumps({"t": t, "ts": "2026-11-21T10:00:00.000Z", "dir": direction,
+                       "event": event}, separators=(",", ":")).encode()
+
+
+@st.composite
 def _logs(draw: st.DrawFn) -> bytes:
     """A log of bursts of bulk events between other lines (of any shape) and hostile ones."""
     out: list[bytes] = []
     t = 0.0
     for _ in range(draw(st.integers(0, 25))):
         t += draw(st.sampled_from([0.0, 0.5, 3.0, 12.0]))
-        pick = draw(st.sampled_from(["burst"] * 4 + ["line"] * 3 + ["hostile"]))
+        pick = draw(st.sampled_from(["burst"] * 4 + ["anchor"] * 3 + ["line"] * 2
+                                    + ["hostile"]))
         if pick == "burst":
             out.extend(draw(_burst(t)))
+        elif pick == "anchor":
+            out.append(draw(_anchor(round(t, 3))))
         elif pick == "line":
             out.append(draw(lines(round(t, 3))).encode())
         else:

@@ -131,7 +131,9 @@ class MicNotResumed(Rule):
             canonical = item[CANONICAL]
             if canonical.get("type") not in _ASSISTANT_AUDIO:
                 continue
-            rid = response_id_of(canonical)
+            rid = canonical.get("response_id")
+            if rid.__class__ is not str or not rid:
+                rid = response_id_of(canonical)
             if rid and rid != previous and len(spoke) < 64:
                 spoke.add(rid)
             previous = rid

@@ -91,10 +91,14 @@ class ClientCancelledResponse(Rule):
             super().feed_run(run, ctx)
             return
         opened = self.open
+        if not opened:
+            return  # no response open: no delta here counts
         for item in run.items:
             canonical = item[CANONICAL]
             if canonical.get("type") in _OUTPUT_DELTAS:
-                rid = response_id_of(canonical)
+                rid = canonical.get("response_id")
+                if rid.__class__ is not str or not rid:
+                    rid = response_id_of(canonical)
                 if rid in opened:
                     created, deltas, outs = opened[rid]
                     opened[rid] = (created, deltas + 1, outs)

@@ -194,17 +194,35 @@ class SelfInterruption(Rule):
         if run.dir != "in":
             super().feed_run(run, ctx)
             return
-        may_start = not ctx.webrtc and not ctx.ours  # neither moves during a run of deltas
-        for position, item in enumerate(run.items):
-            canonical = item[CANONICAL]
-            kind = canonical.get("type")
-            if kind not in _OUTPUT_DELTAS:
+        items = run.items
+        start = 0
+        if self.playing is None:
+            if ctx.webrtc or ctx.ours:  # neither moves during a run of deltas
+                return  # nothing plays, and no delta here may start playback
+            for start, item in enumerate(items):
+                canonical = item[CANONICAL]
+                if canonical.get("type") == "response.output_audio.delta":
+                    self._start(run.entry(start), response_id_of(canonical))
+                    break
+            else:
+                return
+        # Playback is on from ``start`` to the end of the run (only a non-delta stops it): count
+        # the deltas of the playing response (of any, when it is not known).
+        playing_id = self.playing_id
+        deltas = 0
+        for k in range(start, len(items)):
+            canonical = items[k][CANONICAL]
+            if canonical.get("type") not in _OUTPUT_DELTAS:
                 continue
-            rid = response_id_of(canonical)
-            if self.playing is None and may_start and kind == "response.output_audio.delta":
-                self._start(run.entry(position), rid)
-            if self.playing is not None and (self.playing_id in (None, rid)):
-                self.deltas += 1
+            if playing_id is None:
+                deltas += 1
+                continue
+            rid = canonical.get("response_id")
+            if rid.__class__ is not str or not rid:
+                rid = response_id_of(canonical)
+            if rid == playing_id:
+                deltas += 1
+        self.deltas += deltas
 
     def _soon(self, speech: Entry) -> bool:
         gap = since(self.playing, speech)
