@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from voicechat.eventlog import lines
 from voicechat.eventlog import reader as readers
 from voicechat.eventlog.reader import LogReadError, ReadStats, read_entries
 from voicechat.eventlog.redact import needs_redaction
@@ -294,7 +295,7 @@ def test_text_that_is_neither_json_nor_a_literal_is_not_an_object() -> None:
 
 def test_a_line_over_the_limit_is_skipped_unread_and_counted(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(readers, "MAX_LINE_CHARS", 1000)
+    monkeypatch.setattr(lines, "MAX_LINE_CHARS", 1000)
     path = tmp_path / "giant.jsonl"
     path.write_text('{"type":"response.output_text.delta","delta":"' + "x" * 5000 + '"}\n'
                     '{"type":"response.done","response":{"id":"resp_1"}}\n')

@@ -124,7 +124,8 @@ class Builder:
         self.ready = None
         return ready
 
-    def record(self, obj: dict[str, Any], line: int, text: str) -> Entry | Literal[True] | None:
+    def record(self, obj: dict[str, Any], line: int,
+               text: str | bytes) -> Entry | Literal[True] | None:
         """The entry for ``obj`` when it is plainly one of our records (``{"t": number,
         "ts": str, "dir": "in"|"out"|"local", "event": {"type": …}}``), ``True`` when it went
         into the run being gathered instead (:meth:`take_run`), else ``None``.
@@ -134,7 +135,7 @@ class Builder:
         intermediate tuple and the generic wrapper search. Anything unusual (a ``type`` beside
         the record's keys, a number-like ``t`` that is not a plain float or int, a missing
         ``ts``, a ``dir`` that is not one of ours, a nesting too deep to redact) goes the
-        generic way.
+        generic way. ``text``: the line, stripped (its bytes, when it was read as bytes).
         """
         event = obj.get("event")
         if event.__class__ is not dict or "type" in obj:
@@ -170,7 +171,7 @@ class Builder:
                 else:
                     canonical = stats.tracker.canonical(stub, direction)
             else:
-                if needs_redaction(text, event):
+                if needs_redaction(text if isinstance(text, str) else text.decode(), event):
                     event = redact_event(event)
                 canonical = stats.tracker.canonical(event, direction)
         except RecursionError:

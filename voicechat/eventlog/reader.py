@@ -15,112 +15,22 @@ secrets from a foreign log never reach a report or the replay UI.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, cast
 
-import orjson
-
-from voicechat.eventlog.builder import DIRECTIONS as _DIRECTIONS
-from voicechat.eventlog.builder import EVENT_TYPE_SEEN as _EVENT_TYPE_SEEN
 from voicechat.eventlog.builder import Builder
-from voicechat.eventlog.builder import Raw as _Raw
 from voicechat.eventlog.entry import Entry
-from voicechat.eventlog.record import Direction
+from voicechat.eventlog.lines import read_lines
 from voicechat.eventlog.run import Run
 from voicechat.eventlog.skip import Skipper, Wants
 from voicechat.eventlog.stats import ReadStats
-from voicechat.eventlog.textscan import InlineScanner
-from voicechat.protocol.frames import load_json
+from voicechat.eventlog.unwrap import unwrap
 
-_loads = orjson.loads  # load_json's first try, called directly: once per line
-
-_EVENT_TYPE = re.compile(
-    r"^(?:error|(?:session|transcription_session|input_audio_buffer|output_audio_buffer"
-    r"|conversation|response|rate_limits|local|mcp_list_tools)\.[a-z_.]+)$"
-)
-_WRAPPER_KEYS = ("event", "data", "message", "payload", "msg", "body")
-_IN_WORDS = frozenset({"in", "recv", "received", "receive", "incoming", "server",
-                       "server_to_client", "s2c", "rx", "inbound"})
-_OUT_WORDS = frozenset({"out", "send", "sent", "outgoing", "client", "client_to_server", "c2s",
-                        "tx", "outbound"})
 _CHUNK = 1 << 20
-#: A line longer than this is skipped without being held in memory: no Realtime event is that
-#: big (audio travels in chunks of a few KB), and a 200 MB one-line file must not cost 1 GB.
-MAX_LINE_CHARS = 16 << 20
 
 class LogReadError(Exception):
     """The input cannot be read at all (missing, a directory, permission denied)."""
-
-
-
-def is_event(obj: Any) -> bool:
-    if not isinstance(obj, dict):
-        return False
-    kind = obj.get("type")
-    if not isinstance(kind, str):
-        return False
-    known = _EVENT_TYPE_SEEN.get(kind)
-    if known is None:  # a log has a few dozen types: match each once, not once per line
-        known = bool(_EVENT_TYPE.match(kind))
-        if len(_EVENT_TYPE_SEEN) < 4096:
-            _EVENT_TYPE_SEEN[kind] = known
-    return known
-
-
-def _direction(value: Any) -> Direction | None:
-    exact = _DIRECTIONS.get(value) if isinstance(value, str) else None
-    if exact is not None:
-        return exact
-    if isinstance(value, str):
-        word = value.strip().lower()
-        if word == "local":
-            return "local"
-        if word in _IN_WORDS:
-            return "in"
-        if word in _OUT_WORDS:
-            return "out"
-    return None
-
-
-def unwrap(obj: dict[str, Any]) -> _Raw | None:
-    """A bare event, our log record, or another logger's wrapper → the event and its metadata."""
-    if "type" in obj and is_event(obj):
-        return _Raw(obj, None, None, None, False)
-    inner = obj.get("event")
-    if isinstance(inner, dict) and is_event(inner):
-        # Our own record, the common case: what the loop below finds first, found directly.
-        direction = _direction(obj["dir"] if "dir" in obj else obj.get("direction"))
-        t = obj.get("t")
-        stamp = obj.get("ts")
-        if not isinstance(stamp, str):
-            stamp = next((obj[k] for k in ("timestamp", "time") if isinstance(obj.get(k), str)),
-                         None)
-        number = isinstance(t, int | float)
-        return _Raw(inner, direction, float(t) if isinstance(t, int | float) else None, stamp,
-                    number and "dir" in obj)
-    for key in _WRAPPER_KEYS:
-        inner = obj.get(key)
-        if inner is None:
-            continue
-        if isinstance(inner, str) and inner.lstrip().startswith("{"):
-            try:
-                inner = json.loads(inner)
-            except ValueError:
-                continue
-        if is_event(inner):
-            direction = _direction(obj.get("dir", obj.get("direction")))
-            t = obj.get("t")
-            stamp = obj.get("ts")
-            if not isinstance(stamp, str):
-                stamp = next((obj[k] for k in ("timestamp", "time") if isinstance(obj.get(k), str)),
-                             None)
-            ours = key == "event" and "dir" in obj and isinstance(t, int | float)
-            assert isinstance(inner, dict)  # is_event checked it
-            return _Raw(inner, direction, float(t) if isinstance(t, int | float) else None, stamp,
-                        ours)
-    return None
 
 
 def read_entries(path: Path | str, stats: ReadStats | None = None, *,
@@ -165,7 +75,7 @@ def read_stream(path: Path | str, stats: ReadStats | None = None, *,
         if first == "[" and _opens_array_of_objects(handle):
             yield from _read_array(handle, stats, builder)
         else:
-            yield from _read_lines(handle, stats, builder)
+            yield from read_lines(handle, stats, builder)
 
 
 def _peek(handle: IO[str]) -> str:
@@ -188,79 +98,6 @@ def _opens_array_of_objects(handle: IO[str]) -> bool:
     handle.seek(0)
     after = head[head.index("[") + 1:].lstrip()
     return not after or after[0] in "{]"
-
-
-def _read_lines(handle: IO[str], stats: ReadStats,
-                builder: Builder) -> Iterator[Entry | Run]:
-    scanner = InlineScanner()
-    record = builder.record
-    readline = handle.readline
-    pending = False  # scanner.has_pending, which only its feed below changes
-    number = 0
-    # The lines are read here, not by a generator of their own: one layer less per line.
-    while True:
-        line = readline(MAX_LINE_CHARS)
-        if not line:
-            break
-        number += 1
-        stats.lines = number
-        if len(line) == MAX_LINE_CHARS and not line.endswith("\n"):
-            # A line over MAX_LINE_CHARS is read past in chunks, counted, never held whole.
-            while True:
-                rest = readline(_CHUNK)
-                if not rest or rest.endswith("\n"):
-                    break
-            stats.oversized_lines += 1
-            stats.skipped_lines += 1
-            continue
-        stripped = line.strip()
-        if not stripped:
-            continue
-        if stripped[0] == "{" and not pending:
-            try:
-                obj = _loads(stripped)
-            except ValueError:  # orjson's error is one; the stdlib may still take the line
-                try:
-                    obj = load_json(stripped)
-                except ValueError:
-                    obj = None
-            if isinstance(obj, dict):
-                entry = record(obj, number, stripped)
-                if entry is True:  # gathered into a run
-                    if builder.ready is not None:
-                        yield builder.take_ready()  # the run before it, of the other direction
-                    continue
-                if entry is not None:
-                    if builder.run_dir is not None:
-                        yield builder.take_run()
-                    yield entry
-                    continue
-                raw = unwrap(obj)
-                entry = None if raw is None else builder.safe_entry(
-                    raw, number, None, "voicechat" if raw.ours else "jsonl", text=stripped)
-                if entry is not None:
-                    if builder.run_dir is not None:
-                        yield builder.take_run()
-                    yield entry
-                    continue
-            elif not line.endswith(("\n", "\r")):
-                stats.torn_last_line = True  # killed mid-write: the last line is incomplete
-        produced = False
-        for found in scanner.feed(line, number):
-            raw = unwrap(found.obj)
-            entry = None if raw is None else builder.safe_entry(raw, found.line, found.prefix,
-                                                                "text")
-            if entry is not None:
-                produced = True
-                if builder.run_dir is not None:
-                    yield builder.take_run()
-                yield entry
-        pending = scanner.has_pending
-        if not produced and not pending:
-            stats.skipped_lines += 1
-    stats.skipped_lines += scanner.abandoned_lines + scanner.pending_lines
-    if builder.run_dir is not None:
-        yield builder.take_run()
 
 
 def _read_array(handle: IO[str], stats: ReadStats, builder: Builder) -> Iterator[Entry]:

@@ -1,0 +1,195 @@
+"""Reading a line-based log (JSONL or text with events inline), line by line, as bytes.
+
+The reader used to read every line as text; most lines of a log are one JSON object each, and
+orjson reads those faster from the file's bytes (a ``str`` must be encoded back to UTF-8 for it
+first), as ``readline`` is faster on bytes. So lines are read as bytes while that gives exactly
+what text reading gives, and as text from the first line where it might not:
+
+- text reading (``newline=""``) ends a line at ``\\n``, ``\\r\\n`` or a lone ``\\r``; bytes
+  reading only at ``\\n``. A line with a ``\\r`` anywhere but just before its ``\\n`` hands over.
+- the length cap counts characters (:data:`MAX_LINE_CHARS`); a line that reaches that many
+  bytes hands over, and the text reader counts it as it always did.
+- a line that is not one JSON object starting with ``{`` after ASCII whitespace, or whose bytes
+  orjson refuses (invalid UTF-8, Unicode whitespace around it, NaN …), is decoded as text
+  reading decodes it (UTF-8, errors replaced: ``\\n`` never splits a UTF-8 sequence, so per
+  line is the same as the whole file) and goes the text way (:meth:`LineReader.line`).
+
+``tests/eventlog/test_lines.py`` compares both ways on hostile logs.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Generator, Iterator
+from typing import IO, Any
+
+import orjson
+
+from voicechat.eventlog.builder import Builder
+from voicechat.eventlog.entry import Entry
+from voicechat.eventlog.run import Run
+from voicechat.eventlog.stats import ReadStats
+from voicechat.eventlog.textscan import InlineScanner
+from voicechat.eventlog.unwrap import unwrap
+from voicechat.protocol.frames import load_json
+
+_loads = orjson.loads  # load_json's first try, called directly: once per line
+_CHUNK = 1 << 20
+#: A line longer than this is skipped without being held in memory: no Realtime event is that
+#: big (audio travels in chunks of a few KB), and a 200 MB one-line file must not cost 1 GB.
+MAX_LINE_CHARS = 16 << 20
+_UNPARSED: Any = object()
+_NEWLINE = 10  # b"\n"[0]
+
+
+class LineReader:
+    """What the reader makes of each line, with the state lines share (a multi-line event the
+    text scanner is in the middle of)."""
+
+    def __init__(self, stats: ReadStats, builder: Builder) -> None:
+        self.stats = stats
+        self.builder = builder
+        self.scanner = InlineScanner()
+        self.pending = False  # scanner.has_pending, which only its feed below changes
+
+    def line(self, line: str, number: int, obj: Any = _UNPARSED,
+             recorded: bool = False) -> list[Entry]:
+        """The entries of one line (not an oversized one), in order; a record gathered into a
+        run gives none (see ``Builder.ready``). ``obj``: the line already parsed (a dict);
+        ``recorded``: :meth:`Builder.record` already said it is not plainly ours."""
+        stripped = line.strip()
+        if not stripped:
+            return []
+        builder = self.builder
+        if stripped[0] == "{" and not self.pending:
+            if obj is _UNPARSED:
+                try:
+                    obj = _loads(stripped)
+                except ValueError:  # orjson's error is one; the stdlib may still take the line
+                    try:
+                        obj = load_json(stripped)
+                    except ValueError:
+                        obj = None
+            if isinstance(obj, dict):
+                if not recorded:
+                    entry = builder.record(obj, number, stripped)
+                    if entry is True:
+                        return []
+                    if entry is not None:
+                        return [entry]
+                raw = unwrap(obj)
+                entry = None if raw is None else builder.safe_entry(
+                    raw, number, None, "voicechat" if raw.ours else "jsonl", text=stripped)
+                if entry is not None:
+                    return [entry]
+            elif not line.endswith(("\n", "\r")):
+                self.stats.torn_last_line = True  # killed mid-write: the last line is incomplete
+        entries = []
+        for found in self.scanner.feed(line, number):
+            raw = unwrap(found.obj)
+            entry = None if raw is None else builder.safe_entry(raw, found.line, found.prefix,
+                                                                "text")
+            if entry is not None:
+                entries.append(entry)
+        self.pending = self.scanner.has_pending
+        if not entries and not self.pending:
+            self.stats.skipped_lines += 1
+        return entries
+
+
+def read_lines(handle: io.TextIOWrapper, stats: ReadStats,
+               builder: Builder) -> Iterator[Entry | Run]:
+    """Every entry (and run) of a line-based log, ``handle`` at its start."""
+    lines = LineReader(stats, builder)
+    buffer = handle.buffer
+    left = yield from _read_bytes(buffer, lines)
+    if left is not None:
+        number, offset = left
+        buffer.seek(offset)
+        text = io.TextIOWrapper(buffer, encoding="utf-8", errors="replace", newline="")
+        try:
+            yield from _read_text(text, lines, number)
+        finally:
+            text.detach()  # the buffer is the caller's to close
+    scanner = lines.scanner
+    stats.skipped_lines += scanner.abandoned_lines + scanner.pending_lines
+    if builder.run_dir is not None:
+        yield builder.take_run()
+
+
+def _read_bytes(buffer: IO[bytes], lines: LineReader
+                ) -> Generator[Entry | Run, None, tuple[int, int] | None]:
+    """Lines as bytes while that is exact (see the module's docstring); ``None`` at the end of
+    the file, else the lines read so far and the offset of the first line text must read."""
+    builder, stats = lines.builder, lines.stats
+    record = builder.record
+    readline = buffer.readline
+    number = offset = 0
+    # The lines are read here, not by a generator of their own: one layer less per line.
+    while True:
+        raw = readline(MAX_LINE_CHARS)
+        if not raw:
+            return None
+        size = len(raw)
+        cr = raw.find(b"\r")
+        if (cr != -1 and (cr != size - 2 or raw[-1] != _NEWLINE)) \
+                or (size == MAX_LINE_CHARS and raw[-1] != _NEWLINE):
+            return number, offset
+        offset += size
+        number += 1
+        stats.lines = number
+        stripped = raw.strip()
+        obj = _UNPARSED
+        recorded = False
+        if stripped[:1] == b"{" and not lines.pending:
+            try:
+                obj = _loads(stripped)  # an object: the line starts with "{"
+            except ValueError:
+                obj = _UNPARSED  # text reading decides (it may take it: see the docstring)
+            else:
+                entry = record(obj, number, stripped)
+                if entry is True:  # gathered into a run
+                    if builder.ready is not None:
+                        yield builder.take_ready()  # the run before it, of the other direction
+                    continue
+                if entry is not None:
+                    if builder.run_dir is not None:
+                        yield builder.take_run()
+                    yield entry
+                    continue
+                recorded = True
+        found = lines.line(raw.decode("utf-8", "replace"), number, obj, recorded)
+        if builder.ready is not None:
+            yield builder.take_ready()
+        if found:
+            if builder.run_dir is not None:
+                yield builder.take_run()
+            yield from found
+
+
+def _read_text(handle: IO[str], lines: LineReader, number: int) -> Iterator[Entry | Run]:
+    """The rest of the file as text, from line ``number + 1``."""
+    builder, stats = lines.builder, lines.stats
+    readline = handle.readline
+    while True:
+        line = readline(MAX_LINE_CHARS)
+        if not line:
+            break
+        number += 1
+        stats.lines = number
+        if len(line) == MAX_LINE_CHARS and not line.endswith("\n"):
+            # A line over MAX_LINE_CHARS is read past in chunks, counted, never held whole.
+            while True:
+                rest = readline(_CHUNK)
+                if not rest or rest.endswith("\n"):
+                    break
+            stats.oversized_lines += 1
+            stats.skipped_lines += 1
+            continue
+        found = lines.line(line, number)
+        if builder.ready is not None:
+            yield builder.take_ready()
+        if found:
+            if builder.run_dir is not None:
+                yield builder.take_run()
+            yield from found
