@@ -320,3 +320,14 @@ def test_json_nested_deeper_than_any_event_is_skipped_not_fatal(tmp_path: Path,
     entries, stats = _read(path)
     assert [e.type for e in entries] == ["response.done"]
     assert stats.skipped_lines >= 1
+
+
+@pytest.mark.parametrize("direction", ['["in"]', '{"to": "in"}', "3", "null"])
+def test_a_record_whose_dir_is_not_a_string_is_read_not_fatal(tmp_path: Path,
+                                                              direction: str) -> None:
+    """Such a ``dir`` used to reach a dict lookup and crash the whole read (unhashable)."""
+    path = tmp_path / "log.jsonl"
+    path.write_text('{"t":1.0,"ts":"x","dir":' + direction + ',"event":{"type":"response.done",'
+                    '"response":{"id":"resp_1"}}}\n', encoding="utf-8")
+    entries, stats = _read(path)
+    assert [e.type for e in entries] == ["response.done"] and stats.events == 1
