@@ -132,6 +132,7 @@ class WavFileSource:
         self.ended = False
         self._closed = False
         self._drop_before = -math.inf  # frames due by then were captured before a mute
+        self._loop: asyncio.AbstractEventLoop | None = None  # the one frames() runs on
 
     def describe(self) -> str:
         return f"file {self.path.name} ({self.duration_s:.1f} s)"
@@ -141,7 +142,7 @@ class WavFileSource:
         on the tick just passed; after a stall the late ones go at once to catch up. A frame not
         yet due waits for the tick its ``frames_per_wakeup``-th is due on (never less than its
         own); the ones due by then follow without waiting."""
-        loop = asyncio.get_running_loop()
+        loop = self._loop = asyncio.get_running_loop()
         pacer = pacer_for(loop)
         start = pacer.tick_at_or_before(loop.time())
         count = -(-self.samples.size // FRAME)
@@ -163,7 +164,8 @@ class WavFileSource:
         self.ended = True
 
     def drop_ready(self) -> None:
-        self._drop_before = asyncio.get_running_loop().time()
+        if self._loop is not None:  # before the first frame nothing is held
+            self._drop_before = self._loop.time()
 
     def close(self) -> None:
         self._closed = True
