@@ -79,6 +79,55 @@ def test_wav_source_resamples_to_48k_frames_and_ends(tmp_path: Path) -> None:
     assert abs(np.argmax(spectrum) * RATE / joined.size - 440) < 15
 
 
+def numbered_frames(path: Path, count: int) -> WavFileSource:
+    """A file mic whose frame i holds the value i + 1 (which frame came is then plain)."""
+    write_wav(path, np.repeat(np.arange(1, count + 1, dtype=np.int16), FRAME))
+    return WavFileSource(path)
+
+
+async def test_wav_source_hands_over_frames_per_wakeup_together_never_early(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ``frames_per_wakeup`` 5 a frame not yet due waits for the tick of the fifth, and the
+    five come in one wake-up: a grid wait per five frames, none released before its slot."""
+    from voicechat.rtc import pacer as pacer_module
+
+    source = numbered_frames(tmp_path / "mic.wav", 21)
+    source.frames_per_wakeup = 5
+    loop = asyncio.get_running_loop()
+    pacer = pacer_module.pacer_for(loop)
+    waits = []
+    wait = pacer.wait
+
+    def counted(due: float) -> asyncio.Future[None]:
+        waits.append(due)
+        return wait(due)
+
+    monkeypatch.setattr(pacer, "wait", counted)
+    start = pacer.tick_at_or_before(loop.time())
+    got = []
+    async for frame in source.frames():
+        index = int(frame[0]) - 1
+        assert loop.time() >= start + index * pacer_module.TICK_S - 1e-6  # never early
+        got.append(index)
+    assert got == list(range(21))
+    assert 1 <= len(waits) <= 4  # frames 1-5, 6-10, 11-15, 16-20 (fewer if the loop lagged)
+
+
+async def test_wav_source_drops_frames_held_across_a_mute(tmp_path: Path) -> None:
+    """Frames captured before ``drop_ready`` (the mic was muted) and still held for the batch are
+    not handed over after it; the ones captured later are."""
+    source = numbered_frames(tmp_path / "mic.wav", 11)
+    got = []
+    async for frame in source.frames():
+        got.append(int(frame[0]) - 1)
+        if len(got) == 1:  # frame 0 comes at once; hold 1-5 for the tick of frame 5
+            source.frames_per_wakeup = 5
+            asyncio.get_running_loop().call_later(0.05, source.drop_ready)
+    assert got[0] == 0 and 1 not in got and 2 not in got  # due by the mute, 50 ms in
+    assert got[1:] == list(range(got[1], 11))
+
+
 def test_wav_source_errors_name_the_file(tmp_path: Path) -> None:
     with pytest.raises(AudioFileError, match="no such file"):
         WavFileSource(tmp_path / "nope.wav")

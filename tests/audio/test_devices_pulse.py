@@ -26,9 +26,12 @@ from voicechat.server.app import LocalServer
 pytestmark = [pytest.mark.audio, pytest.mark.slow]
 
 
+@pytest.mark.parametrize("transport", ["webrtc", "websocket"])
 async def test_two_turns_through_sound_devices(
-    pulse: None, server: LocalServer, two_questions_wav: Path, tmp_path: Path
+    pulse: None, server: LocalServer, two_questions_wav: Path, tmp_path: Path, transport: str
 ) -> None:
+    """Over WebSocket the mic hands over each 100 ms append's frames in one wake-up (between
+    answers); the same turns must come through."""
     from voicechat.audio.devices import DeviceSink, DeviceSource
     from voicechat.server.voice.tts import make_voice
 
@@ -41,7 +44,8 @@ async def test_two_turns_through_sound_devices(
     try:
         # Barge-in off: the second question may start while the first answer still plays (with
         # echo cancellation running, barge-in would otherwise be on and cut that answer short).
-        settings = Settings(server="local", turns=2, local_voice="tone", barge_in=False)
+        settings = Settings(server="local", turns=2, local_voice="tone", barge_in=False,
+                            transport=transport)
         runtime = Runtime(settings, local_server=server)
         runtime.subscribe(records.append)
         await runtime.start()
@@ -93,3 +97,38 @@ async def test_speaker_opens_for_low_latency_by_default(pulse: None) -> None:
     finally:
         await default.stop()
         await before.stop()
+
+
+async def test_device_mic_hands_over_frames_per_wakeup_together(pulse: None) -> None:
+    """The real mic (PortAudio on the private PulseAudio daemon) asked for 5 frames per wake-up:
+    whole 20 ms frames keep coming, most of them several to one event-loop wake-up (the loop is
+    poked once 5 blocks wait, not per block); back at 1, each frame is a wake-up of its own."""
+    from voicechat.audio.devices import DeviceSource
+    from voicechat.audio.files import FRAME
+
+    loop = asyncio.get_running_loop()
+    source = DeviceSource()
+    woke = {"batched": 0, "single": 0}
+    stepped = [True]
+
+    def step() -> None:
+        stepped[0] = True
+
+    try:
+        count = 0
+        async for frame in source.frames():
+            assert frame.size == FRAME
+            mode = "batched" if count < 100 else "single"
+            if stepped[0]:  # the loop ran between this frame and the last: a new wake-up
+                woke[mode] += 1
+            stepped[0] = False
+            loop.call_soon(step)
+            count += 1
+            source.frames_per_wakeup = 5 if count < 100 else 1
+            if count == 150:
+                break
+    finally:
+        source.close()
+    assert source.rate == 48000
+    assert woke["batched"] <= 40, woke  # ~20: one per 5 frames (fewer when the loop lags)
+    assert woke["single"] >= 10, woke  # ~50 (fewer only when the loop lags behind the mic)

@@ -49,6 +49,7 @@ class FakeTransport:
         self.callbacks = callbacks
         self.sent: list[dict[str, Any]] = []
         self.mic: list[Int16Array] = []
+        self.frames_per_send = 1
         self.dropped = 0
         self.closed = False
 
@@ -69,6 +70,10 @@ class FakeTransport:
     def send_mic(self, pcm48: Int16Array) -> dict[str, Any] | None:
         self.mic.append(pcm48)
         return None
+
+    def mic_frames_until_send(self) -> int:
+        """As a transport that sends every ``frames_per_send`` frames (1: each as it comes)."""
+        return self.frames_per_send - len(self.mic) % self.frames_per_send
 
     def drop_pending_mic(self) -> None:
         self.dropped += 1

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from tests.runtime.fakes import Parts
 from tests.runtime.test_driver import response_playing
+from voicechat.audio.files import FRAME, WavFileSource, write_wav
+from voicechat.audio.meter import LevelMeter
 from voicechat.audio.playback import PlaybackBuffer
-from voicechat.runtime.media import RTC_DISCARD_S, PlaybackMonitor, RtcGate
+from voicechat.runtime.media import RTC_DISCARD_S, MicPump, PlaybackMonitor, RtcGate
 
 LOUD = np.full(960, 3000, dtype=np.int16)
 HISS = np.full(960, 8, dtype=np.int16)
@@ -77,3 +81,39 @@ async def test_the_monitor_reports_start_progress_and_drain() -> None:
     parts.server_event({"type": "output_audio_buffer.stopped", "response_id": "resp_1"})
     assert not parts.driver.view.playing
     assert parts.driver.view.playback_spans[-1].end_reason == "stopped"
+
+
+async def test_the_pump_takes_what_the_link_batches_per_wakeup_and_single_frames_otherwise(
+    tmp_path: Path,
+) -> None:
+    """Over a link that sends every 5 frames (the WebSocket's appends) the mic hands over up to
+    the frame that completes the next send in one wake-up, and every frame still goes out, in
+    order; frame by frame while a response is under way or plays, or the link is down."""
+    parts = Parts()
+    await parts.link.connect()
+    parts.server.last.frames_per_send = 5
+    path = tmp_path / "mic.wav"
+    write_wav(path, np.repeat(np.arange(1, 14, dtype=np.int16) * 100, FRAME))  # 13 frames
+    source = WavFileSource(path)
+    pump = MicPump(source, parts.driver, parts.link, parts.events, LevelMeter())
+    assert pump.per_wakeup() == 5
+    asked = []
+    frames = source.frames
+
+    async def watched():  # type: ignore[no-untyped-def]
+        async for frame in frames():
+            yield frame
+            asked.append(source.frames_per_wakeup)
+
+    source.frames = watched  # type: ignore[method-assign]
+    await pump.run()
+    sent = parts.server.last.mic
+    assert [int(f[0]) // 100 for f in sent] == list(range(1, 14))
+    assert asked == [4, 3, 2, 1, 5, 4, 3, 2, 1, 5, 4, 3, 2]  # each batch ends on a send
+    parts.server_event({"type": "response.created",
+                        "response": {"id": "resp_0", "status": "in_progress", "output": []}})
+    assert parts.driver.view.mic_open and pump.per_wakeup() == 1
+    response_playing(parts)
+    assert pump.per_wakeup() == 1
+    idle = Parts()
+    assert MicPump(source, idle.driver, idle.link, idle.events, LevelMeter()).per_wakeup() == 1

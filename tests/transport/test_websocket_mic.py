@@ -50,3 +50,32 @@ async def test_silent_and_loud_mic_chunks_reach_the_server(server: LocalServer) 
         assert not [e for e in events if e.get("type") == "error"]
     finally:
         await transport.close()
+
+
+async def test_frames_until_send_never_overshoots_an_append(server: LocalServer) -> None:
+    """The mic pump hands over ``mic_frames_until_send()`` frames at once: no append may go out
+    before the last of them (it would have left earlier frame by frame), and after the
+    resampler's first short frame each batch ends exactly on an append."""
+    callbacks = TransportCallbacks(
+        on_event=lambda text: None, on_audio=lambda pcm, item: None,
+        on_state=lambda state, detail: None, on_notice=lambda level, text: None,
+    )
+    endpoint = Endpoint(provider="local", dialect="ga", base_url=server.base_url,
+                        model="gpt-realtime", api_key="test")
+    transport = WebSocketTransport(endpoint, callbacks)
+    await transport.connect()
+    try:
+        rng = np.random.default_rng(7)
+        batches = []
+        for _ in range(30):
+            count = transport.mic_frames_until_send()
+            sent = [transport.send_mic((rng.standard_normal(960) * 2000).astype(np.int16))
+                    for _ in range(count)]
+            assert all(event is None for event in sent[:-1])
+            batches.append((count, sent[-1] is not None))
+        assert batches[0] == (5, False) and batches[1] == (1, True)  # 465 + 4 x 480 < 2400
+        assert all(batch == (5, True) for batch in batches[2:])
+        transport.drop_pending_mic()
+        assert transport.mic_frames_until_send() == 5
+    finally:
+        await transport.close()

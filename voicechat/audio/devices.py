@@ -4,7 +4,8 @@ PortAudio calls our callbacks on its own thread. They must never block and must 
 event loop (``call_from_thread`` would), so:
 
 * capture: the callback copies the block into a bounded ``deque`` (drops the oldest when the loop
-  falls behind, and counts it) and pokes the loop with ``call_soon_threadsafe`` (non-blocking);
+  falls behind, and counts it) and pokes the loop with ``call_soon_threadsafe`` (non-blocking)
+  once ``frames_per_wakeup`` blocks wait (one wake-up per WebSocket append, not per frame);
 * playback: the callback takes what it needs from :class:`PlaybackBuffer` (short lock, zero-fill
   on underrun); the loop learns about progress by polling the buffer.
 
@@ -156,6 +157,7 @@ class DeviceSource:
         self.channels = _pick_channels(self._sd, self.device, "input")
         self.rate = _pick_rate(self._sd, self.device, "input", self.channels)
         self._blocks: deque[Int16Array] = deque(maxlen=max_backlog_frames)
+        self.frames_per_wakeup = 1
         self.overruns = 0  # blocks dropped because the loop fell behind
         self.overflows = 0  # input PortAudio dropped because this callback came late
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -182,9 +184,15 @@ class DeviceSource:
         else:
             self._blocks.append(block.mean(axis=1).astype(np.int16))
         loop, wakeup = self._loop, self._wakeup
-        if loop is not None and wakeup is not None:
+        if loop is not None and wakeup is not None and len(self._blocks) >= self._per_wakeup():
             with contextlib.suppress(RuntimeError):  # loop closed while the stream winds down
                 loop.call_soon_threadsafe(wakeup.set)
+
+    def _per_wakeup(self) -> int:
+        """Blocks to gather before the loop is poked: ``frames_per_wakeup`` when a block is a
+        frame (the device runs at 48 kHz); otherwise each block, since resampled blocks do not
+        end on frame edges and the last frame of a batch could wait for the next block."""
+        return max(1, self.frames_per_wakeup) if self.rate == RATE else 1
 
     def open(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -210,7 +218,8 @@ class DeviceSource:
         resampler = dsp.StreamResampler(self.rate, RATE) if self.rate != RATE else None
         pending = np.zeros(0, dtype=np.int16)
         while not self._closed:
-            await self._wakeup.wait()
+            if len(self._blocks) < self._per_wakeup():
+                await self._wakeup.wait()
             self._wakeup.clear()
             while self._blocks:
                 block = self._blocks.popleft()
@@ -221,6 +230,9 @@ class DeviceSource:
                     frame, pending = pending[:FRAME], pending[FRAME:]
                     yield frame
         self.ended = True
+
+    def drop_ready(self) -> None:
+        self._blocks.clear()
 
     def close(self) -> None:
         self._closed = True

@@ -15,12 +15,16 @@ own clock: a file mic and a file speaker then wake the event loop once per frame
 not twice at different phases. The null speaker does not tick at all while nothing is queued
 (it drains what comes, reads once more to see the buffer empty, and waits for the next push):
 a wake-up every 20 ms to discard silence was a third of an idle client's loop wake-ups.
+When its consumer takes several frames per wake-up (``frames_per_wakeup``), a file mic waits for
+the tick the last of them is due on and yields them together, as a sound card with a longer
+block would.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import wave
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -124,29 +128,44 @@ class WavFileSource:
             pad = np.zeros(int(RATE * tail_silence_s), dtype=np.int16)
             self.samples = np.concatenate([self.samples, pad])
         self.duration_s = self.samples.size / RATE
+        self.frames_per_wakeup = 1
         self.ended = False
         self._closed = False
+        self._drop_before = -math.inf  # frames due by then were captured before a mute
+        self._loop: asyncio.AbstractEventLoop | None = None  # the one frames() runs on
 
     def describe(self) -> str:
         return f"file {self.path.name} ({self.duration_s:.1f} s)"
 
     async def frames(self) -> AsyncIterator[Int16Array]:
         """Yield frames on the shared 20 ms grid (no drift over long files): the first at once,
-        on the tick just passed; after a stall the late ones go at once to catch up."""
-        loop = asyncio.get_running_loop()
+        on the tick just passed; after a stall the late ones go at once to catch up. A frame not
+        yet due waits for the tick its ``frames_per_wakeup``-th is due on (never less than its
+        own); the ones due by then follow without waiting."""
+        loop = self._loop = asyncio.get_running_loop()
         pacer = pacer_for(loop)
         start = pacer.tick_at_or_before(loop.time())
-        for index, offset in enumerate(range(0, self.samples.size, FRAME)):
-            if self._closed:
-                break
+        count = -(-self.samples.size // FRAME)
+        index = 0
+        while index < count and not self._closed:
             due = start + index * TICK_S
             if due > loop.time():
-                await pacer.wait(due)
-            frame = self.samples[offset : offset + FRAME]
+                await pacer.wait(due + (max(1, self.frames_per_wakeup) - 1) * TICK_S)
+                if self._closed:
+                    break
+            if due <= self._drop_before:  # held across a mute: dropped, not sent after it
+                index += 1
+                continue
+            frame = self.samples[index * FRAME : (index + 1) * FRAME]
             if frame.size < FRAME:
                 frame = np.concatenate([frame, np.zeros(FRAME - frame.size, dtype=np.int16)])
+            index += 1
             yield frame
         self.ended = True
+
+    def drop_ready(self) -> None:
+        if self._loop is not None:  # before the first frame nothing is held
+            self._drop_before = self._loop.time()
 
     def close(self) -> None:
         self._closed = True

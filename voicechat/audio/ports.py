@@ -21,6 +21,13 @@ SinkKind = Literal["device", "file", "null"]
 class MicSource(Protocol):
     """Mic audio: 20 ms frames of 48 kHz mono int16, paced in real time."""
 
+    #: How many frames the consumer takes per wake-up, set by it between frames (1: each frame
+    #: as soon as it is captured). With N > 1 the source may hold up to N - 1 captured frames
+    #: and hand them over together with the N-th: one event-loop wake-up per N frames. The mic
+    #: pump asks for that only where the link batches audio anyway (the WebSocket's 100 ms
+    #: appends), so no frame reaches the wire later than it did one by one.
+    frames_per_wakeup: int
+
     @property
     def kind(self) -> SourceKind:
         """``file`` sources end (a headless run may finish then); a ``device`` never does."""
@@ -31,6 +38,10 @@ class MicSource(Protocol):
     def frames(self) -> AsyncIterator[Int16Array]:
         """Yield frames until the source ends or is closed; raises ``AudioUnavailable`` if a
         device fails mid-way."""
+
+    def drop_ready(self) -> None:
+        """Forget frames captured but not yet yielded (the mic was just muted: audio from
+        before the mute must not reach the server after it)."""
 
     def close(self) -> None:
         """Stop yielding; safe to call twice and from any state."""

@@ -93,7 +93,7 @@ class Runtime:
         self._meter = LevelMeter()
         effects = Effects(
             send=lambda event: self.link.send(event),
-            drop_pending_mic=lambda: self.link.drop_pending_mic(),
+            drop_pending_mic=self._drop_pending_mic,
             flush_playback=lambda: self._rtc.flush(),
         )
         self.driver = Driver(policy_for(settings), self.events, effects, clock=clock)
@@ -255,6 +255,13 @@ class Runtime:
         if self.mic is not None:
             self.events.local({"type": "local.mic.source", "source": self.mic.describe()})
         self.events.local({"type": "local.speaker.sink", "sink": self.speaker.describe()})
+
+    def _drop_pending_mic(self) -> None:
+        """The mic was muted: what the transport holds for its next append and what the mic
+        captured but has not handed over yet (it may hold up to an append's worth) stay here."""
+        self.link.drop_pending_mic()
+        if self._pump is not None:
+            self._pump.drop_ready()
 
     def _record_failed(self, message: str) -> None:
         """``--record`` stopped working: say so once, keep talking, and exit 1 at the end."""

@@ -210,6 +210,12 @@ class Link:
             self._events.emit("out", event)
         return True
 
+    def mic_frames_until_send(self) -> int:
+        """Frames until mic audio next goes on the wire (1 while the link is down)."""
+        if not self.connected or self.transport is None:
+            return 1
+        return self.transport.mic_frames_until_send()
+
     def drop_pending_mic(self) -> None:
         if self.transport is not None:
             self.transport.drop_pending_mic()

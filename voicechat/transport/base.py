@@ -39,6 +39,11 @@ class Transport(Protocol):
     def send_mic(self, pcm48: Int16Array) -> dict[str, Any] | None:
         """Send 20 ms of mic audio; returns the wire event when one was sent (WebSocket)."""
 
+    def mic_frames_until_send(self) -> int:
+        """How many more 20 ms frames ``send_mic`` takes before audio next goes on the wire
+        (at least 1; never more than it really takes): where each frame goes as it comes, 1.
+        The mic pump lets the mic hand over that many at once."""
+
     def drop_pending_mic(self) -> None:
         """Forget mic audio held back for batching: the mic was just muted, and audio from
         before the mute must not reach the server after it."""

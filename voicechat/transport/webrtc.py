@@ -194,6 +194,9 @@ class WebRtcTransport:
         self.mic_track.push(pcm48)
         return None
 
+    def mic_frames_until_send(self) -> int:
+        return 1  # each frame is an RTP packet of its own
+
     def drop_pending_mic(self) -> None:
         """Nothing to drop: RTP carries each 20 ms frame as it comes, with no batching."""
 

@@ -40,6 +40,9 @@ from voicechat.transport.base import Int16Array, TransportCallbacks
 
 AUDIO_DELTAS = frozenset({"response.output_audio.delta", "response.audio.delta"})
 APPEND_SAMPLES_24K = 2400  # 100 ms
+#: 24 kHz samples per 20 ms mic frame: the 2:1 resampler gives exactly this many per frame once
+#: its filter is primed and fewer before, never more (so the frame count below never overshoots)
+FRAME_SAMPLES_24K = 480
 
 
 class WebSocketTransport:
@@ -190,6 +193,11 @@ class WebSocketTransport:
             raise ConnectError("not connected: the WebSocket is closed")
         self._outbox.put_nowait(silent[1])
         return dict(silent[0])
+
+    def mic_frames_until_send(self) -> int:
+        """Frames until the pending audio makes a 100 ms append."""
+        missing = APPEND_SAMPLES_24K - self._pending.size
+        return max(1, -(-missing // FRAME_SAMPLES_24K))
 
     def drop_pending_mic(self) -> None:
         """Forget mic audio not yet sent (the mic was just muted)."""
