@@ -23,8 +23,13 @@ the server's CPU is its own and the clients do not starve each other in one even
 process only measures. The server's CPU is also split by thread (``/proc/PID/task``): its event
 loop thread against the rest (aiortc's Opus decoder threads, executors).
 
-``--profile FILE`` runs the server of the last level under cProfile (its event loop thread) and
-writes the stats to FILE (read them with ``python -m pstats FILE``).
+``--profile FILE`` runs the server of the last level under cProfile (its event loop thread's CPU
+time) and writes the stats to FILE (read them with ``python -m pstats FILE``).
+
+``--against DIR`` also runs another checkout's server (``DIR/.venv/bin/python -m voicechat.cli
+serve`` from ``DIR``: main's, say) side by side in each level, with the same number of clients
+of its own, measured over the same window: both servers share the machine's load at the same
+moments, so their ratio holds even where the other helpers' work makes each figure move.
 
 Two verdicts per level: *strict* — no frame late at all (beyond one frame period); *no
 audible underrun* — no frame later than 80 ms, the depth of aiortc's receive jitter buffer,
@@ -34,7 +39,7 @@ machine's CPUs with the server, and figures on a shared machine are noisy: the r
 the load average next to them.
 
     .venv/bin/python bench/bench_server_load.py [--max 16] [--seconds 10] [--budget 240]
-        [--client-procs 2] [--levels 2,4,8] [--profile FILE]
+        [--client-procs 2] [--levels 2,4,8] [--profile FILE] [--against DIR]
 """
 
 from __future__ import annotations
@@ -160,11 +165,14 @@ def children_cpu_seconds(pid: int) -> float:
     return total
 
 
-#: run ``voicechat serve`` under cProfile; the stats are written when it stops (SIGTERM)
+#: run ``voicechat serve`` under cProfile (CPU time of the thread); the stats are written when it
+#: stops (SIGTERM)
 _PROFILED_SERVE = """
-import cProfile, sys
+import cProfile, sys, time
 from voicechat.cli import main
-profile = cProfile.Profile()
+# the loop thread's CPU time, not wall time: a sendto that wakes a client on loopback would
+# otherwise be charged for the time the client ran while the server was preempted
+profile = cProfile.Profile(time.thread_time)
 out = sys.argv[1]
 sys.argv = ["voicechat"] + sys.argv[2:]
 profile.enable()
@@ -176,15 +184,19 @@ finally:
 """
 
 
-async def start_server(profile: str | None = None) -> tuple[subprocess.Popen[str], str]:
+async def start_server(
+    profile: str | None = None, checkout: Path = ROOT
+) -> tuple[subprocess.Popen[str], str]:
+    """``voicechat serve`` of ``checkout`` (this one by default) with its own interpreter."""
     serve = ["serve", "--port", "0", "--voice", "tone"]
+    python = sys.executable if checkout == ROOT else str(checkout / ".venv" / "bin" / "python")
     if profile:
-        argv = [sys.executable, "-c", _PROFILED_SERVE, profile, *serve]
+        argv = [python, "-c", _PROFILED_SERVE, profile, *serve]
     else:
-        argv = [sys.executable, "-m", "voicechat.cli", *serve]
+        argv = [python, "-m", "voicechat.cli", *serve]
     proc = subprocess.Popen(
         argv,
-        cwd=ROOT,
+        cwd=checkout,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -293,26 +305,36 @@ class ClientGroup:
 
 
 async def run_level(n: int, seconds: float, procs: int, idle_pct: float,
-                    profile: str | None = None) -> dict[str, float]:
+                    profile: str | None = None, against: Path | None = None) -> dict[str, float]:
     proc, base = await start_server(profile)
     group = ClientGroup(n, procs)
+    other: tuple[subprocess.Popen[str], str] | None = None
+    other_group = ClientGroup(n, procs)
     responses, heard_s = 0, 0.0
     try:
+        if against is not None:
+            other = await start_server(checkout=against)
+            await other_group.connect(other[1])
         await group.connect(base)
         await asyncio.sleep(3.0)  # let ICE/DTLS settle and first utterances start
         cpu0, t0 = cpu_seconds(proc.pid), time.monotonic()
-        main0, other0 = thread_cpu_seconds(proc.pid)
+        other0 = cpu_seconds(other[0].pid) if other else 0.0
+        main0, other_threads0 = thread_cpu_seconds(proc.pid)
         kids0 = children_cpu_seconds(proc.pid)
         async with aiohttp.ClientSession() as http:
             before = (await (await http.get(f"{base}/healthz?reset_max=1")).json())["audio"]
             await asyncio.sleep(seconds)
             after = (await (await http.get(f"{base}/healthz")).json())["audio"]
         cpu1, t1 = cpu_seconds(proc.pid), time.monotonic()
-        main1, other1 = thread_cpu_seconds(proc.pid)
+        other1 = cpu_seconds(other[0].pid) if other else 0.0
+        main1, other_threads1 = thread_cpu_seconds(proc.pid)
         kids1 = children_cpu_seconds(proc.pid)
     finally:
         responses, heard_s = await group.close()
+        await other_group.close()
         stop_server(proc, profiled=profile is not None)
+        if other is not None:
+            stop_server(other[0])
     frames = after["frames"] - before["frames"]
     late = after["late_frames"] - before["late_frames"]
     # (.get: the same bench can measure an older server, which did not count them)
@@ -322,9 +344,10 @@ async def run_level(n: int, seconds: float, procs: int, idle_pct: float,
         "sessions": n,
         "cpu_per_session_pct": max(0.0, server_pct - idle_pct) / n,
         "gross_per_session_pct": server_pct / n,
+        "against_per_session_pct": 100 * (other1 - other0) / (t1 - t0) / n,
         "server_cpu_pct": server_pct,
         "loop_thread_pct": 100 * (main1 - main0) / (t1 - t0),
-        "other_threads_pct": 100 * (other1 - other0) / (t1 - t0),
+        "other_threads_pct": 100 * (other_threads1 - other_threads0) / (t1 - t0),
         "worker_per_session_pct": 100 * (kids1 - kids0) / (t1 - t0) / n,
         "frames": frames,
         "late_per_session": late / n,
@@ -346,6 +369,8 @@ async def main() -> None:
                         help="worker processes the clients run in (0: in this process)")
     parser.add_argument("--profile", default=None,
                         help="cProfile the last level's server, stats written here")
+    parser.add_argument("--against", default=None, metavar="DIR",
+                        help="also run DIR's server (its .venv) side by side, same window")
     parser.add_argument("--keep-going", action="store_true",
                         help="run every level even after an underrun")
     parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
@@ -374,7 +399,8 @@ async def main() -> None:
             print(f"(stopping: --budget {args.budget:.0f}s reached)")
             break
         profile = args.profile if n == levels[-1] else None
-        r = await run_level(n, args.seconds, args.client_procs, idle, profile)
+        against = Path(args.against).resolve() if args.against else None
+        r = await run_level(n, args.seconds, args.client_procs, idle, profile, against)
         print(
             f"{n:8d}  {r['server_cpu_pct']:10.1f}  {r['cpu_per_session_pct']:12.1f}"
             f" ({r['gross_per_session_pct']:5.1f})"
@@ -385,6 +411,11 @@ async def main() -> None:
             f"{r['max_lateness_ms']:11.1f}  {r['responses']:9.0f}  {r['heard_s']:7.1f}",
             flush=True,
         )
+        if against is not None:
+            gross, theirs = r["gross_per_session_pct"], r["against_per_session_pct"]
+            print(f"          same window, {against}'s server with {n} clients of its own: "
+                  f"{theirs:.2f} % per session (gross); this server {gross:.2f} %: "
+                  f"{gross / theirs if theirs else float('nan'):.2f}x", flush=True)
         if r["late_pct"] == 0 and strict == held:
             strict = n
         if r["underruns_per_session"] > 0 or r["max_lateness_ms"] >= 80:

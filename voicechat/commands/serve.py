@@ -115,7 +115,12 @@ def run(
             await server.stop()
         return 0
 
+    from voicechat.rtc.coalesce import coalescing_loop
+
     try:
-        return asyncio.run(serve())
+        # socket reads wait for the pacer's next tick: one loop wake-up per 20 ms for every
+        # session's RTP, in and out (voicechat/rtc/coalesce.py)
+        with asyncio.Runner(loop_factory=coalescing_loop) as runner:
+            return runner.run(serve())
     except KeyboardInterrupt:
         return 0
