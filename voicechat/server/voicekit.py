@@ -153,9 +153,34 @@ def _worker_init(phrases: list[str] | None) -> None:
 
     # Ctrl-C reaches the whole process group; the server shuts its workers down itself
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _exit_with_parent()
     from voicechat.server.voice.asr import Recognizer
 
     _worker_recognizer = Recognizer(phrases)
+
+
+def _exit_with_parent() -> None:
+    """End this worker when the server process is gone, however it went.
+
+    Why: a server killed outright (SIGKILL, the OOM killer, a crashed test peer) cannot shut
+    its pool down, and a worker waiting on the pool's call queue never sees the queue close (it
+    holds the queue's write end itself), so it would live on with its models loaded (~145 MB
+    each). The spawn start method gives every child a sentinel that becomes ready when the
+    parent exits; a daemon thread waits on it.
+    """
+    import multiprocessing.connection
+    import os
+
+    parent = multiprocessing.parent_process()
+    if parent is None:  # not a multiprocessing child (called directly)
+        return
+    sentinel = parent.sentinel
+
+    def watch() -> None:
+        multiprocessing.connection.wait([sentinel])
+        os._exit(0)  # nothing here to flush: the pool's results died with the server
+
+    threading.Thread(target=watch, name="voicechat-parent-watch", daemon=True).start()
 
 
 def _worker_transcribe(pcm16k: np.ndarray) -> str:
