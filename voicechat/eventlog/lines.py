@@ -158,13 +158,8 @@ def _read_bytes(buffer: IO[bytes], lines: LineReader
                     yield entry
                     continue
                 recorded = True
-        found = lines.line(raw.decode("utf-8", "replace"), number, obj, recorded)
-        if builder.ready is not None:
-            yield builder.take_ready()
-        if found:
-            if builder.run_dir is not None:
-                yield builder.take_run()
-            yield from found
+        yield from _handed_on(builder, lines.line(raw.decode("utf-8", "replace"), number, obj,
+                                                  recorded))
 
 
 def _read_text(handle: IO[str], lines: LineReader, number: int) -> Iterator[Entry | Run]:
@@ -186,10 +181,16 @@ def _read_text(handle: IO[str], lines: LineReader, number: int) -> Iterator[Entr
             stats.oversized_lines += 1
             stats.skipped_lines += 1
             continue
-        found = lines.line(line, number)
-        if builder.ready is not None:
-            yield builder.take_ready()
-        if found:
-            if builder.run_dir is not None:
-                yield builder.take_run()
-            yield from found
+        yield from _handed_on(builder, lines.line(line, number))
+
+
+def _handed_on(builder: Builder, found: list[Entry]) -> Iterator[Entry | Run]:
+    """What a line read the generic way gives, in stream order: a run the line's record set
+    aside (:attr:`Builder.ready`), then, if it found entries, the run being gathered before
+    them, then the entries themselves."""
+    if builder.ready is not None:
+        yield builder.take_ready()
+    if found:
+        if builder.run_dir is not None:
+            yield builder.take_run()
+        yield from found
