@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ import pytest
 from tests.conftest import pulse_running, require_or_skip
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "pulse-echo.sh"
+START_PULSE = SCRIPT.with_name("start-pulse.sh")
 
 
 @dataclass(frozen=True)
@@ -36,12 +38,32 @@ def _echo(*args: str) -> str:
     return result.stdout.strip()
 
 
+def _restart_pulse() -> None:
+    """A fresh sound server for each echo test.
+
+    Why: the echo tests pin the speaker-to-mic path at 30 ms. After a long real-time test the
+    same daemon showed speaker underruns from a new client's first seconds and an echo delay of
+    120 ms instead of ~30 (a full run failed the interruption test that way twice; alone, on a
+    fresh daemon, it passes with no underrun), so one test's wear would decide the next one's
+    outcome. ``start-pulse.sh`` brings the daemon back at the same socket with the same devices.
+    """
+    subprocess.run(["pactl", "exit"], capture_output=True, timeout=30, env=os.environ.copy())
+    for _ in range(100):  # until the old daemon is gone (its socket refuses)
+        if not pulse_running():
+            break
+        time.sleep(0.05)
+    subprocess.run(["bash", "-c", f". {START_PULSE} >/dev/null"], timeout=60, check=True,
+                   env=os.environ.copy())
+    assert pulse_running(), "PulseAudio did not come back: see $VOICECHAT_PULSE_DIR/pulse.log"
+
+
 @pytest.fixture
 def pulse_echo() -> Iterator[EchoLoop]:
     require_or_skip(
         pulse_running(),
         "PulseAudio is not running (`pactl info` failed): run `. scripts/start-pulse.sh`",
     )
+    _restart_pulse()
     loop = EchoLoop(latency_ms=30, gain_db=-6.0)
     _echo("on", str(loop.latency_ms), str(loop.gain_db))
     try:
