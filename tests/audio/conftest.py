@@ -38,7 +38,7 @@ def _echo(*args: str) -> str:
     return result.stdout.strip()
 
 
-def _restart_pulse() -> None:
+def restart_pulse() -> None:
     """A fresh sound server for each echo test.
 
     Why: the echo tests pin the speaker-to-mic path at 30 ms. After a long real-time test the
@@ -63,11 +63,17 @@ def pulse_echo() -> Iterator[EchoLoop]:
         pulse_running(),
         "PulseAudio is not running (`pactl info` failed): run `. scripts/start-pulse.sh`",
     )
-    _restart_pulse()
     loop = EchoLoop(latency_ms=30, gain_db=-6.0)
-    _echo("on", str(loop.latency_ms), str(loop.gain_db))
+    echo_afresh(loop)
     try:
-        assert _echo("status").startswith("on ")
         yield loop
     finally:
         _echo("off")
+
+
+def echo_afresh(loop: EchoLoop) -> None:
+    """A fresh sound server with ``loop`` on: each echo test's start, and each of its retries
+    after the machine stalled (tests/realtime.py)."""
+    restart_pulse()
+    _echo("on", str(loop.latency_ms), str(loop.gain_db))
+    assert _echo("status").startswith("on ")

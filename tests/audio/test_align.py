@@ -59,3 +59,36 @@ def test_a_full_queue_drops_the_oldest_and_counts_it() -> None:
         line.push(n / 100, frame(n))
     assert line.dropped == 2
     assert [int(f[0]) for f in line.for_apm(1.0)] == [2, 3, 4, 5]
+
+
+def test_time_the_speaker_left_empty_is_filled_with_silence() -> None:
+    """An underrun that stalls the speaker's stream: once the mic is 100 ms past the last far
+    frame, the span is silence for both the estimator and the APM, frame by frame in time."""
+    line = FarTimeline()
+    silence = np.zeros(480, dtype=np.int16)
+    assert line.fill_silence(5.0, silence) == 0  # nothing before the speaker's first frame
+    for n in range(3):
+        line.push(n / 100, frame(n + 1))
+    assert line.fill_silence(0.12, silence) == 0  # 0.02 + grace: not a gap yet
+    assert line.fill_silence(0.175, silence) == 5  # 0.03 .. 0.07
+    assert line.fill_silence(0.175, silence) == 0  # filled once
+    assert [int(f[0]) for f in line.for_apm(0.075)] == [1, 2, 3, 0, 0, 0, 0, 0]
+    assert line.silence_frames == 5
+
+
+def test_a_late_frame_for_a_span_given_as_silence_is_dropped_not_doubled() -> None:
+    line = FarTimeline()
+    line.push(0.0, frame(1))
+    line.fill_silence(0.2, np.zeros(480, dtype=np.int16))  # 0.01 .. 0.10
+    line.push(0.05, frame(7))  # stamped inside the silent span: it would be a second frame there
+    line.push(0.11, frame(8))  # right after it: kept
+    assert line.overlapped == 1
+    assert [int(f[0]) for f in line.for_estimator(0.2)] == [1] + [0] * 10 + [8]
+
+
+def test_a_gap_longer_than_the_queue_keeps_only_its_newest_part() -> None:
+    line = FarTimeline(max_frames=10)
+    line.push(0.0, frame(1))
+    assert line.fill_silence(60.0, np.zeros(480, dtype=np.int16)) == 10
+    released = line.for_apm(60.0)
+    assert len(released) == 10 and line.dropped == 1  # the real frame made room

@@ -69,6 +69,9 @@ class AecMetrics:
     #: often those jumped (speaker underruns, mic overflows: followed, see align.py)
     timestamped: bool = False
     clock_jumps: int = 0
+    #: speaker stream time with no audio (underruns, a stalled stream), given to the canceller
+    #: as the silence it was (align.py)
+    far_gaps_ms: int = 0
 
 
 class EchoCanceller:
@@ -119,6 +122,7 @@ class EchoCanceller:
         self._far_frames_seen = 0
         self._near_frames_seen = 0
         self._last_far = np.zeros(rate // 100, dtype=np.int16)
+        self._silence = np.zeros(rate // 100, dtype=np.int16)  # what a gap in the speaker played
         self._frames = 0
         self._verdicts: list[ResidualVerdict] = []
         self._lock = threading.Lock()  # the mic side against readers of verdicts
@@ -169,6 +173,8 @@ class EchoCanceller:
                                 self._near_frames_seen)
             self._near_frames_seen += len(timed)
             for now, frame in timed:
+                if self._far_clock.stamped:
+                    self._far_line.fill_silence(now, self._silence)
                 for far in self._far_line.for_estimator(now):
                     self._delay.push_far(far)
                     self._residual.push_far(far)
@@ -229,6 +235,7 @@ class EchoCanceller:
             added_latency_ms=1000.0 * self._near_out.padding_samples / self.near_rate,
             timestamped=self._far_clock.stamped and self._near_clock.stamped,
             clock_jumps=self._far_clock.jumps + self._near_clock.jumps,
+            far_gaps_ms=10 * self._far_line.silence_frames,
         )
 
 
