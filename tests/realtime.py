@@ -25,6 +25,7 @@ runs a test's body under the probe, and:
 
 from __future__ import annotations
 
+import asyncio
 import json
 import signal
 import subprocess
@@ -130,34 +131,32 @@ def _after_failure(
     if stalls.kept_time:
         raise failure
     seen.append((stalls, failure))
-    print(f"\ntry {n} of {tries} failed while the machine stalled ({stalls}): trying again")
     if n == tries:
         raise _verdict(tries, seen) from failure
+    print(f"\ntry {n} of {tries} failed while the machine stalled ({stalls}): trying again")
 
 
 def in_real_time(
     attempt: Callable[[int], T], *, reset: Callable[[], None], tries: int = 3,
     probe: Callable[[], StallProbe] = StallProbe,
 ) -> T:
-    """``attempt(n)`` for n = 1, 2, ... until it passes or fails on a machine that kept time."""
-    seen: list[tuple[Stalls, Exception]] = []
-    for n in range(1, tries + 1):
-        if n > 1:
-            reset()
-        watch = probe()
-        try:
-            with watch:
-                return attempt(n)
-        except JUDGED as failure:
-            _after_failure(n, tries, watch, failure, seen)
-    raise AssertionError("unreachable")
+    """``attempt(n)`` for n = 1, 2, ... until it passes or fails on a machine that kept time.
+
+    For a plain (not async) test: the body runs inside :func:`in_real_time_async` on a loop of
+    its own, which it simply blocks, so both forms follow the one rule."""
+
+    async def body(n: int) -> T:
+        return attempt(n)
+
+    return asyncio.run(in_real_time_async(body, reset=reset, tries=tries, probe=probe))
 
 
 async def in_real_time_async(
     attempt: Callable[[int], Awaitable[T]], *, reset: Callable[[], None], tries: int = 3,
     probe: Callable[[], StallProbe] = StallProbe,
 ) -> T:
-    """:func:`in_real_time` for a coroutine body."""
+    """``await attempt(n)`` for n = 1, 2, ... until it passes or fails on a machine that kept
+    time (the rule in the module doc)."""
     seen: list[tuple[Stalls, Exception]] = []
     for n in range(1, tries + 1):
         if n > 1:
