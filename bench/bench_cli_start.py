@@ -20,7 +20,7 @@ import subprocess
 import sys
 import time
 
-HELP = [sys.executable, "-m", "voicechat.cli", "--help"]
+HELP = [sys.executable, "-m", "voicechat", "--help"]  # the console script's way in
 BASELINE = [sys.executable, "-c", "import typer"]
 
 

@@ -128,7 +128,7 @@ def warm_bytecode(cache: Path) -> None:
     global CHILD_ENV
     CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     CHILD_ENV["PYTHONPYCACHEPREFIX"] = str(cache)
-    subprocess.run([sys.executable, "-m", "voicechat.cli", "doctor", "--help"], cwd=ROOT,
+    subprocess.run([sys.executable, "-m", "voicechat", "doctor", "--help"], cwd=ROOT,
                    env=CHILD_ENV, capture_output=True, check=True)
     subprocess.run([sys.executable, "-c", "import voicechat.doctor, voicechat.commands.doctor"],
                    cwd=ROOT, env=CHILD_ENV, check=True)
@@ -137,7 +137,7 @@ def warm_bytecode(cache: Path) -> None:
 def run_doctor(path: Path) -> tuple[float, dict[str, Any]]:
     start = time.perf_counter()
     result = subprocess.run(
-        [sys.executable, "-m", "voicechat.cli", "doctor", str(path), "--json"],
+        [sys.executable, "-m", "voicechat", "doctor", str(path), "--json"],
         capture_output=True, text=True, cwd=ROOT, check=False, env=CHILD_ENV,
     )
     elapsed = time.perf_counter() - start
