@@ -38,6 +38,7 @@ class Raw(NamedTuple):  # a tuple: built once per line, a dataclass costs severa
 #: (:func:`_stub_mapping`): returns it as is; as is unless the server speaks beta; as is once
 #: the server's dialect is decided (a GA-only server type: it would decide it); or maps it.
 _OWN, _OWN_UNLESS_BETA, _OWN_ONCE_DECIDED, _MAPPED = "own", "own-unless-beta", "own-once", "map"
+_BETA = Dialect.BETA  # read once per line: a global, not an attribute of one
 
 
 def _stub_mapping(stub: dict[str, Any], direction: Direction) -> str:
@@ -84,6 +85,7 @@ class Builder:
         self.first_stamp: float | None = None
         self.skipper = skipper
         self._runs = runs if skipper is not None else None  # only stubs are gathered
+        self._stub_with = skipper.stub_with if skipper is not None else None  # once per line
         #: raw type → raw direction → its plan.
         self._plans: dict[str, dict[str, _Plan]] = {}
         #: The run being gathered (its direction and items): see :meth:`take_run`.
@@ -154,18 +156,17 @@ class Builder:
         stamp = obj.get("ts")
         if (t.__class__ is not float and t.__class__ is not int) or stamp.__class__ is not str:
             return None
-        direction = plan.direction
+        direction, keeps, mapping, bulk = plan
         stats = self.stats
         try:
-            stub = None if plan.keeps is None else \
-                self.skipper.stub_with(event, kind, direction, plan.keeps)  # type: ignore[union-attr]
+            stub = None if keeps is None else \
+                self._stub_with(event, kind, direction, keeps)  # type: ignore[misc]
             if stub is not None:
                 event = stub  # what its reader needs of it, no payload: nothing to redact
                 # A stub's canonical form depends on its type, direction and the dialect
                 # decided so far only (see _stub_mapping): most are their own.
-                mapping = plan.mapping
                 if mapping is _OWN or (mapping is _OWN_UNLESS_BETA
-                                       and stats.tracker.server is not Dialect.BETA) \
+                                       and stats.tracker.server is not _BETA) \
                         or (mapping is _OWN_ONCE_DECIDED and stats.tracker.server is not None):
                     canonical = stub
                 else:
@@ -180,7 +181,7 @@ class Builder:
         kinds["voicechat"] = kinds.get("voicechat", 0) + 1
         index = stats.events
         stats.events = index + 1
-        if plan.bulk and canonical is stub:
+        if bulk and canonical is stub:
             if direction != self.run_dir:
                 if self.run_dir is not None:
                     self.ready = self.take_run()  # the caller hands it on before this one

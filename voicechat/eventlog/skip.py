@@ -90,13 +90,17 @@ class Skipper:
                   fields: frozenset[str]) -> dict[str, Any] | None:
         """:meth:`stub_of` for a caller that already has ``keeps(kind)`` (not ``None``)."""
         stub: dict[str, Any] = {"type": event["type"]}
-        if direction == "in":
+        if direction == "in":  # every output delta: _scalar inlined
+            clean = self._clean
             for name in fields:
-                if name in event:
-                    value = self._scalar(event[name])
-                    if value is _NOT_SCALAR:
-                        return None
-                    stub[name] = value
+                value = event.get(name, _UNKNOWN)
+                if value is _UNKNOWN:
+                    continue
+                if value.__class__ is str:
+                    value = clean.get(value) or self._redacted(value)
+                elif value is not None and value.__class__ not in _SCALARS:
+                    return None
+                stub[name] = value
             return stub
         # A client event (or one whose direction the log does not say): the context indexes it
         # by event_id, and a rule reading the error that answers it may read any of its fields
