@@ -141,3 +141,20 @@ def test_the_parser_check_tells_a_doctor_call_from_anything_else() -> None:
     assert _parsed_by_typer(["doctor", "a.jsonl", "--json"]) == (Path("a.jsonl"), True)
     assert _parsed_by_typer(["doctor", "--json"]) is None
     assert _parsed_by_typer(["validate", "a.json"]) is None
+
+
+@pytest.mark.parametrize("module", ["voicechat.launch", "voicechat.cli"])
+def test_a_reader_that_went_away_ends_it_quietly(module: str, tmp_path: Path) -> None:
+    """``voicechat doctor LOG | head``-like: stdout closed before the report is written. Both
+    ways exit 1 without a traceback."""
+    code = f"import sys; sys.argv[0] = 'voicechat'; from {module} import main; main()"
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "xdg")}
+    env.pop(COMPLETE_VAR, None)
+    child = subprocess.Popen([sys.executable, "-c", code, "doctor", FINDINGS],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    assert child.stdout is not None and child.stderr is not None
+    child.stdout.close()  # long before the child has imported the doctor
+    err = child.stderr.read().decode()
+    child.stderr.close()
+    assert child.wait(timeout=60) == 1
+    assert err == ""
