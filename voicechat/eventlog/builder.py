@@ -114,6 +114,8 @@ class Builder:
     def take_run(self) -> Run:
         """The run gathered so far, handed on; the next starts empty."""
         assert self.run_dir is not None
+        kinds = self.stats.kinds  # every gathered item is one of our records, counted here
+        kinds["voicechat"] = kinds.get("voicechat", 0) + len(self.run_items)
         run = Run(self.run_dir, self.run_items)
         self.run_dir = None
         self.run_items = []
@@ -177,8 +179,6 @@ class Builder:
                 canonical = stats.tracker.canonical(event, direction)
         except RecursionError:
             return None  # the generic path meets it too, and skips the line as it always did
-        kinds = stats.kinds
-        kinds["voicechat"] = kinds.get("voicechat", 0) + 1
         index = stats.events
         stats.events = index + 1
         if bulk and canonical is stub:
@@ -187,7 +187,9 @@ class Builder:
                     self.ready = self.take_run()  # the caller hands it on before this one
                 self.run_dir = direction
             self.run_items.append((index, line, float(t), stamp, stub, stub))
-            return True
+            return True  # counted as one of ours when its run is handed on (take_run)
+        kinds = stats.kinds
+        kinds["voicechat"] = kinds.get("voicechat", 0) + 1
         return make_entry(index, line, float(t), stamp, direction, event, canonical, False)
 
     def safe_entry(self, raw: Raw, line: int, prefix: str | None, kind: str, *,
