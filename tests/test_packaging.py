@@ -31,7 +31,12 @@ def test_wheel_ships_themes_and_schemas(tmp_path: Path) -> None:
         assert f"voicechat/themes/{theme}" in names
     for dialect in ("ga", "beta"):
         assert f"voicechat/protocol/schemas/{dialect}.json" in names
-    assert any(name.endswith("entry_points.txt") for name in names)
+    (entry_points,) = (name for name in names if name.endswith("entry_points.txt"))
+    # The console script starts at the launcher, which runs a plain doctor call without the
+    # command-line parser (tests/cli/test_launch.py) and hands the rest to voicechat.cli.
+    scripts = zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "voicechat = voicechat.launch:main" in scripts
+    assert "voicechat/launch.py" in names and "voicechat/__main__.py" in names
 
 
 def _pyproject() -> dict[str, object]:
