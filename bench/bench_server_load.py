@@ -24,7 +24,8 @@ process only measures. The server's CPU is also split by thread (``/proc/PID/tas
 loop thread against the rest (aiortc's Opus decoder threads, executors).
 
 ``--profile FILE`` runs the server of the last level under cProfile (its event loop thread's CPU
-time) over the measuring window only and writes the stats to FILE (read them with ``python -m pstats FILE``).
+time) over the measuring window only (start-up and connection set-up left out) and writes the
+stats to FILE (read them with ``python -m pstats FILE``).
 
 ``--against DIR`` also runs another checkout's server (``DIR/.venv/bin/python -m voicechat.cli
 serve`` from ``DIR``: main's, say) side by side in each level, with the same number of clients
