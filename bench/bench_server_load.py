@@ -24,7 +24,8 @@ process only measures. The server's CPU is also split by thread (``/proc/PID/tas
 loop thread against the rest (aiortc's Opus decoder threads, executors).
 
 ``--profile FILE`` runs the server of the last level under cProfile (its event loop thread's CPU
-time) and writes the stats to FILE (read them with ``python -m pstats FILE``).
+time) over the measuring window only (start-up and connection set-up left out) and writes the
+stats to FILE (read them with ``python -m pstats FILE``).
 
 ``--against DIR`` also runs another checkout's server (``DIR/.venv/bin/python -m voicechat.cli
 serve`` from ``DIR``: main's, say) side by side in each level, with the same number of clients
@@ -165,22 +166,23 @@ def children_cpu_seconds(pid: int) -> float:
     return total
 
 
-#: run ``voicechat serve`` under cProfile (CPU time of the thread); the stats are written when it
-#: stops (SIGTERM)
+#: run ``voicechat serve`` with cProfile (CPU time of the thread) over the measuring window only:
+#: SIGUSR1 starts it, SIGUSR2 stops it and writes the stats (start-up, imports and connection
+#: set-up stay out of the figures; the handlers run in the main thread, the server's loop)
 _PROFILED_SERVE = """
-import cProfile, sys, time
+import cProfile, signal, sys, time
 from voicechat.cli import main
 # the loop thread's CPU time, not wall time: a sendto that wakes a client on loopback would
 # otherwise be charged for the time the client ran while the server was preempted
 profile = cProfile.Profile(time.thread_time)
 out = sys.argv[1]
 sys.argv = ["voicechat"] + sys.argv[2:]
-profile.enable()
-try:
-    main()
-finally:
+def stop(*_):
     profile.disable()
     profile.dump_stats(out)
+signal.signal(signal.SIGUSR1, lambda *_: profile.enable())
+signal.signal(signal.SIGUSR2, stop)
+main()
 """
 
 
@@ -317,6 +319,8 @@ async def run_level(n: int, seconds: float, procs: int, idle_pct: float,
             await other_group.connect(other[1])
         await group.connect(base)
         await asyncio.sleep(3.0)  # let ICE/DTLS settle and first utterances start
+        if profile:
+            proc.send_signal(signal.SIGUSR1)
         cpu0, t0 = cpu_seconds(proc.pid), time.monotonic()
         other0 = cpu_seconds(other[0].pid) if other else 0.0
         main0, other_threads0 = thread_cpu_seconds(proc.pid)
@@ -329,6 +333,9 @@ async def run_level(n: int, seconds: float, procs: int, idle_pct: float,
         other1 = cpu_seconds(other[0].pid) if other else 0.0
         main1, other_threads1 = thread_cpu_seconds(proc.pid)
         kids1 = children_cpu_seconds(proc.pid)
+        if profile:
+            proc.send_signal(signal.SIGUSR2)
+            await asyncio.sleep(1.0)  # the stats are written before the server is stopped
     finally:
         responses, heard_s = await group.close()
         await other_group.close()

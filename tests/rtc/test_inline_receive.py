@@ -8,10 +8,12 @@ The aiortc internals it replaces are the ones :mod:`voicechat.rtc.aiortc_jitter`
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from aiortc import RTCPeerConnection, RTCRtpCodecParameters
 from aiortc.rtcrtpreceiver import RemoteStreamTrack
 from aiortc.rtp import RtpPacket
 
+from voicechat.rtc import libopus
 from voicechat.rtc.inline_receive import MAX_CONCEAL, InlineOpusReceive, install_inline_receive
 from voicechat.rtc.opus import OpusFrameEncoder, OpusInputDecoder
 
@@ -30,8 +32,37 @@ def packets(pcm: np.ndarray, encoder: OpusFrameEncoder, start: int = 0) -> list[
     ]
 
 
-def test_decodes_to_16k_mono_with_the_tone_where_it_was() -> None:
-    encoder, decoder = OpusFrameEncoder(), OpusInputDecoder(16000)
+#: both input paths: libopus straight at 16 kHz, and PyAV at 48 kHz plus the resampler
+DIRECT = pytest.mark.parametrize("direct", [True, False], ids=["libopus", "pyav"])
+
+
+def test_libopus_decodes_the_server_input_itself() -> None:
+    # PyAV's wheels bundle libopus, and the system has one: the direct path is the one used
+    assert libopus.load() is not None
+    assert OpusInputDecoder(16000).direct
+    assert not OpusInputDecoder(16000, direct=False).direct
+    assert not OpusInputDecoder(22050).direct, "a rate libopus cannot decode at is resampled"
+
+
+def test_libopus_conceals_and_refuses_garbage() -> None:
+    lib = libopus.load()
+    assert lib is not None
+    decoder = libopus.MonoDecoder(lib, 16000)
+    first = decoder.decode(packets(tone(1), OpusFrameEncoder())[0])
+    assert first.size == 320
+    assert decoder.decode(None, 320).size == 320  # a lost frame, concealed
+    with pytest.raises(libopus.OpusDecodeError):
+        decoder.decode(b"\xff\xff\xff")
+    decoder.close()
+    with pytest.raises(libopus.OpusDecodeError):
+        decoder.decode(first.tobytes())
+    with pytest.raises(ValueError):
+        libopus.MonoDecoder(lib, 44100)
+
+
+@DIRECT
+def test_decodes_to_16k_mono_with_the_tone_where_it_was(direct: bool) -> None:
+    encoder, decoder = OpusFrameEncoder(), OpusInputDecoder(16000, direct=direct)
     out = [decoder.decode(p) for p in packets(tone(50), encoder)]
     # (the resampler's filter holds back its delay once, at the start)
     assert all(chunk.size == 320 for chunk in out[1:])
@@ -42,8 +73,9 @@ def test_decodes_to_16k_mono_with_the_tone_where_it_was() -> None:
     assert np.sqrt(np.mean(pcm.astype(np.float64) ** 2)) > 8000 / np.sqrt(2) * 0.7
 
 
-def test_known_silence_skips_the_decoder_and_sound_resumes_at_once() -> None:
-    encoder, decoder = OpusFrameEncoder(), OpusInputDecoder(16000)
+@DIRECT
+def test_known_silence_skips_the_decoder_and_sound_resumes_at_once(direct: bool) -> None:
+    encoder, decoder = OpusFrameEncoder(), OpusInputDecoder(16000, direct=direct)
     for p in packets(tone(10), encoder):
         decoder.decode(p)
     silent = packets(np.zeros(100 * FRAME, np.int16), encoder, 10 * FRAME)

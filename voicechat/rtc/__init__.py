@@ -6,6 +6,7 @@
 - ``tracks``: the paced outgoing audio track (aiortc pulls frames as fast as it can unless the
   track paces itself); ``pacer``: the one 20 ms grid all strictly paced tracks share;
 - ``opus``: the tracks' own Opus encoder, and the server's input decoder (mono, 16 kHz);
+  ``libopus``: libopus's decoder through ctypes, so that input decodes at 16 kHz directly;
 - ``jitter``: the adaptive receive jitter buffer, sans-IO (target delay follows measured jitter);
 - ``aiortc_jitter``: installs it in aiortc's audio receiver (aiortc 1.16.0 internals);
 - ``inline_receive``: the server's stand-in for that buffer: decodes each packet on arrival, in

@@ -31,6 +31,7 @@ from aiortc.rtcrtpreceiver import RTCRtpReceiver
 from aiortc.rtp import RtpPacket
 
 from voicechat.rtc.aiortc_jitter import _CODECS, check_receiver, install_on_receiver
+from voicechat.rtc.libopus import OpusDecodeError
 from voicechat.rtc.opus import OpusInputDecoder
 
 #: a longer gap is not concealed (a sender that paused its stream): the input just resumes
@@ -70,7 +71,7 @@ class InlineOpusReceive:
         self._last_seq = seq
         try:
             pcm = self.decoder.decode(packet.payload)
-        except av.FFmpegError as exc:  # a corrupt packet: conceal it, as a lost one
+        except (av.FFmpegError, OpusDecodeError) as exc:  # corrupt: conceal it, as lost
             self.decode_errors += 1
             if self.decode_errors == 1:
                 logger.warning("undecodable Opus packet concealed: %s", exc)

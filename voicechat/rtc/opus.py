@@ -87,50 +87,71 @@ _QUIET_RUN = 2
 class OpusInputDecoder:
     """One incoming Opus stream decoded to int16 mono at ``rate`` (the server's VAD/ASR rate).
 
-    libopus, through PyAV, always decodes at 48 kHz (FFmpeg's wrapper fixes the rate), so the
-    frame is decoded mono (libopus downmixes; no stereo frame to fold) and resampled once per
-    frame. A sender's settled silence repeats one packet byte for byte (ours do, see
-    :class:`OpusFrameEncoder`); once it decoded to silence twice in a row, further copies
-    return the known zeros without decoding or resampling: most of an idle session's input.
+    At a rate libopus decodes at (8, 12, 16, 24, 48 kHz) libopus is called directly
+    (:mod:`voicechat.rtc.libopus`) and decodes mono straight at ``rate``: no 48 kHz frame, no
+    resampling filter. Otherwise, or without a loadable libopus, PyAV decodes at 48 kHz (its
+    FFmpeg wrapper fixes the rate), mono, and the frame is resampled. A sender's settled
+    silence repeats one packet byte for byte (ours do, see :class:`OpusFrameEncoder`); once it
+    decoded to silence twice in a row, further copies return the known zeros without decoding
+    or resampling: most of an idle session's input.
     """
 
-    def __init__(self, rate: int = 16000) -> None:
+    def __init__(self, rate: int = 16000, *, direct: bool = True) -> None:
+        from voicechat.rtc import libopus
         from voicechat.rtc.dsp import StreamResampler
 
-        codec = CodecContext.create("libopus", "r")
-        codec.format = "s16"
-        codec.layout = "mono"
-        codec.sample_rate = SAMPLE_RATE
-        self._codec = codec
+        lib = libopus.load() if direct and rate in libopus.RATES else None
+        self._direct = libopus.MonoDecoder(lib, rate) if lib is not None else None
+        self._resampler: StreamResampler | None = None
+        if self._direct is None:
+            codec = CodecContext.create("libopus", "r")
+            codec.format = "s16"
+            codec.layout = "mono"
+            codec.sample_rate = SAMPLE_RATE
+            self._codec = codec
+            if rate != SAMPLE_RATE:
+                self._resampler = StreamResampler(SAMPLE_RATE, rate)
         self.rate = rate
-        self._resampler = StreamResampler(SAMPLE_RATE, rate) if rate != SAMPLE_RATE else None
         self._quiet_packet = b""  # the packet that last decoded to silence
         self._quiet_run = 0  # silent frames in a row
         self._zeros: dict[int, npt.NDArray[np.int16]] = {}
         self._last_size = 0
         self.decoded = 0  # frames really decoded (the rest were known silence)
 
+    @property
+    def direct(self) -> bool:
+        """True when libopus decodes at ``rate`` itself (no resampling)."""
+        return self._direct is not None
+
     def decode(self, payload: bytes) -> npt.NDArray[np.int16]:
-        """One packet's audio (an empty or one-byte packet conceals a lost frame)."""
+        """One packet's audio (an empty or one-byte packet conceals a lost frame).
+
+        Raises ``av.FFmpegError`` or :class:`voicechat.rtc.libopus.OpusDecodeError` for a
+        packet the decoder refuses.
+        """
         if payload == self._quiet_packet and self._quiet_run >= _QUIET_RUN:
             return self._silence(self._last_size)
         self.decoded += 1
-        frames = self._codec.decode(Packet(payload))
-        if len(frames) == 1:
-            pcm48 = frames[0].to_ndarray().reshape(-1)
-        else:
-            pcm48 = np.concatenate([f.to_ndarray().reshape(-1) for f in frames]) if frames \
-                else np.zeros(0, np.int16)
-        if pcm48.size and pcm48.max() <= SILENT_PEAK and pcm48.min() >= -SILENT_PEAK:
+        pcm = self._direct.decode(payload) if self._direct is not None else self._decode48(payload)
+        if pcm.size and pcm.max() <= SILENT_PEAK and pcm.min() >= -SILENT_PEAK:
             self._quiet_run += 1
             self._quiet_packet = payload
-            pcm48 = np.zeros(pcm48.size, np.int16)
+            pcm = self._silence(pcm.size) if self._resampler is None else \
+                np.zeros(pcm.size, np.int16)
         else:
             self._quiet_run = 0
             self._quiet_packet = b""
-        out = self._resampler.process(pcm48) if self._resampler is not None else pcm48
+        out = self._resampler.process(pcm) if self._resampler is not None else pcm
         self._last_size = out.size
         return out
+
+    def _decode48(self, payload: bytes) -> npt.NDArray[np.int16]:
+        frames = self._codec.decode(Packet(payload))
+        if len(frames) == 1:
+            pcm48: npt.NDArray[np.int16] = frames[0].to_ndarray().reshape(-1)
+            return pcm48
+        return np.concatenate([f.to_ndarray().reshape(-1) for f in frames]) if frames \
+            else np.zeros(0, np.int16)
 
     def conceal(self) -> npt.NDArray[np.int16]:
         """A lost frame: libopus conceals it (a one-byte packet means loss to libopus)."""
