@@ -5,7 +5,9 @@ deltas, transcription, rate limits: the mix a real recording has) into a tempora
 then runs ``voicechat doctor --json`` in a child process on a 10 MB and a 100 MB log and prints
 events/s and the child's peak RSS. Bounded memory shows as the same peak RSS for both sizes.
 Each log is read ``--rounds`` times by the doctor and by the baseline, interleaved; the best
-of each is compared (and each round's ratio printed), wall time and the children's CPU time.
+of each is compared (and each round's ratio printed, with their median: a round pairs two runs
+minutes apart at most, so a machine that moves between fast and slow phases skews it less
+than the best of each), wall time and the children's CPU time.
 The doctor runs with its bytecode cached, as an installed command does (``--cold``: with the
 environment as inherited, which in this project's sandboxes forbids bytecode caches).
 
@@ -20,6 +22,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -208,7 +211,8 @@ def main() -> None:
                 ratios = sorted(t / f for t, f in zip(times, floors, strict=True))
                 baseline = (f"; {elapsed / min(floors):.2f}× a bare json.loads loop (best "
                             f"{elapsed:.2f} s vs {min(floors):.2f} s; per round "
-                            f"{', '.join(f'{r:.2f}' for r in ratios)}×); CPU time "
+                            f"{', '.join(f'{r:.2f}' for r in ratios)}×, median "
+                            f"{statistics.median(ratios):.2f}×); CPU time "
                             f"{min(cpu) / min(cpu_floors):.2f}× ({min(cpu):.2f} s vs "
                             f"{min(cpu_floors):.2f} s)")
             kind = "logcat text" if text else "voicechat JSONL"
