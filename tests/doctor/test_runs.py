@@ -219,3 +219,16 @@ def test_a_voicechat_log_s_appends_and_deltas_come_as_runs(tmp_path: Path) -> No
     entries, _, gathered = _flat(path, runs=True)
     assert gathered > 0
     assert entries == _flat(path, runs=False)[0]
+
+
+def test_a_tie_between_formats_is_decided_as_entry_by_entry(tmp_path: Path) -> None:
+    """The format is the kind most events had, the first seen on a tie: a record gathered into
+    a run counts from the moment it is read, not when its run is handed on."""
+    path = tmp_path / "log.jsonl"
+    path.write_bytes(
+        b'{"t":1.0,"ts":"x","dir":"in","event":{"type":"response.output_audio.delta",'
+        b'"response_id":"r","delta":"say"}}\n'
+        b'{"type":"response.created","response":{"id":"r"}}\n')
+    runs, by_entry = _reports(path)
+    assert runs == by_entry
+    assert runs[0]["format"] == "voicechat JSONL event log"

@@ -186,8 +186,11 @@ class Builder:
                 if self.run_dir is not None:
                     self.ready = self.take_run()  # the caller hands it on before this one
                 self.run_dir = direction
+                # Counted when the run is handed on (take_run), but the kind takes its place
+                # among the kinds now: on a tie the first seen is the log's format.
+                stats.kinds.setdefault("voicechat", 0)
             self.run_items.append((index, line, float(t), stamp, stub, stub))
-            return True  # counted as one of ours when its run is handed on (take_run)
+            return True
         kinds = stats.kinds
         kinds["voicechat"] = kinds.get("voicechat", 0) + 1
         return make_entry(index, line, float(t), stamp, direction, event, canonical, False)
