@@ -1,16 +1,17 @@
 """The ``voicechat`` console script: a plain ``voicechat doctor LOG [--json]`` skips the parser.
 
-Why: loading the command-line framework costs more than reading a 10 MB log. typer, its click
-and the validation library it coerces every option with take ~0.2 s to import and to coerce
-the main job's options before any command runs: a fifth of ``voicechat doctor`` on a 50 MB
-log, and most of it on the small logs scripts and CI jobs feed it one after another.
+Why: loading the command-line framework costs nearly as much as reading a 10 MB log. typer,
+its click and the validation library it coerces every option with take ~0.2 s to import and
+to coerce the main job's options before any command runs: a tenth of ``voicechat doctor`` on a
+50 MB log, and most of it on the small logs scripts and CI jobs feed it one after another.
 
 So exactly the two forms of a doctor call, ``doctor LOG`` and ``doctor LOG --json`` (either
 order), run the command directly, with what typer would pass it: ``LOG`` as a ``Path`` and the
 flag as a bool. Every other command line (help, completion, a global option, an unknown or
-repeated flag, a second path, a ``LOG`` that starts with ``-``) goes to :mod:`voicechat.cli`,
-which owns every usage message. ``tests/cli/test_launch.py`` compares both ways, and checks
-with hypothesis that any command line taken here is one typer parses to the same arguments.
+repeated flag, a second path, a ``LOG`` that is empty, starts with ``-`` or holds a NUL) goes
+to :mod:`voicechat.cli`, which owns every usage message. ``tests/cli/test_launch.py`` compares
+both ways, and checks with hypothesis that any command line taken here is one typer parses to
+the same arguments.
 """
 
 from __future__ import annotations
