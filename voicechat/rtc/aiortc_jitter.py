@@ -201,13 +201,3 @@ def install_jitter_buffer(
     """
     return install_on_receiver(pc, track, lambda receiver: AdaptiveAudioReceive(receiver, config),
                                "adaptive jitter buffer")
-    for receiver in pc.getReceivers():
-        if receiver.track is track:
-            try:
-                adaptive = AdaptiveAudioReceive(receiver, config)
-            except AiortcInternalsChanged as exc:
-                logger.warning("adaptive jitter buffer not installed, aiortc's kept: %s", exc)
-                return None
-            setattr(receiver, _JITTER, adaptive)
-            return adaptive
-    return None

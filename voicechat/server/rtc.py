@@ -26,6 +26,7 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
 from voicechat.protocol.dialect import Dialect
 from voicechat.rtc.inline_receive import InlineOpusReceive, install_inline_receive
+from voicechat.rtc.opus import SERVER_COMPLEXITY, OpusFrameEncoder
 from voicechat.rtc.tracks import PacedAudioTrack, cancel_task, start_pump
 from voicechat.server.audio_out import TrackSink
 from voicechat.server.bridge import EventBridge
@@ -54,7 +55,8 @@ class RtcCall:
         self.dialect = dialect
         self.bridge = EventBridge(dialect, azure=azure)
         self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-        self.track = PacedAudioTrack()
+        # the synthetic voice at low encoder complexity: the dearest call of a talking session
+        self.track = PacedAudioTrack(encoder=OpusFrameEncoder(SERVER_COMPLEXITY))
         self.channel: Any = None
         self._pending: list[str] = []
         self._listeners: list[Callable[[dict[str, Any]], None]] = []
