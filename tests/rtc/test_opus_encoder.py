@@ -114,3 +114,26 @@ def test_libopus_encoder_refuses_what_libopus_cannot_do() -> None:
     with pytest.raises(libopus.OpusEncodeError, match="closed"):
         encoder.encode(np.zeros(FRAME, np.int16))
     encoder.close()  # twice is harmless
+
+
+def test_a_libopus_that_refuses_the_settings_leaves_pyavs_encoder(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise libopus.OpusEncodeError(-1)
+
+    monkeypatch.setattr(libopus, "MonoEncoder", refuse)
+    encoder = OpusFrameEncoder()
+    assert not encoder.direct
+    pcm = speech_like(3)
+    assert encode_all(encoder, pcm) == encode_all(OpusFrameEncoder(direct=False), pcm)
+
+
+def test_apple_arm64_keeps_pyavs_encoder(monkeypatch: pytest.MonkeyPatch) -> None:
+    # its ABI passes variadic arguments on the stack: opus_encoder_ctl cannot be called there
+    monkeypatch.setattr(libopus.sys, "platform", "darwin")
+    monkeypatch.setattr(libopus.platform, "machine", lambda: "arm64")
+    assert not libopus.can_set_encoder_options()
+    assert not OpusFrameEncoder().direct
+    monkeypatch.setattr(libopus.platform, "machine", lambda: "x86_64")
+    assert libopus.can_set_encoder_options()

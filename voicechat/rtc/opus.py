@@ -18,6 +18,7 @@ resumes the encoder's state is the one the decoder last followed.
 
 from __future__ import annotations
 
+import contextlib
 import fractions
 
 import numpy as np
@@ -51,10 +52,12 @@ class OpusFrameEncoder:
 
         self.complexity = complexity
         lib = libopus.load() if direct and libopus.can_set_encoder_options() else None
-        self._direct = (
-            libopus.MonoEncoder(lib, SAMPLE_RATE, bit_rate=BIT_RATE, complexity=complexity)
-            if lib is not None else None
-        )
+        self._direct: libopus.MonoEncoder | None = None
+        # a libopus that refuses these settings leaves PyAV's, configured below
+        with contextlib.suppress(libopus.OpusEncodeError):
+            if lib is not None:
+                self._direct = libopus.MonoEncoder(lib, SAMPLE_RATE, bit_rate=BIT_RATE,
+                                                   complexity=complexity)
         if self._direct is None:
             codec = CodecContext.create("libopus", "w")
             codec.bit_rate = BIT_RATE
