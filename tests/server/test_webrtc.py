@@ -212,3 +212,53 @@ async def test_vanished_webrtc_client_is_cleaned_up() -> None:
             await peer.log.wait_for("response.created")
             assert len(srv.calls) == 1
         await until(lambda: not srv.calls, "the server to drop the vanished call")
+
+
+async def test_an_answer_queued_behind_another_starts_when_its_audio_does(tmp_path: Path) -> None:
+    """A second answer while the first still plays waits in the output buffer: it is announced
+    when its audio begins streaming, and a clear meanwhile cuts the first, the one being heard
+    (CI found the client truncating the queued one: ``tests/server/test_track_sink.py``)."""
+    script = tmp_path / "script.txt"
+    script.write_text(f"{LONG_REPLY}\nSecond answer.\n{LONG_REPLY}\nFourth answer.\n")
+    text_turn = {
+        "type": "conversation.item.create",
+        "item": {"type": "message", "role": "user",
+                 "content": [{"type": "input_text", "text": "go on"}]},
+    }
+    async with local_server(responder=f"script:{script}") as srv, rtc_peer() as peer:
+        assert await peer.connect(f"{srv.base_url}/v1/realtime/calls", "sk-test") == 201
+        await peer.log.wait_for("session.created")
+        peer.send(text_turn)
+        peer.send({"type": "response.create"})
+        first = await peer.log.wait_for("output_audio_buffer.started")
+        await peer.log.wait_for("response.done")  # generated whole; seconds of it still to play
+        after = len(peer.log.events)
+        peer.send(text_turn)
+        peer.send({"type": "response.create"})
+        second = await peer.log.wait_for("response.done", after=after)
+        second_id = second["response"]["id"]
+        assert second_id != first["response_id"]
+        # queued behind the first: not announced while the first plays
+        assert not [e for e in peer.log.of("output_audio_buffer.started")
+                    if e["response_id"] == second_id]
+        stopped = await peer.log.wait_for("output_audio_buffer.stopped", timeout=30)
+        assert stopped["response_id"] == first["response_id"]
+        announced = await peer.log.wait_for("output_audio_buffer.started", after=after)
+        assert announced["response_id"] == second_id
+        assert peer.log.index(stopped) < peer.log.index(announced)
+        await peer.log.wait_for("output_audio_buffer.stopped",
+                                where=lambda e: e["response_id"] == second_id)
+
+        # a long third answer, the fourth queued behind it, then a clear: it names the one heard
+        after = len(peer.log.events)
+        peer.send(text_turn)
+        peer.send({"type": "response.create"})
+        await peer.log.wait_for("response.done", after=after)
+        third_started = await peer.log.wait_for("output_audio_buffer.started", after=after)
+        after = len(peer.log.events)
+        peer.send(text_turn)
+        peer.send({"type": "response.create"})
+        await peer.log.wait_for("response.done", after=after)
+        peer.send({"type": "output_audio_buffer.clear"})
+        cleared = await peer.log.wait_for("output_audio_buffer.cleared", after=after)
+        assert cleared["response_id"] == third_started["response_id"]

@@ -11,7 +11,7 @@ transport-agnostic.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -114,18 +114,36 @@ class DeltaSink:
         return None
 
 
+@dataclass
+class _Span:
+    """One item's audio on the track, as the track's sample counters (48 kHz)."""
+
+    response_id: str
+    start: int  # queued_total before its first sample
+    end: int  # queued_total after its last sample so far
+
+
 class TrackSink:
-    """WebRTC: audio on a :class:`PacedAudioTrack`, with the ``output_audio_buffer.*`` lifecycle."""
+    """WebRTC: audio on a :class:`PacedAudioTrack`, with the ``output_audio_buffer.*`` lifecycle.
+
+    The track is one queue, so a response's audio may wait behind another's: a turn the client
+    did not take as an interruption (a short sound over the answer) still gets its answer, queued
+    after the one playing. ``output_audio_buffer.started`` says when a response's audio *begins
+    streaming*, so it goes out when the audio ahead of it has been sent, not when it is queued;
+    until then the client (and a clear) still see the earlier answer as the one playing, and a
+    truncate names what the user really hears.
+    """
 
     webrtc = True
+    #: items whose spans are kept for truncation (the last few: older ones have long played)
+    KEPT_ITEMS = 8
 
     def __init__(self, emit: Emit, track: PacedAudioTrack) -> None:
         self._emit = emit
         self.track = track
-        self._started: set[str] = set()
-        self._playing: str | None = None  # response whose audio is in the buffer
-        self._item: str | None = None
-        self._item_span: tuple[int, int] = (0, 0)  # track sample counters of that item's audio
+        self._started: set[str] = set()  # responses whose audio was queued
+        self._playing: str | None = None  # announced response whose audio is in the buffer
+        self._spans: dict[str, _Span] = {}  # item -> its audio, in queue order
         self._watchers: set[asyncio.Task[None]] = set()
 
     async def write(
@@ -133,14 +151,37 @@ class TrackSink:
     ) -> None:
         if response_id not in self._started:
             self._started.add(response_id)
-            self._playing = response_id
-            self._emit(_event("output_audio_buffer.started", response_id=response_id))
-        if self._item != item_id:
-            self._item = item_id
-            self._item_span = (self.track.queued_total, self.track.queued_total)
+            if self.track.buffered_samples == 0:
+                self._announce(response_id)
+            else:
+                self._announce_after(self.track.wait_played(), response_id)
+        span = self._spans.get(item_id)
+        if span is None:
+            span = self._spans[item_id] = _Span(response_id, self.track.queued_total,
+                                                self.track.queued_total)
+            while len(self._spans) > self.KEPT_ITEMS:
+                del self._spans[next(iter(self._spans))]
         self.track.push(dsp.resample(pcm24k, TTS_RATE, TRACK_RATE))
-        self._item_span = (self._item_span[0], self.track.queued_total)
+        span.end = self.track.queued_total
         await asyncio.sleep(0)
+
+    def _announce(self, response_id: str) -> None:
+        self._playing = response_id
+        self._emit(_event("output_audio_buffer.started", response_id=response_id))
+
+    def _announce_after(self, ahead: Awaitable[bool], response_id: str) -> None:
+        """``started`` once the audio queued ahead has been sent (never, if it is cleared)."""
+
+        async def watch() -> None:
+            if await ahead:
+                self._announce(response_id)
+
+        self._watch(watch())
+
+    def _watch(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(coroutine)
+        self._watchers.add(task)
+        task.add_done_callback(self._watchers.discard)
 
     def response_finished(self, response_id: str) -> None:
         if response_id not in self._started:
@@ -153,23 +194,30 @@ class TrackSink:
                 self._playing = None
                 self._emit(_event("output_audio_buffer.stopped", response_id=response_id))
 
-        task = asyncio.ensure_future(watch())
-        self._watchers.add(task)
-        task.add_done_callback(self._watchers.discard)
+        self._watch(watch())
 
     def played_ms(self, item_id: str) -> int | None:
-        if item_id != self._item:
+        """How much of ``item_id``'s audio has left on the track (``None``: not a recent item)."""
+        span = self._spans.get(item_id)
+        if span is None:
             return None
-        start, end = self._item_span
-        played = min(max(self.track.played_total, start), end) - start
+        played = min(max(self.track.played_total, span.start), span.end) - span.start
         return int(played * 1000 / TRACK_RATE)
+
+    def _audible_item(self) -> str | None:
+        """The item whose audio is leaving the track now (the first not wholly sent)."""
+        played = self.track.played_total
+        for item_id, span in self._spans.items():
+            if span.end > played:
+                return item_id
+        return None
 
     def clear(self) -> Cut:
         """Drop unplayed audio; reports what was playing (``response_id`` None if nothing)."""
         playing = self._playing if self.track.buffered_samples > 0 else None
-        item = self._item if playing else None
+        item = self._audible_item() if playing else None
         played = self.played_ms(item) if item else None
-        self.track.clear()
+        self.track.clear()  # announcements still waiting for audio ahead never go out
         self._playing = None
         return Cut(playing, item, played)
 
