@@ -126,3 +126,18 @@ async def test_only_recent_items_keep_their_spans(
         await out.write(f"resp_{n}", f"item_{n}", ms_of_audio(20), FMT)
     assert out.played_ms("item_0") is None  # forgotten: memory stays bounded
     assert out.played_ms(f"item_{TrackSink.KEPT_ITEMS + 2}") == 0
+
+
+async def test_a_stop_is_not_lost_when_the_next_answer_is_written_before_its_watcher_runs(
+    sink: tuple[TrackSink, list[dict[str, Any]]],
+) -> None:
+    out, events = sink
+    await out.write("resp_1", "item_1", ms_of_audio(40), FMT)
+    out.response_finished("resp_1")
+    for _ in range(2):
+        await out.track.recv()  # resp_1 all sent; its stop watcher has not run yet
+    await out.write("resp_2", "item_2", ms_of_audio(40), FMT)
+    await settle()
+    assert sorted(lifecycle(events)) == [("started", "resp_1"), ("started", "resp_2"),
+                                         ("stopped", "resp_1")]
+    assert out.is_playing  # resp_2's audio is the one in the buffer

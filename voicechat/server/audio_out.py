@@ -143,6 +143,7 @@ class TrackSink:
         self.track = track
         self._started: set[str] = set()  # responses whose audio was queued
         self._playing: str | None = None  # announced response whose audio is in the buffer
+        self._announced: set[str] = set()  # started, and neither stopped nor cleared yet
         self._spans: dict[str, _Span] = {}  # item -> its audio, in queue order
         self._watchers: set[asyncio.Task[None]] = set()
 
@@ -167,6 +168,7 @@ class TrackSink:
 
     def _announce(self, response_id: str) -> None:
         self._playing = response_id
+        self._announced.add(response_id)
         self._emit(_event("output_audio_buffer.started", response_id=response_id))
 
     def _announce_after(self, ahead: Awaitable[bool], response_id: str) -> None:
@@ -190,8 +192,12 @@ class TrackSink:
 
         async def watch() -> None:
             played = await waiter
-            if played and self._playing == response_id:
-                self._playing = None
+            # announced: its stop is due even if the next answer was announced first (both
+            # woke on the same frame, and that one's write ran before this watcher)
+            if played and response_id in self._announced:
+                self._announced.discard(response_id)
+                if self._playing == response_id:
+                    self._playing = None
                 self._emit(_event("output_audio_buffer.stopped", response_id=response_id))
 
         self._watch(watch())
@@ -219,6 +225,7 @@ class TrackSink:
         played = self.played_ms(item) if item else None
         self.track.clear()  # announcements still waiting for audio ahead never go out
         self._playing = None
+        self._announced.clear()  # cleared, not stopped
         return Cut(playing, item, played)
 
     @property
