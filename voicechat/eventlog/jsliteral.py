@@ -22,8 +22,6 @@ import json
 import re
 from typing import Any
 
-import json5
-
 #: Looks like an object literal with an unquoted or single-quoted first key: worth a JSON5 try.
 _LITERAL_START = re.compile(r"\{\s*(?:[A-Za-z_$][\w$]*|'[^'\n]*')\s*:")
 
@@ -93,6 +91,8 @@ def parse_object_literal(text: str) -> dict[str, Any] | None:
     """The object ``text`` denotes, or ``None`` when it is not an inspect-style object."""
     if not looks_like_literal(text):
         return None
+    import json5  # here, not at import: only text logs with inspect-style objects need it
+
     try:
         value = json5.loads(_as_json5(text))
     except (ValueError, RecursionError):
