@@ -141,3 +141,20 @@ async def test_a_stop_is_not_lost_when_the_next_answer_is_written_before_its_wat
     assert sorted(lifecycle(events)) == [("started", "resp_1"), ("started", "resp_2"),
                                          ("stopped", "resp_1")]
     assert out.is_playing  # resp_2's audio is the one in the buffer
+
+
+async def test_after_a_clear_the_next_answer_is_the_one_a_second_clear_cuts(
+    sink: tuple[TrackSink, list[dict[str, Any]]],
+) -> None:
+    # a clear drops the unsent rest of an item: its span must end where its audio stopped, or
+    # it would still look audible while the next answer plays
+    out, _ = sink
+    await out.write("resp_1", "item_1", ms_of_audio(400), FMT)
+    await send_frames(out.track, 2)
+    first = out.clear()
+    assert (first.item_id, first.played_ms) == ("item_1", 40)
+    await out.write("resp_2", "item_2", ms_of_audio(200), FMT)
+    await send_frames(out.track, 3)
+    second = out.clear()
+    assert (second.response_id, second.item_id, second.played_ms) == ("resp_2", "item_2", 60)
+    assert out.played_ms("item_1") == 40

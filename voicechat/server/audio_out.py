@@ -118,7 +118,6 @@ class DeltaSink:
 class _Span:
     """One item's audio on the track, as the track's sample counters (48 kHz)."""
 
-    response_id: str
     start: int  # queued_total before its first sample
     end: int  # queued_total after its last sample so far
 
@@ -158,7 +157,7 @@ class TrackSink:
                 self._announce_after(self.track.wait_played(), response_id)
         span = self._spans.get(item_id)
         if span is None:
-            span = self._spans[item_id] = _Span(response_id, self.track.queued_total,
+            span = self._spans[item_id] = _Span(self.track.queued_total,
                                                 self.track.queued_total)
             while len(self._spans) > self.KEPT_ITEMS:
                 del self._spans[next(iter(self._spans))]
@@ -224,6 +223,10 @@ class TrackSink:
         item = self._audible_item() if playing else None
         played = self.played_ms(item) if item else None
         self.track.clear()  # announcements still waiting for audio ahead never go out
+        sent = self.track.played_total  # the dropped audio is not queued any more: spans end
+        for span in self._spans.values():  # where their audio stopped
+            span.end = min(span.end, sent)
+            span.start = min(span.start, sent)
         self._playing = None
         self._announced.clear()  # cleared, not stopped
         return Cut(playing, item, played)
