@@ -7,11 +7,20 @@ order in which the loop runs things and whether a wait was held, never how long 
 from __future__ import annotations
 
 import asyncio
+import itertools
+import math
+import selectors
 import socket
 from collections.abc import Coroutine
 from typing import Any
 
-from voicechat.rtc.coalesce import HOLD_S, CoalescingSelector, coalescing_loop
+from voicechat.rtc.coalesce import (
+    HOLD_S,
+    POLL_EVERY_S,
+    POLL_SLACK_S,
+    CoalescingSelector,
+    coalescing_loop,
+)
 
 
 def _run(main: Coroutine[Any, Any, None]) -> None:
@@ -92,7 +101,7 @@ def test_near_timers_in_a_row_never_starve_the_sockets() -> None:
         def tick() -> None:
             nonlocal fired
             fired += 1
-            if fired < 20:
+            if fired < 40:
                 loop.call_later(HOLD_S / 4, tick)  # a timer is always near
 
         def on_read() -> None:
@@ -109,6 +118,152 @@ def test_near_timers_in_a_row_never_starve_the_sockets() -> None:
             loop.remove_reader(a.fileno())
             a.close()
             b.close()
-        assert read_after == [1], "read right after the first held timer, not later"
+        # read at the first due poll: within one poll period of held ticks (fewer if the
+        # timers ran late, since the period is wall time), long before the chain ends
+        assert len(read_after) == 1
+        assert 1 <= read_after[0] <= math.ceil(POLL_EVERY_S / (HOLD_S / 4)) + 1
 
     _run(main())
+
+
+def test_a_poll_reads_every_queued_datagram_before_the_next_tick() -> None:
+    """asyncio's datagram transport reads one datagram per readiness: the poll must drain."""
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        fired = 0
+        got: list[int] = []
+        all_in = asyncio.Event()
+
+        class Receiver(asyncio.DatagramProtocol):
+            def datagram_received(self, data: bytes, addr: Any) -> None:
+                got.append(fired)
+                if len(got) == 5:
+                    all_in.set()
+
+        def tick() -> None:
+            nonlocal fired
+            fired += 1
+            if not all_in.is_set() and fired < 100:
+                loop.call_later(HOLD_S / 2, tick)
+
+        transport, _ = await loop.create_datagram_endpoint(Receiver, local_addr=("127.0.0.1", 0))
+        sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            loop.call_later(HOLD_S / 2, tick)
+            await asyncio.sleep(0)
+            for i in range(5):  # queued in the kernel before the loop next polls
+                sender.sendto(b"rtp %d" % i, transport.get_extra_info("sockname"))
+            await asyncio.wait_for(all_in.wait(), 5)
+        finally:
+            sender.close()
+            transport.close()
+        assert len(set(got)) == 1, f"read over several ticks: {got}"
+
+    _run(main())
+
+
+class _FakeTime:
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.slept: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def _fake_selector() -> tuple[CoalescingSelector, _FakeTime, socket.socket, socket.socket]:
+    fake = _FakeTime()
+    selector = CoalescingSelector(clock=fake.clock, sleep=fake.sleep)
+    a, b = socket.socketpair()
+    a.setblocking(False)
+    selector.register(a, selectors.EVENT_READ)
+    return selector, fake, a, b
+
+
+def _drain(selector: CoalescingSelector, a: socket.socket) -> None:
+    """Read what is queued and let the selector's drain end, as the loop would."""
+    while selector.select(0):
+        a.recv(1024)
+
+
+def test_between_polls_a_ready_socket_waits_for_the_next_due_one() -> None:
+    selector, fake, a, b = _fake_selector()
+    try:
+        assert selector.select(0.02) == []  # held: slept until the timer
+        assert fake.slept == [0.02]
+        b.send(b"x")
+        assert selector.select(0)  # the first poll is due at once
+        a.recv(64)
+        assert selector.select(0) == []  # drained
+        b.send(b"y")  # arrives 0 ms after the poll began
+        polls = selector.polls
+        assert selector.select(0.02) == []  # the next tick (20 ms): held, no poll due
+        assert selector.select(0) == []
+        assert selector.polls == polls, "read between polls"
+        assert selector.select(0.02) == []  # the tick after (40 ms): a poll is due
+        assert selector.select(0.015)  # polled without waiting, whatever the timeout
+        assert fake.slept == [0.02, 0.02, 0.02]
+    finally:
+        selector.close()
+        a.close()
+        b.close()
+
+
+def test_a_drain_polls_before_any_wait_until_nothing_is_ready() -> None:
+    selector, fake, a, b = _fake_selector()
+    try:
+        b.send(b"x")
+        assert selector.select(None)  # no timer near: a plain wait, ready at once
+        held = selector.held
+        assert selector.select(0.01), "still ready: the drain polls, no held sleep"
+        assert selector.held == held and fake.slept == []
+        a.recv(64)
+        assert selector.select(0.01) == []  # nothing left: the drain ends, then the held wait
+        assert selector.held == held + 1 and fake.slept == [0.01]
+    finally:
+        selector.close()
+        a.close()
+        b.close()
+
+
+def test_a_busy_loop_polls_once_a_period() -> None:
+    selector, fake, a, b = _fake_selector()
+    try:
+        b.send(b"x")
+        _drain(selector, a)
+        polled_at: list[float] = []
+        b.send(b"y")
+        for _ in range(40):  # ready callbacks every 5 ms: the loop never blocks
+            fake.now += 0.005
+            polls = selector.polls
+            if selector.select(0):
+                a.recv(64)
+                _drain(selector, a)
+                b.send(b"y")
+            if selector.polls != polls:
+                polled_at.append(fake.now)
+        gaps = [later - earlier for earlier, later in itertools.pairwise(polled_at)]
+        assert len(polled_at) >= 4
+        assert all(POLL_EVERY_S - POLL_SLACK_S <= gap <= POLL_EVERY_S for gap in gaps), gaps
+    finally:
+        selector.close()
+        a.close()
+        b.close()
+
+
+def test_a_far_timer_or_none_waits_on_the_sockets() -> None:
+    selector, fake, a, b = _fake_selector()
+    try:
+        _drain(selector, a)
+        b.send(b"x")
+        assert selector.select(0.5)  # further than the hold: a plain wait, ready at once
+        assert fake.slept == [] and selector.held == 0
+    finally:
+        selector.close()
+        a.close()
+        b.close()

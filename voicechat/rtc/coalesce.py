@@ -1,4 +1,4 @@
-"""An event loop that lets socket reads wait for a timer due in the next few milliseconds.
+"""An event loop that reads its sockets on the pacer's grid, every other tick, while it runs.
 
 A local server with WebRTC sessions wakes every 20 ms for the shared pacer tick
 (:mod:`voicechat.rtc.pacer`) and, in between, once for every burst of incoming RTP: each client
@@ -7,16 +7,26 @@ times per frame period. On this project's VM a wake-up costs ~0.2 ms of CPU befo
 (the scheduler, ``epoll``, a turn of the loop), which was most of a session's cost at low
 session counts (``bench/README.md``, server row).
 
-:class:`CoalescingSelector` changes one thing: when the loop would block and a timer is due
-within :data:`HOLD_S` anyway, it sleeps until that timer instead of waiting on the sockets; the
-loop runs the timer, then collects everything that became ready meanwhile in one non-blocking
-poll. While the pacer runs
-(a timer every 20 ms), the loop therefore wakes on the grid only, and each wake-up handles the
-tick and every packet that arrived since the last one. A packet waits at most until the next
-due timer (≤ :data:`HOLD_S`, ~10 ms on average); the kernel queues it meanwhile. With no timer
-due soon (an idle server, a server with only WebSocket sessions between deltas) the loop waits
-on its sockets as usual and reacts at once, so the hold costs no idle wake-ups. Wake-ups from
-other threads (``call_soon_threadsafe``: executor results, signals) wait for the same timer.
+:class:`CoalescingSelector` changes two things while a timer is near (the pacer running):
+
+- **Held waits.** When the loop would block and a timer is due within :data:`HOLD_S` anyway,
+  it sleeps until that timer instead of waiting on the sockets. The loop runs the timer (the
+  pacer's tick: the outgoing frames leave first), then reads what came in meanwhile.
+- **Polls every :data:`POLL_EVERY_S`.** The sockets are read on every other tick, not every
+  tick. Each session's incoming path (ICE, DTLS, SRTP, RTP, the Opus decode, the VAD) then
+  runs twice in a row per wake-up, and the second packet finds its code and data in the
+  caches the first warmed: the server's CPU per session went down by ~10 % at 2 and 4
+  sessions (``bench/README.md``). A poll drains: it goes on reading, without waiting, until
+  nothing is ready, since asyncio's datagram transport reads one datagram per readiness.
+
+The cost: an incoming packet waits for the next poll, at most :data:`POLL_EVERY_S` (~20 ms on
+average), and the kernel queues it meanwhile. The VAD's milliseconds count samples, not wall
+time, so its events carry the same positions; only their wall-clock arrival moves, by far less
+than the silence a turn needs to end. With no timer near (an idle server, a server with only
+WebSocket sessions between deltas) the loop waits on its sockets as usual and reacts at once,
+so the hold costs no idle wake-ups; a loop kept busy still polls every :data:`POLL_EVERY_S`.
+Wake-ups from other threads (``call_soon_threadsafe``: executor results, signals) wait for
+the same poll.
 
 Outgoing audio is unaffected: it leaves on the pacer's timers, which this selector never delays.
 """
@@ -26,39 +36,71 @@ from __future__ import annotations
 import asyncio
 import selectors
 import time
+from collections.abc import Callable
 from typing import Any
 
 #: the longest a ready socket waits for a timer that is due anyway (one frame period)
 HOLD_S = 0.020
+#: while timers are near, the sockets are polled this often (every other pacer tick)
+POLL_EVERY_S = 0.040
+#: a poll this close to due counts as due: a tick a little early must not wait a whole period
+POLL_SLACK_S = 0.005
 
 
 class CoalescingSelector(selectors.DefaultSelector):  # type: ignore[misc,valid-type]
-    """The platform's default selector, whose blocking waits end on timers only when one is near.
+    """The platform's default selector, read on a timer's grid while a timer is near.
 
-    ``select(timeout)`` with ``0 < timeout <= HOLD_S`` sleeps ``timeout`` and returns no event,
-    so the loop runs the timer first (the pacer's tick: the outgoing frames leave before the
-    packets that came in meanwhile are handled); the next ``select``, whatever its timeout,
-    then polls without blocking, so the sockets are read right after. Any other timeout
-    (``None``, ``0``, or a timer further away) selects as usual.
+    ``select(timeout)`` with ``0 < timeout <= hold_s`` sleeps ``timeout`` and returns no event,
+    so the loop runs the timer first. The next ``select``, whatever its timeout, polls without
+    blocking if a poll is due (``poll_every_s`` since the last one began); ``select(0)``
+    between polls returns no event without polling. A poll that finds something starts a
+    drain: every ``select`` after it polls without blocking until one finds nothing. Any other
+    timeout (``None``, or a timer further than ``hold_s``) selects as usual.
+
+    ``clock`` and ``sleep`` are the real ones but for tests.
     """
 
-    def __init__(self, hold_s: float = HOLD_S) -> None:
+    def __init__(self, hold_s: float = HOLD_S, poll_every_s: float = POLL_EVERY_S, *,
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         super().__init__()
         self.hold_s = hold_s
-        self._poll_next = False  # the last wait slept: the sockets have not been polled since
+        self.poll_every_s = poll_every_s
+        self._clock = clock
+        self._sleep = sleep
+        self._poll_next = False  # a held wait ended on a due poll: the next select polls
+        self._draining = False  # the last poll found something: poll again before any wait
+        self._poll_began = -float("inf")  # when the current (or last) drain's first poll ran
         #: blocking waits that slept until a timer instead of waking on I/O (for tests, benches)
         self.held = 0
+        #: polls of the sockets, blocking or not (for tests, benches)
+        self.polls = 0
 
     def select(self, timeout: float | None = None) -> list[tuple[Any, int]]:
-        if self._poll_next:
+        if self._poll_next or self._draining:
             self._poll_next = False
-            timeout = 0
-        elif timeout is not None and 0 < timeout <= self.hold_s:
+            ready = self._poll(0)
+            if ready or timeout == 0:
+                return ready
+            # drained: wait as asked, below
+        elif timeout == 0:
+            return self._poll(0) if self._poll_due() else []
+        if timeout is not None and 0 < timeout <= self.hold_s:
             self.held += 1
-            time.sleep(timeout)
-            self._poll_next = True
+            self._sleep(timeout)
+            self._poll_next = self._poll_due()
             return []
+        return self._poll(timeout)
+
+    def _poll_due(self) -> bool:
+        return self._clock() - self._poll_began >= self.poll_every_s - POLL_SLACK_S
+
+    def _poll(self, timeout: float | None) -> list[tuple[Any, int]]:
+        if not self._draining:
+            self._poll_began = self._clock()
+        self.polls += 1
         ready: list[tuple[Any, int]] = super().select(timeout)
+        self._draining = bool(ready)
         return ready
 
 
