@@ -121,7 +121,7 @@ def test_text_log_with_inline_pretty_and_stray_braces(tmp_path: Path) -> None:
 
 def test_find_objects_and_scanner_edge_cases() -> None:
     found, pending = find_objects('x {"a": "}"} y {"b": {"c": 1}} z {"open": ')
-    assert [obj for _, obj in found] == [{"a": "}"}, {"b": {"c": 1}}]
+    assert [obj for _, obj, _ in found] == [{"a": "}"}, {"b": {"c": 1}}]
     assert pending is not None
     scanner = InlineScanner()
     assert scanner.feed("[12:00:00.000] sent {\n", 1) == []

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import json
+from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -110,3 +112,41 @@ def test_the_reader_skips_redaction_only_where_redaction_changes_nothing(
                  json.dumps(event, separators=(",", ":"))):
         if not needs_redaction(text, event):
             assert redact_event(event) == event
+
+
+@settings(max_examples=150, deadline=None)
+@given(kind=st.sampled_from(["response.output_text.delta", "session.update", "error",
+                             "conversation.item.create"]),
+       body=st.dictionaries(_TEXT, _JSONISH, max_size=5), ascii_only=st.booleans())
+def test_a_text_log_line_is_read_redacted_as_its_event_would_be(
+        tmp_path_factory: pytest.TempPathFactory, kind: str, body: dict,
+        ascii_only: bool) -> None:
+    """The text reader skips the walk on the JSON an object was decoded from, never more."""
+    from voicechat.eventlog.reader import read_entries
+    from voicechat.eventlog.stats import ReadStats
+
+    event = {**body, "type": kind}
+    path = tmp_path_factory.mktemp("logcat") / "app.log"
+    line = json.dumps(event, ensure_ascii=ascii_only)
+    path.write_text(f"11-21 10:00:00.010  4321  4390 D RealtimeClient: >> {line}\n",
+                    encoding="utf-8")
+    entries = list(read_entries(path, ReadStats()))
+    assert [entry.event for entry in entries] == [redact_event(event)]
+
+
+@pytest.mark.parametrize("line", [
+    '>> {"type":"session.update","session":{"client_secret":{"value":"ek_live_abc"}}}',
+    ">> {type: 'session.update', session: {client_secret: {value: 'ek_live_abc'}}}",
+    # an object literal: its unquoted keys are not what the JSON pre-check looks for
+    ">> {type: 'conversation.item.create', item: {content: [{type: 'input_audio', "
+    "audio: 'QUJDRA=='}]}}",
+])
+def test_secrets_in_text_logs_never_survive(tmp_path: Path, line: str) -> None:
+    from voicechat.eventlog.reader import read_entries
+    from voicechat.eventlog.stats import ReadStats
+
+    path = tmp_path / "app.log"
+    path.write_text(f"11-21 10:00:00.010  4321  4390 D RealtimeClient: {line}\n")
+    entries = list(read_entries(path, ReadStats()))
+    assert len(entries) == 1
+    assert "abc" not in repr(entries[0].event) and "QUJDRA" not in repr(entries[0].event)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from voicechat.eventlog import textscan
 from voicechat.eventlog.textscan import InlineScanner
 
 # Log noise around the JSON: anything but braces (a stray "{" is tested separately).
@@ -31,3 +33,52 @@ def test_scanner_finds_the_event_whatever_surrounds_it(prefix: str, suffix: str,
         found.extend(scanner.feed(line + "\n", number))
     assert [f.obj for f in found] == [event]
     assert found[0].line == 1 and found[0].prefix == prefix
+
+
+# --- a line that ends with its event: decoded whole, the same as the scan ----------------------
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.floats(allow_nan=False, allow_infinity=False)
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12),
+    lambda inner: st.lists(inner, max_size=3)
+    | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=8,
+)
+# what can follow an object on a line: nothing, spaces, log text, another object, a stray brace
+tails = st.sampled_from(["", "  ", "\t\n", " (12 ms)", " {\"type\":\"response.cancel\"}", " }",
+                         " {", "\u00a0", "}"])
+
+
+def _scan_only(text: str) -> str:
+    """What the scan alone finds (the whole-line decode switched off)."""
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(textscan, "_whole_rest", lambda text, pos: None)
+        return repr(textscan.find_objects(text))
+
+
+@settings(max_examples=300, deadline=None)
+@given(prefix=noise, body=st.dictionaries(st.text(max_size=8), json_values, max_size=5),
+       spaced=st.booleans(), tail=tails)
+def test_an_object_decoded_whole_is_what_the_scan_finds(
+        prefix: str, body: dict[str, object], spaced: bool, tail: str) -> None:
+    text = prefix + json.dumps(body, ensure_ascii=False,
+                               separators=(", ", ": ") if spaced else (",", ":")) + tail
+    # repr tells 1 from 1.0 and keeps the order of keys: the same objects, exactly
+    assert repr(textscan.find_objects(text)) == _scan_only(text)
+
+
+@pytest.mark.parametrize("text", [
+    'D Tag: >> {"type":"x","n":123456789012345678901234}',  # past 64 bits: the stdlib's int
+    'D Tag: >> {"type":"x","n":-9223372036854775809}',
+    'D Tag: >> {"type":"x","n":NaN}',  # orjson refuses: the stdlib takes it
+    "D Tag: >> {type: 'x', n: 1}",  # Node's inspect style: the literal parser
+    'D Tag: >> {"type":"x"} {"type":"y"}',  # two on one line
+    'D Tag: >> {"type":"x","s":"}{"}  ',
+])
+def test_lines_the_whole_decode_leaves_to_the_scan(text: str) -> None:
+    assert repr(textscan.find_objects(text)) == _scan_only(text)
+    objects = [obj for _, obj, _ in textscan.find_objects(text)[0]]
+    assert objects, "every line here holds at least one object"
+    if "1234567890" in text or "-9223" in text:
+        assert isinstance(objects[0]["n"], int)

@@ -88,7 +88,7 @@ class LineReader:
         for found in self.scanner.feed(line, number):
             raw = unwrap(found.obj)
             entry = None if raw is None else builder.safe_entry(raw, found.line, found.prefix,
-                                                                "text")
+                                                                "text", text=found.json)
             if entry is not None:
                 entries.append(entry)
         self.pending = self.scanner.has_pending
