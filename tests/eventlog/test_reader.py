@@ -187,7 +187,7 @@ def test_malformed_array_element_is_skipped_not_fatal(tmp_path: Path) -> None:
 # --- the fast path: orjson first, redaction only where something could need it -------------
 
 def test_a_line_only_the_stdlib_accepts_is_still_an_event(tmp_path: Path) -> None:
-    # orjson refuses NaN and integers past 64 bits; the stdlib takes both, so the line counts.
+    # orjson refuses NaN; the stdlib takes it, so the line counts.
     path = tmp_path / "odd.jsonl"
     path.write_text('{"type": "rate_limits.updated", "x": NaN, "n": 123456789012345678901234}\n')
     entries, stats = _read(path)

@@ -20,9 +20,10 @@ import orjson
 from voicechat.eventlog.jsliteral import parse_object_literal
 
 _TOKENS = re.compile(r"[{}\"'`\\]")
-#: digits as NUL, so a run of 19 (the shortest integer past 64 bits) is one ``in`` test
-_DIGITS_AS_NUL = str.maketrans(dict.fromkeys("0123456789", "\0"))
-_LONG_DIGITS = "\0" * 19
+#: digits as NUL, so a run of 19 (the shortest integer past 64 bits) is one ``in`` test (on the
+#: UTF-8 bytes: ``bytes.translate`` is ~4x ``str.translate`` with a mapping)
+_DIGITS_AS_NUL = bytes.maketrans(b"0123456789", b"\0" * 10)
+_LONG_DIGITS = b"\0" * 19
 
 #: An object still open after this many lines or characters was not JSON after all.
 MAX_PENDING_LINES = 400
@@ -88,7 +89,8 @@ def _whole_rest(text: str, pos: int) -> tuple[int, dict[str, Any]] | None:
         obj = orjson.loads(rest)
     except orjson.JSONDecodeError:
         return None
-    if obj.__class__ is not dict or _LONG_DIGITS in rest.translate(_DIGITS_AS_NUL):
+    if obj.__class__ is not dict \
+            or _LONG_DIGITS in rest.encode("utf-8", "surrogatepass").translate(_DIGITS_AS_NUL):
         return None  # (the second: the stdlib decides, see above)
     return pos + len(rest), obj
 
