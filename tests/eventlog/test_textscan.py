@@ -82,3 +82,38 @@ def test_lines_the_whole_decode_leaves_to_the_scan(text: str) -> None:
     assert objects, "every line here holds at least one object"
     if "1234567890" in text or "-9223" in text:
         assert isinstance(objects[0]["n"], int)
+
+
+# --- timestamps: the per-minute cache answers as a fresh parse does ----------------------------
+
+two_digits = st.integers(min_value=0, max_value=99).map(lambda n: f"{n:02d}")
+stamps = st.one_of(
+    st.builds(lambda y, mo, d, h, mi, s, frac, zone: f"{y}-{mo}-{d}T{h}:{mi}:{s}{frac}{zone}",
+              st.integers(min_value=1, max_value=9999).map(lambda n: f"{n:04d}"),
+              two_digits, two_digits, two_digits, two_digits, two_digits,
+              st.sampled_from(["", ".5", ",123", ".123456789"]),
+              st.sampled_from(["", "Z", "+05:30", "-0800", "+14:00"])),
+    st.builds(lambda mo, d, h, mi, s, frac: f"{mo}-{d} {h}:{mi}:{s}.{frac}  4321  4390 D Tag: ",
+              two_digits, two_digits, two_digits, two_digits, two_digits,
+              st.sampled_from(["0", "123", "999999"])),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(first=stamps, second=stamps)
+def test_a_cached_timestamp_reads_as_a_fresh_one(first: str, second: str) -> None:
+    textscan._BASES.clear()
+    fresh = [textscan.parse_timestamp(first), textscan.parse_timestamp(second)]
+    cached = [textscan.parse_timestamp(first), textscan.parse_timestamp(second)]
+    textscan._BASES.clear()
+    assert [textscan.parse_timestamp(second), textscan.parse_timestamp(first)] == fresh[::-1]
+    assert cached == fresh
+
+
+def test_the_timestamp_cache_stays_bounded() -> None:
+    textscan._BASES.clear()
+    sizes = []
+    for i in range(textscan._BASES_MAX + 10):  # a distinct second each: a new key each
+        textscan.parse_timestamp(f"2026-11-21T{i // 3600:02d}:{i // 60 % 60:02d}:{i % 60:02d}Z")
+        sizes.append(len(textscan._BASES))
+    assert max(sizes) == textscan._BASES_MAX and sizes[-1] < textscan._BASES_MAX
