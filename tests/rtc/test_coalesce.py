@@ -11,8 +11,10 @@ import itertools
 import math
 import selectors
 import socket
-from collections.abc import Coroutine
-from typing import Any
+from collections.abc import Coroutine, Iterator
+from typing import Any, NamedTuple
+
+import pytest
 
 from voicechat.rtc.coalesce import (
     HOLD_S,
@@ -176,94 +178,85 @@ class _FakeTime:
         self.now += seconds
 
 
-def _fake_selector() -> tuple[CoalescingSelector, _FakeTime, socket.socket, socket.socket]:
+class _Rig(NamedTuple):
+    """A selector on a fake clock, watching ``reader``; ``writer`` makes it ready."""
+
+    selector: CoalescingSelector
+    fake: _FakeTime
+    reader: socket.socket
+    writer: socket.socket
+
+    def drain(self) -> None:
+        """Read what is queued and let the selector's drain end, as the loop would."""
+        while self.selector.select(0):
+            self.reader.recv(1024)
+
+
+@pytest.fixture
+def rig() -> Iterator[_Rig]:
     fake = _FakeTime()
     selector = CoalescingSelector(clock=fake.clock, sleep=fake.sleep)
-    a, b = socket.socketpair()
-    a.setblocking(False)
-    selector.register(a, selectors.EVENT_READ)
-    return selector, fake, a, b
+    reader, writer = socket.socketpair()
+    reader.setblocking(False)
+    selector.register(reader, selectors.EVENT_READ)
+    yield _Rig(selector, fake, reader, writer)
+    selector.close()
+    reader.close()
+    writer.close()
 
 
-def _drain(selector: CoalescingSelector, a: socket.socket) -> None:
-    """Read what is queued and let the selector's drain end, as the loop would."""
-    while selector.select(0):
-        a.recv(1024)
+def test_between_polls_a_ready_socket_waits_for_the_next_due_one(rig: _Rig) -> None:
+    selector, fake = rig.selector, rig.fake
+    assert selector.select(0.02) == []  # held: slept until the timer
+    assert fake.slept == [0.02]
+    rig.writer.send(b"x")
+    assert selector.select(0)  # the first poll is due at once
+    rig.reader.recv(64)
+    assert selector.select(0) == []  # drained
+    rig.writer.send(b"y")  # arrives 0 ms after the poll began
+    polls = selector.polls
+    assert selector.select(0.02) == []  # the next tick (20 ms): held, no poll due
+    assert selector.select(0) == []
+    assert selector.polls == polls, "read between polls"
+    assert selector.select(0.02) == []  # the tick after (40 ms): a poll is due
+    assert selector.select(0.015)  # polled without waiting, whatever the timeout
+    assert fake.slept == [0.02, 0.02, 0.02]
 
 
-def test_between_polls_a_ready_socket_waits_for_the_next_due_one() -> None:
-    selector, fake, a, b = _fake_selector()
-    try:
-        assert selector.select(0.02) == []  # held: slept until the timer
-        assert fake.slept == [0.02]
-        b.send(b"x")
-        assert selector.select(0)  # the first poll is due at once
-        a.recv(64)
-        assert selector.select(0) == []  # drained
-        b.send(b"y")  # arrives 0 ms after the poll began
+def test_a_drain_polls_before_any_wait_until_nothing_is_ready(rig: _Rig) -> None:
+    selector, fake = rig.selector, rig.fake
+    rig.writer.send(b"x")
+    assert selector.select(None)  # no timer near: a plain wait, ready at once
+    held = selector.held
+    assert selector.select(0.01), "still ready: the drain polls, no held sleep"
+    assert selector.held == held and fake.slept == []
+    rig.reader.recv(64)
+    assert selector.select(0.01) == []  # nothing left: the drain ends, then the held wait
+    assert selector.held == held + 1 and fake.slept == [0.01]
+
+
+def test_a_busy_loop_polls_once_a_period(rig: _Rig) -> None:
+    selector, fake = rig.selector, rig.fake
+    rig.writer.send(b"x")
+    rig.drain()
+    polled_at: list[float] = []
+    rig.writer.send(b"y")
+    for _ in range(40):  # ready callbacks every 5 ms: the loop never blocks
+        fake.now += 0.005
         polls = selector.polls
-        assert selector.select(0.02) == []  # the next tick (20 ms): held, no poll due
-        assert selector.select(0) == []
-        assert selector.polls == polls, "read between polls"
-        assert selector.select(0.02) == []  # the tick after (40 ms): a poll is due
-        assert selector.select(0.015)  # polled without waiting, whatever the timeout
-        assert fake.slept == [0.02, 0.02, 0.02]
-    finally:
-        selector.close()
-        a.close()
-        b.close()
+        if selector.select(0):
+            rig.reader.recv(64)
+            rig.drain()
+            rig.writer.send(b"y")
+        if selector.polls != polls:
+            polled_at.append(fake.now)
+    gaps = [later - earlier for earlier, later in itertools.pairwise(polled_at)]
+    assert len(polled_at) >= 4
+    assert all(POLL_EVERY_S - POLL_SLACK_S <= gap <= POLL_EVERY_S for gap in gaps), gaps
 
 
-def test_a_drain_polls_before_any_wait_until_nothing_is_ready() -> None:
-    selector, fake, a, b = _fake_selector()
-    try:
-        b.send(b"x")
-        assert selector.select(None)  # no timer near: a plain wait, ready at once
-        held = selector.held
-        assert selector.select(0.01), "still ready: the drain polls, no held sleep"
-        assert selector.held == held and fake.slept == []
-        a.recv(64)
-        assert selector.select(0.01) == []  # nothing left: the drain ends, then the held wait
-        assert selector.held == held + 1 and fake.slept == [0.01]
-    finally:
-        selector.close()
-        a.close()
-        b.close()
-
-
-def test_a_busy_loop_polls_once_a_period() -> None:
-    selector, fake, a, b = _fake_selector()
-    try:
-        b.send(b"x")
-        _drain(selector, a)
-        polled_at: list[float] = []
-        b.send(b"y")
-        for _ in range(40):  # ready callbacks every 5 ms: the loop never blocks
-            fake.now += 0.005
-            polls = selector.polls
-            if selector.select(0):
-                a.recv(64)
-                _drain(selector, a)
-                b.send(b"y")
-            if selector.polls != polls:
-                polled_at.append(fake.now)
-        gaps = [later - earlier for earlier, later in itertools.pairwise(polled_at)]
-        assert len(polled_at) >= 4
-        assert all(POLL_EVERY_S - POLL_SLACK_S <= gap <= POLL_EVERY_S for gap in gaps), gaps
-    finally:
-        selector.close()
-        a.close()
-        b.close()
-
-
-def test_a_far_timer_or_none_waits_on_the_sockets() -> None:
-    selector, fake, a, b = _fake_selector()
-    try:
-        _drain(selector, a)
-        b.send(b"x")
-        assert selector.select(0.5)  # further than the hold: a plain wait, ready at once
-        assert fake.slept == [] and selector.held == 0
-    finally:
-        selector.close()
-        a.close()
-        b.close()
+def test_a_far_timer_or_none_waits_on_the_sockets(rig: _Rig) -> None:
+    rig.drain()
+    rig.writer.send(b"x")
+    assert rig.selector.select(0.5)  # further than the hold: a plain wait, ready at once
+    assert rig.fake.slept == [] and rig.selector.held == 0
