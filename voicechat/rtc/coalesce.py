@@ -15,8 +15,8 @@ session counts (``bench/README.md``, server row).
 - **Polls every :data:`POLL_EVERY_S`.** The sockets are read on every other tick, not every
   tick. Each session's incoming path (ICE, DTLS, SRTP, RTP, the Opus decode, the VAD) then
   runs twice in a row per wake-up, and the second packet finds its code and data in the
-  caches the first warmed: the server's CPU per session went down by ~10 % at 2 and 4
-  sessions (``bench/README.md``). A poll drains: it goes on reading, without waiting, until
+  caches the first warmed: the server's CPU per session went down by ~7 % at 2 and 4
+  sessions (median of side-by-side windows, ``bench/README.md``). A poll drains: it goes on reading, without waiting, until
   nothing is ready, since asyncio's datagram transport reads one datagram per readiness.
 
 The cost: an incoming packet waits for the next poll, at most :data:`POLL_EVERY_S` (~20 ms on
