@@ -16,8 +16,9 @@ session counts (``bench/README.md``, server row).
   tick. Each session's incoming path (ICE, DTLS, SRTP, RTP, the Opus decode, the VAD) then
   runs twice in a row per wake-up, and the second packet finds its code and data in the
   caches the first warmed: the server's CPU per session went down by ~7 % at 2 and 4
-  sessions (median of side-by-side windows, ``bench/README.md``). A poll drains: it goes on reading, without waiting, until
-  nothing is ready, since asyncio's datagram transport reads one datagram per readiness.
+  sessions (median of side-by-side windows, ``bench/README.md``). A poll drains: it goes on
+  reading, without waiting, until nothing is ready, since asyncio's datagram transport reads
+  one datagram per readiness.
 
 The cost: an incoming packet waits for the next poll, at most :data:`POLL_EVERY_S` (~20 ms on
 average), and the kernel queues it meanwhile. The VAD's milliseconds count samples, not wall
