@@ -66,15 +66,20 @@ async def send_frames(track: PacedAudioTrack, n: int) -> None:
     await settle()
 
 
+async def answer(out: TrackSink, n: int, ms: int, *, finished: bool = True) -> None:
+    """Answer ``resp_n`` writes ``ms`` of audio for ``item_n``; ``finished``: nothing follows."""
+    await out.write(f"resp_{n}", f"item_{n}", ms_of_audio(ms), FMT)
+    if finished:
+        out.response_finished(f"resp_{n}")
+
+
 async def test_a_queued_answer_is_announced_when_its_audio_begins_streaming(
     sink: tuple[TrackSink, list[dict[str, Any]]],
 ) -> None:
     out, events = sink
-    await out.write("resp_1", "item_1", ms_of_audio(100), FMT)
-    out.response_finished("resp_1")
+    await answer(out, 1, 100)
     await send_frames(out.track, 2)
-    await out.write("resp_2", "item_2", ms_of_audio(60), FMT)  # queued behind 60 ms of resp_1
-    out.response_finished("resp_2")
+    await answer(out, 2, 60)  # queued behind 60 ms of resp_1
     await settle()
     assert lifecycle(events) == [("started", "resp_1")]
     assert out.is_playing
@@ -92,9 +97,8 @@ async def test_a_clear_cuts_the_answer_being_heard_not_the_one_queued_behind_it(
     sink: tuple[TrackSink, list[dict[str, Any]]],
 ) -> None:
     out, events = sink
-    await out.write("resp_1", "item_1", ms_of_audio(200), FMT)
-    out.response_finished("resp_1")
-    await out.write("resp_2", "item_2", ms_of_audio(200), FMT)
+    await answer(out, 1, 200)
+    await answer(out, 2, 200, finished=False)
     await send_frames(out.track, 3)  # 60 ms of resp_1 heard
 
     cut = out.clear()
@@ -109,11 +113,10 @@ async def test_an_answer_with_nothing_ahead_is_announced_at_once(
     sink: tuple[TrackSink, list[dict[str, Any]]],
 ) -> None:
     out, events = sink
-    await out.write("resp_1", "item_1", ms_of_audio(40), FMT)
-    out.response_finished("resp_1")
+    await answer(out, 1, 40)
     await send_frames(out.track, 2)
     assert lifecycle(events) == [("started", "resp_1"), ("stopped", "resp_1")]
-    await out.write("resp_2", "item_2", ms_of_audio(40), FMT)  # the buffer had drained
+    await answer(out, 2, 40, finished=False)  # the buffer had drained
     assert lifecycle(events)[-1] == ("started", "resp_2")
     assert out.track.played_total == 2 * FRAME_SAMPLES
 
@@ -123,7 +126,7 @@ async def test_only_recent_items_keep_their_spans(
 ) -> None:
     out, _ = sink
     for n in range(TrackSink.KEPT_ITEMS + 3):
-        await out.write(f"resp_{n}", f"item_{n}", ms_of_audio(20), FMT)
+        await answer(out, n, 20, finished=False)
     assert out.played_ms("item_0") is None  # forgotten: memory stays bounded
     assert out.played_ms(f"item_{TrackSink.KEPT_ITEMS + 2}") == 0
 
@@ -132,11 +135,10 @@ async def test_a_stop_is_not_lost_when_the_next_answer_is_written_before_its_wat
     sink: tuple[TrackSink, list[dict[str, Any]]],
 ) -> None:
     out, events = sink
-    await out.write("resp_1", "item_1", ms_of_audio(40), FMT)
-    out.response_finished("resp_1")
+    await answer(out, 1, 40)
     for _ in range(2):
         await out.track.recv()  # resp_1 all sent; its stop watcher has not run yet
-    await out.write("resp_2", "item_2", ms_of_audio(40), FMT)
+    await answer(out, 2, 40, finished=False)
     await settle()
     assert sorted(lifecycle(events)) == [("started", "resp_1"), ("started", "resp_2"),
                                          ("stopped", "resp_1")]
@@ -149,11 +151,11 @@ async def test_after_a_clear_the_next_answer_is_the_one_a_second_clear_cuts(
     # a clear drops the unsent rest of an item: its span must end where its audio stopped, or
     # it would still look audible while the next answer plays
     out, _ = sink
-    await out.write("resp_1", "item_1", ms_of_audio(400), FMT)
+    await answer(out, 1, 400, finished=False)
     await send_frames(out.track, 2)
     first = out.clear()
     assert (first.item_id, first.played_ms) == ("item_1", 40)
-    await out.write("resp_2", "item_2", ms_of_audio(200), FMT)
+    await answer(out, 2, 200, finished=False)
     await send_frames(out.track, 3)
     second = out.clear()
     assert (second.response_id, second.item_id, second.played_ms) == ("resp_2", "item_2", 60)
