@@ -72,9 +72,10 @@ def _scan_object(text: str, start: int) -> int:
     return -1
 
 
-def _whole_rest(text: str, pos: int) -> tuple[int, dict[str, Any]] | None:
-    """``(end, obj)`` when everything from ``pos`` to the end of ``text`` (trailing whitespace
-    aside) is one strict JSON object: most logcat and console lines end with their event.
+def _whole_rest(text: str, pos: int) -> tuple[dict[str, Any], str] | None:
+    """``(obj, its JSON text)`` when everything from ``pos`` to the end of ``text`` (trailing
+    whitespace aside) is one strict JSON object: most logcat and console lines end with their
+    event.
 
     Then the scan would end at that object's last brace too (outside a JSON string there is no
     quote, backtick or backslash for it to read differently), and the stdlib would decode it to
@@ -92,7 +93,7 @@ def _whole_rest(text: str, pos: int) -> tuple[int, dict[str, Any]] | None:
     if obj.__class__ is not dict \
             or _LONG_DIGITS in rest.encode("utf-8", "surrogatepass").translate(_DIGITS_AS_NUL):
         return None  # (the second: the stdlib decides, see above)
-    return pos + len(rest), obj
+    return obj, rest
 
 
 #: an object found: its offset, the object, and its JSON text (``None``: an object literal)
@@ -109,7 +110,7 @@ def find_objects(text: str) -> tuple[list[FoundAt], int | None]:
     while pos != -1:
         whole = _whole_rest(text, pos)
         if whole is not None:
-            found.append((pos, whole[1], text[pos:whole[0]]))
+            found.append((pos, *whole))
             break
         end = _scan_object(text, pos)
         if end == -1:
