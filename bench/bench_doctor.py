@@ -11,7 +11,15 @@ than the best of each), wall time and the children's CPU time.
 The doctor runs with its bytecode cached, as an installed command does (``--cold``: with the
 environment as inherited, which in this project's sandboxes forbids bytecode caches).
 
-    .venv/bin/python bench/bench_doctor.py [--mb 100] [--rounds 3] [--cold]
+``--instructions`` also runs both children once per JSONL log under valgrind's callgrind and
+prints the instructions each executed, with their ratio: the one figure here the machine's
+load and phase cannot move (on this project's shared VMs the same pair of runs gives anything
+from 1.3× to 2.3× in wall time). Start-up is counted on a one-line log and subtracted for the
+per-line ratio. What it cannot see is how fast those instructions run: the doctor's are mostly
+the interpreter's, which retires fewer per cycle than the stdlib's C scanner, so the wall-time
+ratio runs above it.
+
+    .venv/bin/python bench/bench_doctor.py [--mb 100] [--rounds 3] [--cold] [--instructions]
 
 Figures are printed, never asserted: wall-clock numbers on a shared machine are noise.
 """
@@ -21,7 +29,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -139,10 +149,8 @@ def warm_bytecode(cache: Path) -> None:
 
 def run_doctor(path: Path) -> tuple[float, dict[str, Any]]:
     start = time.perf_counter()
-    result = subprocess.run(
-        [sys.executable, "-m", "voicechat", "doctor", str(path), "--json"],
-        capture_output=True, text=True, cwd=ROOT, check=False, env=CHILD_ENV,
-    )
+    result = subprocess.run(doctor_command(path), capture_output=True, text=True, cwd=ROOT,
+                            check=False, env=CHILD_ENV)
     elapsed = time.perf_counter() - start
     if result.returncode not in (0, 1):
         raise SystemExit(f"doctor failed ({result.returncode}): {result.stderr}")
@@ -157,8 +165,50 @@ _BASELINE = ("import json, sys\n"
 def run_baseline(path: Path) -> float:
     """The same file through a bare stdlib ``json.loads`` loop in a child process: the floor."""
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", _BASELINE, str(path)], check=True, cwd=ROOT)
+    subprocess.run(baseline_command(path), check=True, cwd=ROOT)
     return time.perf_counter() - start
+
+
+_COLLECTED = re.compile(r"^==\d+== Collected : (\d+)$", re.MULTILINE)
+
+
+def count_instructions(command: list[str]) -> int:
+    """Instructions ``command`` executed, whole process (callgrind's ``Collected`` total).
+
+    The hash seed is fixed, so set and dict layouts (and with them the work) are the same in
+    every run."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        raise SystemExit("--instructions needs valgrind (callgrind): apt-get install valgrind")
+    env = dict(CHILD_ENV if CHILD_ENV is not None else os.environ, PYTHONHASHSEED="0")
+    result = subprocess.run([valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null",
+                             *command], capture_output=True, text=True, cwd=ROOT, env=env,
+                            check=False)
+    found = _COLLECTED.search(result.stderr)
+    if found is None or result.returncode not in (0, 1):
+        raise SystemExit(f"callgrind run failed ({result.returncode}): {result.stderr[-2000:]}")
+    return int(found.group(1))
+
+
+def doctor_command(path: Path) -> list[str]:
+    return [sys.executable, "-m", "voicechat", "doctor", str(path), "--json"]
+
+
+def baseline_command(path: Path) -> list[str]:
+    return [sys.executable, "-c", _BASELINE, str(path)]
+
+
+def instructions_line(path: Path, one_line: Path) -> str:
+    """The doctor's and the stdlib loop's instructions on ``path``, whole and without the
+    start-up each pays on ``one_line`` (a log of one line)."""
+    doctor, loop = (count_instructions(doctor_command(path)),
+                    count_instructions(baseline_command(path)))
+    doctor_start, loop_start = (count_instructions(doctor_command(one_line)),
+                                count_instructions(baseline_command(one_line)))
+    return (f"instructions (callgrind, load-independent): doctor {doctor / 1e9:.2f} G, stdlib "
+            f"loop {loop / 1e9:.2f} G: {doctor / loop:.2f}×; start-up on a one-line log "
+            f"{doctor_start / 1e9:.2f} G against {loop_start / 1e9:.2f} G; the lines alone "
+            f"{(doctor - doctor_start) / (loop - loop_start):.2f}×")
 
 
 def child_cpu_s() -> float:
@@ -182,13 +232,19 @@ def main() -> None:
     parser.add_argument("--cold", action="store_true",
                         help="run the doctor with the inherited environment even if it forbids "
                              "bytecode caches (every run then compiles voicechat's modules)")
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count both children's instructions under callgrind (needs "
+                             "valgrind; slow: about a minute per 10 MB)")
     args = parser.parse_args()
+    if args.instructions and shutil.which("valgrind") is None:
+        parser.error("--instructions needs valgrind (callgrind): apt-get install valgrind")
     runs = [(size, False) for size in sorted({min(10, args.mb), args.mb})]
     if not args.no_text:
         runs.append((args.mb, True))
     with tempfile.TemporaryDirectory(prefix="bench-doctor-") as tmp:
         if not args.cold:
             warm_bytecode(Path(tmp) / "pycache")
+        counted: list[tuple[int, Path]] = []
         for size, text in runs:
             path = Path(tmp) / f"log-{size}mb.{'txt' if text else 'jsonl'}"
             t0 = time.perf_counter()
@@ -222,6 +278,14 @@ def main() -> None:
                   f"{path.stat().st_size / 1048576 / elapsed:.1f} MB/s; "
                   f"findings: {len(report['findings'])}; peak RSS of doctor so far: {rss:.0f} MB"
                   f"{baseline}")
+            if args.instructions and not text:
+                counted.append((size, path))
+        # after every timed run: valgrind's own peak RSS would count as the doctor's above
+        for size, path in counted:
+            one_line = Path(tmp) / "one-line.jsonl"
+            with open(path, encoding="utf-8") as log:
+                one_line.write_text(log.readline(), encoding="utf-8")
+            print(f"{size:>4} MB voicechat JSONL log, {instructions_line(path, one_line)}")
     cache = ("cold: no bytecode cache, voicechat compiled every run"
              if args.cold and os.environ.get("PYTHONDONTWRITEBYTECODE") else
              "voicechat's bytecode cached, as installed")
