@@ -5,7 +5,7 @@ A local server with WebRTC sessions wakes every 20 ms for the shared pacer tick
 sends on its own 20 ms clock, at its own phase, so with N clients the loop wakes up to N + 1
 times per frame period. On this project's VM a wake-up costs ~0.2 ms of CPU before any work
 (the scheduler, ``epoll``, a turn of the loop), which was most of a session's cost at low
-session counts (``bench/README.md``, server row).
+session counts (``bench/HISTORY.md``, local server).
 
 :class:`CoalescingSelector` changes two things while a timer is near (the pacer running):
 
@@ -16,7 +16,7 @@ session counts (``bench/README.md``, server row).
   tick. Each session's incoming path (ICE, DTLS, SRTP, RTP, the Opus decode, the VAD) then
   runs twice in a row per wake-up, and the second packet finds its code and data in the
   caches the first warmed: the server's CPU per session went down by ~7 % at 2 and 4
-  sessions (median of side-by-side windows, ``bench/README.md``). A poll drains: it goes on
+  sessions (median of side-by-side windows, ``bench/HISTORY.md``). A poll drains: it goes on
   reading, without waiting, until nothing is ready, since asyncio's datagram transport reads
   one datagram per readiness.
 

@@ -2,7 +2,7 @@
 
 FFmpeg's libopus wrapper, which PyAV exposes, always decodes at 48 kHz, so the server's input
 path paid a 48 kHz decode and then a 48 -> 16 kHz resampling filter for every speech frame; the
-filter cost more than the decode (``bench/README.md``, server row). libopus itself decodes at
+filter cost more than the decode (``bench/HISTORY.md``, local server). libopus itself decodes at
 8, 12, 16, 24 or 48 kHz: it runs its own synthesis at the rate asked for (SILK) or folds the
 band-limited output down inside the decoder (CELT), at a fraction of that cost.
 
@@ -157,7 +157,7 @@ class MonoEncoder:
 
     ``complexity`` (0-10) trades libopus's analysis effort for CPU: on espeak speech at
     48 kbit/s the decoded waveform's SNR went from 10.1 dB at 0 to 10.5 dB at 10 while the
-    encode time grew 2-3x (``bench/README.md``, server row).
+    encode time grew 2-3x (measured when this encoder was added).
     """
 
     def __init__(self, lib: ctypes.CDLL, rate: int, *, bit_rate: int, complexity: int) -> None:

@@ -32,7 +32,7 @@ BIT_RATE = 48000
 COMPLEXITY = 5
 #: the local server's espeak voice: encoded at complexity 1, ~0.24 ms a frame instead of
 #: ~0.40 ms (cold caches, as the server runs it); the decoded waveform's SNR 10.2 dB against
-#: 10.4 dB at 5 (``bench/README.md``, server row)
+#: 10.4 dB at 5 (``bench/HISTORY.md``, local server)
 SERVER_COMPLEXITY = 1
 #: silent frames encoded for real before the last one is repeated (the encoder's output settles)
 SETTLE_FRAMES = 5
