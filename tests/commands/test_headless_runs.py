@@ -98,6 +98,28 @@ def test_two_turns_over_webrtc(tmp_path: Path, two_questions_wav: Path) -> None:
     assert "local-demo" not in text and "ek_" not in text
 
 
+def answer_playbacks(records: list[dict[str, Any]], expected: int) -> list[tuple[int, int]]:
+    """Per answer item, where its local playback first started and where it last drained.
+
+    A loaded machine can starve the speaker mid-answer (the local server's voice falls behind
+    the speaker): that shows as the same item draining and starting again, which the mic gate
+    must ride out without unmuting. So an item may play in several stretches, each a start
+    then a drain; the gate is judged from the first start to the last drain."""
+    marks: dict[str, list[tuple[int, str]]] = {}
+    for i, record in enumerate(records):
+        kind = record["event"]["type"]
+        if kind in ("local.playback.started", "local.playback.drained"):
+            marks.setdefault(record["event"].get("item_id"), []).append((i, kind))
+    assert len(marks) == expected, marks
+    spans = []
+    for item, seen in marks.items():
+        pairs = len(seen) // 2
+        assert [k for _, k in seen] == ["local.playback.started",
+                                        "local.playback.drained"] * pairs and pairs, (item, seen)
+        spans.append((seen[0][0], seen[-1][0]))
+    return spans
+
+
 @pytest.mark.slow
 def test_two_turns_over_websocket(tmp_path: Path, two_questions_wav: Path) -> None:
     _, records = run_cli(tmp_path, two_questions_wav, "websocket")
@@ -111,10 +133,7 @@ def test_two_turns_over_websocket(tmp_path: Path, two_questions_wav: Path) -> No
     assert deltas and all(set(e["delta"]) == {"bytes"} for e in deltas)
     # on WebSocket the gate keys off local playback: muted when it starts, unmuted after drain
     kinds = [(r["dir"], r["event"]["type"], r["event"].get("reason")) for r in records]
-    started = [i for i, k in enumerate(kinds) if k[1] == "local.playback.started"]
-    drained = [i for i, k in enumerate(kinds) if k[1] == "local.playback.drained"]
-    assert len(started) == 2 and len(drained) == 2
-    for a, b in zip(started, drained, strict=True):
+    for a, b in answer_playbacks(records, expected=2):
         assert ("local", "local.mic.muted", "playback") in kinds[a - 3 : a + 3]
         assert not any(k[1] == "local.mic.unmuted" for k in kinds[a:b])
         assert any(k[1] == "local.mic.unmuted" for k in kinds[b:])
