@@ -20,6 +20,28 @@ def test_assistant_item_names_the_message_the_latest_response_speaks() -> None:
     assert h.view.assistant_item == "item_a2"
 
 
+def test_speaker_item_is_the_one_the_server_streams_not_the_latest_response() -> None:
+    # A response created while the previous answer still plays (a typed turn, say): the server
+    # keeps streaming the previous answer until its buffer stops, so that audio is still the
+    # previous item's, and a barge-in must truncate by what was heard of each
+    h = Harness()
+    h.start()
+    response_starts(h, "resp_1", "item_a1", None)
+    assert h.view.speaker_item == "item_a1"  # nothing streams yet: the latest response's
+    h.ev("output_audio_buffer.started", response_id="resp_1")
+    response_done(h, "resp_1", "item_a1", "A long answer.")
+    response_starts(h, "resp_2", "item_a2", "item_a1")
+    assert h.view.assistant_item == "item_a2"
+    assert h.view.speaker_item == "item_a1"
+    h.ev("output_audio_buffer.stopped", response_id="resp_1")
+    assert h.view.speaker_item == "item_a2"
+    h.ev("output_audio_buffer.started", response_id="resp_2")
+    assert h.view.speaker_item == "item_a2"
+    h.ev("output_audio_buffer.cleared", response_id="resp_2")
+    response_starts(h, "resp_3", "item_a3", "item_a2")
+    assert h.view.speaker_item == "item_a3"
+
+
 def test_server_playing_follows_the_output_audio_buffer() -> None:
     h = Harness()
     h.start()

@@ -50,6 +50,34 @@ async def test_rtp_in_the_playing_window_plays_under_the_assistant_item_pauses_i
     assert playback.played_ms("item_a1") == 20
 
 
+async def test_rtp_plays_under_the_item_the_server_streams_while_a_newer_response_waits() -> None:
+    # resp_2 is created while resp_1's audio still streams (a typed turn during the answer):
+    # what arrives until resp_1's buffer stops is resp_1's, or a barge-in would truncate
+    # item_a2 by item_a1's playing time (the server refuses: "already shorter than")
+    parts, playback, rtc = await gate()
+    response_playing(parts)
+    parts.server_event({"type": "response.content_part.added", "response_id": "resp_1",
+                        "item_id": "item_a1", "output_index": 0, "content_index": 0,
+                        "part": {"type": "audio", "transcript": ""}})
+    parts.server_event({"type": "response.created",
+                        "response": {"id": "resp_2", "status": "in_progress", "output": []}})
+    parts.server_event({"type": "response.output_item.added", "response_id": "resp_2",
+                        "output_index": 0, "item": {"id": "item_a2", "type": "message",
+                                                    "role": "assistant", "content": []}})
+    parts.server_event({"type": "response.content_part.added", "response_id": "resp_2",
+                        "item_id": "item_a2", "output_index": 0, "content_index": 0,
+                        "part": {"type": "audio", "transcript": ""}})
+    rtc.take(LOUD, None)
+    playback.read(960)
+    assert playback.played_ms("item_a1") == 20
+    assert playback.played_ms("item_a2") == 0
+    parts.server_event({"type": "output_audio_buffer.stopped", "response_id": "resp_1"})
+    parts.server_event({"type": "output_audio_buffer.started", "response_id": "resp_2"})
+    rtc.take(LOUD, None)
+    playback.read(960)
+    assert playback.played_ms("item_a2") == 20
+
+
 async def test_after_a_flush_the_cut_answers_backlog_is_dropped_for_a_moment() -> None:
     parts, playback, rtc = await gate()
     rtc.take(LOUD, None)

@@ -31,6 +31,9 @@ class AssistantAudio:
         self._gate = gate
         self._out = effects
         self._webrtc = webrtc
+        #: the response whose audio the server's output buffer streams now (WebRTC: between
+        #: ``output_audio_buffer.started`` and its ``.stopped``/``.cleared``)
+        self._streaming: str | None = None
 
     def handlers(self) -> dict[str, Handler]:
         """The server events about audio that need nobody else."""
@@ -59,7 +62,18 @@ class AssistantAudio:
 
     def _buffer_started(self, event: Event, now: float) -> None:
         rid = _str(event.get("response_id"))
+        self._streaming = rid
         self.start(now, "server", self.ledger.item_of(rid), rid)
+
+    @property
+    def streaming_item(self) -> str | None:
+        """The item whose audio the server streams now (WebRTC), if the server said so.
+
+        WebRTC audio carries no item id. A response created while the previous one's audio
+        still plays (a typed turn, ``interrupt_response`` off) announces its item at once,
+        but the server keeps streaming the previous answer until its buffer stops: that audio
+        is the previous item's, and a truncate must count it there."""
+        return self.ledger.item_of(self._streaming)
 
     def start(
         self, now: float, source: Source, item_id: str | None, response_id: str | None
@@ -75,6 +89,8 @@ class AssistantAudio:
 
     def stop(self, now: float, source: Source, reason: str) -> Stop:
         """A source stopped; unless the other still plays, the gate starts settling."""
+        if source == "server":
+            self._streaming = None
         stop = self.playback.stop(now, source, reason)
         if stop is not Stop.CONTINUES:
             self._gate.playback_ended(now)
@@ -90,6 +106,7 @@ class AssistantAudio:
 
     def lost(self, now: float) -> None:
         """The connection went away: nothing can be playing any more."""
+        self._streaming = None
         self.playback.end(now, "closed")
         self._gate.reset_playback()
 
@@ -104,6 +121,7 @@ class AssistantAudio:
             heard = self.ledger.audio_end_ms(target)
             self._out.send({"type": "conversation.item.truncate", "item_id": target,
                             "content_index": 0, "audio_end_ms": heard})
+        self._streaming = None
         self.playback.end(now, "interrupted")
         self._gate.playback_ended(now)
 

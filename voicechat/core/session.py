@@ -410,6 +410,7 @@ def _snapshot(s: Session) -> SessionView:
         notices=s._out.notices,
         version=s._version,
         assistant_item=s._feed.assistant_item,
+        speaker_item=s._audio.streaming_item or s._feed.assistant_item,
         server_playing="server" in s._playback.sources,
         completed_responses=s._responses.completed,
         usage=s._service.usage.view,

@@ -79,8 +79,10 @@ class SessionView:
     """Everything the UI shows about the session, frozen at one moment.
 
     The runtime reads it too, instead of keeping its own copy of what the core knows:
-    ``assistant_item`` names the assistant message the latest response speaks (WebRTC audio
-    arrives without an item id, so the speaker files it under this one), ``server_playing`` is
+    ``assistant_item`` names the assistant message the latest response speaks, and
+    ``speaker_item`` the one whose audio plays now: WebRTC audio arrives without an item id, so
+    the speaker files it under this one (the item of the response the server's output buffer
+    streams, else the latest response's), ``server_playing`` is
     the server's ``output_audio_buffer`` saying it is streaming audio (WebRTC), and
     ``completed_responses`` counts the responses this session finished with ``completed``.
     ``usage`` holds tokens and the estimated cost (per response and totals), ``rate_limits`` the
@@ -106,6 +108,7 @@ class SessionView:
     notices: tuple[Notice, ...]
     version: int
     assistant_item: str | None = None
+    speaker_item: str | None = None
     server_playing: bool = False
     completed_responses: int = 0
     usage: UsageView = field(default_factory=UsageView)

@@ -123,7 +123,7 @@ class RtcGate:
                 or int(np.abs(pcm).max()) <= SILENT_PEAK
             ):
                 return
-            item_id = view.assistant_item
+            item_id = view.speaker_item
         self._playback.push(pcm, item_id)
 
     def flush(self) -> int:
