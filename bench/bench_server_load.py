@@ -60,6 +60,7 @@ from pathlib import Path
 import aiohttp
 import numpy as np
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from machine import StealMeter, describe, speed_reference_ms
 
 from voicechat.rtc import dsp
 from voicechat.rtc.loopback import use_loopback_ice
@@ -396,7 +397,8 @@ async def main() -> None:
     failed = False
     load = "/".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"load average before: {load} on {os.cpu_count()} CPUs; clients in "
-          f"{args.client_procs or 'this'} process(es)")
+          f"{args.client_procs or 'this'} process(es); {describe(speed_reference_ms())}")
+    steal = StealMeter()
     idle = await idle_cpu(args.seconds)
     print(f"baseline, same run: the server with no session uses {idle:.1f} % of a core")
     print("sessions  server-CPU%  CPU%/session (gross)  loop/other-threads%  worker%/sess  "
@@ -431,7 +433,10 @@ async def main() -> None:
                 break
         elif not failed:
             held = n
-    print(f"load average after: {'/'.join(f'{x:.2f}' for x in os.getloadavg())}")
+    stolen = steal.percent()
+    print(f"load average after: {'/'.join(f'{x:.2f}' for x in os.getloadavg())}; "
+          f"{describe(speed_reference_ms())}; the host stole "
+          f"{'(not reported)' if stolen is None else f'{stolen:.1f} %'} of the CPU time")
     print(f"no audible underrun (no frame >80 ms late): up to {held} concurrent WebRTC sessions")
     print(f"strict (no frame late at all):              up to {strict} concurrent WebRTC sessions")
     if args.profile:
