@@ -13,26 +13,33 @@ its start and end, and two runs hours apart can be compared:
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from pathlib import Path
 
-_PROBE_LINES = [
-    json.dumps({"t": k / 100, "ts": f"2026-11-21T10:00:{k % 60:02d}.000Z", "dir": "in",
-                "event": {"type": "response.output_audio_transcript.delta",
-                          "response_id": f"resp_{k // 20}", "item_id": f"item_{k // 20}",
-                          "delta": "sunny "}})
-    for k in range(20_000)
-]
+
+@functools.cache
+def _probe_lines() -> list[str]:
+    """The fixed workload, built on first use: the bench's client workers import this module
+    too (they run the same file) and never time anything."""
+    return [
+        json.dumps({"t": k / 100, "ts": f"2026-11-21T10:00:{k % 60:02d}.000Z", "dir": "in",
+                    "event": {"type": "response.output_audio_transcript.delta",
+                              "response_id": f"resp_{k // 20}", "item_id": f"item_{k // 20}",
+                              "delta": "sunny "}})
+        for k in range(20_000)
+    ]
 
 
 def speed_reference_ms() -> float:
     """Best of three timings of the fixed workload, in ms (lower: a faster phase)."""
     loads = json.loads
+    lines = _probe_lines()
     best = float("inf")
     for _ in range(3):
         start = time.perf_counter()
-        for line in _PROBE_LINES:
+        for line in lines:
             loads(line)
         best = min(best, time.perf_counter() - start)
     return best * 1000
