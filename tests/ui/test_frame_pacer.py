@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import pairwise
 
+from tests.helpers import until
 from tests.ui.conftest import SIZE, make_app
 from tests.ui.fakes import ScriptedHandle, deltas, response_start, user_speech
 from voicechat.core.inputs import ToggleMute
@@ -143,15 +144,20 @@ async def test_an_idle_app_runs_no_timer_and_a_record_still_reaches_the_screen()
     app = make_app(handle)
     async with app.run_test(size=SIZE) as pilot:
         await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert app.pacer.ticking is not None  # the mic is live: its meter is read
+        # The mount's frame saw no connection yet; the start's records bring the next content
+        # frame up to CONTENT_S later, so wait for it rather than race it (on a fast machine
+        # a single pause() returned before it came).
+        await until(lambda: app.pacer.ticking is not None, "the live mic's meter clock",
+                    sleep=pilot.pause)
         handle._apply(handle.session.handle(ToggleMute(), handle.clock))  # muted: not live
-        await pilot.pause(0.3)
-        assert app.pacer.ticking is None
+        await until(lambda: app.pacer.ticking is None, "the clock to stop once muted",
+                    sleep=pilot.pause)
         # no app.sync(): the records themselves bring the frame
         handle.run([*user_speech("item_u1"), *response_start("resp_1", "item_a1", "item_u1")])
         handle.run(deltas("resp_1", "item_a1", ["hello ", "there"]))
-        await pilot.pause(0.3)
-        assert "hello there" in app.transcript.live_text()
+        await until(lambda: "hello there" in app.transcript.live_text(),
+                    "the deltas on screen without a sync", sleep=pilot.pause)
         assert any("delta" in row.kind for row in app.event_flow.rows)
-        assert app.pacer.ticking == CONTENT_S  # the open playback span moves the timeline
+        # the open playback span moves the timeline
+        await until(lambda: app.pacer.ticking == CONTENT_S, "the timeline's content clock",
+                    sleep=pilot.pause)
