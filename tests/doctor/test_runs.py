@@ -232,3 +232,19 @@ def test_a_tie_between_formats_is_decided_as_entry_by_entry(tmp_path: Path) -> N
     runs, by_entry = _reports(path)
     assert runs == by_entry
     assert runs[0]["format"] == "voicechat JSONL event log"
+
+
+def test_reading_ahead_never_shows_a_rule_a_dialect_decided_after_its_entry(
+        tmp_path: Path) -> None:
+    """The engine reads ahead in batches (``engine._read_ahead``): a beta-shaped client event
+    read before anything decided the server's dialect must meet the rules undecided, as it
+    does entry by entry, even though the GA-only delta that decides it is a few lines on."""
+    append = ('{"t":0.0,"ts":"x","dir":"out","event":{"type":"input_audio_buffer.append",'
+              '"audio":{"bytes":4800}}}')
+    rows = ['{"type": "transcription_session.update"}', *[append] * 10,
+            '{"t":1.0,"ts":"x","dir":"in","event":{"type":"response.output_audio.delta",'
+            '"response_id":"resp_1","delta":"hi"}}']
+    path = tmp_path / "log.jsonl"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    runs, by_entry = _reports(path)
+    assert runs == by_entry

@@ -6,8 +6,9 @@ wording and fix whether it was found in a log after the fact or the moment it ha
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 
 from voicechat.doctor.context import Context
@@ -19,6 +20,9 @@ from voicechat.eventlog.entry import Entry
 from voicechat.eventlog.reader import ReadStats, read_stream
 from voicechat.eventlog.run import Run
 from voicechat.eventlog.skip import Wants
+
+#: Entries (or runs) read ahead of the rules at a time by :meth:`RuleEngine.feed_all`.
+_BATCH = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +89,7 @@ class RuleEngine:
         run: list[Entry] = []
         run_dir = ""
         feed_run = self._feed_run
-        for entry in entries:
+        for entry in _read_ahead(entries, tracker):
             if isinstance(entry, Run):
                 if run:
                     feed_run(Run.of_entries(run))
@@ -151,6 +155,24 @@ class RuleEngine:
         ctx = self.context
         return [finding for finding in (rule.verdict(ctx) for rule in self.rules)
                 if finding is not None]
+
+
+def _read_ahead(entries: Iterable[Entry | Run], tracker: DialectTracker
+                ) -> Iterator[Entry | Run]:
+    """``entries``, read :data:`_BATCH` at a time once the server's dialect is decided.
+
+    Reading a batch, then running the rules over it, costs ~5 % less than interleaving the
+    two item by item (bench_doctor: the reader's and the rules' working sets evict each other;
+    small batches keep each one warm). But the rules read the dialect decided *so far*
+    (``ctx.dialect``), which reading ahead would move: so items come one at a time until it
+    is decided, after which it never changes."""
+    source = iter(entries)
+    for entry in source:
+        yield entry
+        if tracker.server is not None:
+            break
+    while batch := list(islice(source, _BATCH)):
+        yield from batch
 
 
 def diagnose_entries(entries: Iterable[Entry | Run], stats: ReadStats, source: str,

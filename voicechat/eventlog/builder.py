@@ -85,9 +85,13 @@ class Builder:
         self.first_stamp: float | None = None
         self.skipper = skipper
         self._runs = runs if skipper is not None else None  # only stubs are gathered
-        self._stub_with = skipper.stub_with if skipper is not None else None  # once per line
+        #: The skipper's stub maker, read once per line (see :meth:`Skipper.stub_with`).
+        self.stub_with = skipper.stub_with if skipper is not None else None
         #: raw type → raw direction → its plan.
         self._plans: dict[str, dict[str, _Plan]] = {}
+        self._plans_made = 0  # plans learned so far: what :meth:`run_kinds` caches on
+        self._run_kinds: dict[tuple[Direction, Dialect | None, int], dict[str, frozenset[str]]] \
+            = {}
         #: The run being gathered (its direction and items): see :meth:`take_run`.
         self.run_dir: Direction | None = None
         self.run_items: list[Item] = []
@@ -109,7 +113,36 @@ class Builder:
         plan = _Plan(direction, keeps, mapping, bulk)
         if len(self._plans) < 4096:
             self._plans.setdefault(kind, {})[raw_dir] = plan
+            self._plans_made += 1
         return plan
+
+    def run_kinds(self) -> dict[str, frozenset[str]]:
+        """The raw types that join the run being gathered exactly as :meth:`record` would
+        gather them, with the fields each one's stub keeps: its direction's bulk types whose
+        stub is, with the dialect decided so far, its own canonical form.
+
+        What a caller that gathers a run's next lines itself (``lines._gather``) may take
+        without :meth:`record`. Nothing that caller does decides the dialect (it maps
+        nothing), so the answer holds for as long as it gathers."""
+        direction = self.run_dir
+        assert direction is not None
+        server = self.stats.tracker.server
+        key = (direction, server, self._plans_made)
+        kinds = self._run_kinds.get(key)
+        if kinds is None:
+            kinds = {}
+            for kind, by_dir in self._plans.items():
+                plan = by_dir.get(direction)
+                if plan is None or not plan.bulk or plan.keeps is None:
+                    continue
+                mapping = plan.mapping
+                if mapping is _OWN or (mapping is _OWN_UNLESS_BETA and server is not _BETA) \
+                        or (mapping is _OWN_ONCE_DECIDED and server is not None):
+                    kinds[kind] = plan.keeps
+            if len(self._run_kinds) >= 64:
+                self._run_kinds.clear()
+            self._run_kinds[key] = kinds
+        return kinds
 
     def take_run(self) -> Run:
         """The run gathered so far, handed on; the next starts empty."""
@@ -162,7 +195,7 @@ class Builder:
         stats = self.stats
         try:
             stub = None if keeps is None else \
-                self._stub_with(event, kind, direction, keeps)  # type: ignore[misc]
+                self.stub_with(event, kind, direction, keeps)  # type: ignore[misc]
             if stub is not None:
                 event = stub  # what its reader needs of it, no payload: nothing to redact
                 # A stub's canonical form depends on its type, direction and the dialect

@@ -20,7 +20,7 @@ what text reading gives, and as text from the first line where it might not:
 from __future__ import annotations
 
 import io
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import IO, Any
 
 import orjson
@@ -124,16 +124,22 @@ def _read_bytes(buffer: IO[bytes], lines: LineReader
     builder, stats = lines.builder, lines.stats
     record = builder.record
     readline = buffer.readline
+    limit = MAX_LINE_CHARS
     number = offset = 0
+    raw = b""
+    gathered = False  # raw is the line _gather stopped at, not read yet here
     # The lines are read here, not by a generator of their own: one layer less per line.
     while True:
-        raw = readline(MAX_LINE_CHARS)
+        if gathered:
+            gathered = False
+        else:
+            raw = readline(limit)
         if not raw:
             return None
         size = len(raw)
         cr = raw.find(b"\r")
         if (cr != -1 and (cr != size - 2 or raw[-1] != _NEWLINE)) \
-                or (size == MAX_LINE_CHARS and raw[-1] != _NEWLINE):
+                or (size == limit and raw[-1] != _NEWLINE):
             return number, offset
         offset += size
         number += 1
@@ -151,6 +157,8 @@ def _read_bytes(buffer: IO[bytes], lines: LineReader
                 if entry is True:  # gathered into a run
                     if builder.ready is not None:
                         yield builder.take_ready()  # the run before it, of the other direction
+                    raw, number, offset = _gather(builder, readline, limit, number, offset)
+                    gathered = True
                     continue
                 if entry is not None:
                     if builder.run_dir is not None:
@@ -160,6 +168,62 @@ def _read_bytes(buffer: IO[bytes], lines: LineReader
                 recorded = True
         yield from _handed_on(builder, lines.line(raw.decode("utf-8", "replace"), number, obj,
                                                   recorded))
+
+
+def _gather(builder: Builder, readline: Callable[[int], bytes], limit: int, number: int,
+            offset: int) -> tuple[bytes, int, int]:
+    """Add the next lines to the run being gathered while each is plainly one more of its
+    records; the first line that is not (read, not yet counted) and the lines and offset so far.
+
+    The bulk of a log is such runs (a reply's deltas, the mic's appends), and going through
+    the whole line path and :meth:`Builder.record` for each costs more than decoding it. Only
+    the common case is taken here, each item exactly what :meth:`Builder.record` would gather
+    (``tests/eventlog/test_gather.py`` compares the two); any other line goes back the whole
+    way: one the length cap may have cut short, holding a ``\\r``, that orjson refuses or
+    that is not an object, not a record of our shape, of another direction or of a type
+    :meth:`Builder.run_kinds` does not name, or whose stub the skipper refuses.
+    """
+    kinds = builder.run_kinds()
+    direction = builder.run_dir
+    stub_with = builder.stub_with
+    assert stub_with is not None and direction is not None
+    append = builder.run_items.append
+    stats = builder.stats
+    index = stats.events
+    raw = b""
+    try:
+        while True:
+            raw = readline(limit)
+            if len(raw) == limit or b"\r" in raw:  # maybe cut short; text may split it
+                return raw, number, offset
+            try:
+                # orjson takes the whitespace strip() would remove or refuses the line
+                # (Unicode whitespace ...), so nothing is stripped first.
+                obj = _loads(raw)
+                event = obj.get("event")
+            except (ValueError, AttributeError):  # not JSON (an empty line, the end of the
+                return raw, number, offset  # file), or not an object
+            if event.__class__ is not dict or "type" in obj:
+                return raw, number, offset
+            kind = event.get("type")
+            if kind.__class__ is not str:
+                return raw, number, offset
+            keeps = kinds.get(kind)
+            t = obj.get("t")
+            stamp = obj.get("ts")
+            if keeps is None or obj.get("dir") != direction or stamp.__class__ is not str \
+                    or (t.__class__ is not float and t.__class__ is not int):
+                return raw, number, offset
+            stub = stub_with(event, kind, direction, keeps)
+            if stub is None:
+                return raw, number, offset
+            number += 1
+            offset += len(raw)
+            append((index, number, float(t), stamp, stub, stub))
+            index += 1
+    finally:
+        stats.events = index
+        stats.lines = number
 
 
 def _read_text(handle: IO[str], lines: LineReader, number: int) -> Iterator[Entry | Run]:

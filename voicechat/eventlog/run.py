@@ -26,7 +26,7 @@ INDEX, LINE, T, TS, EVENT, CANONICAL = range(6)
 class Run:
     """Consecutive events of one direction, in stream order; ``items`` holds them as tuples."""
 
-    __slots__ = ("_entries", "dir", "items")
+    __slots__ = ("_entries", "dir", "items", "tally")
 
     def __init__(self, direction: Direction, items: list[Item],
                  entries: list[Entry] | None = None) -> None:
@@ -34,6 +34,9 @@ class Run:
         self.items = items
         #: The entries built so far, by position: all of them for a run made of entries.
         self._entries: dict[int, Entry] = dict(enumerate(entries)) if entries else {}
+        #: Its items counted by (type, response id), worked out by the first of the doctor's
+        #: rules that reads it (``doctor.rules.base.delta_tally``) and kept for the others.
+        self.tally: dict[tuple[str, str | None], int] | None = None
 
     @classmethod
     def of_entries(cls, entries: Sequence[Entry]) -> Run:

@@ -131,3 +131,27 @@ def response_id_of(canonical: dict[str, Any]) -> str | None:
     """:func:`response_id` of a canonical event (a run's item)."""
     value = canonical.get("response_id") or dig(canonical, "response", "id")
     return value if isinstance(value, str) else None
+
+
+def delta_tally(run: Run) -> dict[tuple[str, str | None], int]:
+    """How many of ``run``'s items have each type and response id (:func:`response_id_of`),
+    in the order each pair first comes.
+
+    Three rules count a reply's deltas per response (client-cancelled-response, the
+    self-interrupt rule, mic-not-resumed); a pass over the run each cost more than reading its
+    lines. So the first to ask counts the run once, and the others read that (kept on the
+    run: :attr:`Run.tally`).
+    """
+    tally = run.tally
+    if tally is None:
+        tally = {}
+        count = tally.get
+        for item in run.items:
+            canonical = item[CANONICAL]
+            rid = canonical.get("response_id")
+            if rid.__class__ is not str or not rid:
+                rid = response_id_of(canonical)
+            key = (canonical.get("type"), rid)
+            tally[key] = count(key, 0) + 1
+        run.tally = tally
+    return tally

@@ -70,17 +70,21 @@ class ServerSilent(Rule):
             super().feed_run(run, ctx)  # an incoming run moves last_in as it goes
             return
         heard = ctx.last_in.t if ctx.last_in is not None else None
-        last = None
-        for item in run.items:
+        items = run.items
+        for item in items:
             t = item[T]
             if t is None or item[CANONICAL].get("type") != "input_audio_buffer.append":
                 continue
             start = self.appends_from
             if start is None or (heard is not None and start < heard):
                 self.appends_from = t
-            last = t
-        if last is not None:
-            self.last_append = last
+                continue
+            break  # it stays for the rest of the run: heard does not move during it
+        for item in reversed(items):  # the last append with a time
+            t = item[T]
+            if t is not None and item[CANONICAL].get("type") == "input_audio_buffer.append":
+                self.last_append = t
+                break
 
     def _lost(self, entry: Entry, t: float, ctx: Context) -> None:
         state = str(entry.canonical.get("state") or "")

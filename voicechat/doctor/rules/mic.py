@@ -17,7 +17,13 @@ from collections.abc import Mapping
 from typing import ClassVar
 
 from voicechat.doctor.context import Context
-from voicechat.doctor.rules.base import RESPONSE_ID, Rule, response_id, response_id_of, since
+from voicechat.doctor.rules.base import (
+    RESPONSE_ID,
+    Rule,
+    delta_tally,
+    response_id,
+    since,
+)
 from voicechat.eventlog.entry import Entry
 from voicechat.eventlog.run import CANONICAL, Run
 
@@ -126,17 +132,9 @@ class MicNotResumed(Rule):
                 self.end = self.presence = None
             return
         spoke = self.spoke
-        previous = None
-        for item in run.items:
-            canonical = item[CANONICAL]
-            if canonical.get("type") not in _ASSISTANT_AUDIO:
-                continue
-            rid = canonical.get("response_id")
-            if rid.__class__ is not str or not rid:
-                rid = response_id_of(canonical)
-            if rid and rid != previous and len(spoke) < 64:
+        for kind, rid in delta_tally(run):  # each response in the order it first spoke
+            if kind in _ASSISTANT_AUDIO and rid and len(spoke) < 64:
                 spoke.add(rid)
-            previous = rid
 
     def _is_user_audio(self, entry: Entry) -> bool:
         if entry.dir == "in" and entry.type in _USER_AUDIO:

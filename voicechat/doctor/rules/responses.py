@@ -17,15 +17,15 @@ from voicechat.doctor.rules.base import (
     ERRORS,
     RESPONSE_ID,
     Rule,
+    delta_tally,
     error_of,
     ms,
     response_id,
-    response_id_of,
     since,
 )
 from voicechat.eventlog.dialects import CLIENT_EVENTS
 from voicechat.eventlog.entry import Entry
-from voicechat.eventlog.run import CANONICAL, Run
+from voicechat.eventlog.run import Run
 
 #: A client cancel this soon after response.created (or before any output) was not a barge-in.
 EARLY_CANCEL_S = 1.0
@@ -93,15 +93,10 @@ class ClientCancelledResponse(Rule):
         opened = self.open
         if not opened:
             return  # no response open: no delta here counts
-        for item in run.items:
-            canonical = item[CANONICAL]
-            if canonical.get("type") in _OUTPUT_DELTAS:
-                rid = canonical.get("response_id")
-                if rid.__class__ is not str or not rid:
-                    rid = response_id_of(canonical)
-                if rid in opened:
-                    created, deltas, outs = opened[rid]
-                    opened[rid] = (created, deltas + 1, outs)
+        for (kind, rid), count in delta_tally(run).items():
+            if kind in _OUTPUT_DELTAS and rid in opened:
+                created, deltas, outs = opened[rid]
+                opened[rid] = (created, deltas + count, outs)
 
     def fix(self, ctx: Context) -> str:
         lines = ["Find the code path that cancels a response it has just created:"]

@@ -12,7 +12,15 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from voicechat.doctor.context import Context, dig
-from voicechat.doctor.rules.base import RESPONSE_ID, Rule, ms, response_id, response_id_of, since
+from voicechat.doctor.rules.base import (
+    RESPONSE_ID,
+    Rule,
+    delta_tally,
+    ms,
+    response_id,
+    response_id_of,
+    since,
+)
 from voicechat.eventlog.entry import Entry
 from voicechat.eventlog.run import CANONICAL, Run
 from voicechat.protocol.dialect import Dialect
@@ -210,6 +218,12 @@ class SelfInterruption(Rule):
         # the deltas of the playing response (of any, when it is not known).
         playing_id = self.playing_id
         deltas = 0
+        if start == 0:  # the whole run: its tally, shared with the other rules counting deltas
+            for (kind, rid), count in delta_tally(run).items():
+                if kind in _OUTPUT_DELTAS and (playing_id is None or rid == playing_id):
+                    deltas += count
+            self.deltas += deltas
+            return
         for k in range(start, len(items)):
             canonical = items[k][CANONICAL]
             if canonical.get("type") not in _OUTPUT_DELTAS:
