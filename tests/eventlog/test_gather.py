@@ -90,8 +90,8 @@ def _logs(draw: st.DrawFn) -> bytes:
 
 
 def _take_nothing(builder: Builder, readline: Callable[[int], bytes], limit: int, number: int,
-                  offset: int) -> tuple[bytes, int, int]:
-    return readline(limit), number, offset  # every line goes the whole way
+                  offset: int) -> tuple[bytes, Any, int, int]:
+    return readline(limit), lines._UNPARSED, number, offset  # every line goes the whole way
 
 
 def _read(path: Path) -> str:
@@ -144,10 +144,10 @@ def test_a_run_is_gathered_to_its_end_and_the_next_line_read_the_whole_way(
     taken: list[int] = []
     real = lines._gather
 
-    def spy(*args: Any) -> tuple[bytes, int, int]:
-        raw, number, offset = real(*args)
+    def spy(*args: Any) -> tuple[bytes, Any, int, int]:
+        raw, obj, number, offset = real(*args)
         taken.append(number - args[3])
-        return raw, number, offset
+        return raw, obj, number, offset
 
     _read(path)  # the types met once (see _same_either_way)
     stats = ReadStats()

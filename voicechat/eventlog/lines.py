@@ -128,12 +128,14 @@ def _read_bytes(buffer: IO[bytes], lines: LineReader
     number = offset = 0
     raw = b""
     gathered = False  # raw is the line _gather stopped at, not read yet here
+    obj: Any = _UNPARSED  # and what it made of it
     # The lines are read here, not by a generator of their own: one layer less per line.
     while True:
         if gathered:
             gathered = False
         else:
             raw = readline(limit)
+            obj = _UNPARSED
         if not raw:
             return None
         size = len(raw)
@@ -145,19 +147,20 @@ def _read_bytes(buffer: IO[bytes], lines: LineReader
         number += 1
         stats.lines = number
         stripped = raw.strip()
-        obj = _UNPARSED
         recorded = False
         if stripped[:1] == b"{" and not lines.pending:
             try:
-                obj = _loads(stripped)  # an object: the line starts with "{"
+                if obj is _UNPARSED:
+                    obj = _loads(stripped)  # an object: the line starts with "{"
             except ValueError:
-                obj = _UNPARSED  # text reading decides (it may take it: see the docstring)
+                pass  # text reading decides (it may take it: see the docstring)
             else:
                 entry = record(obj, number, stripped)
                 if entry is True:  # gathered into a run
                     if builder.ready is not None:
                         yield builder.take_ready()  # the run before it, of the other direction
-                    raw, number, offset = _gather(builder, readline, limit, number, offset)
+                    raw, obj, number, offset = _gather(builder, readline, limit, number,
+                                                       offset)
                     gathered = True
                     continue
                 if entry is not None:
@@ -171,9 +174,10 @@ def _read_bytes(buffer: IO[bytes], lines: LineReader
 
 
 def _gather(builder: Builder, readline: Callable[[int], bytes], limit: int, number: int,
-            offset: int) -> tuple[bytes, int, int]:
+            offset: int) -> tuple[bytes, Any, int, int]:
     """Add the next lines to the run being gathered while each is plainly one more of its
-    records; the first line that is not (read, not yet counted) and the lines and offset so far.
+    records; the first line that is not (read, not yet counted), what orjson made of it (or
+    :data:`_UNPARSED`), and the lines and offset so far.
 
     The bulk of a log is such runs (a reply's deltas, the mic's appends), and going through
     the whole line path and :meth:`Builder.record` for each costs more than decoding it. Only
@@ -194,31 +198,32 @@ def _gather(builder: Builder, readline: Callable[[int], bytes], limit: int, numb
     try:
         while True:
             raw = readline(limit)
-            if len(raw) == limit or b"\r" in raw:  # maybe cut short; text may split it
-                return raw, number, offset
+            size = len(raw)
+            if size == limit or b"\r" in raw:  # maybe cut short; text may split it
+                return raw, _UNPARSED, number, offset
             try:
                 # orjson takes the whitespace strip() would remove or refuses the line
                 # (Unicode whitespace ...), so nothing is stripped first.
                 obj = _loads(raw)
                 event = obj.get("event")
             except (ValueError, AttributeError):  # not JSON (an empty line, the end of the
-                return raw, number, offset  # file), or not an object
+                return raw, _UNPARSED, number, offset  # file), or not an object
             if event.__class__ is not dict or "type" in obj:
-                return raw, number, offset
+                return raw, obj, number, offset
             kind = event.get("type")
             if kind.__class__ is not str:
-                return raw, number, offset
+                return raw, obj, number, offset
             keeps = kinds.get(kind)
             t = obj.get("t")
             stamp = obj.get("ts")
             if keeps is None or obj.get("dir") != direction or stamp.__class__ is not str \
                     or (t.__class__ is not float and t.__class__ is not int):
-                return raw, number, offset
+                return raw, obj, number, offset
             stub = stub_with(event, kind, direction, keeps)
             if stub is None:
-                return raw, number, offset
+                return raw, obj, number, offset
             number += 1
-            offset += len(raw)
+            offset += size
             append((index, number, float(t), stamp, stub, stub))
             index += 1
     finally:
