@@ -51,14 +51,18 @@ def test_make_entry_is_the_entry_the_constructor_builds(index: int, line: int, t
 
 
 _SECRETISH = st.sampled_from(["sk-abcdefgh1234", "ek_ABCDEFGH", "Bearer abcdefgh", "api-key: x1",
-                              "https://user:pw@host", "Authorization=abc", "token", "x"])
+                              "https://user:pw@host", "Authorization=abc", "token", "tokens",
+                              "x"])
 _VALUE = st.one_of(st.text(max_size=12), _SECRETISH,
                    st.builds(lambda a, b: a + b, st.text(max_size=4), _SECRETISH))
 
 
 @settings(max_examples=300)
 @given(events(), st.dictionaries(st.sampled_from(["detail", "api_key", "Audio", "audio", "note",
-                                                  "client_secret", "url"]), _VALUE, max_size=3),
+                                                  "client_secret", "url", "token", "TOKEN",
+                                                  "Access-Token", "tokens", "name"]),
+                                 _VALUE | st.dictionaries(st.sampled_from(["token", "name"]),
+                                                          _VALUE, max_size=2), max_size=3),
        st.booleans(), st.booleans())
 def test_a_line_the_pre_check_passes_needs_no_redaction(event: dict[str, Any],
                                                         extra: dict[str, Any],

@@ -88,8 +88,10 @@ def needs_redaction(text: str, event: dict[str, Any]) -> bool:
     if '"audio"' in text and _AUDIO_PAYLOAD.search(text) is not None:  # a scan is cheaper
         return True
     lowered = text.lower()
-    # Four of the nine words contain a "k": one scan for it spares four on most lines.
-    return (("k" in lowered and ("key" in lowered or "token" in lowered or "sk-" in lowered
+    # Four of the nine words contain a "k": one scan for it spares four on most lines. A
+    # token matters only as a key (SECRET_KEYS: "token", "access_token"), so with the quote
+    # that ends it (escapes answered yes above): every rate_limits.updated names "tokens".
+    return (("k" in lowered and ("key" in lowered or 'token"' in lowered or "sk-" in lowered
                                  or "ek_" in lowered))
             or "secret" in lowered or "bearer" in lowered or "authorization" in lowered
             or "password" in lowered or "://" in lowered)
