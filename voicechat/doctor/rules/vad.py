@@ -215,27 +215,18 @@ class SelfInterruption(Rule):
             else:
                 return
         # Playback is on from ``start`` to the end of the run (only a non-delta stops it): count
-        # the deltas of the playing response (of any, when it is not known).
+        # the deltas of the playing response (of any, when it is not known): the whole run's,
+        # from the tally the other rules counting deltas share, less those before ``start``.
         playing_id = self.playing_id
         deltas = 0
-        if start == 0:  # the whole run: its tally, shared with the other rules counting deltas
-            for (kind, rid), count in delta_tally(run).items():
-                if kind in _OUTPUT_DELTAS and (playing_id is None or rid == playing_id):
-                    deltas += count
-            self.deltas += deltas
-            return
-        for k in range(start, len(items)):
-            canonical = items[k][CANONICAL]
-            if canonical.get("type") not in _OUTPUT_DELTAS:
-                continue
-            if playing_id is None:
-                deltas += 1
-                continue
-            rid = canonical.get("response_id")
-            if rid.__class__ is not str or not rid:
-                rid = response_id_of(canonical)
-            if rid == playing_id:
-                deltas += 1
+        for (kind, rid), count in delta_tally(run).items():
+            if kind in _OUTPUT_DELTAS and (playing_id is None or rid == playing_id):
+                deltas += count
+        for item in items[:start]:
+            canonical = item[CANONICAL]
+            if canonical.get("type") in _OUTPUT_DELTAS and (
+                    playing_id is None or response_id_of(canonical) == playing_id):
+                deltas -= 1
         self.deltas += deltas
 
     def _soon(self, speech: Entry) -> bool:
