@@ -59,6 +59,7 @@ _LINES = [
     _record("in", {"type": "session.created", "session": {"modalities": ["audio"]}}),
     _record("in", {"type": "response.done", "response": {"id": "resp_1"}}),
     json.dumps({"t": 1, "dir": "in", "event": _DELTA}).encode(),  # no ts
+    _record("in", _DELTA, ts=None), _record("in", _DELTA, ts=1.5),
     json.dumps({"t": 1, "ts": "x", "dir": "in", "event": "response.done"}).encode(),
     b"  " + _record("in", _DELTA) + b"\t",  # JSON whitespace around it
     b"\x0c" + _record("in", _DELTA),  # whitespace to strip() only

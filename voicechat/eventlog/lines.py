@@ -205,26 +205,32 @@ def _gather(builder: Builder, readline: Callable[[int], bytes], limit: int, numb
                 # orjson takes the whitespace strip() would remove or refuses the line
                 # (Unicode whitespace ...), so nothing is stripped first.
                 obj = _loads(raw)
-                event = obj.get("event")
-            except (ValueError, AttributeError):  # not JSON (an empty line, the end of the
-                return raw, _UNPARSED, number, offset  # file), or not an object
-            if event.__class__ is not dict or "type" in obj:
+            except ValueError:  # not JSON (an empty line, the end of the file)
+                return raw, _UNPARSED, number, offset
+            try:
+                # Subscripts, cheaper than get(): a missing key, or a value of the wrong kind
+                # to look in (only a dict takes a str key; only a str is a key of kinds),
+                # raises, and the line goes the whole way.
+                event = obj["event"]
+                kind = event["type"]
+                keeps = kinds[kind]
+                t = obj["t"]
+                stamp = obj["ts"]
+                raw_dir = obj["dir"]
+            except (LookupError, TypeError):
                 return raw, obj, number, offset
-            kind = event.get("type")
-            if kind.__class__ is not str:
+            if "type" in obj or raw_dir != direction or stamp.__class__ is not str:
                 return raw, obj, number, offset
-            keeps = kinds.get(kind)
-            t = obj.get("t")
-            stamp = obj.get("ts")
-            if keeps is None or obj.get("dir") != direction or stamp.__class__ is not str \
-                    or (t.__class__ is not float and t.__class__ is not int):
-                return raw, obj, number, offset
+            if t.__class__ is not float:
+                if t.__class__ is not int:
+                    return raw, obj, number, offset
+                t = float(t)
             stub = stub_with(event, kind, direction, keeps)
             if stub is None:
                 return raw, obj, number, offset
             number += 1
             offset += size
-            append((index, number, float(t), stamp, stub, stub))
+            append((index, number, t, stamp, stub, stub))
             index += 1
     finally:
         stats.events = index
