@@ -41,6 +41,13 @@ _OWN, _OWN_UNLESS_BETA, _OWN_ONCE_DECIDED, _MAPPED = "own", "own-unless-beta", "
 _BETA = Dialect.BETA  # read once per line: a global, not an attribute of one
 
 
+def _stub_is_own(mapping: str, server: Dialect | None) -> bool:
+    """Whether a stub whose type and direction map as ``mapping`` (:func:`_stub_mapping`) is
+    its own canonical form, the server's dialect decided so far being ``server``."""
+    return mapping is _OWN or (mapping is _OWN_UNLESS_BETA and server is not _BETA) \
+        or (mapping is _OWN_ONCE_DECIDED and server is not None)
+
+
 def _stub_mapping(stub: dict[str, Any], direction: Direction) -> str:
     """What :meth:`DialectTracker.canonical` does with every stub of this raw type and
     direction, as one of :data:`_OWN` … :data:`_MAPPED`.
@@ -135,9 +142,7 @@ class Builder:
                 plan = by_dir.get(direction)
                 if plan is None or not plan.bulk or plan.keeps is None:
                     continue
-                mapping = plan.mapping
-                if mapping is _OWN or (mapping is _OWN_UNLESS_BETA and server is not _BETA) \
-                        or (mapping is _OWN_ONCE_DECIDED and server is not None):
+                if _stub_is_own(plan.mapping, server):
                     kinds[kind] = plan.keeps
             if len(self._run_kinds) >= 64:
                 self._run_kinds.clear()
@@ -200,9 +205,7 @@ class Builder:
                 event = stub  # what its reader needs of it, no payload: nothing to redact
                 # A stub's canonical form depends on its type, direction and the dialect
                 # decided so far only (see _stub_mapping): most are their own.
-                if mapping is _OWN or (mapping is _OWN_UNLESS_BETA
-                                       and stats.tracker.server is not _BETA) \
-                        or (mapping is _OWN_ONCE_DECIDED and stats.tracker.server is not None):
+                if mapping is _OWN or _stub_is_own(mapping, stats.tracker.server):
                     canonical = stub
                 else:
                     canonical = stats.tracker.canonical(stub, direction)
