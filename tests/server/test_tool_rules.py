@@ -263,3 +263,19 @@ async def test_a_failing_tool_and_malformed_arguments_from_the_model() -> None:
     )
     tool_calls = chat.requests[1]["messages"][-2]["tool_calls"]
     assert tool_calls[0]["function"]["arguments"] == broken
+
+
+async def test_tool_choice_none_reaches_the_model_and_a_call_anyway_is_dropped() -> None:
+    async with (
+        fake_chat(calls_reply([("get_weather", "{}")], "I will not call.")) as chat,
+        local_server(responder=f"chat:{chat.url}") as srv,
+        ws_peer(srv) as peer,
+    ):
+        session = {"type": "realtime", "tools": [WEATHER], "tool_choice": "none"}
+        await peer.send({"type": "session.update", "session": session})
+        await peer.send(USER)
+        await peer.send(TEXT)
+        done = await peer.log.wait_for("response.done")
+    assert chat.requests[0]["tool_choice"] == "none"
+    assert [o["type"] for o in done["response"]["output"]] == ["message"]
+    assert "response.function_call_arguments.delta" not in peer.log.types()
