@@ -116,8 +116,8 @@ def _item(event: Mapping[str, Any]) -> str:
         return ""
     kind = item.get("type")
     tool = _TOOL_ITEMS.get(kind) if isinstance(kind, str) else None
-    if tool is not None:
-        return f"{item.get('id', '')} {tool(item)}".strip()
+    if tool is not None:  # what it is first: a narrow pane crops the end
+        return f"{tool(item)} {item.get('id', '')}".strip()
     parts = [str(item.get("id", ""))]
     role = item.get("role")
     parts.append(str(role or kind or ""))
@@ -223,6 +223,7 @@ def _call_id(value: Any) -> str:
 
 
 def name_text(value: Any) -> str:
+    """A tool's or server's name as the wire gave it (``?`` when it did not)."""
     return clip(value, MAX_ID) if isinstance(value, str) and value else "?"
 
 
@@ -249,6 +250,7 @@ def _function_output(item: Mapping[str, Any]) -> str:
 
 
 def mcp_list_text(item: Mapping[str, Any]) -> str:
+    """``mcp deepwiki: 2 tools (ask, read)``: zero tools is a finding (realtime-tools.md F11)."""
     tools = item.get("tools")
     label = f"mcp {name_text(item.get('server_label'))}"
     if not isinstance(tools, list):
@@ -305,6 +307,14 @@ _TOOL_ITEMS: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "mcp_approval_request": _mcp_approval_request,
     "mcp_approval_response": _mcp_approval_response,
 }
+
+
+def tool_item_text(item: Mapping[str, Any]) -> str:
+    """What a tool item is (``call …``, ``output for …``, ``mcp …``, ``approval? …``,
+    ``approved …``), or ``""`` for any other item."""
+    kind = item.get("type")
+    tool = _TOOL_ITEMS.get(kind) if isinstance(kind, str) else None
+    return tool(item) if tool is not None else ""
 
 
 def _calls_in(output: Any) -> str:
