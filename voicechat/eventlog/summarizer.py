@@ -14,6 +14,7 @@ from typing import Any
 
 from voicechat.eventlog.record import LogRecord
 from voicechat.eventlog.summary import (
+    ADDED_EVENTS,
     arrow,
     detail,
     format_time,
@@ -85,7 +86,9 @@ class Summarizer:
         elif kind == "function_call_output" and isinstance(call_id, str):
             return self._answered(call_id, t)
         elif kind == "mcp_list_tools" and isinstance(item.get("id"), str):
-            _remember(self._mcp, item["id"], mcp_list_text(item))
+            listed = item.get("tools") or event.get("type") not in ADDED_EVENTS  # see summary._item
+            text = mcp_list_text(item) if listed else f"mcp {name_text(item.get('server_label'))}"
+            _remember(self._mcp, item["id"], text)
         elif kind in ("mcp_call", "mcp_tool_call", "mcp_approval_request") \
                 and isinstance(item.get("id"), str):
             _remember(self._mcp, item["id"], f"mcp {mcp_tool_text(item)}")
