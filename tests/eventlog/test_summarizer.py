@@ -43,18 +43,29 @@ def test_a_log_with_only_server_events_times_the_echo() -> None:
     assert echo.endswith("· get_weather, 0.80 s after the call")  # the echo is 50 ms later
 
 
-def test_the_duration_starts_at_the_first_sign_of_completion() -> None:
-    """Real GA order varies: conversation.item.done came before output_item.done in a real
-    capture (tests/fixtures/realtime/ga_webrtc_persona_hangs_up.json)."""
+def test_the_duration_starts_when_the_model_completed_the_call() -> None:
+    """At ``response.output_item.done``: ``conversation.item.done`` came before it in a real GA
+    capture (tests/fixtures/realtime/ga_webrtc_persona_hangs_up.json), and it also follows a
+    completed call the app seeds into a new session, which the model did not just make."""
     completed = {"type": "function_call", "name": "hang_up", "call_id": "call_z",
                  "status": "completed", "arguments": "{}"}
     summarizer = Summarizer()
-    for t, kind in ((1.0, "conversation.item.done"), (1.5, "response.output_item.done")):
-        summarizer.summarize(LogRecord(t, "", "in", {"type": kind, "item": completed}))
+    for t, direction, kind in ((0.5, "out", "conversation.item.create"),
+                               (1.0, "in", "conversation.item.done"),
+                               (1.5, "in", "response.output_item.done")):
+        summarizer.summarize(LogRecord(t, "", direction, {"type": kind, "item": completed}))
     line = summarizer.summarize(LogRecord(4.0, "", "out", {
         "type": "conversation.item.create",
         "item": {"type": "function_call_output", "call_id": "call_z", "output": "ok"}}))
-    assert line.endswith("· hang_up, 3.00 s after the call")
+    assert line.endswith("· hang_up, 2.50 s after the call")
+    seeded = Summarizer()  # history: the app's call and output, echoed, never timed
+    for t, direction, kind, item in (
+            (0.0, "out", "conversation.item.create", completed),
+            (0.1, "in", "conversation.item.done", completed),
+            (0.2, "out", "conversation.item.create",
+             {"type": "function_call_output", "call_id": "call_z", "output": "ok"})):
+        line = seeded.summarize(LogRecord(t, "", direction, {"type": kind, "item": item}))
+    assert line.endswith("(2 bytes) · hang_up")
 
 
 def test_an_output_for_an_unknown_or_missing_call_has_nothing_to_add() -> None:

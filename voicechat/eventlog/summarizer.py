@@ -40,7 +40,7 @@ class Summarizer:
 
     A tool output says which call it answers (``call_id``) but not the tool's name or how long
     the app took to answer: that is the time from the call's completion (its item ``completed``
-    in ``response.output_item.done`` or ``conversation.item.done``) to the output being sent
+    in ``response.output_item.done``) to the output being sent
     (``conversation.item.create``, or the server's echo of the item when the log holds only
     server events). MCP progress events carry only an ``item_id``: the label and tool, the tool
     count and the call's duration come from the items seen before. Times come from the
@@ -81,7 +81,10 @@ class Summarizer:
         call_id = item.get("call_id")
         if kind == "function_call" and isinstance(call_id, str):
             _remember(self._names, call_id, name_text(item.get("name")))
-            if item.get("status") == "completed" and call_id not in self._completed_at:
+            # completed by the model: response.output_item.done (conversation.item.done also
+            # follows an item the app itself created, e.g. history seeded into a new session)
+            if item.get("status") == "completed" and call_id not in self._completed_at \
+                    and event.get("type") == "response.output_item.done":
                 _remember(self._completed_at, call_id, t)
         elif kind == "function_call_output" and isinstance(call_id, str):
             return self._answered(call_id, t)

@@ -72,3 +72,20 @@ def test_a_call_answered_only_as_the_servers_echo_still_gets_its_output() -> Non
         state.add_record(record)
     (call,) = state.turns.values()
     assert call.final and call.result.endswith("(27 bytes, 0.80 s)")
+
+
+def test_history_seeded_by_the_app_shows_its_call_without_a_made_up_time() -> None:
+    """A reconnecting app seeds its old call and output into the new session: the call and
+    its output show, but the model did not just make that call, so no time is said."""
+    call = {"id": "item_H1", "type": "function_call", "name": "lookup", "call_id": "call_h",
+            "status": "completed", "arguments": "{}"}
+    output = {"type": "function_call_output", "call_id": "call_h", "output": "42"}
+    state = SessionState("s", "s", "websocket", 0.0)
+    for t, direction, event in (
+            (0.0, "out", {"type": "conversation.item.create", "item": call}),
+            (0.1, "in", {"type": "conversation.item.added", "item": call}),
+            (0.2, "out", {"type": "conversation.item.create", "item": output})):
+        state.add_record(LogRecord(t, "", direction, event))  # type: ignore[arg-type]
+    (turn,) = state.turns.values()
+    assert (turn.role, turn.text, turn.result, turn.final) == (
+        "call", "lookup {}", '"42" (2 bytes)', True)

@@ -106,8 +106,8 @@ class SessionState:
             handler = _HANDLERS.get(kind)
             if handler is not None:
                 handler(self, event, record.t)
-        elif kind == "conversation.item.create":  # the app answers a call or an approval
-            self._tool_item(event, record.t)
+        elif kind == "conversation.item.create":
+            self._app_item(event, record.t)
 
     # --- transcript -----------------------------------------------------------------------
 
@@ -182,6 +182,19 @@ class SessionState:
         if handler is not None:
             assert isinstance(item, dict)
             handler(self, item, t)
+            if kind == "function_call" and item.get("status") == "completed" \
+                    and event.get("type") == "response.output_item.done":
+                turn = self.turns.get(str(item.get("id")))
+                if turn is not None and turn.done_t is None:
+                    turn.done_t = t  # completed by the model: the time to answer starts
+
+    def _app_item(self, event: dict[str, Any], t: float) -> None:
+        """The app answers a call or an approval (other items it creates, such as history
+        seeded into a new session, show when the server echoes them)."""
+        item = event.get("item")
+        if isinstance(item, dict) and item.get("type") in ("function_call_output",
+                                                           "mcp_approval_response"):
+            self._tool_item(event, t)
 
     def _function_call(self, item: dict[str, Any], t: float) -> None:
         turn = self._turn(item.get("id"), "call")
@@ -195,8 +208,6 @@ class SessionState:
         arguments = item.get("arguments")
         shown = f" {arguments_text(arguments, 60)}" if arguments else ""
         turn.text = printable(f"{name_text(item.get('name'))}{shown}")
-        if item.get("status") == "completed" and turn.done_t is None:
-            turn.done_t = t
 
     def _function_output(self, item: dict[str, Any], t: float) -> None:
         call_id = item.get("call_id")
