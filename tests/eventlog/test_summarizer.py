@@ -35,6 +35,16 @@ def test_without_times_no_duration_is_said() -> None:
                                                                           timed=False))
 
 
+def test_a_done_without_its_name_gets_it_from_the_call_item() -> None:
+    """SPEC-BETA lists no ``name`` on ``response.function_call_arguments.done``."""
+    steps = function_turn(beta=True)
+    for _t, _d, event in steps:
+        if event["type"] == "response.function_call_arguments.done":
+            del event["name"]
+    done = next(line for line in lines(steps) if "arguments.done" in line)
+    assert done.endswith("call ? {\"city\":\"Paris\"} (call_kmnUtkOoDYWLgJHP) · get_weather")
+
+
 def test_a_log_with_only_server_events_times_the_echo() -> None:
     """Many apps log what they receive only: the server's echo of the output is then the
     first sight of it."""

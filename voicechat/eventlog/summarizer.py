@@ -112,10 +112,15 @@ class Summarizer:
         return f"{name}, {after}" if name else after
 
     def _arguments_done(self, event: Mapping[str, Any], t: float | None) -> str:
+        """The beta spec's ``.done`` has no ``name`` (the live server sent one): the name the
+        call's item gave is said instead."""
         call_id = event.get("call_id")
-        if isinstance(call_id, str) and isinstance(event.get("name"), str):
+        if not isinstance(call_id, str):
+            return ""
+        if isinstance(event.get("name"), str):
             _remember(self._names, call_id, name_text(event["name"]))
-        return ""
+            return ""
+        return self._names.get(call_id, "")
 
     def _mcp_progress(self, event: Mapping[str, Any], t: float | None) -> str:
         item_id = event.get("item_id")
