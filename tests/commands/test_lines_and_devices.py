@@ -30,3 +30,24 @@ def test_devices_without_any_device_says_so_not_install_portaudio(
     assert "no audio devices found" in err
     assert audio_devices.NO_DEVICE_FIX in err
     assert "install PortAudio" not in err
+
+
+def test_no_ui_lines_show_a_tool_turn() -> None:
+    """A run's lines (one summarizer a run): the call with its arguments and call id, no
+    argument deltas, the output with its tool and how long the app took."""
+    from tests.eventlog.tool_turns import CALL_ID, function_turn, records
+    from voicechat.eventlog.summarizer import Summarizer
+
+    summarizer = Summarizer()
+    lines = [headless.format_record(r, summarizer) for r in records(function_turn(beta=True))]
+    shown = [line for line in lines if line is not None]
+    assert len(shown) == len(lines) - 4  # the four argument deltas
+    assert ('   10.30 <- response.function_call_arguments.done call get_weather '
+            f'{{"city":"Paris"}} ({CALL_ID})') in shown
+    assert "   10.40 <- response.done resp_CALL1 completed · calls get_weather completed · in " \
+        "310 (text 0, audio 0, cached 0) · out 18 (text 0, audio 0)" in shown
+    assert f'   11.55 -> conversation.item.create output for {CALL_ID}: "{{\\"temp_c\\":21,' \
+        '\\"sky\\":\\"sunny\\"}" (27 bytes) · get_weather, 1.25 s after the call' in shown
+    # without the run's memory a line still reads, it only cannot say the tool or the time
+    alone = headless.format_record(records(function_turn())[-4])
+    assert alone is not None and alone.endswith("(27 bytes) item_O1")

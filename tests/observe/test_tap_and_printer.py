@@ -105,3 +105,36 @@ def test_events_are_published_before_the_problem_they_complete() -> None:
     first_problem = next(i for i, item in enumerate(items) if isinstance(item, ProblemSeen))
     assert isinstance(items[first_problem - 1], ObservedEvent)
     assert items[first_problem - 1].record.event["type"] == "error"  # type: ignore[union-attr]
+
+
+def test_printer_lines_show_tool_calls_per_session() -> None:
+    """Two watched apps run the same tool turn: each session's output line names its tool and
+    the time its app took (each session remembers its own calls), and argument deltas, a
+    flood, are left out."""
+    import re
+
+    from tests.eventlog.tool_turns import CALL_ID, function_turn
+
+    feed = ObserverFeed()
+    ticks_1, ticks_2 = itertools.count(), itertools.count()  # one event a second, or two
+    taps = [SessionTap(name, feed, clock, 0.0) for name, clock in (
+        ("ws-1", lambda: 1.0 * next(ticks_1)), ("ws-2", lambda: 2.0 * next(ticks_2)))]
+    for tap in taps:
+        tap.open(f"{tap.session} app", "websocket")
+    for _t, direction, event in function_turn():
+        for tap in taps:
+            tap.event(direction, event)
+    out = io.StringIO()
+    printer = FeedPrinter(out)
+    for item in _drain(feed):
+        printer.print_item(item)
+    lines = out.getvalue().splitlines()
+    assert not any("arguments.delta" in line for line in lines)
+    for session, step in (("ws-1", 1.0), ("ws-2", 2.0)):
+        mine = [line for line in lines if line.startswith(f"[{session}] ")]
+        assert any(line.endswith(f'← response.function_call_arguments.done call get_weather '
+                                 f'{{"city":"Paris"}} ({CALL_ID})') for line in mine)
+        sent = next(line for line in mine if "→ conversation.item.create output" in line)
+        # the call completed at output_item.done; the output is sent three events later
+        match = re.search(r"· get_weather, (\d+\.\d\d) s after the call$", sent)
+        assert match and float(match.group(1)) == 3 * step, sent

@@ -85,3 +85,32 @@ def test_transcript_text_and_problems_are_shown_with_escapes() -> None:
     assert entry.text == "hi\\x1b[2J\nthere"
     problem = problem_from_event("in", {"type": "error", "error": {"message": "x\x1b[31m"}})
     assert problem is not None and "\x1b" not in str(problem)
+
+
+def test_a_tool_turn_reads_as_calls_and_outputs_with_its_argument_deltas_folded() -> None:
+    """The real beta recording's call streams its arguments in 75 deltas: one line counts them;
+    an output says its tool and how long the app took (tool turn in the reference's shapes)."""
+    from tests.eventlog.tool_turns import function_turn, records
+    from tests.ui.observer.recorded import FIXTURES, events
+
+    rows = EventRows()
+    for item in events("s", FIXTURES / "beta_webrtc_bill_negotiation_long.jsonl"):
+        rows.add(item.record)
+    folded = [r for r in rows.all if r.kind == "response.function_call_arguments.delta"]
+    assert [r.count for r in folded] == [75]
+    assert folded[0].text == 'call_kmnUtkOoDYWLgJHP "}"'
+    done = next(r for r in rows.all if r.kind == "response.function_call_arguments.done")
+    assert done.text.startswith('call transferToSupervisor {"destination_agent_name":"marco_')
+    assert done.text.endswith("(448 bytes) (call_kmnUtkOoDYWLgJHP)")
+    response = [r for r in rows.all if r.kind == "response.done"][-1]
+    assert "· calls transferToSupervisor completed ·" in response.text
+
+    rows = EventRows()
+    for record in records(function_turn(answer_after=0.5)):
+        rows.add(record)
+    sent = next(r for r in rows.all if r.record.dir == "out"
+                and r.kind == "conversation.item.create")
+    assert sent.text.endswith("(27 bytes) · get_weather, 0.50 s after the call")
+    rows.clear()  # a new session: nothing remembered from the old one
+    rows.add(next(r for r in records(function_turn()) if r.dir == "out"))
+    assert rows.all[0].text.endswith("(27 bytes)")

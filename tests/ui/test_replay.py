@@ -120,3 +120,84 @@ async def test_the_idle_note_does_not_outlive_the_gap() -> None:
             await pilot.pause(0.05)
         status = str(app_slow.query_one("#status").render())
         assert "end of log" in status and "skipping" not in status
+
+
+REAL_CALL = Path(__file__).resolve().parents[1] / "fixtures" / "realtime" / \
+    "beta_webrtc_bill_negotiation_long.jsonl"
+
+
+def test_no_ui_replay_shows_the_real_call(capsys: pytest.CaptureFixture[str]) -> None:
+    """The real beta recording's transferToSupervisor call: its 75 argument deltas are one
+    line, then the call with its arguments and call id, and the response that carried it."""
+    assert replay.run(REAL_CALL, speed=1e6, no_ui=True) == 0
+    lines = capsys.readouterr().out.splitlines()
+    deltas = [line for line in lines if "function_call_arguments.delta" in line]
+    assert len(deltas) == 1
+    assert deltas[0].endswith('← response.function_call_arguments.delta ×75 '
+                              'call_kmnUtkOoDYWLgJHP "}"')
+    done = next(line for line in lines if "function_call_arguments.done" in line)
+    assert '← response.function_call_arguments.done call transferToSupervisor {"destination_' \
+        in done and done.endswith("(448 bytes) (call_kmnUtkOoDYWLgJHP)")
+    assert any("response.done resp_BaPtbPrPNx7k1k6Gl19Lx completed · calls transferToSupervisor"
+               " completed ·" in line for line in lines)
+    assert lines[-1] == "replayed 414 events; skipped 0 lines that were not events"
+
+
+def test_no_ui_replay_times_a_tool_answer_only_when_the_log_has_times(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.eventlog.tool_turns import function_turn, mcp_turn, write_log
+
+    steps = function_turn(answer_after=1.25) + [(20 + t, d, e) for t, d, e in mcp_turn()]
+    assert replay.run(write_log(tmp_path / "ours.jsonl", steps), speed=1e6, no_ui=True) == 0
+    timed = capsys.readouterr().out.splitlines()
+    assert any(line.endswith('→ conversation.item.create output for call_kmnUtkOoDYWLgJHP: '
+                             '"{\\"temp_c\\":21,\\"sky\\":\\"sunny\\"}" (27 bytes) · get_weather, '
+                             "1.25 s after the call") for line in timed)
+    assert any(line.endswith("← response.mcp_call.completed item_M1 · mcp "
+                             "deepwiki.ask_question, 0.85 s") for line in timed)
+    assert any(line.endswith("← response.mcp_call_arguments.delta ×3 item_M1 "
+                             '"ient generated?\\"}"') for line in timed)
+
+    assert replay.run(write_log(tmp_path / "bare.jsonl", steps, timed=False), speed=1e6,
+                      no_ui=True) == 0
+    bare = capsys.readouterr().out.splitlines()
+    sent = next(line for line in bare if "→ conversation.item.create output" in line)
+    assert sent.endswith("(27 bytes) · get_weather")  # evenly paced: no made-up duration
+    assert any(line.endswith("← response.mcp_call.completed item_M1 · mcp deepwiki.ask_question")
+               for line in bare)
+
+
+async def test_replay_transcript_shows_calls_and_outputs_once(tmp_path: Path) -> None:
+    from tests.eventlog.tool_turns import function_turn, mcp_turn, write_log
+
+    steps = function_turn() + [(20 + t, d, e) for t, d, e in mcp_turn()]
+    app = ReplayApp(records_from_log(write_log(tmp_path / "tools.jsonl", steps)), speed=64.0)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await until(lambda: app.finished, "the replay to finish", sleep=pilot.pause)
+        tools = [line for line in app.query_one(TranscriptView).lines
+                 if line.startswith("Tool: ")]
+    assert tools == [
+        'Tool: call get_weather {"city":"Paris"} (call_kmnUtkOoDYWLgJHP) completed',
+        'Tool: output for call_kmnUtkOoDYWLgJHP: "{\\"temp_c\\":21,\\"sky\\":\\"sunny\\"}" '
+        "(27 bytes)",
+        "Tool: mcp deepwiki: 2 tools (ask_question, read_wiki_structure)",
+        'Tool: approval? deepwiki.ask_question {"repoName":"openai/openai-python","question":'
+        '"How is the client generated?"}',
+        "Tool: approved for item_A1",
+        'Tool: mcp deepwiki.ask_question {"repoName":"openai/openai-python","question":"How is '
+        'the client generated?"} → "The client is generated from the OpenAPI specification '
+        'with…" (70 bytes)']
+
+
+async def test_replay_of_the_real_call_shows_it_in_the_transcript() -> None:
+    app = ReplayApp(records_from_log(REAL_CALL), speed=64.0)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await until(lambda: app.finished, "the replay to finish", sleep=pilot.pause)
+        lines = app.query_one(TranscriptView).lines
+        fold = next(r for r in app.query_one(EventFlow).rows
+                    if r.kind == "response.function_call_arguments.delta")
+    tools = [line for line in lines if line.startswith("Tool: ")]
+    assert len(tools) == 1 and tools[0].startswith(
+        'Tool: call transferToSupervisor {"destination_agent_name":"marco_supervisor_biller"')
+    assert tools[0].endswith("(448 bytes) (call_kmnUtkOoDYWLgJHP) completed")
+    assert fold.count == 75

@@ -29,7 +29,8 @@ from typing import Any, TextIO
 from voicechat.config import ConfigError, Settings
 from voicechat.core import MicReason
 from voicechat.eventlog.record import LogRecord
-from voicechat.eventlog.summary import QUIET_TYPES
+from voicechat.eventlog.summarizer import Summarizer
+from voicechat.eventlog.summary import QUIET_TYPES, summarize
 from voicechat.protocol.pricing import cost_text, tokens_line
 from voicechat.protocol.text import printable
 from voicechat.rtc.pacer import pacer_for
@@ -118,21 +119,22 @@ class RunEnd:
         return self.ending.exit_code if self.ending is not None else 0
 
 
-def format_record(record: Any) -> str | None:
-    """One readable line per record, or ``None`` for the high-rate events we do not print."""
+def format_record(record: Any, summarizer: Summarizer | None = None) -> str | None:
+    """One readable line per record, or ``None`` for the high-rate events we do not print.
+
+    ``summarizer``: the run's memory across events, so a tool output says which tool it
+    answers and how long the answer took (without one, each line stands alone).
+    """
     event = record.event
     kind = str(event.get("type", "?"))
     if kind in QUIET_TYPES:
         return None
     if kind == "local.notice":  # whole: the fix is at the end of the message
         text = f"notice {event.get('level', 'info')}: {event.get('message', '')}"
+    elif summarizer is not None:
+        text = summarizer.summarize(record)
     else:
-        try:
-            from voicechat.eventlog.summary import summarize
-
-            text = summarize(event)
-        except ImportError:
-            text = _summary(event)
+        text = summarize(event)
     return f"{record.t:8.2f} {ARROWS.get(record.dir, '  ')} {printable(text)}"
 
 
@@ -156,24 +158,6 @@ def usage_summary(runtime: Runtime) -> str:
             f"{cost}{basis}")
 
 
-def _summary(event: dict[str, Any]) -> str:
-    kind = str(event.get("type", "?"))
-    details = []
-    for key in ("state", "reason", "level", "message", "action", "transcript", "text",
-                "item_id", "detail", "source", "sink"):
-        value = event.get(key)
-        if isinstance(value, str | int | float) and value != "":
-            details.append(f"{key}={value!r}" if key in ("transcript", "text", "message")
-                           else f"{key}={value}")
-    response = event.get("response")
-    if isinstance(response, dict) and response.get("status"):
-        details.append(f"status={response['status']}")
-    error = event.get("error")
-    if isinstance(error, dict):
-        details.append(f"error={error.get('code')}: {error.get('message')}")
-    return kind + (" " + " ".join(details) if details else "")
-
-
 async def run_headless(settings: Settings, out: TextIO | None = None) -> int:
     """Run one conversation printing lines; returns the exit code."""
     from voicechat.audio.devices import AudioUnavailable
@@ -183,9 +167,10 @@ async def run_headless(settings: Settings, out: TextIO | None = None) -> int:
     stream = out if out is not None else sys.stdout
     runtime = Runtime(settings)
     end = RunEnd(runtime, settings.turns)
+    summarizer = Summarizer()
 
     def show(record: LogRecord) -> None:
-        line = format_record(record)
+        line = format_record(record, summarizer)
         if line is None:
             return
         if record.dir == "in" and record.event.get("type") == "response.done":

@@ -1,9 +1,12 @@
 """One line that says what a Realtime event is about, for people reading an event stream.
 
-Used by the event-flow pane, ``voicechat --no-ui`` and ``voicechat replay``. Pure functions over
-plain dicts (either dialect, already redacted): the type, then the few fields that identify the
-event and what changed — item and response ids, VAD positions, transcripts, error codes — never
-a payload dump.
+Used by the event-flow pane, ``voicechat --no-ui``, ``voicechat replay`` and the observer. Pure
+functions over plain dicts (either dialect, already redacted): the type, then the few fields
+that identify the event and what changed — item and response ids, VAD positions, transcripts,
+error codes, a tool call's name, arguments, call id and output — never a payload dump.
+
+What one event cannot say (how long a tool took to answer, which MCP tool an ``item_id`` is),
+:class:`~voicechat.eventlog.summarizer.Summarizer` remembers across one stream's events.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from voicechat.protocol.pricing import tokens_from_usage, tokens_line
+from voicechat.protocol.secrets import redact_text
 from voicechat.protocol.text import printable
 
 ARROWS: Mapping[str, str] = {"in": "←", "out": "→", "local": "·"}
@@ -22,7 +26,8 @@ QUIET_TYPES = frozenset(
     {"input_audio_buffer.append", "response.output_audio.delta", "response.audio.delta",
      "response.output_audio_transcript.delta", "response.audio_transcript.delta",
      "response.output_text.delta", "response.text.delta",
-     "conversation.item.input_audio_transcription.delta", "rate_limits.updated"}
+     "conversation.item.input_audio_transcription.delta", "rate_limits.updated",
+     "response.function_call_arguments.delta", "response.mcp_call_arguments.delta"}
 )
 
 
@@ -109,9 +114,19 @@ def _item(event: Mapping[str, Any]) -> str:
     item = event.get("item")
     if not isinstance(item, Mapping):
         return ""
+    kind = item.get("type")
+    tool = _TOOL_ITEMS.get(kind) if isinstance(kind, str) else None
+    if tool is not None:  # what it is first: a narrow pane crops the end
+        if kind == "mcp_list_tools" and not item.get("tools") and event.get("type") in ADDED_EVENTS:
+            # Whether the item carries the tools when it is added is not documented
+            # (realtime-tools.md §5.2-5.3, unverified): an empty list there is no finding yet,
+            # at .done it is (F11), so it is not called "0 tools" here.
+            return f"mcp {name_text(item.get('server_label'))}: listing tools " \
+                   f"{item.get('id', '')}".strip()
+        return f"{tool(item)} {item.get('id', '')}".strip()
     parts = [str(item.get("id", ""))]
     role = item.get("role")
-    parts.append(str(role or item.get("type", "")))
+    parts.append(str(role or kind or ""))
     for part in item.get("content") or []:
         if not isinstance(part, Mapping):
             continue
@@ -133,6 +148,9 @@ def _response(event: Mapping[str, Any]) -> str:
         parts.append(f"({reason})")
     if code:
         parts.append(f"({code})")
+    calls = _calls_in(response.get("output"))
+    if calls:
+        parts.append(f"· {calls}")
     tokens = tokens_from_usage(response.get("usage"))
     if tokens is not None:
         parts.append(f"· {tokens_line(tokens)}")
@@ -165,6 +183,181 @@ def _audio(event: Mapping[str, Any]) -> str:
     return ""
 
 
+# --- tool calls: function calls and hosted MCP ----------------------------------------------
+
+MAX_ARGUMENTS = 80
+MAX_OUTPUT = 60
+MAX_ID = 40
+
+
+def _size(text: str) -> str:
+    return f"{len(text.encode('utf-8', 'surrogatepass'))} bytes"
+
+
+def _head(text: str, limit: int) -> tuple[str, bool]:
+    """The first ``limit`` characters of ``text`` on one line, secrets masked; and whether it
+    was cut. Only a bounded head is looked at (arguments can be megabytes), long enough that a
+    key starting inside what is shown is still whole enough to be recognised and masked."""
+    head = text[: 2 * limit + 64]
+    shown = redact_text(" ".join(head.split()))
+    if len(shown) <= limit and len(head) == len(text):
+        return shown, False
+    return shown[: limit - 1] + "…", True
+
+
+def arguments_text(arguments: Any, limit: int = MAX_ARGUMENTS) -> str:
+    """A call's arguments as sent (JSON text, or whatever the model produced), cut to ``limit``
+    characters with the full size after a cut: ``{"city":"Paris"}``."""
+    if not isinstance(arguments, str):
+        arguments = json.dumps(arguments, ensure_ascii=False, default=str)
+    shown, cut = _head(arguments, limit)
+    return f"{shown} ({_size(arguments)})" if cut else shown
+
+
+def output_text(output: Any, limit: int = MAX_OUTPUT) -> str:
+    """A tool's output quoted and cut, with its full size: ``"sunny, 21 °C" (13 bytes)``. The
+    service wants a string; anything else is shown for what it is."""
+    if not isinstance(output, str):
+        return f"{clip(json.dumps(output, ensure_ascii=False, default=str), limit)} (not a string)"
+    shown, _cut = _head(output, limit)
+    return f"{json.dumps(shown, ensure_ascii=False)} ({_size(output)})"
+
+
+def _call_id(value: Any) -> str:
+    """A call id to match a call with its output; a missing one is worth saying."""
+    return clip(value, MAX_ID) if isinstance(value, str) and value else "no call_id"
+
+
+def name_text(value: Any) -> str:
+    """A tool's or server's name as the wire gave it (``?`` when it did not)."""
+    return clip(value, MAX_ID) if isinstance(value, str) and value else "?"
+
+
+def mcp_tool_text(item: Mapping[str, Any]) -> str:
+    """``label.tool``: the server as the session named it, then the tool."""
+    return f"{name_text(item.get('server_label'))}.{name_text(item.get('name'))}"
+
+
+def _function_call(item: Mapping[str, Any]) -> str:
+    """``call get_weather {"city":"Paris"} (call_kmnU…) completed`` (items and ``.done``)."""
+    parts = ["call", name_text(item.get("name"))]
+    arguments = item.get("arguments")
+    if arguments:
+        parts.append(arguments_text(arguments))
+    parts.append(f"({_call_id(item.get('call_id'))})")
+    status = item.get("status")
+    if isinstance(status, str) and status:
+        parts.append(status)
+    return " ".join(parts)
+
+
+def _function_output(item: Mapping[str, Any]) -> str:
+    return f"output for {_call_id(item.get('call_id'))}: {output_text(item.get('output'))}"
+
+
+def mcp_list_text(item: Mapping[str, Any]) -> str:
+    """``mcp deepwiki: 2 tools (ask, read)``: zero tools is a finding (realtime-tools.md F11)."""
+    tools = item.get("tools")
+    label = f"mcp {name_text(item.get('server_label'))}"
+    if not isinstance(tools, list):
+        return label
+    names = [clip(t["name"], 30) for t in tools[:6]
+             if isinstance(t, Mapping) and isinstance(t.get("name"), str)]
+    more = ", …" if len(tools) > len(names) else ""
+    listed = f" ({', '.join(names)}{more})" if names else ""
+    return f"{label}: {len(tools)} tool{'' if len(tools) == 1 else 's'}{listed}"
+
+
+def _mcp_error(error: Any) -> str:
+    if not isinstance(error, Mapping):
+        return clip(str(error), 90)
+    code = error.get("code")
+    head = str(error.get("type") or "error") + (f" {code}" if code not in (None, "") else "")
+    return f"{head}: {clip(redact_text(str(error.get('message', ''))), 90)}".rstrip(": ")
+
+
+def _mcp_call(item: Mapping[str, Any]) -> str:
+    """``mcp deepwiki.ask {"q":"…"} → "answer" (120 bytes)``, or ``→ error …``."""
+    parts = [f"mcp {mcp_tool_text(item)}"]
+    arguments = item.get("arguments")
+    if arguments:
+        parts.append(arguments_text(arguments))
+    error = item.get("error")
+    if error:
+        parts.append(f"→ error {_mcp_error(error)}")
+    elif item.get("output") is not None:
+        parts.append(f"→ {output_text(item.get('output'))}")
+    return " ".join(parts)
+
+
+def _mcp_approval_request(item: Mapping[str, Any]) -> str:
+    arguments = item.get("arguments")
+    shown = f" {arguments_text(arguments)}" if arguments else ""
+    return f"approval? {mcp_tool_text(item)}{shown}"
+
+
+def _mcp_approval_response(item: Mapping[str, Any]) -> str:
+    approve = item.get("approve")
+    verdict = "approved" if approve is True else "denied" if approve is False else "approve=?"
+    reason = item.get("reason")
+    because = f" ({clip(redact_text(reason), 60)})" if isinstance(reason, str) and reason else ""
+    return f"{verdict}{because} for {name_text(item.get('approval_request_id'))}"
+
+
+_TOOL_ITEMS: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    "function_call": _function_call,
+    "function_call_output": _function_output,
+    "mcp_list_tools": mcp_list_text,
+    "mcp_call": _mcp_call,
+    "mcp_tool_call": _mcp_call,  # an alias the agents SDK accepts (realtime-tools.md §5.4)
+    "mcp_approval_request": _mcp_approval_request,
+    "mcp_approval_response": _mcp_approval_response,
+}
+
+
+#: Events that announce an item before it is finished.
+ADDED_EVENTS = frozenset({"conversation.item.added", "response.output_item.added"})
+
+
+def tool_item_text(item: Mapping[str, Any]) -> str:
+    """What a tool item is (``call …``, ``output for …``, ``mcp …``, ``approval? …``,
+    ``approved …``), or ``""`` for any other item."""
+    kind = item.get("type")
+    tool = _TOOL_ITEMS.get(kind) if isinstance(kind, str) else None
+    return tool(item) if tool is not None else ""
+
+
+def _calls_in(output: Any) -> str:
+    """``calls get_weather completed, mcp deepwiki.ask failed`` for a response's output."""
+    if not isinstance(output, list):
+        return ""
+    calls = []
+    for item in output:
+        if not isinstance(item, Mapping):
+            continue
+        kind = item.get("type")
+        if kind == "function_call":
+            calls.append(f"{name_text(item.get('name'))} {item.get('status') or '?'}")
+        elif kind in ("mcp_call", "mcp_tool_call"):
+            status = item.get("status") or ("failed" if item.get("error") else "completed")
+            calls.append(f"mcp {mcp_tool_text(item)} {status}")
+    return f"calls {', '.join(calls)}" if calls else ""
+
+
+def _arguments_delta(event: Mapping[str, Any]) -> str:
+    """A fragment of a call's arguments (folded in the pane, left out of printed lines)."""
+    delta = event.get("delta")
+    fragment = quoted(redact_text(delta), 40) if isinstance(delta, str) else ""
+    who = event.get("call_id") or event.get("item_id")
+    return f"{clip(who, MAX_ID) if isinstance(who, str) else ''} {fragment}".strip()
+
+
+def _mcp_arguments_done(event: Mapping[str, Any]) -> str:
+    arguments = event.get("arguments")
+    shown = f"{arguments_text(arguments)} " if arguments else ""
+    return f"{shown}({name_text(event.get('item_id'))})"
+
+
 _DETAILS: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "session.created": _session,
     "session.updated": _session,
@@ -182,6 +375,10 @@ _DETAILS: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "response.done": _response,
     "error": _error,
     "input_audio_buffer.append": _audio,
+    "response.function_call_arguments.done": _function_call,
+    "response.function_call_arguments.delta": _arguments_delta,
+    "response.mcp_call_arguments.delta": _arguments_delta,
+    "response.mcp_call_arguments.done": _mcp_arguments_done,
 }
 
 

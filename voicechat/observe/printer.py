@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from voicechat.eventlog.summarizer import Summarizer
 from voicechat.eventlog.summary import QUIET_TYPES, format_time, summary_line
 from voicechat.observe.feed import (
     FeedDropped,
@@ -23,14 +24,17 @@ from voicechat.observe.feed import (
 from voicechat.protocol.text import printable
 
 
-def item_lines(item: ObservedItem, *, quiet: bool = True) -> list[str]:
-    """The lines for one feed item (none for flood events when ``quiet``)."""
+def item_lines(item: ObservedItem, *, quiet: bool = True,
+               summarizer: Summarizer | None = None) -> list[str]:
+    """The lines for one feed item (none for flood events when ``quiet``); ``summarizer``:
+    the memory of the item's session (tool names and durations across its events)."""
     if isinstance(item, ObservedEvent):
         record = item.record
         if quiet and record.event.get("type") in QUIET_TYPES:
             return []
-        return [f"[{printable(item.session)}] "
-                + summary_line(record.t, record.dir, record.event).lstrip()]
+        line = summary_line(record.t, record.dir, record.event) if summarizer is None \
+            else summarizer.line(record)
+        return [f"[{printable(item.session)}] " + line.lstrip()]
     if isinstance(item, ProblemSeen):
         fix = item.fix.splitlines()
         lines = [f"problem {item.rule_id} [{printable(item.session)}] {printable(item.title)}: "
@@ -54,13 +58,21 @@ class FeedPrinter:
     def __init__(self, out: TextIO, *, quiet: bool = True) -> None:
         self._out = out
         self._quiet = quiet
+        self._summarizers: dict[str, Summarizer] = {}  # per open session
         self.broken = False
 
     def print_item(self, item: ObservedItem) -> None:
         if self.broken:
             return
+        summarizer = None
+        if isinstance(item, ObservedEvent):
+            summarizer = self._summarizers.get(item.session)
+            if summarizer is None:
+                summarizer = self._summarizers[item.session] = Summarizer()
+        elif isinstance(item, SessionClosed):
+            self._summarizers.pop(item.session, None)
         try:
-            for line in item_lines(item, quiet=self._quiet):
+            for line in item_lines(item, quiet=self._quiet, summarizer=summarizer):
                 self._out.write(line + "\n")
             self._out.flush()
         except (BrokenPipeError, ValueError, OSError):

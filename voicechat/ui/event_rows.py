@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from voicechat.eventlog.record import LogRecord
+from voicechat.eventlog.summarizer import Summarizer
 from voicechat.eventlog.summary import detail, is_delta, is_error
 from voicechat.protocol.text import printable
 
@@ -55,6 +56,7 @@ class EventRows:
         self._folds: dict[tuple[str, str], Row] = {}
         self._append_segment = 0
         self._serial = 0
+        self._summarizer = Summarizer()  # tool calls: names and durations across events
 
     def add(self, record: LogRecord) -> tuple[Row, bool]:
         """Take one event; returns its row and whether the row is new (``False``: folded)."""
@@ -82,8 +84,8 @@ class EventRows:
             if len(self._folds) > _MAX_OPEN_FOLDS:
                 del self._folds[next(iter(self._folds))]
         else:
-            row = Row(record, printable(kind), printable(detail(event)), record.t,
-                      error=is_error(event), serial=self._serial)
+            row = Row(record, printable(kind), printable(self._summarizer.detail(record)),
+                      record.t, error=is_error(event), serial=self._serial)
         self.all.append(row)
         if row.shown_in(self.filter):
             self.visible.append(row)
@@ -114,6 +116,7 @@ class EventRows:
         self.all.clear()
         self.visible.clear()
         self._folds.clear()
+        self._summarizer = Summarizer()
 
 
 def _fold_id(event: dict[str, Any]) -> str:

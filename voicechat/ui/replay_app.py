@@ -21,6 +21,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, RichLog, Static
 
 from voicechat.eventlog.record import LogRecord
+from voicechat.eventlog.summary import tool_item_text
+from voicechat.protocol.text import printable
 from voicechat.ui.event_flow import EventDetail, EventFlow
 from voicechat.ui.themes import VARIABLE_DEFAULTS, load_themes
 from voicechat.ui.themes import install as install_themes
@@ -36,6 +38,8 @@ _ASSISTANT_DONE = {"response.output_audio_transcript.done": "transcript",
                    "response.output_text.done": "text", "response.text.done": "text"}
 _ITEM_EVENTS = frozenset({"conversation.item.added", "conversation.item.created",
                           "conversation.item.done"})
+#: Where a finished tool item shows: the server's item events, and the app's own answers.
+_TOOL_ITEM_EVENTS = _ITEM_EVENTS | {"response.output_item.done", "conversation.item.create"}
 
 
 class TranscriptView(Vertical):
@@ -61,6 +65,8 @@ class TranscriptView(Vertical):
         """Update the transcript from one event (GA or beta names)."""
         event = record.event
         kind = str(event.get("type", ""))
+        if kind in _TOOL_ITEM_EVENTS:
+            self._tool_item(event.get("item"), kind)
         if record.dir != "in":
             return
         if kind == "conversation.item.input_audio_transcription.completed":
@@ -101,6 +107,25 @@ class TranscriptView(Vertical):
                 self._seen_items.add(item_id)
                 self._write("You", str(part["text"]))
                 return
+
+    def _tool_item(self, item: Any, event_kind: str) -> None:
+        """A tool call, its output, an MCP call or approval, once, when it is finished."""
+        if not isinstance(item, dict) or item.get("status") == "in_progress":
+            return
+        if item.get("type") == "mcp_list_tools" and event_kind == "conversation.item.added":
+            return  # the listing is still running: its tools come with conversation.item.done
+        text = tool_item_text(item)
+        kind = item.get("type")  # the app's answer and the server's echo of it: one line
+        key = f"output:{item.get('call_id')}" if kind == "function_call_output" else \
+            f"approval:{item.get('approval_request_id')}" if kind == "mcp_approval_response" \
+            else str(item.get("id"))
+        if not text or key in self._seen_items:
+            return
+        if kind in ("mcp_call", "mcp_tool_call") and item.get("output") is None \
+                and not item.get("error"):
+            return  # its output is still to come
+        self._seen_items.add(key)
+        self._write("Tool", printable(text))
 
     def _write(self, who: str, text: str) -> None:
         line = f"{who}: {text.strip()}" if who else text

@@ -147,7 +147,8 @@ async def test_a_long_transcript_shows_its_newest_turn_in_a_small_terminal() -> 
         pane = app.query_one(TranscriptPane)
         rows = str(pane.render()).split("\n")
         assert len(rows) == pane.content_size.height  # full: older turns scrolled off the top
-        assert shown(app, TranscriptPane).endswith("complete it.")  # the newest turn's end
+        # the newest line is the call the persona made while speaking, never answered
+        assert shown(app, TranscriptPane).endswith("complete it. Call: hang_up {} …")
         assert "close my account" not in shown(app, TranscriptPane)
 
 
@@ -253,3 +254,71 @@ async def test_panes_toggle_and_the_event_filter_cycles() -> None:
         assert app.current is not None and app._flows[app.current].filter == "no_deltas"
 
 
+
+
+def _tool_session(session: str) -> list[Any]:
+    """A GA session whose app answers a function call 1.25 s after it completed, then uses a
+    hosted MCP server with approval (the reference's event sequences)."""
+    from tests.eventlog.tool_turns import function_turn, mcp_turn
+
+    steps = function_turn(answer_after=1.25) + [(20 + t, d, e) for t, d, e in mcp_turn()]
+    return [SessionOpened(session, f"{session} GA gpt-realtime", "websocket", 0.0),
+            *(ObservedEvent(session, LogRecord(t, "", d, e)) for t, d, e in steps)]  # type: ignore[arg-type]
+
+
+async def test_a_tool_turn_shows_calls_in_the_transcript_and_events() -> None:
+    items = _tool_session("ws-1")
+    app, _ = make(items)
+    async with app.run_test(size=(200, 44)) as pilot:
+        await until(pilot, lambda: app.model.events == len(items) - 1, "the tool turns read")
+        await pilot.pause()
+        turns = [(t.role, t.text, t.result, t.note, t.final)
+                 for t in app.model.sessions["ws-1"].turns.values()]
+        assert turns == [
+            ("call", 'get_weather {"city":"Paris"}',
+             '"{\\"temp_c\\":21,\\"sky\\":\\"sunny\\"}" (27 bytes, 1.25 s)', "", True),
+            ("mcp", "deepwiki: 2 tools (ask_question, read_wiki_structure)", "", "", True),
+            ("approval", 'deepwiki.ask_question {"repoName":"openai/openai-python","question":'
+             '"How is the c… (77 bytes)', "", "approved", True),
+            ("mcp", 'deepwiki.ask_question {"repoName":"openai/openai-python","question":'
+             '"How is the c… (77 bytes)',
+             '"The client is generated from the OpenAPI specification with…" (70 bytes)',
+             "", True)]
+        transcript = shown(app, TranscriptPane)
+        assert 'Call: get_weather {"city":"Paris"} → "{\\"temp_c\\":21,\\"sky\\":\\"sunny\\"}" ' \
+            "(27 bytes, 1.25 s)" in transcript
+        assert "MCP: deepwiki: 2 tools (ask_question, read_wiki_structure)" in transcript
+        assert "[approved]" in transcript and "Approval? deepwiki.ask_question" in transcript
+        rows = app._flows["ws-1"].rows
+        folds = {r.kind: r.count for r in rows if r.delta}
+        assert folds == {"response.function_call_arguments.delta": 4,
+                         "response.mcp_call_arguments.delta": 3}
+        sent = next(r for r in rows if r.record.dir == "out" and "output for" in r.text)
+        assert sent.text.endswith("· get_weather, 1.25 s after the call")
+        assert any(r.text == "item_M1 · mcp deepwiki.ask_question, 0.85 s" for r in rows)
+
+
+async def test_unfinished_unknown_and_hostile_calls_are_said_as_such() -> None:
+    rid = "resp_X"
+    call = {"id": "item_C9", "type": "function_call", "name": "book\x1b[2J", "call_id": "call_9",
+            "status": "in_progress", "arguments": ""}
+    cut = {**call, "status": "incomplete", "arguments": '{"day":"mon'}
+    events_ = [
+        ("in", {"type": "response.output_item.added", "response_id": rid, "item": call}),
+        ("in", {"type": "response.done", "response": {
+            "id": rid, "status": "cancelled", "status_details": {"reason": "turn_detected"},
+            "output": [cut]}}),
+        ("out", {"type": "conversation.item.create", "item": {
+            "type": "function_call_output", "call_id": "call_nobody", "output": "\x07ok\u202e"}}),
+    ]
+    items = [SessionOpened("ws-1", "ws-1", "websocket", 0.0),
+             *(ObservedEvent("ws-1", LogRecord(float(i), "", d, e))  # type: ignore[arg-type]
+               for i, (d, e) in enumerate(events_))]
+    app, _ = make(items)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.model.events == 3, "the events read")
+        await pilot.pause()
+        transcript = shown(app, TranscriptPane)
+        assert "Call: book\\x1b[2J … [incomplete]" in transcript
+        assert 'Output for call_nobody → "\\u0007ok\\u202e" (6 bytes)' in transcript
+        assert "\x1b" not in transcript and "\x07" not in transcript

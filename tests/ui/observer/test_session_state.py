@@ -51,3 +51,41 @@ def test_events_before_their_session_opened_are_kept_and_closing_is_recorded() -
     assert model.order == ["ws-1"] and len(model.sessions["ws-1"].segments) == 1
     assert model.selector_label("ws-1") == (
         "1. ws-1 \\x1b[31mGA  ✕ closed by upstream: 1011 server error")
+
+
+def test_the_real_calls_are_transcript_lines_waiting_for_their_output() -> None:
+    """Both real recordings end with a call the app never answered (realtime-tools.md F7)."""
+    for name, text in (("beta_webrtc_bill_negotiation_long.jsonl",
+                        'transferToSupervisor {"destination_agent_name":"marco_supervisor_biller'),
+                       ("ga_webrtc_persona_hangs_up.json", "hang_up {}")):
+        calls = [t for t in state_of(name).turns.values() if t.role == "call"]
+        assert len(calls) == 1 and calls[0].text.startswith(text)
+        assert not calls[0].final and not calls[0].result and calls[0].done_t is not None
+
+
+def test_a_call_answered_only_as_the_servers_echo_still_gets_its_output() -> None:
+    """The sideband (``voicechat watch``) sees server events only."""
+    from tests.eventlog.tool_turns import function_turn, records
+
+    state = SessionState("s", "s", "sideband", 0.0)
+    for record in records([s for s in function_turn(answer_after=0.75) if s[1] == "in"]):
+        state.add_record(record)
+    (call,) = state.turns.values()
+    assert call.final and call.result.endswith("(27 bytes, 0.80 s)")
+
+
+def test_history_seeded_by_the_app_shows_its_call_without_a_made_up_time() -> None:
+    """A reconnecting app seeds its old call and output into the new session: the call and
+    its output show, but the model did not just make that call, so no time is said."""
+    call = {"id": "item_H1", "type": "function_call", "name": "lookup", "call_id": "call_h",
+            "status": "completed", "arguments": "{}"}
+    output = {"type": "function_call_output", "call_id": "call_h", "output": "42"}
+    state = SessionState("s", "s", "websocket", 0.0)
+    for t, direction, event in (
+            (0.0, "out", {"type": "conversation.item.create", "item": call}),
+            (0.1, "in", {"type": "conversation.item.added", "item": call}),
+            (0.2, "out", {"type": "conversation.item.create", "item": output})):
+        state.add_record(LogRecord(t, "", direction, event))  # type: ignore[arg-type]
+    (turn,) = state.turns.values()
+    assert (turn.role, turn.text, turn.result, turn.final) == (
+        "call", "lookup {}", '"42" (2 bytes)', True)

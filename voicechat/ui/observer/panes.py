@@ -64,8 +64,16 @@ class StatePane(Widget):
         return _tail(lines, self.app.console, size.width, size.height)
 
 
+#: How each kind of transcript line starts, and its style.
+ROLE_LABELS = {"user": ("You: ", "bold cyan"), "assistant": ("Assistant: ", "bold green"),
+               "call": ("Call: ", "bold yellow"), "output": ("Output ", "bold yellow"),
+               "mcp": ("MCP: ", "bold magenta"), "approval": ("Approval? ", "bold magenta")}
+
+
 class TranscriptPane(StatePane):
-    """User and assistant turns in conversation order; unfinished turns end with ``…``."""
+    """User and assistant turns in conversation order, tool calls among them (name, short
+    arguments, ``→`` the output, how long the app took to answer); unfinished lines end with
+    ``…``."""
 
     DEFAULT_CSS = """
     TranscriptPane { height: 1fr; padding: 0 1; background: $surface; }
@@ -77,10 +85,12 @@ class TranscriptPane(StatePane):
         for turn in state.turns.values():
             if not turn.text and not turn.note:
                 continue
-            user = turn.role == "user"
-            line = Text("You: " if user else "Assistant: ",
-                        style="bold cyan" if user else "bold green")
+            label, style = ROLE_LABELS.get(turn.role, ("", ""))
+            line = Text(label, style=style)
             line.append(turn.text)
+            if turn.result:
+                line.append(" → ", style="dim")
+                line.append(turn.result)
             if not turn.final:
                 line.append(" …", style="dim")
             if turn.note:

@@ -15,6 +15,13 @@ from typing import Any
 
 from voicechat.eventlog.dialects import DialectTracker
 from voicechat.eventlog.record import LogRecord
+from voicechat.eventlog.summary import (
+    arguments_text,
+    mcp_list_text,
+    mcp_tool_text,
+    name_text,
+    output_text,
+)
 from voicechat.observe.feed import ProblemSeen, SessionKind
 from voicechat.protocol.text import printable
 
@@ -31,12 +38,16 @@ def _clean(text: str) -> str:
 
 @dataclass
 class Turn:
-    """One user or assistant message, keyed by its conversation item id."""
+    """One line of the transcript, keyed by its conversation item id: a user or assistant
+    message, or a tool's part of the conversation (a call and its output, an MCP call, an
+    approval asked, the tools an MCP server listed)."""
 
-    role: str  # "user" | "assistant"
+    role: str  # "user" | "assistant" | "call" | "output" | "mcp" | "approval"
     text: str = ""
     final: bool = False
-    note: str = ""  # "transcription failed", "cut off at 1860 ms"
+    note: str = ""  # "transcription failed", "cut off at 1860 ms", "cancelled", "approved"
+    result: str = ""  # a call's output or error, as shown after its arrow
+    done_t: float | None = None  # when a function call completed (for the time to answer it)
 
 
 @dataclass
@@ -74,6 +85,7 @@ class SessionState:
     problems: list[ProblemSeen] = field(default_factory=list)
     events: int = 0
     _dialect: DialectTracker = field(default_factory=DialectTracker)
+    _calls: OrderedDict[str, str] = field(default_factory=OrderedDict)  # call_id → item id
 
     @property
     def closed(self) -> bool:
@@ -94,6 +106,8 @@ class SessionState:
             handler = _HANDLERS.get(kind)
             if handler is not None:
                 handler(self, event, record.t)
+        elif kind == "conversation.item.create":
+            self._app_item(event, record.t)
 
     # --- transcript -----------------------------------------------------------------------
 
@@ -110,6 +124,7 @@ class SessionState:
     def _item(self, event: dict[str, Any], t: float) -> None:
         item = event.get("item")
         if not isinstance(item, dict) or item.get("type") != "message":
+            self._tool_item(event, t)
             return
         role = item.get("role")
         if role not in ("user", "assistant"):
@@ -155,6 +170,118 @@ class SessionState:
         if turn is not None:
             turn.note = f"cut off at {event.get('audio_end_ms', '?')} ms"
 
+    # --- tools ----------------------------------------------------------------------------
+
+    def _tool_item(self, event: dict[str, Any], t: float) -> None:
+        """A call, its output, an MCP listing, call or approval: one transcript line each,
+        updated as the item completes and its answer arrives (from the app or the server's
+        echo of it, whichever comes first)."""
+        item = event.get("item")
+        kind = item.get("type") if isinstance(item, dict) else None
+        handler = _TOOL_ITEMS.get(kind) if isinstance(kind, str) else None
+        if handler is not None:
+            assert isinstance(item, dict)
+            handler(self, item, t)
+            if kind == "function_call" and item.get("status") == "completed" \
+                    and event.get("type") == "response.output_item.done":
+                turn = self.turns.get(str(item.get("id")))
+                if turn is not None and turn.done_t is None:
+                    turn.done_t = t  # completed by the model: the time to answer starts
+
+    def _app_item(self, event: dict[str, Any], t: float) -> None:
+        """The app answers a call or an approval (other items it creates, such as history
+        seeded into a new session, show when the server echoes them)."""
+        item = event.get("item")
+        if isinstance(item, dict) and item.get("type") in ("function_call_output",
+                                                           "mcp_approval_response"):
+            self._tool_item(event, t)
+
+    def _function_call(self, item: dict[str, Any], t: float) -> None:
+        turn = self._turn(item.get("id"), "call")
+        if turn is None:
+            return
+        call_id = item.get("call_id")
+        if isinstance(call_id, str):
+            self._calls[call_id] = str(item["id"])
+            while len(self._calls) > MAX_TURNS:
+                self._calls.popitem(last=False)
+        arguments = item.get("arguments")
+        shown = f" {arguments_text(arguments, 60)}" if arguments else ""
+        turn.text = printable(f"{name_text(item.get('name'))}{shown}")
+
+    def _function_output(self, item: dict[str, Any], t: float) -> None:
+        call_id = item.get("call_id")
+        key = self._calls.get(call_id) if isinstance(call_id, str) else None
+        turn = self.turns.get(key) if key is not None else None
+        if turn is None:  # an output for a call this session never showed
+            turn = self._turn(item.get("id") or f"output-{call_id}", "output")
+            if turn is None or turn.final:
+                return
+            turn.text = printable(f"for {call_id if isinstance(call_id, str) else '?'}")
+        elif turn.final:
+            return
+        took = "" if turn.done_t is None else f", {max(0.0, t - turn.done_t):.2f} s"
+        shown = output_text(item.get("output"), 60)
+        turn.result = printable(shown[:-1] + took + ")" if took else shown)
+        turn.final = True
+
+    def _mcp_list(self, item: dict[str, Any], t: float) -> None:
+        turn = self._turn(item.get("id"), "mcp")
+        if turn is not None:
+            turn.text = printable(mcp_list_text(item).removeprefix("mcp "))
+            turn.final = isinstance(item.get("tools"), list)
+
+    def _mcp_call(self, item: dict[str, Any], t: float) -> None:
+        turn = self._turn(item.get("id"), "mcp")
+        if turn is None:
+            return
+        arguments = item.get("arguments")
+        shown = f" {arguments_text(arguments, 60)}" if arguments else ""
+        turn.text = printable(mcp_tool_text(item) + shown)
+        error, output = item.get("error"), item.get("output")
+        if error:
+            message = error.get("message") if isinstance(error, dict) else error
+            turn.result = printable(f"error: {arguments_text(str(message or error), 60)}")
+            turn.final = True
+        elif output is not None:
+            turn.result = printable(output_text(output, 60))
+            turn.final = True
+
+    def _approval_request(self, item: dict[str, Any], t: float) -> None:
+        turn = self._turn(item.get("id"), "approval")
+        if turn is not None and not turn.text:
+            arguments = item.get("arguments")
+            shown = f" {arguments_text(arguments, 60)}" if arguments else ""
+            turn.text = printable(mcp_tool_text(item) + shown)
+
+    def _approval_response(self, item: dict[str, Any], t: float) -> None:
+        asked = item.get("approval_request_id")
+        turn = self.turns.get(asked) if isinstance(asked, str) else None
+        if turn is None or turn.role != "approval" or turn.final:
+            return
+        reason = item.get("reason")
+        verdict = "approved" if item.get("approve") is True else "denied"
+        turn.note = printable(f"{verdict}: {reason}" if isinstance(reason, str) and reason
+                              else verdict)
+        turn.final = True
+
+    def _tool_failed(self, event: dict[str, Any], t: float) -> None:
+        """``mcp_list_tools.failed`` / ``response.mcp_call.failed``: the item says no more."""
+        turn = self.turns.get(str(event.get("item_id")))
+        if turn is not None:
+            turn.note = "failed"
+            turn.final = True
+
+    def _calls_ended(self, response: dict[str, Any]) -> None:
+        """A call its response left unfinished (cancelled by a barge-in, cut by a limit) will
+        never be answered as such: say so on its line."""
+        for item in response.get("output") or ():
+            if isinstance(item, dict) and item.get("type") == "function_call":
+                turn = self.turns.get(str(item.get("id")))
+                status = item.get("status")
+                if turn is not None and status not in ("completed", None):
+                    turn.note = printable(str(status))
+
     # --- VAD ------------------------------------------------------------------------------
 
     def _speech_started(self, event: dict[str, Any], t: float) -> None:
@@ -186,6 +313,8 @@ class SessionState:
             code = error.get("code") if isinstance(error, dict) else None
             reason = str(details.get("reason") or code or "")
         rid = response["id"]
+        if event.get("type") == "response.done":
+            self._calls_ended(response)
         self.responses[rid] = ResponseState(rid, printable(str(response.get("status", "?"))),
                                             printable(reason), t)
         self.responses.move_to_end(rid)
@@ -208,4 +337,18 @@ _HANDLERS = {
     "input_audio_buffer.speech_stopped": SessionState._speech_stopped,
     "response.created": SessionState._response,
     "response.done": SessionState._response,
+    "response.output_item.added": SessionState._tool_item,
+    "response.output_item.done": SessionState._tool_item,
+    "mcp_list_tools.failed": SessionState._tool_failed,
+    "response.mcp_call.failed": SessionState._tool_failed,
+}
+
+_TOOL_ITEMS = {
+    "function_call": SessionState._function_call,
+    "function_call_output": SessionState._function_output,
+    "mcp_list_tools": SessionState._mcp_list,
+    "mcp_call": SessionState._mcp_call,
+    "mcp_tool_call": SessionState._mcp_call,
+    "mcp_approval_request": SessionState._approval_request,
+    "mcp_approval_response": SessionState._approval_response,
 }
