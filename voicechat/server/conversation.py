@@ -80,8 +80,10 @@ class Conversation:
         if self.find(item_id) is not None:
             return errors.duplicate_item_id(item_id)
         item["id"] = item_id
-        item.setdefault("object", "realtime.item")
-        item.setdefault("status", "completed")
+        if not str(item.get("type", "")).startswith("mcp_"):
+            # MCP items have neither field (the SDK's models declare none for them)
+            item.setdefault("object", "realtime.item")
+            item.setdefault("status", "completed")
         prev = event.get("previous_item_id")
         if prev is None:
             index = len(self.items)

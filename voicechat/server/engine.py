@@ -40,8 +40,9 @@ from voicechat.protocol.names import CLIENT_EVENTS
 from voicechat.server.audio_out import AudioSink
 from voicechat.server.conversation import Conversation
 from voicechat.server.hosted_mcp.config import parse_mcp_tools
-from voicechat.server.hosted_mcp.listing import McpServers, drain
+from voicechat.server.hosted_mcp.listing import drain
 from voicechat.server.hosted_mcp.secrets import echoed_session
+from voicechat.server.hosted_mcp.session import HostedMcp
 from voicechat.server.ids import event_id
 from voicechat.server.input_audio import InputAudio, Turn
 from voicechat.server.input_driver import InputDriver
@@ -97,7 +98,7 @@ class Engine:
             dialect=dialect,
         )
         #: hosted MCP servers (GA ``{"type": "mcp"}`` tools): listings and the tools they offer
-        self.mcp = McpServers(
+        self.mcp = HostedMcp(
             emit=self.emit,
             begin_item=self.conversation.begin_response_item,
             finish_item=self.conversation.finish_response_item,
@@ -228,11 +229,7 @@ class Engine:
         validator refuses ``mcp`` tools, as the real beta does)."""
         if self.dialect is not Dialect.GA or self.state.is_transcription:
             return
-        configs = parse_mcp_tools(tools)
-        if isinstance(configs, ProtocolError):  # a minted session is checked at minting
-            self.error(configs)
-            return
-        self.mcp.configure(configs)
+        self.mcp.configure(tools)
 
     async def _append(self, event: Mapping[str, Any]) -> ProtocolError | None:
         return await self.input.append(event)
@@ -251,7 +248,13 @@ class Engine:
         return None
 
     async def _item_create(self, event: Mapping[str, Any]) -> ProtocolError | None:
-        return self.conversation.create(event)
+        item = event.get("item")
+        problem = self.mcp.check_approval(item, self.conversation.items)
+        if problem is None:
+            problem = self.conversation.create(event)
+        if problem is None:
+            self.mcp.approved(item)  # an mcp_approval_response wakes the call it answers
+        return problem
 
     async def _item_delete(self, event: Mapping[str, Any]) -> ProtocolError | None:
         return self.conversation.delete(str(event.get("item_id")))

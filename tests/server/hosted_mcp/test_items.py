@@ -118,3 +118,20 @@ def test_result_text_joins_text_and_describes_the_rest() -> None:
     )
     structured = SimpleNamespace(content=[], structured_content={"result": 5})
     assert result_text(structured, 1000) == '{"result": 5}'
+
+
+def test_a_cancelled_call_closes_with_failed_and_says_why() -> None:
+    from voicechat.server.hosted_mcp.output_items import McpApprovalRequestItem, McpCallItem
+
+    call = McpCallItem(index=1, server_label="tools", name="add", arguments='{"a":')
+    closing = call.closing_events("resp_1")
+    assert [e["type"] for e in closing] == [
+        "response.mcp_call_arguments.done",
+        "response.mcp_call.failed",
+    ]
+    obj = call.obj("incomplete")
+    assert obj["error"]["code"] == -32800 and obj["output"] is None
+    assert call.closing_events("resp_1") == []  # nothing twice
+    request = McpApprovalRequestItem(index=0, server_label="tools", name="add", arguments="{}")
+    assert request.closing_events("resp_1") == []
+    assert_valid([*map(event, closing), *item_events(obj), *item_events(request.obj("completed"))])
