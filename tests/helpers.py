@@ -150,3 +150,7 @@ class Emitted:
 
     def types(self) -> list[str]:
         return [e["type"] for e in self.events]
+
+    def of(self, kind: str) -> list[dict[str, Any]]:
+        """The events of type ``kind``, in order."""
+        return [e for e in self.events if e["type"] == kind]

@@ -77,6 +77,14 @@ REAL_BUT_UNDECLARED: Mapping[tuple[Dialect, str, str], str] = {
         )
         for key in ("object", "id", "include", "input_audio_noise_reduction")
     },
+    # beta: the arguments' .done carried the function's name on the wire, although the beta
+    # spec and SDK list only call_id and arguments
+    (Dialect.BETA, "response.function_call_arguments.done", "name"): (
+        "real beta WebRTC log (gpt-4o-realtime-preview-2024-12-17, realtime-tools.md REC-01): "
+        '"type":"response.function_call_arguments.done",…,"name":"transferToSupervisor"; '
+        "https://github.com/WqyJh/go-openai-realtime/pull/8 (2024-11-18): the \"actual "
+        "response … contains 'name', which is not in API reference\""
+    ),
     # beta usage: the real beta service sent the GA-era details too (the beta SDK model kept
     # its first shape); same object as GA's RealtimeResponseUsage
     (Dialect.BETA, "response.done", "response.usage.input_token_details.image_tokens"): (

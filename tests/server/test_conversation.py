@@ -198,13 +198,24 @@ def test_user_audio_transcript_and_what_was_heard(conv: Conversation) -> None:
     assert conv.text_of(conv.items[1]) == ""  # deleting forgets what was heard
 
 
-def test_history_instructions_first_messages_only(conv: Conversation) -> None:
+def test_history_instructions_first_then_messages_calls_and_outputs(conv: Conversation) -> None:
     conv.create({"item": text_item("u", "question")})
-    conv.create({"item": {"id": "f", "type": "function_call", "name": "x", "arguments": "{}"}})
+    conv.create({"item": text_item("p", "Let me check.", role="assistant")})
+    call = {"type": "function_call", "name": "x", "arguments": "{}"}
+    conv.create({"item": {"id": "f", "call_id": "call_1", **call}})
+    conv.create({"item": {"id": "g", "call_id": "call_2", **call}})
+    conv.create({"item": {"type": "function_call_output", "call_id": "call_1", "output": "42"}})
     conv.create({"item": text_item("a", "answer", role="assistant")})
+    tool_call = {"type": "function", "function": {"name": "x", "arguments": "{}"}}
     assert conv.history("be brief") == [
         {"role": "system", "content": "be brief"},
         {"role": "user", "content": "question"},
+        {  # the preamble and both calls of one turn: one assistant message
+            "role": "assistant",
+            "content": "Let me check.",
+            "tool_calls": [{"id": "call_1", **tool_call}, {"id": "call_2", **tool_call}],
+        },
+        {"role": "tool", "tool_call_id": "call_1", "content": "42"},
         {"role": "assistant", "content": "answer"},
     ]
     assert conv.history("") == conv.history(None) == conv.history("be brief")[1:]
@@ -212,6 +223,21 @@ def test_history_instructions_first_messages_only(conv: Conversation) -> None:
     assert conv.history(None, only) == [{"role": "user", "content": "given instead"}]
     assert conv.last_user() is conv.items[0]
     assert conv.last_user([]) is None
+
+
+def test_an_output_must_answer_a_call_in_the_conversation(conv: Conversation) -> None:
+    output = {"type": "function_call_output", "call_id": "call_nope", "output": "x"}
+    problem = conv.create({"item": output})
+    assert problem is not None and problem.param == "item.call_id" and problem.code is None
+    assert problem.message.startswith(
+        "No tool call found for function call output with call_id 'call_nope'."
+    )
+    assert conv.items == []  # refused: nothing added
+    conv.create({"item": {"type": "function_call", "call_id": "call_nope", "name": "f",
+                          "arguments": "{}"}})
+    assert conv.create({"item": output}) is None
+    conv.delete(conv.items[0]["id"])  # the call deleted: a second answer has nothing to answer
+    assert conv.create({"item": {**output, "id": "o2"}}) is not None
 
 
 def test_resolve_input(conv: Conversation) -> None:

@@ -55,10 +55,10 @@ def test_new_run_takes_the_session_defaults_unless_overridden() -> None:
 def test_completed_audio_response_sequence() -> None:
     events, run, conv, out = setup()
     events.created(run, [{"name": "requests"}])
-    events.opened(run)
+    message = events.opened(run)
     events.delta(run, "Hi ")
     events.delta(run, "you.")
-    events.audio_written(run, 24000)
+    events.audio_written(run, message.id, 24000)
     output = events.close_parts(run, "completed")
     events.done(run, "completed", None, output)
     assert out.types() == [
@@ -99,9 +99,9 @@ def test_completed_audio_response_sequence() -> None:
     deltas = [e for e in out.events if e["type"] == "response.output_audio_transcript.delta"]
     # the real GA padding: random characters up to a multiple of 16
     assert [len(e["delta"] + e["obfuscation"]) for e in deltas] == [16, 16]
-    assert out.events[5]["delta"] == "Hi " and out.events[5]["item_id"] == run.item_id
-    assert conv.items[-1]["id"] == run.item_id and conv.items[-1]["status"] == "completed"
-    assert conv.audio_ms(run.item_id) == 1000  # the bound of a later truncate
+    assert out.events[5]["delta"] == "Hi " and out.events[5]["item_id"] == message.id
+    assert conv.items[-1]["id"] == message.id and conv.items[-1]["status"] == "completed"
+    assert conv.audio_ms(message.id) == 1000  # the bound of a later truncate
 
 
 def test_cancelled_before_output_closes_only_the_response() -> None:
@@ -148,3 +148,92 @@ def test_split_sentences_keeps_the_unfinished_rest() -> None:
     assert split_sentences("One. Two! Thr") == (["One.", "Two!"], "Thr")
     assert split_sentences("no end yet") == ([], "no end yet")
     assert split_sentences("Done. ") == (["Done."], "")
+
+
+def test_a_spoken_preamble_then_a_call_in_one_response() -> None:
+    """Real beta order (realtime-tools.md REC-01): the message closes before the call opens."""
+    events, run, conv, out = setup()
+    events.created(run, [])
+    events.delta(run, "Let me check.")  # the first text opens the message
+    call = events.open_function_call(run, "get_weather", "call_0123456789abcdef")
+    events.arguments_delta(run, call, '{"city":')
+    events.arguments_delta(run, call, '"Paris"}')
+    output = events.close_parts(run, "completed")
+    events.done(run, "completed", None, output)
+    assert out.types()[2:] == [
+        "response.output_item.added",
+        "conversation.item.added",
+        "response.content_part.added",
+        "response.output_audio_transcript.delta",
+        "response.output_audio.done",
+        "response.output_audio_transcript.done",
+        "response.content_part.done",
+        "response.output_item.done",
+        "conversation.item.done",
+        "response.output_item.added",
+        "conversation.item.added",
+        "response.function_call_arguments.delta",
+        "response.function_call_arguments.delta",
+        "response.function_call_arguments.done",
+        "response.output_item.done",
+        "conversation.item.done",
+        "response.done",
+    ]
+    added = out.of("response.output_item.added")[1]
+    assert added["output_index"] == 1
+    assert added["item"] == {
+        "id": call.id,
+        "type": "function_call",
+        "object": "realtime.item",
+        "status": "in_progress",
+        "name": "get_weather",
+        "call_id": "call_0123456789abcdef",
+        "arguments": "",
+    }
+    args_done = out.of("response.function_call_arguments.done")[0]
+    assert args_done == {
+        "type": "response.function_call_arguments.done",
+        "response_id": run.id,
+        "item_id": call.id,
+        "output_index": 1,
+        "call_id": "call_0123456789abcdef",
+        "name": "get_weather",
+        "arguments": '{"city":"Paris"}',
+    }
+    assert [(o["type"], o["status"]) for o in output] == [
+        ("message", "completed"),
+        ("function_call", "completed"),
+    ]
+    assert output[1]["arguments"] == '{"city":"Paris"}'
+    assert [i["type"] for i in conv.items] == ["message", "message", "function_call"]
+    assert conv.items[-1]["status"] == "completed"
+
+
+def test_parallel_calls_take_consecutive_output_indexes() -> None:
+    events, run, conv, out = setup()
+    first = events.open_function_call(run, "a", "call_a")
+    events.close_item(run, first, "completed")
+    second = events.open_function_call(run, "b", "call_b")
+    output = events.close_parts(run, "completed")
+    assert [o["call_id"] for o in output] == ["call_a", "call_b"]
+    assert [e["output_index"] for e in out.of("response.output_item.added")] == [0, 1]
+    assert second.final is not None and second.final["arguments"] == ""
+    assert [i["call_id"] for i in conv.items if i["type"] == "function_call"] == [
+        "call_a",
+        "call_b",
+    ]
+
+
+def test_a_call_cut_by_a_cancel_ends_incomplete_with_its_arguments_done() -> None:
+    """``.function_call_arguments.done`` comes on every ending (the spec says so)."""
+    events, run, conv, out = setup()
+    call = events.open_function_call(run, "f", "call_f")
+    events.arguments_delta(run, call, '{"a"')
+    output = events.close_parts(run, "cancelled")
+    assert out.types()[-3:] == [
+        "response.function_call_arguments.done",
+        "response.output_item.done",
+        "conversation.item.done",
+    ]
+    assert output[0]["status"] == "incomplete" and output[0]["arguments"] == '{"a"'
+    assert conv.items[-1]["status"] == "incomplete"

@@ -43,6 +43,24 @@ def _load_validator() -> Validator | None:
     return validate_client_event
 
 
+#: Errors the beta service worded differently, by GA code: (beta message, beta code).
+#: ``response.create`` during a response: "Conversation already has an active response" with
+#: ``code: null`` on beta (live, openai/openai-realtime-console#473, 2024-11-05); GA names
+#: the response and has the code (live, openai/openai-agents-python#1466).
+BETA_ERRORS: Mapping[str, tuple[str, str | None]] = {
+    "conversation_already_has_active_response": (
+        "Conversation already has an active response",
+        None,
+    ),
+}
+
+
+def _beta_error_wording(error: dict[str, Any]) -> None:
+    beta = BETA_ERRORS.get(str(error.get("code")))
+    if beta is not None:
+        error["message"], error["code"] = beta
+
+
 class EventBridge:
     """Converts between one peer's wire dialect and the engine's canonical events."""
 
@@ -76,6 +94,9 @@ class EventBridge:
                 del td["idle_timeout_ms"]
             if session.get("object") != "realtime.transcription_session":
                 session["temperature"] = self.temperature
+        error = event.get("error")
+        if kind == "error" and isinstance(error, dict):
+            _beta_error_wording(error)
         response = event.get("response")
         if isinstance(response, dict) and "temperature" not in response:
             response["temperature"] = self.temperature

@@ -19,7 +19,9 @@ from typing import Any
 
 from voicechat.protocol import errors
 from voicechat.protocol.errors import ProtocolError
+from voicechat.server.history import chat_history
 from voicechat.server.ids import new_id
+from voicechat.server.tools import unknown_call_output
 
 JSON = dict[str, Any]
 Emit = Callable[[JSON], None]
@@ -75,6 +77,10 @@ class Conversation:
         item_in = event.get("item")
         if not isinstance(item_in, Mapping):
             return errors.missing_required_parameter("item")
+        if item_in.get("type") == "function_call_output" and not self.has_call(
+            item_in.get("call_id")
+        ):
+            return unknown_call_output(str(item_in.get("call_id")))
         item: JSON = copy.deepcopy(dict(item_in))
         item_id = item.get("id") or new_id("item")
         if self.find(item_id) is not None:
@@ -230,17 +236,17 @@ class Conversation:
         text = " ".join(t for t in (part_text(p) for p in item.get("content") or []) if t)
         return text or self._heard.get(str(item.get("id")), "")
 
-    def history(self, instructions: Any, items: list[JSON] | None = None) -> list[dict[str, str]]:
+    def history(self, instructions: Any, items: list[JSON] | None = None) -> list[JSON]:
         """The conversation (or ``items``) as chat messages for the responder, instructions
-        first."""
-        out: list[dict[str, str]] = []
-        if isinstance(instructions, str) and instructions:
-            out.append({"role": "system", "content": instructions})
-        for item in self.items if items is None else items:
-            if item.get("type") != "message":
-                continue
-            out.append({"role": str(item.get("role")), "content": self.text_of(item)})
-        return out
+        first; calls and their outputs included (:func:`voicechat.server.history.chat_history`)."""
+        return chat_history(self.items if items is None else items, instructions, self.text_of)
+
+    def has_call(self, call_id: Any) -> bool:
+        """Whether a ``function_call`` item with ``call_id`` is in the conversation."""
+        return any(
+            item.get("type") == "function_call" and item.get("call_id") == call_id
+            for item in self.items
+        )
 
     def last_user(self, items: list[JSON] | None = None) -> JSON | None:
         """The last user item of the context (the conversation, or ``items``)."""

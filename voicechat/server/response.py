@@ -1,13 +1,17 @@
 """One response's state and its event sequence, as plain calls (no asyncio).
 
 A response always emits the same well-formed sequence as the real server
-(``docs/reference-notes.md``, "Event ordering"): ``response.created`` and
-``rate_limits.updated``; the output item and its content part; deltas; and on every ending —
-completed, cancelled (``client_cancelled``, ``turn_detected``) or failed — every part it opened is
-closed before ``response.done``. Out-of-band responses (``conversation: "none"``) add nothing to the
-conversation. The asyncio side (tasks, pacing, synthesis off the loop) is
-:mod:`voicechat.server.response_runner`; keeping the sequence here makes it testable by calling the
-steps in order (``tests/server/test_response.py``).
+(``docs/reference-notes.md``, "Event ordering"; for calls ``realtime-tools.md`` §2):
+``response.created`` and ``rate_limits.updated``; then its output items in order
+(:mod:`voicechat.server.output_items`), each announced by ``response.output_item.added`` and
+``conversation.item.added``, streamed (a message's content part and deltas, a call's argument
+deltas) and closed (``….done``, ``response.output_item.done``, ``conversation.item.done``)
+before the next one opens; and on every ending — completed, cancelled (``client_cancelled``,
+``turn_detected``) or failed — every item it opened is closed before ``response.done``.
+Out-of-band responses (``conversation: "none"``) add nothing to the conversation. The asyncio
+side (tasks, pacing, synthesis off the loop) is :mod:`voicechat.server.response_runner`;
+keeping the sequence here makes it testable by calling the steps in order
+(``tests/server/test_response.py``).
 """
 
 from __future__ import annotations
@@ -21,8 +25,11 @@ from typing import Any
 from voicechat.protocol.dialect import Dialect
 from voicechat.server import sessions
 from voicechat.server.conversation import Conversation
+from voicechat.server.history import message_chars
 from voicechat.server.ids import new_id, obfuscation
+from voicechat.server.output_items import FunctionCallItem, MessageItem, OutputItem
 from voicechat.server.rate_limits import estimate_tokens, reported
+from voicechat.server.voice.tools import NO_TOOLS, ToolOffer
 
 JSON = dict[str, Any]
 Emit = Callable[[JSON], None]
@@ -41,7 +48,8 @@ def usage(run: ResponseRun) -> JSON:
     SDK's ``RealtimeResponseUsage``; beta peers get the same object (their SDK model declares a
     subset and the real beta service sent the rest too). Input tokens are the usual ~4
     characters per token of the context's text; output text tokens likewise, and output audio
-    tokens follow the seconds spoken. Nothing is cached locally, so cached counts are 0.
+    tokens follow the seconds spoken; a call's arguments count as output text. Nothing is
+    cached locally, so cached counts are 0.
     """
     text_out = math.ceil(len(run.text) / 4)
     audio_out = run.audio_samples * AUDIO_OUT_TOKENS_PER_S // VOICE_RATE
@@ -69,7 +77,7 @@ def split_sentences(pending: str) -> tuple[list[str], str]:
 
 @dataclass
 class ResponseRun:
-    """One response in flight."""
+    """One response in flight: its parameters and its output items so far."""
 
     id: str
     modalities: list[str]
@@ -82,11 +90,12 @@ class ResponseRun:
     #: ``response.input`` resolved to items: a fresh context instead of the conversation
     input_items: list[JSON] | None = None
     input_tokens: int = 0
-    item_id: str = field(default_factory=lambda: new_id("item"))
+    #: the tools this response may call (built per response by the runner)
+    offer: ToolOffer = NO_TOOLS
+    items: list[OutputItem] = field(default_factory=list)
+    #: all text produced (messages, call names and arguments), for ``usage``
     text: str = ""
     audio_samples: int = 0
-    item_added: bool = False
-    part_added: bool = False
     cancel_reason: str | None = None
 
     @property
@@ -94,31 +103,10 @@ class ResponseRun:
         return "audio" in self.modalities
 
     @property
-    def where(self) -> JSON:
-        """The address fields every delta and part event of this response carries."""
-        return {
-            "response_id": self.id,
-            "item_id": self.item_id,
-            "output_index": 0,
-            "content_index": 0,
-        }
-
-    def item_object(self, status: str) -> JSON:
-        content: list[JSON] = []
-        if self.part_added:
-            content.append(
-                {"type": "output_audio", "transcript": self.text}
-                if self.audio
-                else {"type": "output_text", "text": self.text}
-            )
-        return {
-            "id": self.item_id,
-            "type": "message",
-            "object": "realtime.item",
-            "status": status,
-            "role": "assistant",
-            "content": content,
-        }
+    def message(self) -> MessageItem | None:
+        """The message being written, if the last item is one and still open."""
+        last = self.items[-1] if self.items else None
+        return last if isinstance(last, MessageItem) and last.final is None else None
 
 
 def new_run(
@@ -126,6 +114,7 @@ def new_run(
     session: sessions.SessionState,
     conversation: Conversation,
     input_items: list[JSON] | None = None,
+    offer: ToolOffer = NO_TOOLS,
 ) -> ResponseRun:
     """A response for ``response.create`` parameters over the session's defaults."""
     current = session.current
@@ -147,9 +136,10 @@ def new_run(
         instructions=str(params.get("instructions") or current.get("instructions") or ""),
         max_output_tokens=params.get("max_output_tokens", current.get("max_output_tokens")),
         input_items=input_items,
+        offer=offer,
     )
     history = conversation.history(current.get("instructions"), input_items)
-    run.input_tokens = estimate_tokens([run.instructions] + [m["content"] for m in history])
+    run.input_tokens = estimate_tokens([run.instructions] + [message_chars(m) for m in history])
     return run
 
 
@@ -166,6 +156,10 @@ class ResponseEvents:
         self._emit = emit
         self._conversation = conversation
         self._dialect = dialect
+
+    def emit(self, event: JSON) -> None:
+        """Send one event of a response (item producers use it for their own events)."""
+        self._emit(event)
 
     def response_object(
         self, run: ResponseRun, status: str, details: Any, output: list[JSON]
@@ -195,71 +189,103 @@ class ResponseEvents:
         shown = reported(rate_limits, self._dialect)
         self._emit({"type": "rate_limits.updated", "rate_limits": shown})
 
-    def opened(self, run: ResponseRun) -> None:
-        """The output item (also in the conversation) and its one content part."""
-        item = run.item_object("in_progress")
+    # --- any item -------------------------------------------------------------------------
+
+    def open_item(self, run: ResponseRun, item: OutputItem) -> None:
+        """Announce a new output item (closing the message before it): ``output_item.added``,
+        and in the conversation ``conversation.item.added``."""
+        message = run.message
+        if message is not None:
+            self.close_item(run, message, "completed")
+        run.items.append(item)
+        obj = item.obj("in_progress")
         self._emit(
             {
                 "type": "response.output_item.added",
                 "response_id": run.id,
-                "output_index": 0,
-                "item": item,
+                "output_index": item.index,
+                "item": obj,
             }
         )
         if run.in_conversation:
-            self._conversation.begin_response_item(item)
-        run.item_added = True
+            self._conversation.begin_response_item(obj)
+
+    def close_item(self, run: ResponseRun, item: OutputItem, status: str) -> None:
+        """Close the item's parts, then ``output_item.done`` and ``conversation.item.done``."""
+        for event in item.closing_events(run.id):
+            self._emit(event)
+        item.final = item.obj(status)
+        self._emit(
+            {
+                "type": "response.output_item.done",
+                "response_id": run.id,
+                "output_index": item.index,
+                "item": item.final,
+            }
+        )
+        if run.in_conversation:
+            self._conversation.finish_response_item(item.final)
+
+    # --- messages ---------------------------------------------------------------------------
+
+    def opened(self, run: ResponseRun) -> MessageItem:
+        """A new message item (also in the conversation) and its one content part."""
+        message = MessageItem(index=len(run.items), audio=run.audio)
+        self.open_item(run, message)
         part = {"type": "audio", "transcript": ""} if run.audio else {"type": "text", "text": ""}
-        self._emit({"type": "response.content_part.added", **run.where, "part": part})
-        run.part_added = True
+        self._emit({"type": "response.content_part.added", **message.where(run.id), "part": part})
+        message.part_added = True
+        return message
 
     def delta(self, run: ResponseRun, delta: str) -> None:
-        """Streamed text: the audio transcript for audio responses, output text otherwise."""
+        """Streamed text: the audio transcript for audio responses, output text otherwise.
+        The first text after a call (or of the response) opens a message."""
+        message = run.message or self.opened(run)
+        message.text += delta
         run.text += delta
         kind = (
             "response.output_audio_transcript.delta" if run.audio else "response.output_text.delta"
         )
-        self._emit({"type": kind, **run.where, "delta": delta, "obfuscation": obfuscation(delta)})
+        where = message.where(run.id)
+        self._emit({"type": kind, **where, "delta": delta, "obfuscation": obfuscation(delta)})
 
-    def audio_written(self, run: ResponseRun, samples: int) -> None:
+    def audio_written(self, run: ResponseRun, item_id: str, samples: int) -> None:
         """Spoken audio grows the item's length (the bound of a later truncate)."""
         run.audio_samples += samples
-        self._conversation.set_audio_ms(run.item_id, run.audio_samples * 1000 // VOICE_RATE)
+        message = next((i for i in run.items if i.id == item_id), None)
+        if isinstance(message, MessageItem):
+            message.audio_samples += samples
+            ms = message.audio_samples * 1000 // VOICE_RATE
+            self._conversation.set_audio_ms(item_id, ms)
+
+    # --- function calls ---------------------------------------------------------------------
+
+    def open_function_call(self, run: ResponseRun, name: str, call_id: str) -> FunctionCallItem:
+        """A ``function_call`` item, in progress with empty arguments."""
+        call = FunctionCallItem(index=len(run.items), name=name, call_id=call_id)
+        self.open_item(run, call)
+        return call
+
+    def arguments_delta(self, run: ResponseRun, call: FunctionCallItem, delta: str) -> None:
+        call.arguments += delta
+        run.text += delta
+        self._emit(
+            {
+                "type": "response.function_call_arguments.delta",
+                **call.where(run.id),
+                "delta": delta,
+            }
+        )
+
+    # --- the end ----------------------------------------------------------------------------
 
     def close_parts(self, run: ResponseRun, status: str) -> list[JSON]:
-        """Close every part the response opened; returns the response's final output."""
+        """Close every item still open; returns the response's final output."""
         item_status = "completed" if status == "completed" else "incomplete"
-        if run.part_added:
-            where = run.where
-            if run.audio:
-                self._emit({"type": "response.output_audio.done", **where})
-                self._emit(
-                    {
-                        "type": "response.output_audio_transcript.done",
-                        **where,
-                        "transcript": run.text,
-                    }
-                )
-                part: JSON = {"type": "audio", "transcript": run.text}
-            else:
-                self._emit({"type": "response.output_text.done", **where, "text": run.text})
-                part = {"type": "text", "text": run.text}
-            self._emit({"type": "response.content_part.done", **where, "part": part})
-        output: list[JSON] = []
-        if run.item_added:
-            item = run.item_object(item_status)
-            output.append(item)
-            self._emit(
-                {
-                    "type": "response.output_item.done",
-                    "response_id": run.id,
-                    "output_index": 0,
-                    "item": item,
-                }
-            )
-            if run.in_conversation:
-                self._conversation.finish_response_item(item)
-        return output
+        for item in run.items:
+            if item.final is None:
+                self.close_item(run, item, item_status)
+        return [item.final for item in run.items if item.final is not None]
 
     def done(self, run: ResponseRun, status: str, details: Any, output: list[JSON]) -> None:
         """``response.done``: the last event of every response, whatever its ending."""

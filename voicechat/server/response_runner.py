@@ -1,11 +1,14 @@
 """Generating responses: the asyncio side of :mod:`voicechat.server.response`.
 
 The runner owns the tasks: one per response, the conversation's active one plus any out-of-band
-ones (``conversation: "none"``), which run beside it and can be cancelled by id. It streams the
-responder's text as deltas, paced like a model streaming tokens, speaks it sentence by sentence
-(synthesis off the event loop) through the session's :class:`AudioSink`, and on cancel or
-barge-in cuts playback and truncates the item to what was heard. Which event goes out when is
-decided by :class:`ResponseEvents`; this module only decides when to call it.
+ones (``conversation: "none"``), which run beside it and can be cancelled by id. It builds the
+response's tool offer (:func:`~voicechat.server.tools.tool_offer`, then each of
+:attr:`ResponseRunner.tool_sources`), streams the responder's text as deltas, paced like a
+model streaming tokens, speaks it sentence by sentence (synthesis off the event loop) through
+the session's :class:`AudioSink`, hands each tool call to the first of
+:attr:`ResponseRunner.producers` that takes it (after the spoken preamble is finished), and on
+cancel or barge-in cuts playback and truncates the item to what was heard. Which event goes out
+when is decided by :class:`ResponseEvents`; this module only decides when to call it.
 """
 
 from __future__ import annotations
@@ -20,6 +23,12 @@ from typing import Any, Protocol
 from voicechat.protocol.dialect import Dialect
 from voicechat.server.audio_out import AudioSink
 from voicechat.server.conversation import Conversation
+from voicechat.server.item_producers import (
+    FunctionCallProducer,
+    ItemProducer,
+    ProduceContext,
+    pick,
+)
 from voicechat.server.options import EngineOptions
 from voicechat.server.rate_limits import RateLimits
 from voicechat.server.response import (
@@ -30,12 +39,16 @@ from voicechat.server.response import (
     split_sentences,
 )
 from voicechat.server.sessions import SessionState
+from voicechat.server.tools import new_call_id, tool_offer
+from voicechat.server.voice.tools import ToolCall, ToolOffer
 from voicechat.server.voicekit import VoiceKit
 
 log = logging.getLogger("voicechat.server")
 
 JSON = dict[str, Any]
 Emit = Callable[[JSON], None]
+#: adds the tools of one source (e.g. a hosted MCP server) to a response's offer
+ToolSource = Callable[[ToolOffer, Mapping[str, Any]], ToolOffer]
 
 
 class InputSide(Protocol):
@@ -81,13 +94,26 @@ class ResponseRunner:
         self.audio_sent = False  # any assistant audio yet? (then the voice is fixed)
         self.started = 0
         self.closed = False
+        #: who makes a call's output item, first match wins (hosted tools go before the
+        #: function call producer, which takes any call)
+        self.producers: list[ItemProducer] = [FunctionCallProducer()]
+        #: extend each response's offer beyond the function tools of the session/response
+        self.tool_sources: list[ToolSource] = []
+
+    def offer_for(self, params: Mapping[str, Any]) -> ToolOffer:
+        """The tools a response with ``params`` may call, built anew for each response."""
+        offer = tool_offer(self._session.current, params)
+        for source in self.tool_sources:
+            offer = source(offer, params)
+        return offer
 
     def start(
         self, params: Mapping[str, Any], input_items: list[JSON] | None = None
     ) -> ResponseRun:
         """Begin a response; ``input_items`` (from ``response.input``) replace the conversation
         as its context. Emits ``response.created`` then ``rate_limits.updated``."""
-        run = new_run(params, self._session, self._conversation, input_items)
+        offer = self.offer_for(params)
+        run = new_run(params, self._session, self._conversation, input_items, offer)
         self.started += 1
         self._input.cancel_idle_timeout()
         if run.in_conversation:
@@ -166,7 +192,6 @@ class ResponseRunner:
         self._finish(run, status, details)
 
     async def _generate(self, run: ResponseRun) -> None:
-        self.events.opened(run)
         user_text = await self._last_user_text(run.input_items)
         history = self._conversation.history(
             self._session.current.get("instructions"), run.input_items
@@ -176,30 +201,52 @@ class ResponseRunner:
         if self._responder is None:
             self._responder = self._kit.make_responder()
         pending = ""
-        async for delta in self._responder.reply(history, user_text):
-            if not delta:
+        async for part in self._responder.reply(history, user_text, run.offer):
+            if isinstance(part, ToolCall):
+                if not run.offer.calls_allowed:  # tool_choice "none": the model cannot call
+                    log.info("tool_choice is 'none': dropped a call to %r", part.name)
+                    continue
+                await self._finish_speech(run, pending)
+                pending = ""
+                await self._produce(run, part)
                 continue
-            self.events.delta(run, delta)
+            if not part:
+                continue
+            self.events.delta(run, part)
             if run.audio:
-                sentences, pending = split_sentences(pending + delta)
+                sentences, pending = split_sentences(pending + part)
                 for sentence in sentences:
                     await self._speak(run, sentence)
-            if self._options.text_delta_interval_s:
-                await asyncio.sleep(self._options.text_delta_interval_s)
-        if run.audio and pending.strip():
+            await self._pace()
+        await self._finish_speech(run, pending)
+
+    async def _pace(self) -> None:
+        if self._options.text_delta_interval_s:
+            await asyncio.sleep(self._options.text_delta_interval_s)
+
+    async def _finish_speech(self, run: ResponseRun, pending: str) -> None:
+        """Speak the unfinished sentence of the message being written."""
+        if run.audio and run.message is not None and pending.strip():
             await self._speak(run, pending)
 
+    async def _produce(self, run: ResponseRun, call: ToolCall) -> None:
+        """One call's output item, made by the first producer that takes it."""
+        call = ToolCall(call.name, call.arguments, call.call_id or new_call_id())
+        ctx = ProduceContext(run=run, events=self.events, pace=self._pace)
+        await pick(self.producers, call, ctx).produce(call, ctx)
+
     async def _speak(self, run: ResponseRun, text: str) -> None:
-        if not text.strip():
+        message = run.message
+        if not text.strip() or message is None:
             return
         loop = asyncio.get_running_loop()
         pcm = await loop.run_in_executor(None, self._kit.synthesize, text)
         if pcm.size == 0:
             return
-        self.events.audio_written(run, int(pcm.size))
+        self.events.audio_written(run, message.id, int(pcm.size))
         self.last_audio_response = run.id
         self.audio_sent = True  # from now on the voice is fixed (``cannot_update_voice``)
-        await self._sink.write(run.id, run.item_id, pcm, run.fmt)
+        await self._sink.write(run.id, message.id, pcm, run.fmt)
 
     async def _last_user_text(self, items: list[JSON] | None) -> str:
         """The last user message of the context (waiting for its transcript if pending)."""

@@ -1,0 +1,63 @@
+"""The conversation as chat-completions messages: what a responder sees of the items.
+
+Messages become ``{"role", "content"}``; a ``function_call`` item joins the assistant message
+before it (the spoken preamble of the same turn) as a ``tool_calls`` entry, or starts one;
+a ``function_call_output`` item becomes a ``role: "tool"`` message with its ``tool_call_id``.
+Those are the shapes an OpenAI-compatible endpoint takes back on the next turn; the chat
+responder reorders them further where chat endpoints are stricter than Realtime
+(:func:`voicechat.server.voice.chat_tools.chat_messages`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+Message = dict[str, Any]
+
+
+def chat_history(
+    items: Iterable[Mapping[str, Any]],
+    instructions: Any,
+    text_of: Callable[[Mapping[str, Any]], str],
+) -> list[Message]:
+    """``items`` as chat messages, ``instructions`` first as the system message."""
+    out: list[Message] = []
+    if isinstance(instructions, str) and instructions:
+        out.append({"role": "system", "content": instructions})
+    for item in items:
+        kind = item.get("type")
+        if kind == "message":
+            out.append({"role": str(item.get("role")), "content": text_of(item)})
+        elif kind == "function_call":
+            call = {
+                "id": str(item.get("call_id") or ""),
+                "type": "function",
+                "function": {
+                    "name": str(item.get("name") or ""),
+                    "arguments": str(item.get("arguments") or ""),
+                },
+            }
+            last = out[-1] if out else None
+            if last is not None and last["role"] == "assistant":
+                last.setdefault("tool_calls", []).append(call)
+            else:
+                out.append({"role": "assistant", "content": "", "tool_calls": [call]})
+        elif kind == "function_call_output":
+            out.append(
+                {
+                    "role": "tool",
+                    "tool_call_id": str(item.get("call_id") or ""),
+                    "content": str(item.get("output") or ""),
+                }
+            )
+    return out
+
+
+def message_chars(message: Mapping[str, Any]) -> str:
+    """The text of a message that counts towards the context's size (content and calls)."""
+    text = str(message.get("content") or "")
+    for call in message.get("tool_calls") or ():
+        function = call.get("function") or {}
+        text += str(function.get("name") or "") + str(function.get("arguments") or "")
+    return text
