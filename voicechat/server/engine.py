@@ -105,6 +105,8 @@ class Engine:
             error=self.error,
             limits=self.options.mcp_limits,
         )
+        if dialect is Dialect.GA:  # beta has no hosted MCP tools, as the real beta
+            self.mcp.attach(self.responses)
         self.closed = False
         self.started_at = time.monotonic()
         self._errors = 0

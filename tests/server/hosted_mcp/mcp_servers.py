@@ -67,6 +67,19 @@ def build_server() -> MCPServer:
         await anyio.sleep(3600)
         return "woke up"
 
+    calls = {"bump": 0}
+
+    @server.tool()
+    def bump() -> int:
+        """Counts its calls (a side effect a test can see)."""
+        calls["bump"] += 1
+        return calls["bump"]
+
+    @server.tool(annotations=ToolAnnotations(read_only_hint=True))
+    def bumps() -> int:
+        """How many times bump ran."""
+        return calls["bump"]
+
     @server.tool()
     def crash() -> str:
         """Kills the server process mid-call."""

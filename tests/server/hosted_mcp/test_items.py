@@ -135,3 +135,12 @@ def test_a_cancelled_call_closes_with_failed_and_says_why() -> None:
     request = McpApprovalRequestItem(index=0, server_label="tools", name="add", arguments="{}")
     assert request.closing_events("resp_1") == []
     assert_valid([*map(event, closing), *item_events(obj), *item_events(request.obj("completed"))])
+
+
+def test_call_arguments_must_be_a_json_object() -> None:
+    from voicechat.server.hosted_mcp.producer import parse_arguments
+
+    assert parse_arguments('{"a": 1}') == {"a": 1}
+    assert parse_arguments("  ") == {}
+    assert str(parse_arguments('{"a": ')).startswith("invalid JSON")
+    assert parse_arguments("[1, 2]") == "a JSON list, not an object"

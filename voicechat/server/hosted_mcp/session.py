@@ -11,15 +11,25 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from voicechat.protocol.errors import ProtocolError
 from voicechat.server.hosted_mcp.approvals import Approvals, Decision
 from voicechat.server.hosted_mcp.config import parse_mcp_tools
 from voicechat.server.hosted_mcp.limits import McpLimits
 from voicechat.server.hosted_mcp.listing import Emit, ItemStep, McpServers
+from voicechat.server.hosted_mcp.offer import McpToolSource
+from voicechat.server.hosted_mcp.producer import McpCallProducer
+from voicechat.server.item_producers import ItemProducer
 
 APPROVAL_RESPONSE = "mcp_approval_response"
+
+
+class Runner(Protocol):
+    """What :meth:`HostedMcp.attach` extends of the response runner (its two plug-in lists)."""
+
+    tool_sources: list[Any]
+    producers: list[ItemProducer]
 
 
 def unknown_approval_request(request_id: str) -> ProtocolError:
@@ -55,6 +65,16 @@ class HostedMcp:
         )
         self.approvals = Approvals()
         self._error = error
+        self.source = McpToolSource(self.servers)
+
+    def attach(self, runner: Runner) -> None:
+        """Offer the listed tools to every response and run their calls (before the function
+        call producer, which takes any call)."""
+        runner.tool_sources.append(self.source)
+        producer = McpCallProducer(
+            approvals=self.approvals, limits=self.limits, source=self.source, error=self._error
+        )
+        runner.producers.insert(0, producer)
 
     def configure(self, tools: Any) -> None:
         """The session's ``tools`` after an update (or at start): list what needs it."""
@@ -69,6 +89,8 @@ class HostedMcp:
         if not isinstance(item, Mapping) or item.get("type") != APPROVAL_RESPONSE:
             return None
         request_id = item.get("approval_request_id")
+        if isinstance(request_id, str) and self.approvals.waiting(request_id):
+            return None  # an out-of-band response's request is in no conversation
         for existing in items:
             if existing.get("type") == "mcp_approval_request" and existing.get("id") == request_id:
                 return None
