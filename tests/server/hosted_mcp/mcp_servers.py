@@ -7,7 +7,8 @@ accepts the queued connections when it is up), and serves streamable HTTP on ``/
 
 Options: ``--token T`` answers 401 unless ``Authorization: Bearer T`` comes with the request;
 ``--header NAME:VALUE`` likewise for a custom header; ``--crash-on-list`` kills the process when
-a ``tools/list`` request arrives; ``--json`` answers with JSON bodies instead of SSE streams.
+a ``tools/list`` request arrives, ``--list-delay S`` answers it S seconds late; ``--json``
+answers with JSON bodies instead of SSE streams.
 """
 
 from __future__ import annotations
@@ -88,8 +89,15 @@ def build_server() -> MCPServer:
     return server
 
 
-def guarded(app: App, *, token: str | None, header: tuple[str, str] | None, crash_on_list: bool):
-    """Wrap the MCP app: 401 without the credentials; die on ``tools/list`` if asked."""
+def guarded(
+    app: App,
+    *,
+    token: str | None,
+    header: tuple[str, str] | None,
+    crash_on_list: bool,
+    list_delay: float = 0.0,
+):
+    """Wrap the MCP app: 401 without the credentials; die on (or delay) ``tools/list``."""
 
     async def wrapper(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -112,7 +120,7 @@ def guarded(app: App, *, token: str | None, header: tuple[str, str] | None, cras
             )
             await send({"type": "http.response.body", "body": body})
             return
-        if crash_on_list and scope.get("method") == "POST":
+        if (crash_on_list or list_delay) and scope.get("method") == "POST":
             chunks: list[bytes] = []
             more = True
             while more:
@@ -121,7 +129,9 @@ def guarded(app: App, *, token: str | None, header: tuple[str, str] | None, cras
                 more = bool(message.get("more_body"))
             body = b"".join(chunks)
             if b'"tools/list"' in body:
-                os._exit(4)
+                if crash_on_list:
+                    os._exit(4)
+                await asyncio.sleep(list_delay)
             replayed = False
 
             async def replay() -> Message:
@@ -142,7 +152,13 @@ async def serve(args: argparse.Namespace) -> None:
     server = build_server()
     app: App = server.streamable_http_app(json_response=args.json)
     header = tuple(args.header.split(":", 1)) if args.header else None
-    wrapped = guarded(app, token=args.token, header=header, crash_on_list=args.crash_on_list)  # type: ignore[arg-type]
+    wrapped = guarded(
+        app,
+        token=args.token,
+        header=header,  # type: ignore[arg-type]
+        crash_on_list=args.crash_on_list,
+        list_delay=args.list_delay,
+    )
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
@@ -158,6 +174,7 @@ def main() -> None:
     parser.add_argument("--header")
     parser.add_argument("--crash-on-list", action="store_true")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--list-delay", type=float, default=0.0)
     args = parser.parse_args()
     try:
         asyncio.run(serve(args))

@@ -11,7 +11,7 @@ from typing import Any
 
 from tests.helpers import local_server
 from tests.server.conftest import WsPeer, ws_peer
-from tests.server.hosted_mcp.conftest import McpProcess
+from tests.server.hosted_mcp.conftest import McpProcess, start_mcp_server, stop
 from tests.server.sdk_models import problems
 from voicechat.protocol.dialect import Dialect
 from voicechat.server.hosted_mcp.client import call_tool
@@ -292,3 +292,34 @@ async def test_a_function_tool_of_the_same_name_stays_the_clients(
         await peer.log.wait_for("mcp_list_tools.completed")
         done = await turn(peer)
         assert done["response"]["output"][0]["type"] == "function_call"
+
+
+async def test_a_call_made_while_the_listing_runs_waits_for_it(
+    tmp_path: Path,
+) -> None:
+    slow = start_mcp_server("--list-delay", "1")  # the call surely comes before the listing
+    try:
+        script = tmp_path / "script.txt"
+        script.write_text('@call add {"a": 1, "b": 2}\n', encoding="utf-8")
+        async with (
+            local_server(responder=f"script:{script}", mcp_limits=LIMITS) as srv,
+            ws_peer(srv) as peer,
+        ):
+            mcp = {
+                "type": "mcp",
+                "server_label": "tools",
+                "server_url": slow.url,
+                "require_approval": "never",
+            }
+            await peer.send(
+                {"type": "session.update", "session": {"type": "realtime", "tools": [mcp]}}
+            )
+            await peer.send(USER)  # no wait for the listing
+            await peer.send(TEXT)
+            done = await peer.log.wait_for("response.done")
+            assert done["response"]["output"][-1]["output"] == "3"
+            assert peer.log.types().index("mcp_list_tools.completed") < peer.log.types().index(
+                "response.mcp_call.in_progress"
+            )
+    finally:
+        stop(slow)

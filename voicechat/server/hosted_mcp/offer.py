@@ -108,6 +108,14 @@ class McpToolSource:
             return None if label is None else self._by_name.get((label, name))
         return self._servers.find(name)
 
+    def may_be_listing(self, offer: ToolOffer, name: str) -> bool:
+        """Could a call to ``name`` be meant for a tool still being listed? (No function tool
+        of that name is offered and a listing is in flight.)"""
+        return offer.named(name) is None and self._servers.listing
+
+    async def settled(self) -> None:
+        await self._servers.settled()
+
 
 def _labels_in(params: Mapping[str, Any]) -> set[str] | None:
     """The MCP labels a ``response.create`` names in its own ``tools`` (``None``: it has no

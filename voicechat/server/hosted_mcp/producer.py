@@ -42,7 +42,7 @@ from voicechat.server.hosted_mcp.listing import OfferedTool
 from voicechat.server.hosted_mcp.offer import McpToolSource
 from voicechat.server.hosted_mcp.output_items import McpApprovalRequestItem, McpCallItem
 from voicechat.server.ids import obfuscation
-from voicechat.server.item_producers import ProduceContext, argument_chunks
+from voicechat.server.item_producers import FunctionCallProducer, ProduceContext, argument_chunks
 from voicechat.server.voice.tools import ToolCall
 
 #: JSON-RPC "invalid params"
@@ -96,11 +96,22 @@ class McpCallProducer:
         self._call = caller
 
     def handles(self, call: ToolCall, ctx: ProduceContext) -> bool:
-        return self._source.resolve(ctx.run.offer, call.name) is not None
+        offer = ctx.run.offer
+        found = self._source.resolve(offer, call.name) is not None
+        return found or self._source.may_be_listing(offer, call.name)
 
     async def produce(self, call: ToolCall, ctx: ProduceContext) -> None:
         offered = self._source.resolve(ctx.run.offer, call.name)
-        assert offered is not None  # handles() said so, and nothing awaited since
+        if offered is None:
+            # Decision: a call made while a listing is still in flight (a response created
+            # right after session.update) waits for it, bounded by the listing's timeout, as
+            # the real model cannot call a tool before its server is listed; a name no
+            # server lists is then the client's function call, as it would have been.
+            await self._source.settled()
+            offered = self._source.resolve(ctx.run.offer, call.name)
+            if offered is None:
+                await FunctionCallProducer().produce(call, ctx)
+                return
         approval_id: str | None = None
         if offered.approval_required:
             approval_id = await self._ask(offered, call, ctx)
