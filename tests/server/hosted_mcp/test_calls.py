@@ -323,3 +323,41 @@ async def test_a_call_made_while_the_listing_runs_waits_for_it(
             )
     finally:
         stop(slow)
+
+
+async def test_over_webrtc_with_a_spoken_preamble(tmp_path: Path, mcp_server: McpProcess) -> None:
+    """The same session over WebRTC's data channel: MCP tool in the call's session (listed at
+    start), an audio response that says a sentence, asks for approval and runs the call."""
+    from tests.server.conftest import rtc_peer
+
+    script = tmp_path / "script.txt"
+    script.write_text('Let me add that. @call add {"a": 4, "b": 5}\n', encoding="utf-8")
+    mcp = {"type": "mcp", "server_label": "tools", "server_url": mcp_server.url}
+    async with (
+        local_server(responder=f"script:{script}", mcp_limits=LIMITS) as srv,
+        rtc_peer() as rtc,
+    ):
+        session = {"type": "realtime", "tools": [mcp]}
+        assert (
+            await rtc.connect(f"{srv.base_url}/v1/realtime/calls", "sk-test", session=session)
+            == 201
+        )
+        await rtc.log.wait_for("mcp_list_tools.completed")
+        rtc.send(USER)
+        rtc.send({"type": "response.create"})
+        request = await rtc.log.wait_for(
+            "conversation.item.done", where=lambda e: e["item"]["type"] == "mcp_approval_request"
+        )
+        answer = {
+            "type": "mcp_approval_response",
+            "approval_request_id": request["item"]["id"],
+            "approve": True,
+        }
+        rtc.send({"type": "conversation.item.create", "item": answer})
+        done = await rtc.log.wait_for("response.done")
+        kinds = [item["type"] for item in done["response"]["output"]]
+        assert kinds == ["message", "mcp_approval_request", "mcp_call"]
+        assert done["response"]["output"][0]["content"][0]["transcript"] == "Let me add that."
+        assert done["response"]["output"][2]["output"] == "9"
+        for event in rtc.log.events:
+            assert problems(event, Dialect.GA) == [], event
