@@ -229,6 +229,14 @@ class Conversation:
         previous = self.items[index - 1]["id"] if index else None
         self._emit({"type": "conversation.item.done", "previous_item_id": previous, "item": item})
 
+    def refresh_item(self, item: JSON) -> None:
+        """Store the current state of an item still being produced, silently: the real
+        service sends no event for it, but ``conversation.item.retrieve`` shows it (the
+        Agents SDK retrieves an ``mcp_call`` on ``response.mcp_call.in_progress``)."""
+        index = self.find(item["id"])
+        if index is not None:
+            self.items[index] = copy.deepcopy(item)
+
     # --- what a response sees -----------------------------------------------------------------
 
     def text_of(self, item: Mapping[str, Any]) -> str:

@@ -106,7 +106,7 @@ class Engine:
             limits=self.options.mcp_limits,
         )
         if dialect is Dialect.GA:  # beta has no hosted MCP tools, as the real beta
-            self.mcp.attach(self.responses)
+            self.mcp.attach(self.responses, self.conversation.refresh_item)
         self.closed = False
         self.started_at = time.monotonic()
         self._errors = 0

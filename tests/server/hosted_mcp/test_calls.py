@@ -361,3 +361,21 @@ async def test_over_webrtc_with_a_spoken_preamble(tmp_path: Path, mcp_server: Mc
         assert done["response"]["output"][2]["output"] == "9"
         for event in rtc.log.events:
             assert problems(event, Dialect.GA) == [], event
+
+
+async def test_a_retrieve_during_the_call_shows_its_arguments(
+    tmp_path: Path, mcp_server: McpProcess
+) -> None:
+    """The Agents SDK retrieves the mcp_call item on response.mcp_call.in_progress."""
+    limits = McpLimits(call_timeout_s=3)
+    async with session(
+        tmp_path, mcp_server.url, "@call sleep_forever", limits=limits, require_approval="never"
+    ) as peer:
+        await peer.send(USER)
+        await peer.send(TEXT)
+        running = await peer.log.wait_for("response.mcp_call.in_progress")
+        await peer.send({"type": "conversation.item.retrieve", "item_id": running["item_id"]})
+        retrieved = await peer.log.wait_for("conversation.item.retrieved")
+        assert retrieved["item"]["arguments"] == "{}"
+        assert retrieved["item"]["output"] is None and retrieved["item"]["error"] is None
+        await peer.log.wait_for("response.done")

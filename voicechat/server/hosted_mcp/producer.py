@@ -87,8 +87,10 @@ class McpCallProducer:
         limits: McpLimits,
         source: McpToolSource,
         error: Callable[[ProtocolError], None],
+        refresh: Callable[[dict[str, Any]], None] = lambda item: None,
         caller: Caller = call_tool,
     ) -> None:
+        self._refresh = refresh
         self._approvals = approvals
         self._limits = limits
         self._source = source
@@ -157,6 +159,8 @@ class McpCallProducer:
             await ctx.pace()
         item.arguments_done = True
         events.emit(items.call_arguments_done(run.id, item.id, item.index, item.arguments))
+        if run.in_conversation:  # a retrieve now shows the arguments (AGJ does one here)
+            self._refresh(item.obj("in_progress"))
         events.emit(items.call_event("in_progress", item.id, item.index))
         item.running = True
         result = await self._result(offered, item.arguments)

@@ -67,12 +67,17 @@ class HostedMcp:
         self._error = error
         self.source = McpToolSource(self.servers)
 
-    def attach(self, runner: Runner) -> None:
+    def attach(self, runner: Runner, refresh: Callable[[dict[str, Any]], None]) -> None:
         """Offer the listed tools to every response and run their calls (before the function
-        call producer, which takes any call)."""
+        call producer, which takes any call); ``refresh`` stores an item's progress in the
+        conversation."""
         runner.tool_sources.append(self.source)
         producer = McpCallProducer(
-            approvals=self.approvals, limits=self.limits, source=self.source, error=self._error
+            approvals=self.approvals,
+            limits=self.limits,
+            source=self.source,
+            error=self._error,
+            refresh=refresh,
         )
         runner.producers.insert(0, producer)
 
