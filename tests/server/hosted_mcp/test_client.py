@@ -15,7 +15,7 @@ from voicechat.server.hosted_mcp.config import McpServerConfig
 from voicechat.server.hosted_mcp.limits import McpLimits
 from voicechat.server.hosted_mcp.outputs import truncation_note
 
-LIMITS = McpLimits(list_timeout_s=5, call_timeout_s=5)
+LIMITS = McpLimits(list_timeout_s=20, call_timeout_s=20)
 
 
 def config(url: str, **extra: object) -> McpServerConfig:

@@ -18,7 +18,9 @@ from voicechat.protocol.dialect import Dialect
 from voicechat.server.app import LocalServer
 from voicechat.server.hosted_mcp.limits import McpLimits
 
-LIMITS = McpLimits(list_timeout_s=3, call_timeout_s=5)
+LIMITS = McpLimits(list_timeout_s=20, call_timeout_s=20)
+#: for the server that never answers (the others answer or refuse at once)
+SHORT = McpLimits(list_timeout_s=3)
 LISTING = ("mcp_list_tools.completed", "mcp_list_tools.failed")
 
 
@@ -98,7 +100,6 @@ async def test_an_unchanged_tool_is_not_listed_again(
 @pytest.mark.parametrize("case", ["refused", "hanging", "unauthorized"])
 async def test_a_failed_listing_is_reported_and_the_session_goes_on(
     case: str,
-    srv: LocalServer,
     refused_url: str,
     hanging_url: str,
     token_mcp_server: McpProcess,
@@ -106,7 +107,7 @@ async def test_a_failed_listing_is_reported_and_the_session_goes_on(
     url = {"refused": refused_url, "hanging": hanging_url, "unauthorized": token_mcp_server.url}[
         case
     ]
-    async with ws_peer(srv) as peer:
+    async with local_server(mcp_limits=SHORT) as srv, ws_peer(srv) as peer:
         function = {
             "type": "function",
             "name": "f",

@@ -20,7 +20,7 @@ from tests.server.hosted_mcp.conftest import McpProcess
 from voicechat.server.app import LocalServer
 from voicechat.server.hosted_mcp.limits import McpLimits
 
-LIMITS = McpLimits(list_timeout_s=5, call_timeout_s=5, approval_timeout_s=30)
+LIMITS = McpLimits(list_timeout_s=20, call_timeout_s=20, approval_timeout_s=30)
 USER = {
     "type": "message",
     "role": "user",
