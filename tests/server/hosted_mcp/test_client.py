@@ -159,3 +159,20 @@ async def test_a_connector_cannot_be_reached_locally() -> None:
     cfg = McpServerConfig(server_label="mail", index=2, connector_id="connector_gmail")
     failure = await listing_failure(cfg)
     assert "connector_gmail" in failure.message and "server_url" in failure.message
+
+
+async def test_a_json_answer_over_the_cap_is_a_protocol_error() -> None:
+    """JSON answers are read whole by the SDK: the transport's own cap bounds them."""
+    from tests.server.hosted_mcp.conftest import start_mcp_server, stop
+
+    server = start_mcp_server("--json")
+    limits = McpLimits(call_timeout_s=30, answer_max_bytes=1024 * 1024)
+    try:
+        result = await call_tool(config(server.url), "big", {"megabytes": 2}, limits)
+        small = await call_tool(config(server.url), "echo", {"text": "hi"}, limits)
+    finally:
+        stop(server)
+    assert result.output is None and result.error is not None
+    assert result.error.kind == "protocol_error"
+    assert "passed 1048576 bytes" in result.error.message
+    assert small.output == "hi"

@@ -150,6 +150,8 @@ async def _operate(
     from mcp.client.streamable_http import streamable_http_client
     from mcp_types import Implementation
 
+    from voicechat.server.hosted_mcp.transport import CappedTransport
+
     statuses: list[int] = []
 
     async def note_status(response: httpx2.Response) -> None:
@@ -163,6 +165,7 @@ async def _operate(
                     headers=config.request_headers(),
                     timeout=httpx2.Timeout(timeout_s),
                     event_hooks={"response": [note_status]},
+                    transport=CappedTransport(limits.answer_max_bytes),
                 ) as http,
                 streamable_http_client(
                     config.server_url,

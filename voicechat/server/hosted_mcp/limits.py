@@ -13,8 +13,9 @@ The Realtime API documents none of these, so they are decisions:
 * **output: 100,000 characters.** No Realtime limit is documented; the model's context is 32k
   tokens (gpt-realtime), roughly 128k characters, and an oversized output would push the
   whole conversation out. The cut is said in the output itself, so the model and the user
-  know. What the transport reads for one answer is capped at 16 MiB (the SDK's own SSE limit
-  is 1 MiB, which would turn a 5 MB result into a protocol error instead of a cut output).
+  know. What the transport reads for one answer, SSE or JSON, is capped at 16 MiB
+  (:mod:`.transport`; the SDK's own SSE limit is 1 MiB, which would turn a 5 MB result into a
+  protocol error instead of a cut output, and it does not bound JSON answers at all).
 """
 
 from __future__ import annotations
