@@ -73,8 +73,17 @@ def test_no_module_import_cycle_type_checking_imports_included() -> None:
     assert not cycles, "import cycles:\n" + "\n".join(" -> ".join(c) for c in sorted(cycles))
 
 
+#: the hosted MCP client's libraries (voicechat/server/hosted_mcp/client.py imports them lazily)
+MCP_SDK = ("mcp", "mcp_types", "httpx2")
+
+
+def test_the_server_loads_the_mcp_sdk_only_when_a_session_uses_mcp() -> None:
+    code = "import voicechat.server.app, voicechat.server.hosted_mcp.session\n"
+    assert loaded_by(code, MCP_SDK) == []
+
+
 def test_help_is_fast_and_imports_nothing_heavy() -> None:
-    heavy = ("textual", "aiortc", "numpy", "aiohttp", "sounddevice", "av")
+    heavy = ("textual", "aiortc", "numpy", "aiohttp", "sounddevice", "av", *MCP_SDK)
     assert loaded_by("import voicechat.cli", heavy) == []
     help_out = subprocess.run(
         [sys.executable, "-m", "voicechat.cli", "--help"],

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-NOISY_LIBRARIES = ("aioice", "aiortc", "aiohttp.access")
+NOISY_LIBRARIES = ("aioice", "aiortc", "aiohttp.access", "httpx2", "mcp")
 """Loggers kept at WARNING unless asked for: per-packet and per-check lines, not user news."""
 
 LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING,

@@ -62,6 +62,15 @@ ANY_STRING: frozenset[str] = frozenset({"model"})
 #: longer ids from another API learns it before the real service tells it.
 MAX_LENGTH: Mapping[str, int] = {"event_id": 512, "call_id": 32}
 
+#: Keys the SDK marks required that the real server lets a client leave out, by definition.
+#: ``mcp_approval_response.id``: the Agents SDK (JS) sends its approvals without one
+#: (``openaiRealtimeBase.ts`` ``sendMcpResponse``: ``{type, approval_request_id, approve,
+#: reason?}``) and works against the real service; the server then mints the id, as for any
+#: item created without one.
+OPTIONAL: Mapping[str, frozenset[str]] = {
+    "RealtimeMcpApprovalResponseParam": frozenset({"id"}),
+}
+
 _SCHEMA_MAPS = ("properties", "$defs", "patternProperties")
 _SCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
 _SCHEMA_SINGLE = ("items", "additionalProperties", "not", "contains")
@@ -71,6 +80,12 @@ def apply_overlay(schema: Mapping[str, Any]) -> dict[str, Any]:
     """A corrected deep copy of a generated schema."""
     out: dict[str, Any] = copy.deepcopy(dict(schema))
     _walk(out)
+    defs = out.get("$defs")
+    if isinstance(defs, dict):
+        for name, keys in OPTIONAL.items():
+            definition = defs.get(name)
+            if isinstance(definition, dict) and isinstance(definition.get("required"), list):
+                definition["required"] = [k for k in definition["required"] if k not in keys]
     return out
 
 

@@ -66,6 +66,7 @@ from voicechat.server.auth import TokenStore
 from voicechat.server.call_limits import CallLimits
 from voicechat.server.calls import CallRoutes
 from voicechat.server.engine import Engine
+from voicechat.server.hosted_mcp.limits import McpLimits
 from voicechat.server.http_util import cors_middleware, is_browser
 from voicechat.server.minting import MintingRoutes
 from voicechat.server.options import EngineOptions
@@ -105,6 +106,8 @@ class ServerConfig:
     allow_origins: list[str] = field(default_factory=list)
     #: caps on WebRTC calls and the reaping of calls that never connect
     call_limits: CallLimits = field(default_factory=CallLimits)
+    #: timeouts and the output cap of hosted MCP tools (see hosted_mcp/limits.py)
+    mcp_limits: McpLimits = field(default_factory=McpLimits)
 
 
 def is_loopback(host: str) -> bool:
@@ -249,6 +252,7 @@ class LocalServer:
             text_delta_interval_s=self.config.text_delta_interval_s,
             ws_audio_speedup=self.config.ws_audio_speedup,
             rate_limits=self.rate_limits,
+            mcp_limits=self.config.mcp_limits,
         )
 
     def new_engine(

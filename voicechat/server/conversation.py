@@ -90,8 +90,10 @@ class Conversation:
         if self.find(item_id) is not None:
             return errors.duplicate_item_id(item_id)
         item["id"] = item_id
-        item.setdefault("object", "realtime.item")
-        item.setdefault("status", "completed")
+        if not str(item.get("type", "")).startswith("mcp_"):
+            # MCP items have neither field (the SDK's models declare none for them)
+            item.setdefault("object", "realtime.item")
+            item.setdefault("status", "completed")
         prev = event.get("previous_item_id")
         if prev is None:
             index = len(self.items)
@@ -230,6 +232,14 @@ class Conversation:
             self.items[index] = copy.deepcopy(item)
         previous = self.items[index - 1]["id"] if index else None
         self._emit({"type": "conversation.item.done", "previous_item_id": previous, "item": item})
+
+    def refresh_item(self, item: JSON) -> None:
+        """Store the current state of an item still being produced, silently: the real
+        service sends no event for it, but ``conversation.item.retrieve`` shows it (the
+        Agents SDK retrieves an ``mcp_call`` on ``response.mcp_call.in_progress``)."""
+        index = self.find(item["id"])
+        if index is not None:
+            self.items[index] = copy.deepcopy(item)
 
     # --- what a response sees -----------------------------------------------------------------
 

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import copy
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -40,6 +39,10 @@ from voicechat.protocol.errors import ProtocolError
 from voicechat.protocol.names import CLIENT_EVENTS
 from voicechat.server.audio_out import AudioSink
 from voicechat.server.conversation import Conversation
+from voicechat.server.hosted_mcp.config import parse_mcp_tools
+from voicechat.server.hosted_mcp.listing import drain
+from voicechat.server.hosted_mcp.secrets import echoed_session
+from voicechat.server.hosted_mcp.session import HostedMcp
 from voicechat.server.ids import event_id
 from voicechat.server.input_audio import InputAudio, Turn
 from voicechat.server.input_driver import InputDriver
@@ -94,6 +97,16 @@ class Engine:
             input_side=self.input,
             dialect=dialect,
         )
+        #: hosted MCP servers (GA ``{"type": "mcp"}`` tools): listings and the tools they offer
+        self.mcp = HostedMcp(
+            emit=self.emit,
+            begin_item=self.conversation.begin_response_item,
+            finish_item=self.conversation.finish_response_item,
+            error=self.error,
+            limits=self.options.mcp_limits,
+        )
+        if dialect is Dialect.GA:  # beta has no hosted MCP tools, as the real beta
+            self.mcp.attach(self.responses, self.conversation.refresh_item)
         self.closed = False
         self.started_at = time.monotonic()
         self._errors = 0
@@ -128,7 +141,7 @@ class Engine:
             # GA transcription sessions expire like any other (a real GA session.created:
             # "object":"realtime.transcription_session",…,"expires_at":1789728574)
             self.session.pop("expires_at", None)
-        self.emit({"type": "session.created", "session": copy.deepcopy(self.session)})
+        self.emit({"type": "session.created", "session": echoed_session(self.session)})
         if self.dialect is Dialect.BETA and not self.sink.webrtc:
             self.emit(
                 {
@@ -137,6 +150,7 @@ class Engine:
                 }
             )
         self._expiry = asyncio.ensure_future(self._expire_later())
+        self._configure_mcp(self.session.get("tools"))  # a session minted with MCP tools
 
     async def _expire_later(self) -> None:
         await asyncio.sleep(self.options.session_max_s)
@@ -153,6 +167,7 @@ class Engine:
             return
         self.closed = True
         tasks = [t for t in (self._expiry,) if t] + self.input.stop() + self.responses.stop()
+        listings = self.mcp.stop()
         current = asyncio.current_task()
         for task in tasks:
             if task is not current:
@@ -161,6 +176,7 @@ class Engine:
             if task is not current:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
+        await drain(listings)
         self.sink.close()
 
     def emit(self, event: JSON) -> None:
@@ -200,9 +216,22 @@ class Engine:
         if problem is not None:
             return problem
         assert isinstance(update, Mapping)
+        if "tools" in update:  # refused whole, before anything applies, like the real server
+            mcp_tools = parse_mcp_tools(update["tools"])
+            if isinstance(mcp_tools, ProtocolError):
+                return mcp_tools
         self.state.apply(update)  # the VAD follows lazily, with the next audio
-        self.emit({"type": "session.updated", "session": copy.deepcopy(self.session)})
+        self.emit({"type": "session.updated", "session": echoed_session(self.session)})
+        if "tools" in update:
+            self._configure_mcp(update["tools"])
         return None
+
+    def _configure_mcp(self, tools: Any) -> None:
+        """List the MCP servers among ``tools`` that are new or changed (GA only: the beta
+        validator refuses ``mcp`` tools, as the real beta does)."""
+        if self.dialect is not Dialect.GA or self.state.is_transcription:
+            return
+        self.mcp.configure(tools)
 
     async def _append(self, event: Mapping[str, Any]) -> ProtocolError | None:
         return await self.input.append(event)
@@ -221,7 +250,13 @@ class Engine:
         return None
 
     async def _item_create(self, event: Mapping[str, Any]) -> ProtocolError | None:
-        return self.conversation.create(event)
+        item = event.get("item")
+        problem = self.mcp.check_approval(item, self.conversation.items)
+        if problem is None:
+            problem = self.conversation.create(event)
+        if problem is None:
+            self.mcp.approved(item)  # an mcp_approval_response wakes the call it answers
+        return problem
 
     async def _item_delete(self, event: Mapping[str, Any]) -> ProtocolError | None:
         return self.conversation.delete(str(event.get("item_id")))

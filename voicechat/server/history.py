@@ -43,6 +43,8 @@ def chat_history(
                 last.setdefault("tool_calls", []).append(call)
             else:
                 out.append({"role": "assistant", "content": "", "tool_calls": [call]})
+        elif kind == "mcp_call":
+            out.extend(_mcp_call(item, out[-1] if out else None))
         elif kind == "function_call_output":
             out.append(
                 {
@@ -51,6 +53,33 @@ def chat_history(
                     "content": str(item.get("output") or ""),
                 }
             )
+    return out
+
+
+def _mcp_call(item: Mapping[str, Any], last: Message | None) -> list[Message]:
+    """A hosted MCP call the server ran: the assistant's call and its result as a tool message
+    (keyed by the item's id, as an ``mcp_call`` has no ``call_id``), so the model knows what
+    it called and what came back. ``mcp_list_tools`` and approval items are not messages."""
+    item_id = str(item.get("id") or "")
+    call = {
+        "id": item_id,
+        "type": "function",
+        "function": {
+            "name": str(item.get("name") or ""),
+            "arguments": str(item.get("arguments") or ""),
+        },
+    }
+    out: list[Message] = []
+    if last is not None and last["role"] == "assistant":
+        last.setdefault("tool_calls", []).append(call)
+    else:
+        out.append({"role": "assistant", "content": "", "tool_calls": [call]})
+    error = item.get("error")
+    if isinstance(error, Mapping):
+        content = f"Error ({error.get('type')}): {error.get('message')}"
+    else:
+        content = str(item.get("output") or "")
+    out.append({"role": "tool", "tool_call_id": item_id, "content": content})
     return out
 
 

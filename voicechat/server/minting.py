@@ -13,6 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from voicechat.protocol.dialect import Dialect
+from voicechat.protocol.errors import ProtocolError
 from voicechat.protocol.mapping import session_to_beta, session_to_ga
 from voicechat.server import sessions
 from voicechat.server.auth import (
@@ -25,6 +26,8 @@ from voicechat.server.auth import (
 )
 from voicechat.server.bridge import EventBridge
 from voicechat.server.host import TokenHost
+from voicechat.server.hosted_mcp.config import parse_mcp_tools
+from voicechat.server.hosted_mcp.secrets import echoed_session
 from voicechat.server.http_util import auth_error, error_response, rate_limited
 from voicechat.server.nesting import nested_too_deeply, too_deep
 
@@ -35,6 +38,9 @@ def session_error(
     """The 400 for a REST-supplied session the validator rejects (``None``: it is valid)."""
     kind = "transcription_session.update" if transcription else "session.update"
     problem = EventBridge(dialect, azure=azure).check({"type": kind, "session": session})
+    if problem is None and dialect is Dialect.GA and "tools" in session:
+        mcp_tools = parse_mcp_tools(session["tools"])
+        problem = mcp_tools if isinstance(mcp_tools, ProtocolError) else None
     if problem is None:
         return None
     return error_response(400, problem.message, code=problem.code, param=problem.param)
@@ -115,7 +121,8 @@ class MintingRoutes:
             return minted
         token, expires_at = minted
         session["expires_at"] = expires_at
-        return web.json_response({"value": token, "expires_at": expires_at, "session": session})
+        shown = echoed_session(session)  # the MCP tools' credentials stay with the server
+        return web.json_response({"value": token, "expires_at": expires_at, "session": shown})
 
     async def beta_sessions(self, request: web.Request) -> web.Response:
         return await self._beta_mint(request, transcription=False)

@@ -7,8 +7,9 @@ rather than on the engine.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from voicechat.server.hosted_mcp.limits import McpLimits
 from voicechat.server.rate_limits import RateLimits
 
 
@@ -24,3 +25,5 @@ class EngineOptions:
     ws_audio_speedup: float = 4.0
     #: Buckets behind ``rate_limits.updated``; the server shares one across its sessions.
     rate_limits: RateLimits | None = None
+    #: timeouts and the output cap of hosted MCP tools (GA ``{"type": "mcp"}`` tools)
+    mcp_limits: McpLimits = field(default_factory=McpLimits)

@@ -57,6 +57,10 @@ SERVER_LOGGERS = (
     "voicechat.server.voice.tts",
     "voicechat.server.voice.asr",
     "voicechat.server.voice.responders",
+    # the hosted MCP client's libraries: request lines quote the MCP server's URL (and query)
+    "httpx2",
+    "mcp.client.streamable_http",
+    "mcp.client.session",
 )
 
 
