@@ -39,6 +39,8 @@ class Log:
         self.webrtc = webrtc
         self.t = 0.0
         self.records: list[tuple[float, str, Event]] = []
+        #: The app's own lines (no event), for the writers that interleave them.
+        self.app_lines: list[tuple[float, str]] = []
         self._server_n = 0
         self._client_n = 0
 
@@ -68,6 +70,11 @@ class Log:
         event = {"type": kind, **fields}
         self.records.append((self.t, "local", event))
         return event
+
+    def app(self, line: str) -> Log:
+        """One line of the app's own logging (``Tag: message``) at the current time."""
+        self.app_lines.append((self.t, line))
+        return self
 
     def error(self, code: str | None, message: str, param: str | None = None,
               answers: Event | None = None, kind: str = "invalid_request_error") -> Event:
@@ -275,6 +282,21 @@ class Log:
             else:
                 out.append(f"[{stamp}] realtime.js:88 {verb} {json.dumps(event)}")
         out.append("realtime.js:120 peer connection closed")
+        path.write_text("\n".join(out) + "\n")
+
+    def write_android(self, path: Path) -> None:
+        """An Android WebRTC app's log: ``[date time] L/Tag: message``, the data channel's
+        events inline, the app's own lines (:meth:`app`) between them at their times."""
+        rows: list[tuple[float, int, str]] = []
+        for n, (t, direction, event) in enumerate(self.records):
+            verb = "onMessage" if direction == "in" else "send"
+            rows.append((t, n, f"D/RealtimeDataChannel: {verb}: {json.dumps(event)}"))
+        rows += [(t, len(self.records) + n, line) for n, (t, line) in enumerate(self.app_lines)]
+        out = []
+        for t, _, line in sorted(rows):
+            ts = START + timedelta(seconds=t)
+            stamp = ts.strftime("%Y-%m-%d %H:%M:%S.") + f"{ts.microsecond // 1000:03d}"
+            out.append(f"[{stamp}] {line}")
         path.write_text("\n".join(out) + "\n")
 
     def write_prefixed(self, path: Path) -> None:
@@ -499,6 +521,38 @@ def mic_stuck_webrtc_console(path: Path) -> Log:
     log.client("response.create")
     log.response("resp_3", "item_A3", "Yes, I can read you.", previous="item_T3")
     log.write_console(path, pretty_every=7)
+    return log
+
+
+def mic_stuck_android_webrtc(path: Path) -> Log:
+    """The seed's own case: an Android WebRTC app mutes its mic at output_audio_buffer.started
+    and waits for .cleared; .stopped arrives, and the app logs on for 50 s (no user audio
+    reaches the server) until the peer connection drops. Its last *event* is the .stopped: only
+    the app's own timestamped lines show the session stayed open."""
+    log = Log("ga", webrtc=True)
+    log.app("I/VoiceActivity: onCreate, connecting")
+    log.wait(0.3).app("I/PeerConnection: onIceConnectionChange CONNECTED")
+    log.server("session.created", session=log.session_object(None))
+    bad = log.client("session.update", session={
+        "type": "realtime", "audio": {"output": {"voice": "marin", "speed": 2.0}}})
+    log.error("decimal_above_max_value", "Invalid 'session.audio.output.speed': decimal above "
+              "maximum value. Expected a value <= 1.5, but got 2.0 instead.",
+              "session.audio.output.speed", answers=bad)
+    log.wait(1.0).user_speech("item_U1", 1300, 2900, transcript="What's on my calendar?")
+    log.response_start("resp_1", "item_A1", previous="item_U1")
+    log.app("I/MicController: assistant speaking: mic muted until output_audio_buffer.cleared")
+    for word in ["You", "have", "a", "dentist", "appointment", "at", "three."]:
+        log.server("response.output_audio_transcript.delta", response_id="resp_1",
+                   item_id="item_A1", output_index=0, content_index=0, delta=word + " ")
+        log.wait(0.05)
+    log.response_end("resp_1", "item_A1", "You have a dentist appointment at three.",
+                     playback_s=2.4)
+    log.app("D/MicController: output_audio_buffer.stopped: no handler, mic stays muted")
+    for _ in range(10):  # the app idles, logging, with the mic muted
+        log.wait(5.0).app("D/AudioRecord: mic muted, 0 frames sent")
+    log.wait(0.4).app("W/PeerConnection: onIceConnectionChange DISCONNECTED")
+    log.wait(0.1).app("E/VoiceActivity: peer connection dropped, session over")
+    log.write_android(path)
     return log
 
 
@@ -805,6 +859,7 @@ BUILDERS: dict[str, Callable[[Path], Log]] = {
     "dialect_ga_client_beta_server.json": dialect_ga_client_beta_server_array,
     "mic_stuck_webrtc.jsonl": mic_stuck_webrtc_ours,
     "mic_stuck_webrtc_console.log": mic_stuck_webrtc_console,
+    "mic_stuck_android_webrtc.log": mic_stuck_android_webrtc,
     "short_segments_ga_bare.jsonl": short_segments_ga_bare,
     "transcription_off_beta.log": transcription_off_beta_prefixed,
     "transcription_failed_ga.jsonl": transcription_failed_ga_ours,
@@ -833,6 +888,7 @@ EXPECTED: dict[str, set[str]] = {
     "dialect_ga_client_beta_server.json": {"dialect-mismatch"},
     "mic_stuck_webrtc.jsonl": {"mic-not-resumed"},
     "mic_stuck_webrtc_console.log": {"mic-not-resumed"},
+    "mic_stuck_android_webrtc.log": {"invalid-session-param", "mic-not-resumed"},
     "short_segments_ga_bare.jsonl": {"short-speech-segments", "transcription-off-or-empty"},
     "transcription_off_beta.log": {"transcription-off-or-empty"},
     "transcription_failed_ga.jsonl": {"transcription-failed"},
