@@ -29,6 +29,7 @@ from voicechat.doctor.rules.base import (
     response_id,
     since,
 )
+from voicechat.doctor.rules.tool_items import user_message
 from voicechat.eventlog.entry import Entry
 from voicechat.eventlog.run import CANONICAL, Run
 
@@ -46,8 +47,12 @@ _USER_AUDIO = frozenset(
 _ASSISTANT_AUDIO = frozenset(
     {"response.output_audio.delta", "response.output_audio_transcript.delta"}
 )
+#: Client events that show someone at the app. Not ``response.create`` (apps send it on their
+#: own: after a tool result, a greeting, a timer), nor items other than a user's message (a
+#: tool's output, history replayed): a tool turn after playback is the app at work, not a user
+#: trying to talk (:meth:`MicNotResumed._is_presence`).
 _PRESENCE_OUT = frozenset(
-    {"conversation.item.create", "response.create", "session.update", "input_audio_buffer.commit",
+    {"conversation.item.create", "session.update", "input_audio_buffer.commit",
      "input_audio_buffer.clear"}
 )
 
@@ -157,6 +162,8 @@ class MicNotResumed(Rule):
             # ends with Stop = commit + response.cancel + output_audio_buffer.clear right
             # after the last reply: no sign the session stayed open.
             return False
+        if entry.dir == "out" and entry.type == "conversation.item.create":
+            return user_message(entry)
         if entry.dir == "out" and entry.type in _PRESENCE_OUT:
             return True
         return entry.type in ("local.key", "input_audio_buffer.timeout_triggered")
