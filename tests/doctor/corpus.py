@@ -1146,6 +1146,44 @@ def clean_tool_turn_ga_ours(path: Path) -> Log:
     return log
 
 
+def tool_turns_proxy_ours(path: Path) -> Log:
+    """What ``voicechat proxy --record`` writes for a WebSocket app (our format): the app
+    delivers a tool's result without response.create (F1), then, when the user asks again, a
+    hosted MCP tool's approval request goes unanswered."""
+    log = Log("ga")
+    log.connect()
+    mcp = {"type": "mcp", "server_label": "crm", "server_url": "https://crm.example.com/mcp",
+           "require_approval": "always"}
+    _with_tools(log, WEATHER_TOOL, mcp)
+    log.wait(1.0).user_speech("item_U1", 1000, 2600, appends=4,
+                              transcript="Weather in Lisbon, then my open tickets.")
+    log.response_created("resp_1")
+    call = log.call("resp_1", "item_C1", "call_Lx0qB3nY7TzK2mWe", "get_weather",
+                    '{"city":"Lisbon"}', previous="item_U1")
+    log.response_done("resp_1", [call])
+    log.wait(0.5)
+    log.tool_output("call_Lx0qB3nY7TzK2mWe", '{"temp_c":21}', "item_O1", previous="item_C1")
+    for _ in range(80):  # 8 s of the user waiting: the mic sends silence
+        log.client("input_audio_buffer.append", audio=AUDIO_CHUNK)
+        log.wait(0.098)
+    log.user_speech("item_U2", 12500, 13600, previous="item_O1", appends=4,
+                    transcript="Hello? And my tickets?")
+    log.response_created("resp_2")
+    request = {"id": "mcpr_9aKd2Q", "type": "mcp_approval_request", "server_label": "crm",
+               "name": "list_tickets", "arguments": '{"status":"open"}'}
+    log.server("response.output_item.added", response_id="resp_2", output_index=0,
+               item=request)
+    log.server("conversation.item.added", previous_item_id="item_U2", item=request)
+    log.server("response.output_item.done", response_id="resp_2", output_index=0, item=request)
+    log.server("conversation.item.done", previous_item_id="item_U2", item=request)
+    log.response_done("resp_2", [request])
+    for _ in range(120):  # 12 s more: nothing answers the request
+        log.client("input_audio_buffer.append", audio=AUDIO_CHUNK)
+        log.wait(0.098)
+    log.write_ours(path)
+    return log
+
+
 BUILDERS: dict[str, Callable[[Path], Log]] = {
     "clean_ga_websocket.jsonl": clean_ga_ws_ours,
     "clean_beta_websocket_bare.jsonl": clean_beta_ws_bare,
@@ -1180,6 +1218,7 @@ BUILDERS: dict[str, Callable[[Path], Log]] = {
     "mcp_approval_unanswered_ga.json": mcp_approval_unanswered_ga_array,
     "concurrent_tool_turn_beta.log": concurrent_tool_turn_beta_prefixed,
     "clean_tool_turn_ga_webrtc.jsonl": clean_tool_turn_ga_ours,
+    "tool_turns_proxy_recording.jsonl": tool_turns_proxy_ours,
 }
 
 EXPECTED: dict[str, set[str]] = {
@@ -1217,6 +1256,8 @@ EXPECTED: dict[str, set[str]] = {
     "mcp_approval_unanswered_ga.json": {"mcp-approval-unanswered"},
     "concurrent_tool_turn_beta.log": {"concurrent-response"},
     "clean_tool_turn_ga_webrtc.jsonl": set(),
+    "tool_turns_proxy_recording.jsonl": {"tool-output-without-response",
+                                         "mcp-approval-unanswered"},
 }
 
 

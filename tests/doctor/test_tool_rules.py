@@ -9,8 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from tests.doctor.corpus import LOGS
 from tests.doctor.test_rules import GA_SESSION, rules_for, speech
-from voicechat.doctor import diagnose
+from voicechat.doctor import diagnose, read_entries
+from voicechat.doctor.live import LiveDoctor
 
 Row = tuple[float, str, dict[str, Any]]
 
@@ -276,3 +280,31 @@ def test_replies_asked_for_after_response_done_or_out_of_band_are_fine(tmp_path:
     side = [*rows, *output(3.25, "call_A"), *create(3.26, conversation="none"), done,
             *create(3.4)]
     assert rules_for(tmp_path, side) == set()
+
+
+# --- live: each shows on the event that completes it ------------------------------------------
+
+
+@pytest.mark.parametrize(("log", "rule", "event"), [
+    ("stale_tool_response_ga_console.log", "stale-tool-response", "response.create"),
+    ("tool_output_unknown_call_ga.json", "tool-output-unknown-call", "conversation.item.create"),
+    ("concurrent_tool_turn_beta.log", "concurrent-response", "response.create"),
+    ("tool_output_silent_ga_logcat.txt", "tool-output-without-response",
+     "input_audio_buffer.speech_started"),
+])
+def test_live_tool_problems_show_when_their_pattern_completes(log: str, rule: str,
+                                                              event: str) -> None:
+    """In ``proxy``/``watch`` these show the moment they are certain, not when the session
+    ends (the never-answered rules are the ones only the end can tell)."""
+    live = LiveDoctor()
+    entries = list(read_entries(LOGS / log))
+    for position, entry in enumerate(entries):
+        found = [o for o in live.feed(entry.t, entry.dir, entry.event, entry.ts)
+                 if o.rule == rule]
+        if found:
+            assert entry.type == event and found[0].count == 1
+            assert position < len(entries) - 1
+            break
+    else:
+        raise AssertionError(f"{rule} never showed live")
+    assert all(o.rule != rule for o in live.finish())
