@@ -308,3 +308,16 @@ def test_live_tool_problems_show_when_their_pattern_completes(log: str, rule: st
     else:
         raise AssertionError(f"{rule} never showed live")
     assert all(o.rule != rule for o in live.finish())
+
+
+def test_an_unknown_call_id_proves_nothing_once_calls_were_forgotten(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rule keeps a bounded number of call ids (a 100 MB log may hold thousands); past
+    that an id it does not know may be one it forgot, so it stops judging."""
+    from voicechat.doctor.rules import tool_calls
+
+    rows = created(0.0) + call_response(1.0, "r1", "call_A") + call_response(2.0, "r2", "call_B")
+    rows += call_response(3.0, "r3", "call_C") + output(4.0, "call_A") + output(4.1, "call_X")
+    assert "tool-output-unknown-call" in rules_for(tmp_path, rows)  # call_X, never made
+    monkeypatch.setattr(tool_calls, "KNOWN_CALLS", 2)
+    assert "tool-output-unknown-call" not in rules_for(tmp_path, rows)

@@ -33,6 +33,9 @@ from voicechat.eventlog.entry import Entry
 #: "string too long. Expected a string with maximum length 32"). [unverified: taken as a hint
 #: in evidence only, never as a reason to report]
 CALL_ID_MAX = 32
+#: Call ids :class:`ToolOutputUnknownCall` remembers per session (~40 bytes each); past that it
+#: stops judging rather than call a forgotten call unknown.
+KNOWN_CALLS = 8192
 
 
 @dataclass(slots=True)
@@ -143,6 +146,7 @@ class ToolOutputUnknownCall(Rule):
     def __init__(self) -> None:
         super().__init__()
         self.started = False  # the log showed this session's start
+        self.forgot = False  # more calls than KNOWN_CALLS: an unknown id proves nothing
         self.known: dict[str, None] = {}  # call ids, newest last (bounded)
         self.items: dict[str, str] = {}  # a call's item id → its call id
         self.last_call: str | None = None
@@ -152,12 +156,13 @@ class ToolOutputUnknownCall(Rule):
         if entry.dir == "in":
             if entry.type == "session.created":
                 self.started = True
+                self.forgot = False
                 self.known.clear()
                 self.items.clear()
                 return
             for item in calls_of(entry):
                 call_id = item["call_id"]
-                remember(self.known, call_id, None)
+                self.forgot |= remember(self.known, call_id, None, KNOWN_CALLS)
                 self.last_call = call_id
                 item_id = item.get("id") or item.get("item_id")
                 if isinstance(item_id, str):
@@ -167,10 +172,11 @@ class ToolOutputUnknownCall(Rule):
         if item is None:
             return
         if item.get("type") == "function_call" and isinstance(item.get("call_id"), str):
-            remember(self.known, item["call_id"], None)  # a call the client itself adds
+            # a call the client itself adds (history replayed into a new session)
+            self.forgot |= remember(self.known, item["call_id"], None, KNOWN_CALLS)
             return
         output = output_of(entry)
-        if output is None or not self.started:
+        if output is None or not self.started or self.forgot:
             return
         call_id = output["call_id"]
         if call_id in self.known:

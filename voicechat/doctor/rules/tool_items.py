@@ -103,9 +103,11 @@ def call_name(item: dict[str, Any]) -> str:
     return f"{name if isinstance(name, str) else '?'} ({item.get('call_id')})"
 
 
-def remember(store: dict[str, Any], key: str, value: Any) -> None:
-    """``store[key] = value``, forgetting the oldest once :data:`KEEP` are kept (dicts keep
-    insertion order)."""
+def remember(store: dict[str, Any], key: str, value: Any, keep: int = KEEP) -> bool:
+    """``store[key] = value``, forgetting the oldest once ``keep`` are kept (dicts keep
+    insertion order); whether one was forgotten."""
     store[key] = value
-    if len(store) > KEEP:
+    if len(store) > keep:
         del store[next(iter(store))]
+        return True
+    return False

@@ -171,9 +171,10 @@ class StaleToolResponse(Rule):
 
     def __init__(self) -> None:
         super().__init__()
-        #: call_id → (its response.done, the reason, "name (call_id)")
-        self.cancelled: dict[str, tuple[Entry, str, str]] = {}
-        self.stale: tuple[Entry, str, Entry, str] | None = None  # output, label, done, reason
+        #: call_id → ("resp_x was cancelled (reason) at t=…", the reason, "name (call_id)"):
+        #: text, not the response.done itself, so a long session keeps little
+        self.cancelled: dict[str, tuple[str, str, str]] = {}
+        self.stale: tuple[Entry, str, str, str] | None = None  # output, label, why, reason
         self.reasons: set[str] = set()
 
     def feed(self, entry: Entry, ctx: Context) -> None:
@@ -181,8 +182,9 @@ class StaleToolResponse(Rule):
         if entry.dir == "in":
             if kind == "response.done":
                 reason, calls = cancelled_calls(entry)
+                why = f"{response_id(entry)} was cancelled ({reason}) at {entry.where()}"
                 for item in calls:
-                    remember(self.cancelled, item["call_id"], (entry, reason or "?",
+                    remember(self.cancelled, item["call_id"], (why, reason or "?",
                                                                call_name(item)))
             elif (kind == "response.created" and not out_of_band(entry)) or kind in USER_TURN:
                 self.stale = None
@@ -190,16 +192,14 @@ class StaleToolResponse(Rule):
         if kind == "response.create":
             stale = self.stale
             if stale is not None and in_conversation(entry):
-                output, label, done, reason = stale
+                output, label, why, reason = stale
                 self.stale = None
                 self.reasons.add(reason)
                 gap = since(output, entry)
                 after = f"{ms(gap)} " if gap is not None else ""
                 self.add(entry, f"response.create {after}after the function_call_output for "
-                                f"{label} ({output.where()}), whose response "
-                                f"{response_id(done)} was cancelled ({reason}) at "
-                                f"{done.where()}: the user had cut in, and the new response "
-                                "talks over them")
+                                f"{label} ({output.where()}), whose response {why}: the user "
+                                "had cut in, and the new response talks over them")
             return
         if kind == "conversation.item.create":
             output = output_of(entry)
@@ -209,8 +209,8 @@ class StaleToolResponse(Rule):
                 return
             found = self.cancelled.get(output["call_id"])
             if found is not None:
-                done, reason, label = found
-                self.stale = (entry, label, done, reason)
+                why, reason, label = found
+                self.stale = (entry, label, why, reason)
 
     def fix(self, ctx: Context) -> str:
         return ("When a barge-in cancels a response (response.done status cancelled, reason "
