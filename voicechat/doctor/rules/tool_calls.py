@@ -168,12 +168,12 @@ class ToolOutputUnknownCall(Rule):
                 if isinstance(item_id, str):
                     remember(self.items, item_id, call_id)
             return
-        item = created_item(entry)
-        if item is None:
+        created = created_item(entry)
+        if created is None:
             return
-        if item.get("type") == "function_call" and isinstance(item.get("call_id"), str):
+        if created.get("type") == "function_call" and isinstance(created.get("call_id"), str):
             # a call the client itself adds (history replayed into a new session)
-            self.forgot |= remember(self.known, item["call_id"], None, KNOWN_CALLS)
+            self.forgot |= remember(self.known, created["call_id"], None, KNOWN_CALLS)
             return
         output = output_of(entry)
         if output is None or not self.started or self.forgot:

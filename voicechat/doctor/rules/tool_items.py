@@ -86,7 +86,7 @@ def user_turn(entry: Entry) -> bool:
 def in_conversation(entry: Entry) -> bool:
     """A client ``response.create`` for the conversation (not an out-of-band one,
     ``response.conversation: "none"``, which may run beside the active response)."""
-    return dig(entry.canonical, "response", "conversation") != "none"
+    return bool(dig(entry.canonical, "response", "conversation") != "none")
 
 
 def out_of_band(entry: Entry) -> bool:

@@ -202,12 +202,12 @@ class StaleToolResponse(Rule):
                                 "had cut in, and the new response talks over them")
             return
         if kind == "conversation.item.create":
-            output = output_of(entry)
-            if output is None:
+            sent = output_of(entry)
+            if sent is None:
                 if user_turn(entry):
                     self.stale = None
                 return
-            found = self.cancelled.get(output["call_id"])
+            found = self.cancelled.get(sent["call_id"])
             if found is not None:
                 why, reason, label = found
                 self.stale = (entry, label, why, reason)
