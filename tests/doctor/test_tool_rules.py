@@ -187,6 +187,32 @@ def test_an_output_for_a_call_the_session_never_had(tmp_path: Path) -> None:
     assert "tool-output-unknown-call" in rules_for(tmp_path, reconnect)
 
 
+def refusal(t: float, call_id: str) -> Row:
+    """What the local server answers an output for no call (the real wording is unknown)."""
+    return (t, "in", {"type": "error", "error": {
+        "type": "invalid_request_error", "code": None, "param": "item.call_id",
+        "message": f"No tool call found for function call output with call_id '{call_id}'. "
+                   "The function_call_output must answer a function_call item in this "
+                   "conversation.", "event_id": "evt_out"}})
+
+
+def test_the_servers_refusal_shows_an_unknown_call_even_mid_session(tmp_path: Path) -> None:
+    mid = [r for r in turn() if r[2]["type"] != "session.created"]
+    sent = output(4.0, "call_older")[0]
+    sent[2]["event_id"] = "evt_out"
+    assert rules_for(tmp_path, [*mid, sent, refusal(4.1, "call_older")]) == {
+        "tool-output-unknown-call"}
+    # a whole session: found at the output, and the refusal is the same occurrence
+    whole = [*turn(), sent, refusal(4.1, "call_older"), *create(4.2), *spoken(4.3, "r2")]
+    findings = {f.rule: f for f in diagnose_rows(tmp_path, whole)}
+    assert findings["tool-output-unknown-call"].count == 1
+
+
+def diagnose_rows(tmp_path: Path, rows: list[Row]) -> list[Any]:
+    rules_for(tmp_path, rows)
+    return diagnose(tmp_path / "log.jsonl").findings
+
+
 def test_outputs_the_log_cannot_judge_or_that_name_a_known_call(tmp_path: Path) -> None:
     # the log starts mid-session: the call may be from before it began
     mid = [r for r in turn() if r[2]["type"] != "session.created"]

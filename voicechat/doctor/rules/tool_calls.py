@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from voicechat.doctor.context import Context, dig
-from voicechat.doctor.rules.base import Rule, response_id
+from voicechat.doctor.rules.base import ERRORS, Rule, error_of, response_id
 from voicechat.doctor.rules.tool_items import (
     ITEM_EVENTS,
     USER_TURN,
@@ -136,12 +136,17 @@ class ToolOutputUnknownCall(Rule):
     judged only after the log showed the session start (``session.created``); a new
     ``session.created`` (a reconnect) starts an empty conversation, so the calls known are
     forgotten there. Calls are known from every server event that names one and from
-    ``function_call`` items the client creates itself (history replayed into a new session)."""
+    ``function_call`` items the client creates itself (history replayed into a new session).
+
+    The server's refusal proves it in any log, mid-session too. [unverified] The real wording
+    is not publicly recorded; taken: an ``error`` whose message says "No tool call found" (the
+    Responses API's text for the same mistake, which the local server sends too), counted once
+    with the output it answers."""
 
     id = "tool-output-unknown-call"
     title = "A function_call_output named a call_id the conversation never had"
     feeds_on = frozenset({"session.created", "response.function_call_arguments.done",
-                          "response.done", "conversation.item.create"}) | ITEM_EVENTS
+                          "response.done", "conversation.item.create"}) | ITEM_EVENTS | ERRORS
 
     def __init__(self) -> None:
         super().__init__()
@@ -151,8 +156,12 @@ class ToolOutputUnknownCall(Rule):
         self.items: dict[str, str] = {}  # a call's item id → its call id
         self.last_call: str | None = None
         self.sent_item_id: tuple[str, str] | None = None  # (item id sent, its call id)
+        self.reported: set[int] = set()  # outputs reported (their entries' index), bounded
 
     def feed(self, entry: Entry, ctx: Context) -> None:
+        if entry.type == "error":
+            self._refused(entry, ctx)
+            return
         if entry.dir == "in":
             if entry.type == "session.created":
                 self.started = True
@@ -190,7 +199,27 @@ class ToolOutputUnknownCall(Rule):
             detail += f" (the latest call is {self.last_call})"
         if len(call_id) > CALL_ID_MAX:
             detail += f"; it is also {len(call_id)} characters (calls ids are at most 32)"
+        self._count(entry)
         self.add(entry, detail)
+
+    def _count(self, output: Entry) -> None:
+        self.reported.add(output.index)
+        if len(self.reported) > 64:
+            self.reported.discard(min(self.reported))
+
+    def _refused(self, entry: Entry, ctx: Context) -> None:
+        """The server refused an output for naming no call."""
+        error = error_of(entry)
+        message = str((error or {}).get("message") or "")
+        if "no tool call found" not in message.lower():
+            return
+        sent = ctx.client_event_for(entry, "conversation.item.create")
+        if sent is not None and sent.index in self.reported:
+            return  # the output already reported
+        if sent is not None:
+            self._count(sent)
+        where = f" (the output at {sent.where()})" if sent is not None else ""
+        self.add(entry, f'the server refused a function_call_output{where}: "{message}"')
 
     def fix(self, ctx: Context) -> str:
         text = ("Send a function_call_output only for a call of this session, with the call's "
