@@ -39,6 +39,8 @@ class Log:
         self.webrtc = webrtc
         self.t = 0.0
         self.records: list[tuple[float, str, Event]] = []
+        #: The app's own lines (no event), for the writers that interleave them.
+        self.app_lines: list[tuple[float, str]] = []
         self._server_n = 0
         self._client_n = 0
 
@@ -68,6 +70,11 @@ class Log:
         event = {"type": kind, **fields}
         self.records.append((self.t, "local", event))
         return event
+
+    def app(self, line: str) -> Log:
+        """One line of the app's own logging (``Tag: message``) at the current time."""
+        self.app_lines.append((self.t, line))
+        return self
 
     def error(self, code: str | None, message: str, param: str | None = None,
               answers: Event | None = None, kind: str = "invalid_request_error") -> Event:
@@ -232,6 +239,93 @@ class Log:
             self.server("output_audio_buffer.stopped", response_id=rid)
         return self
 
+    # --- tool turns (realtime-tools.md §2, §3, §5) -----------------------------------------
+
+    def response_created(self, rid: str) -> Log:
+        self.server("response.created", response={
+            "id": rid, "object": "realtime.response", "status": "in_progress",
+            "status_details": None, "output": [], "conversation_id": "conv_1", "usage": None,
+            "metadata": None})
+        return self
+
+    def item_events(self, item: Event, previous: str | None, done: bool) -> None:
+        """``conversation.item.added`` (+ ``.done`` in GA; beta: ``.created`` once)."""
+        if self.dialect == "beta":
+            if not done:
+                self.server("conversation.item.added", previous_item_id=previous,
+                            item={**item, "object": "realtime.item"})
+        else:
+            self.server("conversation.item.done" if done else "conversation.item.added",
+                        previous_item_id=previous, item=item)
+
+    def call(self, rid: str, item: str, call_id: str, name: str, arguments: str,
+             index: int = 0, previous: str | None = None, complete: bool = True) -> Event:
+        """One function call streamed in response ``rid`` (§2.1); the finished item."""
+        call = {"id": item, "type": "function_call", "status": "in_progress", "name": name,
+                "call_id": call_id, "arguments": ""}
+        self.server("response.output_item.added", response_id=rid, output_index=index,
+                    item=call)
+        self.item_events(call, previous, done=False)
+        half = len(arguments) // 2
+        for part in (arguments[:half], arguments[half:]):
+            self.server("response.function_call_arguments.delta", response_id=rid,
+                        item_id=item, output_index=index, call_id=call_id, delta=part)
+            self.wait(0.03)
+        self.server("response.function_call_arguments.done", response_id=rid, item_id=item,
+                    output_index=index, call_id=call_id, name=name, arguments=arguments)
+        finished = {**call, "status": "completed" if complete else "incomplete",
+                    "arguments": arguments}
+        if complete:
+            self.server("response.output_item.done", response_id=rid, output_index=index,
+                        item=finished)
+            self.item_events(finished, previous, done=True)
+        return finished
+
+    def spoken(self, rid: str, item: str, text: str, previous: str | None = None) -> Event:
+        """A spoken preamble as output 0 of response ``rid`` (audio deltas on WebSocket)."""
+        message = {"id": item, "type": "message", "status": "in_progress",
+                   "role": "assistant", "content": []}
+        self.server("response.output_item.added", response_id=rid, output_index=0,
+                    item=message)
+        self.item_events(message, previous, done=False)
+        if self.webrtc:
+            self.server("output_audio_buffer.started", response_id=rid)
+        for word in text.split(" "):
+            self.server("response.output_audio_transcript.delta", response_id=rid,
+                        item_id=item, output_index=0, content_index=0, delta=word + " ")
+            if not self.webrtc:
+                self.server("response.output_audio.delta", response_id=rid, item_id=item,
+                            output_index=0, content_index=0, delta=AUDIO_CHUNK)
+            self.wait(0.05)
+        part = "audio" if self.dialect == "beta" else "output_audio"
+        finished = {**message, "status": "completed",
+                    "content": [{"type": part, "transcript": text}]}
+        self.server("response.output_item.done", response_id=rid, output_index=0,
+                    item=finished)
+        self.item_events(finished, previous, done=True)
+        return finished
+
+    def response_done(self, rid: str, output: list[Event], status: str = "completed",
+                      reason: str | None = None) -> Log:
+        self.server("response.done", response={
+            "id": rid, "object": "realtime.response", "status": status,
+            "status_details": {"type": status, "reason": reason} if reason else None,
+            "output": output, "conversation_id": "conv_1",
+            "usage": {"total_tokens": 160, "input_tokens": 120, "output_tokens": 40}})
+        return self
+
+    def tool_output(self, call_id: str, output: str, item: str,
+                    previous: str | None = None) -> Event:
+        """The client answers a call (§3 step 1) and the server takes it (step 2)."""
+        sent = self.client("conversation.item.create", previous_item_id=previous, item={
+            "type": "function_call_output", "call_id": call_id, "output": output})
+        self.wait(0.06)
+        taken = {"id": item, "type": "function_call_output", "call_id": call_id,
+                 "output": output, "status": "completed"}
+        self.item_events(taken, previous, done=False)
+        self.item_events(taken, previous, done=True)
+        return sent
+
     # --- writers --------------------------------------------------------------------------
 
     def write_ours(self, path: Path, torn: bool = False) -> None:
@@ -275,6 +369,21 @@ class Log:
             else:
                 out.append(f"[{stamp}] realtime.js:88 {verb} {json.dumps(event)}")
         out.append("realtime.js:120 peer connection closed")
+        path.write_text("\n".join(out) + "\n")
+
+    def write_android(self, path: Path) -> None:
+        """An Android WebRTC app's log: ``[date time] L/Tag: message``, the data channel's
+        events inline, the app's own lines (:meth:`app`) between them at their times."""
+        rows: list[tuple[float, int, str]] = []
+        for n, (t, direction, event) in enumerate(self.records):
+            verb = "onMessage" if direction == "in" else "send"
+            rows.append((t, n, f"D/RealtimeDataChannel: {verb}: {json.dumps(event)}"))
+        rows += [(t, len(self.records) + n, line) for n, (t, line) in enumerate(self.app_lines)]
+        out = []
+        for t, _, line in sorted(rows):
+            ts = START + timedelta(seconds=t)
+            stamp = ts.strftime("%Y-%m-%d %H:%M:%S.") + f"{ts.microsecond // 1000:03d}"
+            out.append(f"[{stamp}] {line}")
         path.write_text("\n".join(out) + "\n")
 
     def write_prefixed(self, path: Path) -> None:
@@ -499,6 +608,38 @@ def mic_stuck_webrtc_console(path: Path) -> Log:
     log.client("response.create")
     log.response("resp_3", "item_A3", "Yes, I can read you.", previous="item_T3")
     log.write_console(path, pretty_every=7)
+    return log
+
+
+def mic_stuck_android_webrtc(path: Path) -> Log:
+    """The seed's own case: an Android WebRTC app mutes its mic at output_audio_buffer.started
+    and waits for .cleared; .stopped arrives, and the app logs on for 50 s (no user audio
+    reaches the server) until the peer connection drops. Its last *event* is the .stopped: only
+    the app's own timestamped lines show the session stayed open."""
+    log = Log("ga", webrtc=True)
+    log.app("I/VoiceActivity: onCreate, connecting")
+    log.wait(0.3).app("I/PeerConnection: onIceConnectionChange CONNECTED")
+    log.server("session.created", session=log.session_object(None))
+    bad = log.client("session.update", session={
+        "type": "realtime", "audio": {"output": {"voice": "marin", "speed": 2.0}}})
+    log.error("decimal_above_max_value", "Invalid 'session.audio.output.speed': decimal above "
+              "maximum value. Expected a value <= 1.5, but got 2.0 instead.",
+              "session.audio.output.speed", answers=bad)
+    log.wait(1.0).user_speech("item_U1", 1300, 2900, transcript="What's on my calendar?")
+    log.response_start("resp_1", "item_A1", previous="item_U1")
+    log.app("I/MicController: assistant speaking: mic muted until output_audio_buffer.cleared")
+    for word in ["You", "have", "a", "dentist", "appointment", "at", "three."]:
+        log.server("response.output_audio_transcript.delta", response_id="resp_1",
+                   item_id="item_A1", output_index=0, content_index=0, delta=word + " ")
+        log.wait(0.05)
+    log.response_end("resp_1", "item_A1", "You have a dentist appointment at three.",
+                     playback_s=2.4)
+    log.app("D/MicController: output_audio_buffer.stopped: no handler, mic stays muted")
+    for _ in range(10):  # the app idles, logging, with the mic muted
+        log.wait(5.0).app("D/AudioRecord: mic muted, 0 frames sent")
+    log.wait(0.4).app("W/PeerConnection: onIceConnectionChange DISCONNECTED")
+    log.wait(0.1).app("E/VoiceActivity: peer connection dropped, session over")
+    log.write_android(path)
     return log
 
 
@@ -792,6 +933,256 @@ def server_silent_ws_ours(path: Path) -> Log:
     log.write_ours(path)
     return log
 
+WEATHER_TOOL = {"type": "function", "name": "get_weather",
+                "description": "The current weather in a city. Say you are checking first.",
+                "parameters": {"type": "object", "properties": {"city": {"type": "string"}},
+                               "required": ["city"]}}
+
+
+def _with_tools(log: Log, *tools: Event) -> None:
+    body: Event = {"tools": list(tools), "tool_choice": "auto"}
+    if log.dialect == "ga":
+        body = {"type": "realtime", **body}
+    log.client("session.update", session=body)
+    log.wait(0.08)
+    session = log.session_object()
+    session["tools"] = list(tools)
+    log.server("session.updated", session=session)
+
+
+def tool_output_silent_ga_logcat(path: Path) -> Log:
+    """F1: the app sends the tool's result and never asks for the reply; the assistant stays
+    silent until the user, 14 s later, asks whether anyone is there."""
+    log = Log("ga")
+    log.connect()
+    _with_tools(log, WEATHER_TOOL)
+    log.wait(1.0).user_speech("item_U1", 1200, 2900, transcript="What's the weather in Paris?")
+    log.response_created("resp_1")
+    call = log.call("resp_1", "item_C1", "call_kmnUtkOoDYWLgJHP", "get_weather",
+                    '{"city":"Paris"}', previous="item_U1")
+    log.response_done("resp_1", [call])
+    log.wait(0.4)  # the app runs the tool
+    log.tool_output("call_kmnUtkOoDYWLgJHP", '{"temp_c":18,"sky":"cloudy"}', "item_O1",
+                    previous="item_C1")
+    log.wait(14.0)
+    log.user_speech("item_U2", 17500, 18600, previous="item_O1", transcript="Hello? Are you there?")
+    log.response("resp_2", "item_A2", "Yes! It is 18 degrees and cloudy in Paris.",
+                 previous="item_U2")
+    log.write_logcat(path)
+    return log
+
+
+def tool_call_unanswered_beta_bare(path: Path) -> Log:
+    """F7: a spoken preamble and a call in one response; the app never answers the call and
+    sends a bare response.create (new instructions) instead, as the realtime console did."""
+    log = Log("beta")
+    log.connect(transcription="whisper-1")
+    transfer = {"type": "function", "name": "transfer_call", "description": "Transfer the caller.",
+                "parameters": {"type": "object",
+                               "properties": {"department": {"type": "string"}}}}
+    _with_tools(log, transfer)
+    log.wait(1.0).user_speech("item_U1", 1000, 2600, transcript="Put me through to billing.")
+    log.response_created("resp_1")
+    said = log.spoken("resp_1", "item_A1", "Sure, transferring you now.", previous="item_U1")
+    call = log.call("resp_1", "item_C1", "call_sHlR7iaFwQ2YQOqm", "transfer_call",
+                    '{"department":"billing"}', index=1, previous="item_A1")
+    log.response_done("resp_1", [said, call])
+    log.wait(0.5)
+    log.client("response.create", response={"instructions": "Tell the caller they are now "
+                                                            "connected to billing."})
+    log.response("resp_2", "item_A2", "You are now connected to billing.", previous="item_C1")
+    log.write_bare(path)
+    return log
+
+
+def tool_output_unknown_call_ga_array(path: Path) -> Log:
+    """The app answers with the call's item id instead of its call id: the output names no
+    call, and the real call is never answered while the conversation goes on."""
+    log = Log("ga")
+    log.connect()
+    _with_tools(log, WEATHER_TOOL)
+    log.wait(1.0).user_speech("item_U1", 1000, 2500, transcript="Is it raining in Oslo?")
+    log.response_created("resp_1")
+    call = log.call("resp_1", "item_C1", "call_Q9eysr6LstYMEx6z", "get_weather",
+                    '{"city":"Oslo"}', previous="item_U1")
+    log.response_done("resp_1", [call])
+    log.wait(0.3)
+    log.client("conversation.item.create", item={
+        "type": "function_call_output", "call_id": "item_C1", "output": '{"rain":true}'})
+    log.client("response.create")
+    log.response("resp_2", "item_A2", "I could not get the weather for Oslo, sorry.",
+                 previous="item_C1")
+    log.write_array(path)
+    return log
+
+
+def stale_tool_response_ga_console(path: Path) -> Log:
+    """F6: the user cuts in while the assistant announces a lookup; the response (and its
+    call) is cancelled, yet the app delivers the result with response.create while the user
+    is still talking, and the new answer talks over them."""
+    log = Log("ga", webrtc=True)
+    log.connect()
+    news = {"type": "function", "name": "get_headlines", "description": "Today's headlines.",
+            "parameters": {"type": "object", "properties": {}}}
+    _with_tools(log, news)
+    log.wait(1.0).user_speech("item_U1", 1000, 2400, transcript="What's in the news?")
+    log.response_created("resp_1")
+    said = log.spoken("resp_1", "item_A1", "Let me look up today's headlines for you, one "
+                      "moment.", previous="item_U1")
+    call = log.call("resp_1", "item_C1", "call_7f2KqLm0ZpXa9Vb1", "get_headlines", "{}",
+                    index=1, previous="item_A1", complete=False)
+    log.wait(2.6)
+    log.server("input_audio_buffer.speech_started", audio_start_ms=6100, item_id="item_U2")
+    log.server("output_audio_buffer.cleared", response_id="resp_1")
+    log.server("conversation.item.truncated", item_id="item_A1", content_index=0,
+               audio_end_ms=3000)
+    log.response_done("resp_1", [said, call], status="cancelled", reason="turn_detected")
+    log.wait(0.3)  # the app ran the tool on function_call_arguments.done anyway
+    log.tool_output("call_7f2KqLm0ZpXa9Vb1", '{"headlines":["Rates unchanged"]}', "item_O1",
+                    previous="item_C1")
+    log.client("response.create")
+    log.response_created("resp_2")
+    log.wait(0.8)
+    log.server("input_audio_buffer.speech_stopped", audio_end_ms=8000, item_id="item_U2")
+    log.commit_events("item_U2", "item_O1")
+    log.server("conversation.item.input_audio_transcription.completed", item_id="item_U2",
+               content_index=0, transcript="No wait, the weather instead.",
+               usage={"type": "duration", "seconds": 2})
+    said2 = log.spoken("resp_2", "item_A2", "Here are today's headlines: rates are unchanged.",
+                       previous="item_O1")
+    log.response_done("resp_2", [said2])
+    log.wait(2.0).server("output_audio_buffer.stopped", response_id="resp_2")
+    log.write_console(path)
+    return log
+
+
+def mcp_approval_unanswered_ga_array(path: Path) -> Log:
+    """GA hosted MCP: the server asks for approval of a calendar call; the app has no handler
+    for mcp_approval_request, and the user has to ask again."""
+    log = Log("ga")
+    log.connect()
+    mcp = {"type": "mcp", "server_label": "calendar", "server_url": "https://mcp.example.com/mcp",
+           "allowed_tools": ["list_events"], "require_approval": "always"}
+    _with_tools(log, mcp)
+    log.server("mcp_list_tools.in_progress", item_id="item_L1")
+    tools = {"id": "item_L1", "type": "mcp_list_tools", "server_label": "calendar",
+             "tools": [{"name": "list_events", "description": "Events of a day.",
+                        "input_schema": {"type": "object",
+                                         "properties": {"day": {"type": "string"}}}}]}
+    log.server("conversation.item.added", previous_item_id=None, item=tools)
+    log.server("mcp_list_tools.completed", item_id="item_L1")
+    log.server("conversation.item.done", previous_item_id=None, item=tools)
+    log.wait(1.0).user_speech("item_U1", 1500, 3000, transcript="What's on my calendar today?")
+    log.response_created("resp_1")
+    request = {"id": "mcpr_4Hq2bX", "type": "mcp_approval_request", "server_label": "calendar",
+               "name": "list_events", "arguments": '{"day":"today"}'}
+    log.server("response.output_item.added", response_id="resp_1", output_index=0,
+               item=request)
+    log.server("conversation.item.added", previous_item_id="item_U1", item=request)
+    log.server("response.output_item.done", response_id="resp_1", output_index=0, item=request)
+    log.server("conversation.item.done", previous_item_id="item_U1", item=request)
+    log.response_done("resp_1", [request])
+    log.wait(12.0)
+    log.user_speech("item_U2", 16000, 17000, previous="mcpr_4Hq2bX", transcript="Hello?")
+    log.response("resp_2", "item_A2", "I am still waiting to check your calendar.",
+                 previous="item_U2")
+    log.write_array(path)
+    return log
+
+
+def concurrent_tool_turn_beta_prefixed(path: Path) -> Log:
+    """F2: the app runs the tool on function_call_arguments.done and asks for the reply at
+    once, before the calling response's response.done: refused (beta wording, code null), and
+    the follow-up never starts."""
+    log = Log("beta")
+    log.connect(transcription="whisper-1")
+    order = {"type": "function", "name": "lookup_order", "description": "An order's status.",
+             "parameters": {"type": "object", "properties": {"order_id": {"type": "string"}}}}
+    _with_tools(log, order)
+    log.wait(1.0).user_speech("item_U1", 1000, 2800, transcript="Where is order 4417?")
+    log.response_created("resp_1")
+    call = log.call("resp_1", "item_C1", "call_Zr84NwPq3LkT0aYd", "lookup_order",
+                    '{"order_id":"4417"}', previous="item_U1", complete=False)
+    log.tool_output("call_Zr84NwPq3LkT0aYd", '{"status":"shipped"}', "item_O1",
+                    previous="item_C1")
+    create = log.client("response.create")
+    log.error(None, "Conversation already has an active response", answers=create)
+    finished = {**call, "status": "completed"}
+    log.server("response.output_item.done", response_id="resp_1", output_index=0,
+               item=finished)
+    log.response_done("resp_1", [finished])
+    log.wait(1.5)
+    log.write_prefixed(path)
+    return log
+
+
+def clean_tool_turn_ga_ours(path: Path) -> Log:
+    """Tool turns done right: a reconnect seeds the old call and its output (history, no
+    reply wanted); a preamble and a call, the output after response.done, then one
+    response.create; the answer."""
+    log = Log("ga", webrtc=True)
+    log.local("local.transport.state", state="connecting")
+    log.connect()
+    log.local("local.transport.state", state="connected")
+    _with_tools(log, WEATHER_TOOL)
+    log.client("conversation.item.create", item={
+        "type": "function_call", "call_id": "call_seed0000000001", "name": "get_weather",
+        "arguments": '{"city":"Rome"}'})
+    log.client("conversation.item.create", item={
+        "type": "function_call_output", "call_id": "call_seed0000000001",
+        "output": '{"temp_c":24}'})
+    log.wait(1.0).user_speech("item_U1", 1200, 2900, transcript="And in Paris?")
+    log.response_created("resp_1")
+    said = log.spoken("resp_1", "item_A1", "Let me check.", previous="item_U1")
+    call = log.call("resp_1", "item_C1", "call_kmnUtkOoDYWLgJHP", "get_weather",
+                    '{"city":"Paris"}', index=1, previous="item_A1")
+    log.response_done("resp_1", [said, call])
+    log.wait(0.6).server("output_audio_buffer.stopped", response_id="resp_1")
+    log.tool_output("call_kmnUtkOoDYWLgJHP", '{"temp_c":18}', "item_O1", previous="item_C1")
+    log.client("response.create")
+    log.response("resp_2", "item_A2", "It is 18 degrees in Paris.", previous="item_O1")
+    log.local("local.transport.state", state="closed")
+    log.write_ours(path)
+    return log
+
+
+def tool_turns_proxy_ours(path: Path) -> Log:
+    """What ``voicechat proxy --record`` writes for a WebSocket app (our format): the app
+    delivers a tool's result without response.create (F1), then, when the user asks again, a
+    hosted MCP tool's approval request goes unanswered."""
+    log = Log("ga")
+    log.connect()
+    mcp = {"type": "mcp", "server_label": "crm", "server_url": "https://crm.example.com/mcp",
+           "require_approval": "always"}
+    _with_tools(log, WEATHER_TOOL, mcp)
+    log.wait(1.0).user_speech("item_U1", 1000, 2600, appends=4,
+                              transcript="Weather in Lisbon, then my open tickets.")
+    log.response_created("resp_1")
+    call = log.call("resp_1", "item_C1", "call_Lx0qB3nY7TzK2mWe", "get_weather",
+                    '{"city":"Lisbon"}', previous="item_U1")
+    log.response_done("resp_1", [call])
+    log.wait(0.5)
+    log.tool_output("call_Lx0qB3nY7TzK2mWe", '{"temp_c":21}', "item_O1", previous="item_C1")
+    for _ in range(80):  # 8 s of the user waiting: the mic sends silence
+        log.client("input_audio_buffer.append", audio=AUDIO_CHUNK)
+        log.wait(0.098)
+    log.user_speech("item_U2", 12500, 13600, previous="item_O1", appends=4,
+                    transcript="Hello? And my tickets?")
+    log.response_created("resp_2")
+    request = {"id": "mcpr_9aKd2Q", "type": "mcp_approval_request", "server_label": "crm",
+               "name": "list_tickets", "arguments": '{"status":"open"}'}
+    log.server("response.output_item.added", response_id="resp_2", output_index=0,
+               item=request)
+    log.server("conversation.item.added", previous_item_id="item_U2", item=request)
+    log.server("response.output_item.done", response_id="resp_2", output_index=0, item=request)
+    log.server("conversation.item.done", previous_item_id="item_U2", item=request)
+    log.response_done("resp_2", [request])
+    for _ in range(120):  # 12 s more: nothing answers the request
+        log.client("input_audio_buffer.append", audio=AUDIO_CHUNK)
+        log.wait(0.098)
+    log.write_ours(path)
+    return log
+
 
 BUILDERS: dict[str, Callable[[Path], Log]] = {
     "clean_ga_websocket.jsonl": clean_ga_ws_ours,
@@ -805,6 +1196,7 @@ BUILDERS: dict[str, Callable[[Path], Log]] = {
     "dialect_ga_client_beta_server.json": dialect_ga_client_beta_server_array,
     "mic_stuck_webrtc.jsonl": mic_stuck_webrtc_ours,
     "mic_stuck_webrtc_console.log": mic_stuck_webrtc_console,
+    "mic_stuck_android_webrtc.log": mic_stuck_android_webrtc,
     "short_segments_ga_bare.jsonl": short_segments_ga_bare,
     "transcription_off_beta.log": transcription_off_beta_prefixed,
     "transcription_failed_ga.jsonl": transcription_failed_ga_ours,
@@ -819,6 +1211,14 @@ BUILDERS: dict[str, Callable[[Path], Log]] = {
     "several_problems_beta.jsonl": several_problems_beta_ours,
     "server_silent_webrtc.jsonl": server_silent_webrtc_ours,
     "server_silent_websocket.jsonl": server_silent_ws_ours,
+    "tool_output_silent_ga_logcat.txt": tool_output_silent_ga_logcat,
+    "tool_call_unanswered_beta_bare.jsonl": tool_call_unanswered_beta_bare,
+    "tool_output_unknown_call_ga.json": tool_output_unknown_call_ga_array,
+    "stale_tool_response_ga_console.log": stale_tool_response_ga_console,
+    "mcp_approval_unanswered_ga.json": mcp_approval_unanswered_ga_array,
+    "concurrent_tool_turn_beta.log": concurrent_tool_turn_beta_prefixed,
+    "clean_tool_turn_ga_webrtc.jsonl": clean_tool_turn_ga_ours,
+    "tool_turns_proxy_recording.jsonl": tool_turns_proxy_ours,
 }
 
 EXPECTED: dict[str, set[str]] = {
@@ -833,6 +1233,7 @@ EXPECTED: dict[str, set[str]] = {
     "dialect_ga_client_beta_server.json": {"dialect-mismatch"},
     "mic_stuck_webrtc.jsonl": {"mic-not-resumed"},
     "mic_stuck_webrtc_console.log": {"mic-not-resumed"},
+    "mic_stuck_android_webrtc.log": {"invalid-session-param", "mic-not-resumed"},
     "short_segments_ga_bare.jsonl": {"short-speech-segments", "transcription-off-or-empty"},
     "transcription_off_beta.log": {"transcription-off-or-empty"},
     "transcription_failed_ga.jsonl": {"transcription-failed"},
@@ -848,6 +1249,15 @@ EXPECTED: dict[str, set[str]] = {
                                     "commit-too-small"},
     "server_silent_webrtc.jsonl": {"server-silent"},
     "server_silent_websocket.jsonl": {"server-silent"},
+    "tool_output_silent_ga_logcat.txt": {"tool-output-without-response"},
+    "tool_call_unanswered_beta_bare.jsonl": {"tool-call-unanswered"},
+    "tool_output_unknown_call_ga.json": {"tool-output-unknown-call", "tool-call-unanswered"},
+    "stale_tool_response_ga_console.log": {"stale-tool-response"},
+    "mcp_approval_unanswered_ga.json": {"mcp-approval-unanswered"},
+    "concurrent_tool_turn_beta.log": {"concurrent-response"},
+    "clean_tool_turn_ga_webrtc.jsonl": set(),
+    "tool_turns_proxy_recording.jsonl": {"tool-output-without-response",
+                                         "mcp-approval-unanswered"},
 }
 
 

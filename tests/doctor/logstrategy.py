@@ -46,6 +46,22 @@ _SESSION = st.one_of(
         "turn_detection": st.just({"type": "server_vad", "threshold": 0.3}),
         "input_audio_transcription": st.none()}),
 )
+_CALL_IDS = st.sampled_from(["call_1", "call_2", "item_1", "mcpr_1"])
+#: Tool-turn items (issue 27): calls, outputs and MCP approvals that name repeating ids.
+_ITEMS = st.one_of(
+    st.fixed_dictionaries({"id": _IDS, "type": st.just("message")}, optional={
+        "role": st.sampled_from(["user", "assistant"]),
+        "content": st.just([{"type": "input_audio", "transcript": None}])}),
+    st.fixed_dictionaries({"id": _IDS, "type": st.just("function_call"), "call_id": _CALL_IDS},
+                          optional={"name": st.just("get_weather"),
+                                    "status": st.sampled_from(["completed", "incomplete"])}),
+    st.fixed_dictionaries({"type": st.just("function_call_output"), "call_id": _CALL_IDS,
+                           "output": _TEXT}),
+    st.fixed_dictionaries({"id": st.just("mcpr_1"), "type": st.just("mcp_approval_request")},
+                          optional={"server_label": st.just("crm"), "name": st.just("t")}),
+    st.fixed_dictionaries({"type": st.just("mcp_approval_response"),
+                           "approval_request_id": _CALL_IDS, "approve": st.booleans()}),
+)
 _FIELDS: dict[str, st.SearchStrategy[Any]] = {
     "event_id": _IDS,
     "response_id": _IDS,
@@ -61,14 +77,18 @@ _FIELDS: dict[str, st.SearchStrategy[Any]] = {
     "session": _SESSION,
     "response": st.fixed_dictionaries({"id": _IDS}, optional={
         "status": st.sampled_from(["in_progress", "completed", "cancelled"]),
-        "status_details": st.just({"reason": "client_cancelled"}),
-        "modalities": st.just(["text"]), "output_modalities": st.just(["text"])}),
+        "status_details": st.sampled_from([{"reason": "client_cancelled"},
+                                           {"reason": "turn_detected"}]),
+        "modalities": st.just(["text"]), "output_modalities": st.just(["text"]),
+        "conversation": st.sampled_from(["none", "auto"]),
+        "conversation_id": st.sampled_from([None, "conv_1"]),
+        "output": st.lists(_ITEMS, max_size=2)}),
     "error": st.fixed_dictionaries({"type": st.just("invalid_request_error")}, optional={
         "code": _CODES, "message": _TEXT, "param": st.sampled_from(["session.voice", None]),
         "event_id": _IDS}),
-    "item": st.fixed_dictionaries({"id": _IDS, "type": st.just("message")}, optional={
-        "role": st.sampled_from(["user", "assistant"]),
-        "content": st.just([{"type": "input_audio", "transcript": None}])}),
+    "item": _ITEMS,
+    "call_id": _CALL_IDS,
+    "name": st.just("get_weather"),
     "rate_limits": st.just([{"name": "tokens", "limit": 10, "remaining": 0,
                              "reset_seconds": 2.0}]),
 }

@@ -247,3 +247,52 @@ def test_websocket_appends_must_run_up_to_the_lost_link(tmp_path: Path) -> None:
 
     assert rules_for(tmp_path, rows(19.9)) == {"server-silent"}
     assert rules_for(tmp_path, rows(8.0)) == set()  # the client had stopped sending long before
+
+
+def android_log(tmp_path: Path, rows: list[tuple[float, str, dict[str, Any]]],
+                app: list[tuple[float, str]], stamp: str = "iso") -> Path:
+    """An Android WebRTC app's text log: bracketed timestamps, events inline, the app's own
+    lines between them (``stamp``: ``iso`` dates, or ``clock`` times of day)."""
+    def when(t: float) -> str:
+        whole = int(t)
+        clock = f"10:{whole // 60:02d}:{whole % 60:02d}.{round((t - whole) * 1000):03d}"
+        return f"[2026-11-21 {clock}]" if stamp == "iso" else f"[{clock}]"
+
+    lines = [(t, n, f"{when(t)} D/DataChannel: {'onMessage' if d == 'in' else 'send'}: "
+                    f"{json.dumps(e)}") for n, (t, d, e) in enumerate(rows)]
+    lines += [(t, len(rows) + n, f"{when(t)} {text}") for n, (t, text) in enumerate(app)]
+    path = tmp_path / "app.log"
+    path.write_text("".join(line + "\n" for _, _, line in sorted(lines)))
+    return path
+
+
+def test_a_text_logs_own_lines_show_the_session_stayed_open(tmp_path: Path) -> None:
+    """The seed's case: the last event is output_audio_buffer.stopped, the app logs on with
+    its mic muted. Its own timestamps show how long the session stayed open; the 30 s bar the
+    real logs taught still holds (10 s of lines is a user who left), and lines on another
+    clock than the events' (a time of day against dated events) are not read as the end."""
+    rows = start() + speech(1.0, "u1", 1000, 2500) + webrtc_response(3.0, "r1")
+    quiet_app = [(5.0 + 5 * n, "D/AudioRecord: mic muted, 0 frames sent") for n in range(2)]
+    assert rules_for_file(android_log(tmp_path, rows, quiet_app)) == set()
+    long_app = [(5.0 + 5 * n, "D/AudioRecord: mic muted, 0 frames sent") for n in range(11)]
+    long_app.append((55.5, "E/PeerConnection: onConnectionChange FAILED"))
+    assert rules_for_file(android_log(tmp_path, rows, long_app)) == {"mic-not-resumed"}
+    [finding] = diagnose(android_log(tmp_path, rows, long_app)).findings
+    assert "for 50.5 s" in finding.evidence[0].detail and "t=55.500s" in finding.evidence[0].detail
+    # the user spoke again 20 s later: not stuck, however long the app logs afterwards
+    resumed = rows + speech(25.0, "u2", 24000, 25500)
+    assert rules_for_file(android_log(tmp_path, resumed, long_app)) == set()
+    # a typed-only session (no user audio ever) stays quiet whatever the timeline
+    typed = [r for r in rows if not r[2]["type"].startswith(("input_audio", "conversation"))]
+    assert rules_for_file(android_log(tmp_path, typed, long_app)) == set()
+    # events stamped with a time of day, app lines with dates: another scale, not used
+    path = android_log(tmp_path, rows, [], stamp="clock")
+    with path.open("a") as handle:
+        handle.writelines(f"[2026-11-21 10:00:{int(t):02d}.000] {text}\n" for t, text in long_app)
+    assert rules_for_file(path) == set()
+    assert rules_for_file(android_log(tmp_path, rows, long_app, stamp="clock")) == {
+        "mic-not-resumed"}
+
+
+def rules_for_file(path: Path) -> set[str]:
+    return {f.rule for f in diagnose(path).findings}

@@ -15,6 +15,10 @@ from voicechat.eventlog.run import CANONICAL, EVENT, Run
 from voicechat.protocol.dialect import Dialect
 
 _MAX_CLIENT_IDS = 2000
+#: A text log's own timeline is trusted up to this far past its last event: further, its
+#: lines' timestamps are on another scale than the events' (an ISO date in one, a clock time
+#: in the other) or belong to another day's run, not to this session.
+MAX_TIMELINE_PAST_EVENTS_S = 6 * 3600.0
 
 
 def dig(obj: Any, *path: str) -> Any:
@@ -46,6 +50,12 @@ class Context:
         self.webrtc = False  # output_audio_buffer.* seen: the server manages playback
         self.ours = False  # local.* events seen: a voicechat log with mic state
         self.active_response: str | None = None
+        #: The client's side is in the log: a client event other than an audio append was
+        #: seen (a log of server events only cannot show what the client sent back).
+        self.client_logged = False
+        #: Text logs, once the file is read: the time of its last timestamped non-event line
+        #: (``ReadStats.last_line_t``); see :attr:`end_t`.
+        self.timeline_end: float | None = None
 
     # --- session config -------------------------------------------------------------------
 
@@ -63,6 +73,20 @@ class Context:
     def transcription(self) -> dict[str, Any] | None:
         value = dig(self.session, "audio", "input", "transcription")
         return value if isinstance(value, dict) else None
+
+    @property
+    def end_t(self) -> float | None:
+        """Where the log's time ends: its last event's ``t``, or later when the log's own
+        timeline (a text log's timestamped app lines, :attr:`timeline_end`) runs on past it.
+
+        Why: an app that stopped hearing its user goes on logging, but no event comes; the
+        lines it writes are the only sign the session stayed open. A timeline before the last
+        event, or implausibly far past it (:data:`MAX_TIMELINE_PAST_EVENTS_S`), is not used."""
+        last_t = self.last.t if self.last is not None else None
+        tail = self.timeline_end
+        if tail is None or last_t is None:
+            return last_t
+        return tail if last_t <= tail <= last_t + MAX_TIMELINE_PAST_EVENTS_S else last_t
 
     @property
     def dialect_name(self) -> str:
@@ -84,6 +108,7 @@ class Context:
         if entry.dir == "out":
             if kind != "input_audio_buffer.append":
                 self.recent_out.append(entry)
+                self.client_logged = True
             event_id = entry.event.get("event_id")
             if isinstance(event_id, str):
                 self.client_by_id[event_id] = entry
@@ -119,6 +144,7 @@ class Context:
         for position, item in enumerate(run.items):
             if item[CANONICAL].get("type") != "input_audio_buffer.append":
                 recent_out.append(run.entry(position))
+                self.client_logged = True
             event_id = item[EVENT].get("event_id")
             if isinstance(event_id, str):
                 client_by_id[event_id] = run.entry(position)

@@ -183,6 +183,7 @@ def diagnose_entries(entries: Iterable[Entry | Run], stats: ReadStats, source: s
     report."""
     engine = engine if engine is not None else RuleEngine(stats.tracker)
     engine.feed_all(entries)
+    engine.context.timeline_end = stats.last_line_t  # known once the file is read
     engine.conclude()
     return Report(
         source=source,

@@ -36,8 +36,13 @@ class LiveDoctor:
         fallback = f"{entry.where()} {entry.type}"
         return [self._engine.occurrence(rule, fallback) for rule in self._engine.feed(entry)]
 
-    def finish(self) -> list[Occurrence]:
-        """The session ended: the problems only its end can show (e.g. never answered)."""
+    def finish(self, end_t: float | None = None) -> list[Occurrence]:
+        """The session ended: the problems only its end can show (e.g. never answered).
+
+        ``end_t``: when it ended, on the events' ``t`` scale, if later than its last event (a
+        watcher knows when the connection closed; a text log's own lines show it): a session
+        that stayed open long after its last event is evidence in itself (a muted mic)."""
+        self._engine.context.timeline_end = end_t
         return [self._engine.occurrence(rule, "at the end of the session")
                 for rule in self._engine.conclude()]
 

@@ -20,6 +20,7 @@ what text reading gives, and as text from the first line where it might not:
 from __future__ import annotations
 
 import io
+from collections import deque
 from collections.abc import Callable, Generator, Iterator
 from typing import IO, Any
 
@@ -29,7 +30,7 @@ from voicechat.eventlog.builder import Builder
 from voicechat.eventlog.entry import Entry
 from voicechat.eventlog.run import Run
 from voicechat.eventlog.stats import ReadStats
-from voicechat.eventlog.textscan import InlineScanner
+from voicechat.eventlog.textscan import InlineScanner, parse_timestamp
 from voicechat.eventlog.unwrap import unwrap
 from voicechat.protocol.frames import load_json
 
@@ -40,6 +41,11 @@ _CHUNK = 1 << 20
 MAX_LINE_CHARS = 16 << 20
 _UNPARSED: Any = object()
 _NEWLINE = 10  # b"\n"[0]
+#: The last lines without an event kept to read the log's own timeline from (the newest with a
+#: timestamp wins), and how much of a line's head a timestamp is looked for in (an app's
+#: message may hold other dates).
+_TAIL_LINES = 8
+_STAMP_HEAD = 64
 
 
 class LineReader:
@@ -51,6 +57,9 @@ class LineReader:
         self.builder = builder
         self.scanner = InlineScanner()
         self.pending = False  # scanner.has_pending, which only its feed below changes
+        #: the last lines that held no event (see :meth:`timeline_end`): kept, not parsed,
+        #: so a line costs an append here and only the end reads a timestamp
+        self.tail: deque[str] = deque(maxlen=_TAIL_LINES)
 
     def line(self, line: str, number: int, obj: Any = _UNPARSED,
              recorded: bool = False) -> list[Entry]:
@@ -94,7 +103,22 @@ class LineReader:
         self.pending = self.scanner.has_pending
         if not entries and not self.pending:
             self.stats.skipped_lines += 1
+            self.tail.append(line)
         return entries
+
+    def timeline_end(self) -> float | None:
+        """The time, on the entries' ``t`` scale, of the newest timestamped line among the
+        last that held no event: a text log's own timeline, which runs on past its last event
+        when the app kept logging (``ReadStats.last_line_t``). ``None`` when no event had a
+        timestamp or none of those lines has one."""
+        first = self.builder.first_stamp
+        if first is None:
+            return None
+        for line in reversed(self.tail):
+            parsed = parse_timestamp(line[:_STAMP_HEAD])
+            if parsed is not None:
+                return parsed[0] - first
+        return None
 
 
 def read_lines(handle: io.TextIOWrapper, stats: ReadStats,
@@ -113,6 +137,7 @@ def read_lines(handle: io.TextIOWrapper, stats: ReadStats,
             text.detach()  # the buffer is the caller's to close
     scanner = lines.scanner
     stats.skipped_lines += scanner.abandoned_lines + scanner.pending_lines
+    stats.last_line_t = lines.timeline_end()
     if builder.run_dir is not None:
         yield builder.take_run()
 

@@ -30,6 +30,11 @@ class ReadStats:
     #: Lines longer than :data:`MAX_LINE_CHARS`, skipped unread (also counted in skipped_lines).
     oversized_lines: int = 0
     kinds: dict[str, int] = field(default_factory=dict)
+    #: Text logs: the time (the entries' ``t`` scale: seconds since the first timestamped
+    #: event) of the last timestamped line that held no event, read when the file ends. A
+    #: log's own lines may run on past its last event (an app logging on after the session
+    #: went quiet); the doctor reads it as the end of the log's timeline.
+    last_line_t: float | None = None
     tracker: DialectTracker = field(default_factory=DialectTracker)
 
     @property

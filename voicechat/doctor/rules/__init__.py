@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from voicechat.doctor.rules.base import Rule
 from voicechat.doctor.rules.link import ServerSilent
+from voicechat.doctor.rules.mcp import McpApprovalUnanswered
 from voicechat.doctor.rules.mic import MicNotResumed
 from voicechat.doctor.rules.params import DialectMismatch, InvalidSessionParam
 from voicechat.doctor.rules.responses import (
@@ -17,6 +18,8 @@ from voicechat.doctor.rules.server_errors import (
     SessionExpired,
     TruncateOutOfRange,
 )
+from voicechat.doctor.rules.tool_calls import ToolCallUnanswered, ToolOutputUnknownCall
+from voicechat.doctor.rules.tool_turns import StaleToolResponse, ToolOutputWithoutResponse
 from voicechat.doctor.rules.transcription import TranscriptionFailed, TranscriptionOffOrEmpty
 from voicechat.doctor.rules.vad import SelfInterruption, ShortSpeechSegments
 
@@ -36,6 +39,11 @@ RULES: tuple[type[Rule], ...] = (
     SessionExpired,
     RateLimited,
     ServerSilent,
+    ToolOutputWithoutResponse,
+    ToolCallUnanswered,
+    ToolOutputUnknownCall,
+    StaleToolResponse,
+    McpApprovalUnanswered,
 )
 
 RULE_IDS: tuple[str, ...] = tuple(rule.id for rule in RULES)

@@ -8,7 +8,12 @@ Evidence differs by log: our logs record the mic state (``local.mic.muted``/``un
 rule is exact; foreign logs only show that no user audio (appends, ``speech_started``,
 ``committed``) reached the server after playback ended while the session visibly stayed open
 (the user typed, pressed keys, changed the session, the server's idle timeout fired, or it
-ran on for a long while).
+ran on for a long while). How long it ran on is the log's own timeline (``Context.end_t``): a
+text log's app lines go on past its last event when the app, its mic muted, keeps logging
+while nothing reaches the server (the original report: ~50 s of Android app lines after the
+last ``.stopped``). The narrowing the real logs taught (a typed-only session's mic was never in
+use; a VAD-mode commit is teardown, not presence; 30 s, not 10, of nothing) applies the same
+whichever clock shows the time.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from voicechat.doctor.rules.base import (
     response_id,
     since,
 )
+from voicechat.doctor.rules.tool_items import user_message
 from voicechat.eventlog.entry import Entry
 from voicechat.eventlog.run import CANONICAL, Run
 
@@ -41,8 +47,12 @@ _USER_AUDIO = frozenset(
 _ASSISTANT_AUDIO = frozenset(
     {"response.output_audio.delta", "response.output_audio_transcript.delta"}
 )
+#: Client events that show someone at the app. Not ``response.create`` (apps send it on their
+#: own: after a tool result, a greeting, a timer), nor items other than a user's message (a
+#: tool's output, history replayed): a tool turn after playback is the app at work, not a user
+#: trying to talk (:meth:`MicNotResumed._is_presence`).
 _PRESENCE_OUT = frozenset(
-    {"conversation.item.create", "response.create", "session.update", "input_audio_buffer.commit",
+    {"conversation.item.create", "session.update", "input_audio_buffer.commit",
      "input_audio_buffer.clear"}
 )
 
@@ -152,6 +162,8 @@ class MicNotResumed(Rule):
             # ends with Stop = commit + response.cancel + output_audio_buffer.clear right
             # after the last reply: no sign the session stayed open.
             return False
+        if entry.dir == "out" and entry.type == "conversation.item.create":
+            return user_message(entry)
         if entry.dir == "out" and entry.type in _PRESENCE_OUT:
             return True
         return entry.type in ("local.key", "input_audio_buffer.timeout_triggered")
@@ -172,8 +184,12 @@ class MicNotResumed(Rule):
         end, last = self.end, ctx.last
         if end is None or last is None:
             return
-        open_for = since(end, last)
+        end_t = ctx.end_t
+        open_for = end_t - end.t if end_t is not None and end.t is not None else None
         open_text = f"{open_for:.1f} s" if open_for is not None else "the rest of the log"
+        if end_t is not None and last.t is not None and end_t > last.t:
+            open_text += (f" (its last event is at {last.where()}; the log's own lines run on "
+                          f"to t={end_t:.3f}s)")
         if self.mic_known:
             if self.muted is None:
                 return

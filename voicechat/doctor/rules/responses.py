@@ -23,6 +23,14 @@ from voicechat.doctor.rules.base import (
     response_id,
     since,
 )
+from voicechat.doctor.rules.tool_items import (
+    call_name,
+    calls_of,
+    in_conversation,
+    out_of_band,
+    output_of,
+    remember,
+)
 from voicechat.eventlog.dialects import CLIENT_EVENTS
 from voicechat.eventlog.entry import Entry
 from voicechat.eventlog.run import Run
@@ -116,11 +124,49 @@ class ClientCancelledResponse(Rule):
 
 
 class ConcurrentResponse(Rule):
+    """``response.create`` while a response runs, refused by the server; and its tool-turn
+    variant (realtime-tools.md F2), recognised from the client's own events: a
+    ``function_call_output`` for a call of a response that has not had its ``response.done``
+    yet, then ``response.create`` (a client that runs the tool on ``output_item.done`` or
+    ``function_call_arguments.done`` and asks for the reply at once). That one is reported at
+    the ``response.create``; the refusal that answers it is the same occurrence, not another."""
+
     id = "concurrent-response"
     title = "response.create was sent while a response was still active"
-    feeds_on = ERRORS
+    feeds_on = ERRORS | {"response.created", "response.done", "conversation.item.create",
+                         "response.create", "response.function_call_arguments.done",
+                         "response.output_item.done"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.running: dict[str, None] = {}  # conversation responses not done yet
+        self.calls: dict[str, tuple[str, str]] = {}  # call_id → (its running response, label)
+        self.output: tuple[Entry, str, str] | None = None  # output, its call's response, label
+        self.counted: set[int] = set()  # response.create entries already reported
+        self.tool_turn: tuple[str, str] | None = None  # (label, response) of the first
 
     def feed(self, entry: Entry, ctx: Context) -> None:
+        kind = entry.type
+        if entry.dir == "out":
+            self._client(entry)
+            return
+        if kind == "response.created":
+            rid = response_id(entry)
+            if rid and not out_of_band(entry):
+                remember(self.running, rid, None)
+            return
+        if kind == "response.done":
+            rid = response_id(entry)
+            self.running.pop(rid or "", None)
+            if self.output is not None and self.output[1] == rid:
+                self.output = None
+            return
+        if kind != "error":
+            rid = response_id(entry)
+            if rid in self.running:
+                for item in calls_of(entry):
+                    remember(self.calls, item["call_id"], (rid, call_name(item)))
+            return
         error = error_of(entry)
         if error is None:
             return
@@ -128,17 +174,49 @@ class ConcurrentResponse(Rule):
         if (error.get("code") != "conversation_already_has_active_response"
                 and "already has an active response" not in message):
             return
+        client = ctx.client_event_for(entry, "response.create")
+        if client is not None and client.index in self.counted:
+            return  # the tool-turn occurrence this refusal answers, already reported
         match = re.search(r"\b(resp_\w+)", message)
         active = match.group(1) if match else ctx.active_response or "?"
-        client = ctx.client_event_for(entry, "response.create")
         sent = f" (response.create at {client.where()})" if client is not None else ""
         self.add(entry, f"active response {active}; the new request was refused{sent}")
+
+    def _client(self, entry: Entry) -> None:
+        output = output_of(entry)
+        if output is not None:
+            found = self.calls.get(output["call_id"])
+            if found is not None and found[0] in self.running:
+                self.output = (entry, found[0], found[1])
+            return
+        if entry.type != "response.create" or self.output is None or not in_conversation(entry):
+            return
+        output_entry, rid, label = self.output
+        self.output = None
+        if rid not in self.running:
+            return
+        gap = since(output_entry, entry)
+        self.counted.add(entry.index)
+        if len(self.counted) > 64:
+            self.counted.discard(min(self.counted))
+        if self.tool_turn is None:
+            self.tool_turn = (label, rid)
+        self.add(entry, f"response.create {ms(gap) + ' ' if gap is not None else ''}after the "
+                        f"function_call_output for {label} ({output_entry.where()}), while "
+                        f"{rid}, the response that made the call, was still active (no "
+                        "response.done yet)")
 
     def fix(self, ctx: Context) -> str:
         td = ctx.turn_detection
         text = ("Only one response may be active: wait for response.done (or cancel the active "
                 "response first) before sending response.create, and queue or drop the new one "
                 "visibly.")
+        if self.tool_turn is not None:
+            label, rid = self.tool_turn
+            text += (f" Tool turns: the output for {label} was followed at once by "
+                     f"response.create while {rid} was still running; queue response.create "
+                     "until response.done of the response that made the calls, then send one "
+                     "for all of its outputs.")
         if td is not None and td.get("create_response", True):
             text += (f" The session uses {td.get('type', 'server_vad')} with create_response: "
                      "true, so the server already creates a response when the user stops "

@@ -1,0 +1,349 @@
+"""Tool-turn rules on small hand-written logs: what must fire, and the near misses that must not.
+
+Each pattern is written once (``turn``) and varied one fact at a time, so a near miss differs
+from its firing case by exactly the fact the rule keys on.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.doctor.corpus import LOGS
+from tests.doctor.test_rules import GA_SESSION, rules_for, speech
+from voicechat.doctor import diagnose, read_entries
+from voicechat.doctor.live import LiveDoctor
+
+Row = tuple[float, str, dict[str, Any]]
+
+
+def created(t: float) -> list[Row]:
+    return [(t, "in", {"type": "session.created", "session": GA_SESSION})]
+
+
+def call_response(t: float, rid: str, call_id: str, name: str = "get_weather",
+                  status: str = "completed", reason: str | None = None) -> list[Row]:
+    item = {"id": f"item_{call_id}", "type": "function_call", "status": "in_progress",
+            "name": name, "call_id": call_id, "arguments": ""}
+    done = {**item, "status": "completed" if status == "completed" else "incomplete",
+            "arguments": "{}"}
+    details = {"type": status, "reason": reason} if reason else None
+    return [
+        (t, "in", {"type": "response.created", "response": {"id": rid, "status": "in_progress",
+                                                            "conversation_id": "conv_1"}}),
+        (t + 0.1, "in", {"type": "response.output_item.added", "response_id": rid,
+                         "output_index": 0, "item": item}),
+        (t + 0.2, "in", {"type": "response.function_call_arguments.done", "response_id": rid,
+                         "item_id": item["id"], "call_id": call_id, "name": name,
+                         "arguments": "{}"}),
+        (t + 0.3, "in", {"type": "response.done", "response": {
+            "id": rid, "status": status, "status_details": details, "output": [done],
+            "conversation_id": "conv_1"}}),
+    ]
+
+
+def output(t: float, call_id: str) -> list[Row]:
+    return [(t, "out", {"type": "conversation.item.create", "item": {
+        "type": "function_call_output", "call_id": call_id, "output": "18 C"}}),
+        (t + 0.05, "in", {"type": "conversation.item.added", "item": {
+            "id": f"item_out_{call_id}", "type": "function_call_output", "call_id": call_id,
+            "output": "18 C"}})]
+
+
+def create(t: float, **response: Any) -> list[Row]:
+    return [(t, "out", {"type": "response.create", **({"response": response} if response
+                                                       else {})})]
+
+
+def spoken(t: float, rid: str) -> list[Row]:
+    return [(t, "in", {"type": "response.created", "response": {"id": rid}}),
+            (t + 0.5, "in", {"type": "response.done", "response": {
+                "id": rid, "status": "completed", "output": []}})]
+
+
+def turn() -> list[Row]:
+    """A session, a user question, a response with one completed call."""
+    return created(0.0) + speech(1.0, "u1", 1000, 2500) + call_response(3.0, "r1", "call_A")
+
+
+# --- tool-output-without-response ------------------------------------------------------------
+
+
+def test_an_output_with_no_reply_is_found_when_the_user_has_to_speak_again(
+        tmp_path: Path) -> None:
+    silent = turn() + output(4.0, "call_A") + speech(16.0, "u2", 15000, 16000)
+    assert rules_for(tmp_path, silent) == {"tool-output-without-response"}
+    [finding] = diagnose(tmp_path / "log.jsonl").findings
+    assert "get_weather (call_A)" in finding.evidence[0].detail
+    assert "12.0 s later" in finding.evidence[0].detail
+    assert "send response.create" in finding.fix
+    # the same, but the log just runs on: found at the end
+    ran_on = [*turn(), *output(4.0, "call_A"),
+              (12.0, "in", {"type": "rate_limits.updated", "rate_limits": []})]
+    assert rules_for(tmp_path, ran_on) == {"tool-output-without-response"}
+
+
+def test_outputs_answered_or_taken_over_by_the_user_are_fine(tmp_path: Path) -> None:
+    answered = turn() + output(4.0, "call_A") + create(4.1) + spoken(4.3, "r2")
+    assert rules_for(tmp_path, answered) == set()
+    # the user speaks within moments of the output: their turn, as after a barge-in
+    user_next = turn() + output(4.0, "call_A") + speech(5.5, "u2", 5000, 6000)
+    assert rules_for(tmp_path, user_next) == set()
+    # the user was already talking when the output went
+    talking = [*turn(), (3.8, "in", {"type": "input_audio_buffer.speech_started",
+                                     "item_id": "u2", "audio_start_ms": 3700}),
+               *output(4.0, "call_A"), *speech(16.0, "u3", 15000, 16000)[1:]]
+    assert rules_for(tmp_path, talking) == set()
+    # the log ends a second after the output: too soon to say
+    short = [*turn(), *output(4.0, "call_A"),
+             (5.0, "in", {"type": "rate_limits.updated", "rate_limits": []})]
+    assert rules_for(tmp_path, short) == set()
+
+
+def test_history_replayed_into_a_new_session_needs_no_reply(tmp_path: Path) -> None:
+    seeded = [*created(0.0), (0.2, "out", {"type": "conversation.item.create", "item": {
+        "type": "function_call", "call_id": "call_old", "name": "get_weather",
+        "arguments": "{}"}}), *output(0.3, "call_old"),
+        (20.0, "in", {"type": "rate_limits.updated", "rate_limits": []})]
+    assert rules_for(tmp_path, seeded) == set()
+
+
+# --- stale-tool-response ---------------------------------------------------------------------
+
+
+def barged() -> list[Row]:
+    """The call's response cancelled by the user cutting in."""
+    return [*created(0.0), *speech(1.0, "u1", 1000, 2500),
+            (3.5, "in", {"type": "input_audio_buffer.speech_started", "item_id": "u2",
+                         "audio_start_ms": 3400}),
+            *call_response(3.0, "r1", "call_A", status="cancelled", reason="turn_detected")]
+
+
+def test_a_reply_asked_for_a_cancelled_call_talks_over_the_user(tmp_path: Path) -> None:
+    stale = barged() + output(3.6, "call_A") + create(3.7)
+    assert rules_for(tmp_path, stale) == {"stale-tool-response"}
+    [finding] = diagnose(tmp_path / "log.jsonl").findings
+    assert "whose response r1 was cancelled (turn_detected)" in finding.evidence[0].detail
+    assert "without response.create" in finding.fix
+
+
+def test_a_cancelled_calls_output_without_a_reply_is_the_right_handling(
+        tmp_path: Path) -> None:
+    quiet = barged() + output(3.6, "call_A") + speech(4.0, "u2", 3400, 5000)[1:] \
+        + spoken(5.5, "r2")
+    assert rules_for(tmp_path, quiet) == set()  # neither stale nor without-response
+    # the reply asked for after the user's turn was committed: it answers the user
+    after_turn = barged() + output(3.6, "call_A") + speech(4.0, "u2", 3400, 5000)[1:] \
+        + create(5.5)
+    assert rules_for(tmp_path, after_turn) == set()
+    # a completed call, answered with a reply: the normal tool turn
+    normal = turn() + output(4.0, "call_A") + create(4.1)
+    assert rules_for(tmp_path, normal) == set()
+
+
+# --- tool-call-unanswered --------------------------------------------------------------------
+
+
+def test_a_call_the_conversation_moved_past_is_unanswered(tmp_path: Path) -> None:
+    ignored = turn() + create(4.0, instructions="Say you transferred them.") + spoken(4.2, "r2")
+    assert rules_for(tmp_path, ignored) == {"tool-call-unanswered"}
+    [finding] = diagnose(tmp_path / "log.jsonl").findings
+    assert "get_weather (call_A)" in finding.evidence[0].detail
+    assert '"call_id": "call_A"' in finding.fix
+
+
+def test_unanswered_calls_that_are_no_problem(tmp_path: Path) -> None:
+    answered = turn() + output(4.0, "call_A") + create(4.1) + spoken(4.2, "r2")
+    assert rules_for(tmp_path, answered) == set()
+    # server events only: an output could not be in the log
+    server_only = [r for r in turn() + spoken(4.2, "r2") + speech(6.0, "u2", 5000, 6000)
+                   if r[1] == "in"]
+    assert rules_for(tmp_path, server_only) == set()
+    # the app ends the session on the call (a hang-up tool): nothing went on without it
+    hung_up = [*turn(), (4.0, "out", {"type": "output_audio_buffer.clear"})]
+    assert rules_for(tmp_path, hung_up) == set()
+    # a call of a cancelled response should not be run at all
+    cancelled = [*created(0.0), *speech(1.0, "u1", 1000, 2500),
+                 *call_response(3.0, "r1", "call_A", status="cancelled", reason="turn_detected"),
+                 *create(4.0), *spoken(4.2, "r2")]
+    assert rules_for(tmp_path, cancelled) == set()
+
+
+# --- tool-output-unknown-call ----------------------------------------------------------------
+
+
+def test_an_output_for_a_call_the_session_never_had(tmp_path: Path) -> None:
+    item_id = turn() + output(4.0, "item_call_A") + create(4.1) + spoken(4.2, "r2")
+    found = rules_for(tmp_path, item_id)
+    assert found == {"tool-output-unknown-call", "tool-call-unanswered"}
+    finding = next(f for f in diagnose(tmp_path / "log.jsonl").findings
+                   if f.rule == "tool-output-unknown-call")
+    assert "it is the item id of call call_A" in finding.evidence[0].detail
+    assert "item id item_call_A where the call id call_A belongs" in finding.fix
+    # a reconnect: the new session's conversation does not have the old call
+    reconnect = turn() + created(5.0) + output(5.5, "call_A") + create(5.6)
+    assert "tool-output-unknown-call" in rules_for(tmp_path, reconnect)
+
+
+def refusal(t: float, call_id: str) -> Row:
+    """What the local server answers an output for no call (the real wording is unknown)."""
+    return (t, "in", {"type": "error", "error": {
+        "type": "invalid_request_error", "code": None, "param": "item.call_id",
+        "message": f"No tool call found for function call output with call_id '{call_id}'. "
+                   "The function_call_output must answer a function_call item in this "
+                   "conversation.", "event_id": "evt_out"}})
+
+
+def test_the_servers_refusal_shows_an_unknown_call_even_mid_session(tmp_path: Path) -> None:
+    mid = [r for r in turn() if r[2]["type"] != "session.created"]
+    sent = output(4.0, "call_older")[0]
+    sent[2]["event_id"] = "evt_out"
+    assert rules_for(tmp_path, [*mid, sent, refusal(4.1, "call_older")]) == {
+        "tool-output-unknown-call"}
+    # a whole session: found at the output, and the refusal is the same occurrence
+    whole = [*turn(), sent, refusal(4.1, "call_older"), *create(4.2), *spoken(4.3, "r2")]
+    findings = {f.rule: f for f in diagnose_rows(tmp_path, whole)}
+    assert findings["tool-output-unknown-call"].count == 1
+
+
+def diagnose_rows(tmp_path: Path, rows: list[Row]) -> list[Any]:
+    rules_for(tmp_path, rows)
+    return diagnose(tmp_path / "log.jsonl").findings
+
+
+def test_outputs_the_log_cannot_judge_or_that_name_a_known_call(tmp_path: Path) -> None:
+    # the log starts mid-session: the call may be from before it began
+    mid = [r for r in turn() if r[2]["type"] != "session.created"]
+    assert "tool-output-unknown-call" not in rules_for(
+        tmp_path, mid + output(4.0, "call_older") + create(4.1))
+    # a call the client created itself (history replayed), then its output
+    seeded = [*created(0.0), (0.2, "out", {"type": "conversation.item.create", "item": {
+        "type": "function_call", "call_id": "call_old", "name": "f", "arguments": "{}"}}),
+        *output(0.3, "call_old")]
+    assert rules_for(tmp_path, seeded) == set()
+
+
+# --- mcp-approval-unanswered -----------------------------------------------------------------
+
+
+def approval_turn(answer: bool) -> list[Row]:
+    request = {"id": "mcpr_1", "type": "mcp_approval_request", "server_label": "calendar",
+               "name": "list_events", "arguments": "{}"}
+    rows: list[Row] = [
+        *created(0.0),
+        (0.1, "out", {"type": "session.update", "session": {"type": "realtime", "tools": [
+            {"type": "mcp", "server_label": "calendar", "server_url": "https://x/mcp"}]}}),
+        *speech(1.0, "u1", 1000, 2500),
+        (3.0, "in", {"type": "response.created", "response": {"id": "r1"}}),
+        (3.1, "in", {"type": "conversation.item.added", "item": request}),
+        (3.2, "in", {"type": "response.done", "response": {"id": "r1", "status": "completed",
+                                                           "output": [request]}}),
+    ]
+    if answer:
+        rows.append((4.0, "out", {"type": "conversation.item.create", "item": {
+            "type": "mcp_approval_response", "approval_request_id": "mcpr_1",
+            "approve": True}}))
+    return rows
+
+
+def test_an_approval_request_left_waiting(tmp_path: Path) -> None:
+    waited = approval_turn(False) + speech(15.0, "u2", 14000, 15000)
+    assert rules_for(tmp_path, waited) == {"mcp-approval-unanswered"}
+    [finding] = diagnose(tmp_path / "log.jsonl").findings
+    assert "mcpr_1 for list_events on calendar" in finding.evidence[0].detail
+    assert '"approval_request_id": "mcpr_1"' in finding.fix and "require_approval" in finding.fix
+    ran_on = [*approval_turn(False), (20.0, "in", {"type": "rate_limits.updated",
+                                                   "rate_limits": []})]
+    assert rules_for(tmp_path, ran_on) == {"mcp-approval-unanswered"}
+
+
+def test_approvals_answered_or_not_judgeable(tmp_path: Path) -> None:
+    answered = approval_turn(True) + speech(15.0, "u2", 14000, 15000)
+    assert rules_for(tmp_path, answered) == set()
+    server_only = [r for r in approval_turn(False) + speech(15.0, "u2", 14000, 15000)
+                   if r[1] == "in"]
+    assert rules_for(tmp_path, server_only) == set()
+    soon = [*approval_turn(False), (5.0, "in", {"type": "rate_limits.updated",
+                                                "rate_limits": []})]
+    assert rules_for(tmp_path, soon) == set()  # the log ends 2 s after the request
+
+
+# --- concurrent-response, the tool-turn variant ----------------------------------------------
+
+
+def early_reply(refused: bool) -> list[Row]:
+    """F2: output and response.create between the call's arguments and its response.done."""
+    rows = turn()
+    done = rows.pop()  # the calling response's response.done, moved after the client's events
+    rows += [(3.25, "out", {"type": "conversation.item.create", "item": {
+        "type": "function_call_output", "call_id": "call_A", "output": "18 C"}}),
+        (3.26, "out", {"type": "response.create", "event_id": "evt_9"})]
+    if refused:
+        rows.append((3.28, "in", {"type": "error", "error": {
+            "type": "invalid_request_error", "code": "conversation_already_has_active_response",
+            "message": "Conversation already has an active response in progress: r1. Wait "
+                       "until the response is finished before creating a new one.",
+            "event_id": "evt_9"}}))
+    return [*rows, (3.3, done[1], done[2])]
+
+
+def test_a_reply_asked_for_before_the_calling_response_ended(tmp_path: Path) -> None:
+    for refused in (True, False):
+        assert rules_for(tmp_path, early_reply(refused)) == {"concurrent-response"}
+        [finding] = diagnose(tmp_path / "log.jsonl").findings
+        assert finding.count == 1  # the refusal is the same occurrence
+        assert "while r1, the response that made the call, was still active" in \
+            finding.evidence[0].detail
+        assert "queue response.create until response.done" in finding.fix
+
+
+def test_replies_asked_for_after_response_done_or_out_of_band_are_fine(tmp_path: Path) -> None:
+    assert rules_for(tmp_path, turn() + output(3.4, "call_A") + create(3.5)) == set()
+    rows = turn()
+    done = rows.pop()
+    side = [*rows, *output(3.25, "call_A"), *create(3.26, conversation="none"), done,
+            *create(3.4)]
+    assert rules_for(tmp_path, side) == set()
+
+
+# --- live: each shows on the event that completes it ------------------------------------------
+
+
+@pytest.mark.parametrize(("log", "rule", "event"), [
+    ("stale_tool_response_ga_console.log", "stale-tool-response", "response.create"),
+    ("tool_output_unknown_call_ga.json", "tool-output-unknown-call", "conversation.item.create"),
+    ("concurrent_tool_turn_beta.log", "concurrent-response", "response.create"),
+    ("tool_output_silent_ga_logcat.txt", "tool-output-without-response",
+     "input_audio_buffer.speech_started"),
+])
+def test_live_tool_problems_show_when_their_pattern_completes(log: str, rule: str,
+                                                              event: str) -> None:
+    """In ``proxy``/``watch`` these show the moment they are certain, not when the session
+    ends (the never-answered rules are the ones only the end can tell)."""
+    live = LiveDoctor()
+    entries = list(read_entries(LOGS / log))
+    for position, entry in enumerate(entries):
+        found = [o for o in live.feed(entry.t, entry.dir, entry.event, entry.ts)
+                 if o.rule == rule]
+        if found:
+            assert entry.type == event and found[0].count == 1
+            assert position < len(entries) - 1
+            break
+    else:
+        raise AssertionError(f"{rule} never showed live")
+    assert all(o.rule != rule for o in live.finish())
+
+
+def test_an_unknown_call_id_proves_nothing_once_calls_were_forgotten(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rule keeps a bounded number of call ids (a 100 MB log may hold thousands); past
+    that an id it does not know may be one it forgot, so it stops judging."""
+    from voicechat.doctor.rules import tool_calls
+
+    rows = created(0.0) + call_response(1.0, "r1", "call_A") + call_response(2.0, "r2", "call_B")
+    rows += call_response(3.0, "r3", "call_C") + output(4.0, "call_A") + output(4.1, "call_X")
+    assert "tool-output-unknown-call" in rules_for(tmp_path, rows)  # call_X, never made
+    monkeypatch.setattr(tool_calls, "KNOWN_CALLS", 2)
+    assert "tool-output-unknown-call" not in rules_for(tmp_path, rows)
