@@ -101,6 +101,30 @@ def test_rejected_create_is_requeued_not_lost() -> None:
     assert sent_types(out) == ["response.create"]
 
 
+def test_beta_busy_refusal_without_a_code_is_requeued_too() -> None:
+    """The older beta service refused with ``code: null`` and the message alone (as the local
+    server's beta dialect does): the create is queued, not reported as a failure."""
+    h = Harness()
+    h.start()
+    user_turn(h, "item_u1", None)
+    response_starts(h, "resp_1", "item_a1", "item_u1")
+    h.do(SendText("hi"))
+    busy = {"type": "invalid_request_error", "code": None, "param": None,
+            "message": "Conversation already has an active response", "event_id": "vc_3"}
+    out = h.ev("error", error=busy)
+    assert notices(out, "warning") and not notices(out, "error")
+    assert h.view.response_queued
+    assert sent_types(response_done(h, "resp_1", "item_a1", "ok")) == ["response.create"]
+
+
+def test_an_other_coded_null_error_is_still_an_error() -> None:
+    h = Harness()
+    h.start()
+    out = h.ev("error", error={"type": "invalid_request_error", "code": None,
+                               "message": "Conversation has no such item", "param": None})
+    assert notices(out, "error") and not h.view.response_queued
+
+
 def test_seed_no_client_cancel_through_ordinary_turns() -> None:
     """Normal turns, a server-side cancel and speech during playback (barge-in off) never make
     the client send ``response.cancel``."""

@@ -122,7 +122,7 @@ class ResponseFlow:
         error = error if isinstance(error, Mapping) else {}
         code = error.get("code")
         message = str(error.get("message") or "unknown error")[:500]
-        if code == "conversation_already_has_active_response":
+        if is_busy_rejection(code, message):
             self.tracker.rejected_as_busy(message)
             self._out.notice(
                 "warning",
@@ -137,6 +137,19 @@ class ResponseFlow:
         param = error.get("param")
         detail = f"param {param}" if param else f"code {code}" if code else "no code"
         self._out.notice("error", f"server error: {message} ({detail})")
+
+
+def is_busy_rejection(code: Any, message: str) -> bool:
+    """Whether an error refuses a ``response.create`` because a response is still running.
+
+    GA says so with the code ``conversation_already_has_active_response``; the older beta
+    service sent the same refusal with ``code: null`` and only the message "Conversation
+    already has an active response" (realtime-tools.md §3, openai-realtime-console#473), which
+    the local server's beta dialect reproduces. Both mean "retry after ``response.done``".
+    """
+    if code == "conversation_already_has_active_response":
+        return True
+    return code is None and message.startswith("Conversation already has an active response")
 
 
 def status_reason(details: Any) -> str | None:
