@@ -47,3 +47,13 @@ def test_ordinary_text_is_untouched() -> None:
 @given(st.text(), st.from_regex(r"(sk-|ek_)[A-Za-z0-9_]{8,20}", fullmatch=True), st.text())
 def test_a_key_is_masked_wherever_it_stands(before: str, key: str, after: str) -> None:
     assert key not in redact_text(f"{before} {key} {after}")
+
+
+def test_a_url_port_is_not_a_password() -> None:
+    """Only ``user:password@`` is masked: a port once read as a password whenever the text also
+    said "key" or "authorization" (an MCP server's URL in an error about its key)."""
+    text = "the api key was refused by http://127.0.0.1:8080/mcp (authorization)"
+    assert redact_text(text) == text
+    assert redact_text("via http://bob:s3cret@127.0.0.1:8080/mcp key") == (
+        "via http://bob:[redacted]@127.0.0.1:8080/mcp key"
+    )

@@ -20,15 +20,19 @@ _SECRET = re.compile(
     r"(?P<bare>\b(?:sk-|ek_)[A-Za-z0-9_\-]{6,})"
     r"|(?P<keep>(?i:\bbearer\s+)"
     r"|(?i:\b(?:authorization|api[-_]?key)[\"']?\s*[:=]\s*[\"']?(?:bearer\s+)?)"
-    r"|(?i:openai-insecure-api-key\.)"
-    r"|://[^/\s:@]+:)"
+    r"|(?i:openai-insecure-api-key\.))"
     r"(?P<value>[^\s\"',;&}@]+)"
+    # ``user:password@`` in a URL: only a password that an ``@`` follows, so the port of a
+    # plain ``http://127.0.0.1:8080/mcp`` is left alone.
+    r"|(?P<userinfo>://[^/\s:@]+:)[^\s/\"',;&}@]+(?=@)"
 )
 
 
 def _mask(match: re.Match[str]) -> str:
     if match.group("bare") is not None:
         return REDACTED
+    if match.group("userinfo") is not None:
+        return match.group("userinfo") + REDACTED
     return match.group("keep") + REDACTED
 
 
