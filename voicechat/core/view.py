@@ -13,6 +13,7 @@ from typing import Literal
 from voicechat.core.actions import Notice
 from voicechat.core.mic import MIC_LABELS, MicReason, MicState
 from voicechat.core.server_session import ReportedSession
+from voicechat.core.tool_specs import ToolCallView, ToolSpec
 from voicechat.core.usage import RateLimit, UsageView
 
 EntryStatus = Literal["pending", "streaming", "done", "failed", "incomplete", "untranscribed"]
@@ -114,6 +115,13 @@ class SessionView:
     usage: UsageView = field(default_factory=UsageView)
     rate_limits: tuple[RateLimit, ...] = ()
     server_session: ReportedSession | None = None
+    tool_calls: tuple[ToolCallView, ...] = ()
+    tools: tuple[ToolSpec, ...] = ()
+
+    @property
+    def running_tools(self) -> tuple[ToolCallView, ...]:
+        """Calls running now (the status bar's running tool)."""
+        return tuple(call for call in self.tool_calls if call.status == "running")
 
     @property
     def mic_label(self) -> str:
