@@ -31,6 +31,9 @@ KEPT_KEYWORDS = frozenset({
     "additionalProperties", "multipleOf", "nullable", "$ref", "$defs", "definitions",
 })
 MAX_DEPTH = 32
+# Annotations dropped without a word: they change nothing the model is told.
+ANNOTATIONS = frozenset({"title", "$schema", "$id", "$comment", "_meta", "meta", "examples",
+                         "readOnly", "writeOnly", "deprecated", "annotations"})
 
 
 def valid_name(raw: str) -> str:
@@ -71,6 +74,8 @@ def reduce_schema(schema: Any) -> tuple[dict[str, Any], list[str]]:
     if not isinstance(schema, Mapping):
         notes.append("the schema was not an object; the tool takes no arguments")
         return {"type": "object", "properties": {}}, notes
+    if "type" not in schema and ("properties" in schema or not schema):
+        schema = {**schema, "type": "object"}  # an empty schema or bare properties: an object
     root = _reduce(schema, "parameters", notes, 0)
     if root.get("type") != "object":
         notes.append(f"root type {root.get('type')!r} is not object; the tool takes no arguments")
@@ -83,7 +88,7 @@ def _reduce(schema: Mapping[str, Any], where: str, notes: list[str], depth: int)
         notes.append(f"{where}: nested deeper than {MAX_DEPTH} levels; cut")
         return {}
     out: dict[str, Any] = {}
-    dropped = sorted(str(k) for k in schema if k not in KEPT_KEYWORDS)
+    dropped = sorted(str(k) for k in schema if k not in KEPT_KEYWORDS and k not in ANNOTATIONS)
     if dropped:
         notes.append(f"{where}: dropped {', '.join(dropped)}")
     for key, value in schema.items():

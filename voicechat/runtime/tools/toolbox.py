@@ -83,8 +83,7 @@ class ToolBox:
                 out.append(f"MCP server {server.name!r} ({server.config.origin}) is not "
                            f"available: {server.error}. Fix its entry, or remove it")
         for entry in self._entries.values():
-            out.extend(f"tool {entry.name} ({entry.source}): {note}" for note in entry.notes
-                       if note.startswith("renamed"))
+            out.extend(f"tool {entry.name} ({entry.source}): {note}" for note in entry.notes)
         return out
 
     @property
