@@ -227,6 +227,10 @@ class ToolCalls:
         for call in list(self._calls.values()):
             if call.status == "running" and call.deadline is not None and call.deadline <= now:
                 self._out.act(CancelTool(call.call_id, "timeout"))
+                self._out.notice("warning", f"tool {call.name} ({call.source}) did not finish "
+                                            f"within {call.timeout_s:g} s and was stopped; the "
+                                            "model is told. Raise its timeout in the config if "
+                                            "it needs longer")
                 self._answer(call, f"error: the tool {call.name} did not finish within "
                                    f"{call.timeout_s:g} s, so it was stopped",
                              "timed_out", now, duration=call.timeout_s)
@@ -344,6 +348,9 @@ class ToolCalls:
         if call.status in FINAL:
             return
         text = cap_output(output)
+        if len(text) < len(output):
+            self._out.notice("info", f"tool {call.name} returned {len(output)} characters; the "
+                                     f"model gets the first {MAX_OUTPUT_CHARS}")
         self._out.send({"type": "conversation.item.create", "item": {
             "type": "function_call_output", "call_id": call.call_id, "output": text}})
         call.status, call.output, call.deadline = status, text, None

@@ -73,8 +73,10 @@ class McpConnection:
             return (f"error: the MCP server {self.name!r} is not running"
                     f"{': ' + self.error if self.error else ''}"), False
         try:
+            # the core's deadline (the same timeout) comes first and cancels this task; these
+            # bounds only keep a call from outliving it if the core is gone
             result = await asyncio.wait_for(
-                session.call_tool(name, arguments, read_timeout_seconds=timeout), timeout + 1)
+                session.call_tool(name, arguments, read_timeout_seconds=timeout + 5), timeout + 6)
         except TimeoutError:
             return f"error: the MCP server {self.name!r} did not answer within {timeout:g} s", False
         except asyncio.CancelledError:

@@ -83,4 +83,7 @@ class ToolRunner:
         except Exception as exc:  # our bug or a library's: the model is told, the run goes on
             log.exception("tool %s failed", action.name)
             output, ok = f"error: tool {action.name} failed: {type(exc).__name__}: {exc}", False
+        if box is not None:
+            for failure in box.new_failures():
+                self._notice("warning", failure)
         self._feed(ToolFinished(action.call_id, output, ok, self._clock() - started))

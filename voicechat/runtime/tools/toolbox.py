@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +61,7 @@ class ToolBox:
         self._servers = [McpConnection(s, log_dir, self._server_changed) for s in config.servers]
         self._entries: dict[str, ToolEntry] = {}
         self._commands = {c.name: c for c in config.commands}
+        self._reported: set[str] = set()
 
     # --- lifetime ------------------------------------------------------------------------------
 
@@ -67,7 +69,18 @@ class ToolBox:
         """Start every server; the problems to tell the user (config, failures, renames)."""
         await asyncio.gather(*(server.start() for server in self._servers))
         self._rebuild()
+        self._reported = {s.name for s in self._servers if s.state == "failed"}
         return self.problems
+
+    def new_failures(self) -> list[str]:
+        """Servers that stopped since the last look (crashed mid-call), said once each."""
+        out = []
+        for server in self._servers:
+            if server.state == "failed" and server.name not in self._reported:
+                self._reported.add(server.name)
+                out.append(f"MCP server {server.name!r} stopped: {server.error}. Its tools now "
+                           "answer with an error; fix the server and restart voicechat")
+        return out
 
     async def close(self) -> None:
         await asyncio.gather(*(server.close() for server in self._servers),
@@ -78,6 +91,11 @@ class ToolBox:
     @property
     def problems(self) -> list[str]:
         out = list(self.config.problems)
+        for command in self._commands.values():
+            if shutil.which(command.command[0]) is None:
+                out.append(f"command tool {command.name}: the program {command.command[0]!r} "
+                           f"was not found (fix command in {command.origin}); its calls will "
+                           "fail")
         for server in self._servers:
             if server.state == "failed":
                 out.append(f"MCP server {server.name!r} ({server.config.origin}) is not "
