@@ -119,8 +119,8 @@ def _reduce(schema: Mapping[str, Any], where: str, notes: list[str], depth: int)
     if kind == "array" and "items" not in out:
         out["items"] = {}
         notes.append(f"{where}: array without items; added items: {{}}")
-    if "required" in out and isinstance(out.get("properties"), Mapping):
-        known = out["properties"]
+    if "required" in out:
+        known = out.get("properties") or {}
         missing = [r for r in out["required"] if r not in known]
         if missing:
             out["required"] = [r for r in out["required"] if r in known]
