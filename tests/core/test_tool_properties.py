@@ -87,6 +87,8 @@ def test_any_interleaving_keeps_the_tool_rules(steps: list[tuple[Any, ...]]) -> 
             if cid not in item_ok:
                 item_ok[cid] = status == "completed" and ended.get(rid, "completed") == "completed"
                 call_rid[cid] = rid
+                if item_ok[cid] and ended.get(rid) == "completed" and rid not in calling_done:
+                    calling_done.append(rid)  # out of order: a call after its response's done
             actions = h.ev("response.output_item.done", response_id=rid, output_index=0,
                            item=item)
         elif kind == "done":

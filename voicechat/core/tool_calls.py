@@ -178,6 +178,7 @@ class ToolCalls:
         if turn is None:
             return
         turn.done, turn.completed = True, completed
+        self._forget_old()
         if not completed:
             turn.no_reply = True
         elif not turn.calls and items and items[-1].get("type") == "mcp_call":
@@ -392,14 +393,20 @@ class ToolCalls:
         return turn
 
     def _forget_old(self) -> None:
-        """Bounded memory: the oldest finished calls (and their turns) go first."""
+        """Bounded memory: the oldest finished calls, and the oldest ended responses, go first.
+
+        An ended response is remembered even with no calls: a call item that arrives after its
+        response ended cancelled must still be skipped."""
         while len(self._calls) > MAX_CALLS_KEPT:
             oldest = next((c for c in self._calls.values() if c.status in FINAL), None)
             if oldest is None:
-                return
+                break
             del self._calls[oldest.call_id]
-        live = {c.response_id or "" for c in self._calls.values()}
-        for rid in [r for r in self._turns if r not in live and self._turns[r].done]:
+        while len(self._turns) > MAX_CALLS_KEPT:
+            rid = next((r for r, t in self._turns.items() if t.done and not any(
+                c in self._calls and self._calls[c].status not in FINAL for c in t.calls)), None)
+            if rid is None:
+                return
             del self._turns[rid]
 
     def _record(self, kind: str, call: _Call, **fields: Any) -> None:

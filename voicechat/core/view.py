@@ -29,7 +29,10 @@ class TranscriptEntry:
     ``status``: ``pending`` (user audio waiting for its transcript), ``streaming``, ``done``,
     ``failed`` (transcription failed; ``error`` says why), ``incomplete`` (the response was cut
     off), ``untranscribed`` (input transcription is off). ``truncated`` marks assistant text the
-    user did not fully hear.
+    user did not fully hear. ``kind`` is the item's type (``message``, ``function_call``,
+    ``function_call_output``, ``mcp_call``, …; role ``tool`` for the tool ones), ``call_id``
+    ties a call to its output and to :class:`~voicechat.core.tool_specs.ToolCallView`, and
+    ``phase`` is gpt-realtime-2's ``commentary`` (a preamble) or ``final_answer``.
     """
 
     id: str
@@ -39,6 +42,9 @@ class TranscriptEntry:
     truncated: bool = False
     error: str | None = None
     response_id: str | None = None
+    kind: str = "message"
+    phase: str | None = None
+    call_id: str | None = None
 
 
 @dataclass(frozen=True)
