@@ -100,3 +100,44 @@ async def test_a_typed_question_is_answered_through_a_real_mcp_server(
     assert chat.requests[1]["messages"][-1]["content"] == "Sunny and 21 degrees in Paris"
     assert "Here is what I found: Sunny and 21 degrees in Paris" in out
     assert "local.tool.finished" in out  # the --no-ui line
+
+
+async def test_ask_with_no_terminal_denies_and_names_the_flag(tmp_path: Path) -> None:
+    async with fake_chat(calls_reply([("get_weather", '{"city": "Rome"}')]),
+                         answer_with_tool_result) as chat:
+        code, out, err, records = await run_client(
+            tmp_path, chat, "websocket", "weather in Rome?\n",
+            "--mcp-config", str(mcp_json(tmp_path)))  # tool_approval: the default, ask
+    assert code == 0, err[-3000:]
+    assert "--tool-approval auto" in out
+    [output] = [r["event"]["item"] for r in records
+                if r["event"].get("type") == "conversation.item.create"
+                and r["event"]["item"]["type"] == "function_call_output"]
+    assert output["output"].startswith("denied:")
+    assert "Here is what I found: denied:" in out
+
+
+def test_the_terminal_prompt_reads_the_next_line_as_the_answer() -> None:
+    from voicechat.commands.tool_prompt import TerminalApproval
+    from voicechat.core import AskApproval
+
+    class Handle:
+        def __init__(self) -> None:
+            self.answers: list[tuple[str, str]] = []
+
+        def answer_tool(self, call_id: str, decision: str) -> None:
+            self.answers.append((call_id, decision))
+
+    handle, lines = Handle(), []
+    prompt = TerminalApproval(handle, lines.append)
+    assert not prompt.take_line("just a message")  # nothing asked: the line is a message
+    prompt.ask(AskApproval("call_1", "rm", '{"path": "/tmp/x\x1b[2J"}', "command"))
+    prompt.ask(AskApproval("call_2", "search", "{}", "mcp:docs", "mcp"))
+    assert len(lines) == 1 and "rm (command)" in lines[0] and "\x1b" not in lines[0]
+    assert prompt.take_line("maybe")  # not an answer: asked again, nothing decided
+    assert handle.answers == [] and "answer y" in lines[-1]
+    assert prompt.take_line("a")
+    assert "hosted MCP tool search (mcp:docs)" in lines[-1]
+    assert prompt.take_line("n")
+    assert handle.answers == [("call_1", "always"), ("call_2", "deny")]
+    assert not prompt.take_line("hello again")

@@ -5,7 +5,8 @@ Run as ``python mcp_server.py [MODE]``. Tools: ``get_weather(city)`` (text), ``a
 ``picture()`` (an image and a text block), ``fails()`` (raises: ``isError``), ``dotted.name``
 (a name the Realtime API would refuse). MODE ``broken-start`` exits before the handshake;
 ``noisy`` writes to stderr at start (it must land in the log file, not on the terminal);
-``changes`` adds a tool after the first list and says ``tools/list_changed``.
+``http:PORT`` serves streamable HTTP on 127.0.0.1:PORT instead of stdio. ``add_tool()`` adds
+``brand_new`` and sends ``tools/list_changed``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import base64
 import os
 import sys
 
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
 from mcp.types import ImageContent, TextContent
 
 MODE = sys.argv[1] if len(sys.argv) > 1 else ""
@@ -79,18 +80,21 @@ def dotted() -> str:
     return "dotted ok"
 
 
-if MODE == "changes":
-    @server.tool()
-    async def add_tool() -> str:
-        """Adds a tool and tells the client its list changed."""
-        @server.tool()
-        def brand_new() -> str:
-            """Appeared later."""
-            return "new"
-        ctx = server.get_context()
-        await ctx.session.send_tool_list_changed()
-        return "added"
+def brand_new() -> str:
+    """Appeared later."""
+    return "new"
+
+
+@server.tool()
+async def add_tool(ctx: Context) -> str:
+    """Adds the tool brand_new and tells the client its list changed."""
+    server.add_tool(brand_new)
+    await ctx.session.send_tool_list_changed()
+    return "added"
 
 
 if __name__ == "__main__":
-    server.run()
+    if MODE.startswith("http:"):  # streamable HTTP on 127.0.0.1:<port>
+        server.run("streamable-http", host="127.0.0.1", port=int(MODE.split(":")[1]))
+    else:
+        server.run()

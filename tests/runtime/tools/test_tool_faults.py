@@ -205,3 +205,48 @@ async def test_the_prompt_answers_once_and_always(tmp_path: Path) -> None:
         assert [a.name for a in asked] == ["add"]  # always: not asked the second time
         assert [o["output"] for o in outputs(conv)] == ["5", "2"]
         assert json.loads(asked[0].arguments) == {"a": 2, "b": 3}
+
+
+async def test_tools_listed_again_on_list_changed(tmp_path: Path) -> None:
+    async with fake_chat(*calling("add_tool")) as chat, talking(
+        chat, mcp_servers={"weather": server_entry()}) as conv:
+        before = [t["name"] for t in conv.find("local.tool.sources")[0]["tools"]]
+        assert "brand_new" not in before
+        await ask(conv, "add a tool", 2)
+        await conv.until(lambda: len(conv.find("local.tool.sources")) >= 2)
+        after = [t["name"] for t in conv.find("local.tool.sources")[-1]["tools"]]
+        assert "brand_new" in after
+        updates = conv.find("session.update", "out")
+        assert "brand_new" in [t["name"] for t in updates[-1]["session"]["tools"]]
+        assert [t.name for t in conv.runtime.view.tools].count("brand_new") == 1
+
+
+async def test_a_streamable_http_server(tmp_path: Path, unused_tcp_port: int) -> None:
+    import asyncio
+
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, str(MCP_SERVER), f"http:{unused_tcp_port}",
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{unused_tcp_port}/mcp"
+    try:
+        await _until_listening(unused_tcp_port)
+        async with fake_chat(*calling("add", '{"a": 40, "b": 2}')) as chat, talking(
+            chat, mcp_servers={"remote": {"url": url, "headers": {"X-Test": "1"}}}) as conv:
+            await ask(conv, "add", 2)
+            assert outputs(conv)[0]["output"] == "42"
+            assert conv.find("local.tool.sources")[0]["servers"][0]["state"] == "ready"
+    finally:
+        proc.terminate()
+        await proc.wait()
+
+
+async def _until_listening(port: int) -> None:
+    import socket
+
+    from tests.helpers import until
+
+    def listening() -> bool:
+        with socket.socket() as sock:
+            return sock.connect_ex(("127.0.0.1", port)) == 0
+
+    await until(listening, f"the MCP HTTP server on port {port}", timeout=30)
