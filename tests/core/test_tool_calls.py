@@ -261,6 +261,9 @@ def test_set_tools_declares_the_new_list_and_keeps_hosted_tools() -> None:
     assert update["session"]["tools"][1]["name"] == "add"
     calling_response(h)
     assert len(runs(h)) == 1
+    h.do(SetTools((ToolSpec("other"),)))  # "add" went away: it leaves the list
+    assert [t.get("name", t["type"]) for t in sends(h.actions)[-1]["session"]["tools"]] == [
+        "mcp", "other"]
 
 
 def test_hosted_mcp_approval_request_is_answered_and_the_model_asked_to_go_on() -> None:

@@ -117,11 +117,13 @@ def initial_session(policy: SessionPolicy) -> dict[str, Any]:
     return merged
 
 
-def with_function_tools(tools: Any, specs: Sequence[ToolSpec]) -> list[Any]:
+def with_function_tools(tools: Any, specs: Sequence[ToolSpec],
+                        replaced: Sequence[ToolSpec] = ()) -> list[Any]:
     """The configured tools that are not ours (hosted MCP, …) followed by ``specs``' declarations.
 
-    A ``session.update`` replaces the whole list, so every update must carry both."""
-    ours = {spec.name for spec in specs}
+    A ``session.update`` replaces the whole list, so every update must carry both; ``replaced``
+    are the specs declared before (a tool that went away must go from the list too)."""
+    ours = {spec.name for spec in (*specs, *replaced)}
     kept = [t for t in tools if not (isinstance(t, Mapping) and t.get("type") == "function"
                                      and t.get("name") in ours)] if isinstance(tools, list) else []
     return [*kept, *(spec.declaration() for spec in specs)]

@@ -391,12 +391,12 @@ class Session:
 
     def _set_tools(self, inp: SetTools, now: float) -> None:
         """New function tools (an MCP server's list changed): declare them to the server."""
-        specs = tuple(inp.tools)
+        specs, before = tuple(inp.tools), self.policy.tools
         self._tools.set_tools(specs)
         self.policy = replace(self.policy, tools=specs)
         if self.policy.mode == "transcribe":
             return
-        tools = with_function_tools(self._requested.get("tools"), specs)
+        tools = with_function_tools(self._requested.get("tools"), specs, before)
         self._requested["tools"] = tools
         self._out.send({"type": "session.update", "session": {"type": "realtime",
                                                               "tools": tools}})
