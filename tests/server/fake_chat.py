@@ -44,13 +44,18 @@ def text_reply(text: str) -> list[JSON]:
 
 def calls_reply(calls: list[tuple[str, str]], preamble: str = "", piece: int = 5) -> list[JSON]:
     """``calls`` (name, arguments) after an optional spoken ``preamble``; arguments in pieces."""
-    chunks = [_chunk({"role": "assistant", "content": None if not preamble else "",
-                      "refusal": None})]
+    chunks = [
+        _chunk({"role": "assistant", "content": None if not preamble else "", "refusal": None})
+    ]
     if preamble:
         chunks += [_chunk({"content": preamble[i : i + 7]}) for i in range(0, len(preamble), 7)]
     for index, (name, arguments) in enumerate(calls):
-        first = {"index": index, "id": f"call_chat{index}abcdefghijklmnopq", "type": "function",
-                 "function": {"name": name, "arguments": ""}}
+        first = {
+            "index": index,
+            "id": f"call_chat{index}abcdefghijklmnopq",
+            "type": "function",
+            "function": {"name": name, "arguments": ""},
+        }
         chunks.append(_chunk({"tool_calls": [first]}))
         for i in range(0, len(arguments), piece):
             fragment = {"index": index, "function": {"arguments": arguments[i : i + piece]}}

@@ -26,8 +26,11 @@ WEATHER = {
 }
 USER = {
     "type": "conversation.item.create",
-    "item": {"type": "message", "role": "user",
-             "content": [{"type": "input_text", "text": "weather?"}]},
+    "item": {
+        "type": "message",
+        "role": "user",
+        "content": [{"type": "input_text", "text": "weather?"}],
+    },
 }
 TEXT = {"type": "response.create", "response": {"output_modalities": ["text"]}}
 
@@ -105,8 +108,9 @@ async def test_response_create_during_a_response_is_refused_in_each_dialect(
                 f"Conversation already has an active response in progress: {rid}. Wait until "
                 "the response is finished before creating a new one."
             )
-        async with ws_peer(srv, "/v1/realtime?model=gpt-4o-realtime-preview",
-                           headers=BETA_HEADERS) as peer:
+        async with ws_peer(
+            srv, "/v1/realtime?model=gpt-4o-realtime-preview", headers=BETA_HEADERS
+        ) as peer:
             await peer.send(USER)
             await peer.send({"type": "response.create", "response": {"modalities": ["text"]}})
             await peer.log.wait_for("response.created")
@@ -162,8 +166,13 @@ async def test_the_validator_refusals_in_the_real_wording(
 
 
 async def test_tool_choice_none_required_and_forced(tmp_path: Path) -> None:
-    spec = script(tmp_path, "Let me look. @call get_weather {}", "No call here.",
-                  "@call other {}", "@call get_weather {}")
+    spec = script(
+        tmp_path,
+        "Let me look. @call get_weather {}",
+        "No call here.",
+        "@call other {}",
+        "@call get_weather {}",
+    )
     async with local_server(responder=spec) as srv, ws_peer(srv) as peer:
         session = {"type": "realtime", "tools": [WEATHER], "tool_choice": "none"}
         await peer.send({"type": "session.update", "session": session})
@@ -172,23 +181,36 @@ async def test_tool_choice_none_required_and_forced(tmp_path: Path) -> None:
         done = await peer.log.wait_for("response.done")
         assert [o["type"] for o in done["response"]["output"]] == ["message"]  # call dropped
         n = len(peer.log.events)
-        await peer.send({"type": "response.create",
-                         "response": {"output_modalities": ["text"], "tool_choice": "required"}})
+        await peer.send(
+            {
+                "type": "response.create",
+                "response": {"output_modalities": ["text"], "tool_choice": "required"},
+            }
+        )
         failed = await peer.log.wait_for("response.done", after=n)
         assert failed["response"]["status"] == "failed"
         message = failed["response"]["status_details"]["error"]["message"]
         assert "line 2: tool_choice 'required' requires a call, but the line has no call" in message
         n = len(peer.log.events)
         forced = {"type": "function", "name": "get_weather"}
-        await peer.send({"type": "response.create",
-                         "response": {"output_modalities": ["text"], "tool_choice": forced}})
+        await peer.send(
+            {
+                "type": "response.create",
+                "response": {"output_modalities": ["text"], "tool_choice": forced},
+            }
+        )
         failed = await peer.log.wait_for("response.done", after=n)
-        assert "requires a call to 'get_weather', but the line has calls to 'other'" in (
-            failed["response"]["status_details"]["error"]["message"]
+        assert (
+            "requires a call to 'get_weather', but the line has calls to 'other'"
+            in (failed["response"]["status_details"]["error"]["message"])
         )
         n = len(peer.log.events)
-        await peer.send({"type": "response.create",
-                         "response": {"output_modalities": ["text"], "tool_choice": forced}})
+        await peer.send(
+            {
+                "type": "response.create",
+                "response": {"output_modalities": ["text"], "tool_choice": forced},
+            }
+        )
         done = await peer.log.wait_for("response.done", after=n)
     assert [o["name"] for o in done["response"]["output"]] == ["get_weather"]
 
@@ -211,8 +233,9 @@ async def test_a_deeply_nested_schema_is_refused_and_a_deep_one_reaches_the_mode
         error = await error_after(peer, {"type": "session.update", "session": session})
         assert error["message"].startswith("The event is nested too deeply")
         deep = {**WEATHER, "name": "deep", "parameters": nested_schema(12)}
-        await peer.send({"type": "session.update", "session": {"type": "realtime",
-                                                                "tools": [deep]}})
+        await peer.send(
+            {"type": "session.update", "session": {"type": "realtime", "tools": [deep]}}
+        )
         await peer.log.wait_for("session.updated")
         await peer.send(USER)
         await peer.send(TEXT)

@@ -31,8 +31,12 @@ WEATHER = {
     "description": "The weather in a city now.",
     "parameters": PARAMS,
 }
-TIME = {"type": "function", "name": "get_time", "description": "The time in a zone.",
-        "parameters": {"type": "object", "properties": {"zone": {"type": "string"}}}}
+TIME = {
+    "type": "function",
+    "name": "get_time",
+    "description": "The time in a zone.",
+    "parameters": {"type": "object", "properties": {"zone": {"type": "string"}}},
+}
 
 
 def user(text: str) -> dict[str, Any]:
@@ -148,7 +152,9 @@ async def test_beta_sdk_preamble_then_parallel_calls_then_the_answer() -> None:
         calls = events[-1].response.output[1:]  # type: ignore[union-attr]
         assert [c.name for c in calls] == ["get_weather", "get_time"]
         assert [e.output_index for e in events if e.type == "response.output_item.added"] == [
-            0, 1, 2,
+            0,
+            1,
+            2,
         ]
         assert len({c.call_id for c in calls}) == 2
         for call, output in zip(calls, ('{"sky":"sunny"}', '{"time":"12:10"}'), strict=True):
@@ -191,8 +197,9 @@ class DataChannelPeer:
 async def test_webrtc_tool_turn_with_our_client_transport(dialect: str) -> None:
     answer = "Twenty one degrees."
     async with (
-        fake_chat(calls_reply([("get_weather", '{"city":"Oslo"}')], "One moment."),
-                  text_reply(answer)) as chat,
+        fake_chat(
+            calls_reply([("get_weather", '{"city":"Oslo"}')], "One moment."), text_reply(answer)
+        ) as chat,
         local_server(responder=f"chat:{chat.url}") as srv,
     ):
         peer = DataChannelPeer()
@@ -220,8 +227,11 @@ async def test_webrtc_tool_turn_with_our_client_transport(dialect: str) -> None:
             transport.send_event(
                 {
                     "type": "conversation.item.create",
-                    "item": {"type": "function_call_output", "call_id": call["call_id"],
-                             "output": "21 C"},
+                    "item": {
+                        "type": "function_call_output",
+                        "call_id": call["call_id"],
+                        "output": "21 C",
+                    },
                 }
             )
             transport.send_event({"type": "response.create"})
@@ -237,5 +247,7 @@ async def test_webrtc_tool_turn_with_our_client_transport(dialect: str) -> None:
     assert transcript == answer
     assert "error" not in log.types()
     assert chat.requests[1]["messages"][-1] == {
-        "role": "tool", "tool_call_id": call["call_id"], "content": "21 C",
+        "role": "tool",
+        "tool_call_id": call["call_id"],
+        "content": "21 C",
     }

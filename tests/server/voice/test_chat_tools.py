@@ -27,17 +27,24 @@ def test_the_offer_becomes_chat_tools_and_tool_choice() -> None:
         "tools": [
             {
                 "type": "function",
-                "function": {"name": "get_weather", "description": "Weather now",
-                             "parameters": SCHEMA},
+                "function": {
+                    "name": "get_weather",
+                    "description": "Weather now",
+                    "parameters": SCHEMA,
+                },
             },
-            {"type": "function",
-             "function": {"name": "ping", "parameters": {"type": "object", "properties": {}}}},
+            {
+                "type": "function",
+                "function": {"name": "ping", "parameters": {"type": "object", "properties": {}}},
+            },
         ],
         "tool_choice": "auto",
     }
     forced = ToolOffer(offer.tools, {"type": "function", "name": "ping"})
-    assert chat_tool_fields(forced)["tool_choice"] == {"type": "function",
-                                                       "function": {"name": "ping"}}
+    assert chat_tool_fields(forced)["tool_choice"] == {
+        "type": "function",
+        "function": {"name": "ping"},
+    }
     assert chat_tool_fields(ToolOffer(offer.tools, "required"))["tool_choice"] == "required"
 
 
@@ -49,8 +56,16 @@ def openai_fragments(calls: list[tuple[str, str, str]], cuts: list[int]) -> Chun
     name with empty arguments, the rest carry argument pieces cut at ``cuts``."""
     chunks: list[list[dict[str, Any]]] = []
     for index, (call_id, name, arguments) in enumerate(calls):
-        chunks.append([{"index": index, "id": call_id, "type": "function",
-                        "function": {"name": name, "arguments": ""}}])
+        chunks.append(
+            [
+                {
+                    "index": index,
+                    "id": call_id,
+                    "type": "function",
+                    "function": {"name": name, "arguments": ""},
+                }
+            ]
+        )
         bounds = sorted({c % (len(arguments) + 1) for c in cuts} | {0, len(arguments)})
         for start, end in itertools.pairwise(bounds):
             chunks.append([{"index": index, "function": {"arguments": arguments[start:end]}}])
@@ -96,12 +111,20 @@ def test_any_split_and_interleaving_assembles_the_same_calls(
     per_call: list[list[dict[str, Any]]] = []
     for index, (name, args) in enumerate(calls):
         name_cut = cuts[0] % (len(name) + 1) if cuts else 0
-        frags = [{"index": index, "id": f"call_{index}", "type": "function",
-                  "function": {"name": name[:name_cut]}},
-                 {"index": index, "function": {"name": name[name_cut:]}}]
+        frags = [
+            {
+                "index": index,
+                "id": f"call_{index}",
+                "type": "function",
+                "function": {"name": name[:name_cut]},
+            },
+            {"index": index, "function": {"name": name[name_cut:]}},
+        ]
         bounds = sorted({c % (len(args) + 1) for c in cuts} | {0, len(args)})
-        frags += [{"index": index, "function": {"arguments": args[a:b]}}
-                  for a, b in itertools.pairwise(bounds)]
+        frags += [
+            {"index": index, "function": {"arguments": args[a:b]}}
+            for a, b in itertools.pairwise(bounds)
+        ]
         per_call.append(frags)
     assembler = ToolCallAssembler()
     cursors = [0] * len(per_call)

@@ -32,8 +32,11 @@ def test_a_call_alone_with_a_preamble_and_several_on_a_line() -> None:
     assert line.calls == (ToolCall("get_weather", '{"city":"Paris","n":[1,2]}'),)
     many = parse_line('@call a {"x": "@call b {}"} @call b{} @call get-time')
     assert many.preamble == ""
-    assert many.calls == (ToolCall("a", '{"x":"@call b {}"}'), ToolCall("b", "{}"),
-                          ToolCall("get-time", "{}"))
+    assert many.calls == (
+        ToolCall("a", '{"x":"@call b {}"}'),
+        ToolCall("b", "{}"),
+        ToolCall("get-time", "{}"),
+    )
     assert parse_line('@call f {"s": "Café"}').calls[0].arguments == '{"s":"Café"}'
 
 
@@ -85,7 +88,7 @@ WEATHER = FunctionTool("get_weather")
 
 
 async def test_tool_choice_none_drops_the_calls_and_keeps_the_preamble() -> None:
-    responder = ScriptResponder(['Let me check. @call get_weather {}', "@call get_weather {}"])
+    responder = ScriptResponder(["Let me check. @call get_weather {}", "@call get_weather {}"])
     offer = ToolOffer((WEATHER,), "none")
     assert await collect(responder.reply([], "", offer)) == ["Let ", "me ", "check."]
     assert await collect(responder.reply([], "", offer)) == []
@@ -96,8 +99,11 @@ async def test_required_and_forced_choices_fail_a_line_that_does_not_call() -> N
     with pytest.raises(ResponderError, match=r"line 1: tool_choice 'required' requires a call"):
         await collect(responder.reply([], "", ToolOffer((WEATHER,), "required")))
     forced = ToolOffer((WEATHER,), {"type": "function", "name": "get_weather"})
-    with pytest.raises(ResponderError, match=r"line 2: .*requires a call to 'get_weather', but "
-                       r"the line has calls to 'other'"):
+    with pytest.raises(
+        ResponderError,
+        match=r"line 2: .*requires a call to 'get_weather', but "
+        r"the line has calls to 'other'",
+    ):
         await collect(responder.reply([], "", forced))
     assert await collect(responder.reply([], "", forced)) == [ToolCall("get_weather", "{}")]
 
