@@ -99,7 +99,10 @@ async def test_a_typed_question_is_answered_through_a_real_mcp_server(
     # the second turn's model saw the result and said it
     assert chat.requests[1]["messages"][-1]["content"] == "Sunny and 21 degrees in Paris"
     assert "Here is what I found: Sunny and 21 degrees in Paris" in out
-    assert "local.tool.finished" in out  # the --no-ui line
+    # the --no-ui lines: what the model was offered, and the call's outcome
+    assert any("local.tool.sources" in line and "get_weather" in line for line in out.splitlines())
+    assert any(f"local.tool.finished get_weather {call['call_id']} (mcp:weather) ok in " in line
+               for line in out.splitlines())
 
 
 async def test_ask_with_no_terminal_denies_and_names_the_flag(tmp_path: Path) -> None:
