@@ -23,6 +23,10 @@ MODE = sys.argv[1] if len(sys.argv) > 1 else ""
 if MODE == "broken-start":
     print("this server is broken on purpose", file=sys.stderr)
     sys.exit(3)
+if MODE == "hang-start":  # never answers the handshake
+    import time
+
+    time.sleep(3600)
 if MODE == "noisy":
     print("NOISY-STDERR-LINE from the test MCP server", file=sys.stderr, flush=True)
 

@@ -83,6 +83,21 @@ async def test_a_server_that_does_not_start_is_a_notice_and_the_talk_goes_on(
     assert "this server is broken on purpose" in log.read_text()
 
 
+async def test_a_server_that_hangs_at_start_is_given_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from voicechat.runtime.tools import mcp_client
+
+    monkeypatch.setattr(mcp_client, "START_TIMEOUT_S", 1.0)
+    async with fake_chat(text_reply("Still here.")) as chat, talking(
+        chat, mcp_servers={"slow": server_entry("hang-start")}) as conv:
+        notice = next(n for n in conv.notices() if "'slow'" in n)
+        assert "did not finish starting within 1 s" in notice
+        assert conv.find("local.tool.sources")[0]["servers"][0]["state"] == "failed"
+        await ask(conv, "hello", 1)
+        assert said(conv) == ["Still here."]
+
+
 async def test_a_server_that_crashes_mid_call(tmp_path: Path) -> None:
     async with fake_chat(*calling("crash")) as chat, talking(
         chat, mcp_servers={"weather": server_entry()}) as conv:

@@ -54,8 +54,9 @@ class McpConnection:
     def log_path(self) -> Path:
         return self.log_dir / f"mcp-{self.config.name}.log"
 
-    async def start(self, timeout: float = START_TIMEOUT_S) -> bool:
+    async def start(self, timeout: float | None = None) -> bool:
         """Start the server and list its tools; ``False`` (with :attr:`error`) when it failed."""
+        timeout = START_TIMEOUT_S if timeout is None else timeout
         self.state = "starting"
         self._task = asyncio.get_running_loop().create_task(self._serve(),
                                                             name=f"mcp-{self.name}")
@@ -117,7 +118,7 @@ class McpConnection:
 
                 session = await stack.enter_async_context(ClientSession(
                     read, write, message_handler=self._on_message))
-                await asyncio.wait_for(session.initialize(), START_TIMEOUT_S)
+                await session.initialize()  # bounded by start()'s timeout
                 self.tools = await self._list(session)
                 self._session = session
                 self.state = "ready"
