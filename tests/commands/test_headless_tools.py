@@ -144,3 +144,16 @@ def test_the_terminal_prompt_reads_the_next_line_as_the_answer() -> None:
     assert prompt.take_line("n")
     assert handle.answers == [("call_1", "always"), ("call_2", "deny")]
     assert not prompt.take_line("hello again")
+
+
+def test_a_bad_mcp_config_file_stops_before_starting(tmp_path: Path) -> None:
+    import subprocess
+
+    bad = tmp_path / "servers.json"
+    bad.write_text("{not json", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI", "AZURE"))}
+    proc = subprocess.run([str(VOICECHAT), "--no-ui", "--mcp-config", str(bad), "--mic", "none",
+                           "--speaker", "none"], capture_output=True, text=True, timeout=60,
+                          env=env, stdin=subprocess.DEVNULL, check=False)
+    assert proc.returncode == 2
+    assert f"--mcp-config: {bad} is not JSON" in proc.stderr and "mcpServers" in proc.stderr

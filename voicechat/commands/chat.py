@@ -46,6 +46,10 @@ def run(
     }
     try:
         settings = resolve(flags, config_path=config)
+        if settings.mcp_config is not None:  # a file pointed at on purpose: fail before starting
+            from voicechat.runtime.tools.sources import read_mcp_json
+
+            read_mcp_json(settings.mcp_config)
         log_file = _configure_logging(verbose, log_level, no_ui=settings.no_ui)
     except (ConfigError, ValueError) as exc:
         print(f"voicechat: {exc}", file=sys.stderr)
