@@ -63,15 +63,17 @@ def kinds(records: list[dict[str, Any]]) -> list[tuple[str, str]]:
     return [(r["dir"], str(r["event"].get("type"))) for r in records]
 
 
-@pytest.mark.parametrize("transport", ["webrtc", "websocket"])
+@pytest.mark.parametrize(("transport", "dialect"), [
+    ("webrtc", "ga"), ("websocket", "ga"), ("websocket", "beta")])
 async def test_a_typed_question_is_answered_through_a_real_mcp_server(
-    tmp_path: Path, transport: str,
+    tmp_path: Path, transport: str, dialect: str,
 ) -> None:
     async with fake_chat(calls_reply([("get_weather", '{"city": "Paris"}')]),
                          answer_with_tool_result) as chat:
         code, out, err, records = await run_client(
             tmp_path, chat, transport, "what is the weather in Paris?\n",
-            "--mcp-config", str(mcp_json(tmp_path)), "--tool-approval", "auto")
+            "--mcp-config", str(mcp_json(tmp_path)), "--tool-approval", "auto",
+            "--dialect", dialect)
     assert code == 0, err[-3000:]
     # the model was offered the MCP server's tool, with a schema the API accepts
     update = next(r["event"] for r in records if r["event"].get("type") == "session.update")
@@ -83,6 +85,7 @@ async def test_a_typed_question_is_answered_through_a_real_mcp_server(
     seq = kinds(records)
     call = next(item for r in records if r["event"].get("type") == "response.output_item.done"
                 for item in [r["event"]["item"]] if item["type"] == "function_call")
+    assert call["status"] == "completed"
     outputs = [(i, r["event"]["item"]) for i, r in enumerate(records)
                if r["dir"] == "out" and r["event"].get("type") == "conversation.item.create"
                and r["event"]["item"]["type"] == "function_call_output"]
