@@ -90,8 +90,14 @@ class ToolReplies:
     def _forget_old(self) -> None:
         """Bounded memory: the oldest ended turns with nothing pending go first."""
         while len(self._turns) > MAX_TURNS_KEPT:
-            rid = next((r for r, t in self._turns.items()
-                        if t.done and not any(self._pending(c) for c in t.calls)), None)
+            rid = next(
+                (
+                    r
+                    for r, t in self._turns.items()
+                    if t.done and not any(self._pending(c) for c in t.calls)
+                ),
+                None,
+            )
             if rid is None:
                 return
             del self._turns[rid]

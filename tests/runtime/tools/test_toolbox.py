@@ -12,15 +12,20 @@ from voicechat.runtime.tools.toolbox import catalog_for
 
 
 def server(name: str, *args: str, **fields: object) -> McpServerConfig:
-    return McpServerConfig(name, f"test {name}", command=sys.executable,
-                           args=(str(MCP_SERVER), *args), **fields)  # type: ignore[arg-type]
+    return McpServerConfig(
+        name, f"test {name}", command=sys.executable, args=(str(MCP_SERVER), *args), **fields
+    )  # type: ignore[arg-type]
 
 
 async def test_catalog_names_sources_approvals_and_failures(tmp_path: Path) -> None:
-    config = ToolConfig(approval="ask", servers=[
-        server("calc", approval="auto", approvals={"crash": "deny"}),
-        server("broken", "broken-start"),
-    ], commands=[CommandToolConfig("add", "test add", ("cat",), approval="deny")])
+    config = ToolConfig(
+        approval="ask",
+        servers=[
+            server("calc", approval="auto", approvals={"crash": "deny"}),
+            server("broken", "broken-start"),
+        ],
+        commands=[CommandToolConfig("add", "test add", ("cat",), approval="deny")],
+    )
     entries, servers, problems = await catalog_for(config, tmp_path)
     by_name = {e.name: e for e in entries}
     assert by_name["get_weather"].source == "mcp:calc"
@@ -36,8 +41,9 @@ async def test_catalog_names_sources_approvals_and_failures(tmp_path: Path) -> N
 
 
 async def test_a_noisy_servers_stderr_goes_to_its_log_file(tmp_path: Path, capfd: object) -> None:
-    entries, servers, _ = await catalog_for(ToolConfig(servers=[server("noisy", "noisy")]),
-                                            tmp_path)
+    entries, servers, _ = await catalog_for(
+        ToolConfig(servers=[server("noisy", "noisy")]), tmp_path
+    )
     assert servers[0].state == "ready" and entries
     assert "NOISY-STDERR-LINE" in (tmp_path / "mcp-noisy.log").read_text()
     out, err = capfd.readouterr()  # type: ignore[attr-defined]

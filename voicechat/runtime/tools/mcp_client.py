@@ -32,8 +32,12 @@ State = Literal["new", "starting", "ready", "failed", "closed"]
 class McpConnection:
     """A running MCP server and its current tool list."""
 
-    def __init__(self, config: McpServerConfig, log_dir: Path,
-                 on_tools_changed: Callable[[McpConnection], None] | None = None) -> None:
+    def __init__(
+        self,
+        config: McpServerConfig,
+        log_dir: Path,
+        on_tools_changed: Callable[[McpConnection], None] | None = None,
+    ) -> None:
         self.config = config
         self.log_dir = log_dir
         self.state: State = "new"
@@ -58,8 +62,7 @@ class McpConnection:
         """Start the server and list its tools; ``False`` (with :attr:`error`) when it failed."""
         timeout = START_TIMEOUT_S if timeout is None else timeout
         self.state = "starting"
-        self._task = asyncio.get_running_loop().create_task(self._serve(),
-                                                            name=f"mcp-{self.name}")
+        self._task = asyncio.get_running_loop().create_task(self._serve(), name=f"mcp-{self.name}")
         try:
             await asyncio.wait_for(self._ready.wait(), timeout)
         except TimeoutError:
@@ -71,13 +74,16 @@ class McpConnection:
         """Call tool ``name``; ``(text, ok)``. Never raises for the server's faults."""
         session = self._session
         if self.state != "ready" or session is None:
-            return (f"error: the MCP server {self.name!r} is not running"
-                    f"{': ' + self.error if self.error else ''}"), False
+            return (
+                f"error: the MCP server {self.name!r} is not running"
+                f"{': ' + self.error if self.error else ''}"
+            ), False
         try:
             # the core's deadline (the same timeout) comes first and cancels this task; these
             # bounds only keep a call from outliving it if the core is gone
             result = await asyncio.wait_for(
-                session.call_tool(name, arguments, read_timeout_seconds=timeout + 5), timeout + 6)
+                session.call_tool(name, arguments, read_timeout_seconds=timeout + 5), timeout + 6
+            )
         except TimeoutError:
             return f"error: the MCP server {self.name!r} did not answer within {timeout:g} s", False
         except asyncio.CancelledError:
@@ -116,8 +122,9 @@ class McpConnection:
                 read, write = await stack.enter_async_context(self._transport())
                 from mcp import ClientSession
 
-                session = await stack.enter_async_context(ClientSession(
-                    read, write, message_handler=self._on_message))
+                session = await stack.enter_async_context(
+                    ClientSession(read, write, message_handler=self._on_message)
+                )
                 await session.initialize()  # bounded by start()'s timeout
                 self.tools = await self._list(session)
                 self._session = session
@@ -127,8 +134,9 @@ class McpConnection:
         except asyncio.CancelledError:
             raise
         except BaseException as exc:
-            self._fail(f"{_reason(exc)} (see {self.log_path})" if self.config.command
-                       else _reason(exc))
+            self._fail(
+                f"{_reason(exc)} (see {self.log_path})" if self.config.command else _reason(exc)
+            )
         finally:
             self._session = None
             if self.state == "ready" and self._stop.is_set():
@@ -145,8 +153,12 @@ class McpConnection:
 
             self.log_dir.mkdir(parents=True, exist_ok=True)
             self._errlog = open(self.log_path, "a", encoding="utf-8")  # noqa: SIM115
-            params = StdioServerParameters(command=config.command, args=list(config.args),
-                                           env=dict(config.env) or None, cwd=config.cwd)
+            params = StdioServerParameters(
+                command=config.command,
+                args=list(config.args),
+                env=dict(config.env) or None,
+                cwd=config.cwd,
+            )
             return stdio_client(params, errlog=self._errlog)
         import httpx2
         from mcp.client.streamable_http import streamable_http_client
