@@ -48,3 +48,22 @@ async def test_a_noisy_servers_stderr_goes_to_its_log_file(tmp_path: Path, capfd
     assert "NOISY-STDERR-LINE" in (tmp_path / "mcp-noisy.log").read_text()
     out, err = capfd.readouterr()  # type: ignore[attr-defined]
     assert "NOISY-STDERR-LINE" not in out + err  # never on the terminal
+
+
+async def test_an_http_server_that_is_not_there_never_repeats_its_secrets(tmp_path: Path) -> None:
+    secret = "sk-proj-abcdefghijklmnopqrstuvwxyz0123456789"
+    config = ToolConfig(
+        servers=[
+            McpServerConfig(
+                "remote",
+                "test remote",
+                url=f"http://127.0.0.1:9/mcp?token={secret}",
+                headers={"Authorization": f"Bearer {secret}", "X-Key": "hunter2-value"},
+            )
+        ]
+    )
+    _, servers, problems = await catalog_for(config, tmp_path)
+    assert servers[0].state == "failed"
+    text = " ".join(problems) + (servers[0].error or "")
+    assert "'remote'" in text
+    assert secret not in text and "hunter2-value" not in text

@@ -16,10 +16,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO, Any, Literal
 
+from voicechat.protocol.secrets import redact_text
 from voicechat.runtime.tools.results import flatten_result
 from voicechat.runtime.tools.sources import McpServerConfig
 
@@ -49,6 +50,11 @@ class McpConnection:
         self._ready = asyncio.Event()
         self._stop = asyncio.Event()
         self._errlog: IO[str] | None = None
+
+    @property
+    def _secrets(self) -> list[str]:
+        """Header and environment values this server was given: never repeated in an error."""
+        return [v for v in (*self.config.headers.values(), *self.config.env.values()) if len(v) > 3]
 
     @property
     def name(self) -> str:
@@ -89,7 +95,7 @@ class McpConnection:
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the SDK's MCPError, a closed connection, a bad result
-            reason = _reason(exc)
+            reason = _reason(exc, self._secrets)
             if _connection_closed(exc) or (self._task is not None and self._task.done()):
                 self._fail(f"stopped during a call: {reason} (see {self.log_path})")
                 self._stop.set()  # let the serving task wind the transport down
@@ -135,7 +141,9 @@ class McpConnection:
             raise
         except BaseException as exc:
             self._fail(
-                f"{_reason(exc)} (see {self.log_path})" if self.config.command else _reason(exc)
+                f"{_reason(exc, self._secrets)} (see {self.log_path})"
+                if self.config.command
+                else _reason(exc, self._secrets)
             )
         finally:
             self._session = None
@@ -196,7 +204,11 @@ class McpConnection:
         try:
             self.tools = await self._list(session)
         except Exception as exc:  # keep the old list; say why
-            log.warning("MCP server %s: listing tools again failed: %s", self.name, _reason(exc))
+            log.warning(
+                "MCP server %s: listing tools again failed: %s",
+                self.name,
+                _reason(exc, self._secrets),
+            )
             return
         if self._on_tools_changed is not None:
             self._on_tools_changed(self)
@@ -215,11 +227,13 @@ def _connection_closed(exc: BaseException) -> bool:
     return code == -32000 or "Connection closed" in str(exc)
 
 
-def _reason(exc: BaseException) -> str:
+def _reason(exc: BaseException, secrets: Iterable[str] = ()) -> str:
     """The innermost useful message of ``exc`` (anyio wraps errors in exception groups)."""
     while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
         exc = exc.exceptions[0]
     if isinstance(exc, FileNotFoundError):
         return f"command not found: {exc.filename or exc}"
     text = str(exc).strip() or type(exc).__name__
-    return text[:300]
+    return redact_text(text, secrets)[
+        :300
+    ]  # a URL's token or a header echoed in an error stays hidden
