@@ -222,3 +222,73 @@ def test_a_bad_mcp_config_file_stops_before_starting(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert f"--mcp-config: {bad} is not JSON" in proc.stderr and "mcpServers" in proc.stderr
+
+
+async def test_at_a_terminal_no_ui_asks_and_the_next_line_answers(tmp_path: Path) -> None:
+    """stdin is a real pseudo-terminal: the question is typed, the approval asked on a line,
+    ``y`` typed, and the answer comes through the tool."""
+    import pty
+
+    cfg = tmp_path / "cfg.toml"
+    cfg.write_text("", encoding="utf-8")
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("OPENAI", "AZURE", "VOICECHAT"))
+    }
+    env["XDG_STATE_HOME"] = str(tmp_path / "state")
+    master, slave = pty.openpty()
+    seen: list[str] = []
+
+    async def line_with(stream: asyncio.StreamReader, text: str) -> str:
+        while True:
+            raw = await asyncio.wait_for(stream.readline(), 60)
+            assert raw, f"the run ended before a line with {text!r}: {seen[-20:]}"
+            seen.append(raw.decode())
+            if text in seen[-1]:
+                return seen[-1]
+
+    async with (
+        fake_chat(
+            calls_reply([("get_weather", '{"city": "Oslo"}')]), answer_with_tool_result
+        ) as chat,
+        local_server(responder=f"chat:{chat.url}") as srv,
+    ):
+        proc = await asyncio.create_subprocess_exec(
+            str(VOICECHAT),
+            "--no-ui",
+            "--server",
+            srv.base_url,
+            "--transport",
+            "websocket",
+            "--mic",
+            "none",
+            "--speaker",
+            "none",
+            "--config",
+            str(cfg),
+            "--turns",
+            "2",
+            "--mcp-config",
+            str(mcp_json(tmp_path)),
+            stdin=slave,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=env,
+        )
+        os.close(slave)
+        try:
+            assert proc.stdout is not None
+            await line_with(proc.stdout, "local.tool.sources")
+            os.write(master, b"what is the weather in Oslo?\n")
+            asked = await line_with(proc.stdout, "?? the model wants to run tool get_weather")
+            assert "(mcp:weather)" in asked and '{"city": "Oslo"}' in asked
+            os.write(master, b"y\n")
+            await line_with(proc.stdout, "Here is what I found: Sunny and 21 degrees in Oslo")
+            assert await asyncio.wait_for(proc.wait(), 60) == 0
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+            os.close(master)
+    assert any(
+        "local.tool.approved get_weather" in line and "by user once" in line for line in seen
+    )
