@@ -59,6 +59,7 @@ _EVENTS = [
     {**_DELTA, "delta": "Bearer abcdefghijklmnopqrstuvwxyz"},  # a secret in a payload
     {**_DELTA, "response_id": {"id": "resp_1"}},  # a stub refuses an object
     {**_DELTA, "response_id": 12345678901234567890123},  # past 64 bits: the stdlib decides
+    {**_DELTA, "output_index": 12345678901234567890123},  # the same, where no stub looks
     {**_DELTA, "type": ["x"]}, {**_DELTA, "type": "not.an_event"}, {"delta": "x"},
     {"type": "local.mic.muted"}, {"type": "response.output_audio.delta", "delta": {"b": 1}},
 ]
@@ -96,7 +97,7 @@ _OTHER = [
     json.dumps({"direction": "server", "data": _DELTA}).encode(),  # a wrapper
 ]
 _ENDS = [b"\n"] * 16 + [b"\r\n", b"\n\n", b"\r"]
-_BULK = [_JSON[0], _JSON[1], _JSON[2], _JSON[3], _JSON[4]]
+_BULK = [_JSON[0], _JSON[1], _JSON[2], _JSON[3], _JSON[4], _JSON[21], _JSON[22]]
 
 
 @st.composite

@@ -13,7 +13,7 @@ from typing import Any, Literal, NamedTuple
 from voicechat.eventlog.dialects import client_event_dialect, infer_direction, server_event_dialect
 from voicechat.eventlog.entry import Entry, make_entry
 from voicechat.eventlog.record import Direction
-from voicechat.eventlog.redact import needs_redaction, redact_event
+from voicechat.eventlog.redact import needs_redaction, needs_redaction_bytes, redact_event
 from voicechat.eventlog.run import Item, Run
 from voicechat.eventlog.skip import Skipper
 from voicechat.eventlog.stats import ReadStats
@@ -272,7 +272,7 @@ class Builder:
             if stub is not None:
                 event = stub
             else:
-                event = redact_event(obj) if needs_redaction(text.decode(), obj) else obj
+                event = redact_event(obj) if needs_redaction_bytes(text, obj) else obj
         except RecursionError:
             return None
         t = stamp = None

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Generator, Iterator
-from typing import IO, Any
+from typing import IO, Any, Literal
 
 import orjson
 
@@ -30,6 +30,8 @@ from voicechat.eventlog.entry import Entry
 from voicechat.eventlog.run import Run
 from voicechat.eventlog.stats import ReadStats
 from voicechat.eventlog.textscan import (
+    _DIGITS_AS_NUL,
+    _LONG_DIGITS,
     DIGITS_AS_ZERO,
     InlineScanner,
     base_seconds,
@@ -154,7 +156,7 @@ def _read_bytes(buffer: IO[bytes], lines: LineReader
         stats.lines = number
         stripped = raw.strip()
         recorded = False
-        entry: Entry | bool | None = None
+        entry: Entry | Literal[True] | None = None
         if lines.pending:
             pass  # the text scanner is inside an object: it reads the line
         elif stripped[:1] == b"{":
@@ -164,8 +166,9 @@ def _read_bytes(buffer: IO[bytes], lines: LineReader
             except ValueError:
                 pass  # text reading decides (it may take it: see the docstring)
             else:
-                entry = record(obj, number, stripped)
-                if entry is None and obj.get("type").__class__ is str:  # a bare event?
+                if "type" not in obj:  # (record() takes no object with a type)
+                    entry = record(obj, number, stripped)
+                elif obj["type"].__class__ is str:  # a bare event?
                     entry = inline(obj, number, stripped, None, "jsonl")
                 recorded = entry is None
         elif stripped:
@@ -174,9 +177,11 @@ def _read_bytes(buffer: IO[bytes], lines: LineReader
             if builder.ready is not None:
                 yield builder.take_ready()  # the run before it, of another direction or kind
             run_kind = builder.run_kind
-            gather = _gather if run_kind == "voicechat" else \
-                _gather_bare if run_kind == "jsonl" else _gather_text
-            raw, obj, number, offset = gather(builder, readline, limit, number, offset)
+            if run_kind == "text":
+                raw, obj, number, offset = _gather_text(lines, readline, limit, number, offset)
+            else:
+                gather = _gather if run_kind == "voicechat" else _gather_bare
+                raw, obj, number, offset = gather(builder, readline, limit, number, offset)
             gathered = True
             continue
         if entry is not None:
@@ -188,7 +193,7 @@ def _read_bytes(buffer: IO[bytes], lines: LineReader
                                                   recorded))
 
 
-def _inline_text(builder: Builder, raw: bytes, number: int) -> Entry | bool | None:
+def _inline_text(builder: Builder, raw: bytes, number: int) -> Entry | Literal[True] | None:
     """A text line that ends with its one event (what most logcat and console lines are):
     :meth:`Builder.inline` of it, with the prefix before it, exactly as the text scanner
     would find it (:func:`~voicechat.eventlog.textscan.whole_rest`, on the line's bytes);
@@ -235,7 +240,10 @@ def _gather(builder: Builder, readline: Callable[[int], bytes], limit: int, numb
         while True:
             raw = readline(limit)
             size = len(raw)
-            if size == limit or b"\r" in raw:  # maybe cut short; text may split it
+            # Maybe cut short, or a \r that text reading may split at (as in _read_bytes; a
+            # CRLF end is JSON whitespace). find(), not ``in``: see needs_redaction_bytes.
+            cr = raw.find(b"\r")
+            if size == limit or (cr != -1 and (cr != size - 2 or raw[-1] != _NEWLINE)):
                 return raw, _UNPARSED, number, offset
             try:
                 # orjson takes the whitespace strip() would remove or refuses the line
@@ -292,7 +300,10 @@ def _gather_bare(builder: Builder, readline: Callable[[int], bytes], limit: int,
         while True:
             raw = readline(limit)
             size = len(raw)
-            if size == limit or b"\r" in raw:  # maybe cut short; text may split it
+            # Maybe cut short, or a \r that text reading may split at (as in _read_bytes; a
+            # CRLF end is JSON whitespace). find(), not ``in``: see needs_redaction_bytes.
+            cr = raw.find(b"\r")
+            if size == limit or (cr != -1 and (cr != size - 2 or raw[-1] != _NEWLINE)):
                 return raw, _UNPARSED, number, offset
             try:
                 obj = _loads(raw)  # (whitespace: as in _gather)
@@ -317,14 +328,18 @@ def _gather_bare(builder: Builder, readline: Callable[[int], bytes], limit: int,
         stats.lines = number
 
 
-def _gather_text(builder: Builder, readline: Callable[[int], bytes], limit: int, number: int,
+def _gather_text(lines: LineReader, readline: Callable[[int], bytes], limit: int, number: int,
                  offset: int) -> tuple[bytes, Any, int, int]:
     """:func:`_gather_bare` for a run of a text log's events, each a line's whole rest after
     a prefix with a logcat or clock stamp (:func:`_inline_text`): the next lines while each
     is plainly one more of the run's events with a prefix of the same shape as the line
     before it, so its stamp reads as :func:`~voicechat.eventlog.textscan.parse_head` reads
     it; each item exactly what :meth:`Builder.inline` would gather
-    (``tests/eventlog/test_inline.py``); any other line goes back the whole way."""
+    (``tests/eventlog/test_inline.py``); any other line goes back the whole way, but for a
+    line with no ``{`` (the app's own lines between the events), which gives no entry and
+    leaves the run as it is, and is read here the whole way (:meth:`LineReader.line`)."""
+    builder = lines.builder
+    line_of = lines.line
     kinds = builder.run_kinds(bare=True)
     direction = builder.run_dir
     stub_with = builder.stub_with
@@ -347,7 +362,15 @@ def _gather_text(builder: Builder, readline: Callable[[int], bytes], limit: int,
                 return raw, _UNPARSED, number, offset  # as _read_bytes: text may split it
             start = raw.find(b"{")
             if start == -1:
-                return raw, _UNPARSED, number, offset
+                if not raw:
+                    return raw, _UNPARSED, number, offset  # the end of the file
+                # No "{" and no object pending (none is while a run is gathered): the whole
+                # way finds no event on it, and the run goes on.
+                number += 1
+                offset += size
+                stats.lines = number
+                line_of(raw.decode("utf-8", "replace"), number)
+                continue
             head = raw[:start]
             mask = head.translate(DIGITS_AS_ZERO)
             if mask != shape:
@@ -361,14 +384,17 @@ def _gather_text(builder: Builder, readline: Callable[[int], bytes], limit: int,
                     return raw, _UNPARSED, number, offset
                 shape = mask
             rest = raw[start:].rstrip()
-            obj = whole_rest(rest)
-            if obj is None:
+            # textscan.whole_rest, inlined: a call per line costs as much as one of its tests
+            if rest[-1:] != b"}":
                 return raw, _UNPARSED, number, offset
             try:
-                kind = obj["type"]
-                keeps = kinds[kind]
-            except (LookupError, TypeError):
+                obj = _loads(rest)
+                kind = obj["type"]  # only a dict takes a str key ...
+                keeps = kinds[kind]  # ... and only a str is one of kinds
+            except (ValueError, LookupError, TypeError):
                 return raw, _UNPARSED, number, offset
+            if rest.translate(_DIGITS_AS_NUL).find(_LONG_DIGITS) != -1:
+                return raw, _UNPARSED, number, offset  # the stdlib decides (whole_rest)
             if form == "logcat":
                 (a1, b1), (a2, b2), (a3, b3), (a4, b4), (a5, b5), (a6, b6) = spans
                 whole = head[a1:b5]
