@@ -172,8 +172,8 @@ def _same_every_way(data: bytes) -> None:
 
 @pytest.mark.parametrize("line", _OTHER + [p + j for p in _PREFIXES for j in _JSON[:8]]
                          + _JSON)
-@pytest.mark.parametrize("run", [b"", _PREFIXES[0], _PREFIXES[5]], ids=["bare", "logcat",
-                                                                        "console"])
+@pytest.mark.parametrize("run", [b"", _PREFIXES[0], _PREFIXES[5], _PREFIXES[11]],
+                         ids=["bare", "logcat", "console", "no-stamp"])
 @pytest.mark.parametrize("end", [b"\n", b"\r\n"], ids=["lf", "crlf"])
 def test_each_line_in_the_middle_of_a_run_reads_the_same_every_way(line: bytes, run: bytes,
                                                                    end: bytes) -> None:

@@ -375,18 +375,17 @@ def _gather_text(lines: LineReader, readline: Callable[[int], bytes], limit: int
             mask = head.translate(DIGITS_AS_ZERO)
             if mask != shape:
                 # a prefix of another shape (or the first): its stamp's form, where the
-                # prefix is ASCII (else its digits may be another script's) and not blank
-                # (a line that starts with "{" is a JSON line)
-                if not head.isascii() or not head.strip() or first is None:
+                # prefix is ASCII (else its digits may be another script's) and the stamps
+                # before it set the scale (a blank prefix has none: a JSON line, read there)
+                if not head.isascii() or first is None:
                     return raw, _UNPARSED, number, offset
                 form, spans = head_plan(mask)
                 if form != "logcat" and form != "clock":
                     return raw, _UNPARSED, number, offset
                 shape = mask
             rest = raw[start:].rstrip()
-            # textscan.whole_rest, inlined: a call per line costs as much as one of its tests
-            if rest[-1:] != b"}":
-                return raw, _UNPARSED, number, offset
+            # textscan.whole_rest, inlined (a call per line costs as much as one of its tests),
+            # without its first test: orjson refuses what does not end with "}" anyway
             try:
                 obj = _loads(rest)
                 kind = obj["type"]  # only a dict takes a str key ...
