@@ -92,6 +92,8 @@ _OTHER = [
     b"11-21 10:00:12.000  1 2 D X: << " + _JSON[0] + b"\x1c",  # str.strip() takes it
     b"11-21 10:00:13.000  1 2 D X: << " + _bare({**_DELTA, "delta": "A" * 400}),  # over cap
     _JSON[0][:30],  # torn
+    _JSON[0] + b" " * _CAP,  # over the cap, though the cap's worth is an event
+    _JSON[0].replace(b',"response_id"', b',\r"response_id"'),  # a \r text reading splits at
     json.dumps({"t": 1.5, "ts": "2026-11-21T10:00:01.250Z", "dir": "in",
                 "event": {k: v for k, v in _DELTA.items() if k != "obfuscation"}}).encode(),
     json.dumps({"direction": "server", "data": _DELTA}).encode(),  # a wrapper
@@ -220,3 +222,25 @@ def test_a_run_of_an_app_s_events_is_gathered_to_its_end(prefix: bytes,
     assert flat[5].t == (None if not prefix else 5.0)
     assert flat[-1].type == "response.created"
     assert "'text'" in counts if prefix else "'jsonl'" in counts
+
+
+def test_a_bare_run_takes_only_the_types_its_direction_names(tmp_path: Path) -> None:
+    """Whatever a caller gathers as bulk: a bare event is the sender its type names, so an
+    append (a client event) never joins a run of events coming in, even where the caller's
+    bulk types for that direction name it (as one of our records said it came in)."""
+    runs = {"in": frozenset({_DELTA["type"], _APPEND["type"]}), "out": frozenset()}
+    record = json.dumps({"t": 1.0, "ts": "2026-11-21T10:00:01.000Z", "dir": "in",
+                         "event": {"type": _APPEND["type"], "audio": {"bytes": 4}}}).encode()
+    path = tmp_path / "app.log"
+    path.write_bytes(b"\n".join([record, _JSON[0], _JSON[0], _JSON[4], _JSON[0]]) + b"\n")
+
+    def read() -> list[Any]:
+        stats = ReadStats()
+        return [(item.dir, [i[4]["type"] for i in item.items]) if isinstance(item, Run)
+                else (item.dir, item.type)
+                for item in read_stream(path, stats, wanted=RuleEngine(stats.tracker).wants,
+                                        runs=runs)]
+
+    read()  # the types met once (see _same_every_way)
+    assert read() == [("in", [_APPEND["type"]]), ("in", [_DELTA["type"]] * 2),
+                      ("out", _APPEND["type"]), ("in", [_DELTA["type"]])]

@@ -19,6 +19,7 @@ from voicechat.eventlog.skip import Skipper
 from voicechat.eventlog.stats import ReadStats
 from voicechat.eventlog.textscan import parse_head, parse_timestamp
 from voicechat.protocol.dialect import Dialect
+from voicechat.protocol.mapping import BETA_TO_GA_SERVER_NAMES
 
 #: Event types already matched against the reader's pattern (``is_event``): a log has a few
 #: dozen, each matched once.
@@ -70,12 +71,15 @@ def _stub_mapping(stub: dict[str, Any], direction: Direction) -> str:
 
 #: What :meth:`Builder.record` knows of one raw type in one direction, worked out once: the
 #: direction, the fields a stub keeps (``None``: read it whole), what the dialect mapping does
-#: with such a stub (:func:`_stub_mapping`), and whether it may join a run.
+#: with such a stub (:func:`_stub_mapping`), whether it may join a run, and for a beta-only
+#: server name, its GA name (the mapping of a stub of it: a copy renamed, see
+#: :func:`~voicechat.protocol.mapping.server_event_to_canonical`).
 class _Plan(NamedTuple):
     direction: Direction
     keeps: frozenset[str] | None
     mapping: str
     bulk: bool
+    rename: str | None
 
 
 class Builder:
@@ -83,7 +87,8 @@ class Builder:
 
     ``runs``: the raw types per direction that :meth:`record` may gather into a :class:`Run`
     instead of building an entry each (``None``: never). A gathered event is one whose stub is
-    its own canonical form, so a run item is exactly the entry's content.
+    its own canonical form, or a beta-only server name's (its canonical form the stub renamed),
+    so a run item is exactly the entry's content.
     """
 
     def __init__(self, stats: ReadStats, skipper: Skipper | None,
@@ -100,7 +105,7 @@ class Builder:
         self._bare_plans: dict[str, _Plan] = {}
         self._plans_made = 0  # plans learned so far: what :meth:`run_kinds` caches on
         self._run_kinds: dict[tuple[Direction, Dialect | None, int, bool],
-                              dict[str, frozenset[str]]] = {}
+                              dict[str, tuple[frozenset[str], str | None]]] = {}
         #: The run being gathered (its direction, the format it was read in and its items):
         #: see :meth:`take_run`.
         self.run_dir: Direction | None = None
@@ -119,18 +124,25 @@ class Builder:
         # A stub holds no session or response object, so what the mapping does with it
         # follows from its type and direction (see _stub_mapping).
         mapping = _stub_mapping({"type": kind}, direction) if keeps is not None else _MAPPED
+        # A stub holds scalars only: its mapping from a beta-only name is a renamed copy.
+        rename = BETA_TO_GA_SERVER_NAMES.get(kind) \
+            if keeps is not None and direction == "in" and mapping is _MAPPED else None
         runs = self._runs
-        bulk = runs is not None and keeps is not None and kind in runs.get(direction, ())
-        plan = _Plan(direction, keeps, mapping, bulk)
+        bulk = runs is not None and keeps is not None \
+            and (rename or kind) in runs.get(direction, ())
+        plan = _Plan(direction, keeps, mapping, bulk, rename)
         if len(self._plans) < 4096:
             self._plans.setdefault(kind, {})[raw_dir] = plan
             self._plans_made += 1
         return plan
 
-    def run_kinds(self, bare: bool = False) -> dict[str, frozenset[str]]:
+    def run_kinds(self, bare: bool = False
+                  ) -> dict[str, tuple[frozenset[str], str | None]]:
         """The raw types that join the run being gathered exactly as :meth:`record` would
-        gather them, with the fields each one's stub keeps: its direction's bulk types whose
-        stub is, with the dialect decided so far, its own canonical form.
+        gather them, with the fields each one's stub keeps and the GA name its canonical form
+        takes (``None``: the stub is its own): its direction's bulk types whose stub is, with
+        the dialect decided so far, its own canonical form, and, once the server's dialect is
+        decided (mapping one then decides nothing), the beta-only names.
 
         What a caller that gathers a run's next lines itself (``lines._gather``) may take
         without :meth:`record`. Nothing that caller does decides the dialect (it maps
@@ -150,7 +162,9 @@ class Builder:
                 if bare and infer_direction(kind) != direction:
                     continue
                 if _stub_is_own(plan.mapping, server):
-                    kinds[kind] = plan.keeps
+                    kinds[kind] = (plan.keeps, None)
+                elif plan.rename is not None and server is not None:
+                    kinds[kind] = (plan.keeps, plan.rename)
             if len(self._run_kinds) >= 64:
                 self._run_kinds.clear()
             self._run_kinds[key] = kinds
@@ -204,7 +218,7 @@ class Builder:
         stamp = obj.get("ts")
         if (t.__class__ is not float and t.__class__ is not int) or stamp.__class__ is not str:
             return None
-        direction, keeps, mapping, bulk = plan
+        direction, keeps, mapping, bulk, rename = plan
         stats = self.stats
         try:
             stub = None if keeps is None else \
@@ -225,7 +239,7 @@ class Builder:
             return None  # the generic path meets it too, and skips the line as it always did
         index = stats.events
         stats.events = index + 1
-        if bulk and canonical is stub:
+        if bulk and stub is not None and (canonical is stub or rename is not None):
             if direction != self.run_dir or self.run_kind != "voicechat":
                 if self.run_dir is not None:
                     self.ready = self.take_run()  # the caller hands it on before this one
@@ -234,7 +248,7 @@ class Builder:
                 # Counted when the run is handed on (take_run), but the kind takes its place
                 # among the kinds now: on a tie the first seen is the log's format.
                 stats.kinds.setdefault("voicechat", 0)
-            self.run_items.append((index, line, float(t), stamp, stub, stub))
+            self.run_items.append((index, line, float(t), stamp, stub, canonical))
             return True
         kinds = stats.kinds
         kinds["voicechat"] = kinds.get("voicechat", 0) + 1
@@ -264,7 +278,7 @@ class Builder:
                 return None  # a type not seen before (or not an event's): the whole way
             if len(self._bare_plans) < 4096:
                 self._bare_plans[event_type] = plan
-        direction, keeps, mapping, bulk = plan
+        direction, keeps, mapping, bulk, rename = plan
         stats = self.stats
         try:
             stub = None if keeps is None else \
@@ -293,14 +307,14 @@ class Builder:
             return None
         index = stats.events
         stats.events = index + 1
-        if bulk and canonical is stub:
+        if bulk and stub is not None and (canonical is stub or rename is not None):
             if direction != self.run_dir or kind != self.run_kind:
                 if self.run_dir is not None:
                     self.ready = self.take_run()  # the caller hands it on before this one
                 self.run_dir = direction
                 self.run_kind = kind
                 stats.kinds.setdefault(kind, 0)  # its place among the kinds (see record)
-            self.run_items.append((index, line, t, stamp, stub, stub))
+            self.run_items.append((index, line, t, stamp, stub, canonical))
             return True
         kinds = stats.kinds
         kinds[kind] = kinds.get(kind, 0) + 1

@@ -257,7 +257,7 @@ def _gather(builder: Builder, readline: Callable[[int], bytes], limit: int, numb
                 # raises, and the line goes the whole way.
                 event = obj["event"]
                 kind = event["type"]
-                keeps = kinds[kind]
+                keeps, rename = kinds[kind]
                 t = obj["t"]
                 stamp = obj["ts"]
                 raw_dir = obj["dir"]
@@ -274,7 +274,8 @@ def _gather(builder: Builder, readline: Callable[[int], bytes], limit: int, numb
                 return raw, obj, number, offset
             number += 1
             offset += size
-            append((index, number, t, stamp, stub, stub))
+            append((index, number, t, stamp, stub,
+                    stub if rename is None else {**stub, "type": rename}))
             index += 1
     finally:
         stats.events = index
@@ -313,7 +314,7 @@ def _gather_bare(builder: Builder, readline: Callable[[int], bytes], limit: int,
                 # Only a dict takes a str key, only a str is a key of kinds: anything else
                 # raises, and the line goes the whole way.
                 kind = obj["type"]
-                keeps = kinds[kind]
+                keeps, rename = kinds[kind]
             except (LookupError, TypeError):
                 return raw, obj, number, offset
             stub = stub_with(obj, kind, direction, keeps)
@@ -321,7 +322,8 @@ def _gather_bare(builder: Builder, readline: Callable[[int], bytes], limit: int,
                 return raw, obj, number, offset
             number += 1
             offset += size
-            append((index, number, None, None, stub, stub))
+            append((index, number, None, None, stub,
+                    stub if rename is None else {**stub, "type": rename}))
             index += 1
     finally:
         stats.events = index
@@ -389,7 +391,7 @@ def _gather_text(lines: LineReader, readline: Callable[[int], bytes], limit: int
             try:
                 obj = _loads(rest)
                 kind = obj["type"]  # only a dict takes a str key ...
-                keeps = kinds[kind]  # ... and only a str is one of kinds
+                keeps, rename = kinds[kind]  # ... and only a str is one of kinds
             except (ValueError, LookupError, TypeError):
                 return raw, _UNPARSED, number, offset
             if rest.translate(_DIGITS_AS_NUL).find(_LONG_DIGITS) != -1:
@@ -417,7 +419,8 @@ def _gather_text(lines: LineReader, readline: Callable[[int], bytes], limit: int
                 return raw, _UNPARSED, number, offset
             number += 1
             offset += size
-            append((index, number, seconds - first, None, stub, stub))
+            append((index, number, seconds - first, None, stub,
+                    stub if rename is None else {**stub, "type": rename}))
             index += 1
     finally:
         stats.events = index
