@@ -62,6 +62,7 @@ _EVENTS = [
     {**_DELTA, "output_index": 12345678901234567890123},  # the same, where no stub looks
     {**_DELTA, "type": ["x"]}, {**_DELTA, "type": "not.an_event"}, {"delta": "x"},
     {"type": "local.mic.muted"}, {"type": "response.output_audio.delta", "delta": {"b": 1}},
+    {**_BETA_DELTA, "response_id": {"id": "resp_1"}},  # a beta name whose stub is refused
 ]
 _JSON = [_bare(event) for event in _EVENTS]
 _PREFIXES = [
@@ -97,6 +98,9 @@ _OTHER = [
     json.dumps({"t": 1.5, "ts": "2026-11-21T10:00:01.250Z", "dir": "in",
                 "event": {k: v for k, v in _DELTA.items() if k != "obfuscation"}}).encode(),
     json.dumps({"direction": "server", "data": _DELTA}).encode(),  # a wrapper
+    *(json.dumps({"t": 2.5, "ts": "2026-11-21T10:00:02.500Z", "dir": "in",
+                  "event": event}).encode()
+      for event in (_BETA_DELTA, {**_BETA_DELTA, "response_id": {"id": "resp_1"}})),
 ]
 _ENDS = [b"\n"] * 16 + [b"\r\n", b"\n\n", b"\r"]
 _BULK = [_JSON[0], _JSON[1], _JSON[2], _JSON[3], _JSON[4], _JSON[21], _JSON[22]]
@@ -165,6 +169,7 @@ def _same_every_way(data: bytes) -> None:
             inline_raw, _, inline_counts = _stream(path)
         assert (repr(fast_raw), fast_counts) == (repr(inline_raw), inline_counts)
         patch.setattr(Builder, "inline", lambda *args: None)  # the whole way: entries
+        patch.setattr(Builder, "record", lambda *args: None)  # (our records too)
         _, whole, whole_counts = _stream(path)
         assert (fast, fast_counts) == (whole, whole_counts)
         assert repr([(e.index, e.line, e.t, e.ts, e.dir, e.in_array) for e in fast]) \
