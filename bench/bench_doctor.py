@@ -37,97 +37,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from doctor_shapes import OTHER_SHAPES, SHAPES, baseline_source, generate
+from machine import StealMeter, describe, speed_reference_ms
 
 ROOT = Path(__file__).resolve().parents[1]
-START = datetime(2026, 11, 21, 10, 0, 0, tzinfo=UTC)
-WORDS = ("It", "will", "be", "sunny", "with", "a", "light", "breeze", "in", "the", "afternoon")
-
-
-class Writer:
-    def __init__(self, out: TextIO, text: bool = False) -> None:
-        self.out = out
-        self.text = text
-        self.t = 0.0
-        self.events = 0
-        self.n = 0
-
-    def emit(self, direction: str, event: dict[str, Any], dt: float = 0.01) -> None:
-        self.t += dt
-        stamp = START + timedelta(seconds=self.t)
-        ts = stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
-        if direction == "in":
-            self.n += 1
-            event = {**event, "event_id": f"event_{self.n:09d}"}
-        if self.text:  # an Android logcat line with the event inline
-            clock = stamp.strftime("%m-%d %H:%M:%S.") + f"{stamp.microsecond // 1000:03d}"
-            arrow = "<<" if direction == "in" else ">>"
-            self.out.write(f"{clock}  4321  4390 D RealtimeClient: {arrow} "
-                           f"{json.dumps(event, separators=(',', ':'))}\n")
-        else:
-            self.out.write(json.dumps({"t": round(self.t, 6), "ts": ts, "dir": direction,
-                                       "event": event}, separators=(",", ":")) + "\n")
-        self.events += 1
-
-    def session(self) -> None:
-        session = {"type": "realtime", "object": "realtime.session", "model": "gpt-realtime",
-                   "audio": {"input": {"format": {"type": "audio/pcm", "rate": 24000},
-                                       "transcription": {"model": "gpt-4o-mini-transcribe"},
-                                       "turn_detection": {"type": "server_vad", "threshold": 0.5,
-                                                          "prefix_padding_ms": 300,
-                                                          "silence_duration_ms": 500}},
-                             "output": {"voice": "alloy"}}}
-        self.emit("in", {"type": "session.created", "session": session})
-        self.emit("out", {"type": "session.update", "session": {
-            "type": "realtime", "audio": session["audio"]}})
-        self.emit("in", {"type": "session.updated", "session": session})
-
-    def turn(self, k: int) -> None:
-        user, assistant, rid = f"item_U{k}", f"item_A{k}", f"resp_{k}"
-        start_ms = int(self.t * 1000)
-        for _ in range(20):
-            self.emit("out", {"type": "input_audio_buffer.append", "audio": {"bytes": 4800}},
-                      0.1)
-        self.emit("in", {"type": "input_audio_buffer.speech_started",
-                         "audio_start_ms": start_ms, "item_id": user})
-        self.emit("in", {"type": "input_audio_buffer.speech_stopped",
-                         "audio_end_ms": start_ms + 1800, "item_id": user})
-        self.emit("in", {"type": "input_audio_buffer.committed", "item_id": user})
-        item = {"id": user, "type": "message", "role": "user",
-                "content": [{"type": "input_audio", "transcript": None}]}
-        self.emit("in", {"type": "conversation.item.added", "item": item})
-        self.emit("in", {"type": "conversation.item.done", "item": item})
-        self.emit("in", {"type": "response.created", "response": {"id": rid,
-                                                                   "status": "in_progress"}})
-        self.emit("in", {"type": "conversation.item.input_audio_transcription.completed",
-                         "item_id": user, "content_index": 0,
-                         "transcript": "What is the weather like tomorrow?"})
-        for word in WORDS:
-            self.emit("in", {"type": "response.output_audio_transcript.delta",
-                             "response_id": rid, "item_id": assistant, "delta": word + " "})
-            self.emit("in", {"type": "response.output_audio.delta", "response_id": rid,
-                             "item_id": assistant, "delta": {"bytes": 9600}})
-        self.emit("in", {"type": "response.output_audio.done", "response_id": rid,
-                         "item_id": assistant})
-        self.emit("in", {"type": "response.output_audio_transcript.done", "response_id": rid,
-                         "item_id": assistant, "transcript": "It will be sunny."})
-        self.emit("in", {"type": "response.done", "response": {"id": rid, "status": "completed"}})
-        self.emit("in", {"type": "rate_limits.updated", "rate_limits": [
-            {"name": "tokens", "limit": 40000, "remaining": 39000, "reset_seconds": 1.5}]})
-
-
-def generate(path: Path, megabytes: int, text: bool = False) -> int:
-    limit = megabytes * 1024 * 1024
-    with open(path, "w", encoding="utf-8") as out:
-        writer = Writer(out, text)
-        writer.session()
-        k = 0
-        while out.tell() < limit:
-            k += 1
-            writer.turn(k)
-    return writer.events
 
 
 #: The doctor child's environment: as an installed command runs, with its modules' bytecode
@@ -157,15 +74,11 @@ def run_doctor(path: Path) -> tuple[float, dict[str, Any]]:
     return elapsed, json.loads(result.stdout)
 
 
-_BASELINE = ("import json, sys\n"
-             "for line in open(sys.argv[1], encoding='utf-8'):\n"
-             "    json.loads(line)\n")
-
-
-def run_baseline(path: Path) -> float:
-    """The same file through a bare stdlib ``json.loads`` loop in a child process: the floor."""
+def run_baseline(path: Path, shape: str) -> float:
+    """The same file through the shape's stdlib loop in a child process: the floor
+    (``doctor_shapes.baseline_source``)."""
     start = time.perf_counter()
-    subprocess.run(baseline_command(path), check=True, cwd=ROOT)
+    subprocess.run(baseline_command(path, shape), check=True, cwd=ROOT)
     return time.perf_counter() - start
 
 
@@ -194,17 +107,17 @@ def doctor_command(path: Path) -> list[str]:
     return [sys.executable, "-m", "voicechat", "doctor", str(path), "--json"]
 
 
-def baseline_command(path: Path) -> list[str]:
-    return [sys.executable, "-c", _BASELINE, str(path)]
+def baseline_command(path: Path, shape: str) -> list[str]:
+    return [sys.executable, "-c", baseline_source(shape), str(path)]
 
 
-def instructions_line(path: Path, one_line: Path) -> str:
+def instructions_line(path: Path, one_line: Path, shape: str) -> str:
     """The doctor's and the stdlib loop's instructions on ``path``, whole and without the
     start-up each pays on ``one_line`` (a log of one line)."""
     doctor, loop = (count_instructions(doctor_command(path)),
-                    count_instructions(baseline_command(path)))
+                    count_instructions(baseline_command(path, shape)))
     doctor_start, loop_start = (count_instructions(doctor_command(one_line)),
-                                count_instructions(baseline_command(one_line)))
+                                count_instructions(baseline_command(one_line, shape)))
     return (f"instructions (callgrind, load-independent): doctor {doctor / 1e9:.2f} G, stdlib "
             f"loop {loop / 1e9:.2f} G: {doctor / loop:.2f}×; start-up on a one-line log "
             f"{doctor_start / 1e9:.2f} G against {loop_start / 1e9:.2f} G; the lines alone "
@@ -222,10 +135,52 @@ def child_peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # Linux: KiB
 
 
+def time_shape(path: Path, shape: str, rounds: int) -> tuple[list[float], list[float],
+                                                          list[float], list[float],
+                                                          dict[str, Any]]:
+    """The doctor and the shape's baseline on ``path``, interleaved ``rounds`` times: wall
+    and CPU times of each, and the doctor's last report."""
+    times, floors, cpu, cpu_floors = [], [], [], []
+    report: dict[str, Any] = {}
+    for _ in range(max(1, rounds)):
+        before = child_cpu_s()
+        elapsed, report = run_doctor(path)
+        times.append(elapsed)
+        cpu.append(child_cpu_s() - before)
+        before = child_cpu_s()
+        floors.append(run_baseline(path, shape))
+        cpu_floors.append(child_cpu_s() - before)
+    return times, floors, cpu, cpu_floors, report
+
+
+def describe_shape(shape: str, size: int, path: Path, events: int, gen_s: float,
+                   timed: tuple[list[float], list[float], list[float], list[float],
+                                dict[str, Any]]) -> str:
+    times, floors, cpu, cpu_floors, report = timed
+    rss = child_peak_rss_mb()  # max over children so far: sizes run small → big
+    elapsed = min(times)
+    ratios = sorted(t / f for t, f in zip(times, floors, strict=True))
+    lines = sum(1 for _ in open(path, "rb"))  # noqa: SIM115
+    return (f"{size:>4} MB {shape} log ({lines:,} lines, {path.stat().st_size / lines:.0f} "
+            f"bytes a line, {events:,} events, generated in {gen_s:.1f} s): doctor read "
+            f"{report['events']:,} events in {elapsed:.2f} s = "
+            f"{report['events'] / elapsed:,.0f} events/s; findings: "
+            f"{len(report['findings'])}; peak RSS of doctor so far: {rss:.0f} MB; "
+            f"{elapsed / min(floors):.2f}× the stdlib loop (best {elapsed:.2f} s vs "
+            f"{min(floors):.2f} s; per round {', '.join(f'{r:.2f}' for r in ratios)}×, "
+            f"median {statistics.median(ratios):.2f}×); CPU time "
+            f"{min(cpu) / min(cpu_floors):.2f}× ({min(cpu):.2f} s vs {min(cpu_floors):.2f} s); "
+            f"load {os.getloadavg()[0]:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=int, default=100, help="size of the big log (MB)")
-    parser.add_argument("--no-text", action="store_true", help="skip the text-log run")
+    parser.add_argument("--shapes", default=",".join(SHAPES),
+                        help=f"comma-separated log shapes (default: the goal's, {SHAPES}; "
+                             f"others: {OTHER_SHAPES}; 'all': every one); see doctor_shapes.py")
+    parser.add_argument("--small", action="store_true",
+                        help="also time a 10 MB log of each shape (start-up weighs more)")
     parser.add_argument("--rounds", type=int, default=3,
                         help="runs of the doctor and of the baseline per log, interleaved; the "
                              "best of each is reported (a shared machine's noise only adds)")
@@ -238,59 +193,45 @@ def main() -> None:
     args = parser.parse_args()
     if args.instructions and shutil.which("valgrind") is None:
         parser.error("--instructions needs valgrind (callgrind): apt-get install valgrind")
-    runs = [(size, False) for size in sorted({min(10, args.mb), args.mb})]
-    if not args.no_text:
-        runs.append((args.mb, True))
+    shapes = list(SHAPES + OTHER_SHAPES) if args.shapes == "all" else args.shapes.split(",")
+    unknown = set(shapes) - set(SHAPES + OTHER_SHAPES)
+    if unknown:
+        parser.error(f"unknown shape(s) {sorted(unknown)}; known: {SHAPES + OTHER_SHAPES}")
+    sizes = sorted({min(10, args.mb), args.mb}) if args.small else [args.mb]
+    steal = StealMeter()
+    print(f"start: {describe(speed_reference_ms())}; load {os.getloadavg()[0]:.2f}")
     with tempfile.TemporaryDirectory(prefix="bench-doctor-") as tmp:
         if not args.cold:
             warm_bytecode(Path(tmp) / "pycache")
-        counted: list[tuple[int, Path]] = []
-        for size, text in runs:
-            path = Path(tmp) / f"log-{size}mb.{'txt' if text else 'jsonl'}"
-            t0 = time.perf_counter()
-            events = generate(path, size, text)
-            gen_s = time.perf_counter() - t0
-            times, floors, cpu, cpu_floors = [], [], [], []
-            for _ in range(max(1, args.rounds)):
-                before = child_cpu_s()
-                elapsed, report = run_doctor(path)
-                times.append(elapsed)
-                cpu.append(child_cpu_s() - before)
-                if not text:  # a text log is not JSON per line: no stdlib floor to compare with
-                    before = child_cpu_s()
-                    floors.append(run_baseline(path))
-                    cpu_floors.append(child_cpu_s() - before)
-            rss = child_peak_rss_mb()  # max over children so far: sizes run small → big
-            elapsed = min(times)
-            baseline = ""
-            if floors:
-                ratios = sorted(t / f for t, f in zip(times, floors, strict=True))
-                baseline = (f"; {elapsed / min(floors):.2f}× a bare json.loads loop (best "
-                            f"{elapsed:.2f} s vs {min(floors):.2f} s; per round "
-                            f"{', '.join(f'{r:.2f}' for r in ratios)}×, median "
-                            f"{statistics.median(ratios):.2f}×); CPU time "
-                            f"{min(cpu) / min(cpu_floors):.2f}× ({min(cpu):.2f} s vs "
-                            f"{min(cpu_floors):.2f} s)")
-            kind = "logcat text" if text else "voicechat JSONL"
-            print(f"{size:>4} MB {kind} log: {events:,} events (generated in {gen_s:.1f} s); "
-                  f"doctor read {report['events']:,} events in {elapsed:.1f} s = "
-                  f"{report['events'] / elapsed:,.0f} events/s, "
-                  f"{path.stat().st_size / 1048576 / elapsed:.1f} MB/s; "
-                  f"findings: {len(report['findings'])}; peak RSS of doctor so far: {rss:.0f} MB"
-                  f"{baseline}")
-            if args.instructions and not text:
-                counted.append((size, path))
+        counted: list[tuple[int, str, Path]] = []
+        for size in sizes:
+            for shape in shapes:
+                path = Path(tmp) / f"log-{size}mb-{shape}.log"
+                t0 = time.perf_counter()
+                events = generate(path, size, shape)
+                gen_s = time.perf_counter() - t0
+                timed = time_shape(path, shape, args.rounds)
+                print(describe_shape(shape, size, path, events, gen_s, timed), flush=True)
+                if args.instructions and size == args.mb:
+                    counted.append((size, shape, path))
+                else:
+                    path.unlink()
         # after every timed run: valgrind's own peak RSS would count as the doctor's above
-        for size, path in counted:
-            one_line = Path(tmp) / "one-line.jsonl"
-            with open(path, encoding="utf-8") as log:
-                one_line.write_text(log.readline(), encoding="utf-8")
-            print(f"{size:>4} MB voicechat JSONL log, {instructions_line(path, one_line)}")
+        for size, shape, path in counted:
+            one_line = Path(tmp) / "one-line.log"
+            with open(path, encoding="utf-8", newline="") as log:
+                # its first line with an event on it (a text log's first lines are the app's)
+                first = next(line for line in log if "{" in line)
+            one_line.write_text(first, encoding="utf-8", newline="")
+            print(f"{size:>4} MB {shape} log, {instructions_line(path, one_line, shape)}",
+                  flush=True)
     cache = ("cold: no bytecode cache, voicechat compiled every run"
              if args.cold and os.environ.get("PYTHONDONTWRITEBYTECODE") else
              "voicechat's bytecode cached, as installed")
-    print(f"load average while running: {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} cores;"
-          f" doctor child: {cache}")
+    stolen = steal.percent()
+    print(f"end: {describe(speed_reference_ms())}; load average {os.getloadavg()[0]:.2f} "
+          f"(1 min), {os.cpu_count()} cores; steal "
+          f"{'n/a' if stolen is None else f'{stolen:.1f} %'}; doctor child: {cache}")
 
 
 if __name__ == "__main__":

@@ -48,6 +48,7 @@ _LINES = [
     _record("in", {"type": "response.output_text.delta", "response_id": "resp_1",
                    "delta": "\u00e9t\u00e9"}),
     _record("in", {**_DELTA, "response_id": {"id": "resp_1"}}),  # a stub refuses an object
+    _record("in", {"type": "response.audio_transcript.delta", "response_id": {"id": "r"}}),
     _record("in", {**_AUDIO, "response": "resp_3"}),
     _record("out", {**_APPEND, "audio": ["x"]}),
     _record("out", {**_APPEND, "item_id": "item_9"}),  # an undeclared field: read whole

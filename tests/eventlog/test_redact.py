@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from voicechat.eventlog.redact import redact_event
+from voicechat.eventlog.redact import needs_redaction, needs_redaction_bytes, redact_event
 
 KEY = "sk-proj-abcdefghijklmnopqrstuvwxyz0123456789"
 EPHEMERAL = "ek_68af2c1b9e5c8190a1b2c3d4e5f6"
@@ -150,3 +150,24 @@ def test_secrets_in_text_logs_never_survive(tmp_path: Path, line: str) -> None:
     entries = list(read_entries(path, ReadStats()))
     assert len(entries) == 1
     assert "abc" not in repr(entries[0].event) and "QUJDRA" not in repr(entries[0].event)
+
+
+_PRE_CHECK_WORDS = ['"audio"', '"audio" :\x1c "', '"audio":"', "KEY", "Token\"", "sk-", "ek_",
+                    "Secret", "BEARER", "Authorization", "passWord", "://", ":\\/\\/",
+                    "\\u0041", "\\n", "\u212aey", "\u0130", "caf\u00e9", "tokens", "k", '"']
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_PRE_CHECK_WORDS), st.text(max_size=4)),
+                max_size=8),
+       st.sampled_from([{"type": "response.output_audio.delta", "delta": "QUJD"},
+                        {"type": "response.output_audio.delta", "delta": {"bytes": 3}},
+                        {"type": "response.done"}, {}]))
+def test_the_pre_check_on_bytes_answers_as_on_text(words: list[str],
+                                                   event: dict[str, object]) -> None:
+    """The line reader asks the redaction pre-check of a line's bytes: the same answer as of
+    its text, whatever it holds (the Kelvin sign lowers to an ASCII ``k``)."""
+    text = "".join(words)
+    raw = text.encode("utf-8", "surrogatepass")
+    assert needs_redaction_bytes(raw, event) == needs_redaction(
+        raw.decode("utf-8", "surrogatepass"), event)

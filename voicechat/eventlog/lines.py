@@ -22,7 +22,7 @@ from __future__ import annotations
 import io
 from collections import deque
 from collections.abc import Callable, Generator, Iterator
-from typing import IO, Any
+from typing import IO, Any, Literal
 
 import orjson
 
@@ -30,7 +30,16 @@ from voicechat.eventlog.builder import Builder
 from voicechat.eventlog.entry import Entry
 from voicechat.eventlog.run import Run
 from voicechat.eventlog.stats import ReadStats
-from voicechat.eventlog.textscan import InlineScanner, parse_timestamp
+from voicechat.eventlog.textscan import (
+    _DIGITS_AS_NUL,
+    _LONG_DIGITS,
+    DIGITS_AS_ZERO,
+    InlineScanner,
+    base_seconds,
+    head_plan,
+    parse_timestamp,
+    whole_rest,
+)
 from voicechat.eventlog.unwrap import unwrap
 from voicechat.protocol.frames import load_json
 
@@ -147,7 +156,7 @@ def _read_bytes(buffer: IO[bytes], lines: LineReader
     """Lines as bytes while that is exact (see the module's docstring); ``None`` at the end of
     the file, else the lines read so far and the offset of the first line text must read."""
     builder, stats = lines.builder, lines.stats
-    record = builder.record
+    record, inline = builder.record, builder.inline
     readline = buffer.readline
     limit = MAX_LINE_CHARS
     number = offset = 0
@@ -173,29 +182,62 @@ def _read_bytes(buffer: IO[bytes], lines: LineReader
         stats.lines = number
         stripped = raw.strip()
         recorded = False
-        if stripped[:1] == b"{" and not lines.pending:
+        entry: Entry | Literal[True] | None = None
+        if lines.pending:
+            pass  # the text scanner is inside an object: it reads the line
+        elif stripped[:1] == b"{":
             try:
                 if obj is _UNPARSED:
                     obj = _loads(stripped)  # an object: the line starts with "{"
             except ValueError:
                 pass  # text reading decides (it may take it: see the docstring)
             else:
-                entry = record(obj, number, stripped)
-                if entry is True:  # gathered into a run
-                    if builder.ready is not None:
-                        yield builder.take_ready()  # the run before it, of the other direction
-                    raw, obj, number, offset = _gather(builder, readline, limit, number,
-                                                       offset)
-                    gathered = True
-                    continue
-                if entry is not None:
-                    if builder.run_dir is not None:
-                        yield builder.take_run()
-                    yield entry
-                    continue
-                recorded = True
+                if "type" not in obj:  # (record() takes no object with a type)
+                    entry = record(obj, number, stripped)
+                elif obj["type"].__class__ is str:  # a bare event?
+                    entry = inline(obj, number, stripped, None, "jsonl")
+                recorded = entry is None
+        elif stripped:
+            entry = _inline_text(builder, raw, number)
+        if entry is True:  # gathered into a run
+            if builder.ready is not None:
+                yield builder.take_ready()  # the run before it, of another direction or kind
+            run_kind = builder.run_kind
+            if run_kind == "text":
+                raw, obj, number, offset = _gather_text(lines, readline, limit, number, offset)
+            else:
+                gather = _gather if run_kind == "voicechat" else _gather_bare
+                raw, obj, number, offset = gather(builder, readline, limit, number, offset)
+            gathered = True
+            continue
+        if entry is not None:
+            if builder.run_dir is not None:
+                yield builder.take_run()
+            yield entry
+            continue
         yield from _handed_on(builder, lines.line(raw.decode("utf-8", "replace"), number, obj,
                                                   recorded))
+
+
+def _inline_text(builder: Builder, raw: bytes, number: int) -> Entry | Literal[True] | None:
+    """A text line that ends with its one event (what most logcat and console lines are):
+    :meth:`Builder.inline` of it, with the prefix before it, exactly as the text scanner
+    would find it (:func:`~voicechat.eventlog.textscan.whole_rest`, on the line's bytes);
+    ``None`` for any other line, which goes the whole way.
+
+    On bytes, as the scanner on the decoded line: the first ``{`` is at the same place
+    (``{`` is ASCII, never inside a UTF-8 sequence), an object orjson takes from the bytes
+    is valid UTF-8 and the same object, and ASCII whitespace after its ``}`` is what
+    ``str.rstrip`` strips there (any other trailing character: not a whole rest, the whole
+    way)."""
+    start = raw.find(b"{")
+    if start == -1:
+        return None
+    rest = raw[start:].rstrip()
+    obj = whole_rest(rest)
+    if obj is None or obj.get("type").__class__ is not str:
+        return None
+    return builder.inline(obj, number, rest, raw[:start], "text")
 
 
 def _gather(builder: Builder, readline: Callable[[int], bytes], limit: int, number: int,
@@ -224,7 +266,10 @@ def _gather(builder: Builder, readline: Callable[[int], bytes], limit: int, numb
         while True:
             raw = readline(limit)
             size = len(raw)
-            if size == limit or b"\r" in raw:  # maybe cut short; text may split it
+            # Maybe cut short, or a \r that text reading may split at (as in _read_bytes; a
+            # CRLF end is JSON whitespace). find(), not ``in``: see needs_redaction_bytes.
+            cr = raw.find(b"\r")
+            if size == limit or (cr != -1 and (cr != size - 2 or raw[-1] != _NEWLINE)):
                 return raw, _UNPARSED, number, offset
             try:
                 # orjson takes the whitespace strip() would remove or refuses the line
@@ -238,7 +283,7 @@ def _gather(builder: Builder, readline: Callable[[int], bytes], limit: int, numb
                 # raises, and the line goes the whole way.
                 event = obj["event"]
                 kind = event["type"]
-                keeps = kinds[kind]
+                keeps, rename = kinds[kind]
                 t = obj["t"]
                 stamp = obj["ts"]
                 raw_dir = obj["dir"]
@@ -255,7 +300,153 @@ def _gather(builder: Builder, readline: Callable[[int], bytes], limit: int, numb
                 return raw, obj, number, offset
             number += 1
             offset += size
-            append((index, number, t, stamp, stub, stub))
+            append((index, number, t, stamp, stub,
+                    stub if rename is None else {**stub, "type": rename}))
+            index += 1
+    finally:
+        stats.events = index
+        stats.lines = number
+
+
+def _gather_bare(builder: Builder, readline: Callable[[int], bytes], limit: int, number: int,
+                 offset: int) -> tuple[bytes, Any, int, int]:
+    """:func:`_gather` for a run of bare events (:meth:`Builder.inline`): the next lines
+    while each is plainly one more of its events (an object whose ``type`` is one of the
+    run's kinds for its direction, whose stub the skipper makes), each item exactly what
+    :meth:`Builder.inline` would gather (``tests/eventlog/test_inline.py``); any other line
+    goes back the whole way."""
+    kinds = builder.run_kinds(bare=True)
+    direction = builder.run_dir
+    stub_with = builder.stub_with
+    assert stub_with is not None and direction is not None
+    append = builder.run_items.append
+    stats = builder.stats
+    index = stats.events
+    raw = b""
+    try:
+        while True:
+            raw = readline(limit)
+            size = len(raw)
+            # Maybe cut short, or a \r that text reading may split at (as in _read_bytes; a
+            # CRLF end is JSON whitespace). find(), not ``in``: see needs_redaction_bytes.
+            cr = raw.find(b"\r")
+            if size == limit or (cr != -1 and (cr != size - 2 or raw[-1] != _NEWLINE)):
+                return raw, _UNPARSED, number, offset
+            try:
+                obj = _loads(raw)  # (whitespace: as in _gather)
+            except ValueError:
+                return raw, _UNPARSED, number, offset
+            try:
+                # Only a dict takes a str key, only a str is a key of kinds: anything else
+                # raises, and the line goes the whole way.
+                kind = obj["type"]
+                keeps, rename = kinds[kind]
+            except (LookupError, TypeError):
+                return raw, obj, number, offset
+            stub = stub_with(obj, kind, direction, keeps)
+            if stub is None:
+                return raw, obj, number, offset
+            number += 1
+            offset += size
+            append((index, number, None, None, stub,
+                    stub if rename is None else {**stub, "type": rename}))
+            index += 1
+    finally:
+        stats.events = index
+        stats.lines = number
+
+
+def _gather_text(lines: LineReader, readline: Callable[[int], bytes], limit: int, number: int,
+                 offset: int) -> tuple[bytes, Any, int, int]:
+    """:func:`_gather_bare` for a run of a text log's events, each a line's whole rest after
+    a prefix with a logcat or clock stamp (:func:`_inline_text`): the next lines while each
+    is plainly one more of the run's events with a prefix of the same shape as the line
+    before it, so its stamp reads as :func:`~voicechat.eventlog.textscan.parse_head` reads
+    it; each item exactly what :meth:`Builder.inline` would gather
+    (``tests/eventlog/test_inline.py``); any other line goes back the whole way, but for a
+    line with no ``{`` (the app's own lines between the events), which gives no entry and
+    leaves the run as it is, and is read here the whole way (:meth:`LineReader.line`)."""
+    builder = lines.builder
+    line_of = lines.line
+    kinds = builder.run_kinds(bare=True)
+    direction = builder.run_dir
+    stub_with = builder.stub_with
+    first = builder.first_stamp
+    assert stub_with is not None and direction is not None
+    append = builder.run_items.append
+    stats = builder.stats
+    index = stats.events
+    raw = b""
+    shape: bytes | None = None  # the masked prefix the spans below are for
+    form: str | None = None
+    spans: tuple[tuple[int, int], ...] = ()
+    bases: dict[bytes, float | None] = {}  # a stamp's whole seconds (its bytes) → seconds
+    try:
+        while True:
+            raw = readline(limit)
+            size = len(raw)
+            cr = raw.find(b"\r")
+            if size == limit or (cr != -1 and (cr != size - 2 or raw[-1] != _NEWLINE)):
+                return raw, _UNPARSED, number, offset  # as _read_bytes: text may split it
+            start = raw.find(b"{")
+            if start == -1:
+                if not raw:
+                    return raw, _UNPARSED, number, offset  # the end of the file
+                # No "{" and no object pending (none is while a run is gathered): the whole
+                # way finds no event on it, and the run goes on.
+                number += 1
+                offset += size
+                stats.lines = number
+                line_of(raw.decode("utf-8", "replace"), number)
+                continue
+            head = raw[:start]
+            mask = head.translate(DIGITS_AS_ZERO)
+            if mask != shape:
+                # a prefix of another shape (or the first): its stamp's form, where the
+                # prefix is ASCII (else its digits may be another script's) and the stamps
+                # before it set the scale (a blank prefix has none: a JSON line, read there)
+                if not head.isascii() or first is None:
+                    return raw, _UNPARSED, number, offset
+                form, spans = head_plan(mask)
+                if form != "logcat" and form != "clock":
+                    return raw, _UNPARSED, number, offset
+                shape = mask
+            rest = raw[start:].rstrip()
+            # textscan.whole_rest, inlined (a call per line costs as much as one of its tests),
+            # without its first test: orjson refuses what does not end with "}" anyway
+            try:
+                obj = _loads(rest)
+                kind = obj["type"]  # only a dict takes a str key ...
+                keeps, rename = kinds[kind]  # ... and only a str is one of kinds
+            except (ValueError, LookupError, TypeError):
+                return raw, _UNPARSED, number, offset
+            if rest.translate(_DIGITS_AS_NUL).find(_LONG_DIGITS) != -1:
+                return raw, _UNPARSED, number, offset  # the stdlib decides (whole_rest)
+            if form == "logcat":
+                (a1, b1), (a2, b2), (a3, b3), (a4, b4), (a5, b5), (a6, b6) = spans
+                whole = head[a1:b5]
+                base = bases.get(whole, _UNPARSED)
+                if base is _UNPARSED:
+                    if len(bases) >= 4096:
+                        bases.clear()
+                    base = bases[whole] = base_seconds(
+                        (head[a1:b1], head[a2:b2], head[a3:b3], head[a4:b4], head[a5:b5]))
+                if base is None:
+                    return raw, _UNPARSED, number, offset
+                seconds = base + float(b"0." + head[a6:b6])
+            else:
+                (a1, b1), (a2, b2), (a3, b3), (a4, b4) = spans
+                hour, minute, second = int(head[a1:b1]), int(head[a2:b2]), int(head[a3:b3])
+                if hour >= 24 or minute >= 60 or second >= 61:
+                    return raw, _UNPARSED, number, offset
+                seconds = hour * 3600 + minute * 60 + second + float(b"0." + head[a4:b4])
+            stub = stub_with(obj, kind, direction, keeps)
+            if stub is None:
+                return raw, _UNPARSED, number, offset
+            number += 1
+            offset += size
+            append((index, number, seconds - first, None, stub,
+                    stub if rename is None else {**stub, "type": rename}))
             index += 1
     finally:
         stats.events = index

@@ -96,6 +96,21 @@ def _whole_rest(text: str, pos: int) -> tuple[dict[str, Any], str] | None:
     return obj, rest
 
 
+def whole_rest(rest: bytes) -> dict[str, Any] | None:
+    """:func:`_whole_rest` on bytes: ``rest`` a line's bytes from its first ``{``, trailing
+    ASCII whitespace stripped; the object, or ``None`` (then the scan decides). The line
+    reader's way for a line read as bytes (``lines._inline_text``)."""
+    if rest[-1:] != b"}":
+        return None
+    try:
+        obj = orjson.loads(rest)
+    except orjson.JSONDecodeError:
+        return None
+    if obj.__class__ is not dict or rest.translate(_DIGITS_AS_NUL).find(_LONG_DIGITS) != -1:
+        return None
+    return obj
+
+
 #: an object found: its offset, the object, and its JSON text (``None``: an object literal)
 FoundAt = tuple[int, dict[str, Any], str | None]
 
@@ -229,12 +244,12 @@ def _datetime(year: int, month: int, day: int, hour: int, minute: int,
 #: the UTC epoch seconds of a stamp's whole-second fields, or ``None`` when they name no time:
 #: a log's lines come dozens to the second, and building a ``datetime`` per line was most of
 #: reading a timestamp (logcat 9.9 -> 6.1 us a line). Bounded: cleared when full.
-_BASES: dict[tuple[str, ...], float | None] = {}
+_BASES: dict[tuple[str | bytes, ...], float | None] = {}
 _BASES_MAX = 4096
 _MISSING = object()
 
 
-def _base_seconds(fields: tuple[str, ...], year: int | None = None) -> float | None:
+def _base_seconds(fields: tuple[str | bytes, ...], year: int | None = None) -> float | None:
     """:func:`_datetime` of ``fields`` (digits; the year first unless given) as epoch seconds."""
     base = _BASES.get(fields, _MISSING)
     if base is _MISSING:
@@ -279,3 +294,76 @@ def parse_timestamp(prefix: str) -> tuple[float, str | None] | None:
     if m:
         return float(m.group(1)), None
     return None
+
+
+#: digits as ``0``: a text line's prefix with its digits masked, the key of :data:`_PLANS`
+DIGITS_AS_ZERO = bytes.maketrans(b"0123456789", b"0" * 10)
+#: masked prefix → how :func:`parse_timestamp` reads every prefix of that shape: ``(form,
+#: spans)``, form ``"logcat"`` or ``"clock"`` with the spans of that form's groups, ``"none"``
+#: (no form matches), ``None`` (read it the whole way). Bounded: cleared when full.
+_PLANS: dict[bytes, tuple[str | None, tuple[tuple[int, int], ...]]] = {}
+_PLANS_MAX = 4096
+
+
+def _plan_of(mask: str) -> tuple[str | None, tuple[tuple[int, int], ...]]:
+    if _ISO.search(mask) is not None:
+        return None, ()
+    m = _LOGCAT.search(mask)
+    if m is not None:
+        return "logcat", tuple(m.span(k) for k in range(1, 7))
+    m = _CLOCK.search(mask)
+    if m is not None:
+        return ("clock", tuple(m.span(k) for k in range(1, 5))) if m.group(4) else (None, ())
+    if _SECONDS.match(mask) is not None:
+        return None, ()
+    return "none", ()
+
+
+def head_plan(mask: bytes) -> tuple[str | None, tuple[tuple[int, int], ...]]:
+    """How :func:`parse_head` reads a prefix whose digits masked as ``0`` are ``mask`` (an
+    ASCII prefix's): see :data:`_PLANS`."""
+    plan = _PLANS.get(mask)
+    if plan is None:
+        plan = _plan_of(mask.decode())
+        if len(_PLANS) >= _PLANS_MAX:
+            _PLANS.clear()
+        _PLANS[mask] = plan
+    return plan
+
+
+def base_seconds(fields: tuple[bytes, ...]) -> float | None:
+    """A logcat stamp's whole seconds (month, day, hour, minute, second), as
+    :func:`parse_timestamp` reads them."""
+    return _base_seconds(fields, year=2000)
+
+
+def parse_head(head: bytes) -> tuple[float, str | None] | None:
+    """:func:`parse_timestamp` of a text line's prefix, given as its bytes (``head``,
+    decoded as the line reader decodes a line): the same answer, with the forms' searches
+    run once per shape of prefix.
+
+    Every form (:data:`_ISO` … :data:`_SECONDS`) tells characters apart only as a digit or
+    as one given non-digit, so where each matches in an ASCII prefix follows from the prefix
+    with its digits masked (a logcat app's prefixes differ only in their digits): the
+    searches run on the mask, once; the values are read from the prefix's own digits. What
+    the forms' values decide (a stamp naming no time falls through to the next form) is
+    read the whole way, as is an ISO stamp (its zone and ISO string) and a non-ASCII
+    prefix (``\\d`` takes other scripts' digits)."""
+    if not head.isascii():
+        return parse_timestamp(head.decode("utf-8", "replace"))
+    prefix = head  # ASCII: its bytes are its characters; int() and float() take bytes
+    form, spans = head_plan(head.translate(DIGITS_AS_ZERO))
+    if form == "logcat":
+        (a1, b1), (a2, b2), (a3, b3), (a4, b4), (a5, b5), (a6, b6) = spans
+        base = _base_seconds((prefix[a1:b1], prefix[a2:b2], prefix[a3:b3], prefix[a4:b4],
+                              prefix[a5:b5]), year=2000)
+        if base is not None:
+            return base + float(b"0." + prefix[a6:b6]), None
+    elif form == "clock":
+        (a1, b1), (a2, b2), (a3, b3), (a4, b4) = spans
+        hour, minute, second = int(prefix[a1:b1]), int(prefix[a2:b2]), int(prefix[a3:b3])
+        if hour < 24 and minute < 60 and second < 61:
+            return hour * 3600 + minute * 60 + second + float(b"0." + prefix[a4:b4]), None
+    elif form == "none":
+        return None
+    return parse_timestamp(head.decode())
