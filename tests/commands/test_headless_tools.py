@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import local_server, read_records
+from tests.commands.no_ui import VOICECHAT, kinds, run_no_ui
+from tests.helpers import local_server
 from tests.server.fake_chat import FakeChat, calls_reply, fake_chat, text_reply
 
-VOICECHAT = Path(sys.executable).parent / "voicechat"
 MCP_SERVER = Path(__file__).resolve().parents[1] / "runtime" / "tools" / "mcp_server.py"
 
 
@@ -45,42 +45,8 @@ async def run_client(
     tmp_path: Path, chat: FakeChat, transport: str, text: str, *extra: str
 ) -> tuple[int, str, str, list[dict[str, Any]]]:
     """The installed client against our local server with ``chat:URL``; piped ``text``."""
-    cfg = tmp_path / "cfg.toml"
-    if not cfg.exists():
-        cfg.write_text("", encoding="utf-8")
-    log = tmp_path / "log.jsonl"
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("OPENAI", "AZURE", "VOICECHAT"))
-    }
-    env["XDG_STATE_HOME"] = str(tmp_path / "state")  # the MCP servers' stderr logs land here
     async with local_server(responder=f"chat:{chat.url}") as srv:
-        proc = await asyncio.create_subprocess_exec(
-            str(VOICECHAT),
-            "--no-ui",
-            "--server",
-            srv.base_url,
-            "--transport",
-            transport,
-            "--mic",
-            "none",
-            "--speaker",
-            "none",
-            "--record",
-            str(log),
-            "--config",
-            str(cfg),
-            *extra,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            env=env,
-        )
-        out, err = await asyncio.wait_for(proc.communicate(text.encode()), 150)
-    return proc.returncode or 0, out.decode(), err.decode(), read_records(log)
-
-
-def kinds(records: list[dict[str, Any]]) -> list[tuple[str, str]]:
-    return [(r["dir"], str(r["event"].get("type"))) for r in records]
+        return await run_no_ui(tmp_path, srv.base_url, transport, text, *extra)
 
 
 @pytest.mark.parametrize(
