@@ -48,9 +48,14 @@ async def serve_script(tmp_path: Path, *lines: str) -> AsyncIterator[ServerProce
         await server.kill()
 
 
-def session_config(tmp_path: Path, url: str) -> None:
-    """The client's config: one hosted MCP tool that always needs approval."""
-    tool = {"type": "mcp", "server_label": "tests", "server_url": url, "require_approval": "always"}
+def session_config(tmp_path: Path, url: str, require_approval: str = "always") -> None:
+    """The client's config: one hosted MCP tool (that always needs approval by default)."""
+    tool = {
+        "type": "mcp",
+        "server_label": "tests",
+        "server_url": url,
+        "require_approval": require_approval,
+    }
     inline = ", ".join(f"{k} = {json.dumps(v)}" for k, v in tool.items())
     (tmp_path / "cfg.toml").write_text(
         f"[voicechat.session]\ntools = [{{{inline}}}]\n", encoding="utf-8"
@@ -67,9 +72,14 @@ def items_of(records: list[dict[str, Any]], kind: str, event: str) -> list[tuple
 
 
 async def conversation(
-    tmp_path: Path, mcp: McpProcess, transport: str, approval: str, *lines: str
+    tmp_path: Path,
+    mcp: McpProcess,
+    transport: str,
+    approval: str,
+    *lines: str,
+    require_approval: str = "always",
 ) -> tuple[int, str, str, list[dict[str, Any]]]:
-    session_config(tmp_path, mcp.url)
+    session_config(tmp_path, mcp.url, require_approval)
     async with serve_script(tmp_path, *lines) as server:
         extra = ("--tool-approval", approval) if approval else ()
         return await run_no_ui(
@@ -157,4 +167,29 @@ async def test_ask_with_no_terminal_denies_and_names_the_flag(
     [(_, answer)] = items_of(records, "mcp_approval_response", "conversation.item.create")
     assert answer["approve"] is False
     assert await bumps(mcp_server.url) == before
+    assert ANSWER in out
+
+
+async def test_a_call_needing_no_approval_is_followed_by_one_response_create(
+    tmp_path: Path, mcp_server: McpProcess
+) -> None:
+    """No approval item: the reply is owed for the ``mcp_call`` alone (F8), still once."""
+    code, out, err, records = await conversation(
+        tmp_path,
+        mcp_server,
+        "websocket",
+        "deny",
+        '@call add {"a": 2, "b": 3}',
+        ANSWER,
+        require_approval="never",
+    )  # the client's deny policy has nothing to answer: the server asks nobody
+    assert code == 0, err[-3000:] + out[-3000:]
+    assert not items_of(records, "mcp_approval_request", "response.output_item.done")
+    assert not items_of(records, "mcp_approval_response", "conversation.item.create")
+    [(call_done_at, call)] = items_of(records, "mcp_call", "response.output_item.done")
+    assert (call["name"], call["output"], call["error"]) == ("add", "5", None)
+    seq = kinds(records)
+    calling_done = seq.index(("in", "response.done"), call_done_at)
+    creates = [i for i, k in enumerate(seq) if k == ("out", "response.create")]
+    assert len(creates) == 2 and creates[1] > calling_done, creates
     assert ANSWER in out
