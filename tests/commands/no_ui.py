@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -61,3 +63,68 @@ async def run_no_ui(
 def kinds(records: list[dict[str, Any]]) -> list[tuple[str, str]]:
     """``(dir, type)`` of each record, in order."""
     return [(r["dir"], str(r["event"].get("type"))) for r in records]
+
+
+class Terminal:
+    """``voicechat --no-ui`` with a real pseudo-terminal as stdin: type lines, read its lines."""
+
+    def __init__(self, proc: asyncio.subprocess.Process, master: int) -> None:
+        self.proc = proc
+        self._master = master
+        self.seen: list[str] = []
+
+    def type(self, line: str) -> None:
+        os.write(self._master, f"{line}\n".encode())
+
+    async def line_with(self, text: str) -> str:
+        """The next line of its output that contains ``text`` (failing if the run ends first)."""
+        assert self.proc.stdout is not None
+        while True:
+            raw = await asyncio.wait_for(self.proc.stdout.readline(), 60)
+            assert raw, f"the run ended before a line with {text!r}: {self.seen[-20:]}"
+            self.seen.append(raw.decode())
+            if text in self.seen[-1]:
+                return self.seen[-1]
+
+
+@asynccontextmanager
+async def at_terminal(tmp_path: Path, base_url: str, *extra: str) -> AsyncIterator[Terminal]:
+    """The client against ``base_url`` over WebSocket, stdin a pseudo-terminal (so ``ask``
+    asks on a line); killed on the way out if it is still running."""
+    import pty
+
+    cfg = tmp_path / "cfg.toml"
+    if not cfg.exists():
+        cfg.write_text("", encoding="utf-8")
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("OPENAI", "AZURE", "VOICECHAT"))
+    }
+    env["XDG_STATE_HOME"] = str(tmp_path / "state")
+    master, slave = pty.openpty()
+    proc = await asyncio.create_subprocess_exec(
+        str(VOICECHAT),
+        "--no-ui",
+        "--server",
+        base_url,
+        "--transport",
+        "websocket",
+        "--mic",
+        "none",
+        "--speaker",
+        "none",
+        "--config",
+        str(cfg),
+        *extra,
+        stdin=slave,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+    )
+    os.close(slave)
+    try:
+        yield Terminal(proc, master)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+        os.close(master)

@@ -11,6 +11,7 @@ after the ``mcp_call`` the model waits to be asked, so the client sends exactly 
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -19,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from tests.commands.no_ui import kinds, run_no_ui
+from tests.commands.no_ui import at_terminal, kinds, run_no_ui
 from tests.runtime.server_process import ServerProcess
 from tests.server.hosted_mcp.conftest import McpProcess, bumps, start_mcp_server, stop
 
@@ -193,3 +194,27 @@ async def test_a_call_needing_no_approval_is_followed_by_one_response_create(
     creates = [i for i, k in enumerate(seq) if k == ("out", "response.create")]
     assert len(creates) == 2 and creates[1] > calling_done, creates
     assert ANSWER in out
+
+
+async def test_at_a_terminal_the_user_approves_the_mcp_call(
+    tmp_path: Path, mcp_server: McpProcess
+) -> None:
+    """``ask`` with a real pseudo-terminal: the approval is asked on a line naming the hosted
+    tool and its server, ``y`` approves it, the tool runs and the answer follows."""
+    before = await bumps(mcp_server.url)
+    session_config(tmp_path, mcp_server.url)
+    async with (
+        serve_script(tmp_path, "@call bump", ANSWER) as server,
+        at_terminal(tmp_path, server.base_url, "--turns", "2") as term,
+    ):
+        await term.line_with("session.updated")
+        term.type("please bump the counter")
+        asked = await term.line_with("?? the model wants to run hosted MCP tool bump")
+        assert "(mcp:tests)" in asked
+        assert await bumps(mcp_server.url) == before  # not before the user says so
+        term.type("y")
+        await term.line_with(f'mcp tests.bump {{}} → "{before + 1}"')
+        await term.line_with(ANSWER)
+        assert await asyncio.wait_for(term.proc.wait(), 60) == 0
+    assert await bumps(mcp_server.url) == before + 1
+    assert any("local.tool.approved bump" in line and "by user once" in line for line in term.seen)
