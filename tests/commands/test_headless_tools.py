@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import local_server, read_records
+from tests.commands.no_ui import VOICECHAT, at_terminal, kinds, run_no_ui
+from tests.helpers import local_server
 from tests.server.fake_chat import FakeChat, calls_reply, fake_chat, text_reply
 
-VOICECHAT = Path(sys.executable).parent / "voicechat"
 MCP_SERVER = Path(__file__).resolve().parents[1] / "runtime" / "tools" / "mcp_server.py"
 
 
@@ -45,42 +45,8 @@ async def run_client(
     tmp_path: Path, chat: FakeChat, transport: str, text: str, *extra: str
 ) -> tuple[int, str, str, list[dict[str, Any]]]:
     """The installed client against our local server with ``chat:URL``; piped ``text``."""
-    cfg = tmp_path / "cfg.toml"
-    if not cfg.exists():
-        cfg.write_text("", encoding="utf-8")
-    log = tmp_path / "log.jsonl"
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("OPENAI", "AZURE", "VOICECHAT"))
-    }
-    env["XDG_STATE_HOME"] = str(tmp_path / "state")  # the MCP servers' stderr logs land here
     async with local_server(responder=f"chat:{chat.url}") as srv:
-        proc = await asyncio.create_subprocess_exec(
-            str(VOICECHAT),
-            "--no-ui",
-            "--server",
-            srv.base_url,
-            "--transport",
-            transport,
-            "--mic",
-            "none",
-            "--speaker",
-            "none",
-            "--record",
-            str(log),
-            "--config",
-            str(cfg),
-            *extra,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            env=env,
-        )
-        out, err = await asyncio.wait_for(proc.communicate(text.encode()), 150)
-    return proc.returncode or 0, out.decode(), err.decode(), read_records(log)
-
-
-def kinds(records: list[dict[str, Any]]) -> list[tuple[str, str]]:
-    return [(r["dir"], str(r["event"].get("type"))) for r in records]
+        return await run_no_ui(tmp_path, srv.base_url, transport, text, *extra)
 
 
 @pytest.mark.parametrize(
@@ -227,68 +193,23 @@ def test_a_bad_mcp_config_file_stops_before_starting(tmp_path: Path) -> None:
 async def test_at_a_terminal_no_ui_asks_and_the_next_line_answers(tmp_path: Path) -> None:
     """stdin is a real pseudo-terminal: the question is typed, the approval asked on a line,
     ``y`` typed, and the answer comes through the tool."""
-    import pty
-
-    cfg = tmp_path / "cfg.toml"
-    cfg.write_text("", encoding="utf-8")
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("OPENAI", "AZURE", "VOICECHAT"))
-    }
-    env["XDG_STATE_HOME"] = str(tmp_path / "state")
-    master, slave = pty.openpty()
-    seen: list[str] = []
-
-    async def line_with(stream: asyncio.StreamReader, text: str) -> str:
-        while True:
-            raw = await asyncio.wait_for(stream.readline(), 60)
-            assert raw, f"the run ended before a line with {text!r}: {seen[-20:]}"
-            seen.append(raw.decode())
-            if text in seen[-1]:
-                return seen[-1]
-
     async with (
         fake_chat(
             calls_reply([("get_weather", '{"city": "Oslo"}')]), answer_with_tool_result
         ) as chat,
         local_server(responder=f"chat:{chat.url}") as srv,
+        at_terminal(
+            tmp_path, srv.base_url, "--turns", "2", "--mcp-config", str(mcp_json(tmp_path))
+        ) as term,
     ):
-        proc = await asyncio.create_subprocess_exec(
-            str(VOICECHAT),
-            "--no-ui",
-            "--server",
-            srv.base_url,
-            "--transport",
-            "websocket",
-            "--mic",
-            "none",
-            "--speaker",
-            "none",
-            "--config",
-            str(cfg),
-            "--turns",
-            "2",
-            "--mcp-config",
-            str(mcp_json(tmp_path)),
-            stdin=slave,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            env=env,
-        )
-        os.close(slave)
-        try:
-            assert proc.stdout is not None
-            await line_with(proc.stdout, "local.tool.sources")
-            os.write(master, b"what is the weather in Oslo?\n")
-            asked = await line_with(proc.stdout, "?? the model wants to run tool get_weather")
-            assert "(mcp:weather)" in asked and '{"city": "Oslo"}' in asked
-            os.write(master, b"y\n")
-            await line_with(proc.stdout, "Here is what I found: Sunny and 21 degrees in Oslo")
-            assert await asyncio.wait_for(proc.wait(), 60) == 0
-        finally:
-            if proc.returncode is None:
-                proc.kill()
-                await proc.wait()
-            os.close(master)
+        await term.line_with("local.tool.sources")
+        term.type("what is the weather in Oslo?")
+        asked = await term.line_with("?? the model wants to run tool get_weather")
+        assert "(mcp:weather)" in asked and '{"city": "Oslo"}' in asked
+        term.type("y")
+        await term.line_with("Here is what I found: Sunny and 21 degrees in Oslo")
+        assert await asyncio.wait_for(term.proc.wait(), 60) == 0
     assert any(
-        "local.tool.approved get_weather" in line and "by user once" in line for line in seen
+        "local.tool.approved get_weather" in line and "by user once" in line
+        for line in term.seen
     )

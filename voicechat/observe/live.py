@@ -65,7 +65,9 @@ class SessionTap:
             return
         self.closed = True
         t = self._now()
-        self._problems(self.doctor.finish(), t)
+        # the close time is on the records' own ``t`` clock: a session that stayed open long
+        # after its last event is evidence a file's timeline gives ``voicechat doctor`` too
+        self._problems(self.doctor.finish(end_t=t), t)
         self._feed.publish(SessionClosed(self.session, by, reason, t))
 
     def _problems(self, found: list[Occurrence], t: float) -> None:

@@ -55,6 +55,18 @@ def stop(server: McpProcess) -> None:
         server.process.stdout.close()
 
 
+async def bumps(url: str) -> int:
+    """How many times the ``bump`` tool of the server at ``url`` ran (asked over MCP)."""
+    from voicechat.server.hosted_mcp.client import call_tool
+    from voicechat.server.hosted_mcp.config import McpServerConfig
+    from voicechat.server.hosted_mcp.limits import McpLimits
+
+    limits = McpLimits(list_timeout_s=20, call_timeout_s=20, approval_timeout_s=30)
+    result = await call_tool(McpServerConfig("tools", 0, url), "bumps", {}, limits)
+    assert result.output is not None, result.error
+    return int(result.output)
+
+
 @pytest.fixture(scope="module")
 def mcp_server() -> Iterator[McpProcess]:
     """A well-behaved MCP server (add, echo, fail, big, sleep_forever, crash, …), shared by

@@ -11,11 +11,9 @@ from typing import Any
 
 from tests.helpers import local_server
 from tests.server.conftest import WsPeer, ws_peer
-from tests.server.hosted_mcp.conftest import McpProcess, start_mcp_server, stop
+from tests.server.hosted_mcp.conftest import McpProcess, bumps, start_mcp_server, stop
 from tests.server.sdk_models import problems
 from voicechat.protocol.dialect import Dialect
-from voicechat.server.hosted_mcp.client import call_tool
-from voicechat.server.hosted_mcp.config import McpServerConfig
 from voicechat.server.hosted_mcp.limits import McpLimits
 from voicechat.server.hosted_mcp.outputs import truncation_note
 
@@ -72,12 +70,6 @@ def since_created(peer: WsPeer, response_id: str) -> list[dict[str, Any]]:
 def assert_sdk_valid(peer: WsPeer) -> None:
     for event in peer.log.events:
         assert problems(event, Dialect.GA) == [], event
-
-
-async def bumps(url: str) -> int:
-    result = await call_tool(McpServerConfig("tools", 0, url), "bumps", {}, LIMITS)
-    assert result.output is not None, result.error
-    return int(result.output)
 
 
 async def test_a_call_without_approval(tmp_path: Path, mcp_server: McpProcess) -> None:

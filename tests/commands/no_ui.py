@@ -1,0 +1,130 @@
+"""Run the installed ``voicechat --no-ui`` against a server already listening, as a user would:
+piped lines typed, ``--record`` log read back. Shared by the end-to-end tool tests."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from tests.helpers import read_records
+
+VOICECHAT = Path(sys.executable).parent / "voicechat"
+
+
+async def run_no_ui(
+    tmp_path: Path, base_url: str, transport: str, text: str, *extra: str
+) -> tuple[int, str, str, list[dict[str, Any]]]:
+    """The client against ``base_url`` with ``text`` on stdin (no terminal); returns its exit
+    code, stdout, stderr and the records of its event log. ``tmp_path/cfg.toml`` is its config
+    (written empty unless the test wrote one)."""
+    cfg = tmp_path / "cfg.toml"
+    if not cfg.exists():
+        cfg.write_text("", encoding="utf-8")
+    log = tmp_path / "log.jsonl"
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("OPENAI", "AZURE", "VOICECHAT"))
+    }
+    env["XDG_STATE_HOME"] = str(tmp_path / "state")  # MCP servers' stderr logs land here
+    proc = await asyncio.create_subprocess_exec(
+        str(VOICECHAT),
+        "--no-ui",
+        "--server",
+        base_url,
+        "--transport",
+        transport,
+        "--mic",
+        "none",
+        "--speaker",
+        "none",
+        "--record",
+        str(log),
+        "--config",
+        str(cfg),
+        *extra,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+    )
+    try:
+        out, err = await asyncio.wait_for(proc.communicate(text.encode()), 150)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    return proc.returncode or 0, out.decode(), err.decode(), read_records(log)
+
+
+def kinds(records: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """``(dir, type)`` of each record, in order."""
+    return [(r["dir"], str(r["event"].get("type"))) for r in records]
+
+
+class Terminal:
+    """``voicechat --no-ui`` with a real pseudo-terminal as stdin: type lines, read its lines."""
+
+    def __init__(self, proc: asyncio.subprocess.Process, master: int) -> None:
+        self.proc = proc
+        self._master = master
+        self.seen: list[str] = []
+
+    def type(self, line: str) -> None:
+        os.write(self._master, f"{line}\n".encode())
+
+    async def line_with(self, text: str) -> str:
+        """The next line of its output that contains ``text`` (failing if the run ends first)."""
+        assert self.proc.stdout is not None
+        while True:
+            raw = await asyncio.wait_for(self.proc.stdout.readline(), 60)
+            assert raw, f"the run ended before a line with {text!r}: {self.seen[-20:]}"
+            self.seen.append(raw.decode())
+            if text in self.seen[-1]:
+                return self.seen[-1]
+
+
+@asynccontextmanager
+async def at_terminal(tmp_path: Path, base_url: str, *extra: str) -> AsyncIterator[Terminal]:
+    """The client against ``base_url`` over WebSocket, stdin a pseudo-terminal (so ``ask``
+    asks on a line); killed on the way out if it is still running."""
+    import pty
+
+    cfg = tmp_path / "cfg.toml"
+    if not cfg.exists():
+        cfg.write_text("", encoding="utf-8")
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("OPENAI", "AZURE", "VOICECHAT"))
+    }
+    env["XDG_STATE_HOME"] = str(tmp_path / "state")
+    master, slave = pty.openpty()
+    proc = await asyncio.create_subprocess_exec(
+        str(VOICECHAT),
+        "--no-ui",
+        "--server",
+        base_url,
+        "--transport",
+        "websocket",
+        "--mic",
+        "none",
+        "--speaker",
+        "none",
+        "--config",
+        str(cfg),
+        *extra,
+        stdin=slave,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+    )
+    os.close(slave)
+    try:
+        yield Terminal(proc, master)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+        os.close(master)
