@@ -29,7 +29,7 @@ from voicechat.core.session import Session
 from voicechat.core.view import SessionView
 from voicechat.eventlog.record import Direction, LogRecord
 from voicechat.runtime.fanout import Subscribers
-from voicechat.ui.handle import AecStatus, ConnectionInfo
+from voicechat.ui.handle import AecStatus, ApprovalDecision, Approver, ConnectionInfo, ToolApproval
 
 
 class ScriptedHandle:
@@ -62,6 +62,8 @@ class ScriptedHandle:
         self.stopped = False
         self._subs = Subscribers()
         self._ids = itertools.count(1)
+        self.approver: Approver | None = None
+        self.approvers: list[Approver | None] = []
 
     # --- ConversationHandle ----------------------------------------------------------------
 
@@ -127,6 +129,15 @@ class ScriptedHandle:
     def send_text(self, text: str) -> None:
         self.calls.append(f"send_text:{text}")
         self._apply(self.session.handle(SendText(text), self.clock))
+
+    def set_approver(self, approver: Approver | None) -> None:
+        self.approvers.append(approver)  # kept out of ``calls``: those are the user's commands
+        self.approver = approver
+
+    async def ask(self, request: ToolApproval) -> ApprovalDecision:
+        """What the runtime does for a call that needs approval: await the installed approver."""
+        assert self.approver is not None, "the app installs its approver at mount"
+        return await self.approver(request)
 
     # --- scripting -------------------------------------------------------------------------
 

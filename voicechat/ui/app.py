@@ -18,6 +18,9 @@ Data flow, and why:
   the fix, one line each, never a traceback; the app stays open so the user can read it and quit.
 * It fits 80×24: on a narrow terminal the event pane starts hidden (``e`` shows it), the
   footer keeps the keys that matter first, and ``?`` lists every key.
+* A tool call that needs the user's approval opens a modal (:mod:`voicechat.ui.approvals`
+  queues them when several ask at once); each call shows in the transcript where the model made
+  it, and the status bar counts a running call's seconds.
 * Push-to-talk is a toggle until the terminal proves it reports key releases (kitty keyboard
   protocol, :mod:`voicechat.ui.key_release`); from then on it is hold-to-talk.
 """
@@ -36,6 +39,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from voicechat.ui import key_release, keys
+from voicechat.ui.approvals import ApprovalQueue
 from voicechat.ui.banner import ProblemBanner
 from voicechat.ui.event_flow import EventFlow
 from voicechat.ui.event_rows import FilterMode
@@ -124,6 +128,7 @@ class VoiceChatApp(App[int]):
                                mode_changed=self._mode_changed, clock=clock)
         self.layout_choice = PaneLayout()
         self.themes = ThemeSwitch(theme_dirs)
+        self.approvals = ApprovalQueue(self)
 
     # --- set-up ------------------------------------------------------------------------------
 
@@ -158,6 +163,7 @@ class VoiceChatApp(App[int]):
         if self._user_keymap:
             self.set_keymap(keys.app_keymap(self._user_keymap))
         self._unsubscribe = self.handle.subscribe(self._on_record)
+        self._install_approver(self.approvals)
         self.sync()
         self._apply_layout()
         if self._start_handle:
@@ -166,6 +172,12 @@ class VoiceChatApp(App[int]):
             self._started = True
         if not self.is_headless:
             self.call_after_refresh(quieten_gc)  # short GC pauses (gc_pause.py)
+
+    def _install_approver(self, approver: ApprovalQueue | None) -> None:
+        # TODO(merge loop): the runtime implements set_approver on branch `loop`; drop getattr
+        setter = getattr(self.handle, "set_approver", None)
+        if setter is not None:
+            setter(approver)
 
     @work(exclusive=True, group="handle")
     async def _start(self) -> None:
@@ -234,9 +246,12 @@ class VoiceChatApp(App[int]):
         # screens, and a widget being pruned has lost its styles.
         if self._stopping or not self.is_running or not self._has_screen():
             return
+        had_calls = bool(self.state.tool_calls)
         self.state = self.poll.sync(self._widgets, content=content)
+        if bool(self.state.tool_calls) != had_calls:
+            self.refresh_bindings()  # "o Tool details" joins the footer with the first call
         self.pacer.keep(meter=self.poll.meter_live(self.state),
-                        moving=self.poll.timeline_moving(self._widgets),
+                        moving=self.poll.timeline_moving(self._widgets, self.state),
                         meter_moved=self.poll.meter_moved)
 
     def _has_screen(self) -> bool:
@@ -292,9 +307,12 @@ class VoiceChatApp(App[int]):
             self.sync()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Hide what the mode has no use for (footer and palette), and Dismiss with no banner."""
+        """Hide what the mode has no use for (footer and palette), Dismiss with no banner, and
+        Tool details before the first tool call."""
         if action == "dismiss_problems":
             return self.problems.shown
+        if action == "tool_details":
+            return bool(self.state.tool_calls) or self.transcript.tool_details
         return self.talk_key.enabled(action) and keys.action_available(action, self.state.mode)
 
     def action_mute(self) -> None:
@@ -344,6 +362,12 @@ class VoiceChatApp(App[int]):
     def action_problem_details(self) -> None:
         self.problems.toggle_details()
 
+    def action_tool_details(self) -> None:
+        shown = not self.transcript.tool_details
+        self.transcript.set_tool_details(shown)
+        self.notify("tool calls: details shown (o folds them)" if shown
+                    else "tool calls: folded", timeout=2)
+
     def action_toggle_recording(self) -> None:
         self.notify(self.recording.toggle(), timeout=4)
 
@@ -373,6 +397,8 @@ class VoiceChatApp(App[int]):
         self.pacer.stop()
         if self._unsubscribe is not None:
             self._unsubscribe()
+        self._install_approver(None)
+        self.approvals.deny_all()  # nobody is left to answer: a waiting call is denied
         self.recording.stop()
         if self._start_handle or self._started:
             # also after a failed or unfinished start: it may have half-opened things

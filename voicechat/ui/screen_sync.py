@@ -20,6 +20,7 @@ from voicechat.ui.banner import ProblemBanner
 from voicechat.ui.event_flow import EventFlow
 from voicechat.ui.handle import AecStatus, ConnectionInfo, ConversationHandle
 from voicechat.ui.problems import Problem, problem_from_event, redact
+from voicechat.ui.tool_calls import running, running_label
 from voicechat.ui.viewstate import Notice, UiState, ViewReader
 from voicechat.ui.widgets.status_bar import StatusBar, meter, mic_label
 from voicechat.ui.widgets.transcript import Transcript
@@ -91,8 +92,9 @@ class ScreenSync:
         level = self.level()
         bar = meter(level)
         self.meter_moved, self._bar = bar != self._bar, bar
+        tool = running_label(state.tool_calls, self.core_now(state)) if state.tool_calls else ""
         widgets.status.show(self.connection(), state, level, mic_ended=self.mic_ended,
-                            aec=self.aec())
+                            aec=self.aec(), tool=tool)
         if state.mode != self._mode:
             self._mode = state.mode
             self.mode_changed(state.mode)
@@ -105,8 +107,11 @@ class ScreenSync:
                                 ended=self.mic_ended)
         return tone == "live" or label == "push-to-talk open"
 
-    def timeline_moving(self, widgets: Widgets) -> bool:
-        """Does the timeline change with time alone (an open segment, or one in its window)?"""
+    def timeline_moving(self, widgets: Widgets, state: UiState | None = None) -> bool:
+        """Does the screen change with time alone: the timeline (an open segment, or one in its
+        window), or the status bar counting a running tool call's seconds?"""
+        if state is not None and running(state.tool_calls):
+            return True
         return widgets.timeline.moves_with_time()
 
     def connection(self) -> ConnectionInfo:
