@@ -61,6 +61,8 @@ def main_job(
     verbose: opt.Verbose = 0,
     log_level: opt.LogLevel = None,
     connect_timeout: opt.ConnectTimeout = None,
+    tool_approval: opt.ToolApproval = None,
+    mcp_config: opt.McpConfig = None,
     version: opt.Version = False,
 ) -> None:
     """Start a conversation (the TUI, or --no-ui for plain lines)."""
@@ -72,7 +74,7 @@ def main_job(
         server=server, transport=transport, model=model, mode=mode, mic=mic, speaker=speaker,
         record=record, config=config, no_ui=no_ui, turns=turns, barge_in=barge_in, aec=aec,
         theme=theme, dialect=dialect, voice=voice, verbose=verbose, log_level=log_level,
-        connect_timeout=connect_timeout,
+        connect_timeout=connect_timeout, tool_approval=tool_approval, mcp_config=mcp_config,
     )
     raise typer.Exit(code)
 

@@ -31,7 +31,7 @@ ENV_EPILOG = (
     "  AZURE_OPENAI_DEPLOYMENT   Azure deployment (like --model)\n"
     "  AZURE_OPENAI_API_VERSION, AZURE_OPENAI_WEBRTC_URL, AZURE_OPENAI_REGION\n"
     "  VOICECHAT_SERVER, _TRANSPORT, _MODE, _MODEL, _DIALECT, _MIC, _SPEAKER, _THEME,\n"
-    "  _VOICE, _BARGE_IN         like the options of the same name\n"
+    "  _VOICE, _BARGE_IN, _TOOL_APPROVAL, _MCP_CONFIG   like the options of the same name\n"
     "  VOICECHAT_SERVER_KEY      voicechat serve --api-key\n"
     "Config file and theme folder: voicechat config path"
 )
@@ -198,6 +198,19 @@ ConnectTimeout = Annotated[
     typer.Option(metavar="SECONDS", min=0.1, max=3600,
                  help=env_help("Seconds each connection step may go unanswered (default 10).",
                                "VOICECHAT_CONNECT_TIMEOUT")),
+]
+ToolApproval = Annotated[
+    str | None,
+    typer.Option(metavar="[ask|auto|deny]", autocompletion=completer(("ask", "auto", "deny")),
+                 help=env_help("May the model run a tool: ask each time (default; --no-ui "
+                               "without a terminal denies), auto, or deny.",
+                               "VOICECHAT_TOOL_APPROVAL")),
+]
+McpConfig = Annotated[
+    Path | None,
+    typer.Option(metavar="FILE",
+                 help=env_help("An mcpServers JSON file (the one other MCP hosts read): the "
+                               "model may call those servers' tools.", "VOICECHAT_MCP_CONFIG")),
 ]
 LogLevel = Annotated[
     str | None,

@@ -73,6 +73,10 @@ class Settings:
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT_S  # each HTTP/WebSocket step, seconds
     link_timeout: float = DEFAULT_LINK_TIMEOUT_S  # silence that makes a connected link dead
     prices: dict[str, dict[str, float]] = field(default_factory=dict)  # [voicechat.prices]
+    tool_approval: str = "ask"  # ask | auto | deny: may the model run a tool
+    mcp_config: Path | None = None  # an mcpServers JSON file
+    mcp_servers: dict[str, Any] = field(default_factory=dict, repr=False)  # [voicechat.mcp_servers]
+    tools: dict[str, Any] = field(default_factory=dict)  # [voicechat.tools]: command tools
 
     @property
     def is_local(self) -> bool:
@@ -248,6 +252,7 @@ def resolve(
             raise ConfigError(f"{layers.origin('keys')}.{action}: expected a key name such as "
                               f"\"space\" or \"ctrl+t\" (a string), got {key_names!r}")
     ptt_style = layers.choice("ptt_style", "toggle")
+    mcp_config = layers.get("mcp_config")
 
     return Settings(
         server=server,
@@ -281,6 +286,10 @@ def resolve(
         connect_timeout=layers.seconds("connect_timeout", DEFAULT_CONNECT_TIMEOUT_S),
         link_timeout=layers.seconds("link_timeout", DEFAULT_LINK_TIMEOUT_S),
         prices=_prices(layers.get("prices", flag=False), layers.origin("prices")),
+        tool_approval=layers.choice("tool_approval", "ask"),
+        mcp_config=Path(mcp_config) if mcp_config else None,
+        mcp_servers=dict(layers.get("mcp_servers", flag=False) or {}),
+        tools=dict(layers.get("tools", flag=False) or {}),
         origins=dict(layers.origins),
     )
 

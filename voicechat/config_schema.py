@@ -98,6 +98,15 @@ KEYS: tuple[ConfigKey, ...] = (
               "estimates: [prices.\"MODEL\"] text_input = 4.0, ..."),
     ConfigKey("keys", TABLE, "key remapping: action = \"key[,key]\""),
     ConfigKey("session", TABLE, "session fields sent with session.update"),
+    ConfigKey("tool_approval", STRING, "may the model run a tool: ask (each call), auto, or deny "
+              "(default ask; per server and per tool too)", env="VOICECHAT_TOOL_APPROVAL",
+              choices=("ask", "auto", "deny")),
+    ConfigKey("mcp_config", STRING, "an mcpServers JSON file (as other MCP hosts use) whose "
+              "servers' tools the model may call", env="VOICECHAT_MCP_CONFIG"),
+    ConfigKey("mcp_servers", TABLE, "MCP servers by name: [mcp_servers.NAME] command, args, env "
+              "(stdio) or url, headers (streamable HTTP); tool_approval, timeout"),
+    ConfigKey("tools", TABLE, "command tools by name: [tools.NAME] command (argv list), "
+              "description, parameters (JSON Schema), timeout, tool_approval"),
 )
 SCHEMA: Mapping[str, ConfigKey] = {key.name: key for key in KEYS}
 SECTION = "voicechat"

@@ -25,3 +25,11 @@ def default_config_path() -> Path:
 def user_theme_dir() -> Path:
     """The per-user theme folder (``themes/`` next to the config file)."""
     return user_config_dir() / "themes"
+
+
+def user_log_dir() -> Path:
+    """Per-user log folder (``~/.local/state/voicechat/log`` on Linux, honouring
+    ``XDG_STATE_HOME``): the TUI's log lines and each MCP server's stderr go here."""
+    import platformdirs
+
+    return Path(platformdirs.user_log_dir("voicechat", appauthor=False))

@@ -237,3 +237,14 @@ def test_a_call_cut_by_a_cancel_ends_incomplete_with_its_arguments_done() -> Non
     ]
     assert output[0]["status"] == "incomplete" and output[0]["arguments"] == '{"a"'
     assert conv.items[-1]["status"] == "incomplete"
+
+
+def test_text_after_a_call_opens_a_new_message_in_the_next_slot() -> None:
+    events, run, _, out = setup(output_modalities=["text"])
+    call = events.open_function_call(run, "f", "call_f")
+    events.delta(run, "Done.")
+    assert call.final is not None  # the call closed before the message opened
+    message = run.message
+    assert message is not None and message.index == 1
+    assert out.of("response.output_text.delta")[0]["output_index"] == 1
+    assert [o["type"] for o in events.close_parts(run, "completed")] == ["function_call", "message"]

@@ -3,7 +3,9 @@
 Both dialects, both transports (WebSocket; WebRTC's ``oai-events`` data channel), over one
 session that plays a text turn, a voice turn (audio in → server VAD → commit → transcription →
 spoken answer), a barge-in (speech during a long answer: cancel, cut, truncate) and a few item
-operations and a refusal; and a transcription session. The strict check (no key the model
+operations and a refusal; a tool session (a spoken preamble then a call, its output, the
+answer, two parallel calls, their outputs, refusals of tool input); and a transcription
+session. The strict check (no key the model
 does not declare, except the documented fields the real service sends) is
 :func:`tests.server.sdk_models.problems`.
 """
@@ -218,6 +220,89 @@ async def test_every_event_of_a_session_validates(
         assert not any("temperature" in s for s in sessions + responses)
         limits = [e["rate_limits"] for e in events if e["type"] == "rate_limits.updated"]
         assert {entry["name"] for entries in limits for entry in entries} == {"tokens"}
+    assert_valid(events, dialect)
+
+
+TOOL_SCRIPT = [
+    'Let me check that. @call get_weather {"city": "Paris"}',
+    "It is sunny in Paris.",
+    '@call get_weather {"city": "Oslo"} @call get_time {"zone": "Europe/Oslo"}',
+    "Cold in Oslo, and it is noon.",
+]
+WEATHER_TOOL = {
+    "type": "function",
+    "name": "get_weather",
+    "description": "The weather in a city.",
+    "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
+}
+TIME_TOOL = {**WEATHER_TOOL, "name": "get_time", "description": "The time in a zone."}
+
+
+def call_output(call_id: str, output: Any = "ok") -> dict[str, Any]:
+    return {
+        "type": "conversation.item.create",
+        "item": {"type": "function_call_output", "call_id": call_id, "output": output},
+    }
+
+
+async def tool_session(peer: Peer, dialect: Dialect) -> list[dict[str, Any]]:
+    """Preamble + call, output, answer; two parallel calls, outputs, answer; tool refusals.
+    Returns the four ``response.done`` events."""
+    log = peer.log
+    tools = [WEATHER_TOOL, TIME_TOOL]
+    session = {"type": "realtime", "tools": tools} if dialect is GA else {"tools": tools}
+    await peer.send({"type": "session.update", "session": session})
+    await log.wait_for("session.updated")
+    await peer.send(USER_TEXT)
+    dones: list[dict[str, Any]] = []
+    for turn in range(4):
+        n = len(log.events)
+        await peer.send({"type": "response.create"})
+        dones.append(await log.wait_for("response.done", after=n))
+        calls = [o for o in dones[-1]["response"]["output"] if o["type"] == "function_call"]
+        assert len(calls) == [1, 0, 2, 0][turn]
+        for call in calls:
+            await peer.send(call_output(call["call_id"], f"result of {call['name']}"))
+    bad_outputs = (call_output("call_unknown000000000"), call_output("call_1", {"not": "text"}))
+    for number, bad in enumerate(bad_outputs):
+        tag = f"evt_bad_output_{number}"
+        await peer.send({**bad, "event_id": tag})
+        await log.wait_for("error", where=lambda e, tag=tag: e["error"].get("event_id") == tag)
+    if peer.webrtc:
+        last = dones[-1]["response"]["id"]
+        await log.wait_for("output_audio_buffer.stopped", where=lambda e: e["response_id"] == last)
+    return dones
+
+
+@pytest.mark.parametrize("transport", ["websocket", "webrtc"])
+@pytest.mark.parametrize("dialect", [GA, BETA], ids=["ga", "beta"])
+async def test_every_event_of_a_tool_session_validates(
+    dialect: Dialect, transport: str, tmp_path: Path
+) -> None:
+    script = tmp_path / "tools.txt"
+    script.write_text("\n".join(TOOL_SCRIPT) + "\n", encoding="utf-8")
+    async with (
+        local_server(responder=f"script:{script}") as srv,
+        connect(srv, dialect, transport) as peer,
+    ):
+        dones = await tool_session(peer, dialect)
+        events = list(peer.log.events)
+    kinds = {e["type"] for e in events}
+    assert {
+        "response.function_call_arguments.delta",
+        "response.function_call_arguments.done",
+        "response.output_item.added",
+        "response.output_item.done",
+        "error",
+    } <= kinds
+    assert ("conversation.item.done" in kinds) == (dialect is GA)
+    outputs = [[(o["type"], o["status"]) for o in d["response"]["output"]] for d in dones]
+    assert outputs == [
+        [("message", "completed"), ("function_call", "completed")],
+        [("message", "completed")],
+        [("function_call", "completed"), ("function_call", "completed")],
+        [("message", "completed")],
+    ]
     assert_valid(events, dialect)
 
 

@@ -34,15 +34,22 @@ def run(
     verbose: int = 0,
     log_level: str | None = None,
     connect_timeout: float | None = None,
+    tool_approval: str | None = None,
+    mcp_config: Path | None = None,
 ) -> int:
     flags: dict[str, Any] = {
         "server": server, "transport": transport, "model": model, "mode": mode, "mic": mic,
         "speaker": speaker, "record": record, "no_ui": no_ui, "turns": turns,
         "barge_in": barge_in, "aec": aec, "theme": theme, "dialect": dialect, "voice": voice,
-        "connect_timeout": connect_timeout,
+        "connect_timeout": connect_timeout, "tool_approval": tool_approval,
+        "mcp_config": mcp_config,
     }
     try:
         settings = resolve(flags, config_path=config)
+        if settings.mcp_config is not None:  # a file pointed at on purpose: fail before starting
+            from voicechat.runtime.tools.sources import read_mcp_json
+
+            read_mcp_json(settings.mcp_config)
         log_file = _configure_logging(verbose, log_level, no_ui=settings.no_ui)
     except (ConfigError, ValueError) as exc:
         print(f"voicechat: {exc}", file=sys.stderr)

@@ -36,6 +36,7 @@ from voicechat.rtc.pacer import pacer_for
 from voicechat.runtime import Runtime
 
 ARROWS = {"in": "<-", "out": "->", "local": "::"}
+PENDING_TOOL_STATES = frozenset({"streaming", "awaiting_approval", "running"})
 QUIET_AFTER_MIC_END_S = 2.5
 CHECK_EVERY_S = 0.05
 
@@ -76,6 +77,8 @@ class RunEnd:
             # the core has reopened the mic after playback (or keeps it shut for another
             # reason: push-to-talk, the user's mute, no device)
             and (view.mic_open or view.mic_reason is not MicReason.PLAYBACK)
+            # no tool call runs or waits for the user: its reply is still to come
+            and not any(c.status in PENDING_TOOL_STATES for c in view.tool_calls)
         )
 
     def check(self) -> Ending | None:
@@ -233,8 +236,13 @@ async def run_headless(settings: Settings, out: TextIO | None = None) -> int:
         loop.add_signal_handler(signal.SIGINT, runtime.finished.set)
         loop.add_signal_handler(signal.SIGTERM, runtime.finished.set)
     from voicechat.commands.stdin_lines import StdinLines
+    from voicechat.commands.tool_prompt import TerminalApproval
 
-    lines = StdinLines(runtime, turns=settings.turns)
+    approval = TerminalApproval(runtime, say) if sys.stdin.isatty() else None
+    if approval is not None:
+        runtime.set_tool_prompt(approval.ask)
+    lines = StdinLines(runtime, turns=settings.turns,
+                       intercept=approval.take_line if approval is not None else None)
     lines.start()
     watcher = loop.create_task(end.watch(), name="headless-end")
     try:

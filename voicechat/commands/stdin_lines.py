@@ -22,6 +22,7 @@ import os
 import stat
 import sys
 from collections import deque
+from collections.abc import Callable, Mapping
 from typing import Any, TextIO
 
 
@@ -29,7 +30,8 @@ class StdinLines:
     """Feeds stdin's lines to ``handle.send_text``; see the module docstring for the rules."""
 
     def __init__(self, handle: Any, *, turns: int | None, stream: TextIO | None = None,
-                 err: TextIO | None = None) -> None:
+                 err: TextIO | None = None,
+                 intercept: Callable[[str], bool] | None = None) -> None:
         self.handle = handle
         self.turns = turns
         self.stream = stream if stream is not None else sys.stdin
@@ -43,6 +45,8 @@ class StdinLines:
         self._reading = False
         self._interactive = False
         self._unsubscribe: Any = None
+        #: takes a line first (a tool approval's answer); ``True`` when it was consumed
+        self.intercept = intercept
 
     def start(self) -> None:
         """Start reading (a no-op for stdin that is absent, a device such as /dev/null, ...)."""
@@ -94,6 +98,8 @@ class StdinLines:
         text = line.rstrip("\r\n")
         if not text.strip():
             return
+        if self.intercept is not None and self.intercept(text):
+            return
         if self._interactive:
             self._send(text)
             return
@@ -122,6 +128,8 @@ class StdinLines:
         kind = record.event.get("type")
         if kind == "response.done":
             self.answered += 1
+            if calls_tools(record.event):
+                return  # the answer comes in the response that follows the tools' outputs
         if self._awaiting and kind in ("response.done", "error"):
             self._awaiting = False
             self._next()
@@ -137,3 +145,15 @@ class StdinLines:
                   "response(s)", file=self.err, flush=True)
             self.exit_code = 1
         self.handle.finished.set()
+
+
+def calls_tools(event: Mapping[str, Any]) -> bool:
+    """A ``response.done`` that ended by asking for tools: completed, with a completed function
+    call, a hosted MCP approval request or call in its output (the client replies to it)."""
+    response = event.get("response")
+    if not isinstance(response, Mapping) or response.get("status") not in (None, "completed"):
+        return False
+    output = response.get("output")
+    items = [i for i in output if isinstance(i, Mapping)] if isinstance(output, list) else []
+    return any(i.get("type") in ("function_call", "mcp_approval_request") for i in items) or (
+        bool(items) and items[-1].get("type") == "mcp_call")

@@ -4,7 +4,18 @@ Imports only :mod:`voicechat.protocol` and the standard library and never reads 
 :mod:`voicechat.core.session` for the rules it keeps.
 """
 
-from voicechat.core.actions import Action, FlushPlayback, MuteMic, Notice, Send, UnmuteMic
+from voicechat.core.actions import (
+    Action,
+    AskApproval,
+    CancelTool,
+    FlushPlayback,
+    MuteMic,
+    Notice,
+    RunTool,
+    Send,
+    ToolRecord,
+    UnmuteMic,
+)
 from voicechat.core.inputs import (
     CancelRequested,
     EchoLeaking,
@@ -17,14 +28,24 @@ from voicechat.core.inputs import (
     SetBargeIn,
     SetMicAvailable,
     SetPttStyle,
+    SetTools,
     TalkPressed,
     TalkReleased,
     ToggleMute,
+    ToolApproval,
+    ToolFinished,
     TransportState,
 )
 from voicechat.core.mic import MicReason, MicState
 from voicechat.core.policy import SessionPolicy, initial_session
 from voicechat.core.session import Session
+from voicechat.core.tool_specs import (
+    APPROVALS,
+    DEFAULT_TOOL_TIMEOUT_S,
+    Approval,
+    ToolCallView,
+    ToolSpec,
+)
 from voicechat.core.view import (
     PlaybackSpan,
     ResponseInfo,
@@ -34,8 +55,13 @@ from voicechat.core.view import (
 )
 
 __all__ = [
+    "APPROVALS",
+    "DEFAULT_TOOL_TIMEOUT_S",
     "Action",
+    "Approval",
+    "AskApproval",
     "CancelRequested",
+    "CancelTool",
     "EchoLeaking",
     "FlushPlayback",
     "Input",
@@ -49,6 +75,7 @@ __all__ = [
     "PlaybackSpan",
     "PlaybackStarted",
     "ResponseInfo",
+    "RunTool",
     "Send",
     "SendText",
     "Session",
@@ -57,9 +84,15 @@ __all__ = [
     "SetBargeIn",
     "SetMicAvailable",
     "SetPttStyle",
+    "SetTools",
     "TalkPressed",
     "TalkReleased",
     "ToggleMute",
+    "ToolApproval",
+    "ToolCallView",
+    "ToolFinished",
+    "ToolRecord",
+    "ToolSpec",
     "TranscriptEntry",
     "TransportState",
     "UnmuteMic",

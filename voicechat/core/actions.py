@@ -48,4 +48,48 @@ class Notice:
     message: str
 
 
-Action = Send | MuteMic | UnmuteMic | FlushPlayback | Notice
+@dataclass(frozen=True)
+class RunTool:
+    """Run the function tool ``name`` with ``arguments`` (already checked to be a JSON object)
+    and report :class:`~voicechat.core.inputs.ToolFinished` for ``call_id``; never block."""
+
+    call_id: str
+    name: str
+    arguments: dict[str, Any] = field(hash=False)
+
+
+@dataclass(frozen=True)
+class AskApproval:
+    """Ask the user whether ``call_id`` may run; answer with
+    :class:`~voicechat.core.inputs.ToolApproval` (``once``, ``always`` or ``deny``).
+
+    ``kind`` is ``function`` for a tool the client runs, ``mcp`` for a hosted MCP call
+    (``source`` is then ``mcp:<server_label>``); ``arguments`` is the raw JSON text."""
+
+    call_id: str
+    name: str
+    arguments: str
+    source: str
+    kind: Literal["function", "mcp"] = "function"
+
+
+@dataclass(frozen=True)
+class CancelTool:
+    """Stop running ``call_id`` (it timed out): its output was already sent, a late result is
+    ignored."""
+
+    call_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ToolRecord:
+    """A ``local.tool.*`` record for the event log (the contract in docs/architecture.md)."""
+
+    event: dict[str, Any] = field(hash=False)
+
+
+Action = (
+    Send | MuteMic | UnmuteMic | FlushPlayback | Notice | RunTool | AskApproval | CancelTool
+    | ToolRecord
+)

@@ -7,7 +7,10 @@ of an input: the caller passes ``now`` to :meth:`voicechat.core.session.Session.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from voicechat.core.tool_specs import ToolSpec
 
 # --- user commands ------------------------------------------------------------------------------
 
@@ -117,6 +120,34 @@ class EchoLeaking:
     leaking: bool
 
 
+@dataclass(frozen=True)
+class ToolFinished:
+    """The runtime finished running ``call_id``: ``output`` is what the model is told (the
+    result, or what went wrong when ``ok`` is false); ``duration`` in seconds."""
+
+    call_id: str
+    output: str
+    ok: bool = True
+    duration: float = 0.0
+
+
+@dataclass(frozen=True)
+class ToolApproval:
+    """The user's answer to :class:`~voicechat.core.actions.AskApproval`: ``once``, ``always``
+    (this tool, for the rest of the session) or ``deny``."""
+
+    call_id: str
+    decision: str
+
+
+@dataclass(frozen=True)
+class SetTools:
+    """The function tools on offer changed (start, an MCP server's ``tools/list_changed``):
+    the core declares them with a ``session.update``."""
+
+    tools: Sequence[ToolSpec] = field(default=(), hash=False)
+
+
 Input = (
     TalkPressed
     | TalkReleased
@@ -132,4 +163,7 @@ Input = (
     | TransportState
     | SetMicAvailable
     | EchoLeaking
+    | ToolFinished
+    | ToolApproval
+    | SetTools
 )

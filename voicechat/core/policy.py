@@ -16,10 +16,11 @@ when its VAD commits a turn. ``session_overrides`` from the config win over all 
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from voicechat.core.tool_specs import Approval, ToolSpec
 from voicechat.protocol.dialect import Dialect
 from voicechat.protocol.session_audio import SHORT_SPEECH_SEGMENT_MS
 
@@ -41,6 +42,9 @@ class SessionPolicy:
     mode, which then uses the default). ``model`` is the model the client connects to (the
     cost estimate's fallback until the server names its own); ``prices`` overrides
     :data:`voicechat.protocol.pricing.PRICES` (the config's ``[voicechat.prices]``).
+    ``tools`` are the function tools the client runs (declared in ``session.tools`` after any
+    tools of ``session_overrides``, e.g. hosted MCP ones); ``mcp_approval`` answers hosted MCP
+    approval requests (``ask`` the user, ``auto`` approve, ``deny``).
     """
 
     dialect: Dialect = Dialect.GA
@@ -61,6 +65,8 @@ class SessionPolicy:
     session_overrides: Mapping[str, Any] = field(default_factory=dict, hash=False)
     model: str | None = None
     prices: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, hash=False)
+    tools: tuple[ToolSpec, ...] = ()
+    mcp_approval: Approval = "ask"
 
     def __post_init__(self) -> None:
         # Accept plain strings from config files ("beta") as well as the enum.
@@ -105,7 +111,22 @@ def initial_session(policy: SessionPolicy) -> dict[str, Any]:
     if policy.voice is not None and policy.mode != "transcribe":
         audio["output"] = {"voice": policy.voice}
     session["audio"] = audio
-    return deep_merge(session, policy.session_overrides)
+    merged = deep_merge(session, policy.session_overrides)
+    if policy.tools and policy.mode != "transcribe":
+        merged["tools"] = with_function_tools(merged.get("tools"), policy.tools)
+    return merged
+
+
+def with_function_tools(tools: Any, specs: Sequence[ToolSpec],
+                        replaced: Sequence[ToolSpec] = ()) -> list[Any]:
+    """The configured tools that are not ours (hosted MCP, …) followed by ``specs``' declarations.
+
+    A ``session.update`` replaces the whole list, so every update must carry both; ``replaced``
+    are the specs declared before (a tool that went away must go from the list too)."""
+    ours = {spec.name for spec in (*specs, *replaced)}
+    kept = [t for t in tools if not (isinstance(t, Mapping) and t.get("type") == "function"
+                                     and t.get("name") in ours)] if isinstance(tools, list) else []
+    return [*kept, *(spec.declaration() for spec in specs)]
 
 
 def deep_merge(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:

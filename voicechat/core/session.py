@@ -56,20 +56,24 @@ from voicechat.core.inputs import (
     SetBargeIn,
     SetMicAvailable,
     SetPttStyle,
+    SetTools,
     TalkPressed,
     TalkReleased,
     ToggleMute,
+    ToolApproval,
+    ToolFinished,
     TransportState,
 )
 from voicechat.core.mic import MicGate
 from voicechat.core.outbox import Outbox
 from voicechat.core.playback import Source, Stop
-from voicechat.core.policy import SessionPolicy, initial_session
+from voicechat.core.policy import SessionPolicy, initial_session, with_function_tools
 from voicechat.core.ptt import PushToTalk
 from voicechat.core.response_flow import ResponseFlow
 from voicechat.core.segments import VadSegments
 from voicechat.core.service import ServiceWatch
 from voicechat.core.side_responses import SideResponses
+from voicechat.core.tool_calls import ToolCalls
 from voicechat.core.transcript import Transcript
 from voicechat.core.transcript_feed import TranscriptFeed
 from voicechat.core.usage import Usage, UsageView
@@ -114,6 +118,7 @@ class Session:
         self._service = ServiceWatch(self._out, self._requested,
                                      Usage(policy.model, policy.prices))
         self._side = SideResponses()  # out-of-band responses: not part of this conversation
+        self._tools = ToolCalls(self._out, self._responses, policy.tools, policy.mcp_approval)
         self._transport_state = "new"
         self._version = 0
         self._view: SessionView | None = None
@@ -131,6 +136,8 @@ class Session:
             "output_audio_buffer.stopped": lambda e, now: self._stop(now, "stopped", "server"),
             "output_audio_buffer.cleared": lambda e, now: self._stop(now, "cleared", "server"),
         }
+        for kind in ("response.output_item.added", "response.output_item.done"):
+            self._handlers[kind] = _both(self._handlers[kind], self._tools.output_item)
         self._inputs: dict[type, Callable[[Any, float], None]] = {
             TalkPressed: self._talk_pressed,
             TalkReleased: lambda i, now: self._ptt.release(),
@@ -148,6 +155,10 @@ class Session:
             SetMicAvailable: lambda i, now: self._gate.set_available(bool(i.available)),
             EchoLeaking: lambda i, now: self._barge_in_changed(
                 self._barge_in.set_echo_leaking(bool(i.leaking))),
+            ToolFinished: lambda i, now: self._tools.finished(
+                str(i.call_id), i.output, bool(i.ok), float(i.duration), now),
+            ToolApproval: lambda i, now: self._tools.approval(str(i.call_id), str(i.decision), now),
+            SetTools: self._set_tools,
         }
 
     # === public API ==============================================================================
@@ -211,11 +222,14 @@ class Session:
         if self._gate.on_timer(now) == "fallback":
             self._playback.end(now, "fallback")
             self._out.notice("info", "no end-of-playback event after response.done: mic reopened")
+        self._tools.on_timer(now)
         return self._finish()
 
     def next_deadline(self) -> float | None:
         """When :meth:`handle_timer` should next be called, or ``None``."""
-        return self._gate.next_deadline()
+        deadlines = [d for d in (self._gate.next_deadline(), self._tools.next_deadline())
+                     if d is not None]
+        return min(deadlines) if deadlines else None
 
     @property
     def view(self) -> SessionView:
@@ -276,6 +290,7 @@ class Session:
     def _on_response_created(self, event: Event, now: float) -> None:
         if self._responses.created(event):
             self._gate.response_active()
+            self._tools.response_created(event)
 
     def _on_response_done(self, event: Event, now: float) -> None:
         response = self._responses.done(event)
@@ -283,6 +298,9 @@ class Session:
             self._gate.response_done(now)
             self._feed.response_output(response)
             self._service.response_done(response)
+        raw = event.get("response")
+        if isinstance(raw, Mapping):
+            self._tools.response_done(raw, now)
 
     def _on_speech_started(self, event: Event, now: float) -> None:
         item_id, start_ms = _str(event.get("item_id")), _num(event.get("audio_start_ms"))
@@ -321,6 +339,7 @@ class Session:
         """Flush, cancel if active (unless the server already does), clear (WebRTC), truncate
         to what was played."""
         self._barge_in.drop()
+        self._tools.interrupted()
         target = self._audio.truncate_target(self._responses.active_id)
         self._out.act(FlushPlayback())
         if cancel:
@@ -370,6 +389,18 @@ class Session:
 
     # === local facts =============================================================================
 
+    def _set_tools(self, inp: SetTools, now: float) -> None:
+        """New function tools (an MCP server's list changed): declare them to the server."""
+        specs, before = tuple(inp.tools), self.policy.tools
+        self._tools.set_tools(specs)
+        self.policy = replace(self.policy, tools=specs)
+        if self.policy.mode == "transcribe":
+            return
+        tools = with_function_tools(self._requested.get("tools"), specs, before)
+        self._requested["tools"] = tools
+        self._out.send({"type": "session.update", "session": {"type": "realtime",
+                                                              "tools": tools}})
+
     def _mic_audio(self, inp: MicAudio, now: float) -> None:
         ms = inp.ms
         if not isinstance(ms, int | float) or not math.isfinite(ms) or ms <= 0:
@@ -416,7 +447,17 @@ def _snapshot(s: Session) -> SessionView:
         usage=s._service.usage.view,
         rate_limits=s._service.usage.rate_limits,
         server_session=s._service.reported,
+        tool_calls=s._tools.views,
+        tools=s._tools.tools,
     )
+
+
+def _both(first: Handler, second: Handler) -> Handler:
+    """One event read by two parts, in order."""
+    def handler(event: Event, now: float) -> None:
+        first(event, now)
+        second(event, now)
+    return handler
 
 
 def _str(value: Any) -> str | None:

@@ -22,7 +22,8 @@ ROOT = "root"
 
 
 class _Entry:
-    __slots__ = ("error", "id", "parts", "response_id", "role", "snap", "status", "truncated")
+    __slots__ = ("call_id", "error", "id", "kind", "parts", "phase", "response_id", "role",
+                 "snap", "status", "truncated")
 
     def __init__(self, item_id: str, role: str, status: EntryStatus) -> None:
         self.id = item_id
@@ -32,6 +33,9 @@ class _Entry:
         self.truncated = False
         self.error: str | None = None
         self.response_id: str | None = None
+        self.kind = "message"
+        self.phase: str | None = None
+        self.call_id: str | None = None
         self.snap: TranscriptEntry | None = None
 
     def snapshot(self) -> TranscriptEntry:
@@ -46,6 +50,9 @@ class _Entry:
                 truncated=self.truncated,
                 error=self.error,
                 response_id=self.response_id,
+                kind=self.kind,
+                phase=self.phase,
+                call_id=self.call_id,
             )
         return self.snap
 
@@ -181,12 +188,19 @@ class Transcript:
         existed = item_id in self._by_id
         entry = self._ensure(item_id, role, self._initial_status(role, audio_pending, text))
         entry.role = role
+        kind, phase, call_id = item.get("type"), item.get("phase"), item.get("call_id")
+        if isinstance(kind, str):
+            entry.kind = kind
+        if isinstance(phase, str):  # gpt-realtime-2: "commentary" (preamble) / "final_answer"
+            entry.phase = phase
+        if isinstance(call_id, str):
+            entry.call_id = call_id
         if response_id is not None:
             entry.response_id = response_id
         if text and (role != "assistant" or final or not entry.parts):
             entry.parts = [text]
         item_status = item.get("status")
-        if role == "assistant" or item.get("type") == "function_call":
+        if role == "assistant" or kind in _TOOL_ITEMS:
             if item_status == "incomplete":
                 entry.status = "incomplete"
             elif final or item_status == "completed":
@@ -271,6 +285,9 @@ class Transcript:
         self._snapshot = None
 
 
+_TOOL_ITEMS = frozenset({"function_call", "mcp_call", "mcp_approval_request", "mcp_list_tools"})
+
+
 def _describe_item(item: Mapping[str, Any]) -> tuple[str, str, bool]:
     """(role, text, user audio without transcript yet) for any item shape we may meet."""
     kind = item.get("type")
@@ -278,6 +295,18 @@ def _describe_item(item: Mapping[str, Any]) -> tuple[str, str, bool]:
         return "tool", f"{item.get('name', '?')}({item.get('arguments', '')})", False
     if kind == "function_call_output":
         return "tool", str(item.get("output", "")), False
+    if kind in ("mcp_call", "mcp_approval_request"):
+        label, name = item.get("server_label", "?"), item.get("name", "?")
+        call = f"{label}.{name}({item.get('arguments', '')})"
+        result = item.get("error") or item.get("output")
+        return "tool", call + (f" → {result}" if result else ""), False
+    if kind == "mcp_list_tools":
+        tools = item.get("tools")
+        count = len(tools) if isinstance(tools, list) else 0
+        return "tool", f"{item.get('server_label', '?')}: {count} tool(s) listed", False
+    if kind == "mcp_approval_response":
+        verdict = "approved" if item.get("approve") else "denied"
+        return "tool", f"{verdict} {item.get('approval_request_id', '?')}", False
     role = item.get("role")
     role = role if isinstance(role, str) else "unknown"
     texts: list[str] = []

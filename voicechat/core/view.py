@@ -13,6 +13,7 @@ from typing import Literal
 from voicechat.core.actions import Notice
 from voicechat.core.mic import MIC_LABELS, MicReason, MicState
 from voicechat.core.server_session import ReportedSession
+from voicechat.core.tool_specs import ToolCallView, ToolSpec
 from voicechat.core.usage import RateLimit, UsageView
 
 EntryStatus = Literal["pending", "streaming", "done", "failed", "incomplete", "untranscribed"]
@@ -28,7 +29,10 @@ class TranscriptEntry:
     ``status``: ``pending`` (user audio waiting for its transcript), ``streaming``, ``done``,
     ``failed`` (transcription failed; ``error`` says why), ``incomplete`` (the response was cut
     off), ``untranscribed`` (input transcription is off). ``truncated`` marks assistant text the
-    user did not fully hear.
+    user did not fully hear. ``kind`` is the item's type (``message``, ``function_call``,
+    ``function_call_output``, ``mcp_call``, …; role ``tool`` for the tool ones), ``call_id``
+    ties a call to its output and to :class:`~voicechat.core.tool_specs.ToolCallView`, and
+    ``phase`` is gpt-realtime-2's ``commentary`` (a preamble) or ``final_answer``.
     """
 
     id: str
@@ -38,6 +42,9 @@ class TranscriptEntry:
     truncated: bool = False
     error: str | None = None
     response_id: str | None = None
+    kind: str = "message"
+    phase: str | None = None
+    call_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -114,6 +121,13 @@ class SessionView:
     usage: UsageView = field(default_factory=UsageView)
     rate_limits: tuple[RateLimit, ...] = ()
     server_session: ReportedSession | None = None
+    tool_calls: tuple[ToolCallView, ...] = ()
+    tools: tuple[ToolSpec, ...] = ()
+
+    @property
+    def running_tools(self) -> tuple[ToolCallView, ...]:
+        """Calls running now (the status bar's running tool)."""
+        return tuple(call for call in self.tool_calls if call.status == "running")
 
     @property
     def mic_label(self) -> str:

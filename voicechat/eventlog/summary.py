@@ -217,10 +217,37 @@ def detail(event: Mapping[str, Any]) -> str:
             return ", ".join(f"{x.get('name')} {x.get('remaining')}/{x.get('limit')}"
                              for x in limits if isinstance(x, Mapping))
         return ""
+    if kind.startswith("local.tool."):
+        return _local_tool(event)
     if kind.startswith("local."):
         fields = {k: v for k, v in event.items() if k != "type"}
         return " ".join(f"{k}={clip(str(v), 50)}" for k, v in fields.items())
     return _ids(event)
+
+
+def _local_tool(event: Mapping[str, Any]) -> str:
+    """``local.tool.*``: the call and what happened to it, in one short line."""
+    kind = str(event.get("type"))
+    if kind == "local.tool.sources":
+        tools = event.get("tools") if isinstance(event.get("tools"), list) else []
+        servers = event.get("servers") if isinstance(event.get("servers"), list) else []
+        names = ", ".join(str(t.get("name")) for t in tools if isinstance(t, Mapping))
+        bad = [f"{s.get('name')} {s.get('state')}" for s in servers
+               if isinstance(s, Mapping) and s.get("state") != "ready"]
+        return (f"{len(tools)} tool(s): {clip(names, 80) or 'none'}"
+                + (f"; not ready: {', '.join(bad)}" if bad else ""))
+    call = f"{event.get('name', '?')} {event.get('call_id', '')}".strip()
+    source = f" ({event['source']})" if event.get("source") else ""
+    if kind == "local.tool.finished":
+        cut = ", truncated" if event.get("truncated") else ""
+        return (f"{call}{source} {event.get('outcome', '?')} in {event.get('duration_ms', '?')} "
+                f"ms, {event.get('bytes', '?')} bytes{cut}")
+    if kind in ("local.tool.approved", "local.tool.denied"):
+        how = event.get("decision") or ""
+        return f"{call}{source} by {event.get('by', '?')} {how}".rstrip()
+    if kind == "local.tool.skipped":
+        return f"{call}{source}: {event.get('reason', '')}"
+    return f"{call}{source} {event.get('bytes', '?')} bytes of arguments"
 
 
 def format_time(t: float | None) -> str:

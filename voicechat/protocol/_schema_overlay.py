@@ -56,8 +56,11 @@ RANGES: Mapping[str, tuple[float | None, float | None]] = {
 #: Properties that take any string (models, Azure deployment names).
 ANY_STRING: frozenset[str] = frozenset({"model"})
 
-#: String length limits from the GA spec.
-MAX_LENGTH: Mapping[str, int] = {"event_id": 512}
+#: String length limits: ``event_id`` from the GA spec; ``call_id`` [unverified] from one
+#: public trace of the real message ("Invalid 'item.call_id': string too long. Expected a
+#: string with maximum length 32, …", realtime-tools.md §3), enforced so a client replaying
+#: longer ids from another API learns it before the real service tells it.
+MAX_LENGTH: Mapping[str, int] = {"event_id": 512, "call_id": 32}
 
 _SCHEMA_MAPS = ("properties", "$defs", "patternProperties")
 _SCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")

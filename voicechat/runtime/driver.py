@@ -26,12 +26,15 @@ from typing import Any
 from voicechat.audio.playback import RATE
 from voicechat.core import (
     Action,
+    AskApproval,
+    CancelTool,
     EchoLeaking,
     FlushPlayback,
     Input,
     MicReason,
     MuteMic,
     Notice,
+    RunTool,
     Send,
     Session,
     SessionPolicy,
@@ -39,7 +42,10 @@ from voicechat.core import (
     SetBargeIn,
     SetMicAvailable,
     SetPttStyle,
+    SetTools,
     ToggleMute,
+    ToolRecord,
+    ToolSpec,
     TranscriptEntry,
     UnmuteMic,
 )
@@ -65,6 +71,9 @@ class Effects:
     send: Callable[[dict[str, Any]], None]
     drop_pending_mic: Callable[[], None]
     flush_playback: Callable[[], int]  # returns the samples dropped
+    run_tool: Callable[[RunTool], None] | None = None
+    cancel_tool: Callable[[CancelTool], None] | None = None
+    ask_approval: Callable[[AskApproval], None] | None = None
 
 
 class Driver:
@@ -91,6 +100,7 @@ class Driver:
         self._earlier_completed = 0  # completed responses of the sessions before this one
         self._held: _HeldTranscript | None = None
         self._echo_leaking = False
+        self._started = False
 
     # --- reading ---------------------------------------------------------------------------------
 
@@ -133,6 +143,7 @@ class Driver:
 
     def start(self) -> None:
         """The session's first ``session.update``, once a connection is up."""
+        self._started = True
         self._apply(self.session.start(self._clock()))
 
     def set_ptt_style(self, style: str) -> None:
@@ -157,6 +168,15 @@ class Driver:
         """Barge-in on by default (echo cancellation runs); kept for a reconnect's session."""
         self.policy = replace(self.policy, barge_in=True)
         self.handle(SetBargeIn(True))
+
+    def set_tools(self, tools: tuple[ToolSpec, ...]) -> None:
+        """The function tools on offer; kept for a reconnect's session. Before the session
+        started they go into its first ``session.update``, after it a new one declares them."""
+        self.policy = replace(self.policy, tools=tools)
+        if not self._started:
+            self.session = Session(self.policy)
+        else:
+            self.handle(SetTools(tools))
 
     def renew(self, *, seeded: int = 0) -> None:
         """A fresh session for a new connection, keeping what the user set in the old one;
@@ -201,7 +221,20 @@ class Driver:
                                     "dropped_ms": dropped * 1000 // RATE})
             elif isinstance(action, Notice):
                 self._events.notice(action.level, action.message)
+            elif isinstance(action, ToolRecord):
+                self._events.local(action.event)
+            else:
+                self._tool_action(action)
         self._arm_timer()
+
+    def _tool_action(self, action: RunTool | CancelTool | AskApproval) -> None:
+        effects = self._effects
+        if isinstance(action, RunTool) and effects.run_tool is not None:
+            effects.run_tool(action)
+        elif isinstance(action, CancelTool) and effects.cancel_tool is not None:
+            effects.cancel_tool(action)
+        elif isinstance(action, AskApproval) and effects.ask_approval is not None:
+            effects.ask_approval(action)
 
     def _log_mic(self, state: str) -> None:
         """Log a mic change once (a new session re-announces the state it starts in)."""

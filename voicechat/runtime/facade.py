@@ -29,6 +29,7 @@ from voicechat.audio.playback import PlaybackBuffer
 from voicechat.audio.ports import MicSource, SpeakerSink
 from voicechat.config import Settings
 from voicechat.core import (
+    AskApproval,
     CancelRequested,
     SendText,
     Session,
@@ -49,6 +50,7 @@ from voicechat.runtime.fanout import EventFanout
 from voicechat.runtime.link import Link
 from voicechat.runtime.local_server import EmbeddedServer, LocalServerLike
 from voicechat.runtime.media import MicPump, PlaybackMonitor, RtcGate
+from voicechat.runtime.tools.runner import ToolRunner
 from voicechat.transport.base import Transport
 from voicechat.ui.handle import AecStatus, ConnectionInfo
 
@@ -69,6 +71,7 @@ def policy_for(settings: Settings) -> SessionPolicy:
         session_overrides=settings.session_overrides,
         model=settings.model,
         prices=settings.prices,
+        mcp_approval=settings.tool_approval,  # type: ignore[arg-type]
     )
 
 
@@ -91,10 +94,15 @@ class Runtime:
         self._server = EmbeddedServer(settings, local_server)
         self._recorder: Recorder | None = None
         self._meter = LevelMeter()
+        self.tools = ToolRunner(None, lambda inp: self.driver.handle(inp),
+                                lambda level, text: self.events.notice(level, text), clock)
         effects = Effects(
             send=lambda event: self.link.send(event),
             drop_pending_mic=self._drop_pending_mic,
             flush_playback=lambda: self._rtc.flush(),
+            run_tool=self.tools.run,
+            cancel_tool=self.tools.cancel,
+            ask_approval=self.tools.ask,
         )
         self.driver = Driver(policy_for(settings), self.events, effects, clock=clock)
         self._rtc = RtcGate(self.driver, self.playback, clock)
@@ -150,6 +158,7 @@ class Runtime:
             assert self.speaker is not None
             self.speaker = await start_speaker(self.speaker, self.playback, self.events)
             self._start_echo_control()
+            await self._start_tools()
             await self.link.connect()
         except BaseException:
             await self.stop()
@@ -174,6 +183,9 @@ class Runtime:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
             self._tasks.clear()
+            await self.tools.close()
+            if self.tools.box is not None:
+                await self.tools.box.close()
             if self.mic is not None:
                 self.mic.close()
             # every step runs even if an earlier one fails, and none may hang the exit
@@ -186,6 +198,51 @@ class Runtime:
             if self._recorder is not None:
                 self._recorder.close()
             self.finished.set()
+
+    # --- tools -----------------------------------------------------------------------------------
+
+    def set_tool_prompt(self, prompt: Callable[[AskApproval], None] | None) -> None:
+        """Who asks the user about a tool call (the TUI's modal, ``--no-ui``'s terminal line);
+        answer with :meth:`answer_tool`. With none, ``ask`` denies and says so."""
+        self.tools.prompt = prompt
+
+    def answer_tool(self, call_id: str, decision: str) -> None:
+        """The user's answer to an approval request: ``once``, ``always`` or ``deny``."""
+        self.tools.answer(call_id, decision)
+
+    async def _start_tools(self) -> None:
+        """Start the configured tool sources and declare their tools (before connecting, so
+        the first ``session.update`` carries them). Problems are notices; the run goes on."""
+        from voicechat.paths import user_log_dir
+        from voicechat.runtime.tools.sources import tool_config
+
+        config = tool_config(self.settings)  # ConfigError for an unreadable --mcp-config
+        for problem in config.problems:
+            self.events.notice("warning", problem)
+        if config.empty:
+            return
+        from voicechat.runtime.tools.toolbox import ToolBox
+
+        box = ToolBox(config, user_log_dir(), on_change=self._tools_changed)
+        self.tools.box = box
+        await box.start()
+        for problem in box.problems[len(config.problems):]:
+            self.events.notice("warning", problem)
+        self._tools_changed(initial=True)
+
+    def _tools_changed(self, *, initial: bool = False) -> None:
+        box = self.tools.box
+        if box is None:
+            return
+        specs = box.specs()
+        self.events.local({
+            "type": "local.tool.sources",
+            "tools": [{"name": s.name, "source": s.source, "approval": s.approval}
+                      for s in specs],
+            "servers": [{"name": s.name, "state": s.state, "tools": s.tools,
+                         **({"error": s.error} if s.error else {})} for s in box.servers],
+        })
+        self.driver.set_tools(specs)
 
     def talk_pressed(self) -> None:
         self.driver.user("talk_pressed", TalkPressed())

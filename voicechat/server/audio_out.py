@@ -45,7 +45,12 @@ class AudioSink(Protocol):
     webrtc: bool
 
     async def write(
-        self, response_id: str, item_id: str, pcm24k: np.ndarray, fmt: Mapping[str, Any]
+        self,
+        response_id: str,
+        item_id: str,
+        pcm24k: np.ndarray,
+        fmt: Mapping[str, Any],
+        output_index: int = 0,
     ) -> None: ...
 
     def response_finished(self, response_id: str) -> None: ...
@@ -81,7 +86,12 @@ class DeltaSink:
         self._speedup = speedup
 
     async def write(
-        self, response_id: str, item_id: str, pcm24k: np.ndarray, fmt: Mapping[str, Any]
+        self,
+        response_id: str,
+        item_id: str,
+        pcm24k: np.ndarray,
+        fmt: Mapping[str, Any],
+        output_index: int = 0,
     ) -> None:
         import base64
 
@@ -93,7 +103,7 @@ class DeltaSink:
                     "response.output_audio.delta",
                     response_id=response_id,
                     item_id=item_id,
-                    output_index=0,
+                    output_index=output_index,
                     content_index=0,
                     delta=base64.b64encode(encode_for_format(chunk, fmt)).decode("ascii"),
                 )
@@ -147,7 +157,12 @@ class TrackSink:
         self._watchers: set[asyncio.Task[None]] = set()
 
     async def write(
-        self, response_id: str, item_id: str, pcm24k: np.ndarray, fmt: Mapping[str, Any]
+        self,
+        response_id: str,
+        item_id: str,
+        pcm24k: np.ndarray,
+        fmt: Mapping[str, Any],
+        output_index: int = 0,
     ) -> None:
         if response_id not in self._started:
             self._started.add(response_id)

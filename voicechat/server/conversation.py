@@ -6,6 +6,10 @@ and they are tested with plain calls (``tests/server/test_conversation.py``). Ev
 through the ``emit`` callable given at construction; a refused operation returns the
 :class:`ProtocolError` for the engine to send, and changes nothing.
 
+A ``function_call_output`` is refused unless it answers a ``function_call`` item of this
+conversation (:func:`voicechat.server.tools.unknown_call_output`); what a responder hears of
+calls and outputs is :mod:`voicechat.server.history`'s.
+
 Besides the items it keeps two facts the item objects cannot carry: how many milliseconds of
 audio each assistant item has (the upper bound of a truncate) and what the "model" heard of user
 items whose transcription failed (their transcript stays ``null`` on the wire).

@@ -192,11 +192,12 @@ class ResponseEvents:
     # --- any item -------------------------------------------------------------------------
 
     def open_item(self, run: ResponseRun, item: OutputItem) -> None:
-        """Announce a new output item (closing the message before it): ``output_item.added``,
-        and in the conversation ``conversation.item.added``."""
-        message = run.message
-        if message is not None:
-            self.close_item(run, message, "completed")
+        """Announce a new output item: ``output_item.added``, and in the conversation
+        ``conversation.item.added``. One item streams at a time, so whatever is still open
+        (the preamble's message) is completed first."""
+        for earlier in run.items:
+            if earlier.final is None:
+                self.close_item(run, earlier, "completed")
         run.items.append(item)
         obj = item.obj("in_progress")
         self._emit(

@@ -246,7 +246,7 @@ class ResponseRunner:
         self.events.audio_written(run, message.id, int(pcm.size))
         self.last_audio_response = run.id
         self.audio_sent = True  # from now on the voice is fixed (``cannot_update_voice``)
-        await self._sink.write(run.id, message.id, pcm, run.fmt)
+        await self._sink.write(run.id, message.id, pcm, run.fmt, message.index)
 
     async def _last_user_text(self, items: list[JSON] | None) -> str:
         """The last user message of the context (waiting for its transcript if pending)."""

@@ -5,6 +5,12 @@ The offer is a value built per response (:func:`tool_offer`): the session's ``to
 response's parameters override the session's defaults, as ``instructions`` do). Hosted tool
 sources (MCP servers) add their tools to it through the runner's ``tool_sources``.
 
+Outputs: a ``function_call_output`` must answer a call in the conversation
+(:func:`unknown_call_output`) and be a string (the validator); its size is bounded only by what
+the transport carries (WebSocket frames up to 15 MB, ``server/ws.py``). Decided: no smaller
+cap, since the real service documents none and a 5 MB output is a client's mistake to see in
+its usage, not a reason to drop the session.
+
 Call ids look like the real ones: ``call_`` + 16 alphanumerics (real beta and GA logs:
 ``call_kmnUtkOoDYWLgJHP``).
 """

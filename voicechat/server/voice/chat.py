@@ -11,6 +11,10 @@ ended (the engine then streams each call's arguments to the client); the convers
 and outputs go back as assistant ``tool_calls`` and ``role: "tool"`` messages
 (:mod:`voicechat.server.voice.chat_tools`). The endpoint's own call ids are not used: the
 engine gives every call a Realtime-shaped ``call_id``, and the history carries those.
+
+``tool_choice`` is the endpoint's to honour (``"required"`` and a forced function are passed on
+in the chat shape); decided: a reply that ignores it is passed on as the model's, as the real
+service would, except that calls under ``"none"`` are dropped by the engine.
 """
 
 from __future__ import annotations

@@ -123,8 +123,12 @@ class ScriptResponder:
     """Replies with the lines of a script, one per turn, in order."""
 
     def __init__(self, replies: list[str], source: str = "responder script") -> None:
+        self._load([(f"line {n}", r) for n, r in enumerate(replies, 1)], source)
+
+    def _load(self, numbered: list[tuple[str, str]], source: str) -> None:
+        """Parse ``(where, text)`` replies; ``source`` and ``where`` name a bad one."""
         self.source = source
-        self.lines = _parse_all([(f"line {n}", r) for n, r in enumerate(replies, 1)], source)
+        self.lines = _parse_all(numbered, source)
         self.replies = [line.preamble for line in self.lines]
         self.turn = 0
 
@@ -155,11 +159,8 @@ class ScriptResponder:
                 for n, ln in enumerate(text.splitlines(), 1)
                 if not ln.lstrip().startswith("#")
             ]
-        responder = cls.__new__(cls)
-        responder.source = label
-        responder.lines = _parse_all(numbered, label)
-        responder.replies = [line.preamble for line in responder.lines]
-        responder.turn = 0
+        responder = cls([], label)
+        responder._load(numbered, label)
         if not responder.lines:
             raise ResponderError(f"{label} has no replies in it")
         return responder

@@ -60,7 +60,7 @@ class ToolOffer:
     @property
     def calls_allowed(self) -> bool:
         """``tool_choice: "none"`` forbids calls; anything else allows them."""
-        return self.choice != NONE
+        return bool(self.choice != NONE)
 
     @property
     def call_required(self) -> bool:

@@ -1,0 +1,44 @@
+"""The tool box over real sources: what the model is offered, with whose approval, and the
+catalog ``voicechat tools`` shows without a conversation."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from tests.commands.test_headless_tools import MCP_SERVER
+from voicechat.runtime.tools.sources import CommandToolConfig, McpServerConfig, ToolConfig
+from voicechat.runtime.tools.toolbox import catalog_for
+
+
+def server(name: str, *args: str, **fields: object) -> McpServerConfig:
+    return McpServerConfig(name, f"test {name}", command=sys.executable,
+                           args=(str(MCP_SERVER), *args), **fields)  # type: ignore[arg-type]
+
+
+async def test_catalog_names_sources_approvals_and_failures(tmp_path: Path) -> None:
+    config = ToolConfig(approval="ask", servers=[
+        server("calc", approval="auto", approvals={"crash": "deny"}),
+        server("broken", "broken-start"),
+    ], commands=[CommandToolConfig("add", "test add", ("cat",), approval="deny")])
+    entries, servers, problems = await catalog_for(config, tmp_path)
+    by_name = {e.name: e for e in entries}
+    assert by_name["get_weather"].source == "mcp:calc"
+    assert by_name["get_weather"].approval == "auto"  # the server's policy
+    assert by_name["crash"].approval == "deny"  # the per-tool override
+    assert by_name["dotted_name"].original == "dotted.name"
+    assert by_name["cmd_add"].original == "add" and by_name["cmd_add"].approval == "deny"
+    assert by_name["add"].source == "mcp:calc"  # the first owner keeps the name
+    assert [(s.name, s.state) for s in servers] == [("calc", "ready"), ("broken", "failed")]
+    assert servers[1].log == tmp_path / "mcp-broken.log"
+    assert any("'broken'" in p and "is not available" in p for p in problems)
+    assert any("renamed from 'dotted.name'" in p for p in problems)
+
+
+async def test_a_noisy_servers_stderr_goes_to_its_log_file(tmp_path: Path, capfd: object) -> None:
+    entries, servers, _ = await catalog_for(ToolConfig(servers=[server("noisy", "noisy")]),
+                                            tmp_path)
+    assert servers[0].state == "ready" and entries
+    assert "NOISY-STDERR-LINE" in (tmp_path / "mcp-noisy.log").read_text()
+    out, err = capfd.readouterr()  # type: ignore[attr-defined]
+    assert "NOISY-STDERR-LINE" not in out + err  # never on the terminal
