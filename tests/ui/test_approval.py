@@ -1,31 +1,48 @@
 """The approval modal through Pilot: allow once, always, deny, Escape, and a queue of calls.
 
-The app is the real TUI on the scripted handle; the handle awaits the app's installed approver
-exactly as the runtime does for a call under ``tool_approval = "ask"``.
+The app is the real TUI on the scripted handle, whose session is the real core with its real
+tool loop: a response calls a tool offered with ``approval = "ask"``, the core asks, the handle
+hands the question to the app's prompt exactly as the runtime does, and the answer goes back to
+the core, which runs the call (``RunTool``) or tells the model it was denied.
 """
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
 
 from tests.helpers import until
 from tests.ui.conftest import SIZE, make_app
-from tests.ui.fakes import ScriptedHandle
-from voicechat.ui.handle import ToolApproval
+from tests.ui.fakes import ScriptedHandle, tool_turn
+from tests.ui.test_app_fake import started
+from voicechat.core.tool_specs import ToolSpec
 from voicechat.ui.widgets.approval import ApprovalScreen
 
-WEATHER = ToolApproval(id="call_1", tool="get_weather", source="MCP server 'weather'",
-                       arguments='{"city": "Paris", "units": "metric"}')
+WEATHER = ToolSpec("get_weather", "The weather in a city", source="mcp:weather")
+CLOCK = ToolSpec("get_time", "The time", source="command")
 
 
-async def _modal(app: Any) -> ApprovalScreen:
-    await until(lambda: isinstance(app.screen, ApprovalScreen), what="the approval modal")
-    screen = app.screen
-    assert isinstance(screen, ApprovalScreen)
-    return screen
+async def _modal(app: Any, call_id: str) -> ApprovalScreen:
+    def shown() -> bool:
+        screen = app.screen
+        return (isinstance(screen, ApprovalScreen) and screen.request.id == call_id
+                and bool(screen.query("#approval-args-text")))  # composed, not only pushed
+
+    await until(shown, what=lambda: f"the approval modal for {call_id}; screen {app.screen}")
+    return app.screen  # type: ignore[no-any-return]
+
+
+def outputs(handle: ScriptedHandle) -> dict[str, str]:
+    """The function_call_output items the client sent, by call_id."""
+    return {e["item"]["call_id"]: e["item"]["output"] for e in handle.sent
+            if e.get("type") == "conversation.item.create"
+            and e["item"].get("type") == "function_call_output"}
+
+
+async def ready(app: Any, pilot: Any, handle: ScriptedHandle) -> None:
+    await started(app, pilot)
+    handle.set_tools(WEATHER, CLOCK)
 
 
 @pytest.mark.parametrize(("key", "decision"), [("y", "once"), ("a", "always"), ("n", "deny"),
@@ -34,122 +51,118 @@ async def test_each_key_answers_and_closes_the_modal(key: str, decision: str) ->
     handle = ScriptedHandle()
     app = make_app(handle)
     async with app.run_test(size=SIZE) as pilot:
-        answer = asyncio.create_task(handle.ask(WEATHER))
-        screen = await _modal(app)
-        assert screen.request == WEATHER
+        await ready(app, pilot, handle)
+        handle.run(tool_turn("resp_1", [("get_weather", '{"city": "Paris"}', "call_1")]))
+        screen = await _modal(app, "call_1")
+        assert screen.request.tool == "get_weather"
+        assert screen.request.source == "MCP server 'weather'"
         await pilot.press(key)
-        assert await asyncio.wait_for(answer, 5) == decision
         await until(lambda: not isinstance(app.screen, ApprovalScreen), what="modal closed")
+        assert handle.answers == [("call_1", decision)]
+        if decision == "deny":
+            assert handle.runs == []
+            assert "denied" in outputs(handle)["call_1"]  # the model is told
+        else:
+            assert [r.call_id for r in handle.runs] == ["call_1"]
 
 
 async def test_the_modal_shows_tool_source_and_pretty_arguments_without_secrets() -> None:
     handle = ScriptedHandle()
     app = make_app(handle)
-    request = ToolApproval(
-        id="call_2", tool="fs_read_file", original="read.file", source="MCP server 'files'",
-        arguments='{"path": "notes.txt", "api_key": "sk-abcdefghijklmnop", '
-                  '"note": "\\u001b[2Jclear", "password": "hunter2"}')
     async with app.run_test(size=SIZE) as pilot:
-        answer = asyncio.create_task(handle.ask(request))
-        screen = await _modal(app)
+        await ready(app, pilot, handle)
+        arguments = ('{"city": "Paris", "api_key": "sk-abcdefghijklmnop", '
+                     '"note": "\\u001b[2Jclear", "password": "hunter2"}')
+        handle.run(tool_turn("resp_1", [("get_weather", arguments, "call_2")]))
+        screen = await _modal(app, "call_2")
         shown = screen.arguments_text
-        assert '"path": "notes.txt"' in shown  # indented JSON, one key a line
-        assert "\n" in shown
+        assert '"city": "Paris"' in shown and "\n" in shown  # indented JSON, a key a line
         assert "sk-abcdefghijklmnop" not in shown and "hunter2" not in shown
         assert "\x1b" not in shown and "\\u001b[2Jclear" in shown  # JSON's own escape
         facts = str(screen.query_one("#approval-facts").render())
-        assert "fs_read_file" in facts and "read.file at its source" in facts
-        assert "MCP server 'files'" in facts
+        assert "get_weather" in facts and "MCP server 'weather'" in facts
         buttons = [str(b.label) for b in screen.query("Button")]
-        assert buttons == ["[y] Allow once", "[a] Always allow fs_read_file",
+        assert buttons == ["[y] Allow once", "[a] Always allow get_weather",
                            "[n] Deny (Esc)"]
         await pilot.press("enter")  # the arguments pane has the focus: Enter answers nothing
         await pilot.pause()
-        assert not answer.done()
+        assert handle.answers == []
         await pilot.click("#deny")
-        assert await asyncio.wait_for(answer, 5) == "deny"
-
-
-async def test_invalid_json_arguments_are_shown_as_text_and_said_so() -> None:
-    handle = ScriptedHandle()
-    app = make_app(handle)
-    async with app.run_test(size=SIZE) as pilot:
-        answer = asyncio.create_task(handle.ask(
-            ToolApproval(id="c", tool="run", source="command", arguments='{"cmd": ')))
-        screen = await _modal(app)
-        assert screen.arguments_text == '{"cmd": '
-        labels = [str(s.render()) for s in screen.query("Static")]
-        assert any("not valid JSON" in label for label in labels)
-        await pilot.press("y")
-        assert await asyncio.wait_for(answer, 5) == "once"
+        await until(lambda: handle.answers == [("call_2", "deny")], what="denied by click")
 
 
 async def test_two_calls_at_once_are_asked_one_after_the_other() -> None:
     handle = ScriptedHandle()
     app = make_app(handle)
-    second = ToolApproval(id="call_2", tool="get_time", source="command", arguments="{}")
     async with app.run_test(size=SIZE) as pilot:
-        first_answer = asyncio.create_task(handle.ask(WEATHER))
-        second_answer = asyncio.create_task(handle.ask(second))
-        screen = await _modal(app)
-        assert screen.request == WEATHER
-        await until(lambda: app.approvals.waiting == (WEATHER, second), what="both queued")
-        waiting = str(screen.query_one("#approval-waiting").render())
-        assert waiting == "1 more call waiting after this one"
+        await ready(app, pilot, handle)
+        handle.run(tool_turn("resp_1", [("get_weather", '{"city": "Paris"}', "call_1"),
+                                        ("get_time", "{}", "call_2")]))
+        screen = await _modal(app, "call_1")
+        await until(lambda: [r.id for r in app.approvals.waiting] == ["call_1", "call_2"],
+                    what="both queued")
+        await pilot.pause()
+        assert str(screen.query_one("#approval-waiting").render()) == \
+            "1 more call waiting after this one"
         assert len([s for s in app.screen_stack if isinstance(s, ApprovalScreen)]) == 1
         await pilot.press("n")
-        assert await asyncio.wait_for(first_answer, 5) == "deny"
-        await until(lambda: isinstance(app.screen, ApprovalScreen)
-                    and app.screen.request == second, what="the second call's modal")
-        assert not second_answer.done()
+        await _modal(app, "call_2")
+        assert handle.answers == [("call_1", "deny")]
         await pilot.press("y")
-        assert await asyncio.wait_for(second_answer, 5) == "once"
         await until(lambda: not isinstance(app.screen, ApprovalScreen), what="all answered")
+        assert handle.answers == [("call_1", "deny"), ("call_2", "once")]
+        assert [r.call_id for r in handle.runs] == ["call_2"]
 
 
-async def test_always_also_answers_waiting_calls_of_the_same_tool() -> None:
+async def test_always_answers_waiting_calls_of_that_tool_and_later_ones_do_not_ask() -> None:
     handle = ScriptedHandle()
     app = make_app(handle)
-    again = ToolApproval(id="call_3", tool="get_weather", source="MCP server 'weather'",
-                         arguments='{"city": "Rome"}')
-    other = ToolApproval(id="call_4", tool="get_time", source="command", arguments="{}")
     async with app.run_test(size=SIZE) as pilot:
-        answers = [asyncio.create_task(handle.ask(r)) for r in (WEATHER, again, other)]
-        await _modal(app)
+        await ready(app, pilot, handle)
+        handle.run(tool_turn("resp_1", [("get_weather", '{"city": "Paris"}', "call_1"),
+                                        ("get_weather", '{"city": "Rome"}', "call_2"),
+                                        ("get_time", "{}", "call_3")]))
+        await _modal(app, "call_1")
         await until(lambda: len(app.approvals.waiting) == 3, what="three queued")
         await pilot.press("a")
-        assert await asyncio.wait_for(answers[0], 5) == "always"
-        assert await asyncio.wait_for(answers[1], 5) == "always"
-        await until(lambda: isinstance(app.screen, ApprovalScreen)
-                    and app.screen.request == other, what="the other tool still asks")
+        await _modal(app, "call_3")  # the other tool still asks
+        assert handle.answers == [("call_1", "always"), ("call_2", "always")]
         await pilot.press("escape")
-        assert await asyncio.wait_for(answers[2], 5) == "deny"
+        await until(lambda: not isinstance(app.screen, ApprovalScreen), what="all answered")
+        for run in list(handle.runs):
+            handle.finish_tool(run.call_id, "ok")
+        handle.run(tool_turn("resp_9", [("get_weather", '{"city": "Oslo"}', "call_4")]))
+        await until(lambda: "call_4" in [r.call_id for r in handle.runs],
+                    what="the next get_weather call runs without asking")
+        assert not isinstance(app.screen, ApprovalScreen)
 
 
-async def test_a_cancelled_request_leaves_the_queue_and_its_modal_closes() -> None:
+async def test_a_call_that_stops_waiting_leaves_the_queue_and_its_modal_closes() -> None:
     handle = ScriptedHandle()
     app = make_app(handle)
-    second = ToolApproval(id="call_2", tool="get_time", source="command", arguments="{}")
     async with app.run_test(size=SIZE) as pilot:
-        first_answer = asyncio.create_task(handle.ask(WEATHER))
-        second_answer = asyncio.create_task(handle.ask(second))
-        await _modal(app)
-        first_answer.cancel()  # the response was cancelled (barge-in) while it waited
-        await until(lambda: isinstance(app.screen, ApprovalScreen)
-                    and app.screen.request == second, what="the next call's modal")
-        assert app.approvals.waiting == (second,)
+        await ready(app, pilot, handle)
+        handle.run(tool_turn("resp_1", [("get_weather", '{"city": "Paris"}', "call_1"),
+                                        ("get_time", "{}", "call_2")]))
+        await _modal(app, "call_1")
+        # the runtime's prompt is gone for a moment: the core denies call_1 on its own answer
+        handle.answer_tool("call_1", "deny")
+        app.sync()
+        await _modal(app, "call_2")
+        assert [r.id for r in app.approvals.waiting] == ["call_2"]
         await pilot.press("y")
-        assert await asyncio.wait_for(second_answer, 5) == "once"
+        await until(lambda: ("call_2", "once") in handle.answers, what="call_2 answered")
 
 
-async def test_quitting_denies_what_still_waits_and_removes_the_approver() -> None:
+async def test_quitting_denies_what_still_waits_and_removes_the_prompt() -> None:
     handle = ScriptedHandle()
     app = make_app(handle)
     async with app.run_test(size=SIZE) as pilot:
-        assert handle.approvers == [app.approvals]
-        answer = asyncio.create_task(handle.ask(WEATHER))
-        await _modal(app)
+        await ready(app, pilot, handle)
+        assert handle.prompts == [app.approvals]
+        handle.run(tool_turn("resp_1", [("get_weather", '{"city": "Paris"}', "call_1")]))
+        await _modal(app, "call_1")
         await app.action_quit()
-        assert await asyncio.wait_for(answer, 5) == "deny"
         await pilot.pause()
-    assert handle.approvers == [app.approvals, None]
+    assert handle.prompts == [app.approvals, None]
+    assert handle.answers == [("call_1", "deny")]

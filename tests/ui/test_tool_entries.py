@@ -8,13 +8,14 @@ result), which is all the widgets ever receive.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from textual.app import App, ComposeResult
 
 from tests.ui.conftest import SIZE, make_app
-from tests.ui.fakes import ScriptedHandle, response_done
-from tests.ui.test_app_fake import history_text, live_text, settle, started
+from tests.ui.fakes import ScriptedHandle, created, function_call, message, response_done
+from tests.ui.test_app_fake import history_text, live_text, settle, started, status_text
 from voicechat.ui.handle import ConnectionInfo
 from voicechat.ui.tool_calls import ToolCall, running_label
 from voicechat.ui.viewstate import Entry, UiState, attach_calls
@@ -22,57 +23,6 @@ from voicechat.ui.widgets.status_bar import StatusBar
 from voicechat.ui.widgets.transcript import Transcript
 
 # --- real core: the items of one response, in order ------------------------------------------
-
-
-def message(resp: str, item: str, index: int, text: str, previous: str | None,
-            phase: str | None = None) -> list[dict[str, Any]]:
-    """One assistant message of a response, added, streamed and done (GA shapes)."""
-    body: dict[str, Any] = {"id": item, "type": "message", "status": "in_progress",
-                            "role": "assistant", "content": []}
-    if phase:
-        body["phase"] = phase  # gpt-realtime-2: commentary / final_answer
-    done = {**body, "status": "completed",
-            "content": [{"type": "output_audio", "transcript": text}]}
-    return [
-        {"type": "response.output_item.added", "response_id": resp, "output_index": index,
-         "item": body},
-        {"type": "conversation.item.added", "previous_item_id": previous, "item": body},
-        {"type": "response.content_part.added", "response_id": resp, "item_id": item,
-         "output_index": index, "content_index": 0, "part": {"type": "audio", "transcript": ""}},
-        *[{"type": "response.output_audio_transcript.delta", "response_id": resp,
-           "item_id": item, "output_index": index, "content_index": 0, "delta": w + " "}
-          for w in text.split()],
-        {"type": "response.output_audio_transcript.done", "response_id": resp, "item_id": item,
-         "output_index": index, "content_index": 0, "transcript": text},
-        {"type": "response.output_item.done", "response_id": resp, "output_index": index,
-         "item": done},
-        {"type": "conversation.item.done", "item": done},
-    ]
-
-
-def function_call(resp: str, item: str, index: int, name: str, arguments: str, call_id: str,
-                  previous: str | None) -> list[dict[str, Any]]:
-    """One function_call item of a response, its arguments streamed (GA shapes, §2.1)."""
-    added = {"id": item, "type": "function_call", "status": "in_progress", "name": name,
-             "call_id": call_id, "arguments": ""}
-    done = {**added, "status": "completed", "arguments": arguments}
-    return [
-        {"type": "response.output_item.added", "response_id": resp, "output_index": index,
-         "item": added},
-        {"type": "conversation.item.added", "previous_item_id": previous, "item": added},
-        {"type": "response.function_call_arguments.delta", "response_id": resp, "item_id": item,
-         "output_index": index, "call_id": call_id, "delta": arguments},
-        {"type": "response.function_call_arguments.done", "response_id": resp, "item_id": item,
-         "output_index": index, "call_id": call_id, "name": name, "arguments": arguments},
-        {"type": "response.output_item.done", "response_id": resp, "output_index": index,
-         "item": done},
-        {"type": "conversation.item.done", "item": done},
-    ]
-
-
-def created(resp: str) -> dict[str, Any]:
-    return {"type": "response.created", "response": {"id": resp, "object": "realtime.response",
-                                                      "status": "in_progress", "output": []}}
 
 
 def transcript_lines(app: Any) -> list[str]:
@@ -250,3 +200,35 @@ class StatusApp(App[None]):
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
+
+
+async def test_the_real_tool_loop_shows_a_running_call_then_its_result_and_the_answer() -> None:
+    from tests.ui.fakes import tool_turn
+    from voicechat.core.tool_specs import ToolSpec
+
+    handle = ScriptedHandle(reply="It is 18 degrees in Paris.")
+    app = make_app(handle, clock=lambda: handle.clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        handle.set_tools(ToolSpec("get_weather", "weather", approval="auto",
+                                  source="mcp:weather"))
+        handle.send_text("Weather in Paris?")
+        user = handle.session.view.entries[-1].id
+        handle.run(tool_turn("resp_1", [("get_weather", '{"city": "Paris"}', "call_1")], user))
+        assert [r.call_id for r in handle.runs] == ["call_1"]
+        handle.advance(1.5, mic_ms=0)
+        await settle(app, pilot)
+        assert re.search(r"│ tool get_weather 1\.[5-9] s │", status_text(app))
+        assert "⚙ get_weather city=\"Paris\" · ⋯ running" in live_text(app)
+        assert app.pacer.ticking is not None  # the seconds count on their own
+        handle.finish_tool("call_1", "18 °C, sunny", duration=1.5)
+        await settle(app, pilot)
+        lines = transcript_lines(app)
+        call_line = next(i for i, line in enumerate(lines) if "⚙ get_weather" in line)
+        assert "✓ done 1.5 s → 18 °C, sunny" in lines[call_line]
+        assert "Assistant: It is 18 degrees in Paris." in lines[call_line + 1:]
+        assert sum("18 °C, sunny" in line for line in lines) == 1  # the output is folded in
+        assert "tool " not in status_text(app)
+        await pilot.press("o")  # now that there is a call, the key is live
+        await settle(app, pilot)
+        assert "    source: MCP server 'weather'" in history_text(app) + live_text(app)

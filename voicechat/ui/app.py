@@ -128,7 +128,7 @@ class VoiceChatApp(App[int]):
                                mode_changed=self._mode_changed, clock=clock)
         self.layout_choice = PaneLayout()
         self.themes = ThemeSwitch(theme_dirs)
-        self.approvals = ApprovalQueue(self)
+        self.approvals = ApprovalQueue(self, handle.answer_tool)
 
     # --- set-up ------------------------------------------------------------------------------
 
@@ -163,7 +163,7 @@ class VoiceChatApp(App[int]):
         if self._user_keymap:
             self.set_keymap(keys.app_keymap(self._user_keymap))
         self._unsubscribe = self.handle.subscribe(self._on_record)
-        self._install_approver(self.approvals)
+        self.handle.set_tool_prompt(self.approvals)
         self.sync()
         self._apply_layout()
         if self._start_handle:
@@ -172,12 +172,6 @@ class VoiceChatApp(App[int]):
             self._started = True
         if not self.is_headless:
             self.call_after_refresh(quieten_gc)  # short GC pauses (gc_pause.py)
-
-    def _install_approver(self, approver: ApprovalQueue | None) -> None:
-        # TODO(merge loop): the runtime implements set_approver on branch `loop`; drop getattr
-        setter = getattr(self.handle, "set_approver", None)
-        if setter is not None:
-            setter(approver)
 
     @work(exclusive=True, group="handle")
     async def _start(self) -> None:
@@ -246,10 +240,12 @@ class VoiceChatApp(App[int]):
         # screens, and a widget being pruned has lost its styles.
         if self._stopping or not self.is_running or not self._has_screen():
             return
-        had_calls = bool(self.state.tool_calls)
+        calls = self.state.tool_calls
         self.state = self.poll.sync(self._widgets, content=content)
-        if bool(self.state.tool_calls) != had_calls:
-            self.refresh_bindings()  # "o Tool details" joins the footer with the first call
+        if self.state.tool_calls is not calls:
+            self.approvals.keep_waiting(self.state.tool_calls)  # a cancelled call stops asking
+            if bool(self.state.tool_calls) != bool(calls):
+                self.refresh_bindings()  # "o Tool details" joins the footer with the first call
         self.pacer.keep(meter=self.poll.meter_live(self.state),
                         moving=self.poll.timeline_moving(self._widgets, self.state),
                         meter_moved=self.poll.meter_moved)
@@ -397,7 +393,7 @@ class VoiceChatApp(App[int]):
         self.pacer.stop()
         if self._unsubscribe is not None:
             self._unsubscribe()
-        self._install_approver(None)
+        self.handle.set_tool_prompt(None)
         self.approvals.deny_all()  # nobody is left to answer: a waiting call is denied
         self.recording.stop()
         if self._start_handle or self._started:

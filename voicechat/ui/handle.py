@@ -12,10 +12,11 @@ event-flow pane, the recorder and ``--no-ui`` all see one stream.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from voicechat.core.actions import AskApproval
 from voicechat.core.view import SessionView
 from voicechat.eventlog.record import LogRecord
 
@@ -54,35 +55,9 @@ ApprovalDecision = Literal["once", "always", "deny"]
 of the session (the runtime remembers that, by the name the model sees), or refuse it (the model
 is told it was denied)."""
 
-APPROVAL_DECISIONS: tuple[ApprovalDecision, ...] = ("once", "always", "deny")
-
-
-@dataclass(frozen=True)
-class ToolApproval:
-    """One tool call waiting for the user's yes or no (``tool_approval = "ask"``).
-
-    ``id`` is the call's ``call_id`` (a function tool run here) or the ``mcp_approval_request``
-    item id (a hosted MCP tool the server runs); ``tool`` the name the model sees, ``original``
-    the tool's own name at its source when it had to be renamed; ``source`` says where it runs,
-    for people ("MCP server 'files'", "command", "hosted MCP 'deepwiki'"); ``arguments`` is the
-    JSON text as the model sent it, which may be invalid.
-    """
-
-    id: str
-    tool: str
-    source: str
-    arguments: str
-    original: str = ""
-
-
-class Approver(Protocol):
-    """What the runtime awaits for a call that needs approval (the TUI's modal implements it).
-
-    Several calls may be waiting at once (the calls of one response run concurrently); the
-    implementation queues them. Cancelling the await (the response was cancelled, the app is
-    quitting) withdraws the request."""
-
-    def __call__(self, request: ToolApproval) -> Awaitable[ApprovalDecision]: ...
+ToolPrompt = Callable[[AskApproval], None]
+"""Called on the loop when a call needs the user's approval; must not block (the TUI queues a
+modal). The answer goes back through :meth:`ConversationHandle.answer_tool`."""
 
 
 class ConversationHandle(Protocol):
@@ -128,6 +103,10 @@ class ConversationHandle(Protocol):
 
     def send_text(self, text: str) -> None: ...
 
-    def set_approver(self, approver: Approver | None) -> None:
-        """Ask ``approver`` about tool calls that need approval (the TUI installs its modal at
-        mount and removes it at quit); with none, the runtime's own fallback decides."""
+    def set_tool_prompt(self, prompt: ToolPrompt | None) -> None:
+        """Ask ``prompt`` about tool calls that need approval (the TUI installs its modal at
+        mount and removes it at quit); with none, ``ask`` denies and the notice names
+        ``--tool-approval auto``."""
+
+    def answer_tool(self, call_id: str, decision: str) -> None:
+        """The user's answer to an approval request: ``once``, ``always`` or ``deny``."""

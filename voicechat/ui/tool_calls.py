@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
+from voicechat.core.tool_specs import ToolCallView
+from voicechat.core.view import SessionView
 from voicechat.protocol.text import printable
 
 STATUS_LABELS = {
+    "streaming": "arguments arriving",
+    "skipped": "skipped (its response did not complete)",
     "awaiting_approval": "waiting for your approval",
     "running": "running",
     "done": "done",
@@ -27,6 +30,8 @@ STATUS_LABELS = {
 """What the transcript says for each status of a call."""
 
 STATUS_MARKS = {
+    "streaming": "⋯",
+    "skipped": "–",
     "awaiting_approval": "?",
     "running": "⋯",
     "done": "✓",
@@ -36,7 +41,7 @@ STATUS_MARKS = {
     "cancelled": "⊘",
 }
 
-ACTIVE = frozenset({"awaiting_approval", "running"})
+ACTIVE = frozenset({"streaming", "awaiting_approval", "running"})
 """Statuses of a call that is not finished: the status bar shows it, its time still runs."""
 
 
@@ -44,8 +49,9 @@ ACTIVE = frozenset({"awaiting_approval", "running"})
 class ToolCall:
     """One tool call as the UI shows it.
 
-    ``status``: ``awaiting_approval``, ``running``, ``done``, ``failed``, ``denied``,
-    ``timed_out`` or ``cancelled``. ``started_at``/``ended_at`` are in the core's clock;
+    ``status``: ``streaming`` (arguments arriving), ``awaiting_approval``, ``running``,
+    ``done``, ``failed``, ``denied``, ``timed_out`` or ``skipped`` (its response did not
+    complete: never run). ``started_at``/``ended_at`` are in the core's clock;
     ``output`` is what the model was given (capped by the runtime) or, for a hosted MCP call,
     the server's output or error.
     """
@@ -73,32 +79,31 @@ class ToolCall:
         return max(0.0, end - self.started_at)
 
 
-def read_tool_call(raw: Any) -> ToolCall:
-    """A core tool-call view as a :class:`ToolCall` (names and text from the wire made safe)."""
+def source_label(source: str, kind: str = "function") -> str:
+    """Where a call runs, for people: ``mcp:files`` → ``MCP server 'files'``; a hosted call
+    (``kind`` ``mcp``, run by the Realtime server) → ``hosted MCP server 'deepwiki'``."""
+    source = printable(source)
+    if source.startswith("mcp:"):
+        name = source[4:]
+        return f"hosted MCP server '{name}'" if kind == "mcp" else f"MCP server '{name}'"
+    return source
 
-    def text(name: str) -> str:
-        value = getattr(raw, name, "")
-        return value if isinstance(value, str) else ("" if value is None else str(value))
 
-    def when(name: str) -> float | None:
-        value = getattr(raw, name, None)
-        return float(value) if isinstance(value, int | float) else None
-
-    status = getattr(raw, "status", "running")
-    status = getattr(status, "value", status)
+def read_tool_call(raw: ToolCallView) -> ToolCall:
+    """A core :class:`~voicechat.core.tool_specs.ToolCallView` as a :class:`ToolCall`."""
+    ended = (raw.started_at + raw.duration_s
+             if raw.started_at is not None and raw.duration_s is not None else None)
     return ToolCall(
-        call_id=text("call_id"), item_id=text("item_id"),
-        name=printable(text("name")), source=printable(text("source")),
-        arguments=text("arguments"), status=str(status).lower(),
-        started_at=when("started_at"), ended_at=when("ended_at"),
-        output=text("output"), hosted=bool(getattr(raw, "hosted", False)),
+        call_id=raw.call_id, item_id=raw.item_id or "", name=printable(raw.name),
+        source=source_label(raw.source, raw.kind), arguments=raw.arguments,
+        status=str(raw.status), started_at=raw.started_at, ended_at=ended,
+        output=raw.output or "", hosted=raw.kind == "mcp",
     )
 
 
-def read_tool_calls(view: Any) -> tuple[ToolCall, ...]:
-    """Every call the core knows, oldest first (none from a core without a tool view)."""
-    raw: Iterable[Any] = getattr(view, "tool_calls", None) or ()
-    return tuple(read_tool_call(call) for call in raw)
+def read_tool_calls(view: SessionView) -> tuple[ToolCall, ...]:
+    """Every call the core knows, oldest first."""
+    return tuple(read_tool_call(call) for call in view.tool_calls)
 
 
 def running(calls: Iterable[ToolCall]) -> tuple[ToolCall, ...]:

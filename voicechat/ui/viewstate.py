@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import Enum
-from typing import Any
 
 from voicechat.core.view import PlaybackSpan, SessionView, TranscriptEntry, VadSegment
 from voicechat.protocol.text import printable
@@ -128,7 +127,7 @@ def name_of(value: object) -> str:
 def read_entry(raw: TranscriptEntry) -> Entry:
     """A ``core.view.TranscriptEntry`` as an :class:`Entry`; what the server said is shown with
     its control characters as escapes (a transcript must not drive the terminal)."""
-    call_id = getattr(raw, "call_id", None)
+    call_id = raw.call_id
     return Entry(id=raw.id, role=raw.role, text=printable(raw.text or "", keep_newlines=True),
                  status=raw.status, truncated=bool(raw.truncated),
                  error=printable(raw.error or ""),
@@ -221,7 +220,7 @@ class ViewReader:
         self._last_entries: tuple[Entry, ...] = ()
         self._last_segments_raw: tuple[object, object] = (None, None)
         self._last_segments: tuple[Segment, ...] = ()
-        self._last_calls_raw: object = None
+        self._last_calls_raw: object = ()
         self._last_calls: tuple[ToolCall, ...] = ()
         self._attached_from: tuple[object, object] = (None, None)
         self._attached: tuple[Entry, ...] = ()
@@ -232,7 +231,7 @@ class ViewReader:
         if view is self._last_view:
             return self._last_state
         entries = self._read_entries(view.entries)
-        raw_calls: Any = getattr(view, "tool_calls", None)
+        raw_calls = view.tool_calls
         if raw_calls is not self._last_calls_raw:
             self._last_calls = read_tool_calls(view)
             self._last_calls_raw = raw_calls

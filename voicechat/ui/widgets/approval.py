@@ -14,6 +14,7 @@ says how many, so nobody wonders why a second modal follows.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
@@ -24,8 +25,25 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from voicechat.ui.handle import ApprovalDecision, ToolApproval
+from voicechat.ui.handle import ApprovalDecision
 from voicechat.ui.tool_text import pretty_arguments, safe
+
+
+@dataclass(frozen=True)
+class ApprovalRequest:
+    """One tool call waiting for the user's yes or no (``tool_approval = "ask"``).
+
+    ``id`` is the call's ``call_id``; ``tool`` the name the model sees, ``original`` the tool's
+    own name at its source when it had to be renamed; ``source`` says where it runs, for people
+    ("MCP server 'files'", "command", "hosted MCP server 'deepwiki'"); ``arguments`` is the JSON
+    text as the model sent it, which may be invalid.
+    """
+
+    id: str
+    tool: str
+    source: str
+    arguments: str
+    original: str = ""
 
 
 class ApprovalScreen(ModalScreen[ApprovalDecision]):
@@ -53,7 +71,7 @@ class ApprovalScreen(ModalScreen[ApprovalDecision]):
 
     AUTO_FOCUS = "#approval-args"
 
-    def __init__(self, request: ToolApproval, *, waiting: int = 0) -> None:
+    def __init__(self, request: ApprovalRequest, *, waiting: int = 0) -> None:
         super().__init__()
         self.request = request
         self._waiting = waiting
