@@ -146,7 +146,7 @@ async def test_each_outcome_says_so() -> None:
         lines = [line for line in shown(transcript).splitlines() if "get_weather" in line]
         assert len(lines) == 5
         assert lines[0].endswith("⋯ running")  # no result and no clock while it runs
-        assert lines[1].endswith("? waiting for your approval")
+        assert lines[1].endswith("? awaiting approval")
         assert "✗ failed 1.0 s → error: exit status 2" in lines[2]
         assert "⊘ denied 0.0 s → The user denied" in lines[3]  # cut to the line
         assert "⧗ timed out 30 s → timed out after" in lines[4]

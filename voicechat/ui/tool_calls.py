@@ -19,7 +19,7 @@ from voicechat.protocol.text import printable
 STATUS_LABELS = {
     "streaming": "arguments arriving",
     "skipped": "skipped (its response did not complete)",
-    "awaiting_approval": "waiting for your approval",
+    "awaiting_approval": "awaiting approval",
     "running": "running",
     "done": "done",
     "failed": "failed",

@@ -33,6 +33,9 @@ from voicechat.ui.viewstate import Entry
 DETAIL_LINES = 40
 """Arguments and result are each cut at this many lines in the transcript."""
 
+MIN_RESULT = 8
+"""Fewer cells than this left on the line: the folded line gives no result (``o`` shows it)."""
+
 TOOL_MARK = "⚙ "
 
 _TONES = {"done": "ok", "failed": "bad", "timed_out": "bad", "denied": "wait",
@@ -78,10 +81,10 @@ def _call_text(call: ToolCall, styles: ToolStyles, *, width: int, details: bool)
     took = duration(call.elapsed(call.ended_at)) if call.ended_at is not None else ""
     if took:
         text.append(f" {took}", style=styles.dim)
-    if call.output and not call.active:
-        used = text.cell_len + 3
+    room = width - text.cell_len - 3  # " → "
+    if call.output and not call.active and (room >= MIN_RESULT or details):
         text.append(" → ", style=styles.dim)
-        text.append(short_result(call.output, max(16, width - used)))
+        text.append(short_result(call.output, max(room, MIN_RESULT)))
     if details:
         _details(text, call, styles)
     return text
