@@ -34,27 +34,47 @@ def answer_with_tool_result(body: dict[str, Any]) -> list[dict[str, Any]]:
 def mcp_json(tmp_path: Path, mode: str = "", name: str = "weather") -> Path:
     path = tmp_path / "servers.json"
     args = [str(MCP_SERVER), *([mode] if mode else [])]
-    path.write_text(json.dumps({"mcpServers": {name: {"command": sys.executable, "args": args}}}),
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps({"mcpServers": {name: {"command": sys.executable, "args": args}}}),
+        encoding="utf-8",
+    )
     return path
 
 
-async def run_client(tmp_path: Path, chat: FakeChat, transport: str, text: str,
-                     *extra: str) -> tuple[int, str, str, list[dict[str, Any]]]:
+async def run_client(
+    tmp_path: Path, chat: FakeChat, transport: str, text: str, *extra: str
+) -> tuple[int, str, str, list[dict[str, Any]]]:
     """The installed client against our local server with ``chat:URL``; piped ``text``."""
     cfg = tmp_path / "cfg.toml"
     if not cfg.exists():
         cfg.write_text("", encoding="utf-8")
     log = tmp_path / "log.jsonl"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI", "AZURE",
-                                                                    "VOICECHAT"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("OPENAI", "AZURE", "VOICECHAT"))
+    }
     env["XDG_STATE_HOME"] = str(tmp_path / "state")  # the MCP servers' stderr logs land here
     async with local_server(responder=f"chat:{chat.url}") as srv:
         proc = await asyncio.create_subprocess_exec(
-            str(VOICECHAT), "--no-ui", "--server", srv.base_url, "--transport", transport,
-            "--mic", "none", "--speaker", "none", "--record", str(log), "--config", str(cfg),
-            *extra, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE, env=env)
+            str(VOICECHAT),
+            "--no-ui",
+            "--server",
+            srv.base_url,
+            "--transport",
+            transport,
+            "--mic",
+            "none",
+            "--speaker",
+            "none",
+            "--record",
+            str(log),
+            "--config",
+            str(cfg),
+            *extra,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=env,
+        )
         out, err = await asyncio.wait_for(proc.communicate(text.encode()), 150)
     return proc.returncode or 0, out.decode(), err.decode(), read_records(log)
 
@@ -63,32 +83,56 @@ def kinds(records: list[dict[str, Any]]) -> list[tuple[str, str]]:
     return [(r["dir"], str(r["event"].get("type"))) for r in records]
 
 
-@pytest.mark.parametrize(("transport", "dialect"), [
-    ("webrtc", "ga"), ("websocket", "ga"), ("websocket", "beta")])
+@pytest.mark.parametrize(
+    ("transport", "dialect"), [("webrtc", "ga"), ("websocket", "ga"), ("websocket", "beta")]
+)
 async def test_a_typed_question_is_answered_through_a_real_mcp_server(
-    tmp_path: Path, transport: str, dialect: str,
+    tmp_path: Path,
+    transport: str,
+    dialect: str,
 ) -> None:
-    async with fake_chat(calls_reply([("get_weather", '{"city": "Paris"}')]),
-                         answer_with_tool_result) as chat:
+    async with fake_chat(
+        calls_reply([("get_weather", '{"city": "Paris"}')]), answer_with_tool_result
+    ) as chat:
         code, out, err, records = await run_client(
-            tmp_path, chat, transport, "what is the weather in Paris?\n",
-            "--mcp-config", str(mcp_json(tmp_path)), "--tool-approval", "auto",
-            "--dialect", dialect)
+            tmp_path,
+            chat,
+            transport,
+            "what is the weather in Paris?\n",
+            "--mcp-config",
+            str(mcp_json(tmp_path)),
+            "--tool-approval",
+            "auto",
+            "--dialect",
+            dialect,
+        )
     assert code == 0, err[-3000:]
     # the model was offered the MCP server's tool, with a schema the API accepts
     update = next(r["event"] for r in records if r["event"].get("type") == "session.update")
     weather = next(t for t in update["session"]["tools"] if t["name"] == "get_weather")
-    assert weather["parameters"] == {"type": "object", "required": ["city"],
-                                     "properties": {"city": {"type": "string"}}}
+    assert weather["parameters"] == {
+        "type": "object",
+        "required": ["city"],
+        "properties": {"city": {"type": "string"}},
+    }
     # the call, its output with the same call_id, then exactly one response.create after the
     # calling response's response.done
     seq = kinds(records)
-    call = next(item for r in records if r["event"].get("type") == "response.output_item.done"
-                for item in [r["event"]["item"]] if item["type"] == "function_call")
+    call = next(
+        item
+        for r in records
+        if r["event"].get("type") == "response.output_item.done"
+        for item in [r["event"]["item"]]
+        if item["type"] == "function_call"
+    )
     assert call["status"] == "completed"
-    outputs = [(i, r["event"]["item"]) for i, r in enumerate(records)
-               if r["dir"] == "out" and r["event"].get("type") == "conversation.item.create"
-               and r["event"]["item"]["type"] == "function_call_output"]
+    outputs = [
+        (i, r["event"]["item"])
+        for i, r in enumerate(records)
+        if r["dir"] == "out"
+        and r["event"].get("type") == "conversation.item.create"
+        and r["event"]["item"]["type"] == "function_call_output"
+    ]
     assert [o["call_id"] for _, o in outputs] == [call["call_id"]]
     assert outputs[0][1]["output"] == "Sunny and 21 degrees in Paris"
     first_done = seq.index(("in", "response.done"))
@@ -98,27 +142,39 @@ async def test_a_typed_question_is_answered_through_a_real_mcp_server(
     assert creates[1] > first_done
     finished = [r["event"] for r in records if r["event"].get("type") == "local.tool.finished"]
     assert [(f["call_id"], f["outcome"], f["name"]) for f in finished] == [
-        (call["call_id"], "ok", "get_weather")]
+        (call["call_id"], "ok", "get_weather")
+    ]
     # the second turn's model saw the result and said it
     assert chat.requests[1]["messages"][-1]["content"] == "Sunny and 21 degrees in Paris"
     assert "Here is what I found: Sunny and 21 degrees in Paris" in out
     # the --no-ui lines: what the model was offered, and the call's outcome
     assert any("local.tool.sources" in line and "get_weather" in line for line in out.splitlines())
-    assert any(f"local.tool.finished get_weather {call['call_id']} (mcp:weather) ok in " in line
-               for line in out.splitlines())
+    assert any(
+        f"local.tool.finished get_weather {call['call_id']} (mcp:weather) ok in " in line
+        for line in out.splitlines()
+    )
 
 
 async def test_ask_with_no_terminal_denies_and_names_the_flag(tmp_path: Path) -> None:
-    async with fake_chat(calls_reply([("get_weather", '{"city": "Rome"}')]),
-                         answer_with_tool_result) as chat:
+    async with fake_chat(
+        calls_reply([("get_weather", '{"city": "Rome"}')]), answer_with_tool_result
+    ) as chat:
         code, out, err, records = await run_client(
-            tmp_path, chat, "websocket", "weather in Rome?\n",
-            "--mcp-config", str(mcp_json(tmp_path)))  # tool_approval: the default, ask
+            tmp_path,
+            chat,
+            "websocket",
+            "weather in Rome?\n",
+            "--mcp-config",
+            str(mcp_json(tmp_path)),
+        )  # tool_approval: the default, ask
     assert code == 0, err[-3000:]
     assert "--tool-approval auto" in out
-    [output] = [r["event"]["item"] for r in records
-                if r["event"].get("type") == "conversation.item.create"
-                and r["event"]["item"]["type"] == "function_call_output"]
+    [output] = [
+        r["event"]["item"]
+        for r in records
+        if r["event"].get("type") == "conversation.item.create"
+        and r["event"]["item"]["type"] == "function_call_output"
+    ]
     assert output["output"].startswith("denied:")
     assert "Here is what I found: denied:" in out
 
@@ -155,8 +211,84 @@ def test_a_bad_mcp_config_file_stops_before_starting(tmp_path: Path) -> None:
     bad = tmp_path / "servers.json"
     bad.write_text("{not json", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI", "AZURE"))}
-    proc = subprocess.run([str(VOICECHAT), "--no-ui", "--mcp-config", str(bad), "--mic", "none",
-                           "--speaker", "none"], capture_output=True, text=True, timeout=60,
-                          env=env, stdin=subprocess.DEVNULL, check=False)
+    proc = subprocess.run(
+        [str(VOICECHAT), "--no-ui", "--mcp-config", str(bad), "--mic", "none", "--speaker", "none"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
     assert proc.returncode == 2
     assert f"--mcp-config: {bad} is not JSON" in proc.stderr and "mcpServers" in proc.stderr
+
+
+async def test_at_a_terminal_no_ui_asks_and_the_next_line_answers(tmp_path: Path) -> None:
+    """stdin is a real pseudo-terminal: the question is typed, the approval asked on a line,
+    ``y`` typed, and the answer comes through the tool."""
+    import pty
+
+    cfg = tmp_path / "cfg.toml"
+    cfg.write_text("", encoding="utf-8")
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("OPENAI", "AZURE", "VOICECHAT"))
+    }
+    env["XDG_STATE_HOME"] = str(tmp_path / "state")
+    master, slave = pty.openpty()
+    seen: list[str] = []
+
+    async def line_with(stream: asyncio.StreamReader, text: str) -> str:
+        while True:
+            raw = await asyncio.wait_for(stream.readline(), 60)
+            assert raw, f"the run ended before a line with {text!r}: {seen[-20:]}"
+            seen.append(raw.decode())
+            if text in seen[-1]:
+                return seen[-1]
+
+    async with (
+        fake_chat(
+            calls_reply([("get_weather", '{"city": "Oslo"}')]), answer_with_tool_result
+        ) as chat,
+        local_server(responder=f"chat:{chat.url}") as srv,
+    ):
+        proc = await asyncio.create_subprocess_exec(
+            str(VOICECHAT),
+            "--no-ui",
+            "--server",
+            srv.base_url,
+            "--transport",
+            "websocket",
+            "--mic",
+            "none",
+            "--speaker",
+            "none",
+            "--config",
+            str(cfg),
+            "--turns",
+            "2",
+            "--mcp-config",
+            str(mcp_json(tmp_path)),
+            stdin=slave,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=env,
+        )
+        os.close(slave)
+        try:
+            assert proc.stdout is not None
+            await line_with(proc.stdout, "local.tool.sources")
+            os.write(master, b"what is the weather in Oslo?\n")
+            asked = await line_with(proc.stdout, "?? the model wants to run tool get_weather")
+            assert "(mcp:weather)" in asked and '{"city": "Oslo"}' in asked
+            os.write(master, b"y\n")
+            await line_with(proc.stdout, "Here is what I found: Sunny and 21 degrees in Oslo")
+            assert await asyncio.wait_for(proc.wait(), 60) == 0
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+            os.close(master)
+    assert any(
+        "local.tool.approved get_weather" in line and "by user once" in line for line in seen
+    )

@@ -23,30 +23,74 @@ PCM_100MS = base64.b64encode(b"\x00\x00" * 2400).decode()  # 24 kHz pcm16
 
 
 def message(item_id: str, phase: str | None = None) -> dict[str, Any]:
-    item: dict[str, Any] = {"id": item_id, "type": "message", "role": "assistant",
-                            "status": "in_progress", "content": []}
+    item: dict[str, Any] = {
+        "id": item_id,
+        "type": "message",
+        "role": "assistant",
+        "status": "in_progress",
+        "content": [],
+    }
     if phase is not None:
         item["phase"] = phase
     return item
 
 
-def speak(h: Harness, rid: str, index: int, item_id: str, text: str, *, phase: str | None = None,
-          chunks: int = 5) -> None:
+def speak(
+    h: Harness,
+    rid: str,
+    index: int,
+    item_id: str,
+    text: str,
+    *,
+    phase: str | None = None,
+    chunks: int = 5,
+) -> None:
     """One assistant message with audio (``chunks`` × 100 ms) and its transcript."""
-    h.ev("response.output_item.added", response_id=rid, output_index=index,
-         item=message(item_id, phase))
+    h.ev(
+        "response.output_item.added",
+        response_id=rid,
+        output_index=index,
+        item=message(item_id, phase),
+    )
     h.ev("conversation.item.added", item=message(item_id, phase))
-    h.ev("response.content_part.added", response_id=rid, item_id=item_id, output_index=index,
-         content_index=0, part={"type": "audio", "transcript": ""})
+    h.ev(
+        "response.content_part.added",
+        response_id=rid,
+        item_id=item_id,
+        output_index=index,
+        content_index=0,
+        part={"type": "audio", "transcript": ""},
+    )
     for _ in range(chunks):
-        h.ev("response.output_audio.delta", response_id=rid, item_id=item_id,
-             output_index=index, content_index=0, delta=PCM_100MS)
-    h.ev("response.output_audio_transcript.delta", response_id=rid, item_id=item_id,
-         output_index=index, content_index=0, delta=text)
-    h.ev("response.output_audio_transcript.done", response_id=rid, item_id=item_id,
-         output_index=index, content_index=0, transcript=text)
-    done = {**message(item_id, phase), "status": "completed",
-            "content": [{"type": "output_audio", "transcript": text}]}
+        h.ev(
+            "response.output_audio.delta",
+            response_id=rid,
+            item_id=item_id,
+            output_index=index,
+            content_index=0,
+            delta=PCM_100MS,
+        )
+    h.ev(
+        "response.output_audio_transcript.delta",
+        response_id=rid,
+        item_id=item_id,
+        output_index=index,
+        content_index=0,
+        delta=text,
+    )
+    h.ev(
+        "response.output_audio_transcript.done",
+        response_id=rid,
+        item_id=item_id,
+        output_index=index,
+        content_index=0,
+        transcript=text,
+    )
+    done = {
+        **message(item_id, phase),
+        "status": "completed",
+        "content": [{"type": "output_audio", "transcript": text}],
+    }
     h.ev("response.output_item.done", response_id=rid, output_index=index, item=done)
     h.ev("conversation.item.done", item=done)
 
@@ -94,26 +138,41 @@ def test_a_preamble_then_a_call_and_a_barge_in_while_the_preamble_plays() -> Non
     h.do(SendText("look it up"))
     h.ev("response.created", response={"id": "resp_1", "status": "in_progress", "output": []})
     speak(h, "resp_1", 0, "item_pre", "Sure, let me check.")
-    call = {"id": "item_call", "type": "function_call", "call_id": "call_1", "name": "lookup",
-            "arguments": "{}", "status": "completed"}
-    h.ev("response.output_item.added", response_id="resp_1", output_index=1,
-         item={**call, "status": "in_progress", "arguments": ""})
+    call = {
+        "id": "item_call",
+        "type": "function_call",
+        "call_id": "call_1",
+        "name": "lookup",
+        "arguments": "{}",
+        "status": "completed",
+    }
+    h.ev(
+        "response.output_item.added",
+        response_id="resp_1",
+        output_index=1,
+        item={**call, "status": "in_progress", "arguments": ""},
+    )
     h.ev("conversation.item.added", item={**call, "status": "in_progress", "arguments": ""})
     h.ev("response.output_item.done", response_id="resp_1", output_index=1, item=call)
     h.ev("response.done", response={"id": "resp_1", "status": "completed", "output": [call]})
     # the call runs while the preamble still plays (the reply must not wait for playback)
     assert [a.call_id for a in h.actions if isinstance(a, RunTool)] == ["call_1"]
     entries = [(e.id, e.role, e.kind) for e in h.view.entries]
-    assert entries[-2:] == [("item_pre", "assistant", "message"),
-                            ("item_call", "tool", "function_call")]
+    assert entries[-2:] == [
+        ("item_pre", "assistant", "message"),
+        ("item_call", "tool", "function_call"),
+    ]
     assert h.view.entries[-1].call_id == "call_1"
     h.do(PlaybackStarted("item_pre"))
     h.do(PlaybackProgress("item_pre", 300.0))
     h.do(CancelRequested())  # the user cuts the preamble off while the tool runs
     assert [c["item_id"] for c in truncates(h)] == ["item_pre"]
     h.do(ToolFinished("call_1", "found it", True, 0.4))
-    outputs = [e for e in sends(h.actions) if e["type"] == "conversation.item.create"
-               and e["item"]["type"] == "function_call_output"]
+    outputs = [
+        e
+        for e in sends(h.actions)
+        if e["type"] == "conversation.item.create" and e["item"]["type"] == "function_call_output"
+    ]
     assert [o["item"]["call_id"] for o in outputs] == ["call_1"]
     creates = [e for e in sends(h.actions) if e["type"] == "response.create"]
     assert len(creates) == 1  # the typed message's; none after the interrupted tool turn

@@ -20,25 +20,50 @@ from voicechat.core import (
     ToolSpec,
 )
 
-ADD = ToolSpec("add", "add two numbers",
-               {"type": "object", "properties": {"a": {"type": "number"}}}, approval="auto",
-               timeout_s=5.0, source="mcp:calc")
+ADD = ToolSpec(
+    "add",
+    "add two numbers",
+    {"type": "object", "properties": {"a": {"type": "number"}}},
+    approval="auto",
+    timeout_s=5.0,
+    source="mcp:calc",
+)
 
 
-def call_item(call_id: str = "call_1", name: str = "add", args: str = '{"a": 1}',
-              status: str = "completed", item_id: str = "item_f1") -> dict[str, Any]:
-    return {"id": item_id, "type": "function_call", "call_id": call_id, "name": name,
-            "arguments": args, "status": status}
+def call_item(
+    call_id: str = "call_1",
+    name: str = "add",
+    args: str = '{"a": 1}',
+    status: str = "completed",
+    item_id: str = "item_f1",
+) -> dict[str, Any]:
+    return {
+        "id": item_id,
+        "type": "function_call",
+        "call_id": call_id,
+        "name": name,
+        "arguments": args,
+        "status": status,
+    }
 
 
-def calling_response(h: Harness, rid: str = "resp_1", calls: list[dict[str, Any]] | None = None,
-                     status: str = "completed", done: bool = True) -> None:
+def calling_response(
+    h: Harness,
+    rid: str = "resp_1",
+    calls: list[dict[str, Any]] | None = None,
+    status: str = "completed",
+    done: bool = True,
+) -> None:
     """A response that calls the given tools (added → done for each item), then ends."""
     calls = calls if calls is not None else [call_item()]
     h.ev("response.created", response={"id": rid, "status": "in_progress", "output": []})
     for index, item in enumerate(calls):
-        h.ev("response.output_item.added", response_id=rid, output_index=index,
-             item={**item, "status": "in_progress", "arguments": ""})
+        h.ev(
+            "response.output_item.added",
+            response_id=rid,
+            output_index=index,
+            item={**item, "status": "in_progress", "arguments": ""},
+        )
         h.ev("response.output_item.done", response_id=rid, output_index=index, item=item)
     if done:
         h.ev("response.done", response={"id": rid, "status": status, "output": calls})
@@ -49,8 +74,11 @@ def runs(h: Harness) -> list[RunTool]:
 
 
 def outputs(h: Harness) -> list[dict[str, Any]]:
-    return [e["item"] for e in sends(h.actions) if e["type"] == "conversation.item.create"
-            and e["item"]["type"] == "function_call_output"]
+    return [
+        e["item"]
+        for e in sends(h.actions)
+        if e["type"] == "conversation.item.create" and e["item"]["type"] == "function_call_output"
+    ]
 
 
 def records(h: Harness, kind: str) -> list[dict[str, Any]]:
@@ -64,21 +92,29 @@ def started(**policy: Any) -> Harness:
 
 
 def test_first_session_update_declares_the_function_tools() -> None:
-    h = Harness(tools=(ADD,), session_overrides={"tools": [
-        {"type": "mcp", "server_label": "docs", "server_url": "https://example.com/mcp"}]})
+    h = Harness(
+        tools=(ADD,),
+        session_overrides={
+            "tools": [
+                {"type": "mcp", "server_label": "docs", "server_url": "https://example.com/mcp"}
+            ]
+        },
+    )
     update = sends(h.start())[0]
     assert [t["type"] for t in update["session"]["tools"]] == ["mcp", "function"]
-    assert update["session"]["tools"][1] == {"type": "function", "name": "add",
-                                             "description": "add two numbers",
-                                             "parameters": ADD.parameters}
+    assert update["session"]["tools"][1] == {
+        "type": "function",
+        "name": "add",
+        "description": "add two numbers",
+        "parameters": ADD.parameters,
+    }
 
 
 def test_a_completed_call_runs_once_and_the_reply_follows_done_and_output() -> None:
     h = started()
     calling_response(h, done=False)
     assert [(r.call_id, r.name, r.arguments) for r in runs(h)] == [("call_1", "add", {"a": 1})]
-    h.ev("response.done", response={"id": "resp_1", "status": "completed",
-                                    "output": [call_item()]})
+    h.ev("response.done", response={"id": "resp_1", "status": "completed", "output": [call_item()]})
     assert "response.create" not in sent_types(h.actions)  # the output is not there yet
     h.now = 0.5
     h.do(ToolFinished("call_1", "2", True, 0.5))
@@ -94,15 +130,15 @@ def test_output_before_response_done_waits_for_done() -> None:
     calling_response(h, done=False)
     h.do(ToolFinished("call_1", "2", True, 0.1))
     assert len(outputs(h)) == 1 and "response.create" not in sent_types(h.actions)
-    h.ev("response.done", response={"id": "resp_1", "status": "completed",
-                                    "output": [call_item()]})
+    h.ev("response.done", response={"id": "resp_1", "status": "completed", "output": [call_item()]})
     assert sent_types(h.actions).count("response.create") == 1
 
 
 def test_calls_of_one_response_run_together_and_one_reply_follows_all() -> None:
     h = started()
-    calling_response(h, calls=[call_item("call_1", item_id="i1"),
-                               call_item("call_2", item_id="i2")])
+    calling_response(
+        h, calls=[call_item("call_1", item_id="i1"), call_item("call_2", item_id="i2")]
+    )
     assert [r.call_id for r in runs(h)] == ["call_1", "call_2"]
     h.do(ToolFinished("call_2", "b", True, 0.1))
     assert "response.create" not in sent_types(h.actions)
@@ -121,16 +157,14 @@ def test_an_incomplete_item_or_cancelled_response_is_never_run() -> None:
 def test_a_call_first_seen_in_a_cancelled_response_done_is_skipped() -> None:
     h = started()
     h.ev("response.created", response={"id": "resp_1", "status": "in_progress", "output": []})
-    h.ev("response.done", response={"id": "resp_1", "status": "cancelled",
-                                    "output": [call_item()]})
+    h.ev("response.done", response={"id": "resp_1", "status": "cancelled", "output": [call_item()]})
     assert runs(h) == [] and outputs(h) == []
 
 
 def test_a_completed_call_known_only_from_response_done_runs() -> None:
     h = started()
     h.ev("response.created", response={"id": "resp_1", "status": "in_progress", "output": []})
-    h.ev("response.done", response={"id": "resp_1", "status": "completed",
-                                    "output": [call_item()]})
+    h.ev("response.done", response={"id": "resp_1", "status": "completed", "output": [call_item()]})
     assert [r.call_id for r in runs(h)] == ["call_1"]
 
 
@@ -138,8 +172,7 @@ def test_barge_in_during_a_running_tool_sends_the_output_but_no_reply() -> None:
     h = started()
     calling_response(h, done=False)
     h.do(CancelRequested())  # the cancel key while the response is active
-    h.ev("response.done", response={"id": "resp_1", "status": "cancelled",
-                                    "output": [call_item()]})
+    h.ev("response.done", response={"id": "resp_1", "status": "cancelled", "output": [call_item()]})
     h.do(ToolFinished("call_1", "2", True, 0.1))
     assert len(outputs(h)) == 1
     assert "response.create" not in sent_types(h.actions)
@@ -177,9 +210,14 @@ def test_a_repeated_call_id_runs_once_and_a_second_result_is_ignored() -> None:
 
 def test_unknown_tool_and_bad_arguments_are_answered_not_run() -> None:
     h = started()
-    calling_response(h, calls=[call_item("call_1", name="nope", item_id="i1"),
-                               call_item("call_2", args="{not json", item_id="i2"),
-                               call_item("call_3", args="[1, 2]", item_id="i3")])
+    calling_response(
+        h,
+        calls=[
+            call_item("call_1", name="nope", item_id="i1"),
+            call_item("call_2", args="{not json", item_id="i2"),
+            call_item("call_3", args="[1, 2]", item_id="i3"),
+        ],
+    )
     assert runs(h) == []
     texts = [o["output"] for o in outputs(h)]
     assert "no tool named 'nope'" in texts[0] and "available: add" in texts[0]
@@ -263,14 +301,21 @@ def test_set_tools_declares_the_new_list_and_keeps_hosted_tools() -> None:
     assert len(runs(h)) == 1
     h.do(SetTools((ToolSpec("other"),)))  # "add" went away: it leaves the list
     assert [t.get("name", t["type"]) for t in sends(h.actions)[-1]["session"]["tools"]] == [
-        "mcp", "other"]
+        "mcp",
+        "other",
+    ]
 
 
 def test_hosted_mcp_approval_request_is_answered_and_the_model_asked_to_go_on() -> None:
     h = Harness(mcp_approval="ask")
     h.start()
-    request = {"id": "mcpr_1", "type": "mcp_approval_request", "server_label": "docs",
-               "name": "search", "arguments": '{"q": "x"}'}
+    request = {
+        "id": "mcpr_1",
+        "type": "mcp_approval_request",
+        "server_label": "docs",
+        "name": "search",
+        "arguments": '{"q": "x"}',
+    }
     h.ev("response.created", response={"id": "resp_1", "status": "in_progress", "output": []})
     h.ev("response.output_item.done", response_id="resp_1", output_index=0, item=request)
     h.ev("response.done", response={"id": "resp_1", "status": "completed", "output": [request]})
@@ -278,13 +323,26 @@ def test_hosted_mcp_approval_request_is_answered_and_the_model_asked_to_go_on() 
     assert asked[0].kind == "mcp" and asked[0].source == "mcp:docs"
     h.do(ToolApproval("mcpr_1", "once"))
     items = [e["item"] for e in sends(h.actions) if e["type"] == "conversation.item.create"]
-    assert items == [{"type": "mcp_approval_response", "id": "vc_mcpa_1",
-                      "approval_request_id": "mcpr_1", "approve": True}]
+    assert items == [
+        {
+            "type": "mcp_approval_response",
+            "id": "vc_mcpa_1",
+            "approval_request_id": "mcpr_1",
+            "approve": True,
+        }
+    ]
     assert sent_types(h.actions).count("response.create") == 1
     # F8: after the hosted call the model waits; one response.create asks it to go on
     h.ev("response.created", response={"id": "resp_2", "status": "in_progress", "output": []})
-    mcp_call = {"id": "mc_1", "type": "mcp_call", "server_label": "docs", "name": "search",
-                "arguments": "{}", "output": "found", "status": "completed"}
+    mcp_call = {
+        "id": "mc_1",
+        "type": "mcp_call",
+        "server_label": "docs",
+        "name": "search",
+        "arguments": "{}",
+        "output": "found",
+        "status": "completed",
+    }
     h.ev("response.done", response={"id": "resp_2", "status": "completed", "output": [mcp_call]})
     assert sent_types(h.actions).count("response.create") == 2
 

@@ -30,22 +30,33 @@ from voicechat.core import (
     ToolSpec,
 )
 
-TOOLS = (ToolSpec("auto_tool", approval="auto", timeout_s=5.0),
-         ToolSpec("ask_tool", approval="ask", timeout_s=5.0))
+TOOLS = (
+    ToolSpec("auto_tool", approval="auto", timeout_s=5.0),
+    ToolSpec("ask_tool", approval="ask", timeout_s=5.0),
+)
 NAMES = ["auto_tool", "ask_tool", "missing"]
 RIDS = ["resp_0", "resp_1", "resp_2"]
 CALLS = ["call_0", "call_1", "call_2", "call_3"]
 
 step = st.one_of(
     st.tuples(st.just("created"), st.sampled_from(RIDS)),
-    st.tuples(st.just("item"), st.sampled_from(RIDS), st.sampled_from(CALLS),
-              st.sampled_from(NAMES), st.sampled_from(["completed", "incomplete"]),
-              st.sampled_from(['{"x": 1}', "{bad", ""])),
-    st.tuples(st.just("done"), st.sampled_from(RIDS),
-              st.sampled_from(["completed", "cancelled", "incomplete", "failed"])),
+    st.tuples(
+        st.just("item"),
+        st.sampled_from(RIDS),
+        st.sampled_from(CALLS),
+        st.sampled_from(NAMES),
+        st.sampled_from(["completed", "incomplete"]),
+        st.sampled_from(['{"x": 1}', "{bad", ""]),
+    ),
+    st.tuples(
+        st.just("done"),
+        st.sampled_from(RIDS),
+        st.sampled_from(["completed", "cancelled", "incomplete", "failed"]),
+    ),
     st.tuples(st.just("finish"), st.sampled_from(CALLS), st.booleans()),
-    st.tuples(st.just("approve"), st.sampled_from(CALLS),
-              st.sampled_from(["once", "always", "deny"])),
+    st.tuples(
+        st.just("approve"), st.sampled_from(CALLS), st.sampled_from(["once", "always", "deny"])
+    ),
     st.tuples(st.just("cancel")),
     st.tuples(st.just("text")),
     st.tuples(st.just("time"), st.floats(0.1, 7.0)),
@@ -57,9 +68,11 @@ def creates(actions: list[Any]) -> int:
 
 
 def output_ids(actions: list[Any]) -> list[str]:
-    return [e["item"]["call_id"] for e in sends(actions)
-            if e["type"] == "conversation.item.create"
-            and e["item"]["type"] == "function_call_output"]
+    return [
+        e["item"]["call_id"]
+        for e in sends(actions)
+        if e["type"] == "conversation.item.create" and e["item"]["type"] == "function_call_output"
+    ]
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -78,24 +91,38 @@ def test_any_interleaving_keeps_the_tool_rules(steps: list[tuple[Any, ...]]) -> 
     for s in steps:
         kind = s[0]
         if kind == "created":
-            actions = h.ev("response.created", response={"id": s[1], "status": "in_progress",
-                                                         "output": []})
+            actions = h.ev(
+                "response.created", response={"id": s[1], "status": "in_progress", "output": []}
+            )
         elif kind == "item":
             _, rid, cid, name, status, args = s
-            item = {"id": f"it_{cid}", "type": "function_call", "call_id": cid, "name": name,
-                    "arguments": args, "status": status}
+            item = {
+                "id": f"it_{cid}",
+                "type": "function_call",
+                "call_id": cid,
+                "name": name,
+                "arguments": args,
+                "status": status,
+            }
             if cid not in item_ok:
                 item_ok[cid] = status == "completed" and ended.get(rid, "completed") == "completed"
                 call_rid[cid] = rid
                 if item_ok[cid] and ended.get(rid) == "completed" and rid not in calling_done:
                     calling_done.append(rid)  # out of order: a call after its response's done
-            actions = h.ev("response.output_item.done", response_id=rid, output_index=0,
-                           item=item)
+            actions = h.ev("response.output_item.done", response_id=rid, output_index=0, item=item)
         elif kind == "done":
             _, rid, status = s
-            output = [{"type": "function_call", "call_id": c, "name": "auto_tool",
-                       "arguments": "{}", "status": "completed"}
-                      for c, r in call_rid.items() if r == rid]
+            output = [
+                {
+                    "type": "function_call",
+                    "call_id": c,
+                    "name": "auto_tool",
+                    "arguments": "{}",
+                    "status": "completed",
+                }
+                for c, r in call_rid.items()
+                if r == rid
+            ]
             if rid not in ended:
                 ended[rid] = status
                 if status == "completed" and output:
@@ -103,8 +130,9 @@ def test_any_interleaving_keeps_the_tool_rules(steps: list[tuple[Any, ...]]) -> 
             for item in output:  # a call first seen in response.done is learned here
                 if item["call_id"] not in item_ok:
                     item_ok[item["call_id"]] = status == "completed"
-            actions = h.ev("response.done", response={"id": rid, "status": status,
-                                                      "output": output})
+            actions = h.ev(
+                "response.done", response={"id": rid, "status": status, "output": output}
+            )
         elif kind == "finish":
             actions = h.do(ToolFinished(s[1], "result", s[2], 0.1))
         elif kind == "approve":

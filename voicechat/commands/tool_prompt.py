@@ -15,8 +15,16 @@ from typing import Any
 from voicechat.core import AskApproval
 from voicechat.protocol.text import printable
 
-ANSWERS = {"y": "once", "yes": "once", "once": "once", "a": "always", "always": "always",
-           "n": "deny", "no": "deny", "deny": "deny"}
+ANSWERS = {
+    "y": "once",
+    "yes": "once",
+    "once": "once",
+    "a": "always",
+    "always": "always",
+    "n": "deny",
+    "no": "deny",
+    "deny": "deny",
+}
 MAX_ARGUMENTS_SHOWN = 300
 
 
@@ -40,8 +48,9 @@ class TerminalApproval:
         word = text.strip().lower()
         decision = ANSWERS.get(word)
         if decision is None:
-            self._say(f"      ?? answer y (once), a (always for {self._waiting[0].name}) or n "
-                      "(deny)")
+            self._say(
+                f"      ?? answer y (once), a (always for {self._waiting[0].name}) or n (deny)"
+            )
             return True
         action = self._waiting.popleft()
         self._runtime.answer_tool(action.call_id, decision)
@@ -54,6 +63,10 @@ class TerminalApproval:
         if len(args) > MAX_ARGUMENTS_SHOWN:
             args = args[:MAX_ARGUMENTS_SHOWN] + "…"
         what = "hosted MCP tool" if action.kind == "mcp" else "tool"
-        self._say(printable(f"      ?? the model wants to run {what} {action.name} "
-                            f"({action.source}) with {args or '{}'}: allow? "
-                            "[y] once, [a] always this session, [n] deny"))
+        self._say(
+            printable(
+                f"      ?? the model wants to run {what} {action.name} "
+                f"({action.source}) with {args or '{}'}: allow? "
+                "[y] once, [a] always this session, [n] deny"
+            )
+        )

@@ -36,12 +36,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from voicechat.core.actions import AskApproval, CancelTool, RunTool, ToolRecord
 from voicechat.core.effects import Effects
 from voicechat.core.response_flow import ResponseFlow
+from voicechat.core.tool_replies import ToolReplies
 from voicechat.core.tool_specs import (
     Approval,
     ToolCallStatus,
@@ -79,17 +80,6 @@ class _Call:
                             self.duration_s, self.output)
 
 
-@dataclass
-class _Turn:
-    """The calls of one response and whether its one reply is still owed."""
-
-    calls: list[str] = field(default_factory=list)
-    done: bool = False
-    completed: bool = False
-    no_reply: bool = False
-    replied: bool = False
-
-
 class ToolCalls:
     """Learns calls from server events, asks for approval, runs, answers, and replies once."""
 
@@ -101,8 +91,7 @@ class ToolCalls:
         self._always: set[str] = set()  # "always for this tool in this session"
         self._mcp_approval = mcp_approval
         self._calls: dict[str, _Call] = {}
-        self._turns: dict[str, _Turn] = {}
-        self._our_reply_pending = False  # the next response.created answers our outputs
+        self._replies = ToolReplies(responses, self._pending, self._answered)
         self._answers = 0
         self.set_tools(tools)
 
@@ -148,13 +137,7 @@ class ToolCalls:
 
     def response_created(self, event: Event) -> None:
         """A new response: ours (the reply) or the user's turn, which then leads."""
-        if self._our_reply_pending:
-            self._our_reply_pending = False
-            return
-        for turn in self._turns.values():
-            if not turn.replied and any(self._calls[c].status not in FINAL
-                                        for c in turn.calls if c in self._calls):
-                turn.no_reply = True
+        self._replies.created()
 
     def response_done(self, response: Event, now: float) -> None:
         """The calling response ended: completed calls only in its output run now; reply?"""
@@ -163,7 +146,7 @@ class ToolCalls:
         completed = status in (None, "completed")
         output = response.get("output")
         items = [i for i in output if isinstance(i, Mapping)] if isinstance(output, list) else []
-        turn = self._turn(rid) if rid is not None else None
+        turn = self._replies.turn(rid) if rid is not None else None
         if turn is not None and turn.done:
             return  # a repeat
         for item in items:
@@ -177,20 +160,14 @@ class ToolCalls:
                     self._skip(call, f"its response ended {status}")
         if turn is None:
             return
-        turn.done, turn.completed = True, completed
-        self._forget_old()
-        if not completed:
-            turn.no_reply = True
-        elif not turn.calls and items and items[-1].get("type") == "mcp_call":
-            self._reply(turn)  # F8: after a hosted MCP call the model waits to be asked
-        self._maybe_reply(rid)
+        self._replies.ended(turn, completed)
+        if completed and not turn.calls and items and items[-1].get("type") == "mcp_call":
+            self._replies.reply(turn)  # F8: after a hosted MCP call the model waits to be asked
+        self._replies.maybe_reply(rid)
 
     def interrupted(self) -> None:
         """Barge-in or the cancel key: outputs still go back, but the user's turn leads."""
-        self._our_reply_pending = False
-        for turn in self._turns.values():
-            if not turn.replied:
-                turn.no_reply = True
+        self._replies.interrupted()
 
     # --- inputs ------------------------------------------------------------------------------
 
@@ -250,7 +227,7 @@ class ToolCalls:
             call = _Call(call_id, name, "function", rid, _str(item.get("id")),
                          source=spec.source if spec is not None else "")
             self._calls[call_id] = call
-            self._turn(rid).calls.append(call_id)
+            self._replies.turn(rid).calls.append(call_id)
             self._forget_old()
         return call
 
@@ -260,7 +237,7 @@ class ToolCalls:
         if item.get("status") not in (None, "completed"):
             self._skip(call, f"its item ended {item.get('status')}")
             return
-        turn = self._turns.get(call.response_id or "")
+        turn = self._replies.get(call.response_id)
         if turn is not None and turn.done and not turn.completed:
             self._skip(call, "its response did not complete")
             return
@@ -291,7 +268,7 @@ class ToolCalls:
         call = _Call(request_id, _str(item.get("name")) or "?", "mcp", rid, request_id,
                      source=f"mcp:{label}", arguments=_str(item.get("arguments")) or "")
         self._calls[request_id] = call
-        self._turn(rid).calls.append(request_id)
+        self._replies.turn(rid).calls.append(request_id)
         self._forget_old()
         self._record("local.tool.requested", call, bytes=len(call.arguments.encode()))
         key = f"{call.source}/{call.name}"
@@ -341,7 +318,7 @@ class ToolCalls:
         self._out.send({"type": "conversation.item.create", "item": item})
         call.status = "done" if approve else "denied"
         call.output = "approved" if approve else "denied"
-        self._maybe_reply(call.response_id)
+        self._replies.maybe_reply(call.response_id)
 
     def _answer(self, call: _Call, output: str, status: ToolCallStatus, now: float,
                 *, duration: float | None = None) -> None:
@@ -363,51 +340,27 @@ class ToolCalls:
         self._record("local.tool.finished", call, outcome=outcome,
                      duration_ms=round((duration or 0.0) * 1000),
                      bytes=len(text.encode()), truncated=len(text) < len(output))
-        self._maybe_reply(call.response_id)
+        self._replies.maybe_reply(call.response_id)
 
     def _skip(self, call: _Call, why: str) -> None:
         call.status, call.output = "skipped", f"not run: {why}"
         self._record("local.tool.skipped", call, reason=why)
 
-    def _maybe_reply(self, rid: str | None) -> None:
-        turn = self._turns.get(rid or "")
-        if turn is None or not turn.done or turn.no_reply or turn.replied or not turn.calls:
-            return
-        calls = [self._calls[c] for c in turn.calls if c in self._calls]
-        if any(c.status not in FINAL for c in calls):
-            return
-        if all(c.status == "skipped" for c in calls):
-            return
-        self._reply(turn)
+    def _pending(self, call_id: str) -> bool:
+        call = self._calls.get(call_id)
+        return call is not None and call.status not in FINAL
 
-    def _reply(self, turn: _Turn) -> None:
-        turn.replied = True
-        self._our_reply_pending = not self._responses.busy
-        self._responses.request()
-
-    def _turn(self, rid: str | None) -> _Turn:
-        key = rid or ""
-        turn = self._turns.get(key)
-        if turn is None:
-            turn = self._turns[key] = _Turn()
-        return turn
+    def _answered(self, call_id: str) -> bool:
+        call = self._calls.get(call_id)
+        return call is not None and call.status in FINAL and call.status != "skipped"
 
     def _forget_old(self) -> None:
-        """Bounded memory: the oldest finished calls, and the oldest ended responses, go first.
-
-        An ended response is remembered even with no calls: a call item that arrives after its
-        response ended cancelled must still be skipped."""
+        """Bounded memory: the oldest finished calls go first."""
         while len(self._calls) > MAX_CALLS_KEPT:
             oldest = next((c for c in self._calls.values() if c.status in FINAL), None)
             if oldest is None:
-                break
-            del self._calls[oldest.call_id]
-        while len(self._turns) > MAX_CALLS_KEPT:
-            rid = next((r for r, t in self._turns.items() if t.done and not any(
-                c in self._calls and self._calls[c].status not in FINAL for c in t.calls)), None)
-            if rid is None:
                 return
-            del self._turns[rid]
+            del self._calls[oldest.call_id]
 
     def _record(self, kind: str, call: _Call, **fields: Any) -> None:
         event: dict[str, Any] = {"type": kind, "call_id": call.call_id, "name": call.name}

@@ -68,8 +68,10 @@ def huge() -> str:
 def picture() -> list[ImageContent | TextContent]:
     """An image and a caption."""
     data = base64.b64encode(b"\x89PNG fake image bytes" * 10).decode()
-    return [ImageContent(type="image", data=data, mime_type="image/png"),
-            TextContent(type="text", text="a red square")]
+    return [
+        ImageContent(type="image", data=data, mime_type="image/png"),
+        TextContent(type="text", text="a red square"),
+    ]
 
 
 @server.tool()

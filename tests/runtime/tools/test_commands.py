@@ -21,8 +21,9 @@ def py(code: str) -> CommandToolConfig:
 
 
 async def test_arguments_arrive_as_json_on_stdin() -> None:
-    out, ok = await run_command(py("import json,sys; a=json.load(sys.stdin); print(a['x']*2)"),
-                                {"x": 21}, 10)
+    out, ok = await run_command(
+        py("import json,sys; a=json.load(sys.stdin); print(a['x']*2)"), {"x": 21}, 10
+    )
     assert (out, ok) == ("42\n", True)
 
 
@@ -43,9 +44,11 @@ async def test_stdout_is_bounded_and_the_rest_counted() -> None:
 
 async def test_a_timeout_kills_the_process_group(tmp_path: Path) -> None:
     pid_file = tmp_path / "child.pid"
-    code = ("import subprocess,sys,time; "
-            "c=subprocess.Popen([sys.executable,'-c','import time; time.sleep(60)']); "
-            f"open({str(pid_file)!r},'w').write(str(c.pid)); time.sleep(60)")
+    code = (
+        "import subprocess,sys,time; "
+        "c=subprocess.Popen([sys.executable,'-c','import time; time.sleep(60)']); "
+        f"open({str(pid_file)!r},'w').write(str(c.pid)); time.sleep(60)"
+    )
     out, ok = await run_command(py(code), {}, 1.0)
     assert not ok and "did not finish within 1 s" in out
     child = int(pid_file.read_text())

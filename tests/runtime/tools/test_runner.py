@@ -24,8 +24,11 @@ class BrokenBox(ToolBox):
 def runner(box: ToolBox | None) -> tuple[ToolRunner, list[Any], list[tuple[str, str]]]:
     fed: list[Any] = []
     notices: list[tuple[str, str]] = []
-    return ToolRunner(box, fed.append, lambda lvl, msg: notices.append((lvl, msg)),
-                      time.monotonic), fed, notices
+    return (
+        ToolRunner(box, fed.append, lambda lvl, msg: notices.append((lvl, msg)), time.monotonic),
+        fed,
+        notices,
+    )
 
 
 async def test_an_exception_becomes_an_output_that_says_so(tmp_path: Path) -> None:
@@ -38,8 +41,9 @@ async def test_an_exception_becomes_an_output_that_says_so(tmp_path: Path) -> No
 
 
 async def test_cancel_stops_a_running_command_and_feeds_nothing(tmp_path: Path) -> None:
-    config = ToolConfig(approval="auto", commands=[
-        CommandToolConfig("slow", "test", ("sleep", "30"), timeout=60)])
+    config = ToolConfig(
+        approval="auto", commands=[CommandToolConfig("slow", "test", ("sleep", "30"), timeout=60)]
+    )
     box = ToolBox(config, tmp_path)
     await box.start()
     run, fed, _ = runner(box)

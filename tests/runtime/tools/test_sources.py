@@ -18,13 +18,25 @@ def write(path: Path, data: object) -> Path:
 
 
 def test_mcp_json_as_other_hosts_write_it(tmp_path: Path) -> None:
-    path = write(tmp_path / "s.json", {"mcpServers": {
-        "files": {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-filesystem",
-                                             "/tmp"], "env": {"DEBUG": "1"}},
-        "remote": {"type": "http", "url": "https://example.com/mcp",
-                   "headers": {"Authorization": "Bearer x"}},
-        "old": {"type": "sse", "url": "https://example.com/sse"},
-        "empty": {}}})
+    path = write(
+        tmp_path / "s.json",
+        {
+            "mcpServers": {
+                "files": {
+                    "command": "npx",
+                    "args": ["-y", "@modelcontextprotocol/server-filesystem", "/tmp"],
+                    "env": {"DEBUG": "1"},
+                },
+                "remote": {
+                    "type": "http",
+                    "url": "https://example.com/mcp",
+                    "headers": {"Authorization": "Bearer x"},
+                },
+                "old": {"type": "sse", "url": "https://example.com/sse"},
+                "empty": {},
+            }
+        },
+    )
     config = tool_config(Settings(mcp_config=path, tool_approval="auto"))
     assert [s.name for s in config.servers] == ["files", "remote"]
     files, remote = config.servers
@@ -36,12 +48,16 @@ def test_mcp_json_as_other_hosts_write_it(tmp_path: Path) -> None:
     assert any("mcpServers.empty" in p and "neither command" in p for p in config.problems)
 
 
-@pytest.mark.parametrize(("content", "says"), [
-    ("{not json", "is not JSON"),
-    ('{"servers": {}}', 'no "mcpServers" object'),
-])
-def test_a_bad_mcp_file_is_a_config_error_naming_the_fix(tmp_path: Path, content: str,
-                                                         says: str) -> None:
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        ("{not json", "is not JSON"),
+        ('{"servers": {}}', 'no "mcpServers" object'),
+    ],
+)
+def test_a_bad_mcp_file_is_a_config_error_naming_the_fix(
+    tmp_path: Path, content: str, says: str
+) -> None:
     path = write(tmp_path / "s.json", content)
     with pytest.raises(ConfigError, match=says):
         tool_config(Settings(mcp_config=path))
@@ -50,7 +66,9 @@ def test_a_bad_mcp_file_is_a_config_error_naming_the_fix(tmp_path: Path, content
 
 
 def test_toml_tables_flags_and_environment(tmp_path: Path) -> None:
-    cfg = write(tmp_path / "c.toml", """
+    cfg = write(
+        tmp_path / "c.toml",
+        """
 [voicechat]
 tool_approval = "deny"
 [voicechat.mcp_servers.calc]
@@ -66,7 +84,8 @@ timeout = 2
 [voicechat.tools.broken]
 command = "not a list but fine"
 parameters = "{bad json"
-""")
+""",
+    )
     settings = resolve({}, env={}, config_path=cfg)
     assert settings.tool_approval == "deny"
     config = tool_config(settings)
@@ -76,11 +95,13 @@ parameters = "{bad json"
     assert config.commands[0].command == ("date", "-u")
     assert any("approvals for bad" in p for p in config.problems)
     assert any("tools.broken" in p and "parameters must be" in p for p in config.problems)
-    flagged = resolve({"tool_approval": "auto"}, env={"VOICECHAT_TOOL_APPROVAL": "ask"},
-                      config_path=cfg)
+    flagged = resolve(
+        {"tool_approval": "auto"}, env={"VOICECHAT_TOOL_APPROVAL": "ask"}, config_path=cfg
+    )
     assert flagged.tool_approval == "auto"
-    assert resolve({}, env={"VOICECHAT_TOOL_APPROVAL": "ask"},
-                   config_path=cfg).tool_approval == "ask"
+    assert (
+        resolve({}, env={"VOICECHAT_TOOL_APPROVAL": "ask"}, config_path=cfg).tool_approval == "ask"
+    )
     with pytest.raises(ConfigError, match=r"VOICECHAT_TOOL_APPROVAL.*not one of ask, auto, deny"):
         resolve({}, env={"VOICECHAT_TOOL_APPROVAL": "yes"}, config_path=cfg)
 

@@ -38,9 +38,17 @@ def server_entry(mode: str = "") -> dict[str, Any]:
 @asynccontextmanager
 async def talking(chat: FakeChat, **settings: Any) -> AsyncIterator[Conversation]:
     settings.setdefault("tool_approval", "auto")
-    runtime = Runtime(Settings(server="local", local_voice="tone", transport="websocket",
-                               mic="none", speaker="none", local_responder=f"chat:{chat.url}",
-                               **settings))
+    runtime = Runtime(
+        Settings(
+            server="local",
+            local_voice="tone",
+            transport="websocket",
+            mic="none",
+            speaker="none",
+            local_responder=f"chat:{chat.url}",
+            **settings,
+        )
+    )
     conv = Conversation(runtime)
     await runtime.start()
     try:
@@ -51,13 +59,19 @@ async def talking(chat: FakeChat, **settings: Any) -> AsyncIterator[Conversation
 
 async def ask(conv: Conversation, text: str, responses: int) -> None:
     conv.runtime.send_text(text)
-    await conv.until(lambda: conv.runtime.completed_responses >= responses
-                     and not conv.runtime.view.response_active)
+    await conv.until(
+        lambda: (
+            conv.runtime.completed_responses >= responses and not conv.runtime.view.response_active
+        )
+    )
 
 
 def outputs(conv: Conversation) -> list[dict[str, Any]]:
-    return [e["item"] for e in conv.find("conversation.item.create", "out")
-            if e["item"]["type"] == "function_call_output"]
+    return [
+        e["item"]
+        for e in conv.find("conversation.item.create", "out")
+        if e["item"]["type"] == "function_call_output"
+    ]
 
 
 def said(conv: Conversation) -> list[str]:
@@ -71,8 +85,10 @@ def calling(name: str, arguments: str = "{}") -> tuple[Any, Any]:
 async def test_a_server_that_does_not_start_is_a_notice_and_the_talk_goes_on(
     tmp_path: Path,
 ) -> None:
-    async with fake_chat(text_reply("No tools today.")) as chat, talking(
-        chat, mcp_servers={"weather": server_entry("broken-start")}) as conv:
+    async with (
+        fake_chat(text_reply("No tools today.")) as chat,
+        talking(chat, mcp_servers={"weather": server_entry("broken-start")}) as conv,
+    ):
         notice = next(n for n in conv.notices() if "'weather'" in n)
         assert "is not available" in notice and "Fix its entry" in notice
         sources = conv.find("local.tool.sources")[0]
@@ -84,13 +100,16 @@ async def test_a_server_that_does_not_start_is_a_notice_and_the_talk_goes_on(
 
 
 async def test_a_server_that_hangs_at_start_is_given_up(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from voicechat.runtime.tools import mcp_client
 
     monkeypatch.setattr(mcp_client, "START_TIMEOUT_S", 1.0)
-    async with fake_chat(text_reply("Still here.")) as chat, talking(
-        chat, mcp_servers={"slow": server_entry("hang-start")}) as conv:
+    async with (
+        fake_chat(text_reply("Still here.")) as chat,
+        talking(chat, mcp_servers={"slow": server_entry("hang-start")}) as conv,
+    ):
         notice = next(n for n in conv.notices() if "'slow'" in n)
         assert "did not finish starting within 1 s" in notice
         assert conv.find("local.tool.sources")[0]["servers"][0]["state"] == "failed"
@@ -99,8 +118,10 @@ async def test_a_server_that_hangs_at_start_is_given_up(
 
 
 async def test_a_server_that_crashes_mid_call(tmp_path: Path) -> None:
-    async with fake_chat(*calling("crash")) as chat, talking(
-        chat, mcp_servers={"weather": server_entry()}) as conv:
+    async with (
+        fake_chat(*calling("crash")) as chat,
+        talking(chat, mcp_servers={"weather": server_entry()}) as conv,
+    ):
         await ask(conv, "crash it", 2)
         [output] = outputs(conv)
         assert "failed" in output["output"] and "Connection closed" in output["output"]
@@ -110,8 +131,10 @@ async def test_a_server_that_crashes_mid_call(tmp_path: Path) -> None:
 
 
 async def test_a_server_that_hangs_times_out(tmp_path: Path) -> None:
-    async with fake_chat(*calling("hang")) as chat, talking(
-        chat, mcp_servers={"weather": {**server_entry(), "timeout": 1}}) as conv:
+    async with (
+        fake_chat(*calling("hang")) as chat,
+        talking(chat, mcp_servers={"weather": {**server_entry(), "timeout": 1}}) as conv,
+    ):
         await ask(conv, "wait for it", 2)
         [output] = outputs(conv)
         assert "did not finish within 1 s" in output["output"]
@@ -122,8 +145,10 @@ async def test_a_server_that_hangs_times_out(tmp_path: Path) -> None:
 
 async def test_huge_and_non_text_results(tmp_path: Path) -> None:
     replies = [calls_reply([("huge", "{}")]), text_reply("That was a lot."), *calling("picture")]
-    async with fake_chat(*replies) as chat, talking(
-        chat, mcp_servers={"weather": server_entry()}) as conv:
+    async with (
+        fake_chat(*replies) as chat,
+        talking(chat, mcp_servers={"weather": server_entry()}) as conv,
+    ):
         await ask(conv, "big one", 2)
         await ask(conv, "a picture", 4)
         huge, picture = outputs(conv)
@@ -134,12 +159,17 @@ async def test_huge_and_non_text_results(tmp_path: Path) -> None:
 
 
 async def test_a_schema_the_api_would_refuse_is_fixed_and_said(tmp_path: Path) -> None:
-    schema = {"type": "object", "properties": {"tags": {"type": "array"},
-                                               "opts": {"type": "object"}},
-              "required": ["tags", "missing"], "$schema": "x"}
+    schema = {
+        "type": "object",
+        "properties": {"tags": {"type": "array"}, "opts": {"type": "object"}},
+        "required": ["tags", "missing"],
+        "$schema": "x",
+    }
     tools = {"tag": {"command": ["cat"], "description": "echo", "parameters": schema}}
-    async with fake_chat(*calling("tag", '{"tags": ["a"]}')) as chat, talking(
-        chat, tools=tools) as conv:
+    async with (
+        fake_chat(*calling("tag", '{"tags": ["a"]}')) as chat,
+        talking(chat, tools=tools) as conv,
+    ):
         notes = [n for n in conv.notices() if n.startswith("tool tag")]
         assert any("array without items" in n for n in notes)
         assert any("object without properties" in n for n in notes)
@@ -154,8 +184,10 @@ async def test_a_schema_the_api_would_refuse_is_fixed_and_said(tmp_path: Path) -
 
 async def test_two_tools_with_the_same_name_are_told_apart(tmp_path: Path) -> None:
     tools = {"get_weather": {"command": ["echo", "from the command"]}}
-    async with fake_chat(*calling("cmd_get_weather")) as chat, talking(
-        chat, mcp_servers={"weather": server_entry()}, tools=tools) as conv:
+    async with (
+        fake_chat(*calling("cmd_get_weather")) as chat,
+        talking(chat, mcp_servers={"weather": server_entry()}, tools=tools) as conv,
+    ):
         notice = next(n for n in conv.notices() if "renamed from 'get_weather'" in n)
         assert "also used by mcp:weather" in notice
         names = [t["name"] for t in conv.find("local.tool.sources")[0]["tools"]]
@@ -178,9 +210,12 @@ async def test_the_users_turn_while_a_tool_runs_gets_the_output_but_no_reply(
 ) -> None:
     gate = tmp_path / "go"
     wait = ["sh", "-c", f"while [ ! -e {gate} ]; do sleep 0.02; done; echo finished"]
-    async with fake_chat(calls_reply([("slow", "{}")]), text_reply("Sure, never mind."),
-                         text_reply("unexpected")) as chat, talking(
-        chat, tools={"slow": {"command": wait}}) as conv:
+    async with (
+        fake_chat(
+            calls_reply([("slow", "{}")]), text_reply("Sure, never mind."), text_reply("unexpected")
+        ) as chat,
+        talking(chat, tools={"slow": {"command": wait}}) as conv,
+    ):
         rt = conv.runtime
         rt.send_text("start the slow thing")
         await conv.until(lambda: bool(rt.view.running_tools))
@@ -195,8 +230,10 @@ async def test_the_users_turn_while_a_tool_runs_gets_the_output_but_no_reply(
 
 
 async def test_ask_without_a_prompt_denies_and_names_the_flag(tmp_path: Path) -> None:
-    async with fake_chat(*calling("get_weather", '{"city": "Oslo"}')) as chat, talking(
-        chat, mcp_servers={"weather": server_entry()}, tool_approval="ask") as conv:
+    async with (
+        fake_chat(*calling("get_weather", '{"city": "Oslo"}')) as chat,
+        talking(chat, mcp_servers={"weather": server_entry()}, tool_approval="ask") as conv,
+    ):
         await ask(conv, "weather?", 2)
         assert any("--tool-approval auto" in n for n in conv.notices())
         assert outputs(conv)[0]["output"].startswith("denied:")
@@ -206,8 +243,10 @@ async def test_ask_without_a_prompt_denies_and_names_the_flag(tmp_path: Path) ->
 async def test_the_prompt_answers_once_and_always(tmp_path: Path) -> None:
     asked: list[Any] = []
     replies = [*calling("add", '{"a": 2, "b": 3}'), *calling("add", '{"a": 1, "b": 1}')]
-    async with fake_chat(*replies) as chat, talking(
-        chat, mcp_servers={"weather": server_entry()}, tool_approval="ask") as conv:
+    async with (
+        fake_chat(*replies) as chat,
+        talking(chat, mcp_servers={"weather": server_entry()}, tool_approval="ask") as conv,
+    ):
         rt = conv.runtime
 
         def prompt(action: Any) -> None:
@@ -223,8 +262,10 @@ async def test_the_prompt_answers_once_and_always(tmp_path: Path) -> None:
 
 
 async def test_tools_listed_again_on_list_changed(tmp_path: Path) -> None:
-    async with fake_chat(*calling("add_tool")) as chat, talking(
-        chat, mcp_servers={"weather": server_entry()}) as conv:
+    async with (
+        fake_chat(*calling("add_tool")) as chat,
+        talking(chat, mcp_servers={"weather": server_entry()}) as conv,
+    ):
         before = [t["name"] for t in conv.find("local.tool.sources")[0]["tools"]]
         assert "brand_new" not in before
         await ask(conv, "add a tool", 2)
@@ -240,13 +281,19 @@ async def test_a_streamable_http_server(tmp_path: Path, unused_tcp_port: int) ->
     import asyncio
 
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, str(MCP_SERVER), f"http:{unused_tcp_port}",
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+        sys.executable,
+        str(MCP_SERVER),
+        f"http:{unused_tcp_port}",
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{unused_tcp_port}/mcp"
     try:
         await _until_listening(unused_tcp_port)
-        async with fake_chat(*calling("add", '{"a": 40, "b": 2}')) as chat, talking(
-            chat, mcp_servers={"remote": {"url": url, "headers": {"X-Test": "1"}}}) as conv:
+        async with (
+            fake_chat(*calling("add", '{"a": 40, "b": 2}')) as chat,
+            talking(chat, mcp_servers={"remote": {"url": url, "headers": {"X-Test": "1"}}}) as conv,
+        ):
             await ask(conv, "add", 2)
             assert outputs(conv)[0]["output"] == "42"
             assert conv.find("local.tool.sources")[0]["servers"][0]["state"] == "ready"

@@ -12,15 +12,20 @@ from voicechat.runtime.tools.toolbox import catalog_for
 
 
 def server(name: str, *args: str, **fields: object) -> McpServerConfig:
-    return McpServerConfig(name, f"test {name}", command=sys.executable,
-                           args=(str(MCP_SERVER), *args), **fields)  # type: ignore[arg-type]
+    return McpServerConfig(
+        name, f"test {name}", command=sys.executable, args=(str(MCP_SERVER), *args), **fields
+    )  # type: ignore[arg-type]
 
 
 async def test_catalog_names_sources_approvals_and_failures(tmp_path: Path) -> None:
-    config = ToolConfig(approval="ask", servers=[
-        server("calc", approval="auto", approvals={"crash": "deny"}),
-        server("broken", "broken-start"),
-    ], commands=[CommandToolConfig("add", "test add", ("cat",), approval="deny")])
+    config = ToolConfig(
+        approval="ask",
+        servers=[
+            server("calc", approval="auto", approvals={"crash": "deny"}),
+            server("broken", "broken-start"),
+        ],
+        commands=[CommandToolConfig("add", "test add", ("cat",), approval="deny")],
+    )
     entries, servers, problems = await catalog_for(config, tmp_path)
     by_name = {e.name: e for e in entries}
     assert by_name["get_weather"].source == "mcp:calc"
@@ -36,9 +41,29 @@ async def test_catalog_names_sources_approvals_and_failures(tmp_path: Path) -> N
 
 
 async def test_a_noisy_servers_stderr_goes_to_its_log_file(tmp_path: Path, capfd: object) -> None:
-    entries, servers, _ = await catalog_for(ToolConfig(servers=[server("noisy", "noisy")]),
-                                            tmp_path)
+    entries, servers, _ = await catalog_for(
+        ToolConfig(servers=[server("noisy", "noisy")]), tmp_path
+    )
     assert servers[0].state == "ready" and entries
     assert "NOISY-STDERR-LINE" in (tmp_path / "mcp-noisy.log").read_text()
     out, err = capfd.readouterr()  # type: ignore[attr-defined]
     assert "NOISY-STDERR-LINE" not in out + err  # never on the terminal
+
+
+async def test_an_http_server_that_is_not_there_never_repeats_its_secrets(tmp_path: Path) -> None:
+    secret = "sk-proj-abcdefghijklmnopqrstuvwxyz0123456789"
+    config = ToolConfig(
+        servers=[
+            McpServerConfig(
+                "remote",
+                "test remote",
+                url=f"http://127.0.0.1:9/mcp?token={secret}",
+                headers={"Authorization": f"Bearer {secret}", "X-Key": "hunter2-value"},
+            )
+        ]
+    )
+    _, servers, problems = await catalog_for(config, tmp_path)
+    assert servers[0].state == "failed"
+    text = " ".join(problems) + (servers[0].error or "")
+    assert "'remote'" in text
+    assert secret not in text and "hunter2-value" not in text

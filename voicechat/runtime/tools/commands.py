@@ -21,29 +21,41 @@ MAX_STDOUT_BYTES = 256 * 1024
 STDERR_TAIL_BYTES = 1000
 
 
-async def run_command(config: CommandToolConfig, arguments: dict[str, Any],
-                      timeout: float) -> tuple[str, bool]:
+async def run_command(
+    config: CommandToolConfig, arguments: dict[str, Any], timeout: float
+) -> tuple[str, bool]:
     """``(output, ok)`` of one run; never raises for the program's faults."""
     program = config.command[0]
     try:
         process = await asyncio.create_subprocess_exec(
-            *config.command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE, start_new_session=True)
+            *config.command,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            start_new_session=True,
+        )
     except FileNotFoundError:
-        return (f"error: the command {program!r} of tool {config.name} was not found "
-                f"(fix command in {config.origin})"), False
+        return (
+            f"error: the command {program!r} of tool {config.name} was not found "
+            f"(fix command in {config.origin})"
+        ), False
     except PermissionError:
-        return (f"error: the command {program!r} of tool {config.name} is not executable "
-                f"(fix command in {config.origin})"), False
+        return (
+            f"error: the command {program!r} of tool {config.name} is not executable "
+            f"(fix command in {config.origin})"
+        ), False
     except OSError as exc:
         return f"error: tool {config.name} could not start {program!r}: {exc.strerror}", False
     try:
         stdout, dropped, stderr = await asyncio.wait_for(
-            _talk(process, json.dumps(arguments).encode()), timeout)
+            _talk(process, json.dumps(arguments).encode()), timeout
+        )
     except TimeoutError:
         _kill(process)
-        return f"error: tool {config.name} did not finish within {timeout:g} s and was stopped", \
-            False
+        return (
+            f"error: tool {config.name} did not finish within {timeout:g} s and was stopped",
+            False,
+        )
     finally:
         if process.returncode is None:
             _kill(process)
@@ -54,9 +66,11 @@ async def run_command(config: CommandToolConfig, arguments: dict[str, Any],
         text += f"\n[output truncated: {dropped} more bytes left out]"
     if process.returncode != 0:
         tail = stderr[-STDERR_TAIL_BYTES:].decode("utf-8", "replace").strip()
-        return (f"error: tool {config.name} exited with status {process.returncode}"
-                f"{': ' + tail if tail else ''}"
-                f"{chr(10) + 'stdout: ' + text if text.strip() else ''}"), False
+        return (
+            f"error: tool {config.name} exited with status {process.returncode}"
+            f"{': ' + tail if tail else ''}"
+            f"{chr(10) + 'stdout: ' + text if text.strip() else ''}"
+        ), False
     return text, True
 
 

@@ -16,10 +16,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO, Any, Literal
 
+from voicechat.protocol.secrets import redact_text
 from voicechat.runtime.tools.results import flatten_result
 from voicechat.runtime.tools.sources import McpServerConfig
 
@@ -32,8 +33,12 @@ State = Literal["new", "starting", "ready", "failed", "closed"]
 class McpConnection:
     """A running MCP server and its current tool list."""
 
-    def __init__(self, config: McpServerConfig, log_dir: Path,
-                 on_tools_changed: Callable[[McpConnection], None] | None = None) -> None:
+    def __init__(
+        self,
+        config: McpServerConfig,
+        log_dir: Path,
+        on_tools_changed: Callable[[McpConnection], None] | None = None,
+    ) -> None:
         self.config = config
         self.log_dir = log_dir
         self.state: State = "new"
@@ -47,6 +52,11 @@ class McpConnection:
         self._errlog: IO[str] | None = None
 
     @property
+    def _secrets(self) -> list[str]:
+        """Header and environment values this server was given: never repeated in an error."""
+        return [v for v in (*self.config.headers.values(), *self.config.env.values()) if len(v) > 3]
+
+    @property
     def name(self) -> str:
         return self.config.name
 
@@ -58,8 +68,7 @@ class McpConnection:
         """Start the server and list its tools; ``False`` (with :attr:`error`) when it failed."""
         timeout = START_TIMEOUT_S if timeout is None else timeout
         self.state = "starting"
-        self._task = asyncio.get_running_loop().create_task(self._serve(),
-                                                            name=f"mcp-{self.name}")
+        self._task = asyncio.get_running_loop().create_task(self._serve(), name=f"mcp-{self.name}")
         try:
             await asyncio.wait_for(self._ready.wait(), timeout)
         except TimeoutError:
@@ -71,19 +80,22 @@ class McpConnection:
         """Call tool ``name``; ``(text, ok)``. Never raises for the server's faults."""
         session = self._session
         if self.state != "ready" or session is None:
-            return (f"error: the MCP server {self.name!r} is not running"
-                    f"{': ' + self.error if self.error else ''}"), False
+            return (
+                f"error: the MCP server {self.name!r} is not running"
+                f"{': ' + self.error if self.error else ''}"
+            ), False
         try:
             # the core's deadline (the same timeout) comes first and cancels this task; these
             # bounds only keep a call from outliving it if the core is gone
             result = await asyncio.wait_for(
-                session.call_tool(name, arguments, read_timeout_seconds=timeout + 5), timeout + 6)
+                session.call_tool(name, arguments, read_timeout_seconds=timeout + 5), timeout + 6
+            )
         except TimeoutError:
             return f"error: the MCP server {self.name!r} did not answer within {timeout:g} s", False
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the SDK's MCPError, a closed connection, a bad result
-            reason = _reason(exc)
+            reason = _reason(exc, self._secrets)
             if _connection_closed(exc) or (self._task is not None and self._task.done()):
                 self._fail(f"stopped during a call: {reason} (see {self.log_path})")
                 self._stop.set()  # let the serving task wind the transport down
@@ -116,8 +128,9 @@ class McpConnection:
                 read, write = await stack.enter_async_context(self._transport())
                 from mcp import ClientSession
 
-                session = await stack.enter_async_context(ClientSession(
-                    read, write, message_handler=self._on_message))
+                session = await stack.enter_async_context(
+                    ClientSession(read, write, message_handler=self._on_message)
+                )
                 await session.initialize()  # bounded by start()'s timeout
                 self.tools = await self._list(session)
                 self._session = session
@@ -127,8 +140,11 @@ class McpConnection:
         except asyncio.CancelledError:
             raise
         except BaseException as exc:
-            self._fail(f"{_reason(exc)} (see {self.log_path})" if self.config.command
-                       else _reason(exc))
+            self._fail(
+                f"{_reason(exc, self._secrets)} (see {self.log_path})"
+                if self.config.command
+                else _reason(exc, self._secrets)
+            )
         finally:
             self._session = None
             if self.state == "ready" and self._stop.is_set():
@@ -145,8 +161,12 @@ class McpConnection:
 
             self.log_dir.mkdir(parents=True, exist_ok=True)
             self._errlog = open(self.log_path, "a", encoding="utf-8")  # noqa: SIM115
-            params = StdioServerParameters(command=config.command, args=list(config.args),
-                                           env=dict(config.env) or None, cwd=config.cwd)
+            params = StdioServerParameters(
+                command=config.command,
+                args=list(config.args),
+                env=dict(config.env) or None,
+                cwd=config.cwd,
+            )
             return stdio_client(params, errlog=self._errlog)
         import httpx2
         from mcp.client.streamable_http import streamable_http_client
@@ -184,7 +204,11 @@ class McpConnection:
         try:
             self.tools = await self._list(session)
         except Exception as exc:  # keep the old list; say why
-            log.warning("MCP server %s: listing tools again failed: %s", self.name, _reason(exc))
+            log.warning(
+                "MCP server %s: listing tools again failed: %s",
+                self.name,
+                _reason(exc, self._secrets),
+            )
             return
         if self._on_tools_changed is not None:
             self._on_tools_changed(self)
@@ -203,11 +227,13 @@ def _connection_closed(exc: BaseException) -> bool:
     return code == -32000 or "Connection closed" in str(exc)
 
 
-def _reason(exc: BaseException) -> str:
+def _reason(exc: BaseException, secrets: Iterable[str] = ()) -> str:
     """The innermost useful message of ``exc`` (anyio wraps errors in exception groups)."""
     while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
         exc = exc.exceptions[0]
     if isinstance(exc, FileNotFoundError):
         return f"command not found: {exc.filename or exc}"
     text = str(exc).strip() or type(exc).__name__
-    return text[:300]
+    return redact_text(text, secrets)[
+        :300
+    ]  # a URL's token or a header echoed in an error stays hidden

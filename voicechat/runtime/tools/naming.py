@@ -24,16 +24,55 @@ MAX_NAME = 64
 _BAD_CHARS = re.compile(r"[^a-zA-Z0-9_-]")
 
 # Keywords kept at any schema level (everything else is an annotation the API does not need).
-KEPT_KEYWORDS = frozenset({
-    "type", "properties", "required", "items", "enum", "const", "description", "default",
-    "anyOf", "oneOf", "allOf", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
-    "minLength", "maxLength", "pattern", "format", "minItems", "maxItems", "uniqueItems",
-    "additionalProperties", "multipleOf", "nullable", "$ref", "$defs", "definitions",
-})
+KEPT_KEYWORDS = frozenset(
+    {
+        "type",
+        "properties",
+        "required",
+        "items",
+        "enum",
+        "const",
+        "description",
+        "default",
+        "anyOf",
+        "oneOf",
+        "allOf",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "minLength",
+        "maxLength",
+        "pattern",
+        "format",
+        "minItems",
+        "maxItems",
+        "uniqueItems",
+        "additionalProperties",
+        "multipleOf",
+        "nullable",
+        "$ref",
+        "$defs",
+        "definitions",
+    }
+)
 MAX_DEPTH = 32
 # Annotations dropped without a word: they change nothing the model is told.
-ANNOTATIONS = frozenset({"title", "$schema", "$id", "$comment", "_meta", "meta", "examples",
-                         "readOnly", "writeOnly", "deprecated", "annotations"})
+ANNOTATIONS = frozenset(
+    {
+        "title",
+        "$schema",
+        "$id",
+        "$comment",
+        "_meta",
+        "meta",
+        "examples",
+        "readOnly",
+        "writeOnly",
+        "deprecated",
+        "annotations",
+    }
+)
 
 
 def valid_name(raw: str) -> str:
@@ -43,7 +82,7 @@ def valid_name(raw: str) -> str:
     name = _BAD_CHARS.sub("_", raw) or "tool"
     if len(name) > MAX_NAME:
         digest = hashlib.sha1(raw.encode("utf-8", "surrogatepass")).hexdigest()[:8]
-        name = f"{name[:MAX_NAME - 9]}_{digest}"
+        name = f"{name[: MAX_NAME - 9]}_{digest}"
     return name
 
 
@@ -98,14 +137,24 @@ def _reduce(schema: Mapping[str, Any], where: str, notes: list[str], depth: int)
             if not isinstance(value, Mapping):
                 notes.append(f"{where}.{key}: not an object; emptied")
                 value = {}
-            out[key] = {str(name): _reduce(sub, f"{where}.{key}.{name}", notes, depth + 1)
-                        if isinstance(sub, Mapping) else {} for name, sub in value.items()}
+            out[key] = {
+                str(name): _reduce(sub, f"{where}.{key}.{name}", notes, depth + 1)
+                if isinstance(sub, Mapping)
+                else {}
+                for name, sub in value.items()
+            }
         elif key == "items":
-            out[key] = (_reduce(value, f"{where}.items", notes, depth + 1)
-                        if isinstance(value, Mapping) else {})
+            out[key] = (
+                _reduce(value, f"{where}.items", notes, depth + 1)
+                if isinstance(value, Mapping)
+                else {}
+            )
         elif key in ("anyOf", "oneOf", "allOf") and isinstance(value, list):
-            out[key] = [_reduce(v, f"{where}.{key}[{i}]", notes, depth + 1)
-                        for i, v in enumerate(value) if isinstance(v, Mapping)]
+            out[key] = [
+                _reduce(v, f"{where}.{key}[{i}]", notes, depth + 1)
+                for i, v in enumerate(value)
+                if isinstance(v, Mapping)
+            ]
         elif key == "additionalProperties" and isinstance(value, Mapping):
             out[key] = _reduce(value, f"{where}.additionalProperties", notes, depth + 1)
         elif key == "required":

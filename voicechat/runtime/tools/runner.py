@@ -22,14 +22,20 @@ log = logging.getLogger(__name__)
 ApprovalPrompt = Callable[[AskApproval], None]
 NO_PROMPT_NOTICE = (
     "tool {name} ({source}) was denied: tool_approval is ask and there is no terminal to ask "
-    "on; run with --tool-approval auto (or set tool_approval) to let tools run without asking")
+    "on; run with --tool-approval auto (or set tool_approval) to let tools run without asking"
+)
 
 
 class ToolRunner:
     """The running calls of one conversation."""
 
-    def __init__(self, box: ToolBox | None, feed: Callable[[Input], None],
-                 notice: Callable[[str, str], None], clock: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        box: ToolBox | None,
+        feed: Callable[[Input], None],
+        notice: Callable[[str, str], None],
+        clock: Callable[[], float],
+    ) -> None:
         self.box = box
         self._feed = feed
         self._notice = notice
@@ -38,8 +44,9 @@ class ToolRunner:
         self.prompt: ApprovalPrompt | None = None
 
     def run(self, action: RunTool) -> None:
-        task = asyncio.get_running_loop().create_task(self._run(action),
-                                                      name=f"tool-{action.call_id}")
+        task = asyncio.get_running_loop().create_task(
+            self._run(action), name=f"tool-{action.call_id}"
+        )
         self._tasks[action.call_id] = task
         task.add_done_callback(lambda _t, cid=action.call_id: self._tasks.pop(cid, None))
 

@@ -80,7 +80,8 @@ def tool_config(settings: Settings) -> ToolConfig:
             if any(s.name == name for s in config.servers):
                 config.problems.append(
                     f"MCP server {name!r} is in both {settings.mcp_config} and the config file; "
-                    "the config file's entry is used (rename one to keep both)")
+                    "the config file's entry is used (rename one to keep both)"
+                )
                 continue
             _add_server(config, str(name), entry, f"{settings.mcp_config}, mcpServers.{name}")
     for name, table in settings.tools.items():
@@ -97,12 +98,16 @@ def read_mcp_json(path: Path) -> Mapping[str, Any]:
     except OSError as exc:
         raise ConfigError(f"--mcp-config: {path} cannot be read: {exc.strerror}") from None
     except (UnicodeDecodeError, ValueError) as exc:
-        raise ConfigError(f"--mcp-config: {path} is not JSON ({exc}); it should look like "
-                          '{"mcpServers": {"NAME": {"command": "...", "args": [...]}}}') from None
+        raise ConfigError(
+            f"--mcp-config: {path} is not JSON ({exc}); it should look like "
+            '{"mcpServers": {"NAME": {"command": "...", "args": [...]}}}'
+        ) from None
     servers = data.get("mcpServers") if isinstance(data, dict) else None
     if not isinstance(servers, dict):
-        raise ConfigError(f"--mcp-config: {path} has no \"mcpServers\" object; it should look "
-                          'like {"mcpServers": {"NAME": {"command": "...", "args": [...]}}}')
+        raise ConfigError(
+            f'--mcp-config: {path} has no "mcpServers" object; it should look '
+            'like {"mcpServers": {"NAME": {"command": "...", "args": [...]}}}'
+        )
     return servers
 
 
@@ -115,19 +120,25 @@ def _add_server(config: ToolConfig, name: str, entry: Any, origin: str) -> None:
     approvals = entry.get("approvals") or {}
     bad = [k for k, v in approvals.items() if _approval(v) is None]
     if bad:
-        config.problems.append(f"{origin}: approvals for {', '.join(bad)} must be ask, auto or "
-                               "deny; those tools use the server's policy")
-    config.servers.append(McpServerConfig(
-        name=name, origin=origin,
-        command=entry.get("command"), args=tuple(str(a) for a in entry.get("args") or ()),
-        env={str(k): str(v) for k, v in (entry.get("env") or {}).items()},
-        url=entry.get("url"),
-        headers={str(k): str(v) for k, v in (entry.get("headers") or {}).items()},
-        approval=_approval(entry.get("tool_approval")),
-        approvals={str(k): v for k, v in approvals.items() if _approval(v) is not None},
-        timeout=_timeout(entry.get("timeout")),
-        cwd=entry.get("cwd") if isinstance(entry.get("cwd"), str) else None,
-    ))
+        config.problems.append(
+            f"{origin}: approvals for {', '.join(bad)} must be ask, auto or "
+            "deny; those tools use the server's policy"
+        )
+    config.servers.append(
+        McpServerConfig(
+            name=name,
+            origin=origin,
+            command=entry.get("command"),
+            args=tuple(str(a) for a in entry.get("args") or ()),
+            env={str(k): str(v) for k, v in (entry.get("env") or {}).items()},
+            url=entry.get("url"),
+            headers={str(k): str(v) for k, v in (entry.get("headers") or {}).items()},
+            approval=_approval(entry.get("tool_approval")),
+            approvals={str(k): v for k, v in approvals.items() if _approval(v) is not None},
+            timeout=_timeout(entry.get("timeout")),
+            cwd=entry.get("cwd") if isinstance(entry.get("cwd"), str) else None,
+        )
+    )
 
 
 def _server_problem(entry: Any) -> str | None:
@@ -135,19 +146,23 @@ def _server_problem(entry: Any) -> str | None:
         return "must be an object with command (stdio) or url (streamable HTTP)"
     kind = entry.get("type")
     if kind == "sse":
-        return ("type sse (the legacy HTTP+SSE transport) is not supported; use the server's "
-                "streamable HTTP URL (usually ending in /mcp)")
+        return (
+            "type sse (the legacy HTTP+SSE transport) is not supported; use the server's "
+            "streamable HTTP URL (usually ending in /mcp)"
+        )
     command, url = entry.get("command"), entry.get("url")
     if command is None and url is None:
         return "has neither command (stdio) nor url (streamable HTTP)"
     if command is not None and (not isinstance(command, str) or not command.strip()):
         return "command must be a non-empty string (the program; its arguments go in args)"
-    if url is not None and (not isinstance(url, str) or not url.startswith(("http://",
-                                                                            "https://"))):
+    if url is not None and (
+        not isinstance(url, str) or not url.startswith(("http://", "https://"))
+    ):
         return "url must be an http(s) URL"
     args = entry.get("args")
-    if args is not None and not (isinstance(args, list) and all(isinstance(a, str | int | float)
-                                                                 for a in args)):
+    if args is not None and not (
+        isinstance(args, list) and all(isinstance(a, str | int | float) for a in args)
+    ):
         return "args must be a list of strings"
     for key in ("env", "headers", "approvals"):
         if entry.get(key) is not None and not isinstance(entry.get(key), Mapping):
@@ -161,14 +176,16 @@ def _server_problem(entry: Any) -> str | None:
 
 def _add_command(config: ToolConfig, name: str, table: Any, origin: str) -> None:
     if not isinstance(table, Mapping):
-        config.problems.append(f"{origin}: must be a table with command = [\"program\", ...]")
+        config.problems.append(f'{origin}: must be a table with command = ["program", ...]')
         return
     command = table.get("command")
     if isinstance(command, str):
         command = [command]
     if not (isinstance(command, list) and command and all(isinstance(c, str) for c in command)):
-        config.problems.append(f"{origin}: command must be a list of strings (the program and "
-                               "its arguments), e.g. command = [\"date\", \"-u\"]; left out")
+        config.problems.append(
+            f"{origin}: command must be a list of strings (the program and "
+            'its arguments), e.g. command = ["date", "-u"]; left out'
+        )
         return
     parameters = table.get("parameters", {"type": "object", "properties": {}})
     if isinstance(parameters, str):
@@ -177,20 +194,31 @@ def _add_command(config: ToolConfig, name: str, table: Any, origin: str) -> None
         except ValueError:
             parameters = None
     if not isinstance(parameters, Mapping):
-        config.problems.append(f"{origin}: parameters must be a JSON Schema object (a table, or "
-                               "a JSON string); left out")
+        config.problems.append(
+            f"{origin}: parameters must be a JSON Schema object (a table, or "
+            "a JSON string); left out"
+        )
         return
     approval = table.get("tool_approval")
     timeout = _timeout(table.get("timeout"))
     if (approval is not None and _approval(approval) is None) or timeout == -1:
-        config.problems.append(f"{origin}: tool_approval must be ask, auto or deny and timeout "
-                               "a number of seconds in (0, 3600]; left out")
+        config.problems.append(
+            f"{origin}: tool_approval must be ask, auto or deny and timeout "
+            "a number of seconds in (0, 3600]; left out"
+        )
         return
     description = table.get("description")
-    config.commands.append(CommandToolConfig(
-        name=name, origin=origin, command=tuple(command),
-        description=description if isinstance(description, str) else "",
-        parameters=parameters, timeout=timeout, approval=_approval(approval)))
+    config.commands.append(
+        CommandToolConfig(
+            name=name,
+            origin=origin,
+            command=tuple(command),
+            description=description if isinstance(description, str) else "",
+            parameters=parameters,
+            timeout=timeout,
+            approval=_approval(approval),
+        )
+    )
 
 
 def _approval(value: Any) -> Approval | None:

@@ -38,8 +38,9 @@ class ToolEntry:
 
     @property
     def spec(self) -> ToolSpec:
-        return ToolSpec(self.name, self.description, self.parameters, self.approval,
-                        self.timeout, self.source)
+        return ToolSpec(
+            self.name, self.description, self.parameters, self.approval, self.timeout, self.source
+        )
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,9 @@ class ServerStatus:
 class ToolBox:
     """The tool sources of one run."""
 
-    def __init__(self, config: ToolConfig, log_dir: Path,
-                 on_change: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self, config: ToolConfig, log_dir: Path, on_change: Callable[[], None] | None = None
+    ) -> None:
         self.config = config
         self._on_change = on_change
         self._servers = [McpConnection(s, log_dir, self._server_changed) for s in config.servers]
@@ -78,13 +80,14 @@ class ToolBox:
         for server in self._servers:
             if server.state == "failed" and server.name not in self._reported:
                 self._reported.add(server.name)
-                out.append(f"MCP server {server.name!r} stopped: {server.error}. Its tools now "
-                           "answer with an error; fix the server and restart voicechat")
+                out.append(
+                    f"MCP server {server.name!r} stopped: {server.error}. Its tools now "
+                    "answer with an error; fix the server and restart voicechat"
+                )
         return out
 
     async def close(self) -> None:
-        await asyncio.gather(*(server.close() for server in self._servers),
-                             return_exceptions=True)
+        await asyncio.gather(*(server.close() for server in self._servers), return_exceptions=True)
 
     # --- reading -------------------------------------------------------------------------------
 
@@ -93,21 +96,29 @@ class ToolBox:
         out = list(self.config.problems)
         for command in self._commands.values():
             if shutil.which(command.command[0]) is None:
-                out.append(f"command tool {command.name}: the program {command.command[0]!r} "
-                           f"was not found (fix command in {command.origin}); its calls will "
-                           "fail")
+                out.append(
+                    f"command tool {command.name}: the program {command.command[0]!r} "
+                    f"was not found (fix command in {command.origin}); its calls will "
+                    "fail"
+                )
         for server in self._servers:
             if server.state == "failed":
-                out.append(f"MCP server {server.name!r} ({server.config.origin}) is not "
-                           f"available: {server.error}. Fix its entry, or remove it")
+                out.append(
+                    f"MCP server {server.name!r} ({server.config.origin}) is not "
+                    f"available: {server.error}. Fix its entry, or remove it"
+                )
         for entry in self._entries.values():
             out.extend(f"tool {entry.name} ({entry.source}): {note}" for note in entry.notes)
         return out
 
     @property
     def servers(self) -> list[ServerStatus]:
-        return [ServerStatus(s.name, s.state, s.error, len(s.tools),
-                             s.log_path if s.config.command else None) for s in self._servers]
+        return [
+            ServerStatus(
+                s.name, s.state, s.error, len(s.tools), s.log_path if s.config.command else None
+            )
+            for s in self._servers
+        ]
 
     def catalog(self) -> list[ToolEntry]:
         return list(self._entries.values())
@@ -143,33 +154,61 @@ class ToolBox:
             cfg = server.config
             for tool in server.tools:
                 approval = cfg.approvals.get(tool.name) or cfg.approval or default
-                raw.append((f"mcp:{cfg.name}", cfg.name, str(tool.name),
-                            str(getattr(tool, "description", None) or ""),
-                            getattr(tool, "input_schema", None), approval, cfg.timeout))
+                raw.append(
+                    (
+                        f"mcp:{cfg.name}",
+                        cfg.name,
+                        str(tool.name),
+                        str(getattr(tool, "description", None) or ""),
+                        getattr(tool, "input_schema", None),
+                        approval,
+                        cfg.timeout,
+                    )
+                )
         for command in self._commands.values():
-            raw.append(("command", "cmd", command.name, command.description,
-                        dict(command.parameters), command.approval or default, command.timeout))
+            raw.append(
+                (
+                    "command",
+                    "cmd",
+                    command.name,
+                    command.description,
+                    dict(command.parameters),
+                    command.approval or default,
+                    command.timeout,
+                )
+            )
         names = unique_names((prefix, original) for _, prefix, original, *_ in raw)
         seen: dict[str, str] = {}
         entries: dict[str, ToolEntry] = {}
         for name, (source, _, original, description, schema, approval, timeout) in zip(
-                names, raw, strict=True):
+            names, raw, strict=True
+        ):
             parameters, notes = reduce_schema(schema)
             if name != original:
                 clash = seen.get(original)
-                why = (f"the name {original!r} is also used by {clash}" if clash
-                       else f"{original!r} is not a valid function name")
+                why = (
+                    f"the name {original!r} is also used by {clash}"
+                    if clash
+                    else f"{original!r} is not a valid function name"
+                )
                 notes.insert(0, f"renamed from {original!r}: {why}")
             seen.setdefault(original, source)
-            entries[name] = ToolEntry(name, source, original, approval, description[:1024],
-                                      parameters, tuple(notes), timeout)
+            entries[name] = ToolEntry(
+                name,
+                source,
+                original,
+                approval,
+                description[:1024],
+                parameters,
+                tuple(notes),
+                timeout,
+            )
         self._entries = entries
 
 
-
-
-async def catalog_for(config: ToolConfig, log_dir: Path) -> tuple[list[ToolEntry],
-                                                                 list[ServerStatus], list[str]]:
+async def catalog_for(
+    config: ToolConfig, log_dir: Path
+) -> tuple[list[ToolEntry], list[ServerStatus], list[str]]:
     """Start the sources, read what they offer, stop them (``voicechat tools``)."""
     box = ToolBox(config, log_dir)
     try:
