@@ -166,3 +166,39 @@ async def test_quitting_denies_what_still_waits_and_removes_the_prompt() -> None
         await pilot.pause()
     assert handle.prompts == [app.approvals, None]
     assert handle.answers == [("call_1", "deny")]
+
+
+async def test_a_hosted_mcp_approval_request_is_asked_and_answered_on_the_wire() -> None:
+    handle = ScriptedHandle()
+    app = make_app(handle)
+    request = {"id": "mcpr_1", "type": "mcp_approval_request", "server_label": "deepwiki",
+               "name": "ask_question", "arguments": '{"question": "What is MCP?"}'}
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        handle.run([
+            {"type": "response.created", "response": {"id": "resp_1", "status": "in_progress",
+                                                      "output": []}},
+            {"type": "response.output_item.added", "response_id": "resp_1", "output_index": 0,
+             "item": request},
+            {"type": "conversation.item.added", "previous_item_id": None, "item": request},
+            {"type": "response.output_item.done", "response_id": "resp_1", "output_index": 0,
+             "item": request},
+            {"type": "conversation.item.done", "item": request},
+            {"type": "response.done", "response": {"id": "resp_1", "status": "completed",
+                                                   "output": [request]}},
+        ])
+        screen = await _modal(app, "mcpr_1")
+        assert screen.request.source == "hosted MCP server 'deepwiki'"
+        assert '"question": "What is MCP?"' in screen.arguments_text
+        await pilot.press("y")
+        await until(lambda: any(e.get("item", {}).get("type") == "mcp_approval_response"
+                                for e in handle.sent), what="the approval sent")
+        sent = next(e["item"] for e in handle.sent
+                    if e.get("item", {}).get("type") == "mcp_approval_response")
+        assert sent["approval_request_id"] == "mcpr_1" and sent["approve"] is True
+        app.sync()
+        await pilot.pause()
+        text = app.transcript.live_text() + "\n".join(app.transcript.history_lines())
+        line = next(line for line in text.splitlines() if "⚙ ask_question" in line)
+        assert line.startswith('⚙ ask_question question="What is') and "✓ approved" in line
+        assert "approved mcpr_1" not in text  # the answer item is folded into the request

@@ -77,12 +77,15 @@ def _call_text(call: ToolCall, styles: ToolStyles, *, width: int, details: bool)
     text.append(" · ", style=styles.dim)
     tone = styles.tone(call.status)
     label = STATUS_LABELS.get(call.status, call.status.replace("_", " "))
+    if call.hosted and call.status == "done":
+        label = "approved"  # the Realtime server runs it: its result is the mcp_call below
     text.append(f"{STATUS_MARKS.get(call.status, '•')} {label}", style=tone)
     took = duration(call.elapsed(call.ended_at)) if call.ended_at is not None else ""
     if took:
         text.append(f" {took}", style=styles.dim)
     room = width - text.cell_len - 3  # " → "
-    if call.output and not call.active and (room >= MIN_RESULT or details):
+    shows_result = call.output and not call.active and not call.hosted
+    if shows_result and (room >= MIN_RESULT or details):
         text.append(" → ", style=styles.dim)
         text.append(short_result(call.output, max(room, MIN_RESULT)))
     if details:

@@ -30,6 +30,7 @@ class Entry:
     truncated: bool = False
     error: str = ""
     call_id: str = ""  # a function_call or function_call_output item: the call it belongs to
+    kind: str = "message"  # the item's type: message, function_call, mcp_call, …
     call: ToolCall | None = None  # a tool call's entry: the call as the tool loop sees it
 
     @property
@@ -131,7 +132,7 @@ def read_entry(raw: TranscriptEntry) -> Entry:
     return Entry(id=raw.id, role=raw.role, text=printable(raw.text or "", keep_newlines=True),
                  status=raw.status, truncated=bool(raw.truncated),
                  error=printable(raw.error or ""),
-                 call_id=call_id if isinstance(call_id, str) else "")
+                 call_id=call_id if isinstance(call_id, str) else "", kind=raw.kind)
 
 
 def attach_calls(entries: tuple[Entry, ...],
@@ -139,8 +140,9 @@ def attach_calls(entries: tuple[Entry, ...],
     """Each call joined to its ``function_call`` entry, and its output entry folded into it.
 
     The transcript draws a call as one entry (name, arguments, status, duration, result), so
-    the ``function_call_output`` item the client added for it is not drawn again. An output
-    whose call is unknown (an old conversation seeded as text) stays as it is."""
+    the ``function_call_output`` item the client added for it is not drawn again, nor a hosted
+    MCP approval's answer (the request's line says approved or denied). An output whose call
+    is unknown (an old conversation seeded as text) stays as it is."""
     if not calls:
         return entries
     by_item = {call.item_id: call for call in calls if call.item_id}
@@ -152,6 +154,8 @@ def attach_calls(entries: tuple[Entry, ...],
             out.append(replace(entry, call=call) if entry.call != call else entry)
         elif entry.role == "tool" and entry.call_id and entry.call_id in by_call:
             continue  # the output, shown on its call's line
+        elif entry.kind == "mcp_approval_response":
+            continue  # the answer, shown on its request's line (approved / denied)
         else:
             out.append(entry)
     return tuple(out)
