@@ -202,3 +202,19 @@ async def test_a_hosted_mcp_approval_request_is_asked_and_answered_on_the_wire()
         line = next(line for line in text.splitlines() if "⚙ ask_question" in line)
         assert line.startswith('⚙ ask_question question="What is') and "✓ approved" in line
         assert "approved mcpr_1" not in text  # the answer item is folded into the request
+
+
+async def test_a_reconnect_withdraws_what_the_old_session_asked() -> None:
+    from voicechat.core.policy import SessionPolicy
+    from voicechat.core.session import Session
+
+    handle = ScriptedHandle()
+    app = make_app(handle)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot, handle)
+        handle.run(tool_turn("resp_1", [("get_weather", '{"city": "Paris"}', "call_1")]))
+        await _modal(app, "call_1")
+        handle.session = Session(SessionPolicy())  # what the runtime does on a reconnect
+        app.sync()
+        await until(lambda: not isinstance(app.screen, ApprovalScreen), what="modal withdrawn")
+        assert app.approvals.waiting == () and handle.answers == []

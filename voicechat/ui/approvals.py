@@ -64,9 +64,12 @@ class ApprovalQueue:
         self._show_next()
 
     def keep_waiting(self, calls: Iterable[ToolCall]) -> None:
-        """Withdraw the requests whose call the session view shows no longer waiting."""
-        moved_on = {c.call_id for c in calls if c.status != "awaiting_approval"}
-        for waiting in [w for w in self._queue if w.request.id in moved_on]:
+        """Withdraw the requests whose call the session view no longer shows waiting: answered
+        or ended elsewhere, or gone with the session (a reconnect starts a new one). The
+        runtime asks only after the core marked the call waiting, so a request always has its
+        call in the view by the next frame."""
+        still = {c.call_id for c in calls if c.status == "awaiting_approval"}
+        for waiting in [w for w in self._queue if w.request.id not in still]:
             self._withdraw(waiting)
 
     def deny_all(self) -> None:
