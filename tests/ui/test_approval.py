@@ -218,3 +218,24 @@ async def test_a_reconnect_withdraws_what_the_old_session_asked() -> None:
         app.sync()
         await until(lambda: not isinstance(app.screen, ApprovalScreen), what="modal withdrawn")
         assert app.approvals.waiting == () and handle.answers == []
+
+
+async def test_at_80x24_long_arguments_scroll_and_every_answer_stays_on_screen() -> None:
+    handle = ScriptedHandle()
+    app = make_app(handle)
+    long_args = '{"lines": [' + ", ".join(f'"line {n}"' for n in range(200)) + "]}"
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(app, pilot, handle)
+        handle.run(tool_turn("resp_1", [("get_weather", long_args, "call_1")]))
+        screen = await _modal(app, "call_1")
+        await pilot.pause()
+        for button in screen.query("Button"):
+            region = button.region
+            assert region.bottom <= 24 and region.right <= 80 and region.height > 0, button
+        args = screen.query_one("#approval-args")
+        assert args.max_scroll_y > 0  # the rest is a scroll away
+        await pilot.press("end")
+        await until(lambda: args.scroll_y == args.max_scroll_y, what="scrolled to the end",
+                    sleep=pilot.pause)
+        await pilot.press("n")
+        await until(lambda: handle.answers == [("call_1", "deny")], what="denied")

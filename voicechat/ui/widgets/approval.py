@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -55,7 +55,7 @@ class ApprovalScreen(ModalScreen[ApprovalDecision]):
                                  border: thick $warning; background: $surface; padding: 0 1; }
     ApprovalScreen #approval-title { text-style: bold; color: $warning; }
     ApprovalScreen #approval-waiting { color: $text-muted; }
-    ApprovalScreen #approval-args { height: auto; max-height: 16; border: round $panel;
+    ApprovalScreen #approval-args { height: auto; max-height: 18; border: round $panel;
                                     background: $boost; }
     ApprovalScreen #approval-args:focus { border: round $primary; }
     ApprovalScreen #approval-buttons { height: auto; margin-top: 1; }
@@ -95,6 +95,20 @@ class ApprovalScreen(ModalScreen[ApprovalDecision]):
                 yield Button(Text(f"[a] Always allow {tool}"), id="always")
                 yield Button(Text("[n] Deny (Esc)"), id="deny", variant="error")
 
+    def on_mount(self) -> None:
+        self._fit(self.app.size.height)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit(self.app.size.height)
+
+    def _fit(self, height: int) -> None:
+        """The arguments pane takes what the rest leaves of the screen, so the answers stay
+        visible on 24 rows; long arguments scroll inside it."""
+        others = 11 + (1 if self._waiting_text() else 0)  # borders, facts, buttons
+        pane = max(4, min(18, int(height * 0.9) - others))
+        self.query_one("#approval-args").styles.max_height = pane
+        self.query_one("#approval-waiting").display = bool(self._waiting_text())
+
     def _facts(self) -> Text:
         request = self.request
         text = Text()
@@ -120,6 +134,7 @@ class ApprovalScreen(ModalScreen[ApprovalDecision]):
         self._waiting = waiting
         if self.is_mounted:
             self.query_one("#approval-waiting", Static).update(self._waiting_text())
+            self._fit(self.app.size.height)
 
     def withdraw(self) -> None:
         """The call no longer waits (its response was cancelled) but another screen covers
@@ -127,6 +142,7 @@ class ApprovalScreen(ModalScreen[ApprovalDecision]):
         self.withdrawn = True
         if self.is_mounted:
             self.query_one("#approval-waiting", Static).update(self._waiting_text())
+            self._fit(self.app.size.height)
 
     @property
     def arguments_text(self) -> str:
