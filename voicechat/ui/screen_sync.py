@@ -20,7 +20,7 @@ from voicechat.ui.banner import ProblemBanner
 from voicechat.ui.event_flow import EventFlow
 from voicechat.ui.handle import AecStatus, ConnectionInfo, ConversationHandle
 from voicechat.ui.problems import Problem, problem_from_event, redact
-from voicechat.ui.tool_calls import running, running_label
+from voicechat.ui.tool_calls import running_label
 from voicechat.ui.viewstate import Notice, UiState, ViewReader
 from voicechat.ui.widgets.status_bar import StatusBar, meter, mic_label
 from voicechat.ui.widgets.transcript import Transcript
@@ -110,8 +110,8 @@ class ScreenSync:
     def timeline_moving(self, widgets: Widgets, state: UiState | None = None) -> bool:
         """Does the screen change with time alone: the timeline (an open segment, or one in its
         window), or the status bar counting a running tool call's seconds?"""
-        if state is not None and running(state.tool_calls):
-            return True
+        if state is not None and any(c.status == "running" for c in state.tool_calls):
+            return True  # (a call awaiting approval shows no clock: nothing to tick for)
         return widgets.timeline.moves_with_time()
 
     def connection(self) -> ConnectionInfo:
