@@ -110,3 +110,17 @@ def test_an_unreadable_mcp_config_is_a_config_error(tmp_path: Path) -> None:
     out = voicechat("--mcp-config", str(bad), env=env)
     assert out.returncode == 2
     assert "bad.json" in out.stderr
+
+
+def test_a_failure_is_explained_by_this_runs_stderr_only(tmp_path: Path) -> None:
+    mcp_json, config, env = setup(tmp_path)
+    log = tmp_path / "state" / "voicechat" / "log" / "mcp-broken.log"
+    log.parent.mkdir(parents=True)
+    log.write_text("an old line from yesterday's run\n")
+    servers = {"mcpServers": {"broken": {"command": sys.executable,
+                                         "args": ["-c", "import sys; sys.exit(3)"]}}}
+    mcp_json.write_text(json.dumps(servers))
+    out = voicechat("--config", str(config), "--mcp-config", str(mcp_json), "--json", env=env)
+    data = json.loads(out.stdout)
+    assert data["servers"][0]["state"] == "failed"
+    assert data["servers"][0]["stderr"] == ""  # it wrote nothing this time

@@ -83,10 +83,14 @@ async def gather(settings: Settings) -> Listing:
     listing.hosted = [vars(h) | {"allowed": list(h.allowed)} for h in hosted_servers(settings)]
     if config.empty and not config.problems:
         return listing
-    entries, servers, problems = await catalog_for(config, user_log_dir())
+    log_dir = user_log_dir()
+    # the logs are appended to across runs: only what this run wrote explains this failure
+    sizes = {s.name: _size(log_dir / f"mcp-{s.name}.log") for s in config.servers}
+    entries, servers, problems = await catalog_for(config, log_dir)
     listing.servers = [{"name": s.name, "state": s.state, "error": s.error, "tools": s.tools,
                         "log": str(s.log) if s.log else None,
-                        "stderr": last_line(s.log) if s.state == "failed" else ""}
+                        "stderr": last_line(s.log, since=sizes.get(s.name, 0))
+                        if s.state == "failed" else ""}
                        for s in servers]
     listing.tools = [{"name": e.name, "source": e.source, "original": e.original,
                       "approval": e.approval, "timeout": e.timeout,
@@ -98,15 +102,23 @@ async def gather(settings: Settings) -> Listing:
     return listing
 
 
-def last_line(log: Path | None, limit: int = 200) -> str:
-    """The last line a failed server wrote to stderr (its log file), cut to ``limit``: often
-    the reason itself ("ModuleNotFoundError: …"), which "Connection closed" is not."""
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def last_line(log: Path | None, limit: int = 200, *, since: int = 0) -> str:
+    """The last line a failed server wrote to stderr (its log file) after byte ``since``, cut
+    to ``limit``: often the reason itself ("ModuleNotFoundError: …"), which "Connection
+    closed" is not."""
     if log is None:
         return ""
     try:
         with log.open("rb") as f:
             f.seek(0, 2)
-            f.seek(max(0, f.tell() - 4096))
+            f.seek(max(since, f.tell() - 4096))
             tail = f.read().decode("utf-8", "replace")
     except OSError:
         return ""
