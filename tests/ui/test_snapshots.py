@@ -107,9 +107,10 @@ def test_120x40_with_no_sound_card(snap_compare: Any) -> None:
     assert snap_compare(app, terminal_size=LARGE, run_before=run_before)
 
 
-def test_a_tool_call_done_and_another_asking(snap_compare: Any) -> None:
+def tool_scene() -> Any:
     """A call in the transcript between the preamble and the answer, then a second response
-    whose call waits for approval: the modal over the screen (the real core's tool loop)."""
+    whose call waits for approval: the modal over the screen (the real core's tool loop).
+    Also the README's screenshot (tests/ui/screenshots.py)."""
     from tests.ui.fakes import created, function_call, message, response_done, tool_turn
     from voicechat.core.tool_specs import ToolSpec
 
@@ -137,6 +138,11 @@ def test_a_tool_call_done_and_another_asking(snap_compare: Any) -> None:
         app.clear_notifications()
         await pilot.pause()
 
+    return app, run_before
+
+
+def test_a_tool_call_done_and_another_asking(snap_compare: Any) -> None:
+    app, run_before = tool_scene()
     assert snap_compare(app, terminal_size=LARGE, run_before=run_before)
 
 
