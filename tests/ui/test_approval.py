@@ -99,7 +99,7 @@ async def test_two_calls_at_once_are_asked_one_after_the_other() -> None:
         handle.run(tool_turn("resp_1", [("get_weather", '{"city": "Paris"}', "call_1"),
                                         ("get_time", "{}", "call_2")]))
         screen = await _modal(app, "call_1")
-        await until(lambda: [r.id for r in app.approvals.waiting] == ["call_1", "call_2"],
+        await until(lambda: [r.id for r in app.tools.approvals.waiting] == ["call_1", "call_2"],
                     what="both queued")
         await pilot.pause()
         assert str(screen.query_one("#approval-waiting").render()) == \
@@ -123,7 +123,7 @@ async def test_always_answers_waiting_calls_of_that_tool_and_later_ones_do_not_a
                                         ("get_weather", '{"city": "Rome"}', "call_2"),
                                         ("get_time", "{}", "call_3")]))
         await _modal(app, "call_1")
-        await until(lambda: len(app.approvals.waiting) == 3, what="three queued")
+        await until(lambda: len(app.tools.approvals.waiting) == 3, what="three queued")
         await pilot.press("a")
         await _modal(app, "call_3")  # the other tool still asks
         assert handle.answers == [("call_1", "always"), ("call_2", "always")]
@@ -149,7 +149,7 @@ async def test_a_call_that_stops_waiting_leaves_the_queue_and_its_modal_closes()
         handle.answer_tool("call_1", "deny")
         app.sync()
         await _modal(app, "call_2")
-        assert [r.id for r in app.approvals.waiting] == ["call_2"]
+        assert [r.id for r in app.tools.approvals.waiting] == ["call_2"]
         await pilot.press("y")
         await until(lambda: ("call_2", "once") in handle.answers, what="call_2 answered")
 
@@ -159,12 +159,12 @@ async def test_quitting_denies_what_still_waits_and_removes_the_prompt() -> None
     app = make_app(handle)
     async with app.run_test(size=SIZE) as pilot:
         await ready(app, pilot, handle)
-        assert handle.prompts == [app.approvals]
+        assert handle.prompts == [app.tools.approvals]
         handle.run(tool_turn("resp_1", [("get_weather", '{"city": "Paris"}', "call_1")]))
         await _modal(app, "call_1")
         await app.action_quit()
         await pilot.pause()
-    assert handle.prompts == [app.approvals, None]
+    assert handle.prompts == [app.tools.approvals, None]
     assert handle.answers == [("call_1", "deny")]
 
 
@@ -217,7 +217,7 @@ async def test_a_reconnect_withdraws_what_the_old_session_asked() -> None:
         handle.session = Session(SessionPolicy())  # what the runtime does on a reconnect
         app.sync()
         await until(lambda: not isinstance(app.screen, ApprovalScreen), what="modal withdrawn")
-        assert app.approvals.waiting == () and handle.answers == []
+        assert app.tools.approvals.waiting == () and handle.answers == []
 
 
 async def test_at_80x24_long_arguments_scroll_and_every_answer_stays_on_screen() -> None:

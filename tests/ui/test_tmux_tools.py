@@ -12,14 +12,31 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.helpers import events, read_records
-from tests.ui.test_tmux_e2e import VOICECHAT, Tmux, tmux  # noqa: F401  (the fixture)
+from tests.ui.test_tmux_e2e import VOICECHAT, Tmux
+
+
+@pytest.fixture
+def tmux() -> Iterator[Tmux]:
+    """A tmux server on a socket of this test's own (the other end-to-end test's server may
+    still be shutting down when this one starts); missing tools fail, never skip."""
+    missing = [name for name, ok in (
+        ("tmux (apt-get install tmux)", shutil.which("tmux") is not None),
+        (f"the installed command {VOICECHAT} (pip install -e .)", VOICECHAT.exists()),
+    ) if not ok]
+    if missing:
+        pytest.fail("the end-to-end test cannot run without: " + "; ".join(missing))
+    mux = Tmux(f"vc-ui-tools-{os.getpid()}")
+    yield mux
+    mux.run("kill-server")
 
 pytestmark = pytest.mark.slow
 
@@ -27,7 +44,7 @@ TOOL = ("import json, sys; args = json.load(sys.stdin); "
         "print(f\"18 degrees and sunny in {args['city']}\")")
 
 
-def test_a_tool_call_in_tmux(tmux: Tmux, tmp_path: Path) -> None:  # noqa: F811
+def test_a_tool_call_in_tmux(tmux: Tmux, tmp_path: Path) -> None:
     script = tmp_path / "replies.txt"
     script.write_text('Let me check. @call get_weather {"city": "Paris"}\n'
                       "It is eighteen degrees in Paris.\n", encoding="utf-8")

@@ -18,9 +18,9 @@ Data flow, and why:
   the fix, one line each, never a traceback; the app stays open so the user can read it and quit.
 * It fits 80×24: on a narrow terminal the event pane starts hidden (``e`` shows it), the
   footer keeps the keys that matter first, and ``?`` lists every key.
-* A tool call that needs the user's approval opens a modal (:mod:`voicechat.ui.approvals`
-  queues them when several ask at once); each call shows in the transcript where the model made
-  it, and the status bar counts a running call's seconds.
+* A tool call that needs the user's approval opens a modal, one at a time
+  (:mod:`voicechat.ui.tools_ui`); each call shows in the transcript where the model made it,
+  and the status bar counts a running call's seconds.
 * Push-to-talk is a toggle until the terminal proves it reports key releases (kitty keyboard
   protocol, :mod:`voicechat.ui.key_release`); from then on it is hold-to-talk.
 """
@@ -39,7 +39,6 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from voicechat.ui import key_release, keys
-from voicechat.ui.approvals import ApprovalQueue
 from voicechat.ui.banner import ProblemBanner
 from voicechat.ui.event_flow import EventFlow
 from voicechat.ui.event_rows import FilterMode
@@ -54,6 +53,7 @@ from voicechat.ui.recording_toggle import RecordingToggle
 from voicechat.ui.screen_sync import ScreenSync, Widgets
 from voicechat.ui.talk_key import TalkKey
 from voicechat.ui.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, ThemeSwitch
+from voicechat.ui.tools_ui import ToolKeys, ToolsOnScreen
 from voicechat.ui.viewstate import UiState
 from voicechat.ui.widgets.event_pane import EventPane
 from voicechat.ui.widgets.message_box import MessageBox
@@ -90,7 +90,7 @@ Screen.-transcribe.-wide #left { width: 2fr; }  /* captions and timeline side by
 """
 
 
-class VoiceChatApp(App[int]):
+class VoiceChatApp(ToolKeys, App[int]):
     """The main screen: status, problems, transcript + VAD timeline, event flow, input, footer."""
 
     TITLE = "voicechat"
@@ -124,11 +124,12 @@ class VoiceChatApp(App[int]):
         self.pacer = FramePacer(self, self._frame, meter_hz=poll_hz)
         self.talk_key = TalkKey(self, handle, self._user_keymap)
         self.recording = RecordingToggle()
+        self.tools = ToolsOnScreen(self, handle)
         self.poll = ScreenSync(handle, report=self._report, warn=self._warn,
-                               mode_changed=self._mode_changed, clock=clock)
+                               mode_changed=self._mode_changed, clock=clock,
+                               calls_changed=self.tools.calls_changed)
         self.layout_choice = PaneLayout()
         self.themes = ThemeSwitch(theme_dirs)
-        self.approvals = ApprovalQueue(self, handle.answer_tool)
 
     # --- set-up ------------------------------------------------------------------------------
 
@@ -163,7 +164,6 @@ class VoiceChatApp(App[int]):
         if self._user_keymap:
             self.set_keymap(keys.app_keymap(self._user_keymap))
         self._unsubscribe = self.handle.subscribe(self._on_record)
-        self.handle.set_tool_prompt(self.approvals)
         self.sync()
         self._apply_layout()
         if self._start_handle:
@@ -240,14 +240,9 @@ class VoiceChatApp(App[int]):
         # screens, and a widget being pruned has lost its styles.
         if self._stopping or not self.is_running or not self._has_screen():
             return
-        calls = self.state.tool_calls
         self.state = self.poll.sync(self._widgets, content=content)
-        if self.state.tool_calls is not calls:
-            self.approvals.keep_waiting(self.state.tool_calls)  # a cancelled call stops asking
-            if bool(self.state.tool_calls) != bool(calls):
-                self.refresh_bindings()  # "o Tool details" joins the footer with the first call
         self.pacer.keep(meter=self.poll.meter_live(self.state),
-                        moving=self.poll.timeline_moving(self._widgets, self.state),
+                        moving=self.poll.timeline_moving(self._widgets),
                         meter_moved=self.poll.meter_moved)
 
     def _has_screen(self) -> bool:
@@ -303,12 +298,9 @@ class VoiceChatApp(App[int]):
             self.sync()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Hide what the mode has no use for (footer and palette), Dismiss with no banner, and
-        Tool details before the first tool call."""
+        """Hide what the mode has no use for (footer and palette), and Dismiss with no banner."""
         if action == "dismiss_problems":
             return self.problems.shown
-        if action == "tool_details":
-            return bool(self.state.tool_calls) or self.transcript.tool_details
         return self.talk_key.enabled(action) and keys.action_available(action, self.state.mode)
 
     def action_mute(self) -> None:
@@ -358,12 +350,6 @@ class VoiceChatApp(App[int]):
     def action_problem_details(self) -> None:
         self.problems.toggle_details()
 
-    def action_tool_details(self) -> None:
-        shown = not self.transcript.tool_details
-        self.transcript.set_tool_details(shown)
-        self.notify("tool calls: details shown (o folds them)" if shown
-                    else "tool calls: folded", timeout=2)
-
     def action_toggle_recording(self) -> None:
         self.notify(self.recording.toggle(), timeout=4)
 
@@ -393,8 +379,7 @@ class VoiceChatApp(App[int]):
         self.pacer.stop()
         if self._unsubscribe is not None:
             self._unsubscribe()
-        self.handle.set_tool_prompt(None)
-        self.approvals.deny_all()  # nobody is left to answer: a waiting call is denied
+        self.tools.stop()  # no prompt any more; what still waits is denied
         self.recording.stop()
         if self._start_handle or self._started:
             # also after a failed or unfinished start: it may have half-opened things

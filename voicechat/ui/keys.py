@@ -46,7 +46,7 @@ BINDINGS: list[Binding] = [
     Binding("e", "toggle_events", "Events", id=EVENTS),
     Binding("f", "cycle_filter", "Filter", id=FILTER),
     Binding("t", "cycle_theme", "Theme", id=THEME),
-    Binding("o", "tool_details", "Tool details", id=TOOLS),
+    Binding("o", "tool_details", "Tool details", id=TOOLS, show=False),  # in ? and the palette
 ]
 """Default keys. Letters rather than modifiers: they work in every terminal and over SSH.
 
