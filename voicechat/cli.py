@@ -156,6 +156,21 @@ def validate(
 
 
 @app.command(cls=opt.PlainUsage)
+def tools(
+    config: opt.Config = None,
+    mcp_config: opt.McpConfig = None,
+    tool_approval: opt.ToolApproval = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List the tools the model would get (source, name, approval, schema notes) without
+    starting a conversation; says which MCP servers fail to start and why."""
+    from voicechat.commands import tools as tools_command
+
+    raise typer.Exit(tools_command.run(config=config, mcp_config=mcp_config,
+                                       tool_approval=tool_approval, json_output=json_output))
+
+
+@app.command(cls=opt.PlainUsage)
 def doctor(
     log: Annotated[
         Path,

@@ -13,23 +13,37 @@ import itertools
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from voicechat.core.actions import FlushPlayback, MuteMic, Notice, Send, UnmuteMic
+from voicechat.core.actions import (
+    AskApproval,
+    CancelTool,
+    FlushPlayback,
+    MuteMic,
+    Notice,
+    RunTool,
+    Send,
+    ToolRecord,
+    UnmuteMic,
+)
 from voicechat.core.inputs import (
     CancelRequested,
     MicAudio,
     SendText,
     SetBargeIn,
     SetPttStyle,
+    SetTools,
     TalkPressed,
     TalkReleased,
     ToggleMute,
+    ToolApproval,
+    ToolFinished,
 )
 from voicechat.core.policy import SessionPolicy
 from voicechat.core.session import Session
+from voicechat.core.tool_specs import ToolSpec
 from voicechat.core.view import SessionView
 from voicechat.eventlog.record import Direction, LogRecord
 from voicechat.runtime.fanout import Subscribers
-from voicechat.ui.handle import AecStatus, ConnectionInfo
+from voicechat.ui.handle import AecStatus, ConnectionInfo, ToolPrompt
 
 
 class ScriptedHandle:
@@ -62,6 +76,10 @@ class ScriptedHandle:
         self.stopped = False
         self._subs = Subscribers()
         self._ids = itertools.count(1)
+        self.prompt: ToolPrompt | None = None
+        self.prompts: list[ToolPrompt | None] = []
+        self.runs: list[RunTool] = []  # tools the core asked to run (the test finishes them)
+        self.answers: list[tuple[str, str]] = []
 
     # --- ConversationHandle ----------------------------------------------------------------
 
@@ -128,6 +146,14 @@ class ScriptedHandle:
         self.calls.append(f"send_text:{text}")
         self._apply(self.session.handle(SendText(text), self.clock))
 
+    def set_tool_prompt(self, prompt: ToolPrompt | None) -> None:
+        self.prompts.append(prompt)  # kept out of ``calls``: those are the user's commands
+        self.prompt = prompt
+
+    def answer_tool(self, call_id: str, decision: str) -> None:
+        self.answers.append((call_id, decision))
+        self._apply(self.session.handle(ToolApproval(call_id, decision), self.clock))
+
     # --- scripting -------------------------------------------------------------------------
 
     def advance(self, seconds: float, *, mic_ms: float | None = None) -> None:
@@ -143,6 +169,15 @@ class ScriptedHandle:
         self.clock = target
         if self.session.view.mic.value == "live" and sent_ms > 0:
             self._apply(self.session.handle(MicAudio(sent_ms), self.clock))
+
+    def set_tools(self, *tools: ToolSpec) -> None:
+        """Offer function tools (the runtime does this once its sources started)."""
+        self._apply(self.session.handle(SetTools(tools), self.clock))
+
+    def finish_tool(self, call_id: str, output: str, *, ok: bool = True,
+                    duration: float = 0.0) -> None:
+        """A tool the core asked to run has finished (what the runtime's runner reports)."""
+        self._apply(self.session.handle(ToolFinished(call_id, output, ok, duration), self.clock))
 
     def server(self, event: dict[str, Any]) -> None:
         """One server event (GA canonical) into the core, logged as ``in``."""
@@ -174,6 +209,18 @@ class ScriptedHandle:
                 self._emit("local", {"type": "local.mic.unmuted"})
             elif isinstance(action, FlushPlayback):
                 self._emit("local", {"type": "local.playback.flushed"})
+            elif isinstance(action, RunTool):
+                self.runs.append(action)
+            elif isinstance(action, AskApproval):
+                if self.prompt is not None:
+                    self.prompt(action)
+                else:  # the runtime's rule: no prompt, no approval
+                    self._apply(self.session.handle(ToolApproval(action.call_id, "deny"),
+                                                    self.clock))
+            elif isinstance(action, ToolRecord):
+                self._emit("local", action.event)
+            elif isinstance(action, CancelTool):
+                self._emit("local", {"type": "test.tool.cancelled", "call_id": action.call_id})
             elif isinstance(action, Notice):
                 self._emit("local", {"type": "local.notice", "level": action.level,
                                      "message": action.message})
@@ -303,3 +350,69 @@ def voice_turn(user_item: str, resp: str, item: str, words: list[str],
     """A voice turn up to mid-answer, with the user transcript arriving late (§7.1 async)."""
     return (user_speech(user_item) + response_start(resp, item, user_item)
             + deltas(resp, item, words) + [user_transcript(user_item, transcript)])
+
+
+# --- responses with several items (a preamble, calls, two messages) --------------------------
+
+
+def message(resp: str, item: str, index: int, text: str, previous: str | None,
+            phase: str | None = None) -> list[dict[str, Any]]:
+    """One assistant message of a response, added, streamed and done (GA shapes)."""
+    body: dict[str, Any] = {"id": item, "type": "message", "status": "in_progress",
+                            "role": "assistant", "content": []}
+    if phase:
+        body["phase"] = phase  # gpt-realtime-2: commentary / final_answer
+    done = {**body, "status": "completed",
+            "content": [{"type": "output_audio", "transcript": text}]}
+    return [
+        {"type": "response.output_item.added", "response_id": resp, "output_index": index,
+         "item": body},
+        {"type": "conversation.item.added", "previous_item_id": previous, "item": body},
+        {"type": "response.content_part.added", "response_id": resp, "item_id": item,
+         "output_index": index, "content_index": 0, "part": {"type": "audio", "transcript": ""}},
+        *[{"type": "response.output_audio_transcript.delta", "response_id": resp,
+           "item_id": item, "output_index": index, "content_index": 0, "delta": w + " "}
+          for w in text.split()],
+        {"type": "response.output_audio_transcript.done", "response_id": resp, "item_id": item,
+         "output_index": index, "content_index": 0, "transcript": text},
+        {"type": "response.output_item.done", "response_id": resp, "output_index": index,
+         "item": done},
+        {"type": "conversation.item.done", "item": done},
+    ]
+
+
+def function_call(resp: str, item: str, index: int, name: str, arguments: str, call_id: str,
+                  previous: str | None) -> list[dict[str, Any]]:
+    """One function_call item of a response, its arguments streamed (GA shapes, §2.1)."""
+    added = {"id": item, "type": "function_call", "status": "in_progress", "name": name,
+             "call_id": call_id, "arguments": ""}
+    done = {**added, "status": "completed", "arguments": arguments}
+    return [
+        {"type": "response.output_item.added", "response_id": resp, "output_index": index,
+         "item": added},
+        {"type": "conversation.item.added", "previous_item_id": previous, "item": added},
+        {"type": "response.function_call_arguments.delta", "response_id": resp, "item_id": item,
+         "output_index": index, "call_id": call_id, "delta": arguments},
+        {"type": "response.function_call_arguments.done", "response_id": resp, "item_id": item,
+         "output_index": index, "call_id": call_id, "name": name, "arguments": arguments},
+        {"type": "response.output_item.done", "response_id": resp, "output_index": index,
+         "item": done},
+        {"type": "conversation.item.done", "item": done},
+    ]
+
+
+def created(resp: str) -> dict[str, Any]:
+    return {"type": "response.created", "response": {"id": resp, "object": "realtime.response",
+                                                      "status": "in_progress", "output": []}}
+
+
+def tool_turn(resp: str, calls: list[tuple[str, str, str]],
+              previous: str | None = None) -> list[dict[str, Any]]:
+    """A response that only calls tools: ``calls`` are (name, arguments, call_id); item ids are
+    ``item_<call_id>``. The calls run when their items complete, concurrently."""
+    events = [created(resp)]
+    for index, (name, arguments, call_id) in enumerate(calls):
+        item = f"item_{call_id}"
+        events += function_call(resp, item, index, name, arguments, call_id, previous)
+        previous = item
+    return [*events, response_done(resp)]

@@ -1,5 +1,6 @@
 """Write the README's screenshots: the main screen in each shipped theme (120×40), transcribe
-mode, an 80×24 terminal on a machine without a sound card, and the observer of ``voicechat
+mode, an 80×24 terminal on a machine without a sound card, a tool call and the approval
+modal, and the observer of ``voicechat
 watch``/``proxy`` with two sessions and a problem.
 
     .venv/bin/python -m tests.ui.screenshots          # writes docs/screenshots/*.svg
@@ -14,7 +15,7 @@ import asyncio
 from pathlib import Path
 
 from tests.ui.observer.recorded import scene
-from tests.ui.test_snapshots import LARGE, SMALL, scripted_app
+from tests.ui.test_snapshots import LARGE, SMALL, scripted_app, tool_scene
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
@@ -28,6 +29,15 @@ async def shoot(theme: str, mode: str, name: str, *, size: tuple[int, int] = LAR
         path = OUT / name
         app.save_screenshot(filename=name, path=str(OUT))
     return path
+
+
+async def shoot_tools(name: str) -> Path:
+    """A finished tool call in the transcript and the next one's approval modal."""
+    app, run_before = tool_scene()
+    async with app.run_test(size=LARGE) as pilot:
+        await run_before(pilot)
+        app.save_screenshot(filename=name, path=str(OUT))
+    return OUT / name
 
 
 async def shoot_observer(second: bool, name: str) -> Path:
@@ -45,6 +55,7 @@ async def main() -> None:
         print(await shoot(theme, "vad", f"main-{theme}.svg"))
     print(await shoot("dark", "transcribe", "transcribe-dark.svg"))
     print(await shoot("dark", "vad", "small-80x24.svg", size=SMALL, banners=True))
+    print(await shoot_tools("tools-approval.svg"))
     print(await shoot_observer(False, "observer-two-sessions.svg"))
     print(await shoot_observer(True, "observer-live-problem.svg"))
 

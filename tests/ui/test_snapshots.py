@@ -105,3 +105,49 @@ def test_80x24_with_no_sound_card(snap_compare: Any) -> None:
 def test_120x40_with_no_sound_card(snap_compare: Any) -> None:
     app, run_before = scripted_app("dark", banners=True)
     assert snap_compare(app, terminal_size=LARGE, run_before=run_before)
+
+
+def tool_scene() -> Any:
+    """A call in the transcript between the preamble and the answer, then a second response
+    whose call waits for approval: the modal over the screen (the real core's tool loop).
+    Also the README's screenshot (tests/ui/screenshots.py)."""
+    from tests.ui.fakes import created, function_call, message, response_done, tool_turn
+    from voicechat.core.tool_specs import ToolSpec
+
+    handle = ScriptedHandle(level=0.0, reply="It is 18 degrees and sunny in Paris.")
+    app = make_app(handle, theme="dark", clock=lambda: handle.clock, poll_hz=5)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await app.workers.wait_for_complete()
+        handle.set_tools(ToolSpec("get_weather", "weather", approval="auto",
+                                  source="mcp:weather"),
+                         ToolSpec("read_file", "read a file", source="mcp:files"))
+        handle.run([typed("item_u1", "What's the weather in Paris?"), created("resp_1"),
+                    *message("resp_1", "item_a1", 0, "Let me check that.", "item_u1"),
+                    *function_call("resp_1", "item_c1", 1, "get_weather",
+                                   '{"city": "Paris"}', "call_1", "item_a1"),
+                    response_done("resp_1")])
+        handle.advance(0.4, mic_ms=0)
+        handle.finish_tool("call_1", "18 °C, sunny, wind 5 km/h", duration=0.4)
+        last = handle.session.view.entries[-1].id
+        handle.run([typed("item_u2", "And read my notes", last),
+                    *tool_turn("resp_3", [("read_file", '{"path": "notes.txt", "lines": 20}',
+                                           "call_2")], "item_u2")])
+        app.sync()
+        await pilot.pause()
+        app.clear_notifications()
+        await pilot.pause()
+
+    return app, run_before
+
+
+def test_a_tool_call_done_and_another_asking(snap_compare: Any) -> None:
+    app, run_before = tool_scene()
+    assert snap_compare(app, terminal_size=LARGE, run_before=run_before)
+
+
+def typed(item: str, text: str, previous: str | None = None) -> dict[str, Any]:
+    """A typed user message as the server adds it (without the reply send_text would ask)."""
+    return {"type": "conversation.item.added", "previous_item_id": previous,
+            "item": {"id": item, "type": "message", "role": "user", "status": "completed",
+                     "content": [{"type": "input_text", "text": text}]}}

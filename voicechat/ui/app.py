@@ -18,6 +18,9 @@ Data flow, and why:
   the fix, one line each, never a traceback; the app stays open so the user can read it and quit.
 * It fits 80×24: on a narrow terminal the event pane starts hidden (``e`` shows it), the
   footer keeps the keys that matter first, and ``?`` lists every key.
+* A tool call that needs the user's approval opens a modal, one at a time
+  (:mod:`voicechat.ui.tools_ui`); each call shows in the transcript where the model made it,
+  and the status bar counts a running call's seconds.
 * Push-to-talk is a toggle until the terminal proves it reports key releases (kitty keyboard
   protocol, :mod:`voicechat.ui.key_release`); from then on it is hold-to-talk.
 """
@@ -50,6 +53,7 @@ from voicechat.ui.recording_toggle import RecordingToggle
 from voicechat.ui.screen_sync import ScreenSync, Widgets
 from voicechat.ui.talk_key import TalkKey
 from voicechat.ui.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, ThemeSwitch
+from voicechat.ui.tools_ui import ToolKeys, ToolsOnScreen
 from voicechat.ui.viewstate import UiState
 from voicechat.ui.widgets.event_pane import EventPane
 from voicechat.ui.widgets.message_box import MessageBox
@@ -86,7 +90,7 @@ Screen.-transcribe.-wide #left { width: 2fr; }  /* captions and timeline side by
 """
 
 
-class VoiceChatApp(App[int]):
+class VoiceChatApp(ToolKeys, App[int]):
     """The main screen: status, problems, transcript + VAD timeline, event flow, input, footer."""
 
     TITLE = "voicechat"
@@ -120,8 +124,10 @@ class VoiceChatApp(App[int]):
         self.pacer = FramePacer(self, self._frame, meter_hz=poll_hz)
         self.talk_key = TalkKey(self, handle, self._user_keymap)
         self.recording = RecordingToggle()
+        self.tools = ToolsOnScreen(self, handle)
         self.poll = ScreenSync(handle, report=self._report, warn=self._warn,
-                               mode_changed=self._mode_changed, clock=clock)
+                               mode_changed=self._mode_changed, clock=clock,
+                               calls_changed=self.tools.calls_changed)
         self.layout_choice = PaneLayout()
         self.themes = ThemeSwitch(theme_dirs)
 
@@ -373,6 +379,7 @@ class VoiceChatApp(App[int]):
         self.pacer.stop()
         if self._unsubscribe is not None:
             self._unsubscribe()
+        self.tools.stop()  # no prompt any more; what still waits is denied
         self.recording.stop()
         if self._start_handle or self._started:
             # also after a failed or unfinished start: it may have half-opened things

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
+from voicechat.core.actions import AskApproval
 from voicechat.core.view import SessionView
 from voicechat.eventlog.record import LogRecord
 
@@ -47,6 +48,16 @@ class AecStatus:
     erle_db: float | None = None
     delay_ms: float | None = None
     leaking: bool = False
+
+
+ApprovalDecision = Literal["once", "always", "deny"]
+"""The user's answer to a tool call: run it this once, run this tool without asking for the rest
+of the session (the runtime remembers that, by the name the model sees), or refuse it (the model
+is told it was denied)."""
+
+ToolPrompt = Callable[[AskApproval], None]
+"""Called on the loop when a call needs the user's approval; must not block (the TUI queues a
+modal). The answer goes back through :meth:`ConversationHandle.answer_tool`."""
 
 
 class ConversationHandle(Protocol):
@@ -91,3 +102,11 @@ class ConversationHandle(Protocol):
     def cancel(self) -> None: ...
 
     def send_text(self, text: str) -> None: ...
+
+    def set_tool_prompt(self, prompt: ToolPrompt | None) -> None:
+        """Ask ``prompt`` about tool calls that need approval (the TUI installs its modal at
+        mount and removes it at quit); with none, ``ask`` denies and the notice names
+        ``--tool-approval auto``."""
+
+    def answer_tool(self, call_id: str, decision: str) -> None:
+        """The user's answer to an approval request: ``once``, ``always`` or ``deny``."""

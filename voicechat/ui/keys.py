@@ -28,6 +28,7 @@ QUIT = "quit"
 HELP = "help"
 EVENTS = "events"
 DISMISS = "dismiss"
+TOOLS = "tool_details"
 
 TALK_HOLD = "talk_hold"
 TALK_TOGGLE_LABEL = "Talk (toggle)"
@@ -45,6 +46,7 @@ BINDINGS: list[Binding] = [
     Binding("e", "toggle_events", "Events", id=EVENTS),
     Binding("f", "cycle_filter", "Filter", id=FILTER),
     Binding("t", "cycle_theme", "Theme", id=THEME),
+    Binding("o", "tool_details", "Tool details", id=TOOLS, show=False),  # in ? and the palette
 ]
 """Default keys. Letters rather than modifiers: they work in every terminal and over SSH.
 
@@ -65,6 +67,7 @@ DESCRIPTIONS: dict[str, str] = {
     EVENTS: "show / hide the event pane (hidden by default below 100 columns)",
     FILTER: "event filter: all / no deltas / errors",
     THEME: "next theme",
+    TOOLS: "tool calls in the transcript: show / fold their source, full arguments and result",
 }
 """What each binding does, for the ``?`` help (the footer has room only for a word)."""
 

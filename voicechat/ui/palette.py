@@ -44,6 +44,8 @@ def app_commands(state: PaletteState,
          "The e key"),
         ("toggle_recording", "Stop recording" if state.recording else "Record the event log",
          "Write the events from now on to voicechat-DATE.jsonl in the current folder"),
+        ("tool_details", "Tool calls: show / fold details",
+         "Each call's source, full arguments and result in the transcript (o)"),
         ("key_help", "Keys", "Every key and what it does (?)"),
     ]
     if state.problems:

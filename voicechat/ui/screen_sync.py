@@ -20,6 +20,7 @@ from voicechat.ui.banner import ProblemBanner
 from voicechat.ui.event_flow import EventFlow
 from voicechat.ui.handle import AecStatus, ConnectionInfo, ConversationHandle
 from voicechat.ui.problems import Problem, problem_from_event, redact
+from voicechat.ui.tool_calls import ToolCall, running_label
 from voicechat.ui.viewstate import Notice, UiState, ViewReader
 from voicechat.ui.widgets.status_bar import StatusBar, meter, mic_label
 from voicechat.ui.widgets.transcript import Transcript
@@ -49,11 +50,14 @@ class ScreenSync:
         warn: Callable[[str], None],
         mode_changed: Callable[[str], None],
         clock: Callable[[], float] | None = None,
+        calls_changed: Callable[[tuple[ToolCall, ...]], None] | None = None,
     ) -> None:
         self.handle = handle
         self.report = report
         self.warn = warn
         self.mode_changed = mode_changed
+        self.calls_changed = calls_changed
+        self._calls: tuple[ToolCall, ...] = ()
         self.pending: list[LogRecord] = []
         self.mic_ended = False
         self._reader = ViewReader()
@@ -91,8 +95,13 @@ class ScreenSync:
         level = self.level()
         bar = meter(level)
         self.meter_moved, self._bar = bar != self._bar, bar
+        tool = running_label(state.tool_calls, self.core_now(state)) if state.tool_calls else ""
         widgets.status.show(self.connection(), state, level, mic_ended=self.mic_ended,
-                            aec=self.aec())
+                            aec=self.aec(), tool=tool)
+        if state.tool_calls is not self._calls:
+            self._calls = state.tool_calls
+            if self.calls_changed is not None:
+                self.calls_changed(state.tool_calls)
         if state.mode != self._mode:
             self._mode = state.mode
             self.mode_changed(state.mode)
@@ -106,7 +115,10 @@ class ScreenSync:
         return tone == "live" or label == "push-to-talk open"
 
     def timeline_moving(self, widgets: Widgets) -> bool:
-        """Does the timeline change with time alone (an open segment, or one in its window)?"""
+        """Does the screen change with time alone: the timeline (an open segment, or one in its
+        window), or the status bar counting a running tool call's seconds?"""
+        if any(c.status == "running" for c in self._calls):
+            return True  # (a call awaiting approval shows no clock: nothing to tick for)
         return widgets.timeline.moves_with_time()
 
     def connection(self) -> ConnectionInfo:

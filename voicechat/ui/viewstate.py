@@ -8,11 +8,12 @@ and a change in the core's view is a one-file change here. ``ViewReader`` adds t
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
 from voicechat.core.view import PlaybackSpan, SessionView, TranscriptEntry, VadSegment
 from voicechat.protocol.text import printable
+from voicechat.ui.tool_calls import ToolCall, read_tool_calls
 
 FINAL_STATUSES = frozenset({"done", "completed", "failed", "incomplete", "untranscribed"})
 """Transcript entry statuses after which the text no longer streams (see core.view)."""
@@ -28,9 +29,14 @@ class Entry:
     status: str  # pending | streaming | done | failed | incomplete | untranscribed
     truncated: bool = False
     error: str = ""
+    call_id: str = ""  # a function_call or function_call_output item: the call it belongs to
+    kind: str = "message"  # the item's type: message, function_call, mcp_call, …
+    call: ToolCall | None = None  # a tool call's entry: the call as the tool loop sees it
 
     @property
     def final(self) -> bool:
+        if self.call is not None:
+            return not self.call.active
         return self.status in FINAL_STATUSES
 
 
@@ -71,6 +77,7 @@ class UiState:
     notices: tuple[Notice, ...] = ()
     usage_text: str = ""  # session tokens and estimated cost; "" before the first response
     limits_text: str = ""  # the latest rate limits (remaining/limit, reset)
+    tool_calls: tuple[ToolCall, ...] = ()
 
 
 def compact(n: float) -> str:
@@ -121,9 +128,37 @@ def name_of(value: object) -> str:
 def read_entry(raw: TranscriptEntry) -> Entry:
     """A ``core.view.TranscriptEntry`` as an :class:`Entry`; what the server said is shown with
     its control characters as escapes (a transcript must not drive the terminal)."""
+    call_id = raw.call_id
     return Entry(id=raw.id, role=raw.role, text=printable(raw.text or "", keep_newlines=True),
                  status=raw.status, truncated=bool(raw.truncated),
-                 error=printable(raw.error or ""))
+                 error=printable(raw.error or ""),
+                 call_id=call_id if isinstance(call_id, str) else "", kind=raw.kind)
+
+
+def attach_calls(entries: tuple[Entry, ...],
+                 calls: tuple[ToolCall, ...]) -> tuple[Entry, ...]:
+    """Each call joined to its ``function_call`` entry, and its output entry folded into it.
+
+    The transcript draws a call as one entry (name, arguments, status, duration, result), so
+    the ``function_call_output`` item the client added for it is not drawn again, nor a hosted
+    MCP approval's answer (the request's line says approved or denied). An output whose call
+    is unknown (an old conversation seeded as text) stays as it is."""
+    if not calls:
+        return entries
+    by_item = {call.item_id: call for call in calls if call.item_id}
+    by_call = {call.call_id: call for call in calls if call.call_id}
+    out: list[Entry] = []
+    for entry in entries:
+        call = by_item.get(entry.id)
+        if call is not None:
+            out.append(replace(entry, call=call) if entry.call != call else entry)
+        elif entry.role == "tool" and entry.call_id and entry.call_id in by_call:
+            continue  # the output, shown on its call's line
+        elif entry.kind == "mcp_approval_response":
+            continue  # the answer, shown on its request's line (approved / denied)
+        else:
+            out.append(entry)
+    return tuple(out)
 
 
 def read_segments(
@@ -137,15 +172,19 @@ def read_segments(
 
 
 def read_view(view: SessionView | None, entries: tuple[Entry, ...] | None = None,
-              segments: tuple[Segment, ...] | None = None) -> UiState:
+              segments: tuple[Segment, ...] | None = None,
+              calls: tuple[ToolCall, ...] | None = None) -> UiState:
     """Translate a ``core.view.SessionView`` into :class:`UiState`.
 
-    ``entries``/``segments`` let a caller that already converted them (ViewReader) skip that.
+    ``entries``/``segments``/``calls`` let a caller that already converted them (ViewReader)
+    skip that (``entries`` with the calls already attached).
     """
     if view is None:
         return UiState()
+    if calls is None:
+        calls = read_tool_calls(view)
     if entries is None:
-        entries = tuple(read_entry(e) for e in view.entries)
+        entries = attach_calls(tuple(read_entry(e) for e in view.entries), calls)
     if segments is None:
         segments = read_segments(view.vad_segments, view.playback_spans)
     response = view.response
@@ -164,6 +203,7 @@ def read_view(view: SessionView | None, entries: tuple[Entry, ...] | None = None
         notices=tuple(Notice(name_of(n.level), str(n.message)) for n in view.notices),
         usage_text=usage_text(view),
         limits_text=limits_text(view),
+        tool_calls=calls,
     )
 
 
@@ -184,6 +224,10 @@ class ViewReader:
         self._last_entries: tuple[Entry, ...] = ()
         self._last_segments_raw: tuple[object, object] = (None, None)
         self._last_segments: tuple[Segment, ...] = ()
+        self._last_calls_raw: object = ()
+        self._last_calls: tuple[ToolCall, ...] = ()
+        self._attached_from: tuple[object, object] = (None, None)
+        self._attached: tuple[Entry, ...] = ()
 
     def read(self, view: SessionView | None) -> UiState:
         if view is None:
@@ -191,12 +235,20 @@ class ViewReader:
         if view is self._last_view:
             return self._last_state
         entries = self._read_entries(view.entries)
+        raw_calls = view.tool_calls
+        if raw_calls is not self._last_calls_raw:
+            self._last_calls = read_tool_calls(view)
+            self._last_calls_raw = raw_calls
+        if self._attached_from[0] is not entries or self._attached_from[1] is not self._last_calls:
+            self._attached = attach_calls(entries, self._last_calls)
+            self._attached_from = (entries, self._last_calls)
+        entries = self._attached
         raw_segments = (view.vad_segments, view.playback_spans)
         if (raw_segments[0] is not self._last_segments_raw[0]
                 or raw_segments[1] is not self._last_segments_raw[1]):
             self._last_segments = read_segments(*raw_segments)
             self._last_segments_raw = raw_segments
-        state = read_view(view, entries, self._last_segments)
+        state = read_view(view, entries, self._last_segments, self._last_calls)
         self._last_view, self._last_state = view, state
         return state
 

@@ -1,5 +1,6 @@
-"""The status bar: connection, mic state with its reason, input level, response, barge-in, echo
-cancellation (state and live echo return loss enhancement), mode.
+"""The status bar: connection, mic state with its reason, input level, response, a running tool
+call (its name and how long it has run), barge-in, echo cancellation (state and live echo return
+loss enhancement), mode.
 
 Redrawn with ``render()``/``refresh()`` from the app's 20 Hz poll and only when a shown value
 changed (the level meter is quantised to its cells, so a steady level costs nothing).
@@ -110,6 +111,7 @@ class _Shown:
     meter: str
     mic_ended: bool = False
     aec: AecStatus = field(default_factory=AecStatus)
+    tool: str = ""
 
 
 class StatusBar(Widget):
@@ -146,20 +148,22 @@ class StatusBar(Widget):
         return self._shown.state
 
     def show(self, connection: ConnectionInfo, state: UiState, level: float, *,
-             mic_ended: bool = False, aec: AecStatus | None = None) -> None:
+             mic_ended: bool = False, aec: AecStatus | None = None, tool: str = "") -> None:
         """Update the values; repaints only when the visible text would change.
 
         Called at 20 Hz; the poll hands over the same state object while nothing happens, so
         an idle tick is one tuple comparison (no copy of the state, no field-by-field compare).
+        ``tool`` is the running tool call's label (:func:`voicechat.ui.tool_calls.running_label`).
         """
         bar = meter(level)
         echo = _quantised(aec or AecStatus())
-        key = (connection, bar, mic_ended, echo)
+        key = (connection, bar, mic_ended, echo, tool)
         if state is self._last_state and key == self._last_input:
             return
         self._last_state, self._last_input = state, key
-        state = UiState(**{**state.__dict__, "entries": (), "segments": (), "notices": ()})
-        shown = _Shown(connection, state, bar, mic_ended, echo)
+        state = UiState(**{**state.__dict__, "entries": (), "segments": (), "notices": (),
+                           "tool_calls": ()})
+        shown = _Shown(connection, state, bar, mic_ended, echo, tool)
         if shown != self._shown:
             self._shown = shown
             self.refresh()
@@ -217,6 +221,8 @@ class StatusBar(Widget):
                                              else Style())]
         tone_styles = {"good": self._s("status--good"), "bad": self._s("status--bad"),
                        "dim": dim}
+        tool: Field = ([("tool ", dim), (self._shown.tool, self._s("status--active"))]
+                       if self._shown.tool else [])
         extras = self._usage_fields()  # only beside the full wording: they go first
         # (response label, short echo, short mode, extras): the echo wording shortens first
         variants = ((True, False, False, extras), (True, False, False, []),
@@ -225,12 +231,14 @@ class StatusBar(Widget):
             head: Field = [("response ", dim)] if labelled else []
             text, tone = aec_label(self._shown.aec, short=short_echo)
             echo: Field = [("echo ", dim), (text, tone_styles[tone])]
-            yield [[*head, (response, resp_style)], barge, echo,
+            yield [[*head, (response, resp_style)], tool, barge, echo,
                    [("mode ", dim), (mode_label(state, short=short), Style())], *extra]
         for labelled in (True, False):  # too narrow for the echo field
             head = [("response ", dim)] if labelled else []
-            yield [[*head, (response, resp_style)], barge,
+            yield [[*head, (response, resp_style)], tool, barge,
                    [("mode ", dim), (mode_label(state, short=True), Style())]]
+        if tool:  # a running tool matters more than the response id
+            yield [tool, barge, [("mode ", dim), (mode_label(state, short=True), Style())]]
 
     def _usage_fields(self) -> list[Field]:
         """Session usage with its estimated cost, and rate limits (issue 11), when reported."""

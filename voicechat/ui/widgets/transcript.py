@@ -18,6 +18,11 @@ being resized), as does a theme change that changes a colour the lines use.
 
 In transcribe mode the same widget shows live captions: no role labels, deltas in the live tail,
 final text per segment.
+
+A tool call is one entry where the model made it, among the assistant's items: its name, short
+arguments, status, duration and a short result (:mod:`voicechat.ui.tool_entry`); with
+:meth:`Transcript.set_tool_details` every call also shows its source, full arguments and
+result, indented below.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from textual.strip import Strip
 from textual.timer import Timer
 
 from voicechat.ui.scroll_size import set_line_count
+from voicechat.ui.tool_entry import ToolStyles, render_tool_entry
 from voicechat.ui.viewstate import Entry
 from voicechat.ui.widgets.transcript_lines import TranscriptLines
 
@@ -56,6 +62,10 @@ class Transcript(ScrollView, can_focus=True):
     Transcript .transcript--assistant { color: $vc-assistant; }
     Transcript .transcript--status { color: $vc-dim; }
     Transcript .transcript--problem { color: $error; }
+    Transcript .transcript--tool { color: $vc-dim; }
+    Transcript .transcript--tool-ok { color: $success; }
+    Transcript .transcript--tool-bad { color: $error; }
+    Transcript .transcript--tool-wait { color: $warning; }
     """
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -63,6 +73,10 @@ class Transcript(ScrollView, can_focus=True):
         "transcript--assistant",
         "transcript--status",
         "transcript--problem",
+        "transcript--tool",
+        "transcript--tool-ok",
+        "transcript--tool-bad",
+        "transcript--tool-wait",
     }
 
     def __init__(self, *, captions: bool = False, id: str | None = None) -> None:
@@ -79,6 +93,8 @@ class Transcript(ScrollView, can_focus=True):
         self._restyle_pending = False
         self.rebuilds = 0
         """How many times every line was re-wrapped (exposed for tests and the benchmark)."""
+        self.tool_details = False
+        """Tool calls show their source, full arguments and result below their line."""
 
     # --- public API -------------------------------------------------------------------------
 
@@ -99,6 +115,12 @@ class Transcript(ScrollView, can_focus=True):
     def set_captions(self, captions: bool) -> None:
         if captions != self.captions:
             self.captions = captions
+            self.rebuild()
+
+    def set_tool_details(self, shown: bool) -> None:
+        """Show (or fold again) every tool call's source, full arguments and result."""
+        if shown != self.tool_details:
+            self.tool_details = shown
             self.rebuild()
 
     def update_entries(self, entries: Sequence[Entry]) -> None:
@@ -207,7 +229,7 @@ class Transcript(ScrollView, can_focus=True):
         base = self._base_style()
         console = self.app.console
         strips = []
-        for line in self._render_entry(entry, live=live).wrap(console, width):
+        for line in self._render_entry(entry, live=live, width=width).wrap(console, width):
             strip = Strip(list(line.render(console, end="")))
             strip = strip.apply_style(base).adjust_cell_length(width, base).crop(0, width)
             strips.append(strip)
@@ -224,7 +246,13 @@ class Transcript(ScrollView, can_focus=True):
             style = self._styles[name] = self.get_component_rich_style(name, partial=True)
         return style
 
-    def _render_entry(self, entry: Entry, *, live: bool) -> Text:
+    def _render_entry(self, entry: Entry, *, live: bool, width: int = 80) -> Text:
+        if entry.role == "tool":
+            styles = ToolStyles(dim=self._style("transcript--tool"),
+                                ok=self._style("transcript--tool-ok"),
+                                bad=self._style("transcript--tool-bad"),
+                                wait=self._style("transcript--tool-wait"))
+            return render_tool_entry(entry, styles, width=width, details=self.tool_details)
         text = Text()
         if not self.captions or entry.role not in {"user", "caption"}:
             label = ROLE_LABELS.get(entry.role, entry.role.title())
