@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from voicechat.core.tool_specs import Approval, ToolSpec
@@ -127,6 +127,18 @@ def with_function_tools(tools: Any, specs: Sequence[ToolSpec],
     kept = [t for t in tools if not (isinstance(t, Mapping) and t.get("type") == "function"
                                      and t.get("name") in ours)] if isinstance(tools, list) else []
     return [*kept, *(spec.declaration() for spec in specs)]
+
+
+def declare_tools(policy: SessionPolicy, requested: dict[str, Any],
+                  specs: tuple[ToolSpec, ...]) -> tuple[SessionPolicy, dict[str, Any] | None]:
+    """The policy with ``specs`` as its function tools, and the ``session.update`` that declares
+    them (``None`` in transcribe mode, which has no tools); ``requested`` follows the update."""
+    new = replace(policy, tools=specs)
+    if policy.mode == "transcribe":
+        return new, None
+    tools = with_function_tools(requested.get("tools"), specs, policy.tools)
+    requested["tools"] = tools
+    return new, {"type": "session.update", "session": {"type": "realtime", "tools": tools}}
 
 
 def deep_merge(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:

@@ -67,7 +67,7 @@ from voicechat.core.inputs import (
 from voicechat.core.mic import MicGate
 from voicechat.core.outbox import Outbox
 from voicechat.core.playback import Source, Stop
-from voicechat.core.policy import SessionPolicy, initial_session, with_function_tools
+from voicechat.core.policy import SessionPolicy, declare_tools, initial_session
 from voicechat.core.ptt import PushToTalk
 from voicechat.core.response_flow import ResponseFlow
 from voicechat.core.segments import VadSegments
@@ -138,28 +138,7 @@ class Session:
         }
         for kind in ("response.output_item.added", "response.output_item.done"):
             self._handlers[kind] = _both(self._handlers[kind], self._tools.output_item)
-        self._inputs: dict[type, Callable[[Any, float], None]] = {
-            TalkPressed: self._talk_pressed,
-            TalkReleased: lambda i, now: self._ptt.release(),
-            SetPttStyle: self._set_ptt_style,
-            ToggleMute: lambda i, now: self._gate.toggle_user_mute(),
-            SetBargeIn: lambda i, now: self._barge_in_changed(
-                self._barge_in.set_enabled(bool(i.enabled))),
-            CancelRequested: self._cancel_requested,
-            SendText: self._send_text,
-            PlaybackStarted: lambda i, now: self._audio.start(now, "local", i.item_id, None),
-            PlaybackProgress: lambda i, now: self._audio.progress(now, i.item_id, i.played_ms),
-            PlaybackDrained: lambda i, now: self._stop(now, "drained", "local"),
-            MicAudio: self._mic_audio,
-            TransportState: self._transport,
-            SetMicAvailable: lambda i, now: self._gate.set_available(bool(i.available)),
-            EchoLeaking: lambda i, now: self._barge_in_changed(
-                self._barge_in.set_echo_leaking(bool(i.leaking))),
-            ToolFinished: lambda i, now: self._tools.finished(
-                str(i.call_id), i.output, bool(i.ok), float(i.duration), now),
-            ToolApproval: lambda i, now: self._tools.approval(str(i.call_id), str(i.decision), now),
-            SetTools: self._set_tools,
-        }
+        self._inputs = _input_table(self)
 
     # === public API ==============================================================================
 
@@ -227,9 +206,8 @@ class Session:
 
     def next_deadline(self) -> float | None:
         """When :meth:`handle_timer` should next be called, or ``None``."""
-        deadlines = [d for d in (self._gate.next_deadline(), self._tools.next_deadline())
-                     if d is not None]
-        return min(deadlines) if deadlines else None
+        deadlines = (self._gate.next_deadline(), self._tools.next_deadline())
+        return min((d for d in deadlines if d is not None), default=None)
 
     @property
     def view(self) -> SessionView:
@@ -298,8 +276,7 @@ class Session:
             self._gate.response_done(now)
             self._feed.response_output(response)
             self._service.response_done(response)
-        raw = event.get("response")
-        if isinstance(raw, Mapping):
+        if isinstance(raw := event.get("response"), Mapping):
             self._tools.response_done(raw, now)
 
     def _on_speech_started(self, event: Event, now: float) -> None:
@@ -391,15 +368,11 @@ class Session:
 
     def _set_tools(self, inp: SetTools, now: float) -> None:
         """New function tools (an MCP server's list changed): declare them to the server."""
-        specs, before = tuple(inp.tools), self.policy.tools
+        specs = tuple(inp.tools)
         self._tools.set_tools(specs)
-        self.policy = replace(self.policy, tools=specs)
-        if self.policy.mode == "transcribe":
-            return
-        tools = with_function_tools(self._requested.get("tools"), specs, before)
-        self._requested["tools"] = tools
-        self._out.send({"type": "session.update", "session": {"type": "realtime",
-                                                              "tools": tools}})
+        self.policy, update = declare_tools(self.policy, self._requested, specs)
+        if update is not None:
+            self._out.send(update)
 
     def _mic_audio(self, inp: MicAudio, now: float) -> None:
         ms = inp.ms
@@ -416,6 +389,32 @@ class Session:
         self._responses.tracker.lost()
         self._barge_in.drop()
 
+
+
+def _input_table(s: Session) -> dict[type, Callable[[Any, float], None]]:
+    """Which part takes each input (read once by :class:`Session`'s constructor)."""
+    return {
+        TalkPressed: s._talk_pressed,
+        TalkReleased: lambda i, now: s._ptt.release(),
+        SetPttStyle: s._set_ptt_style,
+        ToggleMute: lambda i, now: s._gate.toggle_user_mute(),
+        SetBargeIn: lambda i, now: s._barge_in_changed(
+            s._barge_in.set_enabled(bool(i.enabled))),
+        CancelRequested: s._cancel_requested,
+        SendText: s._send_text,
+        PlaybackStarted: lambda i, now: s._audio.start(now, "local", i.item_id, None),
+        PlaybackProgress: lambda i, now: s._audio.progress(now, i.item_id, i.played_ms),
+        PlaybackDrained: lambda i, now: s._stop(now, "drained", "local"),
+        MicAudio: s._mic_audio,
+        TransportState: s._transport,
+        SetMicAvailable: lambda i, now: s._gate.set_available(bool(i.available)),
+        EchoLeaking: lambda i, now: s._barge_in_changed(
+            s._barge_in.set_echo_leaking(bool(i.leaking))),
+        ToolFinished: lambda i, now: s._tools.finished(
+            str(i.call_id), i.output, bool(i.ok), float(i.duration), now),
+        ToolApproval: lambda i, now: s._tools.approval(str(i.call_id), str(i.decision), now),
+        SetTools: s._set_tools,
+    }
 
 
 def _snapshot(s: Session) -> SessionView:
