@@ -171,3 +171,25 @@ def test_the_pre_check_on_bytes_answers_as_on_text(words: list[str],
     raw = text.encode("utf-8", "surrogatepass")
     assert needs_redaction_bytes(raw, event) == needs_redaction(
         raw.decode("utf-8", "surrogatepass"), event)
+
+
+def test_hosted_mcp_header_values_are_masked_whatever_their_names(tmp_path: Path) -> None:
+    """A hosted MCP tool's ``headers`` may carry a credential under any name; the names stay.
+    The recorder's and the reader's redaction agree, and the masked form is stable."""
+    tool = {"type": "mcp", "server_label": "docs", "server_url": "http://127.0.0.1:8000/mcp",
+            "headers": {"X-Tenant-Auth": "t3nant-s3cret", "Accept-Language": "en",
+                        "Authorization": "Bearer abc123def"}}
+    event = {"type": "session.update", "session": {"type": "realtime", "tools": [tool]}}
+    out = redact_event(event)
+    headers = out["session"]["tools"][0]["headers"]
+    assert headers == {"X-Tenant-Auth": "[redacted]", "Accept-Language": "[redacted]",
+                       "Authorization": "[redacted]"}
+    assert out["session"]["tools"][0]["server_url"] == "http://127.0.0.1:8000/mcp"
+    assert redact_event(out) == out
+    from voicechat.eventlog.reader import read_entries
+    from voicechat.eventlog.stats import ReadStats
+
+    log = tmp_path / "bare.jsonl"
+    log.write_text(json.dumps(event) + "\n")
+    read = [e.event for e in read_entries(log, ReadStats())]
+    assert "t3nant-s3cret" not in json.dumps(read)

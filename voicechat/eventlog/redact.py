@@ -48,6 +48,8 @@ def _redact_value(value: Any) -> Any:
                 result[key] = _redact_secret_container(item)
             elif key == "audio" and isinstance(item, str):
                 result[key] = {"bytes": b64_size(item)}
+            elif key == "headers" and isinstance(item, dict) and value.get("type") == "mcp":
+                result[key] = _redact_headers(item)
             else:
                 result[key] = _redact_value(item)
         return result
@@ -56,6 +58,16 @@ def _redact_value(value: Any) -> Any:
     if isinstance(value, str):
         return redact_text(value)
     return value
+
+
+def _redact_headers(headers: dict[str, Any]) -> dict[str, Any]:
+    """A hosted MCP tool's ``headers`` (realtime-tools.md §5.1: "secret-bearing"): any name may
+    carry a credential (``X-Deepwiki-Key``, a tenant id), so every value is masked and the
+    names stay, to show which were sent. Other ``headers`` (an app's handshake) keep their
+    harmless values; only credential-named ones are masked there. Such a tool always has a ``server_url``, whose ``://``
+    already sends its line through this walk (:func:`needs_redaction`)."""
+    return {name: REDACTED if isinstance(value, str) else _redact_value(value)
+            for name, value in headers.items()}
 
 
 def _redact_secret_container(value: Any) -> Any:
