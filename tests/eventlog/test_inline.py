@@ -86,6 +86,10 @@ _PREFIXES = [
 _OTHER = [
     b"11-21 10:00:09.900  4321  4391 I AudioTrack: flush pending frames",
     b"Navigated to http://localhost:5173/", b"", b"   ", b"\x0c",
+    b" \x1c\x1f ", "\u00a0 ".encode(),  # blank to str.strip(), not to bytes.strip()
+    "11-21 10:00:14.500  1 2 I App: caf\u00e9 \u2028".encode(),  # an app line, not ASCII
+    b"11-21 10:00:15.250  1 2 I App: \xff still going",  # not UTF-8
+    b"11-21 10:00:59.000  1 2 I App: still here",  # the log's timeline runs on
     b"11-21 10:00:10.000  1 2 D X: << {\"type\":\"response.created\",",  # opens a multi-line
     b'  "response": {"id": "resp_3"}}', b"}", b"{", b"[1, 2]", b"null",
     b"11-21 10:00:11.000  1 2 D X: << " + _JSON[0] + b" and more text",
@@ -145,7 +149,8 @@ def _stream(path: Path) -> tuple[list[Any], list[Any], str]:
             flat.append(item)
     return raw, flat, repr((stats.lines, stats.events, stats.skipped_lines,
                             stats.torn_last_line, stats.oversized_lines, stats.kinds,
-                            stats.format, stats.tracker.server, stats.tracker.server_evidence))
+                            stats.format, stats.tracker.server, stats.tracker.server_evidence,
+                            stats.last_line_t))
 
 
 def _take_nothing(builder: Builder, readline: Callable[[int], bytes], limit: int, number: int,
@@ -170,6 +175,8 @@ def _same_every_way(data: bytes) -> None:
         assert (repr(fast_raw), fast_counts) == (repr(inline_raw), inline_counts)
         patch.setattr(Builder, "inline", lambda *args: None)  # the whole way: entries
         patch.setattr(Builder, "record", lambda *args: None)  # (our records too)
+        patch.setattr(lines.LineReader, "app_line",  # an app's line: LineReader.line
+                      lambda self, raw: self.line(raw.decode("utf-8", "replace"), 0))
         _, whole, whole_counts = _stream(path)
         assert (fast, fast_counts) == (whole, whole_counts)
         assert repr([(e.index, e.line, e.t, e.ts, e.dir, e.in_array) for e in fast]) \

@@ -55,6 +55,8 @@ _NEWLINE = 10  # b"\n"[0]
 #: message may hold other dates).
 _TAIL_LINES = 8
 _STAMP_HEAD = 64
+#: The ASCII characters ``str.strip`` strips (``bytes.strip`` leaves out ``\x1c``-``\x1f``).
+_STR_SPACE = b" \t\n\x0b\x0c\r\x1c\x1d\x1e\x1f"
 
 
 class LineReader:
@@ -67,8 +69,9 @@ class LineReader:
         self.scanner = InlineScanner()
         self.pending = False  # scanner.has_pending, which only its feed below changes
         #: the last lines that held no event (see :meth:`timeline_end`): kept, not parsed,
-        #: so a line costs an append here and only the end reads a timestamp
-        self.tail: deque[str] = deque(maxlen=_TAIL_LINES)
+        #: so a line costs an append here and only the end reads a timestamp; an ASCII line
+        #: read as bytes is kept as its bytes (:meth:`app_line`), decoded at the end
+        self.tail: deque[str | bytes] = deque(maxlen=_TAIL_LINES)
 
     def line(self, line: str, number: int, obj: Any = _UNPARSED,
              recorded: bool = False) -> list[Entry]:
@@ -115,6 +118,15 @@ class LineReader:
             self.tail.append(line)
         return entries
 
+    def app_line(self, raw: bytes) -> None:
+        """:meth:`line` for an ASCII line with no ``{`` while no object is pending (an app's
+        own line): no entry; the line is skipped and kept for the timeline unless
+        ``str.strip`` leaves nothing of it. The same as :meth:`line` without decoding it, a
+        call into the scanner or a check: most of a text log's non-event lines are these."""
+        if raw.strip(_STR_SPACE):
+            self.stats.skipped_lines += 1
+            self.tail.append(raw)
+
     def timeline_end(self) -> float | None:
         """The time, on the entries' ``t`` scale, of the newest timestamped line among the
         last that held no event: a text log's own timeline, which runs on past its last event
@@ -124,7 +136,9 @@ class LineReader:
         if first is None:
             return None
         for line in reversed(self.tail):
-            parsed = parse_timestamp(line[:_STAMP_HEAD])
+            if line.__class__ is bytes:
+                line = line.decode()  # type: ignore[union-attr]  # ASCII (app_line)
+            parsed = parse_timestamp(line[:_STAMP_HEAD])  # type: ignore[arg-type]
             if parsed is not None:
                 return parsed[0] - first
         return None
@@ -198,7 +212,11 @@ def _read_bytes(buffer: IO[bytes], lines: LineReader
                     entry = inline(obj, number, stripped, None, "jsonl")
                 recorded = entry is None
         elif stripped:
-            entry = _inline_text(builder, raw, number)
+            start = raw.find(b"{")
+            if start == -1 and raw.isascii():
+                lines.app_line(raw)  # (no "{", none pending: no entry)
+                continue
+            entry = None if start == -1 else _inline_text(builder, raw, number, start)
         if entry is True:  # gathered into a run
             if builder.ready is not None:
                 yield builder.take_ready()  # the run before it, of another direction or kind
@@ -219,7 +237,8 @@ def _read_bytes(buffer: IO[bytes], lines: LineReader
                                                   recorded))
 
 
-def _inline_text(builder: Builder, raw: bytes, number: int) -> Entry | Literal[True] | None:
+def _inline_text(builder: Builder, raw: bytes, number: int,
+                 start: int) -> Entry | Literal[True] | None:
     """A text line that ends with its one event (what most logcat and console lines are):
     :meth:`Builder.inline` of it, with the prefix before it, exactly as the text scanner
     would find it (:func:`~voicechat.eventlog.textscan.whole_rest`, on the line's bytes);
@@ -229,10 +248,7 @@ def _inline_text(builder: Builder, raw: bytes, number: int) -> Entry | Literal[T
     (``{`` is ASCII, never inside a UTF-8 sequence), an object orjson takes from the bytes
     is valid UTF-8 and the same object, and ASCII whitespace after its ``}`` is what
     ``str.rstrip`` strips there (any other trailing character: not a whole rest, the whole
-    way)."""
-    start = raw.find(b"{")
-    if start == -1:
-        return None
+    way). ``start``: the offset of the line's first ``{``."""
     rest = raw[start:].rstrip()
     obj = whole_rest(rest)
     if obj is None or obj.get("type").__class__ is not str:
@@ -368,6 +384,7 @@ def _gather_text(lines: LineReader, readline: Callable[[int], bytes], limit: int
     leaves the run as it is, and is read here the whole way (:meth:`LineReader.line`)."""
     builder = lines.builder
     line_of = lines.line
+    app_line = lines.app_line
     kinds = builder.run_kinds(bare=True)
     direction = builder.run_dir
     stub_with = builder.stub_with
@@ -396,8 +413,11 @@ def _gather_text(lines: LineReader, readline: Callable[[int], bytes], limit: int
                 # way finds no event on it, and the run goes on.
                 number += 1
                 offset += size
-                stats.lines = number
-                line_of(raw.decode("utf-8", "replace"), number)
+                if raw.isascii():
+                    app_line(raw)
+                else:
+                    stats.lines = number
+                    line_of(raw.decode("utf-8", "replace"), number)
                 continue
             head = raw[:start]
             mask = head.translate(DIGITS_AS_ZERO)

@@ -109,30 +109,12 @@ def needs_redaction(text: str, event: dict[str, Any]) -> bool:
             or "password" in lowered or "://" in lowered)
 
 
-#: :data:`_AUDIO_PAYLOAD` for ASCII bytes: ``\\s`` of a ``str`` pattern also takes
-#: ``\\x1c``–``\\x1f``, a ``bytes`` pattern's does not.
-_AUDIO_PAYLOAD_ASCII = re.compile(rb'"audio"[\s\x1c-\x1f]*:[\s\x1c-\x1f]*"')
-
-
 def needs_redaction_bytes(text: bytes, event: dict[str, Any]) -> bool:
-    """:func:`needs_redaction` of ``text.decode()`` (UTF-8 ``text``), without decoding an
-    ASCII line: for ASCII, ``bytes.lower`` is ``str.lower`` and every test below reads the
-    same. A line with any other character goes the ``str`` way (``str.lower`` maps some
-    non-ASCII letters to ASCII ones: the Kelvin sign to ``k``)."""
-    if not text.isascii():
-        return needs_redaction(text.decode(), event)
-    if event.get("type") in AUDIO_DELTA_TYPES and isinstance(event.get("delta"), str):
-        return True
-    # find(), not ``in``: ``bytes in bytes`` first tries the needle as an integer and builds
-    # (and drops) a TypeError each time, ~10x the instructions of the search itself.
-    find = text.find
-    if find(b"\\") != -1 and (find(b"\\u") != -1 or find(b"\\/") != -1):
-        return True
-    if find(b'"audio"') != -1 and _AUDIO_PAYLOAD_ASCII.search(text) is not None:
-        return True
-    lowered = text.lower().find
-    return ((lowered(b"k") != -1 and (lowered(b"key") != -1 or lowered(b'token"') != -1
-                                      or lowered(b"sk-") != -1 or lowered(b"ek_") != -1))
-            or lowered(b"secret") != -1 or lowered(b"bearer") != -1
-            or lowered(b"authorization") != -1 or lowered(b"password") != -1
-            or lowered(b"://") != -1)
+    """:func:`needs_redaction` of ``text.decode()`` (UTF-8 ``text``, an event's JSON bytes).
+
+    Decoded, not searched as bytes: ``bytes.find`` parses its arguments on every call and
+    ``bytes in bytes`` first tries the needle as an integer (building and dropping a
+    ``TypeError``), so the nine scans cost ~2 k instructions each on a 250-byte line, and
+    ``str in str`` 40 % less with the decode (an ASCII line's is a copy): the doctor on a
+    text log 5 % fewer instructions, on bare events 7.5 %."""
+    return needs_redaction(text.decode(), event)

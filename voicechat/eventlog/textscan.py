@@ -337,6 +337,10 @@ def base_seconds(fields: tuple[bytes, ...]) -> float | None:
     return _base_seconds(fields, year=2000)
 
 
+#: :func:`parse_head`'s logcat bases: a stamp's whole-second bytes → :func:`base_seconds`
+_HEAD_BASES: dict[bytes, Any] = {}
+
+
 def parse_head(head: bytes) -> tuple[float, str | None] | None:
     """:func:`parse_timestamp` of a text line's prefix, given as its bytes (``head``,
     decoded as the line reader decodes a line): the same answer, with the forms' searches
@@ -352,11 +356,21 @@ def parse_head(head: bytes) -> tuple[float, str | None] | None:
     if not head.isascii():
         return parse_timestamp(head.decode("utf-8", "replace"))
     prefix = head  # ASCII: its bytes are its characters; int() and float() take bytes
-    form, spans = head_plan(head.translate(DIGITS_AS_ZERO))
+    mask = head.translate(DIGITS_AS_ZERO)
+    plan = _PLANS.get(mask)  # head_plan's lookup, without its call when known
+    form, spans = head_plan(mask) if plan is None else plan
     if form == "logcat":
         (a1, b1), (a2, b2), (a3, b3), (a4, b4), (a5, b5), (a6, b6) = spans
-        base = _base_seconds((prefix[a1:b1], prefix[a2:b2], prefix[a3:b3], prefix[a4:b4],
-                              prefix[a5:b5]), year=2000)
+        # Keyed by the stamp's whole-second bytes, one slice (as lines._gather_text): the
+        # fields are where the logcat form puts them in those bytes, whatever the shape.
+        whole = prefix[a1:b5]
+        base = _HEAD_BASES.get(whole, _MISSING)
+        if base is _MISSING:
+            base = _base_seconds((prefix[a1:b1], prefix[a2:b2], prefix[a3:b3],
+                                  prefix[a4:b4], prefix[a5:b5]), year=2000)
+            if len(_HEAD_BASES) >= _BASES_MAX:
+                _HEAD_BASES.clear()
+            _HEAD_BASES[whole] = base
         if base is not None:
             return base + float(b"0." + prefix[a6:b6]), None
     elif form == "clock":
