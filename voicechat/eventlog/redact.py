@@ -64,8 +64,9 @@ def _redact_headers(headers: dict[str, Any]) -> dict[str, Any]:
     """A hosted MCP tool's ``headers`` (realtime-tools.md §5.1: "secret-bearing"): any name may
     carry a credential (``X-Deepwiki-Key``, a tenant id), so every value is masked and the
     names stay, to show which were sent. Other ``headers`` (an app's handshake) keep their
-    harmless values; only credential-named ones are masked there. Such a tool always has a ``server_url``, whose ``://``
-    already sends its line through this walk (:func:`needs_redaction`)."""
+    harmless values; only credential-named ones are masked there. Such a tool always has a
+    ``server_url``, whose ``://`` already sends its line through this walk
+    (:func:`needs_redaction`)."""
     return {name: REDACTED if isinstance(value, str) else _redact_value(value)
             for name, value in headers.items()}
 
