@@ -13,9 +13,7 @@ echo "== mypy --strict (core, protocol)"; .venv/bin/mypy
 echo "== import contracts (pyproject.toml [tool.importlinter])"; .venv/bin/lint-imports
 echo "== pytest"
 set +e
-# Two workers (the machines have two cores); the tests that share the sound server, a
-# terminal or real time run in one of them, in order (tests/conftest.py: xdist_group).
-.venv/bin/python -m pytest -q -p no:cacheprovider -n 2 --dist loadgroup "$@"
+.venv/bin/python -m pytest -q -p no:cacheprovider "$@"
 code=$?
 set -e
 if [ "$code" -eq 5 ]; then

@@ -60,24 +60,6 @@ async def server(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
         yield srv
 
 
-#: Tests that share one machine-wide resource or keep real time: the private PulseAudio
-#: daemon's mic feed and speaker (two at once would hear each other), real-time audio, a
-#: terminal (tmux, a pty) or headless Chromium. With ``pytest -n 2 --dist loadgroup``
-#: (scripts/test.sh) they all run in one worker, one after the other; the rest of the suite
-#: is shared between both workers.
-_SERIAL_DIRS = ("tests/audio/", "tests/browser/")
-_SERIAL_WORDS = ("tmux", "_pty", "realtime_probe", "test_browser", "echo_control")
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        path = item.nodeid.split("::", 1)[0]
-        if (path.startswith(_SERIAL_DIRS) or any(w in path for w in _SERIAL_WORDS)
-                or item.get_closest_marker("audio") is not None
-                or "pulse" in getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.xdist_group("serial"))
-
-
 @pytest.fixture(scope="session")
 def one_question_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One of the grammar's phrases, spoken by espeak-ng, with 1.5 s of silence after it."""
