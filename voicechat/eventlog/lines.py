@@ -37,7 +37,7 @@ from voicechat.eventlog.textscan import (
     InlineScanner,
     base_seconds,
     head_plan,
-    parse_timestamp,
+    newest_stamp,
     whole_rest,
 )
 from voicechat.eventlog.unwrap import unwrap
@@ -51,10 +51,8 @@ MAX_LINE_CHARS = 16 << 20
 _UNPARSED: Any = object()
 _NEWLINE = 10  # b"\n"[0]
 #: The last lines without an event kept to read the log's own timeline from (the newest with a
-#: timestamp wins), and how much of a line's head a timestamp is looked for in (an app's
-#: message may hold other dates).
+#: timestamp wins: textscan.newest_stamp).
 _TAIL_LINES = 8
-_STAMP_HEAD = 64
 #: The ASCII characters ``str.strip`` strips (``bytes.strip`` leaves out ``\x1c``-``\x1f``).
 _STR_SPACE = b" \t\n\x0b\x0c\r\x1c\x1d\x1e\x1f"
 
@@ -133,15 +131,8 @@ class LineReader:
         when the app kept logging (``ReadStats.last_line_t``). ``None`` when no event had a
         timestamp or none of those lines has one."""
         first = self.builder.first_stamp
-        if first is None:
-            return None
-        for line in reversed(self.tail):
-            if line.__class__ is bytes:
-                line = line.decode()  # type: ignore[union-attr]  # ASCII (app_line)
-            parsed = parse_timestamp(line[:_STAMP_HEAD])  # type: ignore[arg-type]
-            if parsed is not None:
-                return parsed[0] - first
-        return None
+        newest = newest_stamp(self.tail) if first is not None else None
+        return None if newest is None or first is None else newest - first
 
 
 def read_lines(handle: io.TextIOWrapper, stats: ReadStats,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -260,6 +261,22 @@ def _base_seconds(fields: tuple[str | bytes, ...], year: int | None = None) -> f
             _BASES.clear()
         _BASES[fields] = base
     return base  # type: ignore[return-value]
+
+
+#: How much of a line's head a timestamp is looked for in by :func:`newest_stamp` (an app's
+#: message may hold other dates).
+STAMP_HEAD = 64
+
+
+def newest_stamp(lines: Iterable[str | bytes]) -> float | None:
+    """The timestamp (seconds) of the last of ``lines`` that starts with one, read from its
+    first :data:`STAMP_HEAD` characters; a ``bytes`` line is ASCII (``LineReader.app_line``)."""
+    for line in reversed(list(lines)):
+        text = line.decode() if isinstance(line, bytes) else line
+        parsed = parse_timestamp(text[:STAMP_HEAD])
+        if parsed is not None:
+            return parsed[0]
+    return None
 
 
 def parse_timestamp(prefix: str) -> tuple[float, str | None] | None:
