@@ -143,3 +143,28 @@ async def test_ephemeral_keys_and_web_pages_are_refused(server: LocalServer) -> 
             with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
                 await http.ws_connect(url, headers=headers)
             assert refused.value.status in (401, 403)
+
+
+async def test_azure_path_and_api_key_header(server: LocalServer) -> None:
+    async with live_ws(server, "/openai/v1/live/sessions", headers={"api-key": "sk-test"}) as peer:
+        await started(peer)
+
+
+async def test_a_session_expires_with_session_closed() -> None:
+    from tests.helpers import local_server
+
+    async with local_server(live_session_max_s=0.5) as srv, live_ws(srv) as peer:
+        await started(peer)
+        closed = await peer.log.wait_for("session.closed")
+        assert closed["reason"] == "expired"
+        await asyncio.wait_for(peer._reader, 5)
+
+
+async def test_sideband_of_an_unknown_session_is_404(server: LocalServer) -> None:
+    import aiohttp
+
+    url = server.base_url.replace("http", "ws", 1) + "/v1/live/sessions/live_nope/attach"
+    async with aiohttp.ClientSession() as http:
+        with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+            await http.ws_connect(url, headers={"Authorization": "Bearer sk-test"})
+        assert refused.value.status == 404
