@@ -108,3 +108,11 @@ async def test_every_event_on_a_webrtc_data_channel(server: Any) -> None:
         await peer.log.wait_for("session.closed")
         assert "error" in peer.log.types()
         check_all(peer.log.events)
+
+
+def test_the_slow_reader_error_is_a_live_error_event() -> None:
+    from voicechat.server.live.ws import _slow_reader_event
+
+    event = _slow_reader_event(1024)
+    assert event["error"]["code"] == "client_not_reading"
+    check_all([event])

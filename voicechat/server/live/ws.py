@@ -19,13 +19,15 @@ from typing import Any
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from voicechat.protocol.live import errors, names
+from voicechat.protocol.live.errors import LiveError
 from voicechat.server.auth import credential_from
 from voicechat.server.http_util import auth_error, error_response
+from voicechat.server.ids import event_id
 from voicechat.server.live.engine import LiveEngine
 from voicechat.server.live.host import LiveHost
 from voicechat.server.live.ports import DeltaPort
 from voicechat.server.nesting import too_deep
-from voicechat.server.send_queue import SendQueue
+from voicechat.server.send_queue import SLOW_READER_CODE, SendQueue, slow_reader_error
 from voicechat.server.ws import MAX_MESSAGE_BYTES
 
 log = logging.getLogger("voicechat.server")
@@ -178,6 +180,12 @@ async def sideband_handler(request: web.Request, host: LiveHost) -> web.StreamRe
     return ws
 
 
+def _slow_reader_event(limit: int) -> dict[str, Any]:
+    """The Realtime side's slow-reader error, in GPT-Live's envelope."""
+    realtime = slow_reader_error(limit)
+    return LiveError(SLOW_READER_CODE, realtime.message).to_event(event_id=event_id())
+
+
 def send_queue(ws: web.WebSocketResponse, request: web.Request, host: LiveHost) -> SendQueue:
     def abort() -> None:
         if request.transport is not None:
@@ -190,5 +198,6 @@ def send_queue(ws: web.WebSocketResponse, request: web.Request, host: LiveHost) 
 
     queue = SendQueue(ws, abort=abort, limit_bytes=host.send_queue_bytes, on_shed=shed,
                       on_stop=lambda q: host.send_queue_report(peak_bytes=q.max_queued_bytes,
-                                                               shed=False))
+                                                               shed=False),
+                      shed_event=_slow_reader_event)
     return queue
