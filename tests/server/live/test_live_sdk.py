@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import signal
 import wave
 from pathlib import Path
 from typing import Any
@@ -84,3 +85,30 @@ async def _next_of(conn: Any, kind: str) -> Any:
         if event.type == kind:
             return event
     raise AssertionError(f"the connection ended before {kind}")
+
+
+async def test_sdk_live_client_against_the_voicechat_serve_command(tmp_path: Path) -> None:
+    """The same, against ``voicechat serve`` as users run it (its own process, the recogniser
+    in a worker process, open vocabulary: the words may differ, a turn must happen)."""
+    from tests.runtime.server_process import ServerProcess
+
+    proc = ServerProcess(tmp_path / "serve.log", "--voice", "tone")
+    await proc.start()
+    try:
+        client = AsyncOpenAI(api_key="sk-test", base_url=f"{proc.base_url}/v1")
+        pcm = wav_pcm24k(speech_wav(tmp_path / "q.wav", TEST_PHRASES[:1], rate=24000,
+                                    tail_s=2.0))
+        async with client.live.connect() as conn:
+            await conn.session.start(session={"model": "gpt-live-1"})
+            assert (await asyncio.wait_for(conn.recv(), 10)).type == "session.started"
+            for i in range(0, pcm.size, 2400):
+                chunk = pcm[i: i + 2400].astype("<i2").tobytes()
+                await conn.session.input_audio.append(audio=base64.b64encode(chunk).decode())
+                await asyncio.sleep(0.05)
+            heard = await asyncio.wait_for(_next_of(conn, "session.input_transcript.delta"), 30)
+            said = await asyncio.wait_for(_next_of(conn, "session.output_transcript.delta"), 30)
+            audio = await asyncio.wait_for(_next_of(conn, "session.output_audio.delta"), 30)
+        assert heard.delta.strip() and said.delta.startswith("You")
+        assert base64.b64decode(audio.delta)
+    finally:
+        await proc.kill(signal.SIGINT)  # the way a user stops it
