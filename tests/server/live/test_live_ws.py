@@ -180,3 +180,23 @@ async def test_a_live_model_on_the_realtime_socket_is_refused(server: LocalServe
         assert "/v1/live/sessions" in error["error"]["message"]
         assert (await asyncio.wait_for(peer.closed, 5))[0] == 1008
         assert not peer.log.of("session.created")
+
+
+@pytest.mark.script(" ".join([LONG_SENTENCE] * 4), "Short answer.")
+async def test_a_short_sound_over_the_assistant_does_not_stop_it(server: LocalServer) -> None:
+    from tests.speech import speech_pcm
+
+    async with live_ws(server) as peer:
+        await started(peer)
+        await peer.stream(spoken(PHRASE, tail_s=1.0))
+        await peer.log.wait_for("session.output_audio.delta")
+        engine = next(iter(server.live_sessions.values()))
+        burst = speech_pcm(TEST_PHRASES[1], 24000)[4800:9600]  # 200 ms from inside a word
+        silence = np.zeros(24000, np.int16)
+        await peer.stream(np.concatenate([burst, silence, silence]), speedup=1.0)
+        assert engine.listener.detections >= 2  # the VAD heard the burst start...
+        assert engine.listener.confirmations == 1  # ...but only the question was talking
+        said_so_far = len(peer.log.of("session.output_transcript.delta"))
+        await peer.log.wait_for("session.output_transcript.delta", after=said_so_far)
+        said = peer.text("session.output_transcript.delta")
+        assert "Short" not in said  # no new reply: the long one goes on

@@ -74,7 +74,7 @@ class LiveEngine:
         self.speaker = Speaker(kit, port, self.emit, self.timeline_ms)
         self.replies = Replies(kit=kit, state=self.state, speaker=self.speaker, emit=self.emit,
                                timeline=self.timeline_ms)
-        self.listener = Listener(kit, on_speech_started=self._speech_started,
+        self.listener = Listener(kit, on_speech_confirmed=self._user_talking,
                                  on_utterance=self._utterance)
         self._kit = kit
         self.muted = False
@@ -194,7 +194,8 @@ class LiveEngine:
             pcm = np.zeros_like(pcm)
         await self.listener.feed(pcm, rate)
 
-    async def _speech_started(self) -> None:
+    async def _user_talking(self) -> None:
+        """Confirmed user speech while the assistant talks: it yields (a barge-in)."""
         if self.replies.speaking:
             await self.replies.interrupt()
 
@@ -227,7 +228,10 @@ class LiveEngine:
             end = utterance.start_ms + at * span // total
             self.emit({"type": names.INPUT_TRANSCRIPT_DELTA, "delta": word,
                        "start_ms": start, "end_ms": max(end, start + 1)})
-        self.replies.user_said(text)
+        if not utterance.confirmed and self.replies.speaking:
+            self.replies.backchannel(text)  # "mm-hmm" over the assistant: it keeps talking
+        else:
+            self.replies.user_said(text)
 
     # --- commands -----------------------------------------------------------------------------
 
