@@ -71,8 +71,14 @@ async def test_a_spoken_turn_gets_timed_transcripts_and_audio(server: LocalServe
         assert said.startswith("You said:")
         first_out = peer.log.of("session.output_transcript.delta")[0]
         assert first_out["start_ms"] >= deltas[-1]["start_ms"]
-        audio = base64.b64decode(peer.log.of("session.output_audio.delta")[0]["delta"])
-        assert len(audio) % 2 == 0 and np.abs(np.frombuffer(audio, "<i2")).max() > 0
+        # the output stream is continuous: exact zeros until the answer, then speech
+        first_said = peer.log.events.index(first_out)
+        chunks = [(i, np.frombuffer(base64.b64decode(e["delta"]), "<i2"))
+                  for i, e in enumerate(peer.log.events)
+                  if e["type"] == "session.output_audio.delta"]
+        assert any(i < first_said and not pcm.any() for i, pcm in chunks)
+        assert any(np.abs(pcm).max() > 1000 for _, pcm in chunks)
+        assert all(pcm.size <= 2400 for _, pcm in chunks)  # 100 ms chunks at 24 kHz
         assert "event_id" not in peer.log.of("session.output_audio.delta")[0]
 
 
@@ -109,7 +115,8 @@ async def test_appends_mute_update_and_close(server: LocalServer) -> None:
         await peer.send({"type": "session.commentary.append", "content": "Hello there.",
                          "delegation_id": None})
         await peer.log.wait_for("session.commentary.appended")
-        await peer.log.wait_for("session.output_transcript.delta")
+        await peer.log.wait_for("session.output_transcript.delta",
+                                where=lambda e: e["delta"].strip() == "there.")
         assert peer.text("session.output_transcript.delta").strip() == "Hello there."
         await peer.send({"type": "session.input_audio.mute"})
         await peer.log.wait_for("session.input_audio.muted")

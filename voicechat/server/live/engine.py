@@ -55,6 +55,8 @@ class LiveOptions:
     #: the session's life; observed 2 h on the real service (not documented as a number)
     session_max_s: float = 7200.0
     usage_interval_s: float = 15.0
+    #: stream silence between utterances, as the real service does (WebSocket)
+    output_silence: bool = True
 
 
 class LiveEngine:
@@ -138,6 +140,8 @@ class LiveEngine:
                   client_event_id)
         self._timers = [asyncio.ensure_future(self._report_usage()),
                         asyncio.ensure_future(self._expire())]
+        if self.options.output_silence:
+            self._timers.append(asyncio.ensure_future(self._stream_silence()))
         log.info("live session %s started: model=%s delegation=%s", self.id,
                  self.state.resource["model"], self.state.delegation_type)
         return None
@@ -146,6 +150,12 @@ class LiveEngine:
         while True:
             await asyncio.sleep(self.options.usage_interval_s)
             self.emit({"type": names.USAGE_UPDATED, "usage": {"seconds": self.usage_seconds()}})
+
+    async def _stream_silence(self) -> None:
+        while True:
+            if not self.speaker.speaking:
+                self.speaker.port.idle(self.timeline_ms())
+            await asyncio.sleep(0.1)
 
     async def _expire(self) -> None:
         await asyncio.sleep(self.options.session_max_s)
