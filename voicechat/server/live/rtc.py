@@ -176,7 +176,8 @@ async def create_handler(request: web.Request, host: LiveHost) -> web.StreamResp
     if refusal is not None:
         return refusal
     owner = key_identity(credential_from(request.headers, request.query))
-    limit = host.call_limits.refusal(host.live_rtc_calls.values(), owner)  # type: ignore[arg-type]
+    # the caps read only closed/connected/owner, which a LiveRtcCall has like an RtcCall
+    limit = host.call_limits.refusal(host.live_rtc_calls.values(), owner)
     if limit is not None:
         return rate_limited(limit, retry_after_s=host.call_limits.connect_timeout_s)
     if request.content_type != "application/json":
