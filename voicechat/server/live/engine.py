@@ -215,6 +215,9 @@ class LiveEngine:
         task.add_done_callback(self._transcribing.discard)
 
     async def _recognise(self, utterance: Utterance) -> None:
+        """The utterance's transcript as word fragments over its span of the input timeline
+        (the recogniser gives no word times: the span is shared out by characters, decided),
+        sent once the utterance has ended, then its answer, or none for a backchannel."""
         try:
             text = (await self._kit.transcribe_async(utterance.audio16k)).strip()
         except asyncio.CancelledError:
@@ -257,8 +260,8 @@ class LiveEngine:
 
     def _refusal(self, event: Any) -> LiveError | None:
         """Before ``session.start`` every other event (known or not) is refused with the
-        not-started error; after it, the validator's verdict, except that an append over its
-        limit is the append handler's to refuse."""
+        not-started error; after it, the validator's verdict (an append over its limit among
+        them: refused, and the session goes on)."""
         kind = event.get("type") if isinstance(event, Mapping) else None
         if kind == names.SESSION_START and (self.webrtc or self.state.started):
             return errors.session_already_started(webrtc=self.webrtc)
