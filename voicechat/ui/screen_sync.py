@@ -98,10 +98,12 @@ class ScreenSync:
         tool = running_label(state.tool_calls, self.core_now(state)) if state.tool_calls else ""
         widgets.status.show(self.connection(), state, level, mic_ended=self.mic_ended,
                             aec=self.aec(), tool=tool)
-        if state.tool_calls is not self._calls:
-            self._calls = state.tool_calls
-            if self.calls_changed is not None:
-                self.calls_changed(state.tool_calls)
+        # Every frame, not only when the calls changed since the last one: a request can be
+        # on screen before any frame showed its call (the prompt pushes it at once), and a
+        # reconnect's new session then shows the same empty tuple as before the call.
+        self._calls = state.tool_calls
+        if self.calls_changed is not None:
+            self.calls_changed(state.tool_calls)
         if state.mode != self._mode:
             self._mode = state.mode
             self.mode_changed(state.mode)
