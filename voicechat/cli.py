@@ -186,6 +186,30 @@ def doctor(
 
 
 @app.command(cls=opt.PlainUsage)
+def export(
+    log: Annotated[
+        Path,
+        typer.Argument(metavar="LOG", help="Event log (any format the doctor reads)."),
+    ],
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", metavar="[md|txt|json]",
+                     autocompletion=opt.completer(("md", "txt", "json")),
+                     help="Markdown (default), plain text, or JSON turns for programs. "
+                     "Default: from -o's extension, else md."),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", metavar="FILE",
+                                  help="Write here (mode 0600) instead of stdout.")
+    ] = None,
+) -> None:
+    """Turn an event log into a readable conversation: turns, tool calls, cuts, cost."""
+    from voicechat.commands import export as export_command
+
+    raise typer.Exit(export_command.run(log, fmt=fmt, output=output))
+
+
+@app.command(cls=opt.PlainUsage)
 def replay(
     log: Annotated[Path, typer.Argument(metavar="LOG", help="Event log to replay.")],
     speed: Annotated[
