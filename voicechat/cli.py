@@ -63,6 +63,7 @@ def main_job(
     connect_timeout: opt.ConnectTimeout = None,
     tool_approval: opt.ToolApproval = None,
     mcp_config: opt.McpConfig = None,
+    resume: opt.Resume = None,
     version: opt.Version = False,
 ) -> None:
     """Start a conversation (the TUI, or --no-ui for plain lines)."""
@@ -75,6 +76,7 @@ def main_job(
         record=record, config=config, no_ui=no_ui, turns=turns, barge_in=barge_in, aec=aec,
         theme=theme, dialect=dialect, voice=voice, verbose=verbose, log_level=log_level,
         connect_timeout=connect_timeout, tool_approval=tool_approval, mcp_config=mcp_config,
+        resume=resume,
     )
     raise typer.Exit(code)
 

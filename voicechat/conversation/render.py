@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from voicechat.conversation.jsonform import to_json
 from voicechat.conversation.model import Conversation, Turn
+from voicechat.conversation.seed import is_earlier
 from voicechat.protocol.pricing import cost_text, tokens_line
 from voicechat.protocol.text import printable
 
@@ -108,6 +109,8 @@ def markdown(conversation: Conversation) -> str:
 def _md_turn(turn: Turn) -> list[str]:
     stamp = when(turn)
     head = f"**{LABELS[turn.speaker]}**" + (f" · {stamp}" if stamp else "")
+    if is_earlier(turn.item_id):
+        head += " · *earlier (resumed)*"
     if turn.tool is not None:
         tool = turn.tool
         name = f"{tool.server}.{tool.name}" if tool.server else tool.name
@@ -144,7 +147,7 @@ def plain(conversation: Conversation) -> str:
     for turn in conversation.turns:
         stamp = when(turn)
         prefix = f"[{stamp}] " if stamp else ""
-        label = LABELS[turn.speaker]
+        label = LABELS[turn.speaker] + (" (earlier)" if is_earlier(turn.item_id) else "")
         if turn.tool is not None:
             tool = turn.tool
             name = f"{tool.server}.{tool.name}" if tool.server else tool.name

@@ -28,6 +28,8 @@ from voicechat.audio.meter import LevelMeter
 from voicechat.audio.playback import PlaybackBuffer
 from voicechat.audio.ports import MicSource, SpeakerSink
 from voicechat.config import Settings
+from voicechat.conversation.model import Conversation
+from voicechat.conversation.seed import SeedPlan, plan_seed, resume_notice
 from voicechat.core import (
     AskApproval,
     CancelRequested,
@@ -85,8 +87,16 @@ class Runtime:
         local_server: LocalServerLike | None = None,
         clock: Callable[[], float] = time.monotonic,
         on_rtp_handoff: Callable[[float], None] | None = None,
+        earlier: Conversation | None = None,
     ) -> None:
+        """``earlier``: the conversation ``--resume`` continues (read from ``settings.resume``
+        when not given; :class:`~voicechat.conversation.ConversationError` if it cannot be)."""
         self.settings = settings
+        if earlier is None and settings.resume is not None:
+            from voicechat.conversation import load_conversation
+
+            earlier = load_conversation(settings.resume, prices=settings.prices)
+        self.resumed: SeedPlan | None = None if earlier is None else plan_seed(earlier)
         self.events = EventFanout(clock)
         self.playback = PlaybackBuffer(on_handoff=on_rtp_handoff)
         self.mic: MicSource | None = None
@@ -159,7 +169,9 @@ class Runtime:
             self.speaker = await start_speaker(self.speaker, self.playback, self.events)
             self._start_echo_control()
             await self._start_tools()
-            await self.link.connect()
+            await self.link.connect(self.resumed.turns if self.resumed is not None else ())
+            if self.resumed is not None:
+                self.events.notice(*resume_notice(self.resumed))
         except BaseException:
             await self.stop()
             raise

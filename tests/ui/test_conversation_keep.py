@@ -1,0 +1,65 @@
+"""Keeping conversations in the TUI, on the real runtime and the real local server: a resumed
+conversation's turns shown above the new ones, marked as earlier."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests import helpers
+from tests.ui.conftest import SIZE
+from tests.ui.test_app_fake import history_text
+from voicechat.config import Settings
+from voicechat.runtime import Runtime
+from voicechat.server.app import LocalServer
+from voicechat.ui.app import VoiceChatApp
+from voicechat.ui.themes import shipped_theme_dir
+
+pytestmark = pytest.mark.slow
+
+
+def make(server: LocalServer, **settings: Any) -> tuple[VoiceChatApp, Runtime]:
+    runtime = Runtime(Settings(server="local", transport="websocket", mic="none",
+                               speaker="none", local_voice="tone", **settings),
+                      local_server=server)
+    return VoiceChatApp(runtime, theme_dirs=[shipped_theme_dir()]), runtime
+
+
+def export_file(tmp_path: Path, *spoken: tuple[str, str]) -> Path:
+    path = tmp_path / "earlier.json"
+    turns = [{"speaker": who, "text": text} for who, text in spoken]
+    path.write_text(json.dumps({"voicechat_conversation": 1, "turns": turns}), encoding="utf-8")
+    return path
+
+
+async def until(pilot: Any, app: VoiceChatApp, predicate: Any, what: str) -> None:
+    def probe() -> bool:
+        app.sync()
+        return bool(predicate())
+
+    await helpers.until(probe, what, sleep=pilot.pause)
+
+
+@pytest.mark.script("Fresh answer.")
+async def test_resumed_turns_show_above_the_new_ones_marked_as_earlier(
+        server: LocalServer, tmp_path: Path) -> None:
+    earlier = export_file(tmp_path, ("user", "Where did we stop?"),
+                          ("assistant", "At chapter three."))
+    app, runtime = make(server, resume=earlier)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, app, lambda: "Assistant (earlier): At chapter three." in
+                    history_text(app), "the earlier turns")
+        await pilot.press("slash", *"go on", "enter")
+        await until(pilot, app, lambda: "Assistant: Fresh answer." in history_text(app),
+                    "the new answer")
+        lines = history_text(app).splitlines()
+        order = [next(i for i, line in enumerate(lines) if line.startswith(prefix))
+                 for prefix in ("You (earlier): Where did we stop?",
+                                "Assistant (earlier): At chapter three.",
+                                "You: go on", "Assistant: Fresh answer.")]
+        assert order == sorted(order)
+        assert runtime.resumed is not None and runtime.resumed.left_out == 0
+        await pilot.press("q")
