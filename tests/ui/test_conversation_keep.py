@@ -63,3 +63,31 @@ async def test_resumed_turns_show_above_the_new_ones_marked_as_earlier(
         assert order == sorted(order)
         assert runtime.resumed is not None and runtime.resumed.left_out == 0
         await pilot.press("q")
+
+
+@pytest.mark.script("Saved answer.")
+async def test_ctrl_s_saves_the_conversation_as_markdown_and_shows_where(
+        server: LocalServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    folder = tmp_path / "data" / "voicechat" / "conversations"
+    app, runtime = make(server)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, app, lambda: runtime.connection.state == "connected", "connection")
+        await pilot.press("ctrl+s")
+        assert any("nothing to save yet" in str(n.message) for n in app._notifications)
+        await pilot.press("slash", *"keep this", "enter")
+        await until(pilot, app, lambda: "Assistant: Saved answer." in history_text(app),
+                    "the answer")
+        assert not folder.exists()  # nothing is written unasked
+        await pilot.press("ctrl+s")
+        [saved] = folder.glob("voicechat-*.md")
+        assert any(f"conversation saved to {saved}" in str(n.message)
+                   for n in app._notifications)
+        text = saved.read_text(encoding="utf-8")
+        assert text.startswith("# Conversation")
+        assert text.index("keep this") < text.index("Saved answer.")
+        assert saved.stat().st_mode & 0o777 == 0o600
+        await pilot.press("ctrl+s")  # a second save rewrites the same file
+        assert list(folder.glob("voicechat-*.md")) == [saved]
+        await pilot.press("q")
+    assert list(folder.glob("*")) == [saved]  # quitting saves nothing more

@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from voicechat.audio.meter import LevelMeter
@@ -29,6 +30,7 @@ from voicechat.audio.playback import PlaybackBuffer
 from voicechat.audio.ports import MicSource, SpeakerSink
 from voicechat.config import Settings
 from voicechat.conversation.model import Conversation
+from voicechat.conversation.saving import ConversationSaver
 from voicechat.conversation.seed import SeedPlan, plan_seed, resume_notice
 from voicechat.core import (
     AskApproval,
@@ -125,6 +127,13 @@ class Runtime:
         self._pump: MicPump | None = None
         self._tasks: list[asyncio.Task[Any]] = []
         self._stopping = False
+        from voicechat.paths import conversations_dir
+
+        # the conversation kept in memory for ctrl+s and save_transcripts; written only then
+        self.saver = ConversationSaver(conversations_dir(), Dialect(settings.dialect),
+                                       prices=settings.prices)
+        self.events.subscribe(self._keep)
+        self._autosave_failed = False
         self.finished = asyncio.Event()
         self.exit_code = 0
         self.record_error: str | None = None  # --record failed mid-run: why (exit code 1)
@@ -172,6 +181,9 @@ class Runtime:
             await self.link.connect(self.resumed.turns if self.resumed is not None else ())
             if self.resumed is not None:
                 self.events.notice(*resume_notice(self.resumed))
+            if self.settings.save_transcripts:
+                self.events.notice("info", f"this conversation is saved to {self.saver.path} "
+                                   "(save_transcripts = true)")
         except BaseException:
             await self.stop()
             raise
@@ -188,6 +200,8 @@ class Runtime:
             return
         self._stopping = True
         try:
+            if self.settings.save_transcripts:
+                self._autosave()
             self.driver.close()
             for task in self._tasks:
                 task.cancel()
@@ -210,6 +224,30 @@ class Runtime:
             if self._recorder is not None:
                 self._recorder.close()
             self.finished.set()
+
+    # --- saving the conversation -----------------------------------------------------------------
+
+    def save_conversation(self) -> Path | None:
+        """Write the conversation so far as Markdown (``ctrl+s``): the file's path, or
+        ``None`` when there is no turn yet. Raises :class:`OSError` naming the path."""
+        return self.saver.save()
+
+    def _keep(self, record: LogRecord) -> None:
+        self.saver.record(record)
+        if (self.settings.save_transcripts and record.dir == "in"
+                and record.event.get("type") == "response.done"):
+            self._autosave()
+
+    def _autosave(self) -> None:
+        """``save_transcripts``: after each answer and at the end; a failure is said once."""
+        try:
+            self.saver.save()
+        except OSError as exc:
+            if not self._autosave_failed:
+                self._autosave_failed = True
+                self.events.notice("warning", f"cannot save the conversation to "
+                                   f"{self.saver.path}: {exc.strerror or exc}. Check that the "
+                                   "folder is writable, or set save_transcripts = false")
 
     # --- tools -----------------------------------------------------------------------------------
 
