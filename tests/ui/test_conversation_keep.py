@@ -91,3 +91,18 @@ async def test_ctrl_s_saves_the_conversation_as_markdown_and_shows_where(
         assert list(folder.glob("voicechat-*.md")) == [saved]
         await pilot.press("q")
     assert list(folder.glob("*")) == [saved]  # quitting saves nothing more
+
+
+async def test_a_save_that_fails_says_where_and_what_to_check() -> None:
+    from tests.ui.conftest import make_app
+    from tests.ui.fakes import ScriptedHandle
+
+    handle = ScriptedHandle()
+    handle.save_result = PermissionError(13, "Permission denied", "/ro/voicechat-1.md")
+    app = make_app(handle)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+s")
+        assert handle.calls.count("save_conversation") == 1
+        messages = [str(n.message) for n in app._notifications]
+        assert any("/ro/voicechat-1.md" in m and "Permission denied" in m and "writable" in m
+                   for m in messages), messages
