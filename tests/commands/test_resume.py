@@ -117,3 +117,13 @@ def test_a_bad_resume_file_fails_before_connecting(tmp_path: Path, content: str 
     for word in words:
         assert word in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_resume_is_refused_in_transcribe_mode(tmp_path: Path) -> None:
+    (tmp_path / "cfg.toml").write_text("", encoding="utf-8")
+    done = subprocess.run(
+        [str(VOICECHAT), "--no-ui", "--mode", "transcribe", "--resume", str(tmp_path / "x"),
+         "--config", str(tmp_path / "cfg.toml")],
+        capture_output=True, text=True, timeout=60, check=False, input="")
+    assert done.returncode == 2
+    assert "--mode transcribe" in done.stderr and "--resume" in done.stderr

@@ -46,7 +46,9 @@ def test_an_interrupted_answer_is_cut_at_the_heard_share_of_its_measured_audio()
                  "audio_end_ms": 2000}),
         ("in", {"type": "conversation.item.truncated", "item_id": "a1", "audio_end_ms": 1500}),
         ("in", {"type": "response.done", "response": {
-            "id": "r1", "status": "cancelled", "output": [{"id": "a1", "type": "message"}],
+            "id": "r1", "status": "cancelled", "output": [{
+                "id": "a1", "type": "message", "role": "assistant", "status": "incomplete",
+                "content": [{"type": "output_audio", "transcript": text}]}],
             "usage": {"input_tokens": 100, "output_tokens": 50,
                       "input_token_details": {"text_tokens": 100},
                       "output_token_details": {"audio_tokens": 50}}}}),

@@ -51,6 +51,9 @@ def run(
             from voicechat.runtime.tools.sources import read_mcp_json
 
             read_mcp_json(settings.mcp_config)
+        if settings.resume is not None and settings.mode == "transcribe":
+            raise ValueError("--resume continues a conversation, and --mode transcribe has "
+                             "none (captions only); drop one of the two")
         earlier = _earlier(settings.resume, settings.prices)
         log_file = _configure_logging(verbose, log_level, no_ui=settings.no_ui)
     except (ConfigError, ValueError) as exc:

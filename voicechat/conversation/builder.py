@@ -29,6 +29,7 @@ from voicechat.conversation.model import (
     Turn,
     TurnStatus,
 )
+from voicechat.core.audio_ledger import AudioLedger
 from voicechat.core.effects import Effects
 from voicechat.core.outbox import Outbox
 from voicechat.core.side_responses import SideResponses
@@ -39,11 +40,10 @@ from voicechat.core.view import TranscriptEntry
 from voicechat.protocol.dialect import Dialect
 from voicechat.protocol.mapping import client_event_to_canonical, server_event_to_canonical
 from voicechat.protocol.secrets import redact_text
+from voicechat.protocol.session_audio import output_format
 
 Event = Mapping[str, Any]
 
-#: audio bytes per millisecond of each output format (24 kHz PCM16; G.711 at 8 kHz)
-_BYTES_PER_MS = {"audio/pcm": 48, "audio/pcmu": 8, "audio/pcma": 8}
 _AUDIO_DELTAS = frozenset({"response.output_audio.delta"})
 _TOOL_KINDS = frozenset({"function_call", "mcp_call", "mcp_list_tools", "mcp_approval_request"})
 _HIDDEN_KINDS = frozenset({"function_call_output", "mcp_approval_response"})
@@ -74,7 +74,7 @@ class ConversationBuilder:
         self._answer_usage: dict[str, AnswerUsage] = {}  # item id -> its response's usage
         self._outputs: dict[str, str] = {}  # call_id -> the output sent for it
         self._calls: dict[str, dict[str, Any]] = {}  # tool item id -> its latest fields
-        self._bytes_per_ms = 48
+        self._format = AudioLedger()  # only its bytes_per_ms: the counts below are unbounded
 
     # --- feeding ---------------------------------------------------------------------------
 
@@ -150,11 +150,7 @@ class ConversationBuilder:
         heard = audio.get("input") if isinstance(audio, Mapping) else None
         if isinstance(heard, Mapping) and "transcription" in heard:
             self._transcript.set_transcription(heard["transcription"] is not None)
-        output = audio.get("output") if isinstance(audio, Mapping) else None
-        fmt = output.get("format") if isinstance(output, Mapping) else None
-        kind = fmt.get("type") if isinstance(fmt, Mapping) else None
-        if isinstance(kind, str) and kind in _BYTES_PER_MS:
-            self._bytes_per_ms = _BYTES_PER_MS[kind]
+        self._format.set_format(output_format(session))  # the core's sizing of deltas
 
     def _audio_delta(self, event: Event) -> None:
         item_id, delta = event.get("item_id"), event.get("delta")
@@ -184,6 +180,7 @@ class ConversationBuilder:
     def _response_done(self, response: Any) -> None:
         if not isinstance(response, Mapping):
             return
+        self._feed.response_output(response)  # the final items may carry the only text
         output = response.get("output")
         items = [i for i in output if isinstance(i, Mapping)] if isinstance(output, list) else []
         for item in items:
@@ -249,7 +246,7 @@ class ConversationBuilder:
         interruption = None
         heard = self._heard_ms.get(entry.id)
         if entry.role == "assistant" and heard is not None:
-            measured = self._audio_bytes.get(entry.id, 0) // self._bytes_per_ms
+            measured = round(self._audio_bytes.get(entry.id, 0) / self._format.bytes_per_ms)
             audio_ms = measured or estimated_audio_ms(text)
             text, unheard = cut_heard(text, heard, audio_ms)
             interruption = Interruption(heard, audio_ms, not measured, unheard)
