@@ -40,9 +40,10 @@ async def first_conversation(tmp_path: Path) -> Path:
     return kept
 
 
-@pytest.mark.parametrize("source", ["log", "json export"])
+@pytest.mark.parametrize(("source", "transport"), [
+    ("log", "websocket"), ("json export", "websocket"), ("log", "webrtc")])
 async def test_a_resumed_session_is_seeded_and_answers_with_the_earlier_turns_in_context(
-        tmp_path: Path, source: str) -> None:
+        tmp_path: Path, source: str, transport: str) -> None:
     earlier = await first_conversation(tmp_path)
     if source == "json export":
         exported = tmp_path / "first.json"
@@ -53,7 +54,7 @@ async def test_a_resumed_session_is_seeded_and_answers_with_the_earlier_turns_in
     async with fake_chat(answer_from_history) as chat, \
             local_server(responder=f"chat:{chat.url}") as srv:
         code, out, err, records = await run_no_ui(
-            tmp_path, srv.base_url, "websocket", SECOND_QUESTION + "\n", "--turns", "1",
+            tmp_path, srv.base_url, transport, SECOND_QUESTION + "\n", "--turns", "1",
             "--resume", str(earlier))
     assert code == 0, err[-3000:]
     sent = [r["event"] for r in records if r["dir"] == "out"]
