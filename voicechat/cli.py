@@ -197,8 +197,8 @@ def export(
         str | None,
         typer.Option("--format", metavar="[md|txt|json]",
                      autocompletion=opt.completer(("md", "txt", "json")),
-                     help="Markdown (default), plain text, or JSON turns for programs. "
-                     "Default: from -o's extension, else md."),
+                     help="Markdown, plain text, or JSON turns for programs. Default: from "
+                     "-o's extension, else md."),
     ] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", metavar="FILE",
