@@ -106,3 +106,26 @@ async def test_a_save_that_fails_says_where_and_what_to_check() -> None:
         messages = [str(n.message) for n in app._notifications]
         assert any("/ro/voicechat-1.md" in m and "Permission denied" in m and "writable" in m
                    for m in messages), messages
+
+
+async def test_what_resuming_left_out_and_where_saving_goes_are_shown_as_toasts(
+        server: LocalServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from voicechat.conversation.seed import MAX_SEED_TURNS
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    spoken = [("user" if n % 2 == 0 else "assistant", f"turn {n}")
+              for n in range(MAX_SEED_TURNS + 4)]
+    app, runtime = make(server, resume=export_file(tmp_path, *spoken), save_transcripts=True)
+    async with app.run_test(size=SIZE) as pilot:
+        def toasts() -> list[str]:
+            return [str(n.message) for n in app._notifications]
+
+        await until(pilot, app, lambda: any("oldest 4 turn(s) were left out" in t
+                                            for t in toasts()), "the left-out toast")
+        await until(pilot, app, lambda: any(f"saved to {runtime.saver.path}" in t
+                                            for t in toasts()), "the saving toast")
+        await until(pilot, app, lambda: "turn 103" in history_text(app), "the earlier turns")
+        lines = history_text(app).splitlines()
+        assert lines[0].startswith("You (earlier): turn 4")
+        await pilot.press("q")
+    assert runtime.saver.path.exists()  # save_transcripts: written at the end

@@ -180,10 +180,10 @@ class Runtime:
             await self._start_tools()
             await self.link.connect(self.resumed.turns if self.resumed is not None else ())
             if self.resumed is not None:
-                self.events.notice(*resume_notice(self.resumed))
+                self.events.notice(*resume_notice(self.resumed), topic="conversation")
             if self.settings.save_transcripts:
                 self.events.notice("info", f"this conversation is saved to {self.saver.path} "
-                                   "(save_transcripts = true)")
+                                   "(save_transcripts = true)", topic="conversation")
         except BaseException:
             await self.stop()
             raise
@@ -247,7 +247,8 @@ class Runtime:
                 self._autosave_failed = True
                 self.events.notice("warning", f"cannot save the conversation to "
                                    f"{self.saver.path}: {exc.strerror or exc}. Check that the "
-                                   "folder is writable, or set save_transcripts = false")
+                                   "folder is writable, or set save_transcripts = false",
+                                   topic="conversation")
 
     # --- tools -----------------------------------------------------------------------------------
 

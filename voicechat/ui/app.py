@@ -127,7 +127,8 @@ class VoiceChatApp(ToolKeys, App[int]):
         self.tools = ToolsOnScreen(self, handle)
         self.poll = ScreenSync(handle, report=self._report, warn=self._warn,
                                mode_changed=self._mode_changed, clock=clock,
-                               calls_changed=self.tools.calls_changed)
+                               calls_changed=self.tools.calls_changed,
+                               inform=lambda text: self.notify(text, timeout=6))
         self.layout_choice = PaneLayout()
         self.themes = ThemeSwitch(theme_dirs)
 
