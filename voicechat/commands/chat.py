@@ -74,8 +74,10 @@ def run(
         return 2
     from voicechat.runtime import Runtime
 
-    code = run_app(Runtime(settings, earlier=earlier), theme=settings.theme,
-                   keymap=settings.keymap or None)
+    runtime = Runtime(settings, earlier=earlier)
+    code = run_app(runtime, theme=settings.theme, keymap=settings.keymap or None)
+    if runtime.saver.saved:  # ctrl+s or save_transcripts: where it is, once the screen is gone
+        print(f"voicechat: the conversation is saved in {runtime.saver.path}", file=sys.stderr)
     if log_file is not None:
         print(f"voicechat: log lines are in {log_file}", file=sys.stderr)
     return code
