@@ -153,3 +153,11 @@ def test_secrets_in_a_log_never_reach_an_export(tmp_path: Path) -> None:
 def _write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def test_said_text_cannot_turn_into_markdown_structure() -> None:
+    from voicechat.conversation.model import Conversation, Turn
+
+    said = "# not a heading\n> not a quote\n1. not a list\nfine # here"
+    text = markdown(Conversation((Turn("user", said),)))
+    assert "\\# not a heading  \n\\> not a quote  \n1\\. not a list  \nfine # here" in text

@@ -10,6 +10,8 @@ export keeps them whole). Text from a log is shown with its control characters a
 
 from __future__ import annotations
 
+import re
+
 from voicechat.conversation.jsonform import to_json
 from voicechat.conversation.model import Conversation, Turn
 from voicechat.conversation.seed import is_earlier
@@ -122,7 +124,7 @@ def _md_turn(turn: Turn) -> list[str]:
         elif turn.text and not tool.arguments:
             lines.append(f"- {printable(turn.text)}")
     else:
-        text = printable(turn.text.strip(), keep_newlines=True)
+        text = _md_text(printable(turn.text.strip(), keep_newlines=True))
         lines = [f"{head}  ", text.replace("\n", "  \n")] if text else [head]
     notes = []
     if turn.interruption is not None:
@@ -133,6 +135,20 @@ def _md_turn(turn: Turn) -> list[str]:
         notes.append(f"usage: {usage}")
     lines += [f"> *{note}*  " for note in notes]
     return lines
+
+
+_BLOCK_START = re.compile(r"^(\s*)(?:([#>*+|=-]|```|~~~)|(\d+)([.)]))", re.MULTILINE)
+
+
+def _md_text(text: str) -> str:
+    """Said text as Markdown text: a line that would open a heading, a quote, a list or a
+    code fence is escaped (``\\#``, ``1\\.``), so what someone said reads as it was said."""
+    def escape(m: re.Match[str]) -> str:
+        if m.group(2) is not None:
+            return f"{m.group(1)}\\{m.group(2)}"
+        return f"{m.group(1)}{m.group(3)}\\{m.group(4)}"
+
+    return _BLOCK_START.sub(escape, text)
 
 
 def _md_code(text: str) -> str:
