@@ -63,6 +63,7 @@ def main_job(
     connect_timeout: opt.ConnectTimeout = None,
     tool_approval: opt.ToolApproval = None,
     mcp_config: opt.McpConfig = None,
+    resume: opt.Resume = None,
     version: opt.Version = False,
 ) -> None:
     """Start a conversation (the TUI, or --no-ui for plain lines)."""
@@ -75,6 +76,7 @@ def main_job(
         record=record, config=config, no_ui=no_ui, turns=turns, barge_in=barge_in, aec=aec,
         theme=theme, dialect=dialect, voice=voice, verbose=verbose, log_level=log_level,
         connect_timeout=connect_timeout, tool_approval=tool_approval, mcp_config=mcp_config,
+        resume=resume,
     )
     raise typer.Exit(code)
 
@@ -189,6 +191,30 @@ def doctor(
     from voicechat.commands import doctor as doctor_command
 
     raise typer.Exit(doctor_command.run(log, json_output=json_output))
+
+
+@app.command(cls=opt.PlainUsage)
+def export(
+    log: Annotated[
+        Path,
+        typer.Argument(metavar="LOG", help="Event log (any format the doctor reads)."),
+    ],
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", metavar="[md|txt|json]",
+                     autocompletion=opt.completer(("md", "txt", "json")),
+                     help="Markdown, plain text, or JSON turns for programs. Default: from "
+                     "-o's extension, else md."),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", metavar="FILE",
+                                  help="Write here (mode 0600) instead of stdout.")
+    ] = None,
+) -> None:
+    """Turn an event log into a readable conversation: turns, tool calls, cuts, cost."""
+    from voicechat.commands import export as export_command
+
+    raise typer.Exit(export_command.run(log, fmt=fmt, output=output))
 
 
 @app.command(cls=opt.PlainUsage)
