@@ -51,8 +51,21 @@ async def run_no_ui(
         stderr=asyncio.subprocess.PIPE,
         env=env,
     )
+    communicating = asyncio.ensure_future(proc.communicate(text.encode()))
     try:
-        out, err = await asyncio.wait_for(proc.communicate(text.encode()), 150)
+        out, err = await asyncio.wait_for(asyncio.shield(communicating), 150)
+    except TimeoutError:
+        # A hang says nothing by itself: kill the client, then fail with what it printed and
+        # the last events it logged (communicate() still collects the pipes after the kill).
+        proc.kill()
+        out, err = await communicating
+        tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-15:] \
+            if log.exists() else ["(no event log)"]
+        raise AssertionError(
+            "voicechat --no-ui still running after 150 s; killed.\n--- stdout (end)\n"
+            + out.decode()[-2000:] + "\n--- stderr (end)\n" + err.decode()[-2000:]
+            + "\n--- its event log (end)\n" + "\n".join(line[:300] for line in tail)
+        ) from None
     finally:
         if proc.returncode is None:
             proc.kill()
