@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from voicechat.audio.meter import LevelMeter
@@ -31,6 +32,9 @@ from voicechat.config import Settings
 from voicechat.core import (
     AskApproval,
     CancelRequested,
+    Notice,
+    Send,
+    SendImage,
     SendText,
     Session,
     SessionPolicy,
@@ -40,6 +44,9 @@ from voicechat.core import (
     TalkReleased,
     ToggleMute,
 )
+from voicechat.core.image_command import ImageCommand, parse_image_command
+from voicechat.core.live_settings import LiveSettings, merge_session, session_patch
+from voicechat.core.policy import DEFAULT_TRANSCRIPTION_MODEL
 from voicechat.eventlog.record import LogRecord
 from voicechat.eventlog.recorder import Recorder, RecordError
 from voicechat.protocol.dialect import Dialect
@@ -47,18 +54,25 @@ from voicechat.runtime.audio_setup import open_mic, open_speaker, start_speaker
 from voicechat.runtime.driver import Driver, Effects
 from voicechat.runtime.echo import EchoControl
 from voicechat.runtime.fanout import EventFanout
+from voicechat.runtime.image_file import ImageFileError, load_image
 from voicechat.runtime.link import Link
+from voicechat.runtime.live_control import LiveControl, live_from_settings
 from voicechat.runtime.local_server import EmbeddedServer, LocalServerLike
 from voicechat.runtime.media import MicPump, PlaybackMonitor, RtcGate
+from voicechat.runtime.switching import switch_targets, switched
 from voicechat.runtime.tools.runner import ToolRunner
 from voicechat.transport.base import Transport
-from voicechat.ui.handle import AecStatus, ConnectionInfo
+from voicechat.ui.handle import AecStatus, ConnectionInfo, SettingsOutcome, SwitchTarget
 
 STOP_TIMEOUT_S = 5.0
 
 
 def policy_for(settings: Settings) -> SessionPolicy:
-    """The session rules the settings ask for."""
+    """The session rules the settings ask for (the session settings of flags and config laid
+    over the ``[session]`` table: a flag is the more deliberate choice)."""
+    transcription = settings.transcription_model or DEFAULT_TRANSCRIPTION_MODEL
+    patch = session_patch(live_from_settings(settings), mode=settings.mode,
+                          transcription_model=transcription)
     return SessionPolicy(
         dialect=Dialect(settings.dialect),
         transport="websocket" if settings.transport == "websocket" else "webrtc",
@@ -68,7 +82,8 @@ def policy_for(settings: Settings) -> SessionPolicy:
         azure=settings.is_azure,
         voice=settings.voice,
         instructions=settings.instructions,
-        session_overrides=settings.session_overrides,
+        session_overrides=merge_session(settings.session_overrides, patch),
+        transcription_model=transcription,
         model=settings.model,
         prices=settings.prices,
         mcp_approval=settings.tool_approval,  # type: ignore[arg-type]
@@ -110,6 +125,8 @@ class Runtime:
             settings, self.driver, self.events, base_url=lambda: self._server.base_url,
             on_audio=self._rtc.take, on_lost=self.playback.flush, on_gave_up=self._gave_up,
         )
+        self._live = LiveControl(settings, self.driver)
+        self.events.subscribe(self._live.on_record)
         self._monitor = PlaybackMonitor(self.playback, self.driver, self.events, clock)
         self._echo = EchoControl(settings, self.events, self.driver, clock)
         self._pump: MicPump | None = None
@@ -264,8 +281,64 @@ class Runtime:
         self.driver.user("cancel", CancelRequested())
 
     def send_text(self, text: str) -> None:
-        if text.strip():
+        """A typed message; ``/image PATH [caption]`` sends a picture (a problem: a notice)."""
+        command = parse_image_command(text)
+        if command is not None:
+            problem = self.send_image(command.path, command.caption)
+            if problem is not None:
+                self.events.notice("error", problem)
+        elif text.strip():
             self.driver.user("send_text", SendText(text))
+
+    def send_image(self, path: str, caption: str = "") -> str | None:
+        """Send the picture at ``path`` with ``caption``; the problem (nothing sent) or
+        ``None``. The file is read and checked here (:mod:`voicechat.runtime.image_file`), the
+        item built and validated by the core, which refuses it in the beta dialect."""
+        try:
+            image = load_image(ImageCommand(path, caption), self.settings.transport)
+        except ImageFileError as exc:
+            return str(exc)
+        actions = self.driver.user("send_image", SendImage(
+            image.url, image.caption, image.info.describe()))
+        if any(isinstance(a, Send) for a in actions):
+            return None
+        refused = [a.message for a in actions if isinstance(a, Notice)]
+        return refused[0] if refused else f"{image.info.describe()} was not sent"
+
+    # --- live settings and new sessions ----------------------------------------------------------
+
+    @property
+    def live_settings(self) -> LiveSettings:
+        return self._live.current
+
+    def apply_settings(self, settings: LiveSettings) -> SettingsOutcome:
+        """Send the changed settings with one validated ``session.update``."""
+        return self._live.apply(settings)
+
+    def switch_targets(self) -> list[SwitchTarget]:
+        return switch_targets(self.settings)
+
+    async def new_session(self, *, settings: LiveSettings | None = None,
+                          server: str | None = None, model: str | None = None) -> None:
+        """A new server session seeded with the conversation (see ConversationHandle)."""
+        target = switched(self.settings, server=server, model=model)
+        live = settings if settings is not None else self._live.current
+        if target.is_local:
+            await self._server.start(self.events, target)
+        old = self.driver.policy
+        policy = replace(policy_for(target), tools=old.tools, barge_in=old.barge_in,
+                         ptt_style=old.ptt_style)
+        patch = session_patch(live, mode=target.mode,
+                              transcription_model=policy.transcription_model)
+        policy = replace(policy, session_overrides=merge_session(policy.session_overrides,
+                                                                 patch))
+
+        def adopt() -> None:
+            self.driver.policy = policy
+
+        await self.link.switch(target, before_adopt=adopt)
+        self.settings = target
+        self._live.adopt(live)
 
     # --- for commands, tests and the bench -------------------------------------------------------
 

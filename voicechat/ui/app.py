@@ -54,6 +54,7 @@ from voicechat.ui.screen_sync import ScreenSync, Widgets
 from voicechat.ui.talk_key import TalkKey
 from voicechat.ui.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, ThemeSwitch
 from voicechat.ui.tools_ui import ToolKeys, ToolsOnScreen
+from voicechat.ui.typed import send_typed
 from voicechat.ui.viewstate import UiState
 from voicechat.ui.widgets.event_pane import EventPane
 from voicechat.ui.widgets.message_box import MessageBox
@@ -325,7 +326,12 @@ class VoiceChatApp(ToolKeys, App[int]):
 
     @on(MessageBox.Sent)
     def _send_message(self, event: MessageBox.Sent) -> None:
-        self.handle.send_text(event.text)
+        problem = send_typed(self.handle, event.text)  # text, or /image PATH [caption]
+        if problem is not None:  # say it, and give the text back to fix
+            self.notify(problem, severity="error", timeout=10)
+            box = self.query_one("#message", MessageBox)
+            box.open()
+            box.value = event.text
 
     def action_cycle_filter(self) -> None:
         mode = self.query_one(EventPane).cycle_filter()
