@@ -22,7 +22,6 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 from voicechat.audio.meter import LevelMeter
@@ -34,7 +33,6 @@ from voicechat.core import (
     CancelRequested,
     Notice,
     Send,
-    SendImage,
     SendText,
     Session,
     SessionPolicy,
@@ -44,7 +42,7 @@ from voicechat.core import (
     TalkReleased,
     ToggleMute,
 )
-from voicechat.core.image_command import ImageCommand, parse_image_command
+from voicechat.core.image_command import ImageCommand
 from voicechat.core.live_settings import LiveSettings, merge_session, session_patch
 from voicechat.core.policy import DEFAULT_TRANSCRIPTION_MODEL
 from voicechat.eventlog.record import LogRecord
@@ -54,12 +52,12 @@ from voicechat.runtime.audio_setup import open_mic, open_speaker, start_speaker
 from voicechat.runtime.driver import Driver, Effects
 from voicechat.runtime.echo import EchoControl
 from voicechat.runtime.fanout import EventFanout
-from voicechat.runtime.image_file import ImageFileError, load_image
+from voicechat.runtime.image_file import ImageFileError, image_input
 from voicechat.runtime.link import Link
 from voicechat.runtime.live_control import LiveControl, live_from_settings
 from voicechat.runtime.local_server import EmbeddedServer, LocalServerLike
 from voicechat.runtime.media import MicPump, PlaybackMonitor, RtcGate
-from voicechat.runtime.switching import switch_targets, switched
+from voicechat.runtime.switching import switch_session, switch_targets
 from voicechat.runtime.tools.runner import ToolRunner
 from voicechat.transport.base import Transport
 from voicechat.ui.handle import AecStatus, ConnectionInfo, SettingsOutcome, SwitchTarget
@@ -125,8 +123,7 @@ class Runtime:
             settings, self.driver, self.events, base_url=lambda: self._server.base_url,
             on_audio=self._rtc.take, on_lost=self.playback.flush, on_gave_up=self._gave_up,
         )
-        self._live = LiveControl(settings, self.driver)
-        self.events.subscribe(self._live.on_record)
+        self._live = LiveControl(settings, self.driver, self.events)
         self._monitor = PlaybackMonitor(self.playback, self.driver, self.events, clock)
         self._echo = EchoControl(settings, self.events, self.driver, clock)
         self._pump: MicPump | None = None
@@ -281,31 +278,19 @@ class Runtime:
         self.driver.user("cancel", CancelRequested())
 
     def send_text(self, text: str) -> None:
-        """A typed message; ``/image PATH [caption]`` sends a picture (a problem: a notice)."""
-        command = parse_image_command(text)
-        if command is not None:
-            problem = self.send_image(command.path, command.caption)
-            if problem is not None:
-                self.events.notice("error", problem)
-        elif text.strip():
+        if text.strip():  # ``/image`` lines go to send_image (ui/typed.py, stdin_lines.py)
             self.driver.user("send_text", SendText(text))
 
     def send_image(self, path: str, caption: str = "") -> str | None:
-        """Send the picture at ``path`` with ``caption``; the problem (nothing sent) or
-        ``None``. The file is read and checked here (:mod:`voicechat.runtime.image_file`), the
-        item built and validated by the core, which refuses it in the beta dialect."""
+        """Send the picture at ``path``; the problem (nothing sent) or ``None``."""
         try:
-            image = load_image(ImageCommand(path, caption), self.settings.transport)
+            image = image_input(ImageCommand(path, caption), self.settings.transport)
         except ImageFileError as exc:
             return str(exc)
-        actions = self.driver.user("send_image", SendImage(
-            image.url, image.caption, image.info.describe()))
-        if any(isinstance(a, Send) for a in actions):
-            return None
-        refused = [a.message for a in actions if isinstance(a, Notice)]
-        return refused[0] if refused else f"{image.info.describe()} was not sent"
-
-    # --- live settings and new sessions ----------------------------------------------------------
+        actions = self.driver.user("send_image", image)  # the core refuses it in beta
+        sent = any(isinstance(a, Send) for a in actions)
+        return None if sent else next((str(a.message) for a in actions if isinstance(a, Notice)),
+                                      "not sent")
 
     @property
     def live_settings(self) -> LiveSettings:
@@ -321,23 +306,10 @@ class Runtime:
     async def new_session(self, *, settings: LiveSettings | None = None,
                           server: str | None = None, model: str | None = None) -> None:
         """A new server session seeded with the conversation (see ConversationHandle)."""
-        target = switched(self.settings, server=server, model=model)
         live = settings if settings is not None else self._live.current
-        if target.is_local:
-            await self._server.start(self.events, target)
-        old = self.driver.policy
-        policy = replace(policy_for(target), tools=old.tools, barge_in=old.barge_in,
-                         ptt_style=old.ptt_style)
-        patch = session_patch(live, mode=target.mode,
-                              transcription_model=policy.transcription_model)
-        policy = replace(policy, session_overrides=merge_session(policy.session_overrides,
-                                                                 patch))
-
-        def adopt() -> None:
-            self.driver.policy = policy
-
-        await self.link.switch(target, before_adopt=adopt)
-        self.settings = target
+        self.settings = await switch_session(
+            self.settings, live, server=server, model=model, link=self.link,
+            driver=self.driver, embedded=self._server, events=self.events, policy_for=policy_for)
         self._live.adopt(live)
 
     # --- for commands, tests and the bench -------------------------------------------------------

@@ -23,6 +23,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from voicechat.core import SendImage
 from voicechat.core.image_command import USAGE, ImageCommand
 from voicechat.protocol.images import ImageInfo, data_url, sniff_image
 
@@ -99,3 +100,9 @@ def _too_big(path: Path, size: int, transport: str) -> str:
             f"{human_size(limit)} (one data-channel message carries it): make it smaller, e.g. "
             f"1024 pixels wide as JPEG, or use --transport websocket (up to "
             f"{human_size(WEBSOCKET_LIMIT)})")
+
+
+def image_input(command: ImageCommand, transport: str) -> SendImage:
+    """The core's input for the picture ``command`` names (:class:`ImageFileError` if none)."""
+    image = load_image(command, transport)
+    return SendImage(image.url, image.caption, image.info.describe())

@@ -20,6 +20,7 @@ from voicechat.core import Notice, Send, UpdateSession
 from voicechat.core.live_settings import LiveSettings, changed_patch, merge_session
 from voicechat.eventlog.record import LogRecord
 from voicechat.runtime.driver import Driver
+from voicechat.runtime.fanout import EventFanout
 from voicechat.ui.handle import SettingsOutcome
 
 
@@ -61,11 +62,12 @@ class _Pending:
 class LiveControl:
     """The live settings of one conversation (see the module docstring)."""
 
-    def __init__(self, settings: Settings, driver: Driver) -> None:
+    def __init__(self, settings: Settings, driver: Driver, events: EventFanout) -> None:
         self.current = live_from_settings(settings)
         self._mode = settings.mode
         self._driver = driver
         self._pending: dict[str, _Pending] = {}
+        events.subscribe(self.on_record)
 
     def apply(self, new: LiveSettings) -> SettingsOutcome:
         """Send what differs from :attr:`current`; see :class:`SettingsOutcome`."""

@@ -14,9 +14,16 @@ configuration knows, so Azure offers its configured deployment and no model list
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 from voicechat.config import ConfigError, Settings
+from voicechat.core import SessionPolicy
+from voicechat.core.live_settings import LiveSettings, merge_session, session_patch
 from voicechat.protocol.pricing import PRICES
+from voicechat.runtime.driver import Driver
+from voicechat.runtime.fanout import EventFanout
+from voicechat.runtime.link import Link
+from voicechat.runtime.local_server import EmbeddedServer
 from voicechat.ui.handle import SwitchTarget
 
 GA_MODELS = tuple(name for name in PRICES if not name.startswith("gpt-4o"))
@@ -65,3 +72,27 @@ def switched(settings: Settings, *, server: str | None = None,
     if model is not None:
         changes["model"] = model
     return dataclasses.replace(settings, **changes)  # type: ignore[arg-type]
+
+
+async def switch_session(settings: Settings, live: LiveSettings, *, server: str | None,
+                         model: str | None, link: Link, driver: Driver,
+                         embedded: EmbeddedServer, events: EventFanout,
+                         policy_for: Callable[[Settings], SessionPolicy]) -> Settings:
+    """Move the conversation to a new server session (``server``, ``model``, ``live``
+    settings), seeded with it; returns the new settings. The policy keeps what the user set
+    (tools, barge-in, the push-to-talk style). On failure nothing changed and it raises."""
+    target = switched(settings, server=server, model=model)
+    if target.is_local:
+        await embedded.start(events, target)
+    old = driver.policy
+    policy = dataclasses.replace(policy_for(target), tools=old.tools, barge_in=old.barge_in,
+                                 ptt_style=old.ptt_style)
+    patch = session_patch(live, mode=target.mode, transcription_model=policy.transcription_model)
+    policy = dataclasses.replace(
+        policy, session_overrides=merge_session(policy.session_overrides, patch))
+
+    def adopt() -> None:
+        driver.policy = policy
+
+    await link.switch(target, before_adopt=adopt)
+    return target

@@ -29,6 +29,7 @@ HELP = "help"
 EVENTS = "events"
 DISMISS = "dismiss"
 TOOLS = "tool_details"
+SETTINGS = "settings"
 
 TALK_HOLD = "talk_hold"
 TALK_TOGGLE_LABEL = "Talk (toggle)"
@@ -46,6 +47,7 @@ BINDINGS: list[Binding] = [
     Binding("e", "toggle_events", "Events", id=EVENTS),
     Binding("f", "cycle_filter", "Filter", id=FILTER),
     Binding("t", "cycle_theme", "Theme", id=THEME),
+    Binding("s", "settings", "Settings", id=SETTINGS, show=False),  # in ? and the palette
     Binding("o", "tool_details", "Tool details", id=TOOLS, show=False),  # in ? and the palette
 ]
 """Default keys. Letters rather than modifiers: they work in every terminal and over SSH.
@@ -68,6 +70,7 @@ DESCRIPTIONS: dict[str, str] = {
     FILTER: "event filter: all / no deltas / errors",
     THEME: "next theme",
     TOOLS: "tool calls in the transcript: show / fold their source, full arguments and result",
+    SETTINGS: "session settings: voice, speed, instructions, turn detection, noise, transcription",
 }
 """What each binding does, for the ``?`` help (the footer has room only for a word)."""
 
