@@ -96,7 +96,12 @@ class LiveControl:
 
     def on_record(self, record: LogRecord) -> None:
         """An ``error`` answering one of our updates: take the change back."""
-        if record.dir != "in" or record.event.get("type") != "error":
+        if record.dir != "in" or not self._pending:
+            return
+        if record.event.get("type") == "session.updated":  # the oldest pending one held
+            self._pending.pop(next(iter(self._pending)))
+            return
+        if record.event.get("type") != "error":
             return
         error = record.event.get("error")
         event_id = error.get("event_id") if isinstance(error, Mapping) else None

@@ -63,7 +63,12 @@ class SettingsOnScreen:
         return outcome
 
     def on_record(self, record: LogRecord) -> None:
-        if record.dir != "in" or record.event.get("type") != "error" or not self._pending:
+        if record.dir != "in" or not self._pending:
+            return
+        if record.event.get("type") == "session.updated":  # answers come in order: the oldest
+            self._pending.pop(next(iter(self._pending)))  # pending update was applied
+            return
+        if record.event.get("type") != "error":
             return
         error = record.event.get("error")
         if not isinstance(error, Mapping):
