@@ -61,3 +61,16 @@ async def test_the_beta_dialect_says_it_has_no_images(tmp_path: Path) -> None:
     assert code == 1
     assert "the beta dialect has no images" in err
     assert outgoing_items(records) == []
+
+
+async def test_the_log_keeps_the_pictures_shape_but_not_the_picture(tmp_path: Path) -> None:
+    picture = images.write(tmp_path / "photo.png", images.png(64, 48))
+    async with local_server() as srv:
+        code, _out, err, records = await run_no_ui(
+            tmp_path, srv.base_url, "websocket", f"/image {picture}\n", "--turns", "1")
+    assert code == 0, err[-3000:]
+    size = len(images.png(64, 48))
+    urls = [part["image_url"] for r in records for part in (r["event"].get("item") or {}).get(
+        "content") or [] if part.get("type") == "input_image"]
+    assert urls and set(urls) == {f"data:image/png;base64,<{size} bytes>"}
+    assert "iVBOR" not in (tmp_path / "log.jsonl").read_text(encoding="utf-8")

@@ -19,6 +19,11 @@ import binascii
 import struct
 from dataclasses import dataclass
 
+# Decision: the four formats OpenAI's image inputs take elsewhere (chat, responses: png, jpeg,
+# gif, webp). The SDK's docstring of the Realtime ``input_image`` part (openai 3.52,
+# ``RealtimeConversationItemUserMessage.Content.image_url``) says "Supported formats are PNG and
+# JPEG"; whether the live service refuses WebP and GIF is not verified [unverified]. We send and
+# accept all four, and the README says PNG and JPEG are the safe choice for OpenAI.
 FORMATS: dict[str, str] = {
     "PNG": "image/png",
     "JPEG": "image/jpeg",
