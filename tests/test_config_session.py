@@ -64,3 +64,15 @@ def test_switch_targets_are_the_configured_servers_and_the_models(tmp_path: Path
     bare = resolve({"server": "local"}, env={}, config_path=cfg)
     with pytest.raises(ConfigError, match="no key for openai: set OPENAI_API_KEY"):
         switched(bare, server="openai")
+
+
+def test_config_show_never_prints_the_keys_kept_for_switching(tmp_path: Path) -> None:
+    from voicechat.commands.config import describe
+
+    settings = resolve({"server": "local"}, env={"OPENAI_API_KEY": "sk-test-secret-1234",
+                                                 "AZURE_OPENAI_API_KEY": "azure-secret-5678"},
+                       config_path=config(tmp_path, ""))
+    assert settings.switch_keys  # kept for a switch
+    text = "\n".join(describe(settings))
+    assert "sk-test-secret-1234" not in text and "azure-secret-5678" not in text
+    assert "sk-test-secret-1234" not in repr(settings)
