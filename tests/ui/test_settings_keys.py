@@ -57,3 +57,13 @@ def test_a_refusal_is_said_plainly() -> None:
     assert "Start a new session with it?" in locked
     other = refusal_text({"code": "invalid_value", "message": "Nope."}, ())
     assert other.startswith("The server refused the change: Nope.")
+
+
+async def test_turn_detection_in_push_to_talk_is_said_not_silently_dropped() -> None:
+    from voicechat.config import Settings
+    from voicechat.runtime import Runtime
+
+    runtime = Runtime(Settings(server="local", mode="ptt", mic="none", speaker="none"))
+    outcome = runtime.apply_settings(LiveSettings(turn_detection="semantic_vad"))
+    assert not outcome.sent
+    assert "only in VAD mode (this is ptt): start with --mode vad" in outcome.problem

@@ -75,6 +75,11 @@ class LiveControl:
         patch = changed_patch(self.current, new, mode=self._mode,
                               transcription_model=policy.transcription_model)
         if not patch:
+            turns = ("turn_detection", "eagerness", "threshold", "silence_ms")
+            if self._mode != "vad" and any(getattr(new, k) != getattr(self.current, k)
+                                           for k in turns):
+                return SettingsOutcome(False, f"turn detection is the server's only in VAD "
+                                       f"mode (this is {self._mode}): start with --mode vad")
             return SettingsOutcome(False, "nothing changed")
         changed = describe_patch(patch)
         actions = self._driver.user("settings", UpdateSession(patch))
