@@ -74,3 +74,4 @@ async def test_the_log_keeps_the_pictures_shape_but_not_the_picture(tmp_path: Pa
         "content") or [] if part.get("type") == "input_image"]
     assert urls and set(urls) == {f"data:image/png;base64,<{size} bytes>"}
     assert "iVBOR" not in (tmp_path / "log.jsonl").read_text(encoding="utf-8")
+
