@@ -164,12 +164,18 @@ def validate(
     azure: Annotated[
         bool, typer.Option("--azure", help="Azure OpenAI variant (deployment names).")
     ] = False,
+    api: Annotated[
+        str,
+        typer.Option(metavar="[auto|realtime|live]",
+                     help="API family: auto recognises GPT-Live payloads from their content."),
+    ] = "auto",
 ) -> None:
     """Lint a session config or client event with the server's own error wording."""
     from voicechat.commands import validate as validate_command
 
     checked = opt.choice("--dialect", dialect, opt.DIALECTS)
-    raise typer.Exit(validate_command.run(file, dialect=checked, azure=azure))
+    family = opt.choice("--api", api, ("auto", "realtime", "live"))
+    raise typer.Exit(validate_command.run(file, dialect=checked, azure=azure, api=family))
 
 
 @app.command(cls=opt.PlainUsage)
@@ -237,7 +243,8 @@ def proxy(
                            help="Listen on a non-loopback address (it forwards your apps' keys).")
     ] = False,
 ) -> None:
-    """Proxy your app's Realtime traffic (change only its base URL) and watch it live."""
+    """Proxy your app's Realtime or GPT-Live traffic (change only its base URL) and watch it
+    live."""
     from voicechat.commands import proxy as proxy_command
 
     raise typer.Exit(proxy_command.run(listen=listen, upstream=upstream, record=record,
@@ -261,12 +268,20 @@ def watch(
         bool, typer.Option("--allow-send",
                            help="Send JSON events read from stdin to the call (--no-ui).")
     ] = False,
+    api: Annotated[
+        str, typer.Option("--api", metavar="[auto|realtime|live]",
+                          help="Realtime call or GPT-Live session (auto: a live_ id is "
+                          "GPT-Live).")
+    ] = "auto",
 ) -> None:
-    """Watch a live WebRTC call through its sideband; leaving does not hang it up."""
+    """Watch a live WebRTC call or GPT-Live session through its sideband; leaving does not
+    hang it up."""
     from voicechat.commands import watch as watch_command
 
+    if api not in ("auto", "realtime", "live"):
+        raise typer.BadParameter(f"{api!r}: use auto, realtime or live", param_hint="--api")
     raise typer.Exit(watch_command.run(call_id, server=server, record=record, no_ui=no_ui,
-                                       allow_send=allow_send))
+                                       allow_send=allow_send, api=api))
 
 
 @app.command(cls=opt.PlainUsage)
