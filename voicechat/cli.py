@@ -64,6 +64,16 @@ def main_job(
     tool_approval: opt.ToolApproval = None,
     mcp_config: opt.McpConfig = None,
     resume: opt.Resume = None,
+    speed: opt.Speed = None,
+    instructions: opt.Instructions = None,
+    turn_detection: opt.TurnDetection = None,
+    eagerness: opt.Eagerness = None,
+    vad_threshold: opt.VadThreshold = None,
+    silence_ms: opt.SilenceMs = None,
+    noise_reduction: opt.NoiseReduction = None,
+    transcription_model: opt.TranscriptionModel = None,
+    transcription_language: opt.TranscriptionLanguage = None,
+    transcription_prompt: opt.TranscriptionPrompt = None,
     version: opt.Version = False,
 ) -> None:
     """Start a conversation (the TUI, or --no-ui for plain lines)."""
@@ -77,6 +87,13 @@ def main_job(
         theme=theme, dialect=dialect, voice=voice, verbose=verbose, log_level=log_level,
         connect_timeout=connect_timeout, tool_approval=tool_approval, mcp_config=mcp_config,
         resume=resume,
+        session={
+            "speed": speed, "instructions": instructions, "turn_detection": turn_detection,
+            "eagerness": eagerness, "vad_threshold": vad_threshold, "silence_ms": silence_ms,
+            "noise_reduction": noise_reduction, "transcription_model": transcription_model,
+            "transcription_language": transcription_language,
+            "transcription_prompt": transcription_prompt,
+        },
     )
     raise typer.Exit(code)
 

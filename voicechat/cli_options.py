@@ -229,3 +229,52 @@ Version = Annotated[
     typer.Option("--version", is_eager=True, callback=_version,
                  help="Print the version and exit."),
 ]
+
+# --- session settings (the TUI's settings screen changes them while you talk) -------------------
+
+Speed = Annotated[
+    float | None,
+    typer.Option(metavar="0.25-1.5", help=env_help("The assistant's speaking speed (1 is normal).",
+                                                   "VOICECHAT_SPEED")),
+]
+Instructions = Annotated[
+    str | None, typer.Option(metavar="TEXT", help="The assistant's instructions."),
+]
+TurnDetection = Annotated[
+    str | None,
+    typer.Option(metavar="[server_vad|semantic_vad]",
+                 autocompletion=completer(("server_vad", "semantic_vad")),
+                 help="How the server finds the end of your turn: silence, or meaning."),
+]
+Eagerness = Annotated[
+    str | None,
+    typer.Option(metavar="[auto|low|medium|high]",
+                 autocompletion=completer(("auto", "low", "medium", "high")),
+                 help="semantic_vad: how soon the assistant answers."),
+]
+VadThreshold = Annotated[
+    float | None,
+    typer.Option(metavar="0-1", help="server_vad: speech threshold (higher: louder speech)."),
+]
+SilenceMs = Annotated[
+    int | None,
+    typer.Option(metavar="MS", help="server_vad: milliseconds of silence that end your turn."),
+]
+NoiseReduction = Annotated[
+    str | None,
+    typer.Option(metavar="[near_field|far_field|off]",
+                 autocompletion=completer(("near_field", "far_field", "off")),
+                 help="Input noise reduction: headset, laptop/room, or off."),
+]
+TranscriptionModel = Annotated[
+    str | None,
+    typer.Option(metavar="NAME", help="The model that transcribes you (e.g. gpt-4o-transcribe)."),
+]
+TranscriptionLanguage = Annotated[
+    str | None,
+    typer.Option(metavar="CODE", help="The language you speak (ISO 639-1, e.g. en)."),
+]
+TranscriptionPrompt = Annotated[
+    str | None,
+    typer.Option(metavar="TEXT", help="Words to expect (names, jargon) for the transcription."),
+]

@@ -79,6 +79,19 @@ class Settings:
     tools: dict[str, Any] = field(default_factory=dict)  # [voicechat.tools]: command tools
     resume: Path | None = None  # --resume LOG: the earlier conversation to continue
     save_transcripts: bool = False  # save each conversation as Markdown (user data folder)
+    # session settings the TUI's settings screen changes too (None: the server's default)
+    speed: float | None = None
+    turn_detection: str | None = None  # server_vad | semantic_vad
+    eagerness: str | None = None
+    vad_threshold: float | None = None
+    silence_ms: int | None = None
+    noise_reduction: str | None = None  # near_field | far_field | off
+    transcription_model: str | None = None
+    transcription_language: str | None = None
+    transcription_prompt: str | None = None
+    switch_keys: dict[str, str] = field(default_factory=dict, repr=False)
+    """Keys of the other servers a new session may move to (``openai``, ``azure``)."""
+    azure_deployment: str | None = None  # for a switch to Azure from another server
 
     @property
     def is_local(self) -> bool:
@@ -294,8 +307,48 @@ def resolve(
         tools=dict(layers.get("tools", flag=False) or {}),
         resume=Path(flags["resume"]) if flags.get("resume") else None,
         save_transcripts=bool(layers.boolean("save_transcripts")),
+        switch_keys={name: str(key) for name, key in
+                     (("openai", openai_key), ("azure", azure_key)) if key},
+        azure_deployment=str(model) if server == "azure"
+        else (layers.env.get("AZURE_OPENAI_DEPLOYMENT") or None),
+        **_session_settings(layers),
         origins=dict(layers.origins),
     )
+
+
+def _session_settings(layers: Layers) -> dict[str, Any]:
+    """The session settings of flags, environment and file, their ranges checked here (the
+    API's), so a bad one stops the start instead of a refused first ``session.update``."""
+    speed = _number(layers, "speed", 0.25, 1.5)
+    threshold = _number(layers, "vad_threshold", 0.0, 1.0)
+    silence = layers.positive_int("silence_ms")
+    return {
+        "speed": speed, "vad_threshold": threshold, "silence_ms": silence,
+        "turn_detection": _optional_choice(layers, "turn_detection"),
+        "eagerness": _optional_choice(layers, "eagerness"),
+        "noise_reduction": _optional_choice(layers, "noise_reduction"),
+        "transcription_model": _text(layers.get("transcription_model")),
+        "transcription_language": _text(layers.get("transcription_language")),
+        "transcription_prompt": _text(layers.get("transcription_prompt")),
+    }
+
+
+def _optional_choice(layers: Layers, key: str) -> str | None:
+    return layers.choice(key, "") or None
+
+
+def _number(layers: Layers, key: str, low: float, high: float) -> float | None:
+    value = layers.get(key)
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = float("nan")
+    if isinstance(value, bool) or not low <= number <= high:
+        raise ConfigError(f"{layers.origin(key)}: {value!r} is not a number from {low:g} to "
+                          f"{high:g}")
+    return number
 
 
 def _text(value: Any) -> str | None:

@@ -25,6 +25,7 @@ STRING = "a string"
 BOOLEAN = "a boolean (true or false, without quotes)"
 INTEGER = "an integer"
 SECONDS = "a number of seconds"
+NUMBER = "a number"
 DEVICE = "a device name or index (a string or an integer)"
 STRINGS = "a list of strings"
 TABLE = "a table"
@@ -71,6 +72,23 @@ KEYS: tuple[ConfigKey, ...] = (
               env="VOICECHAT_THEME"),
     ConfigKey("voice", STRING, "the assistant's voice (e.g. marin, alloy)", env="VOICECHAT_VOICE"),
     ConfigKey("instructions", STRING, "system instructions for the assistant"),
+    ConfigKey("speed", NUMBER, "the assistant's speaking speed, 0.25 to 1.5 (1 is normal)",
+              env="VOICECHAT_SPEED"),
+    ConfigKey("turn_detection", STRING, "how the server finds the end of your turn: server_vad "
+              "(silence) or semantic_vad (meaning)", choices=("server_vad", "semantic_vad")),
+    ConfigKey("eagerness", STRING, "semantic_vad: how soon it answers",
+              choices=("auto", "low", "medium", "high")),
+    ConfigKey("vad_threshold", NUMBER, "server_vad: speech threshold 0 to 1 (higher: louder "
+              "speech needed)"),
+    ConfigKey("silence_ms", INTEGER, "server_vad: milliseconds of silence that end a turn"),
+    ConfigKey("noise_reduction", STRING, "input noise reduction: near_field (headset), "
+              "far_field (laptop, room) or off", choices=("near_field", "far_field", "off")),
+    ConfigKey("transcription_model", STRING, "the model that transcribes your speech "
+              "(e.g. gpt-4o-mini-transcribe)"),
+    ConfigKey("transcription_language", STRING, "the language you speak (ISO 639-1, e.g. en), "
+              "for better transcripts"),
+    ConfigKey("transcription_prompt", STRING, "words to expect in your speech (names, jargon), "
+              "for the transcription model"),
     ConfigKey("ptt_style", STRING, "push-to-talk key: toggle, or release (hold) where the "
               "terminal reports key releases", choices=("toggle", "release")),
     ConfigKey("openai_api_key", STRING, "OpenAI key (prefer the environment variable)",
@@ -188,7 +206,7 @@ def _has_type(value: Any, kind: str) -> bool:
         return isinstance(value, bool)
     if kind == INTEGER:
         return isinstance(value, int) and not isinstance(value, bool)
-    if kind == SECONDS:
+    if kind in (SECONDS, NUMBER):
         return isinstance(value, int | float) and not isinstance(value, bool)
     if kind == DEVICE:
         return isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))

@@ -193,3 +193,18 @@ def test_hosted_mcp_header_values_are_masked_whatever_their_names(tmp_path: Path
     log.write_text(json.dumps(event) + "\n")
     read = [e.event for e in read_entries(log, ReadStats())]
     assert "t3nant-s3cret" not in json.dumps(read)
+
+
+def test_pictures_keep_their_shape_but_not_their_bytes() -> None:
+    payload = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\0" * 91).decode()
+    event = {"type": "conversation.item.create", "item": {"type": "message", "role": "user",
+             "content": [{"type": "input_image", "image_url": f"data:image/png;base64,{payload}"},
+                         {"type": "input_text", "text": "what is it?"}]}}
+    out = redact_event(event)
+    part = out["item"]["content"][0]
+    assert part == {"type": "input_image", "image_url": "data:image/png;base64,<99 bytes>"}
+    assert out["item"]["content"][1] == {"type": "input_text", "text": "what is it?"}
+    assert redact_event(out) == out
+    assert needs_redaction(json.dumps(event), event)
+    plain = {"type": "x", "item": {"image_url": "https://example.com/cat.png"}}
+    assert redact_event(plain)["item"]["image_url"] == "https://example.com/cat.png"

@@ -282,3 +282,34 @@ async def test_reconnect_keeps_the_conversation_when_the_first_attempts_fail(
     finally:
         await rt.stop()
         await server.kill()
+
+
+async def test_a_switch_seeds_a_new_session_and_closes_the_old_transport() -> None:
+    parts = Parts()
+    await connected(parts)
+    old = parts.server.last
+    swapped: list[bool] = []
+    other = Settings(server="local", model="gpt-realtime-mini")
+    await parts.link.switch(other, before_adopt=lambda: swapped.append(True))
+    assert swapped == [True] and old.closed and parts.link.transport is not old
+    assert parts.link.connection.model == "gpt-realtime-mini"
+    sent = parts.server.last.sent
+    assert [e["type"] for e in sent][:3] == ["session.update", "conversation.item.create",
+                                             "conversation.item.create"]
+    assert any(n.startswith("new session on local · gpt-realtime-mini: seeded with 2")
+               for n in parts.notices())
+
+
+async def test_a_failed_switch_leaves_the_old_session_talking() -> None:
+    parts = Parts()
+    await connected(parts)
+    old, old_session = parts.server.last, parts.driver.session
+    parts.server.refusals = 1
+    with pytest.raises(Exception, match="connection refused"):
+        await parts.link.switch(Settings(server="local", model="other"),
+                                before_adopt=lambda: None)
+    assert parts.link.transport is old and not old.closed
+    assert parts.driver.session is old_session
+    assert parts.link.connection.model != "other" and parts.link.connected
+    parts.driver.user("send_text", SendText("still here?"))
+    assert old.sent[-2]["type"] == "conversation.item.create"  # the old link still carries it

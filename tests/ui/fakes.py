@@ -38,13 +38,20 @@ from voicechat.core.inputs import (
     ToolApproval,
     ToolFinished,
 )
+from voicechat.core.live_settings import LiveSettings
 from voicechat.core.policy import SessionPolicy
 from voicechat.core.session import Session
 from voicechat.core.tool_specs import ToolSpec
 from voicechat.core.view import SessionView
 from voicechat.eventlog.record import Direction, LogRecord
 from voicechat.runtime.fanout import Subscribers
-from voicechat.ui.handle import AecStatus, ConnectionInfo, ToolPrompt
+from voicechat.ui.handle import (
+    AecStatus,
+    ConnectionInfo,
+    SettingsOutcome,
+    SwitchTarget,
+    ToolPrompt,
+)
 
 
 class ScriptedHandle:
@@ -71,6 +78,7 @@ class ScriptedHandle:
         self.start_error = start_error
         self.reply = reply
         self.calls: list[str] = []
+        self.settings = LiveSettings()
         self.sent: list[dict[str, Any]] = []
         self.records: list[LogRecord] = []
         self.started = False
@@ -146,6 +154,25 @@ class ScriptedHandle:
     def send_text(self, text: str) -> None:
         self.calls.append(f"send_text:{text}")
         self._apply(self.session.handle(SendText(text), self.clock))
+
+    def send_image(self, path: str, caption: str = "") -> str | None:
+        self.calls.append(f"send_image:{path}")
+        return "the scripted handle sends no pictures"
+
+    @property
+    def live_settings(self) -> LiveSettings:
+        return self.settings
+
+    def apply_settings(self, settings: LiveSettings) -> SettingsOutcome:
+        self.calls.append("apply_settings")
+        self.settings = settings
+        return SettingsOutcome(True, "", "evt_scripted", ("settings",))
+
+    def switch_targets(self) -> list[SwitchTarget]:
+        return []
+
+    async def new_session(self, **target: Any) -> None:
+        self.calls.append(f"new_session:{target}")
 
     def set_tool_prompt(self, prompt: ToolPrompt | None) -> None:
         self.prompts.append(prompt)  # kept out of ``calls``: those are the user's commands

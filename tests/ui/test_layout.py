@@ -58,8 +58,10 @@ async def test_status_bar_fields_are_separated_and_never_wrap(size: tuple[int, i
         where = "webrtc · local · gpt-realtime · ga" if size[0] >= 120 else "webrtc · local"
         assert lines[0].startswith(f"● connected │ {where} │ mic muted for playback ")
         echo = "AEC off" if size[0] >= 120 else "off"  # the echo wording shortens first
+        applied = " │ session server_vad" if size[0] >= 120 else ""  # what the server applied
         assert lines[1] == (
             f"response resp_2 in progress │ barge-in off │ echo {echo} │ mode VAD (hands-free)"
+            f"{applied}"
         )
         assert_no_run_starts_blank(text)
 

@@ -37,6 +37,7 @@ def run(
     tool_approval: str | None = None,
     mcp_config: Path | None = None,
     resume: Path | None = None,
+    session: dict[str, Any] | None = None,
 ) -> int:
     flags: dict[str, Any] = {
         "server": server, "transport": transport, "model": model, "mode": mode, "mic": mic,
@@ -45,6 +46,7 @@ def run(
         "connect_timeout": connect_timeout, "tool_approval": tool_approval,
         "mcp_config": mcp_config, "resume": resume,
     }
+    flags.update(session or {})  # the session settings' flags (speed, turn detection, …)
     try:
         settings = resolve(flags, config_path=config)
         if settings.mcp_config is not None:  # a file pointed at on purpose: fail before starting

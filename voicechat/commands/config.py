@@ -17,7 +17,7 @@ from voicechat.paths import default_config_path, user_theme_dir
 
 HIDDEN = frozenset({"api_key"})
 SCHEMA_NAMES = {"keymap": "keys", "session_overrides": "session"}
-SKIPPED = frozenset({"origins", "config_path", "no_ui"})
+SKIPPED = frozenset({"origins", "config_path", "no_ui", "switch_keys"})  # switch_keys: keys
 
 
 def run_path() -> int:

@@ -10,7 +10,11 @@ End of input after at least one line ends the run once the last line is answered
 completed (the same rule as a ``--mic FILE`` that ends early). An empty stdin (``/dev/null``, an
 idle CI job) changes nothing.
 
-Only the handle's public seam is used (``subscribe``, ``send_text``, ``finished``), so this
+A line ``/image PATH [caption]`` sends a picture (``send_image``); one that cannot be sent is
+printed on stderr, waits for no answer, and makes the exit code 1.
+
+Only the handle's public seam is used (``subscribe``, ``send_text``, ``send_image``,
+``finished``), so this
 works on any conversation handle.
 """
 
@@ -25,6 +29,8 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any, TextIO
 
+from voicechat.core.image_command import parse_image_command
+
 
 class StdinLines:
     """Feeds stdin's lines to ``handle.send_text``; see the module docstring for the rules."""
@@ -38,6 +44,7 @@ class StdinLines:
         self.err = err if err is not None else sys.stderr
         self.exit_code = 0
         self.sent = 0
+        self.failed = 0  # lines that could not be sent (a bad picture)
         self.answered = 0
         self._lines: deque[str] = deque()
         self._awaiting = False
@@ -112,15 +119,26 @@ class StdinLines:
 
     # --- turns ---------------------------------------------------------------------------
 
-    def _send(self, text: str) -> None:
+    def _send(self, text: str) -> bool:
+        """Send one line; ``False`` when nothing went out (a picture that cannot be sent: the
+        problem is printed, and there is no answer to wait for)."""
+        command = parse_image_command(text)
+        if command is not None:
+            problem = self.handle.send_image(command.path, command.caption)
+            if problem is not None:
+                print(f"voicechat: {problem}", file=self.err, flush=True)
+                self.failed += 1
+                self.exit_code = 1
+                return False
+        else:
+            self.handle.send_text(text)
         self.sent += 1
-        self.handle.send_text(text)
+        return True
 
     def _next(self) -> None:
-        if self._awaiting or not self._lines:
-            return
-        self._awaiting = True
-        self._send(self._lines.popleft())
+        while not self._awaiting and self._lines:
+            self._awaiting = self._send(self._lines.popleft())
+        self._maybe_finish()
 
     def _on_record(self, record: Any) -> None:
         if record.dir != "in":
@@ -133,12 +151,11 @@ class StdinLines:
         if self._awaiting and kind in ("response.done", "error"):
             self._awaiting = False
             self._next()
-            self._maybe_finish()
 
     def _maybe_finish(self) -> None:
         if self._interactive:  # Ctrl+D at a terminal only stops reading, as before
             return
-        if not self._eof or self.sent == 0 or self._awaiting or self._lines:
+        if not self._eof or self.sent + self.failed == 0 or self._awaiting or self._lines:
             return
         if self.turns is not None and self.answered < self.turns:
             print(f"voicechat: stdin ended after {self.answered} of {self.turns} completed "

@@ -24,6 +24,7 @@ from voicechat.core.inputs import (
     PlaybackDrained,
     PlaybackProgress,
     PlaybackStarted,
+    SendImage,
     SendText,
     SetBargeIn,
     SetMicAvailable,
@@ -35,6 +36,7 @@ from voicechat.core.inputs import (
     ToolApproval,
     ToolFinished,
     TransportState,
+    UpdateSession,
 )
 from voicechat.core.mic import MicReason, MicState
 from voicechat.core.policy import SessionPolicy, initial_session
@@ -77,6 +79,7 @@ __all__ = [
     "ResponseInfo",
     "RunTool",
     "Send",
+    "SendImage",
     "SendText",
     "Session",
     "SessionPolicy",
@@ -96,6 +99,7 @@ __all__ = [
     "TranscriptEntry",
     "TransportState",
     "UnmuteMic",
+    "UpdateSession",
     "VadSegment",
     "initial_session",
 ]

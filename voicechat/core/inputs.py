@@ -7,8 +7,9 @@ of an input: the caller passes ``now`` to :meth:`voicechat.core.session.Session.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from voicechat.core.tool_specs import ToolSpec
 
@@ -58,6 +59,27 @@ class SendText:
     """A typed user message: becomes a user item, then a (gated) response."""
 
     text: str
+
+
+@dataclass(frozen=True)
+class SendImage:
+    """A picture for the model: a user item with an ``input_image`` part (``image_url``, a
+    ``data:`` URL the runtime read and checked) and the caption as ``input_text``, then a
+    (gated) response. ``label`` names it in notices (``a PNG image, 640 by 480``)."""
+
+    image_url: str
+    caption: str = ""
+    label: str = "an image"
+
+
+@dataclass(frozen=True)
+class UpdateSession:
+    """Change settings of the running session: ``session`` is a canonical (GA) fragment of the
+    session object (``instructions``, ``audio.output.voice``, ``audio.input.turn_detection``, …)
+    sent with ``session.update`` once it validates, and kept for the comparison with what the
+    server applied."""
+
+    session: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
 
 # --- local facts from the runtime ----------------------------------------------------------------
@@ -156,6 +178,8 @@ Input = (
     | SetBargeIn
     | CancelRequested
     | SendText
+    | SendImage
+    | UpdateSession
     | PlaybackStarted
     | PlaybackProgress
     | PlaybackDrained

@@ -64,6 +64,16 @@ class ResponseFlow:
         if self._out.send({"type": "conversation.item.create", "item": item}) is not None:
             self.request()
 
+    def ask_with_image(self, image_url: str, caption: str) -> None:
+        """A picture (``input_image``, GA) with its caption as ``input_text``, then a response
+        to it, as for typed text; a refused item (the validator) asks for nothing."""
+        content: list[dict[str, Any]] = [{"type": "input_image", "image_url": image_url}]
+        if caption.strip():
+            content.append({"type": "input_text", "text": caption})
+        item = {"type": "message", "role": "user", "content": content}
+        if self._out.send({"type": "conversation.item.create", "item": item}) is not None:
+            self.request()
+
     def cancel_active(self) -> None:
         target = self.tracker.cancel_target()
         if target is not None:

@@ -29,6 +29,14 @@ class ReportedSession:
     turn_detection: str | None = None  # "server_vad", "semantic_vad", "none" (off)
     interrupt_response: bool | None = None
     create_response: bool | None = None
+    # what the status bar shows of the applied session (the settings screen's fields)
+    voice: str | None = None
+    speed: float | None = None
+    eagerness: str | None = None
+    threshold: float | None = None
+    silence_ms: float | None = None
+    noise_reduction: str | None = None  # near_field | far_field | "off" (reported null)
+    transcription_language: str | None = None
 
 
 def read_reported(session: Mapping[str, Any]) -> ReportedSession:
@@ -46,7 +54,21 @@ def read_reported(session: Mapping[str, Any]) -> ReportedSession:
         kind = _str(detection.get("type"))
     elif "turn_detection" in audio_in:
         kind = "none"
+    output = _path(session, "audio", "output")
+    noise: str | None = None
+    if "noise_reduction" in audio_in:
+        spec = audio_in.get("noise_reduction")
+        noise = _str(spec.get("type")) if isinstance(spec, Mapping) else "off"
+    transcription_spec = audio_in.get("transcription")
     return ReportedSession(
+        voice=_str(output.get("voice")),
+        speed=_num(output.get("speed")),
+        eagerness=_str(detection.get("eagerness")) if detection else None,
+        threshold=_num(detection.get("threshold")) if detection else None,
+        silence_ms=_num(detection.get("silence_duration_ms")) if detection else None,
+        noise_reduction=noise,
+        transcription_language=_str(transcription_spec.get("language"))
+        if isinstance(transcription_spec, Mapping) else None,
         model=_str(session.get("model")),
         transcription_model=model,
         transcription=transcription,
@@ -101,3 +123,7 @@ def _str(value: Any) -> str | None:
 
 def _bool(value: Any) -> bool | None:
     return value if isinstance(value, bool) else None
+
+
+def _num(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None

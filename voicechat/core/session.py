@@ -52,6 +52,7 @@ from voicechat.core.inputs import (
     PlaybackDrained,
     PlaybackProgress,
     PlaybackStarted,
+    SendImage,
     SendText,
     SetBargeIn,
     SetMicAvailable,
@@ -63,7 +64,9 @@ from voicechat.core.inputs import (
     ToolApproval,
     ToolFinished,
     TransportState,
+    UpdateSession,
 )
+from voicechat.core.live_settings import merge_in_place
 from voicechat.core.mic import MicGate
 from voicechat.core.outbox import Outbox
 from voicechat.core.playback import Source, Stop
@@ -78,6 +81,7 @@ from voicechat.core.transcript import Transcript
 from voicechat.core.transcript_feed import TranscriptFeed
 from voicechat.core.usage import Usage, UsageView
 from voicechat.core.view import SessionView
+from voicechat.protocol.dialect import Dialect
 from voicechat.protocol.frames import ServerFrame, canonical_event, decode_server_frame
 from voicechat.protocol.names import SERVER_EVENTS
 from voicechat.protocol.session_audio import output_format, vad_timings
@@ -364,6 +368,24 @@ class Session:
         else:
             self._responses.ask(inp.text if isinstance(inp.text, str) else "")
 
+    def _send_image(self, inp: SendImage, now: float) -> None:
+        """A picture (GA only: the beta dialect has no image parts), then a response."""
+        if self.policy.mode == "transcribe":
+            self._out.notice("warning", "pictures are not available in transcribe mode")
+        elif self.policy.dialect is not Dialect.GA:
+            self._out.notice("warning", f"{inp.label} not sent: the beta dialect has no "
+                             "images (connect with --dialect ga)")
+        else:
+            self._responses.ask_with_image(str(inp.image_url), str(inp.caption or ""))
+
+    def _update_session(self, inp: UpdateSession, now: float) -> None:
+        """Settings changed while talking: one validated ``session.update``; once sent, the
+        request is what :mod:`voicechat.core.server_session` compares ``session.updated`` to."""
+        kind = "transcription" if self.policy.mode == "transcribe" else "realtime"
+        update = {"type": "session.update", "session": {"type": kind, **inp.session}}
+        if self._out.send(update) is not None:
+            merge_in_place(self._requested, inp.session)
+
     # === local facts =============================================================================
 
     def _set_tools(self, inp: SetTools, now: float) -> None:
@@ -402,6 +424,8 @@ def _input_table(s: Session) -> dict[type, Callable[[Any, float], None]]:
             s._barge_in.set_enabled(bool(i.enabled))),
         CancelRequested: s._cancel_requested,
         SendText: s._send_text,
+        SendImage: s._send_image,
+        UpdateSession: s._update_session,
         PlaybackStarted: lambda i, now: s._audio.start(now, "local", i.item_id, None),
         PlaybackProgress: lambda i, now: s._audio.progress(now, i.item_id, i.played_ms),
         PlaybackDrained: lambda i, now: s._stop(now, "drained", "local"),

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from voicechat.core.view import EntryStatus, TranscriptEntry
+from voicechat.protocol.images import data_url_label
 
 ROOT = "root"
 
@@ -319,6 +320,8 @@ def _describe_item(item: Mapping[str, Any]) -> tuple[str, str, bool]:
             ptype = part.get("type")
             if ptype in ("input_text", "output_text", "text"):
                 value = part.get("text")
+            elif ptype == "input_image":
+                value = data_url_label(part.get("image_url")) + " "
             elif ptype in ("input_audio", "output_audio", "audio"):
                 value = part.get("transcript")
                 if ptype == "input_audio" and not isinstance(value, str):

@@ -1,4 +1,5 @@
-"""Make an event safe to share: audio payloads become ``{"bytes": N}``, secrets disappear.
+"""Make an event safe to share: audio payloads become ``{"bytes": N}``, pictures
+``data:image/png;base64,<N bytes>``, secrets disappear.
 
 Every event that is written to a log, shown from a foreign log, or replayed passes through
 :func:`redact_event`, so a log attached to a bug report carries neither the user's voice nor a key.
@@ -28,6 +29,17 @@ def b64_size(data: str) -> int:
     return len(stripped) * 3 // 4
 
 
+def redact_data_url(url: str) -> str:
+    """A picture's ``data:`` URL without the picture: ``data:image/png;base64,<N bytes>``.
+
+    Still a string of the same scheme, so readers of the log (the doctor, replay, the event
+    pane) see the part's shape; the user's picture stays out of a log as their voice does."""
+    head, _, payload = url.partition(",")
+    if payload.startswith("<") and payload.endswith(" bytes>"):
+        return url  # redacted already
+    return f"{head},<{b64_size(payload)} bytes>"
+
+
 def redact_event(event: dict[str, Any]) -> dict[str, Any]:
     """A copy of ``event`` with audio payloads as ``{"bytes": N}`` and secrets removed.
 
@@ -50,6 +62,8 @@ def _redact_value(value: Any) -> Any:
                 result[key] = _redact_secret_container(item)
             elif key == "audio" and isinstance(item, str):
                 result[key] = {"bytes": b64_size(item)}
+            elif key == "image_url" and isinstance(item, str) and item.startswith("data:"):
+                result[key] = redact_data_url(item)
             elif key == "headers" and isinstance(item, dict) and value.get("type") == "mcp":
                 result[key] = _redact_headers(item)
             else:
@@ -101,6 +115,8 @@ def needs_redaction(text: str, event: dict[str, Any]) -> bool:
     if "\\" in text and ("\\u" in text or "\\/" in text):
         return True
     if '"audio"' in text and _AUDIO_PAYLOAD.search(text) is not None:  # a scan is cheaper
+        return True
+    if '"image_url"' in text:  # a picture (``input_image``): kept out of logs
         return True
     lowered = text.lower()
     # Four of the nine words contain a "k": one scan for it spares four on most lines. A

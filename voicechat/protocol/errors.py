@@ -232,3 +232,28 @@ def cannot_update_voice() -> ProtocolError:
         "cannot_update_voice",
         "Cannot update a conversation's voice if assistant audio is present.",
     )
+
+
+def invalid_image_url(path: str) -> ProtocolError:
+    """An ``input_image`` whose ``image_url`` is no base64 ``data:`` URL of an image type.
+
+    The wording is the OpenAI API's for a bad image URL in other endpoints (chat completions,
+    responses); the Realtime API's own was not observed by this project [unverified].
+    """
+    return ProtocolError(
+        "invalid_value",
+        f"Invalid '{path}'. Expected a base64-encoded data URL with an image MIME type (e.g. "
+        "'data:image/png;base64,aW1nIGJ5dGVzIGhlcmU='), but got a value with an invalid format.",
+        path,
+    )
+
+
+def unsupported_image(path: str) -> ProtocolError:
+    """An ``input_image`` whose bytes are not PNG, JPEG, GIF or WebP (the API's own wording for
+    other endpoints, typo included; not observed on the Realtime API [unverified])."""
+    return ProtocolError(
+        "invalid_image_format",
+        "You uploaded an unsupported image. Please make sure your image has of one the "
+        "following formats: ['png', 'jpeg', 'gif', 'webp'].",
+        path,
+    )

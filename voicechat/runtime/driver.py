@@ -133,13 +133,17 @@ class Driver:
     def receive(self, frame: ServerFrame) -> None:
         self._apply(self.session.receive_frame(frame, self._clock()))
 
-    def handle(self, inp: Input) -> None:
-        self._apply(self.session.handle(inp, self._clock()))
+    def handle(self, inp: Input) -> list[Action]:
+        """Feed ``inp`` and carry out its actions; returns them (a caller may want to know
+        whether something was refused)."""
+        actions = self.session.handle(inp, self._clock())
+        self._apply(actions)
+        return actions
 
-    def user(self, action: str, inp: Input) -> None:
+    def user(self, action: str, inp: Input) -> list[Action]:
         """A user command: logged as a key, then fed."""
         self._events.local({"type": "local.key", "action": action})
-        self.handle(inp)
+        return self.handle(inp)
 
     def start(self) -> None:
         """The session's first ``session.update``, once a connection is up."""

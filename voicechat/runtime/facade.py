@@ -35,6 +35,8 @@ from voicechat.conversation.seed import SeedPlan, plan_seed, resume_notice
 from voicechat.core import (
     AskApproval,
     CancelRequested,
+    Notice,
+    Send,
     SendText,
     Session,
     SessionPolicy,
@@ -44,6 +46,9 @@ from voicechat.core import (
     TalkReleased,
     ToggleMute,
 )
+from voicechat.core.image_command import ImageCommand
+from voicechat.core.live_settings import LiveSettings, merge_session, session_patch
+from voicechat.core.policy import DEFAULT_TRANSCRIPTION_MODEL
 from voicechat.eventlog.record import LogRecord
 from voicechat.eventlog.recorder import Recorder, RecordError
 from voicechat.protocol.dialect import Dialect
@@ -51,18 +56,25 @@ from voicechat.runtime.audio_setup import open_mic, open_speaker, start_speaker
 from voicechat.runtime.driver import Driver, Effects
 from voicechat.runtime.echo import EchoControl
 from voicechat.runtime.fanout import EventFanout
+from voicechat.runtime.image_file import ImageFileError, image_input
 from voicechat.runtime.link import Link
+from voicechat.runtime.live_control import LiveControl, live_from_settings
 from voicechat.runtime.local_server import EmbeddedServer, LocalServerLike
 from voicechat.runtime.media import MicPump, PlaybackMonitor, RtcGate
+from voicechat.runtime.switching import switch_session, switch_targets
 from voicechat.runtime.tools.runner import ToolRunner
 from voicechat.transport.base import Transport
-from voicechat.ui.handle import AecStatus, ConnectionInfo
+from voicechat.ui.handle import AecStatus, ConnectionInfo, SettingsOutcome, SwitchTarget
 
 STOP_TIMEOUT_S = 5.0
 
 
 def policy_for(settings: Settings) -> SessionPolicy:
-    """The session rules the settings ask for."""
+    """The session rules the settings ask for (the session settings of flags and config laid
+    over the ``[session]`` table: a flag is the more deliberate choice)."""
+    transcription = settings.transcription_model or DEFAULT_TRANSCRIPTION_MODEL
+    patch = session_patch(live_from_settings(settings), mode=settings.mode,
+                          transcription_model=transcription)
     return SessionPolicy(
         dialect=Dialect(settings.dialect),
         transport="websocket" if settings.transport == "websocket" else "webrtc",
@@ -72,7 +84,8 @@ def policy_for(settings: Settings) -> SessionPolicy:
         azure=settings.is_azure,
         voice=settings.voice,
         instructions=settings.instructions,
-        session_overrides=settings.session_overrides,
+        session_overrides=merge_session(settings.session_overrides, patch),
+        transcription_model=transcription,
         model=settings.model,
         prices=settings.prices,
         mcp_approval=settings.tool_approval,  # type: ignore[arg-type]
@@ -122,6 +135,7 @@ class Runtime:
             settings, self.driver, self.events, base_url=lambda: self._server.base_url,
             on_audio=self._rtc.take, on_lost=self.playback.flush, on_gave_up=self._gave_up,
         )
+        self._live = LiveControl(settings, self.driver, self.events)
         self._monitor = PlaybackMonitor(self.playback, self.driver, self.events, clock)
         self._echo = EchoControl(settings, self.events, self.driver, clock)
         self._pump: MicPump | None = None
@@ -315,8 +329,39 @@ class Runtime:
         self.driver.user("cancel", CancelRequested())
 
     def send_text(self, text: str) -> None:
-        if text.strip():
+        if text.strip():  # ``/image`` lines go to send_image (ui/typed.py, stdin_lines.py)
             self.driver.user("send_text", SendText(text))
+
+    def send_image(self, path: str, caption: str = "") -> str | None:
+        """Send the picture at ``path``; the problem (nothing sent) or ``None``."""
+        try:
+            image = image_input(ImageCommand(path, caption), self.settings.transport)
+        except ImageFileError as exc:
+            return str(exc)
+        actions = self.driver.user("send_image", image)  # the core refuses it in beta
+        sent = any(isinstance(a, Send) for a in actions)
+        return None if sent else next((str(a.message) for a in actions if isinstance(a, Notice)),
+                                      "not sent")
+
+    @property
+    def live_settings(self) -> LiveSettings:
+        return self._live.current
+
+    def apply_settings(self, settings: LiveSettings) -> SettingsOutcome:
+        """Send the changed settings with one validated ``session.update``."""
+        return self._live.apply(settings)
+
+    def switch_targets(self) -> list[SwitchTarget]:
+        return switch_targets(self.settings)
+
+    async def new_session(self, *, settings: LiveSettings | None = None,
+                          server: str | None = None, model: str | None = None) -> None:
+        """A new server session seeded with the conversation (see ConversationHandle)."""
+        live = settings if settings is not None else self._live.current
+        self.settings = await switch_session(
+            self.settings, live, server=server, model=model, link=self.link,
+            driver=self.driver, embedded=self._server, events=self.events, policy_for=policy_for)
+        self._live.adopt(live)
 
     # --- for commands, tests and the bench -------------------------------------------------------
 

@@ -129,7 +129,37 @@ class Link:
         self._earlier = earlier
         await self._open(seed=None)
 
-    async def _open(self, *, seed: Seed | None) -> None:
+    async def switch(self, settings: Settings, *, before_adopt: Callable[[], None]) -> None:
+        """A new server session on ``settings`` (another server, model or session settings),
+        seeded with the conversation; the old transport is closed once the new one is up.
+
+        ``before_adopt`` runs once the new connection is up, before the new session starts
+        (the runtime's chance to swap the policy). On failure the old connection goes on as if
+        nothing happened, and the error is raised (:class:`AuthError`, :class:`ConnectError`).
+        """
+        old_settings, old_attempt, old_info = self._settings, self._attempt, self.connection
+        old_transport = self.transport
+        seed = transcript_for_seed(self._driver.view)
+        self._settings = settings
+        self.connection = ConnectionInfo(
+            transport=settings.transport, server=settings.describe_server(),
+            model=settings.model, dialect=settings.dialect, state=old_info.state,
+        )
+        note = (f"new session on {settings.describe_server()} · {settings.model}: seeded with "
+                f"{len(seed)} earlier message(s) as text")
+        try:
+            await self._open(seed=seed, before_adopt=before_adopt, note=note)
+        except BaseException:
+            self._settings, self.connection = old_settings, old_info
+            if self._attempt is not old_attempt and self.transport is old_transport:
+                self._attempt = old_attempt
+            raise
+        if old_transport is not None and old_transport is not self.transport:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(old_transport.close(), STOP_TIMEOUT_S)
+
+    async def _open(self, *, seed: Seed | None, before_adopt: Callable[[], None] | None = None,
+                    note: str | None = None) -> None:
         """One attempt; on success the new transport is adopted (and seeded if ``seed``)."""
         attempt = _Attempt()
         self._attempt = attempt
@@ -143,9 +173,12 @@ class Link:
         if self._closing or self._attempt is not attempt:
             await transport.close()
             return
-        self._adopt(attempt, transport, seed)
+        if before_adopt is not None:
+            before_adopt()
+        self._adopt(attempt, transport, seed, note)
 
-    def _adopt(self, attempt: _Attempt, transport: Transport, seed: Seed | None) -> None:
+    def _adopt(self, attempt: _Attempt, transport: Transport, seed: Seed | None,
+               note: str | None = None) -> None:
         driver = self._driver
         self.transport = transport
         self.connected = True
@@ -162,9 +195,11 @@ class Link:
             for role, text in seed:
                 self.send(seed_item(role, text, dialect))
             self._events.notice(
-                "info", f"reconnected: new session seeded with {len(seed)} earlier message(s) "
-                "as text"
+                "info", note or f"reconnected: new session seeded with {len(seed)} earlier "
+                "message(s) as text"
             )
+        elif note:
+            self._events.notice("info", note)
         if self._earlier:
             from voicechat.conversation.seed import earlier_item_id
 

@@ -43,7 +43,11 @@ class EmbeddedServer:
         """Where the transports connect when it is local; ``None`` for a remote server."""
         return self._server.base_url if self._server is not None else None
 
-    async def start(self, events: EventFanout) -> None:
+    async def start(self, events: EventFanout, settings: Settings | None = None) -> None:
+        """Start the server if the settings are local and none runs yet; ``settings`` are
+        those of a new session switching to the local server."""
+        if settings is not None:
+            self._settings = settings
         settings = self._settings
         if not settings.is_local or self._server is not None:
             return

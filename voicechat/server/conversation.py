@@ -25,6 +25,7 @@ from voicechat.protocol import errors
 from voicechat.protocol.errors import ProtocolError
 from voicechat.server.history import chat_history
 from voicechat.server.ids import new_id
+from voicechat.server.images import check_images
 from voicechat.server.tools import unknown_call_output
 
 JSON = dict[str, Any]
@@ -85,6 +86,9 @@ class Conversation:
             item_in.get("call_id")
         ):
             return unknown_call_output(str(item_in.get("call_id")))
+        problem = check_images(item_in)
+        if problem is not None:
+            return problem
         item: JSON = copy.deepcopy(dict(item_in))
         item_id = item.get("id") or new_id("item")
         if self.find(item_id) is not None:

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from voicechat.server.images import chat_content
+
 Message = dict[str, Any]
 
 
@@ -28,7 +30,8 @@ def chat_history(
     for item in items:
         kind = item.get("type")
         if kind == "message":
-            out.append({"role": str(item.get("role")), "content": text_of(item)})
+            content = chat_content(item, text_of(item))
+            out.append({"role": str(item.get("role")), "content": content})
         elif kind == "function_call":
             call = {
                 "id": str(item.get("call_id") or ""),
@@ -85,7 +88,9 @@ def _mcp_call(item: Mapping[str, Any], last: Message | None) -> list[Message]:
 
 def message_chars(message: Mapping[str, Any]) -> str:
     """The text of a message that counts towards the context's size (content and calls)."""
-    text = str(message.get("content") or "")
+    content = message.get("content") or ""
+    text = content if isinstance(content, str) else " ".join(
+        str(p.get("text") or "") for p in content if isinstance(p, Mapping))
     for call in message.get("tool_calls") or ():
         function = call.get("function") or {}
         text += str(function.get("name") or "") + str(function.get("arguments") or "")

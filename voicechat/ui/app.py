@@ -51,9 +51,11 @@ from voicechat.ui.pane_layout import PaneLayout
 from voicechat.ui.problems import Problem, problem_from_exception
 from voicechat.ui.recording_toggle import RecordingToggle
 from voicechat.ui.screen_sync import ScreenSync, Widgets
+from voicechat.ui.settings_ui import SettingsOnScreen
 from voicechat.ui.talk_key import TalkKey
 from voicechat.ui.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, ThemeSwitch
 from voicechat.ui.tools_ui import ToolKeys, ToolsOnScreen
+from voicechat.ui.typed import send_typed
 from voicechat.ui.viewstate import UiState
 from voicechat.ui.widgets.event_pane import EventPane
 from voicechat.ui.widgets.message_box import MessageBox
@@ -125,6 +127,7 @@ class VoiceChatApp(ToolKeys, App[int]):
         self.talk_key = TalkKey(self, handle, self._user_keymap)
         self.recording = RecordingToggle()
         self.tools = ToolsOnScreen(self, handle)
+        self.live = SettingsOnScreen(self, handle, lambda: self.state.session_text)
         self.poll = ScreenSync(handle, report=self._report, warn=self._warn,
                                mode_changed=self._mode_changed, clock=clock,
                                calls_changed=self.tools.calls_changed,
@@ -220,6 +223,7 @@ class VoiceChatApp(ToolKeys, App[int]):
     def _on_record(self, record: Any) -> None:
         """Subscriber callback (loop thread): queue it, ask for a frame, record if asked to."""
         self.poll.on_record(record)
+        self.live.on_record(record)  # a settings change the server refused: offer a new session
         self.pacer.request()
         if self.recording.on and (failure := self.recording.write(record)) is not None:
             self._warn(failure)
@@ -326,7 +330,12 @@ class VoiceChatApp(ToolKeys, App[int]):
 
     @on(MessageBox.Sent)
     def _send_message(self, event: MessageBox.Sent) -> None:
-        self.handle.send_text(event.text)
+        problem = send_typed(self.handle, event.text)  # text, or /image PATH [caption]
+        if problem is not None:  # say it, and give the text back to fix
+            self.notify(problem, severity="error", timeout=10)
+            box = self.query_one("#message", MessageBox)
+            box.open()
+            box.value = event.text
 
     def action_cycle_filter(self) -> None:
         mode = self.query_one(EventPane).cycle_filter()
@@ -350,6 +359,9 @@ class VoiceChatApp(ToolKeys, App[int]):
 
     def action_problem_details(self) -> None:
         self.problems.toggle_details()
+
+    def action_settings(self) -> None:
+        self.live.open()
 
     def action_toggle_recording(self) -> None:
         self.notify(self.recording.toggle(), timeout=4)
@@ -375,6 +387,7 @@ class VoiceChatApp(ToolKeys, App[int]):
             problems=self.problems.shown,
             events_shown=self.layout_choice.events_shown(self.size.width))
         yield from app_commands(state, lambda action: lambda: self.run_action(action))
+        yield from self.live.commands()  # settings, and new sessions on other servers/models
 
     # --- layout --------------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 from voicechat.core.actions import AskApproval
+from voicechat.core.live_settings import LiveSettings
 from voicechat.core.view import SessionView
 from voicechat.eventlog.record import LogRecord
 
@@ -49,6 +50,27 @@ class AecStatus:
     erle_db: float | None = None
     delay_ms: float | None = None
     leaking: bool = False
+
+
+@dataclass(frozen=True)
+class SettingsOutcome:
+    """What became of a settings change: sent as a ``session.update`` (``event_id``, to match
+    the server's answer), or not sent and why (``problem``: the validator's words, in the
+    server's own wording)."""
+
+    sent: bool
+    problem: str = ""
+    event_id: str = ""
+    changed: tuple[str, ...] = ()  # what was asked for, in words ("voice marin", …)
+
+
+@dataclass(frozen=True)
+class SwitchTarget:
+    """A server or model a new session can move to (a command palette entry)."""
+
+    kind: Literal["server", "model"]
+    value: str
+    label: str
 
 
 ApprovalDecision = Literal["once", "always", "deny"]
@@ -103,6 +125,25 @@ class ConversationHandle(Protocol):
     def cancel(self) -> None: ...
 
     def send_text(self, text: str) -> None: ...
+
+    def send_image(self, path: str, caption: str = "") -> str | None:
+        """Send the picture at ``path`` (``/image``); the problem (nothing sent) or ``None``."""
+
+    @property
+    def live_settings(self) -> LiveSettings:
+        """The session settings asked for so far (flags, config, the settings screen)."""
+
+    def apply_settings(self, settings: LiveSettings) -> SettingsOutcome:
+        """Send what changed with one validated ``session.update``."""
+
+    def switch_targets(self) -> list[SwitchTarget]:
+        """The servers and models a new session can move to."""
+
+    async def new_session(self, *, settings: LiveSettings | None = None,
+                          server: str | None = None, model: str | None = None) -> None:
+        """A new server session seeded with the conversation, with ``settings`` (e.g. a voice
+        the old session locked) or on another ``server`` / ``model``; raises on failure and
+        the old session goes on."""
 
     def set_tool_prompt(self, prompt: ToolPrompt | None) -> None:
         """Ask ``prompt`` about tool calls that need approval (the TUI installs its modal at

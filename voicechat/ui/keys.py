@@ -30,6 +30,7 @@ EVENTS = "events"
 DISMISS = "dismiss"
 TOOLS = "tool_details"
 SAVE = "save"
+SETTINGS = "settings"
 
 TALK_HOLD = "talk_hold"
 TALK_TOGGLE_LABEL = "Talk (toggle)"
@@ -47,6 +48,7 @@ BINDINGS: list[Binding] = [
     Binding("e", "toggle_events", "Events", id=EVENTS),
     Binding("f", "cycle_filter", "Filter", id=FILTER),
     Binding("t", "cycle_theme", "Theme", id=THEME),
+    Binding("s", "settings", "Settings", id=SETTINGS, show=False),  # in ? and the palette
     Binding("o", "tool_details", "Tool details", id=TOOLS, show=False),  # in ? and the palette
     Binding("ctrl+s", "save_conversation", "Save", id=SAVE, show=False),  # in ? and the palette
 ]
@@ -71,6 +73,7 @@ DESCRIPTIONS: dict[str, str] = {
     THEME: "next theme",
     TOOLS: "tool calls in the transcript: show / fold their source, full arguments and result",
     SAVE: "save the conversation as Markdown in the user data folder (the path is shown)",
+    SETTINGS: "session settings: voice, speed, instructions, turn detection, noise, transcription",
 }
 """What each binding does, for the ``?`` help (the footer has room only for a word)."""
 

@@ -80,6 +80,7 @@ class UiState:
     usage_text: str = ""  # session tokens and estimated cost; "" before the first response
     limits_text: str = ""  # the latest rate limits (remaining/limit, reset)
     tool_calls: tuple[ToolCall, ...] = ()
+    session_text: str = ""  # what the server applied (session.updated): voice, turns, noise
 
 
 def compact(n: float) -> str:
@@ -102,6 +103,29 @@ def usage_text(view: SessionView) -> str:
     if usage.cost_usd is not None:
         text += f" · ~${usage.cost_usd:.3f} est."
     return text
+
+
+def session_text(view: SessionView) -> str:
+    """``marin ×1.2 · semantic_vad low · noise far_field``: the settings the server reports
+    it applied (``session.updated``), not the ones asked for."""
+    applied = view.server_session
+    if applied is None:
+        return ""
+    parts = []
+    if applied.voice:
+        speed = f" ×{applied.speed:g}" if applied.speed not in (None, 1.0) else ""
+        parts.append(f"{applied.voice}{speed}")
+    kind = applied.turn_detection
+    if kind == "semantic_vad":
+        parts.append(f"semantic_vad {applied.eagerness or 'auto'}")
+    elif kind == "server_vad":
+        details = [f"{applied.threshold:g}" if applied.threshold is not None else "",
+                   f"{applied.silence_ms:g} ms" if applied.silence_ms is not None else ""]
+        parts.append(" ".join(["server_vad", *(d for d in details if d)]))
+    # no turn detection (push-to-talk) is what the mode field says already
+    if applied.noise_reduction and applied.noise_reduction != "off":
+        parts.append(f"noise {applied.noise_reduction}")
+    return " · ".join(parts)
 
 
 def limits_text(view: SessionView) -> str:
@@ -207,6 +231,7 @@ def read_view(view: SessionView | None, entries: tuple[Entry, ...] | None = None
         usage_text=usage_text(view),
         limits_text=limits_text(view),
         tool_calls=calls,
+        session_text=session_text(view),
     )
 
 

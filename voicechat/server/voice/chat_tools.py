@@ -115,8 +115,9 @@ def chat_messages(system_prompt: str, history: list[Message], user_text: str) ->
         elif role in ("user", "assistant", "system") and content:
             msgs.append({"role": role, "content": content})
     last = msgs[-1] if msgs else None
-    if last is not None and last["role"] == "tool":
-        return msgs
+    if last is not None and (last["role"] == "tool" or (
+            last["role"] == "user" and isinstance(last["content"], list))):
+        return msgs  # a call's answer, or the user's words already there with their pictures
     if last != {"role": "user", "content": user_text}:
         msgs.append({"role": "user", "content": user_text})
     return msgs

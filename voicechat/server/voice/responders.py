@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+from voicechat.server.images import images_in
 from voicechat.server.voice.chat import ChatResponder, chat_completions_url
 from voicechat.server.voice.reply import (
     Message,
@@ -48,13 +49,19 @@ EMPTY_INPUT_REPLY = "I didn't catch that. Could you say it again?"
 
 
 class EchoResponder:
-    """Says back what the user said; never calls a tool."""
+    """Says back what the user said, and what pictures it got (format and size); never calls
+    a tool."""
 
     async def reply(
         self, history: list[Message], user_text: str, offer: ToolOffer = NO_TOOLS
     ) -> AsyncIterator[ReplyPart]:
         heard = " ".join(user_text.split())
         text = f"You said: {heard}" if heard else EMPTY_INPUT_REPLY
+        last = history[-1] if history else None
+        pictures = images_in(last.get("content")) if last and last.get("role") == "user" else []
+        if pictures:  # say what arrived, so a test (or an ear) can check the picture got here
+            got = " and ".join(info.describe() for info in pictures)
+            text = f"I got {got}." + (f" You said: {heard}" if heard else "")
         for chunk in word_chunks(text):
             yield chunk
 

@@ -216,23 +216,28 @@ class StatusBar(Widget):
         resp_style = self._s("status--active") if active else (
             self._s("status--bad") if bad else Style())
         response = response_label(state)
+        tone_styles = {"good": self._s("status--good"), "bad": self._s("status--bad"),
+                       "dim": dim}
         barge: Field = [("barge-in ", dim), ("on" if state.barge_in else "off",
                                              self._s("status--good") if state.barge_in
                                              else Style())]
-        tone_styles = {"good": self._s("status--good"), "bad": self._s("status--bad"),
-                       "dim": dim}
         tool: Field = ([("tool ", dim), (self._shown.tool, self._s("status--active"))]
                        if self._shown.tool else [])
         extras = self._usage_fields()  # only beside the full wording: they go first
-        # (response label, short echo, short mode, extras): the echo wording shortens first
-        variants = ((True, False, False, extras), (True, False, False, []),
-                    (True, True, False, []), (True, True, True, []), (False, True, True, []))
-        for labelled, short_echo, short, extra in variants:
+        applied: Field = ([("session ", dim), (state.session_text, Style())]
+                          if state.session_text else [])  # what the server applied
+        # (response label, short echo, short mode, extras, applied): the usage figures outrank
+        # the applied settings, which go before the echo wording shortens
+        variants = ((True, False, False, extras, applied), (True, False, False, extras, []),
+                    (True, False, False, [], applied), (True, True, False, [], applied),
+                    (True, False, False, [], []), (True, True, False, [], []),
+                    (True, True, True, [], []), (False, True, True, [], []))
+        for labelled, short_echo, short, extra, shown in variants:
             head: Field = [("response ", dim)] if labelled else []
             text, tone = aec_label(self._shown.aec, short=short_echo)
             echo: Field = [("echo ", dim), (text, tone_styles[tone])]
             yield [[*head, (response, resp_style)], tool, barge, echo,
-                   [("mode ", dim), (mode_label(state, short=short), Style())], *extra]
+                   [("mode ", dim), (mode_label(state, short=short), Style())], shown, *extra]
         for labelled in (True, False):  # too narrow for the echo field
             head = [("response ", dim)] if labelled else []
             yield [[*head, (response, resp_style)], tool, barge,
