@@ -24,7 +24,9 @@ redacted of the tool's credentials, since a server may echo a header back in its
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
+import sys
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
@@ -145,6 +147,7 @@ async def _operate(
             "which only the real service can reach. Give the local server a server_url.",
             CONNECTION_CLOSED,
         )
+    await _load_sdk()
     import httpx2
     from mcp.client.session import ClientSession
     from mcp.client.streamable_http import streamable_http_client
@@ -191,6 +194,36 @@ async def _operate(
         ) from None
     except Exception as exc:
         raise _failure(exc, statuses, config, what) from None
+
+
+#: The SDK modules :func:`_operate` uses, loaded off the event loop by :func:`_load_sdk`.
+_SDK_MODULES = (
+    "httpx2",
+    "mcp.client.session",
+    "mcp.client.streamable_http",
+    "mcp.shared.exceptions",
+    "mcp_types",
+    "voicechat.server.hosted_mcp.transport",
+)
+
+
+async def _load_sdk() -> None:
+    """Import the ``mcp`` SDK in a worker thread the first time a session needs it.
+
+    Why: its import runs ~0.7 s of module code on a quiet machine. On the event loop it stalls
+    every session the server holds, audio included; on a loaded machine a WebRTC client then
+    heard nothing for 3.7 s, declared the link dead and reconnected in the middle of its
+    MCP turn. In a thread the loop keeps running (the interpreter switches threads every few
+    milliseconds), and Python's import lock makes two sessions loading at once safe.
+    """
+    if all(name in sys.modules for name in _SDK_MODULES):
+        return
+    await asyncio.to_thread(_import_all)
+
+
+def _import_all() -> None:
+    for name in _SDK_MODULES:
+        importlib.import_module(name)
 
 
 def _failure(
