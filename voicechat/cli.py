@@ -147,12 +147,18 @@ def validate(
     azure: Annotated[
         bool, typer.Option("--azure", help="Azure OpenAI variant (deployment names).")
     ] = False,
+    api: Annotated[
+        str,
+        typer.Option(metavar="[auto|realtime|live]",
+                     help="API family: auto recognises GPT-Live payloads from their content."),
+    ] = "auto",
 ) -> None:
     """Lint a session config or client event with the server's own error wording."""
     from voicechat.commands import validate as validate_command
 
     checked = opt.choice("--dialect", dialect, opt.DIALECTS)
-    raise typer.Exit(validate_command.run(file, dialect=checked, azure=azure))
+    family = opt.choice("--api", api, ("auto", "realtime", "live"))
+    raise typer.Exit(validate_command.run(file, dialect=checked, azure=azure, api=family))
 
 
 @app.command(cls=opt.PlainUsage)
