@@ -61,7 +61,7 @@ async def test_responses_delegation_runs_the_chat_responders_tools() -> None:
         await peer.log.wait_for(
             "response.event", where=lambda e: e["event"]["type"] == "response.output_text.done")
         await peer.log.wait_for("session.output_transcript.delta",
-                                where=lambda e: e["delta"].startswith("Paris"))
+                                where=lambda e: e["delta"].strip().startswith("Paris"))
         said = peer.text("session.output_transcript.delta")
         assert "Let me check." in said and answer in said
         tool_message = chat.requests[1]["messages"][-1]
@@ -87,7 +87,7 @@ async def test_client_delegation_is_answered_by_commentary(server) -> None:  # t
                          "delegation_id": delegation["id"]})
         await peer.log.wait_for("session.commentary.appended")
         await peer.log.wait_for("session.output_transcript.delta",
-                                where=lambda e: e["delta"].startswith("shipped"))
+                                where=lambda e: e["delta"].strip().startswith("shipped"))
         await peer.send({"type": "response.create"})
         refused = await peer.log.wait_for("error", after=len(peer.log.events) - 1)
         assert refused["error"]["code"] == "responses_delegation_required"

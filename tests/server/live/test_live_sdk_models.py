@@ -74,7 +74,7 @@ async def test_every_event_of_a_websocket_session_and_its_sideband() -> None:
                 "type": "function_call_output", "call_id": call["call_id"], "output": "sunny"}})
             await peer.send({"type": "response.create", "event_id": "rc"})
             await peer.log.wait_for("session.output_transcript.delta",
-                                    where=lambda e: e["delta"].startswith("Sunny"))
+                                    where=lambda e: e["delta"].strip().startswith("Sunny"))
             await peer.log.wait_for("session.usage.updated")
             await until(lambda: any(e["type"] == "session.input_audio.append"
                                     for e in side_log.events), "the mic reflected")

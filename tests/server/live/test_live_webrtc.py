@@ -36,6 +36,15 @@ async def test_webrtc_create_speak_and_hear(server: LocalServer) -> None:
         assert heard.strip() == TEST_PHRASES[3]
         await until(lambda: peer.heard_samples() > 4800, "the assistant's voice on the track")
         assert not peer.log.of("session.output_audio.delta")  # audio rides RTP, not the channel
+        # a second turn on the same call, the mic streaming silence in between
+        answered = len(peer.log.of("session.output_transcript.delta"))
+        await until(lambda: not server.live_sessions[reply["session"]["id"]].replies.speaking,
+                    "the first answer finished")
+        peer.mic.push(spoken(TEST_PHRASES[5], rate=48000))
+        await peer.log.wait_for("session.output_transcript.delta",
+                                where=lambda e: "seven" in e["delta"], after=answered)
+        heard = "".join(e["delta"] for e in peer.log.of("session.input_transcript.delta"))
+        assert heard.strip() == f"{TEST_PHRASES[3]} {TEST_PHRASES[5]}"
         peer.send({"type": "session.close"})
         closed = await peer.log.wait_for("session.closed")
         assert closed["reason"] == "close_requested"

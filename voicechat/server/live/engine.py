@@ -86,6 +86,7 @@ class LiveEngine:
         self._transcribing: set[asyncio.Task[None]] = set()
         self.counters = {"turns": 0, "errors": 0}
         self._typed: list[str] = []  # typed user text waiting for ``response.create``
+        self._heard_before = False  # any user transcript yet (the next one starts with a space)
 
     # --- time and events out ------------------------------------------------------------------
 
@@ -214,6 +215,9 @@ class LiveEngine:
             return  # noise, a cough: the model lets it pass
         self.counters["turns"] += 1
         words = word_chunks(text)
+        if self._heard_before:  # fragments concatenate verbatim: they carry their own spaces
+            words[0] = " " + words[0]
+        self._heard_before = True
         span = utterance.end_ms - utterance.start_ms
         total = sum(len(w) for w in words) or 1
         at = 0

@@ -54,6 +54,7 @@ class Speaker:
         #: the words of the sentence being spoken that have gone out (for the history)
         self.spoken: list[str] = []
         self.speaking = False
+        self._said_before = False
 
     async def speak(self, text: str) -> None:
         """Synthesise and play ``text``; cancelling stops it (the port drops what is queued)."""
@@ -63,7 +64,10 @@ class Speaker:
         pcm = await loop.run_in_executor(None, self._kit.synthesize, text)
         if pcm.size == 0:
             return
-        words = word_chunks(text)
+        words = word_chunks(text.strip())
+        if self._said_before:  # the stream concatenates verbatim: sentences carry their space
+            words[0] = " " + words[0]
+        self._said_before = True
         duration_ms = pcm.size * 1000 // TTS_RATE
         starts = _word_starts(words, duration_ms)
         begin = max(self._timeline(), self._cursor_ms)
