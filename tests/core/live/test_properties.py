@@ -183,8 +183,8 @@ def test_arbitrary_sequences_keep_every_rule(steps: list[tuple[str, Any]], webrt
     model.check(webrtc)
     for kind, value in steps:
         if kind == "event":
-            started = value.get("type") == "session.started" and isinstance(
-                value.get("session"), dict) and h.session.state == "starting"
+            # a session.started starts a starting session even when its body is malformed
+            started = value.get("type") == "session.started" and h.session.state == "starting"
             h.ev(value["type"], **{k: v for k, v in value.items() if k != "type"})
             model.started = model.started or (started and h.session.state != "starting")
         elif kind == "input":

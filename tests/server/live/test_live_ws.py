@@ -168,3 +168,15 @@ async def test_sideband_of_an_unknown_session_is_404(server: LocalServer) -> Non
         with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
             await http.ws_connect(url, headers={"Authorization": "Bearer sk-test"})
         assert refused.value.status == 404
+
+
+async def test_a_live_model_on_the_realtime_socket_is_refused(server: LocalServer) -> None:
+    from tests.server.conftest import ws_peer_raw
+
+    async with ws_peer_raw(server, "/v1/realtime?model=gpt-live-1") as peer:
+        error = await peer.log.wait_for("error")
+        assert error["error"]["code"] == "invalid_model"
+        assert "not supported in realtime mode" in error["error"]["message"]
+        assert "/v1/live/sessions" in error["error"]["message"]
+        assert (await asyncio.wait_for(peer.closed, 5))[0] == 1008
+        assert not peer.log.of("session.created")

@@ -12,13 +12,16 @@ import binascii
 from collections.abc import Mapping
 from typing import Any
 
+from voicechat.protocol import names as realtime_names
 from voicechat.protocol.live import names
 
-#: Types only GPT-Live uses: one of them in a log makes it a GPT-Live log. ``error``,
-#: ``response.create``, ``session.update`` and ``session.close`` (an undocumented Azure
-#: Realtime event too) are shared; ``response.event`` is GPT-Live's alone.
-LIVE_ONLY_TYPES = frozenset((*names.CLIENT_EVENTS, *names.SERVER_EVENTS)) - {
-    names.ERROR, names.RESPONSE_CREATE, names.SESSION_UPDATE, names.SESSION_CLOSE}
+#: Types only GPT-Live uses: one of them in a log makes it a GPT-Live log. Every name
+#: Realtime also uses (either dialect, Azure's extras included: ``error``, ``session.update``,
+#: ``session.updated``, ``response.create``, ``session.close``) is left out, so the set is
+#: worked out from both vocabularies rather than listed.
+LIVE_ONLY_TYPES = frozenset((*names.CLIENT_EVENTS, *names.SERVER_EVENTS)) - frozenset().union(
+    *realtime_names.CLIENT_EVENTS.values(), *realtime_names.SERVER_EVENTS.values(),
+    *realtime_names.AZURE_EXTRA_CLIENT_EVENTS.values(), realtime_names.WEBRTC_ONLY_SERVER_EVENTS)
 
 
 def is_live_event(event: Mapping[str, Any]) -> bool:
