@@ -50,6 +50,9 @@ KEYS: tuple[ConfigKey, ...] = (
               env="VOICECHAT_SERVER"),
     ConfigKey("transport", STRING, "media transport", env="VOICECHAT_TRANSPORT",
               choices=("webrtc", "websocket")),
+    ConfigKey("api", STRING, "voice API family: realtime, or live (GPT-Live, /v1/live/sessions);"
+              " default: live for a gpt-live-* model, else realtime", env="VOICECHAT_API",
+              choices=("realtime", "live")),
     ConfigKey("model", STRING, "model (OpenAI) or deployment name (Azure)",
               env="VOICECHAT_MODEL"),
     ConfigKey("mode", STRING, "vad: hands-free; ptt: push-to-talk; transcribe: captions only",

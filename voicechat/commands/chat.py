@@ -18,6 +18,7 @@ def run(
     *,
     server: str | None = None,
     transport: str | None = None,
+    api: str | None = None,
     model: str | None = None,
     mode: str | None = None,
     mic: str | None = None,
@@ -38,8 +39,8 @@ def run(
     mcp_config: Path | None = None,
 ) -> int:
     flags: dict[str, Any] = {
-        "server": server, "transport": transport, "model": model, "mode": mode, "mic": mic,
-        "speaker": speaker, "record": record, "no_ui": no_ui, "turns": turns,
+        "server": server, "transport": transport, "api": api, "model": model, "mode": mode,
+        "mic": mic, "speaker": speaker, "record": record, "no_ui": no_ui, "turns": turns,
         "barge_in": barge_in, "aec": aec, "theme": theme, "dialect": dialect, "voice": voice,
         "connect_timeout": connect_timeout, "tool_approval": tool_approval,
         "mcp_config": mcp_config,
@@ -54,6 +55,8 @@ def run(
     except (ConfigError, ValueError) as exc:
         print(f"voicechat: {exc}", file=sys.stderr)
         return 2
+    if settings.api == "live":
+        return _run_live(settings, log_file)
     if settings.no_ui:
         from voicechat.commands.headless import run_headless
 
@@ -70,6 +73,27 @@ def run(
     from voicechat.runtime import Runtime
 
     code = run_app(Runtime(settings), theme=settings.theme, keymap=settings.keymap or None)
+    if log_file is not None:
+        print(f"voicechat: log lines are in {log_file}", file=sys.stderr)
+    return code
+
+
+def _run_live(settings: Any, log_file: Path | None) -> int:
+    """GPT-Live: its own runtime (voicechat.runtime.live) behind the same two front ends."""
+    if settings.no_ui:
+        from voicechat.commands.live_headless import run_live_headless
+
+        return asyncio.run(run_live_headless(settings))
+    try:
+        from voicechat.ui.app import run_app
+    except ImportError as exc:
+        print(f"voicechat: the TUI could not start ({exc}). Run without it: voicechat --no-ui",
+              file=sys.stderr)
+        return 2
+    from voicechat.runtime.live import LiveRuntime
+
+    code = run_app(LiveRuntime(settings), theme=settings.theme,  # type: ignore[arg-type]
+                   keymap=settings.keymap or None)
     if log_file is not None:
         print(f"voicechat: log lines are in {log_file}", file=sys.stderr)
     return code
