@@ -51,11 +51,12 @@ class LiveRunEnd:
             self._last_activity = time.monotonic()
 
     def assistant_turns(self) -> int:
-        return sum(1 for t in self._runtime.view.turns if t.speaker == "assistant" and t.closed)
+        turns = self._runtime.live_view.turns
+        return sum(1 for t in turns if t.speaker == "assistant" and t.closed)
 
     def check(self) -> Ending | None:
         runtime, turns = self._runtime, self._turns
-        view = runtime.view
+        view = runtime.live_view
         if view.state in ("closed", "failed"):
             level, code = ("info", 0) if view.state == "closed" else ("error", 1)
             return Ending(level, f"the session ended ({view.close_reason or view.state})", code)
@@ -101,7 +102,7 @@ def format_live_record(record: LogRecord, summarizer: Summarizer) -> str | None:
 
 
 def usage_line(runtime: LiveRuntime) -> str:
-    view = runtime.view
+    view = runtime.live_view
     seconds = "unknown" if view.usage_seconds is None else f"{view.usage_seconds:g} s"
     confirmed = "confirmed by session.closed" if view.state == "closed" and \
         view.close_reason is not None else "unconfirmed"

@@ -30,6 +30,7 @@ from voicechat.core.live import (
     StopAssistant,
     ToggleMute,
 )
+from voicechat.core.view import SessionView
 from voicechat.eventlog.record import LogRecord
 from voicechat.eventlog.recorder import Recorder, RecordError
 from voicechat.runtime.audio_setup import open_mic, open_speaker, start_speaker
@@ -38,6 +39,7 @@ from voicechat.runtime.fanout import EventFanout
 from voicechat.runtime.live.driver import LiveDriver, LiveEffects
 from voicechat.runtime.live.link import LiveLink
 from voicechat.runtime.live.media import LiveAudioIn, LiveMicPump, LivePlaybackMonitor
+from voicechat.runtime.live.session_view import SessionViewAdapter
 from voicechat.runtime.live.tools import LiveTools
 from voicechat.runtime.local_server import EmbeddedServer, LocalServerLike
 from voicechat.ui.handle import AecStatus, ConnectionInfo
@@ -91,6 +93,7 @@ class LiveRuntime:
                              on_audio=self._audio_in.take, on_lost=self._lost)
         self.monitor = LivePlaybackMonitor(self.playback, self.driver.handle, self.events, clock)
         self._echo = EchoControl(settings, self.events, self.driver, clock)  # type: ignore[arg-type]
+        self._ui_view = SessionViewAdapter(settings.transport, clock)
         self._tasks: list[asyncio.Task[Any]] = []
         self._stopping = False
         self.finished = asyncio.Event()
@@ -104,8 +107,16 @@ class LiveRuntime:
         return self.link.connection
 
     @property
-    def view(self) -> LiveView:
+    def live_view(self) -> LiveView:
+        """The GPT-Live core's snapshot (the headless run and tests read this one)."""
         return self.driver.view
+
+    @property
+    def view(self) -> SessionView:
+        """The snapshot the TUI reads (:mod:`~voicechat.runtime.live.session_view`)."""
+        return self._ui_view.view(self.driver.view, speaking=self.monitor.speaking,
+                                  mic_mode=self.driver.mic_mode,
+                                  transport_state=self.link.connection.state)
 
     @property
     def input_level(self) -> float:
