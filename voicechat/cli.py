@@ -228,7 +228,8 @@ def proxy(
                            help="Listen on a non-loopback address (it forwards your apps' keys).")
     ] = False,
 ) -> None:
-    """Proxy your app's Realtime traffic (change only its base URL) and watch it live."""
+    """Proxy your app's Realtime or GPT-Live traffic (change only its base URL) and watch it
+    live."""
     from voicechat.commands import proxy as proxy_command
 
     raise typer.Exit(proxy_command.run(listen=listen, upstream=upstream, record=record,
@@ -252,12 +253,20 @@ def watch(
         bool, typer.Option("--allow-send",
                            help="Send JSON events read from stdin to the call (--no-ui).")
     ] = False,
+    api: Annotated[
+        str, typer.Option("--api", metavar="[auto|realtime|live]",
+                          help="Realtime call or GPT-Live session (auto: a live_ id is "
+                          "GPT-Live).")
+    ] = "auto",
 ) -> None:
-    """Watch a live WebRTC call through its sideband; leaving does not hang it up."""
+    """Watch a live WebRTC call or GPT-Live session through its sideband; leaving does not
+    hang it up."""
     from voicechat.commands import watch as watch_command
 
+    if api not in ("auto", "realtime", "live"):
+        raise typer.BadParameter(f"{api!r}: use auto, realtime or live", param_hint="--api")
     raise typer.Exit(watch_command.run(call_id, server=server, record=record, no_ui=no_ui,
-                                       allow_send=allow_send))
+                                       allow_send=allow_send, api=api))
 
 
 @app.command(cls=opt.PlainUsage)

@@ -13,6 +13,8 @@ from tests.doctor.test_skip import _unskipped
 from tests.fixtures.live.make_logs import BUILDERS, EXPECTED, LOGS, MIC_100MS, LiveLog
 from voicechat.doctor import diagnose
 from voicechat.doctor import engine as doctor_engine
+from voicechat.doctor.rules import RULES
+from voicechat.eventlog.reader import ReadStats, read_entries
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -146,3 +148,17 @@ def test_a_realtime_log_never_wakes_the_live_rules(tmp_path: Path) -> None:
     report = diagnose(path)
     assert report.dialect != "live"
     assert not {f.rule for f in report.findings} & {r for s in EXPECTED.values() for r in s}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_declared_event_types_give_the_same_live_findings_as_feeding_everything(
+        name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    def report() -> list[tuple[str, int, list[str]]]:
+        stats = ReadStats()
+        found = doctor_engine.diagnose_entries(read_entries(LOGS / name, stats), stats, name)
+        return [(f.rule, f.count, [e.detail for e in f.evidence]) for f in found.findings]
+
+    dispatched = report()
+    for rule in RULES:
+        monkeypatch.setattr(rule, "feeds_on", None)
+    assert dispatched == report()

@@ -117,6 +117,8 @@ class ServerConfig:
     #: GPT-Live sessions: their life (2 h observed on the real service) and usage reports
     live_session_max_s: float = 7200.0
     live_usage_interval_s: float = 15.0
+    #: GPT-Live streams silence between utterances (exact zeros); off only to debug
+    live_output_silence: bool = True
 
 
 def is_loopback(host: str) -> bool:
@@ -264,7 +266,8 @@ class LocalServer:
 
     def live_options(self) -> LiveOptions:
         return LiveOptions(session_max_s=self.config.live_session_max_s,
-                           usage_interval_s=self.config.live_usage_interval_s)
+                           usage_interval_s=self.config.live_usage_interval_s,
+                           output_silence=self.config.live_output_silence)
 
     def engine_options(self) -> EngineOptions:
         return EngineOptions(

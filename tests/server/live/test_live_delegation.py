@@ -91,3 +91,26 @@ async def test_client_delegation_is_answered_by_commentary(server) -> None:  # t
         await peer.send({"type": "response.create"})
         refused = await peer.log.wait_for("error", after=len(peer.log.events) - 1)
         assert refused["error"]["code"] == "responses_delegation_required"
+
+
+async def test_typed_text_goes_to_the_backend_and_is_answered_aloud() -> None:
+    async with (
+        fake_chat(text_reply("Typed answers work.")) as chat,
+        local_server(responder=f"chat:{chat.url}", asr_phrases=TEST_PHRASES) as srv,
+        live_ws(srv) as peer,
+    ):
+        await peer.send({"type": "session.start",
+                         "session": {"model": "gpt-live-1", "delegation": RESPONSES}})
+        await peer.log.wait_for("session.started")
+        await peer.send({"type": "response.item.create", "item": {
+            "type": "message", "role": "user",
+            "content": [{"type": "input_text", "text": "Do typed questions work?"}]}})
+        await peer.send({"type": "response.create"})
+        await peer.log.wait_for(
+            "response.event", where=lambda e: e["event"]["type"] == "response.completed")
+        text = "".join(e["event"]["delta"] for e in nested(peer.log, "response.output_text.delta"))
+        assert text == "Typed answers work."
+        await peer.log.wait_for("session.output_transcript.delta",
+                                where=lambda e: e["delta"].strip() == "work.")
+        assert chat.requests[0]["messages"][-1] == {"role": "user",
+                                                    "content": "Do typed questions work?"}

@@ -13,6 +13,7 @@ from openai import AsyncOpenAI
 
 from tests.helpers import until
 from tests.server.live.peers import AUTH, live_rtc, spoken
+from tests.server.live.sdk_live_models import problems
 from tests.speech import TEST_PHRASES
 from voicechat.server.app import LocalServer
 
@@ -95,3 +96,31 @@ async def test_sdk_sideband_sees_the_call_and_may_steer_it(server: LocalServer) 
         assert error.error.code == "session_already_started"
         reflected = next(e for e in seen if e.type == "session.input_audio.append")
         assert np.frombuffer(__import__("base64").b64decode(reflected.audio), "<i2").size > 0
+
+
+async def test_data_channel_permissions_limit_the_frontend_not_the_sideband(
+    server: LocalServer,
+) -> None:
+    client_config = {"data_channel": {
+        "allowed_client_events": ["session.close", "session.input_audio.mute"],
+        "allowed_server_events": [{"type": "session.started"}, {"type": "error"},
+                                  {"type": "session.output_transcript.delta"},
+                                  {"type": "session.closed"}]}}
+    async with live_rtc() as peer:
+        status, _ = await peer.create(server, {"model": "gpt-live-1", "client": client_config})
+        assert status == 201
+        info = await peer.log.wait_for("info")
+        assert info["code"] == "data_channel_permissions"
+        assert "session.close" in info["message"]
+        peer.send({"type": "session.commentary.append", "content": "Hi.",
+                   "delegation_id": None, "event_id": "c1"})
+        refused = await peer.log.wait_for("error")
+        assert refused["error"]["code"] == "event_not_allowed"
+        assert refused["client_event_id"] == "c1"
+        engine = server.live_sessions[peer.session_id or ""]
+        peer.send({"type": "session.input_audio.mute"})  # allowed, but its ack is not
+        await until(lambda: engine.muted, "the mute applied")
+        peer.send({"type": "session.close"})
+        await peer.log.wait_for("session.closed")
+        assert set(peer.log.types()) == {"session.started", "info", "error", "session.closed"}
+        assert not [p for e in peer.log.events for p in problems(e)]

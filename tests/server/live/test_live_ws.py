@@ -71,8 +71,14 @@ async def test_a_spoken_turn_gets_timed_transcripts_and_audio(server: LocalServe
         assert said.startswith("You said:")
         first_out = peer.log.of("session.output_transcript.delta")[0]
         assert first_out["start_ms"] >= deltas[-1]["start_ms"]
-        audio = base64.b64decode(peer.log.of("session.output_audio.delta")[0]["delta"])
-        assert len(audio) % 2 == 0 and np.abs(np.frombuffer(audio, "<i2")).max() > 0
+        # the output stream is continuous: exact zeros until the answer, then speech
+        first_said = peer.log.events.index(first_out)
+        chunks = [(i, np.frombuffer(base64.b64decode(e["delta"]), "<i2"))
+                  for i, e in enumerate(peer.log.events)
+                  if e["type"] == "session.output_audio.delta"]
+        assert any(i < first_said and not pcm.any() for i, pcm in chunks)
+        assert any(np.abs(pcm).max() > 1000 for _, pcm in chunks)
+        assert all(pcm.size <= 2400 for _, pcm in chunks)  # 100 ms chunks at 24 kHz
         assert "event_id" not in peer.log.of("session.output_audio.delta")[0]
 
 
@@ -109,7 +115,8 @@ async def test_appends_mute_update_and_close(server: LocalServer) -> None:
         await peer.send({"type": "session.commentary.append", "content": "Hello there.",
                          "delegation_id": None})
         await peer.log.wait_for("session.commentary.appended")
-        await peer.log.wait_for("session.output_transcript.delta")
+        await peer.log.wait_for("session.output_transcript.delta",
+                                where=lambda e: e["delta"].strip() == "there.")
         assert peer.text("session.output_transcript.delta").strip() == "Hello there."
         await peer.send({"type": "session.input_audio.mute"})
         await peer.log.wait_for("session.input_audio.muted")
@@ -180,3 +187,23 @@ async def test_a_live_model_on_the_realtime_socket_is_refused(server: LocalServe
         assert "/v1/live/sessions" in error["error"]["message"]
         assert (await asyncio.wait_for(peer.closed, 5))[0] == 1008
         assert not peer.log.of("session.created")
+
+
+@pytest.mark.script(" ".join([LONG_SENTENCE] * 4), "Short answer.")
+async def test_a_short_sound_over_the_assistant_does_not_stop_it(server: LocalServer) -> None:
+    from tests.speech import speech_pcm
+
+    async with live_ws(server) as peer:
+        await started(peer)
+        await peer.stream(spoken(PHRASE, tail_s=1.0))
+        await peer.log.wait_for("session.output_audio.delta")
+        engine = next(iter(server.live_sessions.values()))
+        burst = speech_pcm(TEST_PHRASES[1], 24000)[4800:9600]  # 200 ms from inside a word
+        silence = np.zeros(24000, np.int16)
+        await peer.stream(np.concatenate([burst, silence, silence]), speedup=1.0)
+        assert engine.listener.detections >= 2  # the VAD heard the burst start...
+        assert engine.listener.confirmations == 1  # ...but only the question was talking
+        said_so_far = len(peer.log.of("session.output_transcript.delta"))
+        await peer.log.wait_for("session.output_transcript.delta", after=said_so_far)
+        said = peer.text("session.output_transcript.delta")
+        assert "Short" not in said  # no new reply: the long one goes on

@@ -176,7 +176,7 @@ class LiveSession:
 
     # --- lifecycle (called by the event reader) ---------------------------------------------------
 
-    def started(self, session: Mapping[str, Any]) -> None:
+    def started(self, session: Mapping[str, Any], now: float) -> None:
         if self.state == "active":
             self._out.notice("warning", "a second session.started was ignored")
             return
@@ -194,7 +194,7 @@ class LiveSession:
             self._out.send({"type": "session.input_audio.mute"})
         waiting, self._waiting = self._waiting, []
         for inp in waiting:
-            self._command(inp, 0.0)
+            self._command(inp, now)
 
     def closed(self, reason: Any, usage: Any) -> None:
         if self.state in _ENDED:

@@ -17,6 +17,8 @@ from voicechat.protocol.live import names
 from voicechat.protocol.live.validation import validate_client_event, validate_session_config
 
 _LIVE_CLIENT = frozenset(names.CLIENT_EVENTS)
+#: ``voicechat proxy``'s record of a GPT-Live WebRTC create (the config it asked for)
+LIVE_CREATE = "local.proxy.live_create"
 
 
 class LiveFirstEventNotStart(Rule):
@@ -64,7 +66,7 @@ class LiveUnknownConfigField(Rule):
 
     id = "live-unknown-config-field"
     title = "GPT-Live: the session config has a field the strict schema refuses"
-    feeds_on = ERRORS | {names.SESSION_START, names.SESSION_UPDATE}
+    feeds_on = ERRORS | {names.SESSION_START, names.SESSION_UPDATE, LIVE_CREATE}
 
     def __init__(self) -> None:
         super().__init__()
@@ -73,6 +75,13 @@ class LiveUnknownConfigField(Rule):
         self.flagged_any = False
 
     def feed(self, entry: Entry, ctx: Context) -> None:
+        if entry.type == LIVE_CREATE:  # the proxy's record of a WebRTC create's config
+            config = entry.canonical.get("session")
+            problem = validate_session_config(config, webrtc=True) if config is not None \
+                else None
+            if problem is not None and problem.code == live_errors.UNKNOWN_PARAMETER:
+                self._flag(entry, problem.param or "?", "the WebRTC create sent")
+            return
         if entry.dir == "out":
             if entry.type == names.SESSION_START:
                 problem = validate_session_config(entry.canonical.get("session"))

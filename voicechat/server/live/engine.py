@@ -55,6 +55,8 @@ class LiveOptions:
     #: the session's life; observed 2 h on the real service (not documented as a number)
     session_max_s: float = 7200.0
     usage_interval_s: float = 15.0
+    #: stream silence between utterances, as the real service does (WebSocket)
+    output_silence: bool = True
 
 
 class LiveEngine:
@@ -74,7 +76,7 @@ class LiveEngine:
         self.speaker = Speaker(kit, port, self.emit, self.timeline_ms)
         self.replies = Replies(kit=kit, state=self.state, speaker=self.speaker, emit=self.emit,
                                timeline=self.timeline_ms)
-        self.listener = Listener(kit, on_speech_started=self._speech_started,
+        self.listener = Listener(kit, on_speech_confirmed=self._user_talking,
                                  on_utterance=self._utterance)
         self._kit = kit
         self.muted = False
@@ -138,6 +140,8 @@ class LiveEngine:
                   client_event_id)
         self._timers = [asyncio.ensure_future(self._report_usage()),
                         asyncio.ensure_future(self._expire())]
+        if self.options.output_silence:
+            self._timers.append(asyncio.ensure_future(self._stream_silence()))
         log.info("live session %s started: model=%s delegation=%s", self.id,
                  self.state.resource["model"], self.state.delegation_type)
         return None
@@ -146,6 +150,12 @@ class LiveEngine:
         while True:
             await asyncio.sleep(self.options.usage_interval_s)
             self.emit({"type": names.USAGE_UPDATED, "usage": {"seconds": self.usage_seconds()}})
+
+    async def _stream_silence(self) -> None:
+        while True:
+            if not self.speaker.speaking:
+                self.speaker.port.idle(self.timeline_ms())
+            await asyncio.sleep(0.1)
 
     async def _expire(self) -> None:
         await asyncio.sleep(self.options.session_max_s)
@@ -194,7 +204,8 @@ class LiveEngine:
             pcm = np.zeros_like(pcm)
         await self.listener.feed(pcm, rate)
 
-    async def _speech_started(self) -> None:
+    async def _user_talking(self) -> None:
+        """Confirmed user speech while the assistant talks: it yields (a barge-in)."""
         if self.replies.speaking:
             await self.replies.interrupt()
 
@@ -204,6 +215,9 @@ class LiveEngine:
         task.add_done_callback(self._transcribing.discard)
 
     async def _recognise(self, utterance: Utterance) -> None:
+        """The utterance's transcript as word fragments over its span of the input timeline
+        (the recogniser gives no word times: the span is shared out by characters, decided),
+        sent once the utterance has ended, then its answer, or none for a backchannel."""
         try:
             text = (await self._kit.transcribe_async(utterance.audio16k)).strip()
         except asyncio.CancelledError:
@@ -227,7 +241,10 @@ class LiveEngine:
             end = utterance.start_ms + at * span // total
             self.emit({"type": names.INPUT_TRANSCRIPT_DELTA, "delta": word,
                        "start_ms": start, "end_ms": max(end, start + 1)})
-        self.replies.user_said(text)
+        if not utterance.confirmed and self.replies.speaking:
+            self.replies.backchannel(text)  # "mm-hmm" over the assistant: it keeps talking
+        else:
+            self.replies.user_said(text)
 
     # --- commands -----------------------------------------------------------------------------
 
@@ -243,8 +260,8 @@ class LiveEngine:
 
     def _refusal(self, event: Any) -> LiveError | None:
         """Before ``session.start`` every other event (known or not) is refused with the
-        not-started error; after it, the validator's verdict, except that an append over its
-        limit is the append handler's to refuse."""
+        not-started error; after it, the validator's verdict (an append over its limit among
+        them: refused, and the session goes on)."""
         kind = event.get("type") if isinstance(event, Mapping) else None
         if kind == names.SESSION_START and (self.webrtc or self.state.started):
             return errors.session_already_started(webrtc=self.webrtc)

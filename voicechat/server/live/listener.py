@@ -6,6 +6,11 @@ itself. Here the server's VAD stands in for that judgement: speech starting is r
 (``silence_ms`` of quiet) is handed over with its audio and its place on the input timeline
 (milliseconds of mic audio received since the session started).
 
+A barge-in needs more than a start: speech is *confirmed* once it has gone on for
+:data:`CONFIRM_MS` after the VAD heard it, so a cough, a click or a burst of residual echo does
+not stop the assistant (the model, not every sound, decides to yield; the Realtime core's user
+guard is 300 ms too).
+
 Decided: 500 ms of silence closes an utterance (the SDK's transcript grouper closes a turn
 after 500 ms; the Realtime side's 200 ms splits espeak's slower sentences). The audio of the
 last :data:`KEEP_S` seconds is kept, enough for any one utterance.
@@ -27,6 +32,10 @@ from voicechat.server.voicekit import VoiceKit
 RATE = 16000
 SILENCE_MS = 500
 PREFIX_MS = 300
+#: speech still going on this long after its detection is the user really talking (a barge-in)
+CONFIRM_MS = 300
+#: the VAD's probability that still counts as speech (its own hysteresis floor for 0.5)
+STILL_SPEECH = 0.35
 #: seconds of recent mic audio kept for the utterance being spoken
 KEEP_S = 60
 
@@ -38,6 +47,8 @@ class Utterance:
     start_ms: int
     end_ms: int
     audio16k: np.ndarray
+    #: it went on past :data:`CONFIRM_MS` (else a short sound: a backchannel, a cough)
+    confirmed: bool = True
 
 
 class Listener:
@@ -47,11 +58,17 @@ class Listener:
         self,
         kit: VoiceKit,
         *,
-        on_speech_started: Callable[[], Awaitable[None]],
+        on_speech_confirmed: Callable[[], Awaitable[None]],
         on_utterance: Callable[[Utterance], None],
     ) -> None:
         self._kit = kit
-        self._on_speech_started = on_speech_started
+        self._on_speech_confirmed = on_speech_confirmed
+        self._detected_at: int | None = None  # input position when the VAD heard speech
+        self._confirmed = False
+        #: speech starts heard, and how many went on to be confirmed (``/healthz``-like figures
+        #: for tests and logs)
+        self.detections = 0
+        self.confirmations = 0
         self._on_utterance = on_utterance
         self._resamplers: dict[int, dsp.StreamResampler] = {}
         self._chunks: deque[tuple[int, np.ndarray]] = deque()  # (first sample, 16 kHz audio)
@@ -86,11 +103,24 @@ class Listener:
         for event in self._vad.feed(pcm):
             if event.kind == "speech_started":
                 self._speech_start_ms = event.audio_ms
-                await self._on_speech_started()
+                self._detected_at = self.position_ms
+                self._confirmed = False
+                self.detections += 1
             elif self._speech_start_ms is not None:
                 start_ms, self._speech_start_ms = self._speech_start_ms, None
+                self._detected_at = None
                 end_ms = max(event.audio_ms, start_ms + 1)
-                self._on_utterance(Utterance(start_ms, end_ms, self._audio(start_ms, end_ms)))
+                self._on_utterance(Utterance(start_ms, end_ms, self._audio(start_ms, end_ms),
+                                             self._confirmed))
+        if (
+            self._detected_at is not None
+            and self.position_ms - self._detected_at >= CONFIRM_MS
+            and self._vad.last_probability >= STILL_SPEECH
+        ):
+            self._detected_at = None  # once per utterance
+            self._confirmed = True
+            self.confirmations += 1
+            await self._on_speech_confirmed()
 
     def _keep(self, pcm: np.ndarray) -> None:
         self._chunks.append((self._fed, pcm))

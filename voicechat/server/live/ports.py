@@ -1,5 +1,10 @@
 """Where the assistant's audio goes: WebSocket deltas or the WebRTC track, paced in real time.
 
+Between utterances the stream goes on: GPT-Live sends output audio continuously, silence as
+exact zeros (reference §3.4 and pitfall 9), so a client must tell speech from the stream by
+its own playback or energy, never by deltas arriving. The WebSocket port sends 100 ms of zeros
+whenever nothing else is due; the WebRTC track pads with silence by itself.
+
 Both stay at most :data:`LEAD_MS` ahead of real time (the real service sends ~100 ms chunks
 every ~100–130 ms), so a barge-in stops the audio within a chunk or two of the user starting
 to speak. Each chunk is also reflected to sideband observers with its timeline position.
@@ -56,6 +61,18 @@ class DeltaPort:
         """The client plays what it received; nothing is held back here."""
         self._due = None
 
+    def idle(self, start_ms: int) -> None:
+        now = time.monotonic()
+        if self._due is not None and self._due > now + 0.05:
+            return  # speech (or the last silence) still covers the next chunk
+        silence = np.zeros(TTS_RATE // 10, np.int16)
+        if self.emit is not None:
+            self.emit({"type": names.OUTPUT_AUDIO_DELTA,
+                       "delta": encode_output(silence, self.format())})
+        if self.reflect is not None:
+            self.reflect(dsp.pcm16_to_b64(silence), start_ms, start_ms + 100)
+        self._due = max(self._due or now, now) + 0.1
+
 
 class TrackPort:
     """WebRTC: Opus on the call's paced track; a barge-in drops the unplayed audio."""
@@ -74,3 +91,6 @@ class TrackPort:
 
     def clear(self) -> None:
         self.track.clear()
+
+    def idle(self, start_ms: int) -> None:
+        """The track pads with silence frames by itself."""

@@ -85,6 +85,10 @@ class Replies:
             self._reply.cancel()
         self._reply = self._spawn(self._answer(text))
 
+    def backchannel(self, text: str) -> None:
+        """A short sound over the assistant (not a barge-in): heard, not answered."""
+        self.history.append({"role": "user", "content": text})
+
     async def interrupt(self) -> None:
         """The user talks over the assistant: stop talking now (delegations keep running)."""
         reply = self._reply

@@ -5,6 +5,8 @@ Body ``{"session": <startup config without audio.format>, "transport": {"type": 
 "sdp": "<answer>"}}`` (no ``Location``, no SDP body). The POST starts the session: its
 ``session.started`` waits for the client's data channel (any label; OpenAI's example uses
 ``oai-events``) and goes out first there, and ``session.start`` on the channel is refused.
+``client.data_channel`` limits what the channel may carry
+(:mod:`~voicechat.server.live.permissions`); sidebands see everything.
 Audio rides Opus both ways: the server's aiortc pieces (paced track, inline Opus decode at
 16 kHz) as on the Realtime side. ``POST …/{id}/hangup`` ends the call.
 """
@@ -30,6 +32,7 @@ from voicechat.server.auth import credential_from, key_identity
 from voicechat.server.http_util import error_response, rate_limited
 from voicechat.server.live.engine import LiveEngine
 from voicechat.server.live.host import LiveHost
+from voicechat.server.live.permissions import DataChannelPermissions
 from voicechat.server.live.ports import TrackPort
 from voicechat.server.live.ws import decode, refuse
 from voicechat.server.nesting import too_deep
@@ -50,6 +53,7 @@ class LiveRtcCall:
         cast(TrackPort, self.engine.speaker.port).reflect = self.engine.reflect_output
         self.id = self.engine.id
         self.channel: Any = None
+        self.permissions = DataChannelPermissions()
         self._pending: list[str] = []
         self._inbox: asyncio.Queue[str | None] = asyncio.Queue()
         self._audio_in: asyncio.Queue[tuple[np.ndarray, int]] = asyncio.Queue()
@@ -76,6 +80,8 @@ class LiveRtcCall:
     # --- events -------------------------------------------------------------------------------
 
     def _send(self, event: dict[str, Any]) -> None:
+        if not self.permissions.allows_server(event):
+            return
         text = json.dumps(event)
         if self.channel is not None and self.channel.readyState == "open":
             with contextlib.suppress(Exception):
@@ -103,8 +109,15 @@ class LiveRtcCall:
     async def _consume(self) -> None:
         while (text := await self._inbox.get()) is not None:
             event = await decode(text, self.engine)
-            if event is not None:
-                await self.engine.handle(event)
+            if event is None:
+                continue
+            kind = event.get("type") if isinstance(event, dict) else None
+            if isinstance(kind, str) and not self.permissions.allows_client(kind):
+                cid = event.get("event_id")
+                self.engine.error(self.permissions.refusal(kind),
+                                  cid if isinstance(cid, str) else None)
+                continue
+            await self.engine.handle(event)
 
     def _session_closed(self, reason: str) -> None:
         async def later() -> None:
@@ -176,7 +189,8 @@ async def create_handler(request: web.Request, host: LiveHost) -> web.StreamResp
     if refusal is not None:
         return refusal
     owner = key_identity(credential_from(request.headers, request.query))
-    limit = host.call_limits.refusal(host.live_rtc_calls.values(), owner)  # type: ignore[arg-type]
+    # the caps read only closed/connected/owner, which a LiveRtcCall has like an RtcCall
+    limit = host.call_limits.refusal(host.live_rtc_calls.values(), owner)
     if limit is not None:
         return rate_limited(limit, retry_after_s=host.call_limits.connect_timeout_s)
     if request.content_type != "application/json":
@@ -205,11 +219,14 @@ async def create_handler(request: web.Request, host: LiveHost) -> web.StreamResp
         await call.close()
         return error_response(400, f"Could not use the SDP offer: {exc or type(exc).__name__}.",
                               param="transport.sdp")
+    call.permissions = DataChannelPermissions.from_config(body["session"].get("client"))
     start_problem = call.engine.start(body["session"])
     if start_problem is not None:  # validated above; kept for the rules beyond the shape
         await call.close()
         return error_response(400, start_problem.message, code=start_problem.code,
                               param=start_problem.param)
+    if call.permissions.limited:
+        call.engine.emit(call.permissions.notice())
     host.live_sessions[call.id] = call.engine
     host.live_rtc_calls[call.id] = call
     asyncio.get_running_loop().call_later(host.call_limits.connect_timeout_s, _reap, call)

@@ -40,6 +40,11 @@ class OutputPort(Protocol):
         """A barge-in: drop audio queued but not yet played."""
         ...
 
+    def idle(self, start_ms: int) -> None:
+        """Nothing to say for the next 100 ms: keep the stream going (the real service streams
+        silence as exact zeros), unless speech is queued."""
+        ...
+
 
 class Speaker:
     """Speaks text on one session's output port, one sentence at a time."""
