@@ -46,6 +46,8 @@ from voicechat.ui.handle import AecStatus, ConnectionInfo
 
 STOP_TIMEOUT_S = 5.0
 CLOSE_WAIT_S = 3.0  # how long stop() waits for session.closed after session.close
+NO_AEC_FIX_LIVE = ("GPT-Live keeps the mic open while the assistant speaks, so from speakers "
+                   "the model hears itself: use headphones")
 HEADPHONES = ("echo cancellation is off ({why}): GPT-Live keeps the mic open while the "
               "assistant speaks, so from speakers the model hears itself; use headphones")
 
@@ -92,7 +94,8 @@ class LiveRuntime:
                              base_url=lambda: self._server.base_url,
                              on_audio=self._audio_in.take, on_lost=self._lost)
         self.monitor = LivePlaybackMonitor(self.playback, self.driver.handle, self.events, clock)
-        self._echo = EchoControl(settings, self.events, self.driver, clock)  # type: ignore[arg-type]
+        self._echo = EchoControl(settings, self.events, self.driver,  # type: ignore[arg-type]
+                                 clock, no_aec_fix=NO_AEC_FIX_LIVE)
         self._ui_view = SessionViewAdapter(settings.transport, clock)
         self._tasks: list[asyncio.Task[Any]] = []
         self._stopping = False
@@ -261,7 +264,7 @@ class LiveRuntime:
             return
         devices = (self.mic is not None and self.mic.kind == "device"
                    and self.speaker.kind == "device")
-        if devices:
+        if devices and self._echo.status.state == "off":  # "unavailable" has said it already
             self.events.notice("warning", HEADPHONES.format(why=self._echo.status.reason))
 
     async def _start_tools(self) -> None:
