@@ -30,6 +30,7 @@ DIALECTS = ("ga", "beta")
 DEFAULT_GA_MODEL = "gpt-realtime"
 DEFAULT_BETA_MODEL = "gpt-4o-realtime-preview"
 DEFAULT_LIVE_MODEL = "gpt-live-1"
+DEFAULT_LIVE_BACKEND_MODEL = "gpt-5.6-terra"  # the guide's recommended start (reference §1.3)
 APIS = ("realtime", "live")
 #: a model name that can only mean GPT-Live (``/v1/realtime`` refuses these with invalid_model)
 LIVE_MODEL_PREFIX = "gpt-live-"
@@ -51,6 +52,8 @@ class Settings:
     mode: str = "vad"
     dialect: str = "ga"
     api: str = "realtime"  # realtime | live (GPT-Live, /v1/live/sessions)
+    live_delegation: str = "client"  # GPT-Live: client | responses
+    live_backend_model: str = DEFAULT_LIVE_BACKEND_MODEL  # GPT-Live, responses delegation
     mic: str | None = None  # None = default input device; a .wav path = file source
     speaker: str | None = None  # None = default output device; "none"; a .wav path = file sink
     record: Path | None = None
@@ -269,6 +272,8 @@ def resolve(
         mode=mode,
         dialect=dialect,
         api=api,
+        live_delegation=layers.choice("live_delegation", "client"),
+        live_backend_model=str(layers.get("live_backend_model") or DEFAULT_LIVE_BACKEND_MODEL),
         mic=_text(layers.get("mic")),
         speaker=_text(layers.get("speaker")),
         record=Path(record) if record is not None else None,

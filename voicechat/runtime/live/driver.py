@@ -71,6 +71,14 @@ class LiveDriver:
     def mic_mode(self) -> str:
         return self._mode or "hold"
 
+    def reset_policy(self, policy: LivePolicy) -> None:
+        """A new policy before the session started (the tools known once their sources are
+        up); the config is fixed at ``session.start``, so later it cannot change."""
+        if self.session.state != "idle":
+            raise RuntimeError("the GPT-Live session config is fixed once it started")
+        self.policy = policy
+        self.session = LiveSession(policy)
+
     # --- feeding ---------------------------------------------------------------------------------
 
     def start(self) -> None:

@@ -30,6 +30,7 @@ from voicechat.core.live import (
     StopAssistant,
     ToggleMute,
 )
+from voicechat.core.tool_specs import ToolSpec
 from voicechat.core.view import SessionView
 from voicechat.eventlog.record import LogRecord
 from voicechat.eventlog.recorder import Recorder, RecordError
@@ -52,13 +53,23 @@ HEADPHONES = ("echo cancellation is off ({why}): GPT-Live keeps the mic open whi
               "assistant speaks, so from speakers the model hears itself; use headphones")
 
 
-def live_policy_for(settings: Settings) -> LivePolicy:
-    """The GPT-Live session the settings ask for (only what was set: the config is strict)."""
+def live_policy_for(settings: Settings, tools: tuple[ToolSpec, ...] = ()) -> LivePolicy:
+    """The GPT-Live session the settings ask for (only what was set: the config is strict).
+
+    Under ``responses`` delegation the user's tools are the backend's function tools (the voice
+    model has none); under ``client`` (the default, omitted) they stay ours."""
+    delegation = None
+    if settings.live_delegation == "responses":
+        delegation = {"type": "responses", "responses": {
+            "model": settings.live_backend_model,
+            "tools": [{"type": "function", "name": t.name, "description": t.description,
+                       "parameters": dict(t.parameters)} for t in tools]}}
     return LivePolicy(
         model=settings.model,
         transport="websocket" if settings.transport == "websocket" else "webrtc",
         instructions=settings.instructions,
         voice=settings.voice,
+        delegation=delegation,
     )
 
 
@@ -284,6 +295,8 @@ class LiveRuntime:
         for problem in box.problems[len(config.problems):]:
             self.events.notice("warning", problem)
         specs = box.specs()
+        if self.settings.live_delegation == "responses":  # the backend's tools: before start
+            self.driver.reset_policy(live_policy_for(self.settings, specs))
         self.events.local({
             "type": "local.tool.sources",
             "tools": [{"name": s.name, "source": s.source, "approval": s.approval}
