@@ -79,3 +79,31 @@ async def test_a_denied_delegate_tool_answers_the_delegation_with_the_refusal(
     assert answer[0]["delegation_id"] == created[0]["delegation"]["id"]
     assert "did not allow delegate" in answer[0]["content"]
     assert "ran" not in answer[0]["content"]
+
+
+@pytest.mark.script("One moment. @call lookup {}", "Done.")
+async def test_a_delegation_that_times_out_gets_the_fallback_and_its_tool_is_stopped(
+    server: LocalServer, tmp_path: Path
+) -> None:
+    from dataclasses import replace
+
+    from voicechat.runtime.live import live_policy_for
+
+    wav = speech_wav(tmp_path / "ask.wav", [TEST_PHRASES[0]], tail_s=2.0)
+    settings = Settings(server="local", model="gpt-live-1", api="live", transport="websocket",
+                        mic=str(wav), speaker="none", tool_approval="auto",
+                        tools={"delegate": {"command": [sys.executable, "-c",
+                                                        "import time; time.sleep(60)"]}})
+    runtime = LiveRuntime(settings, local_server=server)
+    runtime.driver.reset_policy(replace(live_policy_for(settings), delegation_timeout_ms=1500))
+    records = recorded(runtime)
+    await runtime.start()
+    try:
+        await until(lambda: of(records, "local.tool.approved"), "the delegate tool started")
+        answer = await until(lambda: of(records, "session.commentary.append", "out"),
+                             "the fallback answer")
+        await until(lambda: not runtime.tools.runner._tasks, "the tool's task cancelled")
+    finally:
+        await runtime.stop()
+    assert answer[0]["content"] == runtime.driver.policy.fallback_answer
+    assert not of(records, "local.tool.finished")  # cancelled, never answered twice

@@ -47,8 +47,7 @@ class LiveTools:
                  clock: Callable[[], float]) -> None:
         self._feed = feed
         self._events = events
-        self.runner = ToolRunner(None, self._finished,  # type: ignore[arg-type]
-                                 events.notice, clock)
+        self.runner = ToolRunner(None, self._finished, events.notice, clock)
         self.prompt: ApprovalPrompt | None = None
         self._waiting: dict[str, RunTool] = {}  # asked, not answered
         self._always: set[str] = set()
@@ -89,7 +88,7 @@ class LiveTools:
                               {"request": action.request, "context": list(action.context)}))
 
     def cancel_delegation(self, action: CancelDelegation) -> None:
-        self.cancel_tool(CancelTool(f"deleg_{action.delegation_id}"))
+        self.cancel_tool(CancelTool(f"deleg_{action.delegation_id}", action.reason))
 
     # --- the user's answer -----------------------------------------------------------------------
 
