@@ -36,8 +36,11 @@ def test_live_conversation_in_tmux_shows_both_transcripts(tmux: Tmux, tmp_path: 
     lines = [f"You: {TEST_PHRASES[0]}", f"Assistant: You said: {TEST_PHRASES[0]}",
              f"You: {TEST_PHRASES[1]}", f"Assistant: You said: {TEST_PHRASES[1]}"]
 
-    screen = tmux.wait(lambda s: all(line in s for line in lines),
-                       "both questions and both answers in the transcript")
+    # while an answer plays the status bar says "assistant in progress" (from our playback)
+    tmux.wait(lambda s: "assistant in progress" in s, "the assistant speaking")
+    screen = tmux.wait(lambda s: all(line in s for line in lines)
+                       and "assistant completed" in s,
+                       "both questions and both answers in the transcript, played out")
     assert "connected" in screen and "gpt-live-1" in screen and "mic live" in screen
     assert "session.started" in screen and "local.live.turn" in screen  # the event pane
     tmux.keys("q")

@@ -35,6 +35,19 @@ def _task(task: TaskView) -> ToolCallView:
                         source=task.target, output=task.progress[-1] if task.progress else None)
 
 
+def _response(live: LiveView, speaking: bool) -> ResponseInfo | None:
+    """The status bar's response: the assistant speaking (from playback), else how its last
+    turn ended; GPT-Live has no response objects, so this is the closest honest reading."""
+    if speaking:
+        return ResponseInfo("assistant", "in_progress")
+    last = next((t for t in reversed(live.turns) if t.speaker == "assistant"), None)
+    if last is None:
+        return None
+    if last.interrupted:
+        return ResponseInfo("assistant", "incomplete", "interrupted")
+    return ResponseInfo("assistant", "completed")
+
+
 class SessionViewAdapter:
     """Builds the TUI's snapshot from the GPT-Live view, only when something changed."""
 
@@ -60,7 +73,7 @@ class SessionViewAdapter:
         entries = tuple(_entry(t.number, t.speaker, t.heard_text or t.text
                                if t.interrupted else t.text, t.closed, t.interrupted)
                         for t in live.turns)
-        response = ResponseInfo("live", "in_progress") if speaking else None
+        response = _response(live, speaking)
         self._view = SessionView(
             mode="vad", transport=self._transport, dialect="live",
             transport_state=transport_state, mic=mic, mic_reason=reason, barge_in=True,
