@@ -207,3 +207,34 @@ async def test_a_short_sound_over_the_assistant_does_not_stop_it(server: LocalSe
         await peer.log.wait_for("session.output_transcript.delta", after=said_so_far)
         said = peer.text("session.output_transcript.delta")
         assert "Short" not in said  # no new reply: the long one goes on
+
+
+@pytest.mark.parametrize(("fmt", "bytes_per_100ms"), [
+    ({"type": "audio/pcm", "rate": 16000}, 3200),
+    ({"type": "audio/pcmu", "rate": 8000}, 800),
+])
+async def test_the_session_format_serves_both_directions(
+    server: LocalServer, fmt: dict, bytes_per_100ms: int
+) -> None:
+    from voicechat.rtc import dsp
+
+    async with live_ws(server) as peer:
+        await peer.send({"type": "session.start",
+                         "session": {"model": "gpt-live-1", "audio": {"format": fmt}}})
+        event = await peer.log.wait_for("session.started")
+        assert event["session"]["audio"]["format"] == fmt
+        rate = fmt["rate"]
+        pcm = spoken(PHRASE, rate=rate)
+        step = rate // 10
+        for i in range(0, pcm.size, step):
+            chunk = pcm[i: i + step]
+            raw = dsp.ulaw_encode(chunk) if fmt["type"] == "audio/pcmu" else (
+                chunk.astype("<i2").tobytes())
+            await peer.send({"type": "session.input_audio.append",
+                             "audio": base64.b64encode(raw).decode()})
+            await asyncio.sleep(0.025)
+        await peer.log.wait_for("session.output_transcript.delta")
+        assert peer.text("session.input_transcript.delta").strip() == PHRASE
+        sizes = {len(base64.b64decode(e["delta"]))
+                 for e in peer.log.of("session.output_audio.delta")}
+        assert max(sizes) == bytes_per_100ms
