@@ -81,10 +81,20 @@ def check_two_turns(proc: subprocess.CompletedProcess[str], records: list[dict[s
     assert "(confirmed by session.closed)" in proc.stdout.splitlines()[-1]
 
 
+def check_doctor_is_quiet(tmp_path: Path) -> None:
+    """The doctor reads the log as GPT-Live and finds none of its pitfalls in it (the mic
+    pausing while the assistant speaks among them)."""
+    doctor = subprocess.run([str(VOICECHAT), "doctor", str(tmp_path / "log.jsonl")],
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert doctor.returncode == 0, doctor.stdout
+    assert "dialect live" in doctor.stdout and "No problems found." in doctor.stdout
+
+
 @pytest.mark.slow
 def test_live_two_turns_over_websocket(tmp_path: Path, two_questions_wav: Path) -> None:
     proc, records = run_live(tmp_path, two_questions_wav, "websocket", "--api", "live")
     check_two_turns(proc, records, two_questions_wav)
+    check_doctor_is_quiet(tmp_path)
     out = events(records, "out")
     assert out[0]["type"] == "session.start" and out[0]["session"] == {"model": "gpt-live-1"}
     appends = [e for e in out if e["type"] == "session.input_audio.append"]
@@ -103,6 +113,7 @@ def test_live_two_turns_over_webrtc_chosen_by_model_name(
 ) -> None:
     proc, records = run_live(tmp_path, two_questions_wav, "webrtc", "--model", "gpt-live-1")
     check_two_turns(proc, records, two_questions_wav)
+    check_doctor_is_quiet(tmp_path)
     out = [e["type"] for e in events(records, "out")]
     assert "session.start" not in out  # the JSON create started it
     assert "session.input_audio.append" not in out  # the mic rides RTP
