@@ -12,7 +12,6 @@ from voicechat.eventlog.record import LogRecord
 from voicechat.runtime.live import LiveRuntime
 from voicechat.transport.auth import AuthError, ConnectError
 
-
 TOO_LONG = "Speak softly. " * 6000  # over the 16,384-token instructions limit
 
 
@@ -37,7 +36,8 @@ async def test_a_refused_config_over_webrtc_names_the_field() -> None:
         with pytest.raises(ConnectError) as caught:
             await runtime.start()
     message = str(caught.value)
-    assert "HTTP 400" in message and "/v1/live/sessions" in message and "instructions" in message.lower()
+    assert "HTTP 400" in message and "/v1/live/sessions" in message
+    assert "instructions" in message.lower()
 
 
 async def test_a_refused_config_over_websocket_fails_the_session() -> None:
