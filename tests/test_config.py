@@ -210,3 +210,16 @@ def test_save_transcripts_is_off_unless_the_config_says_so(tmp_path: Path) -> No
     assert on.save_transcripts is True
     with pytest.raises(ConfigError, match="save_transcripts"):
         resolve({}, env={}, config_path=write(tmp_path, 'save_transcripts = "yes"\n'))
+
+
+def test_api_follows_a_gpt_live_model_and_refuses_a_contradiction(tmp_path: Path) -> None:
+    cfg = tmp_path / "empty.toml"
+    cfg.write_text("", encoding="utf-8")
+    assert resolve({"model": "gpt-live-1"}, env={}, config_path=cfg).api == "live"
+    assert resolve({}, env={}, config_path=cfg).api == "realtime"
+    live = resolve({"api": "live"}, env={}, config_path=cfg)
+    assert (live.api, live.model) == ("live", "gpt-live-1")
+    with pytest.raises(ConfigError, match="--api live"):
+        resolve({"api": "realtime", "model": "gpt-live-1"}, env={}, config_path=cfg)
+    with pytest.raises(ConfigError, match="VOICECHAT_API"):
+        resolve({}, env={"VOICECHAT_API": "nope"}, config_path=cfg)

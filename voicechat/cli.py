@@ -45,6 +45,7 @@ def main_job(
     ctx: typer.Context,
     server: opt.Server = None,
     transport: opt.Transport = None,
+    api: opt.Api = None,
     model: opt.Model = None,
     mode: opt.Mode = None,
     mic: opt.Mic = None,
@@ -82,7 +83,8 @@ def main_job(
     from voicechat.commands import chat
 
     code = chat.run(
-        server=server, transport=transport, model=model, mode=mode, mic=mic, speaker=speaker,
+        server=server, transport=transport, api=api, model=model, mode=mode, mic=mic,
+        speaker=speaker,
         record=record, config=config, no_ui=no_ui, turns=turns, barge_in=barge_in, aec=aec,
         theme=theme, dialect=dialect, voice=voice, verbose=verbose, log_level=log_level,
         connect_timeout=connect_timeout, tool_approval=tool_approval, mcp_config=mcp_config,

@@ -109,6 +109,12 @@ Transport = Annotated[
     typer.Option(metavar="[webrtc|websocket]", autocompletion=completer(TRANSPORTS),
                  help=env_help("Media transport.", "VOICECHAT_TRANSPORT")),
 ]
+Api = Annotated[
+    str | None,
+    typer.Option(metavar="[realtime|live]", autocompletion=completer(("realtime", "live")),
+                 help=env_help("Voice API: realtime, or live (GPT-Live, full duplex). Default: "
+                               "live for a gpt-live-* model, else realtime.", "VOICECHAT_API")),
+]
 Model = Annotated[
     str | None,
     typer.Option(metavar="NAME",

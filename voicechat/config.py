@@ -29,6 +29,11 @@ DIALECTS = ("ga", "beta")
 
 DEFAULT_GA_MODEL = "gpt-realtime"
 DEFAULT_BETA_MODEL = "gpt-4o-realtime-preview"
+DEFAULT_LIVE_MODEL = "gpt-live-1"
+DEFAULT_LIVE_BACKEND_MODEL = "gpt-5.6-terra"  # the guide's recommended start (reference §1.3)
+APIS = ("realtime", "live")
+#: a model name that can only mean GPT-Live (``/v1/realtime`` refuses these with invalid_model)
+LIVE_MODEL_PREFIX = "gpt-live-"
 DEFAULT_AZURE_PREVIEW_API_VERSION = "2025-04-01-preview"
 OPENAI_BASE = "https://api.openai.com"
 # Faults (issue 14): how long a connection step may go unanswered, and how long a connected link
@@ -46,6 +51,9 @@ class Settings:
     model: str = DEFAULT_GA_MODEL
     mode: str = "vad"
     dialect: str = "ga"
+    api: str = "realtime"  # realtime | live (GPT-Live, /v1/live/sessions)
+    live_delegation: str = "client"  # GPT-Live: client | responses
+    live_backend_model: str = DEFAULT_LIVE_BACKEND_MODEL  # GPT-Live, responses delegation
     mic: str | None = None  # None = default input device; a .wav path = file source
     speaker: str | None = None  # None = default output device; "none"; a .wav path = file sink
     record: Path | None = None
@@ -254,7 +262,10 @@ def resolve(
                 "OpenAI needs a key: set OPENAI_API_KEY, or use --server local (offline server)"
             )
         default_model = DEFAULT_BETA_MODEL if dialect == "beta" else DEFAULT_GA_MODEL
+        if layers.get("api") == "live":
+            default_model = DEFAULT_LIVE_MODEL
         model = layers.get("model") or default_model
+    api = _api(layers, str(model))
 
     turns = layers.positive_int("turns")
     barge_in = layers.boolean("barge_in")
@@ -275,6 +286,9 @@ def resolve(
         model=str(model),
         mode=mode,
         dialect=dialect,
+        api=api,
+        live_delegation=layers.choice("live_delegation", "client"),
+        live_backend_model=str(layers.get("live_backend_model") or DEFAULT_LIVE_BACKEND_MODEL),
         mic=_text(layers.get("mic")),
         speaker=_text(layers.get("speaker")),
         record=Path(record) if record is not None else None,
@@ -349,6 +363,19 @@ def _number(layers: Layers, key: str, low: float, high: float) -> float | None:
         raise ConfigError(f"{layers.origin(key)}: {value!r} is not a number from {low:g} to "
                           f"{high:g}")
     return number
+
+
+def _api(layers: Layers, model: str) -> str:
+    """The voice API family: as given, else GPT-Live for a ``gpt-live-*`` model (the Realtime
+    endpoint refuses those), else Realtime. Asking for Realtime with a GPT-Live model is an
+    error that names the fix rather than a refusal from the server later."""
+    api = layers.choice("api", "")
+    if not api:
+        return "live" if model.startswith(LIVE_MODEL_PREFIX) else "realtime"
+    if api == "realtime" and model.startswith(LIVE_MODEL_PREFIX):
+        raise ConfigError(f"{layers.origin('api')}: {model!r} is a GPT-Live model, which the "
+                          "Realtime API refuses; use --api live (or a gpt-realtime model)")
+    return api
 
 
 def _text(value: Any) -> str | None:

@@ -51,6 +51,14 @@ KEYS: tuple[ConfigKey, ...] = (
               env="VOICECHAT_SERVER"),
     ConfigKey("transport", STRING, "media transport", env="VOICECHAT_TRANSPORT",
               choices=("webrtc", "websocket")),
+    ConfigKey("api", STRING, "voice API family: realtime, or live (GPT-Live, /v1/live/sessions);"
+              " default: live for a gpt-live-* model, else realtime", env="VOICECHAT_API",
+              choices=("realtime", "live")),
+    ConfigKey("live_delegation", STRING, "GPT-Live: who works delegated tasks: client (your "
+              "delegate tool) or responses (a backend model calling your tools)",
+              env="VOICECHAT_LIVE_DELEGATION", choices=("client", "responses")),
+    ConfigKey("live_backend_model", STRING, "GPT-Live: the backend model under responses "
+              "delegation", env="VOICECHAT_LIVE_BACKEND_MODEL"),
     ConfigKey("model", STRING, "model (OpenAI) or deployment name (Azure)",
               env="VOICECHAT_MODEL"),
     ConfigKey("mode", STRING, "vad: hands-free; ptt: push-to-talk; transcribe: captions only",

@@ -18,6 +18,7 @@ def run(
     *,
     server: str | None = None,
     transport: str | None = None,
+    api: str | None = None,
     model: str | None = None,
     mode: str | None = None,
     mic: str | None = None,
@@ -40,8 +41,8 @@ def run(
     session: dict[str, Any] | None = None,
 ) -> int:
     flags: dict[str, Any] = {
-        "server": server, "transport": transport, "model": model, "mode": mode, "mic": mic,
-        "speaker": speaker, "record": record, "no_ui": no_ui, "turns": turns,
+        "server": server, "transport": transport, "api": api, "model": model, "mode": mode,
+        "mic": mic, "speaker": speaker, "record": record, "no_ui": no_ui, "turns": turns,
         "barge_in": barge_in, "aec": aec, "theme": theme, "dialect": dialect, "voice": voice,
         "connect_timeout": connect_timeout, "tool_approval": tool_approval,
         "mcp_config": mcp_config, "resume": resume,
@@ -56,11 +57,16 @@ def run(
         if settings.resume is not None and settings.mode == "transcribe":
             raise ValueError("--resume continues a conversation, and --mode transcribe has "
                              "none (captions only); drop one of the two")
+        if settings.resume is not None and settings.api == "live":
+            raise ValueError("--resume is not supported with GPT-Live yet (its start-up history "
+                             "is not sent); resume with a Realtime model, or drop --resume")
         earlier = _earlier(settings.resume, settings.prices)
         log_file = _configure_logging(verbose, log_level, no_ui=settings.no_ui)
     except (ConfigError, ValueError) as exc:
         print(f"voicechat: {exc}", file=sys.stderr)
         return 2
+    if settings.api == "live":
+        return _run_live(settings, log_file)
     if settings.no_ui:
         from voicechat.commands.headless import run_headless
 
@@ -96,6 +102,27 @@ def _earlier(resume: Path | None, prices: dict[str, dict[str, float]]) -> Any:
         return load_conversation(resume, prices=prices)
     except ConversationError as exc:
         raise ValueError(f"--resume: {exc}") from None
+
+
+def _run_live(settings: Any, log_file: Path | None) -> int:
+    """GPT-Live: its own runtime (voicechat.runtime.live) behind the same two front ends."""
+    if settings.no_ui:
+        from voicechat.commands.live_headless import run_live_headless
+
+        return asyncio.run(run_live_headless(settings))
+    try:
+        from voicechat.ui.app import run_app
+    except ImportError as exc:
+        print(f"voicechat: the TUI could not start ({exc}). Run without it: voicechat --no-ui",
+              file=sys.stderr)
+        return 2
+    from voicechat.runtime.live import LiveRuntime
+
+    code = run_app(LiveRuntime(settings), theme=settings.theme,  # type: ignore[arg-type]
+                   keymap=settings.keymap or None)
+    if log_file is not None:
+        print(f"voicechat: log lines are in {log_file}", file=sys.stderr)
+    return code
 
 
 def _configure_logging(verbose: int, log_level: str | None, *, no_ui: bool) -> Path | None:

@@ -44,8 +44,9 @@ class EchoControl:
 
     def __init__(
         self, settings: Settings, events: EventFanout, driver: Driver,
-        clock: Callable[[], float],
+        clock: Callable[[], float], *, no_aec_fix: str = NO_AEC_FIX,
     ) -> None:
+        self._no_aec_fix = no_aec_fix  # what to do without it (GPT-Live never mutes the mic)
         self._settings = settings
         self._events = events
         self._driver = driver
@@ -85,7 +86,8 @@ class EchoControl:
         if missing is not None:
             self._off("off", missing)
             if wanted:  # asked for with --aec; otherwise the device notices have said it all
-                self._events.notice("warning", f"echo cancellation off: {missing}; {NO_AEC_FIX}")
+                self._events.notice("warning",
+                                    f"echo cancellation off: {missing}; {self._no_aec_fix}")
             return False
         far_rate = int(getattr(speaker, "rate", 48000))
         far_channels = int(getattr(speaker, "channels", 1))
@@ -138,7 +140,7 @@ class EchoControl:
         if "pip install" in message:
             self._events.notice("warning", message)
         else:
-            self._events.notice("warning", f"{message}; {NO_AEC_FIX}")
+            self._events.notice("warning", f"{message}; {self._no_aec_fix}")
         return False
 
     # --- reporting -------------------------------------------------------------------------------

@@ -82,7 +82,7 @@ class WebRtcTransport:
             from voicechat.rtc.loopback import use_loopback_ice
 
             use_loopback_ice()
-        self.callbacks.on_state("connecting", f"WebRTC to {redact_url(self.endpoint.sdp_url())}")
+        self.callbacks.on_state("connecting", f"WebRTC to {redact_url(self.offer_url())}")
         config = RTCConfiguration(iceServers=[]) if self.loopback else None
         pc = RTCPeerConnection(configuration=config)
         self.pc = pc
@@ -123,12 +123,7 @@ class WebRtcTransport:
 
         await pc.setLocalDescription(await pc.createOffer())
         offer_sdp = pc.localDescription.sdp
-        async with aiohttp.ClientSession() as http:
-            answer = await connect_with_fresh_key(
-                lambda: mint_ephemeral_key(http, self.endpoint),
-                lambda key: self._post_offer(http, offer_sdp, key),
-                self.callbacks.on_notice,
-            )
+        answer = await self.exchange_sdp(offer_sdp)
         await pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
         wait = self.endpoint.connect_timeout
         try:
@@ -142,6 +137,21 @@ class WebRtcTransport:
         self.callbacks.on_state("connected", f"WebRTC call {self.call_id or ''}".strip())
         if self.liveness is not None:
             self.liveness.start()
+
+    def offer_url(self) -> str:
+        """Where the offer goes (said in the connecting state)."""
+        return self.endpoint.sdp_url()
+
+    async def exchange_sdp(self, offer_sdp: str) -> str:
+        """The offer out, the answer back: Realtime's way (an ephemeral key, then the SDP as
+        ``application/sdp``). Another API family overrides this one step."""
+        async with aiohttp.ClientSession() as http:
+            answer: str = await connect_with_fresh_key(
+                lambda: mint_ephemeral_key(http, self.endpoint),
+                lambda key: self._post_offer(http, offer_sdp, key),
+                self.callbacks.on_notice,
+            )
+        return answer
 
     def _silent(self, seconds: float) -> None:
         self._end("failed", f"the server sent nothing (no audio, no events) for {seconds:.1f} s: "

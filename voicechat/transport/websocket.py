@@ -47,6 +47,9 @@ FRAME_SAMPLES_24K = 480
 
 class WebSocketTransport:
     kind = "websocket"
+    #: the wire's names for audio (a subclass for another API family sets its own)
+    audio_deltas: frozenset[str] = AUDIO_DELTAS
+    append_type = "input_audio_buffer.append"
 
     def __init__(
         self, endpoint: Endpoint, callbacks: TransportCallbacks, *, dead_after: float | None = None
@@ -68,7 +71,7 @@ class WebSocketTransport:
         self._writer: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
-        url = self.endpoint.ws_url()
+        url = self.url()
         self.callbacks.on_state("connecting", f"WebSocket to {redact_url(url)}")
         self._http = aiohttp.ClientSession()
         heartbeat = self.dead_after * 2 / 3 if self.dead_after else None
@@ -97,6 +100,10 @@ class WebSocketTransport:
         self._reader = loop.create_task(self._read(), name="ws-reader")
         self._writer = loop.create_task(self._write(), name="ws-writer")
         self.callbacks.on_state("connected", "WebSocket")
+
+    def url(self) -> str:
+        """Where the socket connects (the Realtime URL of the endpoint)."""
+        return self.endpoint.ws_url()
 
     async def _read(self) -> None:
         assert self._ws is not None
@@ -134,7 +141,7 @@ class WebSocketTransport:
                 event = json.loads(text)
             except json.JSONDecodeError:
                 event = None
-            if isinstance(event, dict) and event.get("type") in AUDIO_DELTAS:
+            if isinstance(event, dict) and event.get("type") in self.audio_deltas:
                 try:
                     self._on_audio_delta(event)
                 except ValueError as exc:
@@ -180,14 +187,14 @@ class WebSocketTransport:
             return None
         chunk, self._pending = self._pending, np.zeros(0, dtype=np.int16)
         if chunk.any():
-            event = {"type": "input_audio_buffer.append", "audio": dsp.pcm16_to_b64(chunk)}
+            event = {"type": self.append_type, "audio": dsp.pcm16_to_b64(chunk)}
             self.send_event(event)
             return event
         # silence (an idle or muted-at-the-source mic): the same event every time, so its JSON
         # is built once per size instead of base64 + json.dumps every 100 ms
         silent = self._silent_appends.get(chunk.size)
         if silent is None:
-            event = {"type": "input_audio_buffer.append", "audio": dsp.pcm16_to_b64(chunk)}
+            event = {"type": self.append_type, "audio": dsp.pcm16_to_b64(chunk)}
             silent = self._silent_appends[chunk.size] = (event, json.dumps(event))
         if self._ws is None or self._ws.closed:
             raise ConnectError("not connected: the WebSocket is closed")

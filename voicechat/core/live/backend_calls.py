@@ -56,6 +56,7 @@ class BackendCalls:
         self._timeout_s = tool_timeout_s
         self.calls: dict[str, _Call] = {}
         self._responses: dict[str, _Response] = {}
+        self._current: dict[str | None, str] = {}  # delegation -> the response it runs
         self.continues_sent = 0
 
     def nested(self, delegation_id: str | None, event: Mapping[str, Any], now: float) -> None:
@@ -65,7 +66,11 @@ class BackendCalls:
         if not isinstance(response_id, str):
             response_id = event.get("response_id") if isinstance(
                 event.get("response_id"), str) else None
-        key = response_id or f"?{delegation_id}"
+        # Most nested Responses events (output_item.*, arguments) carry no response id: they
+        # belong to the response their delegation is running (one at a time per delegation)
+        key = response_id or self._current.get(delegation_id) or f"?{delegation_id}"
+        if response_id is not None and kind in ("response.created", "response.in_progress"):
+            self._current[delegation_id] = response_id
         if kind in ("response.created", "response.in_progress"):
             self._response(key, delegation_id)
             self._tasks.backend_state(delegation_id, "running", str(kind))
@@ -91,6 +96,8 @@ class BackendCalls:
         if state is None:
             if len(self._responses) >= MAX_TRACKED:
                 self._responses.pop(next(iter(self._responses)))
+                if len(self._current) >= MAX_TRACKED:
+                    self._current.pop(next(iter(self._current)))
             state = self._responses[key] = _Response(delegation_id)
         return state
 

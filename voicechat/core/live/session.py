@@ -96,6 +96,9 @@ class LiveSession:
         self.backend = BackendCalls(self._out, self.tasks, policy.tool_timeout_ms / 1000.0)
         self._user_spoke_at: float | None = None
         self._speech_began_at: float | None = None
+        self._user_end_ms: int | None = None  # session timeline: the user's latest words
+        self._answer_began_ms: int | None = None  # session timeline: this answer's first word
+        self._answer_end_ms: int | None = None
         self._bytes_per_ms = bytes_per_ms(policy.audio_format)
         self._reader = EventReader(self)
 
@@ -226,8 +229,13 @@ class LiveSession:
         if speaker == "user":
             self.turns.add("user", text, start_ms, end_ms, now)
             self._user_spoke_at = now
+            self._user_end_ms = end_ms
         else:
             self.turns.add("assistant", text, start_ms, end_ms, now)
+            last = self._answer_end_ms
+            if last is None or start_ms - last > self.policy.turn_separation_ms:
+                self._answer_began_ms = start_ms
+            self._answer_end_ms = end_ms
 
     def output_audio(self, delta: str, now: float) -> None:
         silent = is_silent(delta, self.policy.audio_format)
@@ -238,7 +246,13 @@ class LiveSession:
         if self.audio.received(ms, silent):
             spoke = self._user_spoke_at
             began = self._speech_began_at
-            if (spoke is not None and (began is None or spoke >= began)
+            # [infer] the user's words must also reach past where this answer began on the
+            # session timeline (both transcripts' start_ms/end_ms are on it): a transcript that
+            # arrives late for words said *before* the answer is not a barge-in, however close
+            # its arrival is to a pause in the answer (a TTS gap between words)
+            spoke_during = (self._user_end_ms is None or self._answer_began_ms is None
+                            or self._user_end_ms > self._answer_began_ms)
+            if (spoke is not None and (began is None or spoke >= began) and spoke_during
                     and now - spoke <= INTERRUPT_WINDOW_S and (self.audio.queued_ms or 0) > 0):
                 self._interrupt("the assistant stopped for the user")
         elif not silent and ms > 0 and self._speech_began_at is None:

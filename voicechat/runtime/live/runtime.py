@@ -1,0 +1,316 @@
+"""A GPT-Live conversation behind the UI's :class:`~voicechat.ui.handle.ConversationHandle`
+methods: the GPT-Live core in place of the Realtime session core, with the project's shared
+parts (transports, audio devices and files, echo cancellation, the embedded local server, the
+event fan-out and recorder, the tool runner).
+
+The parts of its own: :mod:`~voicechat.runtime.live.driver` (core, timer, actions),
+:mod:`~voicechat.runtime.live.link` (one connection), :mod:`~voicechat.runtime.live.media`
+(mic streamed throughout, playback reported), :mod:`~voicechat.runtime.live.tools`
+(approval, tools, client delegations).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable
+from typing import Any
+
+from voicechat.audio.meter import LevelMeter
+from voicechat.audio.playback import PlaybackBuffer
+from voicechat.audio.ports import MicSource, SpeakerSink
+from voicechat.config import Settings
+from voicechat.core.actions import AskApproval
+from voicechat.core.live import (
+    Append,
+    CloseSession,
+    LivePolicy,
+    LiveView,
+    StopAssistant,
+    ToggleMute,
+)
+from voicechat.core.tool_specs import ToolSpec
+from voicechat.core.view import SessionView
+from voicechat.eventlog.record import LogRecord
+from voicechat.eventlog.recorder import Recorder, RecordError
+from voicechat.runtime.audio_setup import open_mic, open_speaker, start_speaker
+from voicechat.runtime.echo import EchoControl
+from voicechat.runtime.fanout import EventFanout
+from voicechat.runtime.live.driver import LiveDriver, LiveEffects
+from voicechat.runtime.live.link import LiveLink
+from voicechat.runtime.live.media import LiveAudioIn, LiveMicPump, LivePlaybackMonitor
+from voicechat.runtime.live.session_view import SessionViewAdapter
+from voicechat.runtime.live.tools import LiveTools
+from voicechat.runtime.local_server import EmbeddedServer, LocalServerLike
+from voicechat.ui.handle import AecStatus, ConnectionInfo
+
+STOP_TIMEOUT_S = 5.0
+CLOSE_WAIT_S = 3.0  # how long stop() waits for session.closed after session.close
+NO_AEC_FIX_LIVE = ("GPT-Live keeps the mic open while the assistant speaks, so from speakers "
+                   "the model hears itself: use headphones")
+HEADPHONES = ("echo cancellation is off ({why}): GPT-Live keeps the mic open while the "
+              "assistant speaks, so from speakers the model hears itself; use headphones")
+
+
+def live_policy_for(settings: Settings, tools: tuple[ToolSpec, ...] = ()) -> LivePolicy:
+    """The GPT-Live session the settings ask for (only what was set: the config is strict).
+
+    Under ``responses`` delegation the user's tools are the backend's function tools (the voice
+    model has none); under ``client`` (the default, omitted) they stay ours."""
+    delegation = None
+    if settings.live_delegation == "responses":
+        delegation = {"type": "responses", "responses": {
+            "model": settings.live_backend_model,
+            "tools": [{"type": "function", "name": t.name, "description": t.description,
+                       "parameters": dict(t.parameters)} for t in tools]}}
+    return LivePolicy(
+        model=settings.model,
+        transport="websocket" if settings.transport == "websocket" else "webrtc",
+        instructions=settings.instructions,
+        voice=settings.voice,
+        delegation=delegation,
+    )
+
+
+class LiveRuntime:
+    """One GPT-Live conversation: embedded server (if local), transport, audio, core, log."""
+
+    def __init__(self, settings: Settings, *, local_server: LocalServerLike | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.settings = settings
+        self.events = EventFanout(clock)
+        self.playback = PlaybackBuffer()
+        self.mic: MicSource | None = None
+        self.speaker: SpeakerSink | None = None
+        self._clock = clock
+        self._server = EmbeddedServer(settings, local_server)
+        self._recorder: Recorder | None = None
+        self._meter = LevelMeter()
+        self.tools = LiveTools(lambda inp: self.driver.handle(inp), self.events, clock)
+        self._pump = LiveMicPump(None, lambda frame: self.link.send_mic(frame), self.events,
+                                 self._meter)
+        self._audio_in = LiveAudioIn(self.playback)
+        effects = LiveEffects(
+            send=lambda event: self.link.send(event),
+            flush_playback=self.playback.flush,
+            mic_stream=self._pump.set_mode,
+            run_tool=self.tools.run_tool,
+            cancel_tool=self.tools.cancel_tool,
+            run_delegation=self.tools.run_delegation,
+            cancel_delegation=self.tools.cancel_delegation,
+        )
+        self.driver = LiveDriver(live_policy_for(settings), self.events, effects, clock=clock)
+        self.link = LiveLink(settings, self.driver, self.events,
+                             base_url=lambda: self._server.base_url,
+                             on_audio=self._audio_in.take, on_lost=self._lost)
+        self.monitor = LivePlaybackMonitor(self.playback, self.driver.handle, self.events, clock)
+        self._echo = EchoControl(settings, self.events, self.driver,  # type: ignore[arg-type]
+                                 clock, no_aec_fix=NO_AEC_FIX_LIVE)
+        self._ui_view = SessionViewAdapter(settings.transport, clock)
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._stopping = False
+        self.finished = asyncio.Event()
+        self.exit_code = 0
+        self.record_error: str | None = None
+
+    # --- what the UI and the headless run read ---------------------------------------------------
+
+    @property
+    def connection(self) -> ConnectionInfo:
+        return self.link.connection
+
+    @property
+    def live_view(self) -> LiveView:
+        """The GPT-Live core's snapshot (the headless run and tests read this one)."""
+        return self.driver.view
+
+    @property
+    def view(self) -> SessionView:
+        """The snapshot the TUI reads (:mod:`~voicechat.runtime.live.session_view`)."""
+        return self._ui_view.view(self.driver.view, speaking=self.monitor.speaking,
+                                  mic_mode=self.driver.mic_mode,
+                                  transport_state=self.link.connection.state)
+
+    @property
+    def input_level(self) -> float:
+        return self._meter.level
+
+    @property
+    def aec(self) -> AecStatus:
+        return self._echo.status
+
+    @property
+    def mic_ended(self) -> bool:
+        return self._pump.ended
+
+    @property
+    def mic_frames_sent(self) -> int:
+        return self._pump.sent_frames
+
+    @property
+    def speaking(self) -> bool:
+        """The assistant is audible at our speaker (from playback, not from the wire)."""
+        return self.monitor.speaking
+
+    def subscribe(self, callback: Callable[[LogRecord], None]) -> Callable[[], None]:
+        return self.events.subscribe(callback)
+
+    def notice(self, level: str, message: str) -> None:
+        self.events.notice(level, message)
+
+    # --- lifecycle -------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Server (local), audio, tools, then the connection; raises with clear text."""
+        if self.settings.record is not None:
+            self._recorder = Recorder.open(self.settings.record, on_error=self._record_failed)
+            self.subscribe(self._recorder.write)
+        try:
+            await self._server.start(self.events)
+            self._open_audio()
+            if self.record_error is not None:
+                raise RecordError(self.record_error)
+            assert self.speaker is not None
+            self.speaker = await start_speaker(self.speaker, self.playback, self.events)
+            self._start_echo_control()
+            await self._start_tools()
+            await self.link.connect()
+        except BaseException:
+            await self.stop()
+            raise
+        loop = asyncio.get_running_loop()
+        self._tasks.append(loop.create_task(self.monitor.run(), name="live-monitor"))
+        if self._echo.running:
+            self._tasks.append(loop.create_task(self._echo.run(), name="live-aec"))
+        self._tasks.append(loop.create_task(self._pump.run(), name="live-mic"))
+
+    async def stop(self) -> None:
+        if self._stopping:
+            return
+        self._stopping = True
+        try:
+            await self._close_session()
+            self.driver.close()
+            for task in self._tasks:
+                task.cancel()
+            for task in self._tasks:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+            self._tasks.clear()
+            await self.tools.close()
+            if self.mic is not None:
+                self.mic.close()
+            await self.link.close()
+            if self.speaker is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(self.speaker.stop(), STOP_TIMEOUT_S)
+            await self._server.stop()
+        finally:
+            if self._recorder is not None:
+                self._recorder.close()
+            self.finished.set()
+
+    async def _close_session(self) -> None:
+        """``session.close``, then wait (bounded) for ``session.closed``: the only proof the
+        session ended and of its final usage (reference §3.4)."""
+        if not self.link.connected or self.driver.view.state not in ("active", "starting"):
+            return
+        self.driver.handle(CloseSession())
+        deadline = self._clock() + CLOSE_WAIT_S
+        while self._clock() < deadline and self.driver.view.state not in ("closed", "failed"):
+            await asyncio.sleep(0.05)
+
+    # --- user commands (ConversationHandle) -------------------------------------------------------
+
+    def toggle_mute(self) -> None:
+        self.driver.user("toggle_mute", ToggleMute())
+
+    def cancel(self) -> None:
+        """Stop the assistant: our playback is flushed and the model is told."""
+        self.driver.user("cancel", StopAssistant())
+
+    def send_text(self, text: str) -> None:
+        """Typed text. GPT-Live's voice model takes no text turn; decided: it goes in as a
+        trusted instruction append naming it as the user's typed words."""
+        if text.strip():
+            self.driver.user("send_text", Append("instructions",
+                                                 f"The user typed: {text.strip()}"))
+
+    def talk_pressed(self) -> None:
+        self.notice("info", "GPT-Live has no push-to-talk: the model hears you all the time")
+
+    def talk_released(self) -> None:
+        pass
+
+    def set_ptt_style(self, style: str) -> None:
+        pass
+
+    def toggle_barge_in(self) -> None:
+        self.notice("info", "GPT-Live always listens: the model decides when to yield")
+
+    def set_tool_prompt(self, prompt: Callable[[AskApproval], None] | None) -> None:
+        self.tools.prompt = prompt
+
+    def answer_tool(self, call_id: str, decision: str) -> None:
+        self.tools.answer(call_id, decision)
+
+    # --- parts -----------------------------------------------------------------------------------
+
+    def _open_audio(self) -> None:
+        self.mic = open_mic(self.settings, self.events)
+        self._pump.source = self.mic
+        self._pump.ended = self.mic is None
+        for_aec = (self.settings.aec is not False and self.mic is not None
+                   and self.mic.kind == "device")
+        self.speaker = open_speaker(self.settings, self.playback, self.events, for_aec=for_aec)
+        if self.mic is not None:
+            self.events.local({"type": "local.mic.source", "source": self.mic.describe()})
+        self.events.local({"type": "local.speaker.sink", "sink": self.speaker.describe()})
+
+    def _start_echo_control(self) -> None:
+        assert self.speaker is not None
+        if self._echo.setup(self.mic, self.speaker):
+            self.events.notice("info", "echo cancellation on: talk over the assistant any time")
+            return
+        devices = (self.mic is not None and self.mic.kind == "device"
+                   and self.speaker.kind == "device")
+        if devices and self._echo.status.state == "off":  # "unavailable" has said it already
+            self.events.notice("warning", HEADPHONES.format(why=self._echo.status.reason))
+
+    async def _start_tools(self) -> None:
+        from voicechat.paths import user_log_dir
+        from voicechat.runtime.tools.sources import tool_config
+
+        config = tool_config(self.settings)
+        for problem in config.problems:
+            self.events.notice("warning", problem)
+        if config.empty:
+            return
+        from voicechat.runtime.tools.toolbox import ToolBox
+
+        box = ToolBox(config, user_log_dir())
+        self.tools.runner.box = box
+        await box.start()
+        for problem in box.problems[len(config.problems):]:
+            self.events.notice("warning", problem)
+        specs = box.specs()
+        if self.settings.live_delegation == "responses":  # the backend's tools: before start
+            self.driver.reset_policy(live_policy_for(self.settings, specs))
+        self.events.local({
+            "type": "local.tool.sources",
+            "tools": [{"name": s.name, "source": s.source, "approval": s.approval}
+                      for s in specs],
+            "servers": [{"name": s.name, "state": s.state, "tools": s.tools,
+                         **({"error": s.error} if s.error else {})} for s in box.servers],
+        })
+
+    def _lost(self) -> None:
+        self.playback.flush()
+        self.exit_code = 1
+        self.finished.set()
+
+    def _record_failed(self, message: str) -> None:
+        self.record_error = message
+        self.exit_code = 1
+        self.events.notice("error", message)

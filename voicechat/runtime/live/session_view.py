@@ -1,0 +1,96 @@
+"""A GPT-Live session as the TUI's :class:`~voicechat.core.view.SessionView`.
+
+The TUI reads one snapshot type; rather than teach every widget a second one, the GPT-Live
+view is translated here, in the runtime that owns both: turns become transcript entries (an
+interrupted assistant turn is shown truncated), "speaking" comes from our playback (the
+service sends no end of speech), delegated tasks are shown as calls in the transcript and the
+status bar's running label (a task's request as its arguments, its progress or answer as its
+output), and the mic is live unless the user muted it (full duplex: never muted for playback).
+The event pane is the same as for Realtime: it reads the event stream, not the view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from voicechat.core.live import LiveView, TaskView
+from voicechat.core.mic import MicReason, MicState
+from voicechat.core.tool_specs import ToolCallStatus, ToolCallView
+from voicechat.core.view import PlaybackSpan, ResponseInfo, SessionView, TranscriptEntry
+
+_TASK_STATUS: dict[str, ToolCallStatus] = {
+    "running": "running", "answered": "done", "completed": "done", "failed": "failed",
+    "timed_out": "timed_out", "abandoned": "skipped"}
+
+
+def _entry(number: int, speaker: str, text: str, closed: bool,
+           interrupted: bool) -> TranscriptEntry:
+    return TranscriptEntry(id=f"turn_{number}", role=speaker, text=text.strip(),
+                           status="done" if closed else "streaming", truncated=interrupted)
+
+
+def _task(task: TaskView) -> ToolCallView:
+    return ToolCallView(call_id=task.id, name=f"delegation:{task.target}",
+                        arguments=task.request, status=_TASK_STATUS.get(task.state, "running"),
+                        source=task.target, output=task.progress[-1] if task.progress else None)
+
+
+def _response(live: LiveView, speaking: bool) -> ResponseInfo | None:
+    """The status bar's response: the assistant speaking (from playback), else how its last
+    turn ended; GPT-Live has no response objects, so this is the closest honest reading."""
+    if speaking:
+        return ResponseInfo("assistant", "in_progress")
+    last = next((t for t in reversed(live.turns) if t.speaker == "assistant"), None)
+    if last is None:
+        return None
+    if last.interrupted:
+        return ResponseInfo("assistant", "incomplete", "interrupted")
+    return ResponseInfo("assistant", "completed")
+
+
+class SessionViewAdapter:
+    """Builds the TUI's snapshot from the GPT-Live view, only when something changed."""
+
+    def __init__(self, transport: str, clock: Callable[[], float]) -> None:
+        self._transport = transport
+        self._clock = clock
+        self._last: tuple[LiveView, bool, str, str] | None = None
+        self._view: SessionView | None = None
+        self._version = 0
+        self._spans: list[PlaybackSpan] = []
+
+    def view(self, live: LiveView, *, speaking: bool, mic_mode: str,
+             transport_state: str) -> SessionView:
+        key = (live, speaking, mic_mode, transport_state)
+        if self._view is not None and self._last == key:
+            return self._view
+        self._playback_span(speaking)
+        self._last = key
+        self._version += 1
+        mic = MicState.MUTED if mic_mode != "live" else MicState.LIVE
+        reason = None if mic is MicState.LIVE else (
+            MicReason.USER if mic_mode == "silence" else MicReason.NO_DEVICE)
+        entries = tuple(_entry(t.number, t.speaker, t.heard_text or t.text
+                               if t.interrupted else t.text, t.closed, t.interrupted)
+                        for t in live.turns)
+        response = _response(live, speaking)
+        self._view = SessionView(
+            mode="vad", transport=self._transport, dialect="live",
+            transport_state=transport_state, mic=mic, mic_reason=reason, barge_in=True,
+            ptt_style="toggle", ptt_open=False, ptt_captured_ms=0.0, playing=speaking,
+            response=response, response_queued=False, entries=entries, vad_segments=(),
+            playback_spans=tuple(self._spans), notices=live.notices, version=self._version,
+            tool_calls=tuple(_task(t) for t in live.tasks),
+        )
+        return self._view
+
+    def _playback_span(self, speaking: bool) -> None:
+        """The timeline's assistant spans, from our playback."""
+        now = self._clock()
+        open_span = self._spans and self._spans[-1].ended_at is None
+        if speaking and not open_span:
+            self._spans.append(PlaybackSpan(None, "assistant", now))
+            del self._spans[:-50]
+        elif not speaking and open_span:
+            last = self._spans[-1]
+            self._spans[-1] = PlaybackSpan(None, "assistant", last.started_at, now, "drained")
