@@ -52,6 +52,10 @@ class SettingsOnScreen:
         self._pending: dict[str, tuple[LiveSettings, tuple[str, ...]]] = {}
 
     def open(self) -> None:
+        # A handle whose API fixes these at start (GPT-Live) says why instead of a screen.
+        if why := getattr(self._handle, "settings_unavailable", ""):
+            self._app.notify(why, severity="warning", timeout=8)
+            return
         if not isinstance(self._app.screen, SettingsScreen):
             self._app.push_screen(SettingsScreen(self._handle.live_settings, self.apply,
                                                  applied=self._applied()))

@@ -42,6 +42,7 @@ from voicechat.runtime.live.link import LiveLink
 from voicechat.runtime.live.media import LiveAudioIn, LiveMicPump, LivePlaybackMonitor
 from voicechat.runtime.live.session_view import SessionViewAdapter
 from voicechat.runtime.live.tools import LiveTools
+from voicechat.runtime.live.unsupported import LiveLimits
 from voicechat.runtime.local_server import EmbeddedServer, LocalServerLike
 from voicechat.ui.handle import AecStatus, ConnectionInfo
 
@@ -73,12 +74,13 @@ def live_policy_for(settings: Settings, tools: tuple[ToolSpec, ...] = ()) -> Liv
     )
 
 
-class LiveRuntime:
+class LiveRuntime(LiveLimits):
     """One GPT-Live conversation: embedded server (if local), transport, audio, core, log."""
 
     def __init__(self, settings: Settings, *, local_server: LocalServerLike | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.settings = settings
+        self.started_at = time.time()  # names a saved conversation's file
         self.events = EventFanout(clock)
         self.playback = PlaybackBuffer()
         self.mic: MicSource | None = None

@@ -1,0 +1,82 @@
+"""What the TUI's Realtime-only commands do in a GPT-Live conversation.
+
+The TUI drives both families through one :class:`~voicechat.ui.handle.ConversationHandle`.
+Some of its commands have no GPT-Live counterpart, and each says so plainly instead of failing:
+
+* ``/image``: gpt-live-1 hears and reads; it takes no pictures (reference §1.3).
+* the settings screen and session switching: GPT-Live fixes the model, voice, instructions and
+  turn taking when the session starts (``session.update`` changes only Responses delegation,
+  reference §2). Decided: the screen does not open, and the notice names the start-up flags.
+* ``ctrl+s`` does work: the turns as the core assembled them (the assistant's as the user
+  heard them), as Markdown, through the same renderer and file rules as a Realtime session.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from voicechat.core.live_settings import LiveSettings
+from voicechat.ui.handle import SettingsOutcome, SwitchTarget
+
+if TYPE_CHECKING:
+    from voicechat.config import Settings
+    from voicechat.core.live import LiveView
+
+NO_IMAGES = ("GPT-Live takes no pictures (gpt-live-1 hears and reads only); /image works in a "
+             "Realtime session (--api realtime)")
+FIXED_AT_START = ("GPT-Live fixes the voice, instructions and turn taking when the session "
+                  "starts; quit and start again with the flags (--voice, --instructions)")
+
+
+class LiveLimits:
+    """Mixed into :class:`~voicechat.runtime.live.runtime.LiveRuntime` (see the module)."""
+
+    settings: Settings
+    started_at: float
+
+    @property
+    def live_view(self) -> LiveView:
+        raise NotImplementedError
+
+    settings_unavailable = FIXED_AT_START
+
+    def send_image(self, path: str, caption: str = "") -> str | None:
+        return NO_IMAGES
+
+    @property
+    def live_settings(self) -> LiveSettings:
+        return LiveSettings(voice=self.settings.voice, instructions=self.settings.instructions)
+
+    def apply_settings(self, settings: LiveSettings) -> SettingsOutcome:
+        return SettingsOutcome(sent=False, problem=FIXED_AT_START)
+
+    def switch_targets(self) -> list[SwitchTarget]:
+        return []  # a new GPT-Live session cannot be seeded with this one's turns yet
+
+    async def new_session(self, *, settings: LiveSettings | None = None,
+                          server: str | None = None, model: str | None = None) -> None:
+        raise RuntimeError(FIXED_AT_START)
+
+    def save_conversation(self) -> Path | None:
+        """The turns so far as Markdown in the user data folder; ``None`` with none yet."""
+        from voicechat.conversation.model import Conversation, Turn
+        from voicechat.conversation.render import markdown
+        from voicechat.conversation.saving import file_name
+        from voicechat.paths import conversations_dir
+
+        turns = tuple(
+            Turn(speaker=turn.speaker, text=(turn.heard_text if turn.heard_text is not None
+                                             else turn.text).strip(),
+                 t=turn.start_ms / 1000, status="interrupted" if turn.interrupted else "done")
+            for turn in self.live_view.turns if turn.text.strip())
+        if not turns:
+            return None
+        path = conversations_dir() / file_name(self.started_at)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(markdown(Conversation(turns=turns, source="GPT-Live session",
+                                               model=self.settings.model)))
+        return path
