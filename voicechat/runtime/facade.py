@@ -30,7 +30,6 @@ from voicechat.audio.playback import PlaybackBuffer
 from voicechat.audio.ports import MicSource, SpeakerSink
 from voicechat.config import Settings
 from voicechat.conversation.model import Conversation
-from voicechat.conversation.saving import ConversationSaver
 from voicechat.conversation.seed import SeedPlan, plan_seed, resume_notice
 from voicechat.core import (
     AskApproval,
@@ -57,12 +56,14 @@ from voicechat.runtime.driver import Driver, Effects
 from voicechat.runtime.echo import EchoControl
 from voicechat.runtime.fanout import EventFanout
 from voicechat.runtime.image_file import ImageFileError, image_input
+from voicechat.runtime.keeping import ConversationKeeping
 from voicechat.runtime.link import Link
 from voicechat.runtime.live_control import LiveControl, live_from_settings
 from voicechat.runtime.local_server import EmbeddedServer, LocalServerLike
 from voicechat.runtime.media import MicPump, PlaybackMonitor, RtcGate
 from voicechat.runtime.switching import switch_session, switch_targets
 from voicechat.runtime.tools.runner import ToolRunner
+from voicechat.runtime.tools.startup import announce_tools, start_toolbox
 from voicechat.transport.base import Transport
 from voicechat.ui.handle import AecStatus, ConnectionInfo, SettingsOutcome, SwitchTarget
 
@@ -141,13 +142,9 @@ class Runtime:
         self._pump: MicPump | None = None
         self._tasks: list[asyncio.Task[Any]] = []
         self._stopping = False
-        from voicechat.paths import conversations_dir
-
         # the conversation kept in memory for ctrl+s and save_transcripts; written only then
-        self.saver = ConversationSaver(conversations_dir(), Dialect(settings.dialect),
-                                       prices=settings.prices)
-        self.events.subscribe(self._keep)
-        self._autosave_failed = False
+        self.keeping = ConversationKeeping(settings, self.events)
+        self.saver = self.keeping.saver
         self.finished = asyncio.Event()
         self.exit_code = 0
         self.record_error: str | None = None  # --record failed mid-run: why (exit code 1)
@@ -195,9 +192,7 @@ class Runtime:
             await self.link.connect(self.resumed.turns if self.resumed is not None else ())
             if self.resumed is not None:
                 self.events.notice(*resume_notice(self.resumed), topic="conversation")
-            if self.settings.save_transcripts:
-                self.events.notice("info", f"this conversation is saved to {self.saver.path} "
-                                   "(save_transcripts = true)", topic="conversation")
+            self.keeping.started()
         except BaseException:
             await self.stop()
             raise
@@ -214,8 +209,7 @@ class Runtime:
             return
         self._stopping = True
         try:
-            if self.settings.save_transcripts:
-                self._autosave()
+            self.keeping.stopping()
             self.driver.close()
             for task in self._tasks:
                 task.cancel()
@@ -239,30 +233,10 @@ class Runtime:
                 self._recorder.close()
             self.finished.set()
 
-    # --- saving the conversation -----------------------------------------------------------------
-
     def save_conversation(self) -> Path | None:
         """Write the conversation so far as Markdown (``ctrl+s``): the file's path, or
         ``None`` when there is no turn yet. Raises :class:`OSError` naming the path."""
-        return self.saver.save()
-
-    def _keep(self, record: LogRecord) -> None:
-        self.saver.record(record)
-        if (self.settings.save_transcripts and record.dir == "in"
-                and record.event.get("type") == "response.done"):
-            self._autosave()
-
-    def _autosave(self) -> None:
-        """``save_transcripts``: after each answer and at the end; a failure is said once."""
-        try:
-            self.saver.save()
-        except OSError as exc:
-            if not self._autosave_failed:
-                self._autosave_failed = True
-                self.events.notice("warning", f"cannot save the conversation to "
-                                   f"{self.saver.path}: {exc.strerror or exc}. Check that the "
-                                   "folder is writable, or set save_transcripts = false",
-                                   topic="conversation")
+        return self.keeping.save()
 
     # --- tools -----------------------------------------------------------------------------------
 
@@ -278,36 +252,13 @@ class Runtime:
     async def _start_tools(self) -> None:
         """Start the configured tool sources and declare their tools (before connecting, so
         the first ``session.update`` carries them). Problems are notices; the run goes on."""
-        from voicechat.paths import user_log_dir
-        from voicechat.runtime.tools.sources import tool_config
+        if await start_toolbox(self.settings, self.events, on_change=self._tools_changed,
+                               adopt=lambda box: setattr(self.tools, "box", box)):
+            self._tools_changed()
 
-        config = tool_config(self.settings)  # ConfigError for an unreadable --mcp-config
-        for problem in config.problems:
-            self.events.notice("warning", problem)
-        if config.empty:
-            return
-        from voicechat.runtime.tools.toolbox import ToolBox
-
-        box = ToolBox(config, user_log_dir(), on_change=self._tools_changed)
-        self.tools.box = box
-        await box.start()
-        for problem in box.problems[len(config.problems):]:
-            self.events.notice("warning", problem)
-        self._tools_changed(initial=True)
-
-    def _tools_changed(self, *, initial: bool = False) -> None:
-        box = self.tools.box
-        if box is None:
-            return
-        specs = box.specs()
-        self.events.local({
-            "type": "local.tool.sources",
-            "tools": [{"name": s.name, "source": s.source, "approval": s.approval}
-                      for s in specs],
-            "servers": [{"name": s.name, "state": s.state, "tools": s.tools,
-                         **({"error": s.error} if s.error else {})} for s in box.servers],
-        })
-        self.driver.set_tools(specs)
+    def _tools_changed(self) -> None:
+        if self.tools.box is not None:
+            self.driver.set_tools(announce_tools(self.tools.box, self.events))
 
     def talk_pressed(self) -> None:
         self.driver.user("talk_pressed", TalkPressed())

@@ -44,6 +44,7 @@ from voicechat.runtime.live.session_view import SessionViewAdapter
 from voicechat.runtime.live.tools import LiveTools
 from voicechat.runtime.live.unsupported import LiveLimits
 from voicechat.runtime.local_server import EmbeddedServer, LocalServerLike
+from voicechat.runtime.tools.startup import announce_tools, start_toolbox
 from voicechat.ui.handle import AecStatus, ConnectionInfo
 
 STOP_TIMEOUT_S = 5.0
@@ -281,31 +282,13 @@ class LiveRuntime(LiveLimits):
             self.events.notice("warning", HEADPHONES.format(why=self._echo.status.reason))
 
     async def _start_tools(self) -> None:
-        from voicechat.paths import user_log_dir
-        from voicechat.runtime.tools.sources import tool_config
-
-        config = tool_config(self.settings)
-        for problem in config.problems:
-            self.events.notice("warning", problem)
-        if config.empty:
+        box = await start_toolbox(self.settings, self.events,
+                                  adopt=lambda box: setattr(self.tools.runner, "box", box))
+        if box is None:
             return
-        from voicechat.runtime.tools.toolbox import ToolBox
-
-        box = ToolBox(config, user_log_dir())
-        self.tools.runner.box = box
-        await box.start()
-        for problem in box.problems[len(config.problems):]:
-            self.events.notice("warning", problem)
-        specs = box.specs()
+        specs = announce_tools(box, self.events)
         if self.settings.live_delegation == "responses":  # the backend's tools: before start
             self.driver.reset_policy(live_policy_for(self.settings, specs))
-        self.events.local({
-            "type": "local.tool.sources",
-            "tools": [{"name": s.name, "source": s.source, "approval": s.approval}
-                      for s in specs],
-            "servers": [{"name": s.name, "state": s.state, "tools": s.tools,
-                         **({"error": s.error} if s.error else {})} for s in box.servers],
-        })
 
     def _lost(self) -> None:
         self.playback.flush()
