@@ -41,7 +41,6 @@ from textual.widgets import Footer
 from voicechat.ui import key_release, keys
 from voicechat.ui.banner import ProblemBanner
 from voicechat.ui.event_flow import EventFlow
-from voicechat.ui.event_rows import FilterMode
 from voicechat.ui.frame_pacer import FramePacer
 from voicechat.ui.gc_pause import quieten_gc
 from voicechat.ui.handle import ConversationHandle
@@ -57,6 +56,7 @@ from voicechat.ui.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, ThemeSwitch
 from voicechat.ui.tools_ui import ToolKeys, ToolsOnScreen
 from voicechat.ui.typed import send_typed
 from voicechat.ui.viewstate import UiState
+from voicechat.ui.widget_access import WidgetAccess
 from voicechat.ui.widgets.event_pane import EventPane
 from voicechat.ui.widgets.message_box import MessageBox
 from voicechat.ui.widgets.status_bar import StatusBar
@@ -92,7 +92,7 @@ Screen.-transcribe.-wide #left { width: 2fr; }  /* captions and timeline side by
 """
 
 
-class VoiceChatApp(ToolKeys, App[int]):
+class VoiceChatApp(WidgetAccess, ToolKeys, App[int]):
     """The main screen: status, problems, transcript + VAD timeline, event flow, input, footer."""
 
     TITLE = "voicechat"
@@ -186,37 +186,6 @@ class VoiceChatApp(ToolKeys, App[int]):
             self.exit_code = 1
             return
         self._started = True
-
-    # --- widgets (looked up once at mount) -----------------------------------------------------
-
-    @property
-    def problems(self) -> ProblemBanner:
-        return self._widgets.problems
-
-    @property
-    def transcript(self) -> Transcript:
-        return self._widgets.transcript
-
-    @property
-    def timeline(self) -> VadTimeline:
-        return self._widgets.timeline
-
-    @property
-    def status_bar(self) -> StatusBar:
-        return self._widgets.status
-
-    @property
-    def event_flow(self) -> EventFlow:
-        return self._widgets.events
-
-    @property
-    def theme_cycle(self) -> list[str]:
-        """Themes the theme key cycles through: ours (shipped + user), in file order."""
-        return self.themes.names or list(self.available_themes)
-
-    @property
-    def event_filter(self) -> FilterMode:
-        return self.event_flow.filter
 
     # --- frames --------------------------------------------------------------------------------
 
