@@ -90,6 +90,9 @@ class BargeIn:
         self.silence_ms = float(DEFAULT_SILENCE_DURATION_MS)  # until session.updated says
         self.padding_ms = 0.0  # counted only once the server says it pads
         self.echo_leaking = False
+        #: the client's local detector judges speech over audible playback (SetLocalDetector);
+        #: the server's segments then only decide while a response is generated, not played
+        self.local_judge = False
         self._leak_told = False
         self._pending: _Pending | None = None
 
@@ -171,6 +174,8 @@ class BargeIn:
         """User speech began; ``playing_since``: when assistant audio started (``None``: silent)."""
         if self.state is BargeInState.OFF or not assistant_speaking or self.echo_leaking:
             return NOTHING  # leaking: the session has said why, once (see the module doc)
+        if playing_since is not None and self.local_judge:
+            return NOTHING  # the local detector has judged (or is judging) this speech
         if playing_since is not None:
             heard_ms = (now - playing_since) * 1000.0
             if heard_ms < self.min_assistant_speech_ms:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from voicechat.core.local_barge_in import TalkFrame
 from voicechat.core.tool_specs import ToolSpec
 
 # --- user commands ------------------------------------------------------------------------------
@@ -121,6 +122,24 @@ class EchoLeaking:
 
 
 @dataclass(frozen=True)
+class LocalTalk:
+    """One mic frame as the local barge-in detector measured it (echo-cancelled mic, speech
+    probability, the canceller's figures); fed while the assistant's audio plays. See
+    :mod:`voicechat.core.local_barge_in`."""
+
+    frame: TalkFrame
+
+
+@dataclass(frozen=True)
+class SetLocalDetector:
+    """Whether the runtime runs the local barge-in detector (echo cancellation on, the speech
+    model loaded). With it, the detector decides barge-ins during playback, not the server's
+    speech segments."""
+
+    on: bool
+
+
+@dataclass(frozen=True)
 class ToolFinished:
     """The runtime finished running ``call_id``: ``output`` is what the model is told (the
     result, or what went wrong when ``ok`` is false); ``duration`` in seconds."""
@@ -163,6 +182,8 @@ Input = (
     | TransportState
     | SetMicAvailable
     | EchoLeaking
+    | LocalTalk
+    | SetLocalDetector
     | ToolFinished
     | ToolApproval
     | SetTools

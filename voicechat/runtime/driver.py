@@ -31,15 +31,19 @@ from voicechat.core import (
     EchoLeaking,
     FlushPlayback,
     Input,
+    LocalRecord,
     MicReason,
     MuteMic,
     Notice,
+    PausePlayback,
+    ResumePlayback,
     RunTool,
     Send,
     Session,
     SessionPolicy,
     SessionView,
     SetBargeIn,
+    SetLocalDetector,
     SetMicAvailable,
     SetPttStyle,
     SetTools,
@@ -71,6 +75,8 @@ class Effects:
     send: Callable[[dict[str, Any]], None]
     drop_pending_mic: Callable[[], None]
     flush_playback: Callable[[], int]  # returns the samples dropped
+    pause_playback: Callable[[], None] | None = None
+    resume_playback: Callable[[], None] | None = None
     run_tool: Callable[[RunTool], None] | None = None
     cancel_tool: Callable[[CancelTool], None] | None = None
     ask_approval: Callable[[AskApproval], None] | None = None
@@ -100,6 +106,7 @@ class Driver:
         self._earlier_completed = 0  # completed responses of the sessions before this one
         self._held: _HeldTranscript | None = None
         self._echo_leaking = False
+        self._local_detector = False
         self._started = False
 
     # --- reading ---------------------------------------------------------------------------------
@@ -169,6 +176,16 @@ class Driver:
         self.policy = replace(self.policy, barge_in=True)
         self.handle(SetBargeIn(True))
 
+    def enable_local_detector(self) -> None:
+        """The local barge-in detector runs; kept for a reconnect's session. Turn detection
+        becomes ``semantic_vad`` (see ``SessionPolicy.semantic_turns``), asked in the first
+        ``session.update`` when the session has not started yet."""
+        self._local_detector = True
+        self.policy = replace(self.policy, semantic_turns=True)
+        if not self._started:
+            self.session = Session(self.policy)
+        self.handle(SetLocalDetector(True))
+
     def set_tools(self, tools: tuple[ToolSpec, ...]) -> None:
         """The function tools on offer; kept for a reconnect's session. Before the session
         started they go into its first ``session.update``, after it a new one declares them."""
@@ -196,6 +213,8 @@ class Driver:
             self.session.handle(ToggleMute(), now)
         if self._echo_leaking:
             self.session.handle(EchoLeaking(True), now)
+        if self._local_detector:
+            self.session.handle(SetLocalDetector(True), now)
 
     def close(self) -> None:
         """No more timers: the conversation is ending."""
@@ -221,8 +240,14 @@ class Driver:
                                     "dropped_ms": dropped * 1000 // RATE})
             elif isinstance(action, Notice):
                 self._events.notice(action.level, action.message)
-            elif isinstance(action, ToolRecord):
+            elif isinstance(action, ToolRecord | LocalRecord):
                 self._events.local(action.event)
+            elif isinstance(action, PausePlayback):
+                if self._effects.pause_playback is not None:
+                    self._effects.pause_playback()
+            elif isinstance(action, ResumePlayback):
+                if self._effects.resume_playback is not None:
+                    self._effects.resume_playback()
             else:
                 self._tool_action(action)
         self._arm_timer()

@@ -64,6 +64,11 @@ class EchoControl:
         return self._stage is not None
 
     @property
+    def stage(self) -> Any:
+        """The running :class:`~voicechat.audio.echo.EchoCanceller` (``None`` when off)."""
+        return self._stage
+
+    @property
     def status(self) -> AecStatus:
         """State and live figures for the status bar."""
         stage = self._stage
@@ -106,6 +111,7 @@ class EchoControl:
         self._devices = (mic, speaker)
         speaker.tap = stage.process_far  # type: ignore[attr-defined]
         mic.clean = stage.process_near  # type: ignore[union-attr]
+        mic.measure = stage.take_evidence  # type: ignore[union-attr]
         detail = _adapted(far_rate, far_channels)
         self._status = AecStatus(state="on", reason=detail)
         event: dict[str, Any] = {"type": "local.aec.state", "enabled": True}
