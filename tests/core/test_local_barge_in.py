@@ -214,3 +214,16 @@ def test_nothing_without_the_detector_or_playback() -> None:
 def test_semantic_turns_with_the_detector() -> None:
     td = initial_session(SessionPolicy(semantic_turns=True))["audio"]["input"]["turn_detection"]
     assert td == {"type": "semantic_vad", "create_response": True, "interrupt_response": False}
+
+
+def test_the_echo_yardstick_is_not_dragged_down_by_the_users_voice() -> None:
+    """The canceller's running ERLE collapses while the user talks (their voice is kept); the
+    detector's own echo ERLE, learnt from the assistant alone, still tells double talk."""
+    m = LocalBargeIn()
+    feed(m, [SILENCE] * 50)
+    learnt = m.echo_erle_db
+    assert learnt is not None and learnt > 40
+    dragged = TalkFrame(20, 0.95, out_dbfs=-22.0, in_dbfs=-20.0, far_dbfs=-20.0, erle_db=3.0)
+    verdicts = feed(m, [dragged] * 10, start=1.0)
+    assert [v.decision for _, v in verdicts] == [Decision.PAUSE, Decision.CONFIRM]
+    assert m.echo_erle_db == learnt

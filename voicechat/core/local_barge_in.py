@@ -15,9 +15,13 @@ judges, with ``now`` passed in). A frame is *the person's* when:
   (``min_level_dbfs``), and
 * it cannot be the assistant's own residual echo: either the assistant was quiet at that moment
   (the aligned reference below ``far_floor_dbfs``: a pause between its words, or the speaker
-  already paused), or the canceller's instantaneous suppression fell well below its running
-  echo return loss enhancement (double talk: the frame's ``in - out`` is ``double_talk_db`` under
-  the long-run ERLE), or, before an ERLE is measured, the cleaned mic stands within
+  already paused), or the canceller's instantaneous suppression fell well below what it removes
+  of the echo alone (double talk: the frame's ``in - out`` is ``double_talk_db`` under the echo's
+  ERLE, learnt here from the frames with the assistant talking and no speech heard, so the
+  user's own voice, which the canceller rightly keeps, never drags the yardstick down; the
+  canceller's running ERLE until then) and it removed at most ``double_talk_max_db`` (a voice
+  about as loud as the echo, or louder: a burst of residual echo is still suppressed by more),
+  or, before any ERLE is known, the cleaned mic stands within
   ``residual_to_reference_db`` of the reference (a converged canceller leaves echo 30-60 dB
   under it; a person at the laptop is about as loud as its speaker).
 
@@ -65,6 +69,8 @@ class LocalTuning:
     far_floor_dbfs: float = -45.0
     double_talk_db: float = 15.0
     residual_to_reference_db: float = -15.0
+    double_talk_max_db: float = 8.0
+    echo_erle_alpha: float = 0.1  # per frame: the echo's ERLE follows within ~200 ms
     onset_ms: float = 60.0
     onset_window_ms: float = 160.0
     confirm_ms: float = 200.0
@@ -104,6 +110,8 @@ class LocalBargeIn:
         self._frames = 0
         self._last: TalkFrame | None = None
         self._why: str = ""
+        #: the canceller's suppression of the echo alone (dB), learnt from echo-only frames
+        self.echo_erle_db: float | None = None
 
     def reset(self) -> None:
         """The assistant stopped (or was cut off some other way): forget the episode."""
@@ -122,8 +130,10 @@ class LocalBargeIn:
             return False, "too quiet"
         if f.far_dbfs is None or f.far_dbfs < t.far_floor_dbfs:
             return True, "speech while the assistant was quiet"
-        if f.erle_db is not None and f.in_dbfs is not None:
-            if f.in_dbfs - f.out_dbfs <= f.erle_db - t.double_talk_db:
+        erle = self.echo_erle_db if self.echo_erle_db is not None else f.erle_db
+        if erle is not None and f.in_dbfs is not None:
+            removed = f.in_dbfs - f.out_dbfs
+            if removed <= min(t.double_talk_max_db, erle - t.double_talk_db):
                 return True, "double talk: the canceller removed far less than its ERLE"
             return False, "suppressed like echo"
         if f.out_dbfs - f.far_dbfs >= t.residual_to_reference_db:
@@ -134,6 +144,7 @@ class LocalBargeIn:
         """One frame while the assistant's audio plays (or is paused by us)."""
         t = self.tuning
         is_person, why = self.person(f)
+        self._learn_echo(f, is_person)
         self._last = f
         self._recent.append((now, is_person, f.ms))
         while self._recent and now - self._recent[0][0] > t.onset_window_ms / 1000.0:
@@ -157,6 +168,17 @@ class LocalBargeIn:
                 return self._verdict(Decision.PAUSE, now)
             return None
         return self._judge(now)
+
+    def _learn_echo(self, f: TalkFrame, is_person: bool) -> None:
+        """Follow the echo's ERLE on frames of the assistant alone (it talks, no speech heard)."""
+        t = self.tuning
+        if (is_person or f.in_dbfs is None or f.far_dbfs is None or f.far_dbfs < t.far_floor_dbfs
+                or f.speech_prob >= t.speech_prob or self.phase is LocalPhase.PAUSED):
+            return
+        frame_erle = f.in_dbfs - f.out_dbfs
+        a = t.echo_erle_alpha
+        prev = self.echo_erle_db
+        self.echo_erle_db = frame_erle if prev is None else (1 - a) * prev + a * frame_erle
 
     def _judge(self, now: float) -> LocalVerdict | None:
         t = self.tuning
@@ -185,7 +207,8 @@ class LocalBargeIn:
             evidence["prob"] = round(f.speech_prob, 2)
             evidence["out_dbfs"] = round(f.out_dbfs, 1)
             for key, value in (("in_dbfs", f.in_dbfs), ("far_dbfs", f.far_dbfs),
-                               ("erle_db", f.erle_db), ("echo_strength", f.echo_strength)):
+                               ("erle_db", f.erle_db), ("echo_erle_db", self.echo_erle_db),
+                               ("echo_strength", f.echo_strength)):
                 if value is not None:
                     evidence[key] = round(value, 2 if key == "echo_strength" else 1)
         if decision is Decision.RESUME:

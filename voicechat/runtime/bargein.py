@@ -21,6 +21,13 @@ from voicechat.runtime.driver import Driver
 from voicechat.runtime.fanout import EventFanout
 
 FRAME_MS = 20.0
+#: said once at start: what the client does with your speech over the assistant, and the turn
+#: detection it chose for it (the decision is in core/policy.py)
+DETECTOR_NOTICE = (
+    "barge-in is decided locally: the speaker pauses as soon as you talk over the assistant "
+    "and resumes if it was not you; turns end with semantic_vad (at the end of your sentence, "
+    "not at its first pause), so a sentence you cut in with gets one answer"
+)
 
 
 class LocalDetector:
@@ -48,6 +55,7 @@ class LocalDetector:
                           "barge-in follows the server's VAD instead")
             return None
         driver.enable_local_detector()
+        events.notice("info", DETECTOR_NOTICE)
         return cls(stage, mic, driver, probe)
 
     def feed(self, frame: Int16Array) -> None:
