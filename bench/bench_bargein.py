@@ -191,6 +191,7 @@ class Run:
     quiet_answers: int = 0
     false_barge_ins: int = 0
     false_pauses: int = 0
+    false_turns: int = 0  # the server's VAD made a user turn of the echo
     quiet_load: float = 0.0
     notes: list[str] = field(default_factory=list)
 
@@ -258,6 +259,7 @@ def drive(run: Run, client: subprocess.Popen[Any], log: Log, voice: Voice, quiet
     run.quiet_answers = quiet
     run.false_barge_ins = len(of(rs, *BARGE_IN_ACTIONS, after=start, out=True))
     run.false_pauses = len(of(rs, "local.bargein.paused", "local.playback.flushed", after=start))
+    run.false_turns = len(of(rs, "input_audio_buffer.committed", after=start))
     run.quiet_load = os.getloadavg()[0]
     # 2. interruptions, each 2.5 s into an answer
     ask(client, "Tell me another long story.")
@@ -320,7 +322,8 @@ def show(run: Run) -> None:
     worst = "never (one not honoured)" if s["worst_ms"] is None else f"{s['worst_ms']:.0f} ms"
     print(f"  silent after onset: median {med}, worst {worst}, honoured {s['honoured']}")
     print(f"  {run.quiet_answers} long answers with nobody talking: false barge-in actions "
-          f"{run.false_barge_ins}, local stops (pause or flush) {run.false_pauses}; load "
+          f"{run.false_barge_ins}, local stops (pause or flush) {run.false_pauses}, server "
+          f"turns made of the echo {run.false_turns}; load "
           f"{run.quiet_load:.2f}")
     for note in run.notes:
         print(f"  note: {note}")

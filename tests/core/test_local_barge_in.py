@@ -227,3 +227,14 @@ def test_the_echo_yardstick_is_not_dragged_down_by_the_users_voice() -> None:
     verdicts = feed(m, [dragged] * 10, start=1.0)
     assert [v.decision for _, v in verdicts] == [Decision.PAUSE, Decision.CONFIRM]
     assert m.echo_erle_db == learnt
+
+
+def test_without_an_echo_path_speech_over_the_assistant_is_the_person() -> None:
+    """Headphones: the mic hears nothing while the assistant talks, so speech is the user's."""
+    m = LocalBargeIn()
+    deaf = TalkFrame(20, 0.01, out_dbfs=-100.0, in_dbfs=-100.0, far_dbfs=-20.0, erle_db=None)
+    feed(m, [deaf] * 30)
+    assert m.echo_erle_db is None  # nothing removed, nothing learnt of the canceller
+    user = TalkFrame(20, 0.95, out_dbfs=-22.0, in_dbfs=-22.0, far_dbfs=-20.0, erle_db=0.5)
+    verdicts = feed(m, [user] * 10, start=1.0)
+    assert [v.decision for _, v in verdicts] == [Decision.PAUSE, Decision.CONFIRM]

@@ -65,7 +65,7 @@ class LocalTuning:
     issue 29 (30 ms, -6 dB) with espeak voices; see the module doc for what each does."""
 
     speech_prob: float = 0.5
-    min_level_dbfs: float = -55.0
+    min_level_dbfs: float = -60.0
     far_floor_dbfs: float = -45.0
     double_talk_db: float = 15.0
     residual_to_reference_db: float = -15.0
@@ -112,6 +112,9 @@ class LocalBargeIn:
         self._why: str = ""
         #: the canceller's suppression of the echo alone (dB), learnt from echo-only frames
         self.echo_erle_db: float | None = None
+        #: how loud the mic is while the assistant talks and nobody else does: under
+        #: ``min_level_dbfs`` there is no echo path to speak of (headphones)
+        self.echo_level_dbfs: float | None = None
 
     def reset(self) -> None:
         """The assistant stopped (or was cut off some other way): forget the episode."""
@@ -130,6 +133,8 @@ class LocalBargeIn:
             return False, "too quiet"
         if f.far_dbfs is None or f.far_dbfs < t.far_floor_dbfs:
             return True, "speech while the assistant was quiet"
+        if self.echo_level_dbfs is not None and self.echo_level_dbfs < t.min_level_dbfs:
+            return True, "speech, and the mic does not hear the assistant"
         erle = self.echo_erle_db if self.echo_erle_db is not None else f.erle_db
         if erle is not None and f.in_dbfs is not None:
             removed = f.in_dbfs - f.out_dbfs
@@ -175,8 +180,12 @@ class LocalBargeIn:
         if (is_person or f.in_dbfs is None or f.far_dbfs is None or f.far_dbfs < t.far_floor_dbfs
                 or f.speech_prob >= t.speech_prob or self.phase is LocalPhase.PAUSED):
             return
-        frame_erle = f.in_dbfs - f.out_dbfs
         a = t.echo_erle_alpha
+        level = self.echo_level_dbfs
+        self.echo_level_dbfs = f.in_dbfs if level is None else (1 - a) * level + a * f.in_dbfs
+        if f.in_dbfs < t.min_level_dbfs:
+            return  # no echo in this frame: nothing removed, nothing to learn of the canceller
+        frame_erle = f.in_dbfs - f.out_dbfs
         prev = self.echo_erle_db
         self.echo_erle_db = frame_erle if prev is None else (1 - a) * prev + a * frame_erle
 

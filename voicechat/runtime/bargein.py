@@ -21,6 +21,9 @@ from voicechat.runtime.driver import Driver
 from voicechat.runtime.fanout import EventFanout
 
 FRAME_MS = 20.0
+#: the leak judges wait this long (1 s) after the detector last held the user talking: the
+#: residual judge correlates the last second of mic audio, which still holds their voice
+NEAR_TALK_HOLD_FRAMES = 50
 #: said once at start: what the client does with your speech over the assistant, and the turn
 #: detection it chose for it (the decision is in core/policy.py)
 DETECTOR_NOTICE = (
@@ -39,6 +42,8 @@ class LocalDetector:
         self._driver = driver
         self._probe = probe
         self._active = False
+        self._talk_until = 0  # the leak judges wait until this frame
+        self._frames = 0
 
     @classmethod
     def start(cls, stage: Any, mic: Any, driver: Driver, events: EventFanout
@@ -61,11 +66,12 @@ class LocalDetector:
     def feed(self, frame: Int16Array) -> None:
         """One cleaned 20 ms mic frame (48 kHz mono), in capture order."""
         stage = self._stage
+        self._frames += 1
         if not self._driver.view.playing:
             if self._active:
                 self._active = False
                 self._probe.reset()
-                stage.near_talk = False
+            stage.near_talk = self._frames <= self._talk_until
             return
         self._active = True
         prob = self._probe.push(frame)
@@ -79,4 +85,6 @@ class LocalDetector:
                          in_dbfs=in_dbfs, far_dbfs=far_dbfs, erle_db=stage.erle_db,
                          echo_strength=stage.echo_strength)
         self._driver.handle(LocalTalk(talk))
-        stage.near_talk = self._driver.view.interrupting
+        if self._driver.view.interrupting:
+            self._talk_until = self._frames + NEAR_TALK_HOLD_FRAMES
+        stage.near_talk = self._frames <= self._talk_until

@@ -134,8 +134,10 @@ class EchoCanceller:
         #: cancellation, for the local barge-in detector (take_evidence); ~1 s kept
         self._evidence: deque[tuple[float, float, float]] = deque(maxlen=100)
         #: set by the runtime while the local barge-in detector holds that the user talks over
-        #: the assistant: the low-ERLE judge then waits (the user's voice is rightly not
-        #: removed, which looks like a low ERLE), so the leak verdict never fires on it
+        #: the assistant (and for a second after, the correlation window's length): both leak
+        #: judges then wait (the user's voice is rightly not removed, which looks like a low
+        #: ERLE, and can correlate with the far end for a moment), so the verdict never fires
+        #: on it
         self.near_talk = False
 
     def process_far(self, block: npt.ArrayLike, dac_time: float | None = None) -> None:
@@ -196,7 +198,7 @@ class EchoCanceller:
                 self._erle.update(self._last_far, frame, out)
                 self._evidence.append((energy(self._last_far), energy(frame), energy(out)))
                 low = None if self.near_talk else self._low_erle.update(self._last_far, frame, out)
-                self._judge(self._residual.update(out), low)
+                self._judge(self._residual.update(out, judge=not self.near_talk), low)
                 self._near_out.push(out)
                 self._frames += 1
             out_block = self._near_out.pull(n)
