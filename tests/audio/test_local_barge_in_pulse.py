@@ -2,7 +2,7 @@
 
 The path of ``test_aec_barge_in.py`` (the virtual speaker loops back into the virtual mic at
 30 ms and -6 dB; ``voicechat --barge-in --aec`` against ``voicechat serve`` with long scripted
-answers). A cough-like burst of voice (the first 100 ms of an "ah", ~120 ms of speech to the
+answers). A cough-like burst of voice (the first 120 ms of an "ah", ~140 ms of speech to the
 detector: past the 60 ms onset, short of the 200 ms a confirmation needs) is played into the
 mic over the answer. The detector must pause the speaker (``local.bargein.paused``), find no
 more speech and resume (``local.bargein.resumed``), send no barge-in action, and the answer
@@ -39,7 +39,7 @@ from tests.speech import speech_pcm, speech_wav
 
 pytestmark = [pytest.mark.audio, pytest.mark.slow]
 
-BURST_MS = 100
+BURST_MS = 120
 
 
 def burst_wav(path: Path) -> Path:
@@ -54,6 +54,14 @@ def burst_wav(path: Path) -> Path:
         w.setframerate(48000)
         w.writeframes(out.tobytes())
     return path
+
+
+def wait_quietly(record: Path, kind: str, timeout: float) -> bool:
+    try:
+        wait_for(record, lambda rs: bool(kinds(rs, kind)), timeout=timeout)
+    except AssertionError:
+        return False
+    return True
 
 
 def test_a_short_burst_over_the_answer_pauses_then_plays_on_without_loss(
@@ -81,8 +89,14 @@ def burst_plays_on(pulse_echo: EchoLoop, tmp_path: Path) -> None:
                 wait_for(record, lambda rs: bool(kinds(rs, "local.playback.started")),
                          timeout=90)
                 time.sleep(4.0)  # well into the answer: the canceller has converged
-                subprocess.run(["paplay", "--device=micfeed", str(burst)], check=True,
-                               timeout=30)
+                # a burst this short is near the onset: one the canceller's double-talk
+                # suppression trims below it never pauses (nothing to resume): try again, a
+                # few seconds apart, up to three times
+                for _ in range(3):
+                    subprocess.run(["paplay", "--device=micfeed", str(burst)], check=True,
+                                   timeout=30)
+                    if wait_quietly(record, "local.bargein.paused", 3.0):
+                        break
                 records = wait_for(record, lambda rs: bool(
                     kinds(rs, "output_audio_buffer.stopped")
                     or kinds(rs, "output_audio_buffer.cleared")), timeout=120)
@@ -118,9 +132,9 @@ def burst_plays_on(pulse_echo: EchoLoop, tmp_path: Path) -> None:
           "in the answer")
     decisions = [kind for kind, _ in local]
     assert decisions[:2] == ["local.bargein.paused", "local.bargein.resumed"], (
-        f"the burst did not pause and resume the speaker: {local}")
+        f"no burst paused and resumed the speaker: {local}")
     assert "local.bargein.confirmed" not in decisions
-    assert actions == [], "a burst of 100 ms cut the assistant off"
+    assert actions == [], f"a burst of {BURST_MS} ms cut the assistant off"
     assert done[:1] == ["completed"]
     assert not kinds(records, "local.playback.flushed")
     # nothing lost: the whole answer reached the speaker (the codec fills the shortest pauses

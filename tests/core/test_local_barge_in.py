@@ -238,3 +238,21 @@ def test_without_an_echo_path_speech_over_the_assistant_is_the_person() -> None:
     user = TalkFrame(20, 0.95, out_dbfs=-22.0, in_dbfs=-22.0, far_dbfs=-20.0, erle_db=0.5)
     verdicts = feed(m, [user] * 10, start=1.0)
     assert [v.decision for _, v in verdicts] == [Decision.PAUSE, Decision.CONFIRM]
+
+
+def test_a_canceller_that_lost_the_echo_makes_the_pause_wait_out_the_tail() -> None:
+    """The false confirmation seen on a loaded machine: the canceller removing ~5 dB, the
+    reference already silent after the pause, the speaker's tail still loud in the mic. Speech
+    in the first 200 ms after the pause is not counted then; a real user goes on talking."""
+    m = LocalBargeIn()
+    poor = TalkFrame(20, 0.3, out_dbfs=-30.0, in_dbfs=-25.0, far_dbfs=-20.0, erle_db=5.0)
+    feed(m, [poor] * 50)
+    assert m.echo_erle_db is not None and m.echo_erle_db < 30
+    onset = TalkFrame(20, 0.95, out_dbfs=-22.0, in_dbfs=-20.0, far_dbfs=-90.0, erle_db=5.0)
+    tail = TalkFrame(20, 0.95, out_dbfs=-24.0, in_dbfs=-24.0, far_dbfs=-120.0, erle_db=5.0)
+    verdicts = feed(m, [onset] * 3 + [tail] * 9 + [SILENCE] * 20, start=1.0)
+    assert [v.decision for _, v in verdicts] == [Decision.PAUSE, Decision.RESUME]
+    m = LocalBargeIn()
+    feed(m, [poor] * 50)
+    verdicts = feed(m, [onset] * 3 + [tail] * 30, start=1.0)
+    assert [v.decision for _, v in verdicts][:2] == [Decision.PAUSE, Decision.CONFIRM]

@@ -67,10 +67,12 @@ class LocalTuning:
     speech_prob: float = 0.5
     min_level_dbfs: float = -60.0
     far_floor_dbfs: float = -45.0
-    double_talk_db: float = 15.0
+    double_talk_db: float = 20.0
     residual_to_reference_db: float = -15.0
     double_talk_max_db: float = 8.0
     echo_erle_alpha: float = 0.1  # per frame: the echo's ERLE follows within ~200 ms
+    trusted_erle_db: float = 30.0
+    echo_tail_ms: float = 200.0
     onset_ms: float = 60.0
     onset_window_ms: float = 160.0
     confirm_ms: float = 200.0
@@ -124,7 +126,7 @@ class LocalBargeIn:
         self._person_ms = 0.0
         self._frames = 0
 
-    def person(self, f: TalkFrame) -> tuple[bool, str]:
+    def person(self, f: TalkFrame, now: float | None = None) -> tuple[bool, str]:
         """Is this frame the person's (not the assistant's echo)? And the reason, for the log."""
         t = self.tuning
         if f.speech_prob < t.speech_prob:
@@ -132,6 +134,8 @@ class LocalBargeIn:
         if f.out_dbfs < t.min_level_dbfs:
             return False, "too quiet"
         if f.far_dbfs is None or f.far_dbfs < t.far_floor_dbfs:
+            if self._in_echo_tail(now, f):
+                return False, "the echo's tail after the pause"
             return True, "speech while the assistant was quiet"
         if self.echo_level_dbfs is not None and self.echo_level_dbfs < t.min_level_dbfs:
             return True, "speech, and the mic does not hear the assistant"
@@ -148,7 +152,7 @@ class LocalBargeIn:
     def frame(self, now: float, f: TalkFrame) -> LocalVerdict | None:
         """One frame while the assistant's audio plays (or is paused by us)."""
         t = self.tuning
-        is_person, why = self.person(f)
+        is_person, why = self.person(f, now)
         self._learn_echo(f, is_person)
         self._last = f
         self._recent.append((now, is_person, f.ms))
@@ -174,11 +178,27 @@ class LocalBargeIn:
             return None
         return self._judge(now)
 
+    def _in_echo_tail(self, now: float | None, f: TalkFrame) -> bool:
+        """Right after the pause the speaker's buffer and the room still play what it was given;
+        the reference is lined up by the canceller's delay estimate, which a loaded machine
+        moves unseen. With a canceller that removes the echo well the tail is gone from the
+        cleaned mic; with one that does not (the echo's ERLE under ``trusted_erle_db``), speech
+        there may be that tail, so it waits ``echo_tail_ms``."""
+        t = self.tuning
+        if self.phase is not LocalPhase.PAUSED or now is None or self._paused_at is None:
+            return False
+        erle = self.echo_erle_db if self.echo_erle_db is not None else f.erle_db
+        if erle is not None and erle >= t.trusted_erle_db:
+            return False
+        return (now - self._paused_at) * 1000.0 < t.echo_tail_ms
+
     def _learn_echo(self, f: TalkFrame, is_person: bool) -> None:
-        """Follow the echo's ERLE on frames of the assistant alone (it talks, no speech heard)."""
+        """Follow the echo's ERLE on frames of the assistant alone (it talks, and the frame is not
+        the person's: residual echo loud enough to sound like speech counts too, so a canceller
+        that lost the echo lowers the yardstick within a few hundred ms)."""
         t = self.tuning
         if (is_person or f.in_dbfs is None or f.far_dbfs is None or f.far_dbfs < t.far_floor_dbfs
-                or f.speech_prob >= t.speech_prob or self.phase is LocalPhase.PAUSED):
+                or self.phase is LocalPhase.PAUSED):
             return
         a = t.echo_erle_alpha
         level = self.echo_level_dbfs

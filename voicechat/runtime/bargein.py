@@ -85,6 +85,11 @@ class LocalDetector:
                          in_dbfs=in_dbfs, far_dbfs=far_dbfs, erle_db=stage.erle_db,
                          echo_strength=stage.echo_strength)
         self._driver.handle(LocalTalk(talk))
-        if self._driver.view.interrupting:
+        view = self._driver.view
+        if view.interrupting:  # paused: the judges wait while the user may be talking
+            self._talk_until = self._frames
+        elif self._talk_until == self._frames - 1 and not view.playing:
+            # confirmed (the answer was cut off): the correlation window still holds the
+            # user's voice for a second; resumed (it was echo after all): judge at once
             self._talk_until = self._frames + NEAR_TALK_HOLD_FRAMES
         stage.near_talk = self._frames <= self._talk_until

@@ -83,11 +83,11 @@ class ResidualEchoDetector:
         if self._since < self._hop:
             return None
         self._since = 0
+        peak = self._corr.peak()
+        self.last_peak = peak  # still measured: the barge-in detector reads it
         if not judge:
             self._run = 0
             return None
-        peak = self._corr.peak()
-        self.last_peak = peak
         if peak is None or peak.ref_dbfs < self.far_floor_dbfs:
             return None  # the far end was quiet: nothing to judge, keep the state
         self.windows += 1
