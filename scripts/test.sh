@@ -11,13 +11,31 @@ unset NO_COLOR
 echo "== ruff";  .venv/bin/ruff check voicechat tests bench scripts
 echo "== mypy --strict (core, protocol)"; .venv/bin/mypy
 echo "== import contracts (pyproject.toml [tool.importlinter])"; .venv/bin/lint-imports
-echo "== pytest"
-set +e
-.venv/bin/python -m pytest -q -p no:cacheprovider "$@"
-code=$?
-set -e
-if [ "$code" -eq 5 ]; then
-  echo "test: pytest collected no tests; that is a failure" >&2
-  exit 1
+# pytest exits 5 when it collected nothing: a failure here, never a pass.
+run_pytest() {
+  set +e
+  .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+  local code=$?
+  set -e
+  if [ "$code" -eq 5 ]; then
+    echo "test: pytest collected no tests; that is a failure" >&2
+    return 1
+  fi
+  return "$code"
+}
+if [ "$#" -gt 0 ]; then
+  echo "== pytest $*"
+  run_pytest "$@"
+  exit $?
 fi
-exit "$code"
+# Most tests wait on sockets, subprocesses and audio clocks rather than the CPU (a whole run
+# used 8 CPU-minutes in 15 wall-minutes), so three workers share the two cores well (four
+# loaded them enough to time out a replay test). The tests marked `serial` (tests/conftest.py:
+# the sound server, a terminal, real time) then run alone.
+workers=${VOICECHAT_TEST_WORKERS:-3}
+echo "== pytest, $workers workers (everything but the serial tests)"
+status=0
+run_pytest -n "$workers" -m "not serial" || status=$?
+echo "== pytest, one at a time (the serial tests)"
+run_pytest -m serial || status=$?
+exit "$status"

@@ -60,6 +60,25 @@ async def server(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
         yield srv
 
 
+#: Tests that share one machine-wide resource or keep real time: the private PulseAudio
+#: daemon (the echo tests restart it; two players would hear each other), real-time audio, a
+#: terminal (tmux, a pty) or headless Chromium. They get the ``serial`` marker: scripts/test.sh
+#: runs the rest of the suite in several workers first, then these alone, one after the other,
+#: on a machine with nothing else running (side by side with other tests they failed).
+_SERIAL_DIRS = ("tests/audio/", "tests/browser/")
+_SERIAL_WORDS = ("tmux", "_pty", "realtime_probe", "test_browser", "echo_control")
+_SERIAL_FIXTURES = frozenset({"pulse", "pulse_echo"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        path = item.nodeid.split("::", 1)[0]
+        if (path.startswith(_SERIAL_DIRS) or any(w in path for w in _SERIAL_WORDS)
+                or item.get_closest_marker("audio") is not None
+                or _SERIAL_FIXTURES.intersection(getattr(item, "fixturenames", ()))):
+            item.add_marker(pytest.mark.serial)
+
+
 @pytest.fixture(scope="session")
 def one_question_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One of the grammar's phrases, spoken by espeak-ng, with 1.5 s of silence after it."""

@@ -202,3 +202,11 @@ def test_prices_table_overrides_the_estimates(tmp_path: Path) -> None:
         resolve({}, env={}, config_path=write(tmp_path, '[voicechat.prices.m]\naudio_out = 1\n'))
     with pytest.raises(ConfigError, match="non-negative number"):
         resolve({}, env={}, config_path=write(tmp_path, '[voicechat.prices.m]\ntext_input = "x"\n'))
+
+
+def test_save_transcripts_is_off_unless_the_config_says_so(tmp_path: Path) -> None:
+    assert resolve({}, env={}, config_path=write(tmp_path, "")).save_transcripts is False
+    on = resolve({}, env={}, config_path=write(tmp_path, "save_transcripts = true\n"))
+    assert on.save_transcripts is True
+    with pytest.raises(ConfigError, match="save_transcripts"):
+        resolve({}, env={}, config_path=write(tmp_path, 'save_transcripts = "yes"\n'))

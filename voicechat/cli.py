@@ -63,6 +63,7 @@ def main_job(
     connect_timeout: opt.ConnectTimeout = None,
     tool_approval: opt.ToolApproval = None,
     mcp_config: opt.McpConfig = None,
+    resume: opt.Resume = None,
     version: opt.Version = False,
 ) -> None:
     """Start a conversation (the TUI, or --no-ui for plain lines)."""
@@ -75,6 +76,7 @@ def main_job(
         record=record, config=config, no_ui=no_ui, turns=turns, barge_in=barge_in, aec=aec,
         theme=theme, dialect=dialect, voice=voice, verbose=verbose, log_level=log_level,
         connect_timeout=connect_timeout, tool_approval=tool_approval, mcp_config=mcp_config,
+        resume=resume,
     )
     raise typer.Exit(code)
 
@@ -147,12 +149,18 @@ def validate(
     azure: Annotated[
         bool, typer.Option("--azure", help="Azure OpenAI variant (deployment names).")
     ] = False,
+    api: Annotated[
+        str,
+        typer.Option(metavar="[auto|realtime|live]",
+                     help="API family: auto recognises GPT-Live payloads from their content."),
+    ] = "auto",
 ) -> None:
     """Lint a session config or client event with the server's own error wording."""
     from voicechat.commands import validate as validate_command
 
     checked = opt.choice("--dialect", dialect, opt.DIALECTS)
-    raise typer.Exit(validate_command.run(file, dialect=checked, azure=azure))
+    family = opt.choice("--api", api, ("auto", "realtime", "live"))
+    raise typer.Exit(validate_command.run(file, dialect=checked, azure=azure, api=family))
 
 
 @app.command(cls=opt.PlainUsage)
@@ -183,6 +191,30 @@ def doctor(
     from voicechat.commands import doctor as doctor_command
 
     raise typer.Exit(doctor_command.run(log, json_output=json_output))
+
+
+@app.command(cls=opt.PlainUsage)
+def export(
+    log: Annotated[
+        Path,
+        typer.Argument(metavar="LOG", help="Event log (any format the doctor reads)."),
+    ],
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", metavar="[md|txt|json]",
+                     autocompletion=opt.completer(("md", "txt", "json")),
+                     help="Markdown, plain text, or JSON turns for programs. Default: from "
+                     "-o's extension, else md."),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", metavar="FILE",
+                                  help="Write here (mode 0600) instead of stdout.")
+    ] = None,
+) -> None:
+    """Turn an event log into a readable conversation: turns, tool calls, cuts, cost."""
+    from voicechat.commands import export as export_command
+
+    raise typer.Exit(export_command.run(log, fmt=fmt, output=output))
 
 
 @app.command(cls=opt.PlainUsage)
@@ -220,7 +252,8 @@ def proxy(
                            help="Listen on a non-loopback address (it forwards your apps' keys).")
     ] = False,
 ) -> None:
-    """Proxy your app's Realtime traffic (change only its base URL) and watch it live."""
+    """Proxy your app's Realtime or GPT-Live traffic (change only its base URL) and watch it
+    live."""
     from voicechat.commands import proxy as proxy_command
 
     raise typer.Exit(proxy_command.run(listen=listen, upstream=upstream, record=record,
@@ -244,12 +277,20 @@ def watch(
         bool, typer.Option("--allow-send",
                            help="Send JSON events read from stdin to the call (--no-ui).")
     ] = False,
+    api: Annotated[
+        str, typer.Option("--api", metavar="[auto|realtime|live]",
+                          help="Realtime call or GPT-Live session (auto: a live_ id is "
+                          "GPT-Live).")
+    ] = "auto",
 ) -> None:
-    """Watch a live WebRTC call through its sideband; leaving does not hang it up."""
+    """Watch a live WebRTC call or GPT-Live session through its sideband; leaving does not
+    hang it up."""
     from voicechat.commands import watch as watch_command
 
+    if api not in ("auto", "realtime", "live"):
+        raise typer.BadParameter(f"{api!r}: use auto, realtime or live", param_hint="--api")
     raise typer.Exit(watch_command.run(call_id, server=server, record=record, no_ui=no_ui,
-                                       allow_send=allow_send))
+                                       allow_send=allow_send, api=api))
 
 
 @app.command(cls=opt.PlainUsage)

@@ -212,6 +212,13 @@ McpConfig = Annotated[
                  help=env_help("An mcpServers JSON file (the one other MCP hosts read): the "
                                "model may call those servers' tools.", "VOICECHAT_MCP_CONFIG")),
 ]
+Resume = Annotated[
+    Path | None,
+    typer.Option(metavar="LOG",
+                 help="Continue an earlier conversation: a --record log (or any log the doctor "
+                 "reads) or a voicechat export --format json file; its turns are seeded into "
+                 "the new session as text."),
+]
 LogLevel = Annotated[
     str | None,
     typer.Option(metavar="[debug|info|warning|error]", autocompletion=completer(LOG_LEVELS),

@@ -77,6 +77,8 @@ class Settings:
     mcp_config: Path | None = None  # an mcpServers JSON file
     mcp_servers: dict[str, Any] = field(default_factory=dict, repr=False)  # [voicechat.mcp_servers]
     tools: dict[str, Any] = field(default_factory=dict)  # [voicechat.tools]: command tools
+    resume: Path | None = None  # --resume LOG: the earlier conversation to continue
+    save_transcripts: bool = False  # save each conversation as Markdown (user data folder)
 
     @property
     def is_local(self) -> bool:
@@ -290,6 +292,8 @@ def resolve(
         mcp_config=Path(mcp_config) if mcp_config else None,
         mcp_servers=dict(layers.get("mcp_servers", flag=False) or {}),
         tools=dict(layers.get("tools", flag=False) or {}),
+        resume=Path(flags["resume"]) if flags.get("resume") else None,
+        save_transcripts=bool(layers.boolean("save_transcripts")),
         origins=dict(layers.origins),
     )
 

@@ -105,6 +105,8 @@ KEYS: tuple[ConfigKey, ...] = (
               "servers' tools the model may call", env="VOICECHAT_MCP_CONFIG"),
     ConfigKey("mcp_servers", TABLE, "MCP servers by name: [mcp_servers.NAME] command, args, env "
               "(stdio) or url, headers (streamable HTTP); tool_approval, timeout"),
+    ConfigKey("save_transcripts", BOOLEAN, "save each conversation as Markdown in the user data "
+              "folder (off by default; ctrl+s in the TUI saves one when asked)"),
     ConfigKey("tools", TABLE, "command tools by name: [tools.NAME] command (argv list), "
               "description, parameters (JSON Schema), timeout, tool_approval"),
 )

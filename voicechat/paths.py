@@ -33,3 +33,16 @@ def user_log_dir() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_log_dir("voicechat", appauthor=False))
+
+
+def user_data_dir() -> Path:
+    """Per-user data folder (``~/.local/share/voicechat`` on Linux, honouring
+    ``XDG_DATA_HOME``): what voicechat keeps for the user, such as saved conversations."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("voicechat", appauthor=False))
+
+
+def conversations_dir() -> Path:
+    """Where saved conversations go (``ctrl+s``, ``save_transcripts``)."""
+    return user_data_dir() / "conversations"

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.doctor.corpus import BUILDERS, EXPECTED, LOGS
+from tests.fixtures.live.make_logs import EXPECTED as LIVE_EXPECTED
 from voicechat.doctor import RULE_IDS, diagnose
 
 ISSUE_RULE_IDS = {
@@ -20,6 +21,11 @@ ISSUE_RULE_IDS = {
     # issue 27: how tool turns fail
     "tool-output-without-response", "tool-call-unanswered", "tool-output-unknown-call",
     "stale-tool-response", "mcp-approval-unanswered",
+    # issue 31: GPT-Live's pitfalls (their logs: tests/fixtures/live/, checked by
+    # tests/doctor/test_live_rules.py)
+    "live-first-event-not-session-start", "live-unknown-config-field",
+    "live-mic-paused-while-speaking", "live-append-over-limit",
+    "live-client-delegation-unanswered",
 }
 
 
@@ -31,7 +37,7 @@ def test_rule_ids_are_exactly_the_issues() -> None:
 
 
 def test_every_rule_has_a_log_and_every_format_is_covered() -> None:
-    fired = set().union(*EXPECTED.values())
+    fired = set().union(*EXPECTED.values(), *LIVE_EXPECTED.values())
     assert fired == ISSUE_RULE_IDS
     formats = {diagnose(LOGS / name).format for name in EXPECTED}
     assert formats == {"voicechat JSONL event log", "JSONL of events", "JSON array of events",

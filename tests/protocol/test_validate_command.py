@@ -171,3 +171,51 @@ def test_directory_is_unusable(tmp_path: Path) -> None:
     result = invoke(tmp_path)
     assert result.exit_code == 2
     assert "is a directory" in result.stderr
+
+
+# --- GPT-Live ----------------------------------------------------------------------------------
+
+
+def test_live_start_is_recognised_and_valid(tmp_path: Path) -> None:
+    event = {"type": "session.start", "session": {"model": "gpt-live-1"}}
+    result = invoke(write(tmp_path, event))
+    assert result.exit_code == 0
+    assert result.stdout.strip() == "ok (GPT-Live)"
+
+
+def test_live_unknown_field_gets_the_documented_error_and_a_hint(tmp_path: Path) -> None:
+    event = {"type": "session.start", "session": {"model": "gpt-live-1", "temperature": 0.8}}
+    result = invoke(write(tmp_path, event))
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[0] == "error: Unknown parameter: 'session.temperature'."
+    assert lines[1] == "  code: unknown_parameter  param: session.temperature"
+    assert lines[2].startswith("hint: 'session.temperature' is a Realtime setting")
+
+
+def test_live_bare_config_and_webrtc_create_body(tmp_path: Path) -> None:
+    assert invoke(write(tmp_path, {"model": "gpt-live-1", "store": True})).exit_code == 0
+    body = {"session": {"model": "gpt-live-1", "audio": {"format": {"type": "audio/pcm",
+                                                                    "rate": 24000}}},
+            "transport": {"type": "webrtc", "sdp": "v=0"}}
+    result = invoke(write(tmp_path, body))
+    assert result.exit_code == 1
+    assert "param: session.audio.format" in result.stdout
+
+
+def test_api_live_forces_the_live_validator(tmp_path: Path) -> None:
+    # response.create exists in both APIs; only --api live checks it as GPT-Live
+    path = write(tmp_path, {"type": "response.create", "response": {}})
+    assert invoke(path).exit_code == 0
+    result = invoke(path, "--api", "live")
+    assert result.exit_code == 1
+    assert "Unknown parameter: 'response'." in result.stdout
+
+
+def test_live_append_over_the_limit(tmp_path: Path) -> None:
+    event = {"type": "session.instructions.append", "content": "word " * 500,
+             "delegation_id": None}
+    result = invoke(write(tmp_path, event))
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[0] == (
+        "error: Context append text must not exceed 500 tokens")

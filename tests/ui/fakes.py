@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 from voicechat.core.actions import (
@@ -154,6 +155,15 @@ class ScriptedHandle:
     def answer_tool(self, call_id: str, decision: str) -> None:
         self.answers.append((call_id, decision))
         self._apply(self.session.handle(ToolApproval(call_id, decision), self.clock))
+
+    save_result: Path | OSError | None = None
+    """What :meth:`save_conversation` gives: a path, nothing (no turn yet), or this error."""
+
+    def save_conversation(self) -> Path | None:
+        self.calls.append("save_conversation")
+        if isinstance(self.save_result, OSError):
+            raise self.save_result
+        return self.save_result
 
     # --- scripting -------------------------------------------------------------------------
 

@@ -36,13 +36,14 @@ def run(
     connect_timeout: float | None = None,
     tool_approval: str | None = None,
     mcp_config: Path | None = None,
+    resume: Path | None = None,
 ) -> int:
     flags: dict[str, Any] = {
         "server": server, "transport": transport, "model": model, "mode": mode, "mic": mic,
         "speaker": speaker, "record": record, "no_ui": no_ui, "turns": turns,
         "barge_in": barge_in, "aec": aec, "theme": theme, "dialect": dialect, "voice": voice,
         "connect_timeout": connect_timeout, "tool_approval": tool_approval,
-        "mcp_config": mcp_config,
+        "mcp_config": mcp_config, "resume": resume,
     }
     try:
         settings = resolve(flags, config_path=config)
@@ -50,6 +51,10 @@ def run(
             from voicechat.runtime.tools.sources import read_mcp_json
 
             read_mcp_json(settings.mcp_config)
+        if settings.resume is not None and settings.mode == "transcribe":
+            raise ValueError("--resume continues a conversation, and --mode transcribe has "
+                             "none (captions only); drop one of the two")
+        earlier = _earlier(settings.resume, settings.prices)
         log_file = _configure_logging(verbose, log_level, no_ui=settings.no_ui)
     except (ConfigError, ValueError) as exc:
         print(f"voicechat: {exc}", file=sys.stderr)
@@ -57,7 +62,7 @@ def run(
     if settings.no_ui:
         from voicechat.commands.headless import run_headless
 
-        return asyncio.run(run_headless(settings))
+        return asyncio.run(run_headless(settings, earlier=earlier))
     try:
         from voicechat.ui.app import run_app
     except ImportError as exc:
@@ -69,10 +74,26 @@ def run(
         return 2
     from voicechat.runtime import Runtime
 
-    code = run_app(Runtime(settings), theme=settings.theme, keymap=settings.keymap or None)
+    runtime = Runtime(settings, earlier=earlier)
+    code = run_app(runtime, theme=settings.theme, keymap=settings.keymap or None)
+    if runtime.saver.saved:  # ctrl+s or save_transcripts: where it is, once the screen is gone
+        print(f"voicechat: the conversation is saved in {runtime.saver.path}", file=sys.stderr)
     if log_file is not None:
         print(f"voicechat: log lines are in {log_file}", file=sys.stderr)
     return code
+
+
+def _earlier(resume: Path | None, prices: dict[str, dict[str, float]]) -> Any:
+    """The conversation ``--resume`` continues, read before anything starts (a bad file is a
+    usage error: exit 2 with the reader's message, which names the fix)."""
+    if resume is None:
+        return None
+    from voicechat.conversation import ConversationError, load_conversation
+
+    try:
+        return load_conversation(resume, prices=prices)
+    except ConversationError as exc:
+        raise ValueError(f"--resume: {exc}") from None
 
 
 def _configure_logging(verbose: int, log_level: str | None, *, no_ui: bool) -> Path | None:

@@ -161,14 +161,16 @@ def usage_summary(runtime: Runtime) -> str:
             f"{cost}{basis}")
 
 
-async def run_headless(settings: Settings, out: TextIO | None = None) -> int:
-    """Run one conversation printing lines; returns the exit code."""
+async def run_headless(settings: Settings, out: TextIO | None = None, *,
+                       earlier: Any = None) -> int:
+    """Run one conversation printing lines; returns the exit code. ``earlier``: the
+    conversation ``--resume`` continues, already read (else read from the settings)."""
     from voicechat.audio.devices import AudioUnavailable
     from voicechat.audio.files import AudioFileError
     from voicechat.transport.auth import AuthError, ConnectError
 
     stream = out if out is not None else sys.stdout
-    runtime = Runtime(settings)
+    runtime = Runtime(settings, earlier=earlier)
     end = RunEnd(runtime, settings.turns)
     summarizer = Summarizer()
 

@@ -97,6 +97,7 @@ def run(
             f"  openai SDK:   AsyncOpenAI(base_url='{server.base_url}/v1', "
             f"websocket_base_url='{server.ws_url}')"
         )
+        print(f"  GPT-Live:     {server.ws_url}/live/sessions (WebSocket; POST: WebRTC)")
         print("  auth:         " + ("API key required" if api_key else "any key (loopback demo)"))
         print(
             "  browsers:     only with an ek_ key minted here"

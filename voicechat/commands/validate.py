@@ -5,6 +5,11 @@ Why a command: a Realtime developer's most common failure is a config the server
 server only says so after a connection. This prints the error the server would send, in its
 words, plus hints at the likely fix.
 
+GPT-Live (``/v1/live/sessions``) payloads are checked by their own validator
+(:mod:`voicechat.protocol.live.validation`): chosen with ``--api live``, or recognised from the
+content with the default ``--api auto`` (a Live-only event type, a ``gpt-live-*`` model, a
+Live-only config key, or a WebRTC create body ``{"session", "transport"}``).
+
 Exit codes: 0 valid, 1 invalid (the error on stdout), 2 the file could not be used (stderr).
 """
 
@@ -18,6 +23,16 @@ from typing import Any
 from voicechat.protocol.dialect import Dialect
 from voicechat.protocol.errors import ProtocolError
 from voicechat.protocol.hints import hints_for
+from voicechat.protocol.live import errors as live_errors
+from voicechat.protocol.live.validation import (
+    detect_live,
+    is_create_request,
+    validate_create_request,
+    validate_session_config,
+)
+from voicechat.protocol.live.validation import (
+    validate_client_event as validate_live_event,
+)
 from voicechat.protocol.secrets import redact_text
 from voicechat.protocol.validation import validate_client_event, validate_session
 
@@ -31,10 +46,16 @@ _SESSION_TYPES = frozenset({"realtime", "transcription"})
 #: API keys and ephemeral tokens must never be echoed back, even inside a quoted bad value.
 
 
-def run(file: Path, *, dialect: str, azure: bool) -> int:
+#: ``--api`` values: which API family the payload belongs to
+APIS = ("auto", "realtime", "live")
+
+
+def run(file: Path, *, dialect: str, azure: bool, api: str = "auto") -> int:
     payload = _read(file)
     if payload is None:
         return EXIT_UNUSABLE
+    if api == "live" or (api == "auto" and detect_live(payload)):
+        return _run_live(payload)
     target = Dialect(dialect)
     bare_session = is_bare_session(payload)
     error = check(payload, target, azure=azure, bare_session=bare_session)
@@ -47,6 +68,35 @@ def run(file: Path, *, dialect: str, azure: bool) -> int:
     for hint in hints_for(payload, error, target, azure=azure, bare_session=bare_session):
         print(f"hint: {_redact(hint)}")
     return EXIT_INVALID
+
+
+def _run_live(payload: dict[str, Any]) -> int:
+    """GPT-Live: an event, a WebRTC create body, or a bare startup config."""
+    if is_create_request(payload):
+        problem = validate_create_request(payload)
+    elif "type" in payload:  # a startup config has no "type"; every event has one
+        problem = validate_live_event(payload)
+    else:
+        problem = validate_session_config(payload)
+    if problem is None:
+        print("ok (GPT-Live)")
+        return EXIT_OK
+    print(f"error: {_redact(problem.message)}")
+    where = f"  param: {problem.param}" if problem.param else ""
+    print(f"  code: {problem.code}{where}")
+    if problem.code == live_errors.UNKNOWN_PARAMETER and problem.param in _REALTIME_ONLY:
+        print(f"hint: '{problem.param}' is a Realtime setting; GPT-Live has no such field "
+              "(the model decides turns itself; voice and instructions are fixed at start).")
+    return EXIT_INVALID
+
+
+#: Realtime settings people carry over to a GPT-Live config (reference §5, pitfall 4)
+_REALTIME_ONLY = frozenset(
+    f"session.{key}"
+    for key in ("temperature", "turn_detection", "modalities", "output_modalities", "voice",
+                "tools", "tool_choice", "input_audio_format", "output_audio_format",
+                "input_audio_transcription", "max_response_output_tokens", "type")
+)
 
 
 def is_bare_session(payload: dict[str, Any]) -> bool:

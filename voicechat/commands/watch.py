@@ -1,5 +1,9 @@
 """``voicechat watch CALL_ID``: attach to a live WebRTC call's sideband and watch it.
 
+A GPT-Live session (an id ``live_…``, or ``--api live`` for ids of other shapes such as
+Azure's ``sess_…``) is watched through ``/v1/live/sessions/{id}/attach``; a Realtime call
+through ``/v1/realtime?call_id=…``.
+
 Read-only unless ``--allow-send``: then each stdin line (``--no-ui``) is a JSON client event sent
 to the call (a ``session.update``, say), and the end of stdin detaches. Read-only, a line typed
 is answered with a notice and the end of stdin changes nothing (``watch < /dev/null`` or under
@@ -74,7 +78,14 @@ async def _send_lines(lines: asyncio.Queue[str | None], sideband: Sideband, tap:
         await sideband.send(event)
 
 
-def run(call_id: str, *, server: str, record: Path | None, no_ui: bool, allow_send: bool) -> int:
+def is_live(call_id: str, api: str) -> bool:
+    """GPT-Live's sideband or Realtime's: ``--api`` decides, else the id's ``live_`` prefix
+    (OpenAI's documented shape; Azure's ``sess_…`` needs ``--api live``)."""
+    return api == "live" or (api == "auto" and call_id.startswith("live_"))
+
+
+def run(call_id: str, *, server: str, record: Path | None, no_ui: bool, allow_send: bool,
+        api: str = "auto") -> int:
     if not valid_call_id(call_id):
         print(f"voicechat watch: {call_id!r} is not a call id (letters, digits, _ and -, like "
               "rtc_abc123)", file=sys.stderr)
@@ -99,21 +110,23 @@ def run(call_id: str, *, server: str, record: Path | None, no_ui: bool, allow_se
     clock = Clock()
     make_tap = tap_factory(feed, clock)
     failed: list[str] = []
-    session = f"call {call_id}"
+    live = is_live(call_id, api)
+    session = f"{'live' if live else 'call'} {call_id}"
+    path = target.live_sideband_path(call_id) if live else target.sideband_path(call_id)
 
     async def produce() -> None:
         writer = asyncio.create_task(recordings.run()) if recordings is not None else None
         try:
             async with aiohttp.ClientSession() as http:
                 try:
-                    ws = await attach(http, target.ws_url(target.sideband_path(call_id)), headers)
+                    ws = await attach(http, target.ws_url(path), headers)
                 except SidebandError as exc:
                     failed.append(f"cannot watch call {call_id} on {target.base}: {exc}")
                     if not no_ui:  # the observer shows a failed producer as a problem
                         raise RuntimeError(failed[-1]) from None
                     return
                 tap = make_tap(session)
-                tap.open(f"{session} on {target.base} (sideband"
+                tap.open(f"{session} on {target.base} ({'GPT-Live ' if live else ''}sideband"
                          f"{', may send' if allow_send else ', read-only'})", "sideband")
                 await _watch(Sideband(ws, tap), tap)
         finally:

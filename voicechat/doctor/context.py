@@ -13,8 +13,11 @@ from typing import Any
 from voicechat.eventlog.entry import Entry
 from voicechat.eventlog.run import CANONICAL, EVENT, Run
 from voicechat.protocol.dialect import Dialect
+from voicechat.protocol.live.wire import LIVE_ONLY_TYPES
 
 _MAX_CLIENT_IDS = 2000
+#: Mic audio going out (Realtime, GPT-Live): not a sign the client's side is in the log.
+_AUDIO_APPENDS = frozenset({"input_audio_buffer.append", "session.input_audio.append"})
 #: A text log's own timeline is trusted up to this far past its last event: further, its
 #: lines' timestamps are on another scale than the events' (an ISO date in one, a clock time
 #: in the other) or belong to another day's run, not to this session.
@@ -53,6 +56,10 @@ class Context:
         #: The client's side is in the log: a client event other than an audio append was
         #: seen (a log of server events only cannot show what the client sent back).
         self.client_logged = False
+        #: A GPT-Live log (``/v1/live/sessions``): an event type only GPT-Live has was seen.
+        #: The Realtime rules read Realtime events only, so they stay quiet on such a log; the
+        #: GPT-Live rules (``rules/live*.py``) speak only once this is set.
+        self.live = False
         #: Text logs, once the file is read: the time of its last timestamped non-event line
         #: (``ReadStats.last_line_t``); see :attr:`end_t`.
         self.timeline_end: float | None = None
@@ -102,11 +109,13 @@ class Context:
             self.last_in = entry
         kind = entry.type
         event = entry.canonical
+        if kind in LIVE_ONLY_TYPES:
+            self.live = True
         if entry.dir == "local":
             self.ours = True
             return
         if entry.dir == "out":
-            if kind != "input_audio_buffer.append":
+            if kind not in _AUDIO_APPENDS:
                 self.recent_out.append(entry)
                 self.client_logged = True
             event_id = entry.event.get("event_id")

@@ -188,7 +188,7 @@ def diagnose_entries(entries: Iterable[Entry | Run], stats: ReadStats, source: s
     return Report(
         source=source,
         format=stats.format_name,
-        dialect=stats.tracker.server.value if stats.tracker.server else "unknown",
+        dialect=_dialect_name(stats, engine.context),
         events=stats.events,
         lines=stats.lines,
         skipped_lines=stats.skipped_lines,
@@ -196,6 +196,13 @@ def diagnose_entries(entries: Iterable[Entry | Run], stats: ReadStats, source: s
         oversized_lines=stats.oversized_lines,
         findings=engine.findings(),
     )
+
+
+def _dialect_name(stats: ReadStats, ctx: Context) -> str:
+    """``ga``/``beta`` for Realtime, ``live`` for a GPT-Live log, ``unknown`` when undecided."""
+    if ctx.live:
+        return "live"
+    return stats.tracker.server.value if stats.tracker.server else "unknown"
 
 
 class _Dispatch:

@@ -1,5 +1,9 @@
 """Tell who sent an event and which dialect it is in, from the event alone.
 
+GPT-Live (``/v1/live/sessions``) is another API family, not a third dialect: its event names
+are its own (:data:`voicechat.protocol.live.wire.LIVE_ONLY_TYPES`), none of them is mapped,
+and the doctor tells a GPT-Live log by them (``Context.live``).
+
 Foreign logs rarely say either. Event names settle direction (the client vocabulary is small and
 fixed), and names plus session shapes settle the dialect: beta has ``response.audio.*`` and a
 flat session with ``modalities``; GA has ``response.output_audio.*`` and ``session.type``. The
@@ -14,6 +18,7 @@ from typing import Any
 
 from voicechat.eventlog.record import Direction
 from voicechat.protocol.dialect import Dialect
+from voicechat.protocol.live import names as live_names
 from voicechat.protocol.mapping import (
     BETA_TO_GA_SERVER_NAMES,
     GA_ONLY_SERVER_EVENTS,
@@ -59,10 +64,16 @@ _BETA_SERVER_ONLY = frozenset(BETA_TO_GA_SERVER_NAMES)
 _GA_SERVER_ONLY = (frozenset(GA_TO_BETA_SERVER_NAMES) - {"session.updated"}) | GA_ONLY_SERVER_EVENTS
 
 
+#: GPT-Live's client events (``session.start``, the appends…), for logs that do not say who
+#: sent what. ``session.input_audio.append`` is also what a sideband reflects (server to
+#: client), but a log without directions is a primary connection's, where it is the mic.
+LIVE_CLIENT_EVENTS = frozenset(live_names.CLIENT_EVENTS)
+
+
 def infer_direction(kind: str) -> Direction:
     if kind.startswith("local."):
         return "local"
-    return "out" if kind in CLIENT_EVENTS else "in"
+    return "out" if kind in CLIENT_EVENTS or kind in LIVE_CLIENT_EVENTS else "in"
 
 
 def session_shape(session: Any) -> Dialect | None:

@@ -11,8 +11,10 @@ from typing import Any
 
 from voicechat.protocol.secrets import REDACTED, redact_text
 
-#: Event types whose ``delta`` is base64 audio (both dialects).
-AUDIO_DELTA_TYPES = frozenset({"response.output_audio.delta", "response.audio.delta"})
+#: Event types whose ``delta`` is base64 audio (both Realtime dialects, and GPT-Live's; a
+#: GPT-Live mic append's ``audio`` is caught by the ``audio`` key like Realtime's).
+AUDIO_DELTA_TYPES = frozenset({"response.output_audio.delta", "response.audio.delta",
+                               "session.output_audio.delta"})
 
 #: Keys whose value is a credential whatever it looks like (compared lower-case, ``-``→``_``).
 SECRET_KEYS = frozenset(

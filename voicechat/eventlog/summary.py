@@ -15,6 +15,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from voicechat.eventlog.live_summary import LIVE_DETAILS, LIVE_QUIET_TYPES
 from voicechat.protocol.pricing import tokens_from_usage, tokens_line
 from voicechat.protocol.secrets import redact_text
 from voicechat.protocol.text import printable
@@ -28,7 +29,7 @@ QUIET_TYPES = frozenset(
      "response.output_text.delta", "response.text.delta",
      "conversation.item.input_audio_transcription.delta", "rate_limits.updated",
      "response.function_call_arguments.delta", "response.mcp_call_arguments.delta"}
-)
+) | LIVE_QUIET_TYPES
 
 
 def arrow(direction: str) -> str:
@@ -47,7 +48,8 @@ def quoted(text: Any, limit: int = MAX_TEXT) -> str:
 
 def is_delta(kind: str) -> bool:
     """Events that come in floods and are folded in displays."""
-    return kind.endswith(".delta") or kind == "input_audio_buffer.append"
+    return kind.endswith(".delta") or kind in ("input_audio_buffer.append",
+                                               "session.input_audio.append")
 
 
 def is_error(event: Mapping[str, Any]) -> bool:
@@ -379,6 +381,7 @@ _DETAILS: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "response.function_call_arguments.delta": _arguments_delta,
     "response.mcp_call_arguments.delta": _arguments_delta,
     "response.mcp_call_arguments.done": _mcp_arguments_done,
+    **LIVE_DETAILS,  # GPT-Live: no name is shared with the entries above
 }
 
 

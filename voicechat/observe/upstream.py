@@ -40,6 +40,12 @@ class Upstream:
         prefix = "/openai/v1" if self.azure else "/v1"
         return f"{prefix}/realtime?call_id={call_id}"
 
+    def live_sideband_path(self, session_id: str) -> str:
+        """Where a GPT-Live session's sideband is (Azure: under ``/openai/v1/live/sessions``,
+        the path its published docs and every third-party client use)."""
+        prefix = "/openai/v1" if self.azure else "/v1"
+        return f"{prefix}/live/sessions/{session_id}/attach"
+
 
 def resolve_upstream(spec: str, env: Mapping[str, str]) -> Upstream:
     """``openai`` | ``azure`` | ``http(s)://host[:port]`` → :class:`Upstream`."""

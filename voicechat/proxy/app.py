@@ -33,9 +33,10 @@ from voicechat.proxy.paths import (
     is_call_offer,
     is_rest_path,
     is_websocket_path,
+    live_prefix,
 )
 from voicechat.proxy.relay import relay
-from voicechat.proxy.rest import Passed, forward
+from voicechat.proxy.rest import LiveCreate, Passed, forward
 
 #: session id → its tap (the command builds a ``SessionTap`` on the shared feed and clock).
 TapFactory = Callable[[str], Tap]
@@ -151,7 +152,8 @@ class RealtimeProxy:
 
             return await forward(request, self.upstream, self._http, self.say, done)
         return error_response(
-            404, f"voicechat proxy serves only the Realtime API; {request.method} {path} is not "
+            404, f"voicechat proxy serves only the Realtime and GPT-Live APIs; {request.method} "
+            f"{path} is not "
             f"one of its paths. It serves: {SERVED}.", code="not_found",
             kind="invalid_request_error",
         )
@@ -161,6 +163,9 @@ class RealtimeProxy:
             "type": "local.proxy.http", "method": passed.method, "path": passed.path,
             "status": passed.status,
         })
+        if passed.live is not None:
+            self._live_created(passed, passed.live, credentials)
+            return
         if passed.method != "POST" or not is_call_offer(passed.path) or passed.status >= 300:
             return
         call_id = call_id_from_location(passed.location or "")
@@ -173,10 +178,36 @@ class RealtimeProxy:
         self._watchers.add(task)
         task.add_done_callback(self._watchers.discard)
 
-    async def _watch_call(self, call_id: str, prefix: str, credentials: dict[str, str]) -> None:
-        """Attach to ``call_id``'s sideband with the app's own credential, until the call ends."""
+    def _live_created(self, passed: Passed, live: LiveCreate,
+                      credentials: dict[str, str]) -> None:
+        """A GPT-Live WebRTC create: watch the session it started through its sideband, its
+        config recorded first (``local.proxy.live_create``, which the doctor checks); a
+        refusal is said in the server's words."""
+        if passed.status >= 300 or live.session_id is None or not valid_call_id(
+                live.session_id):
+            message = (live.error or {}).get("message") or f"status {passed.status}"
+            self.say(f"GPT-Live session create refused ({passed.path}): {message}")
+            if live.config is not None:
+                self._rest_tap().event("local", {
+                    "type": "local.proxy.live_create", "status": passed.status,
+                    "session": live.config, "error": live.error})
+            return
+        first = {"type": "local.proxy.live_create", "status": passed.status,
+                 "session_id": live.session_id, "session": live.config}
+        path = f"{live_prefix(passed.path)}/{live.session_id}/attach"
+        task = asyncio.create_task(self._watch_call(live.session_id, path, credentials,
+                                                    first=first))
+        self._watchers.add(task)
+        task.add_done_callback(self._watchers.discard)
+
+    async def _watch_call(self, call_id: str, prefix: str, credentials: dict[str, str],
+                          first: dict[str, Any] | None = None) -> None:
+        """Attach to ``call_id``'s sideband with the app's own credential, until the call ends
+        (``prefix`` is a Realtime API prefix, or a GPT-Live session's whole attach path when
+        ``first``, the create's record, is given)."""
         assert self._http is not None
-        url = self.upstream.ws_url(f"{prefix}/realtime?call_id={call_id}")
+        url = self.upstream.ws_url(prefix if first is not None
+                                   else f"{prefix}/realtime?call_id={call_id}")
         try:
             ws = await attach(self._http, url, credentials)
         except SidebandError as exc:
@@ -184,9 +215,12 @@ class RealtimeProxy:
             return
         finally:
             credentials.clear()  # the app's key lives no longer than the attach needs it
-        session = f"call {call_id}"
+        session = f"{'live' if first is not None else 'call'} {call_id}"
         self._calls_seen += 1
-        tap = self._open_session(session, f"{session} (WebRTC, sideband)", "sideband")
+        api = "GPT-Live " if first is not None else ""
+        tap = self._open_session(session, f"{session} ({api}WebRTC, sideband)", "sideband")
+        if first is not None:
+            tap.event("local", first)
         sideband = Sideband(ws, tap)
         try:
             by, reason = await sideband.follow()

@@ -1,4 +1,11 @@
-"""The paths the proxy serves: the Realtime WebSocket endpoints and the REST calls around them.
+"""The paths the proxy serves: the Realtime and GPT-Live WebSocket endpoints and the REST calls
+around them.
+
+GPT-Live (``/v1/live/sessions``) uses one path for the primary WebSocket (``GET``, upgraded)
+and the WebRTC create (``POST`` JSON with the SDP inside); a session's sideband is
+``…/{session_id}/attach`` and a stored session's fork ``…/{session_id}/fork`` (WebSocket or
+``POST``). Azure serves them under ``/openai/v1/live/sessions`` (its repo docs also write
+``/openai/v1/live``; both are served, like the local server does).
 
 Anything else gets a 404 naming these, so a client pointed at the proxy by mistake (a chat
 completions app, a typo in the base URL) learns what it is talking to instead of getting a
@@ -11,6 +18,12 @@ import re
 
 #: WebSocket endpoints (GA, Azure beta, Azure GA); POST on ``/v1/realtime`` is the beta SDP.
 WS_PATHS = ("/v1/realtime", "/openai/realtime", "/openai/v1/realtime")
+#: GPT-Live's session paths (OpenAI, Azure published, Azure repo copy).
+LIVE_PATHS = ("/v1/live/sessions", "/openai/v1/live/sessions", "/openai/v1/live")
+_LIVE = "(?:/v1/live/sessions|/openai/v1/live/sessions|/openai/v1/live)"
+_LIVE_WS_RE = re.compile(rf"{_LIVE}(?:/[A-Za-z0-9_-]{{1,200}}/(?:attach|fork))?")
+_LIVE_CREATE_RE = re.compile(_LIVE)
+_LIVE_ACTIONS = "hangup|accept|reject|refer|fork"
 
 _CALL_ACTIONS = "hangup|accept|reject|refer"
 _REST = [
@@ -28,6 +41,8 @@ _REST = [
     r"/openai/v1/realtime/client_secrets",
     r"/openai/v1/realtime/calls",
     rf"/openai/v1/realtime/calls/[^/]+/({_CALL_ACTIONS})",
+    _LIVE,  # GPT-Live's WebRTC create
+    rf"{_LIVE}/[^/]+/({_LIVE_ACTIONS})",
 ]
 _REST_RE = re.compile("|".join(f"(?:{p})" for p in _REST))
 _CALLS_RE = re.compile(r"(?:/openai)?/v1/realtime/calls")
@@ -38,12 +53,32 @@ SERVED = (
     "/v1/realtime/sessions, /v1/realtime/transcription_sessions, /v1/realtime/calls, "
     f"/v1/realtime/calls/{{call_id}}/{{{_CALL_ACTIONS.replace('|', ',')}}}, "
     "/v1/realtime (beta SDP), and the Azure forms under /openai/realtime, "
-    "/openai/realtimeapi/sessions and /openai/v1/realtime/..."
+    "/openai/realtimeapi/sessions and /openai/v1/realtime/...; GPT-Live: GET (WebSocket) "
+    "/v1/live/sessions, /v1/live/sessions/{id}/attach and /fork, POST /v1/live/sessions "
+    f"(WebRTC create) and /v1/live/sessions/{{id}}/{{{_LIVE_ACTIONS.replace('|', ',')}}}, and "
+    "the same under /openai/v1/live/sessions"
 )
 
 
 def is_websocket_path(path: str) -> bool:
-    return path.rstrip("/") in WS_PATHS
+    return path.rstrip("/") in WS_PATHS or is_live_path(path)
+
+
+def is_live_path(path: str) -> bool:
+    """A GPT-Live WebSocket: a primary session, a sideband attach or a fork."""
+    return _LIVE_WS_RE.fullmatch(path.rstrip("/")) is not None
+
+
+def is_live_create(path: str) -> bool:
+    """GPT-Live's WebRTC create (``POST``): its answer names the session a sideband attaches
+    to (``session.id`` in the JSON body; there is no ``Location``)."""
+    return _LIVE_CREATE_RE.fullmatch(path.rstrip("/")) is not None
+
+
+def live_prefix(path: str) -> str:
+    """The session path a create was made on, for its sideband's URL."""
+    return next(p for p in sorted(LIVE_PATHS, key=len, reverse=True)
+                if path.rstrip("/").startswith(p))
 
 
 def is_rest_path(path: str) -> bool:

@@ -57,6 +57,10 @@ def describe(request: web.Request, offered: list[str]) -> str:
     else:
         auth = "no key"
     azure = " Azure" if request.path.startswith("/openai/") else ""
+    if "/live" in request.path:  # GPT-Live: the model comes later, inside session.start
+        tail = request.path.rstrip("/").rsplit("/", 1)[-1]
+        what = {"attach": "sideband", "fork": "fork"}.get(tail, "session")
+        return f"GPT-Live{azure} {what} from {request.remote or '?'} ({auth})"
     return f"{'beta' if beta else 'GA'}{azure} {model} from {request.remote or '?'} ({auth})"
 
 

@@ -5,12 +5,19 @@ back to the app untouched; compressed bodies stay compressed (the client library
 decode them), redirects are the app's to follow. What is observed is only the method, the path
 without its query, and the status: bodies carry SDP, and minted ``ek_`` keys the log must never
 hold anyway.
+
+GPT-Live's WebRTC create (``POST /v1/live/sessions``) is read a little further, since nothing
+else names its session: the ``session`` config it asked for (the SDP dropped) and the
+``session.id`` of the answer, or the answer's ``error`` when it was refused. The bytes relayed
+are still the app's and the upstream's, untouched.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -18,6 +25,7 @@ from aiohttp import web
 from voicechat.observe.upstream import Upstream
 from voicechat.proxy.errors import error_response, why
 from voicechat.proxy.headers import end_to_end
+from voicechat.proxy.paths import is_live_create
 from voicechat.proxy.relay import Say
 
 MAX_BODY_BYTES = 4 * 1024 * 1024  # SDP offers and session JSON are a few kB
@@ -31,6 +39,36 @@ class Passed:
     path: str
     status: int
     location: str | None
+    #: GPT-Live creates only: the config asked for, the session answered, or the refusal
+    live: LiveCreate | None = field(default=None)
+
+
+@dataclass(frozen=True, slots=True)
+class LiveCreate:
+    """What a GPT-Live WebRTC create asked for and got (no SDP: it is media setup, not
+    conversation, and may carry addresses)."""
+
+    config: dict[str, Any] | None
+    session_id: str | None
+    error: dict[str, Any] | None
+
+
+def _json(data: bytes) -> Any:
+    try:
+        return json.loads(data)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def read_live_create(body: bytes, answer: bytes) -> LiveCreate:
+    asked, got = _json(body), _json(answer)
+    config = asked.get("session") if isinstance(asked, dict) else None
+    session = got.get("session") if isinstance(got, dict) else None
+    session_id = session.get("id") if isinstance(session, dict) else None
+    error = got.get("error") if isinstance(got, dict) else None
+    return LiveCreate(config if isinstance(config, dict) else None,
+                      session_id if isinstance(session_id, str) else None,
+                      error if isinstance(error, dict) else None)
 
 
 async def forward(request: web.Request, upstream: Upstream, http: aiohttp.ClientSession,
@@ -53,5 +91,7 @@ async def forward(request: web.Request, upstream: Upstream, http: aiohttp.Client
         say(f"upstream unreachable for {request.method} {request.path}: {reason}")
         return error_response(502, f"The proxy cannot reach the upstream server: {reason}.",
                               code="upstream_unreachable", kind="server_error")
-    done(Passed(request.method, request.path, status, headers.get("Location")))
+    live = read_live_create(body, payload) if (
+        request.method == "POST" and is_live_create(request.path)) else None
+    done(Passed(request.method, request.path, status, headers.get("Location"), live))
     return web.Response(status=status, body=payload, headers=headers)

@@ -22,12 +22,16 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from voicechat.audio.meter import LevelMeter
 from voicechat.audio.playback import PlaybackBuffer
 from voicechat.audio.ports import MicSource, SpeakerSink
 from voicechat.config import Settings
+from voicechat.conversation.model import Conversation
+from voicechat.conversation.saving import ConversationSaver
+from voicechat.conversation.seed import SeedPlan, plan_seed, resume_notice
 from voicechat.core import (
     AskApproval,
     CancelRequested,
@@ -86,8 +90,16 @@ class Runtime:
         local_server: LocalServerLike | None = None,
         clock: Callable[[], float] = time.monotonic,
         on_rtp_handoff: Callable[[float], None] | None = None,
+        earlier: Conversation | None = None,
     ) -> None:
+        """``earlier``: the conversation ``--resume`` continues (read from ``settings.resume``
+        when not given; :class:`~voicechat.conversation.ConversationError` if it cannot be)."""
         self.settings = settings
+        if earlier is None and settings.resume is not None:
+            from voicechat.conversation import load_conversation
+
+            earlier = load_conversation(settings.resume, prices=settings.prices)
+        self.resumed: SeedPlan | None = None if earlier is None else plan_seed(earlier)
         self.events = EventFanout(clock)
         self.playback = PlaybackBuffer(on_handoff=on_rtp_handoff)
         self.mic: MicSource | None = None
@@ -119,6 +131,13 @@ class Runtime:
         self._detector: LocalDetector | None = None
         self._tasks: list[asyncio.Task[Any]] = []
         self._stopping = False
+        from voicechat.paths import conversations_dir
+
+        # the conversation kept in memory for ctrl+s and save_transcripts; written only then
+        self.saver = ConversationSaver(conversations_dir(), Dialect(settings.dialect),
+                                       prices=settings.prices)
+        self.events.subscribe(self._keep)
+        self._autosave_failed = False
         self.finished = asyncio.Event()
         self.exit_code = 0
         self.record_error: str | None = None  # --record failed mid-run: why (exit code 1)
@@ -163,7 +182,12 @@ class Runtime:
             self.speaker = await start_speaker(self.speaker, self.playback, self.events)
             self._start_echo_control()
             await self._start_tools()
-            await self.link.connect()
+            await self.link.connect(self.resumed.turns if self.resumed is not None else ())
+            if self.resumed is not None:
+                self.events.notice(*resume_notice(self.resumed), topic="conversation")
+            if self.settings.save_transcripts:
+                self.events.notice("info", f"this conversation is saved to {self.saver.path} "
+                                   "(save_transcripts = true)", topic="conversation")
         except BaseException:
             await self.stop()
             raise
@@ -182,6 +206,8 @@ class Runtime:
             return
         self._stopping = True
         try:
+            if self.settings.save_transcripts:
+                self._autosave()
             self.driver.close()
             for task in self._tasks:
                 task.cancel()
@@ -204,6 +230,31 @@ class Runtime:
             if self._recorder is not None:
                 self._recorder.close()
             self.finished.set()
+
+    # --- saving the conversation -----------------------------------------------------------------
+
+    def save_conversation(self) -> Path | None:
+        """Write the conversation so far as Markdown (``ctrl+s``): the file's path, or
+        ``None`` when there is no turn yet. Raises :class:`OSError` naming the path."""
+        return self.saver.save()
+
+    def _keep(self, record: LogRecord) -> None:
+        self.saver.record(record)
+        if (self.settings.save_transcripts and record.dir == "in"
+                and record.event.get("type") == "response.done"):
+            self._autosave()
+
+    def _autosave(self) -> None:
+        """``save_transcripts``: after each answer and at the end; a failure is said once."""
+        try:
+            self.saver.save()
+        except OSError as exc:
+            if not self._autosave_failed:
+                self._autosave_failed = True
+                self.events.notice("warning", f"cannot save the conversation to "
+                                   f"{self.saver.path}: {exc.strerror or exc}. Check that the "
+                                   "folder is writable, or set save_transcripts = false",
+                                   topic="conversation")
 
     # --- tools -----------------------------------------------------------------------------------
 

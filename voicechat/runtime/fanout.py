@@ -65,5 +65,10 @@ class EventFanout:
         """A fact of this client's own (``local.*``), not something that crossed the wire."""
         self.emit("local", event)
 
-    def notice(self, level: str, message: str) -> None:
-        self.local({"type": "local.notice", "level": level, "message": message})
+    def notice(self, level: str, message: str, *, topic: str | None = None) -> None:
+        """A message for the user; ``topic`` (``conversation``: resuming and saving) asks the
+        TUI to show it as a toast as well as in the event pane."""
+        event = {"type": "local.notice", "level": level, "message": message}
+        if topic is not None:
+            event["topic"] = topic
+        self.local(event)

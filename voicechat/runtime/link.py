@@ -60,13 +60,16 @@ def transcript_for_seed(view: SessionView) -> Seed:
     return tuple(entries)
 
 
-def seed_item(role: str, text: str, dialect: Dialect) -> dict[str, Any]:
-    """One earlier turn as a ``conversation.item.create`` with a text part."""
+def seed_item(role: str, text: str, dialect: Dialect,
+              item_id: str | None = None) -> dict[str, Any]:
+    """One earlier turn as a ``conversation.item.create`` with a text part (and ``item_id``,
+    when given: a resumed conversation's turns carry ids that mark them earlier)."""
     part = "input_text" if role == "user" else "output_text"
-    event = {
-        "type": "conversation.item.create",
-        "item": {"type": "message", "role": role, "content": [{"type": part, "text": text}]},
-    }
+    item: dict[str, Any] = {"type": "message", "role": role,
+                            "content": [{"type": part, "text": text}]}
+    if item_id is not None:
+        item = {"id": item_id, **item}
+    event = {"type": "conversation.item.create", "item": item}
     return client_event_from_canonical(event, dialect)
 
 
@@ -114,11 +117,16 @@ class Link:
         self._queued: list[dict[str, Any]] = []
         self._reconnect_task: asyncio.Task[None] | None = None
         self._closing = False
+        self._earlier: Seed = ()  # a resumed conversation, seeded into the first session
 
     # --- connecting ------------------------------------------------------------------------------
 
-    async def connect(self) -> None:
-        """The first connection; raises :class:`AuthError` / :class:`ConnectError`."""
+    async def connect(self, earlier: Seed = ()) -> None:
+        """The first connection; raises :class:`AuthError` / :class:`ConnectError`.
+
+        ``earlier``: the turns of a resumed conversation (``--resume``), seeded into the new
+        session right after its first ``session.update``, with ids that mark them earlier."""
+        self._earlier = earlier
         await self._open(seed=None)
 
     async def _open(self, *, seed: Seed | None) -> None:
@@ -157,6 +165,13 @@ class Link:
                 "info", f"reconnected: new session seeded with {len(seed)} earlier message(s) "
                 "as text"
             )
+        if self._earlier:
+            from voicechat.conversation.seed import earlier_item_id
+
+            dialect = Dialect(self._settings.dialect)
+            earlier, self._earlier = self._earlier, ()
+            for index, (role, text) in enumerate(earlier):
+                self.send(seed_item(role, text, dialect, earlier_item_id(index)))
         queued, self._queued = self._queued, []
         for event in queued:
             self.send(event)

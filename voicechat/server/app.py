@@ -41,6 +41,10 @@ Endpoints (``docs/reference-notes.md``, "Endpoints"):
 * Azure: ``/openai/realtime?api-version&deployment`` (beta WS), ``/openai/v1/realtime?model=``
   (GA WS), ``/openai/v1/realtime/client_secrets`` and ``/calls``, ``/openai/realtimeapi/sessions``
   and ``/v1/realtimertc`` (preview WebRTC).
+* GPT-Live (:mod:`voicechat.server.live`): ``GET /v1/live/sessions`` (WebSocket, starts with
+  ``session.start``), ``POST /v1/live/sessions`` (WebRTC, JSON with the SDP), ``GET
+  …/{id}/attach`` (sideband), ``POST …/{id}/hangup``; the same under ``/openai/v1/live/sessions``
+  (Azure).
 
 The handlers live with their transport (:mod:`~voicechat.server.minting`,
 :mod:`~voicechat.server.calls`, :mod:`~voicechat.server.ws`) and see this server only through the
@@ -68,6 +72,8 @@ from voicechat.server.calls import CallRoutes
 from voicechat.server.engine import Engine
 from voicechat.server.hosted_mcp.limits import McpLimits
 from voicechat.server.http_util import cors_middleware, is_browser
+from voicechat.server.live import routes as live_routes
+from voicechat.server.live.engine import LiveEngine, LiveOptions
 from voicechat.server.minting import MintingRoutes
 from voicechat.server.options import EngineOptions
 from voicechat.server.rate_limits import RateLimits
@@ -108,6 +114,11 @@ class ServerConfig:
     call_limits: CallLimits = field(default_factory=CallLimits)
     #: timeouts and the output cap of hosted MCP tools (see hosted_mcp/limits.py)
     mcp_limits: McpLimits = field(default_factory=McpLimits)
+    #: GPT-Live sessions: their life (2 h observed on the real service) and usage reports
+    live_session_max_s: float = 7200.0
+    live_usage_interval_s: float = 15.0
+    #: GPT-Live streams silence between utterances (exact zeros); off only to debug
+    live_output_silence: bool = True
 
 
 def is_loopback(host: str) -> bool:
@@ -136,6 +147,9 @@ class LocalServer:
         )
         self.calls: dict[str, RtcCall] = {}
         self.engines: set[Engine] = set()
+        #: GPT-Live sessions by id (either transport) and its WebRTC calls (server/live/)
+        self.live_sessions: dict[str, LiveEngine] = {}
+        self.live_rtc_calls: dict[str, Any] = {}
         self.audio_stats: dict[str, float] = {"frames": 0, "late_frames": 0, "underrun_frames": 0,
                                               "max_lateness_ms": 0.0}
         self._runner: web.AppRunner | None = None
@@ -159,7 +173,7 @@ class LocalServer:
 
     @property
     def session_count(self) -> int:
-        return len(self.engines) + len(self.calls)
+        return len(self.engines) + len(self.calls) + len(self.live_sessions)
 
     async def start(self) -> None:
         if not is_loopback(self.config.host) and not self.config.api_key:
@@ -201,6 +215,10 @@ class LocalServer:
             await call.close()
         for engine in list(self.engines):
             await engine.close()
+        for live_call in list(self.live_rtc_calls.values()):
+            await live_call.close()
+        for live in list(self.live_sessions.values()):
+            await live.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -245,6 +263,11 @@ class LocalServer:
         self.counters["send_queue_peak_bytes"] = max(
             self.counters["send_queue_peak_bytes"], peak_bytes
         )
+
+    def live_options(self) -> LiveOptions:
+        return LiveOptions(session_max_s=self.config.live_session_max_s,
+                           usage_interval_s=self.config.live_usage_interval_s,
+                           output_silence=self.config.live_output_silence)
 
     def engine_options(self) -> EngineOptions:
         return EngineOptions(
@@ -305,6 +328,7 @@ class LocalServer:
     def _routes(self, app: web.Application) -> None:
         router = app.router
         ws.add_routes(router, self)
+        live_routes.add_routes(router, self)
         CallRoutes(self).add_to(router)
         MintingRoutes(self).add_to(router)
         router.add_get("/healthz", self._health)

@@ -21,6 +21,7 @@ import json
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import Any
 
 from aiohttp import web
 
@@ -60,8 +61,12 @@ class SendQueue:
         limit_bytes: int = DEFAULT_LIMIT_BYTES,
         on_shed: Callable[[int], None] | None = None,
         on_stop: Callable[[SendQueue], None] | None = None,
+        shed_event: Callable[[int], dict[str, Any]] | None = None,
     ) -> None:
+        """``shed_event``: the ``error`` event a shed client gets, given the limit (default:
+        the Realtime one; GPT-Live's envelope differs)."""
         self._ws = ws
+        self._shed_event = shed_event or (lambda limit: slow_reader_error(limit).to_event())
         self._abort = abort
         self.limit_bytes = limit_bytes
         self._on_shed = on_shed
@@ -149,7 +154,7 @@ class SendQueue:
         self._writer.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await self._writer
-        error = slow_reader_error(self.limit_bytes).to_event()
+        error = self._shed_event(self.limit_bytes)
         try:
             async with asyncio.timeout(CLOSE_TIMEOUT_S):
                 await self._ws.send_str(json.dumps(error, separators=(",", ":")))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
 from typing import Any
@@ -22,6 +23,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 from voicechat.protocol import errors
 from voicechat.protocol.dialect import Dialect
+from voicechat.protocol.live.names import is_live_model
 from voicechat.server import sessions
 from voicechat.server.audio_out import DeltaSink
 from voicechat.server.auth import BETA_SUBPROTOCOL, credential_from, offered_subprotocols
@@ -29,6 +31,7 @@ from voicechat.server.bridge import EventBridge
 from voicechat.server.calls import may_touch
 from voicechat.server.host import SessionHost
 from voicechat.server.http_util import auth_error, error_response
+from voicechat.server.ids import event_id
 from voicechat.server.send_queue import SendQueue
 
 log = logging.getLogger("voicechat.server")
@@ -84,6 +87,8 @@ async def websocket_handler(request: web.Request, host: SessionHost) -> web.Stre
         heartbeat=None,
     )
     await ws.prepare(request)
+    if is_live_model(model):
+        return await _refuse_live_model(ws, model)
 
     bridge = EventBridge(dialect, azure=azure)
     queue = _send_queue(ws, request, host)
@@ -154,6 +159,22 @@ async def websocket_handler(request: web.Request, host: SessionHost) -> web.Stre
             engine.counters["commits"],
             engine.counters["errors"],
         )
+    return ws
+
+
+async def _refuse_live_model(ws: web.WebSocketResponse, model: str) -> web.WebSocketResponse:
+    """A GPT-Live model on the Realtime socket: the real service answers ``invalid_model``
+    ("not supported in realtime mode", reference gpt-live.md §1.1 and pitfall 1; the rest of the
+    wording is ours, saying where the model is served) and the session never starts."""
+    problem = errors.ProtocolError(
+        "invalid_model",
+        f"Model '{model}' is not supported in realtime mode: GPT-Live models are served at "
+        "/v1/live/sessions (send the model in session.start).",
+        "model",
+    )
+    with contextlib.suppress(Exception):
+        await ws.send_str(json.dumps(problem.to_event(event_id=event_id())))
+        await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"invalid model")
     return ws
 
 

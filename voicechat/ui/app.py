@@ -127,7 +127,8 @@ class VoiceChatApp(ToolKeys, App[int]):
         self.tools = ToolsOnScreen(self, handle)
         self.poll = ScreenSync(handle, report=self._report, warn=self._warn,
                                mode_changed=self._mode_changed, clock=clock,
-                               calls_changed=self.tools.calls_changed)
+                               calls_changed=self.tools.calls_changed,
+                               inform=lambda text: self.notify(text, timeout=6))
         self.layout_choice = PaneLayout()
         self.themes = ThemeSwitch(theme_dirs)
 
@@ -352,6 +353,19 @@ class VoiceChatApp(ToolKeys, App[int]):
 
     def action_toggle_recording(self) -> None:
         self.notify(self.recording.toggle(), timeout=4)
+
+    def action_save_conversation(self) -> None:
+        """ctrl+s: the conversation so far as Markdown; says where it went (or why not)."""
+        try:
+            path = self.handle.save_conversation()
+        except OSError as exc:
+            self._warn(f"the conversation was not saved to {exc.filename or 'the data folder'}: "
+                       f"{exc.strerror or exc}. Check that the folder is writable.")
+            return
+        if path is None:
+            self.notify("nothing to save yet: the conversation has no turns", timeout=4)
+        else:
+            self.notify(f"conversation saved to {path}", timeout=8)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

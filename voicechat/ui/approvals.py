@@ -67,7 +67,10 @@ class ApprovalQueue:
         """Withdraw the requests whose call the session view no longer shows waiting: answered
         or ended elsewhere, or gone with the session (a reconnect starts a new one). The
         runtime asks only after the core marked the call waiting, so a request always has its
-        call in the view by the next frame."""
+        call in the view by the next frame. Called every frame: nothing to do when nothing
+        waits."""
+        if not self._queue:
+            return
         still = {c.call_id for c in calls if c.status == "awaiting_approval"}
         for waiting in [w for w in self._queue if w.request.id not in still]:
             self._withdraw(waiting)

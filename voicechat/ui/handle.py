@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal, Protocol
 
 from voicechat.core.actions import AskApproval
@@ -110,3 +111,8 @@ class ConversationHandle(Protocol):
 
     def answer_tool(self, call_id: str, decision: str) -> None:
         """The user's answer to an approval request: ``once``, ``always`` or ``deny``."""
+
+    def save_conversation(self) -> Path | None:
+        """Write the conversation so far as Markdown into the user data folder (``ctrl+s``):
+        the file's path, or ``None`` when there is no turn yet; :class:`OSError` naming the path
+        when it cannot be written. Nothing is written unless this is called."""

@@ -29,6 +29,7 @@ HELP = "help"
 EVENTS = "events"
 DISMISS = "dismiss"
 TOOLS = "tool_details"
+SAVE = "save"
 
 TALK_HOLD = "talk_hold"
 TALK_TOGGLE_LABEL = "Talk (toggle)"
@@ -47,6 +48,7 @@ BINDINGS: list[Binding] = [
     Binding("f", "cycle_filter", "Filter", id=FILTER),
     Binding("t", "cycle_theme", "Theme", id=THEME),
     Binding("o", "tool_details", "Tool details", id=TOOLS, show=False),  # in ? and the palette
+    Binding("ctrl+s", "save_conversation", "Save", id=SAVE, show=False),  # in ? and the palette
 ]
 """Default keys. Letters rather than modifiers: they work in every terminal and over SSH.
 
@@ -68,6 +70,7 @@ DESCRIPTIONS: dict[str, str] = {
     FILTER: "event filter: all / no deltas / errors",
     THEME: "next theme",
     TOOLS: "tool calls in the transcript: show / fold their source, full arguments and result",
+    SAVE: "save the conversation as Markdown in the user data folder (the path is shown)",
 }
 """What each binding does, for the ``?`` help (the footer has room only for a word)."""
 

@@ -46,6 +46,8 @@ def app_commands(state: PaletteState,
          "Write the events from now on to voicechat-DATE.jsonl in the current folder"),
         ("tool_details", "Tool calls: show / fold details",
          "Each call's source, full arguments and result in the transcript (o)"),
+        ("save_conversation", "Save the conversation",
+         "Write it as Markdown into the user data folder; the path is shown (ctrl+s)"),
         ("key_help", "Keys", "Every key and what it does (?)"),
     ]
     if state.problems:

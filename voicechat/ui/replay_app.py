@@ -24,6 +24,7 @@ from voicechat.eventlog.record import LogRecord
 from voicechat.eventlog.summary import tool_item_text
 from voicechat.protocol.text import printable
 from voicechat.ui.event_flow import EventDetail, EventFlow
+from voicechat.ui.live_transcript import LiveTurns
 from voicechat.ui.themes import VARIABLE_DEFAULTS, load_themes
 from voicechat.ui.themes import install as install_themes
 
@@ -42,6 +43,9 @@ _ITEM_EVENTS = frozenset({"conversation.item.added", "conversation.item.created"
 _TOOL_ITEM_EVENTS = _ITEM_EVENTS | {"response.output_item.done", "conversation.item.create"}
 
 
+_LIVE_EVENTS = frozenset({"session.input_transcript.delta", "session.output_transcript.delta"})
+
+
 class TranscriptView(Vertical):
     """Finished turns in a RichLog, the assistant's streaming turn in a small live line."""
 
@@ -56,6 +60,7 @@ class TranscriptView(Vertical):
         self.lines: list[str] = []  # what was written, for tests and copy-out
         self._live: dict[str, str] = {}
         self._seen_items: set[str] = set()
+        self._live_turns: LiveTurns | None = None  # made at a GPT-Live log's first fragment
 
     def compose(self) -> ComposeResult:
         yield RichLog(wrap=True, markup=False, max_lines=5000, id="turns")
@@ -69,6 +74,8 @@ class TranscriptView(Vertical):
             self._tool_item(event.get("item"), kind)
         if record.dir != "in":
             return
+        if kind in _LIVE_EVENTS or self._live_turns is not None:
+            self._live_turn(event, kind, record.t)
         if kind == "conversation.item.input_audio_transcription.completed":
             self._write("You", str(event.get("transcript") or "…"))
         elif kind in _ITEM_EVENTS:
@@ -95,6 +102,14 @@ class TranscriptView(Vertical):
                     self._write("Assistant", f"{text.strip()} [{status}]")
                     del self._live[item]
                 self._show_live()
+
+    def _live_turn(self, event: dict[str, Any], kind: str, t: float | None) -> None:
+        """GPT-Live: fragments grouped into turns by the GPT-Live core's rules."""
+        if self._live_turns is None:
+            self._live_turns = LiveTurns()
+        for who, text in self._live_turns.apply(event, t or 0.0):
+            self._write(who, text or "…")
+        self.query_one("#live", Static).update(self._live_turns.open_text())
 
     def _typed_user_item(self, item: Any) -> None:
         if not isinstance(item, dict) or item.get("role") != "user":

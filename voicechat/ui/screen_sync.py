@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from voicechat.eventlog.record import LogRecord
 from voicechat.ui.banner import ProblemBanner
@@ -51,8 +52,10 @@ class ScreenSync:
         mode_changed: Callable[[str], None],
         clock: Callable[[], float] | None = None,
         calls_changed: Callable[[tuple[ToolCall, ...]], None] | None = None,
+        inform: Callable[[str], None] | None = None,
     ) -> None:
         self.handle = handle
+        self.inform = inform
         self.report = report
         self.warn = warn
         self.mode_changed = mode_changed
@@ -75,6 +78,17 @@ class ScreenSync:
         if record.event.get("type") == "local.mic.ended":
             self.mic_ended = True  # "live" would be a lie from now on
 
+    def _conversation_notice(self, event: dict[str, Any]) -> None:
+        """Resuming and saving say what they did (how many turns were left out, where the file
+        is) as a toast: the user asked for them, and the event pane may be hidden."""
+        if event.get("type") != "local.notice":
+            return
+        message = redact(str(event.get("message", "")))
+        if event.get("level") == "warning":
+            self.warn(message)
+        elif self.inform is not None:
+            self.inform(message)
+
     def sync(self, widgets: Widgets, *, content: bool) -> UiState:
         """Update the status bar; with ``content`` also the event pane, transcript and
         timeline, together."""
@@ -85,6 +99,8 @@ class ScreenSync:
                 problem = problem_from_event(record.dir, record.event)
                 if problem is not None:
                     self.report(problem)
+                elif record.event.get("topic") == "conversation":
+                    self._conversation_notice(record.event)
         state = self._reader.read(self.handle.view)
         if content:
             captions = state.mode == "transcribe"
@@ -98,10 +114,12 @@ class ScreenSync:
         tool = running_label(state.tool_calls, self.core_now(state)) if state.tool_calls else ""
         widgets.status.show(self.connection(), state, level, mic_ended=self.mic_ended,
                             aec=self.aec(), tool=tool)
-        if state.tool_calls is not self._calls:
-            self._calls = state.tool_calls
-            if self.calls_changed is not None:
-                self.calls_changed(state.tool_calls)
+        # Every frame, not only when the calls changed since the last one: a request can be
+        # on screen before any frame showed its call (the prompt pushes it at once), and a
+        # reconnect's new session then shows the same empty tuple as before the call.
+        self._calls = state.tool_calls
+        if self.calls_changed is not None:
+            self.calls_changed(state.tool_calls)
         if state.mode != self._mode:
             self._mode = state.mode
             self.mode_changed(state.mode)

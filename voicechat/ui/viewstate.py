@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import Enum
 
+from voicechat.conversation.seed import is_earlier
 from voicechat.core.view import PlaybackSpan, SessionView, TranscriptEntry, VadSegment
 from voicechat.protocol.text import printable
 from voicechat.ui.tool_calls import ToolCall, read_tool_calls
@@ -32,6 +33,7 @@ class Entry:
     call_id: str = ""  # a function_call or function_call_output item: the call it belongs to
     kind: str = "message"  # the item's type: message, function_call, mcp_call, …
     call: ToolCall | None = None  # a tool call's entry: the call as the tool loop sees it
+    earlier: bool = False  # a turn of the earlier conversation --resume seeded
 
     @property
     def final(self) -> bool:
@@ -134,7 +136,8 @@ def read_entry(raw: TranscriptEntry) -> Entry:
     return Entry(id=raw.id, role=raw.role, text=printable(raw.text or "", keep_newlines=True),
                  status=raw.status, truncated=bool(raw.truncated),
                  error=printable(raw.error or ""),
-                 call_id=call_id if isinstance(call_id, str) else "", kind=raw.kind)
+                 call_id=call_id if isinstance(call_id, str) else "", kind=raw.kind,
+                 earlier=is_earlier(raw.id))
 
 
 def attach_calls(entries: tuple[Entry, ...],

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from voicechat.doctor.rules.base import Rule
 from voicechat.doctor.rules.link import ServerSilent
+from voicechat.doctor.rules.live_media import LiveDelegationUnanswered, LiveMicPausedWhileSpeaking
+from voicechat.doctor.rules.live_session import (
+    LiveAppendOverLimit,
+    LiveFirstEventNotStart,
+    LiveUnknownConfigField,
+)
 from voicechat.doctor.rules.mcp import McpApprovalUnanswered
 from voicechat.doctor.rules.mic import MicNotResumed
 from voicechat.doctor.rules.params import DialectMismatch, InvalidSessionParam
@@ -44,6 +50,11 @@ RULES: tuple[type[Rule], ...] = (
     ToolOutputUnknownCall,
     StaleToolResponse,
     McpApprovalUnanswered,
+    LiveFirstEventNotStart,
+    LiveUnknownConfigField,
+    LiveMicPausedWhileSpeaking,
+    LiveAppendOverLimit,
+    LiveDelegationUnanswered,
 )
 
 RULE_IDS: tuple[str, ...] = tuple(rule.id for rule in RULES)

@@ -134,8 +134,8 @@ class InvalidSessionParam(Rule):
 
     def feed(self, entry: Entry, ctx: Context) -> None:
         error = error_of(entry)
-        if error is None or error.get("code") not in PARAM_CODES:
-            return
+        if error is None or error.get("code") not in PARAM_CODES or ctx.live:
+            return  # GPT-Live's refusals: live-unknown-config-field (its own schema)
         param = error.get("param") or ""
         if param.endswith("audio_end_ms"):
             return  # truncate-out-of-range
@@ -200,6 +200,8 @@ class DialectMismatch(Rule):
         self.pending: list[tuple[Entry, Dialect]] = []
 
     def feed(self, entry: Entry, ctx: Context) -> None:
+        if ctx.live:
+            return  # GPT-Live is one dialect of its own: nothing to mismatch
         if entry.dir == "out" and entry.type in ("session.update", "transcription_session.update",
                                                  "response.create"):
             shape = client_event_dialect(entry.event)

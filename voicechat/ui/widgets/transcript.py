@@ -254,6 +254,12 @@ class Transcript(ScrollView, can_focus=True):
                                 wait=self._style("transcript--tool-wait"))
             return render_tool_entry(entry, styles, width=width, details=self.tool_details)
         text = Text()
+        if entry.earlier:  # a resumed conversation's turn: dimmed and labelled, above the new
+            label = ROLE_LABELS.get(entry.role, entry.role.title())
+            dim = self._style("transcript--status")
+            text.append(f"{label} (earlier): ", dim + Style(bold=True))
+            text.append(entry.text, dim)
+            return text
         if not self.captions or entry.role not in {"user", "caption"}:
             label = ROLE_LABELS.get(entry.role, entry.role.title())
             role_style = "transcript--user" if entry.role == "user" else "transcript--assistant"

@@ -1,0 +1,52 @@
+"""``voicechat export LOG [--format md|txt|json] [-o FILE]``: a log as a readable conversation.
+
+Exit codes as the doctor's: 0 written, 2 when the log cannot be read or holds no conversation
+(the message names the problem and the fix). Without ``--format`` the format follows ``-o``'s
+extension (``.json``, ``.txt``, else Markdown). A file is written with mode 0600, as event logs
+are: a conversation is as private as the log it came from.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from voicechat.conversation import ConversationError, load_conversation
+from voicechat.conversation.render import FORMATS, render
+
+SUFFIX_FORMATS = {".json": "json", ".txt": "txt", ".md": "md", ".markdown": "md"}
+
+
+def run(log: Path, *, fmt: str | None, output: Path | None) -> int:
+    if fmt is None:
+        fmt = SUFFIX_FORMATS.get(output.suffix.lower(), "md") if output is not None else "md"
+    if fmt not in FORMATS:
+        print(f"voicechat export: --format: {fmt!r} is not one of {', '.join(FORMATS)}",
+              file=sys.stderr)
+        return 2
+    try:
+        conversation = load_conversation(log)
+    except ConversationError as exc:
+        print(f"voicechat export: {exc}", file=sys.stderr)
+        return 2
+    text = render(conversation, fmt)
+    if output is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        write_private(output, text)
+    except OSError as exc:
+        print(f"voicechat export: cannot write {output}: {exc.strerror or exc}. Check that its "
+              "folder exists and is writable.", file=sys.stderr)
+        return 2
+    print(f"voicechat export: {len(conversation.turns)} turn(s) written to {output}",
+          file=sys.stderr)
+    return 0
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` (created or truncated) readable by its owner only."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
