@@ -43,6 +43,7 @@ class LocalDetector:
         self._probe = probe
         self._active = False
         self._talk_until = 0  # the leak judges wait until this frame
+        self._resumes = 0  # the driver's resumes when the current pause began
         self._frames = 0
 
     @classmethod
@@ -85,10 +86,12 @@ class LocalDetector:
                          in_dbfs=in_dbfs, far_dbfs=far_dbfs, erle_db=stage.erle_db,
                          echo_strength=stage.echo_strength)
         self._driver.handle(LocalTalk(talk))
-        view = self._driver.view
-        if view.interrupting:  # paused: the judges wait while the user may be talking
+        driver = self._driver
+        if driver.view.interrupting:  # paused: the judges wait while the user may be talking
+            if self._talk_until != self._frames - 1:
+                self._resumes = driver.resumes  # a new pause
             self._talk_until = self._frames
-        elif self._talk_until == self._frames - 1 and not view.playing:
+        elif self._talk_until == self._frames - 1 and driver.resumes == self._resumes:
             # confirmed (the answer was cut off): the correlation window still holds the
             # user's voice for a second; resumed (it was echo after all): judge at once
             self._talk_until = self._frames + NEAR_TALK_HOLD_FRAMES

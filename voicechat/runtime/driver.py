@@ -107,6 +107,7 @@ class Driver:
         self._held: _HeldTranscript | None = None
         self._echo_leaking = False
         self._local_detector = False
+        self.resumes = 0  # ResumePlayback carried out (the local detector reads it)
         self._started = False
 
     # --- reading ---------------------------------------------------------------------------------
@@ -246,6 +247,7 @@ class Driver:
                 if self._effects.pause_playback is not None:
                     self._effects.pause_playback()
             elif isinstance(action, ResumePlayback):
+                self.resumes += 1
                 if self._effects.resume_playback is not None:
                     self._effects.resume_playback()
             else:
