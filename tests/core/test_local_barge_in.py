@@ -256,3 +256,20 @@ def test_a_canceller_that_lost_the_echo_makes_the_pause_wait_out_the_tail() -> N
     feed(m, [poor] * 50)
     verdicts = feed(m, [onset] * 3 + [tail] * 30, start=1.0)
     assert [v.decision for _, v in verdicts][:2] == [Decision.PAUSE, Decision.CONFIRM]
+
+
+def test_the_underrun_hold_mutes_the_mic_but_leaves_the_detector_on() -> None:
+    """After a speaker underrun the hold mutes the mic to the server (the echo may have moved);
+    the detector's evidence is its own, so it still pauses and confirms. A leak the canceller
+    itself found stops it."""
+    h = Harness(barge_in=True)
+    playing(h)
+    h.do(EchoLeaking(True, hold=True))
+    assert h.view.mic_reason is not None  # muted during playback
+    out = talk(h, [USER] * 3 + [USER_ALONE] * 7)
+    assert records(out) == ["local.bargein.paused", "local.bargein.confirmed"]
+    assert flushed(out)
+    h = Harness(barge_in=True)
+    playing(h)
+    h.do(EchoLeaking(True))
+    assert records(talk(h, [USER] * 20)) == []

@@ -119,6 +119,10 @@ class EchoLeaking:
     """
 
     leaking: bool
+    #: raised only by the hold after a speaker underrun (the canceller's own judges see no
+    #: leak): the mic stays muted to the server, but the local barge-in detector, whose evidence
+    #: is its own, may still pause and confirm
+    hold: bool = False
 
 
 @dataclass(frozen=True)

@@ -353,7 +353,7 @@ class Session:
     def _barge_in_changed(self, told: str | None) -> None:
         """The switch or the echo verdict moved: the playback mute follows; say ``told``."""
         mutes = self._barge_in.mutes_playback and self.policy.mode != "transcribe"
-        if self._barge_in.mutes_playback:
+        if not self._barge_in.local_may_judge:
             self._local.take_back("barge-in off" if not self._barge_in.enabled
                                   else "echo leaking")
         self._gate.set_mute_for_playback(mutes, playing=self._playback.playing)
@@ -393,8 +393,7 @@ class Session:
     def _local_talk(self, inp: LocalTalk, now: float) -> None:
         """A frame of the local detector: pause, resume, or confirm and interrupt."""
         barge = self._barge_in
-        live = (barge.enabled and self.policy.mode == "vad" and not barge.echo_leaking
-                and self._playback.playing)
+        live = barge.local_may_judge and self.policy.mode == "vad" and self._playback.playing
         if self._local.frame(now, inp.frame, live=live):
             self._interrupt(now)
 
@@ -432,7 +431,7 @@ def _input_table(s: Session) -> dict[type, Callable[[Any, float], None]]:
         TransportState: s._transport,
         SetMicAvailable: lambda i, now: s._gate.set_available(bool(i.available)),
         EchoLeaking: lambda i, now: s._barge_in_changed(
-            s._barge_in.set_echo_leaking(bool(i.leaking))),
+            s._barge_in.set_echo_leaking(bool(i.leaking), bool(i.hold))),
         ToolFinished: lambda i, now: s._tools.finished(
             str(i.call_id), i.output, bool(i.ok), float(i.duration), now),
         ToolApproval: lambda i, now: s._tools.approval(str(i.call_id), str(i.decision), now),

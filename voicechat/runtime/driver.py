@@ -106,6 +106,7 @@ class Driver:
         self._earlier_completed = 0  # completed responses of the sessions before this one
         self._held: _HeldTranscript | None = None
         self._echo_leaking = False
+        self._echo_hold = False
         self._local_detector = False
         self.resumes = 0  # ResumePlayback carried out (the local detector reads it)
         self._started = False
@@ -167,10 +168,12 @@ class Driver:
         self._mic_available = False
         self.handle(SetMicAvailable(False))
 
-    def echo_leaking(self, leaking: bool) -> None:
-        """The echo canceller's residual-echo verdict; kept for a reconnect's session."""
+    def echo_leaking(self, leaking: bool, hold: bool = False) -> None:
+        """The echo canceller's residual-echo verdict (``hold``: only the underrun hold);
+        kept for a reconnect's session."""
         self._echo_leaking = leaking
-        self.handle(EchoLeaking(leaking))
+        self._echo_hold = hold
+        self.handle(EchoLeaking(leaking, hold))
 
     def enable_barge_in(self) -> None:
         """Barge-in on by default (echo cancellation runs); kept for a reconnect's session."""
@@ -213,7 +216,7 @@ class Driver:
         if old.mic_reason is MicReason.USER:
             self.session.handle(ToggleMute(), now)
         if self._echo_leaking:
-            self.session.handle(EchoLeaking(True), now)
+            self.session.handle(EchoLeaking(True, self._echo_hold), now)
         if self._local_detector:
             self.session.handle(SetLocalDetector(True), now)
 
