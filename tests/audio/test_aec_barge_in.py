@@ -119,6 +119,9 @@ def long_answers_complete(pulse_echo: EchoLoop, tmp_path: Path) -> None:
           f"(ERLE dB, delay ms, underruns, overflows) seen {erle_seen(records)}; "
           f"leak verdicts {leaks}")
     assert actions == [], "the assistant interrupted itself despite echo cancellation"
+    # the local detector may pause for a moment on a burst of echo, never confirm
+    assert not kinds(records, "local.bargein.confirmed")
+    assert not kinds(records, "local.playback.flushed")
     assert done[: len(QUESTIONS)] == ["completed"] * len(QUESTIONS), done
     assert len(kinds(records, "output_audio_buffer.stopped")) >= len(QUESTIONS)
     assert not kinds(records, "output_audio_buffer.cleared")
@@ -178,6 +181,12 @@ def interruption_truncates(pulse_echo: EchoLoop, tmp_path: Path) -> None:
     speech_started = [r for r in kinds(records, "input_audio_buffer.speech_started")
                       if wall(r) >= speech_at - 0.5]
     latency = wall(first_cut) - speech_at
+    # the local detector decided it: paused, then confirmed, before the first action went out
+    paused = [r for r in kinds(records, "local.bargein.paused") if wall(r) >= speech_at - 0.05]
+    confirmed = [r for r in kinds(records, "local.bargein.confirmed") if wall(r) >= speech_at]
+    assert paused and confirmed, "the local detector did not decide the interruption"
+    assert wall(confirmed[0]) <= wall(first_cut)
+    assert confirmed[0]["event"]["speech_ms"] >= 200
     audio_end_ms = truncate["event"]["audio_end_ms"]
     # What the speaker really played of the answer: its recording, from the first audible sound,
     # compared with the answer's own audio up to audio_end_ms.
@@ -201,7 +210,9 @@ def interruption_truncates(pulse_echo: EchoLoop, tmp_path: Path) -> None:
           f" ms); truncate audio_end_ms={audio_end_ms}; audible in the speaker recording "
           f"{heard_ms} ms vs {expected_ms} ms in the answer's audio up to audio_end_ms; "
           f"(ERLE dB, delay ms, underruns, overflows) seen {erle}; "
-          f"false barge-in actions before the speech: {false_cuts}")
+          f"false barge-in actions before the speech: {false_cuts}; local pause "
+          f"{(wall(paused[0]) - speech_at) * 1000:.0f} ms, confirmed "
+          f"{(wall(confirmed[0]) - speech_at) * 1000:.0f} ms: {confirmed[0]['event']}")
     assert false_cuts == [], "barged in before anyone spoke: the echo interrupted"
     assert truncate["event"]["item_id"] == first_answer_item(records)
     # the truncate says what was heard: within 10 % or 300 ms (20 ms blocks, the fade at the

@@ -90,3 +90,19 @@ def test_silence_from_the_far_end_keeps_the_verdict(room: EchoScene) -> None:
         detector.push_far(silence[i : i + 960])
         assert detector.update(room.near[i : i + 960].astype(np.int16)) is None
     assert detector.windows == 0 and not detector.leaking
+
+
+def test_windows_not_to_be_judged_are_neither_judged_nor_counted(room: EchoScene) -> None:
+    """While the local barge-in detector holds that the user talks over the assistant, the
+    correlation is not judged (two voices can correlate for a moment); judged again after."""
+    detector = ResidualEchoDetector(RATE)
+    half = room.far.size // 2 // 960 * 960
+    for i in range(0, half, 960):
+        detector.push_far(room.far[i : i + 960])
+        assert detector.update(room.mic[i : i + 960], judge=False) is None
+    assert not detector.leaking and detector.windows == 0
+    verdicts = []
+    for i in range(half, room.far.size - 960 + 1, 960):
+        detector.push_far(room.far[i : i + 960])
+        verdicts.append(detector.update(room.mic[i : i + 960]))
+    assert detector.leaking, "raw echo is judged again once the user is done"

@@ -125,9 +125,12 @@ class Parts:
         self.lost = 0
         self.gave_up = False
         self.audio: list[tuple[Int16Array, str | None]] = []
+        self.pauses: list[str] = []  # pause / resume of the speaker, in order
         effects = Effects(send=lambda event: self.link.send(event),
                           drop_pending_mic=lambda: self.link.drop_pending_mic(),
-                          flush_playback=self._flush)
+                          flush_playback=self._flush,
+                          pause_playback=lambda: self.pauses.append("pause"),
+                          resume_playback=lambda: self.pauses.append("resume"))
         self.driver = Driver(policy_for(self.settings), self.events, effects, clock=self.clock)
         self.link = Link(
             self.settings, self.driver, self.events, base_url=lambda: None,

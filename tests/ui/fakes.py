@@ -18,6 +18,7 @@ from voicechat.core.actions import (
     AskApproval,
     CancelTool,
     FlushPlayback,
+    LocalRecord,
     MuteMic,
     Notice,
     RunTool,
@@ -246,6 +247,8 @@ class ScriptedHandle:
                 self._emit("local", {"type": "local.mic.unmuted"})
             elif isinstance(action, FlushPlayback):
                 self._emit("local", {"type": "local.playback.flushed"})
+            elif isinstance(action, LocalRecord):
+                self._emit("local", action.event)
             elif isinstance(action, RunTool):
                 self.runs.append(action)
             elif isinstance(action, AskApproval):

@@ -372,3 +372,26 @@ async def test_a_poll_tick_during_shutdown_does_nothing() -> None:
     assert not app.screen_stack
     app._tick()
     app.sync()
+
+
+async def test_the_status_bar_says_you_are_interrupting_while_the_local_detector_pauses() -> None:
+    from voicechat.core import LocalTalk, PlaybackProgress, PlaybackStarted, SetLocalDetector
+    from voicechat.core.local_barge_in import TalkFrame
+
+    handle = ScriptedHandle(barge_in=True)
+    app = make_app(handle)
+    user = TalkFrame(20, 0.95, out_dbfs=-22.0, in_dbfs=-20.0, far_dbfs=-20.0, erle_db=40.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        handle.run(user_speech("item_u1") + response_start("resp_1", "item_a1", "item_u1"))
+        handle.session.handle(SetLocalDetector(True), handle.clock)
+        handle.session.handle(PlaybackStarted("item_a1"), handle.clock)
+        handle.clock += 1.0
+        handle.session.handle(PlaybackProgress("item_a1", 1000), handle.clock)
+        await settle(app, pilot)
+        assert "you're interrupting" not in status_text(app)
+        for _ in range(3):  # the onset: three frames of the user's speech
+            handle.clock += 0.02
+            handle._apply(handle.session.handle(LocalTalk(user), handle.clock))
+        await settle(app, pilot)
+        assert "you're interrupting" in status_text(app)

@@ -150,6 +150,10 @@ class DeviceSource:
     #: stalls shifted the reference and cost most of the cancellation.
     #: Called with the block and PortAudio's ``inputBufferAdcTime`` (None when not given).
     clean: Callable[[Any, float | None], Any] | None = None
+    #: Called in the audio callback right after :attr:`clean`: what the canceller measured of
+    #: that block (the local barge-in detector's evidence), kept with the block so the reader
+    #: of :attr:`frame_tag` gets the figures of exactly the frame it is handed.
+    measure: Callable[[], Any] | None = None
 
     def __init__(self, device: str | None = None, max_backlog_frames: int = 50) -> None:
         self._sd = load_sounddevice()
@@ -157,6 +161,8 @@ class DeviceSource:
         self.channels = _pick_channels(self._sd, self.device, "input")
         self.rate = _pick_rate(self._sd, self.device, "input", self.channels)
         self._blocks: deque[Int16Array] = deque(maxlen=max_backlog_frames)
+        self._tags: deque[Any] = deque(maxlen=max_backlog_frames)  # measure() per block
+        self.frame_tag: Any = None  # the tag of the block the last yielded frame came from
         self.frames_per_wakeup = 1
         self.overruns = 0  # blocks dropped because the loop fell behind
         self.overflows = 0  # input PortAudio dropped because this callback came late
@@ -179,6 +185,8 @@ class DeviceSource:
             self.overruns += 1
         clean = self.clean
         block = indata if clean is None else clean(indata, _stamp(time_info, "inputBufferAdcTime"))
+        measure = self.measure
+        self._tags.append(measure() if measure is not None else None)
         if self.channels == 1:
             self._blocks.append(block[:, 0].copy())
         else:
@@ -223,16 +231,19 @@ class DeviceSource:
             self._wakeup.clear()
             while self._blocks:
                 block = self._blocks.popleft()
+                tag = self._tags.popleft() if self._tags else None
                 if resampler is not None:
                     block = resampler.process(block)
                 pending = np.concatenate([pending, block]) if pending.size else block
                 while pending.size >= FRAME:
                     frame, pending = pending[:FRAME], pending[FRAME:]
+                    self.frame_tag = tag
                     yield frame
         self.ended = True
 
     def drop_ready(self) -> None:
         self._blocks.clear()
+        self._tags.clear()
 
     def close(self) -> None:
         self._closed = True

@@ -46,6 +46,7 @@ class PlaybackBuffer:
         self._played: dict[str | None, int] = {}
         self._current: str | None = None
         self._playing = False
+        self._paused = False  # the local barge-in detector holds playback (see pause)
         self._total = 0
         self._on_handoff = on_handoff  # benchmark hook: seconds from push to first read
         self._audio_waiters: list[asyncio.Future[None]] = []  # see wait_for_audio
@@ -90,6 +91,9 @@ class PlaybackBuffer:
         out = np.zeros(n, dtype=np.int16)
         filled = 0
         with self._lock:
+            if self._paused:  # silence, nothing consumed: resume plays on from this sample
+                self._playing = self._queued > 0
+                return out
             while filled < n and self._chunks:
                 item_id, pcm, pushed = self._chunks[0]
                 if self._offset == 0 and self._on_handoff is not None:
@@ -108,9 +112,27 @@ class PlaybackBuffer:
             self._total += filled
         return out
 
-    def flush(self) -> int:
-        """Drop everything queued (barge-in, cancel); returns the samples dropped."""
+    def pause(self) -> None:
+        """Hold playback where it is (the user may be interrupting): the device gets silence and
+        nothing queued is consumed or dropped; still ``playing`` while audio waits."""
         with self._lock:
+            self._paused = True
+
+    def resume(self) -> None:
+        """Play on from the sample where :meth:`pause` stopped."""
+        with self._lock:
+            self._paused = False
+
+    @property
+    def paused(self) -> bool:
+        with self._lock:
+            return self._paused
+
+    def flush(self) -> int:
+        """Drop everything queued (barge-in, cancel); returns the samples dropped. A pause ends
+        with it: what comes next is a new answer."""
+        with self._lock:
+            self._paused = False
             dropped = self._queued
             self._chunks.clear()
             self._offset = 0

@@ -41,6 +41,17 @@ class FlushPlayback:
 
 
 @dataclass(frozen=True)
+class PausePlayback:
+    """Hold local playback where it is (the user may be interrupting): nothing queued is
+    dropped, and :class:`ResumePlayback` plays on from the same sample."""
+
+
+@dataclass(frozen=True)
+class ResumePlayback:
+    """Play on after :class:`PausePlayback` (it was not the user after all)."""
+
+
+@dataclass(frozen=True)
 class Notice:
     """Something the user should see (and the event log should record as ``local.notice``)."""
 
@@ -89,7 +100,14 @@ class ToolRecord:
     event: dict[str, Any] = field(hash=False)
 
 
+@dataclass(frozen=True)
+class LocalRecord:
+    """A ``local.*`` record of the core's own decisions (``local.bargein.*``) for the event log."""
+
+    event: dict[str, Any] = field(hash=False)
+
+
 Action = (
-    Send | MuteMic | UnmuteMic | FlushPlayback | Notice | RunTool | AskApproval | CancelTool
-    | ToolRecord
+    Send | MuteMic | UnmuteMic | FlushPlayback | PausePlayback | ResumePlayback | Notice
+    | RunTool | AskApproval | CancelTool | ToolRecord | LocalRecord
 )

@@ -90,6 +90,10 @@ class BargeIn:
         self.silence_ms = float(DEFAULT_SILENCE_DURATION_MS)  # until session.updated says
         self.padding_ms = 0.0  # counted only once the server says it pads
         self.echo_leaking = False
+        self.echo_hold = False
+        #: the client's local detector judges speech over audible playback (SetLocalDetector);
+        #: the server's segments then only decide while a response is generated, not played
+        self.local_judge = False
         self._leak_told = False
         self._pending: _Pending | None = None
 
@@ -118,11 +122,13 @@ class BargeIn:
             self._pending = None
         return None
 
-    def set_echo_leaking(self, leaking: bool) -> str | None:
+    def set_echo_leaking(self, leaking: bool, hold: bool = False) -> str | None:
         """The residual-echo verdict; a leak drops a pending barge-in (it was likely echo).
+        ``hold``: only the underrun hold raised it (see :attr:`local_may_judge`).
 
         Returns the notice to show the first time echo leaks, else ``None``."""
         self.echo_leaking = leaking
+        self.echo_hold = leaking and hold
         if not leaking:
             return None
         self._pending = None
@@ -130,6 +136,12 @@ class BargeIn:
             return None
         self._leak_told = True
         return ECHO_LEAK_NOTICE
+
+    @property
+    def local_may_judge(self) -> bool:
+        """The local detector may pause and confirm: barge-in on, and no leak the canceller
+        itself found (the underrun hold alone still lets it: its evidence is its own)."""
+        return self.enabled and (not self.echo_leaking or self.echo_hold)
 
     @property
     def mutes_playback(self) -> bool:
@@ -171,6 +183,8 @@ class BargeIn:
         """User speech began; ``playing_since``: when assistant audio started (``None``: silent)."""
         if self.state is BargeInState.OFF or not assistant_speaking or self.echo_leaking:
             return NOTHING  # leaking: the session has said why, once (see the module doc)
+        if playing_since is not None and self.local_judge:
+            return NOTHING  # the local detector has judged (or is judging) this speech
         if playing_since is not None:
             heard_ms = (now - playing_since) * 1000.0
             if heard_ms < self.min_assistant_speech_ms:

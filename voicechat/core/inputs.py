@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from voicechat.core.local_barge_in import TalkFrame
 from voicechat.core.tool_specs import ToolSpec
 
 # --- user commands ------------------------------------------------------------------------------
@@ -140,6 +141,28 @@ class EchoLeaking:
     """
 
     leaking: bool
+    #: raised only by the hold after a speaker underrun (the canceller's own judges see no
+    #: leak): the mic stays muted to the server, but the local barge-in detector, whose evidence
+    #: is its own, may still pause and confirm
+    hold: bool = False
+
+
+@dataclass(frozen=True)
+class LocalTalk:
+    """One mic frame as the local barge-in detector measured it (echo-cancelled mic, speech
+    probability, the canceller's figures); fed while the assistant's audio plays. See
+    :mod:`voicechat.core.local_barge_in`."""
+
+    frame: TalkFrame
+
+
+@dataclass(frozen=True)
+class SetLocalDetector:
+    """Whether the runtime runs the local barge-in detector (echo cancellation on, the speech
+    model loaded). With it, the detector decides barge-ins during playback, not the server's
+    speech segments."""
+
+    on: bool
 
 
 @dataclass(frozen=True)
@@ -187,6 +210,8 @@ Input = (
     | TransportState
     | SetMicAvailable
     | EchoLeaking
+    | LocalTalk
+    | SetLocalDetector
     | ToolFinished
     | ToolApproval
     | SetTools

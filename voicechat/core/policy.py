@@ -44,7 +44,9 @@ class SessionPolicy:
     :data:`voicechat.protocol.pricing.PRICES` (the config's ``[voicechat.prices]``).
     ``tools`` are the function tools the client runs (declared in ``session.tools`` after any
     tools of ``session_overrides``, e.g. hosted MCP ones); ``mcp_approval`` answers hosted MCP
-    approval requests (``ask`` the user, ``auto`` approve, ``deny``).
+    approval requests (``ask`` the user, ``auto`` approve, ``deny``). ``semantic_turns`` asks
+    for ``semantic_vad`` turn detection (set when the local barge-in detector runs, see
+    :func:`initial_session`).
     """
 
     dialect: Dialect = Dialect.GA
@@ -67,6 +69,7 @@ class SessionPolicy:
     prices: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, hash=False)
     tools: tuple[ToolSpec, ...] = ()
     mcp_approval: Approval = "ask"
+    semantic_turns: bool = False
 
     def __post_init__(self) -> None:
         # Accept plain strings from config files ("beta") as well as the enum.
@@ -102,8 +105,16 @@ def initial_session(policy: SessionPolicy) -> dict[str, Any]:
         if policy.mode == "ptt":
             audio_input["turn_detection"] = None
         else:
+            # Decision (issue 29): with the local barge-in detector (speakers, echo cancelled)
+            # the turn is ended by semantic_vad, which waits for the end of the sentence.
+            # server_vad ended a turn at every 200 ms pause, and right after a cut-off the
+            # canceller's double-talk suppression chops the user's voice into such pauses: one
+            # sentence became up to four turns, each starting a response that the rest of the
+            # sentence then cancelled. The real service documents semantic_vad with the same
+            # create/interrupt switches; our local server maps it to a 600 ms silence. [infer]
+            # a service without it would answer with an error naming turn_detection.type.
             audio_input["turn_detection"] = {
-                "type": "server_vad",
+                "type": "semantic_vad" if policy.semantic_turns else "server_vad",
                 "create_response": True,
                 "interrupt_response": False,
             }

@@ -48,6 +48,7 @@ from voicechat.core.inputs import (
     CancelRequested,
     EchoLeaking,
     Input,
+    LocalTalk,
     MicAudio,
     PlaybackDrained,
     PlaybackProgress,
@@ -55,6 +56,7 @@ from voicechat.core.inputs import (
     SendImage,
     SendText,
     SetBargeIn,
+    SetLocalDetector,
     SetMicAvailable,
     SetPttStyle,
     SetTools,
@@ -76,6 +78,7 @@ from voicechat.core.response_flow import ResponseFlow
 from voicechat.core.segments import VadSegments
 from voicechat.core.service import ServiceWatch
 from voicechat.core.side_responses import SideResponses
+from voicechat.core.speaker_pause import SpeakerPause
 from voicechat.core.tool_calls import ToolCalls
 from voicechat.core.transcript import Transcript
 from voicechat.core.transcript_feed import TranscriptFeed
@@ -107,6 +110,7 @@ class Session:
             mute_for_playback=not policy.barge_in and policy.mode != "transcribe",
         )
         self._barge_in = BargeIn.for_policy(policy)
+        self._local = SpeakerPause(self._out)  # the local barge-in detector's decisions
         self._responses = ResponseFlow(self._out)
         self._ptt = PushToTalk(mode=policy.mode, style=policy.ptt_style,
                                min_audio_ms=policy.ptt_min_audio_ms, effects=self._out,
@@ -308,6 +312,7 @@ class Session:
             return
         if not self._assistant_speaking():
             self._barge_in.drop()
+            self._local.take_back("the assistant stopped")
 
     def _apply(self, now: float, verdict: Verdict) -> None:
         """Carry out a barge-in verdict: interrupt, or say why the speech was ignored."""
@@ -320,6 +325,7 @@ class Session:
         """Flush, cancel if active (unless the server already does), clear (WebRTC), truncate
         to what was played."""
         self._barge_in.drop()
+        self._local.ended()
         self._tools.interrupted()
         target = self._audio.truncate_target(self._responses.active_id)
         self._out.act(FlushPlayback())
@@ -351,6 +357,9 @@ class Session:
     def _barge_in_changed(self, told: str | None) -> None:
         """The switch or the echo verdict moved: the playback mute follows; say ``told``."""
         mutes = self._barge_in.mutes_playback and self.policy.mode != "transcribe"
+        if not self._barge_in.local_may_judge:
+            self._local.take_back("barge-in off" if not self._barge_in.enabled
+                                  else "echo leaking")
         self._gate.set_mute_for_playback(mutes, playing=self._playback.playing)
         if told is not None:
             self._out.notice("warning", told)
@@ -403,6 +412,17 @@ class Session:
         self._ptt.audio(ms)
         self._apply(now, self._barge_in.mic_audio(ms))
 
+    def _local_talk(self, inp: LocalTalk, now: float) -> None:
+        """A frame of the local detector: pause, resume, or confirm and interrupt."""
+        barge = self._barge_in
+        live = barge.local_may_judge and self.policy.mode == "vad" and self._playback.playing
+        if self._local.frame(now, inp.frame, live=live):
+            self._interrupt(now)
+
+    def _set_local_detector(self, inp: SetLocalDetector, now: float) -> None:
+        self._local.set_on(bool(inp.on))
+        self._barge_in.local_judge = bool(inp.on)
+
     def _transport(self, inp: TransportState, now: float) -> None:
         self._transport_state = str(inp.state)
         if self._transport_state not in _LOST_STATES:
@@ -430,10 +450,12 @@ def _input_table(s: Session) -> dict[type, Callable[[Any, float], None]]:
         PlaybackProgress: lambda i, now: s._audio.progress(now, i.item_id, i.played_ms),
         PlaybackDrained: lambda i, now: s._stop(now, "drained", "local"),
         MicAudio: s._mic_audio,
+        LocalTalk: s._local_talk,
+        SetLocalDetector: s._set_local_detector,
         TransportState: s._transport,
         SetMicAvailable: lambda i, now: s._gate.set_available(bool(i.available)),
         EchoLeaking: lambda i, now: s._barge_in_changed(
-            s._barge_in.set_echo_leaking(bool(i.leaking))),
+            s._barge_in.set_echo_leaking(bool(i.leaking), bool(i.hold))),
         ToolFinished: lambda i, now: s._tools.finished(
             str(i.call_id), i.output, bool(i.ok), float(i.duration), now),
         ToolApproval: lambda i, now: s._tools.approval(str(i.call_id), str(i.decision), now),
@@ -452,6 +474,7 @@ def _snapshot(s: Session) -> SessionView:
         mic=mic,
         mic_reason=reason,
         barge_in=s._barge_in.enabled,
+        interrupting=s._local.interrupting,
         ptt_style=s.policy.ptt_style,
         ptt_open=s._ptt.is_open,
         ptt_captured_ms=s._ptt.captured_ms,

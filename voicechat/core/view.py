@@ -123,6 +123,8 @@ class SessionView:
     server_session: ReportedSession | None = None
     tool_calls: tuple[ToolCallView, ...] = ()
     tools: tuple[ToolSpec, ...] = ()
+    #: the local barge-in detector has paused the speaker: the user seems to be interrupting
+    interrupting: bool = False
 
     @property
     def running_tools(self) -> tuple[ToolCallView, ...]:

@@ -31,15 +31,19 @@ from voicechat.core import (
     EchoLeaking,
     FlushPlayback,
     Input,
+    LocalRecord,
     MicReason,
     MuteMic,
     Notice,
+    PausePlayback,
+    ResumePlayback,
     RunTool,
     Send,
     Session,
     SessionPolicy,
     SessionView,
     SetBargeIn,
+    SetLocalDetector,
     SetMicAvailable,
     SetPttStyle,
     SetTools,
@@ -71,6 +75,8 @@ class Effects:
     send: Callable[[dict[str, Any]], None]
     drop_pending_mic: Callable[[], None]
     flush_playback: Callable[[], int]  # returns the samples dropped
+    pause_playback: Callable[[], None] | None = None
+    resume_playback: Callable[[], None] | None = None
     run_tool: Callable[[RunTool], None] | None = None
     cancel_tool: Callable[[CancelTool], None] | None = None
     ask_approval: Callable[[AskApproval], None] | None = None
@@ -100,6 +106,9 @@ class Driver:
         self._earlier_completed = 0  # completed responses of the sessions before this one
         self._held: _HeldTranscript | None = None
         self._echo_leaking = False
+        self._echo_hold = False
+        self._local_detector = False
+        self.resumes = 0  # ResumePlayback carried out (the local detector reads it)
         self._started = False
 
     # --- reading ---------------------------------------------------------------------------------
@@ -163,15 +172,27 @@ class Driver:
         self._mic_available = False
         self.handle(SetMicAvailable(False))
 
-    def echo_leaking(self, leaking: bool) -> None:
-        """The echo canceller's residual-echo verdict; kept for a reconnect's session."""
+    def echo_leaking(self, leaking: bool, hold: bool = False) -> None:
+        """The echo canceller's residual-echo verdict (``hold``: only the underrun hold);
+        kept for a reconnect's session."""
         self._echo_leaking = leaking
-        self.handle(EchoLeaking(leaking))
+        self._echo_hold = hold
+        self.handle(EchoLeaking(leaking, hold))
 
     def enable_barge_in(self) -> None:
         """Barge-in on by default (echo cancellation runs); kept for a reconnect's session."""
         self.policy = replace(self.policy, barge_in=True)
         self.handle(SetBargeIn(True))
+
+    def enable_local_detector(self) -> None:
+        """The local barge-in detector runs; kept for a reconnect's session. Turn detection
+        becomes ``semantic_vad`` (see ``SessionPolicy.semantic_turns``), asked in the first
+        ``session.update`` when the session has not started yet."""
+        self._local_detector = True
+        self.policy = replace(self.policy, semantic_turns=True)
+        if not self._started:
+            self.session = Session(self.policy)
+        self.handle(SetLocalDetector(True))
 
     def set_tools(self, tools: tuple[ToolSpec, ...]) -> None:
         """The function tools on offer; kept for a reconnect's session. Before the session
@@ -199,7 +220,9 @@ class Driver:
         if old.mic_reason is MicReason.USER:
             self.session.handle(ToggleMute(), now)
         if self._echo_leaking:
-            self.session.handle(EchoLeaking(True), now)
+            self.session.handle(EchoLeaking(True, self._echo_hold), now)
+        if self._local_detector:
+            self.session.handle(SetLocalDetector(True), now)
 
     def close(self) -> None:
         """No more timers: the conversation is ending."""
@@ -225,8 +248,15 @@ class Driver:
                                     "dropped_ms": dropped * 1000 // RATE})
             elif isinstance(action, Notice):
                 self._events.notice(action.level, action.message)
-            elif isinstance(action, ToolRecord):
+            elif isinstance(action, ToolRecord | LocalRecord):
                 self._events.local(action.event)
+            elif isinstance(action, PausePlayback):
+                if self._effects.pause_playback is not None:
+                    self._effects.pause_playback()
+            elif isinstance(action, ResumePlayback):
+                self.resumes += 1
+                if self._effects.resume_playback is not None:
+                    self._effects.resume_playback()
             else:
                 self._tool_action(action)
         self._arm_timer()

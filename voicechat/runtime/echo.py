@@ -65,6 +65,11 @@ class EchoControl:
         return self._stage is not None
 
     @property
+    def stage(self) -> Any:
+        """The running :class:`~voicechat.audio.echo.EchoCanceller` (``None`` when off)."""
+        return self._stage
+
+    @property
     def status(self) -> AecStatus:
         """State and live figures for the status bar."""
         stage = self._stage
@@ -108,6 +113,7 @@ class EchoControl:
         self._devices = (mic, speaker)
         speaker.tap = stage.process_far  # type: ignore[attr-defined]
         mic.clean = stage.process_near  # type: ignore[union-attr]
+        mic.measure = stage.take_evidence  # type: ignore[union-attr]
         detail = _adapted(far_rate, far_channels)
         self._status = AecStatus(state="on", reason=detail)
         event: dict[str, Any] = {"type": "local.aec.state", "enabled": True}
@@ -163,8 +169,10 @@ class EchoControl:
                 event["erle_db"] = verdict.low_erle_db
             self._events.local(event)
             self._stage_leaking = verdict.leaking
-            if not self._held:  # a hold keeps the guard up whatever the stage says
+            if not self._held:
                 self._driver.echo_leaking(verdict.leaking)
+            else:  # a hold keeps the guard up whatever the stage says; a real leak within it
+                self._driver.echo_leaking(True, hold=not verdict.leaking)  # stops the detector
         now = self._clock()
         self._follow_underruns(now)
         if self._last_metrics_at is not None and now - self._last_metrics_at < METRICS_EVERY_S:
@@ -190,7 +198,8 @@ class EchoControl:
         leaking = held or self._stage_leaking
         self._events.local({"type": "local.aec.leak", "leaking": leaking,
                             "cause": "speaker underrun" if held else "underrun hold over"})
-        self._driver.echo_leaking(leaking)
+        # the hold alone mutes the mic to the server but leaves the local barge-in detector on
+        self._driver.echo_leaking(leaking, hold=held and not self._stage_leaking)
 
 
 def _is_file_or_none(spec: str | None) -> bool:

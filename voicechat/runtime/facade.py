@@ -52,6 +52,7 @@ from voicechat.eventlog.record import LogRecord
 from voicechat.eventlog.recorder import Recorder, RecordError
 from voicechat.protocol.dialect import Dialect
 from voicechat.runtime.audio_setup import open_mic, open_speaker, start_speaker
+from voicechat.runtime.bargein import LocalDetector
 from voicechat.runtime.driver import Driver, Effects
 from voicechat.runtime.echo import EchoControl
 from voicechat.runtime.fanout import EventFanout
@@ -126,6 +127,8 @@ class Runtime:
             send=lambda event: self.link.send(event),
             drop_pending_mic=self._drop_pending_mic,
             flush_playback=lambda: self._rtc.flush(),
+            pause_playback=self.playback.pause,
+            resume_playback=self.playback.resume,
             run_tool=self.tools.run,
             cancel_tool=self.tools.cancel,
             ask_approval=self.tools.ask,
@@ -140,6 +143,7 @@ class Runtime:
         self._monitor = PlaybackMonitor(self.playback, self.driver, self.events, clock)
         self._echo = EchoControl(settings, self.events, self.driver, clock)
         self._pump: MicPump | None = None
+        self._detector: LocalDetector | None = None
         self._tasks: list[asyncio.Task[Any]] = []
         self._stopping = False
         # the conversation kept in memory for ctrl+s and save_transcripts; written only then
@@ -202,6 +206,8 @@ class Runtime:
             self._tasks.append(loop.create_task(self._echo.run(), name="runtime-aec"))
         if self.mic is not None:
             self._pump = MicPump(self.mic, self.driver, self.link, self.events, self._meter)
+            if self._detector is not None:
+                self._pump.on_frame = self._detector.feed
             self._tasks.append(loop.create_task(self._pump.run(), name="runtime-mic"))
 
     async def stop(self) -> None:
@@ -379,6 +385,9 @@ class Runtime:
         assert self.speaker is not None
         if not self._echo.setup(self.mic, self.speaker):
             return
+        if self.settings.mode == "vad" and self.settings.barge_in is not False:
+            self._detector = LocalDetector.start(self._echo.stage, self.mic, self.driver,
+                                                 self.events)
         if self.settings.barge_in is None and self.settings.mode == "vad":
             self.driver.enable_barge_in()
             self.events.notice(

@@ -57,6 +57,8 @@ class MicPump:
         self._meter = meter
         self._unreported_ms = 0.0
         self.ended = False
+        #: every captured frame, in order (the local barge-in detector, runtime/bargein.py)
+        self.on_frame: Callable[[Int16Array], None] | None = None
 
     async def run(self) -> None:
         from voicechat.audio.devices import AudioUnavailable
@@ -65,6 +67,8 @@ class MicPump:
         try:
             async for frame in source.frames():
                 self._meter.update(frame)
+                if self.on_frame is not None:
+                    self.on_frame(frame)
                 if self._driver.view.mic_open and self._link.send_mic(frame):
                     self._unreported_ms += FRAME * 1000 / RATE
                     every = MIC_REPORT_PLAYING_MS if self._driver.view.playing else MIC_REPORT_MS

@@ -71,6 +71,8 @@ class UiState:
     response_status: str = ""
     response_reason: str = ""
     barge_in: bool = False
+    #: the local barge-in detector paused the assistant: the status bar says so at once
+    interrupting: bool = False
     mode: str = "vad"
     ptt_style: str = "toggle"
     transport_state: str = ""
@@ -222,6 +224,7 @@ def read_view(view: SessionView | None, entries: tuple[Entry, ...] | None = None
         response_status=response.status if response is not None else "",
         response_reason=(response.reason or "") if response is not None else "",
         barge_in=bool(view.barge_in),
+        interrupting=bool(view.interrupting),
         mode=name_of(view.mode),
         ptt_style=name_of(view.ptt_style),
         transport_state=name_of(view.transport_state),

@@ -71,15 +71,23 @@ class ResidualEchoDetector:
     def window_leaks(self, peak: LagPeak) -> bool:
         return peak.strength >= self.min_strength and peak.sig_dbfs >= self.min_level_dbfs
 
-    def update(self, processed: npt.NDArray[np.int16]) -> ResidualVerdict | None:
-        """Feed processed mic audio; returns a verdict when :attr:`leaking` flips, else None."""
+    def update(self, processed: npt.NDArray[np.int16], *, judge: bool = True
+               ) -> ResidualVerdict | None:
+        """Feed processed mic audio; returns a verdict when :attr:`leaking` flips, else None.
+
+        ``judge=False``: the caller knows the mic now carries the user talking over the far
+        end (the local barge-in detector says so); the window is neither judged nor counted,
+        since two voices can correlate for a moment (the same synthetic voice did, 0.37)."""
         self._corr.push_sig(processed)
         self._since += processed.size
         if self._since < self._hop:
             return None
         self._since = 0
         peak = self._corr.peak()
-        self.last_peak = peak
+        self.last_peak = peak  # still measured: the barge-in detector reads it
+        if not judge:
+            self._run = 0
+            return None
         if peak is None or peak.ref_dbfs < self.far_floor_dbfs:
             return None  # the far end was quiet: nothing to judge, keep the state
         self.windows += 1

@@ -32,7 +32,7 @@ import numpy.typing as npt
 from voicechat.audio.echo.align import FarTimeline, StreamClock
 from voicechat.audio.echo.delay import DelayEstimator
 from voicechat.audio.echo.engine import NATIVE_RATES, ApmEngine
-from voicechat.audio.echo.erle import ErleMeter, LowErleGuard
+from voicechat.audio.echo.erle import ErleMeter, LowErleGuard, energy
 from voicechat.audio.echo.framing import Deframer, Reframer, downmix
 from voicechat.audio.echo.residual import ResidualEchoDetector, ResidualVerdict
 
@@ -130,6 +130,15 @@ class EchoCanceller:
         # blocks, so a mic callback starved for seconds on a busy machine loses no reference
         # (a lost block would shift the reference against the echo for good)
         self._far_blocks: deque[tuple[Int16Array, float | None]] = deque(maxlen=500)
+        #: per 10 ms mic frame: mean power of the lined-up reference, the mic before and after
+        #: cancellation, for the local barge-in detector (take_evidence); ~1 s kept
+        self._evidence: deque[tuple[float, float, float]] = deque(maxlen=100)
+        #: set by the runtime while the local barge-in detector holds that the user talks over
+        #: the assistant (and for a second after, the correlation window's length): both leak
+        #: judges then wait (the user's voice is rightly not removed, which looks like a low
+        #: ERLE, and can correlate with the far end for a moment), so the verdict never fires
+        #: on it
+        self.near_talk = False
 
     def process_far(self, block: npt.ArrayLike, dac_time: float | None = None) -> None:
         """Everything handed to the speaker, in the speaker's rate and channel layout;
@@ -187,8 +196,9 @@ class EchoCanceller:
                 hint = round(delay) if delay is not None else self.options.initial_delay_ms
                 out = self._engine.near(frame, max(0, hint - self._far_line.lag_ms))
                 self._erle.update(self._last_far, frame, out)
-                self._judge(self._residual.update(out),
-                            self._low_erle.update(self._last_far, frame, out))
+                self._evidence.append((energy(self._last_far), energy(frame), energy(out)))
+                low = None if self.near_talk else self._low_erle.update(self._last_far, frame, out)
+                self._judge(self._residual.update(out, judge=not self.near_talk), low)
                 self._near_out.push(out)
                 self._frames += 1
             out_block = self._near_out.pull(n)
@@ -215,6 +225,26 @@ class EchoCanceller:
         if (adc_time is None or adc_time <= 0) and not self._near_clock.stamped:
             return far.time_at(far.pos) - 0.2
         return adc_time
+
+    def take_evidence(self) -> list[tuple[float, float, float]]:
+        """The per-10 ms-frame powers (reference, mic in, mic out) measured since the last
+        call: called right after :meth:`process_near` in the mic's callback (the device keeps
+        them with that block), so they are the block's own."""
+        with self._lock:
+            taken = list(self._evidence)
+            self._evidence.clear()
+            return taken
+
+    @property
+    def erle_db(self) -> float | None:
+        """The running ERLE (cheaper than :attr:`metrics` for a per-frame reader)."""
+        return self._erle.erle_db
+
+    @property
+    def echo_strength(self) -> float | None:
+        """The residual's latest correlation with the reference (0..1; ``None``: not judged)."""
+        peak = self._residual.last_peak
+        return None if peak is None else float(peak.strength)
 
     def take_verdicts(self) -> list[ResidualVerdict]:
         """Residual-echo state changes since the last call (for notices and ``local.aec.*``)."""

@@ -25,6 +25,8 @@ Field = list[tuple[str, Style]]
 """One group of the status bar: (text, style) runs, shown together or not at all."""
 
 SEPARATOR = "│ "  # after a plain space, so it reads " │ "
+#: shown in place of "barge-in on" while the local detector holds the assistant paused
+INTERRUPTING = "you're interrupting"
 _BLOCKS = " ▏▎▍▌▋▊▉█"
 
 MIC_REASONS = {
@@ -221,6 +223,8 @@ class StatusBar(Widget):
         barge: Field = [("barge-in ", dim), ("on" if state.barge_in else "off",
                                              self._s("status--good") if state.barge_in
                                              else Style())]
+        if state.interrupting:  # the local detector paused the assistant (issue 29)
+            barge = [(INTERRUPTING, self._s("status--active"))]
         tool: Field = ([("tool ", dim), (self._shown.tool, self._s("status--active"))]
                        if self._shown.tool else [])
         extras = self._usage_fields()  # only beside the full wording: they go first

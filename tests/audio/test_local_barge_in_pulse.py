@@ -1,0 +1,142 @@
+"""The local barge-in detector on the real echo path: a short burst pauses, then plays on.
+
+The path of ``test_aec_barge_in.py`` (the virtual speaker loops back into the virtual mic at
+30 ms and -6 dB; ``voicechat --barge-in --aec`` against ``voicechat serve`` with long scripted
+answers). A cough-like burst of voice (the first 120 ms of an "ah", ~140 ms of speech to the
+detector: past the 60 ms onset, short of the 200 ms a confirmation needs) is played into the
+mic over the answer. The detector must pause the speaker (``local.bargein.paused``), find no
+more speech and resume (``local.bargein.resumed``), send no barge-in action, and the answer
+must play to its end with none of its audio lost: the speaker's recording holds as much audible
+audio as the answer itself. Interruptions and long answers with nobody talking are checked in
+``test_aec_barge_in.py``. Nothing here asserts a timing; the run sits under the stall probe
+(tests/realtime.py) like the other real-time tests.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.audio.conftest import EchoLoop, echo_afresh
+from tests.audio.echo_run import (
+    BARGE_IN_ACTIONS,
+    LONG_REPLIES,
+    kinds,
+    server_process,
+    stop,
+    wait_for,
+)
+from tests.audio.test_aec_barge_in import QUESTIONS, fresh_dir, started_client
+from tests.commands.test_headless_runs import audible_ms
+from tests.helpers import read_records
+from tests.realtime import in_real_time
+from tests.speech import speech_pcm, speech_wav
+
+pytestmark = [pytest.mark.audio, pytest.mark.slow]
+
+BURST_MS = 120
+
+
+def burst_wav(path: Path) -> Path:
+    """0.3 s of silence, the first ``BURST_MS`` of a spoken "ah", 0.5 s of silence."""
+    pcm = speech_pcm("Ah.")
+    first = int(np.argmax(np.abs(pcm) > 500))
+    burst = pcm[first : first + 48 * BURST_MS]
+    out = np.concatenate([np.zeros(14400, np.int16), burst, np.zeros(24000, np.int16)])
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(48000)
+        w.writeframes(out.tobytes())
+    return path
+
+
+def wait_quietly(record: Path, kind: str, timeout: float) -> bool:
+    try:
+        wait_for(record, lambda rs: bool(kinds(rs, kind)), timeout=timeout)
+    except AssertionError:
+        return False
+    return True
+
+
+def test_a_short_burst_over_the_answer_pauses_then_plays_on_without_loss(
+    pulse_echo: EchoLoop, tmp_path: Path
+) -> None:
+    in_real_time(lambda n: burst_plays_on(pulse_echo, fresh_dir(tmp_path, n)),
+                 reset=lambda: echo_afresh(pulse_echo))
+
+
+def burst_plays_on(pulse_echo: EchoLoop, tmp_path: Path) -> None:
+    from voicechat.server.voice.tts import make_voice
+
+    question = speech_wav(tmp_path / "q.wav", QUESTIONS[:1], lead_s=0.3, tail_s=0.5)
+    burst = burst_wav(tmp_path / "burst.wav")
+    heard = tmp_path / "speaker.wav"
+    recorder = subprocess.Popen(
+        ["parecord", "--device=speaker.monitor", "--rate=48000", "--channels=1",
+         "--format=s16le", "--file-format=wav", str(heard)])
+    try:
+        with server_process(tmp_path) as server, (tmp_path / "client.out").open("w") as out:
+            client, record = started_client(tmp_path, server, out)
+            try:
+                subprocess.run(["paplay", "--device=micfeed", str(question)], check=True,
+                               timeout=30)
+                wait_for(record, lambda rs: bool(kinds(rs, "local.playback.started")),
+                         timeout=90)
+                time.sleep(4.0)  # well into the answer: the canceller has converged
+                # a burst this short is near the onset: one the canceller's double-talk
+                # suppression trims below it never pauses (nothing to resume): try again, a
+                # few seconds apart, up to three times
+                for _ in range(3):
+                    subprocess.run(["paplay", "--device=micfeed", str(burst)], check=True,
+                                   timeout=30)
+                    if wait_quietly(record, "local.bargein.paused", 3.0):
+                        break
+                records = wait_for(record, lambda rs: bool(
+                    kinds(rs, "output_audio_buffer.stopped")
+                    or kinds(rs, "output_audio_buffer.cleared")), timeout=120)
+                time.sleep(1.0)  # the speaker's buffered tail reaches the recording
+            finally:
+                stop(client)
+    finally:
+        recorder.terminate()
+        recorder.wait(timeout=10)
+    records = read_records(record)
+    local = [(r["event"]["type"], r["event"]) for r in records
+             if r["event"]["type"].startswith("local.bargein.")]
+    actions = [r["event"]["type"] for r in records
+               if r["dir"] == "out" and r["event"]["type"] in BARGE_IN_ACTIONS]
+    done = [r["event"]["response"]["status"] for r in kinds(records, "response.done")]
+    voice = make_voice("espeak")
+    answer = voice.synthesize(LONG_REPLIES[0])
+    rate = voice.sample_rate
+    expected_ms = audible_ms(answer, rate)
+    paused_ms = sum(int(e.get("paused_ms", 0)) for kind, e in local
+                    if kind == "local.bargein.resumed")
+    with wave.open(str(heard), "rb") as w:
+        pcm = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16)
+        heard_rate = w.getframerate()
+    # the first answer's span in the recording: its length, the pause, and a little slack (a
+    # turn the server made of the burst may answer right after it)
+    first = int(np.argmax(np.abs(pcm) > 1000))
+    span_ms = 1000 * answer.size // rate + paused_ms + 300
+    heard_ms = audible_ms(pcm[first : first + span_ms * heard_rate // 1000], heard_rate)
+    print(f"\nburst of {BURST_MS} ms over the answer (echo {pulse_echo.latency_ms} ms / "
+          f"{pulse_echo.gain_db} dB): local decisions {local}; barge-in actions {actions}; "
+          f"responses {done}; audible in the speaker recording {heard_ms} ms vs {expected_ms} ms "
+          "in the answer")
+    decisions = [kind for kind, _ in local]
+    assert decisions[:2] == ["local.bargein.paused", "local.bargein.resumed"], (
+        f"no burst paused and resumed the speaker: {local}")
+    assert "local.bargein.confirmed" not in decisions
+    assert actions == [], f"a burst of {BURST_MS} ms cut the assistant off"
+    assert done[:1] == ["completed"]
+    assert not kinds(records, "local.playback.flushed")
+    # nothing lost: the whole answer reached the speaker (the codec fills the shortest pauses
+    # between words, so the two differ by a little either way; a flush would lose seconds)
+    assert heard_ms >= expected_ms - 300, (heard_ms, expected_ms)

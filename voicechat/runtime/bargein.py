@@ -1,0 +1,98 @@
+"""The local barge-in detector's plumbing: each cleaned mic frame measured and fed to the core.
+
+Why here: the runtime alone holds both the mic frames (after echo cancellation) and the echo
+canceller that can say, for the same 10 ms, how loud the speaker's reference was and how much
+the canceller removed. :class:`LocalDetector` measures (speech probability with silero, levels,
+the canceller's ERLE and residual correlation) and hands each frame to the core as
+``LocalTalk``; the core decides pause / confirm / resume (``core/local_barge_in.py``) and the
+driver carries that out on the playback buffer. It runs only while assistant audio plays, so a
+quiet conversation costs nothing; while it runs it costs a resample and one 32 ms silero window
+per ~32 ms of audio (~0.4 % of a core).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from voicechat.audio.playback import Int16Array
+from voicechat.audio.talk import SpeechModelUnavailable, SpeechProbe, dbfs, frame_power
+from voicechat.core import LocalTalk, TalkFrame
+from voicechat.runtime.driver import Driver
+from voicechat.runtime.fanout import EventFanout
+
+FRAME_MS = 20.0
+#: the leak judges wait this long (1 s) after the detector last held the user talking: the
+#: residual judge correlates the last second of mic audio, which still holds their voice
+NEAR_TALK_HOLD_FRAMES = 50
+#: said once at start: what the client does with your speech over the assistant, and the turn
+#: detection it chose for it (the decision is in core/policy.py)
+DETECTOR_NOTICE = (
+    "barge-in is decided locally: the speaker pauses as soon as you talk over the assistant "
+    "and resumes if it was not you; turns end with semantic_vad (at the end of your sentence, "
+    "not at its first pause), so a sentence you cut in with gets one answer"
+)
+
+
+class LocalDetector:
+    """Feeds the core's local barge-in detector from the cleaned mic (see the module doc)."""
+
+    def __init__(self, stage: Any, mic: Any, driver: Driver, probe: SpeechProbe) -> None:
+        self._stage = stage
+        self._mic = mic  # its frame_tag: the canceller's powers for the frame being fed
+        self._driver = driver
+        self._probe = probe
+        self._active = False
+        self._talk_until = 0  # the leak judges wait until this frame
+        self._resumes = 0  # the driver's resumes when the current pause began
+        self._frames = 0
+
+    @classmethod
+    def start(cls, stage: Any, mic: Any, driver: Driver, events: EventFanout
+              ) -> LocalDetector | None:
+        """The detector for a running echo canceller, or ``None`` (with a notice) when the
+        speech model cannot load: barge-in then follows the server's speech segments."""
+        try:
+            probe = SpeechProbe()
+        except SpeechModelUnavailable as exc:
+            events.notice("warning", f"{exc}; barge-in follows the server's VAD instead")
+            return None
+        except Exception as exc:  # the model's runtime refusing to start
+            events.notice("warning", f"the local barge-in detector could not start ({exc}); "
+                          "barge-in follows the server's VAD instead")
+            return None
+        driver.enable_local_detector()
+        events.notice("info", DETECTOR_NOTICE)
+        return cls(stage, mic, driver, probe)
+
+    def feed(self, frame: Int16Array) -> None:
+        """One cleaned 20 ms mic frame (48 kHz mono), in capture order."""
+        stage = self._stage
+        self._frames += 1
+        if not self._driver.view.playing:
+            if self._active:
+                self._active = False
+                self._probe.reset()
+            stage.near_talk = self._frames <= self._talk_until
+            return
+        self._active = True
+        prob = self._probe.push(frame)
+        evidence = getattr(self._mic, "frame_tag", None)
+        far_dbfs = in_dbfs = None
+        if evidence:
+            n = len(evidence)
+            far_dbfs = dbfs(sum(e[0] for e in evidence) / n)
+            in_dbfs = dbfs(sum(e[1] for e in evidence) / n)
+        talk = TalkFrame(ms=FRAME_MS, speech_prob=prob, out_dbfs=dbfs(frame_power(frame)),
+                         in_dbfs=in_dbfs, far_dbfs=far_dbfs, erle_db=stage.erle_db,
+                         echo_strength=stage.echo_strength)
+        self._driver.handle(LocalTalk(talk))
+        driver = self._driver
+        if driver.view.interrupting:  # paused: the judges wait while the user may be talking
+            if self._talk_until != self._frames - 1:
+                self._resumes = driver.resumes  # a new pause
+            self._talk_until = self._frames
+        elif self._talk_until == self._frames - 1 and driver.resumes == self._resumes:
+            # confirmed (the answer was cut off): the correlation window still holds the
+            # user's voice for a second; resumed (it was echo after all): judge at once
+            self._talk_until = self._frames + NEAR_TALK_HOLD_FRAMES
+        stage.near_talk = self._frames <= self._talk_until
