@@ -68,12 +68,12 @@ from voicechat.core.inputs import (
     TransportState,
     UpdateSession,
 )
-from voicechat.core.live_settings import merge_in_place
 from voicechat.core.mic import MicGate
 from voicechat.core.outbox import Outbox
 from voicechat.core.playback import Source, Stop
-from voicechat.core.policy import SessionPolicy, declare_tools, initial_session
+from voicechat.core.policy import SessionPolicy, initial_session
 from voicechat.core.ptt import PushToTalk
+from voicechat.core.requests import Requests
 from voicechat.core.response_flow import ResponseFlow
 from voicechat.core.segments import VadSegments
 from voicechat.core.service import ServiceWatch
@@ -84,7 +84,6 @@ from voicechat.core.transcript import Transcript
 from voicechat.core.transcript_feed import TranscriptFeed
 from voicechat.core.usage import Usage, UsageView
 from voicechat.core.view import SessionView
-from voicechat.protocol.dialect import Dialect
 from voicechat.protocol.frames import ServerFrame, canonical_event, decode_server_frame
 from voicechat.protocol.names import SERVER_EVENTS
 from voicechat.protocol.session_audio import output_format, vad_timings
@@ -127,6 +126,8 @@ class Session:
                                      Usage(policy.model, policy.prices))
         self._side = SideResponses()  # out-of-band responses: not part of this conversation
         self._tools = ToolCalls(self._out, self._responses, policy.tools, policy.mcp_approval)
+        self._requests = Requests(self._out, self._responses, self._tools, self._requested,
+                                  lambda: self.policy, lambda p: setattr(self, "policy", p))
         self._transport_state = "new"
         self._version = 0
         self._view: SessionView | None = None
@@ -371,39 +372,7 @@ class Session:
         else:
             self._out.notice("info", "nothing to cancel")
 
-    def _send_text(self, inp: SendText, now: float) -> None:
-        if self.policy.mode == "transcribe":
-            self._out.notice("warning", "typed messages are not available in transcribe mode")
-        else:
-            self._responses.ask(inp.text if isinstance(inp.text, str) else "")
-
-    def _send_image(self, inp: SendImage, now: float) -> None:
-        """A picture (GA only: the beta dialect has no image parts), then a response."""
-        if self.policy.mode == "transcribe":
-            self._out.notice("warning", "pictures are not available in transcribe mode")
-        elif self.policy.dialect is not Dialect.GA:
-            self._out.notice("warning", f"{inp.label} not sent: the beta dialect has no "
-                             "images (connect with --dialect ga)")
-        else:
-            self._responses.ask_with_image(str(inp.image_url), str(inp.caption or ""))
-
-    def _update_session(self, inp: UpdateSession, now: float) -> None:
-        """Settings changed while talking: one validated ``session.update``; once sent, the
-        request is what :mod:`voicechat.core.server_session` compares ``session.updated`` to."""
-        kind = "transcription" if self.policy.mode == "transcribe" else "realtime"
-        update = {"type": "session.update", "session": {"type": kind, **inp.session}}
-        if self._out.send(update) is not None:
-            merge_in_place(self._requested, inp.session)
-
     # === local facts =============================================================================
-
-    def _set_tools(self, inp: SetTools, now: float) -> None:
-        """New function tools (an MCP server's list changed): declare them to the server."""
-        specs = tuple(inp.tools)
-        self._tools.set_tools(specs)
-        self.policy, update = declare_tools(self.policy, self._requested, specs)
-        if update is not None:
-            self._out.send(update)
 
     def _mic_audio(self, inp: MicAudio, now: float) -> None:
         ms = inp.ms
@@ -423,15 +392,6 @@ class Session:
         self._local.set_on(bool(inp.on))
         self._barge_in.local_judge = bool(inp.on)
 
-    def _transport(self, inp: TransportState, now: float) -> None:
-        self._transport_state = str(inp.state)
-        if self._transport_state not in _LOST_STATES:
-            return
-        self._audio.lost(now)
-        self._responses.tracker.lost()
-        self._barge_in.drop()
-
-
 
 def _input_table(s: Session) -> dict[type, Callable[[Any, float], None]]:
     """Which part takes each input (read once by :class:`Session`'s constructor)."""
@@ -443,24 +403,34 @@ def _input_table(s: Session) -> dict[type, Callable[[Any, float], None]]:
         SetBargeIn: lambda i, now: s._barge_in_changed(
             s._barge_in.set_enabled(bool(i.enabled))),
         CancelRequested: s._cancel_requested,
-        SendText: s._send_text,
-        SendImage: s._send_image,
-        UpdateSession: s._update_session,
+        SendText: s._requests.send_text,
+        SendImage: s._requests.send_image,
+        UpdateSession: s._requests.update_session,
         PlaybackStarted: lambda i, now: s._audio.start(now, "local", i.item_id, None),
         PlaybackProgress: lambda i, now: s._audio.progress(now, i.item_id, i.played_ms),
         PlaybackDrained: lambda i, now: s._stop(now, "drained", "local"),
         MicAudio: s._mic_audio,
         LocalTalk: s._local_talk,
         SetLocalDetector: s._set_local_detector,
-        TransportState: s._transport,
+        TransportState: lambda i, now: _transport(s, i, now),
         SetMicAvailable: lambda i, now: s._gate.set_available(bool(i.available)),
         EchoLeaking: lambda i, now: s._barge_in_changed(
             s._barge_in.set_echo_leaking(bool(i.leaking), bool(i.hold))),
         ToolFinished: lambda i, now: s._tools.finished(
             str(i.call_id), i.output, bool(i.ok), float(i.duration), now),
         ToolApproval: lambda i, now: s._tools.approval(str(i.call_id), str(i.decision), now),
-        SetTools: s._set_tools,
+        SetTools: s._requests.set_tools,
     }
+
+
+def _transport(s: Session, inp: TransportState, now: float) -> None:
+    """The connection's state; once lost, what was playing or pending from it is over."""
+    s._transport_state = str(inp.state)
+    if s._transport_state not in _LOST_STATES:
+        return
+    s._audio.lost(now)
+    s._responses.tracker.lost()
+    s._barge_in.drop()
 
 
 def _snapshot(s: Session) -> SessionView:
