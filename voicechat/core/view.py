@@ -125,6 +125,12 @@ class SessionView:
     tools: tuple[ToolSpec, ...] = ()
     #: the local barge-in detector has paused the speaker: the user seems to be interrupting
     interrupting: bool = False
+    #: when the server ends the session (unix seconds), where it says (GPT-Live's
+    #: ``session.started``); the status bar counts down to it
+    expires_at: int | None = None
+    #: how full the model's context window is, 0..1, where the server reports it (GPT-Live's
+    #: ``session.usage.updated``)
+    context_ratio: float | None = None
 
     @property
     def running_tools(self) -> tuple[ToolCallView, ...]:

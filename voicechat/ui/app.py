@@ -277,6 +277,23 @@ class VoiceChatApp(WidgetAccess, ToolKeys, App[int]):
             return self.problems.shown
         return self.talk_key.enabled(action) and keys.action_available(action, self.state.mode)
 
+    def on_key(self, event: events.Key) -> None:
+        """A key whose action the session has no use for (GPT-Live: push-to-talk, barge-in):
+        hidden from the footer, so its binding is disabled and the key lands here; say why
+        rather than do nothing. The handle names such keys by binding id."""
+        unavailable: Mapping[str, str] = getattr(self.handle, "unavailable_keys", {})
+        if not unavailable:
+            return
+        for binding_id, why in unavailable.items():
+            if event.key in keys.keys_of(binding_id, self._user_keymap):
+                event.stop()
+                if binding_id == keys.BARGE_IN:
+                    self.handle.toggle_barge_in()
+                else:
+                    self.handle.talk_pressed()
+                self.notify(why, timeout=4)
+                return
+
     def action_mute(self) -> None:
         self.handle.toggle_mute()
         self.sync()

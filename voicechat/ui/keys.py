@@ -81,11 +81,12 @@ MODE_ACTIONS: dict[str, frozenset[str]] = {
     "talk": frozenset({"ptt"}),
     "talk_hold": frozenset({"ptt"}),
     "barge_in": frozenset({"vad", "ptt"}),
-    "cancel": frozenset({"vad", "ptt"}),
-    "focus_input": frozenset({"vad", "ptt"}),
+    "cancel": frozenset({"vad", "ptt", "live"}),
+    "focus_input": frozenset({"vad", "ptt", "live"}),
 }
 """Actions that only mean something in some modes (by action name); elsewhere they are hidden
-from the footer and the palette, and their key does nothing."""
+from the footer and the palette, and their key does nothing (in a GPT-Live session, mode
+``live``, the talk and barge-in keys say why instead: see :func:`keys_of`)."""
 
 HOLD_BINDING = Binding("space", "talk_hold", TALK_HOLD_LABEL, id=TALK_HOLD, priority=False)
 """The talk key once the terminal reports key releases: the same key and handler with the hold
@@ -121,6 +122,12 @@ def action_available(action: str, mode: str) -> bool:
     """Does ``action`` mean anything in ``mode`` (vad | ptt | transcribe)?"""
     modes = MODE_ACTIONS.get(action)
     return modes is None or mode in modes
+
+
+def keys_of(binding_id: str, keymap: Mapping[str, str]) -> frozenset[str]:
+    """The keys bound to ``binding_id``: the user's remap, else the default."""
+    spec = keymap.get(binding_id) or ",".join(b.key for b in BINDINGS if b.id == binding_id)
+    return frozenset(k.strip() for k in spec.split(",") if k.strip())
 
 
 def key_label(keys: str) -> str:

@@ -83,6 +83,8 @@ class UiState:
     limits_text: str = ""  # the latest rate limits (remaining/limit, reset)
     tool_calls: tuple[ToolCall, ...] = ()
     session_text: str = ""  # what the server applied (session.updated): voice, turns, noise
+    expires_at: int | None = None  # when the server ends the session (unix seconds)
+    context_ratio: float | None = None  # how full the context window is (0..1)
 
 
 def compact(n: float) -> str:
@@ -235,6 +237,8 @@ def read_view(view: SessionView | None, entries: tuple[Entry, ...] | None = None
         limits_text=limits_text(view),
         tool_calls=calls,
         session_text=session_text(view),
+        expires_at=view.expires_at,
+        context_ratio=view.context_ratio,
     )
 
 

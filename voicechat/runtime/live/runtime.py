@@ -42,7 +42,7 @@ from voicechat.runtime.live.link import LiveLink
 from voicechat.runtime.live.media import LiveAudioIn, LiveMicPump, LivePlaybackMonitor
 from voicechat.runtime.live.session_view import SessionViewAdapter
 from voicechat.runtime.live.tools import LiveTools
-from voicechat.runtime.live.unsupported import LiveLimits
+from voicechat.runtime.live.unsupported import NO_BARGE_IN_SWITCH, NO_PUSH_TO_TALK, LiveLimits
 from voicechat.runtime.local_server import EmbeddedServer, LocalServerLike
 from voicechat.runtime.tools.startup import announce_tools, start_toolbox
 from voicechat.ui.handle import AecStatus, ConnectionInfo
@@ -241,7 +241,7 @@ class LiveRuntime(LiveLimits):
                                                  f"The user typed: {text.strip()}"))
 
     def talk_pressed(self) -> None:
-        self.notice("info", "GPT-Live has no push-to-talk: the model hears you all the time")
+        self.notice("info", NO_PUSH_TO_TALK)
 
     def talk_released(self) -> None:
         pass
@@ -250,7 +250,7 @@ class LiveRuntime(LiveLimits):
         pass
 
     def toggle_barge_in(self) -> None:
-        self.notice("info", "GPT-Live always listens: the model decides when to yield")
+        self.notice("info", NO_BARGE_IN_SWITCH)
 
     def set_tool_prompt(self, prompt: Callable[[AskApproval], None] | None) -> None:
         self.tools.prompt = prompt

@@ -6,6 +6,9 @@ interrupted assistant turn is shown truncated), "speaking" comes from our playba
 service sends no end of speech), delegated tasks are shown as calls in the transcript and the
 status bar's running label (a task's request as its arguments, its progress or answer as its
 output), and the mic is live unless the user muted it (full duplex: never muted for playback).
+The mode is ``live``: the status bar and the footer read it to show what is true of GPT-Live
+(the model decides turns, no push-to-talk, no barge-in switch) instead of Realtime's labels,
+and the session's end (``expires_at``) and context fill (``context_ratio``) ride along.
 The event pane is the same as for Realtime: it reads the event stream, not the view.
 """
 
@@ -75,12 +78,13 @@ class SessionViewAdapter:
                         for t in live.turns)
         response = _response(live, speaking)
         self._view = SessionView(
-            mode="vad", transport=self._transport, dialect="live",
-            transport_state=transport_state, mic=mic, mic_reason=reason, barge_in=True,
+            mode="live", transport=self._transport, dialect="live",
+            transport_state=transport_state, mic=mic, mic_reason=reason, barge_in=False,
             ptt_style="toggle", ptt_open=False, ptt_captured_ms=0.0, playing=speaking,
             response=response, response_queued=False, entries=entries, vad_segments=(),
             playback_spans=tuple(self._spans), notices=live.notices, version=self._version,
             tool_calls=tuple(_task(t) for t in live.tasks),
+            expires_at=live.expires_at, context_ratio=live.context_ratio,
         )
         return self._view
 

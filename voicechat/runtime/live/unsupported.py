@@ -7,6 +7,9 @@ Some of its commands have no GPT-Live counterpart, and each says so plainly inst
 * the settings screen and session switching: GPT-Live fixes the model, voice, instructions and
   turn taking when the session starts (``session.update`` changes only Responses delegation,
   reference §2). Decided: the screen does not open, and the notice names the start-up flags.
+* the push-to-talk and barge-in keys: the model hears the user all the time and decides itself
+  when to yield. The TUI hides both from its footer for a GPT-Live session; pressed anyway,
+  they say so (:attr:`LiveLimits.unavailable_keys`, by the keys' binding ids).
 * ``ctrl+s`` does work: the turns as the core assembled them (the assistant's as the user
   heard them), as Markdown, through the same renderer and file rules as a Realtime session.
 """
@@ -14,8 +17,9 @@ Some of its commands have no GPT-Live counterpart, and each says so plainly inst
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from voicechat.core.live_settings import LiveSettings
 from voicechat.ui.handle import SettingsOutcome, SwitchTarget
@@ -26,6 +30,10 @@ if TYPE_CHECKING:
 
 NO_IMAGES = ("GPT-Live takes no pictures (gpt-live-1 hears and reads only); /image works in a "
              "Realtime session (--api realtime)")
+NO_PUSH_TO_TALK = ("GPT-Live has no push-to-talk: the model hears you all the time "
+                   "(m mutes the mic)")
+NO_BARGE_IN_SWITCH = ("GPT-Live always listens and the model decides when to yield; "
+                      "c stops the assistant")
 FIXED_AT_START = ("GPT-Live fixes the voice, instructions and turn taking when the session "
                   "starts; quit and start again with the flags (--voice, --instructions)")
 
@@ -41,6 +49,8 @@ class LiveLimits:
         raise NotImplementedError
 
     settings_unavailable = FIXED_AT_START
+    unavailable_keys: ClassVar[Mapping[str, str]] = {"talk": NO_PUSH_TO_TALK,
+                                                     "barge_in": NO_BARGE_IN_SWITCH}
 
     def send_image(self, path: str, caption: str = "") -> str | None:
         return NO_IMAGES

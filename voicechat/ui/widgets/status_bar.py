@@ -1,6 +1,7 @@
 """The status bar: connection, mic state with its reason, input level, response, a running tool
 call (its name and how long it has run), barge-in, echo cancellation (state and live echo return
-loss enhancement), mode.
+loss enhancement), mode. A GPT-Live session (mode ``live``) has a second line of its own
+(:mod:`voicechat.ui.widgets.live_status`).
 
 Redrawn with ``render()``/``refresh()`` from the app's 20 Hz poll and only when a shown value
 changed (the level meter is quantised to its cells, so a steady level costs nothing).
@@ -8,7 +9,8 @@ changed (the level meter is quantised to its cells, so a steady level costs noth
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -19,6 +21,7 @@ from textual.widget import Widget
 
 from voicechat.ui.handle import AecStatus, ConnectionInfo
 from voicechat.ui.viewstate import UiState
+from voicechat.ui.widgets.live_status import ALWAYS_ON, live_line2_variants, remaining_text
 
 METER_CELLS = 12
 Field = list[tuple[str, Style]]
@@ -53,6 +56,8 @@ def mic_label(state: UiState, *, connected: bool = True, ended: bool = False) ->
     if mic in {"live", "open", "unmuted"} and not connected:
         return "not connected", "muted"
     if mic in {"live", "open", "unmuted"}:
+        if state.mode == "live":  # GPT-Live: streams for the whole session, never gated
+            return ALWAYS_ON, "live"
         return ("push-to-talk open" if ptt else "live"), ("ptt" if ptt else "live")
     if mic in {"no_device", "unavailable"} or reason == "no_device":
         return "no device", "muted"
@@ -114,6 +119,7 @@ class _Shown:
     mic_ended: bool = False
     aec: AecStatus = field(default_factory=AecStatus)
     tool: str = ""
+    ends: str = ""  # GPT-Live: the session's time left, as shown
 
 
 class StatusBar(Widget):
@@ -139,8 +145,10 @@ class StatusBar(Widget):
         "status--bad", "status--good",
     }
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, id: str | None = None,
+                 wall_clock: Callable[[], float] = time.time) -> None:
         super().__init__(id=id)
+        self._wall_clock = wall_clock  # for the time left of a session that says its end
         self._shown = _Shown(ConnectionInfo(), UiState(), meter(0.0))
         self._last_state: UiState | None = None
         self._last_input: tuple[object, ...] = ()
@@ -159,13 +167,14 @@ class StatusBar(Widget):
         """
         bar = meter(level)
         echo = _quantised(aec or AecStatus())
-        key = (connection, bar, mic_ended, echo, tool)
+        ends = remaining_text(state.expires_at, self._wall_clock()) if state.mode == "live" else ""
+        key = (connection, bar, mic_ended, echo, tool, ends)
         if state is self._last_state and key == self._last_input:
             return
         self._last_state, self._last_input = state, key
         state = UiState(**{**state.__dict__, "entries": (), "segments": (), "notices": (),
                            "tool_calls": ()})
-        shown = _Shown(connection, state, bar, mic_ended, echo, tool)
+        shown = _Shown(connection, state, bar, mic_ended, echo, tool, ends)
         if shown != self._shown:
             self._shown = shown
             self.refresh()
@@ -213,13 +222,20 @@ class StatusBar(Widget):
         """Response, barge-in, echo and mode; shorter wording when the terminal is narrow."""
         state = self._shown.state
         dim = self._s("status--dim")
+        tone_styles = {"good": self._s("status--good"), "bad": self._s("status--bad"),
+                       "dim": dim}
+        if state.mode == "live":
+            def echo_field(short: bool) -> Field:
+                text, tone = aec_label(self._shown.aec, short=short)
+                return [("echo ", dim), (text, tone_styles[tone])]
+            yield from live_line2_variants(state, task=self._shown.tool, ends=self._shown.ends,
+                                           echo=echo_field, style=self._s)
+            return
         active = state.response_status == "in_progress"
         bad = state.response_status in {"failed", "cancelled", "incomplete"}
         resp_style = self._s("status--active") if active else (
             self._s("status--bad") if bad else Style())
         response = response_label(state)
-        tone_styles = {"good": self._s("status--good"), "bad": self._s("status--bad"),
-                       "dim": dim}
         barge: Field = [("barge-in ", dim), ("on" if state.barge_in else "off",
                                              self._s("status--good") if state.barge_in
                                              else Style())]
