@@ -8,8 +8,9 @@ When it is finished: GPT-Live has no ``response.done``, so ``--turns N`` counts 
 turns as the core closed them (a turn closes after a gap in its transcript) once the assistant
 is no longer audible at our speaker. At the end of ``--mic FILE`` the mic goes on streaming
 silence (full duplex), and the run ends once nothing was said or played for
-:data:`QUIET_AFTER_MIC_END_S`. Typed lines from a terminal become instruction appends; piped
-lines are not read (there is no answer event to pace them by).
+:data:`QUIET_AFTER_MIC_END_S`. Typed lines from a terminal become instruction appends as they
+are typed; piped lines go in the same way, one per answer, and the run ends after the last
+answer (:mod:`voicechat.commands.live_stdin`).
 """
 
 from __future__ import annotations
@@ -155,6 +156,11 @@ async def run_live_headless(settings: Settings, out: TextIO | None = None) -> in
         runtime.set_tool_prompt(approval.ask)
         lines = StdinLines(runtime, turns=None, intercept=approval.take_line)
         lines.start()
+    else:
+        from voicechat.commands.live_stdin import LiveStdinLines
+
+        lines = LiveStdinLines(runtime, turns=settings.turns)
+        lines.start()
     watcher = loop.create_task(end.watch(), name="live-headless-end")
     try:
         await runtime.finished.wait()
@@ -172,4 +178,4 @@ async def run_live_headless(settings: Settings, out: TextIO | None = None) -> in
             print(usage_line(runtime), file=stream, flush=True)
     if runtime.record_error is not None:
         print(f"voicechat: {runtime.record_error}", file=sys.stderr)
-    return max(runtime.exit_code, end.exit_code)
+    return max(runtime.exit_code, end.exit_code, lines.exit_code if lines is not None else 0)

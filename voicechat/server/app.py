@@ -119,6 +119,9 @@ class ServerConfig:
     live_usage_interval_s: float = 15.0
     #: GPT-Live streams silence between utterances (exact zeros); off only to debug
     live_output_silence: bool = True
+    #: GPT-Live: the model answers a session-wide instructions append when it is not speaking
+    #: (see LiveOptions.answer_instructions); off: appends are silent context
+    live_answer_instructions: bool = False
 
 
 def is_loopback(host: str) -> bool:
@@ -267,7 +270,8 @@ class LocalServer:
     def live_options(self) -> LiveOptions:
         return LiveOptions(session_max_s=self.config.live_session_max_s,
                            usage_interval_s=self.config.live_usage_interval_s,
-                           output_silence=self.config.live_output_silence)
+                           output_silence=self.config.live_output_silence,
+                           answer_instructions=self.config.live_answer_instructions)
 
     def engine_options(self) -> EngineOptions:
         return EngineOptions(

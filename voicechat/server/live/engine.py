@@ -57,6 +57,13 @@ class LiveOptions:
     usage_interval_s: float = 15.0
     #: stream silence between utterances, as the real service does (WebSocket)
     output_silence: bool = True
+    #: [infer] the real model reacts to a session-wide ``session.instructions.append`` by
+    #: speaking when it suits (greetings, steering: reference §2, "use commentary/instructions
+    #: append to make it speak"); when that happens is the model's choice, not a rule. Off
+    #: (default), the local model keeps appends as silent context, which is predictable for
+    #: tests of appends; on, it answers one when it is not speaking, as it would a user's turn:
+    #: that is how `--no-ui` runs with piped lines are tested.
+    answer_instructions: bool = False
 
 
 class LiveEngine:
@@ -318,6 +325,9 @@ class LiveEngine:
                 self.replies.answer_client_delegation(delegation_id, content)
             else:
                 self.replies.say(content)
+        elif (kind == names.INSTRUCTIONS_APPEND and delegation_id is None
+              and self.options.answer_instructions):
+            self.replies.steer(content)
         else:
             self.replies.add_context(content)
         return None

@@ -72,6 +72,14 @@ class Replies:
         """An instructions or thinking append: context for the replies that follow."""
         self.history.append({"role": "system", "content": text})
 
+    def steer(self, text: str) -> None:
+        """An instructions append the model answers (LiveOptions.answer_instructions): context,
+        then a reply to it unless the assistant is speaking or writing a reply already."""
+        self.add_context(text)
+        if self.speaker.speaking or (self._reply is not None and not self._reply.done()):
+            return
+        self._reply = self._spawn(self._answer(text))
+
     @property
     def speaking(self) -> bool:
         return self.speaker.speaking
