@@ -9,7 +9,8 @@ After every step it checks, from the rules rather than from the code:
   ``session.started``; nothing goes out after the session ended;
 * turns never reorder: the turns of an earlier view are a prefix of a later view's (new turns
   are appended), and a turn's text only grows at its end;
-* played-time bookkeeping: ``played_ms`` never decreases; over WebSocket
+* played-time bookkeeping: ``played_ms`` never decreases; over WebSocket, and over WebRTC
+  once the runtime reported the track's frames (``OutputArrived``),
   ``played + dropped <= received``; the played spans are ordered, disjoint and add up to
   ``played_ms``;
 * each backend function call gets at most one ``function_call_output``.
@@ -34,6 +35,7 @@ from voicechat.core.live import (
     CloseSession,
     DelegationFinished,
     DelegationProgress,
+    OutputArrived,
     PlaybackFlushed,
     PlaybackProgress,
     StopAssistant,
@@ -104,6 +106,7 @@ server_events = st.one_of(
 inputs = st.one_of(
     st.builds(PlaybackProgress, st.floats(0, 30_000), st.booleans()),
     st.builds(PlaybackFlushed, st.floats(0, 5000)),
+    st.builds(OutputArrived, st.sampled_from([20.0, 100.0]), st.booleans()),
     st.just(ToggleMute()),
     st.just(StopAssistant()),
     st.just(CloseSession()),
@@ -167,6 +170,7 @@ class Model:
         self.played = audio.played_ms
         if not webrtc:
             assert audio.received_ms is not None
+        if audio.received_ms is not None:  # WebRTC: once the runtime reported arrivals
             assert audio.played_ms + audio.dropped_ms <= audio.received_ms + 1e-6
         spans = audio.heard_spans
         for (s1, e1), (s2, _e2) in itertools.pairwise(spans):

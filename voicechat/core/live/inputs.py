@@ -26,6 +26,20 @@ class PlaybackProgress:
 
 
 @dataclass(frozen=True)
+class OutputArrived:
+    """WebRTC: ``ms`` of the assistant's stream reached our player from the remote track
+    (decoded), ``silent`` by the player's energy gate (Opus does not keep exact zeros).
+
+    Over WebSocket the core counts ``session.output_audio.delta`` itself; over WebRTC the audio
+    rides RTP and only the runtime sees it, so it reports each decoded frame here: that lets the
+    core see the model stop for the user and bound what was played by what arrived on both
+    transports. Ignored over WebSocket (it would be counted twice)."""
+
+    ms: float
+    silent: bool
+
+
+@dataclass(frozen=True)
 class PlaybackFlushed:
     """The player dropped ``dropped_ms`` of queued audio (after a
     :class:`~voicechat.core.actions.FlushPlayback`, or on its own)."""
@@ -79,7 +93,7 @@ class CloseSession:
 
 
 LiveInput = (
-    PlaybackProgress | PlaybackFlushed | ToggleMute | StopAssistant | Append
+    PlaybackProgress | PlaybackFlushed | OutputArrived | ToggleMute | StopAssistant | Append
     | DelegationProgress | DelegationFinished | CloseSession | ToolFinished | TransportState
 )
 
@@ -90,6 +104,7 @@ __all__ = [
     "DelegationFinished",
     "DelegationProgress",
     "LiveInput",
+    "OutputArrived",
     "PlaybackFlushed",
     "PlaybackProgress",
     "StopAssistant",

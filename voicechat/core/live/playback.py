@@ -4,8 +4,9 @@ GPT-Live streams output audio continuously, silence included, and sends no end-o
 truncate or clear event: the client must know by itself what the user heard. Three cumulative
 figures, on the output stream's own timeline (milliseconds of audio):
 
-* ``received_ms``: what ``session.output_audio.delta`` brought (WebSocket only; over WebRTC the
-  audio rides RTP and only the runtime sees it, so this stays ``None``);
+* ``received_ms``: what ``session.output_audio.delta`` brought (WebSocket), or what the runtime
+  reports reached the player from the remote track (WebRTC, ``OutputArrived``); ``None`` over
+  WebRTC until the first report;
 * ``played_ms``: what the runtime reports reached the speaker (:class:`PlaybackProgress`);
 * ``dropped_ms``: what the player dropped from its queue (:class:`PlaybackFlushed`).
 
@@ -13,7 +14,8 @@ The player is a FIFO, so every millisecond ever taken off its queue was either p
 dropped, in stream order: the stream position at the speaker is ``played_ms + dropped_ms``, and
 the played stretches are exact spans of the stream (:attr:`OutputAudio.heard_spans`). The
 invariants (checked by the property tests): ``played_ms`` never decreases; on WebSocket
-``played_ms + dropped_ms <= received_ms`` (a report past what arrived is clamped); the spans are
+``played_ms + dropped_ms <= received_ms`` once arrivals are counted (a report past what arrived
+is clamped); the spans are
 ordered, disjoint, and add up to ``played_ms``.
 
 [infer] The stream starts with the session and never pauses, so a stream position is also a
@@ -65,8 +67,11 @@ class OutputAudio:
 
     def received(self, ms: float, silent: bool) -> bool:
         """Count one delta; whether it ends a run of speech (the model went quiet)."""
-        if self.received_ms is not None:
-            self.received_ms += ms
+        # WebRTC: counted from the first reported arrival, from where the player stands then
+        # (the runtime reports every frame before the player can play it, so this is 0 there)
+        if self.received_ms is None:
+            self.received_ms = self.cursor_ms
+        self.received_ms += ms
         ended = self.speech_in_stream and silent
         if ms > 0:
             self.speech_in_stream = not silent

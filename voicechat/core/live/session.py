@@ -15,16 +15,15 @@ leaves that usage unconfirmed, and a ``close_requested`` we never asked for is n
 *Full duplex.* The mic streams for the whole session, silence included, and is never muted for
 playback (muting would kill barge-in); the user's mute streams silence and tells the server.
 The model alone decides when to speak and when to yield: when it stops because the user talked
-over it, nothing on the wire says so. The core sees it as the output stream turning to exact
-silence right after the user spoke during that speech (WebSocket), and then flushes our
-playback at once so the user stops hearing what the model already abandoned. [infer] "right
-after" is :data:`INTERRUPT_WINDOW_S`: a barge-in stops the model within about a second of the
-user's words reaching the transcript, while a backchannel earlier in the answer is older than
-that when the answer ends on its own. Over WebRTC the server's own RTP stream stops, so there
-is nothing of ours to flush.
+over it, nothing on the wire says so. :mod:`~voicechat.core.live.yielding` reads it from the
+output stream's speech/silence edges and the transcripts' session timeline, and the core then
+flushes our playback at once so the user stops hearing what the model already abandoned. Over
+WebRTC the runtime reports the decoded frames of the remote track as they reach our player
+(:class:`OutputArrived`, silence by the player's energy gate), so the same rules apply there.
 
 *Parts.* :mod:`~voicechat.core.live.turns` (transcript turns),
 :mod:`~voicechat.core.live.playback` (received/played audio),
+:mod:`~voicechat.core.live.yielding` (when the model stopped for the user),
 :mod:`~voicechat.core.live.appends`, :mod:`~voicechat.core.live.delegations` and
 :mod:`~voicechat.core.live.backend_calls`.
 
@@ -51,6 +50,7 @@ from voicechat.core.live.inputs import (
     DelegationFinished,
     DelegationProgress,
     LiveInput,
+    OutputArrived,
     PlaybackFlushed,
     PlaybackProgress,
     StopAssistant,
@@ -62,9 +62,9 @@ from voicechat.core.live.session_events import EventReader
 from voicechat.core.live.turns import Turns
 from voicechat.core.live.view import LifeState, LiveView
 from voicechat.core.live.view_builder import build_view
+from voicechat.core.live.yielding import YieldWatch
 from voicechat.protocol.live.wire import b64_length, bytes_per_ms, is_silent
 
-INTERRUPT_WINDOW_S = 1.5
 MAX_WAITING = 32
 _ENDED = frozenset({"closed", "failed"})
 
@@ -94,11 +94,7 @@ class LiveSession:
         self.tasks = Delegations(self._out, self.appends, policy.delegation_timeout_ms / 1000.0,
                                  policy.fallback_answer)
         self.backend = BackendCalls(self._out, self.tasks, policy.tool_timeout_ms / 1000.0)
-        self._user_spoke_at: float | None = None
-        self._speech_began_at: float | None = None
-        self._user_end_ms: int | None = None  # session timeline: the user's latest words
-        self._answer_began_ms: int | None = None  # session timeline: this answer's first word
-        self._answer_end_ms: int | None = None
+        self._yields = YieldWatch(policy.turn_separation_ms)
         self._bytes_per_ms = bytes_per_ms(policy.audio_format)
         self._reader = EventReader(self)
 
@@ -141,11 +137,13 @@ class LiveSession:
 
     def next_deadline(self) -> float | None:
         times = [t for t in (self.turns.deadline(), self.tasks.deadline(),
-                             self.backend.deadline()) if t is not None]
+                             self.backend.deadline(), self._yields.deadline()) if t is not None]
         return min(times) if times else None
 
     def handle_timer(self, now: float) -> list[LiveAction]:
         def fire() -> None:
+            if self._yields.expire(now):  # before the turns: the answer may close now too
+                self._interrupt("the assistant stopped for the user")
             self.turns.expire(now)
             self.tasks.expire(now)
             self.backend.expire(now)
@@ -228,37 +226,25 @@ class LiveSession:
     def fragment(self, speaker: str, text: str, start_ms: int, end_ms: int, now: float) -> None:
         if speaker == "user":
             self.turns.add("user", text, start_ms, end_ms, now)
-            self._user_spoke_at = now
-            self._user_end_ms = end_ms
+            if self._yields.user_words(start_ms, end_ms, now):
+                self._interrupt("the assistant stopped for the user")
         else:
             self.turns.add("assistant", text, start_ms, end_ms, now)
-            last = self._answer_end_ms
-            if last is None or start_ms - last > self.policy.turn_separation_ms:
-                self._answer_began_ms = start_ms
-            self._answer_end_ms = end_ms
+            self._yields.assistant_words(start_ms, end_ms)
 
     def output_audio(self, delta: str, now: float) -> None:
         silent = is_silent(delta, self.policy.audio_format)
         if silent is None:
             self._out.notice_once("warning", "an output audio delta that is not base64")
             return
-        ms = b64_length(delta) / self._bytes_per_ms
-        if self.audio.received(ms, silent):
-            spoke = self._user_spoke_at
-            began = self._speech_began_at
-            # [infer] the user's words must also reach past where this answer began on the
-            # session timeline (both transcripts' start_ms/end_ms are on it): a transcript that
-            # arrives late for words said *before* the answer is not a barge-in, however close
-            # its arrival is to a pause in the answer (a TTS gap between words)
-            spoke_during = (self._user_end_ms is None or self._answer_began_ms is None
-                            or self._user_end_ms > self._answer_began_ms)
-            if (spoke is not None and (began is None or spoke >= began) and spoke_during
-                    and now - spoke <= INTERRUPT_WINDOW_S and (self.audio.queued_ms or 0) > 0):
-                self._interrupt("the assistant stopped for the user")
-        elif not silent and ms > 0 and self._speech_began_at is None:
-            self._speech_began_at = now
-        if silent:
-            self._speech_began_at = None
+        self._output_chunk(b64_length(delta) / self._bytes_per_ms, silent, now)
+
+    def _output_chunk(self, ms: float, silent: bool, now: float) -> None:
+        """A stretch of the output stream, from a delta (WebSocket) or the remote track
+        (WebRTC): counted, and its speech/silence edges read for an interruption."""
+        ended = self.audio.received(ms, silent)
+        if self._yields.chunk(ended, silent, ms, now, self.audio.queued_ms or 0.0):
+            self._interrupt("the assistant stopped for the user")
 
     def _interrupt(self, why: str) -> None:
         self._out.act(FlushPlayback())
@@ -275,6 +261,9 @@ class LiveSession:
                                                  "received; counted up to what arrived")
         elif isinstance(inp, PlaybackFlushed):
             self.audio.flushed(inp.dropped_ms)
+        elif isinstance(inp, OutputArrived):
+            if self.policy.webrtc and self.state not in _ENDED:
+                self._output_chunk(inp.ms, inp.silent, now)
         elif isinstance(inp, TransportState):
             if inp.state in ("closed", "failed") and self.state not in _ENDED:
                 self._out.notice("warning", "the connection ended without session.closed: "

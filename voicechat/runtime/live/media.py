@@ -9,8 +9,11 @@ of a file is not the end of the conversation.
 
 The output stream never stops either (silence is exact zeros) and no event says the assistant
 finished, so "speaking" comes from the player: :class:`LiveAudioIn` tags each chunk as speech or
-silence by its peak, and :class:`LivePlaybackMonitor` reads the playback buffer's counters (the
-speech and silence "items" add up to the whole stream, played) and reports
+silence by its peak (over WebRTC it also reports each frame to the core as
+:class:`~voicechat.core.live.OutputArrived`: the core sees no audio events there, and needs the
+stream's speech/silence edges to notice the model yield), and :class:`LivePlaybackMonitor`
+reads the playback buffer's counters (the speech and silence "items" add up to the whole
+stream, played) and reports
 ``PlaybackProgress(played_ms, audible)``. Audible is held for :data:`AUDIBLE_HOLD_S` across the
 short gaps between words, so "speaking" does not flicker.
 """
@@ -24,9 +27,9 @@ import numpy as np
 
 from voicechat.audio.files import FRAME
 from voicechat.audio.meter import LevelMeter
-from voicechat.audio.playback import Int16Array, PlaybackBuffer
+from voicechat.audio.playback import RATE, Int16Array, PlaybackBuffer
 from voicechat.audio.ports import MicSource
-from voicechat.core.live import PlaybackProgress
+from voicechat.core.live import OutputArrived, PlaybackProgress
 from voicechat.rtc.pacer import pacer_for
 from voicechat.runtime.fanout import EventFanout
 
@@ -90,15 +93,20 @@ class LiveMicPump:
 
 
 class LiveAudioIn:
-    """The assistant's stream into the playback buffer, each chunk tagged speech or silence."""
+    """The assistant's stream into the playback buffer, each chunk tagged speech or silence;
+    ``report`` (WebRTC) hears of each chunk first, so the core counts it before it can play."""
 
-    def __init__(self, playback: PlaybackBuffer) -> None:
+    def __init__(self, playback: PlaybackBuffer,
+                 report: Callable[[OutputArrived], None] | None = None) -> None:
         self._playback = playback
+        self.report = report
 
     def take(self, pcm: Int16Array, _item_id: str | None) -> None:
         if pcm.size == 0:
             return
         audible = int(np.abs(pcm).max()) > SILENT_PEAK
+        if self.report is not None:
+            self.report(OutputArrived(pcm.size * 1000 / RATE, not audible))
         self._playback.push(pcm, SPEECH if audible else SILENCE)
 
 

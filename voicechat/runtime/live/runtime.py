@@ -107,6 +107,8 @@ class LiveRuntime(LiveLimits):
         self.link = LiveLink(settings, self.driver, self.events,
                              base_url=lambda: self._server.base_url,
                              on_audio=self._audio_in.take, on_lost=self._lost)
+        if settings.transport != "websocket":  # WebRTC: the core sees the track's frames
+            self._audio_in.report = self.driver.handle
         self.monitor = LivePlaybackMonitor(self.playback, self.driver.handle, self.events, clock)
         self._echo = EchoControl(settings, self.events, self.driver,  # type: ignore[arg-type]
                                  clock, no_aec_fix=NO_AEC_FIX_LIVE)
