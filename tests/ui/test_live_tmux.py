@@ -36,12 +36,12 @@ def test_live_conversation_in_tmux_shows_both_transcripts(tmux: Tmux, tmp_path: 
     lines = [f"You: {TEST_PHRASES[0]}", f"Assistant: You said: {TEST_PHRASES[0]}",
              f"You: {TEST_PHRASES[1]}", f"Assistant: You said: {TEST_PHRASES[1]}"]
 
-    # while an answer plays the status bar says "assistant in progress" (from our playback)
-    tmux.wait(lambda s: "assistant in progress" in s, "the assistant speaking")
-    screen = tmux.wait(lambda s: all(line in s for line in lines)
-                       and "assistant completed" in s,
+    # while an answer plays the status bar says "assistant speaking" (from our playback)
+    tmux.wait(lambda s: "assistant speaking" in s, "the assistant speaking")
+    screen = tmux.wait(lambda s: all(line in s for line in lines) and "listening" in s,
                        "both questions and both answers in the transcript, played out")
-    assert "connected" in screen and "gpt-live-1" in screen and "mic live" in screen
+    assert "connected" in screen and "gpt-live-1" in screen and "mic always on" in screen
+    assert "turns model decides" in screen and "barge-in" not in screen
     assert "session.started" in screen and "local.live.turn" in screen  # the event pane
     tmux.keys("q")
     tmux.wait(lambda s: "VOICECHAT-EXITED-0" in s, "a clean exit after q")
