@@ -99,6 +99,9 @@ def format_live_record(record: LogRecord, summarizer: Summarizer) -> str | None:
         cut = " (interrupted)" if event.get("interrupted") else ""
         text = f"{event.get('speaker')}{cut}: {event.get('text', '')!r}"
         return f"{record.t:8.2f} :: {printable(text)}"
+    if kind == "local.live.interrupted":  # a turn printed whole, found cut afterwards
+        text = f"{event.get('speaker')} was interrupted; heard: {event.get('heard', '')!r}"
+        return f"{record.t:8.2f} :: {printable(text)}"
     return format_record(record, summarizer)
 
 

@@ -63,6 +63,11 @@ async def test_a_barge_in_flushes_playback_and_cuts_the_answer(
     assert cut.heard_text is not None and len(cut.heard_text) <= len(cut.text)
     assert "Short answer." in reply.text
     assert of(records, "local.playback.flushed")
+    # the log says it for a turn published before the evidence came (printed by --no-ui)
+    published = [e for e in of(records, "local.live.turn") if e["speaker"] == "assistant"]
+    revised = of(records, "local.live.interrupted")
+    assert published[0].get("interrupted") or (
+        revised and revised[0]["start_ms"] == published[0]["start_ms"])
     # the received figure exists on both transports, and bounds what was played and dropped
     assert view.received_ms is not None and view.received_ms > 0
     assert view.played_ms + view.dropped_ms <= view.received_ms

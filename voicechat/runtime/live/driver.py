@@ -6,7 +6,9 @@ time and the actions drained at once: ``Send`` to the link, ``FlushPlayback`` to
 (the dropped audio goes straight back as ``PlaybackFlushed``), ``MicStream`` to the mic pump,
 tools and delegations to their runners, notices to the event stream. Closed turns are published
 as ``local.live.turn`` events, which is what ``--no-ui`` prints and tests read: the transcript
-deltas themselves are too many to print.
+deltas themselves are too many to print. A turn found interrupted only after it was published
+(the user's words arrived after the answer's turn closed) is published once more as
+``local.live.interrupted`` with what was heard of it.
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ class LiveDriver:
         self._armed: float | None = None
         self._closed = False
         self._announced: set[int] = set()  # turn numbers published as local.live.turn
+        self._cut: set[int] = set()  # ... and those published as interrupted
         self._mode: str | None = None
 
     @property
@@ -157,6 +160,11 @@ class LiveDriver:
 
     def _publish_turns(self) -> None:
         for turn in self.session.view().turns:
+            if turn.interrupted and turn.number in self._announced - self._cut:
+                self._cut.add(turn.number)
+                self._events.local({"type": "local.live.interrupted", "speaker": turn.speaker,
+                                    "start_ms": turn.start_ms, "end_ms": turn.end_ms,
+                                    "heard": (turn.heard_text or "").strip()})
             if turn.closed and turn.number not in self._announced and turn.text.strip():
                 self._announced.add(turn.number)
                 event: dict[str, Any] = {"type": "local.live.turn", "speaker": turn.speaker,
@@ -164,6 +172,7 @@ class LiveDriver:
                                          "start_ms": turn.start_ms, "end_ms": turn.end_ms}
                 if turn.interrupted:
                     event["interrupted"] = True
+                    self._cut.add(turn.number)
                 self._events.local(event)
 
     def _arm_timer(self) -> None:
