@@ -34,8 +34,6 @@ from voicechat.conversation.seed import SeedPlan, plan_seed, resume_notice
 from voicechat.core import (
     AskApproval,
     CancelRequested,
-    Notice,
-    Send,
     SendText,
     Session,
     SessionPolicy,
@@ -45,7 +43,6 @@ from voicechat.core import (
     TalkReleased,
     ToggleMute,
 )
-from voicechat.core.image_command import ImageCommand
 from voicechat.core.live_settings import LiveSettings, merge_session, session_patch
 from voicechat.core.policy import DEFAULT_TRANSCRIPTION_MODEL
 from voicechat.eventlog.record import LogRecord
@@ -56,7 +53,7 @@ from voicechat.runtime.bargein import LocalDetector
 from voicechat.runtime.driver import Driver, Effects
 from voicechat.runtime.echo import EchoControl
 from voicechat.runtime.fanout import EventFanout
-from voicechat.runtime.image_file import ImageFileError, image_input
+from voicechat.runtime.image_file import send_image_file
 from voicechat.runtime.keeping import ConversationKeeping
 from voicechat.runtime.link import Link
 from voicechat.runtime.live_control import LiveControl, live_from_settings
@@ -291,14 +288,7 @@ class Runtime:
 
     def send_image(self, path: str, caption: str = "") -> str | None:
         """Send the picture at ``path``; the problem (nothing sent) or ``None``."""
-        try:
-            image = image_input(ImageCommand(path, caption), self.settings.transport)
-        except ImageFileError as exc:
-            return str(exc)
-        actions = self.driver.user("send_image", image)  # the core refuses it in beta
-        sent = any(isinstance(a, Send) for a in actions)
-        return None if sent else next((str(a.message) for a in actions if isinstance(a, Notice)),
-                                      "not sent")
+        return send_image_file(self.driver, path, caption, self.settings.transport)
 
     @property
     def live_settings(self) -> LiveSettings:

@@ -22,10 +22,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from voicechat.core import SendImage
+from voicechat.core import Notice, Send, SendImage
 from voicechat.core.image_command import USAGE, ImageCommand
 from voicechat.protocol.images import ImageInfo, data_url, sniff_image
+
+if TYPE_CHECKING:
+    from voicechat.runtime.driver import Driver
 
 WEBRTC_LIMIT = 180 * 1024
 WEBSOCKET_LIMIT = 10 * 1024 * 1024
@@ -106,3 +110,16 @@ def image_input(command: ImageCommand, transport: str) -> SendImage:
     """The core's input for the picture ``command`` names (:class:`ImageFileError` if none)."""
     image = load_image(command, transport)
     return SendImage(image.url, image.caption, image.info.describe())
+
+
+def send_image_file(driver: Driver, path: str, caption: str, transport: str) -> str | None:
+    """``/image PATH [caption]`` through ``driver``: the problem when nothing went out (a bad
+    file, read here; the beta dialect, refused by the core with a notice), else ``None``."""
+    try:
+        image = image_input(ImageCommand(path, caption), transport)
+    except ImageFileError as exc:
+        return str(exc)
+    actions = driver.user("send_image", image)
+    if any(isinstance(a, Send) for a in actions):
+        return None
+    return next((str(a.message) for a in actions if isinstance(a, Notice)), "not sent")

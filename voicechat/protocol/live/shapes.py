@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from voicechat.protocol.error_picker import describe_instance
 from voicechat.protocol.live import errors
 from voicechat.protocol.live.errors import LiveError
 
@@ -27,23 +28,9 @@ class Shape(Protocol):
     def check(self, value: Any, path: str) -> LiveError | None: ...
 
 
-def describe(value: Any) -> str:
-    """The value's JSON kind, as OpenAI's errors name it (``an object``, ``a string``…)."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a decimal"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, Mapping):
-        return "an object"
-    if isinstance(value, Sequence):
-        return "an array"
-    return type(value).__name__
+# The value's JSON kind as OpenAI's errors name it ("an object", "a string"…): the same
+# words the Realtime validator uses.
+describe = describe_instance
 
 
 @dataclass(frozen=True)
