@@ -120,3 +120,17 @@ def test_webrtc_frames_from_the_runtime_show_the_yield_and_bound_the_played() ->
     websocket.started()
     websocket.do(OutputArrived(20.0, silent=False))  # counted from the deltas there
     assert websocket.session.view().received_ms == 0.0
+
+
+def test_webrtc_frames_after_the_session_closed_are_still_counted() -> None:
+    """The player plays out what it holds after session.closed: no false overshoot."""
+    h = LiveHarness(transport="webrtc")
+    h.start()
+    h.started()
+    h.do(OutputArrived(100.0, silent=False))
+    h.ev("session.closed", reason="close_requested", usage={"seconds": 1})
+    h.do(OutputArrived(100.0, silent=True))
+    h.do(PlaybackProgress(200.0, False))
+    view = h.session.view()
+    assert view.played_ms == 200.0
+    assert not any("more audio than was received" in n.message for n in view.notices)

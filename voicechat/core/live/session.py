@@ -262,7 +262,11 @@ class LiveSession:
         elif isinstance(inp, PlaybackFlushed):
             self.audio.flushed(inp.dropped_ms)
         elif isinstance(inp, OutputArrived):
-            if self.policy.webrtc and self.state not in _ENDED:
+            if not self.policy.webrtc:
+                return  # WebSocket: the deltas were counted already
+            if self.state in _ENDED:  # still counted: the player plays out what it holds
+                self.audio.received(inp.ms, inp.silent)
+            else:
                 self._output_chunk(inp.ms, inp.silent, now)
         elif isinstance(inp, TransportState):
             if inp.state in ("closed", "failed") and self.state not in _ENDED:
