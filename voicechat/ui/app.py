@@ -55,6 +55,7 @@ from voicechat.ui.talk_key import TalkKey
 from voicechat.ui.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, ThemeSwitch
 from voicechat.ui.tools_ui import ToolKeys, ToolsOnScreen
 from voicechat.ui.typed import send_typed
+from voicechat.ui.unavailable_keys import UnavailableKeys
 from voicechat.ui.viewstate import UiState
 from voicechat.ui.widget_access import WidgetAccess
 from voicechat.ui.widgets.event_pane import EventPane
@@ -92,7 +93,7 @@ Screen.-transcribe.-wide #left { width: 2fr; }  /* captions and timeline side by
 """
 
 
-class VoiceChatApp(WidgetAccess, ToolKeys, App[int]):
+class VoiceChatApp(WidgetAccess, UnavailableKeys, ToolKeys, App[int]):
     """The main screen: status, problems, transcript + VAD timeline, event flow, input, footer."""
 
     TITLE = "voicechat"
@@ -276,23 +277,6 @@ class VoiceChatApp(WidgetAccess, ToolKeys, App[int]):
         if action == "dismiss_problems":
             return self.problems.shown
         return self.talk_key.enabled(action) and keys.action_available(action, self.state.mode)
-
-    def on_key(self, event: events.Key) -> None:
-        """A key whose action the session has no use for (GPT-Live: push-to-talk, barge-in):
-        hidden from the footer, so its binding is disabled and the key lands here; say why
-        rather than do nothing. The handle names such keys by binding id."""
-        unavailable: Mapping[str, str] = getattr(self.handle, "unavailable_keys", {})
-        if not unavailable:
-            return
-        for binding_id, why in unavailable.items():
-            if event.key in keys.keys_of(binding_id, self._user_keymap):
-                event.stop()
-                if binding_id == keys.BARGE_IN:
-                    self.handle.toggle_barge_in()
-                else:
-                    self.handle.talk_pressed()
-                self.notify(why, timeout=4)
-                return
 
     def action_mute(self) -> None:
         self.handle.toggle_mute()

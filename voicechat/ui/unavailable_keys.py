@@ -1,0 +1,38 @@
+"""Keys a session has no use for say so, mixed into the app.
+
+A GPT-Live session has no push-to-talk and no barge-in switch (the model hears all the time
+and decides turns itself): the footer hides those keys, so their bindings are disabled and a
+press lands in :meth:`UnavailableKeys.on_key`. Rather than do nothing, the handle is told
+(it notices why in the event log) and a toast says why. The handle names such keys by binding
+id in ``unavailable_keys``; a Realtime session has none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from textual import events
+
+from voicechat.ui import keys
+
+
+class UnavailableKeys:
+    """See the module docstring."""
+
+    handle: Any
+    _user_keymap: Mapping[str, str]
+
+    def on_key(self, event: events.Key) -> None:
+        unavailable: Mapping[str, str] = getattr(self.handle, "unavailable_keys", {})
+        if not unavailable:
+            return
+        for binding_id, why in unavailable.items():
+            if event.key in keys.keys_of(binding_id, self._user_keymap):
+                event.stop()
+                if binding_id == keys.BARGE_IN:
+                    self.handle.toggle_barge_in()
+                else:
+                    self.handle.talk_pressed()
+                self.notify(why, timeout=4)  # type: ignore[attr-defined]
+                return
