@@ -270,6 +270,32 @@ def test_approvals_answered_or_not_judgeable(tmp_path: Path) -> None:
     assert rules_for(tmp_path, soon) == set()  # the log ends 2 s after the request
 
 
+@pytest.mark.parametrize("went_on", ["spoken turn", "typed turn", "new response",
+                                     "out-of-band response"])
+def test_an_approval_request_the_conversation_moved_past_soon(tmp_path: Path,
+                                                               went_on: str) -> None:
+    """Within :data:`APPROVAL_WAIT_S` of the request, only the conversation going on without
+    the answer (a user turn, spoken or typed, or a new response in the conversation) makes it
+    unanswered; a response outside the conversation (``conversation_id: null``) does not."""
+    moved: list[Row] = {
+        "spoken turn": speech(4.0, "u2", 4000, 4500),
+        "typed turn": [(4.0, "out", {"type": "conversation.item.create", "item": {
+            "type": "message", "role": "user",
+            "content": [{"type": "input_text", "text": "and tomorrow?"}]}})],
+        "new response": [(4.0, "in", {"type": "response.created", "response": {
+            "id": "r2", "conversation_id": "conv_1"}})],
+        "out-of-band response": [(4.0, "in", {"type": "response.created", "response": {
+            "id": "r2", "conversation_id": None}})],
+    }[went_on]
+    rows = [*approval_turn(False), *moved,
+            (5.0, "in", {"type": "rate_limits.updated", "rate_limits": []})]
+    expected = set() if went_on == "out-of-band response" else {"mcp-approval-unanswered"}
+    assert rules_for(tmp_path, rows) == expected
+    if expected:
+        [finding] = diagnose(tmp_path / "log.jsonl").findings
+        assert "the conversation went on" in finding.evidence[0].detail
+
+
 # --- concurrent-response, the tool-turn variant ----------------------------------------------
 
 
