@@ -154,6 +154,28 @@ def test_a_call_the_conversation_moved_past_is_unanswered(tmp_path: Path) -> Non
     assert '"call_id": "call_A"' in finding.fix
 
 
+@pytest.mark.parametrize("went_on", ["spoken turn", "typed turn", "new response",
+                                     "out-of-band response"])
+def test_each_way_the_conversation_moves_past_a_call(tmp_path: Path, went_on: str) -> None:
+    """A user turn (spoken or typed) or a new response in the conversation after the call's
+    response.done leaves it unanswered; a response outside the conversation does not."""
+    moved: list[Row] = {
+        "spoken turn": speech(4.0, "u2", 4000, 4500),
+        "typed turn": [(4.0, "out", {"type": "conversation.item.create", "item": {
+            "type": "message", "role": "user",
+            "content": [{"type": "input_text", "text": "and tomorrow?"}]}})],
+        "new response": [(4.0, "in", {"type": "response.created", "response": {
+            "id": "r2", "conversation_id": "conv_1"}})],
+        "out-of-band response": [(4.0, "in", {"type": "response.created", "response": {
+            "id": "r2", "conversation_id": None}})],
+    }[went_on]
+    client = (0.1, "out", {"type": "session.update", "session": {"type": "realtime"}})
+    rows = [*created(0.0), client, *speech(1.0, "u1", 1000, 2500),
+            *call_response(3.0, "r1", "call_A"), *moved]
+    found = "tool-call-unanswered" in rules_for(tmp_path, rows)
+    assert found is (went_on != "out-of-band response")
+
+
 def test_unanswered_calls_that_are_no_problem(tmp_path: Path) -> None:
     answered = turn() + output(4.0, "call_A") + create(4.1) + spoken(4.2, "r2")
     assert rules_for(tmp_path, answered) == set()
@@ -268,6 +290,32 @@ def test_approvals_answered_or_not_judgeable(tmp_path: Path) -> None:
     soon = [*approval_turn(False), (5.0, "in", {"type": "rate_limits.updated",
                                                 "rate_limits": []})]
     assert rules_for(tmp_path, soon) == set()  # the log ends 2 s after the request
+
+
+@pytest.mark.parametrize("went_on", ["spoken turn", "typed turn", "new response",
+                                     "out-of-band response"])
+def test_an_approval_request_the_conversation_moved_past_soon(tmp_path: Path,
+                                                               went_on: str) -> None:
+    """Within :data:`APPROVAL_WAIT_S` of the request, only the conversation going on without
+    the answer (a user turn, spoken or typed, or a new response in the conversation) makes it
+    unanswered; a response outside the conversation (``conversation_id: null``) does not."""
+    moved: list[Row] = {
+        "spoken turn": speech(4.0, "u2", 4000, 4500),
+        "typed turn": [(4.0, "out", {"type": "conversation.item.create", "item": {
+            "type": "message", "role": "user",
+            "content": [{"type": "input_text", "text": "and tomorrow?"}]}})],
+        "new response": [(4.0, "in", {"type": "response.created", "response": {
+            "id": "r2", "conversation_id": "conv_1"}})],
+        "out-of-band response": [(4.0, "in", {"type": "response.created", "response": {
+            "id": "r2", "conversation_id": None}})],
+    }[went_on]
+    rows = [*approval_turn(False), *moved,
+            (5.0, "in", {"type": "rate_limits.updated", "rate_limits": []})]
+    expected = set() if went_on == "out-of-band response" else {"mcp-approval-unanswered"}
+    assert rules_for(tmp_path, rows) == expected
+    if expected:
+        [finding] = diagnose(tmp_path / "log.jsonl").findings
+        assert "the conversation went on" in finding.evidence[0].detail
 
 
 # --- concurrent-response, the tool-turn variant ----------------------------------------------

@@ -9,6 +9,7 @@ client that does not handle the item leaves the tool unrun and the user without 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from voicechat.doctor.context import Context
 from voicechat.doctor.rules.base import Rule
@@ -19,7 +20,7 @@ from voicechat.doctor.rules.tool_items import (
     items_of,
     out_of_band,
     remember,
-    user_turn,
+    user_message,
 )
 from voicechat.eventlog.entry import Entry
 
@@ -56,32 +57,48 @@ class McpApprovalUnanswered(Rule):
         self.example_id = ""
 
     def feed(self, entry: Entry, ctx: Context) -> None:
+        # One test of the direction and type first (the helpers of tool_items.py answer the
+        # same, but a call each cost more than the rest of this rule on a log with no MCP).
         kind = entry.type
-        if entry.dir == "out":
+        if entry.dir != "in":
             item = created_item(entry)
-            if item is not None and item.get("type") == "mcp_approval_response":
+            if item is None:
+                return
+            if item.get("type") == "mcp_approval_response":
                 request_id = item.get("approval_request_id")
                 if isinstance(request_id, str):
                     self.pending.pop(request_id, None)
-                return
-        if (entry.dir == "in" and kind == "response.created" and not out_of_band(entry)) \
-                or user_turn(entry):
-            for request in self.pending.values():
-                if request.moved_on is None:
-                    request.moved_on = entry
+            elif user_message(entry):
+                self._moved_on(entry)
             return
-        if entry.dir != "in":
-            return
-        if kind == "session.created":
+        if kind in ITEM_EVENTS:
+            item = entry.canonical.get("item")
+            if isinstance(item, dict) and item.get("type") == "mcp_approval_request":
+                self._request(entry, item)
+        elif kind == "response.created":
+            if not out_of_band(entry):
+                self._moved_on(entry)
+        elif kind in USER_TURN:
+            self._moved_on(entry)
+        elif kind == "session.created":
             self._report(ctx)
             self.pending.clear()
-            return
-        for item in items_of(entry):
-            request_id = item.get("id")
-            if item.get("type") == "mcp_approval_request" and isinstance(request_id, str) \
-                    and request_id not in self.pending:
-                remember(self.pending, request_id, _Request(
-                    entry, str(item.get("server_label") or "?"), str(item.get("name") or "?")))
+        else:
+            for item in items_of(entry):
+                if item.get("type") == "mcp_approval_request":
+                    self._request(entry, item)
+
+    def _moved_on(self, entry: Entry) -> None:
+        """The conversation went on (a response or a user turn) past the requests waiting."""
+        for request in self.pending.values():
+            if request.moved_on is None:
+                request.moved_on = entry
+
+    def _request(self, entry: Entry, item: dict[str, Any]) -> None:
+        request_id = item.get("id")
+        if isinstance(request_id, str) and request_id not in self.pending:
+            remember(self.pending, request_id, _Request(
+                entry, str(item.get("server_label") or "?"), str(item.get("name") or "?")))
 
     def conclude(self, ctx: Context) -> None:
         self._report(ctx)

@@ -25,7 +25,7 @@ from voicechat.doctor.rules.tool_items import (
     out_of_band,
     output_of,
     remember,
-    user_turn,
+    user_message,
 )
 from voicechat.eventlog.entry import Entry
 
@@ -76,28 +76,34 @@ class ToolCallUnanswered(Rule):
 
     def feed(self, entry: Entry, ctx: Context) -> None:
         kind = entry.type
-        if entry.dir == "out":
+        if entry.dir != "in":  # (the direction first: the helpers' own tests cost a call each)
             output = output_of(entry)
             if output is not None:
                 self.pending.pop(output["call_id"], None)
-                return
-        if entry.dir == "in" and kind == "session.created":
+            elif user_message(entry):
+                self._moved_on(entry)
+            return
+        if kind == "session.created":
             self._conclude_pending(ctx)  # a new session: the old one's calls are final
             self.pending.clear()
-            return
-        if (entry.dir == "in" and kind == "response.created"
-                and not out_of_band(entry)) or user_turn(entry):
-            for waiting in self.pending.values():
-                if waiting.moved_on is None:
-                    waiting.moved_on = entry
-            return
-        if entry.dir == "in" and kind == "response.done":
+        elif kind == "response.created":
+            if not out_of_band(entry):
+                self._moved_on(entry)
+        elif kind in USER_TURN:
+            self._moved_on(entry)
+        elif kind == "response.done":
             response = entry.canonical.get("response")
             if dig(response, "status") != "completed":
                 return
             for item in calls_of(entry):
                 if item.get("status", "completed") == "completed":
                     remember(self.pending, item["call_id"], _Waiting(entry, call_name(item)))
+
+    def _moved_on(self, entry: Entry) -> None:
+        """The conversation went on (a response or a user turn) past the calls waiting."""
+        for waiting in self.pending.values():
+            if waiting.moved_on is None:
+                waiting.moved_on = entry
 
     def conclude(self, ctx: Context) -> None:
         self._conclude_pending(ctx)

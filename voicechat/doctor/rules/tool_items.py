@@ -10,7 +10,6 @@ asks for the next reply with ``response.create``. One place reads those shapes s
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from voicechat.doctor.context import dig
@@ -27,32 +26,39 @@ USER_TURN = frozenset({"input_audio_buffer.committed"})
 KEEP = 512
 
 
-def items_of(entry: Entry) -> Iterator[dict[str, Any]]:
-    """The items a server event carries: its ``item``, or the ``output`` of ``response.done``."""
-    event = entry.canonical
-    if entry.type in ITEM_EVENTS:
-        item = event.get("item")
-        if isinstance(item, dict):
-            yield item
-    elif entry.type == "response.done":
-        output = dig(event, "response", "output")
+def items_of(entry: Entry) -> tuple[dict[str, Any], ...]:
+    """The items a server event carries: its ``item``, or the ``output`` of ``response.done``.
+    (A tuple, not a generator: the tool rules ask this of every item event, and a generator's
+    set-up cost more than the rest of their work on one.)"""
+    kind = entry.type
+    if kind in ITEM_EVENTS:
+        item = entry.canonical.get("item")
+        return (item,) if isinstance(item, dict) else ()
+    if kind == "response.done":
+        output = dig(entry.canonical, "response", "output")
         if isinstance(output, list):
-            yield from (item for item in output if isinstance(item, dict))
+            return tuple(item for item in output if isinstance(item, dict))
+    return ()
 
 
-def calls_of(entry: Entry) -> Iterator[dict[str, Any]]:
+def calls_of(entry: Entry) -> tuple[dict[str, Any], ...]:
     """The ``function_call`` items a server event names (with a string ``call_id``); for
     ``response.function_call_arguments.done``, the event itself (it has ``call_id`` and
     ``name``)."""
     if entry.dir != "in":
-        return
-    if entry.type == "response.function_call_arguments.done":
-        if isinstance(entry.canonical.get("call_id"), str):
-            yield entry.canonical
-        return
-    for item in items_of(entry):
-        if item.get("type") == "function_call" and isinstance(item.get("call_id"), str):
-            yield item
+        return ()
+    kind = entry.type
+    if kind in ITEM_EVENTS:  # (items_of's first case, without its call: the common one)
+        item = entry.canonical.get("item")
+        if isinstance(item, dict) and item.get("type") == "function_call" \
+                and isinstance(item.get("call_id"), str):
+            return (item,)
+        return ()
+    if kind == "response.function_call_arguments.done":
+        canonical = entry.canonical
+        return (canonical,) if isinstance(canonical.get("call_id"), str) else ()
+    return tuple(item for item in items_of(entry)
+                 if item.get("type") == "function_call" and isinstance(item.get("call_id"), str))
 
 
 def created_item(entry: Entry) -> dict[str, Any] | None:

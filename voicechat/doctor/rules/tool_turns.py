@@ -182,6 +182,8 @@ class StaleToolResponse(Rule):
         if entry.dir == "in":
             if kind == "response.done":
                 reason, calls = cancelled_calls(entry)
+                if not calls:
+                    return  # (most responses: the text below is for a cancelled call only)
                 why = f"{response_id(entry)} was cancelled ({reason}) at {entry.where()}"
                 for item in calls:
                     remember(self.cancelled, item["call_id"], (why, reason or "?",
