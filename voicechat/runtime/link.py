@@ -35,6 +35,7 @@ from voicechat.protocol.frames import ServerFrame
 from voicechat.protocol.mapping import client_event_from_canonical
 from voicechat.runtime.driver import Driver
 from voicechat.runtime.fanout import EventFanout
+from voicechat.runtime.wire_send import send_event, send_mic_frame
 from voicechat.transport.auth import AuthError, ConnectError, endpoint_for
 from voicechat.transport.base import Int16Array, Transport, TransportCallbacks
 from voicechat.ui.handle import ConnectionInfo
@@ -241,24 +242,13 @@ class Link:
             if event.get("type") not in DROPPABLE_WHILE_DOWN:
                 self._queued.append(event)
             return
-        try:
-            self.transport.send_event(event)
-        except ConnectError as exc:
-            self._events.notice("warning", f"not sent ({event.get('type')}): {exc}")
-            return
-        self._events.emit("out", event)
+        send_event(self.transport, event, self._events)
 
     def send_mic(self, frame: Int16Array) -> bool:
         """Send one mic frame if the link is up; ``True`` when it went out."""
         if not self.connected or self.transport is None:
             return False
-        try:
-            event = self.transport.send_mic(frame)
-        except ConnectError:
-            return False
-        if event is not None:
-            self._events.emit("out", event)
-        return True
+        return send_mic_frame(self.transport, frame, self._events)
 
     def mic_frames_until_send(self) -> int:
         """Frames until mic audio next goes on the wire (1 while the link is down)."""

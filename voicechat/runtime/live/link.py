@@ -18,7 +18,8 @@ from typing import Any
 from voicechat.config import Settings
 from voicechat.runtime.fanout import EventFanout
 from voicechat.runtime.live.driver import LiveDriver
-from voicechat.transport.auth import ConnectError, endpoint_for
+from voicechat.runtime.wire_send import send_event, send_mic_frame
+from voicechat.transport.auth import endpoint_for
 from voicechat.transport.base import Int16Array, Transport, TransportCallbacks
 from voicechat.ui.handle import ConnectionInfo
 
@@ -90,23 +91,12 @@ class LiveLink:
         if not self.connected or self.transport is None:
             self._events.notice("warning", f"not sent ({event.get('type')}): not connected")
             return
-        try:
-            self.transport.send_event(event)
-        except ConnectError as exc:
-            self._events.notice("warning", f"not sent ({event.get('type')}): {exc}")
-            return
-        self._events.emit("out", event)
+        send_event(self.transport, event, self._events)
 
     def send_mic(self, frame: Int16Array) -> bool:
         if not self.connected or self.transport is None:
             return False
-        try:
-            event = self.transport.send_mic(frame)
-        except ConnectError:
-            return False
-        if event is not None:
-            self._events.emit("out", event)
-        return True
+        return send_mic_frame(self.transport, frame, self._events)
 
     def _on_state(self, state: str, detail: str) -> None:
         self.set_state(state, detail)
