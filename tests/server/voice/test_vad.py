@@ -188,3 +188,25 @@ def test_bad_parameters_are_named() -> None:
         StreamingVad(silence_duration_ms=-1)
     with pytest.raises(ValueError, match="backend"):
         StreamingVad(backend="nope")  # type: ignore[arg-type]
+
+
+def test_a_detector_freed_while_the_pool_is_locked_does_not_deadlock() -> None:
+    """The garbage collector can free a finished detector (its finalizer returns the model to
+    the pool) inside another detector's ``__init__`` while that holds the pool's lock."""
+    import threading
+
+    from voicechat.server.voice import vad as vad_module
+
+    done = threading.Event()
+
+    def free_one_under_the_lock() -> None:
+        detector = vad_module._Silero(16000)
+        model = detector._model
+        with vad_module._pool_lock:
+            del detector  # its finalizer runs here, on this thread
+        assert any(m is model for m in vad_module._silero_pool)
+        done.set()
+
+    worker = threading.Thread(target=free_one_under_the_lock, daemon=True)
+    worker.start()
+    assert done.wait(20), "freeing a detector while the pool was locked deadlocked"

@@ -65,7 +65,11 @@ class _FrameClassifier(Protocol):
 # --- silero -----------------------------------------------------------------------------------
 
 _silero_pool: list[Any] = []  # idle SileroVAD models, reset and ready for a new stream
-_pool_lock = threading.Lock()
+# Reentrant: a finished detector's finalizer (_return_to_pool) runs whenever the garbage
+# collector frees it, which can be inside another detector's __init__ on the same thread while
+# it holds the lock. With a plain Lock that thread waited for itself forever (a full test run
+# hung at a fixture's teardown, waiting for the executor thread that was building a VAD).
+_pool_lock = threading.RLock()
 
 
 def _return_to_pool(model: Any) -> None:
