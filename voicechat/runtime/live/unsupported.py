@@ -43,10 +43,7 @@ class LiveLimits:
 
     settings: Settings
     started_at: float
-
-    @property
-    def live_view(self) -> LiveView:
-        raise NotImplementedError
+    live_view: LiveView  # the runtime's own property: the core's view of the conversation
 
     settings_unavailable = FIXED_AT_START
     unavailable_keys: ClassVar[Mapping[str, str]] = {"talk": NO_PUSH_TO_TALK,
