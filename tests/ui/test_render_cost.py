@@ -10,6 +10,7 @@ import pytest
 from textual.geometry import Region
 from textual.screen import Screen
 
+from tests import helpers
 from tests.ui.conftest import SIZE, make_app
 from tests.ui.fakes import (
     ScriptedHandle,
@@ -211,9 +212,10 @@ async def test_a_reader_scrolled_up_stays_put_while_text_streams() -> None:
                     *response_start("resp_1", "item_a1", "item_u1")])
         handle.run(deltas("resp_1", "item_a1", [f"word{i} " for i in range(300)]))
         app.sync()
-        await pilot.pause()
         transcript = app.transcript
-        assert transcript.scroll_y == transcript.max_scroll_y > 0  # following
+        # the first overflow brings the scrollbar: a layout, and the follow waits for its refresh
+        await helpers.until(lambda: transcript.scroll_y == transcript.max_scroll_y > 0,
+                            "the transcript following the streamed text", sleep=pilot.pause)
         transcript.scroll_to(y=2, animate=False, immediate=True)
         for i in range(300, 400):
             handle.run(deltas("resp_1", "item_a1", [f"word{i} "]))
