@@ -264,7 +264,8 @@ def _base_seconds(fields: tuple[str | bytes, ...], year: int | None = None) -> f
     base = _BASES.get(key, _MISSING)
     if base is _MISSING:
         numbers = [int(g) for g in fields[:-1]]
-        stamp = _datetime(year, *numbers, 0) if year is not None else _datetime(*numbers, 0)
+        numbers.append(0)  # the minute's own second
+        stamp = _datetime(year, *numbers) if year is not None else _datetime(*numbers)
         base = None if stamp is None else stamp.timestamp()
         if len(_BASES) >= _BASES_MAX:
             _BASES.clear()
