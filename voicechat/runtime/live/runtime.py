@@ -1,7 +1,8 @@
 """A GPT-Live conversation behind the UI's :class:`~voicechat.ui.handle.ConversationHandle`
 methods: the GPT-Live core in place of the Realtime session core, with the project's shared
 parts (transports, audio devices and files, echo cancellation, the embedded local server, the
-event fan-out and recorder, the tool runner).
+event fan-out and recorder, the tool runner), started and stopped in the order both families
+share (:mod:`~voicechat.runtime.lifecycle`).
 
 The parts of its own: :mod:`~voicechat.runtime.live.driver` (core, timer, actions),
 :mod:`~voicechat.runtime.live.link` (one connection), :mod:`~voicechat.runtime.live.media`
