@@ -14,7 +14,12 @@ from aiortc.rtcrtpreceiver import RemoteStreamTrack
 from aiortc.rtp import RtpPacket
 
 from voicechat.rtc import libopus
-from voicechat.rtc.inline_receive import MAX_CONCEAL, InlineOpusReceive, install_inline_receive
+from voicechat.rtc.inline_receive import (
+    MAX_CONCEAL,
+    DecodedInput,
+    InlineOpusReceive,
+    install_inline_receive,
+)
 from voicechat.rtc.opus import OpusFrameEncoder, OpusInputDecoder
 
 FRAME = 960
@@ -141,3 +146,15 @@ async def test_install_puts_it_in_the_receiver_of_that_track_only() -> None:
         assert install_inline_receive(pc, stranger, lambda pcm, rate: None) is None
     finally:
         await pc.close()
+
+
+async def test_frames_queued_while_the_consumer_was_busy_come_in_one_take() -> None:
+    frames = DecodedInput()
+    first, second, third = (np.full(320, n, np.int16) for n in (1, 2, 3))
+    frames.put(first, 16000)
+    pcm, rate = await frames.take()
+    assert rate == 16000 and pcm is first  # one frame: handed on as it is
+    frames.put(second, 16000)
+    frames.put(third, 16000)
+    pcm, rate = await frames.take()  # both at once, in order
+    assert rate == 16000 and pcm.tolist() == [2] * 320 + [3] * 320

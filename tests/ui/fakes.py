@@ -10,8 +10,9 @@ logged as an ``out`` record and answered by a tiny scripted server, mic and noti
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from voicechat.core.actions import (
@@ -108,6 +109,10 @@ class ScriptedHandle:
     @property
     def aec(self) -> AecStatus:
         return self.aec_status
+
+    # a Realtime session: settings open and every key works
+    settings_unavailable = ""
+    unavailable_keys: Mapping[str, str] = MappingProxyType({})
 
     def subscribe(self, callback: Callable[[LogRecord], None]) -> Callable[[], None]:
         return self._subs.add(callback)
@@ -277,26 +282,26 @@ class ScriptedHandle:
                          "previous_item_id": event.get("previous_item_id"), "item": item})
             self.server({"type": "conversation.item.done", "item": item})
         elif etype == "input_audio_buffer.commit":
-            item = f"item_p{next(self._ids)}"
+            item_id = f"item_p{next(self._ids)}"
             self.server({"type": "input_audio_buffer.committed", "previous_item_id": None,
-                         "item_id": item})
+                         "item_id": item_id})
             self.server({"type": "conversation.item.added", "item": {
-                "id": item, "type": "message", "status": "completed", "role": "user",
+                "id": item_id, "type": "message", "status": "completed", "role": "user",
                 "content": [{"type": "input_audio", "transcript": None}]}})
             self.server({"type": "conversation.item.input_audio_transcription.completed",
-                         "item_id": item, "content_index": 0, "transcript": "spoken words"})
+                         "item_id": item_id, "content_index": 0, "transcript": "spoken words"})
         elif etype == "input_audio_buffer.clear":
             self.server({"type": "input_audio_buffer.cleared"})
         elif etype == "response.create":
             n = next(self._ids)
-            resp, item = f"resp_s{n}", f"item_s{n}"
+            resp, item_id = f"resp_s{n}", f"item_s{n}"
             words = [w + " " for w in self.reply.split()]
-            self.run(response_start(resp, item) + deltas(resp, item, words)
-                     + finish_turn(resp, item, self.reply), step=0)
+            self.run(response_start(resp, item_id) + deltas(resp, item_id, words)
+                     + finish_turn(resp, item_id, self.reply), step=0)
         elif etype == "response.cancel":
             view = self.session.view
             if view.response is not None and view.response.status == "in_progress":
-                self.run(cancelled_tail(view.response.id, view.entries), step=0)
+                self.run(cancelled_tail(view.response.id or "", view.entries), step=0)
             else:
                 self.server({"type": "error", "error": {
                     "type": "invalid_request_error", "code": "response_cancel_not_active",

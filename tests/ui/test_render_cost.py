@@ -52,8 +52,8 @@ async def test_new_event_lines_scroll_without_relayouting_the_screen(
         flow = app.event_flow
         for i in range(100):  # more than a screenful: the scrollbar is there
             flow.add_record(record(i * 0.1, "input_audio_buffer.committed", item_id=f"item_{i}"))
-        await pilot.pause()
-        assert flow.show_vertical_scrollbar
+        await helpers.until(lambda: flow.show_vertical_scrollbar, "the event pane's scrollbar",
+                            sleep=pilot.pause)  # its first appearance is a layout
         layouts.clear()
         for i in range(100, 130):
             flow.add_record(record(i * 0.1, "input_audio_buffer.committed", item_id=f"item_{i}"))
@@ -245,8 +245,10 @@ async def test_the_pane_follows_new_lines_and_stays_put_while_the_user_looks_bac
             flow.add_record(record(i * 0.1, "input_audio_buffer.committed", item_id=f"item_{i}"))
             if i % 7 == 0:
                 await pilot.pause()
-        await pilot.pause()
-        assert flow.show_vertical_scrollbar
+        # the scrollbar's arrival is a layout, and the follow waits for its refresh
+        await helpers.until(lambda: flow.show_vertical_scrollbar
+                            and flow.scroll_offset.y == flow.max_scroll_y,
+                            "the event pane following its newest line", sleep=pilot.pause)
         assert flow.scroll_offset.y == flow.max_scroll_y == 80 - flow.size.height
         assert "item_79" in flow.render_line(flow.size.height - 1).text
 
@@ -261,8 +263,9 @@ async def test_the_pane_follows_new_lines_and_stays_put_while_the_user_looks_bac
         assert flow.vertical_scrollbar.window_virtual_size == 120
 
         await pilot.press("end")
-        await pilot.pause()
-        assert flow.cursor is None and flow.scroll_offset.y == flow.max_scroll_y
+        await helpers.until(lambda: flow.cursor is None
+                            and flow.scroll_offset.y == flow.max_scroll_y,
+                            "End following again", sleep=pilot.pause)
         flow.add_record(record(12.0, "input_audio_buffer.committed", item_id="item_120"))
         await pilot.pause()
         assert "item_120" in flow.render_line(flow.size.height - 1).text

@@ -19,14 +19,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import signal
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, TextIO
 
-from voicechat.config import ConfigError, Settings
+from voicechat.commands.headless_run import (
+    Ending,
+    EndWatch,
+    run_until_finished,
+    start_or_say_why,
+)
+from voicechat.config import Settings
 from voicechat.core import MicReason
 from voicechat.eventlog.record import LogRecord
 from voicechat.eventlog.summarizer import Summarizer
@@ -42,26 +46,17 @@ QUIET_AFTER_MIC_END_S = 2.5
 CHECK_EVERY_S = 0.05
 
 
-@dataclass(frozen=True)
-class Ending:
-    """Why the run is over, said as a notice; ``exit_code`` 1 when it fell short."""
-
-    level: str
-    message: str
-    exit_code: int = 0
-
-
-class RunEnd:
+class RunEnd(EndWatch):
     """Decides when a headless run is finished (``--turns N``, or the end of ``--mic FILE``)."""
 
     def __init__(
         self, runtime: Runtime, turns: int | None, *, clock: Callable[[], float] = time.monotonic
     ) -> None:
+        super().__init__(runtime)
         self._runtime = runtime
         self._turns = turns
         self._clock = clock
         self._last_server_event = clock()
-        self.ending: Ending | None = None
         runtime.subscribe(self._seen)
 
     def _seen(self, record: LogRecord) -> None:
@@ -103,23 +98,10 @@ class RunEnd:
             return Ending("info", "end of the mic file and of the reply")
         return None
 
-    async def watch(self) -> None:
-        """Poll until the run is over, say why, and mark the runtime finished."""
-        runtime = self._runtime
+    async def _pause(self) -> None:
+        # on the shared 20 ms grid, where a file mic or speaker already wakes the loop
         loop = asyncio.get_running_loop()
-        pacer = pacer_for(loop)
-        while not runtime.finished.is_set():
-            # on the shared 20 ms grid, where a file mic or speaker already wakes the loop
-            await pacer.wait(loop.time() + CHECK_EVERY_S)
-            ending = self.check()
-            if ending is not None and not runtime.finished.is_set():
-                self.ending = ending
-                runtime.notice(ending.level, ending.message)
-                runtime.finished.set()
-
-    @property
-    def exit_code(self) -> int:
-        return self.ending.exit_code if self.ending is not None else 0
+        await pacer_for(loop).wait(loop.time() + CHECK_EVERY_S)
 
 
 def format_record(record: Any, summarizer: Summarizer | None = None) -> str | None:
@@ -165,10 +147,6 @@ async def run_headless(settings: Settings, out: TextIO | None = None, *,
                        earlier: Any = None) -> int:
     """Run one conversation printing lines; returns the exit code. ``earlier``: the
     conversation ``--resume`` continues, already read (else read from the settings)."""
-    from voicechat.audio.devices import AudioUnavailable
-    from voicechat.audio.files import AudioFileError
-    from voicechat.transport.auth import AuthError, ConnectError
-
     stream = out if out is not None else sys.stdout
     runtime = Runtime(settings, earlier=earlier)
     end = RunEnd(runtime, settings.turns)
@@ -202,26 +180,8 @@ async def run_headless(settings: Settings, out: TextIO | None = None, *,
             raise
 
     runtime.subscribe(show)
-    try:
-        await runtime.start()
-    except (AuthError, ConnectError, AudioFileError, AudioUnavailable, ConfigError) as exc:
-        print(f"voicechat: {exc}", file=sys.stderr)
-        if isinstance(exc, AuthError | ConnectError):
-            # The same advice the TUI shows in its problem banner.
-            from voicechat.ui.problems import problem_from_exception
-
-            print(f"  fix: {problem_from_exception(exc).fix}", file=sys.stderr)
+    if not await start_or_say_why(runtime, with_fix=True):
         return 1
-    except OSError as exc:  # e.g. --record into a missing directory
-        print(f"voicechat: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
-              file=sys.stderr)
-        return 1
-    loop = asyncio.get_running_loop()
-    # Loops without signal support (Windows) raise NotImplementedError: Ctrl+C then ends the run
-    # through KeyboardInterrupt instead.
-    with contextlib.suppress(NotImplementedError, RuntimeError):
-        loop.add_signal_handler(signal.SIGINT, runtime.finished.set)
-        loop.add_signal_handler(signal.SIGTERM, runtime.finished.set)
     from voicechat.commands.stdin_lines import StdinLines
     from voicechat.commands.tool_prompt import TerminalApproval
 
@@ -230,21 +190,5 @@ async def run_headless(settings: Settings, out: TextIO | None = None, *,
         runtime.set_tool_prompt(approval.ask)
     lines = StdinLines(runtime, turns=settings.turns,
                        intercept=approval.take_line if approval is not None else None)
-    lines.start()
-    watcher = loop.create_task(end.watch(), name="headless-end")
-    try:
-        await runtime.finished.wait()
-    finally:
-        watcher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await watcher
-        lines.stop()
-        await runtime.stop()
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.remove_signal_handler(signal.SIGINT)
-            loop.remove_signal_handler(signal.SIGTERM)
-        with contextlib.suppress(OSError):
-            print(usage_summary(runtime), file=stream, flush=True)
-    if runtime.record_error is not None:  # said as a notice too, but stdout may be a pipe
-        print(f"voicechat: {runtime.record_error}", file=sys.stderr)
-    return max(runtime.exit_code, end.exit_code, lines.exit_code)
+    return await run_until_finished(runtime, end, lines, stream=stream,
+                                    usage=lambda: usage_summary(runtime), name="headless-end")

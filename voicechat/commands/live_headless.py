@@ -16,14 +16,19 @@ answer (:mod:`voicechat.commands.live_stdin`).
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import signal
 import sys
 import time
-from typing import Any, TextIO
+from typing import TextIO
 
-from voicechat.commands.headless import Ending, format_record
-from voicechat.config import ConfigError, Settings
+from voicechat.commands.headless import format_record
+from voicechat.commands.headless_run import (
+    Ending,
+    EndWatch,
+    run_until_finished,
+    start_or_say_why,
+)
+from voicechat.commands.stdin_lines import StdinLines
+from voicechat.config import Settings
 from voicechat.eventlog.record import LogRecord
 from voicechat.eventlog.summarizer import Summarizer
 from voicechat.protocol.text import printable
@@ -35,14 +40,14 @@ QUIET_AFTER_MIC_END_S = 4.0
 CHECK_EVERY_S = 0.1
 
 
-class LiveRunEnd:
+class LiveRunEnd(EndWatch):
     """Decides when a headless GPT-Live run is finished."""
 
     def __init__(self, runtime: LiveRuntime, turns: int | None) -> None:
+        super().__init__(runtime)
         self._runtime = runtime
         self._turns = turns
         self._last_activity = time.monotonic()
-        self.ending: Ending | None = None
         runtime.subscribe(self._seen)
 
     def _seen(self, record: LogRecord) -> None:
@@ -75,19 +80,8 @@ class LiveRunEnd:
             return Ending("info", "end of the mic file and of the reply")
         return None
 
-    async def watch(self) -> None:
-        runtime = self._runtime
-        while not runtime.finished.is_set():
-            await asyncio.sleep(CHECK_EVERY_S)
-            ending = self.check()
-            if ending is not None and not runtime.finished.is_set():
-                self.ending = ending
-                runtime.notice(ending.level, ending.message)
-                runtime.finished.set()
-
-    @property
-    def exit_code(self) -> int:
-        return self.ending.exit_code if self.ending is not None else 0
+    async def _pause(self) -> None:
+        await asyncio.sleep(CHECK_EVERY_S)
 
 
 def format_live_record(record: LogRecord, summarizer: Summarizer) -> str | None:
@@ -116,10 +110,6 @@ def usage_line(runtime: LiveRuntime) -> str:
 
 async def run_live_headless(settings: Settings, out: TextIO | None = None) -> int:
     """Run one GPT-Live conversation printing lines; returns the exit code."""
-    from voicechat.audio.devices import AudioUnavailable
-    from voicechat.audio.files import AudioFileError
-    from voicechat.transport.auth import AuthError, ConnectError
-
     stream = out if out is not None else sys.stdout
     runtime = LiveRuntime(settings)
     end = LiveRunEnd(runtime, settings.turns)
@@ -137,48 +127,18 @@ async def run_live_headless(settings: Settings, out: TextIO | None = None) -> in
             say(line)
 
     runtime.subscribe(show)
-    try:
-        await runtime.start()
-    except (AuthError, ConnectError, AudioFileError, AudioUnavailable, ConfigError) as exc:
-        print(f"voicechat: {exc}", file=sys.stderr)
+    if not await start_or_say_why(runtime, with_fix=False):
         return 1
-    except OSError as exc:
-        print(f"voicechat: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
-              file=sys.stderr)
-        return 1
-    loop = asyncio.get_running_loop()
-    with contextlib.suppress(NotImplementedError, RuntimeError):
-        loop.add_signal_handler(signal.SIGINT, runtime.finished.set)
-        loop.add_signal_handler(signal.SIGTERM, runtime.finished.set)
-    lines: Any = None
+    lines: StdinLines
     if sys.stdin.isatty():
-        from voicechat.commands.stdin_lines import StdinLines
         from voicechat.commands.tool_prompt import TerminalApproval
 
         approval = TerminalApproval(runtime, say)
         runtime.set_tool_prompt(approval.ask)
         lines = StdinLines(runtime, turns=None, intercept=approval.take_line)
-        lines.start()
     else:
         from voicechat.commands.live_stdin import LiveStdinLines
 
         lines = LiveStdinLines(runtime, turns=settings.turns)
-        lines.start()
-    watcher = loop.create_task(end.watch(), name="live-headless-end")
-    try:
-        await runtime.finished.wait()
-    finally:
-        watcher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await watcher
-        if lines is not None:
-            lines.stop()
-        await runtime.stop()
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.remove_signal_handler(signal.SIGINT)
-            loop.remove_signal_handler(signal.SIGTERM)
-        with contextlib.suppress(OSError):
-            print(usage_line(runtime), file=stream, flush=True)
-    if runtime.record_error is not None:
-        print(f"voicechat: {runtime.record_error}", file=sys.stderr)
-    return max(runtime.exit_code, end.exit_code, lines.exit_code if lines is not None else 0)
+    return await run_until_finished(runtime, end, lines, stream=stream,
+                                    usage=lambda: usage_line(runtime), name="live-headless-end")

@@ -24,19 +24,33 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
-from voicechat.commands.stdin_lines import StdinLines
+from voicechat.commands.stdin_lines import LinesHandle, StdinLines
 
 ANSWER_WAIT_S = 10.0
 CHECK_EVERY_S = 0.1
 
 
+class AnswerPacedHandle(LinesHandle, Protocol):
+    """What pacing lines by answers reads besides :class:`LinesHandle` (``LiveRuntime``)."""
+
+    @property
+    def speaking(self) -> bool:
+        """The assistant is audible at our speaker now (an answer under way)."""
+
+    def notice(self, level: str, message: str) -> None:
+        """Say something in the event stream (a line given up on)."""
+
+
 class LiveStdinLines(StdinLines):
     """:class:`StdinLines` paced by GPT-Live's answer turns (see the module docstring)."""
 
-    def __init__(self, handle: Any, *, turns: int | None, stream: TextIO | None = None,
-                 err: TextIO | None = None, clock: Callable[[], float] = time.monotonic,
+    handle: AnswerPacedHandle
+
+    def __init__(self, handle: AnswerPacedHandle, *, turns: int | None,
+                 stream: TextIO | None = None, err: TextIO | None = None,
+                 clock: Callable[[], float] = time.monotonic,
                  answer_wait_s: float = ANSWER_WAIT_S) -> None:
         super().__init__(handle, turns=turns, stream=stream, err=err)
         self._clock = clock
@@ -98,7 +112,7 @@ class LiveStdinLines(StdinLines):
             if not self._awaiting:
                 continue
             now = self._clock()
-            if getattr(self.handle, "speaking", False):
+            if self.handle.speaking:
                 self._heard_at = now
             if now - self._heard_at > self._answer_wait_s:
                 self.unanswered += 1

@@ -13,9 +13,8 @@ idle CI job) changes nothing.
 A line ``/image PATH [caption]`` sends a picture (``send_image``); one that cannot be sent is
 printed on stderr, waits for no answer, and makes the exit code 1.
 
-Only the handle's public seam is used (``subscribe``, ``send_text``, ``send_image``,
-``finished``), so this
-works on any conversation handle.
+Only the handle's public seam is used (:class:`LinesHandle`: ``subscribe``, ``send_text``,
+``send_image``, ``finished``), so this works on either family's runtime.
 """
 
 from __future__ import annotations
@@ -27,15 +26,30 @@ import stat
 import sys
 from collections import deque
 from collections.abc import Callable, Mapping
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from voicechat.core.image_command import parse_image_command
+
+if TYPE_CHECKING:
+    from voicechat.eventlog.record import LogRecord
+
+
+class LinesHandle(Protocol):
+    """What the lines ask of a conversation (both families' runtimes implement it)."""
+
+    finished: asyncio.Event  # set to end the run after the last line's answer
+
+    def subscribe(self, callback: Callable[[LogRecord], None]) -> Callable[[], None]: ...
+
+    def send_text(self, text: str) -> None: ...
+
+    def send_image(self, path: str, caption: str = "") -> str | None: ...
 
 
 class StdinLines:
     """Feeds stdin's lines to ``handle.send_text``; see the module docstring for the rules."""
 
-    def __init__(self, handle: Any, *, turns: int | None, stream: TextIO | None = None,
+    def __init__(self, handle: LinesHandle, *, turns: int | None, stream: TextIO | None = None,
                  err: TextIO | None = None,
                  intercept: Callable[[str], bool] | None = None) -> None:
         self.handle = handle

@@ -18,7 +18,6 @@ never goes blank in between.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -54,6 +53,7 @@ from voicechat.core import (
     UnmuteMic,
 )
 from voicechat.protocol.frames import ServerFrame, decode_server_frame
+from voicechat.runtime.deadline_timer import DeadlineTimer
 from voicechat.runtime.fanout import EventFanout
 
 HOLD_TRANSCRIPT_S = 3.0
@@ -98,9 +98,7 @@ class Driver:
         self._events = events
         self._effects = effects
         self._clock = clock
-        self._timer: asyncio.TimerHandle | None = None
-        self._armed: float | None = None
-        self._closed = False
+        self._timer = DeadlineTimer(clock, self._on_timer)
         self._mic_available = True
         self._mic_logged: str | None = None  # last mic state logged: "live" or a mute reason
         self._earlier_completed = 0  # completed responses of the sessions before this one
@@ -226,10 +224,7 @@ class Driver:
 
     def close(self) -> None:
         """No more timers: the conversation is ending."""
-        self._closed = True
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        self._timer.close()
 
     # --- draining --------------------------------------------------------------------------------
 
@@ -281,18 +276,7 @@ class Driver:
             self._events.local({"type": "local.mic.muted", "reason": state})
 
     def _arm_timer(self) -> None:
-        deadline = self.session.next_deadline()
-        if deadline == self._armed:
-            return
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        self._armed = deadline
-        if deadline is not None and not self._closed:
-            delay = max(0.0, deadline - self._clock())
-            self._timer = asyncio.get_running_loop().call_later(delay, self._on_timer)
+        self._timer.arm(self.session.next_deadline())
 
     def _on_timer(self) -> None:
-        self._timer = None
-        self._armed = None
         self._apply(self.session.handle_timer(self._clock()))

@@ -10,7 +10,9 @@ inputs for the driver. The parts:
 * :mod:`~voicechat.runtime.audio_setup` — which mic and speaker, and the fallbacks;
 * :mod:`~voicechat.runtime.echo` — echo cancellation between them (and barge-in by default);
 * :mod:`~voicechat.runtime.local_server` — the embedded server for ``--server local``;
-* :mod:`~voicechat.runtime.fanout` — every event as a log record to every subscriber.
+* :mod:`~voicechat.runtime.fanout` — every event as a log record to every subscriber;
+* :mod:`~voicechat.runtime.lifecycle` — the order the parts start and stop in, and the handle's
+  readings both API families share (the base of this class and of ``LiveRuntime``).
 
 When a headless run is finished is not the runtime's business: ``voicechat --no-ui`` decides
 that (:mod:`voicechat.commands.headless`) from the view and the event stream.
@@ -18,16 +20,13 @@ that (:mod:`voicechat.commands.headless`) from the view and the event stream.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import ClassVar
 
-from voicechat.audio.meter import LevelMeter
 from voicechat.audio.playback import PlaybackBuffer
-from voicechat.audio.ports import MicSource, SpeakerSink
 from voicechat.config import Settings
 from voicechat.conversation.model import Conversation
 from voicechat.conversation.seed import SeedPlan, plan_seed, resume_notice
@@ -45,27 +44,22 @@ from voicechat.core import (
 )
 from voicechat.core.live_settings import LiveSettings, merge_session, session_patch
 from voicechat.core.policy import DEFAULT_TRANSCRIPTION_MODEL
-from voicechat.eventlog.record import LogRecord
-from voicechat.eventlog.recorder import Recorder, RecordError
 from voicechat.protocol.dialect import Dialect
-from voicechat.runtime.audio_setup import open_mic, open_speaker, start_speaker
 from voicechat.runtime.bargein import LocalDetector
 from voicechat.runtime.driver import Driver, Effects
 from voicechat.runtime.echo import EchoControl
-from voicechat.runtime.fanout import EventFanout
 from voicechat.runtime.image_file import send_image_file
 from voicechat.runtime.keeping import ConversationKeeping
+from voicechat.runtime.lifecycle import RuntimeLifecycle
 from voicechat.runtime.link import Link
 from voicechat.runtime.live_control import LiveControl, live_from_settings
-from voicechat.runtime.local_server import EmbeddedServer, LocalServerLike
+from voicechat.runtime.local_server import LocalServerLike
 from voicechat.runtime.media import MicPump, PlaybackMonitor, RtcGate
 from voicechat.runtime.switching import switch_session, switch_targets
 from voicechat.runtime.tools.runner import ToolRunner
 from voicechat.runtime.tools.startup import announce_tools, start_toolbox
 from voicechat.transport.base import Transport
-from voicechat.ui.handle import AecStatus, ConnectionInfo, SettingsOutcome, SwitchTarget
-
-STOP_TIMEOUT_S = 5.0
+from voicechat.ui.handle import SettingsOutcome, SwitchTarget
 
 
 def policy_for(settings: Settings) -> SessionPolicy:
@@ -91,8 +85,12 @@ def policy_for(settings: Settings) -> SessionPolicy:
     )
 
 
-class Runtime:
+class Runtime(RuntimeLifecycle[Driver, Link]):
     """One conversation: embedded server (if local), transport, audio, core, recorder."""
+
+    # a Realtime session: the settings screen opens and every key works
+    settings_unavailable = ""
+    unavailable_keys: ClassVar[Mapping[str, str]] = MappingProxyType({})
 
     def __init__(
         self,
@@ -105,19 +103,13 @@ class Runtime:
     ) -> None:
         """``earlier``: the conversation ``--resume`` continues (read from ``settings.resume``
         when not given; :class:`~voicechat.conversation.ConversationError` if it cannot be)."""
-        self.settings = settings
+        super().__init__(settings, local_server=local_server, clock=clock,
+                         playback=PlaybackBuffer(on_handoff=on_rtp_handoff))
         if earlier is None and settings.resume is not None:
             from voicechat.conversation import load_conversation
 
             earlier = load_conversation(settings.resume, prices=settings.prices)
         self.resumed: SeedPlan | None = None if earlier is None else plan_seed(earlier)
-        self.events = EventFanout(clock)
-        self.playback = PlaybackBuffer(on_handoff=on_rtp_handoff)
-        self.mic: MicSource | None = None
-        self.speaker: SpeakerSink | None = None
-        self._server = EmbeddedServer(settings, local_server)
-        self._recorder: Recorder | None = None
-        self._meter = LevelMeter()
         self.tools = ToolRunner(None, lambda inp: self.driver.handle(inp),
                                 lambda level, text: self.events.notice(level, text), clock)
         effects = Effects(
@@ -141,100 +133,15 @@ class Runtime:
         self._echo = EchoControl(settings, self.events, self.driver, clock)
         self._pump: MicPump | None = None
         self._detector: LocalDetector | None = None
-        self._tasks: list[asyncio.Task[Any]] = []
-        self._stopping = False
         # the conversation kept in memory for ctrl+s and save_transcripts; written only then
         self.keeping = ConversationKeeping(settings, self.events)
         self.saver = self.keeping.saver
-        self.finished = asyncio.Event()
-        self.exit_code = 0
-        self.record_error: str | None = None  # --record failed mid-run: why (exit code 1)
 
-    # --- ConversationHandle ----------------------------------------------------------------------
-
-    @property
-    def connection(self) -> ConnectionInfo:
-        return self.link.connection
+    # --- ConversationHandle (the rest: RuntimeLifecycle) -----------------------------------------
 
     @property
     def view(self) -> SessionView:
         return self.driver.view
-
-    @property
-    def input_level(self) -> float:
-        return self._meter.level
-
-    @property
-    def aec(self) -> AecStatus:
-        return self._echo.status
-
-    def subscribe(self, callback: Callable[[LogRecord], None]) -> Callable[[], None]:
-        return self.events.subscribe(callback)
-
-    async def start(self) -> None:
-        """Start the embedded server (local), audio and the first connection.
-
-        Raises :class:`AuthError` / :class:`ConnectError` / audio file errors with clear text;
-        a missing sound device is not fatal (a notice, and the conversation runs without it).
-        """
-        if self.settings.record is not None:
-            # RecordError (an OSError) names the path, the reason and the fix
-            self._recorder = Recorder.open(self.settings.record, on_error=self._record_failed)
-            self.subscribe(self._recorder.write)
-        try:
-            await self._server.start(self.events)
-            self._open_audio()
-            if self.record_error is not None:  # the first records failed: fail before connecting
-                raise RecordError(self.record_error)
-            assert self.speaker is not None
-            self.speaker = await start_speaker(self.speaker, self.playback, self.events)
-            self._start_echo_control()
-            await self._start_tools()
-            await self.link.connect(self.resumed.turns if self.resumed is not None else ())
-            if self.resumed is not None:
-                self.events.notice(*resume_notice(self.resumed), topic="conversation")
-            self.keeping.started()
-        except BaseException:
-            await self.stop()
-            raise
-        loop = asyncio.get_running_loop()
-        self._tasks.append(loop.create_task(self._monitor.run(), name="runtime-monitor"))
-        if self._echo.running:
-            self._tasks.append(loop.create_task(self._echo.run(), name="runtime-aec"))
-        if self.mic is not None:
-            self._pump = MicPump(self.mic, self.driver, self.link, self.events, self._meter)
-            if self._detector is not None:
-                self._pump.on_frame = self._detector.feed
-            self._tasks.append(loop.create_task(self._pump.run(), name="runtime-mic"))
-
-    async def stop(self) -> None:
-        if self._stopping:
-            return
-        self._stopping = True
-        try:
-            self.keeping.stopping()
-            self.driver.close()
-            for task in self._tasks:
-                task.cancel()
-            for task in self._tasks:
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
-            self._tasks.clear()
-            await self.tools.close()
-            if self.tools.box is not None:
-                await self.tools.box.close()
-            if self.mic is not None:
-                self.mic.close()
-            # every step runs even if an earlier one fails, and none may hang the exit
-            await self.link.close()
-            if self.speaker is not None:
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(self.speaker.stop(), STOP_TIMEOUT_S)
-            await self._server.stop()
-        finally:
-            if self._recorder is not None:
-                self._recorder.close()
-            self.finished.set()
 
     def save_conversation(self) -> Path | None:
         """Write the conversation so far as Markdown (``ctrl+s``): the file's path, or
@@ -338,23 +245,37 @@ class Runtime:
         """The mic source has ended (a file played out, or a device that stopped)."""
         return self._pump is not None and self._pump.ended
 
-    def notice(self, level: str, message: str) -> None:
-        """Put a notice into the event stream (and so the log and the UI)."""
-        self.events.notice(level, message)
+    # --- RuntimeLifecycle's hooks ---------------------------------------------------------------
 
-    # --- parts -----------------------------------------------------------------------------------
+    async def _connect(self) -> None:
+        await self.link.connect(self.resumed.turns if self.resumed is not None else ())
+        if self.resumed is not None:
+            self.events.notice(*resume_notice(self.resumed), topic="conversation")
+        self.keeping.started()
 
-    def _open_audio(self) -> None:
-        self.mic = open_mic(self.settings, self.events)
+    def _start_tasks(self) -> None:
+        self._spawn(self._monitor.run(), "runtime-monitor")
+        if self._echo.running:
+            self._spawn(self._echo.run(), "runtime-aec")
+        if self.mic is not None:
+            self._pump = MicPump(self.mic, self.driver, self.link, self.events, self._meter)
+            if self._detector is not None:
+                self._pump.on_frame = self._detector.feed
+            self._spawn(self._pump.run(), "runtime-mic")
+
+    async def _stopping_first(self) -> None:
+        self.keeping.stopping()
+
+    async def _close_tools(self) -> None:
+        await self.tools.close()
+        if self.tools.box is not None:
+            await self.tools.box.close()
+
+    def _mic_opened(self) -> None:
         if self.mic is None:
             self.driver.mic_unavailable()
-        # echo cancellation can run only with a mic device (EchoControl decides once both open)
-        for_aec = (self.settings.aec is not False and self.mic is not None
-                   and self.mic.kind == "device")
-        self.speaker = open_speaker(self.settings, self.playback, self.events, for_aec=for_aec)
-        if self.mic is not None:
-            self.events.local({"type": "local.mic.source", "source": self.mic.describe()})
-        self.events.local({"type": "local.speaker.sink", "sink": self.speaker.describe()})
+
+    # --- parts -----------------------------------------------------------------------------------
 
     def _drop_pending_mic(self) -> None:
         """The mic was muted: what the transport holds for its next append and what the mic
@@ -362,12 +283,6 @@ class Runtime:
         self.link.drop_pending_mic()
         if self._pump is not None:
             self._pump.drop_ready()
-
-    def _record_failed(self, message: str) -> None:
-        """``--record`` stopped working: say so once, keep talking, and exit 1 at the end."""
-        self.record_error = message
-        self.exit_code = 1
-        self.events.notice("error", message)
 
     def _start_echo_control(self) -> None:
         """Echo cancellation between the opened devices; with it running, barge-in is on unless

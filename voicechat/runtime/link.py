@@ -33,14 +33,14 @@ from voicechat.core import SessionView, TransportState
 from voicechat.protocol.dialect import Dialect
 from voicechat.protocol.frames import ServerFrame
 from voicechat.protocol.mapping import client_event_from_canonical
+from voicechat.runtime.connection import TransportConnection, close_quietly
 from voicechat.runtime.driver import Driver
 from voicechat.runtime.fanout import EventFanout
-from voicechat.runtime.wire_send import send_event, send_mic_frame
-from voicechat.transport.auth import AuthError, ConnectError, endpoint_for
+from voicechat.runtime.wire_send import send_event
+from voicechat.transport.auth import AuthError, ConnectError
 from voicechat.transport.base import Int16Array, Transport, TransportCallbacks
 from voicechat.ui.handle import ConnectionInfo
 
-STOP_TIMEOUT_S = 5.0
 RECONNECT_DELAYS_S = (0.5, 1.0, 2.0, 4.0, 8.0)
 DROPPABLE_WHILE_DOWN = frozenset(
     {"input_audio_buffer.append", "input_audio_buffer.commit", "input_audio_buffer.clear",
@@ -82,7 +82,7 @@ class _Attempt:
     held: list[ServerFrame] = field(default_factory=list)
 
 
-class Link:
+class Link(TransportConnection):
     """Makes, connects, reconnects and seeds the transport; queues sends while it is down."""
 
     def __init__(
@@ -98,26 +98,17 @@ class Link:
         make_transport: Callable[[TransportCallbacks], Transport] | None = None,
         delays: tuple[float, ...] = RECONNECT_DELAYS_S,
     ) -> None:
-        self._settings = settings
+        super().__init__(settings, events, dialect=settings.dialect, base_url=base_url)
         self._make = make_transport if make_transport is not None else self._transport_for
         self._delays = delays
         self._driver = driver
-        self._events = events
-        self._base_url = base_url
         self._on_audio = on_audio
         self._on_lost = on_lost
         self._on_gave_up = on_gave_up
-        self.transport: Transport | None = None
-        self.connected = False
         self.reconnects = 0
-        self.connection = ConnectionInfo(
-            transport=settings.transport, server=settings.describe_server(), model=settings.model,
-            dialect=settings.dialect, state="new",
-        )
         self._attempt: _Attempt | None = None
         self._queued: list[dict[str, Any]] = []
         self._reconnect_task: asyncio.Task[None] | None = None
-        self._closing = False
         self._earlier: Seed = ()  # a resumed conversation, seeded into the first session
 
     # --- connecting ------------------------------------------------------------------------------
@@ -156,8 +147,7 @@ class Link:
                 self._attempt = old_attempt
             raise
         if old_transport is not None and old_transport is not self.transport:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(old_transport.close(), STOP_TIMEOUT_S)
+            await close_quietly(old_transport)
 
     async def _open(self, *, seed: Seed | None, before_adopt: Callable[[], None] | None = None,
                     note: str | None = None) -> None:
@@ -165,12 +155,7 @@ class Link:
         attempt = _Attempt()
         self._attempt = attempt
         transport = self._make_transport(attempt)
-        try:
-            await transport.connect()
-        except BaseException:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(transport.close(), STOP_TIMEOUT_S)
-            raise
+        await self._connect(transport)
         if self._closing or self._attempt is not attempt:
             await transport.close()
             return
@@ -223,14 +208,13 @@ class Link:
 
     def _transport_for(self, callbacks: TransportCallbacks) -> Transport:
         """The transport the settings ask for (WebSocket or WebRTC), to the current server."""
-        endpoint = endpoint_for(self._settings, self._base_url())
+        endpoint, loopback = self._endpoint()
         if self._settings.transport == "websocket":
             from voicechat.transport.websocket import WebSocketTransport
 
             return WebSocketTransport(endpoint, callbacks, dead_after=self._settings.link_timeout)
         from voicechat.transport.webrtc import WebRtcTransport
 
-        loopback = endpoint.base_url.startswith(("http://127.0.0.1", "http://localhost"))
         return WebRtcTransport(endpoint, callbacks, loopback=loopback,
                                dead_after=self._settings.link_timeout)
 
@@ -243,12 +227,6 @@ class Link:
                 self._queued.append(event)
             return
         send_event(self.transport, event, self._events)
-
-    def send_mic(self, frame: Int16Array) -> bool:
-        """Send one mic frame if the link is up; ``True`` when it went out."""
-        if not self.connected or self.transport is None:
-            return False
-        return send_mic_frame(self.transport, frame, self._events)
 
     def mic_frames_until_send(self) -> int:
         """Frames until mic audio next goes on the wire (1 while the link is down)."""
@@ -291,24 +269,12 @@ class Link:
                     self._reconnect(detail), name="runtime-reconnect"
                 )
 
-    def set_state(self, state: str, detail: str = "") -> None:
-        info = self.connection
-        self.connection = ConnectionInfo(
-            transport=info.transport, server=info.server, model=info.model, dialect=info.dialect,
-            state=state, detail=detail,
-        )
-        event: dict[str, Any] = {"type": "local.transport.state", "state": state}
-        if detail:
-            event["detail"] = detail
-        self._events.local(event)
-
     # --- reconnecting ----------------------------------------------------------------------------
 
     async def _reconnect(self, why: str) -> None:
         try:
             if self.transport is not None:
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(self.transport.close(), STOP_TIMEOUT_S)
+                await close_quietly(self.transport)
             # Read once: the old session stays until a new connection is up, so every attempt
             # seeds the same conversation (typed messages meanwhile are queued, not seeded).
             seed = transcript_for_seed(self._driver.view)
@@ -338,9 +304,4 @@ class Link:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._attempt = None
-        if self.transport is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self.transport.close(), STOP_TIMEOUT_S)
-        if self.connection.state != "new":  # a transport was made, even if it never connected
-            self.set_state("closed", "stopped")
-        self.connected = False
+        await super().close()

@@ -26,7 +26,6 @@ order; responses, transcriptions and timers run as tasks owned by the parts, and
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -50,6 +49,7 @@ from voicechat.server.options import EngineOptions
 from voicechat.server.rate_limits import RateLimits
 from voicechat.server.response_runner import ResponseRunner
 from voicechat.server.sessions import SessionState
+from voicechat.server.stop_tasks import stop_tasks
 from voicechat.server.transcription import TranscriptionEvents
 from voicechat.server.voicekit import VoiceKit
 
@@ -168,14 +168,7 @@ class Engine:
         self.closed = True
         tasks = [t for t in (self._expiry,) if t] + self.input.stop() + self.responses.stop()
         listings = self.mcp.stop()
-        current = asyncio.current_task()
-        for task in tasks:
-            if task is not current:
-                task.cancel()
-        for task in tasks:
-            if task is not current:
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+        await stop_tasks(tasks)
         await drain(listings)
         self.sink.close()
 

@@ -25,7 +25,7 @@ import numpy as np
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
 from voicechat.protocol.dialect import Dialect
-from voicechat.rtc.inline_receive import InlineOpusReceive, install_inline_receive
+from voicechat.rtc.inline_receive import DecodedInput, InlineOpusReceive, install_inline_receive
 from voicechat.rtc.opus import SERVER_COMPLEXITY, OpusFrameEncoder
 from voicechat.rtc.tracks import PacedAudioTrack, cancel_task, start_pump
 from voicechat.server.audio_out import TrackSink
@@ -62,7 +62,7 @@ class RtcCall:
         self._listeners: list[Callable[[dict[str, Any]], None]] = []
         self._inbox: asyncio.Queue[str | None] = asyncio.Queue()
         #: decoded input audio waiting for the engine (filled in the RTP receive path)
-        self._audio_in: asyncio.Queue[tuple[np.ndarray, int]] = asyncio.Queue()
+        self._audio_in = DecodedInput()
         self._consumer: asyncio.Task[None] | None = None
         self._pump: asyncio.Task[None] | None = None
         self._inline: InlineOpusReceive | None = None
@@ -161,7 +161,7 @@ class RtcCall:
         if track.kind != "audio" or self._pump is not None:
             return
 
-        self._inline = install_inline_receive(self.pc, track, self._on_audio)
+        self._inline = install_inline_receive(self.pc, track, self._audio_in.put)
         if self._inline is not None:
             self._pump = asyncio.ensure_future(self._feed_engine())
             return
@@ -172,19 +172,10 @@ class RtcCall:
 
         self._pump = start_pump(track, on_audio)
 
-    def _on_audio(self, pcm: np.ndarray, rate: int) -> None:
-        self._audio_in.put_nowait((pcm, rate))
-
     async def _feed_engine(self) -> None:
         """Hand decoded input to the engine in order; frames queued meanwhile go in one call."""
-        queue = self._audio_in
         while True:
-            pcm, rate = await queue.get()
-            if queue.qsize():
-                chunks = [pcm]
-                while queue.qsize():  # one decoder: always the same rate
-                    chunks.append(queue.get_nowait()[0])
-                pcm = np.concatenate(chunks)
+            pcm, rate = await self._audio_in.take()
             if self.started:
                 await self.engine.feed_audio(pcm, rate)
 

@@ -12,7 +12,7 @@ event-flow pane, the recorder and ``--no-ui`` all see one stream.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
@@ -100,6 +100,16 @@ class ConversationHandle(Protocol):
     @property
     def aec(self) -> AecStatus:
         """Echo cancellation state and live figures; polled by the UI."""
+
+    @property
+    def settings_unavailable(self) -> str:
+        """Why the settings screen and session switching do not open here (an API that fixes
+        its settings when the session starts: GPT-Live), said instead; ``""`` where they work."""
+
+    @property
+    def unavailable_keys(self) -> Mapping[str, str]:
+        """Keys this session has no use for, by binding id (``talk``, ``barge_in``), each with
+        why: the footer hides them and a press says so. Empty where every key works."""
 
     def subscribe(self, callback: Callable[[LogRecord], None]) -> Callable[[], None]:
         """Call ``callback`` for every record from now on; returns an unsubscribe function."""

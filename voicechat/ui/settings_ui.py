@@ -53,7 +53,7 @@ class SettingsOnScreen:
 
     def open(self) -> None:
         # A handle whose API fixes these at start (GPT-Live) says why instead of a screen.
-        if why := getattr(self._handle, "settings_unavailable", ""):
+        if why := self._handle.settings_unavailable:
             self._app.notify(why, severity="warning", timeout=8)
             return
         if not isinstance(self._app.screen, SettingsScreen):

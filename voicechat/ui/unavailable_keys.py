@@ -4,30 +4,27 @@ A GPT-Live session has no push-to-talk and no barge-in switch (the model hears a
 and decides turns itself): the footer hides those keys, so their bindings are disabled and a
 press lands in :meth:`UnavailableKeys.on_key`. Rather than do nothing, the handle is told
 (it notices why in the event log) and a toast says why. The handle names such keys by binding
-id in ``unavailable_keys``; a Realtime session has none.
+id in ``ConversationHandle.unavailable_keys``; a Realtime session has none.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from textual import events
 
 from voicechat.ui import keys
+from voicechat.ui.handle import ConversationHandle
 
 
 class UnavailableKeys:
     """See the module docstring."""
 
-    handle: Any
+    handle: ConversationHandle
     _user_keymap: Mapping[str, str]
 
     def on_key(self, event: events.Key) -> None:
-        unavailable: Mapping[str, str] = getattr(self.handle, "unavailable_keys", {})
-        if not unavailable:
-            return
-        for binding_id, why in unavailable.items():
+        for binding_id, why in self.handle.unavailable_keys.items():
             if event.key in keys.keys_of(binding_id, self._user_keymap):
                 event.stop()
                 if binding_id == keys.BARGE_IN:

@@ -95,10 +95,9 @@ async def test_two_sessions_transcript_vad_responses_and_a_live_problem() -> Non
         await pilot.press("n")
         assert app.current == "rtc_ga"
         assert flows["rtc_ga"].display and not flows["rtc_beta"].display
-        await pilot.pause()
-        await pilot.pause()  # shown again: its newest event is in view
-        assert flows["rtc_ga"].max_scroll_y > 0
-        assert flows["rtc_ga"].scroll_y == flows["rtc_ga"].max_scroll_y
+        shown_ga = flows["rtc_ga"]  # shown again (a layout): its newest event comes into view
+        await until(pilot, lambda: shown_ga.scroll_y == shown_ga.max_scroll_y > 0,
+                    "the GA pane showing its newest event")
         transcript = shown(app, TranscriptPane)
         assert "Assistant: Can I take your account number and the email address" in transcript
         assert "▶ 9.900s  ■ 10.000s  audio 23500–29020 ms (5.52 s)" in shown(app, VadPane)

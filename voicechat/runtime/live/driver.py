@@ -13,7 +13,6 @@ deltas themselves are too many to print. A turn found interrupted only after it 
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from voicechat.core.live import (
     PlaybackFlushed,
     RunDelegation,
 )
+from voicechat.runtime.deadline_timer import DeadlineTimer
 from voicechat.runtime.fanout import EventFanout
 
 
@@ -59,9 +59,7 @@ class LiveDriver:
         self._events = events
         self._effects = effects
         self._clock = clock
-        self._timer: asyncio.TimerHandle | None = None
-        self._armed: float | None = None
-        self._closed = False
+        self._timer = DeadlineTimer(clock, self._on_timer)
         self._announced: set[int] = set()  # turn numbers published as local.live.turn
         self._cut: set[int] = set()  # ... and those published as interrupted
         self._mode: str | None = None
@@ -117,10 +115,8 @@ class LiveDriver:
         verdict changes nothing here; it is logged (``local.aec.leak``) by the echo control."""
 
     def close(self) -> None:
-        self._closed = True
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        """No more timers: the conversation is ending."""
+        self._timer.close()
 
     # --- draining --------------------------------------------------------------------------------
 
@@ -176,18 +172,7 @@ class LiveDriver:
                 self._events.local(event)
 
     def _arm_timer(self) -> None:
-        deadline = self.session.next_deadline()
-        if deadline == self._armed:
-            return
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        self._armed = deadline
-        if deadline is not None and not self._closed:
-            delay = max(0.0, deadline - self._clock())
-            self._timer = asyncio.get_running_loop().call_later(delay, self._on_timer)
+        self._timer.arm(self.session.next_deadline())
 
     def _on_timer(self) -> None:
-        self._timer = None
-        self._armed = None
         self._apply(self.session.handle_timer(self._clock()))

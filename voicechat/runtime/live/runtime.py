@@ -1,7 +1,8 @@
 """A GPT-Live conversation behind the UI's :class:`~voicechat.ui.handle.ConversationHandle`
 methods: the GPT-Live core in place of the Realtime session core, with the project's shared
 parts (transports, audio devices and files, echo cancellation, the embedded local server, the
-event fan-out and recorder, the tool runner).
+event fan-out and recorder, the tool runner), started and stopped in the order both families
+share (:mod:`~voicechat.runtime.lifecycle`).
 
 The parts of its own: :mod:`~voicechat.runtime.live.driver` (core, timer, actions),
 :mod:`~voicechat.runtime.live.link` (one connection), :mod:`~voicechat.runtime.live.media`
@@ -12,14 +13,10 @@ The parts of its own: :mod:`~voicechat.runtime.live.driver` (core, timer, action
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Callable
-from typing import Any
 
-from voicechat.audio.meter import LevelMeter
 from voicechat.audio.playback import PlaybackBuffer
-from voicechat.audio.ports import MicSource, SpeakerSink
 from voicechat.config import Settings
 from voicechat.core.actions import AskApproval
 from voicechat.core.live import (
@@ -32,22 +29,17 @@ from voicechat.core.live import (
 )
 from voicechat.core.tool_specs import ToolSpec
 from voicechat.core.view import SessionView
-from voicechat.eventlog.record import LogRecord
-from voicechat.eventlog.recorder import Recorder, RecordError
-from voicechat.runtime.audio_setup import open_mic, open_speaker, start_speaker
 from voicechat.runtime.echo import EchoControl
-from voicechat.runtime.fanout import EventFanout
+from voicechat.runtime.lifecycle import RuntimeLifecycle
 from voicechat.runtime.live.driver import LiveDriver, LiveEffects
 from voicechat.runtime.live.link import LiveLink
 from voicechat.runtime.live.media import LiveAudioIn, LiveMicPump, LivePlaybackMonitor
 from voicechat.runtime.live.session_view import SessionViewAdapter
 from voicechat.runtime.live.tools import LiveTools
 from voicechat.runtime.live.unsupported import NO_BARGE_IN_SWITCH, NO_PUSH_TO_TALK, LiveLimits
-from voicechat.runtime.local_server import EmbeddedServer, LocalServerLike
+from voicechat.runtime.local_server import LocalServerLike
 from voicechat.runtime.tools.startup import announce_tools, start_toolbox
-from voicechat.ui.handle import AecStatus, ConnectionInfo
 
-STOP_TIMEOUT_S = 5.0
 CLOSE_WAIT_S = 3.0  # how long stop() waits for session.closed after session.close
 NO_AEC_FIX_LIVE = ("GPT-Live keeps the mic open while the assistant speaks, so from speakers "
                    "the model hears itself: use headphones")
@@ -75,21 +67,15 @@ def live_policy_for(settings: Settings, tools: tuple[ToolSpec, ...] = ()) -> Liv
     )
 
 
-class LiveRuntime(LiveLimits):
+class LiveRuntime(LiveLimits, RuntimeLifecycle[LiveDriver, LiveLink]):
     """One GPT-Live conversation: embedded server (if local), transport, audio, core, log."""
 
     def __init__(self, settings: Settings, *, local_server: LocalServerLike | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self.settings = settings
+        super().__init__(settings, local_server=local_server, clock=clock,
+                         playback=PlaybackBuffer())
         self.started_at = time.time()  # names a saved conversation's file
-        self.events = EventFanout(clock)
-        self.playback = PlaybackBuffer()
-        self.mic: MicSource | None = None
-        self.speaker: SpeakerSink | None = None
         self._clock = clock
-        self._server = EmbeddedServer(settings, local_server)
-        self._recorder: Recorder | None = None
-        self._meter = LevelMeter()
         self.tools = LiveTools(lambda inp: self.driver.handle(inp), self.events, clock)
         self._pump = LiveMicPump(None, lambda frame: self.link.send_mic(frame), self.events,
                                  self._meter)
@@ -113,17 +99,8 @@ class LiveRuntime(LiveLimits):
         self._echo = EchoControl(settings, self.events, self.driver,  # type: ignore[arg-type]
                                  clock, no_aec_fix=NO_AEC_FIX_LIVE)
         self._ui_view = SessionViewAdapter(settings.transport, clock)
-        self._tasks: list[asyncio.Task[Any]] = []
-        self._stopping = False
-        self.finished = asyncio.Event()
-        self.exit_code = 0
-        self.record_error: str | None = None
 
-    # --- what the UI and the headless run read ---------------------------------------------------
-
-    @property
-    def connection(self) -> ConnectionInfo:
-        return self.link.connection
+    # --- what the UI and the headless run read (the rest: RuntimeLifecycle) ----------------------
 
     @property
     def live_view(self) -> LiveView:
@@ -138,14 +115,6 @@ class LiveRuntime(LiveLimits):
                                   transport_state=self.link.connection.state)
 
     @property
-    def input_level(self) -> float:
-        return self._meter.level
-
-    @property
-    def aec(self) -> AecStatus:
-        return self._echo.status
-
-    @property
     def mic_ended(self) -> bool:
         return self._pump.ended
 
@@ -158,65 +127,18 @@ class LiveRuntime(LiveLimits):
         """The assistant is audible at our speaker (from playback, not from the wire)."""
         return self.monitor.speaking
 
-    def subscribe(self, callback: Callable[[LogRecord], None]) -> Callable[[], None]:
-        return self.events.subscribe(callback)
+    # --- RuntimeLifecycle's hooks ----------------------------------------------------------------
 
-    def notice(self, level: str, message: str) -> None:
-        self.events.notice(level, message)
+    async def _connect(self) -> None:
+        await self.link.connect()
 
-    # --- lifecycle -------------------------------------------------------------------------------
-
-    async def start(self) -> None:
-        """Server (local), audio, tools, then the connection; raises with clear text."""
-        if self.settings.record is not None:
-            self._recorder = Recorder.open(self.settings.record, on_error=self._record_failed)
-            self.subscribe(self._recorder.write)
-        try:
-            await self._server.start(self.events)
-            self._open_audio()
-            if self.record_error is not None:
-                raise RecordError(self.record_error)
-            assert self.speaker is not None
-            self.speaker = await start_speaker(self.speaker, self.playback, self.events)
-            self._start_echo_control()
-            await self._start_tools()
-            await self.link.connect()
-        except BaseException:
-            await self.stop()
-            raise
-        loop = asyncio.get_running_loop()
-        self._tasks.append(loop.create_task(self.monitor.run(), name="live-monitor"))
+    def _start_tasks(self) -> None:
+        self._spawn(self.monitor.run(), "live-monitor")
         if self._echo.running:
-            self._tasks.append(loop.create_task(self._echo.run(), name="live-aec"))
-        self._tasks.append(loop.create_task(self._pump.run(), name="live-mic"))
+            self._spawn(self._echo.run(), "live-aec")
+        self._spawn(self._pump.run(), "live-mic")
 
-    async def stop(self) -> None:
-        if self._stopping:
-            return
-        self._stopping = True
-        try:
-            await self._close_session()
-            self.driver.close()
-            for task in self._tasks:
-                task.cancel()
-            for task in self._tasks:
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
-            self._tasks.clear()
-            await self.tools.close()
-            if self.mic is not None:
-                self.mic.close()
-            await self.link.close()
-            if self.speaker is not None:
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(self.speaker.stop(), STOP_TIMEOUT_S)
-            await self._server.stop()
-        finally:
-            if self._recorder is not None:
-                self._recorder.close()
-            self.finished.set()
-
-    async def _close_session(self) -> None:
+    async def _stopping_first(self) -> None:
         """``session.close``, then wait (bounded) for ``session.closed``: the only proof the
         session ended and of its final usage (reference §3.4)."""
         if not self.link.connected or self.driver.view.state not in ("active", "starting"):
@@ -225,6 +147,13 @@ class LiveRuntime(LiveLimits):
         deadline = self._clock() + CLOSE_WAIT_S
         while self._clock() < deadline and self.driver.view.state not in ("closed", "failed"):
             await asyncio.sleep(0.05)
+
+    async def _close_tools(self) -> None:
+        await self.tools.close()
+
+    def _mic_opened(self) -> None:
+        self._pump.source = self.mic
+        self._pump.ended = self.mic is None
 
     # --- user commands (ConversationHandle) -------------------------------------------------------
 
@@ -262,17 +191,6 @@ class LiveRuntime(LiveLimits):
 
     # --- parts -----------------------------------------------------------------------------------
 
-    def _open_audio(self) -> None:
-        self.mic = open_mic(self.settings, self.events)
-        self._pump.source = self.mic
-        self._pump.ended = self.mic is None
-        for_aec = (self.settings.aec is not False and self.mic is not None
-                   and self.mic.kind == "device")
-        self.speaker = open_speaker(self.settings, self.playback, self.events, for_aec=for_aec)
-        if self.mic is not None:
-            self.events.local({"type": "local.mic.source", "source": self.mic.describe()})
-        self.events.local({"type": "local.speaker.sink", "sink": self.speaker.describe()})
-
     def _start_echo_control(self) -> None:
         assert self.speaker is not None
         if self._echo.setup(self.mic, self.speaker):
@@ -296,8 +214,3 @@ class LiveRuntime(LiveLimits):
         self.playback.flush()
         self.exit_code = 1
         self.finished.set()
-
-    def _record_failed(self, message: str) -> None:
-        self.record_error = message
-        self.exit_code = 1
-        self.events.notice("error", message)

@@ -17,6 +17,7 @@ Some of its commands have no GPT-Live counterpart, and each says so plainly inst
 from __future__ import annotations
 
 import os
+from abc import abstractmethod
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -43,7 +44,11 @@ class LiveLimits:
 
     settings: Settings
     started_at: float
-    live_view: LiveView  # the runtime's own property: the core's view of the conversation
+
+    @property
+    @abstractmethod
+    def live_view(self) -> LiveView:
+        """The core's view of the conversation (the runtime's own)."""
 
     settings_unavailable = FIXED_AT_START
     unavailable_keys: ClassVar[Mapping[str, str]] = {"talk": NO_PUSH_TO_TALK,

@@ -32,7 +32,7 @@ class ToolRunner:
     def __init__(
         self,
         box: ToolBox | None,
-        feed: Callable[[Input], None],
+        feed: Callable[[Input], object],
         notice: Callable[[str, str], None],
         clock: Callable[[], float],
     ) -> None:
@@ -47,8 +47,9 @@ class ToolRunner:
         task = asyncio.get_running_loop().create_task(
             self._run(action), name=f"tool-{action.call_id}"
         )
-        self._tasks[action.call_id] = task
-        task.add_done_callback(lambda _t, cid=action.call_id: self._tasks.pop(cid, None))
+        call_id = action.call_id
+        self._tasks[call_id] = task
+        task.add_done_callback(lambda _t: self._tasks.pop(call_id, None))
 
     def cancel(self, action: CancelTool) -> None:
         task = self._tasks.pop(action.call_id, None)

@@ -21,7 +21,6 @@ probe saw every 15 s).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -40,6 +39,7 @@ from voicechat.server.live.listener import Listener, Utterance
 from voicechat.server.live.replies import Replies
 from voicechat.server.live.speaker import OutputPort, Speaker
 from voicechat.server.live.state import LiveState
+from voicechat.server.stop_tasks import stop_tasks
 from voicechat.server.voice.reply import word_chunks
 from voicechat.server.voicekit import VoiceKit
 
@@ -188,14 +188,7 @@ class LiveEngine:
             return
         self.closed = True
         tasks = [*self._timers, *self._transcribing, *self.replies.stop()]
-        current = asyncio.current_task()
-        for task in tasks:
-            if task is not current:
-                task.cancel()
-        for task in tasks:
-            if task is not current:
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+        await stop_tasks(tasks)
 
     # --- audio in -----------------------------------------------------------------------------
 

@@ -20,12 +20,11 @@ import logging
 import time
 from typing import Any, cast
 
-import numpy as np
 from aiohttp import web
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
 from voicechat.protocol.live.validation import validate_create_request
-from voicechat.rtc.inline_receive import InlineOpusReceive, install_inline_receive
+from voicechat.rtc.inline_receive import DecodedInput, InlineOpusReceive, install_inline_receive
 from voicechat.rtc.opus import SERVER_COMPLEXITY, OpusFrameEncoder
 from voicechat.rtc.tracks import PacedAudioTrack, cancel_task, start_pump
 from voicechat.server.auth import credential_from, key_identity
@@ -56,7 +55,7 @@ class LiveRtcCall:
         self.permissions = DataChannelPermissions()
         self._pending: list[str] = []
         self._inbox: asyncio.Queue[str | None] = asyncio.Queue()
-        self._audio_in: asyncio.Queue[tuple[np.ndarray, int]] = asyncio.Queue()
+        self._audio_in = DecodedInput()
         self._tasks: list[asyncio.Task[None]] = []
         self._inline: InlineOpusReceive | None = None
         self._closing = False
@@ -131,23 +130,17 @@ class LiveRtcCall:
     def _on_track(self, track: Any) -> None:
         if track.kind != "audio" or self._inline is not None:
             return
-        self._inline = install_inline_receive(self.pc, track, self._on_audio)
+        self._inline = install_inline_receive(self.pc, track, self._audio_in.put)
         if self._inline is not None:
             self._spawn(self._feed_engine())
         else:
             self._tasks.append(start_pump(track, self.engine.feed_audio))
 
-    def _on_audio(self, pcm: np.ndarray, rate: int) -> None:
-        self._audio_in.put_nowait((pcm, rate))
-
     async def _feed_engine(self) -> None:
-        queue = self._audio_in
+        """Hand decoded input to the engine in order; frames queued meanwhile go in one call."""
         while True:
-            pcm, rate = await queue.get()
-            chunks = [pcm]
-            while queue.qsize():
-                chunks.append(queue.get_nowait()[0])
-            await self.engine.feed_audio(np.concatenate(chunks), rate)
+            pcm, rate = await self._audio_in.take()
+            await self.engine.feed_audio(pcm, rate)
 
     # --- lifecycle ----------------------------------------------------------------------------
 
