@@ -6,15 +6,20 @@ from its firing case by exactly the fact the rule keys on.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.doctor.corpus import LOGS
 from tests.doctor.test_rules import GA_SESSION, rules_for, speech
 from voicechat.doctor import diagnose, read_entries
+from voicechat.doctor import engine as doctor_engine
 from voicechat.doctor.live import LiveDoctor
+from voicechat.doctor.rules import tool_calls, tool_items
 
 Row = tuple[float, str, dict[str, Any]]
 
@@ -395,3 +400,66 @@ def test_an_unknown_call_id_proves_nothing_once_calls_were_forgotten(
     assert "tool-output-unknown-call" in rules_for(tmp_path, rows)  # call_X, never made
     monkeypatch.setattr(tool_calls, "KNOWN_CALLS", 2)
     assert "tool-output-unknown-call" not in rules_for(tmp_path, rows)
+
+
+# --- tool-call-unanswered keeps only the calls not moved past yet -----------------------------
+
+
+class _WalkingEveryCall(tool_calls.ToolCallUnanswered):
+    """The rule as it was: every response and user turn walked every call kept."""
+
+    def _moved_on(self, entry: Any) -> None:
+        for waiting in self.pending.values():
+            if waiting.moved_on is None:
+                waiting.moved_on = entry
+
+
+_STEPS = st.lists(st.tuples(
+    st.sampled_from(["call", "call", "output", "spoken", "turn", "typed", "out-of-band",
+                     "session", "client"]),
+    st.sampled_from(["call_A", "call_B", "call_C", "call_D", "call_E"])), max_size=24)
+
+
+def _step_rows(step: str, t: float, rid: str, call_id: str) -> list[Row]:
+    if step == "call":
+        return call_response(t, rid, call_id)
+    if step == "output":
+        return output(t, call_id)
+    if step == "spoken":
+        return spoken(t, rid)
+    if step == "turn":
+        return speech(t, f"u_{rid}", int(t * 1000), int(t * 1000) + 500)
+    if step == "typed":
+        return [(t, "out", {"type": "conversation.item.create", "item": {
+            "type": "message", "role": "user",
+            "content": [{"type": "input_text", "text": "and?"}]}})]
+    if step == "out-of-band":
+        return [(t, "in", {"type": "response.created", "response": {
+            "id": rid, "conversation_id": None}})]
+    if step == "session":
+        return created(t)
+    return [(t, "out", {"type": "session.update", "session": {"type": "realtime"}})]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[
+    HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(steps=_STEPS, keep=st.sampled_from([2, 3, 512]))
+def test_the_calls_moved_past_are_the_ones_walking_every_call_finds(
+        tmp_path: Path, steps: list[tuple[str, str]], keep: int) -> None:
+    """Any order of calls (one id completed again, many waiting), outputs, responses in and
+    out of the conversation, user turns and new sessions, with calls forgotten past a few
+    kept: the same report as the rule that walked every call kept on each move."""
+    rows: list[Row] = [*created(0.0)]
+    for n, (step, call_id) in enumerate(steps):
+        rows += _step_rows(step, 2.0 + n, f"r{n}", call_id)
+    path = tmp_path / "log.jsonl"
+    path.write_text("".join(json.dumps({"t": t, "ts": "", "dir": d, "event": e}) + "\n"
+                            for t, d, e in rows))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tool_items.remember, "__defaults__", (keep,))
+        now = diagnose(path).to_json()
+        patch.setattr(doctor_engine, "RULES", tuple(
+            _WalkingEveryCall if rule is tool_calls.ToolCallUnanswered else rule
+            for rule in doctor_engine.RULES))
+        walking = diagnose(path).to_json()
+    assert now == walking

@@ -110,10 +110,31 @@ def test_a_cached_timestamp_reads_as_a_fresh_one(first: str, second: str) -> Non
     assert cached == fresh
 
 
+@settings(max_examples=500, deadline=None)
+@given(fields=st.tuples(*[st.sampled_from(["00", "01", "02", "12", "13", "28", "29", "30",
+                                           "31", "59", "60", "61", "99"])] * 5),
+       year=st.sampled_from([None, 2000, 2024, 2026]))
+def test_a_base_built_from_its_minute_is_the_datetime_s_own(
+        fields: tuple[str, ...], year: int | None) -> None:
+    """The cache keeps a minute's base and adds the seconds: the same seconds (or ``None``)
+    as a ``datetime`` of every field, for any digits (a second past 59, a day 31 in a
+    30-day month, February 29th in a leap year and not), cached or not, as str or bytes."""
+    full = ("2026", *fields) if year is None else fields
+    numbers = [int(g) for g in full]
+    stamp = textscan._datetime(*numbers) if year is None else textscan._datetime(year,
+                                                                                 *numbers)
+    expected = None if stamp is None else stamp.timestamp()
+    textscan._BASES.clear()
+    assert textscan._base_seconds(full, year) == expected
+    assert textscan._base_seconds(full, year) == expected  # cached
+    assert textscan._base_seconds(tuple(g.encode() for g in full), year) == expected
+
+
 def test_the_timestamp_cache_stays_bounded() -> None:
     textscan._BASES.clear()
     sizes = []
-    for i in range(textscan._BASES_MAX + 10):  # a distinct second each: a new key each
-        textscan.parse_timestamp(f"2026-11-21T{i // 3600:02d}:{i // 60 % 60:02d}:{i % 60:02d}Z")
+    for i in range(textscan._BASES_MAX + 10):  # a distinct minute each: a new key each
+        textscan.parse_timestamp(f"2026-11-{1 + i // 1440:02d}T{i // 60 % 24:02d}:{i % 60:02d}:"
+                                 f"{i % 37:02d}Z")
         sizes.append(len(textscan._BASES))
     assert max(sizes) == textscan._BASES_MAX and sizes[-1] < textscan._BASES_MAX

@@ -242,25 +242,37 @@ def _datetime(year: int, month: int, day: int, hour: int, minute: int,
         return None
 
 
-#: the UTC epoch seconds of a stamp's whole-second fields, or ``None`` when they name no time:
-#: a log's lines come dozens to the second, and building a ``datetime`` per line was most of
-#: reading a timestamp (logcat 9.9 -> 6.1 us a line). Bounded: cleared when full.
-_BASES: dict[tuple[str | bytes, ...], float | None] = {}
+#: the UTC epoch seconds of a stamp's fields up to its minute (its second 0), or ``None`` when
+#: they name no time: a log's lines come dozens to the second, and building a ``datetime`` per
+#: line was most of reading a timestamp (logcat 9.9 -> 6.1 us a line); per second it still
+#: was, on a text log's 50 MB (a new second every few lines: ~20k ``datetime`` built), so the
+#: seconds are added to the minute's. Bounded: cleared when full.
+_BASES: dict[tuple[int | str | bytes | None, ...], float | None] = {}
 _BASES_MAX = 4096
 _MISSING = object()
 
 
 def _base_seconds(fields: tuple[str | bytes, ...], year: int | None = None) -> float | None:
-    """:func:`_datetime` of ``fields`` (digits; the year first unless given) as epoch seconds."""
-    base = _BASES.get(fields, _MISSING)
+    """:func:`_datetime` of ``fields`` (digits; the year first unless given) as epoch seconds.
+
+    Its minute's (second 0) plus the seconds, exactly: a UTC ``datetime``'s ``timestamp()``
+    is a whole number of seconds, and one within the minute (0-59) is a time of it; a second
+    past 59 names no time, as it does for :func:`_datetime`, and a minute that names none
+    (month 13 …) names none with any second (``tests/eventlog/test_textscan.py``)."""
+    second = int(fields[-1])
+    key = (year, *fields[:-1])
+    base = _BASES.get(key, _MISSING)
     if base is _MISSING:
-        numbers = [int(g) for g in fields]
+        numbers = [int(g) for g in fields[:-1]]
+        numbers.append(0)  # the minute's own second
         stamp = _datetime(year, *numbers) if year is not None else _datetime(*numbers)
         base = None if stamp is None else stamp.timestamp()
         if len(_BASES) >= _BASES_MAX:
             _BASES.clear()
-        _BASES[fields] = base
-    return base  # type: ignore[return-value]
+        _BASES[key] = base
+    if base is None or second > 59:
+        return None
+    return base + second  # type: ignore[operator]
 
 
 #: How much of a line's head a timestamp is looked for in by :func:`newest_stamp` (an app's

@@ -14,7 +14,6 @@ from voicechat.doctor.rules.base import ERRORS, Rule, error_of
 from voicechat.eventlog.entry import Entry
 from voicechat.protocol.live import errors as live_errors
 from voicechat.protocol.live import names
-from voicechat.protocol.live.validation import validate_client_event, validate_session_config
 
 _LIVE_CLIENT = frozenset(names.CLIENT_EVENTS)
 #: ``voicechat proxy``'s record of a GPT-Live WebRTC create (the config it asked for)
@@ -75,7 +74,11 @@ class LiveUnknownConfigField(Rule):
         self.flagged_any = False
 
     def feed(self, entry: Entry, ctx: Context) -> None:
+        # The validator is imported here, when a GPT-Live event needs it: its shapes cost
+        # ~6 ms to import, on every doctor run, and a Realtime log never gets this far.
         if entry.type == LIVE_CREATE:  # the proxy's record of a WebRTC create's config
+            from voicechat.protocol.live.validation import validate_session_config
+
             config = entry.canonical.get("session")
             problem = validate_session_config(config, webrtc=True) if config is not None \
                 else None
@@ -84,8 +87,12 @@ class LiveUnknownConfigField(Rule):
             return
         if entry.dir == "out":
             if entry.type == names.SESSION_START:
+                from voicechat.protocol.live.validation import validate_session_config
+
                 problem = validate_session_config(entry.canonical.get("session"))
             elif ctx.live:
+                from voicechat.protocol.live.validation import validate_client_event
+
                 problem = validate_client_event(entry.canonical)
             else:
                 return

@@ -72,6 +72,10 @@ class ToolCallUnanswered(Rule):
     def __init__(self) -> None:
         super().__init__()
         self.pending: dict[str, _Waiting] = {}  # by call_id
+        #: The waiting calls the conversation has not gone on past yet (``moved_on`` unset):
+        #: what :meth:`_moved_on` visits, not every call kept (up to ``KEEP``: on a log of
+        #: server events only no output ever comes, and each turn walked all of them).
+        self.fresh: list[_Waiting] = []
         self.example: tuple[str, str] | None = None  # (name, call_id) of the first reported
 
     def feed(self, entry: Entry, ctx: Context) -> None:
@@ -86,6 +90,7 @@ class ToolCallUnanswered(Rule):
         if kind == "session.created":
             self._conclude_pending(ctx)  # a new session: the old one's calls are final
             self.pending.clear()
+            self.fresh.clear()
         elif kind == "response.created":
             if not out_of_band(entry):
                 self._moved_on(entry)
@@ -97,17 +102,27 @@ class ToolCallUnanswered(Rule):
                 return
             for item in calls_of(entry):
                 if item.get("status", "completed") == "completed":
-                    remember(self.pending, item["call_id"], _Waiting(entry, call_name(item)))
+                    waiting = _Waiting(entry, call_name(item))
+                    remember(self.pending, item["call_id"], waiting)
+                    self.fresh.append(waiting)
 
     def _moved_on(self, entry: Entry) -> None:
-        """The conversation went on (a response or a user turn) past the calls waiting."""
-        for waiting in self.pending.values():
-            if waiting.moved_on is None:
-                waiting.moved_on = entry
+        """The conversation went on (a response or a user turn) past the calls waiting.
+
+        Only the calls completed since the last time can be without ``moved_on``; one of
+        them answered or forgotten since is no longer in ``pending``, and what is set on it
+        is never read."""
+        fresh = self.fresh
+        if fresh:
+            for waiting in fresh:
+                if waiting.moved_on is None:
+                    waiting.moved_on = entry
+            fresh.clear()
 
     def conclude(self, ctx: Context) -> None:
         self._conclude_pending(ctx)
         self.pending.clear()
+        self.fresh.clear()
 
     def _conclude_pending(self, ctx: Context) -> None:
         if not ctx.client_logged:
