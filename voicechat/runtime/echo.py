@@ -22,12 +22,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from voicechat.audio.echo.underrun import UnderrunHold
 from voicechat.audio.ports import MicSource, SpeakerSink
 from voicechat.config import Settings
-from voicechat.runtime.driver import Driver
 from voicechat.runtime.fanout import EventFanout
 from voicechat.ui.handle import AecStatus
 
@@ -39,11 +38,20 @@ NO_AEC_FIX = (
 )
 
 
+class LeakSink(Protocol):
+    """Who hears the canceller's verdicts: each API family's driver (the Realtime one gates the
+    mic and the local barge-in detector on them; GPT-Live's never gates its mic)."""
+
+    def echo_leaking(self, leaking: bool, hold: bool = False) -> None:
+        """``leaking``: residual echo reaches the mic; ``hold``: only the underrun hold says
+        so (the detector may stay on)."""
+
+
 class EchoControl:
     """One conversation's echo canceller (or the reason there is none)."""
 
     def __init__(
-        self, settings: Settings, events: EventFanout, driver: Driver,
+        self, settings: Settings, events: EventFanout, driver: LeakSink,
         clock: Callable[[], float], *, no_aec_fix: str = NO_AEC_FIX,
     ) -> None:
         self._no_aec_fix = no_aec_fix  # what to do without it (GPT-Live never mutes the mic)

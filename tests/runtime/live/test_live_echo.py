@@ -4,6 +4,7 @@ headphones. Sound devices are the fake PortAudio of tests/runtime/fake_sounddevi
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -17,10 +18,12 @@ from voicechat.server.app import LocalServer
 
 
 async def started(server: LocalServer, monkeypatch: pytest.MonkeyPatch,
+                  device: FakeSoundDevice | None = None,
                   **settings: Any) -> tuple[LiveRuntime, list[LogRecord]]:
     from voicechat.audio import devices
 
-    monkeypatch.setattr(devices, "load_sounddevice", lambda: FakeSoundDevice(echo_gain=0.5))
+    fake = device or FakeSoundDevice(echo_gain=0.5)
+    monkeypatch.setattr(devices, "load_sounddevice", lambda: fake)
     runtime = LiveRuntime(Settings(server="local", api="live", model="gpt-live-1",
                                    transport="websocket", mic=None, speaker=None, **settings),
                           local_server=server)
@@ -54,5 +57,30 @@ async def test_off_on_devices_warns_to_use_headphones(server: LocalServer,
         assert runtime.aec.state == "off"
         [warning] = [n for n in notices(records) if "headphones" in n]
         assert "model hears itself" in warning and "--no-aec" in warning
+    finally:
+        await runtime.stop()
+
+
+async def test_a_speaker_underrun_is_held_and_logged_like_realtimes(
+        server: LocalServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The echo control hands the underrun hold to the driver with ``hold=``; GPT-Live's driver
+    once took no such argument, so the first underrun raised inside the echo poll (a
+    ``type: ignore`` hid the mismatch) and the hold was never logged as over."""
+    fake = FakeSoundDevice(echo_gain=0.5)
+    runtime, records = await started(server, monkeypatch, device=fake)
+    try:
+        await until(lambda: runtime.live_view.state == "active", "session.started")
+        await asyncio.sleep(0.3)  # the first look at the count: what came before is history
+        fake.underflows_to_report = 2
+
+        def leaks(cause: str) -> list[dict[str, Any]]:
+            return [r.event for r in records if r.event["type"] == "local.aec.leak"
+                    and r.event.get("cause") == cause]
+
+        await until(lambda: leaks("speaker underrun"), "the underrun hold")
+        assert leaks("speaker underrun")[0]["leaking"] is True
+        await until(lambda: leaks("underrun hold over"), "the hold's end", timeout=6.0)
+        assert leaks("underrun hold over")[0]["leaking"] is False
+        assert runtime.aec.state == "on"
     finally:
         await runtime.stop()

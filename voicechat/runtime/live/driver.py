@@ -110,9 +110,10 @@ class LiveDriver:
     def transport_state(self, state: str) -> None:
         self.handle(TransportState(state))
 
-    def echo_leaking(self, leaking: bool) -> None:
-        """The echo canceller's residual-echo verdict. GPT-Live's mic is never gated, so the
-        verdict changes nothing here; it is logged (``local.aec.leak``) by the echo control."""
+    def echo_leaking(self, leaking: bool, hold: bool = False) -> None:
+        """The echo canceller's residual-echo verdict (``hold``: the speaker-underrun hold's).
+        GPT-Live's mic is never gated, so the verdict changes nothing here; it is logged
+        (``local.aec.leak``) by the echo control."""
 
     def close(self) -> None:
         """No more timers: the conversation is ending."""

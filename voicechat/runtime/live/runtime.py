@@ -96,7 +96,7 @@ class LiveRuntime(LiveLimits, RuntimeLifecycle[LiveDriver, LiveLink]):
         if settings.transport != "websocket":  # WebRTC: the core sees the track's frames
             self._audio_in.report = self.driver.handle
         self.monitor = LivePlaybackMonitor(self.playback, self.driver.handle, self.events, clock)
-        self._echo = EchoControl(settings, self.events, self.driver,  # type: ignore[arg-type]
+        self._echo = EchoControl(settings, self.events, self.driver,
                                  clock, no_aec_fix=NO_AEC_FIX_LIVE)
         self._ui_view = SessionViewAdapter(settings.transport, clock)
 
