@@ -118,7 +118,7 @@ def _run_live(settings: Any, log_file: Path | None) -> int:
         return 2
     from voicechat.runtime.live import LiveRuntime
 
-    code = run_app(LiveRuntime(settings), theme=settings.theme,  # type: ignore[arg-type]
+    code = run_app(LiveRuntime(settings), theme=settings.theme,
                    keymap=settings.keymap or None)
     if log_file is not None:
         print(f"voicechat: log lines are in {log_file}", file=sys.stderr)
