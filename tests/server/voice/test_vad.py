@@ -138,16 +138,17 @@ def test_reset_starts_a_fresh_stream() -> None:
 
 
 def test_48k_input_is_resampled_internally() -> None:
-    """48 kHz input gives the 16 kHz run's events, within one of silero's 32 ms windows (the
-    resampled copy moves the speech probability a little, so a window near the threshold can
-    decide the other way; with this audio one boundary moves by exactly one window).
+    """48 kHz input gives the 16 kHz run's events, within one of silero's 32 ms windows. With
+    this audio they are identical; the window allows a frame near the threshold to tip the
+    other way on another CPU's kernels. A broken resampler moves them by hundreds of ms.
 
     This once failed in parallel runs after other tests in the same worker: not because of
-    silero (its probabilities on fixed audio are bit-identical after any tests, in any
-    thread) but because espeak's speech depended on what the process had synthesised before
-    (its pitch flutter's phase; see tts._EspeakLibrary._load_steady_voice). Different audio
-    moved a quiet sentence tail by up to three windows. The voice is now flutter-free, so
-    the audio, and this comparison, are the same in any process and any order."""
+    silero (on fixed audio its probabilities were bit-identical after the voice, input-audio,
+    ws and barge-in tests, and in another thread) but because espeak's speech depended on what
+    the process had synthesised before (its flutter's and roughness's counters; see
+    tts._EspeakLibrary._load_steady_voice). Different audio moved a quiet sentence tail by up
+    to three windows. The voice now has neither, so the audio, and this comparison, are the
+    same in any process and any order."""
     x, _ = three_phrases()
     vad16, vad48 = StreamingVad(), StreamingVad(sample_rate=48000)
     at16, at48 = vad16.feed(x), vad48.feed(resample(x, RATE, 48000))

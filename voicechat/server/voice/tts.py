@@ -101,18 +101,20 @@ class _EspeakLibrary:
         self._lock = threading.Lock()
 
     def _load_steady_voice(self, lib: Any, data: Path) -> bool:
-        """Switch to ``ESPEAK_VOICE`` without pitch flutter, so a text always sounds the same.
+        """Switch to ``ESPEAK_VOICE`` without flutter or roughness: a text always sounds the same.
 
-        libespeak-ng adds a pitch wobble ("flutter", up to about 2 Hz) whose phase lives in
-        a function-static counter (``Flutter_ix`` in wavegen.c's AdvanceParameters) that no
-        call resets — not espeak_Initialize, not espeak_ng_SetRandSeed. Every sentence
-        therefore starts where the previous one left off, and the same text comes out a few
-        samples longer or shorter, with slightly different pitch, depending on everything the
-        process said before. That made test speech depend on which tests ran earlier in a
-        worker (and moved silero's boundaries on it), and it makes the server's voice differ
-        between identical replies. With ``flutter 0`` the counter is multiplied by zero: the
-        output is a function of the text alone. The voice file is the stock one plus that
-        line; if it cannot be found or loaded, the stock voice (with flutter) stays.
+        libespeak-ng keeps two counters in function-static variables that no call resets (not
+        espeak_Initialize, espeak_Cancel or espeak_ng_SetRandSeed): the phase of the pitch
+        "flutter" (``Flutter_ix`` in wavegen.c's AdvanceParameters, a wobble of up to about
+        2 Hz) and the glottal cycle count that "roughness" uses to damp every n-th cycle
+        (``cycle_count`` in Wavegen). Every sentence starts where the previous one left off,
+        so the same text came out a few samples longer or shorter, or with different cycles
+        damped, depending on everything the process had said before. That made test speech
+        depend on which tests ran earlier in a worker (and moved silero's boundaries on it)
+        and made the server's voice differ between identical replies. With ``flutter 0`` and
+        ``roughness 0`` both counters are multiplied away: the output is a function of the
+        text alone. The voice file is the stock one plus those two lines; if it cannot be
+        found or loaded, the stock voice stays.
         """
         stock = next(
             (
@@ -124,19 +126,19 @@ class _EspeakLibrary:
             None,
         )
         if stock is None:
-            log.debug("no %s voice file under %s: keeping pitch flutter", ESPEAK_VOICE, data)
+            log.debug("no %s voice file under %s: keeping the stock voice", ESPEAK_VOICE, data)
             return False
         folder = tempfile.TemporaryDirectory(prefix="vc-espeak-")
         path = Path(folder.name) / ESPEAK_VOICE
         try:
-            path.write_bytes(stock.read_bytes() + b"\nflutter 0\n")
+            path.write_bytes(stock.read_bytes() + b"\nflutter 0\nroughness 0\n")
         except OSError as exc:
-            log.debug("could not write a steady voice file (%s): keeping pitch flutter", exc)
+            log.debug("could not write a steady voice file (%s): keeping the stock voice", exc)
             folder.cleanup()
             return False
         encoded = str(path).encode()
         if len(encoded) > _VOICE_PATH_MAX or lib.espeak_ng_SetVoiceByFile(encoded) != 0:
-            log.debug("could not load %s as an espeak voice: keeping pitch flutter", path)
+            log.debug("could not load %s as an espeak voice: keeping the stock voice", path)
             folder.cleanup()
             lib.espeak_SetVoiceByName(ESPEAK_VOICE.encode())
             return False
