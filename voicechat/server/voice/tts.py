@@ -15,10 +15,8 @@ import logging
 import re
 import shutil
 import subprocess
-import tempfile
 import threading
 import zlib
-from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import numpy as np
@@ -54,8 +52,6 @@ _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _POS_CHARACTER = 1
 _ESPEAK_CHARS_UTF8 = 1
 _ESPEAK_RATE = 1  # espeak_PARAMETER index of the speaking rate (words per minute)
-#: espeak_ng_SetVoiceByFile copies the path into a 60-byte buffer; longer paths are cut off
-_VOICE_PATH_MAX = 59
 
 _SynthCallback = ctypes.CFUNCTYPE(
     ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p
@@ -79,7 +75,6 @@ class _EspeakLibrary:
         lib.espeak_SetSynthCallback.argtypes = [_SynthCallback]
         lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
         lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
-        lib.espeak_ng_SetVoiceByFile.argtypes = [ctypes.c_char_p]
         lib.espeak_Synth.argtypes = [
             ctypes.c_void_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int,
             ctypes.c_uint, ctypes.c_uint, ctypes.c_void_p, ctypes.c_void_p,
@@ -94,57 +89,9 @@ class _EspeakLibrary:
         lib.espeak_SetSynthCallback(self._callback)
         if lib.espeak_SetVoiceByName(ESPEAK_VOICE.encode()) != 0:
             raise OSError(f"espeak-ng has no voice {ESPEAK_VOICE!r}")
-        self._voice_dir: tempfile.TemporaryDirectory[str] | None = None
-        self.steady = self._load_steady_voice(lib, Path(espeakng_loader.get_data_path()))
         lib.espeak_SetParameter(_ESPEAK_RATE, ESPEAK_WPM, 0)
         self._lib = lib
         self._lock = threading.Lock()
-
-    def _load_steady_voice(self, lib: Any, data: Path) -> bool:
-        """Switch to ``ESPEAK_VOICE`` without flutter or roughness: a text always sounds the same.
-
-        libespeak-ng keeps two counters in function-static variables that no call resets (not
-        espeak_Initialize, espeak_Cancel or espeak_ng_SetRandSeed): the phase of the pitch
-        "flutter" (``Flutter_ix`` in wavegen.c's AdvanceParameters, a wobble of up to about
-        2 Hz) and the glottal cycle count that "roughness" uses to damp every n-th cycle
-        (``cycle_count`` in Wavegen). Every sentence starts where the previous one left off,
-        so the same text came out a few samples longer or shorter, or with different cycles
-        damped, depending on everything the process had said before. That made test speech
-        depend on which tests ran earlier in a worker (and moved silero's boundaries on it)
-        and made the server's voice differ between identical replies. With ``flutter 0`` and
-        ``roughness 0`` both counters are multiplied away: the output is a function of the
-        text alone. The voice file is the stock one plus those two lines; if it cannot be
-        found or loaded, the stock voice stays.
-        """
-        stock = next(
-            (
-                f
-                for sub in ("lang", "voices")
-                for f in sorted((data / sub).rglob("*"))
-                if f.is_file() and f.name.lower() == ESPEAK_VOICE
-            ),
-            None,
-        )
-        if stock is None:
-            log.debug("no %s voice file under %s: keeping the stock voice", ESPEAK_VOICE, data)
-            return False
-        folder = tempfile.TemporaryDirectory(prefix="vc-espeak-")
-        path = Path(folder.name) / ESPEAK_VOICE
-        try:
-            path.write_bytes(stock.read_bytes() + b"\nflutter 0\nroughness 0\n")
-        except OSError as exc:
-            log.debug("could not write a steady voice file (%s): keeping the stock voice", exc)
-            folder.cleanup()
-            return False
-        encoded = str(path).encode()
-        if len(encoded) > _VOICE_PATH_MAX or lib.espeak_ng_SetVoiceByFile(encoded) != 0:
-            log.debug("could not load %s as an espeak voice: keeping the stock voice", path)
-            folder.cleanup()
-            lib.espeak_SetVoiceByName(ESPEAK_VOICE.encode())
-            return False
-        # kept until exit: espeak records the file as the current voice and may reread it
-        self._voice_dir = folder
-        return True
 
     def _on_audio(self, wav: Any, n: int, _events: Any) -> int:
         if wav and n > 0:
