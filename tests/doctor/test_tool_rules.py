@@ -159,12 +159,9 @@ def test_a_call_the_conversation_moved_past_is_unanswered(tmp_path: Path) -> Non
     assert '"call_id": "call_A"' in finding.fix
 
 
-@pytest.mark.parametrize("went_on", ["spoken turn", "typed turn", "new response",
-                                     "out-of-band response"])
-def test_each_way_the_conversation_moves_past_a_call(tmp_path: Path, went_on: str) -> None:
-    """A user turn (spoken or typed) or a new response in the conversation after the call's
-    response.done leaves it unanswered; a response outside the conversation does not."""
-    moved: list[Row] = {
+def moving_on(went_on: str) -> list[Row]:
+    """The rows at 4 s of each way a conversation can go on (or, out of band, not)."""
+    return {
         "spoken turn": speech(4.0, "u2", 4000, 4500),
         "typed turn": [(4.0, "out", {"type": "conversation.item.create", "item": {
             "type": "message", "role": "user",
@@ -174,6 +171,14 @@ def test_each_way_the_conversation_moves_past_a_call(tmp_path: Path, went_on: st
         "out-of-band response": [(4.0, "in", {"type": "response.created", "response": {
             "id": "r2", "conversation_id": None}})],
     }[went_on]
+
+
+@pytest.mark.parametrize("went_on", ["spoken turn", "typed turn", "new response",
+                                     "out-of-band response"])
+def test_each_way_the_conversation_moves_past_a_call(tmp_path: Path, went_on: str) -> None:
+    """A user turn (spoken or typed) or a new response in the conversation after the call's
+    response.done leaves it unanswered; a response outside the conversation does not."""
+    moved = moving_on(went_on)
     client = (0.1, "out", {"type": "session.update", "session": {"type": "realtime"}})
     rows = [*created(0.0), client, *speech(1.0, "u1", 1000, 2500),
             *call_response(3.0, "r1", "call_A"), *moved]
@@ -304,16 +309,7 @@ def test_an_approval_request_the_conversation_moved_past_soon(tmp_path: Path,
     """Within :data:`APPROVAL_WAIT_S` of the request, only the conversation going on without
     the answer (a user turn, spoken or typed, or a new response in the conversation) makes it
     unanswered; a response outside the conversation (``conversation_id: null``) does not."""
-    moved: list[Row] = {
-        "spoken turn": speech(4.0, "u2", 4000, 4500),
-        "typed turn": [(4.0, "out", {"type": "conversation.item.create", "item": {
-            "type": "message", "role": "user",
-            "content": [{"type": "input_text", "text": "and tomorrow?"}]}})],
-        "new response": [(4.0, "in", {"type": "response.created", "response": {
-            "id": "r2", "conversation_id": "conv_1"}})],
-        "out-of-band response": [(4.0, "in", {"type": "response.created", "response": {
-            "id": "r2", "conversation_id": None}})],
-    }[went_on]
+    moved = moving_on(went_on)
     rows = [*approval_turn(False), *moved,
             (5.0, "in", {"type": "rate_limits.updated", "rate_limits": []})]
     expected = set() if went_on == "out-of-band response" else {"mcp-approval-unanswered"}
