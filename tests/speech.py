@@ -10,11 +10,20 @@ tests/server/voice/test_asr.py). Use them whenever a test needs to know what was
     pcm = speech_pcm(TEST_PHRASES[0])                 # int16 mono, 48 kHz
     wav = speech_wav(tmp_path / "in.wav", TEST_PHRASES[:2], rate=48000)
 
-Synthesis is cached per process, so calling these repeatedly costs nothing.
+Each text is spoken once per process, in a fresh interpreter, and cached, so its audio is
+the same whatever the tests before it said. libespeak-ng keeps two counters from one sentence
+to the next that no call resets (the pitch flutter's phase, ``Flutter_ix``, and the glottal
+cycle count roughness uses, ``cycle_count``): in one process the same sentence came out
+42,983, then 42,993, then 43,001 samples long, and the 16 and 48 kHz VAD boundaries of
+``three_phrases()`` moved by up to 96 ms with the order the tests ran in. A fresh process
+starts them at zero. (The product's voice keeps them: a steady pitch is unnatural, and it
+is what the echo canceller hears in the audio tests.)
 """
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import wave
 from functools import lru_cache
 from pathlib import Path
@@ -23,7 +32,6 @@ import numpy as np
 import numpy.typing as npt
 
 from voicechat.rtc.dsp import resample
-from voicechat.server.voice.tts import make_voice
 
 TEST_PHRASES: list[str] = [
     "Please turn on the kitchen lights.",
@@ -35,9 +43,29 @@ TEST_PHRASES: list[str] = [
 ]
 
 
+#: Speaks ``sys.argv[1]`` as the first sentence of a fresh process: 24 kHz int16 on stdout.
+_SPEAK_FRESH = (
+    "import sys\n"
+    "from voicechat.server.voice.tts import make_voice\n"
+    "sys.stdout.buffer.write(make_voice('espeak').synthesize(sys.argv[1]).tobytes())\n"
+)
+_ROOT = Path(__file__).resolve().parents[1]
+
+
+@lru_cache(maxsize=128)
+def _spoken(text: str) -> bytes:
+    """``text`` spoken by espeak-ng at 24 kHz, as the first sentence of a fresh process."""
+    run = subprocess.run([sys.executable, "-c", _SPEAK_FRESH, text], capture_output=True,
+                         timeout=60, cwd=_ROOT, check=False)
+    if run.returncode != 0:
+        raise RuntimeError(f"espeak-ng could not speak {text!r}: "
+                           f"{run.stderr.decode(errors='replace')[-2000:]}")
+    return run.stdout
+
+
 @lru_cache(maxsize=128)
 def _speech(text: str, rate: int) -> bytes:
-    pcm = make_voice("espeak").synthesize(text)
+    pcm = np.frombuffer(_spoken(text), dtype=np.int16)
     return resample(pcm, 24000, rate).tobytes()
 
 

@@ -9,6 +9,7 @@ import sys
 import numpy as np
 import pytest
 
+from tests import speech
 from tests.conftest import require_or_skip
 from tests.speech import TEST_PHRASES
 from voicechat.server.voice import tts
@@ -102,3 +103,16 @@ def test_tone_words_differ_in_pitch() -> None:
 def test_unknown_voice_is_named() -> None:
     with pytest.raises(ValueError, match="'espeak' or 'tone'"):
         make_voice("robot")  # type: ignore[arg-type]
+
+
+def test_test_speech_is_the_same_whatever_this_process_said_before() -> None:
+    """``tests.speech`` speaks a text as a fresh process's first sentence: libespeak-ng carries
+    two counters from one sentence to the next (pitch flutter, roughness), so in one process the
+    same sentence depends on what was said before it, and test audio on the order tests ran."""
+    first = speech.speech_pcm(TEST_PHRASES[0], 24000)
+    voice = make_voice("espeak")
+    for phrase in (*TEST_PHRASES[1:], "Ah."):
+        voice.synthesize(phrase)
+    speech._spoken.cache_clear()
+    speech._speech.cache_clear()
+    assert np.array_equal(speech.speech_pcm(TEST_PHRASES[0], 24000), first)

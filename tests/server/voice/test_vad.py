@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from tests.speech import TEST_PHRASES, speech_pcm
+from voicechat.rtc.dsp import resample
 from voicechat.server.voice import vad as vad_module
 from voicechat.server.voice.vad import StreamingVad, VadEvent
 
@@ -137,45 +137,24 @@ def test_reset_starts_a_fresh_stream() -> None:
     assert vad.feed(x[: len(x) // 2]) == first
 
 
-_AT_16K_AND_48K = """
-import json
-from tests.server.voice.test_vad import RATE, three_phrases
-from voicechat.rtc.dsp import resample
-from voicechat.server.voice.vad import StreamingVad
-x, _ = three_phrases()
-vad16, vad48 = StreamingVad(), StreamingVad(sample_rate=48000)
-at16, at48 = vad16.feed(x), vad48.feed(resample(x, RATE, 48000))
-print(json.dumps({"backends": [vad16.backend, vad48.backend],
-                  "at16": [[e.kind, e.audio_ms] for e in at16],
-                  "at48": [[e.kind, e.audio_ms] for e in at48],
-                  "position_ms": vad48.position_ms, "expected_ms": len(x) * 1000 // RATE}))
-"""
-
-
 def test_48k_input_is_resampled_internally() -> None:
-    """48 kHz input gives the 16 kHz run's events, within two of silero's 32 ms windows (the
-    resampled copy moves the speech probability a little, so a window near the threshold can
-    decide the other way; here they differ by exactly one window in 45 runs).
+    """48 kHz input gives the 16 kHz run's events, within one of silero's 32 ms windows (a
+    window near the threshold may tip the other way on the resampled copy; a broken resampler
+    moves them by hundreds of ms).
 
-    Run in a fresh interpreter. Inside the parallel suite this comparison failed 3 times in 7
-    runs with the boundaries further apart, after other tests in the same worker; alone, in a
-    module run and in 45 fresh processes beside a busy loop it never did. Checked and ruled
-    out: silero across threads, a recycled model's reset, the resampler's state. The cause
-    is not found; the check itself is about the resampling, which this isolates."""
-    import json
-    import subprocess
-    import sys
-
-    root = Path(__file__).resolve().parents[3]
-    run = subprocess.run([sys.executable, "-c", _AT_16K_AND_48K], capture_output=True,
-                         text=True, timeout=120, cwd=root, check=False)
-    assert run.returncode == 0, run.stderr[-3000:]
-    got = json.loads(run.stdout.strip().splitlines()[-1])
-    assert got["backends"] == ["silero", "silero"], got
-    at16, at48 = got["at16"], got["at48"]
-    assert [k for k, _ in at48] == [k for k, _ in at16], got
-    assert all(abs(a - b) <= 64 for (_, a), (_, b) in zip(at48, at16, strict=True)), got
-    assert got["position_ms"] == got["expected_ms"], got
+    This once failed in parallel runs after other tests in the same worker, and ran in a
+    child interpreter for a while. The cause was the audio, not silero (on fixed audio its
+    probabilities were bit-identical after other tests and in another thread): espeak's speech
+    depended on what the process had synthesised before, which moved a quiet sentence tail by
+    up to three windows. ``tests.speech`` now speaks every text as a fresh process's first
+    sentence, so this audio is the same in any worker and any order."""
+    x, _ = three_phrases()
+    vad16, vad48 = StreamingVad(), StreamingVad(sample_rate=48000)
+    at16, at48 = vad16.feed(x), vad48.feed(resample(x, RATE, 48000))
+    assert (vad16.backend, vad48.backend) == ("silero", "silero")
+    assert [e.kind for e in at48] == [e.kind for e in at16]
+    assert all(abs(a.audio_ms - b.audio_ms) <= 32 for a, b in zip(at48, at16, strict=True))
+    assert vad48.position_ms == len(x) * 1000 // RATE
 
 
 def test_webrtc_backend_finds_the_sentences_too() -> None:
