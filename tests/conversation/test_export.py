@@ -161,3 +161,24 @@ def test_said_text_cannot_turn_into_markdown_structure() -> None:
     said = "# not a heading\n> not a quote\n1. not a list\nfine # here"
     text = markdown(Conversation((Turn("user", said),)))
     assert "\\# not a heading  \n\\> not a quote  \n1\\. not a list  \nfine # here" in text
+
+
+def test_a_log_piped_in_is_exported_and_resumable(tmp_path: Path) -> None:
+    # <(zcat log.gz): the head that tells an export from a log is read once, not twice
+    log = OURS / "clean_tool_turn_ga_webrtc.jsonl"
+    read, write = os.pipe()
+    with open(write, "wb") as pipe:
+        pipe.write(log.read_bytes())  # (a few KB: within the pipe's buffer)
+    try:
+        piped = load_conversation(f"/dev/fd/{read}")
+    finally:
+        os.close(read)
+    assert markdown(piped) == markdown(load_conversation(log)).replace(log.name, f"{read}")
+    exported = _write(tmp_path / "talk.json", to_json(load_conversation(log)))
+    read, write = os.pipe()
+    with open(write, "wb") as pipe:
+        pipe.write(exported.read_bytes())
+    try:
+        assert load_conversation(f"/dev/fd/{read}").turns == load_conversation(exported).turns
+    finally:
+        os.close(read)

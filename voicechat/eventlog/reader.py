@@ -14,6 +14,7 @@ secrets from a foreign log never reach a report or the replay UI.
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -24,18 +25,21 @@ from voicechat.eventlog.entry import Entry
 from voicechat.eventlog.lines import read_lines
 from voicechat.eventlog.run import Run
 from voicechat.eventlog.skip import Skipper, Wants
+from voicechat.eventlog.source import LogReadError, open_log
 from voicechat.eventlog.stats import ReadStats
 from voicechat.eventlog.unwrap import unwrap
 
+__all__ = ["LogReadError", "ReadStats", "read_entries", "read_stream"]
+
 _CHUNK = 1 << 20
 
-class LogReadError(Exception):
-    """The input cannot be read at all (missing, a directory, permission denied)."""
 
-
-def read_entries(path: Path | str, stats: ReadStats | None = None, *,
+def read_entries(path: Path | str | io.TextIOWrapper, stats: ReadStats | None = None, *,
                  wanted: Callable[[str], Wants] | None = None) -> Iterator[Entry]:
     """Stream the events of ``path``; raises :class:`LogReadError` if it cannot be opened.
+
+    ``path`` may be a log :func:`~voicechat.eventlog.source.open_log` opened already (a caller
+    that peeked at it first: a pipe can be read only once); it is closed at the end.
 
     ``wanted``: what the caller reads of each canonical event type beyond its place in the
     stream (``None``: everything): ``True`` the whole event, else the top-level fields it reads
@@ -49,7 +53,7 @@ def read_entries(path: Path | str, stats: ReadStats | None = None, *,
     return cast(Iterator[Entry], read_stream(path, stats, wanted=wanted))
 
 
-def read_stream(path: Path | str, stats: ReadStats | None = None, *,
+def read_stream(path: Path | str | io.TextIOWrapper, stats: ReadStats | None = None, *,
                 wanted: Callable[[str], Wants] | None = None,
                 runs: Mapping[str, frozenset[str]] | None = None) -> Iterator[Entry | Run]:
     """:func:`read_entries`, where consecutive stubs of the raw types ``runs`` names for their
@@ -58,17 +62,7 @@ def read_stream(path: Path | str, stats: ReadStats | None = None, *,
     doctor's way through a log: most of a log is such runs, and an entry per line costs as
     much as decoding the line."""
     stats = stats if stats is not None else ReadStats()
-    path = Path(path)
-    try:
-        handle = open(path, encoding="utf-8", errors="replace", newline="")  # noqa: SIM115
-    except FileNotFoundError as exc:
-        raise LogReadError(f"{path}: no such file. Check the path of the log.") from exc
-    except IsADirectoryError as exc:
-        raise LogReadError(f"{path} is a directory; pass the log file inside it.") from exc
-    except PermissionError as exc:
-        raise LogReadError(f"{path}: permission denied. Check the file's permissions.") from exc
-    except OSError as exc:
-        raise LogReadError(f"{path}: cannot open ({exc.strerror}).") from exc
+    handle = path if isinstance(path, io.TextIOWrapper) else open_log(Path(path))
     with handle:
         first = _peek(handle)
         builder = Builder(stats, Skipper(wanted) if wanted is not None else None, runs)
