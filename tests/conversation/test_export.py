@@ -182,3 +182,34 @@ def test_a_log_piped_in_is_exported_and_resumable(tmp_path: Path) -> None:
         assert load_conversation(f"/dev/fd/{read}").turns == load_conversation(exported).turns
     finally:
         os.close(read)
+
+
+@pytest.mark.parametrize("how", ["same", "dot", "symlink", "hardlink"])
+def test_output_onto_the_log_itself_is_refused_and_the_log_kept(tmp_path: Path,
+                                                                how: str) -> None:
+    log = tmp_path / "session.jsonl"
+    original = (OURS / "clean_ga_websocket.jsonl").read_bytes()
+    log.write_bytes(original)
+    output = {"same": log, "dot": tmp_path / "." / "session.jsonl",
+              "symlink": tmp_path / "link.md", "hardlink": tmp_path / "hard.md"}[how]
+    if how == "symlink":
+        output.symlink_to(log)
+    elif how == "hardlink":
+        output.hardlink_to(log)
+    result = run(str(log), "-o", str(output))
+    assert result.returncode == 2
+    assert "is the log being exported" in result.stderr and "another file name" in result.stderr
+    assert log.read_bytes() == original
+
+
+@pytest.mark.parametrize(("target", "words"), [
+    (lambda d: d, ["is a directory", "conversation.md"]),
+    (lambda d: d / "no such folder" / "talk.md", ["cannot write", "folder exists"]),
+])
+def test_an_output_that_cannot_be_written_names_the_fix(tmp_path: Path, target,
+                                                        words: list[str]) -> None:
+    result = run(str(OURS / "clean_ga_websocket.jsonl"), "-o", str(target(tmp_path)))
+    assert result.returncode == 2
+    for word in words:
+        assert word in result.stderr
+    assert "Traceback" not in result.stderr
