@@ -152,3 +152,8 @@ def test_a_log_that_merely_starts_like_a_magic_number_is_still_read(tmp_path: Pa
     path.write_text("BZh9 app started\n" + LOG.read_text(encoding="utf-8"), encoding="utf-8")
     entries, _lines = _summary(path)
     assert len(entries) == len(_summary(LOG)[0])
+
+
+def test_a_device_that_seeks_is_read_in_place() -> None:
+    # /dev/null is no pipe: nothing is spooled and nothing waited for
+    assert _summary("/dev/null") == ([], 0)

@@ -7,7 +7,8 @@ always that, and each case used to fail badly:
 
 - a pipe (``voicechat doctor <(zcat log.gz)``, ``/dev/stdin``): not seekable, a traceback. It
   is copied to an unnamed temporary file first (mode 0600, unlinked at once, so the secrets a
-  log holds never stay on disk by name), up to :data:`MAX_PIPED_BYTES`.
+  log holds never stay on disk by name), up to :data:`MAX_PIPED_BYTES` (``yes |`` must not
+  fill the disk).
 - a FIFO nothing writes to: ``open`` waited for a writer forever. It is opened without
   waiting, and the first bytes are awaited for :data:`PIPE_WAIT_S` at most. Decision: a writer
   that exists but takes longer than that to say anything is taken as none (Linux cannot tell
@@ -32,7 +33,7 @@ from typing import IO
 #: How long a pipe or FIFO may stay silent before it is taken as having no writer.
 PIPE_WAIT_S = 10.0
 #: A piped log bigger than this is refused (it is spooled to disk first): save it to a file.
-MAX_PIPED_BYTES = 4 << 30
+MAX_PIPED_BYTES = 1 << 30
 _CHUNK = 1 << 20
 
 #: Byte-order marks, longest first (UTF-32 LE starts with UTF-16 LE's mark).
@@ -99,15 +100,15 @@ def _open_bytes(path: Path) -> IO[bytes]:
         raise LogReadError(f"{path} is a directory; pass the log file inside it.")
     os.set_blocking(fd, True)
     handle = open(fd, "rb")  # noqa: SIM115 (the caller's to close)
-    if stat.S_ISREG(mode) and handle.seekable():
-        return handle
+    if not (stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)) and handle.seekable():
+        return handle  # a file (or a device that seeks, as /dev/null)
     with handle:
         return _spooled(path, handle)
 
 
 def _spooled(path: Path, pipe: IO[bytes]) -> IO[bytes]:
     """A pipe's bytes in an unnamed temporary file, once its writer said something."""
-    if not _has_news(pipe.fileno()):
+    if not pipe_has_news(pipe.fileno()):
         raise LogReadError(
             f"{path} is a pipe and nothing came through it in {PIPE_WAIT_S:g} s. Start the "
             "program that writes it first, or save the log to a file and pass that.")
@@ -118,7 +119,7 @@ def _spooled(path: Path, pipe: IO[bytes]) -> IO[bytes]:
             size += len(chunk)
             if size > MAX_PIPED_BYTES:
                 raise LogReadError(
-                    f"{path}: more than {MAX_PIPED_BYTES >> 30} GB came through the pipe. "
+                    f"{path}: more than {MAX_PIPED_BYTES >> 20} MB came through the pipe. "
                     "Save the log to a file and pass that.")
             spool.write(chunk)
         spool.seek(0)
@@ -128,7 +129,7 @@ def _spooled(path: Path, pipe: IO[bytes]) -> IO[bytes]:
     return spool
 
 
-def _has_news(fd: int) -> bool:
+def pipe_has_news(fd: int) -> bool:
     """Whether ``fd`` has bytes or an end within :data:`PIPE_WAIT_S` (where ``poll`` exists:
     elsewhere there are no FIFOs to wait on)."""
     if not hasattr(select, "poll"):
