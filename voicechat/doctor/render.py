@@ -27,6 +27,10 @@ def _render_text(report: Report) -> str:
         + (f"; {report.oversized_lines} of them were over 16 MB and were not read"
            if report.oversized_lines else ""),
     ]
+    if report.unreadable:
+        lines.append(f"{report.unreadable} time(s) a rule skipped an event whose fields had "
+                     f"unexpected types (first: {report.first_unreadable}); the verdicts below "
+                     "leave those events out. Check that the log was not edited or cut.")
     if not report.findings:
         lines.append("No problems found.")
         return "\n".join(lines)
