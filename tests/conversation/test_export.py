@@ -213,3 +213,20 @@ def test_an_output_that_cannot_be_written_names_the_fix(tmp_path: Path, target,
     for word in words:
         assert word in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_lone_surrogate_in_a_log_is_exported_in_every_format(tmp_path: Path) -> None:
+    # a JSON "\ud800" escape decodes to a string no encoder writes: UnicodeEncodeError
+    text = (OURS / "clean_ga_websocket.jsonl").read_text(encoding="utf-8")
+    log = _write(tmp_path / "odd.jsonl", text.replace("What is the weather?",
+                                                      "What is \\ud800 the weather?"))
+    assert "\\ud800" in log.read_text(encoding="utf-8")
+    for fmt in ("md", "txt"):
+        result = run(str(log), "--format", fmt)
+        assert result.returncode == 0, result.stderr
+        assert "What is \\ud800 the weather?" in result.stdout
+    out = tmp_path / "odd.json"
+    result = run(str(log), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    turns = json.loads(out.read_text(encoding="utf-8"))["turns"]
+    assert turns[0]["text"] == "What is \ud800 the weather?"  # the same string back

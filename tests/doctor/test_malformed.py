@@ -109,3 +109,19 @@ def test_no_field_of_any_type_ends_a_read(tmp_path_factory: pytest.TempPathFacto
         return
     for fmt in ("md", "txt", "json"):
         render(conversation, fmt)
+
+
+def test_a_lone_surrogate_reaches_every_output_escaped(tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    text = (LOGS / "invalid_param_ga.jsonl").read_text(encoding="utf-8")
+    log = tmp_path / "odd.jsonl"
+    log.write_text(text.replace("max_speech_ms", "max_\\udfff"), encoding="utf-8")
+    assert doctor.run(log, json_output=False) == 1
+    assert "max_\\udfff" in capsys.readouterr().out
+    assert doctor.run(log, json_output=True) == 1
+    out = capsys.readouterr().out
+    out.encode("utf-8")
+    assert "max_\udfff" in json.dumps(json.loads(out), ensure_ascii=False)
+    line = Summarizer().line(LogRecord(t=0.0, ts="", dir="in", event={
+        "type": "response.output_text.delta", "delta": "a\ud800b"}))
+    assert "a\\ud800b" in line

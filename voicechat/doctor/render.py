@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 
 from voicechat.doctor.model import Report
-from voicechat.protocol.text import printable
+from voicechat.protocol.text import escape_surrogates, printable
 
 
 def render_json(report: Report) -> str:
-    return json.dumps(report.to_json(), indent=2, ensure_ascii=False)
+    # (a lone surrogate a log's JSON escaped is escaped again: it cannot be printed raw)
+    return escape_surrogates(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
 
 
 def render_text(report: Report) -> str:
