@@ -157,3 +157,36 @@ def test_a_log_that_merely_starts_like_a_magic_number_is_still_read(tmp_path: Pa
 def test_a_device_that_seeks_is_read_in_place() -> None:
     # /dev/null is no pipe: nothing is spooled and nothing waited for
     assert _summary("/dev/null") == ([], 0)
+
+
+@pytest.mark.skipif(not Path("/proc/self/mem").exists(), reason="Linux /proc only")
+def test_a_file_that_fails_on_read_is_an_error_not_a_traceback() -> None:
+    # /proc/self/mem opens, then reading offset 0 fails with EIO, for root too: what a failing
+    # disk or a dropped network mount does
+    with pytest.raises(LogReadError, match=r"cannot read .*Copy the log to a local file"):
+        list(read_entries("/proc/self/mem"))
+
+
+def test_a_read_failing_midway_reaches_each_command_as_its_error(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import errno
+    from collections.abc import Iterator
+
+    from voicechat.commands import doctor, replay
+    from voicechat.conversation import ConversationError, load_conversation
+    from voicechat.eventlog import reader
+
+    real = reader.read_lines
+
+    def failing(*args: object) -> Iterator[object]:
+        lines = real(*args)  # type: ignore[arg-type]
+        yield next(lines)
+        yield next(lines)
+        raise OSError(errno.EIO, "Input/output error")
+    monkeypatch.setattr(reader, "read_lines", failing)
+    assert doctor.run(LOG, json_output=False) == 2
+    assert replay.run(LOG, speed=1e9, no_ui=True) == 2
+    err = capsys.readouterr().err
+    assert err.count(f"{LOG}: cannot read (Input/output error)") == 2
+    with pytest.raises(ConversationError, match="cannot read"):
+        load_conversation(LOG)

@@ -44,8 +44,11 @@ def load_conversation(path: Path | str, *,
             return _read_export(handle, path)
     stats = ReadStats()
     builder = ConversationBuilder(prices=prices, source=path.name)
-    for entry in read_entries(handle, stats):
-        builder.feed(entry.dir, entry.t, entry.ts, entry.canonical)
+    try:
+        for entry in read_entries(handle, stats, name=path):
+            builder.feed(entry.dir, entry.t, entry.ts, entry.canonical)
+    except LogReadError as exc:  # a read that failed after the open
+        raise ConversationError(str(exc)) from None
     if stats.events == 0:
         raise ConversationError(
             f"{path}: no Realtime events found in {stats.lines} lines. Pass an event log "

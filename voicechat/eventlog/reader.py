@@ -25,7 +25,7 @@ from voicechat.eventlog.entry import Entry
 from voicechat.eventlog.lines import read_lines
 from voicechat.eventlog.run import Run
 from voicechat.eventlog.skip import Skipper, Wants
-from voicechat.eventlog.source import LogReadError, open_log
+from voicechat.eventlog.source import LogReadError, open_log, unreadable
 from voicechat.eventlog.stats import ReadStats
 from voicechat.eventlog.unwrap import unwrap
 
@@ -37,11 +37,13 @@ _RESYNC_TRIM = 4096
 
 
 def read_entries(path: Path | str | io.TextIOWrapper, stats: ReadStats | None = None, *,
-                 wanted: Callable[[str], Wants] | None = None) -> Iterator[Entry]:
+                 wanted: Callable[[str], Wants] | None = None,
+                 name: Path | str | None = None) -> Iterator[Entry]:
     """Stream the events of ``path``; raises :class:`LogReadError` if it cannot be opened.
 
     ``path`` may be a log :func:`~voicechat.eventlog.source.open_log` opened already (a caller
-    that peeked at it first: a pipe can be read only once); it is closed at the end.
+    that peeked at it first: a pipe can be read only once); it is closed at the end, and
+    ``name`` is how an error names it.
 
     ``wanted``: what the caller reads of each canonical event type beyond its place in the
     stream (``None``: everything): ``True`` the whole event, else the top-level fields it reads
@@ -52,12 +54,13 @@ def read_entries(path: Path | str | io.TextIOWrapper, stats: ReadStats | None = 
     Only a caller that provably reads nothing else (the doctor) may pass it; replay, summaries
     and the observer show events whole and pass nothing.
     """
-    return cast(Iterator[Entry], read_stream(path, stats, wanted=wanted))
+    return cast(Iterator[Entry], read_stream(path, stats, wanted=wanted, name=name))
 
 
 def read_stream(path: Path | str | io.TextIOWrapper, stats: ReadStats | None = None, *,
                 wanted: Callable[[str], Wants] | None = None,
-                runs: Mapping[str, frozenset[str]] | None = None) -> Iterator[Entry | Run]:
+                runs: Mapping[str, frozenset[str]] | None = None,
+                name: Path | str | None = None) -> Iterator[Entry | Run]:
     """:func:`read_entries`, where consecutive stubs of the raw types ``runs`` names for their
     direction (``{"in": …, "out": …}``), each its own canonical form, may come as one
     :class:`~voicechat.eventlog.run.Run` instead of an entry each (only with ``wanted``). The
@@ -66,12 +69,16 @@ def read_stream(path: Path | str | io.TextIOWrapper, stats: ReadStats | None = N
     stats = stats if stats is not None else ReadStats()
     handle = path if isinstance(path, io.TextIOWrapper) else open_log(Path(path))
     with handle:
-        first = _peek(handle)
-        builder = Builder(stats, Skipper(wanted) if wanted is not None else None, runs)
-        if first == "[" and _opens_array_of_objects(handle):
-            yield from _read_array(handle, stats, builder)
-        else:
-            yield from read_lines(handle, stats, builder)
+        try:
+            first = _peek(handle)
+            builder = Builder(stats, Skipper(wanted) if wanted is not None else None, runs)
+            if first == "[" and _opens_array_of_objects(handle):
+                yield from _read_array(handle, stats, builder)
+            else:
+                yield from read_lines(handle, stats, builder)
+        except OSError as exc:  # the disk or the mount failed mid-read (EIO)
+            label = name if name is not None else path
+            raise unreadable(Path(str(label)), exc) from exc
 
 
 def _peek(handle: IO[str]) -> str:

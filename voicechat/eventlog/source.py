@@ -78,10 +78,20 @@ def open_log(path: Path) -> io.TextIOWrapper:
             if head.startswith(bom):
                 raw = _transcoded(raw, encoding, len(bom))
                 break
+    except OSError as exc:
+        raw.close()
+        raise unreadable(path, exc) from exc
     except BaseException:
         raw.close()
         raise
     return io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
+
+
+def unreadable(path: Path, exc: OSError) -> LogReadError:
+    """The error for a read that failed after the open (EIO on a failing disk, a dropped
+    network mount, ``/proc/self/mem``)."""
+    return LogReadError(f"{path}: cannot read ({exc.strerror or exc}). Copy the log to a local "
+                        "file and pass that.")
 
 
 def _open_bytes(path: Path) -> IO[bytes]:
@@ -103,7 +113,10 @@ def _open_bytes(path: Path) -> IO[bytes]:
     if not (stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)) and handle.seekable():
         return handle  # a file (or a device that seeks, as /dev/null)
     with handle:
-        return _spooled(path, handle)
+        try:
+            return _spooled(path, handle)
+        except OSError as exc:
+            raise unreadable(path, exc) from exc
 
 
 def _spooled(path: Path, pipe: IO[bytes]) -> IO[bytes]:
