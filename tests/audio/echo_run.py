@@ -1,7 +1,8 @@
 """Running the real client against its embedded server, with the speaker echoing into the mic.
 
 Shared by the echo tests: long scripted replies, the command line (``voicechat --barge-in`` on the
-default devices of the private PulseAudio daemon), waiting on the event log, stopping the client.
+default devices of the private PulseAudio daemon), starting the AEC client, waiting on the event
+log, stopping the client, recording the speaker and reading that recording back.
 """
 
 from __future__ import annotations
@@ -13,9 +14,12 @@ import socket
 import subprocess
 import sys
 import time
+import wave
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from tests.helpers import read_records
 from tests.speech import TEST_PHRASES
@@ -85,6 +89,68 @@ def stop(proc: subprocess.Popen[Any]) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+def started_client(
+    tmp_path: Path, server: str, out: Any
+) -> tuple[subprocess.Popen[Any], Path]:
+    """``voicechat --barge-in --aec`` against ``server``, once its session is set up and the
+    canceller said it is on; returns the process and its event log."""
+    record = tmp_path / "events.jsonl"
+    client = subprocess.Popen(
+        client_command(write_config(tmp_path), record, aec=True, server=server),
+        stdout=out, stderr=out)
+    records = wait_for(record, lambda rs: bool(kinds(rs, "session.updated")), timeout=90)
+    [state] = kinds(records, "local.aec.state")
+    assert state["event"]["enabled"] is True, state
+    time.sleep(0.5)  # the mic stream is running before the first question starts
+    return client, record
+
+
+@contextlib.contextmanager
+def speaker_recorded(heard: Path) -> Iterator[None]:
+    """The virtual speaker's monitor recorded to ``heard`` (48 kHz mono WAV) while the block runs.
+
+    The witness of what was really played: tests compare it with the answer's own audio."""
+    recorder = subprocess.Popen(
+        ["parecord", "--device=speaker.monitor", "--rate=48000", "--channels=1",
+         "--format=s16le", "--file-format=wav", str(heard)])
+    try:
+        yield
+    finally:
+        recorder.terminate()
+        recorder.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def aec_client_speaker_recorded(tmp_path: Path, heard: Path) -> Iterator[Path]:
+    """The speaker recorded to ``heard`` (``speaker_recorded``), ``voicechat serve`` with the
+    long replies and an AEC client against it (``started_client``); yields the client's event
+    log. On the way out the client stops first, then the server, then the recording."""
+    with (
+        speaker_recorded(heard),
+        server_process(tmp_path) as server,
+        (tmp_path / "client.out").open("w") as out,
+    ):
+        client, record = started_client(tmp_path, server, out)
+        try:
+            yield record
+        finally:
+            stop(client)
+
+
+def ask_until_answer_plays(record: Path, question: Path) -> None:
+    """Play ``question`` into the mic and wait until the client starts playing the answer."""
+    subprocess.run(["paplay", "--device=micfeed", str(question)], check=True, timeout=30)
+    wait_for(record, lambda rs: bool(kinds(rs, "local.playback.started")), timeout=90)
+
+
+def read_wav(path: Path) -> tuple[np.ndarray, int]:
+    """A mono 16-bit WAV's samples and rate (what ``speaker_recorded`` wrote)."""
+    with wave.open(str(path), "rb") as w:
+        pcm = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16)
+        rate = w.getframerate()
+    return pcm, rate
 
 
 def wait_for(record: Path, predicate: Any, timeout: float) -> list[dict[str, Any]]:

@@ -27,7 +27,6 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 import time
-import wave
 from pathlib import Path
 from typing import Any
 
@@ -38,13 +37,15 @@ from tests.audio.conftest import EchoLoop, echo_afresh
 from tests.audio.echo_run import (
     BARGE_IN_ACTIONS,
     LONG_REPLIES,
-    client_command,
+    aec_client_speaker_recorded,
+    ask_until_answer_plays,
     kinds,
+    read_wav,
     server_process,
     spoken_seconds,
+    started_client,
     stop,
     wait_for,
-    write_config,
 )
 from tests.commands.test_headless_runs import audible_ms
 from tests.helpers import read_records
@@ -71,20 +72,6 @@ def erle_seen(records: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
     """(ERLE dB, delay ms, speaker underruns, mic overflows) from each ``local.aec.metrics``."""
     return [(e["erle_db"], e["delay_ms"], e.get("underruns"), e.get("overflows"))
             for e in (r["event"] for r in kinds(records, "local.aec.metrics"))]
-
-
-def started_client(
-    tmp_path: Path, server: str, out: Any
-) -> tuple[subprocess.Popen[Any], Path]:
-    record = tmp_path / "events.jsonl"
-    client = subprocess.Popen(
-        client_command(write_config(tmp_path), record, aec=True, server=server),
-        stdout=out, stderr=out)
-    records = wait_for(record, lambda rs: bool(kinds(rs, "session.updated")), timeout=90)
-    [state] = kinds(records, "local.aec.state")
-    assert state["event"]["enabled"] is True, state
-    time.sleep(0.5)  # the mic stream is running before the first question starts
-    return client, record
 
 
 def test_with_aec_long_answers_complete_without_false_barge_ins(
@@ -147,29 +134,15 @@ def interruption_truncates(pulse_echo: EchoLoop, tmp_path: Path) -> None:
     question = speech_wav(tmp_path / "q.wav", QUESTIONS[:1], lead_s=LEAD_S, tail_s=0.5)
     interruption = speech_wav(tmp_path / "i.wav", [TEST_PHRASES[1]], lead_s=LEAD_S, tail_s=0.5)
     heard = tmp_path / "speaker.wav"
-    recorder = subprocess.Popen(
-        ["parecord", "--device=speaker.monitor", "--rate=48000", "--channels=1",
-         "--format=s16le", "--file-format=wav", str(heard)])
-    try:
-        with server_process(tmp_path) as server, (tmp_path / "client.out").open("w") as out:
-            client, record = started_client(tmp_path, server, out)
-            try:
-                subprocess.run(["paplay", "--device=micfeed", str(question)], check=True,
-                               timeout=30)
-                wait_for(record, lambda rs: bool(kinds(rs, "local.playback.started")),
-                         timeout=90)
-                time.sleep(5.0)  # well into the answer: the canceller has converged
-                speech_at = time.time() + LEAD_S  # when the interruption's voice starts
-                feeder = subprocess.Popen(["paplay", "--device=micfeed", str(interruption)])
-                records = wait_for(record, lambda rs: bool(kinds(rs, "conversation.item.truncate")),
-                                   timeout=60)
-                feeder.wait(timeout=30)
-                time.sleep(1.0)  # the speaker's buffered tail reaches the recording
-            finally:
-                stop(client)
-    finally:
-        recorder.terminate()
-        recorder.wait(timeout=10)
+    with aec_client_speaker_recorded(tmp_path, heard) as record:
+        ask_until_answer_plays(record, question)
+        time.sleep(5.0)  # well into the answer: the canceller has converged
+        speech_at = time.time() + LEAD_S  # when the interruption's voice starts
+        feeder = subprocess.Popen(["paplay", "--device=micfeed", str(interruption)])
+        records = wait_for(record, lambda rs: bool(kinds(rs, "conversation.item.truncate")),
+                           timeout=60)
+        feeder.wait(timeout=30)
+        time.sleep(1.0)  # the speaker's buffered tail reaches the recording
     records = read_records(record)
     cut = [r for r in records if r["dir"] == "out" and r["event"]["type"] in BARGE_IN_ACTIONS]
     false_cuts = [r["event"]["type"] for r in cut if wall(r) < speech_at]
@@ -196,9 +169,7 @@ def interruption_truncates(pulse_echo: EchoLoop, tmp_path: Path) -> None:
     lead_ms = 10 * int(np.argmax(np.abs(answer[: answer.size // (rate // 100) * (rate // 100)])
                                  .reshape(-1, rate // 100).max(axis=1) > 1000))
     expected_ms = audible_ms(answer[: int(audio_end_ms * rate / 1000)], rate)
-    with wave.open(str(heard), "rb") as w:
-        pcm = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16)
-        heard_rate = w.getframerate()
+    pcm, heard_rate = read_wav(heard)
     first = int(np.argmax(np.abs(pcm) > 1000))
     span = pcm[first : first + int((audio_end_ms - lead_ms + 500) * heard_rate / 1000)]
     heard_ms = audible_ms(span, heard_rate)

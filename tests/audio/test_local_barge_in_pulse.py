@@ -26,12 +26,13 @@ from tests.audio.conftest import EchoLoop, echo_afresh
 from tests.audio.echo_run import (
     BARGE_IN_ACTIONS,
     LONG_REPLIES,
+    aec_client_speaker_recorded,
+    ask_until_answer_plays,
     kinds,
-    server_process,
-    stop,
+    read_wav,
     wait_for,
 )
-from tests.audio.test_aec_barge_in import QUESTIONS, fresh_dir, started_client
+from tests.audio.test_aec_barge_in import QUESTIONS, fresh_dir
 from tests.commands.test_headless_runs import audible_ms
 from tests.helpers import read_records
 from tests.realtime import in_real_time
@@ -79,39 +80,25 @@ def burst_plays_on(pulse_echo: EchoLoop, tmp_path: Path) -> None:
     burst = burst_wav(tmp_path / "burst.wav")
     heard = tmp_path / "speaker.wav"
     played = 0  # bursts played into the mic
-    recorder = subprocess.Popen(
-        ["parecord", "--device=speaker.monitor", "--rate=48000", "--channels=1",
-         "--format=s16le", "--file-format=wav", str(heard)])
-    try:
-        with server_process(tmp_path) as server, (tmp_path / "client.out").open("w") as out:
-            client, record = started_client(tmp_path, server, out)
-            try:
-                subprocess.run(["paplay", "--device=micfeed", str(question)], check=True,
-                               timeout=30)
-                wait_for(record, lambda rs: bool(kinds(rs, "local.playback.started")),
-                         timeout=90)
-                time.sleep(4.0)  # well into the answer: the canceller has converged
-                # a burst this short is near the onset: one the canceller's double-talk
-                # suppression trims below it never pauses (nothing to resume). Here a burst
-                # paused on the first try in 4 of 6 runs and on the second in the other 2,
-                # and one full run in nine had three tries fail; so up to five tries, each
-                # ~2.4 s (the burst, then 1.5 s for the pause, which comes within ~0.2 s),
-                # all within the 16 s answer.
-                for _ in range(BURST_TRIES):
-                    played += 1
-                    subprocess.run(["paplay", "--device=micfeed", str(burst)], check=True,
-                                   timeout=30)
-                    if wait_quietly(record, "local.bargein.paused", 1.5):
-                        break
-                records = wait_for(record, lambda rs: bool(
-                    kinds(rs, "output_audio_buffer.stopped")
-                    or kinds(rs, "output_audio_buffer.cleared")), timeout=120)
-                time.sleep(1.0)  # the speaker's buffered tail reaches the recording
-            finally:
-                stop(client)
-    finally:
-        recorder.terminate()
-        recorder.wait(timeout=10)
+    with aec_client_speaker_recorded(tmp_path, heard) as record:
+        ask_until_answer_plays(record, question)
+        time.sleep(4.0)  # well into the answer: the canceller has converged
+        # a burst this short is near the onset: one the canceller's double-talk
+        # suppression trims below it never pauses (nothing to resume). Here a burst
+        # paused on the first try in 4 of 6 runs and on the second in the other 2,
+        # and one full run in nine had three tries fail; so up to five tries, each
+        # ~2.4 s (the burst, then 1.5 s for the pause, which comes within ~0.2 s),
+        # all within the 16 s answer.
+        for _ in range(BURST_TRIES):
+            played += 1
+            subprocess.run(["paplay", "--device=micfeed", str(burst)], check=True,
+                           timeout=30)
+            if wait_quietly(record, "local.bargein.paused", 1.5):
+                break
+        records = wait_for(record, lambda rs: bool(
+            kinds(rs, "output_audio_buffer.stopped")
+            or kinds(rs, "output_audio_buffer.cleared")), timeout=120)
+        time.sleep(1.0)  # the speaker's buffered tail reaches the recording
     records = read_records(record)
     local = [(r["event"]["type"], r["event"]) for r in records
              if r["event"]["type"].startswith("local.bargein.")]
@@ -124,9 +111,7 @@ def burst_plays_on(pulse_echo: EchoLoop, tmp_path: Path) -> None:
     expected_ms = audible_ms(answer, rate)
     paused_ms = sum(int(e.get("paused_ms", 0)) for kind, e in local
                     if kind == "local.bargein.resumed")
-    with wave.open(str(heard), "rb") as w:
-        pcm = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16)
-        heard_rate = w.getframerate()
+    pcm, heard_rate = read_wav(heard)
     # the first answer's span in the recording: its length, the pause, and a little slack (a
     # turn the server made of the burst may answer right after it)
     first = int(np.argmax(np.abs(pcm) > 1000))

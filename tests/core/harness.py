@@ -1,14 +1,15 @@
 """A test driver for the session core: a fake clock, server-event builders, action filters.
 
 The core is sans-IO, so a "conversation" in a test is a list of plain calls; this module keeps
-those calls short. ``advance`` fires deadlines the way the runtime does: it asks
-``next_deadline()`` and calls ``handle_timer`` at that time, repeatedly.
+those calls short. The clock (``start``, ``do``, ``advance``) is ``tests/core/clock.py``'s,
+shared with the GPT-Live core's harness.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from tests.core.clock import ClockedHarness
 from voicechat.core import (
     Action,
     FlushPlayback,
@@ -22,42 +23,19 @@ from voicechat.core import (
 from voicechat.core.inputs import Input
 
 
-class Harness:
+class Harness(ClockedHarness[Action, Input]):
+    session: Session
+
     def __init__(self, *, strict: bool = True, **policy: Any) -> None:
-        self.session = Session(SessionPolicy(**policy), strict=strict)
-        self.now = 0.0
-        self.actions: list[Action] = []
+        super().__init__(Session(SessionPolicy(**policy), strict=strict))
 
-    # --- driving -------------------------------------------------------------------------------
-
-    def start(self) -> list[Action]:
-        return self._keep(self.session.start(self.now))
+    # --- driving (start, do, advance: ClockedHarness) ------------------------------------------
 
     def ev(self, kind: str, **fields: Any) -> list[Action]:
         return self._keep(self.session.receive({"type": kind, **fields}, self.now))
 
     def wire(self, data: str | bytes) -> list[Action]:
         return self._keep(self.session.receive_wire(data, self.now))
-
-    def do(self, inp: Input) -> list[Action]:
-        return self._keep(self.session.handle(inp, self.now))
-
-    def advance(self, seconds: float) -> list[Action]:
-        """Let ``seconds`` pass, firing every deadline that falls inside."""
-        end = self.now + seconds
-        out: list[Action] = []
-        while True:
-            deadline = self.session.next_deadline()
-            if deadline is None or deadline > end:
-                break
-            self.now = max(self.now, deadline)
-            out += self.session.handle_timer(self.now)
-        self.now = end
-        return self._keep(out)
-
-    def _keep(self, actions: list[Action]) -> list[Action]:
-        self.actions += actions
-        return actions
 
     # --- reading -------------------------------------------------------------------------------
 
@@ -103,7 +81,9 @@ def user_audio_item(item_id: str, transcript: str | None = None) -> dict[str, An
     }
 
 
-def assistant_item(item_id: str, transcript: str | None = None, status: str = "in_progress"):
+def assistant_item(
+    item_id: str, transcript: str | None = None, status: str = "in_progress"
+) -> dict[str, Any]:
     content = [] if transcript is None else [{"type": "output_audio", "transcript": transcript}]
     return {
         "id": item_id,

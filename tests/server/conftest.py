@@ -2,7 +2,9 @@
 
 The peers are genuine protocol clients (aiohttp WebSocket, aiortc WebRTC) written for tests:
 they send what a client would send and record everything the server says, so tests assert on
-the event stream as it went over the wire.
+the event stream as it went over the wire. What they share with the GPT-Live peers
+(tests/server/live/peers.py) is tests/server/peer_base.py's; the Realtime dialect's session
+opening (SDP or form POST, ``session.created``) is here.
 """
 
 from __future__ import annotations
@@ -11,39 +13,30 @@ import asyncio
 import base64
 import json
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import aiohttp
 import numpy as np
-from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCSessionDescription
 
-from tests.helpers import EventLog
-from voicechat.rtc.loopback import use_loopback_ice
-from voicechat.rtc.tracks import PacedAudioTrack, cancel_task, start_pump
+from tests.server.peer_base import AiortcPeer, JsonWsPeer, closing_peer, ws_connected
 from voicechat.server.app import LocalServer
 
 
-class WsPeer:
-    """A raw WebSocket client (aiohttp) speaking JSON events."""
+class WsPeer(JsonWsPeer):
+    """A raw WebSocket client (aiohttp) speaking JSON events; ``closed`` resolves to the
+    close code and error once the server's side ends (tests of server-initiated closes)."""
 
     def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
-        self.ws = ws
-        self.log = EventLog()
         self.closed: asyncio.Future[tuple[int | None, str]] = (
             asyncio.get_running_loop().create_future()
         )
-        self._reader = asyncio.ensure_future(self._read())
+        super().__init__(ws)
 
-    async def _read(self) -> None:
-        async for msg in self.ws:
-            if msg.type == aiohttp.WSMsgType.TEXT:
-                self.log.add(json.loads(msg.data))
+    def _ended(self) -> None:
         if not self.closed.done():
             self.closed.set_result((self.ws.close_code, str(self.ws.exception() or "")))
-
-    async def send(self, event: dict[str, Any]) -> None:
-        await self.ws.send_str(json.dumps(event))
 
     async def append_pcm(self, pcm24k: np.ndarray, chunk_ms: int = 100) -> None:
         step = 24 * chunk_ms
@@ -53,10 +46,6 @@ class WsPeer:
                 {"type": "input_audio_buffer.append", "audio": base64.b64encode(chunk).decode()}
             )
 
-    async def close(self) -> None:
-        await self.ws.close()
-        await cancel_task(self._reader)
-
 
 @asynccontextmanager
 async def ws_peer(
@@ -65,56 +54,31 @@ async def ws_peer(
     headers: dict[str, str] | None = None,
     protocols: tuple[str, ...] = (),
 ) -> AsyncIterator[WsPeer]:
-    url = srv.base_url.replace("http", "ws", 1) + path
-    async with aiohttp.ClientSession() as http:
-        ws = await http.ws_connect(
-            url,
-            headers=headers if headers is not None else {"Authorization": "Bearer sk-test"},
-            protocols=protocols,
-            max_msg_size=0,
-        )
-        peer = WsPeer(ws)
-        try:
-            await peer.log.wait_for("session.created")
-            yield peer
-        finally:
-            await peer.close()
+    async with ws_connected(
+        srv,
+        path,
+        WsPeer,
+        headers=headers if headers is not None else {"Authorization": "Bearer sk-test"},
+        protocols=protocols,
+        max_msg_size=0,
+    ) as peer:
+        await peer.log.wait_for("session.created")
+        yield peer
 
 
 @asynccontextmanager
 async def ws_peer_raw(srv: LocalServer, path: str) -> AsyncIterator[WsPeer]:
     """A WebSocket peer that does not expect ``session.created`` (sideband sockets)."""
-    url = srv.base_url.replace("http", "ws", 1) + path
-    async with aiohttp.ClientSession() as http:
-        ws = await http.ws_connect(url, headers={"Authorization": "Bearer sk-test"})
-        peer = WsPeer(ws)
-        try:
-            yield peer
-        finally:
-            await peer.close()
+    async with ws_connected(srv, path, WsPeer, headers={"Authorization": "Bearer sk-test"}) as peer:
+        yield peer
 
 
-class RtcPeer:
+class RtcPeer(AiortcPeer):
     """An aiortc client doing the documented GA flow: offer → POST → answer, ``oai-events``."""
 
     def __init__(self) -> None:
-        use_loopback_ice()
-        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-        self.mic = PacedAudioTrack()
-        self.pc.addTrack(self.mic)
-        self.channel = self.pc.createDataChannel("oai-events")
-        self.log = EventLog()
-        self.received: list[np.ndarray] = []  # remote audio, 48 kHz mono, one array per frame
+        super().__init__()
         self.location: str | None = None
-        self._pump: asyncio.Task[None] | None = None
-        self.channel.on("message", lambda m: self.log.add(json.loads(m)))
-
-        @self.pc.on("track")
-        def on_track(track: Any) -> None:
-            def keep(pcm: np.ndarray, rate: int) -> None:
-                self.received.append(pcm)
-
-            self._pump = start_pump(track, keep)
 
     async def connect(self, url: str, token: str, *, session: dict[str, Any] | None = None) -> int:
         await self.pc.setLocalDescription(await self.pc.createOffer())
@@ -136,30 +100,12 @@ class RtcPeer:
             await self.pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
         return status
 
-    def send(self, event: dict[str, Any]) -> None:
-        self.channel.send(json.dumps(event))
-
     def speak(self, pcm48k: np.ndarray) -> None:
         self.mic.push(pcm48k)
 
-    def heard_samples(self, threshold: int = 500) -> int:
-        """Samples of received audio louder than silence."""
-        return sum(
-            int(np.count_nonzero(np.abs(f.astype(np.int32)) > threshold)) for f in self.received
-        )
 
-    async def close(self) -> None:
-        await cancel_task(self._pump)
-        await self.pc.close()
-
-
-@asynccontextmanager
-async def rtc_peer() -> AsyncIterator[RtcPeer]:
-    peer = RtcPeer()
-    try:
-        yield peer
-    finally:
-        await peer.close()
+def rtc_peer() -> AbstractAsyncContextManager[RtcPeer]:
+    return closing_peer(RtcPeer)
 
 
 async def mint_ga(srv: LocalServer, session: dict[str, Any] | None = None, **body: Any) -> str:

@@ -5,34 +5,21 @@ closes the session gracefully (``session.close`` answered by ``session.closed``)
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.helpers import events, read_records
 from tests.speech import TEST_PHRASES, speech_wav
-from tests.ui.test_tmux_e2e import VOICECHAT, Tmux, tmux  # noqa: F401 (the fixture)
+from tests.ui.test_tmux_e2e import Tmux, tmux  # noqa: F401 (the fixture)
 
 pytestmark = pytest.mark.slow
 
 
 def test_live_conversation_in_tmux_shows_both_transcripts(tmux: Tmux, tmp_path: Path) -> None:  # noqa: F811
     wav = speech_wav(tmp_path / "two.wav", TEST_PHRASES[:2], gap_s=4.0, tail_s=30.0)
-    config = tmp_path / "config.toml"
-    phrases = ", ".join(f'"{p}"' for p in TEST_PHRASES)
-    config.write_text(f'local_voice = "tone"\nlocal_asr_phrases = [{phrases}]\n',
-                      encoding="utf-8")
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("OPENAI_", "AZURE_OPENAI_", "VOICECHAT_"))}
-    env.update(HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path / "xdg"), TERM="xterm-256color")
-    env.pop("NO_COLOR", None)
-    log = tmp_path / "events.jsonl"
-    command = (f"{VOICECHAT} --model gpt-live-1 --transport websocket --config {config} "
-               f"--mic {wav} --speaker none --record {log}; echo VOICECHAT-EXITED-$?; sleep 60")
-    subprocess.run([*tmux.base, "new-session", "-d", "-s", "vc", "-x", "160", "-y", "40",
-                    command], check=True, env=env, cwd=tmp_path, timeout=10)
+    log = tmux.start_voicechat(tmp_path, wav, "--model", "gpt-live-1", "--transport",
+                               "websocket", width=160, height=40)
     lines = [f"You: {TEST_PHRASES[0]}", f"Assistant: You said: {TEST_PHRASES[0]}",
              f"You: {TEST_PHRASES[1]}", f"Assistant: You said: {TEST_PHRASES[1]}"]
 

@@ -51,6 +51,36 @@ class Tmux:
 
         return until_sync(ready, lambda: f"{what}; the screen was:\n{self.screen()}", timeout=45)
 
+    def start_voicechat(self, tmp_path: Path, wav: Path, *options: str, width: int,
+                        height: int) -> Path:
+        """Start the installed ``voicechat`` in session ``vc``, as a user with no API key and
+        no config of their own would, and return the event log it records.
+
+        The config gives the embedded server a tone for a voice and ``TEST_PHRASES`` for its
+        speech recogniser; ``wav`` is the mic, no speaker. ``HOME`` and ``XDG_CONFIG_HOME`` are
+        in ``tmp_path`` and no ``OPENAI_``/``VOICECHAT_`` variable passes, so nothing of the
+        machine's leaks in. After voicechat exits the pane prints ``VOICECHAT-EXITED-<code>``
+        and stays a minute, so a test can read how it ended. ``options`` come first on the
+        command line (say, ``--model gpt-live-1``).
+        """
+        config = tmp_path / "config.toml"
+        phrases = ", ".join(f'"{p}"' for p in TEST_PHRASES)
+        config.write_text(f'local_voice = "tone"\nlocal_asr_phrases = [{phrases}]\n',
+                          encoding="utf-8")
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("OPENAI_", "AZURE_OPENAI_", "VOICECHAT_"))}
+        env.update(HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path / "xdg"),
+                   TERM="xterm-256color")
+        env.pop("NO_COLOR", None)
+        log = tmp_path / "events.jsonl"
+        leading = "".join(f"{option} " for option in options)
+        command = (f"{VOICECHAT} {leading}--config {config} --mic {wav} --speaker none "
+                   f"--record {log}; echo VOICECHAT-EXITED-$?; sleep 60")
+        subprocess.run([*self.base, "new-session", "-d", "-s", "vc", "-x", str(width),
+                        "-y", str(height), command], check=True, env=env, cwd=tmp_path,
+                       timeout=10)
+        return log
+
 
 @pytest.fixture
 def tmux(tmp_path: Path) -> Iterator[Tmux]:
@@ -70,19 +100,7 @@ def tmux(tmp_path: Path) -> Iterator[Tmux]:
 def test_installed_voicechat_in_tmux(tmux: Tmux, tmp_path: Path) -> None:
     # a long silent tail: "mic live" only while the file plays (it says "file ended" after)
     wav = speech_wav(tmp_path / "question.wav", TEST_PHRASES[:1], tail_s=30.0)
-    config = tmp_path / "config.toml"
-    phrases = ", ".join(f'"{p}"' for p in TEST_PHRASES)
-    config.write_text(f'local_voice = "tone"\nlocal_asr_phrases = [{phrases}]\n',
-                      encoding="utf-8")
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("OPENAI_", "AZURE_OPENAI_", "VOICECHAT_"))}
-    env.update(HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path / "xdg"), TERM="xterm-256color")
-    env.pop("NO_COLOR", None)
-    log = tmp_path / "events.jsonl"
-    command = (f"{VOICECHAT} --config {config} --mic {wav} --speaker none --record {log}; "
-               "echo VOICECHAT-EXITED-$?; sleep 60")
-    subprocess.run([*tmux.base, "new-session", "-d", "-s", "vc", "-x", "120", "-y", "36",
-                    command], check=True, env=env, cwd=tmp_path, timeout=10)
+    log = tmux.start_voicechat(tmp_path, wav, width=120, height=36)
 
     question = TEST_PHRASES[0].lower().rstrip(".")
     mic_states: list[str] = []

@@ -1,10 +1,15 @@
-"""A driver for the GPT-Live core: a fake clock, server-event builders, action filters."""
+"""A driver for the GPT-Live core: a fake clock, server-event builders, action filters.
+
+The clock (``start``, ``do``, ``advance``) is ``tests/core/clock.py``'s, shared with the
+Realtime core's harness.
+"""
 
 from __future__ import annotations
 
 import base64
 from typing import Any
 
+from tests.core.clock import ClockedHarness
 from voicechat.core.actions import FlushPlayback, Notice, Send
 from voicechat.core.live import LiveAction, LiveInput, LivePolicy, LiveSession
 
@@ -12,15 +17,12 @@ SPEECH_100MS = base64.b64encode(b"\x01\x02" * 2400).decode()  # PCM16 24 kHz, no
 SILENCE_100MS = base64.b64encode(b"\x00\x00" * 2400).decode()
 
 
-class LiveHarness:
-    def __init__(self, *, strict: bool = True, **policy: Any) -> None:
-        self.session = LiveSession(LivePolicy(**policy), strict=strict)
-        self.now = 0.0
-        self.actions: list[LiveAction] = []
-        self._event = 0
+class LiveHarness(ClockedHarness[LiveAction, LiveInput]):
+    session: LiveSession
 
-    def start(self) -> list[LiveAction]:
-        return self._keep(self.session.start(self.now))
+    def __init__(self, *, strict: bool = True, **policy: Any) -> None:
+        super().__init__(LiveSession(LivePolicy(**policy), strict=strict))
+        self._event = 0
 
     def ev(self, kind: str, **fields: Any) -> list[LiveAction]:
         self._event += 1
@@ -42,25 +44,6 @@ class LiveHarness:
     def audio(self, silent: bool = False) -> list[LiveAction]:
         return self.ev("session.output_audio.delta",
                        delta=SILENCE_100MS if silent else SPEECH_100MS)
-
-    def do(self, inp: LiveInput) -> list[LiveAction]:
-        return self._keep(self.session.handle(inp, self.now))
-
-    def advance(self, seconds: float) -> list[LiveAction]:
-        end = self.now + seconds
-        out: list[LiveAction] = []
-        while True:
-            deadline = self.session.next_deadline()
-            if deadline is None or deadline > end:
-                break
-            self.now = max(self.now, deadline)
-            out += self.session.handle_timer(self.now)
-        self.now = end
-        return self._keep(out)
-
-    def _keep(self, actions: list[LiveAction]) -> list[LiveAction]:
-        self.actions += actions
-        return actions
 
 
 def sent(actions: list[LiveAction], kind: str | None = None) -> list[dict[str, Any]]:

@@ -1,23 +1,23 @@
 """Test peers for the local server's GPT-Live side: a raw WebSocket client and an aiortc
-client doing the documented JSON create, both recording every event the server sent."""
+client doing the documented JSON create, both recording every event the server sent.
+
+What they share with the Realtime peers (tests/server/conftest.py) is
+tests/server/peer_base.py's; the GPT-Live dialect's session opening is here."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
-import json
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import aiohttp
 import numpy as np
-from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCSessionDescription
 
-from tests.helpers import EventLog
+from tests.server.peer_base import AiortcPeer, JsonWsPeer, closing_peer, ws_connected
 from tests.speech import speech_pcm
-from voicechat.rtc.loopback import use_loopback_ice
-from voicechat.rtc.tracks import PacedAudioTrack, cancel_task, start_pump
 from voicechat.server.app import LocalServer
 
 AUTH = {"Authorization": "Bearer sk-test"}
@@ -30,19 +30,8 @@ def spoken(text: str, rate: int = 24000, lead_s: float = 0.3, tail_s: float = 1.
                            np.zeros(int(tail_s * rate), np.int16)])
 
 
-class LiveWsPeer:
-    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
-        self.ws = ws
-        self.log = EventLog()
-        self._reader = asyncio.ensure_future(self._read())
-
-    async def _read(self) -> None:
-        async for msg in self.ws:
-            if msg.type == aiohttp.WSMsgType.TEXT:
-                self.log.add(json.loads(msg.data))
-
-    async def send(self, event: dict[str, Any]) -> None:
-        await self.ws.send_str(json.dumps(event))
+class LiveWsPeer(JsonWsPeer):
+    """The raw WebSocket peer with the GPT-Live dialect's mic streaming."""
 
     async def stream(self, pcm24k: np.ndarray, chunk_ms: int = 100, speedup: float = 4.0) -> None:
         """Stream mic audio as appends, ``speedup`` × real time."""
@@ -56,43 +45,21 @@ class LiveWsPeer:
     def text(self, kind: str) -> str:
         return "".join(e["delta"] for e in self.log.of(kind))
 
-    async def close(self) -> None:
-        await self.ws.close()
-        await cancel_task(self._reader)
-
 
 @asynccontextmanager
 async def live_ws(srv: LocalServer, path: str = "/v1/live/sessions",
                   headers: dict[str, str] | None = None) -> AsyncIterator[LiveWsPeer]:
-    url = srv.base_url.replace("http", "ws", 1) + path
-    async with aiohttp.ClientSession() as http:
-        ws = await http.ws_connect(url, headers=AUTH if headers is None else headers,
-                                   max_msg_size=0)
-        peer = LiveWsPeer(ws)
-        try:
-            yield peer
-        finally:
-            await peer.close()
+    async with ws_connected(srv, path, LiveWsPeer, headers=AUTH if headers is None else headers,
+                            max_msg_size=0) as peer:
+        yield peer
 
 
-class LiveRtcPeer:
+class LiveRtcPeer(AiortcPeer):
     """aiortc: mic track, ``oai-events`` channel, one JSON POST with the offer inside."""
 
     def __init__(self) -> None:
-        use_loopback_ice()
-        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-        self.mic = PacedAudioTrack()
-        self.pc.addTrack(self.mic)
-        self.channel = self.pc.createDataChannel("oai-events")
-        self.log = EventLog()
-        self.received: list[np.ndarray] = []
+        super().__init__()
         self.session_id: str | None = None
-        self._pump: asyncio.Task[None] | None = None
-        self.channel.on("message", lambda m: self.log.add(json.loads(m)))
-
-        @self.pc.on("track")
-        def on_track(track: Any) -> None:
-            self._pump = start_pump(track, lambda pcm, rate: self.received.append(pcm))
 
     async def create(self, srv: LocalServer, session: dict[str, Any]) -> tuple[int, Any]:
         await self.pc.setLocalDescription(await self.pc.createOffer())
@@ -107,22 +74,6 @@ class LiveRtcPeer:
             await self.pc.setRemoteDescription(answer)
         return status, reply
 
-    def send(self, event: dict[str, Any]) -> None:
-        self.channel.send(json.dumps(event))
 
-    def heard_samples(self, threshold: int = 500) -> int:
-        return sum(int(np.count_nonzero(np.abs(f.astype(np.int32)) > threshold))
-                   for f in self.received)
-
-    async def close(self) -> None:
-        await cancel_task(self._pump)
-        await self.pc.close()
-
-
-@asynccontextmanager
-async def live_rtc() -> AsyncIterator[LiveRtcPeer]:
-    peer = LiveRtcPeer()
-    try:
-        yield peer
-    finally:
-        await peer.close()
+def live_rtc() -> AbstractAsyncContextManager[LiveRtcPeer]:
+    return closing_peer(LiveRtcPeer)

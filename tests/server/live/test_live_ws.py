@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 
+import aiohttp
 import numpy as np
 import pytest
 
-from tests.server.live.peers import START, live_ws, spoken
+from tests.server.live.peers import AUTH, START, live_ws, spoken
 from tests.speech import TEST_PHRASES
 from voicechat.server.app import LocalServer
+from voicechat.server.live import engine as engine_module
 
 PHRASE = TEST_PHRASES[0]
 
@@ -238,3 +241,34 @@ async def test_the_session_format_serves_both_directions(
         sizes = {len(base64.b64decode(e["delta"]))
                  for e in peer.log.of("session.output_audio.delta")}
         assert max(sizes) == bytes_per_100ms
+
+
+async def test_a_sideband_hears_session_closed_before_its_socket_closes(
+        server: LocalServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A session is ``closed`` while its tasks stop, and sends ``session.closed`` after. The
+    sideband used to end its socket on the first (it polls every 0.1 s), so when stopping took
+    longer than a poll the last event was lost: a proxy test saw that once on a loaded
+    machine. Stopping is slowed to 0.5 s here, which loses it every time with the old check."""
+    real_stop = engine_module.stop_tasks
+
+    async def slow_stop(tasks: list[asyncio.Task[None]]) -> None:
+        await asyncio.sleep(0.5)
+        await real_stop(tasks)
+
+    monkeypatch.setattr(engine_module, "stop_tasks", slow_stop)
+    seen: list[str] = []
+    async with live_ws(server) as peer:
+        session_id = (await started(peer))["session"]["id"]
+        url = (server.base_url.replace("http", "ws", 1)
+               + f"/v1/live/sessions/{session_id}/attach")
+        async with aiohttp.ClientSession() as http, http.ws_connect(url, headers=AUTH) as side:
+            await peer.send({"type": "session.close", "event_id": "bye"})
+
+            async def read_until_closed() -> None:
+                async for msg in side:  # ends when the server closes the sideband
+                    if msg.type == aiohttp.WSMsgType.TEXT:
+                        seen.append(json.loads(msg.data)["type"])
+
+            await asyncio.wait_for(read_until_closed(), 10)
+        assert (await peer.log.wait_for("session.closed"))["reason"] == "close_requested"
+    assert seen and seen[-1] == "session.closed", seen

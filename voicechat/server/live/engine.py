@@ -88,6 +88,12 @@ class LiveEngine:
         self._kit = kit
         self.muted = False
         self.closed = False
+        #: Nothing more will be sent: ``closed`` and, when the session ends by
+        #: :meth:`finish`, its ``session.closed`` already out. ``closed`` comes first (the
+        #: tasks stop before the last event), so a transport that ends its socket on
+        #: ``closed`` alone can drop ``session.closed``: a sideband did, on a loaded machine.
+        self.ended = False
+        self._finishing = False
         self.close_reason: str | None = None
         self._on_closed = on_closed
         self._observers: list[Emit] = []
@@ -172,12 +178,14 @@ class LiveEngine:
         """End the session with ``session.closed`` (the transport closes after it)."""
         if self.closed:
             return
+        self._finishing = True
         usage = {"seconds": self.usage_seconds()}
         await self.close()
         if self.state.started:
             self.emit({"type": names.SESSION_CLOSED, "reason": reason,
                        "session": self.state.resource, "usage": usage}, client_event_id)
         self.close_reason = reason
+        self.ended = True
         if self._on_closed is not None:
             self._on_closed(reason)
 
@@ -189,6 +197,8 @@ class LiveEngine:
         self.closed = True
         tasks = [*self._timers, *self._transcribing, *self.replies.stop()]
         await stop_tasks(tasks)
+        if not self._finishing:
+            self.ended = True  # (finish sets it once session.closed is out)
 
     # --- audio in -----------------------------------------------------------------------------
 

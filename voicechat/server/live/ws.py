@@ -149,7 +149,7 @@ async def sideband_handler(request: web.Request, host: LiveHost) -> web.StreamRe
     remove = engine.observe(lambda event: queue.put(json.dumps(event)))
 
     async def close_when_done() -> None:
-        while not engine.closed:
+        while not engine.ended:  # not ``closed``: session.closed leaves after it
             await asyncio.sleep(0.1)
         queue.put_close(WSCloseCode.OK, b"the session ended")
 
