@@ -223,3 +223,82 @@ def test_api_follows_a_gpt_live_model_and_refuses_a_contradiction(tmp_path: Path
         resolve({"api": "realtime", "model": "gpt-live-1"}, env={}, config_path=cfg)
     with pytest.raises(ConfigError, match="VOICECHAT_API"):
         resolve({}, env={"VOICECHAT_API": "nope"}, config_path=cfg)
+
+
+KEY = "sk-proj-ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcd"
+
+
+@pytest.mark.parametrize("text", [
+    f'"{KEY}" = 1\n',  # the key pasted as a key: "unknown key '…'"
+    f'mode = "{KEY}"\n',  # into a setting with choices: "'…' is not one of"
+    f'speed = "{KEY}"\n',  # into a number: "got the string '…'" (cut at 40 characters)
+])
+def test_a_key_pasted_into_the_config_never_shows_in_its_error(tmp_path: Path,
+                                                               text: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        resolve({}, env={}, config_path=write(tmp_path, text))
+    assert "ABCDEFGHIJKLMNOP" not in str(caught.value)
+    assert "[redacted]" in str(caught.value)
+
+
+def test_terminal_escapes_in_a_config_error_are_shown_not_obeyed(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        resolve({}, env={}, config_path=write(tmp_path, '"k\\u001b]0;pwned\\u0007" = 1\n'))
+    assert "\x1b" not in str(caught.value) and "\x07" not in str(caught.value)
+    assert "k\\x1b]0;pwned\\x07" in str(caught.value)
+
+
+def test_config_show_masks_a_key_in_any_setting(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    from voicechat.commands import config as config_command
+
+    cfg = write(tmp_path, f'[voicechat.session]\ninstructions = "use {KEY}"\n'
+                          f'[voicechat.keys]\ntalk = "{KEY}"\n')
+    assert config_command.run_show(cfg) == 0
+    out = capsys.readouterr().out
+    assert "ABCDEFGHIJKLMNOP" not in out
+    assert "session_overrides = {'instructions': 'use [redacted]'}" in out
+
+
+@pytest.mark.parametrize(("make", "words"), [
+    (lambda d: d, ["is a directory", "voicechat config path"]),
+    (lambda d: _sparse(d / "huge.toml", 2 << 20), ["larger than 1 MB"]),  # (/dev/zero)
+])
+def test_a_config_path_that_is_no_file_names_the_fix(tmp_path: Path, make, words) -> None:
+    with pytest.raises(ConfigError) as caught:
+        resolve({}, env={}, config_path=make(tmp_path))
+    for word in words:
+        assert word in str(caught.value)
+
+
+def _sparse(path: Path, size: int) -> Path:
+    with path.open("wb") as handle:
+        handle.truncate(size)
+    return path
+
+
+def test_a_fifo_as_config_is_an_error_not_a_hang(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import threading
+
+    from voicechat import config_schema
+
+    monkeypatch.setattr(config_schema, "PIPE_WAIT_S", 0.2)
+    fifo = tmp_path / "config.toml"
+    os.mkfifo(fifo)
+    caught: list[BaseException] = []
+
+    def load() -> None:
+        try:
+            resolve({}, env={}, config_path=fifo)
+        except ConfigError as exc:
+            caught.append(exc)
+    worker = threading.Thread(target=load, daemon=True)
+    worker.start()
+    worker.join(30)
+    if worker.is_alive():  # blocked in open(): let it go before failing
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        pytest.fail("reading a FIFO as the config waited for a writer")
+    [error] = caught
+    assert "nothing came through it" in str(error) and "TOML file" in str(error)

@@ -15,11 +15,17 @@ and ``session`` tables); giving one key in both places is an error rather than a
 from __future__ import annotations
 
 import difflib
+import os
+import select
+import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from voicechat.protocol.secrets import redact_text
+from voicechat.protocol.text import printable
 
 STRING = "a string"
 BOOLEAN = "a boolean (true or false, without quotes)"
@@ -32,7 +38,15 @@ TABLE = "a table"
 
 
 class ConfigError(Exception):
-    """A setting is missing or wrong; the message names it, where it came from and the fix."""
+    """A setting is missing or wrong; the message names it, where it came from and the fix.
+
+    The message quotes the file's own keys and values (``unknown key '…'``, ``'…' is not one
+    of …``), and a key pasted into the wrong place is one of them: it is masked here, once for
+    every raiser, and control characters are shown as escapes rather than sent to the
+    terminal."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(printable(redact_text(message), keep_newlines=True))
 
 
 @dataclass(frozen=True)
@@ -165,7 +179,7 @@ def load(path: Path, *, explicit: bool) -> ConfigFile:
             raise ConfigError(f"config file not found: {path} (fix the --config path)")
         return ConfigFile(None, {})
     try:
-        data = tomllib.loads(path.read_bytes().decode("utf-8"))
+        data = tomllib.loads(_read_bytes(path).decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise ConfigError(f"config file {path} is not UTF-8 text ({exc.reason} at byte "
                           f"{exc.start}); save it as UTF-8") from None
@@ -174,6 +188,35 @@ def load(path: Path, *, explicit: bool) -> ConfigFile:
     except OSError as exc:
         raise ConfigError(f"config file {path} cannot be read: {exc.strerror}") from None
     return ConfigFile(path, check(flatten(data, path), path))
+
+
+#: A config file is a few KB; reading stops past this (``--config /dev/zero``).
+MAX_CONFIG_BYTES = 1 << 20
+#: How long a FIFO given as the config file may stay silent (``--config <(...)`` writes at once).
+PIPE_WAIT_S = 10.0
+
+
+def _read_bytes(path: Path) -> bytes:
+    """The file's bytes; a directory, a silent FIFO or a huge file is a :class:`ConfigError`
+    (opened without waiting: ``open`` on a FIFO nobody writes to waited forever)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise ConfigError(f"config file {path} is a directory; pass the TOML file (voicechat "
+                              "config path says where it goes)")
+        if stat.S_ISFIFO(mode) and not select.select([fd], [], [], PIPE_WAIT_S)[0]:
+            raise ConfigError(f"config file {path} is a pipe and nothing came through it in "
+                              f"{PIPE_WAIT_S:g} s; pass the TOML file itself")
+        os.set_blocking(fd, True)
+        with open(fd, "rb", closefd=False) as handle:
+            data = handle.read(MAX_CONFIG_BYTES + 1)
+    finally:
+        os.close(fd)
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"config file {path} is larger than {MAX_CONFIG_BYTES >> 20} MB; pass "
+                          "the TOML config file")
+    return data
 
 
 def flatten(data: Mapping[str, Any], path: Path) -> dict[str, Any]:

@@ -161,3 +161,72 @@ def test_said_text_cannot_turn_into_markdown_structure() -> None:
     said = "# not a heading\n> not a quote\n1. not a list\nfine # here"
     text = markdown(Conversation((Turn("user", said),)))
     assert "\\# not a heading  \n\\> not a quote  \n1\\. not a list  \nfine # here" in text
+
+
+def test_a_log_piped_in_is_exported_and_resumable(tmp_path: Path) -> None:
+    # <(zcat log.gz): the head that tells an export from a log is read once, not twice
+    log = OURS / "clean_tool_turn_ga_webrtc.jsonl"
+    read, write = os.pipe()
+    with open(write, "wb") as pipe:
+        pipe.write(log.read_bytes())  # (a few KB: within the pipe's buffer)
+    try:
+        piped = load_conversation(f"/dev/fd/{read}")
+    finally:
+        os.close(read)
+    assert markdown(piped) == markdown(load_conversation(log)).replace(log.name, f"{read}")
+    exported = _write(tmp_path / "talk.json", to_json(load_conversation(log)))
+    read, write = os.pipe()
+    with open(write, "wb") as pipe:
+        pipe.write(exported.read_bytes())
+    try:
+        assert load_conversation(f"/dev/fd/{read}").turns == load_conversation(exported).turns
+    finally:
+        os.close(read)
+
+
+@pytest.mark.parametrize("how", ["same", "dot", "symlink", "hardlink"])
+def test_output_onto_the_log_itself_is_refused_and_the_log_kept(tmp_path: Path,
+                                                                how: str) -> None:
+    log = tmp_path / "session.jsonl"
+    original = (OURS / "clean_ga_websocket.jsonl").read_bytes()
+    log.write_bytes(original)
+    output = {"same": log, "dot": tmp_path / "." / "session.jsonl",
+              "symlink": tmp_path / "link.md", "hardlink": tmp_path / "hard.md"}[how]
+    if how == "symlink":
+        output.symlink_to(log)
+    elif how == "hardlink":
+        output.hardlink_to(log)
+    result = run(str(log), "-o", str(output))
+    assert result.returncode == 2
+    assert "is the log being exported" in result.stderr and "another file name" in result.stderr
+    assert log.read_bytes() == original
+
+
+@pytest.mark.parametrize(("target", "words"), [
+    (lambda d: d, ["is a directory", "conversation.md"]),
+    (lambda d: d / "no such folder" / "talk.md", ["cannot write", "folder exists"]),
+])
+def test_an_output_that_cannot_be_written_names_the_fix(tmp_path: Path, target,
+                                                        words: list[str]) -> None:
+    result = run(str(OURS / "clean_ga_websocket.jsonl"), "-o", str(target(tmp_path)))
+    assert result.returncode == 2
+    for word in words:
+        assert word in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_lone_surrogate_in_a_log_is_exported_in_every_format(tmp_path: Path) -> None:
+    # a JSON "\ud800" escape decodes to a string no encoder writes: UnicodeEncodeError
+    text = (OURS / "clean_ga_websocket.jsonl").read_text(encoding="utf-8")
+    log = _write(tmp_path / "odd.jsonl", text.replace("What is the weather?",
+                                                      "What is \\ud800 the weather?"))
+    assert "\\ud800" in log.read_text(encoding="utf-8")
+    for fmt in ("md", "txt"):
+        result = run(str(log), "--format", fmt)
+        assert result.returncode == 0, result.stderr
+        assert "What is \\ud800 the weather?" in result.stdout
+    out = tmp_path / "odd.json"
+    result = run(str(log), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    turns = json.loads(out.read_text(encoding="utf-8"))["turns"]
+    assert turns[0]["text"] == "What is \ud800 the weather?"  # the same string back

@@ -331,3 +331,22 @@ def test_a_record_whose_dir_is_not_a_string_is_read_not_fatal(tmp_path: Path,
                     '"response":{"id":"resp_1"}}}\n', encoding="utf-8")
     entries, stats = _read(path)
     assert [e.type for e in entries] == ["response.done"] and stats.events == 1
+
+
+def test_a_run_of_malformed_array_elements_is_resynchronised_locally(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # each failed element's decode error counted the lines from the buffer's start: 300 000
+    # of them ("[{,{,{…") took 40 s
+    starts: list[int] = []
+
+    class Counting(json.JSONDecoder):
+        def raw_decode(self, s: str, idx: int = 0) -> tuple[object, int]:
+            starts.append(idx)
+            return super().raw_decode(s, idx)
+    monkeypatch.setattr(readers.json, "JSONDecoder", Counting)
+    path = tmp_path / "torn.json"
+    path.write_text('[{"type": "response.cancel"}' + ",{" * 20000 + "\n")
+    entries, stats = _read(path)
+    assert [e.type for e in entries] == ["response.cancel"]
+    assert stats.skipped_lines == 20000
+    assert max(starts) <= 2 * readers._RESYNC_TRIM

@@ -138,3 +138,47 @@ def test_the_timestamp_cache_stays_bounded() -> None:
                                  f"{i % 37:02d}Z")
         sizes.append(len(textscan._BASES))
     assert max(sizes) == textscan._BASES_MAX and sizes[-1] < textscan._BASES_MAX
+
+
+# --- hostile lines: the scan's work stays linear in the line ---------------------------------
+
+
+def test_a_line_of_unclosed_braces_is_scanned_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 10 000 of them took 9 s: each brace started a scan to the end of the line
+    scans = []
+    real = textscan._scan_object
+
+    def counted(text: str, start: int, ends: dict[int, int] | None = None) -> int:
+        scans.append(start)
+        return real(text, start, ends)
+    monkeypatch.setattr(textscan, "_scan_object", counted)
+    found, pending = textscan.find_objects("x " + "{" * 2000 + ' {"type": "a"} }')
+    assert [obj for _off, obj, _src in found] == [{"type": "a"}]
+    assert pending == 2
+    assert len(scans) <= 2
+
+
+def test_whole_rest_is_tried_at_a_few_braces_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    # it copies the rest of the line: at each of 200 000 braces, 20 GB
+    tries = []
+    real = textscan._whole_rest
+
+    def counted(text: str, pos: int) -> tuple[dict[str, object], str] | None:
+        tries.append(pos)
+        return real(text, pos)
+    monkeypatch.setattr(textscan, "_whole_rest", counted)
+    found, _pending = textscan.find_objects("x " + "{" * 3000 + "}")
+    assert found == [(3001, {}, "{}")]  # the innermost pair, as before
+    assert len(tries) <= textscan._WHOLE_REST_TRIES
+
+
+def test_many_objects_on_a_line_keep_a_bounded_prefix() -> None:
+    # each kept its whole line before it: 100 000 objects, 10 GB
+    from voicechat.eventlog.textscan import MAX_PREFIX_CHARS
+
+    line = "10:00:00.000 " + '{"type": "response.cancel"} ' * 1000 + "\n"
+    found = InlineScanner().feed(line, 1)
+    assert len(found) == 1000
+    assert found[0].prefix == "10:00:00.000 "
+    assert all(len(f.prefix) <= MAX_PREFIX_CHARS for f in found)
+    assert all(f.prefix.startswith("10:00:00.000 ") for f in found)

@@ -144,6 +144,71 @@ def test_secrets_are_not_echoed(tmp_path: Path) -> None:
     assert "[redacted]" in result.stdout
 
 
+@pytest.mark.parametrize("dialect", ["ga", "beta"])
+def test_a_key_used_as_a_field_name_is_not_echoed_in_param(tmp_path: Path, dialect: str) -> None:
+    # a key pasted in as a key (not a value) comes back in "param:" as the server words it
+    key = "sk-proj-ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcd"
+    session = {"type": "realtime", key: 1} if dialect == "ga" else {key: 1}
+    result = invoke(write(tmp_path, {"type": "session.update", "session": session}),
+                    "--dialect", dialect)
+    assert result.exit_code == 1
+    assert "ABCDEFGHIJKLMNOP" not in result.output
+    assert "param: session.[redacted]" in result.stdout
+
+
+def test_terminal_escapes_in_a_payload_are_shown_not_obeyed(tmp_path: Path) -> None:
+    hostile = "k\x1b]0;pwned\x07\x1b[2J"
+    event = {"type": "session.update", "session": {"type": "realtime", hostile: 1}}
+    result = invoke(write(tmp_path, event))
+    assert result.exit_code == 1
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert "param: session.k\\x1b]0;pwned\\x07\\x1b[2J" in result.stdout
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32", "utf-8-sig"])
+def test_a_file_with_a_byte_order_mark_is_read(tmp_path: Path, encoding: str) -> None:
+    # PowerShell 5's "> event.json" writes UTF-16 with a mark
+    path = tmp_path / "event.json"
+    path.write_bytes(json.dumps({"type": "response.create"}).encode(encoding))
+    result = invoke(path)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "ok"
+
+
+def test_a_fifo_nothing_writes_to_is_an_error_not_a_hang(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import threading
+
+    from voicechat.commands import validate as validate_command
+    from voicechat.eventlog import source
+
+    monkeypatch.setattr(source, "PIPE_WAIT_S", 0.2)
+    monkeypatch.setattr(validate_command, "PIPE_WAIT_S", 0.2)
+    fifo = tmp_path / "event.fifo"
+    os.mkfifo(fifo)
+    results: list[Any] = []
+    worker = threading.Thread(target=lambda: results.append(invoke(fifo)), daemon=True)
+    worker.start()
+    worker.join(30)
+    if worker.is_alive():  # blocked in open(): let it go before failing
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        pytest.fail("validate waited for a writer of a FIFO")
+    [result] = results
+    assert result.exit_code == 2
+    assert "nothing came through it" in result.stderr and "save the JSON" in result.stderr
+
+
+def test_a_file_larger_than_any_event_is_refused_unread(tmp_path: Path) -> None:
+    # (what keeps /dev/zero from eating the memory: reading stops at the limit)
+    path = tmp_path / "huge.json"
+    with path.open("wb") as handle:
+        handle.truncate(33 << 20)  # sparse: no disk used
+    result = invoke(path)
+    assert result.exit_code == 2
+    assert "larger than 32 MB" in result.stderr
+
+
 @pytest.mark.parametrize(
     ("content", "expected"),
     [

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from voicechat.config import ConfigError, Settings, resolve
 from voicechat.paths import default_config_path, user_theme_dir
+from voicechat.protocol.secrets import redact_text
+from voicechat.protocol.text import printable
 
 HIDDEN = frozenset({"api_key"})
 SCHEMA_NAMES = {"keymap": "keys", "session_overrides": "session"}
@@ -48,7 +50,9 @@ def describe(settings: Settings) -> list[str]:
         if f.name in SKIPPED:
             continue
         value = getattr(settings, f.name)
-        shown = ("(set)" if value else "(not set)") if f.name in HIDDEN else repr(value)
+        # (a key pasted into another setting, a header in [voicechat.session], is masked too)
+        shown = ("(set)" if value else "(not set)") if f.name in HIDDEN else \
+            printable(redact_text(repr(value)))
         origin = settings.origins.get(SCHEMA_NAMES.get(f.name, f.name), "default")
         if f.name == "api_key":
             origin = "environment or config file"

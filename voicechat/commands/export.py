@@ -1,7 +1,8 @@
 """``voicechat export LOG [--format md|txt|json] [-o FILE]``: a log as a readable conversation.
 
 Exit codes as the doctor's: 0 written, 2 when the log cannot be read or holds no conversation
-(the message names the problem and the fix). Without ``--format`` the format follows ``-o``'s
+(the message names the problem and the fix), or when ``-o`` is the log itself (it is never
+overwritten) or a directory. Without ``--format`` the format follows ``-o``'s
 extension (``.json``, ``.txt``, else Markdown). A file is written with mode 0600, as event logs
 are: a conversation is as private as the log it came from.
 """
@@ -25,6 +26,10 @@ def run(log: Path, *, fmt: str | None, output: Path | None) -> int:
         print(f"voicechat export: --format: {fmt!r} is not one of {', '.join(FORMATS)}",
               file=sys.stderr)
         return 2
+    problem = _output_problem(log, output) if output is not None else None
+    if problem is not None:
+        print(f"voicechat export: {problem}", file=sys.stderr)
+        return 2
     try:
         conversation = load_conversation(log)
     except ConversationError as exc:
@@ -43,6 +48,22 @@ def run(log: Path, *, fmt: str | None, output: Path | None) -> int:
     print(f"voicechat export: {len(conversation.turns)} turn(s) written to {output}",
           file=sys.stderr)
     return 0
+
+
+def _output_problem(log: Path, output: Path) -> str | None:
+    """Why ``-o`` cannot be written, when that is known before reading the log: it is the log
+    itself (writing would destroy the input: through a link or ``./`` too), or a folder."""
+    try:
+        same = os.path.samefile(log, output)
+    except OSError:
+        same = False  # one of them does not exist (yet): nothing to destroy
+    if same:
+        return (f"-o {output} is the log being exported; writing there would destroy it. "
+                "Pick another file name, such as conversation.md.")
+    if output.is_dir():
+        return (f"-o {output} is a directory; pass a file name inside it, such as "
+                f"{output / 'conversation.md'}.")
+    return None
 
 
 def write_private(path: Path, text: str) -> None:

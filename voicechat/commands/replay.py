@@ -54,7 +54,11 @@ def run(log: Path, *, speed: float, no_ui: bool) -> int:
         return 2
     stream = itertools.chain([first], records)
     if no_ui:
-        return _print_lines(stream, speed, stats)
+        try:
+            return _print_lines(stream, speed, stats)
+        except LogReadError as exc:  # a read that failed after the first event
+            print(f"voicechat replay: {exc}", file=sys.stderr)
+            return 2
     from voicechat.ui.replay_app import ReplayApp
 
     ReplayApp(stream, speed=speed, source=log.name).run()

@@ -15,11 +15,15 @@ Exit codes: 0 valid, 1 invalid (the error on stdout), 2 the file could not be us
 
 from __future__ import annotations
 
+import codecs
 import json
+import os
+import stat
 import sys
 from pathlib import Path
 from typing import Any
 
+from voicechat.eventlog.source import PIPE_WAIT_S, pipe_has_news
 from voicechat.protocol.dialect import Dialect
 from voicechat.protocol.errors import ProtocolError
 from voicechat.protocol.hints import hints_for
@@ -34,6 +38,7 @@ from voicechat.protocol.live.validation import (
     validate_client_event as validate_live_event,
 )
 from voicechat.protocol.secrets import redact_text
+from voicechat.protocol.text import printable
 from voicechat.protocol.validation import validate_client_event, validate_session
 
 EXIT_OK = 0
@@ -43,8 +48,8 @@ EXIT_UNUSABLE = 2
 #: Bare GA sessions carry a ``type`` too; event types always contain a dot.
 _SESSION_TYPES = frozenset({"realtime", "transcription"})
 
-#: API keys and ephemeral tokens must never be echoed back, even inside a quoted bad value.
-
+#: The most :func:`_read_text` reads: a client event is at most 15 MiB of JSON (an audio append).
+MAX_BYTES = 32 << 20
 
 #: ``--api`` values: which API family the payload belongs to
 APIS = ("auto", "realtime", "live")
@@ -63,7 +68,7 @@ def run(file: Path, *, dialect: str, azure: bool, api: str = "auto") -> int:
         print("ok")
         return EXIT_OK
     print(f"error: {_redact(error.message)}")
-    where = f"  param: {error.param}" if error.param else ""
+    where = f"  param: {_redact(error.param)}" if error.param else ""
     print(f"  code: {error.code}{where}")
     for hint in hints_for(payload, error, target, azure=azure, bare_session=bare_session):
         print(f"hint: {_redact(hint)}")
@@ -82,7 +87,7 @@ def _run_live(payload: dict[str, Any]) -> int:
         print("ok (GPT-Live)")
         return EXIT_OK
     print(f"error: {_redact(problem.message)}")
-    where = f"  param: {problem.param}" if problem.param else ""
+    where = f"  param: {_redact(problem.param)}" if problem.param else ""
     print(f"  code: {problem.code}{where}")
     if problem.code == live_errors.UNKNOWN_PARAMETER and problem.param in _REALTIME_ONLY:
         print(f"hint: '{problem.param}' is a Realtime setting; GPT-Live has no such field "
@@ -124,18 +129,9 @@ def check(
 
 
 def _read(file: Path) -> dict[str, Any] | None:
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return _unusable(f"{file}: no such file")
-    except IsADirectoryError:
-        return _unusable(f"{file}: is a directory; pass a JSON file")
-    except PermissionError:
-        return _unusable(f"{file}: permission denied")
-    except UnicodeDecodeError:
-        return _unusable(f"{file}: not UTF-8 text; pass a JSON file")
-    except OSError as exc:
-        return _unusable(f"{file}: cannot read ({exc.strerror or exc})")
+    text = _read_text(file)
+    if text is None:
+        return None
     try:
         payload = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -155,10 +151,55 @@ def _read(file: Path) -> dict[str, Any] | None:
     return payload
 
 
+def _read_text(file: Path) -> str | None:
+    """The file's text, or ``None`` after saying why not. A FIFO nobody writes to is not
+    waited on forever, and no more than :data:`MAX_BYTES` is read (``/dev/zero``)."""
+    try:
+        fd = os.open(file, os.O_RDONLY | os.O_NONBLOCK)
+    except FileNotFoundError:
+        return _unusable(f"{file}: no such file; check the path")
+    except PermissionError:
+        return _unusable(f"{file}: permission denied; check the file's permissions")
+    except OSError as exc:
+        return _unusable(f"{file}: cannot read ({exc.strerror or exc})")
+    mode = os.fstat(fd).st_mode
+    if stat.S_ISDIR(mode):
+        os.close(fd)
+        return _unusable(f"{file}: is a directory; pass a JSON file")
+    with open(fd, "rb") as handle:
+        os.set_blocking(fd, True)
+        if not stat.S_ISREG(mode) and not pipe_has_news(fd):
+            return _unusable(f"{file}: nothing came through it in {PIPE_WAIT_S:g} s; start "
+                             "its writer first, or save the JSON to a file and pass that")
+        try:
+            data = handle.read(MAX_BYTES + 1)
+        except OSError as exc:
+            return _unusable(f"{file}: cannot read ({exc.strerror or exc})")
+    if len(data) > MAX_BYTES:
+        return _unusable(f"{file}: larger than {MAX_BYTES >> 20} MB, more than any client "
+                         "event; pass one event or one session object")
+    try:
+        return data.decode(_encoding(data))
+    except UnicodeDecodeError:
+        return _unusable(f"{file}: not UTF-8 text; pass a JSON file (saved as UTF-8)")
+
+
+def _encoding(data: bytes) -> str:
+    """UTF-8, or UTF-16/32 when a byte-order mark says so (PowerShell 5's ``>``)."""
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "utf-32"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    return "utf-8-sig"
+
+
 def _unusable(message: str) -> None:
     print(f"error: {message}", file=sys.stderr)
     return None
 
 
 def _redact(text: str) -> str:
-    return redact_text(text)
+    """Printable and without credentials: the payload's own keys and values come back in the
+    server's wording (``Unknown parameter: 'session.<key>'``), and a crafted key could hold a
+    key or a terminal escape."""
+    return printable(redact_text(text))

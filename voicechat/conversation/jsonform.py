@@ -34,6 +34,7 @@ from voicechat.conversation.model import (
     Turn,
 )
 from voicechat.protocol.pricing import Tokens
+from voicechat.protocol.text import escape_surrogates
 
 VERSION = 1
 MARKER = "voicechat_conversation"
@@ -51,7 +52,9 @@ def to_json(conversation: Conversation) -> str:
                   "cost_basis": c.cost_label},
         "turns": [_turn(t) for t in c.turns],
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    # A lone surrogate (a log's "\\ud800" escape) is written as that escape again: raw, it
+    # cannot be encoded, and printing or saving the export raised UnicodeEncodeError.
+    return escape_surrogates(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"
 
 
 def _turn(turn: Turn) -> dict[str, Any]:

@@ -7,14 +7,15 @@ way in; exports are recognised by their first bytes (:mod:`voicechat.conversatio
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from voicechat.conversation.builder import ConversationBuilder
 from voicechat.conversation.jsonform import from_json, looks_like_export
 from voicechat.conversation.model import Conversation
-from voicechat.eventlog import LogReadError, ReadStats, read_entries
+from voicechat.eventlog import LogReadError, ReadStats, open_log, read_entries
 
 MAX_EXPORT_BYTES = 64 << 20
 """An export bigger than this is refused (a conversation's text is far smaller)."""
@@ -32,15 +33,21 @@ def load_conversation(path: Path | str, *,
     and a log with events but no conversation in them.
     """
     path = Path(path)
-    head = _head(path)
+    try:
+        handle = open_log(path)  # once: a pipe can be read only once
+    except LogReadError as exc:
+        raise ConversationError(str(exc)) from None
+    head = handle.read(256)
+    handle.seek(0)
     if looks_like_export(head):
-        return _read_export(path)
+        with handle:
+            return _read_export(handle, path)
     stats = ReadStats()
     builder = ConversationBuilder(prices=prices, source=path.name)
     try:
-        for entry in read_entries(path, stats):
+        for entry in read_entries(handle, stats, name=path):
             builder.feed(entry.dir, entry.t, entry.ts, entry.canonical)
-    except LogReadError as exc:
+    except LogReadError as exc:  # a read that failed after the open
         raise ConversationError(str(exc)) from None
     if stats.events == 0:
         raise ConversationError(
@@ -56,27 +63,12 @@ def load_conversation(path: Path | str, *,
     return _with_format(conversation, stats.format)
 
 
-def _head(path: Path) -> str:
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return handle.read(256)
-    except FileNotFoundError:
-        raise ConversationError(f"{path}: no such file. Check the path of the log.") from None
-    except IsADirectoryError:
-        raise ConversationError(f"{path} is a directory; pass the log file inside it.") from None
-    except PermissionError:
-        raise ConversationError(
-            f"{path}: permission denied. Check the file's permissions.") from None
-    except OSError as exc:
-        raise ConversationError(f"{path}: cannot open ({exc.strerror}).") from None
-
-
-def _read_export(path: Path) -> Conversation:
-    if path.stat().st_size > MAX_EXPORT_BYTES:
+def _read_export(handle: TextIO, path: Path) -> Conversation:
+    if os.fstat(handle.fileno()).st_size > MAX_EXPORT_BYTES:
         raise ConversationError(f"{path}: larger than {MAX_EXPORT_BYTES >> 20} MB, too large "
                                 "for a conversation export; pass the event log instead.")
     try:
-        conversation = from_json(path.read_text(encoding="utf-8", errors="replace"), str(path))
+        conversation = from_json(handle.read(), str(path))
     except ValueError as exc:
         raise ConversationError(str(exc)) from None
     if not conversation.turns:

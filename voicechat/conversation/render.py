@@ -16,7 +16,7 @@ from voicechat.conversation.jsonform import to_json
 from voicechat.conversation.model import Conversation, Turn
 from voicechat.conversation.seed import is_earlier
 from voicechat.protocol.pricing import cost_text, tokens_line
-from voicechat.protocol.text import printable
+from voicechat.protocol.text import escape_surrogates, printable
 
 FORMATS = ("md", "txt", "json")
 MAX_TOOL_CHARS = 2000
@@ -105,7 +105,7 @@ def markdown(conversation: Conversation) -> str:
     for turn in conversation.turns:
         lines += _md_turn(turn)
         lines.append("")
-    return "\n".join(lines).rstrip("\n") + "\n"
+    return escape_surrogates("\n".join(lines).rstrip("\n") + "\n")  # (see to_json)
 
 
 def _md_turn(turn: Turn) -> list[str]:
@@ -181,4 +181,4 @@ def plain(conversation: Conversation) -> str:
             lines.append(f"    ({note})")
         if usage := _usage_note(turn):
             lines.append(f"    (usage: {usage})")
-    return "\n".join(lines).rstrip("\n") + "\n"
+    return escape_surrogates("\n".join(lines).rstrip("\n") + "\n")  # (see to_json)

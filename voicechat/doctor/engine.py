@@ -24,6 +24,12 @@ from voicechat.eventlog.skip import Wants
 #: Entries (or runs) read ahead of the rules at a time by :meth:`RuleEngine.feed_all`.
 _BATCH = 64
 
+#: What reading a field of an unexpected type raises (a number where a list was, a list as a
+#: part's type, an infinite duration). A foreign or hand-edited log may hold anything: such an
+#: event is skipped by the rule (or the context) that could not read it, counted in the report,
+#: and the rest of the log is still diagnosed. (Zero cost while nothing raises.)
+MALFORMED = (TypeError, ValueError, AttributeError, KeyError, IndexError, OverflowError)
+
 
 @dataclass(frozen=True, slots=True)
 class Occurrence:
@@ -45,6 +51,20 @@ class RuleEngine:
         self._tracker = tracker
         self._dispatch = _Dispatch(self.rules)
         self._by_type = self._dispatch.by_type
+        #: How many times a rule or the context could not read an event (:data:`MALFORMED`),
+        #: and where that happened first (``line 12, response.done``).
+        self.unreadable = 0
+        self.first_unreadable: str | None = None
+
+    def _unreadable(self, where: Entry | Run | None) -> None:
+        self.unreadable += 1
+        if self.first_unreadable is None:
+            if isinstance(where, Entry):
+                self.first_unreadable = f"line {where.line}, {where.type}"
+            elif isinstance(where, Run) and len(where):
+                self.first_unreadable = f"the run from line {where.entry(0).line}"
+            else:
+                self.first_unreadable = "the end of the log"
 
     def wants(self, kind: str) -> Wants:
         """What of an entry of canonical type ``kind`` is read beyond its type, direction,
@@ -64,11 +84,18 @@ class RuleEngine:
         """Look at one entry; the rules whose count rose on it (usually none)."""
         ctx = self.context
         ctx.dialect = self._tracker.server
-        ctx.update(entry)
+        try:
+            ctx.update(entry)
+        except MALFORMED:
+            self._unreadable(entry)
+            return []
         risen: list[Rule] = []
         for rule in self._dispatch.rules_for(entry.type):
             before = rule.count
-            rule.feed(entry, ctx)
+            try:
+                rule.feed(entry, ctx)
+            except MALFORMED:
+                self._unreadable(entry)
             if rule.count != before:
                 risen.append(rule)
         return risen
@@ -115,12 +142,19 @@ class RuleEngine:
                     run = []
                     run_dir = ""
                 ctx.dialect = tracker.server
-                update(entry)
+                try:
+                    update(entry)
+                except MALFORMED:
+                    self._unreadable(entry)
+                    continue
                 rules = by_type.get(kind)
                 if rules is None:
                     rules = rules_for(kind)
                 for rule in rules:
-                    rule.feed(entry, ctx)
+                    try:
+                        rule.feed(entry, ctx)
+                    except MALFORMED:
+                        self._unreadable(entry)
         if run:
             feed_run(Run.of_entries(run))
 
@@ -128,9 +162,16 @@ class RuleEngine:
         """One run of bulk entries (one direction) through the context and the rules."""
         ctx = self.context
         ctx.dialect = self._tracker.server  # read by no rule on a bulk type; kept in step
-        ctx.update_run(run)
+        try:
+            ctx.update_run(run)
+        except MALFORMED:
+            self._unreadable(run)
+            return
         for rule in self._dispatch.rules_for_run(run.dir):
-            rule.feed_run(run, ctx)
+            try:
+                rule.feed_run(run, ctx)
+            except MALFORMED:
+                self._unreadable(run)
 
     def conclude(self) -> list[Rule]:
         """Let end-of-stream rules decide; the rules whose count rose doing so."""
@@ -139,7 +180,10 @@ class RuleEngine:
         risen: list[Rule] = []
         for rule in self.rules:
             before = rule.count
-            rule.conclude(ctx)
+            try:
+                rule.conclude(ctx)
+            except MALFORMED:  # on what an unreadable event left in the rule's state
+                self._unreadable(None)
             if rule.count != before:
                 risen.append(rule)
         return risen
@@ -153,9 +197,16 @@ class RuleEngine:
 
     def findings(self) -> list[Finding]:
         """Every rule's verdict, once the stream has ended and :meth:`conclude` ran."""
-        ctx = self.context
-        return [finding for finding in (rule.verdict(ctx) for rule in self.rules)
-                if finding is not None]
+        findings = []
+        for rule in self.rules:
+            try:
+                finding = rule.verdict(self.context)
+            except MALFORMED:
+                self._unreadable(None)
+                continue
+            if finding is not None:
+                findings.append(finding)
+        return findings
 
 
 def _read_ahead(entries: Iterable[Entry | Run], tracker: DialectTracker
@@ -185,6 +236,7 @@ def diagnose_entries(entries: Iterable[Entry | Run], stats: ReadStats, source: s
     engine.feed_all(entries)
     engine.context.timeline_end = stats.last_line_t  # known once the file is read
     engine.conclude()
+    findings = engine.findings()
     return Report(
         source=source,
         format=stats.format_name,
@@ -194,7 +246,9 @@ def diagnose_entries(entries: Iterable[Entry | Run], stats: ReadStats, source: s
         skipped_lines=stats.skipped_lines,
         torn_last_line=stats.torn_last_line,
         oversized_lines=stats.oversized_lines,
-        findings=engine.findings(),
+        findings=findings,
+        unreadable=engine.unreadable,
+        first_unreadable=engine.first_unreadable,
     )
 
 

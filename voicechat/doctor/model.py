@@ -54,6 +54,9 @@ class Report:
     torn_last_line: bool = False
     findings: list[Finding] = field(default_factory=list)
     oversized_lines: int = 0
+    #: Times a rule could not read an event's fields (of unexpected types) and skipped it.
+    unreadable: int = 0
+    first_unreadable: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -65,5 +68,6 @@ class Report:
             "skipped_lines": self.skipped_lines,
             "torn_last_line": self.torn_last_line,
             "oversized_lines": self.oversized_lines,
+            "unreadable": self.unreadable,
             "findings": [f.to_json() for f in self.findings],
         }

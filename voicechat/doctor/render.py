@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 
 from voicechat.doctor.model import Report
-from voicechat.protocol.text import printable
+from voicechat.protocol.text import escape_surrogates, printable
 
 
 def render_json(report: Report) -> str:
-    return json.dumps(report.to_json(), indent=2, ensure_ascii=False)
+    # (a lone surrogate a log's JSON escaped is escaped again: it cannot be printed raw)
+    return escape_surrogates(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
 
 
 def render_text(report: Report) -> str:
@@ -27,6 +28,10 @@ def _render_text(report: Report) -> str:
         + (f"; {report.oversized_lines} of them were over 16 MB and were not read"
            if report.oversized_lines else ""),
     ]
+    if report.unreadable:
+        lines.append(f"{report.unreadable} time(s) a rule skipped an event whose fields had "
+                     f"unexpected types (first: {report.first_unreadable}); the verdicts below "
+                     "leave those events out. Check that the log was not edited or cut.")
     if not report.findings:
         lines.append("No problems found.")
         return "\n".join(lines)

@@ -12,6 +12,7 @@ from voicechat.eventlog.reader import LogReadError, read_entries
 from voicechat.eventlog.record import Direction, LogRecord
 from voicechat.eventlog.recorder import Recorder, RecordError, utc_timestamp
 from voicechat.eventlog.redact import redact_event
+from voicechat.eventlog.source import open_log
 from voicechat.eventlog.stats import FORMAT_NAMES, ReadStats
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "ReadStats",
     "RecordError",
     "Recorder",
+    "open_log",
     "read_entries",
     "redact_event",
     "utc_timestamp",

@@ -14,6 +14,7 @@ secrets from a foreign log never reach a report or the replay UI.
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -24,18 +25,25 @@ from voicechat.eventlog.entry import Entry
 from voicechat.eventlog.lines import read_lines
 from voicechat.eventlog.run import Run
 from voicechat.eventlog.skip import Skipper, Wants
+from voicechat.eventlog.source import LogReadError, open_log, unreadable
 from voicechat.eventlog.stats import ReadStats
 from voicechat.eventlog.unwrap import unwrap
 
+__all__ = ["LogReadError", "ReadStats", "read_entries", "read_stream"]
+
 _CHUNK = 1 << 20
+#: After a malformed array element, the buffer is cut at the next one once this far in.
+_RESYNC_TRIM = 4096
 
-class LogReadError(Exception):
-    """The input cannot be read at all (missing, a directory, permission denied)."""
 
-
-def read_entries(path: Path | str, stats: ReadStats | None = None, *,
-                 wanted: Callable[[str], Wants] | None = None) -> Iterator[Entry]:
+def read_entries(path: Path | str | io.TextIOWrapper, stats: ReadStats | None = None, *,
+                 wanted: Callable[[str], Wants] | None = None,
+                 name: Path | str | None = None) -> Iterator[Entry]:
     """Stream the events of ``path``; raises :class:`LogReadError` if it cannot be opened.
+
+    ``path`` may be a log :func:`~voicechat.eventlog.source.open_log` opened already (a caller
+    that peeked at it first: a pipe can be read only once); it is closed at the end, and
+    ``name`` is how an error names it.
 
     ``wanted``: what the caller reads of each canonical event type beyond its place in the
     stream (``None``: everything): ``True`` the whole event, else the top-level fields it reads
@@ -46,36 +54,31 @@ def read_entries(path: Path | str, stats: ReadStats | None = None, *,
     Only a caller that provably reads nothing else (the doctor) may pass it; replay, summaries
     and the observer show events whole and pass nothing.
     """
-    return cast(Iterator[Entry], read_stream(path, stats, wanted=wanted))
+    return cast(Iterator[Entry], read_stream(path, stats, wanted=wanted, name=name))
 
 
-def read_stream(path: Path | str, stats: ReadStats | None = None, *,
+def read_stream(path: Path | str | io.TextIOWrapper, stats: ReadStats | None = None, *,
                 wanted: Callable[[str], Wants] | None = None,
-                runs: Mapping[str, frozenset[str]] | None = None) -> Iterator[Entry | Run]:
+                runs: Mapping[str, frozenset[str]] | None = None,
+                name: Path | str | None = None) -> Iterator[Entry | Run]:
     """:func:`read_entries`, where consecutive stubs of the raw types ``runs`` names for their
     direction (``{"in": …, "out": …}``), each its own canonical form, may come as one
     :class:`~voicechat.eventlog.run.Run` instead of an entry each (only with ``wanted``). The
     doctor's way through a log: most of a log is such runs, and an entry per line costs as
     much as decoding the line."""
     stats = stats if stats is not None else ReadStats()
-    path = Path(path)
-    try:
-        handle = open(path, encoding="utf-8", errors="replace", newline="")  # noqa: SIM115
-    except FileNotFoundError as exc:
-        raise LogReadError(f"{path}: no such file. Check the path of the log.") from exc
-    except IsADirectoryError as exc:
-        raise LogReadError(f"{path} is a directory; pass the log file inside it.") from exc
-    except PermissionError as exc:
-        raise LogReadError(f"{path}: permission denied. Check the file's permissions.") from exc
-    except OSError as exc:
-        raise LogReadError(f"{path}: cannot open ({exc.strerror}).") from exc
+    handle = path if isinstance(path, io.TextIOWrapper) else open_log(Path(path))
     with handle:
-        first = _peek(handle)
-        builder = Builder(stats, Skipper(wanted) if wanted is not None else None, runs)
-        if first == "[" and _opens_array_of_objects(handle):
-            yield from _read_array(handle, stats, builder)
-        else:
-            yield from read_lines(handle, stats, builder)
+        try:
+            first = _peek(handle)
+            builder = Builder(stats, Skipper(wanted) if wanted is not None else None, runs)
+            if first == "[" and _opens_array_of_objects(handle):
+                yield from _read_array(handle, stats, builder)
+            else:
+                yield from read_lines(handle, stats, builder)
+        except OSError as exc:  # the disk or the mount failed mid-read (EIO)
+            label = name if name is not None else path
+            raise unreadable(Path(str(label)), exc) from exc
 
 
 def _peek(handle: IO[str]) -> str:
@@ -142,6 +145,10 @@ def _read_array(handle: IO[str], stats: ReadStats, builder: Builder) -> Iterator
                 continue
             line += buf.count("\n", pos, following)
             pos = following
+            if pos > _RESYNC_TRIM:
+                # The decoder's error counts the lines from the buffer's start: unbounded, a
+                # run of 300 000 bad elements ("[{,{,{…") cost 40 s.
+                buf, pos = buf[pos:], 0
             continue
         start_line = line
         line += buf.count("\n", pos, end)

@@ -15,6 +15,8 @@ from typing import Any
 from voicechat.eventlog.record import LogRecord
 from voicechat.eventlog.summary import (
     ADDED_EVENTS,
+    MALFORMED,
+    UNREADABLE,
     arrow,
     detail,
     format_time,
@@ -61,7 +63,10 @@ class Summarizer:
         text = detail(event)
         if note is None:
             return text
-        extra = note(self, event, None if isinstance(record, PacedRecord) else record.t)
+        try:
+            extra = note(self, event, None if isinstance(record, PacedRecord) else record.t)
+        except MALFORMED:
+            extra = UNREADABLE
         return f"{text} · {extra}" if extra and text else extra or text
 
     def summarize(self, record: LogRecord) -> str:

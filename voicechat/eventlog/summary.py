@@ -391,8 +391,22 @@ def summarize(event: Mapping[str, Any]) -> str:
     return f"{kind} {detail(event)}".rstrip()
 
 
+#: What reading a field of a type no real event has raises (a number where a list was).
+MALFORMED = (TypeError, ValueError, AttributeError, KeyError, IndexError, OverflowError)
+UNREADABLE = "(fields of unexpected types)"
+
+
 def detail(event: Mapping[str, Any]) -> str:
-    """The part of :func:`summarize` after the event type."""
+    """The part of :func:`summarize` after the event type; :data:`UNREADABLE` for an event
+    whose fields have types no real one has (a foreign or edited log, a misbehaving server),
+    which must not end a replay or a ``--no-ui`` run."""
+    try:
+        return _detail(event)
+    except MALFORMED:
+        return UNREADABLE
+
+
+def _detail(event: Mapping[str, Any]) -> str:
     kind = str(event.get("type", "?"))
     handler = _DETAILS.get(kind)
     if handler is not None:

@@ -213,7 +213,8 @@ def _item_to_ga_shared(item: JSON) -> JSON:
         return dict(item)
     table = _ASSISTANT_PART_TO_GA
     parts = [{**part, "type": table[part["type"]]}
-             if isinstance(part, dict) and part.get("type") in table else part
+             if isinstance(part, dict) and part.get("type").__class__ is str
+             and part["type"] in table else part  # (a list as the type: not ours to map)
              for part in content]
     return {**item, "content": parts}
 
@@ -225,7 +226,8 @@ def _map_item_parts(item: Any, table: Mapping[str, str]) -> Any:
     content = item.get("content")
     if isinstance(content, list):
         for part in content:
-            if isinstance(part, dict) and part.get("type") in table:
+            if isinstance(part, dict) and isinstance(part.get("type"), str) \
+                    and part["type"] in table:
                 part["type"] = table[part["type"]]
     return item
 

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import re
 
-# C0 controls but tab, DEL, C1 controls, line/paragraph separators, bidi overrides and isolates.
+# C0 controls but tab, DEL, C1 controls, line/paragraph separators, bidi overrides and isolates,
+# and lone surrogates (a JSON "\ud800" escape decodes to one; no encoder writes it: printing
+# one raised UnicodeEncodeError).
 _CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e"
-                      "\u2066-\u2069]")
+                      "\u2066-\u2069\ud800-\udfff]")
 _CONTROL_KEEP_NEWLINE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f"
-                                   "\u202a-\u202e\u2066-\u2069]")
+                                   "\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -32,3 +35,13 @@ def printable(text: str, *, keep_newlines: bool = False) -> str:
     if pattern.search(text) is None:
         return text
     return pattern.sub(_escape, text)
+
+
+def escape_surrogates(text: str) -> str:
+    """``text`` with each lone surrogate (from a JSON ``"\\ud800"`` escape in a log or a
+    frame) written as that escape, ``\\ud800``: the text can then be encoded as UTF-8, and in
+    JSON text (where a lone surrogate can only sit inside a string) the escape is the same
+    value again. Everything else is left as it is."""
+    if _SURROGATE.search(text) is None:
+        return text
+    return _SURROGATE.sub(_escape, text)
