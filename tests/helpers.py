@@ -154,3 +154,30 @@ class Emitted:
     def of(self, kind: str) -> list[dict[str, Any]]:
         """The events of type ``kind``, in order."""
         return [e for e in self.events if e["type"] == kind]
+
+
+def without_a_writer(fifo: Path, call: Callable[[], Any], waited: str) -> Any:
+    """``call()`` (which opens ``fifo``, a FIFO nothing writes to) in a thread: what it
+    returned or raised. If it is still blocked after 30 s (an ``open`` waiting for a writer),
+    it is let go by opening the FIFO's write end, and the test fails with ``waited``."""
+    import os
+    import threading
+
+    import pytest
+
+    outcome: list[Any] = []
+
+    def run() -> None:
+        try:
+            outcome.append(call())
+        except BaseException as exc:  # the caller asserts on it
+            outcome.append(exc)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(30)
+    if worker.is_alive():
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        pytest.fail(waited)
+    [result] = outcome
+    return result

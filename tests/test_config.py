@@ -280,25 +280,14 @@ def _sparse(path: Path, size: int) -> Path:
 def test_a_fifo_as_config_is_an_error_not_a_hang(tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     import os
-    import threading
 
+    from tests.helpers import without_a_writer
     from voicechat import config_schema
 
     monkeypatch.setattr(config_schema, "PIPE_WAIT_S", 0.2)
     fifo = tmp_path / "config.toml"
     os.mkfifo(fifo)
-    caught: list[BaseException] = []
-
-    def load() -> None:
-        try:
-            resolve({}, env={}, config_path=fifo)
-        except ConfigError as exc:
-            caught.append(exc)
-    worker = threading.Thread(target=load, daemon=True)
-    worker.start()
-    worker.join(30)
-    if worker.is_alive():  # blocked in open(): let it go before failing
-        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
-        pytest.fail("reading a FIFO as the config waited for a writer")
-    [error] = caught
+    error = without_a_writer(fifo, lambda: resolve({}, env={}, config_path=fifo),
+                             "reading a FIFO as the config waited for a writer")
+    assert isinstance(error, ConfigError), error
     assert "nothing came through it" in str(error) and "TOML file" in str(error)

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.helpers import without_a_writer
 from voicechat.eventlog import source
 from voicechat.eventlog.reader import LogReadError, ReadStats, read_entries
 
@@ -71,21 +72,8 @@ def test_a_fifo_nothing_writes_to_is_an_error_not_a_hang(tmp_path: Path,
     monkeypatch.setattr(source, "PIPE_WAIT_S", 0.2)
     fifo = tmp_path / "nobody.fifo"
     os.mkfifo(fifo)
-    outcome: list[BaseException | None] = []
-
-    def read() -> None:
-        try:
-            list(read_entries(fifo))
-            outcome.append(None)
-        except BaseException as exc:  # the test reports it
-            outcome.append(exc)
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    reader.join(30)
-    if reader.is_alive():  # blocked in open(): let it go before failing
-        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
-        pytest.fail("reading a FIFO nobody writes to waited for a writer")
-    [error] = outcome
+    error = without_a_writer(fifo, lambda: list(read_entries(fifo)),
+                             "reading a FIFO nobody writes to waited for a writer")
     assert isinstance(error, LogReadError)
     assert "nothing came through it" in str(error) and "save the log to a file" in str(error)
 

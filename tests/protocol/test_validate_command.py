@@ -178,8 +178,8 @@ def test_a_file_with_a_byte_order_mark_is_read(tmp_path: Path, encoding: str) ->
 def test_a_fifo_nothing_writes_to_is_an_error_not_a_hang(tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     import os
-    import threading
 
+    from tests.helpers import without_a_writer
     from voicechat.commands import validate as validate_command
     from voicechat.eventlog import source
 
@@ -187,14 +187,7 @@ def test_a_fifo_nothing_writes_to_is_an_error_not_a_hang(tmp_path: Path,
     monkeypatch.setattr(validate_command, "PIPE_WAIT_S", 0.2)
     fifo = tmp_path / "event.fifo"
     os.mkfifo(fifo)
-    results: list[Any] = []
-    worker = threading.Thread(target=lambda: results.append(invoke(fifo)), daemon=True)
-    worker.start()
-    worker.join(30)
-    if worker.is_alive():  # blocked in open(): let it go before failing
-        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
-        pytest.fail("validate waited for a writer of a FIFO")
-    [result] = results
+    result = without_a_writer(fifo, lambda: invoke(fifo), "validate waited for a writer of a FIFO")
     assert result.exit_code == 2
     assert "nothing came through it" in result.stderr and "save the JSON" in result.stderr
 
