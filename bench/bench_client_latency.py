@@ -169,8 +169,8 @@ def jitter_buffer(adaptive: bool) -> Iterator[None]:
 async def conversation(base_url: str, wav: Path, turns: int, devices: bool) -> dict[str, Any]:
     import aiortc.rtcdtlstransport as dtls_mod
 
-    from voicechat.commands.headless import RunEnd
     from voicechat.config import Settings
+    from voicechat.lines.realtime import RunEnd
     from voicechat.runtime import Runtime
 
     probe = Probe()

@@ -19,9 +19,9 @@ from tests.audio.conftest import restart_pulse
 from tests.commands.test_headless_runs import audible_ms
 from tests.realtime import in_real_time_async
 from tests.speech import TEST_PHRASES, speech_wav
-from voicechat.commands.headless import RunEnd
 from voicechat.config import Settings
 from voicechat.eventlog.record import LogRecord
+from voicechat.lines.realtime import RunEnd
 from voicechat.runtime import Runtime
 from voicechat.server.app import LocalServer
 

@@ -6,8 +6,9 @@ import asyncio
 import json
 from typing import Any
 
-from voicechat.commands.headless import Ending, RunEnd
 from voicechat.config import Settings
+from voicechat.lines.frame import Ending
+from voicechat.lines.realtime import RunEnd
 from voicechat.runtime import Runtime
 
 

@@ -143,11 +143,11 @@ def test_two_turns_over_websocket(tmp_path: Path, two_questions_wav: Path) -> No
 
 
 def test_lines_skip_audio_and_delta_floods() -> None:
-    from voicechat.commands.headless import format_record
     from voicechat.eventlog.record import LogRecord
+    from voicechat.lines.printer import event_line
 
     def line(direction: str, event: dict[str, Any]) -> str | None:
-        return format_record(LogRecord(t=1.5, ts="", dir=direction, event=event))  # type: ignore[arg-type]
+        return event_line(LogRecord(t=1.5, ts="", dir=direction, event=event))  # type: ignore[arg-type]
 
     assert line("out", {"type": "input_audio_buffer.append", "audio": {"bytes": 4800}}) is None
     assert line("in", {"type": "response.output_audio.delta", "delta": {"bytes": 9600}}) is None

@@ -146,8 +146,8 @@ async def test_ask_with_no_terminal_denies_and_names_the_flag(tmp_path: Path) ->
 
 
 def test_the_terminal_prompt_reads_the_next_line_as_the_answer() -> None:
-    from voicechat.commands.tool_prompt import TerminalApproval
     from voicechat.core import AskApproval
+    from voicechat.lines.approval import TerminalApproval
 
     class Handle:
         def __init__(self) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from voicechat.commands import devices, headless
+from voicechat.commands import devices
 from voicechat.eventlog.record import LogRecord
+from voicechat.lines.printer import event_line
 
 
 def test_notices_are_printed_whole() -> None:
@@ -14,7 +15,7 @@ def test_notices_are_printed_whole() -> None:
                "--mic FILE.wav and --speaker FILE.wav|none. Audio is discarded.")
     record = LogRecord(t=1.5, ts="", dir="local",
                        event={"type": "local.notice", "level": "error", "message": message})
-    line = headless.format_record(record)
+    line = event_line(record)
     assert line is not None
     assert line.endswith(f"notice error: {message}")
 
@@ -39,7 +40,7 @@ def test_no_ui_lines_show_a_tool_turn() -> None:
     from voicechat.eventlog.summarizer import Summarizer
 
     summarizer = Summarizer()
-    lines = [headless.format_record(r, summarizer) for r in records(function_turn(beta=True))]
+    lines = [event_line(r, summarizer) for r in records(function_turn(beta=True))]
     shown = [line for line in lines if line is not None]
     assert len(shown) == len(lines) - 4  # the four argument deltas
     assert ('   10.30 <- response.function_call_arguments.done call get_weather '
@@ -49,5 +50,5 @@ def test_no_ui_lines_show_a_tool_turn() -> None:
     assert f'   11.55 -> conversation.item.create output for {CALL_ID}: "{{\\"temp_c\\":21,' \
         '\\"sky\\":\\"sunny\\"}" (27 bytes) · get_weather, 1.25 s after the call' in shown
     # without the run's memory a line still reads, it only cannot say the tool or the time
-    alone = headless.format_record(records(function_turn())[-4])
+    alone = event_line(records(function_turn())[-4])
     assert alone is not None and alone.endswith("(27 bytes) item_O1")

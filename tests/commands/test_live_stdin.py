@@ -12,8 +12,8 @@ from pathlib import Path
 from tests.commands.no_ui import run_no_ui
 from tests.helpers import local_server, until
 from tests.speech import TEST_PHRASES
-from voicechat.commands.live_stdin import LiveStdinLines
 from voicechat.config import Settings
+from voicechat.lines.live_pacing import LiveStdinLines
 from voicechat.runtime.live import LiveRuntime
 
 
@@ -61,7 +61,7 @@ async def test_an_unanswered_line_is_given_up_and_the_input_end_checks_turns(
         try:
             await until(lambda: runtime.live_view.state == "active", "session.started")
             lines.start()
-            await until(runtime.finished.is_set, "the run ended", timeout=20)
+            await until(lambda: lines.done, "the input ended and was answered", timeout=20)
         finally:
             lines.stop()
             await runtime.stop()

@@ -16,8 +16,9 @@ import pytest
 
 from tests.runtime.conversation import Conversation, norm
 from tests.speech import TEST_PHRASES, speech_wav
-from voicechat.commands.headless import Ending, RunEnd
 from voicechat.eventlog.record import LogRecord
+from voicechat.lines.frame import Ending
+from voicechat.lines.realtime import RunEnd
 
 LONG_REPLY = " ".join(["this answer keeps going for a good while"] * 4)  # ~6 s of tone audio
 

@@ -225,7 +225,8 @@ async def test_a_recording_that_fails_mid_run_says_so_once_and_the_talk_goes_on(
 async def test_headless_says_a_failed_recording_on_stderr_and_exits_1(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from voicechat.commands.headless import run_headless
+    from voicechat.lines.realtime import RealtimeLines
+    from voicechat.lines.run import run_lines
 
     fifo = tmp_path / "log.fifo"
     os.mkfifo(fifo)
@@ -241,7 +242,7 @@ async def test_headless_says_a_failed_recording_on_stderr_and_exits_1(
                         record=fifo, no_ui=True, turns=1)
     leaving = asyncio.get_running_loop().create_task(read_a_little_then_leave())
     out = io.StringIO()
-    code = await run_headless(settings, out=out)
+    code = await run_lines(RealtimeLines(settings), turns=1, out=out)
     await leaving
     err = capsys.readouterr().err
     assert code == 1

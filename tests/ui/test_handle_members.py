@@ -10,10 +10,13 @@ fails the type check. The test checks what each family says.
 from __future__ import annotations
 
 from tests.ui.fakes import ScriptedHandle
-from voicechat.commands.headless_run import HeadlessRuntime
-from voicechat.commands.live_stdin import AnswerPacedHandle
-from voicechat.commands.stdin_lines import LinesHandle
 from voicechat.config import Settings
+from voicechat.lines.family import LineFamily, LineRuntime
+from voicechat.lines.frame import LinesRuntime
+from voicechat.lines.live import LiveLines
+from voicechat.lines.live_pacing import AnswerPacedHandle
+from voicechat.lines.realtime import RealtimeLines
+from voicechat.lines.stdin import LinesHandle
 from voicechat.runtime import Runtime
 from voicechat.runtime.live import LiveRuntime
 from voicechat.runtime.live.unsupported import FIXED_AT_START, NO_BARGE_IN_SWITCH, NO_PUSH_TO_TALK
@@ -45,9 +48,19 @@ async def test_a_live_handle_says_why_settings_and_keys_do_nothing() -> None:
 
 async def test_the_runtimes_are_what_the_headless_commands_drive() -> None:
     realtime, live = _realtime(), _live()
-    runs: tuple[HeadlessRuntime, ...] = (realtime, live)
+    runs: tuple[LinesRuntime, ...] = (realtime, live)
     lines: tuple[LinesHandle, ...] = (realtime, live)
+    faced: tuple[LineRuntime, ...] = (realtime, live)
     paced: AnswerPacedHandle = live
     assert all(not run.finished.is_set() and run.exit_code == 0 for run in runs)
-    assert all(not handle.finished.is_set() for handle in lines)
+    assert len(lines) == len(faced) == 2
     assert paced.speaking is False  # nothing played yet
+
+
+async def test_each_family_feeds_the_line_face() -> None:
+    families: tuple[LineFamily, ...] = (
+        RealtimeLines(Settings(server="local", mic="none", speaker="none")),
+        LiveLines(Settings(server="local", api="live", model="gpt-live-1", mic="none",
+                           speaker="none")))
+    assert [f.start_fix for f in families] == [True, False]
+    assert all(not f.runtime.finished.is_set() for f in families)

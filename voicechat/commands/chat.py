@@ -1,7 +1,7 @@
 """``voicechat`` (the main job): resolve settings, then the TUI or plain lines (``--no-ui``).
 
-The ``--no-ui`` run (printing, stdin lines, when it is finished) lives in
-:mod:`voicechat.commands.headless`.
+The ``--no-ui`` run (printing, stdin lines, when it is finished) is the line face,
+:mod:`voicechat.lines`: this module only picks the API family that feeds it.
 """
 
 from __future__ import annotations
@@ -68,9 +68,9 @@ def run(
     if settings.api == "live":
         return _run_live(settings, log_file)
     if settings.no_ui:
-        from voicechat.commands.headless import run_headless
+        from voicechat.lines.realtime import RealtimeLines
 
-        return asyncio.run(run_headless(settings, earlier=earlier))
+        return _run_lines(RealtimeLines(settings, earlier=earlier), settings)
     try:
         from voicechat.ui.app import run_app
     except ImportError as exc:
@@ -107,9 +107,9 @@ def _earlier(resume: Path | None, prices: dict[str, dict[str, float]]) -> Any:
 def _run_live(settings: Any, log_file: Path | None) -> int:
     """GPT-Live: its own runtime (voicechat.runtime.live) behind the same two front ends."""
     if settings.no_ui:
-        from voicechat.commands.live_headless import run_live_headless
+        from voicechat.lines.live import LiveLines
 
-        return asyncio.run(run_live_headless(settings))
+        return _run_lines(LiveLines(settings), settings)
     try:
         from voicechat.ui.app import run_app
     except ImportError as exc:
@@ -123,6 +123,13 @@ def _run_live(settings: Any, log_file: Path | None) -> int:
     if log_file is not None:
         print(f"voicechat: log lines are in {log_file}", file=sys.stderr)
     return code
+
+
+def _run_lines(family: Any, settings: Any) -> int:
+    """``--no-ui``: the line face, fed by ``family``."""
+    from voicechat.lines.run import run_lines
+
+    return asyncio.run(run_lines(family, turns=settings.turns, events=True))
 
 
 def _configure_logging(verbose: int, log_level: str | None, *, no_ui: bool) -> Path | None:

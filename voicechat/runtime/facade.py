@@ -15,7 +15,7 @@ inputs for the driver. The parts:
   readings both API families share (the base of this class and of ``LiveRuntime``).
 
 When a headless run is finished is not the runtime's business: ``voicechat --no-ui`` decides
-that (:mod:`voicechat.commands.headless`) from the view and the event stream.
+that (:mod:`voicechat.lines.realtime`) from the view and the event stream.
 """
 
 from __future__ import annotations
@@ -190,7 +190,7 @@ class Runtime(RuntimeLifecycle[Driver, Link]):
         self.driver.user("cancel", CancelRequested())
 
     def send_text(self, text: str) -> None:
-        if text.strip():  # ``/image`` lines go to send_image (ui/typed.py, stdin_lines.py)
+        if text.strip():  # ``/image`` lines go to send_image (ui/typed.py, lines/stdin.py)
             self.driver.user("send_text", SendText(text))
 
     def send_image(self, path: str, caption: str = "") -> str | None:

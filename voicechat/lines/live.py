@@ -1,8 +1,5 @@
-"""``voicechat --api live --no-ui``: a GPT-Live conversation as printed lines.
-
-The same line format as the Realtime run (:func:`voicechat.commands.headless.format_record`),
-with GPT-Live's own high-rate events kept quiet (audio both ways, transcript fragments) and each
-finished turn printed instead (``local.live.turn``: the runtime groups the fragments).
+"""A GPT-Live conversation in the line face (``voicechat --api live --no-ui``): when its run
+is finished, its usage line, and how piped lines wait for its answers.
 
 When it is finished: GPT-Live has no ``response.done``, so ``--turns N`` counts the assistant's
 turns as the core closed them (a turn closes after a gap in its transcript) once the assistant
@@ -10,32 +7,22 @@ is no longer audible at our speaker. At the end of ``--mic FILE`` the mic goes o
 silence (full duplex), and the run ends once nothing was said or played for
 :data:`QUIET_AFTER_MIC_END_S`. Typed lines from a terminal become instruction appends as they
 are typed; piped lines go in the same way, one per answer, and the run ends after the last
-answer (:mod:`voicechat.commands.live_stdin`).
+answer (:mod:`voicechat.lines.live_pacing`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import sys
 import time
-from typing import TextIO
+from typing import Any
 
-from voicechat.commands.headless import format_record
-from voicechat.commands.headless_run import (
-    Ending,
-    EndWatch,
-    run_until_finished,
-    start_or_say_why,
-)
-from voicechat.commands.stdin_lines import StdinLines
 from voicechat.config import Settings
 from voicechat.eventlog.record import LogRecord
-from voicechat.eventlog.summarizer import Summarizer
-from voicechat.protocol.text import printable
+from voicechat.lines.frame import Ending, EndWatch
+from voicechat.lines.live_pacing import LiveStdinLines
+from voicechat.lines.stdin import StdinLines
 from voicechat.runtime.live import LiveRuntime
 
-QUIET_LIVE = frozenset({"session.input_audio.append", "session.output_audio.delta",
-                        "session.input_transcript.delta", "session.output_transcript.delta"})
 QUIET_AFTER_MIC_END_S = 4.0
 CHECK_EVERY_S = 0.1
 
@@ -59,6 +46,12 @@ class LiveRunEnd(EndWatch):
     def assistant_turns(self) -> int:
         turns = self._runtime.live_view.turns
         return sum(1 for t in turns if t.speaker == "assistant" and t.closed)
+
+    def idle(self) -> bool:
+        """The assistant is not audible at our speaker and no task runs."""
+        runtime = self._runtime
+        return not runtime.speaking and not any(t.state == "running"
+                                                for t in runtime.live_view.tasks)
 
     def check(self) -> Ending | None:
         runtime, turns = self._runtime, self._turns
@@ -84,21 +77,6 @@ class LiveRunEnd(EndWatch):
         await asyncio.sleep(CHECK_EVERY_S)
 
 
-def format_live_record(record: LogRecord, summarizer: Summarizer) -> str | None:
-    event = record.event
-    kind = event.get("type")
-    if kind in QUIET_LIVE:
-        return None
-    if kind == "local.live.turn":
-        cut = " (interrupted)" if event.get("interrupted") else ""
-        text = f"{event.get('speaker')}{cut}: {event.get('text', '')!r}"
-        return f"{record.t:8.2f} :: {printable(text)}"
-    if kind == "local.live.interrupted":  # a turn printed whole, found cut afterwards
-        text = f"{event.get('speaker')} was interrupted; heard: {event.get('heard', '')!r}"
-        return f"{record.t:8.2f} :: {printable(text)}"
-    return format_record(record, summarizer)
-
-
 def usage_line(runtime: LiveRuntime) -> str:
     view = runtime.live_view
     seconds = "unknown" if view.usage_seconds is None else f"{view.usage_seconds:g} s"
@@ -108,37 +86,24 @@ def usage_line(runtime: LiveRuntime) -> str:
     return f"session usage: {turns} assistant turn(s) · {seconds} ({confirmed})"
 
 
-async def run_live_headless(settings: Settings, out: TextIO | None = None) -> int:
-    """Run one GPT-Live conversation printing lines; returns the exit code."""
-    stream = out if out is not None else sys.stdout
-    runtime = LiveRuntime(settings)
-    end = LiveRunEnd(runtime, settings.turns)
-    summarizer = Summarizer()
+class LiveLines:
+    """GPT-Live as the line face reads it (:class:`~voicechat.lines.family.LineFamily`)."""
 
-    def say(line: str) -> None:
-        try:
-            print(line, file=stream, flush=True)
-        except BrokenPipeError:
-            runtime.finished.set()
+    start_fix = False  # the TUI's problem advice is worded for Realtime's endpoints and keys
 
-    def show(record: LogRecord) -> None:
-        line = format_live_record(record, summarizer)
-        if line is not None:
-            say(line)
+    def __init__(self, settings: Settings) -> None:
+        self.runtime = LiveRuntime(settings)
 
-    runtime.subscribe(show)
-    if not await start_or_say_why(runtime, with_fix=False):
-        return 1
-    lines: StdinLines
-    if sys.stdin.isatty():
-        from voicechat.commands.tool_prompt import TerminalApproval
+    def end_watch(self, turns: int | None) -> LiveRunEnd:
+        return LiveRunEnd(self.runtime, turns)
 
-        approval = TerminalApproval(runtime, say)
-        runtime.set_tool_prompt(approval.ask)
-        lines = StdinLines(runtime, turns=None, intercept=approval.take_line)
-    else:
-        from voicechat.commands.live_stdin import LiveStdinLines
+    def piped_lines(self, turns: int | None) -> StdinLines:
+        """Piped lines wait for an answer turn, or give up after a while
+        (:mod:`voicechat.lines.live_pacing`)."""
+        return LiveStdinLines(self.runtime, turns=turns)
 
-        lines = LiveStdinLines(runtime, turns=settings.turns)
-    return await run_until_finished(runtime, end, lines, stream=stream,
-                                    usage=lambda: usage_line(runtime), name="live-headless-end")
+    def usage_after(self, response_id: Any) -> str | None:
+        return None  # GPT-Live has no responses: its usage is the session's, said at the end
+
+    def usage_summary(self) -> str:
+        return usage_line(self.runtime)

@@ -1,7 +1,7 @@
 """Piped lines on stdin for ``voicechat --api live --no-ui``: one line per answer.
 
 ``printf 'hello\\nand then?\\n' | voicechat --api live --no-ui`` does what it does for Realtime
-(:mod:`voicechat.commands.stdin_lines`): each line goes in as the user's typed words, the next
+(:mod:`voicechat.lines.stdin`): each line goes in as the user's typed words, the next
 one when the model has answered the previous one, and the run ends after the last answer.
 
 What differs is what "sent" and "answered" mean. GPT-Live's voice model takes no text turn, so
@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol, TextIO
 
-from voicechat.commands.stdin_lines import LinesHandle, StdinLines
+from voicechat.lines.stdin import LinesHandle, StdinLines
 
 ANSWER_WAIT_S = 10.0
 CHECK_EVERY_S = 0.1
@@ -123,6 +123,6 @@ class LiveStdinLines(StdinLines):
 
     def _maybe_finish(self) -> None:
         super()._maybe_finish()
-        if self.handle.finished.is_set() and self._watch is not None:
+        if self.done and self._watch is not None:
             with contextlib.suppress(RuntimeError):
                 self._watch.cancel()

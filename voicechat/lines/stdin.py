@@ -5,7 +5,8 @@ conversation (``printf 'hi\\nand?\\n' | voicechat --no-ui``), so they are sent o
 next line goes out when the server has finished the response to the previous one
 (``response.done``, or an ``error``), instead of piling items up behind one queued response.
 
-End of input after at least one line ends the run once the last line is answered; with
+End of input after at least one line ends the run once the last line is answered (``done``:
+the frame then waits for that answer to be played whole before it ends the run); with
 ``--turns N`` the run also ends there, with exit code 1 and a notice if fewer than N responses
 completed (the same rule as a ``--mic FILE`` that ends early). An empty stdin (``/dev/null``, an
 idle CI job) changes nothing.
@@ -14,7 +15,7 @@ A line ``/image PATH [caption]`` sends a picture (``send_image``); one that cann
 printed on stderr, waits for no answer, and makes the exit code 1.
 
 Only the handle's public seam is used (:class:`LinesHandle`: ``subscribe``, ``send_text``,
-``send_image``, ``finished``), so this works on either family's runtime.
+``send_image``), so this works on either family's runtime.
 """
 
 from __future__ import annotations
@@ -37,8 +38,6 @@ if TYPE_CHECKING:
 class LinesHandle(Protocol):
     """What the lines ask of a conversation (both families' runtimes implement it)."""
 
-    finished: asyncio.Event  # set to end the run after the last line's answer
-
     def subscribe(self, callback: Callable[[LogRecord], None]) -> Callable[[], None]: ...
 
     def send_text(self, text: str) -> None: ...
@@ -60,6 +59,9 @@ class StdinLines:
         self.sent = 0
         self.failed = 0  # lines that could not be sent (a bad picture)
         self.answered = 0
+        #: the input is over and every line was answered: the frame ends the run once the
+        #: last answer has played (never at a terminal: Ctrl+D there only stops reading)
+        self.done = False
         self._lines: deque[str] = deque()
         self._awaiting = False
         self._eof = False
@@ -175,7 +177,7 @@ class StdinLines:
             print(f"voicechat: stdin ended after {self.answered} of {self.turns} completed "
                   "response(s)", file=self.err, flush=True)
             self.exit_code = 1
-        self.handle.finished.set()
+        self.done = True
 
 
 def calls_tools(event: Mapping[str, Any]) -> bool:

@@ -1,11 +1,17 @@
-"""The frame of a ``--no-ui`` run, the same for both API families (Realtime:
-:mod:`voicechat.commands.headless`; GPT-Live: :mod:`voicechat.commands.live_headless`).
+"""The frame of a ``--no-ui`` run, the same for every API family (Realtime:
+:mod:`voicechat.lines.realtime`; GPT-Live: :mod:`voicechat.lines.live`).
 
-Each family decides what it prints and when its run is finished (:meth:`EndWatch.check`);
-around that a run goes the same way: start the runtime, or say on stderr why it could not
-start (exit code 1); end on Ctrl+C or SIGTERM as on the run's own end; poll for that end;
-then stop the lines, the runtime and the signal handlers, print the usage line last, and exit
-with the worst code of the runtime, the end and the lines.
+Each family decides when its run is finished (:meth:`EndWatch.check`) and when nothing is
+being said or played (:meth:`EndWatch.idle`); around that a run goes the same way: start the
+runtime, or say on stderr why it could not start (exit code 1); end on Ctrl+C or SIGTERM as on
+the run's own end; poll for that end; then stop the lines, the runtime and the signal
+handlers, print the usage line last, and exit with the worst code of the runtime, the end and
+the lines.
+
+Piped lines end the run when the input is over and every line is answered, but only once the
+family is idle: the last answer's audio has been played (drained to the speaker, a file
+speaker included), not when its ``response.done`` arrives (issue 36: the run used to end
+~10 ms after it, with most of the answer unplayed).
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ class Ending:
     exit_code: int = 0
 
 
-class HeadlessRuntime(Protocol):
+class LinesRuntime(Protocol):
     """What the frame asks of a runtime (``Runtime`` and ``LiveRuntime`` both are one)."""
 
     finished: asyncio.Event
@@ -45,10 +51,12 @@ class HeadlessRuntime(Protocol):
     def notice(self, level: str, message: str) -> None: ...
 
 
-class HeadlessLines(Protocol):
+class FinishingLines(Protocol):
     """What the frame asks of the stdin lines (``StdinLines`` and ``LiveStdinLines``)."""
 
     exit_code: int
+    #: the input is over and every line has its answer (or was given up on)
+    done: bool
 
     def start(self) -> None: ...
 
@@ -59,13 +67,26 @@ class EndWatch(ABC):
     """Polls a family's :meth:`check` until the run is over, then says why (once) and marks
     the runtime finished; a run ended otherwise (Ctrl+C, stdin) keeps ``ending`` ``None``."""
 
-    def __init__(self, runtime: HeadlessRuntime) -> None:
+    def __init__(self, runtime: LinesRuntime) -> None:
         self._watched = runtime
         self.ending: Ending | None = None
+        #: the stdin lines whose end (and answers) ends the run, set by the frame
+        self.input: FinishingLines | None = None
 
     @abstractmethod
     def check(self) -> Ending | None:
         """The ending if the run is over now, else ``None``."""
+
+    @abstractmethod
+    def idle(self) -> bool:
+        """Nothing is being answered or played (the last answer has been heard whole)."""
+
+    def ending_now(self) -> Ending | None:
+        """The family's ending, or the end of the piped input once its last answer played."""
+        ending = self.check()
+        if ending is None and self.input is not None and self.input.done and self.idle():
+            ending = Ending("info", "end of the input and of the last answer")
+        return ending
 
     @abstractmethod
     async def _pause(self) -> None:
@@ -76,7 +97,7 @@ class EndWatch(ABC):
         runtime = self._watched
         while not runtime.finished.is_set():
             await self._pause()
-            ending = self.check()
+            ending = self.ending_now()
             if ending is not None and not runtime.finished.is_set():
                 self.ending = ending
                 runtime.notice(ending.level, ending.message)
@@ -87,7 +108,7 @@ class EndWatch(ABC):
         return self.ending.exit_code if self.ending is not None else 0
 
 
-async def start_or_say_why(runtime: HeadlessRuntime, *, with_fix: bool) -> bool:
+async def start_or_say_why(runtime: LinesRuntime, *, with_fix: bool) -> bool:
     """Start ``runtime``; ``False`` when it could not start, said on stderr (with the advice
     the TUI's problem banner gives for an auth or connection failure, if ``with_fix``)."""
     from voicechat.audio.devices import AudioUnavailable
@@ -110,7 +131,7 @@ async def start_or_say_why(runtime: HeadlessRuntime, *, with_fix: bool) -> bool:
     return True
 
 
-async def run_until_finished(runtime: HeadlessRuntime, end: EndWatch, lines: HeadlessLines, *,
+async def run_until_finished(runtime: LinesRuntime, end: EndWatch, lines: FinishingLines, *,
                              stream: TextIO, usage: Callable[[], str], name: str) -> int:
     """Run the started ``runtime`` until it is finished (its end, ``end``'s, the lines' or a
     signal's), stop everything, print ``usage()`` last; the exit code."""
@@ -120,6 +141,7 @@ async def run_until_finished(runtime: HeadlessRuntime, end: EndWatch, lines: Hea
     with contextlib.suppress(NotImplementedError, RuntimeError):
         loop.add_signal_handler(signal.SIGINT, runtime.finished.set)
         loop.add_signal_handler(signal.SIGTERM, runtime.finished.set)
+    end.input = lines
     lines.start()
     watcher = loop.create_task(end.watch(), name=name)
     try:

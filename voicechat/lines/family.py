@@ -1,0 +1,68 @@
+"""What the line face asks of an API family: the one seam every family feeds.
+
+Realtime (:class:`voicechat.lines.realtime.RealtimeLines`) and GPT-Live
+(:class:`voicechat.lines.live.LiveLines`) implement it; a new family (Gemini Live) adds a
+third implementation, not a third copy of the run. What differs between families is only
+here: the runtime, when the run is finished and when it is idle (the end watch), how piped
+lines wait for an answer, and what usage means. Everything else (printing, stdin, tool
+approval on the terminal, signals, teardown) is the face's, the same for all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from voicechat.core import AskApproval
+from voicechat.eventlog.record import LogRecord
+from voicechat.lines.frame import EndWatch
+from voicechat.lines.stdin import StdinLines
+
+
+class LineRuntime(Protocol):
+    """What the face asks of a family's runtime (``Runtime`` and ``LiveRuntime``)."""
+
+    finished: asyncio.Event
+    exit_code: int
+    record_error: str | None
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    def notice(self, level: str, message: str) -> None: ...
+
+    def subscribe(self, callback: Callable[[LogRecord], None]) -> Callable[[], None]: ...
+
+    def send_text(self, text: str) -> None: ...
+
+    def send_image(self, path: str, caption: str = "") -> str | None: ...
+
+    def set_tool_prompt(self, prompt: Callable[[AskApproval], None] | None) -> None: ...
+
+    def answer_tool(self, call_id: str, decision: str) -> None: ...
+
+
+class LineFamily(Protocol):
+    """An API family as the line face reads it."""
+
+    @property
+    def runtime(self) -> LineRuntime:
+        """The family's runtime, made from the settings and not started yet."""
+
+    @property
+    def start_fix(self) -> bool:
+        """Say the TUI's advice for an auth or connection failure when the start fails."""
+
+    def end_watch(self, turns: int | None) -> EndWatch:
+        """When this family's run is finished (``--turns``, the end of a mic file), and idle."""
+
+    def piped_lines(self, turns: int | None) -> StdinLines:
+        """Piped stdin lines, each sent when this family has answered the one before."""
+
+    def usage_after(self, response_id: Any) -> str | None:
+        """In the event flow, the line after a ``response.done`` (its usage), if any."""
+
+    def usage_summary(self) -> str:
+        """The session's usage, the run's last line."""

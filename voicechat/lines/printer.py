@@ -1,0 +1,183 @@
+"""What a ``--no-ui`` run prints: the conversation by default, the event flow with ``--events``.
+
+The conversation (decided for issue 36, item 10; the same kind of lines for every API family):
+``user: …`` for each typed line and each transcript of the user's speech, ``assistant: …`` for
+each finished answer, one ``tool …`` line per tool call (its source, outcome and time), each
+notice whole (its fix is at the end) and each server ``error``. What the runtime records feeds
+it, so the lines say what happened on the wire, not what was meant to be sent.
+
+The event flow (``--events``): one line per event, as before issue 36, for scripts, CI and
+debugging. Audio payload events (``input_audio_buffer.append``, audio deltas) and streaming
+text deltas are left out (dozens per second would drown the lines that matter); the finished
+transcripts are printed, GPT-Live's as the turns the runtime closed (``local.live.turn``).
+
+Everything from the wire has its control characters shown as escapes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import Callable, Mapping
+from typing import Any, TextIO
+
+from voicechat.eventlog.record import LogRecord
+from voicechat.eventlog.summarizer import Summarizer
+from voicechat.eventlog.summary import QUIET_TYPES, summarize
+from voicechat.protocol.text import printable
+
+ARROWS = {"in": "<-", "out": "->", "local": "::"}
+#: how the GPT-Live runtime hands a typed line to the model (``LiveRuntime.send_text``)
+LIVE_TYPED_PREFIX = "The user typed: "
+ASSISTANT_DONE = frozenset({"response.output_audio_transcript.done",
+                            "response.audio_transcript.done", "response.output_text.done",
+                            "response.text.done"})
+#: left out of the event flow too: GPT-Live's transcript fragments (its turns are printed)
+QUIET = QUIET_TYPES | {"session.input_transcript.delta", "session.output_transcript.delta"}
+USER_SPEECH_DONE = "conversation.item.input_audio_transcription.completed"
+
+
+def event_line(record: LogRecord, summarizer: Summarizer | None = None) -> str | None:
+    """One readable line per record, or ``None`` for the high-rate events we do not print.
+
+    ``summarizer``: the run's memory across events, so a tool output says which tool it
+    answers and how long the answer took (without one, each line stands alone).
+    """
+    event = record.event
+    kind = str(event.get("type", "?"))
+    if kind in QUIET:
+        return None
+    if kind == "local.notice":  # whole: the fix is at the end of the message
+        text = f"notice {event.get('level', 'info')}: {event.get('message', '')}"
+    elif kind == "local.live.turn":
+        cut = " (interrupted)" if event.get("interrupted") else ""
+        text = f"{event.get('speaker')}{cut}: {event.get('text', '')!r}"
+    elif kind == "local.live.interrupted":  # a turn printed whole, found cut afterwards
+        text = f"{event.get('speaker')} was interrupted; heard: {event.get('heard', '')!r}"
+    elif summarizer is not None:
+        text = summarizer.summarize(record)
+    else:
+        text = summarize(event)
+    return f"{record.t:8.2f} {ARROWS.get(record.dir, '  ')} {printable(text)}"
+
+
+def conversation_line(record: LogRecord) -> str | None:
+    """The record as a line of the conversation, or ``None`` when it is not one."""
+    text = _conversation_text(record.dir, record.event)
+    return None if text is None else printable(text)
+
+
+def _conversation_text(direction: str, event: Mapping[str, Any]) -> str | None:
+    kind = event.get("type")
+    if kind == "local.notice":
+        return f"notice {event.get('level', 'info')}: {event.get('message', '')}"
+    if direction == "out":
+        if kind == "conversation.item.create":
+            return _typed(event.get("item"))
+        if kind == "session.instructions.append":
+            content = event.get("content")
+            if isinstance(content, str) and content.startswith(LIVE_TYPED_PREFIX):
+                return f"user: {content[len(LIVE_TYPED_PREFIX):]}"
+        return None
+    if direction == "in":
+        if kind == USER_SPEECH_DONE:
+            return f"user: {event.get('transcript', '')}"
+        if kind in ASSISTANT_DONE:
+            said = event.get("transcript", event.get("text", ""))
+            return f"assistant: {said}"
+        if kind == "error":
+            error = event.get("error")
+            error = error if isinstance(error, Mapping) else {}
+            code = f" ({error['code']})" if error.get("code") else ""
+            return f"error{code}: {error.get('message', '')}"
+        if kind == "response.output_item.done":
+            return _hosted_tool(event.get("item"))
+        return None
+    if kind == "local.live.turn":
+        cut = " (interrupted)" if event.get("interrupted") else ""
+        return f"{event.get('speaker')}{cut}: {event.get('text', '')}"
+    if kind == "local.live.interrupted":
+        return f"{event.get('speaker')} was interrupted; heard: {event.get('heard', '')}"
+    if kind == "local.tool.finished":
+        took = event.get("duration_ms")
+        took_text = f" in {took} ms" if isinstance(took, int | float) else ""
+        return f"tool {event.get('name')} ({event.get('source', '?')}): " \
+               f"{event.get('outcome')}{took_text}"
+    if kind == "local.tool.skipped":
+        return f"tool {event.get('name')}: skipped ({event.get('reason', '')})"
+    return None
+
+
+def _typed(item: Any) -> str | None:
+    """A typed user message (``conversation.item.create``), pictures named, else ``None``."""
+    if not isinstance(item, Mapping) or item.get("role") != "user":
+        return None
+    parts = item.get("content")
+    parts = [p for p in parts if isinstance(p, Mapping)] if isinstance(parts, list) else []
+    words = " ".join(str(p.get("text", "")) for p in parts
+                     if p.get("type") in ("input_text", "text"))
+    pictures = sum(1 for p in parts if p.get("type") == "input_image")
+    picture = " [picture]" * pictures
+    return f"user:{picture} {words}".rstrip() if words or pictures else None
+
+
+def _hosted_tool(item: Any) -> str | None:
+    """A hosted MCP call the server ran (``mcp_call``) in one line, else ``None``."""
+    if not isinstance(item, Mapping) or item.get("type") != "mcp_call":
+        return None
+    outcome = "error" if item.get("error") else "ok"
+    return f"tool {item.get('server_label', '?')}.{item.get('name', '?')} (hosted mcp): " \
+           f"{outcome}"
+
+
+class Printer:
+    """Prints a run's records as lines (the conversation, or with ``events`` the event flow).
+
+    ``usage_after``: in the event flow, the line to print after a ``response.done`` (its
+    usage), read once the runtime has taken the event in. ``gone``: called when the reader of
+    the output went away (``voicechat --no-ui | head``): the run stops quietly, like any filter.
+    """
+
+    def __init__(self, stream: TextIO, *, events: bool, gone: Callable[[], None],
+                 usage_after: Callable[[Any], str | None] | None = None) -> None:
+        self._stream = stream
+        self._events = events
+        self._gone = gone
+        self._usage_after = usage_after
+        self._summarizer = Summarizer()
+        self._closed = False
+
+    def show(self, record: LogRecord) -> None:
+        if not self._events:
+            line = conversation_line(record)
+            if line is not None:
+                self.say(line)
+            return
+        line = event_line(record, self._summarizer)
+        if line is None:
+            return
+        if (self._usage_after is not None and record.dir == "in"
+                and record.event.get("type") == "response.done"):
+            # the core takes the event in right after this record: read its usage then
+            response = record.event.get("response")
+            rid = response.get("id") if isinstance(response, Mapping) else None
+            asyncio.get_running_loop().call_soon(self._say_usage, rid)
+        self.say(line)
+
+    def _say_usage(self, rid: Any) -> None:
+        if self._usage_after is not None:
+            line = self._usage_after(rid)
+            if line is not None:
+                self.say(line)
+
+    def say(self, line: str) -> None:
+        if self._closed:
+            return
+        try:
+            print(line, file=self._stream, flush=True)
+        except BrokenPipeError:
+            self._closed = True
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), self._stream.fileno())
+            self._gone()

@@ -1,0 +1,130 @@
+"""A Realtime conversation in the line face (``voicechat --no-ui``): when its run is finished,
+its usage lines, and how piped lines wait for its answers.
+
+Finished: a headless run has no user to press quit, so :class:`RunEnd` decides: after ``--turns
+N`` completed responses once everything is quiet, or at the end of ``--mic FILE`` once the reply
+has played and the server has said nothing for a while. A TUI run ends when the user quits, so
+this is the line face's business, not the runtime's: it reads the session view, the
+playback buffer and the event stream the runtime publishes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+from voicechat.config import Settings
+from voicechat.core import MicReason
+from voicechat.eventlog.record import LogRecord
+from voicechat.lines.frame import Ending, EndWatch
+from voicechat.lines.stdin import StdinLines
+from voicechat.protocol.pricing import cost_text, tokens_line
+from voicechat.rtc.pacer import pacer_for
+from voicechat.runtime import Runtime
+
+PENDING_TOOL_STATES = frozenset({"streaming", "awaiting_approval", "running"})
+QUIET_AFTER_MIC_END_S = 2.5
+CHECK_EVERY_S = 0.05
+
+
+class RunEnd(EndWatch):
+    """Decides when a headless run is finished (``--turns N``, or the end of ``--mic FILE``)."""
+
+    def __init__(
+        self, runtime: Runtime, turns: int | None, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        super().__init__(runtime)
+        self._runtime = runtime
+        self._turns = turns
+        self._clock = clock
+        self._last_server_event = clock()
+        runtime.subscribe(self._seen)
+
+    def _seen(self, record: LogRecord) -> None:
+        if record.dir == "in":
+            self._last_server_event = self._clock()
+
+    def idle(self) -> bool:
+        """Nothing is answering or playing, and the mic does not wait for playback to end."""
+        view = self._runtime.view
+        return (
+            not view.response_active
+            and not view.server_playing
+            and not self._runtime.playback.snapshot().playing
+            # the core has reopened the mic after playback (or keeps it shut for another
+            # reason: push-to-talk, the user's mute, no device)
+            and (view.mic_open or view.mic_reason is not MicReason.PLAYBACK)
+            # no tool call runs or waits for the user: its reply is still to come
+            and not any(c.status in PENDING_TOOL_STATES for c in view.tool_calls)
+        )
+
+    def check(self) -> Ending | None:
+        """The ending if the run is over now, else ``None``."""
+        runtime, turns = self._runtime, self._turns
+        done = runtime.completed_responses
+        if turns is not None and done >= turns and self.idle():
+            return Ending("info", f"{done} response(s) completed")
+        mic = runtime.mic
+        if (
+            runtime.mic_ended
+            and mic is not None
+            and mic.kind == "file"
+            and self.idle()
+            and self._clock() - self._last_server_event > QUIET_AFTER_MIC_END_S
+        ):
+            if turns is not None and done < turns:
+                return Ending(
+                    "error", f"the mic file ended after {done} of {turns} completed response(s)", 1
+                )
+            return Ending("info", "end of the mic file and of the reply")
+        return None
+
+    async def _pause(self) -> None:
+        # on the shared 20 ms grid, where a file mic or speaker already wakes the loop
+        loop = asyncio.get_running_loop()
+        await pacer_for(loop).wait(loop.time() + CHECK_EVERY_S)
+
+
+def usage_line(runtime: Runtime, response_id: Any) -> str | None:
+    """After a ``response.done``: that response's tokens and cost, and the session's so far
+    (``None`` when that response reported no usage)."""
+    usage = runtime.view.usage
+    last = usage.last
+    if last is None or last.response_id != response_id:
+        return None
+    return (f"      :: usage {last.response_id or ''}: {tokens_line(last.tokens)} · "
+            f"{cost_text(last.cost_usd)}; session {cost_text(usage.cost_usd)}")
+
+
+def usage_summary(runtime: Runtime) -> str:
+    """The session's usage at exit: responses, tokens by kind, the estimated cost and its basis."""
+    usage = runtime.view.usage
+    cost = cost_text(usage.cost_usd)
+    basis = f" ({usage.label}, model {usage.model})" if usage.cost_usd is not None else ""
+    return (f"session usage: {usage.responses} response(s) · {tokens_line(usage.total)} · "
+            f"{cost}{basis}")
+
+
+class RealtimeLines:
+    """The Realtime family as the line face reads it
+    (:class:`~voicechat.lines.family.LineFamily`)."""
+
+    start_fix = True  # the TUI's advice for an auth or connection failure applies
+
+    def __init__(self, settings: Settings, *, earlier: Any = None) -> None:
+        self.runtime = Runtime(settings, earlier=earlier)
+
+    def end_watch(self, turns: int | None) -> RunEnd:
+        return RunEnd(self.runtime, turns)
+
+    def piped_lines(self, turns: int | None) -> StdinLines:
+        """Piped lines wait for each ``response.done`` (:mod:`voicechat.lines.stdin`)."""
+        return StdinLines(self.runtime, turns=turns)
+
+    def usage_after(self, response_id: Any) -> str | None:
+        return usage_line(self.runtime, response_id)
+
+    def usage_summary(self) -> str:
+        return usage_summary(self.runtime)
