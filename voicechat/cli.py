@@ -53,6 +53,7 @@ def main_job(
     record: opt.Record = None,
     config: opt.Config = None,
     no_ui: opt.NoUi = False,
+    events: opt.Events = False,
     turns: opt.Turns = None,
     barge_in: opt.BargeIn = None,
     aec: opt.Aec = None,
@@ -85,7 +86,8 @@ def main_job(
     code = chat.run(
         server=server, transport=transport, api=api, model=model, mode=mode, mic=mic,
         speaker=speaker,
-        record=record, config=config, no_ui=no_ui, turns=turns, barge_in=barge_in, aec=aec,
+        record=record, config=config, no_ui=no_ui, events=events, turns=turns,
+        barge_in=barge_in, aec=aec,
         theme=theme, dialect=dialect, voice=voice, verbose=verbose, log_level=log_level,
         connect_timeout=connect_timeout, tool_approval=tool_approval, mcp_config=mcp_config,
         resume=resume,

@@ -149,8 +149,14 @@ Config = Annotated[
 ]
 NoUi = Annotated[
     bool,
-    typer.Option("--no-ui", help="Print the event flow as lines instead of the TUI; lines piped "
-                 "or typed on stdin are sent as messages."),
+    typer.Option("--no-ui", help="Print the conversation as lines instead of the TUI (user:, "
+                 "assistant:, tool calls, notices); lines piped or typed on stdin are sent as "
+                 "messages."),
+]
+Events = Annotated[
+    bool,
+    typer.Option("--events", help="With --no-ui: print the event flow, one line per event, "
+                 "instead of the conversation."),
 ]
 Turns = Annotated[
     str | None,

@@ -17,11 +17,12 @@ VOICECHAT = Path(sys.executable).parent / "voicechat"
 
 
 async def run_no_ui(
-    tmp_path: Path, base_url: str, transport: str, text: str, *extra: str
+    tmp_path: Path, base_url: str, transport: str, text: str, *extra: str, events: bool = True
 ) -> tuple[int, str, str, list[dict[str, Any]]]:
     """The client against ``base_url`` with ``text`` on stdin (no terminal); returns its exit
     code, stdout, stderr and the records of its event log. ``tmp_path/cfg.toml`` is its config
-    (written empty unless the test wrote one)."""
+    (written empty unless the test wrote one). ``events``: print the event flow (``--events``,
+    which most tests read) rather than the conversation."""
     cfg = tmp_path / "cfg.toml"
     if not cfg.exists():
         cfg.write_text("", encoding="utf-8")
@@ -45,6 +46,7 @@ async def run_no_ui(
         str(log),
         "--config",
         str(cfg),
+        *(["--events"] if events else []),
         *extra,
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
@@ -101,9 +103,11 @@ class Terminal:
 
 
 @asynccontextmanager
-async def at_terminal(tmp_path: Path, base_url: str, *extra: str) -> AsyncIterator[Terminal]:
+async def at_terminal(tmp_path: Path, base_url: str, *extra: str,
+                      events: bool = True) -> AsyncIterator[Terminal]:
     """The client against ``base_url`` over WebSocket, stdin a pseudo-terminal (so ``ask``
-    asks on a line); killed on the way out if it is still running."""
+    asks on a line); killed on the way out if it is still running. ``events``: as for
+    :func:`run_no_ui`."""
     import pty
 
     cfg = tmp_path / "cfg.toml"
@@ -127,6 +131,7 @@ async def at_terminal(tmp_path: Path, base_url: str, *extra: str) -> AsyncIterat
         "none",
         "--config",
         str(cfg),
+        *(["--events"] if events else []),
         *extra,
         stdin=slave,
         stdout=asyncio.subprocess.PIPE,

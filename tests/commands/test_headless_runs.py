@@ -40,7 +40,7 @@ def run_cli(tmp_path: Path, wav: Path, transport: str) -> tuple[subprocess.Compl
     proc = subprocess.run(
         [str(VOICECHAT), "--no-ui", "--server", "local", "--transport", transport, "--mic",
          str(wav), "--speaker", str(tmp_path / "out.wav"), "--record", str(tmp_path / "log.jsonl"),
-         "--turns", "2", "--config", str(cfg)],
+         "--turns", "2", "--config", str(cfg), "--events"],
         capture_output=True, text=True, timeout=120, env=env, check=False,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]

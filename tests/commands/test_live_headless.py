@@ -76,7 +76,11 @@ def check_two_turns(proc: subprocess.CompletedProcess[str], records: list[dict[s
     # the assistant was audible at our speaker twice, as played (not as received)
     starts = [r for r in records if r["event"]["type"] == "local.playback.started"]
     assert len(starts) >= 2
-    assert "assistant: 'You said: Please turn on the kitchen lights.'" in proc.stdout
+    # the conversation, as lines (the default of --no-ui; --events prints the event flow)
+    said = [line for line in proc.stdout.splitlines() if line.startswith(("user:", "assistant:"))]
+    assert [line.split(":")[0] for line in said] == ["user", "assistant", "user", "assistant"]
+    assert "assistant: You said: Please turn on the kitchen lights." in said
+    assert " <- " not in proc.stdout and " -> " not in proc.stdout
     assert proc.stdout.splitlines()[-1].startswith("session usage: 2 assistant turn(s)")
     assert "(confirmed by session.closed)" in proc.stdout.splitlines()[-1]
 

@@ -26,6 +26,7 @@ def run(
     record: Path | None = None,
     config: Path | None = None,
     no_ui: bool = False,
+    events: bool = False,
     turns: int | str | None = None,
     barge_in: bool | None = None,
     aec: bool | None = None,
@@ -60,17 +61,21 @@ def run(
         if settings.resume is not None and settings.api == "live":
             raise ValueError("--resume is not supported with GPT-Live yet (its start-up history "
                              "is not sent); resume with a Realtime model, or drop --resume")
+        if events and not settings.no_ui:
+            raise ValueError("--events prints the event flow of --no-ui, and this run has the "
+                             "TUI (its event pane shows the events); add --no-ui or drop "
+                             "--events")
         earlier = _earlier(settings.resume, settings.prices)
         log_file = _configure_logging(verbose, log_level, no_ui=settings.no_ui)
     except (ConfigError, ValueError) as exc:
         print(f"voicechat: {exc}", file=sys.stderr)
         return 2
     if settings.api == "live":
-        return _run_live(settings, log_file)
+        return _run_live(settings, log_file, events)
     if settings.no_ui:
         from voicechat.lines.realtime import RealtimeLines
 
-        return _run_lines(RealtimeLines(settings, earlier=earlier), settings)
+        return _run_lines(RealtimeLines(settings, earlier=earlier), settings, events)
     try:
         from voicechat.ui.app import run_app
     except ImportError as exc:
@@ -104,12 +109,12 @@ def _earlier(resume: Path | None, prices: dict[str, dict[str, float]]) -> Any:
         raise ValueError(f"--resume: {exc}") from None
 
 
-def _run_live(settings: Any, log_file: Path | None) -> int:
+def _run_live(settings: Any, log_file: Path | None, events: bool) -> int:
     """GPT-Live: its own runtime (voicechat.runtime.live) behind the same two front ends."""
     if settings.no_ui:
         from voicechat.lines.live import LiveLines
 
-        return _run_lines(LiveLines(settings), settings)
+        return _run_lines(LiveLines(settings), settings, events)
     try:
         from voicechat.ui.app import run_app
     except ImportError as exc:
@@ -125,11 +130,11 @@ def _run_live(settings: Any, log_file: Path | None) -> int:
     return code
 
 
-def _run_lines(family: Any, settings: Any) -> int:
-    """``--no-ui``: the line face, fed by ``family``."""
+def _run_lines(family: Any, settings: Any, events: bool) -> int:
+    """``--no-ui``: the line face, fed by ``family`` (the conversation, or the event flow)."""
     from voicechat.lines.run import run_lines
 
-    return asyncio.run(run_lines(family, turns=settings.turns, events=True))
+    return asyncio.run(run_lines(family, turns=settings.turns, events=events))
 
 
 def _configure_logging(verbose: int, log_level: str | None, *, no_ui: bool) -> Path | None:
