@@ -73,3 +73,33 @@ def test_the_readme_two_lines_with_no_speaker_end_after_both_answers(tmp_path: P
     said = [r["event"]["transcript"] for r in records if r["dir"] == "in"
             and r["event"].get("type") == "response.output_audio_transcript.done"]
     assert said == ["You said: Hello!", "You said: Tell me a joke."]
+
+
+@pytest.mark.parametrize("transport", ["webrtc", "websocket"])
+async def test_a_gpt_live_answer_to_a_piped_line_is_in_the_speaker_file_whole(
+    tmp_path: Path, transport: str
+) -> None:
+    """GPT-Live's piped lines wait for the answer turn to close (a gap in its transcript),
+    which already came after the audio; this keeps it so on the one path both families
+    share."""
+    from tests.commands.no_ui import run_no_ui
+    from tests.helpers import local_server
+    from tests.speech import TEST_PHRASES
+    from voicechat.server.voice.tts import make_voice
+
+    out = tmp_path / "out.wav"
+    async with local_server(asr_phrases=TEST_PHRASES, live_answer_instructions=True) as srv:
+        code, printed, err, records = await run_no_ui(
+            tmp_path, srv.base_url, transport, LINE + "\n", "--api", "live", "--model",
+            "gpt-live-1", "--speaker", str(out), events=False)
+    assert code == 0, (printed[-3000:], err[-3000:])
+    said = [r["event"]["text"] for r in records if r["event"].get("type") == "local.live.turn"
+            and r["event"]["speaker"] == "assistant"]
+    assert said == [f"You said: The user typed: {LINE}"]
+    voice = make_voice("tone")
+    expected = audible_ms(voice.synthesize(said[0]), voice.sample_rate)
+    with wave.open(str(out), "rb") as wav:
+        played = np.frombuffer(wav.readframes(wav.getnframes()), dtype=np.int16)
+        heard = audible_ms(played, wav.getframerate())
+    assert expected > 1000
+    assert 0.8 * expected <= heard <= 1.25 * expected, (heard, expected)

@@ -117,6 +117,12 @@ def test_the_line_makers_on_recorded_shapes() -> None:
         == "tool deepwiki.ask (hosted mcp): ok"
     assert line("local", {"type": "local.live.turn", "speaker": "assistant", "text": "Hi\x1b",
                           "interrupted": True}) == "assistant (interrupted): Hi\\x1b"
+    assert line("in", {"type": "response.done", "response": {
+        "id": "r1", "status": "cancelled", "status_details": {
+            "type": "cancelled", "reason": "turn_detected"}}}) \
+        == "assistant: (answer cancelled: turn_detected)"
+    assert line("in", {"type": "response.done", "response": {"id": "r1",
+                                                            "status": "completed"}}) is None
     assert line("out", {"type": "session.instructions.append",
                         "content": "Be brief."}) is None  # not a typed line
 

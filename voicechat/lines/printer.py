@@ -93,6 +93,8 @@ def _conversation_text(direction: str, event: Mapping[str, Any]) -> str | None:
             return f"error{code}: {error.get('message', '')}"
         if kind == "response.output_item.done":
             return _hosted_tool(event.get("item"))
+        if kind == "response.done":
+            return _cut_short(event.get("response"))
         return None
     if kind == "local.live.turn":
         cut = " (interrupted)" if event.get("interrupted") else ""
@@ -120,6 +122,17 @@ def _typed(item: Any) -> str | None:
     pictures = sum(1 for p in parts if p.get("type") == "input_image")
     picture = " [picture]" * pictures
     return f"user:{picture} {words}".rstrip() if words or pictures else None
+
+
+def _cut_short(response: Any) -> str | None:
+    """A response that did not complete (a barge-in, a cancel, a token limit), else ``None``:
+    its transcript, when one came, was more than was heard."""
+    if not isinstance(response, Mapping) or response.get("status") not in ("cancelled",
+                                                                           "incomplete"):
+        return None
+    details = response.get("status_details")
+    reason = details.get("reason") if isinstance(details, Mapping) else None
+    return f"assistant: (answer {response['status']}{f': {reason}' if reason else ''})"
 
 
 def _hosted_tool(item: Any) -> str | None:
