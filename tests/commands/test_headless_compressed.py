@@ -58,6 +58,9 @@ def test_mp3_mic_and_ogg_speaker(tmp_path: Path, one_question_wav: Path) -> None
                    if r["event"].get("type") == "conversation.item.input_audio_transcription"
                    ".completed"]
     assert transcripts == [TEST_PHRASES[0]]
+    # the conversation on stdout (--no-ui's default): the spoken question and its answer
+    said = [line for line in proc.stdout.splitlines() if line.startswith(("user:", "assistant:"))]
+    assert said[0] == f"user: {TEST_PHRASES[0]}" and said[1].startswith("assistant: "), said
     with av.open(str(out)) as container:
         samples = np.concatenate([f.to_ndarray().reshape(-1) for f in container.decode(audio=0)])
     assert np.abs(samples).max() > 0.05  # the tone voice's reply, decoded as float samples
