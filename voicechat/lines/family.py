@@ -10,28 +10,18 @@ approval on the terminal, signals, teardown) is the face's, the same for all.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import Any, Protocol
 
 from voicechat.core import AskApproval
 from voicechat.eventlog.record import LogRecord
-from voicechat.lines.frame import EndWatch
+from voicechat.lines.frame import EndWatch, LinesRuntime
 from voicechat.lines.stdin import StdinLines
 
 
-class LineRuntime(Protocol):
-    """What the face asks of a family's runtime (``Runtime`` and ``LiveRuntime``)."""
-
-    finished: asyncio.Event
-    exit_code: int
-    record_error: str | None
-
-    async def start(self) -> None: ...
-
-    async def stop(self) -> None: ...
-
-    def notice(self, level: str, message: str) -> None: ...
+class LineRuntime(LinesRuntime, Protocol):
+    """What the face asks of a family's runtime (``Runtime`` and ``LiveRuntime``): the
+    frame's lifecycle (``LinesRuntime``) plus what the lines send and read."""
 
     def subscribe(self, callback: Callable[[LogRecord], None]) -> Callable[[], None]: ...
 
