@@ -43,6 +43,8 @@ async def test_realtime_lines_are_the_conversation(tmp_path: Path, transport: st
     assert all(line.startswith(("user:", "assistant:", "notice ", "session usage:"))
                for line in lines), lines
     assert len(lines) < 12, lines
+    # each piped line waits for the previous answer: nothing is ever queued behind it
+    assert not any("queued" in line for line in lines), lines
 
 
 async def test_the_event_flow_is_behind_events(tmp_path: Path) -> None:

@@ -101,10 +101,11 @@ def usage_line(runtime: Runtime, response_id: Any) -> str | None:
 def usage_summary(runtime: Runtime) -> str:
     """The session's usage at exit: responses, tokens by kind, the estimated cost and its basis."""
     usage = runtime.view.usage
-    cost = cost_text(usage.cost_usd)
-    basis = f" ({usage.label}, model {usage.model})" if usage.cost_usd is not None else ""
-    return (f"session usage: {usage.responses} response(s) · {tokens_line(usage.total)} · "
-            f"{cost}{basis}")
+    if usage.cost_usd is None:
+        cost = cost_text(None)
+    else:  # the label says "estimate" already: ``~$0.0038 (estimate, list prices of …)``
+        cost = f"~${usage.cost_usd:.4f} ({usage.label}, model {usage.model})"
+    return f"session usage: {usage.responses} response(s) · {tokens_line(usage.total)} · {cost}"
 
 
 class RealtimeLines:

@@ -166,7 +166,10 @@ class StdinLines:
                 return  # the answer comes in the response that follows the tools' outputs
         if self._awaiting and kind in ("response.done", "error"):
             self._awaiting = False
-            self._next()
+            # Subscribers hear an event before the session handles it: sent now, the next line's
+            # response.create would meet a response still active and be queued behind it (a
+            # "response queued" notice for every piped line). One loop turn later it is not.
+            asyncio.get_running_loop().call_soon(self._next)
 
     def _maybe_finish(self) -> None:
         if self._interactive:  # Ctrl+D at a terminal only stops reading, as before
