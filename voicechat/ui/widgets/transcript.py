@@ -37,6 +37,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.timer import Timer
 
+from voicechat.ui import cjk_wrap
 from voicechat.ui.scroll_size import set_line_count
 from voicechat.ui.tool_entry import ToolStyles, render_tool_entry
 from voicechat.ui.viewstate import Entry
@@ -229,7 +230,8 @@ class Transcript(ScrollView, can_focus=True):
         base = self._base_style()
         console = self.app.console
         strips = []
-        for line in self._render_entry(entry, live=live, width=width).wrap(console, width):
+        for line in cjk_wrap.wrap(self._render_entry(entry, live=live, width=width), console,
+                                  width):
             strip = Strip(list(line.render(console, end="")))
             strip = strip.apply_style(base).adjust_cell_length(width, base).crop(0, width)
             strips.append(strip)
