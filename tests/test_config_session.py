@@ -40,6 +40,12 @@ def test_file_keys_flags_and_environment(tmp_path: Path) -> None:
     ('noise_reduction = "loud"\n', "'loud' is not one of near_field, far_field, off"),
     ("silence_ms = 0\n", "silence_ms: 0 is not a whole number of 1 or more"),
     ('speed = "fast"\n', "speed"),
+    ('transcription_language = "auto"\n',
+     "transcription_language: 'auto' is not a language code: to let the model detect the "
+     "language, leave transcription_language out"),
+    ('transcription_language = "Chinese"\n', "a language's name, not its code: use 'zh'"),
+    ('transcription_language = "中文"\n', "use 'zh'"),
+    ('transcription_language = "zh_CN_x"\n', "not an ISO 639-1 language code"),
 ])
 def test_bad_values_name_the_key(tmp_path: Path, text: str, words: str) -> None:
     with pytest.raises(ConfigError, match=words):
@@ -76,3 +82,13 @@ def test_config_show_never_prints_the_keys_kept_for_switching(tmp_path: Path) ->
     text = "\n".join(describe(settings))
     assert "sk-test-secret-1234" not in text and "azure-secret-5678" not in text
     assert "sk-test-secret-1234" not in repr(settings)
+
+
+def test_chinese_transcription_settings_reach_the_session(tmp_path: Path) -> None:
+    """Issue 37 (Chinese users): the language code and a Simplified-Chinese prompt (the known
+    fix for Whisper drifting into Traditional script) go into the session as given."""
+    cfg = config(tmp_path, 'transcription_language = "ZH"\n'
+                 'transcription_prompt = "以下是普通话的句子。"\n')
+    session = policy_for(resolve({}, env={}, config_path=cfg)).session_overrides
+    assert session["audio"]["input"]["transcription"] == {
+        "model": "gpt-4o-mini-transcribe", "language": "zh", "prompt": "以下是普通话的句子。"}

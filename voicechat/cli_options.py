@@ -284,7 +284,8 @@ TranscriptionModel = Annotated[
 ]
 TranscriptionLanguage = Annotated[
     str | None,
-    typer.Option(metavar="CODE", help="The language you speak (ISO 639-1, e.g. en)."),
+    typer.Option(metavar="CODE", help="The language you speak (ISO 639-1: en, zh, ...); "
+                 "leave it out to auto-detect."),
 ]
 TranscriptionPrompt = Annotated[
     str | None,

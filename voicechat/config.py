@@ -19,6 +19,7 @@ from typing import Any
 
 from voicechat.config_schema import SCHEMA, ConfigError, ConfigFile, load
 from voicechat.paths import default_config_path
+from voicechat.protocol.languages import language_problem
 
 __all__ = ["ConfigError", "Settings", "default_config_path", "resolve"]
 
@@ -342,9 +343,19 @@ def _session_settings(layers: Layers) -> dict[str, Any]:
         "eagerness": _optional_choice(layers, "eagerness"),
         "noise_reduction": _optional_choice(layers, "noise_reduction"),
         "transcription_model": _text(layers.get("transcription_model")),
-        "transcription_language": _text(layers.get("transcription_language")),
+        "transcription_language": _language(layers),
         "transcription_prompt": _text(layers.get("transcription_prompt")),
     }
+
+
+def _language(layers: Layers) -> str | None:
+    """The transcription language, refused before connecting unless it is an ISO 639-1 code
+    (:mod:`voicechat.protocol.languages`: ``auto`` and names such as ``chinese`` included)."""
+    value = _text(layers.get("transcription_language"))
+    problem = None if value is None else language_problem(value)
+    if problem is not None:
+        raise ConfigError(f"{layers.origin('transcription_language')}: {problem}")
+    return value.strip().lower() if value is not None else None
 
 
 def _optional_choice(layers: Layers, key: str) -> str | None:

@@ -107,8 +107,8 @@ KEYS: tuple[ConfigKey, ...] = (
               "far_field (laptop, room) or off", choices=("near_field", "far_field", "off")),
     ConfigKey("transcription_model", STRING, "the model that transcribes your speech "
               "(e.g. gpt-4o-mini-transcribe)"),
-    ConfigKey("transcription_language", STRING, "the language you speak (ISO 639-1, e.g. en), "
-              "for better transcripts"),
+    ConfigKey("transcription_language", STRING, "the language you speak (ISO 639-1, e.g. en "
+              "or zh), for better transcripts; leave it out to let the model detect it"),
     ConfigKey("transcription_prompt", STRING, "words to expect in your speech (names, jargon), "
               "for the transcription model"),
     ConfigKey("ptt_style", STRING, "push-to-talk key: toggle, or release (hold) where the "

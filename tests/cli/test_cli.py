@@ -62,6 +62,8 @@ def test_help_names_environment_variables_completion_and_plain_usage() -> None:
         (["validate", "x.json", "--dialect", "v2"], "--dialect: 'v2' is not one of ga, beta"),
         (["replay", "x.jsonl", "--speed", "fast"], "--speed: 'fast' is not a number"),
         (["--log-level", "loud"], "--log-level: 'loud' is not one of"),
+        (["--transcription-language", "auto", "--no-ui"],
+         "--transcription-language: 'auto' is not a language code: to let the model detect"),
     ],
 )
 def test_option_errors_repeat_the_value_and_exit_2(args: list[str], expected: str) -> None:
