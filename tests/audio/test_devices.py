@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import subprocess
 import wave
 from pathlib import Path
 from typing import Any
@@ -141,8 +142,38 @@ def test_wav_source_errors_name_the_file(tmp_path: Path) -> None:
         wav.setsampwidth(1)
         wav.setframerate(8000)
         wav.writeframes(b"\x80" * 800)
-    with pytest.raises(AudioFileError, match="16-bit"):
-        WavFileSource(eight)
+    assert WavFileSource(eight).duration_s == pytest.approx(0.1)  # 8-bit: decoded by PyAV
+    empty = tmp_path / "empty.wav"
+    empty.write_bytes(b"")
+    with pytest.raises(AudioFileError, match=r"empty\.wav: the file is empty \(0 bytes\); "
+                                             "record or convert some speech into it"):
+        WavFileSource(empty)
+    header_only = tmp_path / "header.wav"
+    with wave.open(str(header_only), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(24000)
+    with pytest.raises(AudioFileError, match=r"header\.wav: holds no audio"):
+        WavFileSource(header_only)
+    with pytest.raises(AudioFileError, match="a directory, not an audio file"):
+        WavFileSource(tmp_path)
+
+
+def test_wav_files_sox_writes_are_read(tmp_path: Path) -> None:
+    """sox writes WAVE_FORMAT_EXTENSIBLE (and 24-bit or float when asked): Python's wave module
+    refuses them ("unknown format: 65534"); they are decoded instead."""
+    src = tmp_path / "src.wav"
+    with wave.open(str(src), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(16000)
+        wav.writeframes((np.sin(np.arange(16000) / 5) * 8000).astype("<i2").tobytes())
+    for args in (["-b", "24"], ["-e", "floating-point", "-b", "32"], ["-c", "2"]):
+        out = tmp_path / f"sox{'_'.join(args)}.wav"
+        subprocess.run(["sox", str(src), *args, str(out)], check=True)
+        source = WavFileSource(out)
+        assert source.duration_s == pytest.approx(1.0, abs=0.01), args
+        assert int(np.abs(source.samples).max()) > 4000, args
 
 
 async def test_wav_sink_records_what_was_played(tmp_path: Path) -> None:

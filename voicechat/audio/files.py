@@ -26,7 +26,8 @@ import asyncio
 import contextlib
 import math
 import wave
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -59,14 +60,34 @@ def is_audio_file(spec: str, *, output: bool = False) -> bool:
 
 
 def read_audio(path: Path) -> tuple[Int16Array, int]:
-    """Mono int16 samples and their rate: WAV read directly, other formats decoded by PyAV."""
-    if path.suffix.lower() == ".wav":
-        return read_wav(path)
+    """Mono int16 samples and their rate: 16-bit PCM WAV read directly, everything else (other
+    WAV encodings too: 8/24/32-bit, float, sox's WAVE_FORMAT_EXTENSIBLE) decoded by PyAV. A
+    file with no audio in it is refused here, with what to do, rather than played as nothing."""
     if not path.is_file():
-        raise AudioFileError(f"{path}: no such file")
+        what = "a directory, not an audio file" if path.is_dir() else "no such file"
+        raise AudioFileError(f"{path}: {what}")
+    if path.stat().st_size == 0:
+        raise AudioFileError(f"{path}: the file is empty (0 bytes); record or convert some "
+                             "speech into it (e.g. `espeak-ng -w q.wav 'Hello'`)")
+    pcm, rate = _decode(path)
+    if pcm.size == 0:
+        raise AudioFileError(f"{path}: holds no audio (a header and no samples); record or "
+                             "convert some speech into it (e.g. `espeak-ng -w q.wav 'Hello'`)")
+    return pcm, rate
+
+
+def _decode(path: Path) -> tuple[Int16Array, int]:
+    wav_problem = None
+    if path.suffix.lower() == ".wav":
+        try:
+            return read_wav(path)
+        except AudioFileError as exc:  # not plain 16-bit PCM: FFmpeg reads the rest
+            wav_problem = str(exc)
     try:
         return codec.decode_file(path, RATE), RATE
     except codec.CodecError as exc:
+        if wav_problem is not None:
+            raise AudioFileError(wav_problem) from exc
         raise AudioFileError(
             f"{path}: cannot decode it as audio ({exc}); WAV, MP3, FLAC, Ogg/Opus, AAC and "
             "anything else FFmpeg reads will do"
@@ -85,7 +106,8 @@ def file_sink(buffer: PlaybackBuffer, path: Path) -> PacedSink:
 
 
 def read_wav(path: Path) -> tuple[Int16Array, int]:
-    """Mono int16 samples and the rate of a 16-bit PCM WAV (stereo is mixed down)."""
+    """Mono int16 samples and the rate of a 16-bit PCM WAV (stereo is mixed down); other WAV
+    encodings raise :class:`AudioFileError` (:func:`read_audio` hands them to PyAV)."""
     try:
         with wave.open(str(path), "rb") as wav:
             if wav.getsampwidth() != 2:
@@ -114,22 +136,41 @@ def write_wav(path: Path, pcm: Int16Array, rate: int = RATE) -> None:
         wav.writeframes(pcm.astype("<i2").tobytes())
 
 
+@dataclass
+class PersonLike:
+    """How a file mic behaves like the person it stands for (set by the runtime; a bare
+    :class:`WavFileSource` plays its samples and nothing else, as the audio tests expect).
+
+    ``waits`` is asked before each frame: while it says so (the mic is muted for playback or by
+    the user), the file does not advance — a person who cannot be heard stops and goes on
+    afterwards; the recording's own pauses are kept, none is added. After the last sample the
+    mic goes on with silence, as a room does after the last word: at least ``tail_s`` of it, and
+    while ``hears_speech`` says the server's VAD still thinks the user is speaking, up to
+    ``tail_max_s``, so the server ends the turn whatever the file's last sample is. ``on_hold``
+    is told when a wait begins and ends, with the file position in seconds."""
+
+    waits: Callable[[], bool]
+    hears_speech: Callable[[], bool]
+    on_hold: Callable[[bool, float], None]
+    tail_s: float = 1.0
+    tail_max_s: float = 10.0
+
+
 class WavFileSource:
     """An audio file (WAV or any format PyAV decodes) played as the microphone, one 20 ms frame
-    every 20 ms (48 kHz mono int16)."""
+    every 20 ms (48 kHz mono int16); with :attr:`person` set, it also waits while the mic is
+    muted and ends with silence (:class:`PersonLike`)."""
 
     kind: SourceKind = "file"
 
-    def __init__(self, path: Path, *, tail_silence_s: float = 0.0) -> None:
+    def __init__(self, path: Path) -> None:
         self.path = Path(path)
         pcm, rate = read_audio(self.path)
         self.samples = dsp.resample(pcm, rate, RATE) if rate != RATE else pcm
-        if tail_silence_s > 0:
-            pad = np.zeros(int(RATE * tail_silence_s), dtype=np.int16)
-            self.samples = np.concatenate([self.samples, pad])
         self.duration_s = self.samples.size / RATE
         self.frames_per_wakeup = 1
         self.ended = False
+        self.person: PersonLike | None = None
         self._closed = False
         self._drop_before = -math.inf  # frames due by then were captured before a mute
         self._loop: asyncio.AbstractEventLoop | None = None  # the one frames() runs on
@@ -141,18 +182,29 @@ class WavFileSource:
         """Yield frames on the shared 20 ms grid (no drift over long files): the first at once,
         on the tick just passed; after a stall the late ones go at once to catch up. A frame not
         yet due waits for the tick its ``frames_per_wakeup``-th is due on (never less than its
-        own); the ones due by then follow without waiting."""
+        own); the ones due by then follow without waiting. A wait while the mic is muted moves
+        the grid on (the frames after it are not late)."""
         loop = self._loop = asyncio.get_running_loop()
         pacer = pacer_for(loop)
         start = pacer.tick_at_or_before(loop.time())
         count = -(-self.samples.size // FRAME)
+        tail_min = round(self.person.tail_s / TICK_S) if self.person else 0
+        tail_max = round(self.person.tail_max_s / TICK_S) if self.person else 0
         index = 0
-        while index < count and not self._closed:
+        while not self._closed:
+            if index >= count + tail_min and (
+                    index >= count + tail_max or self.person is None
+                    or not self.person.hears_speech()):
+                break
             due = start + index * TICK_S
             if due > loop.time():
                 await pacer.wait(due + (max(1, self.frames_per_wakeup) - 1) * TICK_S)
                 if self._closed:
                     break
+            if self.person is not None and self.person.waits():
+                await self._wait_while_muted(self.person, index)
+                start = pacer.tick_at_or_before(loop.time()) - index * TICK_S
+                continue
             if due <= self._drop_before:  # held across a mute: dropped, not sent after it
                 index += 1
                 continue
@@ -162,6 +214,15 @@ class WavFileSource:
             index += 1
             yield frame
         self.ended = True
+
+    async def _wait_while_muted(self, person: PersonLike, index: int) -> None:
+        loop = asyncio.get_running_loop()
+        pacer = pacer_for(loop)
+        at_s = min(index * FRAME, self.samples.size) / RATE
+        person.on_hold(True, at_s)
+        while person.waits() and not self._closed:
+            await pacer.wait(loop.time() + TICK_S)
+        person.on_hold(False, at_s)
 
     def drop_ready(self) -> None:
         if self._loop is not None:  # before the first frame nothing is held

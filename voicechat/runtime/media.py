@@ -24,11 +24,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from voicechat.audio.files import FRAME
+from voicechat.audio.files import FRAME, PersonLike, WavFileSource
 from voicechat.audio.meter import LevelMeter
 from voicechat.audio.playback import RATE, Int16Array, PlaybackBuffer
 from voicechat.audio.ports import MicSource
-from voicechat.core import MicAudio, PlaybackDrained, PlaybackProgress, PlaybackStarted
+from voicechat.core import (
+    MicAudio,
+    MicReason,
+    PlaybackDrained,
+    PlaybackProgress,
+    PlaybackStarted,
+)
 from voicechat.runtime.driver import Driver
 from voicechat.runtime.fanout import EventFanout
 from voicechat.runtime.link import Link
@@ -40,6 +46,8 @@ MIC_REPORT_PLAYING_MS = 20.0
 MONITOR_S = 0.05
 PROGRESS_EVERY_S = 0.1
 SILENT_PEAK = 16
+#: why a mic may be shut that makes a file mic wait (see MicPump._file_waits)
+FILE_WAITS_FOR = frozenset({MicReason.PLAYBACK, MicReason.USER})
 RTC_DISCARD_S = 0.2  # after a flush, drop RTP audio this long (the jitter buffer's backlog)
 
 
@@ -59,6 +67,38 @@ class MicPump:
         self.ended = False
         #: every captured frame, in order (the local barge-in detector, runtime/bargein.py)
         self.on_frame: Callable[[Int16Array], None] | None = None
+        if isinstance(source, WavFileSource):
+            source.person = PersonLike(waits=self._file_waits,
+                                       hears_speech=self._server_hears_speech,
+                                       on_hold=self._file_held)
+
+    # --- a file mic as a person (audio/files.py: PersonLike) -----------------------------------
+
+    def _file_waits(self) -> bool:
+        """Muted for playback (half duplex) or by the user: a person would not be heard, so
+        the file waits. Without barge-in the mic will be muted once the answer plays, so the
+        file waits from the moment a response is under way: a next question begun in the gap
+        before the answer's first sound would be cut off by that mute and heard as a fragment
+        (the README's two questions 0.5 s apart: "now tell me a joke" became "the op").
+        Push-to-talk's closed mic is not a wait: nobody holds the key for a file, and a
+        headless run would never go on."""
+        view = self._driver.view
+        if not view.mic_open:
+            return view.mic_reason in FILE_WAITS_FOR
+        return not view.barge_in and (view.response_active or view.playing)
+
+    def _server_hears_speech(self) -> bool:
+        """The server's VAD has a turn open (``speech_started`` without ``speech_stopped``)."""
+        segments = self._driver.view.vad_segments
+        return bool(segments) and segments[-1].ended_at is None
+
+    def _file_held(self, holding: bool, at_s: float) -> None:
+        reason = self._driver.view.mic_reason
+        event: dict[str, object] = {"type": "local.mic.held" if holding else "local.mic.resumed",
+                                    "at_s": round(at_s, 2)}
+        if holding and reason is not None:
+            event["reason"] = reason.value
+        self._events.local(event)
 
     async def run(self) -> None:
         from voicechat.audio.devices import AudioUnavailable
