@@ -933,6 +933,50 @@ def server_silent_ws_ours(path: Path) -> Log:
     log.write_ours(path)
     return log
 
+def _speech_to_the_end(log: Log, item: str) -> None:
+    """A question whose audio stops with its last word: appends while the user speaks, the
+    server hears the speech start, and then no more audio (the shape of issue 36, item 2,
+    recorded from our client before its file mic ended in silence)."""
+    for index in range(24):  # 2.4 s of speech, 100 ms per append
+        log.client("input_audio_buffer.append", audio=AUDIO_CHUNK)
+        if index == 3:
+            log.server("input_audio_buffer.speech_started", audio_start_ms=500, item_id=item)
+        log.wait(0.1)
+
+
+def speech_never_ended_ws_ours(path: Path) -> Log:
+    """Our WebSocket client with a file mic whose speech runs to its last sample."""
+    log = Log("ga")
+    log.local("local.transport.state", state="connecting")
+    log.connect()
+    log.local("local.transport.state", state="connected", detail="WebSocket")
+    log.local("local.mic.source", source="file no_tail.wav (2.9 s)")
+    log.wait(0.5)
+    _speech_to_the_end(log, "item_U1")
+    log.local("local.mic.ended")
+    log.wait(2.6)
+    log.local("local.notice", level="info", message="end of the mic file and of the reply")
+    log.local("local.transport.state", state="closed")
+    log.write_ours(path)
+    return log
+
+
+def speech_never_ended_beta_prefixed(path: Path) -> Log:
+    """Another app's text log (ISO timestamps, events inline): its buffer played as the mic ran
+    out mid-turn; the session stayed open 8 s more with nothing sent."""
+    log = Log("beta")
+    log.connect()
+    log.wait(0.5)
+    log.user_speech("item_U1", 900, 2500, appends=3, transcript="What is the weather?")
+    log.response("resp_1", "item_A1", "It is sunny.", previous="item_U1")
+    log.wait(1.0)
+    _speech_to_the_end(log, "item_U2")
+    log.wait(8.0)
+    log.server("rate_limits.updated", rate_limits=[])
+    log.write_prefixed(path)
+    return log
+
+
 WEATHER_TOOL = {"type": "function", "name": "get_weather",
                 "description": "The current weather in a city. Say you are checking first.",
                 "parameters": {"type": "object", "properties": {"city": {"type": "string"}},
@@ -1219,6 +1263,8 @@ BUILDERS: dict[str, Callable[[Path], Log]] = {
     "concurrent_tool_turn_beta.log": concurrent_tool_turn_beta_prefixed,
     "clean_tool_turn_ga_webrtc.jsonl": clean_tool_turn_ga_ours,
     "tool_turns_proxy_recording.jsonl": tool_turns_proxy_ours,
+    "speech_never_ended_ga_websocket.jsonl": speech_never_ended_ws_ours,
+    "speech_never_ended_beta.log": speech_never_ended_beta_prefixed,
 }
 
 EXPECTED: dict[str, set[str]] = {
@@ -1258,6 +1304,8 @@ EXPECTED: dict[str, set[str]] = {
     "clean_tool_turn_ga_webrtc.jsonl": set(),
     "tool_turns_proxy_recording.jsonl": {"tool-output-without-response",
                                          "mcp-approval-unanswered"},
+    "speech_never_ended_ga_websocket.jsonl": {"speech-never-ended"},
+    "speech_never_ended_beta.log": {"speech-never-ended"},
 }
 
 

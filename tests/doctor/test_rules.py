@@ -89,6 +89,25 @@ def test_our_log_unmuted_quickly_is_fine_late_unmute_is_not(tmp_path: Path) -> N
     assert rules_for(tmp_path, late) == {"mic-not-resumed"}
 
 
+def test_a_mic_shut_for_its_own_reasons_is_not_stuck_after_playback(tmp_path: Path) -> None:
+    """Issue 36, item 7: with no mic device our client logs ``local.mic.muted`` with reason
+    ``no_device`` for the whole session; a cancel and a minute of keys later the doctor told the
+    developer to fix their unmute code. A user's own mute is the same; a playback mute is not."""
+    for reason, expected in (("no_device", set()), ("user", set()), ("ptt_idle", set()),
+                             ("playback", {"mic-not-resumed"})):
+        rows = [*start(), (0.1, "local", {"type": "local.mic.muted", "reason": reason})]
+        rows += [(3.0, "in", {"type": "response.created", "response": {"id": "r1"}}),
+                 (3.1, "in", {"type": "output_audio_buffer.started", "response_id": "r1"}),
+                 (3.9, "local", {"type": "local.key", "action": "cancel"}),
+                 (3.9, "out", {"type": "response.cancel", "response_id": "r1"}),
+                 (3.95, "in", {"type": "response.done",
+                               "response": {"id": "r1", "status": "cancelled"}}),
+                 (3.96, "in", {"type": "output_audio_buffer.cleared", "response_id": "r1"}),
+                 (30.0, "local", {"type": "local.key", "action": "mute"}),
+                 (60.0, "local", {"type": "local.transport.state", "state": "closed"})]
+        assert rules_for(tmp_path, rows) == expected, reason
+
+
 def test_barge_in_after_real_playback_is_not_self_interruption(tmp_path: Path) -> None:
     rows = start() + speech(1.0, "u1", 1000, 2500) + webrtc_response(3.0, "r1", cut_at=2.5)
     rows += speech(5.7, "u2", 5000, 6500)[1:]

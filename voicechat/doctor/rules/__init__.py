@@ -27,12 +27,14 @@ from voicechat.doctor.rules.server_errors import (
 from voicechat.doctor.rules.tool_calls import ToolCallUnanswered, ToolOutputUnknownCall
 from voicechat.doctor.rules.tool_turns import StaleToolResponse, ToolOutputWithoutResponse
 from voicechat.doctor.rules.transcription import TranscriptionFailed, TranscriptionOffOrEmpty
+from voicechat.doctor.rules.turn_end import SpeechNeverEnded
 from voicechat.doctor.rules.vad import SelfInterruption, ShortSpeechSegments
 
 RULES: tuple[type[Rule], ...] = (
     InvalidSessionParam,
     DialectMismatch,
     MicNotResumed,
+    SpeechNeverEnded,
     ShortSpeechSegments,
     TranscriptionOffOrEmpty,
     ClientCancelledResponse,

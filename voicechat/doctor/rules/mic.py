@@ -96,7 +96,11 @@ class MicNotResumed(Rule):
             return  # a server delta is neither user audio nor presence (_is_presence)
         if kind == "local.mic.muted":
             self.mic_known = True
-            self.muted = entry
+            # Only a mute for playback can be left behind by playback ending; a mic muted for
+            # want of a device (no_device), by the user, or by push-to-talk's closed key is
+            # shut for reasons of its own, and no unmute code is at fault.
+            reason = entry.event.get("reason")
+            self.muted = entry if reason in (None, "playback") else None
             return
         if kind == "local.mic.unmuted":
             self.mic_known = True
