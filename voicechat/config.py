@@ -265,7 +265,13 @@ def resolve(
         default_model = DEFAULT_BETA_MODEL if dialect == "beta" else DEFAULT_GA_MODEL
         if layers.get("api") == "live":
             default_model = DEFAULT_LIVE_MODEL
-        model = layers.get("model") or default_model
+        model = layers.get("model")
+        if (model is None and layers.flags.get("model") is not None) or (
+                model is not None and not str(model).strip()):
+            where = layers.origin("model") if model is not None else "--model"
+            raise ConfigError(f"{where}: the model name is empty; give one "
+                              f"(e.g. {default_model}) or leave it out for that default")
+        model = model or default_model
     api = _api(layers, str(model))
 
     turns = layers.positive_int("turns")

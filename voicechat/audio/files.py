@@ -25,6 +25,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
+import os
+import select
+import time
 import wave
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -52,11 +55,11 @@ def is_audio_file(spec: str, *, output: bool = False) -> bool:
     """Is this ``--mic``/``--speaker`` value a file rather than a device name or index?
 
     An audio extension decides (so a missing file is reported as missing, not looked up as a
-    device); for the mic, any existing file does too."""
+    device); for the mic, any existing file or FIFO does too."""
     suffix = Path(spec).suffix.lower()
     if suffix == ".wav" or suffix in codec.DECODABLE or suffix in codec.ENCODERS:
         return True
-    return not output and Path(spec).is_file()
+    return not output and (Path(spec).is_file() or Path(spec).is_fifo())
 
 
 def read_audio(path: Path) -> tuple[Int16Array, int]:
@@ -92,6 +95,46 @@ def _decode(path: Path) -> tuple[Int16Array, int]:
             f"{path}: cannot decode it as audio ({exc}); WAV, MP3, FLAC, Ogg/Opus, AAC and "
             "anything else FFmpeg reads will do"
         ) from exc
+
+
+#: how long a FIFO given as the mic may stay silent (no writer yet, or a writer gone quiet)
+FIFO_WAIT_S = 10.0
+
+
+def spool_fifo(path: Path, into: Path, *, wait_s: float | None = None) -> None:
+    """Copy what a program writes to the FIFO ``path`` into the file ``into``, to its end.
+
+    A FIFO can be read once, and the file mic needs the audio whole (its length, its format),
+    so it is taken in before anything starts. Opened without blocking: ``open`` on a FIFO with
+    no writer waited for ever, saying nothing. Nothing written for ``wait_s`` (no writer yet, or
+    one that stopped before the end) is an error with what to do."""
+    wait_s = FIFO_WAIT_S if wait_s is None else wait_s
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    got = 0
+    try:
+        with open(into, "wb") as out:
+            deadline = time.monotonic() + wait_s
+            while True:
+                left = deadline - time.monotonic()
+                ready = select.select([fd], [], [], max(0.0, left))[0] if left > 0 else []
+                if not ready:
+                    what = ("nothing was written to it" if got == 0 else
+                            f"its writer sent {got} bytes and then nothing")
+                    raise AudioFileError(
+                        f"{path}: a FIFO, and {what} for {wait_s:g} s; start the program that "
+                        "writes the audio first (and let it close the FIFO at the end), or "
+                        "give a file")
+                chunk = os.read(fd, 1 << 16)
+                if chunk:
+                    out.write(chunk)
+                    got += len(chunk)
+                    deadline = time.monotonic() + wait_s
+                elif got:
+                    return  # the writer closed it: the end of the audio
+                else:  # a writer came and went without a byte, or none has come yet
+                    time.sleep(0.05)
+    finally:
+        os.close(fd)
 
 
 def file_sink(buffer: PlaybackBuffer, path: Path) -> PacedSink:

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from voicechat.commands.preflight import check_before_connecting
 from voicechat.config import ConfigError, resolve
 
 
@@ -65,6 +66,7 @@ def run(
             raise ValueError("--events prints the event flow of --no-ui, and this run has the "
                              "TUI (its event pane shows the events); add --no-ui or drop "
                              "--events")
+        settings = check_before_connecting(settings)
         earlier = _earlier(settings.resume, settings.prices)
         log_file = _configure_logging(verbose, log_level, no_ui=settings.no_ui)
     except (ConfigError, ValueError) as exc:

@@ -123,7 +123,7 @@ class Engine:
         return {
             "responses": self.responses.started,
             "commits": self.input.audio.commits,
-            "errors": self._errors,
+            "errors": self._errors + self.responses.failed,  # refusals and failed responses
         }
 
     # --- lifecycle ----------------------------------------------------------------------------

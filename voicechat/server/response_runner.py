@@ -40,6 +40,7 @@ from voicechat.server.response import (
 )
 from voicechat.server.sessions import SessionState
 from voicechat.server.tools import new_call_id, tool_offer
+from voicechat.server.voice.reply import ResponderError
 from voicechat.server.voice.tools import ToolCall, ToolOffer
 from voicechat.server.voicekit import VoiceKit
 
@@ -89,6 +90,8 @@ class ResponseRunner:
         self.active: ResponseRun | None = None  # the conversation's response
         self.side: dict[str, ResponseRun] = {}  # out-of-band responses, by id
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        #: responses that ended with status failed (counted among the session's errors)
+        self.failed = 0
         self._responder: Any = None
         self.last_audio_response: str | None = None
         self.audio_sent = False  # any assistant audio yet? (then the voice is fixed)
@@ -181,7 +184,14 @@ class ResponseRunner:
             status = "cancelled"
             details = {"type": "cancelled", "reason": run.cancel_reason or "client_cancelled"}
         except Exception as exc:
-            log.exception("response generation failed")
+            # The responder's own failures (an unreachable or refusing chat: endpoint, a bad
+            # script) say what is wrong and what to do: one line, no traceback. Anything else
+            # is a bug of ours, and keeps its traceback.
+            if isinstance(exc, ResponderError):
+                log.error("response %s failed: %s", run.id, exc)
+            else:
+                log.exception("response generation failed")
+            self.failed += 1
             status = "failed"
             details = {
                 "type": "failed",

@@ -1,0 +1,109 @@
+"""Mistakes that used to slip through (issue 36, item 8): each is exit 2 with the problem and
+the fix, before anything connects, and loses nothing.
+
+"Before anything connects" is shown by pointing the client at a port nothing listens on: had
+the run got as far as connecting, it would say "cannot reach" and exit 1. In-process through
+typer's runner (the same ``main`` the installed command runs), so a FIFO wait can be shortened.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import wave
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.speech import TEST_PHRASES, speech_wav
+from voicechat.audio import files
+from voicechat.cli import app
+
+runner = CliRunner()
+NOWHERE = "http://127.0.0.1:9"  # the discard port: nothing answers there
+
+
+def run(tmp_path: Path, *args: str, config: str = "") -> tuple[int, str]:
+    cfg = tmp_path / "cfg.toml"
+    cfg.write_text(config, encoding="utf-8")
+    result = runner.invoke(app, ["--no-ui", "--server", NOWHERE, "--config", str(cfg),
+                                 "--speaker", "none", *args],
+                           input="", env={"OPENAI_API_KEY": "sk-test-preflight-0000"})
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize(("args", "config", "expected"), [
+    ((), '[voicechat.session]\nturn_detection = {type = "server_vad"}\n',
+     "[voicechat.session] in your config: Unknown parameter: 'session.turn_detection'. (param "
+     "session.turn_detection); 'turn_detection' is the beta name; in GA it is "
+     "'session.audio.input.turn_detection'"),
+    ((), '[voicechat.session]\naudio = {output = {speed = 9}}\n',
+     "[voicechat.session] in your config: Invalid 'session.audio.output.speed'"),
+    ((), '[voicechat.keys]\nexplode = "z"\n',
+     "[keys] 'explode' is not a key binding; valid ids: barge_in, cancel"),
+    (("--speaker", "out.xyz"), "",
+     "--speaker out.xyz: voicechat cannot write .xyz files; give a file ending in .wav"),
+    (("--model", ""), "", "--model: the model name is empty; give one (e.g. gpt-realtime)"),
+    (("--theme", "purple"), "",
+     "--theme: 'purple' is not a theme; use one of dark, high-contrast, light"),
+])
+def test_a_mistake_stops_the_start_with_its_fix(
+        tmp_path: Path, args: tuple[str, ...], config: str, expected: str) -> None:
+    code, out = run(tmp_path, "--mic", "none", *args, config=config)
+    assert code == 2, out
+    assert expected in out.replace("\n", " "), out
+    assert "cannot reach" not in out and "sk-test" not in out
+
+
+def test_a_good_session_table_passes_the_check(tmp_path: Path) -> None:
+    code, out = run(tmp_path, "--mic", "none",
+                    config='[voicechat.session]\naudio = {output = {speed = 1.2}}\n')
+    assert code == 1 and "cannot reach http://127.0.0.1:9" in out  # it got as far as connecting
+
+
+def test_an_empty_or_header_only_wav_is_named(tmp_path: Path) -> None:
+    empty = tmp_path / "q.wav"
+    empty.write_bytes(b"")
+    code, out = run(tmp_path, "--mic", str(empty))
+    assert code == 2 and "q.wav: the file is empty (0 bytes); record or convert some " \
+        "speech into it" in out.replace("\n", " "), out
+    with wave.open(str(empty), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(24000)
+    code, out = run(tmp_path, "--mic", str(empty))
+    assert code == 2 and "q.wav: holds no audio" in out, out
+    assert empty.exists()  # nothing lost
+
+
+def test_a_fifo_with_no_writer_is_an_error_not_a_hang(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(files, "FIFO_WAIT_S", 0.5)
+    fifo = tmp_path / "mic.wav"
+    os.mkfifo(fifo)
+    code, out = run(tmp_path, "--mic", str(fifo))
+    assert code == 2, out
+    assert "mic.wav is a FIFO: reading the audio written to it (waiting up to 0.5 s" in out
+    assert "a FIFO, and nothing was written to it for 0.5 s; start the program that writes " \
+        "the audio first" in out.replace("\n", " "), out
+
+
+def test_a_fifo_with_a_writer_is_read_whole(tmp_path: Path) -> None:
+    wav = speech_wav(tmp_path / "q.wav", TEST_PHRASES[:1])
+    fifo = tmp_path / "mic.wav"
+    os.mkfifo(fifo)
+
+    def write() -> None:
+        time.sleep(0.3)
+        with open(fifo, "wb") as out:
+            data = wav.read_bytes()
+            for start in range(0, len(data), 4096):  # in pieces, as a pipeline writes
+                out.write(data[start:start + 4096])
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    code, out = run(tmp_path, "--mic", str(fifo))
+    writer.join()
+    assert code == 1 and "cannot reach http://127.0.0.1:9" in out, out  # read, then connecting

@@ -1,0 +1,127 @@
+"""What can be checked before anything connects, checked there: a mistake is exit 2 with the
+problem and the fix, never a session that runs on something else (issue 36, item 8).
+
+Each check raises :class:`ValueError` with the message the user sees after ``voicechat:``:
+
+* the ``[voicechat.session]`` table, merged into the first ``session.update`` exactly as the
+  core will send it, validated with the server's own schema and wording (what ``voicechat
+  validate`` and the local server use), plus the hints (the other dialect's spelling, a typo);
+  before this the session ran on the server's defaults after a notice;
+* the ``[voicechat.keys]`` remaps (an unknown action was ignored with ``--no-ui``);
+* ``--theme`` (a three-second toast in the TUI, where every other bad value exits 2);
+* ``--mic FILE``: read before anything starts (an empty WAV said ``not a readable WAV file
+  ()`` after the server had started); a FIFO with no writer hung silently in ``open``;
+* ``--speaker NAME.EXT`` that names a file format voicechat does not write (it was taken for a
+  device name, found no device and ran without a speaker, saying nothing).
+"""
+
+from __future__ import annotations
+
+import atexit
+import dataclasses
+import re
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from voicechat.audio import files
+from voicechat.audio.files import (
+    WRITABLE,
+    AudioFileError,
+    is_audio_file,
+    read_audio,
+    spool_fifo,
+)
+from voicechat.config import Settings
+from voicechat.core.policy import initial_session
+from voicechat.protocol.dialect import Dialect
+from voicechat.protocol.hints import hints_for
+from voicechat.protocol.validation import validate_session
+from voicechat.runtime.facade import policy_for
+from voicechat.ui import keys
+from voicechat.ui.themes import load_themes, user_theme_dir
+
+#: a file name's extension (``.xyz``); device names carry dots too
+#: (``alsa_output.pci-0000_00_1f.3.analog-stereo``), but not a short letters-only suffix
+_FILE_SUFFIX = re.compile(r"^\.[A-Za-z][A-Za-z0-9]{0,4}$")
+
+
+def check_before_connecting(settings: Settings) -> Settings:
+    """Every check below, in the order a user would want to hear of them; returns the settings
+    to run with (a FIFO mic is replaced by the file its audio was copied into)."""
+    settings = prepared_mic(settings)
+    check_speaker(settings.speaker)
+    check_keys(settings.keymap)
+    check_theme(settings.theme)
+    if settings.api != "live":
+        check_session_table(settings)
+    return settings
+
+
+def prepared_mic(settings: Settings) -> Settings:
+    """A ``--mic`` file is read now, so an empty, unreadable or missing one stops the start;
+    a FIFO's audio is copied to a private temporary file first (it can be read only once)."""
+    spec = settings.mic
+    if spec is None or not is_audio_file(spec):
+        return settings
+    path = Path(spec)
+    try:
+        if path.is_fifo():
+            print(f"voicechat: --mic {spec} is a FIFO: reading the audio written to it "
+                  f"(waiting up to {files.FIFO_WAIT_S:g} s for a writer)", file=sys.stderr,
+                  flush=True)
+            folder = Path(tempfile.mkdtemp(prefix="voicechat-mic-"))
+            copy = folder / (path.name if path.suffix else path.name + ".audio")
+            spool_fifo(path, copy)
+            atexit.register(shutil.rmtree, folder, True)
+            settings = dataclasses.replace(settings, mic=str(copy))
+            path = copy
+        read_audio(path)
+    except AudioFileError as exc:
+        raise ValueError(f"--mic: {exc}") from None
+    except OSError as exc:
+        raise ValueError(f"--mic {spec}: cannot read it ({exc.strerror})") from None
+    return settings
+
+
+def check_speaker(spec: str | None) -> None:
+    if spec is None or spec in ("none", "default"):
+        return
+    suffix = Path(spec).suffix
+    if _FILE_SUFFIX.match(suffix) and suffix.lower() not in WRITABLE:
+        raise ValueError(f"--speaker {spec}: voicechat cannot write {suffix} files; give a file "
+                         f"ending in {', '.join(WRITABLE)}, a sound device's name or number "
+                         "(`voicechat devices` lists them), or none")
+
+
+def check_keys(keymap: dict[str, str] | None) -> None:
+    try:
+        keys.validate_keymap(keymap)
+    except keys.KeymapError as exc:
+        raise ValueError(f"{exc}; fix the [voicechat.keys] table in your config "
+                         "(`voicechat config path` shows where it is)") from None
+
+
+def check_theme(theme: str | None) -> None:
+    if theme is None:
+        return
+    themes, _ = load_themes()
+    if themes and theme not in themes:
+        raise ValueError(f"--theme: {theme!r} is not a theme; use one of {', '.join(themes)} "
+                         f"(your own go in {user_theme_dir()})")
+
+
+def check_session_table(settings: Settings) -> None:
+    """The first ``session.update`` as the core will send it, checked as the server would."""
+    if not settings.session_overrides:
+        return
+    dialect = Dialect(settings.dialect)
+    session = initial_session(policy_for(settings))
+    problem = validate_session(session, dialect, azure=settings.is_azure)
+    if problem is None:
+        return
+    hints = hints_for(session, problem, dialect, azure=settings.is_azure, bare_session=True)
+    where = f" (param {problem.param})" if problem.param else ""
+    fix = f"; {hints[0]}" if hints else "; see `voicechat validate --help` for the shape"
+    raise ValueError(f"[voicechat.session] in your config: {problem.message}{where}{fix}")
