@@ -47,7 +47,8 @@ async def server(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
     """The real local server on 127.0.0.1:0 that client, UI and server tests talk to.
 
     The tone voice, the exact ASR grammar of :data:`tests.speech.TEST_PHRASES`, and the echo
-    responder; ``@pytest.mark.script(*lines)`` makes it reply with those lines instead.
+    responder; ``@pytest.mark.script(*lines)`` makes it reply with those lines instead, and
+    ``@pytest.mark.silent_appends`` keeps GPT-Live instruction appends unanswered.
     """
     from tests.speech import TEST_PHRASES
 
@@ -57,7 +58,11 @@ async def server(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
         script = tmp_path / "script.txt"
         script.write_text("\n".join(marker.args) + "\n", encoding="utf-8")
         responder = f"script:{script}"
-    async with local_server(responder=responder, asr_phrases=TEST_PHRASES) as srv:
+    # GPT-Live's local model answers instruction appends by default; tests of appends as
+    # context ask for the silence they assert on
+    quiet = request.node.get_closest_marker("silent_appends") is not None
+    async with local_server(responder=responder, asr_phrases=TEST_PHRASES,
+                            live_answer_instructions=not quiet) as srv:
         yield srv
 
 

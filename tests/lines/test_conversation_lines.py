@@ -58,7 +58,7 @@ async def test_the_event_flow_is_behind_events(tmp_path: Path) -> None:
 
 
 async def test_gpt_live_lines_are_the_same_kind(tmp_path: Path) -> None:
-    async with local_server(asr_phrases=TEST_PHRASES, live_answer_instructions=True) as srv:
+    async with local_server(asr_phrases=TEST_PHRASES) as srv:  # answers typed lines by default
         code, out, err, _ = await run_no_ui(tmp_path, srv.base_url, "websocket",
                                             "hello there\n", "--api", "live", "--model",
                                             "gpt-live-1", events=False)

@@ -117,3 +117,25 @@ async def test_the_status_bar_and_footer_say_what_is_true_of_gpt_live(
             usable = {text.split(":")[0]: ok for _, text, ok in help_screen.rows}
             assert not usable["barge-in on / off"] and usable["cancel"]
             await pilot.press("escape", "q")
+
+
+async def test_a_typed_line_shows_as_the_users_turn_and_is_answered(
+    server: LocalServer,
+) -> None:
+    """Issue 36, item 3: on the local server the typed line vanished (no transcript entry, no
+    answer, no notice); the README offers exactly this as the offline way to try GPT-Live."""
+    runtime = LiveRuntime(Settings(server="local", api="live", model="gpt-live-1",
+                                   transport="websocket", mic="none", speaker="none",
+                                   local_voice="tone"), local_server=server)
+    app = VoiceChatApp(runtime, theme_dirs=[shipped_theme_dir()])
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: runtime.live_view.state == "active", "session.started")
+        await pilot.press("slash", *"hello there", "enter")
+        await until(pilot, lambda: any(t.speaker == "assistant" and "hello there" in t.text
+                                       for t in runtime.live_view.turns), "the answer")
+        speakers = [(t.speaker, t.text.strip()) for t in runtime.live_view.turns]
+        assert speakers[0] == ("user", "hello there"), speakers
+        await until(pilot, lambda: any("You: hello there" in line
+                                       for line in app.transcript.history_lines()),
+                    "the typed line in the transcript")
+        await pilot.press("q")

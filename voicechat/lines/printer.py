@@ -29,7 +29,6 @@ from voicechat.protocol.text import printable
 
 ARROWS = {"in": "<-", "out": "->", "local": "::"}
 #: how the GPT-Live runtime hands a typed line to the model (``LiveRuntime.send_text``)
-LIVE_TYPED_PREFIX = "The user typed: "
 ASSISTANT_DONE = frozenset({"response.output_audio_transcript.done",
                             "response.audio_transcript.done", "response.output_text.done",
                             "response.text.done"})
@@ -75,11 +74,7 @@ def _conversation_text(direction: str, event: Mapping[str, Any]) -> str | None:
     if direction == "out":
         if kind == "conversation.item.create":
             return _typed(event.get("item"))
-        if kind == "session.instructions.append":
-            content = event.get("content")
-            if isinstance(content, str) and content.startswith(LIVE_TYPED_PREFIX):
-                return f"user: {content[len(LIVE_TYPED_PREFIX):]}"
-        return None
+        return None  # a GPT-Live typed line is the user turn the core closes at once
     if direction == "in":
         if kind == USER_SPEECH_DONE:
             return f"user: {event.get('transcript', '')}"

@@ -120,8 +120,8 @@ class ServerConfig:
     #: GPT-Live streams silence between utterances (exact zeros); off only to debug
     live_output_silence: bool = True
     #: GPT-Live: the model answers a session-wide instructions append when it is not speaking
-    #: (see LiveOptions.answer_instructions); off: appends are silent context
-    live_answer_instructions: bool = False
+    #: (see LiveOptions.answer_instructions, on by default); off: appends are silent context
+    live_answer_instructions: bool = True
 
 
 def is_loopback(host: str) -> bool:

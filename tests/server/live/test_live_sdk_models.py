@@ -36,7 +36,7 @@ async def test_every_event_of_a_websocket_session_and_its_sideband() -> None:
         fake_chat(calls_reply([("get_weather", '{"city": "Paris"}')], preamble="One moment."),
                   text_reply("Sunny.")) as chat,
         local_server(responder=f"chat:{chat.url}", asr_phrases=TEST_PHRASES,
-                     live_usage_interval_s=0.5) as srv,
+                     live_usage_interval_s=0.5, live_answer_instructions=False) as srv,
         live_ws(srv) as peer,
     ):
         await peer.send({"type": "session.update", "session": {}, "event_id": "early"})

@@ -104,6 +104,7 @@ async def test_talking_over_the_assistant_stops_its_audio(server: LocalServer) -
         assert cut < long_words  # the long answer was cut off part way
 
 
+@pytest.mark.silent_appends
 async def test_appends_mute_update_and_close(server: LocalServer) -> None:
     async with live_ws(server) as peer:
         await started(peer)

@@ -26,6 +26,7 @@ from voicechat.core.live.inputs import (
     PlaybackProgress,
     StopAssistant,
     ToggleMute,
+    TypedLine,
 )
 from voicechat.core.live.policy import LivePolicy, session_config, start_event
 from voicechat.core.live.session import LiveSession
@@ -51,6 +52,7 @@ __all__ = [
     "TaskView",
     "ToggleMute",
     "TurnView",
+    "TypedLine",
     "session_config",
     "start_event",
 ]

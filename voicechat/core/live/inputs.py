@@ -69,6 +69,21 @@ class Append:
     delegation_id: str | None = None
 
 
+#: how a typed line reaches the voice model (see :class:`TypedLine`)
+TYPED_PREFIX = "The user typed: "
+
+
+@dataclass(frozen=True)
+class TypedLine:
+    """Words the user typed. GPT-Live's voice model takes no text turn (reference §3: text
+    alone is accepted silently and not answered); decided: they go in as a trusted
+    ``session.instructions.append`` naming them as the user's typed words, and the transcript
+    shows them as the user's turn, where they were typed (there is no transcript event for an
+    append to show them otherwise)."""
+
+    text: str
+
+
 @dataclass(frozen=True)
 class DelegationProgress:
     """Silent progress on a client delegation (sent as ``session.thinking.append``)."""
@@ -94,10 +109,12 @@ class CloseSession:
 
 LiveInput = (
     PlaybackProgress | PlaybackFlushed | OutputArrived | ToggleMute | StopAssistant | Append
-    | DelegationProgress | DelegationFinished | CloseSession | ToolFinished | TransportState
+    | TypedLine | DelegationProgress | DelegationFinished | CloseSession | ToolFinished
+    | TransportState
 )
 
 __all__ = [
+    "TYPED_PREFIX",
     "Append",
     "AppendKind",
     "CloseSession",
@@ -111,4 +128,5 @@ __all__ = [
     "ToggleMute",
     "ToolFinished",
     "TransportState",
+    "TypedLine",
 ]

@@ -45,6 +45,7 @@ from voicechat.core.live.backend_calls import BackendCalls
 from voicechat.core.live.delegations import Delegations
 from voicechat.core.live.effects import LiveEffects
 from voicechat.core.live.inputs import (
+    TYPED_PREFIX,
     Append,
     CloseSession,
     DelegationFinished,
@@ -55,6 +56,7 @@ from voicechat.core.live.inputs import (
     PlaybackProgress,
     StopAssistant,
     ToggleMute,
+    TypedLine,
 )
 from voicechat.core.live.playback import OutputAudio
 from voicechat.core.live.policy import LivePolicy, session_config, start_event
@@ -305,6 +307,9 @@ class LiveSession:
             self._out.send({"type": f"session.input_audio.{kind}"})
         elif isinstance(inp, Append):
             self.appends.send(inp.kind, inp.text, inp.delegation_id)
+        elif isinstance(inp, TypedLine):
+            if self.appends.send("instructions", TYPED_PREFIX + inp.text.strip(), None):
+                self.turns.typed(inp.text.strip(), self.turns.latest_ms(), now)
         elif isinstance(inp, DelegationProgress):
             self.tasks.progress(inp.delegation_id, inp.text)
         elif isinstance(inp, DelegationFinished):

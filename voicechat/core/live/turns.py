@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Speaker = Literal["user", "assistant"]
-CloseReason = Literal["gap", "speaker_change", "inactivity", "interrupted", "session_end"]
+CloseReason = Literal["gap", "speaker_change", "inactivity", "interrupted", "session_end",
+                      "typed"]
 MAX_TURNS = 1000
 
 
@@ -88,6 +89,22 @@ class Turns:
         turn.end_ms = max(turn.end_ms, end_ms)
         turn.last_arrival = now
         return turn
+
+    def typed(self, text: str, at_ms: int, now: float) -> Turn:
+        """A line the user typed: a user turn of its own, whole and closed at once, placed at
+        ``at_ms`` (the latest point of the timeline known, so the answer reads after it)."""
+        open_user = self._open.get("user")
+        if open_user is not None:
+            self._close(open_user, "gap")
+        turn = self._begin("user", at_ms)
+        turn.fragments.append(Fragment(text, at_ms, at_ms))
+        turn.last_arrival = now
+        self._close(turn, "typed")
+        return turn
+
+    def latest_ms(self) -> int:
+        """The furthest point of the session's timeline any fragment reached (0 before any)."""
+        return max((turn.end_ms for turn in self.turns), default=0)
 
     def _late_target(self, speaker: Speaker, start_ms: int) -> Turn | None:
         last = self._last.get(speaker)

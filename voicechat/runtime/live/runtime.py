@@ -20,12 +20,12 @@ from voicechat.audio.playback import PlaybackBuffer
 from voicechat.config import Settings
 from voicechat.core.actions import AskApproval
 from voicechat.core.live import (
-    Append,
     CloseSession,
     LivePolicy,
     LiveView,
     StopAssistant,
     ToggleMute,
+    TypedLine,
 )
 from voicechat.core.tool_specs import ToolSpec
 from voicechat.core.view import SessionView
@@ -165,11 +165,10 @@ class LiveRuntime(LiveLimits, RuntimeLifecycle[LiveDriver, LiveLink]):
         self.driver.user("cancel", StopAssistant())
 
     def send_text(self, text: str) -> None:
-        """Typed text. GPT-Live's voice model takes no text turn; decided: it goes in as a
-        trusted instruction append naming it as the user's typed words."""
+        """Typed text (:class:`~voicechat.core.live.inputs.TypedLine`: an instruction append
+        naming it as the user's typed words, and a user turn in the transcript)."""
         if text.strip():
-            self.driver.user("send_text", Append("instructions",
-                                                 f"The user typed: {text.strip()}"))
+            self.driver.user("send_text", TypedLine(text))
 
     def talk_pressed(self) -> None:
         self.notice("info", NO_PUSH_TO_TALK)

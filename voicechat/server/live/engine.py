@@ -59,11 +59,13 @@ class LiveOptions:
     output_silence: bool = True
     #: [infer] the real model reacts to a session-wide ``session.instructions.append`` by
     #: speaking when it suits (greetings, steering: reference §2, "use commentary/instructions
-    #: append to make it speak"); when that happens is the model's choice, not a rule. Off
-    #: (default), the local model keeps appends as silent context, which is predictable for
-    #: tests of appends; on, it answers one when it is not speaking, as it would a user's turn:
-    #: that is how `--no-ui` runs with piped lines are tested.
-    answer_instructions: bool = False
+    #: append to make it speak"); when that happens is the model's choice, not a rule.
+    #: Decision (issue 36, item 3): on by default, the local model answers one when it is not
+    #: speaking, as it would a user's turn. Off, appends were silent context, and a typed line
+    #: (which a GPT-Live client can only send as an append: the voice model has no text turn)
+    #: vanished on the offline server the README offers for trying GPT-Live. Off remains for
+    #: tests that need appends to stay silent.
+    answer_instructions: bool = True
 
 
 class LiveEngine:
