@@ -59,9 +59,6 @@ def run(
         if settings.resume is not None and settings.mode == "transcribe":
             raise ValueError("--resume continues a conversation, and --mode transcribe has "
                              "none (captions only); drop one of the two")
-        if settings.resume is not None and settings.api == "live":
-            raise ValueError("--resume is not supported with GPT-Live yet (its start-up history "
-                             "is not sent); resume with a Realtime model, or drop --resume")
         if events and not settings.no_ui:
             raise ValueError("--events prints the event flow of --no-ui, and this run has the "
                              "TUI (its event pane shows the events); add --no-ui or drop "
@@ -73,7 +70,7 @@ def run(
         print(f"voicechat: {exc}", file=sys.stderr)
         return 2
     if settings.api == "live":
-        return _run_live(settings, log_file, events)
+        return _run_live(settings, log_file, events, earlier)
     if settings.no_ui:
         from voicechat.lines.realtime import RealtimeLines
 
@@ -111,12 +108,12 @@ def _earlier(resume: Path | None, prices: dict[str, dict[str, float]]) -> Any:
         raise ValueError(f"--resume: {exc}") from None
 
 
-def _run_live(settings: Any, log_file: Path | None, events: bool) -> int:
+def _run_live(settings: Any, log_file: Path | None, events: bool, earlier: Any) -> int:
     """GPT-Live: its own runtime (voicechat.runtime.live) behind the same two front ends."""
     if settings.no_ui:
         from voicechat.lines.live import LiveLines
 
-        return _run_lines(LiveLines(settings), settings, events)
+        return _run_lines(LiveLines(settings, earlier=earlier), settings, events)
     try:
         from voicechat.ui.app import run_app
     except ImportError as exc:
@@ -125,7 +122,7 @@ def _run_live(settings: Any, log_file: Path | None, events: bool) -> int:
         return 2
     from voicechat.runtime.live import LiveRuntime
 
-    code = run_app(LiveRuntime(settings), theme=settings.theme,
+    code = run_app(LiveRuntime(settings, earlier=earlier), theme=settings.theme,
                    keymap=settings.keymap or None)
     if log_file is not None:
         print(f"voicechat: log lines are in {log_file}", file=sys.stderr)

@@ -14,6 +14,7 @@ from typing import Any, TextIO
 
 from voicechat.conversation.builder import ConversationBuilder
 from voicechat.conversation.jsonform import from_json, looks_like_export
+from voicechat.conversation.live_builder import LiveConversationBuilder
 from voicechat.conversation.model import Conversation
 from voicechat.eventlog import LogReadError, ReadStats, open_log, read_entries
 
@@ -44,9 +45,11 @@ def load_conversation(path: Path | str, *,
             return _read_export(handle, path)
     stats = ReadStats()
     builder = ConversationBuilder(prices=prices, source=path.name)
+    live = LiveConversationBuilder(source=path.name)  # GPT-Live: no items, timed fragments
     try:
         for entry in read_entries(handle, stats, name=path):
             builder.feed(entry.dir, entry.t, entry.ts, entry.canonical)
+            live.feed(entry.dir, entry.t, entry.ts, entry.canonical)
     except LogReadError as exc:  # a read that failed after the open
         raise ConversationError(str(exc)) from None
     if stats.events == 0:
@@ -55,6 +58,8 @@ def load_conversation(path: Path | str, *,
             "(voicechat --record FILE writes one; JSON/JSONL dumps of events and text logs with "
             "the event JSON inline work too) or a voicechat export --format json file.")
     conversation = builder.conversation()
+    if not conversation.turns and live.is_live:
+        conversation = live.conversation()
     if not conversation.turns:
         raise ConversationError(
             f"{path}: {stats.events} events but no conversation in them (no user, assistant "

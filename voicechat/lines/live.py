@@ -91,8 +91,8 @@ class LiveLines:
 
     start_fix = False  # the TUI's problem advice is worded for Realtime's endpoints and keys
 
-    def __init__(self, settings: Settings) -> None:
-        self.runtime = LiveRuntime(settings)
+    def __init__(self, settings: Settings, *, earlier: Any = None) -> None:
+        self.runtime = LiveRuntime(settings, earlier=earlier)
 
     def end_watch(self, turns: int | None) -> LiveRunEnd:
         return LiveRunEnd(self.runtime, turns)

@@ -15,9 +15,11 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from typing import Any
 
 from voicechat.audio.playback import PlaybackBuffer
 from voicechat.config import Settings
+from voicechat.conversation.seed import SeedPlan, plan_seed, resume_notice
 from voicechat.core.actions import AskApproval
 from voicechat.core.live import (
     CloseSession,
@@ -47,11 +49,27 @@ HEADPHONES = ("echo cancellation is off ({why}): GPT-Live keeps the mic open whi
               "assistant speaks, so from speakers the model hears itself; use headphones")
 
 
-def live_policy_for(settings: Settings, tools: tuple[ToolSpec, ...] = ()) -> LivePolicy:
+#: GPT-Live's start-up ``input`` holds at most 128 messages (reference §2); the Realtime
+#: budget of plan_seed (100 turns, 24,000 characters) is inside it
+LIVE_INPUT_MAX = 128
+
+
+def earlier_input(plan: SeedPlan) -> tuple[dict[str, Any], ...]:
+    """``--resume``'s turns as GPT-Live's start-up ``input``: the only way it takes history
+    (no conversation items later). User words as ``input_text``, answers as ``output_text``."""
+    return tuple(
+        {"type": "message", "role": role,
+         "content": [{"type": "input_text" if role == "user" else "output_text", "text": text}]}
+        for role, text in plan.turns[-LIVE_INPUT_MAX:] if text)
+
+
+def live_policy_for(settings: Settings, tools: tuple[ToolSpec, ...] = (),
+                    resumed: SeedPlan | None = None) -> LivePolicy:
     """The GPT-Live session the settings ask for (only what was set: the config is strict).
 
     Under ``responses`` delegation the user's tools are the backend's function tools (the voice
-    model has none); under ``client`` (the default, omitted) they stay ours."""
+    model has none); under ``client`` (the default, omitted) they stay ours. A resumed
+    conversation goes in as the start-up ``input``."""
     delegation = None
     if settings.live_delegation == "responses":
         delegation = {"type": "responses", "responses": {
@@ -64,6 +82,7 @@ def live_policy_for(settings: Settings, tools: tuple[ToolSpec, ...] = ()) -> Liv
         instructions=settings.instructions,
         voice=settings.voice,
         delegation=delegation,
+        input=earlier_input(resumed) if resumed is not None else (),
     )
 
 
@@ -71,9 +90,12 @@ class LiveRuntime(LiveLimits, RuntimeLifecycle[LiveDriver, LiveLink]):
     """One GPT-Live conversation: embedded server (if local), transport, audio, core, log."""
 
     def __init__(self, settings: Settings, *, local_server: LocalServerLike | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, earlier: Any = None) -> None:
         super().__init__(settings, local_server=local_server, clock=clock,
                          playback=PlaybackBuffer())
+        #: ``--resume``: the earlier turns this session starts with (its start-up input)
+        self.resumed: SeedPlan | None = None if earlier is None else plan_seed(
+            earlier, max_turns=LIVE_INPUT_MAX)
         self.started_at = time.time()  # names a saved conversation's file
         self._clock = clock
         self.tools = LiveTools(lambda inp: self.driver.handle(inp), self.events, clock)
@@ -89,7 +111,8 @@ class LiveRuntime(LiveLimits, RuntimeLifecycle[LiveDriver, LiveLink]):
             run_delegation=self.tools.run_delegation,
             cancel_delegation=self.tools.cancel_delegation,
         )
-        self.driver = LiveDriver(live_policy_for(settings), self.events, effects, clock=clock)
+        self.driver = LiveDriver(live_policy_for(settings, resumed=self.resumed), self.events,
+                                 effects, clock=clock)
         self.link = LiveLink(settings, self.driver, self.events,
                              base_url=lambda: self._server.base_url,
                              on_audio=self._audio_in.take, on_lost=self._lost)
@@ -131,6 +154,8 @@ class LiveRuntime(LiveLimits, RuntimeLifecycle[LiveDriver, LiveLink]):
 
     async def _connect(self) -> None:
         await self.link.connect()
+        if self.resumed is not None:
+            self.events.notice(*resume_notice(self.resumed), topic="conversation")
 
     def _start_tasks(self) -> None:
         self._spawn(self.monitor.run(), "live-monitor")
