@@ -62,13 +62,13 @@ async def test_streaming_turn_late_user_transcript_and_commit() -> None:
         await settle(app, pilot)
         assert "You: hi" in history_text(app)
         assert "Assistant: Hello there" in live_text(app)
-        assert "resp_1 in progress" in status_text(app)
+        assert "answering" in status_text(app)
         handle.run(finish_turn("resp_1", "item_a1", "Hello there"))
         await settle(app, pilot)
         lines = history_text(app).splitlines()
         assert lines == ["You: hi", "Assistant: Hello there"]
         assert live_text(app) == ""
-        assert "resp_1 completed" in status_text(app)
+        assert "answered" in status_text(app)
 
 
 async def test_failed_transcription_shows_a_placeholder() -> None:
@@ -124,7 +124,7 @@ async def test_cancel_key_stops_the_response_and_marks_it_cut_off() -> None:
         await settle(app, pilot)
         assert "response.cancel" in [e["type"] for e in handle.sent]
         assert "output_audio_buffer.clear" in [e["type"] for e in handle.sent]
-        assert "resp_1 cancelled (client cancelled)" in status_text(app)
+        assert "answer cancelled (client cancelled)" in status_text(app)
         assert "Assistant: A long answer — cut off" in history_text(app)
 
 
@@ -304,7 +304,10 @@ async def test_resize_rewraps_the_history() -> None:
         await until(lambda: app.transcript.rebuilds > before, "the transcript to re-wrap",
                     sleep=pilot.pause)
         assert app.transcript.rebuilds == before + 1
-        assert max(len(line) for line in app.transcript.history_lines()) < 60
+        # at 80 columns the event pane hides (it follows the width until the user chooses), so
+        # the transcript gets the whole width: its lines were wrapped at ~59, now at 78
+        widest = max(len(line.rstrip()) for line in app.transcript.history_lines())
+        assert 60 < widest <= 78
 
 
 async def test_transcribe_mode_is_captions_beside_the_timeline() -> None:

@@ -194,6 +194,9 @@ async def test_the_transcript_keeps_every_turn_in_order_and_rewraps_at_resize() 
         expected.append("▍")  # the third turn still streams
         assert drawn_words(app) == expected
         wide = len(app.transcript.history_lines())
+        await pilot.press("e")  # keep the event pane: at 70 columns it would hide by default
+        await pilot.pause()
+        await pilot.press("e")
         await pilot.resize_terminal(70, 30)
         await pilot.pause(0.4)  # the re-wrap waits for the resize to settle
         await pilot.pause()

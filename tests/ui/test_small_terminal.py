@@ -6,6 +6,7 @@ Driven by the scripted handle (the real session core) through Textual's Pilot.
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -89,12 +90,36 @@ async def test_at_80_columns_the_event_pane_waits_and_the_footer_keeps_quit() ->
         assert not pane.display  # the choice sticks at any width
 
 
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_every_footer_key_and_the_palette_hint_fit(size: tuple[int, int]) -> None:
+    """Issue 36, item 5: at 80x24 the footer was cut ("f Fi") and "^p palette" never showed;
+    with a problem banner up (its dismiss key) as the worst case."""
+    handle = ScriptedHandle()
+    app = make_app(handle)
+    async with app.run_test(size=size) as pilot:
+        await started(app, pilot)
+        no_devices(handle)
+        app.sync()
+        await pilot.pause()
+        await pilot.pause()
+        keys = list(app.query_one(Footer).query(FooterKey))
+        shown = [key.action for key in keys]
+        assert {"dismiss_problems", "mute", "key_help", "quit", "toggle_events",
+                "command_palette"} <= set(shown), shown
+        assert all(key.region.right <= size[0] for key in keys), [
+            (key.action, key.region) for key in keys]
+        spans = sorted((key.region.x, key.region.right) for key in keys)
+        assert all(a_end <= b_start for (_, a_end), (b_start, _) in pairwise(spans)), spans
+
+
 async def test_wide_terminal_shows_the_event_pane_by_default() -> None:
     app = make_app(ScriptedHandle())
     async with app.run_test(size=(120, 40)) as pilot:
         await started(app, pilot)
         assert app.query_one("#right").display
-        assert {"quit", "cycle_theme", "cycle_filter", "toggle_events"} <= set(footer_keys(app))
+        assert {"quit", "toggle_events"} <= set(footer_keys(app))
+        # in ? and the palette: the footer fits 80 columns with the palette hint
+        assert not {"cycle_theme", "cycle_filter"} & set(footer_keys(app))
 
 
 @pytest.mark.parametrize(
@@ -185,6 +210,27 @@ async def test_question_mark_lists_the_keys_with_remaps() -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, KeyHelp)
+
+
+async def test_the_key_help_scrolls_to_its_last_entry_at_80_by_24() -> None:
+    """Issue 36, item 5: the list is taller than a 24-line screen; its last entries (the
+    palette, the banner click) could not be reached."""
+    from textual.containers import VerticalScroll
+
+    app = make_app(ScriptedHandle())
+    async with app.run_test(size=SMALL) as pilot:
+        await started(app, pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        box = app.screen.query_one(VerticalScroll)
+        assert box.virtual_size.height > box.scrollable_content_region.height  # it overflows
+        assert box.max_scroll_y > 0
+        for _ in range(12):
+            await pilot.press("down")
+        await pilot.pause()
+        assert box.scroll_y == box.max_scroll_y  # the end is reachable from the keyboard
+        assert "on the problem banner" in app.export_screenshot().replace("&#160;", " ")
+        await pilot.press("escape")
 
 
 async def test_recording_from_the_palette_writes_the_event_log(

@@ -31,6 +31,7 @@ def conversation(handle: ScriptedHandle) -> None:
     handle.run(response_start("resp_1", "item_a1", "item_u1"), step=0.2)
     handle.run(deltas("resp_1", "item_a1", ["The ", "capital ", "of ", "France ", "is ",
                                              "Paris."]), step=0.3)
+    usage_and_limits(handle)
     handle.run(finish_turn("resp_1", "item_a1", "The capital of France is Paris."), step=0.2)
     handle.advance(2.0, mic_ms=0)
     handle.run(user_speech("item_u2", 9000, 9200), step=0.1)
@@ -42,6 +43,25 @@ def conversation(handle: ScriptedHandle) -> None:
     handle.run(user_speech("item_u3", 11000, 13000), step=0.5)
     handle.run(response_start("resp_2", "item_a2", "item_u3"), step=0.2)
     handle.run(deltas("resp_2", "item_a2", ["And ", "its ", "population ", "is "]), step=0.3)
+
+
+def usage_and_limits(handle: ScriptedHandle) -> None:
+    """What the status bar promises beside the conversation (issue 36, item 5): the settings
+    the server applied, the usage with its cost, the rate limits."""
+    handle.run([
+        {"type": "session.updated", "session": {"type": "realtime", "audio": {
+            "input": {"turn_detection": {"type": "server_vad", "threshold": 0.5,
+                                         "silence_duration_ms": 200}},
+            "output": {"voice": "marin"}}}},
+        {"type": "response.done", "response": {
+            "id": "resp_1", "status": "completed", "output": [], "usage": {
+                "input_tokens": 1120, "output_tokens": 252,
+                "input_token_details": {"text_tokens": 1000, "audio_tokens": 120},
+                "output_token_details": {"text_tokens": 52, "audio_tokens": 200}}}},
+        {"type": "rate_limits.updated", "rate_limits": [
+            {"name": "requests", "limit": 5000, "remaining": 4999, "reset_seconds": 0.01},
+            {"name": "tokens", "limit": 40000, "remaining": 38000, "reset_seconds": 1.5}]},
+    ])
 
 
 LARGE = (120, 40)

@@ -362,12 +362,13 @@ class VoiceChatApp(WidgetAccess, UnavailableKeys, ToolKeys, App[int]):
     # --- layout --------------------------------------------------------------------------------
 
     def on_resize(self, event: events.Resize) -> None:
-        self._apply_layout()
+        self._apply_layout(event.size.width)  # self.size may not have caught up yet
 
-    def _apply_layout(self) -> None:
+    def _apply_layout(self, width: int | None = None) -> None:
         if self._has_screen() and hasattr(self, "_widgets"):
             self.layout_choice.apply(self.screen, self.query_one("#right"),
-                                     self.query_one(Footer), self.size.width)
+                                     self.query_one(Footer),
+                                     self.size.width if width is None else width)
 
     async def action_quit(self) -> None:
         if self._stopping:

@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -43,8 +43,8 @@ class KeyHelp(ModalScreen[None]):
 
     DEFAULT_CSS = """
     KeyHelp { align: center middle; }
-    KeyHelp > Vertical { width: 100%; max-width: 96; height: auto; max-height: 100%;
-                         background: $panel; border: tall $primary; padding: 0 1; }
+    KeyHelp > VerticalScroll { width: 100%; max-width: 96; height: auto; max-height: 100%;
+                               background: $panel; border: tall $primary; padding: 0 1; }
     KeyHelp Static { width: 100%; height: auto; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -64,9 +64,14 @@ class KeyHelp(ModalScreen[None]):
             table.add_row(bound, Text(text, style="" if usable else "dim"))
         for bound, text in EXTRA_KEYS:
             table.add_row(bound, text)
-        with Vertical():
-            yield Static(Text("Keys  (? or Esc closes)", style="bold"))
+        # scrolls (arrows, page keys, the wheel): at 80x24 the list is taller than the screen,
+        # and its last entries could not be reached (issue 36, item 5)
+        with VerticalScroll():
+            yield Static(Text("Keys  (? or Esc closes; arrows scroll)", style="bold"))
             yield Static(table)
+
+    def on_mount(self) -> None:
+        self.query_one(VerticalScroll).focus()  # so the arrows and page keys scroll it
 
     def action_close(self) -> None:
         self.dismiss(None)

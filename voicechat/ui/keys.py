@@ -46,8 +46,8 @@ BINDINGS: list[Binding] = [
     Binding("question_mark", "key_help", "Keys", id=HELP),
     Binding("q", "quit", "Quit", id=QUIT),
     Binding("e", "toggle_events", "Events", id=EVENTS),
-    Binding("f", "cycle_filter", "Filter", id=FILTER),
-    Binding("t", "cycle_theme", "Theme", id=THEME),
+    Binding("f", "cycle_filter", "Filter", id=FILTER, show=False),  # in ? and the palette
+    Binding("t", "cycle_theme", "Theme", id=THEME, show=False),  # in ? and the palette
     Binding("s", "settings", "Settings", id=SETTINGS, show=False),  # in ? and the palette
     Binding("o", "tool_details", "Tool details", id=TOOLS, show=False),  # in ? and the palette
     Binding("ctrl+s", "save_conversation", "Save", id=SAVE, show=False),  # in ? and the palette
@@ -56,8 +56,11 @@ BINDINGS: list[Binding] = [
 
 The order is the footer's: on a narrow terminal it is cut at the right, so what must stay
 visible (talk, mute, the key help and quit) comes first; the rest is in the ``?`` help and the
-command palette. "Dismiss" shows only while a problem banner is up, "Talk" only in push-to-talk
-mode, and the reply keys (barge-in, cancel, type) not in transcribe mode."""
+command palette. The theme and event-filter keys are there only (like settings and save): with
+them, and the dismiss key a problem banner brings, the footer and its "^p palette" hint did not
+fit 80 columns. "Dismiss" shows only while a problem banner is
+up, "Talk" only in push-to-talk mode, and the reply keys (barge-in, cancel, type) not in
+transcribe mode."""
 
 DESCRIPTIONS: dict[str, str] = {
     DISMISS: "dismiss the problem banner (shown while there is one)",

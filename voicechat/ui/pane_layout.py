@@ -3,7 +3,7 @@
 At 80 columns the event pane left the transcript ~46 columns and itself ~32, too little for
 either, so below :data:`NARROW` it starts hidden; ``e`` shows or hides it at any width, and that
 choice then sticks. From :data:`WIDE` columns it gets half the width, room for full event names.
-On a narrow terminal the footer drops its command-palette hint so one more key fits.
+On a narrow terminal the footer is compact, so every key and the command-palette hint fit.
 """
 
 from __future__ import annotations
@@ -33,5 +33,12 @@ class PaneLayout:
         screen.set_class(width < NARROW, "-narrow")
         screen.set_class(width >= WIDE, "-wide")
         events_pane.set_class(not self.events_shown(width), "-hidden")
-        # the footer's "^p palette" item costs a key's room; ctrl+p works anyway (and ? says so)
-        footer.show_command_palette = width >= NARROW
+        # Below NARROW the footer goes compact (one space between items instead of padding):
+        # the keys and "^p palette" then fit 80 columns, where the padded footer cut the last
+        # keys off ("f Fi") and left no room for the palette. Neither reactive recomposes the
+        # footer by itself, so it is asked to when one changes.
+        compact = width < NARROW
+        if footer.compact != compact or not footer.show_command_palette:
+            footer.compact = compact
+            footer.show_command_palette = True
+            footer.refresh(recompose=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from enum import Enum
 
 from voicechat.conversation.seed import is_earlier
+from voicechat.core.usage import RateLimit
 from voicechat.core.view import PlaybackSpan, SessionView, TranscriptEntry, VadSegment
 from voicechat.protocol.text import printable
 from voicechat.ui.tool_calls import ToolCall, read_tool_calls
@@ -81,6 +82,7 @@ class UiState:
     notices: tuple[Notice, ...] = ()
     usage_text: str = ""  # session tokens and estimated cost; "" before the first response
     limits_text: str = ""  # the latest rate limits (remaining/limit, reset)
+    scarcest_limit_text: str = ""  # the one with the least left of its limit, alone
     tool_calls: tuple[ToolCall, ...] = ()
     session_text: str = ""  # what the server applied (session.updated): voice, turns, noise
     expires_at: int | None = None  # when the server ends the session (unix seconds)
@@ -134,15 +136,24 @@ def session_text(view: SessionView) -> str:
 
 def limits_text(view: SessionView) -> str:
     """``tokens 39k/40k ↻1.5s`` per reported limit (remaining of limit, reset in seconds)."""
-    parts = []
-    for limit in view.rate_limits:
-        text = f"{limit.name} {compact(limit.remaining or 0)}"
-        if limit.limit is not None:
-            text += f"/{compact(limit.limit)}"
-        if limit.reset_seconds is not None:
-            text += f" ↻{limit.reset_seconds:.3g}s"
-        parts.append(text)
-    return ", ".join(parts)
+    return ", ".join(_limit_text(limit) for limit in view.rate_limits)
+
+
+def scarcest_limit_text(view: SessionView) -> str:
+    """The limit with the smallest share left (a narrow status bar's one limit)."""
+    if not view.rate_limits:
+        return ""
+    return _limit_text(min(view.rate_limits, key=lambda limit: (
+        (limit.remaining or 0) / limit.limit if limit.limit else 1.0)))
+
+
+def _limit_text(limit: RateLimit) -> str:
+    text = f"{limit.name} {compact(limit.remaining or 0)}"
+    if limit.limit is not None:
+        text += f"/{compact(limit.limit)}"
+    if limit.reset_seconds is not None:
+        text += f" ↻{limit.reset_seconds:.3g}s"
+    return text
 
 
 def name_of(value: object) -> str:
@@ -235,6 +246,7 @@ def read_view(view: SessionView | None, entries: tuple[Entry, ...] | None = None
         notices=tuple(Notice(name_of(n.level), str(n.message)) for n in view.notices),
         usage_text=usage_text(view),
         limits_text=limits_text(view),
+        scarcest_limit_text=scarcest_limit_text(view),
         tool_calls=calls,
         session_text=session_text(view),
         expires_at=view.expires_at,

@@ -70,12 +70,21 @@ def mic_label(state: UiState, *, connected: bool = True, ended: bool = False) ->
     return MIC_REASONS.get(reason, f"muted ({reason})" if reason else "muted"), "muted"
 
 
+#: the response's status as the bar says it: words, not the raw id (issue 36, item 5: at 120
+#: columns ``response resp_9cae62c210bd54b4e5f89c completed`` took the room of the usage, the
+#: cost, the applied settings and the rate limits; the id is in the event pane)
+RESPONSE_WORDS = {
+    "requested": "answer asked", "in_progress": "answering", "completed": "answered",
+    "cancelled": "answer cancelled", "failed": "answer failed", "incomplete": "answer cut short",
+}
+
+
 def response_label(state: UiState) -> str:
-    status = state.response_status.replace("_", " ")
+    status = state.response_status
     if not state.response_id and not status:
-        return "no response yet"
-    text = f"{state.response_id or ''} {status}".strip()
-    if state.response_reason and state.response_status in {"cancelled", "failed", "incomplete"}:
+        return "no answer yet"
+    text = RESPONSE_WORDS.get(status, f"answer {status.replace('_', ' ')}".strip())
+    if state.response_reason and status in {"cancelled", "failed", "incomplete"}:
         text += f" ({state.response_reason.replace('_', ' ')})"
     return text
 
@@ -207,6 +216,14 @@ class StatusBar(Widget):
         if conn.detail and wheres:
             wheres.insert(0, f"{wheres[0]} · {conn.detail}")
         cells = (METER_CELLS, METER_CELLS // 2)
+        applied: Field = ([("session ", dim), (state.session_text, Style())]
+                          if state.session_text else [])  # what the server applied
+        if applied:  # beside the connection it belongs to, while the model still shows
+            with_model = [where for where in wheres if where.count(" · ") >= 2]
+            for meter_cells in cells:
+                for where in with_model:
+                    yield [connection, [(where, dim)], [*mic, *self._meter(meter_cells, tone)],
+                           applied]
         for meter_cells in cells:
             for where in wheres:
                 yield [connection, [(where, dim)], [*mic, *self._meter(meter_cells, tone)]]
@@ -243,38 +260,34 @@ class StatusBar(Widget):
             barge = [(INTERRUPTING, self._s("status--active"))]
         tool: Field = ([("tool ", dim), (self._shown.tool, self._s("status--active"))]
                        if self._shown.tool else [])
-        extras = self._usage_fields()  # only beside the full wording: they go first
-        applied: Field = ([("session ", dim), (state.session_text, Style())]
-                          if state.session_text else [])  # what the server applied
-        # (response label, short echo, short mode, extras, applied): the usage figures outrank
-        # the applied settings, which go before the echo wording shortens
-        variants = ((True, False, False, extras, applied), (True, False, False, extras, []),
-                    (True, False, False, [], applied), (True, True, False, [], applied),
-                    (True, False, False, [], []), (True, True, False, [], []),
-                    (True, True, True, [], []), (False, True, True, [], []))
-        for labelled, short_echo, short, extra, shown in variants:
-            head: Field = [("response ", dim)] if labelled else []
+        usage, limits, scarcest = self._usage_fields()
+        # (short echo, short mode, the usage and limits fields): the usage with its cost and
+        # the rate limits outrank the long wording of echo and mode, which shorten first;
+        # then the limits shrink to the scarcest one, then go; the usage goes last
+        variants: tuple[tuple[bool, bool, list[Field]], ...] = (
+            (False, False, [usage, limits]), (True, True, [usage, limits]),
+            (True, True, [usage, scarcest]), (False, False, [usage]), (True, True, [usage]),
+            (False, False, []), (True, True, []))
+        for short_echo, short, extra in variants:
             text, tone = aec_label(self._shown.aec, short=short_echo)
             echo: Field = [("echo ", dim), (text, tone_styles[tone])]
-            yield [[*head, (response, resp_style)], tool, barge, echo,
-                   [("mode ", dim), (mode_label(state, short=short), Style())], shown, *extra]
-        for labelled in (True, False):  # too narrow for the echo field
-            head = [("response ", dim)] if labelled else []
-            yield [[*head, (response, resp_style)], tool, barge,
-                   [("mode ", dim), (mode_label(state, short=True), Style())]]
-        if tool:  # a running tool matters more than the response id
+            yield [[(response, resp_style)], tool, barge, echo,
+                   [("mode ", dim), (mode_label(state, short=short), Style())], *extra]
+        yield [[(response, resp_style)], tool, barge,  # too narrow for the echo field
+               [("mode ", dim), (mode_label(state, short=True), Style())]]
+        if tool:  # a running tool matters more than the response
             yield [tool, barge, [("mode ", dim), (mode_label(state, short=True), Style())]]
 
-    def _usage_fields(self) -> list[Field]:
-        """Session usage with its estimated cost, and rate limits (issue 11), when reported."""
+    def _usage_fields(self) -> tuple[Field, Field, Field]:
+        """Session usage with its estimated cost, the rate limits, and the scarcest limit alone
+        (issue 11), each empty when not reported."""
         state, dim = self._shown.state, self._s("status--dim")
-        fields: list[Field] = []
-        if state.usage_text:
-            fields.append([("usage ", dim), (state.usage_text, Style())])
-        if state.limits_text:
-            fields.append([("limits ", dim), (state.limits_text, Style())])
-        return fields
-
+        usage: Field = [("usage ", dim), (state.usage_text, Style())] if state.usage_text else []
+        limits: Field = ([("limits ", dim), (state.limits_text, Style())]
+                         if state.limits_text else [])
+        scarcest: Field = ([("limit ", dim), (state.scarcest_limit_text, Style())]
+                           if state.scarcest_limit_text else [])
+        return usage, limits, scarcest
 
 
 def fields_text(fields: list[Field], separator: Style) -> Text:
