@@ -1,0 +1,61 @@
+"""voicechat through a gateway-shaped relay (tests/gateway_relay.py) in front of our own server,
+as a new user runs it: the installed client, ``--no-ui``, typed turns (issue 37).
+
+* A WebSocket-only gateway with the default settings (WebRTC): the client finds that WebRTC's
+  signalling is not there, says why, and talks over WebSocket with the user's key, once.
+* new-api as it behaves today (the retired beta forced upstream): one connection, a clear error
+  naming the beta header and the gateway, exit code 1 — not a reconnect loop.
+* A Chinese 503 "no channel": the gateway's own words shown, and explained in English.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.commands.no_ui import run_no_ui
+from tests.gateway_relay import NO_CHANNEL, gateway
+from tests.helpers import local_server
+
+
+def said(out: str) -> list[str]:
+    return [line for line in out.splitlines() if line.startswith(("user:", "assistant:"))]
+
+
+@pytest.mark.parametrize("suffix", ["/v1", ""], ids=["with-v1", "bare-host"])
+async def test_default_settings_fall_back_to_websocket(tmp_path: Path, suffix: str) -> None:
+    async with local_server() as srv, gateway(srv.base_url, "ws-only") as gw:
+        code, out, err, _ = await run_no_ui(tmp_path, gw.base_url + suffix, None,
+                                                  "hello there\nhow are you\n", events=False)
+    assert code == 0, (out[-3000:], err[-3000:])
+    assert said(out) == ["user: hello there", "assistant: You said: hello there",
+                         "user: how are you", "assistant: You said: how are you"]
+    notices = [line for line in out.splitlines() if "does not relay WebRTC" in line]
+    assert len(notices) == 1, out
+    assert "--transport websocket" in notices[0] and "404" in notices[0]
+    assert gw.attempts == 1  # one WebSocket, no retry
+    assert gw.posts == ["POST /v1/realtime/client_secrets"]  # tried WebRTC once, then not again
+
+
+async def test_new_api_today_ends_with_the_reason_not_a_loop(tmp_path: Path) -> None:
+    async with local_server() as srv, gateway(srv.base_url, "new-api-today") as gw:
+        code, out, err, _ = await run_no_ui(tmp_path, gw.base_url + "/v1", None,
+                                                  "hello there\n", events=False)
+    assert code == 1, (out[-3000:], err[-3000:])
+    assert gw.attempts == 1, f"{gw.attempts} connection attempts: a retry loop"
+    text = out + err
+    assert "beta_api_shape_disabled" in text
+    assert "OpenAI-Beta" in text and "new-api" in text, text[-3000:]
+    assert "reconnect" not in text.lower(), text[-3000:]
+
+
+async def test_a_chinese_503_is_shown_and_explained(tmp_path: Path) -> None:
+    async with local_server() as srv, gateway(srv.base_url, "no-channel") as gw:
+        code, out, err, _ = await run_no_ui(tmp_path, gw.base_url + "/v1", "websocket",
+                                            "hello there\n", events=False)
+    assert code == 1, (out[-3000:], err[-3000:])
+    assert NO_CHANNEL in err, err
+    assert "no channel" in err.lower() and "gpt-realtime" in err
+    assert "new-api" in err  # the family, from new_api_error / X-Oneapi-Request-Id
+    assert gw.attempts == 1
