@@ -19,6 +19,9 @@ those gateways do, as read from their source (``../shared/reference/gateways.md`
     every ``/v1/realtime`` upgrade refused before the upgrade with 503 and the family's JSON
     ``{"error":{"message":"当前分组 default 下对于模型 gpt-realtime 无可用渠道 (request id: …)",
     "type":"new_api_error"}}``.
+``speaks-beta``
+    ``ws-only``, but the answers come in the beta dialect's names (``response.audio.delta``,
+    ``conversation.item.created``): a gateway whose upstream speaks beta.
 ``litellm``
     LiteLLM's proxy for what it does not route: the WebSocket is relayed; the SDP and
     ``/v1/realtime/sessions`` paths answer 404 ``{"detail":"Not Found"}`` (its two-step
@@ -40,7 +43,15 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-PERSONALITIES = ("ws-only", "new-api-today", "no-channel", "litellm")
+PERSONALITIES = ("ws-only", "new-api-today", "no-channel", "litellm", "speaks-beta")
+#: what a beta upstream calls the GA events (``speaks-beta``: a gateway on the beta dialect)
+GA_TO_BETA = {"response.output_audio.delta": "response.audio.delta",
+              "response.output_audio.done": "response.audio.done",
+              "response.output_audio_transcript.delta": "response.audio_transcript.delta",
+              "response.output_audio_transcript.done": "response.audio_transcript.done",
+              "response.output_text.delta": "response.text.delta",
+              "response.output_text.done": "response.text.done",
+              "conversation.item.added": "conversation.item.created"}
 REQUEST_ID = "20261125035000123456789abcdef"
 NO_CHANNEL = "当前分组 default 下对于模型 gpt-realtime 无可用渠道"
 BETA_DISABLED = {
@@ -162,7 +173,10 @@ class GatewayRelay:
                 async for message in up:
                     if message.type in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
                         data = message.data
-                        await ws.send_str(data if isinstance(data, str) else data.decode())
+                        text = data if isinstance(data, str) else data.decode()
+                        if self.personality == "speaks-beta":
+                            text = _as_beta(text)
+                        await ws.send_str(text)
                 if request.transport is not None:  # no close frame: 1006, as new-api
                     request.transport.abort()
 
@@ -178,6 +192,12 @@ class GatewayRelay:
         # close codes never pass through: drop the socket as new-api does
         if request.transport is not None:
             request.transport.abort()
+
+
+def _as_beta(text: str) -> str:
+    event = json.loads(text)
+    event["type"] = GA_TO_BETA.get(event.get("type"), event.get("type"))
+    return json.dumps(event)
 
 
 @asynccontextmanager

@@ -59,3 +59,12 @@ async def test_a_chinese_503_is_shown_and_explained(tmp_path: Path) -> None:
     assert "no channel" in err.lower() and "gpt-realtime" in err
     assert "new-api" in err  # the family, from new_api_error / X-Oneapi-Request-Id
     assert gw.attempts == 1
+
+
+async def test_beta_shaped_answers_in_a_ga_session_are_explained(tmp_path: Path) -> None:
+    async with local_server() as srv, gateway(srv.base_url, "speaks-beta") as gw:
+        _code, out, err, _ = await run_no_ui(tmp_path, gw.base_url + "/v1", "websocket",
+                                             "hello there\n", events=False)
+    notices = [line for line in out.splitlines() if "beta-dialect events" in line]
+    assert len(notices) == 1, (out[-3000:], err[-3000:])
+    assert "OpenAI-Beta" in notices[0] and "new-api" in notices[0]

@@ -50,6 +50,9 @@ DROPPABLE_WHILE_DOWN = frozenset(
      "response.cancel", "output_audio_buffer.clear", "conversation.item.truncate"}
 )
 LOST = frozenset({"closed", "failed"})
+#: server events only the beta dialect sends (a GA session that gets them is talking to beta)
+BETA_MARKERS = frozenset({"conversation.item.created", "response.audio.delta",
+                          "response.audio_transcript.delta", "response.text.delta"})
 
 Seed = tuple[tuple[str, str], ...]
 
@@ -115,6 +118,7 @@ class Link(TransportConnection):
         self._reconnect_task: asyncio.Task[None] | None = None
         self._earlier: Seed = ()  # a resumed conversation, seeded into the first session
         self.refused = False  # a refusal a retry will not change ended the run: no reconnect
+        self._beta_said = False
 
     # --- connecting ------------------------------------------------------------------------------
 
@@ -271,6 +275,9 @@ class Link(TransportConnection):
             return  # a transport we gave up on
         if '"error"' in text and not self.refused:
             self._check_refusal(attempt, text)
+        if not self._beta_said and self._settings.dialect == "ga" and any(
+                name in text for name in BETA_MARKERS):
+            self._check_beta_shape(attempt, text)
         frame = self._driver.decode(text)
         if attempt.adopted:
             self._driver.receive(frame)
@@ -296,6 +303,24 @@ class Link(TransportConnection):
                 self._reconnect_task = asyncio.get_running_loop().create_task(
                     self._reconnect(detail), name="runtime-reconnect"
                 )
+
+    def _check_beta_shape(self, attempt: _Attempt, text: str) -> None:
+        """Beta-dialect events in a GA session: something on the way speaks the retired beta
+        API (new-api forces its header upstream); said once, the conversation goes on."""
+        try:
+            kind = json.loads(text).get("type")
+        except (json.JSONDecodeError, AttributeError):
+            return
+        if kind not in BETA_MARKERS:
+            return
+        self._beta_said = True
+        gateway = getattr(attempt.transport, "gateway", None)
+        via = f"this gateway ({gateway}) " if isinstance(gateway, str) else "a gateway "
+        self._events.notice(
+            "warning", f"the server answers a GA session with beta-dialect events ({kind}): "
+            f"something between you and OpenAI speaks the retired beta Realtime API; {via}"
+            "sending the OpenAI-Beta header upstream is the usual cause (new-api does so for "
+            "every client)")
 
     def _check_refusal(self, attempt: _Attempt, text: str) -> None:
         """An ``error`` event a retry will not change (the retired beta, a bad key, no channel,
