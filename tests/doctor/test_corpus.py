@@ -26,6 +26,8 @@ ISSUE_RULE_IDS = {
     "live-first-event-not-session-start", "live-unknown-config-field",
     "live-mic-paused-while-speaking", "live-append-over-limit",
     "live-client-delegation-unanswered",
+    # issue 37: refusals a retry will not change (gateways, the retired beta)
+    "retired-beta", "gateway-refusal",
 }
 
 

@@ -10,11 +10,12 @@ as a new user runs it: the installed client, ``--no-ui``, typed turns (issue 37)
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.commands.no_ui import run_no_ui
+from tests.commands.no_ui import VOICECHAT, run_no_ui
 from tests.gateway_relay import NO_CHANNEL, gateway
 from tests.helpers import local_server
 
@@ -48,6 +49,11 @@ async def test_new_api_today_ends_with_the_reason_not_a_loop(tmp_path: Path) -> 
     assert "beta_api_shape_disabled" in text
     assert "OpenAI-Beta" in text and "new-api" in text, text[-3000:]
     assert "reconnect" not in text.lower(), text[-3000:]
+    # the doctor's finding on that run's log (it said "No problems found" before)
+    doctor = subprocess.run([str(VOICECHAT), "doctor", str(tmp_path / "log.jsonl")],
+                            capture_output=True, text=True, timeout=120)
+    assert "retired-beta" in doctor.stdout, doctor.stdout + doctor.stderr
+    assert "new-api" in doctor.stdout and "No problems found" not in doctor.stdout
 
 
 async def test_a_chinese_503_is_shown_and_explained(tmp_path: Path) -> None:

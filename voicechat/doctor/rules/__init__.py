@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from voicechat.doctor.rules.base import Rule
+from voicechat.doctor.rules.gateway import GatewayRefusal, RetiredBeta
 from voicechat.doctor.rules.link import ServerSilent
 from voicechat.doctor.rules.live_media import LiveDelegationUnanswered, LiveMicPausedWhileSpeaking
 from voicechat.doctor.rules.live_session import (
@@ -55,6 +56,8 @@ RULES: tuple[type[Rule], ...] = (
     LiveMicPausedWhileSpeaking,
     LiveAppendOverLimit,
     LiveDelegationUnanswered,
+    RetiredBeta,
+    GatewayRefusal,
 )
 
 RULE_IDS: tuple[str, ...] = tuple(rule.id for rule in RULES)
