@@ -22,6 +22,9 @@ those gateways do, as read from their source (``../shared/reference/gateways.md`
 ``speaks-beta``
     ``ws-only``, but the answers come in the beta dialect's names (``response.audio.delta``,
     ``conversation.item.created``): a gateway whose upstream speaks beta.
+``bills-and-drops``
+    ``ws-only``, but the socket is dropped (1006) right after each ``response.done``, as new-api
+    does when billing the turn fails (quota used up, the token not found).
 ``litellm``
     LiteLLM's proxy for what it does not route: the WebSocket is relayed; the SDP and
     ``/v1/realtime/sessions`` paths answer 404 ``{"detail":"Not Found"}`` (its two-step
@@ -43,7 +46,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-PERSONALITIES = ("ws-only", "new-api-today", "no-channel", "litellm", "speaks-beta")
+PERSONALITIES = ("ws-only", "new-api-today", "no-channel", "litellm", "speaks-beta",
+                 "bills-and-drops")
 #: what a beta upstream calls the GA events (``speaks-beta``: a gateway on the beta dialect)
 GA_TO_BETA = {"response.output_audio.delta": "response.audio.delta",
               "response.output_audio.done": "response.audio.done",
@@ -177,6 +181,9 @@ class GatewayRelay:
                         if self.personality == "speaks-beta":
                             text = _as_beta(text)
                         await ws.send_str(text)
+                        if self.personality == "bills-and-drops" and \
+                                '"response.done"' in text[:80]:
+                            break
                 if request.transport is not None:  # no close frame: 1006, as new-api
                     request.transport.abort()
 

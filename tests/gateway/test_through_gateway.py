@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.commands.no_ui import VOICECHAT, run_no_ui
+from tests.commands.no_ui import VOICECHAT, at_terminal, run_no_ui
 from tests.gateway_relay import NO_CHANNEL, gateway
 from tests.helpers import local_server
 
@@ -74,3 +74,12 @@ async def test_beta_shaped_answers_in_a_ga_session_are_explained(tmp_path: Path)
     notices = [line for line in out.splitlines() if "beta-dialect events" in line]
     assert len(notices) == 1, (out[-3000:], err[-3000:])
     assert "OpenAI-Beta" in notices[0] and "new-api" in notices[0]
+
+
+async def test_a_silent_close_after_response_done_is_said_to_be_billing(tmp_path: Path) -> None:
+    async with local_server() as srv, gateway(srv.base_url, "bills-and-drops") as gw, \
+            at_terminal(tmp_path, gw.base_url + "/v1", events=False) as term:
+        term.type("hello there")
+        lost = await term.line_with("connection lost")
+    assert "1006" in lost and "billing" in lost and "quota" in lost, lost
+    assert "new-api" in lost  # the family, from the handshake's X-Oneapi-Request-Id

@@ -87,6 +87,7 @@ class _Attempt:
     adopted: bool = False
     held: list[ServerFrame] = field(default_factory=list)
     transport: Transport | None = None
+    after_done: bool = False  # the last server event was response.done
 
 
 class Link(TransportConnection):
@@ -273,6 +274,7 @@ class Link(TransportConnection):
     def _on_event(self, attempt: _Attempt, text: str) -> None:
         if attempt is not self._attempt:
             return  # a transport we gave up on
+        attempt.after_done = '"response.done"' in text[:80]
         if '"error"' in text and not self.refused:
             self._check_refusal(attempt, text)
         if not self._beta_said and self._settings.dialect == "ga" and any(
@@ -297,12 +299,26 @@ class Link(TransportConnection):
         self._driver.handle(TransportState(state))
         if state in LOST and self.connected and not self._closing and not self.refused:
             self.connected = False
-            self._events.notice("warning", f"connection lost ({detail or state}); reconnecting")
+            self._events.notice("warning", f"connection lost ({detail or state}); reconnecting"
+                                + self._billing_hint(attempt, detail))
             self._on_lost()
             if self._reconnect_task is None:
                 self._reconnect_task = asyncio.get_running_loop().create_task(
                     self._reconnect(detail), name="runtime-reconnect"
                 )
+
+    @staticmethod
+    def _billing_hint(attempt: _Attempt, detail: str) -> str:
+        """A silent drop (1006, no close frame) right after ``response.done`` is how a
+        one-api-family gateway ends a session when billing the turn fails (quota used up, the
+        token not found): not a network fault, and worth saying."""
+        if not attempt.after_done or "1006" not in detail:
+            return ""
+        gateway = getattr(attempt.transport, "gateway", None)
+        by = f"the {gateway} gateway" if isinstance(gateway, str) else "a gateway"
+        return (f". A silent close right after response.done is most often {by} billing the "
+                "turn and failing (quota used up, or the token not found): check the token's "
+                "quota at the gateway")
 
     def _check_beta_shape(self, attempt: _Attempt, text: str) -> None:
         """Beta-dialect events in a GA session: something on the way speaks the retired beta
