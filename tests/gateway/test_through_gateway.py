@@ -24,9 +24,12 @@ def said(out: str) -> list[str]:
     return [line for line in out.splitlines() if line.startswith(("user:", "assistant:"))]
 
 
-@pytest.mark.parametrize("suffix", ["/v1", ""], ids=["with-v1", "bare-host"])
-async def test_default_settings_fall_back_to_websocket(tmp_path: Path, suffix: str) -> None:
-    async with local_server() as srv, gateway(srv.base_url, "ws-only") as gw:
+@pytest.mark.parametrize(("personality", "suffix"), [
+    ("ws-only", "/v1"), ("ws-only", ""), ("litellm", "/v1")],
+    ids=["with-v1", "bare-host", "litellm-not-found"])
+async def test_default_settings_fall_back_to_websocket(tmp_path: Path, personality: str,
+                                                       suffix: str) -> None:
+    async with local_server() as srv, gateway(srv.base_url, personality) as gw:
         code, out, err, _ = await run_no_ui(tmp_path, gw.base_url + suffix, None,
                                                   "hello there\nhow are you\n", events=False)
     assert code == 0, (out[-3000:], err[-3000:])
