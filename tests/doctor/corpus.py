@@ -1227,6 +1227,18 @@ def region_blocked_ga_array(path: Path) -> Log:
     return log
 
 
+def billing_drop_ga_ours(path: Path) -> Log:
+    """A gateway billing the turn and failing: the socket drops (1006) after response.done."""
+    log = Log("ga")
+    log.connect()
+    log.wait(1.0).user_speech("item_U1", 1000, 2600, transcript="Hello?")
+    log.response("resp_1", "item_A1", "Hello! How can I help?", previous="item_U1")
+    log.local("local.transport.state", state="closed", detail="socket closed by the server "
+              "(code 1006)")
+    log.write_ours(path)
+    return log
+
+
 BUILDERS: dict[str, Callable[[Path], Log]] = {
     "clean_ga_websocket.jsonl": clean_ga_ws_ours,
     "clean_beta_websocket_bare.jsonl": clean_beta_ws_bare,
@@ -1266,6 +1278,7 @@ BUILDERS: dict[str, Callable[[Path], Log]] = {
     "retired_beta_console.log": retired_beta_console,
     "gateway_quota_bare.jsonl": gateway_quota_bare,
     "region_blocked_ga.json": region_blocked_ga_array,
+    "billing_drop_ga.jsonl": billing_drop_ga_ours,
 }
 
 EXPECTED: dict[str, set[str]] = {
@@ -1309,6 +1322,7 @@ EXPECTED: dict[str, set[str]] = {
     "retired_beta_console.log": {"retired-beta"},
     "gateway_quota_bare.jsonl": {"gateway-refusal"},
     "region_blocked_ga.json": {"gateway-refusal"},
+    "billing_drop_ga.jsonl": {"silent-close"},
 }
 
 

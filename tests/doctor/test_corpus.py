@@ -27,7 +27,7 @@ ISSUE_RULE_IDS = {
     "live-mic-paused-while-speaking", "live-append-over-limit",
     "live-client-delegation-unanswered",
     # issue 37: refusals a retry will not change (gateways, the retired beta)
-    "retired-beta", "gateway-refusal",
+    "retired-beta", "gateway-refusal", "silent-close",
 }
 
 

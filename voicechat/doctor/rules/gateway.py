@@ -1,5 +1,5 @@
 """Rules for refusals a retry will not change, most often from a gateway (issue 37):
-``retired-beta`` and ``gateway-refusal``.
+``retired-beta``, ``gateway-refusal`` and ``silent-close``.
 
 Many users reach OpenAI through an OpenAI-compatible gateway (new-api, one-api, LiteLLM). new-api
 forces the beta header upstream, and OpenAI retired the beta API, so every session through it
@@ -11,10 +11,17 @@ shared with the client.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import ClassVar
+
 from voicechat.doctor.context import Context
 from voicechat.doctor.rules.base import ERRORS, Rule, error_of
 from voicechat.eventlog.entry import Entry
-from voicechat.protocol.gateway_errors import beta_refusal, error_event_refusal
+from voicechat.protocol.gateway_errors import beta_refusal, error_event_refusal, meaning
+
+_LOST = frozenset({"closed", "failed"})
+#: A drop this soon after the server's last event is "right after" it.
+RIGHT_AFTER_S = 2.0
 
 
 def _is_beta_refusal(error: dict[str, object]) -> bool:
@@ -69,3 +76,58 @@ class GatewayRefusal(Rule):
     def fix(self, ctx: Context) -> str:
         return ("; ".join(self.fixes) + ". A retry meets the same refusal: end the session "
                 "with the reason instead of reconnecting.")
+
+
+class SilentClose(Rule):
+    """A close with no close frame (1006) right after the server's ``response.done`` or its
+    ``error``: a gateway ending the session (new-api bills each response.done and drops the
+    socket when that fails; it drops it after relaying an error too, close codes never pass
+    through). Not a network fault. Errors the two rules above explain are left to them."""
+
+    id = "silent-close"
+    title = "The socket dropped (1006) right after the server's response.done or error"
+    feeds_on = frozenset({"local.transport.state", "error", "response.done"})
+    reads: ClassVar[Mapping[str, frozenset[str]]] = {"response.done": frozenset()}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.explained_error = False
+        self.after: set[str] = set()
+        self.last: tuple[str, int] | None = None  # the latest response.done or error, its index
+
+    def feed(self, entry: Entry, ctx: Context) -> None:
+        if entry.dir == "in" and entry.type in ("response.done", "error"):
+            self.last = (entry.type, entry.index)
+        error = error_of(entry)
+        if error is not None:
+            found = meaning(str(error.get("code") or "")) or meaning(str(error.get("message")))
+            self.explained_error = found is not None and found.lasting
+            return
+        if entry.type != "local.transport.state" or entry.canonical.get("state") not in _LOST:
+            return
+        if "1006" not in str(entry.canonical.get("detail") or ""):
+            return
+        last = ctx.last_in
+        kind = last.type if last is not None else None
+        if (kind == "rate_limits.updated" and last is not None and self.last is not None
+                and last.index - self.last[1] == 1):
+            kind = self.last[0]  # OpenAI sends rate_limits.updated right after response.done
+        gap = (entry.t - last.t) if last is not None and entry.t is not None \
+            and last.t is not None else None
+        if gap is None or gap > RIGHT_AFTER_S:
+            return  # a server quiet for long is server-silent's case, not a gateway's drop
+        if kind == "response.done" or (kind == "error" and not self.explained_error):
+            self.after.add(str(kind))
+            self.add(entry, f"closed with 1006 (no close frame) right after {kind}")
+
+    def fix(self, ctx: Context) -> str:
+        parts = []
+        if "response.done" in self.after:
+            parts.append("A silent close right after response.done is most often a gateway "
+                         "(new-api, one-api) billing the turn and failing: check the token's "
+                         "quota and the gateway's logs for that request id")
+        if "error" in self.after:
+            parts.append("The server closed right after its error event: that error is the "
+                         "reason (a gateway drops the socket after relaying it, so the close "
+                         "code is lost)")
+        return "; ".join(parts) + ". Not a network fault: reconnecting may meet it again."
