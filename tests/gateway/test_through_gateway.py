@@ -68,6 +68,9 @@ async def test_a_chinese_503_is_shown_and_explained(tmp_path: Path) -> None:
     assert "no channel" in err.lower() and "gpt-realtime" in err
     assert "new-api" in err  # the family, from new_api_error / X-Oneapi-Request-Id
     assert gw.attempts == 1
+    doctor = subprocess.run([str(VOICECHAT), "doctor", str(tmp_path / "log.jsonl")],
+                            capture_output=True, text=True, timeout=120)
+    assert "[gateway-refusal]" in doctor.stdout and NO_CHANNEL in doctor.stdout, doctor.stdout
 
 
 async def test_beta_shaped_answers_in_a_ga_session_are_explained(tmp_path: Path) -> None:

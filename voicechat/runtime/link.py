@@ -173,6 +173,11 @@ class Link(TransportConnection):
             self._fall_back_to_websocket(exc)
             await self._open(seed=seed, before_adopt=before_adopt, note=note)
             return
+        except Refused as exc:
+            # the run's log keeps why (stderr says it to the user): the doctor reads it
+            self._events.local({"type": "local.connect.refused", "message": str(exc),
+                                "fix": exc.fix})
+            raise
         if self._closing or self._attempt is not attempt:
             await transport.close()
             return

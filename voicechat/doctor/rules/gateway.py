@@ -56,13 +56,20 @@ class RetiredBeta(Rule):
 class GatewayRefusal(Rule):
     id = "gateway-refusal"
     title = "The server or gateway refused the session for good (key, channel, quota, region)"
-    feeds_on = ERRORS
+    feeds_on = ERRORS | {"local.connect.refused"}
 
     def __init__(self) -> None:
         super().__init__()
         self.fixes: list[str] = []
 
     def feed(self, entry: Entry, ctx: Context) -> None:
+        if entry.type == "local.connect.refused":  # voicechat's own log: a refused handshake
+            message, fix = entry.canonical.get("message"), entry.canonical.get("fix")
+            if isinstance(message, str) and meaning(message) is not None:
+                self.add(entry, message)
+                if isinstance(fix, str) and fix not in self.fixes:
+                    self.fixes.append(fix)
+            return
         error = error_of(entry)
         if error is None or _is_beta_refusal(error):
             return
