@@ -82,6 +82,7 @@ class GatewayRelay:
         self.personality = personality
         self.attempts = 0
         self.posts: list[str] = []
+        self._open: set[asyncio.Transport] = set()
         self._runner: web.AppRunner | None = None
         self._port = 0
 
@@ -103,6 +104,12 @@ class GatewayRelay:
         server = site._server
         assert server is not None and server.sockets  # type: ignore[attr-defined]
         self._port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+
+    def drop_all(self) -> None:
+        """Drop every relayed socket with no close frame (a lost link, as the client sees it);
+        set ``personality`` first to change what the reconnect meets."""
+        for transport in list(self._open):
+            transport.abort()
 
     async def stop(self) -> None:
         if self._runner is not None:
@@ -163,7 +170,13 @@ class GatewayRelay:
             if transport is not None:
                 transport.abort()
             return ws
-        await self._pipe(request, ws)
+        transport = request.transport
+        if transport is not None:
+            self._open.add(transport)  # type: ignore[arg-type]
+        try:
+            await self._pipe(request, ws)
+        finally:
+            self._open.discard(transport)  # type: ignore[arg-type]
         return ws
 
     async def _pipe(self, request: web.Request, ws: web.WebSocketResponse) -> None:

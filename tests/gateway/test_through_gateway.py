@@ -10,6 +10,7 @@ as a new user runs it: the installed client, ``--no-ui``, typed turns (issue 37)
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 from pathlib import Path
 
@@ -89,3 +90,20 @@ async def test_a_silent_close_after_response_done_is_said_to_be_billing(tmp_path
         lost = await term.line_with("connection lost")
     assert "1006" in lost and "billing" in lost and "quota" in lost, lost
     assert "new-api" in lost  # the family, from the handshake's X-Oneapi-Request-Id
+
+
+async def test_a_lasting_refusal_on_reconnect_ends_the_run(tmp_path: Path) -> None:
+    """A lost link is reconnected; a reconnect the gateway refuses for good (no channel) ends
+    the run with the reason, instead of trying again with backoff."""
+    async with local_server() as srv, gateway(srv.base_url, "ws-only") as gw, \
+            at_terminal(tmp_path, gw.base_url + "/v1", events=False) as term:
+        term.type("hello there")
+        await term.line_with("assistant: You said: hello there")
+        gw.personality = "no-channel"
+        gw.drop_all()
+        said = await term.line_with("无可用渠道")
+        code = await asyncio.wait_for(term.proc.wait(), 60)
+    assert "no channel for this model" in said, said
+    assert code == 1
+    assert gw.attempts == 2, f"{gw.attempts} connection attempts"
+    assert not any("reconnect attempt 2" in line for line in term.seen), term.seen
