@@ -237,6 +237,8 @@ def resolve(
                           "and set OPENAI_API_KEY (or AZURE_OPENAI_API_KEY) instead")
 
     dialect = layers.choice("dialect", "ga")
+    if dialect == "beta" and _is_openai(server):
+        raise ConfigError(_retired_beta(layers.origin("dialect")))
     transport = layers.choice("transport", "webrtc")
     mode = layers.choice("mode", "vad")
 
@@ -380,6 +382,28 @@ def _number(layers: Layers, key: str, low: float, high: float) -> float | None:
         raise ConfigError(f"{layers.origin(key)}: {value!r} is not a number from {low:g} to "
                           f"{high:g}")
     return number
+
+
+def _is_openai(server: str) -> bool:
+    """Whether ``server`` is OpenAI itself (``openai``, or a URL on api.openai.com): not a
+    gateway, not Azure, not the local server."""
+    if server == "openai":
+        return True
+    from urllib.parse import urlsplit
+
+    return (urlsplit(server).hostname or "").lower() == "api.openai.com"
+
+
+def _retired_beta(origin: str) -> str:
+    """Why ``--dialect beta`` is refused against OpenAI, and the GA way to do the same."""
+    from voicechat.protocol.gateway_errors import BETA_RETIRED_ON
+
+    return (f"{origin}: OpenAI retired the beta Realtime API on {BETA_RETIRED_ON} and refuses it "
+            "(beta_api_shape_disabled). Use the GA API: drop --dialect beta (--dialect ga is "
+            "the default), with a GA model (gpt-realtime, gpt-realtime-mini); GA needs no "
+            "OpenAI-Beta header, WebRTC goes to /v1/realtime/calls with a key from "
+            "/v1/realtime/client_secrets. Azure still serves its preview protocol "
+            "(--server azure --dialect beta, deprecated from 2026-04-30)")
 
 
 def _api(layers: Layers, model: str) -> str:

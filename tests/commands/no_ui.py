@@ -17,11 +17,13 @@ VOICECHAT = Path(sys.executable).parent / "voicechat"
 
 
 async def run_no_ui(
-    tmp_path: Path, base_url: str, transport: str, text: str, *extra: str, events: bool = True
+    tmp_path: Path, base_url: str, transport: str | None, text: str, *extra: str,
+    events: bool = True,
 ) -> tuple[int, str, str, list[dict[str, Any]]]:
     """The client against ``base_url`` with ``text`` on stdin (no terminal); returns its exit
     code, stdout, stderr and the records of its event log. ``tmp_path/cfg.toml`` is its config
-    (written empty unless the test wrote one). ``events``: print the event flow (``--events``,
+    (written empty unless the test wrote one). ``transport=None``: the default (no flag).
+    ``events``: print the event flow (``--events``,
     which most tests read) rather than the conversation."""
     cfg = tmp_path / "cfg.toml"
     if not cfg.exists():
@@ -36,8 +38,7 @@ async def run_no_ui(
         "--no-ui",
         "--server",
         base_url,
-        "--transport",
-        transport,
+        *(["--transport", transport] if transport is not None else []),
         "--mic",
         "none",
         "--speaker",

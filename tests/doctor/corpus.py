@@ -1228,6 +1228,61 @@ def tool_turns_proxy_ours(path: Path) -> Log:
     return log
 
 
+BETA_GONE = ("The Realtime Beta API is no longer supported. Please use /v1/realtime for the GA "
+             "API.")
+
+
+def retired_beta_ga_ours(path: Path) -> Log:
+    """new-api today (issue 37): the GA client connects, OpenAI refuses the beta header the
+    gateway forced upstream, and the gateway drops the socket (1006)."""
+    log = Log("ga")
+    log.server("session.created", session=log.session_object(None, None))
+    log.wait(0.2).error("beta_api_shape_disabled", BETA_GONE)
+    log.local("local.transport.state", state="closed", detail="socket closed by the server "
+              "(code 1006)")
+    log.write_ours(path)
+    return log
+
+
+def retired_beta_console(path: Path) -> Log:
+    log = Log("ga")
+    log.connect()
+    log.wait(0.3).error("beta_api_shape_disabled", BETA_GONE)
+    log.write_console(path)
+    return log
+
+
+def gateway_quota_bare(path: Path) -> Log:
+    """A one-api-family gateway refusing after the upgrade: one error event, then the drop."""
+    log = Log("ga")
+    log.connect()
+    log.wait(0.2).error("insufficient_user_quota", "user quota is not enough (request id: "
+                        "2026112503500012345)", kind="new_api_error")
+    log.write_bare(path)
+    return log
+
+
+def region_blocked_ga_array(path: Path) -> Log:
+    log = Log("ga")
+    log.connect()
+    log.wait(0.2).error("unsupported_country_region_territory", "Country, region, or territory "
+                        "not supported (request id: 2026112503500012345)")
+    log.write_array(path)
+    return log
+
+
+def billing_drop_ga_ours(path: Path) -> Log:
+    """A gateway billing the turn and failing: the socket drops (1006) after response.done."""
+    log = Log("ga")
+    log.connect()
+    log.wait(1.0).user_speech("item_U1", 1000, 2600, transcript="Hello?")
+    log.response("resp_1", "item_A1", "Hello! How can I help?", previous="item_U1")
+    log.local("local.transport.state", state="closed", detail="socket closed by the server "
+              "(code 1006)")
+    log.write_ours(path)
+    return log
+
+
 BUILDERS: dict[str, Callable[[Path], Log]] = {
     "clean_ga_websocket.jsonl": clean_ga_ws_ours,
     "clean_beta_websocket_bare.jsonl": clean_beta_ws_bare,
@@ -1265,6 +1320,11 @@ BUILDERS: dict[str, Callable[[Path], Log]] = {
     "tool_turns_proxy_recording.jsonl": tool_turns_proxy_ours,
     "speech_never_ended_ga_websocket.jsonl": speech_never_ended_ws_ours,
     "speech_never_ended_beta.log": speech_never_ended_beta_prefixed,
+    "retired_beta_ga.jsonl": retired_beta_ga_ours,
+    "retired_beta_console.log": retired_beta_console,
+    "gateway_quota_bare.jsonl": gateway_quota_bare,
+    "region_blocked_ga.json": region_blocked_ga_array,
+    "billing_drop_ga.jsonl": billing_drop_ga_ours,
 }
 
 EXPECTED: dict[str, set[str]] = {
@@ -1306,6 +1366,11 @@ EXPECTED: dict[str, set[str]] = {
                                          "mcp-approval-unanswered"},
     "speech_never_ended_ga_websocket.jsonl": {"speech-never-ended"},
     "speech_never_ended_beta.log": {"speech-never-ended"},
+    "retired_beta_ga.jsonl": {"retired-beta"},
+    "retired_beta_console.log": {"retired-beta"},
+    "gateway_quota_bare.jsonl": {"gateway-refusal"},
+    "region_blocked_ga.json": {"gateway-refusal"},
+    "billing_drop_ga.jsonl": {"silent-close"},
 }
 
 

@@ -28,6 +28,8 @@ ISSUE_RULE_IDS = {
     "live-client-delegation-unanswered",
     # issue 36: speech that runs to the end of the app's audio is never ended by server VAD
     "speech-never-ended",
+    # issue 37: refusals a retry will not change (gateways, the retired beta)
+    "retired-beta", "gateway-refusal", "silent-close",
 }
 
 

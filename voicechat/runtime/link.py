@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,12 +34,13 @@ from voicechat.config import Settings
 from voicechat.core import SessionView, TransportState
 from voicechat.protocol.dialect import Dialect
 from voicechat.protocol.frames import ServerFrame
+from voicechat.protocol.gateway_errors import error_event_refusal
 from voicechat.protocol.mapping import client_event_from_canonical
 from voicechat.runtime.connection import TransportConnection, close_quietly
 from voicechat.runtime.driver import Driver
 from voicechat.runtime.fanout import EventFanout
 from voicechat.runtime.wire_send import send_event
-from voicechat.transport.auth import AuthError, ConnectError
+from voicechat.transport.auth import AuthError, ConnectError, Refused, SignallingMissing
 from voicechat.transport.base import Int16Array, Transport, TransportCallbacks
 from voicechat.ui.handle import ConnectionInfo
 
@@ -47,6 +50,9 @@ DROPPABLE_WHILE_DOWN = frozenset(
      "response.cancel", "output_audio_buffer.clear", "conversation.item.truncate"}
 )
 LOST = frozenset({"closed", "failed"})
+#: server events only the beta dialect sends (a GA session that gets them is talking to beta)
+BETA_MARKERS = frozenset({"conversation.item.created", "response.audio.delta",
+                          "response.audio_transcript.delta", "response.text.delta"})
 
 Seed = tuple[tuple[str, str], ...]
 
@@ -80,6 +86,8 @@ class _Attempt:
 
     adopted: bool = False
     held: list[ServerFrame] = field(default_factory=list)
+    transport: Transport | None = None
+    after_done: bool = False  # the last server event was response.done
 
 
 class Link(TransportConnection):
@@ -110,6 +118,8 @@ class Link(TransportConnection):
         self._queued: list[dict[str, Any]] = []
         self._reconnect_task: asyncio.Task[None] | None = None
         self._earlier: Seed = ()  # a resumed conversation, seeded into the first session
+        self.refused = False  # a refusal a retry will not change ended the run: no reconnect
+        self._beta_said = False
 
     # --- connecting ------------------------------------------------------------------------------
 
@@ -154,8 +164,20 @@ class Link(TransportConnection):
         """One attempt; on success the new transport is adopted (and seeded if ``seed``)."""
         attempt = _Attempt()
         self._attempt = attempt
-        transport = self._make_transport(attempt)
-        await self._connect(transport)
+        transport = attempt.transport = self._make_transport(attempt)
+        try:
+            await self._connect(transport)
+        except SignallingMissing as exc:
+            if self._settings.transport != "webrtc":
+                raise
+            self._fall_back_to_websocket(exc)
+            await self._open(seed=seed, before_adopt=before_adopt, note=note)
+            return
+        except Refused as exc:
+            # the run's log keeps why (stderr says it to the user): the doctor reads it
+            self._events.local({"type": "local.connect.refused", "message": str(exc),
+                                "fix": exc.fix})
+            raise
         if self._closing or self._attempt is not attempt:
             await transport.close()
             return
@@ -196,6 +218,20 @@ class Link(TransportConnection):
         queued, self._queued = self._queued, []
         for event in queued:
             self.send(event)
+
+    def _fall_back_to_websocket(self, why: SignallingMissing) -> None:
+        """WebRTC's signalling is not there (a gateway that relays only the WebSocket): use
+        WebSocket with the user's key for the rest of the session (its reconnects too), and say
+        why once. Only before a call is set up, and never on 401/403 (those are the key's)."""
+        self._settings = dataclasses.replace(self._settings, transport="websocket")
+        info = self.connection
+        self.connection = ConnectionInfo(
+            transport="websocket", server=info.server, model=info.model, dialect=info.dialect,
+            state=info.state, detail=info.detail,
+        )
+        self._events.notice(
+            "warning", f"this server or gateway does not relay WebRTC ({why}); using WebSocket "
+            "with your key for this session (--transport websocket skips the try)")
 
     def _make_transport(self, attempt: _Attempt) -> Transport:
         """A transport whose callbacks are tied to ``attempt`` (a stale one is ignored)."""
@@ -243,6 +279,12 @@ class Link(TransportConnection):
     def _on_event(self, attempt: _Attempt, text: str) -> None:
         if attempt is not self._attempt:
             return  # a transport we gave up on
+        attempt.after_done = '"response.done"' in text[:80]
+        if '"error"' in text and not self.refused:
+            self._check_refusal(attempt, text)
+        if not self._beta_said and self._settings.dialect == "ga" and any(
+                name in text for name in BETA_MARKERS):
+            self._check_beta_shape(attempt, text)
         frame = self._driver.decode(text)
         if attempt.adopted:
             self._driver.receive(frame)
@@ -260,14 +302,69 @@ class Link(TransportConnection):
         if not attempt.adopted:
             return  # shown; the core hears of it once the attempt is adopted
         self._driver.handle(TransportState(state))
-        if state in LOST and self.connected and not self._closing:
+        if state in LOST and self.connected and not self._closing and not self.refused:
             self.connected = False
-            self._events.notice("warning", f"connection lost ({detail or state}); reconnecting")
+            self._events.notice("warning", f"connection lost ({detail or state}); reconnecting"
+                                + self._billing_hint(attempt, detail))
             self._on_lost()
             if self._reconnect_task is None:
                 self._reconnect_task = asyncio.get_running_loop().create_task(
                     self._reconnect(detail), name="runtime-reconnect"
                 )
+
+    @staticmethod
+    def _billing_hint(attempt: _Attempt, detail: str) -> str:
+        """A silent drop (1006, no close frame) right after ``response.done`` is how a
+        one-api-family gateway ends a session when billing the turn fails (quota used up, the
+        token not found): not a network fault, and worth saying."""
+        if not attempt.after_done or "1006" not in detail:
+            return ""
+        gateway = getattr(attempt.transport, "gateway", None)
+        by = f"the {gateway} gateway" if isinstance(gateway, str) else "a gateway"
+        return (f". A silent close right after response.done is most often {by} billing the "
+                "turn and failing (quota used up, or the token not found): check the token's "
+                "quota at the gateway")
+
+    def _check_beta_shape(self, attempt: _Attempt, text: str) -> None:
+        """Beta-dialect events in a GA session: something on the way speaks the retired beta
+        API (new-api forces its header upstream); said once, the conversation goes on."""
+        try:
+            kind = json.loads(text).get("type")
+        except (json.JSONDecodeError, AttributeError):
+            return
+        if kind not in BETA_MARKERS:
+            return
+        self._beta_said = True
+        gateway = getattr(attempt.transport, "gateway", None)
+        via = f"this gateway ({gateway}) " if isinstance(gateway, str) else "a gateway "
+        self._events.notice(
+            "warning", f"the server answers a GA session with beta-dialect events ({kind}): "
+            f"something between you and OpenAI speaks the retired beta Realtime API; {via}"
+            "sending the OpenAI-Beta header upstream is the usual cause (new-api does so for "
+            "every client)")
+
+    def _check_refusal(self, attempt: _Attempt, text: str) -> None:
+        """An ``error`` event a retry will not change (the retired beta, a bad key, no channel,
+        quota used up, a blocked region) ends the run with the reason and the fix, once:
+        reconnecting would only meet it again (new-api drops the socket right after it)."""
+        try:
+            event = json.loads(text)
+        except json.JSONDecodeError:
+            return
+        if not isinstance(event, dict) or event.get("type") != "error":
+            return
+        error = event.get("error")
+        if not isinstance(error, dict):
+            return
+        gateway = getattr(attempt.transport, "gateway", None)
+        refusal = error_event_refusal(error, dialect=self._settings.dialect,
+                                      gateway=gateway if isinstance(gateway, str) else None)
+        if refusal is None:
+            return
+        self.refused = True
+        self._events.notice("error", f"{refusal.message}. Fix: {refusal.fix}")
+        self.set_state("failed", "refused: " + str(error.get("code") or "error"))
+        self._on_gave_up()
 
     # --- reconnecting ----------------------------------------------------------------------------
 
@@ -283,6 +380,16 @@ class Link(TransportConnection):
                 await asyncio.sleep(delay)
                 try:
                     await self._open(seed=seed)
+                except Refused as exc:
+                    if not exc.lasting:
+                        self._events.notice("warning", f"reconnect attempt {attempt} failed: "
+                                                       f"{exc}")
+                        continue
+                    self.refused = True
+                    self.set_state("failed", "refused")
+                    self._events.notice("error", f"{exc}. Fix: {exc.fix}")
+                    self._on_gave_up()
+                    return
                 except (ConnectError, AuthError, OSError) as exc:
                     self._events.notice("warning", f"reconnect attempt {attempt} failed: {exc}")
                     continue

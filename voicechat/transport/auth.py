@@ -42,6 +42,34 @@ class Unauthorized(ConnectError):
     """HTTP 401 while connecting (the ephemeral key expired or was refused)."""
 
 
+class SignallingMissing(ConnectError):
+    """WebRTC's signalling is not there (404/405, an HTML page, an answer that is not SDP or
+    JSON): a gateway that relays only the WebSocket. The runtime falls back to WebSocket."""
+
+
+class Refused(ConnectError):
+    """A refusal said in plain words, with its ``fix``; ``lasting``: a retry will not help."""
+
+    def __init__(self, message: str, fix: str, *, lasting: bool = True) -> None:
+        super().__init__(message)
+        self.fix = fix
+        self.lasting = lasting
+
+
+def signalling_missing(status: int, content_type: str, text: str, url: str,
+                       what: str) -> SignallingMissing | None:
+    """The error to raise when an answer to a WebRTC signalling request says the route is not
+    there (the rule from the gateways' answers: 404/405, ``text/html``, a 2xx that is neither
+    SDP nor JSON); ``None`` for an answer to judge otherwise (401/403 are never a reason to
+    fall back: they are about the key)."""
+    html = "html" in content_type.lower() or text.lstrip()[:15].lower().startswith(
+        ("<!doctype", "<html"))
+    if status in (404, 405) or (status < 400 and html):
+        shown = "an HTML page" if html else server_message(text)
+        return SignallingMissing(f"HTTP {status} from {redact_url(url)} for {what}: {shown}")
+    return None
+
+
 @dataclass(frozen=True)
 class Endpoint:
     """One Realtime endpoint: provider, dialect, base URL, model/deployment."""
@@ -191,6 +219,10 @@ async def mint_ephemeral_key(
                       headers=headers) as resp,
         ):
             text = await resp.text()
+            missing = signalling_missing(resp.status, resp.content_type, text, url,
+                                         "minting a session key")
+            if missing is not None:
+                raise missing
             if resp.status == 401:
                 what = "AZURE_OPENAI_API_KEY" if endpoint.azure else "OPENAI_API_KEY"
                 raise AuthError(
@@ -207,7 +239,8 @@ async def mint_ephemeral_key(
     try:
         payload = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ConnectError(f"minting a session key: {redact_url(url)} did not answer JSON") from exc
+        raise SignallingMissing(f"minting a session key: {redact_url(url)} did not answer JSON "
+                                f"(HTTP {resp.status})") from exc
     return extract_secret(payload, endpoint.dialect)
 
 

@@ -36,6 +36,7 @@ from voicechat.rtc.tracks import PacedAudioTrack, cancel_task, start_pump
 from voicechat.transport.auth import (
     ConnectError,
     Endpoint,
+    SignallingMissing,
     Unauthorized,
     answered_within,
     connect_with_fresh_key,
@@ -43,6 +44,7 @@ from voicechat.transport.auth import (
     reason,
     redact_url,
     server_message,
+    signalling_missing,
 )
 from voicechat.transport.base import Int16Array, TransportCallbacks
 from voicechat.transport.liveness import Liveness
@@ -166,6 +168,14 @@ class WebRtcTransport:
                 http.post(url, data=sdp, headers=headers) as resp,
             ):
                 text = await resp.text()
+                missing = signalling_missing(resp.status, resp.content_type, text, url,
+                                             "the SDP offer")
+                if missing is None and resp.status < 400 and not text.lstrip().startswith("v="):
+                    missing = SignallingMissing(
+                        f"HTTP {resp.status} from {redact_url(url)} for the SDP offer: "
+                        "the answer is not SDP")
+                if missing is not None:
+                    raise missing
                 if resp.status == 401:
                     raise Unauthorized("401 on the SDP offer")
                 if resp.status >= 400:

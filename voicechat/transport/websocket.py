@@ -27,11 +27,13 @@ from typing import Any
 import aiohttp
 import numpy as np
 
+from voicechat.protocol.gateway_errors import family, handshake_refusal
 from voicechat.rtc import dsp
 from voicechat.transport.auth import (
     AuthError,
     ConnectError,
     Endpoint,
+    Refused,
     answered_within,
     reason,
     redact_url,
@@ -43,6 +45,23 @@ APPEND_SAMPLES_24K = 2400  # 100 ms
 #: 24 kHz samples per 20 ms mic frame: the 2:1 resampler gives exactly this many per frame once
 #: its filter is primed and fewer before, never more (so the frame count below never overshoots)
 FRAME_SAMPLES_24K = 480
+
+
+def _keep_refusal_body(into: list[str]) -> aiohttp.TraceConfig:
+    """A trace that reads the body of a refused handshake into ``into``.
+
+    aiohttp closes a refused handshake's response unread, and the gateway's JSON there is the
+    only thing that says what is wrong (``无可用渠道``: no channel for this model)."""
+
+    async def on_end(_session: Any, _ctx: Any, params: aiohttp.TraceRequestEndParams) -> None:
+        if params.response.status >= 400:
+            with contextlib.suppress(Exception):
+                raw = await asyncio.wait_for(params.response.read(), 5)
+                into.append(raw[:4000].decode("utf-8", "replace"))
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_end.append(on_end)
+    return trace
 
 
 class WebSocketTransport:
@@ -69,11 +88,14 @@ class WebSocketTransport:
         self._closing = False
         self._outbox: asyncio.Queue[str] = asyncio.Queue()
         self._writer: asyncio.Task[None] | None = None
+        #: the gateway family the handshake's answer names (``X-Oneapi-Request-Id``), if any
+        self.gateway: str | None = None
 
     async def connect(self) -> None:
         url = self.url()
         self.callbacks.on_state("connecting", f"WebSocket to {redact_url(url)}")
-        self._http = aiohttp.ClientSession()
+        refusals: list[str] = []
+        self._http = aiohttp.ClientSession(trace_configs=[_keep_refusal_body(refusals)])
         heartbeat = self.dead_after * 2 / 3 if self.dead_after else None
         try:
             async with answered_within(url, self.endpoint.connect_timeout,
@@ -84,9 +106,15 @@ class WebSocketTransport:
                 )
         except aiohttp.WSServerHandshakeError as exc:
             await self._http.close()
-            if exc.status == 401:
+            body = refusals[-1] if refusals else ""
+            if exc.status == 401 and not body.strip():
                 what = "AZURE_OPENAI_API_KEY" if self.endpoint.azure else "OPENAI_API_KEY"
                 raise AuthError(f"the server refused the API key (401); check {what}") from exc
+            if exc.status >= 400:
+                said = handshake_refusal(exc.status, exc.headers, body, redact_url(url))
+                if exc.status == 401:
+                    raise AuthError(f"{said.message}; fix: {said.fix}") from exc
+                raise Refused(said.message, said.fix, lasting=said.lasting) from exc
             raise ConnectError(
                 f"WebSocket handshake with {redact_url(url)} failed: HTTP {exc.status}"
             ) from exc
@@ -96,6 +124,8 @@ class WebSocketTransport:
         except (aiohttp.ClientError, OSError) as exc:
             await self._http.close()
             raise ConnectError(f"cannot reach {redact_url(url)}: {reason(exc)}") from exc
+        response = getattr(self._ws, "_response", None)
+        self.gateway = family(response.headers if response is not None else None)
         loop = asyncio.get_running_loop()
         self._reader = loop.create_task(self._read(), name="ws-reader")
         self._writer = loop.create_task(self._write(), name="ws-writer")

@@ -45,6 +45,9 @@ def problem_from_exception(exc: BaseException) -> Problem:
     text = redact(str(exc) or type(exc).__name__)
     low = text.lower()
     name = type(exc).__name__
+    fix = getattr(exc, "fix", None)
+    if isinstance(fix, str) and fix:  # a refusal said in plain words brings its own fix
+        return Problem("The server refused the connection", text, fix)
     if "portaudio" in low or "no audio" in low or ("device" in low and "input" in low):
         return Problem("No audio device", text,
                        "install libportaudio2, pick a device with --mic (voicechat devices), "

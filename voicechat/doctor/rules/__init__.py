@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from voicechat.doctor.rules.base import Rule
+from voicechat.doctor.rules.gateway import GatewayRefusal, RetiredBeta, SilentClose
 from voicechat.doctor.rules.link import ServerSilent
 from voicechat.doctor.rules.live_media import LiveDelegationUnanswered, LiveMicPausedWhileSpeaking
 from voicechat.doctor.rules.live_session import (
@@ -57,6 +58,9 @@ RULES: tuple[type[Rule], ...] = (
     LiveMicPausedWhileSpeaking,
     LiveAppendOverLimit,
     LiveDelegationUnanswered,
+    RetiredBeta,
+    GatewayRefusal,
+    SilentClose,
 )
 
 RULE_IDS: tuple[str, ...] = tuple(rule.id for rule in RULES)
