@@ -95,6 +95,21 @@ async def test_voice_and_turn_detection_go_out_validated_and_the_bar_shows_them(
             await pilot.press("q")
 
 
+async def test_the_settings_screen_opens_on_its_first_field() -> None:
+    """Issue 36, item 9: it opened with nothing focused, so typing went nowhere."""
+    async with helpers.local_server() as srv:
+        app, _runtime, records = start(srv)
+        async with app.run_test(size=WIDE) as pilot:
+            await until(pilot, lambda: bool(of(records, "in", "session.updated")), "session")
+            await pilot.press("s")
+            await until(pilot, lambda: isinstance(app.screen, SettingsScreen), "the screen")
+            await pilot.pause()
+            assert app.screen.focused is not None
+            assert app.screen.focused.id == "set-voice"
+            await pilot.press("escape")
+            await pilot.press("q")
+
+
 async def test_a_bad_value_is_refused_before_anything_is_sent() -> None:
     async with helpers.local_server() as srv:
         app, _runtime, records = start(srv)

@@ -138,7 +138,9 @@ async def test_the_footer_offers_what_the_mode_uses(
         await pilot.pause()
         shown = set(footer_keys(app))
         assert offered <= shown and not (hidden & shown)
-        titles = {command.title for command in app.get_system_commands(app.screen)}
+        listed = [command.title for command in app.get_system_commands(app.screen)]
+        assert listed.count("Keys") == 1, listed  # was twice: Textual's and ours
+        titles = set(listed)
         assert ("Cancel the response" in titles) == (mode != "transcribe")
         assert ("Talk" in titles) == (mode == "ptt")
         if hidden:
@@ -171,6 +173,31 @@ async def test_mic_is_not_live_while_disconnected_or_after_the_file_ended() -> N
         handle._emit("local", {"type": "local.mic.ended"})
         app.sync()
         assert "mic file ended" in str(status.render())
+
+
+async def test_keys_with_nothing_to_do_say_why() -> None:
+    """Issue 36, item 9: ``m`` with no microphone said "mic unmuted"; space in hands-free mode
+    did nothing and said nothing."""
+    from voicechat.core.inputs import SetMicAvailable
+
+    handle = ScriptedHandle()
+    app = make_app(handle)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(app, pilot)
+
+        def toasts() -> list[str]:
+            return [str(n.message) for n in app._notifications]
+
+        await pilot.press("space")
+        assert any("push-to-talk is off: in hands-free mode (VAD) just speak" in t
+                   for t in toasts()), toasts()
+        handle._apply(handle.session.handle(SetMicAvailable(False), handle.clock))
+        app.sync()
+        await pilot.pause()
+        await pilot.press("m")
+        assert any(t.startswith("no microphone to mute") for t in toasts()), toasts()
+        assert "mic unmuted" not in toasts()
+        assert "mic no device" in str(app.query_one(StatusBar).render())
 
 
 async def test_mute_barge_in_and_cancel_say_what_they_did() -> None:

@@ -279,6 +279,12 @@ class VoiceChatApp(WidgetAccess, UnavailableKeys, ToolKeys, App[int]):
         return self.talk_key.enabled(action) and keys.action_available(action, self.state.mode)
 
     def action_mute(self) -> None:
+        if self.state.mic_reason == "no_device" or self.state.mic_state in {"no_device",
+                                                                             "unavailable"}:
+            # nothing to mute: "mic unmuted" was a lie (issue 36, item 9)
+            self.notify("no microphone to mute: give --mic FILE or connect one; typed "
+                        "messages work (/)", timeout=4)
+            return
         self.handle.toggle_mute()
         self.sync()
         muted = self.state.mic_reason == "user"
@@ -350,7 +356,11 @@ class VoiceChatApp(WidgetAccess, UnavailableKeys, ToolKeys, App[int]):
             self.notify(f"conversation saved to {path}", timeout=8)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        # Textual's own "Keys" (its help panel) beside ours (the ? key help) listed Keys twice
+        # (issue 36, item 9): ours is the one that knows the remaps and the modes
+        ours = {"Keys"}
+        yield from (command for command in super().get_system_commands(screen)
+                    if command.title not in ours)
         state = PaletteState(
             mode=self.state.mode, muted=self.state.mic_reason == "user",
             barge_in=self.state.barge_in, recording=self.recording.on,

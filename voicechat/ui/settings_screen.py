@@ -91,6 +91,10 @@ class SettingsScreen(ModalScreen[None]):
                 yield Button("Apply", id="settings-apply", variant="primary")
                 yield Button("Close", id="settings-close")
 
+    def on_mount(self) -> None:
+        # the first field, so typing goes somewhere (issue 36, item 9: nothing had focus)
+        self.query_one(f"#set-{ORDER[0]}").focus()
+
     def _field(self, name: str) -> Input | Select[str]:
         value = getattr(self.current, name)
         if name in _CHOICES:

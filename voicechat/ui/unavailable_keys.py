@@ -4,7 +4,8 @@ A GPT-Live session has no push-to-talk and no barge-in switch (the model hears a
 and decides turns itself): the footer hides those keys, so their bindings are disabled and a
 press lands in :meth:`UnavailableKeys.on_key`. Rather than do nothing, the handle is told
 (it notices why in the event log) and a toast says why. The handle names such keys by binding
-id in ``ConversationHandle.unavailable_keys``; a Realtime session has none.
+id in ``ConversationHandle.unavailable_keys``; a Realtime session has none, but in its
+hands-free mode the talk key says the same kind of thing (issue 36, item 9: it did nothing).
 """
 
 from __future__ import annotations
@@ -15,15 +16,25 @@ from textual import events
 
 from voicechat.ui import keys
 from voicechat.ui.handle import ConversationHandle
+from voicechat.ui.viewstate import UiState
+
+HANDS_FREE_TALK = ("push-to-talk is off: in hands-free mode (VAD) just speak; "
+                   "for push-to-talk start with --mode ptt")
 
 
 class UnavailableKeys:
     """See the module docstring."""
 
     handle: ConversationHandle
+    state: UiState
     _user_keymap: Mapping[str, str]
 
     def on_key(self, event: events.Key) -> None:
+        if self.state.mode == "vad" and event.key in keys.keys_of(keys.TALK, self._user_keymap):
+            # hands-free: the talk key has no binding to run, and silence read as a broken key
+            event.stop()
+            self.notify(HANDS_FREE_TALK, timeout=4)  # type: ignore[attr-defined]
+            return
         for binding_id, why in self.handle.unavailable_keys.items():
             if event.key in keys.keys_of(binding_id, self._user_keymap):
                 event.stop()
