@@ -32,6 +32,12 @@ those gateways do, as read from their source (``../shared/reference/gateways.md`
 
 ``attempts`` counts the WebSocket upgrades asked for, ``posts`` the other requests, so a test
 can tell one try from a retry loop.
+
+``idle_cut_s`` (any personality that relays): nginx in front of the gateway, as deployed. Its
+WebSocket proxy closes the connection after ``proxy_read_timeout`` (60 s by default) without data
+from the backend to the client; gorilla (new-api) answers a client's ping with a pong, which is
+such data, so a client that pings while idle keeps the session, and one that does not loses it
+with no close frame. ``idle_cuts`` counts the sockets cut so.
 """
 
 from __future__ import annotations
@@ -75,12 +81,16 @@ BETA_DISABLED = {
 class GatewayRelay:
     """The relay (see the module docstring); ``base_url`` once started."""
 
-    def __init__(self, upstream_base_url: str, personality: str) -> None:
+    def __init__(self, upstream_base_url: str, personality: str,
+                 idle_cut_s: float | None = None) -> None:
         if personality not in PERSONALITIES:
             raise ValueError(f"unknown personality {personality!r}")
         self.upstream = upstream_base_url.rstrip("/")
         self.personality = personality
+        self.idle_cut_s = idle_cut_s
         self.attempts = 0
+        self.idle_cuts = 0
+        self.pongs = 0
         self.posts: list[str] = []
         self._open: set[asyncio.Transport] = set()
         self._runner: web.AppRunner | None = None
@@ -160,7 +170,8 @@ class GatewayRelay:
             message = NO_CHANNEL if model else NO_CHANNEL.replace("gpt-realtime", "")
             return self._json(503, {"error": {"message": f"{message} (request id: {REQUEST_ID})",
                                               "type": "new_api_error"}})
-        ws = web.WebSocketResponse(protocols=("realtime",), autoping=True)
+        # pings answered by hand, so the pongs count as downstream data for the idle cut
+        ws = web.WebSocketResponse(protocols=("realtime",), autoping=False)
         ws.headers.update(self._headers())
         await ws.prepare(request)
         if self.personality == "new-api-today":
@@ -183,10 +194,23 @@ class GatewayRelay:
         """Relay both ways to the local server, as text (new-api re-frames everything)."""
         up_url = self.upstream.replace("http", "ws", 1) + request.path_qs
         headers = {"Authorization": request.headers["Authorization"]}
+        loop = asyncio.get_running_loop()
+        last_down = loop.time()
+
+        async def idle_cut(limit: float) -> None:
+            while True:
+                await asyncio.sleep(min(1.0, limit / 10))
+                if loop.time() - last_down > limit:
+                    self.idle_cuts += 1
+                    if request.transport is not None:  # nginx: no close frame either
+                        request.transport.abort()
+                    return
+
         async with aiohttp.ClientSession() as http, \
                 http.ws_connect(up_url, headers=headers, max_msg_size=0) as up:
 
             async def down() -> None:
+                nonlocal last_down
                 async for message in up:
                     if message.type in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
                         data = message.data
@@ -194,6 +218,7 @@ class GatewayRelay:
                         if self.personality == "speaks-beta":
                             text = _as_beta(text)
                         await ws.send_str(text)
+                        last_down = loop.time()
                         if self.personality == "bills-and-drops" and \
                                 '"response.done"' in text[:80]:
                             break
@@ -201,14 +226,20 @@ class GatewayRelay:
                     request.transport.abort()
 
             to_client = asyncio.ensure_future(down())
+            watch = [asyncio.ensure_future(idle_cut(self.idle_cut_s))] if self.idle_cut_s else []
             try:
                 async for message in ws:
                     if message.type == aiohttp.WSMsgType.TEXT:
                         await up.send_str(message.data)
+                    elif message.type == aiohttp.WSMsgType.PING:
+                        await ws.pong(message.data)  # gorilla's default ping handler
+                        self.pongs += 1
+                        last_down = loop.time()
             finally:
-                to_client.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await to_client
+                for task in (to_client, *watch):
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await task
         # close codes never pass through: drop the socket as new-api does
         if request.transport is not None:
             request.transport.abort()
@@ -221,9 +252,10 @@ def _as_beta(text: str) -> str:
 
 
 @asynccontextmanager
-async def gateway(upstream_base_url: str, personality: str) -> AsyncIterator[GatewayRelay]:
+async def gateway(upstream_base_url: str, personality: str,
+                  idle_cut_s: float | None = None) -> AsyncIterator[GatewayRelay]:
     """A :class:`GatewayRelay` of ``personality`` in front of ``upstream_base_url``."""
-    relay = GatewayRelay(upstream_base_url, personality)
+    relay = GatewayRelay(upstream_base_url, personality, idle_cut_s)
     await relay.start()
     try:
         yield relay

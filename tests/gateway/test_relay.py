@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 
 import aiohttp
@@ -60,3 +62,28 @@ async def test_litellm_not_found() -> None:
             http.post(f"{gw.base_url}/v1/realtime/sessions", json={}) as resp:
         assert resp.status == 404
         assert json.loads(await resp.text()) == {"detail": "Not Found"}
+
+
+async def test_the_idle_cut_drops_a_quiet_socket_and_spares_one_that_pings() -> None:
+    """nginx in front of the gateway: no data downstream for ``idle_cut_s`` drops the socket
+    with no close frame; a client's pings draw pongs, which keep it (the keepalive tests rely
+    on both halves)."""
+    async with local_server() as srv, gateway(srv.base_url, "ws-only", idle_cut_s=3.0) as gw, \
+            aiohttp.ClientSession() as http:
+        url = gw.base_url.replace("http", "ws") + "/v1/realtime?model=gpt-realtime"
+        async with http.ws_connect(url, headers=KEY, autoping=True) as quiet:
+            assert json.loads((await quiet.receive(timeout=30)).data)["type"] == \
+                "session.created"
+            after = await quiet.receive(timeout=30)  # nothing is sent: the cut comes
+            assert after.type in (aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR,
+                                  aiohttp.WSMsgType.CLOSE)
+        assert gw.idle_cuts == 1
+        async with http.ws_connect(url, headers=KEY, heartbeat=1.0) as pinging:
+            assert json.loads((await pinging.receive(timeout=30)).data)["type"] == \
+                "session.created"
+            # receive(timeout=) restarts its clock on each pong, so time the wait from outside
+            with contextlib.suppress(TimeoutError):
+                message = await asyncio.wait_for(pinging.receive(), 8.0)  # over twice the cut
+                raise AssertionError(f"the pinging socket got {message!r}")
+            assert not pinging.closed
+        assert gw.idle_cuts == 1 and gw.pongs >= 3
