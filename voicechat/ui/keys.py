@@ -99,21 +99,53 @@ its key falls through to the next binding). Not in :data:`BINDINGS`: the help an
 know one talk key; :func:`app_bindings` and :func:`app_keymap` add its twin."""
 
 
+WIDE_SPACE = "ideographic_space"
+"""Textual's name for U+3000, the space a full-width IME types (Chinese and Japanese input
+methods in full-width mode, issue 37): pressed as the talk key it must talk, as ``space`` does,
+or push-to-talk "does not work" for those users until they switch the IME to half-width."""
+
+TALK_WIDE = "talk_wide"
+TALK_HOLD_WIDE = "talk_hold_wide"
+WIDE_BINDINGS = (
+    Binding(WIDE_SPACE, "talk", TALK_TOGGLE_LABEL, id=TALK_WIDE, show=False, priority=False),
+    Binding(WIDE_SPACE, "talk_hold", TALK_HOLD_LABEL, id=TALK_HOLD_WIDE, show=False,
+            priority=False),
+)
+"""The full-width twins of the two talk bindings: hidden (the footer and the help show one talk
+key) and following the talk key (see :func:`app_keymap`). Not user ids: remapping ``talk``
+remaps them."""
+
+
+def with_wide_space(keys: str) -> str:
+    """``"space"`` → ``"space,ideographic_space"``: a talk key on the space bar is also the
+    full-width IME's space. Any other key spec is returned as it is."""
+    names = [k.strip() for k in keys.split(",") if k.strip()]
+    if "space" in names and WIDE_SPACE not in names:
+        names.append(WIDE_SPACE)
+    return ",".join(names)
+
+
 def app_bindings() -> list[Binding]:
-    """The app's bindings: :data:`BINDINGS` with the hold twin right after the talk key."""
+    """The app's bindings: :data:`BINDINGS` with the hold twin right after the talk key, and
+    the full-width twins of both (:data:`WIDE_BINDINGS`)."""
     result: list[Binding] = []
     for binding in BINDINGS:
         result.append(binding)
         if binding.id == TALK:
-            result.append(HOLD_BINDING)
+            result.extend((HOLD_BINDING, *WIDE_BINDINGS))
     return result
 
 
 def app_keymap(user_keymap: Mapping[str, str]) -> dict[str, str]:
-    """The user's keymap for ``App.set_keymap``: a remapped talk key remaps its hold twin too."""
+    """The user's keymap for ``App.set_keymap``: a remapped talk key remaps its hold twin too,
+    and the full-width twins stay on the full-width space while the talk key is on the space
+    bar (else they take the talk key itself: a binding id needs a key, and a duplicate of the
+    same action is harmless)."""
     keymap = dict(user_keymap)
     if TALK in keymap:
         keymap[TALK_HOLD] = keymap[TALK]
+        wide = WIDE_SPACE if "space" in keymap[TALK].split(",") else keymap[TALK]
+        keymap[TALK_WIDE] = keymap[TALK_HOLD_WIDE] = wide
     return keymap
 
 
@@ -128,8 +160,11 @@ def action_available(action: str, mode: str) -> bool:
 
 
 def keys_of(binding_id: str, keymap: Mapping[str, str]) -> frozenset[str]:
-    """The keys bound to ``binding_id``: the user's remap, else the default."""
+    """The keys bound to ``binding_id``: the user's remap, else the default (the talk key on
+    the space bar includes the full-width space, :data:`WIDE_SPACE`)."""
     spec = keymap.get(binding_id) or ",".join(b.key for b in BINDINGS if b.id == binding_id)
+    if binding_id == TALK:
+        spec = with_wide_space(spec)
     return frozenset(k.strip() for k in spec.split(",") if k.strip())
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual import on
+from textual import events, on
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import Input
@@ -20,6 +20,17 @@ class MessageBox(Input):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "leave", "Back", show=False),
     ]
+
+    async def _on_key(self, event: events.Key) -> None:
+        # Textual's Input types only ``str.isprintable()`` characters, and U+3000 (the space a
+        # full-width Chinese or Japanese IME types) is not one: it was dropped, and bubbled up
+        # to the talk key instead (issue 37). Here it is text.
+        if event.key == "ideographic_space":
+            event.stop()
+            event.prevent_default()
+            self.insert_text_at_cursor("\u3000")
+            return
+        await super()._on_key(event)
 
     class Sent(Message):
         """The user pressed Enter on a non-empty message."""
