@@ -977,6 +977,108 @@ def speech_never_ended_beta_prefixed(path: Path) -> Log:
     return log
 
 
+def _transcription_update(log: Log, language: str, prompt: str | None = None) -> None:
+    """The client sets a transcription language (and prompt), the server applies it."""
+    config: Event = {"model": "whisper-1", "language": language}
+    if prompt is not None:
+        config["prompt"] = prompt
+    if log.dialect == "beta":
+        body: Event = {"input_audio_transcription": config}
+    else:
+        body = {"type": "realtime", "audio": {"input": {"transcription": config}}}
+    log.client("session.update", session=body)
+    log.wait(0.08)
+    session = log.session_object("whisper-1")
+    if log.dialect == "beta":
+        session["input_audio_transcription"] = config
+    else:
+        session["audio"]["input"]["transcription"] = config
+    log.server("session.updated", session=session)
+
+
+def language_auto_beta_prefixed(path: Path) -> Log:
+    """A gateway document's session settings ("language": "auto", seed 002) sent by a beta
+    app; the turn itself goes through."""
+    log = Log("beta")
+    log.connect()
+    _transcription_update(log, "auto")
+    log.wait(0.5)
+    log.user_speech("item_U1", 900, 2400, appends=3, transcript="今天天气怎么样？")
+    log.response("resp_1", "item_A1", "今天是晴天，气温二十度。", previous="item_U1")
+    log.write_prefixed(path)
+    return log
+
+
+def language_name_ga_ours(path: Path) -> Log:
+    """Our log of a GA session whose transcription language was given as a name."""
+    log = Log("ga")
+    log.local("local.transport.state", state="connecting")
+    log.connect()
+    _transcription_update(log, "chinese")
+    log.local("local.transport.state", state="connected", detail="WebSocket")
+    log.wait(0.5)
+    log.user_speech("item_U1", 900, 2400, appends=3, transcript="你好，请介绍一下你自己。")
+    log.response("resp_1", "item_A1", "你好！我是一个语音助手，很高兴为你服务。",
+                 previous="item_U1")
+    log.write_ours(path)
+    return log
+
+
+def hallucination_zh_ga_bare(path: Path) -> Log:
+    """A Chinese conversation (bare events, one per line): a fan's noise in a pause is
+    committed and transcribed as Amara.org's subtitle credit, then a channel's sign-off."""
+    log = Log("ga")
+    log.connect()
+    _transcription_update(log, "zh", prompt="以下是普通话的句子。")
+    log.wait(0.5)
+    log.user_speech("item_U1", 900, 2400, appends=3, transcript="帮我查一下明天的天气。")
+    log.response("resp_1", "item_A1", "明天多云，最高气温二十二度。", previous="item_U1")
+    log.wait(3.0)
+    log.user_speech("item_U2", 7200, 7700, previous="item_A1",
+                    transcript="字幕由 Amara.org 社群提供")
+    log.response("resp_2", "item_A2", "请问还有什么需要帮忙的吗？", previous="item_U2")
+    log.wait(4.0)
+    log.user_speech("item_U3", 13000, 13600, previous="item_A2",
+                    transcript="请不吝点赞 订阅 转发 打赏支持明镜与点点栏目")
+    log.write_bare(path)
+    return log
+
+
+def reply_language_beta_array(path: Path) -> Log:
+    """A beta app (events as a JSON array) whose instructions do not pin the language: asked
+    in Chinese, the model answers in English."""
+    log = Log("beta")
+    log.connect()
+    _transcription_update(log, "zh")
+    log.wait(0.5)
+    log.user_speech("item_U1", 900, 2600, appends=3, transcript="你能帮我订一张去上海的火车票吗？")
+    log.response("resp_1", "item_A1", "Sure! When would you like to travel to Shanghai?",
+                 previous="item_U1")
+    log.wait(1.0)
+    log.user_speech("item_U2", 6000, 7400, previous="item_A1", transcript="明天上午十点左右。")
+    log.response("resp_2", "item_A2", "Got it, I will look for trains around ten tomorrow.",
+                 previous="item_U2")
+    log.write_array(path)
+    return log
+
+
+def clean_chinese_ga_console(path: Path) -> Log:
+    """A clean Chinese conversation with an English name in it and a short English aside
+    ("OK"): none of the language rules may speak."""
+    log = Log("ga")
+    log.connect()
+    _transcription_update(log, "zh-cn", prompt="以下是普通话的句子。")
+    log.wait(0.5)
+    log.user_speech("item_U1", 900, 2600, appends=3, transcript="我想听 Taylor Swift 的歌。")
+    log.response("resp_1", "item_A1", "好的，马上为你播放 Taylor Swift 的热门歌曲。",
+                 previous="item_U1")
+    log.wait(1.0)
+    log.user_speech("item_U2", 6000, 6500, previous="item_A1", transcript="OK")
+    log.response("resp_2", "item_A2", "祝你听得开心！", previous="item_U2")
+    log.write_console(path)
+    return log
+
+
 WEATHER_TOOL = {"type": "function", "name": "get_weather",
                 "description": "The current weather in a city. Say you are checking first.",
                 "parameters": {"type": "object", "properties": {"city": {"type": "string"}},
@@ -1325,6 +1427,11 @@ BUILDERS: dict[str, Callable[[Path], Log]] = {
     "gateway_quota_bare.jsonl": gateway_quota_bare,
     "region_blocked_ga.json": region_blocked_ga_array,
     "billing_drop_ga.jsonl": billing_drop_ga_ours,
+    "language_auto_beta.log": language_auto_beta_prefixed,
+    "language_name_ga.jsonl": language_name_ga_ours,
+    "hallucination_zh_ga_bare.jsonl": hallucination_zh_ga_bare,
+    "reply_language_beta.json": reply_language_beta_array,
+    "clean_chinese_ga_console.log": clean_chinese_ga_console,
 }
 
 EXPECTED: dict[str, set[str]] = {
@@ -1371,6 +1478,11 @@ EXPECTED: dict[str, set[str]] = {
     "gateway_quota_bare.jsonl": {"gateway-refusal"},
     "region_blocked_ga.json": {"gateway-refusal"},
     "billing_drop_ga.jsonl": {"silent-close"},
+    "language_auto_beta.log": {"transcription-language"},
+    "language_name_ga.jsonl": {"transcription-language"},
+    "hallucination_zh_ga_bare.jsonl": {"transcript-hallucination"},
+    "reply_language_beta.json": {"reply-language"},
+    "clean_chinese_ga_console.log": set(),
 }
 
 

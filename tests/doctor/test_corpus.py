@@ -30,6 +30,8 @@ ISSUE_RULE_IDS = {
     "speech-never-ended",
     # issue 37: refusals a retry will not change (gateways, the retired beta)
     "retired-beta", "gateway-refusal", "silent-close",
+    # issue 37: the language of the conversation (Chinese-speaking users through gateways)
+    "transcription-language", "transcript-hallucination", "reply-language",
 }
 
 

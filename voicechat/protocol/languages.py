@@ -27,14 +27,15 @@ NAMED = {
 AUTO = frozenset({"auto", "automatic", "detect", "auto-detect", "autodetect"})
 
 
-def language_problem(value: str) -> str | None:
+def language_problem(value: str, field: str = "transcription_language") -> str | None:
     """What is wrong with ``value`` as a transcription language, with the fix; ``None`` when it
-    is a well-formed ISO 639-1 code (with an optional region)."""
+    is a well-formed ISO 639-1 code (with an optional region). ``field``: what the fix calls
+    the setting (voicechat's config key; the doctor names the protocol's field)."""
     text = value.strip()
     folded = text.lower()
     if folded in AUTO:
         return (f"{text!r} is not a language code: to let the model detect the language, leave "
-                "transcription_language out (or pass nothing)")
+                f"{field} out (or pass nothing)")
     if _CODE.match(folded):
         return None
     meant = NAMED.get(folded)

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from voicechat.doctor.rules.base import Rule
 from voicechat.doctor.rules.gateway import GatewayRefusal, RetiredBeta, SilentClose
+from voicechat.doctor.rules.language import (
+    ReplyLanguage,
+    TranscriptHallucination,
+    TranscriptionLanguage,
+)
 from voicechat.doctor.rules.link import ServerSilent
 from voicechat.doctor.rules.live_media import LiveDelegationUnanswered, LiveMicPausedWhileSpeaking
 from voicechat.doctor.rules.live_session import (
@@ -45,6 +50,9 @@ RULES: tuple[type[Rule], ...] = (
     CommitTooSmall,
     TruncateOutOfRange,
     TranscriptionFailed,
+    TranscriptionLanguage,
+    TranscriptHallucination,
+    ReplyLanguage,
     SessionExpired,
     RateLimited,
     ServerSilent,
