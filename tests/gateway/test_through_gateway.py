@@ -11,6 +11,7 @@ as a new user runs it: the installed client, ``--no-ui``, typed turns (issue 37)
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 from pathlib import Path
 
@@ -18,7 +19,9 @@ import pytest
 
 from tests.commands.no_ui import VOICECHAT, at_terminal, run_no_ui
 from tests.gateway_relay import NO_CHANNEL, gateway
-from tests.helpers import local_server
+from tests.helpers import events, local_server, read_records
+from tests.speech import TEST_PHRASES, speech_wav
+from voicechat.server.app import LocalServer
 
 
 def said(out: str) -> list[str]:
@@ -107,3 +110,32 @@ async def test_a_lasting_refusal_on_reconnect_ends_the_run(tmp_path: Path) -> No
     assert code == 1
     assert gw.attempts == 2, f"{gw.attempts} connection attempts"
     assert not any("reconnect attempt 2" in line for line in term.seen), term.seen
+
+
+@pytest.mark.parametrize("suffix", ["/v1", ""], ids=["with-v1", "bare-host"])
+async def test_two_spoken_turns_through_a_websocket_only_gateway(
+        tmp_path: Path, server: LocalServer, suffix: str) -> None:
+    """The spoken half of the acceptance: a file mic's two questions, default settings (WebRTC
+    tried, then WebSocket), the mic audio relayed as text frames by the gateway."""
+    wav = speech_wav(tmp_path / "two.wav", TEST_PHRASES[:2], gap_s=0.8, tail_s=1.0)
+    log = tmp_path / "log.jsonl"
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("OPENAI", "AZURE", "VOICECHAT"))}
+    env["OPENAI_API_KEY"] = "sk-gateway-token-for-the-test"
+    (tmp_path / "cfg.toml").write_text("", encoding="utf-8")
+    async with gateway(server.base_url, "ws-only") as gw:
+        proc = await asyncio.create_subprocess_exec(
+            str(VOICECHAT), "--no-ui", "--server", gw.base_url + suffix, "--mic", str(wav),
+            "--speaker", "none", "--turns", "2", "--record", str(log),
+            "--config", str(tmp_path / "cfg.toml"),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env)
+        out_b, err_b = await asyncio.wait_for(proc.communicate(), 180)
+    out, err = out_b.decode(), err_b.decode()
+    assert proc.returncode == 0, (out[-3000:], err[-3000:])
+    heard = [e["transcript"].lower().rstrip(".?") for e in events(read_records(log), "in")
+             if e["type"] == "conversation.item.input_audio_transcription.completed"]
+    assert heard == [p.lower().rstrip(".?") for p in TEST_PHRASES[:2]], out[-3000:]
+    assert len([line for line in said(out) if line.startswith("assistant:")]) == 2, out
+    assert sum("does not relay WebRTC" in line for line in out.splitlines()) == 1, out
+    assert gw.attempts == 1 and gw.posts == ["POST /v1/realtime/client_secrets"]
+    assert "sk-gateway-token" not in out + err + log.read_text(encoding="utf-8")
