@@ -56,6 +56,8 @@ async def test_new_api_today_ends_with_the_reason_not_a_loop(tmp_path: Path) -> 
     assert "beta_api_shape_disabled" in text
     assert "OpenAI-Beta" in text and "new-api" in text, text[-3000:]
     assert "reconnect" not in text.lower(), text[-3000:]
+    # said once, explained (the error event and the core's generic notice are not repeated)
+    assert text.count("The Realtime Beta API is no longer supported") == 1, text[-3000:]
     # the doctor's finding on that run's log (it said "No problems found" before)
     doctor = subprocess.run([str(VOICECHAT), "doctor", str(tmp_path / "log.jsonl")],
                             capture_output=True, text=True, timeout=120)

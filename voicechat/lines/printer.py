@@ -155,9 +155,13 @@ class Printer:
         self._usage_after = usage_after
         self._summarizer = Summarizer()
         self._closed = False
+        #: error notices said so far: a server error they already explained is not said again
+        self._explained: list[str] = []
 
     def show(self, record: LogRecord) -> None:
         if not self._events:
+            if self._said_before(record.event):
+                return
             line = conversation_line(record)
             if line is not None:
                 self.say(line)
@@ -172,6 +176,25 @@ class Printer:
             rid = response.get("id") if isinstance(response, Mapping) else None
             asyncio.get_running_loop().call_soon(self._say_usage, rid)
         self.say(line)
+
+    def _said_before(self, event: Mapping[str, Any]) -> bool:
+        """A server ``error`` (or the core's "server error: …" notice of it) whose message an
+        earlier error notice already gave, with its meaning and fix: a refusal the runtime
+        explained (the retired beta through new-api) was printed three times before."""
+        kind = event.get("type")
+        message = ""
+        if kind == "error":
+            error = event.get("error")
+            message = str(error.get("message") or "") if isinstance(error, Mapping) else ""
+        elif kind == "local.notice" and event.get("level") == "error":
+            said = str(event.get("message") or "")
+            if said.startswith("server error: "):
+                message = said.removeprefix("server error: ").rsplit(" (", 1)[0]
+            else:
+                self._explained.append(said)
+                return False
+        message = message.strip()
+        return bool(message) and any(message in said for said in self._explained)
 
     def _say_usage(self, rid: Any) -> None:
         if self._usage_after is not None:
