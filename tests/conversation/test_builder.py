@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from voicechat.conversation import ConversationBuilder
-from voicechat.conversation.cut import cut_heard
+from voicechat.core.heard_text import cut_heard
 
 JSON = dict[str, Any]
 

@@ -381,3 +381,44 @@ def test_speech_stopped_measures_from_the_pending_start_when_needed() -> None:
 def test_no_user_minimum_interrupts_at_once() -> None:
     b = machine(min_user_speech_ms=0)
     assert speak(b) == INTERRUPT and b.state is BargeInState.IDLE
+
+
+def _say(h: Harness, text: str) -> None:
+    for word in text.split(" "):
+        h.ev("response.output_audio_transcript.delta", response_id="resp_1", item_id="item_a1",
+             output_index=0, content_index=0, delta=word + " ")
+
+
+def test_the_cut_entry_says_what_was_heard_websocket() -> None:
+    """Issue 36: the transcript kept the whole answer plus "cut off"; the user heard (and the
+    model keeps) only what played. Over WebSocket the audio received is known: 1 s of 4 s."""
+    h = Harness(barge_in=True, transport="websocket")
+    h.start()
+    response_starts(h, "resp_1", "item_a1", None)
+    _say(h, "one two three four five six seven eight")
+    h.ev("response.output_audio.delta", response_id="resp_1", item_id="item_a1",
+         output_index=0, content_index=0, delta=base64.b64encode(bytes(48 * 4000)).decode())
+    h.do(PlaybackStarted("item_a1"))
+    h.advance(1.0)
+    h.do(PlaybackProgress("item_a1", 1000))
+    h.ev("input_audio_buffer.speech_started", audio_start_ms=100, item_id="item_u2")
+    h.do(MicAudio(600))
+    entry = h.view.entries[-1]
+    assert entry.truncated and entry.text.strip() == "one two three four five six seven eight"
+    assert entry.heard is not None and entry.heard.split() == ["one", "two"]
+
+
+def test_the_cut_entry_says_what_was_heard_webrtc_estimated_from_the_text() -> None:
+    h = Harness(barge_in=True, min_user_speech_ms=300)
+    h.start()
+    response_starts(h, "resp_1", "item_a1", "item_u0")
+    h.ev("output_audio_buffer.started", response_id="resp_1")
+    text = "this answer is long enough to take about four seconds to say aloud"
+    _say(h, text)  # 66 characters: about 4.7 s at 14 characters a second
+    h.advance(1.5)
+    h.do(PlaybackProgress("item_a1", 1500))
+    h.ev("input_audio_buffer.speech_started", audio_start_ms=9000, item_id="item_u2")
+    h.do(MicAudio(500))
+    entry = h.view.entries[-1]
+    assert entry.truncated and entry.heard is not None
+    assert text.startswith(entry.heard) and 0 < len(entry.heard.split()) < len(text.split())

@@ -232,3 +232,19 @@ async def test_the_real_tool_loop_shows_a_running_call_then_its_result_and_the_a
         await pilot.press("o")  # now that there is a call, the key is live
         await settle(app, pilot)
         assert "    source: MCP server 'weather'" in history_text(app) + live_text(app)
+
+
+async def test_a_cut_answer_shows_what_was_heard_then_the_rest_dimmed() -> None:
+    """Issue 36: the whole answer plus "cut off" was shown where export shows what was heard."""
+    app = TranscriptApp()
+    async with app.run_test(size=SIZE) as pilot:
+        transcript = app.query_one(Transcript)
+        transcript.update_entries((
+            Entry("item_u1", "user", "Tell me about Paris.", "done"),
+            Entry("item_a1", "assistant", "Paris is the capital of France and", "incomplete",
+                  truncated=True, heard="Paris is the capital "),
+            Entry("item_u2", "user", "Stop.", "done"),
+        ))
+        await pilot.pause()
+        text = " ".join(shown(transcript).split())
+    assert "Assistant: Paris is the capital — cut off (not heard: of France and)" in text, text

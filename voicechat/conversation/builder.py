@@ -19,7 +19,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from voicechat.conversation.cut import cut_heard, estimated_audio_ms
 from voicechat.conversation.model import (
     AnswerUsage,
     Conversation,
@@ -31,6 +30,7 @@ from voicechat.conversation.model import (
 )
 from voicechat.core.audio_ledger import AudioLedger
 from voicechat.core.effects import Effects
+from voicechat.core.heard_text import cut_heard, estimated_audio_ms
 from voicechat.core.outbox import Outbox
 from voicechat.core.side_responses import SideResponses
 from voicechat.core.transcript import Transcript

@@ -17,7 +17,7 @@ log by its first bytes)::
                           "tokens": {...every count...}, "cost_usd": 0.009}}]}
 
 ``interrupted``, ``tool`` and ``usage`` appear only on the turns they concern. ``text`` of an
-interrupted answer is what the user heard (:mod:`voicechat.conversation.cut`).
+interrupted answer is what the user heard (:mod:`voicechat.core.heard_text`).
 """
 
 from __future__ import annotations

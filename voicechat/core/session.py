@@ -334,7 +334,11 @@ class Session:
             self._responses.cancel_active()
         self._audio.cut(now, target)
         if target is not None:
-            self._transcript.mark_truncated(target)
+            record = self._audio.ledger.get(target)
+            received = record.received_ms if record is not None and record.received_known \
+                else None
+            self._transcript.mark_truncated(target, self._audio.ledger.audio_end_ms(target),
+                                            received)
         self._segments.mark_barge_in()
 
     # === user commands ===========================================================================

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from voicechat.core.heard_text import cut_heard, estimated_audio_ms
 from voicechat.core.view import EntryStatus, TranscriptEntry
 from voicechat.protocol.images import data_url_label
 
@@ -23,8 +24,8 @@ ROOT = "root"
 
 
 class _Entry:
-    __slots__ = ("call_id", "error", "id", "kind", "parts", "phase", "response_id", "role",
-                 "snap", "status", "truncated")
+    __slots__ = ("audio_ms", "call_id", "error", "heard_ms", "id", "kind", "parts", "phase",
+                 "response_id", "role", "snap", "status", "truncated")
 
     def __init__(self, item_id: str, role: str, status: EntryStatus) -> None:
         self.id = item_id
@@ -32,6 +33,8 @@ class _Entry:
         self.status: EntryStatus = status
         self.parts: list[str] = []
         self.truncated = False
+        self.heard_ms: int | None = None  # of the answer's audio, when the cut is known
+        self.audio_ms: float | None = None  # the answer's audio received (None: unknown)
         self.error: str | None = None
         self.response_id: str | None = None
         self.kind = "message"
@@ -39,16 +42,26 @@ class _Entry:
         self.call_id: str | None = None
         self.snap: TranscriptEntry | None = None
 
+    def _heard(self, text: str) -> str | None:
+        """What the user heard of ``text`` when the cut is known, else ``None`` (the same cut
+        as ``voicechat export``: whole words, in the heard share of the audio)."""
+        if not self.truncated or self.heard_ms is None:
+            return None
+        audio_ms = self.audio_ms if self.audio_ms else estimated_audio_ms(text)
+        return cut_heard(text, self.heard_ms, round(audio_ms))[0]
+
     def snapshot(self) -> TranscriptEntry:
         if self.snap is None:
             if len(self.parts) > 1:
                 self.parts = ["".join(self.parts)]
+            text = self.parts[0] if self.parts else ""
             self.snap = TranscriptEntry(
                 id=self.id,
                 role=self.role,
-                text=self.parts[0] if self.parts else "",
+                text=text,
                 status=self.status,
                 truncated=self.truncated,
+                heard=self._heard(text),
                 error=self.error,
                 response_id=self.response_id,
                 kind=self.kind,
@@ -152,11 +165,16 @@ class Transcript:
         entry.error = error
         self._touch(entry)
 
-    def mark_truncated(self, item_id: str) -> None:
+    def mark_truncated(self, item_id: str, heard_ms: int | None = None,
+                       audio_ms: float | None = None) -> None:
+        """The user stopped hearing ``item_id`` after ``heard_ms`` of its audio (of
+        ``audio_ms`` received; ``None``: unknown, as over WebRTC, estimated from the text)."""
         entry = self._by_id.get(item_id)
         if entry is None or entry.truncated:
             return
         entry.truncated = True
+        entry.heard_ms = heard_ms
+        entry.audio_ms = audio_ms
         self._touch(entry)
 
     def remove(self, item_id: str) -> None:

@@ -29,7 +29,10 @@ class TranscriptEntry:
     ``status``: ``pending`` (user audio waiting for its transcript), ``streaming``, ``done``,
     ``failed`` (transcription failed; ``error`` says why), ``incomplete`` (the response was cut
     off), ``untranscribed`` (input transcription is off). ``truncated`` marks assistant text the
-    user did not fully hear. ``kind`` is the item's type (``message``, ``function_call``,
+    user did not fully hear; ``heard`` is the part of ``text`` they did hear, when the client
+    knows where it cut the audio (``None`` otherwise: a truncation by another client or from a
+    log). ``text`` stays whole: the seeded transcript and saved conversations decide for
+    themselves. ``kind`` is the item's type (``message``, ``function_call``,
     ``function_call_output``, ``mcp_call``, …; role ``tool`` for the tool ones), ``call_id``
     ties a call to its output and to :class:`~voicechat.core.tool_specs.ToolCallView`, and
     ``phase`` is gpt-realtime-2's ``commentary`` (a preamble) or ``final_answer``.
@@ -40,6 +43,7 @@ class TranscriptEntry:
     text: str
     status: EntryStatus
     truncated: bool = False
+    heard: str | None = None
     error: str | None = None
     response_id: str | None = None
     kind: str = "message"

@@ -30,6 +30,7 @@ class Entry:
     text: str
     status: str  # pending | streaming | done | failed | incomplete | untranscribed
     truncated: bool = False
+    heard: str | None = None  # of a truncated answer, what the user heard (None: not known)
     error: str = ""
     call_id: str = ""  # a function_call or function_call_output item: the call it belongs to
     kind: str = "message"  # the item's type: message, function_call, mcp_call, …
@@ -172,6 +173,8 @@ def read_entry(raw: TranscriptEntry) -> Entry:
     call_id = raw.call_id
     return Entry(id=raw.id, role=raw.role, text=printable(raw.text or "", keep_newlines=True),
                  status=raw.status, truncated=bool(raw.truncated),
+                 heard=None if raw.heard is None
+                 else printable(raw.heard, keep_newlines=True),
                  error=printable(raw.error or ""),
                  call_id=call_id if isinstance(call_id, str) else "", kind=raw.kind,
                  earlier=is_earlier(raw.id))

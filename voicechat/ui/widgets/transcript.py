@@ -283,8 +283,25 @@ class Transcript(ScrollView, can_focus=True):
                 if not entry.text.endswith(" "):
                     text.append(" ")  # unstyled: a styled run must not start with a blank
                 text.append("▍", self._style("transcript--status"))
+            elif entry.truncated and entry.heard is not None:
+                self._append_heard(text, entry.text, entry.heard)
+                return text
             else:
                 text.append(entry.text)
             if entry.truncated or status == "incomplete":
                 text.append(" — cut off", self._style("transcript--problem"))
         return text
+
+    def _append_heard(self, text: Text, said: str, heard: str) -> None:
+        """An answer the user cut off: what they heard, the cut, and the rest dimmed as not
+        heard (issue 36: the TUI showed the whole answer where ``export`` shows what was
+        heard, and the model keeps only that)."""
+        heard = heard.rstrip()
+        unheard = said[len(heard):].strip()
+        if heard:
+            text.append(heard)
+            text.append(" — cut off", self._style("transcript--problem"))
+        else:
+            text.append("— cut off before a word was heard", self._style("transcript--problem"))
+        if unheard:
+            text.append(f" (not heard: {unheard})", self._style("transcript--status"))

@@ -1,4 +1,4 @@
-"""Cutting an interrupted answer's text where the user stopped hearing it.
+"""Cutting an interrupted answer's text where the user stopped hearing it (the TUI, export).
 
 The log says how much of an answer's audio was played (``audio_end_ms`` of the truncate) and, over
 WebSocket, how much audio there was (the deltas' sizes); it never says which word was playing at
