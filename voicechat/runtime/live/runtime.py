@@ -133,13 +133,16 @@ class LiveRuntime(LiveLimits, RuntimeLifecycle[LiveDriver, LiveLink]):
     @property
     def view(self) -> SessionView:
         """The snapshot the TUI reads (:mod:`~voicechat.runtime.live.session_view`)."""
+        # the core streams "live" from session start whatever the source; with no mic at all the
+        # bar said "always on" beside the "no microphone" problem (issue 36, item 9)
+        mic_mode = "none" if self.mic is None else self.driver.mic_mode
         return self._ui_view.view(self.driver.view, speaking=self.monitor.speaking,
-                                  mic_mode=self.driver.mic_mode,
-                                  transport_state=self.link.connection.state)
+                                  mic_mode=mic_mode, transport_state=self.link.connection.state)
 
     @property
     def mic_ended(self) -> bool:
-        return self._pump.ended
+        """A mic source played out (not: there never was one; that is "no device")."""
+        return self.mic is not None and self._pump.ended
 
     @property
     def mic_frames_sent(self) -> int:

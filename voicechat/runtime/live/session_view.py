@@ -70,6 +70,7 @@ class SessionViewAdapter:
         self._playback_span(speaking)
         self._last = key
         self._version += 1
+        # mic_mode: the core's stream mode (hold | live | silence), or "none": no mic at all
         mic = MicState.MUTED if mic_mode != "live" else MicState.LIVE
         reason = None if mic is MicState.LIVE else (
             MicReason.USER if mic_mode == "silence" else MicReason.NO_DEVICE)
