@@ -22,6 +22,7 @@ from voicechat.ui.key_help import KeyHelp
 from voicechat.ui.settings_screen import SettingsScreen
 from voicechat.ui.themes import shipped_theme_dir
 from voicechat.ui.widgets.status_bar import StatusBar
+from voicechat.ui.widgets.vad_timeline import VadTimeline
 
 pytestmark = pytest.mark.slow
 
@@ -104,6 +105,11 @@ async def test_the_status_bar_and_footer_say_what_is_true_of_gpt_live(
             assert not shown & {"talk", "talk_hold", "barge_in"}
             await until(pilot, lambda: runtime.speaking
                         and "assistant speaking" in status_text(app), "speaking, from playback")
+            # the user's speech on the timeline too (it showed only the assistant's: issue 36)
+            timeline = app.query_one(VadTimeline)
+            await until(pilot, lambda: (app.sync() or True) and any(
+                seg.kind == "user" and seg.end is not None and seg.end > seg.start
+                for seg in timeline.segments), "the user's speech on the timeline")
             await pilot.press("b")
             await until(pilot, lambda: any("model decides when to yield" in m
                                            for m in messages(app)), "why no barge-in key")

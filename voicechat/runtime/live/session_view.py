@@ -10,16 +10,30 @@ The mode is ``live``: the status bar and the footer read it to show what is true
 (the model decides turns, no push-to-talk, no barge-in switch) instead of Realtime's labels,
 and the session's end (``expires_at``) and context fill (``context_ratio``) ride along.
 The event pane is the same as for Realtime: it reads the event stream, not the view.
+
+The VAD timeline's user segments come from the user's turns (GPT-Live sends no VAD events):
+a turn's speech is placed on the local clock when its first words arrive, back-dated by the
+audio they cover, and ends where its audio ends once the core closes it (issue 36: the timeline
+never showed the user's speech).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from voicechat.core.live import LiveView, TaskView
+from voicechat.core.live import LiveView, TaskView, TurnView
 from voicechat.core.mic import MicReason, MicState
 from voicechat.core.tool_specs import ToolCallStatus, ToolCallView
-from voicechat.core.view import PlaybackSpan, ResponseInfo, SessionView, TranscriptEntry
+from voicechat.core.view import (
+    PlaybackSpan,
+    ResponseInfo,
+    SessionView,
+    TranscriptEntry,
+    VadSegment,
+)
+
+#: user segments kept for the timeline (it shows the last minute or so)
+MAX_SEGMENTS = 50
 
 _TASK_STATUS: dict[str, ToolCallStatus] = {
     "running": "running", "answered": "done", "completed": "done", "failed": "failed",
@@ -61,6 +75,7 @@ class SessionViewAdapter:
         self._view: SessionView | None = None
         self._version = 0
         self._spans: list[PlaybackSpan] = []
+        self._speech: dict[int, VadSegment] = {}  # user turn number -> its segment
 
     def view(self, live: LiveView, *, speaking: bool, mic_mode: str,
              transport_state: str) -> SessionView:
@@ -68,6 +83,7 @@ class SessionViewAdapter:
         if self._view is not None and self._last == key:
             return self._view
         self._playback_span(speaking)
+        self._user_speech(live.turns)
         self._last = key
         self._version += 1
         # mic_mode: the core's stream mode (hold | live | silence), or "none": no mic at all
@@ -82,12 +98,32 @@ class SessionViewAdapter:
             mode="live", transport=self._transport, dialect="live",
             transport_state=transport_state, mic=mic, mic_reason=reason, barge_in=False,
             ptt_style="toggle", ptt_open=False, ptt_captured_ms=0.0, playing=speaking,
-            response=response, response_queued=False, entries=entries, vad_segments=(),
+            response=response, response_queued=False, entries=entries,
+            vad_segments=tuple(self._speech.values()),
             playback_spans=tuple(self._spans), notices=live.notices, version=self._version,
             tool_calls=tuple(_task(t) for t in live.tasks),
             expires_at=live.expires_at, context_ratio=live.context_ratio,
         )
         return self._view
+
+    def _user_speech(self, turns: tuple[TurnView, ...]) -> None:
+        now = self._clock()
+        for turn in turns:
+            if turn.speaker != "user":
+                continue
+            seconds = max(0, turn.end_ms - turn.start_ms) / 1000
+            seen = self._speech.get(turn.number)
+            if seen is None:
+                if turn.start_ms == turn.end_ms and turn.closed:
+                    continue  # a typed line: a turn with no speech
+                seen = VadSegment(f"turn_{turn.number}", turn.start_ms, now - seconds)
+                self._speech[turn.number] = seen
+                while len(self._speech) > MAX_SEGMENTS:
+                    del self._speech[next(iter(self._speech))]
+            if turn.closed and seen.ended_at is None:
+                self._speech[turn.number] = VadSegment(
+                    seen.item_id, seen.start_audio_ms, seen.started_at, turn.end_ms,
+                    seen.started_at + seconds)
 
     def _playback_span(self, speaking: bool) -> None:
         """The timeline's assistant spans, from our playback."""
