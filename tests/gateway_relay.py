@@ -26,9 +26,14 @@ those gateways do, as read from their source (``../shared/reference/gateways.md`
     ``ws-only``, but the socket is dropped (1006) right after each ``response.done``, as new-api
     does when billing the turn fails (quota used up, the token not found).
 ``litellm``
-    LiteLLM's proxy for what it does not route: the WebSocket is relayed; the SDP and
-    ``/v1/realtime/sessions`` paths answer 404 ``{"detail":"Not Found"}`` (its two-step
-    WebRTC is not emulated, so ``client_secrets`` is a 404 here too).
+    LiteLLM's proxy (1.106-1.110, as probed and read in the facts file): the WebSocket is relayed
+    (the ``OpenAI-Beta`` header only if the client sent it); WebRTC in two steps:
+    ``POST /v1/realtime/client_secrets`` with the proxy key answers the upstream's key wrapped in
+    a token valid only at this proxy's ``POST /v1/realtime/calls``, which reads the whole body
+    as the SDP (a multipart body reaches the upstream mangled), refuses the proxy key with 401
+    ``{"error": "Invalid or expired token"}`` and does not pass ``Location`` through. The
+    beta paths (``/v1/realtime/sessions``, the SDP ``POST /v1/realtime``) and anything else
+    answer 404 ``{"detail":"Not Found"}``.
 
 ``attempts`` counts the WebSocket upgrades asked for, ``posts`` the other requests, so a test
 can tell one try from a retry loop.
@@ -88,6 +93,7 @@ class GatewayRelay:
         self.upstream = upstream_base_url.rstrip("/")
         self.personality = personality
         self.idle_cut_s = idle_cut_s
+        self._wrapped: dict[str, str] = {}  # litellm: its token -> the upstream's key
         self.attempts = 0
         self.idle_cuts = 0
         self.pongs = 0
@@ -150,11 +156,47 @@ class GatewayRelay:
             self.attempts += 1
             return await self._websocket(request)
         self.posts.append(f"{request.method} {path}")
+        if not self.one_api and request.method == "POST" and path == "/v1/realtime/client_secrets":
+            return await self._litellm_client_secret(request)
+        if not self.one_api and request.method == "POST" and path == "/v1/realtime/calls":
+            return await self._litellm_call(request)
         if path.startswith(("/v1/", "/api/")) or path == "/v1":
             return self._not_found(request)
         if self.one_api:
             return self._dashboard()
         return self._json(404, {"detail": "Not Found"})
+
+    async def _litellm_client_secret(self, request: web.Request) -> web.Response:
+        """Step one: the upstream's key, minted with the proxy's own key, wrapped."""
+        if not request.headers.get("Authorization", "").startswith("Bearer "):
+            return self._json(401, {"error": "Authentication Error, No api key passed in."})
+        body = await request.read()
+        async with aiohttp.ClientSession() as http, http.post(
+                f"{self.upstream}/v1/realtime/client_secrets", data=body,
+                headers={"Authorization": "Bearer sk-litellm-upstream-key",
+                         "Content-Type": "application/json"}) as resp:
+            answer = await resp.json(content_type=None)
+            if resp.status >= 400 or not isinstance(answer, dict) or "value" not in answer:
+                return self._json(resp.status, answer if isinstance(answer, dict) else {})
+        token = f"litellm_rtc_{len(self._wrapped) + 1:04d}_{REQUEST_ID[:12]}"
+        self._wrapped[token] = str(answer["value"])
+        return self._json(200, {**answer, "value": token})
+
+    async def _litellm_call(self, request: web.Request) -> web.Response:
+        """Step two: the whole body as the SDP, to the upstream with the unwrapped key; no
+        ``Location`` back."""
+        auth = request.headers.get("Authorization", "")
+        key = self._wrapped.get(auth.removeprefix("Bearer ").strip())
+        if key is None:
+            return self._json(401, {"error": "Invalid or expired token"})
+        sdp = (await request.read()).decode("utf-8", errors="replace")
+        async with aiohttp.ClientSession() as http, http.post(
+                f"{self.upstream}/v1/realtime/calls", data=sdp,
+                headers={"Authorization": f"Bearer {key}",
+                         "Content-Type": "application/sdp"}) as resp:
+            text = await resp.text()
+            return web.Response(status=resp.status, text=text,
+                                content_type=resp.content_type or "application/sdp")
 
     def _dashboard(self) -> web.Response:
         return web.Response(text="<!doctype html><html><head><title>New API</title></head>"
@@ -194,6 +236,9 @@ class GatewayRelay:
         """Relay both ways to the local server, as text (new-api re-frames everything)."""
         up_url = self.upstream.replace("http", "ws", 1) + request.path_qs
         headers = {"Authorization": request.headers["Authorization"]}
+        beta = request.headers.get("OpenAI-Beta")
+        if beta and not self.one_api:  # LiteLLM forwards it only when the client sent it
+            headers["OpenAI-Beta"] = beta
         loop = asyncio.get_running_loop()
         last_down = loop.time()
 

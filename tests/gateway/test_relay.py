@@ -87,3 +87,22 @@ async def test_the_idle_cut_drops_a_quiet_socket_and_spares_one_that_pings() -> 
                 raise AssertionError(f"the pinging socket got {message!r}")
             assert not pinging.closed
         assert gw.idle_cuts == 1 and gw.pongs >= 3
+
+
+async def test_litellm_wraps_the_key_and_takes_only_its_own_token_on_calls() -> None:
+    async with local_server() as srv, gateway(srv.base_url, "litellm") as gw, \
+            aiohttp.ClientSession() as http:
+        async with http.post(f"{gw.base_url}/v1/realtime/client_secrets",
+                             json={"session": {"type": "realtime", "model": "gpt-realtime"}},
+                             headers=KEY) as resp:
+            assert resp.status == 200
+            token = (await resp.json())["value"]
+        assert token.startswith("litellm_rtc_")
+        sdp_headers = {"Content-Type": "application/sdp"}
+        async with http.post(f"{gw.base_url}/v1/realtime/calls", data="v=0\r\n",
+                             headers={**KEY, **sdp_headers}) as resp:  # the proxy key
+            assert resp.status == 401
+            assert await resp.json() == {"error": "Invalid or expired token"}
+        for path in ("/v1/realtime/sessions", "/v1/realtime"):
+            async with http.post(f"{gw.base_url}{path}", json={}, headers=KEY) as resp:
+                assert resp.status == 404 and await resp.json() == {"detail": "Not Found"}

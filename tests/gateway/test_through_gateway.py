@@ -29,8 +29,7 @@ def said(out: str) -> list[str]:
 
 
 @pytest.mark.parametrize(("personality", "suffix"), [
-    ("ws-only", "/v1"), ("ws-only", ""), ("litellm", "/v1")],
-    ids=["with-v1", "bare-host", "litellm-not-found"])
+    ("ws-only", "/v1"), ("ws-only", "")], ids=["with-v1", "bare-host"])
 async def test_default_settings_fall_back_to_websocket(tmp_path: Path, personality: str,
                                                        suffix: str) -> None:
     async with local_server() as srv, gateway(srv.base_url, personality) as gw:
@@ -44,6 +43,39 @@ async def test_default_settings_fall_back_to_websocket(tmp_path: Path, personali
     assert "--transport websocket" in notices[0] and "404" in notices[0]
     assert gw.attempts == 1  # one WebSocket, no retry
     assert gw.posts == ["POST /v1/realtime/client_secrets"]  # tried WebRTC once, then not again
+
+
+async def test_webrtc_through_litellm_takes_its_two_steps(tmp_path: Path) -> None:
+    """LiteLLM relays WebRTC: the proxy key mints a token valid only at the proxy's /calls,
+    the raw SDP goes there, and no Location comes back. The default settings talk WebRTC
+    through it, with no fallback and no notice."""
+    async with local_server() as srv, gateway(srv.base_url, "litellm") as gw:
+        code, out, err, records = await run_no_ui(tmp_path, gw.base_url + "/v1", None,
+                                                  "hello there\nhow are you\n", events=False)
+    assert code == 0, (out[-3000:], err[-3000:])
+    assert said(out) == ["user: hello there", "assistant: You said: hello there",
+                         "user: how are you", "assistant: You said: how are you"]
+    assert "does not relay WebRTC" not in out
+    assert gw.posts == ["POST /v1/realtime/client_secrets", "POST /v1/realtime/calls"]
+    assert gw.attempts == 0  # no WebSocket
+    states = [r["event"].get("detail", "") for r in records
+              if r["event"].get("type") == "local.transport.state"]
+    assert any("WebRTC" in detail for detail in states), states
+
+
+async def test_litellm_not_found_on_the_beta_path_falls_back_to_websocket(
+        tmp_path: Path) -> None:
+    """The beta dialect mints at /v1/realtime/sessions, which LiteLLM does not route
+    (404 {"detail":"Not Found"}): WebSocket once, with the notice, and the beta header
+    passed on because the client sent it."""
+    async with local_server() as srv, gateway(srv.base_url, "litellm") as gw:
+        code, out, err, _ = await run_no_ui(tmp_path, gw.base_url + "/v1", None,
+                                            "hello there\n", "--dialect", "beta", events=False)
+    assert code == 0, (out[-3000:], err[-3000:])
+    assert said(out) == ["user: hello there", "assistant: You said: hello there"]
+    notices = [line for line in out.splitlines() if "does not relay WebRTC" in line]
+    assert len(notices) == 1 and "404" in notices[0], out
+    assert gw.posts == ["POST /v1/realtime/sessions"] and gw.attempts == 1
 
 
 async def test_new_api_today_ends_with_the_reason_not_a_loop(tmp_path: Path) -> None:
