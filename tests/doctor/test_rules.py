@@ -315,3 +315,12 @@ def test_a_text_logs_own_lines_show_the_session_stayed_open(tmp_path: Path) -> N
 
 def rules_for_file(path: Path) -> set[str]:
     return {f.rule for f in diagnose(path).findings}
+
+
+def test_a_beta_answer_to_a_ga_client_names_the_gateway_that_forces_the_header() -> None:
+    """Issue 37: since OpenAI retired the beta API, a beta-speaking server behind a GA client
+    is most often new-api forcing the header upstream; the finding says so."""
+    logs = Path(__file__).parent / "logs"
+    [finding] = diagnose(logs / "dialect_ga_client_beta_server.json").findings
+    assert finding.rule == "dialect-mismatch"
+    assert "new-api" in finding.fix and "2026-05-12" in finding.fix

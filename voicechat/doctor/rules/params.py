@@ -271,4 +271,9 @@ class DialectMismatch(Rule):
         if "audio" in self.keys:
             text += ('; move audio.input.* / audio.output.* to the flat fields (turn_detection, '
                      'input_audio_format "pcm16", voice, …)')
-        return text + ". Or drop the OpenAI-Beta header to use the GA endpoint."
+        return text + (". Or drop the OpenAI-Beta header to use the GA endpoint. If your client "
+                       "never sent that header, something between it and the model did: OpenAI "
+                       "retired the beta API on 2026-05-12, so a beta answer today most often "
+                       "comes through a gateway that forces the header upstream (new-api does "
+                       "for every client; its responses carry X-Oneapi-Request-Id), and OpenAI "
+                       "itself then refuses with beta_api_shape_disabled.")
