@@ -175,6 +175,11 @@ async def test_mic_is_not_live_while_disconnected_or_after_the_file_ended() -> N
         assert "mic file ended" in str(status.render())
 
 
+def toasts(app: Any) -> list[str]:
+    """The notifications the app has shown, as text."""
+    return [str(n.message) for n in app._notifications]
+
+
 async def test_keys_with_nothing_to_do_say_why() -> None:
     """Issue 36, item 9: ``m`` with no microphone said "mic unmuted"; space in hands-free mode
     did nothing and said nothing."""
@@ -185,18 +190,15 @@ async def test_keys_with_nothing_to_do_say_why() -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await started(app, pilot)
 
-        def toasts() -> list[str]:
-            return [str(n.message) for n in app._notifications]
-
         await pilot.press("space")
         assert any("push-to-talk is off: in hands-free mode (VAD) just speak" in t
-                   for t in toasts()), toasts()
+                   for t in toasts(app)), toasts(app)
         handle._apply(handle.session.handle(SetMicAvailable(False), handle.clock))
         app.sync()
         await pilot.pause()
         await pilot.press("m")
-        assert any(t.startswith("no microphone to mute") for t in toasts()), toasts()
-        assert "mic unmuted" not in toasts()
+        assert any(t.startswith("no microphone to mute") for t in toasts(app)), toasts(app)
+        assert "mic unmuted" not in toasts(app)
         assert "mic no device" in str(app.query_one(StatusBar).render())
 
 
@@ -206,21 +208,18 @@ async def test_mute_barge_in_and_cancel_say_what_they_did() -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await started(app, pilot)
 
-        def toasts() -> list[str]:
-            return [str(n.message) for n in app._notifications]
-
         await pilot.press("m")
-        assert "mic muted (m unmutes)" in toasts()
+        assert "mic muted (m unmutes)" in toasts(app)
         await pilot.press("m")
-        assert "mic unmuted" in toasts()
+        assert "mic unmuted" in toasts(app)
         await pilot.press("b")
-        assert "barge-in on" in toasts()
+        assert "barge-in on" in toasts(app)
         await pilot.press("c")
-        assert "nothing to cancel" in toasts()
+        assert "nothing to cancel" in toasts(app)
         conversation(handle)  # ends with a response streaming
         app.sync()
         await pilot.press("c")
-        assert "cancelling the response" in toasts()
+        assert "cancelling the response" in toasts(app)
 
 
 async def test_question_mark_lists_the_keys_with_remaps() -> None:
