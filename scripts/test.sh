@@ -12,7 +12,8 @@ echo "== ruff";  .venv/bin/ruff check voicechat tests bench scripts
 echo "== mypy --strict (core, protocol)"; .venv/bin/mypy
 echo "== import contracts (pyproject.toml [tool.importlinter])"; .venv/bin/lint-imports
 echo "== docs (mkdocs build --strict: broken links and stale generated pages fail)"
-NO_MKDOCS_2_WARNING=1 .venv/bin/mkdocs build --strict --quiet --site-dir "$(mktemp -d)"
+# not --quiet: mkdocs 1.6.1 then hides a strict warning and exits 0 on a broken link
+NO_MKDOCS_2_WARNING=1 .venv/bin/mkdocs build --strict --site-dir "$(mktemp -d)"
 # pytest exits 5 when it collected nothing: a failure here, never a pass.
 run_pytest() {
   set +e
