@@ -32,7 +32,7 @@ ENV_EPILOG = (
     "  AZURE_OPENAI_API_VERSION, AZURE_OPENAI_WEBRTC_URL, AZURE_OPENAI_REGION\n"
     "  VOICECHAT_SERVER, _TRANSPORT, _MODE, _MODEL, _DIALECT, _MIC, _SPEAKER, _THEME,\n"
     "  _VOICE, _BARGE_IN, _TOOL_APPROVAL, _MCP_CONFIG   like the options of the same name\n"
-    "  VOICECHAT_SERVER_KEY      voicechat serve --api-key\n"
+    "  VOICECHAT_SERVER_API_KEY  voicechat serve --api-key\n"
     "Config file and theme folder: voicechat config path"
 )
 

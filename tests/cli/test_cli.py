@@ -51,6 +51,16 @@ def test_help_names_environment_variables_completion_and_plain_usage() -> None:
         assert "{" not in usage
 
 
+def test_help_and_serve_help_name_the_server_key_variable_alike() -> None:
+    """``voicechat --help`` said VOICECHAT_SERVER_KEY while ``serve --help`` and the README
+    said VOICECHAT_SERVER_API_KEY (both work); the main help now names the one serve prefers."""
+    main = runner.invoke(app, ["--help"]).output
+    serve = runner.invoke(app, ["serve", "--help"]).output
+    assert "VOICECHAT_SERVER_API_KEY" in serve
+    assert "VOICECHAT_SERVER_API_KEY" in main
+    assert "VOICECHAT_SERVER_KEY " not in main
+
+
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
