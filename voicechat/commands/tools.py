@@ -30,7 +30,8 @@ from voicechat.protocol.text import printable
 
 NO_TOOLS = ("no tools configured. Give MCP servers with --mcp-config FILE (the mcpServers JSON "
             "other MCP hosts use) or [voicechat.mcp_servers.NAME], command tools with "
-            "[voicechat.tools.NAME], hosted MCP with [voicechat.session] tools (README, Tools)")
+            "[voicechat.tools.NAME], hosted MCP with [voicechat.session] tools "
+            "(docs/howto/tools.md)")
 
 
 @dataclass(frozen=True)
