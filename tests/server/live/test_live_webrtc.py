@@ -5,6 +5,7 @@ ways, events on the data channel; and the sideband (the official SDK's
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 import aiohttp
@@ -86,7 +87,12 @@ async def test_sdk_sideband_sees_the_call_and_may_steer_it(server: LocalServer) 
                         lambda: f"reflected output audio; saw {[e.type for e in seen][-5:]}")
             await side.session.commentary.append(content="Noted.", delegation_id=None)
             await peer.log.wait_for("session.commentary.appended")
+            # stopped and awaited here, not left to the event loop's teardown: a task still
+            # pending there once hung the teardown for pytest-timeout's 300 s under load
             watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+        await client.close()
         kinds = [e.type for e in seen]
         assert "session.input_audio.append" in kinds  # the mic, reflected
         assert "session.input_transcript.delta" in kinds
