@@ -35,6 +35,9 @@ ASSISTANT_DONE = frozenset({"response.output_audio_transcript.done",
 #: left out of the event flow too: GPT-Live's transcript fragments (its turns are printed)
 QUIET = QUIET_TYPES | {"session.input_transcript.delta", "session.output_transcript.delta"}
 USER_SPEECH_DONE = "conversation.item.input_audio_transcription.completed"
+#: error notices the conversation printer remembers, to leave out a server error one of them
+#: already explained (a refusal is said once; a long run's notices must not pile up)
+EXPLAINED_KEPT = 20
 
 
 def event_line(record: LogRecord, summarizer: Summarizer | None = None) -> str | None:
@@ -191,7 +194,7 @@ class Printer:
             if said.startswith("server error: "):
                 message = said.removeprefix("server error: ").rsplit(" (", 1)[0]
             else:
-                self._explained.append(said)
+                self._explained = [*self._explained[-(EXPLAINED_KEPT - 1):], said]
                 return False
         message = message.strip()
         return bool(message) and any(message in said for said in self._explained)
