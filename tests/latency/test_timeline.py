@@ -1,0 +1,213 @@
+"""The turn timeline on streams with known times: each figure is what the events say."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from voicechat.latency import BargeIn, TurnLatency, TurnTimeline, summarize
+from voicechat.latency.text import barge_line, turn_line
+
+Event = tuple[float | None, str, dict[str, Any]]
+
+
+def run(events: list[Event]) -> list[TurnLatency | BargeIn]:
+    timeline = TurnTimeline()
+    out: list[TurnLatency | BargeIn] = []
+    for t, direction, event in events:
+        out.extend(timeline.feed(t, direction, event))
+    out.extend(timeline.finish())
+    return out
+
+
+def session(silence: int = 500) -> Event:
+    return (0.0, "in", {"type": "session.created", "session": {"audio": {"input": {
+        "turn_detection": {"type": "server_vad", "silence_duration_ms": silence}}}}})
+
+
+def spoken_turn(t0: float, rid: str, *, transport: str = "websocket") -> list[Event]:
+    audio: dict[str, Any] = ({"type": "response.output_audio.delta", "response_id": rid,
+                              "delta": {"bytes": 4800}}
+                             if transport == "websocket" else
+                             {"type": "output_audio_buffer.started", "response_id": rid})
+    return [
+        (t0, "in", {"type": "input_audio_buffer.speech_started", "audio_start_ms": 1000}),
+        (t0 + 1.0, "in", {"type": "input_audio_buffer.speech_stopped", "audio_end_ms": 2000}),
+        (t0 + 1.02, "in", {"type": "input_audio_buffer.committed", "item_id": "u1"}),
+        (t0 + 1.05, "in", {"type": "response.created", "response": {"id": rid}}),
+        (t0 + 1.20, "in", {"type": "response.output_audio_transcript.delta",
+                           "response_id": rid, "delta": "Hi"}),
+        (t0 + 1.31, "in", audio),
+        (t0 + 3.0, "in", {"type": "response.done", "response": {"id": rid,
+                                                                  "status": "completed"}}),
+    ]
+
+
+def test_a_spoken_turn_is_timed_from_speech_stopped_to_the_first_audio_delta() -> None:
+    [turn] = run([session(), *spoken_turn(1.0, "r1")])
+    assert isinstance(turn, TurnLatency)
+    assert turn.end_kind == "speech_stopped"
+    assert math.isclose(turn.first_audio_ms, 310.0, abs_tol=0.01)
+    assert [(s.name, round(s.ms)) for s in turn.stages] == [
+        ("commit", 20), ("response", 30), ("model", 260)]
+    assert turn.vad_wait_ms == 500
+    assert math.isclose(turn.first_text_ms or 0, 200.0, abs_tol=0.01)
+    assert math.isclose(turn.heard_ms, 810.0, abs_tol=0.01)
+    assert turn_line(turn).startswith("0.81 s to first audio · VAD 0.50 · commit 0.02")
+
+
+def test_webrtc_first_audio_is_output_audio_buffer_started_and_played_is_local() -> None:
+    events = [session(200), (0.5, "local", {"type": "local.transport.state",
+                                            "state": "connected"}),
+              *spoken_turn(1.0, "r1", transport="webrtc"),
+              (3.4, "local", {"type": "local.playback.started", "item_id": "a1"})]
+    [turn] = run(events)
+    assert isinstance(turn, TurnLatency)
+    assert turn.transport == "webrtc"
+    assert math.isclose(turn.first_audio_ms, 310.0, abs_tol=0.01)
+    assert turn.played_ms is not None and math.isclose(turn.played_ms, 1400.0, abs_tol=0.01)
+    assert "network+buffer 1.09" in turn_line(turn)
+
+
+def test_a_typed_turn_starts_at_its_response_create_and_a_greeting_starts_none() -> None:
+    events: list[Event] = [
+        (0.1, "out", {"type": "response.create"}),  # the app's greeting: no user turn
+        (0.3, "in", {"type": "response.created", "response": {"id": "g"}}),
+        (0.5, "in", {"type": "response.output_audio.delta", "response_id": "g"}),
+        (0.9, "in", {"type": "response.done", "response": {"id": "g"}}),
+        (5.0, "out", {"type": "conversation.item.create", "item": {
+            "type": "message", "role": "user",
+            "content": [{"type": "input_text", "text": "hi"}]}}),
+        (5.01, "out", {"type": "response.create"}),
+        (5.2, "in", {"type": "response.created", "response": {"id": "r1"}}),
+        (5.61, "in", {"type": "response.output_audio.delta", "response_id": "r1"}),
+        (6.0, "in", {"type": "response.done", "response": {"id": "r1"}}),
+    ]
+    [turn] = run(events)
+    assert isinstance(turn, TurnLatency)
+    assert turn.end_kind == "typed" and turn.response_id == "r1"
+    assert math.isclose(turn.first_audio_ms, 600.0, abs_tol=0.01)
+    assert turn.vad_wait_ms is None
+
+
+def test_a_tool_call_is_a_stage_of_the_turn_it_delays() -> None:
+    events: list[Event] = [
+        session(),
+        (1.0, "in", {"type": "input_audio_buffer.speech_stopped"}),
+        (1.1, "in", {"type": "response.created", "response": {"id": "r1"}}),
+        (1.5, "in", {"type": "response.output_item.done", "response_id": "r1", "item": {
+            "type": "function_call", "call_id": "c1", "name": "weather"}}),
+        (1.6, "in", {"type": "response.done", "response": {"id": "r1"}}),
+        (2.5, "out", {"type": "conversation.item.create", "item": {
+            "type": "function_call_output", "call_id": "c1", "output": "{}"}}),
+        (2.51, "out", {"type": "response.create"}),
+        (2.7, "in", {"type": "response.created", "response": {"id": "r2"}}),
+        (3.0, "in", {"type": "response.output_audio.delta", "response_id": "r2"}),
+        (3.5, "in", {"type": "response.done", "response": {"id": "r2"}}),
+    ]
+    [turn] = run(events)
+    assert isinstance(turn, TurnLatency)
+    assert turn.response_id == "r2"
+    stages = {s.name: round(s.ms) for s in turn.stages}
+    assert stages == {"response": 100, "tool weather": 1000, "model": 900}
+    assert sum(s.ms for s in turn.stages) == turn.first_audio_ms
+    assert turn.tools[0].name == "weather"
+
+
+def test_a_local_barge_in_is_timed_from_the_onset_the_detector_counted() -> None:
+    events = [session(), (0.2, "local", {"type": "local.transport.state"}),
+              *spoken_turn(1.0, "r1")[:6],
+              (2.6, "local", {"type": "local.playback.started", "item_id": "a1"}),
+              (3.0, "local", {"type": "local.bargein.paused", "speech_ms": 120}),
+              (3.3, "local", {"type": "local.bargein.confirmed"}),
+              (3.31, "out", {"type": "response.cancel"}),
+              (3.4, "in", {"type": "response.done", "response": {"id": "r1",
+                                                                  "status": "cancelled"}})]
+    results = run(events)
+    [barge] = [r for r in results if isinstance(r, BargeIn)]
+    assert barge.onset_from == "local" and barge.response_id == "r1"
+    assert barge.paused_ms is not None and round(barge.paused_ms) == 120
+    assert barge.action_ms is not None and round(barge.action_ms) == 430
+    assert barge.cancelled_ms is not None and round(barge.cancelled_ms) == 520
+    assert barge_line(barge).startswith("barge-in: speaker paused 0.12 s after you spoke")
+    assert len([r for r in results if isinstance(r, TurnLatency)]) == 1
+
+
+def test_a_resumed_pause_is_no_barge_in() -> None:
+    events = [session(), *spoken_turn(1.0, "r1")[:6],
+              (2.6, "local", {"type": "local.bargein.paused", "speech_ms": 60}),
+              (2.9, "local", {"type": "local.bargein.resumed", "reason": "echo-like"}),
+              (4.0, "in", {"type": "response.done", "response": {"id": "r1"}})]
+    assert not [r for r in run(events) if isinstance(r, BargeIn)]
+
+
+def test_without_times_the_mic_audio_appended_is_the_clock() -> None:
+    append = {"type": "input_audio_buffer.append", "audio": {"bytes": 4800}}  # 100 ms
+    events: list[Event] = [(None, "out", append)] * 10 + [
+        (None, "in", {"type": "input_audio_buffer.speech_stopped"})]
+    events += [(None, "out", append)] * 4 + [
+        (None, "in", {"type": "response.output_audio.delta", "response_id": "r"}),
+        (None, "in", {"type": "response.done", "response": {"id": "r"}})]
+    [turn] = run(events)
+    assert isinstance(turn, TurnLatency)
+    assert turn.clock == "audio" and math.isclose(turn.first_audio_ms, 400.0)
+    assert "audio clock" in turn_line(turn)
+
+
+def test_semantic_vad_names_its_wait_instead_of_inventing_one() -> None:
+    events = [(0.0, "in", {"type": "session.updated", "session": {"audio": {"input": {
+        "turn_detection": {"type": "semantic_vad", "eagerness": "low"}}}}}),
+              *spoken_turn(1.0, "r1")]
+    [turn] = run(events)
+    assert isinstance(turn, TurnLatency)
+    assert turn.vad_wait_ms is None and "up to 8 s" in (turn.vad_note or "")
+
+
+def test_percentiles_are_values_that_occurred() -> None:
+    summary = summarize([900.0, 300.0, 500.0, 700.0])
+    assert summary is not None
+    assert (summary.p50, summary.p95, summary.max, summary.turns) == (500.0, 900.0, 900.0, 4)
+    assert summarize([]) is None
+
+
+_types = st.sampled_from([
+    "input_audio_buffer.speech_started", "input_audio_buffer.speech_stopped",
+    "input_audio_buffer.committed", "input_audio_buffer.commit", "response.create",
+    "response.created", "response.output_audio.delta", "output_audio_buffer.started",
+    "response.output_text.delta", "response.output_item.done", "response.done",
+    "conversation.item.create", "local.playback.started", "local.bargein.paused",
+    "local.bargein.resumed", "response.cancel", "session.updated", "input_audio_buffer.append"])
+_values = st.one_of(st.none(), st.integers(-5, 5), st.text(max_size=3),
+                    st.floats(allow_nan=True), st.lists(st.integers(), max_size=2))
+_events = st.lists(st.tuples(
+    st.one_of(st.none(), st.floats(0, 100)),
+    st.sampled_from(["in", "out", "local"]),
+    st.fixed_dictionaries({"type": _types}, optional={
+        "response_id": st.sampled_from(["r1", "r2", None]),
+        "response": st.fixed_dictionaries({}, optional={
+            "id": st.sampled_from(["r1", "r2"]), "status": st.sampled_from(
+                ["completed", "cancelled"]), "conversation_id": st.none()}),
+        "item": st.fixed_dictionaries({}, optional={
+            "type": st.sampled_from(["function_call", "function_call_output", "message"]),
+            "call_id": st.sampled_from(["c1", "c2"]), "name": _values,
+            "role": st.just("user"), "content": st.just([{"type": "input_text"}])}),
+        "speech_ms": _values, "audio": _values, "session": _values})), max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_events)
+def test_any_stream_gives_sane_figures_and_never_raises(events: list[Event]) -> None:
+    ordered = sorted(events, key=lambda e: -1.0 if e[0] is None else e[0])
+    for result in run(ordered):
+        if isinstance(result, TurnLatency):
+            assert result.first_audio_ms >= 0
+            assert all(stage.ms >= 0 for stage in result.stages)
+            assert math.isclose(sum(s.ms for s in result.stages), result.first_audio_ms,
+                                abs_tol=1e-6) or any(s.name.startswith("tool")
+                                                     for s in result.stages)
+            turn_line(result)
+        else:
+            barge_line(result)

@@ -1,0 +1,181 @@
+"""What the turn timeline reports: one answered turn's latency, one barge-in, and summaries.
+
+Plain values (no I/O) shared by every face: the TUI's line under an answer, the ``--no-ui``
+line, the ``local.turn.latency`` record, the doctor's latency section and ``--json``, replay,
+export, the proxy, watch and the OpenTelemetry spans all read these.
+
+The figures, in milliseconds:
+
+- ``first_audio_ms``: from the end of the user's turn *as the log shows it* (the server's
+  ``speech_stopped`` as received, the client's ``input_audio_buffer.commit``, the
+  ``response.create`` sent for a typed message) to the first audio of the answer
+  (``response.output_audio.delta`` over WebSocket, ``output_audio_buffer.started`` over
+  WebRTC). The same definition in every face, so the doctor on our log and the TUI agree.
+- ``stages``: what makes ``first_audio_ms`` up, in order, summing to it (``commit``: the end
+  until the server committed the audio; ``response``: until the response was created;
+  ``tool <name>``: the app running a tool, the call's completion to its output; ``model``: the
+  rest, the model's own time to its first audio).
+- ``vad_wait_ms``: the server VAD's silence wait *before* that end (``silence_duration_ms``),
+  not part of ``first_audio_ms``: the user stopped talking that long before the server said so.
+- ``played_ms``: the end to the first audio *played* (the client's own
+  ``local.playback.started``), where the log has it; ``playback_ms`` = ``played_ms`` −
+  ``first_audio_ms``: the network, jitter buffer and speaker queue.
+- ``heard_ms``: what the user waited, from the end of their speech to the first sound: VAD wait
+  + the end to played (or received). The TUI's headline figure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+#: How the end of the user's turn was seen.
+EndKind = Literal["speech_stopped", "commit", "typed"]
+#: Which clock the figures are on: the log's own times, or the mic audio appended (a log with
+#: no times whose client streams its mic in real time).
+Clock = Literal["wall", "audio"]
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    """One part of a turn's wait, in milliseconds."""
+
+    name: str
+    ms: float
+
+
+@dataclass(frozen=True, slots=True)
+class ToolSpan:
+    """One tool call inside a turn: from the call's completion to its output being sent."""
+
+    name: str
+    call_id: str
+    start_ms: float  # after the end of the turn
+    ms: float | None  # None: no output was sent (yet)
+
+
+@dataclass(frozen=True, slots=True)
+class TurnLatency:
+    """One answered user turn, timed."""
+
+    response_id: str | None  # the response whose audio came first
+    end_kind: EndKind
+    end_t: float  # on the timeline's clock
+    first_audio_ms: float
+    stages: tuple[Stage, ...]
+    clock: Clock = "wall"
+    vad_wait_ms: float | None = None
+    vad_note: str | None = None  # e.g. "semantic_vad, eagerness auto: waits up to 4 s"
+    first_text_ms: float | None = None
+    played_ms: float | None = None
+    done_ms: float | None = None  # the end to the answering response's response.done
+    tools: tuple[ToolSpan, ...] = ()
+    transport: Literal["websocket", "webrtc"] = "websocket"
+
+    @property
+    def playback_ms(self) -> float | None:
+        """Network, jitter buffer and the speaker's queue: received to played."""
+        if self.played_ms is None:
+            return None
+        return max(0.0, self.played_ms - self.first_audio_ms)
+
+    @property
+    def heard_ms(self) -> float:
+        """From the end of the user's speech to the first sound: what the user waited."""
+        after_end = self.played_ms if self.played_ms is not None else self.first_audio_ms
+        return (self.vad_wait_ms or 0.0) + after_end
+
+    def breakdown(self) -> tuple[Stage, ...]:
+        """Every part of :attr:`heard_ms`, in order: the VAD wait, the stages, playback."""
+        parts: list[Stage] = []
+        if self.vad_wait_ms:
+            parts.append(Stage("VAD", self.vad_wait_ms))
+        parts.extend(self.stages)
+        if self.playback_ms is not None:
+            parts.append(Stage("network+buffer", self.playback_ms))
+        return tuple(parts)
+
+    def dominant(self) -> Stage | None:
+        """The largest part of the wait (what to fix first)."""
+        parts = self.breakdown()
+        return max(parts, key=lambda stage: stage.ms) if parts else None
+
+    def to_json(self) -> dict[str, Any]:
+        """The shape of ``local.turn.latency`` and of ``doctor --json``'s ``latency.turns``."""
+        data: dict[str, Any] = {
+            "response_id": self.response_id,
+            "end": self.end_kind,
+            "clock": self.clock,
+            "first_audio_ms": _ms(self.first_audio_ms),
+            "stages": {stage.name: _ms(stage.ms) for stage in self.stages},
+            "heard_ms": _ms(self.heard_ms),
+        }
+        optional = {"vad_wait_ms": self.vad_wait_ms, "first_text_ms": self.first_text_ms,
+                    "played_ms": self.played_ms, "playback_ms": self.playback_ms,
+                    "done_ms": self.done_ms}
+        data.update({key: _ms(value) for key, value in optional.items() if value is not None})
+        if self.vad_note:
+            data["vad_note"] = self.vad_note
+        if self.tools:
+            data["tools"] = [{"name": tool.name, "call_id": tool.call_id,
+                              "start_ms": _ms(tool.start_ms),
+                              "ms": None if tool.ms is None else _ms(tool.ms)}
+                             for tool in self.tools]
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class BargeIn:
+    """An interruption of an answer, timed from the onset of the user's speech.
+
+    ``onset_t``: the local detector's onset (its pause record's time less the speech it had
+    counted) where the client has one, else the server's ``speech_started`` as received.
+    """
+
+    response_id: str | None
+    onset_t: float
+    onset_from: Literal["local", "server"]
+    paused_ms: float | None = None  # the speaker paused (local detector)
+    action_ms: float | None = None  # the first barge-in action: cancel, clear or truncate
+    cancelled_ms: float | None = None  # the server's response.done, status cancelled
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"response_id": self.response_id, "onset": self.onset_from}
+        for key in ("paused_ms", "action_ms", "cancelled_ms"):
+            value = getattr(self, key)
+            if value is not None:
+                data[key] = _ms(value)
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """Percentiles of first-audio latency over a session's answered turns."""
+
+    turns: int
+    p50: float
+    p95: float
+    max: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"p50": _ms(self.p50), "p95": _ms(self.p95), "max": _ms(self.max)}
+
+
+def summarize(values: Iterable[float]) -> Summary | None:
+    """p50/p95/max (nearest rank) of ``values``; ``None`` when there are none."""
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    return Summary(len(ordered), percentile(ordered, 50), percentile(ordered, 95), ordered[-1])
+
+
+def percentile(ordered: Sequence[float], pct: float) -> float:
+    """The nearest-rank percentile of sorted ``ordered`` (not empty): a value that occurred,
+    so "p95 1.9 s" is a turn the user lived through, not an interpolation."""
+    rank = max(1, -(-len(ordered) * pct // 100))  # ceil without floats drifting
+    return ordered[min(len(ordered), int(rank)) - 1]
+
+
+def _ms(value: float) -> float:
+    return round(value, 1)

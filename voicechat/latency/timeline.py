@@ -1,0 +1,433 @@
+"""The turn timeline (sans-IO): events in, with their time; timed turns and barge-ins out.
+
+Why a package of its own beside ``core/`` rather than inside it: every face needs the same
+figures (the client's runtime, the TUI, ``--no-ui``, the doctor, replay, export, the proxy and
+watch), and the doctor and the proxy may not import the client core. So the timeline reads what
+they all have, the event stream as the event log records it (canonical GA names; beta events
+mapped at the edge), and follows the core's discipline: no clock, time passed in with each
+event, no I/O (``sans-io`` contract, ``mypy --strict``).
+
+Decisions where the sources are silent:
+
+- The end of a user's turn is the *latest* end before the answer: a user who spoke again before
+  any audio came is answered for the second utterance. A client's ``input_audio_buffer.commit``
+  right after the server's ``speech_stopped`` (before ``committed``) is the same utterance: the
+  earlier end is kept.
+- A ``response.create`` with no user message before it (an app's greeting, a tool follow-up)
+  starts no turn; one after a typed ``conversation.item.create`` does (end ``typed``).
+- Out-of-band responses (``conversation_id: null``) are not answers.
+- A turn is reported at its answering response's ``response.done``; in a log with the client's
+  own records (``local.*``) it waits for ``local.playback.started`` too, at most
+  :data:`PLAYED_WAIT_S` past the ``done`` (a silent speaker never plays).
+- Without times (a JSON array of bare events) the clock is the mic audio the client appended,
+  which a WebSocket client streams in real time: close while the mic keeps streaming, and
+  labelled ``clock: audio`` so nobody reads it as wall time.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeGuard
+
+from voicechat.latency.model import BargeIn, Clock, EndKind, Stage, ToolSpan, TurnLatency
+from voicechat.protocol.session_audio import DEFAULT_SILENCE_DURATION_MS
+
+#: How long past the answer's ``response.done`` a log with the client's own records waits for
+#: its ``local.playback.started`` before reporting the turn without it.
+PLAYED_WAIT_S = 2.0
+#: semantic_vad's longest wait per eagerness (the service's documented maxima; ``auto`` is
+#: ``medium``): the wait itself is not in any event, so it is named, not measured.
+_EAGERNESS_MAX_S = {"low": 8, "medium": 4, "high": 2, "auto": 4}
+#: Bytes of mic audio per millisecond by input format (pcm16 at 24 kHz; G.711 at 8 kHz).
+_BYTES_PER_MS = {"audio/pcm": 48.0, "pcm16": 48.0, "audio/pcmu": 8.0, "audio/pcma": 8.0,
+                 "g711_ulaw": 8.0, "g711_alaw": 8.0}
+_TEXT_DELTAS = frozenset({"response.output_text.delta", "response.output_audio_transcript.delta"})
+_BARGE_ACTIONS = frozenset({"response.cancel", "output_audio_buffer.clear",
+                            "conversation.item.truncate"})
+
+Result = TurnLatency | BargeIn
+
+
+@dataclass(slots=True)
+class _Tool:
+    name: str
+    start: float
+    end: float | None = None
+
+
+@dataclass(slots=True)
+class _Turn:
+    end: float
+    kind: EndKind
+    clock: Clock
+    committed: float | None = None
+    created: float | None = None
+    responses: set[str] = field(default_factory=set)
+    first_text: float | None = None
+    first_audio: float | None = None
+    audio_response: str | None = None
+    done: float | None = None
+    played: float | None = None
+    tools: dict[str, _Tool] = field(default_factory=dict)
+
+    def owns(self, response_id: Any) -> bool:
+        """Whether an event of ``response_id`` belongs to this turn. A log that shows no
+        ``response.created`` for it (cut, or filtered) cannot say: the event counts, as does
+        one without a response id."""
+        if isinstance(response_id, str) and response_id and self.responses:
+            return response_id in self.responses
+        return True
+
+
+@dataclass(slots=True)
+class _Interruption:
+    response_id: str | None
+    onset: float
+    onset_from: str
+    paused: float | None = None
+    action: float | None = None
+    wait_for_done: bool = False
+
+
+class TurnTimeline:
+    """Feed every event of one session, in order; get timed turns and barge-ins back.
+
+    ``feed(t, direction, event)``: ``t`` in seconds on any monotonic scale (``None`` when the
+    log has no times), ``direction`` ``in``/``out``/``local`` as in the event log, ``event``
+    canonical (GA names). Returns what completed on it, usually nothing. :meth:`finish` at the
+    end of the stream returns what was still waiting.
+    """
+
+    def __init__(self) -> None:
+        self._turn: _Turn | None = None
+        self._typed_pending = False
+        self._vad: Mapping[str, Any] | None = None
+        self._vad_from_server = False
+        self._bytes_per_ms = 48.0
+        self._audio_clock_ms = 0.0
+        self._side: set[str] = set()
+        self._ours = False  # local.* records: the client's own log, with playback
+        self._webrtc = False
+        self._active: str | None = None  # the response being generated
+        self._sounding: str | None = None  # the response whose audio plays (as far as known)
+        self._interruption: _Interruption | None = None
+
+    # --- the stream ----------------------------------------------------------------------
+
+    def feed(self, t: float | None, direction: str, event: Mapping[str, Any]) -> list[Result]:
+        kind = event.get("type")
+        if not isinstance(kind, str):
+            return []
+        if direction == "out" and kind == "input_audio_buffer.append":
+            self._count_mic(event.get("audio"))
+            return []
+        clock: Clock = "wall" if t is not None and math.isfinite(t) else "audio"
+        now = t if t is not None and clock == "wall" else self._audio_clock_ms / 1000.0
+        out: list[Result] = []
+        self._expire(now, out)
+        if direction == "local":
+            self._ours = True
+            self._local(now, kind, event, out)
+        elif direction == "out":
+            self._client(now, clock, kind, event, out)
+        else:
+            self._server(now, clock, kind, event, out)
+        return out
+
+    def finish(self) -> list[Result]:
+        """The end of the stream: an answered turn still waiting is reported as it is."""
+        out: list[Result] = []
+        turn = self._turn
+        if turn is not None and turn.first_audio is not None:
+            out.append(self._report(turn))
+        self._turn = None
+        self._flush_interruption(out)
+        return out
+
+    # --- directions ----------------------------------------------------------------------
+
+    def _server(self, now: float, clock: Clock, kind: str, event: Mapping[str, Any],
+                out: list[Result]) -> None:
+        rid_of_event = event.get("response_id")
+        if rid_of_event in self._side and kind != "response.done":
+            return  # an out-of-band response's output answers no turn
+        turn = self._turn
+        if kind in ("session.created", "session.updated"):
+            self._read_session(event.get("session"), from_server=True)
+        elif kind == "input_audio_buffer.speech_stopped":
+            self._end(now, clock, "speech_stopped", out)
+        elif kind == "input_audio_buffer.speech_started":
+            self._speech_onset(now, out)
+        elif kind == "input_audio_buffer.committed":
+            if turn is not None and turn.committed is None and turn.created is None:
+                turn.committed = now
+        elif kind == "response.created":
+            self._response_created(now, event.get("response"))
+        elif kind == "response.output_audio.delta" or kind == "output_audio_buffer.started":
+            if kind == "output_audio_buffer.started":
+                self._webrtc = True
+            rid = event.get("response_id")
+            self._sounding = rid if isinstance(rid, str) else self._active
+            if turn is not None and turn.first_audio is None and turn.owns(rid):
+                turn.first_audio = now
+                turn.audio_response = rid if isinstance(rid, str) else self._active
+        elif kind in _TEXT_DELTAS:
+            if turn is not None and turn.first_text is None and turn.owns(
+                    event.get("response_id")):
+                turn.first_text = now
+        elif kind == "response.output_item.done":
+            item = event.get("item")
+            if (turn is not None and isinstance(item, Mapping)
+                    and item.get("type") == "function_call" and turn.owns(
+                        event.get("response_id"))):
+                call_id, name = item.get("call_id"), item.get("name")
+                if isinstance(call_id, str) and call_id not in turn.tools:
+                    turn.tools[call_id] = _Tool(name if isinstance(name, str) else "?", now)
+        elif kind in ("output_audio_buffer.stopped", "output_audio_buffer.cleared"):
+            self._webrtc = True
+            self._sounding = None
+        elif kind == "response.done":
+            self._response_done(now, event.get("response"), out)
+
+    def _client(self, now: float, clock: Clock, kind: str, event: Mapping[str, Any],
+                out: list[Result]) -> None:
+        if kind == "session.update":
+            if not self._vad_from_server:
+                self._read_session(event.get("session"), from_server=False)
+        elif kind == "input_audio_buffer.commit":
+            turn = self._turn
+            same_utterance = (turn is not None and turn.kind == "speech_stopped"
+                              and turn.committed is None and turn.created is None)
+            if not same_utterance:
+                self._end(now, clock, "commit", out)
+        elif kind == "conversation.item.create":
+            item = event.get("item")
+            if not isinstance(item, Mapping):
+                return
+            if item.get("type") == "function_call_output":
+                self._tool_output(now, item.get("call_id"))
+            elif item.get("role") == "user" and _typed(item):
+                self._typed_pending = True
+        elif kind == "response.create":
+            response = event.get("response")
+            if isinstance(response, Mapping) and response.get("conversation") == "none":
+                return
+            if self._typed_pending:
+                self._typed_pending = False
+                self._end(now, clock, "typed", out)
+        if kind in _BARGE_ACTIONS:
+            barge = self._interruption
+            if barge is not None and barge.action is None:
+                barge.action = now
+                barge.wait_for_done = self._active is not None
+                if not barge.wait_for_done:
+                    self._flush_interruption(out)
+
+    def _local(self, now: float, kind: str, event: Mapping[str, Any],
+               out: list[Result]) -> None:
+        if kind == "local.playback.started":
+            turn = self._turn
+            if turn is not None and turn.first_audio is not None and turn.played is None:
+                turn.played = now
+                if turn.done is not None:
+                    out.append(self._report(turn))
+                    self._turn = None
+        elif kind == "local.bargein.paused":
+            speech = event.get("speech_ms")
+            counted = speech / 1000.0 if _number(speech) and speech > 0 else 0.0
+            barge = self._interruption
+            if barge is not None and barge.action is not None:
+                return
+            onset = now - counted
+            if barge is None or onset < barge.onset:
+                barge = self._interruption = _Interruption(self._sounding or self._active,
+                                                           onset, "local")
+            barge.paused = now
+        elif kind == "local.bargein.resumed":
+            barge = self._interruption
+            if barge is not None and barge.action is None and barge.onset_from == "local":
+                self._interruption = None
+        elif kind == "local.playback.drained":
+            self._sounding = None
+
+    # --- parts ---------------------------------------------------------------------------
+
+    def _end(self, now: float, clock: Clock, kind: EndKind, out: list[Result]) -> None:
+        """The user's turn ended: a new turn starts (an answered one still open is reported;
+        an unanswered one is superseded: its response, if any, answers nobody now)."""
+        turn = self._turn
+        if turn is not None and turn.first_audio is not None:
+            out.append(self._report(turn))
+        self._turn = _Turn(now, kind, clock)
+
+    def _response_created(self, now: float, response: Any) -> None:
+        if not isinstance(response, Mapping):
+            return
+        rid = response.get("id")
+        rid = rid if isinstance(rid, str) else None
+        if "conversation_id" in response and response["conversation_id"] is None:
+            if rid:
+                self._side.add(rid)
+            return
+        self._active = rid
+        turn = self._turn
+        if turn is None or turn.done is not None:
+            return
+        if turn.created is None:
+            turn.created = now
+        if rid:
+            turn.responses.add(rid)
+
+    def _response_done(self, now: float, response: Any, out: list[Result]) -> None:
+        rid = response.get("id") if isinstance(response, Mapping) else None
+        status = response.get("status") if isinstance(response, Mapping) else None
+        if isinstance(rid, str) and rid in self._side:
+            self._side.discard(rid)
+            return
+        if rid == self._active or not isinstance(rid, str):
+            self._active = None
+        barge = self._interruption
+        if barge is not None and barge.action is not None and barge.wait_for_done:
+            self._flush_interruption(out, cancelled=now if status == "cancelled" else None)
+        elif (barge is not None and barge.action is None and status == "cancelled"
+              and barge.onset_from == "server"):
+            # the server cancelled on its own VAD (interrupt_response): that is the barge-in
+            self._flush_interruption(out, cancelled=now)
+        turn = self._turn
+        if turn is None or turn.first_audio is None or not turn.owns(rid):
+            return
+        if turn.audio_response is not None and rid != turn.audio_response:
+            return
+        turn.done = now
+        if turn.played is not None or not self._ours:
+            out.append(self._report(turn))
+            self._turn = None
+
+    def _tool_output(self, now: float, call_id: Any) -> None:
+        turn = self._turn
+        if turn is not None and isinstance(call_id, str):
+            tool = turn.tools.get(call_id)
+            if tool is not None and tool.end is None:
+                tool.end = now
+
+    def _speech_onset(self, now: float, out: list[Result]) -> None:
+        """The server heard speech: over a sounding answer, the onset of an interruption
+        (unless the local detector already timed it)."""
+        answering = self._active or self._sounding
+        if answering is None or self._interruption is not None:
+            return
+        self._interruption = _Interruption(answering, now, "server")
+
+    def _flush_interruption(self, out: list[Result], cancelled: float | None = None) -> None:
+        barge = self._interruption
+        self._interruption = None
+        if barge is None or (barge.action is None and cancelled is None):
+            return
+        def since(moment: float | None) -> float | None:
+            return None if moment is None else max(0.0, (moment - barge.onset) * 1000.0)
+        out.append(BargeIn(barge.response_id, barge.onset,
+                           "local" if barge.onset_from == "local" else "server",
+                           paused_ms=since(barge.paused), action_ms=since(barge.action),
+                           cancelled_ms=since(cancelled)))
+
+    def _expire(self, now: float, out: list[Result]) -> None:
+        """A done turn whose playback never showed is reported once the wait is over."""
+        turn = self._turn
+        if turn is not None and turn.done is not None and now - turn.done > PLAYED_WAIT_S:
+            out.append(self._report(turn))
+            self._turn = None
+
+    def _count_mic(self, audio: Any) -> None:
+        if isinstance(audio, Mapping):
+            size = audio.get("bytes")
+            n = float(size) if _number(size) else 0.0
+        elif isinstance(audio, str):
+            n = len(audio) * 3 / 4
+        else:
+            return
+        self._audio_clock_ms += n / self._bytes_per_ms
+
+    def _read_session(self, session: Any, *, from_server: bool) -> None:
+        if not isinstance(session, Mapping):
+            return
+        audio = session.get("audio")
+        audio_in = audio.get("input") if isinstance(audio, Mapping) else None
+        if not isinstance(audio_in, Mapping):
+            return
+        if "turn_detection" in audio_in:
+            detection = audio_in.get("turn_detection")
+            self._vad = detection if isinstance(detection, Mapping) else None
+            self._vad_from_server = self._vad_from_server or from_server
+        fmt = audio_in.get("format")
+        fmt_type = fmt.get("type") if isinstance(fmt, Mapping) else fmt
+        if isinstance(fmt_type, str) and fmt_type in _BYTES_PER_MS:
+            self._bytes_per_ms = _BYTES_PER_MS[fmt_type]
+
+    # --- the report ----------------------------------------------------------------------
+
+    def _vad_wait(self, turn: _Turn) -> tuple[float | None, str | None]:
+        if turn.kind != "speech_stopped":
+            return None, None
+        vad = self._vad
+        if vad is None:
+            return None, "the VAD's settings are not in the log"
+        if vad.get("type") == "semantic_vad":
+            eagerness = vad.get("eagerness")
+            eagerness = eagerness if isinstance(eagerness, str) else "auto"
+            longest = _EAGERNESS_MAX_S.get(eagerness)
+            limit = f": waits up to {longest} s" if longest else ""
+            return None, f"semantic_vad, eagerness {eagerness}{limit}, not in the log"
+        silence = vad.get("silence_duration_ms")
+        if not _number(silence) or silence < 0:
+            silence = DEFAULT_SILENCE_DURATION_MS
+        return float(silence), None
+
+    def _report(self, turn: _Turn) -> TurnLatency:
+        first_audio = turn.first_audio
+        assert first_audio is not None  # only answered turns are reported
+        def ms(later: float | None, earlier: float) -> float | None:
+            return None if later is None else max(0.0, (later - earlier) * 1000.0)
+        total = ms(first_audio, turn.end) or 0.0
+        stages: list[Stage] = []
+        mark = turn.end
+        if turn.committed is not None and turn.end <= turn.committed <= first_audio:
+            stages.append(Stage("commit", (turn.committed - mark) * 1000.0))
+            mark = turn.committed
+        if turn.created is not None and mark <= turn.created <= first_audio:
+            stages.append(Stage("response", (turn.created - mark) * 1000.0))
+            mark = turn.created
+        spans: list[ToolSpan] = []
+        tool_total = 0.0
+        for call_id, tool in turn.tools.items():
+            took = None if tool.end is None else max(0.0, (tool.end - tool.start) * 1000.0)
+            spans.append(ToolSpan(tool.name, call_id, max(0.0, (tool.start - turn.end) * 1000.0),
+                                  took))
+            if took is not None and tool.end is not None and tool.end <= first_audio:
+                stages.append(Stage(f"tool {tool.name}", took))
+                tool_total += took
+        model = max(0.0, (first_audio - mark) * 1000.0 - tool_total)
+        stages.append(Stage("model", model))
+        vad_wait, vad_note = self._vad_wait(turn)
+        return TurnLatency(
+            response_id=turn.audio_response, end_kind=turn.kind, end_t=turn.end,
+            first_audio_ms=total, stages=tuple(stages), clock=turn.clock,
+            vad_wait_ms=vad_wait, vad_note=vad_note,
+            first_text_ms=ms(turn.first_text, turn.end), played_ms=ms(turn.played, turn.end),
+            done_ms=ms(turn.done, turn.end), tools=tuple(spans),
+            transport="webrtc" if self._webrtc else "websocket")
+
+
+def _typed(item: Mapping[str, Any]) -> bool:
+    """A user message with text in it (a typed turn, not audio or a picture alone)."""
+    content = item.get("content")
+    if not isinstance(content, list):
+        return False
+    return any(isinstance(part, Mapping) and part.get("type") in ("input_text", "text")
+               for part in content)
+
+
+def _number(value: Any) -> TypeGuard[float]:
+    return (not isinstance(value, bool) and isinstance(value, int | float)
+            and math.isfinite(value))
