@@ -1385,6 +1385,61 @@ def billing_drop_ga_ours(path: Path) -> Log:
     return log
 
 
+# --- latency (issue 39): logs whose turn timelines are known ------------------------------
+
+
+def slow_vad_beta_webrtc_android(path: Path) -> Log:
+    """A beta WebRTC app with its server VAD waiting 1.5 s of silence: every answer starts
+    2.3 s after the user stopped. A bracketed-timestamp text log."""
+    log = Log("beta", webrtc=True)
+    log.connect(vad={"silence_duration_ms": 1500})
+    for n, (start, end) in enumerate(((1000, 2600), (7000, 8200), (12500, 14000)), 1):
+        previous = f"item_A{n - 1}" if n > 1 else None
+        log.wait(1.0).user_speech(f"item_U{n}", start, end, previous=previous,
+                                  transcript="What is on my calendar?")
+        log.wait(0.45).response(f"resp_{n}", f"item_A{n}", "You have two meetings today.",
+                                previous=f"item_U{n}")
+    log.write_android(path)
+    return log
+
+
+def typed_turn_ga_webrtc_console(path: Path) -> Log:
+    """A GA WebRTC browser app: one spoken turn, then one typed turn (item + response.create)."""
+    log = Log("ga", webrtc=True)
+    log.connect()
+    log.wait(1.0).user_speech("item_U1", 900, 2400, transcript="Hi there.")
+    log.wait(0.2).response("resp_1", "item_A1", "Hello! What can I do?", previous="item_U1")
+    log.wait(2.0)
+    log.client("conversation.item.create", item={
+        "type": "message", "role": "user",
+        "content": [{"type": "input_text", "text": "Spell my name: Ada."}]})
+    log.client("response.create")
+    log.wait(0.6).response("resp_2", "item_A2", "A, D, A.", previous="item_T1")
+    log.wait(0.8).user_speech("item_U3", 9800, 10900, previous="item_A2", transcript="Thanks!")
+    log.wait(0.3).response("resp_3", "item_A3", "You're welcome.", previous="item_U3")
+    log.write_console(path)
+    return log
+
+
+def timed_turns_ga_ours(path: Path) -> Log:
+    """Our own WebSocket records: two spoken turns, the speaker's start logged by the client."""
+    log = Log("ga")
+    log.local("local.transport.state", state="connected")
+    log.connect()
+    for n, (start, end) in enumerate(((900, 2300), (6100, 7000)), 1):
+        previous = f"item_A{n - 1}" if n > 1 else None
+        log.wait(0.8).user_speech(f"item_U{n}", start, end, previous=previous, appends=2,
+                                  transcript="Tell me a joke.")
+        log.wait(0.25).response_start(f"resp_{n}", f"item_A{n}", f"item_U{n}")
+        log.wait(0.3)
+        log.server("response.output_audio.delta", response_id=f"resp_{n}",
+                   item_id=f"item_A{n}", output_index=0, content_index=0, delta=AUDIO_CHUNK)
+        log.wait(0.06).local("local.playback.started", item_id=f"item_A{n}")
+        log.wait(1.2).response_end(f"resp_{n}", f"item_A{n}", "Why did the chicken cross?")
+    log.write_ours(path)
+    return log
+
+
 BUILDERS: dict[str, Callable[[Path], Log]] = {
     "clean_ga_websocket.jsonl": clean_ga_ws_ours,
     "clean_beta_websocket_bare.jsonl": clean_beta_ws_bare,
@@ -1432,6 +1487,9 @@ BUILDERS: dict[str, Callable[[Path], Log]] = {
     "hallucination_zh_ga_bare.jsonl": hallucination_zh_ga_bare,
     "reply_language_beta.json": reply_language_beta_array,
     "clean_chinese_ga_console.log": clean_chinese_ga_console,
+    "slow_vad_beta_webrtc_android.log": slow_vad_beta_webrtc_android,
+    "typed_turn_ga_webrtc_console.log": typed_turn_ga_webrtc_console,
+    "timed_turns_ga.jsonl": timed_turns_ga_ours,
 }
 
 EXPECTED: dict[str, set[str]] = {
@@ -1483,6 +1541,9 @@ EXPECTED: dict[str, set[str]] = {
     "hallucination_zh_ga_bare.jsonl": {"transcript-hallucination"},
     "reply_language_beta.json": {"reply-language"},
     "clean_chinese_ga_console.log": set(),
+    "slow_vad_beta_webrtc_android.log": {"slow-first-audio"},
+    "typed_turn_ga_webrtc_console.log": set(),
+    "timed_turns_ga.jsonl": set(),
 }
 
 

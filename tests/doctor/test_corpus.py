@@ -32,6 +32,8 @@ ISSUE_RULE_IDS = {
     "retired-beta", "gateway-refusal", "silent-close",
     # issue 37: the language of the conversation (Chinese-speaking users through gateways)
     "transcription-language", "transcript-hallucination", "reply-language",
+    # issue 39: why is it slow
+    "slow-first-audio",
 }
 
 

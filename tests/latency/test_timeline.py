@@ -186,7 +186,8 @@ _events = st.lists(st.tuples(
     st.one_of(st.none(), st.floats(0, 100)),
     st.sampled_from(["in", "out", "local"]),
     st.fixed_dictionaries({"type": _types}, optional={
-        "response_id": st.sampled_from(["r1", "r2", None]),
+        "response_id": st.one_of(st.sampled_from(["r1", "r2", None]), _values,
+                                 st.fixed_dictionaries({"id": st.just("r1")})),
         "response": st.fixed_dictionaries({}, optional={
             "id": st.sampled_from(["r1", "r2"]), "status": st.sampled_from(
                 ["completed", "cancelled"]), "conversation_id": st.none()}),

@@ -12,9 +12,10 @@ from itertools import islice
 from pathlib import Path
 
 from voicechat.doctor.context import Context
-from voicechat.doctor.model import Finding, Report
+from voicechat.doctor.model import Finding, LatencySection, Report
 from voicechat.doctor.rules import RULES, Rule
 from voicechat.doctor.rules.base import BULK_TYPES
+from voicechat.doctor.rules.latency import SlowFirstAudio
 from voicechat.eventlog.dialects import DialectTracker
 from voicechat.eventlog.entry import Entry
 from voicechat.eventlog.reader import ReadStats, read_stream
@@ -249,7 +250,27 @@ def diagnose_entries(entries: Iterable[Entry | Run], stats: ReadStats, source: s
         findings=findings,
         unreadable=engine.unreadable,
         first_unreadable=engine.first_unreadable,
+        latency=latency_section(engine),
     )
+
+
+def latency_section(engine: RuleEngine) -> LatencySection:
+    """Every answered turn's latency, as the ``slow-first-audio`` rule timed them (one
+    timeline for the figures and the verdict), or why the log cannot show any."""
+    ctx = engine.context
+    if ctx.live:
+        return LatencySection(note="GPT-Live logs are not timed yet (their turns have no "
+                                   "commit or response events to time from)")
+    timer = next(rule for rule in engine.rules if isinstance(rule, SlowFirstAudio))
+    turns = tuple(timer.turns)
+    note = None
+    if not turns:
+        note = ("no answer with audio after a user turn in the log" if timer.timed else
+                "the log has no times, and no mic audio to time by")
+    elif all(turn.clock == "audio" for turn in turns):
+        note = ("the log has no times: the figures are on the mic's audio clock (the audio "
+                "the client appended), right while its mic streamed in real time")
+    return LatencySection(turns, tuple(timer.barge_ins), note)
 
 
 def _dialect_name(stats: ReadStats, ctx: Context) -> str:

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from voicechat.latency import BargeIn, TurnLatency, summarize
+
 #: How many occurrences a finding lists; the count still covers all of them. Keeps the report
 #: (and the doctor's memory) bounded on a log with the same fault a million times.
 MAX_EVIDENCE = 12
@@ -41,6 +43,27 @@ class Finding:
                 "evidence": [e.to_json() for e in self.evidence], "fix": self.fix}
 
 
+@dataclass(frozen=True)
+class LatencySection:
+    """Every answered turn's latency (the turn timeline's), or why the log cannot show it."""
+
+    turns: tuple[TurnLatency, ...] = ()
+    barge_ins: tuple[BargeIn, ...] = ()
+    #: Why there are no figures, or what they rest on (a log without times).
+    note: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        summary = summarize(turn.first_audio_ms for turn in self.turns)
+        data: dict[str, Any] = {
+            "turns": [turn.to_json() for turn in self.turns],
+            "first_audio_ms": summary.to_json() if summary else None,
+            "barge_ins": [barge.to_json() for barge in self.barge_ins],
+        }
+        if self.note:
+            data["note"] = self.note
+        return data
+
+
 @dataclass
 class Report:
     """Everything ``voicechat doctor`` prints."""
@@ -57,6 +80,7 @@ class Report:
     #: Times a rule could not read an event's fields (of unexpected types) and skipped it.
     unreadable: int = 0
     first_unreadable: str | None = None
+    latency: LatencySection | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -70,4 +94,5 @@ class Report:
             "oversized_lines": self.oversized_lines,
             "unreadable": self.unreadable,
             "findings": [f.to_json() for f in self.findings],
+            "latency": self.latency.to_json() if self.latency else None,
         }

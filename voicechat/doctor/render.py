@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
-from voicechat.doctor.model import Report
+from voicechat.doctor.model import LatencySection, Report
+from voicechat.latency import summarize
+from voicechat.latency.text import seconds
 from voicechat.protocol.text import escape_surrogates, printable
 
 
@@ -34,6 +36,7 @@ def _render_text(report: Report) -> str:
                      "leave those events out. Check that the log was not edited or cut.")
     if not report.findings:
         lines.append("No problems found.")
+        lines.extend(_latency_lines(report.latency))
         return "\n".join(lines)
     lines.append(f"{len(report.findings)} problem(s) found:")
     for finding in report.findings:
@@ -46,4 +49,35 @@ def _render_text(report: Report) -> str:
         fix_lines = finding.fix.splitlines()
         lines.append(f"  fix: {fix_lines[0]}")
         lines.extend(f"       {line}" for line in fix_lines[1:])
+    lines.extend(_latency_lines(report.latency))
     return "\n".join(lines)
+
+
+def _latency_lines(section: LatencySection | None) -> list[str]:
+    """``latency: 4 answered turns, first audio median 0.41 s, p95 0.90 s, slowest 0.90 s``
+    and the slowest turn with what dominated it."""
+    if section is None:
+        return []
+    summary = summarize(turn.first_audio_ms for turn in section.turns)
+    if summary is None:
+        return ["", f"latency: not measured: {section.note}"] if section.note else []
+    lines = ["", f"latency (the end of the user's turn to the first audio): {summary.turns} "
+                 f"answered turn{'s' if summary.turns != 1 else ''}, median "
+                 f"{seconds(summary.p50)} s, p95 {seconds(summary.p95)} s, slowest "
+                 f"{seconds(summary.max)} s"]
+    slowest = max(section.turns, key=lambda turn: turn.first_audio_ms)
+    parts = ", ".join(f"{stage.name} {seconds(stage.ms)}" for stage in slowest.stages)
+    dominant = max(slowest.stages, key=lambda stage: stage.ms)
+    where = "" if slowest.clock == "audio" else f" at t={slowest.end_t:.3f}s"
+    lines.append(f"  slowest: {slowest.response_id or 'a response'}{where}, ended by "
+                 f"{slowest.end_kind}: {parts}; {dominant.name} dominated")
+    if slowest.vad_wait_ms:
+        lines.append(f"  (before that end the server VAD waited {seconds(slowest.vad_wait_ms)} s "
+                     "of silence)")
+    elif slowest.vad_note:
+        lines.append(f"  (the VAD's own wait: {slowest.vad_note})")
+    if section.barge_ins:
+        lines.append(f"  {len(section.barge_ins)} barge-in(s)")
+    if section.note:
+        lines.append(f"  note: {section.note}")
+    return lines

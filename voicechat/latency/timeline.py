@@ -107,12 +107,24 @@ class TurnTimeline:
         self._vad_from_server = False
         self._bytes_per_ms = 48.0
         self._audio_clock_ms = 0.0
+        self._mic_counted = False
         self._side: set[str] = set()
         self._ours = False  # local.* records: the client's own log, with playback
         self._webrtc = False
         self._active: str | None = None  # the response being generated
         self._sounding: str | None = None  # the response whose audio plays (as far as known)
         self._interruption: _Interruption | None = None
+
+    def __repr__(self) -> str:
+        # its whole state: the doctor's tests compare rules' states fed two ways
+        state = {name: getattr(self, name) for name in vars(self)}
+        return f"TurnTimeline({state!r})"
+
+    @property
+    def waiting_for_playback(self) -> bool:
+        """An answered turn is done and waits for its ``local.playback.started`` (time passing
+        may end the wait: :data:`PLAYED_WAIT_S`)."""
+        return self._turn is not None and self._turn.done is not None
 
     # --- the stream ----------------------------------------------------------------------
 
@@ -151,7 +163,7 @@ class TurnTimeline:
     def _server(self, now: float, clock: Clock, kind: str, event: Mapping[str, Any],
                 out: list[Result]) -> None:
         rid_of_event = event.get("response_id")
-        if rid_of_event in self._side and kind != "response.done":
+        if isinstance(rid_of_event, str) and rid_of_event in self._side:
             return  # an out-of-band response's output answers no turn
         turn = self._turn
         if kind in ("session.created", "session.updated"):
@@ -260,7 +272,8 @@ class TurnTimeline:
         turn = self._turn
         if turn is not None and turn.first_audio is not None:
             out.append(self._report(turn))
-        self._turn = _Turn(now, kind, clock)
+        # without times and without mic audio there is no clock at all: no figure beats 0 ms
+        self._turn = _Turn(now, kind, clock) if clock == "wall" or self._mic_counted else None
 
     def _response_created(self, now: float, response: Any) -> None:
         if not isinstance(response, Mapping):
@@ -348,6 +361,7 @@ class TurnTimeline:
         else:
             return
         self._audio_clock_ms += n / self._bytes_per_ms
+        self._mic_counted = self._mic_counted or n > 0
 
     def _read_session(self, session: Any, *, from_server: bool) -> None:
         if not isinstance(session, Mapping):

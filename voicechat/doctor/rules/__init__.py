@@ -9,6 +9,7 @@ from voicechat.doctor.rules.language import (
     TranscriptHallucination,
     TranscriptionLanguage,
 )
+from voicechat.doctor.rules.latency import SlowFirstAudio
 from voicechat.doctor.rules.link import ServerSilent
 from voicechat.doctor.rules.live_media import LiveDelegationUnanswered, LiveMicPausedWhileSpeaking
 from voicechat.doctor.rules.live_session import (
@@ -56,6 +57,7 @@ RULES: tuple[type[Rule], ...] = (
     SessionExpired,
     RateLimited,
     ServerSilent,
+    SlowFirstAudio,
     ToolOutputWithoutResponse,
     ToolCallUnanswered,
     ToolOutputUnknownCall,

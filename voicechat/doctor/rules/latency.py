@@ -1,0 +1,193 @@
+"""``slow-first-audio``: most answers took over 2 s to start, and what dominated the wait.
+
+Why: the time from the end of the user's speech to the first sound of the answer decides
+whether a voice app feels alive, and it is spent in several places (the VAD's silence wait, the
+commit, the response's start, a tool that blocks the answer, the model's first audio, the
+network and the jitter buffer). Each has its own fix, so the finding names the stage that took
+the most across the slow turns, with the fix for that stage.
+
+The rule is also where the doctor times every turn: it runs the one turn timeline
+(:mod:`voicechat.latency`) over the log, and the report's latency section (median, p95, the
+slowest turn and what dominated it; ``doctor --json``'s ``latency``) is read from it, so the
+figures and the verdict can never disagree.
+
+"Slow" is the user's wait (:attr:`~voicechat.latency.TurnLatency.heard_ms`: the VAD's silence
+wait, when the log shows the VAD's settings, plus the end of the turn to the first audio) over
+:data:`SLOW_MS`, in more than half of the answered turns: one slow answer is a hiccup, most of
+them is a setting.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any, ClassVar
+
+from voicechat.doctor.context import Context
+from voicechat.doctor.rules.base import RESPONSE_ID, Rule
+from voicechat.eventlog.entry import Entry
+from voicechat.eventlog.run import CANONICAL, Run, T
+from voicechat.latency import BargeIn, Stage, TurnLatency, TurnTimeline, summarize
+from voicechat.latency.text import seconds
+
+#: The user's wait over which a turn counts as slow.
+SLOW_MS = 2000.0
+
+_EMPTY: frozenset[str] = frozenset()
+
+
+class SlowFirstAudio(Rule):
+    id = "slow-first-audio"
+    title = "Most answers took over 2 s to start playing"
+    feeds_on = frozenset({
+        "session.created", "session.updated", "session.update",
+        "input_audio_buffer.speech_started", "input_audio_buffer.speech_stopped",
+        "input_audio_buffer.committed", "input_audio_buffer.commit",
+        "input_audio_buffer.append", "conversation.item.create", "response.create",
+        "response.created", "response.done", "response.output_item.done",
+        "response.output_audio.delta", "response.output_audio_transcript.delta",
+        "response.output_text.delta", "output_audio_buffer.started",
+        "output_audio_buffer.stopped", "output_audio_buffer.cleared",
+        "output_audio_buffer.clear", "response.cancel", "conversation.item.truncate",
+        "local.transport.state", "local.playback.started", "local.playback.drained",
+        "local.bargein.paused", "local.bargein.resumed",
+    })
+    reads: ClassVar[dict[str, frozenset[str]]] = {
+        "input_audio_buffer.speech_started": _EMPTY, "input_audio_buffer.speech_stopped": _EMPTY,
+        "input_audio_buffer.committed": _EMPTY, "input_audio_buffer.commit": _EMPTY,
+        "input_audio_buffer.append": _EMPTY,  # a client stub keeps its audio's size
+        "response.output_audio.delta": RESPONSE_ID,
+        "response.output_audio_transcript.delta": RESPONSE_ID,
+        "response.output_text.delta": RESPONSE_ID,
+        "output_audio_buffer.started": RESPONSE_ID,
+        "output_audio_buffer.stopped": _EMPTY, "output_audio_buffer.cleared": _EMPTY,
+        "output_audio_buffer.clear": _EMPTY, "response.cancel": _EMPTY,
+        "conversation.item.truncate": _EMPTY, "local.transport.state": _EMPTY,
+        "local.playback.started": _EMPTY, "local.playback.drained": _EMPTY,
+        "local.bargein.paused": frozenset({"speech_ms"}), "local.bargein.resumed": _EMPTY,
+    }
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.timeline = TurnTimeline()
+        self.turns: list[TurnLatency] = []
+        self.barge_ins: list[BargeIn] = []
+        self.timed = False  # some event had a time
+        self.finished = False
+        self._slow: list[tuple[TurnLatency, Entry]] = []  # with where it was reported
+
+    def feed(self, entry: Entry, ctx: Context) -> None:
+        if entry.t is not None:
+            self.timed = True
+        self._take(self.timeline.feed(entry.t, entry.dir, entry.canonical), entry)
+
+    def feed_run(self, run: Run, ctx: Context) -> None:
+        """Appends count for the audio clock, one by one (cheap). Of output deltas, one that
+        repeats the type and response of the one before it changes nothing in the timeline
+        (only the first audio, the first text count) and is passed over, unless a turn waits
+        for its playback and time passing may end the wait: exact, for a tenth of the calls."""
+        feed = self.timeline.feed
+        timeline = self.timeline
+        direction = run.dir
+        previous: tuple[Any, Any] | None = None
+        for position, item in enumerate(run.items):
+            t = item[T]
+            if t is not None:
+                self.timed = True
+            canonical = item[CANONICAL]
+            if direction == "in":
+                key = (canonical.get("type"), canonical.get("response_id"))
+                if key == previous and not timeline.waiting_for_playback:
+                    continue
+                previous = key
+            results = feed(t, direction, canonical)
+            if results:
+                self._take(results, run.entry(position))
+
+    def _take(self, results: list[TurnLatency | BargeIn], entry: Entry) -> None:
+        for result in results:
+            if isinstance(result, BargeIn):
+                self.barge_ins.append(result)
+                continue
+            self.turns.append(result)
+            if result.heard_ms > SLOW_MS:
+                self._slow.append((result, entry))
+
+    def conclude(self, ctx: Context) -> None:
+        if self.finished:
+            return
+        self.finished = True
+        if ctx.last is not None:
+            self._take(self.timeline.finish(), ctx.last)
+        if not self.turns or len(self._slow) * 2 <= len(self.turns):
+            return
+        for turn, entry in self._slow:
+            self.add(entry, f"{turn.response_id or 'a response'}: "
+                            f"{seconds(turn.heard_ms)} s to first audio, "
+                            f"{_parts(turn)}")
+
+    def dominant(self) -> Stage | None:
+        """The stage with the most time over the slow turns (tools grouped by name)."""
+        totals: dict[str, float] = defaultdict(float)
+        for turn, _ in self._slow:
+            for stage in turn.breakdown():
+                totals[stage.name] += stage.ms
+        if not totals:
+            return None
+        name = max(totals, key=lambda key: totals[key])
+        return Stage(name, totals[name] / len(self._slow))
+
+    def fix(self, ctx: Context) -> str:
+        stage = self.dominant()
+        summary = summarize(turn.heard_ms for turn in self.turns)
+        lead = (f"{len(self._slow)} of {len(self.turns)} answers took over "
+                f"{seconds(SLOW_MS)} s" + (f" (median {seconds(summary.p50)} s)"
+                                           if summary else "") + ". ")
+        if stage is None:
+            return lead + "The log does not show where the time went."
+        lead += f"The largest part is {stage.name} ({seconds(stage.ms)} s a turn on average): "
+        return lead + _stage_fix(stage.name, ctx)
+
+
+def _parts(turn: TurnLatency) -> str:
+    parts = ", ".join(f"{stage.name} {seconds(stage.ms)}" for stage in turn.breakdown()
+                      if stage.ms >= 10)
+    return parts or "no breakdown"
+
+
+def _stage_fix(name: str, ctx: Context) -> str:
+    detection = ctx.turn_detection or {}
+    if name == "VAD":
+        silence = detection.get("silence_duration_ms")
+        return (f"the server VAD waits {silence} ms of silence before it ends a turn. Lower "
+                "audio.input.turn_detection.silence_duration_ms (300 to 500 ms suits most "
+                "speakers), or use semantic_vad with eagerness \"high\", which ends a turn as "
+                "soon as the words sound finished.")
+    if name == "commit":
+        return ("the server took that long to commit the audio after the end of speech: the "
+                "network or a gateway between the app and the model holds events back. Check "
+                "the route (a relay, a proxy's buffering) and the region.")
+    if name == "response":
+        return ("the response started that long after the audio was committed. If the app "
+                "sends response.create itself (turn_detection.create_response false), send it "
+                "the moment input_audio_buffer.committed arrives; else the service queued the "
+                "response (a gateway, rate limits: check rate_limits.updated).")
+    if name.startswith("tool "):
+        tool = name.removeprefix("tool ")
+        return (f"the tool {tool} ran before the answer could start. Make it faster, give it "
+                "a timeout, or tell the model in its instructions to say a few words (\"let me "
+                "check\") before it calls a slow tool, so the user hears something at once.")
+    if name == "network+buffer":
+        return ("the audio took that long from arriving to playing: the network path or the "
+                "client's jitter buffer and speaker queue. Keep the playback buffer small "
+                "(100 to 200 ms) and check for packet loss.")
+    instructions = ctx.session.get("instructions") if isinstance(ctx.session, dict) else None
+    tools = ctx.session.get("tools") if isinstance(ctx.session, dict) else None
+    detail = []
+    if isinstance(instructions, str) and len(instructions) > 4000:
+        detail.append(f"the instructions are {len(instructions)} characters")
+    if isinstance(tools, list) and len(tools) > 10:
+        detail.append(f"{len(tools)} tools are declared")
+    seen = f" ({'; '.join(detail)})" if detail else ""
+    return (f"the model's own time to its first audio{seen}. Shorten the instructions and "
+            "the tool list (every token is read before the first word), lower the reasoning "
+            "effort where the model has one, or try a faster model.")
