@@ -194,9 +194,14 @@ def bare(decode: Callable[[str], Any], data: list[str]) -> float:
     return time.perf_counter() - t0
 
 
-def full(dialect: Dialect, transport: str, data: list[str]) -> float:
-    """Seconds for decode + map + session over ``data``, with the runtime's extra calls."""
+def full(dialect: Dialect, transport: str, data: list[str], *, timed: bool = True) -> float:
+    """Seconds for decode + map + session over ``data``, with the runtime's extra calls.
+
+    ``timed=False``: the session's turn timing (issue 39) switched off, for the on/off ratio
+    (it is part of the core: the real path is ``timed=True``)."""
     session = Session(SessionPolicy(dialect=dialect, transport=transport))  # type: ignore[arg-type]
+    if not timed:
+        _switch_timing_off(session)
     session.start(0.0)
     now = 0.0
     t0 = time.perf_counter()
@@ -229,6 +234,31 @@ def run(dialect: Dialect, transport: str, *, turns: int = 60, repeat: int = 7
     return rate, stdlib, fast
 
 
+#: Events per answered turn in :func:`frames` (a spoken turn and a long answer: ~3 s of a
+#: real session), for the timeline's cost per turn.
+EVENTS_PER_TURN = {"webrtc": len(frames(Dialect.GA, 1, audio=False)),
+                   "websocket": len(frames(Dialect.GA, 1, audio=True))}
+
+
+def _switch_timing_off(session: Session) -> None:
+    """The session as it was before issue 39: no turn timing fed (the bench's baseline)."""
+    timing = session._timing
+    timing.wants = frozenset()
+    timing.sent = timing.local = lambda event: None  # type: ignore[method-assign]
+    session._out.on_send = session._out.on_record = None
+
+
+def timeline_ratio(dialect: Dialect, transport: str, *, turns: int = 60, repeat: int = 9
+                   ) -> tuple[float, float]:
+    """Events/s with the turn timeline on and off (best of ``repeat``, interleaved)."""
+    data = frames(dialect, turns, audio=transport == "websocket")
+    best_off = best_on = float("inf")
+    for _ in range(repeat):
+        best_off = min(best_off, full(dialect, transport, data, timed=False))
+        best_on = min(best_on, full(dialect, transport, data))
+    return len(data) / best_on, len(data) / best_off
+
+
 def view_cost(turns: int = 1000, reads: int = 2000) -> float:
     """Microseconds to rebuild the view after one delta, with ``2 * turns`` transcript entries."""
     session = Session(SessionPolicy())
@@ -258,6 +288,13 @@ def main() -> None:
             print(f"  {transport:9} {dialect.value:4}  {rate:>10,.0f} events/s   "
                   f"{stdlib / rate:4.2f}x json.loads ({stdlib:,.0f}/s)   "
                   f"{fast / rate:4.2f}x orjson.loads ({fast:,.0f}/s)")
+    print("  with the turn timeline (issue 39) on vs off, same frames, interleaved:")
+    for transport in ("webrtc", "websocket"):
+        for dialect in (Dialect.GA, Dialect.BETA):
+            on, off = timeline_ratio(dialect, transport)
+            per_turn = (1 / on - 1 / off) * EVENTS_PER_TURN[transport] * 1e6
+            print(f"  {transport:9} {dialect.value:4}  on {on:>10,.0f}/s  off {off:>10,.0f}/s"
+                  f"   on/off {on / off:4.3f}x   {per_turn:5.1f} us per answered turn")
     cost = view_cost()
     print(f"  view rebuild after a delta, 2,000 transcript entries: {cost:,.1f} us")
 

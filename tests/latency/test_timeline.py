@@ -212,3 +212,42 @@ def test_any_stream_gives_sane_figures_and_never_raises(events: list[Event]) -> 
             turn_line(result)
         else:
             barge_line(result)
+
+
+def test_an_answer_queued_behind_the_previous_one_says_so() -> None:
+    """Over WebRTC the server sends one answer's audio after the other: a question typed while
+    the first answer still sounds waits for it, and that wait is not the model's."""
+    typed: list[Event] = [
+        (2.0, "out", {"type": "conversation.item.create", "item": {
+            "role": "user", "content": [{"type": "input_text", "text": "and?"}]}}),
+        (2.01, "out", {"type": "response.create"})]
+    events = [session(), *spoken_turn(0.0, "r1", transport="webrtc")[:6], *typed,
+              (2.05, "in", {"type": "response.created", "response": {"id": "r2"}}),
+              (2.2, "in", {"type": "response.done", "response": {"id": "r2"}}),
+              (3.5, "in", {"type": "output_audio_buffer.stopped", "response_id": "r1"}),
+              (3.51, "in", {"type": "output_audio_buffer.started", "response_id": "r2"}),
+              (4.5, "in", {"type": "output_audio_buffer.stopped", "response_id": "r2"})]
+    turns = [r for r in run(events) if isinstance(r, TurnLatency)]
+    assert [t.response_id for t in turns] == ["r1", "r2"]
+    stages = {s.name: round(s.ms) for s in turns[1].stages}
+    assert stages == {"response": 40, "previous answer": 1450, "model": 10}
+
+
+def test_a_websocket_answer_queued_in_the_speaker_is_reported_without_its_playback() -> None:
+    events: list[Event] = [
+        (0.0, "local", {"type": "local.transport.state", "state": "connected"}),
+        *[e for e in spoken_turn(0.0, "r1")[1:6]],
+        (1.4, "local", {"type": "local.playback.started"}),
+        (1.5, "out", {"type": "conversation.item.create", "item": {
+            "role": "user", "content": [{"type": "input_text", "text": "more"}]}}),
+        (1.51, "out", {"type": "response.create"}),
+        (1.6, "in", {"type": "response.created", "response": {"id": "r2"}}),
+        (1.7, "in", {"type": "response.output_audio.delta", "response_id": "r2"}),
+        (1.8, "in", {"type": "response.done", "response": {"id": "r2"}}),
+    ]
+    timeline = TurnTimeline()
+    out: list[TurnLatency | BargeIn] = []
+    for t, direction, event in events:
+        out.extend(timeline.feed(t, direction, event))
+    # no drained, no later event: the second turn is out at its response.done all the same
+    assert [r.response_id for r in out if isinstance(r, TurnLatency)] == ["r1", "r2"]

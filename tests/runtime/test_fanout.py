@@ -37,3 +37,24 @@ def test_a_failing_subscriber_is_dropped_and_the_others_keep_receiving() -> None
     fanout.local({"type": "local.key", "action": "cancel"})
     assert len(kept) == 2
     assert len(fanout.failures) == 1 and "stdout went away" in fanout.failures[0]
+
+
+def test_a_record_emitted_by_a_subscriber_reaches_everyone_after_the_one_it_answers() -> None:
+    """The turn timing emits ``local.turn.latency`` from inside the fan-out, on the record
+    that completed the turn: every subscriber, earlier or later in the list, must see that
+    record first and the figure right after it (the recorder writes them in that order)."""
+    fanout = EventFanout(clock=lambda: 0.0)
+    first: list[str] = []
+    last: list[str] = []
+
+    def answering(record: LogRecord) -> None:
+        first.append(record.event["type"])
+        if record.event["type"] == "response.done":
+            fanout.local({"type": "local.turn.latency"})
+
+    fanout.subscribe(answering)
+    fanout.subscribe(lambda record: last.append(record.event["type"]))
+    fanout.emit("in", {"type": "response.done"})
+    fanout.emit("in", {"type": "session.updated"})
+    order = ["response.done", "local.turn.latency", "session.updated"]
+    assert first == order and last == order

@@ -9,9 +9,10 @@ them for the endpoint's dialect and refuses invalid config events with a Notice 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from voicechat.core.actions import Action, Notice, NoticeLevel, Send
+from voicechat.core.actions import Action, LocalRecord, Notice, NoticeLevel, Send
 from voicechat.core.history import History
 from voicechat.core.outbox import Outbox
 
@@ -26,6 +27,10 @@ class Effects:
         self._actions: list[Action] = []
         self._notices: History[Notice] = History(notice_limit)
         self._said: set[str] = set()
+        #: Told of every event sent (canonical, as decided) and every local record queued:
+        #: the session's turn timing reads them (``core/turn_timing.py``).
+        self.on_send: Callable[[Mapping[str, Any]], None] | None = None
+        self.on_record: Callable[[Mapping[str, Any]], None] | None = None
 
     @property
     def notices(self) -> tuple[Notice, ...]:
@@ -40,6 +45,8 @@ class Effects:
             elif isinstance(action, Send) and sent is None:
                 sent = action
             self._actions.append(action)
+        if sent is not None and self.on_send is not None:
+            self.on_send(event)
         return sent
 
     def notice(self, level: NoticeLevel, message: str) -> None:
@@ -60,6 +67,8 @@ class Effects:
     def act(self, action: Action) -> None:
         """Queue a local action (flush playback, mute or unmute the mic)."""
         self._actions.append(action)
+        if self.on_record is not None and type(action) is LocalRecord:
+            self.on_record(action.event)
 
     def take(self) -> list[Action]:
         """The actions decided since the last call, oldest first."""

@@ -82,6 +82,7 @@ from voicechat.core.speaker_pause import SpeakerPause
 from voicechat.core.tool_calls import ToolCalls
 from voicechat.core.transcript import Transcript
 from voicechat.core.transcript_feed import TranscriptFeed
+from voicechat.core.turn_timing import TurnTiming
 from voicechat.core.usage import Usage, UsageView
 from voicechat.core.view import SessionView
 from voicechat.protocol.frames import ServerFrame, canonical_event, decode_server_frame
@@ -148,11 +149,15 @@ class Session:
         for kind in ("response.output_item.added", "response.output_item.done"):
             self._handlers[kind] = _both(self._handlers[kind], self._tools.output_item)
         self._inputs = _input_table(self)
+        self._timing = TurnTiming(self._out)  # each answered turn timed (issue 39)
+        self._out.on_send = self._timing.sent
+        self._out.on_record = self._timing.local
 
     # === public API ==============================================================================
 
     def start(self, now: float) -> list[Action]:
         """The first ``session.update`` for the mode (validated) and the initial mic state."""
+        self._timing.now = now
         self._out.send({"type": "session.update", "session": self._requested})
         self._gate.reported = None
         return self._finish()
@@ -162,6 +167,7 @@ class Session:
         if type(event) is not dict and not isinstance(event, Mapping):  # dict: skip the ABC
             return self._reject("ignored a server event that is not a JSON object")
         kind = event.get("type")
+        self._timing.now = now
         handler = self._handlers.get(kind) if isinstance(kind, str) else None
         side = self._side
         if (side.tracking or kind == "response.created") and side.claims(event):
@@ -178,6 +184,8 @@ class Session:
                 handler(event, now)
             except Exception as exc:  # a malformed event must never take the client down
                 self._out.malformed(str(kind), repr(exc))
+        if handler is not None and kind in self._timing.wants:
+            self._timing.server(kind, event, now)
         return self._finish()
 
     def receive_wire(self, data: str | bytes, now: float) -> list[Action]:
@@ -202,11 +210,13 @@ class Session:
         method = self._inputs.get(type(inp))
         if method is None:
             raise TypeError(f"Session.handle does not understand {type(inp).__name__}")
+        self._timing.now = now
         self._run(method, inp, now)
         return self._finish()
 
     def handle_timer(self, now: float) -> list[Action]:
         """Apply every deadline that has passed by ``now``."""
+        self._timing.now = now
         if self._gate.on_timer(now) == "fallback":
             self._playback.end(now, "fallback")
             self._out.notice("info", "no end-of-playback event after response.done: mic reopened")
@@ -410,9 +420,9 @@ def _input_table(s: Session) -> dict[type, Callable[[Any, float], None]]:
         SendText: s._requests.send_text,
         SendImage: s._requests.send_image,
         UpdateSession: s._requests.update_session,
-        PlaybackStarted: lambda i, now: s._audio.start(now, "local", i.item_id, None),
+        PlaybackStarted: lambda i, now: _played(s, i, now),
         PlaybackProgress: lambda i, now: s._audio.progress(now, i.item_id, i.played_ms),
-        PlaybackDrained: lambda i, now: s._stop(now, "drained", "local"),
+        PlaybackDrained: lambda i, now: _drained(s, now),
         MicAudio: s._mic_audio,
         LocalTalk: s._local_talk,
         SetLocalDetector: s._set_local_detector,
@@ -425,6 +435,16 @@ def _input_table(s: Session) -> dict[type, Callable[[Any, float], None]]:
         ToolApproval: lambda i, now: s._tools.approval(str(i.call_id), str(i.decision), now),
         SetTools: s._requests.set_tools,
     }
+
+
+def _played(s: Session, inp: PlaybackStarted, now: float) -> None:
+    s._audio.start(now, "local", inp.item_id, None)
+    s._timing.local({"type": "local.playback.started", "item_id": inp.item_id})
+
+
+def _drained(s: Session, now: float) -> None:
+    s._stop(now, "drained", "local")
+    s._timing.local({"type": "local.playback.drained"})
 
 
 def _transport(s: Session, inp: TransportState, now: float) -> None:

@@ -266,7 +266,8 @@ def latency_section(engine: RuleEngine) -> LatencySection:
     note = None
     if not turns:
         note = ("no answer with audio after a user turn in the log" if timer.timed else
-                "the log has no times, and no mic audio to time by")
+                "the log has no times, and no mic audio runs on between a turn's end and its "
+                "answer (none appended, or push-to-talk stops the mic) to time by")
     elif all(turn.clock == "audio" for turn in turns):
         note = ("the log has no times: the figures are on the mic's audio clock (the audio "
                 "the client appended), right while its mic streamed in real time")

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 #: How the end of the user's turn was seen.
 EndKind = Literal["speech_stopped", "commit", "typed"]
@@ -72,6 +72,7 @@ class TurnLatency:
     done_ms: float | None = None  # the end to the answering response's response.done
     tools: tuple[ToolSpan, ...] = ()
     transport: Literal["websocket", "webrtc"] = "websocket"
+    item_id: str | None = None  # the answer's message item (where a transcript shows it)
 
     @property
     def playback_ms(self) -> float | None:
@@ -105,6 +106,7 @@ class TurnLatency:
         """The shape of ``local.turn.latency`` and of ``doctor --json``'s ``latency.turns``."""
         data: dict[str, Any] = {
             "response_id": self.response_id,
+            "item_id": self.item_id,
             "end": self.end_kind,
             "clock": self.clock,
             "first_audio_ms": _ms(self.first_audio_ms),
@@ -117,12 +119,76 @@ class TurnLatency:
         data.update({key: _ms(value) for key, value in optional.items() if value is not None})
         if self.vad_note:
             data["vad_note"] = self.vad_note
+        data["transport"] = self.transport
         if self.tools:
             data["tools"] = [{"name": tool.name, "call_id": tool.call_id,
                               "start_ms": _ms(tool.start_ms),
                               "ms": None if tool.ms is None else _ms(tool.ms)}
                              for tool in self.tools]
         return data
+
+
+#: The records a client writes of the timeline's results (``--record``, the event pane).
+TURN_RECORD = "local.turn.latency"
+BARGE_RECORD = "local.turn.bargein"
+
+
+def as_record(result: TurnLatency | BargeIn) -> dict[str, Any]:
+    """The ``local.turn.latency`` / ``local.turn.bargein`` event for a result."""
+    kind = TURN_RECORD if isinstance(result, TurnLatency) else BARGE_RECORD
+    return {"type": kind, **result.to_json()}
+
+
+def turn_from_json(data: Any) -> TurnLatency | None:
+    """A :class:`TurnLatency` back from its JSON (a ``local.turn.latency`` record in a log),
+    or ``None`` when ``data`` is not one: a log may hold anything."""
+    if not isinstance(data, dict):
+        return None
+    first = data.get("first_audio_ms")
+    stages = data.get("stages")
+    end = data.get("end")
+    if not _finite(first) or not isinstance(stages, dict) or end not in (
+            "speech_stopped", "commit", "typed"):
+        return None
+    def optional(key: str) -> float | None:
+        value = data.get(key)
+        return float(value) if _finite(value) else None
+    note = data.get("vad_note")
+    tools = data.get("tools")
+    spans = tuple(
+        ToolSpan(str(tool.get("name", "?")), str(tool.get("call_id", "")),
+                 float(tool["start_ms"]) if _finite(tool.get("start_ms")) else 0.0,
+                 float(tool["ms"]) if _finite(tool.get("ms")) else None)
+        for tool in tools if isinstance(tool, dict)) if isinstance(tools, list) else ()
+    return TurnLatency(
+        response_id=data["response_id"] if isinstance(data.get("response_id"), str) else None,
+        end_kind=end, end_t=0.0, first_audio_ms=float(first),
+        stages=tuple(Stage(str(name), float(ms)) for name, ms in stages.items()
+                     if _finite(ms)),
+        clock="audio" if data.get("clock") == "audio" else "wall",
+        vad_wait_ms=optional("vad_wait_ms"), vad_note=note if isinstance(note, str) else None,
+        first_text_ms=optional("first_text_ms"), played_ms=optional("played_ms"),
+        done_ms=optional("done_ms"), tools=spans,
+        transport="webrtc" if data.get("transport") == "webrtc" else "websocket",
+        item_id=data["item_id"] if isinstance(data.get("item_id"), str) else None)
+
+
+def barge_from_json(data: Any) -> BargeIn | None:
+    """A :class:`BargeIn` back from its JSON (a ``local.turn.bargein`` record), or ``None``."""
+    if not isinstance(data, dict) or data.get("onset") not in ("local", "server"):
+        return None
+    def optional(key: str) -> float | None:
+        value = data.get(key)
+        return float(value) if _finite(value) else None
+    rid = data.get("response_id")
+    return BargeIn(rid if isinstance(rid, str) else None, 0.0, data["onset"],
+                   paused_ms=optional("paused_ms"), action_ms=optional("action_ms"),
+                   cancelled_ms=optional("cancelled_ms"))
+
+
+def _finite(value: Any) -> TypeGuard[float]:
+    return (not isinstance(value, bool) and isinstance(value, int | float)
+            and value == value and abs(value) != float("inf"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,7 +27,7 @@ Decisions where the sources are silent:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
@@ -44,10 +44,29 @@ _EAGERNESS_MAX_S = {"low": 8, "medium": 4, "high": 2, "auto": 4}
 _BYTES_PER_MS = {"audio/pcm": 48.0, "pcm16": 48.0, "audio/pcmu": 8.0, "audio/pcma": 8.0,
                  "g711_ulaw": 8.0, "g711_alaw": 8.0}
 _TEXT_DELTAS = frozenset({"response.output_text.delta", "response.output_audio_transcript.delta"})
+_AUDIO_DELTA = "response.output_audio.delta"
+#: The output deltas: most of a session's events, read by a fast path (:meth:`_delta`).
+DELTAS = _TEXT_DELTAS | {_AUDIO_DELTA}
 _BARGE_ACTIONS = frozenset({"response.cancel", "output_audio_buffer.clear",
                             "conversation.item.truncate"})
+#: The server and client events the timeline reads (canonical names): any other changes
+#: nothing and is passed over before anything else is done with it.
+READS_IN = DELTAS | frozenset({
+    "session.created", "session.updated", "input_audio_buffer.speech_started",
+    "input_audio_buffer.speech_stopped", "input_audio_buffer.committed", "response.created",
+    "response.done", "response.output_item.added", "response.output_item.done",
+    "output_audio_buffer.started", "output_audio_buffer.stopped", "output_audio_buffer.cleared"})
+READS_OUT = _BARGE_ACTIONS | frozenset({
+    "session.update", "input_audio_buffer.commit", "input_audio_buffer.append",
+    "conversation.item.create", "response.create"})
+READS_LOCAL = frozenset({"local.transport.state", "local.playback.started",
+                         "local.playback.drained", "local.bargein.paused",
+                         "local.bargein.resumed"})
+#: What :meth:`TurnTimeline.feed` returns when nothing completed (most events).
+NOTHING: tuple[()] = ()
 
 Result = TurnLatency | BargeIn
+_Handler = Callable[[float, Clock, Mapping[str, Any], list[Result]], None]
 
 
 @dataclass(slots=True)
@@ -71,6 +90,16 @@ class _Turn:
     done: float | None = None
     played: float | None = None
     tools: dict[str, _Tool] = field(default_factory=dict)
+    #: The first assistant message item of each response (the answer's transcript entry).
+    items: dict[str, str] = field(default_factory=dict)
+    #: An earlier answer was still sounding when this turn ended, and when it stopped: the
+    #: server sends one answer's audio after the other (WebRTC), so this one waited for it.
+    behind: bool = False
+    calling: set[str] = field(default_factory=set)  # responses that called a tool
+    prior_stop: float | None = None
+    #: The first audio came while the local speaker still played an earlier answer: it plays
+    #: after that, with no ``local.playback.started`` of its own to time it by.
+    queued_locally: bool = False
 
     def owns(self, response_id: Any) -> bool:
         """Whether an event of ``response_id`` belongs to this turn. A log that shows no
@@ -113,6 +142,26 @@ class TurnTimeline:
         self._webrtc = False
         self._active: str | None = None  # the response being generated
         self._sounding: str | None = None  # the response whose audio plays (as far as known)
+        self._speaker = False  # the client's speaker plays (local.playback.started..drained)
+        self._audio_pending = False  # a response was created whose first audio is to come
+        self._on_server: dict[str, _Handler] = {
+            "session.created": self._session, "session.updated": self._session,
+            "input_audio_buffer.speech_stopped": self._speech_stopped,
+            "input_audio_buffer.speech_started": self._speech_started,
+            "input_audio_buffer.committed": self._committed,
+            "response.created": self._created, "response.done": self._done,
+            "response.output_audio.delta": self._audio,
+            "output_audio_buffer.started": self._audio,
+            **dict.fromkeys(_TEXT_DELTAS, self._text),
+            "response.output_item.added": self._item_added,
+            "response.output_item.done": self._item_done,
+            "output_audio_buffer.stopped": self._buffer_stopped,
+            "output_audio_buffer.cleared": self._buffer_stopped,
+        }
+        self.deltas_matter = False
+        """Could an output delta change anything now (a turn's first audio or text, a new
+        response's audio, a turn waiting out its playback)? While not, a caller may pass
+        deltas over unread: most of a session's events (:mod:`voicechat.latency.records`)."""
         self._interruption: _Interruption | None = None
 
     def __repr__(self) -> str:
@@ -124,21 +173,56 @@ class TurnTimeline:
     def waiting_for_playback(self) -> bool:
         """An answered turn is done and waits for its ``local.playback.started`` (time passing
         may end the wait: :data:`PLAYED_WAIT_S`)."""
-        return self._turn is not None and self._turn.done is not None
+        turn = self._turn
+        return turn is not None and turn.done is not None and turn.first_audio is not None
 
     # --- the stream ----------------------------------------------------------------------
 
-    def feed(self, t: float | None, direction: str, event: Mapping[str, Any]) -> list[Result]:
+    def feed(self, t: float | None, direction: str, event: Mapping[str, Any]
+             ) -> Sequence[Result]:
         kind = event.get("type")
-        if not isinstance(kind, str):
-            return []
-        if direction == "out" and kind == "input_audio_buffer.append":
-            self._count_mic(event.get("audio"))
-            return []
+        if direction == "in":
+            if kind in DELTAS:
+                if not self.deltas_matter:
+                    return NOTHING
+            elif kind not in READS_IN:
+                return NOTHING
+        elif direction == "out":
+            if kind == "input_audio_buffer.append":
+                self._count_mic(event.get("audio"))
+                return NOTHING
+            if kind not in READS_OUT:
+                return NOTHING
+        elif kind not in READS_LOCAL:
+            return NOTHING
+        out = self._event(t, direction, kind, event)
+        turn = self._turn
+        self.deltas_matter = self._audio_pending or (turn is not None and (
+            turn.first_audio is None or turn.first_text is None or turn.done is not None))
+        return out
+
+    def server_event(self, now: float, kind: str, event: Mapping[str, Any]) -> list[Result]:
+        """:meth:`feed` of a server event the caller already knows the timeline reads
+        (:data:`READS_IN`; a delta only while :attr:`deltas_matter`), at wall time ``now``:
+        the session core's path, which must cost little (``bench/bench_core.py``)."""
+        out: list[Result] = []
+        turn = self._turn
+        if turn is not None and turn.done is not None:
+            self._expire(now, out)
+        self._server(now, "wall", kind, event, out)
+        turn = self._turn
+        self.deltas_matter = self._audio_pending or (turn is not None and (
+            turn.first_audio is None or turn.first_text is None or turn.done is not None))
+        return out
+
+    def _event(self, t: float | None, direction: str, kind: str, event: Mapping[str, Any]
+               ) -> list[Result]:
         clock: Clock = "wall" if t is not None and math.isfinite(t) else "audio"
         now = t if t is not None and clock == "wall" else self._audio_clock_ms / 1000.0
         out: list[Result] = []
-        self._expire(now, out)
+        turn = self._turn
+        if turn is not None and turn.done is not None:
+            self._expire(now, out)
         if direction == "local":
             self._ours = True
             self._local(now, kind, event, out)
@@ -148,12 +232,18 @@ class TurnTimeline:
             self._server(now, clock, kind, event, out)
         return out
 
+    def pending(self) -> TurnLatency | None:
+        """The answered turn still open, as it would be reported now (a face that shows the
+        figures before the stream ends: the export of a log cut mid-answer)."""
+        turn = self._turn
+        return self._report(turn) if turn is not None and _timed(turn) else None
+
     def finish(self) -> list[Result]:
         """The end of the stream: an answered turn still waiting is reported as it is."""
         out: list[Result] = []
         turn = self._turn
         if turn is not None and turn.first_audio is not None:
-            out.append(self._report(turn))
+            self._report_into(turn, out)
         self._turn = None
         self._flush_interruption(out)
         return out
@@ -162,46 +252,93 @@ class TurnTimeline:
 
     def _server(self, now: float, clock: Clock, kind: str, event: Mapping[str, Any],
                 out: list[Result]) -> None:
-        rid_of_event = event.get("response_id")
-        if isinstance(rid_of_event, str) and rid_of_event in self._side:
+        rid = event.get("response_id")
+        if isinstance(rid, str) and rid in self._side:
             return  # an out-of-band response's output answers no turn
+        self._on_server[kind](now, clock, event, out)
+
+    def _session(self, now: float, clock: Clock, event: Mapping[str, Any],
+                 out: list[Result]) -> None:
+        self._read_session(event.get("session"), from_server=True)
+
+    def _speech_stopped(self, now: float, clock: Clock, event: Mapping[str, Any],
+                        out: list[Result]) -> None:
+        self._end(now, clock, "speech_stopped", out)
+
+    def _speech_started(self, now: float, clock: Clock, event: Mapping[str, Any],
+                        out: list[Result]) -> None:
+        self._speech_onset(now, out)
+
+    def _committed(self, now: float, clock: Clock, event: Mapping[str, Any],
+                   out: list[Result]) -> None:
         turn = self._turn
-        if kind in ("session.created", "session.updated"):
-            self._read_session(event.get("session"), from_server=True)
-        elif kind == "input_audio_buffer.speech_stopped":
-            self._end(now, clock, "speech_stopped", out)
-        elif kind == "input_audio_buffer.speech_started":
-            self._speech_onset(now, out)
-        elif kind == "input_audio_buffer.committed":
-            if turn is not None and turn.committed is None and turn.created is None:
-                turn.committed = now
-        elif kind == "response.created":
-            self._response_created(now, event.get("response"))
-        elif kind == "response.output_audio.delta" or kind == "output_audio_buffer.started":
-            if kind == "output_audio_buffer.started":
-                self._webrtc = True
-            rid = event.get("response_id")
-            self._sounding = rid if isinstance(rid, str) else self._active
-            if turn is not None and turn.first_audio is None and turn.owns(rid):
-                turn.first_audio = now
-                turn.audio_response = rid if isinstance(rid, str) else self._active
-        elif kind in _TEXT_DELTAS:
-            if turn is not None and turn.first_text is None and turn.owns(
-                    event.get("response_id")):
-                turn.first_text = now
-        elif kind == "response.output_item.done":
-            item = event.get("item")
-            if (turn is not None and isinstance(item, Mapping)
-                    and item.get("type") == "function_call" and turn.owns(
-                        event.get("response_id"))):
-                call_id, name = item.get("call_id"), item.get("name")
-                if isinstance(call_id, str) and call_id not in turn.tools:
-                    turn.tools[call_id] = _Tool(name if isinstance(name, str) else "?", now)
-        elif kind in ("output_audio_buffer.stopped", "output_audio_buffer.cleared"):
+        if turn is not None and turn.committed is None and turn.created is None:
+            turn.committed = now
+
+    def _created(self, now: float, clock: Clock, event: Mapping[str, Any],
+                 out: list[Result]) -> None:
+        self._response_created(now, event.get("response"))
+
+    def _audio(self, now: float, clock: Clock, event: Mapping[str, Any],
+               out: list[Result]) -> None:
+        """The answer's audio: a WebSocket delta, or WebRTC's output_audio_buffer.started."""
+        if event.get("type") == "output_audio_buffer.started":
             self._webrtc = True
-            self._sounding = None
-        elif kind == "response.done":
-            self._response_done(now, event.get("response"), out)
+        rid = event.get("response_id")
+        self._sounding = rid if isinstance(rid, str) else self._active
+        self._audio_pending = False
+        turn = self._turn
+        if turn is not None and turn.first_audio is None and turn.owns(rid):
+            turn.first_audio = now
+            turn.queued_locally = self._speaker and turn.played is None
+            turn.audio_response = rid if isinstance(rid, str) else self._active
+            item_id = event.get("item_id")
+            if isinstance(item_id, str) and turn.audio_response is not None:
+                turn.items.setdefault(turn.audio_response, item_id)
+            self._maybe_report(turn, out)
+
+    def _text(self, now: float, clock: Clock, event: Mapping[str, Any],
+              out: list[Result]) -> None:
+        turn = self._turn
+        if turn is not None and turn.first_text is None and turn.owns(event.get("response_id")):
+            turn.first_text = now
+
+    def _item_added(self, now: float, clock: Clock, event: Mapping[str, Any],
+                    out: list[Result]) -> None:
+        turn = self._turn
+        item, rid = event.get("item"), event.get("response_id")
+        if (turn is not None and isinstance(item, Mapping) and isinstance(rid, str)
+                and item.get("type") == "message" and isinstance(item.get("id"), str)
+                and turn.owns(rid)):
+            turn.items.setdefault(rid, item["id"])
+
+    def _item_done(self, now: float, clock: Clock, event: Mapping[str, Any],
+                   out: list[Result]) -> None:
+        turn = self._turn
+        item = event.get("item")
+        if (turn is not None and isinstance(item, Mapping)
+                and item.get("type") == "function_call" and turn.owns(event.get("response_id"))):
+            call_id, name = item.get("call_id"), item.get("name")
+            rid = event.get("response_id")
+            if isinstance(rid, str):
+                turn.calling.add(rid)
+            if isinstance(call_id, str) and call_id not in turn.tools:
+                turn.tools[call_id] = _Tool(name if isinstance(name, str) else "?", now)
+
+    def _buffer_stopped(self, now: float, clock: Clock, event: Mapping[str, Any],
+                        out: list[Result]) -> None:
+        self._webrtc = True
+        self._sounding = None
+        turn = self._turn
+        if (turn is not None and turn.behind and turn.first_audio is None
+                and turn.prior_stop is None):
+            turn.prior_stop = now
+        if turn is not None and turn.played is None:
+            self._maybe_report(turn, out, played_or_not=True)
+
+    def _done(self, now: float, clock: Clock, event: Mapping[str, Any],
+              out: list[Result]) -> None:
+        self._response_done(now, event.get("response"), out)
 
     def _client(self, now: float, clock: Clock, kind: str, event: Mapping[str, Any],
                 out: list[Result]) -> None:
@@ -240,12 +377,13 @@ class TurnTimeline:
     def _local(self, now: float, kind: str, event: Mapping[str, Any],
                out: list[Result]) -> None:
         if kind == "local.playback.started":
+            # (over WebRTC the audio may play before output_audio_buffer.started arrives on
+            # the data channel: the first playback after the end of the turn is its answer's)
             turn = self._turn
-            if turn is not None and turn.first_audio is not None and turn.played is None:
+            self._speaker = True
+            if turn is not None and turn.played is None and now >= turn.end:
                 turn.played = now
-                if turn.done is not None:
-                    out.append(self._report(turn))
-                    self._turn = None
+                self._maybe_report(turn, out)
         elif kind == "local.bargein.paused":
             speech = event.get("speech_ms")
             counted = speech / 1000.0 if _number(speech) and speech > 0 else 0.0
@@ -263,6 +401,10 @@ class TurnTimeline:
                 self._interruption = None
         elif kind == "local.playback.drained":
             self._sounding = None
+            self._speaker = False
+            turn = self._turn
+            if turn is not None and turn.played is None:
+                self._maybe_report(turn, out, played_or_not=True)
 
     # --- parts ---------------------------------------------------------------------------
 
@@ -271,9 +413,10 @@ class TurnTimeline:
         an unanswered one is superseded: its response, if any, answers nobody now)."""
         turn = self._turn
         if turn is not None and turn.first_audio is not None:
-            out.append(self._report(turn))
+            self._report_into(turn, out)
         # without times and without mic audio there is no clock at all: no figure beats 0 ms
-        self._turn = _Turn(now, kind, clock) if clock == "wall" or self._mic_counted else None
+        self._turn = _Turn(now, kind, clock, behind=self._sounding is not None) \
+            if clock == "wall" or self._mic_counted else None
 
     def _response_created(self, now: float, response: Any) -> None:
         if not isinstance(response, Mapping):
@@ -285,6 +428,7 @@ class TurnTimeline:
                 self._side.add(rid)
             return
         self._active = rid
+        self._audio_pending = True
         turn = self._turn
         if turn is None or turn.done is not None:
             return
@@ -309,14 +453,28 @@ class TurnTimeline:
             # the server cancelled on its own VAD (interrupt_response): that is the barge-in
             self._flush_interruption(out, cancelled=now)
         turn = self._turn
-        if turn is None or turn.first_audio is None or not turn.owns(rid):
+        if turn is None or turn.done is not None or not turn.owns(rid):
             return
-        if turn.audio_response is not None and rid != turn.audio_response:
+        if turn.first_audio is None:
+            if _calls_a_tool(response) or rid in turn.calling:
+                return  # the answer comes in the response after the tool's output
+        elif turn.audio_response is not None and rid != turn.audio_response:
             return
+        # (over WebRTC the audio of an answer queued behind another may start after its
+        # response.done: the turn is reported once it does)
         turn.done = now
-        if turn.played is not None or not self._ours:
-            out.append(self._report(turn))
-            self._turn = None
+        self._maybe_report(turn, out)
+
+    def _maybe_report(self, turn: _Turn, out: list[Result], *, played_or_not: bool = False
+                      ) -> None:
+        """Report ``turn`` once it has its first audio and its ``done``, and its playback
+        where the client logs playback (``played_or_not``: none will come for it now)."""
+        if turn.first_audio is None or turn.done is None:
+            return
+        if turn.played is not None or not self._ours or played_or_not or turn.queued_locally:
+            self._report_into(turn, out)
+            if self._turn is turn:
+                self._turn = None
 
     def _tool_output(self, now: float, call_id: Any) -> None:
         turn = self._turn
@@ -348,8 +506,9 @@ class TurnTimeline:
     def _expire(self, now: float, out: list[Result]) -> None:
         """A done turn whose playback never showed is reported once the wait is over."""
         turn = self._turn
-        if turn is not None and turn.done is not None and now - turn.done > PLAYED_WAIT_S:
-            out.append(self._report(turn))
+        if (turn is not None and turn.done is not None and turn.first_audio is not None
+                and now - max(turn.done, turn.first_audio) > PLAYED_WAIT_S):
+            self._report_into(turn, out)
             self._turn = None
 
     def _count_mic(self, audio: Any) -> None:
@@ -398,6 +557,10 @@ class TurnTimeline:
             silence = DEFAULT_SILENCE_DURATION_MS
         return float(silence), None
 
+    def _report_into(self, turn: _Turn, out: list[Result]) -> None:
+        if _timed(turn):
+            out.append(self._report(turn))
+
     def _report(self, turn: _Turn) -> TurnLatency:
         first_audio = turn.first_audio
         assert first_audio is not None  # only answered turns are reported
@@ -412,6 +575,9 @@ class TurnTimeline:
         if turn.created is not None and mark <= turn.created <= first_audio:
             stages.append(Stage("response", (turn.created - mark) * 1000.0))
             mark = turn.created
+        if turn.prior_stop is not None and mark <= turn.prior_stop <= first_audio:
+            stages.append(Stage("previous answer", (turn.prior_stop - mark) * 1000.0))
+            mark = turn.prior_stop
         spans: list[ToolSpan] = []
         tool_total = 0.0
         for call_id, tool in turn.tools.items():
@@ -426,11 +592,28 @@ class TurnTimeline:
         vad_wait, vad_note = self._vad_wait(turn)
         return TurnLatency(
             response_id=turn.audio_response, end_kind=turn.kind, end_t=turn.end,
+            item_id=turn.items.get(turn.audio_response or ""),
             first_audio_ms=total, stages=tuple(stages), clock=turn.clock,
             vad_wait_ms=vad_wait, vad_note=vad_note,
             first_text_ms=ms(turn.first_text, turn.end), played_ms=ms(turn.played, turn.end),
             done_ms=ms(turn.done, turn.end), tools=tuple(spans),
             transport="webrtc" if self._webrtc else "websocket")
+
+
+def _timed(turn: _Turn) -> bool:
+    """The turn has its first audio, and a clock that ran until it: on the mic's audio clock
+    (a log without times) a client that stops its mic after the commit (push-to-talk) leaves
+    no clock at all between the end and the answer, and 0 ms would be a lie."""
+    if turn.first_audio is None:
+        return False
+    return turn.clock == "wall" or turn.first_audio > turn.end
+
+
+def _calls_a_tool(response: Any) -> bool:
+    """A ``response.done``'s response whose output holds a function call."""
+    output = response.get("output") if isinstance(response, Mapping) else None
+    return isinstance(output, list) and any(
+        isinstance(item, Mapping) and item.get("type") == "function_call" for item in output)
 
 
 def _typed(item: Mapping[str, Any]) -> bool:

@@ -41,6 +41,10 @@ class EventFanout:
         self._t0 = clock()
         self.subscribers = Subscribers()
         self.failures: list[str] = []  # subscribers dropped after raising, and why
+        #: records a subscriber emitted while a record was being delivered (the turn timing's
+        #: ``local.turn.latency`` on the ``response.done`` that completed it): they go out
+        #: after that record has reached everyone, so every subscriber sees one order
+        self._nested: list[LogRecord] | None = None
 
     def subscribe(self, callback: Subscriber) -> Callable[[], None]:
         return self.subscribers.add(callback)
@@ -50,6 +54,17 @@ class EventFanout:
             t=self._clock() - self._t0, ts=utc_timestamp(), dir=direction,
             event=redact_event(event),
         )
+        if self._nested is not None:
+            self._nested.append(record)
+            return
+        self._nested = pending = [record]
+        try:
+            while pending:
+                self._deliver(pending.pop(0))
+        finally:
+            self._nested = None
+
+    def _deliver(self, record: LogRecord) -> None:
         # One failing subscriber (a closed stdout, a full disk) must not take the conversation
         # down with it: it is dropped, and the others keep receiving.
         callbacks = self.subscribers.callbacks

@@ -1,0 +1,72 @@
+"""The session's turn timeline: every answered turn timed as the core takes its events in.
+
+Why in the core (issue 39): the core already dispatches every server event by type, sends
+every client event and hears of playback, so the timeline (:mod:`voicechat.latency`) is fed
+exactly the events it reads, with the core's own ``now``, and costs nothing on the rest (the
+output deltas that are most of a session are handed on only while one can matter:
+``bench/bench_core.py`` prints events/s with it on and off). Each result leaves as a
+:class:`~voicechat.core.actions.LocalRecord` (``local.turn.latency``, ``local.turn.bargein``):
+the event log keeps it beside the events it comes from, and the faces word it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from voicechat.core.actions import LocalRecord
+from voicechat.core.effects import Effects
+from voicechat.latency.model import as_record
+from voicechat.latency.timeline import (
+    DELTAS,
+    READS_IN,
+    READS_LOCAL,
+    READS_OUT,
+    Result,
+    TurnTimeline,
+)
+
+#: The server events the session hands on, with and without the output deltas.
+_WITH_DELTAS = READS_IN
+_WITHOUT_DELTAS = READS_IN - DELTAS
+
+
+class TurnTiming:
+    """Feeds the timeline from the session and queues its results as local records."""
+
+    def __init__(self, out: Effects) -> None:
+        self._timeline = TurnTimeline()
+        self._out = out
+        self.now = 0.0
+        """The time of the call being handled (the session sets it first thing)."""
+        self.wants: frozenset[str] = _WITHOUT_DELTAS
+        """The server event types to hand on now: :meth:`server` only for these."""
+        self._feeding = False
+
+    def server(self, kind: str, event: Mapping[str, Any], now: float) -> None:
+        """A server event of a type in :attr:`wants` (the session checked)."""
+        results = self._timeline.server_event(now, kind, event)
+        self.wants = _WITH_DELTAS if self._timeline.deltas_matter else _WITHOUT_DELTAS
+        if results:
+            self._take(results)
+
+    def sent(self, event: Mapping[str, Any]) -> None:
+        """A client event the session sent (canonical, before it is rendered)."""
+        if event.get("type") in READS_OUT:
+            self._take(self._timeline.feed(self.now, "out", event))
+
+    def local(self, event: Mapping[str, Any]) -> None:
+        """A local fact (playback started or drained) or the core's own local record."""
+        if event.get("type") in READS_LOCAL and not self._feeding:
+            self._take(self._timeline.feed(self.now, "local", event))
+
+    def _take(self, results: Sequence[Result]) -> None:
+        self.wants = _WITH_DELTAS if self._timeline.deltas_matter else _WITHOUT_DELTAS
+        if not results:
+            return
+        self._feeding = True  # (our own records come back through Effects.act)
+        try:
+            for result in results:
+                self._out.act(LocalRecord(as_record(result)))
+        finally:
+            self._feeding = False
