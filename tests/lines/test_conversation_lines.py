@@ -40,9 +40,13 @@ async def test_realtime_lines_are_the_conversation(tmp_path: Path, transport: st
     assert lines[-1].startswith("session usage: 2 response(s) · in ")
     assert "notice info: end of the input and of the last answer" in lines
     # no event flow: every line is the conversation, a notice, or the usage line
-    assert all(line.startswith(("user:", "assistant:", "notice ", "session usage:"))
-               for line in lines), lines
-    assert len(lines) < 12, lines
+    assert all(line.startswith(("user:", "assistant:", "latency:", "notice ",
+                                "session usage:")) for line in lines), lines
+    assert len(lines) < 14, lines
+    # each answer is followed by how long it took to start (issue 39)
+    for answer in ("assistant: You said: hello there", "assistant: You said: how are you"):
+        after = lines[lines.index(answer) + 1]
+        assert after.startswith("latency: ") and " s to first audio (typed)" in after, lines
     # each piped line waits for the previous answer: nothing is ever queued behind it
     assert not any("queued" in line for line in lines), lines
 

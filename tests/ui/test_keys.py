@@ -16,7 +16,7 @@ from voicechat.ui.keys import BINDING_IDS, KeymapError, validate_keymap
 def test_every_documented_action_has_an_id() -> None:
     assert {"talk", "barge_in", "cancel", "mute", "type", "filter", "theme", "quit", "help",
             "events", "dismiss", "tool_details", "save",
-            "settings"} == BINDING_IDS
+            "settings", "latency"} == BINDING_IDS
 
 
 def test_validate_keymap_names_the_bad_entry() -> None:

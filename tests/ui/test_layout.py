@@ -60,9 +60,11 @@ async def test_status_bar_fields_are_separated_and_never_wrap(size: tuple[int, i
         # what the server applied goes beside the connection where there is room (issue 36,
         # item 5: the raw response id took its room on the second line)
         assert ("│ session marin · server_vad" in lines[0]) == (size[0] >= 120), lines[0]
-        # the usage and its cost stay at both sizes; the echo and mode wording shortens first
-        assert lines[1].startswith("answering │ barge-in off │ echo off │ mode VAD │ usage "
-                                   "1.4k tok · ~$0.021 est."), lines[1]
+        # the usage and its cost stay at both sizes; the echo and mode wording shortens first;
+        # the median wait for first audio (issue 39) where there is room
+        first = "first audio 2.25 s │ " if size[0] >= 120 else ""
+        assert lines[1].startswith(f"answering │ barge-in off │ echo off │ mode VAD │ {first}"
+                                   "usage 1.4k tok · ~$0.021 est."), lines[1]
         assert_no_run_starts_blank(text)
 
 

@@ -4,6 +4,7 @@ repaints only its own line, and a streaming delta repaints only the transcript l
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -91,12 +92,17 @@ async def test_a_growing_fold_repaints_only_its_own_line(monkeypatch: pytest.Mon
         assert "×2" in flow.render_line(1).text
 
 
+#: An answer's latency line (issue 39, its own tests), wrapped or not.
+_LATENCY = re.compile(r"\d+\.\d\d s to first audio( · [A-Za-z+ ]+ \d+\.\d\d)*")
+
+
 def drawn_words(app: Any) -> list[str]:
     """The words of every transcript line as drawn (wrapped strips, scrolled or not)."""
     transcript = app.transcript
-    return " ".join(transcript.history_lines() + [
-        strip.text for strip in transcript_strips(transcript)[len(transcript.history_lines()):]
-    ]).split()
+    history = transcript.history_lines()
+    return _LATENCY.sub("", " ".join(" ".join(history + [
+        strip.text for strip in transcript_strips(transcript)[len(history):]
+    ]).split())).split()
 
 
 def transcript_strips(transcript: Transcript) -> list[Any]:

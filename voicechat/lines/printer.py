@@ -2,7 +2,8 @@
 
 The conversation (decided for issue 36, item 10; the same kind of lines for every API family):
 ``user: …`` for each typed line and each transcript of the user's speech, ``assistant: …`` for
-each finished answer, one ``tool …`` line per tool call (its source, outcome and time), each
+each finished answer, then ``latency: …`` (how long the answer took to start and where the
+time went, issue 39), one ``tool …`` line per tool call (its source, outcome and time), each
 notice whole (its fix is at the end) and each server ``error``. What the runtime records feeds
 it, so the lines say what happened on the wire, not what was meant to be sent.
 
@@ -25,6 +26,8 @@ from typing import Any, TextIO
 from voicechat.eventlog.record import LogRecord
 from voicechat.eventlog.summarizer import Summarizer
 from voicechat.eventlog.summary import QUIET_TYPES, summarize
+from voicechat.latency.model import TURN_RECORD, turn_from_json
+from voicechat.latency.text import turn_line
 from voicechat.protocol.text import printable
 
 ARROWS = {"in": "<-", "out": "->", "local": "::"}
@@ -106,6 +109,9 @@ def _conversation_text(direction: str, event: Mapping[str, Any]) -> str | None:
                f"{event.get('outcome')}{took_text}"
     if kind == "local.tool.skipped":
         return f"tool {event.get('name')}: skipped ({event.get('reason', '')})"
+    if kind == TURN_RECORD:  # after each answer: how long it took to start, and where
+        turn = turn_from_json(dict(event))
+        return None if turn is None else f"latency: {turn_line(turn)}"
     return None
 
 

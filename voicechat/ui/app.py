@@ -339,6 +339,13 @@ class VoiceChatApp(WidgetAccess, UnavailableKeys, ToolKeys, App[int]):
     def action_settings(self) -> None:
         self.live.open()
 
+    def action_latency(self) -> None:
+        """``l``: every answered turn's wait for first audio, as bars of its stages."""
+        from voicechat.ui.latency_screen import LatencyScreen
+
+        board = self.poll.board
+        self.push_screen(LatencyScreen(board.turns, board.barge_ins))
+
     def action_toggle_recording(self) -> None:
         self.notify(self.recording.toggle(), timeout=4)
 

@@ -31,6 +31,7 @@ DISMISS = "dismiss"
 TOOLS = "tool_details"
 SAVE = "save"
 SETTINGS = "settings"
+LATENCY = "latency"
 
 TALK_HOLD = "talk_hold"
 TALK_TOGGLE_LABEL = "Talk (toggle)"
@@ -51,6 +52,7 @@ BINDINGS: list[Binding] = [
     Binding("s", "settings", "Settings", id=SETTINGS, show=False),  # in ? and the palette
     Binding("o", "tool_details", "Tool details", id=TOOLS, show=False),  # in ? and the palette
     Binding("ctrl+s", "save_conversation", "Save", id=SAVE, show=False),  # in ? and the palette
+    Binding("l", "latency", "Latency", id=LATENCY, show=False),  # in ? and the palette
 ]
 """Default keys. Letters rather than modifiers: they work in every terminal and over SSH.
 
@@ -77,6 +79,7 @@ DESCRIPTIONS: dict[str, str] = {
     TOOLS: "tool calls in the transcript: show / fold their source, full arguments and result",
     SAVE: "save the conversation as Markdown in the user data folder (the path is shown)",
     SETTINGS: "session settings: voice, speed, instructions, turn detection, noise, transcription",
+    LATENCY: "latency: every answer's wait for first audio as a bar of its stages",
 }
 """What each binding does, for the ``?`` help (the footer has room only for a word)."""
 

@@ -48,6 +48,8 @@ def app_commands(state: PaletteState,
          "Each call's source, full arguments and result in the transcript (o)"),
         ("save_conversation", "Save the conversation",
          "Write it as Markdown into the user data folder; the path is shown (ctrl+s)"),
+        ("latency", "Latency of every answer",
+         "Each turn's wait for first audio as a bar of its stages (l)"),
         ("key_help", "Keys", "Every key and what it does (?)"),
     ]
     if state.problems:

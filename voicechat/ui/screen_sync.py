@@ -13,16 +13,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from voicechat.eventlog.record import LogRecord
 from voicechat.ui.banner import ProblemBanner
 from voicechat.ui.event_flow import EventFlow
 from voicechat.ui.handle import AecStatus, ConnectionInfo, ConversationHandle
+from voicechat.ui.latency_board import LatencyBoard
 from voicechat.ui.problems import Problem, problem_from_event, redact
 from voicechat.ui.tool_calls import ToolCall, running_label
-from voicechat.ui.viewstate import Notice, UiState, ViewReader
+from voicechat.ui.viewstate import Entry, Notice, UiState, ViewReader
 from voicechat.ui.widgets.status_bar import StatusBar, meter, mic_label
 from voicechat.ui.widgets.transcript import Transcript
 from voicechat.ui.widgets.vad_timeline import VadTimeline
@@ -69,6 +70,10 @@ class ScreenSync:
         self._clock_skew: float | None = None
         self._seen_notices = 0
         self._bar = ""
+        self.board = LatencyBoard()
+        """Every answered turn timed from the records (the line under each answer, the
+        status bar's median, the latency view)."""
+        self._timed: tuple[tuple[Entry, ...], int, tuple[Entry, ...]] = ((), 0, ())
         self.meter_moved = False
         """Did the last frame see the level meter's bar change (it moves with the voice)?"""
 
@@ -96,6 +101,7 @@ class ScreenSync:
             records, self.pending = self.pending, []
             widgets.events.add_records(records)
             for record in records:
+                self.board.feed(record)
                 problem = problem_from_event(record.dir, record.event)
                 if problem is not None:
                     self.report(problem)
@@ -105,7 +111,7 @@ class ScreenSync:
         if content:
             captions = state.mode == "transcribe"
             widgets.transcript.set_captions(captions)
-            widgets.transcript.update_entries(state.entries)
+            widgets.transcript.update_entries(self._with_latency(state.entries))
             widgets.timeline.set_segments(state.segments, self.core_now(state))
             widgets.timeline.set_assistant_row(not captions)
         level = self.level()
@@ -113,7 +119,7 @@ class ScreenSync:
         self.meter_moved, self._bar = bar != self._bar, bar
         tool = running_label(state.tool_calls, self.core_now(state)) if state.tool_calls else ""
         widgets.status.show(self.connection(), state, level, mic_ended=self.mic_ended,
-                            aec=self.aec(), tool=tool)
+                            aec=self.aec(), tool=tool, latency=self.board.median_text())
         # Every frame, not only when the calls changed since the last one: a request can be
         # on screen before any frame showed its call (the prompt pushes it at once), and a
         # reconnect's new session then shows the same empty tuple as before the call.
@@ -125,6 +131,19 @@ class ScreenSync:
             self.mode_changed(state.mode)
         self._show_notices(state.notices)
         return state
+
+    def _with_latency(self, entries: tuple[Entry, ...]) -> tuple[Entry, ...]:
+        """``entries`` with each timed answer's latency line; worked out again only when the
+        entries or the figures changed (a frame in between reuses the tuple)."""
+        source, version, timed = self._timed
+        if source is entries and version == self.board.version:
+            return timed
+        lines = self.board.lines
+        timed = tuple(replace(entry, latency=lines[entry.id])
+                      if entry.role == "assistant" and entry.id in lines else entry
+                      for entry in entries) if lines else entries
+        self._timed = (entries, self.board.version, timed)
+        return timed
 
     def meter_live(self, state: UiState) -> bool:
         """Is the mic live (the assistant hears you)? Then its level meter moves on its own."""

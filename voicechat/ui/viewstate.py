@@ -36,6 +36,7 @@ class Entry:
     kind: str = "message"  # the item's type: message, function_call, mcp_call, …
     call: ToolCall | None = None  # a tool call's entry: the call as the tool loop sees it
     earlier: bool = False  # a turn of the earlier conversation --resume seeded
+    latency: str = ""  # an answer: how long it took to start, and where (issue 39)
 
     @property
     def final(self) -> bool:

@@ -129,6 +129,7 @@ class _Shown:
     aec: AecStatus = field(default_factory=AecStatus)
     tool: str = ""
     ends: str = ""  # GPT-Live: the session's time left, as shown
+    latency: str = ""  # the session's median wait for first audio ("0.82 s")
 
 
 class StatusBar(Widget):
@@ -167,7 +168,8 @@ class StatusBar(Widget):
         return self._shown.state
 
     def show(self, connection: ConnectionInfo, state: UiState, level: float, *,
-             mic_ended: bool = False, aec: AecStatus | None = None, tool: str = "") -> None:
+             mic_ended: bool = False, aec: AecStatus | None = None, tool: str = "",
+             latency: str = "") -> None:
         """Update the values; repaints only when the visible text would change.
 
         Called at 20 Hz; the poll hands over the same state object while nothing happens, so
@@ -177,13 +179,13 @@ class StatusBar(Widget):
         bar = meter(level)
         echo = _quantised(aec or AecStatus())
         ends = remaining_text(state.expires_at, self._wall_clock()) if state.mode == "live" else ""
-        key = (connection, bar, mic_ended, echo, tool, ends)
+        key = (connection, bar, mic_ended, echo, tool, ends, latency)
         if state is self._last_state and key == self._last_input:
             return
         self._last_state, self._last_input = state, key
         state = UiState(**{**state.__dict__, "entries": (), "segments": (), "notices": (),
                            "tool_calls": ()})
-        shown = _Shown(connection, state, bar, mic_ended, echo, tool, ends)
+        shown = _Shown(connection, state, bar, mic_ended, echo, tool, ends, latency)
         if shown != self._shown:
             self._shown = shown
             self.refresh()
@@ -261,13 +263,16 @@ class StatusBar(Widget):
         tool: Field = ([("tool ", dim), (self._shown.tool, self._s("status--active"))]
                        if self._shown.tool else [])
         usage, limits, scarcest = self._usage_fields()
-        # (short echo, short mode, the usage and limits fields): the usage with its cost and
-        # the rate limits outrank the long wording of echo and mode, which shorten first;
-        # then the limits shrink to the scarcest one, then go; the usage goes last
+        first: Field = ([("first audio ", dim), (self._shown.latency, Style())]
+                        if self._shown.latency else [])
+        # (short echo, short mode, the latency, usage and limits fields): the usage with its
+        # cost and the rate limits outrank the long wording of echo and mode, which shorten
+        # first; then the limits shrink to the scarcest one, then go; then the median latency
+        # (issue 39); the usage goes last
         variants: tuple[tuple[bool, bool, list[Field]], ...] = (
-            (False, False, [usage, limits]), (True, True, [usage, limits]),
-            (True, True, [usage, scarcest]), (False, False, [usage]), (True, True, [usage]),
-            (False, False, []), (True, True, []))
+            (False, False, [first, usage, limits]), (True, True, [first, usage, limits]),
+            (True, True, [first, usage, scarcest]), (True, True, [first, usage]),
+            (True, True, [usage]), (True, True, [first]), (False, False, []), (True, True, []))
         for short_echo, short, extra in variants:
             text, tone = aec_label(self._shown.aec, short=short_echo)
             echo: Field = [("echo ", dim), (text, tone_styles[tone])]

@@ -285,11 +285,15 @@ class Transcript(ScrollView, can_focus=True):
                 text.append("▍", self._style("transcript--status"))
             elif entry.truncated and entry.heard is not None:
                 self._append_heard(text, entry.text, entry.heard)
+                if entry.latency:
+                    text.append(f"\n  {entry.latency}", self._style("transcript--status"))
                 return text
             else:
                 text.append(entry.text)
             if entry.truncated or status == "incomplete":
                 text.append(" — cut off", self._style("transcript--problem"))
+        if entry.latency and not live:
+            text.append(f"\n  {entry.latency}", self._style("transcript--status"))
         return text
 
     def _append_heard(self, text: Text, said: str, heard: str) -> None:
