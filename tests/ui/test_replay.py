@@ -49,9 +49,13 @@ async def test_replay_plays_to_the_end_with_events_and_transcript() -> None:
         await until(lambda: app.finished, "the replay to finish", sleep=pilot.pause)
         assert app.replayed == 71
         transcript = app.query_one(TranscriptView).lines
-        assert transcript == [
+        said = [line for line in transcript if not line.startswith("latency: ")]
+        assert said == [
             "You: What is the weather?", "Assistant: I cannot check the weather, sorry.",
             "You: Okay.", "Assistant: Anything else?"]
+        # each answer's latency under it (issue 39), as the doctor times the same log
+        timed = [line for line in transcript if line.startswith("latency: ")]
+        assert len(timed) == 2 and all(" s to first audio · VAD 0.20 " in t for t in timed)
         kinds = [r.kind for r in app.query_one(EventFlow).rows]
         assert "response.output_audio.delta" in kinds and "local.mic.unmuted" in kinds
         assert "end of log" in str(app.query_one("#status").render())

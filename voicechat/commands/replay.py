@@ -70,7 +70,10 @@ _ARGUMENT_DELTAS = frozenset({"response.function_call_arguments.delta",
 
 
 def _print_lines(stream: Iterator[LogRecord], speed: float, stats: ReadStats) -> int:
+    from voicechat.latency.records import RecordTimeline, latency_lines
+
     summarizer = Summarizer()
+    timing = RecordTimeline()  # each answer's latency after the event that completed it
     last_t: float | None = None
     run: list[LogRecord] = []  # a call's argument deltas, printed as one line when they end
     for record in stream:
@@ -86,6 +89,8 @@ def _print_lines(stream: Iterator[LogRecord], speed: float, stats: ReadStats) ->
             run.append(record)
             continue
         print(summarizer.line(record), flush=True)
+        for line in latency_lines(timing, record):
+            print(f"{format_time(record.t)} :: {line}", flush=True)
     if run:
         _print_run(run, summarizer)
     print(f"replayed {stats.events} events; skipped {stats.skipped_lines} lines that were not "

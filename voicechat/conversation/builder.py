@@ -37,6 +37,8 @@ from voicechat.core.transcript import Transcript
 from voicechat.core.transcript_feed import TranscriptFeed
 from voicechat.core.usage import Usage
 from voicechat.core.view import TranscriptEntry
+from voicechat.latency import TurnLatency, TurnTimeline
+from voicechat.latency.model import turn_from_json
 from voicechat.protocol.dialect import Dialect
 from voicechat.protocol.mapping import client_event_to_canonical, server_event_to_canonical
 from voicechat.protocol.secrets import redact_text
@@ -75,6 +77,8 @@ class ConversationBuilder:
         self._outputs: dict[str, str] = {}  # call_id -> the output sent for it
         self._calls: dict[str, dict[str, Any]] = {}  # tool item id -> its latest fields
         self._format = AudioLedger()  # only its bytes_per_ms: the counts below are unbounded
+        self._timeline = TurnTimeline()  # each answer's latency (issue 39), by its item id
+        self._latency: dict[str, TurnLatency] = {}
 
     # --- feeding ---------------------------------------------------------------------------
 
@@ -97,12 +101,18 @@ class ConversationBuilder:
         if not isinstance(kind, str):
             return
         try:
+            self._time(direction, t, event)
             if direction == "in":
                 self._server_event(kind, event, t, ts)
             elif direction == "out":
                 self._client_event(kind, event)
         except Exception:  # a malformed event from someone's log must never stop the export
             return
+
+    def _time(self, direction: str, t: float | None, event: Event) -> None:
+        for result in self._timeline.feed(t, direction, event):
+            if isinstance(result, TurnLatency) and result.item_id is not None:
+                self._latency[result.item_id] = _as_exported(result)
 
     def _server_event(self, kind: str, event: Event, t: float | None, ts: str | None) -> None:
         side = self._side
@@ -220,6 +230,9 @@ class ConversationBuilder:
 
     def conversation(self) -> Conversation:
         """The conversation so far (cheap enough to call after every answer)."""
+        for result in self._timeline_tail():
+            if result.item_id is not None:
+                self._latency.setdefault(result.item_id, _as_exported(result))
         entries = self._transcript.snapshot()
         calls = {e.call_id for e in entries if e.kind == "function_call" and e.call_id}
         turns = [turn for entry in entries if (turn := self._turn(entry, calls)) is not None]
@@ -252,7 +265,14 @@ class ConversationBuilder:
             interruption = Interruption(heard, audio_ms, not measured, unheard)
         status: TurnStatus = "interrupted" if interruption is not None else _status(entry)
         speaker: Speaker = "user" if entry.role == "user" else "assistant"
-        return Turn(speaker, text, when.t, when.ts, entry.id, status, interruption, usage=usage)
+        return Turn(speaker, text, when.t, when.ts, entry.id, status, interruption, usage=usage,
+                    latency=self._latency.get(entry.id))
+
+    def _timeline_tail(self) -> list[TurnLatency]:
+        """An answered turn the timeline still holds (waiting for its playback, which a log
+        that ends may never show), without ending the timeline: more events may come."""
+        pending = self._timeline.pending()
+        return [pending] if pending is not None else []
 
     def _tool(self, entry: TranscriptEntry, text: str) -> ToolUse:
         """The call as a :class:`ToolUse`, from the item's own fields where the log had them."""
@@ -271,6 +291,12 @@ class ConversationBuilder:
             server=fields.get("server_label"),
             kind=entry.kind,
         )
+
+
+def _as_exported(turn: TurnLatency) -> TurnLatency:
+    """``turn`` as its JSON holds it (figures to 0.1 ms, no place on the log's clock): what
+    every export format shows, so a JSON export reads back as the same conversation."""
+    return turn_from_json(turn.to_json()) or turn
 
 
 def _status(entry: TranscriptEntry) -> TurnStatus:

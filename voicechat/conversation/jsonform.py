@@ -33,6 +33,7 @@ from voicechat.conversation.model import (
     ToolUse,
     Turn,
 )
+from voicechat.latency.model import turn_from_json
 from voicechat.protocol.pricing import Tokens
 from voicechat.protocol.text import escape_surrogates
 
@@ -71,6 +72,8 @@ def _turn(turn: Turn) -> dict[str, Any]:
         out["usage"] = {"response_id": u.response_id, "input_tokens": u.tokens.input_total,
                         "output_tokens": u.tokens.output_total, "tokens": asdict(u.tokens),
                         "cost_usd": _usd(u.cost_usd)}
+    if turn.latency is not None:
+        out["latency"] = turn.latency.to_json()
     return out
 
 
@@ -153,6 +156,7 @@ def _read_turn(raw: Any, where: str) -> Turn:
         ts=ts if isinstance(ts, str) else None,
         item_id=item_id if isinstance(item_id, str) else None,
         status=status, interruption=interruption, tool=tool, usage=usage,
+        latency=turn_from_json(raw.get("latency")),
     )
 
 

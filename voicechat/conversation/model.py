@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from voicechat.latency.model import TurnLatency
 from voicechat.protocol.pricing import ESTIMATE_LABEL, Tokens
 
 Speaker = Literal["user", "assistant", "tool"]
@@ -65,6 +66,7 @@ class Turn:
     interruption: Interruption | None = None
     tool: ToolUse | None = None
     usage: AnswerUsage | None = None
+    latency: TurnLatency | None = None  # an answer: how long it took to start, and where
 
 
 @dataclass(frozen=True)

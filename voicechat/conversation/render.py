@@ -15,6 +15,7 @@ import re
 from voicechat.conversation.jsonform import to_json
 from voicechat.conversation.model import Conversation, Turn
 from voicechat.conversation.seed import is_earlier
+from voicechat.latency.text import turn_line
 from voicechat.protocol.pricing import cost_text, tokens_line
 from voicechat.protocol.text import escape_surrogates, printable
 
@@ -133,6 +134,8 @@ def _md_turn(turn: Turn) -> list[str]:
         notes.append(note)
     if usage := _usage_note(turn):
         notes.append(f"usage: {usage}")
+    if turn.latency is not None:
+        notes.append(f"latency: {turn_line(turn.latency)}")
     lines += [f"> *{note}*  " for note in notes]
     return lines
 
@@ -181,4 +184,6 @@ def plain(conversation: Conversation) -> str:
             lines.append(f"    ({note})")
         if usage := _usage_note(turn):
             lines.append(f"    (usage: {usage})")
+        if turn.latency is not None:
+            lines.append(f"    (latency: {turn_line(turn.latency)})")
     return escape_surrogates("\n".join(lines).rstrip("\n") + "\n")  # (see to_json)

@@ -22,6 +22,7 @@ from textual.widgets import Footer, RichLog, Static
 
 from voicechat.eventlog.record import LogRecord
 from voicechat.eventlog.summary import tool_item_text
+from voicechat.latency.records import RecordTimeline, latency_lines
 from voicechat.protocol.text import printable
 from voicechat.ui.event_flow import EventDetail, EventFlow
 from voicechat.ui.live_transcript import LiveTurns
@@ -61,6 +62,7 @@ class TranscriptView(Vertical):
         self._live: dict[str, str] = {}
         self._seen_items: set[str] = set()
         self._live_turns: LiveTurns | None = None  # made at a GPT-Live log's first fragment
+        self._timing = RecordTimeline()  # each answer's latency, under it (issue 39)
 
     def compose(self) -> ComposeResult:
         yield RichLog(wrap=True, markup=False, max_lines=5000, id="turns")
@@ -70,6 +72,8 @@ class TranscriptView(Vertical):
         """Update the transcript from one event (GA or beta names)."""
         event = record.event
         kind = str(event.get("type", ""))
+        for line in latency_lines(self._timing, record):
+            self._write("", line)
         if kind in _TOOL_ITEM_EVENTS:
             self._tool_item(event.get("item"), kind)
         if record.dir != "in":
