@@ -29,7 +29,7 @@ def _drain(feed: ObserverFeed) -> list[ObservedItem]:
 
 def _tap(feed: ObserverFeed, recorded: list[object] | None = None) -> SessionTap:
     ticks = itertools.count()
-    return SessionTap("ws-1", feed, lambda: float(next(ticks)), 0.0,
+    return SessionTap("ws-1", feed, lambda: next(ticks) / 1000, 0.0,  # a ms per event
                       record=None if recorded is None else recorded.append)
 
 

@@ -189,3 +189,38 @@ def test_hop_by_hop_headers_stay_on_their_hop() -> None:
     assert passed.getall("Set-Cookie") == ["a=1", "b=2"]
     assert "Sec-WebSocket-Key" not in end_to_end(headers, websocket=True)
     assert credentials_only(headers) == {"Authorization": "Bearer k"}
+
+
+async def test_each_relayed_answer_is_timed_live_and_agrees_with_the_records() -> None:
+    """Issue 39: the proxy shows each answer's latency as it happens (``latency [ws-1] …``
+    in the lines), the figure the session's own records give: the app's response.create as
+    it passed to the first audio delta as it came back."""
+    from voicechat.observe.feed import ObservedEvent, TurnTimed
+    from voicechat.observe.printer import item_lines
+
+    async with local_server() as srv, running_proxy(srv.base_url) as proxy:
+        async with client(proxy).realtime.connect(model="gpt-realtime") as conn:
+            for question in ("hello there", "how are you"):
+                await text_turn(conn, question)
+        opened = await proxy.session_opened()
+        await proxy.closed(opened.session)
+        await until(lambda: len([i for i in proxy.seen.items if isinstance(i, TurnTimed)]) >= 2,
+                    "two timed answers")
+    timed = [i for i in proxy.seen.items if isinstance(i, TurnTimed)]
+    truth: list[float] = []
+    asked: float | None = None
+    for item in proxy.seen.items:
+        if not isinstance(item, ObservedEvent):
+            continue
+        record = item.record
+        if record.dir == "out" and record.event.get("type") == "response.create":
+            asked = record.t
+        elif (asked is not None and record.dir == "in"
+              and record.event.get("type") == "response.output_audio.delta"):
+            truth.append((record.t - asked) * 1000)
+            asked = None
+    assert [t.first_audio_ms is not None for t in timed] == [True, True]
+    for got, want in zip([t.first_audio_ms or 0.0 for t in timed], truth, strict=True):
+        assert abs(got - want) <= 30
+    line = item_lines(timed[0])[0]
+    assert line.startswith("latency [ws-1] ") and "s to first audio (typed)" in line

@@ -12,9 +12,11 @@ from typing import Any
 
 from voicechat.doctor.engine import Occurrence, RuleEngine
 from voicechat.doctor.model import Finding
+from voicechat.doctor.rules.latency import SlowFirstAudio
 from voicechat.eventlog.dialects import DialectTracker
 from voicechat.eventlog.entry import Entry
 from voicechat.eventlog.record import Direction
+from voicechat.latency import BargeIn, TurnLatency
 
 
 class LiveDoctor:
@@ -24,6 +26,8 @@ class LiveDoctor:
         self._tracker = DialectTracker()
         self._engine = RuleEngine(self._tracker)
         self._count = 0
+        self._timer = next(r for r in self._engine.rules if isinstance(r, SlowFirstAudio))
+        self._timed = (0, 0)  # turns and barge-ins already handed out by :meth:`timed`
 
     def feed(self, t: float | None, direction: Direction, event: dict[str, Any],
              ts: str | None = None) -> list[Occurrence]:
@@ -45,6 +49,16 @@ class LiveDoctor:
         self._engine.context.timeline_end = end_t
         return [self._engine.occurrence(rule, "at the end of the session")
                 for rule in self._engine.conclude()]
+
+    def timed(self) -> list[TurnLatency | BargeIn]:
+        """The turns and barge-ins timed since the last call (the ``slow-first-audio`` rule's
+        timeline: the proxy and watch show each answer's latency as it happens)."""
+        turns, barge_ins = self._timer.turns, self._timer.barge_ins
+        done_turns, done_barges = self._timed
+        if done_turns == len(turns) and done_barges == len(barge_ins):
+            return []
+        self._timed = (len(turns), len(barge_ins))
+        return [*turns[done_turns:], *barge_ins[done_barges:]]
 
     def findings(self) -> list[Finding]:
         """Every problem so far, folded per rule as ``voicechat doctor`` reports them."""

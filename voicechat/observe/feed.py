@@ -53,6 +53,17 @@ class ProblemSeen:
 
 
 @dataclass(frozen=True, slots=True)
+class TurnTimed:
+    """An answer of a watched session started playing: its latency, worded (issue 39)."""
+
+    session: str
+    item_id: str | None  # the answer's message item, where the transcript shows it
+    line: str  # "0.82 s to first audio · VAD 0.50 · model 0.21" or "barge-in: …"
+    first_audio_ms: float | None  # None for a barge-in
+    t: float
+
+
+@dataclass(frozen=True, slots=True)
 class SessionClosed:
     """A watched session ended, and which side ended it."""
 
@@ -69,7 +80,8 @@ class FeedDropped:
     count: int
 
 
-ObservedItem = SessionOpened | ObservedEvent | ProblemSeen | SessionClosed | FeedDropped
+ObservedItem = (SessionOpened | ObservedEvent | ProblemSeen | TurnTimed | SessionClosed
+                | FeedDropped)
 
 
 class ObserverFeed:

@@ -16,6 +16,8 @@ from voicechat.doctor.live import LiveDoctor
 from voicechat.eventlog.record import Direction, LogRecord
 from voicechat.eventlog.recorder import utc_timestamp
 from voicechat.eventlog.redact import redact_event
+from voicechat.latency import TurnLatency
+from voicechat.latency.text import barge_line, turn_line
 from voicechat.observe.feed import (
     ClosedBy,
     ObservedEvent,
@@ -24,6 +26,7 @@ from voicechat.observe.feed import (
     SessionClosed,
     SessionKind,
     SessionOpened,
+    TurnTimed,
 )
 
 RecordSink = Callable[[LogRecord], None]
@@ -57,6 +60,7 @@ class SessionTap:
             self._record(record)
         self._problems(self.doctor.feed(record.t, direction, record.event, record.ts),
                        record.t)
+        self._timed(record.t)
         return record
 
     def close(self, by: ClosedBy, reason: str) -> None:
@@ -69,6 +73,14 @@ class SessionTap:
         # after its last event is evidence a file's timeline gives ``voicechat doctor`` too
         self._problems(self.doctor.finish(end_t=t), t)
         self._feed.publish(SessionClosed(self.session, by, reason, t))
+
+    def _timed(self, t: float) -> None:
+        for result in self.doctor.timed():
+            if isinstance(result, TurnLatency):
+                self._feed.publish(TurnTimed(self.session, result.item_id, turn_line(result),
+                                             result.first_audio_ms, t))
+            else:
+                self._feed.publish(TurnTimed(self.session, None, barge_line(result), None, t))
 
     def _problems(self, found: list[Occurrence], t: float) -> None:
         for occurrence in found:

@@ -20,6 +20,7 @@ from voicechat.observe.feed import (
     ProblemSeen,
     SessionClosed,
     SessionOpened,
+    TurnTimed,
 )
 from voicechat.protocol.text import printable
 
@@ -41,6 +42,9 @@ def item_lines(item: ObservedItem, *, quiet: bool = True,
                  f"{printable(item.evidence)}", f"  fix: {printable(fix[0]) if fix else ''}"]
         lines.extend(f"       {printable(line)}" for line in fix[1:])
         return lines
+    if isinstance(item, TurnTimed):  # grep-able like the problems: "latency [ws-1] 0.82 s …"
+        kind = "latency" if item.first_audio_ms is not None else "bargein"
+        return [f"{kind} [{printable(item.session)}] {printable(item.line)}"]
     if isinstance(item, SessionOpened):
         return [f"session {printable(item.session)} opened at {format_time(item.t).strip()}s: "
                 f"{printable(item.label)}"]

@@ -14,6 +14,7 @@ from voicechat.observe.feed import (
     ProblemSeen,
     SessionClosed,
     SessionOpened,
+    TurnTimed,
 )
 from voicechat.ui.observer.session_state import SessionState
 from voicechat.ui.problems import Problem, redact
@@ -49,6 +50,9 @@ class ObserverModel:
             return item.session
         if isinstance(item, ProblemSeen):
             self.session(item.session).add_problem(item)
+            return item.session
+        if isinstance(item, TurnTimed):
+            self.session(item.session).add_latency(item.item_id, item.line)
             return item.session
         if isinstance(item, SessionClosed):
             state = self.session(item.session)

@@ -96,6 +96,8 @@ class TranscriptPane(StatePane):
             if turn.note:
                 line.append(f" [{turn.note}]", style="dim italic")
             out.append(line)
+            if turn.latency:
+                out.append(Text(f"  {turn.latency}", style="dim"))
         return out
 
 

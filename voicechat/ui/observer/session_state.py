@@ -48,6 +48,7 @@ class Turn:
     note: str = ""  # "transcription failed", "cut off at 1860 ms", "cancelled", "approved"
     result: str = ""  # a call's output or error, as shown after its arrow
     done_t: float | None = None  # when a function call completed (for the time to answer it)
+    latency: str = ""  # an answer: how long it took to start, and where (issue 39)
 
 
 @dataclass
@@ -90,6 +91,12 @@ class SessionState:
     @property
     def closed(self) -> bool:
         return bool(self.closed_by)
+
+    def add_latency(self, item_id: str | None, line: str) -> None:
+        """An answer's latency (or a barge-in's timing), shown under that answer."""
+        turn = self.turns.get(item_id) if item_id is not None else None
+        if turn is not None:
+            turn.latency = _clean(line)
 
     def add_problem(self, problem: ProblemSeen) -> None:
         self.problems.append(problem)
