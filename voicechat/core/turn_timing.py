@@ -26,9 +26,14 @@ from voicechat.latency.timeline import (
     TurnTimeline,
 )
 
-#: The server events the session hands on, with and without the output deltas.
-_WITH_DELTAS = READS_IN
-_WITHOUT_DELTAS = READS_IN - DELTAS
+#: The server events the session hands on: the output deltas only while one can matter, the
+#: server's speech_started only while an answer could be interrupted (most of a session's
+#: events, and a speech_started per user turn, are then never handed on).
+_ONSET = "input_audio_buffer.speech_started"
+_WANTS = {(deltas, onset): frozenset(kind for kind in READS_IN
+                                     if (deltas or kind not in DELTAS)
+                                     and (onset or kind != _ONSET))
+          for deltas in (False, True) for onset in (False, True)}
 
 
 class TurnTiming:
@@ -39,14 +44,15 @@ class TurnTiming:
         self._out = out
         self.now = 0.0
         """The time of the call being handled (the session sets it first thing)."""
-        self.wants: frozenset[str] = _WITHOUT_DELTAS
+        self.wants: frozenset[str] = _WANTS[False, False]
         """The server event types to hand on now: :meth:`server` only for these."""
         self._feeding = False
 
     def server(self, kind: str, event: Mapping[str, Any], now: float) -> None:
         """A server event of a type in :attr:`wants` (the session checked)."""
         results = self._timeline.server_event(now, kind, event)
-        self.wants = _WITH_DELTAS if self._timeline.deltas_matter else _WITHOUT_DELTAS
+        timeline = self._timeline
+        self.wants = _WANTS[timeline.deltas_matter, timeline.onset_matters]
         if results:
             self._take(results)
 
@@ -61,7 +67,8 @@ class TurnTiming:
             self._take(self._timeline.feed(self.now, "local", event))
 
     def _take(self, results: Sequence[Result]) -> None:
-        self.wants = _WITH_DELTAS if self._timeline.deltas_matter else _WITHOUT_DELTAS
+        timeline = self._timeline
+        self.wants = _WANTS[timeline.deltas_matter, timeline.onset_matters]
         if not results:
             return
         self._feeding = True  # (our own records come back through Effects.act)

@@ -37,7 +37,9 @@ EndKind = Literal["speech_stopped", "commit", "typed"]
 Clock = Literal["wall", "audio"]
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: built in the session core once per answered turn, where a frozen dataclass's
+# field-by-field __init__ was a third of the timeline's cost (bench_core). Treat as values.
+@dataclass(slots=True)
 class Stage:
     """One part of a turn's wait, in milliseconds."""
 
@@ -45,7 +47,7 @@ class Stage:
     ms: float
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ToolSpan:
     """One tool call inside a turn: from the call's completion to its output being sent."""
 
@@ -55,7 +57,7 @@ class ToolSpan:
     ms: float | None  # None: no output was sent (yet)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class TurnLatency:
     """One answered user turn, timed."""
 
@@ -103,27 +105,35 @@ class TurnLatency:
         return max(parts, key=lambda stage: stage.ms) if parts else None
 
     def to_json(self) -> dict[str, Any]:
-        """The shape of ``local.turn.latency`` and of ``doctor --json``'s ``latency.turns``."""
+        """The shape of ``local.turn.latency`` and of ``doctor --json``'s ``latency.turns``
+        (figures to 0.1 ms)."""
+        played = self.played_ms
         data: dict[str, Any] = {
             "response_id": self.response_id,
             "item_id": self.item_id,
             "end": self.end_kind,
             "clock": self.clock,
-            "first_audio_ms": _ms(self.first_audio_ms),
-            "stages": {stage.name: _ms(stage.ms) for stage in self.stages},
-            "heard_ms": _ms(self.heard_ms),
+            "first_audio_ms": round(self.first_audio_ms, 1),
+            "stages": {stage.name: round(stage.ms, 1) for stage in self.stages},
+            "heard_ms": round((self.vad_wait_ms or 0.0)
+                              + (played if played is not None else self.first_audio_ms), 1),
         }
-        optional = {"vad_wait_ms": self.vad_wait_ms, "first_text_ms": self.first_text_ms,
-                    "played_ms": self.played_ms, "playback_ms": self.playback_ms,
-                    "done_ms": self.done_ms}
-        data.update({key: _ms(value) for key, value in optional.items() if value is not None})
+        if self.vad_wait_ms is not None:
+            data["vad_wait_ms"] = round(self.vad_wait_ms, 1)
+        if self.first_text_ms is not None:
+            data["first_text_ms"] = round(self.first_text_ms, 1)
+        if played is not None:
+            data["played_ms"] = round(played, 1)
+            data["playback_ms"] = round(max(0.0, played - self.first_audio_ms), 1)
+        if self.done_ms is not None:
+            data["done_ms"] = round(self.done_ms, 1)
         if self.vad_note:
             data["vad_note"] = self.vad_note
         data["transport"] = self.transport
         if self.tools:
             data["tools"] = [{"name": tool.name, "call_id": tool.call_id,
-                              "start_ms": _ms(tool.start_ms),
-                              "ms": None if tool.ms is None else _ms(tool.ms)}
+                              "start_ms": round(tool.start_ms, 1),
+                              "ms": None if tool.ms is None else round(tool.ms, 1)}
                              for tool in self.tools]
         return data
 

@@ -158,6 +158,9 @@ class TurnTimeline:
             "output_audio_buffer.stopped": self._buffer_stopped,
             "output_audio_buffer.cleared": self._buffer_stopped,
         }
+        self.onset_matters = False
+        """Would the server's ``speech_started`` now be an interruption's onset (an answer is
+        generated or sounding)? While not, the session core does not hand it on."""
         self.deltas_matter = False
         """Could an output delta change anything now (a turn's first audio or text, a new
         response's audio, a turn waiting out its playback)? While not, a caller may pass
@@ -209,10 +212,15 @@ class TurnTimeline:
         turn = self._turn
         if turn is not None and turn.done is not None:
             self._expire(now, out)
-        self._server(now, "wall", kind, event, out)
+        if self._side:
+            rid = event.get("response_id")
+            if isinstance(rid, str) and rid in self._side:
+                return out
+        self._on_server[kind](now, "wall", event, out)
         turn = self._turn
         self.deltas_matter = self._audio_pending or (turn is not None and (
             turn.first_audio is None or turn.first_text is None or turn.done is not None))
+        self.onset_matters = self._active is not None or self._sounding is not None
         return out
 
     def _event(self, t: float | None, direction: str, kind: str, event: Mapping[str, Any]
