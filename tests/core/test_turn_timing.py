@@ -49,9 +49,13 @@ def test_a_typed_turn_is_timed_from_the_response_create_the_core_sent() -> None:
     h.ev("output_audio_buffer.started", response_id="resp_1")
     h.advance(1.0)
     response_done(h, "resp_1", "item_a1", "Hello!")
+    # the core waits for the runtime's playback report (its first sound is the user's wait)
+    assert records(h.actions, "local.turn.latency") == []
+    h.advance(0.05)
+    h.do(PlaybackStarted("item_a1"))
     [turn] = records(h.actions, "local.turn.latency")
     assert turn["end"] == "typed" and turn["transport"] == "webrtc"
-    assert turn["first_audio_ms"] == 300.0
+    assert turn["first_audio_ms"] == 300.0 and turn["played_ms"] == 1350.0
 
 
 def test_the_cancel_key_over_an_answer_is_a_timed_barge_in() -> None:

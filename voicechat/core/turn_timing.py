@@ -40,7 +40,7 @@ class TurnTiming:
     """Feeds the timeline from the session and queues its results as local records."""
 
     def __init__(self, out: Effects) -> None:
-        self._timeline = TurnTimeline()
+        self._timeline = TurnTimeline(plays_locally=True)  # the runtime reports playback
         self._out = out
         self.now = 0.0
         """The time of the call being handled (the session sets it first thing)."""

@@ -129,7 +129,10 @@ class TurnTimeline:
     end of the stream returns what was still waiting.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, plays_locally: bool = False) -> None:
+        """``plays_locally``: the stream is a client's own, which reports its playback
+        (``local.playback.started``): a turn waits for it. Else that is learnt from the first
+        ``local.*`` event (a log of ours)."""
         self._turn: _Turn | None = None
         self._typed_pending = False
         self._vad: Mapping[str, Any] | None = None
@@ -138,7 +141,7 @@ class TurnTimeline:
         self._audio_clock_ms = 0.0
         self._mic_counted = False
         self._side: set[str] = set()
-        self._ours = False  # local.* records: the client's own log, with playback
+        self._ours = plays_locally  # the client's own stream or log, with its playback
         self._webrtc = False
         self._active: str | None = None  # the response being generated
         self._sounding: str | None = None  # the response whose audio plays (as far as known)

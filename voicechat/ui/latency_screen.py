@@ -27,7 +27,7 @@ from voicechat.latency.text import barge_line, seconds
 _COLOURS = {"VAD": "blue", "commit": "bright_black", "response": "yellow",
             "model": "magenta", "network+buffer": "cyan"}
 _TOOL_COLOUR = "green"
-_LABEL_CELLS = 22  # "#12 typed      10.25 s "
+_LABEL_CELLS = 25  # "#12 push-to-talk 10.25 s "
 
 
 def stage_style(name: str) -> Style:
@@ -106,12 +106,13 @@ class LatencyScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         self._draw()
+        self.call_after_refresh(self._draw)  # again once the layout gave the chart its width
 
     def on_resize(self) -> None:
         self._draw()
 
     def _draw(self) -> None:
-        width = self.query_one("#latency-chart", Static).size.width or 76
+        width = self.query_one("#latency-chart", Static).size.width or self.app.size.width - 8
         self.query_one("#latency-chart", Static).update(
             chart(self._turns, self._barge_ins, width))
 
