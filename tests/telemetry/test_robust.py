@@ -80,3 +80,19 @@ async def test_a_notice_comes_on_the_loop_that_started_the_export(
     assert "could not be sent" in text and thread == threading.get_ident()
     await asyncio.sleep(0.2)  # let any further notice land
     assert got.empty()  # one notice, not one per failing batch
+
+
+def test_a_turn_cut_off_after_its_first_audio_is_still_a_span() -> None:
+    """A session that ends between the first audio and ``response.done`` (the log cut, the
+    app closed): the timeline reports the turn at the end, with no done or played figure."""
+    memory = InMemorySpanExporter()
+    tel = start_export(SETTINGS, None, exporter=memory)
+    trace = tel.session("s", {}, 1.7e9)
+    trace.on_record(1.0, "in", {"type": "input_audio_buffer.speech_stopped"})
+    trace.on_record(1.4, "in", {"type": "response.output_audio.delta", "response_id": "r1"})
+    trace.end(2.0)
+    tel.shutdown(10.0)
+    [turn] = [span for span in memory.get_finished_spans() if span.name == "voicechat.turn"]
+    assert turn.attributes is not None
+    assert round(float(str(turn.attributes["voicechat.turn.first_audio_ms"]))) == 400
+    assert turn.end_time == int((1.7e9 + 1.4) * 1e9)

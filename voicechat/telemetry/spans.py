@@ -69,8 +69,8 @@ def turn_plan(turn: TurnLatency, index: int, common: Mapping[str, AttrValue],
     end = turn.end_t
     first_audio = end + turn.first_audio_ms / 1000.0
     start = end - (turn.vad_wait_ms or 0.0) / 1000.0
-    stop = max(first_audio, *(end + ms / 1000.0 for ms in (turn.done_ms, turn.played_ms)
-                              if ms is not None))
+    stop = max([first_audio, *(end + ms / 1000.0 for ms in (turn.done_ms, turn.played_ms)
+                               if ms is not None)])
     children: list[SpanPlan] = []
     if turn.vad_wait_ms:
         children.append(_stage(Stage("VAD", turn.vad_wait_ms), start, end))
