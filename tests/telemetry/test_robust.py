@@ -14,6 +14,7 @@ from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from tests.telemetry.streams import session_records
+from voicechat.latency.records import RecordTimeline
 from voicechat.telemetry.export import start_export
 from voicechat.telemetry.settings import TelemetrySettings
 
@@ -44,7 +45,8 @@ _records = st.lists(st.tuples(
 @given(_records)
 def test_any_records_make_a_trace_and_never_raise(records: list[Any]) -> None:
     memory = InMemorySpanExporter()
-    tel = start_export(SETTINGS, None, exporter=memory)
+    notices: list[str] = []
+    tel = start_export(SETTINGS, notices.append, exporter=memory)
     trace = tel.session("s", {"bad": object(), "list": [1], "ok": "sk-abcdefghijkl"}, 1.7e9)
     for t, direction, event in sorted(records, key=lambda r: r[0]):
         trace.on_record(t, direction, event)
@@ -55,6 +57,23 @@ def test_any_records_make_a_trace_and_never_raise(records: list[Any]) -> None:
     root = [span for span in spans if span.parent is None]
     assert len(root) == 1 and root[0].attributes is not None
     assert root[0].attributes["ok"] == "[redacted]" and "bad" not in root[0].attributes
+    assert notices == []  # the trace did not give up on an error of its own
+
+
+def test_an_error_inside_the_trace_stops_it_with_a_notice_not_an_exception(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: Any) -> list[Any]:
+        raise ValueError("a bug in the timeline")
+
+    notices: list[str] = []
+    tel = start_export(SETTINGS, notices.append, exporter=InMemorySpanExporter())
+    trace = tel.session("s", {}, 1.7e9)
+    monkeypatch.setattr(RecordTimeline, "feed", broken)
+    for t, direction, event in session_records():
+        trace.on_record(t, direction, event)  # type: ignore[arg-type]
+    trace.end(12.0)
+    tel.shutdown(10.0)
+    assert len(notices) == 1 and "a bug in the timeline" in notices[0]
 
 
 class _Refusing(SpanExporter):

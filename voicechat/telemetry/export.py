@@ -135,7 +135,7 @@ class Telemetry:
         """A new trace for one session, its root span starting at ``started_at_epoch_s``
         (wall-clock seconds, ``time.time()``, at the session clock's zero)."""
         return SessionTrace(self._tracer, name, attributes, started_at_epoch_s,
-                            content=self.settings.content)
+                            content=self.settings.content, notify=self._notify)
 
     def shutdown(self, timeout_s: float = DEFAULT_SHUTDOWN_S) -> None:
         """Send what is queued and stop, within ``timeout_s`` whatever the collector does.

@@ -14,7 +14,7 @@ interrupted (kept by response id; one whose turn never came is a child of the se
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from opentelemetry import trace as trace_api
@@ -36,16 +36,19 @@ from voicechat.telemetry.spans import (
 #: The session attributes a turn span repeats (GenAI backends read them per span).
 _SHARED = ("gen_ai.provider.name", "gen_ai.system", "gen_ai.request.model", "server.address",
            "server.port", "gen_ai.conversation.id")
-#: Turns remembered for a late barge-in, at most.
+#: Turns remembered for a late barge-in, and barge-ins waiting for their turn, at most.
 _KEPT_TURNS = 32
+_WAITING_BARGES = 16
 
 
 class SessionTrace:
     """The spans of one session; feed it every record, then :meth:`end` it once."""
 
     def __init__(self, tracer: Tracer, name: str, attributes: Mapping[str, Any],
-                 started_at_epoch_s: float, *, content: bool) -> None:
+                 started_at_epoch_s: float, *, content: bool,
+                 notify: Callable[[str], None] | None = None) -> None:
         self._tracer = tracer
+        self._notify = notify
         self._t0 = started_at_epoch_s
         self._common = _clean(attributes)
         self._root = tracer.start_span(name, kind=SpanKind.INTERNAL,
@@ -64,19 +67,39 @@ class SessionTrace:
         the wire, or a ``local.*`` record). Cheap: spans are written only when a turn ends."""
         if self._ended:
             return
-        kind = event.get("type")
-        if kind == "session.created" and direction == "in":
-            self._conversation_id(event.get("session"))
-        if self._content is not None:
-            self._content.feed(direction, event)
-        for result in self._timeline.feed(t, direction, event):
-            self._write(result)
+        try:
+            kind = event.get("type")
+            if kind == "session.created" and direction == "in":
+                self._conversation_id(event.get("session"))
+            if self._content is not None:
+                self._content.feed(direction, event)
+            for result in self._timeline.feed(t, direction, event):
+                self._write(result)
+        except Exception as exc:  # a trace must never break the session it watches
+            self._give_up(exc)
 
     def end(self, t: float) -> None:
         """The session is over: an answered turn still open is written, then the root span
         ends at ``t`` with the session's figures."""
         if self._ended:
             return
+        try:
+            self._end(t)
+        except Exception as exc:
+            self._give_up(exc)
+
+    def _give_up(self, exc: Exception) -> None:
+        """Stop tracing this session (its root span ends now) and say so once."""
+        self._ended = True
+        try:
+            self._root.end()
+        finally:
+            if self._notify is not None:
+                self._notify(f"OpenTelemetry: this session's trace stopped "
+                             f"({type(exc).__name__}: {redact_text(str(exc))[:200]}); the "
+                             "conversation goes on")
+
+    def _end(self, t: float) -> None:
         for result in self._timeline.finish():
             self._write(result)
         for barge in self._waiting:
@@ -100,6 +123,8 @@ class SessionTrace:
             parent = self._turns.get(result.response_id or "")
             if parent is None:
                 self._waiting.append(result)
+                if len(self._waiting) > _WAITING_BARGES:  # its turn will not come now
+                    self._emit(barge_plan(self._waiting.pop(0)), self._root_ctx)
             else:
                 self._emit(barge_plan(result), trace_api.set_span_in_context(parent))
             return
