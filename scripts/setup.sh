@@ -2,8 +2,9 @@
 # Install everything voicechat needs on a Debian/Ubuntu machine, idempotently:
 #   - Debian packages: PortAudio (sounddevice has none on Linux), a PulseAudio daemon with the
 #     ALSA plugin (virtual mic/speaker for tests), espeak-ng + sox (test speech), tmux (TUI tests)
-#   - a virtualenv in .venv with voicechat installed editable, plus the dev tools, at the exact
-#     versions of constraints.txt (pyproject.toml itself only gives compatible ranges)
+#   - a virtualenv in .venv with voicechat installed editable, plus the dev tools and the otel
+#     extra (OpenTelemetry trace export), at the exact versions of constraints.txt
+#     (pyproject.toml itself only gives compatible ranges)
 # Safe to run again; it only installs what is missing.
 #   --with-test-tools  also install what only the test suite needs (headless Chromium for the
 #                      browser-client test); scripts/test.sh passes it.
@@ -36,6 +37,6 @@ stamp=.venv/.voicechat-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ constraints.txt -nt "$stamp" ]; then
   echo "setup: installing voicechat and its dependencies into .venv"
   # pyproject.toml has compatible ranges; constraints.txt pins the versions the tests run with
-  .venv/bin/pip install -q -e '.[dev]' -c constraints.txt
+  .venv/bin/pip install -q -e '.[dev,otel]' -c constraints.txt
   touch "$stamp"
 fi

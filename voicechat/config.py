@@ -101,6 +101,10 @@ class Settings:
     switch_keys: dict[str, str] = field(default_factory=dict, repr=False)
     """Keys of the other servers a new session may move to (``openai``, ``azure``)."""
     azure_deployment: str | None = None  # for a switch to Azure from another server
+    # OpenTelemetry (voicechat/telemetry): the OTEL_* variables win over these
+    otel_endpoint: str | None = None
+    otel_protocol: str | None = None  # http/protobuf | grpc
+    otel_content: bool = False  # transcripts and tool payloads in spans (opt-in)
 
     @property
     def is_local(self) -> bool:
@@ -335,6 +339,9 @@ def resolve(
         azure_deployment=str(model) if server == "azure"
         else (layers.env.get("AZURE_OPENAI_DEPLOYMENT") or None),
         **_session_settings(layers),
+        otel_endpoint=_text(layers.get("otel_endpoint", flag=False)),
+        otel_protocol=layers.choice("otel_protocol", "") or None,
+        otel_content=bool(layers.boolean("otel_content")),
         origins=dict(layers.origins),
     )
 

@@ -149,6 +149,13 @@ KEYS: tuple[ConfigKey, ...] = (
               "folder (off by default; ctrl+s in the TUI saves one when asked)"),
     ConfigKey("tools", TABLE, "command tools by name: [tools.NAME] command (argv list), "
               "description, parameters (JSON Schema), timeout, tool_approval"),
+    ConfigKey("otel_endpoint", STRING, "export OpenTelemetry traces to this OTLP collector "
+              "(e.g. http://localhost:4318); OTEL_EXPORTER_OTLP_ENDPOINT wins when set"),
+    ConfigKey("otel_protocol", STRING, "OTLP protocol of otel_endpoint (default "
+              "http/protobuf); OTEL_EXPORTER_OTLP_PROTOCOL wins when set",
+              choices=("http/protobuf", "grpc")),
+    ConfigKey("otel_content", BOOLEAN, "put transcripts and tool arguments in the trace "
+              "spans (off by default: timings and ids only)"),
 )
 SCHEMA: Mapping[str, ConfigKey] = {key.name: key for key in KEYS}
 SECTION = "voicechat"
