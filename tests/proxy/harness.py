@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tests.helpers import until
 from voicechat.commands.observing import Clock, tap_factory
@@ -72,12 +73,14 @@ class Running:
 
 @asynccontextmanager
 async def running_proxy(upstream: str, *, feed_size: int = 10_000, consume: bool = True,
-                        record: Path | None = None) -> AsyncIterator[Running]:
+                        record: Path | None = None, tracing: Any = None
+                        ) -> AsyncIterator[Running]:
+    """``tracing``: a started ``voicechat.telemetry.Telemetry`` (each session's trace)."""
     recordings = SessionRecordings(record) if record is not None else None
     feed = RecordingFeed(recordings, maxsize=feed_size)
     clock = Clock()
-    proxy = RealtimeProxy(resolve_upstream(upstream, {}), feed, tap_factory(feed, clock), clock,
-                          port=0)
+    proxy = RealtimeProxy(resolve_upstream(upstream, {}), feed,
+                          tap_factory(feed, clock, tracing, upstream), clock, port=0)
     seen = Seen()
 
     async def consumer() -> None:

@@ -13,10 +13,13 @@ import signal
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from voicechat.observe.feed import ObserverFeed
 from voicechat.observe.tap import Tap
+
+if TYPE_CHECKING:
+    from voicechat.telemetry.export import Telemetry
 
 Producer = Callable[[], Awaitable[None]]
 
@@ -31,8 +34,10 @@ class Clock:
         return time.monotonic() - self._start
 
 
-def tap_factory(feed: ObserverFeed, clock: Clock) -> Callable[[str], Tap]:
-    """Build a session's tap: redaction, the event record and the live doctor (SessionTap).
+def tap_factory(feed: ObserverFeed, clock: Clock, tracing: Telemetry | None = None,
+                upstream: str = "") -> Callable[[str], Tap]:
+    """Build a session's tap: redaction, the event record and the live doctor (SessionTap),
+    and with ``tracing`` (OpenTelemetry, issue 39) the session's trace.
 
     A session's times count from its own start (``t0``), as the event log's contract says: a
     recorded session is a log like any other.
@@ -40,9 +45,33 @@ def tap_factory(feed: ObserverFeed, clock: Clock) -> Callable[[str], Tap]:
     from voicechat.observe.live import SessionTap
 
     def make(session: str) -> Tap:
-        return SessionTap(session, feed, clock, clock())
+        t0 = clock()
+        trace = None
+        if tracing is not None:
+            from voicechat.telemetry import session_attributes
+
+            trace = tracing.session(f"voicechat {session}", session_attributes(
+                model="", server=upstream, proxy=True), time.time())
+        return SessionTap(session, feed, clock, t0, trace=trace)
 
     return make
+
+
+def start_tracing(say_notice: Callable[[str], None]) -> Telemetry | None:
+    """OpenTelemetry export for every watched session when the ``OTEL_*`` variables ask for
+    it; a notice when it cannot start (the extra missing, a bad setting). Never raises."""
+    from voicechat import telemetry
+
+    started = telemetry.start(None, on_notice=say_notice)
+    if started.notice:
+        say_notice(started.notice)
+    return started.telemetry
+
+
+async def stop_tracing(tracing: Telemetry | None) -> None:
+    """Let the export flush what the sessions left, at most 2 s, off the event loop."""
+    if tracing is not None:
+        await asyncio.to_thread(tracing.shutdown, 2.0)
 
 
 def run_ui(feed: ObserverFeed, title: str, producer: Producer) -> None:

@@ -14,7 +14,15 @@ import os
 import sys
 from pathlib import Path
 
-from voicechat.commands.observing import Clock, run_lines, run_ui, say, tap_factory
+from voicechat.commands.observing import (
+    Clock,
+    run_lines,
+    run_ui,
+    say,
+    start_tracing,
+    stop_tracing,
+    tap_factory,
+)
 from voicechat.eventlog.recorder import RecordError
 from voicechat.observe.recording import RecordingFeed, SessionRecordings
 from voicechat.observe.upstream import UpstreamError, resolve_upstream
@@ -46,7 +54,10 @@ def run(*, listen: str, upstream: str, record: Path | None, no_ui: bool,
             return 2
     feed = RecordingFeed(recordings, maxsize=feed_size)
     clock = Clock()
-    proxy = RealtimeProxy(target, feed, tap_factory(feed, clock), clock, host=host, port=port)
+    tracing = start_tracing(lambda message: (proxy_ref[0].say(message, level="warning")
+                                             if proxy_ref else say(message)))
+    proxy = RealtimeProxy(target, feed, tap_factory(feed, clock, tracing, target.base), clock,
+                          host=host, port=port)
     proxy_ref.append(proxy)
     failed: list[str] = []
 
@@ -71,6 +82,7 @@ def run(*, listen: str, upstream: str, record: Path | None, no_ui: bool,
             await asyncio.Event().wait()
         finally:
             await proxy.stop()
+            await stop_tracing(tracing)
             if recordings is not None:
                 await recordings.aclose(writer)
 

@@ -24,7 +24,14 @@ from pathlib import Path
 
 import aiohttp
 
-from voicechat.commands.observing import Clock, run_lines, run_ui, tap_factory
+from voicechat.commands.observing import (
+    Clock,
+    run_lines,
+    run_ui,
+    start_tracing,
+    stop_tracing,
+    tap_factory,
+)
 from voicechat.eventlog.recorder import RecordError
 from voicechat.observe.recording import RecordingFeed, SessionRecordings
 from voicechat.observe.sideband import Sideband, SidebandError, attach, valid_call_id
@@ -108,7 +115,16 @@ def run(call_id: str, *, server: str, record: Path | None, no_ui: bool, allow_se
             return 2
     feed = RecordingFeed(recordings)
     clock = Clock()
-    make_tap = tap_factory(feed, clock)
+    taps: list[Tap] = []  # the watched session's, once open: later notices go to its pane
+
+    def tracing_notice(message: str) -> None:
+        if taps:
+            notice(taps[0], message, "warning")
+        else:
+            print(f"voicechat watch: {message}", file=sys.stderr)
+
+    tracing = start_tracing(tracing_notice)
+    make_tap = tap_factory(feed, clock, tracing, target.base)
     failed: list[str] = []
     live = is_live(call_id, api)
     session = f"{'live' if live else 'call'} {call_id}"
@@ -126,10 +142,12 @@ def run(call_id: str, *, server: str, record: Path | None, no_ui: bool, allow_se
                         raise RuntimeError(failed[-1]) from None
                     return
                 tap = make_tap(session)
+                taps.append(tap)
                 tap.open(f"{session} on {target.base} ({'GPT-Live ' if live else ''}sideband"
                          f"{', may send' if allow_send else ', read-only'})", "sideband")
                 await _watch(Sideband(ws, tap), tap)
         finally:
+            await stop_tracing(tracing)
             if recordings is not None:
                 await recordings.aclose(writer)
 

@@ -9,7 +9,7 @@ without blocking, so the watched app never waits on us.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from voicechat.doctor.engine import Occurrence
 from voicechat.doctor.live import LiveDoctor
@@ -32,11 +32,20 @@ from voicechat.observe.feed import (
 RecordSink = Callable[[LogRecord], None]
 
 
+class TraceSink(Protocol):
+    """What the tap asks of a session's trace (``voicechat.telemetry``'s ``SessionTrace``,
+    whose SDK this library does not import)."""
+
+    def on_record(self, t: float, direction: Direction, event: dict[str, Any]) -> None: ...
+
+    def end(self, t: float) -> None: ...
+
+
 class SessionTap:
     """Publishes one session's events and live problems into the feed (and to a recorder)."""
 
     def __init__(self, session: str, feed: ObserverFeed, clock: Callable[[], float], t0: float,
-                 *, record: RecordSink | None = None) -> None:
+                 *, record: RecordSink | None = None, trace: TraceSink | None = None) -> None:
         self.session = session
         self._feed = feed
         self._clock = clock
@@ -44,6 +53,7 @@ class SessionTap:
         self._record = record
         self.doctor = LiveDoctor()
         self.closed = False
+        self._trace = trace  # the session's OpenTelemetry trace, when exported (issue 39)
 
     def _now(self) -> float:
         return self._clock() - self._t0
@@ -58,6 +68,8 @@ class SessionTap:
         self._feed.publish(ObservedEvent(self.session, record))
         if self._record is not None:
             self._record(record)
+        if self._trace is not None:
+            self._trace.on_record(record.t, direction, record.event)
         self._problems(self.doctor.feed(record.t, direction, record.event, record.ts),
                        record.t)
         self._timed(record.t)
@@ -72,6 +84,8 @@ class SessionTap:
         # the close time is on the records' own ``t`` clock: a session that stayed open long
         # after its last event is evidence a file's timeline gives ``voicechat doctor`` too
         self._problems(self.doctor.finish(end_t=t), t)
+        if self._trace is not None:
+            self._trace.end(t)
         self._feed.publish(SessionClosed(self.session, by, reason, t))
 
     def _timed(self, t: float) -> None:

@@ -49,6 +49,10 @@ class EventFanout:
     def subscribe(self, callback: Subscriber) -> Callable[[], None]:
         return self.subscribers.add(callback)
 
+    def elapsed(self) -> float:
+        """Seconds since the stream's zero: the ``t`` a record made now would carry."""
+        return self._clock() - self._t0
+
     def emit(self, direction: Direction, event: dict[str, Any]) -> None:
         record = LogRecord(
             t=self._clock() - self._t0, ts=utc_timestamp(), dir=direction,

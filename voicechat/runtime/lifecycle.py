@@ -33,6 +33,7 @@ from voicechat.runtime.audio_setup import open_mic, open_speaker, start_speaker
 from voicechat.runtime.echo import EchoControl
 from voicechat.runtime.fanout import EventFanout
 from voicechat.runtime.local_server import EmbeddedServer, LocalServerLike
+from voicechat.runtime.tracing import SessionTracing
 from voicechat.ui.handle import AecStatus, ConnectionInfo
 
 STOP_TIMEOUT_S = 5.0
@@ -70,6 +71,7 @@ class RuntimeLifecycle(ABC, Generic[DriverT, LinkT]):
         self.speaker: SpeakerSink | None = None
         self._server = EmbeddedServer(settings, local_server)
         self._recorder: Recorder | None = None
+        self._tracing = SessionTracing(settings, self.events, api=settings.api)
         self._meter = LevelMeter()
         self._tasks: list[asyncio.Task[Any]] = []
         self._stopping = False
@@ -110,6 +112,7 @@ class RuntimeLifecycle(ABC, Generic[DriverT, LinkT]):
             # RecordError (an OSError) names the path, the reason and the fix
             self._recorder = Recorder.open(self.settings.record, on_error=self._record_failed)
             self.subscribe(self._recorder.write)
+        self._tracing.start()  # OpenTelemetry, when asked for (never raises)
         try:
             await self._server.start(self.events)
             self._open_audio()
@@ -148,6 +151,8 @@ class RuntimeLifecycle(ABC, Generic[DriverT, LinkT]):
                     await asyncio.wait_for(self.speaker.stop(), STOP_TIMEOUT_S)
             await self._server.stop()
         finally:
+            with contextlib.suppress(Exception):
+                await self._tracing.stop()  # the trace's end, flushed within 2 s
             if self._recorder is not None:
                 self._recorder.close()
             self.finished.set()
