@@ -1440,6 +1440,78 @@ def timed_turns_ga_ours(path: Path) -> Log:
     return log
 
 
+# --- tool turns the doctor misjudged (issue 39, section 0) ---------------------------------
+
+_WEATHER = {"type": "function", "name": "get_weather", "description": "The weather in a city.",
+            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}
+
+
+def agents_sdk_tool_turn_beta_array(path: Path) -> Log:
+    """The agents SDKs' sequence, beta WebSocket, a JSON array: the call's item is done, the
+    output goes at once (acknowledged by conversation.item.created), then the calling
+    response's response.done, then one response.create and the answer. Nothing is wrong."""
+    log = Log("beta")
+    log.connect(transcription="whisper-1")
+    _with_tools(log, _WEATHER)
+    log.wait(1.0).user_speech("item_U1", 1000, 2500, transcript="Weather in Paris?")
+    log.response_created("resp_1")
+    call = log.call("resp_1", "item_C1", "call_Wx81kPq0aZ", "get_weather",
+                    '{"city":"Paris"}', previous="item_U1")
+    log.wait(0.02)
+    log.tool_output("call_Wx81kPq0aZ", '{"temp_c":18}', "item_O1", previous="item_C1")
+    log.response_done("resp_1", [call])
+    log.wait(0.01)
+    log.client("response.create")
+    log.response("resp_2", "item_A2", "It is 18 degrees in Paris.", previous="item_O1")
+    log.wait(1.0).user_speech("item_U2", 6000, 7000, previous="item_A2", transcript="Thanks.")
+    log.response("resp_3", "item_A3", "You're welcome.", previous="item_U2")
+    log.write_array(path)
+    return log
+
+
+def tool_dead_air_ga_array(path: Path) -> Log:
+    """The output is sent with no response.create; 11.5 s of silence (the input audio clock
+    shows it: the log has no times) until the user asks if anyone is there."""
+    log = Log("ga")
+    log.connect()
+    _with_tools(log, _WEATHER)
+    log.wait(1.0).user_speech("item_U1", 1000, 2500, transcript="Weather in Oslo?")
+    log.response_created("resp_1")
+    call = log.call("resp_1", "item_C1", "call_Os10dEadAir", "get_weather",
+                    '{"city":"Oslo"}', previous="item_U1")
+    log.response_done("resp_1", [call])
+    log.wait(0.4)
+    log.tool_output("call_Os10dEadAir", '{"temp_c":3}', "item_O1", previous="item_C1")
+    log.wait(11.5)
+    log.user_speech("item_U2", 14900, 16400, previous="item_O1",
+                    transcript="Hello? Are you still there?")
+    log.response("resp_2", "item_A2", "Sorry! It is 3 degrees in Oslo.", previous="item_U2")
+    log.write_array(path)
+    return log
+
+
+def tool_call_at_log_end_beta_ours(path: Path) -> Log:
+    """The log ends 0.3 s after a response whose last item is a completed
+    transferToSupervisor call, with no output: the app never answered it, or the log was cut
+    there."""
+    log = Log("beta", webrtc=True)
+    log.connect(transcription="whisper-1")
+    transfer = {"type": "function", "name": "transferToSupervisor",
+                "description": "Hand the call to a supervisor.",
+                "parameters": {"type": "object", "properties": {"reason": {"type": "string"}}}}
+    _with_tools(log, transfer)
+    log.wait(1.0).user_speech("item_U1", 1000, 3200, transcript="I want a supervisor.")
+    log.response_created("resp_1")
+    said = log.spoken("resp_1", "item_A1", "Let me get my supervisor.", previous="item_U1")
+    call = log.call("resp_1", "item_C1", "call_kmnUtkOoDYWLgJHP", "transferToSupervisor",
+                    '{"reason":"billing dispute"}', index=1, previous="item_A1")
+    log.response_done("resp_1", [said, call])
+    log.wait(0.3)
+    log.server("output_audio_buffer.stopped", response_id="resp_1")
+    log.write_ours(path)
+    return log
+
+
 BUILDERS: dict[str, Callable[[Path], Log]] = {
     "clean_ga_websocket.jsonl": clean_ga_ws_ours,
     "clean_beta_websocket_bare.jsonl": clean_beta_ws_bare,
@@ -1490,6 +1562,9 @@ BUILDERS: dict[str, Callable[[Path], Log]] = {
     "slow_vad_beta_webrtc_android.log": slow_vad_beta_webrtc_android,
     "typed_turn_ga_webrtc_console.log": typed_turn_ga_webrtc_console,
     "timed_turns_ga.jsonl": timed_turns_ga_ours,
+    "agents_sdk_tool_turn_beta.json": agents_sdk_tool_turn_beta_array,
+    "tool_dead_air_ga.json": tool_dead_air_ga_array,
+    "tool_call_at_log_end_beta.jsonl": tool_call_at_log_end_beta_ours,
 }
 
 EXPECTED: dict[str, set[str]] = {
@@ -1544,6 +1619,9 @@ EXPECTED: dict[str, set[str]] = {
     "slow_vad_beta_webrtc_android.log": {"slow-first-audio"},
     "typed_turn_ga_webrtc_console.log": set(),
     "timed_turns_ga.jsonl": set(),
+    "agents_sdk_tool_turn_beta.json": set(),
+    "tool_dead_air_ga.json": {"tool-output-without-response"},
+    "tool_call_at_log_end_beta.jsonl": {"tool-call-unanswered"},
 }
 
 

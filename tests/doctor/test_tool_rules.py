@@ -177,13 +177,17 @@ def moving_on(went_on: str) -> list[Row]:
                                      "out-of-band response"])
 def test_each_way_the_conversation_moves_past_a_call(tmp_path: Path, went_on: str) -> None:
     """A user turn (spoken or typed) or a new response in the conversation after the call's
-    response.done leaves it unanswered; a response outside the conversation does not."""
+    response.done leaves it unanswered; a response outside the conversation does not move the
+    conversation on, so the log still ends on the call (said as such: issue 39)."""
     moved = moving_on(went_on)
     client = (0.1, "out", {"type": "session.update", "session": {"type": "realtime"}})
     rows = [*created(0.0), client, *speech(1.0, "u1", 1000, 2500),
             *call_response(3.0, "r1", "call_A"), *moved]
-    found = "tool-call-unanswered" in rules_for(tmp_path, rows)
-    assert found is (went_on != "out-of-band response")
+    assert rules_for(tmp_path, rows) == {"tool-call-unanswered"}
+    [finding] = diagnose(tmp_path / "log.jsonl").findings
+    went_past = "the conversation went on" in finding.evidence[0].detail
+    assert went_past is (went_on != "out-of-band response")
+    assert ("the log ends" in finding.evidence[0].detail) is (not went_past)
 
 
 def test_unanswered_calls_that_are_no_problem(tmp_path: Path) -> None:
@@ -193,8 +197,11 @@ def test_unanswered_calls_that_are_no_problem(tmp_path: Path) -> None:
     server_only = [r for r in turn() + spoken(4.2, "r2") + speech(6.0, "u2", 5000, 6000)
                    if r[1] == "in"]
     assert rules_for(tmp_path, server_only) == set()
-    # the app ends the session on the call (a hang-up tool): nothing went on without it
-    hung_up = [*turn(), (4.0, "out", {"type": "output_audio_buffer.clear"})]
+    # the app ends the session on the call (a hang-up tool): nothing went on without it, and
+    # ending is its answer (a log ending on any other call is said: issue 39)
+    hung_up = [*created(0.0), *speech(1.0, "u1", 1000, 2500),
+               *call_response(3.0, "r1", "call_H", name="end_call"),
+               (4.0, "out", {"type": "output_audio_buffer.clear"})]
     assert rules_for(tmp_path, hung_up) == set()
     # a call of a cancelled response should not be run at all
     cancelled = [*created(0.0), *speech(1.0, "u1", 1000, 2500),
@@ -232,8 +239,9 @@ def test_the_servers_refusal_shows_an_unknown_call_even_mid_session(tmp_path: Pa
     mid = [r for r in turn() if r[2]["type"] != "session.created"]
     sent = output(4.0, "call_older")[0]
     sent[2]["event_id"] = "evt_out"
+    # (call_A, the log's own call, is left unanswered as the log ends: said too, issue 39)
     assert rules_for(tmp_path, [*mid, sent, refusal(4.1, "call_older")]) == {
-        "tool-output-unknown-call"}
+        "tool-output-unknown-call", "tool-call-unanswered"}
     # a whole session: found at the output, and the refusal is the same occurrence
     whole = [*turn(), sent, refusal(4.1, "call_older"), *create(4.2), *spoken(4.3, "r2")]
     findings = {f.rule: f for f in diagnose_rows(tmp_path, whole)}
@@ -459,3 +467,60 @@ def test_the_calls_moved_past_are_the_ones_walking_every_call_finds(
             for rule in doctor_engine.RULES))
         walking = diagnose(path).to_json()
     assert now == walking
+
+
+# --- issue 39, section 0: three misjudged tool turns, each with its near misses -------------
+
+
+def bare_rules(tmp_path: Path, rows: list[Row]) -> set[str]:
+    """The same rows as a JSON array of bare events: a log without times."""
+    path = tmp_path / "log.json"
+    path.write_text(json.dumps([event for _, _, event in rows]))
+    return {f.rule for f in diagnose(path).findings}
+
+
+def test_an_output_sent_before_its_calls_response_ends_answers_it(tmp_path: Path) -> None:
+    """The agents SDKs' sequence: the output goes when the call's item is done, before the
+    calling response's response.done; then one response.create. Nothing is unanswered."""
+    rows = turn()
+    early = [*rows[:-1], *output(3.25, "call_A"), rows[-1], *create(3.4), *spoken(3.5, "r2"),
+             *speech(6.0, "u2", 6000, 7000), *spoken(7.5, "r3")]
+    assert rules_for(tmp_path, early) == set()
+    assert bare_rules(tmp_path, early) == set()
+    # the near miss that must still fire: the same session with no output at all
+    never = [*rows, *create(3.4), *spoken(3.5, "r2"), *speech(6.0, "u2", 6000, 7000),
+             *spoken(7.5, "r3")]
+    assert rules_for(tmp_path, never) == {"tool-call-unanswered"}
+
+
+def test_dead_air_after_an_output_is_found_on_the_audio_clock_without_times(
+        tmp_path: Path) -> None:
+    silent = turn() + output(4.0, "call_A") + speech(16.0, "u2", 15000, 16000)
+    assert bare_rules(tmp_path, silent) == {"tool-output-without-response"}
+    [finding] = diagnose(tmp_path / "log.json").findings
+    assert "12.5 s after their last words by the input audio clock" in \
+        finding.evidence[0].detail
+    # near misses: the user takes the turn within moments, or was already talking (barge-in)
+    soon = turn() + output(4.0, "call_A") + speech(5.5, "u2", 5000, 6000)
+    assert bare_rules(tmp_path, soon) == set()
+    talking = [*turn(), (3.8, "in", {"type": "input_audio_buffer.speech_started",
+                                     "item_id": "u2", "audio_start_ms": 3700}),
+               *output(4.0, "call_A"), *speech(16.0, "u3", 15000, 16000)[1:]]
+    assert bare_rules(tmp_path, talking) == set()
+
+
+def test_a_log_that_ends_on_a_call_says_so_for_a_log_maybe_cut_there(tmp_path: Path) -> None:
+    ends = [*turn(), (3.6, "in", {"type": "rate_limits.updated", "rate_limits": []})]
+    assert rules_for(tmp_path, ends) == {"tool-call-unanswered"}
+    [finding] = diagnose(tmp_path / "log.jsonl").findings
+    detail = finding.evidence[0].detail
+    assert "the log ends 0.3 s after it" in detail and "if the log was cut here" in detail
+    # near misses: a log cut mid-answer with no call, and a hang-up tool (its answer is the end)
+    no_call = [*created(0.0), *speech(1.0, "u1", 1000, 2500),
+               (3.0, "in", {"type": "response.created", "response": {"id": "r1"}}),
+               (3.1, "in", {"type": "response.output_audio_transcript.delta",
+                            "response_id": "r1", "delta": "Hel"})]
+    assert rules_for(tmp_path, no_call) == set()
+    hang_up = [*created(0.0), *speech(1.0, "u1", 1000, 2500),
+               *call_response(3.0, "r1", "call_H", name="hang_up")]
+    assert rules_for(tmp_path, hang_up) == set()

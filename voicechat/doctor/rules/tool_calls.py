@@ -12,6 +12,7 @@ whose new session has an empty conversation).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from voicechat.doctor.context import Context, dig
@@ -33,6 +34,10 @@ from voicechat.eventlog.entry import Entry
 #: "string too long. Expected a string with maximum length 32"). [unverified: taken as a hint
 #: in evidence only, never as a reason to report]
 CALL_ID_MAX = 32
+#: Tool names that end the session: the app answers such a call by closing (real captures:
+#: ``hang_up``), so a log that ends on one is not missing an output.
+ENDS_SESSION = re.compile(r"hang_?up|end_?(the_)?(call|session|conversation)|disconnect|bye",
+                          re.IGNORECASE)
 #: Call ids :class:`ToolOutputUnknownCall` remembers per session (~40 bytes each); past that it
 #: stops judging rather than call a forgotten call unknown.
 KNOWN_CALLS = 8192
@@ -58,20 +63,31 @@ class ToolCallUnanswered(Rule):
       appends alone are often logged by a separate path.
     - Only calls whose item and response both *completed*: a call from a cancelled response
       (barge-in) should not be run (F6), so leaving it unanswered is right.
-    - Only when the conversation went on after the call's ``response.done`` (a later response,
-      a user turn): a call answered by ending the session (a ``hang_up`` or transfer tool, as in
-      a real capture) or a log that stops right after the call is not this problem.
+    - An output sent before its call's ``response.done`` answers it (the agents SDKs send it as
+      soon as the call's item is done: issue 39 found this reported as unanswered).
+    - The server's echo of an output (``conversation.item.added`` of a ``function_call_output``)
+      answers it too: a log of server events only shows outputs that way.
+    - When the conversation went on after the call's ``response.done`` (a later response, a
+      user turn): reported as unanswered, when the log holds the client's side.
+    - When the log *ends* on the call (nothing after it: no output, response or user turn),
+      reported in words for a log that may have been cut there, whether or not the client's
+      side is logged (issue 39: a real capture ending 0.3 s after a ``transferToSupervisor``
+      call read "No problems found"). Not for a tool whose name says it ends the session
+      (:data:`ENDS_SESSION`: ``hang_up``, ``end_call``…): ending the session is its answer,
+      as in two real captures.
     - Decided at the end (GA runs calls asynchronously: an output may come turns later).
     """
 
     id = "tool-call-unanswered"
     title = "A function call never got a function_call_output"
     feeds_on = frozenset({"response.done", "response.created", "conversation.item.create",
-                          "session.created"}) | USER_TURN
+                          "conversation.item.added", "session.created"}) | USER_TURN
 
     def __init__(self) -> None:
         super().__init__()
         self.pending: dict[str, _Waiting] = {}  # by call_id
+        #: Outputs sent before their call's response.done: the call is answered when it comes.
+        self.answered: dict[str, None] = {}
         #: The waiting calls the conversation has not gone on past yet (``moved_on`` unset):
         #: what :meth:`_moved_on` visits, not every call kept (up to ``KEEP``: on a log of
         #: server events only no output ever comes, and each turn walked all of them).
@@ -83,9 +99,15 @@ class ToolCallUnanswered(Rule):
         if entry.dir != "in":  # (the direction first: the helpers' own tests cost a call each)
             output = output_of(entry)
             if output is not None:
-                self.pending.pop(output["call_id"], None)
+                self._answer(output["call_id"])
             elif user_message(entry):
                 self._moved_on(entry)
+            return
+        if kind == "conversation.item.added":
+            item = entry.canonical.get("item")
+            if isinstance(item, dict) and item.get("type") == "function_call_output" \
+                    and isinstance(item.get("call_id"), str):
+                self._answer(item["call_id"])  # the server took an output (its echo)
             return
         if kind == "session.created":
             self._conclude_pending(ctx)  # a new session: the old one's calls are final
@@ -101,10 +123,17 @@ class ToolCallUnanswered(Rule):
             if dig(response, "status") != "completed":
                 return
             for item in calls_of(entry):
+                if item["call_id"] in self.answered:
+                    del self.answered[item["call_id"]]
+                    continue  # its output came before this response.done: answered
                 if item.get("status", "completed") == "completed":
                     waiting = _Waiting(entry, call_name(item))
                     remember(self.pending, item["call_id"], waiting)
                     self.fresh.append(waiting)
+
+    def _answer(self, call_id: str) -> None:
+        if self.pending.pop(call_id, None) is None:
+            remember(self.answered, call_id, None)
 
     def _moved_on(self, entry: Entry) -> None:
         """The conversation went on (a response or a user turn) past the calls waiting.
@@ -120,22 +149,42 @@ class ToolCallUnanswered(Rule):
             fresh.clear()
 
     def conclude(self, ctx: Context) -> None:
-        self._conclude_pending(ctx)
+        self._conclude_pending(ctx, at_end=True)
         self.pending.clear()
         self.fresh.clear()
 
-    def _conclude_pending(self, ctx: Context) -> None:
-        if not ctx.client_logged:
-            return
+    def _conclude_pending(self, ctx: Context, *, at_end: bool = False) -> None:
         for call_id, waiting in self.pending.items():
             done, moved = waiting.done, waiting.moved_on
             if moved is None:
+                if at_end:
+                    self._log_ends_on(ctx, call_id, waiting)
+                continue
+            if not ctx.client_logged:
                 continue
             if self.example is None:
                 self.example = (waiting.label.split(" (", 1)[0], call_id)
             self.add(done, f"call {waiting.label} completed in {response_id(done)} but no "
                            f"function_call_output for it was sent; the conversation went on "
                            f"({moved.type} at {moved.where()})")
+
+    def _log_ends_on(self, ctx: Context, call_id: str, waiting: _Waiting) -> None:
+        """The log ends on an unanswered call: say what it shows, for a log maybe cut there."""
+        name = waiting.label.split(" (", 1)[0]
+        if ENDS_SESSION.search(name):
+            return
+        done = waiting.done
+        end_t = ctx.end_t
+        after = (f"{end_t - done.t:.1f} s after it" if end_t is not None and done.t is not None
+                 else "right after it")
+        seen = "" if ctx.client_logged else (" (this log holds the server's events only, but "
+                                             "the server would have echoed an output it took)")
+        if self.example is None:
+            self.example = (name, call_id)
+        self.add(done, f"call {waiting.label} completed in {response_id(done)} and the log "
+                       f"ends {after} with no function_call_output for it{seen}: if the log "
+                       "was cut here, check the rest of the session; if the session ended "
+                       "there, the model never got the result")
 
     def fix(self, ctx: Context) -> str:
         name, call_id = self.example or ("the tool", "<call_id>")

@@ -56,7 +56,13 @@ class ToolOutputWithoutResponse(Rule):
     after a barge-in). Reported the moment it is certain: the user speaks again after
     :data:`SILENT_S` of silence (they had to: the assistant never answered), or at the end of
     the log when it ran on that long (the log's own timeline counts: ``Context.end_t``) or,
-    in a log without times, ended there after the server took the output."""
+    in a log without times, ended there after the server took the output.
+
+    In a log without times the silence is read off the input audio clock (issue 39: 11.5 s of
+    dead air, ended by "Hello? Are you still there?", read "No problems found"): the user's
+    ``speech_started`` ``audio_start_ms`` against the ``audio_end_ms`` of their turn before
+    the output. That span also holds the call and the tool's run, so it is said as what it is:
+    the time between the user's two utterances, with the output in between unanswered."""
 
     id = "tool-output-without-response"
     title = "A tool result was sent without response.create: the assistant went silent"
@@ -75,6 +81,10 @@ class ToolOutputWithoutResponse(Rule):
         self.label = ""
         self.acked = False  # the server took the output (conversation.item.added)
         self.example: str | None = None
+        #: The input audio clock where the user's last turn ended (speech_stopped's
+        #: ``audio_end_ms``), and where it stood when the waiting output was sent.
+        self.audio_end_ms: float | None = None
+        self.output_audio_ms: float | None = None
 
     def feed(self, entry: Entry, ctx: Context) -> None:
         kind = entry.type
@@ -97,6 +107,9 @@ class ToolOutputWithoutResponse(Rule):
             elif kind == "input_audio_buffer.speech_stopped" or kind in USER_TURN:
                 self.user_talking = False
                 self._user_turn(entry)
+                end_ms = entry.canonical.get("audio_end_ms")
+                if isinstance(end_ms, int | float) and not isinstance(end_ms, bool):
+                    self.audio_end_ms = float(end_ms)
             elif kind == "conversation.item.added" and self.output is not None:
                 self.acked = True
             return
@@ -113,6 +126,7 @@ class ToolOutputWithoutResponse(Rule):
             return
         call_id = output["call_id"]
         self.output, self.acked = entry, False
+        self.output_audio_ms = self.audio_end_ms
         self.label = self.names.get(call_id) or call_name(output)
 
     def _user_turn(self, entry: Entry) -> None:
@@ -122,10 +136,28 @@ class ToolOutputWithoutResponse(Rule):
         if output is None:
             return
         self.output = None
-        if output.t is None or entry.t is None or entry.t - output.t < SILENT_S:
+        if output.t is None or entry.t is None:
+            self._by_audio_clock(output, entry)
+            return
+        if entry.t - output.t < SILENT_S:
             return
         self._report(output, f"and nothing answered it until the user's {entry.type} at "
                              f"{entry.where()}, {entry.t - output.t:.1f} s later")
+
+    def _by_audio_clock(self, output: Entry, entry: Entry) -> None:
+        """No times: the user's next words against their last, on the input audio clock."""
+        start_ms = entry.canonical.get("audio_start_ms")
+        before = self.output_audio_ms
+        if (entry.type != "input_audio_buffer.speech_started" or before is None
+                or not isinstance(start_ms, int | float) or isinstance(start_ms, bool)):
+            return
+        gap_s = (start_ms - before) / 1000.0
+        if gap_s < SILENT_S:
+            return
+        self._report(output, f"and nothing answered it: the user spoke again at "
+                             f"{entry.where()} (speech_started audio_start_ms {start_ms:.0f}), "
+                             f"{gap_s:.1f} s after their last words by the input audio clock "
+                             f"(audio_end_ms {before:.0f}), the output unanswered in between")
 
     def _report(self, output: Entry, tail: str) -> None:
         if self.example is None:
