@@ -1512,6 +1512,29 @@ def tool_call_at_log_end_beta_ours(path: Path) -> Log:
     return log
 
 
+def early_output_and_create_beta_prefixed(path: Path) -> Log:
+    """A beta app that sends the output and response.create the moment the call's item is
+    done (output_item.done), before the calling response's response.done: the create comes
+    while that response is still active (concurrent-response), but the call *is* answered."""
+    log = Log("beta")
+    log.connect(transcription="whisper-1")
+    _with_tools(log, _WEATHER)
+    log.wait(1.0).user_speech("item_U1", 1000, 2500, transcript="Weather in Rome?")
+    log.response_created("resp_1")
+    call = log.call("resp_1", "item_C1", "call_R0me5unny", "get_weather", '{"city":"Rome"}',
+                    previous="item_U1")
+    log.tool_output("call_R0me5unny", '{"temp_c":24}', "item_O1", previous="item_C1")
+    create = log.client("response.create")
+    log.error("conversation_already_has_active_response",
+              "Conversation already has an active response", answers=create)
+    log.response_done("resp_1", [call])
+    log.wait(0.2)
+    log.client("response.create")
+    log.response("resp_2", "item_A2", "It is 24 degrees in Rome.", previous="item_O1")
+    log.write_prefixed(path)
+    return log
+
+
 BUILDERS: dict[str, Callable[[Path], Log]] = {
     "clean_ga_websocket.jsonl": clean_ga_ws_ours,
     "clean_beta_websocket_bare.jsonl": clean_beta_ws_bare,
@@ -1565,6 +1588,7 @@ BUILDERS: dict[str, Callable[[Path], Log]] = {
     "agents_sdk_tool_turn_beta.json": agents_sdk_tool_turn_beta_array,
     "tool_dead_air_ga.json": tool_dead_air_ga_array,
     "tool_call_at_log_end_beta.jsonl": tool_call_at_log_end_beta_ours,
+    "early_output_and_create_beta.log": early_output_and_create_beta_prefixed,
 }
 
 EXPECTED: dict[str, set[str]] = {
@@ -1622,6 +1646,7 @@ EXPECTED: dict[str, set[str]] = {
     "agents_sdk_tool_turn_beta.json": set(),
     "tool_dead_air_ga.json": {"tool-output-without-response"},
     "tool_call_at_log_end_beta.jsonl": {"tool-call-unanswered"},
+    "early_output_and_create_beta.log": {"concurrent-response"},
 }
 
 
