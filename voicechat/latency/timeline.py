@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
 from voicechat.latency.model import BargeIn, Clock, EndKind, Stage, ToolSpan, TurnLatency
@@ -69,37 +68,57 @@ Result = TurnLatency | BargeIn
 _Handler = Callable[[float, Clock, Mapping[str, Any], list[Result]], None]
 
 
-@dataclass(slots=True)
+# The timeline's own state: plain slotted classes, not dataclasses (a dataclass is generated
+# code: ~5 ms each to import on this project's VM, paid by every ``voicechat doctor`` run).
+
+
 class _Tool:
-    name: str
-    start: float
-    end: float | None = None
+    __slots__ = ("end", "name", "start")
+
+    def __init__(self, name: str, start: float) -> None:
+        self.name = name
+        self.start = start
+        self.end: float | None = None
+
+    def __repr__(self) -> str:
+        return f"_Tool({self.name!r}, {self.start!r}, end={self.end!r})"
 
 
-@dataclass(slots=True)
 class _Turn:
-    end: float
-    kind: EndKind
-    clock: Clock
-    committed: float | None = None
-    created: float | None = None
-    responses: set[str] = field(default_factory=set)
-    first_text: float | None = None
-    first_audio: float | None = None
-    audio_response: str | None = None
-    done: float | None = None
-    played: float | None = None
-    tools: dict[str, _Tool] = field(default_factory=dict)
-    #: The first assistant message item of each response (the answer's transcript entry).
-    items: dict[str, str] = field(default_factory=dict)
-    #: An earlier answer was still sounding when this turn ended, and when it stopped: the
-    #: server sends one answer's audio after the other (WebRTC), so this one waited for it.
-    behind: bool = False
-    calling: set[str] = field(default_factory=set)  # responses that called a tool
-    prior_stop: float | None = None
-    #: The first audio came while the local speaker still played an earlier answer: it plays
-    #: after that, with no ``local.playback.started`` of its own to time it by.
-    queued_locally: bool = False
+    """One user turn from its end until its answer is reported."""
+
+    __slots__ = ("audio_response", "behind", "calling", "clock", "committed", "created",
+                 "done", "end", "first_audio", "first_text", "items", "kind", "played",
+                 "prior_stop", "queued_locally", "responses", "tools")
+
+    def __init__(self, end: float, kind: EndKind, clock: Clock, *, behind: bool = False
+                 ) -> None:
+        self.end = end
+        self.kind = kind
+        self.clock = clock
+        self.committed: float | None = None
+        self.created: float | None = None
+        self.responses: set[str] = set()
+        self.first_text: float | None = None
+        self.first_audio: float | None = None
+        self.audio_response: str | None = None
+        self.done: float | None = None
+        self.played: float | None = None
+        self.tools: dict[str, _Tool] = {}
+        #: The first assistant message item of each response (the answer's transcript entry).
+        self.items: dict[str, str] = {}
+        #: An earlier answer was still sounding when this turn ended, and when it stopped:
+        #: the server sends one answer's audio after the other (WebRTC), so this one waited.
+        self.behind = behind
+        self.calling: set[str] = set()  # responses that called a tool
+        self.prior_stop: float | None = None
+        #: The first audio came while the local speaker still played an earlier answer: it
+        #: plays after that, with no ``local.playback.started`` of its own to time it by.
+        self.queued_locally = False
+
+    def __repr__(self) -> str:  # (the doctor's tests compare states fed two ways)
+        return "_Turn(" + ", ".join(f"{name}={getattr(self, name)!r}"
+                                    for name in self.__slots__) + ")"
 
     def owns(self, response_id: Any) -> bool:
         """Whether an event of ``response_id`` belongs to this turn. A log that shows no
@@ -110,14 +129,20 @@ class _Turn:
         return True
 
 
-@dataclass(slots=True)
 class _Interruption:
-    response_id: str | None
-    onset: float
-    onset_from: str
-    paused: float | None = None
-    action: float | None = None
-    wait_for_done: bool = False
+    __slots__ = ("action", "onset", "onset_from", "paused", "response_id", "wait_for_done")
+
+    def __init__(self, response_id: str | None, onset: float, onset_from: str) -> None:
+        self.response_id = response_id
+        self.onset = onset
+        self.onset_from = onset_from
+        self.paused: float | None = None
+        self.action: float | None = None
+        self.wait_for_done = False
+
+    def __repr__(self) -> str:
+        return "_Interruption(" + ", ".join(f"{name}={getattr(self, name)!r}"
+                                            for name in self.__slots__) + ")"
 
 
 class TurnTimeline:
@@ -467,7 +492,7 @@ class TurnTimeline:
         if turn is None or turn.done is not None or not turn.owns(rid):
             return
         if turn.first_audio is None:
-            if _calls_a_tool(response) or rid in turn.calling:
+            if _calls_a_tool(response) or (isinstance(rid, str) and rid in turn.calling):
                 return  # the answer comes in the response after the tool's output
         elif turn.audio_response is not None and rid != turn.audio_response:
             return

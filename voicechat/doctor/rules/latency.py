@@ -79,28 +79,38 @@ class SlowFirstAudio(Rule):
     def feed(self, entry: Entry, ctx: Context) -> None:
         if entry.t is not None:
             self.timed = True
+            if entry.type == "input_audio_buffer.append":
+                return  # the mic audio is the clock only in a log without times
         self._take(self.timeline.feed(entry.t, entry.dir, entry.canonical), entry)
 
     def feed_run(self, run: Run, ctx: Context) -> None:
-        """Appends count for the audio clock, one by one (cheap). Of output deltas, one that
-        repeats the type and response of the one before it changes nothing in the timeline
-        (only the first audio, the first text count) and is passed over, unless a turn waits
-        for its playback and time passing may end the wait: exact, for a tenth of the calls."""
-        feed = self.timeline.feed
+        """A run of appends going out or deltas coming in: most of a log, and little of it
+        matters here. Appends are the clock only in a log without times (else passed over);
+        deltas only while one can matter (a turn's first audio or text, a new response's
+        audio: ``TurnTimeline.deltas_matter``), and then one that repeats the type and
+        response of the one before it changes nothing unless a turn waits out its playback."""
+        items = run.items
         timeline = self.timeline
-        direction = run.dir
+        if not self.timed:
+            self.timed = any(item[T] is not None for item in items)
+        if run.dir == "out":
+            feed = timeline.feed
+            for item in items:
+                if item[T] is None:
+                    feed(None, "out", item[CANONICAL])
+            return
+        if not timeline.deltas_matter:
+            return
         previous: tuple[Any, Any] | None = None
-        for position, item in enumerate(run.items):
-            t = item[T]
-            if t is not None:
-                self.timed = True
+        for position, item in enumerate(items):
+            if not timeline.deltas_matter:
+                return
             canonical = item[CANONICAL]
-            if direction == "in":
-                key = (canonical.get("type"), canonical.get("response_id"))
-                if key == previous and not timeline.waiting_for_playback:
-                    continue
-                previous = key
-            results = feed(t, direction, canonical)
+            key = (canonical.get("type"), canonical.get("response_id"))
+            if key == previous and not timeline.waiting_for_playback:
+                continue
+            previous = key
+            results = timeline.feed(item[T], "in", canonical)
             if results:
                 self._take(results, run.entry(position))
 
