@@ -86,11 +86,6 @@ _SERIAL_WORDS = ("tmux", "_pty", "realtime_probe", "test_browser", "echo_control
 _SERIAL_FIXTURES = frozenset({"pulse", "pulse_echo"})
 
 
-#: Tests that wait on real time the longest (the keepalive test holds a session for 70 s):
-#: run first, so no worker is left with one of them at the end of the parallel run.
-_LONGEST_WORDS = ("keepalive",)
-
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         path = item.nodeid.split("::", 1)[0]
@@ -98,16 +93,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
                 or item.get_closest_marker("audio") is not None
                 or _SERIAL_FIXTURES.intersection(getattr(item, "fixturenames", ()))):
             item.add_marker(pytest.mark.serial)
-    # Longest first (the classic way to balance parallel work): the real-time waits, then the
-    # end-to-end tests (``slow``), then the rest, each group in its collected order (a stable
-    # sort, the same in every xdist worker). The parallel run's tail used to be a slow test
-    # started last while the other workers sat idle.
-    def weight(item: pytest.Item) -> int:
-        if any(word in item.nodeid for word in _LONGEST_WORDS):
-            return 0
-        return 1 if item.get_closest_marker("slow") is not None else 2
-
-    items.sort(key=weight)
 
 
 @pytest.fixture(scope="session")
