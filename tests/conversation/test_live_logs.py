@@ -10,6 +10,7 @@ new GPT-Live session (its start-up ``input``) and into a Realtime one.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 from pathlib import Path
@@ -23,12 +24,19 @@ from voicechat.conversation import load_conversation
 LIVE = ("--api", "live", "--model", "gpt-live-1")
 
 
-@pytest.fixture
-async def live_log(tmp_path: Path) -> Path:
-    async with local_server() as srv:
-        code, _, err, _ = await run_no_ui(tmp_path, srv.base_url, "websocket",
-                                          "hello there\nhow are you\n", *LIVE, events=False)
-    assert code == 0, err[-2000:]
+@pytest.fixture(scope="module")
+def live_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One recorded conversation for the module (recording it takes ~9 s; the tests only read
+    it): run in its own event loop, as a module's fixture outlives each test's loop."""
+    tmp_path = tmp_path_factory.mktemp("live_log")
+
+    async def record() -> None:
+        async with local_server() as srv:
+            code, _, err, _ = await run_no_ui(tmp_path, srv.base_url, "websocket",
+                                              "hello there\nhow are you\n", *LIVE, events=False)
+        assert code == 0, err[-2000:]
+
+    asyncio.run(record())
     return tmp_path / "log.jsonl"
 
 
