@@ -294,3 +294,20 @@ def test_a_fifo_as_config_is_an_error_not_a_hang(tmp_path: Path,
                              "reading a FIFO as the config waited for a writer")
     assert isinstance(error, ConfigError), error
     assert "nothing came through it" in str(error) and "TOML file" in str(error)
+
+
+def test_the_speaker_buffer_is_a_bounded_whole_number_of_ms(tmp_path: Path) -> None:
+    """``speaker_buffer_ms`` (issue 38's grid: 20 and 80 ms) from the file or the variable;
+    anything else names the key, where it came from and the range."""
+    assert resolve({}, env={}, config_path=write(tmp_path, "")).speaker_buffer_ms is None
+    cfg = write(tmp_path, "speaker_buffer_ms = 20\n")
+    assert resolve({}, env={}, config_path=cfg).speaker_buffer_ms == 20
+    env = {"VOICECHAT_SPEAKER_BUFFER_MS": "80"}
+    assert resolve({}, env=env, config_path=write(tmp_path, "")).speaker_buffer_ms == 80
+    for text in ("speaker_buffer_ms = 5\n", "speaker_buffer_ms = 900\n"):
+        with pytest.raises(ConfigError, match=r"speaker_buffer_ms.*from 10 to 500"):
+            resolve({}, env={}, config_path=write(tmp_path, text))
+    for value in ("20.5", "x", "-1"):
+        with pytest.raises(ConfigError, match=r"VOICECHAT_SPEAKER_BUFFER_MS.*from 10 to 500"):
+            resolve({}, env={"VOICECHAT_SPEAKER_BUFFER_MS": value},
+                    config_path=write(tmp_path, ""))

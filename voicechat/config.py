@@ -81,6 +81,7 @@ class Settings:
     """Where each setting that was given came from (a flag, a variable, a file key)."""
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT_S  # each HTTP/WebSocket step, seconds
     link_timeout: float = DEFAULT_LINK_TIMEOUT_S  # silence that makes a connected link dead
+    speaker_buffer_ms: int | None = None  # the speaker's device buffer (None: chosen for AEC)
     prices: dict[str, dict[str, float]] = field(default_factory=dict)  # [voicechat.prices]
     tool_approval: str = "ask"  # ask | auto | deny: may the model run a tool
     mcp_config: Path | None = None  # an mcpServers JSON file
@@ -192,6 +193,22 @@ class Layers:
         if isinstance(value, bool) or not 0 < number <= 3600:
             raise ConfigError(f"{self.origin(key)}: {value!r} is not a number of seconds above 0 "
                               "and at most 3600")
+        return number
+
+    def bounded_int(self, key: str, low: int, high: int) -> int | None:
+        """A whole number from ``low`` to ``high`` (a file's integer or a variable's digits),
+        or ``None`` when not given."""
+        value = self.get(key)
+        if value is None:
+            return None
+        number = low - 1
+        if isinstance(value, int) and not isinstance(value, bool):
+            number = value
+        elif isinstance(value, str) and value.strip().isdigit():
+            number = int(value)
+        if not low <= number <= high:
+            raise ConfigError(f"{self.origin(key)}: {value!r} is not a whole number from {low} "
+                              f"to {high}")
         return number
 
     def positive_int(self, key: str) -> int | None:
@@ -327,6 +344,7 @@ def resolve(
         config_path=file.path,
         connect_timeout=layers.seconds("connect_timeout", DEFAULT_CONNECT_TIMEOUT_S),
         link_timeout=layers.seconds("link_timeout", DEFAULT_LINK_TIMEOUT_S),
+        speaker_buffer_ms=layers.bounded_int("speaker_buffer_ms", 10, 500),
         prices=_prices(layers.get("prices", flag=False), layers.origin("prices")),
         tool_approval=layers.choice("tool_approval", "ask"),
         mcp_config=Path(mcp_config) if mcp_config else None,

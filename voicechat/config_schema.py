@@ -134,6 +134,10 @@ KEYS: tuple[ConfigKey, ...] = (
     ConfigKey("link_timeout", SECONDS, "seconds of silence from the server (no RTP, no event, "
               "no WebSocket pong) before the link counts as dead (default 3.5)",
               env="VOICECHAT_LINK_TIMEOUT"),
+    ConfigKey("speaker_buffer_ms", INTEGER, "the speaker's device buffer in milliseconds, 10 to "
+              "500 (default 80 with echo cancellation, ~20 without): deeper rides out a busy "
+              "machine, shallower stops sooner when you interrupt",
+              env="VOICECHAT_SPEAKER_BUFFER_MS"),
     ConfigKey("prices", TABLE, "per model, USD per 1M tokens overriding the built-in cost "
               "estimates: [prices.\"MODEL\"] text_input = 4.0, ..."),
     ConfigKey("keys", TABLE, "key remapping: action = \"key[,key]\""),

@@ -54,6 +54,8 @@ def open_speaker(
     from voicechat.audio.devices import (
         AEC_OUTPUT_BLOCK_MS,
         AEC_OUTPUT_LATENCY,
+        OUTPUT_BLOCK_MS,
+        OUTPUT_LATENCY,
         AudioUnavailable,
         DeviceSink,
     )
@@ -64,11 +66,13 @@ def open_speaker(
         return PacedSink(playback)
     if spec is not None and is_audio_file(spec, output=True):
         return file_sink(playback, Path(spec))
+    block_ms = AEC_OUTPUT_BLOCK_MS if for_aec else OUTPUT_BLOCK_MS
+    latency: str | float = AEC_OUTPUT_LATENCY if for_aec else OUTPUT_LATENCY
+    if settings.speaker_buffer_ms is not None:
+        latency = settings.speaker_buffer_ms / 1000.0
+        block_ms = min(block_ms, settings.speaker_buffer_ms)
     try:
-        if for_aec:
-            return DeviceSink(playback, spec, latency=AEC_OUTPUT_LATENCY,
-                              block_ms=AEC_OUTPUT_BLOCK_MS)
-        return DeviceSink(playback, spec)
+        return DeviceSink(playback, spec, latency=latency, block_ms=block_ms)
     except AudioUnavailable as exc:
         events.notice("error", f"no speaker: {exc}. Audio is discarded.")
         return PacedSink(playback)
