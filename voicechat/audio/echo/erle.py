@@ -32,27 +32,32 @@ def _power(dbfs: float) -> float:
 class ErleMeter:
     """Mic energy before vs after cancellation, only while the far end plays and echo is there.
 
-    Smoothed with a ~1 s time constant, so it is a live figure: it dips while the user talks
-    over the assistant (their voice is, rightly, not removed) and recovers after.
+    Each 10 ms frame's ratio, in dB, smoothed with a ~1 s time constant, so it is a live
+    figure: it dips while the user talks over the assistant (their voice is, rightly, not
+    removed) and recovers within a second or two after. Smoothing the energies instead (what
+    this did first) let one loud moment of double talk hold the figure down: the user's voice
+    in the smoothed "after" energy is 50-60 dB over the residual echo, and decaying that away
+    took ~13 s of the assistant talking. On the PulseAudio echo path (issue 38's grid) the
+    status bar then read 5-20 dB for the rest of the session after the first interruption,
+    while the canceller went on removing ~65 dB of the echo frame by frame.
     """
 
     def __init__(self, alpha: float = 0.99, floor_dbfs: float = -60.0) -> None:
         self.alpha = alpha
         self._floor = _power(floor_dbfs)
-        self._e_in = 0.0
-        self._e_out = 0.0
         self.erle_db: float | None = None
+        self._smooth: float | None = None
 
     def update(self, far: Int16Array, near: Int16Array, out: Int16Array) -> None:
         e_far, e_in = energy(far), energy(near)
         if e_far < self._floor or e_in < self._floor:
             return
         e_out = energy(out)
+        frame_db = min(90.0, max(0.0, 10 * math.log10(e_in / max(e_out, 1e-3))))
+        prev = self._smooth
         a = self.alpha
-        self._e_in = a * self._e_in + (1 - a) * e_in
-        self._e_out = a * self._e_out + (1 - a) * e_out
-        ratio = self._e_in / max(self._e_out, 1e-3)
-        self.erle_db = round(min(90.0, 10 * math.log10(max(ratio, 1e-9))), 1)
+        self._smooth = frame_db if prev is None else a * prev + (1 - a) * frame_db
+        self.erle_db = round(self._smooth, 1)
 
 
 class LowErleGuard:
