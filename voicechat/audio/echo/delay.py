@@ -50,14 +50,20 @@ class DelayEstimator:
     def push_far(self, pcm: npt.NDArray[np.int16]) -> None:
         self._corr.push_ref(pcm)
 
-    def push_mic(self, pcm: npt.NDArray[np.int16]) -> float | None:
-        """Feed captured audio; every ``hop`` re-estimates. Returns the current estimate."""
+    def push_mic(self, pcm: npt.NDArray[np.int16], *, judge: bool = True) -> float | None:
+        """Feed captured audio; every ``hop`` re-estimates. Returns the current estimate.
+
+        ``judge=False`` while someone talks over the far end (or their voice is still in the
+        window): the audio is kept so the rings stay in step, but no peak is taken. Two voices
+        of the same pitch line up at some lag by their periods alone: on issue 38's echo path a
+        user's sentence in the assistant's own voice gave two agreeing windows at 458-500 ms,
+        the estimate jumped there from 25 ms, and the canceller lost the echo for 3-5 s."""
         self._corr.push_sig(pcm)
         self._since += pcm.size
         if self._since >= self._hop:
             self._since = 0
-            peak = self._corr.peak()
-            self.last_peak = peak
+            peak = self._corr.peak() if judge else None
+            self.last_peak = peak if judge else self.last_peak
             if (
                 peak is not None
                 and peak.strength >= self.min_strength

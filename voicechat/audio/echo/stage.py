@@ -36,6 +36,10 @@ from voicechat.audio.echo.erle import ErleMeter, LowErleGuard, energy
 from voicechat.audio.echo.framing import Deframer, Reframer, downmix
 from voicechat.audio.echo.residual import ResidualEchoDetector, ResidualVerdict
 
+#: after the user stopped talking over the assistant (``near_talk``), the delay estimate waits
+#: out its correlation window (0.5 s of 10 ms frames), which still holds their voice
+DELAY_TALK_HOLD_FRAMES = 50
+
 Int16Array = npt.NDArray[np.int16]
 
 
@@ -139,6 +143,7 @@ class EchoCanceller:
         #: ERLE, and can correlate with the far end for a moment), so the verdict never fires
         #: on it
         self.near_talk = False
+        self._talk_frames = -1  # the delay estimate waits until this frame (see push_mic)
 
     def process_far(self, block: npt.ArrayLike, dac_time: float | None = None) -> None:
         """Everything handed to the speaker, in the speaker's rate and channel layout;
@@ -187,7 +192,9 @@ class EchoCanceller:
                 for far in self._far_line.for_estimator(now):
                     self._delay.push_far(far)
                     self._residual.push_far(far)
-                delay = self._delay.push_mic(frame)
+                if self.near_talk:
+                    self._talk_frames = self._frames + DELAY_TALK_HOLD_FRAMES
+                delay = self._delay.push_mic(frame, judge=self._frames > self._talk_frames)
                 if self.options.align_far:
                     self._far_line.follow(delay)
                 for far in self._far_line.for_apm(now):
