@@ -88,7 +88,8 @@ async def test_a_burst_pauses_and_plays_on() -> None:
     feed(parts, detector, mic, quiet, far_dbfs=-20.0)
     ah = speech_pcm("Ah.")
     first = int(np.argmax(np.abs(ah) > 500))
-    burst = np.concatenate([ah[first : first + 48 * 110], np.zeros(24000, np.int16)])
+    # a word-long burst holds the pause for a breath (0.6 s from the echo's tail), then plays on
+    burst = np.concatenate([ah[first : first + 48 * 110], np.zeros(48000, np.int16)])
     feed(parts, detector, mic, burst, far_dbfs=-20.0, echo_removed_db=2.0)
     assert kinds(parts, "local.bargein.") == ["local.bargein.paused", "local.bargein.resumed"]
     assert parts.pauses == ["pause", "resume"] and parts.flushed == 0

@@ -139,9 +139,18 @@ class BargeIn:
 
     @property
     def local_may_judge(self) -> bool:
-        """The local detector may pause and confirm: barge-in on, and no leak the canceller
-        itself found (the underrun hold alone still lets it: its evidence is its own)."""
-        return self.enabled and (not self.echo_leaking or self.echo_hold)
+        """The local detector may pause and confirm: barge-in is on. A leak does not stop it
+        (issue 38): a leak verdict on steady background noise (seen on the PulseAudio path with
+        pink noise 20 dB under the voice) then lost every interruption while it lasted. It makes
+        the detector strict instead (:attr:`local_strict`)."""
+        return self.enabled
+
+    @property
+    def local_strict(self) -> bool:
+        """A leak the canceller itself found (not the underrun hold alone, whose evidence is the
+        detector's own): a confirmation then needs speech heard with the speaker paused, where
+        no echo can pass for the person."""
+        return self.echo_leaking and not self.echo_hold
 
     @property
     def mutes_playback(self) -> bool:

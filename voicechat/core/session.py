@@ -304,6 +304,7 @@ class Session:
         if self._service.server_interrupts and self._assistant_speaking():
             self._interrupt(now, cancel=False)  # the server cancels; the speaker must stop too
             return
+        self._local.server_heard(now, live=self._local_live())
         self._apply(now, self._barge_in.speech_started(
             now, item_id, start_ms,
             assistant_speaking=self._assistant_speaking(),
@@ -373,8 +374,8 @@ class Session:
         """The switch or the echo verdict moved: the playback mute follows; say ``told``."""
         mutes = self._barge_in.mutes_playback and self.policy.mode != "transcribe"
         if not self._barge_in.local_may_judge:
-            self._local.take_back("barge-in off" if not self._barge_in.enabled
-                                  else "echo leaking")
+            self._local.take_back("barge-in off")
+        self._local.set_strict(self._barge_in.local_strict)
         self._gate.set_mute_for_playback(mutes, playing=self._playback.playing)
         if told is not None:
             self._out.notice("warning", told)
@@ -397,10 +398,13 @@ class Session:
 
     def _local_talk(self, inp: LocalTalk, now: float) -> None:
         """A frame of the local detector: pause, resume, or confirm and interrupt."""
-        barge = self._barge_in
-        live = barge.local_may_judge and self.policy.mode == "vad" and self._playback.playing
-        if self._local.frame(now, inp.frame, live=live):
+        if self._local.frame(now, inp.frame, live=self._local_live()):
             self._interrupt(now)
+
+    def _local_live(self) -> bool:
+        """The local detector may act: barge-in allowed, hands-free, the assistant playing."""
+        return (self._barge_in.local_may_judge and self.policy.mode == "vad"
+                and self._playback.playing)
 
     def _set_local_detector(self, inp: SetLocalDetector, now: float) -> None:
         self._local.set_on(bool(inp.on))

@@ -42,6 +42,10 @@ class SpeakerPause:
             self.take_back("the local detector stopped")
         self.on = on
 
+    def set_strict(self, strict: bool) -> None:
+        """Echo leaks: confirm only on speech heard with the speaker paused."""
+        self._detector.strict = strict
+
     def frame(self, now: float, frame: TalkFrame, *, live: bool) -> bool:
         """One measured mic frame; ``live``: the assistant's audio plays and a barge-in may
         interrupt it. Returns ``True`` when the barge-in is confirmed."""
@@ -59,6 +63,16 @@ class SpeakerPause:
             self._out.act(ResumePlayback())
         self._record(verdict)
         return verdict.decision is Decision.CONFIRM
+
+    def server_heard(self, now: float, *, live: bool) -> None:
+        """The server's ``speech_started`` while the assistant plays: pause for the frames to
+        judge, if the detector has not already (see :meth:`LocalBargeIn.server_heard`)."""
+        if not self.on or not live:
+            return
+        verdict = self._detector.server_heard(now)
+        if verdict is not None:
+            self._out.act(PausePlayback())
+            self._record(verdict)
 
     def take_back(self, reason: str) -> None:
         """Undo a pause whose grounds went away (the audio plays on), and forget the episode."""
