@@ -7,7 +7,8 @@ with long scripted replies), now with ``--aec``:
 * the assistant never interrupts itself, over several long answers, and each answer completes;
 * a real interruption (a spoken phrase played into the mic over the answer, the echo still on)
   barges in, and the truncate's ``audio_end_ms`` is what the speaker really played, checked
-  against a recording of the speaker.
+  against a recording of the speaker; and the same for the hard cell of issue 38's grid: a
+  word, a breath and the rest, in another voice, 6 dB under the echo, over steady noise.
 
 Load: the machine running these is shared, so every wait is on a positive event with a generous
 timeout, and the barge-in latency is measured and printed, never asserted (a busy machine delays
@@ -51,6 +52,7 @@ from tests.commands.test_headless_runs import audible_ms
 from tests.helpers import read_records
 from tests.realtime import in_real_time
 from tests.speech import TEST_PHRASES, speech_wav
+from tests.voices import RATE, assistant_dbfs, at_level, pink_noise, word_then_breath, write_wav
 
 pytestmark = [pytest.mark.audio, pytest.mark.slow]
 
@@ -114,10 +116,15 @@ def long_answers_complete(pulse_echo: EchoLoop, tmp_path: Path) -> None:
     assert not kinds(records, "output_audio_buffer.cleared")
 
 
+@pytest.mark.parametrize("shape", ["sentence", "word-breath-under-echo-in-noise"])
 def test_with_aec_a_real_interruption_barges_in_and_truncates_to_what_was_played(
-    pulse_echo: EchoLoop, tmp_path: Path
+    pulse_echo: EchoLoop, tmp_path: Path, shape: str
 ) -> None:
-    in_real_time(lambda n: interruption_truncates(pulse_echo, fresh_dir(tmp_path, n)),
+    """``sentence``: a sentence in the product's voice, louder than the echo. The hard cell of
+    issue 38's grid: "Wait." then a breath then "No, stop, stop that please." in espeak's
+    female voice, 6 dB *under* the echo in the mic (laptop speakers), over steady pink noise
+    20 dB under the voice for the whole session."""
+    in_real_time(lambda n: interruption_truncates(pulse_echo, fresh_dir(tmp_path, n), shape),
                  reset=lambda: echo_afresh(pulse_echo))
 
 
@@ -128,12 +135,39 @@ def fresh_dir(tmp_path: Path, n: int) -> Path:
     return path
 
 
-def interruption_truncates(pulse_echo: EchoLoop, tmp_path: Path) -> None:
+def hard_interruption(tmp_path: Path, pulse_echo: EchoLoop) -> tuple[Path, Path]:
+    """The interruption 6 dB under the echo, and the noise bed 20 dB under the voice."""
+    voice_dbfs = assistant_dbfs() + pulse_echo.gain_db - 6.0
+    words = at_level(word_then_breath("en+f3", 160), voice_dbfs)
+    rest = np.zeros(int(RATE * 0.5), np.int16)
+    wav = write_wav(tmp_path / "i.wav", np.concatenate([np.zeros(int(RATE * LEAD_S), np.int16),
+                                                        words, rest]))
+    noise = write_wav(tmp_path / "noise.wav", pink_noise(120.0, voice_dbfs - 20.0))
+    return wav, noise
+
+
+def interruption_truncates(pulse_echo: EchoLoop, tmp_path: Path, shape: str) -> None:
     from voicechat.server.voice.tts import make_voice
 
     question = speech_wav(tmp_path / "q.wav", QUESTIONS[:1], lead_s=LEAD_S, tail_s=0.5)
-    interruption = speech_wav(tmp_path / "i.wav", [TEST_PHRASES[1]], lead_s=LEAD_S, tail_s=0.5)
+    noise = None
+    if shape == "sentence":
+        interruption = speech_wav(tmp_path / "i.wav", [TEST_PHRASES[1]], lead_s=LEAD_S,
+                                  tail_s=0.5)
+    else:
+        interruption, noise_wav = hard_interruption(tmp_path, pulse_echo)
+        noise = subprocess.Popen(["paplay", "--device=micfeed", str(noise_wav)])
     heard = tmp_path / "speaker.wav"
+    try:
+        interrupted(tmp_path, heard, question, interruption, pulse_echo, make_voice)
+    finally:
+        if noise is not None:
+            noise.kill()
+            noise.wait(timeout=10)
+
+
+def interrupted(tmp_path: Path, heard: Path, question: Path, interruption: Path,
+                pulse_echo: EchoLoop, make_voice: Any) -> None:
     with aec_client_speaker_recorded(tmp_path, heard) as record:
         ask_until_answer_plays(record, question)
         time.sleep(5.0)  # well into the answer: the canceller has converged

@@ -17,6 +17,7 @@ from typing import Any
 from voicechat.audio.playback import Int16Array
 from voicechat.audio.talk import SpeechModelUnavailable, SpeechProbe, dbfs, frame_power
 from voicechat.core import LocalTalk, TalkFrame
+from voicechat.runtime.bargein_trace import FrameTrace
 from voicechat.runtime.driver import Driver
 from voicechat.runtime.fanout import EventFanout
 
@@ -45,6 +46,7 @@ class LocalDetector:
         self._talk_until = 0  # the leak judges wait until this frame
         self._resumes = 0  # the driver's resumes when the current pause began
         self._frames = 0
+        self._trace = FrameTrace.from_env()
 
     @classmethod
     def start(cls, stage: Any, mic: Any, driver: Driver, events: EventFanout
@@ -72,6 +74,8 @@ class LocalDetector:
             if self._active:
                 self._active = False
                 self._probe.reset()
+                if self._trace is not None:
+                    self._trace.mark("stopped")
             stage.near_talk = self._frames <= self._talk_until
             return
         self._active = True
@@ -85,8 +89,10 @@ class LocalDetector:
         talk = TalkFrame(ms=FRAME_MS, speech_prob=prob, out_dbfs=dbfs(frame_power(frame)),
                          in_dbfs=in_dbfs, far_dbfs=far_dbfs, erle_db=stage.erle_db,
                          echo_strength=stage.echo_strength)
-        self._driver.handle(LocalTalk(talk))
         driver = self._driver
+        if self._trace is not None:
+            self._trace.write(talk, paused=driver.view.interrupting)
+        driver.handle(LocalTalk(talk))
         if driver.view.interrupting:  # paused: the judges wait while the user may be talking
             if self._talk_until != self._frames - 1:
                 self._resumes = driver.resumes  # a new pause
