@@ -438,3 +438,19 @@ def test_in_a_noisy_room_the_room_is_the_yardstick() -> None:
     feed(m, [ECHO_ALONE] * 60)
     burst = TalkFrame(20, 0.8, out_dbfs=-55.0, in_dbfs=-25.0, far_dbfs=-20.0, erle_db=60.0)
     assert feed(m, [burst, ECHO_ALONE] * 100, start=2.0) == []
+
+
+def test_the_level_bars_follow_a_quieter_scene_down_never_up() -> None:
+    """A laptop turned down 10 dB, and a soft speaker to match: the ends of their words fell
+    under the absolute -60 dBFS bar. With the echo 10 dB quieter in the mic, the bars move
+    down with it; with it louder, they stay."""
+    quiet_echo = TalkFrame(20, 0.05, out_dbfs=-95.0, in_dbfs=-42.0, far_dbfs=-20.0,
+                           erle_db=55.0)
+    soft_word_end = TalkFrame(20, 0.9, out_dbfs=-64.0, in_dbfs=-55.0, far_dbfs=-120.0,
+                              erle_db=55.0)
+    m = LocalBargeIn()
+    feed(m, [quiet_echo] * 60)
+    assert m.person(soft_word_end)[0]
+    m = LocalBargeIn()
+    feed(m, [ECHO_ALONE] * 60)  # the echo at -25 dBFS: the bars as they are
+    assert m.person(soft_word_end) == (False, "too quiet")

@@ -32,7 +32,9 @@ pauses the speaker, and a confirmation still needs ``sure_ms`` of speech at the 
 yardsticks learn a sudden fall slowly (``echo_erle_slow_alpha``), so the first 200 ms of a word
 the speech model does not hear yet do not drag them down; and in a noisy room, where the
 canceller cannot take the echo under the noise, the room's own level is the yardstick
-(``_over_the_room``).
+(``_over_the_room``). The level bars are set for an echo of ``echo_reference_dbfs`` in the mic
+and move down with a quieter scene (``_scaled``), since a laptop turned down hears the
+assistant and the person alike quieter.
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ class LocalTuning:
     double_talk_max_db: float = 18.0
     double_talk_speech_prob: float = 0.05  # the speech bar where the canceller shows double talk
     double_talk_min_dbfs: float = -45.0  # ... and the cleaned mic is this loud
+    echo_reference_dbfs: float = -32.0  # the echo's level the level bars are set for
     noisy_room_dbfs: float = -65.0  # a cleaned mic this loud with the assistant alone: noise
     over_room_db: float = 10.0  # ... and a frame this far over it is someone talking
     sure_ms: float = 40.0  # a confirmation needs this much speech at the full speech bar
@@ -106,7 +109,7 @@ class FrameJudge:
         t = self.tuning
         if f.speech_prob < min(t.speech_prob, t.double_talk_speech_prob):
             return False, "no speech"
-        if f.out_dbfs < t.min_level_dbfs:
+        if f.out_dbfs < self._scaled(t.min_level_dbfs):
             return False, "too quiet"
         sure = f.speech_prob >= t.speech_prob
         if f.far_dbfs is None or f.far_dbfs < t.far_floor_dbfs:
@@ -126,7 +129,7 @@ class FrameJudge:
                 return False, "suppressed like echo"
             if sure:
                 return True, "double talk: the canceller removed far less than its ERLE"
-            if f.out_dbfs >= t.double_talk_min_dbfs:
+            if f.out_dbfs >= self._scaled(t.double_talk_min_dbfs):
                 return True, "double talk, loud: the canceller kept a voice it does not know"
             return False, "no speech"
         if not sure:
@@ -134,6 +137,17 @@ class FrameJudge:
         if f.out_dbfs - f.far_dbfs >= t.residual_to_reference_db:
             return True, "as loud as the reference"
         return False, "under the reference like echo"
+
+    def _scaled(self, dbfs: float) -> float:
+        """A level bar, lowered with the scene: the bars are set for an echo of
+        ``echo_reference_dbfs`` in the mic, and a laptop turned down (or a mic set low) hears
+        the assistant and the person alike quieter. A person 6 dB under an echo 10 dB quieter
+        lost the ends of their words under -60 dBFS (the grid's quiet cell), so where the echo
+        is quieter the bar moves down with it; never up."""
+        level = self.echo_level_dbfs
+        if level is None or level < self.tuning.min_level_dbfs:
+            return dbfs
+        return dbfs + min(0.0, level - self.tuning.echo_reference_dbfs)
 
     def _over_the_room(self, f: TalkFrame) -> bool:
         """In a noisy room (a fan, an air conditioner) the canceller cannot take the echo under
