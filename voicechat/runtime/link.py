@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,11 +33,17 @@ from voicechat.config import Settings
 from voicechat.core import SessionView, TransportState
 from voicechat.protocol.dialect import Dialect
 from voicechat.protocol.frames import ServerFrame
-from voicechat.protocol.gateway_errors import error_event_refusal
+from voicechat.protocol.gateway_errors import Refusal
 from voicechat.protocol.mapping import client_event_from_canonical
 from voicechat.runtime.connection import TransportConnection, close_quietly
 from voicechat.runtime.driver import Driver
 from voicechat.runtime.fanout import EventFanout
+from voicechat.runtime.server_word import (
+    beta_shape_notice,
+    billing_hint,
+    gateway_name,
+    refusal_in,
+)
 from voicechat.runtime.wire_send import send_event
 from voicechat.transport.auth import AuthError, ConnectError, Refused, SignallingMissing
 from voicechat.transport.base import Int16Array, Transport, TransportCallbacks
@@ -50,9 +55,6 @@ DROPPABLE_WHILE_DOWN = frozenset(
      "response.cancel", "output_audio_buffer.clear", "conversation.item.truncate"}
 )
 LOST = frozenset({"closed", "failed"})
-#: server events only the beta dialect sends (a GA session that gets them is talking to beta)
-BETA_MARKERS = frozenset({"conversation.item.created", "response.audio.delta",
-                          "response.audio_transcript.delta", "response.text.delta"})
 
 Seed = tuple[tuple[str, str], ...]
 
@@ -280,11 +282,16 @@ class Link(TransportConnection):
         if attempt is not self._attempt:
             return  # a transport we gave up on
         attempt.after_done = '"response.done"' in text[:80]
-        if '"error"' in text and not self.refused:
-            self._check_refusal(attempt, text)
-        if not self._beta_said and self._settings.dialect == "ga" and any(
-                name in text for name in BETA_MARKERS):
-            self._check_beta_shape(attempt, text)
+        gateway = gateway_name(attempt.transport)
+        if not self.refused:
+            found = refusal_in(text, dialect=self._settings.dialect, gateway=gateway)
+            if found is not None:
+                self._refused(*found)
+        if not self._beta_said and self._settings.dialect == "ga":
+            notice = beta_shape_notice(text, gateway=gateway)
+            if notice is not None:
+                self._beta_said = True
+                self._events.notice("warning", notice)
         frame = self._driver.decode(text)
         if attempt.adopted:
             self._driver.receive(frame)
@@ -305,65 +312,20 @@ class Link(TransportConnection):
         if state in LOST and self.connected and not self._closing and not self.refused:
             self.connected = False
             self._events.notice("warning", f"connection lost ({detail or state}); reconnecting"
-                                + self._billing_hint(attempt, detail))
+                                + billing_hint(after_done=attempt.after_done, detail=detail,
+                                               gateway=gateway_name(attempt.transport)))
             self._on_lost()
             if self._reconnect_task is None:
                 self._reconnect_task = asyncio.get_running_loop().create_task(
                     self._reconnect(detail), name="runtime-reconnect"
                 )
 
-    @staticmethod
-    def _billing_hint(attempt: _Attempt, detail: str) -> str:
-        """A silent drop (1006, no close frame) right after ``response.done`` is how a
-        one-api-family gateway ends a session when billing the turn fails (quota used up, the
-        token not found): not a network fault, and worth saying."""
-        if not attempt.after_done or "1006" not in detail:
-            return ""
-        gateway = getattr(attempt.transport, "gateway", None)
-        by = f"the {gateway} gateway" if isinstance(gateway, str) else "a gateway"
-        return (f". A silent close right after response.done is most often {by} billing the "
-                "turn and failing (quota used up, or the token not found): check the token's "
-                "quota at the gateway")
-
-    def _check_beta_shape(self, attempt: _Attempt, text: str) -> None:
-        """Beta-dialect events in a GA session: something on the way speaks the retired beta
-        API (new-api forces its header upstream); said once, the conversation goes on."""
-        try:
-            kind = json.loads(text).get("type")
-        except (json.JSONDecodeError, AttributeError):
-            return
-        if kind not in BETA_MARKERS:
-            return
-        self._beta_said = True
-        gateway = getattr(attempt.transport, "gateway", None)
-        via = f"this gateway ({gateway}) " if isinstance(gateway, str) else "a gateway "
-        self._events.notice(
-            "warning", f"the server answers a GA session with beta-dialect events ({kind}): "
-            f"something between you and OpenAI speaks the retired beta Realtime API; {via}"
-            "sending the OpenAI-Beta header upstream is the usual cause (new-api does so for "
-            "every client)")
-
-    def _check_refusal(self, attempt: _Attempt, text: str) -> None:
-        """An ``error`` event a retry will not change (the retired beta, a bad key, no channel,
-        quota used up, a blocked region) ends the run with the reason and the fix, once:
-        reconnecting would only meet it again (new-api drops the socket right after it)."""
-        try:
-            event = json.loads(text)
-        except json.JSONDecodeError:
-            return
-        if not isinstance(event, dict) or event.get("type") != "error":
-            return
-        error = event.get("error")
-        if not isinstance(error, dict):
-            return
-        gateway = getattr(attempt.transport, "gateway", None)
-        refusal = error_event_refusal(error, dialect=self._settings.dialect,
-                                      gateway=gateway if isinstance(gateway, str) else None)
-        if refusal is None:
-            return
+    def _refused(self, refusal: Refusal, code: str) -> None:
+        """A refusal a retry will not change ends the run with its reason and fix, once
+        (:func:`~voicechat.runtime.server_word.refusal_in`)."""
         self.refused = True
         self._events.notice("error", f"{refusal.message}. Fix: {refusal.fix}")
-        self.set_state("failed", "refused: " + str(error.get("code") or "error"))
+        self.set_state("failed", "refused: " + code)
         self._on_gave_up()
 
     # --- reconnecting ----------------------------------------------------------------------------
