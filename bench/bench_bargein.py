@@ -37,7 +37,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -262,38 +262,65 @@ def drive(run: Run, client: subprocess.Popen[Any], log: Log, voice: Voice, quiet
     run.false_turns = len(of(rs, "input_audio_buffer.committed", after=start))
     run.quiet_load = os.getloadavg()[0]
     # 2. interruptions, each 2.5 s into an answer
-    ask(client, "Tell me another long story.")
-    since = time.time()
-    for i in range(count):
-        started = log.wait(lambda rs, s=since: of(rs, "local.playback.started", after=s), 60)
-        if not started:
-            run.notes.append(f"no answer to interrupt before interruption {i + 1}")
-            asked = time.time()
-            ask(client, "Go on.")
-            started = log.wait(lambda rs, s=asked: of(rs, "local.playback.started", after=s), 60)
-            if not started:
-                break
-        time.sleep(max(0.0, wall(started[0]) + INTO_ANSWER_S - time.time()))
+    def say(i: int) -> float:
         onset = voice.say(speech_pcm(INTERRUPTIONS[i % len(INTERRUPTIONS)]))
-        item = Interruption(onset=onset, load=os.getloadavg()[0])
-        run.interruptions.append(item)
-        # the next answer (to this sentence) starting is where this interruption's window ends
-        log.wait(lambda rs, t=onset: of(rs, "local.playback.started", after=t + 0.3), 25)
-        since = onset + 0.3
+        run.interruptions.append(Interruption(onset=onset, load=os.getloadavg()[0]))
+        return onset
+
+    interrupt_answers(client, log, count, say, run.notes)
     time.sleep(3.0)
     score(run, log.poll())
 
 
+def interrupt_answers(client: subprocess.Popen[Any], log: Log, count: int,
+                      say: Callable[[int], float], notes: list[str]) -> None:
+    """Ask for a long story, then ``count`` times: wait for an answer to play, and
+    ``INTO_ANSWER_S`` into it ``say(i)`` (which speaks and returns the onset). An answer
+    already playing when the story was asked (a turn the server made of a leak) plays on
+    without a new local start, so its server-side start counts too."""
+    ask(client, "Tell me another long story.")
+    since = time.time()
+    started_types = ("local.playback.started", "output_audio_buffer.started")
+    for i in range(count):
+        started = log.wait(lambda rs, s=since: of(rs, *started_types, after=s), 60)
+        if not started:
+            notes.append(f"no answer to interrupt before interruption {i + 1}")
+            asked = time.time()
+            ask(client, "Go on.")
+            started = log.wait(lambda rs, s=asked: of(rs, *started_types, after=s), 60)
+            if not started:
+                break
+        time.sleep(max(0.0, wall(started[0]) + INTO_ANSWER_S - time.time()))
+        onset = say(i)
+        # the next answer (to this sentence) starting is where this interruption's window ends
+        log.wait(lambda rs, t=onset: of(rs, "local.playback.started", after=t + 0.3), 25)
+        since = onset + 0.3
+
+
+def windows(onsets: list[float]) -> list[dict[str, float]]:
+    """Each interruption's stretch of the log: from just before its onset to just before
+    the next one's."""
+    ends = [*onsets[1:], float("inf")]
+    return [{"after": onset - 0.05, "before": end - 0.05}
+            for onset, end in zip(onsets, ends, strict=True)]
+
+
+def first_cut(rs: list[dict[str, Any]], onset: float, window: dict[str, float]
+              ) -> tuple[float | None, float | None, float | None]:
+    """In one interruption's window: onset -> the first barge-in action sent (ms), onset ->
+    the speaker paused or flushed (ms), and the wall time of that action."""
+    actions = of(rs, *BARGE_IN_ACTIONS, out=True, **window)
+    stopped = of(rs, "local.bargein.paused", "local.playback.flushed", **window)
+    acted = wall(actions[0]) if actions else None
+    action_ms = 1000 * (acted - onset) if acted is not None else None
+    paused_ms = 1000 * (wall(stopped[0]) - onset) if stopped else None
+    return action_ms, paused_ms, acted
+
+
 def score(run: Run, rs: list[dict[str, Any]]) -> None:
-    onsets = [i.onset for i in run.interruptions] + [float("inf")]
-    for i, item in enumerate(run.interruptions):
-        window = {"after": item.onset - 0.05, "before": onsets[i + 1] - 0.05}
-        actions = of(rs, *BARGE_IN_ACTIONS, out=True, **window)
-        stopped = of(rs, "local.bargein.paused", "local.playback.flushed", **window)
-        if actions:
-            item.action_ms = 1000 * (wall(actions[0]) - item.onset)
-        if stopped:
-            item.paused_ms = 1000 * (wall(stopped[0]) - item.onset)
+    for item, window in zip(run.interruptions, windows([i.onset for i in run.interruptions]),
+                            strict=True):
+        item.action_ms, item.paused_ms, _ = first_cut(rs, item.onset, window)
         item.responses = len(of(rs, "response.created", **window))
         item.cancels = len(of(rs, "response.cancel", out=True, **window))
 

@@ -56,14 +56,15 @@ sys.path.insert(0, str(BENCH.parent))
 
 from bench_bargein import (  # noqa: E402
     BARGE_IN_ACTIONS,
-    INTO_ANSWER_S,
     Log,
     Voice,
     ask,
     busy_core,
+    first_cut,
+    interrupt_answers,
     of,
     pulse_env,
-    wall,
+    windows,
 )
 
 from tests.voices import (  # noqa: E402
@@ -239,45 +240,25 @@ def drive(run: CellRun, client: subprocess.Popen[Any], log: Log, voice: Voice, q
     run.false_actions = len(of(rs, *BARGE_IN_ACTIONS, after=start, out=True))
     run.false_pauses = len(of(rs, "local.bargein.paused", "local.playback.flushed", after=start))
     run.quiet_load = os.getloadavg()[0]
-    ask(client, "Tell me another long story.")
-    since = time.time()
-    for i in range(count):
-        # an answer already playing when the story was asked (a turn the server made of the
-        # echo) plays on without a new local start: its server-side start counts too
-        started = log.wait(lambda rs, s=since: of(rs, "local.playback.started",
-                                                  "output_audio_buffer.started", after=s), 60)
-        if not started:
-            run.notes.append(f"no answer to interrupt before interruption {i + 1}")
-            asked = time.time()
-            ask(client, "Go on.")
-            started = log.wait(lambda rs, s=asked: of(rs, "local.playback.started", after=s), 60)
-            if not started:
-                break
-        time.sleep(max(0.0, wall(started[0]) + INTO_ANSWER_S - time.time()))
+    def say(i: int) -> float:
         utterance, pcm = sounds[i % len(sounds)]
         onset = voice.say(pcm)
         run.interruptions.append(Interruption(utterance.shape, utterance.voice, onset,
                                               os.getloadavg()[0]))
-        log.wait(lambda rs, t=onset: of(rs, "local.playback.started", after=t + 0.3), 25)
-        since = onset + 0.3
+        return onset
+
+    interrupt_answers(client, log, count, say, run.notes)
     time.sleep(3.0)
     score(run, log.poll())
 
 
 def score(run: CellRun, rs: list[dict[str, Any]]) -> None:
-    onsets = [i.onset for i in run.interruptions] + [float("inf")]
-    for i, item in enumerate(run.interruptions):
-        window = {"after": item.onset - 0.05, "before": onsets[i + 1] - 0.05}
-        actions = of(rs, *BARGE_IN_ACTIONS, out=True, **window)
-        stopped = of(rs, "local.bargein.paused", "local.playback.flushed", **window)
-        if actions:
-            item.action_ms = 1000 * (wall(actions[0]) - item.onset)
-            before = {"before": wall(actions[0])}
-        else:
-            before = {"before": window["before"]}
-        if stopped:
-            item.paused_ms = 1000 * (wall(stopped[0]) - item.onset)
-        item.resumes = len(of(rs, "local.bargein.resumed", after=window["after"], **before))
+    for item, window in zip(run.interruptions, windows([i.onset for i in run.interruptions]),
+                            strict=True):
+        item.action_ms, item.paused_ms, acted = first_cut(rs, item.onset, window)
+        before = acted if acted is not None else window["before"]
+        item.resumes = len(of(rs, "local.bargein.resumed", after=window["after"],
+                              before=before))
 
 
 # --- the table ------------------------------------------------------------------------------

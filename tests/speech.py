@@ -24,13 +24,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import wave
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
+from voicechat.audio.files import write_wav
 from voicechat.rtc.dsp import resample
 
 TEST_PHRASES: list[str] = [
@@ -94,10 +94,5 @@ def speech_wav(
             parts.append(np.zeros(round(gap_s * rate), dtype=np.int16))
         parts.append(speech_pcm(phrase, rate))
     parts.append(np.zeros(round(tail_s * rate), dtype=np.int16))
-    pcm = np.concatenate(parts)
-    with wave.open(str(out), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(pcm.astype("<i2").tobytes())
+    write_wav(out, np.concatenate(parts), rate)
     return out

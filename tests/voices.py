@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from voicechat.audio.files import write_wav as write_mono_wav
 from voicechat.rtc.dsp import resample
 
 RATE = 48000
@@ -90,9 +91,6 @@ def pink_noise(seconds: float, level_dbfs: float, seed: int = 38) -> npt.NDArray
 
 
 def write_wav(path: Path, pcm: npt.NDArray[np.int16], rate: int = RATE) -> Path:
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(pcm.astype("<i2").tobytes())
+    """The product's own WAV writer (16-bit mono), returning the path for chaining."""
+    write_mono_wav(path, pcm, rate)
     return path
