@@ -141,10 +141,16 @@ def serve(
             "ek_ key minted here.",
         ),
     ] = None,
+    gemini_connection_s: Annotated[
+        float,
+        typer.Option(metavar="SECONDS", min=1.0,
+                     help="Gemini Live: how long a connection lives (goAway, then close 1011 "
+                     "'Deadline expired'; the real service: about 600)."),
+    ] = 600.0,
     verbose: opt.ServeVerbose = 0,
     log_level: opt.LogLevel = None,
 ) -> None:
-    """Run the local Realtime-compatible server (WebRTC + WebSocket, GA + beta)."""
+    """Run the local server: Realtime (WebRTC + WebSocket, GA + beta), GPT-Live, Gemini Live."""
     from voicechat.commands import serve as serve_command
 
     raise typer.Exit(
@@ -152,6 +158,7 @@ def serve(
             host=host, port=opt.port_number(port), voice=opt.choice("--voice", voice, opt.VOICES),
             responder=responder, api_key=api_key, api_key_file=api_key_file,
             allow_origins=allow_origin or [], verbose=verbose, log_level=log_level,
+            gemini_connection_s=gemini_connection_s,
         )
     )
 

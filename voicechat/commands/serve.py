@@ -47,12 +47,14 @@ def run(
     allow_origins: Sequence[str] = (),
     verbose: int = 0,
     log_level: str | None = None,
+    gemini_connection_s: float = 600.0,
 ) -> int:
     try:
         level = logs.level_for(verbose, log_level, "info")
     except ValueError as exc:
         print(f"voicechat serve: {exc}", file=sys.stderr)
         return 2
+    from voicechat.protocol.gemini import names as gemini_names
     from voicechat.server.app import LocalServer, ServerConfig, ServerConfigError
     from voicechat.server.redact import SecretFilter
     from voicechat.server.voice.responders import ResponderError
@@ -74,6 +76,7 @@ def run(
         api_key=api_key,
         asr_workers=1,
         allow_origins=list(allow_origins),
+        gemini_connection_s=gemini_connection_s,
     )
 
     async def serve() -> int:
@@ -98,6 +101,8 @@ def run(
             f"websocket_base_url='{server.ws_url}')"
         )
         print(f"  GPT-Live:     {server.ws_url}/live/sessions (WebSocket; POST: WebRTC)")
+        print(f"  Gemini Live:  {server.ws_url.removesuffix('/v1')}{gemini_names.PATH}?key=KEY "
+              f"(connections live {gemini_connection_s:g} s)")
         print("  auth:         " + ("API key required" if api_key else "any key (loopback demo)"))
         print(
             "  browsers:     only with an ek_ key minted here"
