@@ -8,6 +8,9 @@
   project key; ``uses``, ``expireTime`` and ``newSessionExpireTime`` are honoured, the locked
   ``bidiGenerateContentSetup`` is accepted and not enforced (decided: the local peer checks
   who connects, not what the token's constraints allow).
+
+Each WebSocket path is also served with a doubled leading slash: the SDK joins its base URL
+(whose default ends in ``/``) and ``/ws/…`` as they are, and Google's service takes the result.
 """
 
 from __future__ import annotations
@@ -34,9 +37,11 @@ def add_routes(router: web.UrlDispatcher, host: GeminiHost) -> None:
     async def create_token(request: web.Request) -> web.StreamResponse:
         return await _create_token(request, host)
 
-    router.add_get(names.PATH, open_session)
-    router.add_get(names.ALPHA_PATH, open_session)
+    for path in (names.PATH, names.ALPHA_PATH):
+        router.add_get(path, open_session)
+        router.add_get(f"/{path}", open_session)
     router.add_get(names.CONSTRAINED_PATH, open_constrained)
+    router.add_get(f"/{names.CONSTRAINED_PATH}", open_constrained)
     router.add_post(names.AUTH_TOKENS_PATH, create_token)
 
 

@@ -4,8 +4,10 @@ Credentials are checked when the socket opens but refused by a close (1008) once
 first frame has come (or after a short wait): the SDK sends ``setup`` before it reads, and a
 close it can read is what Google's refusals look like to it. Frames go out through the bounded
 :class:`~voicechat.server.send_queue.SendQueue`; a refusal is a close frame queued after them,
-so the client reads everything the server said first. A client that stops reading is shed with
-``goAway{timeLeft: "0s"}`` and close 1008 (Gemini has no error event; decided).
+so the client reads everything the server said first, and only once the session has stopped (a
+client that reconnects the moment it reads the close finds its conversation free to resume).
+A client that stops reading is shed with ``goAway{timeLeft: "0s"}`` and close 1008 (Gemini has
+no error event; decided).
 """
 
 from __future__ import annotations
@@ -44,9 +46,10 @@ async def handler(request: web.Request, host: GeminiHost, *,
         await _close(ws, queue, refusal)
         return ws
     closed = asyncio.Event()
+    ending: list[Refusal] = []
 
     def close(refusal: Refusal) -> None:
-        queue.put_close(refusal.code, refusal.close_reason.encode("utf-8"))
+        ending.append(refusal)  # the close frame goes out once the session has stopped
         closed.set()
 
     session = GeminiSession(send=lambda frame: queue.put(json.dumps(frame)), close=close,
@@ -63,8 +66,10 @@ async def handler(request: web.Request, host: GeminiHost, *,
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        await session.stop()
+        await session.stop()  # the conversation is free to resume before the client hears
         host.gemini_sessions.pop(session.id, None)
+        if ending:
+            queue.put_close(ending[0].code, ending[0].close_reason.encode("utf-8"))
         await queue.drain(timeout=2.0)
         await queue.stop()
         if not ws.closed:
