@@ -285,3 +285,16 @@ def test_what_cannot_be_read_is_reported_not_raised() -> None:
     assert events.decode_server_frame({"newThing": 1}) == [events.Unknown("newThing", 1)]
     bad = events.decode_server_frame({"toolCall": {"functionCalls": [{"name": "f"}]}})
     assert isinstance(bad[0], events.Malformed)
+
+
+# --- telling the family -----------------------------------------------------------------------
+
+def test_a_gemini_frame_is_told_from_realtime_and_gpt_live_events() -> None:
+    from voicechat.protocol.gemini.family import is_gemini_frame, side_of
+
+    assert side_of(client_messages.setup()) == "client"
+    assert side_of({"realtime_input": {"audio_stream_end": True}}) == "client"
+    assert side_of(server_messages.turn_complete(server_messages.usage(1, 1))) == "server"
+    assert not is_gemini_frame({"type": "session.update", "session": {}})
+    assert not is_gemini_frame({"setup": {}, "serverContent": {}})
+    assert not is_gemini_frame({})

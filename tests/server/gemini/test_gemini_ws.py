@@ -67,7 +67,7 @@ async def test_a_typed_turn_in_snake_case_as_the_sdk_spells_it(server: LocalServ
     ([client_messages.setup(), {"realtimeInput": {"audio": {
         "data": "AAAA", "mimeType": "audio/pcm;rate=16"}}}], 1007, "Unsupported audio"),
     ([client_messages.setup(), client_messages.activity_start()], 1007,
-     "automatic activity detection"),
+     "automaticActivityDetection.disabled"),
     ([client_messages.setup(), {"contextUpdate": {}}], 1008, "not supported"),
     ([client_messages.setup(), client_messages.tool_response([("nope", "f", {})])], 1007,
      "no pending function call"),
@@ -174,7 +174,9 @@ async def test_go_away_then_deadline_then_resume_with_the_conversation(tmp_path:
         async with gemini_ws(srv) as old:
             await old.send(client_messages.setup())
             await old.send(client_messages.user_turn("One"))
-            await old.log.wait_for(f"{SC}.{names.TURN_COMPLETE}")
+            done = await old.log.wait_for(f"{SC}.{names.TURN_COMPLETE}")
+            await old.log.wait_for(names.SESSION_RESUMPTION_UPDATE,
+                                   after=old.log.index(done))  # a handle after each turn
             updates = old.frames(names.SESSION_RESUMPTION_UPDATE)
             handle = updates[-1]["newHandle"]
             assert all(u["resumable"] for u in updates) and len(updates) >= 2

@@ -14,7 +14,8 @@ it and the doctor share, stdlib only:
 * :mod:`.audio` — the ``audio/pcm;rate=N`` mime type, durations (``"9.5s"``);
 * :mod:`.validation` — a client message checked as the service checks it;
 * :mod:`.client_messages` / :mod:`.server_messages` — builders of each side's frames;
-* :mod:`.events` — one server frame decoded into typed events (never raises).
+* :mod:`.events` — one server frame decoded into typed events (never raises);
+* :mod:`.family` — whether a JSON object is a Gemini Live frame, and whose.
 
 Source of truth: ``/work/shared/reference/providers.md`` §2, §9 and §13 for behaviour; where
 sources disagree the official SDK (``google-genai`` 3.3.0, ``google.genai.types``) decides,

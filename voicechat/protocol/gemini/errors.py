@@ -110,6 +110,13 @@ def several_inputs(fields: list[str]) -> Refusal:
                     names.REALTIME_INPUT)
 
 
+def activity_without_manual(marker: str) -> Refusal:
+    """[infer] ``activityStart``/``activityEnd`` are for manual turns only (Google's docs: sent
+    only with automatic activity detection disabled)."""
+    return _invalid(f"{marker} needs realtimeInputConfig.automaticActivityDetection.disabled "
+                    "in setup.", f"{names.REALTIME_INPUT}.{marker}")
+
+
 def bad_mime(path: str, mime: Any) -> Refusal:
     """[infer] Audio that is not ``audio/pcm`` with a usable ``rate``."""
     return _invalid(f"Unsupported audio mimeType {mime!r}: send 16-bit PCM as "

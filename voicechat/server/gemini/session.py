@@ -242,9 +242,7 @@ class GeminiSession:
         """Manual turns: the user's audio between the markers is one utterance."""
         assert self.turns is not None
         if not self._manual:
-            return errors.invalid_value(
-                f"{names.REALTIME_INPUT}.{field}", "sent with automatic activity detection on",
-                ("disable realtimeInputConfig.automaticActivityDetection first",))
+            return errors.activity_without_manual(field)
         if field == names.ACTIVITY_START:
             await self.turns.interrupt()
             self._activity = []
@@ -307,7 +305,7 @@ class GeminiSession:
                 self.conversation.history.append(
                     {"role": "assistant" if role == "model" else "user", "content": text})
         if complete:
-            await self.turns.user_said(said or "(the user said nothing)")
+            await self.turns.user_said(said)
         return None
 
     # --- end ----------------------------------------------------------------------------------

@@ -81,7 +81,8 @@ class Turns:
     async def user_said(self, text: str) -> None:
         """The user's words: answer them (a turn under way is interrupted first)."""
         await self.interrupt()
-        self.conversation.history.append({"role": "user", "content": text})
+        if text:  # a clientContent turnComplete with no words of the user's asks for more
+            self.conversation.history.append({"role": "user", "content": text})
         self._task = asyncio.ensure_future(self._run(text))
         self._task.add_done_callback(_log_failure)
 
