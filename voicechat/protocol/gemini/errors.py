@@ -154,6 +154,12 @@ def credential(why: str) -> Refusal:
     return Refusal(close_codes.POLICY_VIOLATION, why)
 
 
+def internal(detail: str) -> Refusal:
+    """The model failed mid-turn (the local responder's error): 1011, as the service's own
+    failures close."""
+    return Refusal(close_codes.INTERNAL_ERROR, f"Internal error: {detail}")
+
+
 def deadline_expired() -> Refusal:
     """The end of a connection's life (after ``goAway``): observed wording, 1011."""
     return Refusal(close_codes.INTERNAL_ERROR, close_codes.DEADLINE_EXPIRED)

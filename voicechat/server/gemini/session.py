@@ -174,7 +174,7 @@ class GeminiSession:
         speaker = Speaker(self._kit, audio, transcript, self.timeline_ms)
         self.turns = Turns(conversation=self.conversation, speaker=speaker, audio=audio,
                            send=self.send, text_mode=text_mode, heard_s=self.heard_s,
-                           on_turn_complete=self._offer_handle)
+                           on_turn_complete=self._offer_handle, on_failure=self.refuse)
         self.listener = Listener(self._kit, on_speech_confirmed=self._user_talking,
                                  on_utterance=self._utterance)
         self.send(server_messages.setup_complete())

@@ -12,8 +12,12 @@ stays silent), then the responder continues with the results in the history. The
 The user speaking over the turn (confirmed speech, a new typed turn) interrupts it: the
 speaking stops, ``interrupted`` goes out and closes the turn (no ``turnComplete`` follows:
 decided, as pipecat and LiveKit close a turn on either), and calls still waiting for answers are
-withdrawn with ``toolCallCancellation``. An answer to a withdrawn call is ignored (the race is
+withdrawn with ``toolCallCancellation`` (and answered in the history as cancelled, so a chat
+responder sees every call answered). An answer to a withdrawn call is ignored (the race is
 the client's to lose, not an error); an answer to a call never made closes 1007.
+
+A responder that fails (a ``chat:`` endpoint down) closes the connection 1011 with its message,
+as the service's own failures do.
 
 Usage (decided, [infer] for the figures): text tokens estimated at 4 characters a token, audio
 at Gemini's documented 32 tokens a second, per modality in the details.
@@ -35,6 +39,7 @@ from voicechat.server.gemini.conversation import Conversation
 from voicechat.server.gemini.output import AudioOut
 from voicechat.server.live.speaker import Speaker
 from voicechat.server.response import split_sentences
+from voicechat.server.voice.reply import ResponderError
 from voicechat.server.voice.tools import ToolCall
 
 log = logging.getLogger("voicechat.server")
@@ -54,7 +59,8 @@ class Turns:
 
     def __init__(self, *, conversation: Conversation, speaker: Speaker, audio: AudioOut,
                  send: Send, text_mode: bool, heard_s: Callable[[], float],
-                 on_turn_complete: Callable[[], None]) -> None:
+                 on_turn_complete: Callable[[], None],
+                 on_failure: Callable[[Refusal], None]) -> None:
         self.conversation = conversation
         self._speaker = speaker
         self._audio = audio
@@ -62,6 +68,7 @@ class Turns:
         self._text_mode = text_mode
         self._heard_s = heard_s
         self._on_turn_complete = on_turn_complete
+        self._on_failure = on_failure
         self._task: asyncio.Task[None] | None = None
         #: calls of the running turn waiting for their answers (id → name)
         self.pending: dict[str, str] = {}
@@ -99,6 +106,10 @@ class Turns:
         if waiting:
             self._withdrawn.update(waiting)
             self._send(server_messages.tool_call_cancellation(waiting))
+            for call_id in waiting:  # every call in the history keeps its answer
+                self.conversation.history.append({
+                    "role": "tool", "tool_call_id": call_id,
+                    "content": json.dumps({"error": "cancelled: the user interrupted"})})
         return True
 
     async def stop(self) -> None:
@@ -140,6 +151,11 @@ class Turns:
             self._send(server_messages.turn_complete(self._usage("".join(said))))
             self.count += 1
             self._on_turn_complete()
+        except ResponderError as exc:
+            self._on_failure(errors.internal(str(exc)))
+        except Exception as exc:
+            log.exception("a Gemini Live turn failed")
+            self._on_failure(errors.internal(f"{type(exc).__name__}: {exc}"))
         finally:
             self.pending.clear()
             self._answers.clear()
