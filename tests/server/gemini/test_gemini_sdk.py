@@ -116,13 +116,15 @@ async def test_sdk_go_away_deadline_and_resume(tmp_path: Path, tls_pair: TlsPair
         assert _said(messages) == "Second answer."  # the script went on: the same session
 
 
+@pytest.mark.filterwarnings("ignore:Inheritance class AiohttpClientSession:DeprecationWarning")
 async def test_sdk_ephemeral_token_on_the_constrained_path(tls_server: LocalServer,
                                                            tls_pair: TlsPair) -> None:
-    minting = sdk_client(tls_server, tls_pair, api_version="v1alpha")
-    token = await minting.aio.auth_tokens.create(config=types.CreateAuthTokenConfig(uses=1))
-    assert token.name and token.name.startswith("auth_tokens/")
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", genai_errors.ExperimentalWarning)
+        warnings.simplefilter("ignore", genai_errors.ExperimentalWarning)  # the SDK's own note
+        minting = sdk_client(tls_server, tls_pair, api_version="v1alpha")
+        token = await minting.aio.auth_tokens.create(
+            config=types.CreateAuthTokenConfig(uses=1))
+        assert token.name and token.name.startswith("auth_tokens/")
         client = sdk_client(tls_server, tls_pair, api_key=token.name, api_version="v1alpha")
         async with client.aio.live.connect(model=MODEL, config=AUDIO_OUT) as session:
             await session.send_realtime_input(text=TEST_PHRASES[0])

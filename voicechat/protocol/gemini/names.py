@@ -15,6 +15,10 @@ HOST = "generativelanguage.googleapis.com"
 PATH = "/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent"
 #: the same service on the ``v1alpha`` surface (the SDK's ``api_version="v1alpha"``)
 ALPHA_PATH = "/ws/google.ai.generativelanguage.v1alpha.GenerativeService.BidiGenerateContent"
+#: and on ``v1``: google-genai 3.3.0 defaults the Developer API to ``v1``
+#: (``_api_client.GOOGLE_AI_API_DEFAULT_VERSION``), so its live client connects here unless told
+#: otherwise, while Google's WebSocket docs show ``v1beta``. Decided: serve all three.
+V1_PATH = "/ws/google.ai.generativelanguage.v1.GenerativeService.BidiGenerateContent"
 #: ephemeral tokens: ``?access_token=auth_tokens/…`` or the SDK's ``Authorization: Token …``.
 #: Sources disagree on the version (providers.md §13: translated pages say v1beta; the English
 #: page and the SDK's warning say v1alpha only). Decided: v1alpha, as the SDK enforces; the

@@ -1,7 +1,8 @@
 """The Gemini Live routes: the providers' own WebSocket paths and the token endpoint.
 
 * ``GET /ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent`` (and
-  its ``v1alpha`` twin): a project key as ``?key=`` or ``x-goog-api-key``;
+  its ``v1alpha`` and ``v1`` twins: the SDK's default is ``v1``): a project key as ``?key=`` or
+  ``x-goog-api-key``;
 * ``GET /ws/google.ai.generativelanguage.v1alpha.GenerativeService.BidiGenerateContentConstrained``:
   an ephemeral token as ``?access_token=`` or ``Authorization: Token``;
 * ``POST /v1alpha/auth_tokens``: mint a token (the SDK's ``client.auth_tokens.create``), with a
@@ -37,7 +38,7 @@ def add_routes(router: web.UrlDispatcher, host: GeminiHost) -> None:
     async def create_token(request: web.Request) -> web.StreamResponse:
         return await _create_token(request, host)
 
-    for path in (names.PATH, names.ALPHA_PATH):
+    for path in (names.PATH, names.ALPHA_PATH, names.V1_PATH):
         router.add_get(path, open_session)
         router.add_get(f"/{path}", open_session)
     router.add_get(names.CONSTRAINED_PATH, open_constrained)
