@@ -141,6 +141,14 @@ def serve(
             "ek_ key minted here.",
         ),
     ] = None,
+    tls_cert: Annotated[
+        Path | None,
+        typer.Option(metavar="FILE", help="Serve https/wss with this PEM certificate (with "
+                     "--tls-key): Google's SDK connects only with wss://."),
+    ] = None,
+    tls_key: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="The certificate's PEM private key."),
+    ] = None,
     gemini_connection_s: Annotated[
         float,
         typer.Option(metavar="SECONDS", min=1.0,
@@ -158,7 +166,7 @@ def serve(
             host=host, port=opt.port_number(port), voice=opt.choice("--voice", voice, opt.VOICES),
             responder=responder, api_key=api_key, api_key_file=api_key_file,
             allow_origins=allow_origin or [], verbose=verbose, log_level=log_level,
-            gemini_connection_s=gemini_connection_s,
+            gemini_connection_s=gemini_connection_s, tls_cert=tls_cert, tls_key=tls_key,
         )
     )
 

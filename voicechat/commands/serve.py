@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import ssl
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -36,6 +37,24 @@ def read_api_key(api_key: str | None, api_key_file: Path | None) -> str | None:
     return key
 
 
+def tls_context(cert: Path | None, key: Path | None) -> ssl.SSLContext | None:
+    """The server's TLS context from ``--tls-cert``/``--tls-key`` (both or neither), or why not.
+
+    Google's ``google-genai`` SDK connects its live client only with ``wss://``, so pointing it at
+    this server needs a certificate the client trusts (its ``HttpOptions.async_client_args``).
+    """
+    if cert is None and key is None:
+        return None
+    if cert is None or key is None:
+        raise ValueError("give --tls-cert and --tls-key together")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        context.load_cert_chain(cert, key)
+    except (OSError, ssl.SSLError) as exc:
+        raise ValueError(f"cannot load --tls-cert {cert} / --tls-key {key}: {exc}") from None
+    return context
+
+
 def run(
     *,
     host: str,
@@ -48,6 +67,8 @@ def run(
     verbose: int = 0,
     log_level: str | None = None,
     gemini_connection_s: float = 600.0,
+    tls_cert: Path | None = None,
+    tls_key: Path | None = None,
 ) -> int:
     try:
         level = logs.level_for(verbose, log_level, "info")
@@ -64,6 +85,11 @@ def run(
     except ValueError as exc:
         print(f"voicechat serve: {exc}", file=sys.stderr)
         return 2
+    try:
+        tls = tls_context(tls_cert, tls_key)
+    except ValueError as exc:
+        print(f"voicechat serve: {exc}", file=sys.stderr)
+        return 2
     # one line per session by default; aioice's ICE chatter only with -v
     handler = logs.configure(level, logs.library_level_for(level, verbose), stream=sys.stderr,
                              fmt="%(asctime)s %(message)s")
@@ -77,6 +103,7 @@ def run(
         asr_workers=1,
         allow_origins=list(allow_origins),
         gemini_connection_s=gemini_connection_s,
+        tls=tls,
     )
 
     async def serve() -> int:

@@ -23,7 +23,8 @@ import ssl
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
 import aiohttp
 import numpy as np
@@ -35,7 +36,6 @@ from tests.helpers import EventLog
 from tests.server.sdk_models import _undeclared
 from tests.speech import speech_pcm
 from voicechat.protocol.gemini import client_messages, names
-from voicechat.server.app import LocalServer
 
 KEY = "test-key"
 PIECES = (names.INPUT_TRANSCRIPTION, names.MODEL_TURN, names.OUTPUT_TRANSCRIPTION,
@@ -122,8 +122,15 @@ class GeminiPeer:
         self._reader.cancel()
 
 
+class Served(Protocol):
+    """A server under test: the in-process one or ``voicechat serve`` as a process."""
+
+    @property
+    def base_url(self) -> str: ...
+
+
 @asynccontextmanager
-async def gemini_ws(srv: LocalServer, path: str = names.PATH, query: str = f"?key={KEY}",
+async def gemini_ws(srv: Served, path: str = names.PATH, query: str = f"?key={KEY}",
                     headers: dict[str, str] | None = None) -> AsyncIterator[GeminiPeer]:
     url = srv.base_url.replace("http", "ws", 1) + path + query
     async with aiohttp.ClientSession() as http:
@@ -148,9 +155,12 @@ def spoken16k(text: str, lead_s: float = 0.3, tail_s: float = 1.2) -> np.ndarray
 class TlsPair:
     server: ssl.SSLContext
     client: ssl.SSLContext
+    #: the PEM files, for ``voicechat serve --tls-cert/--tls-key``
+    cert_file: Path
+    key_file: Path
 
 
-def make_tls_pair(tmp: Any) -> TlsPair:
+def make_tls_pair(tmp: Path) -> TlsPair:
     """A self-signed certificate for 127.0.0.1 and the contexts that serve and trust it."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
@@ -177,10 +187,10 @@ def make_tls_pair(tmp: Any) -> TlsPair:
     server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server.load_cert_chain(cert_file, key_file)
     client = ssl.create_default_context(cadata=cert_pem.decode("ascii"))
-    return TlsPair(server, client)
+    return TlsPair(server, client, cert_file, key_file)
 
 
-def sdk_client(srv: LocalServer, tls: TlsPair, api_key: str = KEY,
+def sdk_client(srv: Served, tls: TlsPair, api_key: str = KEY,
                api_version: str | None = None) -> genai.Client:
     """The official client aimed at the loopback server through its documented options."""
     options = types.HttpOptions(base_url=srv.base_url, api_version=api_version,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import warnings
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -145,3 +146,35 @@ async def test_sdk_deprecated_media_argument_gets_googles_1007(tls_server: Local
             await asyncio.wait_for(_turn(session), 40)
     assert refused.value.code == 1007
     assert "media_chunks is deprecated" in str(refused.value)
+
+
+async def test_sdk_against_voicechat_serve_with_tls_and_a_short_life(tmp_path: Path,
+                                                                    tls_pair: TlsPair) -> None:
+    """``voicechat serve`` as users run it (its own process, the recogniser in a worker) with
+    ``--tls-cert/--tls-key`` and ``--gemini-connection-s``: the SDK's typed turn, then goAway
+    and the 1011 deadline at the life the option set."""
+    import signal
+
+    from tests.runtime.server_process import ServerProcess
+
+    proc = ServerProcess(tmp_path / "serve.log", "--voice", "tone", "--gemini-connection-s", "4",
+                         "--tls-cert", str(tls_pair.cert_file), "--tls-key",
+                         str(tls_pair.key_file))
+    await proc.start()
+    try:
+        served = SimpleNamespace(base_url=f"https://127.0.0.1:{proc.port}")
+        client = sdk_client(served, tls_pair)
+        async with client.aio.live.connect(model=MODEL, config=AUDIO_OUT) as session:
+            await session.send_client_content(
+                turns=types.Content(role="user", parts=[types.Part(text="Hello")]))
+            assert _said(await _turn(session)) == "You said: Hello"
+            go_away: types.LiveServerGoAway | None = None
+            with pytest.raises(genai_errors.APIError) as ended:
+                while True:
+                    async for message in session.receive():
+                        go_away = message.go_away or go_away
+        assert go_away is not None and go_away.time_left == "2s"
+        assert ended.value.code == 1011
+    finally:
+        await proc.kill(signal.SIGINT)
+    assert "Gemini Live:" in (tmp_path / "serve.log").read_text()

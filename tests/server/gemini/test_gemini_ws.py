@@ -199,3 +199,4 @@ async def test_go_away_then_deadline_then_resume_with_the_conversation(tmp_path:
             await stranger.send(client_messages.setup(resume_handle="not-a-handle"))
             code, reason = await stranger.wait_closed()
             assert code == 1007 and "resumption failed" in reason
+
