@@ -200,3 +200,41 @@ async def test_go_away_then_deadline_then_resume_with_the_conversation(tmp_path:
             code, reason = await stranger.wait_closed()
             assert code == 1007 and "resumption failed" in reason
 
+
+
+async def test_a_resumed_session_hands_the_whole_conversation_to_a_chat_model() -> None:
+    """The client closes its socket and resumes by handle: the chat model answering the next
+    turn gets the instructions and every earlier turn, tool call and result included."""
+    from tests.server.fake_chat import calls_reply, fake_chat, text_reply
+
+    async with fake_chat(calls_reply([("remember", '{"name": "Ada"}')], "Noted."),
+                         text_reply("Saved."), text_reply("You are Ada.")) as chat, \
+            local_server(responder=f"chat:{chat.url}") as srv:
+        tools = [{"name": "remember", "parameters": {"type": "object"}}]
+        async with gemini_ws(srv) as old:
+            await old.send(client_messages.setup(instructions="Be brief.", tools=tools))
+            await old.send(client_messages.user_turn("My name is Ada."))
+            call = await old.log.wait_for(names.TOOL_CALL)
+            (fc,) = call["frame"][names.TOOL_CALL]["functionCalls"]
+            await old.send(client_messages.tool_response([(fc["id"], "remember",
+                                                            {"ok": True})]))
+            done = await old.log.wait_for(f"{SC}.{names.TURN_COMPLETE}")
+            update = await old.log.wait_for(names.SESSION_RESUMPTION_UPDATE,
+                                            after=old.log.index(done))
+            handle = update["frame"][names.SESSION_RESUMPTION_UPDATE]["newHandle"]
+        async with gemini_ws(srv) as new:  # the old socket is closed: the session is free
+            await new.send(client_messages.setup(resume_handle=handle, tools=tools))
+            await new.send(client_messages.user_turn("What is my name?"))
+            await new.log.wait_for(f"{SC}.{names.TURN_COMPLETE}")
+            assert new.text(names.OUTPUT_TRANSCRIPTION) == "You are Ada."
+            assert new.problems == []
+    messages = chat.requests[-1]["messages"]
+    assert messages[1] == {"role": "system", "content": "Be brief."}  # after the chat's own
+    said = [(m["role"], m.get("content")) for m in messages[2:]]
+    assert said[0] == ("user", "My name is Ada.")
+    assert ("assistant", "Noted.") in said and ("assistant", "Saved.") in said
+    assert said[-1] == ("user", "What is my name?")
+    calls = [m for m in messages if m.get("tool_calls")]
+    results = [m for m in messages if m["role"] == "tool"]
+    assert calls[0]["tool_calls"][0]["id"] == fc["id"] == results[0]["tool_call_id"]
+    assert [t["function"]["name"] for t in chat.requests[0]["tools"]] == ["remember"]

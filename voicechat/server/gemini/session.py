@@ -18,7 +18,8 @@ The first message must be ``setup`` (anything else closes 1007); it is answered 
 Every refusal closes the connection with its code and reason (:mod:`voicechat.protocol.
 gemini.errors`). The connection lives ``connection_lifetime_s``: ``goAway{timeLeft}`` comes
 ``go_away_lead_s`` before the end, then close 1011 "Deadline expired…". The conversation is
-kept for a resume by handle (:mod:`.conversation`).
+kept for a resume by handle (:mod:`.conversation`); a resuming ``setup``'s instructions and
+tools replace the conversation's, when it gives them.
 """
 
 from __future__ import annotations
@@ -156,6 +157,13 @@ class GeminiSession:
                 return found
             self.conversation = found
             self.resumed = True
+            # the new setup's config applies (how a client changes voice, instructions or
+            # tools mid-call: reconnect with the handle, as LiteLLM's merge_setup_for_reconnect
+            # does); what it leaves out stays as it was
+            if spelling.get(setup, "systemInstruction") is not None:
+                found.instructions = instructions_from_setup(setup)
+            if spelling.get(setup, "tools") is not None:
+                found.offer = offer_from_setup(setup)
         else:
             self.conversation = Conversation(
                 instructions=instructions_from_setup(setup), offer=offer_from_setup(setup),
