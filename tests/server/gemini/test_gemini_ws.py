@@ -58,6 +58,30 @@ async def test_a_typed_turn_in_snake_case_as_the_sdk_spells_it(server: LocalServ
         assert peer.problems == []
 
 
+async def test_a_text_session_gets_text_parts_and_no_audio(server: LocalServer) -> None:
+    async with gemini_ws(server) as peer:
+        await peer.send(client_messages.setup(modality="TEXT"))
+        await peer.send(client_messages.realtime_text("Hi there"))
+        done = await peer.log.wait_for(f"{SC}.{names.TURN_COMPLETE}")
+        parts = [p for c in peer.frames(SC) if names.MODEL_TURN in c
+                 for p in c[names.MODEL_TURN]["parts"]]
+        assert "".join(p["text"] for p in parts) == "You said: Hi there"
+        assert not any("inlineData" in p for p in parts)
+        details = done["frame"][names.USAGE_METADATA]["responseTokensDetails"]
+        assert [d["modality"] for d in details] == ["TEXT"]
+        assert peer.problems == []
+
+
+async def test_audio_stream_end_ends_the_utterance_under_way(server: LocalServer) -> None:
+    """No trailing silence: the mic paused, and ``audioStreamEnd`` says so."""
+    async with gemini_ws(server) as peer:
+        await peer.send(client_messages.setup())
+        await peer.stream(spoken16k(TEST_PHRASES[0], tail_s=0.0))
+        await peer.send(client_messages.audio_stream_end())
+        await peer.log.wait_for(f"{SC}.{names.TURN_COMPLETE}")
+        assert peer.text(names.INPUT_TRANSCRIPTION).strip() == TEST_PHRASES[0]
+
+
 @pytest.mark.parametrize(("frames", "code", "words"), [
     ([client_messages.user_turn("hi")], 1007, "first message must be 'setup'"),
     ([client_messages.setup(), client_messages.setup()], 1007, "setup was already sent"),
