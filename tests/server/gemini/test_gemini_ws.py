@@ -179,6 +179,21 @@ async def test_the_user_speaking_over_the_answer_interrupts_it(server: LocalServ
         assert peer.problems == []
 
 
+@pytest.mark.script("One two three four five six seven eight nine ten eleven twelve "
+                    "thirteen fourteen fifteen sixteen seventeen eighteen.", "Yes?")
+async def test_with_no_interruption_the_answer_plays_out_first(server: LocalServer) -> None:
+    async with gemini_ws(server) as peer:
+        await peer.send(client_messages.setup(interruptible=False))
+        await peer.send(client_messages.user_turn("Count."))
+        await peer.log.wait_for(f"{SC}.{names.MODEL_TURN}")
+        await peer.stream(spoken16k(TEST_PHRASES[0]))
+        first = await peer.log.wait_for(f"{SC}.{names.TURN_COMPLETE}")
+        await peer.log.wait_for(f"{SC}.{names.TURN_COMPLETE}", after=peer.log.index(first) + 1)
+        assert not peer.log.of(f"{SC}.{names.INTERRUPTED}")
+        said = peer.text(names.OUTPUT_TRANSCRIPTION)
+        assert "eighteen." in said and said.rstrip().endswith("Yes?")
+
+
 async def test_manual_activity_brackets_the_users_turn(server: LocalServer) -> None:
     async with gemini_ws(server) as peer:
         await peer.send(client_messages.setup(manual_activity=True))

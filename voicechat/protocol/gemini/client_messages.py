@@ -27,12 +27,14 @@ def setup(
     resume_handle: str | None = None,
     resumable: bool = True,
     manual_activity: bool = False,
+    interruptible: bool = True,
 ) -> JSON:
     """The first message: the connection's whole config.
 
     ``resumable`` asks for ``sessionResumptionUpdate`` handles (``sessionResumption: {}``);
     ``resume_handle`` continues an earlier session. ``manual_activity`` turns the service's
-    VAD off, so turns are ``activityStart``/``activityEnd`` (push-to-talk).
+    VAD off, so turns are ``activityStart``/``activityEnd`` (push-to-talk);
+    ``interruptible=False`` asks that the user's speech never cut the model off.
     """
     body: JSON = {"model": names.model_name(model),
                   "generationConfig": {"responseModalities": [modality]}}
@@ -48,8 +50,13 @@ def setup(
         body["outputAudioTranscription"] = {}
     if resumable or resume_handle is not None:
         body["sessionResumption"] = {"handle": resume_handle} if resume_handle else {}
+    realtime: JSON = {}
     if manual_activity:
-        body["realtimeInputConfig"] = {"automaticActivityDetection": {"disabled": True}}
+        realtime["automaticActivityDetection"] = {"disabled": True}
+    if not interruptible:
+        realtime["activityHandling"] = names.NO_INTERRUPTION
+    if realtime:
+        body["realtimeInputConfig"] = realtime
     return {names.SETUP: body}
 
 
