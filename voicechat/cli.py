@@ -141,10 +141,24 @@ def serve(
             "ek_ key minted here.",
         ),
     ] = None,
+    tls_cert: Annotated[
+        Path | None,
+        typer.Option(metavar="FILE", help="Serve https/wss with this PEM certificate (with "
+                     "--tls-key): Google's SDK connects only with wss://."),
+    ] = None,
+    tls_key: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="The certificate's PEM private key."),
+    ] = None,
+    gemini_connection_s: Annotated[
+        float,
+        typer.Option(metavar="SECONDS", min=1.0,
+                     help="Gemini Live: how long a connection lives (goAway, then close 1011 "
+                     "'Deadline expired'; the real service: about 600)."),
+    ] = 600.0,
     verbose: opt.ServeVerbose = 0,
     log_level: opt.LogLevel = None,
 ) -> None:
-    """Run the local Realtime-compatible server (WebRTC + WebSocket, GA + beta)."""
+    """Run the local server: Realtime (WebRTC + WebSocket, GA + beta), GPT-Live, Gemini Live."""
     from voicechat.commands import serve as serve_command
 
     raise typer.Exit(
@@ -152,6 +166,7 @@ def serve(
             host=host, port=opt.port_number(port), voice=opt.choice("--voice", voice, opt.VOICES),
             responder=responder, api_key=api_key, api_key_file=api_key_file,
             allow_origins=allow_origin or [], verbose=verbose, log_level=log_level,
+            gemini_connection_s=gemini_connection_s, tls_cert=tls_cert, tls_key=tls_key,
         )
     )
 
@@ -172,15 +187,16 @@ def validate(
     ] = False,
     api: Annotated[
         str,
-        typer.Option(metavar="[auto|realtime|live]",
-                     help="API family: auto recognises GPT-Live payloads from their content."),
+        typer.Option(metavar="[auto|realtime|live|gemini]",
+                     help="API family: auto recognises GPT-Live and Gemini Live payloads from "
+                     "their content."),
     ] = "auto",
 ) -> None:
     """Lint a session config or client event with the server's own error wording."""
     from voicechat.commands import validate as validate_command
 
     checked = opt.choice("--dialect", dialect, opt.DIALECTS)
-    family = opt.choice("--api", api, ("auto", "realtime", "live"))
+    family = opt.choice("--api", api, ("auto", "realtime", "live", "gemini"))
     raise typer.Exit(validate_command.run(file, dialect=checked, azure=azure, api=family))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import ssl
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -36,6 +37,24 @@ def read_api_key(api_key: str | None, api_key_file: Path | None) -> str | None:
     return key
 
 
+def tls_context(cert: Path | None, key: Path | None) -> ssl.SSLContext | None:
+    """The server's TLS context from ``--tls-cert``/``--tls-key`` (both or neither), or why not.
+
+    Google's ``google-genai`` SDK connects its live client only with ``wss://``, so pointing it at
+    this server needs a certificate the client trusts (its ``HttpOptions.async_client_args``).
+    """
+    if cert is None and key is None:
+        return None
+    if cert is None or key is None:
+        raise ValueError("give --tls-cert and --tls-key together")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        context.load_cert_chain(cert, key)
+    except (OSError, ssl.SSLError) as exc:
+        raise ValueError(f"cannot load --tls-cert {cert} / --tls-key {key}: {exc}") from None
+    return context
+
+
 def run(
     *,
     host: str,
@@ -47,18 +66,27 @@ def run(
     allow_origins: Sequence[str] = (),
     verbose: int = 0,
     log_level: str | None = None,
+    gemini_connection_s: float = 600.0,
+    tls_cert: Path | None = None,
+    tls_key: Path | None = None,
 ) -> int:
     try:
         level = logs.level_for(verbose, log_level, "info")
     except ValueError as exc:
         print(f"voicechat serve: {exc}", file=sys.stderr)
         return 2
+    from voicechat.protocol.gemini import names as gemini_names
     from voicechat.server.app import LocalServer, ServerConfig, ServerConfigError
     from voicechat.server.redact import SecretFilter
     from voicechat.server.voice.responders import ResponderError
 
     try:
         api_key = read_api_key(api_key, api_key_file)
+    except ValueError as exc:
+        print(f"voicechat serve: {exc}", file=sys.stderr)
+        return 2
+    try:
+        tls = tls_context(tls_cert, tls_key)
     except ValueError as exc:
         print(f"voicechat serve: {exc}", file=sys.stderr)
         return 2
@@ -74,6 +102,8 @@ def run(
         api_key=api_key,
         asr_workers=1,
         allow_origins=list(allow_origins),
+        gemini_connection_s=gemini_connection_s,
+        tls=tls,
     )
 
     async def serve() -> int:
@@ -98,6 +128,8 @@ def run(
             f"websocket_base_url='{server.ws_url}')"
         )
         print(f"  GPT-Live:     {server.ws_url}/live/sessions (WebSocket; POST: WebRTC)")
+        print(f"  Gemini Live:  {server.ws_url.removesuffix('/v1')}{gemini_names.PATH}?key=KEY "
+              f"(connections live {gemini_connection_s:g} s)")
         print("  auth:         " + ("API key required" if api_key else "any key (loopback demo)"))
         print(
             "  browsers:     only with an ek_ key minted here"

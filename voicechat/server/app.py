@@ -45,6 +45,15 @@ Endpoints (``docs/reference-notes.md``, "Endpoints"):
   ``session.start``), ``POST /v1/live/sessions`` (WebRTC, JSON with the SDP), ``GET
   …/{id}/attach`` (sideband), ``POST …/{id}/hangup``; the same under ``/openai/v1/live/sessions``
   (Azure).
+* Gemini Live (:mod:`voicechat.server.gemini`): ``GET /ws/google.ai.generativelanguage.v1beta.
+  GenerativeService.BidiGenerateContent`` (``?key=`` or ``x-goog-api-key``; ``v1``, the SDK's
+  default, and ``v1alpha`` too),
+  ``GET …v1alpha…BidiGenerateContentConstrained`` (ephemeral ``?access_token=`` or
+  ``Authorization: Token``), ``POST /v1alpha/auth_tokens``.
+
+``tls`` (an :class:`ssl.SSLContext`) serves everything over TLS instead (``https``/``wss``):
+Google's SDK connects only with ``wss://`` (its live client rewrites the base URL's scheme), so
+its tests and users give the server a certificate.
 
 The handlers live with their transport (:mod:`~voicechat.server.minting`,
 :mod:`~voicechat.server.calls`, :mod:`~voicechat.server.ws`) and see this server only through the
@@ -57,6 +66,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+import ssl
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -70,6 +80,11 @@ from voicechat.server.auth import TokenStore
 from voicechat.server.call_limits import CallLimits
 from voicechat.server.calls import CallRoutes
 from voicechat.server.engine import Engine
+from voicechat.server.gemini import routes as gemini_routes
+from voicechat.server.gemini.conversation import Resumptions
+from voicechat.server.gemini.credentials import EphemeralTokens
+from voicechat.server.gemini.options import GeminiOptions
+from voicechat.server.gemini.session import GeminiSession
 from voicechat.server.hosted_mcp.limits import McpLimits
 from voicechat.server.http_util import cors_middleware, is_browser
 from voicechat.server.live import routes as live_routes
@@ -122,6 +137,13 @@ class ServerConfig:
     #: GPT-Live: the model answers a session-wide instructions append when it is not speaking
     #: (see LiveOptions.answer_instructions, on by default); off: appends are silent context
     live_answer_instructions: bool = True
+    #: Gemini Live: a connection's life, ending in goAway then close 1011 "Deadline expired…"
+    #: (``voicechat serve --gemini-connection-s``; the real service: about 10 minutes)
+    gemini_connection_s: float = 600.0
+    #: Gemini Live: goAway comes this long before the end (or at half the life, if sooner)
+    gemini_go_away_lead_s: float = 10.0
+    #: serve over TLS (https/wss) with this context: Google's SDK connects only with wss://
+    tls: ssl.SSLContext | None = field(default=None, repr=False)
 
 
 def is_loopback(host: str) -> bool:
@@ -153,6 +175,10 @@ class LocalServer:
         #: GPT-Live sessions by id (either transport) and its WebRTC calls (server/live/)
         self.live_sessions: dict[str, LiveEngine] = {}
         self.live_rtc_calls: dict[str, Any] = {}
+        #: Gemini Live connections by id, conversations by resumption handle, minted tokens
+        self.gemini_sessions: dict[str, GeminiSession] = {}
+        self.gemini_resumptions = Resumptions(self.gemini_options().handle_ttl_s)
+        self.gemini_tokens = EphemeralTokens()
         self.audio_stats: dict[str, float] = {"frames": 0, "late_frames": 0, "underrun_frames": 0,
                                               "max_lateness_ms": 0.0}
         self._runner: web.AppRunner | None = None
@@ -168,15 +194,17 @@ class LocalServer:
     @property
     def base_url(self) -> str:
         host = self.config.host if ":" not in self.config.host else f"[{self.config.host}]"
-        return f"http://{host}:{self.port}"
+        scheme = "https" if self.config.tls is not None else "http"
+        return f"{scheme}://{host}:{self.port}"
 
     @property
     def ws_url(self) -> str:
-        return self.base_url.replace("http://", "ws://", 1) + "/v1"
+        return "ws" + self.base_url.removeprefix("http") + "/v1"
 
     @property
     def session_count(self) -> int:
-        return len(self.engines) + len(self.calls) + len(self.live_sessions)
+        return (len(self.engines) + len(self.calls) + len(self.live_sessions)
+                + len(self.gemini_sessions))
 
     async def start(self) -> None:
         if not is_loopback(self.config.host) and not self.config.api_key:
@@ -206,7 +234,8 @@ class LocalServer:
         self._routes(app)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.config.host, self.config.port)
+        site = web.TCPSite(self._runner, self.config.host, self.config.port,
+                           ssl_context=self.config.tls)
         await site.start()
         addresses = self._runner.addresses  # (host, port, ...) of every bound socket
         if addresses:
@@ -222,6 +251,8 @@ class LocalServer:
             await live_call.close()
         for live in list(self.live_sessions.values()):
             await live.close()
+        for gemini in list(self.gemini_sessions.values()):
+            await gemini.stop()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -272,6 +303,10 @@ class LocalServer:
                            usage_interval_s=self.config.live_usage_interval_s,
                            output_silence=self.config.live_output_silence,
                            answer_instructions=self.config.live_answer_instructions)
+
+    def gemini_options(self) -> GeminiOptions:
+        return GeminiOptions(connection_lifetime_s=self.config.gemini_connection_s,
+                             go_away_lead_s=self.config.gemini_go_away_lead_s)
 
     def engine_options(self) -> EngineOptions:
         return EngineOptions(
@@ -333,6 +368,7 @@ class LocalServer:
         router = app.router
         ws.add_routes(router, self)
         live_routes.add_routes(router, self)
+        gemini_routes.add_routes(router, self)
         CallRoutes(self).add_to(router)
         MintingRoutes(self).add_to(router)
         router.add_get("/healthz", self._health)
