@@ -44,6 +44,7 @@ app.add_typer(config_app)
 def main_job(
     ctx: typer.Context,
     server: opt.Server = None,
+    provider: opt.Provider = None,
     transport: opt.Transport = None,
     api: opt.Api = None,
     model: opt.Model = None,
@@ -84,8 +85,8 @@ def main_job(
     from voicechat.commands import chat
 
     code = chat.run(
-        server=server, transport=transport, api=api, model=model, mode=mode, mic=mic,
-        speaker=speaker,
+        server=server, provider=provider, transport=transport, api=api, model=model, mode=mode,
+        mic=mic, speaker=speaker,
         record=record, config=config, no_ui=no_ui, events=events, turns=turns,
         barge_in=barge_in, aec=aec,
         theme=theme, dialect=dialect, voice=voice, verbose=verbose, log_level=log_level,
@@ -143,8 +144,16 @@ def serve(
     ] = None,
     verbose: opt.ServeVerbose = 0,
     log_level: opt.LogLevel = None,
+    xai_session_created: Annotated[
+        bool,
+        typer.Option("--xai-session-created/--no-xai-session-created",
+                     help="The xAI personality (a grok-voice-* model) sends session.created "
+                     "after conversation.created; --no-xai-session-created replays early 2026, "
+                     "when xAI never sent it."),
+    ] = True,
 ) -> None:
-    """Run the local Realtime-compatible server (WebRTC + WebSocket, GA + beta)."""
+    """Run the local Realtime-compatible server (WebRTC + WebSocket, GA + beta; the xAI and
+    Azure Voice Live personalities)."""
     from voicechat.commands import serve as serve_command
 
     raise typer.Exit(
@@ -152,6 +161,7 @@ def serve(
             host=host, port=opt.port_number(port), voice=opt.choice("--voice", voice, opt.VOICES),
             responder=responder, api_key=api_key, api_key_file=api_key_file,
             allow_origins=allow_origin or [], verbose=verbose, log_level=log_level,
+            xai_session_created=xai_session_created,
         )
     )
 

@@ -47,6 +47,7 @@ def run(
     allow_origins: Sequence[str] = (),
     verbose: int = 0,
     log_level: str | None = None,
+    xai_session_created: bool = True,
 ) -> int:
     try:
         level = logs.level_for(verbose, log_level, "info")
@@ -74,6 +75,7 @@ def run(
         api_key=api_key,
         asr_workers=1,
         allow_origins=list(allow_origins),
+        xai_session_created=xai_session_created,
     )
 
     async def serve() -> int:

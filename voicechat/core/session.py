@@ -87,6 +87,7 @@ from voicechat.core.usage import Usage, UsageView
 from voicechat.core.view import SessionView
 from voicechat.protocol.frames import ServerFrame, canonical_event, decode_server_frame
 from voicechat.protocol.names import SERVER_EVENTS
+from voicechat.protocol.providers import InboundAliases, is_benign_error
 from voicechat.protocol.session_audio import output_format, vad_timings
 
 _KNOWN_EVENTS = frozenset().union(*SERVER_EVENTS.values())
@@ -102,7 +103,12 @@ class Session:
     def __init__(self, policy: SessionPolicy, *, strict: bool = False) -> None:
         self.policy = policy
         self._strict = strict
-        self._outbox = Outbox(policy.dialect, azure=policy.azure)
+        profile = policy.profile
+        self._outbox = Outbox(policy.dialect, azure=policy.azure, profile=profile)
+        #: the provider's inbound aliases (xAI's cumulative transcripts, its hoisted session
+        #: fields); ``None`` for a service that needs none, so their hot path pays nothing
+        self._aliases = InboundAliases(profile) if profile.rewrites else None
+        self._profile = profile
         self._out = Effects(self._outbox)
         self._gate = MicGate(
             settle_s=policy.settle_ms / 1000.0,
@@ -138,7 +144,7 @@ class Session:
             **self._service.handlers(),
             "session.created": self._on_session,
             "session.updated": self._on_session,
-            "error": lambda e, now: self._responses.error(e),
+            "error": self._on_error,
             "input_audio_buffer.speech_started": self._on_speech_started,
             "input_audio_buffer.speech_stopped": self._on_speech_stopped,
             "response.created": self._on_response_created,
@@ -166,6 +172,11 @@ class Session:
         """Take in one canonical (GA-shaped) server event."""
         if type(event) is not dict and not isinstance(event, Mapping):  # dict: skip the ABC
             return self._reject("ignored a server event that is not a JSON object")
+        if self._aliases is not None:
+            aliased = self._aliases.canonical(event)
+            if aliased is None:
+                return []
+            event = aliased
         kind = event.get("type")
         self._timing.now = now
         handler = self._handlers.get(kind) if isinstance(kind, str) else None
@@ -283,6 +294,19 @@ class Session:
         if reported.transcription is not None:
             self._transcript.set_transcription(reported.transcription)
         self._audio.ledger.set_format(output_format(session))
+
+    def _on_error(self, event: Event, now: float) -> None:
+        """A server error; a race the provider is known to report (a cancel after the
+        response ended, in xAI's wording too) is information, never a failure."""
+        error = event.get("error")
+        if (self._profile.rewrites and is_benign_error(error, self._profile)
+                and isinstance(error, Mapping)
+                and error.get("code") != "conversation_already_has_active_response"):
+            said = str(error.get("message") or error.get("code"))[:200]
+            self._out.notice("info", f"nothing to cancel: the response had already finished "
+                                     f"({said})")
+            return
+        self._responses.error(event)
 
     def _on_response_created(self, event: Event, now: float) -> None:
         if self._responses.created(event):

@@ -41,6 +41,9 @@ Endpoints (``docs/reference-notes.md``, "Endpoints"):
 * Azure: ``/openai/realtime?api-version&deployment`` (beta WS), ``/openai/v1/realtime?model=``
   (GA WS), ``/openai/v1/realtime/client_secrets`` and ``/calls``, ``/openai/realtimeapi/sessions``
   and ``/v1/realtimertc`` (preview WebRTC).
+* Provider personalities (:mod:`voicechat.server.personalities`): xAI at ``/v1/realtime?model=
+  grok-…`` (and ``client_secrets`` minting for a grok session), Azure AI Voice Live at
+  ``/voice-live/realtime?api-version&model`` (beta, ``api-key``).
 * GPT-Live (:mod:`voicechat.server.live`): ``GET /v1/live/sessions`` (WebSocket, starts with
   ``session.start``), ``POST /v1/live/sessions`` (WebRTC, JSON with the SDP), ``GET
   …/{id}/attach`` (sideband), ``POST …/{id}/hangup``; the same under ``/openai/v1/live/sessions``
@@ -122,6 +125,9 @@ class ServerConfig:
     #: GPT-Live: the model answers a session-wide instructions append when it is not speaking
     #: (see LiveOptions.answer_instructions, on by default); off: appends are silent context
     live_answer_instructions: bool = True
+    #: the xAI personality (``/v1/realtime?model=grok-…``) sends ``session.created`` after
+    #: ``conversation.created``; off replays early 2026, when xAI never sent it
+    xai_session_created: bool = True
 
 
 def is_loopback(host: str) -> bool:
@@ -256,6 +262,10 @@ class LocalServer:
     @property
     def ws_audio_speedup(self) -> float:
         return self.config.ws_audio_speedup
+
+    @property
+    def xai_session_created(self) -> bool:
+        return self.config.xai_session_created
 
     @property
     def send_queue_bytes(self) -> int:

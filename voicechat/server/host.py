@@ -41,6 +41,11 @@ class SessionHost(TokenHost, Protocol):
     def ws_audio_speedup(self) -> float: ...
 
     @property
+    def xai_session_created(self) -> bool:
+        """Whether the xAI personality sends ``session.created`` (early-2026 xAI did not)."""
+        ...
+
+    @property
     def send_queue_bytes(self) -> int:
         """How many bytes of events may wait for one socket before its client is shed."""
         ...

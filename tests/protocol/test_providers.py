@@ -1,0 +1,208 @@
+"""The provider profiles: session rewrites, inbound aliases, benign errors, lints (sans-IO)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from voicechat.protocol.dialect import Dialect
+from voicechat.protocol.providers import (
+    INPUT_DELTA,
+    NAMES,
+    PROFILES,
+    READY_EVENTS,
+    XAI_INPUT_UPDATED,
+    InboundAliases,
+    UnknownProvider,
+    from_wire_session,
+    is_benign_error,
+    is_ready,
+    minutes_cost_usd,
+    outbound_event,
+    profile_for,
+    profile_problems,
+    to_wire_session,
+    validation_session,
+    with_default_voice,
+)
+from voicechat.protocol.validation import validate_session
+
+XAI = PROFILES["xai"]
+OPENAI = PROFILES["openai"]
+VOICE_LIVE = PROFILES["voice-live"]
+
+_SCALAR = st.none() | st.booleans() | st.integers() | st.text(max_size=5)
+_VALUE = st.recursive(_SCALAR, lambda inner: st.dictionaries(
+    st.text(max_size=4), inner, max_size=3), max_leaves=6)
+_GA_SESSION = st.fixed_dictionaries(
+    {"type": st.just("realtime")},
+    optional={
+        "instructions": st.text(max_size=10),
+        "audio": st.fixed_dictionaries({}, optional={
+            "input": st.fixed_dictionaries({}, optional={
+                "turn_detection": st.none() | st.fixed_dictionaries(
+                    {"type": st.sampled_from(["server_vad", "semantic_vad"])}),
+                "format": st.just({"type": "audio/pcm", "rate": 24000}),
+                "transcription": st.just({"model": "grok-transcribe"}),
+            }),
+            "output": st.fixed_dictionaries({}, optional={
+                "voice": st.sampled_from(["Ara", "eve", "Rex"]),
+                "speed": st.floats(0.5, 1.5),
+            }),
+        }),
+        "tools": st.lists(st.just({"type": "function", "name": "f"}), max_size=2),
+        "x_extra": _VALUE,
+    },
+)
+
+
+def test_every_name_has_a_profile_and_unknown_names_list_the_choices() -> None:
+    assert set(NAMES) == {"openai", "azure", "xai", "voice-live", "gemini"}
+    with pytest.raises(UnknownProvider, match="openai, azure, xai, voice-live, gemini"):
+        profile_for("bogus")
+
+
+def test_gemini_is_refused_with_what_is_missing() -> None:
+    why = PROFILES["gemini"].unavailable
+    assert why is not None and why.startswith("gemini is not available") and "family" in why
+
+
+def test_xai_session_hoists_voice_and_turn_detection_and_drops_the_model() -> None:
+    session = {"type": "realtime", "model": "grok-voice-latest",
+               "audio": {"input": {"turn_detection": {"type": "server_vad"},
+                                   "format": {"type": "audio/pcm", "rate": 24000}},
+                         "output": {"voice": "Ara"}}}
+    wire = to_wire_session(session, XAI)
+    assert wire == {"type": "realtime", "voice": "Ara", "turn_detection": {"type": "server_vad"},
+                    "audio": {"input": {"format": {"type": "audio/pcm", "rate": 24000}}}}
+    assert session["audio"]["output"] == {"voice": "Ara"}  # the input is untouched
+
+
+def test_openai_profile_changes_nothing() -> None:
+    event = {"type": "session.update", "session": {"audio": {"output": {"voice": "marin"}}}}
+    assert outbound_event(event, OPENAI) == event
+    assert not OPENAI.rewrites and XAI.rewrites
+
+
+@given(_GA_SESSION)
+def test_xai_rewrite_round_trips(session: dict[str, Any]) -> None:
+    """Hoisting and putting back give the session again (less an ``audio`` left empty)."""
+    before = copy.deepcopy(session)
+    back = from_wire_session(to_wire_session(session, XAI), XAI)
+    assert session == before
+    expected = copy.deepcopy(session)
+    audio = expected.get("audio")
+    if isinstance(audio, dict):
+        for key in [k for k, v in audio.items() if v == {}]:
+            del audio[key]
+        if not audio:
+            del expected["audio"]
+    assert back == expected
+
+
+@given(_GA_SESSION)
+def test_xai_wire_session_never_nests_what_xai_reads_at_the_top(session: dict[str, Any]) -> None:
+    wire = to_wire_session(session, XAI)
+    audio = wire.get("audio", {})
+    assert "voice" not in audio.get("output", {})
+    assert "turn_detection" not in audio.get("input", {})
+    assert "model" not in wire
+
+
+def test_response_create_loses_tool_choice_only_where_there_is_none() -> None:
+    event = {"type": "response.create", "response": {"tool_choice": "none", "instructions": "x"}}
+    assert outbound_event(event, XAI) == {"type": "response.create",
+                                          "response": {"instructions": "x"}}
+    assert outbound_event(event, OPENAI) == event
+
+
+def test_default_voice_is_always_sent_for_xai() -> None:
+    assert with_default_voice({"type": "realtime"}, XAI)["audio"]["output"]["voice"] == "Ara"
+    mine = {"type": "realtime", "audio": {"output": {"voice": "Rex"}}}
+    assert with_default_voice(mine, XAI) == mine
+    assert with_default_voice({"type": "realtime"}, OPENAI) == {"type": "realtime"}
+
+
+def test_cumulative_updated_becomes_deltas_of_what_is_new() -> None:
+    edge = InboundAliases(XAI)
+    first = edge.canonical({"type": XAI_INPUT_UPDATED, "item_id": "i1", "transcript": "Tell me"})
+    second = edge.canonical({"type": XAI_INPUT_UPDATED, "item_id": "i1",
+                             "transcript": "Tell me about"})
+    assert first is not None and first["type"] == INPUT_DELTA and first["delta"] == "Tell me"
+    assert second is not None and second["delta"] == " about"
+    assert edge.canonical({"type": XAI_INPUT_UPDATED, "item_id": "i1",
+                           "transcript": "Tell me about"}) is None  # nothing new
+
+
+def test_interim_completed_is_a_delta_and_the_last_one_is_final() -> None:
+    edge = InboundAliases(XAI)
+    interim = edge.canonical({"type": "conversation.item.input_audio_transcription.completed",
+                              "item_id": "i1", "transcript": "Hi", "status": "in_progress"})
+    assert interim is not None and interim["type"] == INPUT_DELTA and interim["delta"] == "Hi"
+    final = {"type": "conversation.item.input_audio_transcription.completed", "item_id": "i1",
+             "transcript": "Hi there"}
+    assert edge.canonical(final) == final
+
+
+@given(st.lists(st.text(alphabet="ab ", max_size=4), min_size=1, max_size=6))
+def test_deltas_add_up_to_the_last_cumulative_text_that_extended(parts: list[str]) -> None:
+    edge = InboundAliases(XAI)
+    text, shown, expected = "", "", ""
+    for part in parts:
+        text += part
+        out = edge.canonical({"type": XAI_INPUT_UPDATED, "item_id": "x", "transcript": text})
+        if out is not None:
+            shown += out["delta"]
+        expected = text
+    assert shown == expected
+
+
+def test_session_events_come_back_nested() -> None:
+    edge = InboundAliases(XAI)
+    event = {"type": "session.updated", "session": {"type": "realtime", "voice": "Ara",
+                                                    "turn_detection": {"type": "server_vad"}}}
+    out = edge.canonical(event)
+    assert out is not None
+    assert out["session"]["audio"] == {"output": {"voice": "Ara"},
+                                       "input": {"turn_detection": {"type": "server_vad"}}}
+
+
+def test_benign_races_by_code_and_by_xai_wording() -> None:
+    assert is_benign_error({"code": "response_cancel_not_active"}, OPENAI)
+    assert is_benign_error({"code": None, "message": "Cancellation failed: no active response "
+                                                     "found"}, XAI)
+    assert not is_benign_error({"code": "invalid_value", "message": "bad"}, XAI)
+    assert not is_benign_error("nonsense", XAI)
+
+
+def test_ready_is_any_of_three_events() -> None:
+    assert READY_EVENTS == {"session.created", "session.updated", "conversation.created"}
+    assert all(is_ready(kind) for kind in READY_EVENTS)
+    assert not is_ready("response.done")
+
+
+def test_minutes_cost() -> None:
+    assert minutes_cost_usd(XAI, 120) == pytest.approx(0.10)
+    assert minutes_cost_usd(OPENAI, 120) is None
+
+
+def test_voice_live_extras_validate_as_beta() -> None:
+    session = {"turn_detection": {"type": "azure_semantic_vad", "remove_filler_words": True,
+                                  "silence_duration_ms": 500},
+               "input_audio_echo_cancellation": {"type": "server_echo_cancellation"},
+               "voice": "alloy"}
+    assert validate_session(session, Dialect.BETA, azure=True) is not None
+    assert validate_session(validation_session(session, VOICE_LIVE), Dialect.BETA,
+                            azure=True) is None
+
+
+def test_xai_lints_say_what_the_schema_cannot() -> None:
+    problems = profile_problems({"model": "grok-voice-latest",
+                                 "audio": {"output": {"voice": "Ara"}}}, XAI)
+    assert any("session.model" in p for p in problems)
+    assert any("session.audio.output.voice" in p for p in problems)
+    assert profile_problems({"voice": "Ara"}, XAI) == []
