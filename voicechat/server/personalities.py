@@ -8,7 +8,9 @@ only an edge around the GA or beta bridge.
   ``xai-client-secret.<token>``): the session's ``voice`` and ``turn_detection`` at the top
   level, in and out; ``conversation.created`` first and ``session.created`` after it only when
   the server is told to send it (``ServerConfig.xai_session_created``: early-2026 xAI never
-  sent it, and a client that waits for it sits silent); ``usage`` null in ``response.done``
+  sent it, and a client that waits for it sits silent); the user's transcript streamed as
+  the cumulative ``…transcription.updated`` (xAI's ``grok-transcribe``); ``usage`` null in
+  ``response.done``
   (xAI bills per minute); a cancel with nothing to cancel answered in xAI's own words. Its
   WebRTC routes answer 404 (:func:`is_xai_model` in the calls handlers): xAI has none.
 * **Voice Live** (``/voice-live/realtime?api-version=…&model=…``; ``api-key``): the beta
@@ -24,14 +26,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from voicechat.protocol.providers import (
+    INPUT_COMPLETED,
+    INPUT_DELTA,
     PROFILES,
     VOICE_LIVE,
     XAI,
+    XAI_INPUT_UPDATED,
     Profile,
     from_wire_session,
     to_wire_session,
     validation_session,
 )
+from voicechat.server.ids import event_id
 
 JSON = dict[str, Any]
 
@@ -59,6 +65,8 @@ class Personality:
     #: xAI: send ``session.created`` after ``conversation.created`` (off: early-2026 xAI)
     session_created: bool = True
     _started: bool = field(default=False, repr=False)
+    #: xAI: the user's transcript so far per item (its ``…transcription.updated`` is cumulative)
+    _heard: dict[str, str] = field(default_factory=dict, repr=False)
 
     def client_event(self, data: JSON) -> JSON:
         """A parsed client event as the bridge's validator can judge it."""
@@ -77,7 +85,7 @@ class Personality:
         out: list[JSON] = []
         if kind == "session.created" and not self._started:
             self._started = True
-            out.append({"type": "conversation.created",
+            out.append({"type": "conversation.created", "event_id": event_id(),
                         "conversation": {"id": _conversation_id(event),
                                          "object": "realtime.conversation"}})
             if not self.session_created:
@@ -85,6 +93,14 @@ class Personality:
         session = event.get("session")
         if kind in ("session.created", "session.updated") and isinstance(session, Mapping):
             event = {**event, "session": to_wire_session(session, self.profile)}
+        if kind == INPUT_DELTA and isinstance(event.get("item_id"), str):
+            item = event["item_id"]
+            self._heard[item] = self._heard.get(item, "") + str(event.get("delta") or "")
+            return [{"type": XAI_INPUT_UPDATED, "event_id": event.get("event_id", event_id()),
+                     "item_id": item, "content_index": event.get("content_index", 0),
+                     "transcript": self._heard[item]}]
+        if kind == INPUT_COMPLETED:
+            self._heard.pop(str(event.get("item_id")), None)
         response = event.get("response")
         if kind == "response.done" and isinstance(response, Mapping):
             event = {**event, "response": {**response, "usage": None}}
