@@ -185,13 +185,21 @@ def validate(
         typer.Option(metavar="[auto|realtime|live]",
                      help="API family: auto recognises GPT-Live payloads from their content."),
     ] = "auto",
+    provider: Annotated[
+        str | None,
+        typer.Option(metavar="NAME", autocompletion=opt.completer(opt.PROVIDERS),
+                     help="Lint against this provider's profile (xai, voice-live: their own "
+                     "session shape and quirks; sets the dialect)."),
+    ] = None,
 ) -> None:
     """Lint a session config or client event with the server's own error wording."""
     from voicechat.commands import validate as validate_command
 
     checked = opt.choice("--dialect", dialect, opt.DIALECTS)
     family = opt.choice("--api", api, ("auto", "realtime", "live"))
-    raise typer.Exit(validate_command.run(file, dialect=checked, azure=azure, api=family))
+    named = opt.choice("--provider", provider, opt.PROVIDERS) if provider is not None else None
+    raise typer.Exit(validate_command.run(file, dialect=checked, azure=azure, api=family,
+                                          provider=named))
 
 
 @app.command(cls=opt.PlainUsage)

@@ -180,7 +180,7 @@ def test_benign_races_by_code_and_by_xai_wording() -> None:
 
 
 def test_ready_is_any_of_three_events() -> None:
-    assert READY_EVENTS == {"session.created", "session.updated", "conversation.created"}
+    assert {"session.created", "session.updated", "conversation.created"} == READY_EVENTS
     assert all(is_ready(kind) for kind in READY_EVENTS)
     assert not is_ready("response.done")
 
@@ -203,6 +203,9 @@ def test_voice_live_extras_validate_as_beta() -> None:
 def test_xai_lints_say_what_the_schema_cannot() -> None:
     problems = profile_problems({"model": "grok-voice-latest",
                                  "audio": {"output": {"voice": "Ara"}}}, XAI)
-    assert any("session.model" in p for p in problems)
-    assert any("session.audio.output.voice" in p for p in problems)
+    assert [p.level for p in problems] == ["error", "error"]
+    assert "session.model" in problems[0].message
+    assert "session.audio.output.voice" in problems[1].message
     assert profile_problems({"voice": "Ara"}, XAI) == []
+    assert [p.level for p in profile_problems({"turn_detection": None}, XAI)] == [
+        "warning", "warning"]

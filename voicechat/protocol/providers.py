@@ -396,28 +396,41 @@ def validation_session(session: Mapping[str, Any], profile: Profile) -> dict[str
     return out
 
 
-def profile_problems(session: Mapping[str, Any], profile: Profile) -> list[str]:
-    """What the service would refuse or ignore in ``session`` that the dialect's schema cannot
-    tell: one plain sentence each."""
-    problems: list[str] = []
-    if profile.name == XAI:
-        if "model" in session:
-            problems.append("session.model: xAI takes the model only on the URL "
-                            "(?model=grok-voice-…); session.update cannot change it")
-        audio = session.get("audio")
-        output = audio.get("output") if isinstance(audio, Mapping) else None
-        inp = audio.get("input") if isinstance(audio, Mapping) else None
-        if isinstance(output, Mapping) and "voice" in output:
-            problems.append("session.audio.output.voice: xAI reads the voice at the top level "
-                            "(session.voice)")
-        if isinstance(inp, Mapping) and "turn_detection" in inp:
-            problems.append("session.audio.input.turn_detection: xAI reads it at the top level "
-                            "(session.turn_detection)")
-        if "voice" not in session and not (isinstance(output, Mapping) and "voice" in output):
-            problems.append("session.voice: not set; xAI's default voice is not documented "
-                            f"consistently, send one (e.g. {profile.default_voice})")
-        if "turn_detection" in session and session["turn_detection"] is None:
-            problems.append("session.turn_detection: null (manual turns) is not stable on xAI")
+@dataclass(frozen=True)
+class ProfileProblem:
+    """Something the service would refuse or ignore (``error``), or that is risky there
+    (``warning``), which the dialect's schema cannot tell."""
+
+    level: Literal["error", "warning"]
+    message: str
+
+
+def profile_problems(session: Mapping[str, Any], profile: Profile) -> list[ProfileProblem]:
+    """What ``session`` (in the service's own shape) gets wrong for ``profile``'s service."""
+    problems: list[ProfileProblem] = []
+    if profile.name != XAI:
+        return problems
+    if "model" in session:
+        problems.append(ProfileProblem("error", "session.model: xAI takes the model only on "
+                                       "the URL (?model=grok-voice-…); session.update cannot "
+                                       "change it"))
+    audio = session.get("audio")
+    output = audio.get("output") if isinstance(audio, Mapping) else None
+    inp = audio.get("input") if isinstance(audio, Mapping) else None
+    if isinstance(output, Mapping) and "voice" in output:
+        problems.append(ProfileProblem("error", "session.audio.output.voice: xAI reads the "
+                                       "voice at the top level; move it to session.voice"))
+    if isinstance(inp, Mapping) and "turn_detection" in inp:
+        problems.append(ProfileProblem("error", "session.audio.input.turn_detection: xAI "
+                                       "reads it at the top level; move it to "
+                                       "session.turn_detection"))
+    if "voice" not in session and not (isinstance(output, Mapping) and "voice" in output):
+        problems.append(ProfileProblem("warning", "session.voice: not set; the sources "
+                                       "disagree on xAI's default voice, so send one (e.g. "
+                                       f"{profile.default_voice})"))
+    if "turn_detection" in session and session["turn_detection"] is None:
+        problems.append(ProfileProblem("warning", "session.turn_detection: null (manual "
+                                       "turns) is not stable on xAI"))
     return problems
 
 
