@@ -375,6 +375,38 @@ def minutes_cost_usd(profile: Profile, seconds: float) -> float | None:
     return profile.price_per_minute_usd * seconds / 60.0
 
 
+# --- recognising a provider in a log -------------------------------------------------------
+
+
+def provider_from_event(event: Mapping[str, Any], direction: str) -> str | None:
+    """The provider one event of a log points at (``None``: it says nothing of one).
+
+    The doctor reads other people's logs, which never say which service they talked to: a
+    ``grok-…`` model (in a session the server reports, or on the URL our logs' transport
+    state names), xAI's own ``…transcription.updated``, or Voice Live's ``azure_*`` VAD types
+    and ``/voice-live/`` path tell. ``conversation.created`` first is only a hint (beta
+    WebSocket sessions send it too), so it is not read here.
+    """
+    kind = event.get("type")
+    if kind == XAI_INPUT_UPDATED:
+        return XAI
+    if kind == "local.transport.state":
+        detail = str(event.get("detail") or "")
+        if "model=grok-" in detail:
+            return XAI
+        return VOICE_LIVE if "/voice-live/" in detail else None
+    session = event.get("session")
+    if not isinstance(session, Mapping):
+        return None
+    model = session.get("model")
+    if direction == "in" and isinstance(model, str) and model.startswith("grok-"):
+        return XAI
+    for td in _turn_detections(dict(session)):
+        if str(td.get("type") or "").startswith("azure_"):
+            return VOICE_LIVE
+    return None
+
+
 # --- linting a session against a profile ----------------------------------------------------
 
 
