@@ -124,3 +124,16 @@ def test_validate_takes_voice_live_fields(tmp_path: Path) -> None:
 def test_validate_refuses_gemini_with_what_is_missing(tmp_path: Path) -> None:
     result = validate(tmp_path, {"type": "realtime"}, "--provider", "gemini")
     assert result.exit_code == 2
+
+
+def test_a_voice_live_session_table_may_hold_azure_fields(tmp_path: Path) -> None:
+    from voicechat.commands.preflight import check_session_table
+
+    cfg = tmp_path / "cfg.toml"
+    cfg.write_text('[voicechat.session]\n'
+                   'input_audio_echo_cancellation = {type = "server_echo_cancellation"}\n'
+                   '[voicechat.session.audio.input.turn_detection]\n'
+                   'type = "azure_semantic_vad"\n', encoding="utf-8")
+    s = resolve({"provider": "voice-live", "server": "http://127.0.0.1:1"}, env={},
+                config_path=cfg)
+    check_session_table(s)  # no ValueError: checked as beta, Azure's fields set aside

@@ -209,3 +209,39 @@ def test_xai_lints_say_what_the_schema_cannot() -> None:
     assert profile_problems({"voice": "Ara"}, XAI) == []
     assert [p.level for p in profile_problems({"turn_detection": None}, XAI)] == [
         "warning", "warning"]
+
+
+def test_the_outbox_validates_voice_live_extras_as_beta_and_sends_them() -> None:
+    from voicechat.core.actions import Send
+    from voicechat.core.outbox import Outbox
+
+    outbox = Outbox(Dialect.BETA, azure=True, profile=VOICE_LIVE)
+    session = {"type": "realtime",
+               "input_audio_echo_cancellation": {"type": "server_echo_cancellation"},
+               "audio": {"input": {"turn_detection": {"type": "azure_semantic_vad"}}}}
+    [action] = outbox.render({"type": "session.update", "session": session})
+    assert isinstance(action, Send)
+    sent = action.event["session"]
+    assert sent["turn_detection"]["type"] == "azure_semantic_vad"
+    assert "input_audio_echo_cancellation" in sent
+
+
+def test_the_core_reads_xai_as_ga() -> None:
+    """The session core, fed xAI's frames, shows the streaming transcript and takes a late
+    cancel as information."""
+    from voicechat.core import Session, SessionPolicy
+    from voicechat.core.actions import Notice, Send
+
+    session = Session(SessionPolicy(provider="xai", transport="websocket"), strict=True)
+    first = session.start(0.0)
+    update = next(a.event for a in first if isinstance(a, Send))
+    assert update["session"]["voice"] == "Ara" and "model" not in update["session"]
+    session.receive({"type": "conversation.created", "conversation": {"id": "c"}}, 0.1)
+    for text in ("Tell me", "Tell me a joke"):
+        session.receive({"type": XAI_INPUT_UPDATED, "item_id": "u1", "transcript": text}, 0.2)
+    assert [e.text for e in session.view.entries] == ["Tell me a joke"]
+    said = session.receive({"type": "error", "error": {
+        "type": "invalid_request_error", "code": None,
+        "message": "Cancellation failed: no active response found"}}, 0.3)
+    notices = [a for a in said if isinstance(a, Notice)]
+    assert notices and all(n.level == "info" for n in notices)
