@@ -394,7 +394,7 @@ def _resolve_profiled(flags: Mapping[str, Any], layers: Layers, file: ConfigFile
     model = _text(layers.get("model")) or profile.default_model
     return _settings(
         flags, layers, file,
-        server="local" if server == "local" else server,
+        server=server,
         provider=provider,
         transport=transport,
         model=model,

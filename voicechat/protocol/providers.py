@@ -300,8 +300,9 @@ class InboundAliases:
         self.profile = profile
         self._seen: dict[str, str] = {}  # item id -> the cumulative transcript shown so far
 
-    def canonical(self, event: Mapping[str, Any]) -> dict[str, Any] | None:
-        """The canonical form of ``event``, or ``None`` when it carries nothing new."""
+    def canonical(self, event: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        """The canonical form of ``event`` (the same object when it needs no change: audio
+        deltas pass with no copy), or ``None`` when it carries nothing new."""
         kind = event.get("type")
         if kind in self.profile.quiet_events:
             return None
@@ -316,7 +317,7 @@ class InboundAliases:
             item = event.get("item_id")
             if isinstance(item, str):
                 self._seen.pop(item, None)
-        return dict(event)
+        return event
 
     def _interim(self, event: Mapping[str, Any]) -> dict[str, Any] | None:
         item = event.get("item_id")

@@ -20,11 +20,13 @@ from voicechat.doctor.context import Context
 from voicechat.doctor.rules.base import Rule
 from voicechat.eventlog.entry import Entry
 from voicechat.eventlog.run import Run
+from voicechat.protocol.providers import READY_EVENTS
 
 #: This long after the server's first message with nothing from the client: it is waiting.
 SILENT_START_S = 5.0
-#: The server's messages that say the session is up when ``session.created`` does not come.
-_FIRST = frozenset({"conversation.created", "session.updated"})
+#: The server's messages that say the session is up when ``session.created`` does not come
+#: (the profiles' :data:`~voicechat.protocol.providers.READY_EVENTS`, less that one).
+_FIRST = READY_EVENTS - {"session.created"}
 #: The client's events that show it did not wait.
 _CLIENT = frozenset({"session.update", "input_audio_buffer.append", "conversation.item.create",
                      "response.create"})
