@@ -24,6 +24,8 @@ def first_update(records: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 async def test_xai_two_typed_turns_over_websocket(tmp_path: Path) -> None:
+    key = "xai-" + "S3cr3t" * 4
+    (tmp_path / "cfg.toml").write_text(f'xai_api_key = "{key}"\n', encoding="utf-8")
     async with local_server() as srv:
         code, out, err, records = await run_no_ui(
             tmp_path, srv.base_url, "webrtc", "hello there\nhow are you\n",
@@ -46,6 +48,8 @@ async def test_xai_two_typed_turns_over_websocket(tmp_path: Path) -> None:
     assert usage.startswith("session usage: 2 response(s) · no token counts"), usage
     assert "/min" in usage
     assert "error" not in out.lower()
+    log_text = (tmp_path / "log.jsonl").read_text(encoding="utf-8")
+    assert key not in out + err + log_text  # the key went in a header, and nowhere else
 
 
 async def test_xai_without_session_created_still_answers(tmp_path: Path) -> None:
