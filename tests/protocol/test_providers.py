@@ -245,3 +245,20 @@ def test_the_core_reads_xai_as_ga() -> None:
         "message": "Cancellation failed: no active response found"}}, 0.3)
     notices = [a for a in said if isinstance(a, Notice)]
     assert notices and all(n.level == "info" for n in notices)
+
+
+@pytest.mark.parametrize("usage", [None, {}, {"total_tokens": None, "input_tokens": None,
+                                              "output_tokens": None}])
+def test_xai_empty_usage_is_no_failure(usage: Any) -> None:
+    """SpeakNow saw "all values are None", pipecat "empty usage": a response, no tokens."""
+    from voicechat.core import Session, SessionPolicy
+    from voicechat.core.actions import Notice
+
+    session = Session(SessionPolicy(provider="xai", transport="websocket"), strict=True)
+    session.start(0.0)
+    session.receive({"type": "response.created", "response": {"id": "r1"}}, 0.1)
+    done = session.receive({"type": "response.done", "response": {
+        "id": "r1", "status": "completed", "output": [], "usage": usage}}, 0.2)
+    assert not [a for a in done if isinstance(a, Notice) and a.level != "info"]
+    assert session.view.usage.responses == 1
+    assert session.view.usage.total.input_text == 0
