@@ -262,3 +262,19 @@ def test_xai_empty_usage_is_no_failure(usage: Any) -> None:
     assert not [a for a in done if isinstance(a, Notice) and a.level != "info"]
     assert session.view.usage.responses == 1
     assert session.view.usage.total.input_text == 0
+
+
+def test_xai_cost_follows_the_minutes() -> None:
+    from voicechat.core import Session, SessionPolicy
+
+    session = Session(SessionPolicy(provider="xai", transport="websocket"), strict=True)
+    session.start(100.0)
+    session.receive({"type": "response.created", "response": {"id": "r1"}}, 150.0)
+    session.receive({"type": "response.done", "response": {
+        "id": "r1", "status": "completed", "output": [], "usage": None}}, 160.0)
+    usage = session.view.usage
+    assert usage.minutes == pytest.approx(1.0)
+    assert usage.cost_usd == pytest.approx(0.05)
+    assert "/min" in usage.label
+    openai = Session(SessionPolicy(), strict=True)
+    assert openai.view.usage.minutes is None

@@ -130,7 +130,8 @@ class Session:
         self._feed = TranscriptFeed(self._transcript, self._out)
         self._requested = initial_session(policy)
         self._service = ServiceWatch(self._out, self._requested,
-                                     Usage(policy.model, policy.prices))
+                                     Usage(policy.model, policy.prices,
+                                           profile.price_per_minute_usd))
         self._side = SideResponses()  # out-of-band responses: not part of this conversation
         self._tools = ToolCalls(self._out, self._responses, policy.tools, policy.mcp_approval)
         self._requests = Requests(self._out, self._responses, self._tools, self._requested,
@@ -164,6 +165,7 @@ class Session:
     def start(self, now: float) -> list[Action]:
         """The first ``session.update`` for the mode (validated) and the initial mic state."""
         self._timing.now = now
+        self._service.usage.started(now)
         self._out.send({"type": "session.update", "session": self._requested})
         self._gate.reported = None
         return self._finish()
@@ -318,7 +320,7 @@ class Session:
         if response is not None:
             self._gate.response_done(now)
             self._feed.response_output(response)
-            self._service.response_done(response)
+            self._service.response_done(response, now)
         if isinstance(raw := event.get("response"), Mapping):
             self._tools.response_done(raw, now)
 

@@ -107,6 +107,7 @@ def usage_summary(runtime: Runtime, seconds: float | None = None) -> str:
     the run's length."""
     profile = runtime.settings.profile
     if profile.capabilities.usage == "minutes" and seconds is not None:
+        # the run's whole length (the core's minutes stop at the last response.done)
         usd = minutes_cost_usd(profile, seconds)
         rate = profile.price_per_minute_usd
         cost = cost_text(None) if usd is None else (
