@@ -276,5 +276,8 @@ def test_xai_cost_follows_the_minutes() -> None:
     assert usage.minutes == pytest.approx(1.0)
     assert usage.cost_usd == pytest.approx(0.05)
     assert "/min" in usage.label
+    from voicechat.ui.viewstate import usage_text
+
+    assert usage_text(session.view) == "1.0 min · ~$0.050 est."  # the status bar's figure
     openai = Session(SessionPolicy(), strict=True)
     assert openai.view.usage.minutes is None
