@@ -116,7 +116,8 @@ class Settings:
     otel_protocol: str | None = None  # http/protobuf | grpc
     otel_content: bool = False  # transcripts and tool payloads in spans (opt-in)
     notes: tuple[str, ...] = ()
-    """What resolving decided that the user should hear once (xAI over WebSocket, …)."""
+    """What resolving decided that the user should hear once (xAI over WebSocket, …): the
+    runtime says each as a notice when it starts (the log, the TUI and ``--no-ui`` show it)."""
 
     @property
     def is_local(self) -> bool:

@@ -32,8 +32,12 @@ async def test_xai_two_typed_turns_over_websocket(tmp_path: Path) -> None:
             "--provider", "xai", events=False)
     assert code == 0, (out[-3000:], err[-3000:])
     assert said(out) == TWO_TURNS
-    # asked for WebRTC by name: said once, and WebSocket used
-    assert err.count("has no WebRTC endpoint; using WebSocket") == 1, err
+    # asked for WebRTC by name: said once (a notice: the log and the TUI have it too), and
+    # WebSocket used
+    assert out.count("has no WebRTC endpoint; using WebSocket") == 1, out
+    assert any("has no WebRTC endpoint" in str(r["event"].get("message")) for r in records)
+    assert any(r["event"].get("type") == "local.transport.state"
+               and "WebSocket to ws://" in str(r["event"].get("detail")) for r in records)
     inbound = [e["type"] for e in events(records, "in")]
     assert inbound[:2] == ["conversation.created", "session.created"]
     session = first_update(records)["session"]
@@ -63,7 +67,7 @@ async def test_xai_without_session_created_still_answers(tmp_path: Path) -> None
     inbound = [e["type"] for e in events(records, "in")]
     assert "session.created" not in inbound
     assert inbound[0] == "conversation.created"
-    assert "has no WebRTC" not in err  # WebSocket was the default, nothing to say
+    assert "has no WebRTC" not in out + err  # WebSocket was the default, nothing to say
 
 
 async def test_voice_live_two_typed_turns_in_the_beta_vocabulary(tmp_path: Path) -> None:

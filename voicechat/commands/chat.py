@@ -71,8 +71,6 @@ def run(
     except (ConfigError, ValueError) as exc:
         print(f"voicechat: {exc}", file=sys.stderr)
         return 2
-    for note in settings.notes:  # what resolving decided, said once before anything starts
-        print(f"voicechat: {note}", file=sys.stderr)
     if settings.api == "live":
         return _run_live(settings, log_file, events, earlier)
     if settings.no_ui:
