@@ -137,3 +137,11 @@ def test_a_voice_live_session_table_may_hold_azure_fields(tmp_path: Path) -> Non
     s = resolve({"provider": "voice-live", "server": "http://127.0.0.1:1"}, env={},
                 config_path=cfg)
     check_session_table(s)  # no ValueError: checked as beta, Azure's fields set aside
+
+
+def test_a_new_session_on_xai_offers_no_openai_models(tmp_path: Path) -> None:
+    from voicechat.runtime.switching import switch_targets
+
+    s = settings(tmp_path, {"provider": "xai"}, {"XAI_API_KEY": XAI_KEY})
+    targets = switch_targets(s)
+    assert [(t.kind, t.value) for t in targets] == [("server", "local")]
