@@ -113,6 +113,7 @@ async def test_xai_ephemeral_token_in_the_browser_subprotocol() -> None:
         async with ws_connected(srv, XAI_PATH, WsPeer, headers={},
                                 protocols=(f"xai-client-secret.{token}",)) as peer:
             await peer.log.wait_for("session.created")
+            assert peer.ws.protocol == f"xai-client-secret.{token}"  # a browser needs one
         # a wrong token in the same place is refused at the handshake
         with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
             await http.ws_connect(srv.base_url + XAI_PATH, protocols=("xai-client-secret.wrong",))

@@ -123,6 +123,11 @@ def personality_for(path: str, model: Any, *, xai_session_created: bool = True
     return None
 
 
+def xai_subprotocols(subprotocols: list[str]) -> tuple[str, ...]:
+    """The ``xai-client-secret.<token>`` subprotocols offered (the one the handshake selects)."""
+    return tuple(p for p in subprotocols if p.startswith(XAI_SUBPROTOCOL))
+
+
 def xai_credential(subprotocols: list[str]) -> str | None:
     """The key a browser put behind ``xai-client-secret.``, if any."""
     for proto in subprotocols:

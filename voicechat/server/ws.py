@@ -38,6 +38,7 @@ from voicechat.server.personalities import (
     VOICE_LIVE_PATH,
     personality_for,
     xai_credential,
+    xai_subprotocols,
 )
 from voicechat.server.send_queue import SendQueue
 
@@ -89,7 +90,9 @@ async def websocket_handler(request: web.Request, host: SessionHost) -> web.Stre
         session = sessions.default_session(model, transcription=transcription)
 
     ws = web.WebSocketResponse(
-        protocols=("realtime",),
+        # a browser fails a handshake that selects none of the subprotocols it offered; an
+        # xAI page offers only its token's (the xAI personality answers with it)
+        protocols=("realtime", *xai_subprotocols(offered)),
         max_msg_size=MAX_MESSAGE_BYTES,
         autoping=True,
         heartbeat=None,
