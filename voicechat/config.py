@@ -393,13 +393,18 @@ def _resolve_profiled(flags: Mapping[str, Any], layers: Layers, file: ConfigFile
         raise ConfigError(f"{layers.origin('api')}: {profile.title} speaks the Realtime API "
                           "only; drop --api live")
     model = _text(layers.get("model")) or profile.default_model
+    mode = layers.choice("mode", "vad")
+    if mode == "ptt" and not profile.capabilities.manual_turns:
+        notes.append(f"push-to-talk sends turn_detection: null, which {profile.title} does not "
+                     "handle reliably yet (LiveKit marks it unstable); --mode vad is the safe "
+                     "choice")
     return _settings(
         flags, layers, file,
         server=server,
         provider=provider,
         transport=transport,
         model=model,
-        mode=layers.choice("mode", "vad"),
+        mode=mode,
         dialect=dialect,
         api="realtime",
         api_key=api_key if server != "local" else None,

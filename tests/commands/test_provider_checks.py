@@ -145,3 +145,9 @@ def test_a_new_session_on_xai_offers_no_openai_models(tmp_path: Path) -> None:
     s = settings(tmp_path, {"provider": "xai"}, {"XAI_API_KEY": XAI_KEY})
     targets = switch_targets(s)
     assert [(t.kind, t.value) for t in targets] == [("server", "local")]
+
+
+def test_push_to_talk_on_xai_is_allowed_with_a_note(tmp_path: Path) -> None:
+    s = settings(tmp_path, {"provider": "xai", "mode": "ptt"}, {"XAI_API_KEY": XAI_KEY})
+    assert s.mode == "ptt"
+    assert len(s.notes) == 1 and "turn_detection: null" in s.notes[0]
