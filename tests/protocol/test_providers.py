@@ -281,3 +281,32 @@ def test_xai_cost_follows_the_minutes() -> None:
     assert usage_text(session.view) == "1.0 min · ~$0.050 est."  # the status bar's figure
     openai = Session(SessionPolicy(), strict=True)
     assert openai.view.usage.minutes is None
+
+
+_EVENT = st.fixed_dictionaries(
+    {"type": st.sampled_from([XAI_INPUT_UPDATED, INPUT_DELTA, "session.updated",
+                              "conversation.item.input_audio_transcription.completed",
+                              "input_audio_buffer.dtmf_event_received", "response.done"])
+     | _VALUE},
+    optional={"item_id": st.one_of(st.text(max_size=3), st.integers()),
+              "transcript": _VALUE, "delta": _VALUE, "status": _VALUE, "session": _VALUE})
+
+
+@given(st.lists(_EVENT, max_size=12))
+def test_the_inbound_edge_never_raises_on_what_the_wire_sends(events: list[dict[str, Any]]
+                                                               ) -> None:
+    """Nothing from the wire may raise: odd types in any field become nothing or pass on."""
+    edge = InboundAliases(XAI)
+    for event in events:
+        out = edge.canonical(event)
+        assert out is None or out.get("type") == event.get("type") or out["type"] == INPUT_DELTA
+
+
+def test_an_odd_frame_on_xai_is_a_notice_not_a_crash() -> None:
+    from voicechat.core import Session, SessionPolicy
+    from voicechat.core.actions import Notice
+
+    session = Session(SessionPolicy(provider="xai", transport="websocket"))
+    session.start(0.0)
+    said = session.receive_wire('{"type": {"not": "a string"}}', 0.1)
+    assert all(isinstance(a, Notice) for a in said)

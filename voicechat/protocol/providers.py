@@ -304,6 +304,8 @@ class InboundAliases:
         """The canonical form of ``event`` (the same object when it needs no change: audio
         deltas pass with no copy), or ``None`` when it carries nothing new."""
         kind = event.get("type")
+        if not isinstance(kind, str):
+            return event  # the session says what is wrong with it
         if kind in self.profile.quiet_events:
             return None
         if kind in ("session.created", "session.updated") and isinstance(
