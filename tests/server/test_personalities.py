@@ -5,6 +5,7 @@ Voice Live, checked over the wire with raw peers, and every xAI event against th
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,8 @@ async def test_xai_events_are_ga_but_for_its_differences(tmp_path: Path) -> None
         refusal = await log.wait_for("error")
         events = list(log.events)
     assert [e["type"] for e in events[:2]] == ["conversation.created", "session.created"]
+    # the profile's session cap (30 min), under the server's own hour
+    assert 1700 < events[1]["session"]["expires_at"] - time.time() <= 1800
     for e in events:
         if e["type"] in ("session.created", "session.updated"):
             session = e["session"]

@@ -300,14 +300,18 @@ class LocalServer:
         session: JSON,
         sink: AudioSink,
         on_expired: Callable[[], Any],
+        session_max_s: float | None = None,
     ) -> Engine:
+        options = self.engine_options()
+        if session_max_s is not None:
+            options.session_max_s = min(options.session_max_s, session_max_s)
         return Engine(
             emit=emit,
             dialect=dialect,
             session=session,
             kit=self.kit,
             sink=sink,
-            options=self.engine_options(),
+            options=options,
             on_expired=on_expired,
         )
 

@@ -63,7 +63,11 @@ class SessionHost(TokenHost, Protocol):
         session: JSON,
         sink: AudioSink,
         on_expired: Callable[[], Any],
-    ) -> Engine: ...
+        session_max_s: float | None = None,
+    ) -> Engine:
+        """A session engine; ``session_max_s`` shortens the server's session length (a
+        provider personality's cap)."""
+        ...
 
     def session_opened(self, engine: Engine) -> None: ...
 

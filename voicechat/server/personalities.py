@@ -11,7 +11,8 @@ only an edge around the GA or beta bridge.
   sent it, and a client that waits for it sits silent); the user's transcript streamed as
   the cumulative ``…transcription.updated`` (xAI's ``grok-transcribe``); ``usage`` null in
   ``response.done``
-  (xAI bills per minute); a cancel with nothing to cancel answered in xAI's own words. Its
+  (xAI bills per minute); a cancel with nothing to cancel answered in xAI's own words; the
+  session capped at the profile's length (30 min). Its
   WebRTC routes answer 404 (:func:`is_xai_model` in the calls handlers): xAI has none.
 * **Voice Live** (``/voice-live/realtime?api-version=…&model=…``; ``api-key``): the beta
   vocabulary of the bridge, with Azure's own session fields (``azure_semantic_vad``, echo
@@ -67,6 +68,12 @@ class Personality:
     _started: bool = field(default=False, repr=False)
     #: xAI: the user's transcript so far per item (its ``…transcription.updated`` is cumulative)
     _heard: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def session_cap_s(self) -> float | None:
+        """The provider's longest session (xAI: 30 min ⚠ some say 60; a profile setting)."""
+        cap = self.profile.capabilities.session_cap_s
+        return float(cap) if cap is not None else None
 
     def client_event(self, data: JSON) -> JSON:
         """A parsed client event as the bridge's validator can judge it."""

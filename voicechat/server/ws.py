@@ -122,6 +122,7 @@ async def websocket_handler(request: web.Request, host: SessionHost) -> web.Stre
         session=session,
         sink=DeltaSink(send, speedup=host.ws_audio_speedup),
         on_expired=expire,
+        session_max_s=personality.session_cap_s if personality else None,
     )
 
     host.session_opened(engine)
