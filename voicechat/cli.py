@@ -44,6 +44,7 @@ app.add_typer(config_app)
 def main_job(
     ctx: typer.Context,
     server: opt.Server = None,
+    provider: opt.Provider = None,
     transport: opt.Transport = None,
     api: opt.Api = None,
     model: opt.Model = None,
@@ -84,8 +85,8 @@ def main_job(
     from voicechat.commands import chat
 
     code = chat.run(
-        server=server, transport=transport, api=api, model=model, mode=mode, mic=mic,
-        speaker=speaker,
+        server=server, provider=provider, transport=transport, api=api, model=model, mode=mode,
+        mic=mic, speaker=speaker,
         record=record, config=config, no_ui=no_ui, events=events, turns=turns,
         barge_in=barge_in, aec=aec,
         theme=theme, dialect=dialect, voice=voice, verbose=verbose, log_level=log_level,
@@ -157,8 +158,16 @@ def serve(
     ] = 600.0,
     verbose: opt.ServeVerbose = 0,
     log_level: opt.LogLevel = None,
+    xai_session_created: Annotated[
+        bool,
+        typer.Option("--xai-session-created/--no-xai-session-created",
+                     help="The xAI personality (a grok-voice-* model) sends session.created "
+                     "after conversation.created; --no-xai-session-created replays early 2026, "
+                     "when xAI never sent it."),
+    ] = True,
 ) -> None:
-    """Run the local server: Realtime (WebRTC + WebSocket, GA + beta), GPT-Live, Gemini Live."""
+    """Run the local server: Realtime (WebRTC + WebSocket, GA + beta; the xAI and Azure Voice
+    Live personalities), GPT-Live and Gemini Live."""
     from voicechat.commands import serve as serve_command
 
     raise typer.Exit(
@@ -167,6 +176,7 @@ def serve(
             responder=responder, api_key=api_key, api_key_file=api_key_file,
             allow_origins=allow_origin or [], verbose=verbose, log_level=log_level,
             gemini_connection_s=gemini_connection_s, tls_cert=tls_cert, tls_key=tls_key,
+            xai_session_created=xai_session_created,
         )
     )
 
@@ -191,13 +201,21 @@ def validate(
                      help="API family: auto recognises GPT-Live and Gemini Live payloads from "
                      "their content."),
     ] = "auto",
+    provider: Annotated[
+        str | None,
+        typer.Option(metavar="NAME", autocompletion=opt.completer(opt.PROVIDERS),
+                     help="Lint against this provider's profile (xai, voice-live: their own "
+                     "session shape and quirks; sets the dialect)."),
+    ] = None,
 ) -> None:
     """Lint a session config or client event with the server's own error wording."""
     from voicechat.commands import validate as validate_command
 
     checked = opt.choice("--dialect", dialect, opt.DIALECTS)
     family = opt.choice("--api", api, ("auto", "realtime", "live", "gemini"))
-    raise typer.Exit(validate_command.run(file, dialect=checked, azure=azure, api=family))
+    named = opt.choice("--provider", provider, opt.PROVIDERS) if provider is not None else None
+    raise typer.Exit(validate_command.run(file, dialect=checked, azure=azure, api=family,
+                                          provider=named))
 
 
 @app.command(cls=opt.PlainUsage)

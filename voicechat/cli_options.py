@@ -30,7 +30,9 @@ ENV_EPILOG = (
     "  AZURE_OPENAI_ENDPOINT     https://<resource>.openai.azure.com\n"
     "  AZURE_OPENAI_DEPLOYMENT   Azure deployment (like --model)\n"
     "  AZURE_OPENAI_API_VERSION, AZURE_OPENAI_WEBRTC_URL, AZURE_OPENAI_REGION\n"
-    "  VOICECHAT_SERVER, _TRANSPORT, _MODE, _MODEL, _DIALECT, _MIC, _SPEAKER, _THEME,\n"
+    "  XAI_API_KEY               --provider xai (Grok Voice)\n"
+    "  AZURE_VOICELIVE_API_KEY, AZURE_VOICELIVE_ENDPOINT   --provider voice-live\n"
+    "  VOICECHAT_SERVER, _PROVIDER, _TRANSPORT, _MODE, _MODEL, _DIALECT, _MIC, _SPEAKER, _THEME,\n"
     "  _VOICE, _BARGE_IN, _TOOL_APPROVAL, _MCP_CONFIG   like the options of the same name\n"
     "  VOICECHAT_SERVER_API_KEY  voicechat serve --api-key\n"
     "Config file and theme folder: voicechat config path"
@@ -103,6 +105,13 @@ Server = Annotated[
     typer.Option(metavar="NAME|URL", help=env_help(
         "local | openai | azure | a base URL. Default: openai or azure when a key is configured, "
         "else the embedded local server.", "VOICECHAT_SERVER")),
+]
+PROVIDERS = ("openai", "azure", "xai", "voice-live", "gemini")  # protocol/providers.py NAMES
+Provider = Annotated[
+    str | None,
+    typer.Option(metavar="NAME", autocompletion=completer(PROVIDERS), help=env_help(
+        "openai | azure | xai | voice-live | gemini (not yet): the service, its endpoint, key "
+        "variable and quirks. --server URL still overrides the endpoint.", "VOICECHAT_PROVIDER")),
 ]
 Transport = Annotated[
     str | None,

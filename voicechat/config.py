@@ -20,6 +20,7 @@ from typing import Any
 from voicechat.config_schema import SCHEMA, ConfigError, ConfigFile, load
 from voicechat.paths import default_config_path
 from voicechat.protocol.languages import language_problem
+from voicechat.protocol.providers import PROFILES, Profile, profile_for
 
 __all__ = ["ConfigError", "Settings", "default_config_path", "resolve"]
 
@@ -33,6 +34,13 @@ DEFAULT_BETA_MODEL = "gpt-4o-realtime-preview"
 DEFAULT_LIVE_MODEL = "gpt-live-1"
 DEFAULT_LIVE_BACKEND_MODEL = "gpt-5.6-terra"  # the guide's recommended start (reference §1.3)
 APIS = ("realtime", "live")
+#: The providers that are profiles beside OpenAI and Azure OpenAI (``--provider``): their
+#: endpoint, key and dialect come from the profile (:mod:`voicechat.protocol.providers`).
+EXTRA_PROVIDERS = ("xai", "voice-live")
+#: Where each extra provider's key and endpoint come from (config keys; their environment
+#: variables are in the schema: XAI_API_KEY, AZURE_VOICELIVE_API_KEY, AZURE_VOICELIVE_ENDPOINT).
+_PROVIDER_KEYS = {"xai": ("xai_api_key", None),
+                  "voice-live": ("voicelive_api_key", "voicelive_endpoint")}
 #: a model name that can only mean GPT-Live (``/v1/realtime`` refuses these with invalid_model)
 LIVE_MODEL_PREFIX = "gpt-live-"
 DEFAULT_AZURE_PREVIEW_API_VERSION = "2025-04-01-preview"
@@ -48,6 +56,7 @@ class Settings:
     """Everything the runtime needs to start one conversation (already resolved)."""
 
     server: str = "local"  # local | openai | azure | a base URL
+    provider: str = "openai"  # the profile (voicechat.protocol.providers): openai | azure | xai | …
     transport: str = "webrtc"
     model: str = DEFAULT_GA_MODEL
     mode: str = "vad"
@@ -106,6 +115,9 @@ class Settings:
     otel_endpoint: str | None = None
     otel_protocol: str | None = None  # http/protobuf | grpc
     otel_content: bool = False  # transcripts and tool payloads in spans (opt-in)
+    notes: tuple[str, ...] = ()
+    """What resolving decided that the user should hear once (xAI over WebSocket, …): the
+    runtime says each as a notice when it starts (the log, the TUI and ``--no-ui`` show it)."""
 
     @property
     def is_local(self) -> bool:
@@ -115,10 +127,17 @@ class Settings:
     def is_azure(self) -> bool:
         return self.server == "azure"
 
+    @property
+    def profile(self) -> Profile:
+        """The provider's profile: endpoint shape, dialect, quirks, capabilities."""
+        return profile_for(self.provider)
+
     def describe_server(self) -> str:
         """Where we connect, for the status bar and logs: never includes a key."""
         if self.server == "azure":
             return f"azure ({self.azure_endpoint or '?'})"
+        if self.provider in EXTRA_PROVIDERS:
+            return f"{self.provider} ({self.server})"
         return self.server
 
 
@@ -239,7 +258,17 @@ def resolve(
     azure_key = layers.get("azure_api_key", flag=False)
     azure_endpoint = layers.get("azure_endpoint", flag=False)
 
+    provider = layers.choice("provider", "")
+    if provider:
+        why_not = profile_for(provider).unavailable
+        if why_not is not None:
+            raise ConfigError(f"{layers.origin('provider')}: {why_not}")
+    if provider in EXTRA_PROVIDERS:
+        return _resolve_profiled(flags, layers, file, provider)
+
     server = layers.get("server")
+    if server is None and provider in ("openai", "azure"):
+        server = provider
     if server is None:
         if openai_key:
             server = "openai"
@@ -297,6 +326,99 @@ def resolve(
         model = model or default_model
     api = _api(layers, str(model))
 
+    return _settings(
+        flags, layers, file,
+        server=server,
+        provider="azure" if server == "azure" else "openai",
+        transport=transport,
+        model=str(model),
+        mode=mode,
+        dialect=dialect,
+        api=api,
+        api_key=api_key,
+        azure_endpoint=str(azure_endpoint).rstrip("/") if azure_endpoint else None,
+        switch_keys={name: str(key) for name, key in
+                     (("openai", openai_key), ("azure", azure_key)) if key},
+        azure_deployment=str(model) if server == "azure"
+        else (layers.env.get("AZURE_OPENAI_DEPLOYMENT") or None),
+    )
+
+
+def _resolve_profiled(flags: Mapping[str, Any], layers: Layers, file: ConfigFile,
+                      provider: str) -> Settings:
+    """The settings of a provider that is a profile (xAI, Voice Live): its endpoint (or
+    ``--server``), its key from its own variable, its dialect, and the transports it has.
+
+    Decisions: a key is required only for the provider's own endpoint (a ``--server`` URL or
+    ``local`` is a test server that takes any key, as for OpenAI); the dialect is the
+    profile's (asking for the other one is an error naming it); a provider without WebRTC
+    uses WebSocket, said once when WebRTC was asked for by name rather than by default."""
+    profile = PROFILES[provider]
+    key_name, endpoint_name = _PROVIDER_KEYS[provider]
+    api_key = _text(layers.get(key_name, flag=False))
+    endpoint = _text(layers.get(endpoint_name, flag=False)) if endpoint_name else None
+    server = _text(layers.get("server"))
+    if server is None:
+        server = (endpoint or profile.base_url or "").rstrip("/")
+        missing = [*([] if server else [f"{profile.endpoint_env} (https://<resource>.services"
+                                        ".ai.azure.com)"]),
+                   *([] if api_key else [" or ".join(profile.key_env)])]
+        if missing:
+            them = "them" if len(missing) > 1 else "it"
+            raise ConfigError(f"--provider {provider} ({profile.title}) needs "
+                              f"{' and '.join(missing)}: set {them} in the environment, or pass "
+                              "--server URL for a local voicechat serve (which takes any key)")
+    elif "@" in server.split("//", 1)[-1].split("/", 1)[0]:
+        raise ConfigError(f"{layers.origin('server')}: the URL carries credentials (user:"
+                          f"password@host); voicechat sends keys only in headers. Remove them "
+                          f"and set {' or '.join(profile.key_env)} instead")
+    elif server in ("openai", "azure"):
+        raise ConfigError(f"{layers.origin('server')}: {server!r} is another provider's "
+                          f"server; with --provider {provider} give an http(s) URL or local")
+    elif server != "local" and not server.startswith(("http://", "https://")):
+        raise ConfigError(f"{layers.origin('server')}: {server!r} is not local or an http(s) "
+                          "base URL")
+    dialect = layers.choice("dialect", profile.dialect.value)
+    if dialect != profile.dialect.value:
+        raise ConfigError(f"{layers.origin('dialect')}: {profile.title} speaks the "
+                          f"{profile.dialect.value} dialect; drop --dialect {dialect}")
+    notes: list[str] = []
+    transport = layers.choice("transport", "webrtc")
+    if transport == "webrtc" and not profile.capabilities.webrtc:
+        if "transport" in layers.origins:
+            notes.append(f"{profile.title} has no WebRTC endpoint; using WebSocket "
+                         "(--transport websocket asks for it without this note)")
+        transport = "websocket"
+    if layers.choice("api", "realtime") != "realtime":
+        raise ConfigError(f"{layers.origin('api')}: {profile.title} speaks the Realtime API "
+                          "only; drop --api live")
+    model = _text(layers.get("model")) or profile.default_model
+    mode = layers.choice("mode", "vad")
+    if mode == "ptt" and not profile.capabilities.manual_turns:
+        notes.append(f"push-to-talk sends turn_detection: null, which {profile.title} does not "
+                     "handle reliably yet (LiveKit marks it unstable); --mode vad is the safe "
+                     "choice")
+    return _settings(
+        flags, layers, file,
+        server=server,
+        provider=provider,
+        transport=transport,
+        model=model,
+        mode=mode,
+        dialect=dialect,
+        api="realtime",
+        api_key=api_key if server != "local" else None,
+        azure_endpoint=None,
+        switch_keys={},
+        azure_deployment=None,
+        notes=tuple(notes),
+    )
+
+
+def _settings(flags: Mapping[str, Any], layers: Layers, file: ConfigFile,
+              **chosen: Any) -> Settings:
+    """The settings every provider shares, read from the layers, with ``chosen`` (server,
+    provider, key, model, …) as the provider's resolution decided them."""
     turns = layers.positive_int("turns")
     barge_in = layers.boolean("barge_in")
     aec = layers.boolean("aec")
@@ -309,14 +431,8 @@ def resolve(
                               f"\"space\" or \"ctrl+t\" (a string), got {key_names!r}")
     ptt_style = layers.choice("ptt_style", "toggle")
     mcp_config = layers.get("mcp_config")
-
     return Settings(
-        server=server,
-        transport=transport,
-        model=str(model),
-        mode=mode,
-        dialect=dialect,
-        api=api,
+        **chosen,
         live_delegation=layers.choice("live_delegation", "client"),
         live_backend_model=str(layers.get("live_backend_model") or DEFAULT_LIVE_BACKEND_MODEL),
         mic=_text(layers.get("mic")),
@@ -329,8 +445,6 @@ def resolve(
         theme=_text(layers.get("theme")),
         voice=_text(layers.get("voice")),
         instructions=_text(layers.get("instructions")),
-        api_key=api_key,
-        azure_endpoint=str(azure_endpoint).rstrip("/") if azure_endpoint else None,
         azure_api_version=str(layers.get("azure_api_version", flag=False)
                               or DEFAULT_AZURE_PREVIEW_API_VERSION),
         azure_webrtc_url=_text(layers.get("azure_webrtc_url", flag=False)),
@@ -352,10 +466,6 @@ def resolve(
         tools=dict(layers.get("tools", flag=False) or {}),
         resume=Path(flags["resume"]) if flags.get("resume") else None,
         save_transcripts=bool(layers.boolean("save_transcripts")),
-        switch_keys={name: str(key) for name, key in
-                     (("openai", openai_key), ("azure", azure_key)) if key},
-        azure_deployment=str(model) if server == "azure"
-        else (layers.env.get("AZURE_OPENAI_DEPLOYMENT") or None),
         **_session_settings(layers),
         otel_endpoint=_text(layers.get("otel_endpoint", flag=False)),
         otel_protocol=layers.choice("otel_protocol", "") or None,

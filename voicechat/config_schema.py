@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from voicechat.protocol.providers import NAMES as PROVIDER_NAMES
 from voicechat.protocol.secrets import redact_text
 from voicechat.protocol.text import printable
 
@@ -63,6 +64,10 @@ class ConfigKey:
 KEYS: tuple[ConfigKey, ...] = (
     ConfigKey("server", STRING, "local | openai | azure | an http(s) base URL",
               env="VOICECHAT_SERVER"),
+    ConfigKey("provider", STRING, "the service: openai | azure | xai | voice-live | gemini "
+              "(where to connect, how the key travels, the protocol's quirks; --server URL "
+              "still overrides the endpoint)", env="VOICECHAT_PROVIDER",
+              choices=PROVIDER_NAMES),
     ConfigKey("transport", STRING, "media transport", env="VOICECHAT_TRANSPORT",
               choices=("webrtc", "websocket")),
     ConfigKey("api", STRING, "voice API family: realtime, or live (GPT-Live, /v1/live/sessions);"
@@ -118,6 +123,12 @@ KEYS: tuple[ConfigKey, ...] = (
     ConfigKey("azure_api_key", STRING, "Azure OpenAI key", env="AZURE_OPENAI_API_KEY"),
     ConfigKey("azure_endpoint", STRING, "https://<resource>.openai.azure.com",
               env="AZURE_OPENAI_ENDPOINT"),
+    ConfigKey("xai_api_key", STRING, "xAI key for --provider xai (prefer the environment "
+              "variable)", env="XAI_API_KEY"),
+    ConfigKey("voicelive_api_key", STRING, "Azure AI Voice Live key for --provider voice-live",
+              env="AZURE_VOICELIVE_API_KEY"),
+    ConfigKey("voicelive_endpoint", STRING, "https://<resource>.services.ai.azure.com, for "
+              "--provider voice-live", env="AZURE_VOICELIVE_ENDPOINT"),
     ConfigKey("azure_api_version", STRING, "Azure API version (preview dialect)",
               env="AZURE_OPENAI_API_VERSION"),
     ConfigKey("azure_webrtc_url", STRING, "Azure preview WebRTC URL "

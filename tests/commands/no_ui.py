@@ -14,6 +14,8 @@ from typing import Any
 from tests.helpers import read_records
 
 VOICECHAT = Path(sys.executable).parent / "voicechat"
+#: the variables that could point the client at a real service: never passed on
+PROVIDER_VARIABLES = ("OPENAI", "AZURE", "VOICECHAT", "XAI", "GEMINI", "GOOGLE")
 
 
 async def run_no_ui(
@@ -30,7 +32,7 @@ async def run_no_ui(
         cfg.write_text("", encoding="utf-8")
     log = tmp_path / "log.jsonl"
     env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("OPENAI", "AZURE", "VOICECHAT"))
+        k: v for k, v in os.environ.items() if not k.startswith(PROVIDER_VARIABLES)
     }
     env["XDG_STATE_HOME"] = str(tmp_path / "state")  # MCP servers' stderr logs land here
     proc = await asyncio.create_subprocess_exec(
@@ -115,7 +117,7 @@ async def at_terminal(tmp_path: Path, base_url: str, *extra: str,
     if not cfg.exists():
         cfg.write_text("", encoding="utf-8")
     env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("OPENAI", "AZURE", "VOICECHAT"))
+        k: v for k, v in os.environ.items() if not k.startswith(PROVIDER_VARIABLES)
     }
     env["XDG_STATE_HOME"] = str(tmp_path / "state")
     master, slave = pty.openpty()

@@ -1535,6 +1535,105 @@ def early_output_and_create_beta_prefixed(path: Path) -> Log:
     return log
 
 
+def _xai_session() -> Event:
+    """What xAI reports: voice and turn_detection at the top level, the model from the URL."""
+    return {"type": "realtime", "object": "realtime.session", "id": "sess_X1",
+            "model": "grok-voice-latest", "instructions": "Be brief.", "voice": "Ara",
+            "turn_detection": {"type": "server_vad", "threshold": 0.85, "prefix_padding_ms": 333,
+                               "silence_duration_ms": 500},
+            "audio": {"input": {"format": {"type": "audio/pcm", "rate": 24000},
+                                "transcription": {"model": "grok-transcribe"}},
+                      "output": {"format": {"type": "audio/pcm", "rate": 24000}}},
+            "tools": []}
+
+
+def _as_xai(log: Log) -> Log:
+    """xAI's way with what the GA builders wrote: no usage (it bills per minute), no rate
+    limits."""
+    kept = []
+    for record in log.records:
+        event = record[2]
+        if event["type"] == "rate_limits.updated":
+            continue
+        if event["type"] == "response.done":
+            event["response"]["usage"] = None
+        kept.append(record)
+    log.records = kept
+    return log
+
+
+def _xai_typed_turn(log: Log, rid: str, item: str, text: str, previous: str | None) -> None:
+    log.client("conversation.item.create", item={
+        "type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]})
+    log.client("response.create")
+    log.wait(0.5).response(rid, item, "Sure, here it is.", previous=previous)
+
+
+def xai_silent_start_console(path: Path) -> Log:
+    """A browser app written for OpenAI against xAI (early 2026): it waits for session.created,
+    which never comes; after its own 12 s fallback it configures the session and works."""
+    log = Log("ga")
+    log.server("conversation.created",
+               conversation={"id": "conv_X1", "object": "realtime.conversation"})
+    log.wait(12.0)
+    log.client("session.update", session={"type": "realtime", "voice": "Ara",
+                                          "turn_detection": {"type": "server_vad"}})
+    log.wait(0.08)
+    log.server("session.updated", session=_xai_session())
+    log.wait(1.0)
+    _xai_typed_turn(log, "resp_1", "item_A1", "Say hello.", None)
+    _as_xai(log).write_console(path)
+    return log
+
+
+def xai_clean_websocket_ours(path: Path) -> Log:
+    """voicechat --provider xai: session.update at once (no wait), xAI's streaming transcript
+    (cumulative ``…transcription.updated``, an interim ``…completed``), null usage: clean."""
+    log = Log("ga")
+    log.local("local.transport.state", state="connecting",
+              detail="WebSocket to wss://api.x.ai/v1/realtime?model=grok-voice-latest")
+    log.server("conversation.created",
+               conversation={"id": "conv_X1", "object": "realtime.conversation"})
+    log.local("local.transport.state", state="connected", detail="WebSocket")
+    log.client("session.update", session={"type": "realtime", "voice": "Ara",
+                                          "turn_detection": {"type": "server_vad"},
+                                          "audio": {"input": {"transcription": {
+                                              "model": "grok-transcribe"}}}})
+    log.wait(0.08)
+    log.server("session.updated", session=_xai_session())
+    log.wait(0.5)
+    log.user_speech("item_U1", 900, 2500, appends=3, transcript=None)
+    for text in ("What is", "What is the weather"):
+        log.server("conversation.item.input_audio_transcription.updated", item_id="item_U1",
+                   content_index=0, transcript=text)
+    log.server("conversation.item.input_audio_transcription.completed", item_id="item_U1",
+               content_index=0, transcript="What is the weather", status="in_progress")
+    log.server("conversation.item.input_audio_transcription.completed", item_id="item_U1",
+               content_index=0, transcript="What is the weather?")
+    log.response("resp_1", "item_A1", "I cannot check the weather, sorry.", previous="item_U1")
+    log.local("local.playback.started")
+    log.local("local.mic.muted", reason="playback")
+    log.wait(1.8)
+    log.local("local.playback.drained")
+    log.wait(0.4)
+    log.local("local.mic.unmuted")
+    for _ in range(5):
+        log.client("input_audio_buffer.append", audio=AUDIO_CHUNK)
+        log.wait(0.1)
+    _xai_typed_turn(log, "resp_2", "item_A2", "Then tell me a joke.", "item_A1")
+    log.local("local.playback.started")
+    log.local("local.mic.muted", reason="playback")
+    log.wait(1.0)
+    log.local("local.playback.drained")
+    log.wait(0.4)
+    log.local("local.mic.unmuted")
+    log.wait(1.0)
+    log.local("local.key", action="quit")
+    log.local("local.transport.state", state="closed", detail="stopped")
+    _as_xai(log).write_ours(path)
+    return log
+
+
 BUILDERS: dict[str, Callable[[Path], Log]] = {
     "clean_ga_websocket.jsonl": clean_ga_ws_ours,
     "clean_beta_websocket_bare.jsonl": clean_beta_ws_bare,
@@ -1589,6 +1688,8 @@ BUILDERS: dict[str, Callable[[Path], Log]] = {
     "tool_dead_air_ga.json": tool_dead_air_ga_array,
     "tool_call_at_log_end_beta.jsonl": tool_call_at_log_end_beta_ours,
     "early_output_and_create_beta.log": early_output_and_create_beta_prefixed,
+    "xai_silent_start_console.log": xai_silent_start_console,
+    "xai_clean_websocket.jsonl": xai_clean_websocket_ours,
 }
 
 EXPECTED: dict[str, set[str]] = {
@@ -1647,6 +1748,8 @@ EXPECTED: dict[str, set[str]] = {
     "tool_dead_air_ga.json": {"tool-output-without-response"},
     "tool_call_at_log_end_beta.jsonl": {"tool-call-unanswered"},
     "early_output_and_create_beta.log": {"concurrent-response"},
+    "xai_silent_start_console.log": {"silent-start"},
+    "xai_clean_websocket.jsonl": set(),
 }
 
 

@@ -18,6 +18,7 @@ ISSUE_RULE_IDS = {
     "concurrent-response", "cancel-without-response", "commit-too-small",
     "truncate-out-of-range", "transcription-failed", "session-expired", "rate-limited",
     "server-silent",  # issue 14: a dead link the client did not notice
+    "silent-start",  # issue 40: waiting for xAI's session.created, which never came
     # issue 27: how tool turns fail
     "tool-output-without-response", "tool-call-unanswered", "tool-output-unknown-call",
     "stale-tool-response", "mcp-approval-unanswered",

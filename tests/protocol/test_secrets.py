@@ -17,6 +17,8 @@ CASES = [
     ("GET /openai/realtime?api-key=0123456789abcdef&deployment=d", "0123456789abcdef"),
     ("protocols realtime, openai-insecure-api-key.k3y-value, x", "k3y-value"),
     ("proxy http://user:hunter2@host:8080/v1", "hunter2"),
+    ("export XAI_API_KEY=xai-Ab12Cd34Ef56Gh78", "xai-Ab12Cd34Ef56Gh78"),
+    ("Sec-WebSocket-Protocol: xai-client-secret.tok_9f8e7d6c", "tok_9f8e7d6c"),
 ]
 
 

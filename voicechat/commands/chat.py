@@ -18,6 +18,7 @@ from voicechat.config import ConfigError, resolve
 def run(
     *,
     server: str | None = None,
+    provider: str | None = None,
     transport: str | None = None,
     api: str | None = None,
     model: str | None = None,
@@ -43,7 +44,8 @@ def run(
     session: dict[str, Any] | None = None,
 ) -> int:
     flags: dict[str, Any] = {
-        "server": server, "transport": transport, "api": api, "model": model, "mode": mode,
+        "server": server, "provider": provider, "transport": transport, "api": api,
+        "model": model, "mode": mode,
         "mic": mic, "speaker": speaker, "record": record, "no_ui": no_ui, "turns": turns,
         "barge_in": barge_in, "aec": aec, "theme": theme, "dialect": dialect, "voice": voice,
         "connect_timeout": connect_timeout, "tool_approval": tool_approval,

@@ -33,10 +33,12 @@ from voicechat.audio.files import (
     read_audio,
     spool_fifo,
 )
-from voicechat.config import Settings
+from voicechat.config import EXTRA_PROVIDERS, Settings
 from voicechat.core.policy import initial_session
 from voicechat.protocol.dialect import Dialect
 from voicechat.protocol.hints import hints_for
+from voicechat.protocol.mapping import client_event_from_canonical
+from voicechat.protocol.providers import validation_session
 from voicechat.protocol.validation import validate_session
 from voicechat.runtime.facade import policy_for
 from voicechat.ui import keys
@@ -118,7 +120,12 @@ def check_session_table(settings: Settings) -> None:
         return
     dialect = Dialect(settings.dialect)
     session = initial_session(policy_for(settings))
-    problem = validate_session(session, dialect, azure=settings.is_azure)
+    profile = settings.profile
+    if profile.name in EXTRA_PROVIDERS:  # in its dialect, its own fields read as the schema's
+        event = client_event_from_canonical({"type": "session.update", "session": session},
+                                            dialect)
+        session = validation_session(event["session"], profile)
+    problem = validate_session(session, dialect, azure=settings.is_azure or profile.azure)
     if problem is None:
         return
     hints = hints_for(session, problem, dialect, azure=settings.is_azure, bare_session=True)

@@ -69,6 +69,7 @@ def run(
     gemini_connection_s: float = 600.0,
     tls_cert: Path | None = None,
     tls_key: Path | None = None,
+    xai_session_created: bool = True,
 ) -> int:
     try:
         level = logs.level_for(verbose, log_level, "info")
@@ -104,6 +105,7 @@ def run(
         allow_origins=list(allow_origins),
         gemini_connection_s=gemini_connection_s,
         tls=tls,
+        xai_session_created=xai_session_created,
     )
 
     async def serve() -> int:

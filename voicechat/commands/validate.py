@@ -16,6 +16,11 @@ recognised by their keys (no ``type``, one client message key). A ``setup`` is j
 connection's first message, anything else as one sent after it; a refusal prints the close code
 Google ends the connection with, what it means and the fix.
 
+``--provider xai|voice-live`` lints a payload in that service's own shape against its profile
+(:mod:`voicechat.protocol.providers`): its dialect, its fields put where the schema has them
+(xAI's top-level ``voice``), its extras set aside (Voice Live's ``azure_semantic_vad``), and what
+the schema cannot tell said as ``error (xai): …`` or ``warning (xai): …`` lines.
+
 Exit codes: 0 valid, 1 invalid (the error on stdout), 2 the file could not be used (stderr).
 """
 
@@ -50,6 +55,13 @@ from voicechat.protocol.live.validation import (
 from voicechat.protocol.live.validation import (
     validate_client_event as validate_live_event,
 )
+from voicechat.protocol.providers import (
+    Profile,
+    ProfileProblem,
+    profile_for,
+    profile_problems,
+    validation_session,
+)
 from voicechat.protocol.secrets import redact_text
 from voicechat.protocol.text import printable
 from voicechat.protocol.validation import validate_client_event, validate_session
@@ -68,7 +80,12 @@ MAX_BYTES = 32 << 20
 APIS = ("auto", "realtime", "live", "gemini")
 
 
-def run(file: Path, *, dialect: str, azure: bool, api: str = "auto") -> int:
+def run(file: Path, *, dialect: str, azure: bool, api: str = "auto",
+        provider: str | None = None) -> int:
+    profile = profile_for(provider) if provider is not None else None
+    if profile is not None and profile.unavailable is not None:
+        _unusable(f"--provider: {profile.unavailable}")
+        return EXIT_UNUSABLE
     payload = _read(file)
     if payload is None:
         return EXIT_UNUSABLE
@@ -78,9 +95,19 @@ def run(file: Path, *, dialect: str, azure: bool, api: str = "auto") -> int:
         return _run_live(payload)
     target = Dialect(dialect)
     bare_session = is_bare_session(payload)
+    notes: list[ProfileProblem] = []
+    if profile is not None and profile.name in ("xai", "voice-live"):
+        # the service's own shape: its profile's dialect, its fields read as the schema's
+        target, azure = profile.dialect, profile.azure
+        notes = profile_problems(_session_of(payload, bare_session), profile)
+        payload = _as_dialect(payload, bare_session, profile)
     error = check(payload, target, azure=azure, bare_session=bare_session)
+    for note in notes:
+        print(f"{note.level} ({profile.name if profile else ''}): {_redact(note.message)}")
     if error is None:
-        print("ok")
+        if any(note.level == "error" for note in notes):
+            return EXIT_INVALID
+        print("ok" if profile is None else f"ok ({profile.title})")
         return EXIT_OK
     print(f"error: {_redact(error.message)}")
     where = f"  param: {_redact(error.param)}" if error.param else ""
@@ -88,6 +115,26 @@ def run(file: Path, *, dialect: str, azure: bool, api: str = "auto") -> int:
     for hint in hints_for(payload, error, target, azure=azure, bare_session=bare_session):
         print(f"hint: {_redact(hint)}")
     return EXIT_INVALID
+
+
+def _session_of(payload: dict[str, Any], bare_session: bool) -> dict[str, Any]:
+    """The session object of a bare session or of a ``session.update`` (else empty)."""
+    if bare_session:
+        return payload
+    session = payload.get("session")
+    return session if payload.get("type") == "session.update" and isinstance(session, dict) \
+        else {}
+
+
+def _as_dialect(payload: dict[str, Any], bare_session: bool, profile: Profile
+                ) -> dict[str, Any]:
+    """``payload`` in the provider's shape read as its dialect's validator judges it."""
+    if bare_session:
+        return validation_session(payload, profile)
+    session = payload.get("session")
+    if payload.get("type") == "session.update" and isinstance(session, dict):
+        return {**payload, "session": validation_session(session, profile)}
+    return payload
 
 
 def _run_live(payload: dict[str, Any]) -> int:

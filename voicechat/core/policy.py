@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from voicechat.core.tool_specs import Approval, ToolSpec
 from voicechat.protocol.dialect import Dialect
+from voicechat.protocol.providers import Profile, profile_for, with_default_voice
 from voicechat.protocol.session_audio import SHORT_SPEECH_SEGMENT_MS
 
 Mode = Literal["vad", "ptt", "transcribe"]
@@ -46,7 +47,9 @@ class SessionPolicy:
     tools of ``session_overrides``, e.g. hosted MCP ones); ``mcp_approval`` answers hosted MCP
     approval requests (``ask`` the user, ``auto`` approve, ``deny``). ``semantic_turns`` asks
     for ``semantic_vad`` turn detection (set when the local barge-in detector runs, see
-    :func:`initial_session`).
+    :func:`initial_session`). ``provider`` names the service's profile
+    (:mod:`voicechat.protocol.providers`): the outbox renders for it, the session reads its
+    aliases, and the first ``session.update`` carries its default voice when none is set.
     """
 
     dialect: Dialect = Dialect.GA
@@ -70,6 +73,7 @@ class SessionPolicy:
     tools: tuple[ToolSpec, ...] = ()
     mcp_approval: Approval = "ask"
     semantic_turns: bool = False
+    provider: str = "openai"
 
     def __post_init__(self) -> None:
         # Accept plain strings from config files ("beta") as well as the enum.
@@ -84,6 +88,10 @@ class SessionPolicy:
     @property
     def webrtc(self) -> bool:
         return self.transport == "webrtc"
+
+    @property
+    def profile(self) -> Profile:
+        return profile_for(self.provider)
 
 
 def initial_session(policy: SessionPolicy) -> dict[str, Any]:
@@ -122,7 +130,7 @@ def initial_session(policy: SessionPolicy) -> dict[str, Any]:
     if policy.voice is not None and policy.mode != "transcribe":
         audio["output"] = {"voice": policy.voice}
     session["audio"] = audio
-    merged = deep_merge(session, policy.session_overrides)
+    merged = with_default_voice(deep_merge(session, policy.session_overrides), policy.profile)
     if policy.tools and policy.mode != "transcribe":
         merged["tools"] = with_function_tools(merged.get("tools"), policy.tools)
     return merged

@@ -71,9 +71,9 @@ class ServiceWatch:
                 )
         return session, self.reported
 
-    def response_done(self, response: Mapping[str, Any]) -> None:
+    def response_done(self, response: Mapping[str, Any], now: float | None = None) -> None:
         """Count the usage and say why a response ended without completing."""
-        self.usage.response_done(response)
+        self.usage.response_done(response, now)
         status = response.get("status")
         details = response.get("status_details")
         reason = details.get("reason") if isinstance(details, Mapping) else None

@@ -87,6 +87,7 @@ from voicechat.core.usage import Usage, UsageView
 from voicechat.core.view import SessionView
 from voicechat.protocol.frames import ServerFrame, canonical_event, decode_server_frame
 from voicechat.protocol.names import SERVER_EVENTS
+from voicechat.protocol.providers import InboundAliases, is_benign_error
 from voicechat.protocol.session_audio import output_format, vad_timings
 
 _KNOWN_EVENTS = frozenset().union(*SERVER_EVENTS.values())
@@ -102,7 +103,12 @@ class Session:
     def __init__(self, policy: SessionPolicy, *, strict: bool = False) -> None:
         self.policy = policy
         self._strict = strict
-        self._outbox = Outbox(policy.dialect, azure=policy.azure)
+        profile = policy.profile
+        self._outbox = Outbox(policy.dialect, azure=policy.azure, profile=profile)
+        #: the provider's inbound aliases (xAI's cumulative transcripts, its hoisted session
+        #: fields); ``None`` for a service that needs none, so their hot path pays nothing
+        self._aliases = InboundAliases(profile) if profile.rewrites else None
+        self._profile = profile
         self._out = Effects(self._outbox)
         self._gate = MicGate(
             settle_s=policy.settle_ms / 1000.0,
@@ -124,7 +130,8 @@ class Session:
         self._feed = TranscriptFeed(self._transcript, self._out)
         self._requested = initial_session(policy)
         self._service = ServiceWatch(self._out, self._requested,
-                                     Usage(policy.model, policy.prices))
+                                     Usage(policy.model, policy.prices,
+                                           profile.price_per_minute_usd))
         self._side = SideResponses()  # out-of-band responses: not part of this conversation
         self._tools = ToolCalls(self._out, self._responses, policy.tools, policy.mcp_approval)
         self._requests = Requests(self._out, self._responses, self._tools, self._requested,
@@ -138,7 +145,7 @@ class Session:
             **self._service.handlers(),
             "session.created": self._on_session,
             "session.updated": self._on_session,
-            "error": lambda e, now: self._responses.error(e),
+            "error": self._on_error,
             "input_audio_buffer.speech_started": self._on_speech_started,
             "input_audio_buffer.speech_stopped": self._on_speech_stopped,
             "response.created": self._on_response_created,
@@ -158,6 +165,7 @@ class Session:
     def start(self, now: float) -> list[Action]:
         """The first ``session.update`` for the mode (validated) and the initial mic state."""
         self._timing.now = now
+        self._service.usage.started(now)
         self._out.send({"type": "session.update", "session": self._requested})
         self._gate.reported = None
         return self._finish()
@@ -166,6 +174,11 @@ class Session:
         """Take in one canonical (GA-shaped) server event."""
         if type(event) is not dict and not isinstance(event, Mapping):  # dict: skip the ABC
             return self._reject("ignored a server event that is not a JSON object")
+        if self._aliases is not None:
+            aliased = self._aliases.canonical(event)
+            if aliased is None:
+                return []
+            event = aliased
         kind = event.get("type")
         self._timing.now = now
         handler = self._handlers.get(kind) if isinstance(kind, str) else None
@@ -284,6 +297,19 @@ class Session:
             self._transcript.set_transcription(reported.transcription)
         self._audio.ledger.set_format(output_format(session))
 
+    def _on_error(self, event: Event, now: float) -> None:
+        """A server error; a race the provider is known to report (a cancel after the
+        response ended, in xAI's wording too) is information, never a failure."""
+        error = event.get("error")
+        if (self._profile.rewrites and is_benign_error(error, self._profile)
+                and isinstance(error, Mapping)
+                and error.get("code") != "conversation_already_has_active_response"):
+            said = str(error.get("message") or error.get("code"))[:200]
+            self._out.notice("info", f"nothing to cancel: the response had already finished "
+                                     f"({said})")
+            return
+        self._responses.error(event)
+
     def _on_response_created(self, event: Event, now: float) -> None:
         if self._responses.created(event):
             self._gate.response_active()
@@ -294,7 +320,7 @@ class Session:
         if response is not None:
             self._gate.response_done(now)
             self._feed.response_output(response)
-            self._service.response_done(response)
+            self._service.response_done(response, now)
         if isinstance(raw := event.get("response"), Mapping):
             self._tools.response_done(raw, now)
 

@@ -47,6 +47,8 @@ class UsageView:
     last: ResponseUsage | None = None
     model: str | None = None
     label: str = ESTIMATE_LABEL
+    #: minutes connected, for a provider that bills by the minute (``None``: it bills tokens)
+    minutes: float | None = None
 
 
 @dataclass(frozen=True)
@@ -63,30 +65,57 @@ class RateLimit:
 class Usage:
     """Adds up ``response.done`` usage and keeps the latest rate limits."""
 
-    def __init__(self, model: str | None, prices: Mapping[str, Mapping[str, Any]]) -> None:
+    def __init__(self, model: str | None, prices: Mapping[str, Mapping[str, Any]],
+                 per_minute_usd: float | None = None) -> None:
         self._asked_model = model
         self._prices = prices
-        self.view = UsageView(model=model)
+        #: a provider that bills per connected minute (xAI) and reports no tokens: the cost is
+        #: this price times the minutes since :meth:`started`, counted at each ``response.done``
+        self._per_minute = per_minute_usd
+        self._started: float | None = None
+        self._earlier_minutes = 0.0
+        self.view = UsageView(model=model, minutes=0.0 if per_minute_usd is not None else None)
         self.rate_limits: tuple[RateLimit, ...] = ()
+
+    def started(self, now: float) -> None:
+        """The session began at ``now`` (its minutes count from here)."""
+        self._started = now
 
     def carry(self, earlier: UsageView) -> None:
         """Start from the totals of an earlier session of the same conversation (reconnect)."""
+        self._earlier_minutes = earlier.minutes or 0.0
         self.view = UsageView(
             total=earlier.total, cost_usd=earlier.cost_usd, responses=earlier.responses,
-            last=earlier.last, model=self.view.model,
+            last=earlier.last, model=self.view.model, minutes=earlier.minutes,
         )
+
+    def _by_the_minute(self, now: float) -> None:
+        """The view's minutes and their cost at ``now`` (a per-minute provider only)."""
+        if self._per_minute is None or self._started is None:
+            return
+        minutes = self._earlier_minutes + max(0.0, now - self._started) / 60.0
+        v = self.view
+        self.view = UsageView(v.total, self._per_minute * minutes, v.responses, v.last, v.model,
+                              f"estimate, ${self._per_minute:g}/min", minutes)
 
     def model_reported(self, model: Any) -> None:
         if isinstance(model, str) and model:
             v = self.view
-            self.view = UsageView(v.total, v.cost_usd, v.responses, v.last, model)
+            self.view = UsageView(v.total, v.cost_usd, v.responses, v.last, model, v.label,
+                                  v.minutes)
 
-    def response_done(self, response: Mapping[str, Any]) -> ResponseUsage | None:
-        """Count one ``response.done``'s usage; the :class:`ResponseUsage`, if it had any."""
+    def response_done(self, response: Mapping[str, Any],
+                      now: float | None = None) -> ResponseUsage | None:
+        """Count one ``response.done``'s usage; the :class:`ResponseUsage`, if it had any. A
+        per-minute provider's ``usage`` is null or empty (normal there): its cost follows
+        the minutes at ``now``."""
         v = self.view
         tokens = tokens_from_usage(response.get("usage"))
-        if tokens is None:
-            self.view = UsageView(v.total, v.cost_usd, v.responses + 1, v.last, v.model)
+        if tokens is None or self._per_minute is not None:
+            self.view = UsageView(v.total, v.cost_usd, v.responses + 1, v.last, v.model, v.label,
+                                  v.minutes)
+            if now is not None:
+                self._by_the_minute(now)
             return None
         prices = prices_for(v.model or self._asked_model, self._prices)
         cost = estimate_usd(tokens, prices) if prices is not None else None
@@ -98,7 +127,8 @@ class Usage:
             cost,
         )
         total_cost = None if cost is None else (v.cost_usd or 0.0) + cost
-        self.view = UsageView(v.total + tokens, total_cost, v.responses + 1, last, v.model)
+        self.view = UsageView(v.total + tokens, total_cost, v.responses + 1, last, v.model,
+                              v.label, v.minutes)
         return last
 
     def rate_limits_updated(self, event: Mapping[str, Any], now: float) -> bool:

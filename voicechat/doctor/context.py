@@ -14,6 +14,7 @@ from voicechat.eventlog.entry import Entry
 from voicechat.eventlog.run import CANONICAL, EVENT, Run
 from voicechat.protocol.dialect import Dialect
 from voicechat.protocol.live.wire import LIVE_ONLY_TYPES
+from voicechat.protocol.providers import PROFILES, XAI, from_wire_session, provider_from_event
 
 _MAX_CLIENT_IDS = 2000
 #: Mic audio going out (Realtime, GPT-Live): not a sign the client's side is in the log.
@@ -39,7 +40,7 @@ class Context:
     #: The event types :meth:`update` reads more of than type, direction, place, time and a
     #: client event's ``event_id``.
     READS = frozenset({"session.update", "session.created", "session.updated",
-                       "response.created", "response.done"})
+                       "response.created", "response.done", "local.transport.state"})
 
     def __init__(self) -> None:
         self.session: dict[str, Any] | None = None  # effective config, GA shape
@@ -63,6 +64,12 @@ class Context:
         #: Text logs, once the file is read: the time of its last timestamped non-event line
         #: (``ReadStats.last_line_t``); see :attr:`end_t`.
         self.timeline_end: float | None = None
+        #: The provider the first frames point at (``xai``, ``voice-live``; ``None``: OpenAI
+        #: or not known): :func:`voicechat.protocol.providers.provider_from_event`.
+        self.provider: str | None = None
+        #: ``conversation.created`` came before any ``session.created`` (xAI's first message)
+        self.conversation_first = False
+        self.session_created = False
 
     # --- session config -------------------------------------------------------------------
 
@@ -111,6 +118,8 @@ class Context:
         event = entry.canonical
         if kind in LIVE_ONLY_TYPES:
             self.live = True
+        if self.provider is None:
+            self.provider = provider_from_event(event, entry.dir)
         if entry.dir == "local":
             self.ours = True
             return
@@ -124,10 +133,13 @@ class Context:
                 if len(self.client_by_id) > _MAX_CLIENT_IDS:
                     self.client_by_id.popitem(last=False)
             if kind == "session.update" and not self.session_from_server:
-                self._merge(event.get("session"))
+                self._merge(_nested(event.get("session")))
             return
+        if kind == "conversation.created" and not self.session_created:
+            self.conversation_first = True
         if kind in ("session.created", "session.updated"):
-            session = event.get("session")
+            self.session_created = self.session_created or kind == "session.created"
+            session = _nested(event.get("session"))
             if isinstance(session, dict):
                 self.session = session
                 self.session_from_server = True
@@ -176,6 +188,15 @@ class Context:
             if not types or entry.type in types:
                 return entry
         return None
+
+
+def _nested(session: Any) -> Any:
+    """A session with xAI's top-level ``voice``/``turn_detection`` put back under ``audio``
+    (a GA-typed session never has them at the top), so the rules read one shape."""
+    if (isinstance(session, dict) and (session.get("type") == "realtime" or "audio" in session)
+            and ("turn_detection" in session or "voice" in session)):
+        return from_wire_session(session, PROFILES[XAI])
+    return session
 
 
 def _deep_merge(target: dict[str, Any], update: dict[str, Any]) -> None:

@@ -251,6 +251,7 @@ def diagnose_entries(entries: Iterable[Entry | Run], stats: ReadStats, source: s
         unreadable=engine.unreadable,
         first_unreadable=engine.first_unreadable,
         latency=latency_section(engine),
+        provider=engine.context.provider,
     )
 
 

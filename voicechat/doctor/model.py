@@ -81,12 +81,15 @@ class Report:
     unreadable: int = 0
     first_unreadable: str | None = None
     latency: LatencySection | None = None
+    #: the provider the first frames point at (``xai``, ``voice-live``), when one does
+    provider: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "log": self.source,
             "format": self.format,
             "dialect": self.dialect,
+            "provider": self.provider,
             "events": self.events,
             "lines": self.lines,
             "skipped_lines": self.skipped_lines,

@@ -23,7 +23,8 @@ def render_text(report: Report) -> str:
 
 def _render_text(report: Report) -> str:
     lines = [
-        f"{report.source}: {report.format}, dialect {report.dialect}",
+        f"{report.source}: {report.format}, dialect {report.dialect}"
+        + (f", provider {report.provider}" if report.provider else ""),
         f"read {report.events} events from {report.lines} lines; skipped {report.skipped_lines} "
         "lines that were not events" + (" (the last line was torn: the writer was killed "
                                         "mid-line)" if report.torn_last_line else "")

@@ -28,6 +28,7 @@ from voicechat.eventlog.summarizer import Summarizer
 from voicechat.eventlog.summary import QUIET_TYPES, summarize
 from voicechat.latency.model import TURN_RECORD, turn_from_json
 from voicechat.latency.text import turn_line
+from voicechat.protocol.providers import is_benign_race
 from voicechat.protocol.text import printable
 
 ARROWS = {"in": "<-", "out": "->", "local": "::"}
@@ -90,6 +91,8 @@ def _conversation_text(direction: str, event: Mapping[str, Any]) -> str | None:
         if kind == "error":
             error = event.get("error")
             error = error if isinstance(error, Mapping) else {}
+            if is_benign_race(error):  # a cancel after the end: the core's notice says so
+                return None
             code = f" ({error['code']})" if error.get("code") else ""
             return f"error{code}: {error.get('message', '')}"
         if kind == "response.output_item.done":

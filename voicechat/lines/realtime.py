@@ -21,6 +21,7 @@ from voicechat.eventlog.record import LogRecord
 from voicechat.lines.frame import Ending, EndWatch
 from voicechat.lines.stdin import StdinLines
 from voicechat.protocol.pricing import cost_text, tokens_line
+from voicechat.protocol.providers import minutes_cost_usd
 from voicechat.rtc.pacer import pacer_for
 from voicechat.runtime import Runtime
 
@@ -98,8 +99,22 @@ def usage_line(runtime: Runtime, response_id: Any) -> str | None:
             f"{cost_text(last.cost_usd)}; session {cost_text(usage.cost_usd)}")
 
 
-def usage_summary(runtime: Runtime) -> str:
-    """The session's usage at exit: responses, tokens by kind, the estimated cost and its basis."""
+def usage_summary(runtime: Runtime, seconds: float | None = None) -> str:
+    """The session's usage at exit: responses, tokens by kind, the estimated cost and its basis.
+
+    A provider that bills by the minute (xAI) reports no tokens (``usage`` null or empty, which
+    is normal there, not a failure): the cost is then its per-minute price times ``seconds``,
+    the run's length."""
+    profile = runtime.settings.profile
+    if profile.capabilities.usage == "minutes" and seconds is not None:
+        # the run's whole length (the core's minutes stop at the last response.done)
+        usd = minutes_cost_usd(profile, seconds)
+        rate = profile.price_per_minute_usd
+        cost = cost_text(None) if usd is None else (
+            f"~${usd:.4f} (estimate: {seconds / 60:.1f} min at ${rate:g}/min, "
+            f"{profile.title} bills per minute)")
+        return (f"session usage: {runtime.view.usage.responses} response(s) · no token counts "
+                f"({profile.title} reports none) · {cost}")
     usage = runtime.view.usage
     if usage.cost_usd is None:
         cost = cost_text(None)
@@ -114,8 +129,11 @@ class RealtimeLines:
 
     start_fix = True  # the TUI's advice for an auth or connection failure applies
 
-    def __init__(self, settings: Settings, *, earlier: Any = None) -> None:
+    def __init__(self, settings: Settings, *, earlier: Any = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.runtime = Runtime(settings, earlier=earlier)
+        self._clock = clock
+        self._began = clock()  # a per-minute price bills the run's length
 
     def end_watch(self, turns: int | None) -> RunEnd:
         return RunEnd(self.runtime, turns)
@@ -128,4 +146,4 @@ class RealtimeLines:
         return usage_line(self.runtime, response_id)
 
     def usage_summary(self) -> str:
-        return usage_summary(self.runtime)
+        return usage_summary(self.runtime, self._clock() - self._began)

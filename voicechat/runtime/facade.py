@@ -65,7 +65,9 @@ from voicechat.ui.handle import SettingsOutcome, SwitchTarget
 def policy_for(settings: Settings) -> SessionPolicy:
     """The session rules the settings ask for (the session settings of flags and config laid
     over the ``[session]`` table: a flag is the more deliberate choice)."""
-    transcription = settings.transcription_model or DEFAULT_TRANSCRIPTION_MODEL
+    profile = settings.profile
+    transcription = (settings.transcription_model or profile.transcription_model
+                     or DEFAULT_TRANSCRIPTION_MODEL)
     patch = session_patch(live_from_settings(settings), mode=settings.mode,
                           transcription_model=transcription)
     return SessionPolicy(
@@ -74,7 +76,7 @@ def policy_for(settings: Settings) -> SessionPolicy:
         mode=settings.mode,  # type: ignore[arg-type]
         barge_in=bool(settings.barge_in),  # None: on only once echo cancellation runs
         ptt_style=settings.ptt_style,  # type: ignore[arg-type]
-        azure=settings.is_azure,
+        azure=settings.is_azure or profile.azure,
         voice=settings.voice,
         instructions=settings.instructions,
         session_overrides=merge_session(settings.session_overrides, patch),
@@ -82,6 +84,7 @@ def policy_for(settings: Settings) -> SessionPolicy:
         model=settings.model,
         prices=settings.prices,
         mcp_approval=settings.tool_approval,  # type: ignore[arg-type]
+        provider=settings.provider,
     )
 
 

@@ -112,6 +112,8 @@ class RuntimeLifecycle(ABC, Generic[DriverT, LinkT]):
             # RecordError (an OSError) names the path, the reason and the fix
             self._recorder = Recorder.open(self.settings.record, on_error=self._record_failed)
             self.subscribe(self._recorder.write)
+        for note in self.settings.notes:  # what resolving the settings decided (said once)
+            self.events.notice("warning", note)
         self._tracing.start()  # OpenTelemetry, when asked for (never raises)
         try:
             await self._server.start(self.events)

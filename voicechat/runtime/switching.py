@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
-from voicechat.config import ConfigError, Settings
+from voicechat.config import EXTRA_PROVIDERS, ConfigError, Settings
 from voicechat.core import SessionPolicy
 from voicechat.core.live_settings import LiveSettings, merge_session, session_patch
 from voicechat.protocol.pricing import PRICES
@@ -39,7 +39,8 @@ def switch_targets(settings: Settings) -> list[SwitchTarget]:
     if (settings.server != "azure" and "azure" in settings.switch_keys
             and settings.azure_endpoint and settings.azure_deployment):
         targets.append(SwitchTarget("server", "azure", f"Azure ({settings.azure_endpoint})"))
-    if settings.server != "azure":
+    if settings.server != "azure" and settings.provider not in EXTRA_PROVIDERS:
+        # another provider's models are its own: OpenAI's are no target there
         models = dict.fromkeys((*GA_MODELS, settings.model))
         targets += [SwitchTarget("model", name, name) for name in models
                     if name != settings.model]

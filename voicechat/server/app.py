@@ -41,6 +41,9 @@ Endpoints (``docs/reference-notes.md``, "Endpoints"):
 * Azure: ``/openai/realtime?api-version&deployment`` (beta WS), ``/openai/v1/realtime?model=``
   (GA WS), ``/openai/v1/realtime/client_secrets`` and ``/calls``, ``/openai/realtimeapi/sessions``
   and ``/v1/realtimertc`` (preview WebRTC).
+* Provider personalities (:mod:`voicechat.server.personalities`): xAI at ``/v1/realtime?model=
+  grok-…`` (and ``client_secrets`` minting for a grok session), Azure AI Voice Live at
+  ``/voice-live/realtime?api-version&model`` (beta, ``api-key``).
 * GPT-Live (:mod:`voicechat.server.live`): ``GET /v1/live/sessions`` (WebSocket, starts with
   ``session.start``), ``POST /v1/live/sessions`` (WebRTC, JSON with the SDP), ``GET
   …/{id}/attach`` (sideband), ``POST …/{id}/hangup``; the same under ``/openai/v1/live/sessions``
@@ -144,6 +147,9 @@ class ServerConfig:
     gemini_go_away_lead_s: float = 10.0
     #: serve over TLS (https/wss) with this context: Google's SDK connects only with wss://
     tls: ssl.SSLContext | None = field(default=None, repr=False)
+    #: the xAI personality (``/v1/realtime?model=grok-…``) sends ``session.created`` after
+    #: ``conversation.created``; off replays early 2026, when xAI never sent it
+    xai_session_created: bool = True
 
 
 def is_loopback(host: str) -> bool:
@@ -289,6 +295,10 @@ class LocalServer:
         return self.config.ws_audio_speedup
 
     @property
+    def xai_session_created(self) -> bool:
+        return self.config.xai_session_created
+
+    @property
     def send_queue_bytes(self) -> int:
         return self.config.send_queue_bytes
 
@@ -325,14 +335,18 @@ class LocalServer:
         session: JSON,
         sink: AudioSink,
         on_expired: Callable[[], Any],
+        session_max_s: float | None = None,
     ) -> Engine:
+        options = self.engine_options()
+        if session_max_s is not None:
+            options.session_max_s = min(options.session_max_s, session_max_s)
         return Engine(
             emit=emit,
             dialect=dialect,
             session=session,
             kit=self.kit,
             sink=sink,
-            options=self.engine_options(),
+            options=options,
             on_expired=on_expired,
         )
 

@@ -64,9 +64,14 @@ def _beta_error_wording(error: dict[str, Any]) -> None:
 class EventBridge:
     """Converts between one peer's wire dialect and the engine's canonical events."""
 
-    def __init__(self, dialect: Dialect, *, azure: bool = False) -> None:
+    def __init__(self, dialect: Dialect, *, azure: bool = False,
+                 client_rewrite: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+                 ) -> None:
         self.dialect = dialect
         self.azure = azure
+        #: a provider personality's reading of a client event before it is validated
+        #: (:mod:`voicechat.server.personalities`: xAI's top-level voice, Voice Live's extras)
+        self._client_rewrite = client_rewrite
         self._validate = _load_validator()
         self.temperature = BETA_DEFAULT_TEMPERATURE
         self._asked_temperature: float | None = None  # by the update being handled
@@ -134,6 +139,8 @@ class EventBridge:
         if not isinstance(data.get("type"), str):
             engine.error(errors.missing_event_type(), client_event_id)
             return
+        if self._client_rewrite is not None:
+            data = self._client_rewrite(data)
         problem = self.check(data)
         if problem is not None:
             engine.error(problem, client_event_id)

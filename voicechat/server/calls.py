@@ -23,6 +23,7 @@ from voicechat.server.host import CallHost
 from voicechat.server.http_util import auth_error, error_response, rate_limited
 from voicechat.server.minting import session_error
 from voicechat.server.nesting import nested_too_deeply, too_deep
+from voicechat.server.personalities import is_xai_model
 from voicechat.server.rtc import RtcCall
 
 log = logging.getLogger("voicechat.server")
@@ -137,6 +138,12 @@ class CallRoutes:
         result = self._host.tokens.check(credential, browser=self._host.is_browser(request.headers))
         if not result.ok:
             return auth_error(result.reason, result.status)
+        granted = result.grant.session.get("model") if result.grant is not None else None
+        if is_xai_model(request.query.get("model")) or is_xai_model(granted):
+            # the xAI personality: xAI has no WebRTC offer endpoint (its "WebRTC agent" is a
+            # relay of the app's own); a client must learn it here, not from a dead call
+            return error_response(404, "xAI has no WebRTC endpoint: connect a WebSocket to "
+                                  "/v1/realtime?model=grok-voice-…", code="not_found")
         owner = result.grant.owner if result.grant is not None else key_identity(credential)
         limits = self._host.call_limits
         refusal = limits.refusal(self._host.live_calls(), owner)

@@ -41,6 +41,11 @@ class SessionHost(TokenHost, Protocol):
     def ws_audio_speedup(self) -> float: ...
 
     @property
+    def xai_session_created(self) -> bool:
+        """Whether the xAI personality sends ``session.created`` (early-2026 xAI did not)."""
+        ...
+
+    @property
     def send_queue_bytes(self) -> int:
         """How many bytes of events may wait for one socket before its client is shed."""
         ...
@@ -58,7 +63,11 @@ class SessionHost(TokenHost, Protocol):
         session: JSON,
         sink: AudioSink,
         on_expired: Callable[[], Any],
-    ) -> Engine: ...
+        session_max_s: float | None = None,
+    ) -> Engine:
+        """A session engine; ``session_max_s`` shortens the server's session length (a
+        provider personality's cap)."""
+        ...
 
     def session_opened(self, engine: Engine) -> None: ...
 

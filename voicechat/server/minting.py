@@ -15,6 +15,7 @@ from aiohttp import web
 from voicechat.protocol.dialect import Dialect
 from voicechat.protocol.errors import ProtocolError
 from voicechat.protocol.mapping import session_to_beta, session_to_ga
+from voicechat.protocol.providers import PROFILES, XAI, from_wire_session
 from voicechat.server import sessions
 from voicechat.server.auth import (
     BETA_TTL_S,
@@ -30,6 +31,7 @@ from voicechat.server.hosted_mcp.config import parse_mcp_tools
 from voicechat.server.hosted_mcp.secrets import echoed_session
 from voicechat.server.http_util import auth_error, error_response, rate_limited
 from voicechat.server.nesting import nested_too_deeply, too_deep
+from voicechat.server.personalities import XAI_MAX_TTL_S, is_xai_model
 
 
 def session_error(
@@ -111,6 +113,8 @@ class MintingRoutes:
         requested = body.get("session") or {"type": "realtime"}
         if not isinstance(requested, dict):
             return error_response(400, "Invalid type for 'session': expected an object.")
+        if is_xai_model(requested.get("model")):
+            return await self._xai_mint(request, requested, ttl)
         azure = request.path.startswith("/openai/")
         problem = session_error(requested, Dialect.GA, azure=azure)
         if problem:
@@ -123,6 +127,27 @@ class MintingRoutes:
         session["expires_at"] = expires_at
         shown = echoed_session(session)  # the MCP tools' credentials stay with the server
         return web.json_response({"value": token, "expires_at": expires_at, "session": shown})
+
+    async def _xai_mint(self, request: web.Request, requested: dict[str, Any],
+                        ttl: int) -> web.Response:
+        """xAI's ``client_secrets``: at most an hour, answered ``{value, expires_at}`` only
+        (a session bound to the token, in xAI's shape, is optional). Chosen by the session's
+        grok model: on this shared path nothing else tells xAI's clients from OpenAI's."""
+        if ttl > XAI_MAX_TTL_S:
+            return error_response(400, f"Invalid 'expires_after.seconds': expected a value "
+                                  f"between 1 and {XAI_MAX_TTL_S}, but got {ttl} instead.",
+                                  param="expires_after.seconds")
+        ga = from_wire_session({"type": "realtime", **requested}, PROFILES[XAI])
+        ga.pop("model", None)
+        problem = session_error(ga, Dialect.GA, azure=False)
+        if problem:
+            return problem
+        session = sessions.session_from_request(str(requested["model"]), ga)
+        minted = self._mint(request, session, Dialect.GA, ttl)
+        if isinstance(minted, web.Response):
+            return minted
+        token, expires_at = minted
+        return web.json_response({"value": token, "expires_at": expires_at})
 
     async def beta_sessions(self, request: web.Request) -> web.Response:
         return await self._beta_mint(request, transcription=False)

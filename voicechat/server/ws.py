@@ -1,5 +1,7 @@
 """The WebSocket transport: ``GET /v1/realtime`` (and the Azure paths), GA or beta, and the
-sideband (``GET /v1/realtime?call_id=``) that watches and drives a WebRTC call.
+sideband (``GET /v1/realtime?call_id=``) that watches and drives a WebRTC call. A ``grok-…``
+model on ``/v1/realtime`` and the ``/voice-live/realtime`` path get the xAI and Voice Live
+personalities (:mod:`voicechat.server.personalities`) around the same bridge.
 
 Dialect comes from the ``OpenAI-Beta: realtime=v1`` header or the ``openai-beta.realtime-v1``
 subprotocol (Azure's preview path ``/openai/realtime`` is beta too); auth from the header,
@@ -32,6 +34,12 @@ from voicechat.server.calls import may_touch
 from voicechat.server.host import SessionHost
 from voicechat.server.http_util import auth_error, error_response
 from voicechat.server.ids import event_id
+from voicechat.server.personalities import (
+    VOICE_LIVE_PATH,
+    personality_for,
+    xai_credential,
+    xai_subprotocols,
+)
 from voicechat.server.send_queue import SendQueue
 
 log = logging.getLogger("voicechat.server")
@@ -45,7 +53,7 @@ def is_beta(request: web.Request, offered: list[str]) -> bool:
         return True
     if BETA_SUBPROTOCOL in offered:
         return True
-    return request.path.rstrip("/") == "/openai/realtime"
+    return request.path.rstrip("/") in ("/openai/realtime", VOICE_LIVE_PATH)
 
 
 def add_routes(router: web.UrlDispatcher, host: SessionHost) -> None:
@@ -54,18 +62,19 @@ def add_routes(router: web.UrlDispatcher, host: SessionHost) -> None:
     async def handler(request: web.Request) -> web.StreamResponse:
         return await websocket_handler(request, host)
 
-    for path in ("/v1/realtime", "/openai/realtime", "/openai/v1/realtime"):
+    for path in ("/v1/realtime", "/openai/realtime", "/openai/v1/realtime", VOICE_LIVE_PATH):
         router.add_get(path, handler)
 
 
 async def websocket_handler(request: web.Request, host: SessionHost) -> web.StreamResponse:
     offered = offered_subprotocols(request.headers)
-    credential = credential_from(request.headers, request.query, offered)
+    credential = credential_from(request.headers, request.query, offered) or xai_credential(
+        offered)
     grant_check = host.tokens.check(credential, browser=host.is_browser(request.headers))
     if not grant_check.ok:
         return auth_error(grant_check.reason, grant_check.status)
     dialect = Dialect.BETA if is_beta(request, offered) else Dialect.GA
-    azure = request.path.startswith("/openai/")
+    azure = request.path.startswith(("/openai/", VOICE_LIVE_PATH))
 
     call_id = request.query.get("call_id")
     if call_id:
@@ -81,7 +90,9 @@ async def websocket_handler(request: web.Request, host: SessionHost) -> web.Stre
         session = sessions.default_session(model, transcription=transcription)
 
     ws = web.WebSocketResponse(
-        protocols=("realtime",),
+        # a browser fails a handshake that selects none of the subprotocols it offered; an
+        # xAI page offers only its token's (the xAI personality answers with it)
+        protocols=("realtime", *xai_subprotocols(offered)),
         max_msg_size=MAX_MESSAGE_BYTES,
         autoping=True,
         heartbeat=None,
@@ -90,13 +101,17 @@ async def websocket_handler(request: web.Request, host: SessionHost) -> web.Stre
     if is_live_model(model):
         return await _refuse_live_model(ws, model)
 
-    bridge = EventBridge(dialect, azure=azure)
+    personality = personality_for(request.path, model,
+                                  xai_session_created=host.xai_session_created)
+    bridge = EventBridge(dialect, azure=azure,
+                         client_rewrite=personality.client_event if personality else None)
     queue = _send_queue(ws, request, host)
 
     def send(event: dict[str, Any]) -> None:
-        text = bridge.outgoing(event)
-        if text is not None:
-            queue.put(text)
+        for wire in personality.server_events(event) if personality else (event,):
+            text = bridge.outgoing(wire)
+            if text is not None:
+                queue.put(text)
 
     def expire() -> None:
         queue.put_close(1001, b"session expired")
@@ -107,6 +122,7 @@ async def websocket_handler(request: web.Request, host: SessionHost) -> web.Stre
         session=session,
         sink=DeltaSink(send, speedup=host.ws_audio_speedup),
         on_expired=expire,
+        session_max_s=personality.session_cap_s if personality else None,
     )
 
     host.session_opened(engine)
@@ -116,7 +132,7 @@ async def websocket_handler(request: web.Request, host: SessionHost) -> web.Stre
         "session %s opened: websocket %s%s model=%s peer=%s",
         engine.session.get("id"),
         dialect.value,
-        " azure" if azure else "",
+        f" {personality.profile.name}" if personality else " azure" if azure else "",
         model,
         peer,
     )

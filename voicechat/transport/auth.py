@@ -27,7 +27,8 @@ from urllib.parse import urlencode, urlsplit
 
 import aiohttp
 
-from voicechat.config import DEFAULT_CONNECT_TIMEOUT_S, OPENAI_BASE, Settings
+from voicechat.config import DEFAULT_CONNECT_TIMEOUT_S, EXTRA_PROVIDERS, OPENAI_BASE, Settings
+from voicechat.protocol.providers import PROFILES, Profile
 
 
 class AuthError(Exception):
@@ -83,10 +84,25 @@ class Endpoint:
     azure_webrtc_url: str | None = None  # preview only: https://<region>.realtimeapi-preview.ai.azure.com
     transcription: bool = False  # a transcription-only session (--mode transcribe)
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT_S  # each connection step, seconds
+    #: the provider's profile: for xAI and Voice Live it gives the WebSocket's path and query
+    #: and how the key travels (OpenAI and Azure OpenAI keep the rules above)
+    profile: Profile = PROFILES["openai"]
 
     @property
     def azure(self) -> bool:
         return self.provider == "azure"
+
+    @property
+    def profiled(self) -> bool:
+        """Whether the profile, not the OpenAI/Azure rules, shapes the URL and the key."""
+        return self.profile.name in EXTRA_PROVIDERS
+
+    @property
+    def key_variable(self) -> str:
+        """The environment variable an error about the key should name."""
+        if self.profiled:
+            return " or ".join(self.profile.key_env)
+        return "AZURE_OPENAI_API_KEY" if self.azure else "OPENAI_API_KEY"
 
     # --- URLs -----------------------------------------------------------------------------------
 
@@ -117,6 +133,9 @@ class Endpoint:
             self.base_url
         )
         intent = {"intent": "transcription"} if self.transcription else {}
+        if self.profiled:
+            query = {**dict(self.profile.ws_query), self.profile.model_param: self.model, **intent}
+            return f"{ws_base}{self.profile.ws_path}?{urlencode(query)}"
         if self.azure and self.dialect == "ga":
             return f"{ws_base}/openai/v1/realtime?{urlencode({'model': self.model, **intent})}"
         if self.azure:
@@ -132,11 +151,11 @@ class Endpoint:
         """Headers carrying the long-lived key (minting, and WebSocket connections)."""
         headers: dict[str, str] = {}
         key = self.api_key or "local-demo"
-        if self.azure:
+        if self.azure or self.profile.uses_api_key_header():
             headers["api-key"] = key
         else:
             headers["Authorization"] = f"Bearer {key}"
-        if self.dialect == "beta" and not self.azure:
+        if self.dialect == "beta" and not self.azure and not self.profiled:
             headers["OpenAI-Beta"] = "realtime=v1"
         return headers
 
@@ -162,11 +181,18 @@ class Endpoint:
 def endpoint_for(settings: Settings, local_base_url: str | None = None) -> Endpoint:
     """The endpoint the settings point at (``local_base_url`` = the embedded server's URL)."""
     transcription = settings.mode == "transcribe"
+    profile = PROFILES.get(settings.provider, PROFILES["openai"])
     if settings.server == "local":
         if local_base_url is None:
             raise ValueError("the embedded server's URL is needed for --server local")
         return Endpoint("local", settings.dialect, local_base_url.rstrip("/"), settings.model,
-                        transcription=transcription, connect_timeout=settings.connect_timeout)
+                        transcription=transcription, connect_timeout=settings.connect_timeout,
+                        profile=profile)
+    if settings.provider in EXTRA_PROVIDERS:
+        base = settings.server.rstrip("/")
+        return Endpoint(settings.provider, settings.dialect, base.removesuffix("/v1"),
+                        settings.model, api_key=settings.api_key, transcription=transcription,
+                        connect_timeout=settings.connect_timeout, profile=profile)
     if settings.server == "azure":
         assert settings.azure_endpoint is not None
         webrtc = settings.azure_webrtc_url
@@ -224,10 +250,9 @@ async def mint_ephemeral_key(
             if missing is not None:
                 raise missing
             if resp.status == 401:
-                what = "AZURE_OPENAI_API_KEY" if endpoint.azure else "OPENAI_API_KEY"
                 raise AuthError(
                     f"the server refused the API key (401) when minting a session key; "
-                    f"check {what}"
+                    f"check {endpoint.key_variable}"
                 )
             if resp.status >= 400:
                 raise ConnectError(

@@ -108,8 +108,8 @@ class WebSocketTransport:
             await self._http.close()
             body = refusals[-1] if refusals else ""
             if exc.status == 401 and not body.strip():
-                what = "AZURE_OPENAI_API_KEY" if self.endpoint.azure else "OPENAI_API_KEY"
-                raise AuthError(f"the server refused the API key (401); check {what}") from exc
+                raise AuthError("the server refused the API key (401); check "
+                                f"{self.endpoint.key_variable}") from exc
             if exc.status >= 400:
                 said = handshake_refusal(exc.status, exc.headers, body, redact_url(url))
                 if exc.status == 401:

@@ -55,7 +55,9 @@ def problem_from_exception(exc: BaseException) -> Problem:
     if name == "AuthError" or any(w in low for w in ("401", "expired", "invalid_api_key",
                                                       "unauthorized")):
         return Problem("The API key was rejected or has expired", text,
-                       "set a valid OPENAI_API_KEY / AZURE_OPENAI_API_KEY, or use --server local")
+                       "set a valid key in the variable the message names (OPENAI_API_KEY, "
+                       "AZURE_OPENAI_API_KEY, XAI_API_KEY, AZURE_VOICELIVE_API_KEY), or use "
+                       "--server local")
     if any(w in low for w in ("unknown parameter", "invalid value", "invalid type",
                               "missing required", "config")):
         return Problem("The session configuration was rejected", text,

@@ -103,8 +103,12 @@ def compact(n: float) -> str:
 
 
 def usage_text(view: SessionView) -> str:
-    """``1.4k tok · ~$0.021 est.`` for the session so far (the cost is always an estimate)."""
+    """``1.4k tok · ~$0.021 est.`` for the session so far (the cost is always an estimate);
+    ``3.2 min · ~$0.160 est.`` for a provider that bills by the minute (xAI)."""
     usage = view.usage
+    if usage.minutes is not None and usage.responses:  # a provider billing by the minute
+        cost = f" · ~${usage.cost_usd:.3f} est." if usage.cost_usd is not None else ""
+        return f"{usage.minutes:.1f} min{cost}"
     if not usage.total.total:
         return ""  # no response yet, or a server that reports no usage
     text = f"{compact(usage.total.total)} tok"

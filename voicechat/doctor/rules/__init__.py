@@ -20,6 +20,7 @@ from voicechat.doctor.rules.live_session import (
 from voicechat.doctor.rules.mcp import McpApprovalUnanswered
 from voicechat.doctor.rules.mic import MicNotResumed
 from voicechat.doctor.rules.params import DialectMismatch, InvalidSessionParam
+from voicechat.doctor.rules.providers import SilentStart
 from voicechat.doctor.rules.responses import (
     CancelWithoutResponse,
     ClientCancelledResponse,
@@ -57,6 +58,7 @@ RULES: tuple[type[Rule], ...] = (
     SessionExpired,
     RateLimited,
     ServerSilent,
+    SilentStart,
     SlowFirstAudio,
     ToolOutputWithoutResponse,
     ToolCallUnanswered,
