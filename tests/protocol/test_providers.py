@@ -310,3 +310,19 @@ def test_an_odd_frame_on_xai_is_a_notice_not_a_crash() -> None:
     session.start(0.0)
     said = session.receive_wire('{"type": {"not": "a string"}}', 0.1)
     assert all(isinstance(a, Notice) for a in said)
+
+
+def test_a_short_xai_session_is_priced_in_seconds_not_zero_minutes() -> None:
+    """A 25-second run priced at $0.0010 read "0.0 min": under a minute, say the seconds."""
+    from voicechat.core import Session, SessionPolicy
+    from voicechat.lines.realtime import connected_text
+    from voicechat.ui.viewstate import usage_text
+
+    session = Session(SessionPolicy(provider="xai", transport="websocket"), strict=True)
+    session.start(100.0)
+    session.receive({"type": "response.created", "response": {"id": "r1"}}, 110.0)
+    session.receive({"type": "response.done", "response": {
+        "id": "r1", "status": "completed", "output": [], "usage": None}}, 125.0)
+    assert usage_text(session.view) == "25 s · ~$0.021 est."
+    assert connected_text(25.4) == "25 s"
+    assert connected_text(90.0) == "1.5 min"

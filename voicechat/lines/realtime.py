@@ -99,6 +99,12 @@ def usage_line(runtime: Runtime, response_id: Any) -> str | None:
             f"{cost_text(last.cost_usd)}; session {cost_text(usage.cost_usd)}")
 
 
+def connected_text(seconds: float) -> str:
+    """How long a run was connected, as a per-minute bill reads it: seconds under a minute
+    ("0.0 min" priced at $0.0010 read as a mistake)."""
+    return f"{seconds:.0f} s" if seconds < 60 else f"{seconds / 60:.1f} min"
+
+
 def usage_summary(runtime: Runtime, seconds: float | None = None) -> str:
     """The session's usage at exit: responses, tokens by kind, the estimated cost and its basis.
 
@@ -111,7 +117,7 @@ def usage_summary(runtime: Runtime, seconds: float | None = None) -> str:
         usd = minutes_cost_usd(profile, seconds)
         rate = profile.price_per_minute_usd
         cost = cost_text(None) if usd is None else (
-            f"~${usd:.4f} (estimate: {seconds / 60:.1f} min at ${rate:g}/min, "
+            f"~${usd:.4f} (estimate: {connected_text(seconds)} at ${rate:g}/min, "
             f"{profile.title} bills per minute)")
         return (f"session usage: {runtime.view.usage.responses} response(s) · no token counts "
                 f"({profile.title} reports none) · {cost}")

@@ -108,7 +108,9 @@ def usage_text(view: SessionView) -> str:
     usage = view.usage
     if usage.minutes is not None and usage.responses:  # a provider billing by the minute
         cost = f" · ~${usage.cost_usd:.3f} est." if usage.cost_usd is not None else ""
-        return f"{usage.minutes:.1f} min{cost}"
+        minutes = usage.minutes
+        length = f"{minutes * 60:.0f} s" if minutes < 1 else f"{minutes:.1f} min"
+        return f"{length}{cost}"
     if not usage.total.total:
         return ""  # no response yet, or a server that reports no usage
     text = f"{compact(usage.total.total)} tok"
