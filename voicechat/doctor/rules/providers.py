@@ -36,6 +36,11 @@ class SilentStart(Rule):
     id = "silent-start"
     title = "The client waited for a session.created that never came (xAI sends none)"
     feeds_on = _FIRST | _CLIENT | {"session.created", "local.transport.state"}
+    #: only the type, direction and time of each, and a transport state's ``state``: an
+    #: append read whole would make the reader parse every mic frame's audio (the bulk of a
+    #: log) and keep them out of runs
+    reads = {kind: frozenset() for kind in _FIRST | _CLIENT | {"session.created"}} | {
+        "local.transport.state": frozenset({"state"})}
 
     def __init__(self) -> None:
         super().__init__()
