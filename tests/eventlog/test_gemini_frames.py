@@ -87,3 +87,17 @@ def test_a_close_line_is_read_only_once_the_log_is_gemini(tmp_path: Path) -> Non
     entries = list(read_entries(log))
     assert [e.type for e in entries] == ["gemini.setupComplete", "gemini.close"]
     assert entries[1].t == pytest.approx(1.0) and entries[1].dir == "in"
+
+
+def test_resumption_handles_are_fingerprinted_never_kept() -> None:
+    """A handle reopens the conversation for hours: only a fingerprint that tells two apart."""
+    first = frame_event({"setup": {"sessionResumption": {"handle": "h-secret-1"}}})
+    again = frame_event({"session_resumption_update": {"new_handle": "h-secret-1"}})
+    other = frame_event({"sessionResumptionUpdate": {"newHandle": "h-secret-2"}})
+    ours = frame_event({"sessionResumptionUpdate": {"newHandle": "[redacted]"}})
+    assert first and again and other and ours
+    shown = first[0]["setup"]["sessionResumption"]["handle"]
+    assert "secret" not in json.dumps([first, again, other])
+    assert shown == again[0]["session_resumption_update"]["new_handle"]
+    assert shown != other[0]["sessionResumptionUpdate"]["newHandle"]
+    assert ours[0]["sessionResumptionUpdate"]["newHandle"] == "[redacted]"

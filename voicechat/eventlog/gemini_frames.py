@@ -5,7 +5,8 @@ frame has none, it is keyed by its message (``setup``, ``serverContent``…, in 
 proto-JSON spelling). So the reader gives each frame the type ``gemini.<message>`` (camelCase,
 whichever spelling the log used: ``gemini.realtimeInput`` for ``realtime_input`` too), keeps
 its fields as logged, and replaces its base64 blobs (``realtimeInput.audio``, a model turn's
-``inlineData``, legacy ``mediaChunks``) with their size, as it does a Realtime append's audio.
+``inlineData``, legacy ``mediaChunks``) with their size, as it does a Realtime append's audio,
+and its resumption handles with a fingerprint.
 
 Gemini Live has no error event: the service refuses by closing the socket (code and reason).
 An app logs that as a line of its own (``WebSocket closed: 1007 …``, ``close code 1011``); in a
@@ -16,6 +17,7 @@ can explain the code. Only frames decide the family: a Realtime log never reache
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -24,6 +26,7 @@ from voicechat.eventlog.record import Direction
 from voicechat.eventlog.redact import b64_size
 from voicechat.protocol.gemini import names, spelling
 from voicechat.protocol.gemini.family import side_of
+from voicechat.protocol.secrets import REDACTED
 
 #: The prefix of every type the reader gives a Gemini Live frame.
 PREFIX = "gemini."
@@ -36,6 +39,19 @@ TYPES = frozenset(PREFIX + key for key in names.CLIENT_MESSAGES + names.SERVER_M
 _SERVER_ORDER = (*(k for k in names.SERVER_MESSAGES if k != names.USAGE_METADATA),
                  names.USAGE_METADATA)
 _DIRECTION: dict[str, Direction] = {"client": "out", "server": "in"}
+
+
+#: ``setup.sessionResumption.handle`` and ``sessionResumptionUpdate.newHandle``, both spellings
+_HANDLE_KEYS = frozenset({"handle", "newHandle", "new_handle"})
+
+
+def handle_fingerprint(handle: str) -> str:
+    """A resumption handle as ``[redacted 1a2b3c4d]``: with the key, a handle reopens the
+    conversation for hours, so no report or replay shows one; the fingerprint still tells two
+    handles apart (the doctor compares them). Already redacted ones are kept as they are."""
+    if handle.startswith(REDACTED[:-1]):
+        return handle
+    return f"{REDACTED[:-1]} {hashlib.sha256(handle.encode()).hexdigest()[:8]}]"
 
 
 def frame_event(obj: Any) -> tuple[dict[str, Any], Direction] | None:
@@ -56,11 +72,14 @@ def frame_event(obj: Any) -> tuple[dict[str, Any], Direction] | None:
 
 
 def _without_blobs(value: Any) -> Any:
-    """``value`` with every ``{data, mimeType}`` blob's base64 as ``{"bytes": N}`` (a copy)."""
+    """``value`` with every ``{data, mimeType}`` blob's base64 as ``{"bytes": N}`` and every
+    resumption handle as its fingerprint (:func:`handle_fingerprint`), a copy."""
     if isinstance(value, Mapping):
         data = value.get("data")
         blob = isinstance(data, str) and (spelling.has(value, "mimeType"))
         return {key: ({"bytes": b64_size(item)} if blob and key == "data"
+                      else handle_fingerprint(item) if key in _HANDLE_KEYS
+                      and isinstance(item, str) and item
                       else _without_blobs(item))
                 for key, item in value.items()}
     if isinstance(value, list):
