@@ -3,6 +3,7 @@ the log that shows its failure, and the near misses that must stay quiet."""
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
@@ -24,6 +25,8 @@ from voicechat.protocol.gemini import close_codes
 from voicechat.protocol.gemini import server_messages as server
 
 LOGS = GEMINI_LOGS
+#: 100 ms of 64 kHz: 16 kHz audio streamed four times faster than real time
+FOUR_TIMES_16K = base64.b64encode(bytes(12800)).decode()
 
 
 def _rules(path: Path) -> set[str]:
@@ -261,6 +264,7 @@ def test_a_deadline_close_is_flagged_only_when_nothing_resumed_it(tmp_path: Path
     (24000, MIC_CHUNK, True),    # the reverse
     (16000, MIC_CHUNK, False),   # right
     (24000, CHUNK_24K, False),   # right, at another declared rate
+    (16000, FOUR_TIMES_16K, False),  # 4× real time: a file sent fast, not a capture rate
 ])
 def test_the_audio_clock_against_the_declared_rate(tmp_path: Path, declared: int, chunk: str,
                                                    fires: bool) -> None:

@@ -1,4 +1,6 @@
-"""Gemini Live's audio clock: the rate an app declares against the rate it really sends.
+"""Gemini Live's audio clock (issue 40, ``gemini-audio-rate-mismatch``): the sample rate an
+app declares in the mime type against the rate its bytes arrive at, because a mislabelled mic
+(24 kHz sent as 16 kHz, or the reverse) is heard too slow or too fast and nothing else says so.
 
 Gemini Live states the sample rate in every blob's mime type (``audio/pcm;rate=16000``) and
 resamples what it is told; it cannot tell that the bytes are at another rate. An app that
@@ -100,8 +102,8 @@ class GeminiAudioRateMismatch(Rule):
         self.done = True
         self.measured = self.bytes / 2 / self.span  # 16-bit mono samples per second
         ratio = self.measured / self.rate
-        if LOW <= ratio <= HIGH:
-            return
+        if LOW <= ratio <= HIGH or not self._likely():
+            return  # the declared rate, or no capture rate: a file sent faster than real time
         first = self.first.where() if self.first is not None else "?"
         self.add(entry, f"the mic declared audio/pcm;rate={self.rate} (from {first}) but "
                         f"sent {self.bytes} bytes in {self.span:.1f} s of steady streaming: "

@@ -1,4 +1,9 @@
-"""Gemini Live rules about the session: tool calls left hanging, a connection's end, closes.
+"""Rules for how Gemini Live sessions fail in users' reports (issue 40): a ``toolCall`` left
+unanswered (``gemini-tool-call-unanswered``: the model waits for every call id), a
+connection's end not resumed or resumed with an old handle (``gemini-go-away-not-resumed``,
+``gemini-resume-stale-handle``: only a ``setup`` with the newest handle keeps the
+conversation), and the closes the service refuses with (``gemini-closed-with-error``: 1007,
+1008, 1011, each explained with its fix).
 
 Gemini Live has no error event and no ``response.*`` lifecycle: the model asks for tools with
 ``toolCall`` and waits, blocking the turn, until every call id has a ``toolResponse``
