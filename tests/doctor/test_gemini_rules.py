@@ -243,6 +243,9 @@ def test_a_deadline_close_is_flagged_only_when_nothing_resumed_it(tmp_path: Path
     evidence, fix = _finding(tmp_path / "lost.log", "gemini-closed-with-error")
     assert "closed 1011" in evidence and "end of its life" in evidence
     assert "did not resume" in evidence and "sessionResumption.handle" in fix
+    lost.write_ours(tmp_path / "lost.jsonl")  # our client's notice: the reason, not its advice
+    evidence, _ = _finding(tmp_path / "lost.jsonl", "gemini-closed-with-error")
+    assert f'closed 1011 (internal error) "{DEADLINE}"; the connection' in evidence
 
     resumed = GeminiLog()
     resumed.connect()

@@ -39,6 +39,9 @@ TYPES = frozenset(PREFIX + key for key in names.CLIENT_MESSAGES + names.SERVER_M
 _SERVER_ORDER = (*(k for k in names.SERVER_MESSAGES if k != names.USAGE_METADATA),
                  names.USAGE_METADATA)
 _DIRECTION: dict[str, Direction] = {"client": "out", "server": "in"}
+#: Every message key in both spellings: an object with none of them is no frame.
+_MESSAGE_KEYS = frozenset(key for message in names.CLIENT_MESSAGES + names.SERVER_MESSAGES
+                          for key in (message, spelling.snake(message)))
 
 
 #: ``setup.sessionResumption.handle`` and ``sessionResumptionUpdate.newHandle``, both spellings
@@ -57,6 +60,8 @@ def handle_fingerprint(handle: str) -> str:
 def frame_event(obj: Any) -> tuple[dict[str, Any], Direction] | None:
     """``obj`` as an event (``{"type": "gemini.<message>", …its fields}``, blobs as sizes)
     and who sent it, or ``None`` when it is not a Gemini Live frame."""
+    if not isinstance(obj, Mapping) or _MESSAGE_KEYS.isdisjoint(obj):
+        return None  # one C-level test: what most non-event objects of a Realtime log meet
     side = side_of(obj)
     if side is None:
         return None

@@ -75,8 +75,12 @@ def close_of(entry: Entry) -> tuple[int | None, str] | None:
     match = _CLOSE_IN_TEXT.search(text)
     if match is None:
         return None
-    _, _, said = text.partition("): ")
-    return int(match.group(1)), said
+    code = int(match.group(1))
+    _, _, said = text.partition("): ")  # our client's notice: "…code N (name): REASON. MEANING…"
+    meaning = close_codes.describe(code).meaning
+    if meaning in said:
+        said = said[:said.index(meaning)].rstrip().removesuffix(".")  # the notice adds one
+    return code, said
 
 
 class GeminiToolCallUnanswered(Rule):
