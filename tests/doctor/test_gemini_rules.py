@@ -126,7 +126,7 @@ def test_a_call_left_unanswered_among_answered_ones_is_named(tmp_path: Path) -> 
     log.speak(10)
     log.write_ours(tmp_path / "one.jsonl")
     evidence, fix = _finding(tmp_path / "one.jsonl", "gemini-tool-call-unanswered")
-    assert "fc-2" in evidence and "fc-1" not in evidence and "s to the end of the log" in evidence
+    assert "fc-2" in evidence and "fc-1" not in evidence and "s after it" in evidence
     assert "get_weather" in fix and "toolResponse" in fix
 
 

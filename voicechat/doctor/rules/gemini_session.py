@@ -24,6 +24,7 @@ from typing import Any
 
 from voicechat.doctor.context import Context
 from voicechat.doctor.rules.base import Rule
+from voicechat.doctor.rules.tool_items import remember
 from voicechat.eventlog.entry import Entry
 from voicechat.eventlog.gemini_frames import CLOSE, PREFIX
 from voicechat.protocol.gemini import close_codes, names, spelling
@@ -102,7 +103,8 @@ class GeminiToolCallUnanswered(Rule):
             for call in spelling.get(body(entry, names.TOOL_CALL), "functionCalls") or []:
                 if isinstance(call, dict) and isinstance(call.get("id"), str):
                     name = call.get("name")
-                    self.open[call["id"]] = (entry, name if isinstance(name, str) else "?")
+                    remember(self.open, call["id"],
+                             (entry, name if isinstance(name, str) else "?"))
         elif entry.type == TOOL_RESPONSE and entry.dir == "out":
             for answer in spelling.get(body(entry, names.TOOL_RESPONSE),
                                        "functionResponses") or []:
@@ -117,9 +119,14 @@ class GeminiToolCallUnanswered(Rule):
             return  # a log of the server's frames only cannot show what the app answered
         end = ctx.end_t
         for call_id, (entry, name) in self.open.items():
-            waited = "" if end is None or entry.t is None else \
-                f" in the {end - entry.t:.1f} s to the end of the log"
-            self.add(entry, f"toolCall {name} (id {call_id}): no toolResponse for it{waited}")
+            if end is not None and entry.t is not None:
+                after = f"{end - entry.t:.1f} s after it"
+            else:  # a log without times: how far it goes on, in events
+                later = ctx.last.index - entry.index if ctx.last is not None else 0
+                after = f"{later} events after it" if later else "right after it"
+            self.add(entry, f"toolCall {name} (id {call_id}) has no toolResponse, and the log "
+                            f"ends {after}: the model waits for it before it speaks again (if "
+                            "the log was cut here, check the rest of the session)")
             if name not in self.names and len(self.names) < 8:
                 self.names.append(name)
 
