@@ -101,3 +101,13 @@ def test_resumption_handles_are_fingerprinted_never_kept() -> None:
     assert shown == again[0]["session_resumption_update"]["new_handle"]
     assert shown != other[0]["sessionResumptionUpdate"]["newHandle"]
     assert ours[0]["sessionResumptionUpdate"]["newHandle"] == "[redacted]"
+
+
+@pytest.mark.parametrize("depth", [500, 1000, 3000])
+def test_a_frame_nested_too_deeply_is_skipped_not_raised(tmp_path: Path, depth: int) -> None:
+    log = tmp_path / "deep.jsonl"
+    log.write_text('{"setup": ' + "[" * depth + "]" * depth + "}\n"
+                   '{"setupComplete": {}}\n')
+    stats = ReadStats()
+    assert [e.type for e in read_entries(log, stats)] == ["gemini.setupComplete"]
+    assert stats.skipped_lines == 1

@@ -71,8 +71,11 @@ def frame_event(obj: Any) -> tuple[dict[str, Any], Direction] | None:
     else:
         message = next(key for key in _SERVER_ORDER if key in keys)
     event: dict[str, Any] = {"type": PREFIX + message}
-    for key, value in obj.items():
-        event[key] = _without_blobs(value)
+    try:
+        for key, value in obj.items():
+            event[key] = _without_blobs(value)
+    except RecursionError:
+        return None  # nested too deeply to walk: no real frame (the reader skips the line)
     return event, _DIRECTION[side]
 
 
