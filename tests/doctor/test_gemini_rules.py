@@ -259,6 +259,33 @@ def test_a_deadline_close_is_flagged_only_when_nothing_resumed_it(tmp_path: Path
     assert _rules(tmp_path / "resumed.log") == set()
 
 
+def test_a_refused_resumption_and_a_later_deadline_are_each_explained(tmp_path: Path) -> None:
+    refused = GeminiLog()
+    refused.connect()
+    refused.resumption("h-1")
+    refused.wait(300.0)
+    refused.close(close_codes.INTERNAL_ERROR, "Internal error encountered.")
+    refused.send(client.setup(resume_handle="h-0"))  # not the handle it was given
+    refused.wait(0.2)
+    refused.close(close_codes.INVALID_PAYLOAD, "Invalid session resumption handle.")
+    refused.write_prefixed(tmp_path / "refused.log")
+    evidence, fix = _finding(tmp_path / "refused.log", "gemini-closed-with-error")
+    assert "closed 1007" in evidence and "resumed with a handle at t=" in evidence
+    # the 1011 before it was answered by a resumption (that failed: the 1007 says why)
+    assert "closed 1011" not in evidence and "newest sessionResumptionUpdate.newHandle" in fix
+
+    twice = GeminiLog()  # a goAway's deadline, resumed; later a deadline with no goAway
+    _until_go_away(twice)
+    twice.wait(30.0)
+    twice.close(close_codes.INTERNAL_ERROR, DEADLINE)
+    twice.connect(handle="h-2")
+    twice.wait(600.0)
+    twice.close(close_codes.INTERNAL_ERROR, DEADLINE)
+    twice.write_console(tmp_path / "twice.log")
+    evidence, _ = _finding(tmp_path / "twice.log", "gemini-closed-with-error")
+    assert evidence.count("closed 1011") == 1 and "t=1131." in evidence  # the second
+
+
 # --- gemini-audio-rate-mismatch ----------------------------------------------------------------
 
 

@@ -31,6 +31,7 @@ from voicechat.protocol.gemini import close_codes, names, spelling
 from voicechat.protocol.secrets import REDACTED
 
 SETUP = PREFIX + names.SETUP
+SETUP_COMPLETE = PREFIX + names.SETUP_COMPLETE
 TOOL_CALL = PREFIX + names.TOOL_CALL
 TOOL_RESPONSE = PREFIX + names.TOOL_RESPONSE
 CANCELLATION = PREFIX + names.TOOL_CALL_CANCELLATION
@@ -269,7 +270,8 @@ class GeminiClosedWithError(Rule):
 
     id = "gemini-closed-with-error"
     title = "Gemini Live: the service closed the connection with an error code"
-    feeds_on = frozenset({SETUP, REALTIME_INPUT, GO_AWAY, CLOSE, NOTICE, TRANSPORT_STATE})
+    feeds_on = frozenset({SETUP, SETUP_COMPLETE, REALTIME_INPUT, GO_AWAY, CLOSE, NOTICE,
+                          TRANSPORT_STATE})
 
     _CODES = (close_codes.INVALID_PAYLOAD, close_codes.POLICY_VIOLATION,
               close_codes.INTERNAL_ERROR)
@@ -281,8 +283,9 @@ class GeminiClosedWithError(Rule):
         self.second_setup: Entry | None = None
         self.go_away = False
         self.codes: list[int] = []
-        self.causes: list[str] = []
         self.unresumed: tuple[Entry, str] | None = None  # a 1011 the app may still resume from
+        self.resuming: Entry | None = None  # a setup with a handle, not yet answered
+        self.refused_resume = False  # a 1007 answered a resuming setup
         self.last_close: tuple[int | None, str] | None = None
         #: the next setup opens a new connection (a close, goAway or our link's state came)
         self.new_connection = False
@@ -296,6 +299,10 @@ class GeminiClosedWithError(Rule):
             if self.setups > 1 and self.second_setup is None and not self.new_connection:
                 self.second_setup = entry
             self.new_connection = False
+            self.resuming = entry if resumes_with(entry) else None
+            return
+        if kind == SETUP_COMPLETE:
+            self.resuming = None  # the handle was taken
             return
         if kind == REALTIME_INPUT and entry.dir == "out":
             if self.media_chunks is None and spelling.has(body(entry, names.REALTIME_INPUT),
@@ -317,6 +324,7 @@ class GeminiClosedWithError(Rule):
             return
         if code == close_codes.INTERNAL_ERROR:
             if close_codes.is_deadline(code, reason) and self.go_away:
+                self.go_away = False  # that goAway's close, seen
                 return  # gemini-go-away-not-resumed speaks for it
             self.unresumed = (entry, self._detail(code, reason))
             return
@@ -331,13 +339,16 @@ class GeminiClosedWithError(Rule):
             if self.media_chunks is not None:
                 cause = (f"; the app sent the legacy realtimeInput.mediaChunks at "
                          f"{self.media_chunks.where()}")
+            elif self.resuming is not None:
+                self.refused_resume = True
+                cause = (f"; right after a setup that resumed with a handle at "
+                         f"{self.resuming.where()} (a stale or expired handle, or a resumption "
+                         "of a connection still open, is refused this way)")
             elif self.second_setup is not None:
                 cause = f"; the app sent a second setup on one connection at " \
                         f"{self.second_setup.where()}"
         elif close_codes.is_deadline(code, reason):
             cause = "; the connection reached the end of its life (about 10 minutes)"
-        if cause and len(self.causes) < 4:
-            self.causes.append(cause.lstrip("; "))
         return f"closed {code} ({info.name}){said}{cause}. {info.meaning}"
 
     def _note(self, code: int) -> None:
@@ -359,6 +370,9 @@ class GeminiClosedWithError(Rule):
                 fix = ("Replace realtimeInput.mediaChunks (deprecated; newer models close "
                        "1007 on it) with realtimeInput.audio: {\"data\": BASE64_PCM, "
                        "\"mimeType\": \"audio/pcm;rate=16000\"}. " + fix)
+            elif code == close_codes.INVALID_PAYLOAD and self.refused_resume:
+                fix = ("Resume with the newest sessionResumptionUpdate.newHandle (a handle "
+                       "lasts about 2 hours), once the old connection has closed. " + fix)
             elif code == close_codes.INVALID_PAYLOAD and self.second_setup is not None:
                 fix = ("Send setup once per connection, as its first message; change "
                        "settings by reconnecting (with the session handle). " + fix)
