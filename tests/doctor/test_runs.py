@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.doctor.corpus import EXPECTED, LOGS
+from tests.doctor.gemini_corpus import EXPECTED as GEMINI_EXPECTED
 from tests.doctor.logstrategy import lines
 from voicechat.doctor import engine
 from voicechat.doctor.rules.base import BULK_TYPES
@@ -58,7 +59,7 @@ def _reports(path: Path) -> tuple[Any, Any]:
     return runs, _fed(path, one_by_one=True)
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.parametrize("name", sorted(EXPECTED | GEMINI_EXPECTED))
 def test_corpus_reports_are_the_same_fed_in_runs_and_entry_by_entry(name: str) -> None:
     runs, by_entry = _reports(LOGS / name)
     assert runs == by_entry

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from tests.doctor.corpus import EXPECTED, LOGS
+from tests.doctor.gemini_corpus import EXPECTED as GEMINI_EXPECTED
 from tests.doctor.logstrategy import logs
 from voicechat.doctor import engine
 from voicechat.eventlog.dialects import DialectTracker
@@ -22,7 +23,7 @@ def _unskipped(path: Path) -> dict[str, Any]:
     return engine.diagnose_entries(read_entries(path, stats), stats, str(path)).to_json()
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.parametrize("name", sorted(EXPECTED | GEMINI_EXPECTED))
 def test_corpus_reports_are_the_same_with_and_without_stubs(name: str) -> None:
     assert engine.diagnose(LOGS / name).to_json() == _unskipped(LOGS / name)
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from voicechat.conversation.builder import ConversationBuilder
+from voicechat.conversation.gemini_builder import GeminiConversationBuilder
 from voicechat.conversation.jsonform import from_json, looks_like_export
 from voicechat.conversation.live_builder import LiveConversationBuilder
 from voicechat.conversation.model import Conversation
@@ -46,10 +47,12 @@ def load_conversation(path: Path | str, *,
     stats = ReadStats()
     builder = ConversationBuilder(prices=prices, source=path.name)
     live = LiveConversationBuilder(source=path.name)  # GPT-Live: no items, timed fragments
+    gemini = GeminiConversationBuilder(source=path.name)  # Gemini Live: transcription frames
     try:
         for entry in read_entries(handle, stats, name=path):
             builder.feed(entry.dir, entry.t, entry.ts, entry.canonical)
             live.feed(entry.dir, entry.t, entry.ts, entry.canonical)
+            gemini.feed(entry.dir, entry.t, entry.ts, entry.canonical)
     except LogReadError as exc:  # a read that failed after the open
         raise ConversationError(str(exc)) from None
     if stats.events == 0:
@@ -60,6 +63,8 @@ def load_conversation(path: Path | str, *,
     conversation = builder.conversation()
     if not conversation.turns and live.is_live:
         conversation = live.conversation()
+    if not conversation.turns and gemini.is_gemini:
+        conversation = gemini.conversation()
     if not conversation.turns:
         raise ConversationError(
             f"{path}: {stats.events} events but no conversation in them (no user, assistant "

@@ -11,14 +11,26 @@ from collections import OrderedDict, deque
 from typing import Any
 
 from voicechat.eventlog.entry import Entry
+from voicechat.eventlog.gemini_frames import CLOSE as GEMINI_CLOSE
+from voicechat.eventlog.gemini_frames import TYPES as GEMINI_TYPES
 from voicechat.eventlog.run import CANONICAL, EVENT, Run
 from voicechat.protocol.dialect import Dialect
 from voicechat.protocol.live.wire import LIVE_ONLY_TYPES
-from voicechat.protocol.providers import PROFILES, XAI, from_wire_session, provider_from_event
+from voicechat.protocol.providers import (
+    PROFILES,
+    PROVIDER_HINT_TYPES,
+    XAI,
+    from_wire_session,
+    provider_from_event,
+)
 
 _MAX_CLIENT_IDS = 2000
 #: Mic audio going out (Realtime, GPT-Live): not a sign the client's side is in the log.
-_AUDIO_APPENDS = frozenset({"input_audio_buffer.append", "session.input_audio.append"})
+_AUDIO_APPENDS = frozenset({"input_audio_buffer.append", "session.input_audio.append",
+                            "gemini.realtimeInput"})
+#: The API family each family-only type announces (read once per entry, one lookup for all).
+_FAMILY_OF: dict[str, str] = {**dict.fromkeys(LIVE_ONLY_TYPES, "live"),
+                              **dict.fromkeys(GEMINI_TYPES | {GEMINI_CLOSE}, "gemini")}
 #: A text log's own timeline is trusted up to this far past its last event: further, its
 #: lines' timestamps are on another scale than the events' (an ISO date in one, a clock time
 #: in the other) or belong to another day's run, not to this session.
@@ -61,6 +73,10 @@ class Context:
         #: The Realtime rules read Realtime events only, so they stay quiet on such a log; the
         #: GPT-Live rules (``rules/live*.py``) speak only once this is set.
         self.live = False
+        #: A Gemini Live log: a frame of Gemini's (typed ``gemini.<message>`` by the reader,
+        #: :mod:`voicechat.eventlog.gemini_frames`) was seen. Its rules (``rules/gemini_*.py``)
+        #: read only those types; the Realtime rules read none of them.
+        self.gemini = False
         #: Text logs, once the file is read: the time of its last timestamped non-event line
         #: (``ReadStats.last_line_t``); see :attr:`end_t`.
         self.timeline_end: float | None = None
@@ -116,9 +132,13 @@ class Context:
             self.last_in = entry
         kind = entry.type
         event = entry.canonical
-        if kind in LIVE_ONLY_TYPES:
-            self.live = True
-        if self.provider is None:
+        family = _FAMILY_OF.get(kind)
+        if family is not None:
+            if family == "live":
+                self.live = True
+            else:
+                self.gemini = True
+        if self.provider is None and kind in PROVIDER_HINT_TYPES:
             self.provider = provider_from_event(event, entry.dir)
         if entry.dir == "local":
             self.ours = True

@@ -262,6 +262,9 @@ def latency_section(engine: RuleEngine) -> LatencySection:
     if ctx.live:
         return LatencySection(note="GPT-Live logs are not timed yet (their turns have no "
                                    "commit or response events to time from)")
+    if ctx.gemini:
+        return LatencySection(note="Gemini Live logs are not timed yet (their turns have no "
+                                   "commit or response events to time from)")
     timer = next(rule for rule in engine.rules if isinstance(rule, SlowFirstAudio))
     turns = tuple(timer.turns)
     note = None
@@ -276,9 +279,12 @@ def latency_section(engine: RuleEngine) -> LatencySection:
 
 
 def _dialect_name(stats: ReadStats, ctx: Context) -> str:
-    """``ga``/``beta`` for Realtime, ``live`` for a GPT-Live log, ``unknown`` when undecided."""
+    """``ga``/``beta`` for Realtime, ``live`` for a GPT-Live log, ``gemini`` for a Gemini Live
+    log, ``unknown`` when undecided."""
     if ctx.live:
         return "live"
+    if ctx.gemini:
+        return "gemini"
     return stats.tracker.server.value if stats.tracker.server else "unknown"
 
 

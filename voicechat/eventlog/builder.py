@@ -357,6 +357,8 @@ class Builder:
                 stamp = iso or stamp
         stats = self.stats
         canonical = stats.tracker.canonical(event, direction)
+        if raw_type[:7] == "gemini.":  # (only frames reach this path: see gemini_frames)
+            stats.gemini = True
         kinds = stats.kinds
         kinds[kind] = kinds.get(kind, 0) + 1
         index = stats.events

@@ -26,12 +26,13 @@ from typing import IO, Any, Literal
 
 import orjson
 
-from voicechat.eventlog.builder import Builder
+from voicechat.eventlog.builder import Builder, Raw
 from voicechat.eventlog.entry import Entry
 from voicechat.eventlog.gather import UNPARSED as _UNPARSED
 from voicechat.eventlog.gather import gather_bare as _gather_bare
 from voicechat.eventlog.gather import gather_records as _gather
 from voicechat.eventlog.gather import gather_text as _gather_text
+from voicechat.eventlog.gemini_frames import close_event
 from voicechat.eventlog.run import Run
 from voicechat.eventlog.stats import ReadStats
 from voicechat.eventlog.textscan import InlineScanner, newest_stamp, whole_rest
@@ -106,9 +107,23 @@ class LineReader:
                 entries.append(entry)
         self.pending = self.scanner.has_pending
         if not entries and not self.pending:
+            closed = self.close_line(line, number) if self.stats.gemini else None
+            if closed is not None:
+                return [closed]
             self.stats.skipped_lines += 1
             self.tail.append(line)
         return entries
+
+    def close_line(self, line: str, number: int) -> Entry | None:
+        """A Gemini Live log's line about its closed socket as a ``gemini.close`` event, timed
+        by the line's timestamp; ``None`` for any other line. Asked only once a Gemini frame
+        was read (``ReadStats.gemini``): a Realtime log never pays for it."""
+        event = close_event(line)
+        if event is None:
+            return None
+        head = line.strip()
+        return self.builder.safe_entry(Raw(event, "in", None, None, False), number, head,
+                                       "text", text=head)
 
     def app_line(self, raw: bytes) -> None:
         """:meth:`line` for an ASCII line with no ``{`` while no object is pending (an app's
@@ -199,9 +214,13 @@ def _read_bytes(buffer: IO[bytes], lines: LineReader
         elif stripped:
             start = raw.find(b"{")
             if start == -1 and raw.isascii():
-                lines.app_line(raw)  # (no "{", none pending: no entry)
-                continue
-            entry = None if start == -1 else _inline_text(builder, raw, number, start)
+                closed = lines.close_line(raw.decode(), number) if stats.gemini else None
+                if closed is None:
+                    lines.app_line(raw)  # (no "{", none pending: no entry)
+                    continue
+                entry = closed
+            else:
+                entry = None if start == -1 else _inline_text(builder, raw, number, start)
         if entry is True:  # gathered into a run
             if builder.ready is not None:
                 yield builder.take_ready()  # the run before it, of another direction or kind

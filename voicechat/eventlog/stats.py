@@ -36,6 +36,9 @@ class ReadStats:
     #: went quiet); the doctor reads it as the end of the log's timeline.
     last_line_t: float | None = None
     tracker: DialectTracker = field(default_factory=DialectTracker)
+    #: A Gemini Live frame was read: from then on an app's line about a closed socket is read
+    #: as a ``gemini.close`` event (:func:`~voicechat.eventlog.gemini_frames.close_event`).
+    gemini: bool = False
 
     @property
     def format(self) -> str:

@@ -15,6 +15,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from voicechat.eventlog.gemini_summary import GEMINI_DETAILS, GEMINI_QUIET_TYPES
 from voicechat.eventlog.live_summary import LIVE_DETAILS, LIVE_QUIET_TYPES
 from voicechat.protocol.pricing import tokens_from_usage, tokens_line
 from voicechat.protocol.secrets import redact_text
@@ -29,7 +30,7 @@ QUIET_TYPES = frozenset(
      "response.output_text.delta", "response.text.delta",
      "conversation.item.input_audio_transcription.delta", "rate_limits.updated",
      "response.function_call_arguments.delta", "response.mcp_call_arguments.delta"}
-) | LIVE_QUIET_TYPES
+) | LIVE_QUIET_TYPES | GEMINI_QUIET_TYPES
 
 
 def arrow(direction: str) -> str:
@@ -382,6 +383,7 @@ _DETAILS: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "response.mcp_call_arguments.delta": _arguments_delta,
     "response.mcp_call_arguments.done": _mcp_arguments_done,
     **LIVE_DETAILS,  # GPT-Live: no name is shared with the entries above
+    **GEMINI_DETAILS,  # Gemini Live: gemini.<message>, shared with no one
 }
 
 

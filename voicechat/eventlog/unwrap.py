@@ -10,6 +10,7 @@ from typing import Any
 from voicechat.eventlog.builder import DIRECTIONS as _DIRECTIONS
 from voicechat.eventlog.builder import EVENT_TYPE_SEEN as _EVENT_TYPE_SEEN
 from voicechat.eventlog.builder import Raw as _Raw
+from voicechat.eventlog.gemini_frames import frame_event
 from voicechat.eventlog.record import Direction
 
 _EVENT_TYPE = re.compile(
@@ -88,4 +89,33 @@ def unwrap(obj: dict[str, Any]) -> _Raw | None:
             assert isinstance(inner, dict)  # is_event checked it
             return _Raw(inner, direction, float(t) if isinstance(t, int | float) else None, stamp,
                         ours)
+    return _gemini(obj)
+
+
+def _gemini(obj: dict[str, Any]) -> _Raw | None:
+    """A Gemini Live frame, bare or in a record or wrapper, with the type the reader gives it
+    (:mod:`~voicechat.eventlog.gemini_frames`). Reached only by an object that holds no
+    Realtime or GPT-Live event, so a log of those pays nothing for it."""
+    found = frame_event(obj)
+    if found is not None:
+        return _Raw(found[0], found[1], None, None, False)
+    for key in _WRAPPER_KEYS:
+        inner = obj.get(key)
+        if isinstance(inner, str) and inner.lstrip().startswith("{"):
+            try:
+                inner = json.loads(inner)
+            except ValueError:
+                continue
+        found = frame_event(inner)
+        if found is None:
+            continue
+        t = obj.get("t")
+        stamp = obj.get("ts")
+        if not isinstance(stamp, str):
+            stamp = next((obj[k] for k in ("timestamp", "time") if isinstance(obj.get(k), str)),
+                         None)
+        direction = _direction(obj.get("dir", obj.get("direction"))) or found[1]
+        ours = key == "event" and "dir" in obj and isinstance(t, int | float)
+        return _Raw(found[0], direction, float(t) if isinstance(t, int | float) else None, stamp,
+                    ours)
     return None

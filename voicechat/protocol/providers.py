@@ -381,6 +381,12 @@ def minutes_cost_usd(profile: Profile, seconds: float) -> float | None:
 # --- recognising a provider in a log -------------------------------------------------------
 
 
+#: The only event types :func:`provider_from_event` can learn anything from: a reader of a long
+#: log asks it of these alone (a set test per event instead of a call).
+PROVIDER_HINT_TYPES = frozenset({XAI_INPUT_UPDATED, "local.transport.state", "session.created",
+                                 "session.updated", "session.update"})
+
+
 def provider_from_event(event: Mapping[str, Any], direction: str) -> str | None:
     """The provider one event of a log points at (``None``: it says nothing of one).
 

@@ -20,6 +20,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, RichLog, Static
 
+from voicechat.conversation.gemini_builder import GeminiConversationBuilder
+from voicechat.eventlog.gemini_frames import PREFIX as GEMINI_PREFIX
 from voicechat.eventlog.record import LogRecord
 from voicechat.eventlog.summary import tool_item_text
 from voicechat.latency.records import RecordTimeline, latency_lines
@@ -62,6 +64,7 @@ class TranscriptView(Vertical):
         self._live: dict[str, str] = {}
         self._seen_items: set[str] = set()
         self._live_turns: LiveTurns | None = None  # made at a GPT-Live log's first fragment
+        self._gemini: GeminiConversationBuilder | None = None  # at a Gemini log's first frame
         self._timing = RecordTimeline()  # each answer's latency, under it (issue 39)
 
     def compose(self) -> ComposeResult:
@@ -74,6 +77,9 @@ class TranscriptView(Vertical):
         kind = str(event.get("type", ""))
         for line in latency_lines(self._timing, record):
             self._write("", line)
+        if kind.startswith(GEMINI_PREFIX):
+            self._gemini_turn(record)
+            return
         if kind in _TOOL_ITEM_EVENTS:
             self._tool_item(event.get("item"), kind)
         if record.dir != "in":
@@ -114,6 +120,20 @@ class TranscriptView(Vertical):
         for who, text in self._live_turns.apply(event, t or 0.0):
             self._write(who, text or "…")
         self.query_one("#live", Static).update(self._live_turns.open_text())
+
+    def _gemini_turn(self, record: LogRecord) -> None:
+        """Gemini Live: transcription frames grouped into turns as export groups them."""
+        if self._gemini is None:
+            self._gemini = GeminiConversationBuilder()
+        self._gemini.feed(record.dir, record.t, record.ts, record.event)
+        for turn in self._gemini.take_finished():
+            if turn.tool is not None:
+                self._write("Tool", printable(f"{turn.tool.name}({turn.tool.arguments})"))
+            else:
+                who = "You" if turn.speaker == "user" else "Assistant"
+                cut = " [interrupted]" if turn.status == "interrupted" else ""
+                self._write(who, turn.text + cut)
+        self.query_one("#live", Static).update(self._gemini.open_text())
 
     def _typed_user_item(self, item: Any) -> None:
         if not isinstance(item, dict) or item.get("role") != "user":

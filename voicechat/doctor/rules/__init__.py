@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from voicechat.doctor.rules.base import Rule
 from voicechat.doctor.rules.gateway import GatewayRefusal, RetiredBeta, SilentClose
+from voicechat.doctor.rules.gemini_audio import GeminiAudioRateMismatch
+from voicechat.doctor.rules.gemini_session import (
+    GeminiClosedWithError,
+    GeminiGoAwayNotResumed,
+    GeminiResumedWithStaleHandle,
+    GeminiToolCallUnanswered,
+)
 from voicechat.doctor.rules.language import (
     ReplyLanguage,
     TranscriptHallucination,
@@ -73,6 +80,11 @@ RULES: tuple[type[Rule], ...] = (
     RetiredBeta,
     GatewayRefusal,
     SilentClose,
+    GeminiToolCallUnanswered,
+    GeminiGoAwayNotResumed,
+    GeminiResumedWithStaleHandle,
+    GeminiClosedWithError,
+    GeminiAudioRateMismatch,
 )
 
 RULE_IDS: tuple[str, ...] = tuple(rule.id for rule in RULES)

@@ -62,11 +62,15 @@ class SpeechNeverEnded(Rule):
             self.mic_ended = entry
 
     def feed_run(self, run: Run, ctx: Context) -> None:
-        """A run of appends: only the last one's time matters."""
+        """A run of appends: only the last time among them matters (an append without one,
+        such as an event found inside a torn line, keeps the time before it, as in
+        :meth:`feed`)."""
         if run.dir == "out":
-            last = run.items[-1][2]
-            if isinstance(last, int | float):
-                self.last_append_t = float(last)
+            for item in reversed(run.items):
+                last = item[2]
+                if isinstance(last, int | float):
+                    self.last_append_t = float(last)
+                    return
 
     def conclude(self, ctx: Context) -> None:
         started = self.started

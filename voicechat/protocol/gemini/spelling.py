@@ -56,3 +56,10 @@ def duplicated(obj: Mapping[str, Any]) -> str | None:
             return name
         seen.add(name)
     return None
+
+
+def get_list(obj: Mapping[str, Any], name: str) -> list[Any]:
+    """A repeated field under either spelling, or ``[]`` when it is absent or not a list
+    (another app's log may hold anything there: a reader iterates it without a check)."""
+    value = get(obj, name)
+    return value if isinstance(value, list) else []
