@@ -27,12 +27,16 @@ def setup(
     resume_handle: str | None = None,
     resumable: bool = True,
     manual_activity: bool = False,
+    compression: bool = False,
 ) -> JSON:
     """The first message: the connection's whole config.
 
     ``resumable`` asks for ``sessionResumptionUpdate`` handles (``sessionResumption: {}``);
     ``resume_handle`` continues an earlier session. ``manual_activity`` turns the service's
-    VAD off, so turns are ``activityStart``/``activityEnd`` (push-to-talk).
+    VAD off, so turns are ``activityStart``/``activityEnd`` (push-to-talk). ``compression``
+    turns on context window compression with the service's default sliding window
+    (``contextWindowCompression: {slidingWindow: {}}``): without it an audio session stops at
+    about 15 minutes of context, resumption or not (providers.md §2 "limits").
     """
     body: JSON = {"model": names.model_name(model),
                   "generationConfig": {"responseModalities": [modality]}}
@@ -48,6 +52,8 @@ def setup(
         body["outputAudioTranscription"] = {}
     if resumable or resume_handle is not None:
         body["sessionResumption"] = {"handle": resume_handle} if resume_handle else {}
+    if compression:
+        body["contextWindowCompression"] = {"slidingWindow": {}}
     if manual_activity:
         body["realtimeInputConfig"] = {"automaticActivityDetection": {"disabled": True}}
     return {names.SETUP: body}
