@@ -1,0 +1,174 @@
+"""A Gemini Live conversation: the Gemini core with the project's shared parts (audio devices
+and files, echo cancellation, the embedded local server, the event fan-out and recorder, the
+tool runner and its approval), started and stopped in the order every family shares
+(:mod:`~voicechat.runtime.lifecycle`).
+
+Its own parts: :mod:`~.driver` (core, timer, actions), :mod:`~.link` (one socket at a time,
+replaced on the core's ``Reconnect``), :mod:`~.media` (16 kHz up, 24 kHz down). Tools reuse
+GPT-Live's :class:`~voicechat.runtime.live.tools.LiveTools` (the same approval rules as every
+family: ``auto`` runs, ``deny`` refuses, ``ask`` asks the prompt, none → denied with the fix).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from voicechat.audio.playback import PlaybackBuffer
+from voicechat.config import Settings
+from voicechat.core.actions import AskApproval
+from voicechat.core.gemini import GeminiPolicy, GeminiView, Hangup, TypedText
+from voicechat.core.tool_specs import ToolSpec
+from voicechat.protocol.gemini import names
+from voicechat.runtime.echo import EchoControl
+from voicechat.runtime.gemini.driver import GeminiDriver, GeminiEffects
+from voicechat.runtime.gemini.link import GeminiLink
+from voicechat.runtime.gemini.media import GeminiAudioOut, GeminiMicPump, GeminiPlaybackMonitor
+from voicechat.runtime.lifecycle import RuntimeLifecycle
+from voicechat.runtime.live.tools import LiveTools
+from voicechat.runtime.local_server import LocalServerLike
+from voicechat.runtime.tools.startup import announce_tools, start_toolbox
+from voicechat.transport.gemini import GOOGLE_URL, gemini_ws_url
+
+CLOSE_WAIT_S = 1.0
+NO_AEC_FIX = ("Gemini Live keeps listening while the model speaks, so from speakers it hears "
+              "itself: use headphones")
+NO_IMAGES_YET = "pictures are not sent to Gemini Live yet (realtimeInput.video is planned)"
+
+
+@dataclass(frozen=True)
+class GeminiTarget:
+    """Where and as what to talk to Gemini Live, resolved from the user's settings.
+
+    ``server``: ``None`` for Google (``wss://generativelanguage.googleapis.com``), ``local``
+    for the embedded server, or a base or full ``BidiGenerateContent`` URL. ``api_key`` goes
+    in the ``x-goog-api-key`` header only."""
+
+    server: str | None
+    api_key: str | None
+    model: str = names.DEFAULT_MODEL
+    voice: str | None = None
+    instructions: str | None = None
+
+
+def gemini_policy(target: GeminiTarget, tools: tuple[ToolSpec, ...] = ()) -> GeminiPolicy:
+    return GeminiPolicy(
+        model=target.model, voice=target.voice, instructions=target.instructions,
+        tools=tuple({"name": t.name, "description": t.description,
+                     "parameters": dict(t.parameters)} for t in tools))
+
+
+class GeminiRuntime(RuntimeLifecycle[GeminiDriver, GeminiLink]):
+    """One Gemini Live conversation: embedded server (if local), socket, audio, core, log."""
+
+    def __init__(self, settings: Settings, target: GeminiTarget, *,
+                 local_server: LocalServerLike | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(settings, local_server=local_server, clock=clock,
+                         playback=PlaybackBuffer())
+        self.target = target
+        self.started_at = time.time()
+        self._clock = clock
+        self.tools = LiveTools(lambda inp: self.driver.handle(inp), self.events, clock)
+        self._audio_out = GeminiAudioOut(self.playback)
+        effects = GeminiEffects(
+            send=lambda message: self.link.send(message),
+            play=self._audio_out.play,
+            flush_playback=self._audio_out.flush,
+            run_tool=self.tools.run_tool,
+            cancel_tool=self.tools.cancel_tool,
+            reconnect=lambda action: self.link.reconnect(action),
+            close=lambda action: self.link.hang_up(action),
+            ended=self._ended,
+        )
+        self.driver = GeminiDriver(gemini_policy(target), self.events, effects, clock=clock)
+        self.link = GeminiLink(settings, self.driver, self.events, url=self._url,
+                               api_key=target.api_key)
+        self._pump = GeminiMicPump(None, self.driver.handle, self.events, self._meter)
+        self.monitor = GeminiPlaybackMonitor(self.playback, self.events)
+        self._echo = EchoControl(settings, self.events, self.driver, clock, no_aec_fix=NO_AEC_FIX)
+
+    # --- what the line face (and tests) read --------------------------------------------------
+
+    @property
+    def gemini_view(self) -> GeminiView:
+        return self.driver.view
+
+    @property
+    def speaking(self) -> bool:
+        """The model is audible at our speaker (from playback, not from the wire)."""
+        return self.monitor.speaking
+
+    @property
+    def mic_ended(self) -> bool:
+        return self.mic is not None and self._pump.ended
+
+    # --- RuntimeLifecycle's hooks -------------------------------------------------------------
+
+    def _url(self) -> str:
+        server = self.target.server
+        if server is None:
+            return GOOGLE_URL
+        if server == "local":
+            base = self._server.base_url
+            if base is None:
+                raise RuntimeError("the embedded server has no URL yet")
+            return gemini_ws_url(base)
+        return gemini_ws_url(server)
+
+    async def _connect(self) -> None:
+        await self.link.connect()
+
+    def _start_tasks(self) -> None:
+        self._spawn(self.monitor.run(), "gemini-monitor")
+        if self._echo.running:
+            self._spawn(self._echo.run(), "gemini-aec")
+        self._spawn(self._pump.run(), "gemini-mic")
+
+    async def _stopping_first(self) -> None:
+        self.driver.handle(Hangup())
+        await asyncio.sleep(0)
+
+    async def _close_tools(self) -> None:
+        await self.tools.close()
+
+    def _mic_opened(self) -> None:
+        self._pump.source = self.mic
+        self._pump.ended = self.mic is None
+
+    def _start_echo_control(self) -> None:
+        assert self.speaker is not None
+        if self._echo.setup(self.mic, self.speaker):
+            self.events.notice("info", "echo cancellation on: talk over the model any time")
+
+    async def _start_tools(self) -> None:
+        box = await start_toolbox(self.settings, self.events,
+                                  adopt=lambda box: setattr(self.tools.runner, "box", box))
+        if box is None:
+            return
+        specs = announce_tools(box, self.events)
+        self.driver.reset_policy(gemini_policy(self.target, specs))
+
+    def _ended(self, view: GeminiView) -> None:
+        if view.state == "failed":
+            self.playback.flush()
+            self.exit_code = 1
+            self.finished.set()
+
+    # --- what the user does (the line face's LineRuntime) -------------------------------------
+
+    def send_text(self, text: str) -> None:
+        if text.strip():
+            self.events.local({"type": "local.key", "action": "send_text"})
+            self.driver.handle(TypedText(text))
+
+    def send_image(self, path: str, caption: str = "") -> str | None:
+        return NO_IMAGES_YET
+
+    def set_tool_prompt(self, prompt: Callable[[AskApproval], None] | None) -> None:
+        self.tools.prompt = prompt
+
+    def answer_tool(self, call_id: str, decision: str) -> None:
+        self.tools.answer(call_id, decision)
