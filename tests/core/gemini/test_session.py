@@ -217,3 +217,15 @@ def test_a_close_mid_answer_still_says_what_was_heard() -> None:
     core.frame(server_messages.output_transcription("Hi th"))
     core.inp(ConnectionClosed(1011, "Deadline expired before operation could complete."))
     assert core.lines() == [("user", "Hello"), ("assistant", "Hi th")]
+
+
+def test_go_away_while_the_user_speaks_waits_for_a_pause() -> None:
+    core = Core().ready()
+    core.frame(sm.resumption_update("h1"))
+    core.inp(MicAudio("AAAA", speech=True))
+    assert core.frame(sm.go_away(10.0)) == []
+    core.now += 0.5
+    assert not any(isinstance(a, Reconnect) for a in core.inp(MicAudio("AAAA")))
+    core.now += 0.5
+    assert core.inp(MicAudio("AAAA"))[-1] == Reconnect("h1", "the connection's time is up "
+                                                             "(goAway)")

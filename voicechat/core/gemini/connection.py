@@ -4,8 +4,9 @@ goes on over a new one that sends the last ``sessionResumptionUpdate`` handle in
 
 Decisions (providers.md §2 says to resume, not when):
 
-* after ``goAway`` the client waits for the turn in progress to end (so no answer is cut in
-  half) and reconnects then, or :data:`~.policy.GO_AWAY_MARGIN_S` before the announced end,
+* after ``goAway`` the client waits for the turn in progress to end and for the user to pause
+  (so no answer is cut in half, and no words are lost in the old connection's VAD buffer) and
+  reconnects then, or :data:`~.policy.GO_AWAY_MARGIN_S` before the announced end,
   whichever is first; with no turn in progress it reconnects at once. The old socket is closed
   first: the service refuses to resume a session whose connection is still open;
 * an unexpected close is resumed too when its code is retryable (1011, 1001, 1006 and the
@@ -94,8 +95,9 @@ class ConnectionLife:
         self._due_reason = "the connection's time is up (goAway)"
         return None
 
-    def turn_ended(self) -> Reconnect | None:
-        """A turn ended: the moment a goAway was waiting for."""
+    def quiet(self) -> Reconnect | None:
+        """Nothing is under way (no answer, no tool, the user not speaking): the moment a
+        goAway was waiting for."""
         if self._going_away and self.state == "ready":
             return self._reconnect("the connection's time is up (goAway)")
         return None

@@ -40,9 +40,12 @@ class TypedText:
 
 @dataclass(frozen=True)
 class MicAudio:
-    """100 ms (or so) of mic audio, base64 16-bit PCM at 16 kHz."""
+    """100 ms (or so) of mic audio, base64 16-bit PCM at 16 kHz; ``speech``: the runtime's
+    level meter heard more than silence in it (a goAway waits for the user to pause, since
+    a new connection does not get the audio the old one's VAD was holding)."""
 
     data: str
+    speech: bool = False
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@ RECONNECT_BACKOFF_S = (0.5, 2.0, 5.0)
 #: after ``goAway`` the client waits for the turn in progress to end, but never closer than
 #: this to the announced end of the connection (reconnecting before the server cuts it)
 GO_AWAY_MARGIN_S = 1.0
+#: how long after the last loud mic chunk the user still counts as speaking (a goAway waits)
+USER_PAUSE_S = 0.8
 #: a tool's time to answer before the model is told it timed out (the shared default)
 TOOL_TIMEOUT_S = 30.0
 

@@ -33,7 +33,7 @@ from voicechat.core.gemini.inputs import (
     ToolFinished,
     TypedText,
 )
-from voicechat.core.gemini.policy import GeminiPolicy
+from voicechat.core.gemini.policy import USER_PAUSE_S, GeminiPolicy
 from voicechat.core.gemini.tool_calls import Answer, ToolCalls
 from voicechat.core.gemini.turns import TurnBuilder
 from voicechat.protocol.gemini import client_messages
@@ -85,6 +85,8 @@ class GeminiSession:
         self._interrupted_turn = False  # interrupted arrived, turnComplete not yet
         self._turns_completed = 0
         self._tokens = 0
+        self._spoke_at = float("-inf")
+        self._now = 0.0  # the latest time the caller passed in
 
     # --- the caller's entry points ----------------------------------------------------------
 
@@ -96,12 +98,14 @@ class GeminiSession:
     def receive(self, events: Iterable[ServerEvent], now: float) -> list[GeminiAction]:
         """The events of one server frame, as
         :func:`~voicechat.protocol.gemini.events.decode_server_frame` read them."""
+        self._now = now
         out: list[GeminiAction] = []
         for event in events:
             out += self._event(event, now)
         return out
 
     def handle(self, inp: GeminiInput, now: float) -> list[GeminiAction]:
+        self._now = now
         if isinstance(inp, Connected):
             handle = self.link.connected()
             return [Send(self._setup(handle))]
@@ -111,7 +115,7 @@ class GeminiSession:
             reconnect, notices = self.link.connect_failed(inp.reason, now)
             return [*notices, *([reconnect] if reconnect else [])]
         if isinstance(inp, MicAudio):
-            return [Send(client_messages.audio(inp.data))] if self.link.ready else []
+            return self._mic(inp, now)
         if isinstance(inp, TypedText):
             if self.link.ended or not inp.text.strip():
                 return []
@@ -125,6 +129,7 @@ class GeminiSession:
         return []
 
     def handle_timer(self, now: float) -> list[GeminiAction]:
+        self._now = now
         out: list[GeminiAction] = []
         expired = self.tools.expired(now)
         for cancel, _answer in expired:
@@ -143,7 +148,7 @@ class GeminiSession:
         return GeminiView(
             state=self.link.state, lines=tuple(self.turns.ended),
             pending_tools=tuple(self.tools.pending), answered_tools=tuple(self.tools.answered),
-            cancelled_tools=tuple(self.tools.cancelled), turn_open=self._busy(),
+            cancelled_tools=tuple(self.tools.cancelled), turn_open=self._busy(self._now),
             turns_completed=self._turns_completed, connections=self.link.connections,
             reconnects=self.link.reconnects, resumable=self.link.handle is not None,
             total_tokens=self._tokens, close_reason=self.link.close_reason)
@@ -171,7 +176,7 @@ class GeminiSession:
         if isinstance(event, ToolCallCancellation):
             return list(self.tools.withdrawn(event.ids))
         if isinstance(event, GoAway):
-            reconnect = self.link.go_away(event.time_left_s, now, busy=self._busy())
+            reconnect = self.link.go_away(event.time_left_s, now, busy=self._busy(now))
             return [reconnect] if reconnect else []
         if isinstance(event, ResumptionUpdate):
             self.link.new_handle(event.new_handle, event.resumable)
@@ -187,11 +192,7 @@ class GeminiSession:
         out: list[GeminiAction] = list(self.turns.complete())
         self._interrupted_turn = False
         self._turns_completed += 1
-        if not self.tools.pending:
-            reconnect = self.link.turn_ended()
-            if reconnect is not None:
-                out.append(reconnect)
-        return out
+        return out + self._if_quiet(self._now)
 
     def _tool_call(self, event: ToolCall, now: float) -> list[GeminiAction]:
         out: list[GeminiAction] = list(self.turns.model_started())
@@ -217,9 +218,25 @@ class GeminiSession:
 
     # --- parts ------------------------------------------------------------------------------
 
-    def _busy(self) -> bool:
-        """A turn is under way: the model is answering or a tool call waits."""
-        return self.turns.answering or bool(self.tools.pending)
+    def _mic(self, inp: MicAudio, now: float) -> list[GeminiAction]:
+        if inp.speech:
+            self._spoke_at = now
+        if not self.link.ready:
+            return []
+        return [Send(client_messages.audio(inp.data)), *self._if_quiet(now)]
+
+    def _if_quiet(self, now: float) -> list[GeminiAction]:
+        """A goAway that waited for a quiet moment reconnects now, if this is one."""
+        if self._busy(now):
+            return []
+        reconnect = self.link.quiet()
+        return [reconnect] if reconnect is not None else []
+
+    def _busy(self, now: float) -> bool:
+        """A turn is under way: the model is answering, a tool call waits, or the user spoke
+        within :data:`~.policy.USER_PAUSE_S`."""
+        return (self.turns.answering or bool(self.tools.pending)
+                or now - self._spoke_at < USER_PAUSE_S)
 
     def _setup(self, handle: str | None) -> dict[str, Any]:
         p = self.policy

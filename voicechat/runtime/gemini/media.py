@@ -35,6 +35,9 @@ CHUNK_16K = names.INPUT_RATE // 10  # 100 ms per realtimeInput message
 FRAME_S = FRAME / RATE
 MONITOR_S = 0.05
 ASSISTANT = "gemini:assistant"
+#: a chunk whose peak is above this counts as the user speaking (a goAway waits for a pause);
+#: a rough gate on purpose: a false "speech" only delays a reconnect by a moment
+SPEECH_PEAK = 1000
 
 
 class GeminiMicPump:
@@ -73,7 +76,8 @@ class GeminiMicPump:
         while self._pending.size >= CHUNK_16K:
             chunk, self._pending = self._pending[:CHUNK_16K], self._pending[CHUNK_16K:]
             self.sent_chunks += 1
-            self._feed(MicAudio(dsp.pcm16_to_b64(chunk)))
+            speech = int(np.abs(chunk).max()) > SPEECH_PEAK
+            self._feed(MicAudio(dsp.pcm16_to_b64(chunk), speech=speech))
 
     async def _silence_forever(self) -> None:
         loop = asyncio.get_running_loop()
