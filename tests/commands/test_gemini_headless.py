@@ -1,0 +1,168 @@
+"""Acceptance of issue 40, item 2: the Gemini Live client family in the ``--no-ui`` face,
+against the local server's Gemini peer on 127.0.0.1 — two typed turns (piped stdin), two spoken
+turns (a WAV as the mic), a tool round trip (the script responder calls a command tool, run
+with approval ``auto``), and a conversation that carries on across ``goAway`` and resumption
+(``voicechat serve --gemini-connection-s``) with nothing lost in the printed transcript.
+
+Gemini is chosen by a ``gemini-*`` model (with ``--server local``) or a server URL of
+Gemini's shape, until ``--provider gemini`` exists (``commands/chat.py``)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.helpers import events, read_records
+from tests.speech import TEST_PHRASES
+from voicechat.protocol.gemini import names
+
+VOICECHAT = Path(sys.executable).parent / "voicechat"
+GET_TIME = "import json, sys; a = json.load(sys.stdin); print('12:00 in ' + a['zone'])"
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("OPENAI", "AZURE", "VOICECHAT", "GEMINI", "GOOGLE"))}
+    env["XDG_STATE_HOME"] = str(tmp_path / "state")
+    return env
+
+
+def _config(tmp_path: Path, extra: str = "") -> Path:
+    phrases = ", ".join(f'"{p}"' for p in TEST_PHRASES)
+    cfg = tmp_path / "cfg.toml"
+    cfg.write_text(f'local_voice = "tone"\nlocal_asr_phrases = [{phrases}]\n{extra}',
+                   encoding="utf-8")
+    return cfg
+
+
+def run_gemini(tmp_path: Path, *args: str, stdin: str = "", extra: str = "",
+               server: str = "local") -> tuple[subprocess.CompletedProcess[str],
+                                               list[dict[str, Any]]]:
+    proc = subprocess.run(
+        [str(VOICECHAT), "--no-ui", "--server", server, "--model", "gemini-live",
+         "--speaker", "none", "--record", str(tmp_path / "log.jsonl"),
+         "--config", str(_config(tmp_path, extra)), *args],
+        input=stdin, capture_output=True, text=True, timeout=120, env=_env(tmp_path),
+        check=False)
+    assert proc.returncode == 0, (proc.stdout[-3000:], proc.stderr[-3000:])
+    return proc, read_records(tmp_path / "log.jsonl")
+
+
+def said(proc: subprocess.CompletedProcess[str]) -> list[str]:
+    return [line for line in proc.stdout.splitlines()
+            if line.startswith(("user:", "assistant:", "tool "))]
+
+
+def setups(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [e[names.SETUP] for e in events(records, "out") if names.SETUP in e]
+
+
+def test_two_typed_turns(tmp_path: Path) -> None:
+    proc, records = run_gemini(tmp_path, stdin="Hello there\nHow are you\n")
+    assert said(proc) == ["user: Hello there", "assistant: You said: Hello there",
+                          "user: How are you", "assistant: You said: How are you"]
+    assert proc.stdout.splitlines()[-1].startswith("session usage: 2 model turn(s)")
+    (setup,) = setups(records)
+    assert setup["model"] == "models/gemini-live"
+    assert setup["inputAudioTranscription"] == {} and setup["outputAudioTranscription"] == {}
+    assert setup["contextWindowCompression"] == {"slidingWindow": {}}
+    assert setup["sessionResumption"] == {}
+    out = events(records, "out")
+    assert names.SETUP in out[0]  # setup first
+    typed = [e[names.CLIENT_CONTENT] for e in out if names.CLIENT_CONTENT in e]
+    assert [t["turns"][0]["parts"][0]["text"] for t in typed] == ["Hello there", "How are you"]
+    connecting = next(r["event"] for r in records if r["event"].get("state") == "connecting")
+    assert connecting["detail"].endswith(names.PATH)
+
+
+@pytest.mark.slow
+def test_two_spoken_turns(tmp_path: Path, two_questions_wav: Path) -> None:
+    proc, records = run_gemini(tmp_path, "--mic", str(two_questions_wav), "--turns", "2")
+    assert said(proc) == [f"user: {TEST_PHRASES[0]}", f"assistant: You said: {TEST_PHRASES[0]}",
+                          f"user: {TEST_PHRASES[1]}", f"assistant: You said: {TEST_PHRASES[1]}"]
+    audio = [e[names.REALTIME_INPUT][names.AUDIO] for e in events(records, "out")
+             if names.REALTIME_INPUT in e]
+    assert len(audio) > 50  # 100 ms each, streamed throughout
+    assert all(a["mimeType"] == names.INPUT_MIME and set(a["data"]) == {"bytes"} for a in audio)
+    assert all(a["data"]["bytes"] == 3200 for a in audio)  # 100 ms at 16 kHz
+    parts = [p for e in events(records, "in") if names.SERVER_CONTENT in e
+             for p in e[names.SERVER_CONTENT].get(names.MODEL_TURN, {}).get("parts", [])]
+    assert parts and all(set(p["inlineData"]["data"]) == {"bytes"} for p in parts)
+    assert any(r["event"]["type"] == "local.playback.started" for r in records
+               if "type" in r["event"])
+
+
+def test_a_tool_round_trip_with_approval(tmp_path: Path) -> None:
+    script = tmp_path / "script.txt"
+    script.write_text('Let me check. @call get_time {"zone": "UTC"}\nIt is noon in UTC.\n',
+                      encoding="utf-8")
+    extra = (f'local_responder = "script:{script}"\ntool_approval = "auto"\n'
+             f'[voicechat.tools.get_time]\ncommand = [{sys.executable!r}, "-c", {GET_TIME!r}]\n'
+             'description = "the time in a zone"\n')
+    proc, records = run_gemini(tmp_path, stdin="What time is it?\n", extra=extra)
+    lines = said(proc)
+    assert lines[0] == "user: What time is it?"
+    assert lines[1].startswith("tool get_time (command): ok in ")
+    assert lines[2] == "assistant: Let me check. It is noon in UTC."
+    (setup,) = setups(records)
+    (declared,) = setup["tools"][0]["functionDeclarations"]
+    assert declared["name"] == "get_time"
+    call = next(e[names.TOOL_CALL] for e in events(records, "in") if names.TOOL_CALL in e)
+    (response,) = [e[names.TOOL_RESPONSE] for e in events(records, "out")
+                   if names.TOOL_RESPONSE in e]
+    (answer,) = response["functionResponses"]
+    assert answer["id"] == call["functionCalls"][0]["id"] and answer["name"] == "get_time"
+    assert answer["response"] == {"output": "12:00 in UTC\n"}
+    local = [r["event"] for r in records if r["dir"] == "local"]
+    assert any(e["type"] == "local.tool.approved" and e["by"] == "policy" for e in local)
+
+
+@pytest.fixture
+def short_lived_serve(tmp_path: Path) -> Iterator[str]:
+    """``voicechat serve`` whose Gemini connections live 3 s (goAway at 1.5 s)."""
+    script = tmp_path / "serve_script.txt"
+    script.write_text("".join(f"Answer {n}.\n" for n in ("one", "two", "three", "four")),
+                      encoding="utf-8")
+    proc = subprocess.Popen(
+        [str(VOICECHAT), "serve", "--port", "0", "--voice", "tone", "--responder",
+         f"script:{script}", "--gemini-connection-s", "3"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(tmp_path))
+    try:
+        assert proc.stdout is not None
+        ready = proc.stdout.readline()
+        assert ready.startswith("voicechat server ready: "), ready
+        yield ready.split()[-1]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.mark.slow
+def test_the_conversation_carries_on_across_go_away_and_resumption(
+        tmp_path: Path, short_lived_serve: str) -> None:
+    url = short_lived_serve + names.PATH
+    proc, records = run_gemini(tmp_path, stdin="One\nTwo\nThree\nFour\n", server=url)
+    assert said(proc) == ["user: One", "assistant: Answer one.", "user: Two",
+                          "assistant: Answer two.", "user: Three", "assistant: Answer three.",
+                          "user: Four", "assistant: Answer four."]
+    assert "notice warning" not in proc.stdout and "notice error" not in proc.stdout.replace(
+        "notice error: no microphone", "")
+    reconnects = [r["event"] for r in records if r["event"].get("type") ==
+                  "local.gemini.reconnect"]
+    assert reconnects and all(r["resume"] for r in reconnects)
+    first, *later = setups(records)
+    assert first["sessionResumption"] == {} and later
+    assert all(s["sessionResumption"] == {"handle": "[redacted]"} for s in later)
+    assert any(names.GO_AWAY in e for e in events(records, "in"))
+    assert "resumed" in proc.stdout.splitlines()[-1]
