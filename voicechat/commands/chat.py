@@ -156,7 +156,10 @@ def gemini_target(settings: Any) -> Any:
     key = os.environ.get("GEMINI_API_KEY") or os.environ.get("GOOGLE_API_KEY") or \
         settings.api_key
     model = str(settings.model)
-    if not model.startswith(("gemini-", "models/gemini")):
+    # "gemini-live" is the local server's name for any Live model (the providers profile's
+    # default); Google needs a real one, so there it means the protocol's default model
+    if not model.startswith(("gemini-", "models/gemini")) or (
+            where is None and model == "gemini-live"):
         model = names.DEFAULT_MODEL
     return GeminiTarget(server=where, api_key=key, model=model, voice=settings.voice,
                         instructions=settings.instructions)
