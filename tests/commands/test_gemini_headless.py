@@ -49,7 +49,8 @@ def run_gemini(tmp_path: Path, *args: str, stdin: str = "", extra: str = "",
                                                list[dict[str, Any]]]:
     proc = subprocess.run(
         [str(VOICECHAT), "--no-ui", "--server", server, "--model", "gemini-live",
-         *([] if "--mic" in args else ["--mic", "none"]), "--speaker", "none", "--record", str(tmp_path / "log.jsonl"),
+         *([] if "--mic" in args else ["--mic", "none"]), "--speaker", "none",
+         "--record", str(tmp_path / "log.jsonl"),
          "--config", str(_config(tmp_path, extra)), *args],
         input=stdin, capture_output=True, text=True, timeout=120, env=_env(tmp_path),
         check=False)
