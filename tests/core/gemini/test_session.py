@@ -229,3 +229,12 @@ def test_go_away_while_the_user_speaks_waits_for_a_pause() -> None:
     core.now += 0.5
     assert core.inp(MicAudio("AAAA"))[-1] == Reconnect("h1", "the connection's time is up "
                                                              "(goAway)")
+
+
+def test_go_away_after_a_typed_turn_waits_for_its_answer() -> None:
+    core = Core().ready()
+    core.frame(sm.resumption_update("h1"))
+    core.inp(TypedText("Hello"))
+    assert core.frame(sm.go_away(10.0)) == []  # the answer is owed on this connection
+    core.frame(sm.output_transcription("Hi."))
+    assert isinstance(core.frame(sm.turn_complete())[-1], Reconnect)

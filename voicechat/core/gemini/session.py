@@ -86,6 +86,7 @@ class GeminiSession:
         self._turns_completed = 0
         self._tokens = 0
         self._spoke_at = float("-inf")
+        self._awaiting_answer = False  # a typed turn went in and its turn has not completed
         self._now = 0.0  # the latest time the caller passed in
 
     # --- the caller's entry points ----------------------------------------------------------
@@ -119,6 +120,7 @@ class GeminiSession:
         if isinstance(inp, TypedText):
             if self.link.ended or not inp.text.strip():
                 return []
+            self._awaiting_answer = True
             return [*self.turns.typed(inp.text), *self._send(client_messages.user_turn(inp.text))]
         if isinstance(inp, ToolFinished):
             answer = self.tools.finished(inp)
@@ -191,6 +193,7 @@ class GeminiSession:
     def _turn_complete(self) -> list[GeminiAction]:
         out: list[GeminiAction] = list(self.turns.complete())
         self._interrupted_turn = False
+        self._awaiting_answer = False
         self._turns_completed += 1
         return out + self._if_quiet(self._now)
 
@@ -233,9 +236,9 @@ class GeminiSession:
         return [reconnect] if reconnect is not None else []
 
     def _busy(self, now: float) -> bool:
-        """A turn is under way: the model is answering, a tool call waits, or the user spoke
-        within :data:`~.policy.USER_PAUSE_S`."""
-        return (self.turns.answering or bool(self.tools.pending)
+        """A turn is under way: the model is answering (or owes an answer to a typed turn), a
+        tool call waits, or the user spoke within :data:`~.policy.USER_PAUSE_S`."""
+        return (self.turns.answering or self._awaiting_answer or bool(self.tools.pending)
                 or now - self._spoke_at < USER_PAUSE_S)
 
     def _setup(self, handle: str | None) -> dict[str, Any]:
