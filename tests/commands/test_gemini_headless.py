@@ -22,6 +22,7 @@ import pytest
 
 from tests.commands.no_ui import at_terminal
 from tests.helpers import events, local_server, read_records
+from tests.images import png
 from tests.speech import TEST_PHRASES
 from voicechat.protocol.gemini import names
 
@@ -83,6 +84,18 @@ def test_two_typed_turns(tmp_path: Path) -> None:
     assert [t["turns"][0]["parts"][0]["text"] for t in typed] == ["Hello there", "How are you"]
     connecting = next(r["event"] for r in records if r["event"].get("state") == "connecting")
     assert connecting["detail"].endswith(names.PATH)
+
+
+def test_a_picture_goes_in_as_inline_data_in_one_typed_turn(tmp_path: Path) -> None:
+    picture = tmp_path / "pic.png"
+    picture.write_bytes(png())
+    proc, records = run_gemini(tmp_path, stdin=f"/image {picture} What is this?\nThanks\n")
+    assert said(proc) == ["user: [picture] What is this?", "assistant: You said: What is this?",
+                          "user: Thanks", "assistant: You said: Thanks"]
+    typed = [e[names.CLIENT_CONTENT] for e in events(records, "out")
+             if names.CLIENT_CONTENT in e]
+    blob = typed[0]["turns"][0]["parts"][0]["inlineData"]
+    assert blob == {"mimeType": "image/png", "data": {"bytes": len(png())}}  # not logged
 
 
 @pytest.mark.slow

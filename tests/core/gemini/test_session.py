@@ -14,6 +14,7 @@ from voicechat.core.gemini import (
     MicAudio,
     Reconnect,
     TurnEnded,
+    TypedImage,
     TypedText,
 )
 from voicechat.core.inputs import ToolFinished
@@ -238,3 +239,14 @@ def test_go_away_after_a_typed_turn_waits_for_its_answer() -> None:
     assert core.frame(sm.go_away(10.0)) == []  # the answer is owed on this connection
     core.frame(sm.output_transcription("Hi."))
     assert isinstance(core.frame(sm.turn_complete())[-1], Reconnect)
+
+
+def test_a_picture_is_one_typed_turn_with_inline_data() -> None:
+    core = Core().ready()
+    got = core.inp(TypedImage("image/png", "iVBORw0K", "What is this?"))
+    assert got[0] == TurnEnded("user", "[picture] What is this?", 0, typed=True)
+    assert isinstance(got[1], Send)
+    assert validate_client_message(got[1].event, setup_done=True) is None
+    (turn,) = got[1].event[names.CLIENT_CONTENT]["turns"]
+    assert turn["parts"] == [{"inlineData": {"mimeType": "image/png", "data": "iVBORw0K"}},
+                             {"text": "What is this?"}]

@@ -23,6 +23,7 @@ from voicechat.core.gemini.inputs import (
     GeminiInput,
     Hangup,
     MicAudio,
+    TypedImage,
     TypedText,
 )
 from voicechat.core.gemini.policy import GeminiPolicy
@@ -42,5 +43,6 @@ __all__ = [
     "MicAudio",
     "Reconnect",
     "TurnEnded",
+    "TypedImage",
     "TypedText",
 ]

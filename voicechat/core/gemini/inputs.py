@@ -39,6 +39,15 @@ class TypedText:
 
 
 @dataclass(frozen=True)
+class TypedImage:
+    """A picture the user sent (``/image``), base64, with an optional caption: one turn."""
+
+    mime_type: str
+    data: str
+    caption: str = ""
+
+
+@dataclass(frozen=True)
 class MicAudio:
     """100 ms (or so) of mic audio, base64 16-bit PCM at 16 kHz; ``speech``: the runtime's
     level meter heard more than silence in it (a goAway waits for the user to pause, since
@@ -54,7 +63,8 @@ class Hangup:
 
 
 GeminiInput = (
-    Connected | ConnectFailed | ConnectionClosed | TypedText | MicAudio | Hangup | ToolFinished
+    Connected | ConnectFailed | ConnectionClosed | TypedText | TypedImage | MicAudio | Hangup
+    | ToolFinished
 )
 
 __all__ = [
@@ -65,5 +75,6 @@ __all__ = [
     "Hangup",
     "MicAudio",
     "ToolFinished",
+    "TypedImage",
     "TypedText",
 ]

@@ -31,6 +31,7 @@ from voicechat.core.gemini.inputs import (
     Hangup,
     MicAudio,
     ToolFinished,
+    TypedImage,
     TypedText,
 )
 from voicechat.core.gemini.policy import USER_PAUSE_S, GeminiPolicy
@@ -122,6 +123,13 @@ class GeminiSession:
                 return []
             self._awaiting_answer = True
             return [*self.turns.typed(inp.text), *self._send(client_messages.user_turn(inp.text))]
+        if isinstance(inp, TypedImage):
+            if self.link.ended:
+                return []
+            self._awaiting_answer = True
+            shown = f"[picture] {inp.caption}".rstrip()
+            return [*self.turns.typed(shown), *self._send(
+                client_messages.user_turn_with_image(inp.mime_type, inp.data, inp.caption))]
         if isinstance(inp, ToolFinished):
             answer = self.tools.finished(inp)
             return self._answers([answer] if answer else [])

@@ -88,6 +88,17 @@ def user_turn(text: str, *, turn_complete: bool = True) -> JSON:
                                    "turnComplete": turn_complete}}
 
 
+def user_turn_with_image(mime_type: str, data_b64: str, text: str = "") -> JSON:
+    """A typed turn carrying a picture as inline data (``image/png``, ``image/jpeg``…), with
+    the user's words after it if any: one complete turn the model answers. Decided over
+    ``realtimeInput.video``, which is a frame of a live stream with no turn of its own."""
+    parts: list[JSON] = [{"inlineData": {"mimeType": mime_type, "data": data_b64}}]
+    if text.strip():
+        parts.append({"text": text})
+    return {names.CLIENT_CONTENT: {"turns": [{"role": "user", "parts": parts}],
+                                   "turnComplete": True}}
+
+
 def history(turns: Sequence[tuple[str, str]], *, turn_complete: bool = False) -> JSON:
     """Earlier turns as ``(role, text)`` (``user``/``model``), seeded without a reply."""
     return {names.CLIENT_CONTENT: {

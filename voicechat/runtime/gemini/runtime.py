@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from voicechat.audio.playback import PlaybackBuffer
 from voicechat.config import Settings
 from voicechat.core.actions import AskApproval
-from voicechat.core.gemini import GeminiPolicy, GeminiView, Hangup, TypedText
+from voicechat.core.gemini import GeminiPolicy, GeminiView, Hangup, TypedImage, TypedText
 from voicechat.core.tool_specs import ToolSpec
 from voicechat.protocol.gemini import names
 from voicechat.runtime.echo import EchoControl
@@ -35,7 +35,6 @@ from voicechat.transport.gemini import GOOGLE_URL, gemini_ws_url
 CLOSE_WAIT_S = 1.0
 NO_AEC_FIX = ("Gemini Live keeps listening while the model speaks, so from speakers it hears "
               "itself: use headphones")
-NO_IMAGES_YET = "pictures are not sent to Gemini Live yet (realtimeInput.video is planned)"
 
 
 @dataclass(frozen=True)
@@ -165,7 +164,19 @@ class GeminiRuntime(RuntimeLifecycle[GeminiDriver, GeminiLink]):
             self.driver.handle(TypedText(text))
 
     def send_image(self, path: str, caption: str = "") -> str | None:
-        return NO_IMAGES_YET
+        """``/image PATH [caption]``: the picture as inline data in one typed turn; the
+        problem (no file, not a picture, too big) as text, nothing sent."""
+        from voicechat.core.image_command import ImageCommand
+        from voicechat.runtime.image_file import ImageFileError, load_image
+
+        try:
+            image = load_image(ImageCommand(path, caption), "websocket")
+        except ImageFileError as exc:
+            return str(exc)
+        _head, _, data = image.url.partition(",")
+        self.events.local({"type": "local.key", "action": "send_image"})
+        self.driver.handle(TypedImage(image.info.mime, data, caption))
+        return None
 
     def set_tool_prompt(self, prompt: Callable[[AskApproval], None] | None) -> None:
         self.tools.prompt = prompt
