@@ -70,7 +70,7 @@ def run(
         print(f"voicechat: {exc}", file=sys.stderr)
         return 2
     if gemini_requested(settings):
-        return _run_gemini(settings, events)
+        return _run_gemini(settings, events, log_file)
     if settings.api == "live":
         return _run_live(settings, log_file, events, earlier)
     if settings.no_ui:
@@ -165,15 +165,25 @@ def gemini_target(settings: Any) -> Any:
                         instructions=settings.instructions)
 
 
-def _run_gemini(settings: Any, events: bool) -> int:
-    """Gemini Live (voicechat.runtime.gemini): the line face only, for now."""
-    if not settings.no_ui:
-        print("voicechat: Gemini Live runs in the line face only for now: add --no-ui",
+def _run_gemini(settings: Any, events: bool, log_file: Path | None = None) -> int:
+    """Gemini Live (voicechat.runtime.gemini) behind the same two front ends."""
+    if settings.no_ui:
+        from voicechat.lines.gemini import gemini_lines
+
+        return _run_lines(gemini_lines(settings, gemini_target(settings)), settings, events)
+    try:
+        from voicechat.ui.app import run_app
+    except ImportError as exc:
+        print(f"voicechat: the TUI could not start ({exc}). Run without it: voicechat --no-ui",
               file=sys.stderr)
         return 2
-    from voicechat.lines.gemini import gemini_lines
+    from voicechat.runtime.gemini import GeminiRuntime
 
-    return _run_lines(gemini_lines(settings, gemini_target(settings)), settings, events)
+    code = run_app(GeminiRuntime(settings, gemini_target(settings)), theme=settings.theme,
+                   keymap=settings.keymap or None)
+    if log_file is not None:
+        print(f"voicechat: log lines are in {log_file}", file=sys.stderr)
+    return code
 
 
 def _run_lines(family: Any, settings: Any, events: bool) -> int:

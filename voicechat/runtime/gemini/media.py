@@ -50,6 +50,7 @@ class GeminiMicPump:
         self._events = events
         self._meter = meter
         self.ended = source is None
+        self.muted = False  # the user's mute: silence at the same pace (the model's VAD goes on)
         self.sent_chunks = 0
         self._down = dsp.StreamResampler(RATE, names.INPUT_RATE)
         self._pending = np.zeros(0, dtype=np.int16)
@@ -62,7 +63,7 @@ class GeminiMicPump:
             try:
                 async for frame in self.source.frames():
                     self._meter.update(frame)
-                    self.push(frame)
+                    self.push(self._zeros if self.muted else frame)
             except AudioUnavailable as exc:
                 self._events.notice("error", f"microphone stopped: {exc}")
             self.ended = True

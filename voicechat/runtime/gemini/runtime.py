@@ -12,27 +12,41 @@ family: ``auto`` runs, ``deny`` refuses, ``ask`` asks the prompt, none → denie
 from __future__ import annotations
 
 import asyncio
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
 
 from voicechat.audio.playback import PlaybackBuffer
 from voicechat.config import Settings
 from voicechat.core.actions import AskApproval
 from voicechat.core.gemini import GeminiPolicy, GeminiView, Hangup, TypedImage, TypedText
+from voicechat.core.live_settings import LiveSettings
 from voicechat.core.tool_specs import ToolSpec
+from voicechat.core.view import SessionView
 from voicechat.protocol.gemini import names
 from voicechat.runtime.echo import EchoControl
 from voicechat.runtime.gemini.driver import GeminiDriver, GeminiEffects
 from voicechat.runtime.gemini.link import GeminiLink
 from voicechat.runtime.gemini.media import GeminiAudioOut, GeminiMicPump, GeminiPlaybackMonitor
+from voicechat.runtime.gemini.session_view import GeminiSessionView
 from voicechat.runtime.lifecycle import RuntimeLifecycle
 from voicechat.runtime.live.tools import LiveTools
 from voicechat.runtime.local_server import LocalServerLike
 from voicechat.runtime.tools.startup import announce_tools, start_toolbox
 from voicechat.transport.gemini import GOOGLE_URL, gemini_ws_url
+from voicechat.ui.handle import SettingsOutcome, SwitchTarget
 
 CLOSE_WAIT_S = 1.0
+NO_PUSH_TO_TALK = ("Gemini Live finds the turns itself (server VAD): no push-to-talk here "
+                   "(m mutes the mic)")
+NO_BARGE_IN_SWITCH = "Gemini Live always listens: speak over the model to interrupt it"
+NO_CANCEL = ("Gemini Live has no cancel: playback is stopped here, and speaking over the model "
+             "interrupts it")
+FIXED_AT_START = ("Gemini Live fixes the model, voice, instructions and tools in its setup; "
+                  "quit and start again with the flags (--voice, --instructions)")
 NO_AEC_FIX = ("Gemini Live keeps listening while the model speaks, so from speakers it hears "
               "itself: use headphones")
 
@@ -88,6 +102,7 @@ class GeminiRuntime(RuntimeLifecycle[GeminiDriver, GeminiLink]):
         self._pump = GeminiMicPump(None, self.driver.handle, self.events, self._meter)
         self.monitor = GeminiPlaybackMonitor(self.playback, self.events)
         self._echo = EchoControl(settings, self.events, self.driver, clock, no_aec_fix=NO_AEC_FIX)
+        self._ui_view = GeminiSessionView(clock)
 
     # --- what the line face (and tests) read --------------------------------------------------
 
@@ -155,6 +170,72 @@ class GeminiRuntime(RuntimeLifecycle[GeminiDriver, GeminiLink]):
             self.playback.flush()
             self.exit_code = 1
             self.finished.set()
+
+    # --- what the TUI reads (ConversationHandle) -------------------------------------------
+
+    settings_unavailable = FIXED_AT_START
+    unavailable_keys: ClassVar[Mapping[str, str]] = {"talk": NO_PUSH_TO_TALK,
+                                                     "barge_in": NO_BARGE_IN_SWITCH}
+
+    @property
+    def view(self) -> SessionView:
+        return self._ui_view.view(self.driver.view, speaking=self.monitor.speaking,
+                                  muted=self._pump.muted, no_mic=self.mic is None,
+                                  transport_state=self.link.connection.state)
+
+    @property
+    def live_settings(self) -> LiveSettings:
+        return LiveSettings(voice=self.target.voice, instructions=self.target.instructions)
+
+    def apply_settings(self, settings: LiveSettings) -> SettingsOutcome:
+        return SettingsOutcome(sent=False, problem=FIXED_AT_START)
+
+    def switch_targets(self) -> list[SwitchTarget]:
+        return []
+
+    async def new_session(self, *, settings: LiveSettings | None = None,
+                          server: str | None = None, model: str | None = None) -> None:
+        raise RuntimeError(FIXED_AT_START)
+
+    def save_conversation(self) -> Path | None:
+        """The lines so far as Markdown in the user data folder; ``None`` with none yet."""
+        from voicechat.conversation.model import Conversation, Turn
+        from voicechat.conversation.render import markdown
+        from voicechat.conversation.saving import file_name
+        from voicechat.paths import conversations_dir
+
+        turns = tuple(Turn(speaker=line.speaker, text=line.text, t=0.0,
+                           status="interrupted" if line.interrupted else "done")
+                      for line in self.driver.view.lines)
+        if not turns:
+            return None
+        path = conversations_dir() / file_name(self.started_at)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(markdown(Conversation(turns=turns, source="Gemini Live session",
+                                               model=self.target.model)))
+        return path
+
+    def toggle_mute(self) -> None:
+        self._pump.muted = not self._pump.muted
+        self.events.local({"type": "local.key", "action": "toggle_mute"})
+
+    def cancel(self) -> None:
+        self._audio_out.flush()
+        self.notice("info", NO_CANCEL)
+
+    def talk_pressed(self) -> None:
+        self.notice("info", NO_PUSH_TO_TALK)
+
+    def talk_released(self) -> None:
+        pass
+
+    def set_ptt_style(self, style: str) -> None:
+        pass
+
+    def toggle_barge_in(self) -> None:
+        self.notice("info", NO_BARGE_IN_SWITCH)
 
     # --- what the user does (the line face's LineRuntime) -------------------------------------
 
