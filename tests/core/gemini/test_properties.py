@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.core.gemini.harness import Core
-from voicechat.core.actions import CancelTool, RunTool
+from voicechat.core.actions import CancelTool, RunTool, Send
 from voicechat.core.gemini import (
     Connected,
     ConnectFailed,
@@ -69,12 +69,18 @@ def test_any_order_never_crashes_and_every_call_is_settled_once(steps: list[Any]
     core = Core(GeminiPolicy(tool_timeout_s=30.0))
     core.session.start(0.0)
     for kind, value in steps:
+        ready_before = core.session.link.ready
         if kind == "frame":
-            core.frame(value)
+            got = core.frame(value)
         elif kind == "input":
-            core.inp(value)
+            got = core.inp(value)
         else:
-            core.tick(value)
+            got = core.tick(value)
+        sent = [a.event for a in got if isinstance(a, Send)]
+        if isinstance(value, Connected):
+            assert [names.SETUP in f for f in sent] == [True]  # setup first, and alone
+        elif not ready_before and not core.session.link.ready:
+            assert sent == []  # nothing goes out on a connection that is not set up
     core.tick(1000.0)  # every tool's timeout has passed
     ran = [a.call_id for a in core.actions if isinstance(a, RunTool)]
     cancelled = [a.call_id for a in core.actions if isinstance(a, CancelTool)]

@@ -73,11 +73,15 @@ class ConnectionLife:
         self._resuming = self.handle is not None
         return self.handle
 
-    def setup_complete(self) -> None:
+    def setup_complete(self) -> bool:
+        """``True`` when it completes the setup in flight (a stray one is ignored)."""
+        if self.state != "setting_up":
+            return False
         self.state = "ready"
         self.connections += 1
         self._tries = 0
         self._going_away = False
+        return True
 
     def new_handle(self, handle: str | None, resumable: bool) -> None:
         if resumable and handle:

@@ -167,7 +167,8 @@ class GeminiSession:
 
     def _event(self, event: ServerEvent, now: float) -> list[GeminiAction]:
         if isinstance(event, SetupComplete):
-            self.link.setup_complete()
+            if not self.link.setup_complete():
+                return []
             queued, self._queued = self._queued, []
             return [Send(message) for message in queued]
         if isinstance(event, InputTranscript):
