@@ -187,15 +187,16 @@ def validate(
     ] = False,
     api: Annotated[
         str,
-        typer.Option(metavar="[auto|realtime|live]",
-                     help="API family: auto recognises GPT-Live payloads from their content."),
+        typer.Option(metavar="[auto|realtime|live|gemini]",
+                     help="API family: auto recognises GPT-Live and Gemini Live payloads from "
+                     "their content."),
     ] = "auto",
 ) -> None:
     """Lint a session config or client event with the server's own error wording."""
     from voicechat.commands import validate as validate_command
 
     checked = opt.choice("--dialect", dialect, opt.DIALECTS)
-    family = opt.choice("--api", api, ("auto", "realtime", "live"))
+    family = opt.choice("--api", api, ("auto", "realtime", "live", "gemini"))
     raise typer.Exit(validate_command.run(file, dialect=checked, azure=azure, api=family))
 
 

@@ -277,3 +277,27 @@ def test_live_append_over_the_limit(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.stdout.splitlines()[0] == (
         "error: Context append text must not exceed 500 tokens")
+
+
+# --- Gemini Live ------------------------------------------------------------------------------
+
+def test_a_gemini_message_is_recognised_and_checked(tmp_path: Path) -> None:
+    setup = {"setup": {"model": "models/gemini-live", "generationConfig": {
+        "responseModalities": ["AUDIO"]}}}
+    result = invoke(write(tmp_path, setup))
+    assert result.exit_code == 0 and result.output.startswith("ok (Gemini Live)")
+
+
+def test_gemini_media_chunks_print_googles_close_and_the_fix(tmp_path: Path) -> None:
+    legacy = {"realtime_input": {"media_chunks": [{"mime_type": "audio/pcm", "data": "AAAA"}]}}
+    result = invoke(write(tmp_path, legacy))
+    assert result.exit_code == 1
+    assert "error: realtime_input.media_chunks is deprecated" in result.output
+    assert "close: 1007 (invalid payload data)" in result.output
+    assert "hint: " in result.output and "not mediaChunks" in result.output
+
+
+def test_gemini_audio_at_another_rate_is_ok_with_a_note(tmp_path: Path) -> None:
+    audio = {"realtimeInput": {"audio": {"data": "AAAAAA==", "mimeType": "audio/pcm;rate=24000"}}}
+    result = invoke(write(tmp_path, audio), "--api", "gemini")
+    assert result.exit_code == 0 and "note: audio declared at 24000 Hz" in result.output

@@ -10,6 +10,12 @@ GPT-Live (``/v1/live/sessions``) payloads are checked by their own validator
 content with the default ``--api auto`` (a Live-only event type, a ``gpt-live-*`` model, a
 Live-only config key, or a WebRTC create body ``{"session", "transport"}``).
 
+Gemini Live messages (``{"setup": …}``, ``{"realtimeInput": …}``…, either spelling) are
+checked by :mod:`voicechat.protocol.gemini.validation`: chosen with ``--api gemini``, or
+recognised by their keys (no ``type``, one client message key). A ``setup`` is judged as a
+connection's first message, anything else as one sent after it; a refusal prints the close code
+Google ends the connection with, what it means and the fix.
+
 Exit codes: 0 valid, 1 invalid (the error on stdout), 2 the file could not be used (stderr).
 """
 
@@ -26,6 +32,13 @@ from typing import Any
 from voicechat.eventlog.source import PIPE_WAIT_S, pipe_has_news
 from voicechat.protocol.dialect import Dialect
 from voicechat.protocol.errors import ProtocolError
+from voicechat.protocol.gemini import close_codes as gemini_close_codes
+from voicechat.protocol.gemini import names as gemini_names
+from voicechat.protocol.gemini import spelling as gemini_spelling
+from voicechat.protocol.gemini.errors import Refusal as GeminiRefusal
+from voicechat.protocol.gemini.family import side_of as gemini_side
+from voicechat.protocol.gemini.validation import audio_notes as gemini_audio_notes
+from voicechat.protocol.gemini.validation import parse_client_message as parse_gemini
 from voicechat.protocol.hints import hints_for
 from voicechat.protocol.live import errors as live_errors
 from voicechat.protocol.live.validation import (
@@ -52,13 +65,15 @@ _SESSION_TYPES = frozenset({"realtime", "transcription"})
 MAX_BYTES = 32 << 20
 
 #: ``--api`` values: which API family the payload belongs to
-APIS = ("auto", "realtime", "live")
+APIS = ("auto", "realtime", "live", "gemini")
 
 
 def run(file: Path, *, dialect: str, azure: bool, api: str = "auto") -> int:
     payload = _read(file)
     if payload is None:
         return EXIT_UNUSABLE
+    if api == "gemini" or (api == "auto" and gemini_side(payload) == "client"):
+        return _run_gemini(payload)
     if api == "live" or (api == "auto" and detect_live(payload)):
         return _run_live(payload)
     target = Dialect(dialect)
@@ -92,6 +107,25 @@ def _run_live(payload: dict[str, Any]) -> int:
     if problem.code == live_errors.UNKNOWN_PARAMETER and problem.param in _REALTIME_ONLY:
         print(f"hint: '{problem.param}' is a Realtime setting; GPT-Live has no such field "
               "(the model decides turns itself; voice and instructions are fixed at start).")
+    return EXIT_INVALID
+
+
+def _run_gemini(payload: dict[str, Any]) -> int:
+    """Gemini Live: one client message; a refusal is the close the service answers with."""
+    first = next((gemini_spelling.camel(str(k)) for k in payload), "")
+    message = parse_gemini(payload, setup_done=first != gemini_names.SETUP)
+    if not isinstance(message, GeminiRefusal):
+        print("ok (Gemini Live)")
+        if message.kind == gemini_names.REALTIME_INPUT:
+            blob = gemini_spelling.get(message.body, gemini_names.AUDIO)
+            for note in gemini_audio_notes(blob) if isinstance(blob, dict) else []:
+                print(f"note: {_redact(note)}")
+        return EXIT_OK
+    meaning = gemini_close_codes.describe(message.code)
+    print(f"error: {_redact(message.reason)}")
+    where = f"  param: {_redact(message.param)}" if message.param else ""
+    print(f"  close: {message.code} ({meaning.name}){where}")
+    print(f"hint: {meaning.fix}")
     return EXIT_INVALID
 
 

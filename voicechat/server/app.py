@@ -46,7 +46,8 @@ Endpoints (``docs/reference-notes.md``, "Endpoints"):
   …/{id}/attach`` (sideband), ``POST …/{id}/hangup``; the same under ``/openai/v1/live/sessions``
   (Azure).
 * Gemini Live (:mod:`voicechat.server.gemini`): ``GET /ws/google.ai.generativelanguage.v1beta.
-  GenerativeService.BidiGenerateContent`` (``?key=`` or ``x-goog-api-key``; ``v1alpha`` too),
+  GenerativeService.BidiGenerateContent`` (``?key=`` or ``x-goog-api-key``; ``v1``, the SDK's
+  default, and ``v1alpha`` too),
   ``GET …v1alpha…BidiGenerateContentConstrained`` (ephemeral ``?access_token=`` or
   ``Authorization: Token``), ``POST /v1alpha/auth_tokens``.
 

@@ -157,7 +157,7 @@ async def test_sdk_against_voicechat_serve_with_tls_and_a_short_life(tmp_path: P
 
     from tests.runtime.server_process import ServerProcess
 
-    proc = ServerProcess(tmp_path / "serve.log", "--voice", "tone", "--gemini-connection-s", "4",
+    proc = ServerProcess(tmp_path / "serve.log", "--voice", "tone", "--gemini-connection-s", "6",
                          "--tls-cert", str(tls_pair.cert_file), "--tls-key",
                          str(tls_pair.key_file))
     await proc.start()
@@ -167,13 +167,14 @@ async def test_sdk_against_voicechat_serve_with_tls_and_a_short_life(tmp_path: P
         async with client.aio.live.connect(model=MODEL, config=AUDIO_OUT) as session:
             await session.send_client_content(
                 turns=types.Content(role="user", parts=[types.Part(text="Hello")]))
-            assert _said(await _turn(session)) == "You said: Hello"
-            go_away: types.LiveServerGoAway | None = None
+            first = await _turn(session)
+            assert _said(first) == "You said: Hello"
+            go_away = next((m.go_away for m in first if m.go_away), None)  # a slow machine
             with pytest.raises(genai_errors.APIError) as ended:
                 while True:
                     async for message in session.receive():
                         go_away = message.go_away or go_away
-        assert go_away is not None and go_away.time_left == "2s"
+        assert go_away is not None and go_away.time_left == "3s"  # half of a short life
         assert ended.value.code == 1011
     finally:
         await proc.kill(signal.SIGINT)

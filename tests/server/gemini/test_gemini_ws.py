@@ -58,6 +58,30 @@ async def test_a_typed_turn_in_snake_case_as_the_sdk_spells_it(server: LocalServ
         assert peer.problems == []
 
 
+async def test_a_text_session_gets_text_parts_and_no_audio(server: LocalServer) -> None:
+    async with gemini_ws(server) as peer:
+        await peer.send(client_messages.setup(modality="TEXT"))
+        await peer.send(client_messages.realtime_text("Hi there"))
+        done = await peer.log.wait_for(f"{SC}.{names.TURN_COMPLETE}")
+        parts = [p for c in peer.frames(SC) if names.MODEL_TURN in c
+                 for p in c[names.MODEL_TURN]["parts"]]
+        assert "".join(p["text"] for p in parts) == "You said: Hi there"
+        assert not any("inlineData" in p for p in parts)
+        details = done["frame"][names.USAGE_METADATA]["responseTokensDetails"]
+        assert [d["modality"] for d in details] == ["TEXT"]
+        assert peer.problems == []
+
+
+async def test_audio_stream_end_ends_the_utterance_under_way(server: LocalServer) -> None:
+    """No trailing silence: the mic paused, and ``audioStreamEnd`` says so."""
+    async with gemini_ws(server) as peer:
+        await peer.send(client_messages.setup())
+        await peer.stream(spoken16k(TEST_PHRASES[0], tail_s=0.0))
+        await peer.send(client_messages.audio_stream_end())
+        await peer.log.wait_for(f"{SC}.{names.TURN_COMPLETE}")
+        assert peer.text(names.INPUT_TRANSCRIPTION).strip() == TEST_PHRASES[0]
+
+
 @pytest.mark.parametrize(("frames", "code", "words"), [
     ([client_messages.user_turn("hi")], 1007, "first message must be 'setup'"),
     ([client_messages.setup(), client_messages.setup()], 1007, "setup was already sent"),
@@ -155,6 +179,21 @@ async def test_the_user_speaking_over_the_answer_interrupts_it(server: LocalServ
         assert peer.problems == []
 
 
+@pytest.mark.script("One two three four five six seven eight nine ten eleven twelve "
+                    "thirteen fourteen fifteen sixteen seventeen eighteen.", "Yes?")
+async def test_with_no_interruption_the_answer_plays_out_first(server: LocalServer) -> None:
+    async with gemini_ws(server) as peer:
+        await peer.send(client_messages.setup(interruptible=False))
+        await peer.send(client_messages.user_turn("Count."))
+        await peer.log.wait_for(f"{SC}.{names.MODEL_TURN}")
+        await peer.stream(spoken16k(TEST_PHRASES[0]))
+        first = await peer.log.wait_for(f"{SC}.{names.TURN_COMPLETE}")
+        await peer.log.wait_for(f"{SC}.{names.TURN_COMPLETE}", after=peer.log.index(first) + 1)
+        assert not peer.log.of(f"{SC}.{names.INTERRUPTED}")
+        said = peer.text(names.OUTPUT_TRANSCRIPTION)
+        assert "eighteen." in said and said.rstrip().endswith("Yes?")
+
+
 async def test_manual_activity_brackets_the_users_turn(server: LocalServer) -> None:
     async with gemini_ws(server) as peer:
         await peer.send(client_messages.setup(manual_activity=True))
@@ -200,3 +239,41 @@ async def test_go_away_then_deadline_then_resume_with_the_conversation(tmp_path:
             code, reason = await stranger.wait_closed()
             assert code == 1007 and "resumption failed" in reason
 
+
+
+async def test_a_resumed_session_hands_the_whole_conversation_to_a_chat_model() -> None:
+    """The client closes its socket and resumes by handle: the chat model answering the next
+    turn gets the instructions and every earlier turn, tool call and result included."""
+    from tests.server.fake_chat import calls_reply, fake_chat, text_reply
+
+    async with fake_chat(calls_reply([("remember", '{"name": "Ada"}')], "Noted."),
+                         text_reply("Saved."), text_reply("You are Ada.")) as chat, \
+            local_server(responder=f"chat:{chat.url}") as srv:
+        tools = [{"name": "remember", "parameters": {"type": "object"}}]
+        async with gemini_ws(srv) as old:
+            await old.send(client_messages.setup(instructions="Be brief.", tools=tools))
+            await old.send(client_messages.user_turn("My name is Ada."))
+            call = await old.log.wait_for(names.TOOL_CALL)
+            (fc,) = call["frame"][names.TOOL_CALL]["functionCalls"]
+            await old.send(client_messages.tool_response([(fc["id"], "remember",
+                                                            {"ok": True})]))
+            done = await old.log.wait_for(f"{SC}.{names.TURN_COMPLETE}")
+            update = await old.log.wait_for(names.SESSION_RESUMPTION_UPDATE,
+                                            after=old.log.index(done))
+            handle = update["frame"][names.SESSION_RESUMPTION_UPDATE]["newHandle"]
+        async with gemini_ws(srv) as new:  # the old socket is closed: the session is free
+            await new.send(client_messages.setup(resume_handle=handle, tools=tools))
+            await new.send(client_messages.user_turn("What is my name?"))
+            await new.log.wait_for(f"{SC}.{names.TURN_COMPLETE}")
+            assert new.text(names.OUTPUT_TRANSCRIPTION) == "You are Ada."
+            assert new.problems == []
+    messages = chat.requests[-1]["messages"]
+    assert messages[1] == {"role": "system", "content": "Be brief."}  # after the chat's own
+    said = [(m["role"], m.get("content")) for m in messages[2:]]
+    assert said[0] == ("user", "My name is Ada.")
+    assert ("assistant", "Noted.") in said and ("assistant", "Saved.") in said
+    assert said[-1] == ("user", "What is my name?")
+    calls = [m for m in messages if m.get("tool_calls")]
+    results = [m for m in messages if m["role"] == "tool"]
+    assert calls[0]["tool_calls"][0]["id"] == fc["id"] == results[0]["tool_call_id"]
+    assert [t["function"]["name"] for t in chat.requests[0]["tools"]] == ["remember"]

@@ -27,13 +27,15 @@ def setup(
     resume_handle: str | None = None,
     resumable: bool = True,
     manual_activity: bool = False,
+    interruptible: bool = True,
     compression: bool = False,
 ) -> JSON:
     """The first message: the connection's whole config.
 
     ``resumable`` asks for ``sessionResumptionUpdate`` handles (``sessionResumption: {}``);
     ``resume_handle`` continues an earlier session. ``manual_activity`` turns the service's
-    VAD off, so turns are ``activityStart``/``activityEnd`` (push-to-talk). ``compression``
+    VAD off, so turns are ``activityStart``/``activityEnd`` (push-to-talk);
+    ``interruptible=False`` asks that the user's speech never cut the model off. ``compression``
     turns on context window compression with the service's default sliding window
     (``contextWindowCompression: {slidingWindow: {}}``): without it an audio session stops at
     about 15 minutes of context, resumption or not (providers.md §2 "limits").
@@ -54,8 +56,13 @@ def setup(
         body["sessionResumption"] = {"handle": resume_handle} if resume_handle else {}
     if compression:
         body["contextWindowCompression"] = {"slidingWindow": {}}
+    realtime: JSON = {}
     if manual_activity:
-        body["realtimeInputConfig"] = {"automaticActivityDetection": {"disabled": True}}
+        realtime["automaticActivityDetection"] = {"disabled": True}
+    if not interruptible:
+        realtime["activityHandling"] = names.NO_INTERRUPTION
+    if realtime:
+        body["realtimeInputConfig"] = realtime
     return {names.SETUP: body}
 
 

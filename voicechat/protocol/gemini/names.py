@@ -112,6 +112,9 @@ VOICES: tuple[str, ...] = ("Puck", "Charon", "Kore", "Fenrir", "Aoede", "Leda", 
                            "Zephyr")
 DEFAULT_VOICE = "Puck"
 MODALITIES: tuple[str, ...] = ("AUDIO", "TEXT")
+#: ``realtimeInputConfig.activityHandling``: whether the user's speech interrupts the model
+INTERRUPTS = "START_OF_ACTIVITY_INTERRUPTS"
+NO_INTERRUPTION = "NO_INTERRUPTION"
 #: ``functionResponses[].scheduling`` (non-blocking functions only)
 SCHEDULING: tuple[str, ...] = ("SCHEDULING_UNSPECIFIED", "SILENT", "WHEN_IDLE", "INTERRUPT")
 

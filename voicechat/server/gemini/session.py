@@ -10,7 +10,8 @@ The first message must be ``setup`` (anything else closes 1007); it is answered 
   holds: here, by feeding the VAD the silence that closes it). With automatic activity
   detection off, ``activityStart``/``activityEnd`` bracket the user's turn instead (start
   interrupts the model, as ``START_OF_ACTIVITY_INTERRUPTS``), and they are refused (1007)
-  otherwise;
+  otherwise. With ``activityHandling: NO_INTERRUPTION`` the user's speech never interrupts:
+  their words are answered once the model's turn is over;
 * ``realtimeInput.text`` and a ``clientContent`` turn with ``turnComplete`` are the user's
   words too; ``clientContent`` without it seeds history;
 * ``toolResponse`` answers the waiting calls; ``contextUpdate`` is refused (1008).
@@ -18,7 +19,8 @@ The first message must be ``setup`` (anything else closes 1007); it is answered 
 Every refusal closes the connection with its code and reason (:mod:`voicechat.protocol.
 gemini.errors`). The connection lives ``connection_lifetime_s``: ``goAway{timeLeft}`` comes
 ``go_away_lead_s`` before the end, then close 1011 "Deadline expired…". The conversation is
-kept for a resume by handle (:mod:`.conversation`).
+kept for a resume by handle (:mod:`.conversation`); a resuming ``setup``'s instructions and
+tools replace the conversation's, when it gives them.
 """
 
 from __future__ import annotations
@@ -83,6 +85,8 @@ class GeminiSession:
         self.resumed = False
         self._input_transcripts = False
         self._manual = False
+        #: the user's speech interrupts the model (``activityHandling``, on by default)
+        self._interrupts = True
         self._activity: list[np.ndarray] | None = None  # manual mode: the user's turn so far
         self._heard_before = False
         self._tasks: set[asyncio.Task[None]] = set()
@@ -156,6 +160,13 @@ class GeminiSession:
                 return found
             self.conversation = found
             self.resumed = True
+            # the new setup's config applies (how a client changes voice, instructions or
+            # tools mid-call: reconnect with the handle, as LiteLLM's merge_setup_for_reconnect
+            # does); what it leaves out stays as it was
+            if spelling.get(setup, "systemInstruction") is not None:
+                found.instructions = instructions_from_setup(setup)
+            if spelling.get(setup, "tools") is not None:
+                found.offer = offer_from_setup(setup)
         else:
             self.conversation = Conversation(
                 instructions=instructions_from_setup(setup), offer=offer_from_setup(setup),
@@ -170,6 +181,9 @@ class GeminiSession:
         detection = spelling.get(spelling.get(setup, "realtimeInputConfig") or {},
                                  "automaticActivityDetection") or {}
         self._manual = spelling.get(detection, "disabled") is True
+        handling = spelling.get(spelling.get(setup, "realtimeInputConfig") or {},
+                                "activityHandling")
+        self._interrupts = handling != names.NO_INTERRUPTION
         audio = AudioOut(self.send, self.options.audio_lead_ms)
         speaker = Speaker(self._kit, audio, transcript, self.timeline_ms)
         self.turns = Turns(conversation=self.conversation, speaker=speaker, audio=audio,
@@ -244,7 +258,8 @@ class GeminiSession:
         if not self._manual:
             return errors.activity_without_manual(field)
         if field == names.ACTIVITY_START:
-            await self.turns.interrupt()
+            if self._interrupts:
+                await self.turns.interrupt()
             self._activity = []
             return None
         chunks, self._activity = self._activity or [], None
@@ -257,7 +272,7 @@ class GeminiSession:
     async def _user_talking(self) -> None:
         """Speech confirmed while the model's turn runs: the user barges in (automatic
         activity detection only: in manual mode ``activityStart`` decides)."""
-        if not self._manual and self.turns is not None:
+        if not self._manual and self._interrupts and self.turns is not None:
             await self.turns.interrupt()
 
     def _utterance(self, utterance: Utterance) -> None:
@@ -288,7 +303,7 @@ class GeminiSession:
             for word in words:
                 self.send(server_messages.input_transcription(word))
         self._heard_before = True
-        await self.turns.user_said(text)
+        await self.turns.user_said(text, interrupting=self._interrupts)
 
     # --- client content -----------------------------------------------------------------------
 

@@ -85,9 +85,13 @@ class Turns:
 
     # --- what starts and stops a turn -------------------------------------------------------
 
-    async def user_said(self, text: str) -> None:
-        """The user's words: answer them (a turn under way is interrupted first)."""
-        await self.interrupt()
+    async def user_said(self, text: str, *, interrupting: bool = True) -> None:
+        """The user's words: answer them. A turn under way is interrupted first, or, with
+        ``interrupting`` off (``activityHandling: NO_INTERRUPTION``), finished first."""
+        if interrupting:
+            await self.interrupt()
+        elif self._task is not None and not self._task.done():
+            await asyncio.wait({self._task})  # its end, whatever it is; our cancel still stops us
         if text:  # a clientContent turnComplete with no words of the user's asks for more
             self.conversation.history.append({"role": "user", "content": text})
         self._task = asyncio.ensure_future(self._run(text))
