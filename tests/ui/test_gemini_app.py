@@ -65,6 +65,11 @@ async def test_a_gemini_conversation_in_the_tui(server: LocalServer, tmp_path: P
         await until(pilot, lambda: any("You said: hello there" in line
                                        for line in app.transcript.history_lines()),
                     "its answer in the transcript")
+        await until(pilot, lambda: runtime.gemini_view.turns_completed >= 2, "the turn ends")
+        app.sync()
+        await pilot.pause()
+        shown = [line for line in app.transcript.history_lines() if "hello there" in line]
+        assert len(shown) == 2, shown  # the streaming entries became the lines, no copies
         lines = [(line.speaker, line.text) for line in runtime.gemini_view.lines]
         assert lines[0] == ("user", TEST_PHRASES[0])
         await pilot.press("b")

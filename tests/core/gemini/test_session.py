@@ -250,3 +250,13 @@ def test_a_picture_is_one_typed_turn_with_inline_data() -> None:
     (turn,) = got[1].event[names.CLIENT_CONTENT]["turns"]
     assert turn["parts"] == [{"inlineData": {"mimeType": "image/png", "data": "iVBORw0K"}},
                              {"text": "What is this?"}]
+
+
+def test_the_open_turn_shows_its_words_so_far() -> None:
+    core = Core().ready()
+    core.frame(sm.input_transcription("Hel"))
+    assert core.session.view().partial == (("user", "Hel"),)
+    core.frame(sm.output_transcription("Hi th"))
+    assert core.session.view().partial == (("assistant", "Hi th"),)  # the user's line was said
+    core.frame(sm.turn_complete())
+    assert core.session.view().partial == ()

@@ -62,6 +62,8 @@ class GeminiView:
 
     state: LinkState
     lines: tuple[TurnEnded, ...]
+    #: the open turn's words so far, not said as lines yet: ``(speaker, text)``
+    partial: tuple[tuple[str, str], ...]
     pending_tools: tuple[str, ...]
     answered_tools: tuple[str, ...]
     cancelled_tools: tuple[str, ...]
@@ -156,7 +158,7 @@ class GeminiSession:
 
     def view(self) -> GeminiView:
         return GeminiView(
-            state=self.link.state, lines=tuple(self.turns.ended),
+            state=self.link.state, lines=tuple(self.turns.ended), partial=self.turns.partial(),
             pending_tools=tuple(self.tools.pending), answered_tools=tuple(self.tools.answered),
             cancelled_tools=tuple(self.tools.cancelled), turn_open=self._busy(self._now),
             turns_completed=self._turns_completed, connections=self.link.connections,

@@ -37,6 +37,16 @@ class TurnBuilder:
     def answering(self) -> bool:
         return self._answering
 
+    def partial(self) -> tuple[tuple[Speaker, str], ...]:
+        """What the open turn has so far and has not said yet (for a live transcript)."""
+        user, model = "".join(self._user).strip(), "".join(self._model).strip()
+        out: list[tuple[Speaker, str]] = []
+        if user:
+            out.append(("user", user))
+        if model:
+            out.append(("assistant", model))
+        return tuple(out)
+
     def user_fragment(self, text: str) -> list[TurnEnded]:
         self._user.append(text)
         return []

@@ -46,7 +46,10 @@ class GeminiSessionView:
         entries = tuple(
             TranscriptEntry(id=f"line_{i}", role=line.speaker, text=line.text, status="done",
                             truncated=line.interrupted)
-            for i, line in enumerate(gemini.lines))
+            for i, line in enumerate(gemini.lines)) + tuple(
+            TranscriptEntry(id=f"open_{gemini.turns_completed}_{speaker}", role=speaker,
+                            text=text, status="streaming")
+            for speaker, text in gemini.partial)
         last = next((line for line in reversed(gemini.lines) if line.speaker == "assistant"),
                     None)
         response = ResponseInfo("assistant", "in_progress") if speaking else (
