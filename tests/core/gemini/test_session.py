@@ -260,3 +260,10 @@ def test_the_open_turn_shows_its_words_so_far() -> None:
     assert core.session.view().partial == (("assistant", "Hi th"),)  # the user's line was said
     core.frame(sm.turn_complete())
     assert core.session.view().partial == ()
+
+
+def test_a_reconnect_without_a_handle_says_the_context_is_lost() -> None:
+    core = Core().ready()
+    got = core.frame(sm.go_away(5.0))
+    assert isinstance(got[0], Notice) and "starts fresh" in got[0].message
+    assert got[-1] == Reconnect(None, "the connection's time is up (goAway)")

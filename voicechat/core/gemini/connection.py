@@ -53,6 +53,8 @@ class ConnectionLife:
         self._due_reason = ""
         self._going_away = False
         self._resuming = False  # the setup in flight carries a handle
+        #: a fresh session's loss of context was said (the session says it, once per reconnect)
+        self.fresh_said = False
 
     @property
     def ready(self) -> bool:
@@ -78,6 +80,7 @@ class ConnectionLife:
         if self.state != "setting_up":
             return False
         self.state = "ready"
+        self.fresh_said = False
         self.connections += 1
         self._tries = 0
         self._going_away = False
@@ -122,6 +125,7 @@ class ConnectionLife:
             return None, []  # the old socket we closed on purpose, or nothing to do
         if self._resuming and code == close_codes.INVALID_PAYLOAD and self.state == "setting_up":
             self.handle = None
+            self.fresh_said = True  # said here, with the reason
             notice = Notice("warning", "Gemini Live could not resume the session (close "
                             f"1007{': ' + reason if reason else ''}); starting a fresh one: "
                             "the model no longer knows the conversation so far")

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from voicechat.core.actions import FlushPlayback, Notice, Send
-from voicechat.core.gemini.actions import CloseConnection, GeminiAction, TurnEnded
+from voicechat.core.gemini.actions import CloseConnection, GeminiAction, Reconnect, TurnEnded
 from voicechat.core.gemini.connection import ConnectionLife, LinkState
 from voicechat.core.gemini.inputs import (
     Connected,
@@ -106,10 +106,13 @@ class GeminiSession:
         out: list[GeminiAction] = []
         for event in events:
             out += self._event(event, now)
-        return out
+        return self._say_fresh(out)
 
     def handle(self, inp: GeminiInput, now: float) -> list[GeminiAction]:
         self._now = now
+        return self._say_fresh(self._handle(inp, now))
+
+    def _handle(self, inp: GeminiInput, now: float) -> list[GeminiAction]:
         if isinstance(inp, Connected):
             handle = self.link.connected()
             return [Send(self._setup(handle))]
@@ -150,7 +153,7 @@ class GeminiSession:
         reconnect = self.link.timer(now)
         if reconnect is not None:
             out.append(reconnect)
-        return out
+        return self._say_fresh(out)
 
     def next_deadline(self) -> float | None:
         times = [t for t in (self.tools.next_deadline(), self.link.deadline()) if t is not None]
@@ -231,6 +234,17 @@ class GeminiSession:
         return out
 
     # --- parts ------------------------------------------------------------------------------
+
+    def _say_fresh(self, out: list[GeminiAction]) -> list[GeminiAction]:
+        """A reconnect with no handle after a session was set up starts a fresh session: the
+        model forgets the conversation, and the user is told (once per such reconnect)."""
+        if self.link.connections and any(isinstance(a, Reconnect) and a.handle is None
+                                          and not self.link.fresh_said for a in out):
+            self.link.fresh_said = True
+            out.insert(0, Notice("warning", "reconnecting without a resumption handle (the "
+                                 "service sent none yet): the new session starts fresh and "
+                                 "the model no longer knows the conversation so far"))
+        return out
 
     def _mic(self, inp: MicAudio, now: float) -> list[GeminiAction]:
         if inp.speech:
