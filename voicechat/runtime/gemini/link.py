@@ -11,6 +11,7 @@ code and reason: the core explains 1007/1008/1011 and resumes when that can help
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -23,7 +24,7 @@ from voicechat.core.gemini import (
     Reconnect,
 )
 from voicechat.protocol.gemini.records import redacted
-from voicechat.runtime.connection import TransportConnection, close_quietly
+from voicechat.runtime.connection import STOP_TIMEOUT_S, TransportConnection
 from voicechat.runtime.fanout import EventFanout
 from voicechat.runtime.gemini.driver import GeminiDriver
 from voicechat.transport.auth import AuthError, ConnectError
@@ -67,11 +68,15 @@ class GeminiLink(TransportConnection):
         """The user ended it: the socket closes with the runtime (``close``)."""
 
     async def close(self) -> None:
+        """Close the socket (bounded); never hangs the exit."""
         self._closing = True
         if self._replacing is not None:
             self._replacing.cancel()
-        self.transport = self.socket  # type: ignore[assignment]  # closed by the base
-        await super().close()
+        if self.socket is not None:
+            await _close_quietly(self.socket)
+        if self.connection.state != "new":
+            self.set_state("closed", "stopped")
+        self.connected = False
 
     # --- parts ------------------------------------------------------------------------------
 
@@ -84,7 +89,7 @@ class GeminiLink(TransportConnection):
         try:
             await socket.connect()
         except BaseException:
-            await close_quietly(socket)  # type: ignore[arg-type]
+            await _close_quietly(socket)
             raise
         self.socket = socket
         self.connected = True
@@ -94,7 +99,7 @@ class GeminiLink(TransportConnection):
         old, self.socket = self.socket, None
         self.connected = False
         if old is not None:
-            await close_quietly(old)  # type: ignore[arg-type]
+            await _close_quietly(old)
         try:
             await self._open()
         except (AuthError, ConnectError) as exc:
@@ -111,3 +116,9 @@ class GeminiLink(TransportConnection):
             return
         self.connected = False
         self._driver.handle(ConnectionClosed(code, reason))
+
+
+async def _close_quietly(socket: GeminiWebSocket) -> None:
+    """Close ``socket``, bounded in time; a failure to close is no news at this point."""
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(socket.close(), STOP_TIMEOUT_S)

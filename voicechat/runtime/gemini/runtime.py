@@ -23,6 +23,7 @@ from voicechat.audio.playback import PlaybackBuffer
 from voicechat.config import Settings
 from voicechat.core.actions import AskApproval
 from voicechat.core.gemini import GeminiPolicy, GeminiView, Hangup, TypedImage, TypedText
+from voicechat.core.inputs import ToolFinished
 from voicechat.core.live_settings import LiveSettings
 from voicechat.core.tool_specs import ToolSpec
 from voicechat.core.view import SessionView
@@ -84,7 +85,7 @@ class GeminiRuntime(RuntimeLifecycle[GeminiDriver, GeminiLink]):
         self.target = target
         self.started_at = time.time()
         self._clock = clock
-        self.tools = LiveTools(lambda inp: self.driver.handle(inp), self.events, clock)
+        self.tools = LiveTools(self._tool_done, self.events, clock)
         self._audio_out = GeminiAudioOut(self.playback)
         effects = GeminiEffects(
             send=lambda message: self.link.send(message),
@@ -164,6 +165,11 @@ class GeminiRuntime(RuntimeLifecycle[GeminiDriver, GeminiLink]):
             return
         specs = announce_tools(box, self.events)
         self.driver.reset_policy(gemini_policy(self.target, specs))
+
+    def _tool_done(self, inp: object) -> None:
+        """What the shared tool runner reports: only ``ToolFinished`` (no delegations here)."""
+        if isinstance(inp, ToolFinished):
+            self.driver.handle(inp)
 
     def _ended(self, view: GeminiView) -> None:
         if view.state == "failed":
