@@ -70,7 +70,7 @@ def run(
         print(f"voicechat: {exc}", file=sys.stderr)
         return 2
     if gemini_requested(settings):
-        return _run_gemini(settings, events, log_file)
+        return _run_gemini(settings, events, log_file, earlier)
     if settings.api == "live":
         return _run_live(settings, log_file, events, earlier)
     if settings.no_ui:
@@ -165,12 +165,21 @@ def gemini_target(settings: Any) -> Any:
                         instructions=settings.instructions)
 
 
-def _run_gemini(settings: Any, events: bool, log_file: Path | None = None) -> int:
-    """Gemini Live (voicechat.runtime.gemini) behind the same two front ends."""
+def _run_gemini(settings: Any, events: bool, log_file: Path | None = None,
+                earlier: Any = None) -> int:
+    """Gemini Live (voicechat.runtime.gemini) behind the same two front ends; ``earlier``
+    (``--resume``) seeds the session's history."""
+    target = gemini_target(settings)
+    if earlier is not None:
+        import dataclasses
+
+        from voicechat.conversation.seed import plan_seed
+
+        target = dataclasses.replace(target, earlier=plan_seed(earlier).turns)
     if settings.no_ui:
         from voicechat.lines.gemini import gemini_lines
 
-        return _run_lines(gemini_lines(settings, gemini_target(settings)), settings, events)
+        return _run_lines(gemini_lines(settings, target), settings, events)
     try:
         from voicechat.ui.app import run_app
     except ImportError as exc:
@@ -179,7 +188,7 @@ def _run_gemini(settings: Any, events: bool, log_file: Path | None = None) -> in
         return 2
     from voicechat.runtime.gemini import GeminiRuntime
 
-    code = run_app(GeminiRuntime(settings, gemini_target(settings)), theme=settings.theme,
+    code = run_app(GeminiRuntime(settings, target), theme=settings.theme,
                    keymap=settings.keymap or None)
     if log_file is not None:
         print(f"voicechat: log lines are in {log_file}", file=sys.stderr)

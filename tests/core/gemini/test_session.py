@@ -267,3 +267,18 @@ def test_a_reconnect_without_a_handle_says_the_context_is_lost() -> None:
     got = core.frame(sm.go_away(5.0))
     assert isinstance(got[0], Notice) and "starts fresh" in got[0].message
     assert got[-1] == Reconnect(None, "the connection's time is up (goAway)")
+
+
+def test_earlier_turns_are_seeded_once_after_the_first_setup() -> None:
+    core = Core(GeminiPolicy(history=(("user", "Hi"), ("model", "Hello!"))))
+    core.session.start(0.0)
+    core.inp(Connected())
+    (seed,) = core.frame(sm.setup_complete())
+    assert isinstance(seed, Send)
+    assert seed.event[names.CLIENT_CONTENT] == {"turns": [
+        {"role": "user", "parts": [{"text": "Hi"}]},
+        {"role": "model", "parts": [{"text": "Hello!"}]}], "turnComplete": False}
+    core.frame(sm.resumption_update("h1"))
+    core.frame(sm.go_away(5.0))
+    core.inp(Connected())
+    assert core.frame(sm.setup_complete()) == []  # the resumed session has it already

@@ -34,3 +34,6 @@ class GeminiPolicy:
     tools: tuple[Mapping[str, Any], ...] = field(default=(), hash=False)
     compression: bool = True
     tool_timeout_s: float = TOOL_TIMEOUT_S
+    #: ``--resume``: earlier turns as ``(role, text)``, role ``user`` or ``model``, seeded as
+    #: ``clientContent`` (``turnComplete: false``) once the first setup completes
+    history: tuple[tuple[str, str], ...] = ()

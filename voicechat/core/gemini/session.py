@@ -175,6 +175,10 @@ class GeminiSession:
             if not self.link.setup_complete():
                 return []
             queued, self._queued = self._queued, []
+            if self.link.connections == 1 and self.policy.history:
+                # the first session only: a resumed one has it already (decided: seeding is
+                # the conversation's start, not each connection's)
+                queued.insert(0, client_messages.history(self.policy.history))
             return [Send(message) for message in queued]
         if isinstance(event, InputTranscript):
             return list(self.turns.user_fragment(event.text))

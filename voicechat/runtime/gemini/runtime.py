@@ -65,11 +65,16 @@ class GeminiTarget:
     model: str = names.DEFAULT_MODEL
     voice: str | None = None
     instructions: str | None = None
+    #: ``--resume``: earlier turns as ``(speaker, text)``, speaker ``user`` or ``assistant``
+    earlier: tuple[tuple[str, str], ...] = ()
 
 
 def gemini_policy(target: GeminiTarget, tools: tuple[ToolSpec, ...] = ()) -> GeminiPolicy:
+    history = tuple(("model" if speaker == "assistant" else "user", text)
+                    for speaker, text in target.earlier if text.strip())
     return GeminiPolicy(
         model=target.model, voice=target.voice, instructions=target.instructions,
+        history=history,
         tools=tuple({"name": t.name, "description": t.description,
                      "parameters": dict(t.parameters)} for t in tools))
 
