@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from tests.commands.no_ui import VOICECHAT, run_no_ui
+from tests.commands.no_ui import VOICECHAT
 from tests.commands.test_resume import SECOND_QUESTION, answer_from_history, first_conversation
 from tests.helpers import events, local_server, read_records
 from tests.server.fake_chat import fake_chat
