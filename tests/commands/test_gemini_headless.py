@@ -23,7 +23,7 @@ import pytest
 from tests.commands.no_ui import at_terminal
 from tests.helpers import events, local_server, read_records
 from tests.images import png
-from tests.speech import TEST_PHRASES
+from tests.speech import TEST_PHRASES, speech_wav
 from voicechat.protocol.gemini import names
 
 VOICECHAT = Path(sys.executable).parent / "voicechat"
@@ -61,7 +61,7 @@ def run_gemini(tmp_path: Path, *args: str, stdin: str = "", extra: str = "",
 
 def said(proc: subprocess.CompletedProcess[str]) -> list[str]:
     return [line for line in proc.stdout.splitlines()
-            if line.startswith(("user:", "assistant:", "tool "))]
+            if line.startswith(("user:", "assistant:", "assistant (interrupted):", "tool "))]
 
 
 def setups(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -206,3 +206,24 @@ async def test_a_tool_asks_on_the_terminal_and_runs_once_allowed(tmp_path: Path)
         await term.line_with("assistant: Let me check. It is noon in UTC.")
         term.proc.send_signal(signal.SIGINT)
         assert await asyncio.wait_for(term.proc.wait(), 30) == 0
+
+
+@pytest.mark.slow
+def test_speaking_over_the_answer_interrupts_it_and_flushes_playback(tmp_path: Path) -> None:
+    """Barge-in: the service's VAD hears the user over a long answer, says ``interrupted``;
+    our playback is flushed, the answer printed as interrupted, the user's words answered."""
+    script = tmp_path / "script.txt"
+    script.write_text("One two three four five six seven eight nine ten eleven twelve thirteen "
+                      "fourteen fifteen sixteen seventeen eighteen.\nYes?\n", encoding="utf-8")
+    wav = speech_wav(tmp_path / "over.wav", [TEST_PHRASES[0]], lead_s=2.5, tail_s=3.0)
+    proc, records = run_gemini(tmp_path, "--mic", str(wav), stdin="Count.\n",
+                               extra=f'local_responder = "script:{script}"\n')
+    lines = said(proc)
+    assert lines[0] == "user: Count."
+    assert lines[1].startswith("assistant (interrupted): One two")
+    assert "eighteen" not in lines[1]
+    assert lines[2:] == [f"user: {TEST_PHRASES[0]}", "assistant: Yes?"]
+    flushed = [r["event"] for r in records if r["event"].get("type") == "local.playback.flushed"]
+    assert flushed
+    turns = [r["event"] for r in records if r["event"].get("type") == "local.gemini.turn"]
+    assert [t.get("interrupted", False) for t in turns] == [False, True, False, False]
