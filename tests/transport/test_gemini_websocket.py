@@ -27,7 +27,8 @@ class Seen:
     def callbacks(self) -> GeminiCallbacks:
         return GeminiCallbacks(on_frame=self.frames.append,
                                on_state=lambda s, _d: self.states.append(s),
-                               on_closed=lambda c, r: self.closed.set_result((c, r)))
+                               on_closed=lambda c, r: self.closed.set_result((c, r)),
+                               on_notice=lambda _level, _message: None)
 
 
 @pytest.fixture

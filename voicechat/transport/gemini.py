@@ -45,6 +45,8 @@ class GeminiCallbacks:
     on_state: Callable[[str, str], None]
     #: the socket closed (not by us): code (``None`` when it dropped without one) and reason
     on_closed: Callable[[int | None, str], None]
+    #: something the user should see (level, message): a frame that could not be handled
+    on_notice: Callable[[str, str], None]
 
 
 class GeminiWebSocket:
@@ -129,7 +131,7 @@ class GeminiWebSocket:
         try:
             self.callbacks.on_frame(text)
         except Exception as exc:  # a frame that fails must not close the socket
-            self.callbacks.on_state("warning", f"skipped a server frame that failed: {exc!r}")
+            self.callbacks.on_notice("warning", f"skipped a server frame that failed: {exc!r}")
 
     async def _write(self) -> None:
         assert self._ws is not None

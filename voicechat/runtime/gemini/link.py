@@ -81,8 +81,8 @@ class GeminiLink(TransportConnection):
     # --- parts ------------------------------------------------------------------------------
 
     async def _open(self) -> None:
-        callbacks = GeminiCallbacks(on_frame=self._driver.receive_text, on_state=self._state,
-                                    on_closed=self._closed)
+        callbacks = GeminiCallbacks(on_frame=self._driver.receive_text, on_state=self.set_state,
+                                    on_closed=self._closed, on_notice=self._events.notice)
         socket = GeminiWebSocket(self._url(), self._key, callbacks,
                                  connect_timeout=self._settings.connect_timeout,
                                  dead_after=self._settings.link_timeout)
@@ -104,12 +104,6 @@ class GeminiLink(TransportConnection):
             await self._open()
         except (AuthError, ConnectError) as exc:
             self._driver.handle(ConnectFailed(str(exc)))
-
-    def _state(self, state: str, detail: str) -> None:
-        if state == "warning":
-            self._events.notice("warning", detail)
-            return
-        self.set_state(state, detail)
 
     def _closed(self, code: int | None, reason: str) -> None:
         if self._closing:
