@@ -7,8 +7,10 @@ lines), hands every frame's text to ``on_frame`` (the service sends its JSON in 
 the local server in text frames: both are read), and reports the close with its code and
 reason, which is the only way Gemini Live says what went wrong (no error event).
 
-Liveness: Gemini answers pings slowly (8–30 s, providers.md §2), so the heartbeat is never
-shorter than :data:`MIN_HEARTBEAT_S`.
+Liveness: Gemini answers pings slowly (8–30 s, providers.md §2 and its issue list), and aiohttp
+waits half the heartbeat for the pong, so the heartbeat is never shorter than
+:data:`MIN_HEARTBEAT_S` (a 40 s wait for the pong). Any frame resets the timer, so in a
+conversation pings are rare.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import aiohttp
 from voicechat.protocol.gemini import names
 from voicechat.transport.auth import AuthError, ConnectError, answered_within, reason, redact_url
 
-MIN_HEARTBEAT_S = 45.0
+MIN_HEARTBEAT_S = 80.0
 GOOGLE_URL = f"wss://{names.HOST}{names.PATH}"
 
 
