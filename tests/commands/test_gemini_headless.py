@@ -227,3 +227,21 @@ def test_speaking_over_the_answer_interrupts_it_and_flushes_playback(tmp_path: P
     assert flushed
     turns = [r["event"] for r in records if r["event"].get("type") == "local.gemini.turn"]
     assert [t.get("interrupted", False) for t in turns] == [False, True, False, False]
+
+
+async def test_a_refused_key_ends_the_run_with_the_close_code_and_its_fix(
+        tmp_path: Path) -> None:
+    """Gemini refuses a key by closing 1008 after the upgrade: the run says what the code
+    means and what to do, never shows the key, and exits 1."""
+    async with local_server(api_key="right-key") as srv:
+        env = {**_env(tmp_path), "GEMINI_API_KEY": "wrong-key-123"}
+        proc = await asyncio.create_subprocess_exec(
+            str(VOICECHAT), "--no-ui", "--server", srv.base_url + names.PATH, "--model",
+            "gemini-live", "--mic", "none", "--speaker", "none", "--config",
+            str(_config(tmp_path)), stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env)
+        out, err = await asyncio.wait_for(proc.communicate(b"Hello\n"), 60)
+    assert proc.returncode == 1, (out.decode(), err.decode())
+    text = out.decode()
+    assert "close code 1008 (policy violation): API key not valid" in text
+    assert "Fix:" in text and "wrong-key-123" not in text + err.decode()
