@@ -244,4 +244,5 @@ async def test_a_refused_key_ends_the_run_with_the_close_code_and_its_fix(
     assert proc.returncode == 1, (out.decode(), err.decode())
     text = out.decode()
     assert "close code 1008 (policy violation): API key not valid" in text
-    assert "Fix:" in text and "wrong-key-123" not in text + err.decode()
+    assert "Fix: check the key in GEMINI_API_KEY" in text
+    assert "wrong-key-123" not in text + err.decode()

@@ -35,8 +35,11 @@ def close_notice(code: int | None, reason: str) -> str:
     info = close_codes.describe(code)
     said = f": {reason}" if reason else ""
     shown = "no close code" if code is None else f"close code {code} ({info.name})"
-    return f"Gemini Live closed the connection with {shown}{said}. {info.meaning} " \
-           f"Fix: {info.fix}"
+    fix = info.fix
+    if code == close_codes.POLICY_VIOLATION and "key" in reason.lower():
+        fix = "check the key in GEMINI_API_KEY (or GOOGLE_API_KEY): it is not one this " \
+              f"endpoint accepts. Otherwise: {fix}"
+    return f"Gemini Live closed the connection with {shown}{said}. {info.meaning} Fix: {fix}"
 
 
 class ConnectionLife:
