@@ -27,6 +27,7 @@ from tests.speech import TEST_PHRASES, speech_wav
 from voicechat.protocol.gemini import names
 
 VOICECHAT = Path(sys.executable).parent / "voicechat"
+NUMBERS = ("one", "two", "three", "four", "five", "six", "seven", "eight")
 GET_TIME = "import json, sys; a = json.load(sys.stdin); print('12:00 in ' + a['zone'])"
 
 
@@ -142,13 +143,13 @@ def test_a_tool_round_trip_with_approval(tmp_path: Path) -> None:
 
 @pytest.fixture
 def short_lived_serve(tmp_path: Path) -> Iterator[str]:
-    """``voicechat serve`` whose Gemini connections live 3 s (goAway at 1.5 s)."""
+    """``voicechat serve`` whose Gemini connections live 4 s (goAway at 2 s: an answer in
+    progress then has a second to end before the client reconnects anyway)."""
     script = tmp_path / "serve_script.txt"
-    script.write_text("".join(f"Answer {n}.\n" for n in ("one", "two", "three", "four")),
-                      encoding="utf-8")
+    script.write_text("".join(f"Answer {n}.\n" for n in NUMBERS), encoding="utf-8")
     proc = subprocess.Popen(
         [str(VOICECHAT), "serve", "--port", "0", "--voice", "tone", "--responder",
-         f"script:{script}", "--gemini-connection-s", "3"],
+         f"script:{script}", "--gemini-connection-s", "4"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(tmp_path))
     try:
         assert proc.stdout is not None
@@ -168,10 +169,10 @@ def short_lived_serve(tmp_path: Path) -> Iterator[str]:
 def test_the_conversation_carries_on_across_go_away_and_resumption(
         tmp_path: Path, short_lived_serve: str) -> None:
     url = short_lived_serve + names.PATH
-    proc, records = run_gemini(tmp_path, stdin="One\nTwo\nThree\nFour\n", server=url)
-    assert said(proc) == ["user: One", "assistant: Answer one.", "user: Two",
-                          "assistant: Answer two.", "user: Three", "assistant: Answer three.",
-                          "user: Four", "assistant: Answer four."]
+    lines = "".join(f"{n.title()}\n" for n in NUMBERS)
+    proc, records = run_gemini(tmp_path, stdin=lines, server=url)
+    assert said(proc) == [line for n in NUMBERS
+                          for line in (f"user: {n.title()}", f"assistant: Answer {n}.")]
     assert "notice warning" not in proc.stdout and "notice error" not in proc.stdout
     reconnects = [r["event"] for r in records if r["event"].get("type") ==
                   "local.gemini.reconnect"]
