@@ -5,6 +5,7 @@ speech markers, and the Realtime-only keys saying why they do nothing."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -76,3 +77,26 @@ async def test_a_gemini_conversation_in_the_tui(server: LocalServer, tmp_path: P
         await until(pilot, lambda: any("always listens" in m for m in messages(app)),
                     "why no barge-in key")
         await pilot.press("q")
+
+
+async def test_a_tool_call_is_in_the_view_the_tui_reads(tmp_path: Path) -> None:
+    """The status bar's running label and the approval prompt read ``tool_calls``."""
+    script = tmp_path / "script.txt"
+    script.write_text('Let me check. @call get_time {"zone": "UTC"}\nIt is noon.\n',
+                      encoding="utf-8")
+    tool = {"command": [sys.executable, "-c", "print('12:00')"]}
+    async with helpers.local_server(responder=f"script:{script}") as server:
+        settings = Settings(server="local", model="gemini-live", mic="none", speaker="none",
+                            local_voice="tone", tool_approval="auto",
+                            tools={"get_time": tool})
+        runtime = GeminiRuntime(settings, GeminiTarget(server="local", api_key=None,
+                                                       model="gemini-live"),
+                                local_server=server)
+        app = VoiceChatApp(runtime, theme_dirs=[shipped_theme_dir()])
+        async with app.run_test(size=(140, 30)) as pilot:
+            await until(pilot, lambda: runtime.gemini_view.state == "ready", "setupComplete")
+            await pilot.press("slash", *"what time is it", "enter")
+            await until(pilot, lambda: runtime.gemini_view.turns_completed >= 1, "the answer")
+            assert [(c.name, c.status) for c in runtime.view.tool_calls] == [
+                ("get_time", "done")]
+            await pilot.press("q")

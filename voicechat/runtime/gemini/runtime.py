@@ -33,6 +33,7 @@ from voicechat.runtime.gemini.driver import GeminiDriver, GeminiEffects
 from voicechat.runtime.gemini.link import GeminiLink
 from voicechat.runtime.gemini.media import GeminiAudioOut, GeminiMicPump, GeminiPlaybackMonitor
 from voicechat.runtime.gemini.session_view import GeminiSessionView
+from voicechat.runtime.gemini.tool_view import ToolCallsSeen
 from voicechat.runtime.lifecycle import RuntimeLifecycle
 from voicechat.runtime.live.tools import LiveTools
 from voicechat.runtime.local_server import LocalServerLike
@@ -109,6 +110,8 @@ class GeminiRuntime(RuntimeLifecycle[GeminiDriver, GeminiLink]):
         self.monitor = GeminiPlaybackMonitor(self.playback, self.events)
         self._echo = EchoControl(settings, self.events, self.driver, clock, no_aec_fix=NO_AEC_FIX)
         self._ui_view = GeminiSessionView(clock)
+        self._calls = ToolCallsSeen(clock)
+        self.events.subscribe(self._calls.seen)
 
     # --- what the line face (and tests) read --------------------------------------------------
 
@@ -192,7 +195,8 @@ class GeminiRuntime(RuntimeLifecycle[GeminiDriver, GeminiLink]):
     def view(self) -> SessionView:
         return self._ui_view.view(self.driver.view, speaking=self.monitor.speaking,
                                   muted=self._pump.muted, no_mic=self.mic is None,
-                                  transport_state=self.link.connection.state)
+                                  transport_state=self.link.connection.state,
+                                  calls=self._calls.calls)
 
     @property
     def live_settings(self) -> LiveSettings:
