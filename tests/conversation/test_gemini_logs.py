@@ -1,14 +1,18 @@
-"""Gemini Live logs hold a conversation too: ``export`` groups their transcription frames into
-turns (issue 40, item 5), from our records and from another app's bare frames or text log."""
+"""Gemini Live logs hold a conversation too (``export``, ``--resume``): another app's bare
+frames or text log are grouped from their transcription frames into turns (issue 40, item 5);
+a log of ours reads its ``local.gemini.turn`` records, the turns as the user saw them, and the
+frames around them (no ``type``) do not get in the way."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from tests.doctor.gemini_corpus import LOGS, GeminiLog
 from voicechat.conversation import load_conversation
 from voicechat.protocol.gemini import client_messages as client
 from voicechat.protocol.gemini import server_messages as server
+from voicechat.protocol.gemini.records import redacted
 
 
 def _said(path: Path) -> list[tuple[str, str, str]]:
@@ -58,3 +62,27 @@ def test_fragments_interruptions_and_typed_turns(tmp_path: Path) -> None:
     assert [(t.speaker, t.text, t.status) for t in turns] == [
         ("user", "What is the time?", "done"), ("assistant", "It is ten", "interrupted"),
         ("user", "Stop, thanks", "done"), ("assistant", "Sure.", "done")]
+
+
+def test_our_gemini_log_exports_its_turns(tmp_path: Path) -> None:
+    rows = [
+        ("out", redacted(client.setup("gemini-live"))),
+        ("in", server.setup_complete()),
+        ("local", {"type": "local.gemini.turn", "speaker": "user", "text": "Hello", "turn": 0,
+                   "typed": True}),
+        ("out", client.user_turn("Hello")),
+        ("in", server.output_transcription("Hi there.")),
+        ("in", server.turn_complete()),
+        ("local", {"type": "local.gemini.turn", "speaker": "assistant", "text": "Hi there.",
+                   "turn": 0}),
+        ("local", {"type": "local.gemini.turn", "speaker": "assistant", "text": "One two",
+                   "turn": 1, "interrupted": True}),
+    ]
+    log = tmp_path / "gemini.jsonl"
+    log.write_text("".join(json.dumps({"t": i / 10, "ts": "2026-11-25T12:00:00.000Z",
+                                       "dir": d, "event": e}) + "\n"
+                           for i, (d, e) in enumerate(rows)), encoding="utf-8")
+    turns = load_conversation(log).turns
+    assert [(t.speaker, t.text, t.status) for t in turns] == [
+        ("user", "Hello", "done"), ("assistant", "Hi there.", "done"),
+        ("assistant", "One two", "interrupted")]

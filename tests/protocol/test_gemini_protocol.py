@@ -87,8 +87,10 @@ def test_client_builders_are_valid_and_typed_by_the_sdk(frame: dict[str, Any]) -
 
 def test_setup_builder_is_valid_first_and_typed_by_the_sdk() -> None:
     frame = client_messages.setup(voice="Kore", instructions="Be brief.", resume_handle="h1",
-                                  tools=[{"name": "get_time", "parameters": {"type": "object"}}])
+                                  tools=[{"name": "get_time", "parameters": {"type": "object"}}],
+                                  compression=True)
     assert validate_client_message(frame, setup_done=False) is None
+    assert frame["setup"]["contextWindowCompression"] == {"slidingWindow": {}}
     setup = dict(frame["setup"])
     setup.pop("realtimeInputConfig", None)
     model = types.LiveClientSetup.model_validate(setup)

@@ -64,3 +64,17 @@ async def test_each_family_feeds_the_line_face() -> None:
                            speaker="none")))
     assert [f.start_fix for f in families] == [True, False]
     assert all(not f.runtime.finished.is_set() for f in families)
+
+
+async def test_the_gemini_family_feeds_the_line_face_too() -> None:
+    from voicechat.lines.gemini import GeminiLines, gemini_lines
+    from voicechat.runtime.gemini import GeminiRuntime, GeminiTarget
+
+    settings = Settings(server="local", model="gemini-live", mic="none", speaker="none")
+    family: LineFamily = gemini_lines(settings, GeminiTarget(server="local", api_key=None))
+    assert isinstance(family, GeminiLines) and family.start_fix is False
+    runtime: GeminiRuntime = family.runtime
+    faced: LineRuntime = runtime
+    lines: LinesHandle = runtime
+    assert not faced.finished.is_set() and lines is runtime
+    assert runtime.speaking is False

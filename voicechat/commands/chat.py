@@ -71,6 +71,8 @@ def run(
     except (ConfigError, ValueError) as exc:
         print(f"voicechat: {exc}", file=sys.stderr)
         return 2
+    if gemini_requested(settings):
+        return _run_gemini(settings, events, log_file, earlier)
     if settings.api == "live":
         return _run_live(settings, log_file, events, earlier)
     if settings.no_ui:
@@ -125,6 +127,70 @@ def _run_live(settings: Any, log_file: Path | None, events: bool, earlier: Any) 
     from voicechat.runtime.live import LiveRuntime
 
     code = run_app(LiveRuntime(settings, earlier=earlier), theme=settings.theme,
+                   keymap=settings.keymap or None)
+    if log_file is not None:
+        print(f"voicechat: log lines are in {log_file}", file=sys.stderr)
+    return code
+
+
+def gemini_requested(settings: Any) -> bool:
+    """Gemini Live is asked for by a model of its name (``--model gemini-…``, e.g. with
+    ``--server local``) or a server URL of its shape (``…/BidiGenerateContent``).
+
+    Interim: ``--provider gemini`` (branch ``providers``) is the real switch; it should call
+    :func:`gemini_target` (or build a ``GeminiTarget`` itself) and :func:`_run_gemini`."""
+    model = str(settings.model)
+    return model.startswith(("gemini-", "models/gemini")) or (
+        "BidiGenerateContent" in str(settings.server))
+
+
+def gemini_target(settings: Any) -> Any:
+    """The resolved Gemini settings: where (``local``, Google, or the given URL), the key
+    (``GEMINI_API_KEY``, then ``GOOGLE_API_KEY``, then the settings' key), model, voice and
+    instructions."""
+    import os
+
+    from voicechat.protocol.gemini import names
+    from voicechat.runtime.gemini import GeminiTarget
+
+    server = settings.server
+    where = "local" if server == "local" else (None if server in ("openai", "google") else server)
+    key = os.environ.get("GEMINI_API_KEY") or os.environ.get("GOOGLE_API_KEY") or \
+        settings.api_key
+    model = str(settings.model)
+    # "gemini-live" is the local server's name for any Live model (the providers profile's
+    # default); Google needs a real one, so there it means the protocol's default model
+    if not model.startswith(("gemini-", "models/gemini")) or (
+            where is None and model == "gemini-live"):
+        model = names.DEFAULT_MODEL
+    return GeminiTarget(server=where, api_key=key, model=model, voice=settings.voice,
+                        instructions=settings.instructions)
+
+
+def _run_gemini(settings: Any, events: bool, log_file: Path | None = None,
+                earlier: Any = None) -> int:
+    """Gemini Live (voicechat.runtime.gemini) behind the same two front ends; ``earlier``
+    (``--resume``) seeds the session's history."""
+    target = gemini_target(settings)
+    if earlier is not None:
+        import dataclasses
+
+        from voicechat.conversation.seed import plan_seed
+
+        target = dataclasses.replace(target, earlier=plan_seed(earlier).turns)
+    if settings.no_ui:
+        from voicechat.lines.gemini import gemini_lines
+
+        return _run_lines(gemini_lines(settings, target), settings, events)
+    try:
+        from voicechat.ui.app import run_app
+    except ImportError as exc:
+        print(f"voicechat: the TUI could not start ({exc}). Run without it: voicechat --no-ui",
+              file=sys.stderr)
+        return 2
+    from voicechat.runtime.gemini import GeminiRuntime
+
+    code = run_app(GeminiRuntime(settings, target), theme=settings.theme,
                    keymap=settings.keymap or None)
     if log_file is not None:
         print(f"voicechat: log lines are in {log_file}", file=sys.stderr)

@@ -6,7 +6,8 @@ found nothing in such a log, and ``export`` and ``--resume`` refused logs that `
 ``replay`` read (issue 36, item 6). Two sources, best first:
 
 * our own logs record each turn as the client closed it (``local.live.turn``: speaker, text,
-  interrupted), typed lines included: those are the conversation as the user saw it;
+  interrupted), typed lines included: those are the conversation as the user saw it; a
+  Gemini Live log's ``local.gemini.turn`` records are read the same way;
 * any other GPT-Live log is grouped by the GPT-Live core's own rules
   (:class:`voicechat.core.live.turns.Turns`, driven by the log's times), as replay does.
 
@@ -25,6 +26,9 @@ from voicechat.core.live.turns import Speaker, Turns
 from voicechat.protocol.secrets import redact_text
 
 Event = Mapping[str, Any]
+#: the turns our clients record as they closed them: GPT-Live's, and Gemini Live's (which has
+#: no timeline of its own: its records carry no ``start_ms``/``end_ms``)
+RECORDED_TURNS = frozenset({"local.live.turn", "local.gemini.turn"})
 _SPEAKERS: dict[str, Speaker] = {"session.input_transcript.delta": "user",
                                  "session.output_transcript.delta": "assistant"}
 
@@ -45,7 +49,7 @@ class LiveConversationBuilder:
         if not isinstance(event, Mapping):
             return
         kind = event.get("type")
-        if kind == "local.live.turn":
+        if kind in RECORDED_TURNS:
             self._recorded_turn(event, t, ts)
             return
         if direction == "in" and kind == "session.started":

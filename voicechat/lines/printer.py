@@ -28,6 +28,9 @@ from voicechat.eventlog.summarizer import Summarizer
 from voicechat.eventlog.summary import QUIET_TYPES, summarize
 from voicechat.latency.model import TURN_RECORD, turn_from_json
 from voicechat.latency.text import turn_line
+from voicechat.protocol.gemini import names as gnames
+from voicechat.protocol.gemini import spelling
+from voicechat.protocol.gemini.family import side_of
 from voicechat.protocol.providers import is_benign_race
 from voicechat.protocol.text import printable
 
@@ -38,6 +41,8 @@ ASSISTANT_DONE = frozenset({"response.output_audio_transcript.done",
                             "response.text.done"})
 #: left out of the event flow too: GPT-Live's transcript fragments (its turns are printed)
 QUIET = QUIET_TYPES | {"session.input_transcript.delta", "session.output_transcript.delta"}
+#: the turns a runtime closed from transcript fragments: GPT-Live's and Gemini Live's
+TURN_RECORDS = frozenset({"local.live.turn", "local.gemini.turn"})
 USER_SPEECH_DONE = "conversation.item.input_audio_transcription.completed"
 #: error notices the conversation printer remembers, to leave out a server error one of them
 #: already explained (a refusal is said once; a long run's notices must not pile up)
@@ -54,9 +59,13 @@ def event_line(record: LogRecord, summarizer: Summarizer | None = None) -> str |
     kind = str(event.get("type", "?"))
     if kind in QUIET:
         return None
+    if "type" not in event and side_of(event) is not None:
+        shown = gemini_line(event)
+        return None if shown is None else f"{record.t:8.2f} {ARROWS.get(record.dir, '  ')} " \
+                                          f"{printable(shown)}"
     if kind == "local.notice":  # whole: the fix is at the end of the message
         text = f"notice {event.get('level', 'info')}: {event.get('message', '')}"
-    elif kind == "local.live.turn":
+    elif kind in TURN_RECORDS:
         cut = " (interrupted)" if event.get("interrupted") else ""
         text = f"{event.get('speaker')}{cut}: {event.get('text', '')!r}"
     elif kind == "local.live.interrupted":  # a turn printed whole, found cut afterwards
@@ -66,6 +75,24 @@ def event_line(record: LogRecord, summarizer: Summarizer | None = None) -> str |
     else:
         text = summarize(event)
     return f"{record.t:8.2f} {ARROWS.get(record.dir, '  ')} {printable(text)}"
+
+
+def gemini_line(frame: Mapping[str, Any]) -> str | None:
+    """A Gemini Live frame in the event flow: its message keys (and ``serverContent``'s
+    pieces), or ``None`` for the audio and transcript frames that stream many a second."""
+    keys = [spelling.camel(str(k)) for k in frame]
+    if keys == [gnames.REALTIME_INPUT]:
+        body = frame[next(iter(frame))]
+        if isinstance(body, Mapping) and gnames.AUDIO in body:
+            return None
+    content = spelling.get(frame, gnames.SERVER_CONTENT)
+    if isinstance(content, Mapping):
+        pieces = [spelling.camel(str(k)) for k in content]
+        if set(pieces) <= {gnames.MODEL_TURN, gnames.INPUT_TRANSCRIPTION,
+                           gnames.OUTPUT_TRANSCRIPTION}:
+            return None
+        return "serverContent." + "+".join(pieces)
+    return "+".join(keys)
 
 
 def conversation_line(record: LogRecord) -> str | None:
@@ -100,7 +127,7 @@ def _conversation_text(direction: str, event: Mapping[str, Any]) -> str | None:
         if kind == "response.done":
             return _cut_short(event.get("response"))
         return None
-    if kind == "local.live.turn":
+    if kind in TURN_RECORDS:
         cut = " (interrupted)" if event.get("interrupted") else ""
         return f"{event.get('speaker')}{cut}: {event.get('text', '')}"
     if kind == "local.live.interrupted":

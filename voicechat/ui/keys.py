@@ -87,12 +87,13 @@ MODE_ACTIONS: dict[str, frozenset[str]] = {
     "talk": frozenset({"ptt"}),
     "talk_hold": frozenset({"ptt"}),
     "barge_in": frozenset({"vad", "ptt"}),
-    "cancel": frozenset({"vad", "ptt", "live"}),
-    "focus_input": frozenset({"vad", "ptt", "live"}),
+    "cancel": frozenset({"vad", "ptt", "live", "gemini"}),
+    "focus_input": frozenset({"vad", "ptt", "live", "gemini"}),
 }
 """Actions that only mean something in some modes (by action name); elsewhere they are hidden
 from the footer and the palette, and their key does nothing (in a GPT-Live session, mode
-``live``, the talk and barge-in keys say why instead: see :func:`keys_of`)."""
+``live``, and Gemini Live's, ``gemini``, the talk and barge-in keys say why instead: see
+:func:`keys_of`)."""
 
 HOLD_BINDING = Binding("space", "talk_hold", TALK_HOLD_LABEL, id=TALK_HOLD, priority=False)
 """The talk key once the terminal reports key releases: the same key and handler with the hold

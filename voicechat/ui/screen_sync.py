@@ -26,7 +26,7 @@ from voicechat.ui.tool_calls import ToolCall, running_label
 from voicechat.ui.viewstate import Entry, Notice, UiState, ViewReader
 from voicechat.ui.widgets.status_bar import StatusBar, meter, mic_label
 from voicechat.ui.widgets.transcript import Transcript
-from voicechat.ui.widgets.vad_timeline import VadTimeline
+from voicechat.ui.widgets.vad_timeline import NO_MARKERS, NO_SPEECH, VadTimeline
 
 
 @dataclass
@@ -114,6 +114,7 @@ class ScreenSync:
             widgets.transcript.update_entries(self._with_latency(state.entries))
             widgets.timeline.set_segments(state.segments, self.core_now(state))
             widgets.timeline.set_assistant_row(not captions)
+            widgets.timeline.set_empty_note(NO_MARKERS if state.mode == "gemini" else NO_SPEECH)
         level = self.level()
         bar = meter(level)
         self.meter_moved, self._bar = bar != self._bar, bar

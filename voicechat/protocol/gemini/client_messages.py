@@ -28,13 +28,17 @@ def setup(
     resumable: bool = True,
     manual_activity: bool = False,
     interruptible: bool = True,
+    compression: bool = False,
 ) -> JSON:
     """The first message: the connection's whole config.
 
     ``resumable`` asks for ``sessionResumptionUpdate`` handles (``sessionResumption: {}``);
     ``resume_handle`` continues an earlier session. ``manual_activity`` turns the service's
     VAD off, so turns are ``activityStart``/``activityEnd`` (push-to-talk);
-    ``interruptible=False`` asks that the user's speech never cut the model off.
+    ``interruptible=False`` asks that the user's speech never cut the model off. ``compression``
+    turns on context window compression with the service's default sliding window
+    (``contextWindowCompression: {slidingWindow: {}}``): without it an audio session stops at
+    about 15 minutes of context, resumption or not (providers.md §2 "limits").
     """
     body: JSON = {"model": names.model_name(model),
                   "generationConfig": {"responseModalities": [modality]}}
@@ -50,6 +54,8 @@ def setup(
         body["outputAudioTranscription"] = {}
     if resumable or resume_handle is not None:
         body["sessionResumption"] = {"handle": resume_handle} if resume_handle else {}
+    if compression:
+        body["contextWindowCompression"] = {"slidingWindow": {}}
     realtime: JSON = {}
     if manual_activity:
         realtime["automaticActivityDetection"] = {"disabled": True}
@@ -87,6 +93,17 @@ def user_turn(text: str, *, turn_complete: bool = True) -> JSON:
     """A typed turn (or, with ``turn_complete=False``, history seeded ahead of one)."""
     return {names.CLIENT_CONTENT: {"turns": [{"role": "user", "parts": [{"text": text}]}],
                                    "turnComplete": turn_complete}}
+
+
+def user_turn_with_image(mime_type: str, data_b64: str, text: str = "") -> JSON:
+    """A typed turn carrying a picture as inline data (``image/png``, ``image/jpeg``…), with
+    the user's words after it if any: one complete turn the model answers. Decided over
+    ``realtimeInput.video``, which is a frame of a live stream with no turn of its own."""
+    parts: list[JSON] = [{"inlineData": {"mimeType": mime_type, "data": data_b64}}]
+    if text.strip():
+        parts.append({"text": text})
+    return {names.CLIENT_CONTENT: {"turns": [{"role": "user", "parts": parts}],
+                                   "turnComplete": True}}
 
 
 def history(turns: Sequence[tuple[str, str]], *, turn_complete: bool = False) -> JSON:

@@ -52,6 +52,7 @@ class LiveTools:
         self._waiting: dict[str, RunTool] = {}  # asked, not answered
         self._always: set[str] = set()
         self._delegations: dict[str, str] = {}  # tool call id -> delegation id
+        self._names: dict[str, tuple[str, str]] = {}  # call id -> (tool name, source)
 
     # --- the core's actions ----------------------------------------------------------------------
 
@@ -59,6 +60,7 @@ class LiveTools:
         self._events.local({"type": "local.tool.requested", "call_id": action.call_id,
                             "name": action.name, "bytes": len(json.dumps(action.arguments))})
         approval, source = self._approval(action.name)
+        self._names[action.call_id] = (action.name, source or "?")
         if approval == "auto" or action.name in self._always:
             self._approved(action, "policy" if approval == "auto" else "user", "auto")
         elif approval == "deny":
@@ -136,7 +138,9 @@ class LiveTools:
     def _finished(self, inp: Any) -> None:
         if not isinstance(inp, ToolFinished):
             return
+        name, source = self._names.pop(inp.call_id, (None, "?"))
         self._events.local({"type": "local.tool.finished", "call_id": inp.call_id,
+                            "name": name, "source": source,
                             "outcome": "ok" if inp.ok else "error",
                             "duration_ms": int(inp.duration * 1000),
                             "bytes": len(inp.output.encode())})

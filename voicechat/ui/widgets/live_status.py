@@ -1,4 +1,5 @@
-"""The status bar's second line for a GPT-Live session (mode ``live``).
+"""The status bar's second line for a GPT-Live session (mode ``live``), and for a Gemini Live
+one (mode ``gemini``: the same facts hold, its turns are the service's VAD's).
 
 Realtime's line (response id and status, barge-in on/off, VAD or push-to-talk) says things that
 are false or meaningless for GPT-Live: there are no response objects, no barge-in switch (the
@@ -29,6 +30,9 @@ Field = list[tuple[str, Style]]
 ALWAYS_ON = "always on"
 TURNS = "model decides"
 TURNS_LONG = "model decides (GPT-Live)"
+#: Gemini Live (mode ``gemini``) shares this line: its turns are the service's VAD's
+GEMINI_TURNS = "server VAD"
+GEMINI_TURNS_LONG = "server VAD (Gemini)"
 
 
 def remaining_text(expires_at: int | None, now: float) -> str:
@@ -74,8 +78,9 @@ def live_line2_variants(state: UiState, *, task: str, ends: str, echo: Callable[
     left: Field = [("ends in ", dim), (ends, Style())] if ends else []
     context_shown = context_text(state.context_ratio)
     context: Field = [("context ", dim), (context_shown, Style())] if context_shown else []
+    names = (GEMINI_TURNS, GEMINI_TURNS_LONG) if state.mode == "gemini" else (TURNS, TURNS_LONG)
     for short in (False, True):
-        turns: Field = [("turns ", dim), (TURNS if short else TURNS_LONG, Style())]
+        turns: Field = [("turns ", dim), (names[0] if short else names[1], Style())]
         yield [assistant, tasks, echo(short), turns, left, context]
         yield [assistant, tasks, echo(short), turns, left]
     yield [assistant, tasks, echo(True), left]

@@ -56,7 +56,7 @@ def mic_label(state: UiState, *, connected: bool = True, ended: bool = False) ->
     if mic in {"live", "open", "unmuted"} and not connected:
         return "not connected", "muted"
     if mic in {"live", "open", "unmuted"}:
-        if state.mode == "live":  # GPT-Live: streams for the whole session, never gated
+        if state.mode in ("live", "gemini"):  # streams for the whole session, never gated
             return ALWAYS_ON, "live"
         return ("push-to-talk open" if ptt else "live"), ("ptt" if ptt else "live")
     if mic in {"no_device", "unavailable"} or reason == "no_device":
@@ -243,7 +243,7 @@ class StatusBar(Widget):
         dim = self._s("status--dim")
         tone_styles = {"good": self._s("status--good"), "bad": self._s("status--bad"),
                        "dim": dim}
-        if state.mode == "live":
+        if state.mode in ("live", "gemini"):
             def echo_field(short: bool) -> Field:
                 text, tone = aec_label(self._shown.aec, short=short)
                 return [("echo ", dim), (text, tone_styles[tone])]

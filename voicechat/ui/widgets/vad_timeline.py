@@ -33,6 +33,11 @@ Run = tuple[str, str | None]
 Line = tuple[Run, ...]
 
 
+NO_SPEECH = "no speech yet"
+#: Gemini Live's VAD runs on the server and sends no speech markers to place on the track
+NO_MARKERS = "server VAD, no markers"
+
+
 class VadTimeline(Widget):
     """Fixed-size timeline of VAD and playback segments over the last ``window`` seconds."""
 
@@ -55,6 +60,8 @@ class VadTimeline(Widget):
         self.segments: tuple[Segment, ...] = ()
         self.now = 0.0
         self.assistant_row = True  # off in transcribe mode: nobody answers there
+        #: what the pane says while there is no speech to show
+        self.empty_note = NO_SPEECH
         self.repaints = 0
         """How many times the lines changed and were repainted (for tests and the bench)."""
         self._lines: list[Line] = []
@@ -65,6 +72,13 @@ class VadTimeline(Widget):
         if shown != self.assistant_row:
             self.assistant_row = shown
             self._relayout_lines()
+
+    def set_empty_note(self, note: str) -> None:
+        """What to say while no segment is shown ("server VAD, no markers" for a service
+        that sends none)."""
+        if note != self.empty_note:
+            self.empty_note = note
+            self._relayout_lines(everything=True)
 
     def set_segments(self, segments: Sequence[Segment], now: float) -> None:
         """New data; repaints only if a visible cell or label changed."""
@@ -198,7 +212,7 @@ class VadTimeline(Widget):
                 label += " (too short)"
             parts.append((label, style))
         if not parts:
-            return [((" " * LABEL_WIDTH, None), ("no speech yet", "vad--label"))]
+            return [((" " * LABEL_WIDTH, None), (self.empty_note, "vad--label"))]
         width = max(10, self.content_size.width)
         lines: list[Line] = []
         indent: Run = (" " * LABEL_WIDTH, None)

@@ -1,0 +1,122 @@
+"""A Gemini Live conversation in the line face (``voicechat --no-ui`` with Gemini): when its
+run is finished, how piped lines wait for its answers, and its usage line.
+
+Gemini has no ``response.done``: a turn is over at ``serverContent.turnComplete`` (after every
+tool call of the turn was answered, since the model waits for them). So ``--turns N`` counts
+the turns the model completed once nothing is playing, a piped line is sent when the previous
+one's turn completed (one per answer, as for the other families), and at the end of
+``--mic FILE`` the run ends once nothing was said or played for :data:`QUIET_AFTER_MIC_END_S`.
+
+The entry point for a command is :func:`gemini_lines`: it takes the resolved settings (where,
+the key, model, voice, instructions; tools come from the settings' tool sources).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from voicechat.config import Settings
+from voicechat.eventlog.record import LogRecord
+from voicechat.lines.frame import Ending, EndWatch
+from voicechat.lines.stdin import StdinLines
+from voicechat.protocol.gemini import names, spelling
+from voicechat.runtime.gemini import GeminiRuntime, GeminiTarget
+
+QUIET_AFTER_MIC_END_S = 4.0
+CHECK_EVERY_S = 0.1
+
+
+def completes_turn(event: Mapping[str, Any]) -> bool:
+    """A recorded server frame that ends the model's turn (``serverContent.turnComplete``)."""
+    content = spelling.get(event, names.SERVER_CONTENT)
+    return isinstance(content, Mapping) and spelling.get(content, names.TURN_COMPLETE) is True
+
+
+class GeminiRunEnd(EndWatch):
+    """Decides when a headless Gemini run is finished."""
+
+    def __init__(self, runtime: GeminiRuntime, turns: int | None) -> None:
+        super().__init__(runtime)
+        self._runtime = runtime
+        self._turns = turns
+        self._last_activity = time.monotonic()
+        runtime.subscribe(self._seen)
+
+    def _seen(self, record: LogRecord) -> None:
+        if record.dir == "in" and spelling.get(record.event, names.SERVER_CONTENT) is not None:
+            self._last_activity = time.monotonic()
+
+    def idle(self) -> bool:
+        view = self._runtime.gemini_view
+        return not self._runtime.speaking and not view.turn_open and not view.pending_tools
+
+    def check(self) -> Ending | None:
+        runtime, turns = self._runtime, self._turns
+        view = runtime.gemini_view
+        if view.state == "failed":
+            return Ending("error", f"the session ended ({view.close_reason or 'failed'})", 1)
+        if not self.idle():
+            self._last_activity = time.monotonic()
+            return None
+        done = view.turns_completed
+        if turns is not None and done >= turns:
+            return Ending("info", f"{done} model turn(s) completed")
+        if (runtime.mic_ended and runtime.mic is not None and runtime.mic.kind == "file"
+                and time.monotonic() - self._last_activity > QUIET_AFTER_MIC_END_S):
+            if turns is not None and done < turns:
+                return Ending("error", f"the mic file ended after {done} of {turns} model "
+                                       "turn(s)", 1)
+            return Ending("info", "end of the mic file and of the reply")
+        return None
+
+    async def _pause(self) -> None:
+        await asyncio.sleep(CHECK_EVERY_S)
+
+
+class GeminiStdinLines(StdinLines):
+    """Piped lines, the next one sent when the model completed its turn for the previous."""
+
+    def _on_record(self, record: Any) -> None:
+        if record.dir != "in" or not completes_turn(record.event):
+            return
+        if self._awaiting:
+            self.answered += 1
+            self._awaiting = False
+            asyncio.get_running_loop().call_soon(self._next)
+
+
+def usage_line(runtime: GeminiRuntime) -> str:
+    view = runtime.gemini_view
+    resumed = f", resumed {view.reconnects} time(s)" if view.reconnects else ""
+    return (f"session usage: {view.turns_completed} model turn(s) · {view.total_tokens} tokens "
+            f"over {view.connections} connection(s){resumed}")
+
+
+class GeminiLines:
+    """Gemini Live as the line face reads it (:class:`~voicechat.lines.family.LineFamily`)."""
+
+    start_fix = False  # the TUI's advice is worded for OpenAI's endpoints and keys
+
+    def __init__(self, settings: Settings, target: GeminiTarget) -> None:
+        self.runtime = GeminiRuntime(settings, target)
+
+    def end_watch(self, turns: int | None) -> GeminiRunEnd:
+        return GeminiRunEnd(self.runtime, turns)
+
+    def piped_lines(self, turns: int | None) -> StdinLines:
+        return GeminiStdinLines(self.runtime, turns=turns)
+
+    def usage_after(self, response_id: Any) -> str | None:
+        return None  # no responses: usage is the session's, said at the end
+
+    def usage_summary(self) -> str:
+        return usage_line(self.runtime)
+
+
+def gemini_lines(settings: Settings, target: GeminiTarget) -> GeminiLines:
+    """The one entry point of the Gemini family's line face (``--provider gemini`` calls it
+    with the resolved target)."""
+    return GeminiLines(settings, target)
