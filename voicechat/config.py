@@ -136,7 +136,7 @@ class Settings:
         """Where we connect, for the status bar and logs: never includes a key."""
         if self.server == "azure":
             return f"azure ({self.azure_endpoint or '?'})"
-        if self.provider in EXTRA_PROVIDERS:
+        if self.provider in (*EXTRA_PROVIDERS, "gemini"):
             return f"{self.provider} ({self.server})"
         return self.server
 
@@ -265,6 +265,8 @@ def resolve(
             raise ConfigError(f"{layers.origin('provider')}: {why_not}")
     if provider in EXTRA_PROVIDERS:
         return _resolve_profiled(flags, layers, file, provider)
+    if provider == "gemini":
+        return _resolve_gemini(flags, layers, file)
 
     server = layers.get("server")
     if server is None and provider in ("openai", "azure"):
@@ -406,6 +408,60 @@ def _resolve_profiled(flags: Mapping[str, Any], layers: Layers, file: ConfigFile
         model=model,
         mode=mode,
         dialect=dialect,
+        api="realtime",
+        api_key=api_key if server != "local" else None,
+        azure_endpoint=None,
+        switch_keys={},
+        azure_deployment=None,
+        notes=tuple(notes),
+    )
+
+
+def _resolve_gemini(flags: Mapping[str, Any], layers: Layers, file: ConfigFile) -> Settings:
+    """The settings of ``--provider gemini``: Google's Gemini Live (its own protocol family,
+    run by :mod:`voicechat.runtime.gemini`), or ``--server`` (``local``, a ``voicechat serve``
+    URL, a gateway).
+
+    Decisions: the key is ``GEMINI_API_KEY``, else ``GOOGLE_API_KEY`` (Google's SDK reads both),
+    else the file's ``gemini_api_key``, required only for Google's own endpoint; Gemini Live has
+    no WebRTC, so it runs over WebSocket (said once when WebRTC was asked for by name); there is
+    no dialect to pick and no GPT-Live, so asking for either is an error naming the flag."""
+    profile = PROFILES["gemini"]
+    api_key = _text(layers.get("gemini_api_key", flag=False)) or _text(
+        layers.get("gemini_api_key", env="GOOGLE_API_KEY", flag=False))
+    server = _text(layers.get("server"))
+    if server is None:
+        if not api_key:
+            raise ConfigError("--provider gemini (Google Gemini Live) needs GEMINI_API_KEY or "
+                              "GOOGLE_API_KEY (a key from Google AI Studio): set it in the "
+                              "environment, or pass --server local for the embedded server")
+        server = str(profile.base_url)
+    elif "@" in server.split("//", 1)[-1].split("/", 1)[0]:
+        raise ConfigError(f"{layers.origin('server')}: the URL carries credentials (user:"
+                          "password@host); voicechat sends keys only in headers. Remove them "
+                          "and set GEMINI_API_KEY instead")
+    elif server != "local" and not server.startswith(("http://", "https://")):
+        raise ConfigError(f"{layers.origin('server')}: {server!r} is not local or an http(s) "
+                          "base URL (Gemini Live's own is used when --server is left out)")
+    if layers.choice("dialect", "ga") != "ga":
+        raise ConfigError(f"{layers.origin('dialect')}: Gemini Live has no Realtime dialects; "
+                          "drop it")
+    if layers.choice("api", "realtime") != "realtime":
+        raise ConfigError(f"{layers.origin('api')}: --provider gemini is Gemini Live, not "
+                          "GPT-Live; drop --api live")
+    notes: list[str] = []
+    transport = layers.choice("transport", "websocket")
+    if transport == "webrtc":
+        notes.append("Gemini Live has no WebRTC endpoint; using WebSocket")
+        transport = "websocket"
+    return _settings(
+        flags, layers, file,
+        server=server,
+        provider="gemini",
+        transport=transport,
+        model=_text(layers.get("model")) or profile.default_model,
+        mode=layers.choice("mode", "vad"),
+        dialect="ga",
         api="realtime",
         api_key=api_key if server != "local" else None,
         azure_endpoint=None,

@@ -125,6 +125,8 @@ KEYS: tuple[ConfigKey, ...] = (
               env="AZURE_OPENAI_ENDPOINT"),
     ConfigKey("xai_api_key", STRING, "xAI key for --provider xai (prefer the environment "
               "variable)", env="XAI_API_KEY"),
+    ConfigKey("gemini_api_key", STRING, "Google Gemini API key for --provider gemini (prefer "
+              "the environment variable; GOOGLE_API_KEY is read too)", env="GEMINI_API_KEY"),
     ConfigKey("voicelive_api_key", STRING, "Azure AI Voice Live key for --provider voice-live",
               env="AZURE_VOICELIVE_API_KEY"),
     ConfigKey("voicelive_endpoint", STRING, "https://<resource>.services.ai.azure.com, for "

@@ -1,28 +1,22 @@
-"""How a run picks the Gemini family until ``--provider gemini`` exists, and the target it
-resolves (where, which key, which model)."""
+"""The target ``--provider gemini`` resolves for the Gemini runtime (where, which key, which
+model)."""
 
 from __future__ import annotations
 
-import pytest
-
-from voicechat.commands.chat import gemini_requested, gemini_target
+from voicechat.commands.chat import gemini_target
 from voicechat.config import Settings
 from voicechat.protocol.gemini import names
 
 
-def test_a_gemini_model_or_a_gemini_url_picks_the_family() -> None:
-    assert gemini_requested(Settings(server="local", model="gemini-live"))
-    assert gemini_requested(Settings(server="http://h:1" + names.PATH, model="x"))
-    assert not gemini_requested(Settings(server="local", model="gpt-realtime"))
-
-
-def test_the_target_reads_the_gemini_key_first_and_names_a_real_model_for_google(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("GEMINI_API_KEY", "g-key")
-    target = gemini_target(Settings(server="openai", model="gemini-live", api_key="sk-x",
+def test_google_gets_a_real_model_and_a_test_server_the_name_given() -> None:
+    google = gemini_target(Settings(server="https://generativelanguage.googleapis.com",
+                                    provider="gemini", model="gemini-live", api_key="g-key",
                                     voice="Kore", instructions="Be brief."))
-    assert target.server is None and target.api_key == "g-key"
-    assert target.model == names.DEFAULT_MODEL
-    assert (target.voice, target.instructions) == ("Kore", "Be brief.")
-    local = gemini_target(Settings(server="local", model="gemini-live"))
+    assert google.server is None and google.api_key == "g-key"
+    assert google.model == names.DEFAULT_MODEL
+    assert (google.voice, google.instructions) == ("Kore", "Be brief.")
+    local = gemini_target(Settings(server="local", provider="gemini", model="gemini-live"))
     assert local.server == "local" and local.model == "gemini-live"
+    url = gemini_target(Settings(server="http://127.0.0.1:9/x", provider="gemini",
+                                 model="gemini-3.1-flash-live-preview"))
+    assert url.server == "http://127.0.0.1:9/x" and url.model == "gemini-3.1-flash-live-preview"

@@ -4,8 +4,7 @@ turns (a WAV as the mic), a tool round trip (the script responder calls a comman
 with approval ``auto``), and a conversation that carries on across ``goAway`` and resumption
 (``voicechat serve --gemini-connection-s``) with nothing lost in the printed transcript.
 
-Gemini is chosen by a ``gemini-*`` model (with ``--server local``) or a server URL of
-Gemini's shape, until ``--provider gemini`` exists (``commands/chat.py``)."""
+Gemini is chosen by ``--provider gemini``, with ``--server`` pointing at the local server."""
 
 from __future__ import annotations
 
@@ -50,7 +49,7 @@ def run_gemini(tmp_path: Path, *args: str, stdin: str = "", extra: str = "",
                server: str = "local") -> tuple[subprocess.CompletedProcess[str],
                                                list[dict[str, Any]]]:
     proc = subprocess.run(
-        [str(VOICECHAT), "--no-ui", "--server", server, "--model", "gemini-live",
+        [str(VOICECHAT), "--no-ui", "--server", server, "--provider", "gemini",
          *([] if "--mic" in args else ["--mic", "none"]), "--speaker", "none",
          "--record", str(tmp_path / "log.jsonl"),
          "--config", str(_config(tmp_path, extra)), *args],
@@ -195,7 +194,7 @@ async def test_a_tool_asks_on_the_terminal_and_runs_once_allowed(tmp_path: Path)
         encoding="utf-8")
     async with (
         local_server(responder=f"script:{script}") as srv,
-        at_terminal(tmp_path, srv.base_url + names.PATH, "--model", "gemini-live",
+        at_terminal(tmp_path, srv.base_url + names.PATH, "--provider", "gemini",
                     events=False) as term,
     ):
         term.type("What time is it?")
@@ -237,8 +236,8 @@ async def test_a_refused_key_ends_the_run_with_the_close_code_and_its_fix(
     async with local_server(api_key="right-key") as srv:
         env = {**_env(tmp_path), "GEMINI_API_KEY": "wrong-key-123"}
         proc = await asyncio.create_subprocess_exec(
-            str(VOICECHAT), "--no-ui", "--server", srv.base_url + names.PATH, "--model",
-            "gemini-live", "--mic", "none", "--speaker", "none", "--config",
+            str(VOICECHAT), "--no-ui", "--server", srv.base_url + names.PATH, "--provider",
+            "gemini", "--mic", "none", "--speaker", "none", "--config",
             str(_config(tmp_path)), stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env)
         out, err = await asyncio.wait_for(proc.communicate(b"Hello\n"), 60)

@@ -20,8 +20,8 @@ async def test_a_realtime_conversation_resumes_into_gemini(tmp_path: Path) -> No
     async with fake_chat(answer_from_history) as chat, \
             local_server(responder=f"chat:{chat.url}") as srv:
         proc = await asyncio.create_subprocess_exec(
-            str(VOICECHAT), "--no-ui", "--server", srv.base_url + names.PATH, "--model",
-            "gemini-live", "--mic", "none", "--speaker", "none", "--record",
+            str(VOICECHAT), "--no-ui", "--server", srv.base_url + names.PATH, "--provider",
+            "gemini", "--mic", "none", "--speaker", "none", "--record",
             str(tmp_path / "gemini.jsonl"), "--resume", str(earlier), "--config",
             str(tmp_path / "cfg.toml"),
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,

@@ -63,7 +63,10 @@ def test_server_url_overrides_the_endpoint_and_needs_no_key(tmp_path: Path) -> N
     ({"provider": "voice-live"}, {},
      "needs AZURE_VOICELIVE_ENDPOINT (https://<resource>.services.ai.azure.com) and "
      "AZURE_VOICELIVE_API_KEY: set them"),
-    ({"provider": "gemini"}, {}, "--provider: gemini is not available yet"),
+    ({"provider": "gemini"}, {}, "--provider gemini (Google Gemini Live) needs GEMINI_API_KEY "
+     "or GOOGLE_API_KEY"),
+    ({"provider": "gemini", "server": "local", "api": "live"}, {},
+     "--provider gemini is Gemini Live, not GPT-Live; drop --api live"),
     ({"provider": "bogus"}, {},
      "--provider: 'bogus' is not one of openai, azure, xai, voice-live, gemini"),
     ({"provider": "xai", "server": "local", "dialect": "beta"}, {},
@@ -121,9 +124,24 @@ def test_validate_takes_voice_live_fields(tmp_path: Path) -> None:
     assert validate(tmp_path, session, "--dialect", "beta").exit_code == 1
 
 
-def test_validate_refuses_gemini_with_what_is_missing(tmp_path: Path) -> None:
+def test_validate_with_the_gemini_provider_checks_gemini_messages(tmp_path: Path) -> None:
+    """A Realtime session is not a Gemini Live message: the check says so, in Google's terms."""
     result = validate(tmp_path, {"type": "realtime"}, "--provider", "gemini")
-    assert result.exit_code == 2
+    assert result.exit_code == 1
+    setup = {"setup": {"model": "models/gemini-live-2.5-flash-native-audio"}}
+    assert validate(tmp_path, setup, "--provider", "gemini").exit_code == 0
+
+
+def test_gemini_takes_its_key_from_either_of_googles_variables() -> None:
+    from voicechat.config import resolve
+
+    for name in ("GEMINI_API_KEY", "GOOGLE_API_KEY"):
+        settings = resolve({"provider": "gemini"}, env={name: "AIza-test-key"})
+        assert settings.api_key == "AIza-test-key"
+        assert settings.server == "https://generativelanguage.googleapis.com"
+        assert settings.transport == "websocket"
+    local = resolve({"provider": "gemini", "server": "local"}, env={})
+    assert (local.server, local.api_key, local.model) == ("local", None, "gemini-live")
 
 
 def test_a_voice_live_session_table_may_hold_azure_fields(tmp_path: Path) -> None:

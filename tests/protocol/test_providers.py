@@ -66,9 +66,11 @@ def test_every_name_has_a_profile_and_unknown_names_list_the_choices() -> None:
         profile_for("bogus")
 
 
-def test_gemini_is_refused_with_what_is_missing() -> None:
-    why = PROFILES["gemini"].unavailable
-    assert why is not None and why.startswith("gemini is not available") and "family" in why
+def test_gemini_is_a_family_of_its_own_without_webrtc() -> None:
+    gemini = PROFILES["gemini"]
+    assert gemini.unavailable is None and gemini.family == "gemini"
+    assert not gemini.capabilities.webrtc and gemini.key_env == ("GEMINI_API_KEY",
+                                                                 "GOOGLE_API_KEY")
 
 
 def test_xai_session_hoists_voice_and_turn_detection_and_drops_the_model() -> None:

@@ -71,7 +71,7 @@ def run(
     except (ConfigError, ValueError) as exc:
         print(f"voicechat: {exc}", file=sys.stderr)
         return 2
-    if gemini_requested(settings):
+    if settings.profile.family == "gemini":
         return _run_gemini(settings, events, log_file, earlier)
     if settings.api == "live":
         return _run_live(settings, log_file, events, earlier)
@@ -133,38 +133,24 @@ def _run_live(settings: Any, log_file: Path | None, events: bool, earlier: Any) 
     return code
 
 
-def gemini_requested(settings: Any) -> bool:
-    """Gemini Live is asked for by a model of its name (``--model gemini-…``, e.g. with
-    ``--server local``) or a server URL of its shape (``…/BidiGenerateContent``).
-
-    Interim: ``--provider gemini`` (branch ``providers``) is the real switch; it should call
-    :func:`gemini_target` (or build a ``GeminiTarget`` itself) and :func:`_run_gemini`."""
-    model = str(settings.model)
-    return model.startswith(("gemini-", "models/gemini")) or (
-        "BidiGenerateContent" in str(settings.server))
-
-
 def gemini_target(settings: Any) -> Any:
-    """The resolved Gemini settings: where (``local``, Google, or the given URL), the key
-    (``GEMINI_API_KEY``, then ``GOOGLE_API_KEY``, then the settings' key), model, voice and
+    """The resolved ``--provider gemini`` settings as the Gemini runtime takes them: where
+    (``local``, Google's own endpoint, or the given URL), the key (already read by
+    :mod:`voicechat.config`: ``GEMINI_API_KEY``, then ``GOOGLE_API_KEY``), model, voice and
     instructions."""
-    import os
-
     from voicechat.protocol.gemini import names
     from voicechat.runtime.gemini import GeminiTarget
 
     server = settings.server
-    where = "local" if server == "local" else (None if server in ("openai", "google") else server)
-    key = os.environ.get("GEMINI_API_KEY") or os.environ.get("GOOGLE_API_KEY") or \
-        settings.api_key
+    google = server.rstrip("/") == str(settings.profile.base_url)
+    where = None if google else server
     model = str(settings.model)
-    # "gemini-live" is the local server's name for any Live model (the providers profile's
-    # default); Google needs a real one, so there it means the protocol's default model
-    if not model.startswith(("gemini-", "models/gemini")) or (
-            where is None and model == "gemini-live"):
+    # "gemini-live" is the local server's name for any Live model (the profile's default);
+    # Google needs a real one, so there it means the protocol's default model
+    if not model.startswith(("gemini-", "models/gemini")) or (google and model == "gemini-live"):
         model = names.DEFAULT_MODEL
-    return GeminiTarget(server=where, api_key=key, model=model, voice=settings.voice,
-                        instructions=settings.instructions)
+    return GeminiTarget(server=where, api_key=settings.api_key, model=model,
+                        voice=settings.voice, instructions=settings.instructions)
 
 
 def _run_gemini(settings: Any, events: bool, log_file: Path | None = None,

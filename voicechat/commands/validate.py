@@ -89,7 +89,8 @@ def run(file: Path, *, dialect: str, azure: bool, api: str = "auto",
     payload = _read(file)
     if payload is None:
         return EXIT_UNUSABLE
-    if api == "gemini" or (api == "auto" and gemini_side(payload) == "client"):
+    if api == "gemini" or (profile is not None and profile.family == "gemini") or (
+            api == "auto" and gemini_side(payload) == "client"):
         return _run_gemini(payload)
     if api == "live" or (api == "auto" and detect_live(payload)):
         return _run_live(payload)

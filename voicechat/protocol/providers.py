@@ -193,17 +193,14 @@ PROFILES: Mapping[str, Profile] = {
     ),
     GEMINI: Profile(
         GEMINI, "Google Gemini Live", family="gemini",
+        base_url="https://generativelanguage.googleapis.com",
         key_env=("GEMINI_API_KEY", "GOOGLE_API_KEY"),
         default_model="gemini-live",
         capabilities=Capabilities(webrtc=False, truncate=False, per_response_tool_choice=False,
                                   sends_session_created=False, usage="tokens"),
-        unavailable=(
-            "gemini is not available yet: Gemini Live is its own protocol family "
-            "(setup / realtimeInput / serverContent, no items or responses), and voicechat's "
-            "Gemini family (protocol/gemini, core/gemini, its transport) is still being built. "
-            "Use --provider openai, azure, xai or voice-live for now"),
     ),
 }
+
 NAMES: tuple[str, ...] = tuple(PROFILES)
 
 
