@@ -114,3 +114,27 @@ def test_a_tool_turn_reads_as_calls_and_outputs_with_its_argument_deltas_folded(
     rows.clear()  # a new session: nothing remembered from the old one
     rows.add(next(r for r in records(function_turn()) if r.dir == "out"))
     assert rows.all[0].text.endswith("(27 bytes)")
+
+
+def test_gemini_frames_are_named_by_their_message_and_their_streams_fold() -> None:
+    """Gemini Live frames have no ``type``: the pane showed "→ ?" ten times a second for the
+    mic's audio. They are named by their message keys, and the audio and transcript frames
+    fold per direction until the turn ends."""
+    from voicechat.protocol.gemini import client_messages as client
+    from voicechat.protocol.gemini import server_messages as server
+
+    rows = EventRows()
+    audio = client.audio("AAAA")
+    rows.add(rec(0.0, client.setup("gemini-live"), "out"))
+    rows.add(rec(0.1, server.setup_complete()))
+    for t in (0.2, 0.3, 0.4):
+        rows.add(rec(t, audio, "out"))
+    for t in (0.5, 0.6):
+        rows.add(rec(t, server.output_transcription("Hi")))
+    rows.add(rec(0.7, server.turn_complete()))
+    rows.add(rec(0.8, audio, "out"))
+    assert [(r.kind, r.count) for r in rows.all] == [
+        ("setup", 1), ("setupComplete", 1), ("realtimeInput (audio)", 3),
+        ("serverContent (stream)", 2), ("serverContent.turnComplete", 1),
+        ("realtimeInput (audio)", 1)]
+    assert "?" not in {r.kind for r in rows.all}

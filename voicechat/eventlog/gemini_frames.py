@@ -115,3 +115,22 @@ def close_event(line: str) -> dict[str, Any] | None:
     reason = rest[_REASON_LEAD.match(rest).end():].strip()  # type: ignore[union-attr]
     reason = reason.rstrip("'\"}) ,").strip()
     return {"type": CLOSE, "code": int(match.group(1)), "reason": reason[:_MAX_REASON]}
+
+
+def frame_label(frame: Mapping[str, Any]) -> str | None:
+    """A Gemini Live frame as the event flows show it (``--no-ui --events``, the TUI's pane):
+    its message keys (and ``serverContent``'s pieces), or ``None`` for the audio and
+    transcript frames that stream many a second (the TUI folds those)."""
+    keys = [spelling.camel(str(k)) for k in frame]
+    if keys == [names.REALTIME_INPUT]:
+        body = frame[next(iter(frame))]
+        if isinstance(body, Mapping) and names.AUDIO in body:
+            return None
+    content = spelling.get(frame, names.SERVER_CONTENT)
+    if isinstance(content, Mapping):
+        pieces = [spelling.camel(str(k)) for k in content]
+        if set(pieces) <= {names.MODEL_TURN, names.INPUT_TRANSCRIPTION,
+                           names.OUTPUT_TRANSCRIPTION}:
+            return None
+        return "serverContent." + "+".join(pieces)
+    return "+".join(keys)

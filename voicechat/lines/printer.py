@@ -23,13 +23,12 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any, TextIO
 
+from voicechat.eventlog.gemini_frames import frame_label
 from voicechat.eventlog.record import LogRecord
 from voicechat.eventlog.summarizer import Summarizer
 from voicechat.eventlog.summary import QUIET_TYPES, summarize
 from voicechat.latency.model import TURN_RECORD, turn_from_json
 from voicechat.latency.text import turn_line
-from voicechat.protocol.gemini import names as gnames
-from voicechat.protocol.gemini import spelling
 from voicechat.protocol.gemini.family import side_of
 from voicechat.protocol.providers import is_benign_race
 from voicechat.protocol.text import printable
@@ -60,7 +59,7 @@ def event_line(record: LogRecord, summarizer: Summarizer | None = None) -> str |
     if kind in QUIET:
         return None
     if "type" not in event and side_of(event) is not None:
-        shown = gemini_line(event)
+        shown = frame_label(event)
         return None if shown is None else f"{record.t:8.2f} {ARROWS.get(record.dir, '  ')} " \
                                           f"{printable(shown)}"
     if kind == "local.notice":  # whole: the fix is at the end of the message
@@ -75,24 +74,6 @@ def event_line(record: LogRecord, summarizer: Summarizer | None = None) -> str |
     else:
         text = summarize(event)
     return f"{record.t:8.2f} {ARROWS.get(record.dir, '  ')} {printable(text)}"
-
-
-def gemini_line(frame: Mapping[str, Any]) -> str | None:
-    """A Gemini Live frame in the event flow: its message keys (and ``serverContent``'s
-    pieces), or ``None`` for the audio and transcript frames that stream many a second."""
-    keys = [spelling.camel(str(k)) for k in frame]
-    if keys == [gnames.REALTIME_INPUT]:
-        body = frame[next(iter(frame))]
-        if isinstance(body, Mapping) and gnames.AUDIO in body:
-            return None
-    content = spelling.get(frame, gnames.SERVER_CONTENT)
-    if isinstance(content, Mapping):
-        pieces = [spelling.camel(str(k)) for k in content]
-        if set(pieces) <= {gnames.MODEL_TURN, gnames.INPUT_TRANSCRIPTION,
-                           gnames.OUTPUT_TRANSCRIPTION}:
-            return None
-        return "serverContent." + "+".join(pieces)
-    return "+".join(keys)
 
 
 def conversation_line(record: LogRecord) -> str | None:

@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from voicechat.eventlog.gemini_frames import frame_label
 from voicechat.eventlog.record import LogRecord
 from voicechat.eventlog.summarizer import Summarizer
 from voicechat.eventlog.summary import detail, is_delta, is_error
+from voicechat.protocol.gemini.family import side_of
 from voicechat.protocol.text import printable
 
 FilterMode = Literal["all", "no_deltas", "errors"]
@@ -62,6 +64,8 @@ class EventRows:
         """Take one event; returns its row and whether the row is new (``False``: folded)."""
         self._serial += 1
         event = record.event
+        if "type" not in event and side_of(event) is not None:
+            return self._add_gemini(record)
         kind = str(event.get("type", "?"))
         if kind in _FOLD_RESETS:
             self._append_segment += 1
@@ -86,6 +90,32 @@ class EventRows:
         else:
             row = Row(record, printable(kind), printable(self._summarizer.detail(record)),
                       record.t, error=is_error(event), serial=self._serial)
+        return self._keep(row)
+
+    def _add_gemini(self, record: LogRecord) -> tuple[Row, bool]:
+        """A Gemini Live frame (no ``type``): named by its message keys; the audio and
+        transcript frames that stream many a second fold per direction and turn, as the
+        Realtime deltas and appends do (a turn's end or interruption starts the next fold)."""
+        label = frame_label(record.event)
+        if label is not None:
+            if "turnComplete" in label or "interrupted" in label:
+                self._append_segment += 1
+            return self._keep(Row(record, printable(label), "", record.t,
+                                  serial=self._serial))
+        kind = "realtimeInput (audio)" if record.dir == "out" else "serverContent (stream)"
+        key = (kind, f"segment-{self._append_segment}")
+        row = self._folds.get(key)
+        if row is not None:
+            row.count += 1
+            row.record = record
+            return row, False
+        row = Row(record, kind, "", record.t, delta=True, serial=self._serial)
+        self._folds[key] = row
+        if len(self._folds) > _MAX_OPEN_FOLDS:
+            del self._folds[next(iter(self._folds))]
+        return self._keep(row)
+
+    def _keep(self, row: Row) -> tuple[Row, bool]:
         self.all.append(row)
         if row.shown_in(self.filter):
             self.visible.append(row)
