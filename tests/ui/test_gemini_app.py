@@ -99,4 +99,9 @@ async def test_a_tool_call_is_in_the_view_the_tui_reads(tmp_path: Path) -> None:
             await until(pilot, lambda: runtime.gemini_view.turns_completed >= 1, "the answer")
             assert [(c.name, c.status) for c in runtime.view.tool_calls] == [
                 ("get_time", "done")]
+            # and it is drawn in the transcript, between the question and the answer
+            await until(pilot, lambda: app.state.entries[-1].role == "assistant", "the answer")
+            drawn = [(e.role, e.call.name if e.call else e.text) for e in app.state.entries]
+            assert drawn[0] == ("user", "what time is it")
+            assert ("tool", "get_time") in drawn[1:-1], drawn
             await pilot.press("q")

@@ -2,7 +2,9 @@
 ``gemini``), so every widget reads the one snapshot type it knows.
 
 What is true of Gemini and shown: the turns the core built (an interrupted answer marked
-truncated), "speaking" from our playback, tool calls as calls, the mic always on (the service's
+truncated), "speaking" from our playback, tool calls as calls, each drawn in the transcript
+where it happened (after the lines closed when it was first seen: Gemini's calls have no item
+of their own to place them by), the mic always on (the service's
 VAD hears the user all the time; the user's mute streams silence). What is not there: Gemini
 sends no speech markers the client could place on the VAD timeline (its VAD runs on the server
 and says nothing until a transcript arrives), so the timeline's user track stays empty and the
@@ -12,6 +14,7 @@ pane says "server VAD, no markers" instead of "no speech yet".
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from voicechat.core.gemini import GeminiView
 from voicechat.core.mic import MicReason, MicState
@@ -28,6 +31,8 @@ class GeminiSessionView:
         self._view: SessionView | None = None
         self._version = 0
         self._spans: list[PlaybackSpan] = []
+        #: each call's place: how many lines were closed when it was first seen
+        self._anchors: dict[str, int] = {}
 
     def view(self, gemini: GeminiView, *, speaking: bool, muted: bool, no_mic: bool,
              transport_state: str, calls: tuple[ToolCallView, ...] = ()) -> SessionView:
@@ -43,10 +48,11 @@ class GeminiSessionView:
             mic, reason = MicState.MUTED, MicReason.USER
         else:
             mic, reason = MicState.LIVE, None
-        entries = tuple(
+        calls = self._placed(calls, len(gemini.lines))
+        entries = self._with_calls(tuple(
             TranscriptEntry(id=f"line_{i}", role=line.speaker, text=line.text, status="done",
                             truncated=line.interrupted)
-            for i, line in enumerate(gemini.lines)) + tuple(
+            for i, line in enumerate(gemini.lines)), calls) + tuple(
             TranscriptEntry(id=f"open_{gemini.turns_completed}_{speaker}", role=speaker,
                             text=text, status="streaming")
             for speaker, text in gemini.partial)
@@ -64,6 +70,34 @@ class GeminiSessionView:
             playback_spans=tuple(self._spans), notices=(), version=self._version,
             tool_calls=calls)
         return self._view
+
+    def _placed(self, calls: tuple[ToolCallView, ...], closed: int
+                ) -> tuple[ToolCallView, ...]:
+        """The calls with an item of their own (``call_<id>``), which the transcript draws
+        them by, each remembered at the line count it was first seen at."""
+        for call in calls:
+            self._anchors.setdefault(call.call_id, closed)
+        if len(self._anchors) > 4 * len(calls) + 50:  # calls the runner forgot
+            seen = {call.call_id for call in calls}
+            self._anchors = {k: v for k, v in self._anchors.items() if k in seen}
+        return tuple(replace(call, item_id=f"call_{call.call_id}") for call in calls)
+
+    def _with_calls(self, lines: tuple[TranscriptEntry, ...],
+                    calls: tuple[ToolCallView, ...]) -> tuple[TranscriptEntry, ...]:
+        if not calls:
+            return lines
+        at: dict[int, list[ToolCallView]] = {}
+        for call in calls:  # in the order they came
+            at.setdefault(min(self._anchors[call.call_id], len(lines)), []).append(call)
+        out: list[TranscriptEntry] = []
+        for place in range(len(lines) + 1):
+            out.extend(TranscriptEntry(id=f"call_{call.call_id}", role="tool",
+                                       text=f"{call.name}()", status="done",
+                                       kind="function_call", call_id=call.call_id)
+                       for call in at.get(place, ()))
+            if place < len(lines):
+                out.append(lines[place])
+        return tuple(out)
 
     def _playback_span(self, speaking: bool) -> None:
         now = self._clock()
