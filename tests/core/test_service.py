@@ -315,3 +315,20 @@ def test_beta_dialect_session_and_usage_read_alike() -> None:
     usage = h.view.usage
     assert usage.total.total == 100
     assert usage.cost_usd == pytest.approx((60 * 5 + 20 * 40 + 5 * 20 + 15 * 80) / 1e6)
+
+
+def test_the_session_end_the_server_names_is_in_the_view_until_it_moves() -> None:
+    """``expires_at`` of the session object (OpenAI's 60-minute cap, a provider's own) is what
+    the status bar counts down to; a ``session.updated`` that leaves it out has not moved it,
+    and a transcription session's 0 is no end."""
+    h = Harness()
+    h.start()
+    assert h.session.view.expires_at is None
+    h.ev("session.created", session={**IGNORING, "expires_at": 1_800_000_000})
+    assert h.session.view.expires_at == 1_800_000_000
+    h.ev("session.updated", session=IGNORING)
+    assert h.session.view.expires_at == 1_800_000_000
+    h.ev("session.updated", session={**IGNORING, "expires_at": 1_800_000_600})
+    assert h.session.view.expires_at == 1_800_000_600
+    assert read_reported({"expires_at": 0}).expires_at is None
+    assert read_reported({"expires_at": True}).expires_at is None

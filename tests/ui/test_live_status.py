@@ -56,3 +56,15 @@ def test_the_line_shows_the_facts_and_narrows_from_the_right() -> None:
     [first, *_] = [fields_text(f, Style()).plain for f in live_line2_variants(
         interrupted, task="", ends="", echo=lambda short: [], style=lambda name: Style())]
     assert first == "interrupted · listening │ turns model decides (GPT-Live)"
+
+
+def test_a_realtime_session_shows_its_end_only_in_its_last_ten_minutes() -> None:
+    """GPT-Live's sessions are short and always say their end; a Realtime session's 60
+    minutes (or a provider's cap) would only crowd the bar until its end draws near."""
+    from voicechat.ui.widgets.status_bar import StatusBar
+
+    bar = StatusBar(wall_clock=lambda: 1_000.0)
+    assert bar._ends(UiState(mode="vad", expires_at=1_000 + 3_000)) == ""
+    assert bar._ends(UiState(mode="vad", expires_at=1_000 + 300)) == "5 min"
+    assert bar._ends(UiState(mode="vad", expires_at=None)) == ""
+    assert bar._ends(UiState(mode="live", expires_at=1_000 + 3_000)) == "50 min"

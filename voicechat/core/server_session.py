@@ -37,6 +37,9 @@ class ReportedSession:
     silence_ms: float | None = None
     noise_reduction: str | None = None  # near_field | far_field | "off" (reported null)
     transcription_language: str | None = None
+    #: when the server ends the session (unix seconds, the session object's ``expires_at``:
+    #: OpenAI's 60-minute cap, a provider's own); ``None`` where it did not say
+    expires_at: int | None = None
 
 
 def read_reported(session: Mapping[str, Any]) -> ReportedSession:
@@ -75,6 +78,7 @@ def read_reported(session: Mapping[str, Any]) -> ReportedSession:
         turn_detection=kind,
         interrupt_response=_bool(detection.get("interrupt_response")) if detection else None,
         create_response=_bool(detection.get("create_response")) if detection else None,
+        expires_at=_epoch(session.get("expires_at")),
     )
 
 
@@ -115,6 +119,13 @@ def _path(obj: Mapping[str, Any], *keys: str) -> Mapping[str, Any]:
             return {}
         obj = value
     return obj
+
+
+def _epoch(value: Any) -> int | None:
+    """A time in unix seconds; ``None`` for anything else (a transcription session's 0)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        return None
+    return int(value)
 
 
 def _str(value: Any) -> str | None:

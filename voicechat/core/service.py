@@ -12,6 +12,7 @@ once (see :attr:`ServiceWatch.server_interrupts`) instead of applying its own gu
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from voicechat.core.effects import Effects
@@ -57,7 +58,11 @@ class ServiceWatch:
         if not isinstance(session, Mapping):
             self._out.malformed(str(event.get("type")), "field 'session' is not an object")
             return None
-        self.reported = read_reported(session)
+        reported = read_reported(session)
+        if reported.expires_at is None and self.reported is not None:
+            # a session.updated that leaves the end out has not moved it
+            reported = replace(reported, expires_at=self.reported.expires_at)
+        self.reported = reported
         self.usage.model_reported(session.get("model"))
         if event.get("type") == "session.updated":
             for text in differences(self._requested, session):

@@ -517,6 +517,7 @@ def _snapshot(s: Session) -> SessionView:
         usage=s._service.usage.view,
         rate_limits=s._service.usage.rate_limits,
         server_session=s._service.reported,
+        expires_at=s._service.reported.expires_at if s._service.reported else None,
         tool_calls=s._tools.views,
         tools=s._tools.tools,
     )

@@ -24,6 +24,8 @@ from voicechat.ui.viewstate import UiState
 from voicechat.ui.widgets.live_status import ALWAYS_ON, live_line2_variants, remaining_text
 
 METER_CELLS = 12
+#: a Realtime session's time left is shown in its last ten minutes (GPT-Live's always)
+ENDS_SHOWN_S = 600.0
 Field = list[tuple[str, Style]]
 """One group of the status bar: (text, style) runs, shown together or not at all."""
 
@@ -128,7 +130,7 @@ class _Shown:
     mic_ended: bool = False
     aec: AecStatus = field(default_factory=AecStatus)
     tool: str = ""
-    ends: str = ""  # GPT-Live: the session's time left, as shown
+    ends: str = ""  # the session's time left, as shown (`StatusBar._ends`)
     latency: str = ""  # the session's median wait for first audio ("0.82 s")
 
 
@@ -178,7 +180,7 @@ class StatusBar(Widget):
         """
         bar = meter(level)
         echo = _quantised(aec or AecStatus())
-        ends = remaining_text(state.expires_at, self._wall_clock()) if state.mode == "live" else ""
+        ends = self._ends(state)
         key = (connection, bar, mic_ended, echo, tool, ends, latency)
         if state is self._last_state and key == self._last_input:
             return
@@ -189,6 +191,17 @@ class StatusBar(Widget):
         if shown != self._shown:
             self._shown = shown
             self.refresh()
+
+    def _ends(self, state: UiState) -> str:
+        """The session's time left: always for GPT-Live (its sessions are short), and for a
+        Realtime session (OpenAI's 60-minute cap, a provider's own) in its last
+        :data:`ENDS_SHOWN_S`, when it starts to matter; ``""`` unknown."""
+        if state.expires_at is None:
+            return ""
+        now = self._wall_clock()
+        if state.mode != "live" and state.expires_at - now > ENDS_SHOWN_S:
+            return ""
+        return remaining_text(state.expires_at, now)
 
     def _s(self, name: str) -> Style:
         return self.get_component_rich_style(name, partial=True)
@@ -262,6 +275,9 @@ class StatusBar(Widget):
             barge = [(INTERRUPTING, self._s("status--active"))]
         tool: Field = ([("tool ", dim), (self._shown.tool, self._s("status--active"))]
                        if self._shown.tool else [])
+        # the session's last minutes (a Realtime session shows them only then: ``_ends``)
+        ends: Field = ([("ends in ", dim), (self._shown.ends, self._s("status--active"))]
+                       if self._shown.ends else [])
         usage, limits, scarcest = self._usage_fields()
         first: Field = ([("first audio ", dim), (self._shown.latency, Style())]
                         if self._shown.latency else [])
@@ -276,12 +292,12 @@ class StatusBar(Widget):
         for short_echo, short, extra in variants:
             text, tone = aec_label(self._shown.aec, short=short_echo)
             echo: Field = [("echo ", dim), (text, tone_styles[tone])]
-            yield [[(response, resp_style)], tool, barge, echo,
+            yield [[(response, resp_style)], tool, ends, barge, echo,
                    [("mode ", dim), (mode_label(state, short=short), Style())], *extra]
-        yield [[(response, resp_style)], tool, barge,  # too narrow for the echo field
+        yield [[(response, resp_style)], tool, ends, barge,  # too narrow for the echo field
                [("mode ", dim), (mode_label(state, short=True), Style())]]
-        if tool:  # a running tool matters more than the response
-            yield [tool, barge, [("mode ", dim), (mode_label(state, short=True), Style())]]
+        if tool or ends:  # a running tool, the session's end matter more than the response
+            yield [tool, ends, barge, [("mode ", dim), (mode_label(state, short=True), Style())]]
 
     def _usage_fields(self) -> tuple[Field, Field, Field]:
         """Session usage with its estimated cost, the rate limits, and the scarcest limit alone
