@@ -26,12 +26,19 @@ from voicechat.eventlog.record import Direction
 from voicechat.observe.feed import ClosedBy
 from voicechat.observe.tap import Tap, notice
 from voicechat.observe.upstream import Upstream
+from voicechat.protocol.providers import PROFILES
 from voicechat.proxy.errors import error_response, why
-from voicechat.proxy.headers import end_to_end
+from voicechat.proxy.headers import CREDENTIAL_HEADERS, end_to_end
+from voicechat.proxy.provider import provider_of, transport_state
 
 BETA_SUBPROTOCOL = "openai-beta.realtime-v1"
 INSECURE_KEY = "openai-insecure-api-key."
 EPHEMERAL_KEY = "openai-insecure-ephemeral-key."  # older browser SDKs
+#: Subprotocol prefixes that carry a key (xAI's browser secret is its profile's).
+KEY_SUBPROTOCOLS = (INSECURE_KEY, EPHEMERAL_KEY,
+                    *(p.browser_subprotocol for p in PROFILES.values() if p.browser_subprotocol))
+#: Query parameters that carry a key (Azure's ``api-key``, Gemini's ``key``/``access_token``).
+KEY_QUERY = ("api-key", "key", "access_token")
 
 OpenSession = Callable[[str], Tap]  # label → the new session's tap
 #: One line the proxy says about itself (never carrying a credential).
@@ -48,14 +55,18 @@ def describe(request: web.Request, offered: list[str]) -> str:
     beta = ("realtime=v1" in request.headers.get("OpenAI-Beta", "")
             or BETA_SUBPROTOCOL in offered or request.path.rstrip("/") == "/openai/realtime")
     model = request.query.get("model") or request.query.get("deployment") or "default model"
-    if any(p.startswith((INSECURE_KEY, EPHEMERAL_KEY)) for p in offered):
+    if any(p.startswith(KEY_SUBPROTOCOLS) for p in offered):
         auth = "key in subprotocol"
-    elif "Authorization" in request.headers or "api-key" in request.headers:
+    elif any(h.lower() in CREDENTIAL_HEADERS for h in request.headers):
         auth = "key in header"
-    elif "api-key" in request.query:
+    elif any(q in request.query for q in KEY_QUERY):
         auth = "key in query"
     else:
         auth = "no key"
+    profile = provider_of(request)
+    if profile is not None:
+        model = "" if profile.family == "gemini" else f" {model}"  # Gemini's is in its setup
+        return f"{profile.title}{model} from {request.remote or '?'} ({auth})"
     azure = " Azure" if request.path.startswith("/openai/") else ""
     if "/live" in request.path:  # GPT-Live: the model comes later, inside session.start
         tail = request.path.rstrip("/").rsplit("/", 1)[-1]
@@ -97,6 +108,8 @@ async def relay(request: web.Request, upstream: Upstream, http: aiohttp.ClientSe
         say(f"the app left during the handshake ({label}): {why(exc)}")
         return app_ws
     tap = open_session(label)
+    if provider_of(request) is not None:  # the live doctor learns it as the file doctor does
+        tap.event("local", transport_state(request))
     by, reason = await _pump_both(app_ws, up, tap)
     tap.close(by, reason)
     return app_ws
@@ -154,8 +167,7 @@ async def _pump(source: WS, sink: WS, direction: Direction, tap: Tap, ending: _E
                 continue
             if msg.type == WSMsgType.BINARY:
                 await sink.send_bytes(msg.data)
-                notice(tap, f"relayed a binary frame of {len(msg.data)} bytes "
-                            f"({'app → server' if direction == 'out' else 'server → app'})")
+                _tap_binary(tap, direction, msg.data)
                 continue
         except (ConnectionError, aiohttp.ClientError, RuntimeError):
             ending.mark(sink_side, "connection dropped")
@@ -178,6 +190,22 @@ async def _pump(source: WS, sink: WS, direction: Direction, tap: Tap, ending: _E
         if msg.type == WSMsgType.ERROR:
             ending.mark(source_side, f"connection dropped: {why(source.exception())}")
             return
+
+
+def _tap_binary(tap: Tap, direction: Direction, data: bytes) -> None:
+    """Gemini Live's service sends its JSON frames as binary ones: those are events too (the
+    app got the bytes as they came); other binary frames are only counted."""
+    event: Any = None
+    if data[:1] == b"{":
+        try:
+            event = json.loads(data)
+        except ValueError:
+            event = None
+    if isinstance(event, dict):
+        tap.event(direction, event)
+        return
+    notice(tap, f"relayed a binary frame of {len(data)} bytes "
+                f"({'app → server' if direction == 'out' else 'server → app'})")
 
 
 def _tap_text(tap: Tap, direction: Direction, text: str) -> None:
