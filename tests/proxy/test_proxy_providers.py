@@ -44,8 +44,10 @@ async def test_xai_sdk_session_is_relayed_and_named(tmp_path: Path) -> None:
     assert opened.label.startswith("ws-1 xAI Grok Voice grok-voice-latest")
     assert "key in header" in opened.label and KEY not in opened.label
     first = proxy.seen.events("ws-1")[0]
-    assert first["type"] == "local.transport.state" and "model=grok-" in str(first["detail"])
+    assert first == {"type": "local.proxy.session",
+                     "detail": "/v1/realtime?model=grok-voice-latest"}
     assert KEY not in record.read_text()
+    assert diagnose(record).provider == "xai"  # the file doctor reads the proxy's record
 
 
 async def test_xai_browser_subprotocol_passes_through_untouched(tmp_path: Path) -> None:
@@ -76,6 +78,7 @@ async def test_voice_live_session_is_relayed_with_its_query_and_header(tmp_path:
     assert created["type"] == "session.created"
     assert "Azure AI Voice Live gpt-realtime" in opened.label and "key in header" in opened.label
     assert KEY not in record.read_text()
+    assert diagnose(record).provider == "voice-live"
 
 
 async def _frames_until(ws: aiohttp.ClientWebSocketResponse, key: str) -> list[dict[str, Any]]:

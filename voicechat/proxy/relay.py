@@ -29,7 +29,7 @@ from voicechat.observe.upstream import Upstream
 from voicechat.protocol.providers import PROFILES
 from voicechat.proxy.errors import error_response, why
 from voicechat.proxy.headers import CREDENTIAL_HEADERS, end_to_end
-from voicechat.proxy.provider import provider_of, transport_state
+from voicechat.proxy.provider import provider_of, session_record
 
 BETA_SUBPROTOCOL = "openai-beta.realtime-v1"
 INSECURE_KEY = "openai-insecure-api-key."
@@ -109,7 +109,7 @@ async def relay(request: web.Request, upstream: Upstream, http: aiohttp.ClientSe
         return app_ws
     tap = open_session(label)
     if provider_of(request) is not None:  # the live doctor learns it as the file doctor does
-        tap.event("local", transport_state(request))
+        tap.event("local", session_record(request))
     by, reason = await _pump_both(app_ws, up, tap)
     tap.close(by, reason)
     return app_ws
