@@ -121,3 +121,33 @@ async def test_gemini_session_is_relayed_recorded_and_diagnosed_live(tmp_path: P
     report = diagnose(record)
     assert report.dialect == "gemini"
     assert [f.rule for f in report.findings] == ["gemini-tool-call-unanswered"]
+
+
+async def test_gemini_header_key_and_binary_frames_pass_as_received(tmp_path: Path) -> None:
+    """The SDK's ``x-goog-api-key`` header, and an app that sends its frames as binary: both
+    reach the service as sent; the recorded setup has no key and no ``type``."""
+    record = tmp_path / "gemini-header.jsonl"
+    async with local_server() as srv, running_proxy(srv.base_url, record=record) as proxy, \
+            aiohttp.ClientSession() as http:
+        url = f"{proxy.ws_base}{names.V1_PATH}"
+        async with http.ws_connect(url, headers={"x-goog-api-key": KEY}) as ws:
+            await ws.send_bytes(json.dumps(client_messages.setup()).encode())
+            frames = await _frames_until(ws, names.SETUP_COMPLETE)
+        opened = await proxy.session_opened()
+        await proxy.closed(opened.session)
+    assert names.SETUP_COMPLETE in frames[-1]
+    assert "Google Gemini Live" in opened.label and "key in header" in opened.label
+    assert names.SETUP in proxy.seen.events(opened.session, "out")[0]
+    assert KEY not in record.read_text()
+
+
+async def test_an_unreachable_upstream_never_says_the_query_key() -> None:
+    async with running_proxy("http://127.0.0.1:9") as proxy, aiohttp.ClientSession() as http:
+        url = f"{proxy.ws_base}{names.PATH}?key={KEY}"
+        try:
+            async with http.ws_connect(url):
+                raise AssertionError("the proxy should refuse the upgrade")
+        except aiohttp.WSServerHandshakeError as exc:
+            assert exc.status == 502
+        said = await until(lambda: proxy.seen.events("proxy"), "the proxy's own line")
+    assert "Google Gemini Live" in str(said) and KEY not in str(said)
