@@ -151,3 +151,30 @@ async def test_an_unreachable_upstream_never_says_the_query_key() -> None:
             assert exc.status == 502
         said = await until(lambda: proxy.seen.events("proxy"), "the proxy's own line")
     assert "Google Gemini Live" in str(said) and KEY not in str(said)
+
+
+async def test_a_gemini_refusal_close_is_a_live_finding(tmp_path: Path) -> None:
+    """Gemini refuses by closing (legacy ``mediaChunks``: 1007): the proxy relays the code to
+    the app, records the close as a ``gemini.close`` and the live doctor explains it."""
+    record = tmp_path / "gemini-1007.jsonl"
+    async with local_server() as srv, running_proxy(srv.base_url, record=record) as proxy, \
+            aiohttp.ClientSession() as http:
+        async with http.ws_connect(f"{proxy.ws_base}{names.PATH}?key={KEY}") as ws:
+            await ws.send_str(json.dumps(client_messages.setup()))
+            await _frames_until(ws, names.SETUP_COMPLETE)
+            await ws.send_str(json.dumps({"realtimeInput": {"mediaChunks": [
+                {"mimeType": "audio/pcm;rate=16000", "data": "AAAA"}]}}))
+            while (closing := await asyncio.wait_for(ws.receive(), 10)).type in (
+                    aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
+                pass
+        opened = await proxy.session_opened()
+        closed = await proxy.closed(opened.session)
+        problems = await until(lambda: proxy.seen.problems(opened.session),
+                               lambda: f"a finding; saw {closing} {closed}",
+                               timeout=5)
+    assert closing.type == aiohttp.WSMsgType.CLOSE and closing.data == 1007
+    assert closed.by == "upstream" and "1007" in closed.reason
+    assert [p.rule_id for p in problems] == ["gemini-closed-with-error"]
+    last = read_records(record)[-1]
+    assert last["dir"] == "in" and last["event"]["type"] == "gemini.close"
+    assert last["event"]["code"] == 1007 and KEY not in record.read_text()

@@ -22,6 +22,7 @@ from typing import Any
 import aiohttp
 from aiohttp import WSMsgType, web
 
+from voicechat.eventlog.gemini_frames import CLOSE as GEMINI_CLOSE
 from voicechat.eventlog.record import Direction
 from voicechat.observe.feed import ClosedBy
 from voicechat.observe.tap import Tap, notice
@@ -108,9 +109,16 @@ async def relay(request: web.Request, upstream: Upstream, http: aiohttp.ClientSe
         say(f"the app left during the handshake ({label}): {why(exc)}")
         return app_ws
     tap = open_session(label)
-    if provider_of(request) is not None:  # the live doctor learns it as the file doctor does
+    profile = provider_of(request)
+    if profile is not None:  # the live doctor learns it as the file doctor does
         tap.event("local", session_record(request))
-    by, reason = await _pump_both(app_ws, up, tap)
+    ending = await _pump_both(app_ws, up, tap)
+    by, reason = ending.first or ("proxy", "the relay failed")
+    if profile is not None and profile.family == "gemini" and ending.code is not None:
+        # Gemini Live has no error event: its service refuses by closing, so the close is the
+        # finding's evidence (gemini-closed-with-error), recorded as a Gemini log reader types it
+        tap.event("in" if by == "upstream" else "out",
+                  {"type": GEMINI_CLOSE, "code": ending.code, "reason": ending.said})
     tap.close(by, reason)
     return app_ws
 
@@ -121,15 +129,18 @@ class _Ending:
 
     def __init__(self) -> None:
         self.first: tuple[ClosedBy, str] | None = None
+        self.code: int | None = None  # the first close frame's code and reason, if one came
+        self.said = ""
 
-    def mark(self, by: ClosedBy, reason: str) -> None:
+    def mark(self, by: ClosedBy, reason: str, code: int | None = None, said: str = "") -> None:
         if self.first is None:
             self.first = (by, reason)
+            self.code, self.said = code, said
 
 
 async def _pump_both(app_ws: web.WebSocketResponse, up: aiohttp.ClientWebSocketResponse,
-                     tap: Tap) -> tuple[ClosedBy, str]:
-    """Relay until one side closes or drops; close the other; say who ended it."""
+                     tap: Tap) -> _Ending:
+    """Relay until one side closes or drops; close the other; say who ended it, and how."""
     ending = _Ending()
     to_upstream = asyncio.create_task(_pump(app_ws, up, "out", tap, ending))
     to_app = asyncio.create_task(_pump(up, app_ws, "in", tap, ending))
@@ -141,14 +152,14 @@ async def _pump_both(app_ws: web.WebSocketResponse, up: aiohttp.ClientWebSocketR
         for task in (to_upstream, to_app):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-    by, reason = ending.first or ("proxy", "the relay failed")
+    reason = (ending.first or ("proxy", "the relay failed"))[1]
     # the other side learns of the end: a relayed close code, or 1011 for a dropped peer
     for ws in (up, app_ws):
         if not ws.closed:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(ws.close(code=1011 if "dropped" in reason else 1000,
                                                 message=b"peer closed"), 5)
-    return by, reason
+    return ending
 
 
 WS = web.WebSocketResponse | aiohttp.ClientWebSocketResponse
@@ -175,7 +186,7 @@ async def _pump(source: WS, sink: WS, direction: Direction, tap: Tap, ending: _E
         if msg.type == WSMsgType.CLOSE:
             code = int(msg.data) if isinstance(msg.data, int) else 1000
             extra = f" ({msg.extra})" if msg.extra else ""
-            ending.mark(source_side, f"closed with code {code}{extra}")
+            ending.mark(source_side, f"closed with code {code}{extra}", code, msg.extra or "")
             with contextlib.suppress(Exception):
                 await sink.close(code=code, message=(msg.extra or "").encode()[:120])
             with contextlib.suppress(Exception):
