@@ -17,6 +17,7 @@ from typing import Any
 import aiohttp
 from openai import AsyncOpenAI
 
+from tests.commands.test_gemini_headless import VOICECHAT, _config, _env
 from tests.helpers import local_server, read_records, until
 from tests.proxy.harness import running_proxy
 from tests.proxy.test_proxy_sdk import text_turn
@@ -178,3 +179,26 @@ async def test_a_gemini_refusal_close_is_a_live_finding(tmp_path: Path) -> None:
     last = read_records(record)[-1]
     assert last["dir"] == "in" and last["event"]["type"] == "gemini.close"
     assert last["event"]["code"] == 1007 and KEY not in record.read_text()
+
+
+async def test_voicechats_own_gemini_client_through_the_proxy(tmp_path: Path) -> None:
+    """``voicechat --provider gemini --server <proxy>``: its key (GEMINI_API_KEY, sent on the
+    URL) reaches the service, two typed turns come back, and the proxy's record reads as a
+    clean Gemini log with no key in it."""
+    record = tmp_path / "proxied.jsonl"
+    env = _env(tmp_path) | {"GEMINI_API_KEY": KEY}
+    async with local_server() as srv, running_proxy(srv.base_url, record=record) as proxy:
+        proc = await asyncio.create_subprocess_exec(
+            str(VOICECHAT), "--no-ui", "--server", proxy.base, "--provider", "gemini",
+            "--mic", "none", "--speaker", "none", "--config", str(_config(tmp_path)),
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE, env=env)
+        out, err = await asyncio.wait_for(proc.communicate(b"Hello there\n"), 60)
+        opened = await proxy.session_opened()
+        await proxy.closed(opened.session)
+    assert proc.returncode == 0, (out[-2000:], err[-2000:])
+    assert "assistant: You said: Hello there" in out.decode()
+    assert "Google Gemini Live" in opened.label and KEY not in opened.label
+    assert KEY not in record.read_text()
+    report = diagnose(record)
+    assert report.dialect == "gemini" and report.findings == []
