@@ -25,11 +25,13 @@ def test_providers_resolve_to_their_hosts_and_keys() -> None:
 
 
 @pytest.mark.parametrize(("server", "title"), [("xai", "xAI Grok Voice"),
-                                               ("gemini", "Google Gemini Live")])
+                                               ("gemini", "Google Gemini Live"),
+                                               ("voice-live", "Azure AI Voice Live")])
 def test_watch_says_why_it_cannot_watch_a_provider_without_webrtc(
         server: str, title: str, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XAI_API_KEY", "xai-secret-never-printed")
+    monkeypatch.delenv("AZURE_VOICELIVE_ENDPOINT", raising=False)  # refused before it matters
     code = watch_command.run("rtc_123", server=server, record=None, no_ui=True,
                              allow_send=False)
     err = capsys.readouterr().err

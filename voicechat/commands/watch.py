@@ -40,17 +40,15 @@ from voicechat.observe.upstream import Upstream, UpstreamError, resolve_upstream
 from voicechat.protocol.providers import PROFILES
 
 
-def sideband_refusal(target: Upstream) -> str | None:
+def sideband_refusal(server: str) -> str | None:
     """Why ``watch`` cannot watch this provider's sessions (``None``: it can).
 
     ``watch`` attaches to a WebRTC call's sideband; a provider whose profile has no WebRTC
     (xAI, Voice Live on its GA API, Gemini Live) has no call to attach to, and no service of
     theirs lets a second socket join a WebSocket session. Their sessions are watched by
     putting ``voicechat proxy`` in front of the app instead, which the sentence says."""
-    if target.provider is None:
-        return None
-    profile = PROFILES[target.provider]
-    if profile.capabilities.webrtc:
+    profile = PROFILES.get(server.strip().lower())
+    if profile is None or profile.capabilities.webrtc:
         return None
     return (f"{profile.title} has no WebRTC calls, so no sideband to attach to; watch its "
             f"sessions by running the app through `voicechat proxy --upstream {profile.name}` "
@@ -115,14 +113,14 @@ def run(call_id: str, *, server: str, record: Path | None, no_ui: bool, allow_se
         print(f"voicechat watch: {call_id!r} is not a call id (letters, digits, _ and -, like "
               "rtc_abc123)", file=sys.stderr)
         return 2
+    refusal = sideband_refusal(server)  # before the endpoint: it would not help
+    if refusal is not None:
+        print(f"voicechat watch: {refusal}", file=sys.stderr)
+        return 2
     try:
         target = resolve_upstream(server, os.environ)
     except UpstreamError as exc:
         print(f"voicechat watch: {exc}", file=sys.stderr)
-        return 2
-    refusal = sideband_refusal(target)
-    if refusal is not None:
-        print(f"voicechat watch: {refusal}", file=sys.stderr)
         return 2
     headers = key_headers(target, dict(os.environ))
     if isinstance(headers, str):
