@@ -294,8 +294,9 @@ def proxy(
                           "--allow-remote.")
     ] = "127.0.0.1:8766",
     upstream: Annotated[
-        str, typer.Option(metavar="[openai|azure|URL]",
-                          help="Server to forward to; azure reads AZURE_OPENAI_ENDPOINT.")
+        str, typer.Option(metavar="[openai|azure|xai|voice-live|gemini|URL]",
+                          help="Server to forward to; azure reads AZURE_OPENAI_ENDPOINT, "
+                          "voice-live AZURE_VOICELIVE_ENDPOINT.")
     ] = "openai",
     record: Annotated[
         Path | None, typer.Option(metavar="FILE", help="Record each session's events (JSONL); "
@@ -320,9 +321,10 @@ def watch(
     call_id: Annotated[str, typer.Argument(metavar="CALL_ID", help="The WebRTC call to watch "
                                            "(the last part of the SDP answer's Location).")],
     server: Annotated[
-        str, typer.Option(metavar="[openai|azure|URL]",
+        str, typer.Option(metavar="[openai|azure|xai|voice-live|gemini|URL]",
                           help="The call's server; its key from OPENAI_API_KEY or "
-                          "AZURE_OPENAI_API_KEY.")
+                          "AZURE_OPENAI_API_KEY (xai, voice-live and gemini have no WebRTC "
+                          "sideband: watch them through voicechat proxy).")
     ] = "openai",
     record: Annotated[
         Path | None, typer.Option(metavar="FILE", help="Record the call's events (JSONL).")

@@ -80,3 +80,13 @@ def test_xai_null_usage_is_no_finding(tmp_path: Path) -> None:
                                            "response": {"id": "r1", "usage": None}}),
             (1.5, "in", done)]
     assert rules(tmp_path, rows) == set()
+
+
+def test_a_proxied_session_names_its_provider(tmp_path: Path) -> None:
+    """``voicechat proxy`` starts another provider's session with ``local.proxy.session``
+    (path and model, no key): the doctor reads the provider from it as from our own logs."""
+    proxied = (0.0, "local", {"type": "local.proxy.session",
+                              "detail": "/v1/realtime?model=grok-voice-latest"})
+    found = report(tmp_path, [proxied, *xai_start(8.0)])
+    assert found.provider == "xai"
+    assert [f.rule for f in found.findings] == ["silent-start"]

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+from voicechat.protocol.gemini import names
 from voicechat.proxy.listen import ListenError, is_loopback, parse_listen
-from voicechat.proxy.paths import call_id_from_location, is_call_offer, is_rest_path
+from voicechat.proxy.paths import (
+    call_id_from_location,
+    is_call_offer,
+    is_gemini_path,
+    is_rest_path,
+    is_websocket_path,
+)
 
 
 @pytest.mark.parametrize("path", [
@@ -41,3 +48,11 @@ def test_listen_addresses() -> None:
     assert parse_listen("0.0.0.0:8766", allow_remote=True) == ("0.0.0.0", 8766)
     with pytest.raises(ListenError, match="HOST:PORT"):
         parse_listen("8766", allow_remote=False)
+
+
+def test_other_providers_websocket_paths() -> None:
+    """Voice Live's path and Google's own Gemini paths are relayed; xAI's is ``/v1/realtime``."""
+    assert is_websocket_path("/voice-live/realtime")
+    for path in (names.PATH, names.ALPHA_PATH, names.V1_PATH, names.CONSTRAINED_PATH):
+        assert is_websocket_path(path) and is_gemini_path(path)
+    assert not is_gemini_path("/v1/realtime") and not is_websocket_path("/voice-live/other")

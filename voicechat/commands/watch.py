@@ -37,6 +37,22 @@ from voicechat.observe.recording import RecordingFeed, SessionRecordings
 from voicechat.observe.sideband import Sideband, SidebandError, attach, valid_call_id
 from voicechat.observe.tap import Tap, notice
 from voicechat.observe.upstream import Upstream, UpstreamError, resolve_upstream
+from voicechat.protocol.providers import PROFILES
+
+
+def sideband_refusal(server: str) -> str | None:
+    """Why ``watch`` cannot watch this provider's sessions (``None``: it can).
+
+    ``watch`` attaches to a WebRTC call's sideband; a provider whose profile has no WebRTC
+    (xAI, Voice Live on its GA API, Gemini Live) has no call to attach to, and no service of
+    theirs lets a second socket join a WebSocket session. Their sessions are watched by
+    putting ``voicechat proxy`` in front of the app instead, which the sentence says."""
+    profile = PROFILES.get(server.strip().lower())
+    if profile is None or profile.capabilities.webrtc:
+        return None
+    return (f"{profile.title} has no WebRTC calls, so no sideband to attach to; watch its "
+            f"sessions by running the app through `voicechat proxy --upstream {profile.name}` "
+            "(the proxy shows each session live)")
 
 
 def key_headers(target: Upstream, env: dict[str, str]) -> dict[str, str] | str:
@@ -96,6 +112,10 @@ def run(call_id: str, *, server: str, record: Path | None, no_ui: bool, allow_se
     if not valid_call_id(call_id):
         print(f"voicechat watch: {call_id!r} is not a call id (letters, digits, _ and -, like "
               "rtc_abc123)", file=sys.stderr)
+        return 2
+    refusal = sideband_refusal(server)  # before the endpoint: it would not help
+    if refusal is not None:
+        print(f"voicechat watch: {refusal}", file=sys.stderr)
         return 2
     try:
         target = resolve_upstream(server, os.environ)

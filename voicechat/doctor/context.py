@@ -141,7 +141,8 @@ class Context:
         if self.provider is None and kind in PROVIDER_HINT_TYPES:
             self.provider = provider_from_event(event, entry.dir)
         if entry.dir == "local":
-            self.ours = True
+            # the proxy's own records (local.proxy.*) are no sign of voicechat's client log
+            self.ours = self.ours or not str(kind).startswith("local.proxy.")
             return
         if entry.dir == "out":
             if kind not in _AUDIO_APPENDS:

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from voicechat.doctor.engine import Occurrence
 from voicechat.doctor.live import LiveDoctor
+from voicechat.eventlog.gemini_frames import frame_event
 from voicechat.eventlog.record import Direction, LogRecord
 from voicechat.eventlog.recorder import utc_timestamp
 from voicechat.eventlog.redact import redact_event
@@ -28,6 +29,7 @@ from voicechat.observe.feed import (
     SessionOpened,
     TurnTimed,
 )
+from voicechat.protocol.gemini.records import redacted as gemini_redacted
 
 RecordSink = Callable[[LogRecord], None]
 
@@ -62,15 +64,23 @@ class SessionTap:
         self._feed.publish(SessionOpened(self.session, label, kind, self._now()))
 
     def event(self, direction: Direction, event: dict[str, Any]) -> LogRecord:
-        """Tap one event (as parsed from the wire); returns the redacted record."""
-        record = LogRecord(t=self._now(), ts=utc_timestamp(), dir=direction,
-                           event=redact_event(event))
+        """Tap one event (as parsed from the wire); returns the redacted record.
+
+        A Gemini Live frame (no ``type``) is recorded as it came, its blobs and resumption
+        handles out (:mod:`voicechat.protocol.gemini.records`); the doctor reads it typed
+        ``gemini.<message>``, as it reads a Gemini log (:mod:`voicechat.eventlog.gemini_frames`).
+        """
+        gemini = "type" not in event and frame_event(event) is not None
+        clean = redact_event(gemini_redacted(event) if gemini else event)
+        record = LogRecord(t=self._now(), ts=utc_timestamp(), dir=direction, event=clean)
         self._feed.publish(ObservedEvent(self.session, record))
         if self._record is not None:
             self._record(record)
         if self._trace is not None:
             self._trace.on_record(record.t, direction, record.event)
-        self._problems(self.doctor.feed(record.t, direction, record.event, record.ts),
+        typed = frame_event(clean) if gemini else None
+        self._problems(self.doctor.feed(record.t, direction,
+                                        typed[0] if typed is not None else clean, record.ts),
                        record.t)
         self._timed(record.t)
         return record

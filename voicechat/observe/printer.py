@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from voicechat.eventlog.gemini_frames import frame_event
+from voicechat.eventlog.record import LogRecord
 from voicechat.eventlog.summarizer import Summarizer
 from voicechat.eventlog.summary import QUIET_TYPES, format_time, summary_line
 from voicechat.observe.feed import (
@@ -30,7 +32,7 @@ def item_lines(item: ObservedItem, *, quiet: bool = True,
     """The lines for one feed item (none for flood events when ``quiet``); ``summarizer``:
     the memory of the item's session (tool names and durations across its events)."""
     if isinstance(item, ObservedEvent):
-        record = item.record
+        record = _typed(item.record)
         if quiet and record.event.get("type") in QUIET_TYPES:
             return []
         line = summary_line(record.t, record.dir, record.event) if summarizer is None \
@@ -88,3 +90,14 @@ async def print_feed(feed: ObserverFeed, out: TextIO, *, quiet: bool = True) -> 
     printer = FeedPrinter(out, quiet=quiet)
     while (item := await feed.get()) is not None:
         printer.print_item(item)
+
+
+def _typed(record: LogRecord) -> LogRecord:
+    """A Gemini Live frame (recorded as it came, with no ``type``) as the summary reads it:
+    typed ``gemini.<message>``, as every reader of a Gemini log types it."""
+    if "type" in record.event:
+        return record
+    typed = frame_event(record.event)
+    if typed is None:
+        return record
+    return LogRecord(t=record.t, ts=record.ts, dir=record.dir, event=typed[0])

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
+from voicechat.protocol.providers import AZURE, OPENAI, PROFILES
+
 OPENAI_BASE = "https://api.openai.com"
 
 
@@ -26,6 +28,8 @@ class Upstream:
     base: str
     azure: bool
     key_env: str | None  # the variable holding its API key (None: our keyless local server)
+    #: the provider named on the command line (``xai``, ``voice-live``, ``gemini``), if any
+    provider: str | None = None
 
     def http_url(self, path_qs: str) -> str:
         return self.base + path_qs
@@ -48,7 +52,8 @@ class Upstream:
 
 
 def resolve_upstream(spec: str, env: Mapping[str, str]) -> Upstream:
-    """``openai`` | ``azure`` | ``http(s)://host[:port]`` → :class:`Upstream`."""
+    """``openai`` | ``azure`` | ``xai`` | ``voice-live`` | ``gemini`` |
+    ``http(s)://host[:port]`` → :class:`Upstream`."""
     name = spec.strip()
     if name.lower() == "openai":
         return Upstream(OPENAI_BASE, azure=False, key_env="OPENAI_API_KEY")
@@ -60,7 +65,25 @@ def resolve_upstream(spec: str, env: Mapping[str, str]) -> Upstream:
                 "(https://NAME.openai.azure.com)"
             )
         return _from_url(endpoint, force_azure=True)
+    profile = PROFILES.get(name.lower())
+    if profile is not None and profile.name not in (OPENAI, AZURE):
+        return _provider(profile.name, env)
     return _from_url(name, force_azure=False)
+
+
+def _provider(name: str, env: Mapping[str, str]) -> Upstream:
+    """``xai``, ``voice-live`` or ``gemini``: the profile's host (or the variable holding it,
+    for Voice Live, whose every resource has its own) and its key variable."""
+    profile = PROFILES[name]
+    base = profile.base_url
+    if profile.endpoint_env is not None:
+        base = env.get(profile.endpoint_env, "").strip() or None
+    if base is None:
+        raise UpstreamError(f"{name} needs an endpoint: set {profile.endpoint_env} or pass the "
+                            "URL itself (https://NAME.services.ai.azure.com)")
+    found = _from_url(base, force_azure=False)
+    return Upstream(found.base, azure=profile.azure, key_env=profile.key_env[0],
+                    provider=name)
 
 
 def _from_url(url: str, *, force_azure: bool) -> Upstream:

@@ -378,10 +378,14 @@ def minutes_cost_usd(profile: Profile, seconds: float) -> float | None:
 # --- recognising a provider in a log -------------------------------------------------------
 
 
+#: The record ``voicechat proxy`` starts another provider's session with: its ``detail`` is the
+#: path and model the app asked for (never the query's key), read like a transport state's.
+PROXY_SESSION = "local.proxy.session"
+
 #: The only event types :func:`provider_from_event` can learn anything from: a reader of a long
 #: log asks it of these alone (a set test per event instead of a call).
-PROVIDER_HINT_TYPES = frozenset({XAI_INPUT_UPDATED, "local.transport.state", "session.created",
-                                 "session.updated", "session.update"})
+PROVIDER_HINT_TYPES = frozenset({XAI_INPUT_UPDATED, "local.transport.state", PROXY_SESSION,
+                                 "session.created", "session.updated", "session.update"})
 
 
 def provider_from_event(event: Mapping[str, Any], direction: str) -> str | None:
@@ -396,7 +400,7 @@ def provider_from_event(event: Mapping[str, Any], direction: str) -> str | None:
     kind = event.get("type")
     if kind == XAI_INPUT_UPDATED:
         return XAI
-    if kind == "local.transport.state":
+    if kind in ("local.transport.state", PROXY_SESSION):
         detail = str(event.get("detail") or "")
         if "model=grok-" in detail:
             return XAI

@@ -23,7 +23,8 @@ WS_HANDSHAKE = frozenset(
 )
 
 #: Headers that carry a credential: forwarded, never logged or shown.
-CREDENTIAL_HEADERS = frozenset({"authorization", "api-key", "openai-api-key", "x-api-key"})
+CREDENTIAL_HEADERS = frozenset({"authorization", "api-key", "openai-api-key", "x-api-key",
+                                "x-goog-api-key"})
 
 
 def _connection_named(headers: Mapping[str, str]) -> set[str]:

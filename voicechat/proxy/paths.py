@@ -16,8 +16,16 @@ from __future__ import annotations
 
 import re
 
+from voicechat.protocol.gemini import names as gemini_names
+from voicechat.protocol.providers import PROFILES, VOICE_LIVE
+
 #: WebSocket endpoints (GA, Azure beta, Azure GA); POST on ``/v1/realtime`` is the beta SDP.
 WS_PATHS = ("/v1/realtime", "/openai/realtime", "/openai/v1/realtime")
+#: The other providers' WebSocket paths: Voice Live's (from its profile; xAI's is
+#: ``/v1/realtime``, told apart by its ``grok-`` model) and Gemini Live's, Google's own.
+VOICE_LIVE_PATHS = (PROFILES[VOICE_LIVE].ws_path,)
+GEMINI_PATHS = (gemini_names.PATH, gemini_names.ALPHA_PATH, gemini_names.V1_PATH,
+                gemini_names.CONSTRAINED_PATH)
 #: GPT-Live's session paths (OpenAI, Azure published, Azure repo copy).
 LIVE_PATHS = ("/v1/live/sessions", "/openai/v1/live/sessions", "/openai/v1/live")
 _LIVE = "(?:/v1/live/sessions|/openai/v1/live/sessions|/openai/v1/live)"
@@ -56,12 +64,20 @@ SERVED = (
     "/openai/realtimeapi/sessions and /openai/v1/realtime/...; GPT-Live: GET (WebSocket) "
     "/v1/live/sessions, /v1/live/sessions/{id}/attach and /fork, POST /v1/live/sessions "
     f"(WebRTC create) and /v1/live/sessions/{{id}}/{{{_LIVE_ACTIONS.replace('|', ',')}}}, and "
-    "the same under /openai/v1/live/sessions"
+    "the same under /openai/v1/live/sessions; Voice Live: GET (WebSocket) "
+    + ", ".join(VOICE_LIVE_PATHS) + "; Gemini Live: GET (WebSocket) " + ", ".join(GEMINI_PATHS)
 )
 
 
 def is_websocket_path(path: str) -> bool:
-    return path.rstrip("/") in WS_PATHS or is_live_path(path)
+    bare = path.rstrip("/")
+    return (bare in WS_PATHS or bare in VOICE_LIVE_PATHS or is_gemini_path(path)
+            or is_live_path(path))
+
+
+def is_gemini_path(path: str) -> bool:
+    """A Gemini Live WebSocket (frames keyed by message, not by ``type``)."""
+    return path.rstrip("/") in GEMINI_PATHS
 
 
 def is_live_path(path: str) -> bool:

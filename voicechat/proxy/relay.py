@@ -22,16 +22,24 @@ from typing import Any
 import aiohttp
 from aiohttp import WSMsgType, web
 
+from voicechat.eventlog.gemini_frames import CLOSE as GEMINI_CLOSE
 from voicechat.eventlog.record import Direction
 from voicechat.observe.feed import ClosedBy
 from voicechat.observe.tap import Tap, notice
 from voicechat.observe.upstream import Upstream
+from voicechat.protocol.providers import PROFILES
 from voicechat.proxy.errors import error_response, why
-from voicechat.proxy.headers import end_to_end
+from voicechat.proxy.headers import CREDENTIAL_HEADERS, end_to_end
+from voicechat.proxy.provider import provider_of, session_record
 
 BETA_SUBPROTOCOL = "openai-beta.realtime-v1"
 INSECURE_KEY = "openai-insecure-api-key."
 EPHEMERAL_KEY = "openai-insecure-ephemeral-key."  # older browser SDKs
+#: Subprotocol prefixes that carry a key (xAI's browser secret is its profile's).
+KEY_SUBPROTOCOLS = (INSECURE_KEY, EPHEMERAL_KEY,
+                    *(p.browser_subprotocol for p in PROFILES.values() if p.browser_subprotocol))
+#: Query parameters that carry a key (Azure's ``api-key``, Gemini's ``key``/``access_token``).
+KEY_QUERY = ("api-key", "key", "access_token")
 
 OpenSession = Callable[[str], Tap]  # label → the new session's tap
 #: One line the proxy says about itself (never carrying a credential).
@@ -48,14 +56,18 @@ def describe(request: web.Request, offered: list[str]) -> str:
     beta = ("realtime=v1" in request.headers.get("OpenAI-Beta", "")
             or BETA_SUBPROTOCOL in offered or request.path.rstrip("/") == "/openai/realtime")
     model = request.query.get("model") or request.query.get("deployment") or "default model"
-    if any(p.startswith((INSECURE_KEY, EPHEMERAL_KEY)) for p in offered):
+    if any(p.startswith(KEY_SUBPROTOCOLS) for p in offered):
         auth = "key in subprotocol"
-    elif "Authorization" in request.headers or "api-key" in request.headers:
+    elif any(h.lower() in CREDENTIAL_HEADERS for h in request.headers):
         auth = "key in header"
-    elif "api-key" in request.query:
+    elif any(q in request.query for q in KEY_QUERY):
         auth = "key in query"
     else:
         auth = "no key"
+    profile = provider_of(request)
+    if profile is not None:
+        model = "" if profile.family == "gemini" else f" {model}"  # Gemini's is in its setup
+        return f"{profile.title}{model} from {request.remote or '?'} ({auth})"
     azure = " Azure" if request.path.startswith("/openai/") else ""
     if "/live" in request.path:  # GPT-Live: the model comes later, inside session.start
         tail = request.path.rstrip("/").rsplit("/", 1)[-1]
@@ -97,7 +109,16 @@ async def relay(request: web.Request, upstream: Upstream, http: aiohttp.ClientSe
         say(f"the app left during the handshake ({label}): {why(exc)}")
         return app_ws
     tap = open_session(label)
-    by, reason = await _pump_both(app_ws, up, tap)
+    profile = provider_of(request)
+    if profile is not None:  # the live doctor learns it as the file doctor does
+        tap.event("local", session_record(request))
+    ending = await _pump_both(app_ws, up, tap)
+    by, reason = ending.first or ("proxy", "the relay failed")
+    if profile is not None and profile.family == "gemini" and ending.code is not None:
+        # Gemini Live has no error event: its service refuses by closing, so the close is the
+        # finding's evidence (gemini-closed-with-error), recorded as a Gemini log reader types it
+        tap.event("in" if by == "upstream" else "out",
+                  {"type": GEMINI_CLOSE, "code": ending.code, "reason": ending.said})
     tap.close(by, reason)
     return app_ws
 
@@ -108,15 +129,18 @@ class _Ending:
 
     def __init__(self) -> None:
         self.first: tuple[ClosedBy, str] | None = None
+        self.code: int | None = None  # the first close frame's code and reason, if one came
+        self.said = ""
 
-    def mark(self, by: ClosedBy, reason: str) -> None:
+    def mark(self, by: ClosedBy, reason: str, code: int | None = None, said: str = "") -> None:
         if self.first is None:
             self.first = (by, reason)
+            self.code, self.said = code, said
 
 
 async def _pump_both(app_ws: web.WebSocketResponse, up: aiohttp.ClientWebSocketResponse,
-                     tap: Tap) -> tuple[ClosedBy, str]:
-    """Relay until one side closes or drops; close the other; say who ended it."""
+                     tap: Tap) -> _Ending:
+    """Relay until one side closes or drops; close the other; say who ended it, and how."""
     ending = _Ending()
     to_upstream = asyncio.create_task(_pump(app_ws, up, "out", tap, ending))
     to_app = asyncio.create_task(_pump(up, app_ws, "in", tap, ending))
@@ -128,14 +152,14 @@ async def _pump_both(app_ws: web.WebSocketResponse, up: aiohttp.ClientWebSocketR
         for task in (to_upstream, to_app):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-    by, reason = ending.first or ("proxy", "the relay failed")
+    reason = (ending.first or ("proxy", "the relay failed"))[1]
     # the other side learns of the end: a relayed close code, or 1011 for a dropped peer
     for ws in (up, app_ws):
         if not ws.closed:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(ws.close(code=1011 if "dropped" in reason else 1000,
                                                 message=b"peer closed"), 5)
-    return by, reason
+    return ending
 
 
 WS = web.WebSocketResponse | aiohttp.ClientWebSocketResponse
@@ -154,8 +178,7 @@ async def _pump(source: WS, sink: WS, direction: Direction, tap: Tap, ending: _E
                 continue
             if msg.type == WSMsgType.BINARY:
                 await sink.send_bytes(msg.data)
-                notice(tap, f"relayed a binary frame of {len(msg.data)} bytes "
-                            f"({'app → server' if direction == 'out' else 'server → app'})")
+                _tap_binary(tap, direction, msg.data)
                 continue
         except (ConnectionError, aiohttp.ClientError, RuntimeError):
             ending.mark(sink_side, "connection dropped")
@@ -163,7 +186,7 @@ async def _pump(source: WS, sink: WS, direction: Direction, tap: Tap, ending: _E
         if msg.type == WSMsgType.CLOSE:
             code = int(msg.data) if isinstance(msg.data, int) else 1000
             extra = f" ({msg.extra})" if msg.extra else ""
-            ending.mark(source_side, f"closed with code {code}{extra}")
+            ending.mark(source_side, f"closed with code {code}{extra}", code, msg.extra or "")
             with contextlib.suppress(Exception):
                 await sink.close(code=code, message=(msg.extra or "").encode()[:120])
             with contextlib.suppress(Exception):
@@ -178,6 +201,22 @@ async def _pump(source: WS, sink: WS, direction: Direction, tap: Tap, ending: _E
         if msg.type == WSMsgType.ERROR:
             ending.mark(source_side, f"connection dropped: {why(source.exception())}")
             return
+
+
+def _tap_binary(tap: Tap, direction: Direction, data: bytes) -> None:
+    """Gemini Live's service sends its JSON frames as binary ones: those are events too (the
+    app got the bytes as they came); other binary frames are only counted."""
+    event: Any = None
+    if data[:1] == b"{":
+        try:
+            event = json.loads(data)
+        except ValueError:
+            event = None
+    if isinstance(event, dict):
+        tap.event(direction, event)
+        return
+    notice(tap, f"relayed a binary frame of {len(data)} bytes "
+                f"({'app → server' if direction == 'out' else 'server → app'})")
 
 
 def _tap_text(tap: Tap, direction: Direction, text: str) -> None:

@@ -89,3 +89,34 @@ def test_history_seeded_by_the_app_shows_its_call_without_a_made_up_time() -> No
     (turn,) = state.turns.values()
     assert (turn.role, turn.text, turn.result, turn.final) == (
         "call", "lookup {}", '"42" (2 bytes)', True)
+
+
+def test_gemini_frames_make_a_transcript_with_tool_calls() -> None:
+    """A proxied Gemini Live session: frames as they came (no ``type``, no ids), in either
+    spelling; each model turn ends at ``turnComplete``."""
+    state = SessionState("ws-1", "ws-1 Google Gemini Live", "websocket", 0.0)
+    frames: list[tuple[str, dict[str, object]]] = [
+        ("local", {"type": "local.proxy.session", "detail": "/ws/x"}),
+        ("out", {"setup": {"model": "models/gemini-live"}}),
+        ("in", {"setupComplete": {}}),
+        ("in", {"serverContent": {"inputTranscription": {"text": "What time "}}}),
+        ("in", {"server_content": {"input_transcription": {"text": "is it?"}}}),
+        ("in", {"toolCall": {"functionCalls": [{"id": "c1", "name": "get_time",
+                                                "args": {"zone": "UTC"}}]}}),
+        ("out", {"toolResponse": {"functionResponses": [{"id": "c1", "name": "get_time",
+                                                         "response": {"time": "12:00"}}]}}),
+        ("in", {"serverContent": {"outputTranscription": {"text": "It is "}}}),
+        ("in", {"serverContent": {"modelTurn": {"parts": [{"text": "noon.\n"}]}}}),
+        ("in", {"serverContent": {"turnComplete": True}}),
+        ("in", {"serverContent": {"outputTranscription": {"text": "Anything"}}}),
+        ("in", {"serverContent": {"interrupted": True}}),
+    ]
+    for i, (direction, frame) in enumerate(frames):
+        state.add_record(LogRecord(t=i / 10, ts="", dir=direction,  # type: ignore[arg-type]
+                                   event=dict(frame)))
+    shown = [(t.role, t.text, t.final, t.note) for t in state.turns.values()]
+    assert shown[0] == ("user", "What time is it?", True, "")
+    assert shown[1][0] == "call" and "get_time" in shown[1][1] and "UTC" in shown[1][1]
+    assert "12:00" in list(state.turns.values())[1].result
+    assert shown[2] == ("assistant", "It is noon.", True, "")
+    assert shown[3] == ("assistant", "Anything", True, "interrupted")

@@ -24,6 +24,7 @@ from voicechat.eventlog.summary import (
 )
 from voicechat.observe.feed import ProblemSeen, SessionKind
 from voicechat.protocol.text import printable
+from voicechat.ui.observer.gemini_pieces import pieces
 
 MAX_TURNS = 200
 MAX_SEGMENTS = 50
@@ -87,6 +88,7 @@ class SessionState:
     events: int = 0
     _dialect: DialectTracker = field(default_factory=DialectTracker)
     _calls: OrderedDict[str, str] = field(default_factory=OrderedDict)  # call_id → item id
+    _gemini_turn: int = 0  # Gemini frames carry no ids: the transcript numbers its turns
 
     @property
     def closed(self) -> bool:
@@ -107,6 +109,9 @@ class SessionState:
         self.events += 1
         if record.dir == "local":
             return
+        if "type" not in record.event:  # a Gemini Live frame, recorded as it came
+            self._gemini(record.event, record.dir, record.t)
+            return
         event = self._dialect.canonical(record.event, record.dir)
         kind = event.get("type")
         if record.dir == "in" and isinstance(kind, str):
@@ -117,6 +122,29 @@ class SessionState:
             self._app_item(event, record.t)
 
     # --- transcript -----------------------------------------------------------------------
+
+    def _gemini(self, frame: dict[str, Any], direction: str, t: float) -> None:
+        """Fold a Gemini frame's pieces in: text joins this turn's user or model line until
+        the model's turn ends; tool calls and their answers are shown like Realtime's."""
+        for piece in pieces(frame, direction):
+            if piece.kind in ("user", "assistant"):
+                turn = self._turn(f"gemini-{self._gemini_turn}-{piece.kind}", piece.kind)
+                if turn is not None and not turn.final:
+                    turn.text += printable(piece.text.replace("\n", " "))
+            elif piece.kind == "end":
+                for role in ("user", "assistant"):
+                    turn = self.turns.get(f"gemini-{self._gemini_turn}-{role}")
+                    if turn is not None:
+                        turn.text, turn.final = _clean(turn.text), True
+                        if role == "assistant" and piece.note:
+                            turn.note = piece.note
+                self._gemini_turn += 1
+            elif piece.kind == "call":
+                self._function_call({"id": f"gemini-call-{piece.call_id}", "type":
+                                     "function_call", "call_id": piece.call_id,
+                                     "name": piece.name, "arguments": piece.text}, t)
+            else:
+                self._function_output({"call_id": piece.call_id, "output": piece.text}, t)
 
     def _turn(self, item_id: Any, role: str) -> Turn | None:
         if not isinstance(item_id, str) or not item_id:
