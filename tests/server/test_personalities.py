@@ -172,7 +172,8 @@ async def test_voice_live_events_parse_with_the_azure_sdk(tmp_path: Path) -> Non
         log = peer.log
         await peer.send({"type": "session.update", "session": {
             "turn_detection": {"type": "azure_semantic_vad"},
-            "input_audio_transcription": {"model": "whisper-1"}, "voice": "alloy"}})
+            "input_audio_transcription": {"model": "whisper-1"},
+            "voice": {"name": "en-US-Ava:DragonHDLatestNeural", "type": "azure-standard"}}})
         await log.wait_for("session.updated")
         await peer.send(USER_TEXT)
         await peer.send({"type": "response.create"})
