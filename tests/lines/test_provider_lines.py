@@ -1,14 +1,20 @@
 """``--provider xai`` and ``--provider voice-live`` (issue 40, item 1) end to end: the installed
-client, ``--no-ui`` with piped lines, against the real local server's xAI and Voice Live
-personalities on 127.0.0.1, over WebSocket."""
+client, ``--no-ui`` with piped lines, then with a WAV of two known phrases as the mic (spoken
+turns, as tests/commands/test_gemini_headless.py does for Gemini), against the real local
+server's xAI and Voice Live personalities on 127.0.0.1, over WebSocket."""
 
 from __future__ import annotations
 
+import asyncio
+import os
 from pathlib import Path
 from typing import Any
 
-from tests.commands.no_ui import run_no_ui
-from tests.helpers import events, local_server
+import pytest
+
+from tests.commands.no_ui import PROVIDER_VARIABLES, VOICECHAT, run_no_ui
+from tests.helpers import events, local_server, read_records
+from tests.speech import TEST_PHRASES
 
 
 def said(out: str) -> list[str]:
@@ -83,3 +89,65 @@ async def test_voice_live_two_typed_turns_in_the_beta_vocabulary(tmp_path: Path)
     session = first_update(records)["session"]
     assert "turn_detection" in session and "audio" not in session  # the beta shape
     assert out.splitlines()[-1].startswith("session usage: 2 response(s) · in ")
+
+
+SPOKEN = [f"user: {TEST_PHRASES[0]}", f"assistant: You said: {TEST_PHRASES[0]}",
+          f"user: {TEST_PHRASES[1]}", f"assistant: You said: {TEST_PHRASES[1]}"]
+
+
+async def spoken_turns(tmp_path: Path, provider: str, wav: Path
+                       ) -> tuple[str, list[dict[str, Any]]]:
+    """Two spoken turns: ``wav`` as the mic, ``--turns 2``, against a local server whose ASR
+    hears the test phrases; the printed lines and the event log."""
+    cfg = tmp_path / "cfg.toml"
+    cfg.write_text("", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(PROVIDER_VARIABLES)}
+    env["XDG_STATE_HOME"] = str(tmp_path / "state")
+    async with local_server(asr_phrases=TEST_PHRASES) as srv:
+        proc = await asyncio.create_subprocess_exec(
+            str(VOICECHAT), "--no-ui", "--server", srv.base_url, "--provider", provider,
+            "--mic", str(wav), "--speaker", "none", "--turns", "2",
+            "--record", str(tmp_path / "log.jsonl"), "--config", str(cfg),
+            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE, env=env)
+        out, err = await asyncio.wait_for(proc.communicate(), 60)
+    text = out.decode()
+    assert proc.returncode == 0, (text[-3000:], err.decode()[-3000:])
+    return text, read_records(tmp_path / "log.jsonl")
+
+
+def heard_and_answered(records: list[dict[str, Any]], completed: str, answered: str
+                       ) -> tuple[list[str], list[str]]:
+    inbound = events(records, "in")
+    return ([e["transcript"] for e in inbound if e["type"] == completed],
+            [e["transcript"] for e in inbound if e["type"] == answered])
+
+
+@pytest.mark.slow
+async def test_xai_two_spoken_turns(tmp_path: Path, two_questions_wav: Path) -> None:
+    out, records = await spoken_turns(tmp_path, "xai", two_questions_wav)
+    assert said(out) == SPOKEN
+    users, answers = heard_and_answered(
+        records, "conversation.item.input_audio_transcription.completed",
+        "response.output_audio_transcript.done")
+    assert users == list(TEST_PHRASES[:2])
+    assert answers == [f"You said: {p}" for p in TEST_PHRASES[:2]]
+    inbound = {e["type"] for e in events(records, "in")}
+    assert "conversation.item.input_audio_transcription.updated" in inbound  # xAI's stream
+    appended = [e for e in events(records, "out") if e.get("type") == "input_audio_buffer.append"]
+    assert len(appended) > 20  # the mic, streamed
+    assert first_update(records)["session"]["audio"]["input"]["transcription"]["model"] == (
+        "grok-transcribe")
+
+
+@pytest.mark.slow
+async def test_voice_live_two_spoken_turns(tmp_path: Path, two_questions_wav: Path) -> None:
+    out, records = await spoken_turns(tmp_path, "voice-live", two_questions_wav)
+    assert said(out) == SPOKEN
+    users, answers = heard_and_answered(
+        records, "conversation.item.input_audio_transcription.completed",
+        "response.audio_transcript.done")  # beta names
+    assert users == list(TEST_PHRASES[:2])
+    assert answers == [f"You said: {p}" for p in TEST_PHRASES[:2]]
+    appended = [e for e in events(records, "out") if e.get("type") == "input_audio_buffer.append"]
+    assert len(appended) > 20

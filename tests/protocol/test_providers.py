@@ -200,6 +200,13 @@ def test_voice_live_extras_validate_as_beta() -> None:
     assert validate_session(session, Dialect.BETA, azure=True) is not None
     assert validate_session(validation_session(session, VOICE_LIVE), Dialect.BETA,
                             azure=True) is None
+    azure_voice = {"voice": {"name": "en-US-Ava:DragonHDLatestNeural", "type": "azure-standard"}}
+    assert validate_session(azure_voice, Dialect.BETA, azure=True) is not None
+    assert validation_session(azure_voice, VOICE_LIVE)["voice"] == (
+        "en-US-Ava:DragonHDLatestNeural")
+    assert validate_session(validation_session(azure_voice, VOICE_LIVE), Dialect.BETA,
+                            azure=True) is None
+    assert validation_session(azure_voice, OPENAI)["voice"] == azure_voice["voice"]  # VL only
 
 
 def test_xai_lints_say_what_the_schema_cannot() -> None:

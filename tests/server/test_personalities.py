@@ -1,10 +1,13 @@
 """The local server's provider personalities (issue 40, item 1): xAI Grok Voice and Azure AI
 Voice Live, checked over the wire with raw peers, and every xAI event against the official
 ``openai`` SDK's GA models once xAI's documented differences are undone (top-level ``voice`` and
-``turn_detection``; everything else must be GA as the SDK declares it)."""
+``turn_detection``; everything else must be GA as the SDK declares it). Every Voice Live event
+is checked against the official ``azure-ai-voicelive`` SDK's server event models
+(:mod:`tests.server.voicelive_models`), and the SDK's own async client holds a typed turn."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 from typing import Any
@@ -17,6 +20,7 @@ from tests.server.conftest import WsPeer, ws_peer
 from tests.server.peer_base import ws_connected
 from tests.server.sdk_models import problems
 from tests.server.test_sdk_models import USER_TEXT, spoken
+from tests.server.voicelive_models import vl_problems
 from tests.speech import TEST_PHRASES
 from voicechat.protocol.dialect import Dialect
 from voicechat.protocol.providers import (
@@ -148,8 +152,76 @@ async def test_voice_live_speaks_beta_and_takes_azure_fields() -> None:
         await peer.log.wait_for("response.done")
         events = list(peer.log.events)
     kinds = [e["type"] for e in events]
-    assert kinds[:2] == ["session.created", "conversation.created"]  # the beta WebSocket's
+    # the beta WebSocket's first event; Voice Live has no conversation.created (its SDK neither)
+    assert kinds[0] == "session.created" and "conversation.created" not in kinds
     assert "error" not in kinds
     assert "response.audio_transcript.done" in kinds  # beta names
     found = [p for e in events for p in problems(e, Dialect.BETA)]
+    assert not found, "\n".join(found[:20])
+
+
+async def test_voice_live_events_parse_with_the_azure_sdk(tmp_path: Path) -> None:
+    """A typed turn, a spoken turn and two errors: every event the Voice Live personality sends
+    is one the ``azure-ai-voicelive`` SDK has a class for, and matches that class's fields."""
+    script = tmp_path / "script.txt"
+    script.write_text("Hello from Voice Live.\nA spoken answer.\n", encoding="utf-8")
+    async with (
+        local_server(responder=f"script:{script}", asr_phrases=TEST_PHRASES) as srv,
+        ws_peer(srv, VOICE_LIVE_PATH, headers={"api-key": "k"}) as peer,
+    ):
+        log = peer.log
+        await peer.send({"type": "session.update", "session": {
+            "turn_detection": {"type": "azure_semantic_vad"},
+            "input_audio_transcription": {"model": "whisper-1"},
+            "voice": {"name": "en-US-Ava:DragonHDLatestNeural", "type": "azure-standard"}}})
+        await log.wait_for("session.updated")
+        await peer.send(USER_TEXT)
+        await peer.send({"type": "response.create"})
+        await log.wait_for("response.done")
+        n = len(log.events)
+        await peer.append_pcm(spoken(TEST_PHRASES[0], 24000))
+        heard = await log.wait_for("conversation.item.input_audio_transcription.completed",
+                                   after=n)
+        await log.wait_for("response.done", after=n)
+        n = len(log.events)
+        await peer.send({"type": "response.cancel"})
+        await log.wait_for("error", after=n)
+        await peer.send({"type": "conversation.item.create", "item": {"type": "bogus"}})
+        await log.wait_for("error", after=n + 1)
+        events = list(log.events)
+    kinds = [e["type"] for e in events]
+    assert kinds.count("response.done") == 2 and kinds.count("error") == 2
+    assert heard["transcript"].rstrip(".").lower() == TEST_PHRASES[0].rstrip(".").lower()
+    assert {"rate_limits.updated", "conversation.created"}.isdisjoint(kinds)
+    found = [p for e in events for p in vl_problems(e)]
+    assert not found, "\n".join(found[:20])
+
+
+async def test_the_azure_sdk_client_holds_a_typed_turn() -> None:
+    """The SDK's own async client (``azure.ai.voicelive.aio.connect``) against the personality:
+    an ``http://`` endpoint becomes ``ws://…/voice-live/realtime?api-version=…&model=…`` with
+    the ``api-key`` header, and every event it receives is typed by its own ``recv``."""
+    from azure.ai.voicelive import models
+    from azure.ai.voicelive.aio import connect
+    from azure.core.credentials import AzureKeyCredential
+
+    received: list[Any] = []
+    async with local_server() as srv, connect(
+        endpoint=srv.base_url, credential=AzureKeyCredential("k"), model="gpt-realtime",
+        api_version="2026-04-10",
+    ) as conn:
+        await conn.send({"type": "session.update", "session": {"modalities": ["text"]}})
+        await conn.send(USER_TEXT)
+        await conn.send({"type": "response.create"})
+        async with asyncio.timeout(20):
+            while not received or received[-1].type != "response.done":
+                received.append(await conn.recv())
+    assert isinstance(received[0], models.ServerEventSessionCreated)
+    assert all(type(e) is not models.ServerEvent for e in received), [e.type for e in received]
+    done = received[-1]
+    assert isinstance(done, models.ServerEventResponseDone)
+    assert done.response.status == "completed"
+    texts = [e for e in received if isinstance(e, models.ServerEventResponseTextDone)]
+    assert texts and texts[0].text
+    found = [p for e in received for p in vl_problems(e.as_dict())]
     assert not found, "\n".join(found[:20])

@@ -116,6 +116,9 @@ class Profile:
     session_extras: frozenset[str] = frozenset()
     #: turn-detection types only this service knows, and the GA type they behave like
     vad_types: tuple[tuple[str, str], ...] = ()
+    #: the session's ``voice`` may be an object (Voice Live's Azure and OpenAI voices,
+    #: ``{"name": …, "type": "azure-standard"}``): checked as the voice its ``name`` gives
+    voice_objects: bool = False
     #: server events only this service sends that carry nothing for the session (taken in
     #: silently rather than as "unknown")
     quiet_events: frozenset[str] = frozenset()
@@ -190,6 +193,7 @@ PROFILES: Mapping[str, Profile] = {
         vad_types=(("azure_semantic_vad", "server_vad"),
                    ("azure_semantic_vad_en", "server_vad"),
                    ("azure_semantic_vad_multilingual", "server_vad")),
+        voice_objects=True,
     ),
     GEMINI: Profile(
         GEMINI, "Google Gemini Live", family="gemini",
@@ -427,6 +431,9 @@ def validation_session(session: Mapping[str, Any], profile: Profile) -> dict[str
     out = from_wire_session(session, profile)
     for name in profile.session_extras:
         out.pop(name, None)
+    voice = out.get("voice")
+    if profile.voice_objects and isinstance(voice, Mapping) and isinstance(voice.get("name"), str):
+        out["voice"] = voice["name"]
     aliases = dict(profile.vad_types)
     for td in _turn_detections(out):
         kind = td.get("type")

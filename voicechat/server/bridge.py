@@ -65,13 +65,17 @@ class EventBridge:
     """Converts between one peer's wire dialect and the engine's canonical events."""
 
     def __init__(self, dialect: Dialect, *, azure: bool = False,
-                 client_rewrite: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+                 client_rewrite: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+                 server_rewrite: Callable[[dict[str, Any]], dict[str, Any] | None] | None = None
                  ) -> None:
         self.dialect = dialect
         self.azure = azure
         #: a provider personality's reading of a client event before it is validated
         #: (:mod:`voicechat.server.personalities`: xAI's top-level voice, Voice Live's extras)
         self._client_rewrite = client_rewrite
+        #: a personality's last word on a server event in the wire dialect (``None``: unsent;
+        #: Voice Live's events cut to what its SDK models)
+        self._server_rewrite = server_rewrite
         self._validate = _load_validator()
         self.temperature = BETA_DEFAULT_TEMPERATURE
         self._asked_temperature: float | None = None  # by the update being handled
@@ -83,6 +87,10 @@ class EventBridge:
             return None
         if self.dialect is Dialect.BETA:
             self._beta_only_fields(mapped)
+        if self._server_rewrite is not None:
+            mapped = self._server_rewrite(mapped)
+            if mapped is None:
+                return None
         return json.dumps(mapped, separators=(",", ":"))
 
     def _beta_only_fields(self, event: dict[str, Any]) -> None:

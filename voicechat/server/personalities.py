@@ -17,7 +17,10 @@ only an edge around the GA or beta bridge.
 * **Voice Live** (``/voice-live/realtime?api-version=…&model=…``; ``api-key``): the beta
   vocabulary of the bridge, with Azure's own session fields (``azure_semantic_vad``, echo
   cancellation, avatars) accepted and read as the closest beta setting, since the offline
-  voice has none of them.
+  voice has none of them. What it sends is cut to the events and fields the official
+  ``azure-ai-voicelive`` SDK models (:data:`VOICE_LIVE_UNSENT`, :data:`VOICE_LIVE_UNSENT_SESSION`):
+  no ``conversation.created`` or ``rate_limits.updated``, no OpenAI-only session fields, no
+  transcription ``usage``.
 """
 
 from __future__ import annotations
@@ -50,6 +53,11 @@ XAI_MAX_TTL_S = 3600
 VOICE_LIVE_PATH = "/voice-live/realtime"
 #: How xAI words a cancel that found nothing to cancel (LiveKit's and pipecat's error filters).
 XAI_NO_ACTIVE_RESPONSE = "Cancellation failed: no active response found"
+#: Beta server events Voice Live does not send: the ``azure-ai-voicelive`` SDK (1.3.1) has no
+#: class for them (its ``ServerEventType`` lists neither).
+VOICE_LIVE_UNSENT = frozenset({"conversation.created", "rate_limits.updated"})
+#: OpenAI's session fields that Voice Live's session (the SDK's ``ResponseSession``) lacks.
+VOICE_LIVE_UNSENT_SESSION = ("object", "tracing", "speed")
 
 
 def is_xai_model(model: Any) -> bool:
@@ -84,6 +92,11 @@ class Personality:
             return {**data, "session": validation_session(session, self.profile)}
         return {**data, "session": from_wire_session(session, self.profile)}
 
+    def wire_event(self, event: JSON) -> JSON | None:
+        """A server event already in the wire dialect, as the provider sends it (``None``:
+        it sends no such event). Voice Live: beta cut to its SDK's models."""
+        return _voice_live_wire(event) if self.profile.name == VOICE_LIVE else event
+
     def server_events(self, event: JSON) -> list[JSON]:
         """What the provider sends for one canonical server event (maybe none, maybe two)."""
         if self.profile.name != XAI:
@@ -117,6 +130,21 @@ class Personality:
             event = {**event, "error": {**error, "message": XAI_NO_ACTIVE_RESPONSE}}
         out.append(event)
         return out
+
+
+def _voice_live_wire(event: JSON) -> JSON | None:
+    """A beta wire event as Voice Live sends it (``None``: unsent), cut to what the SDK models:
+    see :data:`VOICE_LIVE_UNSENT`."""
+    kind = event.get("type")
+    if kind in VOICE_LIVE_UNSENT:
+        return None
+    session = event.get("session")
+    if kind in ("session.created", "session.updated") and isinstance(session, Mapping):
+        kept = {k: v for k, v in session.items() if k not in VOICE_LIVE_UNSENT_SESSION}
+        return {**event, "session": kept}
+    if kind == INPUT_COMPLETED and "usage" in event:
+        return {k: v for k, v in event.items() if k != "usage"}
+    return event
 
 
 def personality_for(path: str, model: Any, *, xai_session_created: bool = True

@@ -104,7 +104,8 @@ async def websocket_handler(request: web.Request, host: SessionHost) -> web.Stre
     personality = personality_for(request.path, model,
                                   xai_session_created=host.xai_session_created)
     bridge = EventBridge(dialect, azure=azure,
-                         client_rewrite=personality.client_event if personality else None)
+                         client_rewrite=personality.client_event if personality else None,
+                         server_rewrite=personality.wire_event if personality else None)
     queue = _send_queue(ws, request, host)
 
     def send(event: dict[str, Any]) -> None:
