@@ -64,8 +64,10 @@ class SilentStart(Rule):
             self.answered = True
 
     def feed_run(self, run: Run, ctx: Context) -> None:
-        """Only the run's first append can matter (the client spoke, or it did not)."""
-        if run.dir == "out" and len(run):
+        """Only the run's first append can matter (the client spoke, or it did not), and
+        only until the client is known to have spoken: a log's hundreds of runs after that
+        build no entry here."""
+        if not self.answered and run.dir == "out" and len(run):
             self.feed(run.entry(0), ctx)
 
     def conclude(self, ctx: Context) -> None:
