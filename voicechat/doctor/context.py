@@ -16,13 +16,7 @@ from voicechat.eventlog.gemini_frames import TYPES as GEMINI_TYPES
 from voicechat.eventlog.run import CANONICAL, EVENT, Run
 from voicechat.protocol.dialect import Dialect
 from voicechat.protocol.live.wire import LIVE_ONLY_TYPES
-from voicechat.protocol.providers import (
-    PROFILES,
-    PROVIDER_HINT_TYPES,
-    XAI,
-    from_wire_session,
-    provider_from_event,
-)
+from voicechat.protocol.provider_hints import PROVIDER_HINT_TYPES, XAI, provider_from_event
 
 _MAX_CLIENT_IDS = 2000
 #: Mic audio going out (Realtime, GPT-Live): not a sign the client's side is in the log.
@@ -216,6 +210,8 @@ def _nested(session: Any) -> Any:
     (a GA-typed session never has them at the top), so the rules read one shape."""
     if (isinstance(session, dict) and (session.get("type") == "realtime" or "audio" in session)
             and ("turn_detection" in session or "voice" in session)):
+        from voicechat.protocol.providers import PROFILES, from_wire_session  # a rare xAI log
+
         return from_wire_session(session, PROFILES[XAI])
     return session
 

@@ -29,14 +29,17 @@ from typing import Any, Literal
 
 from voicechat.protocol.dialect import Dialect
 
-Usage = Literal["tokens", "minutes", "none"]
+# moved to provider_hints (what a reader of a long log needs alone); re-exported here
+from voicechat.protocol.provider_hints import PROVIDER_HINT_TYPES as PROVIDER_HINT_TYPES
+from voicechat.protocol.provider_hints import PROXY_SESSION as PROXY_SESSION
+from voicechat.protocol.provider_hints import READY_EVENTS as READY_EVENTS
+from voicechat.protocol.provider_hints import VOICE_LIVE as VOICE_LIVE
+from voicechat.protocol.provider_hints import XAI as XAI
+from voicechat.protocol.provider_hints import XAI_INPUT_UPDATED as XAI_INPUT_UPDATED
+from voicechat.protocol.provider_hints import provider_from_event as provider_from_event
+from voicechat.protocol.provider_hints import turn_detections
 
-#: The events that say a server session is up, whichever comes first: xAI's ``session.created``
-#: may never come (early 2026, gptme-contrib#709), its reference calls ``conversation.created``
-#: "the first message", and every service answers the first ``session.update``. A client that
-#: waits for one of them must accept any; voicechat waits for none (it sends its
-#: ``session.update`` at once).
-READY_EVENTS = frozenset({"session.created", "session.updated", "conversation.created"})
+Usage = Literal["tokens", "minutes", "none"]
 
 #: Error codes every Realtime-shaped service uses for a race the client cannot avoid (a cancel
 #: that arrived after the response ended): said as information, never as a failure.
@@ -45,8 +48,6 @@ BENIGN_ERROR_CODES = frozenset({"response_cancel_not_active"})
 #: The user transcript's delta, the canonical event the aliases below turn into.
 INPUT_DELTA = "conversation.item.input_audio_transcription.delta"
 INPUT_COMPLETED = "conversation.item.input_audio_transcription.completed"
-#: xAI's streaming ASR (``grok-transcribe``): a *cumulative* transcript of the item so far.
-XAI_INPUT_UPDATED = "conversation.item.input_audio_transcription.updated"
 
 
 class Auth(StrEnum):
@@ -138,8 +139,6 @@ class Profile:
 
 OPENAI = "openai"
 AZURE = "azure"
-XAI = "xai"
-VOICE_LIVE = "voice-live"
 GEMINI = "gemini"
 
 #: xAI's list price: a flat rate per connected minute (reference providers.md §1, "limits";
@@ -379,48 +378,6 @@ def minutes_cost_usd(profile: Profile, seconds: float) -> float | None:
     return profile.price_per_minute_usd * seconds / 60.0
 
 
-# --- recognising a provider in a log -------------------------------------------------------
-
-
-#: The record ``voicechat proxy`` starts another provider's session with: its ``detail`` is the
-#: path and model the app asked for (never the query's key), read like a transport state's.
-PROXY_SESSION = "local.proxy.session"
-
-#: The only event types :func:`provider_from_event` can learn anything from: a reader of a long
-#: log asks it of these alone (a set test per event instead of a call).
-PROVIDER_HINT_TYPES = frozenset({XAI_INPUT_UPDATED, "local.transport.state", PROXY_SESSION,
-                                 "session.created", "session.updated", "session.update"})
-
-
-def provider_from_event(event: Mapping[str, Any], direction: str) -> str | None:
-    """The provider one event of a log points at (``None``: it says nothing of one).
-
-    The doctor reads other people's logs, which never say which service they talked to: a
-    ``grok-…`` model (in a session the server reports, or on the URL our logs' transport
-    state names), xAI's own ``…transcription.updated``, or Voice Live's ``azure_*`` VAD types
-    and ``/voice-live/`` path tell. ``conversation.created`` first is only a hint (beta
-    WebSocket sessions send it too), so it is not read here.
-    """
-    kind = event.get("type")
-    if kind == XAI_INPUT_UPDATED:
-        return XAI
-    if kind in ("local.transport.state", PROXY_SESSION):
-        detail = str(event.get("detail") or "")
-        if "model=grok-" in detail:
-            return XAI
-        return VOICE_LIVE if "/voice-live/" in detail else None
-    session = event.get("session")
-    if not isinstance(session, Mapping):
-        return None
-    model = session.get("model")
-    if direction == "in" and isinstance(model, str) and model.startswith("grok-"):
-        return XAI
-    for td in _turn_detections(dict(session)):
-        if str(td.get("type") or "").startswith("azure_"):
-            return VOICE_LIVE
-    return None
-
-
 # --- linting a session against a profile ----------------------------------------------------
 
 
@@ -435,7 +392,7 @@ def validation_session(session: Mapping[str, Any], profile: Profile) -> dict[str
     if profile.voice_objects and isinstance(voice, Mapping) and isinstance(voice.get("name"), str):
         out["voice"] = voice["name"]
     aliases = dict(profile.vad_types)
-    for td in _turn_detections(out):
+    for td in turn_detections(out):
         kind = td.get("type")
         if isinstance(kind, str) and kind in aliases:
             td["type"] = aliases[kind]
@@ -514,16 +471,3 @@ def _prune_empty(obj: dict[str, Any], keys: tuple[str, ...]) -> None:
                 del value[inner]
             if not value:
                 del obj[key]
-
-
-def _turn_detections(session: dict[str, Any]) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    top = session.get("turn_detection")
-    if isinstance(top, dict):
-        found.append(top)
-    audio = session.get("audio")
-    inp = audio.get("input") if isinstance(audio, dict) else None
-    nested = inp.get("turn_detection") if isinstance(inp, dict) else None
-    if isinstance(nested, dict):
-        found.append(nested)
-    return found

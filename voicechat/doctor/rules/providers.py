@@ -20,7 +20,7 @@ from voicechat.doctor.context import Context
 from voicechat.doctor.rules.base import Rule
 from voicechat.eventlog.entry import Entry
 from voicechat.eventlog.run import Run
-from voicechat.protocol.providers import READY_EVENTS
+from voicechat.protocol.provider_hints import READY_EVENTS
 
 #: This long after the server's first message with nothing from the client: it is waiting.
 SILENT_START_S = 5.0
