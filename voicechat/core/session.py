@@ -72,6 +72,7 @@ from voicechat.core.mic import MicGate
 from voicechat.core.outbox import Outbox
 from voicechat.core.playback import Source, Stop
 from voicechat.core.policy import SessionPolicy, initial_session
+from voicechat.core.provider_edge import ProviderEdge
 from voicechat.core.ptt import PushToTalk
 from voicechat.core.requests import Requests
 from voicechat.core.response_flow import ResponseFlow
@@ -87,7 +88,6 @@ from voicechat.core.usage import Usage, UsageView
 from voicechat.core.view import SessionView
 from voicechat.protocol.frames import ServerFrame, canonical_event, decode_server_frame
 from voicechat.protocol.names import SERVER_EVENTS
-from voicechat.protocol.providers import InboundAliases, is_benign_error
 from voicechat.protocol.session_audio import output_format, vad_timings
 
 _KNOWN_EVENTS = frozenset().union(*SERVER_EVENTS.values())
@@ -105,10 +105,9 @@ class Session:
         self._strict = strict
         profile = policy.profile
         self._outbox = Outbox(policy.dialect, azure=policy.azure, profile=profile)
-        #: the provider's inbound aliases (xAI's cumulative transcripts, its hoisted session
-        #: fields); ``None`` for a service that needs none, so their hot path pays nothing
-        self._aliases = InboundAliases(profile) if profile.rewrites else None
-        self._profile = profile
+        self._edge = ProviderEdge(profile)
+        #: ``None`` for a service that needs no inbound rewrites: its hot path pays nothing
+        self._aliases = self._edge.aliases
         self._out = Effects(self._outbox)
         self._gate = MicGate(
             settle_s=policy.settle_ms / 1000.0,
@@ -139,22 +138,7 @@ class Session:
         self._transport_state = "new"
         self._version = 0
         self._view: SessionView | None = None
-        self._handlers: dict[str, Handler] = {
-            **self._feed.handlers(),
-            **self._audio.handlers(),
-            **self._service.handlers(),
-            "session.created": self._on_session,
-            "session.updated": self._on_session,
-            "error": self._on_error,
-            "input_audio_buffer.speech_started": self._on_speech_started,
-            "input_audio_buffer.speech_stopped": self._on_speech_stopped,
-            "response.created": self._on_response_created,
-            "response.done": self._on_response_done,
-            "output_audio_buffer.stopped": lambda e, now: self._stop(now, "stopped", "server"),
-            "output_audio_buffer.cleared": lambda e, now: self._stop(now, "cleared", "server"),
-        }
-        for kind in ("response.output_item.added", "response.output_item.done"):
-            self._handlers[kind] = _both(self._handlers[kind], self._tools.output_item)
+        self._handlers = _server_table(self)
         self._inputs = _input_table(self)
         self._timing = TurnTiming(self._out)  # each answered turn timed (issue 39)
         self._out.on_send = self._timing.sent
@@ -300,13 +284,9 @@ class Session:
     def _on_error(self, event: Event, now: float) -> None:
         """A server error; a race the provider is known to report (a cancel after the
         response ended, in xAI's wording too) is information, never a failure."""
-        error = event.get("error")
-        if (self._profile.rewrites and is_benign_error(error, self._profile)
-                and isinstance(error, Mapping)
-                and error.get("code") != "conversation_already_has_active_response"):
-            said = str(error.get("message") or error.get("code"))[:200]
-            self._out.notice("info", f"nothing to cancel: the response had already finished "
-                                     f"({said})")
+        benign = self._edge.benign_race(event.get("error"))
+        if benign is not None:
+            self._out.notice("info", benign)
             return
         self._responses.error(event)
 
@@ -435,6 +415,28 @@ class Session:
     def _set_local_detector(self, inp: SetLocalDetector, now: float) -> None:
         self._local.set_on(bool(inp.on))
         self._barge_in.local_judge = bool(inp.on)
+
+
+def _server_table(s: Session) -> dict[str, Handler]:
+    """Which part of ``s`` takes each canonical server event (the session's own handlers for
+    the events several parts share)."""
+    handlers: dict[str, Handler] = {
+        **s._feed.handlers(),
+        **s._audio.handlers(),
+        **s._service.handlers(),
+        "session.created": s._on_session,
+        "session.updated": s._on_session,
+        "error": s._on_error,
+        "input_audio_buffer.speech_started": s._on_speech_started,
+        "input_audio_buffer.speech_stopped": s._on_speech_stopped,
+        "response.created": s._on_response_created,
+        "response.done": s._on_response_done,
+        "output_audio_buffer.stopped": lambda e, now: s._stop(now, "stopped", "server"),
+        "output_audio_buffer.cleared": lambda e, now: s._stop(now, "cleared", "server"),
+    }
+    for kind in ("response.output_item.added", "response.output_item.done"):
+        handlers[kind] = _both(handlers[kind], s._tools.output_item)
+    return handlers
 
 
 def _input_table(s: Session) -> dict[type, Callable[[Any, float], None]]:
