@@ -242,19 +242,8 @@ def ask(client: subprocess.Popen[Any], text: str) -> None:
 
 def drive(run: Run, client: subprocess.Popen[Any], log: Log, voice: Voice, quiet: int,
           count: int, speech_pcm: Any) -> None:
-    if not log.wait(lambda rs: of(rs, "session.updated"), 90):
-        raise SystemExit("the client did not start: see client.out")
-    time.sleep(0.5)
     # 1. long answers with nobody talking
-    start = time.time()
-    for n in range(quiet):
-        ask(client, "Tell me something long.")
-        # the server's end of playback (WebRTC): a local drain may be an underrun mid-answer
-        done = log.wait(lambda rs, n=n: len(of(rs, "output_audio_buffer.stopped",
-                                               "output_audio_buffer.cleared")) > n, 120)
-        if not done:
-            run.notes.append(f"quiet answer {n + 1} did not end")
-        time.sleep(1.0)
+    start = quiet_answers(client, log, quiet, run.notes)
     rs = log.poll()
     run.quiet_answers = quiet
     run.false_barge_ins = len(of(rs, *BARGE_IN_ACTIONS, after=start, out=True))
@@ -270,6 +259,25 @@ def drive(run: Run, client: subprocess.Popen[Any], log: Log, voice: Voice, quiet
     interrupt_answers(client, log, count, say, run.notes)
     time.sleep(3.0)
     score(run, log.poll())
+
+
+def quiet_answers(client: subprocess.Popen[Any], log: Log, quiet: int, notes: list[str]
+                  ) -> float:
+    """Once the client is up, ``quiet`` long answers with nobody talking, each to its end;
+    returns when they began (what came after is false barge-ins and pauses)."""
+    if not log.wait(lambda rs: of(rs, "session.updated"), 90):
+        raise SystemExit("the client did not start: see client.out")
+    time.sleep(0.5)
+    start = time.time()
+    for n in range(quiet):
+        ask(client, "Tell me something long.")
+        # the server's end of playback (WebRTC): a local drain may be an underrun mid-answer
+        done = log.wait(lambda rs, n=n: len(of(rs, "output_audio_buffer.stopped",
+                                               "output_audio_buffer.cleared")) > n, 120)
+        if not done:
+            notes.append(f"quiet answer {n + 1} did not end")
+        time.sleep(1.0)
+    return start
 
 
 def interrupt_answers(client: subprocess.Popen[Any], log: Log, count: int,

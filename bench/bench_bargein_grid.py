@@ -58,12 +58,12 @@ from bench_bargein import (  # noqa: E402
     BARGE_IN_ACTIONS,
     Log,
     Voice,
-    ask,
     busy_core,
     first_cut,
     interrupt_answers,
     of,
     pulse_env,
+    quiet_answers,
     windows,
 )
 
@@ -225,17 +225,7 @@ def run_cell(env: dict[str, str], voice: Voice, cell: Cell, *, echo: bool, quiet
 
 def drive(run: CellRun, client: subprocess.Popen[Any], log: Log, voice: Voice, quiet: int,
           count: int, sounds: list[tuple[Utterance, npt.NDArray[np.int16]]]) -> None:
-    if not log.wait(lambda rs: of(rs, "session.updated"), 90):
-        raise SystemExit("the client did not start: see client.out")
-    time.sleep(0.5)
-    start = time.time()
-    for n in range(quiet):
-        ask(client, "Tell me something long.")
-        done = log.wait(lambda rs, n=n: len(of(rs, "output_audio_buffer.stopped",
-                                               "output_audio_buffer.cleared")) > n, 120)
-        if not done:
-            run.notes.append(f"quiet answer {n + 1} did not end")
-        time.sleep(1.0)
+    start = quiet_answers(client, log, quiet, run.notes)
     rs = log.poll()
     run.false_actions = len(of(rs, *BARGE_IN_ACTIONS, after=start, out=True))
     run.false_pauses = len(of(rs, "local.bargein.paused", "local.playback.flushed", after=start))
