@@ -17,10 +17,12 @@ the same arguments.
 from __future__ import annotations
 
 import errno
+import gc
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
 
 #: The environment variable shell completion sets (``_{PROG}_COMPLETE``, named after the program
 #: as it was called): the completion script's calls always go to the parser.
@@ -49,6 +51,35 @@ def plain_doctor_call(args: Sequence[str]) -> tuple[Path, bool] | None:
     return Path(log), json_output
 
 
+#: Allocations of GC-tracked objects between young collections while the doctor reads a log
+#: (CPython: 700). Reading allocates a few containers per line that reference counting frees at
+#: once: with the default, a young collection ran every ~100 lines and found no garbage.
+DOCTOR_YOUNG_THRESHOLD = 10_000
+
+
+def import_doctor_gc_quiet() -> ModuleType:
+    """``voicechat.commands.doctor``, imported with the collector off; what the imports made
+    is then frozen out of every later collection, and young collections run every
+    :data:`DOCTOR_YOUNG_THRESHOLD` allocations.
+
+    Why: the imports create ~40k objects that live until exit and almost no garbage, and the
+    collector's young collections walked them again and again: 28 M of the 312 M instructions
+    ``voicechat doctor`` took on a one-line log, and the raised threshold 5 M more of a 5 MB
+    log's (``bench/bench_doctor.py --instructions``). The TUI does the same once its screen is
+    up (``ui/gc_pause.py``). Only in this process's own entry point: tests that call the
+    doctor in-process keep the interpreter's defaults.
+    """
+    gc.disable()
+    try:
+        from voicechat.commands import doctor
+    finally:
+        gc.freeze()
+        _, middle, old = gc.get_threshold()
+        gc.set_threshold(DOCTOR_YOUNG_THRESHOLD, middle, old)
+        gc.enable()
+    return doctor
+
+
 def main() -> None:
     """Console-script entry point."""
     plain = None if completing() else plain_doctor_call(sys.argv[1:])
@@ -57,8 +88,7 @@ def main() -> None:
 
         parse_and_run()
         return
-    from voicechat.commands import doctor
-
+    doctor = import_doctor_gc_quiet()
     log, json_output = plain
     try:
         code = doctor.run(log, json_output=json_output)

@@ -7,9 +7,9 @@ wording and fix whether it was found in a log after the fact or the moment it ha
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
+from typing import NamedTuple
 
 from voicechat.doctor.context import Context
 from voicechat.doctor.model import Finding, LatencySection, Report
@@ -32,8 +32,7 @@ _BATCH = 64
 MALFORMED = (TypeError, ValueError, AttributeError, KeyError, IndexError, OverflowError)
 
 
-@dataclass(frozen=True, slots=True)
-class Occurrence:
+class Occurrence(NamedTuple):
     """A rule's pattern just completed: what a live view shows at once."""
 
     rule: str

@@ -6,7 +6,7 @@ Kept free of I/O so rules, renderers and tests share one vocabulary.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from voicechat.latency import BargeIn, TurnLatency, summarize
 
@@ -15,8 +15,7 @@ from voicechat.latency import BargeIn, TurnLatency, summarize
 MAX_EVIDENCE = 12
 
 
-@dataclass(frozen=True, slots=True)
-class Evidence:
+class Evidence(NamedTuple):
     """One occurrence: where it happened and what the log shows there."""
 
     t: float | None
@@ -43,8 +42,7 @@ class Finding:
                 "evidence": [e.to_json() for e in self.evidence], "fix": self.fix}
 
 
-@dataclass(frozen=True)
-class LatencySection:
+class LatencySection(NamedTuple):
     """Every answered turn's latency (the turn timeline's), or why the log cannot show it."""
 
     turns: tuple[TurnLatency, ...] = ()

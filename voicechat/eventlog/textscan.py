@@ -12,9 +12,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -31,8 +30,7 @@ MAX_PENDING_LINES = 400
 MAX_PENDING_CHARS = 2_000_000
 
 
-@dataclass(frozen=True, slots=True)
-class Found:
+class Found(NamedTuple):
     """A JSON object found in the text, with the line it started on and the text before it.
 
     ``json``: the text it was decoded from as JSON, for the redaction pre-check

@@ -27,8 +27,7 @@ The figures, in milliseconds:
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal, TypeGuard
+from typing import Any, Literal, NamedTuple, TypeGuard
 
 #: How the end of the user's turn was seen.
 EndKind = Literal["speech_stopped", "commit", "typed"]
@@ -37,18 +36,19 @@ EndKind = Literal["speech_stopped", "commit", "typed"]
 Clock = Literal["wall", "audio"]
 
 
-# Not frozen: built in the session core once per answered turn, where a frozen dataclass's
-# field-by-field __init__ was a third of the timeline's cost (bench_core). Treat as values.
-@dataclass(slots=True)
-class Stage:
+# Named tuples, not dataclasses: every ``voicechat doctor`` run imports these, and a dataclass
+# is generated code (2.6 M instructions to define with slots, 4.5 M frozen, against 0.8 M for a
+# named tuple: bench/bench_doctor.py --instructions); the session core builds one per answered
+# turn, where a frozen dataclass's field-by-field __init__ was a third of the timeline's cost
+# (bench_core), and a tuple's __new__ is one call. They are values: immutable, compared by value.
+class Stage(NamedTuple):
     """One part of a turn's wait, in milliseconds."""
 
     name: str
     ms: float
 
 
-@dataclass(slots=True)
-class ToolSpan:
+class ToolSpan(NamedTuple):
     """One tool call inside a turn: from the call's completion to its output being sent."""
 
     name: str
@@ -57,8 +57,7 @@ class ToolSpan:
     ms: float | None  # None: no output was sent (yet)
 
 
-@dataclass(slots=True)
-class TurnLatency:
+class TurnLatency(NamedTuple):
     """One answered user turn, timed."""
 
     response_id: str | None  # the response whose audio came first
@@ -79,9 +78,10 @@ class TurnLatency:
     @property
     def playback_ms(self) -> float | None:
         """Network, jitter buffer and the speaker's queue: received to played."""
-        if self.played_ms is None:
+        played = self.played_ms
+        if played is None:
             return None
-        return max(0.0, self.played_ms - self.first_audio_ms)
+        return _positive(played - self.first_audio_ms)
 
     @property
     def heard_ms(self) -> float:
@@ -106,34 +106,41 @@ class TurnLatency:
 
     def to_json(self) -> dict[str, Any]:
         """The shape of ``local.turn.latency`` and of ``doctor --json``'s ``latency.turns``
-        (figures to 0.1 ms)."""
+        (figures to 0.1 ms, as :func:`_ms` rounds them: written out here, as a call per figure
+        was a third of this method's cost, which ``doctor --json`` pays once per turn)."""
         played = self.played_ms
+        first = self.first_audio_ms
+        vad_wait = self.vad_wait_ms
+        stages: dict[str, float] = {}
+        for name, ms in self.stages:
+            stages[name] = round(ms * 10.0) / 10.0
+        heard = (vad_wait or 0.0) + (played if played is not None else first)
         data: dict[str, Any] = {
             "response_id": self.response_id,
             "item_id": self.item_id,
             "end": self.end_kind,
             "clock": self.clock,
-            "first_audio_ms": round(self.first_audio_ms, 1),
-            "stages": {stage.name: round(stage.ms, 1) for stage in self.stages},
-            "heard_ms": round((self.vad_wait_ms or 0.0)
-                              + (played if played is not None else self.first_audio_ms), 1),
+            "first_audio_ms": round(first * 10.0) / 10.0,
+            "stages": stages,
+            "heard_ms": round(heard * 10.0) / 10.0,
         }
-        if self.vad_wait_ms is not None:
-            data["vad_wait_ms"] = round(self.vad_wait_ms, 1)
+        if vad_wait is not None:
+            data["vad_wait_ms"] = round(vad_wait * 10.0) / 10.0
         if self.first_text_ms is not None:
-            data["first_text_ms"] = round(self.first_text_ms, 1)
+            data["first_text_ms"] = round(self.first_text_ms * 10.0) / 10.0
         if played is not None:
-            data["played_ms"] = round(played, 1)
-            data["playback_ms"] = round(max(0.0, played - self.first_audio_ms), 1)
+            data["played_ms"] = round(played * 10.0) / 10.0
+            playback = played - first
+            data["playback_ms"] = round(playback * 10.0) / 10.0 if playback > 0.0 else 0.0
         if self.done_ms is not None:
-            data["done_ms"] = round(self.done_ms, 1)
+            data["done_ms"] = round(self.done_ms * 10.0) / 10.0
         if self.vad_note:
             data["vad_note"] = self.vad_note
         data["transport"] = self.transport
         if self.tools:
             data["tools"] = [{"name": tool.name, "call_id": tool.call_id,
-                              "start_ms": round(tool.start_ms, 1),
-                              "ms": None if tool.ms is None else round(tool.ms, 1)}
+                              "start_ms": _ms(tool.start_ms),
+                              "ms": None if tool.ms is None else _ms(tool.ms)}
                              for tool in self.tools]
         return data
 
@@ -201,8 +208,7 @@ def _finite(value: Any) -> TypeGuard[float]:
             and value == value and abs(value) != float("inf"))
 
 
-@dataclass(frozen=True, slots=True)
-class BargeIn:
+class BargeIn(NamedTuple):
     """An interruption of an answer, timed from the onset of the user's speech.
 
     ``onset_t``: the local detector's onset (its pause record's time less the speech it had
@@ -225,8 +231,7 @@ class BargeIn:
         return data
 
 
-@dataclass(frozen=True, slots=True)
-class Summary:
+class Summary(NamedTuple):
     """Percentiles of first-audio latency over a session's answered turns."""
 
     turns: int
@@ -254,4 +259,13 @@ def percentile(ordered: Sequence[float], pct: float) -> float:
 
 
 def _ms(value: float) -> float:
-    return round(value, 1)
+    """``value`` to 0.1 ms. Not ``round(value, 1)``: that goes through a decimal string (about
+    5,000 instructions a call, and a turn has eight figures: a tenth of the doctor's latency
+    section on a log of many turns); a tie may round either way, which no figure here can
+    tell."""
+    return round(value * 10.0) / 10.0
+
+
+def _positive(value: float) -> float:
+    """``max(0.0, value)`` without the builtin's argument parsing (the timeline's hot path)."""
+    return value if value > 0.0 else 0.0

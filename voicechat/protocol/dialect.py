@@ -6,8 +6,8 @@ The core speaks GA ("canonical") names only; beta and Azure are translated at th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class Dialect(StrEnum):
@@ -21,8 +21,7 @@ class Dialect(StrEnum):
         return Dialect.BETA if self is Dialect.GA else Dialect.GA
 
 
-@dataclass(frozen=True)
-class Flavor:
+class Flavor(NamedTuple):
     """A dialect plus the provider variant.
 
     Azure accepts deployment names where OpenAI takes model names.

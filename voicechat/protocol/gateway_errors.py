@@ -16,16 +16,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 #: OpenAI retired the beta Realtime API (``OpenAI-Beta: realtime=v1``) on this date.
 BETA_RETIRED_ON = "2026-05-12"
 ONE_API_HEADER = "X-Oneapi-Request-Id"
 
 
-@dataclass(frozen=True)
-class Meaning:
+class Meaning(NamedTuple):
     """What a refusal means (``what``), what to do (``fix``), and whether a retry can help."""
 
     what: str
@@ -118,8 +116,7 @@ def parse(text: str) -> Any:
         return None
 
 
-@dataclass(frozen=True)
-class Refusal:
+class Refusal(NamedTuple):
     """A refusal said in full: the message, the fix, and whether a retry can help."""
 
     message: str

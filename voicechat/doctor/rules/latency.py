@@ -20,6 +20,7 @@ them is a setting.
 from __future__ import annotations
 
 from collections import defaultdict
+from math import isfinite
 from typing import Any, ClassVar
 
 from voicechat.doctor.context import Context
@@ -28,11 +29,15 @@ from voicechat.eventlog.entry import Entry
 from voicechat.eventlog.run import CANONICAL, Run, T
 from voicechat.latency import BargeIn, Stage, TurnLatency, TurnTimeline, summarize
 from voicechat.latency.text import seconds
+from voicechat.latency.timeline import DELTAS, READS_IN
 
 #: The user's wait over which a turn counts as slow.
 SLOW_MS = 2000.0
 
 _EMPTY: frozenset[str] = frozenset()
+#: The server events the timeline reads, less the output deltas (which it reads only while
+#: they can matter): what :meth:`SlowFirstAudio.feed` hands it without its filter.
+_SERVER_EVENTS = READS_IN - DELTAS
 
 
 class SlowFirstAudio(Rule):
@@ -77,11 +82,23 @@ class SlowFirstAudio(Rule):
         self._slow: list[tuple[TurnLatency, Entry]] = []  # with where it was reported
 
     def feed(self, entry: Entry, ctx: Context) -> None:
-        if entry.t is not None:
+        t = entry.t
+        timeline = self.timeline
+        if t is None:
+            results = timeline.feed(None, entry.dir, entry.canonical)
+        else:
             self.timed = True
-            if entry.type == "input_audio_buffer.append":
+            kind = entry.type
+            if entry.dir == "in" and kind in _SERVER_EVENTS and isfinite(t):
+                # a server event the timeline reads (feeds_on) with its time: straight to
+                # the timeline's own path for those, a call shorter (most of what it reads)
+                results = timeline.server_event(t, kind, entry.canonical)
+            elif kind == "input_audio_buffer.append":
                 return  # the mic audio is the clock only in a log without times
-        self._take(self.timeline.feed(entry.t, entry.dir, entry.canonical), entry)
+            else:
+                results = timeline.feed(t, entry.dir, entry.canonical)
+        if results:
+            self._take(results, entry)
 
     def feed_run(self, run: Run, ctx: Context) -> None:
         """A run of appends going out or deltas coming in: most of a log, and little of it

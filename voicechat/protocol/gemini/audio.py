@@ -9,15 +9,14 @@ output is always ``audio/pcm;rate=24000``. Durations (``goAway.timeLeft``) are p
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from voicechat.protocol.gemini import names
 
 _DURATION = re.compile(r"^(-?\d+(?:\.\d{1,9})?)s$")
 
 
-@dataclass(frozen=True)
-class PcmFormat:
+class PcmFormat(NamedTuple):
     """A parsed ``audio/pcm`` mime type."""
 
     rate: int

@@ -21,7 +21,7 @@ credential closes 1008.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 NORMAL = 1000
 GOING_AWAY = 1001
@@ -34,8 +34,7 @@ INTERNAL_ERROR = 1011
 DEADLINE_EXPIRED = "Deadline expired before operation could complete."
 
 
-@dataclass(frozen=True)
-class CloseCode:
+class CloseCode(NamedTuple):
     """One close code: its name, what it means from Gemini Live, what to do."""
 
     code: int

@@ -14,8 +14,7 @@ so the doctor and the client core match them rather than the prose.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from voicechat.protocol.live import names
 
@@ -45,8 +44,7 @@ UNKNOWN_CALL = "unknown_call_id"
 UNSUPPORTED = "unsupported_event"
 
 
-@dataclass(frozen=True)
-class LiveError:
+class LiveError(NamedTuple):
     """One error as a GPT-Live server reports it."""
 
     code: str
