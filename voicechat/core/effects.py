@@ -70,6 +70,11 @@ class Effects:
         if self.on_record is not None and type(action) is LocalRecord:
             self.on_record(action.event)
 
+    def record(self, event: dict[str, Any]) -> None:
+        """Queue a ``local.*`` record the turn timing made of its own results: unlike
+        :meth:`act`, not handed back to it through :attr:`on_record` (once per answered turn)."""
+        self._actions.append(LocalRecord(event))
+
     def take(self) -> list[Action]:
         """The actions decided since the last call, oldest first."""
         actions, self._actions = self._actions, []

@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from voicechat.core.actions import LocalRecord
 from voicechat.core.effects import Effects
 from voicechat.latency.model import as_record
 from voicechat.latency.timeline import (
@@ -46,7 +45,6 @@ class TurnTiming:
         """The time of the call being handled (the session sets it first thing)."""
         self.wants: frozenset[str] = _WANTS[False, False]
         """The server event types to hand on now: :meth:`server` only for these."""
-        self._feeding = False
 
     def server(self, kind: str, event: Mapping[str, Any], now: float) -> None:
         """A server event of a type in :attr:`wants` (the session checked)."""
@@ -63,17 +61,11 @@ class TurnTiming:
 
     def local(self, event: Mapping[str, Any]) -> None:
         """A local fact (playback started or drained) or the core's own local record."""
-        if event.get("type") in READS_LOCAL and not self._feeding:
+        if event.get("type") in READS_LOCAL:
             self._take(self._timeline.feed(self.now, "local", event))
 
     def _take(self, results: Sequence[Result]) -> None:
         timeline = self._timeline
         self.wants = _WANTS[timeline.deltas_matter, timeline.onset_matters]
-        if not results:
-            return
-        self._feeding = True  # (our own records come back through Effects.act)
-        try:
-            for result in results:
-                self._out.act(LocalRecord(as_record(result)))
-        finally:
-            self._feeding = False
+        for result in results:
+            self._out.record(as_record(result))

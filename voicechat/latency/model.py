@@ -107,7 +107,8 @@ class TurnLatency(NamedTuple):
     def to_json(self) -> dict[str, Any]:
         """The shape of ``local.turn.latency`` and of ``doctor --json``'s ``latency.turns``
         (figures to 0.1 ms, as :func:`_ms` rounds them: written out here, as a call per figure
-        was a third of this method's cost, which ``doctor --json`` pays once per turn)."""
+        was a third of this method's cost, which the session core and ``doctor --json`` pay
+        once per turn)."""
         played = self.played_ms
         first = self.first_audio_ms
         vad_wait = self.vad_wait_ms

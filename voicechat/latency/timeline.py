@@ -66,6 +66,9 @@ READS_LOCAL = frozenset({"local.transport.state", "local.playback.started",
 NOTHING: tuple[()] = ()
 
 Result = TurnLatency | BargeIn
+#: The server VAD's silence wait before the end of a turn (ms), or a note on why it is unknown.
+VadFigures = tuple[float | None, str | None]
+_NO_VAD: VadFigures = (None, None)
 _Handler = Callable[[float, Clock, Mapping[str, Any], list[Result]], None]
 
 
@@ -161,7 +164,9 @@ class TurnTimeline:
         ``local.*`` event (a log of ours)."""
         self._turn: _Turn | None = None
         self._typed_pending = False
-        self._vad: Mapping[str, Any] | None = None
+        #: The VAD's wait and note for a turn it ended (:func:`_vad_figures` of the settings
+        #: last seen): worked out when the settings come, not for every turn.
+        self._vad: VadFigures = _vad_figures(None)
         self._vad_from_server = False
         self._bytes_per_ms = 48.0
         self._audio_clock_ms = 0.0
@@ -318,7 +323,25 @@ class TurnTimeline:
 
     def _created(self, now: float, clock: Clock, event: Mapping[str, Any],
                  out: list[Result]) -> None:
-        self._response_created(now, event.get("response"))
+        response = event.get("response")
+        if not isinstance(response, Mapping):
+            return
+        rid = response.get("id")
+        rid = rid if isinstance(rid, str) else None
+        if "conversation_id" in response and response["conversation_id"] is None:
+            if rid:
+                self._side.add(rid)
+            return
+        self._active = rid
+        self._audio_pending = True
+        turn = self._turn
+        if turn is None or turn.done is not None:
+            return
+        if turn.created is None:
+            turn.created = now
+        if rid:
+            turn.responses.add(rid)
+
 
     def _audio(self, now: float, clock: Clock, event: Mapping[str, Any],
                out: list[Result]) -> None:
@@ -379,7 +402,34 @@ class TurnTimeline:
 
     def _done(self, now: float, clock: Clock, event: Mapping[str, Any],
               out: list[Result]) -> None:
-        self._response_done(now, event.get("response"), out)
+        response = event.get("response")
+        rid = response.get("id") if isinstance(response, Mapping) else None
+        status = response.get("status") if isinstance(response, Mapping) else None
+        if isinstance(rid, str) and rid in self._side:
+            self._side.discard(rid)
+            return
+        if rid == self._active or not isinstance(rid, str):
+            self._active = None
+        barge = self._interruption
+        if barge is not None and barge.action is not None and barge.wait_for_done:
+            self._flush_interruption(out, cancelled=now if status == "cancelled" else None)
+        elif (barge is not None and barge.action is None and status == "cancelled"
+              and barge.onset_from == "server"):
+            # the server cancelled on its own VAD (interrupt_response): that is the barge-in
+            self._flush_interruption(out, cancelled=now)
+        turn = self._turn
+        if turn is None or turn.done is not None or not turn.owns(rid):
+            return
+        if turn.first_audio is None:
+            if _calls_a_tool(response) or (isinstance(rid, str) and rid in turn.calling):
+                return  # the answer comes in the response after the tool's output
+        elif turn.audio_response is not None and rid != turn.audio_response:
+            return
+        # (over WebRTC the audio of an answer queued behind another may start after its
+        # response.done: the turn is reported once it does)
+        turn.done = now
+        self._maybe_report(turn, out)
+
 
     def _client(self, now: float, clock: Clock, kind: str, event: Mapping[str, Any],
                 out: list[Result]) -> None:
@@ -459,53 +509,6 @@ class TurnTimeline:
         self._turn = _Turn(now, kind, clock, behind=self._sounding is not None) \
             if clock == "wall" or self._mic_counted else None
 
-    def _response_created(self, now: float, response: Any) -> None:
-        if not isinstance(response, Mapping):
-            return
-        rid = response.get("id")
-        rid = rid if isinstance(rid, str) else None
-        if "conversation_id" in response and response["conversation_id"] is None:
-            if rid:
-                self._side.add(rid)
-            return
-        self._active = rid
-        self._audio_pending = True
-        turn = self._turn
-        if turn is None or turn.done is not None:
-            return
-        if turn.created is None:
-            turn.created = now
-        if rid:
-            turn.responses.add(rid)
-
-    def _response_done(self, now: float, response: Any, out: list[Result]) -> None:
-        rid = response.get("id") if isinstance(response, Mapping) else None
-        status = response.get("status") if isinstance(response, Mapping) else None
-        if isinstance(rid, str) and rid in self._side:
-            self._side.discard(rid)
-            return
-        if rid == self._active or not isinstance(rid, str):
-            self._active = None
-        barge = self._interruption
-        if barge is not None and barge.action is not None and barge.wait_for_done:
-            self._flush_interruption(out, cancelled=now if status == "cancelled" else None)
-        elif (barge is not None and barge.action is None and status == "cancelled"
-              and barge.onset_from == "server"):
-            # the server cancelled on its own VAD (interrupt_response): that is the barge-in
-            self._flush_interruption(out, cancelled=now)
-        turn = self._turn
-        if turn is None or turn.done is not None or not turn.owns(rid):
-            return
-        if turn.first_audio is None:
-            if _calls_a_tool(response) or (isinstance(rid, str) and rid in turn.calling):
-                return  # the answer comes in the response after the tool's output
-        elif turn.audio_response is not None and rid != turn.audio_response:
-            return
-        # (over WebRTC the audio of an answer queued behind another may start after its
-        # response.done: the turn is reported once it does)
-        turn.done = now
-        self._maybe_report(turn, out)
-
     def _maybe_report(self, turn: _Turn, out: list[Result], *, played_or_not: bool = False
                       ) -> None:
         """Report ``turn`` once it has its first audio and its ``done``, and its playback
@@ -572,7 +575,7 @@ class TurnTimeline:
             return
         if "turn_detection" in audio_in:
             detection = audio_in.get("turn_detection")
-            self._vad = detection if isinstance(detection, Mapping) else None
+            self._vad = _vad_figures(detection if isinstance(detection, Mapping) else None)
             self._vad_from_server = self._vad_from_server or from_server
         fmt = audio_in.get("format")
         fmt_type = fmt.get("type") if isinstance(fmt, Mapping) else fmt
@@ -580,23 +583,6 @@ class TurnTimeline:
             self._bytes_per_ms = _BYTES_PER_MS[fmt_type]
 
     # --- the report ----------------------------------------------------------------------
-
-    def _vad_wait(self, turn: _Turn) -> tuple[float | None, str | None]:
-        if turn.kind != "speech_stopped":
-            return None, None
-        vad = self._vad
-        if vad is None:
-            return None, "the VAD's settings are not in the log"
-        if vad.get("type") == "semantic_vad":
-            eagerness = vad.get("eagerness")
-            eagerness = eagerness if isinstance(eagerness, str) else "auto"
-            longest = _EAGERNESS_MAX_S.get(eagerness)
-            limit = f": waits up to {longest} s" if longest else ""
-            return None, f"semantic_vad, eagerness {eagerness}{limit}, not in the log"
-        silence = vad.get("silence_duration_ms")
-        if not _number(silence) or silence < 0:
-            silence = DEFAULT_SILENCE_DURATION_MS
-        return float(silence), None
 
     def _report_into(self, turn: _Turn, out: list[Result]) -> None:
         if _timed(turn):
@@ -628,7 +614,7 @@ class TurnTimeline:
                 tool_total += took
         model = (first_audio - mark) * 1000.0 - tool_total
         stages.append(Stage("model", model if model > 0.0 else 0.0))
-        vad_wait, vad_note = self._vad_wait(turn)
+        vad_wait, vad_note = self._vad if turn.kind == "speech_stopped" else _NO_VAD
         first_text, played, done = turn.first_text, turn.played, turn.done
         # by position, in the fields' order: keywords cost 2.4 times as much here (10 k
         # instructions against 4 k, once per answered turn: bench/bench_core.py)
@@ -648,6 +634,22 @@ class TurnTimeline:
             "webrtc" if self._webrtc else "websocket",  # transport
             turn.items.get(turn.audio_response or ""),  # item_id
         )
+
+
+def _vad_figures(vad: Mapping[str, Any] | None) -> VadFigures:
+    """The server VAD's wait before the end of a turn it detects, or why it is not known."""
+    if vad is None:
+        return None, "the VAD's settings are not in the log"
+    if vad.get("type") == "semantic_vad":
+        eagerness = vad.get("eagerness")
+        eagerness = eagerness if isinstance(eagerness, str) else "auto"
+        longest = _EAGERNESS_MAX_S.get(eagerness)
+        limit = f": waits up to {longest} s" if longest else ""
+        return None, f"semantic_vad, eagerness {eagerness}{limit}, not in the log"
+    silence = vad.get("silence_duration_ms")
+    if not _number(silence) or silence < 0:
+        silence = DEFAULT_SILENCE_DURATION_MS
+    return float(silence), None
 
 
 def _ms_after(later: float, earlier: float) -> float:
