@@ -10,15 +10,25 @@ Same-run baselines: a bare stdlib ``json.loads`` loop and a bare ``orjson.loads`
 same frames, so the figure also reads as "N× the time of decoding alone" on a busy machine; the
 load average is printed with it.
 
-Run: ``.venv/bin/python bench/bench_core.py`` (goal, issue 15: >= 200,000 events/s on the WebRTC
-mix). Numbers are informational; no test asserts timings.
+Then the turn timeline (issue 39) on vs off over the same frames, interleaved; with
+``--instructions`` (needs valgrind) also in instructions under callgrind, which the machine's
+load cannot move.
+
+Run: ``.venv/bin/python bench/bench_core.py [--instructions]`` (goal, issue 15: >= 200,000
+events/s on the WebRTC mix; issue 39: the timeline on >= 0.97x off). Numbers are
+informational; no test asserts timings.
 """
 
 from __future__ import annotations
 
+import argparse
 import base64
 import json
 import os
+import re
+import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -277,7 +287,54 @@ def view_cost(turns: int = 1000, reads: int = 2000) -> float:
     return (time.perf_counter() - t0) / reads * 1e6
 
 
+def _child(mode: str, transport: str, dialect: str, rounds: int) -> None:
+    """``--child``: :func:`full` ``rounds`` times, for :func:`timeline_instructions`."""
+    flavour = Dialect(dialect)
+    data = frames(flavour, 60, audio=transport == "websocket")
+    for _ in range(rounds):
+        full(flavour, transport, data, timed=mode == "on")
+
+
+def _count(args: list[str]) -> int:
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        raise SystemExit("--instructions needs valgrind (callgrind): apt-get install valgrind")
+    env = dict(os.environ, PYTHONHASHSEED="0")  # the same set and dict layouts every run
+    result = subprocess.run([valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null",
+                             sys.executable, __file__, "--child", *args],
+                            capture_output=True, text=True, env=env, check=False)
+    found = re.search(r"Collected : (\d+)", result.stderr)
+    if found is None or result.returncode != 0:
+        raise SystemExit(f"callgrind run failed ({result.returncode}): {result.stderr[-2000:]}")
+    return int(found.group(1))
+
+
+def timeline_instructions(dialect: Dialect, transport: str) -> tuple[float, float]:
+    """Instructions per round of :func:`full` (60 turns) with the timeline off and on: runs of
+    3 rounds less runs of 1, so start-up and the first round's one-time costs cancel out.
+
+    The figure a machine's load cannot move. What it cannot see is how fast the instructions
+    run: the timeline's are the interpreter's, in small calls, and retire fewer per cycle than
+    the decoder's C, so the wall-time ratio above runs below it."""
+    per_round = []
+    for mode in ("off", "on"):
+        one, three = (_count([mode, transport, dialect.value, str(rounds)])
+                      for rounds in (1, 3))
+        per_round.append((three - one) / 2)
+    return per_round[0], per_round[1]
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count the timeline's on/off instructions under callgrind "
+                             "(needs valgrind)")
+    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        mode, transport, dialect, rounds = args.child
+        _child(mode, transport, dialect, int(rounds))
+        return
     load = "/".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"bench_core: JSON decode + dialect mapping + session core, events/s (best of 7); "
           f"load {load}")
@@ -295,6 +352,14 @@ def main() -> None:
             per_turn = (1 / on - 1 / off) * EVENTS_PER_TURN[transport] * 1e6
             print(f"  {transport:9} {dialect.value:4}  on {on:>10,.0f}/s  off {off:>10,.0f}/s"
                   f"   on/off {on / off:4.3f}x   {per_turn:5.1f} us per answered turn")
+    if args.instructions:
+        print("  the same in instructions (callgrind, per round of 60 turns, load-independent):")
+        for transport in ("webrtc", "websocket"):
+            for dialect in (Dialect.GA, Dialect.BETA):
+                off, on = timeline_instructions(dialect, transport)
+                print(f"  {transport:9} {dialect.value:4}  on {on / 1e6:6.1f} M  off "
+                      f"{off / 1e6:6.1f} M   on/off {off / on:5.4f}x   "
+                      f"{(on - off) / 60 / 1e3:5.1f} k instructions per answered turn")
     cost = view_cost()
     print(f"  view rebuild after a delta, 2,000 transcript entries: {cost:,.1f} us")
 
