@@ -26,7 +26,6 @@ Decisions where the sources are silent:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping, Sequence
 from math import isfinite
 from typing import Any, TypeGuard
@@ -263,7 +262,7 @@ class TurnTimeline:
 
     def _event(self, t: float | None, direction: str, kind: str, event: Mapping[str, Any]
                ) -> list[Result]:
-        clock: Clock = "wall" if t is not None and math.isfinite(t) else "audio"
+        clock: Clock = "wall" if t is not None and isfinite(t) else "audio"
         now = t if t is not None and clock == "wall" else self._audio_clock_ms / 1000.0
         out: list[Result] = []
         turn = self._turn
@@ -341,7 +340,6 @@ class TurnTimeline:
             turn.created = now
         if rid:
             turn.responses.add(rid)
-
 
     def _audio(self, now: float, clock: Clock, event: Mapping[str, Any],
                out: list[Result]) -> None:
@@ -429,7 +427,6 @@ class TurnTimeline:
         # response.done: the turn is reported once it does)
         turn.done = now
         self._maybe_report(turn, out)
-
 
     def _client(self, now: float, clock: Clock, kind: str, event: Mapping[str, Any],
                 out: list[Result]) -> None:
@@ -686,4 +683,4 @@ def _typed(item: Mapping[str, Any]) -> bool:
 
 def _number(value: Any) -> TypeGuard[float]:
     return (not isinstance(value, bool) and isinstance(value, int | float)
-            and math.isfinite(value))
+            and isfinite(value))
