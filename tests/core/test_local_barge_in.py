@@ -511,6 +511,12 @@ def test_the_linear_ears_echo_never_pauses() -> None:
     lost = TalkFrame(20, 0.05, out_dbfs=-85.0, in_dbfs=-25.0, far_dbfs=-20.0, erle_db=60.0,
                      linear_dbfs=-24.0, linear_in_dbfs=-25.0)
     assert feed(m, [lost] * 200, start=10.0) == []
+    # a canceller that has just lost the echo, flickering: nothing removed of a few frames,
+    # then 3-5 dB, far over the floor, as a voice 6 dB under the echo would be
+    m = LocalBargeIn()
+    feed(m, [ECHO_ALONE_LIN] * 50)
+    flicker = [replace(lost, linear_dbfs=-28.0 - k % 3) for k in range(6)]
+    assert feed(m, [lost] * 4 + flicker, start=20.0) == []
 
 
 def test_a_linear_ear_that_lost_part_of_the_echo_stops_passing_for_a_voice() -> None:

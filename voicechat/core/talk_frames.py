@@ -113,6 +113,7 @@ class LocalTuning:
     #: leaves a residual as far over the floor as a quiet voice; it is still removed like echo)
     linear_double_talk_db: float = 12.0
     linear_trusted_db: float = 15.0  # ... once it removes this much of the echo alone
+    linear_recent_alpha: float = 0.3  # ... and did over the last ~60 ms (see ``_learn_linear``)
     #: and the other way: a frame whose linear residual stays within this of that floor holds
     #: no voice, whatever AEC3 let through (a canceller still converging, a burst of residual
     #: echo); ``None`` turns the veto off
@@ -136,6 +137,9 @@ class FrameJudge:
         #: (see ``_linear_voice``)
         self.echo_linear_dbfs: float | None = None
         self.echo_linear_erle_db: float | None = None
+        #: what it removed of the last few frames of the assistant alone: a linear canceller
+        #: that lost the echo removes next to nothing frame after frame
+        self.recent_linear_erle_db: float | None = None
 
     def person(self, f: TalkFrame, since_pause_ms: float | None = None) -> tuple[bool, str]:
         """Is this frame the person's (not the assistant's echo)? And the reason, for the log.
@@ -193,7 +197,7 @@ class FrameJudge:
         t = self.tuning
         floor, erle = self.echo_linear_dbfs, self.echo_linear_erle_db
         if (f.linear_dbfs is None or f.linear_in_dbfs is None or floor is None or erle is None
-                or erle < t.linear_trusted_db or f.far_dbfs is None
+                or not self._linear_trusted() or f.far_dbfs is None
                 or f.far_dbfs < t.far_floor_dbfs):
             return False
         removed = f.linear_in_dbfs - f.linear_dbfs
@@ -207,10 +211,18 @@ class FrameJudge:
         the frame holds no voice (a linear filter cannot remove one); what AEC3 let through is
         residual echo, as while it converges at the start of a session."""
         t = self.tuning
-        floor, erle = self.echo_linear_dbfs, self.echo_linear_erle_db
+        floor = self.echo_linear_dbfs
         return (t.linear_echo_only_db is not None and f.linear_dbfs is not None
-                and floor is not None and erle is not None and erle >= t.linear_trusted_db
+                and floor is not None and self._linear_trusted()
                 and f.linear_dbfs <= floor + t.linear_echo_only_db)
+
+    def _linear_trusted(self) -> bool:
+        """The linear canceller removes ``linear_trusted_db`` of the echo alone, and did of the
+        last few frames: it has converged, and not lost the echo since."""
+        t = self.tuning
+        erle, recent = self.echo_linear_erle_db, self.recent_linear_erle_db
+        return (erle is not None and recent is not None and erle >= t.linear_trusted_db
+                and recent >= t.linear_trusted_db)
 
     def _scaled(self, dbfs: float) -> float:
         """A level bar, lowered with the scene: the bars are set for an echo of
@@ -291,6 +303,10 @@ class FrameJudge:
             return
         floor, erle = self.echo_linear_dbfs, self.echo_linear_erle_db
         removed = f.linear_in_dbfs - f.linear_dbfs
+        recent = self.recent_linear_erle_db
+        if recent is None or not is_person:  # a voice's frames are no news of the echo
+            self.recent_linear_erle_db = removed if recent is None else (
+                (1 - t.linear_recent_alpha) * recent + t.linear_recent_alpha * removed)
         if floor is None or erle is None:
             self.echo_linear_dbfs, self.echo_linear_erle_db = f.linear_dbfs, removed
             return

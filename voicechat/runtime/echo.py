@@ -32,7 +32,8 @@ from voicechat.runtime.fanout import EventFanout
 from voicechat.ui.handle import AecStatus
 
 #: ``0`` runs the echo stage without its linear ear (the barge-in detector then hears AEC3's
-#: output alone, as before issue 38): a developer's switch for A/B runs of the benches
+#: output alone, as before issue 38), a number of ms sets its filter's length: a developer's
+#: switch for A/B runs of the benches
 LINEAR_EAR_ENV = "VOICECHAT_LINEAR_EAR"
 POLL_S = 0.05  # a leak verdict must reach the core before the barge-in it should stop
 METRICS_EVERY_S = 5.0
@@ -115,7 +116,8 @@ class EchoControl:
         except ImportError as exc:  # numpy missing or broken: as good as unavailable
             return self._failed(f"echo cancellation unavailable ({exc})")
         # a developer's switch for A/B runs of the barge-in benches (issue 38), not a setting
-        options = AecOptions(linear_filter_ms=0) if os.environ.get(LINEAR_EAR_ENV) == "0" else None
+        ear = os.environ.get(LINEAR_EAR_ENV, "")
+        options = AecOptions(linear_filter_ms=int(ear)) if ear.isdigit() else None
         try:
             stage = EchoCanceller(far_rate=far_rate, far_channels=far_channels,
                                   near_rate=near_rate, near_channels=near_channels,

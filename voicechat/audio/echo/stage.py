@@ -72,7 +72,7 @@ class AecOptions:
     #: the linear-only second ear for the barge-in detector (linear.py): its filter's length,
     #: from the speaker's frame at the mic's stream time (the reference before align.py holds it
     #: back, which jumps with every new delay estimate); 0 turns the ear off
-    linear_filter_ms: int = 250
+    linear_filter_ms: int = 128
 
 
 @dataclass(frozen=True)
