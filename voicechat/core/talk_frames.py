@@ -45,9 +45,10 @@ level. A frame ``linear_over_db`` over that floor is the person's (``_linear_voi
 pauses the speaker, and a confirmation still needs speech the detector is sure of. The other
 way round, a frame whose linear residual stays at that floor holds no voice, whatever AEC3 let
 through (``_linear_echo_only``). Both wait until the linear canceller removes
-``linear_trusted_db`` of the echo alone (5-15 s into a session on the PulseAudio loop), and
-stop within ~200 ms of it losing the echo (a speaker underrun moves the echo path; it takes
-seconds to converge again): then the detector works on AEC3's figures alone, as before.
+``linear_trusted_db`` of the echo alone, of late too (3-20 s into a session on the PulseAudio
+loop), and stop within ~100 ms of it losing the echo (a speaker underrun moves the echo path;
+it takes seconds to converge again): then the detector works on AEC3's figures alone, as
+before.
 """
 
 from __future__ import annotations
