@@ -41,7 +41,8 @@ def load(cell: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
 
 
 def tuning(pairs: list[str]) -> LocalTuning:
-    values = {k: float(v) for k, v in (p.split("=", 1) for p in pairs)}
+    values = {k: None if v.lower() == "none" else float(v)
+              for k, v in (p.split("=", 1) for p in pairs)}
     return dataclasses.replace(LocalTuning(), **values)
 
 
@@ -63,10 +64,13 @@ def replay(rows: list[dict[str, Any]], onsets: list[dict[str, Any]], tune: Local
         if show_frames and inside and since is not None and since < 1.2:
             removed = (frame.in_dbfs - frame.out_dbfs) if frame.in_dbfs is not None else None
             person, why = machine.person(frame, t)
+            lf = machine._frames_judge.echo_linear_dbfs
             print(f"  #{which + 1} {since * 1000:6.0f} ms p={frame.speech_prob:.2f} "
                   f"out={frame.out_dbfs:6.1f} in={frame.in_dbfs} far={frame.far_dbfs} "
                   f"removed={None if removed is None else round(removed, 1)} "
                   f"erle={machine.echo_erle_db and round(machine.echo_erle_db, 1)} "
+                  f"lin={frame.linear_dbfs} "
+                  f"linfloor={lf and round(lf, 1)} "
                   f"live-paused={row['paused']} {'PERSON' if person else '-'} {why}")
         verdict = machine.frame(t, frame)
         if verdict is None:

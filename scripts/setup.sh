@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install everything voicechat needs on a Debian/Ubuntu machine, idempotently:
 #   - Debian packages: PortAudio (sounddevice has none on Linux), a PulseAudio daemon with the
-#     ALSA plugin (virtual mic/speaker for tests), espeak-ng + sox (test speech), tmux (TUI tests)
+#     ALSA plugin (virtual mic/speaker for tests), libspeexdsp1 (the barge-in detector's linear
+#     echo canceller, audio/echo/linear.py), espeak-ng + sox (test speech), tmux (TUI tests)
 #   - a virtualenv in .venv with voicechat installed editable, plus the dev tools and the otel
 #     extra (OpenTelemetry trace export), at the exact versions of constraints.txt
 #     (pyproject.toml itself only gives compatible ranges)
@@ -11,7 +12,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins espeak-ng sox tmux)
+APT_PACKAGES=(libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins libspeexdsp1 espeak-ng
+  sox tmux)
 if [ "${1:-}" = "--with-test-tools" ]; then
   APT_PACKAGES+=(chromium)
 fi

@@ -6,6 +6,7 @@ then through the session (what is paused, resumed, sent and recorded).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from hypothesis import given, settings
@@ -25,6 +26,7 @@ from voicechat.core import (
 )
 from voicechat.core.local_barge_in import Decision, LocalBargeIn, LocalPhase
 from voicechat.core.policy import SessionPolicy, initial_session
+from voicechat.core.talk_frames import LocalTuning
 
 #: the user at the laptop: speech, as loud as the speaker's reference, the canceller removing
 #: almost nothing of it (its running ERLE is 40 dB)
@@ -454,3 +456,96 @@ def test_the_level_bars_follow_a_quieter_scene_down_never_up() -> None:
     m = LocalBargeIn()
     feed(m, [ECHO_ALONE] * 60)  # the echo at -25 dBFS: the bars as they are
     assert m.person(soft_word_end) == (False, "too quiet")
+
+
+# --- issue 38: the linear ear, a second opinion the suppressor cannot silence ----------------
+
+#: the assistant alone with the linear ear: the linear canceller leaves the echo 30 dB down
+ECHO_ALONE_LIN = TalkFrame(20, 0.05, out_dbfs=-85.0, in_dbfs=-25.0, far_dbfs=-20.0, erle_db=60.0,
+                           linear_dbfs=-55.0, linear_in_dbfs=-25.0)
+#: "Wait." 6 dB under the echo in the quiet scene, as AEC3 gave it: removed whole (the cleaned
+#: mic silent, the speech detector hearing nothing), while the linear residual holds the voice
+SUPPRESSED_WORD = TalkFrame(20, 0.01, out_dbfs=-90.0, in_dbfs=-24.0, far_dbfs=-20.0,
+                            erle_db=60.0, linear_dbfs=-31.0, linear_in_dbfs=-24.0)
+
+
+def test_the_linear_ear_pauses_on_a_word_the_suppressor_removed() -> None:
+    m = LocalBargeIn()
+    feed(m, [ECHO_ALONE_LIN] * 50)
+    verdicts = feed(m, [SUPPRESSED_WORD] * 3, start=1.0)
+    assert [v.decision for _, v in verdicts] == [Decision.PAUSE]
+    assert verdicts[0][1].evidence["why"].startswith("the linear ear")
+    # without the second ear the same frames are nothing, as before
+    m = LocalBargeIn()
+    feed(m, [ECHO_ALONE] * 50)
+    assert feed(m, [replace(SUPPRESSED_WORD, linear_dbfs=None)] * 3, start=1.0) == []
+
+
+def test_the_linear_ear_alone_never_confirms() -> None:
+    """It pauses; cutting the assistant off still takes speech the detector is sure of."""
+    m = LocalBargeIn()
+    feed(m, [ECHO_ALONE_LIN] * 50)
+    decisions = [v.decision for _, v in feed(m, [SUPPRESSED_WORD] * 60, start=1.0)]
+    assert Decision.CONFIRM not in decisions and decisions[0] is Decision.PAUSE
+    m = LocalBargeIn()
+    feed(m, [ECHO_ALONE_LIN] * 50)
+    then_clean = [SUPPRESSED_WORD] * 5 + [BREATH] * 10 + [USER_ALONE] * 6
+    assert [v.decision for _, v in feed(m, then_clean, start=1.0)] == [Decision.PAUSE,
+                                                                      Decision.CONFIRM]
+
+
+def test_the_linear_ears_echo_never_pauses() -> None:
+    """The echo alone through the linear ear, louder and quieter syllables, never pauses; nor
+    does a linear canceller that lost the echo (it removes nothing of the mic)."""
+    m = LocalBargeIn()
+    feed(m, [ECHO_ALONE_LIN] * 50)
+    syllables = [TalkFrame(20, 0.05, out_dbfs=-85.0, in_dbfs=level, far_dbfs=-20.0,
+                           erle_db=60.0, linear_dbfs=level - 30.0, linear_in_dbfs=level)
+                 for level in (-35.0, -25.0, -21.0, -30.0)]
+    assert feed(m, syllables * 100, start=1.0) == []
+    # the loudest syllables leave a residual 16 dB over the floor, but still 19 dB under the
+    # mic: removed like echo (the ear removes ~30 dB of it), not a voice
+    peak = TalkFrame(20, 0.05, out_dbfs=-85.0, in_dbfs=-21.0, far_dbfs=-14.0, erle_db=60.0,
+                     linear_dbfs=-40.0, linear_in_dbfs=-21.0)
+    assert feed(m, [peak] * 4 + syllables * 10, start=9.0) == []
+    lost = TalkFrame(20, 0.05, out_dbfs=-85.0, in_dbfs=-25.0, far_dbfs=-20.0, erle_db=60.0,
+                     linear_dbfs=-24.0, linear_in_dbfs=-25.0)
+    assert feed(m, [lost] * 200, start=10.0) == []
+    # a canceller that has just lost the echo, flickering: nothing removed of a few frames,
+    # then 3-5 dB, far over the floor, as a voice 6 dB under the echo would be
+    m = LocalBargeIn()
+    feed(m, [ECHO_ALONE_LIN] * 50)
+    flicker = [replace(lost, linear_dbfs=-28.0 - k % 3) for k in range(6)]
+    assert feed(m, [lost] * 4 + flicker, start=20.0) == []
+
+
+def test_a_linear_ear_that_lost_part_of_the_echo_stops_passing_for_a_voice() -> None:
+    """Its floor follows a residual that rose for good within a second: a pause at most at
+    first, none after."""
+    m = LocalBargeIn()
+    feed(m, [ECHO_ALONE_LIN] * 50)
+    worse = TalkFrame(20, 0.05, out_dbfs=-85.0, in_dbfs=-25.0, far_dbfs=-20.0, erle_db=60.0,
+                      linear_dbfs=-35.0, linear_in_dbfs=-25.0)
+    verdicts = feed(m, [worse] * 250, start=1.0)
+    assert len([v for _, v in verdicts if v.decision is Decision.PAUSE]) <= 1
+    assert all(at < 3.0 for at, _ in verdicts)
+
+
+def test_the_linear_ear_vetoes_echo_that_aec3_let_through() -> None:
+    """AEC3 still converging lets the echo through (it removed far less than its ERLE, and the
+    speech detector half-believes it): without the second ear that pauses the speaker; with a
+    converged linear ear that leaves nothing over its echo floor it does not."""
+    leak = TalkFrame(20, 0.6, out_dbfs=-37.0, in_dbfs=-25.0, far_dbfs=-20.0, erle_db=50.0,
+                     echo_strength=0.1)
+    m = LocalBargeIn()
+    feed(m, [ECHO_ALONE] * 50)
+    assert [v.decision for _, v in feed(m, [leak] * 3, start=1.0)] == [Decision.PAUSE]
+    m = LocalBargeIn()
+    feed(m, [ECHO_ALONE_LIN] * 50)
+    heard = replace(leak, linear_dbfs=-54.0, linear_in_dbfs=-25.0)
+    assert feed(m, [heard] * 30, start=1.0) == []
+    assert m.person(heard)[1] == "the linear ear hears only the echo"
+    # the veto is a knob
+    m = LocalBargeIn(LocalTuning(linear_echo_only_db=None))
+    feed(m, [ECHO_ALONE_LIN] * 50)
+    assert [v.decision for _, v in feed(m, [heard] * 3, start=1.0)] == [Decision.PAUSE]

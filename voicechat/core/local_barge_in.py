@@ -225,7 +225,9 @@ class LocalBargeIn:
             evidence["out_dbfs"] = round(f.out_dbfs, 1)
             for key, value in (("in_dbfs", f.in_dbfs), ("far_dbfs", f.far_dbfs),
                                ("erle_db", f.erle_db), ("echo_erle_db", self.echo_erle_db),
-                               ("echo_strength", f.echo_strength)):
+                               ("echo_strength", f.echo_strength),
+                               ("linear_dbfs", f.linear_dbfs),
+                               ("echo_linear_dbfs", self._frames_judge.echo_linear_dbfs)):
                 if value is not None:
                     evidence[key] = round(value, 2 if key == "echo_strength" else 1)
         if decision is Decision.RESUME:

@@ -35,6 +35,20 @@ canceller cannot take the echo under the noise, the room's own level is the yard
 (``_over_the_room``). The level bars are set for an echo of ``echo_reference_dbfs`` in the mic
 and move down with a quieter scene (``_scaled``), since a laptop turned down hears the
 assistant and the person alike quieter.
+
+A second ear bypasses AEC3's suppressor (issue 38): in the quiet scene the suppressor removed a
+first word ("Wait.") whole, 48-65 dB of every frame, while the raw mic held the voice 15-35 dB
+over the echo, so nothing above heard it until the second word, 1.2-1.8 s in. The runtime also
+measures what a linear-only canceller (``audio/echo/linear.py``, Speex's) leaves of the mic:
+the echo alone leaves a floor 30-40 dB under the mic, and a voice stands over it at its own
+level. A frame ``linear_over_db`` over that floor is the person's (``_linear_voice``); it
+pauses the speaker, and a confirmation still needs speech the detector is sure of. The other
+way round, a frame whose linear residual stays at that floor holds no voice, whatever AEC3 let
+through (``_linear_echo_only``). Both wait until the linear canceller removes
+``linear_trusted_db`` of the echo alone, of late too (3-20 s into a session on the PulseAudio
+loop), and stop within ~100 ms of it losing the echo (a speaker underrun moves the echo path;
+it takes seconds to converge again): then the detector works on AEC3's figures alone, as
+before.
 """
 
 from __future__ import annotations
@@ -54,6 +68,10 @@ class TalkFrame:
     far_dbfs: float | None = None  # the reference the canceller lined up with this frame
     erle_db: float | None = None  # the canceller's running echo return loss enhancement
     echo_strength: float | None = None  # residual correlation with the reference (0..1)
+    #: the second ear: what a linear-only echo canceller leaves of the mic (no suppressor),
+    #: and the mic as it heard it (it runs 20 ms behind ``in_dbfs``)
+    linear_dbfs: float | None = None
+    linear_in_dbfs: float | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +105,20 @@ class LocalTuning:
     server_hold_ms: float = 700.0  # a pause on the server's word waits this long for speech
     word_ms: float = 100.0  # this much of the person's speech is a word, not a click or cough
     breath_hold_ms: float = 600.0  # after a word, a pause waits out a breath this long
+    #: the second ear (issue 38): a frame whose linear residual stands this far over what the
+    #: linear canceller leaves of the echo alone is a voice, whatever the suppressor kept
+    linear_over_db: float = 15.0
+    linear_min_dbfs: float = -50.0  # ... and is this loud (moved down with a quieter scene)
+    linear_min_removed_db: float = 2.0  # ... and the linear canceller still removed this much
+    #: ... but this much less than it removes of the echo alone (a loud syllable of the echo
+    #: leaves a residual as far over the floor as a quiet voice; it is still removed like echo)
+    linear_double_talk_db: float = 12.0
+    linear_trusted_db: float = 15.0  # ... once it removes this much of the echo alone
+    linear_recent_alpha: float = 0.3  # ... and did over the last ~60 ms (see ``_learn_linear``)
+    #: and the other way: a frame whose linear residual stays within this of that floor holds
+    #: no voice, whatever AEC3 let through (a canceller still converging, a burst of residual
+    #: echo); ``None`` turns the veto off
+    linear_echo_only_db: float | None = 6.0
 
 
 class FrameJudge:
@@ -102,11 +134,20 @@ class FrameJudge:
         #: how loud the mic is while the assistant talks and nobody else does: under
         #: ``min_level_dbfs`` there is no echo path to speak of (headphones)
         self.echo_level_dbfs: float | None = None
+        #: what the linear ear leaves of the echo alone, and how much of the echo it removes
+        #: (see ``_linear_voice``)
+        self.echo_linear_dbfs: float | None = None
+        self.echo_linear_erle_db: float | None = None
+        #: what it removed of the last few frames of the assistant alone: a linear canceller
+        #: that lost the echo removes next to nothing frame after frame
+        self.recent_linear_erle_db: float | None = None
 
     def person(self, f: TalkFrame, since_pause_ms: float | None = None) -> tuple[bool, str]:
         """Is this frame the person's (not the assistant's echo)? And the reason, for the log.
         ``since_pause_ms``: how long the speaker has been paused (``None``: it plays)."""
         t = self.tuning
+        if self._linear_voice(f):
+            return True, "the linear ear hears a voice over the echo"
         if f.speech_prob < min(t.speech_prob, t.double_talk_speech_prob):
             return False, "no speech"
         if f.out_dbfs < self._scaled(t.min_level_dbfs):
@@ -121,6 +162,8 @@ class FrameJudge:
         if self.echo_level_dbfs is not None and self.echo_level_dbfs < t.min_level_dbfs:
             return sure, ("speech, and the mic does not hear the assistant" if sure
                           else "no speech")
+        if self._linear_echo_only(f):
+            return False, "the linear ear hears only the echo"
         erle = self.echo_erle_db if self.echo_erle_db is not None else f.erle_db
         if erle is not None and f.in_dbfs is not None:
             removed = f.in_dbfs - f.out_dbfs
@@ -137,6 +180,50 @@ class FrameJudge:
         if f.out_dbfs - f.far_dbfs >= t.residual_to_reference_db:
             return True, "as loud as the reference"
         return False, "under the reference like echo"
+
+    def _linear_voice(self, f: TalkFrame) -> bool:
+        """The second ear (issue 38): AEC3's suppressor removes a voice quieter than the echo
+        whole during double talk (48-65 dB of "Wait."), so neither the speech detector nor the
+        levels above hear it. A linear-only canceller subtracts its estimate of the echo and
+        suppresses nothing: the echo alone leaves a floor (``echo_linear_dbfs``, learnt like the
+        room's), and a voice stands over it at its own level. A frame while the assistant
+        talks is the person's when its linear residual is ``linear_over_db`` over that floor,
+        loud enough (``linear_min_dbfs``), removed ``linear_double_talk_db`` less than the echo
+        alone (a loud syllable of the echo leaves a residual well over the floor too: it was
+        removed like echo), and still under the mic by ``linear_min_removed_db``
+        (a linear canceller that lost the echo removes nothing: that is no voice); and only
+        once the linear canceller has converged (it removes ``linear_trusted_db`` of the echo
+        alone: at the start of a session its residual is the echo itself). It can pause the
+        speaker; confirming still needs speech the detector is sure of (``sure_ms``)."""
+        t = self.tuning
+        floor, erle = self.echo_linear_dbfs, self.echo_linear_erle_db
+        if (f.linear_dbfs is None or f.linear_in_dbfs is None or floor is None or erle is None
+                or not self._linear_trusted() or f.far_dbfs is None
+                or f.far_dbfs < t.far_floor_dbfs):
+            return False
+        removed = f.linear_in_dbfs - f.linear_dbfs
+        return (f.linear_dbfs >= floor + t.linear_over_db
+                and f.linear_dbfs >= self._scaled(t.linear_min_dbfs)
+                and t.linear_min_removed_db <= removed <= erle - t.linear_double_talk_db)
+
+    def _linear_echo_only(self, f: TalkFrame) -> bool:
+        """The second ear's veto: with the linear canceller converged (``linear_trusted_db``)
+        and its residual within ``linear_echo_only_db`` of what it leaves of the echo alone,
+        the frame holds no voice (a linear filter cannot remove one); what AEC3 let through is
+        residual echo, as while it converges at the start of a session."""
+        t = self.tuning
+        floor = self.echo_linear_dbfs
+        return (t.linear_echo_only_db is not None and f.linear_dbfs is not None
+                and floor is not None and self._linear_trusted()
+                and f.linear_dbfs <= floor + t.linear_echo_only_db)
+
+    def _linear_trusted(self) -> bool:
+        """The linear canceller removes ``linear_trusted_db`` of the echo alone, and did of the
+        last few frames: it has converged, and not lost the echo since."""
+        t = self.tuning
+        erle, recent = self.echo_linear_erle_db, self.recent_linear_erle_db
+        return (erle is not None and recent is not None and erle >= t.linear_trusted_db
+                and recent >= t.linear_trusted_db)
 
     def _scaled(self, dbfs: float) -> float:
         """A level bar, lowered with the scene: the bars are set for an echo of
@@ -181,8 +268,10 @@ class FrameJudge:
         the person's: residual echo loud enough to sound like speech counts too, so a canceller
         that lost the echo lowers the yardstick within a few hundred ms)."""
         t = self.tuning
-        if (is_person or f.in_dbfs is None or f.far_dbfs is None or f.far_dbfs < t.far_floor_dbfs
-                or paused):
+        if f.in_dbfs is None or f.far_dbfs is None or f.far_dbfs < t.far_floor_dbfs:
+            return
+        self._learn_linear(f, is_person)
+        if is_person or paused:
             return
         a = t.echo_erle_alpha
         level = self.echo_level_dbfs
@@ -201,3 +290,31 @@ class FrameJudge:
             a = t.echo_erle_slow_alpha
         self.echo_out_dbfs = f.out_dbfs if room is None else (1 - a) * room + a * f.out_dbfs
         self.echo_erle_db = frame_erle if prev is None else (1 - a) * prev + a * frame_erle
+
+    def _learn_linear(self, f: TalkFrame, is_person: bool) -> None:
+        """Follow what the linear ear leaves of the echo. A frame far over that floor (or the
+        person's) is a voice, or a linear canceller losing the echo: learnt slowly (~1 s), and
+        learnt all the same, also while the speaker is paused (the reference is silent there
+        once the speaker's buffer has played out), so a 200 ms word leaves the floor a few dB
+        up and a canceller that lost the echo for good stops passing for a voice within a
+        second, not in a loop of pauses."""
+        t = self.tuning
+        if (f.linear_dbfs is None or f.linear_in_dbfs is None
+                or f.linear_in_dbfs < t.min_level_dbfs):
+            return
+        floor, erle = self.echo_linear_dbfs, self.echo_linear_erle_db
+        removed = f.linear_in_dbfs - f.linear_dbfs
+        recent = self.recent_linear_erle_db
+        if recent is None or not is_person:  # a voice's frames are no news of the echo
+            self.recent_linear_erle_db = removed if recent is None else (
+                (1 - t.linear_recent_alpha) * recent + t.linear_recent_alpha * removed)
+        if floor is None or erle is None:
+            self.echo_linear_dbfs, self.echo_linear_erle_db = f.linear_dbfs, removed
+            return
+        a = (t.echo_erle_slow_alpha if is_person or f.linear_dbfs >= floor + t.linear_over_db
+             else t.echo_erle_alpha)
+        self.echo_linear_dbfs = (1 - a) * floor + a * f.linear_dbfs
+        # a frame it removed next to nothing of is no voice under the echo: the filter lost
+        # the echo (the path moved), and the ear stops counting within ~200 ms
+        b = t.echo_erle_alpha if removed < t.linear_min_removed_db else a
+        self.echo_linear_erle_db = (1 - b) * erle + b * removed

@@ -3,11 +3,13 @@
 Why here: the runtime alone holds both the mic frames (after echo cancellation) and the echo
 canceller that can say, for the same 10 ms, how loud the speaker's reference was and how much
 the canceller removed. :class:`LocalDetector` measures (speech probability with silero, levels,
-the canceller's ERLE and residual correlation) and hands each frame to the core as
-``LocalTalk``; the core decides pause / confirm / resume (``core/local_barge_in.py``) and the
-driver carries that out on the playback buffer. It runs only while assistant audio plays, so a
-quiet conversation costs nothing; while it runs it costs a resample and one 32 ms silero window
-per ~32 ms of audio (~0.4 % of a core).
+the canceller's ERLE and residual correlation, and what the stage's linear-only canceller left
+of the same frame: the second ear, which AEC3's suppressor cannot silence) and hands each frame
+to the core as ``LocalTalk``; the core decides pause / confirm / resume
+(``core/local_barge_in.py``) and the driver carries that out on the playback buffer. It runs
+only while assistant audio plays, so a quiet conversation costs nothing; while it runs it costs
+a resample and one 32 ms silero window per ~32 ms of audio (~0.4 % of a core); the linear ear
+runs in the echo stage all along (~0.05 ms per 10 ms frame).
 """
 
 from __future__ import annotations
@@ -81,14 +83,20 @@ class LocalDetector:
         self._active = True
         prob = self._probe.push(frame)
         evidence = getattr(self._mic, "frame_tag", None)
-        far_dbfs = in_dbfs = None
+        far_dbfs = in_dbfs = linear_dbfs = linear_in_dbfs = None
         if evidence:
             n = len(evidence)
             far_dbfs = dbfs(sum(e[0] for e in evidence) / n)
             in_dbfs = dbfs(sum(e[1] for e in evidence) / n)
+            linear = [(e[3], e[4]) for e in evidence
+                      if len(e) > 4 and e[3] is not None and e[4] is not None]
+            if len(linear) == n:  # the linear ear heard every 10 ms of it
+                linear_dbfs = dbfs(sum(r for r, _ in linear) / n)
+                linear_in_dbfs = dbfs(sum(m for _, m in linear) / n)
         talk = TalkFrame(ms=FRAME_MS, speech_prob=prob, out_dbfs=dbfs(frame_power(frame)),
                          in_dbfs=in_dbfs, far_dbfs=far_dbfs, erle_db=stage.erle_db,
-                         echo_strength=stage.echo_strength)
+                         echo_strength=stage.echo_strength, linear_dbfs=linear_dbfs,
+                         linear_in_dbfs=linear_in_dbfs)
         driver = self._driver
         if self._trace is not None:
             self._trace.write(talk, paused=driver.view.interrupting)

@@ -5,8 +5,10 @@ what it saw on the frames where it decided nothing; an interruption it missed le
 at all. With ``VOICECHAT_BARGEIN_TRACE=FILE`` set, every measured frame it is fed is appended to
 ``FILE`` as one JSON line, with the wall time (the event log's clock) and the phase it was in,
 so a recorded session can be replayed through the sans-IO detector offline
-(``bench/bargein_grid.py --replay``). A developer's switch, not a setting: it writes 50 lines a
-second while the assistant speaks, and nothing in it is secret (levels and probabilities).
+(``bench/bargein_replay.py``); each frame carries the linear ear's residual (``linear_dbfs``)
+too, so a replay can try the second ear's tuning. A developer's switch, not a setting: it
+writes 50 lines a second while the assistant speaks, and nothing in it is secret (levels and
+probabilities).
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ enhancement and the delay become ``local.aec.metrics`` at most every :data:`METR
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -30,6 +31,10 @@ from voicechat.config import Settings
 from voicechat.runtime.fanout import EventFanout
 from voicechat.ui.handle import AecStatus
 
+#: ``0`` runs the echo stage without its linear ear (the barge-in detector then hears AEC3's
+#: output alone, as before issue 38), a number of ms sets its filter's length: a developer's
+#: switch for A/B runs of the benches
+LINEAR_EAR_ENV = "VOICECHAT_LINEAR_EAR"
 POLL_S = 0.05  # a leak verdict must reach the core before the barge-in it should stop
 METRICS_EVERY_S = 5.0
 NO_AEC_FIX = (
@@ -107,12 +112,16 @@ class EchoControl:
         near_rate = int(getattr(mic, "rate", 48000))
         near_channels = int(getattr(mic, "channels", 1))
         try:
-            from voicechat.audio.echo import AecUnavailable, EchoCanceller
+            from voicechat.audio.echo import AecOptions, AecUnavailable, EchoCanceller
         except ImportError as exc:  # numpy missing or broken: as good as unavailable
             return self._failed(f"echo cancellation unavailable ({exc})")
+        # a developer's switch for A/B runs of the barge-in benches (issue 38), not a setting
+        ear = os.environ.get(LINEAR_EAR_ENV, "")
+        options = AecOptions(linear_filter_ms=int(ear)) if ear.isdigit() else None
         try:
             stage = EchoCanceller(far_rate=far_rate, far_channels=far_channels,
-                                  near_rate=near_rate, near_channels=near_channels)
+                                  near_rate=near_rate, near_channels=near_channels,
+                                  options=options)
         except AecUnavailable as exc:
             return self._failed(str(exc))
         except Exception as exc:  # a format the stage cannot take, the FFI refusing, ...
@@ -127,6 +136,9 @@ class EchoControl:
         event: dict[str, Any] = {"type": "local.aec.state", "enabled": True}
         if detail:
             event["detail"] = detail
+        linear_off = getattr(stage, "linear_unavailable", None)
+        if linear_off:  # the barge-in detector hears AEC3's output alone, as before issue 38
+            event["linear_ear"] = linear_off
         self._events.local(event)
         return True
 

@@ -5,6 +5,8 @@
 * :class:`ResidualEchoDetector` (``residual``): is echo still leaking after cancellation (or with
   no cancellation at all)? Sans-IO, usable on its own.
 * :class:`DelayEstimator` (``delay``): the speaker-to-mic delay, from the signals.
+* ``linear``: a linear-only canceller (libspeexdsp) whose residual the stage measures for the
+  local barge-in detector's second ear; loaded lazily, skipped when the library is missing.
 
 Importing this package does not import the native library; building an :class:`EchoCanceller`
 does, and raises :class:`AecUnavailable` (with the fix) when it cannot.

@@ -156,7 +156,14 @@ class FarTimeline:
 
     def for_estimator(self, now: float) -> list[Int16Array]:
         """Far frames that start playing at or before ``now`` (the mic frame's time)."""
-        return self._due(self._for_estimator, now + 1e-4)
+        return [frame for _, frame in self.for_estimator_timed(now)]
+
+    def for_estimator_timed(self, now: float) -> list[tuple[float, Int16Array]]:
+        """The same, each with its stream time."""
+        queue, out = self._for_estimator, []
+        while queue and queue[0][0] <= now + 1e-4:
+            out.append(queue.popleft())
+        return out
 
     def for_apm(self, now: float) -> list[Int16Array]:
         """Far frames due at the APM for the mic frame at ``now``: ``lag`` behind it."""

@@ -34,13 +34,30 @@ from voicechat.audio.echo.delay import DelayEstimator
 from voicechat.audio.echo.engine import NATIVE_RATES, ApmEngine
 from voicechat.audio.echo.erle import ErleMeter, LowErleGuard, energy
 from voicechat.audio.echo.framing import Deframer, Reframer, downmix
+from voicechat.audio.echo.linear import LinearEcho, LinearUnavailable
 from voicechat.audio.echo.residual import ResidualEchoDetector, ResidualVerdict
 
 #: after the user stopped talking over the assistant (``near_talk``), the delay estimate waits
 #: out its correlation window (0.5 s of 10 ms frames), which still holds their voice
 DELAY_TALK_HOLD_FRAMES = 50
+#: the linear ear (linear.py) runs at 16 kHz, where the speech detector and the voice are
+LINEAR_RATE = 16000
+#: the linear ear hears the mic this many 10 ms frames late, and takes for each mic frame the
+#: speaker's frame of the same stream time (within ``LINEAR_EARLY_S`` / ``LINEAR_LATE_S``), one
+#: after the other: the speaker's frames reach the mic side by stream time, up to a frame or
+#: two at once when the two streams' callbacks jitter, so taking them in arrival order would
+#: shift the reference by a frame now and then, and a reference later than its echo is one no
+#: filter can cancel with. 20 ms later to hear a voice.
+LINEAR_MIC_DELAY_FRAMES = 2
+LINEAR_LATE_S = 0.005  # a reference frame this much older than its mic frame: skipped
+LINEAR_EARLY_S = 0.015  # ... this much newer: not yet (silence instead)
+#: the room's tail the filter must still hold past the echo's delay: with the delay estimate
+#: later than ``filter_ms`` less this, the linear ear cannot cancel and says nothing
+LINEAR_TAIL_MS = 50
 
 Int16Array = npt.NDArray[np.int16]
+#: per 10 ms: reference, mic in, mic out, linear residual, the mic the linear ear heard
+Evidence = tuple[float, float, float, float | None, float | None]
 
 
 @dataclass(frozen=True)
@@ -52,6 +69,10 @@ class AecOptions:
     initial_delay_ms: int = 0  # hint until the estimator is confident (0: let AEC3 find it)
     max_delay_ms: int = 700  # longest speaker-to-mic delay searched (sound servers buffer a lot)
     align_far: bool = True  # hold the reference back by the estimated delay (see align.py)
+    #: the linear-only second ear for the barge-in detector (linear.py): its filter's length,
+    #: from the speaker's frame at the mic's stream time (the reference before align.py holds it
+    #: back, which jumps with every new delay estimate); 0 turns the ear off
+    linear_filter_ms: int = 128
 
 
 @dataclass(frozen=True)
@@ -135,8 +156,24 @@ class EchoCanceller:
         # (a lost block would shift the reference against the echo for good)
         self._far_blocks: deque[tuple[Int16Array, float | None]] = deque(maxlen=500)
         #: per 10 ms mic frame: mean power of the lined-up reference, the mic before and after
-        #: cancellation, for the local barge-in detector (take_evidence); ~1 s kept
-        self._evidence: deque[tuple[float, float, float]] = deque(maxlen=100)
+        #: cancellation, and the linear ear's residual with the mic it heard (the ear runs
+        #: ``LINEAR_MIC_DELAY_FRAMES`` behind; None without it), for the local barge-in detector
+        #: (take_evidence); ~1 s kept
+        self._evidence: deque[Evidence] = deque(maxlen=100)
+        self._linear: LinearEcho | None = None
+        #: why the linear ear is off (None: it runs, or was not asked for)
+        self.linear_unavailable: str | None = None
+        if self.options.linear_filter_ms > 0:
+            try:
+                self._linear = LinearEcho(LINEAR_RATE, filter_ms=self.options.linear_filter_ms)
+            except LinearUnavailable as exc:
+                self.linear_unavailable = str(exc)
+        self._lin_near = Reframer(rate, 1, LINEAR_RATE)
+        self._lin_far = Reframer(rate, 1, LINEAR_RATE)
+        #: the speaker's frames (stream time, 10 ms at ``rate``) and the mic's, delayed
+        self._lin_refs: deque[tuple[float, Int16Array]] = deque(maxlen=100)
+        self._lin_mics: deque[tuple[float, Int16Array]] = deque()
+        self._lin_power: tuple[float, float] | None = None
         #: set by the runtime while the local barge-in detector holds that the user talks over
         #: the assistant (and for a second after, the correlation window's length): both leak
         #: judges then wait (the user's voice is rightly not removed, which looks like a low
@@ -189,9 +226,11 @@ class EchoCanceller:
             for now, frame in timed:
                 if self._far_clock.stamped:
                     self._far_line.fill_silence(now, self._silence)
-                for far in self._far_line.for_estimator(now):
+                for t, far in self._far_line.for_estimator_timed(now):
                     self._delay.push_far(far)
                     self._residual.push_far(far)
+                    if self._linear is not None:
+                        self._lin_refs.append((t, far))
                 if self.near_talk:
                     self._talk_frames = self._frames + DELAY_TALK_HOLD_FRAMES
                 delay = self._delay.push_mic(frame, judge=self._frames > self._talk_frames)
@@ -203,13 +242,39 @@ class EchoCanceller:
                 hint = round(delay) if delay is not None else self.options.initial_delay_ms
                 out = self._engine.near(frame, max(0, hint - self._far_line.lag_ms))
                 self._erle.update(self._last_far, frame, out)
-                self._evidence.append((energy(self._last_far), energy(frame), energy(out)))
+                linear = self._linear_ear(now, frame, delay)
+                self._evidence.append((energy(self._last_far), energy(frame), energy(out),
+                                       None if linear is None else linear[0],
+                                       None if linear is None else linear[1]))
                 low = None if self.near_talk else self._low_erle.update(self._last_far, frame, out)
                 self._judge(self._residual.update(out, judge=not self.near_talk), low)
                 self._near_out.push(out)
                 self._frames += 1
             out_block = self._near_out.pull(n)
         return out_block.reshape(arr.shape) if arr.ndim == 2 else out_block
+
+    def _linear_ear(self, now: float, frame: Int16Array, delay: float | None
+                    ) -> tuple[float, float] | None:
+        """The linear ear's residual power and that of the mic it heard (None: no ear, or an
+        echo later than its filter reaches). It runs ``LINEAR_MIC_DELAY_FRAMES`` behind the
+        mic, on the speaker's frame of the same stream time."""
+        linear = self._linear
+        if linear is None:
+            return None
+        self._lin_mics.append((now, frame))
+        if len(self._lin_mics) <= LINEAR_MIC_DELAY_FRAMES:
+            return None
+        t_mic, mic = self._lin_mics.popleft()
+        refs = self._lin_refs
+        while refs and refs[0][0] < t_mic - LINEAR_LATE_S:
+            refs.popleft()
+        ref = refs.popleft()[1] if refs and refs[0][0] <= t_mic + LINEAR_EARLY_S else self._silence
+        for near, far in zip(self._lin_near.push(mic), self._lin_far.push(ref), strict=False):
+            self._lin_power = (energy(linear.process(near, far)), energy(near))
+        reach = linear.filter_ms - LINEAR_TAIL_MS
+        if delay is not None and delay > reach:
+            return None
+        return self._lin_power
 
     def _judge(self, verdict: ResidualVerdict | None, low_erle: bool | None) -> None:
         """Echo leaks when either judge says so (correlation, or a sustained low ERLE)."""
@@ -233,8 +298,9 @@ class EchoCanceller:
             return far.time_at(far.pos) - 0.2
         return adc_time
 
-    def take_evidence(self) -> list[tuple[float, float, float]]:
-        """The per-10 ms-frame powers (reference, mic in, mic out) measured since the last
+    def take_evidence(self) -> list[Evidence]:
+        """The per-10 ms-frame powers (reference, mic in, mic out, the linear ear's residual and
+        the mic it heard, or ``None``) measured since the last
         call: called right after :meth:`process_near` in the mic's callback (the device keeps
         them with that block), so they are the block's own."""
         with self._lock:
