@@ -8,6 +8,7 @@ model a real impulse response rather than a scaled copy.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -15,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tests.speech import TEST_PHRASES, speech_pcm
+from voicechat.audio.echo import EchoCanceller
 
 RATE = 48000
 Float = npt.NDArray[np.float64]
@@ -93,3 +95,23 @@ def db(num: npt.ArrayLike, den: npt.ArrayLike) -> float:
     a = np.asarray(num, dtype=np.float64)
     b = np.asarray(den, dtype=np.float64)
     return float(10 * np.log10(np.mean(a * a) / max(float(np.mean(b * b)), 1e-12)))
+
+
+def bursty_run(aec: EchoCanceller, sc: EchoScene, *, stamped: bool, block: int = 960,
+               seed: int = 7) -> Iterator[tuple[int, Int16]]:
+    """Feed ``sc`` to ``aec`` as a sound server calls back: speaker blocks in bursts of
+    10-40 ms, 20-120 ms ahead of the mic, with PortAudio-like timestamps (a little jitter) or
+    none (``stamped`` False: sample counts alone). Yields each mic block's start and what the
+    stage made of it."""
+    rng = np.random.default_rng(seed)
+    rate = aec.rate
+    far_pos = 0
+    for i in range(0, sc.far.size - block + 1, block):
+        ahead = i + int(rng.uniform(0.02, 0.12) * rate)  # how far the speaker runs ahead now
+        while far_pos < min(ahead, sc.far.size):
+            n = int(rng.choice([480, 960, 1920]))
+            dac = far_pos / rate + rng.normal(0, 0.0005) if stamped else None
+            aec.process_far(sc.far[far_pos:far_pos + n], dac)
+            far_pos += n
+        adc = i / rate + rng.normal(0, 0.0005) if stamped else None
+        yield i, aec.process_near(sc.mic[i:i + block], adc)

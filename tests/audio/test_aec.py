@@ -15,7 +15,15 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from tests.audio.echo_signals import RATE, EchoScene, db, far_speech, room_response, scene
+from tests.audio.echo_signals import (
+    RATE,
+    EchoScene,
+    bursty_run,
+    db,
+    far_speech,
+    room_response,
+    scene,
+)
 from voicechat.audio.echo import AecOptions, AecUnavailable, EchoCanceller
 from voicechat.audio.echo import engine as engine_module
 from voicechat.rtc import dsp
@@ -221,19 +229,10 @@ def test_bursty_speaker_callbacks_do_not_move_the_alignment(
     of the mic, 10-40 ms at a time. The reference is lined up by stream time (PortAudio's
     timestamps, with a little jitter, or sample counts alone), so where the callbacks fall
     does not matter: the echo stays 30 dB down after convergence."""
-    rng = np.random.default_rng(7)
     aec = EchoCanceller()
     out = np.zeros(talk.far.size)
-    far_pos = 0
-    for i in range(0, talk.far.size - BLOCK + 1, BLOCK):
-        ahead = i + int(rng.uniform(0.02, 0.12) * RATE)  # how far the speaker runs ahead now
-        while far_pos < min(ahead, talk.far.size):
-            n = int(rng.choice([480, 960, 1920]))
-            dac = far_pos / RATE + rng.normal(0, 0.0005) if stamped else None
-            aec.process_far(talk.far[far_pos : far_pos + n], dac)
-            far_pos += n
-        adc = i / RATE + rng.normal(0, 0.0005) if stamped else None
-        out[i : i + BLOCK] = aec.process_near(talk.mic[i : i + BLOCK], adc)
+    for i, cleaned in bursty_run(aec, talk, stamped=stamped, block=BLOCK):
+        out[i : i + BLOCK] = cleaned
     settled = slice(4 * RATE, 10 * RATE)
     assert db(talk.echo[settled], out[settled]) >= 30.0
     m = aec.metrics

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.audio.echo_signals import RATE, db, scene
+from tests.audio.echo_signals import RATE, bursty_run, db, scene
 from voicechat.audio.echo import AecOptions, AecUnavailable, EchoCanceller
 from voicechat.audio.echo import linear as linear_module
 from voicechat.audio.echo.linear import LinearEcho, LinearUnavailable
@@ -116,19 +116,9 @@ def test_bursty_speaker_callbacks_keep_the_linear_ear_converged(stamped: bool) -
     the echo, so what it leaves of the echo alone stays well under the mic."""
     _speexdsp()
     sc = scene(10.0, rate=RATE)
-    rng = np.random.default_rng(7)
     aec = _stage()
     evidence: list[tuple] = []
-    block, far_pos = 960, 0
-    for i in range(0, sc.far.size - block + 1, block):
-        ahead = i + int(rng.uniform(0.02, 0.12) * RATE)
-        while far_pos < min(ahead, sc.far.size):
-            n = int(rng.choice([480, 960, 1920]))
-            dac = far_pos / RATE + rng.normal(0, 0.0005) if stamped else None
-            aec.process_far(sc.far[far_pos:far_pos + n], dac)
-            far_pos += n
-        adc = i / RATE + rng.normal(0, 0.0005) if stamped else None
-        aec.process_near(sc.mic[i:i + block], adc)
+    for _ in bursty_run(aec, sc, stamped=stamped):
         evidence += aec.take_evidence()
     settled = evidence[500:]
     mic = sum(e[4] for e in settled)
