@@ -31,9 +31,11 @@ def aec_states(conv: Conversation) -> list[dict[str, Any]]:
 
 async def one_spoken_answer(conv: Conversation) -> None:
     rt = conv.runtime
+    asked = rt.completed_responses + 1
+    drained = conv.kinds("local").count("local.playback.drained") + 1
     rt.send_text("Can you hear me?")
-    await conv.until(lambda: rt.completed_responses == 1 and "local.playback.drained"
-                     in conv.kinds("local"))
+    await conv.until(lambda: rt.completed_responses == asked
+                     and conv.kinds("local").count("local.playback.drained") >= drained)
 
 
 def mic_muted_for_playback(conv: Conversation) -> bool:
@@ -51,7 +53,14 @@ async def test_on_by_default_with_devices_and_barge_in_follows(
     assert rt.view.barge_in and rt.policy.barge_in  # kept for a reconnect's session too
     await one_spoken_answer(conv)
     assert not mic_muted_for_playback(conv)  # the mic stays open: barge-in by voice works
-    # the room's echo was measured and cancelled, and the log says how well
+    # the room's echo was measured and cancelled, and the log says how well. The delay
+    # estimate judges only the assistant's voice with nobody talking over it: while the local
+    # detector holds a pause (near_talk) it waits, so a pause late in a short first answer (CI
+    # saw one once, on the echo's tail) leaves the measurement to the next answer
+    for _ in range(2):
+        if rt.aec.erle_db is not None and rt.aec.delay_ms is not None:
+            break
+        await one_spoken_answer(conv)
     await conv.until(lambda: rt.aec.erle_db is not None and rt.aec.delay_ms is not None)
     await conv.until(lambda: bool(conv.find("local.aec.metrics")))
     metrics = conv.find("local.aec.metrics")[0]
