@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from tests.audio.echo_signals import RATE, bursty_run, db, scene
+from tests.conftest import require_or_skip
 from voicechat.audio.echo import AecOptions, AecUnavailable, EchoCanceller
 from voicechat.audio.echo import linear as linear_module
 from voicechat.audio.echo.linear import LinearEcho, LinearUnavailable
@@ -24,7 +25,7 @@ def _speexdsp() -> None:
     try:
         linear_module.load_speexdsp()
     except LinearUnavailable as exc:
-        pytest.skip(str(exc))
+        require_or_skip(False, str(exc))
 
 
 def cancel(mic: np.ndarray, far: np.ndarray) -> np.ndarray:
@@ -72,7 +73,8 @@ def _stage(**options: object) -> EchoCanceller:
     try:
         return EchoCanceller(options=AecOptions(**options))  # type: ignore[arg-type]
     except AecUnavailable as exc:
-        pytest.skip(str(exc))
+        require_or_skip(False, str(exc))
+        raise
 
 
 def test_the_stage_reports_the_linear_residual_per_frame() -> None:
