@@ -104,11 +104,12 @@ class TurnLatency(NamedTuple):
         parts = self.breakdown()
         return max(parts, key=lambda stage: stage.ms) if parts else None
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, record: str | None = None) -> dict[str, Any]:
         """The shape of ``local.turn.latency`` and of ``doctor --json``'s ``latency.turns``
         (figures to 0.1 ms, as :func:`_ms` rounds them: written out here, as a call per figure
         was a third of this method's cost, which the session core and ``doctor --json`` pay
-        once per turn)."""
+        once per turn). ``record``: the record's type, put first (:func:`as_record`: one dict
+        built, not two)."""
         played = self.played_ms
         first = self.first_audio_ms
         vad_wait = self.vad_wait_ms
@@ -117,6 +118,7 @@ class TurnLatency(NamedTuple):
             stages[name] = round(ms * 10.0) / 10.0
         heard = (vad_wait or 0.0) + (played if played is not None else first)
         data: dict[str, Any] = {
+            "type": record,
             "response_id": self.response_id,
             "item_id": self.item_id,
             "end": self.end_kind,
@@ -125,6 +127,8 @@ class TurnLatency(NamedTuple):
             "stages": stages,
             "heard_ms": round(heard * 10.0) / 10.0,
         }
+        if record is None:
+            del data["type"]
         if vad_wait is not None:
             data["vad_wait_ms"] = round(vad_wait * 10.0) / 10.0
         if self.first_text_ms is not None:
@@ -153,8 +157,9 @@ BARGE_RECORD = "local.turn.bargein"
 
 def as_record(result: TurnLatency | BargeIn) -> dict[str, Any]:
     """The ``local.turn.latency`` / ``local.turn.bargein`` event for a result."""
-    kind = TURN_RECORD if isinstance(result, TurnLatency) else BARGE_RECORD
-    return {"type": kind, **result.to_json()}
+    if type(result) is TurnLatency:
+        return result.to_json(TURN_RECORD)
+    return result.to_json(BARGE_RECORD)
 
 
 def turn_from_json(data: Any) -> TurnLatency | None:
@@ -223,8 +228,11 @@ class BargeIn(NamedTuple):
     action_ms: float | None = None  # the first barge-in action: cancel, clear or truncate
     cancelled_ms: float | None = None  # the server's response.done, status cancelled
 
-    def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"response_id": self.response_id, "onset": self.onset_from}
+    def to_json(self, record: str | None = None) -> dict[str, Any]:
+        """The shape of ``local.turn.bargein`` (``record``: its type, put first)."""
+        data: dict[str, Any] = {} if record is None else {"type": record}
+        data["response_id"] = self.response_id
+        data["onset"] = self.onset_from
         for key in ("paused_ms", "action_ms", "cancelled_ms"):
             value = getattr(self, key)
             if value is not None:

@@ -199,6 +199,7 @@ class TurnTimeline:
         response's audio, a turn waiting out its playback)? While not, a caller may pass
         deltas over unread: most of a session's events (:mod:`voicechat.latency.records`)."""
         self._interruption: _Interruption | None = None
+        self._results: list[Result] = []  # see server_event
 
     def __repr__(self) -> str:
         # its whole state: the doctor's tests compare rules' states fed two ways
@@ -241,23 +242,27 @@ class TurnTimeline:
             turn.first_audio is None or turn.first_text is None or turn.done is not None))
         return out
 
-    def server_event(self, now: float, kind: str, event: Mapping[str, Any]) -> list[Result]:
+    def server_event(self, now: float, kind: str, event: Mapping[str, Any]
+                     ) -> Sequence[Result]:
         """:meth:`feed` of a server event the caller already knows the timeline reads
         (:data:`READS_IN`; a delta only while :attr:`deltas_matter`), at wall time ``now``:
         the session core's path, which must cost little (``bench/bench_core.py``)."""
-        out: list[Result] = []
+        out = self._results  # reused while empty: most events complete nothing
         turn = self._turn
         if turn is not None and turn.done is not None:
             self._expire(now, out)
-        if self._side:
-            rid = event.get("response_id")
-            if isinstance(rid, str) and rid in self._side:
-                return out
+        if self._side and event.get("response_id") in self._side:
+            return NOTHING if not out else self._hand_out(out)
         self._on_server[kind](now, "wall", event, out)
         turn = self._turn
         self.deltas_matter = self._audio_pending or (turn is not None and (
             turn.first_audio is None or turn.first_text is None or turn.done is not None))
         self.onset_matters = self._active is not None or self._sounding is not None
+        return NOTHING if not out else self._hand_out(out)
+
+    def _hand_out(self, out: list[Result]) -> list[Result]:
+        """The results gathered in the reused list, handed out: a new one takes its place."""
+        self._results = []
         return out
 
     def _event(self, t: float | None, direction: str, kind: str, event: Mapping[str, Any]
@@ -323,7 +328,7 @@ class TurnTimeline:
     def _created(self, now: float, clock: Clock, event: Mapping[str, Any],
                  out: list[Result]) -> None:
         response = event.get("response")
-        if not isinstance(response, Mapping):
+        if not isinstance(response, dict):  # (events are JSON objects: dict, not the ABC)
             return
         rid = response.get("id")
         rid = rid if isinstance(rid, str) else None
@@ -369,7 +374,7 @@ class TurnTimeline:
                     out: list[Result]) -> None:
         turn = self._turn
         item, rid = event.get("item"), event.get("response_id")
-        if (turn is not None and isinstance(item, Mapping) and isinstance(rid, str)
+        if (turn is not None and isinstance(item, dict) and isinstance(rid, str)
                 and item.get("type") == "message" and isinstance(item.get("id"), str)
                 and turn.owns(rid)):
             turn.items.setdefault(rid, item["id"])
@@ -378,7 +383,7 @@ class TurnTimeline:
                    out: list[Result]) -> None:
         turn = self._turn
         item = event.get("item")
-        if (turn is not None and isinstance(item, Mapping)
+        if (turn is not None and isinstance(item, dict)
                 and item.get("type") == "function_call" and turn.owns(event.get("response_id"))):
             call_id, name = item.get("call_id"), item.get("name")
             rid = event.get("response_id")
@@ -401,8 +406,10 @@ class TurnTimeline:
     def _done(self, now: float, clock: Clock, event: Mapping[str, Any],
               out: list[Result]) -> None:
         response = event.get("response")
-        rid = response.get("id") if isinstance(response, Mapping) else None
-        status = response.get("status") if isinstance(response, Mapping) else None
+        if isinstance(response, dict):
+            rid, status = response.get("id"), response.get("status")
+        else:
+            rid = status = None
         if isinstance(rid, str) and rid in self._side:
             self._side.discard(rid)
             return
@@ -612,7 +619,19 @@ class TurnTimeline:
         model = (first_audio - mark) * 1000.0 - tool_total
         stages.append(Stage("model", model if model > 0.0 else 0.0))
         vad_wait, vad_note = self._vad if turn.kind == "speech_stopped" else _NO_VAD
-        first_text, played, done = turn.first_text, turn.played, turn.done
+        # the end to each moment, never below zero (_ms_after written out: a call each)
+        first_text = turn.first_text
+        if first_text is not None:
+            first_text = (first_text - end) * 1000.0
+            first_text = first_text if first_text > 0.0 else 0.0
+        played = turn.played
+        if played is not None:
+            played = (played - end) * 1000.0
+            played = played if played > 0.0 else 0.0
+        done = turn.done
+        if done is not None:
+            done = (done - end) * 1000.0
+            done = done if done > 0.0 else 0.0
         # by position, in the fields' order: keywords cost 2.4 times as much here (10 k
         # instructions against 4 k, once per answered turn: bench/bench_core.py)
         return TurnLatency(
@@ -624,10 +643,10 @@ class TurnTimeline:
             turn.clock,
             vad_wait,  # vad_wait_ms
             vad_note,
-            None if first_text is None else _ms_after(first_text, end),  # first_text_ms
-            None if played is None else _ms_after(played, end),  # played_ms
-            None if done is None else _ms_after(done, end),  # done_ms
-            tuple(spans),  # tools
+            first_text,  # first_text_ms
+            played,  # played_ms
+            done,  # done_ms
+            tuple(spans) if spans else (),  # tools
             "webrtc" if self._webrtc else "websocket",  # transport
             turn.items.get(turn.audio_response or ""),  # item_id
         )
@@ -667,9 +686,9 @@ def _timed(turn: _Turn) -> bool:
 
 def _calls_a_tool(response: Any) -> bool:
     """A ``response.done``'s response whose output holds a function call."""
-    output = response.get("output") if isinstance(response, Mapping) else None
+    output = response.get("output") if isinstance(response, dict) else None
     return isinstance(output, list) and any(
-        isinstance(item, Mapping) and item.get("type") == "function_call" for item in output)
+        isinstance(item, dict) and item.get("type") == "function_call" for item in output)
 
 
 def _typed(item: Mapping[str, Any]) -> bool:

@@ -20,6 +20,7 @@ them is a setting.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from math import isfinite
 from typing import Any, ClassVar
 
@@ -131,7 +132,7 @@ class SlowFirstAudio(Rule):
             if results:
                 self._take(results, run.entry(position))
 
-    def _take(self, results: list[TurnLatency | BargeIn], entry: Entry) -> None:
+    def _take(self, results: Sequence[TurnLatency | BargeIn], entry: Entry) -> None:
         for result in results:
             if isinstance(result, BargeIn):
                 self.barge_ins.append(result)
