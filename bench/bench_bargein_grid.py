@@ -12,8 +12,11 @@ stream whose onsets are known from its DAC time):
 
 * a **cell** is one client run: the speaker's device buffer (``speaker_buffer_ms`` 20 or 80),
   the **voice-to-echo ratio** in the mic (+10, +4, 0, -6 dB), and optionally ``quiet`` (the whole
-  scene 10 dB down: a soft speaker with the laptop's volume turned down to match) or ``noise``
-  (pink noise into the mic at 20 dB under the voice, for the whole run);
+  scene 10 dB down: a soft speaker with the laptop's volume turned down to match), ``noise``
+  (pink noise into the mic at 20 dB under the voice, for the whole run) or ``moved`` (the echo
+  path moves under each interruption: the loop is re-made at the other of 30 and 70 ms
+  ``MOVE_LEAD_S`` before the user speaks, as PulseAudio re-buffering a loop did in a run of
+  this grid, which made the canceller lose the echo: not in ``all``, name it);
 * the ratio is set from **active speech levels** (the mean power of the 20 ms frames within
   30 dB of the loudest): the assistant's voice (the server's espeak voice) attenuated by the
   loop gain, against each interruption's own level, so each utterance stands at the cell's ratio;
@@ -43,6 +46,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -78,6 +82,8 @@ from tests.voices import (  # noqa: E402
 )
 
 LOOP_LATENCY_MS = 30
+MOVED_LATENCY_MS = 70  # where a ``moved`` cell's echo path goes, and back
+MOVE_LEAD_S = 1.0  # how long before each interruption its echo path moves
 LOOP_GAIN_DB = -6.0
 QUIET_SCENE_DB = -10.0
 NOISE_UNDER_VOICE_DB = -20.0
@@ -91,7 +97,7 @@ BUFFERS = (80, 20)
 class Cell:
     buffer_ms: int
     ratio_db: float
-    scene: str = ""  # "", "quiet" or "noise"
+    scene: str = ""  # "", "quiet", "noise" or "moved"
 
     @property
     def name(self) -> str:
@@ -181,8 +187,9 @@ class CellRun:
     notes: list[str] = field(default_factory=list)
 
 
-def set_echo(env: dict[str, str], on: bool, gain_db: float) -> None:
-    args = ["on", str(LOOP_LATENCY_MS), f"{gain_db:g}"] if on else ["off"]
+def set_echo(env: dict[str, str], on: bool, gain_db: float,
+             latency_ms: int = LOOP_LATENCY_MS) -> None:
+    args = ["on", str(latency_ms), f"{gain_db:g}"] if on else ["off"]
     subprocess.run([str(BENCH.parent / "scripts/pulse-echo.sh"), *args], capture_output=True,
                    text=True, env=env, timeout=30, check=True)
 
@@ -208,9 +215,17 @@ def run_cell(env: dict[str, str], voice: Voice, cell: Cell, *, echo: bool, quiet
             cmd = client_command(write_config(workdir), record, aec=True, server=server)
             client = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=out, stderr=out,
                                       text=True, env=client_env)
+            def move(i: int) -> None:
+                if echo and cell.scene == "moved":
+                    latency = MOVED_LATENCY_MS if i % 2 == 0 else LOOP_LATENCY_MS
+                    set_echo(env, True, loop_gain, latency)
+                    run.notes.append(f"interruption {i + 1}: the echo path moved to "
+                                     f"{latency} ms {MOVE_LEAD_S:g} s before it")
+                    time.sleep(MOVE_LEAD_S)
+
             try:
                 drive(run, client, Log(record), voice, quiet, count,
-                      [(u, at_level(u.pcm, voice_dbfs)) for u in sounds])
+                      [(u, at_level(u.pcm, voice_dbfs)) for u in sounds], move)
             finally:
                 stop(client)
         (workdir / "onsets.json").write_text(json.dumps(
@@ -224,13 +239,15 @@ def run_cell(env: dict[str, str], voice: Voice, cell: Cell, *, echo: bool, quiet
 
 
 def drive(run: CellRun, client: subprocess.Popen[Any], log: Log, voice: Voice, quiet: int,
-          count: int, sounds: list[tuple[Utterance, npt.NDArray[np.int16]]]) -> None:
+          count: int, sounds: list[tuple[Utterance, npt.NDArray[np.int16]]],
+          before_each: Callable[[int], None]) -> None:
     start = quiet_answers(client, log, quiet, run.notes)
     rs = log.poll()
     run.false_actions = len(of(rs, *BARGE_IN_ACTIONS, after=start, out=True))
     run.false_pauses = len(of(rs, "local.bargein.paused", "local.playback.flushed", after=start))
     run.quiet_load = os.getloadavg()[0]
     def say(i: int) -> float:
+        before_each(i)
         utterance, pcm = sounds[i % len(sounds)]
         onset = voice.say(pcm)
         run.interruptions.append(Interruption(utterance.shape, utterance.voice, onset,
@@ -300,7 +317,8 @@ def detail(run: CellRun) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cells", default="all",
-                        help="all, or BUFFER:RATIO[:quiet|noise],... (e.g. 80:-6,20:0:noise)")
+                        help="all, or BUFFER:RATIO[:quiet|noise|moved],... "
+                             "(e.g. 80:-6,20:0:noise,80:4:moved)")
     parser.add_argument("--interruptions", type=int, default=6)
     parser.add_argument("--quiet-answers", type=int, default=1)
     parser.add_argument("--busy", action="store_true", help="a busy loop on one core meanwhile")
