@@ -299,10 +299,32 @@ def interrupt_answers(client: subprocess.Popen[Any], log: Log, count: int,
             if not started:
                 break
         time.sleep(max(0.0, wall(started[0]) + INTO_ANSWER_S - time.time()))
+        if not playing_now(log.poll()):
+            # (after a missed interruption the answers shift: the one this was timed for may
+            # have ended; speech then would be a turn, not an interruption, and no figure)
+            notes.append(f"interruption {i + 1}: no answer played at its time: asked for one")
+            asked = time.time()
+            ask(client, "Go on.")
+            started = log.wait(lambda rs, s=asked: of(rs, "local.playback.started", after=s), 60)
+            if not started:
+                break
+            time.sleep(max(0.0, wall(started[0]) + INTO_ANSWER_S - time.time()))
         onset = say(i)
         # the next answer (to this sentence) starting is where this interruption's window ends
         log.wait(lambda rs, t=onset: of(rs, "local.playback.started", after=t + 0.3), 25)
         since = onset + 0.3
+
+
+def playing_now(records: list[dict[str, Any]]) -> bool:
+    """An answer plays now: the client's last playback record is a start, or the server's last
+    output buffer event is (an underrun's drain-and-start may be between the two)."""
+    def last(*types: str) -> str | None:
+        kinds = [r["event"]["type"] for r in records if r["event"]["type"] in types]
+        return kinds[-1] if kinds else None
+    return (last("local.playback.started", "local.playback.drained", "local.playback.flushed")
+            == "local.playback.started"
+            or last("output_audio_buffer.started", "output_audio_buffer.stopped",
+                    "output_audio_buffer.cleared") == "output_audio_buffer.started")
 
 
 def windows(onsets: list[float]) -> list[dict[str, float]]:
