@@ -192,64 +192,6 @@ def test_the_server_segments_do_not_barge_in_over_playback_with_the_detector() -
     assert sent_types(out) == [] and not flushed(out)
 
 
-def server_segment(h: Harness, start_ms: int, end_ms: int) -> list[Any]:
-    """The server's VAD reports a segment: its start, then (after its silence wait) its end."""
-    out = h.ev("input_audio_buffer.speech_started", audio_start_ms=start_ms, item_id="item_u2")
-    h.advance(0.5)
-    out += h.ev("input_audio_buffer.speech_stopped", audio_end_ms=end_ms, item_id="item_u2")
-    return out
-
-
-def test_a_server_segment_the_detector_heard_too_interrupts_at_its_end() -> None:
-    """Never lost: the canceller lost the echo (its path moved) and removed most of a sentence
-    under it, so the detector heard a shred, paused and resumed with too little to confirm, and
-    the server's VAD heard a shred too. Two ears on the same speech: at the segment's end the
-    assistant is interrupted (the pause-resume left what was heard intact, so the truncate is
-    honest)."""
-    h = Harness(barge_in=True)
-    playing(h)
-    out = talk(h, [USER] * 4 + [SILENCE] * 30)
-    assert records(out) == ["local.bargein.paused", "local.bargein.resumed"]
-    out = server_segment(h, 9000, 9460)
-    assert flushed(out)
-    assert sent_types(out) == ["response.cancel", "output_audio_buffer.clear",
-                               "conversation.item.truncate"]
-    # the server's word first, then the detector's pause on the person: the same
-    h = Harness(barge_in=True)
-    playing(h)
-    out = h.ev("input_audio_buffer.speech_started", audio_start_ms=9000, item_id="item_u2")
-    assert records(out) == ["local.bargein.paused"]  # the server's second opinion pauses
-    talk(h, [SILENCE] * 60)  # ... and, heard by nobody else, plays on
-    talk(h, [USER] * 4 + [SILENCE] * 30)
-    out = h.ev("input_audio_buffer.speech_stopped", audio_end_ms=10500, item_id="item_u2")
-    assert "conversation.item.truncate" in sent_types(out)
-
-
-def test_a_server_segment_alone_or_a_burst_does_not_interrupt() -> None:
-    """Near misses: the server's segment with no pause of the detector's own (the server may
-    hear residual echo), or only the pause the server's own word made, or a pause long before
-    it began (another sound), or a segment shorter than a word (a cough the detector paused
-    and resumed for) leave the assistant talking."""
-    for before in ([], [USER] * 4 + [SILENCE] * 30):
-        h = Harness(barge_in=True)
-        playing(h)
-        talk(h, before)
-        h.advance(1.5 if before else 0.0)  # the detector's pause: > 1 s before the segment
-        out = server_segment(h, 9000, 10000)
-        assert sent_types(out) == [] and not flushed(out), before
-    h = Harness(barge_in=True)
-    playing(h)
-    h.ev("input_audio_buffer.speech_started", audio_start_ms=9000, item_id="item_u2")
-    talk(h, [SILENCE] * 60)
-    out = h.ev("input_audio_buffer.speech_stopped", audio_end_ms=10000, item_id="item_u2")
-    assert sent_types(out) == [] and not flushed(out)
-    h = Harness(barge_in=True)
-    playing(h)
-    talk(h, [USER] * 4 + [SILENCE] * 30)
-    out = server_segment(h, 9000, 9060)
-    assert sent_types(out) == [] and not flushed(out)
-
-
 def test_switching_barge_in_off_takes_a_pause_back() -> None:
     h = Harness(barge_in=True)
     playing(h)

@@ -21,16 +21,6 @@ the session, with the fix (headphones, or ``--no-barge-in``); a barge-in already
 leak is found is dropped, and the session also mutes the mic for playback while it lasts (the
 server's VAD would otherwise take the echo for user turns and answer them).
 
-With the client's local detector on (``local_judge``), speech over audible playback is its to
-judge, frame by frame; the server's segment over it is then kept only as a second opinion. It
-interrupts at its ``speech_stopped`` if the local detector paused on the person's own frames
-within it (or up to ``CORROBORATION_LEAD_S`` before the server said it began) and it held a
-word, ``CORROBORATED_MIN_MS`` less padding: two ears that heard the same speech. This is the
-case where the canceller lost the echo (its path moved) and removes a voice under it as echo
-for seconds: the detector hears only a shred of the sentence, too little to confirm, and the
-server's VAD a shred more; each alone is too little, and without this the assistant talks on
-over the user and answers them afterwards (issue 38, ``bench_bargein_grid.py``'s ``moved``).
-
 States: ``OFF`` (barge-in disabled, or not a VAD session: speech never interrupts), ``IDLE`` and
 ``PENDING``. Inputs are the speech boundaries, mic audio, the VAD settings the server reports and
 the user's switch; each input returns a :class:`Verdict`: interrupt now, a guard's reason for
@@ -71,16 +61,6 @@ ECHO_LEAK_NOTICE = (
     "run with --no-barge-in"
 )
 
-#: How long before the server said speech began a pause of the local detector's still counts
-#: as hearing the same speech: the server reports a start once its VAD window has filled and
-#: the event has crossed the network (0.3-1.2 s after the onset on the PulseAudio path, where
-#: the local detector pauses 0.1-0.3 s after it).
-CORROBORATION_LEAD_S = 1.0
-#: The least speech, less the server's padding, that a segment the local detector corroborates
-#: must hold to interrupt: a word (``LocalTuning.word_ms``), not the click or cough the local
-#: detector paused and resumed for (the server made a 30 ms segment of a 120 ms burst).
-CORROBORATED_MIN_MS = 100.0
-
 NOTHING = Verdict()
 INTERRUPT = Verdict(interrupt=True)
 
@@ -90,10 +70,6 @@ class _Pending:
     item_id: str | None
     audio_start_ms: float | None
     mic_ms: float = 0.0
-    #: the local detector judges this speech: the segment interrupts only where it heard the
-    #: person too (see the module doc), and ``since`` is when the server said it began
-    corroborate: bool = False
-    since: float = 0.0
 
 
 class BargeIn:
@@ -217,9 +193,7 @@ class BargeIn:
         if self.state is BargeInState.OFF or not assistant_speaking or self.echo_leaking:
             return NOTHING  # leaking: the session has said why, once (see the module doc)
         if playing_since is not None and self.local_judge:
-            # the local detector judges this speech; the segment is a second opinion
-            self._pending = _Pending(item_id, audio_start_ms, corroborate=True, since=now)
-            return NOTHING
+            return NOTHING  # the local detector has judged (or is judging) this speech
         if playing_since is not None:
             heard_ms = (now - playing_since) * 1000.0
             if heard_ms < self.min_assistant_speech_ms:
@@ -236,7 +210,7 @@ class BargeIn:
     def mic_audio(self, ms: float) -> Verdict:
         """Mic audio sent while speech is pending: enough of it, with no stop yet, confirms."""
         pending = self._pending
-        if pending is None or pending.corroborate:  # (the mic also carries the echo)
+        if pending is None:
             return NOTHING
         pending.mic_ms += ms
         if pending.mic_ms >= self.min_user_speech_ms + self.silence_ms:
@@ -244,11 +218,8 @@ class BargeIn:
             return INTERRUPT
         return NOTHING
 
-    def speech_stopped(self, duration_ms: float | None, audio_end_ms: float | None, *,
-                       person_paused_at: float | None = None) -> Verdict:
-        """The server's stop: the segment (``duration_ms`` when measured) decides, padding off.
-        ``person_paused_at``: when the local detector last paused on the person's own frames
-        (for a segment it judges: see the module doc)."""
+    def speech_stopped(self, duration_ms: float | None, audio_end_ms: float | None) -> Verdict:
+        """The server's stop: the segment (``duration_ms`` when measured) decides, padding off."""
         pending = self._pending
         if pending is None:
             return NOTHING
@@ -258,11 +229,6 @@ class BargeIn:
             duration = audio_end_ms - pending.audio_start_ms
         if duration is not None:
             duration -= self.padding_ms
-        if pending.corroborate:
-            heard = (person_paused_at is not None
-                     and person_paused_at >= pending.since - CORROBORATION_LEAD_S)
-            held_a_word = duration is not None and duration >= CORROBORATED_MIN_MS
-            return INTERRUPT if heard and held_a_word else NOTHING
         if duration is not None and duration >= self.min_user_speech_ms:
             return INTERRUPT
         length = f"{duration:.0f} ms of" if duration is not None else "unmeasured"

@@ -320,8 +320,7 @@ class Session:
     def _on_speech_stopped(self, event: Event, now: float) -> None:
         item_id, end_ms = _str(event.get("item_id")), _num(event.get("audio_end_ms"))
         duration = self._segments.stopped(now, item_id, end_ms)
-        self._apply(now, self._barge_in.speech_stopped(
-            duration, end_ms, person_paused_at=self._local.person_paused_at))
+        self._apply(now, self._barge_in.speech_stopped(duration, end_ms))
 
     # === playback and barge-in ===================================================================
 

@@ -31,10 +31,6 @@ class SpeakerPause:
         self._out = effects
         self._detector = LocalBargeIn(tuning)
         self.on = False
-        #: when the detector last paused on the person's own frames (not on the server's
-        #: word): the evidence a server segment over playback needs to interrupt
-        #: (:meth:`~voicechat.core.barge_in.BargeIn.speech_stopped`)
-        self.person_paused_at: float | None = None
 
     @property
     def interrupting(self) -> bool:
@@ -62,7 +58,6 @@ class SpeakerPause:
         if verdict is None:
             return False
         if verdict.decision is Decision.PAUSE:
-            self.person_paused_at = now
             self._out.act(PausePlayback())
         elif verdict.decision is Decision.RESUME:
             self._out.act(ResumePlayback())
