@@ -277,6 +277,26 @@ def test_a_canceller_that_lost_the_echo_makes_the_pause_wait_out_the_tail() -> N
     assert [v.decision for _, v in verdicts][:2] == [Decision.PAUSE, Decision.CONFIRM]
 
 
+def test_a_canceller_losing_the_echo_makes_the_pause_wait_out_the_tail_at_once() -> None:
+    """The same, seen with a busy core: the canceller had removed ~58 dB of the echo, and was
+    losing it (its own running ERLE 24.5 dB) while the yardstick learnt here, which follows a
+    fall slowly, still read 38 dB; the speaker's tail after a pause on the echo confirmed a
+    barge-in 182 ms in. The canceller's own figure counts at once; with it still high, the
+    same speech after a pause confirms as before."""
+    good = TalkFrame(20, 0.02, out_dbfs=-80.0, in_dbfs=-22.0, far_dbfs=-20.0, erle_db=58.0)
+    for running_erle, expected in ((24.5, [Decision.PAUSE, Decision.RESUME]),
+                                   (55.0, [Decision.PAUSE, Decision.CONFIRM])):
+        m = LocalBargeIn()
+        feed(m, [good] * 100)
+        assert m.echo_erle_db is not None and m.echo_erle_db > 50
+        onset = TalkFrame(20, 0.95, out_dbfs=-22.0, in_dbfs=-20.0, far_dbfs=-20.0,
+                          erle_db=running_erle)
+        tail = TalkFrame(20, 0.95, out_dbfs=-24.0, in_dbfs=-24.0, far_dbfs=-120.0,
+                         erle_db=running_erle)
+        verdicts = feed(m, [onset] * 3 + [tail] * 9 + [SILENCE] * 40, start=2.0)
+        assert [v.decision for _, v in verdicts] == expected, running_erle
+
+
 def test_the_underrun_hold_mutes_the_mic_but_leaves_the_detector_on() -> None:
     """After a speaker underrun the hold mutes the mic to the server (the echo may have moved);
     the detector's evidence is its own, so it still pauses and confirms. A leak the canceller
