@@ -17,6 +17,7 @@ from voicechat.core import (
     EchoLeaking,
     LocalRecord,
     LocalTalk,
+    Notice,
     PausePlayback,
     PlaybackProgress,
     ResumePlayback,
@@ -220,6 +221,28 @@ def test_a_leak_makes_the_detector_strict_not_deaf() -> None:
     out = talk(h, [USER] * 3 + [USER_ALONE] * 20)
     assert records(out)[:2] == ["local.bargein.paused", "local.bargein.confirmed"]
     assert "response.cancel" in sent_types(out)
+
+
+def test_a_pause_outlasting_the_done_fallback_keeps_the_answer_playing() -> None:
+    """With echo leaking the mic is muted for playback, and a fallback ends playback some time
+    after ``response.done`` when no audio evidence follows. A pause of the detector's holds the
+    answer, so nothing progresses: the fallback ended playback under it, the detector (fed
+    only while playback runs) stopped hearing frames, and the user's interruption was lost
+    while the speaker stayed paused (the grid with a busy core: 7 s). The pause is evidence:
+    the answer plays on, and the person's clean speech confirms."""
+    h = Harness(barge_in=True, done_fallback_ms=300.0)
+    playing(h)
+    h.do(EchoLeaking(True))
+    h.ev("response.done", response={"id": "resp_1", "status": "completed", "output": []})
+    out = talk(h, [USER] * 3)
+    assert records(out) == ["local.bargein.paused"]
+    out = talk(h, [USER] * 20)  # double talk the strict detector does not confirm on: 0.4 s
+    notices = [a.message for a in out if isinstance(a, Notice)]
+    assert not any("no end-of-playback" in n for n in notices), notices
+    assert h.view.playing and h.view.interrupting
+    out = talk(h, [USER_ALONE] * 10)
+    assert "local.bargein.confirmed" in records(out)
+    assert "conversation.item.truncate" in sent_types(out)
 
 
 def test_nothing_without_the_detector_or_playback() -> None:

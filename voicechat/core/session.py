@@ -311,6 +311,8 @@ class Session:
             self._interrupt(now, cancel=False)  # the server cancels; the speaker must stop too
             return
         self._local.server_heard(now, live=self._local_live())
+        if self._local.interrupting:
+            self._gate.audio_evidence(now)  # (see _local_talk)
         self._apply(now, self._barge_in.speech_started(
             now, item_id, start_ms,
             assistant_speaking=self._assistant_speaking(),
@@ -403,9 +405,16 @@ class Session:
         self._apply(now, self._barge_in.mic_audio(ms))
 
     def _local_talk(self, inp: LocalTalk, now: float) -> None:
-        """A frame of the local detector: pause, resume, or confirm and interrupt."""
+        """A frame of the local detector: pause, resume, or confirm and interrupt. While its
+        pause holds the answer, nothing plays and nothing progresses, yet the answer is not
+        over: that is audio evidence, or the mic gate's fallback after ``response.done``
+        would end playback under the pause (with echo leaking, the mic muted for playback)
+        and the detector, fed only while playback runs, would wait on it for good (the
+        barge-in grid, one core busy: a 7 s pause and a lost interruption)."""
         if self._local.frame(now, inp.frame, live=self._local_live()):
             self._interrupt(now)
+        elif self._local.interrupting:
+            self._gate.audio_evidence(now)
 
     def _local_live(self) -> bool:
         """The local detector may act: barge-in allowed, hands-free, the assistant playing."""
