@@ -619,19 +619,7 @@ class TurnTimeline:
         model = (first_audio - mark) * 1000.0 - tool_total
         stages.append(Stage("model", model if model > 0.0 else 0.0))
         vad_wait, vad_note = self._vad if turn.kind == "speech_stopped" else _NO_VAD
-        # the end to each moment, never below zero (_ms_after written out: a call each)
-        first_text = turn.first_text
-        if first_text is not None:
-            first_text = (first_text - end) * 1000.0
-            first_text = first_text if first_text > 0.0 else 0.0
-        played = turn.played
-        if played is not None:
-            played = (played - end) * 1000.0
-            played = played if played > 0.0 else 0.0
-        done = turn.done
-        if done is not None:
-            done = (done - end) * 1000.0
-            done = done if done > 0.0 else 0.0
+        first_text, played, done = turn.first_text, turn.played, turn.done
         # by position, in the fields' order: keywords cost 2.4 times as much here (10 k
         # instructions against 4 k, once per answered turn: bench/bench_core.py)
         return TurnLatency(
@@ -643,10 +631,10 @@ class TurnTimeline:
             turn.clock,
             vad_wait,  # vad_wait_ms
             vad_note,
-            first_text,  # first_text_ms
-            played,  # played_ms
-            done,  # done_ms
-            tuple(spans) if spans else (),  # tools
+            None if first_text is None else _ms_after(first_text, end),  # first_text_ms
+            None if played is None else _ms_after(played, end),  # played_ms
+            None if done is None else _ms_after(done, end),  # done_ms
+            tuple(spans),  # tools
             "webrtc" if self._webrtc else "websocket",  # transport
             turn.items.get(turn.audio_response or ""),  # item_id
         )
