@@ -59,6 +59,22 @@ def test_a_spoken_turn_is_timed_from_speech_stopped_to_the_first_audio_delta() -
     assert turn_line(turn).startswith("0.81 s to first audio · VAD 0.50 · commit 0.02")
 
 
+def test_the_answer_item_is_the_responses_first_message_as_its_output_item_done_names_it(
+) -> None:
+    """Over WebRTC the first audio carries no item id: the answer's transcript entry is the
+    first message item the response completes (a tool call's item before it is not it)."""
+    events = spoken_turn(1.0, "r1", transport="webrtc")
+    done = events.pop()
+    for t, item in ((2.5, {"type": "function_call", "id": "fc1", "call_id": "c1",
+                           "name": "lookup"}),
+                    (2.6, {"type": "message", "id": "a1", "role": "assistant"}),
+                    (2.7, {"type": "message", "id": "a2", "role": "assistant"})):
+        events.append((t, "in", {"type": "response.output_item.done", "response_id": "r1",
+                                 "item": item}))
+    [turn] = run([session(), *events, done])
+    assert isinstance(turn, TurnLatency) and turn.item_id == "a1"
+
+
 def test_webrtc_first_audio_is_output_audio_buffer_started_and_played_is_local() -> None:
     events = [session(200), (0.5, "local", {"type": "local.transport.state",
                                             "state": "connected"}),

@@ -141,6 +141,7 @@ class Session:
         self._handlers = _server_table(self)
         self._inputs = _input_table(self)
         self._timing = TurnTiming(self._out)  # each answered turn timed (issue 39)
+        self._timeline = self._timing.timeline
         self._out.on_send = self._timing.sent
         self._out.on_record = self._timing.local
 
@@ -181,8 +182,11 @@ class Session:
                 handler(event, now)
             except Exception as exc:  # a malformed event must never take the client down
                 self._out.malformed(str(kind), repr(exc))
-        if handler is not None and kind in self._timing.wants:
-            self._timing.server(kind, event, now)
+        timeline = self._timeline
+        if handler is not None and kind in timeline.wants:
+            results = timeline.server_event(now, kind, event)
+            if results:
+                self._timing.take(results)
         return self._finish()
 
     def receive_wire(self, data: str | bytes, now: float) -> list[Action]:

@@ -53,7 +53,7 @@ _BARGE_ACTIONS = frozenset({"response.cancel", "output_audio_buffer.clear",
 READS_IN = DELTAS | frozenset({
     "session.created", "session.updated", "input_audio_buffer.speech_started",
     "input_audio_buffer.speech_stopped", "input_audio_buffer.committed", "response.created",
-    "response.done", "response.output_item.added", "response.output_item.done",
+    "response.done", "response.output_item.done",
     "output_audio_buffer.started", "output_audio_buffer.stopped", "output_audio_buffer.cleared"})
 READS_OUT = _BARGE_ACTIONS | frozenset({
     "session.update", "input_audio_buffer.commit", "input_audio_buffer.append",
@@ -61,6 +61,14 @@ READS_OUT = _BARGE_ACTIONS | frozenset({
 READS_LOCAL = frozenset({"local.transport.state", "local.playback.started",
                          "local.playback.drained", "local.bargein.paused",
                          "local.bargein.resumed"})
+_ONSET = "input_audio_buffer.speech_started"
+#: :attr:`TurnTimeline.wants` by what can matter now, at index ``deltas + 2 * onset``: the output
+#: deltas only while one can change anything, the server's speech_started only while it would
+#: be an interruption's onset (most of a session's events, and a speech_started per user turn,
+#: are then never handed over).
+_WANTS = tuple(frozenset(kind for kind in READS_IN
+                         if (deltas or kind not in DELTAS) and (onset or kind != _ONSET))
+               for onset in (False, True) for deltas in (False, True))
 #: What :meth:`TurnTimeline.feed` returns when nothing completed (most events).
 NOTHING: tuple[()] = ()
 
@@ -69,6 +77,7 @@ Result = TurnLatency | BargeIn
 VadFigures = tuple[float | None, str | None]
 _NO_VAD: VadFigures = (None, None)
 _Handler = Callable[[float, Clock, Mapping[str, Any], list[Result]], None]
+_new = tuple.__new__  # see TurnTimeline._report
 
 
 # The timeline's own state: plain slotted classes, not dataclasses (a dataclass is generated
@@ -186,7 +195,6 @@ class TurnTimeline:
             "response.output_audio.delta": self._audio,
             "output_audio_buffer.started": self._audio,
             **dict.fromkeys(_TEXT_DELTAS, self._text),
-            "response.output_item.added": self._item_added,
             "response.output_item.done": self._item_done,
             "output_audio_buffer.stopped": self._buffer_stopped,
             "output_audio_buffer.cleared": self._buffer_stopped,
@@ -198,6 +206,9 @@ class TurnTimeline:
         """Could an output delta change anything now (a turn's first audio or text, a new
         response's audio, a turn waiting out its playback)? While not, a caller may pass
         deltas over unread: most of a session's events (:mod:`voicechat.latency.records`)."""
+        self.wants = _WANTS[0]
+        """The server event types that can change anything now: a caller that knows the type
+        of an event may hand it to :meth:`server_event` only when it is in here."""
         self._interruption: _Interruption | None = None
         self._results: list[Result] = []  # see server_event
 
@@ -238,8 +249,12 @@ class TurnTimeline:
             return NOTHING
         out = self._event(t, direction, kind, event)
         turn = self._turn
-        self.deltas_matter = self._audio_pending or (turn is not None and (
+        deltas = self._audio_pending or (turn is not None and (
             turn.first_audio is None or turn.first_text is None or turn.done is not None))
+        onset = self._active is not None or self._sounding is not None
+        self.deltas_matter = deltas
+        self.onset_matters = onset
+        self.wants = _WANTS[deltas + 2 * onset]
         return out
 
     def server_event(self, now: float, kind: str, event: Mapping[str, Any]
@@ -255,9 +270,12 @@ class TurnTimeline:
             return NOTHING if not out else self._hand_out(out)
         self._on_server[kind](now, "wall", event, out)
         turn = self._turn
-        self.deltas_matter = self._audio_pending or (turn is not None and (
+        deltas = self._audio_pending or (turn is not None and (
             turn.first_audio is None or turn.first_text is None or turn.done is not None))
-        self.onset_matters = self._active is not None or self._sounding is not None
+        onset = self._active is not None or self._sounding is not None
+        self.deltas_matter = deltas
+        self.onset_matters = onset
+        self.wants = _WANTS[deltas + 2 * onset]
         return NOTHING if not out else self._hand_out(out)
 
     def _hand_out(self, out: list[Result]) -> list[Result]:
@@ -370,23 +388,26 @@ class TurnTimeline:
         if turn is not None and turn.first_text is None and turn.owns(event.get("response_id")):
             turn.first_text = now
 
-    def _item_added(self, now: float, clock: Clock, event: Mapping[str, Any],
-                    out: list[Result]) -> None:
-        turn = self._turn
-        item, rid = event.get("item"), event.get("response_id")
-        if (turn is not None and isinstance(item, dict) and isinstance(rid, str)
-                and item.get("type") == "message" and isinstance(item.get("id"), str)
-                and turn.owns(rid)):
-            turn.items.setdefault(rid, item["id"])
-
     def _item_done(self, now: float, clock: Clock, event: Mapping[str, Any],
                    out: list[Result]) -> None:
+        """A tool call completed, or the answer's message item (its id: where the transcript
+        shows the answer). Read here rather than on ``output_item.added``: the done comes
+        before the response's ``response.done``, which a turn is reported on, and one event
+        handed over per item instead of two is cheaper for the session core."""
         turn = self._turn
         item = event.get("item")
-        if (turn is not None and isinstance(item, dict)
-                and item.get("type") == "function_call" and turn.owns(event.get("response_id"))):
+        if turn is None or not isinstance(item, dict):
+            return
+        rid = event.get("response_id")
+        if not turn.owns(rid):
+            return
+        item_type = item.get("type")
+        if item_type == "message":
+            item_id = item.get("id")
+            if isinstance(rid, str) and isinstance(item_id, str):
+                turn.items.setdefault(rid, item_id)
+        elif item_type == "function_call":
             call_id, name = item.get("call_id"), item.get("name")
-            rid = event.get("response_id")
             if isinstance(rid, str):
                 turn.calling.add(rid)
             if isinstance(call_id, str) and call_id not in turn.tools:
@@ -595,38 +616,31 @@ class TurnTimeline:
     def _report(self, turn: _Turn) -> TurnLatency:
         first_audio = turn.first_audio
         assert first_audio is not None  # only answered turns are reported
-        end = turn.end
-        total = _ms_after(first_audio, end)
+        end = mark = turn.end
         stages: list[Stage] = []
-        mark = turn.end
-        if turn.committed is not None and turn.end <= turn.committed <= first_audio:
-            stages.append(Stage("commit", (turn.committed - mark) * 1000.0))
-            mark = turn.committed
-        if turn.created is not None and mark <= turn.created <= first_audio:
-            stages.append(Stage("response", (turn.created - mark) * 1000.0))
-            mark = turn.created
-        if turn.prior_stop is not None and mark <= turn.prior_stop <= first_audio:
-            stages.append(Stage("previous answer", (turn.prior_stop - mark) * 1000.0))
-            mark = turn.prior_stop
-        spans: list[ToolSpan] = []
-        tool_total = 0.0
-        for call_id, tool in turn.tools.items():
-            took = None if tool.end is None else _ms_after(tool.end, tool.start)
-            spans.append(ToolSpan(tool.name, call_id, _ms_after(tool.start, end), took))
-            if took is not None and tool.end is not None and tool.end <= first_audio:
-                stages.append(Stage(f"tool {tool.name}", took))
-                tool_total += took
-        model = (first_audio - mark) * 1000.0 - tool_total
-        stages.append(Stage("model", model if model > 0.0 else 0.0))
+        # each result built with the tuple's own __new__: a named tuple's generated __new__
+        # is a Python call in front of it, which doubled the cost of building them here
+        # (once per answered turn in the session core: bench/bench_core.py)
+        for name, moment in (("commit", turn.committed), ("response", turn.created),
+                             ("previous answer", turn.prior_stop)):
+            if moment is not None and mark <= moment <= first_audio:
+                stages.append(_new(Stage, (name, (moment - mark) * 1000.0)))
+                mark = moment
+        spans: tuple[ToolSpan, ...] = ()
+        model = (first_audio - mark) * 1000.0
+        if turn.tools:
+            spans, tool_stages = _tool_spans(turn, end, first_audio)
+            for stage in tool_stages:
+                stages.append(stage)
+                model -= stage.ms
+        stages.append(_new(Stage, ("model", model if model > 0.0 else 0.0)))
         vad_wait, vad_note = self._vad if turn.kind == "speech_stopped" else _NO_VAD
         first_text, played, done = turn.first_text, turn.played, turn.done
-        # by position, in the fields' order: keywords cost 2.4 times as much here (10 k
-        # instructions against 4 k, once per answered turn: bench/bench_core.py)
-        return TurnLatency(
+        return _new(TurnLatency, (  # the fields in order
             turn.audio_response,  # response_id
             turn.kind,  # end_kind
             end,  # end_t
-            total,  # first_audio_ms
+            _ms_after(first_audio, end),  # first_audio_ms
             tuple(stages),
             turn.clock,
             vad_wait,  # vad_wait_ms
@@ -634,10 +648,24 @@ class TurnTimeline:
             None if first_text is None else _ms_after(first_text, end),  # first_text_ms
             None if played is None else _ms_after(played, end),  # played_ms
             None if done is None else _ms_after(done, end),  # done_ms
-            tuple(spans),  # tools
+            spans,  # tools
             "webrtc" if self._webrtc else "websocket",  # transport
             turn.items.get(turn.audio_response or ""),  # item_id
-        )
+        ))
+
+
+def _tool_spans(turn: _Turn, end: float, first_audio: float
+                ) -> tuple[tuple[ToolSpan, ...], list[Stage]]:
+    """A turn's tool calls, and the stages of those whose output went before the first audio
+    (the app ran the tool while the user waited)."""
+    spans: list[ToolSpan] = []
+    stages: list[Stage] = []
+    for call_id, tool in turn.tools.items():
+        took = None if tool.end is None else _ms_after(tool.end, tool.start)
+        spans.append(ToolSpan(tool.name, call_id, _ms_after(tool.start, end), took))
+        if took is not None and tool.end is not None and tool.end <= first_audio:
+            stages.append(Stage(f"tool {tool.name}", took))
+    return tuple(spans), stages
 
 
 def _vad_figures(vad: Mapping[str, Any] | None) -> VadFigures:
