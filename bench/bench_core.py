@@ -10,7 +10,8 @@ Same-run baselines: a bare stdlib ``json.loads`` loop and a bare ``orjson.loads`
 same frames, so the figure also reads as "N× the time of decoding alone" on a busy machine; the
 load average is printed with it.
 
-Then the turn timeline (issue 39) on vs off over the same frames, interleaved; with
+Then the turn timeline (issue 39) on vs off over the same frames, paired round by round in
+several processes (:func:`timeline_ratio`, :func:`_ratios_in_child`); with
 ``--instructions`` (needs valgrind) also in instructions under callgrind, which the machine's
 load cannot move.
 
@@ -25,13 +26,15 @@ import argparse
 import base64
 import json
 import os
+import random
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -258,15 +261,53 @@ def _switch_timing_off(session: Session) -> None:
     session._out.on_send = session._out.on_record = None
 
 
-def timeline_ratio(dialect: Dialect, transport: str, *, turns: int = 60, repeat: int = 9
-                   ) -> tuple[float, float]:
-    """Events/s with the turn timeline on and off (best of ``repeat``, interleaved)."""
+class TimelineRatio(NamedTuple):
+    """The timeline on vs off over the same frames: medians of each round's ratio."""
+
+    on_off: float  # events/s on over off
+    q1: float  # its interquartile range over the rounds
+    q3: float
+    control: float  # off against off: the A/A control (1.0 but for the machine's noise)
+    off_rate: float  # events/s off (median round)
+
+
+def timeline_ratio(dialect: Dialect, transport: str, *, turns: int = 60, rounds: int = 21
+                   ) -> TimelineRatio:
+    """Events/s with the turn timeline on and off, as the median of per-round ratios.
+
+    Each round runs off, on and off again in a shuffled order, each in a new session: a
+    session's memory layout alone moves its speed by ~2 % (two identical "off" runs, best of
+    9 each, differed by up to 0.017x), so best-against-best picked the luckiest layout on
+    either side; the median of paired ratios does not, and the off/off control prints the
+    noise that is left beside the figure."""
     data = frames(dialect, turns, audio=transport == "websocket")
-    best_off = best_on = float("inf")
-    for _ in range(repeat):
-        best_off = min(best_off, full(dialect, transport, data, timed=False))
-        best_on = min(best_on, full(dialect, transport, data))
-    return len(data) / best_on, len(data) / best_off
+    ratios, controls, offs = [], [], []
+    for _ in range(rounds):
+        order = ["off", "on", "control"]
+        random.shuffle(order)
+        seconds = {mode: full(dialect, transport, data, timed=mode == "on") for mode in order}
+        ratios.append(seconds["off"] / seconds["on"])
+        controls.append(seconds["off"] / seconds["control"])
+        offs.append(seconds["off"])
+    q1, _, q3 = statistics.quantiles(ratios, n=4)
+    return TimelineRatio(statistics.median(ratios), q1, q3, statistics.median(controls),
+                         len(data) / statistics.median(offs))
+
+
+MIXES = [(transport, dialect) for transport in ("webrtc", "websocket")
+         for dialect in (Dialect.GA, Dialect.BETA)]
+
+
+def _ratios_in_child(seed: int) -> dict[tuple[str, Dialect], TimelineRatio]:
+    """:func:`timeline_ratio` of every mix in a child process with hash seed ``seed``: a
+    process's hash seed and memory layout move the ratio by up to +-0.03 (the A/A control
+    ranged 0.976-1.031 over eight seeds), so one process's figure is one draw."""
+    env = dict(os.environ, PYTHONHASHSEED=str(seed))
+    result = subprocess.run([sys.executable, __file__, "--ratio-child"], capture_output=True,
+                            text=True, env=env, check=True)
+    rows = json.loads(result.stdout)
+    return {(transport, Dialect(dialect)): TimelineRatio(*figures)
+            for transport, dialect, figures in rows}
 
 
 def view_cost(turns: int = 1000, reads: int = 2000) -> float:
@@ -329,8 +370,15 @@ def main() -> None:
     parser.add_argument("--instructions", action="store_true",
                         help="also count the timeline's on/off instructions under callgrind "
                              "(needs valgrind)")
+    parser.add_argument("--processes", type=int, default=5,
+                        help="child processes for the timeline's on/off ratio (default 5)")
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument("--ratio-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.ratio_child:
+        print(json.dumps([[transport, dialect.value, list(timeline_ratio(dialect, transport))]
+                          for transport, dialect in MIXES]))
+        return
     if args.child:
         mode, transport, dialect, rounds = args.child
         _child(mode, transport, dialect, int(rounds))
@@ -345,13 +393,21 @@ def main() -> None:
             print(f"  {transport:9} {dialect.value:4}  {rate:>10,.0f} events/s   "
                   f"{stdlib / rate:4.2f}x json.loads ({stdlib:,.0f}/s)   "
                   f"{fast / rate:4.2f}x orjson.loads ({fast:,.0f}/s)")
-    print("  with the turn timeline (issue 39) on vs off, same frames, interleaved:")
-    for transport in ("webrtc", "websocket"):
-        for dialect in (Dialect.GA, Dialect.BETA):
-            on, off = timeline_ratio(dialect, transport)
-            per_turn = (1 / on - 1 / off) * EVENTS_PER_TURN[transport] * 1e6
-            print(f"  {transport:9} {dialect.value:4}  on {on:>10,.0f}/s  off {off:>10,.0f}/s"
-                  f"   on/off {on / off:4.3f}x   {per_turn:5.1f} us per answered turn")
+    print(f"  with the turn timeline (issue 39) on vs off, same frames: in each of "
+          f"{args.processes} processes (hash seeds 0-{args.processes - 1}) the median of 21 "
+          f"rounds' ratios; their median [lowest-highest], and off vs off (A/A)")
+    per_process = [_ratios_in_child(seed) for seed in range(args.processes)]
+    for mix in MIXES:
+        got = [figures[mix] for figures in per_process]
+        on_off = statistics.median(r.on_off for r in got)
+        control = statistics.median(r.control for r in got)
+        off_rate = statistics.median(r.off_rate for r in got)
+        per_turn = (1 / on_off - 1) / off_rate * EVENTS_PER_TURN[mix[0]] * 1e6
+        print(f"  {mix[0]:9} {mix[1].value:4}  off {off_rate:>10,.0f}/s   on/off "
+              f"{on_off:5.3f}x [{min(r.on_off for r in got):5.3f}-"
+              f"{max(r.on_off for r in got):5.3f}]   A/A {control:5.3f}x "
+              f"[{min(r.control for r in got):5.3f}-{max(r.control for r in got):5.3f}]"
+              f"   {per_turn:5.1f} us per answered turn")
     if args.instructions:
         print("  the same in instructions (callgrind, per round of 60 turns, load-independent):")
         for transport in ("webrtc", "websocket"):
