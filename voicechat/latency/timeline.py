@@ -28,17 +28,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from math import isfinite
-from typing import Any, TypeGuard
+from typing import Any
 
-from voicechat.latency.model import BargeIn, Clock, EndKind, Stage, ToolSpan, TurnLatency
-from voicechat.protocol.session_audio import DEFAULT_SILENCE_DURATION_MS
+from voicechat.latency.model import BargeIn, Clock, EndKind, TurnLatency
+from voicechat.latency.report import (
+    VadFigures,
+    is_timed,
+    ms_after,
+    number,
+    report_turn,
+    vad_figures,
+)
+from voicechat.latency.turn_state import Interruption, ToolCall, TurnState
 
 #: How long past the answer's ``response.done`` a log with the client's own records waits for
 #: its ``local.playback.started`` before reporting the turn without it.
 PLAYED_WAIT_S = 2.0
-#: semantic_vad's longest wait per eagerness (the service's documented maxima; ``auto`` is
-#: ``medium``): the wait itself is not in any event, so it is named, not measured.
-_EAGERNESS_MAX_S = {"low": 8, "medium": 4, "high": 2, "auto": 4}
 #: Bytes of mic audio per millisecond by input format (pcm16 at 24 kHz; G.711 at 8 kHz).
 _BYTES_PER_MS = {"audio/pcm": 48.0, "pcm16": 48.0, "audio/pcmu": 8.0, "audio/pcma": 8.0,
                  "g711_ulaw": 8.0, "g711_alaw": 8.0}
@@ -73,88 +78,7 @@ _WANTS = tuple(frozenset(kind for kind in READS_IN
 NOTHING: tuple[()] = ()
 
 Result = TurnLatency | BargeIn
-#: The server VAD's silence wait before the end of a turn (ms), or a note on why it is unknown.
-VadFigures = tuple[float | None, str | None]
-_NO_VAD: VadFigures = (None, None)
 _Handler = Callable[[float, Clock, Mapping[str, Any], list[Result]], None]
-_new = tuple.__new__  # see TurnTimeline._report
-
-
-# The timeline's own state: plain slotted classes, not dataclasses (a dataclass is generated
-# code: ~5 ms each to import on this project's VM, paid by every ``voicechat doctor`` run).
-
-
-class _Tool:
-    __slots__ = ("end", "name", "start")
-
-    def __init__(self, name: str, start: float) -> None:
-        self.name = name
-        self.start = start
-        self.end: float | None = None
-
-    def __repr__(self) -> str:
-        return f"_Tool({self.name!r}, {self.start!r}, end={self.end!r})"
-
-
-class _Turn:
-    """One user turn from its end until its answer is reported."""
-
-    __slots__ = ("audio_response", "behind", "calling", "clock", "committed", "created",
-                 "done", "end", "first_audio", "first_text", "items", "kind", "played",
-                 "prior_stop", "queued_locally", "responses", "tools")
-
-    def __init__(self, end: float, kind: EndKind, clock: Clock, *, behind: bool = False
-                 ) -> None:
-        self.end = end
-        self.kind = kind
-        self.clock = clock
-        self.committed: float | None = None
-        self.created: float | None = None
-        self.responses: set[str] = set()
-        self.first_text: float | None = None
-        self.first_audio: float | None = None
-        self.audio_response: str | None = None
-        self.done: float | None = None
-        self.played: float | None = None
-        self.tools: dict[str, _Tool] = {}
-        #: The first assistant message item of each response (the answer's transcript entry).
-        self.items: dict[str, str] = {}
-        #: An earlier answer was still sounding when this turn ended, and when it stopped:
-        #: the server sends one answer's audio after the other (WebRTC), so this one waited.
-        self.behind = behind
-        self.calling: set[str] = set()  # responses that called a tool
-        self.prior_stop: float | None = None
-        #: The first audio came while the local speaker still played an earlier answer: it
-        #: plays after that, with no ``local.playback.started`` of its own to time it by.
-        self.queued_locally = False
-
-    def __repr__(self) -> str:  # (the doctor's tests compare states fed two ways)
-        return "_Turn(" + ", ".join(f"{name}={getattr(self, name)!r}"
-                                    for name in self.__slots__) + ")"
-
-    def owns(self, response_id: Any) -> bool:
-        """Whether an event of ``response_id`` belongs to this turn. A log that shows no
-        ``response.created`` for it (cut, or filtered) cannot say: the event counts, as does
-        one without a response id."""
-        if isinstance(response_id, str) and response_id and self.responses:
-            return response_id in self.responses
-        return True
-
-
-class _Interruption:
-    __slots__ = ("action", "onset", "onset_from", "paused", "response_id", "wait_for_done")
-
-    def __init__(self, response_id: str | None, onset: float, onset_from: str) -> None:
-        self.response_id = response_id
-        self.onset = onset
-        self.onset_from = onset_from
-        self.paused: float | None = None
-        self.action: float | None = None
-        self.wait_for_done = False
-
-    def __repr__(self) -> str:
-        return "_Interruption(" + ", ".join(f"{name}={getattr(self, name)!r}"
-                                            for name in self.__slots__) + ")"
 
 
 class TurnTimeline:
@@ -170,11 +94,11 @@ class TurnTimeline:
         """``plays_locally``: the stream is a client's own, which reports its playback
         (``local.playback.started``): a turn waits for it. Else that is learnt from the first
         ``local.*`` event (a log of ours)."""
-        self._turn: _Turn | None = None
+        self._turn: TurnState | None = None
         self._typed_pending = False
         #: The VAD's wait and note for a turn it ended (:func:`_vad_figures` of the settings
         #: last seen): worked out when the settings come, not for every turn.
-        self._vad: VadFigures = _vad_figures(None)
+        self._vad: VadFigures = vad_figures(None)
         self._vad_from_server = False
         self._bytes_per_ms = 48.0
         self._audio_clock_ms = 0.0
@@ -209,7 +133,7 @@ class TurnTimeline:
         self.wants = _WANTS[0]
         """The server event types that can change anything now: a caller that knows the type
         of an event may hand it to :meth:`server_event` only when it is in here."""
-        self._interruption: _Interruption | None = None
+        self._interruption: Interruption | None = None
         self._results: list[Result] = []  # see server_event
 
     def __repr__(self) -> str:
@@ -304,7 +228,9 @@ class TurnTimeline:
         """The answered turn still open, as it would be reported now (a face that shows the
         figures before the stream ends: the export of a log cut mid-answer)."""
         turn = self._turn
-        return self._report(turn) if turn is not None and _timed(turn) else None
+        if turn is None or not is_timed(turn):
+            return None
+        return report_turn(turn, self._vad, webrtc=self._webrtc)
 
     def finish(self) -> list[Result]:
         """The end of the stream: an answered turn still waiting is reported as it is."""
@@ -411,7 +337,7 @@ class TurnTimeline:
             if isinstance(rid, str):
                 turn.calling.add(rid)
             if isinstance(call_id, str) and call_id not in turn.tools:
-                turn.tools[call_id] = _Tool(name if isinstance(name, str) else "?", now)
+                turn.tools[call_id] = ToolCall(name if isinstance(name, str) else "?", now)
 
     def _buffer_stopped(self, now: float, clock: Clock, event: Mapping[str, Any],
                         out: list[Result]) -> None:
@@ -502,13 +428,13 @@ class TurnTimeline:
                 self._maybe_report(turn, out)
         elif kind == "local.bargein.paused":
             speech = event.get("speech_ms")
-            counted = speech / 1000.0 if _number(speech) and speech > 0 else 0.0
+            counted = speech / 1000.0 if number(speech) and speech > 0 else 0.0
             barge = self._interruption
             if barge is not None and barge.action is not None:
                 return
             onset = now - counted
             if barge is None or onset < barge.onset:
-                barge = self._interruption = _Interruption(self._sounding or self._active,
+                barge = self._interruption = Interruption(self._sounding or self._active,
                                                            onset, "local")
             barge.paused = now
         elif kind == "local.bargein.resumed":
@@ -531,10 +457,10 @@ class TurnTimeline:
         if turn is not None and turn.first_audio is not None:
             self._report_into(turn, out)
         # without times and without mic audio there is no clock at all: no figure beats 0 ms
-        self._turn = _Turn(now, kind, clock, behind=self._sounding is not None) \
+        self._turn = TurnState(now, kind, clock, behind=self._sounding is not None) \
             if clock == "wall" or self._mic_counted else None
 
-    def _maybe_report(self, turn: _Turn, out: list[Result], *, played_or_not: bool = False
+    def _maybe_report(self, turn: TurnState, out: list[Result], *, played_or_not: bool = False
                       ) -> None:
         """Report ``turn`` once it has its first audio and its ``done``, and its playback
         where the client logs playback (``played_or_not``: none will come for it now)."""
@@ -558,7 +484,7 @@ class TurnTimeline:
         answering = self._active or self._sounding
         if answering is None or self._interruption is not None:
             return
-        self._interruption = _Interruption(answering, now, "server")
+        self._interruption = Interruption(answering, now, "server")
 
     def _flush_interruption(self, out: list[Result], cancelled: float | None = None) -> None:
         barge = self._interruption
@@ -566,7 +492,7 @@ class TurnTimeline:
         if barge is None or (barge.action is None and cancelled is None):
             return
         def since(moment: float | None) -> float | None:
-            return None if moment is None else _ms_after(moment, barge.onset)
+            return None if moment is None else ms_after(moment, barge.onset)
         out.append(BargeIn(barge.response_id, barge.onset,
                            "local" if barge.onset_from == "local" else "server",
                            paused_ms=since(barge.paused), action_ms=since(barge.action),
@@ -583,7 +509,7 @@ class TurnTimeline:
     def _count_mic(self, audio: Any) -> None:
         if isinstance(audio, Mapping):
             size = audio.get("bytes")
-            n = float(size) if _number(size) else 0.0
+            n = float(size) if number(size) else 0.0
         elif isinstance(audio, str):
             n = len(audio) * 3 / 4
         else:
@@ -600,7 +526,7 @@ class TurnTimeline:
             return
         if "turn_detection" in audio_in:
             detection = audio_in.get("turn_detection")
-            self._vad = _vad_figures(detection if isinstance(detection, Mapping) else None)
+            self._vad = vad_figures(detection if isinstance(detection, Mapping) else None)
             self._vad_from_server = self._vad_from_server or from_server
         fmt = audio_in.get("format")
         fmt_type = fmt.get("type") if isinstance(fmt, Mapping) else fmt
@@ -609,95 +535,9 @@ class TurnTimeline:
 
     # --- the report ----------------------------------------------------------------------
 
-    def _report_into(self, turn: _Turn, out: list[Result]) -> None:
-        if _timed(turn):
-            out.append(self._report(turn))
-
-    def _report(self, turn: _Turn) -> TurnLatency:
-        first_audio = turn.first_audio
-        assert first_audio is not None  # only answered turns are reported
-        end = mark = turn.end
-        stages: list[Stage] = []
-        # each result built with the tuple's own __new__: a named tuple's generated __new__
-        # is a Python call in front of it, which doubled the cost of building them here
-        # (once per answered turn in the session core: bench/bench_core.py)
-        for name, moment in (("commit", turn.committed), ("response", turn.created),
-                             ("previous answer", turn.prior_stop)):
-            if moment is not None and mark <= moment <= first_audio:
-                stages.append(_new(Stage, (name, (moment - mark) * 1000.0)))
-                mark = moment
-        spans: tuple[ToolSpan, ...] = ()
-        model = (first_audio - mark) * 1000.0
-        if turn.tools:
-            spans, tool_stages = _tool_spans(turn, end, first_audio)
-            for stage in tool_stages:
-                stages.append(stage)
-                model -= stage.ms
-        stages.append(_new(Stage, ("model", model if model > 0.0 else 0.0)))
-        vad_wait, vad_note = self._vad if turn.kind == "speech_stopped" else _NO_VAD
-        first_text, played, done = turn.first_text, turn.played, turn.done
-        return _new(TurnLatency, (  # the fields in order
-            turn.audio_response,  # response_id
-            turn.kind,  # end_kind
-            end,  # end_t
-            _ms_after(first_audio, end),  # first_audio_ms
-            tuple(stages),
-            turn.clock,
-            vad_wait,  # vad_wait_ms
-            vad_note,
-            None if first_text is None else _ms_after(first_text, end),  # first_text_ms
-            None if played is None else _ms_after(played, end),  # played_ms
-            None if done is None else _ms_after(done, end),  # done_ms
-            spans,  # tools
-            "webrtc" if self._webrtc else "websocket",  # transport
-            turn.items.get(turn.audio_response or ""),  # item_id
-        ))
-
-
-def _tool_spans(turn: _Turn, end: float, first_audio: float
-                ) -> tuple[tuple[ToolSpan, ...], list[Stage]]:
-    """A turn's tool calls, and the stages of those whose output went before the first audio
-    (the app ran the tool while the user waited)."""
-    spans: list[ToolSpan] = []
-    stages: list[Stage] = []
-    for call_id, tool in turn.tools.items():
-        took = None if tool.end is None else _ms_after(tool.end, tool.start)
-        spans.append(ToolSpan(tool.name, call_id, _ms_after(tool.start, end), took))
-        if took is not None and tool.end is not None and tool.end <= first_audio:
-            stages.append(Stage(f"tool {tool.name}", took))
-    return tuple(spans), stages
-
-
-def _vad_figures(vad: Mapping[str, Any] | None) -> VadFigures:
-    """The server VAD's wait before the end of a turn it detects, or why it is not known."""
-    if vad is None:
-        return None, "the VAD's settings are not in the log"
-    if vad.get("type") == "semantic_vad":
-        eagerness = vad.get("eagerness")
-        eagerness = eagerness if isinstance(eagerness, str) else "auto"
-        longest = _EAGERNESS_MAX_S.get(eagerness)
-        limit = f": waits up to {longest} s" if longest else ""
-        return None, f"semantic_vad, eagerness {eagerness}{limit}, not in the log"
-    silence = vad.get("silence_duration_ms")
-    if not _number(silence) or silence < 0:
-        silence = DEFAULT_SILENCE_DURATION_MS
-    return float(silence), None
-
-
-def _ms_after(later: float, earlier: float) -> float:
-    """Milliseconds from ``earlier`` to ``later``, never below zero (without ``max``'s
-    argument parsing: this runs a dozen times a turn)."""
-    ms = (later - earlier) * 1000.0
-    return ms if ms > 0.0 else 0.0
-
-
-def _timed(turn: _Turn) -> bool:
-    """The turn has its first audio, and a clock that ran until it: on the mic's audio clock
-    (a log without times) a client that stops its mic after the commit (push-to-talk) leaves
-    no clock at all between the end and the answer, and 0 ms would be a lie."""
-    if turn.first_audio is None:
-        return False
-    return turn.clock == "wall" or turn.first_audio > turn.end
+    def _report_into(self, turn: TurnState, out: list[Result]) -> None:
+        if is_timed(turn):
+            out.append(report_turn(turn, self._vad, webrtc=self._webrtc))
 
 
 def _calls_a_tool(response: Any) -> bool:
@@ -714,8 +554,3 @@ def _typed(item: Mapping[str, Any]) -> bool:
         return False
     return any(isinstance(part, Mapping) and part.get("type") in ("input_text", "text")
                for part in content)
-
-
-def _number(value: Any) -> TypeGuard[float]:
-    return (not isinstance(value, bool) and isinstance(value, int | float)
-            and isfinite(value))
