@@ -6,19 +6,22 @@ Run: .venv/bin/python bench/bargein_replay.py CELL_DIR [--set onset_ms=40 ...] [
 frame the client's detector was fed, ``VOICECHAT_BARGEIN_TRACE``) and ``onsets.json`` (when each
 interruption began, from the voice stream's DAC time). The frames are fed to a fresh
 :class:`~voicechat.core.local_barge_in.LocalBargeIn` with the tuning changed by ``--set``; per
-interruption it prints when it would have paused and confirmed, and the pauses it would have
-made with nobody talking. Only valid up to the live detector's own first decision in each
-interruption: after a live pause the echo is gone from the frames, which a replay cannot undo.
-``--frames`` prints the frames around each onset (probability, levels, what the canceller
-removed) and the detector's reason for each.
+interruption it prints when it would have paused and confirmed, and the pauses it would have made
+with nobody talking. Only valid up to the live detector's own first decision in each interruption:
+after a live pause the echo is gone from the frames, which a replay cannot undo. Where the cell's
+``events.jsonl`` holds the canceller's leak verdicts (``local.aec.leak``), the detector is made
+strict while one is up, as the live session does. ``--frames`` prints the frames around each onset
+(probability, levels, what the canceller removed) and the detector's reason for each.
 """
 
 from __future__ import annotations
 
 import argparse
+import bisect
 import dataclasses
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +43,28 @@ def load(cell: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     return rows, onsets
 
 
+def leak_verdicts(cell: Path) -> list[tuple[float, bool]]:
+    """The canceller's own leak verdicts, (epoch time, leaking), from the cell's event log: the
+    session makes the detector strict while one is up (not for an underrun hold alone, whose
+    records name a ``cause``)."""
+    path = cell / "events.jsonl"
+    if not path.exists():
+        return []
+    verdicts = []
+    for line in path.read_text().splitlines():
+        record = json.loads(line) if line else {}
+        event = record.get("event", {})
+        if event.get("type") == "local.aec.leak" and "cause" not in event:
+            when = datetime.fromisoformat(record["ts"].replace("Z", "+00:00")).timestamp()
+            verdicts.append((when, bool(event.get("leaking"))))
+    return verdicts
+
+
+def strict_at(verdicts: list[tuple[float, bool]], t: float) -> bool:
+    at = bisect.bisect_right(verdicts, (t, True))
+    return at > 0 and verdicts[at - 1][1]
+
+
 def tuning(pairs: list[str]) -> LocalTuning:
     values = {k: None if v.lower() == "none" else float(v)
               for k, v in (p.split("=", 1) for p in pairs)}
@@ -47,11 +72,13 @@ def tuning(pairs: list[str]) -> LocalTuning:
 
 
 def replay(rows: list[dict[str, Any]], onsets: list[dict[str, Any]], tune: LocalTuning,
-           show_frames: bool) -> None:
+           show_frames: bool, verdicts: list[tuple[float, bool]]) -> None:
     machine = LocalBargeIn(tune)
     starts = [o["onset"] for o in onsets]
     found: dict[int, dict[str, float]] = {}
     false: list[float] = []
+    false_confirms: list[float] = []
+    strict_frames = 0
     for row in rows:
         if "mark" in row:
             machine.reset()
@@ -72,6 +99,8 @@ def replay(rows: list[dict[str, Any]], onsets: list[dict[str, Any]], tune: Local
                   f"lin={frame.linear_dbfs} "
                   f"linfloor={lf and round(lf, 1)} "
                   f"live-paused={row['paused']} {'PERSON' if person else '-'} {why}")
+        machine.strict = strict_at(verdicts, t)
+        strict_frames += machine.strict
         verdict = machine.frame(t, frame)
         if verdict is None:
             continue
@@ -80,12 +109,16 @@ def replay(rows: list[dict[str, Any]], onsets: list[dict[str, Any]], tune: Local
             found.setdefault(which, {}).setdefault(key, since * 1000 if since else 0.0)
         elif verdict.decision is Decision.PAUSE:
             false.append(t)
+        elif verdict.decision is Decision.CONFIRM:
+            false_confirms.append(t)
     for n, onset in enumerate(onsets):
         got = found.get(n, {})
         print(f"{n + 1}. {onset['shape']:<11} {onset['voice']:<9} "
               + ", ".join(f"{k} {v:.0f} ms" for k, v in got.items()) if got
               else f"{n + 1}. {onset['shape']:<11} {onset['voice']:<9} nothing")
-    print(f"pauses with nobody talking: {len(false)}")
+    print(f"pauses with nobody talking: {len(false)}; barge-ins confirmed with nobody talking: "
+          f"{len(false_confirms)}; strict (a leak verdict up) over {strict_frames} of "
+          f"{len(rows)} frames")
 
 
 def main() -> None:
@@ -95,7 +128,7 @@ def main() -> None:
     parser.add_argument("--frames", action="store_true")
     args = parser.parse_args()
     rows, onsets = load(args.cell)
-    replay(rows, onsets, tuning(args.set), args.frames)
+    replay(rows, onsets, tuning(args.set), args.frames, leak_verdicts(args.cell))
 
 
 if __name__ == "__main__":

@@ -592,3 +592,55 @@ def test_the_linear_ear_vetoes_echo_that_aec3_let_through() -> None:
     m = LocalBargeIn(LocalTuning(linear_echo_only_db=None))
     feed(m, [ECHO_ALONE_LIN] * 50)
     assert [v.decision for _, v in feed(m, [heard] * 3, start=1.0)] == [Decision.PAUSE]
+
+
+# --- issue 38: a degraded canceller on a busy machine ----------------------------------------
+
+#: "Wait." over the echo, loud and sure, the linear canceller still removing its share of the
+#: echo (6 dB of this frame) and its residual far over what it leaves of the echo alone
+WORD_OVER_THE_ECHO = TalkFrame(20, 0.9, out_dbfs=-30.0, in_dbfs=-22.0, far_dbfs=-20.0,
+                               erle_db=60.0, echo_strength=0.35, linear_dbfs=-28.0,
+                               linear_in_dbfs=-22.0)
+
+
+def test_with_a_leak_the_linear_ears_voice_confirms_without_waiting_out_the_tail() -> None:
+    """A leak verdict (AEC3 degraded on a loaded machine: 20-35 dB of ERLE, its residual
+    correlating with the reference) makes the detector confirm only on speech that owes
+    nothing to AEC3's residual. The speaker paused and past its tail is such speech; so is a
+    voice the linear ear hears over the echo, which AEC3's state does not touch. The grid's
+    80 ms, +4 dB cell with a busy core confirmed "Wait." only after the breath (641 ms) and
+    381 ms with this. Without the linear ear, the same frames still wait for the pause."""
+    m = LocalBargeIn()
+    m.strict = True
+    feed(m, [ECHO_ALONE_LIN] * 50)
+    decisions = [v.decision for _, v in feed(m, [WORD_OVER_THE_ECHO] * 10, start=1.0)]
+    assert decisions == [Decision.PAUSE, Decision.CONFIRM]
+    m = LocalBargeIn()
+    m.strict = True
+    feed(m, [ECHO_ALONE] * 50)
+    aec3_only = replace(WORD_OVER_THE_ECHO, linear_dbfs=None, linear_in_dbfs=None)
+    decisions = [v.decision for _, v in feed(m, [aec3_only] * 10, start=1.0)]
+    assert decisions == [Decision.PAUSE]
+
+
+def test_after_a_word_the_rest_said_softly_confirms_with_the_speaker_paused() -> None:
+    """"Wait." then a breath then "no, stop, stop that please", which the speech detector
+    gave 0.30-0.48 all through at -33 dBFS with the speaker paused (the grid's quiet cell:
+    the speaker resumed over it and the barge-in came 1.9 s in). After a word, with the
+    reference silent past the tail, the bar is ``paused_speech_prob``. A click (no word)
+    followed by the same soft sound keeps the full bar and resumes."""
+    soft_rest = replace(USER_ALONE, speech_prob=0.35, out_dbfs=-33.0, in_dbfs=-33.0)
+    m = LocalBargeIn()
+    feed(m, [ECHO_ALONE] * 50)
+    verdicts = feed(m, [UNDER_ECHO_SURE] * 6 + [BREATH] * 15 + [soft_rest] * 12, start=1.0)
+    assert [v.decision for _, v in verdicts] == [Decision.PAUSE, Decision.CONFIRM]
+    assert verdicts[1][1].evidence["why"].startswith("speech after a word")
+    m = LocalBargeIn()
+    feed(m, [ECHO_ALONE] * 50)
+    verdicts = feed(m, [UNDER_ECHO_SURE] * 3 + [BREATH] * 15 + [soft_rest] * 12, start=1.0)
+    assert [v.decision for _, v in verdicts] == [Decision.PAUSE, Decision.RESUME]
+    # nor does the soft sound count while the speaker's tail may still be in the mic
+    m = LocalBargeIn()
+    feed(m, [ECHO_ALONE] * 50)
+    verdicts = feed(m, [UNDER_ECHO_SURE] * 6 + [soft_rest] * 4, start=1.0)
+    assert [v.decision for _, v in verdicts] == [Decision.PAUSE]

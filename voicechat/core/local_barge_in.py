@@ -26,6 +26,14 @@ residual echo (under ``word_ms``) resumes after ``resume_after_ms``; after a wor
 mind; and the quiet is counted from the end of the echo's tail after the pause at the
 earliest, since those frames are evidence neither way.
 
+Where the echo canceller says echo leaks (a leak verdict: the session sets :attr:`strict`),
+double talk alone no longer confirms, since leaked echo looks like it: ``clean_confirm_ms`` of
+the person's speech must owe nothing to AEC3's residual, heard with the speaker paused past its
+tail, or by the linear ear over the echo. On a busy machine AEC3 ran degraded (20-35 dB of
+ERLE, its residual correlating with the reference) for whole cells of the barge-in grid, and
+waiting for the pause alone made "Wait." wait for the words after the breath (641 ms; 381 ms
+with the linear ear counted).
+
 The server's ``speech_started`` is a second opinion (:meth:`LocalBargeIn.server_heard`): where
 the canceller's double-talk suppression ate a voice quieter than the echo, the server, which
 hears the same cleaned mic over a longer window, may still find it. It pauses the speaker
@@ -41,7 +49,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from voicechat.core.talk_frames import FrameJudge, LocalTuning, TalkFrame
+from voicechat.core.talk_frames import (
+    AFTER_A_WORD,
+    LINEAR_VOICE,
+    FrameJudge,
+    LocalTuning,
+    TalkFrame,
+)
 
 __all__ = ["Decision", "LocalBargeIn", "LocalPhase", "LocalTuning", "LocalVerdict", "TalkFrame"]
 
@@ -98,7 +112,8 @@ class LocalBargeIn:
         since = None
         if self.phase is LocalPhase.PAUSED and now is not None and self._paused_at is not None:
             since = (now - self._paused_at) * 1000.0
-        return self._frames_judge.person(f, since)
+        return self._frames_judge.person(f, since,
+                                         after_a_word=self._person_ms >= self.tuning.word_ms)
 
     @property
     def echo_erle_db(self) -> float | None:
@@ -132,6 +147,8 @@ class LocalBargeIn:
                 self._sure_ms += f.ms
                 if self._heard_clean(now, f):
                     self._clean_ms += f.ms
+            if why in (LINEAR_VOICE, AFTER_A_WORD):
+                self._clean_ms += f.ms  # no echo either way (see _heard_clean)
         elif (self.phase is LocalPhase.LISTENING and self._last_person_at is not None
               and now - self._last_person_at > t.onset_window_ms / 1000.0):
             self._first_person_at = None  # a stray frame long ago: start counting afresh

@@ -49,6 +49,13 @@ through (``_linear_echo_only``). Both wait until the linear canceller removes
 loop), and stop within ~100 ms of it losing the echo (a speaker underrun moves the echo path;
 it takes seconds to converge again): then the detector works on AEC3's figures alone, as
 before.
+
+Two frames owe nothing to AEC3's residual (:data:`LINEAR_VOICE`, :data:`AFTER_A_WORD`): the
+detector counts them as clean where a leak verdict makes it strict (below). The second is a
+lower speech bar with the speaker paused past its tail and the reference silent, once the
+person has said a word (``paused_speech_prob``): there the mic holds the room and whoever is in
+it, no echo, and the speech detector gave the rest of "Wait — no, stop that" 0.30-0.48 all
+through at -33 dBFS (the grid's quiet cell on a busy machine), so the speaker resumed over it.
 """
 
 from __future__ import annotations
@@ -122,6 +129,16 @@ class LocalTuning:
     #: no voice, whatever AEC3 let through (a canceller still converging, a burst of residual
     #: echo); ``None`` turns the veto off
     linear_echo_only_db: float | None = 6.0
+    #: with the speaker paused after a word, past its tail and the reference silent: the speech
+    #: bar there (see ``_after_a_word``); the speech detector was seen at 0.30-0.48 over the
+    #: whole of "No, stop, stop that please" said at -33 dBFS after "Wait." and a breath
+    paused_speech_prob: float = 0.25
+
+
+#: the reasons :meth:`FrameJudge.person` gives that need no trust in AEC3's residual: the linear
+#: ear heard the voice over the echo, or the speaker was paused and its tail gone
+LINEAR_VOICE = "the linear ear hears a voice over the echo"
+AFTER_A_WORD = "speech after a word, with the speaker paused (a lower bar)"
 
 
 class FrameJudge:
@@ -145,12 +162,14 @@ class FrameJudge:
         #: that lost the echo removes next to nothing frame after frame
         self.recent_linear_erle_db: float | None = None
 
-    def person(self, f: TalkFrame, since_pause_ms: float | None = None) -> tuple[bool, str]:
+    def person(self, f: TalkFrame, since_pause_ms: float | None = None, *,
+               after_a_word: bool = False) -> tuple[bool, str]:
         """Is this frame the person's (not the assistant's echo)? And the reason, for the log.
-        ``since_pause_ms``: how long the speaker has been paused (``None``: it plays)."""
+        ``since_pause_ms``: how long the speaker has been paused (``None``: it plays);
+        ``after_a_word``: the person has said a word in this episode (``word_ms``)."""
         t = self.tuning
         if self._linear_voice(f):
-            return True, "the linear ear hears a voice over the echo"
+            return True, LINEAR_VOICE
         if f.speech_prob < min(t.speech_prob, t.double_talk_speech_prob):
             return False, "no speech"
         if f.out_dbfs < self._scaled(t.min_level_dbfs):
@@ -158,6 +177,9 @@ class FrameJudge:
         sure = f.speech_prob >= t.speech_prob
         if f.far_dbfs is None or f.far_dbfs < t.far_floor_dbfs:
             if not sure:
+                if after_a_word and self._past_the_tail(since_pause_ms) and (
+                        f.speech_prob >= t.paused_speech_prob):
+                    return True, AFTER_A_WORD
                 return False, "no speech"
             if self._in_echo_tail(f, since_pause_ms):
                 return False, "the echo's tail after the pause"
@@ -251,6 +273,14 @@ class FrameJudge:
         room = self.echo_out_dbfs
         return (room is not None and room >= t.noisy_room_dbfs
                 and f.out_dbfs >= room + t.over_room_db)
+
+    def _past_the_tail(self, since_pause_ms: float | None) -> bool:
+        """The speaker has been paused longer than its tail (``echo_tail_ms``): with the
+        reference silent, the mic holds the room and whoever is in it, and no echo. A person
+        who said "wait" and goes on says the rest softer or faster than the speech detector is
+        sure of (a word at 0.3-0.5 all through); after a word, that bar is
+        ``paused_speech_prob``. A cough or a click alone is no word, and keeps the full bar."""
+        return since_pause_ms is not None and since_pause_ms >= self.tuning.echo_tail_ms
 
     def _in_echo_tail(self, f: TalkFrame, since_pause_ms: float | None) -> bool:
         """Right after the pause the speaker's buffer and the room still play what it was given;
