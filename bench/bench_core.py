@@ -265,8 +265,6 @@ class TimelineRatio(NamedTuple):
     """The timeline on vs off over the same frames: medians of each round's ratio."""
 
     on_off: float  # events/s on over off
-    q1: float  # its interquartile range over the rounds
-    q3: float
     control: float  # off against off: the A/A control (1.0 but for the machine's noise)
     off_rate: float  # events/s off (median round)
 
@@ -289,8 +287,7 @@ def timeline_ratio(dialect: Dialect, transport: str, *, turns: int = 60, rounds:
         ratios.append(seconds["off"] / seconds["on"])
         controls.append(seconds["off"] / seconds["control"])
         offs.append(seconds["off"])
-    q1, _, q3 = statistics.quantiles(ratios, n=4)
-    return TimelineRatio(statistics.median(ratios), q1, q3, statistics.median(controls),
+    return TimelineRatio(statistics.median(ratios), statistics.median(controls),
                          len(data) / statistics.median(offs))
 
 
