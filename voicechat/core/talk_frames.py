@@ -130,7 +130,7 @@ class LocalTuning:
     #: echo); ``None`` turns the veto off
     linear_echo_only_db: float | None = 6.0
     #: with the speaker paused after a word, past its tail and the reference silent: the speech
-    #: bar there (see ``_after_a_word``); the speech detector was seen at 0.30-0.48 over the
+    #: bar there (see ``_past_the_tail``); the speech detector was seen at 0.30-0.48 over the
     #: whole of "No, stop, stop that please" said at -33 dBFS after "Wait." and a breath
     paused_speech_prob: float = 0.25
 

@@ -30,16 +30,16 @@ from collections.abc import Callable, Mapping, Sequence
 from math import isfinite
 from typing import Any
 
+from voicechat.latency.barge_timing import BargeTiming
 from voicechat.latency.model import BargeIn, Clock, EndKind, TurnLatency
 from voicechat.latency.report import (
     VadFigures,
     is_timed,
-    ms_after,
     number,
     report_turn,
     vad_figures,
 )
-from voicechat.latency.turn_state import Interruption, ToolCall, TurnState
+from voicechat.latency.turn_state import ToolCall, TurnState
 
 #: How long past the answer's ``response.done`` a log with the client's own records waits for
 #: its ``local.playback.started`` before reporting the turn without it.
@@ -123,17 +123,16 @@ class TurnTimeline:
             "output_audio_buffer.stopped": self._buffer_stopped,
             "output_audio_buffer.cleared": self._buffer_stopped,
         }
-        self.onset_matters = False
-        """Would the server's ``speech_started`` now be an interruption's onset (an answer is
-        generated or sounding)? While not, the session core does not hand it on."""
         self.deltas_matter = False
         """Could an output delta change anything now (a turn's first audio or text, a new
         response's audio, a turn waiting out its playback)? While not, a caller may pass
         deltas over unread: most of a session's events (:mod:`voicechat.latency.records`)."""
         self.wants = _WANTS[0]
         """The server event types that can change anything now: a caller that knows the type
-        of an event may hand it to :meth:`server_event` only when it is in here."""
-        self._interruption: Interruption | None = None
+        of an event may hand it to :meth:`server_event` only when it is in here (the output
+        deltas only while :attr:`deltas_matter`; the server's ``speech_started`` only while it
+        would be an interruption's onset, an answer being generated or sounding)."""
+        self._barge = BargeTiming()
         self._results: list[Result] = []  # see server_event
 
     def __repr__(self) -> str:
@@ -177,7 +176,6 @@ class TurnTimeline:
             turn.first_audio is None or turn.first_text is None or turn.done is not None))
         onset = self._active is not None or self._sounding is not None
         self.deltas_matter = deltas
-        self.onset_matters = onset
         self.wants = _WANTS[deltas + 2 * onset]
         return out
 
@@ -198,7 +196,6 @@ class TurnTimeline:
             turn.first_audio is None or turn.first_text is None or turn.done is not None))
         onset = self._active is not None or self._sounding is not None
         self.deltas_matter = deltas
-        self.onset_matters = onset
         self.wants = _WANTS[deltas + 2 * onset]
         return NOTHING if not out else self._hand_out(out)
 
@@ -239,7 +236,7 @@ class TurnTimeline:
         if turn is not None and turn.first_audio is not None:
             self._report_into(turn, out)
         self._turn = None
-        self._flush_interruption(out)
+        self._barge.flush(out)
         return out
 
     # --- directions ----------------------------------------------------------------------
@@ -261,7 +258,7 @@ class TurnTimeline:
 
     def _speech_started(self, now: float, clock: Clock, event: Mapping[str, Any],
                         out: list[Result]) -> None:
-        self._speech_onset(now, out)
+        self._barge.server_onset(now, self._active or self._sounding)
 
     def _committed(self, now: float, clock: Clock, event: Mapping[str, Any],
                    out: list[Result]) -> None:
@@ -362,13 +359,7 @@ class TurnTimeline:
             return
         if rid == self._active or not isinstance(rid, str):
             self._active = None
-        barge = self._interruption
-        if barge is not None and barge.action is not None and barge.wait_for_done:
-            self._flush_interruption(out, cancelled=now if status == "cancelled" else None)
-        elif (barge is not None and barge.action is None and status == "cancelled"
-              and barge.onset_from == "server"):
-            # the server cancelled on its own VAD (interrupt_response): that is the barge-in
-            self._flush_interruption(out, cancelled=now)
+        self._barge.response_done(now, status, out)
         turn = self._turn
         if turn is None or turn.done is not None or not turn.owns(rid):
             return
@@ -409,12 +400,7 @@ class TurnTimeline:
                 self._typed_pending = False
                 self._end(now, clock, "typed", out)
         if kind in _BARGE_ACTIONS:
-            barge = self._interruption
-            if barge is not None and barge.action is None:
-                barge.action = now
-                barge.wait_for_done = self._active is not None
-                if not barge.wait_for_done:
-                    self._flush_interruption(out)
+            self._barge.action(now, self._active is not None, out)
 
     def _local(self, now: float, kind: str, event: Mapping[str, Any],
                out: list[Result]) -> None:
@@ -427,20 +413,9 @@ class TurnTimeline:
                 turn.played = now
                 self._maybe_report(turn, out)
         elif kind == "local.bargein.paused":
-            speech = event.get("speech_ms")
-            counted = speech / 1000.0 if number(speech) and speech > 0 else 0.0
-            barge = self._interruption
-            if barge is not None and barge.action is not None:
-                return
-            onset = now - counted
-            if barge is None or onset < barge.onset:
-                barge = self._interruption = Interruption(self._sounding or self._active,
-                                                           onset, "local")
-            barge.paused = now
+            self._barge.local_paused(now, event.get("speech_ms"), self._sounding or self._active)
         elif kind == "local.bargein.resumed":
-            barge = self._interruption
-            if barge is not None and barge.action is None and barge.onset_from == "local":
-                self._interruption = None
+            self._barge.local_resumed()
         elif kind == "local.playback.drained":
             self._sounding = None
             self._speaker = False
@@ -477,26 +452,6 @@ class TurnTimeline:
             tool = turn.tools.get(call_id)
             if tool is not None and tool.end is None:
                 tool.end = now
-
-    def _speech_onset(self, now: float, out: list[Result]) -> None:
-        """The server heard speech: over a sounding answer, the onset of an interruption
-        (unless the local detector already timed it)."""
-        answering = self._active or self._sounding
-        if answering is None or self._interruption is not None:
-            return
-        self._interruption = Interruption(answering, now, "server")
-
-    def _flush_interruption(self, out: list[Result], cancelled: float | None = None) -> None:
-        barge = self._interruption
-        self._interruption = None
-        if barge is None or (barge.action is None and cancelled is None):
-            return
-        def since(moment: float | None) -> float | None:
-            return None if moment is None else ms_after(moment, barge.onset)
-        out.append(BargeIn(barge.response_id, barge.onset,
-                           "local" if barge.onset_from == "local" else "server",
-                           paused_ms=since(barge.paused), action_ms=since(barge.action),
-                           cancelled_ms=since(cancelled)))
 
     def _expire(self, now: float, out: list[Result]) -> None:
         """A done turn whose playback never showed is reported once the wait is over."""
