@@ -267,3 +267,17 @@ def test_a_websocket_answer_queued_in_the_speaker_is_reported_without_its_playba
         out.extend(timeline.feed(t, direction, event))
     # no drained, no later event: the second turn is out at its response.done all the same
     assert [r.response_id for r in out if isinstance(r, TurnLatency)] == ["r1", "r2"]
+
+
+def test_a_response_id_of_the_wrong_shape_beside_an_out_of_band_response_is_passed_over(
+) -> None:
+    """Found by the property test above: with an out-of-band response open, a server event
+    whose ``response_id`` is an object (a log may hold anything) raised ``unhashable type``
+    on the session core's path."""
+    timeline = TurnTimeline()
+    timeline.server_event(1.0, "response.created",
+                          {"type": "response.created",
+                           "response": {"id": "r1", "conversation_id": None}})
+    odd = {"type": "output_audio_buffer.started", "response_id": {"id": "r1"}}
+    assert timeline.server_event(1.1, "output_audio_buffer.started", odd) == ()
+    assert list(timeline.feed(1.2, "in", odd)) == []

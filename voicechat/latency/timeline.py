@@ -188,8 +188,10 @@ class TurnTimeline:
         turn = self._turn
         if turn is not None and turn.done is not None:
             self._expire(now, out)
-        if self._side and event.get("response_id") in self._side:
-            return NOTHING if not out else self._hand_out(out)
+        if self._side:  # an out-of-band response's output answers no turn
+            rid = event.get("response_id")
+            if isinstance(rid, str) and rid in self._side:  # (a log may hold anything there)
+                return NOTHING if not out else self._hand_out(out)
         self._on_server[kind](now, "wall", event, out)
         turn = self._turn
         deltas = self._audio_pending or (turn is not None and (
