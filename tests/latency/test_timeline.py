@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from voicechat.latency import BargeIn, TurnLatency, TurnTimeline, summarize
 from voicechat.latency.text import barge_line, turn_line
+from voicechat.protocol.session_audio import DEFAULT_SILENCE_DURATION_MS
 
 Event = tuple[float | None, str, dict[str, Any]]
 
@@ -281,3 +282,22 @@ def test_a_response_id_of_the_wrong_shape_beside_an_out_of_band_response_is_pass
     odd = {"type": "output_audio_buffer.started", "response_id": {"id": "r1"}}
     assert timeline.server_event(1.1, "output_audio_buffer.started", odd) == ()
     assert list(timeline.feed(1.2, "in", odd)) == []
+
+
+def test_a_logs_figures_past_a_day_are_not_taken_as_spans() -> None:
+    """A broken log's 1e308 ms of VAD silence or of speech counted before a pause made
+    figures the report's rounding overflowed on (``round(inf)``: the doctor's malformed-log
+    property test). The silence falls back to the default; the speech counts nothing."""
+    events: list[Event] = [(0.0, "in", {"type": "session.created", "session": {"audio": {
+        "input": {"turn_detection": {"type": "server_vad", "silence_duration_ms": 1e308}}}}}),
+        *spoken_turn(1.0, "r1")]
+    [turn] = run(events)
+    assert isinstance(turn, TurnLatency) and turn.vad_wait_ms == DEFAULT_SILENCE_DURATION_MS
+    assert turn.to_json()["heard_ms"] == DEFAULT_SILENCE_DURATION_MS + 310.0
+    barge = [(5.0, "in", {"type": "response.created", "response": {"id": "r2"}}),
+             (5.5, "local", {"type": "local.bargein.paused", "speech_ms": 1e308}),
+             (5.6, "out", {"type": "response.cancel"}),
+             (5.7, "in", {"type": "response.done",
+                          "response": {"id": "r2", "status": "cancelled"}})]
+    [interruption] = [r for r in run(barge) if isinstance(r, BargeIn)]
+    assert interruption.to_json()["paused_ms"] == 0.0

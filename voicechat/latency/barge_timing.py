@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from voicechat.latency.model import BargeIn
-from voicechat.latency.report import ms_after, number
+from voicechat.latency.report import ms_after, span_ms
 from voicechat.latency.turn_state import Interruption
 
 
@@ -37,7 +37,7 @@ class BargeTiming:
     def local_paused(self, now: float, speech_ms: Any, answering: str | None) -> None:
         """The local detector paused the speaker, ``speech_ms`` into the person's speech:
         the onset is that much earlier (and earlier than the server's, if that came first)."""
-        counted = speech_ms / 1000.0 if number(speech_ms) and speech_ms > 0 else 0.0
+        counted = speech_ms / 1000.0 if span_ms(speech_ms) else 0.0
         barge = self.current
         if barge is not None and barge.action is not None:
             return

@@ -22,6 +22,10 @@ EAGERNESS_MAX_S = {"low": 8, "medium": 4, "high": 2, "auto": 4}
 VadFigures = tuple[float | None, str | None]
 NO_VAD: VadFigures = (None, None)
 _new = tuple.__new__  # see report_turn
+#: The longest span a log's own figure may give (a VAD wait, speech counted, audio appended):
+#: a day. Past it the figure is a broken log's, and read as one it overflowed the report's
+#: rounding (1e308 ms of silence: ``round(inf)``; the doctor's malformed-log property test).
+LONGEST_MS = 86_400_000.0
 
 
 def report_turn(turn: TurnState, vad: VadFigures, *, webrtc: bool) -> TurnLatency:
@@ -93,7 +97,7 @@ def vad_figures(vad: Mapping[str, Any] | None) -> VadFigures:
         limit = f": waits up to {longest} s" if longest else ""
         return None, f"semantic_vad, eagerness {eagerness}{limit}, not in the log"
     silence = vad.get("silence_duration_ms")
-    if not number(silence) or silence < 0:
+    if not span_ms(silence):
         silence = DEFAULT_SILENCE_DURATION_MS
     return float(silence), None
 
@@ -118,3 +122,9 @@ def number(value: Any) -> TypeGuard[float]:
     """A finite int or float, not a bool: a figure a log can be trusted to hold."""
     return (not isinstance(value, bool) and isinstance(value, int | float)
             and isfinite(value))
+
+
+def span_ms(value: Any) -> TypeGuard[float]:
+    """A span in milliseconds a log can be trusted to hold: a :func:`number` from 0 to
+    :data:`LONGEST_MS`."""
+    return number(value) and 0 <= value <= LONGEST_MS

@@ -37,6 +37,7 @@ from voicechat.latency.report import (
     is_timed,
     number,
     report_turn,
+    span_ms,
     vad_figures,
 )
 from voicechat.latency.turn_state import ToolCall, TurnState
@@ -471,7 +472,10 @@ class TurnTimeline:
             n = len(audio) * 3 / 4
         else:
             return
-        self._audio_clock_ms += n / self._bytes_per_ms
+        ms = n / self._bytes_per_ms
+        if not span_ms(ms):
+            return  # (a broken size: no append is a day of audio)
+        self._audio_clock_ms += ms
         self._mic_counted = self._mic_counted or n > 0
 
     def _read_session(self, session: Any, *, from_server: bool) -> None:
