@@ -19,9 +19,10 @@ Decisions where the sources are silent:
 - A turn is reported at its answering response's ``response.done``; in a log with the client's
   own records (``local.*``) it waits for ``local.playback.started`` too, at most
   :data:`PLAYED_WAIT_S` past the ``done`` (a silent speaker never plays).
-- Without times (a JSON array of bare events) the clock is the mic audio the client appended,
-  which a WebSocket client streams in real time: close while the mic keeps streaming, and
-  labelled ``clock: audio`` so nobody reads it as wall time.
+- Without times (a JSON array of bare events) the clock is the mic audio the client appended
+  (:mod:`voicechat.latency.session_facts`, with the VAD's settings), which a WebSocket client
+  streams in real time: close while the mic keeps streaming, and labelled ``clock: audio`` so
+  nobody reads it as wall time.
 """
 
 from __future__ import annotations
@@ -32,22 +33,13 @@ from typing import Any
 
 from voicechat.latency.barge_timing import BargeTiming
 from voicechat.latency.model import BargeIn, Clock, EndKind, TurnLatency
-from voicechat.latency.report import (
-    VadFigures,
-    is_timed,
-    number,
-    report_turn,
-    span_ms,
-    vad_figures,
-)
+from voicechat.latency.report import is_timed, report_turn
+from voicechat.latency.session_facts import SessionFacts
 from voicechat.latency.turn_state import ToolCall, TurnState
 
 #: How long past the answer's ``response.done`` a log with the client's own records waits for
 #: its ``local.playback.started`` before reporting the turn without it.
 PLAYED_WAIT_S = 2.0
-#: Bytes of mic audio per millisecond by input format (pcm16 at 24 kHz; G.711 at 8 kHz).
-_BYTES_PER_MS = {"audio/pcm": 48.0, "pcm16": 48.0, "audio/pcmu": 8.0, "audio/pcma": 8.0,
-                 "g711_ulaw": 8.0, "g711_alaw": 8.0}
 _TEXT_DELTAS = frozenset({"response.output_text.delta", "response.output_audio_transcript.delta"})
 _AUDIO_DELTA = "response.output_audio.delta"
 #: The output deltas: most of a session's events, read by a fast path (:meth:`_delta`).
@@ -97,13 +89,7 @@ class TurnTimeline:
         ``local.*`` event (a log of ours)."""
         self._turn: TurnState | None = None
         self._typed_pending = False
-        #: The VAD's wait and note for a turn it ended (:func:`_vad_figures` of the settings
-        #: last seen): worked out when the settings come, not for every turn.
-        self._vad: VadFigures = vad_figures(None)
-        self._vad_from_server = False
-        self._bytes_per_ms = 48.0
-        self._audio_clock_ms = 0.0
-        self._mic_counted = False
+        self._facts = SessionFacts()  # the VAD's settings, the mic-audio clock
         self._side: set[str] = set()
         self._ours = plays_locally  # the client's own stream or log, with its playback
         self._webrtc = False
@@ -165,7 +151,7 @@ class TurnTimeline:
                 return self.server_event(t, kind, event)
         elif direction == "out":
             if kind == "input_audio_buffer.append":
-                self._count_mic(event.get("audio"))
+                self._facts.count_mic(event.get("audio"))
                 return NOTHING
             if kind not in READS_OUT:
                 return NOTHING
@@ -210,7 +196,7 @@ class TurnTimeline:
     def _event(self, t: float | None, direction: str, kind: str, event: Mapping[str, Any]
                ) -> list[Result]:
         clock: Clock = "wall" if t is not None and isfinite(t) else "audio"
-        now = t if t is not None and clock == "wall" else self._audio_clock_ms / 1000.0
+        now = t if t is not None and clock == "wall" else self._facts.audio_ms / 1000.0
         out: list[Result] = []
         turn = self._turn
         if turn is not None and turn.done is not None:
@@ -230,7 +216,7 @@ class TurnTimeline:
         turn = self._turn
         if turn is None or not is_timed(turn):
             return None
-        return report_turn(turn, self._vad, webrtc=self._webrtc)
+        return report_turn(turn, self._facts.vad, webrtc=self._webrtc)
 
     def finish(self) -> list[Result]:
         """The end of the stream: an answered turn still waiting is reported as it is."""
@@ -253,7 +239,7 @@ class TurnTimeline:
 
     def _session(self, now: float, clock: Clock, event: Mapping[str, Any],
                  out: list[Result]) -> None:
-        self._read_session(event.get("session"), from_server=True)
+        self._facts.server_session(event.get("session"))
 
     def _speech_stopped(self, now: float, clock: Clock, event: Mapping[str, Any],
                         out: list[Result]) -> None:
@@ -379,8 +365,7 @@ class TurnTimeline:
     def _client(self, now: float, clock: Clock, kind: str, event: Mapping[str, Any],
                 out: list[Result]) -> None:
         if kind == "session.update":
-            if not self._vad_from_server:
-                self._read_session(event.get("session"), from_server=False)
+            self._facts.client_session(event.get("session"))
         elif kind == "input_audio_buffer.commit":
             turn = self._turn
             same_utterance = (turn is not None and turn.kind == "speech_stopped"
@@ -436,7 +421,7 @@ class TurnTimeline:
             self._report_into(turn, out)
         # without times and without mic audio there is no clock at all: no figure beats 0 ms
         self._turn = TurnState(now, kind, clock, behind=self._sounding is not None) \
-            if clock == "wall" or self._mic_counted else None
+            if clock == "wall" or self._facts.mic_counted else None
 
     def _maybe_report(self, turn: TurnState, out: list[Result], *, played_or_not: bool = False
                       ) -> None:
@@ -464,41 +449,11 @@ class TurnTimeline:
             self._report_into(turn, out)
             self._turn = None
 
-    def _count_mic(self, audio: Any) -> None:
-        if isinstance(audio, Mapping):
-            size = audio.get("bytes")
-            n = float(size) if number(size) else 0.0
-        elif isinstance(audio, str):
-            n = len(audio) * 3 / 4
-        else:
-            return
-        ms = n / self._bytes_per_ms
-        if not span_ms(ms):
-            return  # (a broken size: no append is a day of audio)
-        self._audio_clock_ms += ms
-        self._mic_counted = self._mic_counted or n > 0
-
-    def _read_session(self, session: Any, *, from_server: bool) -> None:
-        if not isinstance(session, Mapping):
-            return
-        audio = session.get("audio")
-        audio_in = audio.get("input") if isinstance(audio, Mapping) else None
-        if not isinstance(audio_in, Mapping):
-            return
-        if "turn_detection" in audio_in:
-            detection = audio_in.get("turn_detection")
-            self._vad = vad_figures(detection if isinstance(detection, Mapping) else None)
-            self._vad_from_server = self._vad_from_server or from_server
-        fmt = audio_in.get("format")
-        fmt_type = fmt.get("type") if isinstance(fmt, Mapping) else fmt
-        if isinstance(fmt_type, str) and fmt_type in _BYTES_PER_MS:
-            self._bytes_per_ms = _BYTES_PER_MS[fmt_type]
-
     # --- the report ----------------------------------------------------------------------
 
     def _report_into(self, turn: TurnState, out: list[Result]) -> None:
         if is_timed(turn):
-            out.append(report_turn(turn, self._vad, webrtc=self._webrtc))
+            out.append(report_turn(turn, self._facts.vad, webrtc=self._webrtc))
 
 
 def _calls_a_tool(response: Any) -> bool:
