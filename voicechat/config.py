@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from voicechat.config_schema import SCHEMA, ConfigError, ConfigFile, load
+from voicechat.config_layers import Layers
+from voicechat.config_schema import ConfigError, ConfigFile, load
 from voicechat.paths import default_config_path
 from voicechat.protocol.languages import language_problem
 from voicechat.protocol.providers import PROFILES, Profile, profile_for
@@ -141,108 +142,6 @@ class Settings:
         return self.server
 
 
-_TRUE = frozenset({"1", "true", "yes", "on"})
-_FALSE = frozenset({"0", "false", "no", "off"})
-
-
-class Layers:
-    """Flags over environment over the file, each value together with where it came from.
-
-    The origin goes into every error message ("--mode", "environment variable VOICECHAT_MODE",
-    "config file ~/.config/voicechat/config.toml, key mode"): a user who never typed ``--mode``
-    must not be told to fix it."""
-
-    def __init__(self, flags: Mapping[str, Any], env: Mapping[str, str], file: ConfigFile) -> None:
-        self.flags = flags
-        self.env = env
-        self.file = file
-        self.origins: dict[str, str] = {}
-
-    def get(self, key: str, *, env: str | None = "schema", flag: bool = True) -> Any:
-        """The first value given for ``key`` (``None`` if none), remembering its origin."""
-        value, origin = self._lookup(key, env, flag)
-        if origin is not None:
-            self.origins[key] = origin
-        return value
-
-    def origin(self, key: str) -> str:
-        return self.origins.get(key, key)
-
-    def _lookup(self, key: str, env: str | None, flag: bool) -> tuple[Any, str | None]:
-        given = self.flags.get(key) if flag else None
-        if given is not None and given != "":
-            return given, "--" + key.replace("_", "-")
-        env_name = (SCHEMA[key].env if key in SCHEMA else None) if env == "schema" else env
-        if env_name and self.env.get(env_name):
-            return self.env[env_name], f"environment variable {env_name}"
-        if key in self.file.values:
-            return self.file.values[key], self.file.origin(key)
-        return None, None
-
-    def choice(self, key: str, default: str) -> str:
-        """A value from the key's declared choices; the error names where the bad one came from."""
-        value = self.get(key)
-        if value is None:
-            return default
-        allowed = SCHEMA[key].choices
-        if value not in allowed:
-            raise ConfigError(f"{self.origin(key)}: {value!r} is not one of {', '.join(allowed)}")
-        return str(value)
-
-    def boolean(self, key: str) -> bool | None:
-        """Flags and the file are typed already; an environment variable is parsed strictly."""
-        value = self.get(key)
-        if value is None or isinstance(value, bool):
-            return value
-        word = str(value).strip().lower()
-        if word in _TRUE | _FALSE:
-            return word in _TRUE
-        raise ConfigError(f"{self.origin(key)}: {value!r} is not a boolean; use 1/0, true/false, "
-                          "yes/no or on/off")
-
-    def seconds(self, key: str, default: float) -> float:
-        """A number of seconds above 0 and at most an hour."""
-        value = self.get(key)
-        if value is None:
-            return default
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            number = -1.0
-        if isinstance(value, bool) or not 0 < number <= 3600:
-            raise ConfigError(f"{self.origin(key)}: {value!r} is not a number of seconds above 0 "
-                              "and at most 3600")
-        return number
-
-    def bounded_int(self, key: str, low: int, high: int) -> int | None:
-        """A whole number from ``low`` to ``high`` (a file's integer or a variable's digits),
-        or ``None`` when not given."""
-        value = self.get(key)
-        if value is None:
-            return None
-        number = low - 1
-        if isinstance(value, int) and not isinstance(value, bool):
-            number = value
-        elif isinstance(value, str) and value.strip().isdigit():
-            number = int(value)
-        if not low <= number <= high:
-            raise ConfigError(f"{self.origin(key)}: {value!r} is not a whole number from {low} "
-                              f"to {high}")
-        return number
-
-    def positive_int(self, key: str) -> int | None:
-        value = self.get(key)
-        if value is None:
-            return None
-        try:
-            number = int(value)
-        except (TypeError, ValueError):
-            number = 0
-        if isinstance(value, bool) or number < 1:
-            raise ConfigError(f"{self.origin(key)}: {value!r} is not a whole number of 1 or more")
-        return number
-
-
 def resolve(
     flags: Mapping[str, Any],
     env: Mapping[str, str] | None = None,
@@ -357,9 +256,9 @@ def _resolve_profiled(flags: Mapping[str, Any], layers: Layers, file: ConfigFile
     uses WebSocket, said once when WebRTC was asked for by name rather than by default."""
     profile = PROFILES[provider]
     key_name, endpoint_name = _PROVIDER_KEYS[provider]
-    api_key = _text(layers.get(key_name, flag=False))
-    endpoint = _text(layers.get(endpoint_name, flag=False)) if endpoint_name else None
-    server = _text(layers.get("server"))
+    api_key = layers.text(key_name, flag=False)
+    endpoint = layers.text(endpoint_name, flag=False) if endpoint_name else None
+    server = layers.text("server")
     if server is None:
         server = (endpoint or profile.base_url or "").rstrip("/")
         missing = [*([] if server else [f"{profile.endpoint_env} (https://<resource>.services"
@@ -394,7 +293,7 @@ def _resolve_profiled(flags: Mapping[str, Any], layers: Layers, file: ConfigFile
     if layers.choice("api", "realtime") != "realtime":
         raise ConfigError(f"{layers.origin('api')}: {profile.title} speaks the Realtime API "
                           "only; drop --api live")
-    model = _text(layers.get("model")) or profile.default_model
+    model = layers.text("model") or profile.default_model
     mode = layers.choice("mode", "vad")
     if mode == "ptt" and not profile.capabilities.manual_turns:
         notes.append(f"push-to-talk sends turn_detection: null, which {profile.title} does not "
@@ -427,9 +326,9 @@ def _resolve_gemini(flags: Mapping[str, Any], layers: Layers, file: ConfigFile) 
     no WebRTC, so it runs over WebSocket (said once when WebRTC was asked for by name); there is
     no dialect to pick and no GPT-Live, so asking for either is an error naming the flag."""
     profile = PROFILES["gemini"]
-    api_key = _text(layers.get("gemini_api_key", flag=False)) or _text(
-        layers.get("gemini_api_key", env="GOOGLE_API_KEY", flag=False))
-    server = _text(layers.get("server"))
+    api_key = layers.text("gemini_api_key", flag=False) or layers.text(
+        "gemini_api_key", env="GOOGLE_API_KEY", flag=False)
+    server = layers.text("server")
     if server is None:
         if not api_key:
             raise ConfigError("--provider gemini (Google Gemini Live) needs GEMINI_API_KEY or "
@@ -459,7 +358,7 @@ def _resolve_gemini(flags: Mapping[str, Any], layers: Layers, file: ConfigFile) 
         server=server,
         provider="gemini",
         transport=transport,
-        model=_text(layers.get("model")) or profile.default_model,
+        model=layers.text("model") or profile.default_model,
         mode=layers.choice("mode", "vad"),
         dialect="ga",
         api="realtime",
@@ -491,20 +390,20 @@ def _settings(flags: Mapping[str, Any], layers: Layers, file: ConfigFile,
         **chosen,
         live_delegation=layers.choice("live_delegation", "client"),
         live_backend_model=str(layers.get("live_backend_model") or DEFAULT_LIVE_BACKEND_MODEL),
-        mic=_text(layers.get("mic")),
-        speaker=_text(layers.get("speaker")),
+        mic=layers.text("mic"),
+        speaker=layers.text("speaker"),
         record=Path(record) if record is not None else None,
         no_ui=bool(flags.get("no_ui", False)),
         turns=turns,
         barge_in=barge_in,
         aec=aec,
-        theme=_text(layers.get("theme")),
-        voice=_text(layers.get("voice")),
-        instructions=_text(layers.get("instructions")),
+        theme=layers.text("theme"),
+        voice=layers.text("voice"),
+        instructions=layers.text("instructions"),
         azure_api_version=str(layers.get("azure_api_version", flag=False)
                               or DEFAULT_AZURE_PREVIEW_API_VERSION),
-        azure_webrtc_url=_text(layers.get("azure_webrtc_url", flag=False)),
-        azure_region=_text(layers.get("azure_region", flag=False)),
+        azure_webrtc_url=layers.text("azure_webrtc_url", flag=False),
+        azure_region=layers.text("azure_region", flag=False),
         local_voice=layers.choice("local_voice", "espeak"),
         local_responder=str(layers.get("local_responder") or "echo"),
         local_asr_phrases=layers.get("local_asr_phrases", flag=False),
@@ -523,7 +422,7 @@ def _settings(flags: Mapping[str, Any], layers: Layers, file: ConfigFile,
         resume=Path(flags["resume"]) if flags.get("resume") else None,
         save_transcripts=bool(layers.boolean("save_transcripts")),
         **_session_settings(layers),
-        otel_endpoint=_text(layers.get("otel_endpoint", flag=False)),
+        otel_endpoint=layers.text("otel_endpoint", flag=False),
         otel_protocol=layers.choice("otel_protocol", "") or None,
         otel_content=bool(layers.boolean("otel_content")),
         origins=dict(layers.origins),
@@ -533,46 +432,32 @@ def _settings(flags: Mapping[str, Any], layers: Layers, file: ConfigFile,
 def _session_settings(layers: Layers) -> dict[str, Any]:
     """The session settings of flags, environment and file, their ranges checked here (the
     API's), so a bad one stops the start instead of a refused first ``session.update``."""
-    speed = _number(layers, "speed", 0.25, 1.5)
-    threshold = _number(layers, "vad_threshold", 0.0, 1.0)
+    speed = layers.number("speed", 0.25, 1.5)
+    threshold = layers.number("vad_threshold", 0.0, 1.0)
     silence = layers.positive_int("silence_ms")
     return {
         "speed": speed, "vad_threshold": threshold, "silence_ms": silence,
-        "turn_detection": _optional_choice(layers, "turn_detection"),
-        "eagerness": _optional_choice(layers, "eagerness"),
-        "noise_reduction": _optional_choice(layers, "noise_reduction"),
-        "transcription_model": _text(layers.get("transcription_model")),
+        "turn_detection": layers.optional_choice("turn_detection"),
+        "eagerness": layers.optional_choice("eagerness"),
+        "noise_reduction": layers.optional_choice("noise_reduction"),
+        "transcription_model": layers.text("transcription_model"),
         "transcription_language": _language(layers),
-        "transcription_prompt": _text(layers.get("transcription_prompt")),
+        "transcription_prompt": layers.text("transcription_prompt"),
     }
 
 
 def _language(layers: Layers) -> str | None:
     """The transcription language, refused before connecting unless it is an ISO 639-1 code
     (:mod:`voicechat.protocol.languages`: ``auto`` and names such as ``chinese`` included)."""
-    value = _text(layers.get("transcription_language"))
+    value = layers.text("transcription_language")
     problem = None if value is None else language_problem(value)
     if problem is not None:
         raise ConfigError(f"{layers.origin('transcription_language')}: {problem}")
     return value.strip().lower() if value is not None else None
 
 
-def _optional_choice(layers: Layers, key: str) -> str | None:
-    return layers.choice(key, "") or None
 
 
-def _number(layers: Layers, key: str, low: float, high: float) -> float | None:
-    value = layers.get(key)
-    if value is None:
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        number = float("nan")
-    if isinstance(value, bool) or not low <= number <= high:
-        raise ConfigError(f"{layers.origin(key)}: {value!r} is not a number from {low:g} to "
-                          f"{high:g}")
-    return number
 
 
 def _is_openai(server: str) -> bool:
@@ -610,8 +495,6 @@ def _api(layers: Layers, model: str) -> str:
     return api
 
 
-def _text(value: Any) -> str | None:
-    return None if value is None else str(value)
 
 
 def _prices(value: Any, where: str) -> dict[str, dict[str, float]]:

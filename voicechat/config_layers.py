@@ -1,0 +1,140 @@
+"""The layers a setting can come from: a flag over an environment variable over the config file.
+
+Why a module of its own: :mod:`voicechat.config` decides *what* a conversation's settings are
+(which server, which key, which provider's rules); this one says *where* each value came from
+and reads it as a typed value, so every error names the layer the user has to fix
+("--mode", "environment variable VOICECHAT_MODE", "config file …, key mode") and a user who
+never typed ``--mode`` is not told to change it. No I/O: the file is read before it gets here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from voicechat.config_schema import SCHEMA, ConfigError, ConfigFile
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+class Layers:
+    """Flags over environment over the file, each value together with where it came from.
+
+    The origin goes into every error message ("--mode", "environment variable VOICECHAT_MODE",
+    "config file ~/.config/voicechat/config.toml, key mode"): a user who never typed ``--mode``
+    must not be told to fix it."""
+
+    def __init__(self, flags: Mapping[str, Any], env: Mapping[str, str], file: ConfigFile) -> None:
+        self.flags = flags
+        self.env = env
+        self.file = file
+        self.origins: dict[str, str] = {}
+
+    def get(self, key: str, *, env: str | None = "schema", flag: bool = True) -> Any:
+        """The first value given for ``key`` (``None`` if none), remembering its origin."""
+        value, origin = self._lookup(key, env, flag)
+        if origin is not None:
+            self.origins[key] = origin
+        return value
+
+    def origin(self, key: str) -> str:
+        return self.origins.get(key, key)
+
+    def _lookup(self, key: str, env: str | None, flag: bool) -> tuple[Any, str | None]:
+        given = self.flags.get(key) if flag else None
+        if given is not None and given != "":
+            return given, "--" + key.replace("_", "-")
+        env_name = (SCHEMA[key].env if key in SCHEMA else None) if env == "schema" else env
+        if env_name and self.env.get(env_name):
+            return self.env[env_name], f"environment variable {env_name}"
+        if key in self.file.values:
+            return self.file.values[key], self.file.origin(key)
+        return None, None
+
+    def choice(self, key: str, default: str) -> str:
+        """A value from the key's declared choices; the error names where the bad one came from."""
+        value = self.get(key)
+        if value is None:
+            return default
+        allowed = SCHEMA[key].choices
+        if value not in allowed:
+            raise ConfigError(f"{self.origin(key)}: {value!r} is not one of {', '.join(allowed)}")
+        return str(value)
+
+    def boolean(self, key: str) -> bool | None:
+        """Flags and the file are typed already; an environment variable is parsed strictly."""
+        value = self.get(key)
+        if value is None or isinstance(value, bool):
+            return value
+        word = str(value).strip().lower()
+        if word in _TRUE | _FALSE:
+            return word in _TRUE
+        raise ConfigError(f"{self.origin(key)}: {value!r} is not a boolean; use 1/0, true/false, "
+                          "yes/no or on/off")
+
+    def seconds(self, key: str, default: float) -> float:
+        """A number of seconds above 0 and at most an hour."""
+        value = self.get(key)
+        if value is None:
+            return default
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = -1.0
+        if isinstance(value, bool) or not 0 < number <= 3600:
+            raise ConfigError(f"{self.origin(key)}: {value!r} is not a number of seconds above 0 "
+                              "and at most 3600")
+        return number
+
+    def bounded_int(self, key: str, low: int, high: int) -> int | None:
+        """A whole number from ``low`` to ``high`` (a file's integer or a variable's digits),
+        or ``None`` when not given."""
+        value = self.get(key)
+        if value is None:
+            return None
+        number = low - 1
+        if isinstance(value, int) and not isinstance(value, bool):
+            number = value
+        elif isinstance(value, str) and value.strip().isdigit():
+            number = int(value)
+        if not low <= number <= high:
+            raise ConfigError(f"{self.origin(key)}: {value!r} is not a whole number from {low} "
+                              f"to {high}")
+        return number
+
+    def positive_int(self, key: str) -> int | None:
+        value = self.get(key)
+        if value is None:
+            return None
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            number = 0
+        if isinstance(value, bool) or number < 1:
+            raise ConfigError(f"{self.origin(key)}: {value!r} is not a whole number of 1 or more")
+        return number
+
+
+    def text(self, key: str, *, env: str | None = "schema", flag: bool = True) -> str | None:
+        """The value as text, or ``None`` when not given."""
+        value = self.get(key, env=env, flag=flag)
+        return None if value is None else str(value)
+
+    def optional_choice(self, key: str) -> str | None:
+        """:meth:`choice` with no default: ``None`` when not given."""
+        return self.choice(key, "") or None
+
+    def number(self, key: str, low: float, high: float) -> float | None:
+        """A number from ``low`` to ``high``, or ``None`` when not given."""
+        value = self.get(key)
+        if value is None:
+            return None
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = float("nan")
+        if isinstance(value, bool) or not low <= number <= high:
+            raise ConfigError(f"{self.origin(key)}: {value!r} is not a number from {low:g} to "
+                              f"{high:g}")
+        return number
