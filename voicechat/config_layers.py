@@ -39,6 +39,7 @@ class Layers:
         return value
 
     def origin(self, key: str) -> str:
+        """Where ``key``'s value came from, as an error names it (the key itself if nowhere)."""
         return self.origins.get(key, key)
 
     def _lookup(self, key: str, env: str | None, flag: bool) -> tuple[Any, str | None]:
@@ -93,28 +94,21 @@ class Layers:
         value = self.get(key)
         if value is None:
             return None
-        number = low - 1
-        if isinstance(value, int) and not isinstance(value, bool):
-            number = value
-        elif isinstance(value, str) and value.strip().isdigit():
-            number = int(value)
-        if not low <= number <= high:
+        number = whole_number(value)
+        if number is None or not low <= number <= high:
             raise ConfigError(f"{self.origin(key)}: {value!r} is not a whole number from {low} "
                               f"to {high}")
         return number
 
     def positive_int(self, key: str) -> int | None:
+        """A whole number of 1 or more, or ``None`` when not given."""
         value = self.get(key)
         if value is None:
             return None
-        try:
-            number = int(value)
-        except (TypeError, ValueError):
-            number = 0
-        if isinstance(value, bool) or number < 1:
+        number = whole_number(value)
+        if number is None or number < 1:
             raise ConfigError(f"{self.origin(key)}: {value!r} is not a whole number of 1 or more")
         return number
-
 
     def text(self, key: str, *, env: str | None = "schema", flag: bool = True) -> str | None:
         """The value as text, or ``None`` when not given."""
@@ -138,3 +132,22 @@ class Layers:
             raise ConfigError(f"{self.origin(key)}: {value!r} is not a number from {low:g} to "
                               f"{high:g}")
         return number
+
+
+def whole_number(value: Any) -> int | None:
+    """An int (not a bool), or text of decimal digits with an optional sign, else ``None``.
+
+    Why not ``int(value)`` or ``str.isdigit``: ``int`` truncates 2.7 and overflows on
+    ``inf``, and ``isdigit`` is true for "²", which ``int`` refuses; either way the command
+    line printed Python's own "invalid literal for int()" instead of the setting's name.
+    ``isdecimal`` is exactly what ``int`` reads (digits of any script: "٨٠" is 80)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        digits = text[1:] if text[:1] in ("+", "-") else text
+        if digits.isdecimal():
+            return int(text)
+    return None

@@ -35,6 +35,30 @@ def test_bad_audio_and_server_settings(tmp_path: Path, args: list[str], code: in
     assert "hunter2" not in result.stdout + result.stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "env", "words"),
+    [
+        (["serve", "--port", "²"], {}, "--port: '²' is not a port number"),
+        (["--no-ui", "--turns", "1", "--mic", "none"], {"VOICECHAT_SPEAKER_BUFFER_MS": "²"},
+         "environment variable VOICECHAT_SPEAKER_BUFFER_MS: '²' is not a whole number"),
+        (["--no-ui", "--turns", "inf", "--mic", "none"], {},
+         "--turns: 'inf' is not a whole number of 1 or more"),
+    ],
+)
+def test_digit_like_characters_are_named_not_a_python_error(
+        tmp_path: Path, args: list[str], env: dict[str, str], words: str) -> None:
+    """"²" passes ``str.isdigit`` and fails ``int``: the command line printed "invalid
+    literal for int() with base 10" (and ``inf`` an OverflowError) instead of the setting."""
+    import os
+
+    result = subprocess.run([sys.executable, "-m", "voicechat.cli", *args], capture_output=True,
+                            text=True, check=False, timeout=60, cwd=tmp_path,
+                            env={**os.environ, **env})
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert words in result.stderr
+    assert "invalid literal" not in result.stderr and "Traceback" not in result.stderr
+
+
 def test_a_missing_responder_script_is_a_settings_error(tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
     config.write_text('local_responder = "script:/nonexistent/replies.txt"\n')
