@@ -88,7 +88,7 @@ def choice(flag: str, value: str, allowed: tuple[str, ...]) -> str:
 
 
 def port_number(text: str) -> int:
-    if not text.strip().isdigit() or int(text) > 65535:
+    if not text.strip().isdecimal() or int(text) > 65535:
         fail(f"--port: {text!r} is not a port number (0-65535; 0 picks a free port)")
     return int(text)
 

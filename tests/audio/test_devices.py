@@ -241,6 +241,13 @@ def test_devices_lists_the_pulse_devices(pulse: None, capsys: pytest.CaptureFixt
     assert "<in" in out and "<out" in out
 
 
+@pytest.mark.audio
+def test_a_device_given_as_a_superscript_digit_is_a_name_not_a_crash(pulse: None) -> None:
+    """"²" passes ``str.isdigit`` but not ``int``: it is looked up as a name."""
+    with pytest.raises(devices.AudioUnavailable, match="no input device matching '²'"):
+        devices.resolve_device("²", "input")
+
+
 def test_no_device_with_portaudio_present_says_so_instead_of_asking_to_install_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

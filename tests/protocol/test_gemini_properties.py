@@ -7,7 +7,7 @@ import base64
 import json
 from typing import Any
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from voicechat.protocol.gemini import (
@@ -74,7 +74,9 @@ def test_durations_round_trip(seconds: float) -> None:
     assert parse_duration(format_duration(seconds)) == seconds
 
 
-@given(st.text(max_size=40))
+@given(st.text(max_size=40) | st.text(max_size=8).map(lambda rate: f"audio/pcm;rate={rate}"))
+@example("audio/pcm;rate=²")  # str.isdigit() says yes, int() says no
+@example("audio/pcm;rate=٢٤٠٠٠")  # decimal digits of another script: int() reads them
 def test_a_mime_parses_or_is_refused_never_raises(mime: str) -> None:
     fmt = parse_pcm_mime(mime)
     if fmt is not None:

@@ -103,7 +103,7 @@ def resolve_device(spec: str | None, kind: str) -> int | None:
         raise AudioUnavailable(f"no audio {kind} device found: {NO_DEVICE_FIX}")
     if spec is None or spec == "default":
         return None
-    if spec.isdigit():
+    if spec.isdecimal():
         index = int(spec)
         if not any(d.index == index for d in usable):
             raise AudioUnavailable(

@@ -117,7 +117,7 @@ class EchoControl:
             return self._failed(f"echo cancellation unavailable ({exc})")
         # a developer's switch for A/B runs of the barge-in benches (issue 38), not a setting
         ear = os.environ.get(LINEAR_EAR_ENV, "")
-        options = AecOptions(linear_filter_ms=int(ear)) if ear.isdigit() else None
+        options = AecOptions(linear_filter_ms=int(ear)) if ear.isdecimal() else None
         try:
             stage = EchoCanceller(far_rate=far_rate, far_channels=far_channels,
                                   near_rate=near_rate, near_channels=near_channels,

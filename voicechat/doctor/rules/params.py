@@ -91,7 +91,7 @@ def value_at(event: dict[str, Any], param: str) -> tuple[bool, Any]:
     for part in _INDEX.sub(r".\1", param).split("."):
         if isinstance(node, dict) and part in node:
             node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+        elif isinstance(node, list) and part.isdecimal() and int(part) < len(node):
             node = node[int(part)]
         else:
             return False, None

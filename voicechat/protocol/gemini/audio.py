@@ -40,7 +40,7 @@ def parse_pcm_mime(mime: object, default_rate: int = names.INPUT_RATE) -> PcmFor
         key, _, value = param.partition("=")
         if key.strip().lower() != "rate":
             return None  # an unknown parameter: not a format this service documents
-        if not value.strip().isdigit():
+        if not value.strip().isdecimal():
             return None
         rate = int(value.strip())
     if rate is None:
