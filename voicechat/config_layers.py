@@ -9,10 +9,12 @@ never typed ``--mode`` is not told to change it. No I/O: the file is read before
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from voicechat.config_schema import SCHEMA, ConfigError, ConfigFile
+
+N = TypeVar("N", int, float)
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
@@ -76,39 +78,19 @@ class Layers:
 
     def seconds(self, key: str, default: float) -> float:
         """A number of seconds above 0 and at most an hour."""
-        value = self.get(key)
-        if value is None:
-            return default
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            number = -1.0
-        if isinstance(value, bool) or not 0 < number <= 3600:
-            raise ConfigError(f"{self.origin(key)}: {value!r} is not a number of seconds above 0 "
-                              "and at most 3600")
-        return number
+        number = self._ranged(key, real_number, lambda n: 0 < n <= 3600,
+                              "a number of seconds above 0 and at most 3600")
+        return default if number is None else number
 
     def bounded_int(self, key: str, low: int, high: int) -> int | None:
         """A whole number from ``low`` to ``high`` (a file's integer or a variable's digits),
         or ``None`` when not given."""
-        value = self.get(key)
-        if value is None:
-            return None
-        number = whole_number(value)
-        if number is None or not low <= number <= high:
-            raise ConfigError(f"{self.origin(key)}: {value!r} is not a whole number from {low} "
-                              f"to {high}")
-        return number
+        return self._ranged(key, whole_number, lambda n: low <= n <= high,
+                            f"a whole number from {low} to {high}")
 
     def positive_int(self, key: str) -> int | None:
         """A whole number of 1 or more, or ``None`` when not given."""
-        value = self.get(key)
-        if value is None:
-            return None
-        number = whole_number(value)
-        if number is None or number < 1:
-            raise ConfigError(f"{self.origin(key)}: {value!r} is not a whole number of 1 or more")
-        return number
+        return self._ranged(key, whole_number, lambda n: n >= 1, "a whole number of 1 or more")
 
     def text(self, key: str, *, env: str | None = "schema", flag: bool = True) -> str | None:
         """The value as text, or ``None`` when not given."""
@@ -121,16 +103,19 @@ class Layers:
 
     def number(self, key: str, low: float, high: float) -> float | None:
         """A number from ``low`` to ``high``, or ``None`` when not given."""
+        return self._ranged(key, real_number, lambda n: low <= n <= high,
+                            f"a number from {low:g} to {high:g}")
+
+    def _ranged(self, key: str, read: Callable[[Any], N | None], within: Callable[[N], bool],
+                wanted: str) -> N | None:
+        """``key``'s value as ``read`` takes it and ``within`` accepts it, ``None`` when not
+        given, else an error naming where it came from and what is ``wanted``."""
         value = self.get(key)
         if value is None:
             return None
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            number = float("nan")
-        if isinstance(value, bool) or not low <= number <= high:
-            raise ConfigError(f"{self.origin(key)}: {value!r} is not a number from {low:g} to "
-                              f"{high:g}")
+        number = read(value)
+        if number is None or not within(number):
+            raise ConfigError(f"{self.origin(key)}: {value!r} is not {wanted}")
         return number
 
 
@@ -151,3 +136,14 @@ def whole_number(value: Any) -> int | None:
         if digits.isdecimal():
             return int(text)
     return None
+
+
+def real_number(value: Any) -> float | None:
+    """A number (not a bool) or text ``float`` reads, else ``None``; NaN stays NaN, which
+    every range check refuses."""
+    if isinstance(value, bool):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
