@@ -84,3 +84,28 @@ def test_a_log_without_times_says_which_clock_or_why_not() -> None:
     assert bare["latency"]["turns"] == [] or all(
         turn["clock"] == "audio" for turn in bare["latency"]["turns"])
     assert bare["latency"]["note"]
+
+
+def test_the_wait_as_heard_is_beside_first_audio_where_the_log_shows_more() -> None:
+    """The lines under each answer and the slow rule count the user's wait (the VAD's silence
+    and the client's playback included); the summary counts to the first audio received. Where
+    they differ the section gives both, so a user comparing ``--no-ui``'s line with the doctor
+    is not left with two "first audio" figures for one turn."""
+    report = diagnose(LOGS / "timed_turns_ga.jsonl")
+    latency = json.loads(render_json(report))["latency"]
+    heard = sorted(turn["heard_ms"] for turn in latency["turns"])
+    assert latency["heard_ms"]["max"] == heard[-1]
+    assert latency["heard_ms"]["p50"] > latency["first_audio_ms"]["p50"]  # + VAD + playback
+    text = render_text(report)
+    assert f"as heard (the server VAD's wait and the client's playback included, as under each " \
+           f"answer): median {latency['heard_ms']['p50'] / 1000:.2f} s" in text
+
+
+def test_no_second_figure_where_the_log_shows_nothing_more() -> None:
+    """A console log of a typed turn (no VAD wait) from an app that logs no playback: the
+    user's wait is the first audio, and the section says it once."""
+    report = diagnose(LOGS / "xai_silent_start_console.log")
+    latency = json.loads(render_json(report))["latency"]
+    assert latency["heard_ms"] == latency["first_audio_ms"] is not None
+    text = render_text(report)
+    assert "median 0.53 s" in text and "as heard" not in text

@@ -52,9 +52,12 @@ class LatencySection(NamedTuple):
 
     def to_json(self) -> dict[str, Any]:
         summary = summarize(turn.first_audio_ms for turn in self.turns)
+        heard = summarize(turn.heard_ms for turn in self.turns)
         data: dict[str, Any] = {
             "turns": [turn.to_json() for turn in self.turns],
             "first_audio_ms": summary.to_json() if summary else None,
+            # the VAD's wait and the client's playback included: the figure under each answer
+            "heard_ms": heard.to_json() if heard else None,
             "barge_ins": [barge.to_json() for barge in self.barge_ins],
         }
         if self.note:

@@ -79,6 +79,13 @@ def _latency_lines(section: LatencySection | None) -> list[str]:
                  f"answered turn{'s' if summary.turns != 1 else ''}, median "
                  f"{seconds(summary.p50)} s, p95 {seconds(summary.p95)} s, slowest "
                  f"{seconds(summary.max)} s"]
+    heard = summarize(turn.heard_ms for turn in section.turns)
+    if heard is not None and heard != summary:
+        # what the lines under each answer (TUI, --no-ui, replay) and the slow rule count: the
+        # same turns read the same wherever a user compares them
+        lines.append(f"  as heard (the server VAD's wait and the client's playback "
+                     f"included, as under each answer): median {seconds(heard.p50)} s, p95 "
+                     f"{seconds(heard.p95)} s, slowest {seconds(heard.max)} s")
     slowest = max(section.turns, key=lambda turn: turn.first_audio_ms)
     parts = ", ".join(f"{stage.name} {seconds(stage.ms)}" for stage in slowest.stages)
     dominant = max(slowest.stages, key=lambda stage: stage.ms)
