@@ -13,6 +13,7 @@ ever reopen the mic — no timer creates or cancels a response.
 * :mod:`~voicechat.core.assistant_audio` — received/played audio per item
   (:mod:`~voicechat.core.audio_ledger`), playback, and the mic gate told of both;
 * :mod:`~voicechat.core.barge_in` — does user speech over the assistant interrupt it (guards);
+* :mod:`~voicechat.core.interruption` — how the assistant is stopped, whoever decided it;
 * :mod:`~voicechat.core.mic` — the mic gate: mute reasons, settle and fallback deadlines;
 * :mod:`~voicechat.core.response_flow` — one active response, the queued create, cancels;
 * :mod:`~voicechat.core.ptt` — the push-to-talk key and the audio its turn captured;
@@ -22,8 +23,9 @@ ever reopen the mic — no timer creates or cancels a response.
 
 The session routes each event or input to the parts and wires their transitions together:
 playback starting mutes the mic (barge-in off) and arms the assistant guard; a confirmed barge-in
-(or the cancel key) *interrupts*: it flushes local playback, sends ``response.cancel`` if a
-response is active, ``output_audio_buffer.clear`` on WebRTC while the server is playing, and
+(or the cancel key) *interrupts* (:class:`~voicechat.core.interruption.Interruption`): it
+flushes local playback, sends ``response.cancel`` if a response is active,
+``output_audio_buffer.clear`` on WebRTC while the server is playing, and
 ``conversation.item.truncate`` for the item being played at the audio actually played, never more
 than the audio received. With barge-in off the mic is muted during playback, so the user cannot
 interrupt by voice at all. Client-created responses follow non-empty input only: typed text that
@@ -40,9 +42,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from voicechat.core.actions import Action, FlushPlayback, MuteMic, UnmuteMic
+from voicechat.core.actions import Action, MuteMic, UnmuteMic
 from voicechat.core.assistant_audio import AssistantAudio
-from voicechat.core.barge_in import BargeIn, Verdict
+from voicechat.core.barge_in import BargeIn
 from voicechat.core.effects import Effects
 from voicechat.core.inputs import (
     CancelRequested,
@@ -68,9 +70,9 @@ from voicechat.core.inputs import (
     TransportState,
     UpdateSession,
 )
+from voicechat.core.interruption import Interruption
 from voicechat.core.mic import MicGate
 from voicechat.core.outbox import Outbox
-from voicechat.core.playback import Source, Stop
 from voicechat.core.policy import SessionPolicy, initial_session
 from voicechat.core.provider_edge import ProviderEdge
 from voicechat.core.ptt import PushToTalk
@@ -135,6 +137,10 @@ class Session:
         self._tools = ToolCalls(self._out, self._responses, policy.tools, policy.mcp_approval)
         self._requests = Requests(self._out, self._responses, self._tools, self._requested,
                                   lambda: self.policy, lambda p: setattr(self, "policy", p))
+        self._interruption = Interruption(
+            out=self._out, gate=self._gate, barge_in=self._barge_in, local=self._local,
+            audio=self._audio, responses=self._responses, tools=self._tools,
+            transcript=self._transcript, segments=self._segments, mode=lambda: self.policy.mode)
         self._transport_state = "new"
         self._version = 0
         self._view: SessionView | None = None
@@ -269,9 +275,6 @@ class Session:
         self._out.notice("warning", message)
         return self._finish()
 
-    def _assistant_speaking(self) -> bool:
-        return self._playback.playing or self._responses.busy
-
     # === server events ===========================================================================
 
     def _on_session(self, event: Event, now: float) -> None:
@@ -311,66 +314,31 @@ class Session:
     def _on_speech_started(self, event: Event, now: float) -> None:
         item_id, start_ms = _str(event.get("item_id")), _num(event.get("audio_start_ms"))
         self._segments.started(now, item_id, start_ms)
-        if self._service.server_interrupts and self._assistant_speaking():
-            self._interrupt(now, cancel=False)  # the server cancels; the speaker must stop too
+        if self._service.server_interrupts and self._interruption.assistant_speaking():
+            # the server cancels; the speaker must stop too
+            self._interruption.interrupt(now, cancel=False)
             return
-        self._local.server_heard(now, live=self._local_live())
+        self._local.server_heard(now, live=self._interruption.local_live())
         if self._local.interrupting:
-            self._gate.audio_evidence(now)  # (see _local_talk)
-        self._apply(now, self._barge_in.speech_started(
+            self._gate.audio_evidence(now)  # (see Interruption.local_talk)
+        self._interruption.apply(now, self._barge_in.speech_started(
             now, item_id, start_ms,
-            assistant_speaking=self._assistant_speaking(),
+            assistant_speaking=self._interruption.assistant_speaking(),
             playing_since=self._playback.playing_since,
         ))
 
     def _on_speech_stopped(self, event: Event, now: float) -> None:
         item_id, end_ms = _str(event.get("item_id")), _num(event.get("audio_end_ms"))
         duration = self._segments.stopped(now, item_id, end_ms)
-        self._apply(now, self._barge_in.speech_stopped(duration, end_ms))
-
-    # === playback and barge-in ===================================================================
-
-    def _stop(self, now: float, reason: str, source: Source) -> None:
-        """A source stopped playing; once none plays and no response runs, barge-in is moot."""
-        if self._audio.stop(now, source, reason) is Stop.CONTINUES:
-            return
-        if not self._assistant_speaking():
-            self._barge_in.drop()
-            self._local.take_back("the assistant stopped")
-
-    def _apply(self, now: float, verdict: Verdict) -> None:
-        """Carry out a barge-in verdict: interrupt, or say why the speech was ignored."""
-        if verdict.interrupt:
-            self._interrupt(now)
-        elif verdict.ignored is not None:
-            self._out.notice("info", verdict.ignored)
-
-    def _interrupt(self, now: float, *, cancel: bool = True) -> None:
-        """Flush, cancel if active (unless the server already does), clear (WebRTC), truncate
-        to what was played."""
-        self._barge_in.drop()
-        self._local.ended()
-        self._tools.interrupted()
-        target = self._audio.truncate_target(self._responses.active_id)
-        self._out.act(FlushPlayback())
-        if cancel:
-            self._responses.cancel_active()
-        self._audio.cut(now, target)
-        if target is not None:
-            record = self._audio.ledger.get(target)
-            received = record.received_ms if record is not None and record.received_known \
-                else None
-            self._transcript.mark_truncated(target, self._audio.ledger.audio_end_ms(target),
-                                            received)
-        self._segments.mark_barge_in()
+        self._interruption.apply(now, self._barge_in.speech_stopped(duration, end_ms))
 
     # === user commands ===========================================================================
 
     def _talk_pressed(self, inp: TalkPressed, now: float) -> None:
-        if not self._ptt.press() or not self._assistant_speaking():
+        if not self._ptt.press() or not self._interruption.assistant_speaking():
             return
         if self._barge_in.enabled:
-            self._interrupt(now)
+            self._interruption.interrupt(now)
         elif self._playback.playing:
             self._out.notice(
                 "info",
@@ -382,20 +350,10 @@ class Session:
         if self._ptt.style != self.policy.ptt_style:
             self.policy = replace(self.policy, ptt_style=self._ptt.style)
 
-    def _barge_in_changed(self, told: str | None) -> None:
-        """The switch or the echo verdict moved: the playback mute follows; say ``told``."""
-        mutes = self._barge_in.mutes_playback and self.policy.mode != "transcribe"
-        if not self._barge_in.local_may_judge:
-            self._local.take_back("barge-in off")
-        self._local.set_strict(self._barge_in.local_strict)
-        self._gate.set_mute_for_playback(mutes, playing=self._playback.playing)
-        if told is not None:
-            self._out.notice("warning", told)
-
     def _cancel_requested(self, inp: CancelRequested, now: float) -> None:
         self._responses.drop_queued()
-        if self._assistant_speaking():
-            self._interrupt(now)
+        if self._interruption.assistant_speaking():
+            self._interruption.interrupt(now)
         else:
             self._out.notice("info", "nothing to cancel")
 
@@ -406,24 +364,7 @@ class Session:
         if not isinstance(ms, int | float) or not math.isfinite(ms) or ms <= 0:
             return
         self._ptt.audio(ms)
-        self._apply(now, self._barge_in.mic_audio(ms))
-
-    def _local_talk(self, inp: LocalTalk, now: float) -> None:
-        """A frame of the local detector: pause, resume, or confirm and interrupt. While its
-        pause holds the answer, nothing plays and nothing progresses, yet the answer is not
-        over: that is audio evidence, or the mic gate's fallback after ``response.done``
-        would end playback under the pause (with echo leaking, the mic muted for playback)
-        and the detector, fed only while playback runs, would wait on it for good (the
-        barge-in grid, one core busy: a 7 s pause and a lost interruption)."""
-        if self._local.frame(now, inp.frame, live=self._local_live()):
-            self._interrupt(now)
-        elif self._local.interrupting:
-            self._gate.audio_evidence(now)
-
-    def _local_live(self) -> bool:
-        """The local detector may act: barge-in allowed, hands-free, the assistant playing."""
-        return (self._barge_in.local_may_judge and self.policy.mode == "vad"
-                and self._playback.playing)
+        self._interruption.apply(now, self._barge_in.mic_audio(ms))
 
     def _set_local_detector(self, inp: SetLocalDetector, now: float) -> None:
         self._local.set_on(bool(inp.on))
@@ -433,6 +374,7 @@ class Session:
 def _server_table(s: Session) -> dict[str, Handler]:
     """Which part of ``s`` takes each canonical server event (the session's own handlers for
     the events several parts share)."""
+    stop = s._interruption.stop
     handlers: dict[str, Handler] = {
         **s._feed.handlers(),
         **s._audio.handlers(),
@@ -444,8 +386,8 @@ def _server_table(s: Session) -> dict[str, Handler]:
         "input_audio_buffer.speech_stopped": s._on_speech_stopped,
         "response.created": s._on_response_created,
         "response.done": s._on_response_done,
-        "output_audio_buffer.stopped": lambda e, now: s._stop(now, "stopped", "server"),
-        "output_audio_buffer.cleared": lambda e, now: s._stop(now, "cleared", "server"),
+        "output_audio_buffer.stopped": lambda e, now: stop(now, "stopped", "server"),
+        "output_audio_buffer.cleared": lambda e, now: stop(now, "cleared", "server"),
     }
     for kind in ("response.output_item.added", "response.output_item.done"):
         handlers[kind] = _both(handlers[kind], s._tools.output_item)
@@ -459,7 +401,7 @@ def _input_table(s: Session) -> dict[type, Callable[[Any, float], None]]:
         TalkReleased: lambda i, now: s._ptt.release(),
         SetPttStyle: s._set_ptt_style,
         ToggleMute: lambda i, now: s._gate.toggle_user_mute(),
-        SetBargeIn: lambda i, now: s._barge_in_changed(
+        SetBargeIn: lambda i, now: s._interruption.barge_in_changed(
             s._barge_in.set_enabled(bool(i.enabled))),
         CancelRequested: s._cancel_requested,
         SendText: s._requests.send_text,
@@ -469,11 +411,11 @@ def _input_table(s: Session) -> dict[type, Callable[[Any, float], None]]:
         PlaybackProgress: lambda i, now: s._audio.progress(now, i.item_id, i.played_ms),
         PlaybackDrained: lambda i, now: _drained(s, now),
         MicAudio: s._mic_audio,
-        LocalTalk: s._local_talk,
+        LocalTalk: s._interruption.local_talk,
         SetLocalDetector: s._set_local_detector,
         TransportState: lambda i, now: _transport(s, i, now),
         SetMicAvailable: lambda i, now: s._gate.set_available(bool(i.available)),
-        EchoLeaking: lambda i, now: s._barge_in_changed(
+        EchoLeaking: lambda i, now: s._interruption.barge_in_changed(
             s._barge_in.set_echo_leaking(bool(i.leaking), bool(i.hold))),
         ToolFinished: lambda i, now: s._tools.finished(
             str(i.call_id), i.output, bool(i.ok), float(i.duration), now),
@@ -488,7 +430,7 @@ def _played(s: Session, inp: PlaybackStarted, now: float) -> None:
 
 
 def _drained(s: Session, now: float) -> None:
-    s._stop(now, "drained", "local")
+    s._interruption.stop(now, "drained", "local")
     s._timing.local({"type": "local.playback.drained"})
 
 
