@@ -414,7 +414,7 @@ def _settings(flags: Mapping[str, Any], layers: Layers, file: ConfigFile,
         connect_timeout=layers.seconds("connect_timeout", DEFAULT_CONNECT_TIMEOUT_S),
         link_timeout=layers.seconds("link_timeout", DEFAULT_LINK_TIMEOUT_S),
         speaker_buffer_ms=layers.bounded_int("speaker_buffer_ms", 10, 500),
-        prices=_prices(layers.get("prices", flag=False), layers.origin("prices")),
+        prices=layers.prices("prices"),
         tool_approval=layers.choice("tool_approval", "ask"),
         mcp_config=Path(mcp_config) if mcp_config else None,
         mcp_servers=dict(layers.get("mcp_servers", flag=False) or {}),
@@ -493,29 +493,3 @@ def _api(layers: Layers, model: str) -> str:
         raise ConfigError(f"{layers.origin('api')}: {model!r} is a GPT-Live model, which the "
                           "Realtime API refuses; use --api live (or a gpt-realtime model)")
     return api
-
-
-
-
-def _prices(value: Any, where: str) -> dict[str, dict[str, float]]:
-    """``[voicechat.prices."MODEL"]``: USD per 1M tokens overriding the built-in estimates
-    (:mod:`voicechat.protocol.pricing`; fields ``text_input``, ``cached_text_input``, …)."""
-    from voicechat.protocol.pricing import PRICE_FIELDS
-
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise ConfigError(f"{where}: must be a table of model tables")
-    out: dict[str, dict[str, float]] = {}
-    for model, table in value.items():
-        if not isinstance(table, dict):
-            raise ConfigError(f'{where}."{model}": must be a table')
-        for key, price in table.items():
-            if key not in PRICE_FIELDS:
-                raise ConfigError(f"{where}.\"{model}\".{key}: {key} is not a price; use "
-                                  f"{', '.join(PRICE_FIELDS)}")
-            if isinstance(price, bool) or not isinstance(price, int | float) or price < 0:
-                raise ConfigError(f'{where}."{model}".{key}: must be a non-negative number '
-                                  "(USD per 1M tokens)")
-        out[str(model)] = {str(k): float(v) for k, v in table.items()}
-    return out

@@ -106,6 +106,32 @@ class Layers:
         return self._ranged(key, real_number, lambda n: low <= n <= high,
                             f"a number from {low:g} to {high:g}")
 
+    def prices(self, key: str) -> dict[str, dict[str, float]]:
+        """``[voicechat.prices."MODEL"]`` (never from a flag): USD per 1M
+        tokens overriding the built-in estimates (:mod:`voicechat.protocol.pricing`; fields
+        ``text_input``, ``cached_text_input``, …); ``{}`` when not given."""
+        from voicechat.protocol.pricing import PRICE_FIELDS
+
+        value = self.get(key, flag=False)
+        where = self.origin(key)
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: must be a table of model tables")
+        out: dict[str, dict[str, float]] = {}
+        for model, table in value.items():
+            if not isinstance(table, dict):
+                raise ConfigError(f'{where}."{model}": must be a table')
+            for field, price in table.items():
+                if field not in PRICE_FIELDS:
+                    raise ConfigError(f"{where}.\"{model}\".{field}: {field} is not a price; "
+                                      f"use {', '.join(PRICE_FIELDS)}")
+                if isinstance(price, bool) or not isinstance(price, int | float) or price < 0:
+                    raise ConfigError(f'{where}."{model}".{field}: must be a non-negative number '
+                                      "(USD per 1M tokens)")
+            out[str(model)] = {str(k): float(v) for k, v in table.items()}
+        return out
+
     def _ranged(self, key: str, read: Callable[[Any], N | None], within: Callable[[N], bool],
                 wanted: str) -> N | None:
         """``key``'s value as ``read`` takes it and ``within`` accepts it, ``None`` when not
