@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from voicechat.latency import BargeIn, TurnLatency, TurnTimeline, summarize
 from voicechat.latency.text import barge_line, turn_line
+from voicechat.latency.timeline import DELTAS, READS_IN
 from voicechat.protocol.session_audio import DEFAULT_SILENCE_DURATION_MS
 
 Event = tuple[float | None, str, dict[str, Any]]
@@ -301,3 +302,94 @@ def test_a_logs_figures_past_a_day_are_not_taken_as_spans() -> None:
                           "response": {"id": "r2", "status": "cancelled"}})]
     [interruption] = [r for r in run(barge) if isinstance(r, BargeIn)]
     assert interruption.to_json()["paused_ms"] == 0.0
+
+
+_SERVER = ["input_audio_buffer.speech_started", "input_audio_buffer.speech_stopped",
+           "input_audio_buffer.committed", "response.created", "response.output_audio.delta",
+           "output_audio_buffer.started", "output_audio_buffer.stopped",
+           "response.output_audio_transcript.delta", "response.output_item.done",
+           "response.done", "session.updated"]
+_rid = st.sampled_from(["r1", "r2"])
+#: Streams as a session sees them (each type in its direction, ids from a small set, times
+#: in order): the well-formed events whose order the filters must follow, often enough.
+_plausible = st.lists(st.one_of(
+    st.tuples(st.floats(0, 60), st.just("in"), st.fixed_dictionaries(
+        {"type": st.sampled_from(_SERVER), "response_id": _rid}, optional={
+            "response": st.fixed_dictionaries({"id": _rid}, optional={
+                "status": st.sampled_from(["completed", "cancelled"]),
+                "conversation_id": st.none()}),
+            "item": st.fixed_dictionaries({"type": st.sampled_from(
+                ["function_call", "message"]), "call_id": st.just("c1")})})),
+    st.tuples(st.floats(0, 60), st.just("out"), st.fixed_dictionaries({"type": st.sampled_from(
+        ["input_audio_buffer.commit", "response.create", "response.cancel"])})),
+    st.tuples(st.floats(0, 60), st.just("out"), st.just(
+        {"type": "conversation.item.create", "item": {"type": "message", "role": "user",
+                                                     "content": [{"type": "input_text"}]}})),
+    st.tuples(st.floats(0, 60), st.just("local"), st.fixed_dictionaries({"type": st.sampled_from(
+        ["local.playback.started", "local.playback.drained", "local.bargein.paused",
+         "local.bargein.resumed"])}))), max_size=40)
+
+
+def _fresh_wants(timeline: TurnTimeline) -> tuple[bool, bool, frozenset[str]]:
+    """What the timeline's filters must be, computed from its state from scratch."""
+    turn = timeline._turn
+    deltas = timeline._audio_pending or (turn is not None and (
+        turn.first_audio is None or turn.first_text is None or turn.done is not None))
+    onset = timeline._active is not None or timeline._sounding is not None
+    return (deltas, turn is not None and turn.done is not None,
+            frozenset(kind for kind in READS_IN
+                      if (deltas or kind not in DELTAS)
+                      and (onset or kind != "input_audio_buffer.speech_started")))
+
+
+#: A done turn that never played (WebSocket: no output_audio_buffer.stopped ends the wait),
+#: expired by a later event that changes nothing else.
+_EXPIRED: list[Event] = [
+    (1.0, "in", {"type": "input_audio_buffer.speech_stopped"}),
+    (1.1, "in", {"type": "response.created", "response": {"id": "r1"}}),
+    (1.3, "in", {"type": "response.output_audio.delta", "response_id": "r1"}),
+    (1.35, "in", {"type": "response.output_audio_transcript.delta", "response_id": "r1"}),
+    (2.0, "in", {"type": "response.done", "response": {"id": "r1"}}),
+    (5.0, "in", {"type": "input_audio_buffer.committed"})]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(_events, _plausible))
+@example(_EXPIRED)
+def test_the_filters_follow_the_state_after_every_event(events: list[Event]) -> None:
+    """Each handler that changes the state brings ``wants`` up to date itself (no recompute
+    per event, for the session core's speed): after any event of any stream they are what
+    the state says, whichever way the event came in."""
+    ordered = sorted(events, key=lambda e: -1.0 if e[0] is None else e[0])
+    timeline = TurnTimeline(plays_locally=True)
+    for t, direction, event in ordered:
+        timeline.feed(t, direction, event)
+        assert (timeline.deltas_matter, timeline._waiting, frozenset(timeline.wants)) == \
+            _fresh_wants(timeline)
+    timeline.finish()
+    assert (timeline.deltas_matter, timeline._waiting, frozenset(timeline.wants)) == \
+        _fresh_wants(timeline)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(_events, _plausible))
+def test_the_session_cores_filtered_path_loses_nothing(events: list[Event]) -> None:
+    """The session core hands over only the server events in ``wants``, straight to their
+    handlers; a log is fed every event: both give the same figures."""
+    ordered = sorted((((0.0 if t is None else t), d, e) for t, d, e in events
+                      if isinstance(e.get("type"), str)),  # (timed: the core's clock)
+                     key=lambda e: e[0])
+    every, filtered = TurnTimeline(plays_locally=True), TurnTimeline(plays_locally=True)
+    got_every: list[TurnLatency | BargeIn] = []
+    got_filtered: list[TurnLatency | BargeIn] = []
+    for t, direction, event in ordered:
+        got_every.extend(every.feed(t, direction, event))
+        kind = event["type"]
+        if direction != "in":
+            got_filtered.extend(filtered.feed(t, direction, event))
+        elif kind in filtered.wants:  # as Session.receive does
+            filtered.wants[kind](t, event)
+            got_filtered.extend(filtered.take())
+    got_every.extend(every.finish())
+    got_filtered.extend(filtered.finish())
+    assert got_filtered == got_every

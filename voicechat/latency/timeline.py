@@ -28,6 +28,7 @@ Decisions where the sources are silent:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from math import isfinite
 from typing import Any
 
@@ -60,18 +61,19 @@ READS_LOCAL = frozenset({"local.transport.state", "local.playback.started",
                          "local.playback.drained", "local.bargein.paused",
                          "local.bargein.resumed"})
 _ONSET = "input_audio_buffer.speech_started"
-#: :attr:`TurnTimeline.wants` by what can matter now, at index ``deltas + 2 * onset``: the output
-#: deltas only while one can change anything, the server's speech_started only while it would
-#: be an interruption's onset (most of a session's events, and a speech_started per user turn,
-#: are then never handed over).
-_WANTS = tuple(frozenset(kind for kind in READS_IN
-                         if (deltas or kind not in DELTAS) and (onset or kind != _ONSET))
-               for onset in (False, True) for deltas in (False, True))
+#: The kinds in :attr:`TurnTimeline.wants` by what can matter now, at index ``deltas + 2 *
+#: onset``: the output deltas only while one can change anything, the server's speech_started
+#: only while it would be an interruption's onset (most of a session's events, and a
+#: speech_started per user turn, are then never handed over).
+_WANTED = tuple(frozenset(kind for kind in READS_IN
+                          if (deltas or kind not in DELTAS) and (onset or kind != _ONSET))
+                for onset in (False, True) for deltas in (False, True))
 #: What :meth:`TurnTimeline.feed` returns when nothing completed (most events).
 NOTHING: tuple[()] = ()
 
 Result = TurnLatency | BargeIn
-_Handler = Callable[[float, Clock, Mapping[str, Any], list[Result]], None]
+#: A server event's handler: ``(now, event)``; what it completes goes to ``completed``.
+Handler = Callable[[float, Mapping[str, Any]], None]
 
 
 class TurnTimeline:
@@ -81,6 +83,9 @@ class TurnTimeline:
     log has no times), ``direction`` ``in``/``out``/``local`` as in the event log, ``event``
     canonical (GA names). Returns what completed on it, usually nothing. :meth:`finish` at the
     end of the stream returns what was still waiting.
+
+    The session core's faster way in for a server event at wall time: its handler straight
+    from :attr:`wants` (``wants[kind](now, event)``), then :meth:`take`.
     """
 
     def __init__(self, *, plays_locally: bool = False) -> None:
@@ -97,7 +102,14 @@ class TurnTimeline:
         self._sounding: str | None = None  # the response whose audio plays (as far as known)
         self._speaker = False  # the client's speaker plays (local.playback.started..drained)
         self._audio_pending = False  # a response was created whose first audio is to come
-        self._on_server: dict[str, _Handler] = {
+        self._clock: Clock = "wall"  # the clock of the event being handled: see _event
+        self.completed: list[Result] = []
+        """What completed since the last :meth:`take` (rarely anything: a turn, a barge-in)."""
+        self._barge = BargeTiming()
+        self._waiting = False
+        """A done turn waits for its playback: time passing may end the wait."""
+        self._onset = 0  # 2 while an answer is generated or sounding: see _rewant
+        self._on_server: dict[str, Handler] = {
             "session.created": self._session, "session.updated": self._session,
             "input_audio_buffer.speech_stopped": self._speech_stopped,
             "input_audio_buffer.speech_started": self._speech_started,
@@ -110,21 +122,29 @@ class TurnTimeline:
             "output_audio_buffer.stopped": self._buffer_stopped,
             "output_audio_buffer.cleared": self._buffer_stopped,
         }
+        #: :attr:`wants` by state, at ``deltas + 2 * onset + 4 * waiting``: while a done turn
+        #: waits for its playback every handler first ends the wait if it is over
+        self._wants_by: tuple[dict[str, Handler], ...] = tuple(
+            {kind: (partial(self._expiring, self._on_server[kind]) if waiting
+                    else self._on_server[kind]) for kind in kinds}
+            for waiting in (False, True) for kinds in _WANTED)
         self.deltas_matter = False
         """Could an output delta change anything now (a turn's first audio or text, a new
         response's audio, a turn waiting out its playback)? While not, a caller may pass
         deltas over unread: most of a session's events (:mod:`voicechat.latency.records`)."""
-        self.wants = _WANTS[0]
-        """The server event types that can change anything now: a caller that knows the type
-        of an event may hand it to :meth:`server_event` only when it is in here (the output
-        deltas only while :attr:`deltas_matter`; the server's ``speech_started`` only while it
-        would be an interruption's onset, an answer being generated or sounding)."""
-        self._barge = BargeTiming()
-        self._results: list[Result] = []  # see server_event
+        self.wants: Mapping[str, Handler] = self._wants_by[0]
+        """The server events that can change anything now, each to its handler: a caller
+        that knows an event's type hands it over only when it is in here (the output deltas
+        only while :attr:`deltas_matter`; the server's ``speech_started`` only while it would
+        be an interruption's onset, an answer being generated or sounding), as
+        ``wants[kind](now, event)`` at wall time ``now``, then :meth:`take`."""
 
     def __repr__(self) -> str:
-        # its whole state: the doctor's tests compare rules' states fed two ways
-        state = {name: getattr(self, name) for name in vars(self)}
+        # its whole state (not the handler tables): the doctor's tests compare rules' states
+        # fed two ways
+        state = {name: value for name, value in vars(self).items()
+                 if name not in ("_on_server", "_wants_by", "wants")}
+        state["wants"] = sorted(self.wants)
         return f"TurnTimeline({state!r})"
 
     @property
@@ -157,58 +177,73 @@ class TurnTimeline:
                 return NOTHING
         elif kind not in READS_LOCAL:
             return NOTHING
-        out = self._event(t, direction, kind, event)
-        turn = self._turn
-        deltas = self._audio_pending or (turn is not None and (
-            turn.first_audio is None or turn.first_text is None or turn.done is not None))
-        onset = self._active is not None or self._sounding is not None
-        self.deltas_matter = deltas
-        self.wants = _WANTS[deltas + 2 * onset]
-        return out
+        return self._event(t, direction, kind, event)
 
     def server_event(self, now: float, kind: str, event: Mapping[str, Any]
                      ) -> Sequence[Result]:
         """:meth:`feed` of a server event the caller already knows the timeline reads
-        (:data:`READS_IN`; a delta only while :attr:`deltas_matter`), at wall time ``now``:
-        the session core's path, which must cost little (``bench/bench_core.py``)."""
-        out = self._results  # reused while empty: most events complete nothing
-        turn = self._turn
-        if turn is not None and turn.done is not None:
-            self._expire(now, out)
-        if self._side:  # an out-of-band response's output answers no turn
-            rid = event.get("response_id")
-            if isinstance(rid, str) and rid in self._side:  # (a log may hold anything there)
-                return NOTHING if not out else self._hand_out(out)
-        self._on_server[kind](now, "wall", event, out)
-        turn = self._turn
-        deltas = self._audio_pending or (turn is not None and (
-            turn.first_audio is None or turn.first_text is None or turn.done is not None))
-        onset = self._active is not None or self._sounding is not None
-        self.deltas_matter = deltas
-        self.wants = _WANTS[deltas + 2 * onset]
-        return NOTHING if not out else self._hand_out(out)
+        (:data:`READS_IN`; a delta only while :attr:`deltas_matter`), at wall time ``now``."""
+        if self._waiting:
+            self._expire(now)
+        self._on_server[kind](now, event)
+        return self.take()
 
-    def _hand_out(self, out: list[Result]) -> list[Result]:
-        """The results gathered in the reused list, handed out: a new one takes its place."""
-        self._results = []
+    def take(self) -> Sequence[Result]:
+        """What completed since the last call (usually nothing)."""
+        out = self.completed
+        if not out:
+            return NOTHING
+        self.completed = []
         return out
+
+    def _expiring(self, handler: Handler, now: float, event: Mapping[str, Any]) -> None:
+        """``handler`` (in :attr:`wants`) while a done turn waits for its playback: first
+        end the wait if it is over."""
+        self._expire(now)
+        handler(now, event)
+
+    def _rewant(self) -> None:
+        """Bring :attr:`wants`, :attr:`deltas_matter` and the playback wait up to date with
+        the state: each handler that changes what they read calls this last, or writes out
+        the part that can change (rather than a recompute after every event, which with the
+        dispatch around it was a third of the bytecodes the session core ran for the timeline:
+        ``bench/bench_core.py``). ``tests/latency/test_timeline.py`` checks after every event
+        of any stream that they equal a fresh computation."""
+        turn = self._turn
+        if turn is None:
+            deltas = self._audio_pending
+            waiting = False
+        else:
+            waiting = turn.done is not None
+            deltas = (self._audio_pending or turn.first_audio is None
+                      or turn.first_text is None or waiting)
+        self._waiting = waiting
+        self.deltas_matter = deltas
+        self._onset = onset = 2 if self._active is not None or self._sounding is not None else 0
+        self.wants = self._wants_by[deltas + onset + 4 * waiting]
 
     def _event(self, t: float | None, direction: str, kind: str, event: Mapping[str, Any]
-               ) -> list[Result]:
-        clock: Clock = "wall" if t is not None and isfinite(t) else "audio"
-        now = t if t is not None and clock == "wall" else self._facts.audio_ms / 1000.0
-        out: list[Result] = []
-        turn = self._turn
-        if turn is not None and turn.done is not None:
-            self._expire(now, out)
-        if direction == "local":
-            self._ours = True
-            self._local(now, kind, event, out)
-        elif direction == "out":
-            self._client(now, clock, kind, event, out)
+               ) -> Sequence[Result]:
+        """A client event, a local fact, or a server event without a wall time."""
+        if t is not None and isfinite(t):
+            now = t
         else:
-            self._server(now, clock, kind, event, out)
-        return out
+            self._clock = "audio"
+            now = self._facts.audio_ms / 1000.0
+        try:
+            if self._waiting:
+                self._expire(now)
+            if direction == "local":
+                self._ours = True
+                self._local(now, kind, event)
+            elif direction == "out":
+                self._client(now, kind, event)
+            else:
+                self._on_server[kind](now, event)
+        finally:
+            self._clock = "wall"  # (a log's next event may have its time)
+        self._rewant()  # (the client's events and the local facts are few: no need to pick)
+        return self.take()
 
     def pending(self) -> TurnLatency | None:
         """The answered turn still open, as it would be reported now (a face that shows the
@@ -220,43 +255,37 @@ class TurnTimeline:
 
     def finish(self) -> list[Result]:
         """The end of the stream: an answered turn still waiting is reported as it is."""
-        out: list[Result] = []
         turn = self._turn
         if turn is not None and turn.first_audio is not None:
-            self._report_into(turn, out)
+            self._report_into(turn)
         self._turn = None
-        self._barge.flush(out)
+        self._rewant()
+        self._barge.flush(self.completed)
+        out, self.completed = self.completed, []
         return out
 
-    # --- directions ----------------------------------------------------------------------
+    # --- the server's events ---------------------------------------------------------------
 
-    def _server(self, now: float, clock: Clock, kind: str, event: Mapping[str, Any],
-                out: list[Result]) -> None:
+    def _side_output(self, event: Mapping[str, Any]) -> bool:
+        """The event is an out-of-band response's output: it answers no turn."""
         rid = event.get("response_id")
-        if isinstance(rid, str) and rid in self._side:
-            return  # an out-of-band response's output answers no turn
-        self._on_server[kind](now, clock, event, out)
+        return isinstance(rid, str) and rid in self._side  # (a log may hold anything there)
 
-    def _session(self, now: float, clock: Clock, event: Mapping[str, Any],
-                 out: list[Result]) -> None:
+    def _session(self, now: float, event: Mapping[str, Any]) -> None:
         self._facts.server_session(event.get("session"))
 
-    def _speech_stopped(self, now: float, clock: Clock, event: Mapping[str, Any],
-                        out: list[Result]) -> None:
-        self._end(now, clock, "speech_stopped", out)
+    def _speech_stopped(self, now: float, event: Mapping[str, Any]) -> None:
+        self._end(now, "speech_stopped")
 
-    def _speech_started(self, now: float, clock: Clock, event: Mapping[str, Any],
-                        out: list[Result]) -> None:
+    def _speech_started(self, now: float, event: Mapping[str, Any]) -> None:
         self._barge.server_onset(now, self._active or self._sounding)
 
-    def _committed(self, now: float, clock: Clock, event: Mapping[str, Any],
-                   out: list[Result]) -> None:
+    def _committed(self, now: float, event: Mapping[str, Any]) -> None:
         turn = self._turn
         if turn is not None and turn.committed is None and turn.created is None:
             turn.committed = now
 
-    def _created(self, now: float, clock: Clock, event: Mapping[str, Any],
-                 out: list[Result]) -> None:
+    def _created(self, now: float, event: Mapping[str, Any]) -> None:
         response = event.get("response")
         if not isinstance(response, dict):  # (events are JSON objects: dict, not the ABC)
             return
@@ -268,6 +297,10 @@ class TurnTimeline:
             return
         self._active = rid
         self._audio_pending = True
+        # (_rewant written out: a new response's audio is to come, and it may be interrupted)
+        self._onset = onset = 2 if rid is not None or self._sounding is not None else 0
+        self.deltas_matter = True
+        self.wants = self._wants_by[1 + onset + 4 * self._waiting]
         turn = self._turn
         if turn is None or turn.done is not None:
             return
@@ -276,42 +309,52 @@ class TurnTimeline:
         if rid:
             turn.responses.add(rid)
 
-    def _audio(self, now: float, clock: Clock, event: Mapping[str, Any],
-               out: list[Result]) -> None:
+    def _audio(self, now: float, event: Mapping[str, Any]) -> None:
         """The answer's audio: a WebSocket delta, or WebRTC's output_audio_buffer.started."""
+        if self._side and self._side_output(event):
+            return
         if event.get("type") == "output_audio_buffer.started":
             self._webrtc = True
         rid = event.get("response_id")
         self._sounding = rid if isinstance(rid, str) else self._active
         self._audio_pending = False
         turn = self._turn
-        if turn is not None and turn.first_audio is None and turn.owns(rid):
+        if turn is not None and turn.first_audio is None and (
+                (type(rid) is str and rid in turn.responses) or turn.owns(rid)):
             turn.first_audio = now
             turn.queued_locally = self._speaker and turn.played is None
             turn.audio_response = rid if isinstance(rid, str) else self._active
             item_id = event.get("item_id")
             if isinstance(item_id, str) and turn.audio_response is not None:
                 turn.items.setdefault(turn.audio_response, item_id)
-            self._maybe_report(turn, out)
+            self._maybe_report(turn)
+        self._rewant()
 
-    def _text(self, now: float, clock: Clock, event: Mapping[str, Any],
-              out: list[Result]) -> None:
+    def _text(self, now: float, event: Mapping[str, Any]) -> None:
         turn = self._turn
-        if turn is not None and turn.first_text is None and turn.owns(event.get("response_id")):
-            turn.first_text = now
+        if turn is not None and turn.first_text is None:
+            if self._side and self._side_output(event):
+                return
+            rid = event.get("response_id")
+            if (type(rid) is str and rid in turn.responses) or turn.owns(rid):
+                turn.first_text = now
+                # (_rewant written out: only the deltas' part can change)
+                waiting = self._waiting
+                deltas = self._audio_pending or turn.first_audio is None or waiting
+                self.deltas_matter = deltas
+                self.wants = self._wants_by[deltas + self._onset + 4 * waiting]
 
-    def _item_done(self, now: float, clock: Clock, event: Mapping[str, Any],
-                   out: list[Result]) -> None:
+    def _item_done(self, now: float, event: Mapping[str, Any]) -> None:
         """A tool call completed, or the answer's message item (its id: where the transcript
         shows the answer). Read here rather than on ``output_item.added``: the done comes
         before the response's ``response.done``, which a turn is reported on, and one event
         handed over per item instead of two is cheaper for the session core."""
         turn = self._turn
         item = event.get("item")
-        if turn is None or not isinstance(item, dict):
+        if turn is None or not isinstance(item, dict) or (self._side and self._side_output(event)):
             return
         rid = event.get("response_id")
-        if not turn.owns(rid):
+        if not ((type(rid) is str and rid in turn.responses) or turn.owns(rid)):
             return
         item_type = item.get("type")
         if item_type == "message":
@@ -325,8 +368,9 @@ class TurnTimeline:
             if isinstance(call_id, str) and call_id not in turn.tools:
                 turn.tools[call_id] = ToolCall(name if isinstance(name, str) else "?", now)
 
-    def _buffer_stopped(self, now: float, clock: Clock, event: Mapping[str, Any],
-                        out: list[Result]) -> None:
+    def _buffer_stopped(self, now: float, event: Mapping[str, Any]) -> None:
+        if self._side and self._side_output(event):
+            return
         self._webrtc = True
         self._sounding = None
         turn = self._turn
@@ -334,10 +378,10 @@ class TurnTimeline:
                 and turn.prior_stop is None):
             turn.prior_stop = now
         if turn is not None and turn.played is None:
-            self._maybe_report(turn, out, played_or_not=True)
+            self._maybe_report(turn, played_or_not=True)
+        self._rewant()
 
-    def _done(self, now: float, clock: Clock, event: Mapping[str, Any],
-              out: list[Result]) -> None:
+    def _done(self, now: float, event: Mapping[str, Any]) -> None:
         response = event.get("response")
         if isinstance(response, dict):
             rid, status = response.get("id"), response.get("status")
@@ -348,10 +392,16 @@ class TurnTimeline:
             return
         if rid == self._active or not isinstance(rid, str):
             self._active = None
-        self._barge.response_done(now, status, out)
+        self._barge.response_done(now, status, self.completed)
         turn = self._turn
-        if turn is None or turn.done is not None or not turn.owns(rid):
-            return
+        if turn is not None and turn.done is None and (
+                (type(rid) is str and rid in turn.responses) or turn.owns(rid)):
+            self._turn_done(now, turn, rid, response)
+        self._rewant()
+
+    def _turn_done(self, now: float, turn: TurnState, rid: Any, response: Any) -> None:
+        """The response that ended is ``turn``'s: it is done, unless it only called a tool
+        or its audio is another response's."""
         if turn.first_audio is None:
             if _calls_a_tool(response) or (isinstance(rid, str) and rid in turn.calling):
                 return  # the answer comes in the response after the tool's output
@@ -360,10 +410,11 @@ class TurnTimeline:
         # (over WebRTC the audio of an answer queued behind another may start after its
         # response.done: the turn is reported once it does)
         turn.done = now
-        self._maybe_report(turn, out)
+        self._maybe_report(turn)
 
-    def _client(self, now: float, clock: Clock, kind: str, event: Mapping[str, Any],
-                out: list[Result]) -> None:
+    # --- the client's events and the local facts -----------------------------------------
+
+    def _client(self, now: float, kind: str, event: Mapping[str, Any]) -> None:
         if kind == "session.update":
             self._facts.client_session(event.get("session"))
         elif kind == "input_audio_buffer.commit":
@@ -371,7 +422,7 @@ class TurnTimeline:
             same_utterance = (turn is not None and turn.kind == "speech_stopped"
                               and turn.committed is None and turn.created is None)
             if not same_utterance:
-                self._end(now, clock, "commit", out)
+                self._end(now, "commit")
         elif kind == "conversation.item.create":
             item = event.get("item")
             if not isinstance(item, Mapping):
@@ -386,12 +437,11 @@ class TurnTimeline:
                 return
             if self._typed_pending:
                 self._typed_pending = False
-                self._end(now, clock, "typed", out)
+                self._end(now, "typed")
         if kind in _BARGE_ACTIONS:
-            self._barge.action(now, self._active is not None, out)
+            self._barge.action(now, self._active is not None, self.completed)
 
-    def _local(self, now: float, kind: str, event: Mapping[str, Any],
-               out: list[Result]) -> None:
+    def _local(self, now: float, kind: str, event: Mapping[str, Any]) -> None:
         if kind == "local.playback.started":
             # (over WebRTC the audio may play before output_audio_buffer.started arrives on
             # the data channel: the first playback after the end of the turn is its answer's)
@@ -399,7 +449,7 @@ class TurnTimeline:
             self._speaker = True
             if turn is not None and turn.played is None and now >= turn.end:
                 turn.played = now
-                self._maybe_report(turn, out)
+                self._maybe_report(turn)
         elif kind == "local.bargein.paused":
             self._barge.local_paused(now, event.get("speech_ms"), self._sounding or self._active)
         elif kind == "local.bargein.resumed":
@@ -409,28 +459,32 @@ class TurnTimeline:
             self._speaker = False
             turn = self._turn
             if turn is not None and turn.played is None:
-                self._maybe_report(turn, out, played_or_not=True)
+                self._maybe_report(turn, played_or_not=True)
 
     # --- parts ---------------------------------------------------------------------------
 
-    def _end(self, now: float, clock: Clock, kind: EndKind, out: list[Result]) -> None:
+    def _end(self, now: float, kind: EndKind) -> None:
         """The user's turn ended: a new turn starts (an answered one still open is reported;
         an unanswered one is superseded: its response, if any, answers nobody now)."""
         turn = self._turn
         if turn is not None and turn.first_audio is not None:
-            self._report_into(turn, out)
+            self._report_into(turn)
+        clock = self._clock
         # without times and without mic audio there is no clock at all: no figure beats 0 ms
-        self._turn = TurnState(now, kind, clock, behind=self._sounding is not None) \
+        self._turn = turn = TurnState(now, kind, clock, behind=self._sounding is not None) \
             if clock == "wall" or self._facts.mic_counted else None
+        # (_rewant written out: a new turn waits for its first audio and text)
+        self._waiting = False
+        self.deltas_matter = deltas = turn is not None or self._audio_pending
+        self.wants = self._wants_by[deltas + self._onset]
 
-    def _maybe_report(self, turn: TurnState, out: list[Result], *, played_or_not: bool = False
-                      ) -> None:
+    def _maybe_report(self, turn: TurnState, *, played_or_not: bool = False) -> None:
         """Report ``turn`` once it has its first audio and its ``done``, and its playback
         where the client logs playback (``played_or_not``: none will come for it now)."""
         if turn.first_audio is None or turn.done is None:
             return
         if turn.played is not None or not self._ours or played_or_not or turn.queued_locally:
-            self._report_into(turn, out)
+            self._report_into(turn)
             if self._turn is turn:
                 self._turn = None
 
@@ -441,19 +495,20 @@ class TurnTimeline:
             if tool is not None and tool.end is None:
                 tool.end = now
 
-    def _expire(self, now: float, out: list[Result]) -> None:
+    def _expire(self, now: float) -> None:
         """A done turn whose playback never showed is reported once the wait is over."""
         turn = self._turn
         if (turn is not None and turn.done is not None and turn.first_audio is not None
                 and now - max(turn.done, turn.first_audio) > PLAYED_WAIT_S):
-            self._report_into(turn, out)
+            self._report_into(turn)
             self._turn = None
+            self._rewant()
 
     # --- the report ----------------------------------------------------------------------
 
-    def _report_into(self, turn: TurnState, out: list[Result]) -> None:
+    def _report_into(self, turn: TurnState) -> None:
         if is_timed(turn):
-            out.append(report_turn(turn, self._facts.vad, webrtc=self._webrtc))
+            self.completed.append(report_turn(turn, self._facts.vad, webrtc=self._webrtc))
 
 
 def _calls_a_tool(response: Any) -> bool:
