@@ -50,8 +50,9 @@ from voicechat.ui.pane_layout import PaneLayout
 from voicechat.ui.problems import Problem, problem_from_exception
 from voicechat.ui.recording_toggle import RecordingToggle
 from voicechat.ui.screen_sync import ScreenSync, Widgets
+from voicechat.ui.session_keys import SessionKeys
 from voicechat.ui.settings_ui import SettingsOnScreen
-from voicechat.ui.talk_key import TalkKey
+from voicechat.ui.talk_key import TalkKey, TalkKeyActions
 from voicechat.ui.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, ThemeSwitch
 from voicechat.ui.tools_ui import ToolKeys, ToolsOnScreen
 from voicechat.ui.typed import send_typed
@@ -93,7 +94,8 @@ Screen.-transcribe.-wide #left { width: 2fr; }  /* captions and timeline side by
 """
 
 
-class VoiceChatApp(WidgetAccess, UnavailableKeys, ToolKeys, App[int]):
+class VoiceChatApp(WidgetAccess, TalkKeyActions, SessionKeys, UnavailableKeys, ToolKeys,
+                   App[int]):
     """The main screen: status, problems, transcript + VAD timeline, event flow, input, footer."""
 
     TITLE = "voicechat"
@@ -244,62 +246,11 @@ class VoiceChatApp(WidgetAccess, UnavailableKeys, ToolKeys, App[int]):
 
     # --- actions (keys and palette) --------------------------------------------------------------
 
-    @property
-    def hold_to_talk(self) -> bool:
-        """True once the terminal has shown it reports key releases (see :mod:`talk_key`)."""
-        return self.talk_key.hold
-
-    def action_talk(self) -> None:
-        self.talk_key.pressed(self.state.mic_state, self.state.ptt_style)
-
-    def action_talk_hold(self) -> None:
-        """The talk key once it is hold-to-talk (its own binding for the footer's label)."""
-        self.action_talk()
-
-    def on_key_event_types_reported(self, message: key_release.KeyEventTypesReported) -> None:
-        """Arrives before the first repeat or release, so a held key never toggles."""
-        self.use_hold_to_talk()
-
-    def on_key_released(self, message: key_release.KeyReleased) -> None:
-        if self.talk_key.released(message.key):
-            self.sync()
-
-    def on_app_blur(self) -> None:
-        """Hold-to-talk: a terminal that loses focus may never send the release; let go now."""
-        self.talk_key.blurred()
-
-    def use_hold_to_talk(self) -> None:
-        if self.talk_key.use_hold():
-            self.sync()
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide what the mode has no use for (footer and palette), and Dismiss with no banner."""
         if action == "dismiss_problems":
             return self.problems.shown
         return self.talk_key.enabled(action) and keys.action_available(action, self.state.mode)
-
-    def action_mute(self) -> None:
-        if self.state.mic_reason == "no_device" or self.state.mic_state in {"no_device",
-                                                                             "unavailable"}:
-            # nothing to mute: "mic unmuted" was a lie (issue 36, item 9)
-            self.notify("no microphone to mute: give --mic FILE or connect one; typed "
-                        "messages work (/)", timeout=4)
-            return
-        self.handle.toggle_mute()
-        self.sync()
-        muted = self.state.mic_reason == "user"
-        self.notify("mic muted (m unmutes)" if muted else "mic unmuted", timeout=2)
-
-    def action_barge_in(self) -> None:
-        self.handle.toggle_barge_in()
-        self.sync()
-        self.notify(f"barge-in {'on' if self.state.barge_in else 'off'}", timeout=2)
-
-    def action_cancel(self) -> None:
-        active = self.state.response_status == "in_progress" or any(
-            seg.kind == "assistant" and seg.end is None for seg in self.state.segments)
-        self.handle.cancel()
-        self.notify("cancelling the response" if active else "nothing to cancel", timeout=2)
 
     def action_focus_input(self) -> None:
         self.query_one("#message", MessageBox).open()

@@ -10,12 +10,14 @@ the key twice (toggle and hold labels, :data:`voicechat.ui.keys.HOLD_BINDING`) a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from textual.app import App
 
 from voicechat.ui import key_release, keys
 from voicechat.ui.handle import ConversationHandle
+from voicechat.ui.viewstate import UiState
 
 
 class TalkKey:
@@ -75,3 +77,40 @@ class TalkKey:
         spec = self.user_keymap.get(keys.TALK) or ",".join(
             b.key for b in keys.BINDINGS if b.id == keys.TALK)
         return spec.split(",")
+
+
+class TalkKeyActions:
+    """The talk key's actions and the key-release messages, mixed into the app (a binding's
+    action and a message handler must be the app's)."""
+
+    talk_key: TalkKey
+    state: UiState
+    sync: Callable[[], None]  # the app's: bring every widget up to date
+
+    @property
+    def hold_to_talk(self) -> bool:
+        """True once the terminal has shown it reports key releases."""
+        return self.talk_key.hold
+
+    def action_talk(self) -> None:
+        self.talk_key.pressed(self.state.mic_state, self.state.ptt_style)
+
+    def action_talk_hold(self) -> None:
+        """The talk key once it is hold-to-talk (its own binding for the footer's label)."""
+        self.action_talk()
+
+    def on_key_event_types_reported(self, message: key_release.KeyEventTypesReported) -> None:
+        """Arrives before the first repeat or release, so a held key never toggles."""
+        self.use_hold_to_talk()
+
+    def on_key_released(self, message: key_release.KeyReleased) -> None:
+        if self.talk_key.released(message.key):
+            self.sync()
+
+    def on_app_blur(self) -> None:
+        """Hold-to-talk: a terminal that loses focus may never send the release; let go now."""
+        self.talk_key.blurred()
+
+    def use_hold_to_talk(self) -> None:
+        if self.talk_key.use_hold():
+            self.sync()
