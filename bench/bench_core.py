@@ -10,8 +10,9 @@ Same-run baselines: a bare stdlib ``json.loads`` loop and a bare ``orjson.loads`
 same frames, so the figure also reads as "N× the time of decoding alone" on a busy machine; the
 load average is printed with it.
 
-Then the turn timeline (issue 39) on vs off over the same frames, paired round by round in
-several processes (:func:`timeline_ratio`, :func:`_ratios_in_child`); with
+Then the turn timeline (issue 39) on vs off over the same frames, with long answers and with
+short ones (:data:`SHORT_ANSWER`: its cost is per turn, so it weighs most there), paired round
+by round in several processes (:func:`timeline_ratio`, :func:`_ratios_in_child`); with
 ``--instructions`` (needs valgrind) also in instructions under callgrind, which the machine's
 load cannot move.
 
@@ -61,8 +62,13 @@ WORDS = [
 AUDIO_100MS = base64.b64encode(bytes(4800)).decode()
 
 
-def turn(n: int, *, audio: bool) -> list[dict[str, Any]]:
-    """The server events of one voice turn (GA shape)."""
+#: Transcript deltas in an answer: a long one (the throughput mix), and a short one ("Sure,
+#: it's sunny there today."), where the per-turn costs weigh most.
+LONG_ANSWER, SHORT_ANSWER = 120, 6
+
+
+def turn(n: int, *, audio: bool, words: int = LONG_ANSWER) -> list[dict[str, Any]]:
+    """The server events of one voice turn (GA shape), its answer ``words`` deltas long."""
     user, asst, resp = f"item_u{n}", f"item_a{n}", f"resp_{n}"
     prev = f"item_a{n - 1}" if n else None
     user_item = {
@@ -125,7 +131,7 @@ def turn(n: int, *, audio: bool) -> list[dict[str, Any]]:
                 "delta": WORDS[i] + " ",
             }
         )
-    for i in range(120):
+    for i in range(words):
         ev.append(
             {
                 "type": "response.output_audio_transcript.delta",
@@ -189,10 +195,11 @@ def turn(n: int, *, audio: bool) -> list[dict[str, Any]]:
     return ev
 
 
-def frames(dialect: Dialect, turns: int, *, audio: bool) -> list[str]:
+def frames(dialect: Dialect, turns: int, *, audio: bool, words: int = LONG_ANSWER
+           ) -> list[str]:
     out = []
     for n in range(turns):
-        for event in turn(n, audio=audio):
+        for event in turn(n, audio=audio, words=words):
             wire = server_event_from_canonical(event, dialect)
             if wire is not None:
                 out.append(json.dumps(wire))
@@ -247,10 +254,12 @@ def run(dialect: Dialect, transport: str, *, turns: int = 60, repeat: int = 7
     return rate, stdlib, fast
 
 
-#: Events per answered turn in :func:`frames` (a spoken turn and a long answer: ~3 s of a
-#: real session), for the timeline's cost per turn.
-EVENTS_PER_TURN = {"webrtc": len(frames(Dialect.GA, 1, audio=False)),
-                   "websocket": len(frames(Dialect.GA, 1, audio=True))}
+#: Events per answered turn in :func:`frames` by transport and answer length, for the
+#: timeline's cost per turn.
+EVENTS_PER_TURN = {(transport, words): len(frames(Dialect.GA, 1, audio=transport == "websocket",
+                                                  words=words))
+                   for transport in ("webrtc", "websocket")
+                   for words in (LONG_ANSWER, SHORT_ANSWER)}
 
 
 def _switch_timing_off(session: Session) -> None:
@@ -269,8 +278,8 @@ class TimelineRatio(NamedTuple):
     off_rate: float  # events/s off (median round)
 
 
-def timeline_ratio(dialect: Dialect, transport: str, *, turns: int = 60, rounds: int = 21
-                   ) -> TimelineRatio:
+def timeline_ratio(dialect: Dialect, transport: str, *, turns: int = 60, rounds: int = 21,
+                   words: int = LONG_ANSWER) -> TimelineRatio:
     """Events/s with the turn timeline on and off, as the median of per-round ratios.
 
     Each round runs off, on and off again in a shuffled order, each in a new session: a
@@ -278,7 +287,7 @@ def timeline_ratio(dialect: Dialect, transport: str, *, turns: int = 60, rounds:
     9 each, differed by up to 0.017x), so best-against-best picked the luckiest layout on
     either side; the median of paired ratios does not, and the off/off control prints the
     noise that is left beside the figure."""
-    data = frames(dialect, turns, audio=transport == "websocket")
+    data = frames(dialect, turns, audio=transport == "websocket", words=words)
     ratios, controls, offs = [], [], []
     for _ in range(rounds):
         order = ["off", "on", "control"]
@@ -293,9 +302,13 @@ def timeline_ratio(dialect: Dialect, transport: str, *, turns: int = 60, rounds:
 
 MIXES = [(transport, dialect) for transport in ("webrtc", "websocket")
          for dialect in (Dialect.GA, Dialect.BETA)]
+#: The timeline's on/off mixes: every transport and dialect with long answers, and with short
+#: ones (a goal must hold on the shapes users bring, not only on the throughput mix).
+SHAPES = [(transport, dialect, words) for words in (LONG_ANSWER, SHORT_ANSWER)
+          for transport, dialect in MIXES]
 
 
-def _ratios_in_child(seed: int) -> dict[tuple[str, Dialect], TimelineRatio]:
+def _ratios_in_child(seed: int) -> dict[tuple[str, Dialect, int], TimelineRatio]:
     """:func:`timeline_ratio` of every mix in a child process with hash seed ``seed``: a
     process's hash seed and memory layout move the ratio by up to +-0.03 (the A/A control
     ranged 0.976-1.031 over eight seeds), so one process's figure is one draw."""
@@ -303,8 +316,8 @@ def _ratios_in_child(seed: int) -> dict[tuple[str, Dialect], TimelineRatio]:
     result = subprocess.run([sys.executable, __file__, "--ratio-child"], capture_output=True,
                             text=True, env=env, check=True)
     rows = json.loads(result.stdout)
-    return {(transport, Dialect(dialect)): TimelineRatio(*figures)
-            for transport, dialect, figures in rows}
+    return {(transport, Dialect(dialect), words): TimelineRatio(*figures)
+            for transport, dialect, words, figures in rows}
 
 
 def view_cost(turns: int = 1000, reads: int = 2000) -> float:
@@ -373,8 +386,9 @@ def main() -> None:
     parser.add_argument("--ratio-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.ratio_child:
-        print(json.dumps([[transport, dialect.value, list(timeline_ratio(dialect, transport))]
-                          for transport, dialect in MIXES]))
+        print(json.dumps([[transport, dialect.value, words,
+                           list(timeline_ratio(dialect, transport, words=words))]
+                          for transport, dialect, words in SHAPES]))
         return
     if args.child:
         mode, transport, dialect, rounds = args.child
@@ -394,12 +408,18 @@ def main() -> None:
           f"{args.processes} processes (hash seeds 0-{args.processes - 1}) the median of 21 "
           f"rounds' ratios; their median [lowest-highest], and off vs off (A/A)")
     per_process = [_ratios_in_child(seed) for seed in range(args.processes)]
-    for mix in MIXES:
+    for mix in SHAPES:
+        if mix[2] == SHORT_ANSWER and mix[:2] == MIXES[0]:
+            print(f"  the same with short answers ({SHORT_ANSWER} transcript deltas: "
+                  f"{EVENTS_PER_TURN['webrtc', SHORT_ANSWER]}-"
+                  f"{EVENTS_PER_TURN['websocket', SHORT_ANSWER]} events a turn, against "
+                  f"{EVENTS_PER_TURN['webrtc', LONG_ANSWER]}-"
+                  f"{EVENTS_PER_TURN['websocket', LONG_ANSWER]})")
         got = [figures[mix] for figures in per_process]
         on_off = statistics.median(r.on_off for r in got)
         control = statistics.median(r.control for r in got)
         off_rate = statistics.median(r.off_rate for r in got)
-        per_turn = (1 / on_off - 1) / off_rate * EVENTS_PER_TURN[mix[0]] * 1e6
+        per_turn = (1 / on_off - 1) / off_rate * EVENTS_PER_TURN[mix[0], mix[2]] * 1e6
         print(f"  {mix[0]:9} {mix[1].value:4}  off {off_rate:>10,.0f}/s   on/off "
               f"{on_off:5.3f}x [{min(r.on_off for r in got):5.3f}-"
               f"{max(r.on_off for r in got):5.3f}]   A/A {control:5.3f}x "
