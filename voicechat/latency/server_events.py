@@ -3,8 +3,8 @@ first text and audio, tool calls, the end of playback over WebRTC, an interrupti
 
 Each handler takes ``(now, event)`` (the session core calls them straight from
 :attr:`~voicechat.latency.turn_tracking.TurnTracking.wants`) and, where it changes what the
-filters read, brings them up to date itself (``_rewant``, or the one part that can change
-written out: most of the handlers run once a turn on the core's hot path).
+filters read, brings them up to date itself (``_rewant``) rather than the timeline
+recomputing them after every event.
 """
 
 from __future__ import annotations
@@ -50,10 +50,7 @@ class ServerEvents(TurnTracking):
             return
         self._active = rid
         self._audio_pending = True
-        # (_rewant written out: a new response's audio is to come, and it may be interrupted)
-        self._onset = onset = 2 if rid is not None or self._sounding is not None else 0
-        self.deltas_matter = True
-        self.wants = self._wants_by[1 + onset + 4 * self._waiting]
+        self._rewant()
         turn = self._turn
         if turn is None or turn.done is not None:
             return
@@ -73,7 +70,7 @@ class ServerEvents(TurnTracking):
         self._audio_pending = False
         turn = self._turn
         if turn is not None and turn.first_audio is None and (
-                (type(rid) is str and rid in turn.responses) or turn.owns(rid)):
+                turn.owns(rid)):
             turn.first_audio = now
             turn.queued_locally = self._speaker and turn.played is None
             turn.audio_response = rid if isinstance(rid, str) else self._active
@@ -89,13 +86,9 @@ class ServerEvents(TurnTracking):
             if self._side and self._side_output(event):
                 return
             rid = event.get("response_id")
-            if (type(rid) is str and rid in turn.responses) or turn.owns(rid):
+            if turn.owns(rid):
                 turn.first_text = now
-                # (_rewant written out: only the deltas' part can change)
-                waiting = self._waiting
-                deltas = self._audio_pending or turn.first_audio is None or waiting
-                self.deltas_matter = deltas
-                self.wants = self._wants_by[deltas + self._onset + 4 * waiting]
+                self._rewant()
 
     def _item_done(self, now: float, event: Mapping[str, Any]) -> None:
         """A tool call completed, or the answer's message item (its id: where the transcript
@@ -107,7 +100,7 @@ class ServerEvents(TurnTracking):
         if turn is None or not isinstance(item, dict) or (self._side and self._side_output(event)):
             return
         rid = event.get("response_id")
-        if not ((type(rid) is str and rid in turn.responses) or turn.owns(rid)):
+        if not (turn.owns(rid)):
             return
         item_type = item.get("type")
         if item_type == "message":
@@ -148,7 +141,7 @@ class ServerEvents(TurnTracking):
         self._barge.response_done(now, status, self.completed)
         turn = self._turn
         if turn is not None and turn.done is None and (
-                (type(rid) is str and rid in turn.responses) or turn.owns(rid)):
+                turn.owns(rid)):
             self._turn_done(now, turn, rid, response)
         self._rewant()
 

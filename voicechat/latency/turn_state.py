@@ -67,6 +67,8 @@ class TurnState:
         """Whether an event of ``response_id`` belongs to this turn. A log that shows no
         ``response.created`` for it (cut, or filtered) cannot say: the event counts, as does
         one without a response id."""
+        if type(response_id) is str and response_id in self.responses:
+            return True  # (most calls: the answer's own events)
         if isinstance(response_id, str) and response_id and self.responses:
             return response_id in self.responses
         return True

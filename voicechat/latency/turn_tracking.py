@@ -53,7 +53,6 @@ class TurnTracking:
         self._barge = BargeTiming()
         self._waiting = False
         """A done turn waits for its playback: time passing may end the wait."""
-        self._onset = 0  # 2 while an answer is generated or sounding: see _rewant
         self._wants_by: tuple[dict[str, Handler], ...] = ()
         """:attr:`wants` by state, at ``deltas + 2 * onset + 4 * waiting`` (the timeline
         fills it in, once it has its handlers)."""
@@ -93,11 +92,11 @@ class TurnTracking:
 
     def _rewant(self) -> None:
         """Bring :attr:`wants`, :attr:`deltas_matter` and the playback wait up to date with
-        the state: each handler that changes what they read calls this last, or writes out
-        the part that can change (rather than a recompute after every event, which with the
-        dispatch around it was a third of the bytecodes the session core ran for the timeline:
-        ``bench/bench_core.py``). ``tests/latency/test_timeline.py`` checks after every event
-        of any stream that they equal a fresh computation."""
+        the state: each handler that changes what they read calls this last (rather than a
+        recompute after every event, which with the dispatch around it was a third of the
+        bytecodes the session core ran for the timeline: ``bench/bench_core.py``).
+        ``tests/latency/test_timeline.py`` checks after every event of any stream that they
+        equal a fresh computation."""
         turn = self._turn
         if turn is None:
             deltas = self._audio_pending
@@ -108,8 +107,8 @@ class TurnTracking:
                       or turn.first_text is None or waiting)
         self._waiting = waiting
         self.deltas_matter = deltas
-        self._onset = onset = 2 if self._active is not None or self._sounding is not None else 0
-        self.wants = self._wants_by[deltas + onset + 4 * waiting]
+        onset = self._active is not None or self._sounding is not None
+        self.wants = self._wants_by[deltas + 2 * onset + 4 * waiting]
 
     def _end(self, now: float, kind: EndKind) -> None:
         """The user's turn ended: a new turn starts (an answered one still open is reported;
@@ -119,12 +118,9 @@ class TurnTracking:
             self._report_into(turn)
         clock = self._clock
         # without times and without mic audio there is no clock at all: no figure beats 0 ms
-        self._turn = turn = TurnState(now, kind, clock, behind=self._sounding is not None) \
+        self._turn = TurnState(now, kind, clock, behind=self._sounding is not None) \
             if clock == "wall" or self._facts.mic_counted else None
-        # (_rewant written out: a new turn waits for its first audio and text)
-        self._waiting = False
-        self.deltas_matter = deltas = turn is not None or self._audio_pending
-        self.wants = self._wants_by[deltas + self._onset]
+        self._rewant()
 
     def _maybe_report(self, turn: TurnState, *, played_or_not: bool = False) -> None:
         """Report ``turn`` once it has its first audio and its ``done``, and its playback
