@@ -37,21 +37,13 @@ def report_turn(turn: TurnState, vad: VadFigures, *, webrtc: bool) -> TurnLatenc
     end = mark = turn.end
     stages: list[Stage] = []
     # each result built with the tuple's own __new__: a named tuple's generated __new__
-    # is a Python call in front of it, which doubled the cost of building them here; the
-    # three stages and the figures written out rather than looped over or called for (once
-    # per answered turn in the session core: bench/bench_core.py)
-    moment = turn.committed
-    if moment is not None and mark <= moment <= first_audio:
-        stages.append(_new(Stage, ("commit", (moment - mark) * 1000.0)))
-        mark = moment
-    moment = turn.created
-    if moment is not None and mark <= moment <= first_audio:
-        stages.append(_new(Stage, ("response", (moment - mark) * 1000.0)))
-        mark = moment
-    moment = turn.prior_stop
-    if moment is not None and mark <= moment <= first_audio:
-        stages.append(_new(Stage, ("previous answer", (moment - mark) * 1000.0)))
-        mark = moment
+    # is a Python call in front of it, which doubled the cost of building them here
+    # (once per answered turn in the session core: bench/bench_core.py)
+    for name, moment in (("commit", turn.committed), ("response", turn.created),
+                         ("previous answer", turn.prior_stop)):
+        if moment is not None and mark <= moment <= first_audio:
+            stages.append(_new(Stage, (name, (moment - mark) * 1000.0)))
+            mark = moment
     spans: tuple[ToolSpan, ...] = ()
     model = (first_audio - mark) * 1000.0
     if turn.tools:
@@ -62,12 +54,11 @@ def report_turn(turn: TurnState, vad: VadFigures, *, webrtc: bool) -> TurnLatenc
     stages.append(_new(Stage, ("model", model if model > 0.0 else 0.0)))
     vad_wait, vad_note = vad if turn.kind == "speech_stopped" else NO_VAD
     first_text, played, done = turn.first_text, turn.played, turn.done
-    first_audio_ms = (first_audio - end) * 1000.0
     return _new(TurnLatency, (  # the fields in order
         turn.audio_response,  # response_id
         turn.kind,  # end_kind
         end,  # end_t
-        first_audio_ms if first_audio_ms > 0.0 else 0.0,  # first_audio_ms
+        ms_after(first_audio, end),  # first_audio_ms
         tuple(stages),
         turn.clock,
         vad_wait,  # vad_wait_ms
