@@ -301,3 +301,19 @@ def test_gemini_audio_at_another_rate_is_ok_with_a_note(tmp_path: Path) -> None:
     audio = {"realtimeInput": {"audio": {"data": "AAAAAA==", "mimeType": "audio/pcm;rate=24000"}}}
     result = invoke(write(tmp_path, audio), "--api", "gemini")
     assert result.exit_code == 0 and "note: audio declared at 24000 Hz" in result.output
+
+
+def test_livekits_reply_request_is_ok_and_a_number_is_not(tmp_path: Path) -> None:
+    """LiveKit Agents sends ``"instructions": null`` on every reply; the service takes it as
+    "not set" (issue 56). A number there is still refused, in the service's words."""
+    livekit = {"type": "response.create", "event_id": "response_create_1",
+               "response": {"instructions": None,
+                            "metadata": {"client_event_id": "response_create_1"}}}
+    result = invoke(write(tmp_path, livekit))
+    assert result.exit_code == 0, result.stdout
+    assert result.stdout.strip() == "ok"
+    wrong = {"type": "response.create", "response": {"instructions": 5}}
+    result = invoke(write(tmp_path, wrong))
+    assert result.exit_code == 1
+    assert "expected a string, but got an integer instead" in result.stdout
+    assert "hint:" not in result.stdout or "null" not in result.stdout

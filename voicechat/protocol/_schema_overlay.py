@@ -9,7 +9,9 @@ TypedDicts, turned into JSON Schema, were measured to be wrong against the real 
 * TypedDicts ignore extra keys, but the server answers ``Unknown parameter`` → every object
   with declared properties becomes closed (``additionalProperties: false``).
 * The server accepts ``null`` to switch features off (turn detection, transcription, noise
-  reduction, tracing, prompt, idle timeout, include), which the SDK types do not allow.
+  reduction, tracing, prompt, idle timeout, include), which the SDK types do not allow. (A null
+  that means "not set" rather than "off", as in ``response.create``'s ``response``, is not a
+  schema matter: :mod:`voicechat.protocol.unset_nulls` drops it before validation.)
 * The SDK carries no ranges; the API reference and server do (temperature, speed, VAD
   threshold, idle timeout, token limits, ...).
 * Model fields take any string on the wire: new model names and Azure deployment names.

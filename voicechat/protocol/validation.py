@@ -30,6 +30,7 @@ from voicechat.protocol.dialect import Dialect
 from voicechat.protocol.error_picker import describe_instance, first_problem, one_of
 from voicechat.protocol.errors import ProtocolError
 from voicechat.protocol.names import client_events
+from voicechat.protocol.unset_nulls import drop_unset_nulls
 
 __all__ = [
     "known_property_names",
@@ -62,7 +63,7 @@ def validate_client_event(
     if kind not in supported:
         return errors.invalid_value("type", kind, list(supported))
     validator = _schemas(dialect, azure).events[kind]
-    return first_problem(validator, event)
+    return first_problem(validator, drop_unset_nulls(event, dialect))
 
 
 def validate_session(
