@@ -23,6 +23,7 @@ from voicechat.protocol import errors
 from voicechat.protocol.dialect import Dialect
 from voicechat.protocol.errors import ProtocolError
 from voicechat.protocol.mapping import client_event_to_canonical, server_event_from_canonical
+from voicechat.protocol.unset_nulls import drop_unset_nulls
 from voicechat.server.engine import Engine
 from voicechat.server.nesting import nested_too_deeply, too_deep
 
@@ -135,23 +136,26 @@ class EventBridge:
         try:
             data = json.loads(text)
         except (ValueError, RecursionError) as exc:
-            engine.error(errors.invalid_json(str(exc)))
+            engine.error(errors.invalid_json(str(exc)), refused="(not JSON)")
             return
         if not isinstance(data, dict):
-            engine.error(errors.invalid_json("expected a JSON object"))
+            engine.error(errors.invalid_json("expected a JSON object"), refused="(not an object)")
             return
         client_event_id = data.get("event_id") if isinstance(data.get("event_id"), str) else None
         if too_deep(data):  # before validation and deepcopy, which recurse per level
-            engine.error(nested_too_deeply(), client_event_id)
+            engine.error(nested_too_deeply(), client_event_id, refused="(too deeply nested)")
             return
         if not isinstance(data.get("type"), str):
-            engine.error(errors.missing_event_type(), client_event_id)
+            engine.error(errors.missing_event_type(), client_event_id, refused="(no type)")
             return
         if self._client_rewrite is not None:
             data = self._client_rewrite(data)
+        # "not set" nulls (LiveKit's ``"instructions": null``) leave before the engine sees the
+        # event, so a null there means the session's value, as an absent key does
+        data = dict(drop_unset_nulls(data, self.dialect))
         problem = self.check(data)
         if problem is not None:
-            engine.error(problem, client_event_id)
+            engine.error(problem, client_event_id, refused=data["type"])
             return
         if self.dialect is Dialect.BETA:
             self._asked_temperature = self._asked_for(data)

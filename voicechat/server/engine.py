@@ -47,6 +47,7 @@ from voicechat.server.input_audio import InputAudio, Turn
 from voicechat.server.input_driver import InputDriver
 from voicechat.server.options import EngineOptions
 from voicechat.server.rate_limits import RateLimits
+from voicechat.server.refusals import log_refusal
 from voicechat.server.response_runner import ResponseRunner
 from voicechat.server.sessions import SessionState
 from voicechat.server.stop_tasks import stop_tasks
@@ -180,8 +181,13 @@ class Engine:
         out.update({k: v for k, v in event.items() if k != "type"})
         self._emit_raw(out)
 
-    def error(self, err: ProtocolError, client_event_id: str | None = None) -> None:
+    def error(
+        self, err: ProtocolError, client_event_id: str | None = None, *, refused: str | None = None
+    ) -> None:
+        """Send ``err``; ``refused`` names the client event (or frame) it answers, for the log."""
         self._errors += 1
+        if refused is not None:
+            log_refusal(self.session.get("id"), refused, err, client_event_id)
         self.emit(err.to_event(client_event_id))
 
     # --- audio and client events in ------------------------------------------------------------
@@ -201,7 +207,7 @@ class Engine:
             else await handler(self, event)
         )
         if problem is not None:
-            self.error(problem, eid)
+            self.error(problem, eid, refused=str(kind))
 
     async def _session_update(self, event: Mapping[str, Any]) -> ProtocolError | None:
         update = event.get("session")

@@ -147,7 +147,10 @@ async def websocket_handler(request: web.Request, host: SessionHost) -> web.Stre
             if msg.type == WSMsgType.TEXT:
                 await bridge.incoming(msg.data, engine)
             elif msg.type == WSMsgType.BINARY:
-                engine.error(errors.invalid_json("binary frames are not supported; send JSON text"))
+                engine.error(
+                    errors.invalid_json("binary frames are not supported; send JSON text"),
+                    refused="(binary frame)",
+                )
             elif msg.type == WSMsgType.ERROR:
                 close_reason = f"transport error: {ws.exception()}"
                 break

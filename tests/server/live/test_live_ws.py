@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import logging
 
 import aiohttp
 import numpy as np
@@ -41,8 +42,9 @@ async def test_first_event_other_than_start_is_refused(server: LocalServer) -> N
 
 
 async def test_unknown_config_field_is_refused_with_the_documented_error(
-    server: LocalServer,
+    server: LocalServer, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="voicechat.server")
     async with live_ws(server) as peer:
         await peer.send({"type": "session.start",
                          "session": {"model": "gpt-live-1", "turn_detection": None}})
@@ -51,6 +53,12 @@ async def test_unknown_config_field_is_refused_with_the_documented_error(
                                   "message": "Unknown parameter: 'session.turn_detection'.",
                                   "param": "session.turn_detection"}
         assert not peer.log.of("session.started")
+        # named in the server's log at its default level, as the client got it (issue 56)
+        refused = [r for r in caplog.records if " refused " in r.getMessage()]
+        assert refused and refused[0].getMessage().endswith(
+            "refused session.start: [unknown_parameter] session.turn_detection: "
+            "Unknown parameter: 'session.turn_detection'.")
+        assert refused[0].levelno == logging.INFO
         await peer.send({"type": "session.start", "session": {"model": "gpt-live-1"}})
         await peer.log.wait_for("session.started")
         await peer.send(START)  # a second start

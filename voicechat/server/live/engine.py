@@ -39,6 +39,7 @@ from voicechat.server.live.listener import Listener, Utterance
 from voicechat.server.live.replies import Replies
 from voicechat.server.live.speaker import OutputPort, Speaker
 from voicechat.server.live.state import LiveState
+from voicechat.server.refusals import log_refusal
 from voicechat.server.stop_tasks import stop_tasks
 from voicechat.server.voice.reply import word_chunks
 from voicechat.server.voicekit import VoiceKit
@@ -129,8 +130,13 @@ class LiveEngine:
             observer(out)
         self._emit_raw(out)
 
-    def error(self, problem: LiveError, client_event_id: str | None = None) -> None:
+    def error(
+        self, problem: LiveError, client_event_id: str | None = None, *, refused: str | None = None
+    ) -> None:
+        """Send ``problem``; ``refused`` names the client event it answers, for the log."""
         self.counters["errors"] += 1
+        if refused is not None:
+            log_refusal(self.id, refused, problem, client_event_id)
         self.emit(problem.to_event(client_event_id))
 
     def observe(self, observer: Emit) -> Callable[[], None]:
@@ -268,7 +274,8 @@ class LiveEngine:
         if problem is None:
             problem = await self._dispatch(event, cid)
         if problem is not None:
-            self.error(problem, cid)
+            kind = event.get("type") if isinstance(event, Mapping) else None
+            self.error(problem, cid, refused=kind if isinstance(kind, str) else "(no type)")
 
     def _refusal(self, event: Any) -> LiveError | None:
         """Before ``session.start`` every other event (known or not) is refused with the
