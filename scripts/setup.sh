@@ -8,7 +8,8 @@
 #     (pyproject.toml itself only gives compatible ranges)
 # Safe to run again; it only installs what is missing.
 #   --with-test-tools  also install what only the test suite needs (headless Chromium for the
-#                      browser-client test); scripts/test.sh passes it.
+#                      browser-client test; LiveKit Agents and Pipecat in .venv-livekit and
+#                      .venv-pipecat for tests/foreign/); scripts/test.sh passes it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,4 +42,24 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ constraints.txt -nt
   # pyproject.toml has compatible ranges; constraints.txt pins the versions the tests run with
   .venv/bin/pip install -q -e '.[dev,otel]' -c constraints.txt
   touch "$stamp"
+fi
+
+# The agent frameworks the test suite drives as foreign clients of the local server
+# (tests/foreign/): their pins clash with ours (livekit-agents needs livekit==1.1.21,
+# pipecat-ai protobuf<7), so each gets a virtualenv of its own from its exact pins.
+if [ "${1:-}" = "--with-test-tools" ]; then
+  for framework in livekit pipecat; do
+    venv=.venv-$framework
+    requirements=tests/foreign/$framework-requirements.txt
+    if [ ! -x "$venv/bin/python" ]; then
+      echo "setup: creating $venv"
+      "$PYTHON" -m venv "$venv"
+    fi
+    stamp=$venv/.voicechat-installed
+    if [ ! -f "$stamp" ] || [ "$requirements" -nt "$stamp" ]; then
+      echo "setup: installing $requirements into $venv"
+      "$venv/bin/pip" install -q -r "$requirements"
+      touch "$stamp"
+    fi
+  done
 fi

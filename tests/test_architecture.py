@@ -9,13 +9,19 @@ The layering itself is declared in ``pyproject.toml`` and checked by ``lint-impo
 - import cycles between single modules, ``TYPE_CHECKING`` imports included. import-linter's
   ``acyclic_siblings`` contract squashes each package's children, so it misses a cycle that runs
   through a package's ``__init__`` (``pkg/__init__`` → ``pkg.a`` → ``pkg``);
-- that ``voicechat --help`` stays fast by importing nothing heavy.
+- that ``voicechat --help`` stays fast by importing nothing heavy;
+- that no module imports LiveKit Agents (``livekit.agents``, ``livekit.plugins``): a forbidden
+  contract names external packages only whole, and ``livekit`` itself (its rtc part, the echo
+  canceller) is ours to use.
 """
 
 from __future__ import annotations
 
+import ast
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import grimp
 
@@ -71,6 +77,37 @@ def test_no_module_import_cycle_type_checking_imports_included() -> None:
                 start = cycle.index(min(cycle[:-1]))
                 cycles.add(cycle[start:-1] + cycle[:start] + (cycle[start],))
     assert not cycles, "import cycles:\n" + "\n".join(" -> ".join(c) for c in sorted(cycles))
+
+
+def livekit_agents_imports(source: str) -> list[int]:
+    """The lines of ``source`` that import LiveKit Agents or its plugins, statically or by
+    name (``import_module("livekit.agents")``: voicechat loads ``livekit.rtc`` that way)."""
+    named = re.compile(r"livekit\.(agents|plugins)(\.|$)")
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            hit = any(named.match(a.name) for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            hit = named.match(node.module or "") is not None or (
+                node.module == "livekit" and any(a.name in ("agents", "plugins")
+                                                 for a in node.names))
+        else:
+            hit = isinstance(node, ast.Constant) and isinstance(node.value, str) and (
+                named.match(node.value) is not None)
+        if hit:
+            lines.append(node.lineno)
+    return lines
+
+
+def test_no_module_imports_livekit_agents_or_its_plugins() -> None:
+    """LiveKit Agents is a foreign client in the tests (tests/foreign/), never part of voicechat."""
+    assert livekit_agents_imports("from livekit import rtc, agents\nimport_module('livekit.rtc')"
+                                  "\nimport livekit.plugins.openai") == [1, 3]  # the probe works
+    package = Path(__file__).resolve().parents[1] / "voicechat"
+    found = [f"{path.relative_to(package.parent)}:{line}"
+             for path in sorted(package.rglob("*.py"))
+             for line in livekit_agents_imports(path.read_text(encoding="utf-8"))]
+    assert found == []
 
 
 #: the hosted MCP client's libraries (voicechat/server/hosted_mcp/client.py imports them lazily)
