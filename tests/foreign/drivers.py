@@ -65,8 +65,10 @@ _CLOSED = re.compile(
     r"errors=(?P<errors>\d+)")
 
 
-async def server_counts(caplog: pytest.LogCaptureFixture) -> dict[str, int]:
-    """The counters the local server logs when the one session of the test closes."""
+async def server_counts(caplog: pytest.LogCaptureFixture) -> dict[str, Any]:
+    """What the local server logged of the one session of the test: the counters of its
+    closing line, and its ``refused`` lines (one per client event it answered with an error,
+    naming the event, the param and the message)."""
     from tests.helpers import until
 
     def closed() -> re.Match[str] | None:
@@ -77,7 +79,9 @@ async def server_counts(caplog: pytest.LogCaptureFixture) -> dict[str, int]:
         return None
 
     found = await until(closed, "the server's log line for the closed session")
-    return {k: int(v) for k, v in found.groupdict().items()}
+    refused = [r.getMessage() for r in caplog.records
+               if r.name.startswith("voicechat.server") and " refused " in r.getMessage()]
+    return {**{k: int(v) for k, v in found.groupdict().items()}, "refused": refused}
 
 
 def watch_server_log(caplog: pytest.LogCaptureFixture) -> None:

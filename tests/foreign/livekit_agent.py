@@ -61,6 +61,8 @@ class Timeline:
 
     async def until(self, kind: str, n: int, **match: Any) -> None:
         while self.count(kind, **match) < n:
+            if errors := [e for e in self.entries if e["kind"] == "error"]:
+                raise RuntimeError(f"the agent got an error: {errors[0]['message']}")
             self.changed.clear()
             await self.changed.wait()
 

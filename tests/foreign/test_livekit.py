@@ -61,7 +61,8 @@ async def test_a_bare_generate_reply_and_a_typed_turn_are_answered_aloud(
     creates = sent(report, "response.create")
     assert len(creates) == 2 and all(c["response"]["instructions"] is None for c in creates)
     assert refusals(report) == []
-    assert await server_counts(caplog) == {"responses": 2, "commits": 0, "errors": 0}
+    assert await server_counts(caplog) == {
+        "responses": 2, "commits": 0, "errors": 0, "refused": []}
 
 
 @pytest.mark.script('Let me check. @call get_weather {"city": "Paris"}',
@@ -86,7 +87,8 @@ async def test_a_function_tool_round_trip_ends_in_a_spoken_answer(
     [output] = sent(report, "conversation.item.create")[-1:]
     assert output["item"]["type"] == "function_call_output"
     assert refusals(report) == []
-    assert await server_counts(caplog) == {"responses": 2, "commits": 0, "errors": 0}
+    assert await server_counts(caplog) == {
+        "responses": 2, "commits": 0, "errors": 0, "refused": []}
 
 
 async def test_speech_into_the_microphone_is_heard_through_the_server_vad(
@@ -102,7 +104,8 @@ async def test_speech_into_the_microphone_is_heard_through_the_server_vad(
     assert after(timeline, {"kind": "user_transcript"}, {"kind": "played", "interrupted": False})
     assert refusals(report) == []
     # one turn, committed by the server's VAD (LiveKit never commits the buffer itself)
-    assert await server_counts(caplog) == {"responses": 1, "commits": 1, "errors": 0}
+    assert await server_counts(caplog) == {
+        "responses": 1, "commits": 1, "errors": 0, "refused": []}
 
 
 @pytest.mark.script(LONG_ANSWER, "Sorry, go ahead.")
@@ -130,4 +133,4 @@ async def test_talking_over_the_answer_interrupts_it(
                  {"kind": "message", "text": "Sorry, go ahead."})
     assert refusals(report) == []
     counts = await server_counts(caplog)
-    assert (counts["commits"], counts["errors"]) == (1, 0)
+    assert (counts["commits"], counts["errors"], counts["refused"]) == (1, 0, [])

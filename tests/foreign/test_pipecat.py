@@ -41,7 +41,8 @@ async def test_a_typed_turn_is_answered_aloud(
     [response] = of_kind(report, "response")
     assert response["text"] == "You said: hello there" and response["audio_seconds"] > 0
     assert of_kind(report, "error") == []
-    assert await server_counts(caplog) == {"responses": 1, "commits": 0, "errors": 0}
+    assert await server_counts(caplog) == {
+        "responses": 1, "commits": 0, "errors": 0, "refused": []}
 
 
 @pytest.mark.script('Let me check. @call get_weather {"city": "Paris"}',
@@ -64,7 +65,8 @@ async def test_a_function_tool_round_trip_ends_in_a_spoken_answer(
     output = next(i for i, e in enumerate(report["sent"])
                   if e.get("item", {}).get("type") == "function_call_output")
     assert types[output + 1:] == ["response.create"]
-    assert await server_counts(caplog) == {"responses": 2, "commits": 0, "errors": 0}
+    assert await server_counts(caplog) == {
+        "responses": 2, "commits": 0, "errors": 0, "refused": []}
 
 
 @pytest.mark.script("Hello! What can I do for you?",
@@ -90,4 +92,5 @@ async def test_a_question_said_into_the_microphone_is_heard_and_answered_with_th
     # the server's VAD ended the turn and answered it: Pipecat sent no commit
     assert "input_audio_buffer.commit" not in sent_types(report)
     assert of_kind(report, "error") == []
-    assert await server_counts(caplog) == {"responses": 3, "commits": 1, "errors": 0}
+    assert await server_counts(caplog) == {
+        "responses": 3, "commits": 1, "errors": 0, "refused": []}
