@@ -251,6 +251,55 @@ def test_an_answer_queued_behind_the_previous_one_says_so() -> None:
     assert stages == {"response": 40, "previous answer": 1450, "model": 10}
 
 
+def _typed_turn(t: float, rid: str, text: str) -> list[Event]:
+    """A typed line sent at ``t``: its item, its response.create, the response made at once."""
+    return [(t, "out", {"type": "conversation.item.create", "item": {
+                "role": "user", "content": [{"type": "input_text", "text": text}]}}),
+            (t + 0.001, "out", {"type": "response.create"}),
+            (t + 0.004, "in", {"type": "response.created", "response": {"id": rid}}),
+            (t + 0.07, "in", {"type": "response.done", "response": {"id": rid}})]
+
+
+def test_lines_sent_at_each_done_are_each_timed_behind_every_answer_before_them() -> None:
+    """Issue 55, item 6: three piped lines over WebRTC, each sent at the previous
+    ``response.done`` while the answers before it still wait to sound. The second turn was
+    dropped (the third ended before its audio started) and the third was measured from the
+    first answer's stop, so the second answer's playback was called the model's."""
+    events = [session(), *_typed_turn(0.0, "r1", "one"),
+              (0.03, "in", {"type": "output_audio_buffer.started", "response_id": "r1"}),
+              *_typed_turn(0.08, "r2", "two"), *_typed_turn(0.16, "r3", "three"),
+              (1.0, "in", {"type": "output_audio_buffer.stopped", "response_id": "r1"}),
+              (1.01, "in", {"type": "output_audio_buffer.started", "response_id": "r2"}),
+              (1.9, "in", {"type": "output_audio_buffer.stopped", "response_id": "r2"}),
+              (1.91, "in", {"type": "output_audio_buffer.started", "response_id": "r3"}),
+              (2.8, "in", {"type": "output_audio_buffer.stopped", "response_id": "r3"})]
+    turns = [r for r in run(events) if isinstance(r, TurnLatency)]
+    assert [t.response_id for t in turns] == ["r1", "r2", "r3"]
+    assert [round(t.first_audio_ms) for t in turns] == [29, 929, 1749]
+    assert [{s.name: round(s.ms) for s in t.stages} for t in turns[1:]] == [
+        {"response": 3, "previous answer": 916, "model": 10},
+        {"response": 3, "previous answer": 1736, "model": 10}]
+
+
+def test_a_turn_whose_answer_will_never_sound_is_superseded_not_kept() -> None:
+    """A response cancelled before its audio, or answered in text only, owes no audio: the
+    next turn does not wait for it, and it is not reported."""
+    cancelled: list[Event] = [
+        *_typed_turn(0.0, "r1", "one")[:3],
+        (0.05, "in", {"type": "response.done", "response": {"id": "r1",
+                                                            "status": "cancelled"}})]
+    text_only: list[Event] = [
+        *_typed_turn(0.0, "r1", "one")[:3],
+        (0.05, "in", {"type": "response.done", "response": {"id": "r1", "output": [
+            {"type": "message", "content": [{"type": "output_text", "text": "hi"}]}]}})]
+    for first in (cancelled, text_only):
+        events = [*first, *_typed_turn(0.5, "r2", "two"),
+                  (0.6, "in", {"type": "output_audio_buffer.started", "response_id": "r2"})]
+        turns = [r for r in run(events) if isinstance(r, TurnLatency)]
+        assert [(t.response_id, [s.name for s in t.stages]) for t in turns] == [
+            ("r2", ["response", "model"])]
+
+
 def test_a_websocket_answer_queued_in_the_speaker_is_reported_without_its_playback() -> None:
     events: list[Event] = [
         (0.0, "local", {"type": "local.transport.state", "state": "connected"}),
@@ -333,10 +382,12 @@ _plausible = st.lists(st.one_of(
 def _fresh_wants(timeline: TurnTimeline) -> tuple[bool, bool, frozenset[str]]:
     """What the timeline's filters must be, computed from its state from scratch."""
     turn = timeline._turn
-    deltas = timeline._audio_pending or (turn is not None and (
+    owed = timeline._owed  # earlier turns whose answer is still to sound: each wants deltas
+    deltas = timeline._audio_pending or bool(owed) or (turn is not None and (
         turn.first_audio is None or turn.first_text is None or turn.done is not None))
     onset = timeline._active is not None or timeline._sounding is not None
-    return (deltas, turn is not None and turn.done is not None,
+    waiting = any(t.done is not None for t in [*owed, *([turn] if turn else [])])
+    return (deltas, waiting,
             frozenset(kind for kind in READS_IN
                       if (deltas or kind not in DELTAS)
                       and (onset or kind != "input_audio_buffer.speech_started")))

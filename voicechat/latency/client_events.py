@@ -48,12 +48,14 @@ class ClientEvents(TurnTracking):
     def _local(self, now: float, kind: str, event: Mapping[str, Any]) -> None:
         if kind == "local.playback.started":
             # (over WebRTC the audio may play before output_audio_buffer.started arrives on
-            # the data channel: the first playback after the end of the turn is its answer's)
-            turn = self._turn
+            # the data channel: the first playback after the end of the turn is its answer's;
+            # of the earliest turn still waiting for its answer, which plays first)
             self._speaker = True
-            if turn is not None and turn.played is None and now >= turn.end:
-                turn.played = now
-                self._maybe_report(turn)
+            for turn in self._open_turns() if self._owed else (self._turn,):
+                if turn is not None and turn.played is None and now >= turn.end:
+                    turn.played = now
+                    self._maybe_report(turn)
+                    break
         elif kind == "local.bargein.paused":
             self._barge.local_paused(now, event.get("speech_ms"), self._sounding or self._active)
         elif kind == "local.bargein.resumed":
@@ -61,14 +63,15 @@ class ClientEvents(TurnTracking):
         elif kind == "local.playback.drained":
             self._sounding = None
             self._speaker = False
-            turn = self._turn
-            if turn is not None and turn.played is None:
-                self._maybe_report(turn, played_or_not=True)
+            for turn in self._open_turns() if self._owed else (self._turn,):
+                if turn is not None and turn.played is None:
+                    self._maybe_report(turn, played_or_not=True)
 
     def _tool_output(self, now: float, call_id: Any) -> None:
-        turn = self._turn
-        if turn is not None and isinstance(call_id, str):
-            tool = turn.tools.get(call_id)
+        if not isinstance(call_id, str):
+            return
+        for turn in self._open_turns() if self._owed else (self._turn,):
+            tool = None if turn is None else turn.tools.get(call_id)
             if tool is not None and tool.end is None:
                 tool.end = now
 

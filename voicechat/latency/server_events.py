@@ -68,9 +68,11 @@ class ServerEvents(TurnTracking):
         rid = event.get("response_id")
         self._sounding = rid if isinstance(rid, str) else self._active
         self._audio_pending = False
-        turn = self._turn
+        turn = self._owner(rid)
         if turn is not None and turn.first_audio is None and (
                 turn.owns(rid)):
+            if self._owed:
+                self._skip_unplayed(turn)
             turn.first_audio = now
             turn.queued_locally = self._speaker and turn.played is None
             turn.audio_response = rid if isinstance(rid, str) else self._active
@@ -80,12 +82,21 @@ class ServerEvents(TurnTracking):
             self._maybe_report(turn)
         self._rewant()
 
+    def _skip_unplayed(self, sounding: TurnState | None) -> None:
+        """Answers play in the order they were made: the earlier turns still waiting for
+        their audio when a later answer's starts will hear none (a log that never shows it)."""
+        for owed in list(self._owed):
+            if owed is sounding:
+                return
+            if owed.first_audio is None:
+                self._owed.remove(owed)
+
     def _text(self, now: float, event: Mapping[str, Any]) -> None:
-        turn = self._turn
+        rid = event.get("response_id")
+        turn = self._owner(rid)
         if turn is not None and turn.first_text is None:
             if self._side and self._side_output(event):
                 return
-            rid = event.get("response_id")
             if turn.owns(rid):
                 turn.first_text = now
                 self._rewant()
@@ -95,11 +106,11 @@ class ServerEvents(TurnTracking):
         shows the answer). Read here rather than on ``output_item.added``: the done comes
         before the response's ``response.done``, which a turn is reported on, and one event
         handed over per item instead of two is cheaper for the session core."""
-        turn = self._turn
+        rid = event.get("response_id")
+        turn = self._owner(rid)
         item = event.get("item")
         if turn is None or not isinstance(item, dict) or (self._side and self._side_output(event)):
             return
-        rid = event.get("response_id")
         if not (turn.owns(rid)):
             return
         item_type = item.get("type")
@@ -119,12 +130,14 @@ class ServerEvents(TurnTracking):
             return
         self._webrtc = True
         self._sounding = None
-        turn = self._turn
-        if (turn is not None and turn.behind and turn.first_audio is None
-                and turn.prior_stop is None):
-            turn.prior_stop = now
-        if turn is not None and turn.played is None:
-            self._maybe_report(turn, played_or_not=True)
+        for turn in self._open_turns() if self._owed else (self._turn,):
+            if turn is None:
+                continue
+            if turn.behind and turn.first_audio is None:
+                # the latest stop before its own audio: it waited for every answer before it
+                turn.prior_stop = now
+            if turn.played is None:
+                self._maybe_report(turn, played_or_not=True)
         self._rewant()
 
     def _done(self, now: float, event: Mapping[str, Any]) -> None:
@@ -139,24 +152,47 @@ class ServerEvents(TurnTracking):
         if rid == self._active or not isinstance(rid, str):
             self._active = None
         self._barge.response_done(now, status, self.completed)
-        turn = self._turn
+        turn = self._owner(rid)
         if turn is not None and turn.done is None and (
                 turn.owns(rid)):
-            self._turn_done(now, turn, rid, response)
+            self._turn_done(now, turn, rid, response, status)
         self._rewant()
 
-    def _turn_done(self, now: float, turn: TurnState, rid: Any, response: Any) -> None:
+    def _turn_done(self, now: float, turn: TurnState, rid: Any, response: Any,
+                   status: Any) -> None:
         """The response that ended is ``turn``'s: it is done, unless it only called a tool
         or its audio is another response's."""
         if turn.first_audio is None:
             if _calls_a_tool(response) or (isinstance(rid, str) and rid in turn.calling):
                 return  # the answer comes in the response after the tool's output
+            turn.unanswered = status in ("cancelled", "failed") or _no_audio(response)
+            if turn.unanswered and turn is not self._turn:
+                self._drop(turn)  # an earlier turn whose answer will never sound
+                return
         elif turn.audio_response is not None and rid != turn.audio_response:
             return
         # (over WebRTC the audio of an answer queued behind another may start after its
         # response.done: the turn is reported once it does)
         turn.done = now
         self._maybe_report(turn)
+
+
+def _no_audio(response: Any) -> bool:
+    """A ``response.done``'s response whose output shows a message and no audio in it (an
+    answer in text only): no audio is to come for it. An output the log does not show (cut,
+    or filtered) says nothing."""
+    output = response.get("output") if isinstance(response, dict) else None
+    if not isinstance(output, list):
+        return False
+    parts: list[Any] = []
+    for item in output:
+        if isinstance(item, dict) and item.get("type") == "message":
+            content = item.get("content")
+            if isinstance(content, list):
+                parts.extend(content)
+    return bool(parts) and not any(
+        isinstance(part, dict) and part.get("type") in ("output_audio", "audio")
+        for part in parts)
 
 
 def _calls_a_tool(response: Any) -> bool:

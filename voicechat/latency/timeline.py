@@ -178,10 +178,11 @@ class TurnTimeline(ServerEvents, ClientEvents):
 
     def finish(self) -> list[Result]:
         """The end of the stream: an answered turn still waiting is reported as it is."""
-        turn = self._turn
-        if turn is not None and turn.first_audio is not None:
-            self._report_into(turn)
+        for turn in self._open_turns():
+            if turn.first_audio is not None:
+                self._report_into(turn)
         self._turn = None
+        self._owed.clear()
         self._rewant()
         self._barge.flush(self.completed)
         out, self.completed = self.completed, []

@@ -32,7 +32,7 @@ class TurnState:
 
     __slots__ = ("audio_response", "behind", "calling", "clock", "committed", "created",
                  "done", "end", "first_audio", "first_text", "items", "kind", "played",
-                 "prior_stop", "queued_locally", "responses", "tools")
+                 "prior_stop", "queued_locally", "responses", "tools", "unanswered")
 
     def __init__(self, end: float, kind: EndKind, clock: Clock, *, behind: bool = False
                  ) -> None:
@@ -50,14 +50,18 @@ class TurnState:
         self.tools: dict[str, ToolCall] = {}
         #: The first assistant message item of each response (the answer's transcript entry).
         self.items: dict[str, str] = {}
-        #: An earlier answer was still sounding when this turn ended, and when it stopped:
-        #: the server sends one answer's audio after the other (WebRTC), so this one waited.
+        #: An earlier answer was still sounding (or still to sound) when this turn ended, and
+        #: when the last one before this turn's stopped: the server sends one answer's audio
+        #: after the other (WebRTC), so this one waited for all of them.
         self.behind = behind
         self.calling: set[str] = set()  # responses that called a tool
         self.prior_stop: float | None = None
         #: The first audio came while the local speaker still played an earlier answer: it
         #: plays after that, with no ``local.playback.started`` of its own to time it by.
         self.queued_locally = False
+        #: Its response ended with no audio and none to come (cancelled, failed, or an
+        #: answer in text only): a later turn supersedes it rather than waiting for it.
+        self.unanswered = False
 
     def __repr__(self) -> str:  # (the doctor's tests compare states fed two ways)
         return "TurnState(" + ", ".join(f"{name}={getattr(self, name)!r}"

@@ -24,6 +24,9 @@ from voicechat.latency.turn_state import TurnState
 PLAYED_WAIT_S = 2.0
 #: What the timeline returns when nothing completed (most events).
 NOTHING: tuple[()] = ()
+#: The most earlier turns kept waiting for their answer's audio (:attr:`TurnTracking._owed`):
+#: answers play one after the other, so more than a few means a log that never plays them.
+MOST_OWED = 8
 
 Result = TurnLatency | BargeIn
 #: A server event's handler: ``(now, event)``; what it completes goes to ``completed``.
@@ -38,6 +41,13 @@ class TurnTracking:
         (``local.playback.started``): a turn waits for it. Else that is learnt from the first
         ``local.*`` event (a log of ours)."""
         self._turn: TurnState | None = None
+        self._owed: list[TurnState] = []
+        """Earlier turns, oldest first, whose answer was made (its response created) but has
+        not started to sound when the next turn ended: over WebRTC the server plays one
+        answer's audio after the other, so lines sent at each ``response.done`` (piped, or
+        typed quickly) end turns while earlier answers still wait for their turn to play.
+        Each is timed when its own audio starts (issue 55: such a turn was dropped, and the
+        next one measured through its playback)."""
         self._typed_pending = False
         self._facts = SessionFacts()  # the VAD's settings, the mic-audio clock
         self._side: set[str] = set()
@@ -105,22 +115,54 @@ class TurnTracking:
             waiting = turn.done is not None
             deltas = (self._audio_pending or turn.first_audio is None
                       or turn.first_text is None or waiting)
+        if self._owed:  # (rarely any: answers queued behind one that still sounds)
+            waiting = waiting or any(owed.done is not None for owed in self._owed)
+            deltas = True  # (each waits for its first audio, or its playback)
         self._waiting = waiting
         self.deltas_matter = deltas
         onset = self._active is not None or self._sounding is not None
         self.wants = self._wants_by[deltas + 2 * onset + 4 * waiting]
 
     def _end(self, now: float, kind: EndKind) -> None:
-        """The user's turn ended: a new turn starts (an answered one still open is reported;
-        an unanswered one is superseded: its response, if any, answers nobody now)."""
+        """The user's turn ended: a new turn starts. The one still open is reported if its
+        audio came; kept (:attr:`_owed`) if its response was made and its audio is still to
+        come; else superseded (the user spoke again before any answer was on its way)."""
         turn = self._turn
-        if turn is not None and turn.first_audio is not None:
-            self._report_into(turn)
+        if turn is not None:
+            if turn.first_audio is not None:
+                self._report_into(turn)
+            elif turn.responses and not turn.unanswered:
+                self._owed.append(turn)
+                if len(self._owed) > MOST_OWED:
+                    del self._owed[0]
         clock = self._clock
-        # without times and without mic audio there is no clock at all: no figure beats 0 ms
-        self._turn = TurnState(now, kind, clock, behind=self._sounding is not None) \
+        # without times and without mic audio there is no clock at all: no figure beats 0 ms;
+        # an answer still to sound, or sounding, plays before this turn's
+        behind = self._sounding is not None or bool(self._owed)
+        self._turn = TurnState(now, kind, clock, behind=behind) \
             if clock == "wall" or self._facts.mic_counted else None
         self._rewant()
+
+    def _owner(self, response_id: object) -> TurnState | None:
+        """The turn an event of ``response_id`` may belong to: an earlier turn waiting for
+        that response's audio, else the open one (which still checks :meth:`TurnState.owns`)."""
+        if self._owed and isinstance(response_id, str):
+            for turn in self._owed:
+                if response_id in turn.responses:
+                    return turn
+        return self._turn
+
+    def _open_turns(self) -> list[TurnState]:
+        """The turns still to be reported, oldest first: those owed, then the open one."""
+        turn = self._turn
+        return [*self._owed, turn] if turn is not None else list(self._owed)
+
+    def _drop(self, turn: TurnState) -> None:
+        """``turn`` is reported or will never be: it is no longer followed."""
+        if self._turn is turn:
+            self._turn = None
+        elif turn in self._owed:
+            self._owed.remove(turn)
 
     def _maybe_report(self, turn: TurnState, *, played_or_not: bool = False) -> None:
         """Report ``turn`` once it has its first audio and its ``done``, and its playback
@@ -129,17 +171,16 @@ class TurnTracking:
             return
         if turn.played is not None or not self._ours or played_or_not or turn.queued_locally:
             self._report_into(turn)
-            if self._turn is turn:
-                self._turn = None
+            self._drop(turn)
 
     def _expire(self, now: float) -> None:
         """A done turn whose playback never showed is reported once the wait is over."""
-        turn = self._turn
-        if (turn is not None and turn.done is not None and turn.first_audio is not None
-                and now - max(turn.done, turn.first_audio) > PLAYED_WAIT_S):
-            self._report_into(turn)
-            self._turn = None
-            self._rewant()
+        for turn in self._open_turns() if self._owed else (self._turn,):
+            if (turn is not None and turn.done is not None and turn.first_audio is not None
+                    and now - max(turn.done, turn.first_audio) > PLAYED_WAIT_S):
+                self._report_into(turn)
+                self._drop(turn)
+                self._rewant()
 
     def _report_into(self, turn: TurnState) -> None:
         if is_timed(turn):

@@ -3,9 +3,11 @@
 The conversation (decided for issue 36, item 10; the same kind of lines for every API family):
 ``user: …`` for each typed line and each transcript of the user's speech, ``assistant: …`` for
 each finished answer, then ``latency: …`` (how long the answer took to start and where the
-time went, issue 39), one ``tool …`` line per tool call (its source, outcome and time), each
-notice whole (its fix is at the end) and each server ``error``. What the runtime records feeds
-it, so the lines say what happened on the wire, not what was meant to be sent.
+time went, issue 39; ``latency of '…':`` names its answer when later ones were printed
+before it started to sound, issue 55), one ``tool …`` line per tool call (its source,
+outcome and time), each notice whole (its fix is at the end) and each server ``error``. What
+the runtime records feeds it, so the lines say what happened on the wire, not what was meant
+to be sent.
 
 The event flow (``--events``): one line per event, as before issue 36, for scripts, CI and
 debugging. Audio payload events (``input_audio_buffer.append``, audio deltas) and streaming
@@ -46,6 +48,10 @@ USER_SPEECH_DONE = "conversation.item.input_audio_transcription.completed"
 #: error notices the conversation printer remembers, to leave out a server error one of them
 #: already explained (a refusal is said once; a long run's notices must not pile up)
 EXPLAINED_KEPT = 20
+#: answers the conversation printer remembers until their latency line comes
+ANSWERS_KEPT = 20
+#: how much of an answer a latency line that comes after a later answer quotes
+ANSWER_QUOTED = 40
 
 
 def event_line(record: LogRecord, summarizer: Summarizer | None = None) -> str | None:
@@ -177,6 +183,10 @@ class Printer:
         self._closed = False
         #: error notices said so far: a server error they already explained is not said again
         self._explained: list[str] = []
+        #: answers printed whose latency line is still to come (response id → the answer),
+        #: and the last one printed
+        self._answers: dict[str, str] = {}
+        self._last_answer: str | None = None
 
     def show(self, record: LogRecord) -> None:
         if not self._events:
@@ -184,7 +194,7 @@ class Printer:
                 return
             line = conversation_line(record)
             if line is not None:
-                self.say(line)
+                self.say(self._placed(record.event, line))
             return
         line = event_line(record, self._summarizer)
         if line is None:
@@ -196,6 +206,25 @@ class Printer:
             rid = response.get("id") if isinstance(response, Mapping) else None
             asyncio.get_running_loop().call_soon(self._say_usage, rid)
         self.say(line)
+
+    def _placed(self, event: Mapping[str, Any], line: str) -> str:
+        """A latency line says which answer it times when that is not the answer just printed:
+        over WebRTC the answers to quickly sent lines play one after the other, and a turn is
+        timed when its answer starts to sound, after later answers were printed (issue 55)."""
+        kind = event.get("type")
+        rid = event.get("response_id")
+        if kind in ASSISTANT_DONE and isinstance(rid, str):
+            if len(self._answers) >= ANSWERS_KEPT:
+                del self._answers[next(iter(self._answers))]
+            self._answers[rid] = line.removeprefix("assistant: ")
+            self._last_answer = rid
+        elif kind == TURN_RECORD and isinstance(rid, str):
+            answer = self._answers.pop(rid, None)
+            if answer is not None and rid != self._last_answer:
+                if len(answer) > ANSWER_QUOTED:
+                    answer = answer[:ANSWER_QUOTED - 1] + "…"
+                return line.replace("latency:", f"latency of {answer!r}:", 1)
+        return line
 
     def _said_before(self, event: Mapping[str, Any]) -> bool:
         """A server ``error`` (or the core's "server error: …" notice of it) whose message an
