@@ -9,6 +9,7 @@ typer's runner (the same ``main`` the installed command runs), so a FIFO wait ca
 from __future__ import annotations
 
 import os
+import subprocess
 import threading
 import time
 import wave
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from tests.commands.no_ui import PROVIDER_VARIABLES, VOICECHAT
 from tests.speech import TEST_PHRASES, speech_wav
 from voicechat.audio import files
 from voicechat.cli import app
@@ -107,3 +109,42 @@ def test_a_fifo_with_a_writer_is_read_whole(tmp_path: Path) -> None:
     code, out = run(tmp_path, "--mic", str(fifo))
     writer.join()
     assert code == 1 and "cannot reach http://127.0.0.1:9" in out, out  # read, then connecting
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (("--mic", "{dir}"), "--mic {dir} is a directory: pass an audio file inside it, a sound "
+     "device's name or number (`voicechat devices` lists them), or none"),
+    (("--mic", "{tmp}/missing.wav"), "--mic {tmp}/missing.wav: no such file; check the path"),
+    (("--mic", "{tmp}/text.txt"), "--mic: {tmp}/text.txt: cannot decode it as audio"),
+    (("--record", "{dir}"), "--record {dir} is a directory: pass a file name inside it, such "
+     "as {dir}/log.jsonl"),
+    (("--record", "{tmp}/nofolder/log.jsonl"), "--record {tmp}/nofolder/log.jsonl: the folder "
+     "{tmp}/nofolder does not exist; create it (mkdir -p {tmp}/nofolder), or choose another "
+     "--record path"),
+    (("--speaker", "{tmp}/nofolder/out.wav"), "--speaker {tmp}/nofolder/out.wav: the folder "
+     "{tmp}/nofolder does not exist; create it (mkdir -p {tmp}/nofolder), or pass a sound "
+     "device's name or number"),
+    (("--speaker", "{dir}"), "--speaker {dir} is a directory: pass a file name inside it (such "
+     "as {dir}/answer.wav)"),
+    (("--speaker", "{tmp}/out.xyz"), "--speaker {tmp}/out.xyz: voicechat cannot write .xyz"),
+])
+def test_a_path_mistake_is_a_usage_error_before_the_server_starts(
+        tmp_path: Path, args: tuple[str, str], expected: str) -> None:
+    """Issue 55, item 8: the installed command with its embedded server; a folder or a missing
+    folder exited 1 once the server had started (the speaker's naming no flag, no fix)."""
+    folder = tmp_path / "adir"
+    folder.mkdir()
+    (tmp_path / "text.txt").write_text("not audio\n", encoding="utf-8")
+    (tmp_path / "cfg.toml").write_text("", encoding="utf-8")
+    def filled(text: str) -> str:
+        return text.format(dir=folder, tmp=tmp_path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(PROVIDER_VARIABLES)}
+    proc = subprocess.run(
+        [str(VOICECHAT), "--no-ui", "--server", "local", "--config", str(tmp_path / "cfg.toml"),
+         "--mic", "none", "--speaker", "none", *map(filled, args)],
+        input="hello\n", capture_output=True, text=True, timeout=60, env=env, check=False)
+    said = proc.stdout + proc.stderr
+    assert proc.returncode == 2, said
+    assert f"voicechat: {filled(expected)}" in said.replace("\n", " "), said
+    assert "embedded local server" not in said and "Traceback" not in said, said
+    assert not (tmp_path / "nofolder").exists() and list(folder.iterdir()) == []

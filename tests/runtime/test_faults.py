@@ -177,8 +177,8 @@ async def test_a_record_path_that_cannot_be_written_is_an_error_at_start(
 ) -> None:
     path, reason = {
         "full-disk": (Path("/dev/full"), "No space left on device"),
-        "missing-dir": (tmp_path / "nodir" / "log.jsonl", "No such file or directory"),
-        "read-only-dir": (read_only_dir(tmp_path), "Permission denied"),
+        "missing-dir": (tmp_path / "nodir" / "log.jsonl", "the folder {} does not exist"),
+        "read-only-dir": (read_only_dir(tmp_path), "the folder {} cannot be written to"),
     }[where]
     prefix = AS_A_USER if where == "read-only-dir" and os.geteuid() == 0 else []
     proc = await asyncio.create_subprocess_exec(
@@ -188,8 +188,12 @@ async def test_a_record_path_that_cannot_be_written_is_an_error_at_start(
     )
     async with asyncio.timeout(60):
         _, err = await proc.communicate()
-    assert proc.returncode == 1
-    assert f"voicechat: cannot record to {path}: {reason} (" in err.decode()
+    if where == "full-disk":  # found by the first write, at start
+        assert proc.returncode == 1
+        assert f"voicechat: cannot record to {path}: {reason} (" in err.decode()
+    else:  # seen before anything starts: a usage error (issue 55, item 8)
+        assert proc.returncode == 2
+        assert f"voicechat: --record {path}: {reason.format(path.parent)}" in err.decode()
     assert "cannot reach" not in err.decode()  # it failed before trying to connect
 
 

@@ -12,13 +12,18 @@ Each check raises :class:`ValueError` with the message the user sees after ``voi
 * ``--mic FILE``: read before anything starts (an empty WAV said ``not a readable WAV file
   ()`` after the server had started); a FIFO with no writer hung silently in ``open``;
 * ``--speaker NAME.EXT`` that names a file format voicechat does not write (it was taken for a
-  device name, found no device and ran without a speaker, saying nothing).
+  device name, found no device and ran without a speaker, saying nothing);
+* the paths (issue 55, item 8): a folder given to ``--mic``, ``--speaker`` or ``--record``, and
+  a ``--speaker`` or ``--record`` file in a folder that does not exist or cannot be written,
+  failed with exit 1 once the embedded server had started (the speaker's naming no flag and
+  no fix). Nothing is created or truncated here: the checks only look.
 """
 
 from __future__ import annotations
 
 import atexit
 import dataclasses
+import os
 import re
 import shutil
 import sys
@@ -54,6 +59,7 @@ def check_before_connecting(settings: Settings) -> Settings:
     to run with (a FIFO mic is replaced by the file its audio was copied into)."""
     settings = prepared_mic(settings)
     check_speaker(settings.speaker)
+    check_record(settings.record)
     check_keys(settings.keymap)
     check_theme(settings.theme)
     if settings.api != "live":
@@ -65,9 +71,15 @@ def prepared_mic(settings: Settings) -> Settings:
     """A ``--mic`` file is read now, so an empty, unreadable or missing one stops the start;
     a FIFO's audio is copied to a private temporary file first (it can be read only once)."""
     spec = settings.mic
+    if spec is not None and spec != "none" and Path(spec).is_dir():
+        raise ValueError(f"--mic {spec} is a directory: pass an audio file inside it, "
+                         f"{_DEVICE_OR_NONE}")
     if spec is None or not is_audio_file(spec):
         return settings
     path = Path(spec)
+    if not path.exists():
+        raise ValueError(f"--mic {spec}: no such file; check the path, or pass "
+                         f"{_DEVICE_OR_NONE}")
     try:
         if path.is_fifo():
             print(f"voicechat: --mic {spec} is a FIFO: reading the audio written to it "
@@ -90,11 +102,51 @@ def prepared_mic(settings: Settings) -> Settings:
 def check_speaker(spec: str | None) -> None:
     if spec is None or spec in ("none", "default"):
         return
-    suffix = Path(spec).suffix
+    path = Path(spec)
+    if path.is_dir():
+        raise ValueError(f"--speaker {spec} is a directory: pass a file name inside it (such "
+                         f"as {path / 'answer.wav'}), {_DEVICE_OR_NONE}")
+    suffix = path.suffix
     if _FILE_SUFFIX.match(suffix) and suffix.lower() not in WRITABLE:
         raise ValueError(f"--speaker {spec}: voicechat cannot write {suffix} files; give a file "
                          f"ending in {', '.join(WRITABLE)}, a sound device's name or number "
                          "(`voicechat devices` lists them), or none")
+    if is_audio_file(spec, output=True):
+        problem = _unwritable(path)
+        if problem is not None:
+            raise ValueError(f"--speaker {spec}: {problem}, or pass {_DEVICE_OR_NONE}")
+
+
+def check_record(path: Path | None) -> None:
+    """``--record FILE`` where a log can be written (looked at, not opened: opening would
+    truncate a log that :mod:`voicechat.eventlog.recorder` keeps aside at the start)."""
+    if path is None:
+        return
+    if path.is_dir():
+        raise ValueError(f"--record {path} is a directory: pass a file name inside it, such "
+                         f"as {path / 'log.jsonl'}")
+    problem = _unwritable(path)
+    if problem is not None:
+        raise ValueError(f"--record {path}: {problem}, or choose another --record path")
+
+
+#: the end of the fix for a ``--mic`` or ``--speaker`` value that is not usable as a file
+_DEVICE_OR_NONE = "a sound device's name or number (`voicechat devices` lists them), or none"
+
+
+def _unwritable(path: Path) -> str | None:
+    """Why a file cannot be created or written at ``path`` (its folder is missing or not
+    writable, or the file is read-only), else ``None``."""
+    folder = path.parent
+    if not folder.is_dir():
+        return (f"the folder {folder} does not exist; create it (mkdir -p {folder})"
+                if not folder.exists() else f"{folder} is not a folder; give a path in one")
+    if path.exists():
+        if not os.access(path, os.W_OK):
+            return f"{path} is read-only; make it writable (chmod u+w {path})"
+    elif not os.access(folder, os.W_OK | os.X_OK):
+        return f"the folder {folder} cannot be written to; write into a folder you own"
+    return None
 
 
 def check_keys(keymap: dict[str, str] | None) -> None:
