@@ -149,7 +149,8 @@ Speaker = Annotated[
 ]
 Record = Annotated[
     Path | None,
-    typer.Option(metavar="FILE", help="Write the JSONL event log here (mode 0600)."),
+    typer.Option(metavar="FILE", help="Write the JSONL event log here (mode 0600; a log "
+                 "already there is kept beside it: log.jsonl as log.1.jsonl, then log.2.jsonl)."),
 ]
 Config = Annotated[
     Path | None,

@@ -128,3 +128,22 @@ def test_recording_to_a_device_leaves_its_mode_alone() -> None:
     with Recorder.open("/dev/null") as rec:
         rec.record("local", {"type": "local.mic.source", "source": "none"})
     assert stat.S_IMODE(os.stat("/dev/null").st_mode) == before
+
+
+def test_a_log_already_at_the_path_is_kept_beside_it_numbered_by_age(tmp_path: Path) -> None:
+    """Issue 55, item 4: recording again to a path never loses the log there."""
+    path = tmp_path / "log.jsonl"
+    for run in ("first", "second", "third"):
+        with Recorder.open(path) as rec:
+            rec.record("out", {"type": "response.create", "run": run})
+    runs = {p.name: json.loads(p.read_text())["event"]["run"] for p in tmp_path.iterdir()}
+    assert runs == {"log.1.jsonl": "first", "log.2.jsonl": "second", "log.jsonl": "third"}
+    assert rec.kept == tmp_path / "log.2.jsonl"
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    with Recorder.open(empty) as rec:  # nothing to keep: nothing kept
+        assert rec.kept is None
+    with Recorder.open("/dev/null") as rec:  # not a file: never moved
+        assert rec.kept is None and Path("/dev/null").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "empty.jsonl", "log.1.jsonl", "log.2.jsonl", "log.jsonl"]

@@ -23,7 +23,7 @@ from voicechat.commands.observing import (
     stop_tracing,
     tap_factory,
 )
-from voicechat.eventlog.recorder import RecordError
+from voicechat.eventlog.recorder import RecordError, kept_text
 from voicechat.observe.recording import RecordingFeed, SessionRecordings
 from voicechat.observe.upstream import UpstreamError, resolve_upstream
 from voicechat.proxy.app import PROXY_SESSION, RealtimeProxy
@@ -52,6 +52,8 @@ def run(*, listen: str, upstream: str, record: Path | None, no_ui: bool,
         except RecordError as exc:
             print(f"voicechat proxy: {exc}", file=sys.stderr)
             return 2
+        if recordings.kept is not None:
+            print(f"voicechat proxy: {kept_text(record, recordings.kept)}", file=sys.stderr)
     feed = RecordingFeed(recordings, maxsize=feed_size)
     clock = Clock()
     tracing = start_tracing(lambda message: (proxy_ref[0].say(message, level="warning")

@@ -32,7 +32,7 @@ from voicechat.commands.observing import (
     stop_tracing,
     tap_factory,
 )
-from voicechat.eventlog.recorder import RecordError
+from voicechat.eventlog.recorder import RecordError, kept_text
 from voicechat.observe.recording import RecordingFeed, SessionRecordings
 from voicechat.observe.sideband import Sideband, SidebandError, attach, valid_call_id
 from voicechat.observe.tap import Tap, notice
@@ -133,6 +133,8 @@ def run(call_id: str, *, server: str, record: Path | None, no_ui: bool, allow_se
         except RecordError as exc:
             print(f"voicechat watch: {exc}", file=sys.stderr)
             return 2
+        if recordings.kept is not None:
+            print(f"voicechat watch: {kept_text(record, recordings.kept)}", file=sys.stderr)
     feed = RecordingFeed(recordings)
     clock = Clock()
     taps: list[Tap] = []  # the watched session's, once open: later notices go to its pane

@@ -11,6 +11,14 @@ survive the crash it is meant to explain:
   record is written with one ``write`` call and flushed, so a kill mid-session leaves at most one
   torn last line, which :mod:`voicechat.eventlog.reader` skips and counts.
 
+A log is never lost without a word (issue 55, item 4): a ``--record`` path that already holds
+a log (a regular file with something in it) has it kept beside, as ``log.1.jsonl`` (the first
+free number, so the numbers go up with age), and the new log is written where it was asked for
+(``voicechat doctor log.jsonl`` reads the latest run, as a script expects); the caller says
+where the earlier one went (:attr:`Recorder.kept`). Refusing instead would stop every second
+run of a ``record = "…"`` config key, and an ``--overwrite`` flag would lose the log the one
+time it was forgotten.
+
 A log that silently stops is worse than none (the bug report then "proves" events never
 happened), so a path that cannot be opened is a :class:`RecordError` naming the path, the OS's
 reason and the fix, and a write that fails mid-run (a full disk, a closed pipe) stops the
@@ -22,6 +30,7 @@ The format is the contract in ``docs/architecture.md`` ("The event log").
 from __future__ import annotations
 
 import errno
+import itertools
 import json
 import os
 import stat
@@ -39,6 +48,11 @@ def utc_timestamp(when: datetime | None = None) -> str:
     """``2026-11-21T10:00:00.123Z``: the ``ts`` field of the log contract."""
     when = when or datetime.now(UTC)
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+
+
+def kept_text(path: Path, kept: Path) -> str:
+    """What the user is told when an earlier log was kept aside."""
+    return f"{path} held an earlier log: it is kept as {kept}; this run's log is {path}"
 
 
 class RecordError(OSError):
@@ -65,6 +79,33 @@ def record_error(path: Path, exc: OSError, *, written: int | None = None) -> str
     return f"cannot record to {path}: {why} ({fix})"
 
 
+def set_aside(path: Path) -> Path | None:
+    """Keep the log at ``path`` (a regular file, not empty) as the first free
+    ``<stem>.<N><suffix>`` beside it, and return where; ``None`` when there was nothing to keep
+    (no file, an empty one, or not a regular file: ``/dev/null``, a FIFO). Raises
+    :class:`OSError` when it cannot be moved."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    if not stat.S_ISREG(info.st_mode) or info.st_size == 0:
+        return None
+    for number in itertools.count(1):
+        kept = path.with_name(f"{path.stem}.{number}{path.suffix}")
+        if os.path.lexists(kept):
+            continue
+        try:
+            os.link(path, kept, follow_symlinks=False)  # never replaces a file that appeared
+        except FileExistsError:
+            continue
+        except OSError:  # a file system without hard links
+            os.rename(path, kept)
+            return kept
+        os.unlink(path)
+        return kept
+    raise AssertionError("unreachable")  # (count() never ends)
+
+
 class Recorder:
     """Writes :class:`LogRecord` lines to a JSONL file; usable directly as a subscriber callback.
 
@@ -81,17 +122,27 @@ class Recorder:
         self._on_error = on_error
         self.records_written = 0
         self.error: str | None = None  # why recording stopped early, once it has
+        self.kept: Path | None = None
+        """Where the log that was at :attr:`path` was kept when this one was opened, if any:
+        the caller tells the user (:func:`kept_text`)."""
 
     @classmethod
     def open(
         cls, path: Path | str, *, on_error: Callable[[str], None] | None = None
     ) -> Recorder:
-        """Create (or truncate) ``path`` with mode 0600 from the first instant.
+        """Create ``path`` with mode 0600 from the first instant; a log already there is kept
+        beside it first (:func:`set_aside`, :attr:`kept`).
 
         Raises :class:`RecordError` when it cannot be; ``on_error(message)`` is called once if a
         later write fails (the recorder is closed by then).
         """
         path = Path(path)
+        try:
+            kept = set_aside(path)
+        except OSError as exc:
+            why = exc.strerror or str(exc)
+            raise RecordError(f"cannot keep the earlier log at {path} aside: {why} (move it "
+                              "yourself or choose another --record path)") from exc
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
         except OSError as exc:
@@ -104,7 +155,9 @@ class Recorder:
         except OSError as exc:
             os.close(fd)
             raise RecordError(record_error(path, exc)) from exc
-        return cls(path, fd, on_error)
+        recorder = cls(path, fd, on_error)
+        recorder.kept = kept
+        return recorder
 
     def __enter__(self) -> Recorder:
         return self

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from voicechat.eventlog.record import LogRecord
-from voicechat.eventlog.recorder import Recorder, RecordError, utc_timestamp
+from voicechat.eventlog.recorder import Recorder, RecordError, kept_text, utc_timestamp
 from voicechat.observe.feed import ObservedEvent, ObservedItem, ObserverFeed, SessionClosed
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -47,6 +47,8 @@ class SessionRecordings:
         self._side = side_sessions  # never the base file (the proxy's own lines)
         self._waiting_notices: list[str] = []  # filled in the writer thread, said on the loop
         self._first: Recorder | None = Recorder.open(base, on_error=self._note)  # fail early
+        #: where an earlier log at ``base`` was kept (the command says so at start)
+        self.kept: Path | None = self._first.kept
         self._recorders: dict[str, Recorder] = {}
         self._queue: deque[_Job] = deque()
         self._maxsize = maxsize
@@ -129,6 +131,8 @@ class SessionRecordings:
             except RecordError as exc:
                 self._note(str(exc))
                 return None
+            if recorder.kept is not None:
+                self._note(kept_text(path, recorder.kept))
         self._recorders[session] = recorder
         self.paths.append(recorder.path)
         self._note(f"recording {session} to {recorder.path}")

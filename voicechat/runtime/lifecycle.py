@@ -28,7 +28,7 @@ from voicechat.audio.playback import PlaybackBuffer
 from voicechat.audio.ports import MicSource, SpeakerSink
 from voicechat.config import Settings
 from voicechat.eventlog.record import LogRecord
-from voicechat.eventlog.recorder import Recorder, RecordError
+from voicechat.eventlog.recorder import Recorder, RecordError, kept_text
 from voicechat.runtime.audio_setup import open_mic, open_speaker, start_speaker
 from voicechat.runtime.echo import EchoControl
 from voicechat.runtime.fanout import EventFanout
@@ -112,6 +112,8 @@ class RuntimeLifecycle(ABC, Generic[DriverT, LinkT]):
             # RecordError (an OSError) names the path, the reason and the fix
             self._recorder = Recorder.open(self.settings.record, on_error=self._record_failed)
             self.subscribe(self._recorder.write)
+            if self._recorder.kept is not None:  # said in both faces, and in the new log
+                self.events.notice("info", kept_text(self._recorder.path, self._recorder.kept))
         for note in self.settings.notes:  # what resolving the settings decided (said once)
             self.events.notice("warning", note)
         self._tracing.start()  # OpenTelemetry, when asked for (never raises)

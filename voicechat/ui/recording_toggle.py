@@ -40,7 +40,9 @@ class RecordingToggle:
         except OSError as exc:
             return f"cannot record to {path}: {exc.strerror or exc}"
         self.path = path
-        return f"recording the event log to {path}"
+        kept = self.recorder.kept  # (two toggles in one second name the same file)
+        return f"recording the event log to {path}" + (f" (the earlier one is {kept})"
+                                                        if kept is not None else "")
 
     def write(self, record: LogRecord) -> str | None:
         """Append one record; a failed write stops recording and returns the reason."""
