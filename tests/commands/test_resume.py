@@ -128,3 +128,32 @@ def test_resume_is_refused_in_transcribe_mode(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=60, check=False, input="")
     assert done.returncode == 2
     assert "--mode transcribe" in done.stderr and "--resume" in done.stderr
+
+
+async def test_the_earlier_conversation_is_shown_once_as_earlier_naming_the_file_passed(
+        tmp_path: Path) -> None:
+    """Issue 55, item 7: with ``--no-ui`` the earlier user turns printed as new ``user:``
+    lines, the earlier answers not at all, and the notice named the log the export was made
+    from instead of the file passed."""
+    earlier = await first_conversation(tmp_path)
+    exported = tmp_path / "talk.json"
+    done = subprocess.run([str(VOICECHAT), "export", str(earlier), "-o", str(exported)],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    async with fake_chat(answer_from_history) as chat, \
+            local_server(responder=f"chat:{chat.url}") as srv:
+        code, out, err, _ = await run_no_ui(
+            tmp_path, srv.base_url, "websocket", SECOND_QUESTION + "\n", "--turns", "1",
+            "--resume", str(exported), events=False)
+    assert code == 0, err[-3000:]
+    lines = out.splitlines()
+    header = f"earlier, from {exported}:"
+    assert lines.count(header) == 1, lines
+    at = lines.index(header)
+    assert lines[at + 1:at + 3] == [f"  user: {FIRST_QUESTION}", f"  assistant: {FIRST_ANSWER}"]
+    # said once, marked: never again as a line of this conversation
+    assert sum(FIRST_QUESTION in line for line in lines) == 1, lines
+    assert f"notice info: resumed: 2 earlier turn(s) from {exported} seeded as text" in lines
+    assert "first.jsonl" not in out
+    assert lines.index(f"user: {SECOND_QUESTION}") > at + 2
+    assert "assistant: You said genmaicha." in lines

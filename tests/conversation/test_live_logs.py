@@ -80,7 +80,7 @@ async def test_a_gpt_live_log_resumes(live_log: Path, tmp_path: Path, into: str)
         code, out, err, records = await run_no_ui(run, srv.base_url, "websocket",
                                                   "and now?\n", *extra, events=False)
     assert code == 0, (out[-2000:], err[-2000:])
-    assert f"resumed: 4 earlier turn(s) from {live_log.name} seeded as text" in out
+    assert f"resumed: 4 earlier turn(s) from {live_log} seeded as text" in out  # as passed
     sent = [r["event"] for r in records if r["dir"] == "out"]
     if into == "live":
         start = next(e for e in sent if e["type"] == "session.start")

@@ -7,6 +7,7 @@ The ``--no-ui`` run (printing, stdin lines, when it is finished) is the line fac
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import sys
 from pathlib import Path
 from typing import Any
@@ -78,7 +79,8 @@ def run(
     if settings.no_ui:
         from voicechat.lines.realtime import RealtimeLines
 
-        return _run_lines(RealtimeLines(settings, earlier=earlier), settings, events)
+        lines = RealtimeLines(settings, earlier=earlier)
+        return _run_lines(lines, settings, events, lines.runtime.resumed)
     try:
         from voicechat.ui.app import run_app
     except ImportError as exc:
@@ -107,9 +109,12 @@ def _earlier(resume: Path | None, prices: dict[str, dict[str, float]]) -> Any:
     from voicechat.conversation import ConversationError, load_conversation
 
     try:
-        return load_conversation(resume, prices=prices)
+        conversation = load_conversation(resume, prices=prices)
     except ConversationError as exc:
         raise ValueError(f"--resume: {exc}") from None
+    # named as passed: a JSON export names the log it was made from, which the user may never
+    # have seen (the notice said "from log.jsonl" for `--resume talk.json`)
+    return dataclasses.replace(conversation, source=str(resume))
 
 
 def _run_live(settings: Any, log_file: Path | None, events: bool, earlier: Any) -> int:
@@ -117,7 +122,8 @@ def _run_live(settings: Any, log_file: Path | None, events: bool, earlier: Any) 
     if settings.no_ui:
         from voicechat.lines.live import LiveLines
 
-        return _run_lines(LiveLines(settings, earlier=earlier), settings, events)
+        live = LiveLines(settings, earlier=earlier)
+        return _run_lines(live, settings, events, live.runtime.resumed)
     try:
         from voicechat.ui.app import run_app
     except ImportError as exc:
@@ -158,16 +164,16 @@ def _run_gemini(settings: Any, events: bool, log_file: Path | None = None,
     """Gemini Live (voicechat.runtime.gemini) behind the same two front ends; ``earlier``
     (``--resume``) seeds the session's history."""
     target = gemini_target(settings)
+    plan = None
     if earlier is not None:
-        import dataclasses
-
         from voicechat.conversation.seed import plan_seed
 
-        target = dataclasses.replace(target, earlier=plan_seed(earlier).turns)
+        plan = plan_seed(earlier)
+        target = dataclasses.replace(target, earlier=plan.turns)
     if settings.no_ui:
         from voicechat.lines.gemini import gemini_lines
 
-        return _run_lines(gemini_lines(settings, target), settings, events)
+        return _run_lines(gemini_lines(settings, target), settings, events, plan)
     try:
         from voicechat.ui.app import run_app
     except ImportError as exc:
@@ -183,11 +189,12 @@ def _run_gemini(settings: Any, events: bool, log_file: Path | None = None,
     return code
 
 
-def _run_lines(family: Any, settings: Any, events: bool) -> int:
-    """``--no-ui``: the line face, fed by ``family`` (the conversation, or the event flow)."""
+def _run_lines(family: Any, settings: Any, events: bool, earlier: Any = None) -> int:
+    """``--no-ui``: the line face, fed by ``family`` (the conversation, or the event flow);
+    ``earlier``: the turns ``--resume`` seeds (a ``SeedPlan``), shown first as earlier."""
     from voicechat.lines.run import run_lines
 
-    return asyncio.run(run_lines(family, turns=settings.turns, events=events))
+    return asyncio.run(run_lines(family, turns=settings.turns, events=events, earlier=earlier))
 
 
 def _configure_logging(verbose: int, log_level: str | None, *, no_ui: bool) -> Path | None:

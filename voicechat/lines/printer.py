@@ -25,6 +25,7 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any, TextIO
 
+from voicechat.conversation.seed import SeedPlan, is_earlier
 from voicechat.eventlog.gemini_frames import frame_label
 from voicechat.eventlog.record import LogRecord
 from voicechat.eventlog.summarizer import Summarizer
@@ -145,6 +146,15 @@ def _typed(item: Any) -> str | None:
     return f"user:{picture} {words}".rstrip() if words or pictures else None
 
 
+def _seeded(record: LogRecord) -> bool:
+    """A turn of the earlier conversation ``--resume`` seeds (:meth:`Printer.show_earlier`
+    has shown it), not a line the user typed now."""
+    if record.dir != "out" or record.event.get("type") != "conversation.item.create":
+        return False
+    item = record.event.get("item")
+    return isinstance(item, Mapping) and is_earlier(item.get("id"))
+
+
 def _cut_short(response: Any) -> str | None:
     """A response that did not complete (a barge-in, a cancel, a token limit), else ``None``:
     its transcript, when one came, was more than was heard."""
@@ -188,9 +198,22 @@ class Printer:
         self._answers: dict[str, str] = {}
         self._last_answer: str | None = None
 
+    def show_earlier(self, plan: SeedPlan) -> None:
+        """The turns ``--resume`` seeds, once, before the run's own lines: a header naming
+        where they came from, each turn indented under it (issue 55, item 7: they were printed
+        as new ``user:`` lines, the answers not at all). In the event flow the seeding events
+        show themselves."""
+        if self._events or not plan.turns:
+            return
+        where = f", from {plan.source}" if plan.source else ""
+        older = f" (the oldest {plan.left_out} turn(s) left out)" if plan.left_out else ""
+        self.say(f"earlier{where}{older}:")
+        for role, text in plan.turns:
+            self.say(printable(f"  {role}: {text}"))
+
     def show(self, record: LogRecord) -> None:
         if not self._events:
-            if self._said_before(record.event):
+            if self._said_before(record.event) or _seeded(record):
                 return
             line = conversation_line(record)
             if line is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
+from voicechat.conversation.seed import SeedPlan
 from voicechat.lines.approval import TerminalApproval
 from voicechat.lines.family import LineFamily
 from voicechat.lines.frame import run_until_finished, start_or_say_why
@@ -19,13 +20,16 @@ from voicechat.lines.stdin import StdinLines
 
 
 async def run_lines(family: LineFamily, *, turns: int | None, events: bool = False,
-                    out: TextIO | None = None) -> int:
-    """Run ``family``'s conversation as printed lines (the event flow if ``events``)."""
+                    out: TextIO | None = None, earlier: SeedPlan | None = None) -> int:
+    """Run ``family``'s conversation as printed lines (the event flow if ``events``);
+    ``earlier``: the turns ``--resume`` seeds, shown once, marked, before anything else."""
     stream = out if out is not None else sys.stdout
     runtime = family.runtime
     end = family.end_watch(turns)
     printer = Printer(stream, events=events, gone=runtime.finished.set,
                       usage_after=family.usage_after)
+    if earlier is not None:
+        printer.show_earlier(earlier)
     runtime.subscribe(printer.show)
     if not await start_or_say_why(runtime, with_fix=family.start_fix):
         return 1

@@ -20,6 +20,7 @@ that (:mod:`voicechat.lines.realtime`) from the view and the event stream.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -111,7 +112,9 @@ class Runtime(RuntimeLifecycle[Driver, Link]):
         if earlier is None and settings.resume is not None:
             from voicechat.conversation import load_conversation
 
-            earlier = load_conversation(settings.resume, prices=settings.prices)
+            earlier = dataclasses.replace(  # named as passed (see commands/chat.py)
+                load_conversation(settings.resume, prices=settings.prices),
+                source=str(settings.resume))
         self.resumed: SeedPlan | None = None if earlier is None else plan_seed(earlier)
         self.tools = ToolRunner(None, lambda inp: self.driver.handle(inp),
                                 lambda level, text: self.events.notice(level, text), clock)
