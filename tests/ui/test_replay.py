@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.widgets import RichLog
 
 from tests.helpers import until
 from voicechat.commands import replay
@@ -205,3 +206,29 @@ async def test_replay_of_the_real_call_shows_it_in_the_transcript() -> None:
         'Tool: call transferToSupervisor {"destination_agent_name":"marco_supervisor_biller"')
     assert tools[0].endswith("(448 bytes) (call_kmnUtkOoDYWLgJHP) completed")
     assert fold.count == 75
+
+
+def _pane_text(log: RichLog) -> tuple[str, int]:
+    """The log's drawn lines joined (whitespace folded), and the widest drawn line."""
+    drawn = [strip.text.rstrip() for strip in log.lines]
+    return " ".join(" ".join(drawn).split()), max((len(d) for d in drawn), default=0)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_the_transcript_pane_wraps_every_line_whole(size: tuple[int, int]) -> None:
+    """Issue 55, item 10: lines were wrapped at RichLog's 78-column minimum and cut at the
+    pane's edge; they wrap to the pane, and again when the terminal is resized."""
+    records = records_from_log(LOGS / "clean_ga_websocket.jsonl")
+    app = ReplayApp(records, speed=64.0)
+    async with app.run_test(size=size) as pilot:
+        await until(lambda: app.finished, "the replay to finish", sleep=pilot.pause)
+        log = app.query_one("#turns", RichLog)
+        for width in (log.scrollable_content_region.width, None):
+            if width is None:  # now narrower and wider than before: wrapped again
+                await pilot.resize_terminal(size[0] + 30, size[1])
+                await pilot.pause()
+                width = log.scrollable_content_region.width
+            text, widest = _pane_text(log)
+            assert widest <= width, (widest, width)
+            for line in app.query_one(TranscriptView).lines:
+                assert " ".join(line.split()) in text, (line, text)

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, RichLog, Static
+from textual.widgets import Footer, Static
 
 from voicechat.conversation.gemini_builder import GeminiConversationBuilder
 from voicechat.eventlog.gemini_frames import PREFIX as GEMINI_PREFIX
@@ -30,6 +30,7 @@ from voicechat.ui.event_flow import EventDetail, EventFlow
 from voicechat.ui.live_transcript import LiveTurns
 from voicechat.ui.themes import VARIABLE_DEFAULTS, load_themes
 from voicechat.ui.themes import install as install_themes
+from voicechat.ui.widgets.wrapped_log import WrappedLog
 
 MAX_GAP_S = 3.0
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
@@ -50,11 +51,12 @@ _LIVE_EVENTS = frozenset({"session.input_transcript.delta", "session.output_tran
 
 
 class TranscriptView(Vertical):
-    """Finished turns in a RichLog, the assistant's streaming turn in a small live line."""
+    """Finished turns in a :class:`WrappedLog` (wrapped to the pane, re-wrapped when it
+    resizes, as the live transcript is), the assistant's streaming turn in a small live line."""
 
     DEFAULT_CSS = """
     TranscriptView { width: 1fr; }
-    TranscriptView > RichLog { height: 1fr; background: $surface; }
+    TranscriptView > WrappedLog { height: 1fr; background: $surface; }
     TranscriptView > #live { height: auto; min-height: 1; color: $text-muted; padding: 0 1; }
     """
 
@@ -68,7 +70,7 @@ class TranscriptView(Vertical):
         self._timing = RecordTimeline()  # each answer's latency, under it (issue 39)
 
     def compose(self) -> ComposeResult:
-        yield RichLog(wrap=True, markup=False, max_lines=5000, id="turns")
+        yield WrappedLog(max_lines=5000, id="turns")
         yield Static("", id="live")
 
     def apply(self, record: LogRecord) -> None:
@@ -169,7 +171,7 @@ class TranscriptView(Vertical):
     def _write(self, who: str, text: str) -> None:
         line = f"{who}: {text.strip()}" if who else text
         self.lines.append(line)
-        self.query_one("#turns", RichLog).write(line)
+        self.query_one("#turns", WrappedLog).add(line)
 
     def _show_live(self) -> None:
         text = " | ".join(t.strip() for t in self._live.values() if t.strip())
