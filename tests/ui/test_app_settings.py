@@ -23,6 +23,7 @@ from voicechat.protocol.validation import validate_client_event
 from voicechat.runtime import Runtime
 from voicechat.server.app import LocalServer
 from voicechat.ui.app import VoiceChatApp
+from voicechat.ui.banner import ProblemBanner
 from voicechat.ui.settings_screen import SettingsScreen
 from voicechat.ui.themes import shipped_theme_dir
 from voicechat.ui.widgets.message_box import MessageBox
@@ -188,3 +189,28 @@ async def test_the_palette_moves_the_conversation_to_another_model() -> None:
                      for part in e["item"]["content"]]
             assert texts == ["hello there", "hello there", "You said: hello there", "and again"]
             await pilot.press("q")
+
+
+async def test_a_refused_value_is_one_banner_that_goes_once_fixed() -> None:
+    """Issue 55, item 11: speed 3 put two banners of the same error up (the notice's record
+    and the view's notice, worded differently), and they stayed after a valid Apply."""
+    async with helpers.local_server() as srv:
+        app, _runtime, records = start(srv)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: bool(of(records, "in", "session.updated")), "session")
+            banner = app.query_one(ProblemBanner)
+            before = list(banner.problems)
+            screen = await apply_in_screen(app, pilot, speed="3")
+            assert screen.outcome is not None and not screen.outcome.sent
+            await until(pilot, lambda: (app.sync() or True) and len(banner.problems)
+                        > len(before), "the refusal's banner")
+            await pilot.pause()
+            app.sync()
+            speed = [p for p in banner.problems if "output.speed" in str(p)]
+            assert len(speed) == 1, banner.problems
+            screen.query_one("#set-speed", Input).value = "1.2"
+            await pilot.click("#settings-apply")
+            assert screen.outcome is not None and screen.outcome.sent, screen.outcome
+            app.sync()
+            assert banner.problems == before, banner.problems
+            await pilot.press("escape", "q")

@@ -130,7 +130,8 @@ class VoiceChatApp(WidgetAccess, TalkKeyActions, SessionKeys, UnavailableKeys, T
         self.talk_key = TalkKey(self, handle, self._user_keymap)
         self.recording = RecordingToggle()
         self.tools = ToolsOnScreen(self, handle)
-        self.live = SettingsOnScreen(self, handle, lambda: self.state.session_text)
+        self.live = SettingsOnScreen(self, handle, lambda: self.state.session_text,
+                                     withdraw=self._withdraw)
         self.poll = ScreenSync(handle, report=self._report, warn=self._warn,
                                mode_changed=self._mode_changed, clock=clock,
                                calls_changed=self.tools.calls_changed,
@@ -240,6 +241,13 @@ class VoiceChatApp(WidgetAccess, TalkKeyActions, SessionKeys, UnavailableKeys, T
         self.problems.add(problem)
         if not shown:
             self.refresh_bindings()  # "x Dismiss" joins the footer
+
+    def _withdraw(self, problem: Problem) -> None:
+        """A problem was fixed: off the banner (and "x Dismiss" off the footer with the last)."""
+        shown = self.problems.shown
+        self.problems.withdraw(problem)
+        if shown and not self.problems.shown:
+            self.refresh_bindings()
 
     def _warn(self, message: str) -> None:
         self.notify(message, severity="warning", timeout=4)

@@ -45,6 +45,16 @@ class ProblemBanner(Widget):
         self.add_class("-shown")
         self.refresh(layout=True)
 
+    def withdraw(self, problem: Problem) -> None:
+        """Take ``problem`` back (it was fixed); the banner hides when none is left."""
+        if problem not in self.problems:
+            return
+        self.problems = [p for p in self.problems if p != problem]
+        if not self.problems:
+            self.dismiss()
+        else:
+            self.refresh(layout=True)
+
     def dismiss(self) -> None:
         """Hide every problem until a new one arrives."""
         self.problems = []

@@ -196,11 +196,12 @@ class ScreenSync:
         return mono - (self._clock_skew or 0.0)
 
     def _show_notices(self, notices: tuple[Notice, ...]) -> None:
+        """Warnings as toasts. An error notice is not reported here: every handle also emits
+        it as a ``local.notice`` record, which :meth:`sync` reports, and reporting both put
+        two banners of one error on screen, worded differently (issue 55, item 11)."""
         if len(notices) < self._seen_notices:
             self._seen_notices = 0
         for notice in notices[self._seen_notices:]:
-            if notice.level == "error":
-                self.report(Problem(redact(notice.message)))
-            elif notice.level == "warning":
+            if notice.level == "warning":
                 self.warn(redact(notice.message))
         self._seen_notices = len(notices)

@@ -7,6 +7,10 @@
   ``event_id``. A refusal — the voice is locked once the assistant has spoken
   (``cannot_update_voice``) — is said plainly, with the offer to have the change in a new
   session seeded with the conversation (:class:`~voicechat.ui.widgets.offer.NewSessionOffer`).
+* A change refused before it was sent (a speed of 3) is an error notice, so it shows in the
+  problem banner too; once an Apply goes out, what the form holds passed the checks, and the
+  refusals it fixed are taken off the banner (issue 55, item 11: they stayed, and pushed the
+  other problems out of view).
 * The palette offers the servers and models a new session can move to
   (``ConversationHandle.switch_targets``); the switch runs as a worker, and a failure leaves the
   old session running and says why.
@@ -22,6 +26,7 @@ from textual.app import App, SystemCommand
 from voicechat.core.live_settings import LiveSettings
 from voicechat.eventlog.record import LogRecord
 from voicechat.ui.handle import ConversationHandle, SettingsOutcome
+from voicechat.ui.problems import Problem, problem_from_event
 from voicechat.ui.settings_screen import SettingsScreen
 from voicechat.ui.widgets.offer import NewSessionOffer
 
@@ -45,11 +50,14 @@ class SettingsOnScreen:
     """See the module docstring; the app calls :meth:`on_record` for every record."""
 
     def __init__(self, app: App[Any], handle: ConversationHandle,
-                 applied: Callable[[], str]) -> None:
+                 applied: Callable[[], str],
+                 withdraw: Callable[[Problem], None] | None = None) -> None:
         self._app = app
         self._handle = handle
         self._applied = applied
+        self._withdraw = withdraw
         self._pending: dict[str, tuple[LiveSettings, tuple[str, ...]]] = {}
+        self._refused: list[Problem] = []  # banners of refused changes, until one goes out
 
     def open(self) -> None:
         # A handle whose API fixes these at start (GPT-Live) says why instead of a screen.
@@ -64,6 +72,15 @@ class SettingsOnScreen:
         outcome = self._handle.apply_settings(wanted)
         if outcome.sent:
             self._pending[outcome.event_id] = (wanted, outcome.changed)
+            refused, self._refused = self._refused, []
+            for problem in refused:
+                if self._withdraw is not None:
+                    self._withdraw(problem)
+        elif outcome.problem:
+            # the banner's problem for the handle's error notice (when it made one)
+            notice = {"type": "local.notice", "level": "error", "message": outcome.problem}
+            if (problem := problem_from_event("local", notice)) is not None:
+                self._refused.append(problem)
         return outcome
 
     def on_record(self, record: LogRecord) -> None:
