@@ -9,6 +9,7 @@ conversation. The command palette moves the conversation to another model.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -214,3 +215,34 @@ async def test_a_refused_value_is_one_banner_that_goes_once_fixed() -> None:
             app.sync()
             assert banner.problems == before, banner.problems
             await pilot.press("escape", "q")
+
+
+async def test_a_saved_conversation_after_a_model_switch_has_each_turn_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 55, item 12: after "New session with model …", ctrl+s saved the carried-over
+    turns twice and labelled the whole file with the new model."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    async with helpers.local_server() as srv:
+        app, runtime, records = start(srv)
+        async with app.run_test(size=WIDE) as pilot:
+            await until(pilot, lambda: runtime.connection.state == "connected", "connection")
+            await say(app, pilot, "hello there")
+            await until(pilot, lambda: runtime.completed_responses >= 1, "the first answer")
+            command = next(c for c in app.get_system_commands(app.screen)
+                           if c.title == "New session with model gpt-realtime-mini")
+            command.callback()
+            await until(pilot, lambda: runtime.connection.model == "gpt-realtime-mini"
+                        and runtime.connection.state == "connected"
+                        and len(of(records, "in", "session.created")) >= 2, "the switch")
+            await say(app, pilot, "and again")
+            await until(pilot, lambda: runtime.completed_responses >= 2, "an answer there")
+            await pilot.press("ctrl+s")
+            [saved] = (tmp_path / "data" / "voicechat" / "conversations").glob("*.md")
+            text = saved.read_text(encoding="utf-8")
+            said = [line.strip() for line in text.splitlines()]
+            assert said.count("hello there") == 1, text
+            assert said.count("You said: hello there") == 1, text
+            assert "models gpt-realtime, then gpt-realtime-mini" in text, text
+            switch = text.index("a new session with model gpt-realtime-mini")
+            assert text.index("You said: hello there") < switch < text.index("and again")
+            await pilot.press("q")

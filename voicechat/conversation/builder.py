@@ -11,12 +11,18 @@ much of each answer was heard, each tool call with its result, and each answer's
 
 Events are canonical (GA-shaped): the log reader maps beta logs, and :meth:`feed_wire` maps a
 live stream. Nothing from a log may raise: a field of the wrong type is skipped.
+
+One conversation may span server sessions (a reconnect, or a new session with another model):
+the turns a new session is seeded with (ids :data:`~voicechat.conversation.seed.CARRIED_ID_PREFIX`)
+are copies of turns already here and are left out, and each turn records the model of the
+session it was said in once more than one model took part (issue 55, item 12: the copies were
+saved twice, and the whole file was labelled with the last model).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from voicechat.conversation.model import (
@@ -28,6 +34,7 @@ from voicechat.conversation.model import (
     Turn,
     TurnStatus,
 )
+from voicechat.conversation.seed import is_carried
 from voicechat.core.audio_ledger import AudioLedger
 from voicechat.core.effects import Effects
 from voicechat.core.heard_text import cut_heard, estimated_audio_ms
@@ -79,6 +86,8 @@ class ConversationBuilder:
         self._format = AudioLedger()  # only its bytes_per_ms: the counts below are unbounded
         self._timeline = TurnTimeline()  # each answer's latency (issue 39), by its item id
         self._latency: dict[str, TurnLatency] = {}
+        self._models: list[str] = []  # every session's model, in order (a change appends)
+        self._model_of: dict[str, str] = {}  # item id -> the model of the session it came in
 
     # --- feeding ---------------------------------------------------------------------------
 
@@ -100,6 +109,8 @@ class ConversationBuilder:
         kind = event.get("type")
         if not isinstance(kind, str):
             return
+        if is_carried(_item_id(event)):
+            return  # a copy of a turn already here, seeded into a new session
         try:
             self._time(direction, t, event)
             if direction == "in":
@@ -151,11 +162,16 @@ class ConversationBuilder:
             item_id = item.get("id") if isinstance(item, Mapping) else None
         if isinstance(item_id, str) and item_id not in self._first_seen:
             self._first_seen[item_id] = _When(t, ts)
+            if self._models:
+                self._model_of[item_id] = self._models[-1]
 
     def _session(self, session: Any) -> None:
         if not isinstance(session, Mapping):
             return
-        self._usage.model_reported(session.get("model"))
+        model = session.get("model")
+        self._usage.model_reported(model)
+        if isinstance(model, str) and model and self._models[-1:] != [model]:
+            self._models.append(model)
         audio = session.get("audio")
         heard = audio.get("input") if isinstance(audio, Mapping) else None
         if isinstance(heard, Mapping) and "transcription" in heard:
@@ -236,10 +252,14 @@ class ConversationBuilder:
         entries = self._transcript.snapshot()
         calls = {e.call_id for e in entries if e.kind == "function_call" and e.call_id}
         turns = [turn for entry in entries if (turn := self._turn(entry, calls)) is not None]
+        if len(set(self._models)) > 1:  # say which model each turn was said to
+            turns = [replace(turn, model=self._model_of.get(turn.item_id or "")) for turn in turns]
         usage = self._usage.view
         return Conversation(
             turns=tuple(turns), source=self._source, log_format=self._log_format,
-            model=usage.model, responses=usage.responses, total=usage.total,
+            model=self._models[0] if self._models else usage.model,
+            models=tuple(self._models) if len(set(self._models)) > 1 else (),
+            responses=usage.responses, total=usage.total,
             cost_usd=usage.cost_usd, cost_label=usage.label,
         )
 
@@ -291,6 +311,12 @@ class ConversationBuilder:
             server=fields.get("server_label"),
             kind=entry.kind,
         )
+
+
+def _item_id(event: Event) -> object:
+    """The item an event is about: its ``item_id``, or its item's ``id``."""
+    item = event.get("item")
+    return item.get("id") if isinstance(item, Mapping) else event.get("item_id")
 
 
 def _as_exported(turn: TurnLatency) -> TurnLatency:

@@ -16,7 +16,10 @@ log by its first bytes)::
                 "usage": {"response_id": "resp_1", "input_tokens": 900, "output_tokens": 200,
                           "tokens": {...every count...}, "cost_usd": 0.009}}]}
 
-``interrupted``, ``tool`` and ``usage`` appear only on the turns they concern. ``text`` of an
+``interrupted``, ``tool`` and ``usage`` appear only on the turns they concern. A conversation
+that moved to another model mid-way (a new session with the conversation carried over) has
+``"models": ["gpt-realtime", "gpt-realtime-mini"]`` in order of use, ``model`` is the first, and
+each turn has the ``model`` of the session it was said in. ``text`` of an
 interrupted answer is what the user heard (:mod:`voicechat.core.heard_text`).
 """
 
@@ -53,6 +56,9 @@ def to_json(conversation: Conversation) -> str:
                   "cost_basis": c.cost_label},
         "turns": [_turn(t) for t in c.turns],
     }
+    if c.models:
+        doc = {**{k: v for k, v in doc.items() if k != "turns"}, "models": list(c.models),
+               "turns": doc["turns"]}
     # A lone surrogate (a log's "\\ud800" escape) is written as that escape again: raw, it
     # cannot be encoded, and printing or saving the export raised UnicodeEncodeError.
     return escape_surrogates(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"
@@ -74,6 +80,8 @@ def _turn(turn: Turn) -> dict[str, Any]:
                         "cost_usd": _usd(u.cost_usd)}
     if turn.latency is not None:
         out["latency"] = turn.latency.to_json()
+    if turn.model is not None:
+        out["model"] = turn.model
     return out
 
 
@@ -104,7 +112,10 @@ def from_json(text: str, where: str) -> Conversation:
     raw_usage = doc.get("usage")
     usage: dict[str, Any] = raw_usage if isinstance(raw_usage, dict) else {}
     model = doc.get("model")
+    models = doc.get("models")
     return Conversation(
+        models=tuple(m for m in models if isinstance(m, str)) if isinstance(models, list)
+        else (),
         turns=turns, source=str(doc.get("source") or ""),
         log_format=str(doc.get("log_format") or ""),
         model=model if isinstance(model, str) else None,
@@ -157,6 +168,7 @@ def _read_turn(raw: Any, where: str) -> Turn:
         item_id=item_id if isinstance(item_id, str) else None,
         status=status, interruption=interruption, tool=tool, usage=usage,
         latency=turn_from_json(raw.get("latency")),
+        model=raw["model"] if isinstance(raw.get("model"), str) else None,
     )
 
 

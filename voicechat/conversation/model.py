@@ -67,6 +67,7 @@ class Turn:
     tool: ToolUse | None = None
     usage: AnswerUsage | None = None
     latency: TurnLatency | None = None  # an answer: how long it took to start, and where
+    model: str | None = None  # the session's model, once the conversation used more than one
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,8 @@ class Conversation:
     turns: tuple[Turn, ...]
     source: str = ""
     log_format: str = ""
-    model: str | None = None
+    model: str | None = None  # the model the conversation started with
+    models: tuple[str, ...] = ()  # every model in order of use, when there was more than one
     responses: int = 0
     total: Tokens = field(default_factory=Tokens)
     cost_usd: float | None = None

@@ -60,7 +60,9 @@ def _summary(c: Conversation) -> str:
         parts.append(f"from {c.source}" + (f" ({described})" if described else ""))
     if date := _date(c):
         parts.append(f"{date}, times in UTC")
-    if c.model:
+    if c.models:
+        parts.append("models " + ", then ".join(c.models))
+    elif c.model:
         parts.append(f"model {c.model}")
     parts.append(f"{c.responses} response(s)")
     if c.total.total:
@@ -103,10 +105,27 @@ def _usage_note(turn: Turn) -> str:
 
 def markdown(conversation: Conversation) -> str:
     lines = ["# Conversation", "", f"*{_summary(conversation)}*", ""]
-    for turn in conversation.turns:
+    for turn, new_model in _with_model_changes(conversation):
+        if new_model:
+            lines += [f"*{new_session_note(new_model)}*", ""]
         lines += _md_turn(turn)
         lines.append("")
     return escape_surrogates("\n".join(lines).rstrip("\n") + "\n")  # (see to_json)
+
+
+def new_session_note(model: str) -> str:
+    return f"— a new session with model {model}: the turns above were carried over as text —"
+
+
+def _with_model_changes(conversation: Conversation) -> list[tuple[Turn, str]]:
+    """Each turn, with the new model where a session with another one begins (else "")."""
+    out: list[tuple[Turn, str]] = []
+    model = conversation.model
+    for turn in conversation.turns:
+        changed = turn.model is not None and turn.model != model
+        out.append((turn, turn.model if changed and turn.model else ""))
+        model = turn.model or model
+    return out
 
 
 def _md_turn(turn: Turn) -> list[str]:
@@ -163,7 +182,9 @@ def _md_code(text: str) -> str:
 
 def plain(conversation: Conversation) -> str:
     lines = [_summary(conversation), ""]
-    for turn in conversation.turns:
+    for turn, new_model in _with_model_changes(conversation):
+        if new_model:
+            lines.append(new_session_note(new_model))
         stamp = when(turn)
         prefix = f"[{stamp}] " if stamp else ""
         label = LABELS[turn.speaker] + (" (earlier)" if is_earlier(turn.item_id) else "")

@@ -14,6 +14,11 @@ conversation's audio (~600 tokens a minute of input); 100 items keep the seed's 
 
 Seeded items carry ids with :data:`EARLIER_ID_PREFIX` (the API lets a client choose an item's
 id), so the server's echo of them can be shown marked as earlier.
+
+A new server session of the *same* conversation (a reconnect, or the TUI's "New session with
+model …") is seeded with the turns so far, with ids of :data:`CARRIED_ID_PREFIX`: those turns
+are already in the conversation, so whoever rebuilds it from the records (saving, export)
+leaves the copies out (issue 55, item 12: ``ctrl+s`` saved them twice).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from voicechat.conversation.model import Conversation
 MAX_SEED_TURNS = 100
 MAX_SEED_CHARS = 24_000
 EARLIER_ID_PREFIX = "earlier_"
+CARRIED_ID_PREFIX = "carried_"
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,16 @@ def earlier_item_id(index: int) -> str:
 def is_earlier(item_id: str | None) -> bool:
     """Whether an item is a turn of the earlier conversation seeded by ``--resume``."""
     return bool(item_id) and str(item_id).startswith(EARLIER_ID_PREFIX)
+
+
+def carried_item_id(index: int) -> str:
+    """The id of the ``index``-th turn carried into a new session of this conversation."""
+    return f"{CARRIED_ID_PREFIX}{index:04d}"
+
+
+def is_carried(item_id: object) -> bool:
+    """Whether an item is a copy of this conversation's own turn, seeded into a new session."""
+    return isinstance(item_id, str) and item_id.startswith(CARRIED_ID_PREFIX)
 
 
 def resume_notice(plan: SeedPlan) -> tuple[str, str]:

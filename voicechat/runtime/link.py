@@ -201,9 +201,11 @@ class Link(TransportConnection):
         for frame in held:
             driver.receive(frame)
         if seed:
+            from voicechat.conversation.seed import carried_item_id
+
             dialect = Dialect(self._settings.dialect)
-            for role, text in seed:
-                self.send(seed_item(role, text, dialect))
+            for index, (role, text) in enumerate(seed):  # ids that say "a copy" (seed.py)
+                self.send(seed_item(role, text, dialect, carried_item_id(index)))
             self._events.notice(
                 "info", note or f"reconnected: new session seeded with {len(seed)} earlier "
                 "message(s) as text"
