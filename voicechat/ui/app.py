@@ -131,7 +131,7 @@ class VoiceChatApp(WidgetAccess, TalkKeyActions, SessionKeys, UnavailableKeys, T
         self.recording = RecordingToggle()
         self.tools = ToolsOnScreen(self, handle)
         self.live = SettingsOnScreen(self, handle, lambda: self.state.session_text,
-                                     withdraw=self._withdraw)
+                                     withdraw=self._withdraw, keymap=self._user_keymap)
         self.poll = ScreenSync(handle, report=self._report, warn=self._warn,
                                mode_changed=self._mode_changed, clock=clock,
                                calls_changed=self.tools.calls_changed,
@@ -331,7 +331,8 @@ class VoiceChatApp(WidgetAccess, TalkKeyActions, SessionKeys, UnavailableKeys, T
             mode=self.state.mode, muted=self.state.mic_reason == "user",
             barge_in=self.state.barge_in, recording=self.recording.on,
             problems=self.problems.shown,
-            events_shown=self.layout_choice.events_shown(self.size.width))
+            events_shown=self.layout_choice.events_shown(self.size.width),
+            keymap=self._user_keymap)
         yield from app_commands(state, lambda action: lambda: self.run_action(action))
         yield from self.live.commands()  # settings, and new sessions on other servers/models
 

@@ -176,11 +176,23 @@ def key_label(keys: str) -> str:
     """``"question_mark,f1"`` → ``"? / f1"``: how the help screen writes a binding's keys."""
     return " / ".join(KEY_NAMES.get(k, k) for k in keys.split(","))
 
+
+def bound_label(binding_id: str, keymap: Mapping[str, str]) -> str:
+    """How a hint names the key of ``binding_id`` as the user bound it (``"m"``, ``"F2"``…):
+    a toast saying "m unmutes" after ``mute = "F2"`` sends the user to the wrong key."""
+    spec = keymap.get(binding_id) or ",".join(b.key for b in BINDINGS if b.id == binding_id)
+    return key_label(spec)
+
 BINDING_IDS = frozenset(b.id for b in BINDINGS if b.id)
 
 
 class KeymapError(ValueError):
-    """A ``[keys]`` entry that names no binding or no key."""
+    """A ``[keys]`` entry that names no binding or no key, or takes another action's key."""
+
+
+RESERVED_KEYS = {"ctrl+q": "quit (Textual's own)", "ctrl+c": "quit (Textual's own)",
+                 "ctrl+p": "the command palette"}
+"""Keys the app framework binds before ours: a remap onto one would never run."""
 
 
 def validate_keymap(keymap: Mapping[str, object] | None) -> dict[str, str]:
@@ -201,4 +213,26 @@ def validate_keymap(keymap: Mapping[str, object] | None) -> dict[str, str]:
                 f"[keys] {binding_id} must be a key name such as \"space\" or \"ctrl+t\""
             )
         result[binding_id] = ",".join(k.strip() for k in keys.split(",") if k.strip())
+    _refuse_shared_keys(result)
     return result
+
+
+def _refuse_shared_keys(keymap: Mapping[str, str]) -> None:
+    """One key, one action: ``mute = "q"`` took quit's key and quit went silently (issue 55,
+    item 13). Every action's keys after the remap, the defaults for the rest, must differ,
+    and none may be a key the framework keeps (:data:`RESERVED_KEYS`)."""
+    owner: dict[str, str] = {}
+    for binding in BINDINGS:
+        assert binding.id is not None
+        for key in keymap.get(binding.id, binding.key).split(","):
+            if key in RESERVED_KEYS and binding.id in keymap:
+                raise KeymapError(f"[keys] {binding.id} = \"{keymap[binding.id]}\": {key} is "
+                                  f"{RESERVED_KEYS[key]}; give {binding.id} another key")
+            other = owner.setdefault(key, binding.id)
+            if other == binding.id:
+                continue
+            mine, theirs = ((binding.id, other) if binding.id in keymap else (other, binding.id))
+            raise KeymapError(
+                f"[keys] {mine} = \"{keymap[mine]}\": {key} is already the key of {theirs}"
+                f"{'' if theirs in keymap else ' (its default)'}; give {mine} a key no other "
+                f"action uses, or move {theirs} too ({theirs} = \"…\")")

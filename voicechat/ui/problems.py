@@ -79,7 +79,7 @@ def problem_from_event(direction: str, event: dict[str, Any]) -> Problem | None:
         code = error.get("code") or error.get("type") or "error"
         message = redact(str(error.get("message", "")))
         if code == "session_expired":
-            return Problem("The session expired", message, "press q and start a new session")
+            return Problem("The session expired", message, "quit and start a new session")
         if code in {"invalid_api_key", "unauthorized"}:
             return Problem("The API key was rejected or has expired", message,
                            "set a valid key, or use --server local")

@@ -25,6 +25,7 @@ from textual.app import App, SystemCommand
 
 from voicechat.core.live_settings import LiveSettings
 from voicechat.eventlog.record import LogRecord
+from voicechat.ui import keys
 from voicechat.ui.handle import ConversationHandle, SettingsOutcome
 from voicechat.ui.problems import Problem, problem_from_event
 from voicechat.ui.settings_screen import SettingsScreen
@@ -51,8 +52,10 @@ class SettingsOnScreen:
 
     def __init__(self, app: App[Any], handle: ConversationHandle,
                  applied: Callable[[], str],
-                 withdraw: Callable[[Problem], None] | None = None) -> None:
+                 withdraw: Callable[[Problem], None] | None = None,
+                 keymap: Mapping[str, str] | None = None) -> None:
         self._app = app
+        self._keymap = keymap or {}  # the user's remaps: the palette's hint names them
         self._handle = handle
         self._applied = applied
         self._withdraw = withdraw
@@ -122,8 +125,9 @@ class SettingsOnScreen:
 
     def commands(self) -> Iterator[SystemCommand]:
         """The palette's entries: the settings screen, and each server or model to move to."""
+        key = keys.bound_label(keys.SETTINGS, self._keymap)
         yield SystemCommand("Session settings", "Voice, speed, instructions, turn detection, "
-                            "noise reduction, transcription (s)", self.open)
+                            f"noise reduction, transcription ({key})", self.open)
         for target in self._handle.switch_targets():
             if target.kind == "server":
                 title = f"New session on {target.label}"

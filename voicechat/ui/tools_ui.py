@@ -8,10 +8,12 @@ answer it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from textual.app import App
 
+from voicechat.ui import keys
 from voicechat.ui.approvals import ApprovalQueue
 from voicechat.ui.handle import ConversationHandle
 from voicechat.ui.tool_calls import ToolCall
@@ -30,11 +32,12 @@ class ToolsOnScreen:
         """A frame read new tool calls: a request whose call stopped waiting is withdrawn."""
         self.approvals.keep_waiting(calls)
 
-    def toggle_details(self, transcript: Transcript) -> str:
-        """Show or fold every call's source, full arguments and result; the toast's text."""
+    def toggle_details(self, transcript: Transcript, key: str = "o") -> str:
+        """Show or fold every call's source, full arguments and result; the toast's text
+        (``key``: the tool-details key as the user bound it)."""
         shown = not transcript.tool_details
         transcript.set_tool_details(shown)
-        return "tool calls: details shown (o folds them)" if shown else "tool calls: folded"
+        return f"tool calls: details shown ({key} folds them)" if shown else "tool calls: folded"
 
     def stop(self) -> None:
         self._handle.set_tool_prompt(None)
@@ -46,6 +49,8 @@ class ToolKeys:
 
     tools: ToolsOnScreen
     transcript: Transcript
+    _user_keymap: Mapping[str, str]
 
     def action_tool_details(self) -> None:
-        self.notify(self.tools.toggle_details(self.transcript), timeout=2)  # type: ignore[attr-defined]
+        key = keys.bound_label(keys.TOOLS, self._user_keymap)
+        self.notify(self.tools.toggle_details(self.transcript, key), timeout=2)  # type: ignore[attr-defined]

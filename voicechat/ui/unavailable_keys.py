@@ -6,6 +6,9 @@ press lands in :meth:`UnavailableKeys.on_key`. Rather than do nothing, the handl
 (it notices why in the event log) and a toast says why. The handle names such keys by binding
 id in ``ConversationHandle.unavailable_keys``; a Realtime session has none, but in its
 hands-free mode the talk key says the same kind of thing (issue 36, item 9: it did nothing).
+In transcribe mode the reply keys (type, barge-in, cancel) say why too: it writes captions of
+the mic in a transcription session, which takes no messages and gives no answers (issue 55,
+item 13: ``/`` did nothing there, and the README said it worked in any mode).
 """
 
 from __future__ import annotations
@@ -20,6 +23,10 @@ from voicechat.ui.viewstate import UiState
 
 HANDS_FREE_TALK = ("push-to-talk is off: in hands-free mode (VAD) just speak; "
                    "for push-to-talk start with --mode ptt")
+CAPTIONS_ONLY = ("transcribe mode only writes captions of what the mic hears: nothing answers, "
+                 "so there is nothing to type to, cancel or interrupt; start with --mode vad "
+                 "(or ptt) to talk with the model")
+REPLY_KEYS = (keys.TYPE, keys.CANCEL, keys.BARGE_IN)
 
 
 class UnavailableKeys:
@@ -34,6 +41,12 @@ class UnavailableKeys:
             # hands-free: the talk key has no binding to run, and silence read as a broken key
             event.stop()
             self.notify(HANDS_FREE_TALK, timeout=4)  # type: ignore[attr-defined]
+            return
+        if self.state.mode == "transcribe" and any(
+                event.key in keys.keys_of(binding_id, self._user_keymap)
+                for binding_id in REPLY_KEYS):
+            event.stop()
+            self.notify(CAPTIONS_ONLY, timeout=5)  # type: ignore[attr-defined]
             return
         for binding_id, why in self.handle.unavailable_keys.items():
             if event.key in keys.keys_of(binding_id, self._user_keymap):

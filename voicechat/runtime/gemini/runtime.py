@@ -43,7 +43,7 @@ from voicechat.ui.handle import SettingsOutcome, SwitchTarget
 
 CLOSE_WAIT_S = 1.0
 NO_PUSH_TO_TALK = ("Gemini Live finds the turns itself (server VAD): no push-to-talk here "
-                   "(m mutes the mic)")
+                   "(the mute key, m by default, mutes the mic)")
 NO_BARGE_IN_SWITCH = "Gemini Live always listens: speak over the model to interrupt it"
 NO_CANCEL = ("Gemini Live has no cancel: playback is stopped here, and speaking over the model "
              "interrupts it")

@@ -32,9 +32,9 @@ if TYPE_CHECKING:
 NO_IMAGES = ("GPT-Live takes no pictures (gpt-live-1 hears and reads only); /image works in a "
              "Realtime session (--api realtime)")
 NO_PUSH_TO_TALK = ("GPT-Live has no push-to-talk: the model hears you all the time "
-                   "(m mutes the mic)")
+                   "(the mute key, m by default, mutes the mic)")
 NO_BARGE_IN_SWITCH = ("GPT-Live always listens and the model decides when to yield; "
-                      "c stops the assistant")
+                      "the cancel key (c by default) stops the assistant")
 FIXED_AT_START = ("GPT-Live fixes the voice, instructions and turn taking when the session "
                   "starts; quit and start again with the flags (--voice, --instructions)")
 

@@ -91,6 +91,11 @@ def response_label(state: UiState) -> str:
     return text
 
 
+def captions_label(count: int) -> str:
+    """Transcribe mode's count of caption segments in place of the answer's status."""
+    return "no captions yet" if not count else f"{count} caption{'s' if count != 1 else ''}"
+
+
 def meter(level: float, cells: int = METER_CELLS) -> str:
     """A left-to-right bar with eighth-cell resolution for a 0..1 level."""
     eighths = round(max(0.0, min(1.0, level)) * cells * 8)
@@ -132,6 +137,7 @@ class _Shown:
     tool: str = ""
     ends: str = ""  # the session's time left, as shown (`StatusBar._ends`)
     latency: str = ""  # the session's median wait for first audio ("0.82 s")
+    captions: int = 0  # transcribe mode: the caption segments so far (the entries are dropped)
 
 
 class StatusBar(Widget):
@@ -185,9 +191,10 @@ class StatusBar(Widget):
         if state is self._last_state and key == self._last_input:
             return
         self._last_state, self._last_input = state, key
+        captions = len(state.entries) if state.mode == "transcribe" else 0
         state = UiState(**{**state.__dict__, "entries": (), "segments": (), "notices": (),
                            "tool_calls": ()})
-        shown = _Shown(connection, state, bar, mic_ended, echo, tool, ends, latency)
+        shown = _Shown(connection, state, bar, mic_ended, echo, tool, ends, latency, captions)
         if shown != self._shown:
             self._shown = shown
             self.refresh()
@@ -263,6 +270,9 @@ class StatusBar(Widget):
             yield from live_line2_variants(state, task=self._shown.tool, ends=self._shown.ends,
                                            echo=echo_field, style=self._s)
             return
+        if state.mode == "transcribe":
+            yield from self._captions_line2(state)
+            return
         active = state.response_status == "in_progress"
         bad = state.response_status in {"failed", "cancelled", "incomplete"}
         resp_style = self._s("status--active") if active else (
@@ -298,6 +308,20 @@ class StatusBar(Widget):
                [("mode ", dim), (mode_label(state, short=True), Style())]]
         if tool or ends:  # a running tool, the session's end matter more than the response
             yield [tool, ends, barge, [("mode ", dim), (mode_label(state, short=True), Style())]]
+
+    def _captions_line2(self, state: UiState) -> Iterator[list[Field]]:
+        """Transcribe mode: the captions so far, echo and mode. It has no answers and no
+        barge-in, and "no answer yet │ barge-in off" said otherwise (issue 55, item 13)."""
+        dim = self._s("status--dim")
+        tone_styles = {"good": self._s("status--good"), "bad": self._s("status--bad"),
+                       "dim": dim}
+        usage, _limits, _scarcest = self._usage_fields()
+        for short in (False, True):
+            text, tone = aec_label(self._shown.aec, short=short)
+            for extra in ([usage], []):
+                echo: Field = [("echo ", dim), (text, tone_styles[tone])]
+                yield [[(captions_label(self._shown.captions), Style())], echo,
+                       [("mode ", dim), (mode_label(state, short=short), Style())], *extra]
 
     def _usage_fields(self) -> tuple[Field, Field, Field]:
         """Session usage with its estimated cost, the rate limits, and the scarcest limit alone
