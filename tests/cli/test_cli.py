@@ -121,10 +121,11 @@ def test_config_show_prints_settings_with_their_origin(
     monkeypatch.setenv("VOICECHAT_MODE", "ptt")
     result = runner.invoke(app, ["config", "show"])
     assert result.exit_code == 0, result.output
-    assert f"transport = 'websocket'  # config file {cfg}, key transport" in result.output
-    assert "mode = 'ptt'  # environment variable VOICECHAT_MODE" in result.output
-    assert "keymap = {'talk': 't'}  # config file" in result.output
-    assert "api_key = (set)" in result.output
+    assert f'transport = "websocket"  # config file {cfg}, key transport' in result.output
+    assert 'mode = "ptt"  # environment variable VOICECHAT_MODE' in result.output
+    assert 'keys = { talk = "t" }  # config file' in result.output
+    assert (f'# openai_api_key = "…"  # set (config file {cfg}, key openai_api_key; never '
+            'printed)') in result.output
     assert "sk-secret" not in result.output
     cfg.write_text("barge_in = \"no\"\n", encoding="utf-8")
     bad = runner.invoke(app, ["config", "show"])
