@@ -4,7 +4,8 @@
 A file that cannot be read or is not JSON is a :class:`~voicechat.config.ConfigError` (exit 2,
 before anything starts): the user pointed at it on purpose. A bad entry inside it is a
 *problem*: that server or tool is left out, the notice names the entry and the fix, and the
-conversation goes on with the rest (issue #28, item 6).
+conversation goes on with the rest (issue #28, item 6). A tool table's unknown key is such a
+problem too, with the closest known key (issue 55, item 15).
 
 ``mcpServers`` is the shape other MCP hosts read (Claude Desktop, Cursor, VS Code):
 ``{"mcpServers": {"NAME": {"command", "args", "env"} | {"url", "headers"}}}``; a ``type`` key
@@ -174,9 +175,16 @@ def _server_problem(entry: Any) -> str | None:
     return None
 
 
+#: The keys of a ``[voicechat.tools.NAME]`` table.
+COMMAND_TOOL_KEYS = ("command", "description", "parameters", "timeout", "tool_approval")
+
+
 def _add_command(config: ToolConfig, name: str, table: Any, origin: str) -> None:
     if not isinstance(table, Mapping):
         config.problems.append(f'{origin}: must be a table with command = ["program", ...]')
+        return
+    if unknown := _unknown_key(table, origin):
+        config.problems.append(unknown)
         return
     command = table.get("command")
     if isinstance(command, str):
@@ -219,6 +227,26 @@ def _add_command(config: ToolConfig, name: str, table: Any, origin: str) -> None
             approval=_approval(approval),
         )
     )
+
+
+def _unknown_key(table: Mapping[str, Any], origin: str) -> str | None:
+    """A key the table does not have, said with the closest one (``comand``: did you mean
+    'command'?), or, for a setting of the file itself, where TOML put it: every line after a
+    ``[table]`` header belongs to that table, so a ``local_responder`` written below
+    ``[voicechat.tools.NAME]`` was read as the tool's, and ignored (issue 55, item 15)."""
+    from voicechat.config_schema import SCHEMA, closest
+
+    for key in table:
+        if key in COMMAND_TOOL_KEYS:
+            continue
+        if key in SCHEMA:
+            return (f"{origin}: unknown key {key!r}: {key} is a setting of the file, which TOML "
+                    "read into this table because it comes after the table's header; move it "
+                    "above the first [table] header (or under [voicechat]); this tool is left "
+                    "out")
+        return (f"{origin}: unknown key {key!r}{closest(key, list(COMMAND_TOOL_KEYS))}; a tool "
+                f"table has {', '.join(COMMAND_TOOL_KEYS)}; this tool is left out")
+    return None
 
 
 def _approval(value: Any) -> Approval | None:
