@@ -48,8 +48,6 @@ def run(tmp_path: Path, *args: str, config: str = "") -> tuple[int, str]:
     (("--speaker", "out.xyz"), "",
      "--speaker out.xyz: voicechat cannot write .xyz files; give a file ending in .wav"),
     (("--model", ""), "", "--model: the model name is empty; give one (e.g. gpt-realtime)"),
-    (("--theme", "purple"), "",
-     "--theme: 'purple' is not a theme; use one of dark, high-contrast, light"),
 ])
 def test_a_mistake_stops_the_start_with_its_fix(
         tmp_path: Path, args: tuple[str, ...], config: str, expected: str) -> None:

@@ -8,7 +8,9 @@ Each check raises :class:`ValueError` with the message the user sees after ``voi
   validate`` and the local server use), plus the hints (the other dialect's spelling, a typo);
   before this the session ran on the server's defaults after a notice;
 * the ``[voicechat.keys]`` remaps (an unknown action was ignored with ``--no-ui``);
-* ``--theme`` (a three-second toast in the TUI, where every other bad value exits 2);
+* the theme (a three-second toast in the TUI, where every other bad value exits 2), named by
+  where it came from (``--theme``, ``VOICECHAT_THEME``, the file's key) with a broken theme
+  file's own reason; ``--no-ui`` draws no theme, so there it is a warning (issue 55, item 16);
 * ``--mic FILE``: read before anything starts (an empty WAV said ``not a readable WAV file
   ()`` after the server had started); a FIFO with no writer hung silently in ``open``;
 * ``--speaker NAME.EXT`` that names a file format voicechat does not write (it was taken for a
@@ -61,7 +63,7 @@ def check_before_connecting(settings: Settings) -> Settings:
     check_speaker(settings.speaker)
     check_record(settings.record)
     check_keys(settings.keymap)
-    check_theme(settings.theme)
+    check_theme(settings)
     if settings.api != "live":
         check_session_table(settings)
     return settings
@@ -157,13 +159,28 @@ def check_keys(keymap: dict[str, str] | None) -> None:
                          "(`voicechat config path` shows where it is)") from None
 
 
-def check_theme(theme: str | None) -> None:
+def check_theme(settings: Settings) -> None:
+    """The theme asked for exists; the error names where it was asked for (``--theme``, the
+    variable, or the file and its key: it blamed ``--theme`` for all three) and, for a theme
+    file that does not load, the file and why. ``--no-ui`` draws no theme: only a warning."""
+    theme = settings.theme
     if theme is None:
         return
-    themes, _ = load_themes()
-    if themes and theme not in themes:
-        raise ValueError(f"--theme: {theme!r} is not a theme; use one of {', '.join(themes)} "
-                         f"(your own go in {user_theme_dir()})")
+    themes, problems = load_themes()
+    if not themes or theme in themes:
+        return
+    where = settings.origins.get("theme", "--theme")
+    broken = next((p for p in problems if p.path.stem == theme), None)
+    if broken is not None:
+        problem = f"{where}: the theme {theme!r} does not load: {broken}; fix the file, or"
+    else:
+        problem = f"{where}: {theme!r} is not a theme;"
+    problem += f" use one of {', '.join(themes)} (your own go in {user_theme_dir()})"
+    if settings.no_ui:
+        print(f"voicechat: warning: {problem}; --no-ui uses no theme, so this run goes on",
+              file=sys.stderr)
+        return
+    raise ValueError(problem)
 
 
 def check_session_table(settings: Settings) -> None:
