@@ -260,7 +260,7 @@ def test_config_show_masks_a_key_in_any_setting(tmp_path: Path,
     assert config_command.run_show(cfg) == 0
     out = capsys.readouterr().out
     assert "ABCDEFGHIJKLMNOP" not in out
-    assert "session_overrides = {'instructions': 'use [redacted]'}" in out
+    assert 'session = { instructions = "use [redacted]" }' in out
 
 
 @pytest.mark.parametrize(("make", "words"), [
