@@ -226,6 +226,8 @@ def resolve(
                               f"(e.g. {default_model}) or leave it out for that default")
         model = model or default_model
     api = _api(layers, str(model))
+    if api == "live":
+        _no_turn_modes(layers, mode, "GPT-Live (--api live)")
 
     return _settings(
         flags, layers, file,
@@ -348,6 +350,8 @@ def _resolve_gemini(flags: Mapping[str, Any], layers: Layers, file: ConfigFile) 
     if layers.choice("api", "realtime") != "realtime":
         raise ConfigError(f"{layers.origin('api')}: --provider gemini is Gemini Live, not "
                           "GPT-Live; drop --api live")
+    mode = layers.choice("mode", "vad")
+    _no_turn_modes(layers, mode, "Gemini Live (--provider gemini)")
     notes: list[str] = []
     transport = layers.choice("transport", "websocket")
     if transport == "webrtc":
@@ -359,7 +363,7 @@ def _resolve_gemini(flags: Mapping[str, Any], layers: Layers, file: ConfigFile) 
         provider="gemini",
         transport=transport,
         model=layers.text("model") or profile.default_model,
-        mode=layers.choice("mode", "vad"),
+        mode=mode,
         dialect="ga",
         api="realtime",
         api_key=api_key if server != "local" else None,
@@ -458,6 +462,21 @@ def _language(layers: Layers) -> str | None:
 
 
 
+
+
+def _no_turn_modes(layers: Layers, mode: str, family: str) -> None:
+    """GPT-Live and Gemini Live stream the mic throughout and find the turns themselves (the
+    model hears all the time; the mute key silences it): there is no push-to-talk and no
+    captions-only session to run, and a ``--mode ptt`` they ran in hands-free was accepted
+    silently (issue 55, item 17). Decision: refuse it before connecting, naming the fix,
+    rather than bolt push-to-talk onto a stream the protocols do not gate."""
+    if mode == "vad":
+        return
+    what = "push-to-talk" if mode == "ptt" else "captions-only (transcribe) mode"
+    raise ConfigError(f"{layers.origin('mode')}: {family} has no {what}: the mic streams "
+                      "throughout and the model finds the turns itself (the mute key silences "
+                      f"it). Leave the mode out (or make it vad); for {mode} use the Realtime "
+                      "API (--api realtime, the default for gpt-realtime models)")
 
 
 def _is_openai(server: str) -> bool:
