@@ -94,6 +94,10 @@ class Terminal:
     def type(self, line: str) -> None:
         os.write(self._master, f"{line}\n".encode())
 
+    def end_input(self) -> None:
+        """Ctrl+D at the start of a line: the terminal's end of input."""
+        os.write(self._master, b"\x04")
+
     async def line_with(self, text: str) -> str:
         """The next line of its output that contains ``text`` (failing if the run ends first)."""
         assert self.proc.stdout is not None

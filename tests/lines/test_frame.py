@@ -21,6 +21,11 @@ THE_END = Ending("info", "end of the input and of the last answer")
 class Lines:
     done: bool = False
     exit_code: int = 0
+    ended_empty: bool = False
+    interactive: bool = False
+
+    def enough(self) -> bool:
+        return False
 
     def start(self) -> None: ...
 

@@ -58,6 +58,16 @@ class TerminalApproval:
             self._show(self._waiting[0])
         return True
 
+    def input_over(self) -> None:
+        """Ctrl+D: nobody is left to answer, so the questions waiting are denied (the run
+        would otherwise wait on them for ever) and later calls are denied by the runtime,
+        with its notice naming ``--tool-approval auto``, as when stdin is no terminal."""
+        self._runtime.set_tool_prompt(None)
+        while self._waiting:
+            action = self._waiting.popleft()
+            self._say(f"      ?? no answer for {action.name} (end of the input): denied")
+            self._runtime.answer_tool(action.call_id, "deny")
+
     def _show(self, action: AskApproval) -> None:
         args = action.arguments
         if len(args) > MAX_ARGUMENTS_SHOWN:

@@ -3,7 +3,7 @@
 Realtime (:class:`voicechat.lines.realtime.RealtimeLines`) and GPT-Live
 (:class:`voicechat.lines.live.LiveLines`) implement it; a new family (Gemini Live) adds a
 third implementation, not a third copy of the run. What differs between families is only
-here: the runtime, when the run is finished and when it is idle (the end watch), how piped
+here: the runtime, when the run is finished and when it is idle (the end watch), how stdin's
 lines wait for an answer, and what usage means. Everything else (printing, stdin, tool
 approval on the terminal, signals, teardown) is the face's, the same for all.
 """
@@ -48,8 +48,10 @@ class LineFamily(Protocol):
     def end_watch(self, turns: int | None) -> EndWatch:
         """When this family's run is finished (``--turns``, the end of a mic file), and idle."""
 
-    def piped_lines(self, turns: int | None) -> StdinLines:
-        """Piped stdin lines, each sent when this family has answered the one before."""
+    def stdin_lines(self, turns: int | None) -> StdinLines:
+        """Stdin's lines: piped ones each sent when this family has answered the one before,
+        typed ones at once; either way the last one's answer is awaited at the end of the
+        input (the family says what an answer is)."""
 
     def usage_after(self, response_id: Any) -> str | None:
         """In the event flow, the line after a ``response.done`` (its usage), if any."""

@@ -11,7 +11,16 @@ the lines.
 Piped lines end the run when the input is over and every line is answered, but only once the
 family is idle: the last answer's audio has been played (drained to the speaker, a file
 speaker included), not when its ``response.done`` arrives (issue 36: the run used to end
-~10 ms after it, with most of the answer unplayed).
+~10 ms after it, with most of the answer unplayed). Ctrl+D at a terminal is the end of the
+input too (issue 55, item 9): the user said they are done, so it ends the run the same way,
+once what was typed is answered and heard.
+
+An input that ends before any line was sent (``: | voicechat --no-ui --mic none``, an empty
+file, ``</dev/null``; issue 55, item 1) ends the run, exit code 0, with a notice, when nothing
+else can speak: there is no mic (``--mic none``, or no device could open). With a mic the run
+goes on, since the person (or the ``--mic`` file, whose own end ends the run) still speaks: an
+idle CI job's empty stdin must not cut a spoken run short. At a terminal, Ctrl+D before
+anything was typed ends the run whatever the mic: there it is the user's word.
 """
 
 from __future__ import annotations
@@ -23,9 +32,12 @@ import sys
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO
 
 from voicechat.config import ConfigError
+
+if TYPE_CHECKING:
+    from voicechat.audio.ports import MicSource
 
 
 @dataclass(frozen=True)
@@ -43,6 +55,8 @@ class LinesRuntime(Protocol):
     finished: asyncio.Event
     exit_code: int
     record_error: str | None
+    #: the opened mic; ``None`` when there is none (``--mic none``, or no device could open)
+    mic: MicSource | None
 
     async def start(self) -> None: ...
 
@@ -57,6 +71,12 @@ class FinishingLines(Protocol):
     exit_code: int
     #: the input is over and every line has its answer (or was given up on)
     done: bool
+    #: the input is over and no line was sent (or tried): empty, blank lines, /dev/null
+    ended_empty: bool
+    #: the lines are typed at a terminal (Ctrl+D there is the user's word to end)
+    interactive: bool
+    #: the run has its ``--turns``: no line is sent after that (set by the frame)
+    enough: Callable[[], bool]
 
     def start(self) -> None: ...
 
@@ -67,8 +87,9 @@ class EndWatch(ABC):
     """Polls a family's :meth:`check` until the run is over, then says why (once) and marks
     the runtime finished; a run ended otherwise (Ctrl+C, stdin) keeps ``ending`` ``None``."""
 
-    def __init__(self, runtime: LinesRuntime) -> None:
+    def __init__(self, runtime: LinesRuntime, turns: int | None) -> None:
         self._watched = runtime
+        self.turns = turns
         self.ending: Ending | None = None
         #: the stdin lines whose end (and answers) ends the run, set by the frame
         self.input: FinishingLines | None = None
@@ -78,15 +99,40 @@ class EndWatch(ABC):
         """The ending if the run is over now, else ``None``."""
 
     @abstractmethod
+    def turns_done(self) -> int:
+        """What ``--turns`` counts in this family, so far (responses, answer turns)."""
+
+    def turns_reached(self) -> bool:
+        """``--turns N`` was given and N are done: piped lines stop being sent here, so the
+        run ends after N answers instead of answering every line (issue 55, item 2)."""
+        return self.turns is not None and self.turns_done() >= self.turns
+
+    @abstractmethod
     def idle(self) -> bool:
         """Nothing is being answered or played (the last answer has been heard whole)."""
 
     def ending_now(self) -> Ending | None:
         """The family's ending, or the end of the piped input once its last answer played."""
         ending = self.check()
-        if ending is None and self.input is not None and self.input.done and self.idle():
-            ending = Ending("info", "end of the input and of the last answer")
-        return ending
+        lines = self.input
+        if ending is not None or lines is None or not self.idle():
+            return ending
+        if lines.done:
+            return Ending("info", "end of the input and of the last answer")
+        if lines.ended_empty and lines.interactive:
+            return self._short_of_turns("end of the input (Ctrl+D)")
+        if lines.ended_empty and self._watched.mic is None:
+            return self._short_of_turns("stdin ended with no line to send and there is no "
+                                        "mic: nothing more can be said")
+        return None
+
+    def _short_of_turns(self, why: str) -> Ending:
+        """The end of an input that sent nothing: exit code 1 if ``--turns`` is not reached
+        (the rule a short ``--mic`` file and short piped input follow)."""
+        if self.turns is not None and not self.turns_reached():
+            return Ending("error", f"{why}, {self.turns_done()} of --turns {self.turns} done",
+                          1)
+        return Ending("info", why)
 
     @abstractmethod
     async def _pause(self) -> None:
@@ -142,6 +188,7 @@ async def run_until_finished(runtime: LinesRuntime, end: EndWatch, lines: Finish
         loop.add_signal_handler(signal.SIGINT, runtime.finished.set)
         loop.add_signal_handler(signal.SIGTERM, runtime.finished.set)
     end.input = lines
+    lines.enough = end.turns_reached
     lines.start()
     watcher = loop.create_task(end.watch(), name=name)
     try:

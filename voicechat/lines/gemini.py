@@ -39,7 +39,7 @@ class GeminiRunEnd(EndWatch):
     """Decides when a headless Gemini run is finished."""
 
     def __init__(self, runtime: GeminiRuntime, turns: int | None) -> None:
-        super().__init__(runtime)
+        super().__init__(runtime, turns)
         self._runtime = runtime
         self._turns = turns
         self._last_activity = time.monotonic()
@@ -48,6 +48,9 @@ class GeminiRunEnd(EndWatch):
     def _seen(self, record: LogRecord) -> None:
         if record.dir == "in" and spelling.get(record.event, names.SERVER_CONTENT) is not None:
             self._last_activity = time.monotonic()
+
+    def turns_done(self) -> int:
+        return self._runtime.gemini_view.turns_completed
 
     def idle(self) -> bool:
         view = self._runtime.gemini_view
@@ -106,7 +109,7 @@ class GeminiLines:
     def end_watch(self, turns: int | None) -> GeminiRunEnd:
         return GeminiRunEnd(self.runtime, turns)
 
-    def piped_lines(self, turns: int | None) -> StdinLines:
+    def stdin_lines(self, turns: int | None) -> StdinLines:
         return GeminiStdinLines(self.runtime, turns=turns)
 
     def usage_after(self, response_id: Any) -> str | None:

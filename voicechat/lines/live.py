@@ -31,7 +31,7 @@ class LiveRunEnd(EndWatch):
     """Decides when a headless GPT-Live run is finished."""
 
     def __init__(self, runtime: LiveRuntime, turns: int | None) -> None:
-        super().__init__(runtime)
+        super().__init__(runtime, turns)
         self._runtime = runtime
         self._turns = turns
         self._last_activity = time.monotonic()
@@ -46,6 +46,9 @@ class LiveRunEnd(EndWatch):
     def assistant_turns(self) -> int:
         turns = self._runtime.live_view.turns
         return sum(1 for t in turns if t.speaker == "assistant" and t.closed)
+
+    def turns_done(self) -> int:
+        return self.assistant_turns()
 
     def idle(self) -> bool:
         """The assistant is not audible at our speaker and no task runs."""
@@ -97,8 +100,8 @@ class LiveLines:
     def end_watch(self, turns: int | None) -> LiveRunEnd:
         return LiveRunEnd(self.runtime, turns)
 
-    def piped_lines(self, turns: int | None) -> StdinLines:
-        """Piped lines wait for an answer turn, or give up after a while
+    def stdin_lines(self, turns: int | None) -> StdinLines:
+        """Stdin's lines wait for an answer turn, or give up after a while
         (:mod:`voicechat.lines.live_pacing`)."""
         return LiveStdinLines(self.runtime, turns=turns)
 

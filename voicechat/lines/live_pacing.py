@@ -67,6 +67,13 @@ class LiveStdinLines(StdinLines):
             self._watch = asyncio.get_running_loop().create_task(self._watch_answer(),
                                                                  name="live-stdin-pace")
 
+    def _at_eof(self) -> None:
+        # at a terminal the watch starts at Ctrl+D: the last typed line's answer may never come
+        if self._interactive and self._watch is None and self._unsubscribe is not None:
+            self._watch = asyncio.get_running_loop().create_task(self._watch_answer(),
+                                                                 name="live-stdin-pace")
+        super()._at_eof()
+
     def stop(self) -> None:
         super().stop()
         if self._watch is not None:
@@ -116,9 +123,10 @@ class LiveStdinLines(StdinLines):
                 self._heard_at = now
             if now - self._heard_at > self._answer_wait_s:
                 self.unanswered += 1
+                then = "; sending the next line" if self._lines else ""
                 self.handle.notice("warning", f"no answer to line {self.sent} within "
                                               f"{self._answer_wait_s:g} s: the model chose "
-                                              "not to speak; sending the next line")
+                                              f"not to speak{then}")
                 self._answered(counted=False)
 
     def _maybe_finish(self) -> None:

@@ -36,7 +36,7 @@ class RunEnd(EndWatch):
     def __init__(
         self, runtime: Runtime, turns: int | None, *, clock: Callable[[], float] = time.monotonic
     ) -> None:
-        super().__init__(runtime)
+        super().__init__(runtime, turns)
         self._runtime = runtime
         self._turns = turns
         self._clock = clock
@@ -60,6 +60,9 @@ class RunEnd(EndWatch):
             # no tool call runs or waits for the user: its reply is still to come
             and not any(c.status in PENDING_TOOL_STATES for c in view.tool_calls)
         )
+
+    def turns_done(self) -> int:
+        return self._runtime.completed_responses
 
     def check(self) -> Ending | None:
         """The ending if the run is over now, else ``None``."""
@@ -144,8 +147,8 @@ class RealtimeLines:
     def end_watch(self, turns: int | None) -> RunEnd:
         return RunEnd(self.runtime, turns)
 
-    def piped_lines(self, turns: int | None) -> StdinLines:
-        """Piped lines wait for each ``response.done`` (:mod:`voicechat.lines.stdin`)."""
+    def stdin_lines(self, turns: int | None) -> StdinLines:
+        """Stdin's lines wait for each ``response.done`` (:mod:`voicechat.lines.stdin`)."""
         return StdinLines(self.runtime, turns=turns)
 
     def usage_after(self, response_id: Any) -> str | None:

@@ -3,7 +3,8 @@
 Print the records (:class:`~voicechat.lines.printer.Printer`), start the family's runtime or
 say why not, ask about tool calls on the terminal when stdin is one (the next typed line is
 the answer), send stdin's lines (a terminal's as they are typed, piped ones one per answer as
-the family paces them), and run the frame until the run is finished; the exit code.
+the family paces them; Ctrl+D or the end of the pipe is the end of the input), and run the
+frame until the run is finished; the exit code.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from voicechat.lines.approval import TerminalApproval
 from voicechat.lines.family import LineFamily
 from voicechat.lines.frame import run_until_finished, start_or_say_why
 from voicechat.lines.printer import Printer
-from voicechat.lines.stdin import StdinLines
 
 
 async def run_lines(family: LineFamily, *, turns: int | None, events: bool = False,
@@ -33,12 +33,10 @@ async def run_lines(family: LineFamily, *, turns: int | None, events: bool = Fal
     runtime.subscribe(printer.show)
     if not await start_or_say_why(runtime, with_fix=family.start_fix):
         return 1
-    lines: StdinLines
+    lines = family.stdin_lines(turns)
     if sys.stdin.isatty():
         approval = TerminalApproval(runtime, printer.say)
         runtime.set_tool_prompt(approval.ask)
-        lines = StdinLines(runtime, turns=turns, intercept=approval.take_line)
-    else:
-        lines = family.piped_lines(turns)
+        lines.intercept, lines.at_eof = approval.take_line, approval.input_over
     return await run_until_finished(runtime, end, lines, stream=stream,
                                     usage=family.usage_summary, name="lines-end")

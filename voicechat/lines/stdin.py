@@ -8,8 +8,14 @@ next line goes out when the server has finished the response to the previous one
 End of input after at least one line ends the run once the last line is answered (``done``:
 the frame then waits for that answer to be played whole before it ends the run); with
 ``--turns N`` the run also ends there, with exit code 1 and a notice if fewer than N responses
-completed (the same rule as a ``--mic FILE`` that ends early). An empty stdin (``/dev/null``, an
-idle CI job) changes nothing.
+completed (the same rule as a ``--mic FILE`` that ends early). With ``--turns N`` the lines
+after the N-th answer are not sent (``enough``, the family's count as the frame reads it): the
+run ends there, as the help says, instead of answering every line first.
+
+Ctrl+D at a terminal is the end of the input as well (typed lines are sent at once, but the
+last one's answer is still waited for). An input that ends with no line at all (empty, blank
+lines, ``/dev/null``) is ``ended_empty``: the frame ends the run then only if nothing else can
+speak (no mic), or at a terminal (see :mod:`voicechat.lines.frame`).
 
 A line ``/image PATH [caption]`` sends a picture (``send_image``); one that cannot be sent is
 printed on stderr, waits for no answer, and makes the exit code 1.
@@ -50,7 +56,8 @@ class StdinLines:
 
     def __init__(self, handle: LinesHandle, *, turns: int | None, stream: TextIO | None = None,
                  err: TextIO | None = None,
-                 intercept: Callable[[str], bool] | None = None) -> None:
+                 intercept: Callable[[str], bool] | None = None,
+                 at_eof: Callable[[], None] | None = None) -> None:
         self.handle = handle
         self.turns = turns
         self.stream = stream if stream is not None else sys.stdin
@@ -60,8 +67,12 @@ class StdinLines:
         self.failed = 0  # lines that could not be sent (a bad picture)
         self.answered = 0
         #: the input is over and every line was answered: the frame ends the run once the
-        #: last answer has played (never at a terminal: Ctrl+D there only stops reading)
+        #: last answer has played (Ctrl+D at a terminal included)
         self.done = False
+        #: the input is over and not one line was sent or tried
+        self.ended_empty = False
+        #: the run has its ``--turns`` (the frame sets this from the family's count)
+        self.enough: Callable[[], bool] = lambda: False
         self._lines: deque[str] = deque()
         self._awaiting = False
         self._eof = False
@@ -70,16 +81,23 @@ class StdinLines:
         self._unsubscribe: Any = None
         #: takes a line first (a tool approval's answer); ``True`` when it was consumed
         self.intercept = intercept
+        #: told when the input ends (a terminal's approvals: nobody is left to answer)
+        self.at_eof = at_eof
+
+    @property
+    def interactive(self) -> bool:
+        """The lines are typed at a terminal."""
+        return self._interactive
 
     def start(self) -> None:
-        """Start reading (a no-op for stdin that is absent, a device such as /dev/null, ...)."""
+        """Start reading; stdin that is absent, closed or a device other than a terminal
+        (``/dev/null``) is an input that ended with no line."""
         stream = self.stream
-        if stream is None or stream.closed:
-            return
         try:
             fd = stream.fileno()
             mode = os.fstat(fd).st_mode
-        except (OSError, ValueError):
+        except (AttributeError, OSError, ValueError):  # None (pythonw), closed, no descriptor
+            self._at_eof()
             return
         loop = asyncio.get_running_loop()
         self._interactive = stream.isatty()
@@ -91,6 +109,8 @@ class StdinLines:
         elif stat.S_ISREG(mode):  # `voicechat --no-ui < script.txt`: epoll refuses files
             for line in stream:
                 self._take(line)
+            self._at_eof()
+        else:  # /dev/null and other devices: nothing to read as lines
             self._at_eof()
 
     def stop(self) -> None:
@@ -123,14 +143,17 @@ class StdinLines:
             return
         if self.intercept is not None and self.intercept(text):
             return
-        if self._interactive:
-            self._send(text)
+        if self._interactive:  # sent as typed; the latest line's answer is awaited
+            if self._send(text):
+                self._awaiting = True
             return
         self._lines.append(text)
         self._next()
 
     def _at_eof(self) -> None:
         self._eof = True
+        if self.at_eof is not None:
+            self.at_eof()
         self._maybe_finish()
 
     # --- turns ---------------------------------------------------------------------------
@@ -153,8 +176,18 @@ class StdinLines:
 
     def _next(self) -> None:
         while not self._awaiting and self._lines:
+            if self.enough():
+                self._hold()
+                break
             self._awaiting = self._send(self._lines.popleft())
         self._maybe_finish()
+
+    def _hold(self) -> None:
+        """``--turns`` is reached: the lines left are not sent, and no more are read (the run
+        ends once the last answer has played)."""
+        self._lines.clear()
+        self.stop_reading()
+        self._eof = True
 
     def _on_record(self, record: Any) -> None:
         if record.dir != "in":
@@ -172,11 +205,12 @@ class StdinLines:
             asyncio.get_running_loop().call_soon(self._next)
 
     def _maybe_finish(self) -> None:
-        if self._interactive:  # Ctrl+D at a terminal only stops reading, as before
+        if not self._eof or self._awaiting or self._lines or self.done:
             return
-        if not self._eof or self.sent + self.failed == 0 or self._awaiting or self._lines:
+        if self.sent + self.failed == 0:
+            self.ended_empty = True  # the frame decides whether that ends the run
             return
-        if self.turns is not None and self.answered < self.turns:
+        if self.turns is not None and self.answered < self.turns and not self.enough():
             print(f"voicechat: stdin ended after {self.answered} of {self.turns} completed "
                   "response(s)", file=self.err, flush=True)
             self.exit_code = 1
