@@ -161,7 +161,8 @@ NoUi = Annotated[
     bool,
     typer.Option("--no-ui", help="Print the conversation as lines instead of the TUI (user:, "
                  "assistant:, tool calls, notices); lines piped or typed on stdin are sent as "
-                 "messages."),
+                 "messages; the end of their input (Ctrl+D) ends the run once the last one is "
+                 "answered. Needed without a terminal."),
 ]
 Events = Annotated[
     bool,
@@ -170,7 +171,8 @@ Events = Annotated[
 ]
 Turns = Annotated[
     str | None,
-    typer.Option(metavar="N", help="With --no-ui: exit after this many completed responses."),
+    typer.Option(metavar="N", help="With --no-ui: exit after this many completed responses "
+                 "(piped lines left are not sent)."),
 ]
 BargeIn = Annotated[
     bool | None,

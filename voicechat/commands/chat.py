@@ -66,9 +66,15 @@ def run(
             raise ValueError("--events prints the event flow of --no-ui, and this run has the "
                              "TUI (its event pane shows the events); add --no-ui or drop "
                              "--events")
+        if turns is not None and not settings.no_ui:
+            # the flag only: `turns` in the config file is for the --no-ui runs it says
+            raise ValueError("--turns ends a --no-ui run after N answers, and this run has "
+                             "the TUI (you end it with q); add --no-ui or drop --turns")
         settings = check_before_connecting(settings)
         earlier = _earlier(settings.resume, settings.prices)
         log_file = _configure_logging(verbose, log_level, no_ui=settings.no_ui)
+        if not settings.no_ui:
+            check_terminal()
     except (ConfigError, ValueError) as exc:
         print(f"voicechat: {exc}", file=sys.stderr)
         return 2
@@ -99,6 +105,22 @@ def run(
     if log_file is not None:
         print(f"voicechat: log lines are in {log_file}", file=sys.stderr)
     return code
+
+
+def check_terminal() -> None:
+    """The TUI draws on a terminal and reads its keys there: with stdin or stdout a pipe or a
+    file (``voicechat </dev/null | head``, a CI job) it would write escape codes into the pipe
+    and wait for keys nobody can press (issue 55, item 5). Checked last, so that every other
+    mistake is said first."""
+    for name, stream in (("stdin", sys.stdin), ("stdout", sys.stdout)):
+        try:
+            terminal = stream is not None and stream.isatty()
+        except ValueError:  # closed
+            terminal = False
+        if not terminal:
+            raise ValueError(f"the TUI needs a terminal, and {name} is not one (a pipe, a file "
+                             "or nothing); run with --no-ui to print the conversation as lines "
+                             "(and send piped lines as messages)")
 
 
 def _earlier(resume: Path | None, prices: dict[str, dict[str, float]]) -> Any:
