@@ -124,6 +124,34 @@ async def test_cancel_key_stops_the_answer(server: LocalServer, question_wav: Pa
         await pilot.press("q")
 
 
+async def test_push_to_talk_holds_a_file_mic_until_the_talk_key(
+    server: LocalServer, short_question_wav: Path
+) -> None:
+    """Issue 55, item 3: the file is what the person says while the key is down. It used to
+    play out while the mic was shut, and the key then sent "too short: 0 ms"."""
+    app, runtime = make(server, mic=str(short_question_wav), mode="ptt")
+    held: list[dict[str, Any]] = []
+    runtime.subscribe(lambda r: held.append(r.event) if r.event.get("type", "").startswith(
+        "local.mic.") else None)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: runtime.connection.state == "connected", "connection")
+        await until(pilot, lambda: any(e["type"] == "local.mic.held" for e in held),
+                    "the file to hold for the talk key")
+        first = next(e for e in held if e["type"] == "local.mic.held")
+        assert first["reason"] == "ptt_idle" and first["at_s"] == 0.0
+        assert not runtime.mic_ended
+        await pilot.press("space")
+        await until(pilot, lambda: any(e["type"] == "local.mic.resumed" for e in held),
+                    "the file to stream once the key is down")
+        await until(pilot, lambda: runtime.mic_ended, "the mic file to end")
+        await pilot.press("space")
+        await until(pilot, lambda: (app.sync() or True) and "Assistant:" in history_text(app),
+                    "the answer")
+        assert f"you: {norm(TEST_PHRASES[0])}" in history_text(app).lower()
+        assert "too short" not in history_text(app).lower()
+        await pilot.press("q")
+
+
 async def test_push_to_talk_completes_a_turn(
     server: LocalServer, short_question_wav: Path
 ) -> None:

@@ -19,6 +19,9 @@ Each check raises :class:`ValueError` with the message the user sees after ``voi
   a ``--speaker`` or ``--record`` file in a folder that does not exist or cannot be written,
   failed with exit 1 once the embedded server had started (the speaker's naming no flag and
   no fix). Nothing is created or truncated here: the checks only look.
+* ``--mode ptt`` with a ``--mic`` file in ``--no-ui``: the file waits for the talk key (it is
+  what the person says while the key is down), and ``--no-ui`` has no key to press, so the run
+  could only fail at the end of its input (issue 55, item 3).
 """
 
 from __future__ import annotations
@@ -59,6 +62,7 @@ _FILE_SUFFIX = re.compile(r"^\.[A-Za-z][A-Za-z0-9]{0,4}$")
 def check_before_connecting(settings: Settings) -> Settings:
     """Every check below, in the order a user would want to hear of them; returns the settings
     to run with (a FIFO mic is replaced by the file its audio was copied into)."""
+    check_file_mic_mode(settings)
     settings = prepared_mic(settings)
     check_speaker(settings.speaker)
     check_record(settings.record)
@@ -99,6 +103,18 @@ def prepared_mic(settings: Settings) -> Settings:
     except OSError as exc:
         raise ValueError(f"--mic {spec}: cannot read it ({exc.strerror})") from None
     return settings
+
+
+def check_file_mic_mode(settings: Settings) -> None:
+    """Push-to-talk with a file mic needs someone at the talk key: the TUI's (the file holds
+    until it is pressed, ``runtime/media.py``); ``--no-ui`` has none."""
+    if not (settings.no_ui and settings.mode == "ptt" and settings.mic is not None
+            and is_audio_file(settings.mic)):
+        return
+    raise ValueError(f"--mode ptt with --mic {settings.mic}: in push-to-talk the file is "
+                     "heard only while the talk key is down, and --no-ui has no talk key; use "
+                     "--mode vad (the server hears the file's turns), type the lines on stdin, "
+                     "or drop --no-ui and press the key in the TUI")
 
 
 def check_speaker(spec: str | None) -> None:

@@ -47,7 +47,7 @@ MONITOR_S = 0.05
 PROGRESS_EVERY_S = 0.1
 SILENT_PEAK = 16
 #: why a mic may be shut that makes a file mic wait (see MicPump._file_waits)
-FILE_WAITS_FOR = frozenset({MicReason.PLAYBACK, MicReason.USER})
+FILE_WAITS_FOR = frozenset({MicReason.PLAYBACK, MicReason.USER, MicReason.PTT_IDLE})
 RTC_DISCARD_S = 0.2  # after a flush, drop RTP audio this long (the jitter buffer's backlog)
 
 
@@ -80,8 +80,11 @@ class MicPump:
         file waits from the moment a response is under way: a next question begun in the gap
         before the answer's first sound would be cut off by that mute and heard as a fragment
         (the README's two questions 0.5 s apart: "now tell me a joke" became "the op").
-        Push-to-talk's closed mic is not a wait: nobody holds the key for a file, and a
-        headless run would never go on."""
+        Push-to-talk's closed mic is a wait too (issue 55, item 3): the file is what the person
+        says into the mic while the talk key is down, so it holds until the key is pressed and
+        streams while the mic is open (it used to play out unheard before any key, and the key
+        then sent "too short: 0 ms"). ``--no-ui`` has no talk key, so there the pair is refused
+        before anything starts (``commands/preflight.py``: ``check_file_mic_mode``)."""
         view = self._driver.view
         if not view.mic_open:
             return view.mic_reason in FILE_WAITS_FOR
