@@ -3,6 +3,7 @@ idle: the answer's response done and its audio played, not at its ``response.don
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,9 +24,7 @@ class Lines:
     exit_code: int = 0
     ended_empty: bool = False
     interactive: bool = False
-
-    def enough(self) -> bool:
-        return False
+    enough: Callable[[], bool] = lambda: False
 
     def start(self) -> None: ...
 

@@ -113,15 +113,23 @@ async def finish_at_terminal(term: Terminal) -> tuple[int, list[str]]:
     return await asyncio.wait_for(term.proc.wait(), 30), rest.splitlines()
 
 
-async def test_ctrl_d_at_a_terminal_ends_after_the_answer(tmp_path: Path) -> None:
-    async with local_server() as srv, at_terminal(tmp_path, srv.base_url, events=False) as term:
+ANSWERS = {"realtime": "assistant: You said: hello there",
+           "gpt-live": "assistant: You said: The user typed: hello there",
+           "gemini": "assistant: You said: hello there"}
+
+
+@pytest.mark.parametrize("family", list(FAMILIES))
+async def test_ctrl_d_at_a_terminal_ends_after_the_answer(tmp_path: Path, family: str) -> None:
+    path, flags = FAMILIES[family]
+    async with local_server(asr_phrases=TEST_PHRASES) as srv, \
+            at_terminal(tmp_path, srv.base_url + path, *flags, events=False) as term:
         term.type("hello there")
         term.end_input()  # at once: the answer to the line is still awaited and printed
         code, lines = await finish_at_terminal(term)
     assert code == 0, lines
-    assert "assistant: You said: hello there" in lines, lines
+    assert ANSWERS[family] in lines, lines
     assert "notice info: end of the input and of the last answer" in lines
-    assert lines[-1].startswith("session usage: 1 response(s)")
+    assert lines[-1].startswith("session usage: 1 "), lines
 
 
 async def test_ctrl_d_before_any_line_ends_the_run(tmp_path: Path) -> None:

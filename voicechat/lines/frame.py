@@ -73,8 +73,9 @@ class FinishingLines(Protocol):
     done: bool
     #: the input is over and no line was sent (or tried): empty, blank lines, /dev/null
     ended_empty: bool
-    #: the lines are typed at a terminal (Ctrl+D there is the user's word to end)
-    interactive: bool
+    @property
+    def interactive(self) -> bool:
+        """The lines are typed at a terminal (Ctrl+D there is the user's word to end)."""
     #: the run has its ``--turns``: no line is sent after that (set by the frame)
     enough: Callable[[], bool]
 
