@@ -74,12 +74,14 @@ def test_switch_targets_are_the_configured_servers_and_the_models(tmp_path: Path
 
 def test_config_show_never_prints_the_keys_kept_for_switching(tmp_path: Path) -> None:
     from voicechat.commands.config import describe
+    from voicechat.config_schema import load
 
-    settings = resolve({"server": "local"}, env={"OPENAI_API_KEY": "sk-test-secret-1234",
-                                                 "AZURE_OPENAI_API_KEY": "azure-secret-5678"},
-                       config_path=config(tmp_path, ""))
+    env = {"OPENAI_API_KEY": "sk-test-secret-1234", "AZURE_OPENAI_API_KEY": "azure-secret-5678"}
+    path = config(tmp_path, "")
+    settings = resolve({"server": "local"}, env=env, config_path=path)
     assert settings.switch_keys  # kept for a switch
-    text = "\n".join(describe(settings))
+    text = "\n".join(describe(settings, load(path, explicit=True), env))
+    assert "OPENAI_API_KEY" in text  # the keys are there, said to be set
     assert "sk-test-secret-1234" not in text and "azure-secret-5678" not in text
     assert "sk-test-secret-1234" not in repr(settings)
 

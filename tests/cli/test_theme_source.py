@@ -28,7 +28,7 @@ def voicechat(tmp_path: Path, *args: str, config: str = "",
 
 
 def test_a_file_key_is_named_as_the_file_and_key(tmp_path: Path) -> None:
-    done = voicechat(tmp_path, "--turns", "1", config='theme = "purple"\n')
+    done = voicechat(tmp_path, config='theme = "purple"\n')
     assert done.returncode == 2, done.stderr
     cfg = tmp_path / "config.toml"
     assert (f"voicechat: config file {cfg}, key theme: 'purple' is not a theme; use one of "
@@ -43,7 +43,7 @@ def test_the_flag_is_named(tmp_path: Path) -> None:
 
 
 def test_the_variable_is_named(tmp_path: Path) -> None:
-    done = voicechat(tmp_path, "--turns", "1", VOICECHAT_THEME="nope")
+    done = voicechat(tmp_path, VOICECHAT_THEME="nope")
     assert done.returncode == 2, done.stderr
     assert "environment variable VOICECHAT_THEME: 'nope' is not a theme" in done.stderr
 

@@ -18,9 +18,11 @@ def voicechat(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize(
     ("args", "code", "words"),
     [
-        (["--mic", "{tmp}", "--speaker", "none"], 1, "is a directory"),
-        (["--mic", "none", "--speaker", "{tmp}"], 1, "is a directory"),
-        (["--mic", "none", "--speaker", "/nodir/out.wav"], 1, "/nodir/out.wav: cannot write"),
+        # path mistakes are usage errors said before anything starts (issue 55, item 8)
+        (["--mic", "{tmp}", "--speaker", "none"], 2, "--mic {tmp} is a directory"),
+        (["--mic", "none", "--speaker", "{tmp}"], 2, "--speaker {tmp} is a directory"),
+        (["--mic", "none", "--speaker", "/nodir/out.wav"], 2,
+         "--speaker /nodir/out.wav: the folder /nodir does not exist; create it"),
         (["--server", "http://user:hunter2@127.0.0.1:9/v1", "--mic", "none"], 2,
          "carries credentials"),
     ],
@@ -30,7 +32,7 @@ def test_bad_audio_and_server_settings(tmp_path: Path, args: list[str], code: in
     argv = [a.replace("{tmp}", str(tmp_path)) for a in args]
     result = voicechat("--no-ui", "--turns", "1", *argv, cwd=tmp_path)
     assert result.returncode == code, result.stdout + result.stderr
-    assert words in result.stderr
+    assert words.replace("{tmp}", str(tmp_path)) in result.stderr
     assert "Traceback" not in result.stderr
     assert "hunter2" not in result.stdout + result.stderr
 

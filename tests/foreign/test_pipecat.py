@@ -52,9 +52,14 @@ async def test_a_function_tool_round_trip_ends_in_a_spoken_answer(
     watch_server_log(caplog)
     report = await run_driver(VENV, AGENT, url(server), "typed",
                               "--text", "What is the weather in Paris?", "--replies", "2")
-    assert report["timeline"] == [
-        {"kind": "response", "text": "Let me check.", "audio_seconds": pytest.approx(0.54)},
-        {"kind": "function_call", "name": "get_weather", "arguments": {"city": "Paris"}},
+    timeline = report["timeline"]
+    # the preamble's end and the call are one response's: Pipecat hands them on from two tasks,
+    # in either order (seen both ways on a loaded machine); both come before the output
+    call = {"kind": "function_call", "name": "get_weather", "arguments": {"city": "Paris"}}
+    assert call in timeline[:2], timeline
+    assert [e for e in timeline[:2] if e != call] == [
+        {"kind": "response", "text": "Let me check.", "audio_seconds": pytest.approx(0.54)}]
+    assert timeline[2:] == [
         {"kind": "function_call_output", "name": "get_weather",
          "output": "sunny and 21 degrees in Paris"},
         {"kind": "response", "text": "It is sunny in Paris.",

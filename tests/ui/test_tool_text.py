@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from voicechat.ui.tool_text import (
@@ -45,6 +45,9 @@ def test_any_json_is_safe_and_pretty_json_stays_json(value: object) -> None:
 @given(st.sampled_from(["password", "api_key", "Authorization", "token", "client_secret"]),
        st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=6, max_size=30))
 def test_secret_named_values_never_show(key: str, secret: str) -> None:
+    # a secret that is part of what may show (hypothesis found "client" in "client_secret")
+    # would be "shown" however well it is redacted
+    assume(secret not in json.dumps({"city": "Paris", "nested": {key: "[redacted]"}}))
     text = json.dumps({"city": "Paris", "nested": {key: secret}})
     for shown in (pretty_arguments(text)[0], short_arguments(text, 200), pretty_result(text),
                   short_result(text, 200)):
