@@ -11,6 +11,7 @@ from voicechat.doctor.rules.language import (
     HALLUCINATIONS,
     _folded,
     hallucination_in,
+    script_by_characters,
     script_of,
 )
 
@@ -65,3 +66,23 @@ def test_a_hallucination_inside_any_text_is_found(before: str, phrase: str, afte
 @given(st.text())
 def test_folding_is_idempotent(text: str) -> None:
     assert _folded(_folded(text)) == _folded(text)
+
+
+ASCII_TEXT = st.text(st.characters(max_codepoint=127))
+
+
+@given(ASCII_TEXT)
+def test_an_ascii_text_gets_the_verdict_of_the_character_loop(text: str) -> None:
+    """The doctor's short way for ASCII transcripts (a word count) says what the loop over
+    every character says."""
+    assert script_of(text) == script_by_characters(text)
+
+
+@given(ASCII_TEXT, st.sampled_from(["", "amara.org", "Amara. Org", "subtitles by the "
+                                        "amara.org community", "a-m-a-r-a.o r g"]), ASCII_TEXT)
+def test_an_ascii_transcript_gets_the_verdict_of_the_folded_search(before: str, middle: str,
+                                                                    after: str) -> None:
+    text = before + middle + after
+    folded = _folded(text)
+    expected = next((phrase for phrase in HALLUCINATIONS if phrase in folded), None)
+    assert hallucination_in(text) == expected

@@ -120,6 +120,9 @@ def is_timed(turn: TurnState) -> bool:
 
 def number(value: Any) -> TypeGuard[float]:
     """A finite int or float, not a bool: a figure a log can be trusted to hold."""
+    kind = type(value)
+    if kind is float or kind is int:  # (what a decoded log holds: the checks below, fewer)
+        return isfinite(value)
     return (not isinstance(value, bool) and isinstance(value, int | float)
             and isfinite(value))
 

@@ -128,6 +128,7 @@ class TurnTimeline(ServerEvents, ClientEvents):
                 # a server event with its time: the session core's path, two calls shorter
                 # (most of what a log's timeline reads)
                 return self.server_event(t, kind, event)
+            return self._untimed_server_event(kind, event)
         elif direction == "out":
             if kind == "input_audio_buffer.append":
                 self._facts.count_mic(event.get("audio"))
@@ -146,6 +147,31 @@ class TurnTimeline(ServerEvents, ClientEvents):
             self._expire(now)
         self._on_server[kind](now, event)
         return self.take()
+
+    def _untimed_server_event(self, kind: str, event: Mapping[str, Any]) -> Sequence[Result]:
+        """A server event of a log without times, on the mic-audio clock: the path of a
+        timed one (its handler keeps the filters current), not :meth:`_event`'s, which also
+        recomputes them: a log of bare events is mostly these (bench_doctor's ``clean-ga``
+        shape)."""
+        handler = self.wants.get(kind)
+        if handler is None:
+            return NOTHING  # (it cannot change anything now)
+        return self.untimed(handler, event)
+
+    def untimed(self, handler: Handler, event: Mapping[str, Any]) -> Sequence[Result]:
+        """``handler`` (from :attr:`wants`) for a server event of a log without times, on the
+        mic-audio clock; what completed."""
+        self._clock = "audio"
+        try:
+            handler(self._facts.audio_ms / 1000.0, event)
+        finally:
+            self._clock = "wall"  # (a log's next event may have its time)
+        return self.take()
+
+    def mic_appended(self, event: Mapping[str, Any]) -> None:
+        """An ``input_audio_buffer.append`` of a log without times: its audio moves the
+        mic-audio clock (what :meth:`feed` does with one, without its dispatch)."""
+        self._facts.count_mic(event.get("audio"))
 
     def _expiring(self, handler: Handler, now: float, event: Mapping[str, Any]) -> None:
         """``handler`` (in :attr:`wants`) while a done turn waits for its playback: first

@@ -61,7 +61,9 @@ def provider_from_event(event: Mapping[str, Any], direction: str) -> str | None:
     model = session.get("model")
     if direction == "in" and isinstance(model, str) and model.startswith("grok-"):
         return XAI
-    for td in turn_detections(dict(session)):
+    # (no copy of a decoded session: it is a dict already, and this runs on every session
+    # event of a log whose provider stays unknown, an OpenAI one)
+    for td in turn_detections(session if type(session) is dict else dict(session)):
         if str(td.get("type") or "").startswith("azure_"):
             return VOICE_LIVE
     return None

@@ -85,7 +85,14 @@ class SlowFirstAudio(Rule):
         t = entry.t
         timeline = self.timeline
         if t is None:
-            results = timeline.feed(None, entry.dir, entry.canonical)
+            if entry.dir == "in":
+                # a log without times, on the mic-audio clock: only what can matter now
+                handler = timeline.wants.get(entry.type)
+                if handler is None:
+                    return
+                results = timeline.untimed(handler, entry.canonical)
+            else:
+                results = timeline.feed(None, entry.dir, entry.canonical)
         else:
             self.timed = True
             kind = entry.type
@@ -111,10 +118,10 @@ class SlowFirstAudio(Rule):
         if not self.timed:
             self.timed = any(item[T] is not None for item in items)
         if run.dir == "out":
-            feed = timeline.feed
+            appended = timeline.mic_appended  # (a run going out is the mic's appends)
             for item in items:
                 if item[T] is None:
-                    feed(None, "out", item[CANONICAL])
+                    appended(item[CANONICAL])
             return
         if not timeline.deltas_matter:
             return
