@@ -64,10 +64,25 @@ def warm_bytecode(cache: Path) -> None:
                    cwd=ROOT, env=CHILD_ENV, check=True)
 
 
-def run_doctor(path: Path) -> tuple[float, dict[str, Any]]:
+#: ``--against DIR``: another checkout whose doctor runs beside this one's, round by round.
+AGAINST: Path | None = None
+
+
+def against_env(tree: Path) -> dict[str, str]:
+    """The environment that runs ``tree``'s voicechat with this interpreter and packages: its
+    directory first on the path, its bytecode cached apart from ours."""
+    env = dict(CHILD_ENV if CHILD_ENV is not None else os.environ)
+    env["PYTHONPATH"] = str(tree)
+    if "PYTHONPYCACHEPREFIX" in env:
+        env["PYTHONPYCACHEPREFIX"] += "-against"
+    return env
+
+
+def run_doctor(path: Path, tree: Path | None = None) -> tuple[float, dict[str, Any]]:
     start = time.perf_counter()
-    result = subprocess.run(doctor_command(path), capture_output=True, text=True, cwd=ROOT,
-                            check=False, env=CHILD_ENV)
+    result = subprocess.run(doctor_command(path), capture_output=True, text=True,
+                            cwd=ROOT if tree is None else tree, check=False,
+                            env=CHILD_ENV if tree is None else against_env(tree))
     elapsed = time.perf_counter() - start
     if result.returncode not in (0, 1):
         raise SystemExit(f"doctor failed ({result.returncode}): {result.stderr}")
@@ -142,6 +157,9 @@ def time_shape(path: Path, shape: str, rounds: int) -> tuple[list[float], list[f
     and CPU times of each, and the doctor's last report."""
     times, floors, cpu, cpu_floors = [], [], [], []
     report: dict[str, Any] = {}
+    AGAINST_TIMES.clear()
+    if AGAINST is not None:
+        run_doctor(path, AGAINST)  # (its bytecode cached before the rounds)
     for _ in range(max(1, rounds)):
         before = child_cpu_s()
         elapsed, report = run_doctor(path)
@@ -150,7 +168,15 @@ def time_shape(path: Path, shape: str, rounds: int) -> tuple[list[float], list[f
         before = child_cpu_s()
         floors.append(run_baseline(path, shape))
         cpu_floors.append(child_cpu_s() - before)
+        if AGAINST is not None:
+            before = child_cpu_s()
+            wall, _ = run_doctor(path, AGAINST)
+            AGAINST_TIMES.append((wall, child_cpu_s() - before))
     return times, floors, cpu, cpu_floors, report
+
+
+#: ``--against``: that tree's doctor's (wall, CPU) per round of the shape being timed.
+AGAINST_TIMES: list[tuple[float, float]] = []
 
 
 def describe_shape(shape: str, size: int, path: Path, events: int, gen_s: float,
@@ -170,7 +196,19 @@ def describe_shape(shape: str, size: int, path: Path, events: int, gen_s: float,
             f"{min(floors):.2f} s; per round {', '.join(f'{r:.2f}' for r in ratios)}×, "
             f"median {statistics.median(ratios):.2f}×); CPU time "
             f"{min(cpu) / min(cpu_floors):.2f}× ({min(cpu):.2f} s vs {min(cpu_floors):.2f} s); "
-            f"load {os.getloadavg()[0]:.2f}")
+            f"{against_text(times, cpu)}load {os.getloadavg()[0]:.2f}")
+
+
+def against_text(times: list[float], cpu: list[float]) -> str:
+    """``--against``: this doctor over that tree's, best wall and CPU time, same rounds."""
+    if not AGAINST_TIMES:
+        return ""
+    wall = min(w for w, _ in AGAINST_TIMES)
+    their_cpu = min(c for _, c in AGAINST_TIMES)
+    per_round = sorted(t / w for t, (w, _) in zip(times, AGAINST_TIMES, strict=True))
+    return (f"against {AGAINST}: {min(times) / wall:.3f}× wall ({wall:.2f} s theirs; per "
+            f"round median {statistics.median(per_round):.3f}×), {min(cpu) / their_cpu:.3f}× "
+            f"CPU ({their_cpu:.2f} s theirs); ")
 
 
 def main() -> None:
@@ -190,7 +228,13 @@ def main() -> None:
     parser.add_argument("--instructions", action="store_true",
                         help="also count both children's instructions under callgrind (needs "
                              "valgrind; slow: about a minute per 10 MB)")
+    parser.add_argument("--against", type=Path, metavar="DIR",
+                        help="also run DIR's doctor (another checkout, e.g. a worktree of an "
+                             "older commit, with this interpreter and packages) after ours in "
+                             "every round, and print ours over theirs")
     args = parser.parse_args()
+    global AGAINST
+    AGAINST = args.against.resolve() if args.against is not None else None
     if args.instructions and shutil.which("valgrind") is None:
         parser.error("--instructions needs valgrind (callgrind): apt-get install valgrind")
     shapes = list(SHAPES + OTHER_SHAPES) if args.shapes == "all" else args.shapes.split(",")

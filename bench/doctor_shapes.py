@@ -29,6 +29,12 @@ audio, 100 ms a chunk, inline: what a WebSocket app that prints everything write
 ``console`` (a browser console: ``[hh:mm:ss.mmm] realtime.js:88 received {json}``, session
 events pretty-printed over many lines as Chrome copies them).
 
+``clean-ga`` (issue 55): the events of ``tests/doctor/logs/clean_ga_websocket.jsonl`` (two
+answered turns of a GA WebSocket session, the client's events and the mic's appends included)
+without our records' wrapper and times and without our ``local.*`` records, repeated to the
+size: a log of bare events with no times at all, where the doctor's latency section looks for
+a clock (the mic audio appended) and the language rules read every transcript.
+
 Baselines (a child process each, over the same file):
 
 - JSONL shapes: ``json.loads`` on every line (the floor any per-line JSON tool pays);
@@ -61,7 +67,9 @@ _REPLY = ("Sure", ",", " I", " can", " help", " with", " that", ".", " Your", " 
 _ID = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
 SHAPES = ("records", "bare", "text")
-OTHER_SHAPES = ("bare-beta", "bare-crlf", "bare-audio", "console")
+OTHER_SHAPES = ("bare-beta", "bare-crlf", "bare-audio", "console", "clean-ga")
+#: The corpus log the ``clean-ga`` shape repeats.
+CLEAN_GA = Path(__file__).resolve().parents[1] / "tests/doctor/logs/clean_ga_websocket.jsonl"
 
 
 def _dumps(event: dict[str, Any]) -> str:
@@ -387,8 +395,25 @@ def _fill(path: Path, megabytes: int, make: Callable[[TextIO], Any]) -> int:
     return int(writer.events)
 
 
+def _clean_ga(path: Path, megabytes: int) -> int:
+    """The ``clean-ga`` shape: the corpus log's events, bare and untimed, repeated."""
+    events = [json.loads(line)["event"] for line in CLEAN_GA.read_text().splitlines()]
+    block = "".join(_dumps(event) + "\n" for event in events
+                    if not event["type"].startswith("local."))
+    limit, written, count = megabytes * 1024 * 1024, 0, 0
+    per_block = block.count("\n")
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        while written < limit:
+            out.write(block)
+            written += len(block)
+            count += per_block
+    return count
+
+
 def generate(path: Path, megabytes: int, shape: str) -> int:
     """Write a log of ``shape`` of about ``megabytes`` MB to ``path``; the events in it."""
+    if shape == "clean-ga":
+        return _clean_ga(path, megabytes)
     makers: dict[str, Callable[[TextIO], Any]] = {
         "records": RecordWriter,
         "bare": AppWriter,
