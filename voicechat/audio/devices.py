@@ -36,6 +36,12 @@ FIX = (
     "or run without a sound card: --mic FILE.wav and --speaker FILE.wav|none"
 )
 #: PortAudio is there but lists no device: a machine without a sound card (or a sound server).
+#: What ``voicechat devices`` itself says (pointing to itself would send the user in a circle).
+NO_DEVICE_HERE = (
+    "PortAudio sees no sound card or sound server here. Plug one in or start PulseAudio/PipeWire, "
+    "or run without one: --mic FILE.wav and --speaker FILE.wav|none"
+)
+#: The same, said by a conversation that found no device: where to look.
 NO_DEVICE_FIX = (
     "PortAudio sees no sound card or sound server here. Plug one in or start PulseAudio/PipeWire "
     "(`voicechat devices` lists what PortAudio sees), or run without one: --mic FILE.wav and "

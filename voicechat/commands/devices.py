@@ -11,7 +11,7 @@ import sys
 
 
 def run() -> int:
-    from voicechat.audio.devices import NO_DEVICE_FIX, AudioUnavailable, list_devices
+    from voicechat.audio.devices import NO_DEVICE_HERE, AudioUnavailable, list_devices
 
     try:
         devices = list_devices()
@@ -19,7 +19,7 @@ def run() -> int:
         print(f"voicechat: {exc}", file=sys.stderr)
         return 1
     if not devices:
-        print(f"voicechat: no audio devices found. {NO_DEVICE_FIX}", file=sys.stderr)
+        print(f"voicechat: no audio devices found. {NO_DEVICE_HERE}", file=sys.stderr)
         return 1
     print(f"{'#':>3}  {'in':>3} {'out':>3}  {'rate':>6}  name (host API)")
     for dev in devices:
