@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from openai import AsyncOpenAI
 
 from tests.helpers import WAIT_S, local_server, read_records, until
@@ -32,11 +33,17 @@ def test_non_loopback_listen_is_refused() -> None:
     assert "--allow-remote" in proc.stderr and "loopback" in proc.stderr
 
 
-def test_unknown_upstream_is_refused() -> None:
-    proc = subprocess.run([str(VOICECHAT), "proxy", "--no-ui", "--upstream", "nowhere"],
+@pytest.mark.parametrize("upstream", ["nowhere", "local"])
+def test_unknown_upstream_is_refused_naming_every_upstream_it_takes(upstream: str) -> None:
+    """Every provider the proxy forwards to is listed, not only the first two (issue 55);
+    ``local``, the chat client's embedded server, is pointed to ``voicechat serve``."""
+    proc = subprocess.run([str(VOICECHAT), "proxy", "--no-ui", "--upstream", upstream],
                           capture_output=True, text=True, timeout=60, env=clean_env(),
                           check=False)
-    assert proc.returncode == 2 and "openai, azure, or a URL" in proc.stderr
+    assert proc.returncode == 2
+    assert "openai, azure, xai, voice-live, gemini, or a URL" in proc.stderr
+    assert ("voicechat serve" in proc.stderr) == (upstream == "local")
+    assert "Traceback" not in proc.stderr
 
 
 class Lines:

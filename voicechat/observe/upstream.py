@@ -1,7 +1,8 @@
 """Which Realtime server the proxy forwards to and ``watch`` attaches to, from a short name.
 
-``openai`` and ``azure`` are the two hosted services; anything else must be a URL (our local
-server in tests, a corporate gateway). Azure has no fixed host, so ``azure`` reads the endpoint
+``openai``, ``azure``, ``xai``, ``voice-live`` and ``gemini`` are the hosted services (the
+provider profiles); anything else must be a URL (our local server, ``voicechat serve``, or a
+corporate gateway). Azure has no fixed host, so ``azure`` reads the endpoint
 from ``AZURE_OPENAI_ENDPOINT`` like the chat client does; the key variable is named so the
 commands can say which one is missing.
 """
@@ -12,9 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
-from voicechat.protocol.providers import AZURE, OPENAI, PROFILES
+from voicechat.protocol.providers import AZURE, NAMES, OPENAI, PROFILES
 
 OPENAI_BASE = "https://api.openai.com"
+#: Every value ``--upstream``/``--server`` takes, as its errors list them.
+CHOICES = f"{', '.join(NAMES)}, or a URL such as http://127.0.0.1:8765"
 
 
 class UpstreamError(ValueError):
@@ -68,6 +71,11 @@ def resolve_upstream(spec: str, env: Mapping[str, str]) -> Upstream:
     profile = PROFILES.get(name.lower())
     if profile is not None and profile.name not in (OPENAI, AZURE):
         return _provider(profile.name, env)
+    if name.lower() == "local":
+        # (the chat client embeds the local server; the proxy and watch attach to a running one)
+        raise UpstreamError("'local' is the chat client's embedded server; here the server must "
+                            "be running already: start `voicechat serve` and pass its URL "
+                            f"(http://127.0.0.1:8765 by default). Takes {CHOICES}")
     return _from_url(name, force_azure=False)
 
 
@@ -93,7 +101,7 @@ def _from_url(url: str, *, force_azure: bool) -> Upstream:
         scheme = "http" if scheme == "ws" else "https"
     if scheme not in ("http", "https") or not parts.netloc:
         raise UpstreamError(
-            f"{url!r} is not a server: use openai, azure, or a URL such as http://127.0.0.1:8765"
+            f"{url!r} is not a server: use {CHOICES}"
         )
     if parts.username or parts.password:
         raise UpstreamError("put no credentials in the server URL: the key travels in a header")
