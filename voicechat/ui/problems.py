@@ -62,6 +62,14 @@ def problem_from_exception(exc: BaseException) -> Problem:
                               "missing required", "config")):
         return Problem("The session configuration was rejected", text,
                        "fix the named field in your config file (voicechat validate FILE)")
+    if "certificate verify failed" in low:
+        # a self-signed certificate or a private CA (a local gateway, ``voicechat serve
+        # --tls-cert``): Python's TLS (aiohttp, websockets) reads the trusted CAs from
+        # SSL_CERT_FILE, so that is the one switch every transport honours
+        return Problem("The server's TLS certificate is not trusted", text,
+                       "if you trust that server, point SSL_CERT_FILE at its CA certificate "
+                       "(PEM: for voicechat serve --tls-cert FILE, that FILE), e.g. "
+                       "SSL_CERT_FILE=ca.pem voicechat ...; or use http:// on loopback")
     if (name == "ConnectError" or isinstance(exc, ConnectionError | OSError | TimeoutError)
             or "connect" in low or "cannot reach" in low):
         return Problem("The server is unreachable", text,
