@@ -259,7 +259,8 @@ def export(
         typer.Option("--format", metavar="[md|txt|json]",
                      autocompletion=opt.completer(("md", "txt", "json")),
                      help="Markdown, plain text, or JSON turns for programs. Default: from "
-                     "-o's extension, else md."),
+                     "-o's extension (.md, .txt, .json; none: md; another is refused), else "
+                     "md."),
     ] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", metavar="FILE",

@@ -122,6 +122,19 @@ def test_bad_input_names_the_problem_and_the_fix(tmp_path: Path, make, words) ->
     assert "Traceback" not in result.stderr
 
 
+def test_an_output_extension_it_cannot_write_is_refused(tmp_path: Path) -> None:
+    """``-o out.pdf`` wrote Markdown under a PDF's name, silently (issue 55)."""
+    out = tmp_path / "out.pdf"
+    result = run(str(OURS / "clean_ga_websocket.jsonl"), "-o", str(out))
+    assert result.returncode == 2
+    assert ".md" in result.stderr and ".txt" in result.stderr and ".json" in result.stderr
+    assert "--format" in result.stderr and "Traceback" not in result.stderr
+    assert not out.exists()
+    # a format asked for by name is written under any name
+    result = run(str(OURS / "clean_ga_websocket.jsonl"), "-o", str(out), "--format", "md")
+    assert result.returncode == 0 and out.read_text().startswith("# Conversation")
+
+
 def test_an_unknown_format_is_refused_with_the_choices(tmp_path: Path) -> None:
     result = run(str(OURS / "clean_ga_websocket.jsonl"), "--format", "pdf")
     assert result.returncode == 2
@@ -173,7 +186,8 @@ def test_a_log_piped_in_is_exported_and_resumable(tmp_path: Path) -> None:
         piped = load_conversation(f"/dev/fd/{read}")
     finally:
         os.close(read)
-    assert markdown(piped) == markdown(load_conversation(log)).replace(log.name, f"{read}")
+    # named as piped input, not by the descriptor's number ("from 63": issue 55)
+    assert markdown(piped) == markdown(load_conversation(log)).replace(log.name, "piped input")
     exported = _write(tmp_path / "talk.json", to_json(load_conversation(log)))
     read, write = os.pipe()
     with open(write, "wb") as pipe:

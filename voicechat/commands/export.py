@@ -3,7 +3,8 @@
 Exit codes as the doctor's: 0 written, 2 when the log cannot be read or holds no conversation
 (the message names the problem and the fix), or when ``-o`` is the log itself (it is never
 overwritten) or a directory. Without ``--format`` the format follows ``-o``'s
-extension (``.json``, ``.txt``, else Markdown). A file is written with mode 0600, as event logs
+extension (``.json``, ``.txt``, ``.md``/``.markdown``; none: Markdown); another extension
+(``out.pdf``) is refused with exit 2 rather than written as Markdown under that name. A file is written with mode 0600, as event logs
 are: a conversation is as private as the log it came from.
 """
 
@@ -20,6 +21,7 @@ SUFFIX_FORMATS = {".json": "json", ".txt": "txt", ".md": "md", ".markdown": "md"
 
 
 def run(log: Path, *, fmt: str | None, output: Path | None) -> int:
+    explicit = fmt
     if fmt is None:
         fmt = SUFFIX_FORMATS.get(output.suffix.lower(), "md") if output is not None else "md"
     if fmt not in FORMATS:
@@ -29,6 +31,15 @@ def run(log: Path, *, fmt: str | None, output: Path | None) -> int:
     problem = _output_problem(log, output) if output is not None else None
     if problem is not None:
         print(f"voicechat export: {problem}", file=sys.stderr)
+        return 2
+    if explicit is None and output is not None and output.suffix \
+            and output.suffix.lower() not in SUFFIX_FORMATS:
+        # ``-o out.pdf`` wrote Markdown under a PDF's name: refuse rather than guess (a name
+        # without an extension still gets Markdown; --format picks one for any name)
+        print(f"voicechat export: -o {output}: export writes Markdown (.md), plain text (.txt) "
+              f"or JSON (.json), not {output.suffix}. Name the file with one of those "
+              "extensions, or pass --format md|txt|json to write that format under this name.",
+              file=sys.stderr)
         return 2
     try:
         conversation = load_conversation(log)

@@ -45,9 +45,10 @@ def load_conversation(path: Path | str, *,
         with handle:
             return _read_export(handle, path)
     stats = ReadStats()
-    builder = ConversationBuilder(prices=prices, source=path.name)
-    live = LiveConversationBuilder(source=path.name)  # GPT-Live: no items, timed fragments
-    gemini = GeminiConversationBuilder(source=path.name)  # Gemini Live: transcription frames
+    source = source_name(path)
+    builder = ConversationBuilder(prices=prices, source=source)
+    live = LiveConversationBuilder(source=source)  # GPT-Live: no items, timed fragments
+    gemini = GeminiConversationBuilder(source=source)  # Gemini Live: transcription frames
     try:
         for entry in read_entries(handle, stats, name=path):
             builder.feed(entry.dir, entry.t, entry.ts, entry.canonical)
@@ -71,6 +72,19 @@ def load_conversation(path: Path | str, *,
             "or tool turn). Check that this is the session you meant; voicechat doctor "
             f"{path} shows what the log holds.")
     return _with_format(conversation, stats.format)
+
+
+#: What a conversation read from a pipe says it came from (``export <(zcat log.gz)``).
+PIPED = "piped input"
+
+
+def source_name(path: Path) -> str:
+    """How the conversation names where it came from: the file's name, or :data:`PIPED` for
+    a file descriptor's path (``<(zcat log.gz)`` is ``/dev/fd/63``: "from 63" named nothing;
+    ``/dev/stdin``). A named FIFO keeps its name: the user chose it."""
+    if str(path.parent) in ("/dev/fd", "/proc/self/fd", "/dev"):
+        return PIPED
+    return path.name
 
 
 def _read_export(handle: TextIO, path: Path) -> Conversation:
