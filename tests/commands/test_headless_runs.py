@@ -6,6 +6,7 @@ ASR grammar) with a WAV as the mic and a WAV as the speaker, then reads the even
 
 from __future__ import annotations
 
+import asyncio
 import os
 import stat
 import subprocess
@@ -178,3 +179,24 @@ def test_cli_reports_an_unreachable_server_clearly(tmp_path: Path) -> None:
     assert "cannot reach http://127.0.0.1:9" in proc.stderr
     assert "fix: check --server and your network" in proc.stderr
     assert "sk-should-never" not in proc.stderr + proc.stdout
+
+
+async def test_a_run_that_used_nothing_says_so_not_cost_unknown(server, tmp_path: Path) -> None:
+    """A mic file of silence: no response, no tokens; the usage line says none was used
+    rather than "cost unknown (no price for this model)" (issue 55)."""
+    silence = tmp_path / "silence.wav"
+    with wave.open(str(silence), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(24000)
+        out.writeframes(b"\0" * 48000)  # 1 s
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI", "AZURE"))}
+    proc = await asyncio.create_subprocess_exec(
+        str(VOICECHAT), "--no-ui", "--server", server.base_url, "--mic", str(silence),
+        "--speaker", "none", stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE, env=env)
+    out_b, err_b = await asyncio.wait_for(proc.communicate(), 120)
+    out, err = out_b.decode(), err_b.decode()
+    assert proc.returncode == 0, err
+    assert "session usage: none (no response completed)" in out
+    assert "cost unknown" not in out + err

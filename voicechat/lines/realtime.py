@@ -125,6 +125,9 @@ def usage_summary(runtime: Runtime, seconds: float | None = None) -> str:
         return (f"session usage: {runtime.view.usage.responses} response(s) · no token counts "
                 f"({profile.title} reports none) · {cost}")
     usage = runtime.view.usage
+    if not usage.responses and not usage.total.total:
+        # nothing was used: no tokens to show, and "cost unknown" would read as a problem
+        return "session usage: none (no response completed)"
     if usage.cost_usd is None:
         cost = cost_text(None)
     else:  # the label says "estimate" already: ``~$0.0038 (estimate, list prices of …)``
