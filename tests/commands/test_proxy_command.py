@@ -112,3 +112,12 @@ async def test_proxy_no_ui_prints_live_problems_records_sessions_and_keeps_secre
     everything = "".join(out.lines) + err + "".join(
         p.read_text() for p in tmp_path.iterdir() if p.is_file())
     assert KEY not in everything and secret.value not in everything
+    # the proxy's own file (the REST call it passed): the doctor says what it is and where
+    # the sessions are, not "the log has no times" (issue 55)
+    own = tmp_path / "app-proxy.jsonl"
+    assert "local.proxy.http" in [r["event"]["type"] for r in read_records(own)]
+    doctor = subprocess.run([str(VOICECHAT), "doctor", str(own)], capture_output=True,
+                            text=True, timeout=60, check=False)
+    assert doctor.returncode == 0, doctor.stderr
+    assert "has no times" not in doctor.stdout
+    assert "voicechat proxy's own log" in doctor.stdout and "FILE-<session>" in doctor.stdout

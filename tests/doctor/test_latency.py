@@ -109,3 +109,14 @@ def test_no_second_figure_where_the_log_shows_nothing_more() -> None:
     assert latency["heard_ms"] == latency["first_audio_ms"] is not None
     text = render_text(report)
     assert "median 0.53 s" in text and "as heard" not in text
+
+
+def test_a_timed_log_without_a_turn_is_not_said_to_have_no_times(tmp_path: Path) -> None:
+    """Times on any record count, not only on the events the timeline reads (issue 55)."""
+    log = tmp_path / "notices.jsonl"
+    log.write_text("".join(json.dumps({"t": t, "ts": "2026-11-26T09:00:00.000Z", "dir": "local",
+                                       "event": {"type": "local.notice", "level": "info",
+                                                 "message": "hello"}}) + "\n"
+                           for t in (0.0, 1.5)), encoding="utf-8")
+    note = json.loads(render_json(diagnose(log)))["latency"]["note"]
+    assert "no times" not in note and "no answer with audio" in note

@@ -80,6 +80,8 @@ class Context:
         #: ``conversation.created`` came before any ``session.created`` (xAI's first message)
         self.conversation_first = False
         self.session_created = False
+        #: ``voicechat proxy``'s own records (``local.proxy.*``: REST calls passed through)
+        self.proxy_records = False
 
     # --- session config -------------------------------------------------------------------
 
@@ -136,7 +138,9 @@ class Context:
             self.provider = provider_from_event(event, entry.dir)
         if entry.dir == "local":
             # the proxy's own records (local.proxy.*) are no sign of voicechat's client log
-            self.ours = self.ours or not str(kind).startswith("local.proxy.")
+            proxy = str(kind).startswith("local.proxy.")
+            self.ours = self.ours or not proxy
+            self.proxy_records = self.proxy_records or proxy
             return
         if entry.dir == "out":
             if kind not in _AUDIO_APPENDS:

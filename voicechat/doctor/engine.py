@@ -267,8 +267,16 @@ def latency_section(engine: RuleEngine) -> LatencySection:
     timer = next(rule for rule in engine.rules if isinstance(rule, SlowFirstAudio))
     turns = tuple(timer.turns)
     note = None
-    if not turns:
-        note = ("no answer with audio after a user turn in the log" if timer.timed else
+    if not turns and ctx.last_in is None and not ctx.client_logged and ctx.proxy_records:
+        # the proxy's own file (FILE-proxy): its records are timed, its sessions elsewhere
+        note = ("this is voicechat proxy's own log (REST calls and notices): each session it "
+                "watched is in its own file beside it (FILE, FILE-<session>); run the doctor "
+                "on those")
+    elif not turns:
+        # times on any record count, not only on the events the timeline reads: a log of
+        # notices and REST calls has times too
+        timed = timer.timed or ctx.end_t is not None
+        note = ("no answer with audio after a user turn in the log" if timed else
                 "the log has no times, and no mic audio runs on between a turn's end and its "
                 "answer (none appended, or push-to-talk stops the mic) to time by")
     elif all(turn.clock == "audio" for turn in turns):
