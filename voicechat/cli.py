@@ -18,14 +18,17 @@ from typing import Annotated
 import typer
 
 from voicechat import cli_options as opt
+from voicechat.cli_env import EnvEpilogGroup
 
 app = typer.Typer(
     name="voicechat",
     help=(
-        "Talk to a realtime voice model from your terminal (OpenAI and Azure OpenAI Realtime, "
-        "WebRTC or WebSocket). With no API key it runs against an embedded offline server."
+        "Talk to a real-time voice model from your terminal: OpenAI and Azure OpenAI Realtime "
+        "(WebRTC or WebSocket), GPT-Live (--api live), Gemini Live (--provider gemini), xAI "
+        "and Azure Voice Live (--provider xai, voice-live). With no API key it runs against an "
+        "embedded offline server."
     ),
-    epilog=opt.ENV_EPILOG,
+    cls=EnvEpilogGroup,  # its epilog: the environment variables, from the config schema
     no_args_is_help=False,
     add_completion=True,
     rich_markup_mode=None,

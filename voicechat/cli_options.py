@@ -23,22 +23,6 @@ DIALECTS = ("ga", "beta")
 VOICES = ("espeak", "tone")
 LOG_LEVELS = ("debug", "info", "warning", "error")
 
-ENV_EPILOG = (
-    "\b\nEnvironment variables (flags win over them, they win over the config file):\n"
-    "  OPENAI_API_KEY            use OpenAI (the default server when set)\n"
-    "  AZURE_OPENAI_API_KEY      with AZURE_OPENAI_ENDPOINT: use Azure OpenAI\n"
-    "  AZURE_OPENAI_ENDPOINT     https://<resource>.openai.azure.com\n"
-    "  AZURE_OPENAI_DEPLOYMENT   Azure deployment (like --model)\n"
-    "  AZURE_OPENAI_API_VERSION, AZURE_OPENAI_WEBRTC_URL, AZURE_OPENAI_REGION\n"
-    "  XAI_API_KEY               --provider xai (Grok Voice)\n"
-    "  AZURE_VOICELIVE_API_KEY, AZURE_VOICELIVE_ENDPOINT   --provider voice-live\n"
-    "  VOICECHAT_SERVER, _PROVIDER, _TRANSPORT, _MODE, _MODEL, _DIALECT, _MIC, _SPEAKER, _THEME,\n"
-    "  _VOICE, _BARGE_IN, _TOOL_APPROVAL, _MCP_CONFIG   like the options of the same name\n"
-    "  VOICECHAT_SERVER_API_KEY  voicechat serve --api-key\n"
-    "Config file and theme folder: voicechat config path"
-)
-
-
 class PlainUsage(TyperCommand):
     """Usage lines write a required argument as ``LOG``, not typer's ``{LOG}`` (read as literal
     braces by people who copy the line)."""
@@ -110,8 +94,9 @@ PROVIDERS = ("openai", "azure", "xai", "voice-live", "gemini")  # protocol/provi
 Provider = Annotated[
     str | None,
     typer.Option(metavar="NAME", autocompletion=completer(PROVIDERS), help=env_help(
-        "openai | azure | xai | voice-live | gemini (not yet): the service, its endpoint, key "
-        "variable and quirks. --server URL still overrides the endpoint.", "VOICECHAT_PROVIDER")),
+        "openai | azure | xai | voice-live | gemini: the service, its endpoint, key variable "
+        "and quirks (gemini speaks Gemini Live). --server URL still overrides the endpoint.",
+        "VOICECHAT_PROVIDER")),
 ]
 Transport = Annotated[
     str | None,

@@ -59,6 +59,10 @@ class ConfigKey:
     doc: str
     env: str | None = None
     choices: tuple[str, ...] = ()
+    #: other variables read for the same value, with when (``voicechat --help`` lists them)
+    also_env: tuple[tuple[str, str], ...] = ()
+    #: what ``voicechat --help`` says of ``env`` when ``doc`` (the file's view) does not fit
+    env_doc: str = ""
 
 
 KEYS: tuple[ConfigKey, ...] = (
@@ -79,7 +83,9 @@ KEYS: tuple[ConfigKey, ...] = (
     ConfigKey("live_backend_model", STRING, "GPT-Live: the backend model under responses "
               "delegation", env="VOICECHAT_LIVE_BACKEND_MODEL"),
     ConfigKey("model", STRING, "model (OpenAI) or deployment name (Azure)",
-              env="VOICECHAT_MODEL"),
+              env="VOICECHAT_MODEL",
+              also_env=(("AZURE_OPENAI_DEPLOYMENT", "with Azure: the deployment (like --model), "
+                         "read instead of VOICECHAT_MODEL"),)),
     ConfigKey("mode", STRING, "vad: hands-free; ptt: push-to-talk; transcribe: captions only",
               env="VOICECHAT_MODE", choices=("vad", "ptt", "transcribe")),
     ConfigKey("dialect", STRING, "protocol dialect of the endpoint", env="VOICECHAT_DIALECT",
@@ -119,14 +125,17 @@ KEYS: tuple[ConfigKey, ...] = (
     ConfigKey("ptt_style", STRING, "push-to-talk key: toggle, or release (hold) where the "
               "terminal reports key releases", choices=("toggle", "release")),
     ConfigKey("openai_api_key", STRING, "OpenAI key (prefer the environment variable)",
-              env="OPENAI_API_KEY"),
-    ConfigKey("azure_api_key", STRING, "Azure OpenAI key", env="AZURE_OPENAI_API_KEY"),
+              env="OPENAI_API_KEY", env_doc="use OpenAI (the default server when set)"),
+    ConfigKey("azure_api_key", STRING, "Azure OpenAI key", env="AZURE_OPENAI_API_KEY",
+              env_doc="with AZURE_OPENAI_ENDPOINT: use Azure OpenAI"),
     ConfigKey("azure_endpoint", STRING, "https://<resource>.openai.azure.com",
               env="AZURE_OPENAI_ENDPOINT"),
     ConfigKey("xai_api_key", STRING, "xAI key for --provider xai (prefer the environment "
-              "variable)", env="XAI_API_KEY"),
+              "variable)", env="XAI_API_KEY", env_doc="--provider xai (Grok Voice)"),
     ConfigKey("gemini_api_key", STRING, "Google Gemini API key for --provider gemini (prefer "
-              "the environment variable; GOOGLE_API_KEY is read too)", env="GEMINI_API_KEY"),
+              "the environment variable; GOOGLE_API_KEY is read too)", env="GEMINI_API_KEY",
+              also_env=(("GOOGLE_API_KEY", "read when GEMINI_API_KEY is not set"),),
+              env_doc="--provider gemini (Gemini Live; Google's SDK reads either)"),
     ConfigKey("voicelive_api_key", STRING, "Azure AI Voice Live key for --provider voice-live",
               env="AZURE_VOICELIVE_API_KEY"),
     ConfigKey("voicelive_endpoint", STRING, "https://<resource>.services.ai.azure.com, for "
@@ -175,6 +184,14 @@ KEYS: tuple[ConfigKey, ...] = (
               "spans (off by default: timings and ids only)"),
 )
 SCHEMA: Mapping[str, ConfigKey] = {key.name: key for key in KEYS}
+#: Variables that set no key of the file, with what they do (``voicechat --help`` lists them
+#: after the keys' own).
+OTHER_ENV: tuple[tuple[str, str], ...] = (
+    ("VOICECHAT_SERVER_API_KEY", "voicechat serve --api-key"),
+    ("OTEL_EXPORTER_OTLP_ENDPOINT", "export OpenTelemetry traces there (over otel_endpoint); "
+                                    "the other OTEL_* variables as the SDK reads them"),
+    ("SSL_CERT_FILE", "the CA certificates to trust (a self-signed server, a private CA)"),
+)
 SECTION = "voicechat"
 
 

@@ -55,8 +55,12 @@ def _walk(command: Any, path: str, level: int) -> list[str]:
 
 def cli_reference() -> str:
     from voicechat.cli import app
+    from voicechat.cli_env import HEAD, environment_lines
 
-    return "\n".join(_walk(typer.main.get_command(app), "voicechat", 2))
+    # the environment section of `voicechat --help`, made by the same code
+    environment = ["### Environment variables", "", HEAD.rstrip(":") + ".", "", "```text",
+                   *(line.removeprefix("  ") for line in environment_lines()), "```", ""]
+    return "\n".join(_walk(typer.main.get_command(app), "voicechat", 2) + environment)
 
 
 def config_reference() -> str:
