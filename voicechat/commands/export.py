@@ -4,8 +4,8 @@ Exit codes as the doctor's: 0 written, 2 when the log cannot be read or holds no
 (the message names the problem and the fix), or when ``-o`` is the log itself (it is never
 overwritten) or a directory. Without ``--format`` the format follows ``-o``'s
 extension (``.json``, ``.txt``, ``.md``/``.markdown``; none: Markdown); another extension
-(``out.pdf``) is refused with exit 2 rather than written as Markdown under that name. A file is written with mode 0600, as event logs
-are: a conversation is as private as the log it came from.
+(``out.pdf``) is refused with exit 2 rather than written as Markdown under that name. A file is
+written with mode 0600, as event logs are: a conversation is as private as the log it came from.
 """
 
 from __future__ import annotations
