@@ -74,6 +74,13 @@ class ServerEvents(TurnTracking):
             if self._owed:
                 self._skip_unplayed(turn)
             turn.first_audio = now
+            if turn.clock == "audio" and now <= turn.end:
+                # on the mic-audio clock, no audio ran between the end and the answer: this
+                # turn can never be timed (report.is_timed), so it is dropped now rather than
+                # followed to its response.done (a log of bare events without times)
+                self._turn = None
+                self._rewant()
+                return
             turn.queued_locally = self._speaker and turn.played is None
             turn.audio_response = rid if isinstance(rid, str) else self._active
             item_id = event.get("item_id")
