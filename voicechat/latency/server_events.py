@@ -79,6 +79,7 @@ class ServerEvents(TurnTracking):
                 # turn can never be timed (report.is_timed), so it is dropped now rather than
                 # followed to its response.done (a log of bare events without times)
                 self._turn = None
+                self.untimeable += 1
                 self._rewant()
                 return
             turn.queued_locally = self._speaker and turn.played is None

@@ -59,6 +59,9 @@ class TurnTracking:
         self._audio_pending = False  # a response was created whose first audio is to come
         self._clock: Clock = "wall"  # the clock of the event being handled: see _event
         self.completed: list[Result] = []
+        #: Answered turns the mic-audio clock could not time (no audio appended between the
+        #: end and the answer): in a log without times, a sign it has no clock at all.
+        self.untimeable = 0
         """What completed since the last :meth:`take` (rarely anything: a turn, a barge-in)."""
         self._barge = BargeTiming()
         self._waiting = False

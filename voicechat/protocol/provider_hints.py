@@ -61,12 +61,20 @@ def provider_from_event(event: Mapping[str, Any], direction: str) -> str | None:
     model = session.get("model")
     if direction == "in" and isinstance(model, str) and model.startswith("grok-"):
         return XAI
-    # (no copy of a decoded session: it is a dict already, and this runs on every session
-    # event of a log whose provider stays unknown, an OpenAI one)
-    for td in turn_detections(session if type(session) is dict else dict(session)):
-        if str(td.get("type") or "").startswith("azure_"):
-            return VOICE_LIVE
-    return None
+    # (no copy of a decoded session, no list: this runs on every session event of a log
+    # whose provider stays unknown, an OpenAI one)
+    session = session if type(session) is dict else dict(session)
+    top = session.get("turn_detection")
+    if isinstance(top, dict) and _azure_vad(top):
+        return VOICE_LIVE
+    audio = session.get("audio")
+    inp = audio.get("input") if isinstance(audio, dict) else None
+    nested = inp.get("turn_detection") if isinstance(inp, dict) else None
+    return VOICE_LIVE if isinstance(nested, dict) and _azure_vad(nested) else None
+
+
+def _azure_vad(detection: dict[str, Any]) -> bool:
+    return str(detection.get("type") or "").startswith("azure_")
 
 
 def turn_detections(session: dict[str, Any]) -> list[dict[str, Any]]:

@@ -104,6 +104,8 @@ def hallucination_in(transcript: str) -> str | None:
     ``amara.org``, the first of them in :data:`HALLUCINATIONS`: one search instead of ten.
     The doctor reads every transcript of a log twice (bench_doctor's ``clean-ga`` shape)."""
     if transcript.isascii():
+        if "." not in transcript:
+            return None  # (the dot of amara.org survives folding only as itself)
         folded_ascii = transcript.encode("ascii").lower().translate(None, _ASCII_DROP)
         return _ASCII_HALLUCINATION if b"amara.org" in folded_ascii else None
     folded = _folded(transcript)
@@ -236,6 +238,8 @@ class ReplyLanguage(Rule):
         if self.user is None or not isinstance(reply, str):
             return
         spoke, said = self.user
+        if spoke == "Latin script" and reply.isascii():
+            return  # (an ASCII reply is Latin or too short to judge: no drift either way)
         answered = script_of(reply)
         if answered is None or answered == spoke:
             return

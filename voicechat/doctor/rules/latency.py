@@ -34,6 +34,14 @@ from voicechat.latency.timeline import DELTAS, READS_IN
 
 #: The user's wait over which a turn counts as slow.
 SLOW_MS = 2000.0
+#: In a log without times, the answered turns the mic-audio clock could not time (and none it
+#: could) after which the rule stops looking for that clock: the mic does not stream there
+#: (push-to-talk, a client that logs its appends in bursts, or none), so no later turn will be
+#: timed either, and following every event of a long log for nothing cost the doctor ~10 % of
+#: its time on such a log (issue 55, bench_doctor's ``clean-ga`` shape). A decision where the
+#: sources are silent: a log whose mic starts streaming after three untimeable answers loses
+#: its later figures, and the latency section says the log has no clock.
+CLOCKLESS_AFTER = 3
 
 _EMPTY: frozenset[str] = frozenset()
 #: The server events the timeline reads, less the output deltas (which it reads only while
@@ -78,6 +86,7 @@ class SlowFirstAudio(Rule):
         self.turns: list[TurnLatency] = []
         self.barge_ins: list[BargeIn] = []
         self.timed = False  # some event had a time
+        self.clockless = False  # no times, and the mic-audio clock timed nothing: stop looking
         self.finished = False
         self._slow: list[tuple[TurnLatency, Entry]] = []  # with where it was reported
 
@@ -85,6 +94,12 @@ class SlowFirstAudio(Rule):
         t = entry.t
         timeline = self.timeline
         if t is None:
+            if self.clockless:
+                return
+            if (timeline.untimeable >= CLOCKLESS_AFTER and not self.turns
+                    and not self.timed):
+                self.clockless = True
+                return
             if entry.dir == "in":
                 # a log without times, on the mic-audio clock: only what can matter now
                 handler = timeline.wants.get(entry.type)
@@ -117,7 +132,10 @@ class SlowFirstAudio(Rule):
         timeline = self.timeline
         if not self.timed:
             self.timed = any(item[T] is not None for item in items)
+        clockless = self.clockless
         if run.dir == "out":
+            if clockless:
+                return  # (appends are the clock only in a log without times)
             appended = timeline.mic_appended  # (a run going out is the mic's appends)
             for item in items:
                 if item[T] is None:
@@ -129,6 +147,8 @@ class SlowFirstAudio(Rule):
         for position, item in enumerate(items):
             if not timeline.deltas_matter:
                 return
+            if clockless and item[T] is None:
+                continue
             canonical = item[CANONICAL]
             key = (canonical.get("type"), canonical.get("response_id"))
             if key == previous and not timeline.waiting_for_playback:
