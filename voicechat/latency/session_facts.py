@@ -18,7 +18,7 @@ Decisions where the sources are silent:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 from voicechat.latency.report import VadFigures, number, span_ms, vad_figures
 
@@ -87,7 +87,7 @@ class SessionFacts:
             self._bytes_per_ms = _BYTES_PER_MS[fmt_type]
 
 
-def _is_mapping(value: Any) -> bool:
+def _is_mapping(value: Any) -> TypeGuard[Mapping[str, Any]]:
     """``isinstance(value, Mapping)``, a decoded log's ``dict`` told at once (the check
     against the ABC costs ~10× as much, on every session event of a log)."""
     return type(value) is dict or isinstance(value, Mapping)
