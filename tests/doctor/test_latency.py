@@ -120,3 +120,36 @@ def test_a_timed_log_without_a_turn_is_not_said_to_have_no_times(tmp_path: Path)
                            for t in (0.0, 1.5)), encoding="utf-8")
     note = json.loads(render_json(diagnose(log)))["latency"]["note"]
     assert "no times" not in note and "no answer with audio" in note
+
+
+def _bare_block(*, mic_runs_on: bool) -> str:
+    """The corpus's clean GA session as bare events without times (two answered turns);
+    ``mic_runs_on``: the mic's audio goes on between each turn's end and its answer (100 ms
+    appended after ``response.created``), so the mic-audio clock can time it."""
+    import base64
+
+    chunk = base64.b64encode(bytes(4800)).decode("ascii")
+    out = []
+    for line in (LOGS / "clean_ga_websocket.jsonl").read_text().splitlines():
+        event = json.loads(line)["event"]
+        if event["type"].startswith("local."):
+            continue
+        out.append(json.dumps(event))
+        if mic_runs_on and event["type"] == "response.created":
+            out.append(json.dumps({"type": "input_audio_buffer.append", "audio": chunk}))
+    return "\n".join(out) + "\n"
+
+
+@pytest.mark.parametrize(("clockless_blocks", "timed"), [(1, 2), (2, 0)])
+def test_without_times_the_search_for_a_mic_clock_stops_after_three_untimeable_turns(
+        tmp_path: Path, clockless_blocks: int, timed: int) -> None:
+    """Issue 55's decision (``CLOCKLESS_AFTER``): two turns the mic clock cannot time, then
+    two it can, are timed; after four it cannot, the rule has stopped looking."""
+    log = tmp_path / "bare.jsonl"
+    log.write_text(_bare_block(mic_runs_on=False) * clockless_blocks
+                   + _bare_block(mic_runs_on=True), encoding="utf-8")
+    latency = json.loads(render_json(diagnose(log)))["latency"]
+    assert len(latency["turns"]) == timed
+    assert all(turn["clock"] == "audio" for turn in latency["turns"])
+    if not timed:
+        assert "no times" in latency["note"]
