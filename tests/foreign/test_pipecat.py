@@ -53,23 +53,24 @@ async def test_a_function_tool_round_trip_ends_in_a_spoken_answer(
     report = await run_driver(VENV, AGENT, url(server), "typed",
                               "--text", "What is the weather in Paris?", "--replies", "2")
     timeline = report["timeline"]
-    # the preamble's end and the call are one response's: Pipecat hands them on from two tasks,
-    # in either order (seen both ways on a loaded machine); both come before the output
+    # Pipecat hands a response's end, its function call and the call's result on from
+    # separate tasks: the preamble's end was seen before the call, between the call and its
+    # output, and after the output on a loaded machine. What holds in every order: the call
+    # before its output, and the answer after both, last.
+    preamble = {"kind": "response", "text": "Let me check.", "audio_seconds": pytest.approx(0.54)}
     call = {"kind": "function_call", "name": "get_weather", "arguments": {"city": "Paris"}}
-    assert call in timeline[:2], timeline
-    assert [e for e in timeline[:2] if e != call] == [
-        {"kind": "response", "text": "Let me check.", "audio_seconds": pytest.approx(0.54)}]
-    assert timeline[2:] == [
-        {"kind": "function_call_output", "name": "get_weather",
-         "output": "sunny and 21 degrees in Paris"},
-        {"kind": "response", "text": "It is sunny in Paris.",
-         "audio_seconds": pytest.approx(0.89)},
-    ]
+    output = {"kind": "function_call_output", "name": "get_weather",
+              "output": "sunny and 21 degrees in Paris"}
+    answer = {"kind": "response", "text": "It is sunny in Paris.",
+              "audio_seconds": pytest.approx(0.89)}
+    assert len(timeline) == 4 and timeline[-1] == answer, timeline
+    assert preamble in timeline[:3], timeline
+    assert timeline.index(call) < timeline.index(output), timeline
     # the output went to the server, then Pipecat asked for the answer
     types = sent_types(report)
-    output = next(i for i, e in enumerate(report["sent"])
-                  if e.get("item", {}).get("type") == "function_call_output")
-    assert types[output + 1:] == ["response.create"]
+    sent_output = next(i for i, e in enumerate(report["sent"])
+                       if e.get("item", {}).get("type") == "function_call_output")
+    assert types[sent_output + 1:] == ["response.create"]
     assert await server_counts(caplog) == {
         "responses": 2, "commits": 0, "errors": 0, "refused": []}
 
