@@ -35,6 +35,7 @@ import time
 import wave
 from typing import Any
 
+from driver_report import run_and_report  # beside this script: its folder is on sys.path
 from livekit import rtc
 from livekit.agents import Agent, AgentSession, RunContext, function_tool, llm
 from livekit.agents.voice import io
@@ -275,15 +276,7 @@ async def main() -> None:
     parser.add_argument("--speech", help="a 24 kHz mono WAV to say into the microphone")
     parser.add_argument("--replies", type=int, default=1, help="answers to wait for")
     parser.add_argument("--timeout", type=float, default=30.0)
-    args = parser.parse_args()
-    report: dict[str, Any] = {"scenario": args.scenario}
-    try:
-        await asyncio.wait_for(scenario(args, report), args.timeout)
-    except TimeoutError:
-        report["failure"] = f"timed out after {args.timeout} s"
-    except Exception as exc:  # the test shows it with what happened before it
-        report["failure"] = f"{type(exc).__name__}: {exc}"
-    print(json.dumps(report), flush=True)
+    await run_and_report(scenario, parser.parse_args())
 
 
 if __name__ == "__main__":

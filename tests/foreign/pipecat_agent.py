@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 import time
 import wave
 from typing import Any
 
+from driver_report import run_and_report  # beside this script: its folder is on sys.path
 from pipecat.adapters.llm.schemas.function_schema import FunctionSchema
 from pipecat.adapters.llm.schemas.tools_schema import ToolsSchema
 from pipecat.frames.frames import (
@@ -218,15 +218,7 @@ async def main() -> None:
     parser.add_argument("--speech", help="a 24 kHz mono WAV to say into the microphone")
     parser.add_argument("--replies", type=int, default=1, help="responses to wait for")
     parser.add_argument("--timeout", type=float, default=30.0)
-    args = parser.parse_args()
-    report: dict[str, Any] = {"scenario": args.scenario}
-    try:
-        await asyncio.wait_for(scenario(args, report), args.timeout)
-    except TimeoutError:
-        report["failure"] = f"timed out after {args.timeout} s"
-    except Exception as exc:  # the test shows it with what happened before it
-        report["failure"] = f"{type(exc).__name__}: {exc}"
-    print(json.dumps(report, default=str), flush=True)
+    await run_and_report(scenario, parser.parse_args())
 
 
 if __name__ == "__main__":
