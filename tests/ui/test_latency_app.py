@@ -91,8 +91,13 @@ async def test_each_answer_shows_its_wait_and_it_agrees_with_the_log(
         figures = shown()
     truth = true_waits_ms(log)
     assert len(truth) == len(figures) == 2, (truth, figures)
+    # The log's stamps are the recorder's: an incoming event is stamped after the session was
+    # handed it, by as much as the loop is late on a busy machine (a fresh clone's run: the
+    # speech_stopped record 36 ms after the moment the figure counts from, 260 shown against
+    # 293 here). A figure timed from the wrong event is off by a stage (the 200 ms VAD wait,
+    # the playback), well outside this.
     for got, want in zip(figures, truth, strict=True):
-        assert abs(got - want) <= 30, (figures, truth)
+        assert abs(got - want) <= 60, (figures, truth)
     recorded = [json.loads(line)["event"] for line in log.read_text().splitlines()
                 if '"local.turn.latency"' in line]
     assert [turn["end"] for turn in recorded] == ["speech_stopped", "typed"]
