@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from voicechat.config_layers import Layers
+from voicechat.config_modes import no_turn_modes
 from voicechat.config_schema import ConfigError, ConfigFile, load
 from voicechat.paths import default_config_path
 from voicechat.protocol.languages import language_problem
@@ -227,7 +228,7 @@ def resolve(
         model = model or default_model
     api = _api(layers, str(model))
     if api == "live":
-        _no_turn_modes(layers, mode, "GPT-Live (--api live)")
+        no_turn_modes(layers, mode, "GPT-Live (--api live)")
 
     return _settings(
         flags, layers, file,
@@ -351,7 +352,7 @@ def _resolve_gemini(flags: Mapping[str, Any], layers: Layers, file: ConfigFile) 
         raise ConfigError(f"{layers.origin('api')}: --provider gemini is Gemini Live, not "
                           "GPT-Live; drop --api live")
     mode = layers.choice("mode", "vad")
-    _no_turn_modes(layers, mode, "Gemini Live (--provider gemini)")
+    no_turn_modes(layers, mode, "Gemini Live (--provider gemini)")
     notes: list[str] = []
     transport = layers.choice("transport", "websocket")
     if transport == "webrtc":
@@ -458,25 +459,6 @@ def _language(layers: Layers) -> str | None:
     if problem is not None:
         raise ConfigError(f"{layers.origin('transcription_language')}: {problem}")
     return value.strip().lower() if value is not None else None
-
-
-
-
-
-
-def _no_turn_modes(layers: Layers, mode: str, family: str) -> None:
-    """GPT-Live and Gemini Live stream the mic throughout and find the turns themselves (the
-    model hears all the time; the mute key silences it): there is no push-to-talk and no
-    captions-only session to run, and a ``--mode ptt`` they ran in hands-free was accepted
-    silently (issue 55, item 17). Decision: refuse it before connecting, naming the fix,
-    rather than bolt push-to-talk onto a stream the protocols do not gate."""
-    if mode == "vad":
-        return
-    what = "push-to-talk" if mode == "ptt" else "captions-only (transcribe) mode"
-    raise ConfigError(f"{layers.origin('mode')}: {family} has no {what}: the mic streams "
-                      "throughout and the model finds the turns itself (the mute key silences "
-                      f"it). Leave the mode out (or make it vad); for {mode} use the Realtime "
-                      "API (--api realtime, the default for gpt-realtime models)")
 
 
 def _is_openai(server: str) -> bool:
