@@ -152,7 +152,9 @@ class EventBridge:
             data = self._client_rewrite(data)
         # "not set" nulls (LiveKit's ``"instructions": null``) leave before the engine sees the
         # event, so a null there means the session's value, as an absent key does
-        data = dict(drop_unset_nulls(data, self.dialect))
+        cleaned = drop_unset_nulls(data, self.dialect)  # the same object when none: no copy
+        if cleaned is not data:  # per frame, audio appends included
+            data = dict(cleaned)
         problem = self.check(data)
         if problem is not None:
             engine.error(problem, client_event_id, refused=data["type"])
