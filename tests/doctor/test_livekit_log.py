@@ -11,12 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from tests.helpers import until
+from tests.protocol.test_unset_nulls import LIVEKIT_REPLY
 from tests.server.conftest import ws_peer
 from tests.server.test_ws import user_text
 from voicechat.doctor.engine import diagnose
 from voicechat.server.app import LocalServer
 
-#: livekit-agents 1.8.9's first ``session.update`` (its nulls and ``"inf"``) and reply request.
+#: livekit-agents 1.8.9's first ``session.update`` (its nulls and ``"inf"``).
 LIVEKIT_SESSION = {
     "type": "session.update",
     "event_id": "session_update_1",
@@ -38,9 +39,6 @@ LIVEKIT_SESSION = {
         "tools": [],
     },
 }
-LIVEKIT_REPLY = {"type": "response.create", "event_id": "response_create_1",
-                 "response": {"instructions": None,
-                              "metadata": {"client_event_id": "response_create_1"}}}
 
 
 async def test_a_livekit_session_gets_no_advice_about_its_nulls(

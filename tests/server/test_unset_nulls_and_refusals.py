@@ -10,20 +10,11 @@ from typing import Any
 import aiohttp
 
 from tests.helpers import local_server, until
+from tests.protocol.test_unset_nulls import LIVEKIT_REPLY
 from tests.runtime.server_process import ServerProcess
 from tests.server.conftest import ws_peer
 from tests.server.test_ws import user_text
 from voicechat.server.app import LocalServer
-
-#: livekit-agents 1.8.9's ``generate_reply()`` with no per-call instructions, as sent.
-LIVEKIT_REPLY = {
-    "type": "response.create",
-    "event_id": "response_create_4b2f8c1e9a7d",
-    "response": {
-        "instructions": None,
-        "metadata": {"client_event_id": "response_create_4b2f8c1e9a7d"},
-    },
-}
 
 
 async def test_livekits_reply_request_is_answered_with_the_sessions_settings(
