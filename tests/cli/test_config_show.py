@@ -8,8 +8,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
+
+from voicechat.commands.config_toml import toml_value
 from voicechat.config import resolve
 
 CONFIG = '''transport = "websocket"
@@ -71,3 +76,14 @@ def test_every_providers_key_is_said_set_or_not_and_never_printed(tmp_path: Path
     for secret in (*SECRETS.values(), "xai-file-key", "plain-token-value"):
         assert secret not in out, secret
     assert 'env = { TOKEN = "(hidden)" }' in out
+
+
+@given(st.recursive(
+    st.text() | st.integers() | st.booleans() | st.floats(allow_nan=False),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner,
+                                                                max_size=3),
+    max_leaves=8))
+def test_any_setting_value_reads_back_as_toml(value: object) -> None:
+    """Whatever a value holds (control characters, DEL, quotes, keys with dots), the line
+    ``config show`` writes loads back to the same value."""
+    assert tomllib.loads(f"k = {toml_value(value)}")["k"] == value

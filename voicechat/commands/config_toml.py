@@ -20,7 +20,13 @@ _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
 def toml_key(name: str) -> str:
     """``talk`` as it is, ``"gpt-4o"`` quoted only where TOML needs it (``"a.b"``, spaces)."""
-    return name if _BARE_KEY.match(name) else json.dumps(name, ensure_ascii=False)
+    return name if _BARE_KEY.match(name) else _basic_string(name)
+
+
+def _basic_string(text: str) -> str:
+    """A TOML basic string: JSON's, with DEL escaped too (JSON leaves it bare; TOML forbids
+    every control character but tab in a basic string)."""
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 def toml_value(value: Any) -> str:
@@ -36,7 +42,7 @@ def toml_value(value: Any) -> str:
             return "inf" if value > 0 else "-inf"
         return repr(value)
     if isinstance(value, str | Path):
-        return json.dumps(str(value), ensure_ascii=False)
+        return _basic_string(str(value))
     if isinstance(value, list | tuple):
         return "[" + ", ".join(toml_value(v) for v in value) + "]"
     if isinstance(value, Mapping):
