@@ -1,39 +1,51 @@
-"""Barge-in across the grid of issue 38: voice-to-echo ratio, speaker buffer, shapes, noise.
+"""Barge-in across the grid of issues 38 and 53: echo paths that move, mic levels, real voices.
 
-Run: .venv/bin/python bench/bench_bargein_grid.py [--cells all|80:-6,20:0,...] [--busy]
-        [--interruptions 6] [--quiet-answers 1] [--no-baseline] [--keep DIR]
+Run: .venv/bin/python bench/bench_bargein_grid.py [--quick | --cells all|NAME,...] [--seed N]
+        [--interruptions 6] [--quiet-answers 1] [--busy] [--no-baseline] [--keep DIR]
 
-``bench_bargein.py`` (issue 29) speaks loud sentences about 10 dB over the echo. People on
-laptop speakers hear the echo as loud as their own voice, or louder, and interrupt with a word,
-a breath, then the rest. This bench sweeps that, on the same harness (a private PulseAudio
-daemon, the speaker looped into the mic at 30 ms, ``voicechat --no-ui --barge-in --aec`` against
-``voicechat serve`` in its own process, the user's voice from an always-running PortAudio
-stream whose onsets are known from its DAC time):
+The harness of ``bench_bargein.py`` (issue 29): a private PulseAudio daemon, the speaker looped
+into the mic, ``voicechat --no-ui --barge-in --aec`` against ``voicechat serve`` in its own
+process, the user's voice from an always-running PortAudio stream whose onsets are known from its
+DAC time. A **cell** is one client run, set by six axes (``Cell``):
 
-* a **cell** is one client run: the speaker's device buffer (``speaker_buffer_ms`` 20 or 80),
-  the **voice-to-echo ratio** in the mic (+10, +4, 0, -6 dB), and optionally ``quiet`` (the whole
-  scene 10 dB down: a soft speaker with the laptop's volume turned down to match), ``noise``
-  (pink noise into the mic at 20 dB under the voice, for the whole run) or ``moved`` (the echo
-  path moves under each interruption: the loop is re-made at the other of 30 and 70 ms
-  ``MOVE_LEAD_S`` before the user speaks, as PulseAudio re-buffering a loop did in a run of
-  this grid, which made the canceller lose the echo: not in ``all``, name it);
-* the ratio is set from **active speech levels** (the mean power of the 20 ms frames within
-  30 dB of the loudest): the assistant's voice (the server's espeak voice) attenuated by the
-  loop gain, against each interruption's own level, so each utterance stands at the cell's ratio;
-* in each cell, first ``--quiet-answers`` long answers play with nobody talking (false
-  barge-ins: any barge-in action; local pauses are counted apart), then ``--interruptions``
-  interruptions, each 2.5 s into an answer, cycling over the **shapes**: "Wait." then 200 ms
-  then "No, stop, stop that please." (a word and a breath), and a continuous sentence, each in
-  three voices (espeak-ng's en-us at 175 words a minute, en+f3 at 160, en-gb+m3 at 210);
-* per interruption: onset -> the speaker paused (``local.bargein.paused`` or a flush), onset ->
-  the first barge-in action sent (cancel, clear or truncate), how often the speaker resumed
-  inside it (pause -> resume -> pause), and whether it was honoured at all;
-* one table, a row per cell: median and worst to the first action, honoured, false barge-ins,
-  median pause, resumes, load; then the same-run **baseline** (no echo path: headphones) and
-  the ratio to it. ``--busy`` keeps one core busy for the whole sweep. Nothing is asserted.
+* **echo path**: ``fixed`` (PulseAudio's loop with ``adjust_time=0``, the grid of issue 38),
+  ``adaptive`` (the loop with PulseAudio's default adaptive rate, as many laptops run it: it
+  resamples to hold its latency, so the path drifts slowly), ``skew+300`` / ``skew-300`` (a
+  clock skew of ±300 ppm between speaker and mic, made by ``bargein_paths.SkewLoop``: PulseAudio
+  cannot, its null sinks share one clock; the delay drifts 0.3 ms a second), ``jump`` (the loop
+  re-made at 120 ms, then back at 30, ``MOVE_LEAD_S`` before each interruption: in the middle of
+  the answer it interrupts);
+* **delay**: the loop's latency, 10 to 200 ms (``skew-300`` starts at 60 ms, as it shrinks);
+* **mic level**: the whole scene (echo and voice) moved by 0 (issue 38's levels, the voice near
+  −25 dBFS), −10, −20 dB (quiet voices at about −45 dBFS active level) or +6 dB (the loop at
+  0 dB and the voice clipped at full scale on its loudest peaks; the share clipped is noted);
+* **voice-to-echo ratio**: +10 to −6 dB, set from **active speech levels** (the mean power of
+  the 20 ms frames within 30 dB of the loudest): the assistant's espeak voice through the loop's
+  gain against each utterance's own;
+* **noise**: pink noise into the mic 20 dB under the voice, for the whole cell, or none;
+* **voices**: ``espeak`` (espeak-ng en-us 175 wpm, en+f3 160, en-gb+m3 210), ``recorded``
+  (real people: ``bench/voices/``, Asterisk's and codec2's speakers, three female and two male)
+  or ``both``, alternating.
 
-With ``VOICECHAT_BARGEIN_TRACE`` (runtime/bargein_trace.py) each cell's client also writes the
-detector's input frame by frame to ``trace.jsonl`` in the cell's directory (``--keep``).
+Each cell's interruptions cycle over the **shapes**: a word, a 200–400 ms pause, the rest
+("Wait." 200 ms "No, stop, stop that please." in espeak; ``*-word-pause`` recorded); a single
+word ("Stop." / "Pause."); a continuous sentence; which clip of a shape is drawn from the seed.
+The whole cross product is thousands of cells of a minute or more, so the design (``CELLS``) is
+a **default cell** (fixed loop, 30 ms, level 0 dB, +4 dB ratio, no noise, both voices: the
+issue's "about +5 dB" on today's bench), **each axis swept alone** against it, and **hard
+combinations** of the issue's laptop (the adaptive loop, the mic's sink at 50 %, real voices)
+with the others. ``--quick`` is five cells of three interruptions (one per shape) that touch
+every axis at least once, a run of about five minutes. Cells run in a random order drawn from
+``--seed`` (printed, so a run can be repeated).
+
+In each cell, first ``--quiet-answers`` long answers play with nobody talking (false barge-ins:
+barge-in actions; local pauses apart), then ``--interruptions`` interruptions, each 2.5 s into an
+answer. Per cell: honoured, false barge-ins and pauses, onset → first barge-in action (median,
+worst), onset → speaker paused (median, worst), resumes inside an interruption, the canceller's
+ERLE and the delay it tracked (``local.aec.metrics``, every 5 s), the load; then the same by
+voice kind and by shape over the run, and the same-run **baseline** (no echo path: headphones).
+``--busy`` keeps one core busy. Nothing is asserted. With ``--keep``, each cell's
+``trace.jsonl`` (``VOICECHAT_BARGEIN_TRACE``) and ``onsets.json`` feed ``bargein_replay.py``.
 """
 
 from __future__ import annotations
@@ -41,13 +53,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +72,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(BENCH.parent))
 
+from bargein_paths import SkewLoop, clipped_share  # noqa: E402
 from bench_bargein import (  # noqa: E402
     BARGE_IN_ACTIONS,
     Log,
@@ -78,56 +93,101 @@ from tests.voices import (  # noqa: E402
     at_level,
     espeak,
     pink_noise,
+    recorded_clips,
     word_then_breath,
 )
 
 LOOP_LATENCY_MS = 30
-MOVED_LATENCY_MS = 70  # where a ``moved`` cell's echo path goes, and back
-MOVE_LEAD_S = 1.0  # how long before each interruption its echo path moves
+JUMP_LATENCY_MS = 120  # where a ``jump`` cell's echo path goes, and back to 30
+SKEW_SHRINKING_START_MS = 60  # a negative skew shortens the delay: start it longer
+MOVE_LEAD_S = 1.0  # how long before each interruption a ``jump`` moves the path
 LOOP_GAIN_DB = -6.0
-QUIET_SCENE_DB = -10.0
 NOISE_UNDER_VOICE_DB = -20.0
 SENTENCES = ["What is the weather like tomorrow?", "Play some music in the living room.",
              "Call my sister after dinner.", "How far away is the moon?"]
-RATIOS = (10, 4, 0, -6)
-BUFFERS = (80, 20)
+SHAPES = ("word+pause", "word", "sentence")
+PATHS = ("fixed", "adaptive", "skew+300", "skew-300", "jump")
 
 
 @dataclass(frozen=True)
 class Cell:
-    buffer_ms: int
-    ratio_db: float
-    scene: str = ""  # "", "quiet", "noise" or "moved"
+    path: str = "fixed"
+    delay_ms: int = LOOP_LATENCY_MS
+    level_db: float = 0.0
+    ratio_db: float = 4.0
+    noise: bool = False
+    voices: str = "both"  # "espeak", "recorded" or "both"
+    buffer_ms: int = 80
 
     @property
     def name(self) -> str:
-        extra = f" {self.scene}" if self.scene else ""
-        return f"{self.buffer_ms} ms, {self.ratio_db:+g} dB{extra}"
+        parts = [self.path, f"{self.delay_ms}ms", f"mic{self.level_db:+g}dB",
+                 f"v/e{self.ratio_db:+g}dB", self.voices]
+        if self.noise:
+            parts.append("noise")
+        if self.buffer_ms != 80:
+            parts.append(f"buf{self.buffer_ms}")
+        return " ".join(parts)
+
+    @property
+    def slug(self) -> str:
+        return self.name.replace(" ", "_").replace("/", "")
 
 
-def default_cells() -> list[Cell]:
-    cells = [Cell(b, r) for b in BUFFERS for r in RATIOS]
-    cells += [Cell(80, r, "quiet") for r in (0, -6)]
-    cells += [Cell(80, r, "noise") for r in (0, -6)]
-    return cells
+DEFAULT = Cell()
+#: each axis swept alone against the default cell
+SWEEPS = [
+    *(replace(DEFAULT, path=p, delay_ms=SKEW_SHRINKING_START_MS if p == "skew-300"
+              else LOOP_LATENCY_MS) for p in PATHS[1:]),
+    *(replace(DEFAULT, delay_ms=d) for d in (10, 80, 200)),
+    *(replace(DEFAULT, level_db=v) for v in (-10.0, -20.0, 6.0)),
+    *(replace(DEFAULT, ratio_db=r) for r in (10.0, 0.0, -6.0)),
+    replace(DEFAULT, noise=True),
+    *(replace(DEFAULT, voices=v) for v in ("espeak", "recorded")),
+]
+#: the issue's laptop (adaptive loop, the mic's sink at 50 %: -12 dB, real voices) and worse
+HARD = [
+    Cell("adaptive", level_db=-12.0, ratio_db=4.0, voices="recorded"),
+    Cell("adaptive", level_db=-20.0, ratio_db=-6.0, voices="recorded"),
+    Cell("skew+300", ratio_db=-6.0, noise=True),
+    Cell("jump", level_db=-20.0, ratio_db=0.0, voices="recorded"),
+    Cell("fixed", delay_ms=200, level_db=6.0, ratio_db=-6.0),
+]
+CELLS = [DEFAULT, *SWEEPS, *HARD]
+#: every axis off its default at least once, three interruptions a cell (one per shape)
+QUICK = [
+    Cell("adaptive", level_db=-20.0, voices="recorded"),
+    Cell("skew+300", ratio_db=-6.0, noise=True),
+    Cell("skew-300", delay_ms=SKEW_SHRINKING_START_MS, ratio_db=10.0, voices="espeak"),
+    Cell("jump", level_db=6.0, ratio_db=0.0),
+    Cell("fixed", delay_ms=200, level_db=-10.0, voices="recorded"),
+    Cell("fixed", delay_ms=10, ratio_db=4.0),
+]
 
 
 def parse_cells(spec: str) -> list[Cell]:
+    """``all``, or cells as ``PATH:DELAY:LEVEL:RATIO[:noise][:espeak|recorded|both]``."""
     if spec == "all":
-        return default_cells()
+        return CELLS
     cells = []
     for part in spec.split(","):
-        fields = part.split(":")
-        cells.append(Cell(int(fields[0]), float(fields[1]), fields[2] if len(fields) > 2 else ""))
+        f = part.split(":")
+        if len(f) < 4 or f[0] not in PATHS:
+            raise SystemExit(f"--cells {part!r}: expected PATH:DELAY:LEVEL:RATIO[:noise]"
+                             f"[:espeak|recorded|both], PATH one of {', '.join(PATHS)}")
+        extra = f[4:]
+        voices = next((x for x in extra if x in ("espeak", "recorded", "both")), "both")
+        cells.append(Cell(f[0], int(f[1]), float(f[2]), float(f[3]), "noise" in extra, voices))
     return cells
 
 
-# --- sounds (tests/voices.py) ----------------------------------------------------------------
+# --- sounds ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Utterance:
-    shape: str  # "word+breath" or "sentence"
+    shape: str  # one of SHAPES
+    kind: str  # "espeak" or "recorded"
     voice: str
     pcm: npt.NDArray[np.int16]
 
@@ -135,9 +195,24 @@ class Utterance:
 def utterances() -> list[Utterance]:
     out = []
     for n, (voice, wpm) in enumerate(VOICES):
-        out.append(Utterance("word+breath", voice, word_then_breath(voice, wpm)))
-        out.append(Utterance("sentence", voice, espeak(SENTENCES[n % len(SENTENCES)], voice, wpm)))
+        out.append(Utterance("word+pause", "espeak", voice, word_then_breath(voice, wpm)))
+        out.append(Utterance("word", "espeak", voice, espeak("Stop.", voice, wpm)))
+        out.append(Utterance("sentence", "espeak", voice,
+                             espeak(SENTENCES[n % len(SENTENCES)], voice, wpm)))
+    out += [Utterance(c.shape, "recorded", c.name, c.pcm) for c in recorded_clips()]
     return out
+
+
+def pick(sounds: list[Utterance], cell: Cell, count: int, rng: random.Random
+         ) -> list[Utterance]:
+    """The cell's interruptions: the shapes in turn, the voice kinds alternating (``both``),
+    the clip of that kind and shape drawn from ``rng``."""
+    kinds = ["espeak", "recorded"] if cell.voices == "both" else [cell.voices]
+    chosen = []
+    for i in range(count):
+        shape, kind = SHAPES[i % len(SHAPES)], kinds[i % len(kinds)]
+        chosen.append(rng.choice([u for u in sounds if u.shape == shape and u.kind == kind]))
+    return chosen
 
 
 class NoiseBed:
@@ -162,12 +237,43 @@ class NoiseBed:
         self._stream.close()
 
 
+# --- echo paths -----------------------------------------------------------------------------
+
+
+def set_echo(env: dict[str, str], on: bool, gain_db: float = LOOP_GAIN_DB,
+             latency_ms: int = LOOP_LATENCY_MS, adaptive: bool = False) -> None:
+    args = ["on", str(latency_ms), f"{gain_db:g}"] + (["adaptive"] if adaptive else [])
+    subprocess.run([str(BENCH.parent / "scripts/pulse-echo.sh"), *(args if on else ["off"])],
+                   capture_output=True, text=True, env=env, timeout=30, check=True)
+
+
+@contextmanager
+def echo_path(env: dict[str, str], cell: Cell, on: bool, gain_db: float,
+              notes: list[str]) -> Iterator[None]:
+    """The cell's echo path for the length of the cell (PulseAudio's loop, or a skew loop)."""
+    skew = None
+    if not on:
+        set_echo(env, False)
+    elif cell.path.startswith("skew"):
+        set_echo(env, False)
+        skew = SkewLoop(ppm=float(cell.path[4:]), start_ms=cell.delay_ms, gain_db=gain_db)
+    else:
+        set_echo(env, True, gain_db, cell.delay_ms, adaptive=cell.path == "adaptive")
+    try:
+        yield
+    finally:
+        if skew is not None:
+            skew.close()
+            notes.append(skew.drift)
+
+
 # --- one cell -------------------------------------------------------------------------------
 
 
 @dataclass
 class Interruption:
     shape: str
+    kind: str
     voice: str
     onset: float
     load: float
@@ -184,52 +290,52 @@ class CellRun:
     false_actions: int = 0
     false_pauses: int = 0
     quiet_load: float = 0.0
+    erle_db: list[float] = field(default_factory=list)
+    delay_ms: list[float] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
-def set_echo(env: dict[str, str], on: bool, gain_db: float,
-             latency_ms: int = LOOP_LATENCY_MS) -> None:
-    args = ["on", str(latency_ms), f"{gain_db:g}"] if on else ["off"]
-    subprocess.run([str(BENCH.parent / "scripts/pulse-echo.sh"), *args], capture_output=True,
-                   text=True, env=env, timeout=30, check=True)
-
-
 def run_cell(env: dict[str, str], voice: Voice, cell: Cell, *, echo: bool, quiet: int,
-             count: int, sounds: list[Utterance], echo_dbfs: float, workdir: Path) -> CellRun:
+             sounds: list[Utterance], echo_dbfs: float, workdir: Path) -> CellRun:
     from tests.audio.echo_run import client_command, server_process, stop, write_config
 
-    scene_db = QUIET_SCENE_DB if cell.scene == "quiet" else 0.0
-    loop_gain = LOOP_GAIN_DB + scene_db
+    loop_gain = LOOP_GAIN_DB + cell.level_db
     voice_dbfs = echo_dbfs + loop_gain + cell.ratio_db
-    set_echo(env, echo, loop_gain)
     run = CellRun(cell=cell, echo=echo)
-    noise = NoiseBed(voice_dbfs + NOISE_UNDER_VOICE_DB) if cell.scene == "noise" else None
+    leveled = [(u, at_level(u.pcm, voice_dbfs)) for u in sounds]
+    clipped = max(clipped_share(pcm) for _, pcm in leveled)
+    if clipped > 0:
+        run.notes.append(f"voice at {voice_dbfs:.1f} dBFS active: up to {100 * clipped:.2f} % "
+                         "of an utterance's samples clipped")
+    noise = NoiseBed(voice_dbfs + NOISE_UNDER_VOICE_DB) if cell.noise else None
     client_env = dict(env, VOICECHAT_SPEAKER_BUFFER_MS=str(cell.buffer_ms),
                       VOICECHAT_BARGEIN_TRACE=str(workdir / "trace.jsonl"))
     saved = dict(os.environ)
-    os.environ.clear()
-    os.environ.update(env)
     try:
-        with server_process(workdir) as server, (workdir / "client.out").open("w") as out:
-            record = workdir / "events.jsonl"
-            cmd = client_command(write_config(workdir), record, aec=True, server=server)
-            client = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=out, stderr=out,
-                                      text=True, env=client_env)
-            def move(i: int) -> None:
-                if echo and cell.scene == "moved":
-                    latency = MOVED_LATENCY_MS if i % 2 == 0 else LOOP_LATENCY_MS
-                    set_echo(env, True, loop_gain, latency)
-                    run.notes.append(f"interruption {i + 1}: the echo path moved to "
-                                     f"{latency} ms {MOVE_LEAD_S:g} s before it")
-                    time.sleep(MOVE_LEAD_S)
+        with echo_path(env, cell, echo, loop_gain, run.notes):
+            os.environ.clear()
+            os.environ.update(env)
+            with server_process(workdir) as server, (workdir / "client.out").open("w") as out:
+                record = workdir / "events.jsonl"
+                cmd = client_command(write_config(workdir), record, aec=True, server=server)
+                client = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=out, stderr=out,
+                                          text=True, env=client_env)
 
-            try:
-                drive(run, client, Log(record), voice, quiet, count,
-                      [(u, at_level(u.pcm, voice_dbfs)) for u in sounds], move)
-            finally:
-                stop(client)
-        (workdir / "onsets.json").write_text(json.dumps(
-            [{"onset": i.onset, "shape": i.shape, "voice": i.voice} for i in run.interruptions]))
+                def move(i: int) -> None:
+                    if echo and cell.path == "jump":
+                        latency = JUMP_LATENCY_MS if i % 2 == 0 else cell.delay_ms
+                        set_echo(env, True, loop_gain, latency)
+                        run.notes.append(f"interruption {i + 1}: the echo path jumped to "
+                                         f"{latency} ms {MOVE_LEAD_S:g} s before it")
+                        time.sleep(MOVE_LEAD_S)
+
+                try:
+                    drive(run, client, Log(record), voice, quiet, leveled, move)
+                finally:
+                    stop(client)
+            (workdir / "onsets.json").write_text(json.dumps(
+                [{"onset": i.onset, "shape": i.shape, "voice": f"{i.kind}:{i.voice}"}
+                 for i in run.interruptions]))
     finally:
         os.environ.clear()
         os.environ.update(saved)
@@ -239,22 +345,23 @@ def run_cell(env: dict[str, str], voice: Voice, cell: Cell, *, echo: bool, quiet
 
 
 def drive(run: CellRun, client: subprocess.Popen[Any], log: Log, voice: Voice, quiet: int,
-          count: int, sounds: list[tuple[Utterance, npt.NDArray[np.int16]]],
+          sounds: list[tuple[Utterance, npt.NDArray[np.int16]]],
           before_each: Callable[[int], None]) -> None:
     start = quiet_answers(client, log, quiet, run.notes)
     rs = log.poll()
     run.false_actions = len(of(rs, *BARGE_IN_ACTIONS, after=start, out=True))
     run.false_pauses = len(of(rs, "local.bargein.paused", "local.playback.flushed", after=start))
     run.quiet_load = os.getloadavg()[0]
+
     def say(i: int) -> float:
         before_each(i)
-        utterance, pcm = sounds[i % len(sounds)]
+        utterance, pcm = sounds[i]
         onset = voice.say(pcm)
-        run.interruptions.append(Interruption(utterance.shape, utterance.voice, onset,
-                                              os.getloadavg()[0]))
+        run.interruptions.append(Interruption(utterance.shape, utterance.kind, utterance.voice,
+                                              onset, os.getloadavg()[0]))
         return onset
 
-    interrupt_answers(client, log, count, say, run.notes)
+    interrupt_answers(client, log, len(sounds), say, run.notes)
     time.sleep(3.0)
     score(run, log.poll())
 
@@ -266,24 +373,29 @@ def score(run: CellRun, rs: list[dict[str, Any]]) -> None:
         before = acted if acted is not None else window["before"]
         item.resumes = len(of(rs, "local.bargein.resumed", after=window["after"],
                               before=before))
+    # the canceller's own figures (every 5 s while it measures): how much echo it removed and
+    # the delay it tracked; in the whole cell, whoever was talking
+    for r in of(rs, "local.aec.metrics"):
+        if r["event"].get("erle_db") is not None:
+            run.erle_db.append(float(r["event"]["erle_db"]))
+        if r["event"].get("delay_ms") is not None:
+            run.delay_ms.append(float(r["event"]["delay_ms"]))
 
 
-# --- the table ------------------------------------------------------------------------------
+# --- the tables -----------------------------------------------------------------------------
 
 
-def row(run: CellRun) -> dict[str, Any]:
-    acts = [i.action_ms for i in run.interruptions]
+def figures(items: list[Interruption]) -> dict[str, Any]:
+    acts = [i.action_ms for i in items]
     got = [a for a in acts if a is not None]
-    pauses = [i.paused_ms for i in run.interruptions if i.paused_ms is not None]
+    pauses = [i.paused_ms for i in items if i.paused_ms is not None]
     return {
         "median": statistics.median(got) if got else None,
         "worst": max(got) if got and len(got) == len(acts) else None,
         "honoured": f"{len(got)}/{len(acts)}",
         "pause": statistics.median(pauses) if pauses else None,
-        "resumes": sum(i.resumes for i in run.interruptions),
-        "false": run.false_actions,
-        "false_pauses": run.false_pauses,
-        "load": max([run.quiet_load] + [i.load for i in run.interruptions]),
+        "pause_worst": max(pauses) if pauses and len(pauses) == len(items) else None,
+        "resumes": sum(i.resumes for i in items),
     }
 
 
@@ -291,25 +403,52 @@ def ms(x: float | None) -> str:
     return "–" if x is None else f"{x:.0f}"
 
 
+def span(xs: list[float], unit: str) -> str:
+    if not xs:
+        return "–"
+    return f"{statistics.median(xs):.0f} ({min(xs):.0f}–{max(xs):.0f}){unit}"
+
+
+def met(f: dict[str, Any], false: int) -> str:
+    ok = (f["worst"] is not None and f["median"] <= 500 and f["worst"] <= 800
+          and f["pause"] is not None and f["pause"] <= 300 and false == 0)
+    return "yes" if ok else "**no**"
+
+
 def table(runs: list[CellRun], baseline: CellRun | None) -> None:
-    print("\n| cell | median ms | worst ms | honoured | false | false pauses | pause ms "
-          "(median) | resumes | load | median / baseline |")
+    print("\n| cell | honoured | false (pauses) | action ms median / worst | pause ms median / "
+          "worst | resumes | ERLE dB | delay tracked ms | load | goal |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-    base = row(baseline)["median"] if baseline is not None else None
-    for run in runs:
-        r = row(run)
-        ratio = f"{r['median'] / base:.2f}×" if r["median"] and base else "–"
-        label = run.cell.name if run.echo else f"baseline (no echo path), {run.cell.buffer_ms} ms"
-        print(f"| {label} | {ms(r['median'])} | {ms(r['worst']) if r['worst'] else 'never'} | "
-              f"{r['honoured']} | {r['false']} | {r['false_pauses']} | {ms(r['pause'])} | "
-              f"{r['resumes']} | {r['load']:.1f} | {ratio} |")
+    for run in [*runs, *([baseline] if baseline else [])]:
+        f = figures(run.interruptions)
+        load = max([run.quiet_load] + [i.load for i in run.interruptions])
+        label = run.cell.name if run.echo else "baseline (no echo path)"
+        print(f"| {label} | {f['honoured']} | {run.false_actions} ({run.false_pauses}) | "
+              f"{ms(f['median'])} / {ms(f['worst']) if f['worst'] else 'never'} | "
+              f"{ms(f['pause'])} / {ms(f['pause_worst'])} | {f['resumes']} | "
+              f"{span(run.erle_db, '')} | {span(run.delay_ms, '')} | {load:.1f} | "
+              f"{met(f, run.false_actions)} |")
+    everything = [i for run in runs for i in run.interruptions]
+    print("\n| over the run | honoured | action ms median / worst | pause ms median / worst |")
+    print("| --- | --- | --- | --- |")
+    groups = [(f"voices: {k}", [i for i in everything if i.kind == k])
+              for k in ("espeak", "recorded")]
+    groups += [(f"shape: {s}", [i for i in everything if i.shape == s]) for s in SHAPES]
+    for label, items in groups:
+        if items:
+            f = figures(items)
+            print(f"| {label} | {f['honoured']} | {ms(f['median'])} / "
+                  f"{ms(f['worst']) if f['worst'] else 'never'} | {ms(f['pause'])} / "
+                  f"{ms(f['pause_worst'])} |")
 
 
 def detail(run: CellRun) -> None:
     print(f"\n{run.cell.name}{'' if run.echo else ' (baseline)'}:")
     for n, i in enumerate(run.interruptions, 1):
-        print(f"  {n}. {i.shape:<11} {i.voice:<9} paused {ms(i.paused_ms):>5} ms, action "
-              f"{ms(i.action_ms):>5} ms, resumes {i.resumes}, load {i.load:.2f}")
+        print(f"  {n}. {i.shape:<10} {i.kind:<8} {i.voice:<18} paused {ms(i.paused_ms):>5} ms, "
+              f"action {ms(i.action_ms):>5} ms, resumes {i.resumes}, load {i.load:.2f}")
+    print(f"  false barge-ins {run.false_actions}, false pauses {run.false_pauses}; ERLE "
+          f"{span(run.erle_db, ' dB')}; delay tracked {span(run.delay_ms, ' ms')}")
     for note in run.notes:
         print(f"  note: {note}")
 
@@ -317,38 +456,45 @@ def detail(run: CellRun) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cells", default="all",
-                        help="all, or BUFFER:RATIO[:quiet|noise|moved],... "
-                             "(e.g. 80:-6,20:0:noise,80:4:moved)")
+                        help="all, or PATH:DELAY:LEVEL:RATIO[:noise][:espeak|recorded|both],... "
+                             f"(PATH: {', '.join(PATHS)}; e.g. adaptive:30:-20:4:recorded)")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"{len(QUICK)} cells of 3 interruptions covering every axis, "
+                             "no baseline (a few minutes)")
+    parser.add_argument("--seed", type=int, help="the order of the cells and the clips drawn "
+                        "(default: a fresh one, printed)")
     parser.add_argument("--interruptions", type=int, default=6)
     parser.add_argument("--quiet-answers", type=int, default=1)
     parser.add_argument("--busy", action="store_true", help="a busy loop on one core meanwhile")
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--keep", help="keep each cell's logs and trace under this directory")
     args = parser.parse_args()
-    cells = parse_cells(args.cells)
+    cells = QUICK if args.quick else parse_cells(args.cells)
+    count = len(SHAPES) if args.quick else args.interruptions
+    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(10**6)
+    rng = random.Random(seed)
+    plan = [(c, True) for c in cells]
+    if not (args.no_baseline or args.quick):
+        plan.append((DEFAULT, False))
+    rng.shuffle(plan)
     sounds = utterances()
     echo_dbfs = assistant_dbfs()
     env = pulse_env()
     voice = Voice(env)
     base_dir = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bargein-grid-"))
-    print(f"load at start {os.getloadavg()}; cores {os.cpu_count()}; busy loop {args.busy}; "
-          f"assistant {echo_dbfs:.1f} dBFS active, echo loop {LOOP_GAIN_DB:g} dB; logs {base_dir}",
-          flush=True)
+    print(f"seed {seed}; {len(plan)} cells; load at start {os.getloadavg()}; cores "
+          f"{os.cpu_count()}; busy loop {args.busy}; assistant {echo_dbfs:.1f} dBFS active, "
+          f"echo loop {LOOP_GAIN_DB:g} dB at mic level 0; logs {base_dir}", flush=True)
     runs: list[CellRun] = []
     baseline: CellRun | None = None
     try:
         with busy_core(args.busy):
-            plan = [(c, True) for c in cells]
-            if not args.no_baseline:
-                plan.append((Cell(80, 0), False))
-            for cell, echo in plan:
-                tail = "" if echo else "_base"
-                slug = f"{cell.buffer_ms}ms_{cell.ratio_db:+g}dB{cell.scene}{tail}"
-                workdir = base_dir / slug
+            for n, (cell, echo) in enumerate(plan, 1):
+                workdir = base_dir / f"{n:02d}_{cell.slug}{'' if echo else '_base'}"
                 workdir.mkdir(parents=True, exist_ok=True)
-                print(f"-- {cell.name}{'' if echo else ' baseline (no echo path)'}", flush=True)
+                print(f"-- {n}/{len(plan)} {cell.name}{'' if echo else ' baseline'}", flush=True)
                 run = run_cell(env, voice, cell, echo=echo, quiet=args.quiet_answers,
-                               count=args.interruptions, sounds=sounds, echo_dbfs=echo_dbfs,
+                               sounds=pick(sounds, cell, count, rng), echo_dbfs=echo_dbfs,
                                workdir=workdir)
                 detail(run)
                 if echo:
@@ -357,9 +503,9 @@ def main() -> None:
                     baseline = run
     finally:
         voice.close()
-        set_echo(env, False, 0)
-    table(runs + ([baseline] if baseline else []), baseline)
-    print(f"\nload at end {os.getloadavg()}")
+        set_echo(env, False)
+    table(runs, baseline)
+    print(f"\nseed {seed}; load at end {os.getloadavg()}")
 
 
 if __name__ == "__main__":

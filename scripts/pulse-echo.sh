@@ -2,14 +2,17 @@
 # Turn the private PulseAudio daemon into a laptop on speakers: loop the virtual speaker back
 # into the virtual mic with a set latency and attenuation, so the assistant hears itself.
 #
-#   scripts/pulse-echo.sh on [LATENCY_MS [GAIN_DB]]   # default 30 ms, -6 dB
+#   scripts/pulse-echo.sh on [LATENCY_MS [GAIN_DB [adaptive]]]   # default 30 ms, -6 dB
 #   scripts/pulse-echo.sh off                          # remove the loop
 #   scripts/pulse-echo.sh status                       # "on MODULE 30ms -6.00dB" | "off"
 #
 # Run after `. scripts/start-pulse.sh` (it needs PULSE_SERVER), or set VOICECHAT_PULSE_ECHO=1
 # before sourcing start-pulse.sh to get the loop at start-up. The loop is a module-loopback from
 # speaker.monitor into micfeed (whose monitor is the "mic" source the app records), tagged
-# media.name=voicechat-echo; its sink-input volume sets the attenuation.
+# media.name=voicechat-echo; its sink-input volume sets the attenuation. The loop keeps a fixed
+# latency (adjust_time=0) unless "adaptive" is given: then PulseAudio's default adaptive rate
+# resamples the loop to hold its latency, so the echo path drifts slowly, as it does between a
+# USB or Bluetooth speaker and a built-in mic (issue 53).
 set -euo pipefail
 TAG=voicechat-echo
 
@@ -27,9 +30,12 @@ case "${1:-status}" in
   on)
     latency=${2:-30}
     gain_db=${3:--6}
+    adjust="adjust_time=0"
+    if [ "${4:-}" = adaptive ]; then adjust=""; fi
     "$0" off >/dev/null
+    # shellcheck disable=SC2086  # $adjust is one word or none
     module=$(pactl load-module module-loopback source=speaker.monitor sink=micfeed \
-      latency_msec="$latency" adjust_time=0 source_dont_move=true sink_dont_move=true \
+      latency_msec="$latency" $adjust source_dont_move=true sink_dont_move=true \
       sink_input_properties=media.name=$TAG)
     linear=$(awk -v db="$gain_db" 'BEGIN {printf "%.4f", 10 ^ (db / 20)}')
     input=""
@@ -43,7 +49,7 @@ case "${1:-status}" in
       exit 1
     fi
     pactl set-sink-input-volume "$input" "$linear"
-    echo "pulse-echo: speaker.monitor -> mic, ${latency} ms, ${gain_db} dB (module $module)"
+    echo "pulse-echo: speaker.monitor -> mic, ${latency} ms, ${gain_db} dB, ${4:-fixed} (module $module)"
     ;;
   off)
     for module in $(loop_modules); do pactl unload-module "$module"; done
@@ -60,7 +66,7 @@ case "${1:-status}" in
     echo "on $module ${latency}ms ${volume}"
     ;;
   *)
-    echo "usage: $0 on [LATENCY_MS [GAIN_DB]] | off | status" >&2
+    echo "usage: $0 on [LATENCY_MS [GAIN_DB [adaptive]]] | off | status" >&2
     exit 2
     ;;
 esac

@@ -6,20 +6,25 @@ rest ("Wait. — No, stop"). Here: espeak-ng's program with its variants (``en+f
 voice, ``en-gb+m3`` a faster male one), the **active speech level** used to set a voice against
 the echo (the mean power of the 20 ms frames within 30 dB of the loudest, so pauses between
 words do not lower it), the assistant's own level (the server's espeak voice), and steady pink
-noise (a fan, an air conditioner).
+noise (a fan, an air conditioner). Issue 53 adds real recorded voices (``bench/voices/``, built by
+``bench/build_voices.py`` from Debian's packages) and the measure of their shape
+(:func:`speech_shape`): how long the first word runs before a pause, and the longest pause.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import subprocess
 import wave
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
+from voicechat.audio.files import read_audio
 from voicechat.audio.files import write_wav as write_mono_wav
 from voicechat.rtc.dsp import resample
 
@@ -94,3 +99,69 @@ def write_wav(path: Path, pcm: npt.NDArray[np.int16], rate: int = RATE) -> Path:
     """The product's own WAV writer (16-bit mono), returning the path for chaining."""
     write_mono_wav(path, pcm, rate)
     return path
+
+
+RECORDED = Path(__file__).resolve().parent.parent / "bench" / "voices"
+#: a frame is speech within this many dB of the clip's loudest 10 ms frame
+SHAPE_FLOOR_DB = 35.0
+#: a stretch under the floor this long (or longer) is a pause, not the gap between two sounds
+PAUSE_MIN_MS = 150
+
+
+@dataclass(frozen=True)
+class SpeechShape:
+    """Where the speech in a clip is, by energy in 10 ms frames."""
+
+    speech_ms: int  # first speech frame to last
+    first_ms: int  # speech before the first pause (all of it where there is none)
+    longest_pause_ms: int  # the longest stretch under the floor between speech (0: none)
+    pauses: int  # stretches of at least ``PAUSE_MIN_MS``
+
+
+def speech_shape(pcm: npt.NDArray[np.int16], rate: int) -> SpeechShape:
+    """Measure a clip: the documented word, pause and rest of ``bench/voices/clips.json``."""
+    n = rate // 100
+    frames = pcm[: pcm.size // n * n].astype(np.float64).reshape(-1, n)
+    db = 10 * np.log10(np.maximum((frames**2).mean(axis=1), 1e-9))
+    loud = db >= db.max() - SHAPE_FLOOR_DB
+    on = np.flatnonzero(loud)
+    first, last = int(on[0]), int(on[-1])
+    gaps: list[tuple[int, int]] = []  # (start frame, length) of each run under the floor
+    run = 0
+    for i in range(first, last + 1):
+        if loud[i]:
+            if run:
+                gaps.append((i - run, run))
+            run = 0
+        else:
+            run += 1
+    pauses = [(start, length) for start, length in gaps if length * 10 >= PAUSE_MIN_MS]
+    return SpeechShape(
+        speech_ms=(last - first + 1) * 10,
+        first_ms=((pauses[0][0] if pauses else last + 1) - first) * 10,
+        longest_pause_ms=max((length for _, length in gaps), default=0) * 10,
+        pauses=len(pauses),
+    )
+
+
+@dataclass(frozen=True)
+class RecordedClip:
+    """One recorded interruption from ``bench/voices/clips.json``, at 48 kHz."""
+
+    name: str
+    speaker: str
+    sex: str
+    shape: str  # "word+pause", "word" or "sentence"
+    pcm: npt.NDArray[np.int16]
+
+
+def recorded_clips(folder: Path = RECORDED) -> list[RecordedClip]:
+    """The committed real-voice clips, read through the product's own audio reader."""
+    clips = []
+    for entry in json.loads((folder / "clips.json").read_text()):
+        pcm, rate = read_audio(folder / entry["file"])
+        if rate != RATE:
+            pcm = resample(pcm, rate, RATE)
+        clips.append(RecordedClip(Path(entry["file"]).stem, entry["speaker"], entry["sex"],
+                                  entry["shape"], pcm))
+    return clips
