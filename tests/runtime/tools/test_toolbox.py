@@ -67,3 +67,33 @@ async def test_an_http_server_that_is_not_there_never_repeats_its_secrets(tmp_pa
     text = " ".join(problems) + (servers[0].error or "")
     assert "'remote'" in text
     assert secret not in text and "hunter2-value" not in text
+
+
+async def test_a_canned_result_is_sent_for_every_call_and_nothing_runs(tmp_path: Path) -> None:
+    """``result`` instead of ``command`` (voicechat test's mocked tools): the output is the
+    value (a table as its JSON), the source says so, and a table with both or neither is left
+    out with the fix."""
+    from voicechat.config import Settings
+    from voicechat.runtime.tools.sources import tool_config
+    from voicechat.runtime.tools.toolbox import ToolBox
+
+    settings = Settings(tools={
+        "get_weather": {"result": {"sky": "sunny", "temp_c": 21},
+                        "parameters": {"type": "object", "properties": {}}},
+        "both": {"result": "x", "command": ["date"]},
+        "neither": {"description": "nothing to do"},
+    })
+    config = tool_config(settings)
+    assert [c.name for c in config.commands] == ["get_weather"]
+    assert sum("give exactly one of command" in p for p in config.problems) == 2
+    box = ToolBox(config, tmp_path)
+    try:
+        await box.start()
+        [entry] = box.catalog()
+        assert entry.name == "get_weather" and entry.source == "result"
+        assert not [p for p in box.problems if "get_weather" in p]  # no program to look for
+        for arguments in ({}, {"city": "Paris"}):
+            output, ok = await box.run("get_weather", arguments, 5.0)
+            assert ok and output == '{"sky": "sunny", "temp_c": 21}'
+    finally:
+        await box.close()

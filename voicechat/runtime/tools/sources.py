@@ -54,6 +54,9 @@ class CommandToolConfig:
     parameters: Mapping[str, Any] = field(default_factory=dict)
     timeout: float = DEFAULT_TOOL_TIMEOUT_S
     approval: Approval | None = None
+    #: a canned output sent for every call instead of running a program (``result = …``:
+    #: a tool loop tried, demoed or tested without writing one; ``voicechat test``'s mocks)
+    result: str | None = None
 
 
 @dataclass
@@ -176,7 +179,8 @@ def _server_problem(entry: Any) -> str | None:
 
 
 #: The keys of a ``[voicechat.tools.NAME]`` table.
-COMMAND_TOOL_KEYS = ("command", "description", "parameters", "timeout", "tool_approval")
+COMMAND_TOOL_KEYS = ("command", "result", "description", "parameters", "timeout",
+                     "tool_approval")
 
 
 def _add_command(config: ToolConfig, name: str, table: Any, origin: str) -> None:
@@ -186,10 +190,18 @@ def _add_command(config: ToolConfig, name: str, table: Any, origin: str) -> None
     if unknown := _unknown_key(table, origin):
         config.problems.append(unknown)
         return
-    command = table.get("command")
+    result = _canned_result(table)
+    if ("command" in table) == (result is not None):
+        config.problems.append(
+            f"{origin}: give exactly one of command (a program to run, e.g. "
+            'command = ["date", "-u"]) or result (the output sent for every call); left out'
+        )
+        return
+    command = table.get("command") if result is None else []
     if isinstance(command, str):
         command = [command]
-    if not (isinstance(command, list) and command and all(isinstance(c, str) for c in command)):
+    if result is None and not (isinstance(command, list) and command
+                               and all(isinstance(c, str) for c in command)):
         config.problems.append(
             f"{origin}: command must be a list of strings (the program and "
             'its arguments), e.g. command = ["date", "-u"]; left out'
@@ -225,8 +237,18 @@ def _add_command(config: ToolConfig, name: str, table: Any, origin: str) -> None
             parameters=parameters,
             timeout=timeout,
             approval=_approval(approval),
+            result=result,
         )
     )
+
+
+def _canned_result(table: Mapping[str, Any]) -> str | None:
+    """A tool table's ``result``: text as given, any other value as its JSON (what a program
+    would have printed)."""
+    if "result" not in table:
+        return None
+    value = table["result"]
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 def _unknown_key(table: Mapping[str, Any], origin: str) -> str | None:

@@ -28,7 +28,7 @@ class ToolEntry:
     """One tool as the model sees it, where it comes from, and what was changed to offer it."""
 
     name: str  # as the model sees it
-    source: str  # "mcp:<server>" or "command"
+    source: str  # "mcp:<server>", "command" or "result" (a canned output)
     original: str  # the tool's own name at its source
     approval: Approval
     description: str = ""
@@ -95,7 +95,7 @@ class ToolBox:
     def problems(self) -> list[str]:
         out = list(self.config.problems)
         for command in self._commands.values():
-            if shutil.which(command.command[0]) is None:
+            if command.result is None and shutil.which(command.command[0]) is None:
                 out.append(
                     f"command tool {command.name}: the program {command.command[0]!r} "
                     f"was not found (fix command in {command.origin}); its calls will "
@@ -133,6 +133,8 @@ class ToolBox:
         entry = self._entries.get(name)
         if entry is None:
             return f"error: there is no tool named {name!r}", False
+        if entry.source == "result":  # canned: nothing runs
+            return self._commands[entry.original].result or "", True
         if entry.source == "command":
             return await run_command(self._commands[entry.original], arguments, timeout)
         server = next(s for s in self._servers if f"mcp:{s.name}" == entry.source)
@@ -168,7 +170,7 @@ class ToolBox:
         for command in self._commands.values():
             raw.append(
                 (
-                    "command",
+                    "command" if command.result is None else "result",
                     "cmd",
                     command.name,
                     command.description,
