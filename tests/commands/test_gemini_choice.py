@@ -3,8 +3,8 @@ model)."""
 
 from __future__ import annotations
 
-from voicechat.commands.chat import gemini_target
 from voicechat.config import Settings
+from voicechat.families import gemini_target
 from voicechat.protocol.gemini import names
 
 

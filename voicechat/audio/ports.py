@@ -9,10 +9,11 @@ pace, which is what keeps the session core's timing honest with files as with de
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from voicechat.audio.playback import Int16Array
+from voicechat.audio.playback import Int16Array, PlaybackBuffer
 
 SourceKind = Literal["device", "file"]
 SinkKind = Literal["device", "file", "null"]
@@ -60,3 +61,14 @@ class SpeakerSink(Protocol):
 
     async def stop(self) -> None:
         """Stop draining and release the device or file."""
+
+
+@dataclass(frozen=True)
+class AudioPorts:
+    """A mic and a speaker that whoever drives a runtime brings, in place of the ones the
+    settings name (``voicechat test``: a scripted mic that speaks the scenario's turns and a
+    virtual speaker that plays on its real-time clock). ``speaker`` is made from the runtime's
+    playback buffer, which it drains."""
+
+    mic: MicSource
+    speaker: Callable[[PlaybackBuffer], SpeakerSink]

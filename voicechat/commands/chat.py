@@ -1,7 +1,8 @@
 """``voicechat`` (the main job): resolve settings, then the TUI or plain lines (``--no-ui``).
 
 The ``--no-ui`` run (printing, stdin lines, when it is finished) is the line face,
-:mod:`voicechat.lines`: this module only picks the API family that feeds it.
+:mod:`voicechat.lines`; the API family that feeds either face is picked once by
+:func:`voicechat.families.family_for`.
 """
 
 from __future__ import annotations
@@ -78,15 +79,12 @@ def run(
     except (ConfigError, ValueError) as exc:
         print(f"voicechat: {exc}", file=sys.stderr)
         return 2
-    if settings.profile.family == "gemini":
-        return _run_gemini(settings, events, log_file, earlier)
-    if settings.api == "live":
-        return _run_live(settings, log_file, events, earlier)
-    if settings.no_ui:
-        from voicechat.lines.realtime import RealtimeLines
+    from voicechat.families import family_for
 
-        lines = RealtimeLines(settings, earlier=earlier)
-        return _run_lines(lines, settings, events, lines.runtime.resumed)
+    family = family_for(settings)
+    if settings.no_ui:
+        lines, seeded = family.lines(settings, earlier)
+        return _run_lines(lines, settings, events, seeded)
     try:
         from voicechat.ui.app import run_app
     except ImportError as exc:
@@ -96,12 +94,11 @@ def run(
             file=sys.stderr,
         )
         return 2
-    from voicechat.runtime import Runtime
-
-    runtime = Runtime(settings, earlier=earlier)
+    runtime = family.ui_runtime(settings, earlier)
     code = run_app(runtime, theme=settings.theme, keymap=settings.keymap or None)
-    if runtime.saver.saved:  # ctrl+s or save_transcripts: where it is, once the screen is gone
-        print(f"voicechat: the conversation is saved in {runtime.saver.path}", file=sys.stderr)
+    saver = getattr(runtime, "saver", None)  # ctrl+s or save_transcripts (Realtime's)
+    if saver is not None and saver.saved:  # where it is, once the screen is gone
+        print(f"voicechat: the conversation is saved in {saver.path}", file=sys.stderr)
     if log_file is not None:
         print(f"voicechat: log lines are in {log_file}", file=sys.stderr)
     return code
@@ -137,78 +134,6 @@ def _earlier(resume: Path | None, prices: dict[str, dict[str, float]]) -> Any:
     # named as passed: a JSON export names the log it was made from, which the user may never
     # have seen (the notice said "from log.jsonl" for `--resume talk.json`)
     return dataclasses.replace(conversation, source=str(resume))
-
-
-def _run_live(settings: Any, log_file: Path | None, events: bool, earlier: Any) -> int:
-    """GPT-Live: its own runtime (voicechat.runtime.live) behind the same two front ends."""
-    if settings.no_ui:
-        from voicechat.lines.live import LiveLines
-
-        live = LiveLines(settings, earlier=earlier)
-        return _run_lines(live, settings, events, live.runtime.resumed)
-    try:
-        from voicechat.ui.app import run_app
-    except ImportError as exc:
-        print(f"voicechat: the TUI could not start ({exc}). Run without it: voicechat --no-ui",
-              file=sys.stderr)
-        return 2
-    from voicechat.runtime.live import LiveRuntime
-
-    code = run_app(LiveRuntime(settings, earlier=earlier), theme=settings.theme,
-                   keymap=settings.keymap or None)
-    if log_file is not None:
-        print(f"voicechat: log lines are in {log_file}", file=sys.stderr)
-    return code
-
-
-def gemini_target(settings: Any) -> Any:
-    """The resolved ``--provider gemini`` settings as the Gemini runtime takes them: where
-    (``local``, Google's own endpoint, or the given URL), the key (already read by
-    :mod:`voicechat.config`: ``GEMINI_API_KEY``, then ``GOOGLE_API_KEY``), model, voice and
-    instructions."""
-    from voicechat.protocol.gemini import names
-    from voicechat.runtime.gemini import GeminiTarget
-
-    server = settings.server
-    google = server.rstrip("/") == str(settings.profile.base_url)
-    where = None if google else server
-    model = str(settings.model)
-    # "gemini-live" is the local server's name for any Live model (the profile's default);
-    # Google needs a real one, so there it means the protocol's default model
-    if not model.startswith(("gemini-", "models/gemini")) or (google and model == "gemini-live"):
-        model = names.DEFAULT_MODEL
-    return GeminiTarget(server=where, api_key=settings.api_key, model=model,
-                        voice=settings.voice, instructions=settings.instructions)
-
-
-def _run_gemini(settings: Any, events: bool, log_file: Path | None = None,
-                earlier: Any = None) -> int:
-    """Gemini Live (voicechat.runtime.gemini) behind the same two front ends; ``earlier``
-    (``--resume``) seeds the session's history."""
-    target = gemini_target(settings)
-    plan = None
-    if earlier is not None:
-        from voicechat.conversation.seed import plan_seed
-
-        plan = plan_seed(earlier)
-        target = dataclasses.replace(target, earlier=plan.turns)
-    if settings.no_ui:
-        from voicechat.lines.gemini import gemini_lines
-
-        return _run_lines(gemini_lines(settings, target), settings, events, plan)
-    try:
-        from voicechat.ui.app import run_app
-    except ImportError as exc:
-        print(f"voicechat: the TUI could not start ({exc}). Run without it: voicechat --no-ui",
-              file=sys.stderr)
-        return 2
-    from voicechat.runtime.gemini import GeminiRuntime
-
-    code = run_app(GeminiRuntime(settings, target), theme=settings.theme,
-                   keymap=settings.keymap or None)
-    if log_file is not None:
-        print(f"voicechat: log lines are in {log_file}", file=sys.stderr)
-    return code
 
 
 def _run_lines(family: Any, settings: Any, events: bool, earlier: Any = None) -> int:

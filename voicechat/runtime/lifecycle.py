@@ -25,7 +25,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from voicechat.audio.meter import LevelMeter
 from voicechat.audio.playback import PlaybackBuffer
-from voicechat.audio.ports import MicSource, SpeakerSink
+from voicechat.audio.ports import AudioPorts, MicSource, SpeakerSink
 from voicechat.config import Settings
 from voicechat.eventlog.record import LogRecord
 from voicechat.eventlog.recorder import Recorder, RecordError, kept_text
@@ -69,6 +69,8 @@ class RuntimeLifecycle(ABC, Generic[DriverT, LinkT]):
         self.playback = playback
         self.mic: MicSource | None = None
         self.speaker: SpeakerSink | None = None
+        #: a mic and speaker brought by the caller (``voicechat test``), set before start
+        self.audio_ports: AudioPorts | None = None
         self._server = EmbeddedServer(settings, local_server)
         self._recorder: Recorder | None = None
         self._tracing = SessionTracing(settings, self.events, api=settings.api)
@@ -198,12 +200,14 @@ class RuntimeLifecycle(ABC, Generic[DriverT, LinkT]):
     # --- parts -----------------------------------------------------------------------------------
 
     def _open_audio(self) -> None:
-        self.mic = open_mic(self.settings, self.events)
+        ports = self.audio_ports
+        self.mic = open_mic(self.settings, self.events) if ports is None else ports.mic
         self._mic_opened()
         # echo cancellation can run only with a mic device (EchoControl decides once both open)
         for_aec = (self.settings.aec is not False and self.mic is not None
                    and self.mic.kind == "device")
-        self.speaker = open_speaker(self.settings, self.playback, self.events, for_aec=for_aec)
+        self.speaker = (open_speaker(self.settings, self.playback, self.events, for_aec=for_aec)
+                        if ports is None else ports.speaker(self.playback))
         if self.mic is not None:
             self.events.local({"type": "local.mic.source", "source": self.mic.describe()})
         self.events.local({"type": "local.speaker.sink", "sink": self.speaker.describe()})
