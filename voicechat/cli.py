@@ -221,6 +221,73 @@ def validate(
                                           provider=named))
 
 
+@app.command("test", cls=opt.PlainUsage)
+def test_scenarios(
+    paths: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="SCENARIO_OR_DIR...", show_default=False,
+                       help="Scenario files (YAML) or folders of them."),
+    ] = None,
+    server: opt.Server = None,
+    provider: opt.Provider = None,
+    transport: opt.Transport = None,
+    api: opt.Api = None,
+    model: opt.Model = None,
+    dialect: opt.Dialect = None,
+    config: opt.Config = None,
+    junit: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="Write JUnit XML (a testcase per "
+                                                       "scenario run) for CI servers.")
+    ] = None,
+    json_path: Annotated[
+        Path | None, typer.Option("--json", metavar="FILE",
+                                  help="Write every run's turns, checks and figures as JSON.")
+    ] = None,
+    keep: Annotated[
+        Path | None, typer.Option(metavar="DIR", help="Keep each run's event log, both sides' "
+                                  "audio (WAV) and the doctor's report in DIR.")
+    ] = None,
+    repeat: Annotated[
+        int, typer.Option(metavar="N", min=1, max=1000,
+                          help="Run each scenario N times: pass counts and latency "
+                               "percentiles across runs (model answers vary).")
+    ] = 1,
+    concurrency: Annotated[
+        int, typer.Option(metavar="N", min=1, max=64, help="Scenario runs at once.")
+    ] = 1,
+    select: Annotated[
+        str | None, typer.Option("-k", metavar="PATTERN",
+                                 help="Run the scenarios whose name or file matches: words "
+                                      "with and, or, not (as pytest's -k).")
+    ] = None,
+    judge_url: Annotated[
+        str | None, typer.Option(metavar="URL", help="An OpenAI-compatible chat endpoint "
+                                 "that grades reply.judge (key: VOICECHAT_JUDGE_API_KEY, else "
+                                 "OPENAI_API_KEY).")
+    ] = None,
+    judge_model: Annotated[
+        str | None, typer.Option(metavar="NAME", help="The judge's model.")
+    ] = None,
+    turn_timeout: Annotated[
+        float | None, typer.Option(metavar="SECONDS", min=1, max=3600,
+                                   help="How long a turn may wait for its answer "
+                                        "(default 30).")
+    ] = None,
+    verbose: opt.Verbose = 0,
+    log_level: opt.LogLevel = None,
+) -> None:
+    """Run spoken conversation tests (scenario files) against a voice agent: exit 0 when all
+    pass, 1 when one fails, 2 for usage and scenario errors."""
+    from voicechat.commands import test as test_command
+
+    raise typer.Exit(test_command.run(
+        paths or [], server=server, provider=provider, transport=transport, api=api,
+        model=model, dialect=dialect, config=config, junit=junit, json_path=json_path,
+        keep=keep, repeat=repeat, concurrency=concurrency, select=select,
+        judge_url=judge_url, judge_model=judge_model, turn_timeout=turn_timeout,
+        verbose=verbose, log_level=log_level))
+
+
 @app.command(cls=opt.PlainUsage)
 def tools(
     config: opt.Config = None,

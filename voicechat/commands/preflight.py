@@ -199,8 +199,10 @@ def check_theme(settings: Settings) -> None:
     raise ValueError(problem)
 
 
-def check_session_table(settings: Settings) -> None:
-    """The first ``session.update`` as the core will send it, checked as the server would."""
+def check_session_table(settings: Settings,
+                        where: str = "[voicechat.session] in your config") -> None:
+    """The first ``session.update`` as the core will send it, checked as the server would;
+    ``where`` names the table the user wrote (``voicechat test``: the scenario's ``session``)."""
     if not settings.session_overrides:
         return
     dialect = Dialect(settings.dialect)
@@ -214,6 +216,6 @@ def check_session_table(settings: Settings) -> None:
     if problem is None:
         return
     hints = hints_for(session, problem, dialect, azure=settings.is_azure, bare_session=True)
-    where = f" (param {problem.param})" if problem.param else ""
+    at = f" (param {problem.param})" if problem.param else ""
     fix = f"; {hints[0]}" if hints else "; see `voicechat validate --help` for the shape"
-    raise ValueError(f"[voicechat.session] in your config: {problem.message}{where}{fix}")
+    raise ValueError(f"{where}: {problem.message}{at}{fix}")

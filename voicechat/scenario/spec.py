@@ -141,11 +141,14 @@ class Scenario:
     tools: tuple[ToolMock, ...] = ()
     mcp_config: str | None = None
     doctor_clean: bool = False
+    #: what the local server answers with when the run is against it (``echo``,
+    #: ``script:FILE`` with FILE resolved against the scenario's folder, ``chat:URL``)
+    local_responder: str | None = None
 
 
 # --- the keys, once ------------------------------------------------------------------------------
 
-TOP_KEYS = ("name", "session", "tools", "mcp_config", "turns", "doctor")
+TOP_KEYS = ("name", "session", "tools", "mcp_config", "local_responder", "turns", "doctor")
 TURN_KEYS = (*TURN_KINDS, "voice", "rate", "level_db", "noise_db", "silence_ms",
              "interrupt_after_ms", "expect")
 EXPECT_KEYS = ("tool_calls", "reply", "first_audio_ms", "interrupted", "stop_ms")
@@ -176,6 +179,10 @@ def missing_files(scenario: Scenario, exists: Any) -> ScenarioError | None:
         if turn.kind == "audio" and not exists(turn.content):
             return ScenarioError(scenario.file, turn.line, "audio",
                                  f"no such file: {turn.content}")
+    responder = scenario.local_responder or ""
+    if responder.startswith("script:") and not exists(responder[len("script:"):]):
+        return ScenarioError(scenario.file, 0, "local_responder",
+                             f"no such file: {responder[len('script:'):]}")
     if scenario.mcp_config is not None and not exists(scenario.mcp_config):
         return ScenarioError(scenario.file, 0, "mcp_config",
                              f"no such file: {scenario.mcp_config}")
@@ -278,6 +285,8 @@ class _Reader:
         tools = self.tools(root.get("tools", []))
         mcp = self.path_value(root["mcp_config"], ("mcp_config",)) if "mcp_config" in root \
             else None
+        responder = (self.responder(root["local_responder"]) if "local_responder" in root
+                     else None)
         doctor = root.get("doctor")
         if doctor is not None and doctor != "clean":
             raise self.fail(("doctor",), f"the only value is 'clean', got {_describe(doctor)}")
@@ -287,7 +296,21 @@ class _Reader:
         turns = tuple(self.turn(t, ("turns", i), first=i == 0)
                       for i, t in enumerate(turns_value))
         return Scenario(name=name, file=self.file, turns=turns, session=session, tools=tools,
-                        mcp_config=mcp, doctor_clean=doctor == "clean")
+                        mcp_config=mcp, doctor_clean=doctor == "clean",
+                        local_responder=responder)
+
+    def responder(self, value: Any) -> str:
+        path: Path = ("local_responder",)
+        spec = self.text(value, path)
+        kind, _, arg = spec.partition(":")
+        if kind == "echo" and not arg:
+            return spec
+        if kind == "chat" and arg:
+            return spec
+        if kind == "script" and arg:
+            return f"script:{self.path_value(arg, path)}"
+        raise self.fail(path, f"'{spec}' is not a responder: echo, script:FILE (replies in "
+                              "order, @call lines for tool calls) or chat:URL")
 
     def tools(self, value: Any) -> tuple[ToolMock, ...]:
         if not isinstance(value, list):

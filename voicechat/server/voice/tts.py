@@ -143,10 +143,10 @@ def _espeak_cli(text: str) -> tuple[Int16Array, int]:
         check=True,
         timeout=30,
     )
-    return _parse_streamed_wav(out.stdout)
+    return parse_streamed_wav(out.stdout)
 
 
-def _parse_streamed_wav(raw: bytes) -> tuple[Int16Array, int]:
+def parse_streamed_wav(raw: bytes) -> tuple[Int16Array, int]:
     """PCM16 and rate from a WAV whose size fields may be placeholders (written to a pipe)."""
     if raw[:4] != b"RIFF" or raw[8:12] != b"WAVE":
         raise VoiceUnavailableError("espeak-ng did not produce a WAV on stdout")

@@ -1,0 +1,56 @@
+"""Bad scenarios exit 2 naming the file, the line and the key, before anything connects, and
+without a traceback (issue 52's acceptance); a family that cannot express a key says so."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.voicetest.runner import voicechat_test
+
+CASES = {
+    "typo": ("turns:\n  - type: hi\n    expct:\n      reply: {contains: [hi]}\n",
+             "typo.yaml:3: turns[0].expct: unknown key 'expct' (did you mean 'expect'?)"),
+    "wrong type": ("turns:\n  - type: hi\n    silence_ms: soon\n",
+                   "wrong type.yaml:3: turns[0].silence_ms: expected a number, got 'soon'"),
+    "missing audio": ("turns:\n  - audio: clips/nowhere.wav\n",
+                      "missing audio.yaml:2: audio: no such file: "),
+    "broken yaml": ("turns:\n  - type: hi\n   expect: [\n",
+                    "broken yaml.yaml:3: "),
+    "bad session": ("session:\n  turn_detection: {type: loud_vad}\nturns:\n  - type: hi\n",
+                    "bad session.yaml: session: "),
+    "unknown voice": ("turns:\n  - say: hello\n    voice: no-such-voice-xx\n",
+                      "unknown voice.yaml:2: turns[0].say: espeak-ng has no voice "
+                      "'no-such-voice-xx'"),
+    "unknown variant": ("turns:\n  - say: hello\n    voice: en-us+zz9\n",
+                        "unknown variant.yaml:2: turns[0].say: espeak-ng has no variant 'zz9'"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_a_bad_scenario_is_exit_2_with_where(tmp_path: Path, name: str) -> None:
+    text, said = CASES[name]
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(text, encoding="utf-8")
+    proc, report = voicechat_test(tmp_path, str(path), timeout=60)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert said in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr and report is None
+    assert "embedded local server" not in proc.stdout  # nothing started
+
+
+def test_a_binary_file_and_a_missing_path(tmp_path: Path) -> None:
+    blob = tmp_path / "clip.yaml"
+    blob.write_bytes(b"\x00\xff\xfe binary")
+    proc, _ = voicechat_test(tmp_path, str(blob), timeout=60)
+    assert proc.returncode == 2 and "clip.yaml" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    proc, _ = voicechat_test(tmp_path, str(tmp_path / "nowhere"), timeout=60)
+    assert proc.returncode == 2 and "no such file or folder" in proc.stderr
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    proc, _ = voicechat_test(tmp_path, str(empty), timeout=60)
+    assert proc.returncode == 2 and "no scenario files" in proc.stderr
+    proc, _ = voicechat_test(tmp_path, timeout=60)
+    assert proc.returncode == 2 and "name a scenario file" in proc.stderr

@@ -1,0 +1,76 @@
+"""The pytest plugin: ``pytest`` collects scenario files as items and runs them as ``voicechat
+test`` does, with pytest's own ``-k``, ``-x`` and ``--junitxml`` (a project's pytest run in a
+folder of its own, as a team's suite would be: the installed entry point loads the plugin)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from tests.voicetest.runner import EXAMPLES, PROVIDER_VARIABLES
+
+SCENARIOS = Path(__file__).parent / "scenarios"
+
+
+def _pytest(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(PROVIDER_VARIABLES)}
+    env["XDG_CONFIG_HOME"] = str(project / "config")  # no user config file
+    env["TMPDIR"] = str(project)
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider",
+                           "--voicechat-transport", "websocket", *args],
+                          cwd=project, capture_output=True, text=True, timeout=300, env=env,
+                          stdin=subprocess.DEVNULL)
+
+
+def test_pytest_collects_and_runs_scenario_files(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    (project / "voice").mkdir(parents=True)
+    (project / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+    shutil.copy(EXAMPLES / "greeting.yaml", project / "voice" / "test_greeting.yaml")
+    shutil.copy(SCENARIOS / "wrong-reply.yaml", project / "voice" / "test_wrong.yaml")
+    # YAML that is not a scenario by name is never run as one (CI files, configs)
+    (project / "voice" / "ci.yaml").write_text("jobs: {build: {}}\n", encoding="utf-8")
+    (project / "test_plain.py").write_text("def test_plain():\n    assert True\n",
+                                           encoding="utf-8")
+    junit = tmp_path / "junit.xml"
+    proc = _pytest(project, "--junitxml", str(junit), "-v")
+    out = proc.stdout
+    assert proc.returncode == 1, out + proc.stderr
+    assert "voice/test_greeting.yaml::greeting PASSED" in out
+    assert "voice/test_wrong.yaml::wrong reply FAILED" in out
+    assert "test_plain.py::test_plain PASSED" in out and "ci.yaml" not in out
+    # the failure reads as voicechat test's, with the reason and what was heard
+    assert "FAILED reply.contains: 'sunny' not in the reply" in out
+    assert 'heard: "What is the weather like tomorrow?"' in out
+    cases = {case.get("name"): case for case in ET.parse(junit).iter("testcase")}
+    assert set(cases) == {"greeting", "wrong reply", "test_plain"}
+    assert cases["wrong reply"].find("failure") is not None
+    assert cases["greeting"].find("failure") is None
+    # pytest's own -k and -x
+    only = _pytest(project, "-k", "greeting")
+    assert only.returncode == 0, only.stdout
+    assert "1 passed, 2 deselected" in only.stdout
+    first = _pytest(project, "-x", "voice/test_wrong.yaml", "voice/test_greeting.yaml")
+    assert first.returncode == 1 and "1 failed" in first.stdout
+    assert "passed" not in first.stdout.splitlines()[-1]
+
+
+def test_other_names_by_pattern_and_a_bad_file_fails_collection(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pytest.ini").write_text("[pytest]\nvoicechat_scenario_files = *.scenario.yaml\n",
+                                        encoding="utf-8")
+    shutil.copy(EXAMPLES / "greeting.yaml", project / "hello.scenario.yaml")
+    (project / "typo.scenario.yaml").write_text("turns:\n  - type: hi\n    expct: {}\n",
+                                                encoding="utf-8")
+    proc = _pytest(project)
+    assert proc.returncode in (1, 2), proc.stdout
+    assert "typo.scenario.yaml:3: turns[0].expct: unknown key 'expct' (did you mean " \
+           "'expect'?)" in proc.stdout
+    assert "Traceback" not in proc.stdout and "spec.py" not in proc.stdout
+    named = _pytest(project, "hello.scenario.yaml")
+    assert named.returncode == 0 and "1 passed" in named.stdout, named.stdout

@@ -1,0 +1,165 @@
+"""The runner's parts on their own: the virtual speaker's spans, the scripted mic, ``-k``'s
+patterns (property tests), the judge's answer read, the observer's windows."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from voicechat.audio.files import FRAME
+from voicechat.audio.playback import PlaybackBuffer
+from voicechat.eventlog.record import LogRecord
+from voicechat.voicetest.audio import UNDERRUN_GAP_S, ScriptedMic, VirtualSpeaker
+from voicechat.voicetest.judge import verdict_from
+from voicechat.voicetest.observe import TurnObserver
+from voicechat.voicetest.selection import PatternError, compile_pattern
+
+LOUD = np.full(FRAME, 3000, dtype=np.int16)
+QUIET = np.zeros(FRAME, dtype=np.int16)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def _speaker() -> tuple[VirtualSpeaker, Clock]:
+    clock = Clock()
+    return VirtualSpeaker(PlaybackBuffer(), clock=clock), clock
+
+
+def _play(speaker: VirtualSpeaker, clock: Clock, frames: list[np.ndarray]) -> None:
+    for frame in frames:
+        speaker.write(frame)
+        clock.t += 0.02
+
+
+def test_a_pause_inside_an_answer_is_one_span_and_a_long_silence_ends_it() -> None:
+    speaker, clock = _speaker()
+    short_pause = int(UNDERRUN_GAP_S / 0.02) - 5
+    _play(speaker, clock, [LOUD] * 10 + [QUIET] * short_pause + [LOUD] * 10)
+    assert speaker.playing and len(speaker.spans) == 1
+    stopped_at = clock.t
+    _play(speaker, clock, [QUIET])
+    assert speaker.playing  # not yet: the silence has not lasted
+    clock.t += UNDERRUN_GAP_S
+    assert not speaker.playing
+    assert speaker.spans == [[0.0, pytest.approx(stopped_at)]]
+    assert speaker.stopped_after(0.1) == pytest.approx(stopped_at)
+    assert speaker.first_audio_after(0.0) == 0.0 and speaker.first_audio_after(0.01) is None
+    _play(speaker, clock, [LOUD])
+    assert len(speaker.spans) == 2 and speaker.stopped_after(stopped_at + 0.01) is None
+
+
+async def test_the_scripted_mic_says_silence_then_the_utterance_on_time() -> None:
+    mic = ScriptedMic()
+    utterance = np.concatenate([np.zeros(FRAME * 3, np.int16), np.full(FRAME * 2, 2000,
+                                                                        np.int16)])
+    frames: list[np.ndarray] = []
+    loop = asyncio.get_running_loop()
+
+    async def listen() -> None:
+        async for frame in mic.frames():
+            frames.append(frame)
+
+    task = loop.create_task(listen())
+    await asyncio.sleep(0.1)
+    said = mic.say(utterance)
+    spoken = await asyncio.wait_for(said, 2.0)
+    mic.close()
+    await asyncio.wait_for(task, 1.0)
+    loud = [i for i, f in enumerate(frames) if f.any()]
+    assert len(loud) == 2 and loud[1] == loud[0] + 1  # the voice, whole and in order
+    assert all(not f.any() for f in frames[: loud[0]])  # silence before, leading quiet kept
+    assert spoken.end - spoken.onset == pytest.approx(0.02, abs=0.015)
+
+
+WORDS = st.sampled_from(["weather", "paris", "greet", "x"])
+TEXTS = st.text(alphabet="abcdefghijklmnopqrstuvwxyz ", max_size=30)
+
+
+def _expr(draw_depth: int = 3) -> st.SearchStrategy[tuple[str, object]]:
+    leaf = WORDS.map(lambda w: (w, ("word", w)))
+
+    def extend(inner: st.SearchStrategy[tuple[str, object]]
+               ) -> st.SearchStrategy[tuple[str, object]]:
+        return st.one_of(
+            inner.map(lambda e: (f"not {e[0]}", ("not", e[1]))),
+            st.tuples(inner, st.sampled_from(["and", "or"]), inner).map(
+                lambda t: (f"({t[0][0]} {t[1]} {t[2][0]})", (t[1], t[0][1], t[2][1]))),
+        )
+
+    return st.recursive(leaf, extend, max_leaves=6)
+
+
+def _truth(tree: object, text: str) -> bool:
+    kind = tree[0]  # type: ignore[index]
+    if kind == "word":
+        return tree[1] in text  # type: ignore[index]
+    if kind == "not":
+        return not _truth(tree[1], text)  # type: ignore[index]
+    left, right = _truth(tree[1], text), _truth(tree[2], text)  # type: ignore[index]
+    return left and right if kind == "and" else left or right
+
+
+@settings(max_examples=300, deadline=None)
+@given(_expr(), TEXTS)
+def test_k_patterns_mean_what_pytest_means(expr: tuple[str, object], text: str) -> None:
+    pattern, tree = expr
+    assert compile_pattern(pattern)(text) == _truth(tree, text)
+
+
+@given(st.text(max_size=20))
+def test_a_k_pattern_is_a_selection_or_a_usage_error(pattern: str) -> None:
+    try:
+        compile_pattern(pattern)("some text")
+    except PatternError as exc:
+        assert str(exc).startswith("-k")
+
+
+@pytest.mark.parametrize(("content", "passed", "why"), [
+    ('{"pass": true, "reason": "greets back"}', True, "greets back"),
+    ('Sure! ```json\n{"pass": false, "reason": "rude"}\n```', False, "rude"),
+    ("I think it passes", False, "the judge did not give a verdict"),
+    ('{"pass": "yes"}', False, "the judge did not give a verdict"),
+])
+def test_the_judges_answer_is_read_or_failed_never_passed(content: str, passed: bool,
+                                                           why: str) -> None:
+    body = json.dumps({"choices": [{"message": {"content": content}}]})
+    verdict = verdict_from(body)
+    assert verdict.passed is passed and why in verdict.reason
+    assert verdict_from("<html>busy</html>").passed is False
+
+
+def _rec(direction: str, event: dict[str, object]) -> LogRecord:
+    return LogRecord(t=0.0, ts="", dir=direction, event=event)  # type: ignore[arg-type]
+
+
+def test_a_cut_answer_belongs_to_the_turn_that_asked_it() -> None:
+    observer = TurnObserver()
+    asked = observer.begin()
+    observer.record(_rec("in", {"type": "response.created", "response": {"id": "resp_1"}}))
+    cutting = observer.begin(interrupting=True)
+    observer.record(_rec("local", {"type": "local.playback.flushed", "dropped_ms": 400}))
+    observer.record(_rec("in", {"type": "response.output_audio_transcript.done",
+                                "response_id": "resp_1", "transcript": "Tomorrow will"}))
+    observer.record(_rec("in", {"type": "response.created", "response": {"id": "resp_2"}}))
+    observer.record(_rec("in", {"type": "response.output_audio_transcript.done",
+                                "response_id": "resp_2", "transcript": "All right."}))
+    assert asked.reply == "Tomorrow will" and cutting.reply == "All right."
+    assert cutting.cut == ["local.playback.flushed"] and asked.cut == []
+    # a family's turn record, cut, while an interrupting turn runs: the turn before's
+    observer = TurnObserver()
+    asked = observer.begin()
+    cutting = observer.begin(interrupting=True)
+    observer.record(_rec("local", {"type": "local.gemini.turn", "speaker": "assistant",
+                                   "text": "Once upon", "interrupted": True}))
+    assert asked.reply == "Once upon" and cutting.cut == ["local.gemini.turn interrupted"]

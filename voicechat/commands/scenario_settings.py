@@ -1,0 +1,120 @@
+"""A scenario's settings: the run's connection from the command line and the config file, the
+agent under test from the scenario file alone.
+
+Decided for ``voicechat test`` (issue 52), written here because it is what makes a scenario
+reproducible:
+
+* **From the command line, the environment and the config file**: where and how to connect
+  (``server``, ``provider``, ``transport``, ``api``, ``model``, ``dialect``, the keys, Azure's
+  endpoint, prices, the local server's voice).
+* **From the scenario only**: the session (``session:``; ``instructions`` and ``voice`` go
+  where each family takes them, every other field into the first ``session.update`` and checked
+  there as the server would), the tools (``tools:`` as canned results, ``mcp_config:``), the
+  local server's responder (``local_responder:``). The config file's own session table and tools
+  are left out: a scenario runs the same on every machine.
+* **Fixed for a test run**: no UI; barge-in on (the virtual speaker has no echo, so the mic
+  stays open over answers and an interruption is heard); echo cancellation off; the scenario's
+  tools run without asking (writing them into the scenario is the asking; nothing else is
+  offered); no ``--resume``, no saved transcripts.
+* **Against the local server**, its recognition grammar is the scenario's ``say:`` sentences
+  (unless the config sets ``local_asr_phrases``), so the offline recogniser hears exactly what
+  was said, as a test peer should.
+
+What a family cannot express is refused here, before anything connects (exit 2): GPT-Live runs
+tools through its own delegation, so a scenario's ``tools``, ``mcp_config`` and ``tool_calls``
+cannot be offered or checked there; GPT-Live and Gemini Live take only ``instructions`` and
+``voice`` from ``session:``; interruptions are Realtime's and Gemini's (GPT-Live's own turn-taking
+decides when the model yields).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+from voicechat.commands.preflight import check_session_table
+from voicechat.config import Settings
+from voicechat.families import Family
+from voicechat.scenario.spec import Scenario, ScenarioError
+
+#: the session fields every family takes (into the settings, not the session table)
+SETTINGS_FIELDS = ("instructions", "voice")
+
+
+def scenario_settings(base: Settings, scenario: Scenario, family: Family, *,
+                      record: Path | None) -> Settings:
+    """``base`` (the resolved command line and config) made into this scenario's run."""
+    refuse_inexpressible(scenario, family)
+    session = dict(scenario.session)
+    picked = {key: session.pop(key) for key in SETTINGS_FIELDS if key in session}
+    for key, value in picked.items():
+        if not isinstance(value, str) or not value.strip():
+            raise ScenarioError(scenario.file, 0, f"session.{key}",
+                                f"expected text, got {value!r}")
+    tools: dict[str, Any] = {}
+    for tool in scenario.tools:
+        table: dict[str, Any] = {"description": tool.description}
+        if tool.parameters is not None:
+            table["parameters"] = dict(tool.parameters)
+        if tool.command is not None:
+            table["command"] = list(tool.command)
+        else:
+            result = tool.result
+            table["result"] = result if isinstance(result, str) else json.dumps(result)
+        tools[tool.name] = table
+    phrases = base.local_asr_phrases
+    if phrases is None:
+        said = [turn.content for turn in scenario.turns if turn.kind == "say"]
+        phrases = said or None
+    settings = dataclasses.replace(
+        base,
+        no_ui=True, mic="none", speaker="none", record=record, turns=None,
+        barge_in=True, aec=False, resume=None, save_transcripts=False,
+        instructions=picked.get("instructions"),
+        voice=picked.get("voice", base.voice),
+        session_overrides=session,
+        tools=tools, mcp_servers={},
+        mcp_config=Path(scenario.mcp_config) if scenario.mcp_config else None,
+        tool_approval="auto",
+        local_responder=scenario.local_responder or base.local_responder,
+        local_asr_phrases=phrases,
+    )
+    if session and family.name == "realtime":
+        try:
+            check_session_table(settings, where=f"{scenario.file}: session")
+        except ValueError as exc:
+            raise ScenarioError(scenario.file, 0, "", str(exc).removeprefix(
+                f"{scenario.file}: ")) from None
+    return settings
+
+
+def refuse_inexpressible(scenario: Scenario, family: Family) -> None:
+    """Exit-2 errors for keys ``family`` cannot run, naming the key and why."""
+    def fail(where: str, why: str) -> ScenarioError:
+        return ScenarioError(scenario.file, 0, where, f"{why} ({family.title}); run this "
+                                                      "scenario against a Realtime server "
+                                                      "or drop the key")
+
+    if family.name != "realtime":
+        extra = sorted(set(scenario.session) - set(SETTINGS_FIELDS))
+        if extra:
+            raise fail(f"session.{extra[0]}", "only instructions and voice are session "
+                                              "settings here")
+    if family.name == "live":
+        if scenario.tools or scenario.mcp_config:
+            raise fail("tools" if scenario.tools else "mcp_config",
+                       "GPT-Live runs tools through its own delegation, so a scenario cannot "
+                       "offer or answer them")
+        for i, turn in enumerate(scenario.turns):
+            if turn.expect.tool_calls is not None:
+                raise ScenarioError(scenario.file, turn.line, f"turns[{i}].expect.tool_calls",
+                                    "GPT-Live's tool calls are its delegation's, not checked "
+                                    "here (GPT-Live); drop the key for this family")
+            if turn.interrupt_after_ms is not None:
+                raise ScenarioError(scenario.file, turn.line,
+                                    f"turns[{i}].interrupt_after_ms",
+                                    "GPT-Live decides itself when the model yields the floor, "
+                                    "so an interruption cannot be timed (GPT-Live); run it "
+                                    "against a Realtime or Gemini Live server")

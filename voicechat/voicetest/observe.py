@@ -1,0 +1,156 @@
+"""What one turn of a scenario run looked like, read from the runtime's records, per family.
+
+The runner subscribes an :class:`TurnObserver` to the runtime's record stream (the same records
+``--record`` writes and the doctor reads) and opens a window per turn (:meth:`begin`). What
+falls in the window makes the turn's observation:
+
+* the reply: the assistant's finished transcripts (Realtime: ``response.output_audio_transcript
+  .done`` and the text variants, in either dialect; GPT-Live and Gemini Live: the turns their
+  runtimes close, ``local.live.turn`` / ``local.gemini.turn``, speaker ``assistant``);
+* what was heard of the user: the server's transcript of the turn's speech (Realtime's
+  ``…input_audio_transcription.completed``; the other families' user turns);
+* the tool calls as the model made them, with their arguments as written: Realtime's
+  ``response.output_item.done`` items of type ``function_call`` (MCP calls the server runs are
+  not the client's tools), Gemini's ``toolCall.functionCalls``;
+* whether an answer was cut: the client flushed its playback (``local.playback.flushed``, all
+  families), or sent a truncate, a cancel or a clear, or the family's runtime marked a turn
+  interrupted;
+* the turn timeline's figure (``local.turn.latency``, Realtime only) with its stages.
+
+Read from the wire and the runtime's records, not from the tools that ran: a call to a tool
+the scenario did not declare is still a call the model made.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from voicechat.eventlog.record import LogRecord
+from voicechat.latency.model import TURN_RECORD
+from voicechat.protocol.gemini import names as gemini_names
+from voicechat.protocol.gemini import spelling
+from voicechat.scenario.checks import ObservedCall
+
+ASSISTANT_DONE = frozenset({"response.output_audio_transcript.done",
+                            "response.audio_transcript.done", "response.output_text.done",
+                            "response.text.done"})
+USER_DONE = "conversation.item.input_audio_transcription.completed"
+CUT_SENT = frozenset({"conversation.item.truncate", "response.cancel",
+                      "output_audio_buffer.clear"})
+FAMILY_TURNS = frozenset({"local.live.turn", "local.gemini.turn"})
+
+
+@dataclass
+class TurnWindow:
+    """Everything one turn's window caught."""
+
+    replies: list[str] = field(default_factory=list)
+    heard: list[str] = field(default_factory=list)
+    calls: list[ObservedCall] = field(default_factory=list)
+    cut: list[str] = field(default_factory=list)  # how the answer was cut, as seen
+    latency: dict[str, Any] | None = None  # the first local.turn.latency record
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def reply(self) -> str:
+        return " ".join(text.strip() for text in self.replies if text.strip())
+
+
+class TurnObserver:
+    """Sorts records into the windows of the turns run so far (``record`` is the subscriber).
+
+    A record goes to the window of the turn being run, except what belongs to an earlier
+    turn's answer: Realtime's transcripts and calls go to the turn whose window saw their
+    response created (an answer cut by the next turn finishes in that turn's window), and a
+    family turn record that arrives marked interrupted while an interrupting turn runs is the
+    cut answer of the turn before it."""
+
+    def __init__(self) -> None:
+        self.windows: list[TurnWindow] = [TurnWindow()]
+        self._interrupting = False
+        self._responses: dict[str, int] = {}  # response id -> the window it was created in
+        self._seen_items: set[str] = set()
+
+    @property
+    def window(self) -> TurnWindow:
+        return self.windows[-1]
+
+    def begin(self, *, interrupting: bool = False) -> TurnWindow:
+        """Open the next turn's window (``interrupting``: that turn speaks over an answer)."""
+        self.windows.append(TurnWindow())
+        self._interrupting = interrupting
+        return self.windows[-1]
+
+    def _owner(self, event: Mapping[str, Any]) -> TurnWindow:
+        rid = event.get("response_id")
+        if rid is None and isinstance(event.get("response"), Mapping):
+            rid = event["response"].get("id")
+        index = self._responses.get(str(rid)) if rid is not None else None
+        return self.windows[index] if index is not None else self.window
+
+    def record(self, record: LogRecord) -> None:
+        event = record.event
+        kind = event.get("type")
+        window = self.window
+        if record.dir == "in":
+            if kind is None:
+                self._gemini_frame(event)
+            elif kind == "response.created":
+                response = event.get("response")
+                if isinstance(response, Mapping) and response.get("id") is not None:
+                    self._responses[str(response["id"])] = len(self.windows) - 1
+            elif kind in ASSISTANT_DONE:
+                text = event.get("transcript", event.get("text", ""))
+                self._owner(event).replies.append(str(text))
+            elif kind == USER_DONE:
+                window.heard.append(str(event.get("transcript", "")))
+            elif kind == "response.output_item.done":
+                self._item(event.get("item"), self._owner(event))
+            elif kind == "error":
+                error = event.get("error")
+                if isinstance(error, Mapping):
+                    window.errors.append(str(error.get("message", "")))
+        elif record.dir == "out":
+            if kind in CUT_SENT:
+                window.cut.append(str(kind))
+        elif kind in FAMILY_TURNS:
+            text = str(event.get("text", ""))
+            cut = bool(event.get("interrupted"))
+            if event.get("speaker") == "assistant":
+                owner = self.windows[-2] if cut and self._interrupting and \
+                    len(self.windows) > 1 else window
+                owner.replies.append(text)
+            else:
+                window.heard.append(text)
+            if cut:
+                window.cut.append(f"{kind} interrupted")
+        elif kind == "local.live.interrupted" or kind == "local.playback.flushed":
+            window.cut.append(str(kind))
+        elif kind == TURN_RECORD:
+            owner = self._owner(event)
+            if owner.latency is None:
+                owner.latency = dict(event)
+
+    def _item(self, item: Any, owner: TurnWindow) -> None:
+        if not isinstance(item, Mapping) or item.get("type") != "function_call":
+            return
+        item_id = str(item.get("id") or item.get("call_id") or "")
+        if item_id and item_id in self._seen_items:
+            return
+        self._seen_items.add(item_id)
+        owner.calls.append(ObservedCall(str(item.get("name", "")),
+                                        str(item.get("arguments") or "")))
+
+    def _gemini_frame(self, frame: Mapping[str, Any]) -> None:
+        body = spelling.get(frame, gemini_names.TOOL_CALL)
+        if not isinstance(body, Mapping):
+            return
+        calls = spelling.get(body, "functionCalls")
+        for call in calls if isinstance(calls, list) else ():
+            if isinstance(call, Mapping):
+                args = spelling.get(call, "args") or {}
+                self.window.calls.append(ObservedCall(str(spelling.get(call, "name", "")),
+                                                      json.dumps(args)))

@@ -1,0 +1,157 @@
+"""How a test run reads: a line per scenario as it finishes, then each failure in full, then
+the tally (as pytest reads), and the same facts as JSON (``--json``).
+
+A failure says what a person debugging a voice agent asks first: which expectation, what the
+server heard of the user, what the assistant said, which tools it called with which arguments,
+how long the answer took to start and where the time went, the doctor's findings for that run,
+and where its files are. Everything from the wire is shown with control characters escaped.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from voicechat.latency.model import percentile
+from voicechat.protocol.text import printable
+from voicechat.voicetest.results import RunResult, TurnResult
+
+QUOTED = 300
+
+
+def progress_line(result: RunResult, *, repeats: int = 1) -> str:
+    """``file::name PASSED (4.2 s)``; with ``--repeat``, which run it was."""
+    run = f" [run {result.repeat}/{repeats}]" if repeats > 1 else ""
+    skipped = f", {len(result.skipped)} check(s) skipped" if result.skipped else ""
+    return (f"{result.file}::{printable(result.name)}{run} {result.outcome.upper()} "
+            f"({result.duration_s:.1f} s{skipped})")
+
+
+def failure_text(result: RunResult) -> str:
+    """Everything about one failed or broken run."""
+    lines = [f"--- {printable(result.name)} ({result.file})"
+             + (f" run {result.repeat}" if result.repeat > 1 else "") + " ---"]
+    if result.error:
+        lines.append(f"error: {printable(result.error)}")
+    for index, turn in enumerate(result.turns):
+        if turn.failed:
+            lines.extend(_turn_lines(index, turn))
+    if result.not_run:
+        lines.append(f"{result.not_run} later turn(s) not run")
+    if result.doctor_checked and result.doctor:
+        lines.append("doctor: clean expected; the doctor found:")
+        lines.extend(f"  {printable(finding)}" for finding in result.doctor)
+    for kind, path in result.files.items():
+        lines.append(f"{kind}: {path}")
+    return "\n".join(lines)
+
+
+def _turn_lines(index: int, turn: TurnResult) -> list[str]:
+    lines = [f"turn {index + 1} (line {turn.turn.line}, {printable(turn.turn.label)}):"]
+    if turn.problem:
+        lines.append(f"  FAILED: {printable(turn.problem)}")
+    for verdict in turn.verdicts:
+        if verdict.status == "failed":
+            lines.append(f"  FAILED {verdict.check}: {printable(verdict.reason)}")
+    lines.extend(observed_lines(turn))
+    return lines
+
+
+def observed_lines(turn: TurnResult) -> list[str]:
+    """What was heard, said, called and timed in a turn."""
+    seen = turn.seen
+    out = []
+    if turn.turn.kind != "type":
+        out.append(f"  heard: {_quote(turn.heard) if turn.heard else '(no transcript)'}")
+    out.append(f"  reply: {_quote(seen.reply) if seen.reply else '(nothing)'}")
+    if seen.calls:
+        calls = ", ".join(f"{c.name}({c.arguments})" for c in seen.calls)
+        out.append(f"  tool calls: {printable(calls)}")
+    if seen.interrupted:
+        stop = f", audio stopped {seen.stop_ms:.0f} ms after the onset" \
+            if seen.stop_ms is not None else ""
+        out.append(f"  interrupted: the answer was cut{stop}")
+    if seen.first_audio_ms is not None:
+        out.append(f"  first audio: {seen.first_audio_ms:.0f} ms{_stages(turn.latency)}")
+    return out
+
+
+def _stages(latency: dict[str, Any] | None) -> str:
+    if not latency or not isinstance(latency.get("stages"), dict):
+        return ""
+    parts = [f"{name} {ms:.0f}" for name, ms in latency["stages"].items()
+             if isinstance(ms, int | float)]
+    return f" ({' · '.join(parts)} ms)" if parts else ""
+
+
+def _quote(text: str) -> str:
+    text = text if len(text) <= QUOTED else text[: QUOTED - 3] + "..."
+    return printable(json.dumps(text, ensure_ascii=False))
+
+
+def tally(results: Sequence[RunResult], seconds: float) -> str:
+    counts = {outcome: sum(1 for r in results if r.outcome == outcome)
+              for outcome in ("passed", "failed", "error")}
+    skipped = sum(len(r.skipped) for r in results)
+    parts = [f"{n} {name}" for name, n in counts.items() if n]
+    if skipped:
+        parts.append(f"{skipped} check(s) skipped")
+    return f"{', '.join(parts) or 'nothing run'} in {seconds:.1f} s"
+
+
+def repeat_lines(results: Sequence[RunResult]) -> list[str]:
+    """``--repeat``: per scenario its pass count and each turn's first-audio percentiles."""
+    by_scenario: dict[tuple[str, str], list[RunResult]] = {}
+    for result in results:
+        by_scenario.setdefault((result.file, result.name), []).append(result)
+    lines = []
+    for (file, name), runs in by_scenario.items():
+        passed = sum(1 for r in runs if r.outcome == "passed")
+        lines.append(f"{file}::{printable(name)}: passed {passed} of {len(runs)}")
+        for index, figures in enumerate(_first_audio_by_turn(runs)):
+            if figures:
+                lines.append(f"  turn {index + 1}: first audio p50 "
+                             f"{percentile(figures, 50):.0f} ms, p95 "
+                             f"{percentile(figures, 95):.0f} ms, max {figures[-1]:.0f} ms "
+                             f"({len(figures)} run(s))")
+    return lines
+
+
+def _first_audio_by_turn(runs: Sequence[RunResult]) -> list[list[float]]:
+    width = max((len(r.turns) for r in runs), default=0)
+    out: list[list[float]] = [[] for _ in range(width)]
+    for run in runs:
+        for index, turn in enumerate(run.turns):
+            if turn.seen.first_audio_ms is not None:
+                out[index].append(turn.seen.first_audio_ms)
+    return [sorted(figures) for figures in out]
+
+
+def to_json(results: Sequence[RunResult], seconds: float) -> dict[str, Any]:
+    """``--json``'s document."""
+    return {
+        "summary": {outcome: sum(1 for r in results if r.outcome == outcome)
+                    for outcome in ("passed", "failed", "error")} | {"seconds": round(seconds, 3)},
+        "runs": [_run_json(r) for r in results],
+    }
+
+
+def _run_json(result: RunResult) -> dict[str, Any]:
+    return {
+        "name": result.name, "file": result.file, "run": result.repeat,
+        "outcome": result.outcome, "error": result.error,
+        "seconds": round(result.duration_s, 3), "not_run": result.not_run,
+        "doctor": result.doctor if result.doctor_checked else None,
+        "files": result.files,
+        "turns": [{
+            "line": t.turn.line, "kind": t.turn.kind, "content": t.turn.content,
+            "heard": t.heard, "reply": t.seen.reply,
+            "tool_calls": [{"name": c.name, "arguments": c.arguments} for c in t.seen.calls],
+            "first_audio_ms": t.seen.first_audio_ms, "interrupted": t.seen.interrupted,
+            "stop_ms": t.seen.stop_ms, "problem": t.problem,
+            "latency_stages": (t.latency or {}).get("stages"),
+            "checks": [{"check": v.check, "status": v.status, "reason": v.reason}
+                       for v in t.verdicts],
+        } for t in result.turns],
+    }
