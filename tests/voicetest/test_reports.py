@@ -142,3 +142,19 @@ def test_a_judge_grades_the_reply_and_none_is_a_skip(tmp_path: Path, judge_url: 
     check = report["runs"][0]["turns"][0]["checks"][0]
     assert check["status"] == "skipped" and "--judge-url" in check["reason"]
     assert "1 check(s) skipped" in proc.stdout
+
+
+def test_a_failure_carries_the_doctors_reading_of_its_log(tmp_path: Path) -> None:
+    """Without ``doctor: clean`` a failed run still shows what the doctor finds in its log
+    (here why the user's turn has no transcript), beside the failed check."""
+    scenario = tmp_path / "deaf.yaml"
+    scenario.write_text((SCENARIOS / "no-transcript.yaml").read_text().replace(
+        "doctor: clean", "").replace(
+        "  - say: Please turn on the kitchen lights.\n",
+        "  - say: Please turn on the kitchen lights.\n    expect:\n"
+        "      reply: {contains: [switched on]}\n"), encoding="utf-8")
+    proc, _ = voicechat_test(tmp_path, str(scenario), "--transport", "websocket")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "FAILED reply.contains: 'switched on'" in proc.stdout
+    assert "the doctor, on this run's log:" in proc.stdout
+    assert "[transcription-off-or-empty]" in proc.stdout

@@ -60,6 +60,7 @@ def scenario_settings(base: Settings, scenario: Scenario, family: Family, *,
             table["parameters"] = dict(tool.parameters)
         if tool.command is not None:
             table["command"] = list(tool.command)
+            table["cwd"] = str(Path(scenario.file).resolve().parent)  # as its reader expects
         else:
             result = tool.result
             table["result"] = result if isinstance(result, str) else json.dumps(result)

@@ -211,10 +211,15 @@ async def _run_all(planned: list[Planned], *, repeat: int, concurrency: int,
                 return result
 
             jobs.append(job)
+    finished = [0]
+
+    def said(result: Any) -> None:
+        finished[0] += 1
+        print(progress_line(result, repeats=repeat, done=finished[0], total=len(jobs)),
+              flush=True)
+
     try:
-        return await gather_limited(
-            jobs, concurrency,
-            lambda r: print(progress_line(r, repeats=repeat), flush=True))
+        return await gather_limited(jobs, concurrency, said)
     finally:
         if keep is None:  # what is left are the failed runs' logs, named in their reports
             with contextlib.suppress(OSError):

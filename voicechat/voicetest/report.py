@@ -20,11 +20,14 @@ from voicechat.voicetest.results import RunResult, TurnResult
 QUOTED = 300
 
 
-def progress_line(result: RunResult, *, repeats: int = 1) -> str:
-    """``file::name PASSED (4.2 s)``; with ``--repeat``, which run it was."""
+def progress_line(result: RunResult, *, repeats: int = 1, done: int = 0,
+                  total: int = 0) -> str:
+    """``[3/12] file::name PASSED (4.2 s)`` (how far the run is, when it has several); with
+    ``--repeat``, which run of the scenario it was."""
     run = f" [run {result.repeat}/{repeats}]" if repeats > 1 else ""
+    counter = f"[{done}/{total}] " if total > 1 else ""
     skipped = f", {len(result.skipped)} check(s) skipped" if result.skipped else ""
-    return (f"{result.file}::{printable(result.name)}{run} {result.outcome.upper()} "
+    return (f"{counter}{result.file}::{printable(result.name)}{run} {result.outcome.upper()} "
             f"({result.duration_s:.1f} s{skipped})")
 
 
@@ -41,6 +44,9 @@ def failure_text(result: RunResult) -> str:
         lines.append(f"{result.not_run} later turn(s) not run")
     if result.doctor_checked and result.doctor:
         lines.append("doctor: clean expected; the doctor found:")
+        lines.extend(f"  {printable(finding)}" for finding in result.doctor)
+    elif result.doctor:
+        lines.append("the doctor, on this run's log:")
         lines.extend(f"  {printable(finding)}" for finding in result.doctor)
     for kind, path in result.files.items():
         lines.append(f"{kind}: {path}")

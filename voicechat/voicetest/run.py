@@ -275,6 +275,11 @@ def _finish(scenario: Scenario, result: RunResult, options: RunOptions, mic: Scr
             write_wav(folder / "assistant.wav", speakers[0].kept_audio())
             result.files["assistant audio"] = str(folder / "assistant.wav")
     result.settle()
+    if result.outcome != "passed" and not result.doctor_checked and options.doctor is not None \
+            and log is not None and log.exists():
+        # a failure's report carries the doctor's reading of its log (why an answer never
+        # came, or came late), even where the scenario did not ask for doctor: clean
+        result.doctor = options.doctor(log)
 
 
 async def gather_limited(jobs: list[Callable[[], Awaitable[RunResult]]], concurrency: int,

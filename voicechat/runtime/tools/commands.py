@@ -33,8 +33,12 @@ async def run_command(
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             start_new_session=True,
+            cwd=config.cwd,
         )
     except FileNotFoundError:
+        if config.cwd is not None and not os.path.isdir(config.cwd):
+            return (f"error: tool {config.name} runs in {config.cwd!r}, which is not a "
+                    f"folder (fix cwd in {config.origin})"), False
         return (
             f"error: the command {program!r} of tool {config.name} was not found "
             f"(fix command in {config.origin})"

@@ -57,6 +57,9 @@ class CommandToolConfig:
     #: a canned output sent for every call instead of running a program (``result = …``:
     #: a tool loop tried, demoed or tested without writing one; ``voicechat test``'s mocks)
     result: str | None = None
+    #: the folder the program runs in (``cwd = …``; ``voicechat test``: the scenario's, so
+    #: ``command: [./tool.sh]`` means the file beside it); ``None``: where voicechat started
+    cwd: str | None = None
 
 
 @dataclass
@@ -180,7 +183,7 @@ def _server_problem(entry: Any) -> str | None:
 
 #: The keys of a ``[voicechat.tools.NAME]`` table.
 COMMAND_TOOL_KEYS = ("command", "result", "description", "parameters", "timeout",
-                     "tool_approval")
+                     "tool_approval", "cwd")
 
 
 def _add_command(config: ToolConfig, name: str, table: Any, origin: str) -> None:
@@ -238,6 +241,7 @@ def _add_command(config: ToolConfig, name: str, table: Any, origin: str) -> None
             timeout=timeout,
             approval=_approval(approval),
             result=result,
+            cwd=str(table["cwd"]) if isinstance(table.get("cwd"), str) else None,
         )
     )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -95,7 +96,10 @@ class ToolBox:
     def problems(self) -> list[str]:
         out = list(self.config.problems)
         for command in self._commands.values():
-            if command.result is None and shutil.which(command.command[0]) is None:
+            program = command.command[0] if command.command else ""
+            if command.cwd is not None and os.sep in program:  # relative to where it runs
+                program = os.path.join(command.cwd, program)
+            if command.result is None and shutil.which(program) is None:
                 out.append(
                     f"command tool {command.name}: the program {command.command[0]!r} "
                     f"was not found (fix command in {command.origin}); its calls will "
