@@ -3,8 +3,9 @@
 #   - Debian packages: PortAudio (sounddevice has none on Linux), a PulseAudio daemon with the
 #     ALSA plugin (virtual mic/speaker for tests), libspeexdsp1 (the barge-in detector's linear
 #     echo canceller, audio/echo/linear.py), espeak-ng + sox (test speech), tmux (TUI tests)
-#   - a virtualenv in .venv with voicechat installed editable, plus the dev tools and the otel
-#     extra (OpenTelemetry trace export), at the exact versions of constraints.txt
+#   - a virtualenv in .venv with voicechat installed editable, plus the dev tools, the otel
+#     extra (OpenTelemetry trace export) and the load extra (Locust, for voicechat load), at the
+#     exact versions of constraints.txt
 #     (pyproject.toml itself only gives compatible ranges)
 # Safe to run again; it only installs what is missing.
 #   --with-test-tools  also install what only the test suite needs (headless Chromium for the
@@ -40,7 +41,7 @@ stamp=.venv/.voicechat-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ constraints.txt -nt "$stamp" ]; then
   echo "setup: installing voicechat and its dependencies into .venv"
   # pyproject.toml has compatible ranges; constraints.txt pins the versions the tests run with
-  .venv/bin/pip install -q -e '.[dev,otel]' -c constraints.txt
+  .venv/bin/pip install -q -e '.[dev,otel,load]' -c constraints.txt
   touch "$stamp"
 fi
 

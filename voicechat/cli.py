@@ -288,6 +288,76 @@ def test_scenarios(
         verbose=verbose, log_level=log_level))
 
 
+@app.command("load", cls=opt.PlainUsage)
+def load_scenario(
+    scenario: Annotated[
+        str, typer.Argument(metavar="SCENARIO", help="A scenario file (as voicechat test's).")
+    ],
+    users: Annotated[int, typer.Option(metavar="N", min=1, max=100000,
+                                       help="Concurrent callers.")] = 1,
+    spawn_rate: Annotated[
+        float | None, typer.Option(metavar="R", min=0.01,
+                                   help="Callers started per second (default: all at once).")
+    ] = None,
+    duration: Annotated[
+        str, typer.Option(metavar="S", help="How long: seconds or with a unit (40, 40s, 5m).")
+    ] = "60s",
+    workers: Annotated[
+        int, typer.Option(metavar="K", min=1, max=256,
+                          help="Local worker processes (one per core).")
+    ] = 1,
+    master: Annotated[bool, typer.Option("--master", help="Run as the master of workers on "
+                                         "other machines (--expect-workers K).")] = False,
+    worker: Annotated[bool, typer.Option("--worker", help="Run as a worker of the master at "
+                                         "--master-host.")] = False,
+    master_host: Annotated[
+        str | None, typer.Option(metavar="HOST", help="Where a --worker finds its master.")
+    ] = None,
+    master_port: Annotated[int, typer.Option(metavar="PORT", min=1, max=65535,
+                                             help="The master's port.")] = 5557,
+    master_bind_host: Annotated[
+        str, typer.Option(metavar="ADDRESS", help="Address a --master listens on (0.0.0.0 "
+                          "for workers on other machines).")
+    ] = "127.0.0.1",
+    expect_workers: Annotated[
+        int | None, typer.Option(metavar="K", min=1, help="Workers a --master waits for.")
+    ] = None,
+    server: opt.Server = None,
+    provider: opt.Provider = None,
+    transport: opt.Transport = None,
+    api: opt.Api = None,
+    model: opt.Model = None,
+    dialect: opt.Dialect = None,
+    config: opt.Config = None,
+    json_path: Annotated[
+        Path | None, typer.Option("--json", metavar="FILE", help="Write the summary as JSON.")
+    ] = None,
+    csv: Annotated[
+        str | None, typer.Option(metavar="PREFIX", help="Locust's CSV statistics.")
+    ] = None,
+    html: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="Locust's HTML report.")
+    ] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Run against a paid service without "
+                                      "asking (the estimated cost is still shown).")] = False,
+    turn_timeout: Annotated[
+        float | None, typer.Option(metavar="SECONDS", min=1, max=3600,
+                                   help="How long a turn may wait for its answer (30).")
+    ] = None,
+) -> None:
+    """Run a scenario as many concurrent callers (Locust): per-turn first-audio percentiles
+    and failures by kind; exit 0 when no turn failed, 1 otherwise, 2 for usage errors."""
+    from voicechat.commands import load as load_command
+
+    raise typer.Exit(load_command.run(
+        scenario, users=users, spawn_rate=spawn_rate, duration=duration, workers=workers,
+        master=master, worker=worker, master_host=master_host, master_port=master_port,
+        master_bind_host=master_bind_host, expect_workers=expect_workers, server=server,
+        provider=provider, transport=transport, api=api, model=model, dialect=dialect,
+        config=config, json_path=json_path, csv_prefix=csv, html_path=html, yes=yes,
+        turn_timeout=turn_timeout))
+
+
 @app.command(cls=opt.PlainUsage)
 def tools(
     config: opt.Config = None,

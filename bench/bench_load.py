@@ -1,0 +1,105 @@
+"""How many concurrent conversations one ``voicechat load`` worker holds, and at what cost.
+
+Why (issue 54): a launch test needs thousands of callers; this says how many one worker process
+(one core) carries before voicechat itself, not the agent, becomes the slow part. Against one
+``voicechat serve --voice tone`` child (its beeps cost it almost nothing, and typed turns skip
+its recogniser, so it answers at once), over WebSocket: ``voicechat load`` with ``--workers 1``
+at each level of users for ``--seconds``; per level the conversations and turns done, failures,
+the typed turn's first audio p50/p95 (Locust's buckets), what the level adds to p95 over the
+first level (the same run's baseline), the CPU of the load process tree (Locust, its engine:
+the reaped children's rusage) per conversation-second, the server's CPU over the level
+(``/proc``: what gives first), and the machine's load. ``--transport webrtc`` measures
+WebRTC's cost per call the same way.
+
+Run: ``.venv/bin/python bench/bench_load.py [--levels 1,10,50,100] [--seconds 30]
+[--transport websocket|webrtc]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+VOICECHAT = Path(sys.executable).parent / "voicechat"
+KEYS = ("OPENAI", "AZURE", "VOICECHAT", "XAI", "GEMINI", "GOOGLE")
+SCENARIO = """name: typed
+turns:
+  - type: Hello there
+    silence_ms: 2000
+  - type: And again
+    silence_ms: 2000
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--levels", default="1,10,50,100")
+    parser.add_argument("--seconds", type=int, default=30)
+    parser.add_argument("--transport", default="websocket")
+    args = parser.parse_args()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(KEYS)}
+    folder = Path(tempfile.mkdtemp(prefix="bench-load-"))
+    env["XDG_CONFIG_HOME"] = str(folder / "config")
+    scenario = folder / "typed.yaml"
+    scenario.write_text(SCENARIO, encoding="utf-8")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([str(VOICECHAT), "serve", "--port", str(port), "--voice", "tone"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    try:
+        time.sleep(3)
+        print(f"load before: {os.getloadavg()[0]:.2f}; {os.cpu_count()} cores; "
+              f"{args.transport}; {args.seconds} s per level")
+        print("users  convs  turns  fail  p50 ms  p95 ms  +p95 ms  CPU s  CPU ms/conv-s  "
+              "server CPU s  load")
+        base_p95: float | None = None
+        for users in (int(n) for n in args.levels.split(",")):
+            report = folder / f"u{users}.json"
+            before = os.times()
+            server_before = _process_cpu(server.pid)
+            proc = subprocess.run(
+                [str(VOICECHAT), "load", str(scenario), "--users", str(users), "--duration",
+                 f"{args.seconds}s", "--server", f"http://127.0.0.1:{port}", "--transport",
+                 args.transport, "--json", str(report), "--turn-timeout", "20"],
+                capture_output=True, text=True, env=env, timeout=args.seconds + 300,
+                check=False)
+            after = os.times()
+            server_cpu = _process_cpu(server.pid) - server_before
+            cpu = (after.children_user + after.children_system
+                   - before.children_user - before.children_system)
+            if not report.exists():
+                print(f"{users:>5}  the run wrote no summary: {proc.stderr[-300:]}")
+                break
+            summary = json.loads(report.read_text())
+            first = next((t for t in summary["turns"] if " · 1 " in t["name"]), None)
+            turns = sum(t["count"] for t in summary["turns"])
+            fails = sum(t["failures"] for t in summary["turns"])
+            p50 = first["first_audio_ms"]["p50"] if first else float("nan")
+            p95 = first["first_audio_ms"]["p95"] if first else float("nan")
+            base_p95 = p95 if base_p95 is None else base_p95
+            per = cpu * 1000.0 / (users * args.seconds)
+            print(f"{users:>5}  {summary['sessions']:>5}  {turns:>5}  {fails:>4}  {p50:6.0f}  "
+                  f"{p95:6.0f}  {p95 - base_p95:7.0f}  {cpu:5.1f}  {per:13.1f}  "
+                  f"{server_cpu:12.1f}  {os.getloadavg()[0]:.2f}")
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def _process_cpu(pid: int) -> float:
+    """The CPU seconds (user + system) a live process and its reaped children used."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = sum(int(v) for v in fields[11:15])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+if __name__ == "__main__":
+    main()

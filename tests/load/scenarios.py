@@ -1,0 +1,37 @@
+"""Scenario files for the load tests, written where each test wants them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+TWO_TURNS = """name: two turns
+turns:
+  - type: Hello there
+    expect:
+      reply: {contains: [hello]}
+  - say: Please turn on the kitchen lights.
+    expect:
+      reply: {contains: [you said]}
+"""
+
+WRONG = """name: wrong
+turns:
+  - type: Hello there
+    expect:
+      reply: {contains: [goodbye]}
+"""
+
+INTERRUPTING = """name: cuts in
+turns:
+  - type: Tell me a long story.
+  - say: Stop.
+    interrupt_after_ms: 500
+    expect:
+      interrupted: true
+"""
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path

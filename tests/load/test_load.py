@@ -1,0 +1,163 @@
+"""``voicechat load`` against the local server (issue 54's acceptance): a two-turn scenario at
+4 users on 2 workers, answered with percentiles in the summary; a wrong expectation counted with
+its reason (exit 1); a master and two workers as separate processes, one killed mid-run; and
+the refusals said before Locust starts (exit 2)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.load.scenarios import INTERRUPTING, TWO_TURNS, WRONG, write
+
+VOICECHAT = Path(sys.executable).parent / "voicechat"
+KEYS = ("OPENAI", "AZURE", "VOICECHAT", "XAI", "GEMINI", "GOOGLE")
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(KEYS)}
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
+    env.update(extra)
+    return env
+
+
+def _load(tmp_path: Path, *args: str, timeout: float = 180,
+          **extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(VOICECHAT), "load", *args], capture_output=True, text=True,
+                          timeout=timeout, env=_env(tmp_path, **extra), cwd=tmp_path,
+                          stdin=subprocess.DEVNULL)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_two_turns_four_users_two_workers(tmp_path: Path) -> None:
+    scenario = write(tmp_path, "two.yaml", TWO_TURNS)
+    report = tmp_path / "summary.json"
+    proc = _load(tmp_path, str(scenario), "--users", "4", "--workers", "2", "--duration",
+                 "25s", "--transport", "websocket", "--json", str(report), "--csv",
+                 str(tmp_path / "stats"))
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "Traceback" not in proc.stdout + proc.stderr
+    summary = json.loads(report.read_text())
+    assert summary["users"] == 4 and summary["workers"] == 2
+    assert summary["sessions"] >= 4 and summary["errors"] == {}
+    turns = {turn["name"]: turn for turn in summary["turns"]}
+    assert set(turns) == {"two turns · 1 type: Hello there",
+                          "two turns · 2 say: Please turn on the kitchen lights."}
+    for turn in turns.values():
+        assert turn["count"] >= 4 and turn["failures"] == 0
+        figures = turn["first_audio_ms"]
+        assert 0 < figures["p50"] <= figures["p95"] <= figures["p99"]
+    assert "first audio p50 / p95 / p99 ms" in proc.stdout
+    # Locust's own reports, unchanged
+    assert (tmp_path / "stats_stats.csv").read_text().count("two turns ·") == 2
+
+
+def test_a_wrong_expectation_is_counted_with_its_reason(tmp_path: Path) -> None:
+    scenario = write(tmp_path, "wrong.yaml", WRONG)
+    report = tmp_path / "summary.json"
+    proc = _load(tmp_path, str(scenario), "--users", "2", "--duration", "8", "--transport",
+                 "websocket", "--json", str(report))
+    assert proc.returncode == 1, proc.stdout[-3000:]
+    summary = json.loads(report.read_text())
+    [turn] = summary["turns"]
+    assert turn["count"] == turn["failures"] >= 2
+    assert summary["errors"] == {"expectation": turn["failures"]}
+    [failure] = summary["failures"]
+    assert failure["reason"] == ("reply.contains: 'goodbye' not in the reply 'You said: Hello "
+                                 "there'")
+    assert "failures by kind: expectation" in proc.stdout
+
+
+def test_a_master_and_two_workers_and_one_dies(tmp_path: Path) -> None:
+    scenario = write(tmp_path, "two.yaml", TWO_TURNS)
+    port = str(_free_port())
+    report = tmp_path / "summary.json"
+    master = subprocess.Popen(
+        [str(VOICECHAT), "load", str(scenario), "--master", "--expect-workers", "2",
+         "--master-port", port, "--users", "4", "--duration", "30s", "--transport",
+         "websocket", "--json", str(report)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, env=_env(tmp_path), cwd=tmp_path)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # the master listens before any worker comes
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", int(port))) == 0:
+                break
+        time.sleep(0.2)
+    workers = [subprocess.Popen(
+        [str(VOICECHAT), "load", str(scenario), "--worker", "--master-host", "127.0.0.1",
+         "--master-port", port, "--transport", "websocket"], stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL, env=_env(tmp_path), cwd=tmp_path, start_new_session=True)
+        for _ in range(2)]
+    try:
+        time.sleep(15)
+        os.killpg(workers[1].pid, signal.SIGKILL)  # the worker, its Locust and its engine
+        out, err = master.communicate(timeout=120)
+    finally:
+        for worker in workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(worker.pid, signal.SIGKILL)
+    assert master.returncode == 0, out[-3000:] + err[-3000:]
+    summary = json.loads(report.read_text())
+    assert summary["workers"] == 2 and len(summary["workers_lost"]) == 1
+    assert "stopped answering" in err and "the run goes on" in err
+    assert all(turn["count"] > 0 and turn["failures"] == 0 for turn in summary["turns"])
+    assert "(1 lost)" in out
+
+
+def test_refusals_before_locust_starts(tmp_path: Path) -> None:
+    two = write(tmp_path, "two.yaml", TWO_TURNS)
+    cases = [
+        (["--users", "1", "--workers", "2"], "fewer than --workers 2"),
+        (["--worker", "--master-host", "127.0.0.1", "--master-port", str(_free_port())],
+         "cannot reach the master at 127.0.0.1:"),
+        (["--duration", "soon"], "--duration 'soon': give seconds"),
+        (["--server", "openai", "--model", "gpt-realtime"], "needs"),
+    ]
+    for args, said in cases:
+        proc = _load(tmp_path, str(two), *args, timeout=60, OPENAI_API_KEY="")
+        assert proc.returncode == 2, (args, proc.stdout, proc.stderr)
+        assert said in proc.stderr and "Traceback" not in proc.stderr, (args, proc.stderr)
+    # a paid service: the estimate is shown, and with no terminal to ask on it needs --yes
+    proc = _load(tmp_path, str(two), "--server", "openai", "--users", "3", "--duration", "1m",
+                 timeout=60, OPENAI_API_KEY="sk-test-not-a-real-key-0000000000")
+    assert proc.returncode == 2 and "pass --yes to run" in proc.stderr
+    assert "3 caller(s) for 60 s against openai: about $" in proc.stdout
+    assert "sk-test" not in proc.stdout + proc.stderr
+    cutting = write(tmp_path, "cut.yaml", INTERRUPTING)
+    proc = _load(tmp_path, str(cutting), "--api", "live", timeout=60)
+    assert proc.returncode == 2 and "interrupt_after_ms" in proc.stderr
+
+
+def test_a_worker_of_another_version_is_refused(tmp_path: Path) -> None:
+    scenario = write(tmp_path, "two.yaml", TWO_TURNS)
+    port = str(_free_port())
+    master = subprocess.Popen(
+        [str(VOICECHAT), "load", str(scenario), "--master", "--master-port", port, "--users",
+         "1", "--duration", "20s", "--transport", "websocket"], stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, env=_env(tmp_path), cwd=tmp_path)
+    time.sleep(3)
+    worker = subprocess.Popen(
+        [str(VOICECHAT), "load", str(scenario), "--worker", "--master-host", "127.0.0.1",
+         "--master-port", port, "--transport", "websocket"], stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL, env=_env(tmp_path, VOICECHAT_LOAD_TEST_VERSION="0.0.1"),
+        cwd=tmp_path, start_new_session=True)
+    try:
+        out, err = master.communicate(timeout=90)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(worker.pid, signal.SIGKILL)
+    assert master.returncode == 2, out[-2000:] + err[-2000:]
+    assert "runs voicechat 0.0.1, the master" in err
+    assert "install the same version on every machine" in err

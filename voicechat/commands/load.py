@@ -1,0 +1,281 @@
+"""``voicechat load SCENARIO``: the scenario as many concurrent callers, on Locust (issue 54).
+
+Everything a run can be refused for is said before Locust starts (exit 2, with the fix): the
+scenario (read and planned as ``voicechat test`` plans it: a bad key, a voice espeak-ng lacks,
+an interruption a family cannot time), the duration, fewer users than workers, a master that
+cannot be reached, Locust not installed; and against a paid provider the estimated cost is
+shown and confirmed (``--yes`` skips the question; with no terminal to ask on, the run needs
+it). Against ``--server local`` a ``voicechat serve`` is started beside the run (one per
+machine that runs callers), with the scenario's responder. Then Locust runs as a child process
+(:mod:`voicechat.load.locustfile`), headless, its own live statistics on the terminal, and
+at the end the summary is printed (and written with ``--json``). Exit 0 when no turn failed,
+1 otherwise, 2 for usage errors (and a worker on another voicechat version).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from voicechat.config import ConfigError
+
+#: Locust's master port, and how long a worker waits to reach the master before refusing
+MASTER_PORT = 5557
+REACH_MASTER_S = 5.0
+#: audio tokens per second of the Realtime API's billing: 1 per 100 ms in, 1 per 50 ms out
+AUDIO_TOKENS_IN_PER_S = 10.0
+AUDIO_TOKENS_OUT_PER_S = 20.0
+LOCUSTFILE = Path(__file__).resolve().parents[1] / "load" / "locustfile.py"
+
+
+def run(scenario_path: str, *, users: int, spawn_rate: float | None, duration: str,
+        workers: int, master: bool, worker: bool, master_host: str | None,
+        master_port: int, master_bind_host: str, expect_workers: int | None,
+        server: str | None, provider: str | None, transport: str | None, api: str | None,
+        model: str | None, dialect: str | None, config: Path | None,
+        json_path: Path | None, csv_prefix: str | None, html_path: Path | None,
+        yes: bool, turn_timeout: float | None) -> int:
+    try:
+        seconds = parse_duration(duration)
+        _check_roles(users, workers, master, worker, master_host)
+        if worker:
+            reach_master(master_host or "127.0.0.1", master_port)
+        _check_locust()
+        from voicechat.commands.test import base_settings, plan, read_scenario
+
+        flags = {"server": server, "provider": provider, "transport": transport, "api": api,
+                 "model": model, "dialect": dialect}
+        scenario = read_scenario(Path(scenario_path))
+        base = base_settings(flags, config)
+        planned = plan(scenario, base)  # every check voicechat test makes, audio included
+        if not master and _paid(base) and not _confirmed(base, users, seconds, yes):
+            return 2
+    except (ConfigError, ValueError) as exc:
+        print(f"voicechat load: {exc}", file=sys.stderr)
+        return 2
+    del planned
+    folder = Path(tempfile.mkdtemp(prefix="voicechat-load-"))
+    summary_path = folder / "summary.json"
+    serve = None
+    if base.is_local and not master:
+        serve, flags["server"] = _start_local_server(scenario, base)
+        print(f"voicechat load: a local server for the callers at {flags['server']}",
+              flush=True)
+    plan_data = {"scenario": str(Path(scenario_path).resolve()), "flags": flags,
+                 "config": str(config.resolve()) if config else None, "users": users,
+                 "turn_timeout": turn_timeout or 30.0}
+    env = dict(os.environ)
+    env["VOICECHAT_LOAD_PLAN"] = json.dumps(plan_data)
+    env["VOICECHAT_LOAD_SUMMARY"] = str(summary_path)
+    command = _locust_command(users=users, spawn_rate=spawn_rate or float(users),
+                              seconds=seconds, workers=workers, master=master, worker=worker,
+                              master_host=master_host, master_port=master_port,
+                              master_bind_host=master_bind_host,
+                              expect_workers=expect_workers, csv_prefix=csv_prefix,
+                              html_path=html_path)
+    try:
+        code = subprocess.run(command, env=env, check=False).returncode
+    except KeyboardInterrupt:
+        code = 1
+    finally:
+        if serve is not None:
+            serve.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                serve.wait(10)
+    if worker:
+        return code
+    return _report(summary_path, json_path, code)
+
+
+def parse_duration(text: str) -> float:
+    """``40``, ``40s``, ``5m``, ``1h`` (also ``1m30s``) → seconds; a usage error otherwise."""
+    raw = text.strip().lower()
+    if re.fullmatch(r"\d+(\.\d+)?", raw):
+        seconds = float(raw)
+    else:
+        parts = re.fullmatch(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?", raw)
+        if not raw or parts is None:
+            raise ValueError(f"--duration {text!r}: give seconds or a time with units, e.g. "
+                             "40, 40s, 5m, 1m30s")
+        hours, minutes, secs = (int(p) if p else 0 for p in parts.groups())
+        seconds = hours * 3600.0 + minutes * 60.0 + secs
+    if seconds <= 0:
+        raise ValueError(f"--duration {text!r}: the run needs some time (e.g. 40s)")
+    return seconds
+
+
+def _check_roles(users: int, workers: int, master: bool, worker: bool,
+                 master_host: str | None) -> None:
+    if master and worker:
+        raise ValueError("--master and --worker are two processes: start the master once, "
+                         "then a --worker --master-host HOST on each machine")
+    if master_host is not None and not worker:
+        raise ValueError("--master-host is where a --worker finds its master; add --worker")
+    if (master or worker) and workers != 1:
+        raise ValueError("--workers starts local workers of a standalone run; with --master "
+                         "say how many to wait for with --expect-workers, and start each with "
+                         "--worker")
+    if users < max(1, workers):
+        raise ValueError(f"--users {users} is fewer than --workers {workers}: a worker would "
+                         "have no caller; use at least as many users as workers")
+
+
+def reach_master(host: str, port: int) -> None:
+    try:
+        with socket.create_connection((host, port), timeout=REACH_MASTER_S):
+            return
+    except OSError as exc:
+        raise ValueError(f"cannot reach the master at {host}:{port} ({exc.strerror or exc}); "
+                         f"start `voicechat load SCENARIO --master` there first (and "
+                         f"--master-bind-host 0.0.0.0 for other machines)") from None
+
+
+def _check_locust() -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("locust") is None:
+        raise ValueError("voicechat load runs on Locust, which is not installed; fix: "
+                         "pip install 'voicechat[load]'")
+
+
+def _paid(base: Any) -> bool:
+    """A run that may cost money: anything but the embedded server and a server on this
+    machine (``voicechat serve``, a gateway on loopback)."""
+    if base.is_local:
+        return False
+    from urllib.parse import urlparse
+
+    host = urlparse(base.server if "://" in base.server else f"//{base.server}").hostname
+    return host not in ("127.0.0.1", "localhost", "::1")
+
+
+def _confirmed(base: Any, users: int, seconds: float, yes: bool) -> bool:
+    """Show the estimated cost of a run against a paid service; ask unless ``yes``."""
+    estimate = estimate_usd(base, users, seconds)
+    where = base.describe_server()
+    cost = "unknown (no price known for this model)" if estimate is None else \
+        f"about ${estimate:.2f} at most (list prices; audio both ways for the whole run)"
+    print(f"voicechat load: {users} caller(s) for {seconds:g} s against {where}: {cost}",
+          flush=True)
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        print("voicechat load: a paid service and no terminal to ask on: pass --yes to run",
+              file=sys.stderr)
+        return False
+    answer = input("run it? [y/N] ").strip().lower()
+    return answer in ("y", "yes")
+
+
+def estimate_usd(base: Any, users: int, seconds: float) -> float | None:
+    """An upper bound: every caller's audio in for the whole run, and the model speaking half
+    the time (per-minute services: the minutes)."""
+    from voicechat.protocol.pricing import prices_for
+    from voicechat.protocol.providers import minutes_cost_usd
+
+    profile = base.profile
+    if profile.price_per_minute_usd is not None:
+        per_call = minutes_cost_usd(profile, seconds)
+        return None if per_call is None else per_call * users
+    prices = prices_for(str(base.model), base.prices)
+    if prices is None:
+        return None
+    tokens_in = AUDIO_TOKENS_IN_PER_S * seconds
+    tokens_out = AUDIO_TOKENS_OUT_PER_S * seconds / 2
+    per_call = (tokens_in * prices.audio_input + tokens_out * prices.audio_output) / 1e6
+    return per_call * users
+
+
+def _start_local_server(scenario: Any, base: Any) -> tuple[subprocess.Popen[bytes], str]:
+    """A ``voicechat serve`` for this machine's callers, with the scenario's responder."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    responder = scenario.local_responder or base.local_responder
+    command = [sys.executable, "-m", "voicechat", "serve", "--port", str(port), "--voice",
+               base.local_voice, "--responder", responder]
+    serve = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if serve.poll() is not None:
+            why = (serve.stderr.read() if serve.stderr else b"").decode(errors="replace")
+            raise ValueError(f"the local server did not start: {why.strip()[-300:]}")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return serve, f"http://127.0.0.1:{port}"
+        time.sleep(0.1)
+    serve.kill()
+    raise ValueError("the local server did not start within 60 s")
+
+
+def _locust_command(*, users: int, spawn_rate: float, seconds: float, workers: int,
+                    master: bool, worker: bool, master_host: str | None, master_port: int,
+                    master_bind_host: str, expect_workers: int | None,
+                    csv_prefix: str | None, html_path: Path | None) -> list[str]:
+    command = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless",
+               "--users", str(users), "--spawn-rate", f"{spawn_rate:g}",
+               "--run-time", f"{max(1, round(seconds))}s", "--stop-timeout", "60",
+               "--loglevel", "WARNING", "--host", "voicechat"]
+    if worker:
+        command = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--worker",
+                   "--master-host", master_host or "127.0.0.1", "--master-port",
+                   str(master_port), "--loglevel", "WARNING"]
+        return command
+    if master:
+        command += ["--master", "--master-bind-host", master_bind_host, "--master-bind-port",
+                    str(master_port), "--expect-workers", str(expect_workers or 1)]
+    elif workers > 1:
+        command += ["--processes", str(workers)]
+    if csv_prefix:
+        command += ["--csv", csv_prefix]
+    if html_path is not None:
+        command += ["--html", str(html_path)]
+    return command
+
+
+def _report(summary_path: Path, json_path: Path | None, code: int) -> int:
+    if not summary_path.exists():
+        print("voicechat load: the run ended without a summary (Locust stopped early: see "
+              "above)", file=sys.stderr)
+        return code or 1
+    summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    print("\n".join(summary_lines(summary)), flush=True)
+    if json_path is not None:
+        json_path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    if summary.get("refusal"):
+        return 2
+    failed = any(turn["failures"] for turn in summary["turns"])
+    return 1 if failed or code == 1 else code
+
+
+def summary_lines(summary: dict[str, Any]) -> list[str]:
+    """The summary as ``voicechat load`` prints it at the end."""
+    lost = f" ({len(summary['workers_lost'])} lost)" if summary.get("workers_lost") else ""
+    lines = [f"=== voicechat load: {summary.get('users')} user(s) on {summary.get('workers')} "
+             f"worker(s){lost}, {summary.get('duration_s')} s, {summary.get('sessions')} "
+             "conversation(s) ==="]
+    lines.append(f"{'turn':<52} {'count':>6} {'fail':>5}  first audio p50 / p95 / p99 ms")
+    for turn in summary["turns"]:
+        figures = turn["first_audio_ms"] or {}
+        cells = " / ".join(f"{figures.get(k):.0f}" if figures.get(k) is not None else "–"
+                           for k in ("p50", "p95", "p99"))
+        name = turn["name"] if len(turn["name"]) <= 52 else turn["name"][:49] + "..."
+        lines.append(f"{name:<52} {turn['count']:>6} {turn['failures']:>5}  {cells}")
+    if summary["errors"]:
+        kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(summary["errors"].items()))
+        lines.append(f"failures by kind: {kinds}")
+        for failure in summary["failures"][:10]:
+            lines.append(f"  {failure['count']}× {failure['name']}: [{failure['kind']}] "
+                         f"{failure['reason']}")
+    if summary.get("workers_lost"):
+        lines.append(f"workers lost during the run: {', '.join(summary['workers_lost'])}")
+    return lines

@@ -1,0 +1,121 @@
+"""The conversation engine of one Locust process: plain asyncio, no gevent anywhere near it.
+
+Started by :mod:`voicechat.load.locustfile` as ``python -m voicechat.load.engine`` with the run's
+plan in ``VOICECHAT_LOAD_PLAN`` (JSON: the scenario's path, the connection flags, the config
+file, the turn timeout). It reads the scenario and makes its settings and its spoken turns'
+audio once (every conversation of this process shares them), then says ``{"ready": …}`` or
+``{"fatal": …}`` on stdout and serves requests from stdin, one JSON object per line:
+
+* ``{"id": N}``: run one conversation (as many at once as are asked for); answered by one
+  ``{"id": N, "turn": I, "name": …, "ms": …, "failure": …, "kind": …}`` per turn that ran and
+  one ``{"id": N, "done": true, "error": …, "kind": …}`` at its end;
+* end of stdin: finish the conversations under way (they are cancelled) and exit.
+
+Every line out carries ``"sent"`` (``time.monotonic()``, shared by the processes of a machine),
+so the Locust side measures the hand-off. ``doctor: clean`` is not checked under load (the
+doctor reads a whole log per conversation, and a load run keeps no logs).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+from voicechat.load.failures import kind_of_error, kind_of_turn
+
+PLAN_VARIABLE = "VOICECHAT_LOAD_PLAN"
+
+
+class Engine:
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.planned: Any = None
+        self.options: Any = None
+
+    def say(self, message: dict[str, Any]) -> None:
+        message["sent"] = time.monotonic()
+        self.out.write(json.dumps(message) + "\n")
+        self.out.flush()
+
+    def prepare(self, plan: dict[str, Any]) -> list[str]:
+        """The scenario planned once; the names its turns are reported under."""
+        from voicechat.commands.test import base_settings, read_scenario
+        from voicechat.commands.test import plan as plan_scenario
+        from voicechat.voicetest.run import RunOptions
+
+        scenario = read_scenario(Path(plan["scenario"]))
+        config = Path(plan["config"]) if plan.get("config") else None
+        base = base_settings(plan.get("flags", {}), config)
+        planned = plan_scenario(scenario, base)
+        import dataclasses
+
+        self.planned = dataclasses.replace(
+            planned, settings=dataclasses.replace(planned.settings, record=None))
+        self.options = RunOptions(turn_timeout_s=float(plan.get("turn_timeout", 30.0)))
+        return turn_names(scenario)
+
+    async def converse(self, rid: int) -> None:
+        from voicechat.voicetest.run import run_scenario
+
+        planned = self.planned
+        try:
+            result = await run_scenario(planned.scenario, planned.settings, planned.family,
+                                        planned.audio, self.options)
+        except Exception as exc:  # reported as this conversation's error
+            self.say({"id": rid, "done": True, "error": f"{type(exc).__name__}: {exc}",
+                      "kind": "error"})
+            return
+        names = turn_names(planned.scenario)
+        for index, turn in enumerate(result.turns):
+            failed = [f"{v.check}: {v.reason}" for v in turn.verdicts if v.status == "failed"]
+            failure = turn.problem or ("; ".join(failed) if failed else None)
+            self.say({"id": rid, "turn": index, "name": names[index],
+                      "ms": turn.seen.first_audio_ms, "failure": failure,
+                      "kind": kind_of_turn(turn.problem) if turn.problem else
+                      ("expectation" if failed else None)})
+        self.say({"id": rid, "done": True, "error": result.error,
+                  "kind": kind_of_error(result.error) if result.error else None})
+
+    async def serve(self) -> None:
+        loop = asyncio.get_running_loop()
+        reader = asyncio.StreamReader()
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+        while line := await reader.readline():
+            try:
+                rid = int(json.loads(line)["id"])
+            except (ValueError, KeyError, TypeError):
+                continue
+            task = loop.create_task(self.converse(rid))
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+        for task in list(self.tasks):
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+
+
+def turn_names(scenario: Any) -> list[str]:
+    """How Locust names each turn's request: the scenario and the turn (its number and kind
+    and the start of its words), so its statistics read per turn."""
+    return [f"{scenario.name} · {i + 1} {turn.label}" for i, turn in enumerate(scenario.turns)]
+
+
+def main() -> None:
+    engine = Engine(sys.stdout)
+    try:
+        plan = json.loads(os.environ[PLAN_VARIABLE])
+        names = engine.prepare(plan)
+    except Exception as exc:  # said to the Locust side, which stops the run
+        engine.say({"fatal": str(exc)})
+        return
+    engine.say({"ready": True, "turns": names})
+    asyncio.run(engine.serve())
+
+
+if __name__ == "__main__":
+    main()

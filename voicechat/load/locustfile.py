@@ -1,0 +1,267 @@
+"""The Locust side of ``voicechat load``: virtual callers on gevent, their conversations in the
+process's engine (:mod:`voicechat.load.engine`, asyncio, unpatched), one pipe between them.
+
+Loaded by Locust (``locust -f …/locustfile.py``; gevent's monkey-patching is Locust's and stays
+in this process). Each process that runs users starts its engine on first use; each user asks
+it for one conversation after another and reports each turn to Locust as a request named after
+the scenario and the turn, its response time the turn's first audio in ms and a failed
+expectation (or a timeout, a refusal, a dropped session, a rate limit) its failure, so
+Locust's statistics, charts, CSV and HTML reports work unchanged.
+
+The master (or the one local process) also checks that every worker runs the same voicechat
+(a worker on another version is refused and the run stops with exit code 2), remembers the
+workers that went missing, and at the end writes the run's summary (``VOICECHAT_LOAD_SUMMARY``,
+JSON) for ``voicechat load`` to print.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess  # gevent's, patched by Locust: reading the pipe yields to other callers
+import sys
+import time
+from typing import Any
+
+import gevent
+from gevent.event import AsyncResult
+from gevent.lock import Semaphore
+from gevent.queue import Queue
+from locust import User, constant, events, task
+from locust.runners import MasterRunner, WorkerRunner
+
+from voicechat.load.engine import PLAN_VARIABLE
+from voicechat.load.summary import summary_of
+
+SUMMARY_VARIABLE = "VOICECHAT_LOAD_SUMMARY"
+VERSION_MESSAGE = "voicechat_version"
+ENGINE_START_S = 120.0
+
+
+class TurnFailed(Exception):
+    """A turn's failure as Locust counts it: the class is the kind, the text the reason."""
+
+
+class ExpectationFailed(TurnFailed):
+    pass
+
+
+class Timeout(TurnFailed):
+    pass
+
+
+class Refused(TurnFailed):
+    pass
+
+
+class RateLimited(TurnFailed):
+    pass
+
+
+class Dropped(TurnFailed):
+    pass
+
+
+class Error(TurnFailed):
+    pass
+
+
+FAILURES: dict[str, type[TurnFailed]] = {
+    "expectation": ExpectationFailed, "timeout": Timeout, "refused": Refused,
+    "rate_limit": RateLimited, "dropped": Dropped, "error": Error,
+}
+
+
+#: what a worker says its version is, when set: how the tests play a worker of another
+#: version (not a setting; a real mismatch comes from two installs)
+VERSION_OVERRIDE = "VOICECHAT_LOAD_TEST_VERSION"
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    if os.environ.get(VERSION_OVERRIDE):
+        return os.environ[VERSION_OVERRIDE]
+    try:
+        return version("voicechat")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+class EngineClient:
+    """This process's engine: started once, shared by its users; replies routed by id."""
+
+    _instance: EngineClient | None = None
+    _starting = Semaphore()
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "voicechat.load.engine"], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, text=True, bufsize=1, env=os.environ.copy())
+        self.waiting: dict[int, Queue[dict[str, Any]]] = {}
+        self.ready: AsyncResult = AsyncResult()
+        self.next_id = 0
+        self.handoff_ms: list[float] = []
+        self.turn_names: list[str] = []
+        self._write = Semaphore()
+        gevent.spawn(self._read)
+
+    @classmethod
+    def get(cls) -> EngineClient:
+        with cls._starting:
+            if cls._instance is None:
+                cls._instance = EngineClient()
+            engine = cls._instance
+        message = engine.ready.get(timeout=ENGINE_START_S)
+        if "fatal" in message:
+            raise RuntimeError(message["fatal"])
+        return engine
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            try:
+                message = json.loads(line)
+            except ValueError:
+                continue
+            sent = message.get("sent")
+            if isinstance(sent, float):
+                self.handoff_ms.append((time.monotonic() - sent) * 1000.0)
+            if "ready" in message or "fatal" in message:
+                self.turn_names = list(message.get("turns", []))
+                self.ready.set(message)
+                continue
+            queue = self.waiting.get(message.get("id", -1))
+            if queue is not None:
+                queue.put(message)
+        if not self.ready.ready():
+            self.ready.set({"fatal": "the conversation engine exited before it was ready"})
+        for queue in self.waiting.values():
+            queue.put({"done": True, "error": "the conversation engine exited",
+                       "kind": "error"})
+
+    def converse(self) -> tuple[int, Queue[dict[str, Any]]]:
+        """Ask for one conversation: its id and the queue its messages arrive on."""
+        self.next_id += 1
+        rid = self.next_id
+        queue: Queue[dict[str, Any]] = Queue()
+        self.waiting[rid] = queue
+        assert self.proc.stdin is not None
+        with self._write:
+            self.proc.stdin.write(json.dumps({"id": rid}) + "\n")
+            self.proc.stdin.flush()
+        return rid, queue
+
+    def finished(self, rid: int) -> None:
+        self.waiting.pop(rid, None)
+
+    @classmethod
+    def stop(cls) -> None:
+        engine, cls._instance = cls._instance, None
+        if engine is None:
+            return
+        if engine.proc.stdin is not None:
+            engine.proc.stdin.close()
+        try:
+            engine.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            engine.proc.kill()
+
+
+class VoiceCaller(User):
+    """A caller who has the scenario's conversation again and again."""
+
+    wait_time = constant(0)
+
+    @task
+    def converse(self) -> None:
+        try:
+            self._converse()
+        except Exception as exc:  # counted, then a pause: never a busy loop
+            self._report("session", None, f"{type(exc).__name__}: {exc}", "error")
+            gevent.sleep(1.0)
+
+    def _converse(self) -> None:
+        try:
+            engine = EngineClient.get()
+        except RuntimeError as exc:
+            self._fail_all(f"the conversation engine could not start: {exc}")
+            return
+        rid, queue = engine.converse()
+        try:
+            while True:
+                message = queue.get()
+                if message.get("done"):
+                    if message.get("error"):
+                        self._report("session", None, message["error"],
+                                     message.get("kind") or "error")
+                    return
+                self._report(message["name"], message.get("ms"), message.get("failure"),
+                             message.get("kind") or "error")
+        finally:
+            engine.finished(rid)
+
+    def _report(self, name: str, ms: float | None, failure: str | None, kind: str) -> None:
+        failed = FAILURES.get(kind, Error)(failure) if failure else None
+        self.environment.events.request.fire(
+            request_type="turn", name=name, response_time=ms if ms is not None else 0.0,
+            response_length=0, exception=failed, context={})
+
+    def _fail_all(self, why: str) -> None:
+        self._report("session", None, why, "error")
+        self.environment.runner.quit()
+        self.environment.process_exit_code = 2
+
+
+# --- the run's frame ------------------------------------------------------------------------------
+
+_missing: set[str] = set()
+_workers_seen: set[str] = set()
+
+
+@events.init.add_listener
+def _on_init(environment: Any, **_: Any) -> None:
+    runner = environment.runner
+    if isinstance(runner, MasterRunner):
+        runner.register_message(VERSION_MESSAGE, _check_version)
+        gevent.spawn(_watch_workers, runner)
+    elif isinstance(runner, WorkerRunner):
+        runner.send_message(VERSION_MESSAGE, {"version": _version()})
+
+
+def _check_version(environment: Any, msg: Any, **_: Any) -> None:
+    theirs, ours = msg.data.get("version"), _version()
+    if theirs != ours:
+        environment.runner.voicechat_refusal = (
+            f"worker {msg.node_id} runs voicechat {theirs}, the master {ours}: install the "
+            "same version on every machine")
+        print(f"voicechat load: {environment.runner.voicechat_refusal}", file=sys.stderr,
+              flush=True)
+        environment.process_exit_code = 2
+        environment.runner.quit()
+
+
+def _watch_workers(runner: Any) -> None:
+    while True:
+        for worker in list(runner.clients.values()):
+            _workers_seen.add(worker.id)
+            if worker.state == "missing" and worker.id not in _missing:
+                _missing.add(worker.id)
+                print(f"voicechat load: worker {worker.id} stopped answering (it died or "
+                      "lost the network); the run goes on with the others", file=sys.stderr,
+                      flush=True)
+        gevent.sleep(1.0)
+
+
+@events.quitting.add_listener
+def _on_quitting(environment: Any, **_: Any) -> None:
+    EngineClient.stop()
+    if isinstance(environment.runner, WorkerRunner):
+        return
+    path = os.environ.get(SUMMARY_VARIABLE)
+    if not path:
+        return
+    plan = json.loads(os.environ.get(PLAN_VARIABLE, "{}"))
+    summary = summary_of(environment, plan, sorted(_missing), len(_workers_seen) or None)
+    with open(path, "w", encoding="utf-8") as out:
+        json.dump(summary, out, indent=2)

@@ -1,0 +1,73 @@
+"""The run's summary from Locust's statistics (``--json`` writes it; the command prints it).
+
+Shape (issue 54): ``{"users": N, "workers": K, "duration_s": …, "sessions": …, "turns": [{"name":
+…, "count": …, "failures": …, "first_audio_ms": {"p50": …, "p95": …, "p99": …}}, …],
+"errors": {"expectation": …, "timeout": …, …}, "failures": [{"name", "kind", "reason",
+"count"}], "workers_lost": [...]}``. Percentiles are Locust's (its response-time buckets:
+exact under 100 ms, to 10 ms under 1 s, to 100 ms above). Plain values in, plain values out:
+imported by the locustfile, never importing Locust itself; `voicechat load` prints it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_KIND_OF_CLASS = {"ExpectationFailed": "expectation", "Timeout": "timeout",
+                  "Refused": "refused", "RateLimited": "rate_limit", "Dropped": "dropped",
+                  "Error": "error"}
+_ERROR = re.compile(r"^(\w+)\((['\"])(.*)\2\)$", re.DOTALL)
+
+
+def summary_of(environment: Any, plan: dict[str, Any], lost: list[str],
+               workers_seen: int | None = None) -> dict[str, Any]:
+    """``workers_seen``: every worker that joined (a master's count at the end leaves out the
+    ones that were lost)."""
+    stats = environment.stats
+    turns = []
+    sessions = 0
+    for entry in sorted(stats.entries.values(), key=lambda e: e.name):
+        row = {"name": entry.name, "count": entry.num_requests,
+               "failures": entry.num_failures, "first_audio_ms": None}
+        if entry.num_requests - entry.num_failures > 0 or entry.num_requests:
+            row["first_audio_ms"] = {f"p{p}": entry.get_response_time_percentile(p / 100)
+                                     for p in (50, 95, 99)}
+        if " · 1 " in entry.name:  # every conversation that started has a first turn
+            sessions += entry.num_requests
+        turns.append(row)
+    failures = []
+    errors: dict[str, int] = {}
+    for error in stats.errors.values():
+        raw = error.error  # the exception itself in the process that ran it, its repr after a
+        # worker's report reached the master
+        kind, reason = ((_KIND_OF_CLASS.get(type(raw).__name__, "error"), str(raw))
+                        if isinstance(raw, BaseException) else _kind_and_reason(str(raw)))
+        errors[kind] = errors.get(kind, 0) + error.occurrences
+        failures.append({"name": error.name, "kind": kind, "reason": reason,
+                         "count": error.occurrences})
+        if error.name == "session":
+            sessions += error.occurrences
+    runner = environment.runner
+    workers = workers_seen or getattr(runner, "worker_count", None)
+    start = getattr(stats, "start_time", None)
+    end = getattr(stats, "last_request_timestamp", None)
+    return {
+        "scenario": plan.get("scenario"),
+        "users": getattr(runner, "target_user_count", None) or plan.get("users"),
+        "workers": workers if workers is not None else 1,
+        "duration_s": round(end - start, 1) if start and end else None,
+        "sessions": sessions,
+        "turns": turns,
+        "errors": errors,
+        "failures": failures,
+        "workers_lost": lost,
+        "refusal": getattr(runner, "voicechat_refusal", None),
+    }
+
+
+def _kind_and_reason(text: str) -> tuple[str, str]:
+    """``Timeout('no answer within 30 s')`` → ``("timeout", "no answer within 30 s")``."""
+    match = _ERROR.match(text.strip())
+    if match is None:
+        return "error", text
+    return _KIND_OF_CLASS.get(match.group(1), "error"), match.group(3)
