@@ -117,6 +117,8 @@ class TranscriptHallucination(Rule):
     id = "transcript-hallucination"
     title = "A user transcript is Whisper's silence hallucination, not speech"
     feeds_on = frozenset({USER_TRANSCRIPT})
+    reads: ClassVar[Mapping[str, frozenset[str]]] = {
+        USER_TRANSCRIPT: frozenset({"transcript", "item_id"})}
 
     def feed(self, entry: Entry, ctx: Context) -> None:
         if entry.dir != "in":
