@@ -50,6 +50,31 @@ def test_the_bulk_of_a_log_is_stubbed_and_what_rules_read_whole_arrives_whole() 
     assert any(e.type == "input_audio_buffer.append" for e in whole)
 
 
+
+#: What the rules read of a user's turn and of a reply's done event (their ``reads``).
+_TURN_STUBS = {
+    "input_audio_buffer.speech_started": {"type", "item_id", "audio_start_ms"},
+    "input_audio_buffer.speech_stopped": {"type", "item_id", "audio_end_ms"},
+    "input_audio_buffer.committed": {"type", "item_id"},
+    "conversation.item.input_audio_transcription.completed": {"type", "item_id", "transcript"},
+    "response.output_audio_transcript.done": {"type", "transcript"},
+}
+
+
+def test_a_turn_s_events_come_as_stubs_of_the_fields_rules_read() -> None:
+    """Issue 55: the events of each user turn and each reply's done event were read whole
+    (the redaction check, the dialect mapping of every id) because some rule reading them
+    declared nothing; every reader declares its fields now, so they come as stubs of those."""
+    stats = ReadStats()
+    rules = engine.RuleEngine(stats.tracker)
+    entries = list(read_entries(LOGS / "clean_ga_websocket.jsonl", stats, wanted=rules.wants))
+    whole = {e.index: e for e in read_entries(LOGS / "clean_ga_websocket.jsonl")}
+    turn = [e for e in entries if e.type in _TURN_STUBS]
+    assert {e.type for e in turn} == set(_TURN_STUBS)
+    for entry in turn:
+        assert set(entry.event) == _TURN_STUBS[entry.type], entry.type
+        assert entry.event == {name: whole[entry.index].event[name] for name in entry.event}
+
 def _assert_stubs_are_exact(text: str) -> None:
     """Every stub holds exactly what its readers read, as the whole read gives it, and no
     payload: a server event only its type and declared scalar fields; a client event (which

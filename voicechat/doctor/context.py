@@ -25,6 +25,12 @@ _AUDIO_APPENDS = frozenset({"input_audio_buffer.append", "session.input_audio.ap
 #: The API family each family-only type announces (read once per entry, one lookup for all).
 _FAMILY_OF: dict[str, str] = {**dict.fromkeys(LIVE_ONLY_TYPES, "live"),
                               **dict.fromkeys(GEMINI_TYPES | {GEMINI_CLOSE}, "gemini")}
+#: The types :meth:`Context.update` looks at beyond their place: one of a family, or a hint
+#: at the provider (most of a log is neither).
+_NOTABLE = frozenset(_FAMILY_OF) | PROVIDER_HINT_TYPES
+#: The server events :meth:`Context.update` reads (the session, the active response).
+_SERVER_READS = frozenset({"session.created", "session.updated", "conversation.created",
+                           "response.created", "response.done"})
 #: A text log's own timeline is trusted up to this far past its last event: further, its
 #: lines' timestamps are on another scale than the events' (an ISO date in one, a clock time
 #: in the other) or belong to another day's run, not to this session.
@@ -121,28 +127,31 @@ class Context:
     # --- updates --------------------------------------------------------------------------
 
     def update(self, entry: Entry) -> None:
+        # Every entry of a log comes here, so the common ones (no family, no provider hint,
+        # nothing read of them) pass one set test per step, not a test per case.
         if self.first is None:
             self.first = entry
         self.last = entry
-        if entry.dir == "in":
+        direction = entry.dir
+        if direction == "in":
             self.last_in = entry
         kind = entry.type
-        event = entry.canonical
-        family = _FAMILY_OF.get(kind)
-        if family is not None:
-            if family == "live":
-                self.live = True
-            else:
-                self.gemini = True
-        if self.provider is None and kind in PROVIDER_HINT_TYPES:
-            self.provider = provider_from_event(event, entry.dir)
-        if entry.dir == "local":
+        if kind in _NOTABLE:
+            family = _FAMILY_OF.get(kind)
+            if family is not None:
+                if family == "live":
+                    self.live = True
+                else:
+                    self.gemini = True
+            if self.provider is None and kind in PROVIDER_HINT_TYPES:
+                self.provider = provider_from_event(entry.canonical, direction)
+        if direction == "local":
             # the proxy's own records (local.proxy.*) are no sign of voicechat's client log
             proxy = str(kind).startswith("local.proxy.")
             self.ours = self.ours or not proxy
             self.proxy_records = self.proxy_records or proxy
             return
-        if entry.dir == "out":
+        if direction == "out":
             if kind not in _AUDIO_APPENDS:
                 self.recent_out.append(entry)
                 self.client_logged = True
@@ -152,22 +161,24 @@ class Context:
                 if len(self.client_by_id) > _MAX_CLIENT_IDS:
                     self.client_by_id.popitem(last=False)
             if kind == "session.update" and not self.session_from_server:
-                self._merge(_nested(event.get("session")))
+                self._merge(_nested(entry.canonical.get("session")))
             return
-        if kind == "conversation.created" and not self.session_created:
-            self.conversation_first = True
-        if kind in ("session.created", "session.updated"):
+        if kind not in _SERVER_READS:
+            if kind.startswith("output_audio_buffer."):
+                self.webrtc = True
+        elif kind == "response.created":
+            self.active_response = dig(entry.canonical, "response", "id")
+        elif kind == "response.done":
+            self.active_response = None
+        elif kind == "conversation.created":
+            if not self.session_created:
+                self.conversation_first = True
+        else:  # session.created, session.updated
             self.session_created = self.session_created or kind == "session.created"
-            session = _nested(event.get("session"))
+            session = _nested(entry.canonical.get("session"))
             if isinstance(session, dict):
                 self.session = session
                 self.session_from_server = True
-        elif kind.startswith("output_audio_buffer."):
-            self.webrtc = True
-        elif kind == "response.created":
-            self.active_response = dig(event, "response", "id")
-        elif kind == "response.done":
-            self.active_response = None
 
     def update_run(self, run: Run) -> None:
         """:meth:`update` for each event of a run (see ``Rule.feed_run``): consecutive events

@@ -6,7 +6,7 @@ wording and fix whether it was found in a log after the fact or the moment it ha
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from pathlib import Path
 from typing import NamedTuple
@@ -50,7 +50,6 @@ class RuleEngine:
         self.rules = [rule() for rule in RULES]
         self._tracker = tracker
         self._dispatch = _Dispatch(self.rules)
-        self._by_type = self._dispatch.by_type
         #: How many times a rule or the context could not read an event (:data:`MALFORMED`),
         #: and where that happened first (``line 12, response.done``).
         self.unreadable = 0
@@ -110,8 +109,8 @@ class RuleEngine:
         ctx = self.context
         update = ctx.update
         tracker = self._tracker
-        by_type = self._by_type  # the dispatch's own table, read without a call
-        rules_for = self._dispatch.rules_for
+        feeds = self._dispatch.feeds  # each type's rules' bound ``feed``, read without a call
+        feeds_for = self._dispatch.feeds_for
         bulk_in, bulk_out = BULK_TYPES["in"], BULK_TYPES["out"]
         run: list[Entry] = []
         run_dir = ""
@@ -147,12 +146,12 @@ class RuleEngine:
                 except MALFORMED:
                     self._unreadable(entry)
                     continue
-                rules = by_type.get(kind)
-                if rules is None:
-                    rules = rules_for(kind)
-                for rule in rules:
+                found = feeds.get(kind)
+                if found is None:
+                    found = feeds_for(kind)
+                for feed in found:
                     try:
-                        rule.feed(entry, ctx)
+                        feed(entry, ctx)
                     except MALFORMED:
                         self._unreadable(entry)
         if run:
@@ -302,6 +301,8 @@ class _Dispatch:
         self._rules = rules
         self.by_type: dict[str, tuple[Rule, ...]] = {}
         self._by_run: dict[str, tuple[Rule, ...]] = {}
+        #: :meth:`feeds_for`'s table: ``feed`` bound once per rule, not looked up per call.
+        self.feeds: dict[str, tuple[Callable[[Entry, Context], None], ...]] = {}
 
     def rules_for(self, kind: str) -> tuple[Rule, ...]:
         found = self.by_type.get(kind)
@@ -309,6 +310,13 @@ class _Dispatch:
             found = tuple(rule for rule in self._rules
                           if rule.feeds_on is None or kind in rule.feeds_on)
             self.by_type[kind] = found
+        return found
+
+    def feeds_for(self, kind: str) -> tuple[Callable[[Entry, Context], None], ...]:
+        """:meth:`rules_for` as their bound ``feed`` methods, in order (the file's hot loop)."""
+        found = self.feeds.get(kind)
+        if found is None:
+            found = self.feeds[kind] = tuple(rule.feed for rule in self.rules_for(kind))
         return found
 
     def rules_for_run(self, direction: str) -> tuple[Rule, ...]:

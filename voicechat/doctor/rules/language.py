@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from voicechat.doctor.context import Context, dig
 from voicechat.doctor.rules.base import Rule
@@ -116,6 +117,8 @@ class TranscriptHallucination(Rule):
     id = "transcript-hallucination"
     title = "A user transcript is Whisper's silence hallucination, not speech"
     feeds_on = frozenset({USER_TRANSCRIPT})
+    reads: ClassVar[Mapping[str, frozenset[str]]] = {
+        USER_TRANSCRIPT: frozenset({"transcript", "item_id"})}
 
     def feed(self, entry: Entry, ctx: Context) -> None:
         if entry.dir != "in":
@@ -218,6 +221,13 @@ class ReplyLanguage(Rule):
     id = "reply-language"
     title = "The model answered in another language than the user spoke"
     feeds_on = frozenset({USER_TRANSCRIPT, *_REPLY_DONE})
+    #: Only the texts: no other rule reads a reply's ``…done``, so it comes as a stub of its
+    #: text (read whole, every reply of a log paid the redaction check and the dialect
+    #: mapping of its ids for nothing).
+    reads: ClassVar[Mapping[str, frozenset[str]]] = {
+        USER_TRANSCRIPT: frozenset({"transcript"}),
+        "response.output_audio_transcript.done": frozenset({"transcript"}),
+        "response.output_text.done": frozenset({"text"})}
 
     def __init__(self) -> None:
         super().__init__()

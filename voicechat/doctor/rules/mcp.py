@@ -8,8 +8,9 @@ client that does not handle the item leaves the tool unrun and the user without 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from voicechat.doctor.context import Context
 from voicechat.doctor.rules.base import Rule
@@ -49,6 +50,7 @@ class McpApprovalUnanswered(Rule):
     feeds_on = ITEM_EVENTS | USER_TURN | frozenset({"response.done", "response.created",
                                                     "conversation.item.create",
                                                     "session.created"})
+    reads: ClassVar[Mapping[str, frozenset[str]]] = dict.fromkeys(USER_TURN, frozenset())
 
     def __init__(self) -> None:
         super().__init__()

@@ -69,8 +69,10 @@ class MicNotResumed(Rule):
         | _USER_AUDIO | _ASSISTANT_AUDIO | _PRESENCE_OUT
     )
     #: An append by its direction; an assistant delta for its response id.
+    #: The user's audio by its type and direction alone.
     reads: ClassVar[Mapping[str, frozenset[str]]] = {
-        "input_audio_buffer.append": frozenset(), **dict.fromkeys(_ASSISTANT_AUDIO, RESPONSE_ID)}
+        "input_audio_buffer.append": frozenset(), **dict.fromkeys(_ASSISTANT_AUDIO, RESPONSE_ID),
+        **dict.fromkeys(_USER_AUDIO, frozenset())}
 
     def __init__(self) -> None:
         super().__init__()

@@ -13,7 +13,9 @@ whose new session has an empty conversation).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import ClassVar
 
 from voicechat.doctor.context import Context, dig
 from voicechat.doctor.rules.base import ERRORS, Rule, error_of, response_id
@@ -82,6 +84,7 @@ class ToolCallUnanswered(Rule):
     title = "A function call never got a function_call_output"
     feeds_on = frozenset({"response.done", "response.created", "conversation.item.create",
                           "conversation.item.added", "session.created"}) | USER_TURN
+    reads: ClassVar[Mapping[str, frozenset[str]]] = dict.fromkeys(USER_TURN, frozenset())
 
     def __init__(self) -> None:
         super().__init__()

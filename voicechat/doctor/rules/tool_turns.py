@@ -10,7 +10,8 @@ without a reply request and the user's turn drive the next response.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from voicechat.doctor.context import Context, dig
 from voicechat.doctor.rules.base import Rule, ms, response_id, since
@@ -70,6 +71,10 @@ class ToolOutputWithoutResponse(Rule):
                           "conversation.item.create", "conversation.item.added",
                           "response.create", "input_audio_buffer.speech_stopped"}) \
         | USER_TURN | _TURN_START
+    #: The user's turns by the input audio clock alone (:meth:`_by_audio_clock`).
+    reads: ClassVar[Mapping[str, frozenset[str]]] = dict.fromkeys(
+        {"input_audio_buffer.speech_stopped", *USER_TURN, *_TURN_START},
+        frozenset({"audio_start_ms", "audio_end_ms"}))
 
     def __init__(self) -> None:
         super().__init__()
@@ -200,6 +205,7 @@ class StaleToolResponse(Rule):
     title = "A tool result was answered after a barge-in cancelled its response"
     feeds_on = frozenset({"response.done", "response.created", "conversation.item.create",
                           "response.create"}) | USER_TURN
+    reads: ClassVar[Mapping[str, frozenset[str]]] = dict.fromkeys(USER_TURN, frozenset())
 
     def __init__(self) -> None:
         super().__init__()

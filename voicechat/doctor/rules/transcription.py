@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from voicechat.doctor.context import Context, dig
 from voicechat.doctor.rules.base import Rule, error_of
@@ -51,6 +52,10 @@ class TranscriptionOffOrEmpty(Rule):
         "input_audio_buffer.committed", "conversation.item.input_audio_transcription.completed",
         "conversation.item.input_audio_transcription.failed", "conversation.item.done",
         "conversation.item.added", "conversation.item.created", "conversation.item.retrieved"})
+    reads: ClassVar[Mapping[str, frozenset[str]]] = {
+        "input_audio_buffer.committed": frozenset({"item_id"}),
+        "conversation.item.input_audio_transcription.completed": frozenset({"item_id",
+                                                                             "transcript"})}
 
     def __init__(self) -> None:
         super().__init__()

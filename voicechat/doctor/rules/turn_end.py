@@ -39,7 +39,10 @@ class SpeechNeverEnded(Rule):
     title = "The user's speech started but the server never heard it end"
     feeds_on = (frozenset({"input_audio_buffer.speech_started", "input_audio_buffer.append",
                            "local.mic.ended"}) | _ENDS_TURN | _CLIENT_ENDS_TURN)
-    reads: ClassVar[Mapping[str, frozenset[str]]] = {"input_audio_buffer.append": frozenset()}
+    #: Each by its type, direction, place and time alone.
+    reads: ClassVar[Mapping[str, frozenset[str]]] = dict.fromkeys(
+        {"input_audio_buffer.append", "input_audio_buffer.speech_started", *_ENDS_TURN},
+        frozenset())
 
     def __init__(self) -> None:
         super().__init__()

@@ -87,6 +87,9 @@ class ShortSpeechSegments(Rule):
     id = "short-speech-segments"
     title = "Server VAD cut speech into segments too short to transcribe"
     feeds_on = frozenset({"input_audio_buffer.speech_started", "input_audio_buffer.speech_stopped"})
+    reads: ClassVar[Mapping[str, frozenset[str]]] = {
+        "input_audio_buffer.speech_started": frozenset({"item_id", "audio_start_ms"}),
+        "input_audio_buffer.speech_stopped": frozenset({"item_id", "audio_end_ms"})}
 
     def __init__(self) -> None:
         super().__init__()
@@ -146,9 +149,10 @@ class SelfInterruption(Rule):
         "local.playback.drained", "response.created",
         "output_audio_buffer.cleared", "response.done", "conversation.item.truncate",
         "conversation.item.truncated", "response.cancel", "output_audio_buffer.clear"}
-    #: Output deltas: counted per playing response.
-    reads: ClassVar[Mapping[str, frozenset[str]]] = (
-        dict.fromkeys(_OUTPUT_DELTAS, RESPONSE_ID))
+    #: Output deltas: counted per playing response; the user's speech by its item.
+    reads: ClassVar[Mapping[str, frozenset[str]]] = {
+        **dict.fromkeys(_OUTPUT_DELTAS, RESPONSE_ID),
+        "input_audio_buffer.speech_started": frozenset({"item_id"})}
 
     def __init__(self) -> None:
         super().__init__()
