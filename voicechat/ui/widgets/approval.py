@@ -104,10 +104,16 @@ class ApprovalScreen(ModalScreen[ApprovalDecision]):
     def _fit(self, height: int) -> None:
         """The arguments pane takes what the rest leaves of the screen, so the answers stay
         visible on 24 rows; long arguments scroll inside it."""
+        args, waiting = self.query("#approval-args"), self.query("#approval-waiting")
+        if not args or not waiting:
+            # a resize that came while the children are not there (before they mount: on_mount
+            # fits them; or as the screen is taken down, when a reconnect withdrew the call):
+            # nothing to fit. It raised NoMatches and failed the app in a full-suite run.
+            return
         others = 11 + (1 if self._waiting_text() else 0)  # borders, facts, buttons
         pane = max(4, min(18, int(height * 0.9) - others))
-        self.query_one("#approval-args").styles.max_height = pane
-        self.query_one("#approval-waiting").display = bool(self._waiting_text())
+        args.first().styles.max_height = pane
+        waiting.first().display = bool(self._waiting_text())
 
     def _facts(self) -> Text:
         request = self.request
