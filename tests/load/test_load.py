@@ -118,17 +118,21 @@ def test_a_master_and_two_workers_and_one_dies(tmp_path: Path) -> None:
 
 def test_refusals_before_locust_starts(tmp_path: Path) -> None:
     two = write(tmp_path, "two.yaml", TWO_TURNS)
+    held = socket.socket()  # bound, never listening: no master there, and no one takes it
+    held.bind(("127.0.0.1", 0))
     cases = [
         (["--users", "1", "--workers", "2"], "fewer than --workers 2"),
-        (["--worker", "--master-host", "127.0.0.1", "--master-port", str(_free_port())],
+        (["--worker", "--master-host", "127.0.0.1", "--master-port",
+          str(held.getsockname()[1])],
          "cannot reach the master at 127.0.0.1:"),
         (["--duration", "soon"], "--duration 'soon': give seconds"),
         (["--server", "openai", "--model", "gpt-realtime"], "needs"),
     ]
-    for args, said in cases:
-        proc = _load(tmp_path, str(two), *args, timeout=60, OPENAI_API_KEY="")
-        assert proc.returncode == 2, (args, proc.stdout, proc.stderr)
-        assert said in proc.stderr and "Traceback" not in proc.stderr, (args, proc.stderr)
+    with held:
+        for args, said in cases:
+            proc = _load(tmp_path, str(two), *args, timeout=60, OPENAI_API_KEY="")
+            assert proc.returncode == 2, (args, proc.stdout, proc.stderr)
+            assert said in proc.stderr and "Traceback" not in proc.stderr, (args, proc.stderr)
     # a paid service: the estimate is shown, and with no terminal to ask on it needs --yes
     proc = _load(tmp_path, str(two), "--server", "openai", "--users", "3", "--duration", "1m",
                  timeout=60, OPENAI_API_KEY="sk-test-not-a-real-key-0000000000")
@@ -161,3 +165,23 @@ def test_a_worker_of_another_version_is_refused(tmp_path: Path) -> None:
     assert master.returncode == 2, out[-2000:] + err[-2000:]
     assert "runs voicechat 0.0.1, the master" in err
     assert "install the same version on every machine" in err
+
+
+def test_a_server_that_is_not_there_stops_the_run_with_the_reason(tmp_path: Path) -> None:
+    """No conversation can start: said once with the reason and the fix, the run stopped,
+    not thousands of refused tries (a refusal that will not change is not retried in a loop)."""
+    scenario = write(tmp_path, "two.yaml", TWO_TURNS)
+    report = tmp_path / "summary.json"
+    with socket.socket() as held:  # bound and never listening: refused, and no other test's
+        held.bind(("127.0.0.1", 0))  # server can take the port meanwhile
+        port = held.getsockname()[1]
+        proc = _load(tmp_path, str(scenario), "--users", "3", "--duration", "60s",
+                     "--server", f"http://127.0.0.1:{port}", "--transport", "websocket",
+                     "--json", str(report))
+    assert proc.returncode == 1, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "no conversation could start" in proc.stderr and "fix the server" in proc.stderr
+    summary = json.loads(report.read_text())
+    assert summary["errors"] == {"refused": summary["failures"][0]["count"]}
+    # stopped after the first tries: run to its end, 3 callers retrying every second would
+    # have made ~180
+    assert summary["failures"][0]["count"] <= 12

@@ -168,6 +168,21 @@ class EngineClient:
             engine.proc.kill()
 
 
+#: a caller whose conversation could not start waits this long before the next one, so a
+#: dead or refusing server gets a try per caller per second, not a storm of them
+RETRY_AFTER_S = 1.0
+
+
+class _Refusals:
+    """Conversations that could not start, against those that did, in this process: when the
+    first ones all fail the same way the run stops with the reason, once, instead of retrying
+    a refusal that will not change (a wrong URL, a bad key, a server that is not there)."""
+
+    started = 0
+    failed = 0
+    stopped = False
+
+
 class VoiceCaller(User):
     """A caller who has the scenario's conversation again and again."""
 
@@ -195,11 +210,28 @@ class VoiceCaller(User):
                     if message.get("error"):
                         self._report("session", None, message["error"],
                                      message.get("kind") or "error")
+                        self._could_not_start(message["error"])
                     return
+                _Refusals.started += 1
                 self._report(message["name"], message.get("ms"), message.get("failure"),
                              message.get("kind") or "error")
         finally:
             engine.finished(rid)
+
+    def _could_not_start(self, why: str) -> None:
+        _Refusals.failed += 1
+        users = max(1, self.environment.runner.target_user_count or 1)
+        if _Refusals.started == 0 and _Refusals.failed >= max(3, users) \
+                and not _Refusals.stopped:
+            _Refusals.stopped = True
+            print(f"voicechat load: no conversation could start ({_Refusals.failed} tries); "
+                  f"the first reason: {why}. Stopping: fix the server, its URL or the key and "
+                  "run again", file=sys.stderr, flush=True)
+            # from another greenlet: stopping the users kills this one, which would cut the
+            # quit short and leave the run going to its end
+            gevent.spawn(self.environment.runner.quit)
+            return
+        gevent.sleep(RETRY_AFTER_S)
 
     def _report(self, name: str, ms: float | None, failure: str | None, kind: str) -> None:
         failed = FAILURES.get(kind, Error)(failure) if failure else None
@@ -209,8 +241,8 @@ class VoiceCaller(User):
 
     def _fail_all(self, why: str) -> None:
         self._report("session", None, why, "error")
-        self.environment.runner.quit()
         self.environment.process_exit_code = 2
+        gevent.spawn(self.environment.runner.quit)  # not from this greenlet: see above
 
 
 # --- the run's frame ------------------------------------------------------------------------------
