@@ -67,3 +67,33 @@ def test_error_param_names_a_place_in_the_payload(session: dict[str, Any]) -> No
     if error is not None and error.code == "unknown_parameter":
         assert error.param is not None and error.param.startswith("session.")
         assert error.message == f"Unknown parameter: '{error.param}'."
+
+
+APPEND_VALUES = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=3),
+                          st.lists(st.integers(), max_size=2))
+
+
+@settings(max_examples=400, deadline=None)
+@given(dialect=st.sampled_from([Dialect.GA, Dialect.BETA]), azure=st.booleans(),
+       audio=st.one_of(st.just("AAAA"), APPEND_VALUES),
+       event_id=st.one_of(st.none(), st.text(min_size=500, max_size=520), APPEND_VALUES),
+       extra=st.dictionaries(st.sampled_from(["item", "foo", "audio_end_ms"]), APPEND_VALUES,
+                             max_size=1),
+       keys=st.sets(st.sampled_from(["audio", "event_id"])))
+def test_the_append_fast_path_answers_as_the_schema(dialect: Dialect, azure: bool, audio: Any,
+                                                   event_id: Any, extra: dict[str, Any],
+                                                   keys: set[str]) -> None:
+    """``input_audio_buffer.append`` is judged without the schema when it is plainly valid:
+    on any append, with or without its keys, of any types, the answer is the schema's."""
+    from voicechat.protocol.error_picker import first_problem
+    from voicechat.protocol.unset_nulls import drop_unset_nulls
+    from voicechat.protocol.validation import _schemas
+
+    event: dict[str, Any] = {"type": "input_audio_buffer.append", **extra}
+    if "audio" in keys:
+        event["audio"] = audio
+    if "event_id" in keys:
+        event["event_id"] = event_id
+    by_schema = first_problem(_schemas(dialect, azure).events["input_audio_buffer.append"],
+                              drop_unset_nulls(event, dialect))
+    assert validate_client_event(event, dialect, azure=azure) == by_schema
