@@ -54,7 +54,9 @@ def test_a_pause_inside_an_answer_is_one_span_and_a_long_silence_ends_it() -> No
     assert not speaker.playing
     assert speaker.spans == [[0.0, pytest.approx(stopped_at)]]
     assert speaker.stopped_after(0.1) == pytest.approx(stopped_at)
-    assert speaker.first_audio_after(0.0) == 0.0 and speaker.first_audio_after(0.01) is None
+    assert speaker.first_audio_after(0.0) == 0.0
+    # after 0.01 s the next audio to follow silence is where the short pause ended
+    assert speaker.first_audio_after(0.01) == pytest.approx(0.02 * (10 + short_pause))
     _play(speaker, clock, [LOUD])
     assert len(speaker.spans) == 2 and speaker.stopped_after(stopped_at + 0.01) is None
 
@@ -163,3 +165,15 @@ def test_a_cut_answer_belongs_to_the_turn_that_asked_it() -> None:
     observer.record(_rec("local", {"type": "local.gemini.turn", "speaker": "assistant",
                                    "text": "Once upon", "interrupted": True}))
     assert asked.reply == "Once upon" and cutting.cut == ["local.gemini.turn interrupted"]
+
+
+def test_an_answer_that_starts_within_the_pause_bridge_is_still_found() -> None:
+    """A typed turn answered 0.1 s after the last answer's end joins its span (a pause inside
+    one answer, as far as the span knows), and its first audio must still be found: the
+    Gemini example once waited 30 s for audio that had played."""
+    speaker, clock = _speaker()
+    _play(speaker, clock, [LOUD] * 10 + [QUIET] * 20)  # an answer, then the 0.4 s of quiet
+    asked = clock.t  # the next turn is sent
+    _play(speaker, clock, [QUIET] * 5 + [LOUD] * 5)  # answered 0.1 s later
+    assert len(speaker.spans) == 1  # one span: the gap was under UNDERRUN_GAP_S
+    assert speaker.first_audio_after(asked) == pytest.approx(asked + 0.1)

@@ -139,6 +139,12 @@ class VirtualSpeaker(PacedSink):
         super().__init__(buffer)
         self.ticks_when_silent = keep
         self.spans: list[list[float | None]] = []
+        #: every audible frame that follows silence (or comes first): where each answer's
+        #: audio starts, even one that starts within UNDERRUN_GAP_S of the last one's end
+        #: (a typed turn answered 0.1 s after the runner's 0.4 s of quiet joins the previous
+        #: span, and its first audio must still be found)
+        self.onsets: list[float] = []
+        self._audible = False  # the last frame written was audible
         self._gap_since: float | None = None  # the buffer ran dry then, inside the last span
         self._kept: list[Int16Array] | None = [] if keep else None
         self._clock = clock
@@ -157,7 +163,11 @@ class VirtualSpeaker(PacedSink):
     def write(self, frame: Int16Array) -> None:
         now = self.now()
         self._settle(now)
-        if int(np.abs(frame).max(initial=0)) < AUDIBLE_PEAK:
+        audible = int(np.abs(frame).max(initial=0)) >= AUDIBLE_PEAK
+        if audible and not self._audible:
+            self.onsets.append(now)
+        self._audible = audible
+        if not audible:
             if self.spans and self.spans[-1][1] is None and self._gap_since is None:
                 self._gap_since = now
         elif self.spans and self.spans[-1][1] is None:
@@ -180,10 +190,10 @@ class VirtualSpeaker(PacedSink):
         return bool(self.spans) and self.spans[-1][1] is None
 
     def first_audio_after(self, t: float) -> float | None:
-        """When the first span that began at or after ``t`` began."""
-        for start, _ in self.spans:
-            if start is not None and start >= t:
-                return start
+        """The first audible frame at or after ``t`` that followed silence."""
+        for onset in self.onsets:
+            if onset >= t:
+                return onset
         return None
 
     def stopped_after(self, t: float) -> float | None:
