@@ -37,6 +37,7 @@ class Engine:
         self.tasks: set[asyncio.Task[None]] = set()
         self.planned: Any = None
         self.options: Any = None
+        self.names: list[str] = []
 
     def say(self, message: dict[str, Any]) -> None:
         message["sent"] = time.monotonic()
@@ -58,7 +59,8 @@ class Engine:
         self.planned = dataclasses.replace(
             planned, settings=dataclasses.replace(planned.settings, record=None))
         self.options = RunOptions(turn_timeout_s=float(plan.get("turn_timeout", 30.0)))
-        return turn_names(scenario)
+        self.names = turn_names(scenario)  # once: every conversation's turns report under them
+        return self.names
 
     async def converse(self, rid: int) -> None:
         from voicechat.voicetest.run import run_scenario
@@ -71,7 +73,7 @@ class Engine:
             self.say({"id": rid, "done": True, "error": f"{type(exc).__name__}: {exc}",
                       "kind": "error"})
             return
-        names = turn_names(planned.scenario)
+        names = self.names
         for index, turn in enumerate(result.turns):
             failed = [f"{v.check}: {v.reason}" for v in turn.verdicts if v.status == "failed"]
             failure = turn.problem or ("; ".join(failed) if failed else None)
