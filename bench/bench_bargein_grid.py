@@ -83,6 +83,7 @@ from bench_bargein import (  # noqa: E402
     of,
     pulse_env,
     quiet_answers,
+    wall,
     windows,
 )
 
@@ -373,6 +374,15 @@ def score(run: CellRun, rs: list[dict[str, Any]]) -> None:
         before = acted if acted is not None else window["before"]
         item.resumes = len(of(rs, "local.bargein.resumed", after=window["after"],
                               before=before))
+        early_actions, early_pauses = before_the_onset(rs, item.onset)
+        if early_actions or early_pauses:
+            # nobody talked yet: a barge-in here cut the answer before the person spoke (the
+            # jump cell's first run counted such a cut as its interruption's, 8 s late)
+            run.false_actions += early_actions
+            run.false_pauses += early_pauses
+            run.notes.append(f"interruption {run.interruptions.index(item) + 1}: "
+                             f"{early_actions} barge-in actions and {early_pauses} pauses in "
+                             "its answer before anybody spoke (counted false)")
     # the canceller's own figures (every 5 s while it measures): how much echo it removed and
     # the delay it tracked; in the whole cell, whoever was talking
     for r in of(rs, "local.aec.metrics"):
@@ -380,6 +390,17 @@ def score(run: CellRun, rs: list[dict[str, Any]]) -> None:
             run.erle_db.append(float(r["event"]["erle_db"]))
         if r["event"].get("delay_ms") is not None:
             run.delay_ms.append(float(r["event"]["delay_ms"]))
+
+
+def before_the_onset(rs: list[dict[str, Any]], onset: float) -> tuple[int, int]:
+    """Barge-in actions sent, and local pauses, from the start of the answer an interruption
+    was timed for to just before its onset: with nobody talking, each is false."""
+    starts = [wall(r) for r in of(rs, "local.playback.started", before=onset)]
+    if not starts:
+        return 0, 0
+    span = {"after": starts[-1], "before": onset - 0.05}
+    return (len(of(rs, *BARGE_IN_ACTIONS, out=True, **span)),
+            len(of(rs, "local.bargein.paused", "local.playback.flushed", **span)))
 
 
 # --- the tables -----------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -167,10 +168,16 @@ def interruption_truncates(pulse_echo: EchoLoop, tmp_path: Path, shape: str) -> 
 
 
 def interrupted(tmp_path: Path, heard: Path, question: Path, interruption: Path,
-                pulse_echo: EchoLoop, make_voice: Any) -> None:
+                pulse_echo: EchoLoop, make_voice: Any,
+                before_speech: Callable[[], None] | None = None) -> None:
+    """Ask, interrupt the answer 5 s in (``before_speech`` runs first, e.g. to move the echo
+    path), and check the cut: no barge-in before the voice, the local detector's decision, the
+    truncate against what the speaker played."""
     with aec_client_speaker_recorded(tmp_path, heard) as record:
         ask_until_answer_plays(record, question)
         time.sleep(5.0)  # well into the answer: the canceller has converged
+        if before_speech is not None:
+            before_speech()
         speech_at = time.time() + LEAD_S  # when the interruption's voice starts
         feeder = subprocess.Popen(["paplay", "--device=micfeed", str(interruption)])
         records = wait_for(record, lambda rs: bool(kinds(rs, "conversation.item.truncate")),

@@ -126,3 +126,17 @@ def test_bursty_speaker_callbacks_keep_the_linear_ear_converged(stamped: bool) -
     mic = sum(e[4] for e in settled)
     left = sum(e[3] for e in settled)
     assert 10 * np.log10(mic / left) > 15.0
+
+
+def test_an_echo_later_than_the_filter_is_brought_into_it() -> None:
+    """A sound server's 200 ms (issue 53's grid): past the filter's reach the ear used to say
+    nothing; now its reference is held back by a bulk delay that puts the echo 30 ms into the
+    filter, and it cancels the echo as it does a short one."""
+    _speexdsp()
+    sc = scene(10.0, rate=RATE, delay_ms=200.0)
+    aec = _stage()
+    evidence = run_stage(aec, sc.mic, sc.far)
+    assert 160 <= aec.linear_bulk_ms <= 180
+    settled = [e for e in evidence[500:] if e[3] is not None]
+    assert len(settled) >= 0.9 * len(evidence[500:])
+    assert 10 * np.log10(sum(e[4] for e in settled) / sum(e[3] for e in settled)) > 15.0

@@ -267,7 +267,10 @@ def test_the_echo_yardstick_is_not_dragged_down_by_the_users_voice() -> None:
     assert learnt is not None and learnt > 40
     dragged = TalkFrame(20, 0.95, out_dbfs=-22.0, in_dbfs=-20.0, far_dbfs=-20.0, erle_db=3.0)
     verdicts = feed(m, [dragged] * 10, start=1.0)
-    assert [v.decision for _, v in verdicts] == [Decision.PAUSE, Decision.CONFIRM]
+    # (kept whole and all but certain: a clear word, confirmed at 160 ms; in a session the
+    # answer is cut then and the frames after it are never fed)
+    assert [v.decision for _, v in verdicts][:2] == [Decision.PAUSE, Decision.CONFIRM]
+    assert verdicts[1][0] <= 1.161
     assert m.echo_erle_db == learnt
 
 
@@ -644,3 +647,77 @@ def test_after_a_word_the_rest_said_softly_confirms_with_the_speaker_paused() ->
     feed(m, [ECHO_ALONE] * 50)
     verdicts = feed(m, [UNDER_ECHO_SURE] * 6 + [soft_rest] * 4, start=1.0)
     assert [v.decision for _, v in verdicts] == [Decision.PAUSE]
+
+
+#: the echo after its path jumped (issue 53's jump cell, 116 ms after the loop moved from 30 to
+#: 120 ms): AEC3 removed 12 dB less than it had learnt, the speech model said 0.63, the linear
+#: ear lost it too; but the raw mic is the speaker's sound on the new delay
+JUMPED_ECHO = TalkFrame(20, 0.63, out_dbfs=-32.6, in_dbfs=-26.0, far_dbfs=-17.2, erle_db=66.5,
+                        echo_strength=0.14, copy_explained_db=31.0)
+
+
+def test_the_copy_ear_vetoes_echo_on_a_path_that_jumped() -> None:
+    m = LocalBargeIn()
+    feed(m, [ECHO_ALONE] * 50)
+    assert feed(m, [JUMPED_ECHO] * 30, start=1.0) == []
+    # the same frames without the third ear: a pause and a false barge-in, as the grid saw
+    m = LocalBargeIn()
+    feed(m, [ECHO_ALONE] * 50)
+    decisions = [v.decision for _, v in feed(m, [replace(JUMPED_ECHO,
+                                                         copy_explained_db=None)] * 30,
+                                             start=1.0)]
+    assert decisions and decisions[0] is Decision.PAUSE
+
+
+@given(st.floats(-20.0, 14.9))
+def test_the_copy_ear_never_hides_a_voice_it_does_not_explain(explained: float) -> None:
+    """Under its bar the ear says nothing: the person over the echo is judged as before."""
+    m = LocalBargeIn()
+    feed(m, [ECHO_ALONE] * 50)
+    verdicts = feed(m, [replace(USER, copy_explained_db=explained)] * 15, start=1.0)
+    assert [v.decision for _, v in verdicts][:2] == [Decision.PAUSE, Decision.CONFIRM]
+
+
+#: "Stop." said alone over the answer (issue 53's skew cell): the speech detector sure, the
+#: canceller keeping the word whole against the 50 dB it removes of the echo alone; 120 ms of
+#: it before the suppressor ate its end
+STOP = TalkFrame(20, 0.99, out_dbfs=-13.0, in_dbfs=-12.0, far_dbfs=-25.0, erle_db=50.0)
+EATEN = TalkFrame(20, 0.98, out_dbfs=-75.0, in_dbfs=-33.0, far_dbfs=-35.0, erle_db=50.0)
+#: ... and the last of it, kept in part (double talk, not whole)
+LAST = TalkFrame(20, 0.97, out_dbfs=-48.0, in_dbfs=-36.0, far_dbfs=-24.0, erle_db=50.0)
+
+
+def test_a_short_word_heard_clearly_confirms() -> None:
+    m = LocalBargeIn()
+    feed(m, [ECHO_ALONE] * 50)
+    word = [STOP] * 6 + [EATEN] * 3 + [LAST] * 2
+    verdicts = feed(m, word + [BREATH] * 40, start=1.0)
+    assert [v.decision for _, v in verdicts] == [Decision.PAUSE, Decision.CONFIRM]
+    # a 120 ms burst as clear is no word: it plays on after the breath
+    m = LocalBargeIn()
+    feed(m, [ECHO_ALONE] * 50)
+    verdicts = feed(m, [STOP] * 6 + [BREATH] * 60, start=1.0)
+    assert [v.decision for _, v in verdicts] == [Decision.PAUSE, Decision.RESUME]
+    # the same word half sure, or suppressed by half its ERLE, is no clear word: the breath
+    # hold runs out and the speaker resumes, as before
+    for unclear in (replace(STOP, speech_prob=0.6), replace(STOP, out_dbfs=-30.0)):
+        m = LocalBargeIn()
+        feed(m, [ECHO_ALONE] * 50)
+        verdicts = feed(m, [unclear] * 6 + [EATEN] * 3 + [LAST] * 2 + [BREATH] * 60,
+                        start=1.0)
+        assert Decision.CONFIRM not in [v.decision for _, v in verdicts], unclear
+
+
+def test_a_clear_word_needs_a_canceller_that_removes_the_echo_well() -> None:
+    """Before the canceller has learnt a trusted ERLE (the session's first seconds), or where
+    a leak verdict makes the detector strict, a clear word alone does not confirm."""
+    m = LocalBargeIn()
+    poor = TalkFrame(20, 0.02, out_dbfs=-45.0, in_dbfs=-25.0, far_dbfs=-20.0, erle_db=20.0)
+    feed(m, [poor] * 50)
+    verdicts = feed(m, [STOP] * 6 + [LAST] * 2 + [BREATH] * 60, start=1.0)
+    assert Decision.CONFIRM not in [v.decision for _, v in verdicts]
+    m = LocalBargeIn()
+    feed(m, [ECHO_ALONE] * 50)
+    m.strict = True
+    verdicts = feed(m, [STOP] * 6 + [LAST] * 2 + [BREATH] * 60, start=1.0)
+    assert Decision.CONFIRM not in [v.decision for _, v in verdicts]

@@ -34,6 +34,11 @@ ERLE, its residual correlating with the reference) for whole cells of the barge-
 waiting for the pause alone made "Wait." wait for the words after the breath (641 ms; 381 ms
 with the linear ear counted).
 
+A short word confirms on its own when it was heard clearly (``clear_word_ms`` of frames the
+speech detector is all but certain of, kept whole by a canceller that removes the echo well, or
+heard with the speaker paused): "Stop." said alone over the answer (issue 53's grid) is shorter
+than ``confirm_ms`` once the suppressor has eaten its end.
+
 The server's ``speech_started`` is a second opinion (:meth:`LocalBargeIn.server_heard`): where
 the canceller's double-talk suppression ate a voice quieter than the echo, the server, which
 hears the same cleaned mic over a longer window, may still find it. It pauses the speaker
@@ -90,6 +95,7 @@ class LocalBargeIn:
         self._person_ms = 0.0  # since the first person frame of this episode
         self._sure_ms = 0.0  # of which the speech detector was sure (``speech_prob``)
         self._clean_ms = 0.0  # of which heard with the speaker paused and its tail gone
+        self._clear_ms = 0.0  # of which heard clearly (see ``_heard_clearly``)
         self._frames = 0
         self._last: TalkFrame | None = None
         self._why: str = ""
@@ -103,7 +109,7 @@ class LocalBargeIn:
         self.phase = LocalPhase.LISTENING
         self._recent.clear()
         self._paused_at = self._first_person_at = self._last_person_at = None
-        self._person_ms = self._sure_ms = self._clean_ms = 0.0
+        self._person_ms = self._sure_ms = self._clean_ms = self._clear_ms = 0.0
         self._frames = 0
         self._server_pause = False
 
@@ -141,8 +147,10 @@ class LocalBargeIn:
             self._last_person_at = now
             if self._first_person_at is None:
                 self._first_person_at = now
-                self._person_ms = self._sure_ms = self._clean_ms = 0.0
+                self._person_ms = self._sure_ms = self._clean_ms = self._clear_ms = 0.0
             self._person_ms += f.ms
+            if self._heard_clearly(now, f):
+                self._clear_ms += f.ms
             if f.speech_prob >= t.speech_prob:
                 self._sure_ms += f.ms
                 if self._heard_clean(now, f):
@@ -152,7 +160,7 @@ class LocalBargeIn:
         elif (self.phase is LocalPhase.LISTENING and self._last_person_at is not None
               and now - self._last_person_at > t.onset_window_ms / 1000.0):
             self._first_person_at = None  # a stray frame long ago: start counting afresh
-            self._person_ms = self._sure_ms = self._clean_ms = 0.0
+            self._person_ms = self._sure_ms = self._clean_ms = self._clear_ms = 0.0
         if self.phase is LocalPhase.LISTENING:
             recent = sum(ms for _, p, ms in self._recent if p)
             if recent >= t.onset_ms:
@@ -178,7 +186,7 @@ class LocalBargeIn:
         self._server_pause = True
         if self._first_person_at is None:
             self._first_person_at = now
-            self._person_ms = self._sure_ms = self._clean_ms = 0.0
+            self._person_ms = self._sure_ms = self._clean_ms = self._clear_ms = 0.0
         self._why = "the server heard speech"
         return self._verdict(Decision.PAUSE, now)
 
@@ -189,7 +197,10 @@ class LocalBargeIn:
         echo_like = strength is not None and strength >= t.max_echo_strength
         sure = self._sure_ms >= t.sure_ms
         clean = self._clean_ms >= t.clean_confirm_ms
-        if self._person_ms >= t.confirm_ms and sure and (clean or not (echo_like or self.strict)):
+        trusted = clean or not (echo_like or self.strict)
+        if trusted and ((self._person_ms >= t.confirm_ms and sure)
+                        or (self._clear_ms >= t.clear_word_ms
+                            and self._person_ms >= t.clear_word_min_ms)):
             verdict = self._verdict(Decision.CONFIRM, now)
             self.reset()
             return verdict
@@ -203,6 +214,25 @@ class LocalBargeIn:
             self.reset()
             return verdict
         return None
+
+    def _heard_clearly(self, now: float, f: TalkFrame) -> bool:
+        """A frame of a word said clearly over the answer (issue 53): the speech detector all
+        but certain (``clear_speech_prob``), the assistant talking, and the canceller keeping
+        the frame whole against a trusted ERLE. ``clear_word_ms`` of these confirm without the
+        rest of ``confirm_ms``: "Stop." alone is 150-250 ms, and the suppressor often eats its
+        end, so it never reached 200 ms and the speaker resumed after the breath. (Not the
+        frames after a pause: there a canceller losing the echo leaves the speaker's tail,
+        which the longer count waits out.)"""
+        t = self.tuning
+        return (self.phase is LocalPhase.LISTENING or self._in_pause_onset(now)) and (
+            f.speech_prob >= t.clear_speech_prob and f.far_dbfs is not None
+            and f.far_dbfs >= t.far_floor_dbfs and self._frames_judge.kept_whole(f))
+
+    def _in_pause_onset(self, now: float) -> bool:
+        """Within the frames a pause takes to reach the mic (the speaker's buffer): the reference
+        still plays there, so the word goes on over it."""
+        return (self._paused_at is not None
+                and (now - self._paused_at) * 1000.0 < self.tuning.echo_tail_ms)
 
     def _heard_clean(self, now: float, f: TalkFrame) -> bool:
         """Heard with the speaker paused, its tail gone and the reference silent: whatever the

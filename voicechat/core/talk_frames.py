@@ -79,6 +79,9 @@ class TalkFrame:
     #: and the mic as it heard it (it runs 20 ms behind ``in_dbfs``)
     linear_dbfs: float | None = None
     linear_in_dbfs: float | None = None
+    #: the third ear: how many dB of the raw mic a delayed copy of the speaker explains, on
+    #: whatever delay it finds now (``audio/echo/copy_ear.py``; ``None``: nothing to explain)
+    copy_explained_db: float | None = None
 
 
 @dataclass(frozen=True)
@@ -133,11 +136,28 @@ class LocalTuning:
     #: bar there (see ``_past_the_tail``); the speech detector was seen at 0.30-0.48 over the
     #: whole of "No, stop, stop that please" said at -33 dBFS after "Wait." and a breath
     paused_speech_prob: float = 0.25
+    #: the third ear's veto (issue 53): a frame of which a delayed copy of the speaker explains
+    #: this much holds no voice, whoever lost the echo path; ``None`` turns it off. A voice 6 dB
+    #: under the echo leaves ~7 dB explained, the echo alone 20-60 dB on a simple path
+    copy_echo_db: float | None = 15.0
+    #: a short word confirms (issue 53: "Stop." alone, 180 ms of it heard, resumed after the
+    #: breath): this much of the person's speech heard clearly, i.e. the speech detector at
+    #: ``clear_speech_prob`` and either the canceller keeping the frame whole (it removed at
+    #: most ``kept_whole_db`` while it removes ``trusted_erle_db`` or more of the echo alone)
+    #: or the speaker paused past its tail
+    clear_word_ms: float = 100.0
+    #: ... of a word at least this long: "Stop." said alone over the answer is 160-250 ms
+    #: heard; a 110 ms burst ("Ah", a cough's start) is no word and plays on after a breath
+    clear_word_min_ms: float = 160.0
+    clear_speech_prob: float = 0.9
+    kept_whole_db: float = 6.0
 
 
 #: the reasons :meth:`FrameJudge.person` gives that need no trust in AEC3's residual: the linear
 #: ear heard the voice over the echo, or the speaker was paused and its tail gone
 LINEAR_VOICE = "the linear ear hears a voice over the echo"
+#: the third ear's veto: the raw mic is the speaker's sound on some delay, nothing else
+DELAYED_COPY = "the mic is the speaker's own sound, delayed"
 AFTER_A_WORD = "speech after a word, with the speaker paused (a lower bar)"
 
 
@@ -168,6 +188,8 @@ class FrameJudge:
         ``since_pause_ms``: how long the speaker has been paused (``None``: it plays);
         ``after_a_word``: the person has said a word in this episode (``word_ms``)."""
         t = self.tuning
+        if self._delayed_copy(f):
+            return False, DELAYED_COPY
         if self._linear_voice(f):
             return True, LINEAR_VOICE
         if f.speech_prob < min(t.speech_prob, t.double_talk_speech_prob):
@@ -205,6 +227,25 @@ class FrameJudge:
         if f.out_dbfs - f.far_dbfs >= t.residual_to_reference_db:
             return True, "as loud as the reference"
         return False, "under the reference like echo"
+
+    def _delayed_copy(self, f: TalkFrame) -> bool:
+        """The third ear (issue 53): when the echo path moves (a sound server re-buffering, a
+        loop re-made at another latency) both cancellers lose it for a second or more and the
+        echo passes for double talk. A search over every delay finds the speaker's sound in the
+        mic at once: where a short fit of it explains ``copy_echo_db`` of the frame, the frame
+        is that sound and nothing else, whatever the cancellers say. Only a veto: a real room's
+        long echo is explained less, and then the other ears decide as before."""
+        t = self.tuning
+        return (t.copy_echo_db is not None and f.copy_explained_db is not None
+                and f.copy_explained_db >= t.copy_echo_db)
+
+    def kept_whole(self, f: TalkFrame) -> bool:
+        """The canceller kept this frame (nearly) whole while it removes a trusted ERLE of the
+        echo alone: no residual echo looks like that, a voice over it does."""
+        t = self.tuning
+        erle = self.echo_erle_db
+        return (f.in_dbfs is not None and erle is not None and erle >= t.trusted_erle_db
+                and f.in_dbfs - f.out_dbfs <= t.kept_whole_db)
 
     def _linear_voice(self, f: TalkFrame) -> bool:
         """The second ear (issue 38): AEC3's suppressor removes a voice quieter than the echo

@@ -83,7 +83,7 @@ class LocalDetector:
         self._active = True
         prob = self._probe.push(frame)
         evidence = getattr(self._mic, "frame_tag", None)
-        far_dbfs = in_dbfs = linear_dbfs = linear_in_dbfs = None
+        far_dbfs = in_dbfs = linear_dbfs = linear_in_dbfs = copy_db = None
         if evidence:
             n = len(evidence)
             far_dbfs = dbfs(sum(e[0] for e in evidence) / n)
@@ -93,10 +93,13 @@ class LocalDetector:
             if len(linear) == n:  # the linear ear heard every 10 ms of it
                 linear_dbfs = dbfs(sum(r for r, _ in linear) / n)
                 linear_in_dbfs = dbfs(sum(m for _, m in linear) / n)
+            # the copy ear: the frame is a copy only as far as its least explained 10 ms
+            copies = [e[5] for e in evidence if len(e) > 5 and e[5] is not None]
+            copy_db = min(copies) if copies else None
         talk = TalkFrame(ms=FRAME_MS, speech_prob=prob, out_dbfs=dbfs(frame_power(frame)),
                          in_dbfs=in_dbfs, far_dbfs=far_dbfs, erle_db=stage.erle_db,
                          echo_strength=stage.echo_strength, linear_dbfs=linear_dbfs,
-                         linear_in_dbfs=linear_in_dbfs)
+                         linear_in_dbfs=linear_in_dbfs, copy_explained_db=copy_db)
         driver = self._driver
         if self._trace is not None:
             self._trace.write(talk, paused=driver.view.interrupting)

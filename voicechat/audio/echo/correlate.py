@@ -46,12 +46,22 @@ def dbfs(x: npt.NDArray[np.float64]) -> float:
 class Decimator:
     """``rate`` -> 8 kHz by an integer factor, streaming: triangular low-pass, keep every n-th."""
 
-    def __init__(self, rate: int) -> None:
+    def __init__(self, rate: int, *, sharp: bool = False) -> None:
         if rate % ANALYSIS_RATE:
             raise ValueError(f"analysis needs a multiple of {ANALYSIS_RATE} Hz, got {rate}")
         self.factor = rate // ANALYSIS_RATE
         box = np.ones(self.factor) / self.factor
         self._kernel = np.convolve(box, box)
+        if sharp and self.factor > 1:
+            # a Hann-windowed sinc cut at 3.5 kHz (10 factors long): what folds back from over
+            # 4 kHz is then ~50 dB down, not ~26, so a delay between two 8 kHz samples stays
+            # a linear filter a short fit can model (the copy ear; a fricative is mostly
+            # over 4 kHz, and its aliases do not follow a fractional delay)
+            n = 10 * self.factor + 1
+            k = np.arange(n) - n // 2
+            cut = 3500.0 / rate
+            sinc = 2 * cut * np.sinc(2 * cut * k) * np.hanning(n + 2)[1:-1]
+            self._kernel = sinc / sinc.sum()
         self._hist = np.zeros(self._kernel.size - 1)
         self._phase = 0  # index into the next block of the next sample to keep
 
@@ -86,11 +96,12 @@ class _Ring:
 class LagCorrelator:
     """Ring buffers of a reference and a signal at 8 kHz, and their best lag in 0..max_lag."""
 
-    def __init__(self, rate: int, *, window_ms: int = 1000, max_lag_ms: int = 500) -> None:
+    def __init__(self, rate: int, *, window_ms: int = 1000, max_lag_ms: int = 500,
+                 sharp: bool = False) -> None:
         self.window = window_ms * ANALYSIS_RATE // 1000
         self.max_lag = max_lag_ms * ANALYSIS_RATE // 1000
-        self._ref_in = Decimator(rate)
-        self._sig_in = Decimator(rate)
+        self._ref_in = Decimator(rate, sharp=sharp)
+        self._sig_in = Decimator(rate, sharp=sharp)
         self._ref = _Ring(self.window + self.max_lag)
         self._sig = _Ring(self.window)
         n = 1
@@ -103,6 +114,17 @@ class LagCorrelator:
 
     def push_sig(self, pcm: npt.NDArray[np.int16]) -> None:
         self._sig.push(self._sig_in.process(pcm))
+
+    @property
+    def signal(self) -> npt.NDArray[np.float64]:
+        """The signal's ring at 8 kHz, oldest first (``window`` samples; read, never write)."""
+        return self._sig.data
+
+    @property
+    def reference(self) -> npt.NDArray[np.float64]:
+        """The reference's ring at 8 kHz, oldest first (``window + max_lag`` samples): its
+        sample ``max_lag + i`` is played at the signal's sample ``i``."""
+        return self._ref.data
 
     @property
     def ready(self) -> bool:

@@ -30,6 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from voicechat.audio.echo.align import FarTimeline, StreamClock
+from voicechat.audio.echo.copy_ear import DelayedCopyEar
 from voicechat.audio.echo.delay import DelayEstimator
 from voicechat.audio.echo.engine import NATIVE_RATES, ApmEngine
 from voicechat.audio.echo.erle import ErleMeter, LowErleGuard, energy
@@ -54,10 +55,17 @@ LINEAR_EARLY_S = 0.015  # ... this much newer: not yet (silence instead)
 #: the room's tail the filter must still hold past the echo's delay: with the delay estimate
 #: later than ``filter_ms`` less this, the linear ear cannot cancel and says nothing
 LINEAR_TAIL_MS = 50
+#: an echo later than the filter reaches (a sound server's 200 ms, issue 53) is brought into it:
+#: the reference is held back by a bulk delay that puts the echo this far into the filter, and
+#: moved only when the delay estimate leaves the filter's span (each move restarts the filter,
+#: which then converges again in about a second)
+LINEAR_HEAD_MS = 30
+LINEAR_MIN_HEAD_MS = 10
 
 Int16Array = npt.NDArray[np.int16]
-#: per 10 ms: reference, mic in, mic out, linear residual, the mic the linear ear heard
-Evidence = tuple[float, float, float, float | None, float | None]
+#: per 10 ms: reference, mic in, mic out, linear residual, the mic the linear ear heard, and
+#: how many dB of the mic a delayed copy of the speaker explains (copy_ear.py; None: nothing)
+Evidence = tuple[float, float, float, float | None, float | None, float | None]
 
 
 @dataclass(frozen=True)
@@ -168,10 +176,17 @@ class EchoCanceller:
                 self._linear = LinearEcho(LINEAR_RATE, filter_ms=self.options.linear_filter_ms)
             except LinearUnavailable as exc:
                 self.linear_unavailable = str(exc)
+        #: the third ear (copy_ear.py): is the raw mic the speaker's sound on any delay?
+        self._copy = DelayedCopyEar(rate, max_lag_ms=self.options.max_delay_ms)
         self._lin_near = Reframer(rate, 1, LINEAR_RATE)
         self._lin_far = Reframer(rate, 1, LINEAR_RATE)
         #: the speaker's frames (stream time, 10 ms at ``rate``) and the mic's, delayed
-        self._lin_refs: deque[tuple[float, Int16Array]] = deque(maxlen=100)
+        self._lin_refs: deque[tuple[float, Int16Array]] = deque(
+            maxlen=self.options.max_delay_ms // 10 + 50)
+        #: how far the linear ear's reference is held back (see ``LINEAR_HEAD_MS``), and how
+        #: often it moved
+        self.linear_bulk_ms = 0
+        self.linear_bulk_moves = 0
         self._lin_mics: deque[tuple[float, Int16Array]] = deque()
         self._lin_power: tuple[float, float] | None = None
         #: set by the runtime while the local barge-in detector holds that the user talks over
@@ -229,6 +244,7 @@ class EchoCanceller:
                 for t, far in self._far_line.for_estimator_timed(now):
                     self._delay.push_far(far)
                     self._residual.push_far(far)
+                    self._copy.push_far(far)
                     if self._linear is not None:
                         self._lin_refs.append((t, far))
                 if self.near_talk:
@@ -245,7 +261,8 @@ class EchoCanceller:
                 linear = self._linear_ear(now, frame, delay)
                 self._evidence.append((energy(self._last_far), energy(frame), energy(out),
                                        None if linear is None else linear[0],
-                                       None if linear is None else linear[1]))
+                                       None if linear is None else linear[1],
+                                       self._copy.push_mic(frame)))
                 low = None if self.near_talk else self._low_erle.update(self._last_far, frame, out)
                 self._judge(self._residual.update(out, judge=not self.near_talk), low)
                 self._near_out.push(out)
@@ -265,16 +282,33 @@ class EchoCanceller:
         if len(self._lin_mics) <= LINEAR_MIC_DELAY_FRAMES:
             return None
         t_mic, mic = self._lin_mics.popleft()
+        reach = linear.filter_ms - LINEAR_TAIL_MS
+        self._follow_linear_bulk(delay, reach)
+        target = t_mic - self.linear_bulk_ms / 1000.0
         refs = self._lin_refs
-        while refs and refs[0][0] < t_mic - LINEAR_LATE_S:
+        while refs and refs[0][0] < target - LINEAR_LATE_S:
             refs.popleft()
-        ref = refs.popleft()[1] if refs and refs[0][0] <= t_mic + LINEAR_EARLY_S else self._silence
+        ref = refs.popleft()[1] if refs and refs[0][0] <= target + LINEAR_EARLY_S else self._silence
         for near, far in zip(self._lin_near.push(mic), self._lin_far.push(ref), strict=False):
             self._lin_power = (energy(linear.process(near, far)), energy(near))
-        reach = linear.filter_ms - LINEAR_TAIL_MS
-        if delay is not None and delay > reach:
+        if delay is not None and not 0 <= delay - self.linear_bulk_ms <= reach:
             return None
         return self._lin_power
+
+    def _follow_linear_bulk(self, delay: float | None, reach: int) -> None:
+        """Hold the linear ear's reference back so the echo sits ``LINEAR_HEAD_MS`` into its
+        filter, moving it only when the delay estimate leaves the filter's useful span."""
+        if delay is None or self._linear is None:
+            return
+        into = delay - self.linear_bulk_ms
+        if into <= reach and (into >= LINEAR_MIN_HEAD_MS or (self.linear_bulk_ms == 0
+                                                             and into >= 0)):
+            return  # (no bulk at all for a short path: the filter starts at the mic's time)
+        bulk = max(0, 10 * round((delay - LINEAR_HEAD_MS) / 10))
+        if bulk != self.linear_bulk_ms:
+            self.linear_bulk_ms = bulk
+            self.linear_bulk_moves += 1
+            self._linear.reset()  # its taps were for the old alignment
 
     def _judge(self, verdict: ResidualVerdict | None, low_erle: bool | None) -> None:
         """Echo leaks when either judge says so (correlation, or a sustained low ERLE)."""
@@ -300,7 +334,7 @@ class EchoCanceller:
 
     def take_evidence(self) -> list[Evidence]:
         """The per-10 ms-frame powers (reference, mic in, mic out, the linear ear's residual and
-        the mic it heard, or ``None``) measured since the last
+        the mic it heard, or ``None``) and the copy ear's figure, measured since the last
         call: called right after :meth:`process_near` in the mic's callback (the device keeps
         them with that block), so they are the block's own."""
         with self._lock:
