@@ -54,6 +54,7 @@ from tests.helpers import read_records
 from tests.realtime import in_real_time
 from tests.speech import TEST_PHRASES, speech_wav
 from tests.voices import RATE, assistant_dbfs, at_level, pink_noise, word_then_breath, write_wav
+from voicechat.core.talk_frames import LocalTuning
 
 pytestmark = [pytest.mark.audio, pytest.mark.slow]
 
@@ -204,7 +205,8 @@ def interrupted(tmp_path: Path, heard: Path, question: Path, interruption: Path,
     confirmed = [r for r in kinds(records, "local.bargein.confirmed") if wall(r) >= speech_at]
     assert paused and confirmed, "the local detector did not decide the interruption"
     assert wall(confirmed[0]) <= wall(first_cut)
-    assert confirmed[0]["event"]["speech_ms"] >= 200
+    # confirmed on a word at least (``confirm_ms``, or a short word heard clearly)
+    assert confirmed[0]["event"]["speech_ms"] >= LocalTuning().clear_word_min_ms
     audio_end_ms = truncate["event"]["audio_end_ms"]
     # What the speaker really played of the answer: its recording, from the first audible sound,
     # compared with the answer's own audio up to audio_end_ms.

@@ -721,3 +721,35 @@ def test_a_clear_word_needs_a_canceller_that_removes_the_echo_well() -> None:
     m.strict = True
     verdicts = feed(m, [STOP] * 6 + [LAST] * 2 + [BREATH] * 60, start=1.0)
     assert Decision.CONFIRM not in [v.decision for _, v in verdicts]
+
+
+#: the speaker plays and the mic hears none of it (issue 53's adaptive loop in its first
+#: seconds, or headphones)
+DEAF = TalkFrame(20, 0.0, out_dbfs=-95.0, in_dbfs=-120.0, far_dbfs=-18.0, erle_db=None)
+#: the person's first word there: AEC3, converging on nothing, removed it whole; the speech
+#: model on the raw mic hears it
+EATEN_WORD = TalkFrame(20, 0.0, out_dbfs=-94.0, in_dbfs=-28.0, far_dbfs=-18.0, erle_db=47.0,
+                       raw_speech_prob=0.95, copy_explained_db=0.5)
+
+
+def test_where_the_mic_does_not_hear_the_speaker_the_raw_mic_decides() -> None:
+    m = LocalBargeIn()
+    feed(m, [DEAF] * 100)
+    verdicts = feed(m, [EATEN_WORD] * 12, start=2.0)
+    assert [v.decision for _, v in verdicts] == [Decision.PAUSE, Decision.CONFIRM]
+    assert verdicts[0][1].evidence["why"] == "speech, and the mic does not hear the assistant"
+    # the same word where the mic hears the assistant well: the raw mic is the echo's too, and
+    # counts for nothing
+    m = LocalBargeIn()
+    feed(m, [ECHO_ALONE] * 100)
+    assert feed(m, [EATEN_WORD] * 12, start=2.0) == []
+
+
+def test_an_echo_that_arrives_late_is_no_person_where_the_copy_ear_explains_it() -> None:
+    """The loop that starts delivering mid-answer: the raw mic's speech is the assistant's,
+    which the copy ear recognises; the detector learns the echo instead of pausing on it."""
+    m = LocalBargeIn()
+    feed(m, [DEAF] * 100)
+    late_echo = replace(EATEN_WORD, copy_explained_db=35.0)
+    assert feed(m, [late_echo] * 30, start=2.0) == []
+    assert m.echo_level_dbfs is not None and m.echo_level_dbfs > -60.0

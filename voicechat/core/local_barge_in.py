@@ -151,7 +151,7 @@ class LocalBargeIn:
             self._person_ms += f.ms
             if self._heard_clearly(now, f):
                 self._clear_ms += f.ms
-            if f.speech_prob >= t.speech_prob:
+            if self._frames_judge.speech_prob(f) >= t.speech_prob:
                 self._sure_ms += f.ms
                 if self._heard_clean(now, f):
                     self._clean_ms += f.ms

@@ -82,6 +82,9 @@ class TalkFrame:
     #: the third ear: how many dB of the raw mic a delayed copy of the speaker explains, on
     #: whatever delay it finds now (``audio/echo/copy_ear.py``; ``None``: nothing to explain)
     copy_explained_db: float | None = None
+    #: the speech detector on the raw mic (before any cancelling; ``None``: not measured):
+    #: heard only where the mic does not hear the assistant (see ``_mic_deaf_to_the_speaker``)
+    raw_speech_prob: float | None = None
 
 
 @dataclass(frozen=True)
@@ -190,6 +193,12 @@ class FrameJudge:
         t = self.tuning
         if self._delayed_copy(f):
             return False, DELAYED_COPY
+        if self._mic_deaf_to_the_speaker(f):
+            prob = self.speech_prob(f)
+            level = max(f.out_dbfs, f.in_dbfs if f.in_dbfs is not None else -120.0)
+            if prob >= t.speech_prob and level >= t.min_level_dbfs:
+                return True, "speech, and the mic does not hear the assistant"
+            return False, "no speech"
         if self._linear_voice(f):
             return True, LINEAR_VOICE
         if f.speech_prob < min(t.speech_prob, t.double_talk_speech_prob):
@@ -206,9 +215,6 @@ class FrameJudge:
             if self._in_echo_tail(f, since_pause_ms):
                 return False, "the echo's tail after the pause"
             return True, "speech while the assistant was quiet"
-        if self.echo_level_dbfs is not None and self.echo_level_dbfs < t.min_level_dbfs:
-            return sure, ("speech, and the mic does not hear the assistant" if sure
-                          else "no speech")
         if self._linear_echo_only(f):
             return False, "the linear ear hears only the echo"
         erle = self.echo_erle_db if self.echo_erle_db is not None else f.erle_db
@@ -227,6 +233,25 @@ class FrameJudge:
         if f.out_dbfs - f.far_dbfs >= t.residual_to_reference_db:
             return True, "as loud as the reference"
         return False, "under the reference like echo"
+
+    def speech_prob(self, f: TalkFrame) -> float:
+        """The speech detector's word on this frame: on the cleaned mic, or where the mic does
+        not hear the assistant, the higher of that and the raw mic's."""
+        if f.raw_speech_prob is not None and self._mic_deaf_to_the_speaker(f):
+            return max(f.speech_prob, f.raw_speech_prob)
+        return f.speech_prob
+
+    def _mic_deaf_to_the_speaker(self, f: TalkFrame) -> bool:
+        """The assistant talks and the mic has not heard it (headphones, or a speaker whose
+        sound has not reached the mic yet: issue 53's adaptive loop delivered nothing for the
+        first 5 s of an answer). No echo to tell apart, so the speech detector's word on the
+        raw mic counts: AEC3, converging on nothing, removed 50-66 dB of the person's first
+        word there ("too quiet" at -94 dBFS while the mic held it at -28), and the detector
+        heard nothing until the server's VAD, 1.3-1.5 s in."""
+        t = self.tuning
+        level = self.echo_level_dbfs
+        return (level is not None and level < t.min_level_dbfs and f.far_dbfs is not None
+                and f.far_dbfs >= t.far_floor_dbfs)
 
     def _delayed_copy(self, f: TalkFrame) -> bool:
         """The third ear (issue 53): when the echo path moves (a sound server re-buffering, a

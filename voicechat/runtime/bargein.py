@@ -8,13 +8,17 @@ of the same frame: the second ear, which AEC3's suppressor cannot silence) and h
 to the core as ``LocalTalk``; the core decides pause / confirm / resume
 (``core/local_barge_in.py``) and the driver carries that out on the playback buffer. It runs
 only while assistant audio plays, so a quiet conversation costs nothing; while it runs it costs
-a resample and one 32 ms silero window per ~32 ms of audio (~0.4 % of a core); the linear ear
-runs in the echo stage all along (~0.05 ms per 10 ms frame).
+a resample and one 32 ms silero window per ~32 ms of audio (~0.4 % of a core), twice: once on
+the cleaned mic and once on the raw mic (which counts only where the mic does not hear the
+assistant: talk_frames.py); the linear ear runs in the echo stage all along (~0.05 ms per
+10 ms frame), the copy ear while the speaker plays (~0.2 ms per 10 ms frame).
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+import numpy as np
 
 from voicechat.audio.playback import Int16Array
 from voicechat.audio.talk import SpeechModelUnavailable, SpeechProbe, dbfs, frame_power
@@ -39,11 +43,14 @@ DETECTOR_NOTICE = (
 class LocalDetector:
     """Feeds the core's local barge-in detector from the cleaned mic (see the module doc)."""
 
-    def __init__(self, stage: Any, mic: Any, driver: Driver, probe: SpeechProbe) -> None:
+    def __init__(self, stage: Any, mic: Any, driver: Driver, probe: SpeechProbe,
+                 raw_probe: SpeechProbe | None = None) -> None:
         self._stage = stage
         self._mic = mic  # its frame_tag: the canceller's powers for the frame being fed
         self._driver = driver
         self._probe = probe
+        #: the speech model on the raw mic (the frames the stage keeps in its evidence)
+        self._raw_probe = raw_probe
         self._active = False
         self._talk_until = 0  # the leak judges wait until this frame
         self._resumes = 0  # the driver's resumes when the current pause began
@@ -57,6 +64,7 @@ class LocalDetector:
         speech model cannot load: barge-in then follows the server's speech segments."""
         try:
             probe = SpeechProbe()
+            raw_probe = SpeechProbe(int(getattr(stage, "rate", 48000)))
         except SpeechModelUnavailable as exc:
             events.notice("warning", f"{exc}; barge-in follows the server's VAD instead")
             return None
@@ -66,7 +74,7 @@ class LocalDetector:
             return None
         driver.enable_local_detector()
         events.notice("info", DETECTOR_NOTICE)
-        return cls(stage, mic, driver, probe)
+        return cls(stage, mic, driver, probe, raw_probe)
 
     def feed(self, frame: Int16Array) -> None:
         """One cleaned 20 ms mic frame (48 kHz mono), in capture order."""
@@ -76,6 +84,8 @@ class LocalDetector:
             if self._active:
                 self._active = False
                 self._probe.reset()
+                if self._raw_probe is not None:
+                    self._raw_probe.reset()
                 if self._trace is not None:
                     self._trace.mark("stopped")
             stage.near_talk = self._frames <= self._talk_until
@@ -83,7 +93,7 @@ class LocalDetector:
         self._active = True
         prob = self._probe.push(frame)
         evidence = getattr(self._mic, "frame_tag", None)
-        far_dbfs = in_dbfs = linear_dbfs = linear_in_dbfs = copy_db = None
+        far_dbfs = in_dbfs = linear_dbfs = linear_in_dbfs = copy_db = raw_prob = None
         if evidence:
             n = len(evidence)
             far_dbfs = dbfs(sum(e[0] for e in evidence) / n)
@@ -96,10 +106,14 @@ class LocalDetector:
             # the copy ear: the frame is a copy only as far as its least explained 10 ms
             copies = [e[5] for e in evidence if len(e) > 5 and e[5] is not None]
             copy_db = min(copies) if copies else None
+            raw = [e[6] for e in evidence if len(e) > 6]
+            if raw and self._raw_probe is not None:
+                raw_prob = self._raw_probe.push(np.concatenate(raw))
         talk = TalkFrame(ms=FRAME_MS, speech_prob=prob, out_dbfs=dbfs(frame_power(frame)),
                          in_dbfs=in_dbfs, far_dbfs=far_dbfs, erle_db=stage.erle_db,
                          echo_strength=stage.echo_strength, linear_dbfs=linear_dbfs,
-                         linear_in_dbfs=linear_in_dbfs, copy_explained_db=copy_db)
+                         linear_in_dbfs=linear_in_dbfs, copy_explained_db=copy_db,
+                         raw_speech_prob=raw_prob)
         driver = self._driver
         if self._trace is not None:
             self._trace.write(talk, paused=driver.view.interrupting)
