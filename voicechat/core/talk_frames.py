@@ -60,6 +60,7 @@ through at -33 dBFS (the grid's quiet cell on a busy machine), so the speaker re
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 
 
@@ -156,6 +157,12 @@ class LocalTuning:
     kept_whole_db: float = 6.0
 
 
+#: the mic does not hear the assistant when, of the last ``DEAF_WINDOW`` frames of it alone
+#: (2 s), at most ``DEAF_SHARE`` were loud enough to matter, once ``DEAF_AFTER_FRAMES`` were seen
+DEAF_WINDOW = 100
+DEAF_SHARE = 0.1
+DEAF_AFTER_FRAMES = 25
+
 #: the reasons :meth:`FrameJudge.person` gives that need no trust in AEC3's residual: the linear
 #: ear heard the voice over the echo, or the speaker was paused and its tail gone
 LINEAR_VOICE = "the linear ear hears a voice over the echo"
@@ -184,6 +191,9 @@ class FrameJudge:
         #: what it removed of the last few frames of the assistant alone: a linear canceller
         #: that lost the echo removes next to nothing frame after frame
         self.recent_linear_erle_db: float | None = None
+        #: of the recent frames of the assistant alone, whether the mic heard anything
+        #: (see ``_mic_deaf_to_the_speaker``)
+        self._mic_heard: deque[bool] = deque(maxlen=DEAF_WINDOW)
 
     def person(self, f: TalkFrame, since_pause_ms: float | None = None, *,
                after_a_word: bool = False) -> tuple[bool, str]:
@@ -247,11 +257,20 @@ class FrameJudge:
         first 5 s of an answer). No echo to tell apart, so the speech detector's word on the
         raw mic counts: AEC3, converging on nothing, removed 50-66 dB of the person's first
         word there ("too quiet" at -94 dBFS while the mic held it at -28), and the detector
-        heard nothing until the server's VAD, 1.3-1.5 s in."""
+        heard nothing until the server's VAD, 1.3-1.5 s in.
+
+        "Not heard": of the last ``DEAF_WINDOW`` frames of the assistant alone, at most
+        ``DEAF_SHARE`` had the mic at ``min_level_dbfs`` or over. A running mean of levels was
+        tried first and took a quiet mic (echo at -47 dBFS active, with dips to -90 between
+        words) for deaf: the raw mic's speech model then heard the echo and paused 8 times.
+        A person's first frames, before the speech model is sure, count as the assistant's and
+        a few of them cannot make the mic "hear". (Left alone: an echo that first reaches the
+        mic seconds into an answer, in a room with a long echo the copy ear does not explain;
+        unplugging headphones mid-answer is the case.)"""
         t = self.tuning
-        level = self.echo_level_dbfs
-        return (level is not None and level < t.min_level_dbfs and f.far_dbfs is not None
-                and f.far_dbfs >= t.far_floor_dbfs)
+        heard = self._mic_heard
+        return (len(heard) >= DEAF_AFTER_FRAMES and sum(heard) <= DEAF_SHARE * len(heard)
+                and f.far_dbfs is not None and f.far_dbfs >= t.far_floor_dbfs)
 
     def _delayed_copy(self, f: TalkFrame) -> bool:
         """The third ear (issue 53): when the echo path moves (a sound server re-buffering, a
@@ -380,6 +399,7 @@ class FrameJudge:
         self._learn_linear(f, is_person)
         if is_person or paused:
             return
+        self._mic_heard.append(f.in_dbfs >= t.min_level_dbfs)
         a = t.echo_erle_alpha
         level = self.echo_level_dbfs
         self.echo_level_dbfs = f.in_dbfs if level is None else (1 - a) * level + a * f.in_dbfs
