@@ -206,7 +206,7 @@ def interrupted(tmp_path: Path, heard: Path, question: Path, interruption: Path,
     assert paused and confirmed, "the local detector did not decide the interruption"
     assert wall(confirmed[0]) <= wall(first_cut)
     # confirmed on a word at least (``confirm_ms``, or a short word heard clearly)
-    assert confirmed[0]["event"]["speech_ms"] >= LocalTuning().clear_word_min_ms
+    assert confirmed[0]["event"]["speech_ms"] >= LocalTuning().clear_word_ms
     audio_end_ms = truncate["event"]["audio_end_ms"]
     # What the speaker really played of the answer: its recording, from the first audible sound,
     # compared with the answer's own audio up to audio_end_ms.

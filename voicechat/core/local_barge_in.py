@@ -34,10 +34,11 @@ ERLE, its residual correlating with the reference) for whole cells of the barge-
 waiting for the pause alone made "Wait." wait for the words after the breath (641 ms; 381 ms
 with the linear ear counted).
 
-A short word confirms on its own when it was heard clearly (``clear_word_ms`` of frames the
-speech detector is all but certain of, kept whole by a canceller that removes the echo well, or
-heard with the speaker paused): "Stop." said alone over the answer (issue 53's grid) is shorter
-than ``confirm_ms`` once the suppressor has eaten its end.
+A short word confirms on its own when two ears heard it clearly (``clear_word_ms`` of frames
+at the speech bar that a canceller removing the echo well kept whole, and that the linear ear
+hears over its floor or the copy ear does not find the speaker in): "Stop." said alone over the
+answer (issue 53's grid) is shorter than ``confirm_ms`` once the suppressor or the echo's tail
+has covered its end.
 
 The server's ``speech_started`` is a second opinion (:meth:`LocalBargeIn.server_heard`): where
 the canceller's double-talk suppression ate a voice quieter than the echo, the server, which
@@ -199,8 +200,7 @@ class LocalBargeIn:
         clean = self._clean_ms >= t.clean_confirm_ms
         trusted = clean or not (echo_like or self.strict)
         if trusted and ((self._person_ms >= t.confirm_ms and sure)
-                        or (self._clear_ms >= t.clear_word_ms
-                            and self._person_ms >= t.clear_word_min_ms)):
+                        or self._clear_ms >= t.clear_word_ms):
             verdict = self._verdict(Decision.CONFIRM, now)
             self.reset()
             return verdict
@@ -216,21 +216,19 @@ class LocalBargeIn:
         return None
 
     def _heard_clearly(self, now: float, f: TalkFrame) -> bool:
-        """A frame of a word said clearly over the answer (issue 53): the speech detector all
-        but certain (``clear_speech_prob``), the assistant talking, and the canceller keeping
-        the frame whole against a trusted ERLE. ``clear_word_ms`` of these confirm without the
-        rest of ``confirm_ms``: "Stop." alone is 150-250 ms, and the suppressor often eats its
-        end, so it never reached 200 ms and the speaker resumed after the breath. (Not the
-        frames after a pause: there a canceller losing the echo leaves the speaker's tail,
-        which the longer count waits out.)"""
-        t = self.tuning
-        return (self.phase is LocalPhase.LISTENING or self._in_pause_onset(now)) and (
-            f.speech_prob >= t.clear_speech_prob and f.far_dbfs is not None
-            and f.far_dbfs >= t.far_floor_dbfs and self._frames_judge.kept_whole(f))
+        """A frame of a word said clearly over the answer (issue 53; ``FrameJudge
+        .heard_clearly``), while the speaker plays or within its tail after the pause (the
+        reference still plays there, so the word goes on over it). ``clear_word_ms`` of these
+        confirm without the rest of ``confirm_ms``: "Stop." alone was heard for 120-180 ms
+        before the suppressor or the echo's tail covered the rest, and the speaker resumed
+        after the breath. (Not the frames past the tail: there a canceller losing the echo
+        leaves the speaker's tail, which the longer count waits out.)"""
+        return ((self.phase is LocalPhase.LISTENING or self._in_pause_onset(now))
+                and self._frames_judge.heard_clearly(f))
 
     def _in_pause_onset(self, now: float) -> bool:
-        """Within the frames a pause takes to reach the mic (the speaker's buffer): the reference
-        still plays there, so the word goes on over it."""
+        """Within the frames a pause takes to reach the mic (the speaker's buffer and the echo's
+        delay)."""
         return (self._paused_at is not None
                 and (now - self._paused_at) * 1000.0 < self.tuning.echo_tail_ms)
 

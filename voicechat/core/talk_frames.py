@@ -144,17 +144,15 @@ class LocalTuning:
     #: this much holds no voice, whoever lost the echo path; ``None`` turns it off. A voice 6 dB
     #: under the echo leaves ~7 dB explained, the echo alone 20-60 dB on a simple path
     copy_echo_db: float | None = 15.0
-    #: a short word confirms (issue 53: "Stop." alone, 180 ms of it heard, resumed after the
-    #: breath): this much of the person's speech heard clearly, i.e. the speech detector at
-    #: ``clear_speech_prob`` and either the canceller keeping the frame whole (it removed at
-    #: most ``kept_whole_db`` while it removes ``trusted_erle_db`` or more of the echo alone)
-    #: or the speaker paused past its tail
+    #: a short word confirms (issue 53: "Stop." alone was heard for 120-180 ms before the
+    #: suppressor or the echo's tail covered the rest, and resumed after the breath): this much
+    #: of the person's speech heard clearly by two ears: the speech detector at its bar with
+    #: the canceller keeping the frame whole (it removed at most ``kept_whole_db`` while it
+    #: removes ``trusted_erle_db`` or more of the echo alone), and the linear ear hearing it over
+    #: its floor or the copy ear not finding the speaker in it (at most ``copy_voice_db``)
     clear_word_ms: float = 100.0
-    #: ... of a word at least this long: "Stop." said alone over the answer is 160-250 ms
-    #: heard; a 110 ms burst ("Ah", a cough's start) is no word and plays on after a breath
-    clear_word_min_ms: float = 160.0
-    clear_speech_prob: float = 0.9
     kept_whole_db: float = 6.0
+    copy_voice_db: float = 6.0
 
 
 #: the mic does not hear the assistant when, of the last ``DEAF_WINDOW`` frames of it alone
@@ -283,13 +281,26 @@ class FrameJudge:
         return (t.copy_echo_db is not None and f.copy_explained_db is not None
                 and f.copy_explained_db >= t.copy_echo_db)
 
-    def kept_whole(self, f: TalkFrame) -> bool:
-        """The canceller kept this frame (nearly) whole while it removes a trusted ERLE of the
-        echo alone: no residual echo looks like that, a voice over it does."""
+    def heard_clearly(self, f: TalkFrame) -> bool:
+        """Two ears say this frame of the assistant talking holds a voice (see
+        ``clear_word_ms``): AEC3 kept it (nearly) whole while it removes a trusted ERLE of the
+        echo alone, no residual echo looks like that; and the linear ear hears it far over what
+        it leaves of the echo, or the copy ear finds little of the speaker in it. One ear alone
+        is a cough's worth of evidence; the longer count (``confirm_ms``) decides then. (The
+        copy ear alone is not evidence of a voice: replayed over the grid's traces, frames of
+        the echo it explained 6 dB or less of, after a gap or on a fricative, with the raw
+        mic's speech model sure, made 1-37 false barge-ins a cell.)"""
         t = self.tuning
         erle = self.echo_erle_db
-        return (f.in_dbfs is not None and erle is not None and erle >= t.trusted_erle_db
-                and f.in_dbfs - f.out_dbfs <= t.kept_whole_db)
+        if (self.speech_prob(f) < t.speech_prob or f.in_dbfs is None or erle is None
+                or erle < t.trusted_erle_db or f.in_dbfs - f.out_dbfs > t.kept_whole_db
+                or f.far_dbfs is None or f.far_dbfs < t.far_floor_dbfs):
+            return False
+        floor = self.echo_linear_dbfs
+        linear = (f.linear_dbfs is not None and floor is not None and self._linear_trusted()
+                  and f.linear_dbfs >= floor + t.linear_over_db)
+        copy = f.copy_explained_db is not None and f.copy_explained_db <= t.copy_voice_db
+        return linear or copy
 
     def _linear_voice(self, f: TalkFrame) -> bool:
         """The second ear (issue 38): AEC3's suppressor removes a voice quieter than the echo

@@ -111,7 +111,7 @@ class DelayedCopyEar:
         return live if live >= 4 * block else None
 
     def _explained_db(self, sig: npt.NDArray[np.float64], ref: npt.NDArray[np.float64],
-                      lag: int) -> float:
+                      lag: int) -> float | None:
         """Fit ``TAPS`` taps from ``TAPS_BEFORE`` before ``lag`` over the last ``fit`` samples;
         dB of the newest frame the fit removes (mic power over residual power). The normal
         equations, lightly regularised (a near-silent reference makes them singular): ~80 us
@@ -120,9 +120,10 @@ class DelayedCopyEar:
         corr = self._corr
         fit, window, max_lag, frame = self._fit, corr.window, corr.max_lag, self._frame
         first = min(max(0, lag - TAPS_BEFORE), max_lag - TAPS + 1)
-        fit = self._live_span(sig[window - fit:])
-        if fit is None:
+        live = self._live_span(sig[window - fit:])
+        if live is None:
             return None
+        fit = live
         y = sig[window - fit:]
         # the reference at delay d lines up with y[n] at ref[max_lag + window - fit - d + n]
         starts = max_lag + window - fit - (first + np.arange(TAPS))
