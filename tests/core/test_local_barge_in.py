@@ -702,7 +702,7 @@ def test_a_short_word_heard_clearly_confirms() -> None:
     # heard by one ear only (the copy ear finds the speaker in it, or says nothing), under the
     # speech bar, or suppressed by half its ERLE: no clear word, the speaker resumes as before
     for unclear in (replace(STOP, copy_explained_db=12.0), replace(STOP, copy_explained_db=None),
-                    replace(STOP, speech_prob=0.3), replace(STOP, out_dbfs=-30.0)):
+                    replace(STOP, speech_prob=0.15), replace(STOP, out_dbfs=-30.0)):
         m = LocalBargeIn()
         feed(m, [ECHO_ALONE] * 50)
         verdicts = feed(m, [unclear] * 6 + [EATEN] * 3 + [LAST] * 2 + [BREATH] * 60,

@@ -146,11 +146,15 @@ class LocalTuning:
     copy_echo_db: float | None = 15.0
     #: a short word confirms (issue 53: "Stop." alone was heard for 120-180 ms before the
     #: suppressor or the echo's tail covered the rest, and resumed after the breath): this much
-    #: of the person's speech heard clearly by two ears: the speech detector at its bar with
+    #: of the person's speech heard clearly by two ears: the speech detector at
+    #: ``clear_speech_prob`` (it starts low on a word out of the echo: 0.21-0.46 over the first
+    #: 60 ms of hts2a's "Stop", while it was kept whole and the copy ear found none of the
+    #: speaker in it), with
     #: the canceller keeping the frame whole (it removed at most ``kept_whole_db`` while it
     #: removes ``trusted_erle_db`` or more of the echo alone), and the linear ear hearing it over
     #: its floor or the copy ear not finding the speaker in it (at most ``copy_voice_db``)
     clear_word_ms: float = 100.0
+    clear_speech_prob: float = 0.2
     kept_whole_db: float = 6.0
     copy_voice_db: float = 6.0
 
@@ -292,7 +296,7 @@ class FrameJudge:
         mic's speech model sure, made 1-37 false barge-ins a cell.)"""
         t = self.tuning
         erle = self.echo_erle_db
-        if (self.speech_prob(f) < t.speech_prob or f.in_dbfs is None or erle is None
+        if (self.speech_prob(f) < t.clear_speech_prob or f.in_dbfs is None or erle is None
                 or erle < t.trusted_erle_db or f.in_dbfs - f.out_dbfs > t.kept_whole_db
                 or f.far_dbfs is None or f.far_dbfs < t.far_floor_dbfs):
             return False
