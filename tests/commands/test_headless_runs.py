@@ -24,12 +24,12 @@ from tests.speech import TEST_PHRASES
 VOICECHAT = Path(sys.executable).parent / "voicechat"
 
 
-def audible_ms(pcm: np.ndarray, rate: int) -> int:
-    """Milliseconds of 10 ms windows whose peak is clearly above silence."""
+def audible_ms(pcm: np.ndarray, rate: int, floor: int = 1000) -> int:
+    """Milliseconds of 10 ms windows whose peak is clearly above silence (over ``floor``)."""
     win = rate // 100
     n = pcm.size // win
     peaks = np.abs(pcm[: n * win].reshape(n, win)).max(axis=1)
-    return int((peaks > 1000).sum()) * 10
+    return int((peaks > floor).sum()) * 10
 
 
 def run_cli(tmp_path: Path, wav: Path, transport: str) -> tuple[subprocess.CompletedProcess[str],
