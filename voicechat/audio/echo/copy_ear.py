@@ -19,9 +19,11 @@ mic digital silence, or not enough audio seen yet.
 
 What it cannot do: a real room's echo is a long response, which a few taps only partly fit, so
 there the echo alone may read 5-10 dB and this ear says "not a copy"; the detector then decides
-as before. So it is only ever a veto on frames it explains well (``copy_echo_db`` in
-``core/talk_frames.py``), never a reason to call a frame a voice. Sans-IO (numpy only); its
-cost is measured in ``bench/bench_echo.py`` (~0.1 ms a frame, only while the speaker plays).
+as before. So on its own it is only a veto on frames it explains well (``copy_echo_db`` in
+``core/talk_frames.py``), never a reason to call a frame a voice; it is a second ear only beside
+AEC3's for a short word (``heard_clearly``). Sans-IO (numpy only); its cost, timed over 800
+frames of noise here: 0.25-0.28 ms per 10 ms frame (a search and a fit every second frame); it
+skips both while either side is silent.
 """
 
 from __future__ import annotations
