@@ -196,6 +196,7 @@ class FrameJudge:
         #: of the recent frames of the assistant alone, whether the mic heard anything
         #: (see ``_mic_deaf_to_the_speaker``)
         self._mic_heard: deque[bool] = deque(maxlen=DEAF_WINDOW)
+        self._mic_heard_count = 0  # of them True: kept as they come, not summed per frame
 
     def person(self, f: TalkFrame, since_pause_ms: float | None = None, *,
                after_a_word: bool = False) -> tuple[bool, str]:
@@ -206,7 +207,7 @@ class FrameJudge:
         if self._delayed_copy(f):
             return False, DELAYED_COPY
         if self._mic_deaf_to_the_speaker(f):
-            prob = self.speech_prob(f)
+            prob = max(f.speech_prob, f.raw_speech_prob or 0.0)
             level = max(f.out_dbfs, f.in_dbfs if f.in_dbfs is not None else -120.0)
             if prob >= t.speech_prob and level >= t.min_level_dbfs:
                 return True, "speech, and the mic does not hear the assistant"
@@ -271,7 +272,8 @@ class FrameJudge:
         unplugging headphones mid-answer is the case.)"""
         t = self.tuning
         heard = self._mic_heard
-        return (len(heard) >= DEAF_AFTER_FRAMES and sum(heard) <= DEAF_SHARE * len(heard)
+        return (len(heard) >= DEAF_AFTER_FRAMES
+                and self._mic_heard_count <= DEAF_SHARE * len(heard)
                 and f.far_dbfs is not None and f.far_dbfs >= t.far_floor_dbfs)
 
     def _delayed_copy(self, f: TalkFrame) -> bool:
@@ -414,7 +416,12 @@ class FrameJudge:
         self._learn_linear(f, is_person)
         if is_person or paused:
             return
-        self._mic_heard.append(f.in_dbfs >= t.min_level_dbfs)
+        heard = self._mic_heard
+        if len(heard) == heard.maxlen:
+            self._mic_heard_count -= heard[0]
+        now_heard = f.in_dbfs >= t.min_level_dbfs
+        heard.append(now_heard)
+        self._mic_heard_count += now_heard
         a = t.echo_erle_alpha
         level = self.echo_level_dbfs
         self.echo_level_dbfs = f.in_dbfs if level is None else (1 - a) * level + a * f.in_dbfs
