@@ -158,7 +158,8 @@ class Parts:
 
     def server_event(self, event: dict[str, Any]) -> None:
         """A server event straight into the driver (no transport in between)."""
-        self.driver.receive(self.driver.decode(json.dumps(event)))
+        frame, arrived = self.driver.decode(json.dumps(event))
+        self.driver.receive(frame, at=arrived)
 
     def shown(self) -> list[tuple[str, str]]:
         return [(e.role, e.text) for e in self.driver.view.entries if e.text]

@@ -294,9 +294,9 @@ class Link(TransportConnection):
             if notice is not None:
                 self._beta_said = True
                 self._events.notice("warning", notice)
-        frame = self._driver.decode(text)
+        frame, arrived = self._driver.decode(text)
         if attempt.adopted:
-            self._driver.receive(frame)
+            self._driver.receive(frame, at=arrived)
         else:
             attempt.held.append(frame)
 

@@ -221,14 +221,14 @@ class PlaybackMonitor:
         if snap.playing and not seen.playing:
             seen.playing = True
             self._events.local({"type": "local.playback.started", "item_id": snap.item_id})
-            self._driver.handle(PlaybackStarted(snap.item_id))
+            self._driver.handle(PlaybackStarted(snap.item_id), at=now)
         if snap.item_id is not None and snap.played_ms != seen.last_played_ms and (
             now - seen.last_progress >= PROGRESS_EVERY_S or not snap.playing
         ):
             seen.last_progress = now
             seen.last_played_ms = snap.played_ms
-            self._driver.handle(PlaybackProgress(snap.item_id, snap.played_ms))
+            self._driver.handle(PlaybackProgress(snap.item_id, snap.played_ms), at=now)
         if seen.playing and not snap.playing:
             seen.playing = False
             self._events.local({"type": "local.playback.drained", "item_id": snap.item_id})
-            self._driver.handle(PlaybackDrained())
+            self._driver.handle(PlaybackDrained(), at=now)
