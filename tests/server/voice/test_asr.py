@@ -159,3 +159,46 @@ def test_vad_and_grammar_survive_an_opus_round_trip(grammar: Recognizer, phrase:
     assert [e.kind for e in events] == ["speech_started", "speech_stopped"]
     segment = received[events[0].audio_ms * 16 : (events[1].audio_ms + 300) * 16]
     assert grammar.transcribe(segment) == phrase
+
+
+QUIET = 10 ** (-45 / 20)  # -45 dBFS, as rms_level measures (linear, full scale 1)
+
+
+def _cut_at_pauses(pcm: np.ndarray, rate: int = 16000) -> list[np.ndarray]:
+    """``pcm`` cut at each pause of 100 ms or more (20 ms frames under -45 dBFS), as a server
+    VAD with a short silence would cut it."""
+    frame = rate // 50
+    quiet = [rms_level(pcm[i:i + frame]) < QUIET for i in range(0, len(pcm) - frame, frame)]
+    pieces, start, run = [], 0, 0
+    for index, silent in enumerate(quiet):
+        run = run + 1 if silent else 0
+        if run == 5 and any(not q for q in quiet[start // frame:index - 4]):
+            cut = (index - 2) * frame
+            pieces.append(pcm[start:cut])
+            start = cut
+    pieces.append(pcm[start:])
+    return [p for p in pieces if len(p) and rms_level(p) >= QUIET]
+
+
+def test_a_phrase_cut_at_its_pauses_is_heard_word_for_word(grammar: Recognizer) -> None:
+    """A server VAD ends a turn at a 200 ms pause, and espeak's commas come close: the pieces
+    used to come back "" (no whole phrase matched), where the real service transcribes them.
+    Each piece now gives its own words, with a VAD's silence around it or noise under it."""
+    phrase = "Stop, stop, that is enough."
+    r = Recognizer([phrase, *TEST_PHRASES])
+    pcm = speech_pcm(phrase, 16000)
+    pieces = _cut_at_pauses(pcm)
+    assert len(pieces) == 3, "espeak's two commas were expected to leave pauses"
+    two = sum(len(piece) for piece in pieces[:2])
+    lead, tail = np.zeros(4800, np.int16), np.zeros(3200, np.int16)  # a VAD's 300 + 200 ms
+    for cut in (pieces, [pcm[:two], pcm[two:]]):
+        heard = [r.transcribe(np.concatenate([lead, piece, tail])) for piece in cut]
+        assert " ".join(heard) == normalize(phrase), heard
+    noise = np.random.default_rng(53).standard_normal(len(pcm) + 8000) * 100  # -50 dBFS
+    noisy = (np.concatenate([lead, pcm, tail]) + noise).astype(np.int16)
+    heard = [r.transcribe(noisy[:4800 + two]), r.transcribe(noisy[4800 + two:])]
+    assert heard[0].startswith("stop stop") and heard[1].endswith("that is enough"), heard
+    # a whole phrase is still given back as written, and noise or silence still as ""
+    assert r.transcribe(padded(pcm)) == phrase
+    loud_noise = (np.random.default_rng(53).standard_normal(16000) * 1000).astype(np.int16)
+    assert r.transcribe(loud_noise) == "" and r.transcribe(np.zeros(16000, np.int16)) == ""

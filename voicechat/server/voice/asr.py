@@ -113,6 +113,15 @@ class Recognizer:
     Blocking (run it in an executor from asyncio) and thread-safe: concurrent calls each use
     their own pooled decoder. In grammar mode the result is one of the phrases as written, or,
     when the decoder stops short of a whole phrase, the words it did match (lower case), or "".
+
+    Part of a phrase: a server VAD ends a turn at any 200 ms pause (the real service's default),
+    and espeak's comma pause is ~160 ms, so "Stop, stop, that is enough." arrives now and then
+    as "Stop, stop," and "that is enough." A grammar of whole sentences decodes neither, and
+    the turns came out with empty transcripts (the doctor's ``transcription-off-or-empty`` in
+    4 of 16 runs of the examples), where the real service would have transcribed the words.
+    So an utterance the whole phrases do not match is decoded again against a second grammar
+    of every run of consecutive words in them: on espeak sentences cut at a pause it gives the
+    words said; on noise it still gives ""; cut mid-word it gives a near word.
     """
 
     def __init__(self, phrases: list[str] | None = None) -> None:
@@ -120,14 +129,18 @@ class Recognizer:
         self._by_norm: dict[str, str] = {}
         self._search = _OPEN_SEARCH
         self._jsgf: str | None = None
+        self._parts_jsgf: str | None = None
+        self._parts_search = _OPEN_SEARCH
         if self.phrases is not None:
             self._jsgf = self._build_grammar(self.phrases)
             self._search = "g_" + hashlib.sha1(self._jsgf.encode()).hexdigest()[:16]
+            self._parts_jsgf = _parts_grammar(self._by_norm)
+            self._parts_search = "p_" + self._search[2:]
         decoder = _pool.acquire()  # loads the model now, not on the first utterance
         try:
             if self._jsgf is not None:
                 self._check_vocabulary(decoder)
-                self._ensure_search(decoder)
+                _ensure_search(decoder, self._search, self._jsgf)
         finally:
             _pool.release(decoder)
 
@@ -158,13 +171,6 @@ class Recognizer:
                 + ". Fix: spell numbers and symbols out as words (e.g. '7' -> 'seven')."
             )
 
-    def _ensure_search(self, decoder: Any) -> None:
-        known = _pool.searches.setdefault(id(decoder), {_OPEN_SEARCH})
-        if self._search not in known:
-            assert self._jsgf is not None
-            decoder.add_jsgf_string(self._search, self._jsgf)
-            known.add(self._search)
-
     def transcribe(self, pcm16k_int16: npt.NDArray[np.int16]) -> str:
         """The words heard in one utterance ("" for silence or nothing recognisable)."""
         pcm = np.asarray(pcm16k_int16, dtype=np.int16).reshape(-1)
@@ -173,17 +179,76 @@ class Recognizer:
         data = _with_noise_floor(pcm).astype("<i2").tobytes()
         decoder = _pool.acquire()
         try:
-            if self._jsgf is not None:
-                self._ensure_search(decoder)
-            decoder.activate_search(self._search)
-            decoder.start_utt()
-            decoder.process_raw(data, no_search=False, full_utt=True)
-            decoder.end_utt()
-            hyp = decoder.hyp()
-            text = str(hyp.hypstr) if hyp is not None else ""
+            text = _decode(decoder, self._search, self._jsgf, data)
+            if not text and self._parts_jsgf is not None:  # part of a phrase (class doc)
+                voiced = _with_noise_floor(_voiced(pcm)).astype("<i2").tobytes()
+                text = _decode(decoder, self._parts_search, self._parts_jsgf, voiced)
         finally:
             _pool.release(decoder)
-        text = " ".join(text.split())
         if self._jsgf is not None:
             return self._by_norm.get(normalize(text), text)
         return text
+
+
+def _ensure_search(decoder: Any, search: str, jsgf: str | None) -> None:
+    """Add the grammar ``jsgf`` to ``decoder`` as ``search``, once per decoder."""
+    known = _pool.searches.setdefault(id(decoder), {_OPEN_SEARCH})
+    if search not in known:
+        assert jsgf is not None
+        decoder.add_jsgf_string(search, jsgf)
+        known.add(search)
+
+
+def _decode(decoder: Any, search: str, jsgf: str | None, data: bytes) -> str:
+    """One utterance through ``search``: the words of the best hypothesis, or ""."""
+    if jsgf is not None:
+        _ensure_search(decoder, search, jsgf)
+    decoder.activate_search(search)
+    decoder.start_utt()
+    decoder.process_raw(data, no_search=False, full_utt=True)
+    decoder.end_utt()
+    hyp = decoder.hyp()
+    return " ".join(str(hyp.hypstr).split()) if hyp is not None else ""
+
+
+#: the voiced part of an utterance: 20 ms frames within this many dB of its loudest frame
+#: (and over an absolute floor of ~-60 dBFS), with a margin either side
+_VOICED_DB = 35.0
+_VOICED_FLOOR_RMS = 30.0
+_VOICED_MARGIN = SAMPLE_RATE // 20  # 50 ms
+
+
+def _voiced(pcm: npt.NDArray[np.int16]) -> npt.NDArray[np.int16]:
+    """``pcm`` less its quiet lead-in and tail (a VAD's prefix padding and closing silence).
+
+    Why: against the grammar of parts, the decoder read the quiet after a piece as the
+    phrase's next short word ("stop" came back "stop that" with 0.2-0.5 s of silence around
+    it, "stop" with 50 ms)."""
+    frame = SAMPLE_RATE // 50
+    count = len(pcm) // frame
+    if count == 0:
+        return pcm
+    frames = pcm[: count * frame].astype(np.float64).reshape(count, frame)
+    levels = np.sqrt(np.mean(frames * frames, axis=1))
+    loud = np.nonzero(levels >= max(float(levels.max()) * 10 ** (-_VOICED_DB / 20),
+                                    _VOICED_FLOOR_RMS))[0]
+    if loud.size == 0:
+        return pcm
+    start = max(0, int(loud[0]) * frame - _VOICED_MARGIN)
+    end = min(len(pcm), (int(loud[-1]) + 1) * frame + _VOICED_MARGIN)
+    return pcm[start:end]
+
+
+def _parts_grammar(by_norm: dict[str, str]) -> str:
+    """A JSGF grammar of every run of consecutive words in the phrases (normalised): for each
+    first word, ``w1 [w2 [w3 …]]``, so its size grows with the square of a phrase's length,
+    not with the number of runs."""
+    rules: set[str] = set()
+    for norm in by_norm:
+        words = norm.split()
+        for start in range(len(words)):
+            expr = words[-1]
+            for word in reversed(words[start:-1]):
+                expr = f"{word} [{expr}]"
+            rules.add(expr)
+    return "#JSGF V1.0;\ngrammar parts;\npublic <utterance> = " + " | ".join(sorted(rules)) + ";\n"
