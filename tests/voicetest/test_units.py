@@ -177,3 +177,65 @@ def test_an_answer_that_starts_within_the_pause_bridge_is_still_found() -> None:
     _play(speaker, clock, [QUIET] * 5 + [LOUD] * 5)  # answered 0.1 s later
     assert len(speaker.spans) == 1  # one span: the gap was under UNDERRUN_GAP_S
     assert speaker.first_audio_after(asked) == pytest.approx(asked + 0.1)
+
+
+def _answer(observer: TurnObserver, rid: str, text: str, *, committed: bool = False) -> None:
+    """The server takes in a part of the caller's turn (``committed``) and answers it."""
+    if committed:
+        observer.record(_rec("in", {"type": "input_audio_buffer.committed", "item_id": rid}))
+    observer.record(_rec("in", {"type": "response.created", "response": {"id": rid}}))
+    observer.record(_rec("in", {"type": "response.output_audio_transcript.done",
+                                "response_id": rid, "transcript": text}))
+
+
+def test_an_answer_to_part_of_the_turn_is_not_the_turns_reply() -> None:
+    """The caller paused inside their turn, the server's VAD ended it there and answered, and
+    the caller went on: the turn's reply is the answer to its last part (CI read "You You
+    said: one moment please"; over WebRTC, "I didn't catch that. … You said: the man You
+    said: one moment please"), and the others are listed as superseded."""
+    observer = TurnObserver()
+    turn = observer.begin()
+    _answer(observer, "resp_1", "You", committed=True)
+    _answer(observer, "resp_2", "You said: the man", committed=True)
+    _answer(observer, "resp_3", "You said: one moment please", committed=True)
+    assert turn.reply == "You said: one moment please"
+    assert turn.superseded == ["You", "You said: the man"]
+    # an answer that finishes after the next part was taken in still answered its own part
+    observer = TurnObserver()
+    turn = observer.begin()
+    observer.record(_rec("in", {"type": "input_audio_buffer.committed", "item_id": "a"}))
+    observer.record(_rec("in", {"type": "response.created", "response": {"id": "resp_4"}}))
+    _answer(observer, "resp_5", "You said: enough", committed=True)
+    observer.record(_rec("in", {"type": "response.output_audio_transcript.done",
+                                "response_id": "resp_4", "transcript": "You said: stop"}))
+    assert turn.reply == "You said: enough" and turn.superseded == ["You said: stop"]
+    # a later part nobody answered leaves the answer to the part before as the reply
+    observer = TurnObserver()
+    turn = observer.begin()
+    _answer(observer, "resp_6", "It is sunny.", committed=True)
+    observer.record(_rec("in", {"type": "input_audio_buffer.committed", "item_id": "b"}))
+    assert turn.reply == "It is sunny." and turn.superseded == []
+    # one part answered twice (a tool's follow-up): both are the reply
+    observer = TurnObserver()
+    turn = observer.begin()
+    _answer(observer, "resp_7", "Let me check.", committed=True)
+    _answer(observer, "resp_8", "It is sunny.")
+    assert turn.reply == "Let me check. It is sunny." and turn.superseded == []
+    # the answer the turn spoke over stays the turn before's reply
+    observer = TurnObserver()
+    asked = observer.begin()
+    observer.record(_rec("in", {"type": "response.created", "response": {"id": "resp_9"}}))
+    cutting = observer.begin(interrupting=True)
+    observer.record(_rec("in", {"type": "input_audio_buffer.committed", "item_id": "c"}))
+    observer.record(_rec("in", {"type": "response.output_audio_transcript.done",
+                                "response_id": "resp_9", "transcript": "Once upon a"}))
+    _answer(observer, "resp_10", "All right.")
+    assert asked.reply == "Once upon a" and cutting.reply == "All right."
+    # a family's turns: a user turn record is a part taken in
+    observer = TurnObserver()
+    turn = observer.begin()
+    for speaker, text in (("user", "Hello"), ("assistant", "Hi there"),
+                          ("user", "one moment please"), ("assistant", "Sure.")):
+        observer.record(_rec("local", {"type": "local.live.turn", "speaker": speaker,
+                                       "text": text}))
+    assert turn.reply == "Sure." and turn.superseded == ["Hi there"]

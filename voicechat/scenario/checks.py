@@ -32,6 +32,8 @@ class ObservedCall:
 class ObservedTurn:
     reply: str = ""
     calls: tuple[ObservedCall, ...] = ()
+    #: answers to an earlier part of the turn, the caller going on after (not in ``reply``)
+    superseded: tuple[str, ...] = ()
     first_audio_ms: float | None = None
     interrupted: bool = False
     stop_ms: float | None = None

@@ -38,25 +38,51 @@ ASSISTANT_DONE = frozenset({"response.output_audio_transcript.done",
                             "response.audio_transcript.done", "response.output_text.done",
                             "response.text.done"})
 USER_DONE = "conversation.item.input_audio_transcription.completed"
+USER_COMMITTED = "input_audio_buffer.committed"  # a part of the caller's turn taken in
 CUT_SENT = frozenset({"conversation.item.truncate", "response.cancel",
                       "output_audio_buffer.clear"})
 FAMILY_TURNS = frozenset({"local.live.turn", "local.gemini.turn"})
 
 
 @dataclass
+class Answer:
+    """One answer's transcript as it finished, and which part of its turn it answered."""
+
+    text: str
+    part: int = 0  # the caller's utterances in the turn's window before the answer began
+
+
+@dataclass
 class TurnWindow:
     """Everything one turn's window caught."""
 
-    replies: list[str] = field(default_factory=list)
+    answers: list[Answer] = field(default_factory=list)
     heard: list[str] = field(default_factory=list)
     calls: list[ObservedCall] = field(default_factory=list)
     cut: list[str] = field(default_factory=list)  # how the answer was cut, as seen
     latency: dict[str, Any] | None = None  # the first local.turn.latency record
     errors: list[str] = field(default_factory=list)
+    parts: int = 0  # the caller's utterances the server took in, in this window
 
     @property
     def reply(self) -> str:
-        return " ".join(text.strip() for text in self.replies if text.strip())
+        """The turn's answer: its answers' transcripts, less those :attr:`superseded`."""
+        last = self._last_part()
+        return " ".join(a.text.strip() for a in self.answers
+                        if a.part == last and a.text.strip())
+
+    @property
+    def superseded(self) -> list[str]:
+        """Answers to an earlier part of the turn: the server's VAD ended the caller's turn at
+        a pause ("Hello." … "One moment please.", or espeak's comma), answered, and the caller
+        went on. The turn was answered by what came after its last part; checking a false
+        start's words against the reply (CI once read "You You said: one moment please")
+        would test where the caller paused, not the agent. Listed in the report instead."""
+        last = self._last_part()
+        return [a.text.strip() for a in self.answers if a.part < last and a.text.strip()]
+
+    def _last_part(self) -> int:
+        return max((a.part for a in self.answers if a.text.strip()), default=0)
 
 
 class TurnObserver:
@@ -71,7 +97,8 @@ class TurnObserver:
     def __init__(self) -> None:
         self.windows: list[TurnWindow] = [TurnWindow()]
         self._interrupting = False
-        self._responses: dict[str, int] = {}  # response id -> the window it was created in
+        #: response id -> (the window it was created in, that window's part then)
+        self._responses: dict[str, tuple[int, int]] = {}
         self._seen_items: set[str] = set()
 
     @property
@@ -88,8 +115,14 @@ class TurnObserver:
         rid = event.get("response_id")
         if rid is None and isinstance(event.get("response"), Mapping):
             rid = event["response"].get("id")
-        index = self._responses.get(str(rid)) if rid is not None else None
-        return self.windows[index] if index is not None else self.window
+        created = self._responses.get(str(rid)) if rid is not None else None
+        return self.windows[created[0]] if created is not None else self.window
+
+    def _part(self, event: Mapping[str, Any]) -> int:
+        """The part of its turn the response of ``event`` answers (see :class:`Answer`)."""
+        rid = event.get("response_id")
+        created = self._responses.get(str(rid)) if rid is not None else None
+        return created[1] if created is not None else self._owner(event).parts
 
     def record(self, record: LogRecord) -> None:
         event = record.event
@@ -101,10 +134,13 @@ class TurnObserver:
             elif kind == "response.created":
                 response = event.get("response")
                 if isinstance(response, Mapping) and response.get("id") is not None:
-                    self._responses[str(response["id"])] = len(self.windows) - 1
+                    self._responses[str(response["id"])] = (len(self.windows) - 1,
+                                                             window.parts)
             elif kind in ASSISTANT_DONE:
                 text = event.get("transcript", event.get("text", ""))
-                self._owner(event).replies.append(str(text))
+                self._owner(event).answers.append(Answer(str(text), self._part(event)))
+            elif kind == USER_COMMITTED:
+                window.parts += 1
             elif kind == USER_DONE:
                 window.heard.append(str(event.get("transcript", "")))
             elif kind == "response.output_item.done":
@@ -122,9 +158,10 @@ class TurnObserver:
             if event.get("speaker") == "assistant":
                 owner = self.windows[-2] if cut and self._interrupting and \
                     len(self.windows) > 1 else window
-                owner.replies.append(text)
+                owner.answers.append(Answer(text, owner.parts))
             else:
                 window.heard.append(text)
+                window.parts += 1
             if cut:
                 window.cut.append(f"{kind} interrupted")
         elif kind == "local.live.interrupted" or kind == "local.playback.flushed":

@@ -71,6 +71,8 @@ def observed_lines(turn: TurnResult) -> list[str]:
     if turn.turn.kind != "type":
         out.append(f"  heard: {_quote(turn.heard) if turn.heard else '(no transcript)'}")
     out.append(f"  reply: {_quote(seen.reply) if seen.reply else '(nothing)'}")
+    for text in seen.superseded:
+        out.append(f"  an answer to part of the turn (the caller went on): {_quote(text)}")
     if seen.calls:
         calls = ", ".join(f"{c.name}({c.arguments})" for c in seen.calls)
         out.append(f"  tool calls: {printable(calls)}")
@@ -152,7 +154,7 @@ def _run_json(result: RunResult) -> dict[str, Any]:
         "files": result.files,
         "turns": [{
             "line": t.turn.line, "kind": t.turn.kind, "content": t.turn.content,
-            "heard": t.heard, "reply": t.seen.reply,
+            "heard": t.heard, "reply": t.seen.reply, "superseded": list(t.seen.superseded),
             "tool_calls": [{"name": c.name, "arguments": c.arguments} for c in t.seen.calls],
             "first_audio_ms": t.seen.first_audio_ms, "interrupted": t.seen.interrupted,
             "stop_ms": t.seen.stop_ms, "problem": t.problem,

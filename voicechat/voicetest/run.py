@@ -252,7 +252,8 @@ class _Driver:
         if window.cut and onset is not None:
             stop = self.speaker.stopped_after(onset)
             stop_ms = None if stop is None else max(0.0, (stop - onset) * 1000.0)
-        return ObservedTurn(reply=window.reply, calls=tuple(window.calls),
+        return ObservedTurn(reply=window.reply, superseded=tuple(window.superseded),
+                            calls=tuple(window.calls),
                             first_audio_ms=first_ms, interrupted=bool(window.cut),
                             stop_ms=stop_ms)
 
