@@ -13,7 +13,8 @@ from voicechat.runtime import Runtime
 
 
 def server(runtime: Runtime, event: dict[str, Any]) -> None:
-    runtime.driver.receive(runtime.driver.decode(json.dumps(event)))
+    frame, arrived = runtime.driver.decode(json.dumps(event))
+    runtime.driver.receive(frame, at=arrived)
 
 
 def answer(runtime: Runtime, rid: str, *, done: bool = True) -> None:
