@@ -112,17 +112,15 @@ class TurnObserver:
         return self.windows[-1]
 
     def _owner(self, event: Mapping[str, Any]) -> TurnWindow:
+        created = self._created(event)
+        return self.windows[created[0]] if created is not None else self.window
+
+    def _created(self, event: Mapping[str, Any]) -> tuple[int, int] | None:
+        """Where the response of ``event`` was created: (its window, that window's part)."""
         rid = event.get("response_id")
         if rid is None and isinstance(event.get("response"), Mapping):
             rid = event["response"].get("id")
-        created = self._responses.get(str(rid)) if rid is not None else None
-        return self.windows[created[0]] if created is not None else self.window
-
-    def _part(self, event: Mapping[str, Any]) -> int:
-        """The part of its turn the response of ``event`` answers (see :class:`Answer`)."""
-        rid = event.get("response_id")
-        created = self._responses.get(str(rid)) if rid is not None else None
-        return created[1] if created is not None else self._owner(event).parts
+        return self._responses.get(str(rid)) if rid is not None else None
 
     def record(self, record: LogRecord) -> None:
         event = record.event
@@ -138,7 +136,10 @@ class TurnObserver:
                                                              window.parts)
             elif kind in ASSISTANT_DONE:
                 text = event.get("transcript", event.get("text", ""))
-                self._owner(event).answers.append(Answer(str(text), self._part(event)))
+                created = self._created(event)
+                owner, part = (self.windows[created[0]], created[1]) if created is not None \
+                    else (window, window.parts)
+                owner.answers.append(Answer(str(text), part))
             elif kind == USER_COMMITTED:
                 window.parts += 1
             elif kind == USER_DONE:
