@@ -51,11 +51,6 @@ RESUME_RESTART_MS = 300
 #: 21,062), counted 15,790 ms against the answer's 16,140 at 1000 and 17,020 against 16,940
 #: at 300 (runs of the same test went 15,720-16,990 at 1000)
 AUDIBLE_FLOOR = 300
-#: a 10 ms window is audible over this peak (-40 dBFS). At 1000 (-30 dBFS) the count sat on
-#: the edge of the answer's soft syllables, which the codec and the 24 -> 48 kHz path round
-#: down: the same recording, as loud as the answer (99th percentile peak 20,890 against
-#: 21,062), counted 15,790 ms against the answer's 16,140 at 1000 and 17,020 against 16,940
-#: at 300 (runs of the same test went 15,720-16,990 at 1000)
 BURST_TRIES = 5
 
 
