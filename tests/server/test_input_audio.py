@@ -18,9 +18,13 @@ from voicechat.server.input_audio import InputAudio, SpeechStarted, Turn, decode
 class FakeVad:
     def __init__(self) -> None:
         self.resets = 0
+        self.closes = 0
 
     def reset(self) -> None:
         self.resets += 1
+
+    def close(self) -> None:
+        self.closes += 1
 
 
 def make(
@@ -95,7 +99,7 @@ def test_commit_during_speech_uses_the_speech_item_and_resets_the_vad() -> None:
     audio, *_ = make()
     vad = FakeVad()
     change = audio.vad_change()
-    assert change is not None and audio.install_vad(change, vad, chunk_ms=0)
+    assert change is not None and audio.install_vad(change, vad, audio.stream_samples)
     audio.append(ms(300), 16000)
     audio.on_vad_event("speech_started", 100)
     assert audio.speech is not None
@@ -130,11 +134,25 @@ def test_vad_follows_the_session_and_ignores_a_stale_build() -> None:
     state.apply({"audio": {"input": {"turn_detection": {"type": "semantic_vad"}}}})
     second = audio.vad_change()
     assert second is not None
-    assert not audio.install_vad(first, FakeVad(), chunk_ms=20)  # built for the old session
-    assert audio.install_vad(second, FakeVad(), chunk_ms=20)
+    assert not audio.install_vad(first, FakeVad(), 0)  # built for the old session
+    assert audio.install_vad(second, FakeVad(), 0)
     state.apply({"audio": {"input": {"turn_detection": None}}})
     off = audio.vad_change()
     assert off is not None and off.turn_detection is None
+
+
+def test_a_replaced_or_released_vad_gives_its_model_back() -> None:
+    audio, _, _, state = make()
+    first, second = FakeVad(), FakeVad()
+    change = audio.vad_change()
+    assert change is not None and audio.install_vad(change, first, 0)
+    state.apply({"audio": {"input": {"turn_detection": {"type": "semantic_vad"}}}})
+    change = audio.vad_change()
+    assert change is not None and audio.install_vad(change, second, 0)
+    assert (first.closes, second.closes) == (1, 0)
+    audio.release_vad()
+    audio.release_vad()
+    assert (first.closes, second.closes) == (1, 1) and audio.vad is None
 
 
 def test_vad_clock_starts_with_the_chunk_being_fed() -> None:
@@ -143,7 +161,7 @@ def test_vad_clock_starts_with_the_chunk_being_fed() -> None:
     change = audio.vad_change()
     assert change is not None
     audio.append(ms(100), 16000)
-    audio.install_vad(change, FakeVad(), chunk_ms=100)
+    audio.install_vad(change, FakeVad(), audio.stream_samples - 100 * 16)
     audio.on_vad_event("speech_started", 50)
     assert out.events[-1]["audio_start_ms"] == 1050
 

@@ -97,6 +97,7 @@ class InputAudio:
         self._vad_key: str | None = None
         self._vad_td: Mapping[str, Any] | None = None  # the turn_detection _vad_key was made of
         self._vad_origin_ms = 0
+        self._vad_fed = 0  # absolute index of the first sample the VAD has not seen
         self.speech: tuple[str, int] | None = None  # (item_id, audio_start_ms) while speaking
         self.commits = 0
 
@@ -130,20 +131,49 @@ class InputAudio:
         self._vad_key = key
         return VadChange(key, td)
 
-    def install_vad(self, change: VadChange, vad: Any, chunk_ms: int) -> bool:
-        """Use ``vad``, unless the session changed again while it was built (``False``)."""
+    @property
+    def stream_samples(self) -> int:
+        """Samples (16 kHz) of input audio received since the session began."""
+        return self._buffer.total_samples
+
+    def install_vad(self, change: VadChange, vad: Any, from_sample: int) -> bool:
+        """Use ``vad``, unless the session changed again while it was built (``False``).
+
+        It hears the audio from stream sample ``from_sample`` on (what arrived while it was being
+        built included, as far as it is still held): :meth:`vad_unseen` hands it over.
+        """
         if change.key != self._vad_key:
             return False
+        if self.vad is not None and self.vad is not vad:
+            self.vad.close()  # its model goes to the new one's successor, not to the collector
         self.vad = vad
-        # the new VAD's clock starts with the chunk about to be fed (earlier audio unseen)
-        self._vad_origin_ms = self._buffer.stream_ms - chunk_ms
+        self._vad_fed = max(from_sample, self._buffer.start_sample)
+        self._vad_origin_ms = self._vad_fed // 16
         self.speech = None
         return True
+
+    def vad_unseen(self, latest: np.ndarray, latest_end: int) -> np.ndarray:
+        """The audio the VAD has not heard yet: usually ``latest``, the chunk that ends at stream
+        sample ``latest_end``; after a VAD was installed, all it missed since its start."""
+        end = self._buffer.total_samples
+        start, self._vad_fed = self._vad_fed, end
+        if latest_end == end and end - start == latest.size:
+            return latest
+        if start < self._buffer.start_sample:  # dropped before it was heard: the clock skips it
+            self._vad_origin_ms += (self._buffer.start_sample - start) // 16
+        return self._buffer.since(start)
+
+    def release_vad(self) -> None:
+        """The session is over: give the VAD's model back for the next session."""
+        if self.vad is not None:
+            self.vad.close()
+            self.vad = None
 
     def _reset_vad(self) -> None:
         if self.vad is not None:
             self.vad.reset()
             self._vad_origin_ms = self._buffer.stream_ms
+            self._vad_fed = self._buffer.total_samples
 
     def on_vad_event(self, kind: str, audio_ms: float) -> SpeechStarted | Turn | None:
         """One VAD boundary (``audio_ms`` on the VAD's own clock)."""

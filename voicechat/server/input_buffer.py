@@ -65,6 +65,11 @@ class InputBuffer:
         self.drop_before(end_ms * SAMPLES_PER_MS)
         return segment
 
+    def since(self, sample: int) -> np.ndarray:
+        """The held samples from absolute index ``sample`` (or the first held) to the end."""
+        audio = self._joined()
+        return audio[max(0, sample - self.start_sample):]
+
     def drop_before(self, sample: int) -> None:
         """Forget samples before absolute index ``sample``."""
         cut = sample - self.start_sample

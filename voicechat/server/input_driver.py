@@ -16,7 +16,13 @@ from typing import Any, Protocol
 import numpy as np
 
 from voicechat.protocol.errors import ProtocolError
-from voicechat.server.input_audio import InputAudio, SpeechStarted, Turn, decode_append
+from voicechat.server.input_audio import (
+    InputAudio,
+    SpeechStarted,
+    Turn,
+    VadChange,
+    decode_append,
+)
 from voicechat.server.sessions import SessionState
 from voicechat.server.transcription import TranscriptionEvents
 from voicechat.server.voicekit import VoiceKit
@@ -51,6 +57,8 @@ class InputDriver:
         self._listener = listener
         self._transcripts: dict[str, asyncio.Task[str]] = {}
         self._idle: asyncio.Task[None] | None = None
+        self._vad_build: asyncio.Task[None] | None = None
+        self._vad_turn = asyncio.Lock()  # the VAD hears the stream in order, one feed at a time
         self.closed = False
 
     # --- audio in -----------------------------------------------------------------------------
@@ -72,25 +80,53 @@ class InputDriver:
             return
         change = self.audio.vad_change()
         if change is not None:
-            vad: Any = None
-            if change.turn_detection:
-                # loading a VAD model takes ~100 ms but releases the GIL: keep it off the loop
-                loop = asyncio.get_running_loop()
-                vad = await loop.run_in_executor(None, self._kit.make_vad, change.turn_detection)
-            if not self.audio.install_vad(change, vad, chunk_ms=pcm.size // 16):
-                return  # the session changed again meanwhile; the next chunk rebuilds
-        vad = self.audio.vad
-        if vad is None or self.closed:
+            self._rebuild_vad(change, from_sample=self.audio.stream_samples - pcm.size)
+        await self._run_vad(pcm, self.audio.stream_samples)
+
+    def _rebuild_vad(self, change: VadChange, from_sample: int) -> None:
+        """Turn detection changed: the old VAD goes now, the new one is built off the loop.
+
+        The session's events are not held up meanwhile: loading a model takes ~80 ms of CPU,
+        and a burst of new sessions queues those loads, so a session that waited for its VAD
+        before its next event had a typed turn answered seconds late (issue 54's load bench:
+        p95 first audio 0.9–2.8 s at 50 callers). The audio that arrives meanwhile is held in
+        the input buffer, and the new VAD hears it from ``from_sample`` on once it is ready.
+        """
+        if self._vad_build is not None:
+            self._vad_build.cancel()
+            self._vad_build = None
+        self.audio.release_vad()
+        if change.turn_detection:
+            self._vad_build = asyncio.ensure_future(self._build_vad(change, from_sample))
+        else:
+            self.audio.install_vad(change, None, from_sample)
+
+    async def _build_vad(self, change: VadChange, from_sample: int) -> None:
+        vad = await self._kit.load_vad(change.turn_detection or {})
+        if self._vad_build is asyncio.current_task():
+            self._vad_build = None
+        if self.closed or not self.audio.install_vad(change, vad, from_sample):
+            vad.close()  # closed, or the session changed again meanwhile (its own build runs)
             return
-        for ev in vad.feed(pcm):
-            outcome = self.audio.on_vad_event(ev.kind, ev.audio_ms)
-            if isinstance(outcome, SpeechStarted):
-                self.cancel_idle_timeout()
-                await self._listener.on_speech_started(outcome.interrupt)
-            elif isinstance(outcome, Turn):
-                self._transcribe_later(outcome)
-                self._listener.on_turn(outcome)
-        self.audio.after_feed()
+        await self._run_vad(np.zeros(0, np.int16), -1)  # what arrived while it was built
+
+    async def _run_vad(self, latest: np.ndarray, latest_end: int) -> None:
+        """Feed the VAD what it has not heard (``latest``, the chunk ending at stream sample
+        ``latest_end``, or more after it was installed) and act on the boundaries it finds; one
+        feed at a time, in stream order."""
+        async with self._vad_turn:
+            vad = self.audio.vad
+            if vad is None or self.closed:
+                return  # off, or still being built: the buffer holds the audio for it
+            for ev in vad.feed(self.audio.vad_unseen(latest, latest_end)):
+                outcome = self.audio.on_vad_event(ev.kind, ev.audio_ms)
+                if isinstance(outcome, SpeechStarted):
+                    self.cancel_idle_timeout()
+                    await self._listener.on_speech_started(outcome.interrupt)
+                elif isinstance(outcome, Turn):
+                    self._transcribe_later(outcome)
+                    self._listener.on_turn(outcome)
+            self.audio.after_feed()
 
     def commit(self) -> ProtocolError | None:
         """``input_audio_buffer.commit``."""
@@ -157,7 +193,10 @@ class InputDriver:
     def stop(self) -> list[asyncio.Task[Any]]:
         """The session closes: returns the tasks to end (the idle timer, transcriptions)."""
         self.closed = True
+        self.audio.release_vad()
         tasks: list[asyncio.Task[Any]] = list(self._transcripts.values())
         if self._idle is not None:
             tasks.insert(0, self._idle)
+        if self._vad_build is not None:
+            tasks.insert(0, self._vad_build)
         return tasks

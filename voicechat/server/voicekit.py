@@ -39,6 +39,10 @@ class VoiceKit:
         self._voice: Any = None
         self._recognizer: Any = None
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+        #: VAD models load one at a time: a burst of new sessions then takes one core for its
+        #: loads (~80 ms of CPU each), not every core from the event loop (see load_vad)
+        self._vad_loader = concurrent.futures.ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="vad-load")
 
     # pocketsphinx's open-vocabulary decoder holds the GIL for the whole utterance (~230 ms for
     # 2 s of speech measured here), which stalls the event loop and with it every paced WebRTC
@@ -95,6 +99,26 @@ class VoiceKit:
             self.recognizer()
         self.make_vad({"type": "server_vad"})
         self.synthesize("ready")
+
+    async def load_vad(self, turn_detection: Mapping[str, Any]) -> Any:
+        """:meth:`make_vad` off the loop (a model load is ~80 ms of CPU, the GIL released).
+
+        One load at a time, on a thread of its own: 100 sessions opened at once otherwise ran
+        their loads on every thread of the default executor, and the loop that serves those
+        sessions got what was left of two cores. A session does not wait for its VAD (the audio
+        is held for it), so a queue of loads delays only when each starts hearing, and a model
+        from the pool is ready as soon as the queue reaches it.
+
+        Cancelled (the session ended meanwhile), the load still finishes in its thread; its
+        model then goes straight back to the pool instead of waiting for the collector.
+        """
+        built = asyncio.get_running_loop().run_in_executor(
+            self._vad_loader, self.make_vad, turn_detection)
+        try:
+            return await asyncio.shield(built)
+        except asyncio.CancelledError:
+            built.add_done_callback(_close_unused)
+            raise
 
     def make_vad(self, turn_detection: Mapping[str, Any]) -> Any:
         from voicechat.server.voice.vad import StreamingVad
@@ -185,3 +209,9 @@ def _exit_with_parent() -> None:
 
 def _worker_transcribe(pcm16k: np.ndarray) -> str:
     return str(_worker_recognizer.transcribe(pcm16k))
+
+
+def _close_unused(built: asyncio.Future[Any]) -> None:
+    """A VAD finished loading for a session that no longer wants it: its model to the pool."""
+    if not built.cancelled() and built.exception() is None:
+        built.result().close()

@@ -220,3 +220,35 @@ def test_a_detector_freed_while_the_pool_is_locked_does_not_deadlock() -> None:
     worker = threading.Thread(target=free_one_under_the_lock, daemon=True)
     worker.start()
     assert done.wait(20), "freeing a detector while the pool was locked deadlocked"
+
+
+def test_close_gives_the_model_back_at_once_and_only_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A finished stream's model is the next stream's, without waiting for the collector."""
+    monkeypatch.setattr(vad_module, "_silero_pool", [])
+    detector = StreamingVad()
+    model = detector._classifier._model  # type: ignore[attr-defined]
+    detector.close()
+    assert sum(m is model for m in vad_module._silero_pool) == 1
+    detector.close()  # a second close, then the finalizer at exit: still one entry
+    del detector
+    assert sum(m is model for m in vad_module._silero_pool) == 1
+    again = StreamingVad()
+    assert again._classifier._model is model  # type: ignore[attr-defined]
+    again.close()
+
+
+def test_a_closed_model_starts_the_next_stream_afresh(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pool resets what it takes back: a stream closed mid-speech leaves nothing behind."""
+    monkeypatch.setattr(vad_module, "_silero_pool", [])
+    x, _ = three_phrases()
+    fresh = StreamingVad().feed(x)
+    half = StreamingVad()
+    half.feed(x[: x.size // 3])
+    model = half._classifier._model  # type: ignore[attr-defined]
+    half.close()
+    reused = StreamingVad()
+    assert reused._classifier._model is model  # type: ignore[attr-defined]
+    assert reused.feed(x) == fresh
+    reused.close()

@@ -328,6 +328,8 @@ class GeminiSession:
     async def stop(self) -> None:
         """The connection is over (closed by either side): stop, keep the conversation."""
         self.closed = True
+        if self.listener is not None:
+            self.listener.close()
         if self.turns is not None:
             await self.turns.stop()
         tasks = list(self._tasks)

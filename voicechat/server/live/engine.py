@@ -203,6 +203,7 @@ class LiveEngine:
         if self.closed:
             return
         self.closed = True
+        self.listener.close()
         tasks = [*self._timers, *self._transcribing, *self.replies.stop()]
         await stop_tasks(tasks)
         if not self._finishing:

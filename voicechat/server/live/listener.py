@@ -74,7 +74,19 @@ class Listener:
         self._chunks: deque[tuple[int, np.ndarray]] = deque()  # (first sample, 16 kHz audio)
         self._fed = 0  # samples at 16 kHz
         self._vad: Any = None
+        self._loading: asyncio.Task[None] | None = None
         self._speech_start_ms: int | None = None
+        self._closed = False
+
+    def close(self) -> None:
+        """The session is over: the VAD's model goes back for the next session (idempotent;
+        audio fed after is ignored)."""
+        self._closed = True
+        if self._loading is not None:
+            self._loading.cancel()
+        if self._vad is not None:
+            self._vad.close()
+            self._vad = None
 
     @property
     def position_ms(self) -> int:
@@ -94,12 +106,30 @@ class Listener:
         pcm = np.asarray(pcm, dtype=np.int16).reshape(-1)
         if pcm.size == 0:
             return
-        if self._vad is None:  # loading the model releases the GIL: keep it off the loop
-            spec = {"type": "server_vad", "silence_duration_ms": SILENCE_MS,
-                    "prefix_padding_ms": PREFIX_MS}
-            loop = asyncio.get_running_loop()
-            self._vad = await loop.run_in_executor(None, self._kit.make_vad, spec)
+        if self._closed:
+            return
         self._keep(pcm)
+        if self._vad is None:
+            if self._loading is None:
+                self._loading = asyncio.ensure_future(self._load())
+            return  # kept: the VAD hears it once loaded
+        await self._hear(pcm)
+
+    async def _load(self) -> None:
+        """Load the VAD off the loop without holding up the session (a burst of new sessions
+        queues the loads, ~80 ms of CPU each), then let it hear what arrived meanwhile."""
+        spec = {"type": "server_vad", "silence_duration_ms": SILENCE_MS,
+                "prefix_padding_ms": PREFIX_MS}
+        vad = await self._kit.load_vad(spec)
+        if self._closed:
+            vad.close()
+            return
+        self._vad = vad
+        # the VAD's clock is the input timeline's: it hears everything kept, from the start
+        held = [chunk for _, chunk in self._chunks]
+        await self._hear(np.concatenate(held) if held else np.zeros(0, np.int16))
+
+    async def _hear(self, pcm: np.ndarray) -> None:
         for event in self._vad.feed(pcm):
             if event.kind == "speech_started":
                 self._speech_start_ms = event.audio_ms
