@@ -45,11 +45,16 @@ def redact_event(event: dict[str, Any]) -> dict[str, Any]:
 
     Idempotent: an already redacted event comes back equal, so logs can be re-recorded.
     """
-    kind = event.get("type")
+    delta = event.get("delta")
+    if event.get("type") in AUDIO_DELTA_TYPES and isinstance(delta, str):
+        # the payload is replaced, not walked: scanning 6 kB of base64 for credentials was
+        # ~95 % of the cost of recording each audio delta (82 µs of 86), the client's most
+        # frequent event (``voicechat load``'s engine spent 12 % of its CPU there)
+        out = _redact_value({k: (None if k == "delta" else v) for k, v in event.items()})
+        out["delta"] = {"bytes": b64_size(delta)}
+        return out
     out = _redact_value(event)
     assert isinstance(out, dict)
-    if kind in AUDIO_DELTA_TYPES and isinstance(event.get("delta"), str):
-        out["delta"] = {"bytes": b64_size(event["delta"])}
     return out
 
 
