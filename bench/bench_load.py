@@ -11,8 +11,15 @@ the reaped children's rusage) per conversation-second, the server's CPU over the
 (``/proc``: what gives first), and the machine's load. ``--transport webrtc`` measures
 WebRTC's cost per call the same way.
 
+``--pin`` gives the server the last core and the load the others (on this 2-core machine: one
+worker core, as the goal is stated, and a server that does not take its CPU); ``--spawn-rate``
+ramps the callers up instead of starting them all at once, which otherwise keeps every
+conversation in step and every turn of a level arriving in the same instant. The engine's event
+loop lag (``VOICECHAT_LOAD_LAG``, :mod:`voicechat.load.lag`) is the latency the generator
+itself adds: how late its loop runs while the conversations wait on it.
+
 Run: ``.venv/bin/python bench/bench_load.py [--levels 1,10,50,100] [--seconds 30]
-[--transport websocket|webrtc]``.
+[--transport websocket|webrtc] [--pin] [--spawn-rate R]``.
 """
 
 from __future__ import annotations
@@ -25,7 +32,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+
+from voicechat.load.lag import LAG_VARIABLE
 
 VOICECHAT = Path(sys.executable).parent / "voicechat"
 KEYS = ("OPENAI", "AZURE", "VOICECHAT", "XAI", "GEMINI", "GOOGLE")
@@ -43,7 +53,15 @@ def main() -> None:
     parser.add_argument("--levels", default="1,10,50,100")
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--transport", default="websocket")
+    parser.add_argument("--pin", action="store_true",
+                        help="the server on the last core, the load on the others")
+    parser.add_argument("--spawn-rate", type=float, default=None,
+                        help="callers started per second (default: all at once)")
     args = parser.parse_args()
+    cores = sorted(os.sched_getaffinity(0))
+    server_cores, load_cores = ({cores[-1]}, set(cores[:-1])) if args.pin else (None, None)
+    pinning = (f"server on core {sorted(server_cores or ())}, load on {sorted(load_cores or ())}"
+               if args.pin else "not pinned")
     env = {k: v for k, v in os.environ.items() if not k.startswith(KEYS)}
     folder = Path(tempfile.mkdtemp(prefix="bench-load-"))
     env["XDG_CONFIG_HOME"] = str(folder / "config")
@@ -53,24 +71,29 @@ def main() -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     server = subprocess.Popen([str(VOICECHAT), "serve", "--port", str(port), "--voice", "tone"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+                              preexec_fn=_pinned(server_cores))
     try:
         time.sleep(3)
         print(f"load before: {os.getloadavg()[0]:.2f}; {os.cpu_count()} cores; "
-              f"{args.transport}; {args.seconds} s per level")
+              f"{args.transport}; {args.seconds} s per level; {pinning}; "
+              f"spawn rate {args.spawn_rate or 'all at once'}")
         print("users  convs  turns  fail  p50 ms  p95 ms  +p95 ms  CPU s  CPU ms/conv-s  "
-              "server CPU s  load")
+              "server CPU s  loop lag p95/max ms  load")
         base_p95: float | None = None
         for users in (int(n) for n in args.levels.split(",")):
             report = folder / f"u{users}.json"
+            lag_file = folder / f"lag{users}"
+            env[LAG_VARIABLE] = str(lag_file)
+            ramp = ["--spawn-rate", str(args.spawn_rate)] if args.spawn_rate else []
             before = os.times()
             server_before = _process_cpu(server.pid)
             proc = subprocess.run(
                 [str(VOICECHAT), "load", str(scenario), "--users", str(users), "--duration",
                  f"{args.seconds}s", "--server", f"http://127.0.0.1:{port}", "--transport",
-                 args.transport, "--json", str(report), "--turn-timeout", "20"],
+                 args.transport, "--json", str(report), "--turn-timeout", "20", *ramp],
                 capture_output=True, text=True, env=env, timeout=args.seconds + 300,
-                check=False)
+                check=False, preexec_fn=_pinned(load_cores))
             after = os.times()
             server_cpu = _process_cpu(server.pid) - server_before
             cpu = (after.children_user + after.children_system
@@ -86,12 +109,22 @@ def main() -> None:
             p95 = first["first_audio_ms"]["p95"] if first else float("nan")
             base_p95 = p95 if base_p95 is None else base_p95
             per = cpu * 1000.0 / (users * args.seconds)
+            lags = [json.loads(f.read_text()) for f in folder.glob(f"lag{users}.[0-9]*")]
+            lag = (f"{max(x['p95'] for x in lags):.1f} / {max(x['max'] for x in lags):.0f}"
+                   if lags else "-")
             print(f"{users:>5}  {summary['sessions']:>5}  {turns:>5}  {fails:>4}  {p50:6.0f}  "
                   f"{p95:6.0f}  {p95 - base_p95:7.0f}  {cpu:5.1f}  {per:13.1f}  "
-                  f"{server_cpu:12.1f}  {os.getloadavg()[0]:.2f}")
+                  f"{server_cpu:12.1f}  {lag:>19}  {os.getloadavg()[0]:.2f}")
     finally:
         server.terminate()
         server.wait(10)
+
+
+def _pinned(cores: set[int] | None) -> Callable[[], None] | None:
+    """What a child runs before it starts: keep it to ``cores`` (``None``: anywhere)."""
+    if not cores:
+        return None
+    return lambda: os.sched_setaffinity(0, cores)
 
 
 def _process_cpu(pid: int) -> float:

@@ -46,8 +46,13 @@ def test_two_turns_four_users_two_workers(tmp_path: Path) -> None:
     report = tmp_path / "summary.json"
     proc = _load(tmp_path, str(scenario), "--users", "4", "--workers", "2", "--duration",
                  "25s", "--transport", "websocket", "--json", str(report), "--csv",
-                 str(tmp_path / "stats"))
+                 str(tmp_path / "stats"), VOICECHAT_LOAD_LAG=str(tmp_path / "lag"))
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    lags = [json.loads(f.read_text()) for f in tmp_path.glob("lag.*")]
+    assert len(lags) == 2, "each worker's engine says how late its loop ran"
+    for lag in lags:
+        assert lag["samples"] > 100  # a wake-up every 20 ms over the run
+        assert 0 <= lag["p50"] <= lag["p95"] <= lag["p99"] <= lag["max"]
     assert "Traceback" not in proc.stdout + proc.stderr
     summary = json.loads(report.read_text())
     assert summary["users"] == 4 and summary["workers"] == 2

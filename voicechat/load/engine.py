@@ -19,6 +19,7 @@ doctor reads a whole log per conversation, and a load run keeps no logs).
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import sys
@@ -26,7 +27,9 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
+from voicechat.load import lag
 from voicechat.load.failures import kind_of_error, kind_of_turn
+from voicechat.load.lag import LAG_VARIABLE
 
 PLAN_VARIABLE = "VOICECHAT_LOAD_PLAN"
 
@@ -85,6 +88,17 @@ class Engine:
                   "kind": kind_of_error(result.error) if result.error else None})
 
     async def serve(self) -> None:
+        lag_file = os.environ.get(LAG_VARIABLE)
+        lags: list[float] = []
+        watcher = asyncio.ensure_future(lag.watch(lags)) if lag_file else None
+        try:
+            await self._serve()
+        finally:
+            if watcher is not None and lag_file:
+                watcher.cancel()
+                lag.write(Path(lag_file), lags)
+
+    async def _serve(self) -> None:
         loop = asyncio.get_running_loop()
         reader = asyncio.StreamReader()
         await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
@@ -115,6 +129,11 @@ def main() -> None:
     except Exception as exc:  # said to the Locust side, which stops the run
         engine.say({"fatal": str(exc)})
         return
+    # What is alive now (the app's modules, the scenario's audio) lives as long as the process:
+    # frozen, a full collection no longer walks it. Measured at 100 callers: 160 k tracked
+    # objects → 95 k, the full collections' pauses (the loop's worst lag) 125–146 → 108–127 ms
+    # (most of what is left is freeing finished conversations, whose objects form cycles)
+    gc.freeze()
     engine.say({"ready": True, "turns": names})
     asyncio.run(engine.serve())
 

@@ -1,0 +1,46 @@
+"""How late the engine's event loop runs: the part of a turn's first audio that is the load
+generator's own.
+
+A conversation's events wait on the engine's loop; when the loop is busy with other callers
+every measured latency grows by that wait, and the figures describe the generator, not the
+agent. ``VOICECHAT_LOAD_LAG=FILE`` (a developer's switch, read by ``bench/bench_load.py``)
+makes the engine wake every :data:`PERIOD_S` and write, at its end, how late those wake-ups
+were: ``{"samples": N, "p50": …, "p95": …, "p99": …, "max": …}`` in milliseconds, to
+``FILE.<pid>`` (one file per engine: a run with several workers has several).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+from pathlib import Path
+
+LAG_VARIABLE = "VOICECHAT_LOAD_LAG"
+PERIOD_S = 0.02
+
+
+def percentiles(lags_ms: list[float]) -> dict[str, float]:
+    """The nearest-rank p50/p95/p99 and the maximum of ``lags_ms`` (zeros when empty)."""
+    if not lags_ms:
+        return {"p50": 0.0, "p95": 0.0, "p99": 0.0, "max": 0.0}
+    ordered = sorted(lags_ms)
+    last = len(ordered) - 1
+    return {f"p{p}": round(ordered[min(last, (len(ordered) * p + 99) // 100 - 1)], 2)
+            for p in (50, 95, 99)} | {"max": round(ordered[-1], 2)}
+
+
+async def watch(lags_ms: list[float]) -> None:
+    """Append how late each wake-up came, in ms, until cancelled."""
+    while True:
+        due = time.monotonic() + PERIOD_S
+        await asyncio.sleep(PERIOD_S)
+        lags_ms.append(max(0.0, (time.monotonic() - due) * 1000.0))
+
+
+def write(path: Path, lags_ms: list[float]) -> None:
+    """The figures of :func:`percentiles` as JSON, to ``path`` with this process's id added."""
+    path = path.with_name(f"{path.name}.{os.getpid()}")
+    path.write_text(json.dumps({"samples": len(lags_ms)} | percentiles(lags_ms)),
+                    encoding="utf-8")
