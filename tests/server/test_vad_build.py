@@ -126,3 +126,27 @@ async def test_gpt_live_hears_what_was_said_while_its_vad_loaded(
         await peer.stream(np.zeros(RATE // 2, np.int16))
         await until(lambda: peer.text("session.input_transcript.delta").strip()
                     == TEST_PHRASES[0], lambda: peer.text("session.input_transcript.delta"))
+
+
+async def test_the_vad_loader_yields_its_core_to_the_loop() -> None:
+    """On a busy core a model load waits for the sessions' work, not the reverse."""
+    import os
+    import sys
+
+    from voicechat.server.voicekit import VoiceKit
+
+    if sys.platform != "linux":
+        pytest.skip("per-thread priorities are Linux's")
+    kit = VoiceKit(voice="tone")
+    loader_ids: list[int] = []
+
+    def make_vad(turn_detection: Mapping[str, Any]) -> Any:
+        loader_ids.append(threading.get_native_id())
+        return VoiceKit.make_vad(kit, turn_detection)
+
+    kit.make_vad = make_vad  # type: ignore[method-assign]
+    before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    (await kit.load_vad({"type": "server_vad"})).close()
+    assert loader_ids and loader_ids[0] != threading.get_native_id()
+    assert os.getpriority(os.PRIO_PROCESS, loader_ids[0]) == min(19, before + 10)
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == before

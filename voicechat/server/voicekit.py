@@ -10,7 +10,10 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import concurrent.futures.process
+import contextlib
 import multiprocessing
+import os
+import sys
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -42,7 +45,7 @@ class VoiceKit:
         #: VAD models load one at a time: a burst of new sessions then takes one core for its
         #: loads (~80 ms of CPU each), not every core from the event loop (see load_vad)
         self._vad_loader = concurrent.futures.ThreadPoolExecutor(
-            max_workers=1, thread_name_prefix="vad-load")
+            max_workers=1, thread_name_prefix="vad-load", initializer=_yield_to_the_loop)
 
     # pocketsphinx's open-vocabulary decoder holds the GIL for the whole utterance (~230 ms for
     # 2 s of speech measured here), which stalls the event loop and with it every paced WebRTC
@@ -215,3 +218,13 @@ def _close_unused(built: asyncio.Future[Any]) -> None:
     """A VAD finished loading for a session that no longer wants it: its model to the pool."""
     if not built.cancelled() and built.exception() is None:
         built.result().close()
+
+
+def _yield_to_the_loop() -> None:
+    """The VAD loader's thread runs at a lower priority than the event loop's (Linux: nice
+    +10 for this thread alone), so on a busy core a model load waits for the sessions' work
+    rather than the reverse. Elsewhere a thread has no id ``setpriority`` takes: left as is."""
+    if sys.platform != "linux":
+        return
+    with contextlib.suppress(OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
