@@ -190,3 +190,24 @@ def test_a_server_that_is_not_there_stops_the_run_with_the_reason(tmp_path: Path
     # stopped after the first tries: run to its end, 3 callers retrying every second would
     # have made ~180
     assert summary["failures"][0]["count"] <= 12
+
+
+def test_the_engine_imports_its_transport_before_the_first_caller(tmp_path: Path) -> None:
+    """The first WebRTC call otherwise imported aiortc, PyAV and cryptography on the loop that
+    runs every caller's conversation (~200 ms held)."""
+    scenario = write(tmp_path, "two.yaml", TWO_TURNS)
+    probe = ("import json, os, sys\n"
+             "from voicechat.load.engine import Engine, PLAN_VARIABLE\n"
+             "Engine(sys.stderr).prepare(json.loads(os.environ[PLAN_VARIABLE]))\n"
+             "print(json.dumps(sorted({m for m in ('aiortc', 'av', 'voicechat.transport.webrtc',"
+             " 'voicechat.transport.websocket') if m in sys.modules})))\n")
+    seen = {}
+    for transport in ("webrtc", "websocket"):
+        plan = {"scenario": str(scenario), "flags": {"transport": transport}}
+        proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                              timeout=120, env=_env(tmp_path, VOICECHAT_LOAD_PLAN=json.dumps(plan)),
+                              cwd=tmp_path, check=False)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        seen[transport] = json.loads(proc.stdout)
+    assert seen["webrtc"] == ["aiortc", "av", "voicechat.transport.webrtc"]
+    assert seen["websocket"] == ["voicechat.transport.websocket"]

@@ -62,6 +62,7 @@ class Engine:
         self.planned = dataclasses.replace(
             planned, settings=dataclasses.replace(planned.settings, record=None))
         self.options = RunOptions(turn_timeout_s=float(plan.get("turn_timeout", 30.0)))
+        _import_the_transport(self.planned.settings.transport)
         self.names = turn_names(scenario)  # once: every conversation's turns report under them
         return self.names
 
@@ -113,6 +114,17 @@ class Engine:
         for task in list(self.tasks):
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
+
+
+def _import_the_transport(transport: str) -> None:
+    """Import now what the first conversation would import on the loop every caller shares:
+    for WebRTC, aiortc, PyAV and cryptography (249 modules), which held the engine's loop for
+    ~200 ms as the run's first calls began."""
+    if transport == "webrtc":
+        import voicechat.rtc.loopback
+        import voicechat.transport.webrtc
+    else:
+        import voicechat.transport.websocket  # noqa: F401
 
 
 def turn_names(scenario: Any) -> list[str]:
