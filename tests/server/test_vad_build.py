@@ -150,3 +150,25 @@ async def test_the_vad_loader_yields_its_core_to_the_loop() -> None:
     assert loader_ids and loader_ids[0] != threading.get_native_id()
     assert os.getpriority(os.PRIO_PROCESS, loader_ids[0]) == min(19, before + 10)
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == before
+
+
+async def test_a_vad_that_cannot_be_built_is_said_once_and_the_session_goes_on(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    async with local_server() as srv, ws_peer(srv) as peer:
+        def broken(turn_detection: Mapping[str, Any]) -> Any:
+            raise OSError("libonnxruntime.so: cannot open shared object file")
+
+        monkeypatch.setattr(srv.kit, "make_vad", broken)
+        with caplog.at_level(logging.WARNING, logger="voicechat.server"):
+            await peer.append_pcm(phrase_after(0.2))
+            await peer.send({"type": "conversation.item.create", "item": {
+                "type": "message", "role": "user",
+                "content": [{"type": "input_text", "text": "Hello there"}]}})
+            await peer.send({"type": "response.create"})
+            done = await peer.log.wait_for("response.done")
+    assert done["response"]["status"] == "completed"
+    said = [r.getMessage() for r in caplog.records if "VAD unavailable" in r.getMessage()]
+    assert len(said) == 1 and "libonnxruntime.so" in said[0], said

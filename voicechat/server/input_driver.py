@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Mapping
 from typing import Any, Protocol
 
@@ -26,6 +27,8 @@ from voicechat.server.input_audio import (
 from voicechat.server.sessions import SessionState
 from voicechat.server.transcription import TranscriptionEvents
 from voicechat.server.voicekit import VoiceKit
+
+log = logging.getLogger(__name__)
 
 
 class TurnListener(Protocol):
@@ -102,7 +105,12 @@ class InputDriver:
             self.audio.install_vad(change, None, from_sample)
 
     async def _build_vad(self, change: VadChange, from_sample: int) -> None:
-        vad = await self._kit.load_vad(change.turn_detection or {})
+        try:
+            vad = await self._kit.load_vad(change.turn_detection or {})
+        except Exception as exc:  # not the session's doing: said in the log, the session goes on
+            log.warning("server VAD unavailable for a session (%s: %s): its turns need commits",
+                        type(exc).__name__, exc)
+            return
         if self._vad_build is asyncio.current_task():
             self._vad_build = None
         if self.closed or not self.audio.install_vad(change, vad, from_sample):

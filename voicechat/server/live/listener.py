@@ -19,6 +19,7 @@ last :data:`KEEP_S` seconds is kept, enough for any one utterance.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ import numpy as np
 
 from voicechat.rtc import dsp
 from voicechat.server.voicekit import VoiceKit
+
+log = logging.getLogger(__name__)
 
 RATE = 16000
 SILENCE_MS = 500
@@ -120,7 +123,12 @@ class Listener:
         queues the loads, ~80 ms of CPU each), then let it hear what arrived meanwhile."""
         spec = {"type": "server_vad", "silence_duration_ms": SILENCE_MS,
                 "prefix_padding_ms": PREFIX_MS}
-        vad = await self._kit.load_vad(spec)
+        try:
+            vad = await self._kit.load_vad(spec)
+        except Exception as exc:  # not the client's doing: said in the log, the session goes on
+            log.warning("server VAD unavailable for a session (%s: %s): no spoken turns",
+                        type(exc).__name__, exc)
+            return
         if self._closed:
             vad.close()
             return
