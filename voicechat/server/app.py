@@ -14,7 +14,8 @@ it exactly like this)::
 ``port=0`` (the default) binds a free port. ``asr_workers=1`` moves speech recognition into a
 worker process: pocketsphinx's open-vocabulary decoder holds the GIL (~230 ms per 2 s utterance),
 which an in-process embedding (the client's ``--server local``) feels as audio stalls.
-``GET /healthz`` reports sessions and outgoing-audio pacing (frames, late frames, max lateness).
+``GET /healthz`` reports sessions, outgoing-audio pacing (frames, late frames, max lateness) and
+the process's full garbage collections (count, longest pause, objects frozen out of them).
 While running, the server's loggers scrub keys and ``ek_`` tokens from every line
 (:mod:`voicechat.server.redact`); ``ServerConfig``'s repr leaves the key out.
 
@@ -83,6 +84,7 @@ from voicechat.server.auth import TokenStore
 from voicechat.server.call_limits import CallLimits
 from voicechat.server.calls import CallRoutes
 from voicechat.server.engine import Engine
+from voicechat.server.gc_pauses import GcPauses
 from voicechat.server.gemini import routes as gemini_routes
 from voicechat.server.gemini.conversation import Resumptions
 from voicechat.server.gemini.credentials import EphemeralTokens
@@ -193,6 +195,8 @@ class LocalServer:
         self.rate_limits = RateLimits()
         #: WebSocket clients shed for not reading, the most bytes one queue held (``/healthz``)
         self.counters: dict[str, int] = {"slow_readers_closed": 0, "send_queue_peak_bytes": 0}
+        #: full garbage collections and their longest pause (``/healthz``)
+        self.gc_pauses = GcPauses()
         self.port = self.config.port
 
     # --- lifecycle ----------------------------------------------------------------------------
@@ -225,6 +229,7 @@ class LocalServer:
             )
         if self._log_filter is None:
             self._log_filter = redact.install([self.config.api_key or ""])
+        self.gc_pauses.install()
         self.kit.check()
         self.kit.start_pool()
         if self.config.warm_up:
@@ -263,6 +268,7 @@ class LocalServer:
             await self._runner.cleanup()
             self._runner = None
         self.kit.stop_pool()
+        self.gc_pauses.uninstall()
         if self._log_filter is not None:
             redact.uninstall(self._log_filter)
             self._log_filter = None
@@ -391,6 +397,7 @@ class LocalServer:
         """Liveness plus outgoing-audio pacing figures (the load benchmark reads them)."""
         if request.query.get("reset_max") == "1":  # benchmark hook: per-window maximum
             self.audio_stats["max_lateness_ms"] = 0.0
+            self.gc_pauses.reset_longest()
             for call in self.calls.values():
                 call.track.max_lateness_ms = 0.0
         stats = dict(self.audio_stats)
@@ -402,6 +409,7 @@ class LocalServer:
                 "sessions": self.session_count,
                 "audio": stats,
                 "counters": dict(self.counters),
+                "gc": self.gc_pauses.figures(),
             }
         )
 
