@@ -31,6 +31,16 @@ def phrase_after(lead_s: float, text: str = TEST_PHRASES[0]) -> np.ndarray:
                            np.zeros(RATE, np.int16)])
 
 
+async def typed_turn(peer: Any) -> dict[str, Any]:
+    """Type "Hello there", ask for an answer; its ``response.done``."""
+    await peer.send({"type": "conversation.item.create", "item": {
+        "type": "message", "role": "user",
+        "content": [{"type": "input_text", "text": "Hello there"}]}})
+    await peer.send({"type": "response.create"})
+    done: dict[str, Any] = await peer.log.wait_for("response.done")
+    return done
+
+
 async def test_a_typed_turn_is_answered_while_the_vad_loads_and_the_vad_then_catches_up(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -49,11 +59,7 @@ async def test_a_typed_turn_is_answered_while_the_vad_loads_and_the_vad_then_cat
             "input": {"transcription": {"model": "whisper-1"}}}}})
         await peer.log.wait_for("session.updated")
         await peer.append_pcm(phrase_after(LEAD_S))  # spoken while the model cannot load yet
-        await peer.send({"type": "conversation.item.create", "item": {
-            "type": "message", "role": "user",
-            "content": [{"type": "input_text", "text": "Hello there"}]}})
-        await peer.send({"type": "response.create"})
-        done = await peer.log.wait_for("response.done")
+        done = await typed_turn(peer)
         assert done["response"]["status"] == "completed"
         assert len(loads) == 1 and not gate.is_set()  # answered while the VAD was loading
         assert not peer.log.of("input_audio_buffer.speech_started")
@@ -164,11 +170,7 @@ async def test_a_vad_that_cannot_be_built_is_said_once_and_the_session_goes_on(
         monkeypatch.setattr(srv.kit, "make_vad", broken)
         with caplog.at_level(logging.WARNING, logger="voicechat.server"):
             await peer.append_pcm(phrase_after(0.2))
-            await peer.send({"type": "conversation.item.create", "item": {
-                "type": "message", "role": "user",
-                "content": [{"type": "input_text", "text": "Hello there"}]}})
-            await peer.send({"type": "response.create"})
-            done = await peer.log.wait_for("response.done")
+            done = await typed_turn(peer)
     assert done["response"]["status"] == "completed"
     said = [r.getMessage() for r in caplog.records if "VAD unavailable" in r.getMessage()]
     assert len(said) == 1 and "libonnxruntime.so" in said[0], said
