@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from voicechat.ui.problems import problem_from_event, problem_from_exception, redact
 
 
@@ -57,3 +59,32 @@ def test_runtime_errors_by_class_name() -> None:
     assert rejected.title == "The session configuration was rejected"
     auth = problem_from_exception(AuthError("the server refused the API key; check it"))
     assert auth.title == "The API key was rejected or has expired"
+
+
+@pytest.mark.parametrize("port", [40157, 14010, 34015, 4010, 401])
+def test_a_port_with_401_in_it_is_not_a_rejected_key(port: int) -> None:
+    """A random port once made an unreachable server, and an untrusted certificate, read as a
+    rejected key (CI: ``https://127.0.0.1:40157``)."""
+    base = f"https://127.0.0.1:{port}/v1/realtime/client_secrets"
+    unreachable = problem_from_exception(ConnectionRefusedError(
+        f"cannot reach {base}: Cannot connect to host 127.0.0.1:{port} ssl:default"))
+    assert unreachable.title == "The server is unreachable"
+    untrusted = problem_from_exception(OSError(
+        f"cannot reach {base}: Cannot connect to host 127.0.0.1:{port} ssl:True "
+        "[SSLCertVerificationError: (1, '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify "
+        "failed: self-signed certificate (_ssl.c:1006)')]"))
+    assert untrusted.title == "The server's TLS certificate is not trusted"
+    assert "SSL_CERT_FILE" in untrusted.fix
+
+
+def test_an_expired_certificate_is_not_an_expired_key() -> None:
+    problem = problem_from_exception(OSError(
+        "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: certificate has expired"))
+    assert problem.title == "The server's TLS certificate is not trusted"
+
+
+@pytest.mark.parametrize("text", ["HTTP 401: Unauthorized", "status=401", "(401)",
+                                  "server said 401 for the key"])
+def test_a_401_status_is_still_a_rejected_key(text: str) -> None:
+    assert problem_from_exception(RuntimeError(text)).title.startswith(
+        "The API key was rejected")

@@ -9,22 +9,28 @@ runner's own words (:mod:`voicechat.voicetest.run`, the transports' errors), whi
 
 from __future__ import annotations
 
+import re
+
 KINDS = ("expectation", "refused", "rate_limit", "timeout", "dropped", "error")
 
-_RATE = ("429", "rate limit", "rate_limit", "too many requests")
+_RATE = ("rate limit", "rate_limit", "too many requests")
 _TIMEOUT = ("timed out", "timeout", "within", "did not answer")
-_REFUSED = ("refused", "401", "403", "404", "unauthorized", "forbidden", "could not connect",
-            "cannot connect", "connection")
+_REFUSED = ("refused", "unauthorized", "forbidden", "could not connect", "cannot connect",
+            "connection")
+#: an HTTP status standing alone, not the digits inside a port (``127.0.0.1:44291``) or an id
+#: (``sess_a4290…``): a connection refused on such a port was counted as a rate limit
+_STATUS = re.compile(r"(?<![\w:.])(4(?:01|03|04|29))(?!\w)")
 
 
 def kind_of_error(text: str) -> str:
     """The kind of a conversation that could not start or broke (``RunResult.error``)."""
     low = text.lower()
-    if any(word in low for word in _RATE):
+    statuses = set(_STATUS.findall(low))
+    if "429" in statuses or any(word in low for word in _RATE):
         return "rate_limit"
     if any(word in low for word in _TIMEOUT):
         return "timeout"
-    if any(word in low for word in _REFUSED):
+    if statuses or any(word in low for word in _REFUSED):
         return "refused"
     return "error"
 
@@ -32,7 +38,7 @@ def kind_of_error(text: str) -> str:
 def kind_of_turn(problem: str) -> str:
     """The kind of a turn that could not be run to its end (``TurnResult.problem``)."""
     low = problem.lower()
-    if any(word in low for word in _RATE):
+    if "429" in _STATUS.findall(low) or any(word in low for word in _RATE):
         return "rate_limit"
     if "conversation ended" in low or "connection closed" in low:
         return "dropped"

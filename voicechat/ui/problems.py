@@ -9,6 +9,7 @@ anything that looks like a secret first: keys must never reach the screen.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +41,11 @@ class Problem:
         return " — ".join(parts)
 
 
+#: 401 as a status, not inside a number: a server on port 40157 ("127.0.0.1:40157") that could
+#: not be reached was told the user their API key was rejected
+_HTTP_401 = re.compile(r"(?<![\d:.])401(?!\d)")
+
+
 def problem_from_exception(exc: BaseException) -> Problem:
     """Classify a start-up failure (see the module docstring for the categories)."""
     text = redact(str(exc) or type(exc).__name__)
@@ -52,16 +58,7 @@ def problem_from_exception(exc: BaseException) -> Problem:
         return Problem("No audio device", text,
                        "install libportaudio2, pick a device with --mic (voicechat devices), "
                        "or use --mic FILE.wav")
-    if name == "AuthError" or any(w in low for w in ("401", "expired", "invalid_api_key",
-                                                      "unauthorized")):
-        return Problem("The API key was rejected or has expired", text,
-                       "set a valid key in the variable the message names (OPENAI_API_KEY, "
-                       "AZURE_OPENAI_API_KEY, XAI_API_KEY, AZURE_VOICELIVE_API_KEY), or use "
-                       "--server local")
-    if any(w in low for w in ("unknown parameter", "invalid value", "invalid type",
-                              "missing required", "config")):
-        return Problem("The session configuration was rejected", text,
-                       "fix the named field in your config file (voicechat validate FILE)")
+    # before the key's words: "certificate has expired" is not the key's expiry
     if "certificate verify failed" in low:
         # a self-signed certificate or a private CA (a local gateway, ``voicechat serve
         # --tls-cert``): Python's TLS (aiohttp, websockets) reads the trusted CAs from
@@ -70,6 +67,16 @@ def problem_from_exception(exc: BaseException) -> Problem:
                        "if you trust that server, point SSL_CERT_FILE at its CA certificate "
                        "(PEM: for voicechat serve --tls-cert FILE, that FILE), e.g. "
                        "SSL_CERT_FILE=ca.pem voicechat ...; or use http:// on loopback")
+    if name == "AuthError" or _HTTP_401.search(text) or any(
+            w in low for w in ("expired", "invalid_api_key", "unauthorized")):
+        return Problem("The API key was rejected or has expired", text,
+                       "set a valid key in the variable the message names (OPENAI_API_KEY, "
+                       "AZURE_OPENAI_API_KEY, XAI_API_KEY, AZURE_VOICELIVE_API_KEY), or use "
+                       "--server local")
+    if any(w in low for w in ("unknown parameter", "invalid value", "invalid type",
+                              "missing required", "config")):
+        return Problem("The session configuration was rejected", text,
+                       "fix the named field in your config file (voicechat validate FILE)")
     if (name == "ConnectError" or isinstance(exc, ConnectionError | OSError | TimeoutError)
             or "connect" in low or "cannot reach" in low):
         return Problem("The server is unreachable", text,
