@@ -17,6 +17,8 @@ import os
 import time
 from pathlib import Path
 
+from voicechat.latency.model import percentile
+
 LAG_VARIABLE = "VOICECHAT_LOAD_LAG"
 PERIOD_S = 0.02
 
@@ -26,9 +28,8 @@ def percentiles(lags_ms: list[float]) -> dict[str, float]:
     if not lags_ms:
         return {"p50": 0.0, "p95": 0.0, "p99": 0.0, "max": 0.0}
     ordered = sorted(lags_ms)
-    last = len(ordered) - 1
-    return {f"p{p}": round(ordered[min(last, (len(ordered) * p + 99) // 100 - 1)], 2)
-            for p in (50, 95, 99)} | {"max": round(ordered[-1], 2)}
+    return {f"p{p}": round(percentile(ordered, p), 2) for p in (50, 95, 99)} | {
+        "max": round(ordered[-1], 2)}
 
 
 async def watch(lags_ms: list[float]) -> None:
