@@ -7,6 +7,8 @@ from functools import lru_cache
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.speech import TEST_PHRASES, speech_pcm
 from voicechat.rtc.dsp import resample
@@ -252,3 +254,111 @@ def test_a_closed_model_starts_the_next_stream_afresh(monkeypatch: pytest.Monkey
     assert reused._classifier._model is model  # type: ignore[attr-defined]
     assert reused.feed(x) == fresh
     reused.close()
+
+
+class _Recording:
+    """A classifier that keeps every window it is asked about, its answer the frame's loudness
+    against the one before (so it depends on what came first, like silero's recurrent state)."""
+
+    window = 512
+
+    def __init__(self) -> None:
+        self.seen: list[bytes] = []
+
+    def probability(self, frame: np.ndarray) -> float:
+        self.seen.append(frame.tobytes())
+        return 0.9 if np.abs(frame).max() > vad_module.SILENT_PEAK else 0.0
+
+    def reset(self) -> None:
+        self.seen.clear()
+
+    def close(self) -> None:
+        pass
+
+
+def spec_windows(windows: list[np.ndarray], silence_ms: int) -> list[bytes]:
+    """What the model must have seen, in order: every window with sound, every window while
+    speech is open, and the first SETTLE_WINDOWS of each run of digital silence (Opus's +-1 as
+    zeros). Speech opens on a sound window (the recording classifier's 0.9) and closes after
+    ``silence_ms`` of silent windows."""
+    seen: list[bytes] = []
+    run, in_speech, quiet_ms = 0, False, 0
+    zeros = np.zeros(_Recording.window, np.int16).tobytes()
+    for w in windows:
+        loud = np.abs(w).max() > vad_module.SILENT_PEAK
+        if loud:
+            run, in_speech, quiet_ms = 0, True, 0
+            seen.append(w.tobytes())
+        elif in_speech:
+            run += 1
+            seen.append(w.tobytes())
+            quiet_ms += 32
+            if quiet_ms >= silence_ms:
+                in_speech = False
+        else:
+            run += 1
+            if run <= vad_module.SETTLE_WINDOWS:
+                seen.append(zeros)
+    return seen
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["zeros", "opus", "sound"]), st.integers(1, 60)),
+        min_size=1,
+        max_size=12,
+    ),
+    st.sampled_from([320, 512, 1600, 4000]),
+)
+@settings(max_examples=150, deadline=None)
+def test_silence_is_not_run_until_a_sound_and_then_exactly_as_it_would_have_been(
+    runs: list[tuple[str, int]], chunk: int
+) -> None:
+    """The model sees the same windows in the same order as when every one of the first
+    SETTLE_WINDOWS of a silent run was run at once; they are only deferred to the next sound,
+    so a stream nobody speaks in never runs the model at all."""
+    rng = np.random.default_rng(len(runs) * 1000 + chunk)
+    windows: list[np.ndarray] = []
+    for kind, n in runs:
+        for _ in range(n):
+            if kind == "zeros":
+                windows.append(np.zeros(512, np.int16))
+            elif kind == "opus":
+                windows.append(rng.integers(-1, 2, 512).astype(np.int16))
+            else:
+                windows.append(rng.integers(-3000, 3000, 512).astype(np.int16))
+    windows.append(np.full(512, 1000, np.int16))  # a last sound settles what is owed
+    recording = _Recording()
+    detector = StreamingVad(silence_duration_ms=200)
+    detector._classifier = recording  # type: ignore[assignment]
+    detector._rate = RATE
+    x = np.concatenate(windows)
+    for i in range(0, x.size, chunk):
+        detector.feed(x[i : i + chunk])
+    assert recording.seen == spec_windows(windows, 200)
+
+
+def test_a_silent_session_runs_no_model_and_a_phrase_after_it_is_heard_the_same() -> None:
+    """10 s of digital silence cost no model call; the phrase after it gives the events a phrase
+    after 1 s gives, 9 s later (the model's state before it is the same). Whole windows of
+    silence (512 samples), so both phrases meet the windows at the same phase."""
+    phrase = speech_pcm(TEST_PHRASES[0], RATE)
+    calls = 0
+    detector = StreamingVad()
+    real = detector._classifier.probability
+
+    def counted(frame: np.ndarray) -> float:
+        nonlocal calls
+        calls += 1
+        return real(frame)
+
+    detector._classifier.probability = counted  # type: ignore[method-assign]
+    assert detector.feed(silence(320 * 0.032)) == []
+    assert calls == 0
+    late = detector.feed(np.concatenate([phrase, silence(1.0)]))
+    detector.close()
+    early_detector = StreamingVad()
+    early = early_detector.feed(np.concatenate([silence(32 * 0.032), phrase, silence(1.0)]))
+    early_detector.close()
+    assert late and [e.kind for e in late] == [e.kind for e in early]
+    assert [e.audio_ms - 288 * 32 for e in late] == [e.audio_ms for e in early]
