@@ -5,8 +5,9 @@ Why (issue 54): a launch test needs thousands of callers; this says how many one
 ``voicechat serve --voice tone`` child (its beeps cost it almost nothing, and typed turns skip
 its recogniser, so it answers at once), over WebSocket: ``voicechat load`` with ``--workers 1``
 at each level of users for ``--seconds``; per level the conversations and turns done, failures,
-the typed turn's first audio p50/p95 (Locust's buckets), what the level adds to p95 over the
-first level (the same run's baseline), the CPU of the load process tree (Locust, its engine:
+the typed turn's first audio p50/p95 (Locust's buckets), what the level adds to p50 and p95
+over the first level (the same run's baseline, after an unreported warm-up run; at 1 user its
+p95 rests on ~10 turns, so it is the noisier of the two), the CPU of the load process tree (Locust, its engine:
 the reaped children's rusage) per conversation-second, the server's CPU over the level
 (``/proc``: what gives first), and the machine's load. ``--transport webrtc`` measures
 WebRTC's cost per call the same way.
@@ -16,7 +17,8 @@ worker core, as the goal is stated, and a server that does not take its CPU); ``
 ramps the callers up instead of starting them all at once, which otherwise keeps every
 conversation in step and every turn of a level arriving in the same instant. The engine's event
 loop lag (``VOICECHAT_LOAD_LAG``, :mod:`voicechat.load.lag`) is the latency the generator
-itself adds: how late its loop runs while the conversations wait on it.
+itself adds: how late its loop runs while the conversations wait on it; beside it, the engine's
+full garbage collections over the level and the longest (most of the worst lags).
 
 Run: ``.venv/bin/python bench/bench_load.py [--levels 1,10,50,100] [--seconds 30]
 [--transport websocket|webrtc] [--pin] [--spawn-rate R]``.
@@ -78,8 +80,17 @@ def main() -> None:
         print(f"load before: {os.getloadavg()[0]:.2f}; {os.cpu_count()} cores; "
               f"{args.transport}; {args.seconds} s per level; {pinning}; "
               f"spawn rate {args.spawn_rate or 'all at once'}")
-        print("users  convs  turns  fail  p50 ms  p95 ms  +p95 ms  CPU s  CPU ms/conv-s  "
-              "server CPU s  loop lag p95/max ms  load")
+        print("users  convs  turns  fail  p50 ms  p95 ms  +p50 ms  +p95 ms  CPU s  CPU ms/conv-s  "
+              "server CPU s  loop lag p95/max ms  full GCs / longest ms  load")
+        # a short run first, not reported: the server's first sessions (its VAD models, code
+        # not yet run) would otherwise land in the first level, the baseline of the others
+        subprocess.run(
+            [str(VOICECHAT), "load", str(scenario), "--users", "2", "--duration", "8s",
+             "--server", f"http://127.0.0.1:{port}", "--transport", args.transport,
+             "--turn-timeout", "20"],
+            capture_output=True, env=env, timeout=300, check=False,
+            preexec_fn=_pinned(load_cores))
+        base_p50: float | None = None
         base_p95: float | None = None
         for users in (int(n) for n in args.levels.split(",")):
             report = folder / f"u{users}.json"
@@ -107,14 +118,18 @@ def main() -> None:
             fails = sum(t["failures"] for t in summary["turns"])
             p50 = first["first_audio_ms"]["p50"] if first else float("nan")
             p95 = first["first_audio_ms"]["p95"] if first else float("nan")
+            base_p50 = p50 if base_p50 is None else base_p50
             base_p95 = p95 if base_p95 is None else base_p95
             per = cpu * 1000.0 / (users * args.seconds)
             lags = [json.loads(f.read_text()) for f in folder.glob(f"lag{users}.[0-9]*")]
             lag = (f"{max(x['p95'] for x in lags):.1f} / {max(x['max'] for x in lags):.0f}"
                    if lags else "-")
+            full = (f"{sum(x['gc']['full_collections'] for x in lags)} / "
+                    f"{max(x['gc']['longest_full_ms'] for x in lags):.0f}"
+                    if lags and all("gc" in x for x in lags) else "-")
             print(f"{users:>5}  {summary['sessions']:>5}  {turns:>5}  {fails:>4}  {p50:6.0f}  "
-                  f"{p95:6.0f}  {p95 - base_p95:7.0f}  {cpu:5.1f}  {per:13.1f}  "
-                  f"{server_cpu:12.1f}  {lag:>19}  {os.getloadavg()[0]:.2f}")
+                  f"{p95:6.0f}  {p50 - base_p50:7.0f}  {p95 - base_p95:7.0f}  {cpu:5.1f}  {per:13.1f}  "
+                  f"{server_cpu:12.1f}  {lag:>19}  {full:>21}  {os.getloadavg()[0]:.2f}")
     finally:
         server.terminate()
         server.wait(10)

@@ -53,6 +53,8 @@ def test_two_turns_four_users_two_workers(tmp_path: Path) -> None:
     for lag in lags:
         assert lag["samples"] > 100  # a wake-up every 20 ms over the run
         assert 0 <= lag["p50"] <= lag["p95"] <= lag["p99"] <= lag["max"]
+        # and its full collections: the engine froze its prepared objects out of them
+        assert lag["gc"]["frozen_objects"] > 10_000
     assert "Traceback" not in proc.stdout + proc.stderr
     summary = json.loads(report.read_text())
     assert summary["users"] == 4 and summary["workers"] == 2

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import math
+import os
 import selectors
 import socket
 from collections.abc import Coroutine, Iterator
@@ -65,6 +66,90 @@ def test_a_ready_socket_waits_for_a_near_timer_which_runs_first() -> None:
         assert _selector(loop).held >= 1
 
     _run(main())
+
+
+def _tcp_pair() -> tuple[socket.socket, socket.socket]:
+    """A connected TCP pair on 127.0.0.1, as a WebSocket client's connection arrives."""
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        client = socket.create_connection(listener.getsockname())
+        server, _ = listener.accept()
+    return server, client
+
+
+def test_a_ready_tcp_socket_is_read_before_a_near_timer_and_udp_still_waits() -> None:
+    """A WebSocket client's event does not wait for the audio grid; RTP on UDP still does.
+    The grid is stretched (a 0.5 s hold, a 1 s poll) so a stalled machine cannot make the timer
+    due before the loop first waits."""
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        order: list[str] = []
+        tcp_read, udp_read = asyncio.Event(), asyncio.Event()
+        server, client = _tcp_pair()
+        udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        udp.bind(("127.0.0.1", 0))
+        sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        for sock in (server, udp):
+            sock.setblocking(False)
+
+        def on_tcp() -> None:
+            server.recv(64)
+            order.append("tcp")
+            tcp_read.set()
+
+        def on_udp() -> None:
+            udp.recv(64)
+            order.append("udp")
+            udp_read.set()
+
+        loop.add_reader(server.fileno(), on_tcp)
+        loop.add_reader(udp.fileno(), on_udp)
+        try:
+            await asyncio.sleep(0)
+            loop.call_later(0.4, order.append, "timer")
+            sender.sendto(b"rtp", udp.getsockname())
+            client.send(b'{"type": "response.create"}')
+            await tcp_read.wait()
+            await udp_read.wait()
+        finally:
+            loop.remove_reader(server.fileno())
+            loop.remove_reader(udp.fileno())
+            for sock in (server, client, udp, sender):
+                sock.close()
+        assert order == ["tcp", "timer", "udp"], order
+
+    loop = asyncio.SelectorEventLoop(CoalescingSelector(hold_s=0.5, poll_every_s=1.0))
+    try:
+        loop.run_until_complete(main())
+    finally:
+        loop.close()
+
+
+def test_only_tcp_sockets_are_read_at_once() -> None:
+    """Listeners and connections on TCP; not UDP, not the loop's own Unix socket pair, not a
+    pipe. Unregistering leaves nothing behind."""
+    selector = CoalescingSelector()
+    server, client = _tcp_pair()
+    listener = socket.create_server(("127.0.0.1", 0))
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    unix_a, unix_b = socket.socketpair()
+    pipe_r, pipe_w = os.pipe()
+    try:
+        for fileobj in (server, listener, udp, unix_a, pipe_r):
+            selector.register(fileobj, selectors.EVENT_READ)
+        assert set(selector._at_once.get_map()) == {server.fileno(), listener.fileno()}
+        selector.modify(server, selectors.EVENT_READ | selectors.EVENT_WRITE)
+        assert selector._at_once.get_key(server.fileno()).events == (
+            selectors.EVENT_READ | selectors.EVENT_WRITE)
+        for fileobj in (server, listener, udp, unix_a, pipe_r):
+            selector.unregister(fileobj)
+        assert not selector._at_once.get_map()
+    finally:
+        selector.close()
+        for sock in (server, client, listener, udp, unix_a, unix_b):
+            sock.close()
+        os.close(pipe_r)
+        os.close(pipe_w)
 
 
 def test_with_no_timer_near_a_ready_socket_wakes_the_loop_at_once() -> None:

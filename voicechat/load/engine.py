@@ -30,6 +30,7 @@ from typing import Any, TextIO
 from voicechat.load import lag
 from voicechat.load.failures import kind_of_error, kind_of_turn
 from voicechat.load.lag import LAG_VARIABLE
+from voicechat.server.gc_pauses import GcPauses
 
 PLAN_VARIABLE = "VOICECHAT_LOAD_PLAN"
 
@@ -92,12 +93,16 @@ class Engine:
         lag_file = os.environ.get(LAG_VARIABLE)
         lags: list[float] = []
         watcher = asyncio.ensure_future(lag.watch(lags)) if lag_file else None
+        pauses = GcPauses()
+        if lag_file:
+            pauses.install()
         try:
             await self._serve()
         finally:
             if watcher is not None and lag_file:
                 watcher.cancel()
-                lag.write(Path(lag_file), lags)
+                pauses.uninstall()
+                lag.write(Path(lag_file), lags, pauses.figures())
 
     async def _serve(self) -> None:
         loop = asyncio.get_running_loop()

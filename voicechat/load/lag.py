@@ -5,8 +5,11 @@ A conversation's events wait on the engine's loop; when the loop is busy with ot
 every measured latency grows by that wait, and the figures describe the generator, not the
 agent. ``VOICECHAT_LOAD_LAG=FILE`` (a developer's switch, read by ``bench/bench_load.py``)
 makes the engine wake every :data:`PERIOD_S` and write, at its end, how late those wake-ups
-were: ``{"samples": N, "p50": …, "p95": …, "p99": …, "max": …}`` in milliseconds, to
-``FILE.<pid>`` (one file per engine: a run with several workers has several).
+were: ``{"samples": N, "p50": …, "p95": …, "p99": …, "max": …}`` in milliseconds, and the
+engine's full garbage collections over the run (``"gc": {"full_collections": …,
+"longest_full_ms": …, "frozen_objects": …}``, the server's ``/healthz`` figures: they are most
+of the worst lags), to ``FILE.<pid>`` (one file per engine: a run with several workers has
+several).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import json
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 from voicechat.latency.model import percentile
 
@@ -40,8 +44,11 @@ async def watch(lags_ms: list[float]) -> None:
         lags_ms.append(max(0.0, (time.monotonic() - due) * 1000.0))
 
 
-def write(path: Path, lags_ms: list[float]) -> None:
-    """The figures of :func:`percentiles` as JSON, to ``path`` with this process's id added."""
+def write(path: Path, lags_ms: list[float], gc: dict[str, Any] | None = None) -> None:
+    """The figures of :func:`percentiles` (and ``gc``'s, when given) as JSON, to ``path`` with
+    this process's id added."""
     path = path.with_name(f"{path.name}.{os.getpid()}")
-    path.write_text(json.dumps({"samples": len(lags_ms)} | percentiles(lags_ms)),
-                    encoding="utf-8")
+    figures: dict[str, Any] = {"samples": len(lags_ms)} | percentiles(lags_ms)
+    if gc is not None:
+        figures["gc"] = gc
+    path.write_text(json.dumps(figures), encoding="utf-8")

@@ -30,12 +30,22 @@ Wake-ups from other threads (``call_soon_threadsafe``: executor results, signals
 the same poll.
 
 Outgoing audio is unaffected: it leaves on the pacer's timers, which this selector never delays.
+
+**TCP is read at once.** A WebSocket client's events (``response.create``, ``response.cancel``,
+a typed turn) and HTTP requests (signalling, ``/healthz``) arrive on TCP, and a person or a load
+test waits on each answer: held for the grid, every answer to a WebSocket client came 20-40 ms
+late whenever any other session was streaming audio (``bench/bench_load.py``: the typed turn's
+first audio p50 24 ms at 1 caller, 54 ms at 10). The held wait therefore still wakes for TCP
+sockets (a second selector holds just those), and the sockets are read then; RTP (UDP) and the
+loop's own wake-up pipe (a Unix socket pair: executor results, aiortc's decoder threads) keep
+the grid, which is where the coalescing's saving was.
 """
 
 from __future__ import annotations
 
 import asyncio
 import selectors
+import socket
 import time
 from collections.abc import Callable
 from typing import Any
@@ -72,10 +82,34 @@ class CoalescingSelector(selectors.DefaultSelector):  # type: ignore[misc,valid-
         self._poll_next = False  # a held wait ended on a due poll: the next select polls
         self._draining = False  # the last poll found something: poll again before any wait
         self._poll_began = -float("inf")  # when the current (or last) drain's first poll ran
+        #: the TCP sockets among the registered: a held wait still wakes for them
+        self._at_once = selectors.DefaultSelector()
         #: blocking waits that slept until a timer instead of waking on I/O (for tests, benches)
         self.held = 0
         #: polls of the sockets, blocking or not (for tests, benches)
         self.polls = 0
+
+    def register(self, fileobj: Any, events: int, data: Any = None) -> selectors.SelectorKey:
+        key = super().register(fileobj, events, data)
+        if _is_tcp(key.fd):
+            self._at_once.register(key.fd, events)
+        return key
+
+    def unregister(self, fileobj: Any) -> selectors.SelectorKey:
+        key = super().unregister(fileobj)
+        if key.fd in self._at_once.get_map():
+            self._at_once.unregister(key.fd)
+        return key
+
+    def modify(self, fileobj: Any, events: int, data: Any = None) -> selectors.SelectorKey:
+        key = super().modify(fileobj, events, data)
+        if key.fd in self._at_once.get_map():
+            self._at_once.modify(key.fd, events)
+        return key
+
+    def close(self) -> None:
+        self._at_once.close()
+        super().close()
 
     def select(self, timeout: float | None = None) -> list[tuple[Any, int]]:
         if self._poll_next or self._draining:
@@ -85,13 +119,26 @@ class CoalescingSelector(selectors.DefaultSelector):  # type: ignore[misc,valid-
                 return ready
             # drained: wait as asked, below
         elif timeout == 0:
-            return self._poll(0) if self._poll_due() else []
+            return self._poll(0) if self._poll_due() else self._tcp_ready(0)
         if timeout is not None and 0 < timeout <= self.hold_s:
             self.held += 1
-            self._sleep(timeout)
+            if self._at_once.get_map():
+                tcp = self._tcp_ready(timeout)
+                if tcp:
+                    return tcp
+            else:
+                self._sleep(timeout)
             self._poll_next = self._poll_due()
             return []
         return self._poll(timeout)
+
+    def _tcp_ready(self, timeout: float) -> list[tuple[Any, int]]:
+        """The TCP sockets ready within ``timeout``, as this selector's own keys."""
+        if not self._at_once.get_map():
+            return []
+        keys = self.get_map()
+        return [(keys[key.fd], events) for key, events in self._at_once.select(timeout)
+                if key.fd in keys]
 
     def _poll_due(self) -> bool:
         return self._clock() - self._poll_began >= self.poll_every_s - POLL_SLACK_S
@@ -103,6 +150,18 @@ class CoalescingSelector(selectors.DefaultSelector):  # type: ignore[misc,valid-
         ready: list[tuple[Any, int]] = super().select(timeout)
         self._draining = bool(ready)
         return ready
+
+
+def _is_tcp(fd: int) -> bool:
+    """Whether ``fd`` is a TCP socket (a listener or a connection), read at once."""
+    try:
+        sock = socket.socket(fileno=fd)
+    except OSError:  # not a socket (a pipe)
+        return False
+    try:
+        return sock.family in (socket.AF_INET, socket.AF_INET6) and sock.type == socket.SOCK_STREAM
+    finally:
+        sock.detach()
 
 
 def coalescing_loop() -> asyncio.AbstractEventLoop:
