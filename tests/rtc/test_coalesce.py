@@ -26,11 +26,20 @@ from voicechat.rtc.coalesce import (
 )
 
 
-def _run(main: Coroutine[Any, Any, None]) -> None:
+def _run(main: Coroutine[Any, Any, None], *, rtp: bool = True) -> None:
+    """Run ``main`` on a coalescing loop; ``rtp``: with a UDP socket registered, as a WebRTC
+    session's is (the loop coalesces only then), never ready."""
     loop = coalescing_loop()
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp.bind(("127.0.0.1", 0))
+    if rtp:
+        loop.add_reader(udp.fileno(), lambda: None)
     try:
         loop.run_until_complete(main)
     finally:
+        if rtp:
+            loop.remove_reader(udp.fileno())
+        udp.close()
         loop.close()
 
 
@@ -125,6 +134,43 @@ def test_a_ready_tcp_socket_is_read_before_a_near_timer_and_udp_still_waits() ->
         loop.close()
 
 
+def test_without_rtp_nothing_waits_for_a_near_timer() -> None:
+    """A server of WebSocket clients alone: an executor's result (its wake-up comes on the
+    loop's Unix socket pair) and any ready socket are handled before a near timer."""
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        order: list[str] = []
+        done = asyncio.Event()
+        a, b = socket.socketpair()
+        a.setblocking(False)
+
+        def on_read() -> None:
+            a.recv(64)
+            order.append("read")
+
+        loop.add_reader(a.fileno(), on_read)
+        try:
+            await asyncio.sleep(0)
+            loop.call_later(0.4, lambda: (order.append("timer"), done.set()))
+            b.send(b"x")
+            result = loop.run_in_executor(None, lambda: "synthesized")
+            result.add_done_callback(lambda _: order.append("executor"))
+            await done.wait()
+        finally:
+            loop.remove_reader(a.fileno())
+            a.close()
+            b.close()
+        assert order.index("timer") == 2, order
+        assert _selector(loop).held == 0
+
+    loop = asyncio.SelectorEventLoop(CoalescingSelector(hold_s=0.5, poll_every_s=1.0))
+    try:
+        loop.run_until_complete(main())
+    finally:
+        loop.close()
+
+
 def test_only_tcp_sockets_are_read_at_once() -> None:
     """Listeners and connections on TCP; not UDP, not the loop's own Unix socket pair, not a
     pipe. Unregistering leaves nothing behind."""
@@ -138,12 +184,13 @@ def test_only_tcp_sockets_are_read_at_once() -> None:
         for fileobj in (server, listener, udp, unix_a, pipe_r):
             selector.register(fileobj, selectors.EVENT_READ)
         assert set(selector._at_once.get_map()) == {server.fileno(), listener.fileno()}
+        assert selector._datagram == {udp.fileno()}
         selector.modify(server, selectors.EVENT_READ | selectors.EVENT_WRITE)
         assert selector._at_once.get_key(server.fileno()).events == (
             selectors.EVENT_READ | selectors.EVENT_WRITE)
         for fileobj in (server, listener, udp, unix_a, pipe_r):
             selector.unregister(fileobj)
-        assert not selector._at_once.get_map()
+        assert not selector._at_once.get_map() and not selector._datagram
     finally:
         selector.close()
         for sock in (server, client, listener, udp, unix_a, unix_b):
@@ -284,10 +331,12 @@ def rig() -> Iterator[_Rig]:
     reader, writer = socket.socketpair()
     reader.setblocking(False)
     selector.register(reader, selectors.EVENT_READ)
+    rtp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # a WebRTC session's: coalescing on
+    selector.register(rtp, selectors.EVENT_READ)
     yield _Rig(selector, fake, reader, writer)
     selector.close()
-    reader.close()
-    writer.close()
+    for sock in (reader, writer, rtp):
+        sock.close()
 
 
 def test_between_polls_a_ready_socket_waits_for_the_next_due_one(rig: _Rig) -> None:

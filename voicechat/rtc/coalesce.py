@@ -31,14 +31,18 @@ the same poll.
 
 Outgoing audio is unaffected: it leaves on the pacer's timers, which this selector never delays.
 
-**TCP is read at once.** A WebSocket client's events (``response.create``, ``response.cancel``,
-a typed turn) and HTTP requests (signalling, ``/healthz``) arrive on TCP, and a person or a load
-test waits on each answer: held for the grid, every answer to a WebSocket client came 20-40 ms
-late whenever any other session was streaming audio (``bench/bench_load.py``: the typed turn's
-first audio p50 24 ms at 1 caller, 54 ms at 10). The held wait therefore still wakes for TCP
-sockets (a second selector holds just those), and the sockets are read then; RTP (UDP) and the
-loop's own wake-up pipe (a Unix socket pair: executor results, aiortc's decoder threads) keep
-the grid, which is where the coalescing's saving was.
+**Only while RTP flows, and TCP is read at once.** With no UDP socket registered (no WebRTC
+session: a server of WebSocket clients alone) there is no RTP to coalesce and nothing is held:
+the loop waits on its sockets as the default one does, and an executor's result (the voice's
+synthesis of each sentence) wakes it at once instead of on the next poll. And with RTP, a
+WebSocket client's events (``response.create``, ``response.cancel``, a typed turn) and HTTP
+requests (signalling, ``/healthz``) arrive on TCP, and a person or a load test waits on each
+answer: held for the grid, every answer to a WebSocket client came 20-40 ms late whenever a
+session was streaming audio (``bench/bench_load.py``: the typed turn's first audio p50 24 ms at
+1 caller, 54 ms at 10). The held wait therefore still wakes for TCP sockets (a second selector
+holds just those), and the sockets are read then; RTP (UDP) and the loop's own wake-up pipe (a
+Unix socket pair: executor results, aiortc's decoder threads) keep the grid, which is where the
+coalescing's saving was.
 """
 
 from __future__ import annotations
@@ -66,7 +70,10 @@ class CoalescingSelector(selectors.DefaultSelector):  # type: ignore[misc,valid-
     blocking if a poll is due (``poll_every_s`` since the last one began); ``select(0)``
     between polls returns no event without polling. A poll that finds something starts a
     drain: every ``select`` after it polls without blocking until one finds nothing. Any other
-    timeout (``None``, or a timer further than ``hold_s``) selects as usual.
+    timeout (``None``, or a timer further than ``hold_s``) selects as usual. A held wait with
+    TCP sockets registered waits on those instead of sleeping, and returns them when ready.
+    All of this only while a UDP socket is registered; without one every ``select`` is the
+    default selector's.
 
     ``clock`` and ``sleep`` are the real ones but for tests.
     """
@@ -84,6 +91,8 @@ class CoalescingSelector(selectors.DefaultSelector):  # type: ignore[misc,valid-
         self._poll_began = -float("inf")  # when the current (or last) drain's first poll ran
         #: the TCP sockets among the registered: a held wait still wakes for them
         self._at_once = selectors.DefaultSelector()
+        #: the UDP sockets among the registered (RTP): none, and nothing is held
+        self._datagram: set[int] = set()
         #: blocking waits that slept until a timer instead of waking on I/O (for tests, benches)
         self.held = 0
         #: polls of the sockets, blocking or not (for tests, benches)
@@ -91,14 +100,18 @@ class CoalescingSelector(selectors.DefaultSelector):  # type: ignore[misc,valid-
 
     def register(self, fileobj: Any, events: int, data: Any = None) -> selectors.SelectorKey:
         key = super().register(fileobj, events, data)
-        if _is_tcp(key.fd):
+        kind = _socket_type(key.fd)
+        if kind == socket.SOCK_STREAM:
             self._at_once.register(key.fd, events)
+        elif kind == socket.SOCK_DGRAM:
+            self._datagram.add(key.fd)
         return key
 
     def unregister(self, fileobj: Any) -> selectors.SelectorKey:
         key = super().unregister(fileobj)
         if key.fd in self._at_once.get_map():
             self._at_once.unregister(key.fd)
+        self._datagram.discard(key.fd)
         return key
 
     def modify(self, fileobj: Any, events: int, data: Any = None) -> selectors.SelectorKey:
@@ -112,6 +125,9 @@ class CoalescingSelector(selectors.DefaultSelector):  # type: ignore[misc,valid-
         super().close()
 
     def select(self, timeout: float | None = None) -> list[tuple[Any, int]]:
+        if not self._datagram:  # no RTP: nothing to coalesce, nothing held
+            self._poll_next = False
+            return self._poll(timeout)
         if self._poll_next or self._draining:
             self._poll_next = False
             ready = self._poll(0)
@@ -152,14 +168,17 @@ class CoalescingSelector(selectors.DefaultSelector):  # type: ignore[misc,valid-
         return ready
 
 
-def _is_tcp(fd: int) -> bool:
-    """Whether ``fd`` is a TCP socket (a listener or a connection), read at once."""
+def _socket_type(fd: int) -> int | None:
+    """``SOCK_STREAM`` for TCP (a listener or a connection), ``SOCK_DGRAM`` for UDP; ``None``
+    for anything else (a pipe, a Unix socket such as the loop's own wake-up pair)."""
     try:
         sock = socket.socket(fileno=fd)
     except OSError:  # not a socket (a pipe)
-        return False
+        return None
     try:
-        return sock.family in (socket.AF_INET, socket.AF_INET6) and sock.type == socket.SOCK_STREAM
+        if sock.family not in (socket.AF_INET, socket.AF_INET6):
+            return None
+        return int(sock.type) if sock.type in (socket.SOCK_STREAM, socket.SOCK_DGRAM) else None
     finally:
         sock.detach()
 
