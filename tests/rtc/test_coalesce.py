@@ -43,6 +43,16 @@ def _run(main: Coroutine[Any, Any, None], *, rtp: bool = True) -> None:
         loop.close()
 
 
+def _run_stretched(main: Coroutine[Any, Any, None]) -> None:
+    """Run ``main`` on a coalescing loop with a stretched grid (a 0.5 s hold, a 1 s poll), so
+    a stalled machine cannot make a test's timer due before the loop first waits."""
+    loop = asyncio.SelectorEventLoop(CoalescingSelector(hold_s=0.5, poll_every_s=1.0))
+    try:
+        loop.run_until_complete(main)
+    finally:
+        loop.close()
+
+
 def _selector(loop: asyncio.AbstractEventLoop) -> CoalescingSelector:
     selector = loop._selector  # type: ignore[attr-defined]
     assert isinstance(selector, CoalescingSelector)
@@ -86,9 +96,7 @@ def _tcp_pair() -> tuple[socket.socket, socket.socket]:
 
 
 def test_a_ready_tcp_socket_is_read_before_a_near_timer_and_udp_still_waits() -> None:
-    """A WebSocket client's event does not wait for the audio grid; RTP on UDP still does.
-    The grid is stretched (a 0.5 s hold, a 1 s poll) so a stalled machine cannot make the timer
-    due before the loop first waits."""
+    """A WebSocket client's event does not wait for the audio grid; RTP on UDP still does."""
 
     async def main() -> None:
         loop = asyncio.get_running_loop()
@@ -127,11 +135,7 @@ def test_a_ready_tcp_socket_is_read_before_a_near_timer_and_udp_still_waits() ->
                 sock.close()
         assert order == ["tcp", "timer", "udp"], order
 
-    loop = asyncio.SelectorEventLoop(CoalescingSelector(hold_s=0.5, poll_every_s=1.0))
-    try:
-        loop.run_until_complete(main())
-    finally:
-        loop.close()
+    _run_stretched(main())
 
 
 def test_without_rtp_nothing_waits_for_a_near_timer() -> None:
@@ -142,33 +146,24 @@ def test_without_rtp_nothing_waits_for_a_near_timer() -> None:
         loop = asyncio.get_running_loop()
         order: list[str] = []
         done = asyncio.Event()
-        a, b = socket.socketpair()
-        a.setblocking(False)
-
-        def on_read() -> None:
-            a.recv(64)
-            order.append("read")
-
-        loop.add_reader(a.fileno(), on_read)
+        ready, writer = socket.socketpair()
+        ready.setblocking(False)
+        loop.add_reader(ready.fileno(), lambda: (ready.recv(64), order.append("read")))
         try:
             await asyncio.sleep(0)
             loop.call_later(0.4, lambda: (order.append("timer"), done.set()))
-            b.send(b"x")
+            writer.send(b"x")
             result = loop.run_in_executor(None, lambda: "synthesized")
             result.add_done_callback(lambda _: order.append("executor"))
             await done.wait()
         finally:
-            loop.remove_reader(a.fileno())
-            a.close()
-            b.close()
+            loop.remove_reader(ready.fileno())
+            ready.close()
+            writer.close()
         assert order.index("timer") == 2, order
         assert _selector(loop).held == 0
 
-    loop = asyncio.SelectorEventLoop(CoalescingSelector(hold_s=0.5, poll_every_s=1.0))
-    try:
-        loop.run_until_complete(main())
-    finally:
-        loop.close()
+    _run_stretched(main())
 
 
 def test_only_tcp_sockets_are_read_at_once() -> None:
