@@ -7,10 +7,10 @@ its recogniser, so it answers at once), over WebSocket: ``voicechat load`` with 
 at each level of users for ``--seconds``; per level the conversations and turns done, failures,
 the typed turn's first audio p50/p95 (Locust's buckets), what the level adds to p50 and p95
 over the first level (the same run's baseline, after an unreported warm-up run; at 1 user its
-p95 rests on ~10 turns, so it is the noisier of the two), the CPU of the load process tree (Locust, its engine:
-the reaped children's rusage) per conversation-second, the server's CPU over the level
-(``/proc``: what gives first), and the machine's load. ``--transport webrtc`` measures
-WebRTC's cost per call the same way.
+p95 rests on ~10 turns, so it is the noisier of the two), the CPU of the load process tree
+(Locust, its engine: the reaped children's rusage) per conversation-second, the server's CPU
+over the level (``/proc``: what gives first), and the machine's load. ``--transport webrtc``
+measures WebRTC's cost per call the same way.
 
 ``--pin`` gives the server the last core and the load the others (on this 2-core machine: one
 worker core, as the goal is stated, and a server that does not take its CPU); ``--spawn-rate``
@@ -128,7 +128,8 @@ def main() -> None:
                     f"{max(x['gc']['longest_full_ms'] for x in lags):.0f}"
                     if lags and all("gc" in x for x in lags) else "-")
             print(f"{users:>5}  {summary['sessions']:>5}  {turns:>5}  {fails:>4}  {p50:6.0f}  "
-                  f"{p95:6.0f}  {p50 - base_p50:7.0f}  {p95 - base_p95:7.0f}  {cpu:5.1f}  {per:13.1f}  "
+                  f"{p95:6.0f}  {p50 - base_p50:7.0f}  {p95 - base_p95:7.0f}  {cpu:5.1f}  "
+                  f"{per:13.1f}  "
                   f"{server_cpu:12.1f}  {lag:>19}  {full:>21}  {os.getloadavg()[0]:.2f}")
     finally:
         server.terminate()
