@@ -71,7 +71,7 @@ from voicechat.core.inputs import (
     UpdateSession,
 )
 from voicechat.core.interruption import Interruption
-from voicechat.core.mic import MicGate
+from voicechat.core.mic import MicGate, MicState
 from voicechat.core.outbox import Outbox
 from voicechat.core.policy import SessionPolicy, initial_session
 from voicechat.core.provider_edge import ProviderEdge
@@ -87,7 +87,7 @@ from voicechat.core.transcript import Transcript
 from voicechat.core.transcript_feed import TranscriptFeed
 from voicechat.core.turn_timing import TurnTiming
 from voicechat.core.usage import Usage, UsageView
-from voicechat.core.view import SessionView
+from voicechat.core.view import MediaNow, SessionView
 from voicechat.protocol.frames import ServerFrame, canonical_event, decode_server_frame
 from voicechat.protocol.names import SERVER_EVENTS
 from voicechat.protocol.session_audio import output_format, vad_timings
@@ -241,6 +241,19 @@ class Session:
         if self._view is None:
             self._view = _snapshot(self)
         return self._view
+
+    def media_now(self) -> MediaNow:
+        """What the mic pump asks of every 20 ms frame, read straight from the parts: the view
+        would be rebuilt after nearly every event while an answer streams (5 % of the load
+        engine's CPU at 100 callers went to those snapshots). Always equal to the view's
+        ``mic_open``, ``playing`` and ``response_active``."""
+        mic, _ = self._gate.state(self._ptt.key_open)
+        info = self._responses.tracker.info
+        return MediaNow(
+            mic_open=mic is MicState.LIVE,
+            playing=self._playback.playing,
+            response_active=info is not None and info.status in ("requested", "in_progress"),
+        )
 
     def carry_usage(self, earlier: UsageView) -> None:
         """Continue the usage totals of an earlier session of this conversation (reconnect)."""

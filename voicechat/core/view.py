@@ -8,7 +8,7 @@ reused object-for-object, so a read between two deltas costs almost nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from voicechat.core.actions import Notice
 from voicechat.core.mic import MIC_LABELS, MicReason, MicState
@@ -83,6 +83,14 @@ class ResponseInfo:
     status: ResponseStatus
     reason: str | None = None
     origin: Literal["client", "server"] = "server"
+
+
+class MediaNow(NamedTuple):
+    """The three facts of the view the mic pump reads on every frame (``Session.media_now``)."""
+
+    mic_open: bool
+    playing: bool
+    response_active: bool
 
 
 @dataclass(frozen=True)

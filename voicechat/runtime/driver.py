@@ -52,6 +52,7 @@ from voicechat.core import (
     TranscriptEntry,
     UnmuteMic,
 )
+from voicechat.core.view import MediaNow
 from voicechat.protocol.frames import ServerFrame, decode_server_frame
 from voicechat.runtime.deadline_timer import DeadlineTimer
 from voicechat.runtime.fanout import EventFanout
@@ -110,6 +111,10 @@ class Driver:
         self._started = False
 
     # --- reading ---------------------------------------------------------------------------------
+
+    def media_now(self) -> MediaNow:
+        """The mic pump's per-frame reads, without a snapshot (:meth:`Session.media_now`)."""
+        return self.session.media_now()
 
     @property
     def view(self) -> SessionView:

@@ -112,9 +112,10 @@ class MicPump:
                 self._meter.update(frame)
                 if self.on_frame is not None:
                     self.on_frame(frame)
-                if self._driver.view.mic_open and self._link.send_mic(frame):
+                now = self._driver.media_now()
+                if now.mic_open and self._link.send_mic(frame):
                     self._unreported_ms += FRAME * 1000 / RATE
-                    every = MIC_REPORT_PLAYING_MS if self._driver.view.playing else MIC_REPORT_MS
+                    every = MIC_REPORT_PLAYING_MS if now.playing else MIC_REPORT_MS
                     if self._unreported_ms >= every:
                         ms, self._unreported_ms = self._unreported_ms, 0.0
                         self._driver.handle(MicAudio(ms))
@@ -136,8 +137,8 @@ class MicPump:
         (every frame is a packet). While batching, the level meter is fed in bursts of up to
         100 ms: the UI reads it at 20 Hz while it moves, so its bar steps at 10 Hz then.
         """
-        view = self._driver.view
-        if not view.mic_open or view.playing or view.response_active:
+        now = self._driver.media_now()
+        if not now.mic_open or now.playing or now.response_active:
             return 1
         return self._link.mic_frames_until_send()
 
