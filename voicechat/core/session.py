@@ -71,7 +71,7 @@ from voicechat.core.inputs import (
     UpdateSession,
 )
 from voicechat.core.interruption import Interruption
-from voicechat.core.mic import MicGate, MicState
+from voicechat.core.mic import MicGate
 from voicechat.core.outbox import Outbox
 from voicechat.core.policy import SessionPolicy, initial_session
 from voicechat.core.provider_edge import ProviderEdge
@@ -80,6 +80,7 @@ from voicechat.core.requests import Requests
 from voicechat.core.response_flow import ResponseFlow
 from voicechat.core.segments import VadSegments
 from voicechat.core.service import ServiceWatch
+from voicechat.core.session_reading import media_now, snapshot
 from voicechat.core.side_responses import SideResponses
 from voicechat.core.speaker_pause import SpeakerPause
 from voicechat.core.tool_calls import ToolCalls
@@ -239,21 +240,12 @@ class Session:
     def view(self) -> SessionView:
         """An immutable snapshot; rebuilt only after something changed."""
         if self._view is None:
-            self._view = _snapshot(self)
+            self._view = snapshot(self)
         return self._view
 
     def media_now(self) -> MediaNow:
-        """What the mic pump asks of every 20 ms frame, read straight from the parts: the view
-        would be rebuilt after nearly every event while an answer streams (5 % of the load
-        engine's CPU at 100 callers went to those snapshots). Always equal to the view's
-        ``mic_open``, ``playing`` and ``response_active``."""
-        mic, _ = self._gate.state(self._ptt.key_open)
-        info = self._responses.tracker.info
-        return MediaNow(
-            mic_open=mic is MicState.LIVE,
-            playing=self._playback.playing,
-            response_active=info is not None and info.status in ("requested", "in_progress"),
-        )
+        """The mic pump's per-frame reads, without a snapshot (``session_reading``)."""
+        return media_now(self)
 
     def carry_usage(self, earlier: UsageView) -> None:
         """Continue the usage totals of an earlier session of this conversation (reconnect)."""
@@ -455,42 +447,6 @@ def _transport(s: Session, inp: TransportState, now: float) -> None:
     s._audio.lost(now)
     s._responses.tracker.lost()
     s._barge_in.drop()
-
-
-def _snapshot(s: Session) -> SessionView:
-    """The view of ``s`` now: what each part reports, frozen (read by :attr:`Session.view`)."""
-    mic, reason = s._gate.state(s._ptt.key_open)
-    return SessionView(
-        mode=s.policy.mode,
-        transport=s.policy.transport,
-        dialect=s.policy.dialect.value,
-        transport_state=s._transport_state,
-        mic=mic,
-        mic_reason=reason,
-        barge_in=s._barge_in.enabled,
-        interrupting=s._local.interrupting,
-        ptt_style=s.policy.ptt_style,
-        ptt_open=s._ptt.is_open,
-        ptt_captured_ms=s._ptt.captured_ms,
-        playing=s._playback.playing,
-        response=s._responses.tracker.info,
-        response_queued=s._responses.tracker.queued,
-        entries=s._transcript.snapshot(),
-        vad_segments=s._segments.segments,
-        playback_spans=s._playback.spans,
-        notices=s._out.notices,
-        version=s._version,
-        assistant_item=s._feed.assistant_item,
-        speaker_item=s._audio.streaming_item or s._feed.assistant_item,
-        server_playing="server" in s._playback.sources,
-        completed_responses=s._responses.completed,
-        usage=s._service.usage.view,
-        rate_limits=s._service.usage.rate_limits,
-        server_session=s._service.reported,
-        expires_at=s._service.reported.expires_at if s._service.reported else None,
-        tool_calls=s._tools.views,
-        tools=s._tools.tools,
-    )
 
 
 def _both(first: Handler, second: Handler) -> Handler:

@@ -85,6 +85,11 @@ class ResponseInfo:
     origin: Literal["client", "server"] = "server"
 
 
+def response_is_active(info: ResponseInfo | None) -> bool:
+    """A response asked for or under way (not yet done, failed or cancelled)."""
+    return info is not None and info.status in ("requested", "in_progress")
+
+
 class MediaNow(NamedTuple):
     """The three facts of the view the mic pump reads on every frame (``Session.media_now``)."""
 
@@ -161,4 +166,4 @@ class SessionView:
 
     @property
     def response_active(self) -> bool:
-        return self.response is not None and self.response.status in ("requested", "in_progress")
+        return response_is_active(self.response)
