@@ -5,7 +5,8 @@ small independent model, written from the rules rather than from the code, check
 step that:
 
 * no exception ever escapes (from the wire, in either dialect);
-* the mic pump's per-frame reads (``media_now``) equal the view's;
+* the mic pump's per-frame reads (``media_now``) and the completed responses a scenario run
+  polls equal the view's;
 * ``response.create`` is never sent while a response is active from the client's view (announced
   by ``response.created`` and not yet done, or requested and not yet answered);
 * every ``conversation.item.truncate`` asks for at most the audio reported played, and at most
@@ -507,6 +508,7 @@ def test_random_sessions_keep_every_rule(
         view = h.view
         # the mic pump's per-frame reads agree with the view they stand in for
         assert h.session.media_now() == (view.mic_open, view.playing, view.response_active)
+        assert h.session.completed_responses == view.completed_responses
         assert view.version >= version
         version = view.version
         ids = [entry.id for entry in view.entries]

@@ -8,14 +8,17 @@ import signal
 import stat
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.helpers import until_sync
 from voicechat.eventlog.reader import ReadStats, read_entries
 from voicechat.eventlog.record import LogRecord
-from voicechat.eventlog.recorder import Recorder, RecordError
+from voicechat.eventlog.recorder import Recorder, RecordError, timestamp_of_ns, utc_timestamp
 
 
 def test_file_is_0600_from_creation_even_if_it_existed(tmp_path: Path) -> None:
@@ -147,3 +150,18 @@ def test_a_log_already_at_the_path_is_kept_beside_it_numbered_by_age(tmp_path: P
         assert rec.kept is None and Path("/dev/null").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "empty.jsonl", "log.1.jsonl", "log.2.jsonl", "log.jsonl"]
+
+
+@given(st.integers(min_value=0, max_value=4_102_444_800 * 10**9 - 1))  # to 2100
+def test_a_timestamp_from_nanoseconds_reads_as_datetime_formats_it(epoch_ns: int) -> None:
+    when = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=epoch_ns // 1000)
+    assert timestamp_of_ns(epoch_ns) == utc_timestamp(when)
+    assert timestamp_of_ns(epoch_ns) == timestamp_of_ns(epoch_ns)  # the cached second's too
+
+
+def test_the_timestamp_now_is_the_clock_s_time() -> None:
+    before = datetime.now(UTC).replace(microsecond=0)
+    stamp = utc_timestamp()
+    after = datetime.now(UTC)
+    read = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    assert before <= read <= after

@@ -247,6 +247,12 @@ class Session:
         """The mic pump's per-frame reads, without a snapshot (``session_reading``)."""
         return media_now(self)
 
+    @property
+    def completed_responses(self) -> int:
+        """The view's ``completed_responses``, without a snapshot: a scenario run polls it
+        every 20 ms while it waits for an answer, when the view is rebuilt after each delta."""
+        return self._responses.completed
+
     def carry_usage(self, earlier: UsageView) -> None:
         """Continue the usage totals of an earlier session of this conversation (reconnect)."""
         self._service.usage.carry(earlier)

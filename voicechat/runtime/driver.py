@@ -131,7 +131,7 @@ class Driver:
     @property
     def completed_responses(self) -> int:
         """Responses completed in this conversation, over every session a reconnect started."""
-        return self._earlier_completed + self.session.view.completed_responses
+        return self._earlier_completed + self.session.completed_responses
 
     # --- feeding ---------------------------------------------------------------------------------
 

@@ -139,9 +139,13 @@ class Runtime(RuntimeLifecycle[Driver, Link]):
         self._echo = EchoControl(settings, self.events, self.driver, clock)
         self._pump: MicPump | None = None
         self._detector: LocalDetector | None = None
-        # the conversation kept in memory for ctrl+s and save_transcripts; written only then
-        self.keeping = ConversationKeeping(settings, self.events)
-        self.saver = self.keeping.saver
+        # the conversation kept in memory for ctrl+s and save_transcripts; written only then.
+        # Without a screen (no ctrl+s) and without save_transcripts nobody can ask for it
+        # (``--no-ui``, ``voicechat test`` and ``load``): not kept, since building it cost a
+        # load run ~5 % of its CPU (every event, mic appends included, through the builder).
+        self.keeping = (ConversationKeeping(settings, self.events)
+                        if not settings.no_ui or settings.save_transcripts else None)
+        self.saver = self.keeping.saver if self.keeping is not None else None
 
     # --- ConversationHandle (the rest: RuntimeLifecycle) -----------------------------------------
 
@@ -151,8 +155,9 @@ class Runtime(RuntimeLifecycle[Driver, Link]):
 
     def save_conversation(self) -> Path | None:
         """Write the conversation so far as Markdown (``ctrl+s``): the file's path, or
-        ``None`` when there is no turn yet. Raises :class:`OSError` naming the path."""
-        return self.keeping.save()
+        ``None`` when there is no turn yet (or nothing is kept: no screen, no
+        ``save_transcripts``). Raises :class:`OSError` naming the path."""
+        return self.keeping.save() if self.keeping is not None else None
 
     # --- tools -----------------------------------------------------------------------------------
 
@@ -257,7 +262,8 @@ class Runtime(RuntimeLifecycle[Driver, Link]):
         await self.link.connect(self.resumed.turns if self.resumed is not None else ())
         if self.resumed is not None:
             self.events.notice(*resume_notice(self.resumed), topic="conversation")
-        self.keeping.started()
+        if self.keeping is not None:
+            self.keeping.started()
 
     def _start_tasks(self) -> None:
         self._spawn(self._monitor.run(), "runtime-monitor")
@@ -270,7 +276,8 @@ class Runtime(RuntimeLifecycle[Driver, Link]):
             self._spawn(self._pump.run(), "runtime-mic")
 
     async def _stopping_first(self) -> None:
-        self.keeping.stopping()
+        if self.keeping is not None:
+            self.keeping.stopping()
 
     async def _close_tools(self) -> None:
         await self.tools.close()
