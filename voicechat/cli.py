@@ -160,6 +160,12 @@ def serve(
                      help="Gemini Live: how long a connection lives (goAway, then close 1011 "
                      "'Deadline expired'; the real service: about 600)."),
     ] = 600.0,
+    asr_phrase: Annotated[
+        list[str] | None,
+        typer.Option(metavar="TEXT",
+                     help="Recognise only these sentences (repeatable): the offline "
+                     "recogniser's grammar, as voicechat test gives its scenario's say: lines."),
+    ] = None,
     verbose: opt.ServeVerbose = 0,
     log_level: opt.LogLevel = None,
     xai_session_created: Annotated[
@@ -180,7 +186,7 @@ def serve(
             responder=responder, api_key=api_key, api_key_file=api_key_file,
             allow_origins=allow_origin or [], verbose=verbose, log_level=log_level,
             gemini_connection_s=gemini_connection_s, tls_cert=tls_cert, tls_key=tls_key,
-            xai_session_created=xai_session_created,
+            xai_session_created=xai_session_created, asr_phrases=asr_phrase or None,
         )
     )
 

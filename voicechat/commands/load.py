@@ -62,12 +62,13 @@ def run(scenario_path: str, *, users: int, spawn_rate: float | None, duration: s
     except (ConfigError, ValueError) as exc:
         print(f"voicechat load: {exc}", file=sys.stderr)
         return 2
+    phrases = planned.settings.local_asr_phrases  # the say: lines, as voicechat test hears them
     del planned
     folder = Path(tempfile.mkdtemp(prefix="voicechat-load-"))
     summary_path = folder / "summary.json"
     serve = None
     if base.is_local and not master:
-        serve, flags["server"] = _start_local_server(scenario, base)
+        serve, flags["server"] = _start_local_server(scenario, base, phrases)
         print(f"voicechat load: a local server for the callers at {flags['server']}",
               flush=True)
     plan_data = {"scenario": str(Path(scenario_path).resolve()), "flags": flags,
@@ -195,14 +196,21 @@ def estimate_usd(base: Any, users: int, seconds: float) -> float | None:
     return per_call * users
 
 
-def _start_local_server(scenario: Any, base: Any) -> tuple[subprocess.Popen[bytes], str]:
-    """A ``voicechat serve`` for this machine's callers, with the scenario's responder."""
+def _start_local_server(scenario: Any, base: Any,
+                        phrases: list[str] | None) -> tuple[subprocess.Popen[bytes], str]:
+    """A ``voicechat serve`` for this machine's callers, with the scenario's responder and its
+    recognition grammar (the ``say:`` lines, as ``voicechat test``'s embedded server has it:
+    without it the offline recogniser, free to hear anything, made "please don't what the
+    lights" of "Please turn on the kitchen lights." in 3–9 of 15–17 conversations of the
+    README's example)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     responder = scenario.local_responder or base.local_responder
     command = [sys.executable, "-m", "voicechat", "serve", "--port", str(port), "--voice",
                base.local_voice, "--responder", responder]
+    for phrase in phrases or ():
+        command.append(f"--asr-phrase={phrase}")  # a phrase may begin with "-"
     serve = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

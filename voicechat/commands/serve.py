@@ -71,6 +71,7 @@ def run(
     tls_cert: Path | None = None,
     tls_key: Path | None = None,
     xai_session_created: bool = True,
+    asr_phrases: Sequence[str] | None = None,
 ) -> int:
     try:
         level = logs.level_for(verbose, log_level, "info")
@@ -107,6 +108,7 @@ def run(
         gemini_connection_s=gemini_connection_s,
         tls=tls,
         xai_session_created=xai_session_created,
+        asr_phrases=list(asr_phrases) if asr_phrases else None,
     )
 
     async def serve() -> int:
