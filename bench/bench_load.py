@@ -13,15 +13,17 @@ over the level (``/proc``: what gives first), and the machine's load. ``--transp
 measures WebRTC's cost per call the same way.
 
 ``--pin`` gives the server the last core and the load the others (on this 2-core machine: one
-worker core, as the goal is stated, and a server that does not take its CPU); ``--spawn-rate``
-ramps the callers up instead of starting them all at once, which otherwise keeps every
-conversation in step and every turn of a level arriving in the same instant. The engine's event
-loop lag (``VOICECHAT_LOAD_LAG``, :mod:`voicechat.load.lag`) is the latency the generator
-itself adds: how late its loop runs while the conversations wait on it; beside it, the engine's
-full garbage collections over the level and the longest (most of the worst lags).
+worker core, as the goal is stated, and a server that does not take its CPU). The callers are
+ramped in as ``voicechat load`` does by default (within 10 s, or a quarter of a shorter
+level), or at ``--spawn-rate R``; ``--in-step`` starts each level's callers within its first
+second, which keeps every conversation in step and every turn of a level arriving in the same
+instant (a burst). Per turn of the scenario, its count and first audio p50/p95 go to stderr.
+The engine's event loop lag (``VOICECHAT_LOAD_LAG``, :mod:`voicechat.load.lag`) is the
+latency the generator itself adds: how late its loop runs while the conversations wait on it;
+beside it, the engine's full garbage collections over the level and the longest.
 
 Run: ``.venv/bin/python bench/bench_load.py [--levels 1,10,50,100] [--seconds 30]
-[--transport websocket|webrtc] [--pin] [--spawn-rate R]``.
+[--transport websocket|webrtc] [--pin] [--spawn-rate R | --in-step] [--scenario FILE]``.
 """
 
 from __future__ import annotations
@@ -57,8 +59,13 @@ def main() -> None:
     parser.add_argument("--transport", default="websocket")
     parser.add_argument("--pin", action="store_true",
                         help="the server on the last core, the load on the others")
-    parser.add_argument("--spawn-rate", type=float, default=None,
-                        help="callers started per second (default: all at once)")
+    parser.add_argument("--scenario", type=Path, default=None,
+                        help="another scenario (default: two typed turns, 2 s apart)")
+    ramp = parser.add_mutually_exclusive_group()
+    ramp.add_argument("--spawn-rate", type=float, default=None,
+                      help="callers started per second (default: voicechat load's ramp)")
+    ramp.add_argument("--in-step", action="store_true",
+                      help="each level's callers started within one second (a burst)")
     args = parser.parse_args()
     cores = sorted(os.sched_getaffinity(0))
     server_cores, load_cores = ({cores[-1]}, set(cores[:-1])) if args.pin else (None, None)
@@ -67,8 +74,9 @@ def main() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(KEYS)}
     folder = Path(tempfile.mkdtemp(prefix="bench-load-"))
     env["XDG_CONFIG_HOME"] = str(folder / "config")
-    scenario = folder / "typed.yaml"
-    scenario.write_text(SCENARIO, encoding="utf-8")
+    scenario = args.scenario or folder / "typed.yaml"
+    if args.scenario is None:
+        scenario.write_text(SCENARIO, encoding="utf-8")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -79,7 +87,7 @@ def main() -> None:
         time.sleep(3)
         print(f"load before: {os.getloadavg()[0]:.2f}; {os.cpu_count()} cores; "
               f"{args.transport}; {args.seconds} s per level; {pinning}; "
-              f"spawn rate {args.spawn_rate or 'all at once'}")
+              f"spawn rate {args.spawn_rate or ('in step' if args.in_step else 'default ramp')}")
         print("users  convs  turns  fail  p50 ms  p95 ms  +p50 ms  +p95 ms  CPU s  CPU ms/conv-s  "
               "server CPU s  loop lag p95/max ms  full GCs / longest ms  load")
         # a short run first, not reported: the server's first sessions (its VAD models, code
@@ -96,7 +104,8 @@ def main() -> None:
             report = folder / f"u{users}.json"
             lag_file = folder / f"lag{users}"
             env[LAG_VARIABLE] = str(lag_file)
-            ramp = ["--spawn-rate", str(args.spawn_rate)] if args.spawn_rate else []
+            rate = float(users) if args.in_step else args.spawn_rate
+            ramp = ["--spawn-rate", f"{rate:g}"] if rate else []
             before = os.times()
             server_before = _process_cpu(server.pid)
             proc = subprocess.run(
@@ -114,6 +123,7 @@ def main() -> None:
                 break
             summary = json.loads(report.read_text())
             first = next((t for t in summary["turns"] if " · 1 " in t["name"]), None)
+            first = first or (summary["turns"] or [None])[0]
             turns = sum(t["count"] for t in summary["turns"])
             fails = sum(t["failures"] for t in summary["turns"])
             p50 = first["first_audio_ms"]["p50"] if first else float("nan")
@@ -127,6 +137,10 @@ def main() -> None:
             full = (f"{sum(x['gc']['full_collections'] for x in lags)} / "
                     f"{max(x['gc']['longest_full_ms'] for x in lags):.0f}"
                     if lags and all("gc" in x for x in lags) else "-")
+            for t in summary["turns"]:
+                print(f"       {t['name']}: {t['count']} turns, {t['failures']} failed, "
+                      f"p50/p95 {t['first_audio_ms']['p50']}/{t['first_audio_ms']['p95']}",
+                      file=sys.stderr)
             print(f"{users:>5}  {summary['sessions']:>5}  {turns:>5}  {fails:>4}  {p50:6.0f}  "
                   f"{p95:6.0f}  {p50 - base_p50:7.0f}  {p95 - base_p95:7.0f}  {cpu:5.1f}  "
                   f"{per:13.1f}  "

@@ -89,7 +89,8 @@ def load_scenario(
                                        help="Concurrent callers.")] = 1,
     spawn_rate: Annotated[
         float | None, typer.Option(metavar="R", min=0.01,
-                                   help="Callers started per second (default: all at once).")
+                                   help="Callers started per second (default: all within 10 s, or "
+                                        "a quarter of a shorter run).")
     ] = None,
     duration: Annotated[
         str, typer.Option(metavar="S", help="How long: seconds or with a unit (40, 40s, 5m).")
