@@ -31,6 +31,14 @@ turns:
 """
 
 
+OUTLASTS_THE_RUN = """name: long call
+turns:
+  - type: Hello there
+    silence_ms: 8000
+  - type: Are you still there?
+"""
+
+
 def write(folder: Path, name: str, text: str) -> Path:
     path = folder / name
     path.write_text(text, encoding="utf-8")

@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.load.scenarios import INTERRUPTING, TWO_TURNS, WRONG, write
+from tests.load.scenarios import INTERRUPTING, OUTLASTS_THE_RUN, TWO_TURNS, WRONG, write
 
 VOICECHAT = Path(sys.executable).parent / "voicechat"
 KEYS = ("OPENAI", "AZURE", "VOICECHAT", "XAI", "GEMINI", "GOOGLE")
@@ -213,3 +213,44 @@ def test_the_engine_imports_its_transport_before_the_first_caller(tmp_path: Path
         seen[transport] = json.loads(proc.stdout)
     assert seen["webrtc"] == ["aiortc", "av", "voicechat.transport.webrtc"]
     assert seen["websocket"] == ["voicechat.transport.websocket"]
+
+
+def _alive_in_group(group: int) -> list[str]:
+    """The processes of a process group still running (zombies aside), by command line."""
+    alive = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            state, _ppid, pgrp = (entry / "stat").read_text().rsplit(")", 1)[1].split()[:3]
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, ValueError):
+            continue
+        if int(pgrp) == group and state != "Z":
+            alive.append(command)
+    return alive
+
+
+def test_the_run_ends_with_its_workers_and_says_when_nothing_was_measured(
+        tmp_path: Path) -> None:
+    """Calls longer than the run: the callers hang up at its end, every Locust worker and
+    engine goes with it (a worker left behind joined the next run's master and gave it its
+    cut conversations as dropped turns), and a run that measured nothing is not a pass."""
+    scenario = write(tmp_path, "long.yaml", OUTLASTS_THE_RUN)
+    proc = subprocess.Popen(
+        [str(VOICECHAT), "load", str(scenario), "--users", "2", "--workers", "2",
+         "--duration", "6s", "--transport", "websocket"], stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, env=_env(tmp_path), cwd=tmp_path,
+        stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=120)
+        deadline = time.monotonic() + 5
+        while _alive_in_group(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _alive_in_group(proc.pid) == []
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 1, out[-3000:] + err[-3000:]
+    assert "no turn finished within the run, so nothing was measured" in err
+    assert "Traceback" not in out + err

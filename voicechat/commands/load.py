@@ -74,9 +74,10 @@ def run(scenario_path: str, *, users: int, spawn_rate: float | None, duration: s
     summary_path = folder / "summary.json"
     serve = None
     if base.is_local and not master:
-        serve, flags["server"] = _start_local_server(scenario, base, phrases)
-        print(f"voicechat load: a local server for the callers at {flags['server']}",
-              flush=True)
+        serve, flags["server"] = _start_local_server(scenario, base, phrases,
+                                                     folder / "serve.log")
+        print(f"voicechat load: a local server for the callers at {flags['server']} (its "
+              f"log: {folder / 'serve.log'})", flush=True)
     plan_data = {"scenario": str(Path(scenario_path).resolve()), "flags": flags,
                  "config": str(config.resolve()) if config else None, "users": users,
                  "turn_timeout": turn_timeout or 30.0}
@@ -209,13 +210,14 @@ def estimate_usd(base: Any, users: int, seconds: float) -> float | None:
     return per_call * users
 
 
-def _start_local_server(scenario: Any, base: Any,
-                        phrases: list[str] | None) -> tuple[subprocess.Popen[bytes], str]:
+def _start_local_server(scenario: Any, base: Any, phrases: list[str] | None,
+                        log: Path) -> tuple[subprocess.Popen[bytes], str]:
     """A ``voicechat serve`` for this machine's callers, with the scenario's responder and its
     recognition grammar (the ``say:`` lines, as ``voicechat test``'s embedded server has it:
     without it the offline recogniser, free to hear anything, made "please don't what the
     lights" of "Please turn on the kitchen lights." in 3–9 of 15–17 conversations of the
-    README's example)."""
+    README's example). Its log goes to ``log``, not to a pipe nobody reads once it runs: a
+    session's two lines filled one in about 200 conversations and then held its loop."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -224,11 +226,12 @@ def _start_local_server(scenario: Any, base: Any,
                base.local_voice, "--responder", responder]
     for phrase in phrases or ():
         command.append(f"--asr-phrase={phrase}")  # a phrase may begin with "-"
-    serve = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    with open(log, "wb") as out:
+        serve = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=out)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if serve.poll() is not None:
-            why = (serve.stderr.read() if serve.stderr else b"").decode(errors="replace")
+            why = log.read_bytes().decode(errors="replace")
             raise ValueError(f"the local server did not start: {why.strip()[-300:]}")
         with socket.socket() as s:
             if s.connect_ex(("127.0.0.1", port)) == 0:
@@ -238,13 +241,24 @@ def _start_local_server(scenario: Any, base: Any,
     raise ValueError("the local server did not start within 60 s")
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def _locust_command(*, users: int, spawn_rate: float, seconds: float, workers: int,
                     master: bool, worker: bool, master_host: str | None, master_port: int,
                     master_bind_host: str, expect_workers: int | None,
                     csv_prefix: str | None, html_path: Path | None) -> list[str]:
+    # --stop-timeout 0: at the run's end the callers hang up. Locust's master waits 0.5 s for
+    # its workers' last figures, so a conversation finishing later was never counted, while a
+    # stop timeout kept the workers (and their engines) alive after the master had gone, up
+    # to the timeout: they then joined the next run's master on the same port and gave it
+    # their conversations, cut when their server stopped, as "dropped" turns.
     command = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless",
                "--users", str(users), "--spawn-rate", f"{spawn_rate:g}",
-               "--run-time", f"{max(1, round(seconds))}s", "--stop-timeout", "60",
+               "--run-time", f"{max(1, round(seconds))}s", "--stop-timeout", "0",
                "--loglevel", "WARNING", "--host", "voicechat"]
     if worker:
         command = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--worker",
@@ -255,7 +269,10 @@ def _locust_command(*, users: int, spawn_rate: float, seconds: float, workers: i
         command += ["--master", "--master-bind-host", master_bind_host, "--master-bind-port",
                     str(master_port), "--expect-workers", str(expect_workers or 1)]
     elif workers > 1:
-        command += ["--processes", str(workers)]
+        # a port of this run's own: no other Locust on the machine joins its master
+        port = str(_free_port())
+        command += ["--processes", str(workers), "--master-bind-port", port, "--master-port",
+                    port]
     if csv_prefix:
         command += ["--csv", csv_prefix]
     if html_path is not None:
@@ -274,6 +291,11 @@ def _report(summary_path: Path, json_path: Path | None, code: int) -> int:
         json_path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     if summary.get("refusal"):
         return 2
+    if not any(turn["count"] for turn in summary["turns"]):
+        # nothing measured is not a pass: the conversations all outlasted the run
+        print("voicechat load: no turn finished within the run, so nothing was measured; "
+              "give a --duration of several conversations' length", file=sys.stderr)
+        return 1
     failed = any(turn["failures"] for turn in summary["turns"])
     return 1 if failed or code == 1 else code
 
@@ -282,7 +304,7 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
     """The summary as ``voicechat load`` prints it at the end."""
     lost = f" ({len(summary['workers_lost'])} lost)" if summary.get("workers_lost") else ""
     lines = [f"=== voicechat load: {summary.get('users')} user(s) on {summary.get('workers')} "
-             f"worker(s){lost}, {summary.get('duration_s')} s, {summary.get('sessions')} "
+             f"worker(s){lost}, {summary.get('duration_s') or '–'} s, {summary.get('sessions')} "
              "conversation(s) ==="]
     lines.append(f"{'turn':<52} {'count':>6} {'fail':>5}  first audio p50 / p95 / p99 ms")
     for turn in summary["turns"]:
