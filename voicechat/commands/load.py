@@ -38,8 +38,8 @@ LOCUSTFILE = Path(__file__).resolve().parents[1] / "load" / "locustfile.py"
 #: without ``--spawn-rate`` the callers are ramped in over this long (or a quarter of a shorter
 #: run). Started all at once, callers running one scenario stay in step for the whole run, so
 #: every turn of theirs lands in the same instant: a burst no real line sees, and not what
-#: "how many calls does it hold" asks (bench_load.py, 100 callers: +22–33 ms to p95 first
-#: audio ramped, +85–155 ms in step). A burst is still one ``--spawn-rate`` away.
+#: "how many calls does it hold" asks (bench_load.py, 100 callers on one worker core: +12 ms
+#: to p95 first audio ramped, +60–96 ms in step). A burst is still one ``--spawn-rate`` away.
 RAMP_S = 10.0
 
 
@@ -218,9 +218,7 @@ def _start_local_server(scenario: Any, base: Any, phrases: list[str] | None,
     lights" of "Please turn on the kitchen lights." in 3–9 of 15–17 conversations of the
     README's example). Its log goes to ``log``, not to a pipe nobody reads once it runs: a
     session's two lines filled one in about 200 conversations and then held its loop."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = _free_port()
     responder = scenario.local_responder or base.local_responder
     command = [sys.executable, "-m", "voicechat", "serve", "--port", str(port), "--voice",
                base.local_voice, "--responder", responder]
@@ -242,6 +240,7 @@ def _start_local_server(scenario: Any, base: Any, phrases: list[str] | None,
 
 
 def _free_port() -> int:
+    """A TCP port free on 127.0.0.1 now (for the local server, and the local workers' master)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
