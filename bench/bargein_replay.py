@@ -11,7 +11,8 @@ with nobody talking. Only valid up to the live detector's own first decision in 
 after a live pause the echo is gone from the frames, which a replay cannot undo. Where the cell's
 ``events.jsonl`` holds the canceller's leak verdicts (``local.aec.leak``), the detector is made
 strict while one is up, as the live session does. ``--frames`` prints the frames around each onset
-(probability, levels, what the canceller removed) and the detector's reason for each.
+(probability, levels, what the canceller removed, what the copy ear explained and the speech
+model on its residual) and the detector's reason for each.
 """
 
 from __future__ import annotations
@@ -98,6 +99,8 @@ def replay(rows: list[dict[str, Any]], onsets: list[dict[str, Any]], tune: Local
                   f"erle={machine.echo_erle_db and round(machine.echo_erle_db, 1)} "
                   f"lin={frame.linear_dbfs} "
                   f"linfloor={lf and round(lf, 1)} "
+                  f"copy={frame.copy_explained_db and round(frame.copy_explained_db, 1)} "
+                  f"copyp={frame.copy_speech_prob and round(frame.copy_speech_prob, 2)} "
                   f"live-paused={row['paused']} {'PERSON' if person else '-'} {why}")
         machine.strict = strict_at(verdicts, t)
         strict_frames += machine.strict

@@ -755,3 +755,99 @@ def test_an_echo_that_arrives_late_is_no_person_where_the_copy_ear_explains_it()
     late_echo = replace(EATEN_WORD, copy_explained_db=35.0)
     assert feed(m, [late_echo] * 30, start=2.0) == []
     assert m.echo_level_dbfs is not None and m.echo_level_dbfs > -60.0
+
+
+#: the echo alone on a simple path (a sound server's loop): the copy ear explains 30 dB of it
+COPIED_ECHO = replace(ECHO_ALONE, copy_explained_db=30.0, copy_speech_prob=0.02)
+#: a sentence said as loud as the echo right after the loop jumped to 120 ms (issue 53's jump
+#: cell): AEC3 re-converged on the new path and removed 50-70 dB of it, its speech model at
+#: 0.01-0.2; the copy ear explained 0-3 dB, and its residual held the voice
+SUPPRESSED_SENTENCE = TalkFrame(20, 0.05, out_dbfs=-80.0, in_dbfs=-15.0, far_dbfs=-18.0,
+                                erle_db=61.0, copy_explained_db=1.0, copy_speech_prob=0.97)
+
+
+def test_a_voice_the_suppressor_removed_is_heard_in_the_copy_ears_residual() -> None:
+    m = LocalBargeIn()
+    feed(m, [COPIED_ECHO] * 100)
+    verdicts = feed(m, [SUPPRESSED_SENTENCE] * 10, start=2.0)
+    assert [v.decision for _, v in verdicts] == [Decision.PAUSE, Decision.CONFIRM]
+    assert verdicts[0][1].evidence["why"].startswith("a voice left when")
+    assert verdicts[0][1].evidence["copy_speech_prob"] == 0.97
+    assert verdicts[1][0] <= 2.201  # at confirm_ms of it
+    # it owes nothing to AEC3's residual: a leak verdict does not hold it back
+    m = LocalBargeIn()
+    feed(m, [COPIED_ECHO] * 100)
+    m.strict = True
+    verdicts = feed(m, [SUPPRESSED_SENTENCE] * 10, start=2.0)
+    assert [v.decision for _, v in verdicts] == [Decision.PAUSE, Decision.CONFIRM]
+    # without the residual's speech model the same frames are what AEC3 says: nothing
+    m = LocalBargeIn()
+    feed(m, [COPIED_ECHO] * 100)
+    assert feed(m, [replace(SUPPRESSED_SENTENCE, copy_speech_prob=None)] * 15, start=2.0) == []
+
+
+def test_the_copy_ears_residual_is_no_ear_where_it_does_not_explain_the_echo() -> None:
+    """A real room's long echo: the copy ear explains 3-10 dB of the echo alone, so what its fit
+    leaves is echo too, and speech to the model; it counts for nothing there."""
+    m = LocalBargeIn()
+    feed(m, [replace(COPIED_ECHO, copy_explained_db=6.0, copy_speech_prob=0.9)] * 100)
+    assert m._frames_judge.echo_copy_db is not None and m._frames_judge.echo_copy_db < 15.0
+    assert feed(m, [SUPPRESSED_SENTENCE] * 15, start=2.0) == []
+    # a voice that leaves no more than the room's noise leaves of the echo alone is no voice
+    # by that ear; the same voice in a quiet room is
+    soft = replace(SUPPRESSED_SENTENCE, in_dbfs=-30.0)
+    m = LocalBargeIn()
+    feed(m, [replace(COPIED_ECHO, in_dbfs=-20.0, copy_explained_db=16.0)] * 100)
+    assert feed(m, [soft] * 15, start=2.0) == []
+    m = LocalBargeIn()
+    feed(m, [replace(COPIED_ECHO, in_dbfs=-20.0, copy_explained_db=40.0)] * 100)
+    assert [v.decision for _, v in feed(m, [soft] * 10, start=2.0)] == [
+        Decision.PAUSE, Decision.CONFIRM]
+    # nor before the copy ear has explained any echo at all
+    m = LocalBargeIn()
+    feed(m, [ECHO_ALONE] * 100)
+    assert feed(m, [SUPPRESSED_SENTENCE] * 15, start=2.0) == []
+
+
+def test_the_copy_ears_residual_is_no_ear_where_the_echo_alone_leaves_speech_in_it() -> None:
+    """The grid's loop read at a -300 ppm skew: the copy ear explained 22-33 dB of the echo
+    alone, and the speech model heard what it left as speech at 0.4-0.9 for whole answers;
+    counted, the frames it explained little of (a gap, a new word) paused the speaker four
+    times with nobody talking."""
+    m = LocalBargeIn()
+    feed(m, [replace(COPIED_ECHO, copy_speech_prob=0.7)] * 100)
+    assert feed(m, [SUPPRESSED_SENTENCE] * 15, start=2.0) == []
+    # the same session once the residue has gone quiet (~400 ms): a voice again
+    feed(m, [COPIED_ECHO] * 40, start=3.0)
+    assert [v.decision for _, v in feed(m, [SUPPRESSED_SENTENCE] * 10, start=4.0)] == [
+        Decision.PAUSE, Decision.CONFIRM]
+
+
+@given(explained=st.floats(20.01, 60.0), prob=st.floats(0.0, 1.0))
+def test_the_copy_ears_residual_never_makes_explained_echo_a_person(explained: float,
+                                                                     prob: float) -> None:
+    """Whatever the residual's speech model says (it follows the stream and may still say
+    speech for a few frames after a word, or hear the echo's residue as speech), a frame of
+    which the copy ear leaves no more than ``copy_over_db`` over what it leaves of the echo
+    alone (30 dB explained here) is no voice by that ear."""
+    m = LocalBargeIn()
+    feed(m, [COPIED_ECHO] * 100)
+    frame = replace(COPIED_ECHO, copy_explained_db=explained, copy_speech_prob=prob)
+    assert feed(m, [frame] * 30, start=2.0) == []
+
+
+@given(misfit=st.floats(-40.0, -1.01), after=st.integers(0, 4))
+def test_a_fit_that_adds_to_the_mic_silences_the_copy_ear_while_it_settles(misfit: float,
+                                                                          after: int) -> None:
+    """The path moving under the copy ear: its fit adds to the mic (explained < -1 dB), and
+    for the next 100 ms it explains the echo on its new path badly while the speech model on
+    its residual hears that echo. None of those frames is a voice by that ear."""
+    m = LocalBargeIn()
+    feed(m, [COPIED_ECHO] * 100)
+    moving = replace(SUPPRESSED_SENTENCE, copy_explained_db=misfit)
+    assert feed(m, [moving] + [SUPPRESSED_SENTENCE] * after, start=2.0) == []
+    # once settled, the same frames are a voice again
+    m = LocalBargeIn()
+    feed(m, [COPIED_ECHO] * 100)
+    verdicts = feed(m, [moving] + [COPIED_ECHO] * 5 + [SUPPRESSED_SENTENCE] * 3, start=2.0)
+    assert [v.decision for _, v in verdicts] == [Decision.PAUSE]

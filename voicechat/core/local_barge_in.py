@@ -57,6 +57,7 @@ from typing import Any
 
 from voicechat.core.talk_frames import (
     AFTER_A_WORD,
+    COPY_VOICE,
     LINEAR_VOICE,
     FrameJudge,
     LocalTuning,
@@ -64,6 +65,10 @@ from voicechat.core.talk_frames import (
 )
 
 __all__ = ["Decision", "LocalBargeIn", "LocalPhase", "LocalTuning", "LocalVerdict", "TalkFrame"]
+
+
+#: the evidence given to two places (the rest to one)
+TWO_PLACES = frozenset({"echo_strength", "copy_speech_prob"})
 
 
 class LocalPhase(StrEnum):
@@ -152,11 +157,13 @@ class LocalBargeIn:
             self._person_ms += f.ms
             if self._heard_clearly(now, f):
                 self._clear_ms += f.ms
-            if self._frames_judge.speech_prob(f) >= t.speech_prob:
+            if why == COPY_VOICE:  # the speech model on the copy ear's residual was sure
+                self._sure_ms += f.ms
+            elif self._frames_judge.speech_prob(f) >= t.speech_prob:
                 self._sure_ms += f.ms
                 if self._heard_clean(now, f):
                     self._clean_ms += f.ms
-            if why in (LINEAR_VOICE, AFTER_A_WORD):
+            if why in (LINEAR_VOICE, AFTER_A_WORD, COPY_VOICE):
                 self._clean_ms += f.ms  # no echo either way (see _heard_clean)
         elif (self.phase is LocalPhase.LISTENING and self._last_person_at is not None
               and now - self._last_person_at > t.onset_window_ms / 1000.0):
@@ -272,9 +279,11 @@ class LocalBargeIn:
                                ("erle_db", f.erle_db), ("echo_erle_db", self.echo_erle_db),
                                ("echo_strength", f.echo_strength),
                                ("linear_dbfs", f.linear_dbfs),
-                               ("echo_linear_dbfs", self._frames_judge.echo_linear_dbfs)):
+                               ("echo_linear_dbfs", self._frames_judge.echo_linear_dbfs),
+                               ("copy_explained_db", f.copy_explained_db),
+                               ("copy_speech_prob", f.copy_speech_prob)):
                 if value is not None:
-                    evidence[key] = round(value, 2 if key == "echo_strength" else 1)
+                    evidence[key] = round(value, 2 if key in TWO_PLACES else 1)
         if decision is Decision.RESUME:
             evidence["reason"] = reason
         elif self._why:

@@ -50,8 +50,17 @@ loop), and stop within ~100 ms of it losing the echo (a speaker underrun moves t
 it takes seconds to converge again): then the detector works on AEC3's figures alone, as
 before.
 
-Two frames owe nothing to AEC3's residual (:data:`LINEAR_VOICE`, :data:`AFTER_A_WORD`): the
-detector counts them as clean where a leak verdict makes it strict (below). The second is a
+A third ear, the copy ear (``audio/echo/copy_ear.py``), finds the speaker's sound in the raw
+mic on any delay within 20 ms, where both cancellers take a second or more to re-learn a path
+that moved. It vetoes frames it explains (``_delayed_copy``); and on a simple path (a delay and
+a gain, which it explains 20-60 dB of) what its fit leaves is a canceller's output that
+suppresses nothing, so the speech model hears a voice there that AEC3 removed
+(``_copy_voice``, issue 53: a sentence as loud as the echo, 50-70 dB of it removed for 700 ms
+after the grid's loop jumped to 120 ms).
+
+Three frames owe nothing to AEC3's residual (:data:`LINEAR_VOICE`, :data:`COPY_VOICE`,
+:data:`AFTER_A_WORD`): the detector counts them as clean where a leak verdict makes it strict
+(below). The third is a
 lower speech bar with the speaker paused past its tail and the reference silent, once the
 person has said a word (``paused_speech_prob``): there the mic holds the room and whoever is in
 it, no echo, and the speech detector gave the rest of "Wait — no, stop that" 0.30-0.48 all
@@ -86,6 +95,9 @@ class TalkFrame:
     #: the speech detector on the raw mic (before any cancelling; ``None``: not measured):
     #: heard only where the mic does not hear the assistant (see ``_mic_deaf_to_the_speaker``)
     raw_speech_prob: float | None = None
+    #: the speech detector on what the copy ear's fit leaves of the raw mic (``None``: not
+    #: measured): counts only where the copy ear explains the echo alone well (``_copy_voice``)
+    copy_speech_prob: float | None = None
 
 
 @dataclass(frozen=True)
@@ -157,6 +169,28 @@ class LocalTuning:
     clear_speech_prob: float = 0.2
     kept_whole_db: float = 6.0
     copy_voice_db: float = 6.0
+    #: the copy ear's residual as an ear of its own (issue 53; ``_copy_voice``): trusted once
+    #: it explains this much of the louder half of the echo alone (20-40 dB on the PulseAudio
+    #: loop, with or without skew, ~20 with pink noise 26 dB under the echo; a real room's long
+    #: echo 3-10 dB, where this stays off); ``None``: off
+    copy_trusted_db: float | None = 15.0
+    #: ... and a frame's residual stands this far over what it leaves of the echo alone (the
+    #: room's noise and the fit's misses: pink noise 26 dB under the echo left -48 dBFS, and
+    #: the speech model on it said 0.5-0.7 now and then with nobody talking)
+    copy_over_db: float = 10.0
+    #: ... and in the last ``copy_settle_ms`` no fit of it added this much to the mic (a fit
+    #: adds when the path moves under it: the grid's loop re-made at 120 ms read -2 to -16 dB,
+    #: and for the next 40-60 ms the ear, finding the new path, explained 1-6 dB of the echo
+    #: with the speech model on the residual at 0.55-0.63)
+    copy_misfit_db: float = 1.0
+    copy_settle_ms: float = 100.0
+    #: ... and the speech model on what the copy ear leaves of the echo alone says speech at
+    #: most this much, on average over the last ~400 ms (``copy_speech_alpha``): where the fit
+    #: leaves the echo 20-30 dB down rather than 40-60 (the grid's loop read at a -300 ppm skew),
+    #: the model hears that residue as speech at 0.4-0.9 for whole answers, and the ear is then
+    #: no evidence of a voice
+    copy_quiet_prob: float = 0.3
+    copy_speech_alpha: float = 0.05
 
 
 #: the mic does not hear the assistant when, of the last ``DEAF_WINDOW`` frames of it alone
@@ -170,6 +204,8 @@ DEAF_AFTER_FRAMES = 25
 LINEAR_VOICE = "the linear ear hears a voice over the echo"
 #: the third ear's veto: the raw mic is the speaker's sound on some delay, nothing else
 DELAYED_COPY = "the mic is the speaker's own sound, delayed"
+#: the copy ear's residual: a voice left when a delayed copy of the speaker is taken out
+COPY_VOICE = "a voice left when the speaker's delayed copy is taken out"
 AFTER_A_WORD = "speech after a word, with the speaker paused (a lower bar)"
 
 
@@ -193,6 +229,14 @@ class FrameJudge:
         #: what it removed of the last few frames of the assistant alone: a linear canceller
         #: that lost the echo removes next to nothing frame after frame
         self.recent_linear_erle_db: float | None = None
+        #: how much the copy ear explains of the echo alone where it is loud (its louder half:
+        #: in a gap between words the room's noise is most of the mic), and the level of what it
+        #: leaves of it (dBFS; see ``_copy_voice``)
+        self.echo_copy_db: float | None = None
+        self.echo_copy_left_dbfs: float | None = None
+        #: what the speech model says of what the copy ear leaves of the echo alone, on average
+        self.echo_copy_speech_prob: float | None = None
+        self._copy_settle_ms = 0.0  # how long the copy ear still has to settle (see above)
         #: of the recent frames of the assistant alone, whether the mic heard anything
         #: (see ``_mic_deaf_to_the_speaker``)
         self._mic_heard: deque[bool] = deque(maxlen=DEAF_WINDOW)
@@ -214,6 +258,8 @@ class FrameJudge:
             return False, "no speech"
         if self._linear_voice(f):
             return True, LINEAR_VOICE
+        if self._copy_voice(f) and not self._linear_echo_only(f):
+            return True, COPY_VOICE
         if f.speech_prob < min(t.speech_prob, t.double_talk_speech_prob):
             return False, "no speech"
         if f.out_dbfs < self._scaled(t.min_level_dbfs):
@@ -333,6 +379,38 @@ class FrameJudge:
                 and f.linear_dbfs >= self._scaled(t.linear_min_dbfs)
                 and t.linear_min_removed_db <= removed <= erle - t.linear_double_talk_db)
 
+    def _copy_voice(self, f: TalkFrame) -> bool:
+        """The copy ear's residual holds a voice (issue 53). Where the echo path is simple (a
+        delay and a gain: a sound server's loop, a speaker and mic close together) the copy
+        ear's short fit is an instant canceller, found again within 20 ms when the path jumps,
+        and it suppresses nothing: a voice stays in its residual at its own level. AEC3, right
+        after the grid's loop jumped from 30 to 120 ms, removed 50-70 dB of a sentence said as
+        loud as the echo for 700 ms (the cleaned mic's speech model at 0.01-0.2), while the
+        copy ear explained 0-3 dB of those frames and the raw mic's model said 1.0.
+
+        A frame is the person's when the speech model on that residual is sure
+        (``speech_prob``), the copy ear explains little of it (``copy_voice_db``: it is no copy
+        of the speaker, whatever delay), the mic is loud enough to matter, and the copy ear is
+        trusted here: it explains ``copy_trusted_db`` of the echo alone on average. Per frame
+        the copy ear alone is no evidence (after a gap, on a fricative it explains the echo
+        6 dB or less); the speech model on its residual, which follows the stream, is: offline,
+        with the ear explaining the echo alone 30-60 dB, it called 0-6 frames of 10 s of echo
+        alone speech (two at a time, where the reference fell silent) and a word 6 dB under
+        the echo speech 80-90 ms after its onset. It applies while the speaker is paused too,
+        as long as the copy ear has the reference in its span to judge by: the echo's tail is
+        explained and vetoed, a voice is not."""
+        t = self.tuning
+        trust, floor = self.echo_copy_db, self.echo_copy_left_dbfs
+        return (t.copy_trusted_db is not None and trust is not None and floor is not None
+                and trust >= t.copy_trusted_db and self._copy_settle_ms <= 0.0
+                and self.echo_copy_speech_prob is not None
+                and self.echo_copy_speech_prob <= t.copy_quiet_prob
+                and f.copy_speech_prob is not None and f.copy_speech_prob >= t.speech_prob
+                and f.copy_explained_db is not None
+                and f.copy_explained_db >= -t.copy_misfit_db
+                and f.in_dbfs is not None and f.in_dbfs >= self._scaled(t.min_level_dbfs)
+                and f.in_dbfs - f.copy_explained_db >= floor + t.copy_over_db)
+
     def _linear_echo_only(self, f: TalkFrame) -> bool:
         """The second ear's veto: with the linear canceller converged (``linear_trusted_db``)
         and its residual within ``linear_echo_only_db`` of what it leaves of the echo alone,
@@ -411,11 +489,21 @@ class FrameJudge:
         the person's: residual echo loud enough to sound like speech counts too, so a canceller
         that lost the echo lowers the yardstick within a few hundred ms)."""
         t = self.tuning
+        if f.copy_explained_db is not None and f.copy_explained_db < -t.copy_misfit_db:
+            self._copy_settle_ms = t.copy_settle_ms
+        else:
+            self._copy_settle_ms -= f.ms
         if f.in_dbfs is None or f.far_dbfs is None or f.far_dbfs < t.far_floor_dbfs:
             return
         self._learn_linear(f, is_person)
         if is_person or paused:
             return
+        if f.copy_explained_db is not None:
+            self._learn_copy(f.copy_explained_db, f.in_dbfs)
+        if f.copy_speech_prob is not None:
+            prob, a = self.echo_copy_speech_prob, t.copy_speech_alpha
+            self.echo_copy_speech_prob = f.copy_speech_prob if prob is None else (
+                (1 - a) * prob + a * f.copy_speech_prob)
         heard = self._mic_heard
         if len(heard) == heard.maxlen:
             self._mic_heard_count -= heard[0]
@@ -439,6 +527,24 @@ class FrameJudge:
             a = t.echo_erle_slow_alpha
         self.echo_out_dbfs = f.out_dbfs if room is None else (1 - a) * room + a * f.out_dbfs
         self.echo_erle_db = frame_erle if prev is None else (1 - a) * prev + a * frame_erle
+
+    def _learn_copy(self, explained_db: float, in_dbfs: float) -> None:
+        """Follow what the copy ear does with the echo alone: how much it explains of its
+        louder half (~1 s), and the level of what it leaves (within ~200 ms; a frame left far
+        over it as slowly as a word the speech model does not hear yet, ~1 s, so the first
+        frames of a voice do not lift it)."""
+        t = self.tuning
+        slow, level = t.echo_erle_slow_alpha, self.echo_level_dbfs
+        copy = self.echo_copy_db
+        if level is None or in_dbfs >= level:
+            self.echo_copy_db = explained_db if copy is None else (
+                (1 - slow) * copy + slow * explained_db)
+        left, floor = in_dbfs - explained_db, self.echo_copy_left_dbfs
+        if floor is None:
+            self.echo_copy_left_dbfs = left
+            return
+        a = slow if left >= floor + t.copy_over_db else t.echo_erle_alpha
+        self.echo_copy_left_dbfs = (1 - a) * floor + a * left
 
     def _learn_linear(self, f: TalkFrame, is_person: bool) -> None:
         """Follow what the linear ear leaves of the echo. A frame far over that floor (or the

@@ -8,10 +8,13 @@ of the same frame: the second ear, which AEC3's suppressor cannot silence) and h
 to the core as ``LocalTalk``; the core decides pause / confirm / resume
 (``core/local_barge_in.py``) and the driver carries that out on the playback buffer. It runs
 only while assistant audio plays, so a quiet conversation costs nothing; while it runs it costs
-a resample and one 32 ms silero window per ~32 ms of audio (~0.4 % of a core), twice: once on
-the cleaned mic and once on the raw mic (which counts only where the mic does not hear the
-assistant: talk_frames.py); the linear ear runs in the echo stage all along (~0.05 ms per
-10 ms frame), the copy ear while the speaker plays (~0.2 ms per 10 ms frame).
+a resample and one 32 ms silero window per ~32 ms of audio (~0.4 % of a core), three times: on
+the cleaned mic, on the raw mic (which counts only where the mic does not hear the
+assistant: talk_frames.py), and on what the copy ear's fit leaves of the raw mic (which counts
+only where the copy ear explains the echo alone well: an instant canceller on a simple echo
+path, whose residual keeps a voice that AEC3's suppressor removes); the linear ear runs in the
+echo stage all along (~0.05 ms per 10 ms frame), the copy ear while the speaker plays (~0.2 ms
+per 10 ms frame).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from voicechat.audio.echo.correlate import ANALYSIS_RATE
 from voicechat.audio.playback import Int16Array
 from voicechat.audio.talk import SpeechModelUnavailable, SpeechProbe, dbfs, frame_power
 from voicechat.core import LocalTalk, TalkFrame
@@ -44,13 +48,16 @@ class LocalDetector:
     """Feeds the core's local barge-in detector from the cleaned mic (see the module doc)."""
 
     def __init__(self, stage: Any, mic: Any, driver: Driver, probe: SpeechProbe,
-                 raw_probe: SpeechProbe | None = None) -> None:
+                 raw_probe: SpeechProbe | None = None,
+                 copy_probe: SpeechProbe | None = None) -> None:
         self._stage = stage
         self._mic = mic  # its frame_tag: the canceller's powers for the frame being fed
         self._driver = driver
         self._probe = probe
         #: the speech model on the raw mic (the frames the stage keeps in its evidence)
         self._raw_probe = raw_probe
+        #: the speech model on the copy ear's residual (``ANALYSIS_RATE``)
+        self._copy_probe = copy_probe
         self._active = False
         self._talk_until = 0  # the leak judges wait until this frame
         self._resumes = 0  # the driver's resumes when the current pause began
@@ -65,6 +72,7 @@ class LocalDetector:
         try:
             probe = SpeechProbe()
             raw_probe = SpeechProbe(int(getattr(stage, "rate", 48000)))
+            copy_probe = SpeechProbe(ANALYSIS_RATE)
         except SpeechModelUnavailable as exc:
             events.notice("warning", f"{exc}; barge-in follows the server's VAD instead")
             return None
@@ -74,7 +82,7 @@ class LocalDetector:
             return None
         driver.enable_local_detector()
         events.notice("info", DETECTOR_NOTICE)
-        return cls(stage, mic, driver, probe, raw_probe)
+        return cls(stage, mic, driver, probe, raw_probe, copy_probe)
 
     def feed(self, frame: Int16Array) -> None:
         """One cleaned 20 ms mic frame (48 kHz mono), in capture order."""
@@ -83,9 +91,9 @@ class LocalDetector:
         if not self._driver.view.playing:
             if self._active:
                 self._active = False
-                self._probe.reset()
-                if self._raw_probe is not None:
-                    self._raw_probe.reset()
+                for probe in (self._probe, self._raw_probe, self._copy_probe):
+                    if probe is not None:
+                        probe.reset()
                 if self._trace is not None:
                     self._trace.mark("stopped")
             stage.near_talk = self._frames <= self._talk_until
@@ -94,6 +102,7 @@ class LocalDetector:
         prob = self._probe.push(frame)
         evidence = getattr(self._mic, "frame_tag", None)
         far_dbfs = in_dbfs = linear_dbfs = linear_in_dbfs = copy_db = raw_prob = None
+        copy_prob = None
         if evidence:
             n = len(evidence)
             far_dbfs = dbfs(sum(e[0] for e in evidence) / n)
@@ -109,11 +118,14 @@ class LocalDetector:
             raw = [e[6] for e in evidence if len(e) > 6]
             if raw and self._raw_probe is not None:
                 raw_prob = self._raw_probe.push(np.concatenate(raw))
+            left = [e[7] for e in evidence if len(e) > 7 and e[7] is not None]
+            if left and self._copy_probe is not None:
+                copy_prob = self._copy_probe.push(np.concatenate(left))
         talk = TalkFrame(ms=FRAME_MS, speech_prob=prob, out_dbfs=dbfs(frame_power(frame)),
                          in_dbfs=in_dbfs, far_dbfs=far_dbfs, erle_db=stage.erle_db,
                          echo_strength=stage.echo_strength, linear_dbfs=linear_dbfs,
                          linear_in_dbfs=linear_in_dbfs, copy_explained_db=copy_db,
-                         raw_speech_prob=raw_prob)
+                         raw_speech_prob=raw_prob, copy_speech_prob=copy_prob)
         driver = self._driver
         if self._trace is not None:
             self._trace.write(talk, paused=driver.view.interrupting)

@@ -17,13 +17,20 @@ PulseAudio path); a person talking over it is not (a voice 6 dB under the echo: 
 answers ``None`` where it has nothing to say: the speaker silent over the searched span, the
 mic digital silence, or not enough audio seen yet.
 
+What the fit leaves of the mic (:meth:`take_residual`, at ``ANALYSIS_RATE``) is a canceller's
+output that suppresses nothing: on a simple path the echo alone comes out 20 dB and more under
+the mic and a voice at its own level, so the barge-in detector's speech model hears a voice
+there that AEC3's suppressor removed (``_copy_voice`` in ``core/talk_frames.py``). A fit that
+adds more than it removes (the path moving under it) leaves the mic itself.
+
 What it cannot do: a real room's echo is a long response, which a few taps only partly fit, so
 there the echo alone may read 5-10 dB and this ear says "not a copy"; the detector then decides
-as before. So on its own it is only a veto on frames it explains well (``copy_echo_db`` in
-``core/talk_frames.py``), never a reason to call a frame a voice; it is a second ear only beside
-AEC3's for a short word (``heard_clearly``). Sans-IO (numpy only); its cost, timed over 800
-frames of noise here: 0.25-0.28 ms per 10 ms frame (a search and a fit every second frame); it
-skips both while either side is silent.
+as before. So its figure alone is only a veto on frames it explains well (``copy_echo_db`` in
+``core/talk_frames.py``), never a reason to call a frame a voice; it is a second ear beside
+AEC3's for a short word (``heard_clearly``), and its residual counts only where it explains the
+echo alone well. Sans-IO (numpy only); its cost, timed over 800 frames of noise here:
+0.25-0.28 ms per 10 ms frame (a search and a fit every second frame); it skips both while
+either side is silent.
 """
 
 from __future__ import annotations
@@ -68,6 +75,18 @@ class DelayedCopyEar:
         self.last_lag_ms: float | None = None
         self._frames = 0
         self._last: float | None = None
+        #: what the fit leaves of the mic, at ``ANALYSIS_RATE``, since the last
+        #: :meth:`take_residual` (the mic itself where there is nothing to explain)
+        self._residual: list[npt.NDArray[np.float64]] = []
+
+    def take_residual(self) -> npt.NDArray[np.int16] | None:
+        """The mic with the fitted copy of the speaker taken out, since the last call, at
+        ``ANALYSIS_RATE`` (``None``: nothing new)."""
+        if not self._residual:
+            return None
+        out = np.concatenate(self._residual)
+        self._residual.clear()
+        return np.clip(np.rint(out), -32768, 32767).astype(np.int16)
 
     def push_far(self, pcm: npt.NDArray[np.int16]) -> None:
         self._corr.push_ref(pcm)
@@ -91,9 +110,11 @@ class DelayedCopyEar:
         sig, ref = corr.signal, corr.reference
         newest = sig[-self._frame:]
         if _power(newest) < self._mic_floor or _power(ref) < self._ref_floor:
+            self._residual.append(newest.copy())
             return None
         peak = corr.peak()
         if peak is None:
+            self._residual.append(newest.copy())
             return None
         self.last_lag_ms = peak.lag_ms
         return self._explained_db(sig, ref, round(peak.lag_ms * ANALYSIS_RATE / 1000))
@@ -124,6 +145,7 @@ class DelayedCopyEar:
         first = min(max(0, lag - TAPS_BEFORE), max_lag - TAPS + 1)
         live = self._live_span(sig[window - fit:])
         if live is None:
+            self._residual.append(sig[-frame:].copy())
             return None
         fit = live
         y = sig[window - fit:]
@@ -135,5 +157,8 @@ class DelayedCopyEar:
         weights = np.linalg.solve(gram, cols @ y)
         residual = y[fit - frame:] - weights @ cols[:, fit - frame:]
         mic = _power(y[fit - frame:])
+        # a fit that adds more than it removes (the path moving under it) is no canceller:
+        # what it leaves is then the mic itself
+        self._residual.append(residual if _power(residual) <= mic else y[fit - frame:].copy())
         left = max(_power(residual), mic * 1e-6)  # 60 dB: as good as a fit gets
         return 10.0 * float(np.log10(mic / left))

@@ -66,8 +66,11 @@ Int16Array = npt.NDArray[np.int16]
 #: per 10 ms: reference, mic in, mic out, linear residual, the mic the linear ear heard, how
 #: many dB of the mic a delayed copy of the speaker explains (copy_ear.py; None: nothing), and
 #: the raw mic frame itself (mono, at :attr:`EchoCanceller.rate`: the barge-in detector's
-#: speech model hears it where AEC3 removed a voice with no echo to remove)
-Evidence = tuple[float, float, float, float | None, float | None, float | None, Int16Array]
+#: speech model hears it where AEC3 removed a voice with no echo to remove), and what the copy
+#: ear's fit left of the mic since the last frame (at ``copy_ear.ANALYSIS_RATE``; ``None``:
+#: nothing new): the detector's speech model hears a voice there that AEC3 suppressed
+Evidence = tuple[float, float, float, float | None, float | None, float | None, Int16Array,
+                 Int16Array | None]
 
 
 @dataclass(frozen=True)
@@ -264,7 +267,8 @@ class EchoCanceller:
                 self._evidence.append((energy(self._last_far), energy(frame), energy(out),
                                        None if linear is None else linear[0],
                                        None if linear is None else linear[1],
-                                       self._copy.push_mic(frame), frame))
+                                       self._copy.push_mic(frame), frame,
+                                       self._copy.take_residual()))
                 low = None if self.near_talk else self._low_erle.update(self._last_far, frame, out)
                 self._judge(self._residual.update(out, judge=not self.near_talk), low)
                 self._near_out.push(out)
