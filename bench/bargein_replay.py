@@ -82,7 +82,7 @@ def replay(rows: list[dict[str, Any]], onsets: list[dict[str, Any]], tune: Local
     strict_frames = 0
     for row in rows:
         if "mark" in row:
-            machine.reset()
+            machine.stopped()
             continue
         t = row["t"]
         frame = TalkFrame(**{k: v for k, v in row.items() if k in FIELDS})

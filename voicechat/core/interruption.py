@@ -100,6 +100,7 @@ class Interruption:
         if not self.assistant_speaking():
             self._barge_in.drop()
             self._local.take_back("the assistant stopped")
+            self._local.ended()  # the next frames are a new answer's start
 
     def local_talk(self, inp: LocalTalk, now: float) -> None:
         """A frame of the local detector: pause, resume, or confirm and interrupt. While its

@@ -119,6 +119,11 @@ class LocalBargeIn:
         self._frames = 0
         self._server_pause = False
 
+    def stopped(self) -> None:
+        """The assistant's audio stopped playing: the next frames are a new answer's start."""
+        self.reset()
+        self._frames_judge.restart()
+
     def person(self, f: TalkFrame, now: float | None = None) -> tuple[bool, str]:
         """Is this frame the person's (not the assistant's echo)? And the reason, for the log."""
         since = None

@@ -83,7 +83,7 @@ class SpeakerPause:
 
     def ended(self) -> None:
         """The assistant was cut off or finished: a flush has dropped the paused audio."""
-        self._detector.reset()
+        self._detector.stopped()
 
     def _record(self, verdict: LocalVerdict) -> None:
         event: dict[str, Any] = {"type": f"local.bargein.{verdict.decision.value}"}

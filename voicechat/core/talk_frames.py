@@ -184,6 +184,18 @@ class LocalTuning:
     #: with the speech model on the residual at 0.55-0.63)
     copy_misfit_db: float = 1.0
     copy_settle_ms: float = 100.0
+    #: ... and the speaker has played for this long since it was last silent while not paused
+    #: by us (the first 300 ms of an answer after silence: the ear, with nothing before it to
+    #: fit, explained 0-6 dB of the echo with the speech model on its residual at 0.6-0.99;
+    #: counted, they confirmed two barge-ins at an answer's start in the whole grid's run)
+    copy_start_ms: float = 300.0
+    #: ... and the mic stands this much louder against the reference than the echo alone does
+    #: (``echo_gain_db``): a voice adds to the echo, a path that moved does not. The grid's
+    #: loop, re-buffering mid-answer, left the copy ear explaining 0-5 dB of frames it had
+    #: explained 60 dB of, with the model on its residual at 0.8-1.0, and the mic at the echo's
+    #: own gain: per frame the echo alone reads -11 to +11 dB around that gain (5-95 %), a
+    #: voice the copy ear heard +5 to +21 dB, those frames -7 to +10
+    copy_louder_db: float = 3.0
     #: ... and the speech model on what the copy ear leaves of the echo alone says speech at
     #: most this much, on average over the last ~400 ms (``copy_speech_alpha``): where the fit
     #: leaves the echo 20-30 dB down rather than 40-60 (the grid's loop read at a -300 ppm skew),
@@ -236,7 +248,10 @@ class FrameJudge:
         self.echo_copy_left_dbfs: float | None = None
         #: what the speech model says of what the copy ear leaves of the echo alone, on average
         self.echo_copy_speech_prob: float | None = None
+        #: the mic against the reference the canceller lined up, for the echo alone (dB)
+        self.echo_gain_db: float | None = None
         self._copy_settle_ms = 0.0  # how long the copy ear still has to settle (see above)
+        self._far_quiet_ms = 0.0  # how long the speaker has been silent, not paused by us
         #: of the recent frames of the assistant alone, whether the mic heard anything
         #: (see ``_mic_deaf_to_the_speaker``)
         self._mic_heard: deque[bool] = deque(maxlen=DEAF_WINDOW)
@@ -389,16 +404,20 @@ class FrameJudge:
         copy ear explained 0-3 dB of those frames and the raw mic's model said 1.0.
 
         A frame is the person's when the speech model on that residual is sure
-        (``speech_prob``), the copy ear explains little of it (``copy_voice_db``: it is no copy
-        of the speaker, whatever delay), the mic is loud enough to matter, and the copy ear is
-        trusted here: it explains ``copy_trusted_db`` of the echo alone on average. Per frame
-        the copy ear alone is no evidence (after a gap, on a fricative it explains the echo
-        6 dB or less); the speech model on its residual, which follows the stream, is: offline,
-        with the ear explaining the echo alone 30-60 dB, it called 0-6 frames of 10 s of echo
-        alone speech (two at a time, where the reference fell silent) and a word 6 dB under
-        the echo speech 80-90 ms after its onset. It applies while the speaker is paused too,
-        as long as the copy ear has the reference in its span to judge by: the echo's tail is
-        explained and vetoed, a voice is not."""
+        (``speech_prob``), what the fit left stands ``copy_over_db`` over what it leaves of the
+        echo alone (the room's noise and its misses), the mic stands ``copy_louder_db`` louder
+        against the reference than the echo alone does (a voice adds to the echo; a path that
+        moved does not), and the ear is trusted here: it explains ``copy_trusted_db`` of the
+        echo's louder half, what it leaves of the echo alone is no speech to the model
+        (``copy_quiet_prob``), and it has settled (no fit that added to the mic in the last
+        ``copy_settle_ms``, nor an answer's start in the last ``copy_start_ms``). Each of these
+        came from a false pause in the grid's traces: per frame the copy ear alone is no
+        evidence (after a gap, on a fricative, when the path moves it explains the echo 6 dB or
+        less), and neither is the model on its residual where the fit leaves the echo only
+        20-30 dB down. Replayed over 37 cells of the grid (20 minutes of playback), the rule as
+        it stands made no pause with nobody talking. It applies while the speaker is paused
+        too, as long as the copy ear has the reference in its span to judge by: the echo's
+        tail is explained and vetoed, a voice is not."""
         t = self.tuning
         trust, floor = self.echo_copy_db, self.echo_copy_left_dbfs
         return (t.copy_trusted_db is not None and trust is not None and floor is not None
@@ -409,7 +428,15 @@ class FrameJudge:
                 and f.copy_explained_db is not None
                 and f.copy_explained_db >= -t.copy_misfit_db
                 and f.in_dbfs is not None and f.in_dbfs >= self._scaled(t.min_level_dbfs)
-                and f.in_dbfs - f.copy_explained_db >= floor + t.copy_over_db)
+                and f.in_dbfs - f.copy_explained_db >= floor + t.copy_over_db
+                and self._louder_than_the_echo(f))
+
+    def _louder_than_the_echo(self, f: TalkFrame) -> bool:
+        """The mic stands ``copy_louder_db`` over what the echo alone gives against this frame's
+        reference (see there)."""
+        gain = self.echo_gain_db
+        return (gain is not None and f.in_dbfs is not None and f.far_dbfs is not None
+                and f.in_dbfs - f.far_dbfs >= gain + self.tuning.copy_louder_db)
 
     def _linear_echo_only(self, f: TalkFrame) -> bool:
         """The second ear's veto: with the linear canceller converged (``linear_trusted_db``)
@@ -489,10 +516,7 @@ class FrameJudge:
         the person's: residual echo loud enough to sound like speech counts too, so a canceller
         that lost the echo lowers the yardstick within a few hundred ms)."""
         t = self.tuning
-        if f.copy_explained_db is not None and f.copy_explained_db < -t.copy_misfit_db:
-            self._copy_settle_ms = t.copy_settle_ms
-        else:
-            self._copy_settle_ms -= f.ms
+        self._follow_copy_settling(f, paused)
         if f.in_dbfs is None or f.far_dbfs is None or f.far_dbfs < t.far_floor_dbfs:
             return
         self._learn_linear(f, is_person)
@@ -500,10 +524,18 @@ class FrameJudge:
             return
         if f.copy_explained_db is not None:
             self._learn_copy(f.copy_explained_db, f.in_dbfs)
-        if f.copy_speech_prob is not None:
-            prob, a = self.echo_copy_speech_prob, t.copy_speech_alpha
-            self.echo_copy_speech_prob = f.copy_speech_prob if prob is None else (
-                (1 - a) * prob + a * f.copy_speech_prob)
+        if (f.copy_explained_db is not None and f.copy_explained_db >= (t.copy_echo_db or 15.0)
+                and f.in_dbfs >= t.min_level_dbfs):
+            # frames the copy ear explains: the echo alone for sure, not the first frames of a
+            # voice the speech models do not hear yet (which lifted both figures in a replay,
+            # and switched the ear off under the voice it was hearing)
+            a = t.copy_speech_alpha
+            gain, frame_gain = self.echo_gain_db, f.in_dbfs - f.far_dbfs
+            self.echo_gain_db = frame_gain if gain is None else (1 - a) * gain + a * frame_gain
+            if f.copy_speech_prob is not None:
+                prob = self.echo_copy_speech_prob
+                self.echo_copy_speech_prob = f.copy_speech_prob if prob is None else (
+                    (1 - a) * prob + a * f.copy_speech_prob)
         heard = self._mic_heard
         if len(heard) == heard.maxlen:
             self._mic_heard_count -= heard[0]
@@ -527,6 +559,28 @@ class FrameJudge:
             a = t.echo_erle_slow_alpha
         self.echo_out_dbfs = f.out_dbfs if room is None else (1 - a) * room + a * f.out_dbfs
         self.echo_erle_db = frame_erle if prev is None else (1 - a) * prev + a * frame_erle
+
+    def _follow_copy_settling(self, f: TalkFrame, paused: bool) -> None:
+        """The copy ear settles (``_copy_voice`` waits) after a fit that added to the mic
+        (``copy_settle_ms``), and when the speaker starts again after ``copy_start_ms`` of
+        silence that was not our pause (an answer's start, a long gap): then for
+        ``copy_start_ms`` (see there)."""
+        t = self.tuning
+        if not paused and (f.far_dbfs is None or f.far_dbfs < t.far_floor_dbfs):
+            self._far_quiet_ms += f.ms
+            return
+        if self._far_quiet_ms >= t.copy_start_ms:
+            self._copy_settle_ms = max(self._copy_settle_ms, t.copy_start_ms)
+        self._far_quiet_ms = 0.0
+        if f.copy_explained_db is not None and f.copy_explained_db < -t.copy_misfit_db:
+            self._copy_settle_ms = max(self._copy_settle_ms, t.copy_settle_ms)
+        else:
+            self._copy_settle_ms -= f.ms
+
+    def restart(self) -> None:
+        """The speaker stopped (the detector is fed only while it plays): the next answer
+        starts after silence."""
+        self._far_quiet_ms = max(self._far_quiet_ms, self.tuning.copy_start_ms)
 
     def _learn_copy(self, explained_db: float, in_dbfs: float) -> None:
         """Follow what the copy ear does with the echo alone: how much it explains of its
