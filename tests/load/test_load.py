@@ -44,10 +44,15 @@ def _free_port() -> int:
 def test_two_turns_four_users_two_workers(tmp_path: Path) -> None:
     scenario = write(tmp_path, "two.yaml", TWO_TURNS)
     report = tmp_path / "summary.json"
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
     proc = _load(tmp_path, str(scenario), "--users", "4", "--workers", "2", "--duration",
                  "25s", "--transport", "websocket", "--json", str(report), "--csv",
-                 str(tmp_path / "stats"), VOICECHAT_LOAD_LAG=str(tmp_path / "lag"))
+                 str(tmp_path / "stats"), VOICECHAT_LOAD_LAG=str(tmp_path / "lag"),
+                 TMPDIR=str(scratch))
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    # a pass leaves none of the run's own files behind (a folder per run piled up)
+    assert list(scratch.glob("voicechat-load-*")) == []
     lags = [json.loads(f.read_text()) for f in tmp_path.glob("lag.*")]
     assert len(lags) == 2, "each worker's engine says how late its loop ran"
     for lag in lags:
@@ -237,11 +242,13 @@ def test_the_run_ends_with_its_workers_and_says_when_nothing_was_measured(
     engine goes with it (a worker left behind joined the next run's master and gave it its
     cut conversations as dropped turns), and a run that measured nothing is not a pass."""
     scenario = write(tmp_path, "long.yaml", OUTLASTS_THE_RUN)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
     proc = subprocess.Popen(
         [str(VOICECHAT), "load", str(scenario), "--users", "2", "--workers", "2",
          "--duration", "6s", "--transport", "websocket"], stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True, env=_env(tmp_path), cwd=tmp_path,
-        stdin=subprocess.DEVNULL, start_new_session=True)
+        stderr=subprocess.PIPE, text=True, env=_env(tmp_path, TMPDIR=str(scratch)),
+        cwd=tmp_path, stdin=subprocess.DEVNULL, start_new_session=True)
     try:
         out, err = proc.communicate(timeout=120)
         deadline = time.monotonic() + 5
@@ -253,4 +260,8 @@ def test_the_run_ends_with_its_workers_and_says_when_nothing_was_measured(
             os.killpg(proc.pid, signal.SIGKILL)
     assert proc.returncode == 1, out[-3000:] + err[-3000:]
     assert "no turn finished within the run, so nothing was measured" in err
+    # a failed run keeps its files, and says where: the local server's log may say why
+    [kept] = scratch.glob("voicechat-load-*")
+    assert f"the run's files are kept in {kept}" in err
+    assert (kept / "serve.log").exists()
     assert "Traceback" not in out + err

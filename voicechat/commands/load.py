@@ -18,6 +18,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -77,7 +78,7 @@ def run(scenario_path: str, *, users: int, spawn_rate: float | None, duration: s
         serve, flags["server"] = _start_local_server(scenario, base, phrases,
                                                      folder / "serve.log")
         print(f"voicechat load: a local server for the callers at {flags['server']} (its "
-              f"log: {folder / 'serve.log'})", flush=True)
+              f"log, kept if the run fails: {folder / 'serve.log'})", flush=True)
     plan_data = {"scenario": str(Path(scenario_path).resolve()), "flags": flags,
                  "config": str(config.resolve()) if config else None, "users": users,
                  "turn_timeout": turn_timeout or 30.0}
@@ -100,9 +101,20 @@ def run(scenario_path: str, *, users: int, spawn_rate: float | None, duration: s
             serve.terminate()
             with contextlib.suppress(subprocess.TimeoutExpired):
                 serve.wait(10)
-    if worker:
-        return code
-    return _report(summary_path, json_path, code)
+    if not worker:
+        code = _report(summary_path, json_path, code)
+    _tidy(folder, code)
+    return code
+
+
+def _tidy(folder: Path, code: int) -> None:
+    """The run's own files (the summary the master wrote, the local server's log): gone after
+    a pass, kept and named after a failure, where the server's log may say why. (A folder per
+    run was left in the temp directory every time.)"""
+    if code == 0 or not any(folder.iterdir()):
+        shutil.rmtree(folder, ignore_errors=True)
+        return
+    print(f"voicechat load: the run's files are kept in {folder}", file=sys.stderr)
 
 
 def default_spawn_rate(users: int, seconds: float) -> float:
