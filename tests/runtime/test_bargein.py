@@ -128,16 +128,22 @@ def feed_copy_ear(parts: Parts, detector: LocalDetector, mic: Mic, cleaned: np.n
         detector.feed(frame)
 
 
+async def playing() -> tuple[Parts, Mic, LocalDetector]:
+    """A connected session whose answer plays, with the detector on a stand-in canceller."""
+    parts = Parts(barge_in=True)
+    await parts.link.connect()
+    mic = Mic()
+    detector = LocalDetector.start(Stage(), mic, parts.driver, parts.events)
+    assert detector is not None
+    response_playing(parts)
+    return parts, mic, detector
+
+
 async def test_a_voice_the_suppressor_removed_is_heard_in_the_copy_ears_residual() -> None:
     """Issue 53: after the echo path jumped, AEC3 removed a sentence said over the answer whole
     (the cleaned mic near silence); the copy ear, on the new path at once, left the voice in its
     residual, and the detector's third speech model hears it there."""
-    parts = Parts(barge_in=True)
-    await parts.link.connect()
-    stage, mic = Stage(), Mic()
-    detector = LocalDetector.start(stage, mic, parts.driver, parts.events)
-    assert detector is not None
-    response_playing(parts)
+    parts, mic, detector = await playing()
     rng = np.random.default_rng(3)
     hiss = (rng.standard_normal(48000) * 2).astype(np.int16)
     echo = speech_pcm("The weather today will be mostly sunny with a light breeze.")[:48000]
@@ -154,12 +160,7 @@ async def test_a_voice_the_suppressor_removed_is_heard_in_the_copy_ears_residual
     paused = next(r.event for r in parts.records if r.event["type"] == "local.bargein.paused")
     assert paused["why"].startswith("a voice left when")
     # the same frames with the residual holding only the hiss: nothing
-    parts = Parts(barge_in=True)
-    await parts.link.connect()
-    stage, mic = Stage(), Mic()
-    detector = LocalDetector.start(stage, mic, parts.driver, parts.events)
-    assert detector is not None
-    response_playing(parts)
+    parts, mic, detector = await playing()
     feed_copy_ear(parts, detector, mic, hiss, echo, (rng.standard_normal(8000) * 2).astype(
         np.int16), explained_db=30.0)
     feed_copy_ear(parts, detector, mic, hiss[:24000], (voice // 2 + echo[:24000] // 2),
