@@ -60,11 +60,11 @@ after the grid's loop jumped to 120 ms).
 
 Three frames owe nothing to AEC3's residual (:data:`LINEAR_VOICE`, :data:`COPY_VOICE`,
 :data:`AFTER_A_WORD`): the detector counts them as clean where a leak verdict makes it strict
-(below). The third is a
-lower speech bar with the speaker paused past its tail and the reference silent, once the
-person has said a word (``paused_speech_prob``): there the mic holds the room and whoever is in
-it, no echo, and the speech detector gave the rest of "Wait — no, stop that" 0.30-0.48 all
-through at -33 dBFS (the grid's quiet cell on a busy machine), so the speaker resumed over it.
+(below). The third is a lower speech bar with the speaker paused past its tail and the
+reference silent, once the person has said a word (``paused_speech_prob``): there the mic holds
+the room and whoever is in it, no echo, and the speech detector gave the rest of "Wait — no,
+stop that" 0.30-0.48 all through at -33 dBFS (the grid's quiet cell on a busy machine), so the
+speaker resumed over it.
 """
 
 from __future__ import annotations
