@@ -791,7 +791,8 @@ def test_the_copy_ears_residual_is_no_ear_where_it_does_not_explain_the_echo() -
     leaves is echo too, and speech to the model; it counts for nothing there."""
     m = LocalBargeIn()
     feed(m, [replace(COPIED_ECHO, copy_explained_db=6.0, copy_speech_prob=0.9)] * 100)
-    assert m._frames_judge.echo_copy_db is not None and m._frames_judge.echo_copy_db < 15.0
+    trust = m._frames_judge.copy_ear.echo_copy_db
+    assert trust is not None and trust < 15.0
     assert feed(m, [SUPPRESSED_SENTENCE] * 15, start=2.0) == []
     # a voice that leaves no more than the room's noise leaves of the echo alone is no voice
     # by that ear; the same voice in a quiet room is

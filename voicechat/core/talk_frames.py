@@ -41,10 +41,10 @@ first word ("Wait.") whole, 48-65 dB of every frame, while the raw mic held the 
 over the echo, so nothing above heard it until the second word, 1.2-1.8 s in. The runtime also
 measures what a linear-only canceller (``audio/echo/linear.py``, Speex's) leaves of the mic:
 the echo alone leaves a floor 30-40 dB under the mic, and a voice stands over it at its own
-level. A frame ``linear_over_db`` over that floor is the person's (``_linear_voice``); it
+level. A frame ``linear_over_db`` over that floor is the person's (``LinearEar.hears``); it
 pauses the speaker, and a confirmation still needs speech the detector is sure of. The other
 way round, a frame whose linear residual stays at that floor holds no voice, whatever AEC3 let
-through (``_linear_echo_only``). Both wait until the linear canceller removes
+through (``LinearEar.echo_only``). Both wait until the linear canceller removes
 ``linear_trusted_db`` of the echo alone, of late too (3-20 s into a session on the PulseAudio
 loop), and stop within ~100 ms of it losing the echo (a speaker underrun moves the echo path;
 it takes seconds to converge again): then the detector works on AEC3's figures alone, as
@@ -55,7 +55,7 @@ mic on any delay within 20 ms, where both cancellers take a second or more to re
 that moved. It vetoes frames it explains (``_delayed_copy``); and on a simple path (a delay and
 a gain, which it explains 20-60 dB of) what its fit leaves is a canceller's output that
 suppresses nothing, so the speech model hears a voice there that AEC3 removed
-(``_copy_voice``, issue 53: a sentence as loud as the echo, 50-70 dB of it removed for 700 ms
+(``core/copy_voice.py``, issue 53: a sentence as loud as the echo, 50-70 dB of it removed for 700 ms
 after the grid's loop jumped to 120 ms).
 
 Three frames owe nothing to AEC3's residual (:data:`LINEAR_VOICE`, :data:`COPY_VOICE`,
@@ -70,139 +70,13 @@ speaker resumed over it.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
 
+from voicechat.core.copy_voice import CopyVoiceEar
+from voicechat.core.linear_voice import LinearEar
+from voicechat.core.talk_frame_types import LocalTuning, TalkFrame
 
-@dataclass(frozen=True)
-class TalkFrame:
-    """One mic frame as the runtime measured it. Levels in dBFS of the 10 ms frames' mean power;
-    ``None`` where the canceller reports nothing (no AEC figures yet)."""
-
-    ms: float  # how much audio this frame covers
-    speech_prob: float  # the speech detector's probability for the cleaned mic (0..1)
-    out_dbfs: float  # the cleaned mic
-    in_dbfs: float | None = None  # the mic before cancellation
-    far_dbfs: float | None = None  # the reference the canceller lined up with this frame
-    erle_db: float | None = None  # the canceller's running echo return loss enhancement
-    echo_strength: float | None = None  # residual correlation with the reference (0..1)
-    #: the second ear: what a linear-only echo canceller leaves of the mic (no suppressor),
-    #: and the mic as it heard it (it runs 20 ms behind ``in_dbfs``)
-    linear_dbfs: float | None = None
-    linear_in_dbfs: float | None = None
-    #: the third ear: how many dB of the raw mic a delayed copy of the speaker explains, on
-    #: whatever delay it finds now (``audio/echo/copy_ear.py``; ``None``: nothing to explain)
-    copy_explained_db: float | None = None
-    #: the speech detector on the raw mic (before any cancelling; ``None``: not measured):
-    #: heard only where the mic does not hear the assistant (see ``_mic_deaf_to_the_speaker``)
-    raw_speech_prob: float | None = None
-    #: the speech detector on what the copy ear's fit leaves of the raw mic (``None``: not
-    #: measured): counts only where the copy ear explains the echo alone well (``_copy_voice``)
-    copy_speech_prob: float | None = None
-
-
-@dataclass(frozen=True)
-class LocalTuning:
-    """Thresholds of the local detector (ms and dB). Tuned on the PulseAudio echo path of
-    issue 29 (30 ms, -6 dB) with espeak voices; see the module doc for what each does."""
-
-    speech_prob: float = 0.5
-    min_level_dbfs: float = -60.0
-    far_floor_dbfs: float = -45.0
-    double_talk_db: float = 20.0
-    residual_to_reference_db: float = -15.0
-    double_talk_max_db: float = 18.0
-    double_talk_speech_prob: float = 0.05  # the speech bar where the canceller shows double talk
-    double_talk_min_dbfs: float = -45.0  # ... and the cleaned mic is this loud
-    echo_reference_dbfs: float = -32.0  # the echo's level the level bars are set for
-    noisy_room_dbfs: float = -65.0  # a cleaned mic this loud with the assistant alone: noise
-    over_room_db: float = 10.0  # ... and a frame this far over it is someone talking
-    sure_ms: float = 40.0  # a confirmation needs this much speech at the full speech bar
-    clean_confirm_ms: float = 80.0  # ... and, when the residual is echo-like, this much clean
-    echo_erle_alpha: float = 0.1  # per frame: the echo's ERLE follows within ~200 ms
-    echo_erle_slow_alpha: float = 0.02  # ... and a sudden fall of it within ~1 s
-    trusted_erle_db: float = 30.0
-    echo_tail_ms: float = 200.0
-    #: the canceller's running ERLE this far under the echo's learnt here: it is losing the
-    #: echo, and the tail after a pause may pass for a voice (see ``_in_echo_tail``)
-    echo_loss_db: float = 10.0
-    onset_ms: float = 60.0
-    onset_window_ms: float = 160.0
-    confirm_ms: float = 200.0
-    confirm_window_ms: float = 700.0
-    resume_after_ms: float = 300.0
-    max_echo_strength: float = 0.3
-    server_hold_ms: float = 700.0  # a pause on the server's word waits this long for speech
-    word_ms: float = 100.0  # this much of the person's speech is a word, not a click or cough
-    breath_hold_ms: float = 600.0  # after a word, a pause waits out a breath this long
-    #: the second ear (issue 38): a frame whose linear residual stands this far over what the
-    #: linear canceller leaves of the echo alone is a voice, whatever the suppressor kept
-    linear_over_db: float = 15.0
-    linear_min_dbfs: float = -50.0  # ... and is this loud (moved down with a quieter scene)
-    linear_min_removed_db: float = 2.0  # ... and the linear canceller still removed this much
-    #: ... but this much less than it removes of the echo alone (a loud syllable of the echo
-    #: leaves a residual as far over the floor as a quiet voice; it is still removed like echo)
-    linear_double_talk_db: float = 12.0
-    linear_trusted_db: float = 15.0  # ... once it removes this much of the echo alone
-    linear_recent_alpha: float = 0.3  # ... and did over the last ~60 ms (see ``_learn_linear``)
-    #: and the other way: a frame whose linear residual stays within this of that floor holds
-    #: no voice, whatever AEC3 let through (a canceller still converging, a burst of residual
-    #: echo); ``None`` turns the veto off
-    linear_echo_only_db: float | None = 6.0
-    #: with the speaker paused after a word, past its tail and the reference silent: the speech
-    #: bar there (see ``_past_the_tail``); the speech detector was seen at 0.30-0.48 over the
-    #: whole of "No, stop, stop that please" said at -33 dBFS after "Wait." and a breath
-    paused_speech_prob: float = 0.25
-    #: the third ear's veto (issue 53): a frame of which a delayed copy of the speaker explains
-    #: this much holds no voice, whoever lost the echo path; ``None`` turns it off. A voice 6 dB
-    #: under the echo leaves ~7 dB explained, the echo alone 20-60 dB on a simple path
-    copy_echo_db: float | None = 15.0
-    #: a short word confirms (issue 53: "Stop." alone was heard for 120-180 ms before the
-    #: suppressor or the echo's tail covered the rest, and resumed after the breath): this much
-    #: of the person's speech heard clearly by two ears: the speech detector at
-    #: ``clear_speech_prob`` (it starts low on a word out of the echo: 0.21-0.46 over the first
-    #: 60 ms of hts2a's "Stop", while it was kept whole and the copy ear found none of the
-    #: speaker in it), with
-    #: the canceller keeping the frame whole (it removed at most ``kept_whole_db`` while it
-    #: removes ``trusted_erle_db`` or more of the echo alone), and the linear ear hearing it over
-    #: its floor or the copy ear not finding the speaker in it (at most ``copy_voice_db``)
-    clear_word_ms: float = 100.0
-    clear_speech_prob: float = 0.2
-    kept_whole_db: float = 6.0
-    copy_voice_db: float = 6.0
-    #: the copy ear's residual as an ear of its own (issue 53; ``_copy_voice``): trusted once
-    #: it explains this much of the louder half of the echo alone (20-40 dB on the PulseAudio
-    #: loop, with or without skew, ~20 with pink noise 26 dB under the echo; a real room's long
-    #: echo 3-10 dB, where this stays off); ``None``: off
-    copy_trusted_db: float | None = 15.0
-    #: ... and a frame's residual stands this far over what it leaves of the echo alone (the
-    #: room's noise and the fit's misses: pink noise 26 dB under the echo left -48 dBFS, and
-    #: the speech model on it said 0.5-0.7 now and then with nobody talking)
-    copy_over_db: float = 10.0
-    #: ... and in the last ``copy_settle_ms`` no fit of it added this much to the mic (a fit
-    #: adds when the path moves under it: the grid's loop re-made at 120 ms read -2 to -16 dB,
-    #: and for the next 40-60 ms the ear, finding the new path, explained 1-6 dB of the echo
-    #: with the speech model on the residual at 0.55-0.63)
-    copy_misfit_db: float = 1.0
-    copy_settle_ms: float = 100.0
-    #: ... and the speaker has played for this long since it was last silent while not paused
-    #: by us (the first 300 ms of an answer after silence: the ear, with nothing before it to
-    #: fit, explained 0-6 dB of the echo with the speech model on its residual at 0.6-0.99;
-    #: counted, they confirmed two barge-ins at an answer's start in the whole grid's run)
-    copy_start_ms: float = 300.0
-    #: ... and the mic stands this much louder against the reference than the echo alone does
-    #: (``echo_gain_db``): a voice adds to the echo, a path that moved does not. The grid's
-    #: loop, re-buffering mid-answer, left the copy ear explaining 0-5 dB of frames it had
-    #: explained 60 dB of, with the model on its residual at 0.8-1.0, and the mic at the echo's
-    #: own gain: per frame the echo alone reads -11 to +11 dB around that gain (5-95 %), a
-    #: voice the copy ear heard +5 to +21 dB, those frames -7 to +10
-    copy_louder_db: float = 3.0
-    #: ... and the speech model on what the copy ear leaves of the echo alone says speech at
-    #: most this much, on average over the last ~400 ms (``copy_speech_alpha``): where the fit
-    #: leaves the echo 20-30 dB down rather than 40-60 (the grid's loop read at a -300 ppm skew),
-    #: the model hears that residue as speech at 0.4-0.9 for whole answers, and the ear is then
-    #: no evidence of a voice
-    copy_quiet_prob: float = 0.3
-    copy_speech_alpha: float = 0.05
+__all__ = ["AFTER_A_WORD", "COPY_VOICE", "DELAYED_COPY", "LINEAR_VOICE", "FrameJudge",
+           "LocalTuning", "TalkFrame"]
 
 
 #: the mic does not hear the assistant when, of the last ``DEAF_WINDOW`` frames of it alone
@@ -234,28 +108,19 @@ class FrameJudge:
         #: how loud the mic is while the assistant talks and nobody else does: under
         #: ``min_level_dbfs`` there is no echo path to speak of (headphones)
         self.echo_level_dbfs: float | None = None
-        #: what the linear ear leaves of the echo alone, and how much of the echo it removes
-        #: (see ``_linear_voice``)
-        self.echo_linear_dbfs: float | None = None
-        self.echo_linear_erle_db: float | None = None
-        #: what it removed of the last few frames of the assistant alone: a linear canceller
-        #: that lost the echo removes next to nothing frame after frame
-        self.recent_linear_erle_db: float | None = None
-        #: how much the copy ear explains of the echo alone where it is loud (its louder half:
-        #: in a gap between words the room's noise is most of the mic), and the level of what it
-        #: leaves of it (dBFS; see ``_copy_voice``)
-        self.echo_copy_db: float | None = None
-        self.echo_copy_left_dbfs: float | None = None
-        #: what the speech model says of what the copy ear leaves of the echo alone, on average
-        self.echo_copy_speech_prob: float | None = None
-        #: the mic against the reference the canceller lined up, for the echo alone (dB)
-        self.echo_gain_db: float | None = None
-        self._copy_settle_ms = 0.0  # how long the copy ear still has to settle (see above)
-        self._far_quiet_ms = 0.0  # how long the speaker has been silent, not paused by us
+        #: the second ear: what the linear canceller leaves (core/linear_voice.py)
+        self.linear_ear = LinearEar(tuning)
+        #: the fourth ear: the copy ear's residual (core/copy_voice.py)
+        self.copy_ear = CopyVoiceEar(tuning)
         #: of the recent frames of the assistant alone, whether the mic heard anything
         #: (see ``_mic_deaf_to_the_speaker``)
         self._mic_heard: deque[bool] = deque(maxlen=DEAF_WINDOW)
         self._mic_heard_count = 0  # of them True: kept as they come, not summed per frame
+
+    @property
+    def echo_linear_dbfs(self) -> float | None:
+        """What the linear ear leaves of the echo alone (dBFS), for the decisions' evidence."""
+        return self.linear_ear.echo_linear_dbfs
 
     def person(self, f: TalkFrame, since_pause_ms: float | None = None, *,
                after_a_word: bool = False) -> tuple[bool, str]:
@@ -271,9 +136,10 @@ class FrameJudge:
             if prob >= t.speech_prob and level >= t.min_level_dbfs:
                 return True, "speech, and the mic does not hear the assistant"
             return False, "no speech"
-        if self._linear_voice(f):
+        if self.linear_ear.hears(f, self._scaled(t.linear_min_dbfs)):
             return True, LINEAR_VOICE
-        if self._copy_voice(f) and not self._linear_echo_only(f):
+        if self.copy_ear.hears(f, self._scaled(t.min_level_dbfs)) and not (
+                self.linear_ear.echo_only(f)):
             return True, COPY_VOICE
         if f.speech_prob < min(t.speech_prob, t.double_talk_speech_prob):
             return False, "no speech"
@@ -289,7 +155,7 @@ class FrameJudge:
             if self._in_echo_tail(f, since_pause_ms):
                 return False, "the echo's tail after the pause"
             return True, "speech while the assistant was quiet"
-        if self._linear_echo_only(f):
+        if self.linear_ear.echo_only(f):
             return False, "the linear ear hears only the echo"
         erle = self.echo_erle_db if self.echo_erle_db is not None else f.erle_db
         if erle is not None and f.in_dbfs is not None:
@@ -363,99 +229,9 @@ class FrameJudge:
                 or erle < t.trusted_erle_db or f.in_dbfs - f.out_dbfs > t.kept_whole_db
                 or f.far_dbfs is None or f.far_dbfs < t.far_floor_dbfs):
             return False
-        floor = self.echo_linear_dbfs
-        linear = (f.linear_dbfs is not None and floor is not None and self._linear_trusted()
-                  and f.linear_dbfs >= floor + t.linear_over_db)
+        linear = self.linear_ear.over_its_floor(f)
         copy = f.copy_explained_db is not None and f.copy_explained_db <= t.copy_voice_db
         return linear or copy
-
-    def _linear_voice(self, f: TalkFrame) -> bool:
-        """The second ear (issue 38): AEC3's suppressor removes a voice quieter than the echo
-        whole during double talk (48-65 dB of "Wait."), so neither the speech detector nor the
-        levels above hear it. A linear-only canceller subtracts its estimate of the echo and
-        suppresses nothing: the echo alone leaves a floor (``echo_linear_dbfs``, learnt like the
-        room's), and a voice stands over it at its own level. A frame while the assistant
-        talks is the person's when its linear residual is ``linear_over_db`` over that floor,
-        loud enough (``linear_min_dbfs``), removed ``linear_double_talk_db`` less than the echo
-        alone (a loud syllable of the echo leaves a residual well over the floor too: it was
-        removed like echo), and still under the mic by ``linear_min_removed_db``
-        (a linear canceller that lost the echo removes nothing: that is no voice); and only
-        once the linear canceller has converged (it removes ``linear_trusted_db`` of the echo
-        alone: at the start of a session its residual is the echo itself). It can pause the
-        speaker; confirming still needs speech the detector is sure of (``sure_ms``)."""
-        t = self.tuning
-        floor, erle = self.echo_linear_dbfs, self.echo_linear_erle_db
-        if (f.linear_dbfs is None or f.linear_in_dbfs is None or floor is None or erle is None
-                or not self._linear_trusted() or f.far_dbfs is None
-                or f.far_dbfs < t.far_floor_dbfs):
-            return False
-        removed = f.linear_in_dbfs - f.linear_dbfs
-        return (f.linear_dbfs >= floor + t.linear_over_db
-                and f.linear_dbfs >= self._scaled(t.linear_min_dbfs)
-                and t.linear_min_removed_db <= removed <= erle - t.linear_double_talk_db)
-
-    def _copy_voice(self, f: TalkFrame) -> bool:
-        """The copy ear's residual holds a voice (issue 53). Where the echo path is simple (a
-        delay and a gain: a sound server's loop, a speaker and mic close together) the copy
-        ear's short fit is an instant canceller, found again within 20 ms when the path jumps,
-        and it suppresses nothing: a voice stays in its residual at its own level. AEC3, right
-        after the grid's loop jumped from 30 to 120 ms, removed 50-70 dB of a sentence said as
-        loud as the echo for 700 ms (the cleaned mic's speech model at 0.01-0.2), while the
-        copy ear explained 0-3 dB of those frames and the raw mic's model said 1.0.
-
-        A frame is the person's when the speech model on that residual is sure
-        (``speech_prob``), what the fit left stands ``copy_over_db`` over what it leaves of the
-        echo alone (the room's noise and its misses), the mic stands ``copy_louder_db`` louder
-        against the reference than the echo alone does (a voice adds to the echo; a path that
-        moved does not), and the ear is trusted here: it explains ``copy_trusted_db`` of the
-        echo's louder half, what it leaves of the echo alone is no speech to the model
-        (``copy_quiet_prob``), and it has settled (no fit that added to the mic in the last
-        ``copy_settle_ms``, nor an answer's start in the last ``copy_start_ms``). Each of these
-        came from a false pause in the grid's traces: per frame the copy ear alone is no
-        evidence (after a gap, on a fricative, when the path moves it explains the echo 6 dB or
-        less), and neither is the model on its residual where the fit leaves the echo only
-        20-30 dB down. Replayed over 37 cells of the grid (20 minutes of playback), the rule as
-        it stands made no pause with nobody talking. It applies while the speaker is paused
-        too, as long as the copy ear has the reference in its span to judge by: the echo's
-        tail is explained and vetoed, a voice is not."""
-        t = self.tuning
-        trust, floor = self.echo_copy_db, self.echo_copy_left_dbfs
-        return (t.copy_trusted_db is not None and trust is not None and floor is not None
-                and trust >= t.copy_trusted_db and self._copy_settle_ms <= 0.0
-                and self.echo_copy_speech_prob is not None
-                and self.echo_copy_speech_prob <= t.copy_quiet_prob
-                and f.copy_speech_prob is not None and f.copy_speech_prob >= t.speech_prob
-                and f.copy_explained_db is not None
-                and f.copy_explained_db >= -t.copy_misfit_db
-                and f.in_dbfs is not None and f.in_dbfs >= self._scaled(t.min_level_dbfs)
-                and f.in_dbfs - f.copy_explained_db >= floor + t.copy_over_db
-                and self._louder_than_the_echo(f))
-
-    def _louder_than_the_echo(self, f: TalkFrame) -> bool:
-        """The mic stands ``copy_louder_db`` over what the echo alone gives against this frame's
-        reference (see there)."""
-        gain = self.echo_gain_db
-        return (gain is not None and f.in_dbfs is not None and f.far_dbfs is not None
-                and f.in_dbfs - f.far_dbfs >= gain + self.tuning.copy_louder_db)
-
-    def _linear_echo_only(self, f: TalkFrame) -> bool:
-        """The second ear's veto: with the linear canceller converged (``linear_trusted_db``)
-        and its residual within ``linear_echo_only_db`` of what it leaves of the echo alone,
-        the frame holds no voice (a linear filter cannot remove one); what AEC3 let through is
-        residual echo, as while it converges at the start of a session."""
-        t = self.tuning
-        floor = self.echo_linear_dbfs
-        return (t.linear_echo_only_db is not None and f.linear_dbfs is not None
-                and floor is not None and self._linear_trusted()
-                and f.linear_dbfs <= floor + t.linear_echo_only_db)
-
-    def _linear_trusted(self) -> bool:
-        """The linear canceller removes ``linear_trusted_db`` of the echo alone, and did of the
-        last few frames: it has converged, and not lost the echo since."""
-        t = self.tuning
-        erle, recent = self.echo_linear_erle_db, self.recent_linear_erle_db
-        return (erle is not None and recent is not None and erle >= t.linear_trusted_db
-                and recent >= t.linear_trusted_db)
 
     def _scaled(self, dbfs: float) -> float:
         """A level bar, lowered with the scene: the bars are set for an echo of
@@ -516,26 +292,13 @@ class FrameJudge:
         the person's: residual echo loud enough to sound like speech counts too, so a canceller
         that lost the echo lowers the yardstick within a few hundred ms)."""
         t = self.tuning
-        self._follow_copy_settling(f, paused)
+        self.copy_ear.follow(f, paused=paused)
         if f.in_dbfs is None or f.far_dbfs is None or f.far_dbfs < t.far_floor_dbfs:
             return
-        self._learn_linear(f, is_person)
+        self.linear_ear.learn(f, is_person)
         if is_person or paused:
             return
-        if f.copy_explained_db is not None:
-            self._learn_copy(f.copy_explained_db, f.in_dbfs)
-        if (f.copy_explained_db is not None and f.copy_explained_db >= (t.copy_echo_db or 15.0)
-                and f.in_dbfs >= t.min_level_dbfs):
-            # frames the copy ear explains: the echo alone for sure, not the first frames of a
-            # voice the speech models do not hear yet (which lifted both figures in a replay,
-            # and switched the ear off under the voice it was hearing)
-            a = t.copy_speech_alpha
-            gain, frame_gain = self.echo_gain_db, f.in_dbfs - f.far_dbfs
-            self.echo_gain_db = frame_gain if gain is None else (1 - a) * gain + a * frame_gain
-            if f.copy_speech_prob is not None:
-                prob = self.echo_copy_speech_prob
-                self.echo_copy_speech_prob = f.copy_speech_prob if prob is None else (
-                    (1 - a) * prob + a * f.copy_speech_prob)
+        self.copy_ear.learn(f, self.echo_level_dbfs)
         heard = self._mic_heard
         if len(heard) == heard.maxlen:
             self._mic_heard_count -= heard[0]
@@ -560,70 +323,7 @@ class FrameJudge:
         self.echo_out_dbfs = f.out_dbfs if room is None else (1 - a) * room + a * f.out_dbfs
         self.echo_erle_db = frame_erle if prev is None else (1 - a) * prev + a * frame_erle
 
-    def _follow_copy_settling(self, f: TalkFrame, paused: bool) -> None:
-        """The copy ear settles (``_copy_voice`` waits) after a fit that added to the mic
-        (``copy_settle_ms``), and when the speaker starts again after ``copy_start_ms`` of
-        silence that was not our pause (an answer's start, a long gap): then for
-        ``copy_start_ms`` (see there)."""
-        t = self.tuning
-        if not paused and (f.far_dbfs is None or f.far_dbfs < t.far_floor_dbfs):
-            self._far_quiet_ms += f.ms
-            return
-        if self._far_quiet_ms >= t.copy_start_ms:
-            self._copy_settle_ms = max(self._copy_settle_ms, t.copy_start_ms)
-        self._far_quiet_ms = 0.0
-        if f.copy_explained_db is not None and f.copy_explained_db < -t.copy_misfit_db:
-            self._copy_settle_ms = max(self._copy_settle_ms, t.copy_settle_ms)
-        else:
-            self._copy_settle_ms -= f.ms
-
     def restart(self) -> None:
         """The speaker stopped (the detector is fed only while it plays): the next answer
         starts after silence."""
-        self._far_quiet_ms = max(self._far_quiet_ms, self.tuning.copy_start_ms)
-
-    def _learn_copy(self, explained_db: float, in_dbfs: float) -> None:
-        """Follow what the copy ear does with the echo alone: how much it explains of its
-        louder half (~1 s), and the level of what it leaves (within ~200 ms; a frame left far
-        over it as slowly as a word the speech model does not hear yet, ~1 s, so the first
-        frames of a voice do not lift it)."""
-        t = self.tuning
-        slow, level = t.echo_erle_slow_alpha, self.echo_level_dbfs
-        copy = self.echo_copy_db
-        if level is None or in_dbfs >= level:
-            self.echo_copy_db = explained_db if copy is None else (
-                (1 - slow) * copy + slow * explained_db)
-        left, floor = in_dbfs - explained_db, self.echo_copy_left_dbfs
-        if floor is None:
-            self.echo_copy_left_dbfs = left
-            return
-        a = slow if left >= floor + t.copy_over_db else t.echo_erle_alpha
-        self.echo_copy_left_dbfs = (1 - a) * floor + a * left
-
-    def _learn_linear(self, f: TalkFrame, is_person: bool) -> None:
-        """Follow what the linear ear leaves of the echo. A frame far over that floor (or the
-        person's) is a voice, or a linear canceller losing the echo: learnt slowly (~1 s), and
-        learnt all the same, also while the speaker is paused (the reference is silent there
-        once the speaker's buffer has played out), so a 200 ms word leaves the floor a few dB
-        up and a canceller that lost the echo for good stops passing for a voice within a
-        second, not in a loop of pauses."""
-        t = self.tuning
-        if (f.linear_dbfs is None or f.linear_in_dbfs is None
-                or f.linear_in_dbfs < t.min_level_dbfs):
-            return
-        floor, erle = self.echo_linear_dbfs, self.echo_linear_erle_db
-        removed = f.linear_in_dbfs - f.linear_dbfs
-        recent = self.recent_linear_erle_db
-        if recent is None or not is_person:  # a voice's frames are no news of the echo
-            self.recent_linear_erle_db = removed if recent is None else (
-                (1 - t.linear_recent_alpha) * recent + t.linear_recent_alpha * removed)
-        if floor is None or erle is None:
-            self.echo_linear_dbfs, self.echo_linear_erle_db = f.linear_dbfs, removed
-            return
-        a = (t.echo_erle_slow_alpha if is_person or f.linear_dbfs >= floor + t.linear_over_db
-             else t.echo_erle_alpha)
-        self.echo_linear_dbfs = (1 - a) * floor + a * f.linear_dbfs
-        # a frame it removed next to nothing of is no voice under the echo: the filter lost
-        # the echo (the path moved), and the ear stops counting within ~200 ms
-        b = t.echo_erle_alpha if removed < t.linear_min_removed_db else a
-        self.echo_linear_erle_db = (1 - b) * erle + b * removed
+        self.copy_ear.restart()

@@ -1,0 +1,136 @@
+"""The copy ear's residual as an ear of its own: the fourth ear of the local barge-in detector.
+
+The copy ear's residual holds a voice (issue 53). Where the echo path is simple (a
+delay and a gain: a sound server's loop, a speaker and mic close together) the copy
+ear's short fit is an instant canceller, found again within 20 ms when the path jumps,
+and it suppresses nothing: a voice stays in its residual at its own level. AEC3, right
+after the grid's loop jumped from 30 to 120 ms, removed 50-70 dB of a sentence said as
+loud as the echo for 700 ms (the cleaned mic's speech model at 0.01-0.2), while the
+copy ear explained 0-3 dB of those frames and the raw mic's model said 1.0.
+
+A frame is the person's when the speech model on that residual is sure
+(``speech_prob``), what the fit left stands ``copy_over_db`` over what it leaves of the
+echo alone (the room's noise and its misses), the mic stands ``copy_louder_db`` louder
+against the reference than the echo alone does (a voice adds to the echo; a path that
+moved does not), and the ear is trusted here: it explains ``copy_trusted_db`` of the
+echo's louder half, what it leaves of the echo alone is no speech to the model
+(``copy_quiet_prob``), and it has settled (no fit that added to the mic in the last
+``copy_settle_ms``, nor an answer's start in the last ``copy_start_ms``). Each of these
+came from a false pause in the grid's traces: per frame the copy ear alone is no
+evidence (after a gap, on a fricative, when the path moves it explains the echo 6 dB or
+less), and neither is the model on its residual where the fit leaves the echo only
+20-30 dB down. Replayed over 37 cells of the grid (20 minutes of playback), the rule as
+it stands made no pause with nobody talking. It applies while the speaker is paused
+too, as long as the copy ear has the reference in its span to judge by: the echo's
+tail is explained and vetoed, a voice is not.
+
+Sans-IO: frames in, a verdict out; :class:`~voicechat.core.talk_frames.FrameJudge` asks it
+about each frame and lets it learn from the frames of the assistant alone.
+"""
+
+from __future__ import annotations
+
+from voicechat.core.talk_frame_types import LocalTuning, TalkFrame
+
+#: a frame the copy ear explains this much of is the echo alone, where its veto is switched off
+#: (``copy_echo_db`` ``None``); the veto's own bar otherwise
+EXPLAINED_ECHO_DB = 15.0
+
+
+class CopyVoiceEar:
+    """Does what the copy ear's fit leaves of the mic hold a voice? And what it learns of the
+    echo alone to say so (see the module doc and ``LocalTuning.copy_*``)."""
+
+    def __init__(self, tuning: LocalTuning) -> None:
+        self.tuning = tuning
+        #: how much the copy ear explains of the echo alone where it is loud (its louder half:
+        #: in a gap between words the room's noise is most of the mic), and the level of what it
+        #: leaves of it (dBFS)
+        self.echo_copy_db: float | None = None
+        self.echo_copy_left_dbfs: float | None = None
+        #: what the speech model says of what the copy ear leaves of the echo alone, on average
+        self.echo_copy_speech_prob: float | None = None
+        #: the mic against the reference the canceller lined up, for the echo alone (dB)
+        self.echo_gain_db: float | None = None
+        self._settle_ms = 0.0  # how long the copy ear still has to settle
+        self._far_quiet_ms = 0.0  # how long the speaker has been silent, not paused by us
+
+    def hears(self, f: TalkFrame, min_level_dbfs: float) -> bool:
+        """This frame is the person's by this ear; ``min_level_dbfs``: the level bar, scaled
+        to the scene by the caller."""
+        t = self.tuning
+        trust, floor = self.echo_copy_db, self.echo_copy_left_dbfs
+        return (t.copy_trusted_db is not None and trust is not None and floor is not None
+                and trust >= t.copy_trusted_db and self._settle_ms <= 0.0
+                and self.echo_copy_speech_prob is not None
+                and self.echo_copy_speech_prob <= t.copy_quiet_prob
+                and f.copy_speech_prob is not None and f.copy_speech_prob >= t.speech_prob
+                and f.copy_explained_db is not None
+                and f.copy_explained_db >= -t.copy_misfit_db
+                and f.in_dbfs is not None and f.in_dbfs >= min_level_dbfs
+                and f.in_dbfs - f.copy_explained_db >= floor + t.copy_over_db
+                and self._louder_than_the_echo(f))
+
+    def _louder_than_the_echo(self, f: TalkFrame) -> bool:
+        """The mic stands ``copy_louder_db`` over what the echo alone gives against this frame's
+        reference (see there)."""
+        gain = self.echo_gain_db
+        return (gain is not None and f.in_dbfs is not None and f.far_dbfs is not None
+                and f.in_dbfs - f.far_dbfs >= gain + self.tuning.copy_louder_db)
+
+    def follow(self, f: TalkFrame, *, paused: bool) -> None:
+        """Every frame: the ear settles after a fit that added to the mic (``copy_settle_ms``),
+        and when the speaker starts again after ``copy_start_ms`` of silence that was not our
+        pause (an answer's start, a long gap): then for ``copy_start_ms``."""
+        t = self.tuning
+        if not paused and (f.far_dbfs is None or f.far_dbfs < t.far_floor_dbfs):
+            self._far_quiet_ms += f.ms
+            return
+        if self._far_quiet_ms >= t.copy_start_ms:
+            self._settle_ms = max(self._settle_ms, t.copy_start_ms)
+        self._far_quiet_ms = 0.0
+        if f.copy_explained_db is not None and f.copy_explained_db < -t.copy_misfit_db:
+            self._settle_ms = max(self._settle_ms, t.copy_settle_ms)
+        else:
+            self._settle_ms -= f.ms
+
+    def restart(self) -> None:
+        """The speaker stopped (the detector is fed only while it plays): the next answer
+        starts after silence."""
+        self._far_quiet_ms = max(self._far_quiet_ms, self.tuning.copy_start_ms)
+
+    def learn(self, f: TalkFrame, echo_level_dbfs: float | None) -> None:
+        """A frame of the assistant alone (it talks, nobody else, not paused by us), with the
+        mic's level of the echo learnt so far."""
+        t = self.tuning
+        if f.copy_explained_db is None or f.in_dbfs is None or f.far_dbfs is None:
+            return
+        explained, in_dbfs = f.copy_explained_db, f.in_dbfs
+        slow = t.echo_erle_slow_alpha
+        # how much it explains of the echo's louder half (~1 s)
+        if echo_level_dbfs is None or in_dbfs >= echo_level_dbfs:
+            copy = self.echo_copy_db
+            self.echo_copy_db = explained if copy is None else (
+                (1 - slow) * copy + slow * explained)
+        # the level of what it leaves (within ~200 ms; a frame left far over it as slowly as a
+        # word the speech model does not hear yet, ~1 s, so a voice's first frames do not
+        # lift it)
+        left, floor = in_dbfs - explained, self.echo_copy_left_dbfs
+        if floor is None:
+            self.echo_copy_left_dbfs = left
+        else:
+            a = slow if left >= floor + t.copy_over_db else t.echo_erle_alpha
+            self.echo_copy_left_dbfs = (1 - a) * floor + a * left
+        sure_echo_db = t.copy_echo_db if t.copy_echo_db is not None else EXPLAINED_ECHO_DB
+        if explained < sure_echo_db or in_dbfs < t.min_level_dbfs:
+            return
+        # frames the copy ear explains: the echo alone for sure, not the first frames of a
+        # voice the speech models do not hear yet (which lifted both figures in a replay, and
+        # switched the ear off under the voice it was hearing)
+        a = t.copy_speech_alpha
+        gain, frame_gain = self.echo_gain_db, in_dbfs - f.far_dbfs
+        self.echo_gain_db = frame_gain if gain is None else (1 - a) * gain + a * frame_gain
+        if f.copy_speech_prob is not None:
+            prob = self.echo_copy_speech_prob
+            self.echo_copy_speech_prob = f.copy_speech_prob if prob is None else (
+                (1 - a) * prob + a * f.copy_speech_prob)

@@ -1,0 +1,143 @@
+"""What the local barge-in detector is fed and tuned with: one measured mic frame
+(:class:`TalkFrame`) and the detector's thresholds (:class:`LocalTuning`).
+
+Their own module so that each ear's judgement (``talk_frames.py``, ``copy_voice.py``) reads
+them without importing the other; what each threshold does is said where it is used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class TalkFrame:
+    """One mic frame as the runtime measured it. Levels in dBFS of the 10 ms frames' mean power;
+    ``None`` where the canceller reports nothing (no AEC figures yet)."""
+
+    ms: float  # how much audio this frame covers
+    speech_prob: float  # the speech detector's probability for the cleaned mic (0..1)
+    out_dbfs: float  # the cleaned mic
+    in_dbfs: float | None = None  # the mic before cancellation
+    far_dbfs: float | None = None  # the reference the canceller lined up with this frame
+    erle_db: float | None = None  # the canceller's running echo return loss enhancement
+    echo_strength: float | None = None  # residual correlation with the reference (0..1)
+    #: the second ear: what a linear-only echo canceller leaves of the mic (no suppressor),
+    #: and the mic as it heard it (it runs 20 ms behind ``in_dbfs``)
+    linear_dbfs: float | None = None
+    linear_in_dbfs: float | None = None
+    #: the third ear: how many dB of the raw mic a delayed copy of the speaker explains, on
+    #: whatever delay it finds now (``audio/echo/copy_ear.py``; ``None``: nothing to explain)
+    copy_explained_db: float | None = None
+    #: the speech detector on the raw mic (before any cancelling; ``None``: not measured):
+    #: heard only where the mic does not hear the assistant (see ``_mic_deaf_to_the_speaker``)
+    raw_speech_prob: float | None = None
+    #: the speech detector on what the copy ear's fit leaves of the raw mic (``None``: not
+    #: measured): counts only where the copy ear explains the echo alone well (``copy_voice.py``)
+    copy_speech_prob: float | None = None
+
+
+@dataclass(frozen=True)
+class LocalTuning:
+    """Thresholds of the local detector (ms and dB). Tuned on the PulseAudio echo path of
+    issue 29 (30 ms, -6 dB) with espeak voices; what each does is said where it is used
+    (``talk_frames.py``, ``copy_voice.py``, ``local_barge_in.py``)."""
+
+    speech_prob: float = 0.5
+    min_level_dbfs: float = -60.0
+    far_floor_dbfs: float = -45.0
+    double_talk_db: float = 20.0
+    residual_to_reference_db: float = -15.0
+    double_talk_max_db: float = 18.0
+    double_talk_speech_prob: float = 0.05  # the speech bar where the canceller shows double talk
+    double_talk_min_dbfs: float = -45.0  # ... and the cleaned mic is this loud
+    echo_reference_dbfs: float = -32.0  # the echo's level the level bars are set for
+    noisy_room_dbfs: float = -65.0  # a cleaned mic this loud with the assistant alone: noise
+    over_room_db: float = 10.0  # ... and a frame this far over it is someone talking
+    sure_ms: float = 40.0  # a confirmation needs this much speech at the full speech bar
+    clean_confirm_ms: float = 80.0  # ... and, when the residual is echo-like, this much clean
+    echo_erle_alpha: float = 0.1  # per frame: the echo's ERLE follows within ~200 ms
+    echo_erle_slow_alpha: float = 0.02  # ... and a sudden fall of it within ~1 s
+    trusted_erle_db: float = 30.0
+    echo_tail_ms: float = 200.0
+    #: the canceller's running ERLE this far under the echo's learnt here: it is losing the
+    #: echo, and the tail after a pause may pass for a voice (see ``_in_echo_tail``)
+    echo_loss_db: float = 10.0
+    onset_ms: float = 60.0
+    onset_window_ms: float = 160.0
+    confirm_ms: float = 200.0
+    confirm_window_ms: float = 700.0
+    resume_after_ms: float = 300.0
+    max_echo_strength: float = 0.3
+    server_hold_ms: float = 700.0  # a pause on the server's word waits this long for speech
+    word_ms: float = 100.0  # this much of the person's speech is a word, not a click or cough
+    breath_hold_ms: float = 600.0  # after a word, a pause waits out a breath this long
+    #: the second ear (issue 38): a frame whose linear residual stands this far over what the
+    #: linear canceller leaves of the echo alone is a voice, whatever the suppressor kept
+    linear_over_db: float = 15.0
+    linear_min_dbfs: float = -50.0  # ... and is this loud (moved down with a quieter scene)
+    linear_min_removed_db: float = 2.0  # ... and the linear canceller still removed this much
+    #: ... but this much less than it removes of the echo alone (a loud syllable of the echo
+    #: leaves a residual as far over the floor as a quiet voice; it is still removed like echo)
+    linear_double_talk_db: float = 12.0
+    linear_trusted_db: float = 15.0  # ... once it removes this much of the echo alone
+    linear_recent_alpha: float = 0.3  # ... and did over the last ~60 ms (see ``LinearEar.learn``)
+    #: and the other way: a frame whose linear residual stays within this of that floor holds
+    #: no voice, whatever AEC3 let through (a canceller still converging, a burst of residual
+    #: echo); ``None`` turns the veto off
+    linear_echo_only_db: float | None = 6.0
+    #: with the speaker paused after a word, past its tail and the reference silent: the speech
+    #: bar there (see ``_past_the_tail``); the speech detector was seen at 0.30-0.48 over the
+    #: whole of "No, stop, stop that please" said at -33 dBFS after "Wait." and a breath
+    paused_speech_prob: float = 0.25
+    #: the third ear's veto (issue 53): a frame of which a delayed copy of the speaker explains
+    #: this much holds no voice, whoever lost the echo path; ``None`` turns it off. A voice 6 dB
+    #: under the echo leaves ~7 dB explained, the echo alone 20-60 dB on a simple path
+    copy_echo_db: float | None = 15.0
+    #: a short word confirms (issue 53: "Stop." alone was heard for 120-180 ms before the
+    #: suppressor or the echo's tail covered the rest, and resumed after the breath): this much
+    #: of the person's speech heard clearly by two ears: the speech detector at
+    #: ``clear_speech_prob`` (it starts low on a word out of the echo: 0.21-0.46 over the first
+    #: 60 ms of hts2a's "Stop", while it was kept whole and the copy ear found none of the
+    #: speaker in it), with
+    #: the canceller keeping the frame whole (it removed at most ``kept_whole_db`` while it
+    #: removes ``trusted_erle_db`` or more of the echo alone), and the linear ear hearing it over
+    #: its floor or the copy ear not finding the speaker in it (at most ``copy_voice_db``)
+    clear_word_ms: float = 100.0
+    clear_speech_prob: float = 0.2
+    kept_whole_db: float = 6.0
+    copy_voice_db: float = 6.0
+    #: the copy ear's residual as an ear of its own (issue 53; ``core/copy_voice.py``): trusted once
+    #: it explains this much of the louder half of the echo alone (20-40 dB on the PulseAudio
+    #: loop, with or without skew, ~20 with pink noise 26 dB under the echo; a real room's long
+    #: echo 3-10 dB, where this stays off); ``None``: off
+    copy_trusted_db: float | None = 15.0
+    #: ... and a frame's residual stands this far over what it leaves of the echo alone (the
+    #: room's noise and the fit's misses: pink noise 26 dB under the echo left -48 dBFS, and
+    #: the speech model on it said 0.5-0.7 now and then with nobody talking)
+    copy_over_db: float = 10.0
+    #: ... and in the last ``copy_settle_ms`` no fit of it added this much to the mic (a fit
+    #: adds when the path moves under it: the grid's loop re-made at 120 ms read -2 to -16 dB,
+    #: and for the next 40-60 ms the ear, finding the new path, explained 1-6 dB of the echo
+    #: with the speech model on the residual at 0.55-0.63)
+    copy_misfit_db: float = 1.0
+    copy_settle_ms: float = 100.0
+    #: ... and the speaker has played for this long since it was last silent while not paused
+    #: by us (the first 300 ms of an answer after silence: the ear, with nothing before it to
+    #: fit, explained 0-6 dB of the echo with the speech model on its residual at 0.6-0.99;
+    #: counted, they confirmed two barge-ins at an answer's start in the whole grid's run)
+    copy_start_ms: float = 300.0
+    #: ... and the mic stands this much louder against the reference than the echo alone does
+    #: (``echo_gain_db``): a voice adds to the echo, a path that moved does not. The grid's
+    #: loop, re-buffering mid-answer, left the copy ear explaining 0-5 dB of frames it had
+    #: explained 60 dB of, with the model on its residual at 0.8-1.0, and the mic at the echo's
+    #: own gain: per frame the echo alone reads -11 to +11 dB around that gain (5-95 %), a
+    #: voice the copy ear heard +5 to +21 dB, those frames -7 to +10
+    copy_louder_db: float = 3.0
+    #: ... and the speech model on what the copy ear leaves of the echo alone says speech at
+    #: most this much, on average over the last ~400 ms (``copy_speech_alpha``): where the fit
+    #: leaves the echo 20-30 dB down rather than 40-60 (the grid's loop read at a -300 ppm skew),
+    #: the model hears that residue as speech at 0.4-0.9 for whole answers, and the ear is then
+    #: no evidence of a voice
+    copy_quiet_prob: float = 0.3
+    copy_speech_alpha: float = 0.05
