@@ -20,7 +20,7 @@ mic digital silence, or not enough audio seen yet.
 What the fit leaves of the mic (:meth:`take_residual`, at ``ANALYSIS_RATE``) is a canceller's
 output that suppresses nothing: on a simple path the echo alone comes out 20 dB and more under
 the mic and a voice at its own level, so the barge-in detector's speech model hears a voice
-there that AEC3's suppressor removed (``_copy_voice`` in ``core/talk_frames.py``). A fit that
+there that AEC3's suppressor removed (``core/copy_voice.py``). A fit that
 adds more than it removes (the path moving under it) leaves the mic itself.
 
 What it cannot do: a real room's echo is a long response, which a few taps only partly fit, so
