@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import base64
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from tests.core.harness import sends
-from voicechat.core.assistant_audio import AssistantAudio
+from voicechat.core.assistant_audio import MAX_CUT, AssistantAudio
 from voicechat.core.effects import Effects
 from voicechat.core.mic import MicGate, MicReason
 from voicechat.core.outbox import Outbox
@@ -67,3 +70,49 @@ def test_malformed_progress_is_ignored() -> None:
         audio.progress(1.0, "item_a1", played)
     audio.progress(1.0, 7, 100)
     assert gate.last_audio_at is None
+
+
+@given(answers=st.lists(st.booleans(), min_size=1, max_size=40),
+       late=st.lists(st.tuples(st.integers(0, 39), st.sampled_from(["started", "delta"])),
+                     max_size=30),
+       webrtc=st.booleans())
+def test_a_cut_answer_stays_cut_whatever_arrives_late(
+    answers: list[bool], late: list[tuple[int, str]], webrtc: bool
+) -> None:
+    """Answers one after another, each cut or played out; then late pieces of any of them
+    (a buffer start that crossed the cancel, a delta) in any order: a cut answer's audio is
+    always cut and never plays, and an answer played out is never taken for cut (within the
+    last :data:`MAX_CUT` cut answers, which is all that can still be in flight)."""
+    _, effects, audio = make(webrtc)
+    chunk = base64.b64encode(bytes(480)).decode()
+    cut: list[int] = []
+    for n, is_cut in enumerate(answers):
+        item, rid = f"item_{n}", f"resp_{n}"
+        audio.handlers()["output_audio_buffer.started"]({"response_id": rid}, float(n))
+        audio.ledger.received(item, rid, chunk)
+        if is_cut:
+            audio.cut(n + 0.5, item, rid)
+            cut.append(n)
+        else:
+            audio.stop(n + 0.5, "server", "stopped")
+    effects.take()
+    recent = set(cut[-MAX_CUT:])
+    for n, kind in late:
+        if n >= len(answers):
+            continue
+        if kind == "started":
+            audio.handlers()["output_audio_buffer.started"]({"response_id": f"resp_{n}"}, 99.0)
+            if n in recent:
+                assert not audio.playback.playing
+                assert audio.streaming_response is None
+                cleared = [e["type"] for e in sends(effects.take())]
+                assert cleared == (["output_audio_buffer.clear"] if webrtc else [])
+            else:
+                audio.stop(99.5, "server", "stopped")
+        else:
+            audio.ledger.received(f"item_{n}", f"resp_{n}", chunk)
+    for n in range(len(answers)):
+        if n in recent:
+            assert audio.item_cut(f"item_{n}") and audio.response_cut(f"resp_{n}")
+        elif n not in cut:
+            assert not audio.item_cut(f"item_{n}") and not audio.response_cut(f"resp_{n}")

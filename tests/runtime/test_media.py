@@ -11,6 +11,7 @@ from tests.runtime.test_driver import response_playing
 from voicechat.audio.files import FRAME, WavFileSource, write_wav
 from voicechat.audio.meter import LevelMeter
 from voicechat.audio.playback import PlaybackBuffer
+from voicechat.core import CancelRequested, SendText
 from voicechat.runtime.media import RTC_DISCARD_S, MicPump, PlaybackMonitor, RtcGate
 
 LOUD = np.full(960, 3000, dtype=np.int16)
@@ -87,6 +88,71 @@ async def test_after_a_flush_the_cut_answers_backlog_is_dropped_for_a_moment() -
     parts.clock.now += RTC_DISCARD_S + 0.01
     rtc.take(LOUD, None)
     assert playback.queued_ms == 20
+
+
+def new_answer(parts: Parts, rid: str, item: str) -> None:
+    parts.server_event({"type": "response.created",
+                        "response": {"id": rid, "status": "in_progress", "output": []}})
+    parts.server_event({"type": "response.output_item.added", "response_id": rid,
+                        "output_index": 0, "item": {"id": item, "type": "message",
+                                                    "role": "assistant", "content": []}})
+
+
+async def test_a_cut_answers_late_rtp_never_plays_again_a_new_answers_does() -> None:
+    """A test run on a loaded machine: the client cut an answer, and 200 ms later its late
+    RTP audio (the jitter buffer's backlog) started playback again. Whatever arrives of a cut
+    answer, however late, is dropped; the next answer plays."""
+    parts, playback, rtc = await gate()
+    response_playing(parts)
+    rtc.take(LOUD, None)
+    parts.driver.user("cancel", CancelRequested())
+    rtc.flush()
+    for late_s in (0.05, RTC_DISCARD_S + 0.01, 1.0, 3.0):
+        parts.clock.now += late_s
+        rtc.take(LOUD, None)
+    assert playback.queued_ms == 0
+    # the server's output buffer starting the cut answer after all (it crossed the clear)
+    # neither plays nor counts as playing: it is cleared again
+    parts.server_event({"type": "output_audio_buffer.started", "response_id": "resp_1"})
+    assert not parts.driver.view.playing
+    assert parts.server.last.sent[-1]["type"] == "output_audio_buffer.clear"
+    rtc.take(LOUD, None)
+    assert playback.queued_ms == 0
+    new_answer(parts, "resp_2", "item_a2")
+    rtc.take(LOUD, None)  # the new answer's first frame, before its buffer's started
+    parts.server_event({"type": "output_audio_buffer.started", "response_id": "resp_2"})
+    rtc.take(HISS, None)
+    assert playback.queued_ms == 40
+    assert playback.snapshot().item_id == "item_a2"
+
+
+async def test_a_cut_answers_late_deltas_never_play_the_next_answers_do() -> None:
+    """WebSocket: deltas of the cut item that crossed the cancel are dropped by their item."""
+    parts, playback, rtc = await gate()
+    response_playing(parts)
+    parts.driver.user("cancel", CancelRequested())
+    rtc.flush()
+    parts.clock.now += 1.0
+    rtc.take(LOUD, "item_a1")
+    assert playback.queued_ms == 0
+    new_answer(parts, "resp_2", "item_a2")
+    rtc.take(LOUD, "item_a2")
+    assert playback.queued_ms == 20
+
+
+async def test_an_answer_cancelled_before_it_was_created_never_plays() -> None:
+    """The cancel key while a create is unanswered: the response is cancelled when its
+    ``response.created`` comes, and what arrives of it is dropped like a cut answer's."""
+    parts, playback, rtc = await gate()
+    parts.driver.user("text", SendText("hello"))
+    parts.driver.user("cancel", CancelRequested())
+    new_answer(parts, "resp_1", "item_a1")
+    cancel = parts.server.last.sent[-1]
+    assert (cancel["type"], cancel["response_id"]) == ("response.cancel", "resp_1")
+    parts.clock.now += 1.0
+    rtc.take(LOUD, None)
+    rtc.take(LOUD, "item_a1")
+    assert playback.queued_ms == 0
 
 
 async def test_the_monitor_reports_start_progress_and_drain() -> None:

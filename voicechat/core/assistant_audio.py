@@ -10,7 +10,7 @@ because its settle and fallback deadlines are measured from them.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from voicechat.core.audio_ledger import AudioLedger
@@ -21,11 +21,19 @@ from voicechat.core.playback import Playback, Source, Stop
 Event = Mapping[str, Any]
 Handler = Callable[[Event, float], None]
 
+#: How many cut answers are remembered, so that their late audio is never played: far more than
+#: can still be in flight (a cut answer's audio stops within a second).
+MAX_CUT = 32
+
 
 class AssistantAudio:
     """Assistant audio for one session; the mic gate is shared with the session."""
 
-    def __init__(self, gate: MicGate, effects: Effects, *, webrtc: bool) -> None:
+    def __init__(self, gate: MicGate, effects: Effects, *, webrtc: bool,
+                 cancelled: Callable[[str], bool] = lambda rid: False) -> None:
+        """``cancelled``: whether this client sent ``response.cancel`` for a response (its
+        audio is cut too, though no interruption was needed: a cancel sent on its
+        ``response.created``)."""
         self.ledger = AudioLedger()
         self.playback = Playback()
         self._gate = gate
@@ -34,6 +42,12 @@ class AssistantAudio:
         #: the response whose audio the server's output buffer streams now (WebRTC: between
         #: ``output_audio_buffer.started`` and its ``.stopped``/``.cleared``)
         self._streaming: str | None = None
+        #: answers cut by an interruption (responses, and their audio items), oldest first:
+        #: what still arrives of them (RTP in the jitter buffer, a delta or an
+        #: ``output_audio_buffer.started`` that crossed the cancel) must not play again
+        self._cut_responses: dict[str, None] = {}
+        self._cut_items: dict[str, None] = {}
+        self._cancelled = cancelled
 
     def handlers(self) -> dict[str, Handler]:
         """The server events about audio that need nobody else."""
@@ -62,8 +76,21 @@ class AssistantAudio:
 
     def _buffer_started(self, event: Event, now: float) -> None:
         rid = _str(event.get("response_id"))
+        if self.response_cut(rid):
+            # The server starts streaming an answer this client cut: its cancel and this event
+            # crossed, or the cut came before the answer's audio (no clear was sent then, as
+            # nothing played). The server's buffer would play it out: clear it, and it is not
+            # playing here.
+            if self._webrtc:
+                self._out.send({"type": "output_audio_buffer.clear"})
+            return
         self._streaming = rid
         self.start(now, "server", self.ledger.item_of(rid), rid)
+
+    @property
+    def streaming_response(self) -> str | None:
+        """The response whose audio the server's output buffer streams now (WebRTC)."""
+        return self._streaming
 
     @property
     def streaming_item(self) -> str | None:
@@ -112,9 +139,15 @@ class AssistantAudio:
 
     # --- cut off ---------------------------------------------------------------------------
 
-    def cut(self, now: float, target: str | None) -> None:
+    def cut(self, now: float, target: str | None, cancelled: str | None = None) -> None:
         """Barge-in, after the flush and the cancel: clear the server's buffer (WebRTC, while it
-        plays), truncate ``target`` to what was heard, and stop every source now."""
+        plays), truncate ``target`` to what was heard, and stop every source now. ``target``,
+        the answer playing and ``cancelled`` (the response the cancel named) are remembered as
+        cut: nothing more of them plays."""
+        record = self.ledger.get(target) if target is not None else None
+        self._remember_cut(
+            (target,), (self._streaming, self.playback.response_id, cancelled,
+                        record.response_id if record is not None else None))
         if self._webrtc and self.playback.playing:
             self._out.send({"type": "output_audio_buffer.clear"})
         if target is not None:
@@ -124,6 +157,30 @@ class AssistantAudio:
         self._streaming = None
         self.playback.end(now, "interrupted")
         self._gate.playback_ended(now)
+
+    def _remember_cut(
+        self, items: Iterable[str | None], responses: Iterable[str | None]
+    ) -> None:
+        for known, ids in ((self._cut_items, items), (self._cut_responses, responses)):
+            for cut_id in ids:
+                if cut_id is not None:
+                    known[cut_id] = None
+            while len(known) > MAX_CUT:
+                del known[next(iter(known))]
+
+    def response_cut(self, response_id: str | None) -> bool:
+        """``response_id`` was cut by an interruption here, or cancelled by this client."""
+        return response_id is not None and (
+            response_id in self._cut_responses or self._cancelled(response_id))
+
+    def item_cut(self, item_id: str | None) -> bool:
+        """``item_id`` is (the audio of) an answer cut by an interruption here."""
+        if item_id is None:
+            return False
+        if item_id in self._cut_items:
+            return True
+        record = self.ledger.get(item_id)
+        return record is not None and self.response_cut(record.response_id)
 
     def truncate_target(self, active_response_id: str | None) -> str | None:
         """The item to truncate: the one playing, else the active response's, else the playing

@@ -73,11 +73,12 @@ class Interruption:
         self._barge_in.drop()
         self._local.ended()
         self._tools.interrupted()
-        target = self._audio.truncate_target(self._responses.active_id)
+        active = self._responses.active_id
+        target = self._audio.truncate_target(active)
         self._out.act(FlushPlayback())
         if cancel:
             self._responses.cancel_active()
-        self._audio.cut(now, target)
+        self._audio.cut(now, target, active)
         if target is not None:
             record = self._audio.ledger.get(target)
             received = record.received_ms if record is not None and record.received_known \

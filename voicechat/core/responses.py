@@ -78,6 +78,10 @@ class ResponseTracker:
             self.cancel_on_create = True
         return None
 
+    def was_cancelled(self, rid: str) -> bool:
+        """We sent ``response.cancel`` for ``rid`` (the last few hundred remembered)."""
+        return rid in self._cancelled
+
     # --- the server's side ---------------------------------------------------------------------
 
     def created(self, rid: str) -> tuple[str | None, bool]:

@@ -80,7 +80,7 @@ from voicechat.core.requests import Requests
 from voicechat.core.response_flow import ResponseFlow
 from voicechat.core.segments import VadSegments
 from voicechat.core.service import ServiceWatch
-from voicechat.core.session_reading import media_now, snapshot
+from voicechat.core.session_reading import audio_cut, media_now, snapshot
 from voicechat.core.side_responses import SideResponses
 from voicechat.core.speaker_pause import SpeakerPause
 from voicechat.core.tool_calls import ToolCalls
@@ -123,7 +123,8 @@ class Session:
         self._ptt = PushToTalk(mode=policy.mode, style=policy.ptt_style,
                                min_audio_ms=policy.ptt_min_audio_ms, effects=self._out,
                                responses=self._responses)
-        self._audio = AssistantAudio(self._gate, self._out, webrtc=policy.webrtc)
+        self._audio = AssistantAudio(self._gate, self._out, webrtc=policy.webrtc,
+                                     cancelled=self._responses.tracker.was_cancelled)
         self._playback = self._audio.playback
         self._segments = VadSegments(policy.short_segment_ms)
         self._transcript = Transcript(
@@ -246,6 +247,11 @@ class Session:
     def media_now(self) -> MediaNow:
         """The mic pump's per-frame reads, without a snapshot (``session_reading``)."""
         return media_now(self)
+
+    def audio_cut(self, item_id: str | None) -> bool:
+        """Incoming model audio filed under ``item_id`` (``None``: untagged WebRTC audio) is
+        of an answer already cut or cancelled, and must not play (``session_reading``)."""
+        return audio_cut(self, item_id)
 
     @property
     def completed_responses(self) -> int:

@@ -1,10 +1,11 @@
 """What a :class:`~voicechat.core.session.Session` reports of itself, read from its parts.
 
-Two readings: :func:`snapshot`, the whole frozen view every face renders (``Session.view``
-caches it until something changes), and :func:`media_now`, the three facts the mic pump asks of
-every 20 ms frame. While an answer streams nearly every event changes the session, so building
-the whole view per frame cost 5 % of the load engine's CPU at 100 callers; ``media_now`` reads
-the same facts by the same rules without it.
+Three readings: :func:`snapshot`, the whole frozen view every face renders (``Session.view``
+caches it until something changes), :func:`media_now`, the three facts the mic pump asks of
+every 20 ms frame, and :func:`audio_cut`, which the speaker's gate asks of every incoming frame.
+While an answer streams nearly every event changes the session, so building the whole view per
+frame cost 5 % of the load engine's CPU at 100 callers; the per-frame readings read the same
+facts by the same rules without it.
 """
 
 from __future__ import annotations
@@ -75,6 +76,30 @@ def media_now(s: Session) -> MediaNow:
         playing=s._playback.playing,
         response_active=response_is_active(s._responses.tracker.info),
     )
+
+
+def audio_cut(s: Session, item_id: str | None) -> bool:
+    """Model audio filed under ``item_id`` belongs to an answer this client cut or cancelled.
+
+    Tagged audio (a WebSocket delta) names its item. Untagged audio (WebRTC's RTP) belongs to
+    the answer the server's output buffer streams, where it says; else to the latest response,
+    or, while that one is only asked for, to the latest assistant item. A cut answer's audio
+    can arrive long after the cut: what aiortc's jitter buffer held, on a loaded machine (a
+    test run saw playback start again 200 ms after the flush), or the deltas that crossed the
+    cancel."""
+    audio = s._audio
+    latest = s._responses.tracker.info
+    latest_cut = latest is not None and audio.response_cut(latest.id)
+    if item_id is not None:
+        # an item whose audio nothing announced yet (no content part, no delta counted: the
+        # transport hands the audio over before the core reads its event) is the latest
+        # response's when the feed names it so
+        return audio.item_cut(item_id) or (latest_cut and item_id == s._feed.assistant_item)
+    if audio.streaming_response is not None:
+        return audio.response_cut(audio.streaming_response)
+    if latest is not None and latest.id is not None:
+        return latest_cut
+    return audio.item_cut(s._feed.assistant_item)
 
 
 def snapshot(s: Session) -> SessionView:

@@ -116,6 +116,11 @@ class Driver:
         """The mic pump's per-frame reads, without a snapshot (:meth:`Session.media_now`)."""
         return self.session.media_now()
 
+    def audio_cut(self, item_id: str | None) -> bool:
+        """Incoming audio of ``item_id`` (``None``: untagged) is of a cut answer
+        (:meth:`Session.audio_cut`)."""
+        return self.session.audio_cut(item_id)
+
     @property
     def view(self) -> SessionView:
         view = self.session.view

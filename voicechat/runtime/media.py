@@ -6,10 +6,10 @@ Three parts, one job each:
   the mic open, tells the core how much audio went out (``MicAudio``, the barge-in evidence) and
   feeds the level meter the UI polls. Where the link batches audio (the WebSocket's 100 ms
   appends) it takes the frames of one append in one wake-up (:meth:`MicPump.per_wakeup`);
-* :class:`RtcGate` decides which incoming audio reaches the :class:`PlaybackBuffer`: WebRTC's RTP
-  stream never stops and carries no item id, so outside the server's "playing" window only
-  audible frames count, and right after a flush the jitter buffer's backlog of the cut answer is
-  dropped;
+* :class:`RtcGate` decides which incoming audio reaches the :class:`PlaybackBuffer`: never any
+  of an answer that was cut (the core remembers which: a late delta, the jitter buffer's
+  backlog); WebRTC's RTP stream never stops and carries no item id, so outside the server's
+  "playing" window only audible frames count, and right after a flush none do;
 * :class:`PlaybackMonitor` polls the buffer (the audio thread never calls into the loop) and
   reports real progress to the core: ``PlaybackStarted``/``Progress``/``Drained``, which is what
   makes ``conversation.item.truncate`` honest and reopens the mic after an answer. It polls only
@@ -159,7 +159,10 @@ class RtcGate:
         self._discard_until = 0.0
 
     def take(self, pcm: Int16Array, item_id: str | None) -> None:
-        """Audio from the transport: tagged (WebSocket) plays as is; untagged RTP is gated."""
+        """Audio from the transport: none of a cut answer; tagged (WebSocket) plays as is;
+        untagged RTP is gated."""
+        if self._driver.audio_cut(item_id):
+            return
         if item_id is None:
             view = self._driver.view
             # Between output_audio_buffer.started and .stopped every frame counts (pauses
