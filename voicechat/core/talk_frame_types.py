@@ -102,7 +102,8 @@ class LocalTuning:
     #: speaker in it), with
     #: the canceller keeping the frame whole (it removed at most ``kept_whole_db`` while it
     #: removes ``trusted_erle_db`` or more of the echo alone), and the linear ear hearing it over
-    #: its floor or the copy ear not finding the speaker in it (at most ``copy_voice_db``)
+    #: its floor or the copy ear not finding the speaker in it (at most ``copy_voice_db``); or
+    #: heard by the speech model on the copy ear's residual, behind its gates (``copy_*``)
     clear_word_ms: float = 100.0
     clear_speech_prob: float = 0.2
     kept_whole_db: float = 6.0
