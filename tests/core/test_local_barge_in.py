@@ -800,6 +800,14 @@ def test_a_short_word_the_copy_ears_residual_heard_confirms() -> None:
     feed(m, [COPIED_ECHO] * 100)
     verdicts = feed(m, [SUPPRESSED_SENTENCE] * 4 + [BREATH] * 60, start=2.0)
     assert [v.decision for _, v in verdicts] == [Decision.PAUSE, Decision.RESUME]
+    # nor where the reference is silent, as it read on the grid's 10 ms loop that underran
+    # (AEC3 lining up silence with the echo): the ear took nothing out, its residual is the
+    # raw mic, and the echo there confirmed a barge-in with nobody talking in a replay
+    m = LocalBargeIn()
+    feed(m, [COPIED_ECHO] * 100)
+    unaligned = replace(SUPPRESSED_SENTENCE, far_dbfs=-120.0)
+    verdicts = feed(m, [unaligned] * 5 + [BREATH] * 40, start=2.0)
+    assert [v.decision for _, v in verdicts] == [Decision.PAUSE, Decision.RESUME]
     # the same frames where that ear is not trusted (it explains little of the echo alone)
     # are no word at all
     m = LocalBargeIn()

@@ -239,14 +239,17 @@ class LocalBargeIn:
 
         Clearly: by two ears (``FrameJudge.heard_clearly``), or by the copy ear's residual
         (``COPY_VOICE``), whose speech model counts only behind five gates, each from a false
-        pause it made in the grid's traces. espeak's 210 wpm "Stop." gave it 100 ms (with
-        AEC3 suppressing the word's end under the speaker's tail: 120 ms of the person, short
-        of ``confirm_ms``), and the speaker resumed; replayed over the 23 kept cells of a
-        whole-grid run (`bench/README.md`), counting these confirmed 2 of its 4 lost single
-        words and 24 other interruptions 20-120 ms sooner, with no pause or confirmation
-        added where nobody talked."""
+        pause it made in the grid's traces, and only where the reference plays: the copy ear
+        took the speaker's sound out of that frame. espeak's 210 wpm "Stop." gave it 100 ms
+        (with AEC3 suppressing the word's end under the speaker's tail: 120 ms of the person,
+        short of ``confirm_ms``), and the speaker resumed. With the reference silent the
+        ear's residual is the raw mic: on the grid's 10 ms loop, which underran and made AEC3
+        line up silence with the echo, those frames confirmed a barge-in with nobody talking
+        in a replay (`bench/README.md` has the figures)."""
         return ((self.phase is LocalPhase.LISTENING or self._in_pause_onset(now))
-                and (why == COPY_VOICE or self._frames_judge.heard_clearly(f)))
+                and ((why == COPY_VOICE and f.far_dbfs is not None
+                      and f.far_dbfs >= self.tuning.far_floor_dbfs)
+                     or self._frames_judge.heard_clearly(f)))
 
     def _in_pause_onset(self, now: float) -> bool:
         """Within the frames a pause takes to reach the mic (the speaker's buffer and the echo's
