@@ -142,8 +142,8 @@ class AssistantAudio:
     def cut(self, now: float, target: str | None, cancelled: str | None = None) -> None:
         """Barge-in, after the flush and the cancel: clear the server's buffer (WebRTC, while it
         plays), truncate ``target`` to what was heard, and stop every source now. ``target``,
-        the answer playing and ``cancelled`` (the response the cancel named) are remembered as
-        cut: nothing more of them plays."""
+        the answer playing and ``cancelled`` (the response active when cut, cancelled by this
+        client or by the server itself) are remembered as cut: nothing more of them plays."""
         record = self.ledger.get(target) if target is not None else None
         self._remember_cut(
             (target,), (self._streaming, self.playback.response_id, cancelled,
