@@ -57,6 +57,27 @@ def room_response(delay_ms: float, gain_db: float, rate: int = RATE, seed: int =
     return ir
 
 
+def skewed(x: npt.ArrayLike, ppm: float, delay_ms: float, rate: int = RATE,
+           half: int = 32) -> Float:
+    """``x`` as a mic whose clock runs ``ppm`` fast hears it: delayed by ``delay_ms`` and then
+    by ``ppm`` µs more every second, read between samples by a Hann-windowed sinc of
+    ``2 * half`` taps (written apart from ``audio/echo/warp.py``, which the tests check
+    against it)."""
+    xf = np.asarray(x, dtype=np.float64)
+    n = np.arange(xf.size, dtype=np.float64)
+    pos = n - (delay_ms * rate / 1000 + ppm * 1e-6 * n)
+    base = np.floor(pos).astype(np.int64)
+    frac = pos - base
+    out = np.zeros(xf.size)
+    for k in range(-half + 1, half + 1):
+        u = k - frac
+        weight = np.sinc(u) * (0.5 + 0.5 * np.cos(np.pi * u / (half + 1)))
+        idx = base + k
+        ok = (idx >= 0) & (idx < xf.size)
+        out[ok] += weight[ok] * xf[idx[ok]]
+    return out
+
+
 @dataclass
 class EchoScene:
     """What reaches the mic: ``mic = echo + near + noise`` (all int16-clipped float arrays)."""
@@ -76,10 +97,18 @@ def scene(
     near_at_s: float | None = None,
     near_gain: float = 1.0,
     rate: int = RATE,
+    skew_ppm: float = 0.0,
 ) -> EchoScene:
-    """The assistant talking for ``seconds`` through the room; the user talks from ``near_at_s``."""
+    """The assistant talking for ``seconds`` through the room; the user talks from ``near_at_s``.
+    ``skew_ppm``: the mic's clock runs that much fast, so the echo's delay drifts (see
+    :func:`skewed`)."""
     far = far_speech(seconds, rate)
-    echo = np.convolve(far.astype(np.float64), room_response(delay_ms, gain_db, rate))[: far.size]
+    if skew_ppm:
+        played = skewed(far, skew_ppm, delay_ms, rate)
+        echo = np.convolve(played, room_response(0.0, gain_db, rate))[: far.size]
+    else:
+        echo = np.convolve(far.astype(np.float64), room_response(delay_ms, gain_db, rate))[
+            : far.size]
     near = np.zeros(far.size)
     if near_at_s is not None:
         start = int(near_at_s * rate)

@@ -1,0 +1,177 @@
+"""The clock skew between speaker and mic (drift.py) and the reference warped onto the mic's
+clock (warp.py), issue 53: a drifting echo path made to hold still for the barge-in ears.
+
+The warp is checked against the exact answer (sines, whose delayed value is known in closed
+form) and against ``echo_signals.skewed``, an independent windowed-sinc resampler; the tracker
+on lags as the stage measures them (quantised to the 8 kHz analysis grid's parabola, every
+250 ms), with the bad windows and the jumps real paths make.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.audio.echo_signals import skewed
+from voicechat.audio.echo.drift import MIN_PPM, DriftTracker
+from voicechat.audio.echo.warp import HALF_TAPS, ReferenceWarp
+
+RATE = 48000
+FRAME = RATE // 100
+TONES_HZ = (180.0, 730.0, 1900.0, 3300.0, 5100.0, 6900.0)
+
+
+def tones(n: int, hold_samples: np.ndarray | float = 0.0) -> np.ndarray:
+    """A sum of sines up to 7 kHz at -12 dBFS, read ``hold_samples`` late (exactly)."""
+    t = (np.arange(n) - hold_samples) / RATE
+    return sum(np.sin(2 * np.pi * f * t + i) for i, f in enumerate(TONES_HZ)) * 32767 / 4 / len(
+        TONES_HZ) ** 0.5
+
+
+def warp_all(warp: ReferenceWarp, x: np.ndarray) -> np.ndarray:
+    pcm = np.clip(np.rint(x), -32768, 32767).astype(np.int16)
+    return np.concatenate([warp.process(pcm[i:i + FRAME])
+                           for i in range(0, pcm.size - FRAME + 1, FRAME)]).astype(np.float64)
+
+
+def error_db(got: np.ndarray, want: np.ndarray) -> float:
+    return float(10 * np.log10(np.mean((got - want) ** 2) / np.mean(want**2)))
+
+
+def test_until_engaged_the_reference_passes_through_bit_for_bit() -> None:
+    rng = np.random.default_rng(3)
+    pcm = rng.integers(-32768, 32767, 20 * FRAME).astype(np.int16)
+    warp = ReferenceWarp(RATE)
+    warp.set_rate(300.0)  # a rate alone engages nothing
+    out = np.concatenate([warp.process(pcm[i:i + FRAME]) for i in range(0, pcm.size, FRAME)])
+    assert np.array_equal(out, pcm)
+    assert warp.hold_ms == 0.0
+
+
+@pytest.mark.parametrize("hold_ms", [0.0, 1.2345, 7.77, 33.3])
+def test_a_still_hold_is_the_reference_delayed_between_samples(hold_ms: float) -> None:
+    n = 2 * RATE
+    warp = ReferenceWarp(RATE)
+    warp.engage(hold_ms)
+    got = warp_all(warp, tones(n))
+    held = hold_ms * RATE / 1000 if hold_ms * RATE / 1000 > HALF_TAPS else HALF_TAPS
+    assert warp.hold_ms == pytest.approx(held * 1000 / RATE)
+    want = tones(got.size, held)
+    settled = slice(RATE // 10, None)
+    assert error_db(got[settled], want[settled]) < -50.0
+
+
+@pytest.mark.parametrize("ppm", [300.0, -300.0, 80.0, -1500.0])
+def test_a_moving_hold_follows_the_skew_exactly(ppm: float) -> None:
+    n = 4 * RATE
+    start_ms = 30.0
+    warp = ReferenceWarp(RATE)
+    warp.engage(start_ms)
+    warp.set_rate(ppm)
+    got = warp_all(warp, tones(n))
+    hold = start_ms * RATE / 1000 + ppm * 1e-6 * np.arange(got.size)
+    want = tones(got.size, hold)
+    settled = slice(RATE // 10, None)
+    assert error_db(got[settled], want[settled]) < -50.0
+    assert warp.hold_ms == pytest.approx(start_ms + ppm * 1e-3 * got.size / RATE, abs=0.01)
+
+
+def test_the_warp_undoes_a_skewed_path() -> None:
+    """What a mic 300 ppm fast hears (the test's own resampler), against the reference warped at
+    300 ppm: a fixed delay, which a one-tap fit takes out to the resamplers' error."""
+    rng = np.random.default_rng(5)
+    n = 6 * RATE
+    noise = np.convolve(rng.standard_normal(n), np.hanning(9) / 4, mode="same") * 3000
+    heard = skewed(noise, 300.0, 0.0)
+    warp = ReferenceWarp(RATE)
+    warp.engage(1.0)  # the echo then sits 1 ms before the warped reference: compare aligned
+    warp.set_rate(300.0)
+    ref = warp_all(warp, noise)
+    lead = round(1.0 * RATE / 1000)
+    a, b = heard[RATE: ref.size - lead], ref[RATE + lead:]
+    gain = float(np.dot(a, b) / np.dot(b, b))
+    assert error_db(a, gain * b) < -40.0
+    raw = noise[RATE: ref.size - lead]  # the same stretch unwarped: the skew left in
+    assert error_db(a, raw * float(np.dot(a, raw) / np.dot(raw, raw))) > -25.0
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ppm=st.floats(-3000, 3000), start=st.floats(0, 80), frames=st.lists(
+    st.integers(1, 3 * FRAME), min_size=1, max_size=30))
+def test_the_hold_never_leaves_its_span(ppm: float, start: float, frames: list[int]) -> None:
+    warp = ReferenceWarp(RATE)
+    warp.engage(start)
+    warp.set_rate(ppm)
+    for size in frames:
+        out = warp.process(np.full(size, 1000, dtype=np.int16))
+        assert out.size == size
+        assert 0.0 <= warp.hold_ms <= warp.max_hold * 1000 / RATE + HALF_TAPS * 1000 / RATE
+
+
+def lags(ppm: float, seconds: float, *, start_ms: float = 30.0, every_s: float = 0.25,
+         jitter_ms: float = 0.03, seed: int = 0) -> list[tuple[float, float]]:
+    """A drifting path's delay as the stage measures it: every 250 ms, a little jitter."""
+    rng = np.random.default_rng(seed)
+    times = np.arange(0.0, seconds, every_s)
+    return [(float(t), start_ms + ppm * 1e-3 * t + float(rng.normal(0, jitter_ms)))
+            for t in times]
+
+
+@settings(max_examples=60, deadline=None)
+@given(ppm=st.one_of(st.floats(100, 1500), st.floats(-1500, -100)),
+       start=st.floats(20, 400), seed=st.integers(0, 1000))
+def test_a_steady_skew_is_measured_within_ten_ppm(ppm: float, start: float, seed: int) -> None:
+    tracker = DriftTracker()
+    for t, lag in lags(ppm, 8.0, start_ms=start, seed=seed):
+        tracker.observe(t, lag)
+    assert tracker.ppm is not None
+    assert abs(tracker.ppm - ppm) < 10.0
+    assert tracker.restarts == 0
+
+
+@settings(max_examples=40, deadline=None)
+@given(ppm=st.floats(-MIN_PPM / 2, MIN_PPM / 2), seed=st.integers(0, 1000))
+def test_a_path_that_hardly_drifts_is_left_alone(ppm: float, seed: int) -> None:
+    tracker = DriftTracker()
+    for t, lag in lags(ppm, 20.0, seed=seed):
+        tracker.observe(t, lag)
+    assert tracker.ppm is None
+
+
+def test_a_wandering_delay_is_not_a_skew() -> None:
+    """PulseAudio's adaptive loop hunting ±1 ms around its latency: no straight line."""
+    tracker = DriftTracker()
+    for i in range(80):
+        t = i * 0.25
+        tracker.observe(t, 30.0 + 1.0 * np.sin(2 * np.pi * t / 3.0))
+    assert tracker.ppm is None
+
+
+def test_bad_windows_do_not_move_the_slope() -> None:
+    """A window the user's voice moved (one lag far off) is dropped; so are a few near-misses
+    the fit itself leaves out."""
+    tracker = DriftTracker()
+    for i, (t, lag) in enumerate(lags(300.0, 10.0)):
+        if i in (15, 30):
+            lag += 40.0  # alone: not a jump
+        if i in (20, 25):
+            lag += 1.5  # on the line's edge: kept, then left out of the fit
+        tracker.observe(t, lag)
+    assert tracker.ppm == pytest.approx(300.0, abs=10.0)
+    assert tracker.restarts == 0
+
+
+def test_a_jump_starts_the_fit_over_and_it_finds_the_skew_again() -> None:
+    tracker = DriftTracker()
+    for t, lag in lags(-300.0, 8.0, start_ms=60.0):
+        tracker.observe(t, lag)
+    assert tracker.ppm == pytest.approx(-300.0, abs=10.0)
+    for t, lag in lags(-300.0, 2.0, start_ms=150.0, seed=1):  # the loop re-made at 150 ms
+        tracker.observe(8.0 + t, lag)
+    assert tracker.restarts == 1
+    assert tracker.ppm is None  # 2 s of the new path: too short to fit
+    for t, lag in lags(-300.0, 6.0, start_ms=149.4, seed=2):
+        tracker.observe(10.0 + t, lag)
+    assert tracker.ppm == pytest.approx(-300.0, abs=10.0)
