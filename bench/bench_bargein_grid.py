@@ -42,8 +42,9 @@ In each cell, first ``--quiet-answers`` long answers play with nobody talking (f
 barge-in actions; local pauses apart), then ``--interruptions`` interruptions, each 2.5 s into an
 answer. Per cell: honoured, false barge-ins and pauses, onset → first barge-in action (median,
 worst), onset → speaker paused (median, worst), resumes inside an interruption, the canceller's
-ERLE and the delay it tracked (``local.aec.metrics``, every 5 s), the load; then the same by
-voice kind and by shape over the run, and the same-run **baseline** (no echo path: headphones).
+ERLE and the delay it tracked (``local.aec.metrics``, every 5 s, and the clock skew it measured
+where it found one), the load; then the same by voice kind and by shape over the run, and the
+same-run **baseline** (no echo path: headphones).
 ``--busy`` keeps one core busy. Nothing is asserted. With ``--keep``, each cell's
 ``trace.jsonl`` (``VOICECHAT_BARGEIN_TRACE``) and ``onsets.json`` feed ``bargein_replay.py``.
 """
@@ -293,6 +294,7 @@ class CellRun:
     quiet_load: float = 0.0
     erle_db: list[float] = field(default_factory=list)
     delay_ms: list[float] = field(default_factory=list)
+    drift_ppm: list[float] = field(default_factory=list)  # the skew the stage measured
     notes: list[str] = field(default_factory=list)
 
 
@@ -390,6 +392,8 @@ def score(run: CellRun, rs: list[dict[str, Any]]) -> None:
             run.erle_db.append(float(r["event"]["erle_db"]))
         if r["event"].get("delay_ms") is not None:
             run.delay_ms.append(float(r["event"]["delay_ms"]))
+        if r["event"].get("drift_ppm") is not None:
+            run.drift_ppm.append(float(r["event"]["drift_ppm"]))
 
 
 def before_the_onset(rs: list[dict[str, Any]], onset: float) -> tuple[int, int]:
@@ -469,7 +473,8 @@ def detail(run: CellRun) -> None:
         print(f"  {n}. {i.shape:<10} {i.kind:<8} {i.voice:<18} paused {ms(i.paused_ms):>5} ms, "
               f"action {ms(i.action_ms):>5} ms, resumes {i.resumes}, load {i.load:.2f}")
     print(f"  false barge-ins {run.false_actions}, false pauses {run.false_pauses}; ERLE "
-          f"{span(run.erle_db, ' dB')}; delay tracked {span(run.delay_ms, ' ms')}")
+          f"{span(run.erle_db, ' dB')}; delay tracked {span(run.delay_ms, ' ms')}; skew "
+          f"measured {span(run.drift_ppm, ' ppm') if run.drift_ppm else 'none'}")
     for note in run.notes:
         print(f"  note: {note}")
 

@@ -175,3 +175,16 @@ def test_a_jump_starts_the_fit_over_and_it_finds_the_skew_again() -> None:
     for t, lag in lags(-300.0, 6.0, start_ms=149.4, seed=2):
         tracker.observe(10.0 + t, lag)
     assert tracker.ppm == pytest.approx(-300.0, abs=10.0)
+
+
+def test_the_skew_outlasts_the_pauses_between_answers() -> None:
+    """The clocks drift on while nobody talks: after 30 s with no lag (no answer playing), a
+    new answer's lags land on the old line, and the slope is there from its first lag."""
+    tracker = DriftTracker()
+    for t, lag in lags(300.0, 6.0):
+        tracker.observe(t, lag)
+    assert tracker.ppm == pytest.approx(300.0, abs=10.0)
+    t = 36.0
+    tracker.observe(t, 30.0 + 0.3 * t)
+    assert tracker.restarts == 0
+    assert tracker.ppm == pytest.approx(300.0, abs=10.0)

@@ -205,9 +205,12 @@ class EchoControl:
         self._last_metrics_at, self._last_metrics = now, shown
         mic, speaker = self._devices
         # late audio callbacks make the sound server re-buffer, which moves the echo delay
-        self._events.local({"type": "local.aec.metrics", "erle_db": m.erle_db, "delay_ms": delay,
-                            "underruns": int(getattr(speaker, "underruns", 0)),
-                            "overflows": int(getattr(mic, "overflows", 0))})
+        event = {"type": "local.aec.metrics", "erle_db": m.erle_db, "delay_ms": delay,
+                 "underruns": int(getattr(speaker, "underruns", 0)),
+                 "overflows": int(getattr(mic, "overflows", 0))}
+        if m.drift_ppm is not None:  # the speaker's and the mic's clocks apart (drift.py)
+            event["drift_ppm"] = round(m.drift_ppm)
+        self._events.local(event)
 
 
     def _follow_underruns(self, now: float) -> None:

@@ -4,8 +4,8 @@ Why: a speaker and a mic on two crystals (a USB or Bluetooth speaker, a built-in
 rates a few tens to hundreds of ppm apart, and nothing between them resamples, so the echo's
 delay grows (or shrinks) without end: 0.3 ms a second at the 300 ppm of the grid's ``skew``
 cells. The stage's cross-correlation finds the delay every 250 ms (``delay.py``); this fits a
-line through those lags over the last ``span_s`` seconds and, where the line is straight and
-steep enough, gives its slope in ppm for :class:`~voicechat.audio.echo.warp.ReferenceWarp`.
+line through the last ``KEEP_LAGS`` of those lags and, where the line is straight and steep
+enough, gives its slope in ppm for :class:`~voicechat.audio.echo.warp.ReferenceWarp`.
 
 What it refuses (``ppm`` is ``None``): too few lags or too short a span to fit; a slope under
 ``min_ppm`` (a fixed path, or PulseAudio's adaptive loop hunting around its latency: the
@@ -24,9 +24,13 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-#: the fit's window of lags: long enough that a lag quantised to 0.125 ms gives a slope within
-#: ~5 ppm (40 lags over 10 s), short enough to follow a drift that changes
-SPAN_S = 12.0
+#: the fit's window: the last this many lags (12 s of the speaker talking, at the delay
+#: estimator's 4 a second), long enough that a lag read to ~0.03 ms gives a slope within ~5 ppm.
+#: Counted in lags, not seconds: a skew is the device pair's and outlasts the pauses between
+#: answers, and the line is checked against every new lag (a jump starts it over)
+KEEP_LAGS = 48
+#: ... and none older than this (s): a pair of clocks warms up and its skew moves, slowly
+MAX_AGE_S = 120.0
 #: fewest lags, and shortest span between the first and the last, before a slope is given
 MIN_LAGS = 12
 MIN_SPAN_S = 3.0
@@ -54,13 +58,12 @@ class DriftFit:
 class DriftTracker:
     """Feed :meth:`observe` with each trusted delay measurement; read :attr:`ppm`."""
 
-    def __init__(self, *, span_s: float = SPAN_S, min_lags: int = MIN_LAGS,
+    def __init__(self, *, keep: int = KEEP_LAGS, min_lags: int = MIN_LAGS,
                  min_span_s: float = MIN_SPAN_S, min_ppm: float = MIN_PPM) -> None:
-        self.span_s = span_s
         self.min_lags = min_lags
         self.min_span_s = min_span_s
         self.min_ppm = min_ppm
-        self._lags: deque[tuple[float, float]] = deque()
+        self._lags: deque[tuple[float, float]] = deque(maxlen=keep)
         self._off: tuple[float, float] | None = None  # a lag off the line, waiting for a second
         self.fit: DriftFit | None = None  # the last line fitted, trusted or not
         self.restarts = 0  # times the path jumped and the fit began again
@@ -94,7 +97,7 @@ class DriftTracker:
             self.restarts += 1
         self._off = None
         self._lags.append((t, lag_ms))
-        while self._lags and self._lags[0][0] < t - self.span_s:
+        while self._lags and self._lags[0][0] < t - MAX_AGE_S:
             self._lags.popleft()
         self._refit()
 
