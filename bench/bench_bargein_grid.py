@@ -11,10 +11,10 @@ DAC time. A **cell** is one client run, set by six axes (``Cell``):
 * **echo path**: ``fixed`` (PulseAudio's loop with ``adjust_time=0``, the grid of issue 38),
   ``adaptive`` (the loop with PulseAudio's default adaptive rate, as many laptops run it: it
   resamples to hold its latency, so the path drifts slowly), ``skew+300`` / ``skew-300`` (a
-  clock skew of ±300 ppm between speaker and mic, made by ``bargein_paths.SkewLoop``: PulseAudio
-  cannot, its null sinks share one clock; the delay drifts 0.3 ms a second), ``jump`` (the loop
-  re-made at 120 ms, then back at 30, ``MOVE_LEAD_S`` before each interruption: in the middle of
-  the answer it interrupts);
+  clock skew of ±300 ppm between speaker and mic, made by ``tests/audio/skew_loop.py``:
+  PulseAudio cannot, its null sinks share one clock; the delay drifts 0.3 ms a second),
+  ``jump`` (the loop re-made at 120 ms, then back at 30, ``MOVE_LEAD_S`` before each
+  interruption: in the middle of the answer it interrupts);
 * **delay**: the loop's latency, 10 to 200 ms (``skew-300`` starts at 60 ms, as it shrinks);
 * **mic level**: the whole scene (echo and voice) moved by 0 (issue 38's levels, the voice near
   −25 dBFS), −10, −20 dB (quiet voices at about −45 dBFS active level) or +6 dB (the loop at
@@ -73,7 +73,6 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(BENCH.parent))
 
-from bargein_paths import SkewLoop, clipped_share  # noqa: E402
 from bench_bargein import (  # noqa: E402
     BARGE_IN_ACTIONS,
     Log,
@@ -88,6 +87,7 @@ from bench_bargein import (  # noqa: E402
     windows,
 )
 
+from tests.audio.skew_loop import SkewLoop  # noqa: E402
 from tests.voices import (  # noqa: E402
     RATE,
     VOICES,
@@ -237,6 +237,11 @@ class NoiseBed:
     def close(self) -> None:
         self._stream.stop()
         self._stream.close()
+
+
+def clipped_share(pcm: npt.NDArray[np.int16]) -> float:
+    """The share of samples at full scale (what ``at_level`` clipped at +6 dB)."""
+    return float(np.mean(np.abs(pcm.astype(np.int32)) >= 32767))
 
 
 # --- echo paths -----------------------------------------------------------------------------

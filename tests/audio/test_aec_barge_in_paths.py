@@ -10,7 +10,10 @@ a pause, the rest), not espeak-ng:
   near -35 dBFS, 4 dB over the echo;
 * a loop re-made from 30 to 120 ms a second before the interruption, mid-answer (the grid's jump
   cell: both cancellers lose the echo for a second; the first version of the detector cut the
-  answer off on it with nobody talking).
+  answer off on it with nobody talking);
+* a speaker and a mic on clocks 300 ppm apart (``skew_loop.py``: the echo's delay grows 0.3 ms
+  a second, without end), interrupted by a single recorded word: the stage must find the skew
+  (``drift_ppm`` in its metrics) and the word must still be heard.
 
 Each asserts what the issue asks of every cell: the interruption honoured, decided by the local
 detector, and no barge-in before the voice. The timings are printed, never asserted: they are
@@ -26,8 +29,10 @@ import numpy as np
 import pytest
 
 from tests.audio.conftest import EchoLoop, echo_afresh, echo_loop
+from tests.audio.skew_loop import SkewLoop
 from tests.audio.test_aec_barge_in import LEAD_S, QUESTIONS, fresh_dir, interrupted
 from tests.conftest import pulse_running, require_or_skip
+from tests.helpers import read_records
 from tests.realtime import in_real_time
 from tests.speech import speech_wav
 from tests.voices import RATE, assistant_dbfs, at_level, recorded_clips, write_wav
@@ -85,6 +90,39 @@ def test_a_loop_that_jumps_mid_answer_neither_cuts_in_nor_misses(tmp_path: Path)
         wav = interruption_wav(work / "i.wav", "allison-word-pause", loop, 0.0)
         interrupted(work, work / "speaker.wav", question, wav, loop, _voice(),
                     before_speech=jump)
+
+    try:
+        in_real_time(attempt, reset=lambda: echo_afresh(loop))
+    finally:
+        echo_loop("off")
+
+
+SKEW_PPM = 300.0
+
+
+def test_a_single_word_interrupts_over_a_skewed_clock(tmp_path: Path) -> None:
+    """Issue 53's skew cells, where single words were lost: the echo through a delay line read
+    300 ppm fast (PulseAudio's own loop cannot skew), a recorded "Stop" 4 dB over the echo.
+    The interruption is honoured by the local detector, nothing is cut before it, and the
+    stage measured the skew it warps the ears' reference by."""
+    require_or_skip(pulse_running(), NO_PULSE)
+    loop = EchoLoop(latency_ms=30, gain_db=-6.0)  # the levels the voice is set against
+
+    def attempt(n: int) -> None:
+        echo_loop("off")
+        work = fresh_dir(tmp_path, n)
+        question = speech_wav(work / "q.wav", QUESTIONS[:1], lead_s=LEAD_S, tail_s=0.5)
+        wav = interruption_wav(work / "i.wav", "allison-word", loop, 4.0)
+        skew = SkewLoop(ppm=SKEW_PPM, start_ms=loop.latency_ms, gain_db=loop.gain_db)
+        try:
+            interrupted(work, work / "speaker.wav", question, wav, loop, _voice())
+        finally:
+            skew.close()
+        measured = [r["event"]["drift_ppm"] for r in read_records(work / "events.jsonl")
+                    if r["event"].get("type") == "local.aec.metrics"
+                    and "drift_ppm" in r["event"]]
+        print(f"skew {SKEW_PPM:+g} ppm: {skew.drift}; the stage measured {measured} ppm")
+        assert measured and all(abs(m - SKEW_PPM) <= 30 for m in measured)
 
     try:
         in_real_time(attempt, reset=lambda: echo_afresh(loop))

@@ -938,3 +938,54 @@ def test_the_copy_ear_waits_out_an_answers_start() -> None:
         feed(m, [gap] * quiet + [COPIED_ECHO], start=2.0)
         decisions = [v.decision for _, v in feed(m, [SUPPRESSED_SENTENCE] * 5, start=3.0)]
         assert (decisions == [Decision.PAUSE, Decision.CONFIRM]) is heard, (quiet, decisions)
+
+
+#: both ears that suppress nothing trusted on the echo alone: the linear canceller leaves it
+#: 30 dB down, the copy ear explains 30 dB of it and its residual is no speech
+ECHO_BOTH_EARS = replace(ECHO_ALONE_LIN, copy_explained_db=30.0, copy_speech_prob=0.02)
+#: hts2a's "Stop" 6 dB under the echo on the grid's 200 ms path, before the speaker paused:
+#: AEC3 removed 18-34 dB of it (its speech model at 0.01-0.07), the linear ear heard it 30 dB
+#: over its floor, the copy ear explained 0-4 dB of it and the model on its residual said 0.8-0.9
+UNHEARD_BY_AEC3 = replace(SUPPRESSED_WORD, copy_explained_db=2.0, copy_speech_prob=0.85)
+
+
+def test_a_word_the_suppressor_removed_and_both_other_ears_heard_confirms() -> None:
+    """The echo's own 200 ms tail covered the rest of that word: 80 ms of it was heard clearly
+    by AEC3's ears, short of ``clear_word_ms``, and the speaker resumed. Heard by the linear ear
+    and the copy ear together (its residual's model sure), it is a clear word; by either alone,
+    or with the copy ear's model unsure, it is not."""
+    m = LocalBargeIn()
+    feed(m, [ECHO_BOTH_EARS] * 100)
+    verdicts = feed(m, [UNHEARD_BY_AEC3] * 5 + [BREATH] * 40, start=2.0)
+    assert [v.decision for _, v in verdicts] == [Decision.PAUSE, Decision.CONFIRM]
+    assert verdicts[1][0] <= 2.101
+    for unsure in (replace(UNHEARD_BY_AEC3, copy_speech_prob=0.3),
+                   replace(UNHEARD_BY_AEC3, copy_explained_db=12.0),
+                   replace(UNHEARD_BY_AEC3, linear_dbfs=-50.0, copy_speech_prob=0.3)):
+        m = LocalBargeIn()
+        feed(m, [ECHO_BOTH_EARS] * 100)
+        decisions = [v.decision for _, v in feed(m, [unsure] * 5 + [BREATH] * 60, start=2.0)]
+        assert Decision.CONFIRM not in decisions
+    # nor with the reference silent (what the grid's 10 ms loop gave when it underran)
+    m = LocalBargeIn()
+    feed(m, [ECHO_BOTH_EARS] * 100)
+    silent = replace(UNHEARD_BY_AEC3, far_dbfs=-120.0)
+    assert Decision.CONFIRM not in [v.decision for _, v in feed(m, [silent] * 5 + [BREATH] * 60,
+                                                                 start=2.0)]
+
+
+@given(st.lists(st.sampled_from(["voice", "echo", "breath"]), max_size=60))
+def test_the_two_quiet_ears_word_never_confirms_on_less_than_a_word(seq: list[str]) -> None:
+    """However its frames fall among the echo's and the breath's, a word only the linear ear
+    and the copy ear heard confirms only once ``clear_word_ms`` of it was heard."""
+    m = LocalBargeIn()
+    feed(m, [ECHO_BOTH_EARS] * 100)
+    kinds = {"voice": UNHEARD_BY_AEC3, "echo": ECHO_BOTH_EARS, "breath": BREATH}
+    now, heard = 2.0, 0.0
+    for kind in seq:
+        now += 0.02
+        heard += 20.0 if kind == "voice" else 0.0
+        verdict = m.frame(now, kinds[kind])
+        if verdict is not None and verdict.decision is Decision.CONFIRM:
+            assert heard >= m.tuning.clear_word_ms
+            return

@@ -103,11 +103,15 @@ class LocalTuning:
     #: the canceller keeping the frame whole (it removed at most ``kept_whole_db`` while it
     #: removes ``trusted_erle_db`` or more of the echo alone), and the linear ear hearing it over
     #: its floor or the copy ear not finding the speaker in it (at most ``copy_voice_db``); or
-    #: heard by the speech model on the copy ear's residual, behind its gates (``copy_*``)
+    #: heard by the speech model on the copy ear's residual, behind its gates (``copy_*``); or,
+    #: where AEC3's suppressor removed it, by the two ears that suppress nothing: the linear ear
+    #: over its floor, and the copy ear finding little of the speaker in the frame with the
+    #: speech model on its residual at ``clear_copy_prob``
     clear_word_ms: float = 100.0
     clear_speech_prob: float = 0.2
     kept_whole_db: float = 6.0
     copy_voice_db: float = 6.0
+    clear_copy_prob: float = 0.5
     #: the copy ear's residual as an ear of its own (issue 53; ``core/copy_voice.py``): trusted once
     #: it explains this much of the louder half of the echo alone (20-40 dB on the PulseAudio
     #: loop, with or without skew, ~20 with pink noise 26 dB under the echo; a real room's long

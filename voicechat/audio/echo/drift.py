@@ -12,8 +12,12 @@ What it refuses (``ppm`` is ``None``): too few lags or too short a span to fit; 
 filters follow that themselves, and warping a path that does not drift would only move it);
 lags that scatter off the line (a path that wanders rather than drifts). A lag that jumps off
 the line and stays (the sound server re-buffered, the grid's ``jump`` cells, a skewed loop
-re-centring) starts the fit again from it: one lag off the line alone is dropped as a bad
-window. Sans-IO: times and lags in, a figure out.
+re-centring) moves the line with it: a jump moves the delay, not the clocks, so the lags so far
+are moved by the jump and the slope carries on (on a loaded machine the grid's skewed path
+jumped 7-12 ms every 5-10 s; starting the fit over at each jump left the warp standing still
+for 3 s each time, and the linear ear at 0-4 dB for half the cell). A jump that changes the
+slope too shows as lags bending off the moved line, which the scatter bar then refuses. One lag
+off the line alone is dropped as a bad window. Sans-IO: times and lags in, a figure out.
 """
 
 from __future__ import annotations
@@ -66,7 +70,7 @@ class DriftTracker:
         self._lags: deque[tuple[float, float]] = deque(maxlen=keep)
         self._off: tuple[float, float] | None = None  # a lag off the line, waiting for a second
         self.fit: DriftFit | None = None  # the last line fitted, trusted or not
-        self.restarts = 0  # times the path jumped and the fit began again
+        self.jumps = 0  # times the path jumped and the line moved with it
 
     @property
     def ppm(self) -> float | None:
@@ -91,10 +95,14 @@ class DriftTracker:
             self._off = (t, lag_ms)
             if off is None or abs(off[1] - lag_ms) > OFF_LINE_MS:
                 return  # one bad window, or not yet a new path
-            self._lags.clear()  # two in a row, agreeing: the path jumped
+            # two in a row, agreeing: the path jumped, by as much as they stand off the line
+            jump = 0.5 * ((off[1] - (self.predict_ms(off[0]) or predicted))
+                          + (lag_ms - predicted))
+            moved = [(when, delay + jump) for when, delay in self._lags]
+            self._lags.clear()
+            self._lags.extend(moved)
             self._lags.append(off)
-            self.fit = None
-            self.restarts += 1
+            self.jumps += 1
         self._off = None
         self._lags.append((t, lag_ms))
         while self._lags and self._lags[0][0] < t - MAX_AGE_S:

@@ -1,4 +1,7 @@
-"""Echo paths for the barge-in grid that PulseAudio's loop cannot make: a clock skew (issue 53).
+"""An echo path PulseAudio's loop cannot make: a clock skew between speaker and mic (issue 53).
+
+For the barge-in grid (``bench/bench_bargein_grid.py``'s ``skew±300`` cells) and the skewed-
+clock test of ``test_aec_barge_in_paths.py``.
 
 Two null sinks on one PulseAudio daemon run on one clock, so ``module-loopback`` (fixed or
 adaptive) never shows the skew between a speaker's and a mic's crystals. ``SkewLoop`` makes it
@@ -20,7 +23,6 @@ import threading
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 RATE = 48000
 BLOCK = 480
@@ -45,18 +47,22 @@ class SkewLoop:
         self.recentres = 0
         self._playing = False
         self.delays_ms: list[float] = []  # the delay line's length, once a second
-        saved = os.environ.get("PULSE_SOURCE")
-        os.environ["PULSE_SOURCE"] = "speaker.monitor"
+        # the streams take their devices from these when opened (the speaker's monitor in, the
+        # mic's sink out: the default sink is the speaker, a loop onto itself)
+        devices = {"PULSE_SOURCE": "speaker.monitor", "PULSE_SINK": "micfeed"}
+        saved = {name: os.environ.get(name) for name in devices}
+        os.environ.update(devices)
         try:
             self._in = sd.InputStream(samplerate=RATE, channels=1, dtype="float32",
                                       blocksize=BLOCK, latency="low", callback=self._record)
             self._out = sd.OutputStream(samplerate=RATE, channels=1, dtype="float32",
                                         blocksize=BLOCK, latency="low", callback=self._play)
         finally:
-            if saved is None:
-                os.environ.pop("PULSE_SOURCE", None)
-            else:
-                os.environ["PULSE_SOURCE"] = saved
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
         self._in.start()
         self._out.start()
 
@@ -100,8 +106,3 @@ class SkewLoop:
         for stream in (self._out, self._in):
             stream.stop()
             stream.close()
-
-
-def clipped_share(pcm: npt.NDArray[np.int16]) -> float:
-    """The share of samples at full scale (what ``at_level`` clipped at +6 dB)."""
-    return float(np.mean(np.abs(pcm.astype(np.int32)) >= 32767))
