@@ -815,13 +815,12 @@ def test_a_short_word_the_copy_ears_residual_heard_confirms() -> None:
     assert feed(m, [SUPPRESSED_SENTENCE] * 5 + [BREATH] * 40, start=2.0) == []
 
 
-@given(st.lists(st.sampled_from(["voice", "echo", "breath"]), max_size=60))
-def test_the_copy_ears_word_never_confirms_on_less_than_a_word(seq: list[str]) -> None:
-    """However its frames fall among the echo's and the breath's, the copy ear's residual
-    alone confirms only once it heard ``clear_word_ms`` of the person in an episode."""
+def never_confirms_on_less_than_a_word(echo: TalkFrame, voice: TalkFrame, seq: list[str]) -> None:
+    """``voice``'s frames among ``echo``'s and the breath's, in the order ``seq`` gives: a
+    confirmation comes only once ``clear_word_ms`` of the voice was heard."""
     m = LocalBargeIn()
-    feed(m, [COPIED_ECHO] * 100)
-    kinds = {"voice": SUPPRESSED_SENTENCE, "echo": COPIED_ECHO, "breath": BREATH}
+    feed(m, [echo] * 100)
+    kinds = {"voice": voice, "echo": echo, "breath": BREATH}
     now, heard = 2.0, 0.0
     for kind in seq:
         now += 0.02
@@ -831,6 +830,13 @@ def test_the_copy_ears_word_never_confirms_on_less_than_a_word(seq: list[str]) -
             assert verdict.evidence["speech_ms"] >= m.tuning.clear_word_ms
             assert heard >= m.tuning.clear_word_ms
             return
+
+
+@given(st.lists(st.sampled_from(["voice", "echo", "breath"]), max_size=60))
+def test_the_copy_ears_word_never_confirms_on_less_than_a_word(seq: list[str]) -> None:
+    """However its frames fall among the echo's and the breath's, the copy ear's residual
+    alone confirms only once it heard ``clear_word_ms`` of the person in an episode."""
+    never_confirms_on_less_than_a_word(COPIED_ECHO, SUPPRESSED_SENTENCE, seq)
 
 
 def test_the_copy_ears_residual_is_no_ear_where_it_does_not_explain_the_echo() -> None:
@@ -978,14 +984,4 @@ def test_a_word_the_suppressor_removed_and_both_other_ears_heard_confirms() -> N
 def test_the_two_quiet_ears_word_never_confirms_on_less_than_a_word(seq: list[str]) -> None:
     """However its frames fall among the echo's and the breath's, a word only the linear ear
     and the copy ear heard confirms only once ``clear_word_ms`` of it was heard."""
-    m = LocalBargeIn()
-    feed(m, [ECHO_BOTH_EARS] * 100)
-    kinds = {"voice": UNHEARD_BY_AEC3, "echo": ECHO_BOTH_EARS, "breath": BREATH}
-    now, heard = 2.0, 0.0
-    for kind in seq:
-        now += 0.02
-        heard += 20.0 if kind == "voice" else 0.0
-        verdict = m.frame(now, kinds[kind])
-        if verdict is not None and verdict.decision is Decision.CONFIRM:
-            assert heard >= m.tuning.clear_word_ms
-            return
+    never_confirms_on_less_than_a_word(ECHO_BOTH_EARS, UNHEARD_BY_AEC3, seq)
