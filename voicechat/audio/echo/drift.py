@@ -12,10 +12,11 @@ What it refuses (``ppm`` is ``None``): too few lags or too short a span to fit; 
 filters follow that themselves, and warping a path that does not drift would only move it);
 lags that scatter off the line (a path that wanders rather than drifts).
 
-Jumps: a jump moves the delay, not the clocks. On a loaded machine the stage's own alignment
-slips the reference by a whole 10 ms frame every 5-15 s (the grid's skewed path, one core
-busy: lags 86 -> 96 -> 85 ... 80 -> 70 -> 77 ms, each step exactly 10 ms on top of the
-drift), and a sound server that re-buffers moves it by more. So a step from one lag to the
+Jumps: a jump moves the delay, not the clocks. On a loaded machine the path slips by a whole
+10 ms block every 5-15 s (the grid's skewed path, one core busy: lags 86 -> 96 -> 85 ... 80 ->
+70 -> 77 ms, each step 10 ms to within 0.1 on top of the drift; the stage's frames and the
+sound server's and the skew loop's blocks are all 10 ms), and a sound server that re-buffers
+moves it by more. So a step from one lag to the
 next more than ``JUMP_MS`` off what the slope so far predicts starts a new stretch, and the
 line is fitted with one slope and each stretch's own offset (a bad window is a stretch of one
 lag, which says nothing of the slope). Fitted to the lags as measured, with a jump taken out
