@@ -249,3 +249,16 @@ def test_the_warp_says_when_its_hold_would_leave_its_span() -> None:
     assert not warp.would_leave(FRAME)
     warp.disengage()
     assert not warp.would_leave(FRAME) and warp.hold_ms == 0.0
+
+
+def test_a_path_that_jumps_all_the_time_has_no_slope() -> None:
+    """A loop that underruns every other window (the grid's 10 ms loop on a loaded machine): the
+    lags come in pairs between jumps, and pairs 250 ms apart read a slope only to ~200 ppm; no
+    slope is given from them."""
+    for seed in range(20):
+        tracker = DriftTracker()
+        rng = np.random.default_rng(seed)
+        for i in range(200):
+            t = i * 0.25
+            tracker.observe(t, 10.0 * ((i // 2) % 2) + float(rng.normal(0, 0.05)))
+            assert tracker.ppm is None

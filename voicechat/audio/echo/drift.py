@@ -50,6 +50,10 @@ MIN_PPM = 60.0
 MAX_PPM = 2000.0
 #: the lags' scatter about the line (ms, root mean square) over which the fit is not trusted
 MAX_SCATTER_MS = 0.25
+#: a stretch between jumps counts toward the line from this many lags (a second of them): a
+#: path that jumps every other lag has no slope to give, and pairs of lags 250 ms apart each
+#: read the slope only to ~200 ppm
+MIN_STRETCH_LAGS = 4
 #: a step between two lags this far (ms) off what the slope predicts is a jump: a 10 ms frame
 #: slip or a re-buffer, not the drift (at 2,000 ppm, 0.5 ms between two lags 250 ms apart) nor
 #: the lags' own noise (0.03-0.1 ms here)
@@ -134,9 +138,10 @@ class DriftTracker:
 
 
 def _in_stretches(stretch: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
-    """The lags in a stretch of two or more (a lone lag says nothing of a slope)."""
+    """The lags in a stretch of ``MIN_STRETCH_LAGS`` or more (a lone lag, a bad window, says
+    nothing of a slope)."""
     _, index, counts = np.unique(stretch, return_inverse=True, return_counts=True)
-    kept: npt.NDArray[np.bool_] = counts[index] >= 2
+    kept: npt.NDArray[np.bool_] = counts[index] >= MIN_STRETCH_LAGS
     return kept
 
 
