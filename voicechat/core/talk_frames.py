@@ -229,9 +229,9 @@ class FrameJudge:
         heard clearly, short of ``clear_word_ms``, and resumed) while the two ears that
         suppress nothing agree: the linear ear hears it far over its floor, the copy ear finds
         little of the speaker in it, and the speech model on the copy ear's residual is sure
-        (``clear_copy_prob``). Replayed over five kept grid runs (115 cells), frames of the
-        echo alone met that 4 times, all on the 10 ms loop whose reference AEC3 misaligned,
-        never two in a row."""
+        (``clear_copy_prob``). Over five kept grid runs (115 cells), frames of the echo alone
+        met that 4 times, all on the 10 ms loop whose reference AEC3 misaligned, at most two
+        in a row (40 ms, under ``clear_word_ms``); 120 interruptions had such frames."""
         t = self.tuning
         erle = self.echo_erle_db
         if f.far_dbfs is None or f.far_dbfs < t.far_floor_dbfs:
