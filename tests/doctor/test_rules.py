@@ -324,3 +324,12 @@ def test_a_beta_answer_to_a_ga_client_names_the_gateway_that_forces_the_header()
     [finding] = diagnose(logs / "dialect_ga_client_beta_server.json").findings
     assert finding.rule == "dialect-mismatch"
     assert "new-api" in finding.fix and "2026-05-12" in finding.fix
+
+
+def test_playback_going_on_after_an_underrun_is_no_new_start() -> None:
+    """Our own log (the weather example over WebSocket on a loaded machine, 2026-11-27): the
+    speaker drained for 5 ms mid-answer and went on with the same item, and the user's "stop"
+    1.27 s into the answer came 0.77 s after that restart: the doctor took the restart for the
+    playback's start and the interruption for echo."""
+    log = Path(__file__).parent / "logs" / "underrun_then_interrupted_ws_ours.jsonl"
+    assert "self-interruption" not in rules_for_file(log)

@@ -33,6 +33,9 @@ from voicechat.protocol.session_audio import (
 
 #: User "speech" this soon after the assistant starts playing is most likely its own echo.
 SELF_INTERRUPT_S = 1.0
+#: the same item playing again this soon (s) after its playback drained is the same playback
+#: going on after an underrun, not a new start
+UNDERRUN_RESUME_S = 0.3
 #: Without times: at most this many output deltas before the cut counts as "moments".
 SELF_INTERRUPT_DELTAS = 3
 #: A cut whose truncation says less assistant audio than this was played cannot have been
@@ -162,6 +165,8 @@ class SelfInterruption(Rule):
         self.suspect: tuple[Entry, Entry, int] | None = None  # (start, speech_started, deltas)
         #: A cut that looked like echo, held until the truncation says how much was played.
         self.pending: tuple[Entry, str] | None = None
+        #: the last playback that drained: (drained, its start, response, deltas)
+        self.drained: tuple[Entry, Entry, str | None, int] | None = None
 
     def feed(self, entry: Entry, ctx: Context) -> None:
         kind = entry.type
@@ -170,7 +175,8 @@ class SelfInterruption(Rule):
         if entry.dir == "in" and kind == "output_audio_buffer.started":
             self._start(entry, response_id(entry))
         elif kind == "local.playback.started" and not ctx.webrtc:
-            self._start(entry, None)
+            if not self._resumed(entry):
+                self._start(entry, None)
         elif entry.dir == "in" and kind in _OUTPUT_DELTAS:
             rid = response_id(entry)
             if self.playing is None and kind == "response.output_audio.delta" and not ctx.webrtc \
@@ -198,6 +204,8 @@ class SelfInterruption(Rule):
         elif kind in ("output_audio_buffer.stopped", "local.playback.drained") or (
             kind == "response.created" and not ctx.webrtc and not ctx.ours
         ):
+            if kind == "local.playback.drained" and self.playing is not None:
+                self.drained = (entry, self.playing, self.playing_id, self.deltas)
             self._stop()
 
     def feed_run(self, run: Run, ctx: Context) -> None:
@@ -232,6 +240,23 @@ class SelfInterruption(Rule):
                     playing_id is None or response_id_of(canonical) == playing_id):
                 deltas -= 1
         self.deltas += deltas
+
+    def _resumed(self, started: Entry) -> bool:
+        """Playback of the same item again within ``UNDERRUN_RESUME_S`` of draining: the
+        speaker ran dry for a moment (an underrun on a loaded machine) and went on, which is no
+        new start. Taken for one, it made a user's "stop" 1.3 s into the answer look like echo
+        0.8 s after a start (our own examples test, 2026-11-27)."""
+        drained, self.drained = self.drained, None
+        if drained is None:
+            return False
+        entry, playing, playing_id, deltas = drained
+        gap = since(entry, started)
+        item = started.canonical.get("item_id")
+        if item is None or item != entry.canonical.get("item_id") or gap is None \
+                or gap > UNDERRUN_RESUME_S:
+            return False
+        self.playing, self.playing_id, self.deltas = playing, playing_id, deltas
+        return True
 
     def _soon(self, speech: Entry) -> bool:
         gap = since(self.playing, speech)
