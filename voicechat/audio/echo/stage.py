@@ -32,13 +32,12 @@ import numpy.typing as npt
 from voicechat.audio.echo.align import FarTimeline, StreamClock
 from voicechat.audio.echo.copy_ear import DelayedCopyEar
 from voicechat.audio.echo.delay import DelayEstimator
-from voicechat.audio.echo.drift import DriftTracker
 from voicechat.audio.echo.engine import NATIVE_RATES, ApmEngine
 from voicechat.audio.echo.erle import ErleMeter, LowErleGuard, energy
 from voicechat.audio.echo.framing import Deframer, Reframer, downmix
 from voicechat.audio.echo.linear import LinearEcho, LinearUnavailable
 from voicechat.audio.echo.residual import ResidualEchoDetector, ResidualVerdict
-from voicechat.audio.echo.warp import ReferenceWarp
+from voicechat.audio.echo.retime import ReferenceRetimer
 
 #: after the user stopped talking over the assistant (``near_talk``), the delay estimate waits
 #: out its correlation window (0.5 s of 10 ms frames), which still holds their voice
@@ -63,17 +62,6 @@ LINEAR_TAIL_MS = 50
 #: which then converges again in about a second)
 LINEAR_HEAD_MS = 30
 LINEAR_MIN_HEAD_MS = 10
-#: where the ears' reference is warped onto the mic's clock (warp.py), the echo is left at
-#: least this late against it: the copy ear searches lags from 0 and the linear ear's filter
-#: starts at its bulk delay, so an echo held back past its own delay is one neither can reach
-WARP_ECHO_MIN_MS = 8.0
-#: a delay that grows starts the warp's hold this short (it grows to ``warp.MAX_HOLD_MS``: at
-#: 300 ppm, about three minutes before it starts again)
-WARP_GROWING_START_MS = 5.0
-#: a delay that shrinks needs room to shrink into: with less than this the warp lets go, and
-#: the ears follow the path as played (a shrinking path ends where the sound server or the
-#: driver drops a buffer, and the delay jumps back up)
-WARP_MIN_ROOM_MS = 2.0
 
 Int16Array = npt.NDArray[np.int16]
 #: per 10 ms: reference, mic in, mic out, linear residual, the mic the linear ear heard, how
@@ -213,14 +201,10 @@ class EchoCanceller:
         self.linear_bulk_ms = 0
         self.linear_bulk_moves = 0
         self._lin_mics: deque[tuple[float, Int16Array]] = deque()
-        #: the clock skew between speaker and mic (drift.py) and the ears' reference read on
-        #: the mic's clock at that rate (warp.py): the linear ear and the copy ear hear a path
-        #: that holds still; AEC3 and the leak judges keep the reference as played
-        self._drift = DriftTracker()
-        self._warp = ReferenceWarp(rate)
-        self._drift_peak: object = None  # the delay estimator's last peak, once observed
-        #: times the warp started over (a new hold, the linear ear's filter restarted)
-        self.warp_starts = 0
+        #: the ears' reference re-timed onto the mic's clock where the delay drifts (retime.py):
+        #: the linear ear and the copy ear hear a path that holds still; AEC3 and the leak judges
+        #: keep the reference as played
+        self._retimer = ReferenceRetimer(rate, enabled=self.options.follow_drift)
         self._lin_power: tuple[float, float] | None = None
         #: set by the runtime while the local barge-in detector holds that the user talks over
         #: the assistant (and for a second after, the correlation window's length): both leak
@@ -277,7 +261,7 @@ class EchoCanceller:
                 for t, far in self._far_line.for_estimator_timed(now):
                     self._delay.push_far(far)
                     self._residual.push_far(far)
-                    heard = self._warp.process(far)
+                    heard = self._retimer.process(far)
                     self._copy.push_far(heard)
                     if self._linear is not None:
                         self._lin_refs.append((t, heard))
@@ -294,7 +278,7 @@ class EchoCanceller:
                 out = self._engine.near(frame, max(0, hint - self._far_line.lag_ms))
                 self._erle.update(self._last_far, frame, out)
                 linear = self._linear_ear(
-                    now, frame, None if delay is None else delay - self._warp.hold_ms)
+                    now, frame, None if delay is None else delay - self._retimer.hold_ms)
                 self._evidence.append((energy(self._last_far), energy(frame), energy(out),
                                        None if linear is None else linear[0],
                                        None if linear is None else linear[1],
@@ -333,35 +317,19 @@ class EchoCanceller:
         return self._lin_power
 
     def _follow_drift(self, now: float, delay: float | None, frame_samples: int) -> None:
-        """Each new trusted delay measurement to the drift tracker; the warp set to its slope,
-        started (or started over, from where the path now is) where it needs a new hold."""
+        """The delay estimator's last peak and estimate to the retimer; the linear ear's filter
+        restarted when the reference it hears jumped."""
         peak = self._delay.last_peak
-        if peak is not None and peak is not self._drift_peak:
-            self._drift_peak = peak
-            if (peak.strength >= self._delay.min_strength
-                    and peak.ref_dbfs >= self._delay.far_floor_dbfs
-                    and peak.fine_lag_ms is not None):
-                self._drift.observe(now, peak.fine_lag_ms)
-        ppm = self._drift.ppm if self.options.follow_drift else None
-        warp = self._warp
-        if ppm is None or delay is None:
-            warp.set_rate(0.0)  # a path that jumped or wanders: hold still
-            return
-        if not warp.engaged or warp.would_leave(frame_samples):
-            room = max(0.0, delay - WARP_ECHO_MIN_MS)
-            if ppm < 0 and room < WARP_MIN_ROOM_MS:
-                if warp.engaged:
-                    warp.disengage()
-                    self._warp_moved()
-                return
-            warp.engage(min(room, WARP_GROWING_START_MS) if ppm > 0 else room)
-            self._warp_moved()
-        warp.set_rate(ppm)
-
-    def _warp_moved(self) -> None:
-        self.warp_starts += 1
-        if self._linear is not None:
+        trusted = peak is not None and (peak.strength >= self._delay.min_strength
+                                        and peak.ref_dbfs >= self._delay.far_floor_dbfs)
+        if self._retimer.follow(now, peak, trusted, delay, frame_samples) \
+                and self._linear is not None:
             self._linear.reset()  # its taps were for the reference before the jump
+
+    @property
+    def warp_starts(self) -> int:
+        """Times the ears' reference started over on a new hold (retime.py)."""
+        return self._retimer.starts
 
     def _follow_linear_bulk(self, delay: float | None, reach: int) -> None:
         """Hold the linear ear's reference back so the echo sits ``LINEAR_HEAD_MS`` into its
@@ -441,7 +409,7 @@ class EchoCanceller:
             timestamped=self._far_clock.stamped and self._near_clock.stamped,
             clock_jumps=self._far_clock.jumps + self._near_clock.jumps,
             far_gaps_ms=10 * self._far_line.silence_frames,
-            drift_ppm=self._drift.ppm,
+            drift_ppm=self._retimer.ppm,
         )
 
 
