@@ -41,7 +41,8 @@ every axis at least once, a run of about five minutes. Cells run in a random ord
 In each cell, first ``--quiet-answers`` long answers play with nobody talking (false barge-ins:
 barge-in actions; local pauses apart), then ``--interruptions`` interruptions, each 2.5 s into an
 answer. Per cell: honoured, false barge-ins and pauses, onset → first barge-in action (median,
-worst), onset → speaker paused (median, worst), resumes inside an interruption, the canceller's
+worst), onset → speaker paused (median, worst; 0 where a false pause already held it silent,
+marked "held"), resumes inside an interruption, the canceller's
 ERLE and the delay it tracked (``local.aec.metrics``, every 5 s, and the clock skew it measured
 where it found one), the load; then the same by voice kind and by shape over the run, and the
 same-run **baseline** (no echo path: headphones).
@@ -287,6 +288,8 @@ class Interruption:
     paused_ms: float | None = None
     action_ms: float | None = None
     resumes: int = 0
+    #: the speaker was already paused (a false pause) at the onset: paused_ms is 0
+    held: bool = False
 
 
 @dataclass
@@ -381,6 +384,8 @@ def score(run: CellRun, rs: list[dict[str, Any]]) -> None:
         before = acted if acted is not None else window["before"]
         item.resumes = len(of(rs, "local.bargein.resumed", after=window["after"],
                               before=before))
+        if held_at_the_onset(rs, item.onset, window, item.paused_ms):
+            item.paused_ms, item.held = 0.0, True
         early_actions, early_pauses = before_the_onset(rs, item.onset)
         if early_actions or early_pauses:
             # nobody talked yet: a barge-in here cut the answer before the person spoke (the
@@ -399,6 +404,25 @@ def score(run: CellRun, rs: list[dict[str, Any]]) -> None:
             run.delay_ms.append(float(r["event"]["delay_ms"]))
         if r["event"].get("drift_ppm") is not None:
             run.drift_ppm.append(float(r["event"]["drift_ppm"]))
+
+
+def held_at_the_onset(rs: list[dict[str, Any]], onset: float, window: dict[str, float],
+                      paused_ms: float | None) -> bool:
+    """The speaker was already paused when the person began, and stayed so until the first
+    pause or cut in the interruption's window: then it was silent for them from their first
+    sound, whatever the detector did next. (On seed 60's busy jump cell two of three
+    interruptions came 0.4-0.5 s into a false pause the jump caused; the first pause event
+    after the onset was the confirming cut's flush, 330 and 345 ms, while the speaker had
+    been silent all along.) That pause is still counted false, in ``before_the_onset``."""
+    starts = [wall(r) for r in of(rs, "local.playback.started", before=onset)]
+    if not starts:
+        return False
+    marks = of(rs, "local.bargein.paused", "local.bargein.resumed", after=starts[-1],
+               before=window["after"])
+    if not marks or marks[-1]["event"]["type"] != "local.bargein.paused":
+        return False
+    until = window["before"] if paused_ms is None else onset + paused_ms / 1000
+    return not of(rs, "local.bargein.resumed", after=window["after"], before=until)
 
 
 def before_the_onset(rs: list[dict[str, Any]], onset: float) -> tuple[int, int]:
@@ -475,7 +499,8 @@ def table(runs: list[CellRun], baseline: CellRun | None) -> None:
 def detail(run: CellRun) -> None:
     print(f"\n{run.cell.name}{'' if run.echo else ' (baseline)'}:")
     for n, i in enumerate(run.interruptions, 1):
-        print(f"  {n}. {i.shape:<10} {i.kind:<8} {i.voice:<18} paused {ms(i.paused_ms):>5} ms, "
+        paused = f"{ms(i.paused_ms):>5} ms{' (held)' if i.held else ''}"
+        print(f"  {n}. {i.shape:<10} {i.kind:<8} {i.voice:<18} paused {paused}, "
               f"action {ms(i.action_ms):>5} ms, resumes {i.resumes}, load {i.load:.2f}")
     print(f"  false barge-ins {run.false_actions}, false pauses {run.false_pauses}; ERLE "
           f"{span(run.erle_db, ' dB')}; delay tracked {span(run.delay_ms, ' ms')}; skew "
