@@ -53,7 +53,12 @@ class CopyVoiceEar:
         #: the mic against the reference the canceller lined up, for the echo alone (dB)
         self.echo_gain_db: float | None = None
         self._settle_ms = 0.0  # how long the copy ear still has to settle
-        self._far_quiet_ms = 0.0  # how long the speaker has been silent, not paused by us
+        #: how long the speaker has been silent, not paused by us: a session starts in
+        #: silence, so its first answer waits ``copy_start_ms`` like any other (replayed with
+        #: a shorter ``clear_word_ms``, three grid sessions confirmed a barge-in 0.3 s into
+        #: their first answer: the ear, trusted after one frame of it, heard the echo's onset
+        #: as a voice at 0.8-0.96)
+        self._far_quiet_ms = tuning.copy_start_ms
 
     def hears(self, f: TalkFrame, min_level_dbfs: float) -> bool:
         """This frame is the person's by this ear; ``min_level_dbfs``: the level bar, scaled
