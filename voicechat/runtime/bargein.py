@@ -14,7 +14,8 @@ assistant: talk_frames.py), and on what the copy ear's fit leaves of the raw mic
 only where the copy ear explains the echo alone well: an instant canceller on a simple echo
 path, whose residual keeps a voice that AEC3's suppressor removes); the linear ear runs in the
 echo stage all along (~0.05 ms per 10 ms frame), the copy ear while the speaker plays (~0.2 ms
-per 10 ms frame).
+per 10 ms frame). A quiet scene (a mic set low) is raised for the models on the cleaned mic
+and on the copy ear's residual, which hear a quiet word less surely (``audio/scene_gain.py``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import numpy as np
 
 from voicechat.audio.echo.correlate import ANALYSIS_RATE
 from voicechat.audio.playback import Int16Array
+from voicechat.audio.scene_gain import SceneGain
 from voicechat.audio.talk import SpeechModelUnavailable, SpeechProbe, dbfs, frame_power
 from voicechat.core import LocalTalk, TalkFrame
 from voicechat.runtime.bargein_trace import FrameTrace
@@ -63,6 +65,9 @@ class LocalDetector:
         self._resumes = 0  # the driver's resumes when the current pause began
         self._frames = 0
         self._trace = FrameTrace.from_env()
+        #: a quiet scene raised for the speech models on the cleaned mic and the copy ear's
+        #: residual (scene_gain.py); levels and the raw mic's model hear it as it is
+        self._gain = SceneGain()
 
     @classmethod
     def start(cls, stage: Any, mic: Any, driver: Driver, events: EventFanout
@@ -99,7 +104,8 @@ class LocalDetector:
             stage.near_talk = self._frames <= self._talk_until
             return
         self._active = True
-        prob = self._probe.push(frame)
+        gain = self._gain
+        prob = self._probe.push(gain.apply(frame))
         evidence = getattr(self._mic, "frame_tag", None)
         far_dbfs = in_dbfs = linear_dbfs = linear_in_dbfs = copy_db = raw_prob = None
         copy_prob = None
@@ -120,7 +126,8 @@ class LocalDetector:
                 raw_prob = self._raw_probe.push(np.concatenate(raw))
             left = [e[7] for e in evidence if len(e) > 7 and e[7] is not None]
             if left and self._copy_probe is not None:
-                copy_prob = self._copy_probe.push(np.concatenate(left))
+                copy_prob = self._copy_probe.push(gain.apply(np.concatenate(left)))
+            gain.follow(in_dbfs, far_dbfs)
         talk = TalkFrame(ms=FRAME_MS, speech_prob=prob, out_dbfs=dbfs(frame_power(frame)),
                          in_dbfs=in_dbfs, far_dbfs=far_dbfs, erle_db=stage.erle_db,
                          echo_strength=stage.echo_strength, linear_dbfs=linear_dbfs,
