@@ -30,7 +30,7 @@ def frames_over_half(pcm: np.ndarray, gain: SceneGain) -> int:
 def scene_at(level_dbfs: float) -> SceneGain:
     gain = SceneGain()
     for _ in range(200):  # 4 s of the assistant talking
-        gain.follow(level_dbfs, -20.0)
+        gain.follow(level_dbfs, -20.0, 30.0)
     return gain
 
 
@@ -54,21 +54,29 @@ def test_the_scenes_the_detector_was_tuned_on_are_left_as_they_are() -> None:
     assert SceneGain().gain_db == 0.0  # not heard yet
 
 
-def test_only_the_mic_while_the_speaker_plays_is_the_scene() -> None:
-    """A gap in the answer, the mic's digital silence: no news of the scene's level."""
+def test_only_the_echo_alone_is_the_scene() -> None:
+    """A gap in the answer, the mic's digital silence, a voice the copy ear does not explain:
+    no news of the scene's level. With headphones (no echo to explain) a quiet room is never
+    taken for a mic set low."""
     gain = scene_at(-47.0)
     before = gain.level_dbfs
-    for in_dbfs, far_dbfs in ((-90.0, -20.0), (-20.0, -70.0), (None, -20.0), (-20.0, None)):
-        gain.follow(in_dbfs, far_dbfs)
+    for in_dbfs, far_dbfs, explained in ((-90.0, -20.0, 30.0), (-20.0, -70.0, 30.0),
+                                         (None, -20.0, 30.0), (-20.0, None, 30.0),
+                                         (-20.0, -20.0, 3.0), (-20.0, -20.0, None)):
+        gain.follow(in_dbfs, far_dbfs, explained)
     assert gain.level_dbfs == before
+    headphones = SceneGain()
+    for _ in range(200):
+        headphones.follow(-65.0, -20.0, None)  # the copy ear finds no speaker in the room
+    assert headphones.gain_db == 0.0
 
 
 def test_a_voice_over_the_echo_lifts_the_scene_little() -> None:
     """200 ms of a voice 10 dB over a -47 dBFS echo: the gain drops by under 5 dB."""
     gain = scene_at(-47.0)
     start = gain.gain_db
-    for _ in range(10):
-        gain.follow(-37.0, -20.0)
+    for _ in range(10):  # the voice over the echo frames the copy ear still explains
+        gain.follow(-37.0, -20.0, 15.0)
     assert start - gain.gain_db < 5.0
 
 

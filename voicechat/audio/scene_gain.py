@@ -11,13 +11,16 @@ model on that residual said 0.0-0.4 and the word was never acted on.
 
 So the frames the speech models hear (the cleaned mic, and what the copy ear leaves of the raw
 mic) are raised by the dB the scene sits under ``REFERENCE_DBFS``, up to ``MAX_GAIN_DB``; never
-lowered. The scene's level is the raw mic's power while the speaker plays, followed over ~1 s
-(``ALPHA`` per 20 ms frame), so a voice over the echo lifts it little. On the grid it read -27
-dBFS at mic 0 dB (every cell), -37 at -10 dB, -39 at -12 dB, -47 at -20 dB and -21 at +6 dB;
-the reference is 3 dB under the default scene's, so the scenes the detector was tuned on are
-left exactly as they are, as is a scene not heard yet. What it raises, it raises whole: the
-echo's residue stands against the voice as before, at the level the detector's figures for
-the louder cells were measured at. Sans-IO: levels in, a gain out.
+lowered. The scene's level is the raw mic's power on frames that are the speaker's own sound
+(the copy ear explains ``ECHO_EXPLAINED_DB`` of them), followed over ~1 s (``ALPHA`` per 20 ms
+frame): the echo is the one sound whose level says how far the mic is set down, and a voice
+over it is not such a frame. With headphones (no echo) nothing is measured and nothing raised;
+the room alone, raised 20 dB, would be a reason for false pauses, not a scene. On the grid it
+read -26 to -27 dBFS at mic 0 dB (every cell), -36 at -10 dB, -38.5 at -12 dB, -46 at -20 dB
+and -20.5 at +6 dB; the reference is 3 dB under the default scene's, so the scenes the
+detector was tuned on are left exactly as they are, as is a scene not heard yet. What it
+raises, it raises whole: the echo's residue stands against the voice as before, at the level
+the detector's figures for the louder cells were measured at. Sans-IO: levels in, a gain out.
 """
 
 from __future__ import annotations
@@ -34,26 +37,32 @@ MAX_GAIN_DB = 20.0
 FAR_PLAYING_DBFS = -45.0
 #: a mic under this (dBFS) is digital silence or a gap, no news of the scene's level
 MIC_FLOOR_DBFS = -80.0
+#: a frame the copy ear explains this much of (dB) is the echo alone, for sure (the copy
+#: ear's own bar: ``core/copy_voice.EXPLAINED_ECHO_DB``)
+ECHO_EXPLAINED_DB = 15.0
 #: how fast the scene's level follows a frame of the speaker playing (per 20 ms frame)
 ALPHA = 0.02
 
 
 class SceneGain:
-    """Feed :meth:`follow` each frame's raw mic and reference levels; :meth:`apply` raises a
-    frame for the speech model by :attr:`gain_db`."""
+    """Feed :meth:`follow` each frame's raw mic and reference levels and the copy ear's figure;
+    :meth:`apply` raises a frame for the speech model by :attr:`gain_db`."""
 
     def __init__(self, *, reference_dbfs: float = REFERENCE_DBFS,
                  max_gain_db: float = MAX_GAIN_DB) -> None:
         self.reference_dbfs = reference_dbfs
         self.max_gain_db = max_gain_db
-        #: the raw mic's power while the speaker plays (dBFS), ``None`` until heard
+        #: the raw mic's power on frames of the echo alone (dBFS), ``None`` until heard
         self.level_dbfs: float | None = None
         self._power: float | None = None
 
-    def follow(self, in_dbfs: float | None, far_dbfs: float | None) -> None:
-        """One frame's raw mic and speaker reference levels (dBFS; ``None``: not measured)."""
-        if (in_dbfs is None or far_dbfs is None or far_dbfs < FAR_PLAYING_DBFS
-                or in_dbfs < MIC_FLOOR_DBFS):
+    def follow(self, in_dbfs: float | None, far_dbfs: float | None,
+               explained_db: float | None) -> None:
+        """One frame's raw mic and speaker reference levels (dBFS) and how much of it the copy
+        ear explains (dB); ``None``: not measured."""
+        if (in_dbfs is None or far_dbfs is None or explained_db is None
+                or far_dbfs < FAR_PLAYING_DBFS or in_dbfs < MIC_FLOOR_DBFS
+                or explained_db < ECHO_EXPLAINED_DB):
             return
         power = 10.0 ** (in_dbfs / 10.0)
         self._power = power if self._power is None else (1 - ALPHA) * self._power + ALPHA * power

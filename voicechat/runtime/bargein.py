@@ -127,7 +127,7 @@ class LocalDetector:
             left = [e[7] for e in evidence if len(e) > 7 and e[7] is not None]
             if left and self._copy_probe is not None:
                 copy_prob = self._copy_probe.push(gain.apply(np.concatenate(left)))
-            gain.follow(in_dbfs, far_dbfs)
+            gain.follow(in_dbfs, far_dbfs, copy_db)
         talk = TalkFrame(ms=FRAME_MS, speech_prob=prob, out_dbfs=dbfs(frame_power(frame)),
                          in_dbfs=in_dbfs, far_dbfs=far_dbfs, erle_db=stage.erle_db,
                          echo_strength=stage.echo_strength, linear_dbfs=linear_dbfs,
