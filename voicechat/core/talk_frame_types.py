@@ -115,6 +115,9 @@ class LocalTuning:
     clear_speech_prob: float = 0.2
     kept_whole_db: float = 6.0
     copy_voice_db: float = 6.0
+    #: a frame of the copy ear's own voice (``COPY_VOICE``) counts toward a clear word only
+    #: where the copy ear explains less than this of it (see ``_heard_clearly``)
+    copy_clear_explained_db: float = 10.0
     clear_copy_prob: float = 0.5
     #: the copy ear's residual as an ear of its own (issue 53; ``core/copy_voice.py``): trusted once
     #: it explains this much of the louder half of the echo alone (20-40 dB on the PulseAudio
