@@ -822,7 +822,7 @@ def test_the_copy_ears_word_does_not_count_the_models_hangover() -> None:
     copy ear's residual still said 0.87 on the frame after it, which the copy ear explained
     14 dB of: the burst was over and the frame was the speaker's own sound. Counted, that
     frame made the fifth of a clear word and cut the assistant off on the real PulseAudio
-    path (1 run in 10 of the burst test). A frame the copy ear explains
+    path (about 1 run in 10 of the burst test). A frame the copy ear explains
     ``copy_clear_explained_db`` of holds a voice at least ~9.5 dB under the echo, quieter
     than any the grid asks the detector to hear: it is no part of a clear word."""
     m = LocalBargeIn()
