@@ -28,6 +28,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from voicechat.core.copy_voice import EXPLAINED_ECHO_DB
+
 #: a scene (the raw mic's power while the speaker plays, dBFS) under this is raised to it: 3 dB
 #: under the grid's default scene (-27 dBFS), where the detector was tuned
 REFERENCE_DBFS = -30.0
@@ -37,9 +39,9 @@ MAX_GAIN_DB = 20.0
 FAR_PLAYING_DBFS = -45.0
 #: a mic under this (dBFS) is digital silence or a gap, no news of the scene's level
 MIC_FLOOR_DBFS = -80.0
-#: a frame the copy ear explains this much of (dB) is the echo alone, for sure (the copy
-#: ear's own bar: ``core/copy_voice.EXPLAINED_ECHO_DB``)
-ECHO_EXPLAINED_DB = 15.0
+#: a frame the copy ear explains this much of (dB) is the echo alone, for sure: the copy
+#: ear's own bar, one figure for both
+ECHO_EXPLAINED_DB = EXPLAINED_ECHO_DB
 #: how fast the scene's level follows a frame of the speaker playing (per 20 ms frame)
 ALPHA = 0.02
 
