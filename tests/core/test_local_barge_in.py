@@ -1024,3 +1024,70 @@ def test_the_two_quiet_ears_word_never_confirms_on_less_than_a_word(seq: list[st
     """However its frames fall among the echo's and the breath's, a word only the linear ear
     and the copy ear heard confirms only once ``clear_word_ms`` of it was heard."""
     never_confirms_on_less_than_a_word(ECHO_BOTH_EARS, UNHEARD_BY_AEC3, seq)
+
+
+#: espeak en-gb+m3's "Stop." 4 dB over the echo on the grid's +300 ppm path, at the word's end
+#: (issue 53, seed 72): AEC3 suppressed it (the cleaned mic silent, its speech model at 0.3);
+#: the linear canceller removed under 1 dB of the mic, as one that lost the echo does, while its
+#: residual stood 37 dB over its floor; the mic stood no louder against the reference than the
+#: echo alone; the copy ear explained 4 dB of it and the model on its residual said 1.0
+LOUD_WORD_END = TalkFrame(20, 0.3, out_dbfs=-80.0, in_dbfs=-25.0, far_dbfs=-20.0, erle_db=60.0,
+                          linear_dbfs=-25.5, linear_in_dbfs=-25.0, copy_explained_db=4.0,
+                          copy_speech_prob=0.95)
+
+
+def test_a_word_the_two_quiet_ears_hear_together_confirms() -> None:
+    """Each ear's own rule missed that word's end (the linear ear's: too little removed; the
+    copy ear's: the mic no louder than the echo), so 80 ms of it counted and the speaker
+    resumed. The two agreeing make the frame the person's, and a word of it confirms."""
+    m = LocalBargeIn()
+    feed(m, [ECHO_BOTH_EARS] * 100)
+    verdicts = feed(m, [LOUD_WORD_END] * 5 + [BREATH] * 40, start=2.0)
+    assert [v.decision for _, v in verdicts] == [Decision.PAUSE, Decision.CONFIRM]
+    assert verdicts[0][1].evidence["why"].startswith("the linear ear and the copy ear")
+    assert verdicts[1][0] <= 2.0 + m.tuning.clear_word_ms / 1000.0 + 0.001
+    # one ear alone is nothing: the copy ear's model unsure, the copy ear finding the speaker,
+    # the linear residual at its floor, no linear ear at all
+    for one_ear in (replace(LOUD_WORD_END, copy_speech_prob=0.3),
+                    replace(LOUD_WORD_END, copy_explained_db=8.0),
+                    replace(LOUD_WORD_END, linear_dbfs=-50.0),
+                    replace(LOUD_WORD_END, linear_dbfs=None, linear_in_dbfs=None)):
+        m = LocalBargeIn()
+        feed(m, [ECHO_BOTH_EARS] * 100)
+        assert feed(m, [one_ear] * 5 + [BREATH] * 40, start=2.0) == []
+
+
+def test_the_two_quiet_ears_need_both_ears_trusted() -> None:
+    """A linear canceller that lost the echo (it removes nothing of it, frame after frame)
+    leaves a residual far over its floor: with the copy ear's word alone, nothing. Nor right
+    after a fit of the copy ear that added to the mic (the path moved under it)."""
+    m = LocalBargeIn()
+    feed(m, [ECHO_BOTH_EARS] * 100)
+    feed(m, [replace(ECHO_BOTH_EARS, linear_dbfs=-25.5)] * 10, start=2.0)
+    assert feed(m, [LOUD_WORD_END] * 5 + [BREATH] * 40, start=2.2) == []
+    m = LocalBargeIn()
+    feed(m, [ECHO_BOTH_EARS] * 100)
+    feed(m, [replace(ECHO_BOTH_EARS, copy_explained_db=-5.0)], start=2.0)
+    assert feed(m, [LOUD_WORD_END] * 4 + [BREATH] * 40, start=2.02) == []
+
+
+@given(st.lists(st.sampled_from(["voice", "echo", "breath"]), max_size=60))
+def test_the_two_quiet_ears_together_never_confirm_on_less_than_a_word(seq: list[str]) -> None:
+    """However its frames fall among the echo's and the breath's, a word the two quiet ears
+    heard together confirms only once ``clear_word_ms`` of it was heard."""
+    never_confirms_on_less_than_a_word(ECHO_BOTH_EARS, LOUD_WORD_END, seq)
+
+
+def test_a_frame_both_ears_hear_counts_as_the_copy_ears_word() -> None:
+    """Where the linear ear and the copy ear's residual both hear a frame, the residual's sure
+    speech model is the evidence that counts toward a word (hts1a's "Stop" at mic -20 dB,
+    seed 72: counted as the linear ear's, one of its frames fell out of the clear word, and
+    the speaker resumed)."""
+    m = LocalBargeIn()
+    feed(m, [ECHO_BOTH_EARS] * 100)
+    both = replace(SUPPRESSED_WORD, in_dbfs=-18.0, linear_in_dbfs=-18.0, linear_dbfs=-25.0,
+                   copy_explained_db=8.0, copy_speech_prob=0.95)
+    verdicts = feed(m, [both] * 5 + [BREATH] * 40, start=2.0)
+    assert [v.decision for _, v in verdicts] == [Decision.PAUSE, Decision.CONFIRM]
+    assert verdicts[0][1].evidence["why"].startswith("a voice left when")
+    assert verdicts[1][0] <= 2.0 + m.tuning.clear_word_ms / 1000.0 + 0.001

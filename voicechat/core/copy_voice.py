@@ -64,17 +64,23 @@ class CopyVoiceEar:
         """This frame is the person's by this ear; ``min_level_dbfs``: the level bar, scaled
         to the scene by the caller."""
         t = self.tuning
-        trust, floor = self.echo_copy_db, self.echo_copy_left_dbfs
-        return (t.copy_trusted_db is not None and trust is not None and floor is not None
-                and trust >= t.copy_trusted_db and self._settle_ms <= 0.0
-                and self.echo_copy_speech_prob is not None
-                and self.echo_copy_speech_prob <= t.copy_quiet_prob
+        floor = self.echo_copy_left_dbfs
+        return (floor is not None and self.trusted_and_settled()
                 and f.copy_speech_prob is not None and f.copy_speech_prob >= t.speech_prob
                 and f.copy_explained_db is not None
                 and f.copy_explained_db >= -t.copy_misfit_db
                 and f.in_dbfs is not None and f.in_dbfs >= min_level_dbfs
                 and f.in_dbfs - f.copy_explained_db >= floor + t.copy_over_db
                 and self._louder_than_the_echo(f))
+
+    def trusted_and_settled(self) -> bool:
+        """The ear explains ``copy_trusted_db`` of the echo alone's louder half, what it leaves
+        of that echo is no speech to the model, and no misfit or answer's start is recent."""
+        t = self.tuning
+        trust, prob = self.echo_copy_db, self.echo_copy_speech_prob
+        return (t.copy_trusted_db is not None and trust is not None
+                and trust >= t.copy_trusted_db and self._settle_ms <= 0.0
+                and prob is not None and prob <= t.copy_quiet_prob)
 
     def _louder_than_the_echo(self, f: TalkFrame) -> bool:
         """The mic stands ``copy_louder_db`` over what the echo alone gives against this frame's

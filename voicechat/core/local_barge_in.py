@@ -60,6 +60,7 @@ from voicechat.core.talk_frames import (
     AFTER_A_WORD,
     COPY_VOICE,
     LINEAR_VOICE,
+    TWO_QUIET_EARS,
     FrameJudge,
     LocalTuning,
     TalkFrame,
@@ -163,13 +164,13 @@ class LocalBargeIn:
             self._person_ms += f.ms
             if self._heard_clearly(now, f, why):
                 self._clear_ms += f.ms
-            if why == COPY_VOICE:  # the speech model on the copy ear's residual was sure
+            if why in (COPY_VOICE, TWO_QUIET_EARS):  # the model on the copy ear's residual: sure
                 self._sure_ms += f.ms
             elif self._frames_judge.speech_prob(f) >= t.speech_prob:
                 self._sure_ms += f.ms
                 if self._heard_clean(now, f):
                     self._clean_ms += f.ms
-            if why in (LINEAR_VOICE, AFTER_A_WORD, COPY_VOICE):
+            if why in (LINEAR_VOICE, AFTER_A_WORD, COPY_VOICE, TWO_QUIET_EARS):
                 self._clean_ms += f.ms  # no echo either way (see _heard_clean)
         elif (self.phase is LocalPhase.LISTENING and self._last_person_at is not None
               and now - self._last_person_at > t.onset_window_ms / 1000.0):

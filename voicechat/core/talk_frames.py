@@ -58,13 +58,18 @@ suppresses nothing, so the speech model hears a voice there that AEC3 removed
 (``core/copy_voice.py``, issue 53: a sentence as loud as the echo, 50-70 dB of it removed for 700 ms
 after the grid's loop jumped to 120 ms).
 
-Three frames owe nothing to AEC3's residual (:data:`LINEAR_VOICE`, :data:`COPY_VOICE`,
-:data:`AFTER_A_WORD`): the detector counts them as clean where a leak verdict makes it strict
-(below). The third is a lower speech bar with the speaker paused past its tail and the
-reference silent, once the person has said a word (``paused_speech_prob``): there the mic holds
-the room and whoever is in it, no echo, and the speech detector gave the rest of "Wait — no,
-stop that" 0.30-0.48 all through at -33 dBFS (the grid's quiet cell on a busy machine), so the
-speaker resumed over it.
+Where each of those two ears' own rule stays silent, the two agreeing make the frame the
+person's (:data:`TWO_QUIET_EARS`, ``FrameJudge._two_quiet_ears``): a word's end as loud as the
+echo, which AEC3 suppressed, the linear canceller removing too little of to count and the mic
+no louder against the reference than the echo alone.
+
+Four frames owe nothing to AEC3's residual (:data:`LINEAR_VOICE`, :data:`COPY_VOICE`,
+:data:`TWO_QUIET_EARS`, :data:`AFTER_A_WORD`): the detector counts them as clean where a leak
+verdict makes it strict (below). The last is a lower speech bar with the speaker paused past
+its tail and the reference silent, once the person has said a word (``paused_speech_prob``):
+there the mic holds the room and whoever is in it, no echo, and the speech detector gave the
+rest of "Wait — no, stop that" 0.30-0.48 all through at -33 dBFS (the grid's quiet cell on a
+busy machine), so the speaker resumed over it.
 """
 
 from __future__ import annotations
@@ -75,8 +80,8 @@ from voicechat.core.copy_voice import CopyVoiceEar
 from voicechat.core.linear_voice import LinearEar
 from voicechat.core.talk_frame_types import LocalTuning, TalkFrame
 
-__all__ = ["AFTER_A_WORD", "COPY_VOICE", "DELAYED_COPY", "LINEAR_VOICE", "FrameJudge",
-           "LocalTuning", "TalkFrame"]
+__all__ = ["AFTER_A_WORD", "COPY_VOICE", "DELAYED_COPY", "LINEAR_VOICE", "TWO_QUIET_EARS",
+           "FrameJudge", "LocalTuning", "TalkFrame"]
 
 
 #: the mic does not hear the assistant when, of the last ``DEAF_WINDOW`` frames of it alone
@@ -93,6 +98,8 @@ DELAYED_COPY = "the mic is the speaker's own sound, delayed"
 #: the copy ear's residual: a voice left when a delayed copy of the speaker is taken out
 COPY_VOICE = "a voice left when the speaker's delayed copy is taken out"
 AFTER_A_WORD = "speech after a word, with the speaker paused (a lower bar)"
+#: the two ears that suppress nothing agree (see ``FrameJudge._two_quiet_ears``)
+TWO_QUIET_EARS = "the linear ear and the copy ear's residual both hear a voice"
 
 
 class FrameJudge:
@@ -136,11 +143,15 @@ class FrameJudge:
             if prob >= t.speech_prob and level >= t.min_level_dbfs:
                 return True, "speech, and the mic does not hear the assistant"
             return False, "no speech"
-        if self.linear_ear.hears(f, self._scaled(t.linear_min_dbfs)):
-            return True, LINEAR_VOICE
+        # the copy ear's word first: where both ears hear a frame, its residual's speech model
+        # is the surer evidence (it counts toward ``sure_ms`` and a clear word)
         if self.copy_ear.hears(f, self._scaled(t.min_level_dbfs)) and not (
                 self.linear_ear.echo_only(f)):
             return True, COPY_VOICE
+        if self.linear_ear.hears(f, self._scaled(t.linear_min_dbfs)):
+            return True, LINEAR_VOICE
+        if self._two_quiet_ears(f):
+            return True, TWO_QUIET_EARS
         if f.speech_prob < min(t.speech_prob, t.double_talk_speech_prob):
             return False, "no speech"
         if f.out_dbfs < self._scaled(t.min_level_dbfs):
@@ -213,6 +224,29 @@ class FrameJudge:
         t = self.tuning
         return (t.copy_echo_db is not None and f.copy_explained_db is not None
                 and f.copy_explained_db >= t.copy_echo_db)
+
+    def _two_quiet_ears(self, f: TalkFrame) -> bool:
+        """The two ears that suppress nothing agree on a voice where each alone stays silent
+        (issue 53): the linear ear hears the frame far over what it leaves of the echo alone,
+        and the copy ear, trusted and settled, finds little of the speaker in it while the
+        speech model on its residual is sure. Each ear's own rule misses a voice as loud as
+        the echo or louder (espeak en-gb+m3's "Stop." 4 dB over it, on the grid's +300 ppm
+        path): the linear canceller then removes under ``linear_min_removed_db`` of the mic,
+        as one that lost the echo does, and the mic stands no ``copy_louder_db`` over the
+        echo's gain on the word's quieter end; AEC3 suppressed that end, and the word was
+        heard for 80 ms, short of ``clear_word_ms``, and resumed. A linear ear that lost the
+        echo leaves no residual far over its floor once it stops being trusted, and a path
+        that moved is explained by the copy ear or unsettles it: together the two ears are
+        what ``heard_clearly`` already counts toward a short word; here they are also the
+        person's frame, so the word's end counts."""
+        t = self.tuning
+        return (f.far_dbfs is not None and f.far_dbfs >= t.far_floor_dbfs
+                and f.in_dbfs is not None and f.in_dbfs >= self._scaled(t.min_level_dbfs)
+                and f.copy_explained_db is not None
+                and -t.copy_misfit_db <= f.copy_explained_db <= t.copy_voice_db
+                and (f.copy_speech_prob or 0.0) >= t.clear_copy_prob
+                and self.copy_ear.trusted_and_settled()
+                and self.linear_ear.over_its_floor(f))
 
     def heard_clearly(self, f: TalkFrame) -> bool:
         """Two ears say this frame of the assistant talking holds a voice (see
