@@ -1027,17 +1027,18 @@ def test_the_two_quiet_ears_word_never_confirms_on_less_than_a_word(seq: list[st
 
 
 #: espeak en-gb+m3's "Stop." 4 dB over the echo on the grid's +300 ppm path, at the word's end
-#: (issue 53, seed 72): AEC3 suppressed it (the cleaned mic silent, its speech model at 0.3);
-#: the linear canceller removed under 1 dB of the mic, as one that lost the echo does, while its
-#: residual stood 37 dB over its floor; the mic stood no louder against the reference than the
-#: echo alone; the copy ear explained 4 dB of it and the model on its residual said 1.0
-LOUD_WORD_END = TalkFrame(20, 0.3, out_dbfs=-80.0, in_dbfs=-25.0, far_dbfs=-20.0, erle_db=60.0,
-                          linear_dbfs=-25.5, linear_in_dbfs=-25.0, copy_explained_db=4.0,
+#: (issue 53, seed 72): AEC3 suppressed it (the cleaned mic silent, its speech model at 0.2);
+#: the linear residual stood 20 dB over its floor, but the linear canceller removed more of the
+#: frame than a voice under the echo leaves it (``linear_double_talk_db``); the mic stood no
+#: louder against the reference than the echo alone; the copy ear explained 4 dB of it and the
+#: model on its residual said 1.0
+LOUD_WORD_END = TalkFrame(20, 0.2, out_dbfs=-80.0, in_dbfs=-16.0, far_dbfs=-10.0, erle_db=60.0,
+                          linear_dbfs=-35.0, linear_in_dbfs=-16.0, copy_explained_db=4.0,
                           copy_speech_prob=0.95)
 
 
 def test_a_word_the_two_quiet_ears_hear_together_confirms() -> None:
-    """Each ear's own rule missed that word's end (the linear ear's: too little removed; the
+    """Each ear's own rule missed that word's end (the linear ear's: removed like echo; the
     copy ear's: the mic no louder than the echo), so 80 ms of it counted and the speaker
     resumed. The two agreeing make the frame the person's, and a word of it confirms."""
     m = LocalBargeIn()
@@ -1047,7 +1048,7 @@ def test_a_word_the_two_quiet_ears_hear_together_confirms() -> None:
     assert verdicts[0][1].evidence["why"].startswith("the linear ear and the copy ear")
     assert verdicts[1][0] <= 2.0 + m.tuning.clear_word_ms / 1000.0 + 0.001
     # one ear alone is nothing: the copy ear's model unsure, the copy ear finding the speaker,
-    # the linear residual at its floor, no linear ear at all
+    # the linear residual near its floor, no linear ear at all
     for one_ear in (replace(LOUD_WORD_END, copy_speech_prob=0.3),
                     replace(LOUD_WORD_END, copy_explained_db=8.0),
                     replace(LOUD_WORD_END, linear_dbfs=-50.0),
@@ -1069,6 +1070,20 @@ def test_the_two_quiet_ears_need_both_ears_trusted() -> None:
     feed(m, [ECHO_BOTH_EARS] * 100)
     feed(m, [replace(ECHO_BOTH_EARS, copy_explained_db=-5.0)], start=2.0)
     assert feed(m, [LOUD_WORD_END] * 4 + [BREATH] * 40, start=2.02) == []
+
+
+def test_the_two_quiet_ears_need_a_linear_canceller_still_removing() -> None:
+    """The grid's 10 ms loop, an answer going on after a pause (seed 74): the linear ear still
+    trusted, its filter removing nothing of the echo (-1.4 to 0 dB) while its residual stood
+    50 dB over its floor, the copy ear explaining 3-6 dB with the model on its residual at
+    0.7-0.9. Counted as the two quiet ears' voice, those frames paused the speaker and made
+    the fifth frame of a clear word: a barge-in with nobody talking. A frame the linear
+    canceller removes under ``linear_min_removed_db`` of is none of theirs."""
+    m = LocalBargeIn()
+    feed(m, [ECHO_BOTH_EARS] * 100)
+    restarted = replace(LOUD_WORD_END, in_dbfs=-23.6, far_dbfs=-17.6, linear_in_dbfs=-23.3,
+                        linear_dbfs=-21.9, copy_explained_db=5.7, copy_speech_prob=0.76)
+    assert feed(m, [restarted] * 5 + [ECHO_BOTH_EARS] * 40, start=2.0) == []
 
 
 @given(st.lists(st.sampled_from(["voice", "echo", "breath"]), max_size=60))

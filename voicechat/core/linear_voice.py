@@ -100,6 +100,12 @@ class LinearEar:
         b = t.echo_erle_alpha if removed < t.linear_min_removed_db else a
         self.echo_linear_erle_db = (1 - b) * erle + b * removed
 
+    def still_removing(self, f: TalkFrame) -> bool:
+        """The linear canceller removed ``linear_min_removed_db`` of this frame: it has not lost
+        the echo here (one that lost it removes nothing, or adds to the mic)."""
+        return (f.linear_dbfs is not None and f.linear_in_dbfs is not None
+                and f.linear_in_dbfs - f.linear_dbfs >= self.tuning.linear_min_removed_db)
+
     def over_its_floor(self, f: TalkFrame) -> bool:
         """Converged, and this frame stands ``linear_over_db`` over what it leaves of the echo
         alone (one of the two ears of a short word heard clearly)."""

@@ -228,17 +228,20 @@ class FrameJudge:
     def _two_quiet_ears(self, f: TalkFrame) -> bool:
         """The two ears that suppress nothing agree on a voice where each alone stays silent
         (issue 53): the linear ear hears the frame far over what it leaves of the echo alone,
-        and the copy ear, trusted and settled, finds little of the speaker in it while the
-        speech model on its residual is sure. Each ear's own rule misses a voice as loud as
-        the echo or louder (espeak en-gb+m3's "Stop." 4 dB over it, on the grid's +300 ppm
-        path): the linear canceller then removes under ``linear_min_removed_db`` of the mic,
-        as one that lost the echo does, and the mic stands no ``copy_louder_db`` over the
-        echo's gain on the word's quieter end; AEC3 suppressed that end, and the word was
-        heard for 80 ms, short of ``clear_word_ms``, and resumed. A linear ear that lost the
-        echo leaves no residual far over its floor once it stops being trusted, and a path
-        that moved is explained by the copy ear or unsettles it: together the two ears are
-        what ``heard_clearly`` already counts toward a short word; here they are also the
-        person's frame, so the word's end counts."""
+        its canceller still removing something of it, and the copy ear, trusted and settled,
+        finds little of the speaker in it while the speech model on its residual is sure.
+        espeak en-gb+m3's "Stop." 4 dB over the echo on the grid's +300 ppm path (seed 72)
+        was heard 80 ms, short of ``clear_word_ms``, and resumed: at its end AEC3 suppressed
+        it, the linear canceller removed more of it than a voice under the echo leaves
+        (``linear_double_talk_db``), and the mic stood no ``copy_louder_db`` over the echo's
+        gain. Together the two ears are what ``heard_clearly`` already counts toward a short
+        word; here they are also the person's frame, so the word's end counts.
+
+        Not where the linear canceller removes under ``linear_min_removed_db`` of the frame:
+        on the grid's 10 ms loop, an answer going on after a pause left the linear ear trusted
+        with its filter removing nothing (-1.4 to 0 dB) and the copy ear explaining 3-6 dB of
+        the echo, its residual's model at 0.7-0.9; counted, those frames made a barge-in with
+        nobody talking (seed 74)."""
         t = self.tuning
         return (f.far_dbfs is not None and f.far_dbfs >= t.far_floor_dbfs
                 and f.in_dbfs is not None and f.in_dbfs >= self._scaled(t.min_level_dbfs)
@@ -246,7 +249,8 @@ class FrameJudge:
                 and -t.copy_misfit_db <= f.copy_explained_db <= t.copy_voice_db
                 and (f.copy_speech_prob or 0.0) >= t.clear_copy_prob
                 and self.copy_ear.trusted_and_settled()
-                and self.linear_ear.over_its_floor(f))
+                and self.linear_ear.over_its_floor(f)
+                and self.linear_ear.still_removing(f))
 
     def heard_clearly(self, f: TalkFrame) -> bool:
         """Two ears say this frame of the assistant talking holds a voice (see
