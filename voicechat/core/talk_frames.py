@@ -60,8 +60,8 @@ after the grid's loop jumped to 120 ms).
 
 Where each of those two ears' own rule stays silent, the two agreeing make the frame the
 person's (:data:`TWO_QUIET_EARS`, ``FrameJudge._two_quiet_ears``): a word's end as loud as the
-echo, which AEC3 suppressed, the linear canceller removing too little of to count and the mic
-no louder against the reference than the echo alone.
+echo, which AEC3 suppressed, the linear canceller removing more of it than a voice under the
+echo leaves and the mic no louder against the reference than the echo alone.
 
 Four frames owe nothing to AEC3's residual (:data:`LINEAR_VOICE`, :data:`COPY_VOICE`,
 :data:`TWO_QUIET_EARS`, :data:`AFTER_A_WORD`): the detector counts them as clean where a leak
