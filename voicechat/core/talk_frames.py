@@ -243,14 +243,22 @@ class FrameJudge:
         the echo, its residual's model at 0.7-0.9; counted, those frames made a barge-in with
         nobody talking (seed 74)."""
         t = self.tuning
-        return (f.far_dbfs is not None and f.far_dbfs >= t.far_floor_dbfs
+        return (self._quiet_ears_agree(f)
                 and f.in_dbfs is not None and f.in_dbfs >= self._scaled(t.min_level_dbfs)
-                and f.copy_explained_db is not None
-                and -t.copy_misfit_db <= f.copy_explained_db <= t.copy_voice_db
-                and (f.copy_speech_prob or 0.0) >= t.clear_copy_prob
+                and f.copy_explained_db is not None and f.copy_explained_db >= -t.copy_misfit_db
                 and self.copy_ear.trusted_and_settled()
-                and self.linear_ear.over_its_floor(f)
                 and self.linear_ear.still_removing(f))
+
+    def _quiet_ears_agree(self, f: TalkFrame) -> bool:
+        """The reference plays, the linear ear hears the frame over its floor, the copy ear
+        finds at most ``copy_voice_db`` of the speaker in it, and the speech model on its
+        residual is sure (``clear_copy_prob``): what a clear word and ``_two_quiet_ears``
+        both start from."""
+        t = self.tuning
+        return (f.far_dbfs is not None and f.far_dbfs >= t.far_floor_dbfs
+                and f.copy_explained_db is not None and f.copy_explained_db <= t.copy_voice_db
+                and (f.copy_speech_prob or 0.0) >= t.clear_copy_prob
+                and self.linear_ear.over_its_floor(f))
 
     def heard_clearly(self, f: TalkFrame) -> bool:
         """Two ears say this frame of the assistant talking holds a voice (see
@@ -274,10 +282,10 @@ class FrameJudge:
         erle = self.echo_erle_db
         if f.far_dbfs is None or f.far_dbfs < t.far_floor_dbfs:
             return False
+        if self._quiet_ears_agree(f):
+            return True
         copy = f.copy_explained_db is not None and f.copy_explained_db <= t.copy_voice_db
         linear = self.linear_ear.over_its_floor(f)
-        if linear and copy and (f.copy_speech_prob or 0.0) >= t.clear_copy_prob:
-            return True
         if (self.speech_prob(f) < t.clear_speech_prob or f.in_dbfs is None or erle is None
                 or erle < t.trusted_erle_db or f.in_dbfs - f.out_dbfs > t.kept_whole_db):
             return False
