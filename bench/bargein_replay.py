@@ -10,7 +10,9 @@ interruption it prints when it would have paused and confirmed, and the pauses i
 with nobody talking. Only valid up to the live detector's own first decision in each interruption:
 after a live pause the echo is gone from the frames, which a replay cannot undo. Where the cell's
 ``events.jsonl`` holds the canceller's leak verdicts (``local.aec.leak``), the detector is made
-strict while one is up, as the live session does. ``--frames`` prints the frames around each onset
+strict while one is up, as the live session does; and where it holds the live session's pauses
+on the server's ``speech_started``, the detector hears the server's word then too (an episode
+begun on it has its own window). ``--frames`` prints the frames around each onset
 (probability, levels, what the canceller removed, what the copy ear explained and the speech
 model on its residual) and the detector's reason for each.
 """
@@ -61,6 +63,24 @@ def leak_verdicts(cell: Path) -> list[tuple[float, bool]]:
     return verdicts
 
 
+def server_pauses(cell: Path) -> list[float]:
+    """When the live session paused the speaker on the server's ``speech_started`` (epoch
+    times, from the cell's event log): the replay gives its detector the same second opinion
+    then, since a pause on the server's word starts the episode's window (without it a replay
+    judged a word the live session's window had already run out on)."""
+    path = cell / "events.jsonl"
+    if not path.exists():
+        return []
+    when = []
+    for line in path.read_text().splitlines():
+        record = json.loads(line) if line else {}
+        event = record.get("event", {})
+        if (event.get("type") == "local.bargein.paused"
+                and event.get("why") == "the server heard speech"):
+            when.append(datetime.fromisoformat(record["ts"].replace("Z", "+00:00")).timestamp())
+    return when
+
+
 def strict_at(verdicts: list[tuple[float, bool]], t: float) -> bool:
     at = bisect.bisect_right(verdicts, (t, True))
     return at > 0 and verdicts[at - 1][1]
@@ -73,13 +93,15 @@ def tuning(pairs: list[str]) -> LocalTuning:
 
 
 def replay(rows: list[dict[str, Any]], onsets: list[dict[str, Any]], tune: LocalTuning,
-           show_frames: bool, verdicts: list[tuple[float, bool]]) -> None:
+           show_frames: bool, verdicts: list[tuple[float, bool]],
+           server: list[float] | None = None) -> None:
     machine = LocalBargeIn(tune)
     starts = [o["onset"] for o in onsets]
     found: dict[int, dict[str, float]] = {}
     false: list[float] = []
     false_confirms: list[float] = []
     strict_frames = 0
+    pending = sorted(server or [])
     for row in rows:
         if "mark" in row:
             machine.stopped()
@@ -104,7 +126,10 @@ def replay(rows: list[dict[str, Any]], onsets: list[dict[str, Any]], tune: Local
                   f"live-paused={row['paused']} {'PERSON' if person else '-'} {why}")
         machine.strict = strict_at(verdicts, t)
         strict_frames += machine.strict
-        verdict = machine.frame(t, frame)
+        heard = None
+        while pending and pending[0] <= t:
+            heard = machine.server_heard(pending.pop(0)) or heard
+        verdict = machine.frame(t, frame) or heard
         if verdict is None:
             continue
         if inside and which is not None:
@@ -131,7 +156,8 @@ def main() -> None:
     parser.add_argument("--frames", action="store_true")
     args = parser.parse_args()
     rows, onsets = load(args.cell)
-    replay(rows, onsets, tuning(args.set), args.frames, leak_verdicts(args.cell))
+    replay(rows, onsets, tuning(args.set), args.frames, leak_verdicts(args.cell),
+           server_pauses(args.cell))
 
 
 if __name__ == "__main__":
