@@ -27,7 +27,7 @@ from voicechat.core import (
 )
 from voicechat.core.local_barge_in import Decision, LocalBargeIn, LocalPhase
 from voicechat.core.policy import SessionPolicy, initial_session
-from voicechat.core.talk_frames import LocalTuning
+from voicechat.core.talk_frames import COPY_VOICE, LocalTuning
 
 #: the user at the laptop: speech, as loud as the speaker's reference, the canceller removing
 #: almost nothing of it (its running ERLE is 40 dB)
@@ -890,6 +890,24 @@ def test_the_copy_ears_word_never_confirms_on_less_than_a_word(seq: list[str]) -
     """However its frames fall among the echo's and the breath's, the copy ear's residual
     alone confirms only once it heard ``clear_word_ms`` of the person in an episode."""
     never_confirms_on_less_than_a_word(COPIED_ECHO, SUPPRESSED_SENTENCE, seq)
+
+
+def test_a_fit_that_adds_with_the_reference_quiet_leaves_the_copy_ear_settled() -> None:
+    """Seed 78's jump cell: the speaker paused on the server's word, the reference lined up with
+    the mic went quiet, and the copy ear's fit over the answer's last echo added 1.8 dB to the
+    mic as hts1a's word began. No echo was there to have moved; the word that follows is the
+    copy ear's to hear. With the reference playing, the same misfit unsettles the ear."""
+    misfit = replace(SUPPRESSED_SENTENCE, copy_explained_db=-1.8, copy_speech_prob=0.3)
+    word = replace(SUPPRESSED_SENTENCE, far_dbfs=-120.0)
+    for far, heard in ((-120.0, True), (-18.0, False)):
+        m = LocalBargeIn()
+        feed(m, [COPIED_ECHO] * 100)
+        paused = m.server_heard(2.0)
+        assert paused is not None and paused.decision is Decision.PAUSE
+        feed(m, [replace(misfit, far_dbfs=far)] * 2, start=2.0)
+        is_person, why = m.person(word, 2.1)
+        assert is_person is heard, far
+        assert why == COPY_VOICE or not heard
 
 
 def test_the_copy_ears_residual_is_no_ear_where_it_does_not_explain_the_echo() -> None:

@@ -92,10 +92,19 @@ class CopyVoiceEar:
     def follow(self, f: TalkFrame, *, paused: bool) -> None:
         """Every frame: the ear settles after a fit that added to the mic (``copy_settle_ms``),
         and when the speaker starts again after ``copy_start_ms`` of silence that was not our
-        pause (an answer's start, a long gap): then for ``copy_start_ms``."""
+        pause (an answer's start, a long gap): then for ``copy_start_ms``.
+
+        A fit that adds while the reference lined up with the frame is silent is no moved
+        path (there is no echo to move): after a pause on the server's word (issue 53, seed
+        78), hts1a's word began as the paused reference went quiet, the fit over the answer's
+        last echo added 1.8 dB, and the ear, unsettled for 100 ms, missed the word's middle;
+        the speaker resumed and the barge-in came 1088 ms after the onset, on the rest."""
         t = self.tuning
-        if not paused and (f.far_dbfs is None or f.far_dbfs < t.far_floor_dbfs):
-            self._far_quiet_ms += f.ms
+        if f.far_dbfs is None or f.far_dbfs < t.far_floor_dbfs:
+            if paused:
+                self._settle_ms -= f.ms
+            else:
+                self._far_quiet_ms += f.ms
             return
         if self._far_quiet_ms >= t.copy_start_ms:
             self._settle_ms = max(self._settle_ms, t.copy_start_ms)
