@@ -11,8 +11,8 @@ with nobody talking. Only valid up to the live detector's own first decision in 
 after a live pause the echo is gone from the frames, which a replay cannot undo. Where the cell's
 ``events.jsonl`` holds the canceller's leak verdicts (``local.aec.leak``), the detector is made
 strict while one is up, as the live session does; and where it holds the live session's pauses
-on the server's ``speech_started``, the detector hears the server's word then too (an episode
-begun on it has its own window). ``--frames`` prints the frames around each onset
+on the server's ``speech_started``, the detector hears the server's word then too (a pause on it
+starts the episode's window). ``--frames`` prints the frames around each onset
 (probability, levels, what the canceller removed, what the copy ear explained and the speech
 model on its residual) and the detector's reason for each.
 """

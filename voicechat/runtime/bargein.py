@@ -108,9 +108,10 @@ class LocalDetector:
         prob = self._probe.push(gain.apply(frame))
         evidence = getattr(self._mic, "frame_tag", None)
         far_dbfs = in_dbfs = linear_dbfs = linear_in_dbfs = copy_db = raw_prob = None
-        copy_prob = None
+        copy_prob = stalled_ms = None
         if evidence:
             n = len(evidence)
+            stalled_ms = 10.0 * sum(1 for e in evidence if len(e) > 8 and e[8])
             far_dbfs = dbfs(sum(e[0] for e in evidence) / n)
             in_dbfs = dbfs(sum(e[1] for e in evidence) / n)
             linear = [(e[3], e[4]) for e in evidence
@@ -132,7 +133,8 @@ class LocalDetector:
                          in_dbfs=in_dbfs, far_dbfs=far_dbfs, erle_db=stage.erle_db,
                          echo_strength=stage.echo_strength, linear_dbfs=linear_dbfs,
                          linear_in_dbfs=linear_in_dbfs, copy_explained_db=copy_db,
-                         raw_speech_prob=raw_prob, copy_speech_prob=copy_prob)
+                         raw_speech_prob=raw_prob, copy_speech_prob=copy_prob,
+                         far_stalled_ms=stalled_ms)
         driver = self._driver
         if self._trace is not None:
             self._trace.write(talk, paused=driver.view.interrupting)
