@@ -136,32 +136,6 @@ def test_sustained_speech_is_always_confirmed(n: int, before: list[TalkFrame]) -
     assert Decision.CONFIRM in decisions
 
 
-#: the echo of an answer's start on the grid's 10 ms loop, as the detector judged it (seed 76):
-#: the canceller kept it ("double talk, loud"), the speech model unsure at 0.36-0.49
-UNSURE = TalkFrame(20, 0.45, out_dbfs=-32.0, in_dbfs=-22.0, far_dbfs=-16.0, erle_db=40.0,
-                   echo_strength=0.05)
-
-
-def test_a_word_the_speech_model_was_sure_of_confirms_short_of_confirm_ms() -> None:
-    """Carlo's "pausa" at a mic 20 dB down, the echo path just jumped (issue 53, seed 77): the
-    person's frames for 180 ms, the speech model sure of all of them, the rest under the
-    speaker's stale reference; the speaker resumed over it. 160 ms of a word the model was
-    sure of for ``sure_word_ms`` confirm."""
-    verdicts = feed(LocalBargeIn(), [USER] * 8 + [SILENCE] * 40)
-    assert [v.decision for _, v in verdicts] == [Decision.PAUSE, Decision.CONFIRM]
-    assert verdicts[1][1].evidence["speech_ms"] == 160
-
-
-def test_a_short_word_the_speech_model_doubted_waits_for_confirm_ms() -> None:
-    """The echo of an answer's start on the 10 ms loop reached 160 ms of "the person", the model
-    sure of 60 of them (seed 76, a false confirmation in a replay with a plain 160 ms bar):
-    short of ``sure_word_ms`` it takes the whole ``confirm_ms``, and resumes without it."""
-    verdicts = feed(LocalBargeIn(), [USER] * 3 + [UNSURE] * 5 + [SILENCE] * 40)
-    assert [v.decision for _, v in verdicts] == [Decision.PAUSE, Decision.RESUME]
-    verdicts = feed(LocalBargeIn(), [USER] * 3 + [UNSURE] * 7 + [SILENCE] * 40)
-    assert [v.decision for _, v in verdicts] == [Decision.PAUSE, Decision.CONFIRM]
-
-
 # --- through the session ----------------------------------------------------------------------
 
 
@@ -586,6 +560,35 @@ def test_the_linear_ears_echo_never_pauses() -> None:
     feed(m, [ECHO_ALONE_LIN] * 50)
     flicker = [replace(lost, linear_dbfs=-28.0 - k % 3) for k in range(6)]
     assert feed(m, [lost] * 4 + flicker, start=20.0) == []
+
+
+def test_a_word_sure_and_clean_confirms_short_of_confirm_ms() -> None:
+    """Carlo's "pausa" at a mic 20 dB down, the echo path just jumped (issue 53, seed 77): the
+    person's frames for 180 ms, the speech model sure of all of them, heard by an ear that
+    suppresses nothing, the rest under the speaker's stale reference; the speaker resumed over
+    it. 160 ms of a word the model was sure of for ``sure_word_ms``, ``clean_confirm_ms`` of it
+    heard clean, confirm."""
+    m = LocalBargeIn()
+    feed(m, [ECHO_ALONE_LIN] * 50)
+    sure_linear = replace(SUPPRESSED_WORD, speech_prob=0.95)
+    verdicts = feed(m, [sure_linear] * 8 + [BREATH] * 40, start=1.0)
+    assert [v.decision for _, v in verdicts] == [Decision.PAUSE, Decision.CONFIRM]
+    assert verdicts[1][1].evidence["speech_ms"] == 160
+
+
+def test_a_short_word_only_the_cancellers_double_talk_heard_waits_for_confirm_ms() -> None:
+    """The echo at an answer's start on the 10 ms loop (seed 80, quiet): AEC3 lost it, and
+    its double talk with the speech model sure at 0.97-0.99 made 160-180 ms of "the person";
+    with ``sure_word_ms`` alone that confirmed two barge-ins with nobody talking. Without
+    clean frames it takes the whole ``confirm_ms``; nor does a word the model doubted."""
+    verdicts = feed(LocalBargeIn(), [USER] * 9 + [SILENCE] * 40)
+    assert [v.decision for _, v in verdicts] == [Decision.PAUSE, Decision.RESUME]
+    unsure = replace(SUPPRESSED_WORD, speech_prob=0.3)
+    m = LocalBargeIn()
+    feed(m, [ECHO_ALONE_LIN] * 50)
+    verdicts = feed(m, [replace(SUPPRESSED_WORD, speech_prob=0.95)] * 3 + [unsure] * 5
+                    + [BREATH] * 40, start=1.0)
+    assert [v.decision for _, v in verdicts] == [Decision.PAUSE, Decision.RESUME]
 
 
 def test_a_linear_ear_that_lost_part_of_the_echo_stops_passing_for_a_voice() -> None:

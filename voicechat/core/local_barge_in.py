@@ -34,13 +34,14 @@ ERLE, its residual correlating with the reference) for whole cells of the barge-
 waiting for the pause alone made "Wait." wait for the words after the breath (641 ms; 381 ms
 with the linear ear counted).
 
-A word the speech model was sure of for most of it confirms sooner, at ``sure_word_person_ms``:
-a single word whose end the speaker's tail covered was heard no longer than that. A short word
-confirms on its own when it was heard clearly (``clear_word_ms`` of frames at the speech bar
-that a canceller removing the echo well kept whole, and that the linear ear hears over its floor
-or the copy ear does not find the speaker in; or frames the speech model on the copy ear's
-residual heard, behind that ear's gates): "Stop." said alone over the answer (issue 53's grid)
-is shorter than ``confirm_ms`` once the suppressor or the echo's tail has covered its end.
+A word the speech model was sure of for most of it, and heard clean, confirms sooner, at
+``sure_word_person_ms``: a single word whose end the speaker's tail covered was heard no longer
+than that. A short word confirms on its own when it was heard clearly (``clear_word_ms`` of
+frames at the speech bar that a canceller removing the echo well kept whole, and that the linear
+ear hears over its floor or the copy ear does not find the speaker in; or frames the speech
+model on the copy ear's residual heard, behind that ear's gates): "Stop." said alone over the
+answer (issue 53's grid) is shorter than ``confirm_ms`` once the suppressor or the echo's tail
+has covered its end.
 
 The server's ``speech_started`` is a second opinion (:meth:`LocalBargeIn.server_heard`): where
 the canceller's double-talk suppression ate a voice quieter than the echo, the server, which
@@ -232,18 +233,20 @@ class LocalBargeIn:
         return None
 
     def _sure_word(self) -> bool:
-        """A word the speech model was sure of for most of it: ``sure_word_ms`` of
-        ``sure_word_person_ms`` confirm without the rest of ``confirm_ms``. Single words lost
+        """A word the speech model was sure of for most of it, heard clean: ``sure_word_ms`` of
+        ``sure_word_person_ms``, ``clean_confirm_ms`` of it by an ear that suppresses nothing or
+        with the speaker paused, confirm without the rest of ``confirm_ms``. Single words lost
         the rest to the speaker's tail and a stale reference (issue 53, seed 77: Carlo's
         "pausa" at a mic 20 dB down, right after the path jumped, heard 180 ms, all of it
-        sure; hts1a's word begun in a gap of the answer, 180 ms, 160 sure), and the speaker
-        resumed over them. A plain 160 ms bar, replayed over 104 kept grid cells (seeds
-        72-77), confirmed one barge-in with nobody talking: an answer's start on the 10 ms
-        loop, 160 ms of "the person" with the model sure of 60; with the sure share, none, and
-        6 more interruptions confirmed (the echo's longest sure runs there, 160-180 ms, came
-        with a residual correlating with the reference, which ``trusted`` already refuses)."""
+        sure, by the copy ear), and the speaker resumed over them. Not on the cancellers'
+        double talk alone: at an answer's start on the 10 ms loop (seed 80, quiet) AEC3 lost
+        the echo and its double talk, the model sure at 0.97-0.99, made 160-180 ms of "the
+        person", and without the clean share that confirmed two barge-ins with nobody talking
+        (a replay of seeds 72-78 had shown none: the longest such runs there, 160-200 ms, came
+        with a residual correlating with the reference, which ``trusted`` refuses)."""
         t = self.tuning
-        return self._person_ms >= t.sure_word_person_ms and self._sure_ms >= t.sure_word_ms
+        return (self._person_ms >= t.sure_word_person_ms and self._sure_ms >= t.sure_word_ms
+                and self._clean_ms >= t.clean_confirm_ms)
 
     def _heard_clearly(self, now: float, f: TalkFrame, why: str) -> bool:
         """A frame of a word said clearly over the answer (issue 53), while the speaker plays

@@ -70,9 +70,10 @@ class LocalTuning:
     onset_ms: float = 60.0
     onset_window_ms: float = 160.0
     confirm_ms: float = 200.0
-    #: ... or this much of a word the speech model was sure of for ``sure_word_ms`` of it
-    #: (``LocalBargeIn._sure_word``): single words heard 160-180 ms, 160-180 of it sure, were
-    #: resumed over (issue 53); the echo on the 10 ms loop reached 160 ms with 60 sure
+    #: ... or this much of a word the speech model was sure of for ``sure_word_ms`` of it, and
+    #: heard clean for ``clean_confirm_ms`` (``LocalBargeIn._sure_word``): single words heard
+    #: 160-180 ms, all of it sure, were resumed over (issue 53); the echo on the 10 ms loop
+    #: reached 160-180 ms with 120-160 sure, none of it clean
     sure_word_person_ms: float = 160.0
     sure_word_ms: float = 120.0
     confirm_window_ms: float = 700.0

@@ -111,7 +111,7 @@ class LocalDetector:
         copy_prob = stalled_ms = None
         if evidence:
             n = len(evidence)
-            stalled_ms = 10.0 * sum(1 for e in evidence if len(e) > 8 and e[8])
+            stalled_ms = FRAME_MS * sum(1 for e in evidence if len(e) > 8 and e[8]) / n
             far_dbfs = dbfs(sum(e[0] for e in evidence) / n)
             in_dbfs = dbfs(sum(e[1] for e in evidence) / n)
             linear = [(e[3], e[4]) for e in evidence
