@@ -271,39 +271,3 @@ def test_a_speaker_that_stops_is_heard_as_silence_not_as_its_last_words() -> Non
     assert db(out[spoken], near[spoken]) >= -3.0, db(out[spoken], near[spoken])
     assert db(echo[2 * RATE : 3 * RATE], out[2 * RATE : 3 * RATE]) >= 20.0  # still cancelling
     assert aec.metrics.far_gaps_ms >= 3500, aec.metrics
-
-
-def test_a_speaker_feed_that_stalls_is_marked_in_the_evidence(talk: EchoScene) -> None:
-    """With both cores busy the player's feed stood still for 200 ms while the speaker played
-    what it held (issue 53, seed 78): no canceller had a reference for those mic frames, and the
-    barge-in detector took the whole echo for a voice. The stage marks each 10 ms for which the
-    speaker's stamped stream ended behind the mic's time; a healthy feed, in bursts and with
-    stamp jitter, is never marked, and a speaker that stops between answers is not once it
-    plays again. Counted times cannot tell a stall from a speaker that stopped: never marked."""
-    for seed in (7, 8, 9):
-        aec = EchoCanceller()
-        marks = []
-        for _ in bursty_run(aec, talk, stamped=True, block=BLOCK, seed=seed):
-            marks += [e[8] for e in aec.take_evidence()]
-        assert sum(marks) == 0, (seed, sum(marks))
-    for stamped in (True, False):
-        aec = EchoCanceller()
-        marked, far_pos = [], 0
-        stall = range(int(2.0 * RATE), int(2.3 * RATE))  # the player fed nothing then
-        stopped = range(int(5.0 * RATE), int(7.0 * RATE))  # ... nor between two answers
-        for i in range(0, talk.far.size - BLOCK + 1, BLOCK):
-            if i in stopped:
-                far_pos = i + BLOCK  # the next answer starts at the mic's time
-            elif i not in stall:
-                while far_pos < min(i + int(0.06 * RATE), talk.far.size):
-                    aec.process_far(talk.far[far_pos : far_pos + BLOCK],
-                                    far_pos / RATE if stamped else None)
-                    far_pos += BLOCK
-            aec.process_near(talk.mic[i : i + BLOCK], i / RATE if stamped else None)
-            marked += [i for e in aec.take_evidence() if e[8]]
-        if not stamped:
-            assert marked == []
-            continue
-        in_stall = [i for i in marked if i < int(2.4 * RATE)]
-        assert min(in_stall) >= int(2.0 * RATE) and len(in_stall) >= 15, in_stall
-        assert all(int(5.0 * RATE) <= i < int(7.1 * RATE) for i in marked if i >= int(2.4 * RATE))

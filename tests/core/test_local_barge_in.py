@@ -27,7 +27,7 @@ from voicechat.core import (
 )
 from voicechat.core.local_barge_in import Decision, LocalBargeIn, LocalPhase
 from voicechat.core.policy import SessionPolicy, initial_session
-from voicechat.core.talk_frames import COPY_VOICE, REFERENCE_STALLED, LocalTuning
+from voicechat.core.talk_frames import COPY_VOICE, LocalTuning
 
 #: the user at the laptop: speech, as loud as the speaker's reference, the canceller removing
 #: almost nothing of it (its running ERLE is 40 dB)
@@ -740,23 +740,6 @@ def test_a_short_word_heard_clearly_confirms() -> None:
         verdicts = feed(m, [unclear] * 5 + [EATEN] * 3 + [LAST] * 2 + [BREATH] * 60,
                         start=1.0)
         assert Decision.CONFIRM not in [v.decision for _, v in verdicts], unclear
-
-
-def test_frames_whose_reference_stalled_are_nobodys() -> None:
-    """Seed 78, both cores busy: the speaker's feed stood still for 200 ms, the echo came
-    through AEC3 whole and the copy ear explained nothing of it; as a clear word it confirmed
-    a barge-in with nobody talking. Frames the whole of which had no reference are nobody's
-    and teach the yardsticks nothing; a frame with half of its reference is judged as ever."""
-    m = LocalBargeIn()
-    feed(m, [ECHO_ALONE] * 50)
-    erle = m.echo_erle_db
-    assert feed(m, [replace(STOP, far_stalled_ms=20.0)] * 20, start=1.0) == []
-    assert m.echo_erle_db == erle
-    assert m.person(replace(STOP, far_stalled_ms=20.0))[1] == REFERENCE_STALLED
-    m = LocalBargeIn()
-    feed(m, [ECHO_ALONE] * 50)
-    verdicts = feed(m, [replace(STOP, far_stalled_ms=10.0)] * 6 + [BREATH] * 40, start=1.0)
-    assert [v.decision for _, v in verdicts] == [Decision.PAUSE, Decision.CONFIRM]
 
 
 def test_a_clear_word_needs_a_canceller_that_removes_the_echo_well() -> None:

@@ -35,10 +35,6 @@ class TalkFrame:
     #: the speech detector on what the copy ear's fit leaves of the raw mic (``None``: not
     #: measured): counts only where the copy ear explains the echo alone well (``copy_voice.py``)
     copy_speech_prob: float | None = None
-    #: how much of this frame the speaker's feed had stalled for (``None``: not measured): no
-    #: reference for the mic's time reached the cancellers, so none of them could remove the
-    #: echo (see ``FrameJudge._reference_stalled``)
-    far_stalled_ms: float | None = None
 
 
 @dataclass(frozen=True)

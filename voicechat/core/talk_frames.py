@@ -98,8 +98,6 @@ DELAYED_COPY = "the mic is the speaker's own sound, delayed"
 #: the copy ear's residual: a voice left when a delayed copy of the speaker is taken out
 COPY_VOICE = "a voice left when the speaker's delayed copy is taken out"
 AFTER_A_WORD = "speech after a word, with the speaker paused (a lower bar)"
-#: the speaker's feed stalled: no canceller had a reference for this frame
-REFERENCE_STALLED = "the speaker's feed stalled: nothing to tell the echo from a voice by"
 #: the two ears that suppress nothing agree (see ``FrameJudge._two_quiet_ears``)
 TWO_QUIET_EARS = "the linear ear and the copy ear's residual both hear a voice"
 
@@ -145,8 +143,6 @@ class FrameJudge:
             if prob >= t.speech_prob and level >= t.min_level_dbfs:
                 return True, "speech, and the mic does not hear the assistant"
             return False, "no speech"
-        if self._reference_stalled(f):
-            return False, REFERENCE_STALLED
         # the copy ear's word first: where both ears hear a frame, its residual's speech model
         # is the surer evidence (it counts toward ``sure_ms`` and a clear word)
         if self.copy_ear.hears(f, self._scaled(t.min_level_dbfs)) and not (
@@ -217,17 +213,6 @@ class FrameJudge:
         return (len(heard) >= DEAF_AFTER_FRAMES
                 and self._mic_heard_count <= DEAF_SHARE * len(heard)
                 and f.far_dbfs is not None and f.far_dbfs >= t.far_floor_dbfs)
-
-    @staticmethod
-    def _reference_stalled(f: TalkFrame) -> bool:
-        """No reference reached the cancellers for the whole frame: the speaker's feed stalled
-        (a starved player on a loaded machine; a healthy feed runs 20-150 ms ahead of the mic).
-        The speaker still plays what it holds, so the echo reaches the mic with nothing to
-        remove it by: AEC3 left it whole and the copy ear explained 0-3 dB of it. With both
-        cores busy (issue 53, seed 78's -300 ppm cell at load 3-3.8), the reference stood
-        still for 200 ms and those frames, kept whole and unexplained, confirmed a barge-in as
-        a clear word with nobody talking. Such a frame is nobody's, and teaches nothing."""
-        return f.far_stalled_ms is not None and f.far_stalled_ms >= f.ms
 
     def _delayed_copy(self, f: TalkFrame) -> bool:
         """The third ear (issue 53): when the echo path moves (a sound server re-buffering, a
@@ -366,8 +351,7 @@ class FrameJudge:
         that lost the echo lowers the yardstick within a few hundred ms)."""
         t = self.tuning
         self.copy_ear.follow(f, paused=paused)
-        if (f.in_dbfs is None or f.far_dbfs is None or f.far_dbfs < t.far_floor_dbfs
-                or self._reference_stalled(f)):
+        if f.in_dbfs is None or f.far_dbfs is None or f.far_dbfs < t.far_floor_dbfs:
             return
         self.linear_ear.learn(f, is_person)
         if is_person or paused:

@@ -108,10 +108,9 @@ class LocalDetector:
         prob = self._probe.push(gain.apply(frame))
         evidence = getattr(self._mic, "frame_tag", None)
         far_dbfs = in_dbfs = linear_dbfs = linear_in_dbfs = copy_db = raw_prob = None
-        copy_prob = stalled_ms = None
+        copy_prob = None
         if evidence:
             n = len(evidence)
-            stalled_ms = FRAME_MS * sum(1 for e in evidence if len(e) > 8 and e[8]) / n
             far_dbfs = dbfs(sum(e[0] for e in evidence) / n)
             in_dbfs = dbfs(sum(e[1] for e in evidence) / n)
             linear = [(e[3], e[4]) for e in evidence
@@ -133,8 +132,7 @@ class LocalDetector:
                          in_dbfs=in_dbfs, far_dbfs=far_dbfs, erle_db=stage.erle_db,
                          echo_strength=stage.echo_strength, linear_dbfs=linear_dbfs,
                          linear_in_dbfs=linear_in_dbfs, copy_explained_db=copy_db,
-                         raw_speech_prob=raw_prob, copy_speech_prob=copy_prob,
-                         far_stalled_ms=stalled_ms)
+                         raw_speech_prob=raw_prob, copy_speech_prob=copy_prob)
         driver = self._driver
         if self._trace is not None:
             self._trace.write(talk, paused=driver.view.interrupting)

@@ -126,13 +126,6 @@ class FarTimeline:
             queue.append((t, frame))
         self._latest = t if self._latest is None else max(self._latest, t)
 
-    def behind_s(self, now: float) -> float:
-        """How far the speaker's stream ends behind the mic's time ``now`` (0: it reaches it, or
-        has not started). A healthy stream runs ahead of the mic; behind it by more than stamp
-        jitter, the speaker's feed has stalled."""
-        latest = self._latest
-        return 0.0 if latest is None else max(0.0, now - latest)
-
     def fill_silence(self, now: float, silence: Int16Array) -> int:
         """Silence for the stream time up to ``now - GAP_GRACE_S`` that no speaker frame
         covers (an underrun, a stalled stream; see the module doc). Only on stream times

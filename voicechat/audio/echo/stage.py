@@ -63,20 +63,15 @@ LINEAR_TAIL_MS = 50
 LINEAR_HEAD_MS = 30
 LINEAR_MIN_HEAD_MS = 10
 
-#: the speaker's stream ending this far behind the mic's time is a stall, not stamp jitter
-STALL_S = 0.01
-
 Int16Array = npt.NDArray[np.int16]
 #: per 10 ms: reference, mic in, mic out, linear residual, the mic the linear ear heard, how
 #: many dB of the mic a delayed copy of the speaker explains (copy_ear.py; None: nothing), and
 #: the raw mic frame itself (mono, at :attr:`EchoCanceller.rate`: the barge-in detector's
 #: speech model hears it where AEC3 removed a voice with no echo to remove), and what the copy
 #: ear's fit left of the mic since the last frame (at ``copy_ear.ANALYSIS_RATE``; ``None``:
-#: nothing new): the detector's speech model hears a voice there that AEC3 suppressed; and
-#: whether the speaker's feed had stalled at this frame (its stamped stream ended behind the
-#: mic's time, ``STALL_S``): the cancellers then had no reference to remove the echo by
+#: nothing new): the detector's speech model hears a voice there that AEC3 suppressed
 Evidence = tuple[float, float, float, float | None, float | None, float | None, Int16Array,
-                 Int16Array | None, bool]
+                 Int16Array | None]
 
 
 @dataclass(frozen=True)
@@ -261,13 +256,7 @@ class EchoCanceller:
                                 self._near_frames_seen)
             self._near_frames_seen += len(timed)
             for now, frame in timed:
-                # the speaker's stream behind the mic's time by more than stamp jitter: stalled
-                # (a gap it leaves is then filled with silence, and the mark stays). Only on
-                # stamped times, as the filling: counted ones fall behind for good once the
-                # speaker stops between answers
-                stalled = False
                 if self._far_clock.stamped:
-                    stalled = self._far_line.behind_s(now) > STALL_S
                     self._far_line.fill_silence(now, self._silence)
                 for t, far in self._far_line.for_estimator_timed(now):
                     self._delay.push_far(far)
@@ -294,7 +283,7 @@ class EchoCanceller:
                                        None if linear is None else linear[0],
                                        None if linear is None else linear[1],
                                        self._copy.push_mic(frame), frame,
-                                       self._copy.take_residual(), stalled))
+                                       self._copy.take_residual()))
                 low = None if self.near_talk else self._low_erle.update(self._last_far, frame, out)
                 self._judge(self._residual.update(out, judge=not self.near_talk), low)
                 self._near_out.push(out)
