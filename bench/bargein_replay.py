@@ -24,6 +24,7 @@ import bisect
 import dataclasses
 import json
 import sys
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -46,21 +47,24 @@ def load(cell: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     return rows, onsets
 
 
+def logged_events(cell: Path) -> Iterator[tuple[float, dict[str, Any]]]:
+    """The cell's event log (``events.jsonl``) as (epoch time, event); nothing where it has none."""
+    path = cell / "events.jsonl"
+    if not path.exists():
+        return
+    for line in path.read_text().splitlines():
+        if line:
+            record = json.loads(line)
+            when = datetime.fromisoformat(record["ts"].replace("Z", "+00:00")).timestamp()
+            yield when, record.get("event", {})
+
+
 def leak_verdicts(cell: Path) -> list[tuple[float, bool]]:
     """The canceller's own leak verdicts, (epoch time, leaking), from the cell's event log: the
     session makes the detector strict while one is up (not for an underrun hold alone, whose
     records name a ``cause``)."""
-    path = cell / "events.jsonl"
-    if not path.exists():
-        return []
-    verdicts = []
-    for line in path.read_text().splitlines():
-        record = json.loads(line) if line else {}
-        event = record.get("event", {})
-        if event.get("type") == "local.aec.leak" and "cause" not in event:
-            when = datetime.fromisoformat(record["ts"].replace("Z", "+00:00")).timestamp()
-            verdicts.append((when, bool(event.get("leaking"))))
-    return verdicts
+    return [(when, bool(event.get("leaking"))) for when, event in logged_events(cell)
+            if event.get("type") == "local.aec.leak" and "cause" not in event]
 
 
 def server_pauses(cell: Path) -> list[float]:
@@ -68,17 +72,9 @@ def server_pauses(cell: Path) -> list[float]:
     times, from the cell's event log): the replay gives its detector the same second opinion
     then, since a pause on the server's word starts the episode's window (without it a replay
     judged a word the live session's window had already run out on)."""
-    path = cell / "events.jsonl"
-    if not path.exists():
-        return []
-    when = []
-    for line in path.read_text().splitlines():
-        record = json.loads(line) if line else {}
-        event = record.get("event", {})
-        if (event.get("type") == "local.bargein.paused"
-                and event.get("why") == "the server heard speech"):
-            when.append(datetime.fromisoformat(record["ts"].replace("Z", "+00:00")).timestamp())
-    return when
+    return [when for when, event in logged_events(cell)
+            if event.get("type") == "local.bargein.paused"
+            and event.get("why") == "the server heard speech"]
 
 
 def strict_at(verdicts: list[tuple[float, bool]], t: float) -> bool:
