@@ -242,8 +242,8 @@ class LocalBargeIn:
         double talk alone: at an answer's start on the 10 ms loop (seed 80, quiet) AEC3 lost
         the echo and its double talk, the model sure at 0.97-0.99, made 160-180 ms of "the
         person", and without the clean share that confirmed two barge-ins with nobody talking
-        (a replay of seeds 72-78 had shown none: the longest such runs there, 160-200 ms, came
-        with a residual correlating with the reference, which ``trusted`` refuses)."""
+        (a replay of seeds 72-78 had shown none: the longest such runs there, 160-200 ms, were
+        all refused by ``trusted``, echo-like or under a leak verdict)."""
         t = self.tuning
         return (self._person_ms >= t.sure_word_person_ms and self._sure_ms >= t.sure_word_ms
                 and self._clean_ms >= t.clean_confirm_ms)
