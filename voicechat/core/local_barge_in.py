@@ -216,7 +216,7 @@ class LocalBargeIn:
         clean = self._clean_ms >= t.clean_confirm_ms
         trusted = clean or not (echo_like or self.strict)
         if trusted and ((self._person_ms >= t.confirm_ms and sure)
-                        or self._sure_word()
+                        or (clean and self._sure_word())
                         or self._clear_ms >= t.clear_word_ms):
             verdict = self._verdict(Decision.CONFIRM, now)
             self.reset()
@@ -233,9 +233,10 @@ class LocalBargeIn:
         return None
 
     def _sure_word(self) -> bool:
-        """A word the speech model was sure of for most of it, heard clean: ``sure_word_ms`` of
-        ``sure_word_person_ms``, ``clean_confirm_ms`` of it by an ear that suppresses nothing or
-        with the speaker paused, confirm without the rest of ``confirm_ms``. Single words lost
+        """A word the speech model was sure of for most of it: ``sure_word_ms`` of
+        ``sure_word_person_ms``. Heard clean too (``clean_confirm_ms`` of it by an ear that
+        suppresses nothing or with the speaker paused, which ``_judge`` already knows), it
+        confirms without the rest of ``confirm_ms``. Single words lost
         the rest to the speaker's tail and a stale reference (issue 53, seed 77: Carlo's
         "pausa" at a mic 20 dB down, right after the path jumped, heard 180 ms, all of it
         sure, by the copy ear), and the speaker resumed over them. Not on the cancellers'
@@ -245,8 +246,7 @@ class LocalBargeIn:
         (a replay of seeds 72-78 had shown none: the longest such runs there, 160-200 ms, were
         all refused by ``trusted``, echo-like or under a leak verdict)."""
         t = self.tuning
-        return (self._person_ms >= t.sure_word_person_ms and self._sure_ms >= t.sure_word_ms
-                and self._clean_ms >= t.clean_confirm_ms)
+        return self._person_ms >= t.sure_word_person_ms and self._sure_ms >= t.sure_word_ms
 
     def _heard_clearly(self, now: float, f: TalkFrame, why: str) -> bool:
         """A frame of a word said clearly over the answer (issue 53), while the speaker plays
