@@ -77,6 +77,21 @@ def server_pauses(cell: Path) -> list[float]:
             and event.get("why") == "the server heard speech"]
 
 
+def copy_state(machine: LocalBargeIn, frame: TalkFrame) -> str:
+    """The copy ear's gates on a frame: settled, and the mic against the reference, on AEC3's
+    lined-up one and on the copy ear's own lag, each minus the echo alone's gain there."""
+    ear = machine._frames_judge.copy_ear
+
+    def over(level: float | None, gain: float | None) -> str:
+        return "-" if level is None or gain is None else f"{level - gain:+.1f}"
+
+    lined = None if frame.in_dbfs is None or frame.far_dbfs is None else (
+        frame.in_dbfs - frame.far_dbfs)
+    held = over(frame.copy_gain_db, ear.echo_copy_gain_db)
+    return (f"settled={'y' if ear.trusted_and_settled() else 'n'} "
+            f"over={over(lined, ear.echo_gain_db)}/{held}")
+
+
 def strict_at(verdicts: list[tuple[float, bool]], t: float) -> bool:
     at = bisect.bisect_right(verdicts, (t, True))
     return at > 0 and verdicts[at - 1][1]
@@ -119,6 +134,7 @@ def replay(rows: list[dict[str, Any]], onsets: list[dict[str, Any]], tune: Local
                   f"linfloor={lf and round(lf, 1)} "
                   f"copy={frame.copy_explained_db and round(frame.copy_explained_db, 1)} "
                   f"copyp={frame.copy_speech_prob and round(frame.copy_speech_prob, 2)} "
+                  f"{copy_state(machine, frame)} "
                   f"live-paused={row['paused']} {'PERSON' if person else '-'} {why}")
         machine.strict = strict_at(verdicts, t)
         strict_frames += machine.strict

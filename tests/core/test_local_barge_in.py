@@ -996,6 +996,65 @@ def test_an_echo_path_that_moved_is_no_voice_in_the_copy_ears_residual() -> None
         Decision.PAUSE, Decision.CONFIRM]
 
 
+#: the echo alone as the copy ear holds it: the mic 5 dB under the reference on its own lag
+HELD_ECHO = replace(COPIED_ECHO, copy_gain_db=-5.0)
+
+
+def test_a_word_the_lined_up_reference_hides_is_heard_against_the_copy_ears_lag() -> None:
+    """Issue 53's jump cell, seed 81, the mic 20 dB down: after the path jumped and while we
+    paused, AEC3's lined-up reference still played what the pause had cut, 90 ms off the new
+    path, and stood the echo over the mic; Carlo's word, left whole by the copy ear (0-0.5 dB
+    explained, the model at 0.67-0.99), was lost, and the barge-in came 961 ms after it. On
+    the lag the copy ear held, the mic stood 8 dB over the echo's gain: a voice."""
+    m = LocalBargeIn()
+    feed(m, [HELD_ECHO] * 100)
+    stale = replace(SUPPRESSED_SENTENCE, in_dbfs=-30.0, far_dbfs=-15.0, copy_explained_db=0.3)
+    assert feed(m, [stale] * 15, start=2.0) == []  # what the detector saw: nothing
+    m = LocalBargeIn()
+    feed(m, [HELD_ECHO] * 100)
+    heard = replace(stale, copy_gain_db=3.0)
+    assert [v.decision for _, v in feed(m, [heard] * 5, start=2.0)] == [
+        Decision.PAUSE, Decision.CONFIRM]
+
+
+def test_a_moved_path_is_no_voice_on_the_copy_ears_lag_either() -> None:
+    """The loop re-buffering, the copy ear explaining 0-5 dB while its lag holds: the mic stands
+    against the reference on that lag as the echo alone does, and nothing is paused."""
+    m = LocalBargeIn()
+    feed(m, [HELD_ECHO] * 100)
+    moved = replace(HELD_ECHO, copy_explained_db=0.5, copy_speech_prob=0.95, copy_gain_db=-4.0)
+    assert feed(m, [moved] * 15, start=2.0) == []
+
+
+def test_a_frame_the_copy_ear_mostly_explains_is_not_judged_on_its_lag() -> None:
+    """CI's burst test: after a 70 ms "ah" over the answer, the model's hangover on the echo,
+    the copy ear explaining 14.7 dB of it and the mic level with the lined-up reference; on the
+    held lag's finer reference it read a few dB over the echo's gain. It confirmed a barge-in
+    on a 70 ms sound. A frame the fit explains 10 dB of is the speaker's own sound."""
+    m = LocalBargeIn()
+    feed(m, [HELD_ECHO] * 100)
+    hangover = replace(HELD_ECHO, copy_explained_db=14.7, copy_speech_prob=0.9,
+                       copy_gain_db=-1.0)
+    assert feed(m, [hangover] * 15, start=2.0) == []
+    m = LocalBargeIn()
+    feed(m, [HELD_ECHO] * 100)
+    assert feed(m, [replace(hangover, copy_explained_db=8.0)] * 5, start=2.0) != []
+
+
+def test_a_lag_held_since_a_misfit_is_no_yardstick_until_the_echo_is_explained_again() -> None:
+    """Seed 88, both cores busy: the speaker's feed stalled and the echo moved against it; the
+    copy ear misfit and never explained it again, and on the lag it still held the echo alone
+    read 18-27 dB over its gain with the model on the residual at 0.96. Not a voice; once a
+    fit explains the echo on a lag again, the same frames are."""
+    m = LocalBargeIn()
+    feed(m, [HELD_ECHO] * 100)
+    misfit = replace(HELD_ECHO, copy_explained_db=-16.0, copy_gain_db=-25.0)
+    lost = replace(HELD_ECHO, copy_explained_db=0.0, copy_speech_prob=0.96, copy_gain_db=20.0,
+                   in_dbfs=-30.0, far_dbfs=-15.0)
+    assert feed(m, [misfit] + [lost] * 15, start=2.0) == []
+    assert feed(m, [HELD_ECHO] * 10 + [lost] * 5, start=3.0) != []
+
+
 def test_the_copy_ear_waits_out_an_answers_start() -> None:
     """With nothing before it to fit, the copy ear explained 0-6 dB of an answer's first 300 ms
     after silence, and the model on its residual heard the echo (two barge-ins confirmed at an

@@ -52,6 +52,11 @@ class CopyVoiceEar:
         self.echo_copy_speech_prob: float | None = None
         #: the mic against the reference the canceller lined up, for the echo alone (dB)
         self.echo_gain_db: float | None = None
+        #: ... and against the reference on the copy ear's own lag (``copy_gain_db``)
+        self.echo_copy_gain_db: float | None = None
+        #: the copy ear's lag is the echo's: a fit on it explained the echo alone
+        #: (``EXPLAINED_ECHO_DB``) since its last misfit (see ``_louder_than_the_echo``)
+        self._lag_found = False
         self._settle_ms = 0.0  # how long the copy ear still has to settle
         #: how long the speaker has been silent, not paused by us: a session starts in
         #: silence, so its first answer waits ``copy_start_ms`` like any other (replayed with
@@ -84,10 +89,44 @@ class CopyVoiceEar:
 
     def _louder_than_the_echo(self, f: TalkFrame) -> bool:
         """The mic stands ``copy_louder_db`` over what the echo alone gives against this frame's
-        reference (see there)."""
-        gain = self.echo_gain_db
-        return (gain is not None and f.in_dbfs is not None and f.far_dbfs is not None
-                and f.in_dbfs - f.far_dbfs >= gain + self.tuning.copy_louder_db)
+        reference (see there): the one AEC3 lined up, or the one on the lag the copy ear found
+        and held.
+
+        The second because the first goes stale when the path jumps, and while we pause: on
+        issue 53's jump cell (seed 81, the mic 20 dB down), Carlo's word was left by the copy
+        ear at 0.67-0.99 to the speech model, explaining 0-0.5 dB of it, but the lined-up
+        reference, 90 ms off the new path and still playing what the pause had cut, stood the
+        echo 6-12 dB over the mic; the word was lost and the barge-in came 961 ms after the
+        onset, on the rest. The lag the copy ear holds (found in most of its last 100 ms of
+        searches, ``copy_ear.HELD_OF``) is where the echo is, and on it the echo alone reads
+        within a dB or two of its gain.
+
+        But only once a fit on it has explained the echo since the ear's last misfit: a
+        machine with both cores busy (seed 88, the -300 ppm loop) stalled the speaker's feed,
+        which moved the echo against it; the copy ear misfit (-16 to -10 dB) and never
+        explained the echo again, and on the lag it still held the echo alone read 18-27 dB
+        over its gain, the model on the residual at 0.96: a barge-in with nobody talking. A
+        path that jumps is explained on its new lag within two searches.
+
+        And never for a frame the fit explains ``copy_clear_explained_db`` of: that frame is
+        mostly the speaker's own sound, and the held lag's finer reference reads it over the
+        echo's gain where the voice's tail lifts it a few dB. CI's burst test (a 70 ms "ah"
+        over the answer) confirmed on such a frame at 160 ms, the model's hangover on the echo
+        after the "ah": the fit explained 14.7 dB of it, the lined-up reference read it level
+        with the echo, the held lag's read it louder. A voice the echo hides from AEC3 is
+        left whole by the fit (Carlo's word: 0-0.5 dB explained)."""
+        if f.in_dbfs is None:
+            return False
+        t = self.tuning
+        louder = t.copy_louder_db
+        gain, copy_gain = self.echo_gain_db, self.echo_copy_gain_db
+        on_lined_up = (gain is not None and f.far_dbfs is not None
+                       and f.in_dbfs - f.far_dbfs >= gain + louder)
+        on_held_lag = (self._lag_found and copy_gain is not None and f.copy_gain_db is not None
+                       and f.copy_explained_db is not None
+                       and f.copy_explained_db < t.copy_clear_explained_db
+                       and f.copy_gain_db >= copy_gain + louder)
+        return on_lined_up or on_held_lag
 
     def follow(self, f: TalkFrame, *, paused: bool) -> None:
         """Every frame: the ear settles after a fit that added to the mic (``copy_settle_ms``),
@@ -100,6 +139,11 @@ class CopyVoiceEar:
         last echo added 1.8 dB, and the ear, unsettled for 100 ms, missed the word's middle;
         the speaker resumed and the barge-in came 1088 ms after the onset, on the rest."""
         t = self.tuning
+        explained = f.copy_explained_db
+        if explained is not None and explained < -t.copy_misfit_db:
+            self._lag_found = False
+        elif explained is not None and explained >= EXPLAINED_ECHO_DB:
+            self._lag_found = True
         if f.far_dbfs is None or f.far_dbfs < t.far_floor_dbfs:
             if paused:
                 self._settle_ms -= f.ms
@@ -150,6 +194,10 @@ class CopyVoiceEar:
         a = t.copy_speech_alpha
         gain, frame_gain = self.echo_gain_db, in_dbfs - f.far_dbfs
         self.echo_gain_db = frame_gain if gain is None else (1 - a) * gain + a * frame_gain
+        if f.copy_gain_db is not None:
+            gain = self.echo_copy_gain_db
+            self.echo_copy_gain_db = f.copy_gain_db if gain is None else (
+                (1 - a) * gain + a * f.copy_gain_db)
         if f.copy_speech_prob is not None:
             prob = self.echo_copy_speech_prob
             self.echo_copy_speech_prob = f.copy_speech_prob if prob is None else (

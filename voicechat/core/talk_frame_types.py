@@ -35,6 +35,9 @@ class TalkFrame:
     #: the speech detector on what the copy ear's fit leaves of the raw mic (``None``: not
     #: measured): counts only where the copy ear explains the echo alone well (``copy_voice.py``)
     copy_speech_prob: float | None = None
+    #: the mic over the reference on the lag the copy ear found and held, over this frame
+    #: (dB; ``None``: not held): where the echo came from when AEC3's lined-up one is stale
+    copy_gain_db: float | None = None
 
 
 @dataclass(frozen=True)

@@ -108,7 +108,7 @@ class LocalDetector:
         prob = self._probe.push(gain.apply(frame))
         evidence = getattr(self._mic, "frame_tag", None)
         far_dbfs = in_dbfs = linear_dbfs = linear_in_dbfs = copy_db = raw_prob = None
-        copy_prob = None
+        copy_prob = copy_gain_db = None
         if evidence:
             n = len(evidence)
             far_dbfs = dbfs(sum(e[0] for e in evidence) / n)
@@ -127,12 +127,15 @@ class LocalDetector:
             left = [e[7] for e in evidence if len(e) > 7 and e[7] is not None]
             if left and self._copy_probe is not None:
                 copy_prob = self._copy_probe.push(gain.apply(np.concatenate(left)))
+            # the copy ear judges 20 ms every other 10 ms: its newest judgement is this frame's
+            copy_gain_db = evidence[-1][8] if len(evidence[-1]) > 8 else None
             gain.follow(in_dbfs, far_dbfs, copy_db)
         talk = TalkFrame(ms=FRAME_MS, speech_prob=prob, out_dbfs=dbfs(frame_power(frame)),
                          in_dbfs=in_dbfs, far_dbfs=far_dbfs, erle_db=stage.erle_db,
                          echo_strength=stage.echo_strength, linear_dbfs=linear_dbfs,
                          linear_in_dbfs=linear_in_dbfs, copy_explained_db=copy_db,
-                         raw_speech_prob=raw_prob, copy_speech_prob=copy_prob)
+                         raw_speech_prob=raw_prob, copy_speech_prob=copy_prob,
+                         copy_gain_db=copy_gain_db)
         driver = self._driver
         if self._trace is not None:
             self._trace.write(talk, paused=driver.view.interrupting)

@@ -35,6 +35,8 @@ either side is silent.
 
 from __future__ import annotations
 
+from collections import deque
+
 import numpy as np
 import numpy.typing as npt
 
@@ -53,6 +55,16 @@ MIC_FLOOR_DBFS = -75.0
 #: judged (a search and a fit, ~0.2 ms) every this many 10 ms frames, over the newest 20 ms:
 #: a path that jumps is found within 20 ms of its first echo
 JUDGE_EVERY = 2
+#: the lag the mic is judged against the reference on (``mic_over_reference_db``): held once
+#: the search finds it in ``HELD_OF`` of its last ``RECENT_JUDGES`` judgements (within a
+#: millisecond), and kept while it is found at all among them and no other lag is held. A voice
+#: over the echo moves the search's peak now and then (hts1a's word over a 120 ms echo: 120,
+#: 141, 120, 425, 468, 120, 120 ms) while the echo stays where it was
+RECENT_JUDGES = 5
+HELD_OF = 3
+#: ... or at once, the lag of a fit that explains this much of the mic: the echo, found on a
+#: path that jumped (a voice is never explained so well where the search strays)
+SURE_FIT_DB = 15.0
 _FULL_SCALE_SQ = 32768.0**2
 
 
@@ -73,6 +85,14 @@ class DelayedCopyEar:
         self._ref_floor = _FULL_SCALE_SQ * 10 ** (REF_FLOOR_DBFS / 10)
         self._mic_floor = _FULL_SCALE_SQ * 10 ** (MIC_FLOOR_DBFS / 10)
         self.last_lag_ms: float | None = None
+        #: the newest judged 20 ms of the mic over the speaker feed on the lag held (dB, both at
+        #: ``ANALYSIS_RATE``): the echo alone reads the path's gain, a voice over it more,
+        #: wherever the path has moved (``None``: nothing judged, or no lag held; see
+        #: ``HELD_OF``). Both in one band: the full-band mic over this band's reference read
+        #: fricatives of the echo alone 5 dB over the gain
+        self.mic_over_reference_db: float | None = None
+        self._recent: deque[float | None] = deque(maxlen=RECENT_JUDGES)
+        self._held: float | None = None
         self._frames = 0
         self._last: float | None = None
         #: what the fit leaves of the mic, at ``ANALYSIS_RATE``, since the last
@@ -109,15 +129,56 @@ class DelayedCopyEar:
         corr = self._corr
         sig, ref = corr.signal, corr.reference
         newest = sig[-self._frame:]
+        self.mic_over_reference_db = None
         if _power(newest) < self._mic_floor or _power(ref) < self._ref_floor:
             self._residual.append(newest.copy())
             return None
         peak = corr.peak()
+        self._recent.append(None if peak is None else peak.lag_ms)
+        self._hold()
+        held = self._held
+        if held is not None:
+            self.mic_over_reference_db = self._mic_over_reference(sig, ref, held)
         if peak is None:
             self._residual.append(newest.copy())
             return None
         self.last_lag_ms = peak.lag_ms
-        return self._explained_db(sig, ref, round(peak.lag_ms * ANALYSIS_RATE / 1000))
+        explained = self._explained_db(sig, ref, round(peak.lag_ms * ANALYSIS_RATE / 1000))
+        if explained is not None and explained >= SURE_FIT_DB and held != peak.lag_ms:
+            self._recent.extend([peak.lag_ms] * HELD_OF)
+            self._held = peak.lag_ms
+            self.mic_over_reference_db = self._mic_over_reference(sig, ref, peak.lag_ms)
+        return explained
+
+    def held_lag_ms(self) -> float | None:
+        """The lag held (see ``HELD_OF``), or ``None``."""
+        return self._held
+
+    def _hold(self) -> None:
+        found = [lag for lag in self._recent if lag is not None]
+        for lag in found:
+            if sum(abs(other - lag) <= 1.0 for other in found) >= HELD_OF:
+                self._held = lag
+                return
+        held = self._held
+        if held is not None and not any(abs(lag - held) <= 1.0 for lag in found):
+            self._held = None
+
+    def _mic_over_reference(self, sig: npt.NDArray[np.float64], ref: npt.NDArray[np.float64],
+                            lag_ms: float) -> float | None:
+        """The newest judged frame of the mic over the reference ``lag_ms`` before it (dB);
+        ``None`` where that reference is silent (under ``REF_FLOOR_DBFS``): there is no
+        yardstick. A speaker starting again after a gap (a loaded machine's 10 ms loop
+        underran every second or so) has its first echo on the held lag over the gap's
+        silence, and read 88 dB over the echo's gain; replayed (issue 53, seed 90), that
+        confirmed a barge-in with nobody talking."""
+        corr, frame = self._corr, self._frame
+        lag = round(lag_ms * ANALYSIS_RATE / 1000)
+        end = corr.max_lag + corr.window - lag  # ref[max_lag + window - d] lines up with sig's end
+        reference = _power(ref[end - frame:end])
+        if reference < self._ref_floor:
+            return None
+        return 10.0 * float(np.log10(max(_power(sig[-frame:]), 1e-3) / reference))
 
     def _live_span(self, y: npt.NDArray[np.float64]) -> int | None:
         """How much of the fitted stretch to fit: from after its last 10 ms of digital silence.

@@ -69,9 +69,11 @@ Int16Array = npt.NDArray[np.int16]
 #: the raw mic frame itself (mono, at :attr:`EchoCanceller.rate`: the barge-in detector's
 #: speech model hears it where AEC3 removed a voice with no echo to remove), and what the copy
 #: ear's fit left of the mic since the last frame (at ``copy_ear.ANALYSIS_RATE``; ``None``:
-#: nothing new): the detector's speech model hears a voice there that AEC3 suppressed
+#: nothing new): the detector's speech model hears a voice there that AEC3 suppressed; and the
+#: mic over the reference on the lag the copy ear found and held (dB; ``None``: none held): a
+#: voice adds to it where AEC3's lined-up reference is stale (a path that jumped, our pause)
 Evidence = tuple[float, float, float, float | None, float | None, float | None, Int16Array,
-                 Int16Array | None]
+                 Int16Array | None, float | None]
 
 
 @dataclass(frozen=True)
@@ -283,7 +285,8 @@ class EchoCanceller:
                                        None if linear is None else linear[0],
                                        None if linear is None else linear[1],
                                        self._copy.push_mic(frame), frame,
-                                       self._copy.take_residual()))
+                                       self._copy.take_residual(),
+                                       self._copy.mic_over_reference_db))
                 low = None if self.near_talk else self._low_erle.update(self._last_far, frame, out)
                 self._judge(self._residual.update(out, judge=not self.near_talk), low)
                 self._near_out.push(out)
