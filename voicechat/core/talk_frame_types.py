@@ -36,7 +36,8 @@ class TalkFrame:
     #: measured): counts only where the copy ear explains the echo alone well (``copy_voice.py``)
     copy_speech_prob: float | None = None
     #: the mic over the reference on the lag the copy ear found and held, over this frame
-    #: (dB; ``None``: not held): where the echo came from when AEC3's lined-up one is stale
+    #: (dB; ``None``: none held, or the reference silent on it): where the echo came from
+    #: when AEC3's lined-up one is stale
     copy_gain_db: float | None = None
 
 

@@ -87,9 +87,9 @@ class DelayedCopyEar:
         self.last_lag_ms: float | None = None
         #: the newest judged 20 ms of the mic over the speaker feed on the lag held (dB, both at
         #: ``ANALYSIS_RATE``): the echo alone reads the path's gain, a voice over it more,
-        #: wherever the path has moved (``None``: nothing judged, or no lag held; see
-        #: ``HELD_OF``). Both in one band: the full-band mic over this band's reference read
-        #: fricatives of the echo alone 5 dB over the gain
+        #: wherever the path has moved (``None``: nothing judged, no lag held, see
+        #: ``HELD_OF``, or the reference silent on it). Both in one band: the full-band mic
+        #: over this band's reference read fricatives of the echo alone 5 dB over the gain
         self.mic_over_reference_db: float | None = None
         self._recent: deque[float | None] = deque(maxlen=RECENT_JUDGES)
         self._held: float | None = None
