@@ -11,6 +11,8 @@ a pause, the rest), not espeak-ng:
 * a loop re-made from 30 to 120 ms a second before the interruption, mid-answer (the grid's jump
   cell: both cancellers lose the echo for a second; the first version of the detector cut the
   answer off on it with nobody talking);
+* no loop for the answer's first 5 s, then one at 120 ms (headphones unplugged mid-answer: the
+  mic was deaf to the speaker, so the raw mic's speech model decides, and it hears the echo);
 * a speaker and a mic on clocks 300 ppm apart (``skew_loop.py``: the echo's delay grows 0.3 ms
   a second, without end), interrupted by a single recorded word: the stage must find the skew
   (``drift_ppm`` in its metrics) and the word must still be heard.
@@ -23,12 +25,13 @@ detector, and no barge-in before the voice. The timings are printed, never asser
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from tests.audio.conftest import EchoLoop, echo_afresh, echo_loop
+from tests.audio.conftest import EchoLoop, echo_afresh, echo_loop, restart_pulse
 from tests.audio.skew_loop import SkewLoop
 from tests.audio.test_aec_barge_in import LEAD_S, QUESTIONS, fresh_dir, interrupted
 from tests.conftest import pulse_running, require_or_skip
@@ -58,7 +61,9 @@ def interruption_wav(path: Path, name: str, loop: EchoLoop, over_echo_db: float)
 @pytest.fixture
 def laptop_loop() -> EchoLoop:
     require_or_skip(pulse_running(), NO_PULSE)
-    return EchoLoop(latency_ms=30, gain_db=-18.0, adaptive=True)
+    loop = EchoLoop(latency_ms=30, gain_db=-18.0, adaptive=True)
+    echo_afresh(loop)  # the first try's loop too: ``in_real_time`` resets only for a retry
+    return loop
 
 
 @pytest.mark.parametrize("name", ["carlo-word-pause", "allison-word-pause"])
@@ -79,6 +84,29 @@ def test_a_real_voice_interrupts_over_a_drifting_loop_into_a_quiet_mic(
 def test_a_loop_that_jumps_mid_answer_neither_cuts_in_nor_misses(tmp_path: Path) -> None:
     require_or_skip(pulse_running(), NO_PULSE)
     loop = EchoLoop(latency_ms=30, gain_db=-6.0)
+    echo_afresh(loop)
+    loop_moved_mid_answer(tmp_path, loop, reset=lambda: echo_afresh(loop))
+
+
+def test_an_echo_that_appears_mid_answer_neither_cuts_in_nor_misses(tmp_path: Path) -> None:
+    """Headphones unplugged mid-answer: the mic heard nothing of the answer for 5 s, then the
+    speaker at 120 ms, 1.3 s before the voice. CI ran the jump test so once (its first try
+    had no loop set) and a barge-in was confirmed 640 ms before the voice: the raw mic's
+    speech model, which decides where the mic is deaf to the speaker, heard the echo."""
+    require_or_skip(pulse_running(), NO_PULSE)
+    loop = EchoLoop(latency_ms=30, gain_db=-6.0)  # the levels the voice is set against
+
+    def silent_mic() -> None:
+        restart_pulse()
+        echo_loop("off")
+
+    silent_mic()
+    loop_moved_mid_answer(tmp_path, loop, reset=silent_mic)
+
+
+def loop_moved_mid_answer(tmp_path: Path, loop: EchoLoop, reset: Callable[[], None]) -> None:
+    """Ask, re-make the loop at ``JUMP_TO_MS`` 5 s into the answer, and interrupt
+    ``JUMP_LEAD_S`` later with a recorded word, a pause and the rest, as loud as the echo."""
 
     def jump() -> None:
         echo_loop("on", str(JUMP_TO_MS), str(loop.gain_db))
@@ -92,7 +120,7 @@ def test_a_loop_that_jumps_mid_answer_neither_cuts_in_nor_misses(tmp_path: Path)
                     before_speech=jump)
 
     try:
-        in_real_time(attempt, reset=lambda: echo_afresh(loop))
+        in_real_time(attempt, reset=reset)
     finally:
         echo_loop("off")
 

@@ -789,6 +789,24 @@ def test_an_echo_that_arrives_late_is_no_person_where_the_copy_ear_explains_it()
     assert m.echo_level_dbfs is not None and m.echo_level_dbfs > -60.0
 
 
+def test_an_echo_that_arrives_late_ends_the_deaf_window_on_its_first_explained_frame() -> None:
+    """The same late echo as the copy ear finds it on a real loop (CI, 11-28: no loop, then
+    one at 120 ms a second into the answer): a frame it explains 40-60 dB of, then misfits
+    (-3 to 7 dB) the raw mic's model still calls speech. The first explained frame is proof
+    the mic hears the assistant: the misfits after it are no person's, where before the fix
+    the window stayed deaf over them and they confirmed a barge-in."""
+    m = LocalBargeIn()
+    feed(m, [DEAF] * 100)
+    explained = replace(EATEN_WORD, raw_speech_prob=0.99, copy_explained_db=45.0)
+    misfit = replace(EATEN_WORD, raw_speech_prob=0.99, copy_explained_db=3.0)
+    assert feed(m, [explained] + [misfit] * 15, start=2.0) == []
+    # the misfits alone, the window still deaf: the barge-in the proof takes away
+    m = LocalBargeIn()
+    feed(m, [DEAF] * 100)
+    decisions = [v.decision for _, v in feed(m, [misfit] * 15, start=2.0)]
+    assert decisions[:2] == [Decision.PAUSE, Decision.CONFIRM]
+
+
 #: the echo alone on a simple path (a sound server's loop): the copy ear explains 30 dB of it
 COPIED_ECHO = replace(ECHO_ALONE, copy_explained_db=30.0, copy_speech_prob=0.02)
 #: a sentence said as loud as the echo right after the loop jumped to 120 ms (issue 53's jump

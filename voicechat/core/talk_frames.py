@@ -76,7 +76,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from voicechat.core.copy_voice import CopyVoiceEar
+from voicechat.core.copy_voice import EXPLAINED_ECHO_DB, CopyVoiceEar
 from voicechat.core.linear_voice import LinearEar
 from voicechat.core.talk_frame_types import LocalTuning, TalkFrame
 
@@ -213,6 +213,25 @@ class FrameJudge:
         return (len(heard) >= DEAF_AFTER_FRAMES
                 and self._mic_heard_count <= DEAF_SHARE * len(heard)
                 and f.far_dbfs is not None and f.far_dbfs >= t.far_floor_dbfs)
+
+    def _mic_hears_the_speaker(self) -> None:
+        """The copy ear found the speaker's own sound in the mic: whatever the window says, the
+        mic hears the assistant, and is taken to have heard every frame of it.
+
+        Why at once: an echo that first reaches the mic mid-answer (headphones unplugged, a
+        loop that starts delivering late) is speech to the raw mic's model (0.93-1.0), and
+        frames the window calls deaf count that model's word; frames judged the person's do
+        not count as heard, so the window, which needs ``DEAF_SHARE`` of its frames heard,
+        held on. CI ran the jump test with no loop before the jump (11-28: a loop that
+        appeared 1.3 s before the voice), and a barge-in was confirmed 640 ms before anyone
+        spoke. Traced here, the same run kept the window deaf 300 ms after the echo arrived,
+        while the copy ear, finding it, explained 27-60 dB of some frames and misfit others
+        (-3 to 7 dB): a few more misfits make that confirmation. A voice is never explained
+        so well (``EXPLAINED_ECHO_DB``); the window goes deaf again after 1.8 s of a silent
+        mic."""
+        heard = self._mic_heard
+        heard.extend([True] * (heard.maxlen or DEAF_WINDOW))
+        self._mic_heard_count = len(heard)
 
     def _delayed_copy(self, f: TalkFrame) -> bool:
         """The third ear (issue 53): when the echo path moves (a sound server re-buffering, a
@@ -354,6 +373,9 @@ class FrameJudge:
         if f.in_dbfs is None or f.far_dbfs is None or f.far_dbfs < t.far_floor_dbfs:
             return
         self.linear_ear.learn(f, is_person)
+        if (f.copy_explained_db is not None and f.copy_explained_db >= EXPLAINED_ECHO_DB
+                and f.in_dbfs >= t.min_level_dbfs):
+            self._mic_hears_the_speaker()
         if is_person or paused:
             return
         self.copy_ear.learn(f, self.echo_level_dbfs)
