@@ -224,13 +224,15 @@ class FrameJudge:
         not count as heard, so the window, which needs ``DEAF_SHARE`` of its frames heard,
         held on. CI ran the jump test with no loop before the jump (11-28: a loop that
         appeared 1.3 s before the voice), and a barge-in was confirmed 640 ms before anyone
-        spoke. Traced here, the same run kept the window deaf 300 ms after the echo arrived,
+        spoke. Traced here, the same shape kept the window deaf 300 ms after the echo arrived,
         while the copy ear, finding it, explained 27-60 dB of some frames and misfit others
         (-3 to 7 dB): a few more misfits make that confirmation. A voice is never explained
         so well (``EXPLAINED_ECHO_DB``); the window goes deaf again after 1.8 s of a silent
         mic."""
         heard = self._mic_heard
-        heard.extend([True] * (heard.maxlen or DEAF_WINDOW))
+        if self._mic_heard_count == len(heard) == heard.maxlen:
+            return  # heard throughout already: most frames of a simple path are explained
+        heard.extend([True] * DEAF_WINDOW)
         self._mic_heard_count = len(heard)
 
     def _delayed_copy(self, f: TalkFrame) -> bool:
