@@ -69,8 +69,20 @@ async def apply_in_screen(app: VoiceChatApp, pilot: Any, **fields: str) -> Setti
         else:
             assert isinstance(widget, Input)
             widget.value = value
-    await pilot.click("#settings-apply")
+    await click_apply(pilot, screen)
     return screen
+
+
+async def click_apply(pilot: Any, screen: SettingsScreen) -> None:
+    """Click Apply and wait for its handler. ``pilot.click`` returns once the click is
+    delivered; the button's ``Pressed`` reaches the screen after it, and on a loaded machine
+    later still: CI (11-28) read the outcome right after the click and found the previous
+    Apply's."""
+    result = screen.query_one("#settings-result")
+    said, outcome = str(result.render()), screen.outcome
+    assert await pilot.click("#settings-apply"), "the click did not land on Apply"
+    await helpers.until(lambda: screen.outcome is not outcome or str(result.render()) != said,
+                        "the Apply's outcome", sleep=pilot.pause)
 
 
 async def test_voice_and_turn_detection_go_out_validated_and_the_bar_shows_them() -> None:
@@ -127,7 +139,7 @@ async def test_a_bad_value_is_refused_before_anything_is_sent() -> None:
             assert "session.update not sent" in result
             await pilot.click("#set-speed")
             screen2.query_one("#set-speed", Input).value = "fast"
-            await pilot.click("#settings-apply")
+            await click_apply(pilot, screen2)
             assert "Speed (0.25-1.5): 'fast' is not a number" in str(
                 screen2.query_one("#settings-result").render())
             assert len(of(records, "out", "session.update")) == sent
@@ -210,7 +222,7 @@ async def test_a_refused_value_is_one_banner_that_goes_once_fixed() -> None:
             speed = [p for p in banner.problems if "output.speed" in str(p)]
             assert len(speed) == 1, banner.problems
             screen.query_one("#set-speed", Input).value = "1.2"
-            await pilot.click("#settings-apply")
+            await click_apply(pilot, screen)
             assert screen.outcome is not None and screen.outcome.sent, screen.outcome
             app.sync()
             assert banner.problems == before, banner.problems

@@ -7,6 +7,7 @@ from textual.widgets import Input, Select
 from tests.ui.conftest import SIZE, make_app
 from tests.ui.fakes import ScriptedHandle
 from tests.ui.test_app_fake import started
+from tests.ui.test_app_settings import click_apply
 from voicechat.core.live_settings import LiveSettings
 from voicechat.ui.settings_screen import SettingsScreen
 from voicechat.ui.settings_ui import refusal_text
@@ -42,7 +43,7 @@ async def test_the_screen_shows_the_current_settings_and_hands_over_the_new_ones
         assert screen.query_one("#set-silence_ms", Input).value == "500"
         screen.query_one("#set-noise_reduction", Select).value = "far_field"
         screen.query_one("#set-speed", Input).value = ""
-        await pilot.click("#settings-apply")
+        await click_apply(pilot, screen)
         assert handle.settings == LiveSettings(voice="marin", silence_ms=500,
                                                noise_reduction="far_field")
         assert "sent: settings" in str(screen.query_one("#settings-result").render())
