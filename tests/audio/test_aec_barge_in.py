@@ -200,8 +200,18 @@ def interrupted(tmp_path: Path, heard: Path, question: Path, interruption: Path,
     speech_started = [r for r in kinds(records, "input_audio_buffer.speech_started")
                       if wall(r) >= speech_at - 0.5]
     latency = wall(first_cut) - speech_at
-    # the local detector decided it: paused, then confirmed, before the first action went out
-    paused = [r for r in kinds(records, "local.bargein.paused") if wall(r) >= speech_at - 0.05]
+    # the local detector decided it: paused (or still paused from before the voice, as the
+    # grid's ``held_at_the_onset`` counts it), then confirmed, before the first action went out.
+    # Held: after a path jump the server's VAD hears the re-made loop's echo and the client
+    # pauses on its word 0.5-0.8 s before the voice (4 of 8 busy runs of the jump test, 11-28);
+    # no action goes out, and the voice then finds the speaker already silent.
+    marks = [r for r in records if r["event"]["type"] in ("local.bargein.paused",
+                                                          "local.bargein.resumed")]
+    starts = [wall(r) for r in kinds(records, "local.playback.started") if wall(r) < speech_at]
+    before = [r for r in marks if (starts[-1] if starts else 0.0) <= wall(r) < speech_at - 0.05]
+    held = before[-1:] if before and before[-1]["event"]["type"] == "local.bargein.paused" else []
+    paused = held + [r for r in kinds(records, "local.bargein.paused")
+                     if wall(r) >= speech_at - 0.05]
     confirmed = [r for r in kinds(records, "local.bargein.confirmed") if wall(r) >= speech_at]
     assert paused and confirmed, "the local detector did not decide the interruption"
     assert wall(confirmed[0]) <= wall(first_cut)
