@@ -203,7 +203,7 @@ def interrupted(tmp_path: Path, heard: Path, question: Path, interruption: Path,
     # the local detector decided it: paused (or still paused from before the voice, as the
     # grid's ``held_at_the_onset`` counts it), then confirmed, before the first action went out.
     # Held: after a path jump the server's VAD hears the re-made loop's echo and the client
-    # pauses on its word 0.5-0.8 s before the voice (4 of 8 busy runs of the jump test, 11-28);
+    # pauses on its word 0.5-0.8 s before the voice (3 of 8 busy runs of the jump test, 11-28);
     # no action goes out, and the voice then finds the speaker already silent.
     marks = [r for r in records if r["event"]["type"] in ("local.bargein.paused",
                                                           "local.bargein.resumed")]
