@@ -74,21 +74,14 @@ busy machine), so the speaker resumed over it.
 
 from __future__ import annotations
 
-from collections import deque
-
 from voicechat.core.copy_voice import EXPLAINED_ECHO_DB, CopyVoiceEar
 from voicechat.core.linear_voice import LinearEar
+from voicechat.core.mic_hearing import MicHearing
 from voicechat.core.talk_frame_types import LocalTuning, TalkFrame
 
 __all__ = ["AFTER_A_WORD", "COPY_VOICE", "DELAYED_COPY", "LINEAR_VOICE", "TWO_QUIET_EARS",
            "FrameJudge", "LocalTuning", "TalkFrame"]
 
-
-#: the mic does not hear the assistant when, of the last ``DEAF_WINDOW`` frames of it alone
-#: (2 s), at most ``DEAF_SHARE`` were loud enough to matter, once ``DEAF_AFTER_FRAMES`` were seen
-DEAF_WINDOW = 100
-DEAF_SHARE = 0.1
-DEAF_AFTER_FRAMES = 25
 
 #: the reasons :meth:`FrameJudge.person` gives that need no trust in AEC3's residual: the linear
 #: ear heard the voice over the echo, or the speaker was paused and its tail gone
@@ -121,8 +114,7 @@ class FrameJudge:
         self.copy_ear = CopyVoiceEar(tuning)
         #: of the recent frames of the assistant alone, whether the mic heard anything
         #: (see ``_mic_deaf_to_the_speaker``)
-        self._mic_heard: deque[bool] = deque(maxlen=DEAF_WINDOW)
-        self._mic_heard_count = 0  # of them True: kept as they come, not summed per frame
+        self._mic_hearing = MicHearing()
 
     @property
     def echo_linear_dbfs(self) -> float | None:
@@ -193,47 +185,11 @@ class FrameJudge:
         return f.speech_prob
 
     def _mic_deaf_to_the_speaker(self, f: TalkFrame) -> bool:
-        """The assistant talks and the mic has not heard it (headphones, or a speaker whose
-        sound has not reached the mic yet: issue 53's adaptive loop delivered nothing for the
-        first 5 s of an answer). No echo to tell apart, so the speech detector's word on the
-        raw mic counts: AEC3, converging on nothing, removed 50-66 dB of the person's first
-        word there ("too quiet" at -94 dBFS while the mic held it at -28), and the detector
-        heard nothing until the server's VAD, 1.3-1.5 s in.
-
-        "Not heard": of the last ``DEAF_WINDOW`` frames of the assistant alone, at most
-        ``DEAF_SHARE`` had the mic at ``min_level_dbfs`` or over. A running mean of levels was
-        tried first and took a quiet mic (echo at -47 dBFS active, with dips to -90 between
-        words) for deaf: the raw mic's speech model then heard the echo and paused 8 times.
-        A person's first frames, before the speech model is sure, count as the assistant's and
-        a few of them cannot make the mic "hear". (Left alone: an echo that first reaches the
-        mic seconds into an answer, in a room with a long echo the copy ear does not explain;
-        unplugging headphones mid-answer is the case.)"""
-        t = self.tuning
-        heard = self._mic_heard
-        return (len(heard) >= DEAF_AFTER_FRAMES
-                and self._mic_heard_count <= DEAF_SHARE * len(heard)
-                and f.far_dbfs is not None and f.far_dbfs >= t.far_floor_dbfs)
-
-    def _mic_hears_the_speaker(self) -> None:
-        """The copy ear found the speaker's own sound in the mic: whatever the window says, the
-        mic hears the assistant, and is taken to have heard every frame of it.
-
-        Why at once: an echo that first reaches the mic mid-answer (headphones unplugged, a
-        loop that starts delivering late) is speech to the raw mic's model (0.93-1.0), and
-        frames the window calls deaf count that model's word; frames judged the person's do
-        not count as heard, so the window, which needs ``DEAF_SHARE`` of its frames heard,
-        held on. CI ran the jump test with no loop before the jump (11-28: a loop that
-        appeared 1.3 s before the voice), and a barge-in was confirmed 640 ms before anyone
-        spoke. Traced here, the same shape kept the window deaf 300 ms after the echo arrived,
-        while the copy ear, finding it, explained 27-60 dB of some frames and misfit others
-        (-3 to 7 dB): a few more misfits make that confirmation. A voice is never explained
-        so well (``EXPLAINED_ECHO_DB``); the window goes deaf again after 1.8 s of a silent
-        mic."""
-        heard = self._mic_heard
-        if self._mic_heard_count == len(heard) == heard.maxlen:
-            return  # heard throughout already: most frames of a simple path are explained
-        heard.extend([True] * DEAF_WINDOW)
-        self._mic_heard_count = len(heard)
+        """The assistant talks and the mic has not heard it (``core/mic_hearing.py``). (Left
+        alone: an echo that first reaches the mic seconds into an answer, in a room with a long
+        echo the copy ear does not explain.)"""
+        return (self._mic_hearing.deaf() and f.far_dbfs is not None
+                and f.far_dbfs >= self.tuning.far_floor_dbfs)
 
     def _delayed_copy(self, f: TalkFrame) -> bool:
         """The third ear (issue 53): when the echo path moves (a sound server re-buffering, a
@@ -377,16 +333,11 @@ class FrameJudge:
         self.linear_ear.learn(f, is_person)
         if (f.copy_explained_db is not None and f.copy_explained_db >= EXPLAINED_ECHO_DB
                 and f.in_dbfs >= t.min_level_dbfs):
-            self._mic_hears_the_speaker()
+            self._mic_hearing.proven()
         if is_person or paused:
             return
         self.copy_ear.learn(f, self.echo_level_dbfs)
-        heard = self._mic_heard
-        if len(heard) == heard.maxlen:
-            self._mic_heard_count -= heard[0]
-        now_heard = f.in_dbfs >= t.min_level_dbfs
-        heard.append(now_heard)
-        self._mic_heard_count += now_heard
+        self._mic_hearing.frame(f.in_dbfs >= t.min_level_dbfs)
         a = t.echo_erle_alpha
         level = self.echo_level_dbfs
         self.echo_level_dbfs = f.in_dbfs if level is None else (1 - a) * level + a * f.in_dbfs
