@@ -350,7 +350,12 @@ def parse_timestamp(prefix: str) -> tuple[float, str | None] | None:
             sign = 1 if zone[0] == "+" else -1
             digits = zone[1:].replace(":", "")
             seconds -= sign * (int(digits[:2]) * 3600 + int(digits[2:]) * 60)
-        iso = datetime.fromtimestamp(seconds, UTC)
+        try:
+            iso = datetime.fromtimestamp(seconds, UTC)
+        except (ValueError, OverflowError, OSError):
+            # a stamp at the calendar's edge whose zone moves it out (0001-01-01T00:00+05:30
+            # is year 0 in UTC: hypothesis, 11-28): its seconds still order, no UTC to name
+            return seconds, None
         return seconds, iso.strftime("%Y-%m-%dT%H:%M:%S.") + f"{iso.microsecond // 1000:03d}Z"
     m = _LOGCAT.search(prefix)
     # (a 5-tuple key: never the same as an ISO stamp's 6)
