@@ -92,6 +92,17 @@ def copy_state(machine: LocalBargeIn, frame: TalkFrame) -> str:
             f"over={over(lined, ear.echo_gain_db)}/{held}")
 
 
+def stage_view(row: dict[str, Any]) -> str:
+    """The echo canceller's view of its reference at this frame, where the trace has it: the
+    speaker's feed ahead of the mic (below zero: it stalled), the APM's lag, and the reference
+    frames the APM was given in all (runtime/bargein_trace.py)."""
+    stage = row.get("stage")
+    if not stage:
+        return ""
+    return (f" lead={stage.get('far_lead_ms')} lag={stage.get('lag_ms')} "
+            f"apm={stage.get('apm_far_frames')}")
+
+
 def strict_at(verdicts: list[tuple[float, bool]], t: float) -> bool:
     at = bisect.bisect_right(verdicts, (t, True))
     return at > 0 and verdicts[at - 1][1]
@@ -134,7 +145,7 @@ def replay(rows: list[dict[str, Any]], onsets: list[dict[str, Any]], tune: Local
                   f"linfloor={lf and round(lf, 1)} "
                   f"copy={frame.copy_explained_db and round(frame.copy_explained_db, 1)} "
                   f"copyp={frame.copy_speech_prob and round(frame.copy_speech_prob, 2)} "
-                  f"{copy_state(machine, frame)} "
+                  f"{copy_state(machine, frame)}{stage_view(row)} "
                   f"live-paused={row['paused']} {'PERSON' if person else '-'} {why}")
         machine.strict = strict_at(verdicts, t)
         strict_frames += machine.strict

@@ -138,7 +138,9 @@ class LocalDetector:
                          copy_gain_db=copy_gain_db)
         driver = self._driver
         if self._trace is not None:
-            self._trace.write(talk, paused=driver.view.interrupting)
+            view = getattr(stage, "trace_view", None)
+            self._trace.write(talk, paused=driver.view.interrupting,
+                              stage=view() if callable(view) else None)
         driver.handle(LocalTalk(talk))
         if driver.view.interrupting:  # paused: the judges wait while the user may be talking
             if self._talk_until != self._frames - 1:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Mapping
 from dataclasses import asdict
 from typing import IO
 
@@ -38,10 +39,16 @@ class FrameTrace:
         # line-buffered: a client stopped by a signal keeps every frame it traced
         return cls(open(path, "a", encoding="utf-8", buffering=1))
 
-    def write(self, frame: TalkFrame, *, paused: bool) -> None:
-        row = {"t": round(time.time(), 4), "paused": paused}
+    def write(self, frame: TalkFrame, *, paused: bool,
+              stage: Mapping[str, object] | None = None) -> None:
+        """One frame; ``stage``: the echo canceller's view of its reference at that frame
+        (``EchoCanceller.trace_view``), kept under ``"stage"``: not the detector's input, so a
+        replay leaves it, but what says whether the speaker's feed had stalled."""
+        row: dict[str, object] = {"t": round(time.time(), 4), "paused": paused}
         row.update({k: v if not isinstance(v, float) else round(v, 3)
                     for k, v in asdict(frame).items()})
+        if stage:
+            row["stage"] = dict(stage)
         self._out.write(json.dumps(row, separators=(",", ":")) + "\n")
 
     def mark(self, kind: str) -> None:

@@ -110,6 +110,11 @@ class FarTimeline:
     def lag_ms(self) -> int:
         return self.lag_frames * 10
 
+    @property
+    def latest(self) -> float | None:
+        """The stream time of the newest frame queued, real or silence (``None``: none yet)."""
+        return self._latest
+
     def push(self, t: float, frame: Int16Array) -> None:
         if self._silent_until is not None and t < self._silent_until - FRAME_S / 2:
             # stamped for time already given to the APM as silence: feeding it as well would
