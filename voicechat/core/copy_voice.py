@@ -24,6 +24,14 @@ it stands made no pause with nobody talking. It applies while the speaker is pau
 too, as long as the copy ear has the reference in its span to judge by: the echo's
 tail is explained and vetoed, a voice is not.
 
+One gate gives way, and only for the rest of a word: the level test. A voice 6 dB under the
+echo lifts the mic 1 dB, so a short word under the echo passed it for three or four frames
+(where the echo dipped) and was lost. Once a word has been heard clearly for 40 ms and the
+speaker is paused, within the pause's tail a frame counts without it where the fit still
+explains part of it (3 dB: one that lost the path explains 0-3) and its residual stays
+within 12 dB of the word's clear frames (after a cough the speech model's hangover goes on
+over a residual 20 dB lower): ``LocalTuning.copy_paused_word_ms``.
+
 Sans-IO: frames in, a verdict out; :class:`~voicechat.core.talk_frames.FrameJudge` asks it
 about each frame and lets it learn from the frames of the assistant alone.
 """
@@ -65,9 +73,13 @@ class CopyVoiceEar:
         #: as a voice at 0.8-0.96)
         self._far_quiet_ms = tuning.copy_start_ms
 
-    def hears(self, f: TalkFrame, min_level_dbfs: float) -> bool:
+    def hears(self, f: TalkFrame, min_level_dbfs: float, *, word_going_on: bool = False,
+              word_left_dbfs: float | None = None) -> bool:
         """This frame is the person's by this ear; ``min_level_dbfs``: the level bar, scaled
-        to the scene by the caller."""
+        to the scene by the caller; ``word_going_on``: a word heard clearly goes on into the
+        tail of our pause, where the level test gives way to the part the fit explains and
+        to the word's own level, ``word_left_dbfs``: what this ear left of its clear frames
+        (``LocalTuning.copy_paused_word_ms``)."""
         t = self.tuning
         floor = self.echo_copy_left_dbfs
         return (floor is not None and self.trusted_and_settled()
@@ -76,7 +88,11 @@ class CopyVoiceEar:
                 and f.copy_explained_db >= -t.copy_misfit_db
                 and f.in_dbfs is not None and f.in_dbfs >= min_level_dbfs
                 and f.in_dbfs - f.copy_explained_db >= floor + t.copy_over_db
-                and self._louder_than_the_echo(f))
+                and (self._louder_than_the_echo(f)
+                     or (word_going_on and word_left_dbfs is not None
+                         and f.copy_explained_db >= t.copy_part_explained_db
+                         and f.in_dbfs - f.copy_explained_db
+                         >= word_left_dbfs - t.copy_paused_word_drop_db)))
 
     def trusted_and_settled(self) -> bool:
         """The ear explains ``copy_trusted_db`` of the echo alone's louder half, what it leaves

@@ -63,6 +63,7 @@ from voicechat.core.talk_frames import (
     COPY_VOICE,
     LINEAR_VOICE,
     TWO_QUIET_EARS,
+    WORD_UNDER_THE_ECHO,
     FrameJudge,
     LocalTuning,
     TalkFrame,
@@ -106,6 +107,10 @@ class LocalBargeIn:
         self._sure_ms = 0.0  # of which the speech detector was sure (``speech_prob``)
         self._clean_ms = 0.0  # of which heard with the speaker paused and its tail gone
         self._clear_ms = 0.0  # of which heard clearly (see ``_heard_clearly``)
+        #: the level the copy ear left of the frames it heard clearly (mean dBFS) and how many:
+        #: the word's own level, which its rest under the echo keeps and a burst's end does not
+        self._word_left_dbfs: float | None = None
+        self._word_frames = 0
         self._frames = 0
         self._last: TalkFrame | None = None
         self._why: str = ""
@@ -114,12 +119,17 @@ class LocalBargeIn:
         self.strict = False
         self._frames_judge = FrameJudge(self.tuning)
 
+    def _new_episode_counts(self) -> None:
+        """An episode's evidence starts from nothing (a new first frame, or a reset)."""
+        self._person_ms = self._sure_ms = self._clean_ms = self._clear_ms = 0.0
+        self._word_left_dbfs, self._word_frames = None, 0
+
     def reset(self) -> None:
         """The assistant stopped (or was cut off some other way): forget the episode."""
         self.phase = LocalPhase.LISTENING
         self._recent.clear()
         self._paused_at = self._first_person_at = self._last_person_at = None
-        self._person_ms = self._sure_ms = self._clean_ms = self._clear_ms = 0.0
+        self._new_episode_counts()
         self._frames = 0
         self._server_pause = False
 
@@ -134,7 +144,9 @@ class LocalBargeIn:
         if self.phase is LocalPhase.PAUSED and now is not None and self._paused_at is not None:
             since = (now - self._paused_at) * 1000.0
         return self._frames_judge.person(f, since,
-                                         after_a_word=self._person_ms >= self.tuning.word_ms)
+                                         after_a_word=self._person_ms >= self.tuning.word_ms,
+                                         clear_ms=self._clear_ms,
+                                         word_left_dbfs=self._word_left_dbfs)
 
     @property
     def echo_erle_db(self) -> float | None:
@@ -162,22 +174,29 @@ class LocalBargeIn:
             self._last_person_at = now
             if self._first_person_at is None:
                 self._first_person_at = now
-                self._person_ms = self._sure_ms = self._clean_ms = self._clear_ms = 0.0
+                self._new_episode_counts()
             self._person_ms += f.ms
             if self._heard_clearly(now, f, why):
                 self._clear_ms += f.ms
-            if why in (COPY_VOICE, TWO_QUIET_EARS):  # the model on the copy ear's residual: sure
+                if (why == COPY_VOICE and f.in_dbfs is not None
+                        and f.copy_explained_db is not None):
+                    left, n = f.in_dbfs - f.copy_explained_db, self._word_frames
+                    mean = self._word_left_dbfs
+                    self._word_left_dbfs = left if mean is None else (mean * n + left) / (n + 1)
+                    self._word_frames = n + 1
+            if why in (COPY_VOICE, WORD_UNDER_THE_ECHO, TWO_QUIET_EARS):  # that ear's model: sure
                 self._sure_ms += f.ms
             elif self._frames_judge.speech_prob(f) >= t.speech_prob:
                 self._sure_ms += f.ms
                 if self._heard_clean(now, f):
                     self._clean_ms += f.ms
-            if why in (LINEAR_VOICE, AFTER_A_WORD, COPY_VOICE, TWO_QUIET_EARS):
+            if why in (LINEAR_VOICE, AFTER_A_WORD, COPY_VOICE, WORD_UNDER_THE_ECHO,
+                       TWO_QUIET_EARS):
                 self._clean_ms += f.ms  # no echo either way (see _heard_clean)
         elif (self.phase is LocalPhase.LISTENING and self._last_person_at is not None
               and now - self._last_person_at > t.onset_window_ms / 1000.0):
             self._first_person_at = None  # a stray frame long ago: start counting afresh
-            self._person_ms = self._sure_ms = self._clean_ms = self._clear_ms = 0.0
+            self._new_episode_counts()
         if self.phase is LocalPhase.LISTENING:
             recent = sum(ms for _, p, ms in self._recent if p)
             if recent >= t.onset_ms:
@@ -203,7 +222,7 @@ class LocalBargeIn:
         self._server_pause = True
         if self._first_person_at is None:
             self._first_person_at = now
-            self._person_ms = self._sure_ms = self._clean_ms = self._clear_ms = 0.0
+            self._new_episode_counts()
         self._why = "the server heard speech"
         return self._verdict(Decision.PAUSE, now)
 
@@ -271,7 +290,7 @@ class LocalBargeIn:
         70 ms burst, explained 14 dB, made the fifth frame of a clear word and cut the
         assistant off on the real PulseAudio path in 1 run of the burst test in about 10)."""
         return ((self.phase is LocalPhase.LISTENING or self._in_pause_onset(now))
-                and ((why == COPY_VOICE and f.far_dbfs is not None
+                and ((why in (COPY_VOICE, WORD_UNDER_THE_ECHO) and f.far_dbfs is not None
                       and f.far_dbfs >= self.tuning.far_floor_dbfs
                       and f.copy_explained_db is not None
                       and f.copy_explained_db < self.tuning.copy_clear_explained_db)

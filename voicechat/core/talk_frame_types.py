@@ -156,6 +156,29 @@ class LocalTuning:
     #: own gain: per frame the echo alone reads -11 to +11 dB around that gain (5-95 %), a
     #: voice the copy ear heard +5 to +21 dB, those frames -7 to +10
     copy_louder_db: float = 3.0
+    #: ... save, with the speaker paused by us and within its tail (``echo_tail_ms``), once a
+    #: word has been heard clearly for this long (``clear_word_ms``'s count; ``None``: never):
+    #: the rest of a word under the echo, on frames the fit still explains
+    #: ``copy_part_explained_db`` of and whose residual stays within
+    #: ``copy_paused_word_drop_db`` of the level the ear left of the word's clear frames. A
+    #: voice 6 dB under the echo lifts the mic 1 dB, which the level test cannot tell from
+    #: the echo alone (within 1.5 dB of its gain on 90 % of frames), so a short word heard
+    #: clearly for three or four frames where the echo dipped paused the speaker, its rest
+    #: failed the test and the speaker resumed over it: hts1a's word at mic -20 dB (quiet
+    #: seeds 89 and 96), hts2a's (busy seed 97), espeak's "Stop." (seed 90); espeak's "Wait."
+    #: on the 200 ms path waited for the rest (583 and 935 ms). Replayed over 186 kept grid
+    #: cells (seeds 89-97, 564 interruptions) the four lost words confirm at 299-360 ms, 33
+    #: interruptions confirm 19-360 ms sooner (median 44), none later, and nothing is added
+    #: with nobody talking. Each guard is a failure without it: with 20 ms of the word, two
+    #: barge-ins with nobody talking in replay (the 10 ms loop re-made after underruns, where
+    #: the fit had lost the path and explained 0-3 dB); with no bar on the level, CI's burst
+    #: test (a 70 ms "ah" over the answer) confirmed in 4 of 10 runs with a core busy, on the
+    #: speech model's hangover (0.81-0.96) in the residual of frames that were the echo: the
+    #: residual fell 20-23 dB from the burst's, where a word's rest fell 0-9 dB (the lost
+    #: words all confirm with a bar from 6 to 18 dB; the bursts stay out up to 18)
+    copy_paused_word_ms: float | None = 40.0
+    copy_part_explained_db: float = 3.0
+    copy_paused_word_drop_db: float = 12.0
     #: ... and the speech model on what the copy ear leaves of the echo alone says speech at
     #: most this much, on average over the last ~400 ms (``copy_speech_alpha``): where the fit
     #: leaves the echo 20-30 dB down rather than 40-60 (the grid's loop read at a -300 ppm skew),

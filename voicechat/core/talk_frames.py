@@ -80,7 +80,7 @@ from voicechat.core.mic_hearing import MicHearing
 from voicechat.core.talk_frame_types import LocalTuning, TalkFrame
 
 __all__ = ["AFTER_A_WORD", "COPY_VOICE", "DELAYED_COPY", "LINEAR_VOICE", "TWO_QUIET_EARS",
-           "FrameJudge", "LocalTuning", "TalkFrame"]
+           "WORD_UNDER_THE_ECHO", "FrameJudge", "LocalTuning", "TalkFrame"]
 
 
 #: the reasons :meth:`FrameJudge.person` gives that need no trust in AEC3's residual: the linear
@@ -90,6 +90,9 @@ LINEAR_VOICE = "the linear ear hears a voice over the echo"
 DELAYED_COPY = "the mic is the speaker's own sound, delayed"
 #: the copy ear's residual: a voice left when a delayed copy of the speaker is taken out
 COPY_VOICE = "a voice left when the speaker's delayed copy is taken out"
+#: ... and the rest of a word it heard, under the echo, in the pause's tail (the copy ear's
+#: level test waived: ``LocalTuning.copy_paused_word_ms``); counted as :data:`COPY_VOICE` is
+WORD_UNDER_THE_ECHO = "the rest of a word under the echo, left when the delayed copy is taken out"
 AFTER_A_WORD = "speech after a word, with the speaker paused (a lower bar)"
 #: the two ears that suppress nothing agree (see ``FrameJudge._two_quiet_ears``)
 TWO_QUIET_EARS = "the linear ear and the copy ear's residual both hear a voice"
@@ -122,11 +125,17 @@ class FrameJudge:
         return self.linear_ear.echo_linear_dbfs
 
     def person(self, f: TalkFrame, since_pause_ms: float | None = None, *,
-               after_a_word: bool = False) -> tuple[bool, str]:
+               after_a_word: bool = False, clear_ms: float = 0.0,
+               word_left_dbfs: float | None = None) -> tuple[bool, str]:
         """Is this frame the person's (not the assistant's echo)? And the reason, for the log.
         ``since_pause_ms``: how long the speaker has been paused (``None``: it plays);
-        ``after_a_word``: the person has said a word in this episode (``word_ms``)."""
+        ``after_a_word``: the person has said a word in this episode (``word_ms``);
+        ``clear_ms``: how much of it was heard clearly (``clear_word_ms``'s count), and
+        ``word_left_dbfs`` the level the copy ear left of those frames (its mean, dBFS)."""
         t = self.tuning
+        word_going_on = (t.copy_paused_word_ms is not None and since_pause_ms is not None
+                         and since_pause_ms < t.echo_tail_ms
+                         and clear_ms >= t.copy_paused_word_ms)
         if self._delayed_copy(f):
             return False, DELAYED_COPY
         if self._mic_deaf_to_the_speaker(f):
@@ -137,9 +146,13 @@ class FrameJudge:
             return False, "no speech"
         # the copy ear's word first: where both ears hear a frame, its residual's speech model
         # is the surer evidence (it counts toward ``sure_ms`` and a clear word)
-        if self.copy_ear.hears(f, self._scaled(t.min_level_dbfs)) and not (
-                self.linear_ear.echo_only(f)):
+        level = self._scaled(t.min_level_dbfs)
+        if self.copy_ear.hears(f, level) and not self.linear_ear.echo_only(f):
             return True, COPY_VOICE
+        if word_going_on and self.copy_ear.hears(
+                f, level, word_going_on=True, word_left_dbfs=word_left_dbfs) and not (
+                self.linear_ear.echo_only(f)):
+            return True, WORD_UNDER_THE_ECHO
         if self.linear_ear.hears(f, self._scaled(t.linear_min_dbfs)):
             return True, LINEAR_VOICE
         if self._two_quiet_ears(f):
