@@ -97,6 +97,8 @@ class FarTimeline:
         self._silent_until: float | None = None  # end of the newest span filled with silence
         self.silence_frames = 0  # frames of silence given for spans the speaker left empty
         self.overlapped = 0  # speaker frames dropped: their span had already been given silence
+        self.apm_frames = 0  # frames released to the APM in all (see ``trace_view``)
+        self._asked_at: float | None = None  # the mic frame's time the APM last asked for
 
     def follow(self, delay_ms: float | None) -> None:
         """Adopt a new delay estimate (None: none yet, keep the current lag)."""
@@ -110,10 +112,6 @@ class FarTimeline:
     def lag_ms(self) -> int:
         return self.lag_frames * 10
 
-    @property
-    def latest(self) -> float | None:
-        """The stream time of the newest frame queued, real or silence (``None``: none yet)."""
-        return self._latest
 
     def push(self, t: float, frame: Int16Array) -> None:
         if self._silent_until is not None and t < self._silent_until - FRAME_S / 2:
@@ -172,4 +170,19 @@ class FarTimeline:
 
     def for_apm(self, now: float) -> list[Int16Array]:
         """Far frames due at the APM for the mic frame at ``now``: ``lag`` behind it."""
-        return self._due(self._for_apm, now - self.lag_frames / 100 + 1e-4)
+        due = self._due(self._for_apm, now - self.lag_frames / 100 + 1e-4)
+        self.apm_frames += len(due)
+        self._asked_at = now
+        return due
+
+    def trace_view(self) -> dict[str, float | int | None]:
+        """How the reference stood against the mic at the newest mic frame, for the barge-in
+        trace (``runtime/bargein_trace.py``): how far the speaker's feed ran ahead of the mic
+        (``far_lead_ms``; below zero the cancellers had nothing of what was playing, and a
+        reference level repeated in the trace is the last one they had), how far the APM's
+        reference is held back (``lag_ms``), and how many reference frames the APM has been
+        given in all (``apm_far_frames``: where it stops rising while the mic's frames go on,
+        the APM was fed nothing new; a lag that rises does that for as many frames)."""
+        latest, now = self._latest, self._asked_at
+        lead = None if latest is None or now is None else round(1000 * (latest - now), 1)
+        return {"far_lead_ms": lead, "lag_ms": self.lag_ms, "apm_far_frames": self.apm_frames}

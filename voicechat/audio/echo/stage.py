@@ -215,10 +215,6 @@ class EchoCanceller:
         #: on it
         self.near_talk = False
         self._talk_frames = -1  # the delay estimate waits until this frame (see push_mic)
-        #: for the barge-in trace (:meth:`trace_view`): the newest mic frame's stream time, and
-        #: how many reference frames the APM has been given in all
-        self._last_near: float | None = None
-        self._apm_far_frames = 0
 
     def process_far(self, block: npt.ArrayLike, dac_time: float | None = None) -> None:
         """Everything handed to the speaker, in the speaker's rate and channel layout;
@@ -280,8 +276,6 @@ class EchoCanceller:
                 for far in self._far_line.for_apm(now):
                     self._engine.far(far)
                     self._last_far = far
-                    self._apm_far_frames += 1
-                self._last_near = now
                 hint = round(delay) if delay is not None else self.options.initial_delay_ms
                 out = self._engine.near(frame, max(0, hint - self._far_line.lag_ms))
                 self._erle.update(self._last_far, frame, out)
@@ -388,18 +382,9 @@ class EchoCanceller:
             return taken
 
     def trace_view(self) -> dict[str, float | int | None]:
-        """How the reference stood against the mic at the newest mic frame, for the barge-in
-        trace (``runtime/bargein_trace.py``): how far the speaker's feed ran ahead of the mic
-        (``far_lead_ms``; below zero the cancellers had nothing of what was playing, and a
-        reference level repeated in the trace is the last one they had), how far the APM's
-        reference is held back (``lag_ms``), and how many reference frames the APM has been
-        given in all (``apm_far_frames``: where it stops rising while the mic's frames go on,
-        the APM was fed nothing new; a lag that rises does that for as many frames)."""
+        """The reference against the mic, for the barge-in trace (``FarTimeline.trace_view``)."""
         with self._lock:
-            latest, now = self._far_line.latest, self._last_near
-            lead = None if latest is None or now is None else round(1000 * (latest - now), 1)
-            return {"far_lead_ms": lead, "lag_ms": self._far_line.lag_ms,
-                    "apm_far_frames": self._apm_far_frames}
+            return self._far_line.trace_view()
 
     @property
     def erle_db(self) -> float | None:
