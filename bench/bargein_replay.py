@@ -114,9 +114,21 @@ def tuning(pairs: list[str]) -> LocalTuning:
     return dataclasses.replace(LocalTuning(), **values)
 
 
+@dataclasses.dataclass
+class Replayed:
+    """What the replayed detector did in one cell: per interruption, the first time (ms after
+    its onset) of each decision it made; and its decisions with nobody talking (epoch times)."""
+
+    found: dict[int, dict[str, float]]
+    false_pauses: list[float]
+    false_confirms: list[float]
+    strict_frames: int
+    frames: int
+
+
 def replay(rows: list[dict[str, Any]], onsets: list[dict[str, Any]], tune: LocalTuning,
            show_frames: bool, verdicts: list[tuple[float, bool]],
-           server: list[float] | None = None) -> None:
+           server: list[float] | None = None) -> Replayed:
     machine = LocalBargeIn(tune)
     starts = [o["onset"] for o in onsets]
     found: dict[int, dict[str, float]] = {}
@@ -162,14 +174,24 @@ def replay(rows: list[dict[str, Any]], onsets: list[dict[str, Any]], tune: Local
             false.append(t)
         elif verdict.decision is Decision.CONFIRM:
             false_confirms.append(t)
+    return Replayed(found, false, false_confirms, strict_frames, len(rows))
+
+
+def replay_cell(cell: Path, tune: LocalTuning, show_frames: bool = False) -> Replayed:
+    """One kept cell replayed with ``tune``, its leak verdicts and server pauses as live."""
+    rows, onsets = load(cell)
+    return replay(rows, onsets, tune, show_frames, leak_verdicts(cell), server_pauses(cell))
+
+
+def report(onsets: list[dict[str, Any]], result: Replayed) -> None:
     for n, onset in enumerate(onsets):
-        got = found.get(n, {})
+        got = result.found.get(n, {})
         print(f"{n + 1}. {onset['shape']:<11} {onset['voice']:<9} "
               + ", ".join(f"{k} {v:.0f} ms" for k, v in got.items()) if got
               else f"{n + 1}. {onset['shape']:<11} {onset['voice']:<9} nothing")
-    print(f"pauses with nobody talking: {len(false)}; barge-ins confirmed with nobody talking: "
-          f"{len(false_confirms)}; strict (a leak verdict up) over {strict_frames} of "
-          f"{len(rows)} frames")
+    print(f"pauses with nobody talking: {len(result.false_pauses)}; barge-ins confirmed with "
+          f"nobody talking: {len(result.false_confirms)}; strict (a leak verdict up) over "
+          f"{result.strict_frames} of {result.frames} frames")
 
 
 def main() -> None:
@@ -178,9 +200,8 @@ def main() -> None:
     parser.add_argument("--set", nargs="*", default=[], help="tuning overrides, NAME=VALUE")
     parser.add_argument("--frames", action="store_true")
     args = parser.parse_args()
-    rows, onsets = load(args.cell)
-    replay(rows, onsets, tuning(args.set), args.frames, leak_verdicts(args.cell),
-           server_pauses(args.cell))
+    _, onsets = load(args.cell)
+    report(onsets, replay_cell(args.cell, tuning(args.set), args.frames))
 
 
 if __name__ == "__main__":
