@@ -38,11 +38,21 @@ about each frame and lets it learn from the frames of the assistant alone.
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from voicechat.core.talk_frame_types import LocalTuning, TalkFrame
 
 #: a frame the copy ear explains this much of is the echo alone, where its veto is switched off
 #: (``copy_echo_db`` ``None``); the veto's own bar otherwise
 EXPLAINED_ECHO_DB = 15.0
+
+
+class CopyHeard(StrEnum):
+    """Which of the ear's rules heard a voice: its level test (the mic louder than the echo
+    alone), or the rest of a word it heard that way, under the echo (the test waived)."""
+
+    VOICE = "voice"
+    WORD_UNDER_THE_ECHO = "word under the echo"
 
 
 class CopyVoiceEar:
@@ -73,26 +83,29 @@ class CopyVoiceEar:
         #: as a voice at 0.8-0.96)
         self._far_quiet_ms = tuning.copy_start_ms
 
-    def hears(self, f: TalkFrame, min_level_dbfs: float, *, word_going_on: bool = False,
-              word_left_dbfs: float | None = None) -> bool:
-        """This frame is the person's by this ear; ``min_level_dbfs``: the level bar, scaled
-        to the scene by the caller; ``word_going_on``: a word heard clearly goes on into the
-        tail of our pause, where the level test gives way to the part the fit explains and
-        to the word's own level, ``word_left_dbfs``: what this ear left of its clear frames
-        (``LocalTuning.copy_paused_word_ms``)."""
+    def hears(self, f: TalkFrame, min_level_dbfs: float, *,
+              word_left_dbfs: float | None = None) -> CopyHeard | None:
+        """Is this frame the person's by this ear, and by which rule? ``min_level_dbfs``: the
+        level bar, scaled to the scene by the caller; ``word_left_dbfs``: given only while a
+        word heard clearly goes on into the tail of our pause, what this ear left of its clear
+        frames (their mean, dBFS): there the level test gives way to the part the fit explains
+        and to the word's own level (``LocalTuning.copy_paused_word_ms``)."""
         t = self.tuning
         floor = self.echo_copy_left_dbfs
-        return (floor is not None and self.trusted_and_settled()
+        if not (floor is not None and self.trusted_and_settled()
                 and f.copy_speech_prob is not None and f.copy_speech_prob >= t.speech_prob
                 and f.copy_explained_db is not None
                 and f.copy_explained_db >= -t.copy_misfit_db
                 and f.in_dbfs is not None and f.in_dbfs >= min_level_dbfs
-                and f.in_dbfs - f.copy_explained_db >= floor + t.copy_over_db
-                and (self._louder_than_the_echo(f)
-                     or (word_going_on and word_left_dbfs is not None
-                         and f.copy_explained_db >= t.copy_part_explained_db
-                         and f.in_dbfs - f.copy_explained_db
-                         >= word_left_dbfs - t.copy_paused_word_drop_db)))
+                and f.in_dbfs - f.copy_explained_db >= floor + t.copy_over_db):
+            return None
+        if self._louder_than_the_echo(f):
+            return CopyHeard.VOICE
+        if (word_left_dbfs is not None and f.copy_explained_db >= t.copy_part_explained_db
+                and f.in_dbfs - f.copy_explained_db
+                >= word_left_dbfs - t.copy_paused_word_drop_db):
+            return CopyHeard.WORD_UNDER_THE_ECHO
+        return None
 
     def trusted_and_settled(self) -> bool:
         """The ear explains ``copy_trusted_db`` of the echo alone's louder half, what it leaves

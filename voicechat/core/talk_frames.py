@@ -74,7 +74,7 @@ busy machine), so the speaker resumed over it.
 
 from __future__ import annotations
 
-from voicechat.core.copy_voice import EXPLAINED_ECHO_DB, CopyVoiceEar
+from voicechat.core.copy_voice import EXPLAINED_ECHO_DB, CopyHeard, CopyVoiceEar
 from voicechat.core.linear_voice import LinearEar
 from voicechat.core.mic_hearing import MicHearing
 from voicechat.core.talk_frame_types import LocalTuning, TalkFrame
@@ -147,12 +147,10 @@ class FrameJudge:
         # the copy ear's word first: where both ears hear a frame, its residual's speech model
         # is the surer evidence (it counts toward ``sure_ms`` and a clear word)
         level = self._scaled(t.min_level_dbfs)
-        if self.copy_ear.hears(f, level) and not self.linear_ear.echo_only(f):
-            return True, COPY_VOICE
-        if word_going_on and self.copy_ear.hears(
-                f, level, word_going_on=True, word_left_dbfs=word_left_dbfs) and not (
-                self.linear_ear.echo_only(f)):
-            return True, WORD_UNDER_THE_ECHO
+        heard = self.copy_ear.hears(f, level,
+                                    word_left_dbfs=word_left_dbfs if word_going_on else None)
+        if heard is not None and not self.linear_ear.echo_only(f):
+            return True, COPY_VOICE if heard is CopyHeard.VOICE else WORD_UNDER_THE_ECHO
         if self.linear_ear.hears(f, self._scaled(t.linear_min_dbfs)):
             return True, LINEAR_VOICE
         if self._two_quiet_ears(f):
