@@ -14,7 +14,11 @@ strict while one is up, as the live session does; and where it holds the live se
 on the server's ``speech_started``, the detector hears the server's word then too (a pause on it
 starts the episode's window). ``--frames`` prints the frames around each onset
 (probability, levels, what the canceller removed, what the copy ear explained and the speech
-model on its residual) and the detector's reason for each.
+model on its residual) and the detector's reason for each. ``--copy-model`` recomputes the
+copy ear's speech probability from the audio its model heard live (``FILE.copy.s16`` beside
+the trace, ``runtime/bargein_trace.py``), with the product's model reset where the live one
+was, and prints how far it lands from the trace's figures before replaying: the hook for
+trying another model, or the same one fed differently (``with_copy_model``).
 """
 
 from __future__ import annotations
@@ -24,10 +28,13 @@ import bisect
 import dataclasses
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -37,8 +44,19 @@ from voicechat.core.local_barge_in import (
     LocalTuning,
     TalkFrame,
 )
+from voicechat.runtime.bargein_trace import COPY_AUDIO_SUFFIX
 
 FIELDS = {f.name for f in dataclasses.fields(TalkFrame)}
+#: the copy ear's residual as its speech model heard it (runtime/bargein_trace.py)
+COPY_AUDIO = "trace.jsonl" + COPY_AUDIO_SUFFIX
+
+
+class SpeechModel(Protocol):
+    """What the copy ear's speech model does for a replay (``audio/talk.SpeechProbe``)."""
+
+    def push(self, frame: npt.NDArray[np.int16]) -> float: ...
+
+    def reset(self) -> None: ...
 
 
 def load(cell: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -177,9 +195,38 @@ def replay(rows: list[dict[str, Any]], onsets: list[dict[str, Any]], tune: Local
     return Replayed(found, false, false_confirms, strict_frames, len(rows))
 
 
-def replay_cell(cell: Path, tune: LocalTuning, show_frames: bool = False) -> Replayed:
-    """One kept cell replayed with ``tune``, its leak verdicts and server pauses as live."""
+def with_copy_model(cell: Path, rows: list[dict[str, Any]],
+                    make_model: Callable[[], SpeechModel]) -> list[dict[str, Any]]:
+    """The trace's rows with the copy ear's speech probability recomputed by ``make_model``'s
+    model from the audio the live one heard, reset where the live one was (a stretch of
+    playback ended: the trace's marks). Rows without audio keep what they had."""
+    audio = np.fromfile(cell / COPY_AUDIO, dtype=np.int16)
+    model, at, out = make_model(), 0, []
+    for row in rows:
+        if "mark" in row:
+            model.reset()
+        elif row.get("copy_samples"):
+            n = int(row["copy_samples"])
+            row = dict(row, copy_speech_prob=model.push(audio[at:at + n]))
+            at += n
+        out.append(row)
+    return out
+
+
+def live_copy_model() -> SpeechModel:
+    """The product's speech model on the copy ear's residual, as the live detector makes it."""
+    from voicechat.audio.echo.correlate import ANALYSIS_RATE
+    from voicechat.audio.talk import SpeechProbe
+    return SpeechProbe(ANALYSIS_RATE)
+
+
+def replay_cell(cell: Path, tune: LocalTuning, show_frames: bool = False,
+                copy_model: Callable[[], SpeechModel] | None = None) -> Replayed:
+    """One kept cell replayed with ``tune``, its leak verdicts and server pauses as live;
+    with ``copy_model``, the copy ear's speech probability recomputed by it first."""
     rows, onsets = load(cell)
+    if copy_model is not None:
+        rows = with_copy_model(cell, rows, copy_model)
     return replay(rows, onsets, tune, show_frames, leak_verdicts(cell), server_pauses(cell))
 
 
@@ -199,9 +246,19 @@ def main() -> None:
     parser.add_argument("cell", type=Path)
     parser.add_argument("--set", nargs="*", default=[], help="tuning overrides, NAME=VALUE")
     parser.add_argument("--frames", action="store_true")
+    parser.add_argument("--copy-model", action="store_true",
+                        help="recompute the copy ear's speech probability from its audio")
     args = parser.parse_args()
-    _, onsets = load(args.cell)
-    report(onsets, replay_cell(args.cell, tuning(args.set), args.frames))
+    rows, onsets = load(args.cell)
+    if args.copy_model:
+        again = with_copy_model(args.cell, rows, live_copy_model)
+        apart = [abs(new["copy_speech_prob"] - old["copy_speech_prob"])
+                 for old, new in zip(rows, again, strict=True) if old.get("copy_samples")]
+        print(f"copy ear's speech model recomputed on {len(apart)} frames: |difference| "
+              f"median {np.median(apart):.3f}, worst {max(apart):.3f}" if apart
+              else "no copy-ear audio beside this trace")
+    report(onsets, replay_cell(args.cell, tuning(args.set), args.frames,
+                               live_copy_model if args.copy_model else None))
 
 
 if __name__ == "__main__":

@@ -47,7 +47,8 @@ ERLE and the delay it tracked (``local.aec.metrics``, every 5 s, and the clock s
 where it found one), the load; then the same by voice kind and by shape over the run, and the
 same-run **baseline** (no echo path: headphones).
 ``--busy`` keeps one core busy. Nothing is asserted. With ``--keep``, each cell's
-``trace.jsonl`` (``VOICECHAT_BARGEIN_TRACE``) and ``onsets.json`` feed ``bargein_replay.py``.
+``trace.jsonl`` (``VOICECHAT_BARGEIN_TRACE``, with the copy ear's residual as its speech model
+heard it beside it) and ``onsets.json`` feed ``bargein_replay.py`` and ``bargein_sweep.py``.
 """
 
 from __future__ import annotations

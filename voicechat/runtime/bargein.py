@@ -108,7 +108,7 @@ class LocalDetector:
         prob = self._probe.push(gain.apply(frame))
         evidence = getattr(self._mic, "frame_tag", None)
         far_dbfs = in_dbfs = linear_dbfs = linear_in_dbfs = copy_db = raw_prob = None
-        copy_prob = copy_gain_db = None
+        copy_prob = copy_gain_db = copy_heard = None
         if evidence:
             n = len(evidence)
             far_dbfs = dbfs(sum(e[0] for e in evidence) / n)
@@ -126,7 +126,8 @@ class LocalDetector:
                 raw_prob = self._raw_probe.push(np.concatenate(raw))
             left = [e[7] for e in evidence if len(e) > 7 and e[7] is not None]
             if left and self._copy_probe is not None:
-                copy_prob = self._copy_probe.push(gain.apply(np.concatenate(left)))
+                copy_heard = gain.apply(np.concatenate(left))
+                copy_prob = self._copy_probe.push(copy_heard)
             # the copy ear judges 20 ms every other 10 ms: its newest judgement is this frame's
             copy_gain_db = evidence[-1][8] if len(evidence[-1]) > 8 else None
             gain.follow(in_dbfs, far_dbfs, copy_db)
@@ -140,7 +141,7 @@ class LocalDetector:
         if self._trace is not None:
             view = getattr(stage, "trace_view", None)
             self._trace.write(talk, paused=driver.view.interrupting,
-                              stage=view() if callable(view) else None)
+                              stage=view() if callable(view) else None, copy_heard=copy_heard)
         driver.handle(LocalTalk(talk))
         if driver.view.interrupting:  # paused: the judges wait while the user may be talking
             if self._talk_until != self._frames - 1:
