@@ -1275,6 +1275,36 @@ def test_a_word_heard_clearly_goes_on_under_the_echo_into_the_pauses_tail() -> N
     assert [v.decision for _, v in verdicts] == [Decision.PAUSE, Decision.RESUME]
 
 
+def test_a_word_heard_clearly_goes_on_under_the_echo_before_any_pause() -> None:
+    """Heard clearly for two frames where the echo dipped, a word goes on under the echo with
+    the speaker still playing: its rest counts there too, pauses the speaker and confirms at
+    ``clear_word_ms`` (busy seed 11, the adaptive loop at mic -20 dB: hts2a's word heard
+    clearly at 158 and 177 ms, its rest failing the level test, paused only at 256 ms and
+    lost). One clear frame is no word going on: the rest stays the echo's."""
+    word = round(LocalTuning().copy_paused_word_ms or 0.0) // CLEAR_WORD.ms
+    rest = round(LocalTuning().clear_word_ms / CLEAR_WORD.ms) - word
+    m = LocalBargeIn()
+    feed(m, [COPIED_ECHO] * 100)
+    verdicts = feed(m, [CLEAR_WORD] * word + [UNDER_THE_ECHO] * rest + [BREATH] * 40,
+                    start=2.0)
+    assert [v.decision for _, v in verdicts] == [Decision.PAUSE, Decision.CONFIRM]
+    onset = LocalTuning().onset_ms / 1000.0
+    assert verdicts[0][0] <= 2.0 + onset + 0.001  # paused on the word's third frame
+    assert verdicts[1][1].evidence["why"] == WORD_UNDER_THE_ECHO
+    m = LocalBargeIn()
+    feed(m, [COPIED_ECHO] * 100)
+    assert feed(m, [CLEAR_WORD] * (word - 1) + [UNDER_THE_ECHO] * rest + [BREATH] * 40,
+                start=2.0) == []
+    # a fit that explains under ``copy_part_explained_db`` of the frames after the clear
+    # ones is no word going on (busy seed 102: the echo on the -300 ppm path, explained
+    # 7.4 and 7.6 dB and heard as a voice, then 2.3 dB: counted, a barge-in with nobody
+    # talking)
+    m = LocalBargeIn()
+    feed(m, [COPIED_ECHO] * 100)
+    lost = replace(UNDER_THE_ECHO, copy_explained_db=2.3)
+    assert feed(m, [CLEAR_WORD] * word + [lost] * rest + [BREATH] * 40, start=2.0) == []
+
+
 def test_a_bursts_end_is_no_word_going_on_under_the_echo() -> None:
     """CI's burst test (a 70 ms "ah" over the answer, a core busy): after the burst the
     speech model on the copy ear's residual still said 0.81-0.96 (its hangover) on frames

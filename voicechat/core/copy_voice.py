@@ -25,9 +25,9 @@ too, as long as the copy ear has the reference in its span to judge by: the echo
 tail is explained and vetoed, a voice is not.
 
 One gate gives way, and only for the rest of a word: the level test. A voice 6 dB under the
-echo lifts the mic 1 dB, so a short word under the echo passed it for three or four frames
-(where the echo dipped) and was lost. Once a word has been heard clearly for 40 ms and the
-speaker is paused, within the pause's tail a frame counts without it where the fit still
+echo lifts the mic 1 dB, so a short word under the echo passed it for two to four frames
+(where the echo dipped) and was lost. Once a word has been heard clearly for 40 ms, while the
+speaker plays or within our pause's tail, a frame counts without it where the fit still
 explains part of it (3 dB: one that lost the path explains 0-3) and its residual stays
 within 12 dB of the word's clear frames (after a cough the speech model's hangover goes on
 over a residual 20 dB lower): ``LocalTuning.copy_paused_word_ms``.
@@ -87,9 +87,10 @@ class CopyVoiceEar:
               word_left_dbfs: float | None = None) -> CopyHeard | None:
         """Is this frame the person's by this ear, and by which rule? ``min_level_dbfs``: the
         level bar, scaled to the scene by the caller; ``word_left_dbfs``: given only while a
-        word heard clearly goes on into the tail of our pause, what this ear left of its clear
-        frames (their mean, dBFS): there the level test gives way to the part the fit explains
-        and to the word's own level (``LocalTuning.copy_paused_word_ms``)."""
+        word heard clearly goes on (the speaker playing, or within our pause's tail), what this
+        ear left of its clear frames (their mean, dBFS): there the level test gives way to the
+        part the fit explains and to the word's own level
+        (``LocalTuning.copy_paused_word_ms``)."""
         t = self.tuning
         floor = self.echo_copy_left_dbfs
         if not (floor is not None and self.trusted_and_settled()

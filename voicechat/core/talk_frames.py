@@ -90,7 +90,7 @@ LINEAR_VOICE = "the linear ear hears a voice over the echo"
 DELAYED_COPY = "the mic is the speaker's own sound, delayed"
 #: the copy ear's residual: a voice left when a delayed copy of the speaker is taken out
 COPY_VOICE = "a voice left when the speaker's delayed copy is taken out"
-#: ... and the rest of a word it heard, under the echo, in the pause's tail (the copy ear's
+#: ... and the rest of a word it heard, under the echo (the copy ear's
 #: level test waived: ``LocalTuning.copy_paused_word_ms``); counted as :data:`COPY_VOICE` is
 WORD_UNDER_THE_ECHO = "the rest of a word under the echo, left when the delayed copy is taken out"
 AFTER_A_WORD = "speech after a word, with the speaker paused (a lower bar)"
@@ -133,8 +133,10 @@ class FrameJudge:
         ``clear_ms``: how much of it was heard clearly (``clear_word_ms``'s count), and
         ``word_left_dbfs`` the level the copy ear left of those frames (its mean, dBFS)."""
         t = self.tuning
-        word_going_on = (t.copy_paused_word_ms is not None and since_pause_ms is not None
-                         and since_pause_ms < t.echo_tail_ms
+        # a word heard clearly goes on under the echo, while the speaker plays or within the
+        # tail of our pause (see ``LocalTuning.copy_paused_word_ms``)
+        word_going_on = (t.copy_paused_word_ms is not None
+                         and (since_pause_ms is None or since_pause_ms < t.echo_tail_ms)
                          and clear_ms >= t.copy_paused_word_ms)
         if self._delayed_copy(f):
             return False, DELAYED_COPY
