@@ -25,12 +25,22 @@ def _rows(path: Path) -> list[dict[str, object]]:
     return [json.loads(line) for line in path.read_text().splitlines()]
 
 
-def test_each_frames_copy_audio_follows_the_last_with_its_length(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = tmp_path / "trace.jsonl"
-    monkeypatch.setenv(TRACE_ENV, str(path))
+@pytest.fixture
+def cell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A kept cell's directory whose ``trace.jsonl`` the switch names."""
+    monkeypatch.setenv(TRACE_ENV, str(tmp_path / "trace.jsonl"))
+    return tmp_path
+
+
+def _trace() -> FrameTrace:
     trace = FrameTrace.from_env()
     assert trace is not None
+    return trace
+
+
+def test_each_frames_copy_audio_follows_the_last_with_its_length(cell: Path) -> None:
+    path = cell / "trace.jsonl"
+    trace = _trace()
     first = np.arange(160, dtype=np.int16)
     second = -np.arange(160, dtype=np.int16)
     trace.write(FRAME, paused=False, copy_heard=first)
@@ -59,22 +69,14 @@ class _Loudness:
 
 
 def test_a_replay_feeds_each_rows_audio_and_resets_where_the_live_model_did(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = tmp_path / "trace.jsonl"
-    monkeypatch.setenv(TRACE_ENV, str(path))
-    trace = FrameTrace.from_env()
-    assert trace is not None
+        cell: Path) -> None:
+    trace = _trace()
     for level in (100, 200):
         trace.write(FRAME, paused=False, copy_heard=np.full(160, level, dtype=np.int16))
     trace.mark("stopped")
     trace.write(FRAME, paused=False)
     trace.write(FRAME, paused=False, copy_heard=np.full(160, 300, dtype=np.int16))
     trace.close()
-    (tmp_path / "trace.jsonl").rename(tmp_path / "cell.jsonl")
-    cell = tmp_path / "cell"
-    cell.mkdir()
-    (tmp_path / "cell.jsonl").rename(cell / "trace.jsonl")
-    Path(str(path) + COPY_AUDIO_SUFFIX).rename(cell / ("trace.jsonl" + COPY_AUDIO_SUFFIX))
     rows = with_copy_model(cell, _rows(cell / "trace.jsonl"), _Loudness)
     assert [r.get("copy_speech_prob") for r in rows] == [100.001, 200.002, None, 0.25,
                                                          300.001]
