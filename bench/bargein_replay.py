@@ -257,8 +257,9 @@ def main() -> None:
         print(f"copy ear's speech model recomputed on {len(apart)} frames: |difference| "
               f"median {np.median(apart):.3f}, worst {max(apart):.3f}" if apart
               else "no copy-ear audio beside this trace")
-    report(onsets, replay_cell(args.cell, tuning(args.set), args.frames,
-                               live_copy_model if args.copy_model else None))
+        rows = again  # the model run once: the check and the replay share it
+    report(onsets, replay(rows, onsets, tuning(args.set), args.frames,
+                          leak_verdicts(args.cell), server_pauses(args.cell)))
 
 
 if __name__ == "__main__":
