@@ -61,6 +61,44 @@ def test_a_pause_inside_an_answer_is_one_span_and_a_long_silence_ends_it() -> No
     assert len(speaker.spans) == 2 and speaker.stopped_after(stopped_at + 0.01) is None
 
 
+def test_a_cut_answer_stops_where_it_was_flushed_though_the_next_one_follows_at_once() -> None:
+    """CI's failure: the answer to "Stop, stop" came 0.3 s after the cut one was flushed, so
+    the two were one span, still open when the turn was judged 0.4 s after the drain: "the
+    assistant's audio never stopped", though it had, at once."""
+    buffer = PlaybackBuffer()
+    clock = Clock()
+    speaker = VirtualSpeaker(buffer, clock=clock)
+
+    def tick(frames: int) -> None:
+        for _ in range(frames):
+            speaker.write(buffer.read(FRAME))
+            clock.t += 0.02
+
+    buffer.push(np.full(FRAME * 50, 3000, np.int16), "cut")
+    tick(20)
+    onset = clock.t  # the caller starts talking over it
+    tick(10)
+    cut_at = clock.t
+    buffer.flush()
+    tick(1)
+    assert not speaker.playing  # a flush ends the answer without waiting out a gap
+    tick(14)  # 0.3 s of quiet, shorter than UNDERRUN_GAP_S
+    buffer.push(np.full(FRAME * 40, 3000, np.int16), "reply")
+    tick(41)
+    clock.t += 0.4  # judged 0.4 s after the drain, as the runner does
+    assert speaker.stopped_after(onset) == pytest.approx(cut_at)
+    assert len(speaker.spans) == 2 and speaker.first_audio_after(cut_at) is not None
+    # the same with no silence at all between the cut answer and the next
+    buffer.push(np.full(FRAME * 50, 3000, np.int16), "again")
+    tick(5)
+    buffer.flush()
+    buffer.push(np.full(FRAME * 10, 3000, np.int16), "next")
+    cut_again = clock.t
+    tick(3)
+    assert speaker.spans[-2][1] == pytest.approx(cut_again)
+    assert speaker.spans[-1][1] is None and speaker.playing
+
+
 async def test_the_scripted_mic_says_silence_then_the_utterance_on_time() -> None:
     mic = ScriptedMic()
     utterance = np.concatenate([np.zeros(FRAME * 3, np.int16), np.full(FRAME * 2, 2000,

@@ -48,6 +48,7 @@ class PlaybackBuffer:
         self._playing = False
         self._paused = False  # the local barge-in detector holds playback (see pause)
         self._total = 0
+        self._flushes = 0  # see flushes
         self._on_handoff = on_handoff  # benchmark hook: seconds from push to first read
         self._audio_waiters: list[asyncio.Future[None]] = []  # see wait_for_audio
 
@@ -138,7 +139,15 @@ class PlaybackBuffer:
             self._offset = 0
             self._queued = 0
             self._playing = False
+            self._flushes += 1
             return dropped
+
+    @property
+    def flushes(self) -> int:
+        """How many times :meth:`flush` ran: a listener that sees this change knows the answer
+        it was hearing was cut, even when the next one starts before any silence shows it."""
+        with self._lock:
+            return self._flushes
 
     def played_ms(self, item_id: str | None) -> int:
         with self._lock:

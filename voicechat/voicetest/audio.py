@@ -126,10 +126,10 @@ class VirtualSpeaker(PacedSink):
 
     ``spans`` are the stretches of playback, each from its first audible frame to the first
     silent read after its last audible one (the buffer drained, or flushed by an
-    interruption, or only silence queued) when the silence lasted :data:`UNDERRUN_GAP_S`;
-    as ``[start, stop]`` on the loop's clock, ``stop`` ``None`` while
-    it plays. With ``keep`` it ticks through silence too, so the kept audio is on the run's
-    timeline.
+    interruption, or only silence queued) when the silence lasted :data:`UNDERRUN_GAP_S`,
+    or at once when the buffer was flushed (a cut answer ends there, whatever follows it);
+    as ``[start, stop]`` on the loop's clock, ``stop`` ``None`` while it plays. With ``keep``
+    it ticks through silence too, so the kept audio is on the run's timeline.
     """
 
     kind = "null"
@@ -146,6 +146,9 @@ class VirtualSpeaker(PacedSink):
         self.onsets: list[float] = []
         self._audible = False  # the last frame written was audible
         self._gap_since: float | None = None  # the buffer ran dry then, inside the last span
+        #: the buffer's flush count when the last span opened: a flush since then cut that
+        #: answer, so the next audio starts a span of its own however soon it follows
+        self._span_flushes = 0
         self._kept: list[Int16Array] | None = [] if keep else None
         self._clock = clock
 
@@ -170,17 +173,29 @@ class VirtualSpeaker(PacedSink):
         if not audible:
             if self.spans and self.spans[-1][1] is None and self._gap_since is None:
                 self._gap_since = now
-        elif self.spans and self.spans[-1][1] is None:
+        elif self.spans and self.spans[-1][1] is None and not self._cut_since_span():
             self._gap_since = None  # a pause inside the answer: it goes on
         else:
+            if self.spans and self.spans[-1][1] is None:
+                # the open answer was flushed (a barge-in): it stopped where its silence began,
+                # or now if the next answer's audio came with no silence between. Merged into
+                # the next answer, its stop would be that answer's end, or none at all while
+                # the runner judged the turn within UNDERRUN_GAP_S of the drain
+                self.spans[-1][1] = self._gap_since if self._gap_since is not None else now
+                self._gap_since = None
             self.spans.append([now, None])
+            self._span_flushes = self.buffer.flushes
         if self._kept is not None:
             self._kept.append(frame)
 
+    def _cut_since_span(self) -> bool:
+        return self.buffer.flushes != self._span_flushes
+
     def _settle(self, now: float) -> None:
-        """Close the last span once its gap has lasted :data:`UNDERRUN_GAP_S`."""
+        """Close the last span once its gap has lasted :data:`UNDERRUN_GAP_S`, or at once if
+        the buffer was flushed since it opened."""
         gap = self._gap_since
-        if gap is not None and now - gap >= UNDERRUN_GAP_S:
+        if gap is not None and (now - gap >= UNDERRUN_GAP_S or self._cut_since_span()):
             self.spans[-1][1] = gap
             self._gap_since = None
 
