@@ -153,14 +153,39 @@ def read_wav(path: Path) -> tuple[np.ndarray, int]:
     return pcm, rate
 
 
+#: event kinds too frequent to help a reader of a timed-out wait
+_CHATTY = ("local.aec.metrics", "local.mic.level", "response.output_audio.delta",
+           "response.audio.delta", "response.output_audio_transcript.delta",
+           "response.audio_transcript.delta", "input_audio_buffer.append")
+
+
+def timeline(records: list[dict[str, Any]], last: int = 40) -> str:
+    """The log's last ``last`` meaningful events, one per line with their time: what a
+    timed-out wait shows, since CI keeps no event log (a drain that never came in CI could not
+    be told apart from a server that kept answering its own echo)."""
+    lines = []
+    for r in records:
+        event = r["event"]
+        kind = event.get("type", "?")
+        if kind in _CHATTY:
+            continue
+        detail = {k: event[k] for k in ("reason", "paused_ms", "status", "state") if k in event}
+        if kind == "response.done":
+            detail["status"] = event.get("response", {}).get("status")
+        lines.append(f"  {r.get('t', 0):8.2f} {r['dir']:5} {kind} {detail or ''}".rstrip())
+    return "\n".join(lines[-last:])
+
+
 def wait_for(record: Path, predicate: Any, timeout: float) -> list[dict[str, Any]]:
     deadline = time.monotonic() + timeout
+    records: list[dict[str, Any]] = []
     while time.monotonic() < deadline:
         records = read_records(record) if record.exists() else []
         if predicate(records):
             return records
         time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout} s waiting on {record}")
+    raise AssertionError(f"timed out after {timeout} s waiting on {record}; its last events:\n"
+                         + timeline(records))
 
 
 def spoken_seconds(text: str) -> float:
