@@ -137,6 +137,8 @@ def test_refusals_before_locust_starts(tmp_path: Path) -> None:
         (["--worker", "--master-host", "127.0.0.1", "--master-port",
           str(held.getsockname()[1])],
          "cannot reach the master at 127.0.0.1:"),
+        (["--master", "--master-port", str(held.getsockname()[1])],
+         f"--master-port {held.getsockname()[1]} on 127.0.0.1 is taken"),
         (["--duration", "soon"], "--duration 'soon': give seconds"),
         (["--server", "openai", "--model", "gpt-realtime"], "needs"),
     ]

@@ -56,6 +56,8 @@ def run(scenario_path: str, *, users: int, spawn_rate: float | None, duration: s
         _check_roles(users, workers, master, worker, master_host)
         if worker:
             reach_master(master_host or "127.0.0.1", master_port)
+        if master:
+            master_port_free(master_bind_host, master_port)
         _check_locust()
         from voicechat.commands.test import base_settings, plan, read_scenario
 
@@ -164,6 +166,20 @@ def reach_master(host: str, port: int) -> None:
         raise ValueError(f"cannot reach the master at {host}:{port} ({exc.strerror or exc}); "
                          f"start `voicechat load SCENARIO --master` there first (and "
                          f"--master-bind-host 0.0.0.0 for other machines)") from None
+
+
+def master_port_free(host: str, port: int) -> None:
+    """Said before Locust starts: its master met a taken port with a ZMQ traceback. (Another
+    program may still take the port in the moment between; Locust then says so its way.)"""
+    with socket.socket() as probe:
+        # as ZMQ binds: a port only in TIME_WAIT after the last run is free to it
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise ValueError(f"--master-port {port} on {host} is taken ({exc.strerror or exc}): "
+                             "another run's master, or another program; pick a free port "
+                             "with --master-port and give the workers the same") from None
 
 
 def _check_locust() -> None:
