@@ -220,6 +220,19 @@ def live_copy_model() -> SpeechModel:
     return SpeechProbe(ANALYSIS_RATE)
 
 
+def native_copy_model() -> SpeechModel:
+    """A candidate: silero's own 8 kHz model on the copy ear's 8 kHz residual, not resampled
+    to 16 kHz for the 16 kHz model."""
+    from voicechat.audio.echo.correlate import ANALYSIS_RATE
+    from voicechat.audio.talk import SpeechProbe
+    return SpeechProbe(ANALYSIS_RATE, model_rate=ANALYSIS_RATE)
+
+
+#: the copy ear's speech models a replay can recompute its word with (``--copy-model NAME``)
+COPY_MODELS: dict[str, Callable[[], SpeechModel]] = {
+    "live": live_copy_model, "native": native_copy_model}
+
+
 def replay_cell(cell: Path, tune: LocalTuning, show_frames: bool = False,
                 copy_model: Callable[[], SpeechModel] | None = None) -> Replayed:
     """One kept cell replayed with ``tune``, its leak verdicts and server pauses as live;
@@ -246,12 +259,13 @@ def main() -> None:
     parser.add_argument("cell", type=Path)
     parser.add_argument("--set", nargs="*", default=[], help="tuning overrides, NAME=VALUE")
     parser.add_argument("--frames", action="store_true")
-    parser.add_argument("--copy-model", action="store_true",
-                        help="recompute the copy ear's speech probability from its audio")
+    parser.add_argument("--copy-model", nargs="?", const="live", choices=sorted(COPY_MODELS),
+                        help="recompute the copy ear's speech probability from its audio, "
+                             "with the live model (the default) or a candidate")
     args = parser.parse_args()
     rows, onsets = load(args.cell)
     if args.copy_model:
-        again = with_copy_model(args.cell, rows, live_copy_model)
+        again = with_copy_model(args.cell, rows, COPY_MODELS[args.copy_model])
         apart = [abs(new["copy_speech_prob"] - old["copy_speech_prob"])
                  for old, new in zip(rows, again, strict=True) if old.get("copy_samples")]
         print(f"copy ear's speech model recomputed on {len(apart)} frames: |difference| "

@@ -1,16 +1,17 @@
 """Replay many kept grid cells with the detector's tuning as it is and as changed, and compare.
 
 Run: .venv/bin/python bench/bargein_sweep.py DIR [DIR ...] [--set NAME=VALUE ...]
-        [--against NAME=VALUE ...]
+        [--against NAME=VALUE ...] [--copy-model NAME]
 
 Each ``DIR`` is a grid run's ``--keep`` directory (its cells are the subdirectories holding a
-``trace.jsonl``) or one cell. Every cell is replayed by ``bargein_replay.replay_cell`` twice: with
-the tuning of ``--against`` (the default tuning when none is given) and with ``--set``'s. It
-prints, for each, the interruptions confirmed, the median and worst onset → confirm, and the
-decisions made with nobody talking; then every interruption whose confirm moved or was
-lost or won, and every cell whose decisions with nobody talking changed. A tuning change is
-judged here first (seconds a grid run) and only then live: a replay holds until the live
-detector's first decision in each interruption and no further (see ``bargein_replay.py``).
+``trace.jsonl``) or one cell. Every cell is replayed by ``bargein_replay.replay_cell`` twice:
+with the tuning of ``--against`` (the default tuning when none is given) and with ``--set``'s.
+It prints, for each, the interruptions confirmed, the median and worst onset → confirm, and the
+decisions made with nobody talking (``--copy-model``: the changed side's copy ear heard by
+another speech model, on cells kept with its audio); then every interruption whose confirm
+moved or was lost or won, and every cell whose decisions with nobody talking changed. A tuning
+change is judged here first (seconds a grid run) and only then live: a replay holds until the
+live detector's first decision in each interruption and no further (see ``bargein_replay.py``).
 To compare two versions of the code instead, run the same sweep from each tree.
 """
 
@@ -24,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bargein_replay import Replayed, load, replay_cell, tuning
+from bargein_replay import COPY_MODELS, Replayed, load, replay_cell, tuning
 
 from voicechat.core.local_barge_in import Decision
 
@@ -56,14 +57,19 @@ def main() -> None:
     parser.add_argument("dirs", type=Path, nargs="+")
     parser.add_argument("--set", nargs="*", default=[], help="the changed tuning, NAME=VALUE")
     parser.add_argument("--against", nargs="*", default=[], help="the tuning compared with")
+    parser.add_argument("--copy-model", choices=sorted(COPY_MODELS),
+                        help="the changed side's copy ear hears with this speech model, "
+                             "recomputed from the kept audio")
     args = parser.parse_args()
     base_tune, new_tune = tuning(args.against), tuning(args.set)
+    model = COPY_MODELS[args.copy_model] if args.copy_model else None
     totals: dict[str, list[float | None]] = {"as is": [], "changed": []}
     falses = {"as is": [0, 0], "changed": [0, 0]}
     moved: list[str] = []
     for cell in cells(args.dirs):
         _, onsets = load(cell)
-        base, new = replay_cell(cell, base_tune), replay_cell(cell, new_tune)
+        base = replay_cell(cell, base_tune)
+        new = replay_cell(cell, new_tune, copy_model=model)
         for name, result in (("as is", base), ("changed", new)):
             totals[name].extend(confirms(result, len(onsets)))
             falses[name][0] += len(result.false_pauses)

