@@ -21,6 +21,7 @@ import argparse
 import statistics
 import sys
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -45,6 +46,28 @@ def confirms(result: Replayed, count: int) -> list[float | None]:
     return [result.found.get(n, {}).get(Decision.CONFIRM.value) for n in range(count)]
 
 
+def live_windows(rows: list[dict[str, Any]], onsets: list[dict[str, Any]]
+                 ) -> list[tuple[float | None, float | None]]:
+    """For each interruption, when the live speaker was first held and when the trace's frames
+    end (ms from its onset). Past the first, the frames have no echo; past the second (the
+    live confirm cut the answer, and the detector stops with the playback) there are none:
+    a replay cannot follow a detector that had not decided by then."""
+    out: list[tuple[float | None, float | None]] = []
+    for onset in onsets:
+        start = onset["onset"]
+        inside = [row for row in rows if "mark" not in row
+                  and start - 0.1 <= row["t"] < start + 3.0]
+        held = [row["t"] for row in inside if row.get("paused")]
+        out.append(((held[0] - start) * 1000 if held else None,
+                    (inside[-1]["t"] - start) * 1000 if inside else None))
+    return out
+
+
+def first_decision(result: Replayed, n: int) -> float | None:
+    times = result.found.get(n, {}).values()
+    return min(times) if times else None
+
+
 def summary(name: str, times: list[float | None], false_pauses: int, false_confirms: int) -> str:
     got = [t for t in times if t is not None]
     middle = f"median {statistics.median(got):.0f} ms, worst {max(got):.0f} ms" if got else "-"
@@ -66,10 +89,12 @@ def main() -> None:
     totals: dict[str, list[float | None]] = {"as is": [], "changed": []}
     falses = {"as is": [0, 0], "changed": [0, 0]}
     moved: list[str] = []
+    unjudged = 0  # interruptions the changed side had not decided by the live pause
     for cell in cells(args.dirs):
-        _, onsets = load(cell)
+        rows, onsets = load(cell)
         base = replay_cell(cell, base_tune)
         new = replay_cell(cell, new_tune, copy_model=model)
+        windows = live_windows(rows, onsets)
         for name, result in (("as is", base), ("changed", new)):
             totals[name].extend(confirms(result, len(onsets)))
             falses[name][0] += len(result.false_pauses)
@@ -77,10 +102,18 @@ def main() -> None:
         for n, (was, now) in enumerate(zip(confirms(base, len(onsets)),
                                            confirms(new, len(onsets)), strict=True)):
             if was != now:
+                first, (held, end) = first_decision(new, n), windows[n]
+                late = held is not None and (first is None or first > held + 1)
+                cut = end is not None and end < 2900  # the live confirm ended the frames
+                beyond = now is None and (late or cut)
+                live = f"held at {held:.0f} ms, " if held is not None else ""
+                got = (f"lost, or later than a replay can follow (live: {live}frames end "
+                       f"at {end:.0f} ms)" if beyond and end is not None
+                       else f"{'lost' if now is None else f'{now:.0f} ms'}")
                 moved.append(f"  {cell.parent.name}/{cell.name} #{n + 1} "
                              f"{onsets[n]['shape']} {onsets[n]['voice']}: "
-                             f"{'lost' if was is None else f'{was:.0f}'} -> "
-                             f"{'lost' if now is None else f'{now:.0f}'} ms")
+                             f"{'lost' if was is None else f'{was:.0f} ms'} -> {got}")
+                unjudged += beyond
         if (len(base.false_pauses), len(base.false_confirms)) != (
                 len(new.false_pauses), len(new.false_confirms)):
             moved.append(f"  {cell.parent.name}/{cell.name} nobody talking: pauses "
@@ -88,6 +121,10 @@ def main() -> None:
                          f"{len(base.false_confirms)} -> {len(new.false_confirms)}")
     for name in totals:
         print(summary(name, totals[name], *falses[name]))
+    if unjudged:
+        print(f"  ({unjudged} of the changed side's misses undecided where the live frames "
+              "end or the live pause changed them: "
+              "not judged)")
     print(f"changed ({len(moved)}):" if moved else "nothing changed")
     print("\n".join(moved))
 
