@@ -214,15 +214,23 @@ def with_copy_model(cell: Path, rows: list[dict[str, Any]],
 
 
 def live_copy_model() -> SpeechModel:
-    """The product's speech model on the copy ear's residual, as the live detector makes it."""
+    """The product's speech model on the copy ear's residual, as the live detector makes it:
+    silero at 16 and 8 kHz, the higher word (``CopyEarProbe``)."""
+    from voicechat.audio.echo.correlate import ANALYSIS_RATE
+    from voicechat.audio.talk import CopyEarProbe
+    return CopyEarProbe(ANALYSIS_RATE)
+
+
+def resampled_copy_model() -> SpeechModel:
+    """Silero's 16 kHz model alone on the residual resampled: the product's until issue 53's
+    lost word (traces kept before then recompute exactly with it)."""
     from voicechat.audio.echo.correlate import ANALYSIS_RATE
     from voicechat.audio.talk import SpeechProbe
     return SpeechProbe(ANALYSIS_RATE)
 
 
 def native_copy_model() -> SpeechModel:
-    """A candidate: silero's own 8 kHz model on the copy ear's 8 kHz residual, not resampled
-    to 16 kHz for the 16 kHz model."""
+    """Silero's own 8 kHz model alone on the 8 kHz residual."""
     from voicechat.audio.echo.correlate import ANALYSIS_RATE
     from voicechat.audio.talk import SpeechProbe
     return SpeechProbe(ANALYSIS_RATE, model_rate=ANALYSIS_RATE)
@@ -230,7 +238,7 @@ def native_copy_model() -> SpeechModel:
 
 #: the copy ear's speech models a replay can recompute its word with (``--copy-model NAME``)
 COPY_MODELS: dict[str, Callable[[], SpeechModel]] = {
-    "live": live_copy_model, "native": native_copy_model}
+    "live": live_copy_model, "resampled": resampled_copy_model, "native": native_copy_model}
 
 
 def replay_cell(cell: Path, tune: LocalTuning, show_frames: bool = False,

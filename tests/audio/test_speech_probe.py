@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from tests.voices import recorded_clips
-from voicechat.audio.talk import SpeechProbe
+from voicechat.audio.talk import CopyEarProbe, SpeechProbe
 from voicechat.rtc.dsp import resample
 
 RATE = 8000
@@ -32,3 +32,21 @@ def test_a_recorded_word_is_speech_and_the_silence_around_it_is_not(model_rate: 
     assert max(during) >= 0.9
     probe.reset()
     assert probe.prob == 0.0 and max(_frame_probs(probe, silence)) < 0.1
+
+
+def test_the_copy_ear_hears_with_both_models_and_keeps_the_higher_word() -> None:
+    """Frame by frame, the copy ear's word is the higher of the two models' on the same audio
+    (issue 53: each misses words the other hears), and a reset forgets both."""
+    clips = [c for c in recorded_clips() if c.shape == "word"]
+    pcm = np.concatenate([np.concatenate([resample(c.pcm, 48000, RATE),
+                                          np.zeros(RATE // 4, np.int16)]) for c in clips])
+    ear = CopyEarProbe(RATE)
+    both = [_frame_probs(SpeechProbe(RATE, model_rate=r), pcm) for r in (16000, 8000)]
+    heard = _frame_probs(ear, pcm)
+    assert heard == [max(a, b) for a, b in zip(*both, strict=True)]
+    assert any(a != b for a, b in zip(*both, strict=True))  # two models, not one twice
+    ear.reset()  # the models' state goes (the 16 kHz one's resampler keeps its taps, so
+    # its windows may fall a few samples apart from a fresh one's: no frame-exact match)
+    assert ear.prob == 0.0
+    again = _frame_probs(ear, pcm)
+    assert again[0] < 0.1 and max(again) >= 0.9

@@ -27,7 +27,13 @@ import numpy as np
 from voicechat.audio.echo.correlate import ANALYSIS_RATE
 from voicechat.audio.playback import Int16Array
 from voicechat.audio.scene_gain import SceneGain
-from voicechat.audio.talk import SpeechModelUnavailable, SpeechProbe, dbfs, frame_power
+from voicechat.audio.talk import (
+    CopyEarProbe,
+    SpeechModelUnavailable,
+    SpeechProbe,
+    dbfs,
+    frame_power,
+)
 from voicechat.core import LocalTalk, TalkFrame
 from voicechat.runtime.bargein_trace import FrameTrace
 from voicechat.runtime.driver import Driver
@@ -51,7 +57,7 @@ class LocalDetector:
 
     def __init__(self, stage: Any, mic: Any, driver: Driver, probe: SpeechProbe,
                  raw_probe: SpeechProbe | None = None,
-                 copy_probe: SpeechProbe | None = None) -> None:
+                 copy_probe: CopyEarProbe | None = None) -> None:
         self._stage = stage
         self._mic = mic  # its frame_tag: the canceller's powers for the frame being fed
         self._driver = driver
@@ -77,7 +83,7 @@ class LocalDetector:
         try:
             probe = SpeechProbe()
             raw_probe = SpeechProbe(int(getattr(stage, "rate", 48000)))
-            copy_probe = SpeechProbe(ANALYSIS_RATE)
+            copy_probe = CopyEarProbe(ANALYSIS_RATE)
         except SpeechModelUnavailable as exc:
             events.notice("warning", f"{exc}; barge-in follows the server's VAD instead")
             return None
