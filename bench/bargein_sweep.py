@@ -89,7 +89,7 @@ def main() -> None:
     totals: dict[str, list[float | None]] = {"as is": [], "changed": []}
     falses = {"as is": [0, 0], "changed": [0, 0]}
     moved: list[str] = []
-    unjudged = 0  # interruptions the changed side had not decided by the live pause
+    unjudged = 0  # the changed side's misses a replay cannot judge (live_windows)
     for cell in cells(args.dirs):
         rows, onsets = load(cell)
         base = replay_cell(cell, base_tune)
@@ -122,9 +122,8 @@ def main() -> None:
     for name in totals:
         print(summary(name, totals[name], *falses[name]))
     if unjudged:
-        print(f"  ({unjudged} of the changed side's misses undecided where the live frames "
-              "end or the live pause changed them: "
-              "not judged)")
+        print(f"  ({unjudged} of the changed side's misses not judged: undecided where the "
+              "live frames end, or past the live pause that took the echo out of them)")
     print(f"changed ({len(moved)}):" if moved else "nothing changed")
     print("\n".join(moved))
 

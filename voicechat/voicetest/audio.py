@@ -177,12 +177,11 @@ class VirtualSpeaker(PacedSink):
             self._gap_since = None  # a pause inside the answer: it goes on
         else:
             if self.spans and self.spans[-1][1] is None:
-                # the open answer was flushed (a barge-in): it stopped where its silence began,
-                # or now if the next answer's audio came with no silence between. Merged into
-                # the next answer, its stop would be that answer's end, or none at all while
-                # the runner judged the turn within UNDERRUN_GAP_S of the drain
-                self.spans[-1][1] = self._gap_since if self._gap_since is not None else now
-                self._gap_since = None
+                # the open answer was flushed (a barge-in) and the next one's audio came with
+                # no silence between (with one, _settle closed it where the silence began).
+                # Merged into the next answer, its stop would be that answer's end, or none at
+                # all while the runner judged the turn within UNDERRUN_GAP_S of the drain
+                self.spans[-1][1] = now
             self.spans.append([now, None])
             self._span_flushes = self.buffer.flushes
         if self._kept is not None:
