@@ -7,6 +7,9 @@ the turns the model completed once nothing is playing, a piped line is sent when
 one's turn completed (one per answer, as for the other families), and at the end of
 ``--mic FILE`` the run ends once nothing was said or played for :data:`QUIET_AFTER_MIC_END_S`.
 
+How the run's end is watched is GPT-Live's too (:mod:`voicechat.lines.duplex`); what ends
+Gemini's session, its turns and its usage are here.
+
 The entry point for a command is :func:`gemini_lines`: it takes the resolved settings (where,
 the key, model, voice, instructions; tools come from the settings' tool sources).
 """
@@ -20,13 +23,11 @@ from typing import Any
 
 from voicechat.config import Settings
 from voicechat.eventlog.record import LogRecord
-from voicechat.lines.frame import Ending, EndWatch
+from voicechat.lines.duplex import DuplexLines, DuplexRunEnd
+from voicechat.lines.frame import Ending
 from voicechat.lines.stdin import StdinLines
 from voicechat.protocol.gemini import names, spelling
 from voicechat.runtime.gemini import GeminiRuntime, GeminiTarget
-
-QUIET_AFTER_MIC_END_S = 4.0
-CHECK_EVERY_S = 0.1
 
 
 def completes_turn(event: Mapping[str, Any]) -> bool:
@@ -35,15 +36,10 @@ def completes_turn(event: Mapping[str, Any]) -> bool:
     return isinstance(content, Mapping) and spelling.get(content, names.TURN_COMPLETE) is True
 
 
-class GeminiRunEnd(EndWatch):
+class GeminiRunEnd(DuplexRunEnd[GeminiRuntime]):
     """Decides when a headless Gemini run is finished."""
 
-    def __init__(self, runtime: GeminiRuntime, turns: int | None) -> None:
-        super().__init__(runtime, turns)
-        self._runtime = runtime
-        self._turns = turns
-        self._last_activity = time.monotonic()
-        runtime.subscribe(self._seen)
+    counted = "model"
 
     def _seen(self, record: LogRecord) -> None:
         if record.dir == "in" and spelling.get(record.event, names.SERVER_CONTENT) is not None:
@@ -56,27 +52,11 @@ class GeminiRunEnd(EndWatch):
         view = self._runtime.gemini_view
         return not self._runtime.speaking and not view.turn_open and not view.pending_tools
 
-    def check(self) -> Ending | None:
-        runtime, turns = self._runtime, self._turns
-        view = runtime.gemini_view
+    def _session_ending(self) -> Ending | None:
+        view = self._runtime.gemini_view
         if view.state == "failed":
             return Ending("error", f"the session ended ({view.close_reason or 'failed'})", 1)
-        if not self.idle():
-            self._last_activity = time.monotonic()
-            return None
-        done = view.turns_completed
-        if turns is not None and done >= turns:
-            return Ending("info", f"{done} model turn(s) completed")
-        if (runtime.mic_ended and runtime.mic is not None and runtime.mic.kind == "file"
-                and time.monotonic() - self._last_activity > QUIET_AFTER_MIC_END_S):
-            if turns is not None and done < turns:
-                return Ending("error", f"the mic file ended after {done} of {turns} model "
-                                       "turn(s)", 1)
-            return Ending("info", "end of the mic file and of the reply")
         return None
-
-    async def _pause(self) -> None:
-        await asyncio.sleep(CHECK_EVERY_S)
 
 
 class GeminiStdinLines(StdinLines):
@@ -98,10 +78,8 @@ def usage_line(runtime: GeminiRuntime) -> str:
             f"over {view.connections} connection(s){resumed}")
 
 
-class GeminiLines:
+class GeminiLines(DuplexLines[GeminiRuntime]):
     """Gemini Live as the line face reads it (:class:`~voicechat.lines.family.LineFamily`)."""
-
-    start_fix = False  # the TUI's advice is worded for OpenAI's endpoints and keys
 
     def __init__(self, settings: Settings, target: GeminiTarget) -> None:
         self.runtime = GeminiRuntime(settings, target)
@@ -111,9 +89,6 @@ class GeminiLines:
 
     def stdin_lines(self, turns: int | None) -> StdinLines:
         return GeminiStdinLines(self.runtime, turns=turns)
-
-    def usage_after(self, response_id: Any) -> str | None:
-        return None  # no responses: usage is the session's, said at the end
 
     def usage_summary(self) -> str:
         return usage_line(self.runtime)

@@ -8,34 +8,29 @@ silence (full duplex), and the run ends once nothing was said or played for
 :data:`QUIET_AFTER_MIC_END_S`. Typed lines from a terminal become instruction appends as they
 are typed; piped lines go in the same way, one per answer, and the run ends after the last
 answer (:mod:`voicechat.lines.live_pacing`).
+
+How the run's end is watched is Gemini's too (:mod:`voicechat.lines.duplex`); what ends
+GPT-Live's session, its turns and its usage are here.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import Any
 
 from voicechat.config import Settings
 from voicechat.eventlog.record import LogRecord
-from voicechat.lines.frame import Ending, EndWatch
+from voicechat.lines.duplex import DuplexLines, DuplexRunEnd
+from voicechat.lines.frame import Ending
 from voicechat.lines.live_pacing import LiveStdinLines
 from voicechat.lines.stdin import StdinLines
 from voicechat.runtime.live import LiveRuntime
 
-QUIET_AFTER_MIC_END_S = 4.0
-CHECK_EVERY_S = 0.1
 
-
-class LiveRunEnd(EndWatch):
+class LiveRunEnd(DuplexRunEnd[LiveRuntime]):
     """Decides when a headless GPT-Live run is finished."""
 
-    def __init__(self, runtime: LiveRuntime, turns: int | None) -> None:
-        super().__init__(runtime, turns)
-        self._runtime = runtime
-        self._turns = turns
-        self._last_activity = time.monotonic()
-        runtime.subscribe(self._seen)
+    counted = "assistant"
 
     def _seen(self, record: LogRecord) -> None:
         kind = record.event.get("type")
@@ -56,28 +51,12 @@ class LiveRunEnd(EndWatch):
         return not runtime.speaking and not any(t.state == "running"
                                                 for t in runtime.live_view.tasks)
 
-    def check(self) -> Ending | None:
-        runtime, turns = self._runtime, self._turns
-        view = runtime.live_view
+    def _session_ending(self) -> Ending | None:
+        view = self._runtime.live_view
         if view.state in ("closed", "failed"):
             level, code = ("info", 0) if view.state == "closed" else ("error", 1)
             return Ending(level, f"the session ended ({view.close_reason or view.state})", code)
-        if runtime.speaking or any(t.state == "running" for t in view.tasks):
-            self._last_activity = time.monotonic()
-            return None
-        done = self.assistant_turns()
-        if turns is not None and done >= turns:
-            return Ending("info", f"{done} assistant turn(s) completed")
-        if (runtime.mic_ended and runtime.mic is not None and runtime.mic.kind == "file"
-                and time.monotonic() - self._last_activity > QUIET_AFTER_MIC_END_S):
-            if turns is not None and done < turns:
-                return Ending("error", f"the mic file ended after {done} of {turns} assistant "
-                                       "turn(s)", 1)
-            return Ending("info", "end of the mic file and of the reply")
         return None
-
-    async def _pause(self) -> None:
-        await asyncio.sleep(CHECK_EVERY_S)
 
 
 def usage_line(runtime: LiveRuntime) -> str:
@@ -89,10 +68,8 @@ def usage_line(runtime: LiveRuntime) -> str:
     return f"session usage: {turns} assistant turn(s) · {seconds} ({confirmed})"
 
 
-class LiveLines:
+class LiveLines(DuplexLines[LiveRuntime]):
     """GPT-Live as the line face reads it (:class:`~voicechat.lines.family.LineFamily`)."""
-
-    start_fix = False  # the TUI's problem advice is worded for Realtime's endpoints and keys
 
     def __init__(self, settings: Settings, *, earlier: Any = None) -> None:
         self.runtime = LiveRuntime(settings, earlier=earlier)
@@ -104,9 +81,6 @@ class LiveLines:
         """Stdin's lines wait for an answer turn, or give up after a while
         (:mod:`voicechat.lines.live_pacing`)."""
         return LiveStdinLines(self.runtime, turns=turns)
-
-    def usage_after(self, response_id: Any) -> str | None:
-        return None  # GPT-Live has no responses: its usage is the session's, said at the end
 
     def usage_summary(self) -> str:
         return usage_line(self.runtime)

@@ -1,7 +1,8 @@
 """A Gemini Live conversation: the Gemini core with the project's shared parts (audio devices
 and files, echo cancellation, the embedded local server, the event fan-out and recorder, the
 tool runner and its approval), started and stopped in the order every family shares
-(:mod:`~voicechat.runtime.lifecycle`).
+(:mod:`~voicechat.runtime.lifecycle`), with the hooks it fills as GPT-Live does, and the TUI's
+Realtime-only commands answered as GPT-Live answers them (:mod:`~voicechat.runtime.duplex.runtime`).
 
 Its own parts: :mod:`~.driver` (core, timer, actions), :mod:`~.link` (one socket at a time,
 replaced on the core's ``Reconnect``), :mod:`~.media` (16 kHz up, 24 kHz down). Tools reuse
@@ -12,34 +13,31 @@ family: ``auto`` runs, ``deny`` refuses, ``ask`` asks the prompt, none → denie
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from voicechat.audio.playback import PlaybackBuffer
 from voicechat.config import Settings
-from voicechat.core.actions import AskApproval
 from voicechat.core.gemini import GeminiPolicy, GeminiView, Hangup, TypedImage, TypedText
 from voicechat.core.inputs import ToolFinished
 from voicechat.core.live_settings import LiveSettings
 from voicechat.core.tool_specs import ToolSpec
 from voicechat.core.view import SessionView
 from voicechat.protocol.gemini import names
+from voicechat.runtime.duplex.runtime import DuplexRuntime
 from voicechat.runtime.echo import EchoControl
 from voicechat.runtime.gemini.driver import GeminiDriver, GeminiEffects
 from voicechat.runtime.gemini.link import GeminiLink
 from voicechat.runtime.gemini.media import GeminiAudioOut, GeminiMicPump, GeminiPlaybackMonitor
 from voicechat.runtime.gemini.session_view import GeminiSessionView
 from voicechat.runtime.gemini.tool_view import ToolCallsSeen
-from voicechat.runtime.lifecycle import RuntimeLifecycle
 from voicechat.runtime.live.tools import LiveTools
 from voicechat.runtime.local_server import LocalServerLike
-from voicechat.runtime.tools.startup import announce_tools, start_toolbox
 from voicechat.transport.gemini import GOOGLE_URL, gemini_ws_url
-from voicechat.ui.handle import SettingsOutcome, SwitchTarget
+
+if TYPE_CHECKING:
+    from voicechat.conversation.model import Conversation
 
 CLOSE_WAIT_S = 1.0
 NO_PUSH_TO_TALK = ("Gemini Live finds the turns itself (server VAD): no push-to-talk here "
@@ -80,25 +78,26 @@ def gemini_policy(target: GeminiTarget, tools: tuple[ToolSpec, ...] = ()) -> Gem
                      "parameters": dict(t.parameters)} for t in tools))
 
 
-class GeminiRuntime(RuntimeLifecycle[GeminiDriver, GeminiLink]):
+class GeminiRuntime(DuplexRuntime[GeminiDriver, GeminiLink]):
     """One Gemini Live conversation: embedded server (if local), socket, audio, core, log."""
+
+    _pump: GeminiMicPump
+    task_prefix: ClassVar[str] = "gemini"
+    echo_on: ClassVar[str] = "echo cancellation on: talk over the model any time"
+    settings_unavailable: ClassVar[str] = FIXED_AT_START
+    unavailable_keys: ClassVar[Mapping[str, str]] = {"talk": NO_PUSH_TO_TALK,
+                                                     "barge_in": NO_BARGE_IN_SWITCH}
 
     def __init__(self, settings: Settings, target: GeminiTarget, *,
                  local_server: LocalServerLike | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        super().__init__(settings, local_server=local_server, clock=clock,
-                         playback=PlaybackBuffer())
+        super().__init__(settings, local_server=local_server, clock=clock)
         self.target = target
-        self.started_at = time.time()
-        self._clock = clock
         self.tools = LiveTools(self._tool_done, self.events, clock)
         self._audio_out = GeminiAudioOut(self.playback)
         effects = GeminiEffects(
-            send=lambda message: self.link.send(message),
+            shared=self._shared_effects(flush_playback=self._audio_out.flush),
             play=self._audio_out.play,
-            flush_playback=self._audio_out.flush,
-            run_tool=self.tools.run_tool,
-            cancel_tool=self.tools.cancel_tool,
             reconnect=lambda action: self.link.reconnect(action),
             close=lambda action: self.link.hang_up(action),
             ended=self._ended,
@@ -113,22 +112,13 @@ class GeminiRuntime(RuntimeLifecycle[GeminiDriver, GeminiLink]):
         self._calls = ToolCallsSeen(clock)
         self.events.subscribe(self._calls.seen)
 
-    # --- what the line face (and tests) read --------------------------------------------------
+    # --- what the line face (and tests) read (the rest: DuplexRuntime) ------------------------
 
     @property
     def gemini_view(self) -> GeminiView:
         return self.driver.view
 
-    @property
-    def speaking(self) -> bool:
-        """The model is audible at our speaker (from playback, not from the wire)."""
-        return self.monitor.speaking
-
-    @property
-    def mic_ended(self) -> bool:
-        return self.mic is not None and self._pump.ended
-
-    # --- RuntimeLifecycle's hooks -------------------------------------------------------------
+    # --- the hooks (RuntimeLifecycle's and DuplexRuntime's) -----------------------------------
 
     def _url(self) -> str:
         server = self.target.server
@@ -144,34 +134,12 @@ class GeminiRuntime(RuntimeLifecycle[GeminiDriver, GeminiLink]):
     async def _connect(self) -> None:
         await self.link.connect()
 
-    def _start_tasks(self) -> None:
-        self._spawn(self.monitor.run(), "gemini-monitor")
-        if self._echo.running:
-            self._spawn(self._echo.run(), "gemini-aec")
-        self._spawn(self._pump.run(), "gemini-mic")
-
     async def _stopping_first(self) -> None:
         self.driver.handle(Hangup())
         await asyncio.sleep(0)
 
-    async def _close_tools(self) -> None:
-        await self.tools.close()
-
-    def _mic_opened(self) -> None:
-        self._pump.source = self.mic
-        self._pump.ended = self.mic is None
-
-    def _start_echo_control(self) -> None:
-        assert self.speaker is not None
-        if self._echo.setup(self.mic, self.speaker):
-            self.events.notice("info", "echo cancellation on: talk over the model any time")
-
-    async def _start_tools(self) -> None:
-        box = await start_toolbox(self.settings, self.events,
-                                  adopt=lambda box: setattr(self.tools.runner, "box", box))
-        if box is None:
-            return
-        specs = announce_tools(box, self.events)
+    def _tools_announced(self, specs: tuple[ToolSpec, ...]) -> None:
+        """The setup declares the tools: the policy is made again with them."""
         self.driver.reset_policy(gemini_policy(self.target, specs))
 
     def _tool_done(self, inp: object) -> None:
@@ -185,11 +153,16 @@ class GeminiRuntime(RuntimeLifecycle[GeminiDriver, GeminiLink]):
             self.exit_code = 1
             self.finished.set()
 
-    # --- what the TUI reads (ConversationHandle) -------------------------------------------
+    def _conversation(self) -> Conversation:
+        """The core's lines, an interrupted answer marked so."""
+        from voicechat.conversation.model import Conversation, Turn
 
-    settings_unavailable = FIXED_AT_START
-    unavailable_keys: ClassVar[Mapping[str, str]] = {"talk": NO_PUSH_TO_TALK,
-                                                     "barge_in": NO_BARGE_IN_SWITCH}
+        turns = tuple(Turn(speaker=line.speaker, text=line.text, t=0.0,
+                           status="interrupted" if line.interrupted else "done")
+                      for line in self.driver.view.lines)
+        return Conversation(turns=turns, source="Gemini Live session", model=self.target.model)
+
+    # --- what the TUI reads and does (ConversationHandle; the rest: DuplexRuntime) ------------
 
     @property
     def view(self) -> SessionView:
@@ -202,36 +175,6 @@ class GeminiRuntime(RuntimeLifecycle[GeminiDriver, GeminiLink]):
     def live_settings(self) -> LiveSettings:
         return LiveSettings(voice=self.target.voice, instructions=self.target.instructions)
 
-    def apply_settings(self, settings: LiveSettings) -> SettingsOutcome:
-        return SettingsOutcome(sent=False, problem=FIXED_AT_START)
-
-    def switch_targets(self) -> list[SwitchTarget]:
-        return []
-
-    async def new_session(self, *, settings: LiveSettings | None = None,
-                          server: str | None = None, model: str | None = None) -> None:
-        raise RuntimeError(FIXED_AT_START)
-
-    def save_conversation(self) -> Path | None:
-        """The lines so far as Markdown in the user data folder; ``None`` with none yet."""
-        from voicechat.conversation.model import Conversation, Turn
-        from voicechat.conversation.render import markdown
-        from voicechat.conversation.saving import file_name
-        from voicechat.paths import conversations_dir
-
-        turns = tuple(Turn(speaker=line.speaker, text=line.text, t=0.0,
-                           status="interrupted" if line.interrupted else "done")
-                      for line in self.driver.view.lines)
-        if not turns:
-            return None
-        path = conversations_dir() / file_name(self.started_at)
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(markdown(Conversation(turns=turns, source="Gemini Live session",
-                                               model=self.target.model)))
-        return path
-
     def toggle_mute(self) -> None:
         self._pump.muted = not self._pump.muted
         self.events.local({"type": "local.key", "action": "toggle_mute"})
@@ -239,18 +182,6 @@ class GeminiRuntime(RuntimeLifecycle[GeminiDriver, GeminiLink]):
     def cancel(self) -> None:
         self._audio_out.flush()
         self.notice("info", NO_CANCEL)
-
-    def talk_pressed(self) -> None:
-        self.notice("info", NO_PUSH_TO_TALK)
-
-    def talk_released(self) -> None:
-        pass
-
-    def set_ptt_style(self, style: str) -> None:
-        pass
-
-    def toggle_barge_in(self) -> None:
-        self.notice("info", NO_BARGE_IN_SWITCH)
 
     # --- what the user does (the line face's LineRuntime) -------------------------------------
 
@@ -273,9 +204,3 @@ class GeminiRuntime(RuntimeLifecycle[GeminiDriver, GeminiLink]):
         self.events.local({"type": "local.key", "action": "send_image"})
         self.driver.handle(TypedImage(image.info.mime, data, caption))
         return None
-
-    def set_tool_prompt(self, prompt: Callable[[AskApproval], None] | None) -> None:
-        self.tools.prompt = prompt
-
-    def answer_tool(self, call_id: str, decision: str) -> None:
-        self.tools.answer(call_id, decision)

@@ -9,6 +9,9 @@ VAD hears the user all the time; the user's mute streams silence). What is not t
 sends no speech markers the client could place on the VAD timeline (its VAD runs on the server
 and says nothing until a transcript arrives), so the timeline's user track stays empty and the
 pane says "server VAD, no markers" instead of "no speech yet".
+
+The cache, the playback spans, the response and what full duplex fixes are GPT-Live's too
+(:mod:`voicechat.runtime.duplex.session_view`).
 """
 
 from __future__ import annotations
@@ -19,28 +22,23 @@ from dataclasses import replace
 from voicechat.core.gemini import GeminiView
 from voicechat.core.mic import MicReason, MicState
 from voicechat.core.tool_specs import ToolCallView
-from voicechat.core.view import PlaybackSpan, ResponseInfo, SessionView, TranscriptEntry
+from voicechat.core.view import SessionView, TranscriptEntry
+from voicechat.runtime.duplex.session_view import DuplexSessionView, answer_state
 
 
-class GeminiSessionView:
+class GeminiSessionView(DuplexSessionView):
     """Builds the TUI's snapshot from the Gemini view, only when something changed."""
 
     def __init__(self, clock: Callable[[], float]) -> None:
-        self._clock = clock
-        self._last: tuple[GeminiView, bool, bool, str, tuple[ToolCallView, ...]] | None = None
-        self._view: SessionView | None = None
-        self._version = 0
-        self._spans: list[PlaybackSpan] = []
+        super().__init__(clock)
         #: each call's place: how many lines were closed when it was first seen
         self._anchors: dict[str, int] = {}
 
     def view(self, gemini: GeminiView, *, speaking: bool, muted: bool, no_mic: bool,
              transport_state: str, calls: tuple[ToolCallView, ...] = ()) -> SessionView:
-        key = (gemini, speaking, muted or no_mic, transport_state, calls)
-        if self._view is not None and self._last == key:
-            return self._view
-        self._last = key
-        self._version += 1
+        cached = self._cached((gemini, speaking, muted or no_mic, transport_state, calls))
+        if cached is not None:
+            return cached
         self._playback_span(speaking)
         if no_mic:
             mic, reason = MicState.MUTED, MicReason.NO_DEVICE
@@ -58,18 +56,11 @@ class GeminiSessionView:
             for speaker, text in gemini.partial)
         last = next((line for line in reversed(gemini.lines) if line.speaker == "assistant"),
                     None)
-        response = ResponseInfo("assistant", "in_progress") if speaking else (
-            None if last is None else ResponseInfo(
-                "assistant", "incomplete" if last.interrupted else "completed",
-                "interrupted" if last.interrupted else None))
-        self._view = SessionView(
-            mode="gemini", transport="websocket", dialect="gemini",
-            transport_state=transport_state, mic=mic, mic_reason=reason, barge_in=False,
-            ptt_style="toggle", ptt_open=False, ptt_captured_ms=0.0, playing=speaking,
-            response=response, response_queued=False, entries=entries, vad_segments=(),
-            playback_spans=tuple(self._spans), notices=(), version=self._version,
-            tool_calls=calls)
-        return self._view
+        return self._snapshot(
+            mode="gemini", transport="websocket", transport_state=transport_state, mic=mic,
+            mic_reason=reason, speaking=speaking,
+            response=answer_state(speaking, None if last is None else last.interrupted),
+            entries=entries, vad_segments=(), notices=(), tool_calls=calls)
 
     def _placed(self, calls: tuple[ToolCallView, ...], closed: int
                 ) -> tuple[ToolCallView, ...]:
@@ -98,13 +89,3 @@ class GeminiSessionView:
             if place < len(lines):
                 out.append(lines[place])
         return tuple(out)
-
-    def _playback_span(self, speaking: bool) -> None:
-        now = self._clock()
-        open_span = self._spans and self._spans[-1].ended_at is None
-        if speaking and not open_span:
-            self._spans.append(PlaybackSpan(None, "assistant", now))
-            del self._spans[:-50]
-        elif not speaking and open_span:
-            last = self._spans[-1]
-            self._spans[-1] = PlaybackSpan(None, "assistant", last.started_at, now, "drained")

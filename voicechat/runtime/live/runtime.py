@@ -1,8 +1,9 @@
 """A GPT-Live conversation behind the UI's :class:`~voicechat.ui.handle.ConversationHandle`
 methods: the GPT-Live core in place of the Realtime session core, with the project's shared
 parts (transports, audio devices and files, echo cancellation, the embedded local server, the
-event fan-out and recorder, the tool runner), started and stopped in the order both families
-share (:mod:`~voicechat.runtime.lifecycle`).
+event fan-out and recorder, the tool runner), started and stopped in the order every family
+shares (:mod:`~voicechat.runtime.lifecycle`), with the hooks it fills as Gemini Live does
+(:mod:`~voicechat.runtime.duplex.runtime`).
 
 The parts of its own: :mod:`~voicechat.runtime.live.driver` (core, timer, actions),
 :mod:`~voicechat.runtime.live.link` (one connection), :mod:`~voicechat.runtime.live.media`
@@ -15,12 +16,10 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
-from voicechat.audio.playback import PlaybackBuffer
 from voicechat.config import Settings
 from voicechat.conversation.seed import SeedPlan, plan_seed, resume_notice
-from voicechat.core.actions import AskApproval
 from voicechat.core.live import (
     CloseSession,
     LivePolicy,
@@ -31,16 +30,15 @@ from voicechat.core.live import (
 )
 from voicechat.core.tool_specs import ToolSpec
 from voicechat.core.view import SessionView
+from voicechat.runtime.duplex.runtime import DuplexRuntime
 from voicechat.runtime.echo import EchoControl
-from voicechat.runtime.lifecycle import RuntimeLifecycle
 from voicechat.runtime.live.driver import LiveDriver, LiveEffects
 from voicechat.runtime.live.link import LiveLink
 from voicechat.runtime.live.media import LiveAudioIn, LiveMicPump, LivePlaybackMonitor
 from voicechat.runtime.live.session_view import SessionViewAdapter
 from voicechat.runtime.live.tools import LiveTools
-from voicechat.runtime.live.unsupported import NO_BARGE_IN_SWITCH, NO_PUSH_TO_TALK, LiveLimits
+from voicechat.runtime.live.unsupported import LiveLimits
 from voicechat.runtime.local_server import LocalServerLike
-from voicechat.runtime.tools.startup import announce_tools, start_toolbox
 
 CLOSE_WAIT_S = 3.0  # how long stop() waits for session.closed after session.close
 NO_AEC_FIX_LIVE = ("GPT-Live keeps the mic open while the assistant speaks, so from speakers "
@@ -86,28 +84,26 @@ def live_policy_for(settings: Settings, tools: tuple[ToolSpec, ...] = (),
     )
 
 
-class LiveRuntime(LiveLimits, RuntimeLifecycle[LiveDriver, LiveLink]):
+class LiveRuntime(LiveLimits, DuplexRuntime[LiveDriver, LiveLink]):
     """One GPT-Live conversation: embedded server (if local), transport, audio, core, log."""
+
+    _pump: LiveMicPump
+    task_prefix: ClassVar[str] = "live"
+    echo_on: ClassVar[str] = "echo cancellation on: talk over the assistant any time"
 
     def __init__(self, settings: Settings, *, local_server: LocalServerLike | None = None,
                  clock: Callable[[], float] = time.monotonic, earlier: Any = None) -> None:
-        super().__init__(settings, local_server=local_server, clock=clock,
-                         playback=PlaybackBuffer())
+        super().__init__(settings, local_server=local_server, clock=clock)
         #: ``--resume``: the earlier turns this session starts with (its start-up input)
         self.resumed: SeedPlan | None = None if earlier is None else plan_seed(
             earlier, max_turns=LIVE_INPUT_MAX)
-        self.started_at = time.time()  # names a saved conversation's file
-        self._clock = clock
         self.tools = LiveTools(lambda inp: self.driver.handle(inp), self.events, clock)
         self._pump = LiveMicPump(None, lambda frame: self.link.send_mic(frame), self.events,
                                  self._meter)
         self._audio_in = LiveAudioIn(self.playback)
         effects = LiveEffects(
-            send=lambda event: self.link.send(event),
-            flush_playback=self.playback.flush,
+            shared=self._shared_effects(flush_playback=self.playback.flush),
             mic_stream=self._pump.set_mode,
-            run_tool=self.tools.run_tool,
-            cancel_tool=self.tools.cancel_tool,
             run_delegation=self.tools.run_delegation,
             cancel_delegation=self.tools.cancel_delegation,
         )
@@ -123,7 +119,7 @@ class LiveRuntime(LiveLimits, RuntimeLifecycle[LiveDriver, LiveLink]):
                                  clock, no_aec_fix=NO_AEC_FIX_LIVE)
         self._ui_view = SessionViewAdapter(settings.transport, clock)
 
-    # --- what the UI and the headless run read (the rest: RuntimeLifecycle) ----------------------
+    # --- what the UI and the headless run read (the rest: DuplexRuntime) ------------------------
 
     @property
     def live_view(self) -> LiveView:
@@ -140,31 +136,15 @@ class LiveRuntime(LiveLimits, RuntimeLifecycle[LiveDriver, LiveLink]):
                                   mic_mode=mic_mode, transport_state=self.link.connection.state)
 
     @property
-    def mic_ended(self) -> bool:
-        """A mic source played out (not: there never was one; that is "no device")."""
-        return self.mic is not None and self._pump.ended
-
-    @property
     def mic_frames_sent(self) -> int:
         return self._pump.sent_frames
 
-    @property
-    def speaking(self) -> bool:
-        """The assistant is audible at our speaker (from playback, not from the wire)."""
-        return self.monitor.speaking
-
-    # --- RuntimeLifecycle's hooks ----------------------------------------------------------------
+    # --- the hooks (RuntimeLifecycle's and DuplexRuntime's) --------------------------------------
 
     async def _connect(self) -> None:
         await self.link.connect()
         if self.resumed is not None:
             self.events.notice(*resume_notice(self.resumed), topic="conversation")
-
-    def _start_tasks(self) -> None:
-        self._spawn(self.monitor.run(), "live-monitor")
-        if self._echo.running:
-            self._spawn(self._echo.run(), "live-aec")
-        self._spawn(self._pump.run(), "live-mic")
 
     async def _stopping_first(self) -> None:
         """``session.close``, then wait (bounded) for ``session.closed``: the only proof the
@@ -176,14 +156,21 @@ class LiveRuntime(LiveLimits, RuntimeLifecycle[LiveDriver, LiveLink]):
         while self._clock() < deadline and self.driver.view.state not in ("closed", "failed"):
             await asyncio.sleep(0.05)
 
-    async def _close_tools(self) -> None:
-        await self.tools.close()
+    def _echo_off(self) -> None:
+        """From speakers the model hears itself: say so where both are devices."""
+        assert self.speaker is not None
+        devices = (self.mic is not None and self.mic.kind == "device"
+                   and self.speaker.kind == "device")
+        if devices and self._echo.status.state == "off":  # "unavailable" has said it already
+            self.events.notice("warning", HEADPHONES.format(why=self._echo.status.reason))
 
-    def _mic_opened(self) -> None:
-        self._pump.source = self.mic
-        self._pump.ended = self.mic is None
+    def _tools_announced(self, specs: tuple[ToolSpec, ...]) -> None:
+        """Under ``responses`` delegation the tools are the backend's, declared at start; under
+        ``client`` they stay ours and the session config does not change."""
+        if self.settings.live_delegation == "responses":  # the backend's tools: before start
+            self.driver.reset_policy(live_policy_for(self.settings, specs))
 
-    # --- user commands (ConversationHandle) -------------------------------------------------------
+    # --- user commands (ConversationHandle; the rest: DuplexRuntime) -----------------------------
 
     def toggle_mute(self) -> None:
         self.driver.user("toggle_mute", ToggleMute())
@@ -198,44 +185,7 @@ class LiveRuntime(LiveLimits, RuntimeLifecycle[LiveDriver, LiveLink]):
         if text.strip():
             self.driver.user("send_text", TypedLine(text))
 
-    def talk_pressed(self) -> None:
-        self.notice("info", NO_PUSH_TO_TALK)
-
-    def talk_released(self) -> None:
-        pass
-
-    def set_ptt_style(self, style: str) -> None:
-        pass
-
-    def toggle_barge_in(self) -> None:
-        self.notice("info", NO_BARGE_IN_SWITCH)
-
-    def set_tool_prompt(self, prompt: Callable[[AskApproval], None] | None) -> None:
-        self.tools.prompt = prompt
-
-    def answer_tool(self, call_id: str, decision: str) -> None:
-        self.tools.answer(call_id, decision)
-
     # --- parts -----------------------------------------------------------------------------------
-
-    def _start_echo_control(self) -> None:
-        assert self.speaker is not None
-        if self._echo.setup(self.mic, self.speaker):
-            self.events.notice("info", "echo cancellation on: talk over the assistant any time")
-            return
-        devices = (self.mic is not None and self.mic.kind == "device"
-                   and self.speaker.kind == "device")
-        if devices and self._echo.status.state == "off":  # "unavailable" has said it already
-            self.events.notice("warning", HEADPHONES.format(why=self._echo.status.reason))
-
-    async def _start_tools(self) -> None:
-        box = await start_toolbox(self.settings, self.events,
-                                  adopt=lambda box: setattr(self.tools.runner, "box", box))
-        if box is None:
-            return
-        specs = announce_tools(box, self.events)
-        if self.settings.live_delegation == "responses":  # the backend's tools: before start
-            self.driver.reset_policy(live_policy_for(self.settings, specs))
 
     def _lost(self) -> None:
         self.playback.flush()

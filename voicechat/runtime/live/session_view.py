@@ -15,6 +15,9 @@ The VAD timeline's user segments come from the user's turns (GPT-Live sends no V
 a turn's speech is placed on the local clock when its first words arrive, back-dated by the
 audio they cover, and ends where its audio ends once the core closes it (issue 36: the timeline
 never showed the user's speech).
+
+The cache, the playback spans, the response and what full duplex fixes are Gemini's too
+(:mod:`voicechat.runtime.duplex.session_view`).
 """
 
 from __future__ import annotations
@@ -24,13 +27,8 @@ from collections.abc import Callable
 from voicechat.core.live import LiveView, TaskView, TurnView
 from voicechat.core.mic import MicReason, MicState
 from voicechat.core.tool_specs import ToolCallStatus, ToolCallView
-from voicechat.core.view import (
-    PlaybackSpan,
-    ResponseInfo,
-    SessionView,
-    TranscriptEntry,
-    VadSegment,
-)
+from voicechat.core.view import SessionView, TranscriptEntry, VadSegment
+from voicechat.runtime.duplex.session_view import DuplexSessionView, answer_state
 
 #: user segments kept for the timeline (it shows the last minute or so)
 MAX_SEGMENTS = 50
@@ -52,40 +50,21 @@ def _task(task: TaskView) -> ToolCallView:
                         source=task.target, output=task.progress[-1] if task.progress else None)
 
 
-def _response(live: LiveView, speaking: bool) -> ResponseInfo | None:
-    """The status bar's response: the assistant speaking (from playback), else how its last
-    turn ended; GPT-Live has no response objects, so this is the closest honest reading."""
-    if speaking:
-        return ResponseInfo("assistant", "in_progress")
-    last = next((t for t in reversed(live.turns) if t.speaker == "assistant"), None)
-    if last is None:
-        return None
-    if last.interrupted:
-        return ResponseInfo("assistant", "incomplete", "interrupted")
-    return ResponseInfo("assistant", "completed")
-
-
-class SessionViewAdapter:
+class SessionViewAdapter(DuplexSessionView):
     """Builds the TUI's snapshot from the GPT-Live view, only when something changed."""
 
     def __init__(self, transport: str, clock: Callable[[], float]) -> None:
+        super().__init__(clock)
         self._transport = transport
-        self._clock = clock
-        self._last: tuple[LiveView, bool, str, str] | None = None
-        self._view: SessionView | None = None
-        self._version = 0
-        self._spans: list[PlaybackSpan] = []
         self._speech: dict[int, VadSegment] = {}  # user turn number -> its segment
 
     def view(self, live: LiveView, *, speaking: bool, mic_mode: str,
              transport_state: str) -> SessionView:
-        key = (live, speaking, mic_mode, transport_state)
-        if self._view is not None and self._last == key:
-            return self._view
+        cached = self._cached((live, speaking, mic_mode, transport_state))
+        if cached is not None:
+            return cached
         self._playback_span(speaking)
         self._user_speech(live.turns)
-        self._last = key
-        self._version += 1
         # mic_mode: the core's stream mode (hold | live | silence), or "none": no mic at all
         mic = MicState.MUTED if mic_mode != "live" else MicState.LIVE
         reason = None if mic is MicState.LIVE else (
@@ -93,18 +72,14 @@ class SessionViewAdapter:
         entries = tuple(_entry(t.number, t.speaker, t.heard_text or t.text
                                if t.interrupted else t.text, t.closed, t.interrupted)
                         for t in live.turns)
-        response = _response(live, speaking)
-        self._view = SessionView(
-            mode="live", transport=self._transport, dialect="live",
-            transport_state=transport_state, mic=mic, mic_reason=reason, barge_in=False,
-            ptt_style="toggle", ptt_open=False, ptt_captured_ms=0.0, playing=speaking,
-            response=response, response_queued=False, entries=entries,
-            vad_segments=tuple(self._speech.values()),
-            playback_spans=tuple(self._spans), notices=live.notices, version=self._version,
-            tool_calls=tuple(_task(t) for t in live.tasks),
-            expires_at=live.expires_at, context_ratio=live.context_ratio,
-        )
-        return self._view
+        last = next((t for t in reversed(live.turns) if t.speaker == "assistant"), None)
+        return self._snapshot(
+            mode="live", transport=self._transport, transport_state=transport_state, mic=mic,
+            mic_reason=reason, speaking=speaking,
+            response=answer_state(speaking, None if last is None else last.interrupted),
+            entries=entries, vad_segments=tuple(self._speech.values()), notices=live.notices,
+            tool_calls=tuple(_task(t) for t in live.tasks), expires_at=live.expires_at,
+            context_ratio=live.context_ratio)
 
     def _user_speech(self, turns: tuple[TurnView, ...]) -> None:
         now = self._clock()
@@ -124,14 +99,3 @@ class SessionViewAdapter:
                 self._speech[turn.number] = VadSegment(
                     seen.item_id, seen.start_audio_ms, seen.started_at, turn.end_ms,
                     seen.started_at + seconds)
-
-    def _playback_span(self, speaking: bool) -> None:
-        """The timeline's assistant spans, from our playback."""
-        now = self._clock()
-        open_span = self._spans and self._spans[-1].ended_at is None
-        if speaking and not open_span:
-            self._spans.append(PlaybackSpan(None, "assistant", now))
-            del self._spans[:-50]
-        elif not speaking and open_span:
-            last = self._spans[-1]
-            self._spans[-1] = PlaybackSpan(None, "assistant", last.started_at, now, "drained")

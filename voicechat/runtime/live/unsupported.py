@@ -12,21 +12,23 @@ Some of its commands have no GPT-Live counterpart, and each says so plainly inst
   they say so (:attr:`LiveLimits.unavailable_keys`, by the keys' binding ids).
 * ``ctrl+s`` does work: the turns as the core assembled them (the assistant's as the user
   heard them), as Markdown, through the same renderer and file rules as a Realtime session.
+
+How each command says so is the same for Gemini Live
+(:class:`~voicechat.runtime.duplex.runtime.DuplexRuntime`); the words, and what GPT-Live's
+pictures, settings and saved turns are, are here.
 """
 
 from __future__ import annotations
 
-import os
 from abc import abstractmethod
 from collections.abc import Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from voicechat.core.live_settings import LiveSettings
-from voicechat.ui.handle import SettingsOutcome, SwitchTarget
 
 if TYPE_CHECKING:
     from voicechat.config import Settings
+    from voicechat.conversation.model import Conversation
     from voicechat.core.live import LiveView
 
 NO_IMAGES = ("GPT-Live takes no pictures (gpt-live-1 hears and reads only); /image works in a "
@@ -43,14 +45,13 @@ class LiveLimits:
     """Mixed into :class:`~voicechat.runtime.live.runtime.LiveRuntime` (see the module)."""
 
     settings: Settings
-    started_at: float
 
     @property
     @abstractmethod
     def live_view(self) -> LiveView:
         """The core's view of the conversation (the runtime's own)."""
 
-    settings_unavailable = FIXED_AT_START
+    settings_unavailable: ClassVar[str] = FIXED_AT_START
     unavailable_keys: ClassVar[Mapping[str, str]] = {"talk": NO_PUSH_TO_TALK,
                                                      "barge_in": NO_BARGE_IN_SWITCH}
 
@@ -61,34 +62,13 @@ class LiveLimits:
     def live_settings(self) -> LiveSettings:
         return LiveSettings(voice=self.settings.voice, instructions=self.settings.instructions)
 
-    def apply_settings(self, settings: LiveSettings) -> SettingsOutcome:
-        return SettingsOutcome(sent=False, problem=FIXED_AT_START)
-
-    def switch_targets(self) -> list[SwitchTarget]:
-        return []  # a new GPT-Live session cannot be seeded with this one's turns yet
-
-    async def new_session(self, *, settings: LiveSettings | None = None,
-                          server: str | None = None, model: str | None = None) -> None:
-        raise RuntimeError(FIXED_AT_START)
-
-    def save_conversation(self) -> Path | None:
-        """The turns so far as Markdown in the user data folder; ``None`` with none yet."""
+    def _conversation(self) -> Conversation:
+        """The turns with words, the assistant's as the user heard them."""
         from voicechat.conversation.model import Conversation, Turn
-        from voicechat.conversation.render import markdown
-        from voicechat.conversation.saving import file_name
-        from voicechat.paths import conversations_dir
 
         turns = tuple(
             Turn(speaker=turn.speaker, text=(turn.heard_text if turn.heard_text is not None
                                              else turn.text).strip(),
                  t=turn.start_ms / 1000, status="interrupted" if turn.interrupted else "done")
             for turn in self.live_view.turns if turn.text.strip())
-        if not turns:
-            return None
-        path = conversations_dir() / file_name(self.started_at)
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(markdown(Conversation(turns=turns, source="GPT-Live session",
-                                               model=self.settings.model)))
-        return path
+        return Conversation(turns=turns, source="GPT-Live session", model=self.settings.model)
