@@ -57,6 +57,21 @@ def room_response(delay_ms: float, gain_db: float, rate: int = RATE, seed: int =
     return ir
 
 
+def through_room(x: npt.ArrayLike, ir: Float) -> Float:
+    """``np.convolve(x, ir)``, the leading zeros of ``ir`` (its pure delay) taken as a shift.
+
+    Why: np.convolve is direct, so a 250 ms delay at 48 kHz made 12 s of audio cost 13,443
+    taps a sample, 45 s of a loaded core for one echo (issue 77); the shift leaves the 1,443
+    taps of the room's tail (0.4 s), and the result differs by at most ~1e-15.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    delay = int(np.flatnonzero(ir)[0]) if np.any(ir) else ir.size
+    out = np.zeros(x.size + ir.size - 1)
+    if delay < ir.size:
+        out[delay:] = np.convolve(x, ir[delay:])
+    return out
+
+
 def skewed(x: npt.ArrayLike, ppm: float, delay_ms: float, rate: int = RATE,
            half: int = 32) -> Float:
     """``x`` as a mic whose clock runs ``ppm`` fast hears it: delayed by ``delay_ms`` and then
@@ -105,10 +120,9 @@ def scene(
     far = far_speech(seconds, rate)
     if skew_ppm:
         played = skewed(far, skew_ppm, delay_ms, rate)
-        echo = np.convolve(played, room_response(0.0, gain_db, rate))[: far.size]
+        echo = through_room(played, room_response(0.0, gain_db, rate))[: far.size]
     else:
-        echo = np.convolve(far.astype(np.float64), room_response(delay_ms, gain_db, rate))[
-            : far.size]
+        echo = through_room(far, room_response(delay_ms, gain_db, rate))[: far.size]
     near = np.zeros(far.size)
     if near_at_s is not None:
         start = int(near_at_s * rate)

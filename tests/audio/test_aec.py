@@ -23,6 +23,7 @@ from tests.audio.echo_signals import (
     far_speech,
     room_response,
     scene,
+    through_room,
 )
 from voicechat.audio.echo import AecOptions, AecUnavailable, EchoCanceller
 from voicechat.audio.echo import engine as engine_module
@@ -105,8 +106,8 @@ def test_follows_a_delay_jump_and_cancels_again(before_ms: float, after_ms: floa
     far = far_speech(12.0)
     f = far.astype(np.float64)
     cut = 6 * RATE
-    echo = np.concatenate([np.convolve(f, room_response(before_ms, -6.0))[:cut],
-                           np.convolve(f, room_response(after_ms, -6.0))[cut : f.size]])
+    echo = np.concatenate([through_room(f, room_response(before_ms, -6.0))[:cut],
+                           through_room(f, room_response(after_ms, -6.0))[cut : f.size]])
     noise = np.random.default_rng(2).standard_normal(f.size) * 3.0
     mic = np.clip(np.rint(echo + noise), -32768, 32767).astype(np.int16)
     sc = EchoScene(far=far, echo=echo, near=np.zeros(f.size), mic=mic, rate=RATE)
@@ -251,7 +252,7 @@ def test_a_speaker_that_stops_is_heard_as_silence_not_as_its_last_words() -> Non
 
     talk_s, total_s = 3.0, 7.0
     far = far_speech(talk_s)
-    echo = np.convolve(far.astype(np.float64), room_response(50.0, -6.0))[: far.size]
+    echo = through_room(far, room_response(50.0, -6.0))[: far.size]
     near = np.zeros(int(total_s * RATE))
     voice = speech_pcm("what is the weather like tomorrow").astype(np.float64)
     start = int((talk_s + 0.5) * RATE)
