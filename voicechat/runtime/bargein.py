@@ -91,6 +91,7 @@ class LocalDetector:
             events.notice("warning", f"the local barge-in detector could not start ({exc}); "
                           "barge-in follows the server's VAD instead")
             return None
+        stage.ears = True  # the canceller's ears, off until a detector reads them (issue 77)
         driver.enable_local_detector()
         events.notice("info", DETECTOR_NOTICE)
         return cls(stage, mic, driver, probe, raw_probe, copy_probe)

@@ -117,7 +117,11 @@ class EchoControl:
             return self._failed(f"echo cancellation unavailable ({exc})")
         # a developer's switch for A/B runs of the barge-in benches (issue 38), not a setting
         ear = os.environ.get(LINEAR_EAR_ENV, "")
-        options = AecOptions(linear_filter_ms=int(ear)) if ear.isdecimal() else None
+        # the barge-in detector's ears stay off until a detector listens (it turns them on:
+        # runtime/bargein.py): they are most of the mic callback's work, and GPT-Live and
+        # Gemini Live, which have no detector, fell behind real time with them (issue 77)
+        options = AecOptions(ears=False) if not ear.isdecimal() else AecOptions(
+            linear_filter_ms=int(ear), ears=False)
         try:
             stage = EchoCanceller(far_rate=far_rate, far_channels=far_channels,
                                   near_rate=near_rate, near_channels=near_channels,

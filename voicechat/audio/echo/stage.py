@@ -92,6 +92,9 @@ class AecOptions:
     #: warp the barge-in ears' reference onto the mic's clock where the echo's delay drifts
     #: (drift.py, warp.py); off: they hear the reference as played, as before issue 53's fix
     follow_drift: bool = True
+    #: run the barge-in detector's ears at all (the linear ear, the copy ear and the reference
+    #: re-timed for them): the start of :attr:`EchoCanceller.ears`
+    ears: bool = True
 
 
 @dataclass(frozen=True)
@@ -215,6 +218,15 @@ class EchoCanceller:
         #: on it
         self.near_talk = False
         self._talk_frames = -1  # the delay estimate waits until this frame (see push_mic)
+        #: the local barge-in detector's ears run on each mic frame (its evidence then carries
+        #: their figures; off: ``None`` in their places). They are most of the mic callback's
+        #: work (8.7-10 ms of CPU per 20 ms block with them, 1.5-2.2 without, measured), and only
+        #: that detector reads them: GPT-Live and Gemini Live have none, and there the cost
+        #: alone made the callback fall seconds behind on a busy machine, the canceller lost
+        #: the echo and the server took the answer's own voice for the user (issue 77). The
+        #: runtime builds the stage with them off and the detector turns them on as it starts
+        #: (``runtime/bargein.py``); switched on, they start hearing from the next frame.
+        self.ears = self.options.ears
 
     def process_far(self, block: npt.ArrayLike, dac_time: float | None = None) -> None:
         """Everything handed to the speaker, in the speaker's rate and channel layout;
@@ -252,6 +264,7 @@ class EchoCanceller:
         arr = np.asarray(block)
         n = arr.shape[0] if arr.ndim == 2 else arr.size // self.near_channels
         with self._lock:
+            ears = self.ears
             self._take_far()
             adc_time = self._near_stamp(adc_time)
             timed = self._timed(self._near_in, self._near_clock, arr, adc_time,
@@ -263,10 +276,11 @@ class EchoCanceller:
                 for t, far in self._far_line.for_estimator_timed(now):
                     self._delay.push_far(far)
                     self._residual.push_far(far)
-                    heard = self._retimer.process(far)
-                    self._copy.push_far(heard)
-                    if self._linear is not None:
-                        self._lin_refs.append((t, heard))
+                    if ears:
+                        heard = self._retimer.process(far)
+                        self._copy.push_far(heard)
+                        if self._linear is not None:
+                            self._lin_refs.append((t, heard))
                 if self.near_talk:
                     self._talk_frames = self._frames + DELAY_TALK_HOLD_FRAMES
                 delay = self._delay.push_mic(frame, judge=self._frames > self._talk_frames)
@@ -279,14 +293,18 @@ class EchoCanceller:
                 hint = round(delay) if delay is not None else self.options.initial_delay_ms
                 out = self._engine.near(frame, max(0, hint - self._far_line.lag_ms))
                 self._erle.update(self._last_far, frame, out)
-                linear = self._linear_ear(
-                    now, frame, None if delay is None else delay - self._retimer.hold_ms)
-                self._evidence.append((energy(self._last_far), energy(frame), energy(out),
-                                       None if linear is None else linear[0],
-                                       None if linear is None else linear[1],
-                                       self._copy.push_mic(frame), frame,
-                                       self._copy.take_residual(),
-                                       self._copy.mic_over_reference_db))
+                powers = (energy(self._last_far), energy(frame), energy(out))
+                if ears:
+                    linear = self._linear_ear(
+                        now, frame, None if delay is None else delay - self._retimer.hold_ms)
+                    self._evidence.append((*powers,
+                                           None if linear is None else linear[0],
+                                           None if linear is None else linear[1],
+                                           self._copy.push_mic(frame), frame,
+                                           self._copy.take_residual(),
+                                           self._copy.mic_over_reference_db))
+                else:
+                    self._evidence.append((*powers, None, None, None, frame, None, None))
                 low = None if self.near_talk else self._low_erle.update(self._last_far, frame, out)
                 self._judge(self._residual.update(out, judge=not self.near_talk), low)
                 self._near_out.push(out)
