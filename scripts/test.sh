@@ -4,6 +4,19 @@
 # to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Each phase's wall time, printed as it ends and together at the end, so that a drift shows
+# in the run where it starts (issue 77: 13 m 40 s had become 23 m unnoticed).
+phase_times=()
+phase_began=$SECONDS
+end_phase() {
+  local took=$((SECONDS - phase_began))
+  phase_times+=("$1 $((took / 60)) m $((took % 60)) s")
+  echo "== time: $1 took $((took / 60)) m $((took % 60)) s"
+  phase_began=$SECONDS
+}
+print_times() {
+  echo "== times: ${phase_times[*]/%/;} whole run $((SECONDS / 60)) m $((SECONDS % 60)) s"
+}
 ./scripts/setup.sh --with-test-tools
 # shellcheck source=/dev/null
 . scripts/start-pulse.sh
@@ -15,6 +28,7 @@ unset NO_COLOR
 unset PYTHONDONTWRITEBYTECODE
 # (a module that does not compile is shown here and failed by the tests that import it)
 .venv/bin/python -m compileall -q -j 2 voicechat || true
+end_phase "set-up"
 # Lint, types, import contracts and the docs build: one process each, single-threaded, so they
 # run beside the parallel tests below (which leave ~45 % of the two cores idle waiting on
 # sockets and audio clocks) rather than before them; their output is shown, and their
@@ -41,7 +55,8 @@ finish_checks() {
 # pytest exits 5 when it collected nothing: a failure here, never a pass.
 run_pytest() {
   set +e
-  .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+  # the slowest tests of each pytest run are listed at its end: where the next drift starts
+  .venv/bin/python -m pytest -q -p no:cacheprovider --durations=15 "$@"
   local code=$?
   set -e
   if [ "$code" -eq 5 ]; then
@@ -56,19 +71,54 @@ if [ "$#" -gt 0 ]; then
   run_pytest "$@"
   exit $?
 fi
-# Most tests wait on sockets, subprocesses and audio clocks rather than the CPU (a whole run
-# used 8 CPU-minutes in 15 wall-minutes), so three workers share the two cores well (four
-# loaded them enough to time out a replay test). The tests marked `serial` (tests/conftest.py:
-# the sound server, a terminal, real time) then run alone, once the checks are done too.
-# Work stealing rather than xdist's up-front split: the split left one worker 40 s behind the
-# others (480 s of tests against 437), idle cores waiting on it; stealing evens them (484 -> 456 s).
+# Two lanes side by side, with the checks beside them (issue 77: one after the other, the
+# parallel phase took 13 m 33 s and the serial one 6 m 24 s, with the cores ~70 % idle):
+#  - the parallel lane: everything but the serial tests, in workers. Most tests wait on sockets,
+#    subprocesses and audio clocks rather than the CPU. Work stealing rather than xdist's
+#    up-front split: the split left one worker 40 s behind the others, idle cores waiting on it.
+#  - the serial lane: the tests marked `serial` (tests/conftest.py: the sound server, a terminal,
+#    real time), one at a time, on a PulseAudio daemon of their own, so that nothing the other
+#    lane plays reaches their virtual mic, and in a base temp folder of their own. Their
+#    real-time checks run under tests/realtime.py's probe, which tells a machine that stopped
+#    keeping time from a wrong answer (they pass beside two busy loops).
+# VOICECHAT_TEST_LANES=1 runs the serial lane after the other, alone, as before.
 workers=${VOICECHAT_TEST_WORKERS:-3}
 ( checks ) > "$checks_log" 2>&1 &
 checks_pid=$!
-echo "== pytest, $workers workers (everything but the serial tests; the checks run beside them)"
+serial_lane() {
+  export VOICECHAT_PULSE_DIR="$VOICECHAT_PULSE_DIR-serial"
+  # shellcheck source=/dev/null
+  . scripts/start-pulse.sh
+  local began=$SECONDS code=0
+  run_pytest -m serial --basetemp="$(mktemp -d)/serial" || code=$?
+  echo "== time: the serial lane took $(((SECONDS - began) / 60)) m $(((SECONDS - began) % 60)) s"
+  pactl exit >/dev/null 2>&1 || true
+  return "$code"
+}
 status=0
-run_pytest -n "$workers" --dist worksteal -m "not serial" || status=$?
-finish_checks || status=1
-echo "== pytest, one at a time (the serial tests)"
-run_pytest -m serial || status=$?
+if [ "${VOICECHAT_TEST_LANES:-2}" = 1 ]; then
+  echo "== pytest, $workers workers (everything but the serial tests; the checks run beside them)"
+  run_pytest -n "$workers" --dist worksteal -m "not serial" || status=$?
+  end_phase "the parallel tests"
+  finish_checks || status=1
+  echo "== pytest, one at a time (the serial tests)"
+  run_pytest -m serial || status=$?
+  end_phase "the serial tests"
+else
+  serial_log=$(mktemp)
+  ( serial_lane ) > "$serial_log" 2>&1 &
+  serial_pid=$!
+  echo "== pytest, $workers workers (everything but the serial tests; the serial tests and the"
+  echo "   checks run beside them, their output after)"
+  run_pytest -n "$workers" --dist worksteal -m "not serial" || status=$?
+  end_phase "the parallel lane"
+  finish_checks || status=1
+  echo "== pytest, one at a time (the serial tests, run beside the others)"
+  serial_code=0
+  wait "$serial_pid" || serial_code=$?
+  cat "$serial_log"
+  [ "$serial_code" -eq 0 ] || status=$serial_code
+  end_phase "the rest of the serial lane"
+fi
+print_times
 exit "$status"
