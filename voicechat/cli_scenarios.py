@@ -115,6 +115,10 @@ def load_scenario(
     expect_workers: Annotated[
         int | None, typer.Option(metavar="K", min=1, help="Workers a --master waits for.")
     ] = None,
+    worker_wait: Annotated[
+        str, typer.Option(metavar="DURATION", help="How long a --master waits for its "
+                          "workers before it stops with exit code 2 (e.g. 60s, 5m).")
+    ] = "60s",
     server: opt.Server = None,
     provider: opt.Provider = None,
     transport: opt.Transport = None,
@@ -145,7 +149,8 @@ def load_scenario(
     raise typer.Exit(load_command.run(
         scenario, users=users, spawn_rate=spawn_rate, duration=duration, workers=workers,
         master=master, worker=worker, master_host=master_host, master_port=master_port,
-        master_bind_host=master_bind_host, expect_workers=expect_workers, server=server,
+        master_bind_host=master_bind_host, expect_workers=expect_workers,
+        worker_wait=worker_wait, server=server,
         provider=provider, transport=transport, api=api, model=model, dialect=dialect,
         config=config, json_path=json_path, csv_prefix=csv, html_path=html, yes=yes,
         turn_timeout=turn_timeout))

@@ -41,6 +41,20 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _listening(port: str, master: subprocess.Popen[str], within_s: float = 120.0) -> None:
+    """Wait until the master's port takes connections: a worker started before that refuses
+    to start (``cannot reach the master``). A fixed 3 s wait lost that race on a loaded
+    machine, and the master then waited for ever (issue 77)."""
+    end = time.monotonic() + within_s
+    while time.monotonic() < end:
+        assert master.poll() is None, master.communicate()
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", int(port)),
+                                                                    timeout=1):
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"the master did not listen on {port} within {within_s:g} s")
+
+
 def test_two_turns_four_users_two_workers(tmp_path: Path) -> None:
     scenario = write(tmp_path, "two.yaml", TWO_TURNS)
     report = tmp_path / "summary.json"
@@ -101,12 +115,7 @@ def test_a_master_and_two_workers_and_one_dies(tmp_path: Path) -> None:
          "--master-port", port, "--users", "4", "--duration", "30s", "--transport",
          "websocket", "--json", str(report)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True, env=_env(tmp_path), cwd=tmp_path)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:  # the master listens before any worker comes
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", int(port))) == 0:
-                break
-        time.sleep(0.2)
+    _listening(port, master)  # the master listens before any worker comes
     workers = [subprocess.Popen(
         [str(VOICECHAT), "load", str(scenario), "--worker", "--master-host", "127.0.0.1",
          "--master-port", port, "--transport", "websocket"], stdout=subprocess.DEVNULL,
@@ -165,7 +174,7 @@ def test_a_worker_of_another_version_is_refused(tmp_path: Path) -> None:
         [str(VOICECHAT), "load", str(scenario), "--master", "--master-port", port, "--users",
          "1", "--duration", "20s", "--transport", "websocket"], stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True, env=_env(tmp_path), cwd=tmp_path)
-    time.sleep(3)
+    _listening(port, master)
     worker = subprocess.Popen(
         [str(VOICECHAT), "load", str(scenario), "--worker", "--master-host", "127.0.0.1",
          "--master-port", port, "--transport", "websocket"], stdout=subprocess.DEVNULL,
@@ -179,6 +188,24 @@ def test_a_worker_of_another_version_is_refused(tmp_path: Path) -> None:
     assert master.returncode == 2, out[-2000:] + err[-2000:]
     assert "runs voicechat 0.0.1, the master" in err
     assert "install the same version on every machine" in err
+
+
+def test_a_master_no_worker_joins_says_where_it_waits_and_stops(tmp_path: Path) -> None:
+    """It said nothing and waited for ever, printing empty tables (issue 79): now where it
+    waits, at once, and after --worker-wait a refusal with the fix, exit code 2."""
+    scenario = write(tmp_path, "two.yaml", TWO_TURNS)
+    report = tmp_path / "summary.json"
+    port = str(_free_port())
+    proc = _load(tmp_path, str(scenario), "--master", "--master-port", port, "--users", "1",
+                 "--duration", "20s", "--worker-wait", "2s", "--transport", "websocket",
+                 "--json", str(report), timeout=120)
+    assert proc.returncode == 2, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert f"the master waits up to 2s for 1 worker(s) on 127.0.0.1:{port}" in proc.stderr
+    assert "0 of 1 worker(s) joined within 2 s (--worker-wait)" in proc.stderr
+    assert "--worker --master-host HOST" in proc.stderr
+    assert json.loads(report.read_text())["refusal"].startswith("0 of 1 worker(s) joined")
+    bad = _load(tmp_path, str(scenario), "--master", "--worker-wait", "soon")
+    assert bad.returncode == 2 and "--worker-wait 'soon'" in bad.stderr
 
 
 def test_a_server_that_is_not_there_stops_the_run_with_the_reason(tmp_path: Path) -> None:

@@ -50,9 +50,10 @@ def run(scenario_path: str, *, users: int, spawn_rate: float | None, duration: s
         server: str | None, provider: str | None, transport: str | None, api: str | None,
         model: str | None, dialect: str | None, config: Path | None,
         json_path: Path | None, csv_prefix: str | None, html_path: Path | None,
-        yes: bool, turn_timeout: float | None) -> int:
+        yes: bool, turn_timeout: float | None, worker_wait: str = "60s") -> int:
     try:
         seconds = parse_duration(duration)
+        wait_s = parse_duration(worker_wait, what="--worker-wait")
         _check_roles(users, workers, master, worker, master_host)
         if worker:
             reach_master(master_host or "127.0.0.1", master_port)
@@ -83,7 +84,8 @@ def run(scenario_path: str, *, users: int, spawn_rate: float | None, duration: s
               f"log, kept if the run fails: {folder / 'serve.log'})", flush=True)
     plan_data = {"scenario": str(Path(scenario_path).resolve()), "flags": flags,
                  "config": str(config.resolve()) if config else None, "users": users,
-                 "turn_timeout": turn_timeout or 30.0}
+                 "turn_timeout": turn_timeout or 30.0, "worker_wait_s": wait_s,
+                 "expect_workers": expect_workers or 1}
     env = dict(os.environ)
     env["VOICECHAT_LOAD_PLAN"] = json.dumps(plan_data)
     env["VOICECHAT_LOAD_SUMMARY"] = str(summary_path)
@@ -94,6 +96,12 @@ def run(scenario_path: str, *, users: int, spawn_rate: float | None, duration: s
                               master_bind_host=master_bind_host,
                               expect_workers=expect_workers, csv_prefix=csv_prefix,
                               html_path=html_path)
+    if master:
+        # said at once: a master no worker joins printed only empty tables (issue 79)
+        print(f"voicechat load: the master waits up to {worker_wait} for "
+              f"{expect_workers or 1} worker(s) on {master_bind_host}:{master_port}; start "
+              f"each with `voicechat load {scenario_path} --worker --master-host HOST "
+              f"--master-port {master_port}`", file=sys.stderr, flush=True)
     try:
         code = subprocess.run(command, env=env, check=False).returncode
     except KeyboardInterrupt:
@@ -125,20 +133,21 @@ def default_spawn_rate(users: int, seconds: float) -> float:
     return users / min(RAMP_S, max(seconds, 1.0) / 4)
 
 
-def parse_duration(text: str) -> float:
-    """``40``, ``40s``, ``5m``, ``1h`` (also ``1m30s``) → seconds; a usage error otherwise."""
+def parse_duration(text: str, what: str = "--duration") -> float:
+    """``40``, ``40s``, ``5m``, ``1h`` (also ``1m30s``) → seconds; a usage error naming
+    ``what`` otherwise."""
     raw = text.strip().lower()
     if re.fullmatch(r"\d+(\.\d+)?", raw):
         seconds = float(raw)
     else:
         parts = re.fullmatch(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?", raw)
         if not raw or parts is None:
-            raise ValueError(f"--duration {text!r}: give seconds or a time with units, e.g. "
+            raise ValueError(f"{what} {text!r}: give seconds or a time with units, e.g. "
                              "40, 40s, 5m, 1m30s")
         hours, minutes, secs = (int(p) if p else 0 for p in parts.groups())
         seconds = hours * 3600.0 + minutes * 60.0 + secs
     if seconds <= 0:
-        raise ValueError(f"--duration {text!r}: the run needs some time (e.g. 40s)")
+        raise ValueError(f"{what} {text!r}: give a time above zero (e.g. 40s)")
     return seconds
 
 

@@ -28,7 +28,7 @@ from gevent.event import AsyncResult
 from gevent.lock import Semaphore
 from gevent.queue import Queue
 from locust import User, constant, events, task
-from locust.runners import MasterRunner, WorkerRunner
+from locust.runners import STATE_INIT, MasterRunner, WorkerRunner
 
 from voicechat.load.engine import PLAN_VARIABLE
 from voicechat.load.summary import summary_of
@@ -257,6 +257,9 @@ def _on_init(environment: Any, **_: Any) -> None:
     if isinstance(runner, MasterRunner):
         runner.register_message(VERSION_MESSAGE, _check_version)
         gevent.spawn(_watch_workers, runner)
+        plan = json.loads(os.environ.get(PLAN_VARIABLE, "{}"))
+        gevent.spawn(_await_workers, environment, float(plan.get("worker_wait_s", 60.0)),
+                     int(plan.get("expect_workers", 1)))
     elif isinstance(runner, WorkerRunner):
         runner.send_message(VERSION_MESSAGE, {"version": _version()})
 
@@ -271,6 +274,32 @@ def _check_version(environment: Any, msg: Any, **_: Any) -> None:
               flush=True)
         environment.process_exit_code = 2
         environment.runner.quit()
+
+
+def _await_workers(environment: Any, wait_s: float, expected: int) -> None:
+    """A master whose workers do not all join within ``wait_s`` stops with exit code 2 and
+    says why: it waited forever, printing empty tables (issue 79). Locust's own
+    ``--expect-workers-max-wait`` exits 1 without a summary, and while a headless master waits
+    for its workers its main greenlet has not yet installed the SIGTERM handler that runs the
+    shutdown; so this does the shutdown's part that matters here: the quitting hooks (the
+    summary, with the reason), then the exit, which gevent raises in the main greenlet."""
+    runner = environment.runner
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        if len(runner.clients.ready) + len(runner.clients.spawning) + len(
+                runner.clients.running) >= expected or runner.state != STATE_INIT:
+            return
+        gevent.sleep(0.5)
+    joined = len(runner.clients)
+    runner.voicechat_refusal = (
+        f"{joined} of {expected} worker(s) joined within {wait_s:g} s (--worker-wait): start "
+        "each with `voicechat load SCENARIO --worker --master-host HOST`, and check that they "
+        "can reach the master's port")
+    print(f"voicechat load: {runner.voicechat_refusal}", file=sys.stderr, flush=True)
+    environment.process_exit_code = 2
+    environment.events.quitting.fire(environment=environment, reverse=True)
+    runner.quit()
+    sys.exit(2)
 
 
 def _watch_workers(runner: Any) -> None:
