@@ -71,54 +71,24 @@ if [ "$#" -gt 0 ]; then
   run_pytest "$@"
   exit $?
 fi
-# Two lanes side by side, with the checks beside them (issue 77: one after the other, the
-# parallel phase took 13 m 33 s and the serial one 6 m 24 s, with the cores ~70 % idle):
-#  - the parallel lane: everything but the serial tests, in workers. Most tests wait on sockets,
-#    subprocesses and audio clocks rather than the CPU. Work stealing rather than xdist's
-#    up-front split: the split left one worker 40 s behind the others, idle cores waiting on it.
-#  - the serial lane: the tests marked `serial` (tests/conftest.py: the sound server, a terminal,
-#    real time), one at a time, on a PulseAudio daemon of their own, so that nothing the other
-#    lane plays reaches their virtual mic, and in a base temp folder of their own. Their
-#    real-time checks run under tests/realtime.py's probe, which tells a machine that stopped
-#    keeping time from a wrong answer (they pass beside two busy loops).
-# VOICECHAT_TEST_LANES=1 runs the serial lane after the other, alone, as before.
+# Most tests wait on sockets, subprocesses and audio clocks, or compute: three workers share
+# the two cores (a whole fresh-clone run takes ~32 CPU-minutes, so the cores are busy
+# throughout). Work stealing rather than xdist's up-front split: the split left one worker 40 s
+# behind the others, idle cores waiting on it. The tests marked `serial` (tests/conftest.py: the
+# sound server, a terminal, real time) then run alone, once the checks are done too: run beside
+# the workers (issue 77 tried it, each lane on a PulseAudio daemon of its own), 6 of their 43
+# failed, the echo cancellers falling behind real time on the saturated cores.
 workers=${VOICECHAT_TEST_WORKERS:-3}
 ( checks ) > "$checks_log" 2>&1 &
 checks_pid=$!
-serial_lane() {
-  export VOICECHAT_PULSE_DIR="$VOICECHAT_PULSE_DIR-serial"
-  # shellcheck source=/dev/null
-  . scripts/start-pulse.sh
-  local began=$SECONDS code=0
-  run_pytest -m serial --basetemp="$(mktemp -d)/serial" || code=$?
-  echo "== time: the serial lane took $(((SECONDS - began) / 60)) m $(((SECONDS - began) % 60)) s"
-  pactl exit >/dev/null 2>&1 || true
-  return "$code"
-}
+echo "== pytest, $workers workers (everything but the serial tests; the checks run beside them)"
 status=0
-if [ "${VOICECHAT_TEST_LANES:-2}" = 1 ]; then
-  echo "== pytest, $workers workers (everything but the serial tests; the checks run beside them)"
-  run_pytest -n "$workers" --dist worksteal -m "not serial" || status=$?
-  end_phase "the parallel tests"
-  finish_checks || status=1
-  echo "== pytest, one at a time (the serial tests)"
-  run_pytest -m serial || status=$?
-  end_phase "the serial tests"
-else
-  serial_log=$(mktemp)
-  ( serial_lane ) > "$serial_log" 2>&1 &
-  serial_pid=$!
-  echo "== pytest, $workers workers (everything but the serial tests; the serial tests and the"
-  echo "   checks run beside them, their output after)"
-  run_pytest -n "$workers" --dist worksteal -m "not serial" || status=$?
-  end_phase "the parallel lane"
-  finish_checks || status=1
-  echo "== pytest, one at a time (the serial tests, run beside the others)"
-  serial_code=0
-  wait "$serial_pid" || serial_code=$?
-  cat "$serial_log"
-  [ "$serial_code" -eq 0 ] || status=$serial_code
-  end_phase "the rest of the serial lane"
-fi
+run_pytest -n "$workers" --dist worksteal -m "not serial" || status=$?
+end_phase "the parallel tests"
+finish_checks || status=1
+end_phase "the rest of the checks"
+echo "== pytest, one at a time (the serial tests)"
+run_pytest -m serial || status=$?
+end_phase "the serial tests"
 print_times
 exit "$status"
