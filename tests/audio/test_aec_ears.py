@@ -47,21 +47,24 @@ EARS = (3, 4, 5, 7, 8)
 
 
 @dataclass
-class Mic:
-    """A mic device as the echo control sees one (``audio/devices.py``'s ``DeviceSource``)."""
+class Device:
+    """A sound device as the echo control sees one: 48 kHz mono."""
 
     kind: str = "device"
     rate: int = 48000
     channels: int = 1
+
+
+@dataclass
+class Mic(Device):
+    """The mic (``audio/devices.py``'s ``DeviceSource``): the hooks the echo control sets."""
+
     clean: Any = None
     measure: Any = None
 
 
 @dataclass
-class Speaker:
-    kind: str = "device"
-    rate: int = 48000
-    channels: int = 1
+class Speaker(Device):
     tap: Any = None
 
 
