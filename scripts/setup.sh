@@ -61,8 +61,11 @@ make_venv() {
 install_into() {
   local venv=$1; shift
   if [ -n "$UV" ]; then
-    "$UV" pip install -q --offline --python "$venv/bin/python" "$@" 2>/dev/null \
-      || "$UV" pip install -q --python "$venv/bin/python" "$@"
+    # --compile-bytecode, as pip does: where PYTHONDONTWRITEBYTECODE is set (some machines
+    # set it), nothing would ever write the .pyc files, and every start of voicechat would
+    # compile its libraries afresh
+    "$UV" pip install -q --offline --compile-bytecode --python "$venv/bin/python" "$@" \
+      2>/dev/null || "$UV" pip install -q --compile-bytecode --python "$venv/bin/python" "$@"
   else
     "$venv/bin/pip" install -q "$@"
   fi
