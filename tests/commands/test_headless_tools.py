@@ -81,8 +81,10 @@ async def test_a_typed_question_is_answered_through_a_real_mcp_server(
         "required": ["city"],
         "properties": {"city": {"type": "string"}},
     }
-    # the call, its output with the same call_id, then exactly one response.create after the
-    # calling response's response.done
+    # the call, its output with the same call_id, then exactly one response.create once both
+    # the calling response's response.done and the output are in (the output itself may go
+    # before response.done: it is sent when the tool finishes, and under load a fast tool
+    # finished first, core/tool_calls.py's rule F1/F2)
     seq = kinds(records)
     call = next(
         item
@@ -104,8 +106,7 @@ async def test_a_typed_question_is_answered_through_a_real_mcp_server(
     first_done = seq.index(("in", "response.done"))
     creates = [i for i, k in enumerate(seq) if k == ("out", "response.create")]
     assert len(creates) == 2  # the typed question's, then the one after the tool
-    assert first_done < outputs[0][0] < creates[1]
-    assert creates[1] > first_done
+    assert outputs[0][0] < creates[1] and first_done < creates[1]
     finished = [r["event"] for r in records if r["event"].get("type") == "local.tool.finished"]
     assert [(f["call_id"], f["outcome"], f["name"]) for f in finished] == [
         (call["call_id"], "ok", "get_weather")

@@ -15,6 +15,25 @@ from tests.voicetest.runner import EXAMPLES, assert_behaviour_passed, voicechat_
 CONCURRENTLY = ("--concurrency", "3")
 
 
+#: the doctor's rules that read the time an answer took, which a loaded machine can trip
+TIMING_RULES = ("[slow-first-audio]",)
+
+
+def assert_only_timing_failed(report: dict, stdout: str) -> None:
+    """A failed run failed a timing budget or a timing rule of the doctor, nothing else. The
+    budgets are checked by ``assert_behaviour_passed``; ``doctor: clean`` is not a check, so a
+    run that failed with its timing checks passed must owe it to a timing rule (a fresh-clone
+    run failed the greeting on its doctor with only the summary line to show for it)."""
+    for run in report["runs"]:
+        if run["outcome"] == "passed":
+            continue
+        timing = [c for t in run["turns"] for c in t["checks"]
+                  if c["check"] in ("first_audio_ms", "stop_ms") and c["status"] == "failed"]
+        findings = run.get("doctor") or []
+        assert timing or findings, (run["name"], stdout)
+        assert all(f.startswith(TIMING_RULES) for f in findings), (run["name"], findings)
+
+
 def _by_name(report: dict) -> dict:
     return {run["name"]: run for run in report["runs"]}
 
@@ -41,7 +60,7 @@ def test_the_examples_pass_over_realtime(tmp_path: Path, transport: str) -> None
     assert recorded[2]["interrupted"] is True
     assert "Realtime" in proc.stdout and f"over {transport}" in proc.stdout
     if proc.returncode != 0:  # only a timing budget may have failed on a loaded machine
-        assert "FAILED stop_ms" in proc.stdout or "FAILED first_audio_ms" in proc.stdout
+        assert_only_timing_failed(report, proc.stdout)
 
 
 def test_the_examples_pass_over_gemini_live(tmp_path: Path) -> None:
