@@ -21,6 +21,11 @@ print_times() {
 # shellcheck source=/dev/null
 . scripts/start-pulse.sh
 unset NO_COLOR
+# One BLAS thread a process: three workers and their subprocesses share two cores, and
+# OpenBLAS's idle threads spin beside every small product (the echo stage limits itself,
+# audio/echo/threads.py; the tests that drive its ears directly did not): 125 s of CPU for the
+# three echo test files became 83 s (issue 77)
+export OPENBLAS_NUM_THREADS=1
 # Compiled modules kept for the run: with PYTHONDONTWRITEBYTECODE (set on some machines) every
 # test process and every `voicechat` subprocess the tests start compiled the package afresh,
 # and each pytest process rewrote and compiled all ~470 test modules again (13 s of its 20 s

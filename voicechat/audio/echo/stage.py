@@ -30,39 +30,17 @@ import numpy as np
 import numpy.typing as npt
 
 from voicechat.audio.echo.align import FarTimeline, StreamClock
-from voicechat.audio.echo.copy_ear import DelayedCopyEar
 from voicechat.audio.echo.delay import DelayEstimator
+from voicechat.audio.echo.ears import BargeInEars
 from voicechat.audio.echo.engine import NATIVE_RATES, ApmEngine
 from voicechat.audio.echo.erle import ErleMeter, LowErleGuard, energy
 from voicechat.audio.echo.framing import Deframer, Reframer, downmix
-from voicechat.audio.echo.linear import LinearEcho, LinearUnavailable
 from voicechat.audio.echo.residual import ResidualEchoDetector, ResidualVerdict
-from voicechat.audio.echo.retime import ReferenceRetimer
+from voicechat.audio.echo.threads import one_blas_thread
 
 #: after the user stopped talking over the assistant (``near_talk``), the delay estimate waits
 #: out its correlation window (0.5 s of 10 ms frames), which still holds their voice
 DELAY_TALK_HOLD_FRAMES = 50
-#: the linear ear (linear.py) runs at 16 kHz, where the speech detector and the voice are
-LINEAR_RATE = 16000
-#: the linear ear hears the mic this many 10 ms frames late, and takes for each mic frame the
-#: speaker's frame of the same stream time (within ``LINEAR_EARLY_S`` / ``LINEAR_LATE_S``), one
-#: after the other: the speaker's frames reach the mic side by stream time, up to a frame or
-#: two at once when the two streams' callbacks jitter, so taking them in arrival order would
-#: shift the reference by a frame now and then, and a reference later than its echo is one no
-#: filter can cancel with. 20 ms later to hear a voice.
-LINEAR_MIC_DELAY_FRAMES = 2
-LINEAR_LATE_S = 0.005  # a reference frame this much older than its mic frame: skipped
-LINEAR_EARLY_S = 0.015  # ... this much newer: not yet (silence instead)
-#: the room's tail the filter must still hold past the echo's delay: with the delay estimate
-#: later than ``filter_ms`` less this, the linear ear cannot cancel and says nothing
-LINEAR_TAIL_MS = 50
-#: an echo later than the filter reaches (a sound server's 200 ms, issue 53) is brought into it:
-#: the reference is held back by a bulk delay that puts the echo this far into the filter, and
-#: moved only when the delay estimate leaves the filter's span (each move restarts the filter,
-#: which then converges again in about a second)
-LINEAR_HEAD_MS = 30
-LINEAR_MIN_HEAD_MS = 10
-
 Int16Array = npt.NDArray[np.int16]
 #: per 10 ms: reference, mic in, mic out, linear residual, the mic the linear ear heard, how
 #: many dB of the mic a delayed copy of the speaker explains (copy_ear.py; None: nothing), and
@@ -137,6 +115,7 @@ class EchoCanceller:
         near_channels: int = 1,
         options: AecOptions | None = None,
     ) -> None:
+        one_blas_thread()  # the ears' small fits: OpenBLAS's idle threads spin (threads.py)
         self.options = options or AecOptions()
         self.near_rate, self.near_channels = near_rate, near_channels
         rate = near_rate if near_rate in NATIVE_RATES else 48000
@@ -182,35 +161,13 @@ class EchoCanceller:
         # (a lost block would shift the reference against the echo for good)
         self._far_blocks: deque[tuple[Int16Array, float | None]] = deque(maxlen=500)
         #: per 10 ms mic frame: mean power of the lined-up reference, the mic before and after
-        #: cancellation, and the linear ear's residual with the mic it heard (the ear runs
-        #: ``LINEAR_MIC_DELAY_FRAMES`` behind; None without it), for the local barge-in detector
-        #: (take_evidence); ~1 s kept
+        #: cancellation, and the ears' figures (ears.py: the linear ear runs two frames
+        #: behind; None without it), for the local barge-in detector (take_evidence); ~1 s kept
         self._evidence: deque[Evidence] = deque(maxlen=100)
-        self._linear: LinearEcho | None = None
-        #: why the linear ear is off (None: it runs, or was not asked for)
-        self.linear_unavailable: str | None = None
-        if self.options.linear_filter_ms > 0:
-            try:
-                self._linear = LinearEcho(LINEAR_RATE, filter_ms=self.options.linear_filter_ms)
-            except LinearUnavailable as exc:
-                self.linear_unavailable = str(exc)
-        #: the third ear (copy_ear.py): is the raw mic the speaker's sound on any delay?
-        self._copy = DelayedCopyEar(rate, max_lag_ms=self.options.max_delay_ms)
-        self._lin_near = Reframer(rate, 1, LINEAR_RATE)
-        self._lin_far = Reframer(rate, 1, LINEAR_RATE)
-        #: the speaker's frames (stream time, 10 ms at ``rate``) and the mic's, delayed
-        self._lin_refs: deque[tuple[float, Int16Array]] = deque(
-            maxlen=self.options.max_delay_ms // 10 + 50)
-        #: how far the linear ear's reference is held back (see ``LINEAR_HEAD_MS``), and how
-        #: often it moved
-        self.linear_bulk_ms = 0
-        self.linear_bulk_moves = 0
-        self._lin_mics: deque[tuple[float, Int16Array]] = deque()
-        #: the ears' reference re-timed onto the mic's clock where the delay drifts (retime.py):
-        #: the linear ear and the copy ear hear a path that holds still; AEC3 and the leak judges
-        #: keep the reference as played
-        self._retimer = ReferenceRetimer(rate, enabled=self.options.follow_drift)
-        self._lin_power: tuple[float, float] | None = None
+        #: the local barge-in detector's ears (ears.py), on while :attr:`ears` is
+        self._ears = BargeInEars(rate, max_delay_ms=self.options.max_delay_ms,
+                                 linear_filter_ms=self.options.linear_filter_ms,
+                                 follow_drift=self.options.follow_drift)
         #: set by the runtime while the local barge-in detector holds that the user talks over
         #: the assistant (and for a second after, the correlation window's length): both leak
         #: judges then wait (the user's voice is rightly not removed, which looks like a low
@@ -277,10 +234,7 @@ class EchoCanceller:
                     self._delay.push_far(far)
                     self._residual.push_far(far)
                     if ears:
-                        heard = self._retimer.process(far)
-                        self._copy.push_far(heard)
-                        if self._linear is not None:
-                            self._lin_refs.append((t, heard))
+                        self._ears.hear_far(t, far)
                 if self.near_talk:
                     self._talk_frames = self._frames + DELAY_TALK_HOLD_FRAMES
                 delay = self._delay.push_mic(frame, judge=self._frames > self._talk_frames)
@@ -295,14 +249,10 @@ class EchoCanceller:
                 self._erle.update(self._last_far, frame, out)
                 powers = (energy(self._last_far), energy(frame), energy(out))
                 if ears:
-                    linear = self._linear_ear(
-                        now, frame, None if delay is None else delay - self._retimer.hold_ms)
-                    self._evidence.append((*powers,
-                                           None if linear is None else linear[0],
-                                           None if linear is None else linear[1],
-                                           self._copy.push_mic(frame), frame,
-                                           self._copy.take_residual(),
-                                           self._copy.mic_over_reference_db))
+                    lin, lin_mic, copy_db, copy_left, over_ref = self._ears.hear_mic(
+                        now, frame, delay)
+                    self._evidence.append((*powers, lin, lin_mic, copy_db, frame, copy_left,
+                                           over_ref))
                 else:
                     self._evidence.append((*powers, None, None, None, frame, None, None))
                 low = None if self.near_talk else self._low_erle.update(self._last_far, frame, out)
@@ -312,60 +262,28 @@ class EchoCanceller:
             out_block = self._near_out.pull(n)
         return out_block.reshape(arr.shape) if arr.ndim == 2 else out_block
 
-    def _linear_ear(self, now: float, frame: Int16Array, delay: float | None
-                    ) -> tuple[float, float] | None:
-        """The linear ear's residual power and that of the mic it heard (None: no ear, or an
-        echo later than its filter reaches). It runs ``LINEAR_MIC_DELAY_FRAMES`` behind the
-        mic, on the speaker's frame of the same stream time."""
-        linear = self._linear
-        if linear is None:
-            return None
-        self._lin_mics.append((now, frame))
-        if len(self._lin_mics) <= LINEAR_MIC_DELAY_FRAMES:
-            return None
-        t_mic, mic = self._lin_mics.popleft()
-        reach = linear.filter_ms - LINEAR_TAIL_MS
-        self._follow_linear_bulk(delay, reach)
-        target = t_mic - self.linear_bulk_ms / 1000.0
-        refs = self._lin_refs
-        while refs and refs[0][0] < target - LINEAR_LATE_S:
-            refs.popleft()
-        ref = refs.popleft()[1] if refs and refs[0][0] <= target + LINEAR_EARLY_S else self._silence
-        for near, far in zip(self._lin_near.push(mic), self._lin_far.push(ref), strict=False):
-            self._lin_power = (energy(linear.process(near, far)), energy(near))
-        if delay is not None and not 0 <= delay - self.linear_bulk_ms <= reach:
-            return None
-        return self._lin_power
-
     def _follow_drift(self, now: float, delay: float | None, frame_samples: int) -> None:
         """The delay estimator's last peak and estimate to the retimer; the linear ear's filter
         restarted when the reference it hears jumped."""
         peak = self._delay.last_peak
         trusted = peak is not None and (peak.strength >= self._delay.min_strength
                                         and peak.ref_dbfs >= self._delay.far_floor_dbfs)
-        if self._retimer.follow(now, peak, trusted, delay, frame_samples) \
-                and self._linear is not None:
-            self._linear.reset()  # its taps were for the reference before the jump
+        self._ears.follow_drift(now, peak, trusted, delay, frame_samples)
 
     @property
     def warp_starts(self) -> int:
         """Times the ears' reference started over on a new hold (retime.py)."""
-        return self._retimer.starts
+        return self._ears.warp_starts
 
-    def _follow_linear_bulk(self, delay: float | None, reach: int) -> None:
-        """Hold the linear ear's reference back so the echo sits ``LINEAR_HEAD_MS`` into its
-        filter, moving it only when the delay estimate leaves the filter's useful span."""
-        if delay is None or self._linear is None:
-            return
-        into = delay - self.linear_bulk_ms
-        if into <= reach and (into >= LINEAR_MIN_HEAD_MS or (self.linear_bulk_ms == 0
-                                                             and into >= 0)):
-            return  # (no bulk at all for a short path: the filter starts at the mic's time)
-        bulk = max(0, 10 * round((delay - LINEAR_HEAD_MS) / 10))
-        if bulk != self.linear_bulk_ms:
-            self.linear_bulk_ms = bulk
-            self.linear_bulk_moves += 1
-            self._linear.reset()  # its taps were for the old alignment
+    @property
+    def linear_unavailable(self) -> str | None:
+        """Why the linear ear is off (``None``: it runs, or was not asked for)."""
+        return self._ears.linear_unavailable
+
+    @property
+    def linear_bulk_ms(self) -> int:
+        """How far the linear ear's reference is held back (ears.py)."""
+        return self._ears.linear_bulk_ms
 
     def _judge(self, verdict: ResidualVerdict | None, low_erle: bool | None) -> None:
         """Echo leaks when either judge says so (correlation, or a sustained low ERLE)."""
@@ -435,7 +353,7 @@ class EchoCanceller:
             timestamped=self._far_clock.stamped and self._near_clock.stamped,
             clock_jumps=self._far_clock.jumps + self._near_clock.jumps,
             far_gaps_ms=10 * self._far_line.silence_frames,
-            drift_ppm=self._retimer.ppm,
+            drift_ppm=self._ears.drift_ppm,
         )
 
 
