@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -294,3 +295,77 @@ def test_the_run_ends_with_its_workers_and_says_when_nothing_was_measured(
     assert f"the run's files are kept in {kept}" in err
     assert (kept / "serve.log").exists()
     assert "Traceback" not in out + err
+
+
+def _started_until_a_turn_is_measured(tmp_path: Path, scenario: Path,
+                                      *extra: str) -> tuple[subprocess.Popen[str], list[str]]:
+    """``voicechat load`` in a session of its own, once Locust's table shows a second turn
+    measured (a conversation has run); its stderr lines so far, and on, in the list."""
+    proc = subprocess.Popen(
+        [str(VOICECHAT), "load", str(scenario), "--users", "2", "--workers", "2", "--duration",
+         "90s", "--transport", "websocket", *extra], stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, env=_env(tmp_path), cwd=tmp_path,
+        stdin=subprocess.DEVNULL, start_new_session=True)
+    lines: list[str] = []
+    seen = threading.Event()
+
+    def read() -> None:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            lines.append(line)
+            if "two turns · 2 say" in line:
+                seen.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    if not seen.wait(90):
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise AssertionError("no turn was measured within 90 s: " + "".join(lines)[-2000:])
+    return proc, lines
+
+
+def _group_ends(group: int, within_s: float) -> list[str]:
+    deadline = time.monotonic() + within_s
+    while _alive_in_group(group) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return _alive_in_group(group)
+
+
+def test_a_run_stopped_by_sigterm_reports_what_ran_and_ends_every_child(tmp_path: Path) -> None:
+    """SIGTERM (CI's cancel, ``timeout``, Kubernetes) ended the run at once with no report,
+    and its Locust, engines and server ran on (issue 79): now the callers stop, the summary
+    and --json say what ran, every child ends, and the exit status is 143."""
+    scenario = write(tmp_path, "two.yaml", TWO_TURNS)
+    report = tmp_path / "summary.json"
+    proc, lines = _started_until_a_turn_is_measured(tmp_path, scenario, "--json", str(report))
+    try:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.stdout is not None
+        out = proc.stdout.read()
+        assert proc.wait(60) == 128 + signal.SIGTERM, out[-2000:] + "".join(lines)[-2000:]
+        assert _group_ends(proc.pid, 20) == []
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    summary = json.loads(report.read_text())
+    assert summary["sessions"] >= 1 and summary["errors"] == {}
+    assert any(turn["count"] >= 1 for turn in summary["turns"])
+    assert "=== voicechat load: 2 user(s) on 2 worker(s)" in out
+    assert "stopped by SIGTERM; the figures are for what ran until then" in "".join(lines)
+
+
+def test_a_killed_run_takes_its_server_locust_and_engines_with_it(tmp_path: Path) -> None:
+    """SIGKILL of ``voicechat load`` alone (not its group): its server stayed for ever and
+    Locust with its engines ran to the end of --duration (issue 79); the kernel now ends each
+    child with its parent (voicechat/lifeline.py)."""
+    scenario = write(tmp_path, "two.yaml", TWO_TURNS)
+    proc, _lines = _started_until_a_turn_is_measured(tmp_path, scenario)
+    try:
+        children = _alive_in_group(proc.pid)
+        assert any("voicechat serve" in c for c in children), children
+        assert any("voicechat.load.engine" in c for c in children), children
+        proc.kill()
+        proc.wait(10)
+        assert _group_ends(proc.pid, 30) == []
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)

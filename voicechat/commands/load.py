@@ -19,6 +19,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from voicechat.config import ConfigError
+from voicechat.lifeline import ends_with_us
 
 #: Locust's master port, and how long a worker waits to reach the master before refusing
 MASTER_PORT = 5557
@@ -42,6 +44,8 @@ LOCUSTFILE = Path(__file__).resolve().parents[1] / "load" / "locustfile.py"
 #: "how many calls does it hold" asks (bench_load.py, 100 callers on one worker core: +12 ms
 #: to p95 first audio ramped, +60–96 ms in step). A burst is still one ``--spawn-rate`` away.
 RAMP_S = 10.0
+#: how long a stopped run waits for Locust to stop its callers and write its summary
+STOP_GRACE_S = 30.0
 
 
 def run(scenario_path: str, *, users: int, spawn_rate: float | None, duration: str,
@@ -103,9 +107,7 @@ def run(scenario_path: str, *, users: int, spawn_rate: float | None, duration: s
               f"each with `voicechat load {scenario_path} --worker --master-host HOST "
               f"--master-port {master_port}`", file=sys.stderr, flush=True)
     try:
-        code = subprocess.run(command, env=env, check=False).returncode
-    except KeyboardInterrupt:
-        code = 1
+        code, stopped_by = _run_locust(command, env)
     finally:
         if serve is not None:
             serve.terminate()
@@ -113,8 +115,50 @@ def run(scenario_path: str, *, users: int, spawn_rate: float | None, duration: s
                 serve.wait(10)
     if not worker:
         code = _report(summary_path, json_path, code)
+    if stopped_by is not None:
+        # what ran is reported above; the exit status still says the run was stopped
+        print(f"voicechat load: stopped by {signal.Signals(stopped_by).name}; the figures "
+              "are for what ran until then", file=sys.stderr, flush=True)
+        code = 128 + stopped_by
     _tidy(folder, code)
     return code
+
+
+def _run_locust(command: list[str], env: dict[str, str]) -> tuple[int, int | None]:
+    """Run Locust to its end; its exit code, and the signal that stopped the run (if any).
+
+    SIGTERM or SIGHUP (what CI's cancel, ``timeout`` and Kubernetes send) is passed on to
+    Locust, which stops its callers and writes the summary of what ran; the run then reports
+    it as at the end. Ctrl-C reaches Locust itself (one process group): the run waits for it
+    the same way. Locust gets SIGTERM should this process end without a word (lifeline.py).
+    A Locust that has not stopped ``STOP_GRACE_S`` after it was told is killed."""
+    locust = subprocess.Popen(command, env=env, preexec_fn=ends_with_us())
+    stopped: list[int] = []
+
+    def stop(signum: int, _frame: object) -> None:
+        stopped.append(signum)
+        with contextlib.suppress(ProcessLookupError):
+            locust.send_signal(signal.SIGTERM)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        kill_at: float | None = None
+        while True:
+            try:
+                code = locust.wait(0.25)
+                return code, stopped[0] if stopped else None
+            except KeyboardInterrupt:
+                stopped.append(signal.SIGINT)
+            except subprocess.TimeoutExpired:
+                if not stopped:
+                    continue
+                kill_at = kill_at or time.monotonic() + STOP_GRACE_S
+                if time.monotonic() >= kill_at:
+                    locust.kill()
+                    return locust.wait(), stopped[0]
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _tidy(folder: Path, code: int) -> None:
@@ -262,7 +306,9 @@ def _start_local_server(scenario: Any, base: Any, phrases: list[str] | None,
     for phrase in phrases or ():
         command.append(f"--asr-phrase={phrase}")  # a phrase may begin with "-"
     with open(log, "wb") as out:
-        serve = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=out)
+        # it ends with this process, however that ends (lifeline.py)
+        serve = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=out,
+                                 preexec_fn=ends_with_us())
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if serve.poll() is not None:

@@ -30,6 +30,7 @@ from gevent.queue import Queue
 from locust import User, constant, events, task
 from locust.runners import STATE_INIT, MasterRunner, WorkerRunner
 
+from voicechat.lifeline import end_with_parent, ends_with_us
 from voicechat.load.engine import PLAN_VARIABLE
 from voicechat.load.summary import summary_of
 
@@ -95,9 +96,11 @@ class EngineClient:
     _starting = Semaphore()
 
     def __init__(self) -> None:
+        # the engine also ends at the end of its stdin, when this process goes
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "voicechat.load.engine"], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, text=True, bufsize=1, env=os.environ.copy())
+            stdout=subprocess.PIPE, text=True, bufsize=1, env=os.environ.copy(),
+            preexec_fn=ends_with_us())
         self.waiting: dict[int, Queue[dict[str, Any]]] = {}
         self.ready: AsyncResult = AsyncResult()
         self.next_id = 0
@@ -261,6 +264,9 @@ def _on_init(environment: Any, **_: Any) -> None:
         gevent.spawn(_await_workers, environment, float(plan.get("worker_wait_s", 60.0)),
                      int(plan.get("expect_workers", 1)))
     elif isinstance(runner, WorkerRunner):
+        # a worker Locust forked (--processes) ends with the Locust that forked it, however
+        # that ends (a --worker of ours is already told so by voicechat load: lifeline.py)
+        end_with_parent(os.getppid())
         runner.send_message(VERSION_MESSAGE, {"version": _version()})
 
 
