@@ -224,6 +224,9 @@ def test_a_server_that_is_not_there_stops_the_run_with_the_reason(tmp_path: Path
     assert "no conversation could start" in proc.stderr and "fix the server" in proc.stderr
     summary = json.loads(report.read_text())
     assert summary["errors"] == {"refused": summary["failures"][0]["count"]}
+    # no conversation had an answer: no time, not 0 ms (issue 79)
+    [sessions] = [turn for turn in summary["turns"] if turn["name"] == "session"]
+    assert sessions["measured"] == 0 and sessions["first_audio_ms"] is None
     # stopped after the first tries: run to its end, 3 callers retrying every second would
     # have made ~180
     assert summary["failures"][0]["count"] <= 12

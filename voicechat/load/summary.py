@@ -1,9 +1,9 @@
 """The run's summary from Locust's statistics (``--json`` writes it; the command prints it).
 
 Shape (issue 54): ``{"users": N, "workers": K, "duration_s": …, "sessions": …, "turns": [{"name":
-…, "count": …, "failures": …, "first_audio_ms": {"p50": …, "p95": …, "p99": …}}, …],
-"errors": {"expectation": …, "timeout": …, …}, "failures": [{"name", "kind", "reason",
-"count"}], "workers_lost": [...]}``. Percentiles are Locust's (its response-time buckets:
+…, "count": …, "failures": …, "measured": …, "first_audio_ms": {"p50": …, "p95": …, "p99": …}
+or null}, …], "errors": {"expectation": …, "timeout": …, …}, "failures": [{"name", "kind",
+"reason", "count"}], "workers_lost": [...]}``. Percentiles are Locust's (its response-time buckets:
 exact under 100 ms, to 10 ms under 1 s, to 100 ms above). Plain values in, plain values out:
 imported by the locustfile, never importing Locust itself; `voicechat load` prints it.
 """
@@ -27,9 +27,12 @@ def summary_of(environment: Any, plan: dict[str, Any], lost: list[str],
     turns = []
     sessions = 0
     for entry in sorted(stats.entries.values(), key=lambda e: e.name):
+        # turns with no first audio are counted (and failed) but have no time: null here and
+        # "–" in the table, never 0 ms (issue 79)
+        measured = entry.num_requests - entry.num_none_requests
         row = {"name": entry.name, "count": entry.num_requests,
-               "failures": entry.num_failures, "first_audio_ms": None}
-        if entry.num_requests - entry.num_failures > 0 or entry.num_requests:
+               "failures": entry.num_failures, "measured": measured, "first_audio_ms": None}
+        if measured > 0:
             row["first_audio_ms"] = {f"p{p}": entry.get_response_time_percentile(p / 100)
                                      for p in (50, 95, 99)}
         if " · 1 " in entry.name:  # every conversation that started has a first turn
