@@ -332,6 +332,8 @@ def _on_quitting(environment: Any, **_: Any) -> None:
     if not path:
         return
     plan = json.loads(os.environ.get(PLAN_VARIABLE, "{}"))
-    summary = summary_of(environment, plan, sorted(_missing), len(_workers_seen) or None)
+    # the run's length is to now, its end: not to its last reported turn (issue 79)
+    summary = summary_of(environment, plan, sorted(_missing), len(_workers_seen) or None,
+                         ended_at=time.time())
     with open(path, "w", encoding="utf-8") as out:
         json.dump(summary, out, indent=2)

@@ -20,9 +20,10 @@ _ERROR = re.compile(r"^(\w+)\((['\"])(.*)\2\)$", re.DOTALL)
 
 
 def summary_of(environment: Any, plan: dict[str, Any], lost: list[str],
-               workers_seen: int | None = None) -> dict[str, Any]:
+               workers_seen: int | None = None, ended_at: float | None = None) -> dict[str, Any]:
     """``workers_seen``: every worker that joined (a master's count at the end leaves out the
-    ones that were lost)."""
+    ones that were lost); ``ended_at``: when the run ended (``time.time()``), for its length
+    (without it, the last turn reported: a run's quiet end then went uncounted)."""
     stats = environment.stats
     turns = []
     sessions = 0
@@ -53,7 +54,7 @@ def summary_of(environment: Any, plan: dict[str, Any], lost: list[str],
     runner = environment.runner
     workers = workers_seen or getattr(runner, "worker_count", None)
     start = getattr(stats, "start_time", None)
-    end = getattr(stats, "last_request_timestamp", None)
+    end = ended_at or getattr(stats, "last_request_timestamp", None)
     return {
         "scenario": plan.get("scenario"),
         "users": getattr(runner, "target_user_count", None) or plan.get("users"),
