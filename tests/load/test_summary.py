@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 PROBE = r"""
 import json, sys, types
@@ -54,3 +55,19 @@ def test_the_table_shows_a_dash_for_a_turn_with_no_time() -> None:
                                           "first_audio_ms": None}]}
     [row] = [line for line in summary_lines(summary) if line.startswith("call")]
     assert row.endswith("– / – / –") and " 0 / " not in row
+
+
+def test_a_recording_is_named_from_the_scenario_s_folder(tmp_path: Path) -> None:
+    """Audio turns were named by their absolute path, so runs on two machines reported under
+    different names (issue 79); a recording elsewhere keeps its path."""
+    from voicechat.load.engine import turn_names
+    from voicechat.scenario.spec import parse
+
+    folder = tmp_path / "agent"
+    elsewhere = tmp_path / "shared" / "noise.wav"
+    text = ("name: caller\nturns:\n  - audio: voices/alice.wav\n  - say: Book it\n"
+            f"  - audio: {elsewhere}\n")
+    scenario = parse(text, str(folder / "caller.yaml"), base=folder)
+    names = turn_names(scenario)
+    assert names[:2] == ["caller · 1 audio: voices/alice.wav", "caller · 2 say: Book it"]
+    assert names[2].startswith(f"caller · 3 audio: {str(elsewhere)[:30]}")

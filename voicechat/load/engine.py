@@ -19,6 +19,7 @@ doctor reads a whole log per conversation, and a load run keeps no logs).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import gc
 import json
 import os
@@ -134,8 +135,25 @@ def _import_the_transport(transport: str) -> None:
 
 def turn_names(scenario: Any) -> list[str]:
     """How Locust names each turn's request: the scenario and the turn (its number and kind
-    and the start of its words), so its statistics read per turn."""
-    return [f"{scenario.name} · {i + 1} {turn.label}" for i, turn in enumerate(scenario.turns)]
+    and the start of its words, or its recording's path from the scenario's folder), so its
+    statistics read per turn."""
+    folder = Path(scenario.file).resolve().parent
+    return [f"{scenario.name} · {i + 1} {_label(turn, folder)}"
+            for i, turn in enumerate(scenario.turns)]
+
+
+def _label(turn: Any, folder: Path) -> str:
+    """A recording under the scenario's folder is named from there, as the scenario names it:
+    its absolute path (the turn's content, resolved) made names that differ from machine to
+    machine, so two runs' statistics could not be compared (issue 79). Elsewhere it keeps its
+    path."""
+    if turn.kind != "audio":
+        return str(turn.label)
+    try:
+        relative = Path(turn.content).resolve().relative_to(folder)
+    except ValueError:
+        return str(turn.label)
+    return str(dataclasses.replace(turn, content=relative.as_posix()).label)
 
 
 def main() -> None:
