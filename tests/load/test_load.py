@@ -151,6 +151,10 @@ def test_refusals_before_locust_starts(tmp_path: Path) -> None:
          f"--master-port {held.getsockname()[1]} on 127.0.0.1 is taken"),
         (["--duration", "soon"], "--duration 'soon': give seconds"),
         (["--server", "openai", "--model", "gpt-realtime"], "needs"),
+        # output paths before the run, not after it (issue 79)
+        (["--json", str(tmp_path / "nowhere" / "s.json")], "the folder "),
+        (["--html", str(tmp_path)], "is a folder: name a file in it"),
+        (["--csv", str(two / "stats")], "is a file, not a folder"),
     ]
     with held:
         for args, said in cases:

@@ -54,3 +54,32 @@ def test_a_binary_file_and_a_missing_path(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "no scenario files" in proc.stderr
     proc, _ = voicechat_test(tmp_path, timeout=60)
     assert proc.returncode == 2 and "name a scenario file" in proc.stderr
+
+
+def test_every_output_path_is_checked_before_anything_runs(tmp_path: Path) -> None:
+    """--junit and --json were checked only after the whole suite had run, and --keep onto a
+    file ended in a traceback after the run (issue 79): each is now exit 2 at once, with the
+    fix, and nothing is started."""
+    scenario = tmp_path / "ok.yaml"
+    scenario.write_text("turns:\n  - type: hi\n", encoding="utf-8")
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("mine\n", encoding="utf-8")
+    cases = {
+        ("--junit", str(tmp_path / "no-such-folder" / "junit.xml")):
+            "the folder " + str(tmp_path / "no-such-folder") + " does not exist",
+        ("--junit", str(a_file / "junit.xml")): f"{a_file} is a file, not a folder",
+        ("--junit", str(tmp_path)): f"--junit {tmp_path} is a folder: name a file in it",
+        ("--keep", str(a_file)): f"--keep {a_file} is a file: name a folder",
+    }
+    for args, said in cases.items():
+        proc, report = voicechat_test(tmp_path, str(scenario), *args, timeout=60)
+        assert proc.returncode == 2, (args, proc.stdout + proc.stderr)
+        assert said in proc.stderr, (args, proc.stderr)
+        assert "Traceback" not in proc.stderr and report is None
+        assert "embedded local server" not in proc.stdout  # nothing started
+    assert a_file.read_text(encoding="utf-8") == "mine\n"  # and nothing lost
+    # a --keep folder that is not there yet is made, as before
+    keep = tmp_path / "kept" / "runs"
+    proc, _ = voicechat_test(tmp_path, str(scenario), "--keep", str(keep), timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (keep / "ok" / "events.jsonl").exists()

@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from voicechat.commands.output_paths import check_output_file
 from voicechat.config import ConfigError
 from voicechat.lifeline import ends_with_us
 
@@ -59,6 +60,12 @@ def run(scenario_path: str, *, users: int, spawn_rate: float | None, duration: s
         seconds = parse_duration(duration)
         wait_s = parse_duration(worker_wait, what="--worker-wait")
         _check_roles(users, workers, master, worker, master_host)
+        # the reports' paths before the run: a typo lost a whole run's figures
+        for path, flag in ((json_path, "--json"), (html_path, "--html")):
+            if path is not None:
+                check_output_file(path, flag)
+        if csv_prefix:  # Locust writes PREFIX_stats.csv and its siblings
+            check_output_file(Path(f"{csv_prefix}_stats.csv"), "--csv")
         if worker:
             reach_master(master_host or "127.0.0.1", master_port)
         if master:

@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from voicechat.commands.output_paths import check_output_file, check_output_folder
 from voicechat.config import ConfigError, Settings, resolve
 from voicechat.scenario.spec import Scenario, ScenarioError, missing_files, parse
 
@@ -60,9 +61,12 @@ def run(
         scenarios = load_scenarios(paths, select)
         base = base_settings({"server": server, "provider": provider, "transport": transport,
                               "api": api, "model": model, "dialect": dialect}, config)
+        # every output path before anything runs: a typo lost a whole suite's results
         for path, flag in ((junit, "--junit"), (json_path, "--json")):
-            if path is not None and path.is_dir():
-                raise ValueError(f"{flag} {path} is a directory: name a file in it")
+            if path is not None:
+                check_output_file(path, flag)
+        if keep is not None:
+            check_output_folder(keep, "--keep")
         judge = _judge(judge_url, judge_model)
         planned = [plan(s, base) for s in scenarios]
     except (ConfigError, ValueError) as exc:
