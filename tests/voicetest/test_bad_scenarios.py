@@ -82,4 +82,14 @@ def test_every_output_path_is_checked_before_anything_runs(tmp_path: Path) -> No
     keep = tmp_path / "kept" / "runs"
     proc, _ = voicechat_test(tmp_path, str(scenario), "--keep", str(keep), timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert (keep / "ok" / "events.jsonl").exists()
+    run = keep / "ok"
+    first = {name: (run / name).read_bytes() for name in ("events.jsonl", "user.wav")}
+    assert (run / "assistant.wav").exists()
+    # a second run into it keeps the first one's files as one set: its log kept its audio,
+    # which was written over (issue 79)
+    proc, _ = voicechat_test(tmp_path, str(scenario), "--keep", str(keep), timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (run / "events.1.jsonl").read_bytes() == first["events.jsonl"]
+    assert (run / "user.1.wav").read_bytes() == first["user.wav"]
+    assert (run / "assistant.1.wav").exists() and (run / "events.jsonl").exists()
+    assert not (run / "events.2.jsonl").exists()

@@ -54,3 +54,31 @@ def _writable(folder: Path, flag: str, path: Path) -> None:
     except OSError as exc:
         raise ValueError(f"{flag} {path} cannot be written ({exc.strerror or exc}): name a "
                          "place you can write to") from None
+
+
+#: what one run leaves in its ``--keep`` folder
+RUN_FILES = ("events.jsonl", "user.wav", "assistant.wav", "doctor.txt")
+
+
+def set_earlier_run_aside(folder: Path) -> int | None:
+    """Keep what an earlier run left in ``folder`` under one number, ``events.N.jsonl`` beside
+    ``user.N.wav``, ``assistant.N.wav`` and ``doctor.N.txt`` (the first number none of them
+    has), and return it (``None``: nothing there).
+
+    Why: a second run into the same ``--keep`` folder had its event log kept aside by the
+    recorder while its WAVs were written over, so the earlier log lost its audio (issue 79).
+    Set aside together here, before the recorder opens the new log, a run's files stay one
+    set."""
+    present = [name for name in RUN_FILES if (folder / name).exists()]
+    if not present:
+        return None
+    number = 1
+    while any(_numbered(folder / name, number).exists() for name in RUN_FILES):
+        number += 1
+    for name in present:
+        os.rename(folder / name, _numbered(folder / name, number))
+    return number
+
+
+def _numbered(path: Path, number: int) -> Path:
+    return path.with_name(f"{path.stem}.{number}{path.suffix}")

@@ -27,7 +27,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from voicechat.commands.output_paths import check_output_file, check_output_folder
+from voicechat.commands.output_paths import (
+    check_output_file,
+    check_output_folder,
+    set_earlier_run_aside,
+)
 from voicechat.config import ConfigError, Settings, resolve
 from voicechat.scenario.spec import Scenario, ScenarioError, missing_files, parse
 
@@ -198,6 +202,8 @@ async def _run_all(planned: list[Planned], *, repeat: int, concurrency: int,
             async def job(item: Planned = item, count: int = count,
                           folder: Path = folder) -> Any:
                 folder.mkdir(parents=True, exist_ok=True)
+                if keep is not None:  # an earlier run's files, kept as one numbered set
+                    set_earlier_run_aside(folder)
                 settings = dataclasses.replace(item.settings, record=folder / "events.jsonl")
                 options = RunOptions(turn_timeout_s=turn_timeout, judge=judge, folder=folder,
                                      keep=keep is not None, doctor=doctor_findings)
