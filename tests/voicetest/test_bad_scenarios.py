@@ -23,6 +23,13 @@ CASES = {
     "unknown voice": ("turns:\n  - say: hello\n    voice: no-such-voice-xx\n",
                       "unknown voice.yaml:2: turns[0].say: espeak-ng has no voice "
                       "'no-such-voice-xx'"),
+    # only the scenario's tools reach a test run: another name is a typo (issue 79)
+    "unknown tool": ("tools:\n  - name: check_availability\n    result: {free: true}\n"
+                     "turns:\n  - type: hi\n    expect:\n"
+                     "      tool_calls: [{name: check_availabilty}]\n",
+                     "unknown tool.yaml:7: turns[0].expect.tool_calls[0].name: "
+                     "'check_availabilty' is not one of the scenario's tools "
+                     "(check_availability) (did you mean 'check_availability'?)"),
     "unknown variant": ("turns:\n  - say: hello\n    voice: en-us+zz9\n",
                         "unknown variant.yaml:2: turns[0].say: espeak-ng has no variant 'zz9'"),
 }

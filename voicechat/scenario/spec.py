@@ -212,6 +212,8 @@ class _Reader:
         self.doc = doc
         self.file = file
         self.base = base
+        #: the tools an expected call may name (``None``: not known before connecting)
+        self.tool_names: list[str] | None = None
 
     def fail(self, path: Path, message: str) -> ScenarioError:
         return ScenarioError(self.file, self.doc.line(path), _where(path), message)
@@ -290,6 +292,11 @@ class _Reader:
         doctor = root.get("doctor")
         if doctor is not None and doctor != "clean":
             raise self.fail(("doctor",), f"the only value is 'clean', got {_describe(doctor)}")
+        # Only the scenario's own tools reach a test run (the config file's are left out), so
+        # with tools: and nothing else that brings tools (an mcp_config, session tools), an
+        # expected call of another name is a typo that could only fail at run time (issue 79)
+        if tools and mcp is None and "tools" not in session:
+            self.tool_names = [tool.name for tool in tools]
         turns_value = root["turns"]
         if not isinstance(turns_value, list) or not turns_value:
             raise self.fail(("turns",), "expected a list of at least one turn")
@@ -422,7 +429,13 @@ class _Reader:
             if args is not None and not isinstance(args, dict):
                 raise self.fail((*path, i, "arguments"), "expected a table of the arguments "
                                                          "that must be there")
-            out.append(ExpectedCall(self.text(spec["name"], (*path, i, "name")), args))
+            name = self.text(spec["name"], (*path, i, "name"))
+            known = self.tool_names
+            if known is not None and name not in known:
+                raise self.fail((*path, i, "name"), f"'{name}' is not one of the scenario's "
+                                                    f"tools ({', '.join(known)})"
+                                                    f"{_closest(name, known)}")
+            out.append(ExpectedCall(name, args))
         return tuple(out)
 
     def reply(self, value: Any, path: Path) -> ReplyCheck:
