@@ -30,6 +30,10 @@ CASES = {
                      "unknown tool.yaml:7: turns[0].expect.tool_calls[0].name: "
                      "'check_availabilty' is not one of the scenario's tools "
                      "(check_availability) (did you mean 'check_availability'?)"),
+    # YAML's 5 is a number: the reply's "five" or "5"? Said, with both fixes (issue 79)
+    "bare number": ("turns:\n  - type: how many?\n    expect:\n      reply: {contains: [5]}\n",
+                    "bare number.yaml:4: turns[0].expect.reply.contains[0]: 5 is a number: "
+                    "quote it ('5')"),
     "unknown variant": ("turns:\n  - say: hello\n    voice: en-us+zz9\n",
                         "unknown variant.yaml:2: turns[0].say: espeak-ng has no variant 'zz9'"),
 }

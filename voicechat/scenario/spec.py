@@ -243,6 +243,18 @@ class _Reader:
         return tuple(self.text(v, (*path, i) if isinstance(value, list) else path)
                      for i, v in enumerate(items))
 
+    def words(self, value: Any, path: Path) -> tuple[str, ...]:
+        """Words a reply must (not) hold. A bare number is refused: YAML reads ``contains: 5``
+        as a number, which was quietly taken as the text "5", while a model's transcript may
+        say "five" (issue 79); quoted, it is the digits."""
+        items = value if isinstance(value, list) else [value]
+        for i, item in enumerate(items):
+            if isinstance(item, int | float) and not isinstance(item, bool):
+                raise self.fail((*path, i) if isinstance(value, list) else path,
+                                f"{item} is a number: quote it ('{item}') to match those "
+                                "digits in the reply, or write the words a voice says")
+        return self.texts(value, path)
+
     def number(self, value: Any, path: Path, low: float, high: float) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.fail(path, f"expected a number, got {_describe(value)}")
@@ -450,9 +462,9 @@ class _Reader:
             except re.error as exc:
                 raise self.fail((*path, "matches"), f"not a regular expression: {exc}") from None
         return ReplyCheck(
-            contains=self.texts(spec["contains"], (*path, "contains"))
+            contains=self.words(spec["contains"], (*path, "contains"))
             if "contains" in spec else (),
-            not_contains=self.texts(spec["not_contains"], (*path, "not_contains"))
+            not_contains=self.words(spec["not_contains"], (*path, "not_contains"))
             if "not_contains" in spec else (),
             matches=pattern,
             judge=self.text(spec["judge"], (*path, "judge")) if "judge" in spec else None,
