@@ -104,3 +104,21 @@ def test_every_output_path_is_checked_before_anything_runs(tmp_path: Path) -> No
     assert (run / "user.1.wav").read_bytes() == first["user.wav"]
     assert (run / "assistant.1.wav").exists() and (run / "events.jsonl").exists()
     assert not (run / "events.2.jsonl").exists()
+
+
+def test_a_run_that_could_not_reach_its_server_is_exit_3_not_a_failure(tmp_path: Path) -> None:
+    """Exit 1 said both "the agent answered wrong" and "the run could not reach it"; CI now
+    tells them apart as JUnit's <failure> and <error> do (issue 79)."""
+    import socket
+
+    scenario = tmp_path / "ok.yaml"
+    scenario.write_text("turns:\n  - type: hi\n    expect:\n      reply: {contains: [hi]}\n",
+                        encoding="utf-8")
+    with socket.socket() as held:  # bound, never listening: refused
+        held.bind(("127.0.0.1", 0))
+        server = f"http://127.0.0.1:{held.getsockname()[1]}"
+        proc, report = voicechat_test(tmp_path, str(scenario), "--server", server,
+                                      "--transport", "websocket", timeout=120)
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert report is not None and report["summary"]["error"] == 1
+    assert "could not start the conversation" in proc.stdout

@@ -291,4 +291,18 @@ def _report(results: list[Any], seconds: float, started: datetime, *, junit: Pat
     except OSError as exc:
         print(f"voicechat test: could not write the report: {exc}", file=sys.stderr)
         return 1
-    return 0 if not broken else 1
+    return exit_code(results)
+
+
+#: the exit code of a run where no expectation failed but a scenario could not be run (JUnit's
+#: ``<error>`` against its ``<failure>``): CI tells "the agent answered wrong" (1) from "the
+#: run could not reach it" (3) without reading the log (issue 79)
+EXIT_COULD_NOT_RUN = 3
+
+
+def exit_code(results: list[Any]) -> int:
+    """0: every run passed; 1: an expectation failed (whatever else happened); 3: none failed,
+    but a run could not start or broke."""
+    if any(r.outcome == "failed" for r in results):
+        return 1
+    return EXIT_COULD_NOT_RUN if any(r.outcome == "error" for r in results) else 0
