@@ -145,6 +145,12 @@ def to_json(results: Sequence[RunResult], seconds: float) -> dict[str, Any]:
     }
 
 
+def _ms(value: float | None) -> float | None:
+    """A figure in ms to a tenth, as every family reports it (one family's came rounded and
+    another's not, and ``stop_ms`` never: issue 79)."""
+    return None if value is None else round(float(value), 1)
+
+
 def _run_json(result: RunResult) -> dict[str, Any]:
     return {
         "name": result.name, "file": result.file, "run": result.repeat,
@@ -156,8 +162,8 @@ def _run_json(result: RunResult) -> dict[str, Any]:
             "line": t.turn.line, "kind": t.turn.kind, "content": t.turn.content,
             "heard": t.heard, "reply": t.seen.reply, "superseded": list(t.seen.superseded),
             "tool_calls": [{"name": c.name, "arguments": c.arguments} for c in t.seen.calls],
-            "first_audio_ms": t.seen.first_audio_ms, "interrupted": t.seen.interrupted,
-            "stop_ms": t.seen.stop_ms, "problem": t.problem,
+            "first_audio_ms": _ms(t.seen.first_audio_ms), "interrupted": t.seen.interrupted,
+            "stop_ms": _ms(t.seen.stop_ms), "problem": t.problem,
             "latency_stages": (t.latency or {}).get("stages"),
             "checks": [{"check": v.check, "status": v.status, "reason": v.reason}
                        for v in t.verdicts],

@@ -150,7 +150,7 @@ class _Driver:
         if problem is not None:
             turn, window, why = problem
             result.turns.append(TurnResult(turn, self._seen(window, None, None), (),
-                                           heard=" ".join(window.heard),
+                                           heard=_heard(turn, window),
                                            latency=window.latency, problem=why))
 
     # --- one turn --------------------------------------------------------------------------------
@@ -236,7 +236,7 @@ class _Driver:
             judgement = await self.options.judge.judge(reply_check.judge, seen.reply,
                                                        " ".join(window.heard))
         verdicts = tuple(check_turn(turn.expect, seen, judgement))
-        return TurnResult(turn, seen, verdicts, heard=" ".join(window.heard),
+        return TurnResult(turn, seen, verdicts, heard=_heard(turn, window),
                           latency=window.latency)
 
     def _seen(self, window: TurnWindow, onset: float | None,
@@ -256,6 +256,13 @@ class _Driver:
                             calls=tuple(window.calls),
                             first_audio_ms=first_ms, interrupted=bool(window.cut),
                             stop_ms=stop_ms)
+
+
+def _heard(turn: Turn, window: TurnWindow) -> str:
+    """What the server transcribed of the turn's speech; nothing for a typed turn on every
+    family (GPT-Live and Gemini Live log the typed text as the user's turn, Realtime has no
+    transcript of it: the JSON differed by family, issue 79)."""
+    return "" if turn.kind == "type" else " ".join(window.heard)
 
 
 def _finish(scenario: Scenario, result: RunResult, options: RunOptions, mic: ScriptedMic,
