@@ -117,6 +117,22 @@ def test_barge_in_after_real_playback_is_not_self_interruption(tmp_path: Path) -
     assert rules_for(tmp_path, echo) == {"self-interruption"}
 
 
+def test_a_log_with_no_echo_path_never_reports_echo(tmp_path: Path) -> None:
+    """``voicechat test``'s scripted mic and virtual speaker have no path from one to the
+    other: a recorded caller going on after a pause cut the answer moments after it began,
+    and ``doctor: clean`` failed on "interrupted by its own voice" (issue 79). The client
+    logs where sound can reach the mic; a log without that word is judged as before."""
+    echo = start() + speech(1.0, "u1", 1000, 2500) + webrtc_response(3.0, "r1", cut_at=0.4)
+    echo += speech(3.6, "u2", 5000, 6500)[1:]
+
+    def sink(echo_path: bool) -> tuple:
+        return (0.05, "local", {"type": "local.speaker.sink", "sink": "virtual",
+                                "echo_path": echo_path})
+
+    assert rules_for(tmp_path, [echo[0], sink(False), *echo[1:]]) == set()
+    assert rules_for(tmp_path, [echo[0], sink(True), *echo[1:]]) == {"self-interruption"}
+
+
 def test_a_cut_whose_truncation_rules_out_echo_is_not_reported(tmp_path: Path) -> None:
     """A real beta WebRTC log: speech_started right after playback began, but the server's
     truncation says 0 ms had been played, so the user was talking, not the speaker."""

@@ -3,6 +3,7 @@ without a traceback (issue 52's acceptance); a family that cannot express a key 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -95,6 +96,10 @@ def test_every_output_path_is_checked_before_anything_runs(tmp_path: Path) -> No
     assert proc.returncode == 0, proc.stdout + proc.stderr
     run = keep / "ok"
     first = {name: (run / name).read_bytes() for name in ("events.jsonl", "user.wav")}
+    # the log says no sound reaches the scripted mic, so the doctor never reads echo there
+    sinks = [json.loads(line)["event"] for line in first["events.jsonl"].splitlines()
+             if b"local.speaker.sink" in line]
+    assert [s["echo_path"] for s in sinks] == [False], sinks
     assert (run / "assistant.wav").exists()
     # a second run into it keeps the first one's files as one set: its log kept its audio,
     # which was written over (issue 79)

@@ -210,7 +210,13 @@ class RuntimeLifecycle(ABC, Generic[DriverT, LinkT]):
                         if ports is None else ports.speaker(self.playback))
         if self.mic is not None:
             self.events.local({"type": "local.mic.source", "source": self.mic.describe()})
-        self.events.local({"type": "local.speaker.sink", "sink": self.speaker.describe()})
+        # whether the speaker's sound can reach the mic at all: only from a sound device to a
+        # sound device (the doctor then never reads a cut as echo: a file or scripted mic, a
+        # file or virtual speaker)
+        echo_path = (self.mic is not None and self.mic.kind == "device"
+                     and self.speaker.kind == "device")
+        self.events.local({"type": "local.speaker.sink", "sink": self.speaker.describe(),
+                           "echo_path": echo_path})
 
     def _record_failed(self, message: str) -> None:
         """``--record`` stopped working: say so once, keep talking, and exit 1 at the end."""
