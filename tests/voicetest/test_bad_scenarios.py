@@ -35,6 +35,13 @@ CASES = {
     "bare number": ("turns:\n  - type: how many?\n    expect:\n      reply: {contains: [5]}\n",
                     "bare number.yaml:4: turns[0].expect.reply.contains[0]: 5 is a number: "
                     "quote it ('5')"),
+    # the local server's recogniser hears English dictionary words only: said at lint, with
+    # the line, not at run time as exit 1 (issue 79)
+    "digits": ("turns:\n  - say: Book a table for 7 people\n",
+               "digits.yaml:2: turns[0].say: the local server's recogniser has no '7' in its "
+               "English dictionary: spell numbers and symbols out as English words"),
+    "french": ("turns:\n  - say: Hello\n  - say: Je voudrais une table\n",
+               "french.yaml:3: turns[1].say: the local server's recogniser has no"),
     "unknown variant": ("turns:\n  - say: hello\n    voice: en-us+zz9\n",
                         "unknown variant.yaml:2: turns[0].say: espeak-ng has no variant 'zz9'"),
 }

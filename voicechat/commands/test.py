@@ -161,6 +161,8 @@ def plan(scenario: Scenario, base: Settings) -> Planned:
 
     family = family_for(base)
     settings = scenario_settings(base, scenario, family, record=None)
+    if base.is_local and base.local_asr_phrases is None:
+        _check_local_words(scenario)
     audio = {}
     for index, turn in enumerate(scenario.turns):
         if turn.kind == "type":
@@ -171,6 +173,29 @@ def plan(scenario: Scenario, base: Settings) -> Planned:
             raise ScenarioError(scenario.file, turn.line, f"turns[{index}].{turn.kind}",
                                 str(exc)) from None
     return Planned(scenario, settings, family, audio)
+
+
+def _check_local_words(scenario: Scenario) -> None:
+    """On the local server the ``say:`` lines are its recogniser's grammar, which holds only
+    words of its English dictionary: digits, French or Mandarin failed at run time with exit 1,
+    naming no line (issue 79). Said here, exit 2, with the line and the fix."""
+    from voicechat.server.voice.asr import unheard_words
+
+    for index, turn in enumerate(scenario.turns):
+        if turn.kind != "say":
+            continue
+        unheard = unheard_words(turn.content)
+        if unheard is None:
+            why = "has no words the local server's recogniser can hear"
+        elif unheard:
+            why = ("the local server's recogniser has no " + ", ".join(repr(w) for w in unheard)
+                   + " in its English dictionary")
+        else:
+            continue
+        raise ScenarioError(scenario.file, turn.line, f"turns[{index}].say",
+                            f"{why}: spell numbers and symbols out as English words ('7' -> "
+                            "'seven'); another language needs a server that hears it "
+                            "(--server URL)")
 
 
 def _judge(url: str | None, model: str | None) -> Any:

@@ -190,6 +190,21 @@ class Recognizer:
         return text
 
 
+def unheard_words(phrase: str) -> list[str] | None:
+    """The words of ``phrase`` the recogniser's English dictionary lacks (``[]``: all there),
+    or ``None`` when it has no words at all (digits, symbols, another script): what a
+    ``Recognizer`` given this phrase refuses, asked before anything starts so that a scenario's
+    lint can name the line (issue 79)."""
+    norm = normalize(phrase)
+    if not norm:
+        return None
+    decoder = _pool.acquire()
+    try:
+        return sorted({w for w in norm.split() if decoder.lookup_word(w) is None})
+    finally:
+        _pool.release(decoder)
+
+
 def _ensure_search(decoder: Any, search: str, jsgf: str | None) -> None:
     """Add the grammar ``jsgf`` to ``decoder`` as ``search``, once per decoder."""
     known = _pool.searches.setdefault(id(decoder), {_OPEN_SEARCH})
