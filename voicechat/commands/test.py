@@ -181,10 +181,9 @@ def _check_local_words(scenario: Scenario) -> None:
     naming no line (issue 79). Said here, exit 2, with the line and the fix."""
     from voicechat.server.voice.asr import unheard_words
 
-    for index, turn in enumerate(scenario.turns):
-        if turn.kind != "say":
-            continue
-        unheard = unheard_words(turn.content)
+    said = [(index, turn) for index, turn in enumerate(scenario.turns) if turn.kind == "say"]
+    for (index, turn), unheard in zip(said, unheard_words([t.content for _, t in said]),
+                                      strict=True):
         if unheard is None:
             why = "has no words the local server's recogniser can hear"
         elif unheard:
