@@ -277,3 +277,26 @@ def test_an_answer_to_part_of_the_turn_is_not_the_turns_reply() -> None:
         observer.record(_rec("local", {"type": "local.live.turn", "speaker": speaker,
                                        "text": text}))
     assert turn.reply == "Sure." and turn.superseded == ["Hi there"]
+
+
+def test_a_failure_past_the_end_of_the_script_says_why_and_the_fixes() -> None:
+    """A spoken turn with a pause was answered twice, and the script ran ahead of the turns:
+    the failure showed only "That is the end of my script." (issue 79)."""
+    from voicechat.scenario.checks import ObservedTurn, Verdict
+    from voicechat.scenario.spec import Turn
+    from voicechat.server.voice.script import SCRIPT_END_REPLY
+    from voicechat.voicetest.report import SCRIPT_RAN_OUT, failure_text
+    from voicechat.voicetest.results import RunResult, TurnResult
+
+    def turn(reply: str, status: str) -> TurnResult:
+        return TurnResult(Turn(kind="say", content="Book it please", line=3),
+                          ObservedTurn(reply=reply),
+                          (Verdict("reply.contains", status, ""),))  # type: ignore[arg-type]
+
+    ran_out = RunResult("booking", "booking.yaml", outcome="failed",
+                        turns=[turn("Booked.", "passed"), turn(SCRIPT_END_REPLY, "failed")])
+    assert SCRIPT_RAN_OUT in failure_text(ran_out)
+    assert "silence_duration_ms" in SCRIPT_RAN_OUT
+    other = RunResult("booking", "booking.yaml", outcome="failed",
+                      turns=[turn("Sorry, no table.", "failed")])
+    assert SCRIPT_RAN_OUT not in failure_text(other)

@@ -15,6 +15,7 @@ from typing import Any
 
 from voicechat.latency.model import percentile
 from voicechat.protocol.text import printable
+from voicechat.server.voice.script import SCRIPT_END_REPLY
 from voicechat.voicetest.results import RunResult, TurnResult
 
 QUOTED = 300
@@ -31,6 +32,16 @@ def progress_line(result: RunResult, *, repeats: int = 1, done: int = 0,
             f"({result.duration_s:.1f} s{skipped})")
 
 
+#: said under a failure whose replies ran past the end of the local server's script: each
+#: response takes the script's next line, so a spoken turn the server's VAD heard as two (a
+#: pause inside it) takes two, and later turns get the end of the script (issue 79)
+SCRIPT_RAN_OUT = (
+    "note: the local server's script ran out. Each response takes its next line, and a spoken "
+    "turn with a pause in it can be heard as two turns, each answered: give the pause's turn a "
+    "longer silence (session: {turn_detection: {type: server_vad, silence_duration_ms: 800}}), "
+    "say it without the pause, or add a line to the script for each part")
+
+
 def failure_text(result: RunResult) -> str:
     """Everything about one failed or broken run."""
     lines = [f"--- {printable(result.name)} ({result.file})"
@@ -40,6 +51,8 @@ def failure_text(result: RunResult) -> str:
     for index, turn in enumerate(result.turns):
         if turn.failed:
             lines.extend(_turn_lines(index, turn))
+    if any(SCRIPT_END_REPLY in turn.seen.reply for turn in result.turns):
+        lines.append(SCRIPT_RAN_OUT)
     if result.not_run:
         lines.append(f"{result.not_run} later turn(s) not run")
     if result.doctor_checked and result.doctor:
