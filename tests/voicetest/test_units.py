@@ -300,3 +300,21 @@ def test_a_failure_past_the_end_of_the_script_says_why_and_the_fixes() -> None:
     other = RunResult("booking", "booking.yaml", outcome="failed",
                       turns=[turn("Sorry, no table.", "failed")])
     assert SCRIPT_RAN_OUT not in failure_text(other)
+
+
+def test_verbose_lists_each_turn_s_figures_a_passing_run_s_too() -> None:
+    """A passing run showed no figure, even with -v (issue 79)."""
+    from voicechat.scenario.checks import ObservedTurn
+    from voicechat.scenario.spec import Turn
+    from voicechat.voicetest.report import turn_figures
+    from voicechat.voicetest.results import RunResult, TurnResult
+
+    result = RunResult("booking", "booking.yaml", turns=[
+        TurnResult(Turn(kind="type", content="Hello", line=3),
+                   ObservedTurn(reply="Hi", first_audio_ms=412.26), ()),
+        TurnResult(Turn(kind="say", content="Stop.", line=5),
+                   ObservedTurn(reply="", interrupted=True, stop_ms=230.4), ()),
+    ])
+    assert turn_figures(result) == [
+        "  turn 1 (type: Hello): first audio 412 ms, passed",
+        "  turn 2 (say: Stop.): no first audio, stopped 230 ms after the speech began, passed"]

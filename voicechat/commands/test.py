@@ -89,7 +89,8 @@ def run(
     began = time.monotonic()
     results = asyncio.run(_run_all(planned, repeat=repeat, concurrency=concurrency,
                                    keep=keep, judge=judge,
-                                   turn_timeout=turn_timeout or DEFAULT_TURN_TIMEOUT_S))
+                                   turn_timeout=turn_timeout or DEFAULT_TURN_TIMEOUT_S,
+                                   verbose=verbose))
     seconds = time.monotonic() - began
     return _report(results, seconds, started, junit=junit, json_path=json_path,
                    repeats=repeat)
@@ -210,10 +211,11 @@ def _judge(url: str | None, model: str | None) -> Any:
 
 
 async def _run_all(planned: list[Planned], *, repeat: int, concurrency: int,
-                   keep: Path | None, judge: Any, turn_timeout: float) -> list[Any]:
+                   keep: Path | None, judge: Any, turn_timeout: float,
+                   verbose: int = 0) -> list[Any]:
     import dataclasses
 
-    from voicechat.voicetest.report import progress_line
+    from voicechat.voicetest.report import progress_line, turn_figures
     from voicechat.voicetest.run import RunOptions, gather_limited, run_scenario
 
     scratch = Path(tempfile.mkdtemp(prefix="voicechat-test-")) if keep is None else keep
@@ -251,6 +253,8 @@ async def _run_all(planned: list[Planned], *, repeat: int, concurrency: int,
         finished[0] += 1
         print(progress_line(result, repeats=repeat, done=finished[0], total=len(jobs)),
               flush=True)
+        if verbose:  # -v: each turn's figures, a passing run's too (it showed none)
+            print("\n".join(turn_figures(result)), flush=True)
 
     try:
         return await gather_limited(jobs, concurrency, said)

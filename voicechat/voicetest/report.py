@@ -32,6 +32,24 @@ def progress_line(result: RunResult, *, repeats: int = 1, done: int = 0,
             f"({result.duration_s:.1f} s{skipped})")
 
 
+def turn_figures(result: RunResult) -> list[str]:
+    """``  turn 2 (say: Stop.): first audio 412 ms, stopped 230 ms after the speech began,
+    passed``: one line a turn, for ``-v`` (a passing run showed no figure at all: issue
+    79)."""
+    lines = []
+    for index, turn in enumerate(result.turns):
+        seen = turn.seen
+        figures = [f"first audio {seen.first_audio_ms:.0f} ms"
+                   if seen.first_audio_ms is not None else "no first audio"]
+        if seen.interrupted:
+            figures.append(f"stopped {seen.stop_ms:.0f} ms after the speech began"
+                           if seen.stop_ms is not None else "stopped")
+        status = "FAILED" if turn.failed else "passed"
+        lines.append(f"  turn {index + 1} ({printable(turn.turn.label)}): "
+                     f"{', '.join(figures)}, {status}")
+    return lines
+
+
 #: said under a failure whose replies ran past the end of the local server's script: each
 #: response takes the script's next line, so a spoken turn the server's VAD heard as two (a
 #: pause inside it) takes two, and later turns get the end of the script (issue 79)
