@@ -42,6 +42,10 @@ CASES = {
                "English dictionary: spell numbers and symbols out as English words"),
     "french": ("turns:\n  - say: Hello\n  - say: Je voudrais une table\n",
                "french.yaml:3: turns[1].say: the local server's recogniser has no"),
+    # a tab in the indentation: YAML's own words, and the fix (issue 79)
+    "tabs": ("turns:\n\t- type: hi\n",
+             "tabs.yaml:2: not valid YAML: found character '\\t' that cannot start any token: "
+             "YAML indents with spaces, not tabs"),
     "unknown variant": ("turns:\n  - say: hello\n    voice: en-us+zz9\n",
                         "unknown variant.yaml:2: turns[0].say: espeak-ng has no variant 'zz9'"),
 }

@@ -50,6 +50,14 @@ class Located:
         return self.lines.get((), 1)
 
 
+def _tab_indented(text: str, line: int) -> bool:
+    """Whether line ``line`` (from 1) or the one before it is indented with a tab."""
+    rows = text.splitlines()
+    return any(0 < n <= len(rows) and "\t" in rows[n - 1][: len(rows[n - 1])
+                                                           - len(rows[n - 1].lstrip())]
+               for n in (line, line - 1))
+
+
 def load(text: str) -> Located:
     """Parse one YAML document (an empty one is ``None``), or raise :class:`YamlProblem`."""
     loader: yaml.SafeLoader | None = None
@@ -62,6 +70,9 @@ def load(text: str) -> Located:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 0
         problem = exc.problem or exc.context or "not valid YAML"
+        if "'\\t'" in problem or _tab_indented(text, line):
+            # YAML indents with spaces only; a tab in the indentation reads as garbage to it
+            problem += ": YAML indents with spaces, not tabs (set your editor to insert spaces)"
         raise YamlProblem(line, f"not valid YAML: {problem}") from None
     except yaml.reader.ReaderError as exc:
         line = text.count("\n", 0, exc.position) + 1
