@@ -46,6 +46,12 @@ CASES = {
     "tabs": ("turns:\n\t- type: hi\n",
              "tabs.yaml:2: not valid YAML: found character '\\t' that cannot start any token: "
              "YAML indents with spaces, not tabs"),
+    # a tool's parameters are a JSON Schema: checked at lint, not by the server (issue 79)
+    "bad schema": ("tools:\n  - name: check\n    parameters: {type: objekt}\n    result: ok\n"
+                   "turns:\n  - type: hi\n",
+                   "bad schema.yaml:3: tools[0].parameters.type: 'objekt' is not a JSON Schema "
+                   "type: one of array, boolean, integer, null, number, object, string (did "
+                   "you mean 'object'?)"),
     "unknown variant": ("turns:\n  - say: hello\n    voice: en-us+zz9\n",
                         "unknown variant.yaml:2: turns[0].say: espeak-ng has no variant 'zz9'"),
 }
