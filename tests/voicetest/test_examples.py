@@ -55,7 +55,9 @@ def test_the_examples_pass_over_realtime(tmp_path: Path, transport: str) -> None
     assert cut["interrupted"] is True and cut["stop_ms"] is not None
     # the cut answer is its own turn's reply, though it ended in the next turn's window
     assert followed["reply"].startswith("Tomorrow will be cloudy")
-    assert weather["doctor"] == []
+    # the doctor found nothing but, on a loaded machine, slow answers (a timing, which no test
+    # asserts: a fresh-clone run found "[slow-first-audio] Most answers took over 2 s")
+    assert [f for f in weather["doctor"] if not f.startswith(TIMING_RULES)] == []
     recorded = runs["recorded caller"]["turns"]
     assert recorded[2]["interrupted"] is True
     assert "Realtime" in proc.stdout and f"over {transport}" in proc.stdout
