@@ -107,12 +107,15 @@ def test_a_wrong_expectation_is_counted_with_its_reason(tmp_path: Path) -> None:
     assert "failures by kind: expectation" in proc.stdout
 
 
-def test_a_master_and_two_workers_and_one_dies(tmp_path: Path) -> None:
+def test_a_master_and_three_workers_and_two_die(tmp_path: Path) -> None:
+    """One worker killed with its whole process group stops answering; another killed alone
+    takes its Locust with it (lifeline.py), which quits politely, and Locust forgets a worker
+    that quits: that one went unreported, the run ending 0 with no worker lost (issue 79)."""
     scenario = write(tmp_path, "two.yaml", TWO_TURNS)
     port = str(_free_port())
     report = tmp_path / "summary.json"
     master = subprocess.Popen(
-        [str(VOICECHAT), "load", str(scenario), "--master", "--expect-workers", "2",
+        [str(VOICECHAT), "load", str(scenario), "--master", "--expect-workers", "3",
          "--master-port", port, "--users", "4", "--duration", "30s", "--transport",
          "websocket", "--json", str(report)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True, env=_env(tmp_path), cwd=tmp_path)
@@ -121,10 +124,11 @@ def test_a_master_and_two_workers_and_one_dies(tmp_path: Path) -> None:
         [str(VOICECHAT), "load", str(scenario), "--worker", "--master-host", "127.0.0.1",
          "--master-port", port, "--transport", "websocket"], stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL, env=_env(tmp_path), cwd=tmp_path, start_new_session=True)
-        for _ in range(2)]
+        for _ in range(3)]
     try:
         time.sleep(15)
         os.killpg(workers[1].pid, signal.SIGKILL)  # the worker, its Locust and its engine
+        workers[2].kill()  # the worker alone: its Locust ends with it and quits
         out, err = master.communicate(timeout=120)
     finally:
         for worker in workers:
@@ -132,10 +136,11 @@ def test_a_master_and_two_workers_and_one_dies(tmp_path: Path) -> None:
                 os.killpg(worker.pid, signal.SIGKILL)
     assert master.returncode == 0, out[-3000:] + err[-3000:]
     summary = json.loads(report.read_text())
-    assert summary["workers"] == 2 and len(summary["workers_lost"]) == 1
+    assert summary["workers"] == 3 and len(summary["workers_lost"]) == 2, summary
     assert "stopped answering" in err and "the run goes on" in err
+    assert "left before the run's end" in err
     assert all(turn["count"] > 0 and turn["failures"] == 0 for turn in summary["turns"])
-    assert "(1 lost)" in out
+    assert "(2 lost)" in out
 
 
 def test_refusals_before_locust_starts(tmp_path: Path) -> None:

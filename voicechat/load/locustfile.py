@@ -28,7 +28,13 @@ from gevent.event import AsyncResult
 from gevent.lock import Semaphore
 from gevent.queue import Queue
 from locust import User, constant, events, task
-from locust.runners import STATE_INIT, MasterRunner, WorkerRunner
+from locust.runners import (
+    STATE_INIT,
+    STATE_RUNNING,
+    STATE_SPAWNING,
+    MasterRunner,
+    WorkerRunner,
+)
 
 from voicechat.lifeline import end_with_parent, ends_with_us
 from voicechat.load.engine import PLAN_VARIABLE
@@ -312,13 +318,26 @@ def _await_workers(environment: Any, wait_s: float, expected: int) -> None:
 
 
 def _watch_workers(runner: Any) -> None:
+    """Say each worker the run loses, and keep it for the summary's ``workers_lost``: one that
+    stopped answering (killed with its whole process group, or cut off), and one that left
+    while the run was going on. The second went unreported (issue 79): a ``--worker`` killed
+    alone ends its Locust with it (lifeline.py), which quits politely, and Locust forgets a
+    worker that quits."""
     while True:
+        present = set()
         for worker in list(runner.clients.values()):
+            present.add(worker.id)
             _workers_seen.add(worker.id)
             if worker.state == "missing" and worker.id not in _missing:
                 _missing.add(worker.id)
                 print(f"voicechat load: worker {worker.id} stopped answering (it died or "
                       "lost the network); the run goes on with the others", file=sys.stderr,
+                      flush=True)
+        if runner.state in (STATE_SPAWNING, STATE_RUNNING):
+            for gone in sorted(_workers_seen - present - _missing):
+                _missing.add(gone)
+                print(f"voicechat load: worker {gone} left before the run's end (it was "
+                      "stopped or killed); the run goes on with the others", file=sys.stderr,
                       flush=True)
         gevent.sleep(1.0)
 
