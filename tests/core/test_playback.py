@@ -90,3 +90,26 @@ def test_spans_are_bounded_and_their_tuple_reused() -> None:
         playback.stop(n + 0.5, "local", "drained")
     assert [s.item_id for s in playback.spans] == ["item_1", "item_2"]
     assert playback.spans is playback.spans
+
+
+def test_an_answer_that_ran_dry_and_came_back_counts_what_was_heard_before() -> None:
+    """A fresh-clone run's answer ran dry 0.65 s in (an underrun under load) and came back;
+    the caller who spoke 1.03 s into it was "speech ignored: the assistant had played only
+    378 ms" and the answer played on to its end (issue 79). The same item coming back
+    counts its earlier spans; another item starts from zero."""
+    playback = Playback()
+    playback.start(8.532, "local", "item_a", "resp_1")
+    assert playback.stop(9.183, "local", "drained") is Stop.ENDED
+    playback.start(9.379, "local", "item_a", "resp_1")
+    since = playback.playing_since
+    assert since is not None and (9.757 - since) == pytest.approx(1.029)
+    playback.stop(9.9, "local", "drained")
+    playback.start(10.1, "local", "item_a", "resp_1")  # a second gap: all of it counts
+    since = playback.playing_since
+    assert since is not None and (10.2 - since) == pytest.approx(0.651 + 0.521 + 0.1)
+    playback.stop(10.3, "local", "drained")
+    playback.start(11.0, "local", "item_b", "resp_2")
+    assert playback.playing_since == 11.0
+    playback.end(11.5, "interrupted")
+    playback.start(12.0, "local", None, None)  # an unnamed item never carries
+    assert playback.playing_since == 12.0

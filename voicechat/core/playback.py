@@ -47,6 +47,9 @@ class Playback:
         self.item_id: str | None = None
         self.response_id: str | None = None
         self.started_at: float | None = None
+        #: how long the item now playing was heard in its earlier spans (seconds): an answer
+        #: whose audio ran dry for a moment (an underrun on a loaded machine) and came back
+        self._heard_before = 0.0
         self._spans: History[PlaybackSpan] = History(limit)
 
     @property
@@ -63,8 +66,14 @@ class Playback:
 
     @property
     def playing_since(self) -> float | None:
-        """When the current playback began, or ``None`` while idle."""
-        return self.started_at if self._sources else None
+        """When the item now playing began to be heard, its earlier spans counted (``None``
+        while idle): ``now - playing_since`` is how long the user has heard it. An underrun
+        mid-answer restarted it: a fresh-clone run's caller, 1.03 s into an answer that had
+        run dry for 0.2 s after 0.65 s, was "speech ignored: the assistant had played only
+        378 ms (self-interruption guard)", and the answer played on to its end (issue 79)."""
+        if not self._sources or self.started_at is None:
+            return None
+        return self.started_at - self._heard_before
 
     @property
     def spans(self) -> tuple[PlaybackSpan, ...]:
@@ -85,6 +94,12 @@ class Playback:
             if item_id is not None:
                 self.item_id = item_id
             return False
+        heard_before = 0.0  # the same item coming back after a gap: its earlier spans count
+        last = self._spans[-1] if len(self._spans) else None
+        if item_id is not None and last is not None and last.item_id == item_id \
+                and last.ended_at is not None:
+            heard_before = self._heard_before + (last.ended_at - last.started_at)
+        self._heard_before = heard_before
         self.item_id = item_id
         self.response_id = response_id
         self.started_at = now
