@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any, Literal
 
+from voicechat.scenario.tool_schema import schema_problem
 from voicechat.scenario.yaml_lines import Located, Path, YamlProblem, load
 
 __all__ = [
@@ -148,7 +149,6 @@ class Scenario:
 
 # --- the keys, once ------------------------------------------------------------------------------
 
-JSON_TYPES = ("array", "boolean", "integer", "null", "number", "object", "string")
 TOP_KEYS = ("name", "session", "tools", "mcp_config", "local_responder", "turns", "doctor")
 TURN_KEYS = (*TURN_KINDS, "voice", "rate", "level_db", "noise_db", "silence_ms",
              "interrupt_after_ms", "expect")
@@ -362,33 +362,15 @@ class _Reader:
             params = spec.get("parameters")
             if params is not None and not isinstance(params, dict):
                 raise self.fail((*path, "parameters"), "expected a JSON Schema table")
-            if params is not None:
-                self.json_schema(params, (*path, "parameters"))
+            problem = schema_problem(params) if params is not None else None
+            if problem is not None:  # tool_schema.py: type: objekt failed only at the server
+                raise self.fail((*path, "parameters", *problem[0]), problem[1])
             description = spec.get("description", "")
             out.append(ToolMock(
                 name=name,
                 description=self.text(description, (*path, "description"), empty=True),
                 parameters=params, result=spec.get("result"), command=command))
         return tuple(out)
-
-    def json_schema(self, schema: Mapping[str, Any], path: Path) -> None:
-        """A tool's ``parameters`` must be a JSON Schema (checked against the 2020-12 meta-
-        schema): ``type: objekt`` passed the lint and failed only at the server (issue 79).
-        Decision: nothing more is asked of it here. The Realtime reference types ``parameters``
-        only as an object and states no keyword whitelist; what a server rejects past the
-        meta-schema is known only from its errors, which the run then shows."""
-        from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
-        from jsonschema.exceptions import SchemaError  # type: ignore[import-untyped]
-
-        try:
-            Draft202012Validator.check_schema(schema)
-        except SchemaError as exc:
-            at = (*path, *exc.path)
-            if exc.path and exc.path[-1] == "type" and isinstance(exc.instance, str):
-                raise self.fail(at, f"'{exc.instance}' is not a JSON Schema type: one of "
-                                    f"{', '.join(JSON_TYPES)}"
-                                    f"{_closest(exc.instance, JSON_TYPES)}") from None
-            raise self.fail(at, f"not a JSON Schema: {exc.message}") from None
 
     def turn(self, value: Any, path: Path, *, first: bool) -> Turn:
         spec = self.table(value, path, TURN_KEYS)
