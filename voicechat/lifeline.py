@@ -14,6 +14,7 @@ and a run killed outright leaves its children, as it did before.
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 import signal
 import sys
@@ -22,7 +23,9 @@ from collections.abc import Callable
 PR_SET_PDEATHSIG = 1
 
 
+@functools.cache
 def _prctl() -> Callable[..., int] | None:
+    """libc's ``prctl``, looked up once (``None`` off Linux)."""
     if not sys.platform.startswith("linux"):
         return None
     try:
