@@ -146,3 +146,21 @@ def test_a_path_mistake_is_a_usage_error_before_the_server_starts(
     assert f"voicechat: {filled(expected)}" in said.replace("\n", " "), said
     assert "embedded local server" not in said and "Traceback" not in said, said
     assert not (tmp_path / "nofolder").exists() and list(folder.iterdir()) == []
+
+
+def test_a_no_ui_run_with_no_keys_or_theme_never_imports_textual(tmp_path: Path) -> None:
+    """The checks of the TUI's own settings load Textual only when a keymap or a theme is set:
+    a --no-ui run (every `voicechat test` and `load` caller) never draws, and Textual was a
+    tenth of its start-up (issue 77: a run that cannot connect, 1.54 s -> 1.35 s of CPU)."""
+    probe = ("import sys, runpy\n"
+             "sys.argv = ['voicechat', '--no-ui', '--server', 'http://127.0.0.1:9',\n"
+             "            '--mic', 'none', '--speaker', 'none', '--transport', 'websocket']\n"
+             "try:\n"
+             "    runpy.run_module('voicechat', run_name='__main__')\n"
+             "except SystemExit as end:\n"
+             "    print('exit', end.code, 'textual' in sys.modules)\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(PROVIDER_VARIABLES)}
+    env.update(HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path / "xdg"))
+    done = subprocess.run([str(Path(VOICECHAT).parent / "python"), "-c", probe],
+                          capture_output=True, text=True, env=env, timeout=60, check=False)
+    assert done.stdout.strip().splitlines()[-1] == "exit 1 False", done.stdout + done.stderr

@@ -51,8 +51,6 @@ from voicechat.protocol.mapping import client_event_from_canonical
 from voicechat.protocol.providers import validation_session
 from voicechat.protocol.validation import validate_session
 from voicechat.runtime.facade import policy_for
-from voicechat.ui import keys
-from voicechat.ui.themes import load_themes, user_theme_dir
 
 #: a file name's extension (``.xyz``); device names carry dots too
 #: (``alsa_output.pci-0000_00_1f.3.analog-stereo``), but not a short letters-only suffix
@@ -168,6 +166,11 @@ def _unwritable(path: Path) -> str | None:
 
 
 def check_keys(keymap: dict[str, str] | None) -> None:
+    if not keymap:
+        return
+    # here, not at the top: the key table imports Textual, which a --no-ui run never draws
+    from voicechat.ui import keys
+
     try:
         keys.validate_keymap(keymap)
     except keys.KeymapError as exc:
@@ -182,6 +185,8 @@ def check_theme(settings: Settings) -> None:
     theme = settings.theme
     if theme is None:
         return
+    from voicechat.ui.themes import load_themes, user_theme_dir  # Textual: see check_keys
+
     themes, problems = load_themes()
     if not themes or theme in themes:
         return
