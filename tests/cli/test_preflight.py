@@ -164,3 +164,20 @@ def test_a_no_ui_run_with_no_keys_or_theme_never_imports_textual(tmp_path: Path)
     done = subprocess.run([str(Path(VOICECHAT).parent / "python"), "-c", probe],
                           capture_output=True, text=True, env=env, timeout=60, check=False)
     assert done.stdout.strip().splitlines()[-1] == "exit 1 False", done.stdout + done.stderr
+
+
+def test_a_malformed_call_in_the_local_responder_script_stops_the_start(
+        tmp_path: Path) -> None:
+    """The embedded server parsed its script when it started: exit 1 once the run was under
+    way, the script's line named but not the setting (issue 79, item 20)."""
+    script = tmp_path / "replies.script"
+    script.write_text("Hi.\n@call 9lives! {}\n", encoding="utf-8")
+    cfg = tmp_path / "cfg.toml"
+    cfg.write_text(f'local_responder = "script:{script}"\n', encoding="utf-8")
+    result = runner.invoke(app, ["--no-ui", "--server", "local", "--config", str(cfg),
+                                 "--mic", "none", "--speaker", "none"], input="", env={})
+    out = result.output.replace("\n", " ")
+    assert result.exit_code == 2, out
+    assert (f"config file {cfg}, key local_responder: responder script '{script}' line 2: "
+            "'@call' needs a function name") in out, out
+    assert "embedded local server" not in out

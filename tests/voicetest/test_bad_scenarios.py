@@ -144,3 +144,30 @@ def test_a_run_that_could_not_reach_its_server_is_exit_3_not_a_failure(tmp_path:
     assert proc.returncode == 3, proc.stdout + proc.stderr
     assert report is not None and report["summary"]["error"] == 1
     assert "could not start the conversation" in proc.stdout
+
+
+def test_a_malformed_call_in_the_responder_script_is_exit_2_with_its_line(
+        tmp_path: Path) -> None:
+    """The script's ``@call`` was parsed when the embedded server started: the run ended 3
+    ("could not run") where the how-to promises exit 2 for a broken file (issue 79, item 20).
+    From the scenario's key, and from the config's when the scenario names none."""
+    (tmp_path / "replies.script").write_text(
+        "Hello there.\nLet me check. @call get_weather {city: Paris}\n", encoding="utf-8")
+    turns = "turns:\n  - type: hi\n"
+    own = tmp_path / "own.yaml"
+    own.write_text("local_responder: script:replies.script\n" + turns, encoding="utf-8")
+    proc, report = voicechat_test(tmp_path, str(own), timeout=60)
+    assert proc.returncode == 2 and report is None, proc.stdout + proc.stderr
+    assert ("own.yaml: local_responder: responder script "
+            f"'{tmp_path / 'replies.script'}' line 2: the arguments of '@call get_weather' "
+            "are not valid JSON") in proc.stderr, proc.stderr
+    assert "Fix: write a call as '@call NAME {JSON object}'" in proc.stderr
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(turns, encoding="utf-8")
+    proc, report = voicechat_test(
+        tmp_path, str(plain), timeout=60,
+        config=f'local_responder = "script:{tmp_path / "replies.script"}"\n')
+    assert proc.returncode == 2 and report is None, proc.stdout + proc.stderr
+    assert "plain.yaml: config file " in proc.stderr and ", key local_responder: " in proc.stderr
+    assert "line 2: the arguments of '@call get_weather'" in proc.stderr
+    assert "embedded local server" not in proc.stdout and "Traceback" not in proc.stderr

@@ -66,6 +66,7 @@ def check_before_connecting(settings: Settings) -> Settings:
     check_record(settings.record)
     check_keys(settings.keymap)
     check_theme(settings)
+    check_local_responder(settings)
     if settings.api != "live":
         check_session_table(settings)
     return settings
@@ -176,6 +177,19 @@ def check_keys(keymap: dict[str, str] | None) -> None:
     except keys.KeymapError as exc:
         raise ValueError(f"{exc}; fix the [voicechat.keys] table in your config "
                          "(`voicechat config path` shows where it is)") from None
+
+
+def check_local_responder(settings: Settings) -> None:
+    """The embedded server's ``script:FILE`` loads: a malformed ``@call`` stopped the server
+    after the run began (exit 1), naming the script's line but not the setting (issue 79)."""
+    if not settings.is_local:
+        return
+    from voicechat.server.voice.script import script_problem
+
+    problem = script_problem(settings.local_responder)
+    if problem is not None:
+        where = settings.origins.get("local_responder", "local_responder")
+        raise ValueError(f"{where}: {problem}")
 
 
 def check_theme(settings: Settings) -> None:

@@ -164,6 +164,8 @@ def plan(scenario: Scenario, base: Settings) -> Planned:
     settings = scenario_settings(base, scenario, family, record=None)
     if base.is_local and base.local_asr_phrases is None:
         _check_local_words(scenario)
+    if base.is_local:
+        _check_responder_script(scenario, settings)
     audio = {}
     for index, turn in enumerate(scenario.turns):
         if turn.kind == "type":
@@ -174,6 +176,22 @@ def plan(scenario: Scenario, base: Settings) -> Planned:
             raise ScenarioError(scenario.file, turn.line, f"turns[{index}].{turn.kind}",
                                 str(exc)) from None
     return Planned(scenario, settings, family, audio)
+
+
+def _check_responder_script(scenario: Scenario, settings: Settings) -> None:
+    """A ``script:FILE`` responder that does not load (a malformed ``@call``) is a broken file,
+    exit 2 with its line, as the how-to says; it was found once the embedded server started,
+    and the run ended 3, "could not run" (issue 79, item 20). The scenario's own key, or the
+    config's when the scenario names none."""
+    from voicechat.server.voice.script import script_problem
+
+    problem = script_problem(settings.local_responder)
+    if problem is None:
+        return
+    where = "local_responder"
+    if scenario.local_responder is None:
+        where = settings.origins.get("local_responder", where)
+    raise ScenarioError(scenario.file, 0, where, problem)
 
 
 def _check_local_words(scenario: Scenario) -> None:

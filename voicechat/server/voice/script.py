@@ -143,7 +143,7 @@ class ScriptResponder:
         except OSError as exc:
             raise ResponderError(
                 f"cannot read the responder script {str(p)!r}: {exc.strerror or exc}. "
-                "Fix: pass --responder script:PATH with an existing text or JSON file."
+                "Fix: make script:PATH name an existing text or JSON file."
             ) from None
         if text.lstrip().startswith("["):
             try:
@@ -194,6 +194,22 @@ class ScriptResponder:
                 f"'@call {forced or 'NAME'} {{...}}', or send another tool_choice."
             )
         return line.calls
+
+
+def script_problem(responder: str) -> str | None:
+    """Why the responder ``script:FILE`` cannot load (unreadable, not a list, a malformed
+    ``@call``), or ``None``: asked before anything starts, so that a broken script is a
+    mistake in the settings (exit 2, the file's line named) rather than an embedded server that
+    fails to start once the run is under way (exit 1, or ``voicechat test``'s exit 3; issue
+    79, item 20). Any other responder is ``None``: the server checks its own spelling."""
+    kind, _, path = responder.partition(":")
+    if kind != "script" or not path:
+        return None
+    try:
+        ScriptResponder.from_file(path)
+    except ResponderError as exc:
+        return str(exc)
+    return None
 
 
 def _describe(calls: tuple[ToolCall, ...]) -> str:
