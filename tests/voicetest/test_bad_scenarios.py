@@ -21,8 +21,9 @@ CASES = {
                     "broken yaml.yaml:3: "),
     "bad session": ("session:\n  turn_detection: {type: loud_vad}\nturns:\n  - type: hi\n",
                     "bad session.yaml: session: "),
+    # at the voice key's line, not the say line (issue 79)
     "unknown voice": ("turns:\n  - say: hello\n    voice: no-such-voice-xx\n",
-                      "unknown voice.yaml:2: turns[0].say: espeak-ng has no voice "
+                      "unknown voice.yaml:3: turns[0].voice: espeak-ng has no voice "
                       "'no-such-voice-xx'"),
     # only the scenario's tools reach a test run: another name is a typo (issue 79)
     "unknown tool": ("tools:\n  - name: check_availability\n    result: {free: true}\n"
@@ -53,7 +54,8 @@ CASES = {
                    "type: one of array, boolean, integer, null, number, object, string (did "
                    "you mean 'object'?)"),
     "unknown variant": ("turns:\n  - say: hello\n    voice: en-us+zz9\n",
-                        "unknown variant.yaml:2: turns[0].say: espeak-ng has no variant 'zz9'"),
+                        "unknown variant.yaml:3: turns[0].voice: espeak-ng has no variant "
+                        "'zz9'"),
 }
 
 
@@ -83,6 +85,21 @@ def test_a_binary_file_and_a_missing_path(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "no scenario files" in proc.stderr
     proc, _ = voicechat_test(tmp_path, timeout=60)
     assert proc.returncode == 2 and "name a scenario file" in proc.stderr
+
+
+def test_a_recording_that_is_not_audio_is_named_once_in_ffmpeg_s_words(tmp_path: Path) -> None:
+    """It named itself twice and showed PyAV's errno, "[Errno 1094995529] Invalid data found
+    when processing input: 'PATH'" (issue 79, item 20)."""
+    (tmp_path / "clip.mp3").write_bytes(bytes(range(256)) * 4)
+    scenario = tmp_path / "clip.yaml"
+    scenario.write_text("turns:\n  - audio: clip.mp3\n", encoding="utf-8")
+    proc, _ = voicechat_test(tmp_path, str(scenario), timeout=60)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    said = proc.stderr.strip().splitlines()[-1]
+    clip = str(tmp_path / "clip.mp3")
+    assert said == (f"voicechat test: {scenario}:2: turns[0].audio: {clip}: cannot decode it as "
+                    "audio (Invalid data found when processing input); WAV, MP3, FLAC, "
+                    "Ogg/Opus, AAC and anything else FFmpeg reads will do"), said
 
 
 def test_every_output_path_is_checked_before_anything_runs(tmp_path: Path) -> None:

@@ -33,7 +33,15 @@ DECODABLE = frozenset({".mp3", ".flac", ".ogg", ".oga", ".opus", ".m4a", ".aac",
 
 
 class CodecError(Exception):
-    """PyAV could not decode or encode; the message is PyAV's (the caller adds the file name)."""
+    """PyAV could not decode or encode; the message is FFmpeg's (the caller adds the file name)."""
+
+
+def _ffmpeg_words(exc: Exception) -> str:
+    """FFmpeg's own words for ``exc``, without PyAV's ``[Errno 1094995529] ...: 'PATH'``
+    wrapping: the errno is FFmpeg's four-letter tag as a number, and the caller names the file
+    already (issue 79: a non-audio ``audio:`` file named itself twice and showed the errno)."""
+    words = getattr(exc, "strerror", None)
+    return words if isinstance(words, str) and words else str(exc)
 
 
 def decode_file(path: Path, rate: int) -> Int16Array:
@@ -43,7 +51,7 @@ def decode_file(path: Path, rate: int) -> Int16Array:
     try:
         container = av.open(str(path))
     except (av.FFmpegError, ValueError) as exc:
-        raise CodecError(str(exc)) from exc
+        raise CodecError(_ffmpeg_words(exc)) from exc
     chunks: list[Int16Array] = []
     try:
         if not container.streams.audio:
@@ -56,7 +64,7 @@ def decode_file(path: Path, rate: int) -> Int16Array:
         for out in resampler.resample(None):
             chunks.append(out.to_ndarray().reshape(-1).astype(np.int16))
     except av.FFmpegError as exc:
-        raise CodecError(str(exc)) from exc
+        raise CodecError(_ffmpeg_words(exc)) from exc
     finally:
         container.close()
     if not chunks:

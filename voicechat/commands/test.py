@@ -158,7 +158,7 @@ def plan(scenario: Scenario, base: Settings) -> Planned:
     """The scenario's settings and audio, or an exit-2 error naming the file."""
     from voicechat.commands.scenario_settings import scenario_settings
     from voicechat.families import family_for
-    from voicechat.voicetest.speech import SpeechError, turn_audio
+    from voicechat.voicetest.speech import SpeechError, VoiceError, turn_audio
 
     family = family_for(base)
     settings = scenario_settings(base, scenario, family, record=None)
@@ -172,6 +172,12 @@ def plan(scenario: Scenario, base: Settings) -> Planned:
             continue
         try:
             audio[index] = turn_audio(turn)
+        except VoiceError as exc:
+            if not turn.voice_line:  # the default voice: the say line is all there is
+                raise ScenarioError(scenario.file, turn.line, f"turns[{index}].{turn.kind}",
+                                    str(exc)) from None
+            raise ScenarioError(scenario.file, turn.voice_line, f"turns[{index}].voice",
+                                str(exc)) from None
         except SpeechError as exc:
             raise ScenarioError(scenario.file, turn.line, f"turns[{index}].{turn.kind}",
                                 str(exc)) from None

@@ -110,6 +110,8 @@ class Turn:
     content: str
     line: int
     voice: str | None = None
+    #: the line of the ``voice`` key, where a voice espeak-ng lacks is reported (0: none given)
+    voice_line: int = 0
     rate: int | None = None
     level_db: float | None = None
     noise_db: float | None = None
@@ -402,6 +404,7 @@ class _Reader:
             content=content,
             line=self.doc.line(path),
             voice=self.text(spec["voice"], (*path, "voice")) if "voice" in spec else None,
+            voice_line=self.doc.line((*path, "voice")) if "voice" in spec else 0,
             rate=int(self.number(spec["rate"], (*path, "rate"), *RATE_WPM))
             if "rate" in spec else None,
             level_db=self.number(spec["level_db"], (*path, "level_db"), *LEVEL_DB)

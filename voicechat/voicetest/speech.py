@@ -42,6 +42,11 @@ class SpeechError(RuntimeError):
     """A turn's audio cannot be made; the message names the turn's problem and the fix."""
 
 
+class VoiceError(SpeechError):
+    """The turn's ``voice`` is one espeak-ng does not have or refuses: the lint names the
+    ``voice`` key's line, not the ``say`` line (issue 79)."""
+
+
 def turn_audio(turn: Turn) -> Int16Array:
     """The mic audio of a ``say`` or ``audio`` turn, shaped and with its lead-in."""
     if turn.kind == "say":
@@ -70,7 +75,7 @@ def synthesize(text: str, voice: str, rate: int) -> Int16Array:
         raise SpeechError(f"espeak-ng could not run: {exc}") from None
     if out.returncode != 0 or not out.stdout.startswith(b"RIFF"):
         said = out.stderr.decode("utf-8", "replace").strip() or f"exit {out.returncode}"
-        raise SpeechError(f"espeak-ng refused voice {voice!r}: {said}; fix: a voice from "
+        raise VoiceError(f"espeak-ng refused voice {voice!r}: {said}; fix: a voice from "
                           "`espeak-ng --voices` (e.g. en-us, en-us+f3, en-gb+m3)")
     try:
         pcm, rate_hz = parse_streamed_wav(out.stdout)
@@ -86,7 +91,7 @@ def check_voice(exe: str, voice: str) -> None:
     voices, variants = _espeak_voices(exe)
     if base.casefold() not in voices or (variant and variant.casefold() not in variants):
         wrong = f"variant {variant!r}" if base.casefold() in voices else f"voice {base!r}"
-        raise SpeechError(f"espeak-ng has no {wrong} (in {voice!r}); fix: a voice from "
+        raise VoiceError(f"espeak-ng has no {wrong} (in {voice!r}); fix: a voice from "
                           "`espeak-ng --voices`, optionally +VARIANT from `espeak-ng "
                           "--voices=variant` (e.g. en-us, en-us+f3, en-gb+m3)")
 
@@ -114,8 +119,10 @@ def recording(path: str) -> Int16Array:
     """The recording at ``path`` as 48 kHz mono int16 (any format PyAV decodes)."""
     try:
         pcm, rate_hz = read_audio(Path(path))
-    except (AudioFileError, OSError) as exc:
-        raise SpeechError(f"{path}: {exc}") from None
+    except AudioFileError as exc:  # it names the file itself
+        raise SpeechError(str(exc)) from None
+    except OSError as exc:
+        raise SpeechError(f"{path}: cannot be read: {exc.strerror or exc}") from None
     return resample(pcm, rate_hz, RATE) if rate_hz != RATE else pcm
 
 
