@@ -71,6 +71,25 @@ def test_a_bad_scenario_is_exit_2_with_where(tmp_path: Path, name: str) -> None:
     assert "embedded local server" not in proc.stdout  # nothing started
 
 
+def test_every_broken_file_of_a_folder_is_named_at_once_in_file_order(tmp_path: Path) -> None:
+    """A folder with two broken files named only the first: each fix cost a run (issue 79)."""
+    folder = tmp_path / "suite"
+    folder.mkdir()
+    for name, (text, _) in (("b.yaml", CASES["wrong type"]), ("a.yaml", CASES["typo"]),
+                            ("c.yaml", ("turns:\n  - type: hi\n", ""))):
+        (folder / name).write_text(text, encoding="utf-8")
+    proc, report = voicechat_test(tmp_path, str(folder), timeout=60)
+    assert proc.returncode == 2 and report is None, proc.stdout + proc.stderr
+    assert proc.stderr.splitlines() == [
+        f"voicechat test: {folder / 'a.yaml'}:3: turns[0].expct: unknown key 'expct' (did you "
+        "mean 'expect'?); known here: say, type, audio, voice, rate, level_db, noise_db, "
+        "silence_ms, interrupt_after_ms, expect",
+        f"voicechat test: {folder / 'b.yaml'}:3: turns[0].silence_ms: expected a number, got "
+        "'soon'",
+        "voicechat test: 2 problems; nothing ran"], proc.stderr
+    assert "embedded local server" not in proc.stdout
+
+
 def test_a_binary_file_and_a_missing_path(tmp_path: Path) -> None:
     blob = tmp_path / "clip.yaml"
     blob.write_bytes(b"\x00\xff\xfe binary")

@@ -89,6 +89,13 @@ def test_gpt_live_runs_what_it_can_express_and_refuses_the_rest(tmp_path: Path) 
     refused, _ = voicechat_test(tmp_path, str(EXAMPLES / "weather.yaml"), "--server",
                                 "local", "--api", "live")
     assert refused.returncode == 2
-    assert "weather.yaml" in refused.stderr and "tools" in refused.stderr
+    # every refused key at once, in the file's order: one a run cost three runs (issue 79)
+    said = refused.stderr.strip().splitlines()
+    weather = str(EXAMPLES / "weather.yaml")
+    assert [line.split(": ", 2)[1] for line in said[:-1]] == [
+        weather, f"{weather}:14", f"{weather}:22"], said
+    assert [line.split(": ", 3)[2] for line in said[:-1]] == [
+        "tools", "turns[0].expect.tool_calls", "turns[2].interrupt_after_ms"], said
+    assert said[-1] == "voicechat test: 3 problems; nothing ran", said
     assert "GPT-Live" in refused.stderr and "Traceback" not in refused.stderr
     assert "embedded local server" not in refused.stdout + refused.stderr

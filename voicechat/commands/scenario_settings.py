@@ -37,7 +37,7 @@ from typing import Any
 from voicechat.commands.preflight import check_session_table
 from voicechat.config import Settings
 from voicechat.families import Family
-from voicechat.scenario.spec import Scenario, ScenarioError
+from voicechat.scenario.spec import Scenario, ScenarioError, raise_all
 
 #: the session fields every family takes (into the settings, not the session table)
 SETTINGS_FIELDS = ("instructions", "voice")
@@ -92,30 +92,34 @@ def scenario_settings(base: Settings, scenario: Scenario, family: Family, *,
 
 
 def refuse_inexpressible(scenario: Scenario, family: Family) -> None:
-    """Exit-2 errors for keys ``family`` cannot run, naming the key and why."""
+    """Exit-2 errors for keys ``family`` cannot run, naming each key and why, all of them at
+    once in the file's order: three refused keys took three runs to hear of (issue 79)."""
     def fail(where: str, why: str) -> ScenarioError:
         return ScenarioError(scenario.file, 0, where, f"{why} ({family.title}); run this "
                                                       "scenario against a Realtime server "
                                                       "or drop the key")
 
+    errors: list[ScenarioError] = []
     if family.name != "realtime":
-        extra = sorted(set(scenario.session) - set(SETTINGS_FIELDS))
-        if extra:
-            raise fail(f"session.{extra[0]}", "only instructions and voice are session "
-                                              "settings here")
+        errors += [fail(f"session.{key}", "only instructions and voice are session settings "
+                                          "here")
+                   for key in scenario.session if key not in SETTINGS_FIELDS]
     if family.name == "live":
-        if scenario.tools or scenario.mcp_config:
-            raise fail("tools" if scenario.tools else "mcp_config",
-                       "GPT-Live runs tools through its own delegation, so a scenario cannot "
-                       "offer or answer them")
+        why = ("GPT-Live runs tools through its own delegation, so a scenario cannot offer or "
+               "answer them")
+        errors += [fail(key, why) for key, given in (("tools", scenario.tools),
+                                                     ("mcp_config", scenario.mcp_config))
+                   if given]
         for i, turn in enumerate(scenario.turns):
             if turn.expect.tool_calls is not None:
-                raise ScenarioError(scenario.file, turn.line, f"turns[{i}].expect.tool_calls",
-                                    "GPT-Live's tool calls are its delegation's, not checked "
-                                    "here (GPT-Live); drop the key for this family")
+                errors.append(ScenarioError(
+                    scenario.file, turn.line, f"turns[{i}].expect.tool_calls",
+                    "GPT-Live's tool calls are its delegation's, not checked here (GPT-Live); "
+                    "drop the key for this family"))
             if turn.interrupt_after_ms is not None:
-                raise ScenarioError(scenario.file, turn.line,
-                                    f"turns[{i}].interrupt_after_ms",
-                                    "GPT-Live decides itself when the model yields the floor, "
-                                    "so an interruption cannot be timed (GPT-Live); run it "
-                                    "against a Realtime or Gemini Live server")
+                errors.append(ScenarioError(
+                    scenario.file, turn.line, f"turns[{i}].interrupt_after_ms",
+                    "GPT-Live decides itself when the model yields the floor, so an "
+                    "interruption cannot be timed (GPT-Live); run it against a Realtime or "
+                    "Gemini Live server"))
+    raise_all(errors)

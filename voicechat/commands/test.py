@@ -33,7 +33,14 @@ from voicechat.commands.output_paths import (
     set_earlier_run_aside,
 )
 from voicechat.config import ConfigError, Settings, resolve
-from voicechat.scenario.spec import Scenario, ScenarioError, missing_files, parse
+from voicechat.scenario.spec import (
+    Scenario,
+    ScenarioError,
+    ScenarioErrors,
+    missing_files,
+    parse,
+    raise_all,
+)
 
 SCENARIO_SUFFIXES = (".yaml", ".yml")
 MAX_FILE_BYTES = 1_000_000
@@ -72,7 +79,12 @@ def run(
         if keep is not None:
             check_output_folder(keep, "--keep")
         judge = _judge(judge_url, judge_model)
-        planned = [plan(s, base) for s in scenarios]
+        planned = plan_all(scenarios, base)
+    except ScenarioErrors as exc:
+        for error in exc.errors:
+            print(f"voicechat test: {error}", file=sys.stderr)
+        print(f"voicechat test: {len(exc.errors)} problems; nothing ran", file=sys.stderr)
+        return 2
     except (ConfigError, ValueError) as exc:
         print(f"voicechat test: {exc}", file=sys.stderr)
         return 2
@@ -104,7 +116,8 @@ def base_settings(flags: dict[str, Any], config: Path | None) -> Settings:
 
 def load_scenarios(paths: Sequence[str], select: str | None) -> list[Scenario]:
     """Every scenario file under ``paths`` (folders searched for ``*.yaml``/``*.yml``, in
-    name order), read and checked; those ``-k`` selects. The first problem is raised."""
+    name order), read and checked; those ``-k`` selects. Every file's problem is raised, in
+    file order (:class:`ScenarioErrors` when there are several)."""
     from voicechat.voicetest.selection import compile_pattern
 
     if not paths:
@@ -123,7 +136,16 @@ def load_scenarios(paths: Sequence[str], select: str | None) -> list[Scenario]:
             files.append(path)
         else:
             raise ValueError(f"{raw}: no such file or folder")
-    scenarios = [read_scenario(f) for f in dict.fromkeys(files)]
+    scenarios: list[Scenario] = []
+    errors: list[ScenarioError] = []
+    for file in dict.fromkeys(files):  # every file's problem, not only the first file's
+        try:
+            scenarios.append(read_scenario(file))
+        except ScenarioErrors as exc:
+            errors.extend(exc.errors)
+        except ScenarioError as exc:
+            errors.append(exc)
+    raise_all(errors)
     if select is None:
         return scenarios
     chosen = compile_pattern(select)
@@ -152,6 +174,21 @@ def read_scenario(path: Path) -> Scenario:
     if problem is not None:
         raise problem
     return scenario
+
+
+def plan_all(scenarios: Sequence[Scenario], base: Settings) -> list[Planned]:
+    """Every scenario planned, or every scenario's problem raised together, in run order."""
+    planned: list[Planned] = []
+    errors: list[ScenarioError] = []
+    for scenario in scenarios:
+        try:
+            planned.append(plan(scenario, base))
+        except ScenarioErrors as exc:
+            errors.extend(exc.errors)
+        except ScenarioError as exc:
+            errors.append(exc)
+    raise_all(errors)
+    return planned
 
 
 def plan(scenario: Scenario, base: Settings) -> Planned:

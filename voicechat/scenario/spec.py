@@ -68,6 +68,23 @@ class ScenarioError(ValueError):
         super().__init__(f"{at}: {where}: {message}" if where else f"{at}: {message}")
 
 
+class ScenarioErrors(ValueError):
+    """Several problems, one a line, in the order they were found (the files in run order, each
+    file's from the top): a run that named one at a time cost a run a mistake (issue 79)."""
+
+    def __init__(self, errors: Sequence[ScenarioError]) -> None:
+        self.errors = tuple(errors)
+        super().__init__("\n".join(str(error) for error in self.errors))
+
+
+def raise_all(errors: Sequence[ScenarioError]) -> None:
+    """Raise ``errors``: nothing when there are none, the error itself when there is one."""
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise ScenarioErrors(errors)
+
+
 @dataclass(frozen=True)
 class Bound:
     """A latency budget in milliseconds; either end may be open."""

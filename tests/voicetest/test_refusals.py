@@ -1,0 +1,57 @@
+"""A family that cannot run a scenario's keys names them all at once, in the file's order
+(issue 79: three refused keys took three runs to hear of, and the session's came sorted)."""
+
+from __future__ import annotations
+
+import pytest
+
+from voicechat.commands.scenario_settings import refuse_inexpressible
+from voicechat.config import resolve
+from voicechat.families import Family, family_for
+from voicechat.scenario.spec import ScenarioError, ScenarioErrors, parse
+
+SCENARIO = """\
+session:
+  temperature: 0.7
+  instructions: Be brief.
+  max_output_tokens: 9
+tools:
+  - name: check
+    result: ok
+turns:
+  - type: hi
+    expect:
+      tool_calls: [{name: check}]
+  - say: hello
+    interrupt_after_ms: 300
+"""
+
+
+def _family(**flags: str) -> Family:
+    return family_for(resolve({"server": "local", "no_ui": True, **flags}, config_path=None))
+
+
+def test_gemini_names_each_session_key_it_lacks_in_the_file_s_order() -> None:
+    scenario = parse(SCENARIO, "s.yaml")
+    with pytest.raises(ScenarioErrors) as refused:
+        refuse_inexpressible(scenario, _family(provider="gemini"))
+    assert [error.where for error in refused.value.errors] == [
+        "session.temperature", "session.max_output_tokens"]
+
+
+def test_gpt_live_names_every_key_with_its_line() -> None:
+    scenario = parse(SCENARIO, "s.yaml")
+    with pytest.raises(ScenarioErrors) as refused:
+        refuse_inexpressible(scenario, _family(api="live"))
+    assert [(error.line, error.where) for error in refused.value.errors] == [
+        (0, "session.temperature"), (0, "session.max_output_tokens"), (0, "tools"),
+        (9, "turns[0].expect.tool_calls"), (12, "turns[1].interrupt_after_ms")]
+    assert str(refused.value).count("\n") == 4  # one a line
+
+
+def test_one_refusal_is_a_plain_error_and_none_is_nothing() -> None:
+    lone = parse("session:\n  temperature: 0.7\nturns:\n  - type: hi\n", "s.yaml")
+    with pytest.raises(ScenarioError) as refused:
+        refuse_inexpressible(lone, _family(provider="gemini"))
+    assert not isinstance(refused.value, ScenarioErrors)
+    refuse_inexpressible(lone, _family())  # Realtime runs every key
