@@ -135,3 +135,25 @@ def test_booleans_are_not_numbers() -> None:
     assert subset_match({"n": 21}, {"n": 21.0})
     assert not subset_match({"ok": True}, {"ok": 1})
     assert not subset_match({"n": 1}, {"n": True})
+
+
+def test_each_key_is_one_verdict_and_a_pass_says_what_was_seen() -> None:
+    """``contains: [a, b]`` gave two verdicts named ``reply.contains``, each with an empty
+    reason: a report grouped by check counted one key twice and said nothing of a pass
+    (issue 79)."""
+    seen = ObservedTurn(reply="Hello there, friend.", calls=(ObservedCall("greet", "{}"),))
+    verdicts = check_turn(expect("{tool_calls: [{name: greet}], reply: {contains: [hello, "
+                                 "there], not_contains: [bye, ciao], matches: 'fr.end'}, "
+                                 "interrupted: false}"), seen)
+    assert [(v.check, v.status, v.reason) for v in verdicts] == [
+        ("tool_calls", "passed", "made: greet({})"),
+        ("reply.contains", "passed", "'hello', 'there' in the reply"),
+        ("reply.not_contains", "passed", "none of 'bye', 'ciao' in the reply"),
+        ("reply.matches", "passed", "/fr.end/ matches the reply"),
+        ("interrupted", "passed", "the answer played to its end")]
+    missed = check_turn(expect("{reply: {contains: [hello, sunny, warm], not_contains: "
+                               "[there, friend]}}"), seen)
+    assert [(v.check, v.status, v.reason) for v in missed] == [
+        ("reply.contains", "failed", "'sunny', 'warm' not in the reply 'Hello there, friend.'"),
+        ("reply.not_contains", "failed",
+         "'there', 'friend' are in the reply 'Hello there, friend.'")]

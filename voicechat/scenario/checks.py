@@ -3,8 +3,10 @@
 The runner observes a turn (the reply as the assistant said it, the tool calls with their
 arguments, the first audio's latency, whether the answer was cut and how fast its audio
 stopped) and hands it here with the judge's verdict when a judge ran. Every expectation gives
-one :class:`Verdict`: passed, failed with the reason a person reads first, or skipped with how
-to enable it (a ``judge`` with no judge configured is never a pass).
+one :class:`Verdict`, its key as in the file, once (``contains: [a, b]`` is one
+``reply.contains``: the words were each a verdict of the same name with an empty reason, issue
+79): passed with what was seen, failed with the reason a person reads first, or skipped with
+how to enable it (a ``judge`` with no judge configured is never a pass).
 """
 
 from __future__ import annotations
@@ -64,19 +66,24 @@ def check_turn(
     if expect.reply is not None:
         reply = expect.reply
         folded = seen.reply.casefold()
-        for word in reply.contains:
-            ok = word.casefold() in folded
-            out.append(Verdict("reply.contains", "passed" if ok else "failed",
-                               "" if ok else f"{word!r} not in the reply {_quote(seen.reply)}"))
-        for word in reply.not_contains:
-            ok = word.casefold() not in folded
-            out.append(Verdict("reply.not_contains", "passed" if ok else "failed",
-                               "" if ok else f"{word!r} is in the reply {_quote(seen.reply)}"))
+        if reply.contains:
+            missing = [word for word in reply.contains if word.casefold() not in folded]
+            out.append(Verdict("reply.contains", "failed" if missing else "passed",
+                               f"{_words(missing)} not in the reply {_quote(seen.reply)}"
+                               if missing else f"{_words(reply.contains)} in the reply"))
+        if reply.not_contains:
+            present = [word for word in reply.not_contains if word.casefold() in folded]
+            out.append(Verdict("reply.not_contains", "failed" if present else "passed",
+                               f"{_words(present)} {'is' if len(present) == 1 else 'are'} in "
+                               f"the reply {_quote(seen.reply)}"
+                               if present else f"none of {_words(reply.not_contains)} in the "
+                                               "reply"))
         if reply.matches is not None:
             ok = reply.matches.search(seen.reply) is not None
             out.append(Verdict("reply.matches", "passed" if ok else "failed",
-                               "" if ok else f"/{reply.matches.pattern}/ does not match the "
-                                             f"reply {_quote(seen.reply)}"))
+                               f"/{reply.matches.pattern}/ matches the reply" if ok
+                               else f"/{reply.matches.pattern}/ does not match the "
+                                    f"reply {_quote(seen.reply)}"))
         if reply.judge is not None:
             out.append(_judged(reply.judge, judgement))
     if expect.first_audio is not None:
@@ -84,9 +91,12 @@ def check_turn(
                             "no audio came back"))
     if expect.interrupted is not None:
         ok = seen.interrupted is expect.interrupted
-        why = ("the answer played to its end: nothing cut it" if expect.interrupted
-               else "the answer was cut")
-        out.append(Verdict("interrupted", "passed" if ok else "failed", "" if ok else why))
+        if ok:
+            why = "the answer was cut" if seen.interrupted else "the answer played to its end"
+        else:
+            why = ("the answer played to its end: nothing cut it" if expect.interrupted
+                   else "the answer was cut")
+        out.append(Verdict("interrupted", "passed" if ok else "failed", why))
     if expect.stop is not None:
         out.append(_bounded("stop_ms", expect.stop, seen.stop_ms,
                             "the assistant's audio never stopped"))
@@ -112,7 +122,7 @@ def _calls(expected: Sequence[ExpectedCall], calls: Sequence[ObservedCall]) -> V
     made = ", ".join(f"{c.name}({c.arguments})" for c in calls) or "none"
     if not expected:
         return Verdict("tool_calls", "passed" if not calls else "failed",
-                       "" if not calls else f"expected no tool call; made: {made}")
+                       "no tool call" if not calls else f"expected no tool call; made: {made}")
     at = 0
     for want in expected:
         while at < len(calls) and not _is(want, calls[at]):
@@ -122,7 +132,7 @@ def _calls(expected: Sequence[ExpectedCall], calls: Sequence[ObservedCall]) -> V
             return Verdict("tool_calls", "failed",
                            f"no call to {want.name}{args} (in order); made: {made}")
         at += 1
-    return Verdict("tool_calls", "passed")
+    return Verdict("tool_calls", "passed", f"made: {made}")
 
 
 def _is(want: ExpectedCall, call: ObservedCall) -> bool:
@@ -153,6 +163,10 @@ def _judged(intent: str, judgement: Judgement | None) -> Verdict:
                        f"not judged ({intent!r}): no judge configured; pass --judge-url and "
                        "--judge-model (an OpenAI-compatible chat endpoint)")
     return Verdict("reply.judge", "passed" if judgement.passed else "failed", judgement.reason)
+
+
+def _words(words: Sequence[str]) -> str:
+    return ", ".join(repr(word) for word in words)
 
 
 def _quote(text: str, limit: int = 160) -> str:
