@@ -66,6 +66,8 @@ def test_scenarios(
                                    help="How long a turn may wait for its answer "
                                         "(default 30).")
     ] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Run against a paid service without "
+                                      "asking (the estimated cost is still shown).")] = False,
     verbose: opt.Verbose = 0,
     log_level: opt.LogLevel = None,
 ) -> None:
@@ -77,7 +79,7 @@ def test_scenarios(
         paths or [], server=server, provider=provider, transport=transport, api=api,
         model=model, dialect=dialect, config=config, junit=junit, json_path=json_path,
         keep=keep, repeat=repeat, concurrency=concurrency, select=select,
-        judge_url=judge_url, judge_model=judge_model, turn_timeout=turn_timeout,
+        judge_url=judge_url, judge_model=judge_model, turn_timeout=turn_timeout, yes=yes,
         verbose=verbose, log_level=log_level))
 
 

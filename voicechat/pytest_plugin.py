@@ -11,8 +11,9 @@ the ``voicechat_scenario_files`` ini option (glob patterns, e.g. ``*.yaml`` in a
 scenarios only), and any YAML file named on the command line. Where and how to connect:
 ``--voicechat-server``, ``--voicechat-provider``, ``--voicechat-transport``, ``--voicechat-api``,
 ``--voicechat-model``, ``--voicechat-config`` (the same values as ``voicechat test``'s flags;
-unset, the config file and environment decide, as for ``voicechat``). A scenario file that
-cannot run fails its collection with the file, line and key.
+unset, the config file and environment decide, as for ``voicechat``); a paid service needs
+``--voicechat-yes``. A scenario file that cannot run fails its collection with the file, line
+and key.
 
 Nothing heavy is imported until a scenario is collected: every pytest run of a project that
 has voicechat installed loads this module.
@@ -35,6 +36,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     for name in OPTIONS:
         group.addoption(f"--voicechat-{name}", dest=f"voicechat_{name}", default=None,
                         metavar="VALUE", help=f"voicechat test's --{name} for scenario files")
+    group.addoption("--voicechat-yes", dest="voicechat_yes", action="store_true",
+                    help="run scenario files against a paid service (voicechat test's --yes)")
     parser.addini("voicechat_scenario_files", type="args", default=list(DEFAULT_PATTERNS),
                   help="glob patterns of YAML files that are voicechat scenarios")
 
@@ -84,6 +87,7 @@ class ScenarioItem(pytest.Item):
         flags = {name: option(f"voicechat_{name}") for name in OPTIONS if name != "config"}
         config = option("voicechat_config")
         base = base_settings(flags, Path(config) if config else None)
+        _guard_cost(self.config, base)
         planned = plan(self.scenario, base)
         folder = Path(tempfile.mkdtemp(prefix="voicechat-test-"))
         settings = dataclasses.replace(planned.settings, record=folder / "events.jsonl")
@@ -111,3 +115,18 @@ class ScenarioItem(pytest.Item):
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, 0, f"scenario: {self.name}"
+
+
+def _guard_cost(config: pytest.Config, base: Any) -> None:
+    """A paid service runs only with ``--voicechat-yes``: with ``OPENAI_API_KEY`` set for
+    another job, every scenario file quietly went to OpenAI's API (issue 79). A refusal that
+    no retry changes ends the session once, exit 2, rather than failing every item."""
+    from voicechat.commands.paid import is_paid
+
+    if not is_paid(base) or config.getoption("voicechat_yes"):
+        return
+    chose = ("--voicechat-server" if "server" in base.origins else
+             "an API key in the environment (no --voicechat-server was given)")
+    pytest.exit(f"voicechat: the scenario files would run against {base.describe_server()}, a "
+                f"paid service chosen by {chose}; pass --voicechat-yes to run them there, or "
+                "--voicechat-server local for the offline server", returncode=2)

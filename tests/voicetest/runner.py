@@ -23,9 +23,9 @@ TIMING_CHECKS = frozenset({"first_audio_ms", "stop_ms"})
 MEASURED = re.compile(r"\d+ ms(, (over|under) the [\d.]+ ms (allowed|asked))?$")
 
 
-def voicechat_test(tmp_path: Path, *args: str, timeout: float = 300,
-                   config: str = "") -> tuple[subprocess.CompletedProcess[str],
-                                              dict[str, Any] | None]:
+def voicechat_test(tmp_path: Path, *args: str, timeout: float = 300, config: str = "",
+                   extra_env: dict[str, str] | None = None,
+                   ) -> tuple[subprocess.CompletedProcess[str], dict[str, Any] | None]:
     """``voicechat test ARGS --json tmp/report.json`` (with ``--config`` of its own); the
     process and the report (``None`` when none was written)."""
     cfg = tmp_path / "cfg.toml"
@@ -34,6 +34,7 @@ def voicechat_test(tmp_path: Path, *args: str, timeout: float = 300,
     env = {k: v for k, v in os.environ.items() if not k.startswith(PROVIDER_VARIABLES)}
     env["XDG_STATE_HOME"] = str(tmp_path / "state")
     env["TMPDIR"] = str(tmp_path)  # a failed run's files are kept under it
+    env.update(extra_env or {})
     proc = subprocess.run(
         [str(VOICECHAT), "test", *args, "--config", str(cfg), "--json", str(report)],
         capture_output=True, text=True, timeout=timeout, env=env, stdin=subprocess.DEVNULL,

@@ -90,6 +90,28 @@ def test_every_broken_file_of_a_folder_is_named_at_once_in_file_order(tmp_path: 
     assert "embedded local server" not in proc.stdout
 
 
+def test_a_paid_service_needs_yes_and_shows_what_it_may_cost(tmp_path: Path) -> None:
+    """``OPENAI_API_KEY`` set for another job made the default server OpenAI's, and a whole
+    suite ran there unasked (issue 79). No terminal, no --yes: refused, exit 2."""
+    scenario = tmp_path / "hi.yaml"
+    scenario.write_text("turns:\n  - type: hi\n  - type: bye\n", encoding="utf-8")
+    key = {"OPENAI_API_KEY": "sk-test-not-a-real-key-0000"}
+    proc, report = voicechat_test(tmp_path, str(scenario), "--repeat", "2", timeout=60,
+                                  extra_env=key)
+    assert proc.returncode == 2 and report is None, proc.stdout + proc.stderr
+    assert ("voicechat test: 2 scenario run(s), at most 120 s of conversation against openai: "
+            "about $") in proc.stdout
+    assert ("pass --yes to run (no --server was given: an API key in the environment chose "
+            "it; --server local runs offline)") in proc.stderr
+    # asked for by name, with --yes: the line is shown and the run goes on (here to a host
+    # that cannot exist: it could not run, exit 3)
+    proc, _ = voicechat_test(tmp_path, str(scenario), "--server", "https://voicechat.invalid",
+                             "--yes", timeout=120, extra_env=key)
+    assert "at most 60 s of conversation against https://voicechat.invalid: " in proc.stdout
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert "sk-test" not in proc.stdout + proc.stderr
+
+
 def test_a_binary_file_and_a_missing_path(tmp_path: Path) -> None:
     blob = tmp_path / "clip.yaml"
     blob.write_bytes(b"\x00\xff\xfe binary")

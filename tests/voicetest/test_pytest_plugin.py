@@ -16,8 +16,9 @@ from tests.voicetest.runner import EXAMPLES, PROVIDER_VARIABLES
 SCENARIOS = Path(__file__).parent / "scenarios"
 
 
-def _pytest(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _pytest(project: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(PROVIDER_VARIABLES)}
+    env.update(extra)
     env["XDG_CONFIG_HOME"] = str(project / "config")  # no user config file
     env["TMPDIR"] = str(project)
     return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider",
@@ -74,3 +75,10 @@ def test_other_names_by_pattern_and_a_bad_file_fails_collection(tmp_path: Path) 
     assert "Traceback" not in proc.stdout and "spec.py" not in proc.stdout
     named = _pytest(project, "hello.scenario.yaml")
     assert named.returncode == 0 and "1 passed" in named.stdout, named.stdout
+    # an API key set for another job: the files would go to OpenAI's paid API; said once,
+    # before any item runs, exit 2 (issue 79)
+    paid = _pytest(project, "hello.scenario.yaml", OPENAI_API_KEY="sk-test-not-a-real-key-00")
+    assert paid.returncode == 2, paid.stdout + paid.stderr
+    said = paid.stdout + paid.stderr
+    assert said.count("a paid service chosen by an API key in the environment") == 1, said
+    assert "pass --voicechat-yes" in said and "sk-test" not in said

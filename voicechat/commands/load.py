@@ -29,15 +29,13 @@ from pathlib import Path
 from typing import Any
 
 from voicechat.commands.output_paths import check_output_file
+from voicechat.commands.paid import confirmed, is_paid
 from voicechat.config import ConfigError
 from voicechat.lifeline import ends_with_us
 
 #: Locust's master port, and how long a worker waits to reach the master before refusing
 MASTER_PORT = 5557
 REACH_MASTER_S = 5.0
-#: audio tokens per second of the Realtime API's billing: 1 per 100 ms in, 1 per 50 ms out
-AUDIO_TOKENS_IN_PER_S = 10.0
-AUDIO_TOKENS_OUT_PER_S = 20.0
 LOCUSTFILE = Path(__file__).resolve().parents[1] / "load" / "locustfile.py"
 #: without ``--spawn-rate`` the callers are ramped in over this long (or a quarter of a shorter
 #: run). Started all at once, callers running one scenario stay in step for the whole run, so
@@ -78,7 +76,8 @@ def run(scenario_path: str, *, users: int, spawn_rate: float | None, duration: s
         scenario = read_scenario(Path(scenario_path))
         base = base_settings(flags, config)
         planned = plan(scenario, base)  # every check voicechat test makes, audio included
-        if not master and _paid(base) and not _confirmed(base, users, seconds, yes):
+        if not master and is_paid(base) and not confirmed(
+                "load", base, f"{users} caller(s) for {seconds:g} s", users, seconds, yes):
             return 2
     except (ConfigError, ValueError) as exc:
         print(f"voicechat load: {exc}", file=sys.stderr)
@@ -248,54 +247,6 @@ def _check_locust() -> None:
     if importlib.util.find_spec("locust") is None:
         raise ValueError("voicechat load runs on Locust, which is not installed; fix: "
                          "pip install 'voicechat[load]'")
-
-
-def _paid(base: Any) -> bool:
-    """A run that may cost money: anything but the embedded server and a server on this
-    machine (``voicechat serve``, a gateway on loopback)."""
-    if base.is_local:
-        return False
-    from urllib.parse import urlparse
-
-    host = urlparse(base.server if "://" in base.server else f"//{base.server}").hostname
-    return host not in ("127.0.0.1", "localhost", "::1")
-
-
-def _confirmed(base: Any, users: int, seconds: float, yes: bool) -> bool:
-    """Show the estimated cost of a run against a paid service; ask unless ``yes``."""
-    estimate = estimate_usd(base, users, seconds)
-    where = base.describe_server()
-    cost = "unknown (no price known for this model)" if estimate is None else \
-        f"about ${estimate:.2f} at most (list prices; audio both ways for the whole run)"
-    print(f"voicechat load: {users} caller(s) for {seconds:g} s against {where}: {cost}",
-          flush=True)
-    if yes:
-        return True
-    if not sys.stdin.isatty():
-        print("voicechat load: a paid service and no terminal to ask on: pass --yes to run",
-              file=sys.stderr)
-        return False
-    answer = input("run it? [y/N] ").strip().lower()
-    return answer in ("y", "yes")
-
-
-def estimate_usd(base: Any, users: int, seconds: float) -> float | None:
-    """An upper bound: every caller's audio in for the whole run, and the model speaking half
-    the time (per-minute services: the minutes)."""
-    from voicechat.protocol.pricing import prices_for
-    from voicechat.protocol.providers import minutes_cost_usd
-
-    profile = base.profile
-    if profile.price_per_minute_usd is not None:
-        per_call = minutes_cost_usd(profile, seconds)
-        return None if per_call is None else per_call * users
-    prices = prices_for(str(base.model), base.prices)
-    if prices is None:
-        return None
-    tokens_in = AUDIO_TOKENS_IN_PER_S * seconds
-    tokens_out = AUDIO_TOKENS_OUT_PER_S * seconds / 2
-    per_call = (tokens_in * prices.audio_input + tokens_out * prices.audio_output) / 1e6
-    return per_call * users
 
 
 def _start_local_server(scenario: Any, base: Any, phrases: list[str] | None,

@@ -32,6 +32,7 @@ from voicechat.commands.output_paths import (
     check_output_folder,
     set_earlier_run_aside,
 )
+from voicechat.commands.paid import confirmed, is_paid
 from voicechat.config import ConfigError, Settings, resolve
 from voicechat.scenario.spec import (
     Scenario,
@@ -62,7 +63,7 @@ def run(
     dialect: str | None = None, config: Path | None = None, junit: Path | None = None,
     json_path: Path | None = None, keep: Path | None = None, repeat: int = 1,
     concurrency: int = 1, select: str | None = None, judge_url: str | None = None,
-    judge_model: str | None = None, turn_timeout: float | None = None,
+    judge_model: str | None = None, turn_timeout: float | None = None, yes: bool = False,
     verbose: int = 0, log_level: str | None = None,
 ) -> int:
     from voicechat.voicetest.run import DEFAULT_TURN_TIMEOUT_S
@@ -80,6 +81,9 @@ def run(
             check_output_folder(keep, "--keep")
         judge = _judge(judge_url, judge_model)
         planned = plan_all(scenarios, base)
+        if is_paid(base) and not _cost_confirmed(base, planned, repeat, yes,
+                                                 turn_timeout or DEFAULT_TURN_TIMEOUT_S):
+            return 2
     except ScenarioErrors as exc:
         for error in exc.errors:
             print(f"voicechat test: {error}", file=sys.stderr)
@@ -106,6 +110,20 @@ def run(
     seconds = time.monotonic() - began
     return _report(results, seconds, started, junit=junit, json_path=json_path,
                    repeats=repeat)
+
+
+def _cost_confirmed(base: Settings, planned: Sequence[Planned], repeat: int, yes: bool,
+                    turn_timeout: float) -> bool:
+    """The cost line and the guard of :mod:`voicechat.commands.paid`. The bound: each turn's
+    spoken audio plus the longest it may wait for its answer, every run (a suite's worth of
+    ``OPENAI_API_KEY`` quietly went to OpenAI's API; issue 79)."""
+    from voicechat.audio.playback import RATE
+
+    seconds = repeat * sum(len(pcm) / RATE for p in planned for pcm in p.audio.values())
+    seconds += repeat * turn_timeout * sum(len(p.scenario.turns) for p in planned)
+    runs = repeat * len(planned)
+    return confirmed("test", base, f"{runs} scenario run(s), at most {seconds:.0f} s of "
+                                   "conversation", 1, seconds, yes)
 
 
 def base_settings(flags: dict[str, Any], config: Path | None) -> Settings:
