@@ -157,3 +157,15 @@ def test_each_key_is_one_verdict_and_a_pass_says_what_was_seen() -> None:
         ("reply.contains", "failed", "'sunny', 'warm' not in the reply 'Hello there, friend.'"),
         ("reply.not_contains", "failed",
          "'there', 'friend' are in the reply 'Hello there, friend.'")]
+
+
+def test_an_interruption_the_server_never_heard_says_the_caller_may_be_too_quiet() -> None:
+    """"The assistant's audio never stopped" came with no hint when the caller was too quiet
+    to be heard at all (issue 79)."""
+    want = expect("{interrupted: true, stop_ms: {max: 1500}}")
+    unheard = check_turn(want, ObservedTurn(caller_heard=False))
+    assert [v.status for v in unheard] == ["failed", "failed"]
+    assert all("too quiet? raise the turn's level_db" in v.reason for v in unheard)
+    heard = check_turn(want, ObservedTurn(caller_heard=True))
+    assert [v.reason for v in heard] == ["the answer played to its end: nothing cut it",
+                                         "the assistant's audio never stopped"]

@@ -6,6 +6,7 @@ with a known finding, JUnit XML valid against the schema CI servers read, ``--ke
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -158,3 +159,24 @@ def test_a_failure_carries_the_doctors_reading_of_its_log(tmp_path: Path) -> Non
     assert "FAILED reply.contains: 'switched on'" in proc.stdout
     assert "the doctor, on this run's log:" in proc.stdout
     assert "[transcription-off-or-empty]" in proc.stdout
+
+
+def test_an_interruption_that_could_not_happen_carries_nothing_of_the_turn_before(
+        tmp_path: Path) -> None:
+    """The turn carried the previous turn's reply, what was heard and first audio, and said the
+    answer "had ended 9000 ms after its first audio": the interrupt_after_ms, not the answer's
+    length (issue 79)."""
+    scenario = tmp_path / "late.yaml"
+    scenario.write_text("name: late cut\nturns:\n  - say: What is the weather like tomorrow?\n"
+                        "  - say: Stop please\n    interrupt_after_ms: 9000\n    expect:\n"
+                        "      interrupted: true\n", encoding="utf-8")
+    proc, report = voicechat_test(tmp_path, str(scenario), "--transport", "websocket")
+    assert proc.returncode == 1 and report is not None, proc.stdout + proc.stderr
+    first, cut = report["runs"][0]["turns"]
+    assert first["reply"] and first["first_audio_ms"] is not None
+    assert (cut["heard"], cut["reply"], cut["tool_calls"], cut["first_audio_ms"]) == \
+        ("", "", [], None), cut
+    lasted = re.search(r"the previous answer had ended (\d+) ms after it began, before "
+                       r"interrupt_after_ms \(9000 ms\); give a smaller interrupt_after_ms",
+                       cut["problem"])
+    assert lasted is not None and 0 < int(lasted.group(1)) < 9000, cut["problem"]

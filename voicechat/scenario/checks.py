@@ -39,6 +39,9 @@ class ObservedTurn:
     first_audio_ms: float | None = None
     interrupted: bool = False
     stop_ms: float | None = None
+    #: whether the server showed it heard the caller's speech (its VAD's start, a commit, a
+    #: transcript): when not, a failed interruption says the caller may be too quiet
+    caller_heard: bool = True
 
 
 @dataclass(frozen=True)
@@ -94,12 +97,12 @@ def check_turn(
         if ok:
             why = "the answer was cut" if seen.interrupted else "the answer played to its end"
         else:
-            why = ("the answer played to its end: nothing cut it" if expect.interrupted
-                   else "the answer was cut")
+            why = ("the answer played to its end: nothing cut it" + _unheard(seen)
+                   if expect.interrupted else "the answer was cut")
         out.append(Verdict("interrupted", "passed" if ok else "failed", why))
     if expect.stop is not None:
         out.append(_bounded("stop_ms", expect.stop, seen.stop_ms,
-                            "the assistant's audio never stopped"))
+                            "the assistant's audio never stopped" + _unheard(seen)))
     return out
 
 
@@ -163,6 +166,12 @@ def _judged(intent: str, judgement: Judgement | None) -> Verdict:
                        f"not judged ({intent!r}): no judge configured; pass --judge-url and "
                        "--judge-model (an OpenAI-compatible chat endpoint)")
     return Verdict("reply.judge", "passed" if judgement.passed else "failed", judgement.reason)
+
+
+def _unheard(seen: ObservedTurn) -> str:
+    return "" if seen.caller_heard else (
+        "; the server never showed it heard this turn's speech (no speech start, no commit, "
+        "no transcript): too quiet? raise the turn's level_db or check its recording")
 
 
 def _words(words: Sequence[str]) -> str:

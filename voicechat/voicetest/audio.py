@@ -221,6 +221,11 @@ class VirtualSpeaker(PacedSink):
                 return stop
         return None
 
+    def last_stop(self) -> float | None:
+        """When the last answer's audio stopped; ``None`` while it plays or before any."""
+        self._settle(self.now())
+        return self.spans[-1][1] if self.spans else None
+
     def kept_audio(self) -> Int16Array:
         """Everything played (``keep=True``)."""
         return _joined(self._kept)

@@ -39,6 +39,7 @@ ASSISTANT_DONE = frozenset({"response.output_audio_transcript.done",
                             "response.text.done"})
 USER_DONE = "conversation.item.input_audio_transcription.completed"
 USER_COMMITTED = "input_audio_buffer.committed"  # a part of the caller's turn taken in
+USER_STARTED = "input_audio_buffer.speech_started"  # the server heard the caller begin
 CUT_SENT = frozenset({"conversation.item.truncate", "response.cancel",
                       "output_audio_buffer.clear"})
 FAMILY_TURNS = frozenset({"local.live.turn", "local.gemini.turn"})
@@ -63,6 +64,13 @@ class TurnWindow:
     latency: dict[str, Any] | None = None  # the first local.turn.latency record
     errors: list[str] = field(default_factory=list)
     parts: int = 0  # the caller's utterances the server took in, in this window
+    speech: bool = False  # the server said it heard the caller begin to speak
+
+    @property
+    def caller_heard(self) -> bool:
+        """Whether anything shows the server heard the caller in this window: the hint for an
+        interruption that never happened (a caller too quiet to be heard)."""
+        return self.speech or self.parts > 0 or bool(self.heard)
 
     @property
     def reply(self) -> str:
@@ -142,6 +150,8 @@ class TurnObserver:
                 owner.answers.append(Answer(str(text), part))
             elif kind == USER_COMMITTED:
                 window.parts += 1
+            elif kind == USER_STARTED:
+                window.speech = True
             elif kind == USER_DONE:
                 window.heard.append(str(event.get("transcript", "")))
             elif kind == "response.output_item.done":

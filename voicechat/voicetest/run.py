@@ -127,7 +127,9 @@ class _Driver:
         for index, turn in enumerate(turns):
             interrupts_next = index + 1 < len(turns) and \
                 turns[index + 1].interrupt_after_ms is not None
-            window = self.observer.window
+            # a turn that fails before its window begins caught nothing: it must not carry
+            # the previous turn's reply, calls and first audio (issue 79)
+            window = TurnWindow()
             try:
                 if turn.interrupt_after_ms is not None:
                     await self._wait_to_interrupt(previous_input_end, turn.interrupt_after_ms)
@@ -177,9 +179,11 @@ class _Driver:
             raise TurnFailed("nothing to interrupt: the previous answer never sounded")
         await self._until(first + after_ms / 1000.0)
         if not self.speaker.playing:
-            raise TurnFailed(f"nothing to interrupt: the previous answer had ended "
-                             f"{after_ms:g} ms after its first audio (interrupt_after_ms is "
-                             "longer than the answer)")
+            ended = self.speaker.last_stop()
+            lasted = "" if ended is None else f" {(ended - first) * 1000.0:.0f} ms after it began"
+            raise TurnFailed(f"nothing to interrupt: the previous answer had ended{lasted}, "
+                             f"before interrupt_after_ms ({after_ms:g} ms); give a smaller "
+                             "interrupt_after_ms, or ask for a longer answer")
 
     async def _wait_for_audio(self, since: float) -> None:
         deadline = self.loop.time() + self.options.turn_timeout_s
@@ -255,7 +259,7 @@ class _Driver:
         return ObservedTurn(reply=window.reply, superseded=tuple(window.superseded),
                             calls=tuple(window.calls),
                             first_audio_ms=first_ms, interrupted=bool(window.cut),
-                            stop_ms=stop_ms)
+                            stop_ms=stop_ms, caller_heard=window.caller_heard)
 
 
 def _heard(turn: Turn, window: TurnWindow) -> str:
