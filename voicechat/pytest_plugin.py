@@ -10,10 +10,14 @@ be run as a conversation): files named ``test_*.yaml`` or ``test_*.yml``, other 
 the ``voicechat_scenario_files`` ini option (glob patterns, e.g. ``*.yaml`` in a folder of
 scenarios only), and any YAML file named on the command line. Where and how to connect:
 ``--voicechat-server``, ``--voicechat-provider``, ``--voicechat-transport``, ``--voicechat-api``,
-``--voicechat-model``, ``--voicechat-config`` (the same values as ``voicechat test``'s flags;
-unset, the config file and environment decide, as for ``voicechat``); a paid service needs
-``--voicechat-yes``. A scenario file that cannot run fails its collection with the file, line
-and key.
+``--voicechat-model``, ``--voicechat-dialect``, ``--voicechat-config`` (the same values as
+``voicechat test``'s flags; unset, the config file and environment decide, as for
+``voicechat``); a paid service needs ``--voicechat-yes``. What a run keeps and reports, as
+``voicechat test`` does (issue 79): ``--voicechat-turn-timeout``, ``--voicechat-repeat N``
+(items ``NAME[1]``..``NAME[N]``), ``--voicechat-keep DIR`` (every run's files in a folder CI
+archives, not only a failed run's in a temporary one) and ``--voicechat-json FILE``, their
+paths checked before anything runs. A scenario file that cannot run fails its collection with
+the file, line and key.
 
 Nothing heavy is imported until a scenario is collected: every pytest run of a project that
 has voicechat installed loads this module.
@@ -22,13 +26,17 @@ has voicechat installed loads this module.
 from __future__ import annotations
 
 import fnmatch
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 DEFAULT_PATTERNS = ("test_*.yaml", "test_*.yml")
-OPTIONS = ("server", "provider", "transport", "api", "model", "config")
+#: voicechat test's connection flags, as ``--voicechat-NAME VALUE``
+OPTIONS = ("server", "provider", "transport", "api", "model", "dialect", "config")
+#: every run's result, for ``--voicechat-json`` at the session's end
+_RESULTS = pytest.StashKey[list[Any]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -38,6 +46,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                         metavar="VALUE", help=f"voicechat test's --{name} for scenario files")
     group.addoption("--voicechat-yes", dest="voicechat_yes", action="store_true",
                     help="run scenario files against a paid service (voicechat test's --yes)")
+    group.addoption("--voicechat-turn-timeout", dest="voicechat_turn_timeout", type=float,
+                    default=None, metavar="SECONDS",
+                    help="how long a turn may wait for its answer (voicechat test's, 30)")
+    group.addoption("--voicechat-repeat", dest="voicechat_repeat", type=int, default=1,
+                    metavar="N", help="each scenario file N times, as items NAME[1]..NAME[N]")
+    group.addoption("--voicechat-keep", dest="voicechat_keep", default=None, metavar="DIR",
+                    help="every run's event log, audio and doctor's report in DIR (a failed "
+                         "run's log is kept without it too, in a temporary folder)")
+    group.addoption("--voicechat-json", dest="voicechat_json", default=None, metavar="FILE",
+                    help="voicechat test's --json report of every scenario run")
     parser.addini("voicechat_scenario_files", type="args", default=list(DEFAULT_PATTERNS),
                   help="glob patterns of YAML files that are voicechat scenarios")
 
@@ -61,7 +79,15 @@ class ScenarioFile(pytest.File):
             scenario = read_scenario(self.path)
         except ScenarioError as exc:  # the file, line and key; no traceback
             raise self.CollectError(f"voicechat test: {exc}") from None
-        yield ScenarioItem.from_parent(self, name=scenario.name, scenario=scenario)
+        repeat = self.config.getoption("voicechat_repeat")
+        if repeat < 1:
+            raise self.CollectError(f"--voicechat-repeat {repeat}: give 1 or more")
+        if repeat == 1:
+            yield ScenarioItem.from_parent(self, name=scenario.name, scenario=scenario)
+            return
+        for count in range(1, repeat + 1):
+            yield ScenarioItem.from_parent(self, name=f"{scenario.name}[{count}]",
+                                           scenario=scenario, count=count)
 
 
 class ScenarioFailed(Exception):
@@ -69,9 +95,10 @@ class ScenarioFailed(Exception):
 
 
 class ScenarioItem(pytest.Item):
-    def __init__(self, *, scenario: Any, **kwargs: Any) -> None:
+    def __init__(self, *, scenario: Any, count: int = 1, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.scenario = scenario
+        self.count = count  # which of --voicechat-repeat's runs
 
     def runtest(self) -> None:
         import asyncio
@@ -79,9 +106,10 @@ class ScenarioItem(pytest.Item):
         import shutil
         import tempfile
 
-        from voicechat.commands.test import base_settings, doctor_findings, plan
+        from voicechat.commands.output_paths import set_earlier_run_aside
+        from voicechat.commands.test import base_settings, doctor_findings, plan, write_doctor
         from voicechat.voicetest.report import failure_text
-        from voicechat.voicetest.run import RunOptions, run_scenario
+        from voicechat.voicetest.run import DEFAULT_TURN_TIMEOUT_S, RunOptions, run_scenario
 
         option = self.config.getoption
         flags = {name: option(f"voicechat_{name}") for name in OPTIONS if name != "config"}
@@ -89,13 +117,27 @@ class ScenarioItem(pytest.Item):
         base = base_settings(flags, Path(config) if config else None)
         _guard_cost(self.config, base)
         planned = plan(self.scenario, base)
-        folder = Path(tempfile.mkdtemp(prefix="voicechat-test-"))
+        keep = option("voicechat_keep")
+        if keep is None:
+            folder = Path(tempfile.mkdtemp(prefix="voicechat-test-"))
+        else:  # one folder a run, an earlier run's files set aside, as voicechat test's
+            folder = Path(keep) / _folder_name(self.name)
+            folder.mkdir(parents=True, exist_ok=True)
+            set_earlier_run_aside(folder)
         settings = dataclasses.replace(planned.settings, record=folder / "events.jsonl")
+        timeout = option("voicechat_turn_timeout") or DEFAULT_TURN_TIMEOUT_S
         result = asyncio.run(run_scenario(
             self.scenario, settings, planned.family, planned.audio,
-            RunOptions(folder=folder, doctor=doctor_findings)))
-        if result.outcome == "passed":  # a failed run's files stay, named in its report
+            RunOptions(turn_timeout_s=timeout, folder=folder, keep=keep is not None,
+                       doctor=doctor_findings)))
+        result.repeat = self.count
+        self.config.stash.setdefault(_RESULTS, []).append(result)
+        if keep is None and result.outcome == "passed":  # a failed run's files stay
             shutil.rmtree(folder, ignore_errors=True)
+            result.files.clear()
+        elif result.doctor_checked:
+            write_doctor(folder, result.doctor)
+            result.files["doctor"] = str(folder / "doctor.txt")
         for index, verdict in result.skipped:
             self.add_report_section("call", "skipped checks",
                                     f"turn {index + 1}: {verdict.check}: {verdict.reason}")
@@ -115,6 +157,43 @@ class ScenarioItem(pytest.Item):
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, 0, f"scenario: {self.name}"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The output paths before anything runs, as ``voicechat test`` checks them: a typo lost a
+    suite's results (exit 2 with the fix; issue 79)."""
+    json_path, keep = config.getoption("voicechat_json"), config.getoption("voicechat_keep")
+    if json_path is None and keep is None:
+        return
+    from voicechat.commands.output_paths import check_output_file, check_output_folder
+
+    try:
+        if json_path is not None:
+            check_output_file(Path(json_path), "--voicechat-json")
+        if keep is not None:
+            check_output_folder(Path(keep), "--voicechat-keep")
+    except ValueError as exc:
+        raise pytest.UsageError(f"voicechat: {exc}") from None
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """``--voicechat-json``: voicechat test's report of every scenario run of the session."""
+    json_path = session.config.getoption("voicechat_json")
+    results = session.config.stash.get(_RESULTS, [])
+    if json_path is None or not results:
+        return
+    import json
+
+    from voicechat.voicetest.report import to_json
+
+    seconds = sum(result.duration_s for result in results)
+    Path(json_path).write_text(json.dumps(to_json(results, seconds), indent=2) + "\n",
+                               encoding="utf-8")
+
+
+def _folder_name(name: str) -> str:
+    """A run's folder under ``--voicechat-keep``: the item's name, safe for a file system."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or "scenario"
 
 
 def _guard_cost(config: pytest.Config, base: Any) -> None:

@@ -4,6 +4,7 @@ folder of its own, as a team's suite would be: the installed entry point loads t
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -82,3 +83,30 @@ def test_other_names_by_pattern_and_a_bad_file_fails_collection(tmp_path: Path) 
     said = paid.stdout + paid.stderr
     assert said.count("a paid service chosen by an API key in the environment") == 1, said
     assert "pass --voicechat-yes" in said and "sk-test" not in said
+
+
+def test_keep_repeat_json_and_the_turn_timeout_work_as_voicechat_test_s(tmp_path: Path) -> None:
+    """The plugin lacked --keep, --repeat, the turn timeout, the dialect and JSON, and kept a
+    failed run's log only in a temporary folder CI does not archive (issue 79)."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+    shutil.copy(EXAMPLES / "greeting.yaml", project / "test_greeting.yaml")
+    keep, report = tmp_path / "kept", tmp_path / "out" / "report.json"
+    # the paths first: a --voicechat-json in a folder that is not there is a usage error
+    bad = _pytest(project, "--voicechat-json", str(report))
+    assert bad.returncode == 4 and "--voicechat-json" in bad.stdout + bad.stderr, bad.stderr
+    report.parent.mkdir()
+    proc = _pytest(project, "-v", "--voicechat-repeat", "2", "--voicechat-keep", str(keep),
+                   "--voicechat-json", str(report), "--voicechat-turn-timeout", "20",
+                   "--voicechat-dialect", "ga")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "test_greeting.yaml::greeting[1] PASSED" in proc.stdout
+    assert "test_greeting.yaml::greeting[2] PASSED" in proc.stdout
+    for run in ("greeting-1", "greeting-2"):  # a passed run's files too, as asked
+        assert {"events.jsonl", "user.wav", "assistant.wav"} <= \
+            {f.name for f in (keep / run).iterdir()}, run
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert data["summary"]["passed"] == 2 and len(data["runs"]) == 2
+    assert [run["run"] for run in data["runs"]] == [1, 2]
+    assert data["runs"][0]["files"]["events"].startswith(str(keep))

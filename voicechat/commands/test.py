@@ -321,7 +321,7 @@ async def _run_all(planned: list[Planned], *, repeat: int, concurrency: int,
                     shutil.rmtree(folder, ignore_errors=True)
                     result.files.clear()
                 elif result.doctor_checked:
-                    _write_doctor(folder, result.doctor)
+                    write_doctor(folder, result.doctor)
                     result.files["doctor"] = str(folder / "doctor.txt")
                 return result
 
@@ -360,7 +360,8 @@ def doctor_findings(log: Path) -> list[str]:
     return [f"[{f.rule}] {f.title} ({f.count}×)" for f in report.findings]
 
 
-def _write_doctor(folder: Path, findings: list[str]) -> None:
+def write_doctor(folder: Path, findings: list[str]) -> None:
+    """The doctor's report of a run, beside its event log (the pytest plugin's too)."""
     text = "\n".join(findings) if findings else "No problems found."
     (folder / "doctor.txt").write_text(text + "\n", encoding="utf-8")
 
