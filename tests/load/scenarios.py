@@ -14,11 +14,14 @@ turns:
       reply: {contains: [kitchen lights]}  # the local server hears with the scenario's grammar
 """
 
+#: two checks that fail on every answer, one of them with a measured value that differs from
+#: answer to answer: the failures must still group as one (issue 79)
 WRONG = """name: wrong
 turns:
   - type: Hello there
     expect:
       reply: {contains: [goodbye]}
+      first_audio_ms: {max: 1}
 """
 
 INTERRUPTING = """name: cuts in

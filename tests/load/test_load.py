@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -94,17 +95,27 @@ def test_two_turns_four_users_two_workers(tmp_path: Path) -> None:
 def test_a_wrong_expectation_is_counted_with_its_reason(tmp_path: Path) -> None:
     scenario = write(tmp_path, "wrong.yaml", WRONG)
     report = tmp_path / "summary.json"
-    proc = _load(tmp_path, str(scenario), "--users", "2", "--duration", "8", "--transport",
-                 "websocket", "--json", str(report))
+    # on two workers: the example must reach the master, which writes the summary
+    proc = _load(tmp_path, str(scenario), "--users", "2", "--workers", "2", "--duration", "10",
+                 "--transport", "websocket", "--json", str(report))
     assert proc.returncode == 1, proc.stdout[-3000:]
     summary = json.loads(report.read_text())
     [turn] = summary["turns"]
     assert turn["count"] == turn["failures"] >= 2
     assert summary["errors"] == {"expectation": turn["failures"]}
+    # one row for the turn and its failed checks, though each answer's first audio differed
+    # (with the values in the reason, 10 like failures made 7 rows: issue 79), one example
+    # with the values, and a count per check
     [failure] = summary["failures"]
-    assert failure["reason"] == ("reply.contains: 'goodbye' not in the reply 'You said: Hello "
-                                 "there'")
+    assert failure["reason"] == "reply.contains; first_audio_ms"
+    assert failure["example"].startswith("reply.contains: 'goodbye' not in the reply 'You "
+                                         "said: Hello there'; first_audio_ms: "), failure
+    assert re.search(r"first_audio_ms: \d+ ms, over the 1 ms allowed$", failure["example"])
+    assert summary["checks"] == {"reply.contains": turn["failures"],
+                                 "first_audio_ms": turn["failures"]}
     assert "failures by kind: expectation" in proc.stdout
+    assert f"failed checks: reply.contains {turn['failures']}" in proc.stdout
+    assert "      e.g. reply.contains: 'goodbye' not in the reply" in proc.stdout
 
 
 def test_a_master_and_three_workers_and_two_die(tmp_path: Path) -> None:

@@ -356,9 +356,15 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
     if summary["errors"]:
         kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(summary["errors"].items()))
         lines.append(f"failures by kind: {kinds}")
-        for failure in summary["failures"][:10]:
+        if summary.get("checks"):
+            checks = ", ".join(f"{check} {count}" for check, count in
+                               sorted(summary["checks"].items(), key=lambda kv: -kv[1]))
+            lines.append(f"failed checks: {checks}")
+        for failure in sorted(summary["failures"], key=lambda f: -f["count"])[:10]:
             lines.append(f"  {failure['count']}× {failure['name']}: [{failure['kind']}] "
                          f"{failure['reason']}")
+            if failure.get("example"):  # the failure names the checks; one with its values
+                lines.append(f"      e.g. {failure['example']}")
     if summary.get("workers_lost"):
         lines.append(f"workers lost during the run: {', '.join(summary['workers_lost'])}")
     return lines

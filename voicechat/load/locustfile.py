@@ -224,6 +224,9 @@ class VoiceCaller(User):
                 _Refusals.started += 1
                 self._report(message["name"], message.get("ms"), message.get("failure"),
                              message.get("kind") or "error")
+                if message.get("example"):
+                    _keep_example(self.environment, message["name"], message["failure"],
+                                  message["example"])
         finally:
             engine.finished(rid)
 
@@ -261,6 +264,26 @@ class VoiceCaller(User):
 
 _missing: set[str] = set()
 _workers_seen: set[str] = set()
+#: one example reason (with the measured values) per turn and failed checks: the failure
+#: Locust counts names the checks only, so like failures are one row (issue 79)
+EXAMPLE_MESSAGE = "voicechat_example"
+_examples: dict[tuple[str, str], str] = {}
+
+
+def _keep_example(environment: Any, name: str, failure: str, example: str) -> None:
+    """The first example of a failure; a worker also sends it to the master (once a kind)."""
+    if (name, failure) in _examples:
+        return
+    _examples[(name, failure)] = example
+    if isinstance(environment.runner, WorkerRunner):
+        environment.runner.send_message(EXAMPLE_MESSAGE, {"name": name, "failure": failure,
+                                                          "example": example})
+
+
+def _example_from_worker(environment: Any, msg: Any, **_: Any) -> None:
+    data = msg.data
+    _examples.setdefault((str(data.get("name")), str(data.get("failure"))),
+                         str(data.get("example")))
 
 
 @events.init.add_listener
@@ -268,6 +291,7 @@ def _on_init(environment: Any, **_: Any) -> None:
     runner = environment.runner
     if isinstance(runner, MasterRunner):
         runner.register_message(VERSION_MESSAGE, _check_version)
+        runner.register_message(EXAMPLE_MESSAGE, _example_from_worker)
         gevent.spawn(_watch_workers, runner)
         plan = json.loads(os.environ.get(PLAN_VARIABLE, "{}"))
         gevent.spawn(_await_workers, environment, float(plan.get("worker_wait_s", 60.0)),
@@ -353,6 +377,6 @@ def _on_quitting(environment: Any, **_: Any) -> None:
     plan = json.loads(os.environ.get(PLAN_VARIABLE, "{}"))
     # the run's length is to now, its end: not to its last reported turn (issue 79)
     summary = summary_of(environment, plan, sorted(_missing), len(_workers_seen) or None,
-                         ended_at=time.time())
+                         ended_at=time.time(), examples=_examples)
     with open(path, "w", encoding="utf-8") as out:
         json.dump(summary, out, indent=2)

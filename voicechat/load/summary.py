@@ -2,10 +2,14 @@
 
 Shape (issue 54): ``{"users": N, "workers": K, "duration_s": …, "sessions": …, "turns": [{"name":
 …, "count": …, "failures": …, "measured": …, "first_audio_ms": {"p50": …, "p95": …, "p99": …}
-or null}, …], "errors": {"expectation": …, "timeout": …, …}, "failures": [{"name", "kind",
-"reason", "count"}], "workers_lost": [...]}``. Percentiles are Locust's (its response-time buckets:
-exact under 100 ms, to 10 ms under 1 s, to 100 ms above). Plain values in, plain values out:
-imported by the locustfile, never importing Locust itself; `voicechat load` prints it.
+or null}, …], "errors": {"expectation": …, "timeout": …, …}, "checks": {"reply.contains": …,
+"first_audio_ms": …}, "failures": [{"name", "kind", "reason", "count", "example"}],
+"workers_lost": [...]}``: an expectation's failure row is a turn and the checks that failed
+(its ``reason`` their names, so like failures count as one row), with one ``example`` of the
+reasons and their measured values; ``checks`` counts each check's failures. Percentiles are
+Locust's (its response-time buckets: exact under 100 ms, to 10 ms under 1 s, to 100 ms above).
+Plain values in, plain values out: imported by the locustfile, never importing Locust itself;
+`voicechat load` prints it.
 """
 
 from __future__ import annotations
@@ -20,10 +24,13 @@ _ERROR = re.compile(r"^(\w+)\((['\"])(.*)\2\)$", re.DOTALL)
 
 
 def summary_of(environment: Any, plan: dict[str, Any], lost: list[str],
-               workers_seen: int | None = None, ended_at: float | None = None) -> dict[str, Any]:
+               workers_seen: int | None = None, ended_at: float | None = None,
+               examples: dict[tuple[str, str], str] | None = None) -> dict[str, Any]:
     """``workers_seen``: every worker that joined (a master's count at the end leaves out the
     ones that were lost); ``ended_at``: when the run ended (``time.time()``), for its length
-    (without it, the last turn reported: a run's quiet end then went uncounted)."""
+    (without it, the last turn reported: a run's quiet end then went uncounted); ``examples``:
+    one reason with its measured values per (turn, failed checks), beside the failure row that
+    names the checks only."""
     stats = environment.stats
     turns = []
     sessions = 0
@@ -41,14 +48,19 @@ def summary_of(environment: Any, plan: dict[str, Any], lost: list[str],
         turns.append(row)
     failures = []
     errors: dict[str, int] = {}
+    checks: dict[str, int] = {}
     for error in stats.errors.values():
         raw = error.error  # the exception itself in the process that ran it, its repr after a
         # worker's report reached the master
         kind, reason = ((_KIND_OF_CLASS.get(type(raw).__name__, "error"), str(raw))
                         if isinstance(raw, BaseException) else _kind_and_reason(str(raw)))
         errors[kind] = errors.get(kind, 0) + error.occurrences
-        failures.append({"name": error.name, "kind": kind, "reason": reason,
-                         "count": error.occurrences})
+        row = {"name": error.name, "kind": kind, "reason": reason, "count": error.occurrences}
+        if kind == "expectation":  # the reason is the failed checks' names
+            for check in reason.split("; "):
+                checks[check] = checks.get(check, 0) + error.occurrences
+            row["example"] = (examples or {}).get((error.name, reason))
+        failures.append(row)
         if error.name == "session":
             sessions += error.occurrences
     runner = environment.runner
@@ -63,6 +75,7 @@ def summary_of(environment: Any, plan: dict[str, Any], lost: list[str],
         "sessions": sessions,
         "turns": turns,
         "errors": errors,
+        "checks": checks,
         "failures": failures,
         "workers_lost": lost,
         "refusal": getattr(runner, "voicechat_refusal", None),
