@@ -66,9 +66,12 @@ def test_a_missing_responder_script_is_a_settings_error(tmp_path: Path) -> None:
     config.write_text('local_responder = "script:/nonexistent/replies.txt"\n')
     result = voicechat("--no-ui", "--config", str(config), "--mic", "none", "--speaker", "none",
                        "--turns", "1", cwd=tmp_path)
-    assert result.returncode == 1, result.stderr
-    assert "cannot read the responder script" in result.stderr
-    assert "Traceback" not in result.stderr
+    # a settings mistake before anything starts: exit 2 naming the key (it was exit 1 once the
+    # embedded server had failed to start; issue 79)
+    assert result.returncode == 2, result.stderr
+    assert f"config file {config}, key local_responder: cannot read the responder script " \
+        "'/nonexistent/replies.txt': No such file or directory" in result.stderr
+    assert "Traceback" not in result.stderr and "embedded local server" not in result.stderr
 
 
 def test_validate_says_a_document_nests_too_deeply(tmp_path: Path) -> None:
