@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from voicechat.commands.scenario_settings import refuse_inexpressible
+from voicechat.commands.scenario_settings import refuse_inexpressible, scenario_settings
 from voicechat.config import resolve
 from voicechat.families import Family, family_for
 from voicechat.scenario.spec import ScenarioError, ScenarioErrors, parse
@@ -55,3 +55,31 @@ def test_one_refusal_is_a_plain_error_and_none_is_nothing() -> None:
         refuse_inexpressible(lone, _family(provider="gemini"))
     assert not isinstance(refused.value, ScenarioErrors)
     refuse_inexpressible(lone, _family())  # Realtime runs every key
+
+
+@pytest.mark.parametrize(("flags", "voice", "said"), [
+    ({}, "shimmerx", "'shimmerx' is not a Realtime voice (did you mean 'shimmer'?); one of "
+                     "alloy, ash, ballad"),
+    ({"provider": "gemini"}, "alloy", "'alloy' is not a Gemini Live voice; one of Puck, "),
+    ({"api": "live"}, "marine", "'marine' is not a GPT-Live voice (did you mean 'marin'?)"),
+])
+def test_a_voice_the_family_lacks_is_refused_with_its_list(
+        flags: dict[str, str], voice: str, said: str) -> None:
+    """An unknown ``session.voice`` and a Realtime voice under Gemini passed the lint, and the
+    run went on in the server's default voice (issue 79)."""
+    scenario = parse(f"session:\n  voice: {voice}\nturns:\n  - type: hi\n", "s.yaml")
+    base = resolve({"server": "local", "no_ui": True, **flags}, config_path=None)
+    with pytest.raises(ScenarioError) as refused:
+        scenario_settings(base, scenario, family_for(base), record=None)
+    assert refused.value.where == "session.voice" and said in refused.value.message
+
+
+@pytest.mark.parametrize(("flags", "voice"), [
+    ({}, "Marin"), ({"provider": "gemini"}, "kore"), ({"api": "live"}, "juni"),
+    # a gateway's or another provider's upstream has voices of its own: not judged here
+    ({"server": "http://127.0.0.1:9/v1"}, "en-US-AvaNeural"),
+])
+def test_the_family_s_own_voices_pass_in_any_case(flags: dict[str, str], voice: str) -> None:
+    scenario = parse(f"session:\n  voice: {voice}\nturns:\n  - type: hi\n", "s.yaml")
+    base = resolve({"server": "local", "no_ui": True, **flags}, config_path=None)
+    assert scenario_settings(base, scenario, family_for(base), record=None).voice == voice

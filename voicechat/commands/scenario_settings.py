@@ -53,6 +53,8 @@ def scenario_settings(base: Settings, scenario: Scenario, family: Family, *,
         if not isinstance(value, str) or not value.strip():
             raise ScenarioError(scenario.file, 0, f"session.{key}",
                                 f"expected text, got {value!r}")
+    if "voice" in picked:
+        check_voice(scenario, picked["voice"], family, base)
     tools: dict[str, Any] = {}
     for tool in scenario.tools:
         table: dict[str, Any] = {"description": tool.description}
@@ -89,6 +91,45 @@ def scenario_settings(base: Settings, scenario: Scenario, family: Family, *,
             raise ScenarioError(scenario.file, 0, "", str(exc).removeprefix(
                 f"{scenario.file}: ")) from None
     return settings
+
+
+def known_voices(family: Family, base: Settings) -> tuple[str, ...] | None:
+    """The voices ``family`` speaks with on ``base``'s service, or ``None`` where this cannot
+    be known here (a gateway's or another provider's upstream, xAI's and Voice Live's own).
+
+    Decision (issue 79): the SDKs type ``voice`` as "any string or one of these" to stay open
+    to new voices, and our schemas inherited that, so ``shimmerx`` and a Realtime voice under
+    Gemini passed the lint and the run went on with the server's default or failed at connect.
+    The services take their own list (Realtime: ``invalid_value`` naming the supported values,
+    [infer] from its enum errors; Gemini: its prebuilt voices): checked here for OpenAI's and
+    Azure's Realtime, GPT-Live and Gemini Live, and on the local server, which plays them."""
+    from voicechat.core.live_settings import VOICES as REALTIME_VOICES
+    from voicechat.protocol.gemini.names import VOICES as GEMINI_VOICES
+    from voicechat.protocol.live.names import BUILT_IN_VOICES
+
+    if family.name == "gemini":
+        return GEMINI_VOICES if base.is_local or \
+            "generativelanguage.googleapis.com" in base.server else None
+    if family.name == "live":
+        return BUILT_IN_VOICES if base.is_local or base.provider == "openai" else None
+    if base.is_local or base.server in ("openai", "azure"):
+        return REALTIME_VOICES
+    return None
+
+
+def check_voice(scenario: Scenario, voice: str, family: Family, base: Settings) -> None:
+    """``session.voice`` is one of the family's voices where they are known (exit 2, with the
+    list and a did-you-mean; the names are compared as the services do, ignoring case)."""
+    import difflib
+
+    voices = known_voices(family, base)
+    if voices is None or voice.casefold() in {v.casefold() for v in voices}:
+        return
+    match = difflib.get_close_matches(voice, voices, n=1, cutoff=0.6)
+    hint = f" (did you mean {match[0]!r}?)" if match else ""
+    raise ScenarioError(scenario.file, 0, "session.voice",
+                        f"{voice!r} is not a {family.title} voice{hint}; one of "
+                        f"{', '.join(voices)}")
 
 
 def refuse_inexpressible(scenario: Scenario, family: Family) -> None:
