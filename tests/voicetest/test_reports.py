@@ -170,8 +170,14 @@ def test_an_interruption_that_could_not_happen_carries_nothing_of_the_turn_befor
     scenario.write_text("name: late cut\nturns:\n  - say: What is the weather like tomorrow?\n"
                         "  - say: Stop please\n    interrupt_after_ms: 9000\n    expect:\n"
                         "      interrupted: true\n", encoding="utf-8")
-    proc, report = voicechat_test(tmp_path, str(scenario), "--transport", "websocket")
+    proc, report = voicechat_test(tmp_path, str(scenario), "--transport", "websocket", "-v")
     assert proc.returncode == 1 and report is not None, proc.stdout + proc.stderr
+    # -v: each turn as it is answered, before the run's line (a 26 s scenario showed nothing
+    # until its end: issue 79)
+    answered = re.search(r"^  late cut · turn 1 \(say: What is the weather like tomorrow\?\) "
+                         r"answered, first audio \d+ ms$", proc.stdout, re.M)
+    assert answered is not None, proc.stdout
+    assert answered.start() < proc.stdout.index("late.yaml::late cut FAILED")
     first, cut = report["runs"][0]["turns"]
     assert first["reply"] and first["first_audio_ms"] is not None
     assert (cut["heard"], cut["reply"], cut["tool_calls"], cut["first_audio_ms"]) == \

@@ -318,3 +318,13 @@ def test_verbose_lists_each_turn_s_figures_a_passing_run_s_too() -> None:
     assert turn_figures(result) == [
         "  turn 1 (type: Hello): first audio 412 ms, passed",
         "  turn 2 (say: Stop.): no first audio, stopped 230 ms after the speech began, passed"]
+
+
+def test_a_turn_s_progress_line_names_the_scenario_the_turn_and_its_first_audio() -> None:
+    from voicechat.scenario.spec import Turn
+    from voicechat.voicetest.report import turn_progress
+
+    turn = Turn(kind="say", content="Book a table for two.", line=4)
+    assert turn_progress("booking", 1, turn, 412.6) == \
+        "  booking · turn 2 (say: Book a table for two.) answered, first audio 413 ms"
+    assert turn_progress("booking", 0, turn, None).endswith("answered, no audio yet")

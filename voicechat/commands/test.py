@@ -311,7 +311,9 @@ async def _run_all(planned: list[Planned], *, repeat: int, concurrency: int,
                     set_earlier_run_aside(folder)
                 settings = dataclasses.replace(item.settings, record=folder / "events.jsonl")
                 options = RunOptions(turn_timeout_s=turn_timeout, judge=judge, folder=folder,
-                                     keep=keep is not None, doctor=doctor_findings)
+                                     keep=keep is not None, doctor=doctor_findings,
+                                     on_turn=_turn_printer(item.scenario.name) if verbose
+                                     else None)
                 result = await run_scenario(item.scenario, settings, item.family, item.audio,
                                             options)
                 result.repeat = count
@@ -341,6 +343,16 @@ async def _run_all(planned: list[Planned], *, repeat: int, concurrency: int,
         if keep is None:  # what is left are the failed runs' logs, named in their reports
             with contextlib.suppress(OSError):
                 scratch.rmdir()
+
+
+def _turn_printer(name: str) -> Callable[[int, Any, float | None], None]:
+    """``-v``: a line as each turn is answered (a 26 s scenario showed nothing till its end)."""
+    from voicechat.voicetest.report import turn_progress
+
+    def said(index: int, turn: Any, first_audio_ms: float | None) -> None:
+        print(turn_progress(name, index, turn, first_audio_ms), flush=True)
+
+    return said
 
 
 def _folder_name(scenario: Scenario, count: int, repeat: int, used: set[str]) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 
 from voicechat.latency.model import percentile
 from voicechat.protocol.text import printable
+from voicechat.scenario.spec import Turn
 from voicechat.server.voice.script import SCRIPT_END_REPLY
 from voicechat.voicetest.results import RunResult, TurnResult
 
@@ -48,6 +49,15 @@ def turn_figures(result: RunResult) -> list[str]:
         lines.append(f"  turn {index + 1} ({printable(turn.turn.label)}): "
                      f"{', '.join(figures)}, {status}")
     return lines
+
+
+def turn_progress(name: str, index: int, turn: Turn, first_audio_ms: float | None) -> str:
+    """``  greeting · turn 1 (say: Hello.) answered, first audio 412 ms``: ``-v``'s line as each
+    turn is answered, before the run's verdicts (the figure is the virtual speaker's, from the
+    end of the turn's input; the verdicts use the client's latency record where there is one)."""
+    heard = (f"first audio {first_audio_ms:.0f} ms" if first_audio_ms is not None
+             else "no audio yet")
+    return f"  {printable(name)} · turn {index + 1} ({printable(turn.label)}) answered, {heard}"
 
 
 #: said under a failure whose replies ran past the end of the local server's script: each

@@ -62,6 +62,10 @@ class RunOptions:
     keep: bool = False
     #: the doctor, run on the event log when the scenario asks for ``doctor: clean``
     doctor: Callable[[Path], list[str]] | None = None
+    #: told of each turn as it is answered (its index, the turn, its first audio in ms as the
+    #: speaker heard it, or ``None``): ``-v``'s progress within a scenario, which showed
+    #: nothing until the whole scenario was over (issue 79); the verdicts come at the end
+    on_turn: Callable[[int, Turn, float | None], None] | None = None
 
 
 class TurnFailed(Exception):
@@ -144,6 +148,10 @@ class _Driver:
                 result.not_run = len(turns) - index - 1
                 break
             said.append((turn, window, onset, input_end))
+            if self.options.on_turn is not None:
+                first = self.speaker.first_audio_after(input_end)
+                self.options.on_turn(index, turn, None if first is None
+                                     else (first - input_end) * 1000.0)
             previous_input_end = input_end
             if turn.silence_ms:
                 await asyncio.sleep(turn.silence_ms / 1000.0)
