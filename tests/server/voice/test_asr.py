@@ -202,3 +202,23 @@ def test_a_phrase_cut_at_its_pauses_is_heard_word_for_word(grammar: Recognizer) 
     assert r.transcribe(padded(pcm)) == phrase
     loud_noise = (np.random.default_rng(53).standard_normal(16000) * 1000).astype(np.int16)
     assert r.transcribe(loud_noise) == "" and r.transcribe(np.zeros(16000, np.int16)) == ""
+
+
+SENTENCES_WITH_A_SOFT_END = ["I would like to book a table on Friday at eight in the evening.",
+                             "Sorry, you can stop, that is enough."]
+
+
+@pytest.mark.parametrize("phrase", SENTENCES_WITH_A_SOFT_END)
+@pytest.mark.parametrize("after_ms", [60, 100])
+def test_a_sentence_cut_where_a_vad_ends_it_keeps_its_last_word(phrase: str,
+                                                                after_ms: int) -> None:
+    """A VAD ends the turn's audio ~100 ms after the last word; "...in the evening." was heard
+    as "...in the" and "...that is enough." as "...that is", every run, on every family
+    (issue 79): the decoder needs quiet after the last word to finish it."""
+    recognizer = Recognizer(SENTENCES_WITH_A_SOFT_END + TEST_PHRASES)
+    pcm = speech_pcm(phrase, 16000)
+    frames = pcm[: len(pcm) // 320 * 320].astype(np.float64).reshape(-1, 320)
+    loud = np.nonzero(np.sqrt((frames * frames).mean(axis=1)) > 100)[0]
+    last_word_end = (int(loud[-1]) + 1) * 320
+    cut = np.concatenate([PAD, pcm[: last_word_end + after_ms * 16]])
+    assert recognizer.transcribe(cut) == phrase
