@@ -186,3 +186,22 @@ def test_an_interruption_that_could_not_happen_carries_nothing_of_the_turn_befor
                        r"interrupt_after_ms \(9000 ms\); give a smaller interrupt_after_ms",
                        cut["problem"])
     assert lasted is not None and 0 < int(lasted.group(1)) < 9000, cut["problem"]
+
+
+def test_what_the_local_server_heard_of_a_recording_is_marked_a_guess(tmp_path: Path) -> None:
+    """The local recogniser's grammar is the scenario's say: lines, so a recording's words come
+    out as some of theirs: a caller's recording was "heard" as the next turn's words, and the
+    report's heard: line was false (issue 79). Said, in the text and the JSON (the run is made
+    to fail so that its text shows what was heard)."""
+    scenario = tmp_path / "mixed.yaml"
+    clip = EXAMPLES / "clips" / "allison-sentence.flac"
+    scenario.write_text(f"name: mixed\nturns:\n  - say: Please turn on the kitchen lights.\n"
+                        f"  - audio: {clip}\n    expect:\n      reply: {{contains: [zebra]}}\n",
+                        encoding="utf-8")
+    proc, report = voicechat_test(tmp_path, str(scenario), "--transport", "websocket")
+    assert proc.returncode == 1 and report is not None, proc.stdout + proc.stderr
+    said, recorded = report["runs"][0]["turns"]
+    assert said["heard"] == "Please turn on the kitchen lights." and said["heard_reliable"]
+    assert recorded["heard_reliable"] is False, recorded
+    assert ("(a guess: the local server hears only the scenario's say: lines, and this turn is "
+            "a recording)") in proc.stdout

@@ -110,7 +110,10 @@ def observed_lines(turn: TurnResult) -> list[str]:
     seen = turn.seen
     out = []
     if turn.turn.kind != "type":
-        out.append(f"  heard: {_quote(turn.heard) if turn.heard else '(no transcript)'}")
+        guess = "" if turn.heard_reliable else (
+            " (a guess: the local server hears only the scenario's say: lines, and this turn is "
+            "a recording)")
+        out.append(f"  heard: {_quote(turn.heard) if turn.heard else '(no transcript)'}{guess}")
     out.append(f"  reply: {_quote(seen.reply) if seen.reply else '(nothing)'}")
     for text in seen.superseded:
         out.append(f"  an answer to part of the turn (the caller went on): {_quote(text)}")
@@ -201,7 +204,8 @@ def _run_json(result: RunResult) -> dict[str, Any]:
         "files": result.files,
         "turns": [{
             "line": t.turn.line, "kind": t.turn.kind, "content": t.turn.content,
-            "heard": t.heard, "reply": t.seen.reply, "superseded": list(t.seen.superseded),
+            "heard": t.heard, "heard_reliable": t.heard_reliable, "reply": t.seen.reply,
+            "superseded": list(t.seen.superseded),
             "tool_calls": [{"name": c.name, "arguments": c.arguments} for c in t.seen.calls],
             "first_audio_ms": _ms(t.seen.first_audio_ms), "interrupted": t.seen.interrupted,
             "stop_ms": _ms(t.seen.stop_ms), "problem": t.problem,

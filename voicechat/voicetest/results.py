@@ -20,6 +20,10 @@ class TurnResult:
     heard: str = ""  # the user's turn as the server transcribed it
     latency: dict[str, Any] | None = None  # the turn timeline's record (Realtime)
     problem: str | None = None  # the turn could not be run to its end (no answer in time…)
+    #: False when ``heard`` is a guess: a recording heard by the local server's recogniser,
+    #: whose grammar is the scenario's ``say:`` lines, so any speech comes out as some of their
+    #: words (a caller's 11 s recording was "heard" as the next turn's words; issue 79)
+    heard_reliable: bool = True
 
     @property
     def failed(self) -> bool:

@@ -100,6 +100,9 @@ async def run_scenario(scenario: Scenario, settings: Settings, family: Family,
             result.error = f"could not start the conversation: {exc}"
             return result
         driver = _Driver(runtime, watch, mic, speakers[0], observer, options)
+        # the local server hears through a grammar of the say: lines: a recording's words are
+        # not in it, so what it "heard" of one is a guess
+        driver.recordings_guessed = settings.is_local and settings.local_asr_phrases is not None
         await driver.run(scenario, audio, result)
     finally:
         with contextlib.suppress(Exception):
@@ -119,6 +122,7 @@ class _Driver:
         self.observer = observer
         self.options = options
         self.loop = asyncio.get_running_loop()
+        self.recordings_guessed = False
 
     async def run(self, scenario: Scenario, audio: dict[int, Int16Array],
                   result: RunResult) -> None:
@@ -161,7 +165,8 @@ class _Driver:
             turn, window, why = problem
             result.turns.append(TurnResult(turn, self._seen(window, None, None), (),
                                            heard=_heard(turn, window),
-                                           latency=window.latency, problem=why))
+                                           latency=window.latency, problem=why,
+                                           heard_reliable=self._heard_reliable(turn)))
 
     # --- one turn --------------------------------------------------------------------------------
 
@@ -249,7 +254,11 @@ class _Driver:
                                                        " ".join(window.heard))
         verdicts = tuple(check_turn(turn.expect, seen, judgement))
         return TurnResult(turn, seen, verdicts, heard=_heard(turn, window),
+                          heard_reliable=self._heard_reliable(turn),
                           latency=window.latency)
+
+    def _heard_reliable(self, turn: Turn) -> bool:
+        return not (self.recordings_guessed and turn.kind == "audio")
 
     def _seen(self, window: TurnWindow, onset: float | None,
               input_end: float | None) -> ObservedTurn:
