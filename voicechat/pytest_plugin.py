@@ -165,6 +165,11 @@ def pytest_configure(config: pytest.Config) -> None:
     json_path, keep = config.getoption("voicechat_json"), config.getoption("voicechat_keep")
     if json_path is None and keep is None:
         return
+    if json_path is not None and config.getoption("numprocesses", default=None):
+        # each xdist worker holds only its own runs: one would overwrite the other's file
+        raise pytest.UsageError("voicechat: --voicechat-json gathers every run in one process; "
+                                "drop -n for it, or keep pytest's --junitxml, which xdist "
+                                "gathers")
     from voicechat.commands.output_paths import check_output_file, check_output_folder
 
     try:

@@ -97,6 +97,9 @@ def test_keep_repeat_json_and_the_turn_timeout_work_as_voicechat_test_s(tmp_path
     bad = _pytest(project, "--voicechat-json", str(report))
     assert bad.returncode == 4 and "--voicechat-json" in bad.stdout + bad.stderr, bad.stderr
     report.parent.mkdir()
+    # xdist's workers each hold their own runs: refused rather than one file overwritten
+    spread = _pytest(project, "-n", "2", "--voicechat-json", str(report))
+    assert spread.returncode == 4 and "drop -n for it" in spread.stdout + spread.stderr
     proc = _pytest(project, "-v", "--voicechat-repeat", "2", "--voicechat-keep", str(keep),
                    "--voicechat-json", str(report), "--voicechat-turn-timeout", "20",
                    "--voicechat-dialect", "ga")
