@@ -26,7 +26,6 @@ has voicechat installed loads this module.
 from __future__ import annotations
 
 import fnmatch
-import re
 from pathlib import Path
 from typing import Any
 
@@ -107,7 +106,13 @@ class ScenarioItem(pytest.Item):
         import tempfile
 
         from voicechat.commands.output_paths import set_earlier_run_aside
-        from voicechat.commands.test import base_settings, doctor_findings, plan, write_doctor
+        from voicechat.commands.test import (
+            base_settings,
+            doctor_findings,
+            folder_stem,
+            plan,
+            write_doctor,
+        )
         from voicechat.voicetest.report import failure_text
         from voicechat.voicetest.run import DEFAULT_TURN_TIMEOUT_S, RunOptions, run_scenario
 
@@ -121,7 +126,7 @@ class ScenarioItem(pytest.Item):
         if keep is None:
             folder = Path(tempfile.mkdtemp(prefix="voicechat-test-"))
         else:  # one folder a run, an earlier run's files set aside, as voicechat test's
-            folder = Path(keep) / _folder_name(self.name)
+            folder = Path(keep) / folder_stem(self.name)
             folder.mkdir(parents=True, exist_ok=True)
             set_earlier_run_aside(folder)
         settings = dataclasses.replace(planned.settings, record=folder / "events.jsonl")
@@ -194,11 +199,6 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     seconds = sum(result.duration_s for result in results)
     Path(json_path).write_text(json.dumps(to_json(results, seconds), indent=2) + "\n",
                                encoding="utf-8")
-
-
-def _folder_name(name: str) -> str:
-    """A run's folder under ``--voicechat-keep``: the item's name, safe for a file system."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or "scenario"
 
 
 def _guard_cost(config: pytest.Config, base: Any) -> None:

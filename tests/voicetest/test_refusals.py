@@ -8,7 +8,8 @@ import pytest
 from voicechat.commands.scenario_settings import refuse_inexpressible, scenario_settings
 from voicechat.config import resolve
 from voicechat.families import Family, family_for
-from voicechat.scenario.spec import ScenarioError, ScenarioErrors, parse
+from voicechat.scenario.errors import ScenarioError, ScenarioErrors
+from voicechat.scenario.spec import parse
 
 SCENARIO = """\
 session:

@@ -37,7 +37,8 @@ from typing import Any
 from voicechat.commands.preflight import check_session_table
 from voicechat.config import Settings
 from voicechat.families import Family
-from voicechat.scenario.spec import Scenario, ScenarioError, raise_all
+from voicechat.scenario.errors import ScenarioError, raise_all
+from voicechat.scenario.spec import Scenario
 
 #: the session fields every family takes (into the settings, not the session table)
 SETTINGS_FIELDS = ("instructions", "voice")

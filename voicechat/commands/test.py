@@ -34,14 +34,8 @@ from voicechat.commands.output_paths import (
 )
 from voicechat.commands.paid import confirmed, is_paid
 from voicechat.config import ConfigError, Settings, resolve
-from voicechat.scenario.spec import (
-    Scenario,
-    ScenarioError,
-    ScenarioErrors,
-    missing_files,
-    parse,
-    raise_all,
-)
+from voicechat.scenario.errors import ScenarioError, ScenarioErrors, raise_all
+from voicechat.scenario.spec import Scenario, missing_files, parse
 
 SCENARIO_SUFFIXES = (".yaml", ".yml")
 MAX_FILE_BYTES = 1_000_000
@@ -355,9 +349,14 @@ def _turn_printer(name: str) -> Callable[[int, Any, float | None], None]:
     return said
 
 
+def folder_stem(name: str) -> str:
+    """A run's folder name from its scenario's (or pytest item's) name, safe for a file
+    system: the runner's and the pytest plugin's."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or "scenario"
+
+
 def _folder_name(scenario: Scenario, count: int, repeat: int, used: set[str]) -> str:
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", scenario.name).strip("-") or "scenario"
-    name = stem + (f"-run{count}" if repeat > 1 else "")
+    name = folder_stem(scenario.name) + (f"-run{count}" if repeat > 1 else "")
     unique, n = name, 2
     while unique in used:
         unique, n = f"{name}-{n}", n + 1

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any, Literal
 
+from voicechat.scenario.errors import ScenarioError
 from voicechat.scenario.tool_schema import schema_problem
 from voicechat.scenario.yaml_lines import Located, Path, YamlProblem, load
 
@@ -54,35 +55,6 @@ __all__ = [
 
 TurnKind = Literal["say", "type", "audio"]
 TURN_KINDS: tuple[TurnKind, ...] = ("say", "type", "audio")
-
-
-class ScenarioError(ValueError):
-    """A scenario that cannot run, and where: ``file:line: key: message``."""
-
-    def __init__(self, file: str, line: int, where: str, message: str) -> None:
-        self.file = file
-        self.line = line
-        self.where = where
-        self.message = message
-        at = f"{file}:{line}" if line else file
-        super().__init__(f"{at}: {where}: {message}" if where else f"{at}: {message}")
-
-
-class ScenarioErrors(ValueError):
-    """Several problems, one a line, in the order they were found (the files in run order, each
-    file's from the top): a run that named one at a time cost a run a mistake (issue 79)."""
-
-    def __init__(self, errors: Sequence[ScenarioError]) -> None:
-        self.errors = tuple(errors)
-        super().__init__("\n".join(str(error) for error in self.errors))
-
-
-def raise_all(errors: Sequence[ScenarioError]) -> None:
-    """Raise ``errors``: nothing when there are none, the error itself when there is one."""
-    if len(errors) == 1:
-        raise errors[0]
-    if errors:
-        raise ScenarioErrors(errors)
 
 
 @dataclass(frozen=True)
