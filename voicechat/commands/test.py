@@ -148,16 +148,8 @@ def load_scenarios(paths: Sequence[str], select: str | None) -> list[Scenario]:
             files.append(path)
         else:
             raise ValueError(f"{raw}: no such file or folder")
-    scenarios: list[Scenario] = []
-    errors: list[ScenarioError] = []
-    for file in dict.fromkeys(files):  # every file's problem, not only the first file's
-        try:
-            scenarios.append(read_scenario(file))
-        except ScenarioErrors as exc:
-            errors.extend(exc.errors)
-        except ScenarioError as exc:
-            errors.append(exc)
-    raise_all(errors)
+    # every file's problem, not only the first file's
+    scenarios = _each_or_every_problem(read_scenario, list(dict.fromkeys(files)))
     if select is None:
         return scenarios
     chosen = compile_pattern(select)
@@ -190,17 +182,23 @@ def read_scenario(path: Path) -> Scenario:
 
 def plan_all(scenarios: Sequence[Scenario], base: Settings) -> list[Planned]:
     """Every scenario planned, or every scenario's problem raised together, in run order."""
-    planned: list[Planned] = []
+    return _each_or_every_problem(lambda scenario: plan(scenario, base), scenarios)
+
+
+def _each_or_every_problem(make: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
+    """``make`` of each item, or every item's :class:`ScenarioError` raised together in the
+    items' order (:func:`~voicechat.scenario.errors.raise_all`)."""
+    made: list[Any] = []
     errors: list[ScenarioError] = []
-    for scenario in scenarios:
+    for item in items:
         try:
-            planned.append(plan(scenario, base))
+            made.append(make(item))
         except ScenarioErrors as exc:
             errors.extend(exc.errors)
         except ScenarioError as exc:
             errors.append(exc)
     raise_all(errors)
-    return planned
+    return made
 
 
 def plan(scenario: Scenario, base: Settings) -> Planned:
@@ -221,12 +219,9 @@ def plan(scenario: Scenario, base: Settings) -> Planned:
             continue
         try:
             audio[index] = turn_audio(turn)
-        except VoiceError as exc:
-            if not turn.voice_line:  # the default voice: the say line is all there is
-                raise ScenarioError(scenario.file, turn.line, f"turns[{index}].{turn.kind}",
-                                    str(exc)) from None
-            raise ScenarioError(scenario.file, turn.voice_line, f"turns[{index}].voice",
-                                str(exc)) from None
+        except VoiceError as exc:  # at the voice key; the default voice has only the say line
+            line, key = (turn.voice_line, "voice") if turn.voice_line else (turn.line, turn.kind)
+            raise ScenarioError(scenario.file, line, f"turns[{index}].{key}", str(exc)) from None
         except SpeechError as exc:
             raise ScenarioError(scenario.file, turn.line, f"turns[{index}].{turn.kind}",
                                 str(exc)) from None
