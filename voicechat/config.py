@@ -87,6 +87,9 @@ class Settings:
     ptt_style: str = "toggle"
     keymap: dict[str, str] = field(default_factory=dict)
     session_overrides: dict[str, Any] = field(default_factory=dict)
+    #: ``False``: the server is the agent under test and keeps its own session; nothing is
+    #: sent to set it up and its tool calls are watched, not answered (``agent: server``)
+    send_session: bool = True
     config_path: Path | None = None
     origins: dict[str, str] = field(default_factory=dict, repr=False)
     """Where each setting that was given came from (a flag, a variable, a file key)."""

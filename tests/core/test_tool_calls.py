@@ -359,3 +359,20 @@ def test_function_call_arguments_json_is_parsed_into_a_dict() -> None:
     h = started()
     calling_response(h, calls=[call_item(args=json.dumps({"a": 2, "b": [1]}))])
     assert runs(h)[0].arguments == {"a": 2, "b": [1]}
+
+
+def test_a_server_that_is_the_agent_gets_no_session_update_and_no_tool_answers() -> None:
+    """``send_session=False`` (``voicechat test``'s ``agent: server``, issue 79): the server
+    keeps its own session, and a call it makes is its own tool's: recorded, never answered
+    and never followed by a reply, which would be a second, wrong answer."""
+    h = Harness(send_session=False)
+    assert sends(h.start()) == []
+    h.ev("session.updated", session={"type": "realtime", "instructions": "Book tables.",
+                                     "tools": [{"type": "function", "name": "check_table"}]})
+    calling_response(h, calls=[call_item(name="check_table")])
+    assert runs(h) == [] and outputs(h) == []
+    assert "response.create" not in sent_types(h.actions)
+    assert [r["reason"] for r in records(h, "local.tool.skipped")] == [
+        "the agent's server runs its own tools"]
+    # nothing was asked, so the server's own session is no "difference" to warn of
+    assert [a for a in h.actions if isinstance(a, Notice) and a.level == "warning"] == []

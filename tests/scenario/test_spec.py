@@ -121,7 +121,12 @@ def test_the_name_defaults_to_the_files() -> None:
         ("turns:\n  - say: [oops\n", 3, "", "not valid YAML"),
         ("turns:\n  - say: hi\n    expect:\n      first_audio_ms: {max: 100, min: 200}\n", 4,
          "turns[0].expect.first_audio_ms", "min 200 is above max 100"),
-        ("- say: hi\n", 1, "", "expected a table of name, session"),
+        ("- say: hi\n", 1, "", "expected a table of name, agent, session"),
+        ("agent: sever\nturns: [{type: a}]\n", 1, "agent", "(did you mean 'server'?)"),
+        ("agent: server\nsession: {instructions: Be brief.}\nturns: [{type: a}]\n", 2,
+         "session", "'agent: server' leaves session to the agent's own server"),
+        ("agent: server\ntools:\n  - {name: a, result: 1}\nturns: [{type: a}]\n", 2, "tools",
+         "drop the key, or drop 'agent: server'"),
     ],
 )
 def test_bad_scenarios_name_the_file_line_and_key(

@@ -84,3 +84,16 @@ def test_the_family_s_own_voices_pass_in_any_case(flags: dict[str, str], voice: 
     scenario = parse(f"session:\n  voice: {voice}\nturns:\n  - type: hi\n", "s.yaml")
     base = resolve({"server": "local", "no_ui": True, **flags}, config_path=None)
     assert scenario_settings(base, scenario, family_for(base), record=None).voice == voice
+
+
+@pytest.mark.parametrize("flags", [{"provider": "gemini"}, {"api": "live"}])
+def test_only_a_realtime_server_can_be_the_agent_itself(flags: dict[str, str]) -> None:
+    """``agent: server`` sends no set-up; Gemini Live and GPT-Live are set up by the
+    client's first message, so they have no agent of their own to test (issue 79)."""
+    scenario = parse("agent: server\nturns:\n  - type: hi\n", "s.yaml")
+    with pytest.raises(ScenarioError) as refused:
+        refuse_inexpressible(scenario, _family(**flags))
+    assert refused.value.where == "agent" and "Realtime server" in refused.value.message
+    refuse_inexpressible(scenario, _family())
+    assert scenario_settings(resolve({"server": "local", "no_ui": True}, config_path=None),
+                             scenario, _family(), record=None).send_session is False

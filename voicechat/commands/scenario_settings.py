@@ -12,6 +12,14 @@ reproducible:
   there as the server would), the tools (``tools:`` as canned results, ``mcp_config:``), the
   local server's responder (``local_responder:``). The config file's own session table and tools
   are left out: a scenario runs the same on every machine.
+* **``agent: server``**: the server is the agent under test (a team's own Realtime server,
+  with its own instructions and tools). Nothing is sent to set it up: no ``session.update``,
+  so no ``server_vad`` with ``interrupt_response: false`` and no transcription request either;
+  the server's own turn detection decides, and a "heard:" line is empty unless the agent
+  transcribes. Its function calls are recorded for ``tool_calls:`` but not answered. The
+  scenario may not set ``session``, ``tools`` or ``mcp_config`` (they are the agent's), and
+  only a Realtime server can be such an agent (Gemini Live and GPT-Live are set up by the
+  client's first message).
 * **Fixed for a test run**: no UI; barge-in on (the virtual speaker has no echo, so the mic
   stays open over answers and an interruption is heard); echo cancellation off; the scenario's
   tools run without asking (writing them into the scenario is the asking; nothing else is
@@ -84,6 +92,7 @@ def scenario_settings(base: Settings, scenario: Scenario, family: Family, *,
         tool_approval="auto",
         local_responder=scenario.local_responder or base.local_responder,
         local_asr_phrases=phrases,
+        send_session=scenario.agent != "server",
     )
     if session and family.name == "realtime":
         try:
@@ -142,6 +151,12 @@ def refuse_inexpressible(scenario: Scenario, family: Family) -> None:
                                                       "or drop the key")
 
     errors: list[ScenarioError] = []
+    if scenario.agent == "server" and family.name != "realtime":
+        errors.append(ScenarioError(
+            scenario.file, 0, "agent",
+            f"'agent: server' needs a server that keeps its own session, as a Realtime server "
+            f"does; {family.title} is set up by the client's first message, so there is no "
+            "agent of the server's own to test. Run it against a Realtime server"))
     if family.name != "realtime":
         errors += [fail(f"session.{key}", "only instructions and voice are session settings "
                                           "here")

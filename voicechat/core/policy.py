@@ -50,6 +50,11 @@ class SessionPolicy:
     :func:`initial_session`). ``provider`` names the service's profile
     (:mod:`voicechat.protocol.providers`): the outbox renders for it, the session reads its
     aliases, and the first ``session.update`` carries its default voice when none is set.
+    ``send_session=False`` is for a server that is itself the agent under test (a team's own
+    Realtime server, ``voicechat test``'s ``agent: server``): no first ``session.update``, so
+    its own instructions, tools and turn detection stay, and the function calls it makes are
+    recorded but not answered: its tools are its own, and an answer from us would be a second,
+    wrong one.
     """
 
     dialect: Dialect = Dialect.GA
@@ -74,6 +79,7 @@ class SessionPolicy:
     mcp_approval: Approval = "ask"
     semantic_turns: bool = False
     provider: str = "openai"
+    send_session: bool = True
 
     def __post_init__(self) -> None:
         # Accept plain strings from config files ("beta") as well as the enum.

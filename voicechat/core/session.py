@@ -131,12 +131,14 @@ class Session:
             transcription=policy.mode == "transcribe" or policy.transcription_model is not None
         )
         self._feed = TranscriptFeed(self._transcript, self._out)
-        self._requested = initial_session(policy)
+        # nothing asked of a server that is the agent: nothing to compare its session with
+        self._requested = initial_session(policy) if policy.send_session else {}
         self._service = ServiceWatch(self._out, self._requested,
                                      Usage(policy.model, policy.prices,
                                            profile.price_per_minute_usd))
         self._side = SideResponses()  # out-of-band responses: not part of this conversation
-        self._tools = ToolCalls(self._out, self._responses, policy.tools, policy.mcp_approval)
+        self._tools = ToolCalls(self._out, self._responses, policy.tools, policy.mcp_approval,
+                                answers=policy.send_session)
         self._requests = Requests(self._out, self._responses, self._tools, self._requested,
                                   lambda: self.policy, lambda p: setattr(self, "policy", p))
         self._interruption = Interruption(
@@ -156,10 +158,12 @@ class Session:
     # === public API ==============================================================================
 
     def start(self, now: float) -> list[Action]:
-        """The first ``session.update`` for the mode (validated) and the initial mic state."""
+        """The first ``session.update`` for the mode (validated; none for a server that is the
+        agent, ``policy.send_session``) and the initial mic state."""
         self._timing.now = now
         self._service.usage.started(now)
-        self._out.send({"type": "session.update", "session": self._requested})
+        if self.policy.send_session:
+            self._out.send({"type": "session.update", "session": self._requested})
         self._gate.reported = None
         return self._finish()
 

@@ -84,8 +84,12 @@ class ToolCalls:
     """Learns calls from server events, asks for approval, runs, answers, and replies once."""
 
     def __init__(self, effects: Effects, responses: ResponseFlow,
-                 tools: Sequence[ToolSpec] = (), mcp_approval: Approval = "ask") -> None:
+                 tools: Sequence[ToolSpec] = (), mcp_approval: Approval = "ask", *,
+                 answers: bool = True) -> None:
+        """``answers=False``: the server is the agent and runs its own tools; a call is
+        recorded (requested, then skipped) and never run or answered."""
         self._out = effects
+        self._answers_calls = answers
         self._responses = responses
         self._tools: dict[str, ToolSpec] = {}
         self._always: set[str] = set()  # "always for this tool in this session"
@@ -246,6 +250,9 @@ class ToolCalls:
             call.name = name
         call.arguments = _str(item.get("arguments")) or ""
         self._record("local.tool.requested", call, bytes=len(call.arguments.encode()))
+        if not self._answers_calls:
+            self._skip(call, "the agent's server runs its own tools")
+            return
         spec = self._tools.get(call.name)
         if spec is None:
             known = ", ".join(sorted(self._tools)) or "none"

@@ -86,6 +86,7 @@ def policy_for(settings: Settings) -> SessionPolicy:
         prices=settings.prices,
         mcp_approval=settings.tool_approval,  # type: ignore[arg-type]
         provider=settings.provider,
+        send_session=settings.send_session,
     )
 
 

@@ -136,11 +136,20 @@ class Scenario:
     #: what the local server answers with when the run is against it (``echo``,
     #: ``script:FILE`` with FILE resolved against the scenario's folder, ``chat:URL``)
     local_responder: str | None = None
+    #: who the agent under test is: ``None``, the model as this scenario sets it up (its
+    #: session and tools in the first ``session.update``); ``"server"``, the server itself,
+    #: which keeps its own instructions, tools and turn detection (nothing is sent to set them)
+    agent: str | None = None
 
 
 # --- the keys, once ------------------------------------------------------------------------------
 
-TOP_KEYS = ("name", "session", "tools", "mcp_config", "local_responder", "turns", "doctor")
+TOP_KEYS = ("name", "agent", "session", "tools", "mcp_config", "local_responder", "turns",
+            "doctor")
+#: ``agent:``'s values: the server under test is the agent and keeps its own session
+AGENTS = ("server",)
+#: what ``agent: server`` leaves to the agent: a scenario that sets them contradicts itself
+AGENT_OWNS = ("session", "tools", "mcp_config")
 TURN_KEYS = (*TURN_KINDS, "voice", "rate", "level_db", "noise_db", "silence_ms",
              "interrupt_after_ms", "expect")
 EXPECT_KEYS = ("tool_calls", "reply", "first_audio_ms", "interrupted", "stop_ms")
@@ -293,6 +302,7 @@ class _Reader:
             else None
         responder = (self.responder(root["local_responder"]) if "local_responder" in root
                      else None)
+        agent = self.agent(root)
         doctor = root.get("doctor")
         if doctor is not None and doctor != "clean":
             raise self.fail(("doctor",), f"the only value is 'clean', got {_describe(doctor)}")
@@ -308,7 +318,24 @@ class _Reader:
                       for i, t in enumerate(turns_value))
         return Scenario(name=name, file=self.file, turns=turns, session=session, tools=tools,
                         mcp_config=mcp, doctor_clean=doctor == "clean",
-                        local_responder=responder)
+                        local_responder=responder, agent=agent)
+
+    def agent(self, root: Mapping[str, Any]) -> str | None:
+        """``agent: server``, and what it leaves to the agent refused where it is set: the
+        team's own Realtime server brings its own instructions and tools (issue 79)."""
+        if "agent" not in root:
+            return None
+        agent = self.text(root["agent"], ("agent",))
+        if agent not in AGENTS:
+            raise self.fail(("agent",), f"unknown agent {agent!r}{_closest(agent, AGENTS)}; "
+                                        "'server' runs the scenario against the server's own "
+                                        "agent, sending it no session.update")
+        for key in AGENT_OWNS:
+            if key in root:
+                raise self.fail((key,), f"'agent: server' leaves {key} to the agent's own "
+                                        "server, which sends none; drop the key, or drop "
+                                        "'agent: server' to set up the model here")
+        return agent
 
     def responder(self, value: Any) -> str:
         path: Path = ("local_responder",)
