@@ -23,7 +23,9 @@ latency the generator itself adds: how late its loop runs while the conversation
 beside it, the engine's full garbage collections over the level and the longest.
 
 Run: ``.venv/bin/python bench/bench_load.py [--levels 1,10,50,100] [--seconds 30]
-[--transport websocket|webrtc] [--pin] [--spawn-rate R | --in-step] [--scenario FILE]``.
+[--transport websocket|webrtc] [--pin] [--spawn-rate R | --in-step] [--scenario FILE]
+[--failed-logs N]``; ``--failed-logs 0`` against the default 3 is what holding every
+conversation's records in memory (for the failed ones' logs) costs.
 """
 
 from __future__ import annotations
@@ -59,6 +61,8 @@ def main() -> None:
     parser.add_argument("--transport", default="websocket")
     parser.add_argument("--pin", action="store_true",
                         help="the server on the last core, the load on the others")
+    parser.add_argument("--failed-logs", type=int, default=3,
+                        help="voicechat load's --failed-logs (0: no conversation held)")
     parser.add_argument("--scenario", type=Path, default=None,
                         help="another scenario (default: two typed turns, 2 s apart)")
     ramp = parser.add_mutually_exclusive_group()
@@ -111,7 +115,8 @@ def main() -> None:
             proc = subprocess.run(
                 [str(VOICECHAT), "load", str(scenario), "--users", str(users), "--duration",
                  f"{args.seconds}s", "--server", f"http://127.0.0.1:{port}", "--transport",
-                 args.transport, "--json", str(report), "--turn-timeout", "20", *ramp],
+                 args.transport, "--json", str(report), "--turn-timeout", "20",
+                 "--failed-logs", str(args.failed_logs), *ramp],
                 capture_output=True, text=True, env=env, timeout=args.seconds + 300,
                 check=False, preexec_fn=_pinned(load_cores))
             after = os.times()

@@ -143,6 +143,11 @@ def load_scenario(
         float | None, typer.Option(metavar="SECONDS", min=1, max=3600,
                                    help="How long a turn may wait for its answer (30).")
     ] = None,
+    failed_logs: Annotated[
+        int, typer.Option(metavar="N", min=0, max=1000,
+                          help="Event logs kept of each failure's first conversations, per "
+                               "process, in the run's folder (0: none).")
+    ] = 3,
 ) -> None:
     """Run a scenario as many concurrent callers (Locust): per-turn first-audio percentiles
     and failures by kind; exit 0 when no turn failed, 1 otherwise, 2 for usage errors."""
@@ -155,4 +160,4 @@ def load_scenario(
         worker_wait=worker_wait, server=server,
         provider=provider, transport=transport, api=api, model=model, dialect=dialect,
         config=config, json_path=json_path, csv_prefix=csv, html_path=html, yes=yes,
-        turn_timeout=turn_timeout))
+        turn_timeout=turn_timeout, failed_logs=failed_logs))

@@ -97,7 +97,7 @@ def test_a_wrong_expectation_is_counted_with_its_reason(tmp_path: Path) -> None:
     report = tmp_path / "summary.json"
     # on two workers: the example must reach the master, which writes the summary
     proc = _load(tmp_path, str(scenario), "--users", "2", "--workers", "2", "--duration", "10",
-                 "--transport", "websocket", "--json", str(report))
+                 "--transport", "websocket", "--json", str(report), "--failed-logs", "2")
     assert proc.returncode == 1, proc.stdout[-3000:]
     summary = json.loads(report.read_text())
     [turn] = summary["turns"]
@@ -116,6 +116,19 @@ def test_a_wrong_expectation_is_counted_with_its_reason(tmp_path: Path) -> None:
     assert "failures by kind: expectation" in proc.stdout
     assert f"failed checks: reply.contains {turn['failures']}" in proc.stdout
     assert "      e.g. reply.contains: 'goodbye' not in the reply" in proc.stdout
+    # the first failed conversations' event logs are kept, named in the summary, and say
+    # what the doctor needs: the reply the check refused (issue 79, item 8)
+    assert 1 <= len(failure["logs"]) <= 2, failure
+    for log in failure["logs"]:
+        assert f"      log: {log}" in proc.stdout
+        events = [json.loads(line)["event"] for line in Path(log).read_text().splitlines()]
+        said = [e["transcript"] for e in events
+                if e.get("type") == "response.output_audio_transcript.done"]
+        assert said and said[0].startswith("You said: Hello there"), said
+    folder = Path(failure["logs"][0]).parent
+    assert f"the failed conversations' event logs in {folder}" in proc.stderr
+    # two engines (two workers) each keep their first two, however many conversations failed
+    assert 1 <= len(list(folder.iterdir())) <= 4
 
 
 def test_a_master_and_three_workers_and_two_die(tmp_path: Path) -> None:
@@ -244,6 +257,8 @@ def test_a_server_that_is_not_there_stops_the_run_with_the_reason(tmp_path: Path
     assert "no conversation could start" in proc.stderr and "fix the server" in proc.stderr
     summary = json.loads(report.read_text())
     assert summary["errors"] == {"refused": summary["failures"][0]["count"]}
+    # a refusal keeps its first logs too, whatever port or id its text carries
+    assert 1 <= len(summary["failures"][0]["logs"]) <= 3
     # no conversation had an answer: no time, not 0 ms (issue 79)
     [sessions] = [turn for turn in summary["turns"] if turn["name"] == "session"]
     assert sessions["measured"] == 0 and sessions["first_audio_ms"] is None

@@ -53,7 +53,8 @@ def run(scenario_path: str, *, users: int, spawn_rate: float | None, duration: s
         server: str | None, provider: str | None, transport: str | None, api: str | None,
         model: str | None, dialect: str | None, config: Path | None,
         json_path: Path | None, csv_prefix: str | None, html_path: Path | None,
-        yes: bool, turn_timeout: float | None, worker_wait: str = "60s") -> int:
+        yes: bool, turn_timeout: float | None, worker_wait: str = "60s",
+        failed_logs: int = 3) -> int:
     try:
         seconds = parse_duration(duration)
         wait_s = parse_duration(worker_wait, what="--worker-wait")
@@ -95,7 +96,9 @@ def run(scenario_path: str, *, users: int, spawn_rate: float | None, duration: s
     plan_data = {"scenario": str(Path(scenario_path).resolve()), "flags": flags,
                  "config": str(config.resolve()) if config else None, "users": users,
                  "turn_timeout": turn_timeout or 30.0, "worker_wait_s": wait_s,
-                 "expect_workers": expect_workers or 1}
+                 "expect_workers": expect_workers or 1,
+                 "failed_logs": {"folder": str(folder / "failed-logs"),
+                                 "per_failure": failed_logs}}
     env = dict(os.environ)
     env["VOICECHAT_LOAD_PLAN"] = json.dumps(plan_data)
     env["VOICECHAT_LOAD_SUMMARY"] = str(summary_path)
@@ -168,13 +171,16 @@ def _run_locust(command: list[str], env: dict[str, str]) -> tuple[int, int | Non
 
 
 def _tidy(folder: Path, code: int) -> None:
-    """The run's own files (the summary the master wrote, the local server's log): gone after
-    a pass, kept and named after a failure, where the server's log may say why. (A folder per
-    run was left in the temp directory every time.)"""
-    if code == 0 or not any(folder.iterdir()):
+    """The run's own files (the summary the master wrote, the local server's log, the first
+    failed conversations' event logs): gone after a pass, kept and named after a failure,
+    where the logs may say why. (A folder per run was left in the temp directory every
+    time.) A worker's Locust may end 0 over failed turns: its logs keep its folder."""
+    logs = folder / "failed-logs"
+    if (code == 0 and not logs.exists()) or not any(folder.iterdir()):
         shutil.rmtree(folder, ignore_errors=True)
         return
-    print(f"voicechat load: the run's files are kept in {folder}", file=sys.stderr)
+    kept = f" (the failed conversations' event logs in {logs})" if logs.exists() else ""
+    print(f"voicechat load: the run's files are kept in {folder}{kept}", file=sys.stderr)
 
 
 def default_spawn_rate(users: int, seconds: float) -> float:
@@ -365,6 +371,8 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
                          f"{failure['reason']}")
             if failure.get("example"):  # the failure names the checks; one with its values
                 lines.append(f"      e.g. {failure['example']}")
+            for log in failure.get("logs") or ():  # `voicechat doctor LOG` says why
+                lines.append(f"      log: {log}")
     if summary.get("workers_lost"):
         lines.append(f"workers lost during the run: {', '.join(summary['workers_lost'])}")
     return lines

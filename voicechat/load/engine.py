@@ -12,8 +12,10 @@ audio once (every conversation of this process shares them), then says ``{"ready
 * end of stdin: finish the conversations under way (they are cancelled) and exit.
 
 Every line out carries ``"sent"`` (``time.monotonic()``, shared by the processes of a machine),
-so the Locust side measures the hand-off. ``doctor: clean`` is not checked under load (the
-doctor reads a whole log per conversation, and a load run keeps no logs).
+so the Locust side measures the hand-off. A failed turn's or conversation's line carries
+``"log"``, the path of its conversation's event log, when that was kept
+(:mod:`voicechat.load.failed_logs`: the first few of each failure). ``doctor: clean`` is not
+checked under load (the doctor would read a whole log per conversation).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from voicechat.load import lag
+from voicechat.load.failed_logs import ConversationLog, FailedLogs, failure_key, plan_of
 from voicechat.load.failures import kind_of_error, kind_of_turn
 from voicechat.load.lag import LAG_VARIABLE
 from voicechat.server.gc_pauses import GcPauses
@@ -43,6 +46,7 @@ class Engine:
         self.planned: Any = None
         self.options: Any = None
         self.names: list[str] = []
+        self.failed_logs: FailedLogs | None = None
 
     def say(self, message: dict[str, Any]) -> None:
         message["sent"] = time.monotonic()
@@ -64,6 +68,7 @@ class Engine:
         self.planned = dataclasses.replace(
             planned, settings=dataclasses.replace(planned.settings, record=None))
         self.options = RunOptions(turn_timeout_s=float(plan.get("turn_timeout", 30.0)))
+        self.failed_logs = plan_of(plan)
         _import_the_transport(self.planned.settings.transport)
         self.names = turn_names(scenario)  # once: every conversation's turns report under them
         return self.names
@@ -72,14 +77,18 @@ class Engine:
         from voicechat.voicetest.run import run_scenario
 
         planned = self.planned
+        log = ConversationLog() if self.failed_logs is not None else None
+        options = self.options if log is None else dataclasses.replace(self.options,
+                                                                       on_record=log)
         try:
             result = await run_scenario(planned.scenario, planned.settings, planned.family,
-                                        planned.audio, self.options)
+                                        planned.audio, options)
         except Exception as exc:  # reported as this conversation's error
             self.say({"id": rid, "done": True, "error": f"{type(exc).__name__}: {exc}",
                       "kind": "error"})
             return
         names = self.names
+        lines: list[dict[str, Any]] = []
         for index, turn in enumerate(result.turns):
             failed = [v for v in turn.verdicts if v.status == "failed"]
             # the failure Locust groups by names the checks only: with the measured value in
@@ -88,12 +97,32 @@ class Engine:
             failure = turn.problem or ("; ".join(v.check for v in failed) if failed else None)
             example = None if turn.problem or not failed else \
                 "; ".join(f"{v.check}: {v.reason}" for v in failed)
-            self.say({"id": rid, "turn": index, "name": names[index],
-                      "ms": turn.seen.first_audio_ms, "failure": failure, "example": example,
-                      "kind": kind_of_turn(turn.problem) if turn.problem else
-                      ("expectation" if failed else None)})
-        self.say({"id": rid, "done": True, "error": result.error,
-                  "kind": kind_of_error(result.error) if result.error else None})
+            lines.append({"id": rid, "turn": index, "name": names[index],
+                          "ms": turn.seen.first_audio_ms, "failure": failure,
+                          "example": example,
+                          "kind": kind_of_turn(turn.problem) if turn.problem else
+                          ("expectation" if failed else None)})
+        lines.append({"id": rid, "done": True, "error": result.error,
+                      "kind": kind_of_error(result.error) if result.error else None})
+        if log is not None:
+            self._keep_log(log, rid, lines)
+        for line in lines:
+            self.say(line)
+
+    def _keep_log(self, log: ConversationLog, rid: int, lines: list[dict[str, Any]]) -> None:
+        """The conversation's log, written when it failed and its failure has room; each of
+        its failed lines then names it."""
+        assert self.failed_logs is not None
+        failed = [line for line in lines if line.get("failure") or line.get("error")]
+        if not failed:
+            return
+        keys = [failure_key(line.get("name", "session"), line.get("failure") or "",
+                            line["kind"]) for line in failed]
+        first = failed[0]
+        path = self.failed_logs.keep(log, keys, f"{rid}-{first.get('name', 'session')}")
+        if path is not None:
+            for line in failed:
+                line["log"] = str(path)
 
     async def serve(self) -> None:
         lag_file = os.environ.get(LAG_VARIABLE)

@@ -16,6 +16,7 @@ JSON) for ``voicechat load`` to print.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess  # gevent's, patched by Locust: reading the pipe yields to other callers
@@ -219,14 +220,16 @@ class VoiceCaller(User):
                     if message.get("error"):
                         self._report("session", None, message["error"],
                                      message.get("kind") or "error")
+                        _keep_example(self.environment, "session", message["error"], None,
+                                      message.get("log"))
                         self._could_not_start(message["error"])
                     return
                 _Refusals.started += 1
                 self._report(message["name"], message.get("ms"), message.get("failure"),
                              message.get("kind") or "error")
-                if message.get("example"):
+                if message.get("failure"):
                     _keep_example(self.environment, message["name"], message["failure"],
-                                  message["example"])
+                                  message.get("example"), message.get("log"))
         finally:
             engine.finished(rid)
 
@@ -265,25 +268,49 @@ class VoiceCaller(User):
 _missing: set[str] = set()
 _workers_seen: set[str] = set()
 #: one example reason (with the measured values) per turn and failed checks: the failure
-#: Locust counts names the checks only, so like failures are one row (issue 79)
+#: Locust counts names the checks only, so like failures are one row (issue 79); beside it
+#: the first kept event logs of the row's conversations (voicechat/load/failed_logs.py)
 EXAMPLE_MESSAGE = "voicechat_example"
 _examples: dict[tuple[str, str], str] = {}
+_logs: dict[tuple[str, str], list[str]] = {}
 
 
-def _keep_example(environment: Any, name: str, failure: str, example: str) -> None:
-    """The first example of a failure; a worker also sends it to the master (once a kind)."""
-    if (name, failure) in _examples:
+@functools.cache
+def _logs_named() -> int:
+    """The logs a failure row names: as many as each engine keeps (``--failed-logs``)."""
+    plan = json.loads(os.environ.get(PLAN_VARIABLE, "{}"))
+    return int((plan.get("failed_logs") or {}).get("per_failure") or 0)
+
+
+def _keep_example(environment: Any, name: str, failure: str, example: str | None,
+                  log: str | None) -> None:
+    """The first example of a failure and its first logs; a worker also sends each to the
+    master, once."""
+    if not _note_example((name, failure), example, log):
         return
-    _examples[(name, failure)] = example
     if isinstance(environment.runner, WorkerRunner):
         environment.runner.send_message(EXAMPLE_MESSAGE, {"name": name, "failure": failure,
-                                                          "example": example})
+                                                          "example": example, "log": log})
+
+
+def _note_example(key: tuple[str, str], example: str | None, log: str | None) -> bool:
+    """Note what is new of a failure's example and logs; whether anything was."""
+    new = False
+    if example and key not in _examples:
+        _examples[key] = example
+        new = True
+    logs = _logs.setdefault(key, [])
+    if log and log not in logs and len(logs) < _logs_named():
+        logs.append(log)
+        new = True
+    return new
 
 
 def _example_from_worker(environment: Any, msg: Any, **_: Any) -> None:
     data = msg.data
-    _examples.setdefault((str(data.get("name")), str(data.get("failure"))),
-                         str(data.get("example")))
+    example, log = data.get("example"), data.get("log")
+    _note_example((str(data.get("name")), str(data.get("failure"))),
+                  str(example) if example else None, str(log) if log else None)
 
 
 @events.init.add_listener
@@ -377,6 +404,6 @@ def _on_quitting(environment: Any, **_: Any) -> None:
     plan = json.loads(os.environ.get(PLAN_VARIABLE, "{}"))
     # the run's length is to now, its end: not to its last reported turn (issue 79)
     summary = summary_of(environment, plan, sorted(_missing), len(_workers_seen) or None,
-                         ended_at=time.time(), examples=_examples)
+                         ended_at=time.time(), examples=_examples, logs=_logs)
     with open(path, "w", encoding="utf-8") as out:
         json.dump(summary, out, indent=2)

@@ -3,10 +3,13 @@
 Shape (issue 54): ``{"users": N, "workers": K, "duration_s": …, "sessions": …, "turns": [{"name":
 …, "count": …, "failures": …, "measured": …, "first_audio_ms": {"p50": …, "p95": …, "p99": …}
 or null}, …], "errors": {"expectation": …, "timeout": …, …}, "checks": {"reply.contains": …,
-"first_audio_ms": …}, "failures": [{"name", "kind", "reason", "count", "example"}],
+"first_audio_ms": …}, "failures": [{"name", "kind", "reason", "count", "example",
+"logs"}],
 "workers_lost": [...]}``: an expectation's failure row is a turn and the checks that failed
 (its ``reason`` their names, so like failures count as one row), with one ``example`` of the
-reasons and their measured values; ``checks`` counts each check's failures. Percentiles are
+reasons and their measured values; ``logs`` are the event logs kept of the row's first
+failed conversations (``voicechat doctor LOG`` reads them); ``checks`` counts each check's
+failures. Percentiles are
 Locust's (its response-time buckets: exact under 100 ms, to 10 ms under 1 s, to 100 ms above).
 Plain values in, plain values out: imported by the locustfile, never importing Locust itself;
 `voicechat load` prints it.
@@ -25,12 +28,14 @@ _ERROR = re.compile(r"^(\w+)\((['\"])(.*)\2\)$", re.DOTALL)
 
 def summary_of(environment: Any, plan: dict[str, Any], lost: list[str],
                workers_seen: int | None = None, ended_at: float | None = None,
-               examples: dict[tuple[str, str], str] | None = None) -> dict[str, Any]:
+               examples: dict[tuple[str, str], str] | None = None,
+               logs: dict[tuple[str, str], list[str]] | None = None) -> dict[str, Any]:
     """``workers_seen``: every worker that joined (a master's count at the end leaves out the
     ones that were lost); ``ended_at``: when the run ended (``time.time()``), for its length
     (without it, the last turn reported: a run's quiet end then went uncounted); ``examples``:
     one reason with its measured values per (turn, failed checks), beside the failure row that
-    names the checks only."""
+    names the checks only; ``logs``: the first kept event logs of each failure row's
+    conversations (a worker's on its own machine), under the same keys."""
     stats = environment.stats
     turns = []
     sessions = 0
@@ -60,6 +65,7 @@ def summary_of(environment: Any, plan: dict[str, Any], lost: list[str],
             for check in reason.split("; "):
                 checks[check] = checks.get(check, 0) + error.occurrences
             row["example"] = (examples or {}).get((error.name, reason))
+        row["logs"] = list((logs or {}).get((error.name, reason), []))
         failures.append(row)
         if error.name == "session":
             sessions += error.occurrences

@@ -34,6 +34,7 @@ from voicechat.audio.files import write_wav
 from voicechat.audio.playback import Int16Array
 from voicechat.audio.ports import AudioPorts
 from voicechat.config import Settings
+from voicechat.eventlog.record import LogRecord
 from voicechat.families import Family
 from voicechat.rtc.pacer import pacer_for
 from voicechat.scenario.checks import Judgement, ObservedTurn, check_turn
@@ -66,6 +67,9 @@ class RunOptions:
     #: speaker heard it, or ``None``): ``-v``'s progress within a scenario, which showed
     #: nothing until the whole scenario was over (issue 79); the verdicts come at the end
     on_turn: Callable[[int, Turn, float | None], None] | None = None
+    #: given every record of the conversation as it happens (``voicechat load`` holds them,
+    #: and writes the log of a conversation that failed: it records no file per caller)
+    on_record: Callable[[LogRecord], None] | None = None
 
 
 class TurnFailed(Exception):
@@ -92,6 +96,8 @@ async def run_scenario(scenario: Scenario, settings: Settings, family: Family,
     watch = lines.end_watch(None)
     observer = TurnObserver()
     runtime.subscribe(observer.record)
+    if options.on_record is not None:
+        runtime.subscribe(options.on_record)
     try:
         try:
             await runtime.start()
