@@ -73,11 +73,13 @@ from voicechat.core.inputs import (
 from voicechat.core.interruption import Interruption
 from voicechat.core.mic import MicGate
 from voicechat.core.outbox import Outbox
+from voicechat.core.owed_answer import OwedAnswer
 from voicechat.core.policy import SessionPolicy, initial_session
 from voicechat.core.provider_edge import ProviderEdge
 from voicechat.core.ptt import PushToTalk
 from voicechat.core.requests import Requests
 from voicechat.core.response_flow import ResponseFlow
+from voicechat.core.responses import final_status
 from voicechat.core.segments import VadSegments
 from voicechat.core.service import ServiceWatch
 from voicechat.core.session_reading import audio_cut, media_now, snapshot
@@ -137,6 +139,7 @@ class Session:
                                      Usage(policy.model, policy.prices,
                                            profile.price_per_minute_usd))
         self._side = SideResponses()  # out-of-band responses: not part of this conversation
+        self._owed = OwedAnswer()  # a turn committed under the answer the client then cut
         self._tools = ToolCalls(self._out, self._responses, policy.tools, policy.mcp_approval,
                                 answers=policy.send_session)
         self._requests = Requests(self._out, self._responses, self._tools, self._requested,
@@ -320,6 +323,7 @@ class Session:
 
     def _on_response_created(self, event: Event, now: float) -> None:
         if self._responses.created(event):
+            self._owed.created()
             self._gate.response_active()
             self._tools.response_created(event)
 
@@ -329,8 +333,18 @@ class Session:
             self._gate.response_done(now)
             self._feed.response_output(response)
             self._service.response_done(response, now)
+            if self._owed.done(final_status(response.get("status"))) \
+                    and not self._responses.busy:
+                self._responses.request()  # the turn the cut answer's server left unanswered
         if isinstance(raw := event.get("response"), Mapping):
             self._tools.response_done(raw, now)
+
+    def _on_committed(self, event: Event, now: float) -> None:
+        reported = self._service.reported
+        self._owed.committed(
+            answer_running=self._responses.busy,
+            server_answers=self.policy.mode == "vad"
+            and (reported is None or reported.create_response is not False))
 
     def _on_speech_started(self, event: Event, now: float) -> None:
         item_id, start_ms = _str(event.get("item_id")), _num(event.get("audio_start_ms"))
@@ -412,6 +426,8 @@ def _server_table(s: Session) -> dict[str, Handler]:
     }
     for kind in ("response.output_item.added", "response.output_item.done"):
         handlers[kind] = _both(handlers[kind], s._tools.output_item)
+    committed = "input_audio_buffer.committed"
+    handlers[committed] = _both(handlers[committed], s._on_committed)
     return handlers
 
 
