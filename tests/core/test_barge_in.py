@@ -26,7 +26,7 @@ from voicechat.core import (
     PlaybackStarted,
     SetBargeIn,
 )
-from voicechat.core.actions import MuteMic, UnmuteMic
+from voicechat.core.actions import Action, MuteMic, UnmuteMic
 from voicechat.core.barge_in import INTERRUPT, NOTHING, BargeIn, BargeInState
 
 
@@ -424,19 +424,26 @@ def test_the_cut_entry_says_what_was_heard_webrtc_estimated_from_the_text() -> N
     assert text.startswith(entry.heard) and 0 < len(entry.heard.split()) < len(text.split())
 
 
+def spoke_over_the_answer(end_ms: int) -> tuple[Harness, list[Action]]:
+    """A session whose caller spoke from 9000 ms to ``end_ms`` over a playing answer, the
+    turn committed while that answer was still active; what the speech's end did."""
+    h = Harness(barge_in=True, min_user_speech_ms=300)
+    h.start()
+    playing_webrtc(h)
+    h.ev("input_audio_buffer.speech_started", audio_start_ms=9000, item_id="item_u2")
+    out = h.ev("input_audio_buffer.speech_stopped", audio_end_ms=end_ms, item_id="item_u2")
+    h.ev("input_audio_buffer.committed", item_id="item_u2", previous_item_id="item_a1")
+    return h, out
+
+
 def test_a_turn_committed_under_the_answer_it_cut_is_answered() -> None:
     """The caller spoke on over an answer: the server committed the turn while that answer was
     still active, so its VAD made no response for it (the local server skips one while
     another runs), and the client's barge-in then cancelled the answer. Nobody answered the
     words the caller said: the test run waited 30 s and failed (issue 77's chance failures).
     Once the cut answer is done, the client asks for the answer itself."""
-    h = Harness(barge_in=True, min_user_speech_ms=300)
-    h.start()
-    playing_webrtc(h)
-    h.ev("input_audio_buffer.speech_started", audio_start_ms=9000, item_id="item_u2")
-    assert "response.cancel" in sent_types(h.ev("input_audio_buffer.speech_stopped",
-                                                audio_end_ms=9400, item_id="item_u2"))
-    h.ev("input_audio_buffer.committed", item_id="item_u2", previous_item_id="item_a1")
+    h, out = spoke_over_the_answer(9400)
+    assert "response.cancel" in sent_types(out)
     out = response_done(h, "resp_1", "item_a1", "It is sunny", status="cancelled",
                         reason="client_cancelled")
     assert sent_types(out).count("response.create") == 1
@@ -445,21 +452,12 @@ def test_a_turn_committed_under_the_answer_it_cut_is_answered() -> None:
 def test_no_second_answer_when_the_server_answers_the_turn_itself() -> None:
     """A server that answers the turn itself (its own response after the commit) is not
     asked again; and speech the guards took for a blip asks for nothing."""
-    h = Harness(barge_in=True, min_user_speech_ms=300)
-    h.start()
-    playing_webrtc(h)
-    h.ev("input_audio_buffer.speech_started", audio_start_ms=9000, item_id="item_u2")
-    h.ev("input_audio_buffer.speech_stopped", audio_end_ms=9400, item_id="item_u2")
-    h.ev("input_audio_buffer.committed", item_id="item_u2", previous_item_id="item_a1")
+    h, _ = spoke_over_the_answer(9400)
     h.ev("response.created", response={"id": "resp_2", "status": "in_progress", "output": []})
     response_done(h, "resp_1", "item_a1", "It is sunny", status="cancelled")
     assert "response.create" not in sent_types(h.actions)
 
-    blip = Harness(barge_in=True, min_user_speech_ms=300)
-    blip.start()
-    playing_webrtc(blip)
-    blip.ev("input_audio_buffer.speech_started", audio_start_ms=9000, item_id="item_u2")
-    blip.ev("input_audio_buffer.speech_stopped", audio_end_ms=9100, item_id="item_u2")
-    blip.ev("input_audio_buffer.committed", item_id="item_u2", previous_item_id="item_a1")
+    blip, out = spoke_over_the_answer(9100)
+    assert "response.cancel" not in sent_types(out)
     response_done(blip, "resp_1", "item_a1", "It is sunny and warm")
     assert "response.create" not in sent_types(blip.actions)
