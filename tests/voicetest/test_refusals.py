@@ -93,7 +93,8 @@ def test_only_a_realtime_server_can_be_the_agent_itself(flags: dict[str, str]) -
     scenario = parse("agent: server\nturns:\n  - type: hi\n", "s.yaml")
     with pytest.raises(ScenarioError) as refused:
         refuse_inexpressible(scenario, _family(**flags))
-    assert refused.value.where == "agent" and "Realtime server" in refused.value.message
+    assert (refused.value.line, refused.value.where) == (1, "agent")
+    assert "Realtime server" in refused.value.message
     refuse_inexpressible(scenario, _family())
     assert scenario_settings(resolve({"server": "local", "no_ui": True}, config_path=None),
                              scenario, _family(), record=None).send_session is False

@@ -153,7 +153,7 @@ def refuse_inexpressible(scenario: Scenario, family: Family) -> None:
     errors: list[ScenarioError] = []
     if scenario.agent == "server" and family.name != "realtime":
         errors.append(ScenarioError(
-            scenario.file, 0, "agent",
+            scenario.file, scenario.agent_line, "agent",
             f"'agent: server' needs a server that keeps its own session, as a Realtime server "
             f"does; {family.title} is set up by the client's first message, so there is no "
             "agent of the server's own to test. Run it against a Realtime server"))

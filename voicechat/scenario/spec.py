@@ -140,6 +140,8 @@ class Scenario:
     #: session and tools in the first ``session.update``); ``"server"``, the server itself,
     #: which keeps its own instructions, tools and turn detection (nothing is sent to set them)
     agent: str | None = None
+    #: the line of the ``agent`` key, where a family that cannot run it is reported (0: none)
+    agent_line: int = 0
 
 
 # --- the keys, once ------------------------------------------------------------------------------
@@ -318,7 +320,8 @@ class _Reader:
                       for i, t in enumerate(turns_value))
         return Scenario(name=name, file=self.file, turns=turns, session=session, tools=tools,
                         mcp_config=mcp, doctor_clean=doctor == "clean",
-                        local_responder=responder, agent=agent)
+                        local_responder=responder, agent=agent,
+                        agent_line=self.doc.line(("agent",)) if agent else 0)
 
     def agent(self, root: Mapping[str, Any]) -> str | None:
         """``agent: server``, and what it leaves to the agent refused where it is set: the
