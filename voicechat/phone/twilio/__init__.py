@@ -1,0 +1,1 @@
+"""Twilio's side of a call: the signed voice webhook, the TwiML it answers with (issue 75)."""
