@@ -133,3 +133,24 @@ async def test_unknown_and_transport_specific_events_are_refused() -> None:
     assert [e["param"] for e in errors] == ["type", "type"]
     assert "output_audio_buffer.clear" not in errors[1]["message"]  # WebSocket has no such buffer
     await s.engine.close()
+
+
+async def test_a_response_cut_before_it_began_still_ends() -> None:
+    """The VAD's speech_stopped started a turn's response and the next speech_started cut it
+    (``interrupt_response``) in the same feed, before the response's task took its first
+    step: its body never ran, so it sent no response.done and stayed active for good, and
+    every later turn was skipped as "a response already runs" (a voicechat test run of a
+    server with its own session timed out on a busy core)."""
+    s = Session()
+    await s.engine.start()
+    await s.say("stop")
+    s.engine.responses.start({})  # what on_turn does for the committed turn
+    await s.engine.on_speech_started(True)  # no step in between: the same VAD feed
+    [done] = [e["response"] for e in s.of("response.done")]
+    assert done["status"] == "cancelled"
+    assert done["status_details"]["reason"] == "turn_detected"
+    assert not s.engine.responding()
+    await s.engine.handle({"type": "response.create"})  # the next turn is answered
+    await s.until(lambda: len(s.of("response.done")) == 2)
+    assert s.of("response.done")[1]["response"]["status"] == "completed"
+    await s.engine.close()

@@ -97,6 +97,8 @@ class ResponseRun:
     text: str = ""
     audio_samples: int = 0
     cancel_reason: str | None = None
+    #: its ``response.done`` has gone out
+    ended: bool = False
 
     @property
     def audio(self) -> bool:

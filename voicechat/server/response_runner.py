@@ -146,6 +146,13 @@ class ResponseRunner:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+        if not run.ended and not self.closed:
+            # cancelled before its first step: the body of ``_run``, which ends it, never ran.
+            # The VAD's speech_stopped (its turn's response started) and the next
+            # speech_started (interrupt_response) came in one feed on a loaded machine, and
+            # the response stayed active for good, without a response.done: every later turn
+            # was skipped as "one already runs" (voicechat test timed out on a busy core)
+            self._finish(run, "cancelled", {"type": "cancelled", "reason": reason})
 
     async def barge_in(self) -> None:
         """User speech while the assistant talks: cut playback (WebRTC) and the response."""
@@ -269,6 +276,7 @@ class ResponseRunner:
         return self._conversation.text_of(item)
 
     def _finish(self, run: ResponseRun, status: str, details: Any) -> None:
+        run.ended = True
         output = self.events.close_parts(run, status)
         if self.active is run:
             self.active = None
