@@ -339,13 +339,6 @@ class Session:
         if isinstance(raw := event.get("response"), Mapping):
             self._tools.response_done(raw, now)
 
-    def _on_committed(self, event: Event, now: float) -> None:
-        reported = self._service.reported
-        self._owed.committed(
-            answer_running=self._responses.busy,
-            server_answers=self.policy.mode == "vad"
-            and (reported is None or reported.create_response is not False))
-
     def _on_speech_started(self, event: Event, now: float) -> None:
         item_id, start_ms = _str(event.get("item_id")), _num(event.get("audio_start_ms"))
         self._segments.started(now, item_id, start_ms)
@@ -427,8 +420,17 @@ def _server_table(s: Session) -> dict[str, Handler]:
     for kind in ("response.output_item.added", "response.output_item.done"):
         handlers[kind] = _both(handlers[kind], s._tools.output_item)
     committed = "input_audio_buffer.committed"
-    handlers[committed] = _both(handlers[committed], s._on_committed)
+    handlers[committed] = _both(handlers[committed], lambda e, now: _committed(s))
     return handlers
+
+
+def _committed(s: Session) -> None:
+    """A turn was committed: owed an answer if one ran then and the server makes them."""
+    reported = s._service.reported
+    s._owed.committed(
+        answer_running=s._responses.busy,
+        server_answers=s.policy.mode == "vad"
+        and (reported is None or reported.create_response is not False))
 
 
 def _input_table(s: Session) -> dict[type, Callable[[Any, float], None]]:

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any, Literal
 
+from voicechat.scenario.agent import agent_problem
 from voicechat.scenario.errors import ScenarioError
 from voicechat.scenario.tool_schema import schema_problem
 from voicechat.scenario.yaml_lines import Located, Path, YamlProblem, load
@@ -136,22 +137,14 @@ class Scenario:
     #: what the local server answers with when the run is against it (``echo``,
     #: ``script:FILE`` with FILE resolved against the scenario's folder, ``chat:URL``)
     local_responder: str | None = None
-    #: who the agent under test is: ``None``, the model as this scenario sets it up (its
-    #: session and tools in the first ``session.update``); ``"server"``, the server itself,
-    #: which keeps its own instructions, tools and turn detection (nothing is sent to set them)
-    agent: str | None = None
-    #: the line of the ``agent`` key, where a family that cannot run it is reported (0: none)
-    agent_line: int = 0
+    agent: str | None = None  # who the agent under test is (voicechat/scenario/agent.py)
+    agent_line: int = 0  # the agent key's line, for a family that cannot run it (0: none)
 
 
 # --- the keys, once ------------------------------------------------------------------------------
 
 TOP_KEYS = ("name", "agent", "session", "tools", "mcp_config", "local_responder", "turns",
             "doctor")
-#: ``agent:``'s values: the server under test is the agent and keeps its own session
-AGENTS = ("server",)
-#: what ``agent: server`` leaves to the agent: a scenario that sets them contradicts itself
-AGENT_OWNS = ("session", "tools", "mcp_config")
 TURN_KEYS = (*TURN_KINDS, "voice", "rate", "level_db", "noise_db", "silence_ms",
              "interrupt_after_ms", "expect")
 EXPECT_KEYS = ("tool_calls", "reply", "first_audio_ms", "interrupted", "stop_ms")
@@ -324,20 +317,13 @@ class _Reader:
                         agent_line=self.doc.line(("agent",)) if agent else 0)
 
     def agent(self, root: Mapping[str, Any]) -> str | None:
-        """``agent: server``, and what it leaves to the agent refused where it is set: the
-        team's own Realtime server brings its own instructions and tools (issue 79)."""
+        """``agent:`` (:mod:`voicechat.scenario.agent`), refused at the key at fault."""
         if "agent" not in root:
             return None
         agent = self.text(root["agent"], ("agent",))
-        if agent not in AGENTS:
-            raise self.fail(("agent",), f"unknown agent {agent!r}{_closest(agent, AGENTS)}; "
-                                        "'server' runs the scenario against the server's own "
-                                        "agent, sending it no session.update")
-        for key in AGENT_OWNS:
-            if key in root:
-                raise self.fail((key,), f"'agent: server' leaves {key} to the agent's own "
-                                        "server, which sends none; drop the key, or drop "
-                                        "'agent: server' to set up the model here")
+        problem = agent_problem(agent, root)
+        if problem is not None:
+            raise self.fail((problem[0],), problem[1])
         return agent
 
     def responder(self, value: Any) -> str:
