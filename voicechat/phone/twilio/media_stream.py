@@ -244,8 +244,7 @@ class MediaStream:
             head = self._queue[0]
             if isinstance(head, str):  # a mark: everything before it has played
                 self._queue.popleft()
-                self._due_marks.append({"event": "mark", "sequenceNumber": self._next_sequence(),
-                                        "streamSid": self.stream_sid, "mark": {"name": head}})
+                self._due_marks.append(self._numbered({"event": "mark", "mark": {"name": head}}))
                 continue
             if self._play_from is None:
                 self._play_from = now
@@ -263,10 +262,6 @@ class MediaStream:
                 break
         if not self._queue:
             self._play_from = None
-
-    def _next_sequence(self) -> str:
-        self._sequence += 1
-        return str(self._sequence)
 
     @property
     def queued_ms(self) -> float:
