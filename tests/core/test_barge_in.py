@@ -449,6 +449,20 @@ def test_a_turn_committed_under_the_answer_it_cut_is_answered() -> None:
     assert sent_types(out).count("response.create") == 1
 
 
+def test_no_answer_is_asked_for_when_the_caller_speaks_again_before_the_cut_ends() -> None:
+    """The server's VAD split one long utterance: its first part was committed under the
+    answer, the second began before the cut answer's ``response.done``. The server answers the
+    second part's commit itself; asked for here too, that answer began under the caller's
+    voice and was cut at once (a fresh-clone run's examples over WebSocket failed on the
+    doctor's ``client-cancelled-response``, issue 77)."""
+    h, out = spoke_over_the_answer(9400)
+    assert "response.cancel" in sent_types(out)
+    h.ev("input_audio_buffer.speech_started", audio_start_ms=9450, item_id="item_u3")
+    out = response_done(h, "resp_1", "item_a1", "It is sunny", status="cancelled",
+                        reason="client_cancelled")
+    assert "response.create" not in sent_types(out)
+
+
 def test_no_second_answer_when_the_server_answers_the_turn_itself() -> None:
     """A server that answers the turn itself (its own response after the commit) is not
     asked again; and speech the guards took for a blip asks for nothing."""

@@ -14,6 +14,11 @@ ran and not answered since (no ``response.created`` after the commit) gets one
 before or right after that ``response.done``; in the second case our request meets an active
 response and is refused with ``conversation_already_has_active_response``, which the session
 takes as the benign race it is (:func:`voicechat.core.response_flow.is_busy_rejection`).
+The caller speaking again before that ``response.done`` settles the debt: the server VAD's split
+of one long utterance commits its second part as a turn of its own, and the server answers that
+commit itself; asked for here as well, the answer began under the caller's speech and the
+barge-in cut it at once (the doctor's ``client-cancelled-response``: a fresh-clone run's chance
+failure of the examples over WebSocket, issue 77).
 A turn committed under an answer that then *completes* asks for nothing: the barge-in guards
 took that speech for a blip or for echo, and answering echo is the self-talk they prevent.
 Only where the server makes the responses (VAD with ``create_response``); push-to-talk and
@@ -36,6 +41,11 @@ class OwedAnswer:
         for) then; ``server_answers``: the server makes a response per committed turn."""
         if answer_running and server_answers:
             self._owed = True
+
+    def speech_started(self) -> None:
+        """The caller speaks again: the turn that speech makes is the one to answer, and the
+        server answers it on its commit."""
+        self._owed = False
 
     def created(self) -> None:
         """A response began after the commit: the turn is being answered."""

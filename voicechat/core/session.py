@@ -340,6 +340,7 @@ class Session:
             self._tools.response_done(raw, now)
 
     def _on_speech_started(self, event: Event, now: float) -> None:
+        self._owed.speech_started()
         item_id, start_ms = _str(event.get("item_id")), _num(event.get("audio_start_ms"))
         self._segments.started(now, item_id, start_ms)
         if self._service.server_interrupts and self._interruption.assistant_speaking():
@@ -400,8 +401,7 @@ class Session:
 
 
 def _server_table(s: Session) -> dict[str, Handler]:
-    """Which part of ``s`` takes each canonical server event (the session's own handlers for
-    the events several parts share)."""
+    """Which part of ``s`` takes each server event (its own handlers for the shared ones)."""
     stop = s._interruption.stop
     handlers: dict[str, Handler] = {
         **s._feed.handlers(),
@@ -427,10 +427,8 @@ def _server_table(s: Session) -> dict[str, Handler]:
 def _committed(s: Session) -> None:
     """A turn was committed: owed an answer if one ran then and the server makes them."""
     reported = s._service.reported
-    s._owed.committed(
-        answer_running=s._responses.busy,
-        server_answers=s.policy.mode == "vad"
-        and (reported is None or reported.create_response is not False))
+    s._owed.committed(answer_running=s._responses.busy, server_answers=s.policy.mode == "vad"
+                      and (reported is None or reported.create_response is not False))
 
 
 def _input_table(s: Session) -> dict[type, Callable[[Any, float], None]]:
