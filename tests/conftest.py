@@ -25,6 +25,18 @@ os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
 # The private PulseAudio daemon (scripts/start-pulse.sh; CI starts it). PortAudio reads these
 # when sounddevice is first imported, so they are set before any test runs.
 _PULSE_DIR = os.environ.get("VOICECHAT_PULSE_DIR", f"/tmp/voicechat-pulse-{os.getuid()}")
+# The serial tests run in two lanes (scripts/test.sh sets VOICECHAT_PULSE_PER_WORKER): each
+# xdist worker then gets a daemon of its own, so that what one lane plays never reaches the
+# other's virtual mic and one lane's restart of its daemon leaves the other's alone.
+if (_LANE := os.environ.get("PYTEST_XDIST_WORKER")) \
+        and os.environ.get("VOICECHAT_PULSE_PER_WORKER") == "1":
+    import subprocess
+
+    _PULSE_DIR = f"{_PULSE_DIR}-{_LANE}"
+    os.environ.update(VOICECHAT_PULSE_DIR=_PULSE_DIR, XDG_RUNTIME_DIR=_PULSE_DIR,
+                      PULSE_SERVER=f"unix:{_PULSE_DIR}/pulse/native")
+    subprocess.run(["bash", "-c", f". {Path(__file__).parents[1]}/scripts/start-pulse.sh"],
+                   check=False, timeout=60, stdout=subprocess.DEVNULL)
 os.environ.setdefault("XDG_RUNTIME_DIR", _PULSE_DIR)
 os.environ.setdefault("PULSE_SERVER", f"unix:{_PULSE_DIR}/pulse/native")
 

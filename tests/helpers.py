@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -127,6 +128,20 @@ async def local_server(**overrides: Any) -> AsyncIterator[LocalServer]:
     overrides.setdefault("voice", "tone")
     async with LocalServer(ServerConfig(**overrides)) as srv:
         yield srv
+
+
+def user_terminal_env(home: Path, **extra: str) -> dict[str, str]:
+    """The environment of a user with no key and no config of their own, in a terminal that
+    knows its size: no ``OPENAI_``, ``AZURE_OPENAI_`` or ``VOICECHAT_`` variable, ``HOME`` and
+    ``XDG_CONFIG_HOME`` in ``home``, ``TERM`` xterm-256color, and no ``COLUMNS`` or ``LINES``:
+    pytest-xdist sets 80 by 24 in its workers, and Textual takes those over the pane's own
+    size (the tmux tests, run in two lanes, saw an 80-column app in a 160-column pane)."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("OPENAI_", "AZURE_OPENAI_", "VOICECHAT_"))
+           and k not in ("COLUMNS", "LINES")}
+    env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / "xdg"), TERM="xterm-256color",
+               **extra)
+    return env
 
 
 def read_records(path: Path) -> list[dict[str, Any]]:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import events, read_records, until_sync
+from tests.helpers import events, read_records, until_sync, user_terminal_env
 from tests.speech import TEST_PHRASES, speech_wav
 
 pytestmark = pytest.mark.slow
@@ -67,10 +67,7 @@ class Tmux:
         phrases = ", ".join(f'"{p}"' for p in TEST_PHRASES)
         config.write_text(f'local_voice = "tone"\nlocal_asr_phrases = [{phrases}]\n',
                           encoding="utf-8")
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("OPENAI_", "AZURE_OPENAI_", "VOICECHAT_"))}
-        env.update(HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path / "xdg"),
-                   TERM="xterm-256color")
+        env = user_terminal_env(tmp_path)
         env.pop("NO_COLOR", None)
         log = tmp_path / "events.jsonl"
         leading = "".join(f"{option} " for option in options)

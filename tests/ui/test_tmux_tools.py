@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import events, read_records
+from tests.helpers import events, read_records, user_terminal_env
 from tests.ui.test_tmux_e2e import VOICECHAT, Tmux
 
 
@@ -58,10 +58,7 @@ def test_a_tool_call_in_tmux(tmux: Tmux, tmp_path: Path) -> None:
         'description = "The weather in a city"\n'
         'parameters = {type = "object", properties = {city = {type = "string"}}, '
         'required = ["city"]}\n', encoding="utf-8")
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("OPENAI_", "AZURE_OPENAI_", "VOICECHAT_"))}
-    env.update(HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path / "xdg"),
-               XDG_STATE_HOME=str(tmp_path / "state"), TERM="xterm-256color")
+    env = user_terminal_env(tmp_path, XDG_STATE_HOME=str(tmp_path / "state"))
     env.pop("NO_COLOR", None)
     log = tmp_path / "events.jsonl"
     command = (f"{VOICECHAT} --config {config} --mic none --speaker none --record {log}; "

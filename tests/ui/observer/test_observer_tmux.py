@@ -8,7 +8,6 @@ with ``capture-pane`` and presses the footer's keys with ``send-keys``.
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
 import subprocess
 import urllib.request
@@ -17,7 +16,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from tests.helpers import until_sync
+from tests.helpers import until_sync, user_terminal_env
 from tests.ui.test_tmux_e2e import VOICECHAT, Tmux, tmux  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.slow
@@ -49,9 +48,7 @@ async def typed_turn(ws_url: str, text: str) -> None:
 
 def test_voicechat_proxy_tui_in_tmux(tmux: Tmux, tmp_path: Path) -> None:  # noqa: F811
     server_port, proxy_port = free_port(), free_port()
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("OPENAI_", "AZURE_OPENAI_", "VOICECHAT_"))}
-    env.update(HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path / "xdg"), TERM="xterm-256color")
+    env = user_terminal_env(tmp_path)
     subprocess.run([*tmux.base, "new-session", "-d", "-s", "srv", "-x", "100", "-y", "20",
                     f"{VOICECHAT} serve --port {server_port} --voice tone; sleep 60"],
                    check=True, env=env, cwd=tmp_path, timeout=10)
