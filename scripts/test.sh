@@ -21,7 +21,7 @@ print_times() {
 # shellcheck source=/dev/null
 . scripts/start-pulse.sh
 unset NO_COLOR
-# One BLAS thread a process: three workers and their subprocesses share two cores, and
+# One BLAS thread a process: the workers and their subprocesses share two cores, and
 # OpenBLAS's idle threads spin beside every small product (the echo stage limits itself,
 # audio/echo/threads.py; the tests that drive its ears directly did not): 125 s of CPU for the
 # three echo test files became 83 s (issue 77)
@@ -76,14 +76,14 @@ if [ "$#" -gt 0 ]; then
   run_pytest "$@"
   exit $?
 fi
-# Most tests wait on sockets, subprocesses and audio clocks, or compute: three workers share
-# the two cores (a whole fresh-clone run takes ~32 CPU-minutes, so the cores are busy
-# throughout). Work stealing rather than xdist's up-front split: the split left one worker 40 s
+# Most tests wait on sockets, subprocesses and audio clocks, or compute: four workers share
+# the two cores. The parallel phase takes ~23.5 CPU-minutes: three workers took 16 m from a
+# fresh clone, four 13 m 25 s with the cores 87 % busy (issue 77). Work stealing rather than xdist's up-front split: the split left one worker 40 s
 # behind the others, idle cores waiting on it. The tests marked `serial` (tests/conftest.py: the
 # sound server, a terminal, real time) then run alone, once the checks are done too: run beside
 # the workers (issue 77 tried it, each lane on a PulseAudio daemon of its own), 6 of their 43
 # failed, the echo cancellers falling behind real time on the saturated cores.
-workers=${VOICECHAT_TEST_WORKERS:-3}
+workers=${VOICECHAT_TEST_WORKERS:-4}
 ( checks ) > "$checks_log" 2>&1 &
 checks_pid=$!
 echo "== pytest, $workers workers (everything but the serial tests; the checks run beside them)"
