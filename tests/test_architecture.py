@@ -119,6 +119,25 @@ def test_the_server_loads_the_mcp_sdk_only_when_a_session_uses_mcp() -> None:
     assert loaded_by(code, MCP_SDK) == []
 
 
+WEBRTC_STACK = ("aiortc", "av", "aioice")
+
+
+def test_a_websocket_conversation_loads_no_webrtc_stack() -> None:
+    """aiortc, PyAV and their crypto cost ~0.6 s of CPU to import, in each of the ~560 Python
+    processes a test run starts: a headless turn over WebSocket with the embedded server (the
+    shape of most test, load and scenario runs) loads none of it; the server imports its
+    WebRTC handlers at their first call (issue 77)."""
+    code = ("import sys\nfrom voicechat.launch import main\ntry:\n    main()\n"
+            f"finally:\n    loaded = [m for m in {WEBRTC_STACK!r} if m in sys.modules]\n"
+            "    print('LOADED:' + ','.join(loaded), file=sys.stderr)\n")
+    run = subprocess.run(
+        [sys.executable, "-c", code, "--no-ui", "--server", "local", "--transport", "websocket",
+         "--mic", "none", "--speaker", "none"],
+        input="hello there\n", capture_output=True, text=True, timeout=120, check=False)
+    assert "You said: hello there" in run.stdout, run.stdout + run.stderr
+    assert "LOADED:\n" in run.stderr, run.stderr
+
+
 def test_help_is_fast_and_imports_nothing_heavy() -> None:
     heavy = ("textual", "aiortc", "numpy", "aiohttp", "sounddevice", "av", *MCP_SDK)
     assert loaded_by("import voicechat.cli", heavy) == []

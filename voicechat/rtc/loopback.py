@@ -8,13 +8,32 @@ DTLS and SRTP stay on loopback. The client talking to OpenAI must never call it.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 _original: Any = None
+_wished = False
 
 
 def use_loopback_ice() -> None:
-    """Make aioice offer only 127.0.0.1 host candidates (idempotent, process-wide)."""
+    """Make aioice offer only 127.0.0.1 host candidates (idempotent, process-wide).
+
+    A server that has had no WebRTC call yet has not loaded aioice (the WebRTC stack costs
+    ~0.6 s of CPU to import, issue 77): the wish is kept, and :func:`apply_loopback_wish` grants
+    it where the server's WebRTC modules load."""
+    global _wished
+    _wished = True
+    if "aioice.ice" in sys.modules:
+        _loopback_only()
+
+
+def apply_loopback_wish() -> None:
+    """Called by the modules that load the WebRTC stack: loopback ICE if it was wished."""
+    if _wished:
+        _loopback_only()
+
+
+def _loopback_only() -> None:
     global _original
     import aioice.ice
 
@@ -29,7 +48,8 @@ def use_loopback_ice() -> None:
 
 def restore_default_ice() -> None:
     """Undo :func:`use_loopback_ice` (for a client that moves on to a remote server)."""
-    global _original
+    global _original, _wished
+    _wished = False
     if _original is not None:
         import aioice.ice
 

@@ -24,10 +24,9 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from voicechat.rtc.opus import OpusFrameEncoder
 from voicechat.rtc.pacer import Pacer, pacer_for
+from voicechat.rtc.rates import FRAME_MS, FRAME_SAMPLES, SAMPLE_RATE
 
-SAMPLE_RATE = 48000
-FRAME_SAMPLES = 960  # 20 ms, what Opus in aiortc encodes per packet
-FRAME_MS = FRAME_SAMPLES / SAMPLE_RATE * 1000.0
+__all__ = ["FRAME_MS", "FRAME_SAMPLES", "SAMPLE_RATE"]  # re-exported: they lived here
 #: a frame this late is an underrun for the peer: aiortc's stock receive buffer is ~80 ms deep
 UNDERRUN_MS = 80.0
 

@@ -73,7 +73,7 @@ import logging
 import ssl
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -97,7 +97,9 @@ from voicechat.server.live.engine import LiveEngine, LiveOptions
 from voicechat.server.minting import MintingRoutes
 from voicechat.server.options import EngineOptions
 from voicechat.server.rate_limits import RateLimits
-from voicechat.server.rtc import RtcCall
+
+if TYPE_CHECKING:
+    from voicechat.server.rtc import RtcCall  # aiortc: loaded at the first WebRTC call
 from voicechat.server.send_queue import DEFAULT_LIMIT_BYTES as DEFAULT_SEND_QUEUE_BYTES
 from voicechat.server.voicekit import VoiceKit
 
@@ -363,6 +365,8 @@ class LocalServer:
         self.engines.discard(engine)
 
     def new_call(self, *, dialect: Dialect, azure: bool, session: JSON) -> RtcCall:
+        from voicechat.server.rtc import RtcCall  # aiortc, PyAV: ~0.6 s of CPU, WebRTC only
+
         return RtcCall(
             dialect=dialect,
             azure=azure,

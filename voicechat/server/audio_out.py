@@ -13,14 +13,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from voicechat.rtc import dsp
-from voicechat.rtc.tracks import SAMPLE_RATE as TRACK_RATE
-from voicechat.rtc.tracks import PacedAudioTrack
+from voicechat.rtc.rates import SAMPLE_RATE as TRACK_RATE
 from voicechat.server.ids import event_id
+
+if TYPE_CHECKING:
+    from voicechat.rtc.tracks import PacedAudioTrack  # aiortc: loaded for WebRTC only
 
 TTS_RATE = 24000
 Emit = Callable[[dict[str, Any]], None]

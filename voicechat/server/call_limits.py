@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from voicechat.server.rtc import RtcCall
+if TYPE_CHECKING:
+    from voicechat.server.rtc import RtcCall  # aiortc: loaded for WebRTC only
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import asyncio
 import hmac
 import json
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -24,7 +24,9 @@ from voicechat.server.http_util import auth_error, error_response, rate_limited
 from voicechat.server.minting import session_error
 from voicechat.server.nesting import nested_too_deeply, too_deep
 from voicechat.server.personalities import is_xai_model
-from voicechat.server.rtc import RtcCall
+
+if TYPE_CHECKING:
+    from voicechat.server.rtc import RtcCall  # aiortc: loaded for WebRTC only
 
 log = logging.getLogger("voicechat.server")
 

@@ -8,14 +8,16 @@ say) can serve the same routes by providing just these members.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from voicechat.protocol.dialect import Dialect
 from voicechat.server.audio_out import AudioSink
 from voicechat.server.auth import TokenStore
 from voicechat.server.call_limits import CallLimits
 from voicechat.server.engine import Engine
-from voicechat.server.rtc import RtcCall
+
+if TYPE_CHECKING:
+    from voicechat.server.rtc import RtcCall  # aiortc: loaded for WebRTC only
 
 JSON = dict[str, Any]
 

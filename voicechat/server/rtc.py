@@ -26,6 +26,7 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
 from voicechat.protocol.dialect import Dialect
 from voicechat.rtc.inline_receive import DecodedInput, InlineOpusReceive, install_inline_receive
+from voicechat.rtc.loopback import apply_loopback_wish
 from voicechat.rtc.opus import SERVER_COMPLEXITY, OpusFrameEncoder
 from voicechat.rtc.tracks import PacedAudioTrack, cancel_task, start_pump
 from voicechat.server.audio_out import TrackSink
@@ -54,6 +55,7 @@ class RtcCall:
         self.id = new_id("rtc")
         self.dialect = dialect
         self.bridge = EventBridge(dialect, azure=azure)
+        apply_loopback_wish()  # the server's loopback ICE, kept until aioice loaded
         self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         # the synthetic voice at low encoder complexity: the dearest call of a talking session
         self.track = PacedAudioTrack(encoder=OpusFrameEncoder(SERVER_COMPLEXITY))

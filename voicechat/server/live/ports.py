@@ -15,15 +15,17 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from voicechat.protocol.live import names
 from voicechat.rtc import dsp
-from voicechat.rtc.tracks import SAMPLE_RATE as TRACK_RATE
-from voicechat.rtc.tracks import PacedAudioTrack
+from voicechat.rtc.rates import SAMPLE_RATE as TRACK_RATE
 from voicechat.server.live.audio import TTS_RATE, encode_output
+
+if TYPE_CHECKING:
+    from voicechat.rtc.tracks import PacedAudioTrack  # aiortc: loaded for WebRTC only
 
 LEAD_MS = 200
 Emit = Callable[[dict[str, Any]], None]

@@ -25,6 +25,7 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
 from voicechat.protocol.live.validation import validate_create_request
 from voicechat.rtc.inline_receive import DecodedInput, InlineOpusReceive, install_inline_receive
+from voicechat.rtc.loopback import apply_loopback_wish
 from voicechat.rtc.opus import SERVER_COMPLEXITY, OpusFrameEncoder
 from voicechat.rtc.tracks import PacedAudioTrack, cancel_task, start_pump
 from voicechat.server.auth import credential_from, key_identity
@@ -44,6 +45,7 @@ class LiveRtcCall:
 
     def __init__(self, host: LiveHost) -> None:
         self._host = host
+        apply_loopback_wish()  # the server's loopback ICE, kept until aioice loaded
         self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         self.track = PacedAudioTrack(encoder=OpusFrameEncoder(SERVER_COMPLEXITY))
         self.engine = LiveEngine(emit=self._send, kit=host.kit, port=TrackPort(self.track),
