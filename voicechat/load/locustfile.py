@@ -101,6 +101,8 @@ class EngineClient:
 
     _instance: EngineClient | None = None
     _starting = Semaphore()
+    #: stop() ran: this Locust is quitting, and no caller starts a conversation again
+    closed = False
 
     def __init__(self) -> None:
         # the engine also ends at the end of its stdin, when this process goes
@@ -114,6 +116,7 @@ class EngineClient:
         self.handoff_ms: list[float] = []
         self.turn_names: list[str] = []
         self._write = Semaphore()
+        self.stopping = False  # set by stop(): the engine's end is then ours, not a failure
         gevent.spawn(self._read)
 
     @classmethod
@@ -146,9 +149,15 @@ class EngineClient:
                 queue.put(message)
         if not self.ready.ready():
             self.ready.set({"fatal": "the conversation engine exited before it was ready"})
+        # Stopped by us (this Locust quits: the run's end, or its worker killed, whose Locust
+        # then quits politely), the engine's end cuts the conversations in flight: no failure
+        # of the agent, and not counted. Reported, the quitting hook's stop (which Locust runs
+        # before it stops the users) made a killed worker's last conversation "the
+        # conversation engine exited" by chance (a fresh-clone run, issue 77).
+        cut = {"done": True} if self.stopping else {
+            "done": True, "error": "the conversation engine exited", "kind": "error"}
         for queue in self.waiting.values():
-            queue.put({"done": True, "error": "the conversation engine exited",
-                       "kind": "error"})
+            queue.put(cut)
 
     def converse(self) -> tuple[int, Queue[dict[str, Any]]]:
         """Ask for one conversation: its id and the queue its messages arrive on."""
@@ -168,8 +177,10 @@ class EngineClient:
     @classmethod
     def stop(cls) -> None:
         engine, cls._instance = cls._instance, None
+        cls.closed = True
         if engine is None:
             return
+        engine.stopping = True
         if engine.proc.stdin is not None:
             engine.proc.stdin.close()
         try:
@@ -200,6 +211,9 @@ class VoiceCaller(User):
 
     @task
     def converse(self) -> None:
+        if EngineClient.closed:  # quitting: wait to be stopped, start no engine again
+            gevent.sleep(1.0)
+            return
         try:
             self._converse()
         except Exception as exc:  # counted, then a pause: never a busy loop
