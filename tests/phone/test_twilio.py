@@ -77,7 +77,9 @@ def test_the_usual_agent_answer_reads_as_its_steps() -> None:
         Say("Please wait while we connect your call", "Google.en-US-Chirp3-HD-Aoede"),
         Pause(1.0), Say("O.K. you can start talking!"),
         Stream("ws://127.0.0.1:5050/media-stream", None,
-               (("caller", "+12025550143"), ("lang", "en"))))
+               (("caller", "+12025550143"), ("lang", "en")),
+               # the upgrade is signed over the URL the agent wrote, its public one
+               signed="wss://127.0.0.1/media-stream"))
     assert twiml.skipped == ()
 
 
@@ -99,7 +101,7 @@ def test_the_stream_url_rule(written: str, hook: str, target: str) -> None:
 def test_the_stream_url_can_be_given_outright() -> None:
     twiml = read_twiml('<Response><Connect><Stream url="wss://public.example/x"/></Connect>'
                        '</Response>', HOOK, stream_url="ws://127.0.0.1:9000/x")
-    assert twiml.steps == (Stream("ws://127.0.0.1:9000/x"),)
+    assert twiml.steps == (Stream("ws://127.0.0.1:9000/x", signed="ws://127.0.0.1:9000/x"),)
 
 
 @pytest.mark.parametrize(("body", "words"), [

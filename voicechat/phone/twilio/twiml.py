@@ -68,6 +68,9 @@ class Stream:
     url: str
     name: str | None = None
     parameters: tuple[tuple[str, str], ...] = ()
+    #: the URL Twilio signs the upgrade over: the one the agent wrote, made absolute (an agent
+    #: validates against its public wss:// URL, not the port it is reached at here)
+    signed: str = ""
 
 
 @dataclass(frozen=True)
@@ -150,12 +153,17 @@ def _stream(element: ET.Element, webhook_url: str, given: str | None) -> Stream:
     parameters = tuple((p.get("name") or "", p.get("value") or "") for p in element
                        if _name(p) == "Parameter" and p.get("name"))
     if given is not None:
-        return Stream(given, element.get("name"), parameters)
+        return Stream(given, element.get("name"), parameters, signed=given)
     written = (element.get("url") or "").strip()
     if not written:
         raise TwimlError("<Stream> has no url: the agent must say where the media stream "
                          "goes, e.g. <Stream url=\"wss://your-host/media-stream\"/>")
-    return Stream(stream_target(written, webhook_url), element.get("name"), parameters)
+    target = stream_target(written, webhook_url)
+    signed = urljoin(webhook_url, written)
+    for web, socket in (("https://", "wss://"), ("http://", "ws://")):
+        if signed.startswith(web):
+            signed = socket + signed[len(web):]
+    return Stream(target, element.get("name"), parameters, signed=signed)
 
 
 def stream_target(written: str, webhook_url: str) -> str:
