@@ -87,6 +87,11 @@ async def test_a_call_rings_the_webhook_and_talks_over_the_stream_on_a_playback_
     assert agent.seen.mark_sent_at is not None and agent.seen.mark_echoed_at is not None
     assert agent.seen.mark_echoed_at - agent.seen.mark_sent_at >= 0.38
     assert [m["dtmf"]["digit"] for m in rest if m["event"] == "dtmf"] == ["0"]
+    # every message numbered in order, with no gap (a key is numbered when it is sent)
+    numbers = [int(m["sequenceNumber"]) for m in agent.seen.messages[1:]]
+    assert numbers == list(range(1, len(numbers) + 1))
+    with pytest.raises(ValueError, match="a key is one of 0-9, \\* and #"):
+        phone.press("A")
 
 
 async def test_clear_drops_the_queued_audio_and_echoes_the_mark_at_once() -> None:

@@ -46,6 +46,8 @@ FRAME_BYTES = 160
 SILENCE = b"\xff"
 #: what a payload must not start with: a file's header instead of raw μ-law
 FILE_HEADERS = (b"RIFF", b"ID3", b"OggS", b"fLaC")
+#: the keys a caller can press
+KEYS = "0123456789*#"
 
 
 @dataclass(frozen=True)
@@ -134,7 +136,7 @@ class MediaStream:
 
     def dtmf(self, digit: str) -> dict[str, Any]:
         """A key the caller pressed (``0``-``9``, ``*``, ``#``)."""
-        if len(digit) != 1 or digit not in "0123456789*#":
+        if len(digit) != 1 or digit not in KEYS:
             raise ValueError(f"a key is one of 0-9, * and #, not {digit!r}")
         return self._numbered({"event": "dtmf",
                                "dtmf": {"track": "inbound_track", "digit": digit}})

@@ -26,7 +26,14 @@ from typing import Any
 
 import aiohttp
 
-from voicechat.phone.twilio.media_stream import FRAME_BYTES, RATE, SILENCE, Event, MediaStream
+from voicechat.phone.twilio.media_stream import (
+    FRAME_BYTES,
+    KEYS,
+    RATE,
+    SILENCE,
+    Event,
+    MediaStream,
+)
 
 FRAME_S = FRAME_BYTES / RATE
 #: (μ-law played, the clock's time) and the caller's next frame (up to 160 bytes; b"" = quiet)
@@ -52,7 +59,8 @@ class StreamCall:
 
     def press(self, digit: str) -> None:
         """A key the caller pressed, sent at the next tick (``0``-``9``, ``*``, ``#``)."""
-        self._stream.dtmf(digit)  # (checked now: a wrong key is the caller's error, at once)
+        if len(digit) != 1 or digit not in KEYS:  # the caller's error, said at once
+            raise ValueError(f"a key is one of 0-9, * and #, not {digit!r}")
         self._keys.append(digit)
 
     def hang_up(self) -> None:
