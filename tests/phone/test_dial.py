@@ -10,6 +10,7 @@ import base64
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 
 import aiohttp
 import pytest
@@ -19,7 +20,7 @@ from tests.helpers import until
 from tests.phone.fake_agent import FakeAgent
 from voicechat.phone.twilio.media_stream import SILENCE, Cleared, Event, MediaStream, Received
 from voicechat.phone.twilio.signature import TEST_AUTH_TOKEN
-from voicechat.phone.twilio.twiml import Say, Stream
+from voicechat.phone.twilio.twiml import Say, Stream, Twiml
 from voicechat.phone.twilio.webhook import Call
 from voicechat.transport.twilio.dial import PhoneError, connect, ring
 from voicechat.transport.twilio.stream_call import StreamCall
@@ -45,36 +46,56 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def test_a_call_rings_the_webhook_and_talks_over_the_stream_on_a_playback_clock() -> None:
-    agent = FakeAgent(reply_ms=400)
+@dataclass
+class Line:
+    """A call placed to the agent and running: what the caller heard and saw so far."""
+
+    hook: str
+    call: Call
+    twiml: Twiml
+    stream: Stream
+    phone: StreamCall
+    running: asyncio.Task[str]
+    heard: list[bytes] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+
+
+@asynccontextmanager
+async def on_the_line(agent: FakeAgent) -> AsyncIterator[Line]:
+    """Ring ``agent``, open its stream and run the call with a quiet caller."""
     call = Call.new()
     heard: list[bytes] = []
     events: list[Event] = []
     async with running(agent) as hook, aiohttp.ClientSession() as http:
         twiml = await ring(http, hook, call, auth_token=TEST_AUTH_TOKEN)
-        assert twiml.steps[0] == Say("Hello")
         stream = twiml.steps[1]
         assert isinstance(stream, Stream)
+        phone = StreamCall(await connect(http, stream, auth_token=TEST_AUTH_TOKEN),
+                           MediaStream(call, stream), caller=lambda: b"",
+                           hear=lambda audio, now: heard.append(audio), on_event=events.append)
+        yield Line(hook, call, twiml, stream, phone, asyncio.create_task(phone.run()), heard,
+                   events)
+
+
+async def test_a_call_rings_the_webhook_and_talks_over_the_stream_on_a_playback_clock() -> None:
+    agent = FakeAgent(reply_ms=400)
+    async with on_the_line(agent) as line:
+        assert line.twiml.steps[0] == Say("Hello")
         # the agent wrote its public wss:// URL (no port): reached at its own port here,
         # and the upgrade signed over what it wrote (its check passed, or it would refuse)
-        assert stream.url == hook.replace("http://", "ws://").replace("incoming-call",
-                                                                      "media-stream")
-        assert stream.signed == "wss://127.0.0.1/media-stream"
-        ws = await connect(http, stream, auth_token=TEST_AUTH_TOKEN)
-        media = MediaStream(call, stream)
-        phone = StreamCall(ws, media, caller=lambda: b"", hear=lambda a, now: heard.append(a),
-                           on_event=events.append)
-        running_call = asyncio.create_task(phone.run())
+        assert line.stream.url == line.hook.replace("http://", "ws://").replace(
+            "incoming-call", "media-stream")
+        assert line.stream.signed == "wss://127.0.0.1/media-stream"
         await until(lambda: agent.seen.mark_echoed_at is not None, "the mark's echo")
-        phone.press("0")  # the agent hangs up on 0
-        assert await asyncio.wait_for(running_call, 30) == "agent"
+        line.phone.press("0")  # the agent hangs up on 0
+        assert await asyncio.wait_for(line.running, 30) == "agent"
     # the webhook got Twilio's form, signed (the agent refuses a bad signature with 403)
-    assert agent.seen.form["CallSid"] == call.call_sid
+    assert agent.seen.form["CallSid"] == line.call.call_sid
     assert agent.seen.form["CallStatus"] == "ringing"
     first, start, *rest = agent.seen.messages
     assert first["event"] == "connected"
     assert start["start"]["customParameters"] == {"who": "test"}
-    assert start["start"]["callSid"] == call.call_sid
+    assert start["start"]["callSid"] == line.call.call_sid
     # a quiet caller is silence, every 20 ms, never nothing; the numbers are strings
     frames = [m for m in rest if m["event"] == "media"]
     assert len(frames) >= 10
@@ -82,8 +103,8 @@ async def test_a_call_rings_the_webhook_and_talks_over_the_stream_on_a_playback_
     assert [m["media"]["timestamp"] for m in frames[:3]] == ["0", "20", "40"]
     # the agent's 400 ms came in one message, and were played in full, on the clock: the mark
     # was echoed once they had played, not when it arrived
-    assert sum(len(a) for a in heard) == 8 * 400
-    assert [type(e) for e in events] == [Received]
+    assert sum(len(a) for a in line.heard) == 8 * 400
+    assert [type(e) for e in line.events] == [Received]
     assert agent.seen.mark_sent_at is not None and agent.seen.mark_echoed_at is not None
     assert agent.seen.mark_echoed_at - agent.seen.mark_sent_at >= 0.38
     assert [m["dtmf"]["digit"] for m in rest if m["event"] == "dtmf"] == ["0"]
@@ -91,31 +112,20 @@ async def test_a_call_rings_the_webhook_and_talks_over_the_stream_on_a_playback_
     numbers = [int(m["sequenceNumber"]) for m in agent.seen.messages[1:]]
     assert numbers == list(range(1, len(numbers) + 1))
     with pytest.raises(ValueError, match="a key is one of 0-9, \\* and #"):
-        phone.press("A")
+        line.phone.press("A")
 
 
 async def test_clear_drops_the_queued_audio_and_echoes_the_mark_at_once() -> None:
     agent = FakeAgent(reply_ms=5000)
-    call = Call.new()
-    heard: list[bytes] = []
-    events: list[Event] = []
-    async with running(agent) as hook, aiohttp.ClientSession() as http:
-        twiml = await ring(http, hook, call, auth_token=TEST_AUTH_TOKEN)
-        stream = twiml.steps[1]
-        assert isinstance(stream, Stream)
-        media = MediaStream(call, stream)
-        phone = StreamCall(await connect(http, stream, auth_token=TEST_AUTH_TOKEN), media,
-                           caller=lambda: b"", hear=lambda a, now: heard.append(a),
-                           on_event=events.append)
-        running_call = asyncio.create_task(phone.run())
-        await until(lambda: bool(heard), "the agent's audio playing")
-        phone.press("#")  # the agent clears on #
+    async with on_the_line(agent) as line:
+        await until(lambda: bool(line.heard), "the agent's audio playing")
+        line.phone.press("#")  # the agent clears on #
         await until(lambda: agent.seen.mark_echoed_at is not None, "the mark's echo")
-        phone.hang_up()
-        assert await asyncio.wait_for(running_call, 30) == "caller"
-    cleared = [e for e in events if isinstance(e, Cleared)]
+        line.phone.hang_up()
+        assert await asyncio.wait_for(line.running, 30) == "caller"
+    cleared = [e for e in line.events if isinstance(e, Cleared)]
     assert len(cleared) == 1 and cleared[0].dropped_ms > 0
-    assert sum(len(a) for a in heard) < 8 * 5000  # the rest was dropped, never played
+    assert sum(len(a) for a in line.heard) < 8 * 5000  # the rest was dropped, never played
     assert agent.seen.messages[-1]["event"] == "stop"  # the caller's hang-up
 
 
