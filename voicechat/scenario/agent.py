@@ -4,8 +4,9 @@ sends it no ``session.update``). Issue 75's ``twilio:URL`` is to join ``server``
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Container
+
+from voicechat.scenario.errors import did_you_mean
 
 #: ``agent:``'s values
 AGENTS = ("server",)
@@ -16,10 +17,9 @@ AGENT_OWNS = ("session", "tools", "mcp_config")
 def agent_problem(agent: str, keys: Container[str]) -> tuple[str, str] | None:
     """The key at fault and why, for ``agent`` in a scenario with top-level ``keys``."""
     if agent not in AGENTS:
-        match = difflib.get_close_matches(agent, AGENTS, n=1, cutoff=0.6)
-        hint = f" (did you mean '{match[0]}'?)" if match else ""
-        return "agent", (f"unknown agent {agent!r}{hint}; 'server' runs the scenario against "
-                         "the server's own agent, sending it no session.update")
+        return "agent", (f"unknown agent {agent!r}{did_you_mean(agent, AGENTS)}; 'server' runs "
+                         "the scenario against the server's own agent, sending it no "
+                         "session.update")
     for key in AGENT_OWNS:
         if key in keys:
             return key, (f"'agent: server' leaves {key} to the agent's own server, which sends "

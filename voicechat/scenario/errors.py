@@ -4,9 +4,17 @@ them, because the planner and the family checks raise them too."""
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 
-__all__ = ["ScenarioError", "ScenarioErrors", "raise_all"]
+__all__ = ["ScenarioError", "ScenarioErrors", "did_you_mean", "raise_all"]
+
+
+def did_you_mean(name: str, known: Sequence[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest of ``known`` to a misspelt ``name``, or ``""``:
+    the one wording every scenario error uses."""
+    match = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    return f" (did you mean '{match[0]}'?)" if match else ""
 
 
 class ScenarioError(ValueError):

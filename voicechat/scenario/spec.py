@@ -29,7 +29,6 @@ Decisions where the issue is silent, written down:
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -37,7 +36,7 @@ from pathlib import PurePath
 from typing import Any, Literal
 
 from voicechat.scenario.agent import agent_problem
-from voicechat.scenario.errors import ScenarioError
+from voicechat.scenario.errors import ScenarioError, did_you_mean
 from voicechat.scenario.tool_schema import schema_problem
 from voicechat.scenario.yaml_lines import Located, Path, YamlProblem, load
 
@@ -193,11 +192,6 @@ def _where(path: Path) -> str:
     return out
 
 
-def _closest(name: str, known: Sequence[str]) -> str:
-    match = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-    return f" (did you mean '{match[0]}'?)" if match else ""
-
-
 _TYPE_NAMES = {str: "text", bool: "true or false", dict: "a table", list: "a list"}
 
 
@@ -222,7 +216,7 @@ class _Reader:
                                   f"got {_describe(value)}")
         for key in value:
             if key not in known:
-                raise self.fail((*path, key), f"unknown key '{key}'{_closest(key, known)}; "
+                raise self.fail((*path, key), f"unknown key '{key}'{did_you_mean(key, known)}; "
                                               f"known here: {', '.join(known)}")
         return value
 
@@ -458,7 +452,7 @@ class _Reader:
             if known is not None and name not in known:
                 raise self.fail((*path, i, "name"), f"'{name}' is not one of the scenario's "
                                                     f"tools ({', '.join(known)})"
-                                                    f"{_closest(name, known)}")
+                                                    f"{did_you_mean(name, known)}")
             out.append(ExpectedCall(name, args))
         return tuple(out)
 

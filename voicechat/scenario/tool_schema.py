@@ -8,9 +8,10 @@ meta-schema is known only from its errors, which the run then shows.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from typing import Any
+
+from voicechat.scenario.errors import did_you_mean
 
 JSON_TYPES = ("array", "boolean", "integer", "null", "number", "object", "string")
 
@@ -26,9 +27,7 @@ def schema_problem(schema: Mapping[str, Any]) -> tuple[tuple[str | int, ...], st
     except SchemaError as exc:
         where = tuple(exc.path)
         if where and where[-1] == "type" and isinstance(exc.instance, str):
-            match = difflib.get_close_matches(exc.instance, JSON_TYPES, n=1, cutoff=0.6)
-            hint = f" (did you mean '{match[0]}'?)" if match else ""
             return where, (f"'{exc.instance}' is not a JSON Schema type: one of "
-                           f"{', '.join(JSON_TYPES)}{hint}")
+                           f"{', '.join(JSON_TYPES)}{did_you_mean(exc.instance, JSON_TYPES)}")
         return where, f"not a JSON Schema: {exc.message}"
     return None
