@@ -116,7 +116,6 @@ class EngineClient:
         self.handoff_ms: list[float] = []
         self.turn_names: list[str] = []
         self._write = Semaphore()
-        self.stopping = False  # set by stop(): the engine's end is then ours, not a failure
         gevent.spawn(self._read)
 
     @classmethod
@@ -154,7 +153,7 @@ class EngineClient:
         # of the agent, and not counted. Reported, the quitting hook's stop (which Locust runs
         # before it stops the users) made a killed worker's last conversation "the
         # conversation engine exited" by chance (a fresh-clone run, issue 77).
-        cut = {"done": True} if self.stopping else {
+        cut = {"done": True} if EngineClient.closed else {
             "done": True, "error": "the conversation engine exited", "kind": "error"}
         for queue in self.waiting.values():
             queue.put(cut)
@@ -180,7 +179,6 @@ class EngineClient:
         cls.closed = True
         if engine is None:
             return
-        engine.stopping = True
         if engine.proc.stdin is not None:
             engine.proc.stdin.close()
         try:

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import SplitResult, urljoin, urlsplit, urlunsplit
 
 #: The longest answer read. Decided: Twilio documents no limit for a voice webhook's TwiML that
 #: we found; a real agent's answer is a few hundred bytes, and 64 kB bounds a runaway one.
@@ -159,11 +159,8 @@ def _stream(element: ET.Element, webhook_url: str, given: str | None) -> Stream:
         raise TwimlError("<Stream> has no url: the agent must say where the media stream "
                          "goes, e.g. <Stream url=\"wss://your-host/media-stream\"/>")
     target = stream_target(written, webhook_url)
-    signed = urljoin(webhook_url, written)
-    for web, socket in (("https://", "wss://"), ("http://", "ws://")):
-        if signed.startswith(web):
-            signed = socket + signed[len(web):]
-    return Stream(target, element.get("name"), parameters, signed=signed)
+    return Stream(target, element.get("name"), parameters,
+                  signed=urlunsplit(_socket_scheme(urlsplit(urljoin(webhook_url, written)))))
 
 
 def stream_target(written: str, webhook_url: str) -> str:
@@ -183,8 +180,7 @@ def stream_target(written: str, webhook_url: str) -> str:
                          "refuses (error 31920: the stream's handshake fails); pass each value "
                          "as <Parameter name=\"…\" value=\"…\"/> inside <Stream>, and read it "
                          "from the start message's customParameters")
-    if url.scheme in ("http", "https"):  # a relative URL joined to the webhook's
-        url = url._replace(scheme="ws" if url.scheme == "http" else "wss")
+    url = _socket_scheme(url)  # a relative URL joined to the webhook's is http(s)
     if url.scheme not in ("ws", "wss"):
         raise TwimlError(f"<Stream url=\"{written[:200]}\"> is not a WebSocket URL: Twilio opens "
                          "streams over wss:// only (error 31922)")
@@ -196,6 +192,13 @@ def stream_target(written: str, webhook_url: str) -> str:
                          "over wss:// only (error 31922); a ws:// URL works here only on the "
                          "webhook's own host")
     return urlunsplit((url.scheme, url.netloc, url.path or "/", "", ""))
+
+
+def _socket_scheme(url: SplitResult) -> SplitResult:
+    """``url`` with http(s) made ws(s): where a relative stream URL joined to the webhook's."""
+    if url.scheme in ("http", "https"):
+        return url._replace(scheme="ws" if url.scheme == "http" else "wss")
+    return url
 
 
 def _name(element: ET.Element) -> str:

@@ -54,7 +54,7 @@ class StreamCall:
         self._on_event = on_event
         self._clock = clock
         self._keys: deque[str] = deque()
-        self._hung_up = asyncio.Event()
+        self._hung_up = False
         self._sending = asyncio.Lock()  # the tick and the reader both send
 
     def press(self, digit: str) -> None:
@@ -64,7 +64,7 @@ class StreamCall:
         self._keys.append(digit)
 
     def hang_up(self) -> None:
-        self._hung_up.set()
+        self._hung_up = True
 
     async def run(self) -> str:
         """Until the call ends: ``"agent"`` when the agent closed the socket, ``"caller"`` when
@@ -79,7 +79,7 @@ class StreamCall:
                 # a plain sleep, not a wait on the hang-up: no task a tick per call (a hang-up
                 # is seen within the tick's 20 ms)
                 await asyncio.sleep(max(0.0, started + tick * FRAME_S - self._clock()))
-                if self._hung_up.is_set():
+                if self._hung_up:
                     await self._send(self._stream.stop())
                     await self._ws.close()
                     return "caller"
