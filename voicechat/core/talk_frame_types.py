@@ -120,7 +120,11 @@ class LocalTuning:
     #: kept grid runs that confirmed 3 more of 486 interruptions with no barge-in more with
     #: nobody talking (the echo alone reached 40 ms of such frames, 60 ms once on a path that
     #: had just jumped), but live, a 70 ms "ah" over the answer touched enough 20 ms frames to
-    #: confirm, and cut the assistant off, in 2 runs of 5 of the real PulseAudio burst test
+    #: confirm, and cut the assistant off, in 2 runs of 5 of the real PulseAudio burst test.
+    #: Not 120 ms either: a 70 ms burst still touched five frames (100 ms) in 1 run of 6, but
+    #: 120 ms, replayed on a quick grid run, confirmed 7 of 18 interruptions by the end of the
+    #: live frames where 100 ms confirmed all 18; that test's burst is 60 ms since, which no
+    #: alignment spreads over more than four frames
     clear_word_ms: float = 100.0
     clear_speech_prob: float = 0.2
     kept_whole_db: float = 6.0
