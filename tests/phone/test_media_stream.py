@@ -76,14 +76,17 @@ def test_the_agent_s_audio_plays_on_the_clock_and_its_mark_comes_after_it() -> N
     s.opening(0.0)
     assert s.receive(media(s, b"\x10" * 8000), 0.0) == [Received(1000.0, 0.0)]
     assert s.receive(mark(s, "greeting"), 0.0) == []
+    assert s.next_mark_at() == 1.0  # when its 1,000 ms before it have played
     audio, marks = s.played(0.5)
     assert audio == b"\x10" * 4000 and marks == []
+    assert s.next_mark_at() == 1.0
     assert s.queued_ms == 500.0
     audio, marks = s.played(1.2)
     assert audio == b"\x10" * 4000
     assert [m["mark"]["name"] for m in marks] == ["greeting"]
     assert marks[0]["streamSid"] == s.stream_sid and marks[0]["sequenceNumber"].isdigit()
     assert s.played(3.0) == (b"", [])
+    assert s.next_mark_at() is None
 
 
 def test_clear_drops_the_queue_and_echoes_every_pending_mark_at_once() -> None:
@@ -172,8 +175,17 @@ def test_played_audio_is_the_sent_audio_in_order_and_marks_keep_their_order(
         audio, marks = s.played(now)
         heard += audio
         echoed += [m["mark"]["name"] for m in marks]
+    due = s.next_mark_at()
+    if due is not None:  # the first mark still queued falls due then, and not before
+        before = len(echoed)
+        for at in (due - 0.001, due + 0.0005):
+            audio, marks = s.played(max(now, at))
+            heard += audio
+            echoed += [m["mark"]["name"] for m in marks]
+            assert len(echoed) > before if at > due else len(echoed) == before or at < now
     audio, marks = s.played(now + 100.0)
     heard += audio
     echoed += [m["mark"]["name"] for m in marks]
     assert bytes(heard) == bytes(kept)
     assert echoed == sent_marks
+    assert s.next_mark_at() is None

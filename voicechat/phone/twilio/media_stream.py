@@ -265,6 +265,17 @@ class MediaStream:
         if not self._queue:
             self._play_from = None
 
+    def next_mark_at(self) -> float | None:
+        """When the first queued mark falls due (the audio queued before it has played), on
+        the clock :meth:`receive` and :meth:`played` are given; ``None`` with no mark queued.
+        A driver wakes then to echo it, rather than at its next 20 ms tick."""
+        ahead = 0
+        for item in self._queue:
+            if isinstance(item, str):
+                return (self._play_from if self._play_from is not None else 0.0) + ahead / RATE
+            ahead += len(item)
+        return None
+
     @property
     def queued_ms(self) -> float:
         """The agent's audio still to play."""

@@ -9,7 +9,9 @@ the playback clock; this drives it, as Twilio does on a call:
   0xFF) while the caller is quiet, never nothing, since an agent's VAD takes a stream gone quiet
   for a dead line (``phone.md`` §1.4); then the keys pressed, as ``dtmf``;
 * each tick also takes the agent's audio whose time has come (:meth:`MediaStream.played`), for
-  the caller's ears, and sends the mark echoes due; a ``clear`` echoes its marks at once;
+  the caller's ears, and sends the mark echoes due; between ticks the call wakes when a mark
+  falls due (:meth:`MediaStream.next_mark_at`), so its echo leaves when its audio has played,
+  not up to a tick later; a ``clear`` echoes its marks at once;
 * the call ends when the agent closes the socket, or when the caller hangs up (``stop``, then
   the socket closed).
 """
@@ -36,6 +38,9 @@ from voicechat.phone.twilio.media_stream import (
 )
 
 FRAME_S = FRAME_BYTES / RATE
+#: a mark's wake-up comes this long after its audio's end, so that the last sample is surely
+#: due on the playback clock (it counts whole samples: 125 µs each)
+MARK_MARGIN_S = 0.0005
 #: (μ-law played, the clock's time) and the caller's next frame (up to 160 bytes; b"" = quiet)
 Hear = Callable[[bytes, float], None]
 Caller = Callable[[], bytes]
@@ -76,9 +81,7 @@ class StreamCall:
             started, tick = self._clock(), 0
             while not reader.done():
                 tick += 1
-                # a plain sleep, not a wait on the hang-up: no task a tick per call (a hang-up
-                # is seen within the tick's 20 ms)
-                await asyncio.sleep(max(0.0, started + tick * FRAME_S - self._clock()))
+                await self._until(started + tick * FRAME_S, reader)
                 if self._hung_up:
                     await self._send(self._stream.stop())
                     await self._ws.close()
@@ -91,6 +94,21 @@ class StreamCall:
             reader.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await reader
+
+    async def _until(self, deadline: float, reader: asyncio.Task[None]) -> None:
+        """Sleep until the tick's ``deadline``, echoing each mark that falls due before it.
+
+        Plain sleeps, not a wait on the hang-up: no task a tick per call (a hang-up is seen
+        within the tick's 20 ms)."""
+        while True:
+            mark_at = self._stream.next_mark_at()
+            if mark_at is None or mark_at + MARK_MARGIN_S >= deadline:
+                await asyncio.sleep(max(0.0, deadline - self._clock()))
+                return
+            await asyncio.sleep(max(0.0, mark_at + MARK_MARGIN_S - self._clock()))
+            if self._hung_up or reader.done():
+                return
+            await self._play(self._clock())
 
     async def _tick(self) -> None:
         frame = self._caller()[:FRAME_BYTES]
