@@ -16,6 +16,7 @@ from hypothesis import settings
 from tests.helpers import local_server
 
 if TYPE_CHECKING:
+    from tests.zygote.control import ForkServer
     from voicechat.server.app import LocalServer
 
 # Textual snapshots break under NO_COLOR, and CI must never wait on a terminal.
@@ -38,7 +39,32 @@ if (_LANE := os.environ.get("PYTEST_XDIST_WORKER")) \
     subprocess.run(["bash", "-c", f". {Path(__file__).parents[1]}/scripts/start-pulse.sh"],
                    check=False, timeout=60, stdout=subprocess.DEVNULL)
 os.environ.setdefault("XDG_RUNTIME_DIR", _PULSE_DIR)
+_FORK_SERVER: pytest.StashKey[ForkServer | None] = pytest.StashKey()
 os.environ.setdefault("PULSE_SERVER", f"unix:{_PULSE_DIR}/pulse/native")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A fork server for the ``voicechat`` commands the tests start (``tests/zygote``): in each
+    process that runs tests, not in xdist's controller."""
+    if getattr(config, "workerinput", None) is None and config.getoption("numprocesses", None):
+        return
+    from tests.zygote import control
+
+    config.stash[_FORK_SERVER] = control.start()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    server = config.stash.get(_FORK_SERVER, None)
+    if server is not None:
+        server.close()
+
+
+@pytest.fixture
+def fresh_interpreter(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ``voicechat`` commands this test starts run in interpreters of their own, not forked
+    from the fork server (``tests/zygote``): for a test that looks at the processes under a
+    command, which a fork places under the fork server and in a process group of its own."""
+    monkeypatch.delenv("TEST_FORK_SERVER", raising=False)
 
 
 def require_or_skip(available: bool, why: str) -> None:

@@ -17,7 +17,13 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.load.scenarios import INTERRUPTING, OUTLASTS_THE_RUN, TWO_TURNS, WRONG, write
+
+#: the runs here are killed, with their process groups, and their process trees are read: a
+#: fork server's stand-in would take the signals, and its program another group (tests/zygote)
+pytestmark = pytest.mark.usefixtures("fresh_interpreter")
 
 VOICECHAT = Path(sys.executable).parent / "voicechat"
 KEYS = ("OPENAI", "AZURE", "VOICECHAT", "XAI", "GEMINI", "GOOGLE")

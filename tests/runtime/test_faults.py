@@ -46,6 +46,7 @@ def lost_notices(conv: Conversation) -> list[str]:
     [("webrtc", signal.SIGKILL), ("websocket", signal.SIGSTOP)],
     ids=["webrtc-killed", "websocket-frozen"],
 )
+@pytest.mark.usefixtures("fresh_interpreter")  # SIGSTOP must stop the server, not a stand-in
 async def test_a_dead_server_is_noticed_shown_and_reconnected(
     tmp_path: Path, transport: str, how: signal.Signals
 ) -> None:

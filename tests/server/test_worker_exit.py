@@ -11,6 +11,8 @@ import asyncio
 import os
 from pathlib import Path
 
+import pytest
+
 from tests.runtime.server_process import ServerProcess
 
 GONE_TIMEOUT_S = 30.0
@@ -52,6 +54,7 @@ def alive(pids: set[int]) -> set[int]:
     return still
 
 
+@pytest.mark.usefixtures("fresh_interpreter")  # the workers' parent must be the process killed
 async def test_recogniser_worker_exits_when_the_server_is_killed(tmp_path: Path) -> None:
     server = ServerProcess(tmp_path / "server.log")
     await server.start()
