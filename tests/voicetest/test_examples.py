@@ -14,6 +14,14 @@ from tests.voicetest.runner import EXAMPLES, assert_behaviour_passed, voicechat_
 #: the three examples run at once: a run of --concurrency too
 CONCURRENTLY = ("--concurrency", "3")
 
+#: Real time: three spoken conversations at once, judged by the doctor too. Beside the
+#: parallel phase's workers on two cores, a run of `voicechat test` stalled ~1.9 s: over WebSocket
+#: its barge-in came 1.9 s after the server's ``speech_started`` and the rest of the words
+#: arrived as a 131 ms segment, whose answer it then cancelled (``client-cancelled-response``);
+#: over WebRTC the greeting reached the server in pieces (``short-speech-segments``). 2 of 5
+#: full runs on 2026-11-29 failed one or both (issue 77); in the serial phase they keep time.
+pytestmark = pytest.mark.serial
+
 
 #: the doctor's rules that read the time an answer took, which a loaded machine can trip
 TIMING_RULES = ("[slow-first-audio]",)
