@@ -126,10 +126,15 @@ else
 fi
 echo "== pytest, the serial tests in $lanes lane(s)"
 if [ "$lanes" -gt 1 ]; then
-  VOICECHAT_PULSE_PER_WORKER=1 run_pytest -m serial -n "$lanes" --dist worksteal || status=$?
+  VOICECHAT_PULSE_PER_WORKER=1 run_pytest -m "serial and not alone" -n "$lanes" --dist worksteal \
+    || status=$?
   for lane in $(seq 0 $((lanes - 1))); do  # the lanes' daemons: a developer's machine keeps none
     PULSE_SERVER="unix:$VOICECHAT_PULSE_DIR-gw$lane/pulse/native" pactl exit 2>/dev/null || true
   done
+  # the serial tests that keep a whole core busy (the example scenarios, three conversations at
+  # once): beside a lane's echo tests they cost those their real time, so they run after them
+  echo "== pytest, the serial tests that run alone"
+  run_pytest -m alone || status=$?
 else
   run_pytest -m serial || status=$?
 fi
