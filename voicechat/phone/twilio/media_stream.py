@@ -94,6 +94,10 @@ class MediaStream:
         self._due_audio = bytearray()  # played since the last played() call
         self._due_marks: list[dict[str, Any]] = []
         self._refused: set[str] = set()
+        #: :meth:`next_mark_at`'s answer, kept until the queue changes other than by playing
+        #: (playing moves the head's start and shortens what is ahead of the mark alike)
+        self._mark_at: float | None = None
+        self._mark_at_known = True
 
     # --- to the agent ------------------------------------------------------------------------
 
@@ -155,6 +159,7 @@ class MediaStream:
 
     def receive(self, data: str | bytes, now: float) -> list[Event]:
         """One WebSocket message from the agent."""
+        self._mark_at_known = False
         if isinstance(data, bytes):
             return self._refuse("binary", "the agent sent a binary frame: Twilio takes JSON "
                                           "text messages only (media, mark, clear)")
@@ -246,10 +251,12 @@ class MediaStream:
             head = self._queue[0]
             if isinstance(head, str):  # a mark: everything before it has played
                 self._queue.popleft()
+                self._mark_at_known = False
                 self._due_marks.append(self._numbered({"event": "mark", "mark": {"name": head}}))
                 continue
             if self._play_from is None:
                 self._play_from = now
+                self._mark_at_known = False
             due = int((now - self._play_from) * RATE + 1e-6)  # (0.1 s is 799.99…)
             if due <= 0:
                 break
@@ -264,17 +271,24 @@ class MediaStream:
                 break
         if not self._queue:
             self._play_from = None
+            self._mark_at_known = False
 
     def next_mark_at(self) -> float | None:
         """When the first queued mark falls due (the audio queued before it has played), on
         the clock :meth:`receive` and :meth:`played` are given; ``None`` with no mark queued.
-        A driver wakes then to echo it, rather than at its next 20 ms tick."""
-        ahead = 0
-        for item in self._queue:
-            if isinstance(item, str):
-                return (self._play_from if self._play_from is not None else 0.0) + ahead / RATE
-            ahead += len(item)
-        return None
+        A driver wakes then to echo it, rather than at its next 20 ms tick. Asked every tick
+        of every call: worked out again only when the queue changed (an agent sends many
+        short chunks ahead, and a mark may wait behind all of them)."""
+        if not self._mark_at_known:
+            self._mark_at, ahead = None, 0
+            for item in self._queue:
+                if isinstance(item, str):
+                    start = self._play_from if self._play_from is not None else 0.0
+                    self._mark_at = start + ahead / RATE
+                    break
+                ahead += len(item)
+            self._mark_at_known = True
+        return self._mark_at
 
     @property
     def queued_ms(self) -> float:
