@@ -106,6 +106,7 @@ def test_a_wrong_expectation_is_counted_with_its_reason(tmp_path: Path) -> None:
                  "--transport", "websocket", "--json", str(report), "--failed-logs", "2")
     assert proc.returncode == 1, proc.stdout[-3000:]
     summary = json.loads(report.read_text())
+    assert len(summary["turns"]) == 1, (proc.stdout[-3000:], proc.stderr[-5000:])
     [turn] = summary["turns"]
     assert turn["count"] == turn["failures"] >= 2
     assert summary["errors"] == {"expectation": turn["failures"]}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import signal
 import socket
 import subprocess
@@ -15,6 +16,7 @@ import sys
 from pathlib import Path
 
 READY_TIMEOUT_S = 60.0
+READY_LINE = re.compile(r"^voicechat server ready: https?://127\.0\.0\.1:(\d+)$", re.MULTILINE)
 
 
 def free_port() -> int:
@@ -27,7 +29,10 @@ class ServerProcess:
     """``voicechat serve`` on a fixed loopback port; start, kill and start again."""
 
     def __init__(self, log: Path, *args: str, port: int | None = None) -> None:
-        self.port = port if port is not None else free_port()
+        #: 0 until the first start: the server takes a free port itself and says which (a port
+        #: picked free here could be taken by another test's server before this one bound it,
+        #: and the readiness probe would then answer for that server); later starts reuse it
+        self.port = port if port is not None else 0
         self.args = args
         self.log = log
         self.proc: subprocess.Popen[bytes] | None = None
@@ -37,6 +42,7 @@ class ServerProcess:
         return f"http://127.0.0.1:{self.port}"
 
     async def start(self) -> None:
+        start = self.log.stat().st_size if self.log.exists() else 0
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "voicechat.cli", "serve", "--port", str(self.port),
@@ -45,10 +51,20 @@ class ServerProcess:
             )
         loop = asyncio.get_running_loop()
         end = loop.time() + READY_TIMEOUT_S
-        while not await self._listening():
+        while not await self._ready(start):
             if self.proc.poll() is not None or loop.time() > end:
                 raise AssertionError(f"the server did not start: {self.log.read_text()[-2000:]}")
-            await asyncio.sleep(0.1)
+            await asyncio.sleep(0.05)
+
+    async def _ready(self, log_offset: int) -> bool:
+        """This start's ready line is in the log (the port taken), and the port answers."""
+        if self.port == 0:
+            said = self.log.read_bytes()[log_offset:].decode(errors="replace")
+            found = READY_LINE.search(said)
+            if found is None:
+                return False
+            self.port = int(found.group(1))
+        return await self._listening()
 
     async def _listening(self) -> bool:
         try:

@@ -33,6 +33,8 @@ from voicechat.commands.paid import confirmed, is_paid
 from voicechat.config import ConfigError
 from voicechat.lifeline import ends_with_us
 
+#: what ``voicechat serve`` prints once it listens, with the address it took
+READY_LINE = re.compile(r"^voicechat server ready: (https?://\S+)$", re.MULTILINE)
 #: Locust's master port, and how long a worker waits to reach the master before refusing
 MASTER_PORT = 5557
 REACH_MASTER_S = 5.0
@@ -263,25 +265,27 @@ def _start_local_server(scenario: Any, base: Any, phrases: list[str] | None,
     lights" of "Please turn on the kitchen lights." in 3–9 of 15–17 conversations of the
     README's example). Its log goes to ``log``, not to a pipe nobody reads once it runs: a
     session's two lines filled one in about 200 conversations and then held its loop."""
-    port = _free_port()
     responder = scenario.local_responder or base.local_responder
-    command = [sys.executable, "-m", "voicechat", "serve", "--port", str(port), "--voice",
+    # --port 0 and the port it says it took: a port picked free here and handed over could be
+    # taken by another program in between, and then the readiness probe below answered for
+    # that program's server while ours had died (a CI run's callers all refused, issue 79)
+    command = [sys.executable, "-m", "voicechat", "serve", "--port", "0", "--voice",
                base.local_voice, "--responder", responder]
     for phrase in phrases or ():
         command.append(f"--asr-phrase={phrase}")  # a phrase may begin with "-"
     with open(log, "wb") as out:
-        # it ends with this process, however that ends (lifeline.py)
-        serve = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=out,
-                                 preexec_fn=ends_with_us())
+        # it ends with this process, however that ends (lifeline.py); its ready line (stdout,
+        # flushed) and its log (stderr) both go to the file
+        serve = subprocess.Popen(command, stdout=out, stderr=out, preexec_fn=ends_with_us())
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
+        said = log.read_bytes().decode(errors="replace")
+        ready = READY_LINE.search(said)
+        if ready:
+            return serve, ready.group(1)
         if serve.poll() is not None:
-            why = log.read_bytes().decode(errors="replace")
-            raise ValueError(f"the local server did not start: {why.strip()[-300:]}")
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return serve, f"http://127.0.0.1:{port}"
-        time.sleep(0.1)
+            raise ValueError(f"the local server did not start: {said.strip()[-300:]}")
+        time.sleep(0.05)
     serve.kill()
     raise ValueError("the local server did not start within 60 s")
 
