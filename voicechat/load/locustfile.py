@@ -119,6 +119,16 @@ class EngineClient:
         gevent.spawn(self._read)
 
     @classmethod
+    def start_early(cls) -> None:
+        """Start this process's engine now, before any caller asks for it: its start-up (an
+        interpreter, imports, the transport) then overlaps Locust's own instead of eating the
+        run's first seconds. On a loaded machine that start-up took longer than a 10 s run,
+        which then measured no turn at all (a fresh-clone run's test, issue 79)."""
+        with cls._starting:
+            if cls._instance is None and not cls.closed:
+                cls._instance = EngineClient()
+
+    @classmethod
     def get(cls) -> EngineClient:
         with cls._starting:
             if cls._instance is None:
@@ -340,6 +350,8 @@ def _on_init(environment: Any, **_: Any) -> None:
         # that ends (a --worker of ours is already told so by voicechat load: lifeline.py)
         end_with_parent(os.getppid())
         runner.send_message(VERSION_MESSAGE, {"version": _version()})
+    if not isinstance(runner, MasterRunner):  # a worker, or the one process of a local run
+        EngineClient.start_early()
 
 
 def _check_version(environment: Any, msg: Any, **_: Any) -> None:
