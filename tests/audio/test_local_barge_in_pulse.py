@@ -2,18 +2,20 @@
 
 The path of ``test_aec_barge_in.py`` (the virtual speaker loops back into the virtual mic at
 30 ms and -6 dB; ``voicechat --barge-in --aec`` against ``voicechat serve`` with long scripted
-answers). A cough-like burst of voice (the first 60 ms of an "ah") is played into the
+answers). A cough-like burst of voice (40 ms of an "ah" at full voice) is played into the
 mic over the answer. The detector judges 20 ms frames: it pauses on 60 ms of them (the onset)
-and confirms on 100 ms heard clearly (a short word, issue 53), and a sound touches every frame
-it overlaps. 60 ms touch three or four frames, whatever their alignment: past the onset, short
-of a word. (The burst was 70 ms, which touches five frames when it starts late in one: in a
-trace of one run in six here, and of a CI run, its frames held 2, 20, 20, 20 and 8 ms of it,
-all heard clearly, and the assistant was cut off; confirming on 120 ms instead, replayed on a
-quick grid run, confirmed 7 of 18 interruptions by the live frames' end where 100 ms confirmed
-all 18.) The detector must pause the speaker (``local.bargein.paused``), find no
-more speech and resume (``local.bargein.resumed``), send no barge-in action, and the answer
-must play to its end with none of its audio lost: the speaker's recording holds as much audible
-audio as the answer itself. Interruptions and long answers with nobody talking are checked in
+and confirms on 100 ms heard clearly (a short word, issue 53). A sound touches every frame it
+overlaps, and the copy ear's fit carries a loud one into the two frames after it (its residual
+there 8 dB over the mic itself, a trace of a CI-like run): 40 ms make two or three frames and
+at most two more, short of a word, and reach the onset on about half the tries. (70 ms once
+touched five frames, 2, 20, 20, 20 and 8 ms of it, and cut the assistant off, in one run in six
+here and in a CI run; 60 ms at full voice did it in one run in five, 3 frames and 2 carried;
+confirming on 120 ms instead, replayed on a quick grid run, confirmed 7 of 18 interruptions by
+the live frames' end where 100 ms confirmed all 18; that carry is issue 78's.) The detector
+must pause the speaker (``local.bargein.paused``), find no more speech and resume
+(``local.bargein.resumed``), send no barge-in action, and the answer must play to its end
+with none of its audio lost: the speaker's recording holds as much audible audio as the
+answer itself. Interruptions and long answers with nobody talking are checked in
 ``test_aec_barge_in.py``. Nothing here asserts a timing; the run sits under the stall probe
 (tests/realtime.py) like the other real-time tests.
 """
@@ -47,7 +49,10 @@ from tests.speech import speech_pcm, speech_wav
 
 pytestmark = [pytest.mark.audio, pytest.mark.slow]
 
-BURST_MS = 60
+BURST_MS = 40
+#: where the burst starts in the "ah" (ms after it becomes audible), and its fades
+BURST_SKIP_MS = 40
+BURST_RAMP_MS = 2
 #: what a resume adds to a pause in the speaker's recording: its buffer filling again
 RESUME_RESTART_MS = 300
 #: a 10 ms window is audible over this peak (-40 dBFS). At 1000 (-30 dBFS) the count sat on
@@ -56,15 +61,28 @@ RESUME_RESTART_MS = 300
 #: 21,062), counted 15,790 ms against the answer's 16,140 at 1000 and 17,020 against 16,940
 #: at 300 (runs of the same test went 15,720-16,990 at 1000)
 AUDIBLE_FLOOR = 300
-BURST_TRIES = 5
+#: A burst of 40 ms pauses on about half its tries (a frame it only grazes is not heard):
+#: 6 of 13 here, and one run took five. Eight tries fit in the answer (~1.3 s each: the file,
+#: then ``PAUSE_WAIT_S`` for the pause, which comes within ~0.2 s).
+BURST_TRIES = 8
+PAUSE_WAIT_S = 0.8
 
 
 def burst_wav(path: Path) -> Path:
-    """0.3 s of silence, the first ``BURST_MS`` of a spoken "ah", 0.5 s of silence."""
+    """0.15 s of silence, ``BURST_MS`` of a spoken "ah" at full voice, 0.3 s of silence.
+
+    From the vowel's steady part (``BURST_SKIP_MS`` in), not its start: the first 20 ms of
+    the "ah" are 4-9 dB softer than the rest, and a frame that holds only that much of a burst
+    is not heard over the answer's echo: the burst then made three frames or fewer, the onset
+    on the edge, and several tries never paused. Ramps of ``BURST_RAMP_MS`` at both ends keep
+    the cut from clicking."""
     pcm = speech_pcm("Ah.")
-    first = int(np.argmax(np.abs(pcm) > 500))
-    burst = pcm[first : first + 48 * BURST_MS]
-    out = np.concatenate([np.zeros(14400, np.int16), burst, np.zeros(24000, np.int16)])
+    first = int(np.argmax(np.abs(pcm) > 500)) + 48 * BURST_SKIP_MS
+    burst = pcm[first : first + 48 * BURST_MS].astype(np.float64)
+    ramp = np.linspace(0.0, 1.0, 48 * BURST_RAMP_MS, endpoint=False)
+    burst[: ramp.size] *= ramp
+    burst[burst.size - ramp.size :] *= ramp[::-1]
+    out = np.concatenate([np.zeros(48 * 150), burst, np.zeros(48 * 300)]).astype(np.int16)
     with wave.open(str(path), "wb") as w:
         w.setnchannels(1)
         w.setsampwidth(2)
@@ -123,18 +141,14 @@ def burst_plays_on(pulse_echo: EchoLoop, tmp_path: Path) -> None:
     played = 0  # bursts played into the mic
     with aec_client_speaker_recorded(tmp_path, heard) as record:
         ask_until_answer_plays(record, question)
-        time.sleep(4.0)  # well into the answer: the canceller has converged
-        # a burst this short is near the onset: one the canceller's double-talk
-        # suppression trims below it never pauses (nothing to resume). Here a burst
-        # paused on the first try in 4 of 6 runs and on the second in the other 2,
-        # and one full run in nine had three tries fail; so up to five tries, each
-        # ~2.4 s (the burst, then 1.5 s for the pause, which comes within ~0.2 s),
-        # all within the 16 s answer.
+        time.sleep(3.0)  # well into the answer: the canceller has converged
+        # a burst this short is near the onset: one whose edge frames are not heard never
+        # pauses (nothing to resume), so up to BURST_TRIES tries, all within the 16 s answer
         for _ in range(BURST_TRIES):
             played += 1
             subprocess.run(["paplay", "--device=micfeed", str(burst)], check=True,
                            timeout=30)
-            if wait_quietly(record, "local.bargein.paused", 1.5):
+            if wait_quietly(record, "local.bargein.paused", PAUSE_WAIT_S):
                 break
         # the server's buffer stops when it has sent the answer, but the client held it for
         # each pause and plays that much later (a pause for the burst, and often another for
@@ -165,8 +179,9 @@ def burst_plays_on(pulse_echo: EchoLoop, tmp_path: Path) -> None:
     span_ms = 1000 * answer.size // rate + paused_ms + 300 + RESUME_RESTART_MS * resumes
     heard_ms = audible_ms(pcm[first : first + span_ms * heard_rate // 1000], heard_rate,
                           AUDIBLE_FLOOR)
-    print(f"\nburst of {BURST_MS} ms over the answer (echo {pulse_echo.latency_ms} ms / "
-          f"{pulse_echo.gain_db} dB): local decisions {local}; barge-in actions {actions}; "
+    print(f"\n{played} burst(s) of {BURST_MS} ms over the answer (echo "
+          f"{pulse_echo.latency_ms} ms / {pulse_echo.gain_db} dB): local decisions {local}; "
+          f"barge-in actions {actions}; "
           f"responses {done}; audible in the speaker recording {heard_ms} ms vs {expected_ms} ms "
           "in the answer")
     decisions = [kind for kind, _ in local]
