@@ -128,6 +128,54 @@ async def test_live_track_sends_a_whole_frame_as_it_arrives(
     assert mono[0] == 3 and delays == pytest.approx([0.016])
 
 
+async def test_live_track_waits_for_the_mic_it_fell_behind_with() -> None:
+    """After the process stalled, the live track's late slots wait for the mic's catch-up
+    frames instead of going out as silence ahead of them: the request reached the server with
+    a gap that server VAD cut it at (a CI run's greeting, issue 77)."""
+    clock = FakeClock()
+    track = PacedAudioTrack(clock=clock, early_ms=20, encoder=RecordingEncoder())
+    track.push(np.full(FRAME_SAMPLES, 1, np.int16))
+    await track.recv()  # the first frame starts the clock: the mic is live
+    clock.now += 0.2  # the loop stalled: ten slots are due at once, nothing queued yet
+
+    async def five_slots() -> list[tuple[np.ndarray, int]]:
+        return [await track.recv() for _ in range(5)]
+
+    sending = asyncio.ensure_future(five_slots())
+    await asyncio.sleep(0)  # the track's catch-up runs first, as it did there
+    for n in range(2, 7):  # then the mic pump's, in one go
+        track.push(np.full(FRAME_SAMPLES, n, np.int16))
+    frames = await sending
+    assert [int(mono[0]) for mono, _ in frames] == [2, 3, 4, 5, 6]
+    assert [pts for _, pts in frames] == [n * FRAME_SAMPLES for n in range(1, 6)]
+
+
+async def test_a_quiet_live_track_waits_once_then_keeps_its_slots(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A mic that stopped sending (muted, held) costs one wait of ``early_ms``; its later
+    slots go out as silence on time, so the stream neither stops nor drifts."""
+    clock = FakeClock()
+    track = PacedAudioTrack(clock=clock, early_ms=20, encoder=RecordingEncoder())
+    track.push(np.full(FRAME_SAMPLES, 1, np.int16))
+    await track.recv()
+    waits: list[float] = []
+    loop = asyncio.get_running_loop()
+    real_call_later = loop.call_later
+
+    def noted(delay: float, callback: Any, *args: Any) -> asyncio.TimerHandle:
+        waits.append(delay)
+        return real_call_later(0, callback, *args)  # the wait ends at once here
+
+    monkeypatch.setattr(loop, "call_later", noted)
+    frames = []
+    for _ in range(4):
+        clock.now += 0.025  # each slot has come (a little late), and no frame with it
+        frames.append(await track.recv())
+    assert all(not mono.any() for mono, _ in frames)
+    assert waits == pytest.approx([0.02])  # the first silent slot only
+
+
 async def test_track_clear_resolves_waiters_as_not_played(no_sleep: list[float]) -> None:
     track = PacedAudioTrack(clock=FakeClock())
     track.push(np.ones(FRAME_SAMPLES * 5, np.int16))

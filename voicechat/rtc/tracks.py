@@ -69,6 +69,8 @@ class PacedAudioTrack(MediaStreamTrack):
         self._silence = np.zeros(FRAME_SAMPLES, dtype=np.int16)
         self._silence.flags.writeable = False
         self._arrived: asyncio.Event | None = None  # set by push() while recv() waits for data
+        #: a live source (``early_ms``) whose last slot had audio: a missing frame is waited for
+        self._live = False
         self._encoder: FrameEncoder = encoder if encoder is not None else OpusFrameEncoder()
         self._chunks: deque[np.ndarray] = deque()
         self._buffered = 0
@@ -150,6 +152,8 @@ class PacedAudioTrack(MediaStreamTrack):
                     self.late_frames += 1
                     if late_ms > UNDERRUN_MS:
                         self.underrun_frames += 1
+            if self._live and self._buffered < FRAME_SAMPLES:
+                await self._grace()
         packet = self._encoder.encode(self._take(FRAME_SAMPLES), self._pts)
         self._pts += FRAME_SAMPLES
         self.frames_sent += 1
@@ -180,7 +184,26 @@ class PacedAudioTrack(MediaStreamTrack):
                 timer.cancel()
                 self._arrived = None
 
+    async def _grace(self) -> None:
+        """A live source's slot came and its frame has not: wait up to ``early_ms`` more.
+
+        The mic's frames come on a clock of their own, and after the process stalled (a loaded
+        machine, a collection) both clocks are behind: this track's catch-up ran before the mic
+        pump's and sent its slots as silence, the pump's frames queued behind them, and a
+        spoken request reached the server with a gap in the middle, which server VAD cut in
+        two (a CI run's ``short-speech-segments``; "please turn on the kitchen" | "lights"
+        here with the loop stalled 0.3 s in every 0.5 s). Only while the source is live (its
+        last slot had audio): a muted mic pushes nothing, and its slots go silent on time."""
+        arrived = self._arrived = asyncio.Event()
+        timer = asyncio.get_running_loop().call_later(self._early_s, arrived.set)
+        try:
+            await arrived.wait()
+        finally:
+            timer.cancel()
+            self._arrived = None
+
     def _take(self, n: int) -> np.ndarray:
+        self._live = self._early_s > 0.0 and self._buffered > 0
         if not self._buffered and n == FRAME_SAMPLES:
             return self._silence  # nothing to say (most frames): no new array
         out = np.zeros(n, dtype=np.int16)
