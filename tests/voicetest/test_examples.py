@@ -19,7 +19,8 @@ CONCURRENTLY = ("--concurrency", "3")
 #: parallel phase's workers on two cores, a run of `voicechat test` stalled ~1.9 s: over WebSocket
 #: its barge-in came 1.9 s after the server's ``speech_started`` and the rest of the words
 #: arrived as a 131 ms segment, whose answer it then cancelled (``client-cancelled-response``);
-#: over WebRTC the greeting reached the server in pieces (``short-speech-segments``). 2 of 5
+#: over WebRTC the greeting reached the server in pieces (``short-speech-segments``: the mic
+#: track sent its late slots as silence before the mic's frames, now fixed in rtc/tracks.py). 2 of 5
 #: full runs on 2026-11-29 failed one or both (issue 77); in the serial phase they keep time.
 #: A CI run failed the WebRTC greeting so (``short-speech-segments``) with the examples alone:
 #: on a machine that stops keeping time, the tries run under the stall probe and again
