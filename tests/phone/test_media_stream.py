@@ -139,6 +139,13 @@ def test_a_wav_file_as_payload_is_refused_and_a_wrong_stream_sid_is_said_but_tak
     assert taken == Received(20.0, 0.0)
 
 
+def assert_mark_time_is_current(s: MediaStream) -> None:
+    """What :meth:`MediaStream.next_mark_at` kept is what working it out afresh gives."""
+    kept = s.next_mark_at()
+    s._mark_at_known = False  # the cache's own flag: a fresh answer
+    assert s.next_mark_at() == kept
+
+
 AGENT_MESSAGES = st.one_of(
     st.tuples(st.just("media"), st.binary(min_size=1, max_size=4000)),
     st.tuples(st.just("mark"), st.text(min_size=1, max_size=5)),
@@ -171,10 +178,12 @@ def test_played_audio_is_the_sent_audio_in_order_and_marks_keep_their_order(
             heard += audio
             echoed += [m["mark"]["name"] for m in marks]
             kept = bytearray(heard)  # what played stays; the rest is gone
+            assert_mark_time_is_current(s)
             continue
         audio, marks = s.played(now)
         heard += audio
         echoed += [m["mark"]["name"] for m in marks]
+        assert_mark_time_is_current(s)
     due = s.next_mark_at()
     if due is not None:  # the first mark still queued falls due then, and not before
         before = len(echoed)

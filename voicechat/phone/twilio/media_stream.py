@@ -94,8 +94,10 @@ class MediaStream:
         self._due_audio = bytearray()  # played since the last played() call
         self._due_marks: list[dict[str, Any]] = []
         self._refused: set[str] = set()
-        #: :meth:`next_mark_at`'s answer, kept until the queue changes other than by playing
-        #: (playing moves the head's start and shortens what is ahead of the mark alike)
+        #: :meth:`next_mark_at`'s answer, kept until the first mark's place changes: a mark
+        #: queued, a clear, the clock started or stopped, a mark echoed. Not by audio queued
+        #: (it goes after any mark), nor by playing (which moves the head's start and shortens
+        #: what is ahead of the mark alike)
         self._mark_at: float | None = None
         self._mark_at_known = True
 
@@ -159,7 +161,6 @@ class MediaStream:
 
     def receive(self, data: str | bytes, now: float) -> list[Event]:
         """One WebSocket message from the agent."""
-        self._mark_at_known = False
         if isinstance(data, bytes):
             return self._refuse("binary", "the agent sent a binary frame: Twilio takes JSON "
                                           "text messages only (media, mark, clear)")
@@ -188,12 +189,14 @@ class MediaStream:
                 self._advance(now)
                 self._start_if_idle(now)
                 self._queue.append(name)
+                self._mark_at_known = False  # it may be the first mark queued
         elif kind == "clear":
             self._advance(now)
             dropped = self._queued_bytes
             self._queue = deque(name for name in self._queue if isinstance(name, str))
             self._queued_bytes = 0
             self._play_from = None
+            self._mark_at_known = False
             self._advance(now)  # every pending mark echoed at once
             events.append(Cleared(1000.0 * dropped / RATE))
         else:
@@ -236,6 +239,7 @@ class MediaStream:
     def _start_if_idle(self, now: float) -> None:
         if self._play_from is None:
             self._play_from = now
+            self._mark_at_known = False
 
     def played(self, now: float) -> tuple[bytes, list[dict[str, Any]]]:
         """The agent's audio whose time has come by ``now`` (since the last call), and the mark
