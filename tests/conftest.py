@@ -39,8 +39,8 @@ if (_LANE := os.environ.get("PYTEST_XDIST_WORKER")) \
     subprocess.run(["bash", "-c", f". {Path(__file__).parents[1]}/scripts/start-pulse.sh"],
                    check=False, timeout=60, stdout=subprocess.DEVNULL)
 os.environ.setdefault("XDG_RUNTIME_DIR", _PULSE_DIR)
-_FORK_SERVER: pytest.StashKey[ForkServer | None] = pytest.StashKey()
 os.environ.setdefault("PULSE_SERVER", f"unix:{_PULSE_DIR}/pulse/native")
+_FORK_SERVER: pytest.StashKey[ForkServer | None] = pytest.StashKey()
 
 
 def pytest_configure(config: pytest.Config) -> None:

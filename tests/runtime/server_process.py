@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 import signal
 import socket
 import subprocess
 import sys
 from pathlib import Path
 
+from voicechat.commands.serve import READY_LINE
+
 READY_TIMEOUT_S = 60.0
-READY_LINE = re.compile(r"^voicechat server ready: https?://127\.0\.0\.1:(\d+)$", re.MULTILINE)
 
 
 def free_port() -> int:
@@ -63,7 +63,7 @@ class ServerProcess:
             found = READY_LINE.search(said)
             if found is None:
                 return False
-            self.port = int(found.group(1))
+            self.port = int(found.group(2))
         return await self._listening()
 
     async def _listening(self) -> bool:

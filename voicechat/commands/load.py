@@ -30,11 +30,10 @@ from typing import Any
 
 from voicechat.commands.output_paths import check_output_file
 from voicechat.commands.paid import confirmed, is_paid
+from voicechat.commands.serve import READY_LINE
 from voicechat.config import ConfigError
 from voicechat.lifeline import ends_with_us
 
-#: what ``voicechat serve`` prints once it listens, with the address it took
-READY_LINE = re.compile(r"^voicechat server ready: (https?://\S+)$", re.MULTILINE)
 #: Locust's master port, and how long a worker waits to reach the master before refusing
 MASTER_PORT = 5557
 REACH_MASTER_S = 5.0

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import re
 import signal
 import ssl
 import sys
@@ -16,6 +17,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from voicechat.commands import logs
+
+#: the first line ``voicechat serve`` prints (flushed) once it listens, with the address it took:
+#: what a program that starts it with ``--port 0`` reads (``voicechat load``, the tests)
+READY_PREFIX = "voicechat server ready: "
+READY_LINE = re.compile(rf"^{READY_PREFIX}(https?://[^:/\s]+:(\d+))$", re.MULTILINE)
 
 
 def read_api_key(api_key: str | None, api_key_file: Path | None) -> str | None:
@@ -131,7 +137,7 @@ def run(
         # garbage start-up left is collected first, or freezing would keep it for good.
         gc.collect()
         gc.freeze()
-        print(f"voicechat server ready: {server.base_url}")
+        print(f"{READY_PREFIX}{server.base_url}")
         print(f"  WebRTC (GA):  POST {server.base_url}/v1/realtime/calls")
         print(f"  WebSocket:    {server.ws_url}/realtime?model=gpt-realtime")
         print(
