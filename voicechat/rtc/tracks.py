@@ -176,13 +176,7 @@ class PacedAudioTrack(MediaStreamTrack):
                 if due - now > early:
                     await asyncio.sleep(due - now - early)
                 return
-            arrived = self._arrived = asyncio.Event()
-            timer = asyncio.get_running_loop().call_later(due - now, arrived.set)
-            try:
-                await arrived.wait()
-            finally:
-                timer.cancel()
-                self._arrived = None
+            await self._frame_or_timeout(due - now)
 
     async def _grace(self) -> None:
         """A live source's slot came and its frame has not: wait up to ``early_ms`` more.
@@ -194,8 +188,12 @@ class PacedAudioTrack(MediaStreamTrack):
         two (a CI run's ``short-speech-segments``; "please turn on the kitchen" | "lights"
         here with the loop stalled 0.3 s in every 0.5 s). Only while the source is live (its
         last slot had audio): a muted mic pushes nothing, and its slots go silent on time."""
+        await self._frame_or_timeout(self._early_s)
+
+    async def _frame_or_timeout(self, timeout: float) -> None:
+        """Until :meth:`push` has queued a whole frame, or ``timeout`` seconds have passed."""
         arrived = self._arrived = asyncio.Event()
-        timer = asyncio.get_running_loop().call_later(self._early_s, arrived.set)
+        timer = asyncio.get_running_loop().call_later(timeout, arrived.set)
         try:
             await arrived.wait()
         finally:
